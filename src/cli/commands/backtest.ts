@@ -1,0 +1,136 @@
+// `marketmakerl backtest`: a bar backtest from flags (and an optional config file) to a run folder.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { parse as parseYaml } from 'yaml';
+import { UserError, utcStamp } from '../../core/index.js';
+import { parseBarConfig, loadBarsFor, runBarJob, writeRunFolder } from '../../engine/index.js';
+
+export interface BacktestFlags {
+  data?: string;
+  model?: string;
+  seed?: number;
+  out?: string;
+  runId?: string;
+  config?: string;
+  gamma?: number;
+  k?: number;
+  A?: number;
+  calibrate?: boolean;
+  horizon?: string;
+  horizonSeconds?: number;
+  capital?: number;
+  orderQty?: number;
+  maxInventory?: number;
+  minSpreadTicks?: number;
+  requoteTicks?: number;
+  makerFeeBps?: number;
+  touchFillProb?: number;
+  tickSize?: number;
+  bars?: number;
+  volEstimator?: string;
+}
+
+const FLAG_OF: Record<string, string> = {
+  'data.path': '--data',
+  'data.bars': '--bars',
+  model: '--model',
+  seed: '--seed',
+  gamma: '--gamma',
+  k: '--k',
+  A: '--A',
+  horizon: '--horizon',
+  horizon_seconds: '--horizon-seconds',
+  capital: '--capital',
+  order_qty: '--order-qty',
+  max_inventory_qty: '--max-inventory',
+  min_spread_ticks: '--min-spread-ticks',
+  requote_ticks: '--requote-ticks',
+  maker_fee_bps: '--maker-fee-bps',
+  touch_fill_prob: '--touch-fill-prob',
+  'market.tick_size': '--tick-size',
+  vol_estimator: '--vol-estimator',
+};
+
+function readConfigFile(path: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    throw new UserError(`--config: cannot read file ${path}`);
+  }
+  try {
+    const v: unknown = parseYaml(text);
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new Error('not a mapping');
+    return v as Record<string, unknown>;
+  } catch (e) {
+    throw new UserError(`--config: ${path} is not a YAML/JSON mapping (${(e as Error).message.split('\n')[0]})`);
+  }
+}
+
+export function configFromFlags(f: BacktestFlags): Record<string, unknown> {
+  const base = f.config ? readConfigFile(f.config) : {};
+  const set = (obj: Record<string, unknown>, key: string, v: unknown): void => {
+    if (v !== undefined) obj[key] = v;
+  };
+  const cfg: Record<string, unknown> = { ...base };
+  const data = { ...((base['data'] as Record<string, unknown>) ?? {}) };
+  set(data, 'path', f.data);
+  set(data, 'bars', f.bars);
+  cfg['data'] = data;
+  const market = { ...((base['market'] as Record<string, unknown>) ?? {}) };
+  set(market, 'tick_size', f.tickSize);
+  cfg['market'] = market;
+  set(cfg, 'model', f.model);
+  set(cfg, 'seed', f.seed);
+  set(cfg, 'gamma', f.gamma);
+  set(cfg, 'k', f.k);
+  set(cfg, 'A', f.A);
+  if (f.calibrate === false) cfg['calibrate'] = false;
+  set(cfg, 'horizon', f.horizon);
+  set(cfg, 'horizon_seconds', f.horizonSeconds);
+  set(cfg, 'capital', f.capital);
+  set(cfg, 'order_qty', f.orderQty);
+  set(cfg, 'max_inventory_qty', f.maxInventory);
+  set(cfg, 'min_spread_ticks', f.minSpreadTicks);
+  set(cfg, 'requote_ticks', f.requoteTicks);
+  set(cfg, 'maker_fee_bps', f.makerFeeBps);
+  set(cfg, 'touch_fill_prob', f.touchFillProb);
+  set(cfg, 'vol_estimator', f.volEstimator);
+  return cfg;
+}
+
+export async function backtestCommand(flags: BacktestFlags): Promise<void> {
+  const cfg = parseBarConfig(configFromFlags(flags), (p) => FLAG_OF[p] ?? p);
+  const loaded = loadBarsFor(cfg);
+  const job = runBarJob(cfg, loaded);
+  const hash = createHash('sha256').update(JSON.stringify(job.resolved)).digest('hex').slice(0, 8);
+  const runId = flags.runId ?? `run_${utcStamp(new Date())}_${hash}`;
+  if (!/^[A-Za-z0-9._-]+$/.test(runId)) throw new UserError(`--run-id: expected letters, digits, '.', '_' or '-', got '${runId}'`);
+  const dir = flags.out ?? join('artifacts', 'runs', runId);
+  writeRunFolder(dir, {
+    config: { run_id: runId, ...job.resolved },
+    metrics: job.metrics,
+    trace: job.trace,
+    fills: job.core.fills,
+    tickSize: cfg.market.tick_size,
+  });
+  const m = job.metrics;
+  const line = {
+    run_dir: dir,
+    run_id: runId,
+    model: cfg.model,
+    bars: m.samples,
+    total_pnl: round(m.total_pnl, 6),
+    return_pct: round(m.return_pct, 6),
+    sharpe: m.sharpe === null ? null : round(m.sharpe, 4),
+    max_drawdown_pct: round(m.max_drawdown_pct, 6),
+    fills: m.fills,
+    fees: round(m.fees, 6),
+    final_inventory: m.final_inventory,
+    markout_1_bps: m.markouts[0]?.mean_bps ?? null,
+  };
+  process.stdout.write(JSON.stringify(line) + '\n');
+}
+
+const round = (x: number, d: number): number => Math.round(x * 10 ** d) / 10 ** d;

@@ -1,0 +1,74 @@
+#!/usr/bin/env node
+// The marketmakerl CLI: parses flags and hands over to a command module, loaded only when it runs.
+import { Command, CommanderError, Option } from 'commander';
+import { exitWithError } from './errors.js';
+
+const program = new Command();
+program
+  .name('marketmakerl')
+  .description('Market-making research and trading: honest backtests, quoting models, paper and live trading.')
+  .version('0.1.0')
+  .showHelpAfterError(false)
+  .exitOverride()
+  .configureOutput({ writeErr: (s) => process.stderr.write(s.split('\n').filter(Boolean)[0] + '\n') });
+
+const num = (flag: string) => (v: string): number => {
+  const x = Number(v);
+  if (v.trim() === '' || !Number.isFinite(x)) throw new CommanderErrorFor(flag, v, 'a number');
+  return x;
+};
+class CommanderErrorFor extends CommanderError {
+  constructor(flag: string, value: string, expected: string) {
+    super(2, 'marketmakerl.invalidArgument', `${flag}: expected ${expected}, got '${value}'`);
+  }
+}
+
+program
+  .command('backtest')
+  .description('backtest a quoting model on bars (klines file or simulated data) and write a run folder')
+  .option('--data <file>', 'kline CSV (Binance 12-column dump, or headed timestamp,open,high,low,close,volume); default: simulated')
+  .option('--model <name>', 'quoting model: as | glft', 'as')
+  .option('--seed <n>', 'seed of simulated data and of every random draw', num('--seed'), 7)
+  .option('--out <dir>', 'run folder (default artifacts/runs/<run_id>)')
+  .option('--run-id <id>', 'run id (default run_<UTC stamp>_<config hash>)')
+  .option('--config <file>', 'YAML or JSON file with backtest parameters (flags override it)')
+  .option('--gamma <x>', 'risk aversion γ per (price unit × order size)', num('--gamma'))
+  .option('--k <x>', 'order-arrival decay k per price unit (fallback when not calibrated)', num('--k'))
+  .option('--A <x>', 'order-arrival intensity A per second (GLFT fallback)', num('--A'))
+  .option('--no-calibrate', 'use --k/--A as given instead of estimating them from the data')
+  .addOption(new Option('--horizon <mode>', 'AS horizon: finite | rolling | infinite'))
+  .option('--horizon-seconds <s>', 'finite: session length; rolling: look-ahead', num('--horizon-seconds'))
+  .option('--capital <x>', 'initial capital, quote currency', num('--capital'))
+  .option('--order-qty <x>', 'quote size, base units', num('--order-qty'))
+  .option('--max-inventory <x>', 'max |position|, base units', num('--max-inventory'))
+  .option('--min-spread-ticks <n>', 'minimum quoted spread, ticks', num('--min-spread-ticks'))
+  .option('--requote-ticks <n>', 'keep a resting quote within this many ticks of the target', num('--requote-ticks'))
+  .option('--maker-fee-bps <x>', 'maker fee in bps (negative = rebate)', num('--maker-fee-bps'))
+  .option('--touch-fill-prob <p>', 'probability that a touch (low = bid, high = ask) fills', num('--touch-fill-prob'))
+  .option('--tick-size <x>', 'price tick', num('--tick-size'))
+  .option('--bars <n>', 'simulated bars', num('--bars'))
+  .option('--vol-estimator <name>', 'rolling | ewma')
+  .action(async (opts) => (await import('./commands/backtest.js')).backtestCommand(opts));
+
+const simulate = program.command('simulate').description('rerun published simulation experiments');
+simulate
+  .command('as2008')
+  .description('Monte Carlo of Avellaneda & Stoikov (2008): inventory vs symmetric strategy')
+  .requiredOption('--gamma <x>', 'risk aversion γ', num('--gamma'))
+  .option('--paths <n>', 'simulated paths', num('--paths'), 1000)
+  .option('--seed <n>', 'seed', num('--seed'), 7)
+  .action(async (opts) => (await import('./commands/simulate.js')).as2008Command(opts));
+
+async function main(): Promise<void> {
+  try {
+    await program.parseAsync(process.argv);
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') process.exit(0);
+      if (e instanceof CommanderErrorFor) process.stderr.write(`error: ${e.message}\n`);
+      process.exit(2);
+    }
+    exitWithError(e);
+  }
+}
+await main();

@@ -1,0 +1,5 @@
+// Public face of src/core: units, seeded randomness, errors.
+export * from './time.js';
+export * from './rng.js';
+export * from './errors.js';
+export * from './fs.js';

@@ -1,0 +1,4 @@
+// Public face of src/data: file codecs, simulated data.
+export * from './text-scan.js';
+export * from './klines-csv.js';
+export * from './simulate.js';

@@ -1,0 +1,8 @@
+// Public face of src/engine: the trading core, drivers, traces and metrics.
+export * from './trading-core.js';
+export * from './fill-log.js';
+export * from './trace.js';
+export * from './metrics.js';
+export * from './bar-backtest.js';
+export * from './run-folder.js';
+export * from './backtest-job.js';

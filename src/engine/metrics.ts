@@ -1,0 +1,152 @@
+// Run metrics: computed from a run's trace and fills, validated by a zod schema exported as JSON Schema.
+import { z } from 'zod';
+import { SECONDS_PER_YEAR } from '../core/index.js';
+import type { FillLog } from './fill-log.js';
+import type { Trace } from './trace.js';
+import type { Portfolio } from '../portfolio/index.js';
+
+const markout = z.object({
+  horizon: z.number().int().positive().describe('samples (bars in bar mode) after the fill'),
+  fills: z.number().int().nonnegative().describe('fills with a mark that far ahead'),
+  mean_price: z.number().nullable().describe('mean of side × (mid after horizon − fill price), quote currency per unit'),
+  mean_bps: z.number().nullable().describe('the same in basis points of the fill price'),
+  pnl: z.number().describe('sum over fills of side × qty × (mid after horizon − fill price), quote currency'),
+});
+
+export const MetricsSchema = z.object({
+  samples: z.number().int().nonnegative(),
+  sample_seconds: z.number().positive().describe('spacing of samples (the bar interval in bar mode)'),
+  start: z.string(),
+  end: z.string(),
+  initial_capital: z.number(),
+  final_equity: z.number(),
+  total_pnl: z.number().describe('final equity − initial capital = realized + inventory − fees'),
+  realized_pnl: z.number().describe('gross of fees, average-cost method'),
+  inventory_pnl: z.number().describe('unrealized PnL of the final position at the last mid'),
+  fees: z.number().describe('fees paid (negative: net rebates)'),
+  return_pct: z.number(),
+  fills: z.number().int().nonnegative(),
+  buy_fills: z.number().int().nonnegative(),
+  sell_fills: z.number().int().nonnegative(),
+  quoted_side_samples: z.number().int().nonnegative().describe('samples × sides with a resting order'),
+  fill_rate: z.number().describe('fills / quoted_side_samples'),
+  two_sided_share: z.number().describe('share of samples with both a bid and an ask resting'),
+  turnover: z.number().describe('quote notional traded'),
+  final_inventory: z.number(),
+  max_abs_inventory: z.number(),
+  max_drawdown: z.number().describe('largest fall of equity from a previous peak, quote currency'),
+  max_drawdown_pct: z.number().describe('max_drawdown as % of initial capital'),
+  sharpe: z.number().nullable().describe('annualised from the sample interval over 365-day years; null when undefined'),
+  sortino: z.number().nullable(),
+  periods_per_year: z.number(),
+  orders_placed: z.number().int().nonnegative(),
+  orders_canceled: z.number().int().nonnegative(),
+  orders_denied: z.number().int().nonnegative(),
+  orders_rejected: z.number().int().nonnegative(),
+  markouts: z.array(markout),
+});
+export type Metrics = z.infer<typeof MetricsSchema>;
+
+export interface MetricsInput {
+  trace: Trace;
+  fills: FillLog;
+  portfolio: Portfolio;
+  sampleSeconds: number;
+  counters: { placed: number; canceled: number; denied: number; rejected: number };
+  markoutHorizons: readonly number[];
+}
+
+const finiteOrNull = (x: number): number | null => (Number.isFinite(x) ? x : null);
+
+export function computeMetrics(m: MetricsInput): Metrics {
+  const { trace, fills, portfolio } = m;
+  const n = trace.length;
+  const initial = portfolio.initialCash;
+  const lastMid = n > 0 ? trace.mid[n - 1]! : Number.NaN;
+  const finalEquity = n > 0 ? trace.equity[n - 1]! : initial;
+
+  let peak = initial;
+  let maxDd = 0;
+  let maxInv = 0;
+  let quotedSides = 0;
+  let twoSided = 0;
+  let sum = 0;
+  let sumSq = 0;
+  let downSq = 0;
+  let prev = initial;
+  for (let i = 0; i < n; i++) {
+    const e = trace.equity[i]!;
+    if (e > peak) peak = e;
+    if (peak - e > maxDd) maxDd = peak - e;
+    const inv = Math.abs(trace.inventory[i]!);
+    if (inv > maxInv) maxInv = inv;
+    const hasBid = trace.bid[i] === trace.bid[i];
+    const hasAsk = trace.ask[i] === trace.ask[i];
+    quotedSides += (hasBid ? 1 : 0) + (hasAsk ? 1 : 0);
+    if (hasBid && hasAsk) twoSided++;
+    const r = (e - prev) / initial;
+    prev = e;
+    sum += r;
+    sumSq += r * r;
+    if (r < 0) downSq += r * r;
+  }
+  const periodsPerYear = SECONDS_PER_YEAR / m.sampleSeconds;
+  const mean = n > 0 ? sum / n : Number.NaN;
+  const sd = n > 1 ? Math.sqrt(Math.max(0, (sumSq - n * mean * mean) / (n - 1))) : Number.NaN;
+  const downside = n > 0 ? Math.sqrt(downSq / n) : Number.NaN;
+  const ann = Math.sqrt(periodsPerYear);
+
+  let buys = 0;
+  for (let i = 0; i < fills.length; i++) if (fills.side[i]! > 0) buys++;
+
+  const markouts = m.markoutHorizons.map((h) => {
+    let count = 0;
+    let s = 0;
+    let sBps = 0;
+    let pnl = 0;
+    for (let i = 0; i < fills.length; i++) {
+      const j = fills.sample[i]! + h;
+      if (j >= n) continue;
+      const d = fills.side[i]! * (trace.mid[j]! - fills.price[i]!);
+      count++;
+      s += d;
+      sBps += (d / fills.price[i]!) * 1e4;
+      pnl += d * fills.qty[i]!;
+    }
+    return { horizon: h, fills: count, mean_price: count ? s / count : null, mean_bps: count ? sBps / count : null, pnl };
+  });
+
+  const iso = (us: number): string => (Number.isFinite(us) ? new Date(us / 1000).toISOString() : '');
+  return {
+    samples: n,
+    sample_seconds: m.sampleSeconds,
+    start: n > 0 ? iso(trace.ts[0]!) : '',
+    end: n > 0 ? iso(trace.ts[n - 1]!) : '',
+    initial_capital: initial,
+    final_equity: finalEquity,
+    total_pnl: finalEquity - initial,
+    realized_pnl: portfolio.realizedPnl,
+    inventory_pnl: Number.isFinite(lastMid) ? portfolio.unrealizedPnl(lastMid) : 0,
+    fees: portfolio.fees,
+    return_pct: ((finalEquity - initial) / initial) * 100,
+    fills: fills.length,
+    buy_fills: buys,
+    sell_fills: fills.length - buys,
+    quoted_side_samples: quotedSides,
+    fill_rate: quotedSides > 0 ? fills.length / quotedSides : 0,
+    two_sided_share: n > 0 ? twoSided / n : 0,
+    turnover: portfolio.turnover,
+    final_inventory: portfolio.position,
+    max_abs_inventory: maxInv,
+    max_drawdown: maxDd,
+    max_drawdown_pct: (maxDd / initial) * 100,
+    sharpe: sd > 0 ? finiteOrNull((mean / sd) * ann) : null,
+    sortino: downside > 0 ? finiteOrNull((mean / downside) * ann) : null,
+    periods_per_year: periodsPerYear,
+    orders_placed: m.counters.placed,
+    orders_canceled: m.counters.canceled,
+    orders_denied: m.counters.denied,
+    orders_rejected: m.counters.rejected,
+    markouts,
+  };
+}

@@ -1,0 +1,146 @@
+// The trading core: one per run and mode. Keeps the view, open orders and portfolio; runs strategy → reconcile → gate.
+import type { Micros } from '../core/index.js';
+import type { Side } from '../market/index.js';
+import { OpenOrders, OrderState, type Liquidity, type OrderEventHandler, type OrderSink } from '../orders/index.js';
+import { Portfolio } from '../portfolio/index.js';
+import { RiskGate, type RiskLimits, type PlaceRule, defaultRules } from '../risk/index.js';
+import {
+  type MarketView,
+  type QuoteTarget,
+  type ReconcileOptions,
+  type Strategy,
+  emptyTarget,
+  emptyView,
+  reconcile,
+} from '../strategy/index.js';
+import { FillLog } from './fill-log.js';
+
+export interface CoreOptions {
+  initialCash: number;
+  reconcile: ReconcileOptions;
+  limits: RiskLimits;
+  rules?: readonly PlaceRule[];
+}
+
+/** Counters of order events, for metrics and tests. */
+export interface OrderCounters {
+  placed: number;
+  canceled: number;
+  accepted: number;
+  rejected: number;
+  denied: number;
+}
+
+/**
+ * The same core runs under every driver (bar backtest, tick backtest, realtime). Drivers own the
+ * clock and the feed: they update `view` with what is known at local time `now`, call `decide(now)`,
+ * and route the venue's answers to the `on*` handlers.
+ */
+export class TradingCore implements OrderEventHandler {
+  readonly view: MarketView = emptyView();
+  readonly target: QuoteTarget = emptyTarget();
+  readonly open = new OpenOrders(64);
+  readonly portfolio: Portfolio;
+  readonly fills = new FillLog();
+  readonly counters: OrderCounters = { placed: 0, canceled: 0, accepted: 0, rejected: 0, denied: 0 };
+  /** Index of the current trace sample; stamped on fills. */
+  sampleIndex = 0;
+  private venue: OrderSink | undefined;
+  private gate: RiskGate | undefined;
+  private lastId = 0;
+  /** Optional observers (ledger, logs, parity tests). */
+  onOrderEvent: ((kind: 'denied' | 'rejected', clientId: number, reason: string) => void) | undefined;
+
+  constructor(
+    readonly strategy: Strategy,
+    readonly options: Readonly<CoreOptions>,
+  ) {
+    this.portfolio = new Portfolio(options.initialCash);
+    this.view.cash = options.initialCash;
+    this.view.equity = options.initialCash;
+  }
+
+  /** Attach the venue (simulated or real). Commands reach it through the risk gate. */
+  connect(venue: OrderSink): void {
+    this.venue = venue;
+    this.gate = new RiskGate(venue, this, this.view, this.options.limits, this.options.rules ?? defaultRules);
+  }
+
+  nextId(): number {
+    return ++this.lastId;
+  }
+
+  /** Ask the strategy for a quote and send the difference to the venue. Returns the number of commands. */
+  decide(now: Micros): number {
+    this.view.now = now;
+    this.strategy.decide(this.view, this.target);
+    return reconcile(now, this.target, this.open, this.options.reconcile, this, this.counting);
+  }
+
+  /** Cancel every open order (halt, end of run). */
+  cancelAll(now: Micros): void {
+    for (let i = this.open.count - 1; i >= 0; i--) {
+      if (this.open.state[i] === OrderState.PendingCancel) continue;
+      this.open.state[i] = OrderState.PendingCancel;
+      this.counting.cancel(now, this.open.clientId[i]!);
+    }
+  }
+
+  /** Mark the portfolio at `mid` into the view. */
+  mark(mid: number): void {
+    const v = this.view;
+    v.mid = mid;
+    v.position = this.portfolio.position;
+    v.cash = this.portfolio.cash;
+    v.equity = this.portfolio.cash + this.portfolio.position * mid;
+  }
+
+  /** Price of our live order on a side (NaN if none): what rests there now. */
+  restingPrice(side: Side): number {
+    const o = this.open;
+    for (let i = 0; i < o.count; i++) if (o.side[i] === side && o.state[i] !== OrderState.PendingCancel) return o.price[i]!;
+    return Number.NaN;
+  }
+
+  // A sink that counts and forwards to the gate: keeps counters out of reconcile.
+  private readonly counting: OrderSink = {
+    place: (ts, id, side, price, qty) => {
+      this.counters.placed++;
+      this.gate!.place(ts, id, side, price, qty);
+    },
+    cancel: (ts, id) => {
+      this.counters.canceled++;
+      this.gate!.cancel(ts, id);
+    },
+  };
+
+  onAccepted(_ts: Micros, clientId: number): void {
+    this.counters.accepted++;
+    const i = this.open.indexOf(clientId);
+    if (i >= 0 && this.open.state[i] === OrderState.PendingNew) this.open.state[i] = OrderState.Open;
+  }
+
+  onRejected(_ts: Micros, clientId: number, reason: string): void {
+    this.counters.rejected++;
+    this.open.remove(clientId);
+    this.onOrderEvent?.('rejected', clientId, reason);
+  }
+
+  onDenied(_ts: Micros, clientId: number, reason: string): void {
+    this.counters.denied++;
+    this.open.remove(clientId);
+    this.onOrderEvent?.('denied', clientId, reason);
+  }
+
+  onCanceled(_ts: Micros, clientId: number): void {
+    this.open.remove(clientId);
+  }
+
+  onFill(ts: Micros, clientId: number, side: Side, price: number, qty: number, fee: number, liquidity: Liquidity): void {
+    this.open.fill(clientId, qty);
+    this.portfolio.apply(side, price, qty, fee);
+    this.fills.push(ts, clientId, side, price, qty, fee, liquidity, this.sampleIndex);
+    this.view.position = this.portfolio.position;
+    this.view.cash = this.portfolio.cash;
+  }
+}

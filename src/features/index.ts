@@ -1,0 +1,5 @@
+// Public face of src/features: causal estimators and signals.
+export * from './volatility.js';
+export * from './signals.js';
+export * from './intensity.js';
+export * from './bar-features.js';

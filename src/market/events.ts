@@ -1,0 +1,107 @@
+// The normalized market-event vocabulary, as objects (strategy API) and as columns (replay, Arrow files).
+import type { Micros } from '../core/index.js';
+
+/** Side of a book level or of a trade's aggressor: +1 bid/buy, −1 ask/sell. */
+export type Side = 1 | -1;
+export const BUY: Side = 1;
+export const SELL: Side = -1;
+
+/** Numeric event type codes, as stored in the `type` column of normalized event files. */
+export const EventType = {
+  /** One level of a full book snapshot; rows of one snapshot share `id` (its update id). */
+  Snapshot: 1,
+  /** One level change; `size` is the new total at that price (0 removes it). `id` = final update id of its message. */
+  Delta: 2,
+  /** One trade; `side` is the aggressor's side, `id` the trade id. */
+  Trade: 3,
+  /** Best bid or best offer as published by the venue (two rows per update, one per side); `id` = book update id. */
+  Bbo: 4,
+} as const;
+export type EventTypeCode = (typeof EventType)[keyof typeof EventType];
+
+/** Bit flags of the `flags` column. */
+export const EventFlag = {
+  /** Last row of one venue message (a snapshot, a diff, a BBO): the book is consistent after it. */
+  EndOfMessage: 1,
+  /** First row of a snapshot: the book must be cleared before applying it. */
+  SnapshotStart: 2,
+} as const;
+
+/**
+ * Normalized events as struct-of-arrays. One row per level change, trade or BBO side.
+ * Column names match the Arrow files written by `convert` (see src/data/event-store.ts).
+ */
+export interface EventColumns {
+  length: number;
+  type: Uint8Array;
+  side: Int8Array;
+  flags: Uint8Array;
+  tsExchange: Float64Array; // µs
+  tsLocal: Float64Array; // µs
+  price: Float64Array;
+  size: Float64Array;
+  id: Float64Array; // update id or trade id (exact up to 2^53)
+}
+
+export function allocEvents(capacity: number): EventColumns {
+  return {
+    length: 0,
+    type: new Uint8Array(capacity),
+    side: new Int8Array(capacity),
+    flags: new Uint8Array(capacity),
+    tsExchange: new Float64Array(capacity),
+    tsLocal: new Float64Array(capacity),
+    price: new Float64Array(capacity),
+    size: new Float64Array(capacity),
+    id: new Float64Array(capacity),
+  };
+}
+
+// Object forms, for the strategy API, tests and the live feed. Hot loops use the columns.
+
+export interface Level {
+  readonly price: number;
+  readonly size: number;
+}
+
+export interface BookSnapshot {
+  readonly type: 'snapshot';
+  readonly tsExchange: Micros;
+  readonly tsLocal: Micros;
+  readonly updateId: number;
+  readonly bids: readonly Level[];
+  readonly asks: readonly Level[];
+}
+
+export interface BookDelta {
+  readonly type: 'delta';
+  readonly tsExchange: Micros;
+  readonly tsLocal: Micros;
+  readonly firstUpdateId: number;
+  readonly updateId: number;
+  readonly bids: readonly Level[];
+  readonly asks: readonly Level[];
+}
+
+export interface TradeEvent {
+  readonly type: 'trade';
+  readonly tsExchange: Micros;
+  readonly tsLocal: Micros;
+  readonly tradeId: number;
+  readonly price: number;
+  readonly size: number;
+  readonly aggressor: Side;
+}
+
+export interface BarEvent {
+  readonly type: 'bar';
+  readonly tsExchange: Micros; // bar close time
+  readonly tsLocal: Micros;
+  readonly open: number;
+  readonly high: number;
+  readonly low: number;
+  readonly close: number;
+  readonly volume: number;
+}
+
+export type MarketEvent = BookSnapshot | BookDelta | TradeEvent | BarEvent;

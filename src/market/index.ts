@@ -1,0 +1,4 @@
+// Public face of src/market: instruments, bars, normalized events.
+export * from './instrument.js';
+export * from './bar.js';
+export * from './events.js';

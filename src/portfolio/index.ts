@@ -1,0 +1,2 @@
+// Public face of src/portfolio.
+export * from './portfolio.js';

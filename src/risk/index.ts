@@ -1,0 +1,2 @@
+// Public face of src/risk: the pre-trade gate and its rules.
+export * from './gate.js';

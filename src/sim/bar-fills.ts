@@ -1,0 +1,60 @@
+// The bar-fill simulator: our resting limit orders against each bar's high and low.
+import type { Micros, Rng } from '../core/index.js';
+import type { Side } from '../market/index.js';
+import { OpenOrders, type OrderEventHandler, type OrderSink } from '../orders/index.js';
+import type { FeeModel } from './fees.js';
+
+export interface BarFillParams {
+  /** Probability that an order resting exactly at the bar's low (bid) or high (ask) fills. Default 0. */
+  touchFillProbability: number;
+}
+
+/**
+ * Fill rule, honest by construction: a resting bid at price b fills during a bar only if the bar's
+ * low is strictly below b (the market traded through it, so our queue was necessarily consumed);
+ * a resting ask at a only if the high is strictly above a. A touch (low = b, high = a) fills with
+ * `touchFillProbability`, drawn from the seeded Rng. Fills are whole, at the order's own price, as
+ * maker, so a fill price always lies inside [low, high]. Orders are accepted and canceled at once
+ * (bar mode has no latency: decisions happen at bar boundaries).
+ */
+export class BarFillSim implements OrderSink {
+  readonly resting = new OpenOrders(64);
+  private handler: OrderEventHandler | undefined;
+
+  constructor(
+    readonly params: Readonly<BarFillParams>,
+    readonly fees: FeeModel,
+    readonly rng: Rng,
+  ) {}
+
+  connect(handler: OrderEventHandler): void {
+    this.handler = handler;
+  }
+
+  place(ts: Micros, clientId: number, side: Side, price: number, qty: number): void {
+    this.resting.add(clientId, side, price, qty);
+    this.handler!.onAccepted(ts, clientId);
+  }
+
+  cancel(ts: Micros, clientId: number): void {
+    if (this.resting.remove(clientId)) this.handler!.onCanceled(ts, clientId);
+  }
+
+  /** Match resting orders against one bar; fills are stamped `ts` (the bar's close time). */
+  matchBar(ts: Micros, high: number, low: number): void {
+    const r = this.resting;
+    const pTouch = this.params.touchFillProbability;
+    for (let i = r.count - 1; i >= 0; i--) {
+      const side = r.side[i]! as Side;
+      const price = r.price[i]!;
+      let hit: boolean;
+      if (side > 0) hit = low < price || (low === price && pTouch > 0 && this.rng.next() < pTouch);
+      else hit = high > price || (high === price && pTouch > 0 && this.rng.next() < pTouch);
+      if (!hit) continue;
+      const id = r.clientId[i]!;
+      const qty = r.remaining[i]!;
+      r.fill(id, qty); // removes the order; the last row moved into i is already visited
+      this.handler!.onFill(ts, id, side, price, qty, this.fees.fee(price, qty, 'maker'), 'maker');
+    }
+  }
+}

@@ -1,0 +1,143 @@
+// The quoting strategy: asks a QuotingModel for a quote, then applies the market's and the user's rules.
+import { type Instrument, roundDown, roundUp } from '../market/index.js';
+import {
+  type AsParams,
+  type GlftParams,
+  type ModelState,
+  type Quote,
+  type QuotingModel,
+  type HorizonMode,
+  avellanedaStoikov,
+  glft,
+  emptyQuote,
+} from '../models/index.js';
+import type { MarketView, QuoteTarget, Strategy } from './strategy.js';
+
+export interface QuotingParams {
+  model: 'as' | 'glft';
+  gamma: number;
+  /** Fallback k (per price unit) when the view has no estimate, or always when `calibrate` is false. */
+  k: number;
+  /** Fallback A (per second), GLFT only. */
+  A: number;
+  /** Use the view's estimated k and A when available. */
+  calibrate: boolean;
+  horizon: HorizonMode;
+  /** finite: session length (sessions aligned to epoch, e.g. 86400 = UTC days); rolling: the constant look-ahead. */
+  horizonSeconds: number;
+  /** Base quantity of each quote. */
+  orderQty: number;
+  /** |position| never exceeds this through a fill of ours: a side that could breach it is not quoted. */
+  maxInventoryQty: number;
+  /** Minimum distance between our bid and ask, in ticks. */
+  minSpreadTicks: number;
+}
+
+export const defaultQuotingParams: QuotingParams = {
+  model: 'as',
+  gamma: 0.1,
+  k: 1.5,
+  A: 140,
+  calibrate: true,
+  horizon: 'rolling',
+  horizonSeconds: 600,
+  orderQty: 1,
+  maxInventoryQty: 10,
+  minSpreadTicks: 1,
+};
+
+/**
+ * Per decision: model state from the view (inventory in order-size units, σ per √s, time remaining from
+ * the clock), the model's quote, then: minimum spread (widened symmetrically), post-only guard (the bid
+ * stays below the reference ask / mid and the ask above), tick rounding (bid down, ask up), and inventory
+ * limits. In `reducing` state only the side that reduces |position| is quoted; in `halted`, nothing.
+ */
+export class QuotingStrategy implements Strategy {
+  readonly name: string;
+  private readonly state: ModelState = { mid: 0, inventory: 0, sigma: 0, timeRemaining: 0, intensityA: Number.NaN, intensityK: Number.NaN };
+  private readonly quote: Quote = emptyQuote();
+  private readonly model: QuotingModel<AsParams> | QuotingModel<GlftParams>;
+  private readonly asParams: AsParams;
+  private readonly glftParams: GlftParams;
+
+  constructor(
+    readonly params: Readonly<QuotingParams>,
+    readonly instrument: Instrument,
+  ) {
+    this.name = params.model;
+    this.model = params.model === 'glft' ? glft : avellanedaStoikov;
+    this.asParams = {
+      gamma: params.gamma,
+      k: params.k,
+      horizon: params.horizon,
+      maxInventoryLots: params.maxInventoryQty / params.orderQty,
+    };
+    this.glftParams = { gamma: params.gamma, k: params.k, A: params.A };
+  }
+
+  /** Seconds left to the horizon at time `now` (µs), per the horizon mode. */
+  timeRemaining(now: number): number {
+    const p = this.params;
+    if (p.horizon === 'finite') {
+      const len = p.horizonSeconds * 1e6;
+      const end = (Math.floor(now / len) + 1) * len;
+      return (end - now) / 1e6;
+    }
+    return p.horizonSeconds;
+  }
+
+  decide(view: Readonly<MarketView>, out: QuoteTarget): void {
+    const p = this.params;
+    out.bidPrice = Number.NaN;
+    out.askPrice = Number.NaN;
+    out.bidQty = 0;
+    out.askQty = 0;
+    out.reservation = Number.NaN;
+    if (!view.warm || view.tradingState === 'halted' || !(view.mid > 0) || !(view.sigma >= 0)) return;
+
+    const st = this.state;
+    st.mid = view.mid;
+    st.inventory = view.position / p.orderQty;
+    st.sigma = view.sigma;
+    st.timeRemaining = this.timeRemaining(view.now);
+    st.intensityA = p.calibrate ? view.intensityA : Number.NaN;
+    st.intensityK = p.calibrate ? view.intensityK : Number.NaN;
+    const q =
+      p.model === 'glft'
+        ? glft.quote(st, this.glftParams, this.quote)
+        : avellanedaStoikov.quote(st, this.asParams, this.quote);
+
+    let bid = q.bid;
+    let ask = q.ask;
+    const tick = this.instrument.tickSize;
+    const minSpread = p.minSpreadTicks * tick;
+    if (bid === bid && ask === ask && ask - bid < minSpread) {
+      const c = (bid + ask) / 2;
+      bid = c - minSpread / 2;
+      ask = c + minSpread / 2;
+    }
+    // Post-only guard: never rest at or through the other side of the reference.
+    const refBid = view.bestBid === view.bestBid ? view.bestBid : view.mid - tick / 2;
+    const refAsk = view.bestAsk === view.bestAsk ? view.bestAsk : view.mid + tick / 2;
+    if (bid >= refAsk) bid = refAsk - tick;
+    if (ask <= refBid) ask = refBid + tick;
+    bid = roundDown(bid, tick);
+    ask = roundUp(ask, tick);
+    if (bid >= refAsk) bid = roundDown(refAsk - tick, tick);
+    if (ask <= refBid) ask = roundUp(refBid + tick, tick);
+
+    const pos = view.position;
+    const eps = p.orderQty * 1e-9;
+    const canBuy = pos + p.orderQty <= p.maxInventoryQty + eps && !(view.tradingState === 'reducing' && pos >= 0);
+    const canSell = pos - p.orderQty >= -p.maxInventoryQty - eps && !(view.tradingState === 'reducing' && pos <= 0);
+    if (canBuy && bid > 0) {
+      out.bidPrice = bid;
+      out.bidQty = p.orderQty;
+    }
+    if (canSell && ask > 0) {
+      out.askPrice = ask;
+      out.askQty = p.orderQty;
+    }
+    out.reservation = q.reservation;
+  }
+}

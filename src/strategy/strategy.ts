@@ -1,0 +1,84 @@
+// The Strategy port: what a strategy reads (MarketView) and what it answers (a desired two-sided quote).
+import type { Micros } from '../core/index.js';
+
+export type TradingState = 'active' | 'reducing' | 'halted';
+
+/**
+ * What the trading core knows at a decision, maintained in place by the core (read-only to strategies).
+ * Everything here is known at `now`: drivers update it only from events with local time ≤ now.
+ */
+export interface MarketView {
+  /** Decision time, µs (simulated or wall clock, from the driver's Clock). */
+  now: Micros;
+  /** Start of the run, µs. */
+  start: Micros;
+  /** Reference price: mid of the local book, or the last close in bar mode. */
+  mid: number;
+  /** Best bid and ask known locally (NaN in bar mode, where only `mid` is known). */
+  bestBid: number;
+  bestAsk: number;
+  /** σ of the mid, price units per √second (NaN until estimated). */
+  sigma: number;
+  /** Intensity λ(δ) = A·e^{−kδ} estimates (NaN until estimated). */
+  intensityA: number;
+  intensityK: number;
+  /** Causal signals (see src/features). */
+  trendStrength: number;
+  momentum: number;
+  meanReversion: number;
+  /** Order-flow imbalance in [−1, 1] (tick mode; 0 in bar mode). */
+  orderFlowImbalance: number;
+  /** Signed position in base units. */
+  position: number;
+  cash: number;
+  equity: number;
+  tradingState: TradingState;
+  /** False until the estimators have enough history to quote. */
+  warm: boolean;
+}
+
+export function emptyView(): MarketView {
+  return {
+    now: 0,
+    start: 0,
+    mid: Number.NaN,
+    bestBid: Number.NaN,
+    bestAsk: Number.NaN,
+    sigma: Number.NaN,
+    intensityA: Number.NaN,
+    intensityK: Number.NaN,
+    trendStrength: Number.NaN,
+    momentum: Number.NaN,
+    meanReversion: Number.NaN,
+    orderFlowImbalance: 0,
+    position: 0,
+    cash: 0,
+    equity: 0,
+    tradingState: 'active',
+    warm: false,
+  };
+}
+
+/** The desired resting quote. NaN price or qty ≤ 0 on a side means: nothing resting on that side. */
+export interface QuoteTarget {
+  bidPrice: number;
+  bidQty: number;
+  askPrice: number;
+  askQty: number;
+  /** The model's reservation price, for the trace. */
+  reservation: number;
+}
+
+export function emptyTarget(): QuoteTarget {
+  return { bidPrice: Number.NaN, bidQty: 0, askPrice: Number.NaN, askQty: 0, reservation: Number.NaN };
+}
+
+/**
+ * A strategy decides, synchronously and deterministically, which quote should rest now.
+ * No `await`, no wall clock, no Math.random: time is `view.now`, chance comes from a seeded Rng.
+ * The same object runs in bar backtest, tick backtest, paper and live.
+ */
+export interface Strategy {
+  readonly name: string;
+  decide(view: Readonly<MarketView>, out: QuoteTarget): void;
+}
