@@ -18,7 +18,7 @@ help:
 	@echo "make bench          benchmarks; figures go to bench/RESULTS.md by hand"
 
 $(NODE_STAMP): package.json package-lock.json
-	@if [ -f package-lock.json ]; then npm ci --no-audit --no-fund --loglevel=error; else npm install --no-audit --no-fund --loglevel=error; fi
+	@npm install --no-audit --no-fund --loglevel=error
 	@touch $(NODE_STAMP)
 
 deps: $(NODE_STAMP)

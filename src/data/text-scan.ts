@@ -28,7 +28,8 @@ export function parseNumber(buf: Uint8Array, from: number, to: number): number {
       digits++;
       if (frac >= 0) frac++;
     } else if (c === 46 && frac < 0) frac = 0;
-    else return slowNumber(buf, from, to);
+    else if (c === 101 || c === 69) return slowNumber(buf, from, to); // exponent form
+    else return Number.NaN;
   }
   if (digits === 0) return Number.NaN;
   if (digits > 15) return slowNumber(buf, from, to);

@@ -27,9 +27,16 @@ export function decimalsOf(step: number): number {
   return Math.min(12, Math.max(0, Math.ceil(-Math.log10(step) - EPS)));
 }
 
+// The last step seen and its scale 10^decimals: rounding is called per decision with the same tick.
+let cachedStep = Number.NaN;
+let cachedScale = 1;
+
 function snap(units: number, step: number): number {
-  const d = decimalsOf(step);
-  return d === 0 ? units * step : Math.round(units * step * 10 ** d) / 10 ** d;
+  if (step !== cachedStep) {
+    cachedStep = step;
+    cachedScale = 10 ** decimalsOf(step);
+  }
+  return cachedScale === 1 ? units * step : Math.round(units * step * cachedScale) / cachedScale;
 }
 
 /** Largest multiple of `tick` not above `price` (bids round down: never more aggressive than asked). */
