@@ -99,6 +99,7 @@ export class BarSession {
       portfolio: this.core.portfolio,
       sampleSeconds: this.barSeconds,
       counters: this.core.counters,
+      gapThroughs: this.sim.gapThroughs,
       markoutHorizons: this.opts.markoutHorizons,
     });
   }

@@ -43,6 +43,7 @@ export const MetricsSchema = z.object({
   orders_canceled: z.number().int().nonnegative(),
   orders_denied: z.number().int().nonnegative(),
   orders_rejected: z.number().int().nonnegative(),
+  gap_throughs: z.number().int().nonnegative().describe('orders a bar gapped over (expired unfilled, bar mode)'),
   markouts: z.array(markout),
 });
 export type Metrics = z.infer<typeof MetricsSchema>;
@@ -53,6 +54,7 @@ export interface MetricsInput {
   portfolio: Portfolio;
   sampleSeconds: number;
   counters: { placed: number; canceled: number; denied: number; rejected: number };
+  gapThroughs?: number;
   markoutHorizons: readonly number[];
 }
 
@@ -147,6 +149,7 @@ export function computeMetrics(m: MetricsInput): Metrics {
     orders_canceled: m.counters.canceled,
     orders_denied: m.counters.denied,
     orders_rejected: m.counters.rejected,
+    gap_throughs: m.gapThroughs ?? 0,
     markouts,
   };
 }

@@ -14,11 +14,19 @@ export interface BarFillParams {
  * low is strictly below b (the market traded through it, so our queue was necessarily consumed);
  * a resting ask at a only if the high is strictly above a. A touch (low = b, high = a) fills with
  * `touchFillProbability`, drawn from the seeded Rng. Fills are whole, at the order's own price, as
- * maker, so a fill price always lies inside [low, high]. Orders are accepted and canceled at once
- * (bar mode has no latency: decisions happen at bar boundaries).
+ * maker. Orders are accepted and canceled at once (bar mode has no latency: decisions happen at bar
+ * boundaries).
+ *
+ * Gap-through: if a whole bar lies beyond a resting order (bid > high, ask < low), the market jumped
+ * over it between two trades. Had the order really rested there, it would have traded at its own
+ * price, a price the bar never printed; bars cannot tell that counterfactual, so such an order does
+ * not fill: the venue expires it (`onCanceled`) and `gapThroughs` counts it, so a user can see how
+ * often it happened. A fill price therefore always lies inside [low, high].
  */
 export class BarFillSim implements OrderSink {
   readonly resting = new OpenOrders(64);
+  /** Orders expired because a bar gapped through them (see the class comment). */
+  gapThroughs = 0;
   private handler: OrderEventHandler | undefined;
 
   constructor(
@@ -47,11 +55,17 @@ export class BarFillSim implements OrderSink {
     for (let i = r.count - 1; i >= 0; i--) {
       const side = r.side[i]! as Side;
       const price = r.price[i]!;
+      const id = r.clientId[i]!;
+      if (side > 0 ? price > high : price < low) {
+        this.gapThroughs++;
+        r.remove(id);
+        this.handler!.onCanceled(ts, id);
+        continue;
+      }
       let hit: boolean;
       if (side > 0) hit = low < price || (low === price && pTouch > 0 && this.rng.next() < pTouch);
       else hit = high > price || (high === price && pTouch > 0 && this.rng.next() < pTouch);
       if (!hit) continue;
-      const id = r.clientId[i]!;
       const qty = r.remaining[i]!;
       r.fill(id, qty); // removes the order; the last row moved into i is already visited
       this.handler!.onFill(ts, id, side, price, qty, this.fees.fee(price, qty, 'maker'), 'maker');

@@ -119,12 +119,11 @@ export class QuotingStrategy implements Strategy {
     // Post-only guard: never rest at or through the other side of the reference.
     const refBid = view.bestBid === view.bestBid ? view.bestBid : view.mid - tick / 2;
     const refAsk = view.bestAsk === view.bestAsk ? view.bestAsk : view.mid + tick / 2;
-    if (bid >= refAsk) bid = refAsk - tick;
-    if (ask <= refBid) ask = refBid + tick;
+    // With a book: bid ≤ best ask − tick (strictly below it). Without one (bars): strictly below the mid.
+    if (bid > refAsk - tick) bid = refAsk - tick;
+    if (ask < refBid + tick) ask = refBid + tick;
     bid = roundDown(bid, tick);
     ask = roundUp(ask, tick);
-    if (bid >= refAsk) bid = roundDown(refAsk - tick, tick);
-    if (ask <= refBid) ask = roundUp(refBid + tick, tick);
 
     const pos = view.position;
     const eps = p.orderQty * 1e-9;
