@@ -2,3 +2,4 @@
 export * from './text-scan.js';
 export * from './klines-csv.js';
 export * from './simulate.js';
+export * from './event-store.js';

@@ -1,0 +1,101 @@
+// Event store: Arrow files round-trip exactly, stream by batch, and fail clearly when truncated.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { allocEvents, EventFlag, EventType, type EventColumns } from '../market/index.js';
+import { UserError } from '../core/index.js';
+import { EventFileWriter, iterateEventBatches, readEventFile, readEventMeta, readEvents, writeEvents } from './event-store.js';
+
+function sample(n: number): EventColumns {
+  const c = allocEvents(n);
+  for (let i = 0; i < n; i++) {
+    c.type[i] = (i % 4) + 1;
+    c.side[i] = i % 2 === 0 ? 1 : -1;
+    c.flags[i] = i % 3 === 0 ? EventFlag.EndOfMessage : 0;
+    c.tsExchange[i] = 1_723_161_255_208_000 + i * 1000;
+    c.tsLocal[i] = 1_723_161_253_937_085.768 + i;
+    c.price[i] = 61837.63 + (i % 100) * 0.01;
+    c.size[i] = (i % 7) * 0.00001;
+    c.id[i] = 50093239189 + i;
+  }
+  c.length = n;
+  return c;
+}
+
+function assertSame(a: EventColumns, b: EventColumns, offset = 0): void {
+  for (const k of ['type', 'side', 'flags', 'tsExchange', 'tsLocal', 'price', 'size', 'id'] as const) {
+    assert.deepEqual(Array.from(b[k].subarray(0, b.length)), Array.from(a[k].subarray(offset, offset + b.length)), k);
+  }
+}
+
+test('writeEvents/readEvents round-trip every column exactly, with metadata', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'evs-'));
+  try {
+    const c = sample(1000);
+    const p = join(dir, 'a.arrow');
+    writeEvents(p, c, { meta: { venue: 'binance', symbol: 'BTC/USDT' } });
+    const f = readEventFile(p);
+    assert.equal(f.events.length, 1000);
+    assertSame(c, f.events);
+    assert.equal(f.meta['symbol'], 'BTC/USDT');
+    assert.equal(f.meta['marketmakerl.format'], 'marketmakerl.events/1');
+    assert.equal(readEventMeta(p)['venue'], 'binance');
+    assert.deepEqual(readdirSync(dir), ['a.arrow'], 'no temp file left behind');
+    assert.ok(readFileSync(p).subarray(0, 6).toString() === 'ARROW1');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('multi-batch files read whole and stream batch by batch', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'evs-'));
+  try {
+    const c = sample(2500);
+    const p = join(dir, 'b.arrow');
+    const w = new EventFileWriter(p, { batchRows: 1000 });
+    w.append(c, 0, 10);
+    w.append(c, 10, 2500);
+    w.close();
+    const f = readEventFile(p);
+    assert.equal(f.batches, 3);
+    assertSame(c, f.events);
+    const sizes: number[] = [];
+    let at = 0;
+    for (const b of iterateEventBatches(p)) {
+      sizes.push(b.length);
+      assertSame(c, b, at);
+      at += b.length;
+    }
+    assert.deepEqual(sizes, [1000, 1000, 500]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('empty file, aborted writer and truncated file', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'evs-'));
+  try {
+    const p = join(dir, 'e.arrow');
+    writeEvents(p, allocEvents(0));
+    assert.equal(readEvents(p).length, 0);
+    assert.deepEqual([...iterateEventBatches(p)].length, 0);
+
+    const w = new EventFileWriter(join(dir, 'x.arrow'));
+    w.append(sample(10));
+    w.abort();
+    assert.deepEqual(readdirSync(dir), ['e.arrow']);
+
+    const q = join(dir, 't.arrow');
+    writeEvents(q, sample(5000), { batchRows: 1000 });
+    const bytes = readFileSync(q);
+    writeFileSync(q, bytes.subarray(0, Math.floor(bytes.length / 2)));
+    assert.throws(() => readEvents(q), UserError);
+    assert.throws(() => [...iterateEventBatches(q)], UserError);
+    assert.throws(() => readEvents(join(dir, 'missing.arrow')), UserError);
+    assert.equal(EventType.Trade, 3);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
