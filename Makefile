@@ -46,6 +46,7 @@ test: build
 	@node --import tsx --test --test-concurrency=2 $$(find src test -name '*.test.ts' | sort)
 
 bench: build
+	@for f in $$(find bench -name '*.bench.mjs' | sort); do echo "== $$f"; node $$f; done
 	@for f in $$(find bench -name '*.bench.ts' | sort); do echo "== $$f"; node --import tsx $$f; done
 
 clean:

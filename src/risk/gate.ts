@@ -48,10 +48,21 @@ export class RiskGate implements OrderSink {
   ) {}
 
   place(ts: Micros, clientId: number, side: Side, price: number, qty: number): void {
-    if (this.view.tradingState === 'halted') return this.deny(ts, clientId, 'trading state is halted');
-    for (let i = 0; i < this.rules.length; i++) {
-      const reason = this.rules[i]!(side, price, qty, this.view, this.limits);
-      if (reason !== undefined) return this.deny(ts, clientId, reason);
+    const v = this.view;
+    const l = this.limits;
+    if (v.tradingState === 'halted') return this.deny(ts, clientId, 'trading state is halted');
+    // The default rules, checked inline first (this runs per command in every backtest); a breach is
+    // then explained by the rule itself.
+    const after = v.position + side * qty;
+    const suspicious =
+      qty > l.maxOrderQty * (1 + 1e-9) ||
+      (Math.abs(after) > l.maxInventoryQty * (1 + 1e-9) && Math.abs(after) > Math.abs(v.position)) ||
+      (v.mid > 0 && Math.abs(price - v.mid) > l.priceBandFraction * v.mid);
+    if (suspicious || this.rules !== defaultRules) {
+      for (let i = 0; i < this.rules.length; i++) {
+        const reason = this.rules[i]!(side, price, qty, v, l);
+        if (reason !== undefined) return this.deny(ts, clientId, reason);
+      }
     }
     this.next.place(ts, clientId, side, price, qty);
   }
