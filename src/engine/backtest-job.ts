@@ -4,8 +4,9 @@ import { UserError } from '../core/index.js';
 import { type Bars, makeInstrument, roundDown } from '../market/index.js';
 import { defaultBarFeatureParams } from '../features/index.js';
 import { loadKlines, simulateBars, defaultSimulateParams } from '../data/index.js';
-import { QuotingStrategy, type QuotingParams } from '../strategy/index.js';
-import { runBarBacktest, type BarBacktestResult } from './bar-backtest.js';
+import { QuotingStrategy, RlStrategy, type QuotingParams, type Strategy } from '../strategy/index.js';
+import { loadPolicyFile, type RlPolicy } from '../models/index.js';
+import { runBarBacktest, type BarBacktestOptions, type BarBacktestResult } from './bar-backtest.js';
 
 const positive = z.number().positive();
 
@@ -23,7 +24,8 @@ export const BarBacktestConfigSchema = z.object({
     })
     .default({ bars: 10_000, bar_seconds: 60, s0: 100, vol_per_bar: 0.001, mean_reversion: 0, regime_switch_prob: 0.002 }),
   market: z.object({ symbol: z.string().default('BTC/USDT'), tick_size: positive.default(0.01), lot_size: positive.default(0.00001) }).default({ symbol: 'BTC/USDT', tick_size: 0.01, lot_size: 0.00001 }),
-  model: z.enum(['as', 'glft']).default('as'),
+  model: z.enum(['as', 'glft', 'rl']).default('as'),
+  policy_path: z.string().optional().describe('policy.json of a trained RL policy (model rl)'),
   gamma: positive.default(0.1),
   k: positive.default(1.5),
   A: positive.default(1),
@@ -89,7 +91,7 @@ export function resolveQuoting(cfg: BarBacktestConfig, firstPrice: number): Quot
   const lot = cfg.market.lot_size;
   const orderQty = cfg.order_qty ?? Math.max(lot, roundDown((cfg.capital * 0.01) / firstPrice, lot));
   return {
-    model: cfg.model,
+    model: cfg.model === 'glft' ? 'glft' : 'as',
     gamma: cfg.gamma,
     k: cfg.k,
     A: cfg.A,
@@ -106,13 +108,9 @@ export interface BarJobResult extends BarBacktestResult {
   resolved: Record<string, unknown>;
 }
 
-/** Run a validated config on given bars. Pure of I/O: same config and bars give the same result. */
-export function runBarJob(cfg: BarBacktestConfig, loaded: LoadedBars): BarJobResult {
-  const { bars } = loaded;
-  const instrument = makeInstrument(cfg.market.symbol, cfg.market.tick_size, cfg.market.lot_size);
-  const quoting = resolveQuoting(cfg, bars.open[0]!);
-  const strategy = new QuotingStrategy(quoting, instrument);
-  const result = runBarBacktest(bars, strategy, {
+/** The bar engine's options a config resolves to (fill model, fees, limits, features). */
+export function barOptionsFor(cfg: BarBacktestConfig, quoting: Readonly<QuotingParams>): BarBacktestOptions {
+  return {
     core: {
       initialCash: cfg.capital,
       reconcile: { priceTolerance: cfg.requote_ticks * cfg.market.tick_size, qtyTolerance: 0 },
@@ -129,7 +127,25 @@ export function runBarJob(cfg: BarBacktestConfig, loaded: LoadedBars): BarJobRes
     touchFillProbability: cfg.touch_fill_prob,
     seed: cfg.seed,
     markoutHorizons: cfg.markout_horizons,
-  });
+  };
+}
+
+/**
+ * Run a validated config on given bars. Pure of I/O: same config and bars give the same result
+ * (model rl: the policy is read from `policy_path` unless given).
+ */
+export function runBarJob(cfg: BarBacktestConfig, loaded: LoadedBars, policy?: RlPolicy): BarJobResult {
+  const { bars } = loaded;
+  const instrument = makeInstrument(cfg.market.symbol, cfg.market.tick_size, cfg.market.lot_size);
+  const quoting = resolveQuoting(cfg, bars.open[0]!);
+  let strategy: Strategy;
+  if (cfg.model === 'rl') {
+    if (!policy && !cfg.policy_path) throw new UserError('--policy: model rl needs a policy file (policy_path)');
+    strategy = RlStrategy.fromPolicy(policy ?? loadPolicyFile(cfg.policy_path!), quoting, instrument);
+  } else {
+    strategy = new QuotingStrategy(quoting, instrument);
+  }
+  const result = runBarBacktest(bars, strategy, barOptionsFor(cfg, quoting));
   const resolved = {
     ...cfg,
     order_qty: quoting.orderQty,

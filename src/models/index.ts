@@ -2,3 +2,4 @@
 export * from './quoting-model.js';
 export * from './avellaneda-stoikov.js';
 export * from './glft.js';
+export * from './rl-policy.js';

@@ -2,3 +2,4 @@
 export * from './strategy.js';
 export * from './quoting-strategy.js';
 export * from './reconcile.js';
+export * from './rl-strategy.js';

@@ -59,6 +59,12 @@ export class QuotingStrategy implements Strategy {
   private readonly model: QuotingModel<AsParams> | QuotingModel<GlftParams>;
   private readonly asParams: AsParams;
   private readonly glftParams: GlftParams;
+  /**
+   * Per-decision adjustments a wrapping strategy may set (the RL policy, rl-strategy.ts): γ × gammaMult;
+   * the quotes' distances from the reservation price × spreadMult; the centre shifted by `skew` mean
+   * half-spreads (positive = up). Identity by default, so plain AS / GLFT are unchanged.
+   */
+  readonly adjust = { gammaMult: 1, spreadMult: 1, skew: 0 };
 
   constructor(
     readonly params: Readonly<QuotingParams>,
@@ -102,6 +108,8 @@ export class QuotingStrategy implements Strategy {
     st.timeRemaining = this.timeRemaining(view.now);
     st.intensityA = p.calibrate ? view.intensityA : Number.NaN;
     st.intensityK = p.calibrate ? view.intensityK : Number.NaN;
+    const adj = this.adjust;
+    this.asParams.gamma = this.glftParams.gamma = p.gamma * adj.gammaMult;
     const q =
       p.model === 'glft'
         ? glft.quote(st, this.glftParams, this.quote)
@@ -109,6 +117,15 @@ export class QuotingStrategy implements Strategy {
 
     let bid = q.bid;
     let ask = q.ask;
+    let reservation = q.reservation;
+    if (adj.spreadMult !== 1 || adj.skew !== 0) {
+      const dBid = reservation - bid; // NaN when the model drops a side
+      const dAsk = ask - reservation;
+      const half = dBid === dBid ? (dAsk === dAsk ? (dBid + dAsk) / 2 : dBid) : dAsk;
+      if (half === half) reservation += adj.skew * half;
+      bid = reservation - dBid * adj.spreadMult;
+      ask = reservation + dAsk * adj.spreadMult;
+    }
     const tick = this.instrument.tickSize;
     const minSpread = p.minSpreadTicks * tick;
     if (bid === bid && ask === ask && ask - bid < minSpread) {
@@ -137,6 +154,6 @@ export class QuotingStrategy implements Strategy {
       out.askPrice = ask;
       out.askQty = p.orderQty;
     }
-    out.reservation = q.reservation;
+    out.reservation = reservation;
   }
 }

@@ -9,6 +9,7 @@ import { parseBarConfig, loadBarsFor, runBarJob, writeRunFolder } from '../../en
 export interface BacktestFlags {
   data?: string;
   model?: string;
+  policy?: string;
   seed?: number;
   out?: string;
   runId?: string;
@@ -35,6 +36,7 @@ const FLAG_OF: Record<string, string> = {
   'data.path': '--data',
   'data.bars': '--bars',
   model: '--model',
+  policy_path: '--policy',
   seed: '--seed',
   gamma: '--gamma',
   k: '--k',
@@ -82,6 +84,7 @@ export function configFromFlags(f: BacktestFlags): Record<string, unknown> {
   set(market, 'tick_size', f.tickSize);
   cfg['market'] = market;
   set(cfg, 'model', f.model);
+  set(cfg, 'policy_path', f.policy);
   set(cfg, 'seed', f.seed);
   set(cfg, 'gamma', f.gamma);
   set(cfg, 'k', f.k);

@@ -1,0 +1,160 @@
+// The RL strategy: at each decision interval a learned policy reads causal state and retunes the wrapped AS / GLFT quoting.
+import type { Instrument } from '../market/index.js';
+import {
+  type ActionDim,
+  type PolicyNet,
+  type RlPolicy,
+  type StateFeature,
+  actionValue,
+  policyNet,
+} from '../models/index.js';
+import { QuotingStrategy, type QuotingParams } from './quoting-strategy.js';
+import type { MarketView, QuoteTarget, Strategy } from './strategy.js';
+
+const MICROS_PER_DAY = 86_400e6;
+
+/** What the strategy needs to know about the policy's state and action spaces (the policy file's definitions). */
+export interface RlSpec {
+  features: readonly StateFeature[];
+  /** Relative σ per √second at which the volatility feature is 0. */
+  sigmaRef: number;
+  dims: readonly ActionDim[];
+  decisionSeconds: number;
+}
+
+export function specOf(p: Readonly<RlPolicy>): RlSpec {
+  return { features: p.state.features, sigmaRef: p.state.sigma_ref, dims: p.action.dims, decisionSeconds: p.action.decision_seconds };
+}
+
+/** The wrapped model's quoting parameters, with the model, γ and horizon taken from the policy. */
+export function rlQuotingParams(p: Readonly<RlPolicy>, q: Readonly<QuotingParams>): QuotingParams {
+  return { ...q, model: p.base.model, gamma: p.base.gamma, horizon: p.base.horizon, horizonSeconds: p.base.horizon_seconds };
+}
+
+const clip = (x: number, lo: number, hi: number): number => (x < lo ? lo : x > hi ? hi : x);
+
+/** Write the state vector for `view` into `out` (NaN inputs become 0, the feature's neutral value). */
+export function buildState(view: Readonly<MarketView>, spec: Readonly<RlSpec>, maxInventoryQty: number, out: Float64Array): void {
+  const f = spec.features;
+  for (let i = 0; i < f.length; i++) {
+    let x: number;
+    switch (f[i]!) {
+      case 'inventory':
+        x = clip(view.position / maxInventoryQty, -1, 1);
+        break;
+      case 'volatility':
+        x = 0.5 * clip(Math.log(view.sigma / view.mid / spec.sigmaRef), -3, 3);
+        break;
+      case 'trend':
+        x = 2 * view.trendStrength - 1;
+        break;
+      case 'momentum':
+        x = Math.tanh(view.momentum / 2);
+        break;
+      case 'signed_trend':
+        x = view.momentum > 0 ? view.trendStrength : view.momentum < 0 ? -view.trendStrength : 0;
+        break;
+      case 'mean_reversion':
+        x = clip(view.meanReversion, -1, 1);
+        break;
+      case 'order_flow':
+        x = clip(view.orderFlowImbalance, -1, 1);
+        break;
+      case 'time_of_day_sin':
+        x = Math.sin((2 * Math.PI * (view.now % MICROS_PER_DAY)) / MICROS_PER_DAY);
+        break;
+      case 'time_of_day_cos':
+        x = Math.cos((2 * Math.PI * (view.now % MICROS_PER_DAY)) / MICROS_PER_DAY);
+        break;
+    }
+    out[i] = x === x ? x : 0;
+  }
+}
+
+/**
+ * Every `decisionSeconds` of the driver's clock: build the state from the view, let the policy pick an
+ * action u ∈ (−1, 1)^A, and set the wrapped `QuotingStrategy`'s adjustments (γ multiplier, spread
+ * multiplier, skew) from it; between decisions the action is held. Without a policy (`net` null) the
+ * action comes from outside (`setAction`, used by the RL environment). Deterministic: no clock of its
+ * own, no chance. `paused` quotes nothing (the environment's warm-up).
+ */
+export class RlStrategy implements Strategy {
+  readonly name = 'rl';
+  readonly inner: QuotingStrategy;
+  readonly state: Float64Array;
+  readonly action: Float64Array;
+  paused = false;
+  /** Decisions taken so far. */
+  decisions = 0;
+  private nextDecisionAt = Number.NEGATIVE_INFINITY;
+  private readonly intervalMicros: number;
+  private readonly gammaIdx: number;
+  private readonly spreadIdx: number;
+  private readonly skewIdx: number;
+
+  constructor(
+    readonly spec: Readonly<RlSpec>,
+    quoting: Readonly<QuotingParams>,
+    instrument: Instrument,
+    readonly net: PolicyNet | null,
+  ) {
+    this.inner = new QuotingStrategy(quoting, instrument);
+    this.state = new Float64Array(spec.features.length);
+    this.action = new Float64Array(spec.dims.length);
+    this.intervalMicros = spec.decisionSeconds * 1e6;
+    this.gammaIdx = spec.dims.findIndex((d) => d.name === 'gamma_mult');
+    this.spreadIdx = spec.dims.findIndex((d) => d.name === 'spread_mult');
+    this.skewIdx = spec.dims.findIndex((d) => d.name === 'skew');
+    if (net && (net.features !== spec.features.length || net.actions !== spec.dims.length)) throw new RangeError('policy shape does not match its spec');
+  }
+
+  /** A strategy quoting with a trained policy. */
+  static fromPolicy(p: Readonly<RlPolicy>, quoting: Readonly<QuotingParams>, instrument: Instrument): RlStrategy {
+    return new RlStrategy(specOf(p), rlQuotingParams(p, quoting), instrument, policyNet(p));
+  }
+
+  /** Set the action u (used when `net` is null) for the next decision. */
+  setAction(u: ArrayLike<number>): void {
+    for (let i = 0; i < this.action.length; i++) this.action[i] = clip(u[i] ?? 0, -1, 1);
+  }
+
+  /** Time of the next decision, µs (−∞ before the first). */
+  get nextDecision(): number {
+    return this.nextDecisionAt;
+  }
+
+  /** Restart the decision clock (after a pause). */
+  resetClock(): void {
+    this.nextDecisionAt = Number.NEGATIVE_INFINITY;
+  }
+
+  decide(view: Readonly<MarketView>, out: QuoteTarget): void {
+    if (this.paused) {
+      out.bidPrice = Number.NaN;
+      out.askPrice = Number.NaN;
+      out.bidQty = 0;
+      out.askQty = 0;
+      out.reservation = Number.NaN;
+      return;
+    }
+    if (view.now >= this.nextDecisionAt) {
+      if (this.net) {
+        buildState(view, this.spec, this.inner.params.maxInventoryQty, this.state);
+        this.net.act(this.state, this.action);
+      }
+      this.apply();
+      this.nextDecisionAt = view.now + this.intervalMicros;
+      this.decisions++;
+    }
+    this.inner.decide(view, out);
+  }
+
+  private apply(): void {
+    const adj = this.inner.adjust;
+    const d = this.spec.dims;
+    const u = this.action;
+    adj.gammaMult = this.gammaIdx >= 0 ? actionValue(d[this.gammaIdx]!, u[this.gammaIdx]!) : 1;
+    adj.spreadMult = this.spreadIdx >= 0 ? actionValue(d[this.spreadIdx]!, u[this.spreadIdx]!) : 1;
+    adj.skew = this.skewIdx >= 0 ? actionValue(d[this.skewIdx]!, u[this.skewIdx]!) : 0;
+  }
+}
