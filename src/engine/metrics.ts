@@ -41,6 +41,7 @@ export const MetricsSchema = z.object({
   periods_per_year: z.number(),
   orders_placed: z.number().int().nonnegative(),
   orders_canceled: z.number().int().nonnegative(),
+  orders_amended: z.number().int().nonnegative().describe('cancel-replaces sent as one amend'),
   orders_denied: z.number().int().nonnegative(),
   orders_rejected: z.number().int().nonnegative(),
   gap_throughs: z.number().int().nonnegative().describe('orders a bar gapped over (expired unfilled, bar mode)'),
@@ -53,7 +54,7 @@ export interface MetricsInput {
   fills: FillLog;
   portfolio: Portfolio;
   sampleSeconds: number;
-  counters: { placed: number; canceled: number; denied: number; rejected: number };
+  counters: { placed: number; canceled: number; amended?: number; denied: number; rejected: number };
   gapThroughs?: number;
   markoutHorizons: readonly number[];
 }
@@ -147,6 +148,7 @@ export function computeMetrics(m: MetricsInput): Metrics {
     periods_per_year: periodsPerYear,
     orders_placed: m.counters.placed,
     orders_canceled: m.counters.canceled,
+    orders_amended: m.counters.amended ?? 0,
     orders_denied: m.counters.denied,
     orders_rejected: m.counters.rejected,
     gap_throughs: m.gapThroughs ?? 0,

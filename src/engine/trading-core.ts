@@ -26,6 +26,8 @@ export interface CoreOptions {
 export interface OrderCounters {
   placed: number;
   canceled: number;
+  /** Cancel-replaces in one command (venues that can amend). */
+  amended: number;
   accepted: number;
   rejected: number;
   denied: number;
@@ -42,7 +44,7 @@ export class TradingCore implements OrderEventHandler {
   readonly open = new OpenOrders(64);
   readonly portfolio: Portfolio;
   readonly fills = new FillLog();
-  readonly counters: OrderCounters = { placed: 0, canceled: 0, accepted: 0, rejected: 0, denied: 0 };
+  readonly counters: OrderCounters = { placed: 0, canceled: 0, amended: 0, accepted: 0, rejected: 0, denied: 0 };
   /** Index of the current trace sample; stamped on fills. */
   sampleIndex = 0;
   private venue: OrderSink | undefined;
@@ -64,6 +66,7 @@ export class TradingCore implements OrderEventHandler {
   connect(venue: OrderSink): void {
     this.venue = venue;
     this.gate = new RiskGate(venue, this, this.view, this.options.limits, this.options.rules ?? defaultRules);
+    this.counting = this.gate.amend !== undefined ? this.countingWithAmend : this.countingPlain;
   }
 
   nextId(): number {
@@ -102,8 +105,9 @@ export class TradingCore implements OrderEventHandler {
     return Number.NaN;
   }
 
-  // A sink that counts and forwards to the gate: keeps counters out of reconcile.
-  private readonly counting: OrderSink = {
+  // Sinks that count and forward to the gate (keeps counters out of reconcile); the amending one is
+  // used when the venue can amend.
+  private readonly countingPlain: OrderSink = {
     place: (ts, id, side, price, qty) => {
       this.counters.placed++;
       this.gate!.place(ts, id, side, price, qty);
@@ -113,6 +117,15 @@ export class TradingCore implements OrderEventHandler {
       this.gate!.cancel(ts, id);
     },
   };
+  private readonly countingWithAmend: OrderSink = {
+    place: this.countingPlain.place,
+    cancel: this.countingPlain.cancel,
+    amend: (ts, id, side, price, qty) => {
+      this.counters.amended++;
+      this.gate!.amend!(ts, id, side, price, qty);
+    },
+  };
+  private counting: OrderSink = this.countingPlain;
 
   onAccepted(_ts: Micros, clientId: number): void {
     this.counters.accepted++;

@@ -10,6 +10,12 @@ export interface OrderSink {
   place(ts: Micros, clientId: number, side: Side, price: number, qty: number): void;
   /** Ask to cancel an order; the venue answers with `onCanceled` (or a fill that raced it). */
   cancel(ts: Micros, clientId: number): void;
+  /**
+   * Optional: move a resting (acknowledged) order to a new price and quantity in one step, keeping its
+   * client id — a cancel-replace. Venues without it get a cancel and a place from `reconcile`.
+   * An amended order loses its queue priority, as on every exchange.
+   */
+  amend?(ts: Micros, clientId: number, side: Side, price: number, qty: number): void;
 }
 
 /** What venues report back. The trading core implements it. */
@@ -27,7 +33,8 @@ export interface OrderEventHandler {
 // Object forms, for logs, tests, the ledger and the live adapter.
 export type OrderCommand =
   | { readonly type: 'place'; readonly ts: Micros; readonly clientId: number; readonly side: Side; readonly price: number; readonly qty: number }
-  | { readonly type: 'cancel'; readonly ts: Micros; readonly clientId: number };
+  | { readonly type: 'cancel'; readonly ts: Micros; readonly clientId: number }
+  | { readonly type: 'amend'; readonly ts: Micros; readonly clientId: number; readonly side: Side; readonly price: number; readonly qty: number };
 
 export type OrderEvent =
   | { readonly type: 'accepted'; readonly ts: Micros; readonly clientId: number }

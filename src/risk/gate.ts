@@ -3,6 +3,7 @@ import type { Micros } from '../core/index.js';
 import type { Side } from '../market/index.js';
 import type { OrderEventHandler, OrderSink } from '../orders/index.js';
 import type { MarketView } from '../strategy/index.js';
+import { reducingOnlyRule } from './place-rules.js';
 
 export interface RiskLimits {
   /** Largest quantity of one order, base units. */
@@ -45,12 +46,38 @@ export class RiskGate implements OrderSink {
     private readonly view: Readonly<MarketView>,
     readonly limits: Readonly<RiskLimits>,
     private readonly rules: readonly PlaceRule[] = defaultRules,
-  ) {}
+  ) {
+    if (next.amend !== undefined) this.amend = this.amendChecked.bind(this);
+  }
 
   place(ts: Micros, clientId: number, side: Side, price: number, qty: number): void {
+    const reason = this.check(side, price, qty);
+    if (reason !== undefined) return this.deny(ts, clientId, reason);
+    this.next.place(ts, clientId, side, price, qty);
+  }
+
+  /** Present only when the venue can amend. A denied amend cancels the order instead of leaving it stale. */
+  readonly amend?: (ts: Micros, clientId: number, side: Side, price: number, qty: number) => void;
+
+  private amendChecked(ts: Micros, clientId: number, side: Side, price: number, qty: number): void {
+    const reason = this.check(side, price, qty);
+    if (reason !== undefined) {
+      this.deny(ts, clientId, reason);
+      this.next.cancel(ts, clientId);
+      return;
+    }
+    this.next.amend!(ts, clientId, side, price, qty);
+  }
+
+  /** The reason to deny, or undefined. */
+  private check(side: Side, price: number, qty: number): string | undefined {
     const v = this.view;
     const l = this.limits;
-    if (v.tradingState === 'halted') return this.deny(ts, clientId, 'trading state is halted');
+    if (v.tradingState === 'halted') return 'trading state is halted';
+    if (v.tradingState === 'reducing') {
+      const r = reducingOnlyRule(side, price, qty, v, l);
+      if (r !== undefined) return r;
+    }
     // The default rules, checked inline first (this runs per command in every backtest); a breach is
     // then explained by the rule itself.
     const after = v.position + side * qty;
@@ -61,10 +88,10 @@ export class RiskGate implements OrderSink {
     if (suspicious || this.rules !== defaultRules) {
       for (let i = 0; i < this.rules.length; i++) {
         const reason = this.rules[i]!(side, price, qty, v, l);
-        if (reason !== undefined) return this.deny(ts, clientId, reason);
+        if (reason !== undefined) return reason;
       }
     }
-    this.next.place(ts, clientId, side, price, qty);
+    return undefined;
   }
 
   cancel(ts: Micros, clientId: number): void {

@@ -48,6 +48,14 @@ export class BarFillSim implements OrderSink {
     if (this.resting.remove(clientId)) this.handler!.onCanceled(ts, clientId);
   }
 
+  amend(ts: Micros, clientId: number, side: Side, price: number, qty: number): void {
+    const r = this.resting;
+    const i = r.indexOf(clientId);
+    if (i < 0 || r.side[i] !== side) return this.handler!.onRejected(ts, clientId, 'unknown order');
+    r.price[i] = price;
+    r.remaining[i] = qty;
+  }
+
   /** Match resting orders against one bar; fills are stamped `ts` (the bar's close time). */
   matchBar(ts: Micros, high: number, low: number): void {
     const r = this.resting;

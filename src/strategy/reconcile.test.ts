@@ -62,3 +62,23 @@ test('two live orders on one side collapse to one', () => {
   reconcile(0, target, open, opts, ids, log);
   assert.deepEqual(log.commands.map((c) => c.type), ['cancel', 'cancel', 'place']);
 });
+
+test('a venue that can amend gets one amend per moved side, only for acknowledged orders', () => {
+  const { open, ids, target } = setup();
+  const cmds: string[] = [];
+  const sink = {
+    place: (_t: number, id: number) => cmds.push(`place ${id}`),
+    cancel: (_t: number, id: number) => cmds.push(`cancel ${id}`),
+    amend: (_t: number, id: number, _s: number, price: number) => cmds.push(`amend ${id} ${price}`),
+  };
+  Object.assign(target, { bidPrice: 99, bidQty: 1, askPrice: 101, askQty: 1 });
+  reconcile(0, target, open, opts, ids, sink);
+  target.bidPrice = 98;
+  reconcile(1, target, open, opts, ids, sink);
+  assert.deepEqual(cmds.slice(2), ['cancel 1', 'place 3'], 'a pending-new order is replaced, not amended');
+  open.setState(3, OrderState.Open);
+  target.bidPrice = 97.5;
+  assert.equal(reconcile(2, target, open, opts, ids, sink), 1);
+  assert.deepEqual(cmds.slice(4), ['amend 3 97.5']);
+  assert.equal(open.price[open.indexOf(3)], 97.5);
+});

@@ -16,8 +16,9 @@ export interface IdSource {
 }
 
 /**
- * For each side: if exactly one live order rests within tolerance of the target, keep it; otherwise
- * cancel every live order on that side and place the target. Orders already pending cancel are left
+ * For each side: if exactly one live order rests within tolerance of the target, keep it; if exactly one
+ * acknowledged order rests elsewhere and the sink can amend, move it (one command); otherwise cancel
+ * every live order on that side and place the target. Orders already pending cancel are left
  * alone (their cancel is in flight). A NaN target price or a non-positive quantity cancels the side.
  * Quotes are sticky: an unchanged target produces no command at all. Returns the number of commands.
  */
@@ -61,7 +62,18 @@ function reconcileSide(
       keep = i;
     }
   }
-  if (want && live === 1 && keep >= 0) return 0;
+  if (want && live === 1) {
+    if (keep >= 0) return 0;
+    if (sink.amend !== undefined) {
+      for (let i = 0; i < open.count; i++) {
+        if (open.side[i] !== side || open.state[i] !== OrderState.Open) continue;
+        open.price[i] = price;
+        open.remaining[i] = qty;
+        sink.amend(ts, open.clientId[i]!, side, price, qty);
+        return 1;
+      }
+    }
+  }
   let n = 0;
   // Cancel every live order on this side. Ids are copied first: a synchronous venue may answer
   // inside `cancel` and shrink the table while we walk it.

@@ -75,7 +75,7 @@ for (const input of configs) {
     const m = r.metrics;
     assert.ok(Math.abs(m.realized_pnl + m.inventory_pnl - m.fees - m.total_pnl) < 1e-6);
     assert.ok(Math.abs(fees - m.fees) < 1e-9);
-    assert.ok(m.max_abs_inventory <= r.resolved['max_inventory_qty'] as number + 1e-9, 'inventory limit holds');
+    assert.ok(m.max_abs_inventory <= (r.resolved['max_inventory_qty'] as number) + 1e-9, 'inventory limit holds');
   });
 }
 
