@@ -1,0 +1,39 @@
+// Pre-trade rules beyond the gate's defaults: order notional, reducing-only state, and an order rate limit.
+import type { Micros } from '../core/index.js';
+import type { PlaceRule } from './gate.js';
+
+/** Deny an order whose notional (price × qty) exceeds `maxNotional`. */
+export function maxOrderNotionalRule(maxNotional: number): PlaceRule {
+  return (_s, price, qty) =>
+    price * qty > maxNotional * (1 + 1e-9) ? `order notional ${round2(price * qty)} above max_order_notional ${maxNotional}` : undefined;
+}
+
+/** In the reducing state, deny any order whose fill would increase |position|. */
+export const reducingOnlyRule: PlaceRule = (side, _p, qty, v) =>
+  v.tradingState === 'reducing' && Math.abs(v.position + side * qty) > Math.abs(v.position) + 1e-12
+    ? `trading state is reducing: a ${side > 0 ? 'buy' : 'sell'} of ${qty} would increase |position| ${Math.abs(v.position)}`
+    : undefined;
+
+/**
+ * At most `maxOrders` approved places per `windowMicros` of view time (a sliding window). Put it last
+ * in a rule list: it counts an order as sent when every rule before it approved.
+ */
+export function orderRateRule(maxOrders: number, windowMicros: Micros): PlaceRule {
+  const sent = new Float64Array(maxOrders); // ring of the last `maxOrders` send times
+  let head = 0;
+  let count = 0;
+  return (_s, _p, _q, v) => {
+    const now = v.now;
+    if (count === maxOrders) {
+      const oldest = sent[head]!;
+      if (now - oldest < windowMicros) return `order rate above ${maxOrders} per ${windowMicros / 1000} ms`;
+    } else count++;
+    sent[head] = now;
+    head = (head + 1) % maxOrders;
+    return undefined;
+  };
+}
+
+function round2(x: number): number {
+  return Math.round(x * 100) / 100;
+}
