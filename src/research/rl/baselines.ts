@@ -1,0 +1,66 @@
+// Scored bar runs of any strategy, and the AS / GLFT baselines with γ chosen on training data by the RL reward.
+import { type Bars, makeInstrument, sliceBars } from '../../market/index.js';
+import { QuotingStrategy, type QuotingParams, type Strategy } from '../../strategy/index.js';
+import { BarSession, type BarBacktestConfig, type Metrics, barOptionsFor, resolveQuoting } from '../../engine/index.js';
+import { RewardMeter } from './env.js';
+
+export interface ScoredRun {
+  /** Total RL reward over the run (bps of one order's notional, inventory penalty included). */
+  reward: number;
+  metrics: Metrics;
+}
+
+/**
+ * Play bars [from, to) as one backtest with the strategy `make` builds, scoring each bar with the RL
+ * reward. Every strategy starts flat with cold estimators at `from`, under the same fill model and fees.
+ */
+export function scoredRun(
+  bars: Bars,
+  from: number,
+  to: number,
+  cfg: BarBacktestConfig,
+  inventoryPenalty: number,
+  make: (quoting: QuotingParams) => Strategy,
+): ScoredRun {
+  const window = sliceBars(bars, from, to);
+  const quoting = resolveQuoting(cfg, window.open[0]!);
+  const session = new BarSession(window, make(quoting), barOptionsFor(cfg, quoting));
+  const meter = new RewardMeter(inventoryPenalty, bars.intervalMicros / 1e6);
+  meter.start(session.core.view.equity, quoting.orderQty, window.open[0]!);
+  let reward = 0;
+  for (let t = 0; t < window.length; t++) {
+    session.runUntil(t + 1);
+    reward += meter.add(session.core.view);
+  }
+  return { reward, metrics: session.metrics() };
+}
+
+/** The γ grid of the baselines: 10^−6 … 10^1 in half decades (γ is per price unit × order size, so its scale follows the price). */
+export const GAMMA_GRID: readonly number[] = Array.from({ length: 15 }, (_, i) => Number((10 ** (-6 + i / 2)).toPrecision(6)));
+
+export interface TunedBaseline {
+  model: 'as' | 'glft';
+  gamma: number;
+  /** Reward of each γ of the grid on the tuning period. */
+  grid: { gamma: number; reward: number; pnl: number }[];
+}
+
+/** The γ of `model` with the highest RL reward on bars [from, to) (ties: the smaller γ). */
+export function tuneGamma(
+  bars: Bars,
+  from: number,
+  to: number,
+  cfg: BarBacktestConfig,
+  model: 'as' | 'glft',
+  inventoryPenalty: number,
+  grid: readonly number[] = GAMMA_GRID,
+): TunedBaseline {
+  const instrument = makeInstrument(cfg.market.symbol, cfg.market.tick_size, cfg.market.lot_size);
+  const rows = grid.map((gamma) => {
+    const r = scoredRun(bars, from, to, cfg, inventoryPenalty, (q) => new QuotingStrategy({ ...q, model, gamma }, instrument));
+    return { gamma, reward: r.reward, pnl: r.metrics.total_pnl };
+  });
+  let best = rows[0]!;
+  for (const r of rows) if (r.reward > best.reward) best = r;
+  return { model, gamma: best.gamma, grid: rows };
+}

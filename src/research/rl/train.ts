@@ -1,0 +1,155 @@
+// RL training: the cross-entropy method over policy parameters, rollouts in parallel, validation after each generation.
+import { Rng, UserError, isoOf } from '../../core/index.js';
+import { POLICY_FORMAT, POLICY_VERSION, PolicyNet, paramCount, type RlPolicy } from '../../models/index.js';
+import { parseBarConfig, type BarBacktestConfig } from '../../engine/index.js';
+import { type RlTrainConfig, generationsOf } from './config.js';
+import { dataSpecOf, loadSpec, relativeSigma, splitBars, type RlSplit } from './data.js';
+import { RlEnv, meanEpisodeReward, type EnvSpec } from './env.js';
+import { Cem } from './cem.js';
+import { RolloutPool } from './rollout-pool.js';
+import { tuneGamma } from './baselines.js';
+
+/** One row of training.csv: the state of learning after a generation (generation 0 = the untrained policy). */
+export interface TrainingRow {
+  generation: number;
+  /** Training episodes rolled out so far. */
+  episode: number;
+  /** Mean episode reward of the generation's population on its training windows. */
+  mean_reward: number;
+  /** Mean episode reward of its elite. */
+  elite_reward: number;
+  /** Mean episode reward of the policy (the distribution's mean, deterministic) on the validation episodes. */
+  eval_reward: number;
+}
+
+export interface TrainResult {
+  policy: RlPolicy;
+  rows: TrainingRow[];
+  split: RlSplit;
+  /** Validation reward of the untrained policy (the plain base model) and of the kept one. */
+  untrainedEvalReward: number;
+  bestEvalReward: number;
+  seconds: number;
+}
+
+/** The bar backtest config of the environment: the user's fields, the training seed, never model rl. */
+export function envBacktestConfig(c: Readonly<RlTrainConfig>): BarBacktestConfig {
+  const bt = parseBarConfig({ ...c.backtest, seed: c.seed }, (p) => `backtest.${p}`);
+  if (bt.model === 'rl') throw new UserError('backtest.model: the wrapped model must be as or glft');
+  return bt;
+}
+
+/**
+ * Train a policy. Deterministic for a config (seed included) whatever `workers` is. The kept policy is
+ * the generation mean with the best validation reward (generation 0, the untrained one, included):
+ * validation is a later period than every training window, and the held-out period after it is not
+ * touched here at all.
+ */
+export async function trainRl(c: Readonly<RlTrainConfig>, log: (line: string) => void = () => {}): Promise<TrainResult> {
+  const t0 = performance.now();
+  const data = dataSpecOf(c);
+  const bars = loadSpec(data);
+  const split = splitBars(bars.length, c);
+  const backtest = envBacktestConfig(c);
+  const model = backtest.model === 'glft' ? 'glft' : 'as';
+  const gamma = c.base_gamma === 'tune' ? tuneGamma(bars, 0, split.validationStart, backtest, model, c.inventory_penalty).gamma : c.base_gamma;
+  const barSeconds = bars.intervalMicros / 1e6;
+  const env: EnvSpec = {
+    backtest,
+    rl: {
+      features: c.policy.features,
+      sigmaRef: relativeSigma(bars, 0, split.validationStart),
+      dims: c.policy.actions,
+      decisionSeconds: c.decision_bars * barSeconds,
+    },
+    base: { model, gamma, horizon: backtest.horizon, horizonSeconds: backtest.horizon_seconds },
+    warmupBars: c.warmup_bars,
+    episodeBars: c.episode_bars,
+    inventoryPenalty: c.inventory_penalty,
+  };
+  const { kind, hidden } = c.policy;
+  const F = env.rl.features.length;
+  const A = env.rl.dims.length;
+  const dim = paramCount(kind, hidden, F, A);
+  const generations = generationsOf(c);
+  const cem = new Cem(dim, {
+    population: c.cem.population,
+    eliteFraction: c.cem.elite_fraction,
+    initStd: c.cem.init_std,
+    smoothing: c.cem.smoothing,
+    extraNoise: c.cem.extra_noise,
+    generations,
+  });
+  const root = new Rng(c.seed);
+  const popRng = root.fork('population');
+  const winRng = root.fork('windows');
+  const valEnv = new RlEnv(bars, env);
+  const validate = (params: Float64Array): number => meanEpisodeReward(valEnv, new PolicyNet(kind, hidden, F, A, params), split.validationStarts);
+
+  const untrained = validate(cem.mean);
+  const rows: TrainingRow[] = [{ generation: 0, episode: 0, mean_reward: Number.NaN, elite_reward: Number.NaN, eval_reward: untrained }];
+  let best = Float64Array.from(cem.mean);
+  let bestEval = untrained;
+  let bestGen = 0;
+  log(`gamma ${gamma} (${model}); ${generations} generations × ${c.cem.population} candidates × ${c.cem.windows} windows; untrained eval ${untrained.toFixed(2)}`);
+  const pool = new RolloutPool(c.workers);
+  try {
+    const nElite = Math.max(2, Math.round(c.cem.population * c.cem.elite_fraction));
+    for (let g = 1; g <= generations; g++) {
+      const starts = Array.from({ length: c.cem.windows }, () => split.trainStartMin + winRng.int(split.trainStartMax - split.trainStartMin + 1));
+      const candidates = cem.ask(popRng);
+      const scores = await pool.run({ data, env, kind, hidden, params: candidates, starts });
+      const sorted = Array.from(scores).sort((a, b) => b - a);
+      const mean = sorted.reduce((s, x) => s + x, 0) / sorted.length;
+      const elite = sorted.slice(0, nElite).reduce((s, x) => s + x, 0) / nElite;
+      cem.tell(candidates, scores);
+      const ev = validate(cem.mean);
+      if (ev > bestEval) {
+        bestEval = ev;
+        best = Float64Array.from(cem.mean);
+        bestGen = g;
+      }
+      rows.push({ generation: g, episode: g * c.cem.population * c.cem.windows, mean_reward: mean, elite_reward: elite, eval_reward: ev });
+      log(`gen ${g}/${generations}: train mean ${mean.toFixed(2)} elite ${elite.toFixed(2)} eval ${ev.toFixed(2)}`);
+    }
+  } finally {
+    await pool.close();
+  }
+  const ts = bars.ts;
+  const period = (a: number, b: number) => ({ start: isoOf(ts[a]!), end: isoOf(ts[b - 1]! + bars.intervalMicros), bars: b - a });
+  const policy: RlPolicy = {
+    format: POLICY_FORMAT,
+    version: POLICY_VERSION,
+    kind,
+    hidden: kind === 'mlp' ? hidden : 0,
+    state: { features: [...env.rl.features], sigma_ref: env.rl.sigmaRef },
+    action: { dims: env.rl.dims.map((d) => ({ ...d })), decision_seconds: env.rl.decisionSeconds },
+    base: { model, gamma, horizon: env.base.horizon, horizon_seconds: env.base.horizonSeconds },
+    params: Array.from(best),
+    training: {
+      algorithm: 'noisy cross-entropy method (diagonal Gaussian)',
+      config: c,
+      data: data.kind === 'file' ? { kind: 'file', path: data.path } : { kind: 'simulated', params: data.params },
+      periods: {
+        train: period(0, split.validationStart),
+        validation: period(split.validationStart, split.holdoutStart),
+        holdout: split.holdoutStart < bars.length ? period(split.holdoutStart, bars.length) : null,
+      },
+      /** Bars at or after this time were never seen in training: evaluate there. */
+      training_end_us: ts[split.holdoutStart - 1]! + bars.intervalMicros,
+      kept_generation: bestGen,
+      untrained_eval_reward: untrained,
+      best_eval_reward: bestEval,
+    },
+  };
+  return { policy, rows, split, untrainedEvalReward: untrained, bestEvalReward: bestEval, seconds: (performance.now() - t0) / 1000 };
+}
+
+export function trainingCsv(rows: readonly TrainingRow[]): string {
+  const f = (x: number): string => (Number.isFinite(x) ? String(Math.round(x * 1e6) / 1e6) : '');
+  return (
+    'generation,episode,mean_reward,elite_reward,eval_reward\n' +
+    rows.map((r) => `${r.generation},${r.episode},${f(r.mean_reward)},${f(r.elite_reward)},${f(r.eval_reward)}`).join('\n') +
+    '\n'
+  );
+}
