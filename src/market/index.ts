@@ -2,3 +2,4 @@
 export * from './instrument.js';
 export * from './bar.js';
 export * from './events.js';
+export * from './book.js';

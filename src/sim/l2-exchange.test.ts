@@ -1,0 +1,202 @@
+// The simulated L2 venue on hand-made sequences: queue position, trade-through, partial fills, post-only, latency, fees.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { EventColumns } from '../market/index.js';
+import type { OrderEventHandler, OrderEvent } from '../orders/index.js';
+import { L2Exchange, BpsFees, constantLatency, riskAverseQueue, powerQueue, type QueueModel } from './index.js';
+import { EventBuilder } from '../../test/fixtures/tick-events.js';
+
+class Recorder implements OrderEventHandler {
+  readonly events: OrderEvent[] = [];
+  onAccepted(ts: number, clientId: number): void {
+    this.events.push({ type: 'accepted', ts, clientId });
+  }
+  onRejected(ts: number, clientId: number, reason: string): void {
+    this.events.push({ type: 'rejected', ts, clientId, reason });
+  }
+  onDenied(ts: number, clientId: number, reason: string): void {
+    this.events.push({ type: 'denied', ts, clientId, reason });
+  }
+  onCanceled(ts: number, clientId: number): void {
+    this.events.push({ type: 'canceled', ts, clientId });
+  }
+  onFill(ts: number, clientId: number, side: 1 | -1, price: number, qty: number, fee: number, liquidity: 'maker' | 'taker'): void {
+    this.events.push({ type: 'filled', ts, clientId, side, price, qty, fee, liquidity });
+  }
+  fills() {
+    return this.events.filter((e) => e.type === 'filled') as Extract<OrderEvent, { type: 'filled' }>[];
+  }
+}
+
+interface Harness {
+  ex: L2Exchange;
+  rec: Recorder;
+  /** Play market rows, commands in flight and answers up to time `until` (exchange data first at ties). */
+  run(until: number): void;
+}
+
+function harness(ev: EventColumns, opts: { queue?: QueueModel; latencyUs?: number; partial?: boolean; makerBps?: number } = {}): Harness {
+  const lat = opts.latencyUs ?? 0;
+  const ex = new L2Exchange(
+    { tickSize: 0.01, partialFills: opts.partial ?? false, ladderTicks: 4096 },
+    opts.queue ?? riskAverseQueue,
+    constantLatency(lat, lat),
+    new BpsFees(opts.makerBps ?? 0, 5),
+  );
+  const rec = new Recorder();
+  let i = 0;
+  return {
+    ex,
+    rec,
+    run(until: number) {
+      for (;;) {
+        const tE = i < ev.length ? ev.tsExchange[i]! : Infinity;
+        const tIn = ex.nextInboundTs();
+        const tOut = ex.nextOutboundTs();
+        const t = Math.min(tE, tIn, tOut);
+        if (t > until || t === Infinity) return;
+        if (tE === t) ex.onMarket(ev, i++, tE);
+        else if (tIn === t) ex.processInbound();
+        else ex.deliver(rec);
+      }
+    },
+  };
+}
+
+const book = () => new EventBuilder().snapshot(0, [[100, 5], [99.99, 10]], [[100.01, 4], [100.02, 8]]);
+
+test('a new order joins behind the displayed size; trades at its price move it and then fill it', () => {
+  const ev = book().trade(20, -1, 100, 3).trade(30, -1, 100, 2.5).build();
+  const h = harness(ev);
+  h.run(1);
+  h.ex.place(1, 1, 1, 100, 1);
+  h.run(10);
+  assert.equal(h.ex.queueAhead(1), 5);
+  h.run(25);
+  assert.equal(h.ex.queueAhead(1), 2);
+  assert.equal(h.rec.fills().length, 0);
+  h.run(40);
+  const f = h.rec.fills();
+  assert.equal(f.length, 1);
+  assert.deepEqual([f[0]!.price, f[0]!.qty, f[0]!.liquidity], [100, 1, 'maker'], 'reached: the whole order fills without --partial-fills');
+});
+
+test('partial fills: only the traded quantity beyond the queue fills', () => {
+  const ev = book().trade(20, -1, 100, 5.25).trade(30, -1, 100, 2).build();
+  const h = harness(ev, { partial: true });
+  h.run(1);
+  h.ex.place(1, 1, 1, 100, 1);
+  h.run(25);
+  assert.deepEqual(h.rec.fills().map((f) => f.qty), [0.25]);
+  h.run(40);
+  assert.deepEqual(h.rec.fills().map((f) => f.qty), [0.25, 0.75]);
+  assert.equal(h.ex.resting, 0);
+});
+
+test('a trade through our price fills the whole order at our price; a trade short of it does not', () => {
+  const ev = book().trade(20, -1, 99.99, 0.1).trade(30, 1, 100.01, 9).build();
+  const h = harness(ev);
+  h.run(1);
+  h.ex.place(1, 1, -1, 100.02, 2); // ask behind 8 at 100.02: a buy at 100.01 does not reach it
+  h.ex.place(1, 2, 1, 100, 2); // bid behind 5 at 100: a sell at 99.99 went through it
+  h.run(100);
+  const f = h.rec.fills();
+  assert.equal(f.length, 1);
+  assert.deepEqual([f[0]!.clientId, f[0]!.price, f[0]!.qty], [2, 100, 2]);
+});
+
+test('no trade, no fill: the book can move anywhere without filling a resting order', () => {
+  const ev = book()
+    .delta(20, [[1, 100, 0], [1, 99.99, 0], [-1, 100.01, 0], [-1, 100.02, 0]])
+    .delta(30, [[-1, 99.5, 1], [1, 99.4, 1]])
+    .build();
+  const h = harness(ev);
+  h.run(1);
+  h.ex.place(1, 1, 1, 100, 1);
+  h.run(100);
+  assert.equal(h.rec.fills().length, 0);
+  assert.equal(h.ex.queueAhead(1), 0, 'its level emptied: it is first in line');
+});
+
+test('post-only: an order that would cross the book is rejected', () => {
+  const h = harness(book().build());
+  h.run(1);
+  h.ex.place(1, 1, 1, 100.01, 1);
+  h.ex.place(1, 2, -1, 100, 1);
+  h.ex.place(1, 3, 1, 100.0, 1);
+  h.run(10);
+  assert.deepEqual(h.rec.events.map((e) => e.type), ['rejected', 'rejected', 'accepted']);
+});
+
+test('latency: an order sent at t cannot fill on a trade before t + entry latency (a trade at exactly that time comes first)', () => {
+  const L = 10_000;
+  const ev = new EventBuilder().snapshot(0, [[100, 0.5]], [[100.01, 1]]).trade(1_000 + L - 1, -1, 99.9, 1).trade(1_000 + L, -1, 99.9, 1).trade(1_000 + L + 1, -1, 99.9, 1).build();
+  const h = harness(ev, { latencyUs: L });
+  h.run(999);
+  h.ex.place(1_000, 7, 1, 100, 1);
+  h.run(1e9);
+  const f = h.rec.fills();
+  assert.equal(f.length, 1);
+  assert.equal(f[0]!.ts, 1_000 + L + 1 + L, 'filled by the third trade, known locally one response latency later');
+  assert.equal(h.rec.events[0]!.type, 'accepted');
+  assert.equal(h.rec.events[0]!.ts, 1_000 + 2 * L);
+});
+
+test('a cancel takes effect after latency: a fill can arrive while it is in flight', () => {
+  const L = 10_000;
+  const ev = book().trade(25_000, -1, 99.5, 1).build();
+  const h = harness(ev, { latencyUs: L });
+  h.run(1);
+  h.ex.place(1, 1, 1, 100, 1);
+  h.run(20_000);
+  h.ex.cancel(20_000, 1); // reaches the venue at 30 000, after the trade at 25 000
+  h.run(1e9);
+  assert.deepEqual(h.rec.events.map((e) => e.type), ['accepted', 'filled']);
+  assert.equal(h.ex.stats.cancelsLate, 1);
+  const h2 = harness(ev, { latencyUs: L });
+  h2.run(1);
+  h2.ex.place(1, 1, 1, 100, 1);
+  h2.run(5_000);
+  h2.ex.cancel(5_000, 1);
+  h2.run(1e9);
+  assert.deepEqual(h2.rec.events.map((e) => e.type), ['accepted', 'canceled']);
+});
+
+test('queue models: cancels ahead move a probabilistic queue, never a risk-averse one; trades are not counted twice', () => {
+  // Level 100: 5 ahead of us. A trade of 2 (ahead 3), then the depth stream shows 5 → 1: 2 traded + 2 cancelled.
+  const seq = () => book().trade(20, -1, 100, 2).delta(30, [[1, 100, 1]]).build();
+  const ra = harness(seq());
+  ra.run(1);
+  ra.ex.place(1, 1, 1, 100, 1);
+  ra.run(100);
+  assert.equal(ra.ex.queueAhead(1), 1, 'risk-averse: capped by the level (1 left)');
+  const pw = harness(seq(), { queue: powerQueue(1) });
+  pw.run(1);
+  pw.ex.place(1, 1, 1, 100, 1);
+  pw.run(100);
+  // After the trade: ahead 3 of a level of 3 → the 2 cancelled were all ahead: 1 left, same cap here.
+  assert.equal(pw.ex.queueAhead(1), 1);
+  // Joining a level with others behind us: 5 ahead, then 5 more join, then 4 cancel.
+  const seq2 = () => book().delta(20, [[1, 100, 10]]).delta(30, [[1, 100, 6]]).build();
+  const a = harness(seq2());
+  a.run(1);
+  a.ex.place(1, 1, 1, 100, 1);
+  a.run(100);
+  assert.equal(a.ex.queueAhead(1), 5);
+  const b = harness(seq2(), { queue: powerQueue(1) });
+  b.run(1);
+  b.ex.place(1, 1, 1, 100, 1);
+  b.run(100);
+  assert.ok(Math.abs(b.ex.queueAhead(1) - 3) < 1e-12, 'uniform: half of the 4 cancelled were ahead');
+});
+
+test('fees: maker fee in bps of notional; a negative maker fee is a rebate', () => {
+  const ev = book().trade(20, -1, 99.5, 1).build();
+  const h = harness(ev, { makerBps: -1 });
+  h.run(1);
+  h.ex.place(1, 1, 1, 100, 2);
+  h.run(100);
+  const f = h.rec.fills()[0]!;
+  assert.ok(Math.abs(f.fee - -0.02) < 1e-12, `fee ${f.fee}`);
+  assert.equal(new BpsFees(2, 7).fee(100, 3, 'taker'), 0.21);
+});
