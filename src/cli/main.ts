@@ -51,6 +51,16 @@ program
   .option('--vol-estimator <name>', 'rolling | ewma')
   .action(async (opts) => (await import('./commands/backtest.js')).backtestCommand(opts));
 
+program
+  .command('run')
+  .description('run the multi-agent runtime (data → ml → execution → risk) described by a config.yaml')
+  .option('--config <file>', 'runtime config (YAML)', 'config/config.yaml')
+  .option('--mode <mode>', 'backtest | paper | live (default: the config mode)')
+  .option('--max-workers <n>', 'worker threads at most (default: available cores)', num('--max-workers'))
+  .option('--run-id <id>', 'run id (default run_<UTC YYYYMMDDTHHMMSSZ>)')
+  .option('--seed <n>', 'run seed (default: the config seed)', num('--seed'))
+  .action(async (opts) => (await import('./commands/run.js')).runCommand(opts));
+
 const simulate = program.command('simulate').description('rerun published simulation experiments');
 simulate
   .command('as2008')

@@ -1,0 +1,55 @@
+// What the scheduler sends an agent (a task) and what it sends back (its value for downstream agents, or an error).
+import type { Metrics } from '../engine/index.js';
+import type { AgentConfig, Mode, RuntimeConfig } from './config.js';
+import type { MarketFrame } from './frame.js';
+import type { FittedModel } from './roles/ml.js';
+
+/** Everything an agent needs, as plain data: it is posted to a worker thread. */
+export interface AgentTask {
+  runId: string;
+  mode: Mode;
+  artifactsDir: string;
+  agent: AgentConfig;
+  /** The agent's own seed, derived from the run seed and its name. */
+  seed: number;
+  market: RuntimeConfig['market'];
+  /** Resolved path of a data agent's file (source: file). */
+  dataFile?: string;
+  /** Values of the agents named in `agent.inputs`, in that order. */
+  inputs: AgentValue[];
+}
+
+export interface DataValue {
+  role: 'data';
+  agent: string;
+  frame: MarketFrame;
+}
+
+export interface MlValue {
+  role: 'ml';
+  agent: string;
+  model: FittedModel;
+  /** The frame the model was fitted on (execution backtests on it). */
+  frame: MarketFrame;
+}
+
+export interface ExecutionValue {
+  role: 'execution';
+  agent: string;
+  metrics: Metrics;
+  /** Bars backtested and where they sit in the frame. */
+  window: { kind: 'test' | 'all'; from: number; to: number; out_of_sample: boolean };
+  orderQty: number;
+  maxInventoryQty: number;
+}
+
+export interface RiskValue {
+  role: 'risk';
+  agent: string;
+  status: 'ok' | 'breach';
+  breaches: string[];
+}
+
+export type AgentValue = DataValue | MlValue | ExecutionValue | RiskValue;
+
+export type AgentResult = { ok: true; outputs: string[]; value: AgentValue } | { ok: false; error: string };

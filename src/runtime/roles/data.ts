@@ -1,0 +1,92 @@
+// The data agent: a market data frame (simulated or a klines file) with spread and causal features, as CSV.
+import { parseBarConfig, loadBarsFor } from '../../engine/index.js';
+import { BarFeatures, type BarFeatureParams } from '../../features/index.js';
+import { type Bars, sliceBars } from '../../market/index.js';
+import type { DataParams } from '../config.js';
+import type { AgentResult, AgentTask } from '../agent-task.js';
+import { frameCsv, type MarketFrame } from '../frame.js';
+import { corwinSchultzSpread } from '../high-low-spread.js';
+import { writeArtifact } from '../artifacts.js';
+
+export function runDataAgent(task: AgentTask, params: DataParams): AgentResult {
+  const market = {
+    symbol: params.symbol ?? task.market.symbol,
+    tick_size: params.tick_size ?? task.market.tick_size,
+    lot_size: params.lot_size ?? task.market.lot_size,
+  };
+  const seed = params.seed ?? task.seed;
+  // The bar backtester's loader reads files and simulates bars; only its data section matters here.
+  const cfg = parseBarConfig(
+    {
+      seed,
+      market,
+      data: {
+        ...(task.dataFile !== undefined ? { path: task.dataFile } : {}),
+        bars: params.bars,
+        bar_seconds: params.bar_seconds,
+        s0: params.s0,
+        vol_per_bar: params.vol_per_bar,
+        mean_reversion: params.mean_reversion,
+        regime_switch_prob: params.regime_switch_prob,
+      },
+    },
+    (p) => `agents.${task.agent.name}.params.${p.replace(/^data\./, '')}`,
+  );
+  const loaded = loadBarsFor(cfg);
+  let bars = loaded.bars;
+  if (params.max_bars !== undefined && bars.length > params.max_bars) bars = sliceBars(bars, 0, params.max_bars);
+  const source: Record<string, string | number | boolean> = {};
+  for (const [k, v] of Object.entries(loaded.source)) if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') source[k] = v;
+  source['rows'] = bars.length;
+  const features: BarFeatureParams = {
+    volWindow: params.vol_window,
+    ewmaHalfLife: params.ewma_half_life,
+    volEstimator: params.vol_estimator,
+    signalWindow: params.signal_window,
+    intensityWindow: params.intensity_window,
+  };
+  const frame = buildFrame(bars, features, { symbol: market.symbol, tickSize: market.tick_size, lotSize: market.lot_size, source });
+  const path = writeArtifact(task.artifactsDir, task.runId, task.agent.name, 'market_data.csv', frameCsv(frame));
+  return { ok: true, outputs: [path], value: { role: 'data', agent: task.agent.name, frame } };
+}
+
+/** Copy bars into a frame and compute, bar by bar, the features known at each close. */
+export function buildFrame(
+  bars: Bars,
+  features: BarFeatureParams,
+  meta: { symbol: string; tickSize: number; lotSize: number; source: Record<string, string | number | boolean> },
+): MarketFrame {
+  const n = bars.length;
+  const barSeconds = bars.intervalMicros / 1e6;
+  const col = (): Float64Array => new Float64Array(n);
+  const f: MarketFrame = {
+    ...meta,
+    barSeconds,
+    features,
+    ts: bars.ts.slice(),
+    open: bars.open.slice(),
+    high: bars.high.slice(),
+    low: bars.low.slice(),
+    close: bars.close.slice(),
+    volume: bars.volume.slice(),
+    spread: col(),
+    volatility: col(),
+    trendStrength: col(),
+    momentum: col(),
+    meanReversion: col(),
+  };
+  const fx = new BarFeatures(features, barSeconds);
+  const v = fx.values;
+  for (let i = 0; i < n; i++) {
+    const h = f.high[i]!;
+    const l = f.low[i]!;
+    const c = f.close[i]!;
+    fx.update(h, l, c);
+    f.spread[i] = i > 0 ? corwinSchultzSpread(f.high[i - 1]!, f.low[i - 1]!, h, l) * c : Number.NaN;
+    f.volatility[i] = features.volEstimator === 'rolling' ? v.volRollingPerBar : v.volEwmaPerBar;
+    f.trendStrength[i] = v.trendStrength;
+    f.momentum[i] = v.momentum;
+    f.meanReversion[i] = v.meanReversion;
+  }
+  return f;
+}

@@ -1,0 +1,71 @@
+// The execution agent: backtests the fitted model on the frame's bars with the bar backtester; metrics, trace, fills.
+import { MetricsSchema, parseBarConfig, runBarJob, traceCsv, fillsCsv } from '../../engine/index.js';
+import type { ExecutionParams } from '../config.js';
+import type { AgentResult, AgentTask, ExecutionValue } from '../agent-task.js';
+import { frameBars } from '../frame.js';
+import { writeArtifact, jsonText } from '../artifacts.js';
+
+/** What the execution agent does outside backtest mode today: it refuses, it does not pretend. */
+export const NOT_YET: Record<'paper' | 'live', string> = {
+  paper:
+    'mode=paper: paper trading is not implemented yet (it needs a live feed and the L2 simulator); nothing was traded or simulated, use --mode backtest',
+  live: 'mode=live: live trading is not implemented yet; no order was sent, use --mode backtest',
+};
+
+const MIN_BARS = 50;
+
+export function runExecutionAgent(task: AgentTask, params: ExecutionParams): AgentResult {
+  if (task.mode !== 'backtest') return { ok: false, error: NOT_YET[task.mode] };
+  const input = task.inputs[0];
+  if (input?.role !== 'ml') return { ok: false, error: 'expected the value of an ml agent as input' };
+  const { model, frame } = input;
+  const from = params.window === 'test' ? model.test.from : 0;
+  const to = frame.ts.length;
+  if (to - from < MIN_BARS) {
+    return { ok: false, error: `window ${params.window} has ${to - from} bars, at least ${MIN_BARS} are needed (lower the ml agent's train_fraction or give more bars)` };
+  }
+  const f = frame.features;
+  const cfg = parseBarConfig(
+    {
+      seed: task.seed,
+      market: { symbol: frame.symbol, tick_size: frame.tickSize, lot_size: frame.lotSize },
+      model: model.model,
+      gamma: model.gamma,
+      k: model.k,
+      A: model.A,
+      calibrate: model.calibration === 'online',
+      horizon: model.horizon,
+      horizon_seconds: model.horizon_seconds,
+      min_spread_ticks: model.min_spread_ticks,
+      capital: params.capital,
+      ...(params.order_qty !== undefined ? { order_qty: params.order_qty } : {}),
+      ...(params.max_inventory_qty !== undefined ? { max_inventory_qty: params.max_inventory_qty } : {}),
+      requote_ticks: params.requote_ticks,
+      maker_fee_bps: params.maker_fee_bps,
+      touch_fill_prob: params.touch_fill_prob,
+      price_band_pct: params.price_band_pct,
+      vol_window: f.volWindow,
+      ewma_half_life: f.ewmaHalfLife,
+      vol_estimator: f.volEstimator,
+      signal_window: f.signalWindow,
+      intensity_window: f.intensityWindow,
+      markout_horizons: params.markout_horizons,
+    },
+    (p) => `agents.${task.agent.name}.params.${p}`,
+  );
+  const job = runBarJob(cfg, { bars: frameBars(frame, from, to), source: { ...frame.source, from, to } });
+  const metrics = MetricsSchema.parse(job.metrics);
+  const window: ExecutionValue['window'] = { kind: params.window, from, to, out_of_sample: from >= model.test.from };
+  const orderQty = Number(job.resolved['order_qty']);
+  const maxInventoryQty = Number(job.resolved['max_inventory_qty']);
+  const dir = task.artifactsDir;
+  const id = task.runId;
+  const name = task.agent.name;
+  const outputs = [
+    writeArtifact(dir, id, name, 'metrics.json', jsonText(metrics)),
+    writeArtifact(dir, id, name, 'trace.csv', traceCsv(job.trace, frame.tickSize)),
+    writeArtifact(dir, id, name, 'fills.csv', fillsCsv(job.core.fills, frame.tickSize)),
+    writeArtifact(dir, id, name, 'backtest_config.json', jsonText({ run_id: id, mode: task.mode, model_agent: input.agent, window, ...job.resolved })),
+  ];
+  return { ok: true, outputs, value: { role: 'execution', agent: name, metrics, window, orderQty, maxInventoryQty } };
+}

@@ -1,0 +1,80 @@
+// The risk agent: checks an execution agent's results against limits and writes a report with every check's verdict.
+import type { RiskParams } from '../config.js';
+import type { AgentResult, AgentTask, ExecutionValue } from '../agent-task.js';
+import { writeArtifact, jsonText } from '../artifacts.js';
+
+export type Verdict = 'pass' | 'breach' | 'n/a';
+
+export interface RiskCheck {
+  check: string;
+  value: number | null;
+  limit: number;
+  verdict: Verdict;
+  /** How the value is measured and compared. */
+  rule: string;
+}
+
+export interface RiskReport {
+  run_id: string;
+  agent: string;
+  source: string;
+  mode: string;
+  status: 'ok' | 'breach';
+  window: ExecutionValue['window'];
+  checks: RiskCheck[];
+}
+
+const atMost = (value: number | null, limit: number): Verdict => (value === null ? 'n/a' : value <= limit ? 'pass' : 'breach');
+
+/** Every check of a report. Pure: same results and limits give the same checks. */
+export function riskChecks(ex: ExecutionValue, p: RiskParams): RiskCheck[] {
+  const m = ex.metrics;
+  const days = (m.samples * m.sample_seconds) / 86_400;
+  const dailyReturn = days > 0 ? Math.abs(m.return_pct) / days : null;
+  const gross = m.realized_pnl + m.inventory_pnl; // before fees
+  const feeShare = gross > 0 ? m.fees / gross : null;
+  const invLimit = p.max_abs_inventory ?? ex.maxInventoryQty;
+  return [
+    { check: 'max_drawdown_pct', value: m.max_drawdown_pct, limit: p.max_drawdown_pct, verdict: atMost(m.max_drawdown_pct, p.max_drawdown_pct), rule: 'largest fall of equity from a peak, % of capital, <= limit' },
+    {
+      check: 'max_abs_inventory',
+      value: m.max_abs_inventory,
+      limit: invLimit,
+      verdict: atMost(m.max_abs_inventory, invLimit * (1 + 1e-9)),
+      rule: 'largest |position| at a bar close, base units, <= limit',
+    },
+    { check: 'min_fills', value: m.fills, limit: p.min_fills, verdict: m.fills >= p.min_fills ? 'pass' : 'breach', rule: 'number of fills >= limit' },
+    {
+      check: 'max_daily_return_pct',
+      value: dailyReturn,
+      limit: p.max_daily_return_pct,
+      verdict: atMost(dailyReturn, p.max_daily_return_pct),
+      rule: '|return| % per day of backtested time <= limit (above it the result is implausible)',
+    },
+    {
+      check: 'max_fee_share',
+      value: feeShare,
+      limit: p.max_fee_share,
+      verdict: atMost(feeShare, p.max_fee_share),
+      rule: 'fees / gross PnL (realized + inventory, before fees) <= limit; n/a when gross PnL <= 0',
+    },
+  ];
+}
+
+export function runRiskAgent(task: AgentTask, params: RiskParams): AgentResult {
+  const input = task.inputs[0];
+  if (input?.role !== 'execution') return { ok: false, error: 'expected the value of an execution agent as input' };
+  const checks = riskChecks(input, params);
+  const breaches = checks.filter((c) => c.verdict === 'breach').map((c) => c.check);
+  const report: RiskReport = {
+    run_id: task.runId,
+    agent: task.agent.name,
+    source: input.agent,
+    mode: task.mode,
+    status: breaches.length > 0 ? 'breach' : 'ok',
+    window: input.window,
+    checks,
+  };
+  const path = writeArtifact(task.artifactsDir, task.runId, task.agent.name, 'risk_report.json', jsonText(report));
+  return { ok: true, outputs: [path], value: { role: 'risk', agent: task.agent.name, status: report.status, breaches } };
+}

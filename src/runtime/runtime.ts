@@ -1,0 +1,172 @@
+// The runtime: config → live guard → run id → the agent graph on worker threads → logs, artifacts and a summary.
+import { availableParallelism } from 'node:os';
+import { existsSync, readdirSync } from 'node:fs';
+import { isAbsolute, relative, resolve } from 'node:path';
+import { UserError, utcStamp, writeFileAtomic } from '../core/index.js';
+import { RUN_ID, type AgentConfig, type Mode, type RuntimeConfig } from './config.js';
+import { loadConfig, dataPath } from './load-config.js';
+import { liveGuard, secretValues, type Env } from './live-guard.js';
+import { RunLogger } from './logger.js';
+import { agentSeed } from './seeds.js';
+import { runGraph, type AgentOutcome } from './scheduler.js';
+import { WorkerPool } from './worker-pool.js';
+import type { AgentTask, AgentValue } from './agent-task.js';
+import { jsonText } from './artifacts.js';
+
+export interface RunOptions {
+  configPath: string;
+  /** Overrides the config's mode. */
+  mode?: Mode;
+  /** Worker threads at most (default: the machine's available parallelism). */
+  maxWorkers?: number;
+  /** Overrides the config's run_id. */
+  runId?: string;
+  /** Overrides the config's seed. */
+  seed?: number;
+  cwd?: string;
+  env?: Env;
+  /** Clock of the default run id and of log timestamps. */
+  now?: () => Date;
+  /** Where log lines go (default stderr). */
+  writeLog?: (line: string) => void;
+}
+
+export interface AgentSummary {
+  agent: string;
+  role: string;
+  status: AgentOutcome['status'];
+  outputs: string[];
+  error?: string;
+  reason?: string;
+  risk_status?: 'ok' | 'breach';
+  risk_breaches?: string[];
+}
+
+export interface RunSummary {
+  run_id: string;
+  mode: Mode;
+  status: 'ok' | 'failed';
+  workers: number;
+  successes: number;
+  failures: number;
+  skipped: number;
+  total: number;
+  artifacts_dir: string;
+  log: string;
+  agents: AgentSummary[];
+}
+
+/**
+ * Run a config. Bad config, a refused mode or a taken run id throw a UserError before anything is
+ * written. Agent failures do not throw: they are logged and counted (`status: 'failed'`).
+ */
+export async function runRuntime(o: RunOptions): Promise<RunSummary> {
+  const cwd = o.cwd ?? process.cwd();
+  const env = o.env ?? process.env;
+  const now = o.now ?? (() => new Date());
+  if (o.maxWorkers !== undefined && !(Number.isInteger(o.maxWorkers) && o.maxWorkers >= 1)) {
+    throw new UserError(`--max-workers: expected an integer >= 1, got '${o.maxWorkers}'`);
+  }
+  if (o.runId !== undefined && !RUN_ID.test(o.runId)) throw new UserError(`--run-id: expected letters, digits, '.', '_' or '-', got '${o.runId}'`);
+  if (o.seed !== undefined && !(Number.isInteger(o.seed) && o.seed >= 0)) throw new UserError(`--seed: expected an integer >= 0, got '${o.seed}'`);
+
+  const cfg = loadConfig(o.configPath, cwd);
+  const mode = o.mode ?? cfg.mode;
+  liveGuard(mode, env);
+
+  const artifactsAbs = resolve(cwd, cfg.paths.artifacts_dir);
+  const runId = chooseRunId(o.runId ?? cfg.run_id, artifactsAbs, now());
+  const seed = o.seed ?? cfg.seed;
+  const workers = Math.min(o.maxWorkers ?? availableParallelism(), cfg.agents.length);
+  const show = (p: string): string => {
+    const r = relative(cwd, p);
+    return r !== '' && !r.startsWith('..') && !isAbsolute(r) ? r : p;
+  };
+  const logFile = resolve(artifactsAbs, `${runId}_runtime_log.jsonl`);
+  const logger = new RunLogger({
+    runId,
+    mode,
+    level: cfg.logging.level,
+    format: cfg.logging.format,
+    write: o.writeLog ?? ((line) => process.stderr.write(line + '\n')),
+    file: logFile,
+    secrets: secretValues(env),
+    now,
+  });
+
+  const makeTask = (a: AgentConfig, inputs: AgentValue[]): AgentTask => ({
+    runId,
+    mode,
+    artifactsDir: artifactsAbs,
+    agent: a,
+    seed: agentSeed(seed, a.name),
+    market: cfg.market,
+    ...(a.role === 'data' && a.params.source === 'file' && a.params.file !== undefined ? { dataFile: dataPath(cfg, a.params.file, cwd) } : {}),
+    inputs,
+  });
+
+  const pool = new WorkerPool(workers);
+  let outcomes: AgentOutcome[];
+  try {
+    logger.log({ event: 'runtime_start', agents: cfg.agents.length, workers });
+    outcomes = await runGraph(cfg.agents, workers, makeTask, (t) => pool.run(t), {
+      started: (a) => logger.log({ event: 'agent_started', agent: a.name, role: a.role }),
+      finished: (a, r) => {
+        if (r.status === 'completed') logger.log({ event: 'agent_completed', agent: a.name, role: a.role, outputs: r.outputs.map(show), duration_ms: r.duration_ms ?? 0 });
+        else if (r.status === 'failed') logger.log({ event: 'agent_failed', agent: a.name, role: a.role, error: r.error ?? 'unknown error', duration_ms: r.duration_ms ?? 0 });
+      },
+    });
+  } finally {
+    await pool.close();
+  }
+  const count = (s: AgentOutcome['status']): number => outcomes.filter((x) => x.status === s).length;
+  const failures = count('failed');
+  const successes = count('completed');
+  const skipped = count('skipped');
+  logger.log({ event: 'runtime_complete', failures, successes, skipped, total: outcomes.length });
+  logger.close();
+
+  const summary: RunSummary = {
+    run_id: runId,
+    mode,
+    status: failures === 0 ? 'ok' : 'failed',
+    workers,
+    successes,
+    failures,
+    skipped,
+    total: outcomes.length,
+    artifacts_dir: show(artifactsAbs),
+    log: show(logFile),
+    agents: outcomes.map((x) => agentSummary(x, show)),
+  };
+  writeFileAtomic(resolve(artifactsAbs, `${runId}_summary.json`), jsonText(summary));
+  return summary;
+}
+
+function agentSummary(x: AgentOutcome, show: (p: string) => string): AgentSummary {
+  const s: AgentSummary = { agent: x.agent, role: x.role, status: x.status, outputs: x.outputs.map(show) };
+  if (x.error !== undefined) s.error = x.error;
+  if (x.reason !== undefined) s.reason = x.reason;
+  if (x.value?.role === 'risk') {
+    s.risk_status = x.value.status;
+    s.risk_breaches = x.value.breaches;
+  }
+  return s;
+}
+
+/**
+ * An explicit run id must be new in the artifacts dir (a run never overwrites another). The default,
+ * run_<UTC YYYYMMDDTHHMMSSZ>, gets a _2, _3, ... suffix when two runs start in the same second.
+ */
+export function chooseRunId(explicit: string | undefined, artifactsDir: string, at: Date): string {
+  const taken = (id: string): boolean => existsSync(artifactsDir) && readdirSync(artifactsDir).some((f) => f.startsWith(`${id}_`));
+  if (explicit !== undefined) {
+    if (taken(explicit)) throw new UserError(`run_id: '${explicit}' already has artifacts in ${artifactsDir}; choose another (runs never overwrite each other)`);
+    return explicit;
+  }
+  const base = `run_${utcStamp(at)}`;
+  if (!taken(base)) return base;
+  for (let i = 2; ; i++) if (!taken(`${base}_${i}`)) return `${base}_${i}`;
+}
+
+export type { RuntimeConfig };

@@ -1,0 +1,97 @@
+// A fixed-size pool of worker threads running agent tasks; a crashed worker fails its task and is replaced.
+import { Worker } from 'node:worker_threads';
+import type { AgentResult, AgentTask } from './agent-task.js';
+
+export interface TaskMessage {
+  id: number;
+  task: AgentTask;
+}
+interface ResultMessage {
+  id: number;
+  result: AgentResult;
+}
+interface Job {
+  id: number;
+  task: AgentTask;
+  resolve: (r: AgentResult) => void;
+}
+interface Slot {
+  worker: Worker;
+  job: Job | null;
+}
+
+/**
+ * Source checkouts run TypeScript through tsx: a worker does not inherit the parent's loader hooks on
+ * Node 20, so it registers them itself before importing the entry.
+ */
+function spawn(): Worker {
+  const here = import.meta.url;
+  if (here.endsWith('.ts')) {
+    const entry = new URL('./agent-worker.ts', here).href;
+    const api = import.meta.resolve('tsx/esm/api');
+    const code = `import(${JSON.stringify(api)}).then((t) => { t.register(); return import(${JSON.stringify(entry)}); });`;
+    return new Worker(code, { eval: true });
+  }
+  return new Worker(new URL('./agent-worker.js', here));
+}
+
+export class WorkerPool {
+  private readonly slots: Slot[] = [];
+  private readonly queue: Job[] = [];
+  private nextId = 1;
+  private closed = false;
+
+  constructor(readonly size: number) {}
+
+  run(task: AgentTask): Promise<AgentResult> {
+    if (this.closed) return Promise.resolve({ ok: false, error: 'worker pool is closed' });
+    return new Promise((resolve) => {
+      this.queue.push({ id: this.nextId++, task, resolve });
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    while (this.queue.length > 0) {
+      let slot = this.slots.find((s) => s.job === null);
+      if (!slot) {
+        if (this.slots.length >= this.size) return;
+        slot = this.add();
+      }
+      const job = this.queue.shift()!;
+      slot.job = job;
+      slot.worker.postMessage({ id: job.id, task: job.task } satisfies TaskMessage);
+    }
+  }
+
+  private add(): Slot {
+    const slot: Slot = { worker: spawn(), job: null };
+    const fail = (error: string): void => {
+      const job = slot.job;
+      slot.job = null;
+      const i = this.slots.indexOf(slot);
+      if (i >= 0) this.slots.splice(i, 1);
+      if (job) job.resolve({ ok: false, error });
+      if (!this.closed) this.pump();
+    };
+    slot.worker.on('message', (msg: ResultMessage) => {
+      const job = slot.job;
+      if (!job || job.id !== msg.id) return;
+      slot.job = null;
+      job.resolve(msg.result);
+      this.pump();
+    });
+    slot.worker.on('error', (e: unknown) => fail(`worker crashed: ${e instanceof Error ? e.message : String(e)}`.split('\n')[0]!));
+    slot.worker.on('exit', (code) => fail(`worker exited with code ${code}`));
+    this.slots.push(slot);
+    return slot;
+  }
+
+  /** Stop every worker (tasks still queued resolve as failures). */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const job of this.queue.splice(0)) job.resolve({ ok: false, error: 'worker pool closed' });
+    const workers = this.slots.map((s) => s.worker);
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+}
