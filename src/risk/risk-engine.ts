@@ -1,0 +1,140 @@
+// The risk engine of paper and live runs: place rules for the gate, and monitors that move the trading state.
+import { MICROS_PER_MS, type Micros } from '../core/index.js';
+import type { MarketView } from '../strategy/index.js';
+import { defaultRules, type PlaceRule, type RiskLimits } from './gate.js';
+import { maxOrderNotionalRule, orderRateRule } from './place-rules.js';
+import { gateLimitsOf, type RiskConfig } from './risk-config.js';
+import { TradingStateMachine, type RiskCondition, type RiskTransition } from './trading-state.js';
+
+const DAY_MICROS = 86_400_000_000;
+
+/** What the driver knows about its connection at an evaluation. */
+export interface FeedHealth {
+  /** Local time of the last market-data update, µs (NaN: none yet). */
+  lastDataLocal: Micros;
+  connected: boolean;
+}
+
+/** Equity marks that must survive a restart (the ledger keeps them). */
+export interface RiskMarks {
+  dayIndex: number;
+  dayStartEquity: number;
+  peakEquity: number;
+}
+
+/**
+ * Pure: no clock and no I/O. The driver calls `evaluate(now, health)` at every decision (and after
+ * fills); the engine updates `view.tradingState` and returns the transitions, which the driver logs,
+ * stores, and acts on (a move to halted cancels every order). Denials are the gate's, with these rules
+ * (the gate itself refuses everything when halted, and what grows |position| when reducing).
+ */
+export class RiskEngine {
+  readonly machine = new TradingStateMachine();
+  readonly limits: RiskLimits;
+  readonly rules: readonly PlaceRule[];
+  marks: RiskMarks = { dayIndex: -1, dayStartEquity: Number.NaN, peakEquity: Number.NaN };
+  private readonly out: RiskTransition[] = [];
+
+  constructor(
+    readonly config: Readonly<RiskConfig>,
+    private readonly view: MarketView,
+  ) {
+    this.limits = gateLimitsOf(config);
+    this.rules = [
+      ...defaultRules,
+      maxOrderNotionalRule(config.max_order_notional),
+      orderRateRule(config.max_orders_per_window, config.order_rate_window_ms * MICROS_PER_MS),
+    ];
+  }
+
+  get state(): MarketView['tradingState'] {
+    return this.machine.state;
+  }
+
+  /** Restore equity marks from a previous run of the same ledger (same UTC day only for the daily mark). */
+  restore(marks: RiskMarks): void {
+    this.marks = { ...marks };
+  }
+
+  /** The manual kill switch: halted until a restart or `resume`. */
+  halt(now: Micros, reason: string): RiskTransition[] {
+    this.out.length = 0;
+    this.push(this.machine.raise(now, 'kill-switch', reason));
+    this.view.tradingState = this.machine.state;
+    return this.out.slice();
+  }
+
+  /** An operator lifts a latched condition. */
+  resume(now: Micros, condition: RiskCondition, reason: string): RiskTransition[] {
+    this.out.length = 0;
+    this.push(this.machine.reset(now, condition, reason));
+    this.view.tradingState = this.machine.state;
+    return this.out.slice();
+  }
+
+  /** Check every monitor at `now`; returns the transitions (empty almost always). */
+  evaluate(now: Micros, health: Readonly<FeedHealth>): readonly RiskTransition[] {
+    this.out.length = 0;
+    const c = this.config;
+    const v = this.view;
+    const m = this.machine;
+
+    // Connectivity and freshness first: without a market, PnL marks mean nothing.
+    this.toggle(now, 'disconnected', !health.connected, 'market data connection lost', 'market data connection restored');
+    const age = health.lastDataLocal === health.lastDataLocal ? now - health.lastDataLocal : Number.POSITIVE_INFINITY;
+    const stale = age > c.stale_after_ms * MICROS_PER_MS;
+    this.toggle(
+      now,
+      'stale-data',
+      stale,
+      Number.isFinite(age) ? `no market data for ${Math.round(age / MICROS_PER_MS)} ms (limit ${c.stale_after_ms} ms)` : 'no market data yet',
+      'market data fresh again',
+    );
+
+    if (v.mid > 0 && !stale) {
+      const equity = v.equity;
+      const day = Math.floor(now / DAY_MICROS);
+      if (day !== this.marks.dayIndex || !(this.marks.dayStartEquity === this.marks.dayStartEquity)) {
+        this.marks.dayIndex = day;
+        this.marks.dayStartEquity = equity;
+      }
+      if (!(this.marks.peakEquity >= equity)) this.marks.peakEquity = equity;
+      const loss = this.marks.dayStartEquity - equity;
+      const drawdown = this.marks.peakEquity - equity;
+      if (loss >= c.daily_loss_limit && !m.isRaised('daily-loss'))
+        this.push(m.raise(now, 'daily-loss', `daily loss ${round2(loss)} reached daily_loss_limit ${c.daily_loss_limit}`));
+      if (drawdown >= c.max_drawdown && !m.isRaised('drawdown'))
+        this.push(m.raise(now, 'drawdown', `drawdown ${round2(drawdown)} reached max_drawdown ${c.max_drawdown}`));
+      const lw = c.warn_fraction * c.daily_loss_limit;
+      this.toggle(now, 'daily-loss-warning', loss >= lw, `daily loss ${round2(loss)} above ${round2(lw)} (warning)`, 'daily loss back under warning');
+      const dw = c.warn_fraction * c.max_drawdown;
+      this.toggle(now, 'drawdown-warning', drawdown >= dw, `drawdown ${round2(drawdown)} above ${round2(dw)} (warning)`, 'drawdown back under warning');
+    }
+
+    const invLimit = c.reduce_at_inventory_fraction * c.max_inventory_qty;
+    this.toggle(
+      now,
+      'inventory',
+      Math.abs(v.position) >= invLimit * (1 - 1e-9),
+      `|position| ${Math.abs(v.position)} at or above ${invLimit}: reducing only`,
+      'inventory back under limit',
+    );
+    v.tradingState = m.state;
+    return this.out;
+  }
+
+  private toggle(now: Micros, c: RiskCondition, on: boolean, raiseReason: string, clearReason: string): void {
+    const m = this.machine;
+    if (on) {
+      if (!m.isRaised(c)) this.push(m.raise(now, c, raiseReason));
+    } else if (m.isRaised(c)) this.push(m.clear(now, c, clearReason));
+  }
+
+  private push(t: RiskTransition | undefined): void {
+    if (t !== undefined) this.out.push(t);
+  }
+}
+
+function round2(x: number): number {
+  return Math.round(x * 100) / 100;
+}

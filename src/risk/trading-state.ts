@@ -1,0 +1,93 @@
+// The trading-state machine: active → reducing → halted, driven by named conditions, each with its reason.
+import type { Micros } from '../core/index.js';
+import type { TradingState } from '../strategy/index.js';
+
+/**
+ * Why the state is what it is. Each condition forces a minimum state while it is raised; the state is
+ * the worst of the raised conditions. Latched conditions stay raised until an explicit `reset`
+ * (a restart, or an operator): a kill switch or a breached loss limit must not lift by itself.
+ */
+export type RiskCondition =
+  | 'kill-switch'
+  | 'daily-loss'
+  | 'drawdown'
+  | 'daily-loss-warning'
+  | 'drawdown-warning'
+  | 'inventory'
+  | 'stale-data'
+  | 'disconnected';
+
+interface ConditionSpec {
+  readonly state: Exclude<TradingState, 'active'>;
+  readonly latched: boolean;
+}
+
+export const CONDITIONS: Readonly<Record<RiskCondition, ConditionSpec>> = {
+  'kill-switch': { state: 'halted', latched: true },
+  'daily-loss': { state: 'halted', latched: true },
+  drawdown: { state: 'halted', latched: true },
+  'daily-loss-warning': { state: 'reducing', latched: false },
+  'drawdown-warning': { state: 'reducing', latched: false },
+  inventory: { state: 'reducing', latched: false },
+  'stale-data': { state: 'halted', latched: false },
+  disconnected: { state: 'halted', latched: false },
+};
+
+const RANK: Readonly<Record<TradingState, number>> = { active: 0, reducing: 1, halted: 2 };
+
+/** One change of a condition, and the state change it caused (from === to when the state held). */
+export interface RiskTransition {
+  readonly ts: Micros;
+  readonly condition: RiskCondition;
+  readonly raised: boolean;
+  readonly from: TradingState;
+  readonly to: TradingState;
+  readonly reason: string;
+}
+
+export class TradingStateMachine {
+  private readonly raised = new Map<RiskCondition, string>();
+  state: TradingState = 'active';
+
+  /** Raised conditions and their reasons, worst first. */
+  reasons(): { condition: RiskCondition; reason: string }[] {
+    return [...this.raised]
+      .map(([condition, reason]) => ({ condition, reason }))
+      .sort((a, b) => RANK[CONDITIONS[b.condition].state] - RANK[CONDITIONS[a.condition].state]);
+  }
+
+  isRaised(c: RiskCondition): boolean {
+    return this.raised.has(c);
+  }
+
+  /** Raise a condition; returns the transition, or undefined when it was already raised. */
+  raise(ts: Micros, condition: RiskCondition, reason: string): RiskTransition | undefined {
+    if (this.raised.has(condition)) return undefined;
+    this.raised.set(condition, reason);
+    return this.settle(ts, condition, true, reason);
+  }
+
+  /** Clear a non-latched condition; latched ones stay (see `reset`). */
+  clear(ts: Micros, condition: RiskCondition, reason: string): RiskTransition | undefined {
+    if (!this.raised.has(condition) || CONDITIONS[condition].latched) return undefined;
+    this.raised.delete(condition);
+    return this.settle(ts, condition, false, reason);
+  }
+
+  /** Clear any condition, latched or not: an operator's decision. */
+  reset(ts: Micros, condition: RiskCondition, reason: string): RiskTransition | undefined {
+    if (!this.raised.delete(condition)) return undefined;
+    return this.settle(ts, condition, false, reason);
+  }
+
+  private settle(ts: Micros, condition: RiskCondition, raised: boolean, reason: string): RiskTransition {
+    const from = this.state;
+    let to: TradingState = 'active';
+    for (const c of this.raised.keys()) {
+      const s = CONDITIONS[c].state;
+      if (RANK[s] > RANK[to]) to = s;
+    }
+    this.state = to;
+    return { ts, condition, raised, from, to, reason };
+  }
+}
