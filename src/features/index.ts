@@ -3,3 +3,5 @@ export * from './volatility.js';
 export * from './signals.js';
 export * from './intensity.js';
 export * from './bar-features.js';
+export * from './mid-volatility.js';
+export * from './trade-intensity.js';

@@ -1,0 +1,94 @@
+// Order-arrival intensity λ(δ) = A·e^{−kδ} fitted from trade arrivals at distance δ from the mid, rolling window, scheduled recalibration.
+import type { Micros } from '../core/index.js';
+
+/**
+ * Avellaneda & Stoikov (2008) model the rate at which market orders reach a quote δ away from the mid
+ * as λ(δ) = A·e^{−kδ}; Guéant, Lehalle & Fernandez-Tapia (2013) use the same form. A trade printing at
+ * distance d = |price − mid| reaches every quote with δ ≤ d, so the count of trades reaching δ in a
+ * window T is N(δ) = #{dᵢ ≥ δ}, with E[N(δ)] = (2 sides)·A·e^{−kδ}·T. Then the distances beyond a
+ * threshold δ₀ are exponential with rate k, and the maximum-likelihood estimates are
+ *   k = n₀ / Σ(dᵢ − δ₀)  over the n₀ trades with dᵢ ≥ δ₀,   A = n₀·e^{kδ₀} / (2T)  (per side, per second).
+ * δ₀ = 0 fits the whole curve; a positive δ₀ fits only the tail (for books where every trade prints at
+ * least half a spread away). Trades in the last `windowMicros` are kept; the fit is recomputed every
+ * `recalibrateMicros` of market time, so the values are step functions of time, known at t.
+ */
+export class TradeIntensity {
+  private ts = new Float64Array(1024);
+  private dist = new Float64Array(1024);
+  private head = 0;
+  private count = 0;
+  private firstTs = Number.NaN;
+  private nextCalibration = Number.NaN;
+  /** Current estimates (NaN until enough trades). */
+  A = Number.NaN;
+  k = Number.NaN;
+  calibrations = 0;
+
+  constructor(
+    readonly windowMicros: Micros,
+    readonly recalibrateMicros: Micros,
+    readonly minTrades = 50,
+    readonly thresholdDistance = 0,
+  ) {}
+
+  /** A trade at `price` when the mid was `mid`, at time t. */
+  onTrade(t: Micros, price: number, mid: number): void {
+    if (!(mid > 0)) return;
+    if (this.firstTs !== this.firstTs) this.firstTs = t;
+    if (this.count === this.ts.length) this.grow();
+    const j = (this.head + this.count++) % this.ts.length;
+    this.ts[j] = t;
+    this.dist[j] = price > mid ? price - mid : mid - price;
+  }
+
+  private grow(): void {
+    const n = this.ts.length * 2;
+    const ts = new Float64Array(n);
+    const dist = new Float64Array(n);
+    for (let i = 0; i < this.count; i++) {
+      const j = (this.head + i) % this.ts.length;
+      ts[i] = this.ts[j]!;
+      dist[i] = this.dist[j]!;
+    }
+    this.ts = ts;
+    this.dist = dist;
+    this.head = 0;
+  }
+
+  /** Recalibrate if the schedule says so. Returns true when the estimates were recomputed. */
+  update(now: Micros): boolean {
+    if (now < this.nextCalibration) return false;
+    this.nextCalibration = (Math.floor(now / this.recalibrateMicros) + 1) * this.recalibrateMicros;
+    this.recalibrate(now);
+    return true;
+  }
+
+  /** Drop trades older than the window and refit. */
+  recalibrate(now: Micros): void {
+    const from = now - this.windowMicros;
+    const cap = this.ts.length;
+    while (this.count > 0 && this.ts[this.head]! < from) {
+      this.head = (this.head + 1) % cap;
+      this.count--;
+    }
+    this.calibrations++;
+    const span = Math.min(this.windowMicros, now - this.firstTs) / 1e6;
+    const d0 = this.thresholdDistance;
+    let n = 0;
+    let excess = 0;
+    for (let i = 0; i < this.count; i++) {
+      const d = this.dist[(this.head + i) % cap]!;
+      if (d >= d0) {
+        n++;
+        excess += d - d0;
+      }
+    }
+    if (n < this.minTrades || !(excess > 0) || !(span > 0)) return;
+    this.k = n / excess;
+    this.A = (n * Math.exp(this.k * d0)) / (2 * span);
+  }
+
+  get trades(): number {
+    return this.count;
+  }
+}
