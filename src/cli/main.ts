@@ -61,6 +61,14 @@ program
   .option('--seed <n>', 'run seed (default: the config seed)', num('--seed'))
   .action(async (opts) => (await import('./commands/run.js')).runCommand(opts));
 
+program
+  .command('convert')
+  .description('convert raw Binance websocket captures (<local_ns> <json> lines, gzip or text) to a normalized Arrow event file')
+  .argument('<files...>', 'capture files, in time order')
+  .requiredOption('--out <file>', 'Arrow IPC file to write (atomically)')
+  .option('--symbol <sym>', 'keep only this symbol (e.g. BTCUSDT) when a capture holds several')
+  .action(async (files: string[], opts) => (await import('./commands/convert.js')).convertCommand(files, opts));
+
 const simulate = program.command('simulate').description('rerun published simulation experiments');
 simulate
   .command('as2008')

@@ -33,11 +33,12 @@ function assertSame(a: EventColumns, b: EventColumns, offset = 0): void {
 test('writeEvents/readEvents round-trip every column exactly, with metadata', () => {
   const dir = mkdtempSync(join(tmpdir(), 'evs-'));
   try {
-    const c = sample(1000);
+    const c = sample(1001);
     const p = join(dir, 'a.arrow');
     writeEvents(p, c, { meta: { venue: 'binance', symbol: 'BTC/USDT' } });
     const f = readEventFile(p);
-    assert.equal(f.events.length, 1000);
+    assert.equal(f.events.length, 1001);
+    for (const k of ['type', 'side', 'price', 'id'] as const) assert.equal(f.events[k].length, 1001, `${k} has exactly length rows`);
     assertSame(c, f.events);
     assert.equal(f.meta['symbol'], 'BTC/USDT');
     assert.equal(f.meta['marketmakerl.format'], 'marketmakerl.events/1');
@@ -52,11 +53,11 @@ test('writeEvents/readEvents round-trip every column exactly, with metadata', ()
 test('multi-batch files read whole and stream batch by batch', () => {
   const dir = mkdtempSync(join(tmpdir(), 'evs-'));
   try {
-    const c = sample(2500);
+    const c = sample(2503);
     const p = join(dir, 'b.arrow');
     const w = new EventFileWriter(p, { batchRows: 1000 });
     w.append(c, 0, 10);
-    w.append(c, 10, 2500);
+    w.append(c, 10, 2503);
     w.close();
     const f = readEventFile(p);
     assert.equal(f.batches, 3);
@@ -68,7 +69,8 @@ test('multi-batch files read whole and stream batch by batch', () => {
       assertSame(c, b, at);
       at += b.length;
     }
-    assert.deepEqual(sizes, [1000, 1000, 500]);
+    assert.deepEqual(sizes, [1000, 1000, 503]);
+    for (const b of iterateEventBatches(p)) assert.equal(b.type.length, b.length);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -19,6 +19,7 @@ import {
 } from 'apache-arrow';
 import { UserError } from '../core/index.js';
 import { allocEvents, type EventColumns } from '../market/index.js';
+import { copyEvents } from './event-buffer.js';
 
 /** Value of the `marketmakerl.format` schema metadata key in every event file we write. */
 export const EVENT_FILE_FORMAT = 'marketmakerl.events/1';
@@ -128,7 +129,7 @@ export class EventFileWriter {
       }
       const room = Math.min(this.buf.type.length, this.batchRows) - this.buf.length;
       const n = Math.min(room, to - i);
-      copyRows(cols, i, this.buf, this.buf.length, n);
+      copyEvents(cols, i, this.buf, this.buf.length, n);
       this.buf.length += n;
       this.rows += n;
       i += n;
@@ -173,18 +174,6 @@ export class EventFileWriter {
   }
 }
 
-function copyRows(src: EventColumns, from: number, dst: EventColumns, at: number, n: number): void {
-  const to = from + n;
-  dst.type.set(src.type.subarray(from, to), at);
-  dst.side.set(src.side.subarray(from, to), at);
-  dst.flags.set(src.flags.subarray(from, to), at);
-  dst.tsExchange.set(src.tsExchange.subarray(from, to), at);
-  dst.tsLocal.set(src.tsLocal.subarray(from, to), at);
-  dst.price.set(src.price.subarray(from, to), at);
-  dst.size.set(src.size.subarray(from, to), at);
-  dst.id.set(src.id.subarray(from, to), at);
-}
-
 /** Write events to an Arrow IPC file atomically (temp + rename). `meta` goes into the schema metadata. */
 export function writeEvents(
   path: string,
@@ -214,7 +203,9 @@ function columnsOfBatch(batch: RecordBatch, path: string): EventColumns {
     if (!child) throw new UserError(`${path}: not a normalized event file (no column '${name}')`);
     const data = child.data[0];
     if (!data || data.nullCount > 0) throw new UserError(`${path}: column '${name}' is empty or has nulls`);
-    return data.values as ArrayBufferView;
+    // Buffers may carry alignment padding past the last row: view exactly this batch's rows.
+    const values = data.values as Uint8Array;
+    return values.subarray(data.offset, data.offset + data.length);
   };
   const cols = {
     length: batch.numRows,
@@ -278,7 +269,7 @@ export function readEventFile(path: string): EventFile {
   if (parts.length === 1) return { events: parts[0]!, meta: metaOf(table.schema), batches: 1 };
   const out = allocEvents(table.numRows);
   for (const p of parts) {
-    copyRows(p, 0, out, out.length, p.length);
+    copyEvents(p, 0, out, out.length, p.length);
     out.length += p.length;
   }
   return { events: out, meta: metaOf(table.schema), batches: parts.length };

@@ -1,0 +1,136 @@
+// Capture conversion rules on small hand-made captures: sync, gaps, trade sides, BBO rows, bad input.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { EventFlag, EventType } from '../market/index.js';
+import { UserError } from '../core/index.js';
+import { convertCaptureToArrow, loadCaptureSync } from './capture-convert.js';
+import { readEventFile } from './event-store.js';
+
+const depth = (ns: number, E: number, U: number, u: number, b: [string, string][], a: [string, string][]): string =>
+  `${ns} ${JSON.stringify({ stream: 'btcusdt@depth@100ms', data: { e: 'depthUpdate', E, s: 'BTCUSDT', U, u, b, a } })}`;
+const trade = (ns: number, t: number, p: string, q: string, m: boolean): string =>
+  `${ns} ${JSON.stringify({ stream: 'btcusdt@trade', data: { e: 'trade', E: ns / 1e6 + 1000, s: 'BTCUSDT', t, p, q, T: ns / 1e6 + 999, m, M: true } })}`;
+const ticker = (ns: number, u: number, b: string, B: string, a: string, A: string): string =>
+  `${ns} ${JSON.stringify({ stream: 'btcusdt@bookTicker', data: { u, s: 'BTCUSDT', b, B, a, A } })}`;
+const snapshot = (ns: number, id: number): string =>
+  `${ns} ${JSON.stringify({ lastUpdateId: id, bids: [['100.00', '1.0'], ['99.00', '2.0']], asks: [['101.00', '1.5'], ['102.00', '3.0']] })}`;
+
+const MS = 1_000_000; // ns per ms
+
+function withCapture<T>(lines: string[], fn: (path: string, dir: string) => T, gzip = true): T {
+  const dir = mkdtempSync(join(tmpdir(), 'cap-'));
+  try {
+    const path = join(dir, gzip ? 'c.gz' : 'c.txt');
+    const text = lines.join('\n') + '\n';
+    writeFileSync(path, gzip ? gzipSync(text) : text);
+    return fn(path, dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test('diffs before the snapshot are buffered, stale ones dropped, the covering one applied after it', () => {
+  const lines = [
+    depth(1000 * MS, 2000, 10, 20, [['100.00', '0.5']], []), // u <= 20: stale
+    depth(1100 * MS, 2100, 21, 25, [['99.50', '1.0']], [['101.00', '0']]), // covers 23
+    snapshot(1150 * MS, 22),
+    depth(1200 * MS, 2200, 26, 30, [], [['103.00', '4']]),
+  ];
+  const { events: e, report } = withCapture(lines, (p) => loadCaptureSync([p]));
+  assert.equal(report.gaps.length, 0);
+  assert.equal(report.staleDiffs, 1);
+  assert.deepEqual(Array.from(e.type), [1, 1, 1, 1, 2, 2, 2]);
+  assert.deepEqual(Array.from(e.flags), [EventFlag.SnapshotStart, 0, 0, EventFlag.EndOfMessage, 0, EventFlag.EndOfMessage, EventFlag.EndOfMessage]);
+  assert.deepEqual(Array.from(e.side), [1, 1, -1, -1, 1, -1, -1]);
+  assert.deepEqual(Array.from(e.id), [22, 22, 22, 22, 25, 25, 30]);
+  assert.deepEqual(Array.from(e.price), [100, 99, 101, 102, 99.5, 101, 103]);
+  assert.deepEqual(Array.from(e.size), [1, 2, 1.5, 3, 1, 0, 4]);
+  // Buffered diff: applied at the snapshot's arrival; exchange time kept.
+  assert.equal(e.tsLocal[4], 1150 * 1000);
+  assert.equal(e.tsExchange[4], 2100 * 1000);
+  // Snapshot has no exchange time: local + the latest exchange−local offset (2100 − 1100 ms).
+  assert.equal(e.tsExchange[0], (1150 + 1000) * 1000);
+  assert.equal(e.tsLocal[6], 1200 * 1000);
+});
+
+test('a sequence gap is reported and nothing is applied until a later snapshot resyncs', () => {
+  const lines = [
+    snapshot(1000 * MS, 100),
+    depth(1100 * MS, 2100, 101, 105, [['100.00', '2']], []),
+    depth(1200 * MS, 2200, 108, 110, [['100.00', '3']], []), // gap: expected 106
+    depth(1300 * MS, 2300, 111, 115, [['100.00', '4']], []),
+    snapshot(1350 * MS, 112),
+    depth(1400 * MS, 2400, 116, 118, [['100.00', '5']], []),
+  ];
+  const { events: e, report } = withCapture(lines, (p) => loadCaptureSync([p]));
+  assert.equal(report.gaps.length, 1);
+  assert.deepEqual({ ...report.gaps[0], file: undefined }, { kind: 'sequence', file: undefined, line: 3, tsLocal: 1200 * 1000, expected: 106, got: 108 });
+  const deltas = [...e.type.keys()].filter((i) => e.type[i] === EventType.Delta).map((i) => [e.id[i], e.size[i]]);
+  // 105 applied; 110 (gap) not; after the snapshot at 112, the buffered 111–115 covers 113; then 116–118.
+  assert.deepEqual(deltas, [[105, 2], [115, 4], [118, 5]]);
+  assert.equal(report.messages.snapshot, 2);
+});
+
+test('trades: aggressor side from m, trade-id gaps reported, duplicates dropped; bookTicker gives two BBO rows', () => {
+  const lines = [
+    depth(999 * MS, 1999, 1, 2, [], []),
+    trade(1000 * MS, 7, '100.50', '0.25', true),
+    trade(1001 * MS, 8, '100.60', '0.10', false),
+    trade(1002 * MS, 8, '100.60', '0.10', false),
+    trade(1003 * MS, 11, '100.70', '0.30', false),
+    ticker(1004 * MS, 55, '100.00', '1.25', '100.01', '0.5'),
+  ];
+  const { events: e, report } = withCapture(lines, (p) => loadCaptureSync([p]), false);
+  assert.deepEqual(Array.from(e.type), [3, 3, 3, 4, 4]);
+  assert.deepEqual(Array.from(e.side), [-1, 1, 1, 1, -1]);
+  assert.deepEqual(Array.from(e.id), [7, 8, 11, 55, 55]);
+  assert.deepEqual(Array.from(e.flags), [1, 1, 1, 0, EventFlag.EndOfMessage]);
+  assert.equal(e.tsExchange[0], (1000 + 999) * 1000, 'trade time T');
+  assert.equal(report.duplicateTrades, 1);
+  assert.deepEqual(report.gaps.map((g) => [g.kind, g.expected, g.got]), [['trade', 9, 11]]);
+  assert.deepEqual([e.price[3], e.size[3], e.price[4], e.size[4]], [100, 1.25, 100.01, 0.5]);
+  assert.equal(report.unappliedDiffs, 1, 'a diff with no snapshot is never applied');
+});
+
+test('bad captures are one clear UserError naming the file and line', () => {
+  withCapture([snapshot(1 * MS, 1), '12345 {"stream":"x","data":{"e":"trade","t":1,"p":"1.0"'], (p) => {
+    assert.throws(() => loadCaptureSync([p]), (e: unknown) => e instanceof UserError && /c\.txt:2: malformed or truncated/.test(e.message));
+  }, false);
+  withCapture(['not a capture line'], (p) => {
+    assert.throws(() => loadCaptureSync([p]), (e: unknown) => e instanceof UserError && /:1:/.test(e.message));
+  }, false);
+  withCapture([trade(1000 * MS, 1, '1.0', '1.0', true), `${1001 * MS} ${JSON.stringify({ stream: 'ethusdt@trade', data: { e: 'trade', E: 1, s: 'ETHUSDT', t: 1, p: '1', q: '1', T: 1, m: true } })}`], (p) => {
+    assert.throws(() => loadCaptureSync([p]), /mixes symbols BTCUSDT and ETHUSDT/);
+    assert.equal(loadCaptureSync([p], { symbol: 'ETHUSDT' }).events.length, 1);
+  }, false);
+  const dir = mkdtempSync(join(tmpdir(), 'cap-'));
+  try {
+    const gz = gzipSync(Array.from({ length: 2000 }, (_, i) => trade((1000 + i) * MS, i + 1, '1.0', '1.0', true)).join('\n'));
+    const p = join(dir, 'cut.gz');
+    writeFileSync(p, gz.subarray(0, gz.length - 20));
+    assert.throws(() => loadCaptureSync([p]), /truncated or corrupt gzip/);
+    return assert.rejects(convertCaptureToArrow([p], join(dir, 'out.arrow')), /truncated or corrupt gzip/);
+  } finally {
+    setTimeout(() => rmSync(dir, { recursive: true, force: true }), 200);
+  }
+});
+
+test('convertCaptureToArrow streams to an Arrow file with the symbol in its metadata', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cap-'));
+  try {
+    const p = join(dir, 'c.gz');
+    writeFileSync(p, gzipSync([snapshot(1000 * MS, 5), trade(1001 * MS, 1, '100.00', '1', false), depth(1002 * MS, 2002, 6, 6, [['100.00', '0']], [])].join('\n')));
+    const out = join(dir, 'o.arrow');
+    const report = await convertCaptureToArrow([p], out);
+    const f = readEventFile(out);
+    assert.equal(f.events.length, report.rows);
+    assert.equal(f.meta['symbol'], 'BTCUSDT');
+    assert.deepEqual(Array.from(f.events.type), [1, 1, 1, 1, 3, 2]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -1,0 +1,52 @@
+// Capture files → normalized events: to an Arrow file (streamed) or into memory.
+import { basename } from 'node:path';
+import type { EventColumns } from '../market/index.js';
+import { BinanceCaptureParser, CAPTURE_CONVERTER_VERSION, type CaptureOptions, type CaptureReport } from './binance-capture.js';
+import { forEachLine, forEachLineSync } from './capture-lines.js';
+import { EventBuffer } from './event-buffer.js';
+import { EventFileWriter } from './event-store.js';
+
+/** Schema metadata written with converted captures (the symbol is known once the first message is read). */
+export function captureMeta(paths: readonly string[], symbol: string | null): Record<string, string> {
+  return {
+    source: 'binance-capture',
+    converter_version: String(CAPTURE_CONVERTER_VERSION),
+    venue: 'binance',
+    symbol: symbol ?? '',
+    files: paths.map((f) => basename(f)).join(','),
+    time_unit: 'epoch microseconds',
+    ts_exchange_note: 'spot bookTicker and REST snapshots carry no exchange time: tsExchange = tsLocal + latest exchange-local offset',
+  };
+}
+
+/** Convert capture files (in order) to an Arrow event file, streaming; the file appears only when complete. */
+export async function convertCaptureToArrow(paths: readonly string[], out: string, options: CaptureOptions = {}): Promise<CaptureReport> {
+  let writer: EventFileWriter | null = null;
+  let parser: BinanceCaptureParser | null = null;
+  const open = (): EventFileWriter => (writer ??= new EventFileWriter(out, { meta: captureMeta(paths, options.symbol ?? parser?.currentSymbol ?? null) }));
+  try {
+    parser = new BinanceCaptureParser((chunk) => open().append(chunk), options);
+    for (const p of paths) {
+      parser.beginFile(p);
+      await forEachLine(p, (b, s, e) => parser!.line(b, s, e));
+    }
+    const report = parser.finish();
+    open().close();
+    return report;
+  } catch (e) {
+    (writer as EventFileWriter | null)?.abort();
+    throw e;
+  }
+}
+
+/** Convert capture files into memory, synchronously. */
+export function loadCaptureSync(paths: readonly string[], options: CaptureOptions = {}): { events: EventColumns; report: CaptureReport } {
+  const buf = new EventBuffer(1 << 18);
+  const parser = new BinanceCaptureParser((chunk) => buf.append(chunk), options);
+  for (const p of paths) {
+    parser.beginFile(p);
+    forEachLineSync(p, (b, s, e) => parser.line(b, s, e));
+  }
+  const report = parser.finish();
+  return { events: buf.view(), report };
+}
