@@ -62,6 +62,35 @@ program
   .action(async (opts) => (await import('./commands/run.js')).runCommand(opts));
 
 program
+  .command('train-rl')
+  .description('train an RL policy that tunes AS / GLFT (cross-entropy method); writes policy.json, training.csv, learning-curve.png')
+  .option('--data <file>', 'kline CSV to train on (its last 30% is held out); default: a simulated market')
+  .option('--simulate', 'train on a simulated market with trending and volatile regimes')
+  .option('--episodes <n>', 'training episodes in total', num('--episodes'))
+  .option('--seed <n>', 'seed of data, windows and policy search', num('--seed'))
+  .option('--workers <n>', 'rollout worker threads (results do not depend on it)', num('--workers'), 2)
+  .option('--out <dir>', 'output folder (default artifacts/rl/train_<UTC stamp>)')
+  .option('--config <file>', 'YAML or JSON training config (flags override it)')
+  .option('--model <name>', 'wrapped model: as | glft')
+  .option('--gamma <x>', 'base γ of the wrapped model (default: tuned on the training period)', num('--gamma'))
+  .option('--policy-kind <kind>', 'linear | mlp')
+  .option('--episode-bars <n>', 'bars per episode', num('--episode-bars'))
+  .option('--inventory-penalty <x>', 'η of the running inventory penalty', num('--inventory-penalty'))
+  .option('--quiet', 'no progress lines on stderr')
+  .action(async (opts) => (await import('./commands/train-rl.js')).trainRlCommand(opts));
+
+program
+  .command('evaluate-rl')
+  .description('compare an RL policy with AS and GLFT (γ tuned on the training period) on held-out data')
+  .requiredOption('--policy <file>', 'policy.json from train-rl')
+  .option('--data <file>', 'kline CSV; only bars after the policy\'s training period are used')
+  .option('--simulate', 'the held-out part of the simulated market the policy was trained on')
+  .option('--train-data <file>', 'kline CSV of the training period (default: the file the policy names)')
+  .option('--out <file>', 'JSON table (default: evaluation.json beside the policy)')
+  .option('--markdown', 'print the table as Markdown')
+  .action(async (opts) => (await import('./commands/evaluate-rl.js')).evaluateRlCommand(opts));
+
+program
   .command('convert')
   .description('convert raw Binance websocket captures (<local_ns> <json> lines, gzip or text) to a normalized Arrow event file')
   .argument('<files...>', 'capture files, in time order')

@@ -1,0 +1,40 @@
+// `marketmakerl evaluate-rl`: the RL policy against tuned AS and GLFT on held-out data; writes a JSON table.
+import { dirname, join } from 'node:path';
+import { UserError, writeFileAtomic } from '../../core/index.js';
+import { loadKlines } from '../../data/index.js';
+import { loadPolicyFile } from '../../models/index.js';
+import { dataSpecOf, evaluateRl, evaluationMarkdown, loadSpec, trainConfigOf } from '../../research/rl/index.js';
+
+export interface EvaluateRlFlags {
+  policy: string;
+  data?: string;
+  simulate?: boolean;
+  trainData?: string;
+  out?: string;
+  markdown?: boolean;
+}
+
+export async function evaluateRlCommand(f: EvaluateRlFlags): Promise<void> {
+  const policy = loadPolicyFile(f.policy);
+  const c = trainConfigOf(policy, `--policy ${f.policy}`);
+  if (f.data !== undefined && f.simulate) throw new UserError('--data and --simulate: choose one');
+  const trained = policy.training['data'] as { kind?: string; path?: string } | undefined;
+  let heldout;
+  let train;
+  if (f.simulate) {
+    if (c.data.path) throw new UserError('--simulate: this policy was trained on a file; give --data HELD_OUT');
+    heldout = train = loadSpec(dataSpecOf(c));
+  } else {
+    if (!f.data) throw new UserError('--data: required (held-out klines after the training period), or --simulate');
+    heldout = loadKlines(f.data).bars;
+    const trainPath = f.trainData ?? (trained?.kind === 'file' ? trained.path : undefined);
+    if (trainPath) train = trainPath === f.data ? heldout : loadKlines(trainPath).bars;
+    else if (!c.data.path) train = loadSpec(dataSpecOf(c));
+    else throw new UserError('--train-data: required (the policy does not name its training data)');
+  }
+  const report = evaluateRl(policy, heldout, train, `--policy ${f.policy}`);
+  const out = f.out ?? join(dirname(f.policy), 'evaluation.json');
+  writeFileAtomic(out, JSON.stringify({ policy: f.policy, data: f.data ?? 'simulated', ...report }, null, 2) + '\n');
+  if (f.markdown) process.stdout.write(evaluationMarkdown(report));
+  else process.stdout.write(JSON.stringify({ out, heldout: report.heldout, rows: report.rows }) + '\n');
+}

@@ -1,0 +1,103 @@
+// `marketmakerl train-rl`: train an RL policy that tunes AS / GLFT; writes policy.json, training.csv and the learning curve.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { UserError, utcStamp, writeFileAtomic } from '../../core/index.js';
+import { serializePolicy } from '../../models/index.js';
+import { parseRlTrainConfig, trainRl, trainingCsv, learningCurvePng } from '../../research/rl/index.js';
+
+export interface TrainRlFlags {
+  data?: string;
+  simulate?: boolean;
+  episodes?: number;
+  seed?: number;
+  workers?: number;
+  out?: string;
+  config?: string;
+  model?: string;
+  gamma?: number;
+  policyKind?: string;
+  episodeBars?: number;
+  inventoryPenalty?: number;
+  quiet?: boolean;
+}
+
+const FLAG_OF: Record<string, string> = {
+  'data.path': '--data',
+  episodes: '--episodes',
+  seed: '--seed',
+  workers: '--workers',
+  'backtest.model': '--model',
+  base_gamma: '--gamma',
+  'policy.kind': '--policy-kind',
+  episode_bars: '--episode-bars',
+  inventory_penalty: '--inventory-penalty',
+};
+
+function readConfig(path: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    throw new UserError(`--config: cannot read file ${path}`);
+  }
+  let v: unknown;
+  try {
+    v = parseYaml(text);
+  } catch (e) {
+    throw new UserError(`--config: ${path} is not YAML/JSON (${(e as Error).message.split('\n')[0]})`);
+  }
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new UserError(`--config: ${path} is not a mapping`);
+  return v as Record<string, unknown>;
+}
+
+export function trainConfigFromFlags(f: TrainRlFlags): Record<string, unknown> {
+  if (f.data !== undefined && f.simulate) throw new UserError('--data and --simulate: choose one');
+  const cfg: Record<string, unknown> = f.config ? readConfig(f.config) : {};
+  const obj = (k: string): Record<string, unknown> => {
+    const v = cfg[k];
+    const o = v !== null && typeof v === 'object' && !Array.isArray(v) ? { ...(v as Record<string, unknown>) } : {};
+    cfg[k] = o;
+    return o;
+  };
+  const set = (o: Record<string, unknown>, k: string, v: unknown): void => {
+    if (v !== undefined) o[k] = v;
+  };
+  const data = obj('data');
+  set(data, 'path', f.data);
+  if (f.simulate) delete data['path'];
+  set(cfg, 'episodes', f.episodes);
+  set(cfg, 'seed', f.seed);
+  set(cfg, 'workers', f.workers);
+  set(cfg, 'base_gamma', f.gamma);
+  set(cfg, 'episode_bars', f.episodeBars);
+  set(cfg, 'inventory_penalty', f.inventoryPenalty);
+  set(obj('backtest'), 'model', f.model);
+  set(obj('policy'), 'kind', f.policyKind);
+  return cfg;
+}
+
+export async function trainRlCommand(flags: TrainRlFlags): Promise<void> {
+  const c = parseRlTrainConfig(trainConfigFromFlags(flags), (p) => FLAG_OF[p] ?? p);
+  const out = flags.out ?? join('artifacts', 'rl', `train_${utcStamp(new Date())}`);
+  const log = flags.quiet ? () => {} : (line: string) => process.stderr.write(line + '\n');
+  const r = await trainRl(c, log);
+  writeFileAtomic(join(out, 'policy.json'), serializePolicy(r.policy));
+  writeFileAtomic(join(out, 'training.csv'), trainingCsv(r.rows));
+  const source = c.data.path ?? 'simulated market';
+  writeFileAtomic(join(out, 'learning-curve.png'), await learningCurvePng(r.rows, `RL (CEM, ${c.policy.kind}) on ${source.split('/').pop()}, seed ${c.seed}`));
+  const summary = {
+    out,
+    policy: join(out, 'policy.json'),
+    generations: r.rows.length - 1,
+    episodes: r.rows[r.rows.length - 1]!.episode,
+    base: r.policy.base,
+    untrained_eval_reward: round(r.untrainedEvalReward),
+    best_eval_reward: round(r.bestEvalReward),
+    kept_generation: r.policy.training['kept_generation'],
+    seconds: round(r.seconds),
+  };
+  process.stdout.write(JSON.stringify(summary) + '\n');
+}
+
+const round = (x: number): number => Math.round(x * 1000) / 1000;
