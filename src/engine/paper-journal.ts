@@ -1,0 +1,57 @@
+// The journal port of the realtime loop: where orders, fills, quotes and risk events are recorded (the SQLite ledger implements it).
+import type { Micros } from '../core/index.js';
+import type { Side } from '../market/index.js';
+import type { Liquidity } from '../orders/index.js';
+import type { RiskMarks, RiskTransition } from '../risk/index.js';
+import type { TradingState } from '../strategy/index.js';
+
+export type JournalOrderEvent = 'accepted' | 'rejected' | 'denied' | 'canceled' | 'cancel-requested' | 'resumed';
+
+/** Position and cash after a fill, as the portfolio holds them. */
+export interface PositionState {
+  position: number;
+  cash: number;
+  avgCost: number;
+  realizedPnl: number;
+  fees: number;
+}
+
+/** One decision's quote and state, for charts. */
+export interface QuoteRow {
+  ts: Micros;
+  mid: number;
+  bid: number;
+  ask: number;
+  position: number;
+  equity: number;
+  tradingState: TradingState;
+}
+
+/** An open order carried over from an earlier run. */
+export interface ResumedOrder {
+  clientId: number;
+  side: Side;
+  price: number;
+  remaining: number;
+}
+
+/** What a restart continues from. */
+export interface ResumeState extends PositionState {
+  fills: number;
+  lastClientId: number;
+  openOrders: ResumedOrder[];
+  riskMarks: RiskMarks | undefined;
+}
+
+/**
+ * Every call is one durable step: once it returns, a crash of the process does not lose it (the
+ * ledger commits each call as one transaction). A fill and the position it produces commit together.
+ */
+export interface PaperJournal {
+  placed(ts: Micros, clientId: number, side: Side, price: number, qty: number): void;
+  orderEvent(ts: Micros, clientId: number, type: JournalOrderEvent, reason?: string): void;
+  fill(ts: Micros, clientId: number, side: Side, price: number, qty: number, fee: number, liquidity: Liquidity, after: Readonly<PositionState>): void;
+  quote(row: Readonly<QuoteRow>): void;
+  risk(t: Readonly<RiskTransition>): void;
+  riskMarks(marks: Readonly<RiskMarks>): void;
+}

@@ -1,0 +1,68 @@
+// Ledger: what a run writes is what a restart resumes and what the dashboard reads.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Portfolio } from '../portfolio/index.js';
+import { Ledger } from './ledger.js';
+import { LedgerReader } from './ledger-reader.js';
+import { checkLedgerInvariants } from './invariants.js';
+
+test('orders, fills, denials and risk events round-trip; resume gives position, cash, open orders and the id sequence', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ledger-'));
+  try {
+    const path = join(dir, 'l.sqlite');
+    const l = new Ledger(path);
+    assert.equal(l.resume('BTC/USDT'), undefined, 'a new ledger has nothing to resume');
+    l.startRun({ runId: 'r1', mode: 'paper', exchange: 'binance', symbol: 'BTC/USDT', config: { a: 1 }, initialCash: 1000 }, new Date(0));
+    const pf = new Portfolio(1000);
+    l.placed(1, 1, 1, 100, 2);
+    l.orderEvent(1, 1, 'accepted');
+    l.placed(2, 2, -1, 101, 1);
+    l.orderEvent(2, 2, 'accepted');
+    l.orderEvent(3, 3, 'denied', 'order notional above max');
+    pf.apply(1, 100, 0.5, 0.01);
+    l.fill(4, 1, 1, 100, 0.5, 0.01, 'maker', pf);
+    pf.apply(-1, 101, 1, 0.01);
+    l.fill(5, 2, -1, 101, 1, 0.01, 'maker', pf);
+    l.risk({ ts: 6, condition: 'stale-data', raised: true, from: 'active', to: 'halted', reason: 'no market data' });
+    l.quote({ ts: 6, mid: 100.5, bid: 100, ask: Number.NaN, position: pf.position, equity: pf.equity(100.5), tradingState: 'halted' });
+    l.riskMarks({ dayIndex: 1, dayStartEquity: 1000, peakEquity: 1001 });
+    assert.deepEqual(checkLedgerInvariants(l.db), []);
+    l.close();
+
+    const again = new Ledger(path);
+    const r = again.resume('BTC/USDT');
+    assert.ok(r);
+    assert.equal(r.position, -0.5);
+    assert.ok(Math.abs(r.cash - (1000 - 50 + 101 - 0.02)) < 1e-9);
+    assert.equal(r.fills, 2);
+    assert.equal(r.lastClientId, 3, 'a denied id is never reused');
+    assert.deepEqual(r.openOrders, [{ clientId: 1, side: 1, price: 100, remaining: 1.5 }]);
+    assert.deepEqual(r.riskMarks, { dayIndex: 1, dayStartEquity: 1000, peakEquity: 1001 });
+    again.close();
+
+    const reader = new LedgerReader(path);
+    const s = reader.snapshot();
+    reader.close();
+    assert.equal(s.run?.runId, 'r1');
+    assert.equal(s.fills.length, 2);
+    assert.equal(s.quotes[0]?.ask, null);
+    assert.deepEqual(s.riskEvents.map((e) => e.kind).sort(), ['denial', 'raised']);
+    assert.equal(s.openOrders, 1);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a corrupted position row is reported by the invariant check', () => {
+  const l = new Ledger(':memory:');
+  l.startRun({ runId: 'r', mode: 'paper', exchange: 'x', symbol: 'S', config: {}, initialCash: 10 }, new Date(0));
+  const pf = new Portfolio(10);
+  pf.apply(1, 2, 1, 0);
+  l.fill(1, 1, 1, 2, 1, 0, 'maker', pf);
+  l.db.prepare('UPDATE positions SET position = 5').run();
+  assert.match(checkLedgerInvariants(l.db).join('\n'), /position 5 != sum of fills 1/);
+  l.close();
+});
