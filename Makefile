@@ -10,10 +10,14 @@ MODE ?= backtest
 MAX_WORKERS ?= 2
 CONFIG ?= config/config.yaml
 
-.PHONY: deps build test typecheck run-backtest backtest-real bench simulate-as2008 clean help
+.PHONY: deps build test typecheck run-backtest backtest-real bench simulate-as2008 clean help run run-live live-guard validate config-schema backtest-sim
 
 help:
-	@echo "make run-backtest   seeded backtest on built-in data (installs and builds first)"
+	@echo "make run-backtest   the multi-agent runtime on config/config.yaml, mode backtest (installs and builds first)"
+	@echo "make run            the runtime with CONFIG=.. MODE=backtest|paper|live MAX_WORKERS=.."
+	@echo "make run-live       the runtime in live mode (refused unless PAPER_ONLY=0 and exchange keys are set)"
+	@echo "make live-guard     proves that live mode is refused with the exact messages"
+	@echo "make validate       build, run-backtest, test, live-guard"
 	@echo "make test           every test (installs first)"
 	@echo "make bench          benchmarks; figures go to bench/RESULTS.md by hand"
 
@@ -33,7 +37,31 @@ build: $(BUILD_STAMP)
 typecheck: $(NODE_STAMP)
 	npx tsc -p tsconfig.json --noEmit
 
+# The multi-agent runtime (src/runtime). SEED overrides the config's seed only when given.
+RUN_SEED = $(if $(filter command line environment,$(origin SEED)),--seed $(SEED))
+
 run-backtest: build
+	$(CLI) run --config $(CONFIG) --mode backtest --max-workers $(MAX_WORKERS) $(RUN_SEED)
+
+run: build
+	$(CLI) run --config $(CONFIG) --mode $(MODE) --max-workers $(MAX_WORKERS) $(RUN_SEED)
+
+run-live: build
+	$(CLI) run --config $(CONFIG) --mode live --max-workers $(MAX_WORKERS) $(RUN_SEED)
+
+live-guard: build
+	@scripts/live-guard.sh $(CONFIG)
+
+validate:
+	@$(MAKE) --no-print-directory build
+	@$(MAKE) --no-print-directory run-backtest
+	@$(MAKE) --no-print-directory test
+	@$(MAKE) --no-print-directory live-guard
+
+config-schema: $(NODE_STAMP)
+	@node --import tsx scripts/gen-config-schema.ts
+
+backtest-sim: build
 	$(CLI) backtest --seed $(SEED)
 
 backtest-real: build

@@ -12,7 +12,7 @@ const positive = z.number().positive();
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
 export const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
-const agentName = z.string().regex(NAME, "letters, digits, '_' or '-' (it becomes part of file names)");
+const agentName = z.string().regex(NAME, "expected letters, digits, '_' or '-' (it becomes part of file names)");
 const inputs = z.array(agentName).default([]).describe('names of the agents whose outputs this agent consumes');
 
 export const DataParamsSchema = z
@@ -100,7 +100,7 @@ export type AgentConfig = z.output<typeof AgentSchema>;
 export const RuntimeConfigSchema = z
   .object({
     mode: z.enum(MODES).default('backtest').describe('backtest | paper | live (the --mode flag overrides it)'),
-    run_id: z.string().regex(RUN_ID, "letters, digits, '.', '_' or '-'").optional().describe('default: run_<UTC YYYYMMDDTHHMMSSZ>'),
+    run_id: z.string().regex(RUN_ID, "expected letters, digits, '.', '_' or '-'").optional().describe('default: run_<UTC YYYYMMDDTHHMMSSZ>'),
     seed: z.number().int().nonnegative().default(7).describe('run seed; each agent derives its own from it and its name'),
     paths: z
       .object({
@@ -134,4 +134,9 @@ export type RuntimeConfig = z.output<typeof RuntimeConfigSchema>;
 export function runtimeConfigJsonSchema(): Record<string, unknown> {
   const schema = z.toJSONSchema(RuntimeConfigSchema, { io: 'input' }) as Record<string, unknown>;
   return { ...schema, title: 'marketmakerl runtime config (config.yaml)' };
+}
+
+/** The text of schemas/config.schema.json (what `make config-schema` writes and a test compares). */
+export function runtimeConfigJsonSchemaText(): string {
+  return JSON.stringify(runtimeConfigJsonSchema(), null, 2) + '\n';
 }

@@ -22,3 +22,12 @@ export function liveGuard(mode: Mode, env: Env): void {
 export function secretValues(env: Env): string[] {
   return SECRET_ENV.map((k) => env[k]).filter((v): v is string => typeof v === 'string' && v.length >= 4);
 }
+
+/** A function that replaces every secret value in a text with [redacted]. */
+export function scrubber(secrets: readonly string[]): (text: string) => string {
+  return (text) => {
+    let out = text;
+    for (const s of secrets) out = out.split(s).join('[redacted]');
+    return out;
+  };
+}

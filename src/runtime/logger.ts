@@ -2,6 +2,7 @@
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Mode } from './config.js';
+import { scrubber } from './live-guard.js';
 
 export type Level = 'debug' | 'info' | 'warn' | 'error';
 const RANK: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
@@ -29,8 +30,10 @@ export interface LoggerOptions {
 
 export class RunLogger {
   private fd: number | null = null;
+  private readonly scrub: (text: string) => string;
 
   constructor(private readonly o: LoggerOptions) {
+    this.scrub = scrubber(o.secrets ?? []);
     if (o.file) {
       mkdirSync(dirname(o.file), { recursive: true });
       this.fd = openSync(o.file, 'a');
@@ -41,7 +44,9 @@ export class RunLogger {
     const level: Level = e.event === 'agent_failed' ? 'error' : 'info';
     if (RANK[level] < RANK[this.o.level]) return;
     const ts = (this.o.now ?? (() => new Date()))().toISOString();
-    const record = { ts, level, run_id: this.o.runId, mode: this.o.mode, ...e };
+    // Scrub the raw error text too: a secret with characters JSON escapes would not match in the encoded line.
+    const ev = e.event === 'agent_failed' ? { ...e, error: this.scrub(e.error) } : e;
+    const record = { ts, level, run_id: this.o.runId, mode: this.o.mode, ...ev };
     const json = this.scrub(JSON.stringify(record));
     if (this.fd !== null) writeSync(this.fd, json + '\n');
     this.o.write(this.o.format === 'jsonl' ? json : this.scrub(pretty(record)));
@@ -50,12 +55,6 @@ export class RunLogger {
   close(): void {
     if (this.fd !== null) closeSync(this.fd);
     this.fd = null;
-  }
-
-  private scrub(line: string): string {
-    let out = line;
-    for (const s of this.o.secrets ?? []) out = out.split(s).join('[redacted]');
-    return out;
   }
 }
 

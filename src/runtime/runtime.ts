@@ -5,7 +5,7 @@ import { isAbsolute, relative, resolve } from 'node:path';
 import { UserError, utcStamp, writeFileAtomic } from '../core/index.js';
 import { RUN_ID, type AgentConfig, type Mode, type RuntimeConfig } from './config.js';
 import { loadConfig, dataPath } from './load-config.js';
-import { liveGuard, secretValues, type Env } from './live-guard.js';
+import { liveGuard, scrubber, secretValues, type Env } from './live-guard.js';
 import { RunLogger } from './logger.js';
 import { agentSeed } from './seeds.js';
 import { runGraph, type AgentOutcome } from './scheduler.js';
@@ -53,6 +53,8 @@ export interface RunSummary {
   total: number;
   artifacts_dir: string;
   log: string;
+  /** This summary, as a file beside the artifacts. */
+  summary_file: string;
   agents: AgentSummary[];
 }
 
@@ -83,6 +85,8 @@ export async function runRuntime(o: RunOptions): Promise<RunSummary> {
     return r !== '' && !r.startsWith('..') && !isAbsolute(r) ? r : p;
   };
   const logFile = resolve(artifactsAbs, `${runId}_runtime_log.jsonl`);
+  const secrets = secretValues(env);
+  const scrub = scrubber(secrets);
   const logger = new RunLogger({
     runId,
     mode,
@@ -90,7 +94,7 @@ export async function runRuntime(o: RunOptions): Promise<RunSummary> {
     format: cfg.logging.format,
     write: o.writeLog ?? ((line) => process.stderr.write(line + '\n')),
     file: logFile,
-    secrets: secretValues(env),
+    secrets,
     now,
   });
 
@@ -126,6 +130,7 @@ export async function runRuntime(o: RunOptions): Promise<RunSummary> {
   logger.log({ event: 'runtime_complete', failures, successes, skipped, total: outcomes.length });
   logger.close();
 
+  const summaryFile = resolve(artifactsAbs, `${runId}_summary.json`);
   const summary: RunSummary = {
     run_id: runId,
     mode,
@@ -137,15 +142,16 @@ export async function runRuntime(o: RunOptions): Promise<RunSummary> {
     total: outcomes.length,
     artifacts_dir: show(artifactsAbs),
     log: show(logFile),
-    agents: outcomes.map((x) => agentSummary(x, show)),
+    summary_file: show(summaryFile),
+    agents: outcomes.map((x) => agentSummary(x, show, scrub)),
   };
-  writeFileAtomic(resolve(artifactsAbs, `${runId}_summary.json`), jsonText(summary));
+  writeFileAtomic(summaryFile, jsonText(summary));
   return summary;
 }
 
-function agentSummary(x: AgentOutcome, show: (p: string) => string): AgentSummary {
+function agentSummary(x: AgentOutcome, show: (p: string) => string, scrub: (text: string) => string): AgentSummary {
   const s: AgentSummary = { agent: x.agent, role: x.role, status: x.status, outputs: x.outputs.map(show) };
-  if (x.error !== undefined) s.error = x.error;
+  if (x.error !== undefined) s.error = scrub(x.error);
   if (x.reason !== undefined) s.reason = x.reason;
   if (x.value?.role === 'risk') {
     s.risk_status = x.value.status;

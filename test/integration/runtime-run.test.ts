@@ -1,0 +1,157 @@
+// Runtime end to end: the shipped config, worker-count independence, failures and skips, paper mode, run ids.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { MetricsSchema } from '../../src/engine/index.js';
+import { NOT_YET, agentSeed, FRAME_COLUMNS, type FittedModel, type RiskReport } from '../../src/runtime/index.js';
+import { REPO_ROOT, SHIPPED_CONFIG, cli, files, pipeline, runIn, smallConfig, tmp, writeConfig } from './runtime-helpers.js';
+
+const read = (dir: string, name: string): string => readFileSync(join(dir, name), 'utf8');
+
+test('the shipped config runs end to end: every artifact, schema-valid metrics, one log line per event', async () => {
+  const dir = tmp('shipped');
+  const { summary, events } = await runIn(dir, { configPath: SHIPPED_CONFIG, runId: 'e2e' });
+  assert.equal(summary.status, 'ok');
+  assert.deepEqual([summary.successes, summary.failures, summary.skipped, summary.total], [4, 0, 0, 4]);
+  const out = join(dir, 'artifacts');
+  assert.deepEqual(files(out), [
+    'e2e_exec_backtest_config.json',
+    'e2e_exec_fills.csv',
+    'e2e_exec_metrics.json',
+    'e2e_exec_trace.csv',
+    'e2e_market_market_data.csv',
+    'e2e_model_model.json',
+    'e2e_risk_risk_report.json',
+    'e2e_runtime_log.jsonl',
+    'e2e_summary.json',
+  ]);
+  const data = read(out, 'e2e_market_market_data.csv').trimEnd().split('\n');
+  assert.equal(data[0], FRAME_COLUMNS);
+  assert.equal(data.length, 5001);
+  const lastRow = data.at(-1)!.split(',');
+  assert.ok(lastRow.every((c) => c !== ''), 'features are filled after the warm-up');
+
+  const model = JSON.parse(read(out, 'e2e_model_model.json')) as FittedModel;
+  assert.deepEqual(model.test, { from: 2500, to: 5000 });
+  assert.ok(model.k > 0 && model.fit.sigma_per_second! > 0);
+  assert.ok(model.snapshot.bid! < model.snapshot.mid && model.snapshot.mid < model.snapshot.ask!);
+
+  const metrics = MetricsSchema.parse(JSON.parse(read(out, 'e2e_exec_metrics.json')));
+  assert.equal(metrics.samples, 2500, 'execution tests only the bars after the fit');
+  assert.ok(metrics.fills > 0);
+  assert.equal(read(out, 'e2e_exec_trace.csv').split('\n')[0], 'ts,bid,ask,inventory,cash,equity,mid,reservation');
+
+  const risk = JSON.parse(read(out, 'e2e_risk_risk_report.json')) as RiskReport;
+  assert.ok(risk.status === 'ok' || risk.status === 'breach');
+  assert.deepEqual(
+    risk.checks.map((c) => c.check),
+    ['max_drawdown_pct', 'max_abs_inventory', 'min_fills', 'max_daily_return_pct', 'max_fee_share'],
+  );
+  assert.equal(risk.status, risk.checks.some((c) => c.verdict === 'breach') ? 'breach' : 'ok');
+  for (const c of risk.checks) assert.ok(['pass', 'breach', 'n/a'].includes(c.verdict) && typeof c.limit === 'number');
+
+  // Logs: JSON lines with event, run_id, mode, ts; each event once; the file holds the same lines.
+  for (const e of events) {
+    assert.equal(e['run_id'], 'e2e');
+    assert.equal(e['mode'], 'backtest');
+    assert.ok(!Number.isNaN(Date.parse(String(e['ts']))));
+  }
+  const keys = events.map((e) => `${String(e['event'])}:${String(e['agent'] ?? '')}`);
+  assert.deepEqual(keys, [...new Set(keys)], 'no event is logged twice');
+  assert.deepEqual(events[0], { ...events[0], event: 'runtime_start', agents: 4, workers: 2 });
+  assert.deepEqual(events.at(-1), { ...events.at(-1), event: 'runtime_complete', failures: 0, successes: 4, skipped: 0, total: 4 });
+  const completed = events.filter((e) => e['event'] === 'agent_completed');
+  assert.deepEqual(
+    completed.map((e) => e['agent']),
+    ['market', 'model', 'exec', 'risk'],
+  );
+  for (const e of completed) assert.ok(Array.isArray(e['outputs']) && typeof e['duration_ms'] === 'number' && typeof e['role'] === 'string');
+  assert.equal(read(out, 'e2e_runtime_log.jsonl').trimEnd().split('\n').length, events.length);
+});
+
+test('artifacts are byte-identical with 1 and 4 workers', async () => {
+  const run = async (workers: number): Promise<string> => {
+    const dir = tmp(`w${workers}`);
+    const { summary } = await runIn(dir, { configPath: join(REPO_ROOT, 'config', 'examples', 'two-pipelines.yaml'), runId: 'same', maxWorkers: workers });
+    assert.equal(summary.status, 'ok');
+    assert.equal(summary.workers, Math.min(workers, 7));
+    return join(dir, 'artifacts');
+  };
+  const [one, four] = [await run(1), await run(4)];
+  const names = files(one).filter((f) => !f.endsWith('_runtime_log.jsonl') && !f.endsWith('_summary.json'));
+  assert.deepEqual(files(four).filter((f) => names.includes(f)), names);
+  assert.equal(names.length, 13);
+  for (const f of names) assert.ok(readFileSync(join(one, f)).equals(readFileSync(join(four, f))), `${f} differs`);
+  const strip = (s: string): unknown => ({ ...(JSON.parse(s) as Record<string, unknown>), workers: 0 });
+  assert.deepEqual(strip(read(one, 'same_summary.json')), strip(read(four, 'same_summary.json')));
+});
+
+test("an agent's seed depends on the run seed and its own name only", () => {
+  assert.equal(agentSeed(7, 'market'), agentSeed(7, 'market'));
+  assert.notEqual(agentSeed(7, 'market'), agentSeed(8, 'market'));
+  assert.notEqual(agentSeed(7, 'market'), agentSeed(7, 'market2'));
+});
+
+/** A klines file that exists (so the config is valid) but breaks at line 3. */
+function badKlines(dir: string, name = 'broken.csv'): string {
+  writeFileSync(join(dir, name), 'timestamp,open,high,low,close,volume\n1704067200000,100,101,99,100,5\n1704067260000,100,oops,99,100,5\n');
+  return name;
+}
+
+test('a failing agent: agent_failed, its downstream skipped and reported, the other pipeline completes, exit 1', async () => {
+  const dir = tmp('fail');
+  const file = badKlines(dir);
+  const agents = [...pipeline('bad-'), ...pipeline('good-')];
+  agents[0] = { name: 'bad-data', role: 'data', params: { source: 'file', file } };
+  const path = writeConfig(dir, smallConfig(agents));
+  const { summary, events } = await runIn(dir, { configPath: path, runId: 'f' });
+  assert.equal(summary.status, 'failed');
+  assert.deepEqual([summary.successes, summary.failures, summary.skipped, summary.total], [4, 1, 3, 8]);
+  const failed = events.filter((e) => e['event'] === 'agent_failed');
+  assert.equal(failed.length, 1);
+  assert.equal(failed[0]!['agent'], 'bad-data');
+  assert.equal(failed[0]!['role'], 'data');
+  assert.match(String(failed[0]!['error']), /broken\.csv:3: high: expected a positive number/);
+  const byName = new Map(summary.agents.map((a) => [a.agent, a]));
+  assert.equal(byName.get('bad-model')!.reason, "input 'bad-data' failed");
+  assert.equal(byName.get('bad-exec')!.reason, "input 'bad-model' was skipped");
+  assert.equal(byName.get('bad-risk')!.status, 'skipped');
+  assert.ok(['good-data', 'good-model', 'good-exec', 'good-risk'].every((n) => byName.get(n)!.status === 'completed'));
+  const started = events.filter((e) => e['event'] === 'agent_started').map((e) => e['agent']);
+  assert.ok(!started.includes('bad-model') && !started.includes('bad-risk'), 'skipped agents never start');
+  assert.deepEqual(events.at(-1), { ...events.at(-1), event: 'runtime_complete', failures: 1, successes: 4, skipped: 3, total: 8 });
+  assert.ok(!files(join(dir, 'out')).some((f) => f.startsWith('f_bad-')), 'a failed or skipped agent writes nothing');
+
+  // The CLI: exit code 1 and stdout ending with the JSON summary.
+  const r = cli(['run', '--config', 'config.yaml', '--run-id', 'f-cli', '--max-workers', '1'], dir);
+  assert.equal(r.code, 1);
+  const last = JSON.parse(r.stdout.trimEnd().split('\n').at(-1)!) as { failures: number; skipped: number };
+  assert.deepEqual([last.failures, last.skipped], [1, 3]);
+  assert.equal(r.stderr.trimEnd().split('\n').filter((l) => l.includes('"agent_failed"')).length, 1);
+});
+
+test('paper mode: data and ml run, the execution agent refuses (not implemented), risk is skipped', async () => {
+  const dir = tmp('paper');
+  const path = writeConfig(dir, smallConfig());
+  const { summary, events } = await runIn(dir, { configPath: path, runId: 'p', mode: 'paper' });
+  assert.equal(summary.mode, 'paper');
+  assert.deepEqual(
+    summary.agents.map((a) => a.status),
+    ['completed', 'completed', 'failed', 'skipped'],
+  );
+  assert.equal(summary.agents[2]!.error, NOT_YET.paper);
+  assert.ok(events.every((e) => e['mode'] === 'paper'));
+});
+
+test('default run ids are run_<UTC YYYYMMDDTHHMMSSZ> and never overwrite; an explicit id in use is refused', async () => {
+  const dir = tmp('ids');
+  const path = writeConfig(dir, smallConfig([{ name: 'd', role: 'data', params: { bars: 100 } }]));
+  const now = (): Date => new Date(Date.UTC(2025, 0, 2, 3, 4, 5));
+  const a = await runIn(dir, { configPath: path, now });
+  const b = await runIn(dir, { configPath: path, now });
+  assert.equal(a.summary.run_id, 'run_20250102T030405Z');
+  assert.equal(b.summary.run_id, 'run_20250102T030405Z_2');
+  await assert.rejects(runIn(dir, { configPath: path, runId: 'run_20250102T030405Z' }), /already has artifacts/);
+  await assert.rejects(runIn(dir, { configPath: path, runId: 'bad id' }), { message: "--run-id: expected letters, digits, '.', '_' or '-', got 'bad id'" });
+});
