@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { allocEvents, EventFlag, EventType, type EventColumns } from '../market/index.js';
 import { UserError } from '../core/index.js';
+import { tableFromArrays, tableToIPC } from 'apache-arrow';
 import { EventFileWriter, iterateEventBatches, readEventFile, readEventMeta, readEvents, writeEvents } from './event-store.js';
 
 function sample(n: number): EventColumns {
@@ -71,6 +72,25 @@ test('multi-batch files read whole and stream batch by batch', () => {
     }
     assert.deepEqual(sizes, [1000, 1000, 503]);
     for (const b of iterateEventBatches(p)) assert.equal(b.type.length, b.length);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('files from Arrow\'s own writers (file and stream format) read too', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'evs-'));
+  try {
+    const c = sample(300);
+    const table = tableFromArrays({
+      type: c.type, side: c.side, flags: c.flags, tsExchange: c.tsExchange, tsLocal: c.tsLocal, price: c.price, size: c.size, id: c.id, note: Int32Array.from({ length: 300 }, (_, i) => i),
+    });
+    for (const format of ['file', 'stream'] as const) {
+      const p = join(dir, `${format}.arrow`);
+      writeFileSync(p, tableToIPC(table, format));
+      assertSame(c, readEvents(p));
+      const streamed = [...iterateEventBatches(p)];
+      assert.equal(streamed.reduce((n, b) => n + b.length, 0), 300);
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

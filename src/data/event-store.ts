@@ -1,5 +1,5 @@
 // Normalized events as Apache Arrow IPC files: atomic writes, zero-copy reads, streaming reads by record batch.
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync, writeSync, mkdirSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync, mkdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import {
   Field,
@@ -9,17 +9,16 @@ import {
   makeData,
   RecordBatch,
   RecordBatchFileWriter,
-  RecordBatchReader,
   Schema,
   Struct,
   Uint8,
   type DataType,
-  type Table,
-  tableFromIPC,
 } from 'apache-arrow';
-import { UserError } from '../core/index.js';
 import { allocEvents, type EventColumns } from '../market/index.js';
 import { copyEvents } from './event-buffer.js';
+import { EventFileReader, type EventFile } from './event-file-reader.js';
+
+export { EventFileReader, type EventFile };
 
 /** Value of the `marketmakerl.format` schema metadata key in every event file we write. */
 export const EVENT_FILE_FORMAT = 'marketmakerl.events/1';
@@ -190,89 +189,9 @@ export function writeEvents(
   }
 }
 
-export interface EventFile {
-  events: EventColumns;
-  /** Schema metadata (venue, symbol, source, gaps...). */
-  meta: Record<string, string>;
-  batches: number;
-}
-
-function columnsOfBatch(batch: RecordBatch, path: string): EventColumns {
-  const get = (name: ColumnName): ArrayBufferView => {
-    const child = batch.getChild(name);
-    if (!child) throw new UserError(`${path}: not a normalized event file (no column '${name}')`);
-    const data = child.data[0];
-    if (!data || data.nullCount > 0) throw new UserError(`${path}: column '${name}' is empty or has nulls`);
-    // Buffers may carry alignment padding past the last row: view exactly this batch's rows.
-    const values = data.values as Uint8Array;
-    return values.subarray(data.offset, data.offset + data.length);
-  };
-  const cols = {
-    length: batch.numRows,
-    type: get('type'),
-    side: get('side'),
-    flags: get('flags'),
-    tsExchange: get('tsExchange'),
-    tsLocal: get('tsLocal'),
-    price: get('price'),
-    size: get('size'),
-    id: get('id'),
-  };
-  checkTypes(cols, path);
-  return cols as EventColumns;
-}
-
-function checkTypes(c: Record<string, unknown>, path: string): void {
-  const want: Record<ColumnName, new (n: number) => ArrayBufferView> = {
-    type: Uint8Array,
-    side: Int8Array,
-    flags: Uint8Array,
-    tsExchange: Float64Array,
-    tsLocal: Float64Array,
-    price: Float64Array,
-    size: Float64Array,
-    id: Float64Array,
-  };
-  for (const [name, ctor] of Object.entries(want)) {
-    if (!(c[name] instanceof ctor)) throw new UserError(`${path}: column '${name}' must be ${ctor.name.replace('Array', '')}`);
-  }
-}
-
-function metaOf(schema: Schema): Record<string, string> {
-  return Object.fromEntries(schema.metadata);
-}
-
-function readTable(path: string): Table {
-  let buf: Buffer;
-  try {
-    if (!statSync(path).isFile()) throw new Error('not a file');
-    buf = readFileSync(path);
-  } catch {
-    throw new UserError(`cannot read event file ${path}`);
-  }
-  try {
-    return tableFromIPC(buf);
-  } catch (e) {
-    throw new UserError(`${path}: not a readable Arrow IPC file (${(e as Error).message.split('\n')[0]})`);
-  }
-}
-
-/** Read a whole event file, with its schema metadata. One batch: zero-copy views; several: one copy per column. */
+/** Read a whole event file, with its schema metadata, into fresh memory (see EventFileReader to reuse memory). */
 export function readEventFile(path: string): EventFile {
-  const table = readTable(path);
-  const parts = table.batches.filter((b) => b.numRows > 0).map((b) => columnsOfBatch(b, path));
-  if (parts.length === 0) {
-    // Validate the schema even when there are no rows.
-    for (const c of COLUMNS) if (!table.schema.fields.some((f) => f.name === c.name)) throw new UserError(`${path}: not a normalized event file (no column '${c.name}')`);
-    return { events: allocEvents(0), meta: metaOf(table.schema), batches: 0 };
-  }
-  if (parts.length === 1) return { events: parts[0]!, meta: metaOf(table.schema), batches: 1 };
-  const out = allocEvents(table.numRows);
-  for (const p of parts) {
-    copyEvents(p, 0, out, out.length, p.length);
-    out.length += p.length;
-  }
-  return { events: out, meta: metaOf(table.schema), batches: parts.length };
+  return new EventFileReader().read(path);
 }
 
 /** Read a whole event file into typed columns. */
@@ -280,70 +199,19 @@ export function readEvents(path: string): EventColumns {
   return readEventFile(path).events;
 }
 
-/** Schema metadata of an event file, reading only what is needed. */
+/** Schema metadata of an event file, reading only its first message. */
 export function readEventMeta(path: string): Record<string, string> {
-  let found: Record<string, string> | undefined;
-  for (const _ of iterateEventBatchesWithMeta(path, (m) => (found = m))) break;
-  return found ?? {};
-}
-
-function* fileChunks(path: string, skip: number, chunkBytes: number): Generator<Uint8Array> {
-  const fd = openSync(path, 'r');
-  try {
-    let pos = skip;
-    for (;;) {
-      const chunk = Buffer.allocUnsafe(chunkBytes);
-      const n = readSync(fd, chunk, 0, chunkBytes, pos);
-      if (n <= 0) return;
-      pos += n;
-      yield n === chunkBytes ? chunk : chunk.subarray(0, n);
-    }
-  } finally {
-    closeSync(fd);
-  }
-}
-
-const MAGIC = 'ARROW1';
-
-function* iterateEventBatchesWithMeta(path: string, onMeta?: (m: Record<string, string>) => void): Generator<EventColumns> {
-  if (!existsSync(path)) throw new UserError(`cannot read event file ${path}`);
-  const head = Buffer.alloc(8);
-  const fd = openSync(path, 'r');
-  let n: number;
-  try {
-    n = readSync(fd, head, 0, 8, 0);
-  } finally {
-    closeSync(fd);
-  }
-  // The file format is the stream format between a magic prefix and a footer: read it sequentially.
-  const skip = n >= 6 && head.toString('latin1', 0, 6) === MAGIC ? 8 : 0;
-  let reader: ReturnType<typeof RecordBatchReader.from>;
-  try {
-    reader = RecordBatchReader.from(fileChunks(path, skip, 8 << 20)) as unknown as ReturnType<typeof RecordBatchReader.from>;
-  } catch (e) {
-    throw new UserError(`${path}: not a readable Arrow IPC file (${(e as Error).message.split('\n')[0]})`);
-  }
-  const it = reader as unknown as Iterable<RecordBatch> & { schema: Schema; open(): unknown };
-  let metaSent = false;
-  try {
-    for (const batch of it) {
-      if (!metaSent) {
-        onMeta?.(metaOf(batch.schema));
-        metaSent = true;
-      }
-      if (batch.numRows > 0) yield columnsOfBatch(batch, path);
-    }
-  } catch (e) {
-    if (e instanceof UserError) throw e;
-    throw new UserError(`${path}: truncated or unreadable Arrow IPC file (${(e as Error).message.split('\n')[0]})`);
-  }
-  if (!metaSent && onMeta && it.schema) onMeta(metaOf(it.schema));
+  let found: Record<string, string> = {};
+  const it = new EventFileReader().batches(path, (m) => (found = m));
+  it.next();
+  it.return(undefined);
+  return found;
 }
 
 /**
  * Stream an event file one record batch at a time (each batch a set of typed columns), so a long
- * file never has to be in memory at once.
+ * file never has to be in memory at once. A batch's columns stay valid until the next one is read.
  */
 export function iterateEventBatches(path: string): Generator<EventColumns> {
-  return iterateEventBatchesWithMeta(path);
+  return new EventFileReader().batches(path);
 }

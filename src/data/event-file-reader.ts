@@ -1,0 +1,331 @@
+// Fast sequential reader of Arrow IPC event files: message by message into reusable memory, typed-array views over the bytes.
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { Message, MessageHeader, Type, tableFromIPC, type Field, type Schema } from 'apache-arrow';
+import { UserError } from '../core/index.js';
+import { allocEvents, type EventColumns } from '../market/index.js';
+import { copyEvents } from './event-buffer.js';
+
+type ColumnName = 'type' | 'side' | 'flags' | 'tsExchange' | 'tsLocal' | 'price' | 'size' | 'id';
+
+const WANT: readonly [ColumnName, string, number][] = [
+  ['type', 'Uint8', 1],
+  ['side', 'Int8', 1],
+  ['flags', 'Uint8', 1],
+  ['tsExchange', 'Float64', 8],
+  ['tsLocal', 'Float64', 8],
+  ['price', 'Float64', 8],
+  ['size', 'Float64', 8],
+  ['id', 'Float64', 8],
+];
+
+export interface EventFile {
+  events: EventColumns;
+  /** Schema metadata (venue, symbol, source...). */
+  meta: Record<string, string>;
+  batches: number;
+}
+
+/** The parts of a decoded record-batch message header we use (Arrow keeps its class internal). */
+interface ArrowRecordBatch {
+  length: number;
+  nodes: { length: number; nullCount: number }[];
+  buffers: { offset: number; length: number }[];
+  compression: unknown;
+}
+
+/** Where each of our columns' data buffer sits among a record batch's buffers; null if the layout needs Arrow's general reader. */
+interface Layout {
+  dataBuffer: Int32Array; // per WANT column: index into the batch's buffer list
+  node: Int32Array; // per WANT column: index into the batch's field nodes
+  meta: Record<string, string>;
+}
+
+function buffersOf(f: Field): number {
+  if (f.type.children?.length) return -1;
+  switch (f.type.typeId) {
+    case Type.Null:
+      return 0;
+    case Type.Utf8:
+    case Type.Binary:
+    case Type.LargeUtf8:
+    case Type.LargeBinary:
+      return 3;
+    case Type.Int:
+    case Type.Float:
+    case Type.Bool:
+    case Type.Decimal:
+    case Type.Date:
+    case Type.Time:
+    case Type.Timestamp:
+    case Type.Interval:
+    case Type.Duration:
+    case Type.FixedSizeBinary:
+      return 2;
+    default:
+      return -1;
+  }
+}
+
+function layoutOf(schema: Schema, path: string): Layout | null {
+  const dataBuffer = new Int32Array(WANT.length).fill(-1);
+  const node = new Int32Array(WANT.length).fill(-1);
+  let buf = 0;
+  for (let j = 0; j < schema.fields.length; j++) {
+    const f = schema.fields[j]!;
+    const nb = buffersOf(f);
+    if (nb < 0) return null;
+    const w = WANT.findIndex(([name]) => name === f.name);
+    if (w >= 0) {
+      if (String(f.type) !== WANT[w]![1]) throw new UserError(`${path}: column '${f.name}' must be ${WANT[w]![1]}, found ${String(f.type)}`);
+      dataBuffer[w] = buf + 1;
+      node[w] = j;
+    }
+    buf += nb;
+  }
+  for (let w = 0; w < WANT.length; w++) if (node[w]! < 0) throw new UserError(`${path}: not a normalized event file (no column '${WANT[w]![0]}')`);
+  return { dataBuffer, node, meta: Object.fromEntries(schema.metadata) };
+}
+
+const MAGIC = [65, 82, 82, 79, 87, 49]; // ARROW1
+
+/**
+ * Reads event files with memory it keeps between reads, so a backtest that walks many files pays
+ * for allocation once. Results are views into that memory: valid until this reader reads again.
+ */
+export class EventFileReader {
+  private fileBuf: Buffer = Buffer.alloc(0);
+  private cols: EventColumns = allocEvents(0);
+  private head = Buffer.alloc(8);
+  private metaBuf: Buffer = Buffer.alloc(4096);
+  private body: Buffer = Buffer.alloc(0);
+
+  /** The whole file as columns. One record batch: zero-copy views over the file bytes; several: copied into contiguous columns. */
+  read(path: string): EventFile {
+    const fd = openFile(path);
+    let size: number;
+    try {
+      size = fstatSync(fd).size;
+      if (this.fileBuf.length < size) this.fileBuf = Buffer.allocUnsafeSlow(size);
+      let off = 0;
+      while (off < size) {
+        const n = readSync(fd, this.fileBuf, off, size - off, off);
+        if (n <= 0) break;
+        off += n;
+      }
+    } finally {
+      closeSync(fd);
+    }
+    const b = this.fileBuf.subarray(0, size);
+    let pos = startOf(b);
+    let layout: Layout | null = null;
+    const parts: EventColumns[] = [];
+    let total = 0;
+    for (;;) {
+      const m = this.messageAt(b, pos, path);
+      if (m === null) break;
+      pos = m.bodyStart + m.message.bodyLength;
+      if (pos > size) throw truncated(path);
+      if (m.message.headerType === MessageHeader.Schema) {
+        layout = layoutOf(m.message.header() as Schema, path);
+        if (layout === null) return readWithArrow(path);
+      } else if (m.message.headerType === MessageHeader.RecordBatch) {
+        // No schema message first (Arrow JS's own file writer keeps it only in the footer).
+        if (!layout) return readWithArrow(path);
+        const batch = m.message.header() as unknown as ArrowRecordBatch;
+        if (batch.compression) return readWithArrow(path);
+        const cols = viewBatch(b, m.bodyStart, batch, layout, path);
+        if (cols.length > 0) parts.push(cols);
+        total += cols.length;
+      } else {
+        return readWithArrow(path);
+      }
+    }
+    if (!layout) throw new UserError(`${path}: not an Arrow IPC event file (no schema)`);
+    if (parts.length === 1) return { events: parts[0]!, meta: layout.meta, batches: 1 };
+    if (this.cols.type.length < total) this.cols = allocEvents(total);
+    const out = this.cols;
+    out.length = 0;
+    for (const p of parts) {
+      copyEvents(p, 0, out, out.length, p.length);
+      out.length += p.length;
+    }
+    return { events: trimmed(out), meta: layout.meta, batches: parts.length };
+  }
+
+  /** Record batches one at a time, each read from disk into reused memory (views valid until the next batch). */
+  *batches(path: string, onMeta?: (meta: Record<string, string>) => void): Generator<EventColumns> {
+    const fd = openFile(path);
+    try {
+      const size = fstatSync(fd).size;
+      const n = readSync(fd, this.head, 0, 8, 0);
+      let pos = n >= 6 && MAGIC.every((c, i) => this.head[i] === c) ? 8 : 0;
+      let layout: Layout | null = null;
+      for (;;) {
+        const m = this.messageFromFile(fd, pos, size, path);
+        if (m === null) break;
+        const bodyLength = m.message.bodyLength;
+        const bodyStart = m.bodyStart;
+        pos = bodyStart + bodyLength;
+        if (pos > size) throw truncated(path);
+        if (m.message.headerType === MessageHeader.Schema) {
+          layout = layoutOf(m.message.header() as Schema, path);
+          if (layout === null) throw new UserError(`${path}: columns of unsupported types for streaming; read it whole`);
+          onMeta?.(layout.meta);
+          continue;
+        }
+        if (m.message.headerType !== MessageHeader.RecordBatch || !layout) {
+          // A layout this reader does not stream: hand over the whole file as one batch.
+          const whole = readWithArrow(path);
+          onMeta?.(whole.meta);
+          if (whole.events.length > 0) yield whole.events;
+          return;
+        }
+        const batch = m.message.header() as unknown as ArrowRecordBatch;
+        if (batch.compression) throw new UserError(`${path}: compressed record batches are not supported for streaming`);
+        if (this.body.length < bodyLength) this.body = Buffer.allocUnsafeSlow(bodyLength);
+        let off = 0;
+        while (off < bodyLength) {
+          const r = readSync(fd, this.body, off, bodyLength - off, bodyStart + off);
+          if (r <= 0) throw truncated(path);
+          off += r;
+        }
+        const cols = viewBatch(this.body, 0, batch, layout, path);
+        if (cols.length > 0) yield cols;
+      }
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  /** Decode the message whose prefix starts at pos in b; null at end of stream. */
+  private messageAt(b: Buffer, pos: number, path: string): { message: Message; bodyStart: number } | null {
+    if (pos + 4 > b.length) return null; // a stream may end without an EOS marker
+    let len = b.readInt32LE(pos);
+    let p = pos + 4;
+    if (len === -1) {
+      if (p + 4 > b.length) throw truncated(path);
+      len = b.readInt32LE(p);
+      p += 4;
+    }
+    if (len === 0) return null;
+    if (len < 0 || p + len > b.length) throw truncated(path);
+    return { message: decode(b.subarray(p, p + len), path), bodyStart: p + len };
+  }
+
+  private messageFromFile(fd: number, pos: number, size: number, path: string): { message: Message; bodyStart: number } | null {
+    if (pos + 4 > size) return null;
+    const n = readSync(fd, this.head, 0, Math.min(8, size - pos), pos);
+    let len = this.head.readInt32LE(0);
+    let p = pos + 4;
+    if (len === -1) {
+      if (n < 8) throw truncated(path);
+      len = this.head.readInt32LE(4);
+      p += 4;
+    }
+    if (len === 0) return null;
+    if (len < 0 || p + len > size) throw truncated(path);
+    if (this.metaBuf.length < len) this.metaBuf = Buffer.alloc(len);
+    if (readSync(fd, this.metaBuf, 0, len, p) !== len) throw truncated(path);
+    return { message: decode(this.metaBuf.subarray(0, len), path), bodyStart: p + len };
+  }
+}
+
+function openFile(path: string): number {
+  try {
+    const fd = openSync(path, 'r');
+    if (!fstatSync(fd).isFile()) {
+      closeSync(fd);
+      throw new Error('not a file');
+    }
+    return fd;
+  } catch {
+    throw new UserError(`cannot read event file ${path}`);
+  }
+}
+
+function startOf(b: Buffer): number {
+  return b.length >= 8 && MAGIC.every((c, i) => b[i] === c) ? 8 : 0;
+}
+
+function truncated(path: string): UserError {
+  return new UserError(`${path}: truncated or unreadable Arrow IPC file`);
+}
+
+function decode(bytes: Uint8Array, path: string): Message {
+  try {
+    return Message.decode(bytes);
+  } catch (e) {
+    throw new UserError(`${path}: not a readable Arrow IPC file (${(e as Error).message.split('\n')[0]})`);
+  }
+}
+
+function viewBatch(b: Buffer, bodyStart: number, batch: ArrowRecordBatch, layout: Layout, path: string): EventColumns {
+  const n = batch.length;
+  const views: ArrayBufferView[] = [];
+  for (let w = 0; w < WANT.length; w++) {
+    const [name, , width] = WANT[w]!;
+    const node = batch.nodes[layout.node[w]!];
+    const region = batch.buffers[layout.dataBuffer[w]!];
+    if (!node || !region) throw truncated(path);
+    if (node.nullCount > 0) throw new UserError(`${path}: column '${name}' has nulls`);
+    if (region.length < n * width || bodyStart + region.offset + region.length > b.length) throw truncated(path);
+    const at = b.byteOffset + bodyStart + region.offset;
+    let view: ArrayBufferView;
+    if (width === 8) {
+      view = at % 8 === 0 ? new Float64Array(b.buffer, at, n) : new Float64Array(b.buffer.slice(at, at + n * 8));
+    } else if (name === 'side') view = new Int8Array(b.buffer, at, n);
+    else view = new Uint8Array(b.buffer, at, n);
+    views.push(view);
+  }
+  const [type, side, flags, tsExchange, tsLocal, price, size, id] = views;
+  return { length: n, type, side, flags, tsExchange, tsLocal, price, size, id } as EventColumns;
+}
+
+function trimmed(c: EventColumns): EventColumns {
+  const n = c.length;
+  return {
+    length: n,
+    type: c.type.subarray(0, n),
+    side: c.side.subarray(0, n),
+    flags: c.flags.subarray(0, n),
+    tsExchange: c.tsExchange.subarray(0, n),
+    tsLocal: c.tsLocal.subarray(0, n),
+    price: c.price.subarray(0, n),
+    size: c.size.subarray(0, n),
+    id: c.id.subarray(0, n),
+  };
+}
+
+/** Files our fast path does not handle (compression, dictionaries, nested extra columns): Arrow's general reader. */
+function readWithArrow(path: string): EventFile {
+  const fd = openFile(path);
+  let bytes: Buffer;
+  try {
+    const size = fstatSync(fd).size;
+    bytes = Buffer.allocUnsafeSlow(size);
+    let off = 0;
+    while (off < size) {
+      const r = readSync(fd, bytes, off, size - off, off);
+      if (r <= 0) break;
+      off += r;
+    }
+  } finally {
+    closeSync(fd);
+  }
+  let table;
+  try {
+    table = tableFromIPC(bytes);
+  } catch (e) {
+    throw new UserError(`${path}: not a readable Arrow IPC file (${(e as Error).message.split('\n')[0]})`);
+  }
+  const out = allocEvents(table.numRows);
+  for (const [name, typeName] of WANT) {
+    const col = table.getChild(name);
+    if (!col) throw new UserError(`${path}: not a normalized event file (no column '${name}')`);
+    if (String(col.type) !== typeName) throw new UserError(`${path}: column '${name}' must be ${typeName}, found ${String(col.type)}`);
+    if (col.nullCount > 0) throw new UserError(`${path}: column '${name}' has nulls`);
+    (out[name] as Float64Array).set(col.toArray() as Float64Array);
+  }
+  out.length = table.numRows;
+  return { events: out, meta: Object.fromEntries(table.schema.metadata), batches: table.batches.length };
+}
