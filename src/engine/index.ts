@@ -10,3 +10,4 @@ export * from './paper-journal.js';
 export * from './tick-local.js';
 export * from './tick-metrics.js';
 export * from './tick-backtest.js';
+export * from './tick-job.js';

@@ -88,7 +88,7 @@ export class L2Exchange implements OrderSink {
   /** Details of the last message `deliver` handed over (fills: for tick metrics). */
   readonly last = { kind: 0, exchangeTs: 0, joinAhead: 0, mid: 0, sentTs: 0 };
   /** Counters for metrics and tests. */
-  readonly stats = { arrived: 0, rejectedPostOnly: 0, fills: 0, tradeThroughFills: 0, cancelsLate: 0 };
+  readonly stats = { arrived: 0, placedQty: 0, rejectedPostOnly: 0, fills: 0, tradeThroughFills: 0, cancelsLate: 0 };
 
   constructor(
     readonly params: Readonly<L2ExchangeParams>,
@@ -188,6 +188,7 @@ export class L2Exchange implements OrderSink {
     this.rTraded[r] = 0;
     this.rJoinAhead[r] = level;
     this.rSent[r] = this.inSent[j]!;
+    this.stats.placedQty += qty;
     this.pushOut(VenueMsg.Accepted, id, side, price, 0, 0, 0, 0, 0);
   }
 

@@ -1,0 +1,313 @@
+// The tick backtest driver: normalized events through a simulated L2 venue at exchange time and the trading core at local time.
+import type { Micros } from '../core/index.js';
+import { allocEvents, type EventColumns } from '../market/index.js';
+import { L2Exchange, VenueMsg, type L2ExchangeParams, type QueueModel, type LatencyModel, type FeeModel } from '../sim/index.js';
+import type { Strategy } from '../strategy/index.js';
+import { TradingCore, type CoreOptions } from './trading-core.js';
+import { Trace } from './trace.js';
+import { TickLocal, type TickLocalParams } from './tick-local.js';
+import { TickFillStats, computeTickMetrics, type TickMetrics } from './tick-metrics.js';
+
+export interface TickBacktestOptions {
+  core: CoreOptions;
+  local: TickLocalParams;
+  exchange: L2ExchangeParams;
+  queue: QueueModel;
+  /** Order entry and response latency. */
+  latency: LatencyModel;
+  fees: FeeModel;
+  /** Local time = exchange time + this (µs); undefined: the file's own local timestamps. */
+  feedLatencyMicros: Micros | undefined;
+  /** The strategy decides every this many µs of local time. */
+  decisionIntervalMicros: Micros;
+  /** Trace rows every this many µs of local time. */
+  sampleIntervalMicros: Micros;
+  markoutSeconds: readonly number[];
+}
+
+export interface TickBacktestResult {
+  core: TradingCore;
+  exchange: L2Exchange;
+  trace: Trace;
+  metrics: TickMetrics;
+  /** Market-data rows replayed. */
+  events: number;
+  engineSeconds: number;
+}
+
+/**
+ * Two clocks over one stream of events. Every row happens twice: at its exchange time on the simulated
+ * venue (book, queue positions, matching) and at its local time on the trading side (local book,
+ * estimators). Commands reach the venue after the entry latency, answers come back after the response
+ * latency, and the strategy decides on a timer of local time.
+ *
+ * Order of things at equal times: venue market data, then commands arriving at the venue, then answers
+ * arriving locally, then local market data, then the timer (decision, then the sampler). So an order
+ * sent at t reaches the venue at t + entry and only trades after that can fill it.
+ *
+ * The two sides only talk through timed messages, which gives a simple exact schedule: commands are
+ * created only by the timer, so the venue may run ahead up to the next timer; answers are created only
+ * by the venue, so once the venue has reached the next timer every answer due before it is known.
+ *
+ * Batches are streamed: only the batches between the local and the venue cursor are held.
+ */
+export class TickBacktest {
+  readonly core: TradingCore;
+  readonly exchange: L2Exchange;
+  readonly local: TickLocal;
+  readonly stats: TickFillStats;
+  trace: Trace;
+  events = 0;
+
+  private readonly held: EventColumns[] = [];
+  private readonly heldOwned: boolean[] = [];
+  private readonly pool: EventColumns[] = [];
+  private firstSeq = 0;
+  private source: Iterator<EventColumns> | undefined;
+  private sourceDone = false;
+
+  constructor(
+    strategy: Strategy,
+    readonly opts: Readonly<TickBacktestOptions>,
+  ) {
+    this.core = new TradingCore(strategy, opts.core);
+    this.exchange = new L2Exchange(opts.exchange, opts.queue, opts.latency, opts.fees);
+    this.core.connect(this.exchange);
+    this.local = new TickLocal(opts.local);
+    this.stats = new TickFillStats(opts.markoutSeconds);
+    this.trace = new Trace(4096);
+  }
+
+  /**
+   * Batch number `seq` of the stream, pulling from the source as needed; undefined past the end.
+   * A reader may reuse a batch's memory for the next one, so before pulling, every held batch still
+   * in use is copied into memory of our own — only the rows a cursor has not passed yet (usually a few
+   * milliseconds of data: the local cursor trails the venue cursor by the feed latency).
+   */
+  private batch(seq: number, lSeq: number, il: number, eSeq: number, ie: number): EventColumns | undefined {
+    while (seq - this.firstSeq >= this.held.length && !this.sourceDone) {
+      for (let j = 0; j < this.held.length; j++) {
+        if (this.heldOwned[j]) continue;
+        const s = this.firstSeq + j;
+        const from = Math.min(s === lSeq ? il : s > lSeq ? 0 : Infinity, s === eSeq ? ie : s > eSeq ? 0 : Infinity);
+        this.held[j] = this.own(this.held[j]!, Number.isFinite(from) ? from : 0);
+        this.heldOwned[j] = true;
+      }
+      const r = this.source!.next();
+      if (r.done) this.sourceDone = true;
+      else if (r.value.length > 0) {
+        this.held.push(r.value);
+        this.heldOwned.push(false);
+      }
+    }
+    return this.held[seq - this.firstSeq];
+  }
+
+  /** Rows [from, length) of `b` copied into an owned buffer at the same indices. */
+  private own(b: EventColumns, from: number): EventColumns {
+    let o = this.pool.pop();
+    if (o === undefined || o.type.length < b.length) o = allocEvents(Math.max(b.length, 1 << 16));
+    const n = b.length;
+    o.type.set(b.type.subarray(from, n), from);
+    o.side.set(b.side.subarray(from, n), from);
+    o.flags.set(b.flags.subarray(from, n), from);
+    o.tsExchange.set(b.tsExchange.subarray(from, n), from);
+    o.tsLocal.set(b.tsLocal.subarray(from, n), from);
+    o.price.set(b.price.subarray(from, n), from);
+    o.size.set(b.size.subarray(from, n), from);
+    o.id.set(b.id.subarray(from, n), from);
+    o.length = n;
+    return o;
+  }
+
+  /** Forget batches both cursors have passed. */
+  private release(seq: number): void {
+    while (this.firstSeq < seq && this.held.length > 0) {
+      const b = this.held.shift()!;
+      if (this.heldOwned.shift()) this.pool.push(b);
+      this.firstSeq++;
+    }
+  }
+
+  run(source: Iterable<EventColumns>): TickBacktestResult {
+    const t0 = performance.now();
+    this.source = source[Symbol.iterator]();
+    const ex = this.exchange;
+    const core = this.core;
+    const local = this.local;
+    const stats = this.stats;
+    const fixedFeed = this.opts.feedLatencyMicros !== undefined;
+    const feed = this.opts.feedLatencyMicros ?? 0;
+    const dInt = this.opts.decisionIntervalMicros;
+    const sInt = this.opts.sampleIntervalMicros;
+
+    // Venue cursor.
+    let eSeq = 0;
+    let eb = this.batch(0, 0, 0, 0, 0);
+    if (eb === undefined) return this.finish(t0);
+    let eTs = eb.tsExchange;
+    let eN = eb.length;
+    let ie = 0;
+    // Local cursor.
+    let lSeq = 0;
+    let lb: EventColumns = eb;
+    let lTs = fixedFeed ? lb.tsExchange : lb.tsLocal;
+    let lN = lb.length;
+    let il = 0;
+    let localDone = false;
+
+    const start = fixedFeed ? eb.tsExchange[0]! + feed : eb.tsLocal[0]!;
+    core.view.start = start;
+    let nextDecision = Math.ceil(start / dInt) * dInt;
+    let nextSample = Math.ceil(start / sInt) * sInt;
+    let events = 0;
+
+    while (!localDone) {
+      const tT = nextDecision < nextSample ? nextDecision : nextSample;
+
+      // 1. The venue: market data and arriving commands up to the timer.
+      for (;;) {
+        const tIn = ex.nextInboundTs();
+        const lim = tIn < tT ? tIn : tT;
+        while (ie < eN && eTs[ie]! <= lim) {
+          ex.onMarket(eb!, ie, eTs[ie]!);
+          ie++;
+        }
+        if (ie === eN && eb !== undefined) {
+          eb = this.batch(eSeq + 1, lSeq, il, eSeq, ie);
+          if (eb !== undefined) {
+            eSeq++;
+            lb = this.held[lSeq - this.firstSeq]!;
+            lTs = fixedFeed ? lb.tsExchange : lb.tsLocal;
+            eTs = eb.tsExchange;
+            eN = eb.length;
+            ie = 0;
+            continue;
+          }
+          eN = 0;
+          ie = 0;
+        }
+        if (tIn <= tT && (ie >= eN || eTs[ie]! > tIn)) {
+          ex.processInbound();
+          continue;
+        }
+        break;
+      }
+
+      // 2. The trading side: answers and local market data up to the timer.
+      for (;;) {
+        const tOut = ex.nextOutboundTs();
+        if (fixedFeed) {
+          while (il < lN) {
+            const t = lTs[il]! + feed;
+            if (!(t < tOut && t <= tT)) break;
+            local.onEvent(lb, il, t);
+            il++;
+          }
+        } else {
+          while (il < lN) {
+            const t = lTs[il]!;
+            if (!(t < tOut && t <= tT)) break;
+            local.onEvent(lb, il, t);
+            il++;
+          }
+        }
+        if (il === lN) {
+          events += lN;
+          const next = this.batch(lSeq + 1, lSeq, il, eSeq, ie);
+          if (next === undefined) {
+            localDone = true;
+            break;
+          }
+          lSeq++;
+          this.release(Math.min(lSeq, eSeq));
+          if (eb !== undefined) eb = this.held[eSeq - this.firstSeq]!;
+          if (eb !== undefined) eTs = eb.tsExchange;
+          lb = next;
+          lTs = fixedFeed ? lb.tsExchange : lb.tsLocal;
+          lN = lb.length;
+          il = 0;
+          continue;
+        }
+        if (tOut <= tT) {
+          this.deliver();
+          continue;
+        }
+        break;
+      }
+      if (localDone) break;
+
+      // 3. The timer: decide, then sample.
+      if (nextDecision === tT) {
+        local.refresh(core, tT);
+        stats.mark(tT, core.view.mid);
+        core.decide(tT);
+        nextDecision += dInt;
+      }
+      if (nextSample === tT) {
+        this.sample(tT);
+        nextSample += sInt;
+      }
+    }
+    this.events = events;
+    return this.finish(t0);
+  }
+
+  private deliver(): void {
+    const ex = this.exchange;
+    const kind = ex.deliver(this.core);
+    if (kind === VenueMsg.Filled) {
+      const l = ex.last;
+      const f = this.core.fills;
+      this.stats.push(f.ts[f.length - 1]!, l.exchangeTs, l.mid, l.joinAhead, l.sentTs);
+    }
+  }
+
+  private sample(t: Micros): void {
+    const core = this.core;
+    const v = core.view;
+    if (this.trace.length === this.trace.capacity) this.trace = grown(this.trace);
+    this.trace.push(t, v.mid, core.restingPrice(1), core.restingPrice(-1), core.target.reservation, v.position, v.cash, v.equity);
+    core.sampleIndex = this.trace.length;
+  }
+
+  private finish(t0: number): TickBacktestResult {
+    const engineSeconds = (performance.now() - t0) / 1000;
+    const core = this.core;
+    const sampleSeconds = this.opts.sampleIntervalMicros / 1e6;
+    const metrics = computeTickMetrics({
+      trace: this.trace,
+      fills: core.fills,
+      portfolio: core.portfolio,
+      sampleSeconds,
+      counters: core.counters,
+      markoutHorizons: this.opts.markoutSeconds.map((s) => Math.max(1, Math.round(s / sampleSeconds))),
+      stats: this.stats,
+      events: this.events,
+      placedQty: this.exchange.stats.placedQty,
+      postOnlyRejects: this.exchange.stats.rejectedPostOnly,
+      tradeThroughFills: this.exchange.stats.tradeThroughFills,
+    });
+    return { core, exchange: this.exchange, trace: this.trace, metrics, events: this.events, engineSeconds };
+  }
+}
+
+function grown(t: Trace): Trace {
+  const g = new Trace(t.capacity * 2);
+  g.ts.set(t.ts);
+  g.mid.set(t.mid);
+  g.bid.set(t.bid);
+  g.ask.set(t.ask);
+  g.reservation.set(t.reservation);
+  g.inventory.set(t.inventory);
+  g.cash.set(t.cash);
+  g.equity.set(t.equity);
+  g.length = t.length;
+  return g;
+}
+
+/** Run a tick backtest over a stream of event batches (or one EventColumns). */
+export function runTickBacktest(source: Iterable<EventColumns> | EventColumns, strategy: Strategy, opts: Readonly<TickBacktestOptions>): TickBacktestResult {
+  const it: Iterable<EventColumns> = 'length' in source && 'type' in source ? [source as EventColumns] : (source as Iterable<EventColumns>);
+  return new TickBacktest(strategy, opts).run(it);
+}

@@ -1,0 +1,194 @@
+// Tick-mode metrics: the bar metrics plus PnL split, time markouts, fill ratio, latency, queue position, half-life.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { writeDirAtomic, type Micros } from '../core/index.js';
+import { MetricsSchema, computeMetrics, type MetricsInput } from './metrics.js';
+import { traceCsv, fillsCsv } from './run-folder.js';
+import type { Trace } from './trace.js';
+import type { FillLog } from './fill-log.js';
+
+const stat = z.object({ mean: z.number(), median: z.number(), p90: z.number() }).nullable();
+
+export const TickMetricsSchema = MetricsSchema.extend({
+  engine: z.literal('tick'),
+  events: z.number().int().nonnegative().describe('market-data rows replayed'),
+  pnl_spread_capture: z.number().describe('Σ side × qty × (venue mid at the fill − fill price): the edge earned against the mid'),
+  pnl_inventory: z.number().describe('mark-to-market of the inventory as the mid moved: total_pnl − spread capture + fees'),
+  pnl_fees: z.number().describe('fees paid (negative: net rebates); total_pnl = spread capture + inventory − fees'),
+  markouts_seconds: z.array(
+    z.object({
+      horizon_seconds: z.number().positive(),
+      fills: z.number().int().nonnegative().describe('fills with a local mid that far ahead'),
+      mean_price: z.number().nullable().describe('mean of side × (local mid at fill + horizon − fill price)'),
+      mean_bps: z.number().nullable(),
+      pnl: z.number().describe('Σ side × qty × (mid after horizon − fill price)'),
+    }),
+  ),
+  placed_qty: z.number().nonnegative().describe('quantity of orders that reached the venue'),
+  filled_qty: z.number().nonnegative(),
+  fill_ratio: z.number().describe('filled_qty / placed_qty'),
+  order_to_fill_latency_ms: stat.describe('local send of the order → local arrival of each fill'),
+  queue_position_at_fill: stat.describe('size ahead of the order (base units) when it joined its level, over fills'),
+  inventory_half_life_seconds: z.number().nullable().describe('from an AR(1) fit of sampled inventory; null if it does not mean-revert'),
+  time_two_sided_seconds: z.number().nonnegative().describe('sampled time with both a bid and an ask resting'),
+  post_only_rejects: z.number().int().nonnegative(),
+  trade_through_fills: z.number().int().nonnegative().describe('fills caused by a trade beyond the order price'),
+});
+export type TickMetrics = z.infer<typeof TickMetricsSchema>;
+
+/** Per-fill details the venue knows (exchange time, mid, queue at join, send time) and online markouts. */
+export class TickFillStats {
+  length = 0;
+  exchangeTs = new Float64Array(256);
+  mid = new Float64Array(256);
+  joinAhead = new Float64Array(256);
+  sentTs = new Float64Array(256);
+  localTs = new Float64Array(256);
+  readonly markMid: Float64Array[];
+  private readonly cursor: number[];
+  private readonly horizonsMicros: number[];
+
+  constructor(readonly markoutSeconds: readonly number[]) {
+    this.horizonsMicros = markoutSeconds.map((s) => s * 1e6);
+    this.markMid = markoutSeconds.map(() => new Float64Array(256).fill(Number.NaN));
+    this.cursor = markoutSeconds.map(() => 0);
+  }
+
+  push(localTs: Micros, exchangeTs: Micros, mid: number, joinAhead: number, sentTs: Micros): void {
+    if (this.length === this.mid.length) this.grow();
+    const i = this.length++;
+    this.localTs[i] = localTs;
+    this.exchangeTs[i] = exchangeTs;
+    this.mid[i] = mid;
+    this.joinAhead[i] = joinAhead;
+    this.sentTs[i] = sentTs;
+  }
+
+  /** Record the local mid for every fill whose markout horizon has come by `now`. */
+  mark(now: Micros, mid: number): void {
+    for (let h = 0; h < this.cursor.length; h++) {
+      let c = this.cursor[h]!;
+      const hz = this.horizonsMicros[h]!;
+      const arr = this.markMid[h]!;
+      while (c < this.length && this.localTs[c]! + hz <= now) arr[c++] = mid;
+      this.cursor[h] = c;
+    }
+  }
+
+  private grow(): void {
+    const n = this.mid.length * 2;
+    const g = (a: Float64Array, fill = 0): Float64Array<ArrayBuffer> => {
+      const b = new Float64Array(n).fill(fill);
+      b.set(a);
+      return b;
+    };
+    this.exchangeTs = g(this.exchangeTs);
+    this.mid = g(this.mid);
+    this.joinAhead = g(this.joinAhead);
+    this.sentTs = g(this.sentTs);
+    this.localTs = g(this.localTs);
+    for (let h = 0; h < this.markMid.length; h++) this.markMid[h] = g(this.markMid[h]!, Number.NaN);
+  }
+}
+
+export interface TickMetricsInput extends MetricsInput {
+  stats: TickFillStats;
+  events: number;
+  placedQty: number;
+  postOnlyRejects: number;
+  tradeThroughFills: number;
+}
+
+function summary(values: number[]): { mean: number; median: number; p90: number } | null {
+  if (values.length === 0) return null;
+  const s = values.slice().sort((a, b) => a - b);
+  const at = (q: number): number => s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
+  return { mean: s.reduce((a, b) => a + b, 0) / s.length, median: at(0.5), p90: at(0.9) };
+}
+
+/** AR(1) half-life of a sampled series: ρ = Σxₜxₜ₋₁ / Σxₜ₋₁², half-life = ln ½ / ln ρ samples. */
+export function halfLifeSamples(x: Float64Array, n: number): number {
+  let num = 0;
+  let den = 0;
+  for (let i = 1; i < n; i++) {
+    num += x[i]! * x[i - 1]!;
+    den += x[i - 1]! * x[i - 1]!;
+  }
+  const rho = den > 0 ? num / den : Number.NaN;
+  return rho > 0 && rho < 1 ? Math.log(0.5) / Math.log(rho) : Number.NaN;
+}
+
+export function computeTickMetrics(m: TickMetricsInput): TickMetrics {
+  const base = computeMetrics(m);
+  const { fills, stats, trace } = m;
+  let capture = 0;
+  let filledQty = 0;
+  const lat: number[] = [];
+  const queue: number[] = [];
+  for (let i = 0; i < fills.length; i++) {
+    const mid = stats.mid[i]!;
+    if (mid === mid) capture += fills.side[i]! * fills.qty[i]! * (mid - fills.price[i]!);
+    filledQty += fills.qty[i]!;
+    lat.push((fills.ts[i]! - stats.sentTs[i]!) / 1000);
+    queue.push(stats.joinAhead[i]!);
+  }
+  const markouts = stats.markoutSeconds.map((h, k) => {
+    const arr = stats.markMid[k]!;
+    let count = 0;
+    let s = 0;
+    let sBps = 0;
+    let pnl = 0;
+    for (let i = 0; i < fills.length; i++) {
+      const mid = arr[i]!;
+      if (mid !== mid) continue;
+      const d = fills.side[i]! * (mid - fills.price[i]!);
+      count++;
+      s += d;
+      sBps += (d / fills.price[i]!) * 1e4;
+      pnl += d * fills.qty[i]!;
+    }
+    return { horizon_seconds: h, fills: count, mean_price: count ? s / count : null, mean_bps: count ? sBps / count : null, pnl };
+  });
+  let twoSided = 0;
+  for (let i = 0; i < trace.length; i++) if (trace.bid[i] === trace.bid[i] && trace.ask[i] === trace.ask[i]) twoSided++;
+  const hl = halfLifeSamples(trace.inventory, trace.length) * m.sampleSeconds;
+  return {
+    ...base,
+    engine: 'tick',
+    events: m.events,
+    pnl_spread_capture: capture,
+    pnl_inventory: base.total_pnl - capture + base.fees,
+    pnl_fees: base.fees,
+    markouts_seconds: markouts,
+    placed_qty: m.placedQty,
+    filled_qty: filledQty,
+    fill_ratio: m.placedQty > 0 ? filledQty / m.placedQty : 0,
+    order_to_fill_latency_ms: summary(lat),
+    queue_position_at_fill: summary(queue),
+    inventory_half_life_seconds: Number.isFinite(hl) ? hl : null,
+    time_two_sided_seconds: twoSided * m.sampleSeconds,
+    post_only_rejects: m.postOnlyRejects,
+    trade_through_fills: m.tradeThroughFills,
+  };
+}
+
+export interface TickRunOutputs {
+  config: unknown;
+  metrics: TickMetrics;
+  trace: Trace;
+  fills: FillLog;
+  tickSize: number;
+}
+
+/** The same run folder as the bar backtest, with the tick metrics schema. Whole or nothing. */
+export function writeTickRunFolder(dir: string, out: TickRunOutputs): void {
+  const metrics = TickMetricsSchema.parse(out.metrics);
+  writeDirAtomic(dir, (tmp) => {
+    writeFileSync(join(tmp, 'config.json'), JSON.stringify(out.config, null, 2) + '\n');
+    writeFileSync(join(tmp, 'metrics.json'), JSON.stringify(metrics, null, 2) + '\n');
+    writeFileSync(join(tmp, 'metrics.schema.json'), JSON.stringify(z.toJSONSchema(TickMetricsSchema), null, 2) + '\n');
+    writeFileSync(join(tmp, 'trace.csv'), traceCsv(out.trace, out.tickSize));
+    writeFileSync(join(tmp, 'fills.csv'), fillsCsv(out.fills, out.tickSize));
+  });
+}
