@@ -5,7 +5,7 @@ import {
   type PolicyNet,
   type RlPolicy,
   type StateFeature,
-  actionValue,
+  STATE_FEATURES,
   policyNet,
 } from '../models/index.js';
 import { QuotingStrategy, type QuotingParams } from './quoting-strategy.js';
@@ -33,38 +33,49 @@ export function rlQuotingParams(p: Readonly<RlPolicy>, q: Readonly<QuotingParams
 
 const clip = (x: number, lo: number, hi: number): number => (x < lo ? lo : x > hi ? hi : x);
 
+/** Feature names as indices into STATE_FEATURES (a string switch per decision is measurably slow). */
+export function featureCodes(features: readonly StateFeature[]): Uint8Array {
+  return Uint8Array.from(features, (f) => STATE_FEATURES.indexOf(f));
+}
+
 /** Write the state vector for `view` into `out` (NaN inputs become 0, the feature's neutral value). */
 export function buildState(view: Readonly<MarketView>, spec: Readonly<RlSpec>, maxInventoryQty: number, out: Float64Array): void {
-  const f = spec.features;
-  for (let i = 0; i < f.length; i++) {
+  buildStateCoded(view, featureCodes(spec.features), spec.sigmaRef, maxInventoryQty, out);
+}
+
+function buildStateCoded(view: Readonly<MarketView>, codes: Uint8Array, sigmaRef: number, maxInventoryQty: number, out: Float64Array): void {
+  let phase = Number.NaN; // UTC time of day in radians, computed once
+  for (let i = 0; i < codes.length; i++) {
     let x: number;
-    switch (f[i]!) {
-      case 'inventory':
+    switch (codes[i]!) {
+      case 0: // inventory
         x = clip(view.position / maxInventoryQty, -1, 1);
         break;
-      case 'volatility':
-        x = 0.5 * clip(Math.log(view.sigma / view.mid / spec.sigmaRef), -3, 3);
+      case 1: // volatility
+        x = 0.5 * clip(Math.log(view.sigma / view.mid / sigmaRef), -3, 3);
         break;
-      case 'trend':
+      case 2: // trend
         x = 2 * view.trendStrength - 1;
         break;
-      case 'momentum':
-        x = Math.tanh(view.momentum / 2);
+      case 3: // momentum
+        x = view.momentum / (2 + Math.abs(view.momentum)); // softsign(momentum / 2)
         break;
-      case 'signed_trend':
+      case 4: // signed_trend
         x = view.momentum > 0 ? view.trendStrength : view.momentum < 0 ? -view.trendStrength : 0;
         break;
-      case 'mean_reversion':
+      case 5: // mean_reversion
         x = clip(view.meanReversion, -1, 1);
         break;
-      case 'order_flow':
+      case 6: // order_flow
         x = clip(view.orderFlowImbalance, -1, 1);
         break;
-      case 'time_of_day_sin':
-        x = Math.sin((2 * Math.PI * (view.now % MICROS_PER_DAY)) / MICROS_PER_DAY);
+      case 7: // time_of_day_sin
+        if (phase !== phase) phase = ((2 * Math.PI) / MICROS_PER_DAY) * (view.now % MICROS_PER_DAY);
+        x = Math.sin(phase);
         break;
-      case 'time_of_day_cos':
-        x = Math.cos((2 * Math.PI * (view.now % MICROS_PER_DAY)) / MICROS_PER_DAY);
+      default: // time_of_day_cos
+        if (phase !== phase) phase = ((2 * Math.PI) / MICROS_PER_DAY) * (view.now % MICROS_PER_DAY);
+        x = Math.cos(phase);
         break;
     }
     out[i] = x === x ? x : 0;
@@ -91,6 +102,11 @@ export class RlStrategy implements Strategy {
   private readonly gammaIdx: number;
   private readonly spreadIdx: number;
   private readonly skewIdx: number;
+  private readonly codes: Uint8Array;
+  // value = isLog ? exp(a + u·b) : a + u·b, precomputed per action (the same numbers as actionValue).
+  private readonly actA: Float64Array;
+  private readonly actB: Float64Array;
+  private readonly actLog: Uint8Array;
 
   constructor(
     readonly spec: Readonly<RlSpec>,
@@ -105,6 +121,10 @@ export class RlStrategy implements Strategy {
     this.gammaIdx = spec.dims.findIndex((d) => d.name === 'gamma_mult');
     this.spreadIdx = spec.dims.findIndex((d) => d.name === 'spread_mult');
     this.skewIdx = spec.dims.findIndex((d) => d.name === 'skew');
+    this.codes = featureCodes(spec.features);
+    this.actA = Float64Array.from(spec.dims, (d) => (d.scale === 'log' ? Math.log(Math.sqrt(d.min * d.max)) : (d.min + d.max) / 2));
+    this.actB = Float64Array.from(spec.dims, (d) => (d.scale === 'log' ? 0.5 * Math.log(d.max / d.min) : (d.max - d.min) / 2));
+    this.actLog = Uint8Array.from(spec.dims, (d) => (d.scale === 'log' ? 1 : 0));
     if (net && (net.features !== spec.features.length || net.actions !== spec.dims.length)) throw new RangeError('policy shape does not match its spec');
   }
 
@@ -139,7 +159,7 @@ export class RlStrategy implements Strategy {
     }
     if (view.now >= this.nextDecisionAt) {
       if (this.net) {
-        buildState(view, this.spec, this.inner.params.maxInventoryQty, this.state);
+        this.observe(view, this.state);
         this.net.act(this.state, this.action);
       }
       this.apply();
@@ -149,12 +169,20 @@ export class RlStrategy implements Strategy {
     this.inner.decide(view, out);
   }
 
+  /** The policy's state for `view`, written into `out`. */
+  observe(view: Readonly<MarketView>, out: Float64Array): void {
+    buildStateCoded(view, this.codes, this.spec.sigmaRef, this.inner.params.maxInventoryQty, out);
+  }
+
+  private value(i: number): number {
+    const x = this.actA[i]! + this.action[i]! * this.actB[i]!;
+    return this.actLog[i] === 1 ? Math.exp(x) : x;
+  }
+
   private apply(): void {
     const adj = this.inner.adjust;
-    const d = this.spec.dims;
-    const u = this.action;
-    adj.gammaMult = this.gammaIdx >= 0 ? actionValue(d[this.gammaIdx]!, u[this.gammaIdx]!) : 1;
-    adj.spreadMult = this.spreadIdx >= 0 ? actionValue(d[this.spreadIdx]!, u[this.spreadIdx]!) : 1;
-    adj.skew = this.skewIdx >= 0 ? actionValue(d[this.skewIdx]!, u[this.skewIdx]!) : 0;
+    adj.gammaMult = this.gammaIdx >= 0 ? this.value(this.gammaIdx) : 1;
+    adj.spreadMult = this.spreadIdx >= 0 ? this.value(this.spreadIdx) : 1;
+    adj.skew = this.skewIdx >= 0 ? this.value(this.skewIdx) : 0;
   }
 }

@@ -1,7 +1,7 @@
 // The RL environment: reset/step over a BarSession, with the RL strategy's action held between decisions.
 import { type Bars, type Instrument, sliceBars, makeInstrument } from '../../market/index.js';
 import { type PolicyNet } from '../../models/index.js';
-import { type MarketView, RlStrategy, type RlSpec, buildState, emptyView } from '../../strategy/index.js';
+import { type MarketView, RlStrategy, type RlSpec, emptyView } from '../../strategy/index.js';
 import { BarSession, type BarBacktestConfig, type BarBacktestOptions, barOptionsFor, resolveQuoting } from '../../engine/index.js';
 
 /** Everything an episode needs besides the bars; plain data, so it crosses to worker threads. */
@@ -42,6 +42,8 @@ export class RlEnv {
   private end = 0;
   private readonly obs: Float64Array;
   private readonly peek: MarketView = emptyView();
+  /** Reused by `step` (no allocation per step): read it before the next step. */
+  private readonly result: StepResult = { reward: 0, done: false };
   private readonly instrument: Instrument;
   private readonly meter: RewardMeter;
 
@@ -86,37 +88,40 @@ export class RlEnv {
     const s = this.session;
     const t = s.t;
     const v = this.peek;
-    Object.assign(v, s.core.view);
-    if (t < s.bars.length) v.now = s.bars.ts[t]!;
+    const cur = s.core.view;
+    v.now = t < s.bars.length ? s.bars.ts[t]! : cur.now;
+    v.sigma = cur.sigma;
+    v.trendStrength = cur.trendStrength;
+    v.momentum = cur.momentum;
+    v.meanReversion = cur.meanReversion;
+    v.orderFlowImbalance = cur.orderFlowImbalance;
+    v.mid = cur.mid;
+    v.position = cur.position;
     if (t > 0) {
       const fv = s.features.values;
       v.sigma = fv.sigmaPerSecond;
-      v.intensityA = fv.intensityA;
-      v.intensityK = fv.intensityK;
       v.trendStrength = fv.trendStrength;
       v.momentum = fv.momentum;
       v.meanReversion = fv.meanReversion;
-      v.warm = s.features.warm;
-      const mid = s.bars.close[t - 1]!;
-      const p = s.core.portfolio;
-      v.mid = mid;
-      v.position = p.position;
-      v.cash = p.cash;
-      v.equity = p.cash + p.position * mid;
+      v.mid = s.bars.close[t - 1]!;
+      v.position = s.core.portfolio.position;
     }
-    buildState(v, this.spec.rl, this.strategy.inner.params.maxInventoryQty, this.obs);
+    this.strategy.observe(v, this.obs);
     return this.obs;
   }
 
   /** Apply action u (ignored when the policy is inside the strategy) until the next decision; returns the step's reward. */
   step(u?: ArrayLike<number>): StepResult {
+    const out = this.result;
     const strat = this.strategy;
     if (u && !strat.net) strat.setAction(u);
     const s = this.session;
     const ts = s.bars.ts;
     let reward = this.bar();
     while (s.t < this.end && ts[s.t]! < strat.nextDecision) reward += this.bar();
-    return { reward, done: s.t >= this.end };
+    out.reward = reward;
+    out.done = s.t >= this.end;
+    return out;
   }
 
   /** Run the rest of the episode with the policy inside the strategy; returns the episode's total reward. */
