@@ -11,3 +11,8 @@ export * from './tick-local.js';
 export * from './tick-metrics.js';
 export * from './tick-backtest.js';
 export * from './tick-job.js';
+export * from './paper-session.js';
+export * from './paper-loop.js';
+export * from './market-feed.js';
+export * from './replay-feed.js';
+export * from './wall-clock.js';

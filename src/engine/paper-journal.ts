@@ -54,4 +54,6 @@ export interface PaperJournal {
   quote(row: Readonly<QuoteRow>): void;
   risk(t: Readonly<RiskTransition>): void;
   riskMarks(marks: Readonly<RiskMarks>): void;
+  /** A feed or loop event that is not a state change (reconnect, resync, gap, backoff, clock skew). */
+  note(ts: Micros, kind: string, reason: string): void;
 }

@@ -73,6 +73,11 @@ export class TradingCore implements OrderEventHandler {
     return ++this.lastId;
   }
 
+  /** Continue the client-id sequence after `lastId` (a restart from a ledger: ids stay unique across runs). */
+  continueIds(lastId: number): void {
+    if (lastId > this.lastId) this.lastId = lastId;
+  }
+
   /** Ask the strategy for a quote and send the difference to the venue. Returns the number of commands. */
   decide(now: Micros): number {
     this.view.now = now;

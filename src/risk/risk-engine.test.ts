@@ -8,7 +8,7 @@ import { emptyView, type MarketView } from '../strategy/index.js';
 import type { OrderEventHandler, OrderSink } from '../orders/index.js';
 import { RiskGate } from './gate.js';
 import { TradingStateMachine } from './trading-state.js';
-import { RiskEngine } from './risk-engine.js';
+import { RiskEngine, riskRules } from './risk-engine.js';
 import { parseRiskConfig } from './risk-config.js';
 import { orderRateRule, maxOrderNotionalRule } from './place-rules.js';
 import { HaltFile, clearHaltFile, writeHaltFile } from './kill-switch.js';
@@ -116,7 +116,7 @@ test('inventory at the limit moves to reducing; the gate then refuses orders tha
   r.evaluate(v.now, { lastDataLocal: v.now, connected: true });
   assert.equal(v.tradingState, 'reducing');
   const rec = recorder();
-  const gate = new RiskGate(rec.sink, rec.handler, v, r.limits, r.rules);
+  const gate = new RiskGate(rec.sink, rec.handler, v, r.limits, riskRules(r.config));
   gate.place(v.now, 1, 1, 99.9, 0.1);
   gate.place(v.now, 2, -1, 100.1, 0.1);
   assert.deepEqual(rec.placed, [2]);
@@ -127,7 +127,7 @@ test('gate with engine rules: size, notional, band, halted, and every denial car
   const v = liveView(100);
   const r = new RiskEngine(parseRiskConfig({ max_order_qty: 2, max_order_notional: 150, price_band_fraction: 0.01, max_inventory_qty: 10 }), v);
   const rec = recorder();
-  const gate = new RiskGate(rec.sink, rec.handler, v, r.limits, r.rules);
+  const gate = new RiskGate(rec.sink, rec.handler, v, r.limits, riskRules(r.config));
   gate.place(v.now, 1, 1, 99.5, 1); // ok
   gate.place(v.now, 2, 1, 99.5, 3); // size
   gate.place(v.now, 3, 1, 99.5, 1.6); // notional 159

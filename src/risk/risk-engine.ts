@@ -1,4 +1,4 @@
-// The risk engine of paper and live runs: place rules for the gate, and monitors that move the trading state.
+// The risk engine of paper and live runs: the gate's place rules, and monitors that move the trading state.
 import { MICROS_PER_MS, type Micros } from '../core/index.js';
 import type { MarketView } from '../strategy/index.js';
 import { defaultRules, type PlaceRule, type RiskLimits } from './gate.js';
@@ -7,6 +7,15 @@ import { gateLimitsOf, type RiskConfig } from './risk-config.js';
 import { TradingStateMachine, type RiskCondition, type RiskTransition } from './trading-state.js';
 
 const DAY_MICROS = 86_400_000_000;
+
+/** The gate's rules for a risk config: the defaults, order notional, and the order rate (stateful: one list per gate). */
+export function riskRules(config: Readonly<RiskConfig>): PlaceRule[] {
+  return [
+    ...defaultRules,
+    maxOrderNotionalRule(config.max_order_notional),
+    orderRateRule(config.max_orders_per_window, config.order_rate_window_ms * MICROS_PER_MS),
+  ];
+}
 
 /** What the driver knows about its connection at an evaluation. */
 export interface FeedHealth {
@@ -25,13 +34,12 @@ export interface RiskMarks {
 /**
  * Pure: no clock and no I/O. The driver calls `evaluate(now, health)` at every decision (and after
  * fills); the engine updates `view.tradingState` and returns the transitions, which the driver logs,
- * stores, and acts on (a move to halted cancels every order). Denials are the gate's, with these rules
+ * stores, and acts on (a move to halted cancels every order). Denials are the gate's, with `riskRules`
  * (the gate itself refuses everything when halted, and what grows |position| when reducing).
  */
 export class RiskEngine {
   readonly machine = new TradingStateMachine();
   readonly limits: RiskLimits;
-  readonly rules: readonly PlaceRule[];
   marks: RiskMarks = { dayIndex: -1, dayStartEquity: Number.NaN, peakEquity: Number.NaN };
   private readonly out: RiskTransition[] = [];
 
@@ -40,11 +48,6 @@ export class RiskEngine {
     private readonly view: MarketView,
   ) {
     this.limits = gateLimitsOf(config);
-    this.rules = [
-      ...defaultRules,
-      maxOrderNotionalRule(config.max_order_notional),
-      orderRateRule(config.max_orders_per_window, config.order_rate_window_ms * MICROS_PER_MS),
-    ];
   }
 
   get state(): MarketView['tradingState'] {

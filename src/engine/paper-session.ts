@@ -1,0 +1,227 @@
+// The paper-trading session: live market rows into a simulated L2 venue and the trading core, under the risk engine, journaled.
+import type { Micros } from '../core/index.js';
+import { EventType, type EventColumns, type Side } from '../market/index.js';
+import type { Liquidity, OrderEventHandler, OrderSink } from '../orders/index.js';
+import { RiskEngine, gateLimitsOf, riskRules, type FeedHealth, type RiskConfig, type RiskTransition } from '../risk/index.js';
+import { L2Exchange, type FeeModel, type L2ExchangeParams, type LatencyModel, type QueueModel } from '../sim/index.js';
+import type { Strategy } from '../strategy/index.js';
+import { TradingCore, type CoreOptions } from './trading-core.js';
+import { TickLocal, type TickLocalParams } from './tick-local.js';
+import type { PaperJournal, ResumeState } from './paper-journal.js';
+
+export interface PaperSessionOptions {
+  core: Omit<CoreOptions, 'limits' | 'rules'>;
+  risk: RiskConfig;
+  local: TickLocalParams;
+  exchange: L2ExchangeParams;
+  queue: QueueModel;
+  latency: LatencyModel;
+  fees: FeeModel;
+}
+
+/** Counters since the start of the session (the loop reports differences per iteration). */
+export interface PaperCounters {
+  rows: number;
+  trades: number;
+  decisions: number;
+  commands: number;
+  fills: number;
+  denials: number;
+  riskEvents: number;
+}
+
+const NO_JOURNAL: PaperJournal = {
+  placed: () => {},
+  orderEvent: () => {},
+  fill: () => {},
+  quote: () => {},
+  risk: () => {},
+  riskMarks: () => {},
+  note: () => {},
+};
+
+/**
+ * One clock: the wall clock of the process (`tsLocal` of each row, stamped when the row arrived). The
+ * simulated venue sees each row when we receive it, our commands reach it after the entry latency and
+ * its answers reach us after the response latency — so a paper order can only fill on trades printed
+ * after it arrived, behind the queue it joined. Exchange time only measures the feed's delay/skew.
+ *
+ * Synchronous and free of I/O except the journal: the async loop (paper-loop.ts) owns feed, clock and output.
+ */
+export class PaperSession implements OrderEventHandler {
+  readonly core: TradingCore;
+  readonly exchange: L2Exchange;
+  readonly local: TickLocal;
+  readonly risk: RiskEngine;
+  readonly counters: PaperCounters = { rows: 0, trades: 0, decisions: 0, commands: 0, fills: 0, denials: 0, riskEvents: 0 };
+  /** Local time of the last market row (NaN: none yet). */
+  lastDataLocal = Number.NaN;
+  /** Last measured tsLocal − tsExchange, µs: feed delay plus clock skew. */
+  lastSkewMicros = Number.NaN;
+  /** Recent risk transitions and denials (most recent last), for logs and the dashboard. */
+  readonly recentRisk: { ts: Micros; kind: string; reason: string; state: string }[] = [];
+  private pendingResume: ResumeState['openOrders'] = [];
+  private readonly venueSink: OrderSink;
+
+  constructor(
+    strategy: Strategy,
+    readonly opts: Readonly<PaperSessionOptions>,
+    private readonly journal: PaperJournal = NO_JOURNAL,
+  ) {
+    this.core = new TradingCore(strategy, { ...opts.core, limits: gateLimitsOf(opts.risk), rules: riskRules(opts.risk) });
+    this.risk = new RiskEngine(opts.risk, this.core.view);
+    this.exchange = new L2Exchange(opts.exchange, opts.queue, opts.latency, opts.fees);
+    this.local = new TickLocal(opts.local);
+    const ex = this.exchange;
+    const j = journal;
+    // Approved commands are journaled on their way to the venue; denied ones come back through onOrderEvent.
+    this.venueSink = {
+      place: (ts, id, side, price, qty) => {
+        j.placed(ts, id, side, price, qty);
+        ex.place(ts, id, side, price, qty);
+      },
+      cancel: (ts, id) => {
+        j.orderEvent(ts, id, 'cancel-requested');
+        ex.cancel(ts, id);
+      },
+    };
+    this.core.connect(this.venueSink);
+    this.core.onOrderEvent = (kind, id, reason) => {
+      if (kind !== 'denied') return; // venue rejections are journaled in onRejected
+      this.counters.denials++;
+      j.orderEvent(this.core.view.now, id, 'denied', reason);
+      this.note(this.core.view.now, 'denial', `order ${id}: ${reason}`);
+    };
+  }
+
+  /** Continue from a ledger: position, cash, the id sequence, and open orders (re-placed at the next decision). */
+  resume(r: Readonly<ResumeState>): void {
+    const p = this.core.portfolio;
+    p.position = r.position;
+    p.cash = r.cash;
+    p.avgCost = r.avgCost;
+    p.realizedPnl = r.realizedPnl;
+    p.fees = r.fees;
+    this.core.view.position = r.position;
+    this.core.view.cash = r.cash;
+    this.core.continueIds(r.lastClientId);
+    if (r.riskMarks !== undefined) this.risk.restore(r.riskMarks);
+    this.pendingResume = r.openOrders.slice();
+  }
+
+  /** Market rows `from`..`to` of `ev`, received at their `tsLocal`. */
+  onRows(ev: EventColumns, from = 0, to = ev.length): void {
+    const ex = this.exchange;
+    const local = this.local;
+    for (let i = from; i < to; i++) {
+      const t = ev.tsLocal[i]!;
+      this.pump(t);
+      ex.onMarket(ev, i, t);
+      local.onEvent(ev, i, t);
+      if (ev.type[i] === EventType.Trade) this.counters.trades++;
+    }
+    const n = to - from;
+    if (n > 0) {
+      this.counters.rows += n;
+      this.lastDataLocal = ev.tsLocal[to - 1]!;
+      this.lastSkewMicros = ev.tsLocal[to - 1]! - ev.tsExchange[to - 1]!;
+    }
+  }
+
+  /** Deliver whatever the venue and our commands have in flight up to `now`. */
+  pump(now: Micros): void {
+    const ex = this.exchange;
+    for (;;) {
+      const tin = ex.nextInboundTs();
+      const tout = ex.nextOutboundTs();
+      if (tin <= tout && tin <= now) ex.processInbound();
+      else if (tout <= now) ex.deliver(this);
+      else break;
+    }
+  }
+
+  /** One decision at `now`: estimators and view, risk monitors, then strategy → reconcile → gate → venue. */
+  decide(now: Micros, health: Readonly<FeedHealth>): number {
+    const core = this.core;
+    this.pump(now);
+    if (core.view.start === 0) core.view.start = now;
+    this.local.refresh(core, now);
+    core.view.now = now;
+    this.applyTransitions(now, this.risk.evaluate(now, health));
+    if (this.pendingResume.length > 0 && core.view.mid > 0) this.replaceResumed(now);
+    this.counters.decisions++;
+    const n = core.decide(now);
+    this.counters.commands += n;
+    return n;
+  }
+
+  /** The kill switch. */
+  halt(now: Micros, reason: string): void {
+    this.applyTransitions(now, this.risk.halt(now, reason));
+  }
+
+  /** Cancel every paper order (end of run, signal). */
+  cancelAll(now: Micros): void {
+    this.core.cancelAll(now);
+  }
+
+  /** A note for logs, the journal's risk events and the dashboard (reconnects, resyncs, skew). */
+  note(ts: Micros, kind: string, reason: string, state: string = this.core.view.tradingState): void {
+    this.counters.riskEvents++;
+    this.recentRisk.push({ ts, kind, reason, state });
+    if (this.recentRisk.length > 50) this.recentRisk.shift();
+  }
+
+  /** A feed event (reconnect, gap, resync, backoff): noted and journaled. */
+  feedNote(ts: Micros, kind: string, reason: string): void {
+    this.note(ts, kind, reason);
+    this.journal.note(ts, kind, reason);
+  }
+
+  private applyTransitions(now: Micros, ts: readonly RiskTransition[]): void {
+    for (const t of ts) {
+      this.journal.risk(t);
+      this.note(t.ts, `${t.condition} ${t.raised ? 'raised' : 'cleared'}`, t.reason, t.to);
+      if (t.to === 'halted' && t.from !== 'halted') this.core.cancelAll(now);
+    }
+  }
+
+  private replaceResumed(now: Micros): void {
+    const core = this.core;
+    for (const o of this.pendingResume) {
+      core.open.add(o.clientId, o.side, o.price, o.remaining);
+      this.journal.orderEvent(now, o.clientId, 'resumed', 'open at restart: placed again on the paper venue');
+      this.exchange.place(now, o.clientId, o.side, o.price, o.remaining);
+    }
+    this.pendingResume = [];
+  }
+
+  // OrderEventHandler: the venue's answers, to the core first, then the journal.
+
+  onAccepted(ts: Micros, clientId: number): void {
+    this.core.onAccepted(ts, clientId);
+    this.journal.orderEvent(ts, clientId, 'accepted');
+  }
+
+  onRejected(ts: Micros, clientId: number, reason: string): void {
+    this.core.onRejected(ts, clientId, reason);
+    this.journal.orderEvent(ts, clientId, 'rejected', reason);
+  }
+
+  onDenied(ts: Micros, clientId: number, reason: string): void {
+    this.core.onDenied(ts, clientId, reason);
+  }
+
+  onCanceled(ts: Micros, clientId: number): void {
+    this.core.onCanceled(ts, clientId);
+    this.journal.orderEvent(ts, clientId, 'canceled');
+  }
+
+  onFill(ts: Micros, clientId: number, side: Side, price: number, qty: number, fee: number, liquidity: Liquidity): void {
+    this.core.onFill(ts, clientId, side, price, qty, fee, liquidity);
+    this.counters.fills++;
+    this.journal.fill(ts, clientId, side, price, qty, fee, liquidity, this.core.portfolio);
+    const mid = this.core.view.mid;
+    if (mid > 0) this.core.mark(mid);
+  }
+}
