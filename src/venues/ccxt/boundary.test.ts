@@ -1,0 +1,78 @@
+// The ccxt boundary without a network: error classes, backoff bounds, URL rewriting, close names.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { NetworkFault } from '../../core/index.js';
+import { classifyCcxtError } from './errors.js';
+import { backoffDelayMs, DEFAULT_RETRY, withRetry } from './retry.js';
+import { rewriteUrls } from './urls.js';
+import { closeNames } from './suggest.js';
+import { loadCcxt } from './exchange.js';
+
+test("ccxt's own error classes are classified: network and rate limits transient, rejections not retried, auth fatal", async () => {
+  const ccxt = await loadCcxt();
+  const c = (e: Error) => classifyCcxtError(e);
+  assert.equal(c(new ccxt.NetworkError('x')).fault, 'transient');
+  assert.equal(c(new ccxt.RequestTimeout('x')).fault, 'transient');
+  assert.equal(c(new ccxt.ExchangeNotAvailable('x')).fault, 'transient');
+  const rl = c(new ccxt.RateLimitExceeded('slow down'));
+  assert.deepEqual([rl.fault, rl.rateLimited, rl.kind], ['transient', true, 'RateLimitExceeded']);
+  assert.equal(c(new ccxt.DDoSProtection('x')).rateLimited, true);
+  assert.equal(c(new ccxt.BadSymbol('x')).fault, 'rejected');
+  assert.equal(c(new ccxt.InvalidOrder('x')).fault, 'rejected');
+  assert.equal(c(new ccxt.InsufficientFunds('x')).fault, 'rejected');
+  assert.equal(c(new ccxt.ExchangeError('x')).fault, 'rejected');
+  assert.equal(c(new ccxt.AuthenticationError('x')).fault, 'fatal');
+  assert.equal(c(new ccxt.PermissionDenied('x')).fault, 'fatal');
+  assert.equal(c(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })).fault, 'transient');
+  assert.equal(c(new TypeError('bug')).fault, 'fatal');
+});
+
+test('backoff grows exponentially, is capped, jittered, never zero', () => {
+  const lo = (r: number) => backoffDelayMs(r, DEFAULT_RETRY, false, () => 0);
+  const hi = (r: number) => backoffDelayMs(r, DEFAULT_RETRY, false, () => 1);
+  assert.deepEqual([1, 2, 3].map(hi), [250, 500, 1000]);
+  assert.deepEqual([1, 2, 3].map(lo), [125, 250, 500]);
+  assert.equal(hi(30), DEFAULT_RETRY.maxDelayMs);
+  assert.equal(backoffDelayMs(1, DEFAULT_RETRY, true, () => 1), DEFAULT_RETRY.rateLimitDelayMs);
+});
+
+test('withRetry retries transient faults only, then ends with one NetworkFault line', async () => {
+  const ccxt = await loadCcxt();
+  const sleeps: number[] = [];
+  const hooks = { sleep: async (ms: number) => void sleeps.push(ms), random: () => 0.5 };
+  let calls = 0;
+  const value = await withRetry('x', async () => {
+    calls++;
+    if (calls < 3) throw new ccxt.NetworkError('down');
+    return 42;
+  }, DEFAULT_RETRY, hooks);
+  assert.deepEqual([value, calls, sleeps.length], [42, 3, 2]);
+  calls = 0;
+  await assert.rejects(withRetry('fetching klines', async () => {
+    calls++;
+    throw new ccxt.RequestTimeout('timed out');
+  }, { ...DEFAULT_RETRY, maxAttempts: 3 }, hooks), (e: unknown) => e instanceof NetworkFault && e.message === 'fetching klines: RequestTimeout after 3 attempt(s): timed out');
+  assert.equal(calls, 3);
+  calls = 0;
+  await assert.rejects(withRetry('x', async () => {
+    calls++;
+    throw new ccxt.BadSymbol('no such market');
+  }, DEFAULT_RETRY, hooks), ccxt.BadSymbol);
+  assert.equal(calls, 1, 'a rejection is not retried');
+});
+
+test('every endpoint moves to the override base, paths kept, ws scheme follows http/https', () => {
+  const api = { public: 'https://api.binance.com/api/v3', ws: { spot: 'wss://stream.binance.com:9443/ws', 'ws-api': { spot: 'wss://ws-api.binance.com:443/ws-api/v3' } }, list: ['https://x.com/a'] };
+  assert.deepEqual(rewriteUrls(api, 'http://127.0.0.1:8080'), {
+    public: 'http://127.0.0.1:8080/api/v3',
+    ws: { spot: 'ws://127.0.0.1:8080/ws', 'ws-api': { spot: 'ws://127.0.0.1:8080/ws-api/v3' } },
+    list: ['http://127.0.0.1:8080/a'],
+  });
+  assert.equal(rewriteUrls('wss://stream.binance.com:9443/ws', 'https://proxy.example/binance/'), 'wss://proxy.example/binance/ws');
+});
+
+test('close names', () => {
+  assert.deepEqual(closeNames('binanse', ['binance', 'binanceus', 'bitmex', 'kraken']).slice(0, 1), ['binance']);
+  assert.deepEqual(closeNames('BTCUSD', ['BTC/USDT', 'BTC/USDC', 'ETH/BTC']).length > 0, true);
+  assert.deepEqual(closeNames('zzzzzzzz', ['binance']), []);
+});

@@ -1,0 +1,299 @@
+// The live-exchange port over ccxt (pro): lazy import, endpoints pointed at a URL when asked, loose objects parsed, errors classified.
+import { UserError } from '../../core/index.js';
+import type { Side } from '../../market/index.js';
+import {
+  VenueFault,
+  type LiveBalance,
+  type LiveCapabilities,
+  type LiveExchange,
+  type LiveMarket,
+  type LiveOrder,
+  type LiveOrderStatus,
+  type LiveTrade,
+} from './live-types.js';
+
+export interface LiveCcxtOptions {
+  exchange: string;
+  apiKey: string;
+  secret: string;
+  /** Point REST and websocket endpoints at another host (testnet, proxy, local fake): `http://127.0.0.1:PORT`. */
+  url?: string | undefined;
+  sandbox?: boolean;
+  /** Per-request timeout, ms. */
+  timeoutMs?: number;
+  /** ccxt's own rate limiter (off in tests). */
+  rateLimit?: boolean;
+}
+
+/** The narrow slice of a ccxt exchange we call; everything it returns is parsed before it leaves this file. */
+interface CcxtLike {
+  id: string;
+  has: Record<string, unknown>;
+  urls: { api: Record<string, unknown> };
+  markets: Record<string, unknown> | undefined;
+  loadMarkets(): Promise<unknown>;
+  loadHttpProxyAgent(): Promise<unknown>;
+  setSandboxMode(on: boolean): void;
+  market(symbol: string): unknown;
+  fetchBalance(): Promise<unknown>;
+  fetchOrderBook(symbol: string, limit?: number): Promise<unknown>;
+  createOrder(symbol: string, type: string, side: string, amount: number, price: number, params: Record<string, unknown>): Promise<unknown>;
+  cancelOrder(id: string, symbol: string, params: Record<string, unknown>): Promise<unknown>;
+  cancelAllOrders(symbol: string): Promise<unknown>;
+  fetchOrder(id: string, symbol: string, params: Record<string, unknown>): Promise<unknown>;
+  fetchOpenOrders(symbol: string): Promise<unknown>;
+  fetchMyTrades(symbol: string, since?: number, limit?: number): Promise<unknown>;
+  watchOrders(symbol: string): Promise<unknown>;
+  watchMyTrades(symbol: string): Promise<unknown>;
+  close(): Promise<unknown>;
+}
+
+type CcxtModule = { pro: Record<string, new (config: Record<string, unknown>) => unknown>; exchanges: string[] } & Record<string, unknown>;
+
+let loaded: Promise<CcxtModule> | undefined;
+/** ccxt takes most of a second to import: only commands that trade load it. */
+export function loadCcxt(): Promise<CcxtModule> {
+  loaded ??= import('ccxt').then((m) => ((m as { default?: unknown }).default ?? m) as CcxtModule);
+  return loaded;
+}
+
+export async function openLiveExchange(o: Readonly<LiveCcxtOptions>): Promise<LiveExchange> {
+  const ccxt = await loadCcxt();
+  const Ctor = ccxt.pro[o.exchange];
+  if (Ctor === undefined) throw new UserError(`exchange '${o.exchange}': not a ccxt exchange with websocket support`);
+  const ex = new Ctor({
+    apiKey: o.apiKey,
+    secret: o.secret,
+    enableRateLimit: o.rateLimit ?? true,
+    timeout: o.timeoutMs ?? 10_000,
+    options: { fetchMarkets: { types: ['spot'] }, fetchCurrencies: false, fetchMargins: false, warnOnFetchOpenOrdersWithoutSymbol: false },
+  }) as CcxtLike;
+  if (o.sandbox === true) ex.setSandboxMode(true);
+  if (o.url !== undefined) pointAt(ex, o.url);
+  await ex.loadHttpProxyAgent();
+  return new CcxtLiveExchange(ex, ccxt);
+}
+
+/** Send REST and websocket traffic to `url` (Binance's layout: /api/v3 and /ws-api/v3; others: the base URL). */
+function pointAt(ex: CcxtLike, url: string): void {
+  const base = url.replace(/\/+$/, '');
+  const ws = base.replace(/^http/, 'ws');
+  const api = ex.urls.api;
+  const rest = ex.id.startsWith('binance') ? `${base}/api/v3` : base;
+  for (const key of Object.keys(api)) if (typeof api[key] === 'string') api[key] = rest;
+  const wsApi = (typeof api['ws'] === 'object' && api['ws'] !== null ? api['ws'] : {}) as Record<string, unknown>;
+  for (const key of Object.keys(wsApi)) wsApi[key] = typeof wsApi[key] === 'string' ? `${ws}/ws` : { spot: `${ws}/ws-api/v3` };
+  api['ws'] = wsApi;
+}
+
+class CcxtLiveExchange implements LiveExchange {
+  readonly capabilities: LiveCapabilities;
+  private marketsLoaded: Promise<unknown> | undefined;
+
+  constructor(
+    private readonly ex: CcxtLike,
+    private readonly ccxt: CcxtModule,
+  ) {
+    const has = (k: string): boolean => ex.has[k] === true || ex.has[k] === 'emulated';
+    this.capabilities = {
+      postOnly: has('createPostOnlyOrder'),
+      cancelAll: has('cancelAllOrders'),
+      fetchOrder: has('fetchOrder'),
+      fetchOpenOrders: has('fetchOpenOrders'),
+      fetchMyTrades: has('fetchMyTrades'),
+      watchOrders: has('watchOrders'),
+      watchMyTrades: has('watchMyTrades'),
+    };
+  }
+
+  get id(): string {
+    return this.ex.id;
+  }
+
+  private async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      this.marketsLoaded ??= this.ex.loadMarkets();
+      await this.marketsLoaded;
+      return await fn();
+    } catch (e) {
+      if (e instanceof VenueFault) throw e;
+      if (this.marketsLoaded !== undefined && this.ex.markets === undefined) this.marketsLoaded = undefined;
+      throw classify(this.ccxt, what, e);
+    }
+  }
+
+  async market(symbol: string): Promise<LiveMarket> {
+    return this.call('market', async () => {
+      const m = rec(this.ex.markets?.[symbol]);
+      if (m === undefined) throw new VenueFault('rejected', `symbol ${symbol} is not listed on ${this.ex.id}`);
+      const precision = rec(m['precision']) ?? {};
+      const limits = rec(m['limits']) ?? {};
+      const amountLimits = rec(limits['amount']) ?? {};
+      const costLimits = rec(limits['cost']) ?? {};
+      const lot = num(precision['amount']);
+      return {
+        symbol,
+        base: str(m['base']) ?? '',
+        quote: str(m['quote']) ?? '',
+        active: m['active'] !== false,
+        tickSize: num(precision['price']),
+        lotSize: lot,
+        minQty: Math.max(num(amountLimits['min']) || 0, lot || 0),
+        minNotional: num(costLimits['min']) || 0,
+      };
+    });
+  }
+
+  async bidAsk(symbol: string): Promise<{ bid: number; ask: number }> {
+    return this.call('fetchOrderBook', async () => {
+      const book = rec(await this.ex.fetchOrderBook(symbol, 5)) ?? {};
+      const top = (side: unknown): number => num(Array.isArray(side) && Array.isArray(side[0]) ? side[0][0] : undefined);
+      return { bid: top(book['bids']), ask: top(book['asks']) };
+    });
+  }
+
+  async balances(): Promise<Record<string, LiveBalance>> {
+    return this.call('fetchBalance', async () => {
+      const b = rec(await this.ex.fetchBalance()) ?? {};
+      const free = rec(b['free']) ?? {};
+      const used = rec(b['used']) ?? {};
+      const total = rec(b['total']) ?? {};
+      const out: Record<string, LiveBalance> = {};
+      for (const asset of Object.keys(total)) out[asset] = { free: num(free[asset]) || 0, used: num(used[asset]) || 0, total: num(total[asset]) || 0 };
+      return out;
+    });
+  }
+
+  async createPostOnly(symbol: string, side: Side, qty: number, price: number, clientOrderId: string): Promise<LiveOrder> {
+    return this.call('createOrder', async () =>
+      parseOrder(await this.ex.createOrder(symbol, 'limit', side > 0 ? 'buy' : 'sell', qty, price, { postOnly: true, clientOrderId })),
+    );
+  }
+
+  async cancel(symbol: string, clientOrderId: string): Promise<LiveOrder | undefined> {
+    return this.notFoundAsUndefined('cancelOrder', async () => parseOrder(await this.ex.cancelOrder('', symbol, { clientOrderId })));
+  }
+
+  async cancelAll(symbol: string): Promise<void> {
+    await this.notFoundAsUndefined('cancelAllOrders', () => this.ex.cancelAllOrders(symbol));
+  }
+
+  async orderByClientId(symbol: string, clientOrderId: string): Promise<LiveOrder | undefined> {
+    return this.notFoundAsUndefined('fetchOrder', async () => parseOrder(await this.ex.fetchOrder('', symbol, { clientOrderId })));
+  }
+
+  async openOrders(symbol: string): Promise<LiveOrder[]> {
+    return this.call('fetchOpenOrders', async () => list(await this.ex.fetchOpenOrders(symbol)).map(parseOrder));
+  }
+
+  async myTrades(symbol: string, sinceMs: number | undefined): Promise<LiveTrade[]> {
+    return this.call('fetchMyTrades', async () => list(await this.ex.fetchMyTrades(symbol, sinceMs, 1000)).map((t) => parseTrade(t)));
+  }
+
+  async watchOrders(symbol: string): Promise<LiveOrder[]> {
+    return this.call('watchOrders', async () => list(await this.ex.watchOrders(symbol)).map(parseOrder));
+  }
+
+  async watchMyTrades(symbol: string): Promise<LiveTrade[]> {
+    return this.call('watchMyTrades', async () => list(await this.ex.watchMyTrades(symbol)).map((t) => parseTrade(t)));
+  }
+
+  async close(): Promise<void> {
+    try {
+      await this.ex.close();
+    } catch {
+      // Closing a socket that is already gone is not a fault.
+    }
+  }
+
+  private async notFoundAsUndefined<T>(what: string, fn: () => Promise<T>): Promise<T | undefined> {
+    try {
+      return await this.call(what, fn);
+    } catch (e) {
+      if (e instanceof VenueFault && /order ?not ?found|unknown order|does not exist/i.test(e.message)) return undefined;
+      throw e;
+    }
+  }
+}
+
+/** ccxt's error tree → our three classes. Messages keep ccxt's text (no secret is in it: keys travel in headers). */
+function classify(ccxt: CcxtModule, what: string, e: unknown): VenueFault {
+  const is = (name: string): boolean => {
+    const C = ccxt[name];
+    return typeof C === 'function' && e instanceof (C as new () => Error);
+  };
+  const text = `${what}: ${e instanceof Error ? e.message : String(e)}`.slice(0, 500);
+  if (is('OrderNotFound')) return new VenueFault('rejected', `order not found (${text})`);
+  if (is('DDoSProtection') || is('RateLimitExceeded')) return new VenueFault('transient', text, true);
+  if (is('NetworkError')) return new VenueFault('transient', text);
+  if (is('AuthenticationError') || is('PermissionDenied') || is('AccountSuspended') || is('NotSupported')) return new VenueFault('fatal', text);
+  if (is('ExchangeError')) {
+    // Binance codes that ccxt leaves generic on a non-Binance host name.
+    if (/"code":-2013|"code":-2011|Order does not exist|Unknown order sent/.test(text)) return new VenueFault('rejected', `order not found (${text})`);
+    if (/"code":-1022|"code":-2015|"code":-2014/.test(text)) return new VenueFault('fatal', text);
+    if (/"code":-1003/.test(text)) return new VenueFault('transient', text, true);
+    return new VenueFault('rejected', text);
+  }
+  if (e instanceof Error && /ECONNREFUSED|ECONNRESET|socket hang up|timed out/i.test(e.message)) return new VenueFault('transient', text);
+  return new VenueFault('fatal', text);
+}
+
+// Parsing at the edge.
+
+function rec(x: unknown): Record<string, unknown> | undefined {
+  return typeof x === 'object' && x !== null && !Array.isArray(x) ? (x as Record<string, unknown>) : undefined;
+}
+function list(x: unknown): unknown[] {
+  return Array.isArray(x) ? x : [];
+}
+function str(x: unknown): string | undefined {
+  return typeof x === 'string' && x !== '' ? x : typeof x === 'number' ? String(x) : undefined;
+}
+function num(x: unknown): number {
+  const v = typeof x === 'number' ? x : typeof x === 'string' && x.trim() !== '' ? Number(x) : Number.NaN;
+  return Number.isFinite(v) ? v : Number.NaN;
+}
+function sideOf(x: unknown): Side {
+  if (x === 'buy') return 1;
+  if (x === 'sell') return -1;
+  throw new VenueFault('fatal', `unexpected order side ${JSON.stringify(x)}`);
+}
+
+const STATUS: Readonly<Record<string, LiveOrderStatus>> = { open: 'open', closed: 'closed', canceled: 'canceled', cancelled: 'canceled', rejected: 'rejected', expired: 'expired' };
+
+export function parseOrder(x: unknown): LiveOrder {
+  const o = rec(x);
+  const id = str(o?.['id']);
+  if (o === undefined || id === undefined) throw new VenueFault('fatal', 'order without id in exchange response');
+  const amount = num(o['amount']);
+  const filled = num(o['filled']) || 0;
+  let status = STATUS[str(o['status']) ?? ''] ?? 'open';
+  if (status === 'open' && amount > 0 && filled >= amount - 1e-12) status = 'closed';
+  return { id, clientOrderId: str(o['clientOrderId']), side: sideOf(o['side']), price: num(o['price']), amount, filled, status };
+}
+
+export function parseTrade(x: unknown): LiveTrade {
+  const t = rec(x);
+  const id = str(t?.['id']);
+  const orderId = str(t?.['order']);
+  if (t === undefined || id === undefined || orderId === undefined) throw new VenueFault('fatal', 'trade without id or order id in exchange response');
+  const price = num(t['price']);
+  const qty = num(t['amount']);
+  const fee = rec(t['fee']);
+  const feeCost = num(fee?.['cost']) || 0;
+  const feeCurrency = str(fee?.['currency']);
+  const symbol = str(t['symbol']) ?? '';
+  const [base] = symbol.split('/');
+  // Fees are kept in the quote currency; a base-currency fee is valued at the fill price.
+  const feeQuote = feeCurrency !== undefined && feeCurrency === base ? feeCost * price : feeCost;
+  return {
+    id,
+    orderId,
+    side: sideOf(t['side']),
+    price,
+    qty,
+    fee: feeQuote,
+    liquidity: t['takerOrMaker'] === 'taker' ? 'taker' : 'maker',
+    ts: (num(t['timestamp']) || Date.now()) * 1000,
+  };
+}

@@ -1,0 +1,328 @@
+// The live trading session: preflight, reconciliation, the trading core and risk engine driving real orders, journaled.
+import { MICROS_PER_MS, type Micros } from '../../core/index.js';
+import type { Side } from '../../market/index.js';
+import type { Liquidity, OrderEventHandler, OrderSink } from '../../orders/index.js';
+import { TradingCore, type CoreOptions, type PaperJournal, type ResumeState } from '../../engine/index.js';
+import { HaltFile, RiskEngine, type RiskConfig, type RiskTransition } from '../../risk/index.js';
+import { emptyView, type Strategy } from '../../strategy/index.js';
+import { ClientOrderIds } from './client-order-id.js';
+import { LiveAdapter, type LiveLog, type LiveSignal } from './live-adapter.js';
+import type { LiveExchange } from './live-types.js';
+import { assertPreflight, preflight, type PreflightReport, type UnknownOrderRule } from './preflight.js';
+import { reconcilePositions, type PositionBaseline, type ReconcileReport } from './reconcile-positions.js';
+
+/** The journal a live session writes: the paper journal plus notes and a small key-value store (the SQLite ledger). */
+export interface LiveJournal extends PaperJournal {
+  note(ts: Micros, kind: string, reason: string): void;
+}
+
+export interface LiveSessionOptions {
+  exchange: LiveExchange;
+  symbol: string;
+  strategy: Strategy;
+  core: Omit<CoreOptions, 'limits' | 'rules'>;
+  risk: RiskConfig;
+  /** Namespace of client order ids: fixed for a ledger (its first run id). */
+  idNamespace: string;
+  orderQty: number;
+  tickSize: number;
+  unknownOrders: UnknownOrderRule;
+  /** Position difference (base units) beyond which reconciliation raises a risk event. */
+  positionTolerance: number;
+  /** Halt trading on a position mismatch (else: log the risk event only). */
+  haltOnMismatch: boolean;
+  /** Where the exchange-minus-ledger base offset of earlier runs is kept (undefined: first run). */
+  baseline: PositionBaseline | undefined;
+  saveBaseline?: (b: PositionBaseline) => void;
+  resume?: ResumeState | undefined;
+  journal?: LiveJournal;
+  log: LiveLog;
+  /** Decision period, ms. */
+  pollMs: number;
+  /** Stop after this many decisions (undefined: until `stop()`/signal). */
+  iterations?: number | undefined;
+  reconcileEveryMs: number;
+  haltFile?: string;
+  adapter?: { attempts?: number; backoffMs?: number; poll?: boolean; pollMs?: number };
+}
+
+export interface LiveSummary {
+  iterations: number;
+  placed: number;
+  fills: number;
+  position: number;
+  cash: number;
+  tradingState: string;
+  cancelVerified: boolean;
+  reconciliations: number;
+  mismatches: number;
+}
+
+const NO_JOURNAL: LiveJournal = { placed: () => {}, orderEvent: () => {}, fill: () => {}, quote: () => {}, risk: () => {}, riskMarks: () => {}, note: () => {} };
+
+/**
+ * Owns the wall clock. Each decision reads the exchange's best bid/ask, runs the risk monitors and,
+ * unless halted, strategy → reconcile → gate → live adapter. Exchange answers arrive in between, from
+ * the private websocket (or polling), straight into the core and the journal.
+ */
+export class LiveSession implements OrderEventHandler {
+  readonly core: TradingCore;
+  readonly risk: RiskEngine;
+  readonly adapter: LiveAdapter;
+  readonly ids: ClientOrderIds;
+  private readonly journal: LiveJournal;
+  private streamUp = true;
+  private reconcileWanted: string | undefined = 'start';
+  private stopping = false;
+  private wake: (() => void) | undefined;
+  private placed = 0;
+  private reconciliations = 0;
+  private mismatches = 0;
+  private base = '';
+  lastPreflight: PreflightReport | undefined;
+
+  constructor(private readonly o: Readonly<LiveSessionOptions>) {
+    this.journal = o.journal ?? NO_JOURNAL;
+    this.ids = new ClientOrderIds(o.idNamespace);
+    const probe = new RiskEngine(o.risk, emptyView());
+    this.core = new TradingCore(o.strategy, { ...o.core, limits: probe.limits, rules: probe.rules });
+    this.risk = new RiskEngine(o.risk, this.core.view);
+    this.adapter = new LiveAdapter({
+      exchange: o.exchange,
+      symbol: o.symbol,
+      ids: this.ids,
+      handler: this,
+      now: nowMicros,
+      log: o.log,
+      onSignal: (s) => this.onSignal(s),
+      ...(o.adapter ?? {}),
+    });
+    const j = this.journal;
+    const a = this.adapter;
+    const sink: OrderSink = {
+      place: (ts, id, side, price, qty) => {
+        this.placed++;
+        j.placed(ts, id, side, price, qty);
+        a.place(ts, id, side, price, qty);
+      },
+      cancel: (ts, id) => {
+        j.orderEvent(ts, id, 'cancel-requested');
+        a.cancel(ts, id);
+      },
+    };
+    this.core.connect(sink);
+    this.core.onOrderEvent = (kind, id, reason) => {
+      if (kind === 'denied') j.orderEvent(this.core.view.now, id, 'denied', reason);
+    };
+  }
+
+  /** Stop at the next decision: cancel everything, verify, close. */
+  stop(): void {
+    this.stopping = true;
+    this.wake?.();
+  }
+
+  async run(): Promise<LiveSummary> {
+    const o = this.o;
+    const pf = await preflight(o.exchange, {
+      symbol: o.symbol,
+      orderQty: o.orderQty,
+      maxInventoryQty: o.risk.max_inventory_qty,
+      tickSize: o.tickSize,
+      unknownOrders: o.unknownOrders,
+      ids: this.ids,
+    });
+    this.lastPreflight = pf;
+    o.log('live_preflight', { ok: pf.ok, refusals: pf.refusals, notes: pf.notes, bid: pf.bid, ask: pf.ask, capabilities: pf.capabilities });
+    assertPreflight(pf);
+    this.base = pf.market?.base ?? '';
+    if (o.resume !== undefined) this.resumeFrom(o.resume);
+    this.adapter.start();
+
+    const first = await this.reconcile('start');
+    let baseline = o.baseline;
+    const offsetNow = first.exchangeBase - this.core.portfolio.position;
+    if (baseline === undefined) {
+      baseline = { offset: offsetNow };
+      o.saveBaseline?.(baseline);
+    } else if (Math.abs(baseline.offset - offsetNow) > o.positionTolerance) {
+      this.mismatch(nowMicros(), `position mismatch on start: exchange holds ${first.exchangeBase} ${this.base}, ledger expects ${baseline.offset + this.core.portfolio.position}`);
+    }
+    this.baseline = baseline;
+
+    const halt = o.haltFile !== undefined ? new HaltFile(o.haltFile, 0) : undefined;
+    let lastReconcile = Date.now();
+    let iteration = 0;
+    let lastData = Number.NaN;
+    while (!this.stopping && (o.iterations === undefined || iteration < o.iterations)) {
+      const now = nowMicros();
+      try {
+        const { bid, ask } = await this.adapter.retry('best bid/ask', () => o.exchange.bidAsk(o.symbol));
+        if (bid > 0 && ask > 0) {
+          const v = this.core.view;
+          v.bestBid = bid;
+          v.bestAsk = ask;
+          this.core.mark((bid + ask) / 2);
+          lastData = nowMicros();
+        }
+      } catch (e) {
+        o.log('live_market_data_failed', { reason: e instanceof Error ? e.message : String(e) });
+      }
+      const reason = halt?.poll(Date.now());
+      if (reason !== undefined && !this.risk.machine.isRaised('kill-switch')) await this.applyTransitions(now, this.risk.halt(now, reason));
+      if (this.reconcileWanted !== undefined || Date.now() - lastReconcile >= o.reconcileEveryMs) {
+        const why = this.reconcileWanted ?? 'periodic';
+        this.reconcileWanted = undefined;
+        lastReconcile = Date.now();
+        try {
+          await this.reconcile(why);
+        } catch (e) {
+          o.log('live_reconcile_failed', { reason: e instanceof Error ? e.message : String(e) });
+        }
+      }
+      if (this.core.view.start === 0) this.core.view.start = now;
+      await this.applyTransitions(now, this.risk.evaluate(now, { lastDataLocal: lastData, connected: this.streamUp }));
+      if (this.risk.state !== 'halted') this.core.decide(now);
+      const v = this.core.view;
+      this.journal.quote({ ts: now, mid: v.mid, bid: this.core.restingPrice(1), ask: this.core.restingPrice(-1), position: v.position, equity: v.equity, tradingState: v.tradingState });
+      this.journal.riskMarks(this.risk.marks);
+      o.log('live_iteration', {
+        iteration,
+        mid: v.mid,
+        bid: this.core.restingPrice(1),
+        ask: this.core.restingPrice(-1),
+        inventory: v.position,
+        open_orders: this.core.open.count,
+        fills: this.core.fills.length,
+        trading_state: v.tradingState,
+      });
+      iteration++;
+      await new Promise<void>((resolve) => {
+        this.wake = resolve;
+        setTimeout(resolve, o.pollMs);
+      });
+      this.wake = undefined;
+    }
+    await this.adapter.idle();
+    const { verified } = await this.adapter.cancelAllVerified();
+    await this.reconcile('end').catch(() => undefined);
+    await this.adapter.stop();
+    const p = this.core.portfolio;
+    return {
+      iterations: iteration,
+      placed: this.placed,
+      fills: this.core.fills.length,
+      position: p.position,
+      cash: p.cash,
+      tradingState: this.risk.state,
+      cancelVerified: verified,
+      reconciliations: this.reconciliations,
+      mismatches: this.mismatches,
+    };
+  }
+
+  private baseline: PositionBaseline | undefined;
+
+  private async reconcile(why: string): Promise<ReconcileReport> {
+    this.reconciliations++;
+    const r = await reconcilePositions(
+      {
+        adapter: this.adapter,
+        core: this.core,
+        handler: this,
+        ids: this.ids,
+        base: this.base,
+        baseline: this.baseline,
+        now: nowMicros,
+        log: this.o.log,
+        onAdopt: (clientId, x) => {
+          this.journal.placed(nowMicros(), clientId, x.side, x.price, x.amount - x.filled);
+          this.journal.orderEvent(nowMicros(), clientId, 'accepted', `adopted open order ${x.clientOrderId ?? x.id}`);
+        },
+      },
+      { unknownOrders: this.o.unknownOrders === 'adopt' ? 'adopt' : 'cancel', positionTolerance: this.o.positionTolerance },
+      why,
+    );
+    const ts = nowMicros();
+    if (r.fillsRecovered > 0 || r.adopted.length > 0 || r.canceledUnknown.length > 0 || r.settled.length > 0)
+      this.journal.note(ts, 'reconcile', `${why}: ${r.fillsRecovered} fill(s) recovered, ${r.settled.length} order(s) settled, ${r.adopted.length} adopted, ${r.canceledUnknown.length} unknown cancelled`);
+    if (r.mismatch !== undefined) this.mismatch(ts, r.mismatch);
+    return r;
+  }
+
+  private mismatch(ts: Micros, reason: string): void {
+    this.mismatches++;
+    this.journal.note(ts, 'reconcile-mismatch', reason);
+    this.o.log('live_position_mismatch', { reason });
+    if (this.o.haltOnMismatch && !this.risk.machine.isRaised('kill-switch')) void this.applyTransitions(ts, this.risk.halt(ts, reason));
+  }
+
+  private async applyTransitions(now: Micros, ts: readonly RiskTransition[]): Promise<void> {
+    let halt = false;
+    for (const t of ts) {
+      this.journal.risk(t);
+      this.o.log('live_risk', { condition: t.condition, raised: t.raised, from: t.from, to: t.to, reason: t.reason });
+      if (t.to === 'halted' && t.from !== 'halted') halt = true;
+    }
+    if (!halt) return;
+    for (let i = 0; i < this.core.open.count; i++) this.journal.orderEvent(now, this.core.open.clientId[i]!, 'cancel-requested', 'halted');
+    const r = await this.adapter.cancelAllVerified();
+    this.journal.note(nowMicros(), 'halt-cancel', r.verified ? 'every order cancelled, verified with the exchange' : `cancel-all not verified: ${r.left} order(s) still open`);
+  }
+
+  private resumeFrom(r: Readonly<ResumeState>): void {
+    const p = this.core.portfolio;
+    p.position = r.position;
+    p.cash = r.cash;
+    p.avgCost = r.avgCost;
+    p.realizedPnl = r.realizedPnl;
+    p.fees = r.fees;
+    this.core.view.position = r.position;
+    this.core.view.cash = r.cash;
+    while (this.core.nextId() < r.lastClientId);
+    if (r.riskMarks !== undefined) this.risk.restore(r.riskMarks);
+    // Orders open at the end of the last run stay in the core; reconciliation asks the exchange about each.
+    for (const x of r.openOrders) this.core.open.add(x.clientId, x.side, x.price, x.remaining);
+  }
+
+  private onSignal(s: LiveSignal): void {
+    this.o.log('live_signal', { ...s });
+    if (s.kind === 'disconnected') this.streamUp = false;
+    else if (s.kind === 'reconnected') {
+      this.streamUp = true;
+      this.reconcileWanted = 'reconnect';
+    } else if (s.kind === 'uncertain') this.reconcileWanted = 'uncertain order';
+    else if (s.kind === 'fatal') {
+      const now = nowMicros();
+      void this.applyTransitions(now, this.risk.halt(now, `exchange: ${s.reason}`));
+    }
+  }
+
+  // OrderEventHandler: the exchange's answers, to the core first, then the journal.
+
+  onAccepted(ts: Micros, clientId: number): void {
+    this.core.onAccepted(ts, clientId);
+    this.journal.orderEvent(ts, clientId, 'accepted');
+  }
+  onRejected(ts: Micros, clientId: number, reason: string): void {
+    this.core.onRejected(ts, clientId, reason);
+    this.journal.orderEvent(ts, clientId, 'rejected', reason);
+  }
+  onDenied(ts: Micros, clientId: number, reason: string): void {
+    this.core.onDenied(ts, clientId, reason);
+  }
+  onCanceled(ts: Micros, clientId: number): void {
+    this.core.onCanceled(ts, clientId);
+    this.journal.orderEvent(ts, clientId, 'canceled');
+  }
+  onFill(ts: Micros, clientId: number, side: Side, price: number, qty: number, fee: number, liquidity: Liquidity): void {
+    this.core.onFill(ts, clientId, side, price, qty, fee, liquidity);
+    this.journal.fill(ts, clientId, side, price, qty, fee, liquidity, this.core.portfolio);
+    if (this.core.view.mid > 0) this.core.mark(this.core.view.mid);
+  }
+}
+
+function nowMicros(): Micros {
+  return Date.now() * MICROS_PER_MS;
+}
+

@@ -1,0 +1,96 @@
+// The live-exchange port: what live trading needs from an exchange, in our types (ccxt's loose objects end at its implementation).
+import type { FaultClass, Micros } from '../../core/index.js';
+import type { Side } from '../../market/index.js';
+import type { Liquidity } from '../../orders/index.js';
+
+export type LiveOrderStatus = 'open' | 'closed' | 'canceled' | 'rejected' | 'expired';
+
+export interface LiveOrder {
+  /** The exchange's order id. */
+  id: string;
+  clientOrderId: string | undefined;
+  side: Side;
+  price: number;
+  amount: number;
+  filled: number;
+  status: LiveOrderStatus;
+}
+
+export interface LiveTrade {
+  /** The exchange's trade id (unique per symbol): fills are de-duplicated on it. */
+  id: string;
+  orderId: string;
+  side: Side;
+  price: number;
+  qty: number;
+  /** Fee in the quote currency (negative: rebate). */
+  fee: number;
+  liquidity: Liquidity;
+  /** Exchange time, µs. */
+  ts: Micros;
+}
+
+export interface LiveMarket {
+  symbol: string;
+  base: string;
+  quote: string;
+  active: boolean;
+  tickSize: number;
+  lotSize: number;
+  minQty: number;
+  minNotional: number;
+}
+
+export interface LiveBalance {
+  free: number;
+  used: number;
+  total: number;
+}
+
+export interface LiveCapabilities {
+  postOnly: boolean;
+  cancelAll: boolean;
+  fetchOrder: boolean;
+  fetchOpenOrders: boolean;
+  fetchMyTrades: boolean;
+  watchOrders: boolean;
+  watchMyTrades: boolean;
+}
+
+/** A classified fault of a call: `transient` may be retried, `rejected` is the venue's no, `fatal` stops. */
+export class VenueFault extends Error {
+  constructor(
+    readonly kind: FaultClass,
+    message: string,
+    readonly rateLimited = false,
+  ) {
+    super(message);
+    this.name = 'VenueFault';
+  }
+}
+
+/**
+ * Every method either resolves with parsed values or throws a `VenueFault`. Lookups of an order that
+ * the exchange does not know resolve with undefined rather than throwing.
+ */
+export interface LiveExchange {
+  readonly id: string;
+  readonly capabilities: LiveCapabilities;
+  market(symbol: string): Promise<LiveMarket>;
+  /** Best bid and ask now. */
+  bidAsk(symbol: string): Promise<{ bid: number; ask: number }>;
+  balances(): Promise<Record<string, LiveBalance>>;
+  createPostOnly(symbol: string, side: Side, qty: number, price: number, clientOrderId: string): Promise<LiveOrder>;
+  /** Cancel by client order id; undefined when the exchange no longer has it open. */
+  cancel(symbol: string, clientOrderId: string): Promise<LiveOrder | undefined>;
+  cancelAll(symbol: string): Promise<void>;
+  orderByClientId(symbol: string, clientOrderId: string): Promise<LiveOrder | undefined>;
+  openOrders(symbol: string): Promise<LiveOrder[]>;
+  /** Our trades on `symbol` since `sinceMs` (exchange time, ms), oldest first. */
+  myTrades(symbol: string, sinceMs: number | undefined): Promise<LiveTrade[]>;
+  /** Resolve with the next order updates (private websocket). Only when `capabilities.watchOrders`. */
+  watchOrders(symbol: string): Promise<LiveOrder[]>;
+  /** Resolve with the next own trades (private websocket). Only when `capabilities.watchMyTrades`. */
+  watchMyTrades(symbol: string): Promise<LiveTrade[]>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,106 @@
+// Checks before the first live order: account, market limits and exchange capabilities against the config.
+import { UserError } from '../../core/index.js';
+import { ClientOrderIds } from './client-order-id.js';
+import type { LiveBalance, LiveCapabilities, LiveExchange, LiveMarket, LiveOrder } from './live-types.js';
+
+export type UnknownOrderRule = 'cancel' | 'adopt' | 'refuse';
+
+export interface PreflightConfig {
+  symbol: string;
+  /** Quote size, base units. */
+  orderQty: number;
+  maxInventoryQty: number;
+  /** The strategy's tick; must be a multiple of the market's. NaN: use the market's. */
+  tickSize: number;
+  /** What to do with open orders at the exchange that this ledger did not place. */
+  unknownOrders: UnknownOrderRule;
+  ids: ClientOrderIds;
+}
+
+export interface PreflightReport {
+  ok: boolean;
+  /** Why it may not start (empty when ok). */
+  refusals: string[];
+  /** What it noticed but accepts. */
+  notes: string[];
+  market: LiveMarket | undefined;
+  bid: number;
+  ask: number;
+  base: LiveBalance;
+  quote: LiveBalance;
+  openOrders: LiveOrder[];
+  capabilities: LiveCapabilities;
+}
+
+const ZERO: LiveBalance = { free: 0, used: 0, total: 0 };
+
+export async function preflight(ex: LiveExchange, cfg: Readonly<PreflightConfig>): Promise<PreflightReport> {
+  const refusals: string[] = [];
+  const notes: string[] = [];
+  const caps = ex.capabilities;
+  if (!caps.postOnly) refusals.push(`${ex.id} has no post-only orders: a quote could take liquidity`);
+  if (!caps.cancelAll && !caps.fetchOpenOrders) refusals.push(`${ex.id} can neither cancel all orders nor list open orders: the kill switch could not be verified`);
+  if (!caps.fetchOrder) refusals.push(`${ex.id} cannot look an order up by client order id: a timed-out order could not be resolved safely`);
+
+  let market: LiveMarket | undefined;
+  try {
+    market = await ex.market(cfg.symbol);
+  } catch (e) {
+    refusals.push(e instanceof Error ? e.message : String(e));
+  }
+  let bid = Number.NaN;
+  let ask = Number.NaN;
+  let base = ZERO;
+  let quote = ZERO;
+  let openOrders: LiveOrder[] = [];
+  if (market !== undefined) {
+    if (!market.active) refusals.push(`${cfg.symbol} is not trading on ${ex.id}`);
+    const q = cfg.orderQty;
+    if (!(market.tickSize > 0) || !(market.lotSize > 0)) refusals.push(`${cfg.symbol}: the exchange publishes no tick or lot size`);
+    if (q < market.minQty - 1e-12) refusals.push(`order qty ${q} is below the market's minimum quantity ${market.minQty}`);
+    if (market.lotSize > 0 && !isMultiple(q, market.lotSize)) refusals.push(`order qty ${q} is not a multiple of the lot size ${market.lotSize}`);
+    if (Number.isFinite(cfg.tickSize) && market.tickSize > 0 && !isMultiple(cfg.tickSize, market.tickSize))
+      refusals.push(`tick size ${cfg.tickSize} is not a multiple of the market's tick ${market.tickSize}`);
+    ({ bid, ask } = await ex.bidAsk(cfg.symbol));
+    if (!(bid > 0) || !(ask > 0)) refusals.push(`${cfg.symbol}: no bid/ask in the order book`);
+    else if (market.minNotional > 0 && q * bid < market.minNotional)
+      refusals.push(`order notional ${round(q * bid)} ${market.quote} (qty ${q} × bid ${bid}) is below the market's minimum notional ${market.minNotional}`);
+    if (cfg.orderQty > cfg.maxInventoryQty) refusals.push(`order qty ${q} is above max_inventory_qty ${cfg.maxInventoryQty}`);
+
+    const balances = await ex.balances();
+    base = balances[market.base] ?? ZERO;
+    quote = balances[market.quote] ?? ZERO;
+    const canBuy = quote.free >= q * (ask > 0 ? ask : bid);
+    const canSell = base.free >= q;
+    if (!canBuy && !canSell)
+      refusals.push(`balances too small to quote either side: ${market.quote} free ${quote.free}, ${market.base} free ${base.free}, order qty ${q}`);
+    else if (!canBuy) notes.push(`${market.quote} free ${quote.free} cannot fund a bid of ${q}: asks only until it can`);
+    else if (!canSell) notes.push(`${market.base} free ${base.free} cannot fund an ask of ${q}: bids only until it can`);
+    notes.push(`existing ${market.base} holding ${base.total} (free ${base.free}, in orders ${base.used})`);
+
+    openOrders = await ex.openOrders(cfg.symbol);
+    const foreign = openOrders.filter((o) => cfg.ids.parse(o.clientOrderId) === undefined);
+    if (foreign.length > 0) {
+      const text = `${foreign.length} open order(s) on ${cfg.symbol} not placed by this ledger`;
+      if (cfg.unknownOrders === 'refuse') refusals.push(`${text} (unknown_orders: refuse)`);
+      else notes.push(`${text}: they will be ${cfg.unknownOrders === 'adopt' ? 'adopted' : 'cancelled'}`);
+    }
+    const ours = openOrders.length - foreign.length;
+    if (ours > 0) notes.push(`${ours} open order(s) of this ledger from an earlier run: reconciled on start`);
+  }
+  return { ok: refusals.length === 0, refusals, notes, market, bid, ask, base, quote, openOrders, capabilities: caps };
+}
+
+/** Throw a one-line UserError naming every reason when the preflight refused. */
+export function assertPreflight(r: Readonly<PreflightReport>): void {
+  if (!r.ok) throw new UserError(`live preflight refused: ${r.refusals.join('; ')}`);
+}
+
+function isMultiple(x: number, step: number): boolean {
+  const k = x / step;
+  return Math.abs(k - Math.round(k)) < 1e-6;
+}
+
+function round(x: number): number {
+  return Math.round(x * 1e8) / 1e8;
+}

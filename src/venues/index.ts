@@ -1,0 +1,8 @@
+// Public face of src/venues: the ccxt boundary (exchange creation, parsing, error classification, retries).
+// Importing this never loads ccxt; `createExchange` does, on first use.
+export * from './ccxt/errors.js';
+export * from './ccxt/retry.js';
+export * from './ccxt/suggest.js';
+export * from './ccxt/urls.js';
+export * from './ccxt/parse.js';
+export * from './ccxt/exchange.js';

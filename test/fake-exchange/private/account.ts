@@ -1,0 +1,243 @@
+// The fake Binance account: balances, our orders, their matching against injected market trades, my trades.
+
+export type FakeSide = 'BUY' | 'SELL';
+export type FakeStatus = 'NEW' | 'PARTIALLY_FILLED' | 'FILLED' | 'CANCELED' | 'REJECTED' | 'EXPIRED';
+
+export interface FakeMarketRules {
+  symbol: string; // exchange form, BTCUSDT
+  base: string;
+  quote: string;
+  tickSize: number;
+  stepSize: number;
+  minQty: number;
+  minNotional: number;
+  makerFee: number; // fraction of notional, charged in the quote asset
+}
+
+export const BTCUSDT_RULES: FakeMarketRules = {
+  symbol: 'BTCUSDT',
+  base: 'BTC',
+  quote: 'USDT',
+  tickSize: 0.01,
+  stepSize: 0.00001,
+  minQty: 0.00001,
+  minNotional: 5,
+  makerFee: 0.001,
+};
+
+export interface FakeOrder {
+  orderId: number;
+  clientOrderId: string;
+  side: FakeSide;
+  type: string;
+  price: number;
+  origQty: number;
+  executedQty: number;
+  cumQuote: number;
+  status: FakeStatus;
+  time: number;
+  updateTime: number;
+}
+
+export interface FakeTrade {
+  id: number;
+  orderId: number;
+  clientOrderId: string;
+  side: FakeSide;
+  price: number;
+  qty: number;
+  commission: number;
+  time: number;
+}
+
+/** One user-data event: the order after the change, and the trade when it was a fill. */
+export interface ExecutionEvent {
+  order: FakeOrder;
+  execType: 'NEW' | 'CANCELED' | 'TRADE' | 'REJECTED';
+  trade?: FakeTrade;
+}
+
+export type ApiError = { status: number; code: number; msg: string };
+
+export interface CreateRequest {
+  side: FakeSide;
+  type: string;
+  price: number;
+  quantity: number;
+  clientOrderId: string | undefined;
+}
+
+interface Balance {
+  free: number;
+  locked: number;
+}
+
+const round = (x: number): number => Math.round(x * 1e10) / 1e10;
+
+export class FakeAccount {
+  readonly balances = new Map<string, Balance>();
+  readonly orders = new Map<number, FakeOrder>();
+  readonly trades: FakeTrade[] = [];
+  /** How many orders were ever created under each client order id (a duplicate would show 2). */
+  readonly createdByClientId = new Map<string, number>();
+  bestBid = 100_000;
+  bestAsk = 100_000.01;
+  private nextOrderId = 1_000;
+  private nextTradeId = 50_000;
+  private readonly listeners = new Set<(e: ExecutionEvent) => void>();
+
+  constructor(
+    readonly rules: FakeMarketRules = BTCUSDT_RULES,
+    balances: Readonly<Record<string, number>> = { BTC: 0.5, USDT: 50_000 },
+  ) {
+    for (const [asset, free] of Object.entries(balances)) this.balances.set(asset, { free, locked: 0 });
+  }
+
+  onExecution(fn: (e: ExecutionEvent) => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  setMarket(bid: number, ask: number): void {
+    this.bestBid = bid;
+    this.bestAsk = ask;
+  }
+
+  balance(asset: string): Balance {
+    let b = this.balances.get(asset);
+    if (b === undefined) this.balances.set(asset, (b = { free: 0, locked: 0 }));
+    return b;
+  }
+
+  openOrders(): FakeOrder[] {
+    return [...this.orders.values()].filter((o) => o.status === 'NEW' || o.status === 'PARTIALLY_FILLED');
+  }
+
+  findByClientId(clientOrderId: string): FakeOrder | undefined {
+    let found: FakeOrder | undefined;
+    for (const o of this.orders.values()) if (o.clientOrderId === clientOrderId) found = o;
+    return found;
+  }
+
+  create(r: CreateRequest): FakeOrder | ApiError {
+    const rules = this.rules;
+    if (r.clientOrderId !== undefined) {
+      const prior = this.findByClientId(r.clientOrderId);
+      if (prior !== undefined && (prior.status === 'NEW' || prior.status === 'PARTIALLY_FILLED'))
+        return { status: 400, code: -2010, msg: 'Duplicate order sent.' };
+    }
+    if (!(r.price > 0) || !(r.quantity > 0)) return { status: 400, code: -1013, msg: 'Invalid quantity.' };
+    if (Math.abs(r.price / rules.tickSize - Math.round(r.price / rules.tickSize)) > 1e-6)
+      return { status: 400, code: -1013, msg: 'Filter failure: PRICE_FILTER' };
+    if (r.quantity < rules.minQty || Math.abs(r.quantity / rules.stepSize - Math.round(r.quantity / rules.stepSize)) > 1e-6)
+      return { status: 400, code: -1013, msg: 'Filter failure: LOT_SIZE' };
+    if (r.price * r.quantity < rules.minNotional) return { status: 400, code: -1013, msg: 'Filter failure: NOTIONAL' };
+    const crosses = r.side === 'BUY' ? r.price >= this.bestAsk : r.price <= this.bestBid;
+    if (r.type === 'LIMIT_MAKER' && crosses) return { status: 400, code: -2010, msg: 'Order would immediately match and take.' };
+    if (crosses) return { status: 400, code: -1013, msg: 'only maker orders are supported by this fake' };
+    const [asset, need] = r.side === 'BUY' ? [rules.quote, r.price * r.quantity] : [rules.base, r.quantity];
+    const b = this.balance(asset);
+    if (b.free + 1e-12 < need) return { status: 400, code: -2010, msg: 'Account has insufficient balance for requested action.' };
+    b.free = round(b.free - need);
+    b.locked = round(b.locked + need);
+    const now = Date.now();
+    const order: FakeOrder = {
+      orderId: this.nextOrderId++,
+      clientOrderId: r.clientOrderId ?? `fake${this.nextOrderId}`,
+      side: r.side,
+      type: r.type,
+      price: r.price,
+      origQty: r.quantity,
+      executedQty: 0,
+      cumQuote: 0,
+      status: 'NEW',
+      time: now,
+      updateTime: now,
+    };
+    this.orders.set(order.orderId, order);
+    this.createdByClientId.set(order.clientOrderId, (this.createdByClientId.get(order.clientOrderId) ?? 0) + 1);
+    this.emit({ order, execType: 'NEW' });
+    return order;
+  }
+
+  cancel(clientOrderId: string | undefined, orderId: number | undefined): FakeOrder | ApiError {
+    const o = orderId !== undefined ? this.orders.get(orderId) : clientOrderId !== undefined ? this.findByClientId(clientOrderId) : undefined;
+    if (o === undefined || (o.status !== 'NEW' && o.status !== 'PARTIALLY_FILLED')) return { status: 400, code: -2011, msg: 'Unknown order sent.' };
+    this.release(o);
+    o.status = 'CANCELED';
+    o.updateTime = Date.now();
+    this.emit({ order: o, execType: 'CANCELED' });
+    return o;
+  }
+
+  cancelAll(): FakeOrder[] {
+    const out: FakeOrder[] = [];
+    for (const o of this.openOrders()) {
+      const r = this.cancel(undefined, o.orderId);
+      if ('orderId' in r) out.push(r);
+    }
+    return out;
+  }
+
+  /**
+   * A market trade by an aggressor on `aggressor` side at `price` for `qty`: it fills our resting
+   * orders on the other side whose price it reaches (best price first), at their own price, as maker.
+   */
+  marketTrade(aggressor: FakeSide, price: number, qty: number): FakeTrade[] {
+    const hit = this.openOrders()
+      .filter((o) => (aggressor === 'SELL' ? o.side === 'BUY' && o.price >= price : o.side === 'SELL' && o.price <= price))
+      .sort((a, b) => (aggressor === 'SELL' ? b.price - a.price : a.price - b.price) || a.time - b.time);
+    const fills: FakeTrade[] = [];
+    let left = qty;
+    for (const o of hit) {
+      if (left <= 1e-12) break;
+      const q = round(Math.min(left, o.origQty - o.executedQty));
+      left = round(left - q);
+      fills.push(this.fill(o, q));
+    }
+    return fills;
+  }
+
+  private fill(o: FakeOrder, qty: number): FakeTrade {
+    const r = this.rules;
+    const notional = o.price * qty;
+    const commission = round(notional * r.makerFee);
+    const base = this.balance(r.base);
+    const quote = this.balance(r.quote);
+    if (o.side === 'BUY') {
+      quote.locked = round(quote.locked - notional);
+      base.free = round(base.free + qty);
+    } else {
+      base.locked = round(base.locked - qty);
+      quote.free = round(quote.free + notional);
+    }
+    quote.free = round(quote.free - commission);
+    o.executedQty = round(o.executedQty + qty);
+    o.cumQuote = round(o.cumQuote + notional);
+    o.status = o.executedQty >= o.origQty - 1e-12 ? 'FILLED' : 'PARTIALLY_FILLED';
+    const now = Date.now();
+    o.updateTime = now;
+    const trade: FakeTrade = { id: this.nextTradeId++, orderId: o.orderId, clientOrderId: o.clientOrderId, side: o.side, price: o.price, qty, commission, time: now };
+    this.trades.push(trade);
+    this.emit({ order: o, execType: 'TRADE', trade });
+    return trade;
+  }
+
+  private release(o: FakeOrder): void {
+    const r = this.rules;
+    const left = o.origQty - o.executedQty;
+    if (o.side === 'BUY') {
+      const q = this.balance(r.quote);
+      q.locked = round(q.locked - left * o.price);
+      q.free = round(q.free + left * o.price);
+    } else {
+      const b = this.balance(r.base);
+      b.locked = round(b.locked - left);
+      b.free = round(b.free + left);
+    }
+  }
+
+  private emit(e: ExecutionEvent): void {
+    for (const fn of this.listeners) fn(e);
+  }
+}

@@ -1,0 +1,341 @@
+// A fake Binance spot API for private trading on 127.0.0.1: signed REST endpoints, a websocket-API user stream, faults.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { FakeAccount, type ApiError, type ExecutionEvent, type FakeOrder, type FakeSide, type FakeTrade } from './account.js';
+import { verifySignedPayload, verifyWsParams } from './signature.js';
+
+export interface FakePrivateOptions {
+  apiKey: string;
+  secret: string;
+  account?: FakeAccount;
+}
+
+/** Fault switches a test flips; each counts down as it fires. */
+export interface PrivateFaults {
+  /** The next N private REST requests answer 429 (-1003). */
+  rateLimit: number;
+  /** The next N order creations are carried out but never answered (the client times out). */
+  hangAfterAccept: number;
+  /** While true, user-stream websocket connections are refused. */
+  userStreamDown: boolean;
+}
+
+export interface LoggedRequest {
+  method: string;
+  path: string;
+  params: Record<string, string>;
+  status: number;
+}
+
+export interface FakePrivateExchange {
+  /** http://127.0.0.1:PORT/api/v3 */
+  readonly restUrl: string;
+  /** ws://127.0.0.1:PORT/ws-api/v3 */
+  readonly wsApiUrl: string;
+  readonly account: FakeAccount;
+  readonly faults: PrivateFaults;
+  readonly requests: LoggedRequest[];
+  /** Drop every user-stream connection (the client sees a disconnect). */
+  dropUserStreams(): void;
+  /** Open user-stream connections that completed a signed subscription. */
+  subscribedStreams(): number;
+  close(): Promise<void>;
+}
+
+const SIGNED = new Set(['account', 'order', 'openOrders', 'myTrades']);
+
+export async function startFakePrivateExchange(opts: FakePrivateOptions): Promise<FakePrivateExchange> {
+  const account = opts.account ?? new FakeAccount();
+  const faults: PrivateFaults = { rateLimit: 0, hangAfterAccept: 0, userStreamDown: false };
+  const requests: LoggedRequest[] = [];
+  const sockets = new Set<Socket>();
+  const streams = new Map<WebSocket, boolean>();
+
+  const server: Server = createServer((req, res) => {
+    void readBody(req).then((body) => handle(req, res, body));
+  });
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+
+  const wss = new WebSocketServer({ noServer: true });
+  server.on('upgrade', (req, socket, head) => {
+    if (!(req.url ?? '').startsWith('/ws-api/v3') || faults.userStreamDown) {
+      socket.destroy();
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      streams.set(ws, false);
+      ws.on('close', () => streams.delete(ws));
+      ws.on('message', (data) => onWsMessage(ws, String(data)));
+    });
+  });
+
+  account.onExecution((e) => {
+    const text = JSON.stringify({ subscriptionId: 0, event: executionReport(account, e) });
+    for (const [ws, subscribed] of streams) if (subscribed) ws.send(text);
+  });
+
+  function onWsMessage(ws: WebSocket, text: string): void {
+    let msg: { id?: unknown; method?: unknown; params?: unknown };
+    try {
+      msg = JSON.parse(text) as typeof msg;
+    } catch {
+      return;
+    }
+    const id = msg.id;
+    if (msg.method === 'userDataStream.subscribe.signature') {
+      const params = (msg.params ?? {}) as Record<string, unknown>;
+      if (params['apiKey'] !== opts.apiKey || !verifyWsParams(params, opts.secret)) {
+        ws.send(JSON.stringify({ id, status: 401, error: { code: -1022, msg: 'Signature for this request is not valid.' } }));
+        return;
+      }
+      streams.set(ws, true);
+      ws.send(JSON.stringify({ id, status: 200, result: { subscriptionId: 0 } }));
+      return;
+    }
+    ws.send(JSON.stringify({ id, status: 400, error: { code: -1100, msg: `unsupported method ${String(msg.method)}` } }));
+  }
+
+  function handle(req: IncomingMessage, res: ServerResponse, body: string): void {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const path = url.pathname.replace(/^\/api\/v3\//, '');
+    const method = req.method ?? 'GET';
+    const rawQuery = url.search.slice(1);
+    const raw = method === 'POST' || method === 'PUT' ? body : rawQuery;
+    const params: Record<string, string> = Object.fromEntries(new URLSearchParams(raw));
+    const log = (status: number): void => {
+      requests.push({ method, path, params, status });
+    };
+    const send = (status: number, payload: unknown): void => {
+      log(status);
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(payload));
+    };
+    const fail = (e: ApiError): void => send(e.status, { code: e.code, msg: e.msg });
+
+    if (SIGNED.has(path)) {
+      if (faults.rateLimit > 0) {
+        faults.rateLimit--;
+        return fail({ status: 429, code: -1003, msg: 'Too many requests; current limit is 6000 request weight per 1 MINUTE.' });
+      }
+      if (req.headers['x-mbx-apikey'] !== opts.apiKey) return fail({ status: 401, code: -2015, msg: 'Invalid API-key, IP, or permissions for action.' });
+      if (!verifySignedPayload(raw, opts.secret)) return fail({ status: 400, code: -1022, msg: 'Signature for this request is not valid.' });
+    }
+    const rules = account.rules;
+    const route = `${method} ${path}`;
+    switch (route) {
+      case 'GET ping':
+        return send(200, {});
+      case 'GET time':
+        return send(200, { serverTime: Date.now() });
+      case 'GET exchangeInfo':
+        return send(200, exchangeInfo(account));
+      case 'GET ticker/bookTicker':
+        return send(200, { symbol: rules.symbol, bidPrice: fmt(account.bestBid), bidQty: '1.00000000', askPrice: fmt(account.bestAsk), askQty: '1.00000000' });
+      case 'GET depth':
+        return send(200, { lastUpdateId: 1, bids: [[fmt(account.bestBid), '1.00000000']], asks: [[fmt(account.bestAsk), '1.00000000']] });
+      case 'GET account':
+        return send(200, {
+          makerCommission: 10,
+          takerCommission: 10,
+          canTrade: true,
+          canWithdraw: false,
+          canDeposit: false,
+          updateTime: Date.now(),
+          accountType: 'SPOT',
+          balances: [...account.balances].map(([asset, b]) => ({ asset, free: fmt(b.free), locked: fmt(b.locked) })),
+          permissions: ['SPOT'],
+        });
+      case 'POST order': {
+        const r = account.create({
+          side: (params['side'] ?? 'BUY') as FakeSide,
+          type: params['type'] ?? 'LIMIT',
+          price: Number(params['price']),
+          quantity: Number(params['quantity']),
+          clientOrderId: params['newClientOrderId'],
+        });
+        if (!('orderId' in r)) return fail(r);
+        if (faults.hangAfterAccept > 0) {
+          faults.hangAfterAccept--;
+          log(0); // accepted, never answered
+          return;
+        }
+        return send(200, { ...orderJson(account, r), transactTime: r.time, fills: [] });
+      }
+      case 'DELETE order': {
+        const r = account.cancel(params['origClientOrderId'], params['orderId'] !== undefined ? Number(params['orderId']) : undefined);
+        return 'orderId' in r ? send(200, { ...orderJson(account, r), origClientOrderId: r.clientOrderId }) : fail(r);
+      }
+      case 'GET order': {
+        const id = params['orderId'];
+        const o = id !== undefined ? account.orders.get(Number(id)) : account.findByClientId(params['origClientOrderId'] ?? '');
+        return o !== undefined ? send(200, orderJson(account, o)) : fail({ status: 400, code: -2013, msg: 'Order does not exist.' });
+      }
+      case 'GET openOrders':
+        return send(200, account.openOrders().map((o) => orderJson(account, o)));
+      case 'DELETE openOrders':
+        return send(200, account.cancelAll().map((o) => ({ ...orderJson(account, o), origClientOrderId: o.clientOrderId })));
+      case 'GET myTrades': {
+        const start = Number(params['startTime'] ?? 0);
+        const fromId = Number(params['fromId'] ?? 0);
+        return send(200, account.trades.filter((t) => t.time >= start && t.id >= fromId).map((t) => tradeJson(account, t)));
+      }
+      default:
+        return fail({ status: 404, code: -1100, msg: `no route ${route}` });
+    }
+  }
+
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    restUrl: `http://127.0.0.1:${port}/api/v3`,
+    wsApiUrl: `ws://127.0.0.1:${port}/ws-api/v3`,
+    account,
+    faults,
+    requests,
+    dropUserStreams: () => {
+      for (const ws of streams.keys()) ws.terminate();
+    },
+    subscribedStreams: () => [...streams.values()].filter(Boolean).length,
+    close: async () => {
+      for (const ws of streams.keys()) ws.terminate();
+      wss.close();
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve) => {
+    let text = '';
+    req.setEncoding('utf8');
+    req.on('data', (c: string) => (text += c));
+    req.on('end', () => resolve(text));
+  });
+}
+
+const fmt = (x: number): string => x.toFixed(8);
+
+function orderJson(account: FakeAccount, o: FakeOrder): Record<string, unknown> {
+  return {
+    symbol: account.rules.symbol,
+    orderId: o.orderId,
+    orderListId: -1,
+    clientOrderId: o.clientOrderId,
+    price: fmt(o.price),
+    origQty: fmt(o.origQty),
+    executedQty: fmt(o.executedQty),
+    cummulativeQuoteQty: fmt(o.cumQuote),
+    status: o.status,
+    timeInForce: 'GTC',
+    type: o.type,
+    side: o.side,
+    stopPrice: '0.00000000',
+    icebergQty: '0.00000000',
+    time: o.time,
+    updateTime: o.updateTime,
+    isWorking: true,
+    origQuoteOrderQty: '0.00000000',
+  };
+}
+
+function tradeJson(account: FakeAccount, t: FakeTrade): Record<string, unknown> {
+  return {
+    symbol: account.rules.symbol,
+    id: t.id,
+    orderId: t.orderId,
+    orderListId: -1,
+    price: fmt(t.price),
+    qty: fmt(t.qty),
+    quoteQty: fmt(t.price * t.qty),
+    commission: fmt(t.commission),
+    commissionAsset: account.rules.quote,
+    time: t.time,
+    isBuyer: t.side === 'BUY',
+    isMaker: true,
+    isBestMatch: true,
+  };
+}
+
+function executionReport(account: FakeAccount, e: ExecutionEvent): Record<string, unknown> {
+  const o = e.order;
+  const t = e.trade;
+  return {
+    e: 'executionReport',
+    E: Date.now(),
+    s: account.rules.symbol,
+    c: o.clientOrderId,
+    S: o.side,
+    o: o.type,
+    f: 'GTC',
+    q: fmt(o.origQty),
+    p: fmt(o.price),
+    P: '0.00000000',
+    F: '0.00000000',
+    g: -1,
+    C: '',
+    x: e.execType,
+    X: o.status,
+    r: 'NONE',
+    i: o.orderId,
+    l: fmt(t?.qty ?? 0),
+    z: fmt(o.executedQty),
+    L: fmt(t?.price ?? 0),
+    n: fmt(t?.commission ?? 0),
+    N: t !== undefined ? account.rules.quote : null,
+    T: o.updateTime,
+    t: t?.id ?? -1,
+    I: 1,
+    w: o.status === 'NEW' || o.status === 'PARTIALLY_FILLED',
+    m: t !== undefined,
+    M: false,
+    O: o.time,
+    Z: fmt(o.cumQuote),
+    Y: fmt((t?.price ?? 0) * (t?.qty ?? 0)),
+    Q: '0.00000000',
+  };
+}
+
+function exchangeInfo(account: FakeAccount): Record<string, unknown> {
+  const r = account.rules;
+  return {
+    timezone: 'UTC',
+    serverTime: Date.now(),
+    rateLimits: [],
+    exchangeFilters: [],
+    symbols: [
+      {
+        symbol: r.symbol,
+        status: 'TRADING',
+        baseAsset: r.base,
+        baseAssetPrecision: 8,
+        quoteAsset: r.quote,
+        quotePrecision: 8,
+        quoteAssetPrecision: 8,
+        baseCommissionPrecision: 8,
+        quoteCommissionPrecision: 8,
+        orderTypes: ['LIMIT', 'LIMIT_MAKER', 'MARKET', 'STOP_LOSS_LIMIT', 'TAKE_PROFIT_LIMIT'],
+        icebergAllowed: true,
+        ocoAllowed: true,
+        quoteOrderQtyMarketAllowed: true,
+        allowTrailingStop: true,
+        cancelReplaceAllowed: true,
+        isSpotTradingAllowed: true,
+        isMarginTradingAllowed: false,
+        filters: [
+          { filterType: 'PRICE_FILTER', minPrice: fmt(r.tickSize), maxPrice: '1000000.00000000', tickSize: fmt(r.tickSize) },
+          { filterType: 'LOT_SIZE', minQty: fmt(r.minQty), maxQty: '9000.00000000', stepSize: fmt(r.stepSize) },
+          { filterType: 'NOTIONAL', minNotional: fmt(r.minNotional), applyMinToMarket: true, maxNotional: '9000000.00000000', applyMaxToMarket: false, avgPriceMins: 5 },
+        ],
+        permissions: [],
+        permissionSets: [['SPOT']],
+        defaultSelfTradePreventionMode: 'EXPIRE_MAKER',
+        allowedSelfTradePreventionModes: ['EXPIRE_TAKER', 'EXPIRE_MAKER', 'EXPIRE_BOTH'],
+      },
+    ],
+  };
+}
