@@ -1,0 +1,90 @@
+// train-rl, evaluate-rl and backtest --model rl as a user runs them; broken policy files end with one line and exit 2.
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CLI, REPO_ROOT } from '../fixtures/shared-data.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'mm-rl-cli-'));
+const cli = (...args: string[]) => spawnSync(CLI, args, { cwd: REPO_ROOT, encoding: 'utf8' });
+const config = join(tmp, 'train.json');
+writeFileSync(
+  config,
+  JSON.stringify({
+    episode_bars: 500,
+    warmup_bars: 100,
+    base_gamma: 0.1,
+    cem: { population: 8, windows: 2 },
+    data: { simulate: { bars: 8000, trend_drift_in_vols: 0.5 } },
+  }),
+);
+const train = (out: string, ...extra: string[]) => cli('train-rl', '--simulate', '--config', config, '--episodes', '48', '--seed', '4', '--out', out, '--quiet', ...extra);
+
+before(() => {
+  const b = spawnSync('make', ['-s', 'build'], { cwd: REPO_ROOT, encoding: 'utf8' });
+  assert.equal(b.status, 0, b.stderr);
+});
+
+test('train-rl writes policy.json, training.csv and a PNG learning curve; the same seed gives the same files', () => {
+  const a = join(tmp, 'a');
+  const r = train(a, '--workers', '2');
+  assert.equal(r.status, 0, r.stderr);
+  const summary = JSON.parse(r.stdout.trim());
+  assert.equal(summary.policy, join(a, 'policy.json'));
+  assert.equal(summary.generations, 3);
+  const csv = readFileSync(join(a, 'training.csv'), 'utf8').trim().split('\n');
+  assert.equal(csv[0], 'generation,episode,mean_reward,elite_reward,eval_reward');
+  assert.equal(csv.length, 5);
+  const png = readFileSync(join(a, 'learning-curve.png'));
+  assert.deepEqual([...png.subarray(1, 4)], [0x50, 0x4e, 0x47]);
+  const b = join(tmp, 'b');
+  assert.equal(train(b, '--workers', '1').status, 0);
+  assert.equal(readFileSync(join(b, 'training.csv'), 'utf8'), readFileSync(join(a, 'training.csv'), 'utf8'));
+  const pa = JSON.parse(readFileSync(join(a, 'policy.json'), 'utf8'));
+  const pb = JSON.parse(readFileSync(join(b, 'policy.json'), 'utf8'));
+  assert.deepEqual(pb.params, pa.params);
+});
+
+test('backtest --model rl and evaluate-rl use the policy', () => {
+  const policy = join(tmp, 'a', 'policy.json');
+  if (!existsSync(policy)) assert.equal(train(join(tmp, 'a')).status, 0);
+  const bt = cli('backtest', '--model', 'rl', '--policy', policy, '--bars', '2000', '--out', join(tmp, 'bt'));
+  assert.equal(bt.status, 0, bt.stderr);
+  assert.equal(JSON.parse(bt.stdout).model, 'rl');
+  const ev = cli('evaluate-rl', '--policy', policy, '--simulate', '--out', join(tmp, 'eval.json'));
+  assert.equal(ev.status, 0, ev.stderr);
+  const report = JSON.parse(readFileSync(join(tmp, 'eval.json'), 'utf8'));
+  assert.deepEqual(report.rows.map((x: { model: string }) => x.model), ['rl', 'as', 'glft']);
+  for (const k of ['total_pnl', 'sharpe', 'max_drawdown_pct', 'fills', 'markouts_bps', 'reward']) assert.ok(k in report.rows[0], k);
+  assert.ok(report.heldout.bars > 0 && report.heldout.dropped_overlap_bars > 0, 'evaluation starts after the training period');
+});
+
+test('corrupted or incompatible policies and bad flags: one line on stderr, exit code 2', () => {
+  const good = readFileSync(join(tmp, 'a', 'policy.json'), 'utf8');
+  const cases: [string, RegExp][] = [
+    [good.slice(0, good.length / 2), /not valid JSON/],
+    [good.replace('"version": 1', '"version": 7'), /incompatible policy version 7/],
+    [good.replace('"params": [', '"params": [1.5, '), /params: expected \d+ parameters/],
+  ];
+  for (const [i, [text, message]] of cases.entries()) {
+    const path = join(tmp, `bad-${i}.json`);
+    writeFileSync(path, text);
+    for (const r of [cli('backtest', '--model', 'rl', '--policy', path, '--bars', '500'), cli('evaluate-rl', '--policy', path, '--simulate')]) {
+      assert.equal(r.status, 2, r.stderr);
+      assert.match(r.stderr, message);
+      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    }
+  }
+  for (const args of [
+    ['backtest', '--model', 'rl', '--bars', '500'],
+    ['train-rl', '--simulate', '--data', 'x.csv'],
+    ['train-rl', '--simulate', '--episodes', '3'],
+    ['evaluate-rl', '--policy', join(tmp, 'missing.json'), '--simulate'],
+  ]) {
+    const r = cli(...args);
+    assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, /^error: /);
+  }
+});
