@@ -98,6 +98,44 @@ program
   .option('--symbol <sym>', 'keep only this symbol (e.g. BTCUSDT) when a capture holds several')
   .action(async (files: string[], opts) => (await import('./commands/convert.js')).convertCommand(files, opts));
 
+program
+  .command('analyze')
+  .description('last-month analysis: parameter sweep, walk-forward, out-of-sample readiness gate, artifacts and report.html')
+  .option('--data <file>', 'kline CSV (Binance 12-column dump or headed); offline')
+  .option('--exchange <id>', 'exchange id (klines from the history cache)')
+  .option('--symbol <sym>', 'market symbol, e.g. BTC/USDT')
+  .option('--timeframe <tf>', 'bar interval, e.g. 5m (checked against --data)')
+  .option('--days <n>', 'analyse the last N days (1-365)', num('--days'))
+  .option('--max-combinations <n>', 'evaluate at most N parameter combinations', num('--max-combinations'))
+  .option('--sampling <method>', 'auto | grid | lhs | random (auto: grid when it fits, else Latin hypercube)')
+  .option('--budgets <list>', 'capital levels, comma-separated (first = primary), e.g. 2500,5000,10000')
+  .option('--workers <n>', 'worker threads (results do not depend on it)', num('--workers'))
+  .option('--engine <name>', 'bar | tick')
+  .option('--objective <name>', 'what a train window maximises: sharpe | pnl')
+  .option('--train-days <x>', 'train window length, days', num('--train-days'))
+  .option('--test-days <x>', 'test window length, days', num('--test-days'))
+  .option('--maker-fee-bps <x>', 'maker fee, bps (default 10)', num('--maker-fee-bps'))
+  .option('--seed <n>', 'seed of sampling and of every random draw', num('--seed'))
+  .option('--config <file>', 'YAML or JSON analysis config (readiness thresholds, space, backtest fields); flags override it')
+  .option('--out <dir>', 'artifact folder (default artifacts/last_month_analysis)')
+  .option('--queue <url>', 'redis://HOST:PORT: run the cases on a BullMQ queue served by `marketmakerl worker`')
+  .option('--quiet', 'no progress output')
+  .action(async (opts) => (await import('./commands/analyze.js')).analyzeCommand(opts));
+
+program
+  .command('worker')
+  .description('process analysis cases from a Redis queue (BullMQ) until stopped (SIGTERM/SIGINT)')
+  .requiredOption('--queue <url>', 'redis://HOST:PORT')
+  .option('--concurrency <n>', 'jobs at a time in this process', num('--concurrency'))
+  .action(async (opts) => (await import('./commands/worker.js')).workerCommand(opts));
+
+program
+  .command('report')
+  .description('render a backtest run folder to RUN_DIR/report.html (self-contained, opens offline)')
+  .argument('<run_dir>', 'run folder (config.json, metrics.json, trace.csv, fills.csv)')
+  .option('--out <file>', 'HTML file to write (default RUN_DIR/report.html)')
+  .action(async (dir: string, opts) => (await import('./commands/report.js')).reportCommand(dir, opts));
+
 const simulate = program.command('simulate').description('rerun published simulation experiments');
 simulate
   .command('as2008')

@@ -1,0 +1,158 @@
+// `marketmakerl analyze`: last-month analysis — sweep, walk-forward, readiness gate, artifacts and report.
+import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { parse as parseYaml } from 'yaml';
+import { UserError, utcStamp } from '../../core/index.js';
+import { loadKlines } from '../../data/index.js';
+import { parseAnalysisConfig } from '../../research/analysis-config.js';
+import { runAnalysis } from '../../research/analysis.js';
+import { analysisFiles, writeAnalysisFiles } from '../../research/analysis-artifacts.js';
+import { serialEvaluator, threadEvaluator, type Evaluator } from '../../research/evaluator.js';
+import { streamProgress, silentProgress } from '../../research/progress.js';
+import { renderAnalysisReport } from '../../report/analysis-report.js';
+
+export interface AnalyzeFlags {
+  data?: string;
+  exchange?: string;
+  symbol?: string;
+  timeframe?: string;
+  days?: number;
+  maxCombinations?: number;
+  budgets?: string;
+  workers?: number;
+  engine?: string;
+  seed?: number;
+  sampling?: string;
+  objective?: string;
+  trainDays?: number;
+  testDays?: number;
+  makerFeeBps?: number;
+  config?: string;
+  out?: string;
+  queue?: string;
+  quiet?: boolean;
+}
+
+const FLAG_OF: Record<string, string> = {
+  seed: '--seed',
+  days: '--days',
+  max_combinations: '--max-combinations',
+  sampling: '--sampling',
+  budgets: '--budgets',
+  objective: '--objective',
+  engine: '--engine',
+  'walk_forward.train_days': '--train-days',
+  'walk_forward.test_days': '--test-days',
+};
+
+function readConfig(path: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    throw new UserError(`--config: cannot read file ${path}`);
+  }
+  let v: unknown;
+  try {
+    v = parseYaml(text);
+  } catch (e) {
+    throw new UserError(`--config: ${path} is not YAML/JSON (${(e as Error).message.split('\n')[0]})`);
+  }
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new UserError(`--config: ${path} is not a mapping`);
+  return v as Record<string, unknown>;
+}
+
+export function analysisInputFromFlags(f: AnalyzeFlags): Record<string, unknown> {
+  const base = f.config ? readConfig(f.config) : {};
+  const cfg: Record<string, unknown> = { ...base };
+  const set = (k: string, v: unknown): void => {
+    if (v !== undefined) cfg[k] = v;
+  };
+  set('seed', f.seed);
+  set('days', f.days);
+  set('max_combinations', f.maxCombinations);
+  set('sampling', f.sampling);
+  set('objective', f.objective);
+  set('engine', f.engine);
+  if (f.budgets !== undefined) {
+    const parts = f.budgets.split(',').map((s) => s.trim());
+    const nums = parts.map(Number);
+    if (parts.some((s) => s === '') || nums.some((x) => !(x > 0) || !Number.isFinite(x))) throw new UserError(`--budgets: expected positive numbers separated by commas, got '${f.budgets}'`);
+    cfg['budgets'] = nums;
+  }
+  const wf = { ...((base['walk_forward'] as Record<string, unknown>) ?? {}) };
+  if (f.trainDays !== undefined) wf['train_days'] = f.trainDays;
+  if (f.testDays !== undefined) wf['test_days'] = f.testDays;
+  cfg['walk_forward'] = wf;
+  const bt = { ...((base['backtest'] as Record<string, unknown>) ?? {}) };
+  if (f.makerFeeBps !== undefined) bt['maker_fee_bps'] = f.makerFeeBps;
+  cfg['backtest'] = bt;
+  return cfg;
+}
+
+const TIMEFRAME_SECONDS: Record<string, number> = { '1m': 60, '3m': 180, '5m': 300, '15m': 900, '30m': 1800, '1h': 3600, '2h': 7200, '4h': 14400, '1d': 86400 };
+
+export async function analyzeCommand(flags: AnalyzeFlags): Promise<void> {
+  const cfg = parseAnalysisConfig(analysisInputFromFlags(flags), (p) => FLAG_OF[p] ?? p);
+  if (cfg.engine === 'tick') throw new UserError('--engine tick: not available yet for the analysis (the tick backtester replays L2 event files, not klines); use --engine bar');
+  const workers = flags.workers ?? Math.min(2, availableParallelism());
+  if (!Number.isInteger(workers) || workers < 1 || workers > 64) throw new UserError(`--workers: expected an integer from 1 to 64, got ${workers}`);
+  if (flags.timeframe !== undefined && !(flags.timeframe in TIMEFRAME_SECONDS)) throw new UserError(`--timeframe: expected one of ${Object.keys(TIMEFRAME_SECONDS).join(', ')}, got '${flags.timeframe}'`);
+  if (!flags.data) {
+    if (flags.exchange || flags.symbol) {
+      throw new UserError('--exchange/--symbol: reading klines from an exchange needs the kline history cache (data/history), which this build does not have yet; pass --data FILE');
+    }
+    throw new UserError('--data: expected a kline CSV file (or --exchange/--symbol/--timeframe with the history cache)');
+  }
+
+  // Remote or local workers start first, so they load while the data is read.
+  const evaluatorP: Promise<Evaluator> = flags.queue
+    ? import('../../research/queue.js').then((q) => q.queueEvaluator(flags.queue!))
+    : workers > 1
+      ? threadEvaluator(workers)
+      : Promise.resolve(serialEvaluator());
+  evaluatorP.catch(() => {});
+  let evaluator: Evaluator | undefined;
+  try {
+    const k = loadKlines(flags.data);
+    if (flags.timeframe !== undefined && k.bars.intervalMicros / 1e6 !== TIMEFRAME_SECONDS[flags.timeframe]) {
+      throw new UserError(`--timeframe: ${flags.timeframe} given, but ${flags.data} holds ${k.bars.intervalMicros / 1e6} s bars`);
+    }
+    evaluator = await evaluatorP;
+    const progress = flags.quiet ? silentProgress : streamProgress(process.stderr);
+    const now = new Date();
+    const result = await runAnalysis({
+      bars: k.bars,
+      source: { kind: 'file', path: flags.data, format: k.format, gaps: k.gaps },
+      cfg,
+      evaluator,
+      progress,
+      now,
+    });
+    const files: Record<string, string> = analysisFiles(result);
+    files['report.html'] = await renderAnalysisReport(result);
+    const stamp = utcStamp(now);
+    const dir = flags.out ?? 'artifacts/last_month_analysis';
+    const written = writeAnalysisFiles(dir, stamp, files);
+    const rd = result.json.readiness;
+    const wf = result.budgets[0]!;
+    process.stdout.write(
+      JSON.stringify({
+        analysis_json: written.find((p) => p.endsWith('_analysis.json')),
+        report: written.find((p) => p.endsWith('_report.html')),
+        ready_for_live_keys: rd.ready_for_live_keys,
+        failed_checks: Object.entries(rd.checks).filter(([, c]) => !c.pass).map(([n]) => n),
+        combinations: result.combos.length,
+        sampling: result.samplingMethod,
+        windows: wf.windows.length,
+        oos_pnl: Math.round(wf.oos.pnl * 1e6) / 1e6,
+        oos_sharpe: wf.oos.sharpe === null ? null : Math.round(wf.oos.sharpe * 1e4) / 1e4,
+        best_strategy: result.json['best_strategy'] ? wf.best.params : null,
+        elapsed_seconds: (result.json['meta'] as { run: { elapsed_seconds: number } }).run.elapsed_seconds,
+      }) + '\n',
+    );
+  } finally {
+    const ev = evaluator ?? (await evaluatorP.catch(() => undefined));
+    await ev?.close();
+  }
+}

@@ -1,0 +1,63 @@
+// The analysis report: verdict and checks, out-of-sample path, per-window bars, PnL decomposition, parameter heatmap.
+import type { AnalysisResult } from '../research/analysis.js';
+import { barChart, heatmap, renderSvg } from './charts.js';
+import { esc, page, table } from './html.js';
+import { pathSections } from './path-charts.js';
+
+export async function renderAnalysisReport(r: AnalysisResult): Promise<string> {
+  const b = r.budgets[0]!;
+  const rd = b.readiness;
+  const verdict = `<p class="verdict ${rd.ready_for_live_keys ? 'go' : 'nogo'}">${rd.ready_for_live_keys ? 'Ready for live keys' : 'Not ready for live keys'} — budget ${b.budget}, ${b.windows.length} out-of-sample windows</p>`;
+  const checks = table(
+    ['check (out of sample)', 'value', 'limit', 'result'],
+    Object.entries(rd.checks).map(([k, c]) => [k, c.value, c.limit, c.pass ? 'pass' : 'FAIL']),
+  ).replace(/<td>pass<\/td>/g, '<td class="pass">pass</td>').replace(/<td>FAIL<\/td>/g, '<td class="fail">FAIL</td>');
+  const meta = `<p>${esc(`${r.bars.length} bars from ${new Date(r.bars.ts[0]! / 1000).toISOString()}; ${r.combos.length} combinations (${r.samplingMethod}, grid ${r.gridSize}); train ${r.cfg.walk_forward.train_days} d, test ${r.cfg.walk_forward.test_days} d; objective ${r.cfg.objective}; maker fee ${r.base.maker_fee_bps} bps.`)}</p>`;
+
+  const p = b.path;
+  const series = { ts: p.ts.map((t) => t / 1000), mid: p.mid, bid: p.bid, ask: p.ask, inventory: p.inventory, equity: p.equity };
+  const fills = p.fills.map((f) => ({ ts: f.ts / 1000, side: f.side > 0 ? ('buy' as const) : ('sell' as const), price: f.price }));
+  const quoteBars = r.plan.blockBars;
+  const sections = await pathSections(series, fills, b.budget, quoteBars, ' (out of sample, test windows back to back)');
+
+  const perWindow = b.windows.map((w) => ({ label: `${String(w.index).padStart(3, '0')} ${w.test_from.slice(5, 10)}`, v: w.test.pnl }));
+  const decomp = b.windows.flatMap((w) => [
+    { label: String(w.index).padStart(3, '0'), part: 'realized', v: w.test.realized_pnl },
+    { label: String(w.index).padStart(3, '0'), part: 'inventory', v: w.test.inventory_pnl },
+    { label: String(w.index).padStart(3, '0'), part: 'fees', v: -w.test.fees },
+  ]);
+  const decompSpec = {
+    title: 'PnL decomposition per test window (realized + inventory − fees)',
+    width: 760,
+    height: 200,
+    data: { values: decomp },
+    mark: 'bar',
+    encoding: {
+      x: { field: 'label', type: 'ordinal', title: 'window' },
+      y: { field: 'v', type: 'quantitative', title: 'quote currency', stack: 'zero' },
+      color: { field: 'part', type: 'nominal', scale: { domain: ['realized', 'inventory', 'fees'], range: ['#2ca02c', '#1f77b4', '#d62728'] }, title: null },
+    },
+  };
+  // Heatmap: in-sample PnL averaged over the other dimensions, γ·S0 against spread floor.
+  const cells = new Map<string, { x: string; y: string; s: number; n: number }>();
+  r.combos.forEach((c, i) => {
+    const key = `${c.gamma_s}|${c.spread_floor_bps}`;
+    const cell = cells.get(key) ?? { x: String(c.gamma_s), y: String(c.spread_floor_bps), s: 0, n: 0 };
+    cell.s += b.inSample[i]!.pnl;
+    cell.n++;
+    cells.set(key, cell);
+  });
+  const heat = [...cells.values()].sort((a, z) => Number(a.x) - Number(z.x) || Number(a.y) - Number(z.y)).map((c) => ({ x: c.x, y: c.y, v: c.s / c.n }));
+  const [windowsSvg, decompSvg, heatSvg] = await Promise.all([
+    renderSvg(barChart('Out-of-sample PnL per test window', perWindow, 'quote currency', true)),
+    renderSvg(decompSpec),
+    renderSvg(heatmap('In-sample mean PnL by γ·S0 and spread floor (all blocks)', heat, 'γ·S0', 'spread floor, bps', 'mean PnL')),
+  ]);
+  sections.push({ title: 'Per-window results', html: windowsSvg }, { title: 'PnL decomposition', html: decompSvg }, { title: 'Parameter heatmap (in sample, for orientation only)', html: heatSvg });
+  const wf = table(
+    ['window', 'test from', 'combo', 'model', 'γ·S0', 'k', 'floor bps', 'size %', 'inv lots', 'test PnL', 'fills', 'markout bps'],
+    b.windows.map((w) => [w.index, w.test_from.slice(0, 16), w.combo_index, w.params.model, w.params.gamma_s, String(w.params.k_mode), w.params.spread_floor_bps, w.params.order_pct, w.params.inventory_lots, w.test.pnl, w.test.fills, w.test.markout_bps]),
+  );
+  sections.push({ title: 'Walk-forward windows', html: wf });
+  return page('Last-month analysis', verdict + meta + checks, sections);
+}

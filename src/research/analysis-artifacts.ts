@@ -1,0 +1,176 @@
+// The analysis' files: CSV tables and analysis.json under one UTC stamp, all written or none.
+import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { decimalsOf } from '../market/index.js';
+import { DIM_NAMES, type Combo } from './param-space.js';
+import type { AnalysisResult, OosPath } from './analysis.js';
+
+const fmt = (x: number | null | undefined, d = 8): string => (x === null || x === undefined || !Number.isFinite(x) ? '' : String(Math.round(x * 10 ** d) / 10 ** d));
+const csv = (header: string[], rows: Array<Array<string | number>>): string => [header.join(','), ...rows.map((r) => r.join(','))].join('\n') + '\n';
+const params = (c: Combo): string[] => DIM_NAMES.map((d) => String(c[d]));
+
+export function klinesCsv(r: AnalysisResult): string {
+  const b = r.bars;
+  const rows: string[] = ['timestamp,open,high,low,close,volume'];
+  for (let i = 0; i < b.length; i++) rows.push(`${Math.floor(b.ts[i]! / 1000)},${b.open[i]},${b.high[i]},${b.low[i]},${b.close[i]},${b.volume[i]}`);
+  return rows.join('\n') + '\n';
+}
+
+/** Every combo on every budget, pooled over all blocks (in sample). */
+export function strategyRunsCsv(r: AnalysisResult): string {
+  const rows = r.budgets.flatMap((b) =>
+    b.inSample.map((p, i) => [
+      b.budget,
+      i,
+      ...params(r.combos[i]!),
+      fmt(p.pnl),
+      fmt((p.pnl / b.budget) * 100),
+      fmt(p.realized_pnl),
+      fmt(p.inventory_pnl),
+      fmt(p.fees),
+      p.fills,
+      fmt(p.sharpe, 6),
+      fmt(p.max_block_drawdown),
+      p.profitable_blocks,
+      p.blocks,
+      fmt(p.markouts.find((m) => m.horizon === r.cfg.readiness.markout_horizon_bars)?.mean_bps, 6),
+      b.windows.filter((w) => w.combo_index === i).length,
+    ]),
+  );
+  return csv(['budget', 'combo_index', ...DIM_NAMES, 'pnl', 'return_pct', 'realized_pnl', 'inventory_pnl', 'fees', 'fills', 'sharpe', 'max_block_drawdown', 'profitable_blocks', 'blocks', `markout_${r.cfg.readiness.markout_horizon_bars}_bps`, 'windows_chosen'], rows);
+}
+
+/** Per budget: out-of-sample aggregate and the gate's verdict. */
+export function budgetSummaryCsv(r: AnalysisResult): string {
+  const rows = r.budgets.map((b) => [
+    b.budget,
+    b.oos.windows,
+    fmt(b.oos.pnl),
+    fmt((b.oos.pnl / b.budget) * 100),
+    fmt(b.oos.fees),
+    b.oos.fills,
+    fmt(b.oos.sharpe, 6),
+    fmt(b.oos.max_drawdown),
+    fmt((b.oos.max_drawdown / b.budget) * 100),
+    b.oos.profitable_blocks,
+    b.readiness.ready_for_live_keys ? 'true' : 'false',
+    Object.entries(b.readiness.checks).filter(([, c]) => !c.pass).map(([k]) => k).join(' '),
+  ]);
+  return csv(['budget', 'oos_windows', 'oos_pnl', 'oos_return_pct', 'oos_fees', 'oos_fills', 'oos_sharpe', 'oos_max_drawdown', 'oos_max_drawdown_pct', 'profitable_windows', 'ready_for_live_keys', 'failed_checks'], rows);
+}
+
+/** Per quoting model (the strategy's form): how its combos fared in sample and how often walk-forward picked it. */
+export function formatSummaryCsv(r: AnalysisResult): string {
+  const rows: Array<Array<string | number>> = [];
+  for (const b of r.budgets) {
+    const models = [...new Set(r.combos.map((c) => c.model))];
+    for (const m of models) {
+      const idx = r.combos.map((c, i) => (c.model === m ? i : -1)).filter((i) => i >= 0);
+      const pnls = idx.map((i) => b.inSample[i]!.pnl);
+      const best = idx.reduce((a, i) => (b.inSample[i]!.pnl > b.inSample[a]!.pnl ? i : a), idx[0]!);
+      const chosen = b.windows.filter((w) => w.params.model === m);
+      rows.push([
+        b.budget,
+        m,
+        idx.length,
+        fmt(pnls.reduce((s, x) => s + x, 0) / pnls.length),
+        fmt(Math.max(...pnls)),
+        best,
+        pnls.filter((x) => x > 0).length,
+        chosen.length,
+        fmt(chosen.reduce((s, w) => s + w.test.pnl, 0)),
+      ]);
+    }
+  }
+  return csv(['budget', 'model', 'combos', 'in_sample_mean_pnl', 'in_sample_best_pnl', 'in_sample_best_combo', 'in_sample_profitable_combos', 'oos_windows_chosen', 'oos_pnl_when_chosen'], rows);
+}
+
+export function walkForwardCsv(r: AnalysisResult): string {
+  const rows = r.budgets.flatMap((b) =>
+    b.windows.map((w) => [
+      b.budget,
+      w.index,
+      w.train_from,
+      w.train_to,
+      w.test_from,
+      w.test_to,
+      w.combo_index,
+      ...params(w.params),
+      fmt(w.train_score, 6),
+      fmt(w.train_pnl),
+      fmt(w.test.pnl),
+      fmt(w.test.return_pct),
+      fmt(w.test.realized_pnl),
+      fmt(w.test.inventory_pnl),
+      fmt(w.test.fees),
+      w.test.fills,
+      fmt(w.test.max_drawdown),
+      fmt(w.test.sharpe, 6),
+      fmt(w.test.markout_bps, 6),
+    ]),
+  );
+  return csv(['budget', 'window', 'train_from', 'train_to', 'test_from', 'test_to', 'combo_index', ...DIM_NAMES, 'train_score', 'train_pnl', 'test_pnl', 'test_return_pct', 'test_realized_pnl', 'test_inventory_pnl', 'test_fees', 'test_fills', 'test_max_drawdown', 'test_sharpe', 'test_markout_bps'], rows);
+}
+
+/** The primary budget's out-of-sample path in run-folder trace form (plus the window), and its fills. */
+export function oosTraceCsv(p: OosPath, tickSize: number): string {
+  const pd = decimalsOf(tickSize);
+  const f = (x: number): string => (Number.isFinite(x) ? x.toFixed(pd) : '');
+  const rows = ['ts,bid,ask,inventory,equity,mid,window'];
+  for (let i = 0; i < p.ts.length; i++) rows.push(`${Math.floor(p.ts[i]! / 1000)},${f(p.bid[i]!)},${f(p.ask[i]!)},${p.inventory[i]},${p.equity[i]!.toFixed(8)},${f(p.mid[i]!)},${p.window[i]}`);
+  return rows.join('\n') + '\n';
+}
+
+export function oosFillsCsv(p: OosPath, tickSize: number): string {
+  const pd = decimalsOf(tickSize);
+  return csv(['ts', 'side', 'price', 'qty', 'window'], p.fills.map((x) => [Math.floor(x.ts / 1000), x.side > 0 ? 'buy' : 'sell', x.price.toFixed(pd), x.qty, x.window]));
+}
+
+export function analysisFiles(r: AnalysisResult): Record<string, string> {
+  const tick = r.base.market.tick_size;
+  return {
+    'klines.csv': klinesCsv(r),
+    'strategy_runs.csv': strategyRunsCsv(r),
+    'budget_summary.csv': budgetSummaryCsv(r),
+    'format_summary.csv': formatSummaryCsv(r),
+    'walk_forward.csv': walkForwardCsv(r),
+    'oos_trace.csv': oosTraceCsv(r.budgets[0]!.path, tick),
+    'oos_fills.csv': oosFillsCsv(r.budgets[0]!.path, tick),
+    'analysis.json': JSON.stringify(r.json, null, 2) + '\n',
+  };
+}
+
+/**
+ * Write `<dir>/<stamp>_<name>` for every file: all are built in a hidden temp folder first, then
+ * renamed into place with analysis.json last, so a failure leaves no partial set behind.
+ */
+export function writeAnalysisFiles(dir: string, stamp: string, files: Record<string, string | Uint8Array>): string[] {
+  mkdirSync(dir, { recursive: true });
+  const tmp = join(dir, `.${stamp}.${process.pid}.tmp`);
+  mkdirSync(tmp, { recursive: true });
+  const names = Object.keys(files).sort((a, b) => (a === 'analysis.json' ? 1 : b === 'analysis.json' ? -1 : a.localeCompare(b)));
+  const done: string[] = [];
+  try {
+    for (const n of names) writeFileSync(join(tmp, n), files[n]!);
+    for (const n of names) {
+      const target = join(dir, `${stamp}_${n}`);
+      renameSync(join(tmp, n), target);
+      done.push(target);
+    }
+  } catch (e) {
+    for (const t of done) rmSync(t, { force: true });
+    throw e;
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+  return done;
+}
+
+/** Leftover temp folders of interrupted runs (for tests and cleanup). */
+export function tempLeftovers(dir: string): string[] {
+  try {
+    return readdirSync(dir).filter((n) => n.endsWith('.tmp'));
+  } catch {
+    return [];
+  }
+}

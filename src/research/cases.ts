@@ -1,0 +1,92 @@
+// One evaluation task (a parameter combo on a budget over a list of bar blocks) and its per-block results; pure.
+import { sliceBars, type Bars } from '../market/index.js';
+import { runBarJob, type BarBacktestConfig } from '../engine/index.js';
+import { comboConfig, type Combo } from './param-space.js';
+
+/** Work sent to a worker: everything needed to run the combo on each block, nothing else. */
+export interface EvalTask {
+  /** Position in the analysis' task list (results are put back in this order). */
+  index: number;
+  combo: Combo;
+  budget: number;
+  base: BarBacktestConfig;
+  refPrice: number;
+  /** Half-open bar ranges [from, to); each is run on its own, from flat, with fresh estimators. */
+  blocks: ReadonlyArray<readonly [number, number]>;
+}
+
+export interface MarkoutSum {
+  horizon: number;
+  fills: number;
+  /** Sum over fills of the markout in bps (mean = sum / fills). */
+  sum_bps: number;
+}
+
+/** A compact account of one run on one block: enough to pool blocks and to rank combos. */
+export interface BlockResult {
+  pnl: number;
+  realized_pnl: number;
+  inventory_pnl: number;
+  fees: number;
+  fills: number;
+  buy_fills: number;
+  sell_fills: number;
+  turnover: number;
+  max_drawdown: number;
+  max_abs_inventory: number;
+  /** Per-bar returns on the budget: count, sum and sum of squares (pooled Sharpe across blocks). */
+  n: number;
+  ret_sum: number;
+  ret_sumsq: number;
+  markouts: MarkoutSum[];
+}
+
+export interface TaskResult {
+  index: number;
+  blocks: BlockResult[];
+}
+
+/** Price that sizes the quote of a run starting at bar `from`: the last close known then. */
+export function orderPriceAt(bars: Bars, from: number): number {
+  return from > 0 ? bars.close[from - 1]! : bars.open[0]!;
+}
+
+export function blockConfig(task: Pick<EvalTask, 'base' | 'combo' | 'budget' | 'refPrice'>, bars: Bars, from: number): BarBacktestConfig {
+  return comboConfig(task.base, task.combo, task.budget, task.refPrice, orderPriceAt(bars, from));
+}
+
+export function evaluateTask(task: EvalTask, bars: Bars): TaskResult {
+  const blocks = task.blocks.map(([from, to]) => {
+    const cfg = blockConfig(task, bars, from);
+    const job = runBarJob(cfg, { bars: sliceBars(bars, from, to), source: {} });
+    const m = job.metrics;
+    const eq = job.trace.equity;
+    let prev = task.budget;
+    let s = 0;
+    let ss = 0;
+    for (let i = 0; i < job.trace.length; i++) {
+      const r = (eq[i]! - prev) / task.budget;
+      prev = eq[i]!;
+      s += r;
+      ss += r * r;
+    }
+    const r: BlockResult = {
+      pnl: m.total_pnl,
+      realized_pnl: m.realized_pnl,
+      inventory_pnl: m.inventory_pnl,
+      fees: m.fees,
+      fills: m.fills,
+      buy_fills: m.buy_fills,
+      sell_fills: m.sell_fills,
+      turnover: m.turnover,
+      max_drawdown: m.max_drawdown,
+      max_abs_inventory: m.max_abs_inventory,
+      n: job.trace.length,
+      ret_sum: s,
+      ret_sumsq: ss,
+      markouts: m.markouts.map((k) => ({ horizon: k.horizon, fills: k.fills, sum_bps: k.mean_bps === null ? 0 : k.mean_bps * k.fills })),
+    };
+    return r;
+  });
+  return { index: task.index, blocks };
+}

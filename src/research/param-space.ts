@@ -1,0 +1,83 @@
+// The strategy parameter space of an analysis: dimensions with discrete levels, and a point → backtest config.
+import type { BarBacktestConfig } from '../engine/index.js';
+
+/** One point of the space. Price-relative levels (bps, γ·S0) become absolute with the reference price. */
+export interface Combo {
+  model: 'as' | 'glft';
+  /** γ × reference price: dimensionless, so the same levels suit any price scale. */
+  gamma_s: number;
+  /** 'calibrated' = k (and A) estimated from trailing bars; a number = fixed mean excursion in bps (k = 1 / excursion). */
+  k_mode: 'calibrated' | number;
+  /** Minimum quoted spread, bps of the reference price. */
+  spread_floor_bps: number;
+  /** Quote size, % of the budget at the price when the run starts. */
+  order_pct: number;
+  /** Max |position| in order sizes. */
+  inventory_lots: number;
+  /** A resting quote within this many bps of its target is kept. */
+  requote_bps: number;
+}
+
+export type DimName = keyof Combo;
+
+export type ParamSpace = { readonly [K in DimName]: readonly Combo[K][] };
+
+export const DIM_NAMES: readonly DimName[] = ['model', 'gamma_s', 'k_mode', 'spread_floor_bps', 'order_pct', 'inventory_lots', 'requote_bps'];
+
+export const defaultParamSpace: ParamSpace = {
+  model: ['as', 'glft'],
+  gamma_s: [3, 10, 30, 100, 300],
+  k_mode: ['calibrated', 5, 15, 40],
+  spread_floor_bps: [0, 5, 10, 20],
+  order_pct: [0.5, 1, 2],
+  inventory_lots: [3, 10, 30],
+  requote_bps: [0, 2, 5],
+};
+
+export function gridSize(space: ParamSpace): number {
+  return DIM_NAMES.reduce((n, d) => n * space[d].length, 1);
+}
+
+/** A stable text key of a combo (dedupe, tables). */
+export function comboKey(c: Combo): string {
+  return DIM_NAMES.map((d) => `${d}=${c[d]}`).join(';');
+}
+
+/** The combo at level indices `idx` (one per dimension, in DIM_NAMES order). */
+export function comboAt(space: ParamSpace, idx: readonly number[]): Combo {
+  const pick = <K extends DimName>(d: K, i: number): Combo[K] => space[d][idx[i]!]!;
+  return {
+    model: pick('model', 0),
+    gamma_s: pick('gamma_s', 1),
+    k_mode: pick('k_mode', 2),
+    spread_floor_bps: pick('spread_floor_bps', 3),
+    order_pct: pick('order_pct', 4),
+    inventory_lots: pick('inventory_lots', 5),
+    requote_bps: pick('requote_bps', 6),
+  };
+}
+
+/**
+ * The backtest config of a combo on a budget. `refPrice` scales the price-relative levels; it must be
+ * known before any window the config is judged on (the analysis uses the first bar of the data, which
+ * is never in a test window). `orderPrice` sizes the quote (the last price known when a run starts).
+ */
+export function comboConfig(base: BarBacktestConfig, c: Combo, budget: number, refPrice: number, orderPrice: number): BarBacktestConfig {
+  const tick = base.market.tick_size;
+  const lot = base.market.lot_size;
+  const orderQty = Math.max(lot, Math.floor((budget * c.order_pct) / 100 / orderPrice / lot) * lot);
+  const calibrate = c.k_mode === 'calibrated';
+  const excursion = calibrate ? 10 : (c.k_mode as number);
+  return {
+    ...base,
+    model: c.model,
+    gamma: c.gamma_s / refPrice,
+    calibrate,
+    k: 1 / ((excursion * refPrice) / 1e4),
+    capital: budget,
+    order_qty: orderQty,
+    max_inventory_qty: orderQty * c.inventory_lots * (1 + 1e-9), // whole lots survive float rounding
+    min_spread_ticks: Math.max(1, Math.round((c.spread_floor_bps * refPrice) / 1e4 / tick)),
+    requote_ticks: Math.round((c.requote_bps * refPrice) / 1e4 / tick),
+  };
+}

@@ -1,0 +1,70 @@
+// The readiness gate: go / no-go for live keys from out-of-sample walk-forward results only.
+import { z } from 'zod';
+
+export const ReadinessRulesSchema = z.object({
+  min_sharpe: z.number().default(1).describe('annualised out-of-sample Sharpe must be at least this'),
+  max_drawdown_pct: z.number().positive().default(10).describe('out-of-sample max drawdown, % of budget, at most this'),
+  min_fills: z.number().int().nonnegative().default(100).describe('out-of-sample fills at least this'),
+  min_profitable_window_share: z.number().min(0).max(1).default(0.5).describe('share of test windows with PnL > 0, at least this'),
+  markout_horizon_bars: z.number().int().positive().default(5).describe('markout horizon of the adverse-selection check'),
+  max_adverse_window_share: z.number().min(0).max(1).default(0.5).describe('share of test windows whose mean markout is negative, at most this'),
+  max_window_return_pct: z.number().positive().default(5).describe('no test window may return more than this % of budget'),
+});
+export type ReadinessRules = z.output<typeof ReadinessRulesSchema>;
+export const defaultReadinessRules: ReadinessRules = ReadinessRulesSchema.parse({});
+
+/** What the gate reads: per test window and pooled over them, all out of sample. */
+export interface OosEvidence {
+  budget: number;
+  windows: number;
+  pnl: number;
+  sharpe: number | null;
+  max_drawdown: number;
+  fills: number;
+  profitable_windows: number;
+  /** Per test window, the mean markout (bps) at the rule's horizon; null when the window had no fill with a mark. */
+  window_markout_bps: Array<number | null>;
+  /** Per test window, PnL as % of budget. */
+  window_return_pct: number[];
+}
+
+export interface Check {
+  value: number | null;
+  limit: number;
+  pass: boolean;
+}
+
+export interface Readiness {
+  ready_for_live_keys: boolean;
+  checks: Record<string, Check>;
+  rules: ReadinessRules & { basis: string };
+}
+
+const r6 = (x: number): number => Math.round(x * 1e6) / 1e6;
+
+export function assessReadiness(e: OosEvidence, rules: ReadinessRules): Readiness {
+  const ddPct = (e.max_drawdown / e.budget) * 100;
+  const withMark = e.window_markout_bps.filter((x): x is number => x !== null);
+  const adverse = withMark.filter((x) => x < 0).length;
+  const adverseShare = withMark.length > 0 ? adverse / withMark.length : null;
+  const maxRet = e.window_return_pct.length > 0 ? Math.max(...e.window_return_pct) : 0;
+  const profShare = e.windows > 0 ? e.profitable_windows / e.windows : 0;
+  const checks: Record<string, Check> = {
+    pnl_after_fees: { value: r6(e.pnl), limit: 0, pass: e.pnl > 0 },
+    sharpe: { value: e.sharpe === null ? null : r6(e.sharpe), limit: rules.min_sharpe, pass: e.sharpe !== null && e.sharpe >= rules.min_sharpe },
+    max_drawdown_pct: { value: r6(ddPct), limit: rules.max_drawdown_pct, pass: ddPct <= rules.max_drawdown_pct },
+    fills: { value: e.fills, limit: rules.min_fills, pass: e.fills >= rules.min_fills },
+    profitable_window_share: { value: r6(profShare), limit: rules.min_profitable_window_share, pass: profShare >= rules.min_profitable_window_share },
+    adverse_markout_window_share: {
+      value: adverseShare === null ? null : r6(adverseShare),
+      limit: rules.max_adverse_window_share,
+      pass: adverseShare !== null && adverseShare <= rules.max_adverse_window_share,
+    },
+    plausibility_max_window_return_pct: { value: r6(maxRet), limit: rules.max_window_return_pct, pass: maxRet <= rules.max_window_return_pct },
+  };
+  return {
+    ready_for_live_keys: Object.values(checks).every((c) => c.pass),
+    checks,
+    rules: { ...rules, basis: 'out of sample only: walk-forward test windows, each traded with the parameters chosen on the train window before it' },
+  };
+}

@@ -1,0 +1,83 @@
+// Sampling bounds, walk-forward planning and the readiness gate's rules, on known inputs.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { UserError } from '../core/index.js';
+import { sampleSpace } from './sampling.js';
+import { comboKey, defaultParamSpace, gridSize, type ParamSpace } from './param-space.js';
+import { planWalkForward } from './walk-forward.js';
+import { assessReadiness, defaultReadinessRules, type OosEvidence } from './readiness.js';
+
+const small: ParamSpace = { ...defaultParamSpace, model: ['as'], gamma_s: [10, 30], k_mode: ['calibrated'], spread_floor_bps: [0, 5], order_pct: [1], inventory_lots: [10], requote_bps: [0, 2] };
+
+test('the grid is used whole when it fits in max-combinations', () => {
+  const s = sampleSpace(small, 8, 'auto', 1);
+  assert.equal(s.method, 'grid');
+  assert.equal(s.combos.length, gridSize(small));
+  assert.equal(new Set(s.combos.map(comboKey)).size, 8);
+});
+
+test('beyond the grid: at most max-combinations distinct points, seeded', () => {
+  for (const max of [1, 7, 12, 64, 200]) {
+    for (const method of ['auto', 'lhs', 'random'] as const) {
+      const s = sampleSpace(defaultParamSpace, max, method, 3);
+      assert.ok(s.combos.length <= max && s.combos.length >= Math.min(max, 1), `${method} ${max}`);
+      assert.equal(new Set(s.combos.map(comboKey)).size, s.combos.length);
+      assert.deepEqual(sampleSpace(defaultParamSpace, max, method, 3).combos, s.combos);
+    }
+  }
+  assert.equal(sampleSpace(defaultParamSpace, 12, 'auto', 3).method, 'lhs');
+  assert.throws(() => sampleSpace(defaultParamSpace, 12, 'grid', 3), UserError);
+});
+
+test('Latin hypercube spreads every dimension over its levels', () => {
+  const s = sampleSpace(defaultParamSpace, 60, 'lhs', 5);
+  const gammas = new Set(s.combos.map((c) => c.gamma_s));
+  assert.equal(gammas.size, defaultParamSpace.gamma_s.length);
+  const counts = defaultParamSpace.gamma_s.map((g) => s.combos.filter((c) => c.gamma_s === g).length);
+  assert.ok(Math.max(...counts) - Math.min(...counts) <= 2, counts.join(','));
+});
+
+test('walk-forward plan: end-aligned equal blocks, rolling windows, and a clear error when too short', () => {
+  const p = planWalkForward(1000, 100, 3);
+  assert.equal(p.blocks.length, 10);
+  assert.deepEqual(p.blocks[9], [900, 1000]);
+  assert.equal(p.windows.length, 7);
+  assert.deepEqual(p.windows[0], { index: 0, train: [0, 1, 2], test: 3 });
+  const q = planWalkForward(1050, 100, 3);
+  assert.equal(q.unusedBars, 50);
+  assert.deepEqual(q.blocks[0], [50, 150]);
+  assert.throws(() => planWalkForward(350, 100, 3), /too few bars for one walk-forward window/);
+});
+
+const good: OosEvidence = {
+  budget: 10_000,
+  windows: 10,
+  pnl: 120,
+  sharpe: 2.5,
+  max_drawdown: 300,
+  fills: 400,
+  profitable_windows: 7,
+  window_markout_bps: [1, 2, -1, 0.5, 1, 1, 2, -0.5, 1, 1],
+  window_return_pct: [0.2, 0.1, -0.1, 0.3, 0.1, 0.1, 0.2, -0.2, 0.3, 0.2],
+};
+
+test('readiness passes only when every check passes, and each check can fail on its own', () => {
+  assert.equal(assessReadiness(good, defaultReadinessRules).ready_for_live_keys, true);
+  const cases: Array<[string, Partial<OosEvidence>]> = [
+    ['pnl_after_fees', { pnl: -1 }],
+    ['sharpe', { sharpe: 0.3 }],
+    ['max_drawdown_pct', { max_drawdown: 1500 }],
+    ['fills', { fills: 20 }],
+    ['profitable_window_share', { profitable_windows: 3 }],
+    ['adverse_markout_window_share', { window_markout_bps: [-1, -2, -1, 0.5, -1, -1, 2, -0.5, 1, -1] }],
+    ['plausibility_max_window_return_pct', { window_return_pct: [0.2, 9] }],
+  ];
+  for (const [name, change] of cases) {
+    const r = assessReadiness({ ...good, ...change }, defaultReadinessRules);
+    assert.equal(r.ready_for_live_keys, false, name);
+    assert.deepEqual(Object.entries(r.checks).filter(([, c]) => !c.pass).map(([k]) => k), [name]);
+  }
+  const strict = assessReadiness(good, { ...defaultReadinessRules, min_sharpe: 3 });
+  assert.equal(strict.checks['sharpe']!.pass, false);
+  assert.equal(strict.checks['sharpe']!.limit, 3);
+});

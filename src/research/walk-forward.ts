@@ -1,0 +1,137 @@
+// Walk-forward: the data cut into equal blocks; each test block's parameters are chosen on the blocks before it only.
+import { UserError } from '../core/index.js';
+import type { BlockResult } from './cases.js';
+
+export interface WindowPlan {
+  index: number;
+  /** Block indices of the train window (the `trainBlocks` blocks just before the test block). */
+  train: number[];
+  test: number;
+}
+
+export interface Plan {
+  /** Half-open bar ranges, equal length, aligned to the end of the data (older leftover bars are unused). */
+  blocks: Array<[number, number]>;
+  windows: WindowPlan[];
+  blockBars: number;
+  trainBlocks: number;
+  /** Bars before the first block, not used. */
+  unusedBars: number;
+}
+
+/** Rolling windows of `trainBlocks` train blocks followed by one test block, stepping one block at a time. */
+export function planWalkForward(bars: number, blockBars: number, trainBlocks: number): Plan {
+  if (!Number.isInteger(blockBars) || blockBars < 50) throw new UserError(`--test-days: a test window must hold at least 50 bars, got ${blockBars}`);
+  if (!Number.isInteger(trainBlocks) || trainBlocks < 1) throw new UserError(`--train-days: expected a whole multiple (>= 1) of --test-days`);
+  const nBlocks = Math.floor(bars / blockBars);
+  if (nBlocks < trainBlocks + 1) {
+    throw new UserError(`too few bars for one walk-forward window: ${bars} bars, need ${(trainBlocks + 1) * blockBars} (${trainBlocks} train + 1 test window of ${blockBars} bars)`);
+  }
+  const unusedBars = bars - nBlocks * blockBars;
+  const blocks: Array<[number, number]> = [];
+  for (let i = 0; i < nBlocks; i++) blocks.push([unusedBars + i * blockBars, unusedBars + (i + 1) * blockBars]);
+  const windows: WindowPlan[] = [];
+  for (let t = trainBlocks; t < nBlocks; t++) {
+    windows.push({ index: windows.length, train: Array.from({ length: trainBlocks }, (_, j) => t - trainBlocks + j), test: t });
+  }
+  return { blocks, windows, blockBars, trainBlocks, unusedBars };
+}
+
+/** Block results pooled: sums, and a Sharpe from every per-bar return of the blocks together. */
+export interface Pooled {
+  blocks: number;
+  pnl: number;
+  realized_pnl: number;
+  inventory_pnl: number;
+  fees: number;
+  fills: number;
+  buy_fills: number;
+  sell_fills: number;
+  turnover: number;
+  /** Largest drawdown inside any one block (quote currency). */
+  max_block_drawdown: number;
+  max_abs_inventory: number;
+  sharpe: number | null;
+  profitable_blocks: number;
+  markouts: Array<{ horizon: number; fills: number; mean_bps: number | null }>;
+}
+
+export function pool(blocks: readonly BlockResult[], periodsPerYear: number): Pooled {
+  let n = 0;
+  let s = 0;
+  let ss = 0;
+  const p: Pooled = {
+    blocks: blocks.length,
+    pnl: 0,
+    realized_pnl: 0,
+    inventory_pnl: 0,
+    fees: 0,
+    fills: 0,
+    buy_fills: 0,
+    sell_fills: 0,
+    turnover: 0,
+    max_block_drawdown: 0,
+    max_abs_inventory: 0,
+    sharpe: null,
+    profitable_blocks: 0,
+    markouts: [],
+  };
+  const mk = new Map<number, { fills: number; sum: number }>();
+  for (const b of blocks) {
+    p.pnl += b.pnl;
+    p.realized_pnl += b.realized_pnl;
+    p.inventory_pnl += b.inventory_pnl;
+    p.fees += b.fees;
+    p.fills += b.fills;
+    p.buy_fills += b.buy_fills;
+    p.sell_fills += b.sell_fills;
+    p.turnover += b.turnover;
+    p.max_block_drawdown = Math.max(p.max_block_drawdown, b.max_drawdown);
+    p.max_abs_inventory = Math.max(p.max_abs_inventory, b.max_abs_inventory);
+    if (b.pnl > 0) p.profitable_blocks++;
+    n += b.n;
+    s += b.ret_sum;
+    ss += b.ret_sumsq;
+    for (const m of b.markouts) {
+      const acc = mk.get(m.horizon) ?? { fills: 0, sum: 0 };
+      acc.fills += m.fills;
+      acc.sum += m.sum_bps;
+      mk.set(m.horizon, acc);
+    }
+  }
+  if (n > 1) {
+    const mean = s / n;
+    const sd = Math.sqrt(Math.max(0, (ss - n * mean * mean) / (n - 1)));
+    if (sd > 1e-15) p.sharpe = (mean / sd) * Math.sqrt(periodsPerYear);
+  }
+  p.markouts = [...mk.entries()].sort((a, b) => a[0] - b[0]).map(([horizon, a]) => ({ horizon, fills: a.fills, mean_bps: a.fills > 0 ? a.sum / a.fills : null }));
+  return p;
+}
+
+export type Objective = 'sharpe' | 'pnl';
+
+/** Higher is better; combos without a defined objective rank below every defined one. */
+export function score(p: Pooled, objective: Objective): number {
+  if (objective === 'pnl') return p.pnl;
+  return p.sharpe ?? Number.NEGATIVE_INFINITY;
+}
+
+/**
+ * The index of the best candidate: by objective, then by PnL, then the lowest index (so the choice is
+ * a function of the pooled train results alone).
+ */
+export function chooseBest(candidates: readonly Pooled[], objective: Objective): number {
+  let best = -1;
+  for (let i = 0; i < candidates.length; i++) {
+    if (best < 0) {
+      best = i;
+      continue;
+    }
+    const a = candidates[i]!;
+    const b = candidates[best]!;
+    const sa = score(a, objective);
+    const sb = score(b, objective);
+    if (sa > sb || (sa === sb && a.pnl > b.pnl)) best = i;
+  }
+  return best;
+}

@@ -1,0 +1,105 @@
+// The analysis on real 5m klines: no test-window leakage into the choice, determinism, serial = threads, out-of-sample gate.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { loadKlines } from '../../src/data/index.js';
+import { cloneBars, type Bars } from '../../src/market/index.js';
+import { runAnalysis, type AnalysisResult } from '../../src/research/analysis.js';
+import { parseAnalysisConfig } from '../../src/research/analysis-config.js';
+import { serialEvaluator, threadEvaluator } from '../../src/research/evaluator.js';
+import { silentProgress } from '../../src/research/progress.js';
+import { analysisFiles } from '../../src/research/analysis-artifacts.js';
+import { KLINES_5M } from '../fixtures/shared-data.js';
+
+const bars = loadKlines(KLINES_5M).bars;
+// 6 days of 5m bars, 2-day train, 1-day test: 4 windows; 10 combos keeps the suite quick.
+const cfg = parseAnalysisConfig({ days: 6, max_combinations: 10, walk_forward: { train_days: 2, test_days: 1 }, seed: 11 });
+
+async function analyse(b: Bars, c = cfg, workers = 1): Promise<AnalysisResult> {
+  const evaluator = workers > 1 ? await threadEvaluator(workers) : serialEvaluator();
+  try {
+    return await runAnalysis({ bars: b, source: { kind: 'test' }, cfg: c, evaluator, progress: silentProgress, now: new Date(0) });
+  } finally {
+    await evaluator.close();
+  }
+}
+
+/** analysis.json without the run's own facts (time, elapsed, evaluator). */
+const stable = (r: AnalysisResult): string => {
+  const j = JSON.parse(analysisFiles(r)['analysis.json']!) as { meta: Record<string, unknown> };
+  delete j.meta['run'];
+  return JSON.stringify(j);
+};
+
+const base = await analyse(bars);
+
+test('walk-forward has the planned windows and never tests on a train block', () => {
+  assert.equal(base.plan.windows.length, 4);
+  for (const w of base.plan.windows) {
+    assert.ok(w.train.every((b) => b < w.test), 'train blocks precede the test block');
+    assert.equal(w.train.length, 2);
+  }
+  assert.ok(base.combos.length <= 10);
+});
+
+test('changing a test window’s data does not change the parameters chosen for it (or before it)', async () => {
+  const target = 2;
+  const [from, to] = base.plan.blocks[base.plan.windows[target]!.test]!;
+  const changed = cloneBars(bars);
+  const offset = bars.length - base.bars.length; // the analysis uses the last 6 days
+  for (let i = offset + from; i < offset + to; i++) {
+    // A different market inside the test window: a 3% lower level and doubled ranges.
+    const m = 0.97;
+    const o = changed.open[i]! * m;
+    const c = changed.close[i]! * m;
+    const h = changed.high[i]! * m;
+    const l = changed.low[i]! * m;
+    changed.open[i] = o;
+    changed.close[i] = c;
+    changed.high[i] = h + (h - Math.max(o, c));
+    changed.low[i] = l - (Math.min(o, c) - l);
+  }
+  const after = await analyse(changed);
+  for (let w = 0; w <= target; w++) {
+    assert.deepEqual(after.budgets[0]!.windows[w]!.params, base.budgets[0]!.windows[w]!.params, `window ${w}`);
+    assert.equal(after.budgets[0]!.windows[w]!.combo_index, base.budgets[0]!.windows[w]!.combo_index);
+  }
+  // The change did reach the test window itself.
+  assert.notEqual(after.budgets[0]!.windows[target]!.test.pnl, base.budgets[0]!.windows[target]!.test.pnl);
+});
+
+test('same seed and inputs give the same analysis.json (apart from run facts); worker threads give identical results', async () => {
+  const again = await analyse(bars);
+  assert.equal(stable(again), stable(base));
+  const threaded = await analyse(bars, cfg, 2);
+  assert.equal(stable(threaded), stable(base));
+  assert.equal(analysisFiles(threaded)['walk_forward.csv'], analysisFiles(base)['walk_forward.csv']);
+});
+
+test('another seed samples other combinations', async () => {
+  const other = await analyse(bars, { ...cfg, seed: 12 });
+  assert.notDeepEqual(other.combos, base.combos);
+});
+
+test('readiness checks are the out-of-sample windows’ figures', () => {
+  const b = base.budgets[0]!;
+  const checks = base.json.readiness.checks;
+  const sumPnl = b.windows.reduce((s, w) => s + w.test.pnl, 0);
+  const sumFills = b.windows.reduce((s, w) => s + w.test.fills, 0);
+  assert.ok(Math.abs(checks['pnl_after_fees']!.value! - sumPnl) < 1e-5);
+  assert.equal(checks['fills']!.value, sumFills);
+  const prof = b.windows.filter((w) => w.test.pnl > 0).length / b.windows.length;
+  assert.ok(Math.abs(checks['profitable_window_share']!.value! - prof) < 1e-6);
+  const maxRet = Math.max(...b.windows.map((w) => w.test.return_pct));
+  assert.ok(Math.abs(checks['plausibility_max_window_return_pct']!.value! - maxRet) < 1e-6);
+  // The in-sample best differs in general from what the windows earned: the gate never reads it.
+  const json = base.json as unknown as { readiness: { rules: { basis: string } } };
+  assert.match(json.readiness.rules.basis, /out of sample/);
+  assert.equal(base.json.readiness.ready_for_live_keys, Object.values(checks).every((c) => c.pass));
+});
+
+test('the out-of-sample path joins the test windows and ends at budget + their PnL', () => {
+  const b = base.budgets[0]!;
+  assert.equal(b.path.ts.length, b.windows.length * base.plan.blockBars);
+  const end = b.path.equity[b.path.equity.length - 1]!;
+  assert.ok(Math.abs(end - (b.budget + b.oos.pnl)) < 1e-6);
+});
