@@ -1,6 +1,7 @@
 // The live-exchange port over ccxt (pro): lazy import, endpoints pointed at a URL when asked, loose objects parsed, errors classified.
-import { UserError } from '../../core/index.js';
 import type { Side } from '../../market/index.js';
+import { classifyCcxtError } from './errors.js';
+import { createExchange, type CcxtExchange } from './exchange.js';
 import {
   VenueFault,
   type LiveBalance,
@@ -21,7 +22,7 @@ export interface LiveCcxtOptions {
   sandbox?: boolean;
   /** Per-request timeout, ms. */
   timeoutMs?: number;
-  /** ccxt's own rate limiter (off in tests). */
+  /** ccxt's own rate limiter (default: on, except against an overridden URL). */
   rateLimit?: boolean;
 }
 
@@ -29,12 +30,8 @@ export interface LiveCcxtOptions {
 interface CcxtLike {
   id: string;
   has: Record<string, unknown>;
-  urls: { api: Record<string, unknown> };
   markets: Record<string, unknown> | undefined;
   loadMarkets(): Promise<unknown>;
-  loadHttpProxyAgent(): Promise<unknown>;
-  setSandboxMode(on: boolean): void;
-  market(symbol: string): unknown;
   fetchBalance(): Promise<unknown>;
   fetchOrderBook(symbol: string, limit?: number): Promise<unknown>;
   createOrder(symbol: string, type: string, side: string, amount: number, price: number, params: Record<string, unknown>): Promise<unknown>;
@@ -48,52 +45,30 @@ interface CcxtLike {
   close(): Promise<unknown>;
 }
 
-type CcxtModule = { pro: Record<string, new (config: Record<string, unknown>) => unknown>; exchanges: string[] } & Record<string, unknown>;
-
-let loaded: Promise<CcxtModule> | undefined;
-/** ccxt takes most of a second to import: only commands that trade load it. */
-export function loadCcxt(): Promise<CcxtModule> {
-  loaded ??= import('ccxt').then((m) => ((m as { default?: unknown }).default ?? m) as CcxtModule);
-  return loaded;
-}
-
+/**
+ * A ccxt pro exchange with the keys set (from the caller, who reads them from the environment; they
+ * are never logged: ccxt sends them in headers and signatures only).
+ */
 export async function openLiveExchange(o: Readonly<LiveCcxtOptions>): Promise<LiveExchange> {
-  const ccxt = await loadCcxt();
-  const Ctor = ccxt.pro[o.exchange];
-  if (Ctor === undefined) throw new UserError(`exchange '${o.exchange}': not a ccxt exchange with websocket support`);
-  const ex = new Ctor({
-    apiKey: o.apiKey,
-    secret: o.secret,
-    enableRateLimit: o.rateLimit ?? true,
-    timeout: o.timeoutMs ?? 10_000,
-    options: { fetchMarkets: { types: ['spot'] }, fetchCurrencies: false, fetchMargins: false, warnOnFetchOpenOrdersWithoutSymbol: false },
-  }) as CcxtLike;
-  if (o.sandbox === true) ex.setSandboxMode(true);
-  if (o.url !== undefined) pointAt(ex, o.url);
-  await ex.loadHttpProxyAgent();
-  return new CcxtLiveExchange(ex, ccxt);
-}
-
-/** Send REST and websocket traffic to `url` (Binance's layout: /api/v3 and /ws-api/v3; others: the base URL). */
-function pointAt(ex: CcxtLike, url: string): void {
-  const base = url.replace(/\/+$/, '');
-  const ws = base.replace(/^http/, 'ws');
-  const api = ex.urls.api;
-  const rest = ex.id.startsWith('binance') ? `${base}/api/v3` : base;
-  for (const key of Object.keys(api)) if (typeof api[key] === 'string') api[key] = rest;
-  const wsApi = (typeof api['ws'] === 'object' && api['ws'] !== null ? api['ws'] : {}) as Record<string, unknown>;
-  for (const key of Object.keys(wsApi)) wsApi[key] = typeof wsApi[key] === 'string' ? `${ws}/ws` : { spot: `${ws}/ws-api/v3` };
-  api['ws'] = wsApi;
+  const ex: CcxtExchange = await createExchange({
+    exchange: o.exchange,
+    ...(o.url !== undefined ? { exchangeUrl: o.url } : {}),
+    ...(o.sandbox === true ? { sandbox: true } : {}),
+    websocket: true,
+  });
+  ex.apiKey = o.apiKey;
+  ex.secret = o.secret;
+  ex.timeout = o.timeoutMs ?? 10_000;
+  ex.enableRateLimit = o.rateLimit ?? o.url === undefined;
+  ex.options = { ...ex.options, warnOnFetchOpenOrdersWithoutSymbol: false };
+  return new CcxtLiveExchange(ex as unknown as CcxtLike);
 }
 
 class CcxtLiveExchange implements LiveExchange {
   readonly capabilities: LiveCapabilities;
   private marketsLoaded: Promise<unknown> | undefined;
 
-  constructor(
-    private readonly ex: CcxtLike,
-    private readonly ccxt: CcxtModule,
-  ) {
+  constructor(private readonly ex: CcxtLike) {
     const has = (k: string): boolean => ex.has[k] === true || ex.has[k] === 'emulated';
     this.capabilities = {
       postOnly: has('createPostOnlyOrder'),
@@ -118,7 +93,7 @@ class CcxtLiveExchange implements LiveExchange {
     } catch (e) {
       if (e instanceof VenueFault) throw e;
       if (this.marketsLoaded !== undefined && this.ex.markets === undefined) this.marketsLoaded = undefined;
-      throw classify(this.ccxt, what, e);
+      throw classify(what, e);
     }
   }
 
@@ -166,12 +141,12 @@ class CcxtLiveExchange implements LiveExchange {
 
   async createPostOnly(symbol: string, side: Side, qty: number, price: number, clientOrderId: string): Promise<LiveOrder> {
     return this.call('createOrder', async () =>
-      parseOrder(await this.ex.createOrder(symbol, 'limit', side > 0 ? 'buy' : 'sell', qty, price, { postOnly: true, clientOrderId })),
+      parseLiveOrder(await this.ex.createOrder(symbol, 'limit', side > 0 ? 'buy' : 'sell', qty, price, { postOnly: true, clientOrderId })),
     );
   }
 
   async cancel(symbol: string, clientOrderId: string): Promise<LiveOrder | undefined> {
-    return this.notFoundAsUndefined('cancelOrder', async () => parseOrder(await this.ex.cancelOrder('', symbol, { clientOrderId })));
+    return this.notFoundAsUndefined('cancelOrder', async () => parseLiveOrder(await this.ex.cancelOrder('', symbol, { clientOrderId })));
   }
 
   async cancelAll(symbol: string): Promise<void> {
@@ -179,23 +154,23 @@ class CcxtLiveExchange implements LiveExchange {
   }
 
   async orderByClientId(symbol: string, clientOrderId: string): Promise<LiveOrder | undefined> {
-    return this.notFoundAsUndefined('fetchOrder', async () => parseOrder(await this.ex.fetchOrder('', symbol, { clientOrderId })));
+    return this.notFoundAsUndefined('fetchOrder', async () => parseLiveOrder(await this.ex.fetchOrder('', symbol, { clientOrderId })));
   }
 
   async openOrders(symbol: string): Promise<LiveOrder[]> {
-    return this.call('fetchOpenOrders', async () => list(await this.ex.fetchOpenOrders(symbol)).map(parseOrder));
+    return this.call('fetchOpenOrders', async () => list(await this.ex.fetchOpenOrders(symbol)).map(parseLiveOrder));
   }
 
   async myTrades(symbol: string, sinceMs: number | undefined): Promise<LiveTrade[]> {
-    return this.call('fetchMyTrades', async () => list(await this.ex.fetchMyTrades(symbol, sinceMs, 1000)).map((t) => parseTrade(t)));
+    return this.call('fetchMyTrades', async () => list(await this.ex.fetchMyTrades(symbol, sinceMs, 1000)).map((t) => parseLiveTrade(t)));
   }
 
   async watchOrders(symbol: string): Promise<LiveOrder[]> {
-    return this.call('watchOrders', async () => list(await this.ex.watchOrders(symbol)).map(parseOrder));
+    return this.call('watchOrders', async () => list(await this.ex.watchOrders(symbol)).map(parseLiveOrder));
   }
 
   async watchMyTrades(symbol: string): Promise<LiveTrade[]> {
-    return this.call('watchMyTrades', async () => list(await this.ex.watchMyTrades(symbol)).map((t) => parseTrade(t)));
+    return this.call('watchMyTrades', async () => list(await this.ex.watchMyTrades(symbol)).map((t) => parseLiveTrade(t)));
   }
 
   async close(): Promise<void> {
@@ -216,26 +191,15 @@ class CcxtLiveExchange implements LiveExchange {
   }
 }
 
-/** ccxt's error tree → our three classes. Messages keep ccxt's text (no secret is in it: keys travel in headers). */
-function classify(ccxt: CcxtModule, what: string, e: unknown): VenueFault {
-  const is = (name: string): boolean => {
-    const C = ccxt[name];
-    return typeof C === 'function' && e instanceof (C as new () => Error);
-  };
-  const text = `${what}: ${e instanceof Error ? e.message : String(e)}`.slice(0, 500);
-  if (is('OrderNotFound')) return new VenueFault('rejected', `order not found (${text})`);
-  if (is('DDoSProtection') || is('RateLimitExceeded')) return new VenueFault('transient', text, true);
-  if (is('NetworkError')) return new VenueFault('transient', text);
-  if (is('AuthenticationError') || is('PermissionDenied') || is('AccountSuspended') || is('NotSupported')) return new VenueFault('fatal', text);
-  if (is('ExchangeError')) {
-    // Binance codes that ccxt leaves generic on a non-Binance host name.
-    if (/"code":-2013|"code":-2011|Order does not exist|Unknown order sent/.test(text)) return new VenueFault('rejected', `order not found (${text})`);
-    if (/"code":-1022|"code":-2015|"code":-2014/.test(text)) return new VenueFault('fatal', text);
-    if (/"code":-1003/.test(text)) return new VenueFault('transient', text, true);
-    return new VenueFault('rejected', text);
-  }
-  if (e instanceof Error && /ECONNREFUSED|ECONNRESET|socket hang up|timed out/i.test(e.message)) return new VenueFault('transient', text);
-  return new VenueFault('fatal', text);
+/** ccxt's error tree (classified by the boundary) → a VenueFault; Binance codes ccxt leaves generic on a loopback host are refined. */
+function classify(what: string, e: unknown): VenueFault {
+  const f = classifyCcxtError(e);
+  const text = `${what}: ${f.kind}: ${f.message}`;
+  if (f.kind === 'OrderNotFound' || /"code":-2013|"code":-2011|Order does not exist|Unknown order sent/.test(f.message))
+    return new VenueFault('rejected', `order not found (${text})`);
+  if (/"code":-1022|"code":-2015|"code":-2014/.test(f.message)) return new VenueFault('fatal', text);
+  if (/"code":-1003/.test(f.message)) return new VenueFault('transient', text, true);
+  return new VenueFault(f.fault, text, f.rateLimited);
 }
 
 // Parsing at the edge.
@@ -261,7 +225,7 @@ function sideOf(x: unknown): Side {
 
 const STATUS: Readonly<Record<string, LiveOrderStatus>> = { open: 'open', closed: 'closed', canceled: 'canceled', cancelled: 'canceled', rejected: 'rejected', expired: 'expired' };
 
-export function parseOrder(x: unknown): LiveOrder {
+export function parseLiveOrder(x: unknown): LiveOrder {
   const o = rec(x);
   const id = str(o?.['id']);
   if (o === undefined || id === undefined) throw new VenueFault('fatal', 'order without id in exchange response');
@@ -272,7 +236,7 @@ export function parseOrder(x: unknown): LiveOrder {
   return { id, clientOrderId: str(o['clientOrderId']), side: sideOf(o['side']), price: num(o['price']), amount, filled, status };
 }
 
-export function parseTrade(x: unknown): LiveTrade {
+export function parseLiveTrade(x: unknown): LiveTrade {
   const t = rec(x);
   const id = str(t?.['id']);
   const orderId = str(t?.['order']);

@@ -3,8 +3,8 @@ import { MICROS_PER_MS, type Micros } from '../../core/index.js';
 import type { Side } from '../../market/index.js';
 import type { Liquidity, OrderEventHandler, OrderSink } from '../../orders/index.js';
 import { TradingCore, type CoreOptions, type PaperJournal, type ResumeState } from '../../engine/index.js';
-import { HaltFile, RiskEngine, type RiskConfig, type RiskTransition } from '../../risk/index.js';
-import { emptyView, type Strategy } from '../../strategy/index.js';
+import { HaltFile, RiskEngine, gateLimitsOf, riskRules, type RiskConfig, type RiskTransition } from '../../risk/index.js';
+import type { Strategy } from '../../strategy/index.js';
 import { ClientOrderIds } from './client-order-id.js';
 import { LiveAdapter, type LiveLog, type LiveSignal } from './live-adapter.js';
 import type { LiveExchange } from './live-types.js';
@@ -84,8 +84,7 @@ export class LiveSession implements OrderEventHandler {
   constructor(private readonly o: Readonly<LiveSessionOptions>) {
     this.journal = o.journal ?? NO_JOURNAL;
     this.ids = new ClientOrderIds(o.idNamespace);
-    const probe = new RiskEngine(o.risk, emptyView());
-    this.core = new TradingCore(o.strategy, { ...o.core, limits: probe.limits, rules: probe.rules });
+    this.core = new TradingCore(o.strategy, { ...o.core, limits: gateLimitsOf(o.risk), rules: riskRules(o.risk) });
     this.risk = new RiskEngine(o.risk, this.core.view);
     this.adapter = new LiveAdapter({
       exchange: o.exchange,
@@ -279,7 +278,7 @@ export class LiveSession implements OrderEventHandler {
     p.fees = r.fees;
     this.core.view.position = r.position;
     this.core.view.cash = r.cash;
-    while (this.core.nextId() < r.lastClientId);
+    this.core.continueIds(r.lastClientId);
     if (r.riskMarks !== undefined) this.risk.restore(r.riskMarks);
     // Orders open at the end of the last run stay in the core; reconciliation asks the exchange about each.
     for (const x of r.openOrders) this.core.open.add(x.clientId, x.side, x.price, x.remaining);
