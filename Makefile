@@ -10,7 +10,7 @@ MODE ?= backtest
 MAX_WORKERS ?= 2
 CONFIG ?= config/config.yaml
 
-.PHONY: deps build test typecheck run-backtest backtest-real bench simulate-as2008 clean help run run-live live-guard validate config-schema backtest-sim
+.PHONY: deps build test typecheck run-backtest backtest-real bench simulate-as2008 clean help run run-live live-guard validate config-schema backtest-sim train-rl
 
 help:
 	@echo "make run-backtest   the multi-agent runtime on config/config.yaml, mode backtest (installs and builds first)"
@@ -66,6 +66,10 @@ backtest-sim: build
 
 backtest-real: build
 	$(CLI) backtest --data ../shared/data/binance-spot-btcusdt-1m-klines-2024-12/BTCUSDT_1m.csv --seed $(SEED)
+
+train-rl: build
+	$(CLI) train-rl --data ../shared/data/binance-spot-btcusdt-1m-klines-2024-12/BTCUSDT_1m.csv --seed $(SEED) --out artifacts/rl/btcusdt-1m
+	$(CLI) evaluate-rl --policy artifacts/rl/btcusdt-1m/policy.json --data ../shared/data/binance-spot-btcusdt-1m-klines-2024-12/BTCUSDT_1m.csv --markdown
 
 simulate-as2008: build
 	@for g in 0.1 0.01 0.5; do $(CLI) simulate as2008 --gamma $$g --paths 1000 --seed $(SEED); done
