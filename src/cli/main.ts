@@ -49,6 +49,15 @@ program
   .option('--tick-size <x>', 'price tick', num('--tick-size'))
   .option('--bars <n>', 'simulated bars', num('--bars'))
   .option('--vol-estimator <name>', 'rolling | ewma')
+  .option('--events <file>', 'tick (L2) backtest on a normalized event file (Arrow, see convert) instead of bars')
+  .option('--queue <model>', 'tick: queue position model: risk-averse | power:N | log (default risk-averse)')
+  .option('--feed-latency-ms <x>', "tick: local time = exchange time + this (default: the file's local times)", num('--feed-latency-ms'))
+  .option('--order-latency-ms <x>', 'tick: order entry and response latency, ms (default 5)', num('--order-latency-ms'))
+  .option('--order-latency-file <file>', 'tick: latency series CSV ts_ms,entry_ms,response_ms')
+  .option('--taker-fee-bps <x>', 'tick: taker fee in bps', num('--taker-fee-bps'))
+  .option('--partial-fills', 'tick: fill only the traded quantity beyond the queue ahead')
+  .option('--decision-interval-ms <x>', 'tick: the strategy decides every this many ms of market time (default 100)', num('--decision-interval-ms'))
+  .option('--sample-interval-ms <x>', 'tick: trace row every this many ms (default 1000)', num('--sample-interval-ms'))
   .action(async (opts) => (await import('./commands/backtest.js')).backtestCommand(opts));
 
 program
@@ -135,6 +144,33 @@ program
   .argument('<run_dir>', 'run folder (config.json, metrics.json, trace.csv, fills.csv)')
   .option('--out <file>', 'HTML file to write (default RUN_DIR/report.html)')
   .action(async (dir: string, opts) => (await import('./commands/report.js')).reportCommand(dir, opts));
+
+program
+  .command('fetch')
+  .description('fetch recent klines, the order book and recent trades of a market through ccxt into CSV files')
+  .requiredOption('--exchange <id>', 'ccxt exchange id, e.g. binance')
+  .requiredOption('--symbol <symbol>', 'market, e.g. BTC/USDT')
+  .option('--timeframe <tf>', 'kline timeframe, e.g. 1m', '1m')
+  .option('--kline-limit <n>', 'klines to fetch (1-1000)', num('--kline-limit'), 200)
+  .option('--order-book-limit <n>', 'book levels per side', num('--order-book-limit'), 50)
+  .option('--trades-limit <n>', 'recent trades (1-1000)', num('--trades-limit'), 200)
+  .option('--output-dir <dir>', 'folder for the files', 'data/real')
+  .option('--exchange-url <url>', 'send REST and websocket requests to this base URL (proxy, testnet, local fake); env MARKETMAKERL_EXCHANGE_URL')
+  .option('--sandbox', "use the exchange's own testnet")
+  .action(async (opts) => (await import('./commands/fetch.js')).fetchCommand(opts));
+
+program
+  .command('history')
+  .description('bring the local kline cache (data/history/) up to date for the last N days: paged, resumable, gaps reported')
+  .requiredOption('--exchange <id>', 'ccxt exchange id, e.g. binance')
+  .requiredOption('--symbol <symbol>', 'market, e.g. BTC/USDT')
+  .requiredOption('--timeframe <tf>', 'kline timeframe, e.g. 5m')
+  .requiredOption('--days <n>', 'days of history up to the end time', num('--days'))
+  .option('--end <time>', 'end of the range, ISO-8601 (default: now)')
+  .option('--cache-dir <dir>', 'cache folder', 'data/history')
+  .option('--exchange-url <url>', 'send REST requests to this base URL (proxy, testnet, local fake); env MARKETMAKERL_EXCHANGE_URL')
+  .option('--sandbox', "use the exchange's own testnet")
+  .action(async (opts) => (await import('./commands/history.js')).historyCommand(opts));
 
 const simulate = program.command('simulate').description('rerun published simulation experiments');
 simulate

@@ -63,6 +63,8 @@ export class TickBacktest {
   private readonly heldOwned: boolean[] = [];
   private readonly pool: EventColumns[] = [];
   private firstSeq = 0;
+  private shiftL = 0;
+  private shiftE = 0;
   private source: Iterator<EventColumns> | undefined;
   private sourceDone = false;
 
@@ -81,17 +83,25 @@ export class TickBacktest {
   /**
    * Batch number `seq` of the stream, pulling from the source as needed; undefined past the end.
    * A reader may reuse a batch's memory for the next one, so before pulling, every held batch still
-   * in use is copied into memory of our own — only the rows a cursor has not passed yet (usually a few
-   * milliseconds of data: the local cursor trails the venue cursor by the feed latency).
+   * in use is copied into memory of our own: only the rows no cursor has passed yet (usually a few
+   * milliseconds of data: the local cursor trails the venue cursor by the feed latency). A copy starts
+   * at row 0, so the cursors on it move back by `shiftL` / `shiftE` rows.
    */
   private batch(seq: number, lSeq: number, il: number, eSeq: number, ie: number): EventColumns | undefined {
+    this.shiftL = 0;
+    this.shiftE = 0;
     while (seq - this.firstSeq >= this.held.length && !this.sourceDone) {
       for (let j = 0; j < this.held.length; j++) {
         if (this.heldOwned[j]) continue;
         const s = this.firstSeq + j;
-        const from = Math.min(s === lSeq ? il : s > lSeq ? 0 : Infinity, s === eSeq ? ie : s > eSeq ? 0 : Infinity);
-        this.held[j] = this.own(this.held[j]!, Number.isFinite(from) ? from : 0);
+        const fromL = s === lSeq ? il : s > lSeq ? 0 : Infinity;
+        const fromE = s === eSeq ? ie : s > eSeq ? 0 : Infinity;
+        let from = Math.min(fromL, fromE);
+        if (!Number.isFinite(from)) from = this.held[j]!.length;
+        this.held[j] = this.own(this.held[j]!, from);
         this.heldOwned[j] = true;
+        if (s === lSeq) this.shiftL = from;
+        if (s === eSeq) this.shiftE = from;
       }
       const r = this.source!.next();
       if (r.done) this.sourceDone = true;
@@ -103,19 +113,20 @@ export class TickBacktest {
     return this.held[seq - this.firstSeq];
   }
 
-  /** Rows [from, length) of `b` copied into an owned buffer at the same indices. */
+  /** Rows [from, length) of `b` copied into an owned buffer from row 0. */
   private own(b: EventColumns, from: number): EventColumns {
+    const n = b.length - from;
     let o = this.pool.pop();
-    if (o === undefined || o.type.length < b.length) o = allocEvents(Math.max(b.length, 1 << 16));
-    const n = b.length;
-    o.type.set(b.type.subarray(from, n), from);
-    o.side.set(b.side.subarray(from, n), from);
-    o.flags.set(b.flags.subarray(from, n), from);
-    o.tsExchange.set(b.tsExchange.subarray(from, n), from);
-    o.tsLocal.set(b.tsLocal.subarray(from, n), from);
-    o.price.set(b.price.subarray(from, n), from);
-    o.size.set(b.size.subarray(from, n), from);
-    o.id.set(b.id.subarray(from, n), from);
+    if (o === undefined || o.type.length < n) o = allocEvents(Math.max(n, 4096));
+    const to = b.length;
+    o.type.set(b.type.subarray(from, to));
+    o.side.set(b.side.subarray(from, to));
+    o.flags.set(b.flags.subarray(from, to));
+    o.tsExchange.set(b.tsExchange.subarray(from, to));
+    o.tsLocal.set(b.tsLocal.subarray(from, to));
+    o.price.set(b.price.subarray(from, to));
+    o.size.set(b.size.subarray(from, to));
+    o.id.set(b.id.subarray(from, to));
     o.length = n;
     return o;
   }
@@ -174,11 +185,15 @@ export class TickBacktest {
           ie++;
         }
         if (ie === eN && eb !== undefined) {
-          eb = this.batch(eSeq + 1, lSeq, il, eSeq, ie);
+          const nb = this.batch(eSeq + 1, lSeq, il, eSeq, ie);
+          events += this.shiftL;
+          il -= this.shiftL;
+          lb = this.held[lSeq - this.firstSeq]!;
+          lTs = fixedFeed ? lb.tsExchange : lb.tsLocal;
+          lN = lb.length;
+          eb = nb;
           if (eb !== undefined) {
             eSeq++;
-            lb = this.held[lSeq - this.firstSeq]!;
-            lTs = fixedFeed ? lb.tsExchange : lb.tsLocal;
             eTs = eb.tsExchange;
             eN = eb.length;
             ie = 0;
@@ -215,6 +230,12 @@ export class TickBacktest {
         if (il === lN) {
           events += lN;
           const next = this.batch(lSeq + 1, lSeq, il, eSeq, ie);
+          if (eb !== undefined) {
+            ie -= this.shiftE;
+            eb = this.held[eSeq - this.firstSeq]!;
+            eTs = eb.tsExchange;
+            eN = eb.length;
+          }
           if (next === undefined) {
             localDone = true;
             break;
@@ -222,7 +243,6 @@ export class TickBacktest {
           lSeq++;
           this.release(Math.min(lSeq, eSeq));
           if (eb !== undefined) eb = this.held[eSeq - this.firstSeq]!;
-          if (eb !== undefined) eTs = eb.tsExchange;
           lb = next;
           lTs = fixedFeed ? lb.tsExchange : lb.tsLocal;
           lN = lb.length;

@@ -27,7 +27,7 @@ export const defaultTickLocalParams: TickLocalParams = {
   intensityWindowMicros: 300_000_000,
   intensityRecalibrateMicros: 10_000_000,
   intensityMinTrades: 50,
-  ladderTicks: 1 << 18,
+  ladderTicks: 1 << 16,
 };
 
 /**

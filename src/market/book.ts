@@ -2,6 +2,12 @@
 import { EventFlag, EventType, type EventColumns } from './events.js';
 import { decimalsOf } from './instrument.js';
 
+const DELTA = EventType.Delta;
+const BBO = EventType.Bbo;
+const SNAPSHOT = EventType.Snapshot;
+const END = EventFlag.EndOfMessage;
+const START = EventFlag.SnapshotStart;
+
 /**
  * A region-of-interest ladder: `bidQty[i]` / `askQty[i]` hold the size resting at tick `base + i`.
  * Levels farther than the ladder's half-width from the touch are not kept (a market maker never
@@ -35,7 +41,7 @@ export class L2Book {
   /** Levels ignored because they lay outside the ladder. */
   dropped = 0;
 
-  constructor(tickSize: number, capacity = 1 << 18) {
+  constructor(tickSize: number, capacity = 1 << 16) {
     this.tickSize = tickSize;
     this.capacity = capacity;
     this.invTick = 1 / tickSize;
@@ -114,9 +120,13 @@ export class L2Book {
     this.askHigh = -1;
   }
 
-  /** Set the size at a price level (0 removes it). The hot path of replay. */
+  /** Set the size at a price level (0 removes it). */
   set(side: number, price: number, qty: number): void {
-    const tick = Math.round(price * this.invTick);
+    this.setTick(side, Math.round(price * this.invTick), qty);
+  }
+
+  /** Set the size at a tick index (0 removes it). The hot path of replay. */
+  setTick(side: number, tick: number, qty: number): void {
     if (this.base !== this.base) this.base = tick - (this.capacity >> 1);
     let s = tick - this.base;
     if (s < 0 || s >= this.capacity) {
@@ -196,8 +206,9 @@ export class L2Book {
   /** The venue's best level on a side is `price` with `qty`: set it and clear better levels on that side. */
   setBest(side: number, price: number, qty: number): void {
     const tick = Math.round(price * this.invTick);
-    if (this.base === this.base) {
-      const s = tick - this.base;
+    const base = this.base;
+    if (base === base) {
+      const s = tick - base;
       if (side > 0) {
         if (this.bestBidSlot > s) {
           const q = this.bidQty;
@@ -210,7 +221,7 @@ export class L2Book {
         this.bestAskSlot = s >= 0 && s < this.capacity ? s : this.capacity;
       }
     }
-    this.set(side, price, qty);
+    this.setTick(side, tick, qty);
   }
 
   /** Move the ladder so that `tick` sits at its centre; levels falling off the ends are lost. */
@@ -251,20 +262,21 @@ export class L2Book {
    */
   apply(ev: EventColumns, i: number): boolean {
     const type = ev.type[i]!;
-    if (type === EventType.Delta) {
-      if (ev.id[i]! <= this.snapshotId) return false;
-      this.set(ev.side[i]!, ev.price[i]!, ev.size[i]!);
-      if ((ev.flags[i]! & EventFlag.EndOfMessage) !== 0) this.lastUpdateId = ev.id[i]!;
+    if (type === DELTA) {
+      const id = ev.id[i]!;
+      if (id <= this.snapshotId) return false;
+      this.setTick(ev.side[i]!, Math.round(ev.price[i]! * this.invTick), ev.size[i]!);
+      if ((ev.flags[i]! & END) !== 0) this.lastUpdateId = id;
       return true;
     }
-    if (type === EventType.Bbo) {
+    if (type === BBO) {
       if (ev.id[i]! < this.lastUpdateId) return false;
       const px = ev.price[i]!;
       if (px > 0) this.setBest(ev.side[i]!, px, ev.size[i]!);
       return true;
     }
-    if (type === EventType.Snapshot) {
-      if ((ev.flags[i]! & EventFlag.SnapshotStart) !== 0) {
+    if (type === SNAPSHOT) {
+      if ((ev.flags[i]! & START) !== 0) {
         this.clear();
         this.snapshotId = ev.id[i]!;
         this.lastUpdateId = ev.id[i]!;

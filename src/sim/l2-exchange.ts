@@ -96,7 +96,7 @@ export class L2Exchange implements OrderSink {
     readonly latency: LatencyModel,
     readonly fees: FeeModel,
   ) {
-    this.book = new L2Book(params.tickSize, params.ladderTicks ?? 1 << 18);
+    this.book = new L2Book(params.tickSize, params.ladderTicks ?? 1 << 16);
   }
 
   // ---- OrderSink: called at local time by the core (through the risk gate) ----

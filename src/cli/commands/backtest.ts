@@ -104,6 +104,7 @@ export function configFromFlags(f: BacktestFlags): Record<string, unknown> {
 }
 
 export async function backtestCommand(flags: BacktestFlags): Promise<void> {
+  if ((flags as { events?: string }).events !== undefined) return (await import('./backtest-tick.js')).tickBacktestCommand(flags);
   const cfg = parseBarConfig(configFromFlags(flags), (p) => FLAG_OF[p] ?? p);
   const loaded = loadBarsFor(cfg);
   const job = runBarJob(cfg, loaded);

@@ -1,0 +1,99 @@
+// `marketmakerl backtest --events FILE.arrow`: a tick (L2) backtest from flags to the same run folder as the bar backtest.
+import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { UserError, utcStamp } from '../../core/index.js';
+import { parseTickConfig, runTickJob, writeTickRunFolder } from '../../engine/index.js';
+import { configFromFlags, type BacktestFlags } from './backtest.js';
+
+export interface TickBacktestFlags extends BacktestFlags {
+  events?: string;
+  queue?: string;
+  feedLatencyMs?: number;
+  orderLatencyMs?: number;
+  orderLatencyFile?: string;
+  takerFeeBps?: number;
+  partialFills?: boolean;
+  decisionIntervalMs?: number;
+  sampleIntervalMs?: number;
+}
+
+const FLAG_OF: Record<string, string> = {
+  events: '--events',
+  model: '--model',
+  seed: '--seed',
+  gamma: '--gamma',
+  k: '--k',
+  A: '--A',
+  horizon: '--horizon',
+  horizon_seconds: '--horizon-seconds',
+  capital: '--capital',
+  order_qty: '--order-qty',
+  max_inventory_qty: '--max-inventory',
+  min_spread_ticks: '--min-spread-ticks',
+  requote_ticks: '--requote-ticks',
+  maker_fee_bps: '--maker-fee-bps',
+  taker_fee_bps: '--taker-fee-bps',
+  'market.tick_size': '--tick-size',
+  queue: '--queue',
+  feed_latency_ms: '--feed-latency-ms',
+  order_latency_ms: '--order-latency-ms',
+  order_latency_file: '--order-latency-file',
+  partial_fills: '--partial-fills',
+  decision_interval_ms: '--decision-interval-ms',
+  sample_interval_ms: '--sample-interval-ms',
+};
+
+const flagOf = (p: string): string => FLAG_OF[p] ?? p;
+
+export function tickConfigFromFlags(f: TickBacktestFlags): Record<string, unknown> {
+  const cfg = configFromFlags(f);
+  delete cfg['data'];
+  const set = (key: string, v: unknown): void => {
+    if (v !== undefined) cfg[key] = v;
+  };
+  set('events', f.events);
+  set('queue', f.queue);
+  set('feed_latency_ms', f.feedLatencyMs);
+  set('order_latency_ms', f.orderLatencyMs);
+  set('order_latency_file', f.orderLatencyFile);
+  set('taker_fee_bps', f.takerFeeBps);
+  if (f.partialFills) cfg['partial_fills'] = true;
+  set('decision_interval_ms', f.decisionIntervalMs);
+  set('sample_interval_ms', f.sampleIntervalMs);
+  return cfg;
+}
+
+export async function tickBacktestCommand(flags: TickBacktestFlags): Promise<void> {
+  if (flags.data !== undefined) throw new UserError('--events: give either --data (bars) or --events (tick), not both');
+  const cfg = parseTickConfig(tickConfigFromFlags(flags), flagOf);
+  const job = runTickJob(cfg, undefined, flagOf);
+  const hash = createHash('sha256').update(JSON.stringify(job.resolved)).digest('hex').slice(0, 8);
+  const runId = flags.runId ?? `run_${utcStamp(new Date())}_${hash}`;
+  if (!/^[A-Za-z0-9._-]+$/.test(runId)) throw new UserError(`--run-id: expected letters, digits, '.', '_' or '-', got '${runId}'`);
+  const dir = flags.out ?? join('artifacts', 'runs', runId);
+  writeTickRunFolder(dir, {
+    config: { run_id: runId, ...job.resolved },
+    metrics: job.metrics,
+    trace: job.trace,
+    fills: job.core.fills,
+    tickSize: cfg.market.tick_size,
+  });
+  const m = job.metrics;
+  const r = (x: number | null | undefined, d: number): number | null => (x === null || x === undefined ? null : Math.round(x * 10 ** d) / 10 ** d);
+  const line = {
+    run_dir: dir,
+    run_id: runId,
+    model: cfg.model,
+    events: m.events,
+    total_pnl: r(m.total_pnl, 6),
+    spread_capture: r(m.pnl_spread_capture, 6),
+    inventory_pnl: r(m.pnl_inventory, 6),
+    fees: r(m.fees, 6),
+    fills: m.fills,
+    fill_ratio: r(m.fill_ratio, 4),
+    markout_1s_bps: r(m.markouts_seconds[0]?.mean_bps, 3),
+    final_inventory: m.final_inventory,
+    engine_seconds: r(job.engineSeconds, 3),
+  };
+  process.stdout.write(JSON.stringify(line) + '\n');
+}
