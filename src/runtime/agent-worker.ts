@@ -1,14 +1,16 @@
 // Worker-thread entry: runs agent tasks posted by the pool and posts their results back.
 import { parentPort } from 'node:worker_threads';
 import type { AgentValue } from './agent-task.js';
-import type { TaskMessage } from './worker-pool.js';
+import type { ResultMessage, TaskMessage } from './worker-pool.js';
 import { runAgent } from './run-agent.js';
 
 const port = parentPort;
 if (port) {
   port.on('message', (msg: TaskMessage) => {
+    const t0 = performance.now();
     const result = runAgent(msg.task);
-    port.postMessage({ id: msg.id, result }, result.ok ? transferables(result.value) : []);
+    const ms = performance.now() - t0;
+    port.postMessage({ id: msg.id, result, ms } satisfies ResultMessage, result.ok ? transferables(result.value) : []);
   });
 }
 

@@ -1,6 +1,7 @@
 // Runs the agent graph: an agent starts when all its inputs completed, at most `maxConcurrent` at a time; downstream of a failure is skipped.
 import type { AgentConfig } from './config.js';
 import type { AgentResult, AgentTask, AgentValue } from './agent-task.js';
+import type { TimedResult } from './worker-pool.js';
 
 export type AgentStatus = 'completed' | 'failed' | 'skipped';
 
@@ -29,7 +30,7 @@ export function runGraph(
   agents: readonly AgentConfig[],
   maxConcurrent: number,
   makeTask: (a: AgentConfig, inputs: AgentValue[]) => AgentTask,
-  execute: (task: AgentTask) => Promise<AgentResult>,
+  execute: (task: AgentTask) => Promise<TimedResult>,
   hooks: SchedulerHooks,
 ): Promise<AgentOutcome[]> {
   const outcomes = new Map<string, AgentOutcome>();
@@ -70,8 +71,9 @@ export function runGraph(
       const inputs = a.inputs.map((n) => outcomes.get(n)!.value!);
       hooks.started(a);
       const t0 = performance.now();
-      const settle = (r: AgentResult): void => {
-        const duration_ms = Math.round(performance.now() - t0);
+      const settle = (r: AgentResult, ms: number | null = null): void => {
+        // The agent's own time when the worker measured it; else time since dispatch.
+        const duration_ms = Math.round(ms ?? performance.now() - t0);
         const o: AgentOutcome = r.ok
           ? { agent: a.name, role: a.role, status: 'completed', outputs: r.outputs, duration_ms, value: r.value }
           : { agent: a.name, role: a.role, status: 'failed', outputs: [], duration_ms, error: r.error };
@@ -87,7 +89,10 @@ export function runGraph(
         queueMicrotask(() => settle({ ok: false, error: e instanceof Error ? e.message : String(e) }));
         return;
       }
-      execute(task).then(settle, (e: unknown) => settle({ ok: false, error: e instanceof Error ? e.message : String(e) }));
+      execute(task).then(
+        (t) => settle(t.result, t.ms),
+        (e: unknown) => settle({ ok: false, error: e instanceof Error ? e.message : String(e) }),
+      );
     };
     pump();
   });

@@ -6,14 +6,21 @@ export interface TaskMessage {
   id: number;
   task: AgentTask;
 }
-interface ResultMessage {
+export interface ResultMessage {
   id: number;
   result: AgentResult;
+  /** Time the agent itself took in the worker (thread start-up excluded). */
+  ms: number;
+}
+/** An agent's result and its own run time (null when the worker died before answering). */
+export interface TimedResult {
+  result: AgentResult;
+  ms: number | null;
 }
 interface Job {
   id: number;
   task: AgentTask;
-  resolve: (r: AgentResult) => void;
+  resolve: (r: TimedResult) => void;
 }
 interface Slot {
   worker: Worker;
@@ -43,8 +50,8 @@ export class WorkerPool {
 
   constructor(readonly size: number) {}
 
-  run(task: AgentTask): Promise<AgentResult> {
-    if (this.closed) return Promise.resolve({ ok: false, error: 'worker pool is closed' });
+  run(task: AgentTask): Promise<TimedResult> {
+    if (this.closed) return Promise.resolve({ result: { ok: false, error: 'worker pool is closed' }, ms: null });
     return new Promise((resolve) => {
       this.queue.push({ id: this.nextId++, task, resolve });
       this.pump();
@@ -71,14 +78,14 @@ export class WorkerPool {
       slot.job = null;
       const i = this.slots.indexOf(slot);
       if (i >= 0) this.slots.splice(i, 1);
-      if (job) job.resolve({ ok: false, error });
+      if (job) job.resolve({ result: { ok: false, error }, ms: null });
       if (!this.closed) this.pump();
     };
     slot.worker.on('message', (msg: ResultMessage) => {
       const job = slot.job;
       if (!job || job.id !== msg.id) return;
       slot.job = null;
-      job.resolve(msg.result);
+      job.resolve({ result: msg.result, ms: msg.ms });
       this.pump();
     });
     slot.worker.on('error', (e: unknown) => fail(`worker crashed: ${e instanceof Error ? e.message : String(e)}`.split('\n')[0]!));
@@ -90,7 +97,7 @@ export class WorkerPool {
   /** Stop every worker (tasks still queued resolve as failures). */
   async close(): Promise<void> {
     this.closed = true;
-    for (const job of this.queue.splice(0)) job.resolve({ ok: false, error: 'worker pool closed' });
+    for (const job of this.queue.splice(0)) job.resolve({ result: { ok: false, error: 'worker pool closed' }, ms: null });
     const workers = this.slots.map((s) => s.worker);
     await Promise.all(workers.map((w) => w.terminate()));
   }
