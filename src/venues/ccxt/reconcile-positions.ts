@@ -1,7 +1,6 @@
 // Reconciliation of live state: open orders and position at the exchange against what the core and the ledger believe.
 import type { Micros } from '../../core/index.js';
-import { OrderState, type OrderEventHandler } from '../../orders/index.js';
-import type { TradingCore } from '../../engine/index.js';
+import { OrderState, type OpenOrders, type OrderEventHandler } from '../../orders/index.js';
 import type { LiveAdapter, LiveLog } from './live-adapter.js';
 import type { LiveOrder } from './live-types.js';
 import type { ClientOrderIds } from './client-order-id.js';
@@ -33,9 +32,17 @@ export interface ReconcileReport {
   mismatch: string | undefined;
 }
 
+/** What reconciliation reads and adjusts of the trading core. */
+export interface ReconcileCore {
+  readonly open: OpenOrders;
+  readonly portfolio: { readonly position: number };
+  readonly fills: { readonly length: number };
+  nextId(): number;
+}
+
 export interface ReconcileContext {
   adapter: LiveAdapter;
-  core: TradingCore;
+  core: ReconcileCore;
   /** Where settlements are reported (the session: core, then journal). */
   handler: OrderEventHandler;
   ids: ClientOrderIds;

@@ -1,15 +1,18 @@
 // The live trading session: preflight, reconciliation, the trading core and risk engine driving real orders, journaled.
-import { MICROS_PER_MS, type Micros } from '../../core/index.js';
-import type { Side } from '../../market/index.js';
-import type { Liquidity, OrderEventHandler, OrderSink } from '../../orders/index.js';
-import { TradingCore, type CoreOptions, type PaperJournal, type ResumeState } from '../../engine/index.js';
-import { HaltFile, RiskEngine, gateLimitsOf, riskRules, type RiskConfig, type RiskTransition } from '../../risk/index.js';
-import type { Strategy } from '../../strategy/index.js';
-import { ClientOrderIds } from './client-order-id.js';
-import { LiveAdapter, type LiveLog, type LiveSignal } from './live-adapter.js';
-import type { LiveExchange } from './live-types.js';
-import { assertPreflight, preflight, type PreflightReport, type UnknownOrderRule } from './preflight.js';
-import { reconcilePositions, type PositionBaseline, type ReconcileReport } from './reconcile-positions.js';
+import { MICROS_PER_MS, type Micros } from '../core/index.js';
+import type { Side } from '../market/index.js';
+import type { Liquidity, OrderEventHandler, OrderSink } from '../orders/index.js';
+import { TradingCore, type CoreOptions } from './trading-core.js';
+import type { PaperJournal, ResumeState } from './paper-journal.js';
+import type { MarketFeed } from './market-feed.js';
+import type { TickLocal } from './tick-local.js';
+import { HaltFile, RiskEngine, gateLimitsOf, riskRules, type RiskConfig, type RiskTransition } from '../risk/index.js';
+import type { Strategy } from '../strategy/index.js';
+import { ClientOrderIds } from '../venues/ccxt/client-order-id.js';
+import { LiveAdapter, type LiveLog, type LiveSignal } from '../venues/ccxt/live-adapter.js';
+import type { LiveExchange } from '../venues/ccxt/live-types.js';
+import { assertPreflight, preflight, type PreflightReport, type UnknownOrderRule } from '../venues/ccxt/preflight.js';
+import { reconcilePositions, type PositionBaseline, type ReconcileReport } from '../venues/ccxt/reconcile-positions.js';
 
 /** The journal a live session writes: the paper journal plus notes and a small key-value store (the SQLite ledger). */
 export interface LiveJournal extends PaperJournal {
@@ -44,6 +47,10 @@ export interface LiveSessionOptions {
   reconcileEveryMs: number;
   haltFile?: string;
   adapter?: { attempts?: number; backoffMs?: number; poll?: boolean; pollMs?: number };
+  /** Market data through the paper loop's feed and local estimators (else: the exchange's best bid/ask, polled). */
+  market?: { feed: MarketFeed; local: TickLocal };
+  /** Cancel every order when the session ends (default true). */
+  cancelOnStop?: boolean;
 }
 
 export interface LiveSummary {
@@ -150,23 +157,38 @@ export class LiveSession implements OrderEventHandler {
     this.baseline = baseline;
 
     const halt = o.haltFile !== undefined ? new HaltFile(o.haltFile, 0) : undefined;
+    const feed = o.market?.feed;
+    if (feed !== undefined) await feed.start();
     let lastReconcile = Date.now();
     let iteration = 0;
+    let nextLine = Date.now();
     let lastData = Number.NaN;
     while (!this.stopping && (o.iterations === undefined || iteration < o.iterations)) {
-      const now = nowMicros();
-      try {
-        const { bid, ask } = await this.adapter.retry('best bid/ask', () => o.exchange.bidAsk(o.symbol));
-        if (bid > 0 && ask > 0) {
-          const v = this.core.view;
-          v.bestBid = bid;
-          v.bestAsk = ask;
-          this.core.mark((bid + ask) / 2);
-          lastData = nowMicros();
+      let connected = this.streamUp;
+      if (feed !== undefined && o.market !== undefined) {
+        // The same local book and estimators as paper trading: the strategy sees the same view.
+        const rows = await feed.next(Math.max(1, nextLine - Date.now()));
+        if (rows === undefined) break;
+        for (const n of feed.drainNotes()) this.journal.note(n.ts, n.kind, n.reason);
+        for (let i = 0; i < rows.length; i++) o.market.local.onEvent(rows, i, rows.tsLocal[i]!);
+        if (rows.length > 0) lastData = rows.tsLocal[rows.length - 1]!;
+        o.market.local.refresh(this.core, nowMicros());
+        connected &&= feed.connected;
+      } else {
+        try {
+          const { bid, ask } = await this.adapter.retry('best bid/ask', () => o.exchange.bidAsk(o.symbol));
+          if (bid > 0 && ask > 0) {
+            const v = this.core.view;
+            v.bestBid = bid;
+            v.bestAsk = ask;
+            this.core.mark((bid + ask) / 2);
+            lastData = nowMicros();
+          }
+        } catch (e) {
+          o.log('live_market_data_failed', { reason: e instanceof Error ? e.message : String(e) });
         }
-      } catch (e) {
-        o.log('live_market_data_failed', { reason: e instanceof Error ? e.message : String(e) });
       }
+      const now = nowMicros();
       const reason = halt?.poll(Date.now());
       if (reason !== undefined && !this.risk.machine.isRaised('kill-switch')) await this.applyTransitions(now, this.risk.halt(now, reason));
       if (this.reconcileWanted !== undefined || Date.now() - lastReconcile >= o.reconcileEveryMs) {
@@ -180,27 +202,39 @@ export class LiveSession implements OrderEventHandler {
         }
       }
       if (this.core.view.start === 0) this.core.view.start = now;
-      await this.applyTransitions(now, this.risk.evaluate(now, { lastDataLocal: lastData, connected: this.streamUp }));
-      if (this.risk.state !== 'halted') this.core.decide(now);
+      await this.applyTransitions(now, this.risk.evaluate(now, { lastDataLocal: lastData, connected }));
+      if (this.risk.state !== 'halted' && !this.stopping) this.core.decide(now);
+      if (Date.now() < nextLine) continue;
+      nextLine = Math.max(nextLine + o.pollMs, Date.now());
       const v = this.core.view;
       this.journal.quote({ ts: now, mid: v.mid, bid: this.core.restingPrice(1), ask: this.core.restingPrice(-1), position: v.position, equity: v.equity, tradingState: v.tradingState });
       this.journal.riskMarks(this.risk.marks);
+      iteration++;
       o.log('live_iteration', {
         iteration,
         mid: v.mid,
+        volatility: v.sigma,
+        inventory: v.position,
         bid: this.core.restingPrice(1),
         ask: this.core.restingPrice(-1),
-        inventory: v.position,
         open_orders: this.core.open.count,
         fills: this.core.fills.length,
+        realized_pnl: this.core.portfolio.realizedPnl,
         trading_state: v.tradingState,
       });
-      iteration++;
-      await new Promise<void>((resolve) => {
-        this.wake = resolve;
-        setTimeout(resolve, o.pollMs);
-      });
+      if (feed === undefined)
+        await new Promise<void>((resolve) => {
+          this.wake = resolve;
+          setTimeout(resolve, Math.max(0, nextLine - Date.now()));
+        });
       this.wake = undefined;
+    }
+    await feed?.close();
+    if (o.cancelOnStop === false) {
+      // Leave orders resting (an operator's choice, and how tests stand in for a crash).
+      await this.adapter.stop();
+      const p = this.core.portfolio;
+      return { iterations: iteration, placed: this.placed, fills: this.core.fills.length, position: p.position, cash: p.cash, tradingState: this.risk.state, cancelVerified: false, reconciliations: this.reconciliations, mismatches: this.mismatches };
     }
     await this.adapter.idle();
     const { verified } = await this.adapter.cancelAllVerified();
