@@ -172,6 +172,45 @@ program
   .option('--sandbox', "use the exchange's own testnet")
   .action(async (opts) => (await import('./commands/history.js')).historyCommand(opts));
 
+program
+  .command('realtime')
+  .description('paper trading on the live market (ccxt websockets, REST fallback): risk engine, SQLite ledger, JSON lines, optional live dashboard')
+  .option('--exchange <id>', 'ccxt exchange id', 'binance')
+  .option('--symbol <sym>', 'market symbol', 'BTC/USDT')
+  .option('--timeframe <tf>', 'estimator window, e.g. 1m (checked against the exchange)', '1m')
+  .option('--iterations <n>', "iterations (decision intervals) to run, or 'forever' (default 20 unless --duration)")
+  .option('--duration <d>', "run for this long (90s, 15m, 1h) or 'forever'")
+  .option('--poll-seconds <s>', 'length of one iteration, seconds (and the REST polling interval)', num('--poll-seconds'))
+  .option('--mode <mode>', 'paper (simulated fills against the live book and trades)', 'paper')
+  .option('--config <file>', 'YAML or JSON: capital, quoting, risk, sim, loop sections')
+  .option('--exchange-url <url>', 'point ccxt REST and websocket endpoints here (a proxy, a testnet, a local fake)')
+  .option('--dashboard-port <p>', 'serve the live dashboard on 127.0.0.1:P (0: any free port)', num('--dashboard-port'))
+  .option('--ledger <file>', 'SQLite ledger; a restart with the same file resumes (default artifacts/realtime/ledger.sqlite)')
+  .option('--halt-file <file>', 'kill-switch file polled by the loop (default artifacts/realtime/HALT)')
+  .option('--replay <files...>', 'paper-trade a recorded Binance capture instead of the live market (offline)')
+  .option('--speed <x>', 'replay speed (with --replay)', num('--speed'))
+  .option('--out-dir <dir>', 'folder of the JSONL file (default artifacts/realtime)')
+  .option('--quiet', 'no JSON lines on stdout (the JSONL file is still written)')
+  .action(async (opts) => (await import('./commands/realtime.js')).realtimeCommand(opts));
+
+program
+  .command('halt')
+  .description('kill switch: halt a running realtime loop (halt file, or --url of its dashboard); --clear lifts it for the next start')
+  .option('--halt-file <file>', 'halt file the loop polls (default artifacts/realtime/HALT)')
+  .option('--url <url>', "the running loop's dashboard, http://127.0.0.1:P")
+  .option('--reason <text>', 'reason stored with the halt')
+  .option('--clear', 'remove the halt file')
+  .action(async (opts) => (await import('./commands/halt.js')).haltCommand(opts));
+
+program
+  .command('dashboard')
+  .description('serve the dashboard for a paper ledger (live while the loop writes) and for backtest run folders')
+  .option('--ledger <file>', 'SQLite ledger of a paper run')
+  .option('--runs <dir>', 'folder of backtest run folders (default artifacts/runs)')
+  .option('--port <p>', 'port on 127.0.0.1 (0: any free port)', num('--port'), 8787)
+  .option('--halt-file <file>', 'halt file the HALT button writes (default artifacts/realtime/HALT)')
+  .action(async (opts) => (await import('./commands/dashboard.js')).dashboardCommand(opts));
+
 const simulate = program.command('simulate').description('rerun published simulation experiments');
 simulate
   .command('as2008')

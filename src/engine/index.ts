@@ -16,3 +16,4 @@ export * from './paper-loop.js';
 export * from './market-feed.js';
 export * from './replay-feed.js';
 export * from './wall-clock.js';
+export * from './paper-config.js';

@@ -1,0 +1,81 @@
+// The live dashboard of a running paper loop: samples the session into the dashboard state and serves it.
+import type { IterationRow, PaperSession } from '../../engine/index.js';
+import { DashboardState, numOrNull } from './dashboard-state.js';
+import { startDashboardServer } from './server.js';
+
+export interface LiveDashboardOptions {
+  port: number;
+  title: string;
+  /** POST /halt writes this file; the loop polls it. */
+  haltPath: string;
+  runsDir?: string;
+  /** Sample the session at most this often, ms of the process's time. */
+  sampleMs?: number;
+}
+
+export interface LiveDashboard {
+  url: string;
+  /** Every iteration line (authoritative figures). */
+  publish: (row: IterationRow) => void;
+  /** Every loop step (chart points, fills, risk events), throttled. */
+  step: (s: PaperSession) => void;
+  close: () => Promise<void>;
+}
+
+export async function startLiveDashboard(o: Readonly<LiveDashboardOptions>): Promise<LiveDashboard> {
+  const state = new DashboardState('live', o.title);
+  const server = await startDashboardServer({ port: o.port, title: o.title, state, haltPath: o.haltPath, ...(o.runsDir !== undefined ? { runsDir: o.runsDir } : {}) });
+  const sampleMs = o.sampleMs ?? 200;
+  let nextSample = 0;
+  let fillsSeen = 0;
+  let riskSeen = 0;
+
+  const step = (s: PaperSession): void => {
+    const wall = performance.now();
+    if (wall < nextSample) return;
+    nextSample = wall + sampleMs;
+    const core = s.core;
+    const v = core.view;
+    const t = Math.floor(v.now / 1e6);
+    state.addPoint({ t, mid: numOrNull(v.mid), bid: numOrNull(core.restingPrice(1)), ask: numOrNull(core.restingPrice(-1)) });
+    const f = core.fills;
+    for (; fillsSeen < f.length; fillsSeen++) state.addFill({ t: Math.floor(f.ts[fillsSeen]! / 1e6), side: f.side[fillsSeen]!, price: f.price[fillsSeen]!, qty: f.qty[fillsSeen]! });
+    const total = s.counters.riskEvents;
+    const fresh = Math.min(total - riskSeen, s.recentRisk.length);
+    for (const r of s.recentRisk.slice(s.recentRisk.length - fresh)) state.addRisk({ t: Math.floor(r.ts / 1e6), kind: r.kind, reason: r.reason, state: r.state });
+    riskSeen = total;
+    const p = core.portfolio;
+    state.stats = {
+      ...state.stats,
+      trading_state: v.tradingState,
+      inventory: p.position,
+      cash: p.cash,
+      equity: numOrNull(v.equity),
+      realized_pnl: p.realizedPnl,
+      unrealized_pnl: v.mid > 0 ? p.unrealizedPnl(v.mid) : null,
+      open_orders: core.open.count,
+      fills: s.counters.fills,
+      mid: numOrNull(v.mid),
+      updated_utc: new Date(v.now / 1000).toISOString(),
+    };
+  };
+
+  const publish = (row: IterationRow): void => {
+    state.stats = {
+      ...state.stats,
+      trading_state: row.trading_state,
+      inventory: row.inventory,
+      cash: row.cash,
+      equity: row.equity,
+      realized_pnl: row.realized_pnl,
+      unrealized_pnl: row.unrealized_pnl,
+      open_orders: row.open_orders,
+      fills: row.fills_total,
+      mid: row.mid_price,
+      iteration: row.iteration,
+      updated_utc: row.ts_utc,
+    };
+  };
+
+  return { url: server.url, publish, step, close: server.close };
+}
