@@ -74,6 +74,23 @@ train-rl: build
 simulate-as2008: build
 	@for g in 0.1 0.01 0.5; do $(CLI) simulate as2008 --gamma $$g --paths 1000 --seed $(SEED); done
 
+# Last-month analysis: DATA=FILE reads klines offline; without it EXCHANGE/SYMBOL/TIMEFRAME/DAYS go to the history cache.
+EXCHANGE ?= binance
+SYMBOL ?= BTC/USDT
+TIMEFRAME ?= 5m
+DAYS ?= 30
+MAX_COMBINATIONS ?= 64
+DATA ?=
+WORKERS ?= 2
+.PHONY: analyze-last-month test-integration
+
+analyze-last-month: build
+	$(CLI) analyze $(if $(DATA),--data '$(DATA)',--exchange $(EXCHANGE) --symbol '$(SYMBOL)') --timeframe $(TIMEFRAME) --days $(DAYS) --max-combinations $(MAX_COMBINATIONS) --workers $(WORKERS) --seed $(SEED)
+
+# Cross-module tests; also refreshes the PNGs in visualizations/.
+test-integration: build
+	@REFRESH_VISUALIZATIONS=1 node --import tsx --test --test-concurrency=2 $$(find test/integration -name '*.test.ts' | sort)
+
 test: build
 	@node --import tsx --test --test-concurrency=2 $$(find src test -name '*.test.ts' | sort)
 

@@ -1,0 +1,161 @@
+// analyze, report and worker as a user runs them: artifacts, progress lines, one-line errors, nothing half-written, Redis scale-out.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CLI, KLINES_5M, REPO_ROOT } from '../fixtures/shared-data.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'mm-analyze-'));
+const cli = (...args: string[]) => spawnSync(CLI, args, { cwd: REPO_ROOT, encoding: 'utf8' });
+const SMALL = ['--data', KLINES_5M, '--days', '5', '--train-days', '2', '--test-days', '1', '--max-combinations', '6', '--seed', '3'];
+
+before(() => {
+  const b = spawnSync('make', ['-s', 'build'], { cwd: REPO_ROOT, encoding: 'utf8' });
+  assert.equal(b.status, 0, b.stderr);
+});
+
+const stable = (path: string): string => {
+  const j = JSON.parse(readFileSync(path, 'utf8')) as { meta: Record<string, unknown> };
+  delete j.meta['run'];
+  return JSON.stringify(j);
+};
+
+test('analyze writes every artifact under one stamp, JSON progress lines on a pipe, one summary line', () => {
+  const out = join(tmp, 'ok');
+  const r = cli('analyze', ...SMALL, '--budgets', '2500,10000', '--workers', '2', '--out', out);
+  assert.equal(r.status, 0, r.stderr);
+  const files = readdirSync(out).sort();
+  const stamp = files[0]!.split('_')[0]!;
+  for (const f of ['klines.csv', 'strategy_runs.csv', 'budget_summary.csv', 'format_summary.csv', 'walk_forward.csv', 'analysis.json', 'report.html']) {
+    assert.ok(files.includes(`${stamp}_${f}`), f);
+  }
+  const summary = JSON.parse(r.stdout.trim());
+  assert.equal(typeof summary.ready_for_live_keys, 'boolean');
+  const progress = r.stderr.trim().split('\n').map((l) => JSON.parse(l) as { done: number; total: number });
+  assert.ok(progress.length >= 2);
+  assert.equal(progress[progress.length - 1]!.done, progress[0]!.total);
+  const a = JSON.parse(readFileSync(join(out, `${stamp}_analysis.json`), 'utf8'));
+  for (const k of ['meta', 'best_strategy', 'top_10', 'walk_forward', 'readiness']) assert.ok(k in a, k);
+  assert.ok(a.meta.sampling.evaluated <= 6);
+  for (const c of Object.values(a.readiness.checks) as Array<Record<string, unknown>>) assert.deepEqual(Object.keys(c).sort(), ['limit', 'pass', 'value']);
+  assert.equal(a.readiness.by_budget.length, 2);
+  assert.equal(readFileSync(join(out, `${stamp}_budget_summary.csv`), 'utf8').trim().split('\n').length, 3);
+  const html = readFileSync(join(out, `${stamp}_report.html`), 'utf8');
+  assert.ok((html.match(/<svg/g) ?? []).length >= 7);
+  assert.doesNotMatch(html, /<script|<link|src="http/);
+});
+
+test('bad input: one line, exit 2 (3 for an unreachable Redis), nothing written', async () => {
+  const empty = join(tmp, 'empty.csv');
+  writeFileSync(empty, '');
+  const port = await freePort();
+  const cases: Array<[string[], number, RegExp]> = [
+    [['--data', KLINES_5M, '--days', '0'], 2, /--days/],
+    [['--data', KLINES_5M, '--days', '400'], 2, /--days/],
+    [['--data', KLINES_5M, '--days', '40'], 2, /--days: 40 days requested/],
+    [['--data', empty], 2, /expected at least 2 bars|cannot read/],
+    [['--data', KLINES_5M, '--days', '3', '--train-days', '5'], 2, /too few bars for one walk-forward window/],
+    [['--data', KLINES_5M, '--engine', 'tick'], 2, /--engine tick/],
+    [['--exchange', 'binance', '--symbol', 'BTC/USDT', '--timeframe', '5m'], 2, /history cache/],
+    [['--data', KLINES_5M, '--timeframe', '1m'], 2, /--timeframe/],
+    [['--data', KLINES_5M, '--budgets', '1000,abc'], 2, /--budgets/],
+    [['--data', KLINES_5M, '--queue', 'http://x'], 2, /--queue: expected redis:\/\/HOST:PORT/],
+    [['--data', KLINES_5M, '--queue', `redis://127.0.0.1:${port}`], 3, /cannot reach Redis/],
+  ];
+  for (const [args, code, msg] of cases) {
+    const out = join(tmp, `bad-${code}-${args.join('_').replace(/[^A-Za-z0-9]/g, '')}`.slice(0, 120));
+    const r = cli('analyze', ...args, '--out', out, '--quiet');
+    assert.equal(r.status, code, `${args.join(' ')}: ${r.stderr}`);
+    const lines = r.stderr.trim().split('\n');
+    assert.equal(lines.length, 1, r.stderr);
+    assert.match(lines[0]!, msg);
+    assert.ok(!existsSync(out) || readdirSync(out).length === 0, `nothing written for ${args.join(' ')}`);
+  }
+});
+
+test('report RUN_DIR renders a backtest run folder to a self-contained report.html', () => {
+  const run = join(tmp, 'run');
+  assert.equal(cli('backtest', '--seed', '2', '--bars', '2000', '--out', run).status, 0);
+  const r = cli('report', run);
+  assert.equal(r.status, 0, r.stderr);
+  const html = readFileSync(join(run, 'report.html'), 'utf8');
+  for (const t of ['Equity', 'Inventory', 'Quotes vs mid with fills', 'Drawdown', 'PnL decomposition']) assert.ok(html.includes(t), t);
+  assert.doesNotMatch(html, /<script|<link|src="http/);
+  const bad = cli('report', join(tmp, 'nope'));
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /not a run folder/);
+});
+
+// ---- Redis scale-out: Debian's redis-server on a free 127.0.0.1 port, two worker processes.
+const hasRedis = spawnSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' }).status === 0;
+const children: ChildProcess[] = [];
+after(() => {
+  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+});
+
+test('analyze --queue: two worker processes on Redis give the same analysis as a local run', { skip: hasRedis ? false : 'redis-server is not installed (apt-get install redis-server)' }, async () => {
+  const port = await freePort();
+  const redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(redis);
+  await waitFor(redis.stdout!, /Ready to accept connections/);
+  const url = `redis://127.0.0.1:${port}`;
+  const workers = [0, 1].map(() => spawn(CLI, ['worker', '--queue', url], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] }));
+  children.push(...workers);
+  await Promise.all(workers.map((w) => waitFor(w.stderr!, /"worker":"ready"/)));
+  const qOut = join(tmp, 'queue');
+  const q = await run(CLI, ['analyze', ...SMALL, '--queue', url, '--out', qOut, '--quiet']);
+  assert.equal(q.code, 0, q.stderr);
+  const stopped = workers.map((w) => waitFor(w.stderr!, /"worker":"stopped"/));
+  for (const w of workers) w.kill('SIGTERM');
+  const jobs = (await Promise.all(stopped)).map((line) => (JSON.parse(line) as { jobs: number }).jobs);
+  assert.equal(jobs[0]! + jobs[1]!, 6);
+  redis.kill('SIGTERM');
+  const lOut = join(tmp, 'local');
+  assert.equal(cli('analyze', ...SMALL, '--workers', '1', '--out', lOut, '--quiet').status, 0);
+  const pick = (d: string): string => join(d, readdirSync(d).find((f) => f.endsWith('_analysis.json'))!);
+  assert.equal(stable(pick(qOut)), stable(pick(lOut)));
+});
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      const p = typeof a === 'object' && a ? a.port : 0;
+      s.close(() => resolve(p));
+    });
+    s.on('error', reject);
+  });
+}
+
+/** Resolve with the first line matching `re` (reject after 20 s). */
+function waitFor(stream: NodeJS.ReadableStream, re: RegExp): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let buf = '';
+    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${re}: ${buf.slice(-500)}`)), 20_000);
+    const on = (d: Buffer): void => {
+      buf += d.toString();
+      const line = buf.split('\n').find((l) => re.test(l));
+      if (line !== undefined) {
+        clearTimeout(timer);
+        stream.off('data', on);
+        resolve(line);
+      }
+    };
+    stream.on('data', on);
+  });
+}
+
+function run(cmd: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const c = spawn(cmd, args, { cwd: REPO_ROOT });
+    let stdout = '';
+    let stderr = '';
+    c.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    c.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    c.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
