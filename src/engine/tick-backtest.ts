@@ -30,6 +30,8 @@ export interface TickBacktestResult {
   exchange: L2Exchange;
   trace: Trace;
   metrics: TickMetrics;
+  /** Per-fill venue details (exchange time, mid, queue at join, trade-through). */
+  stats: TickFillStats;
   /** Market-data rows replayed. */
   events: number;
   engineSeconds: number;
@@ -279,7 +281,7 @@ export class TickBacktest {
     if (kind === VenueMsg.Filled) {
       const l = ex.last;
       const f = this.core.fills;
-      this.stats.push(f.ts[f.length - 1]!, l.exchangeTs, l.mid, l.joinAhead, l.sentTs);
+      this.stats.push(f.ts[f.length - 1]!, l.exchangeTs, l.mid, l.joinAhead, l.sentTs, l.tradeThrough);
     }
   }
 
@@ -308,7 +310,7 @@ export class TickBacktest {
       postOnlyRejects: this.exchange.stats.rejectedPostOnly,
       tradeThroughFills: this.exchange.stats.tradeThroughFills,
     });
-    return { core, exchange: this.exchange, trace: this.trace, metrics, events: this.events, engineSeconds };
+    return { core, exchange: this.exchange, trace: this.trace, metrics, stats: this.stats, events: this.events, engineSeconds };
   }
 }
 

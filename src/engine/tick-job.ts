@@ -4,7 +4,7 @@ import { UserError } from '../core/index.js';
 import { type EventColumns, makeInstrument } from '../market/index.js';
 import { iterateEventBatches } from '../data/index.js';
 import { BpsFees, constantLatency, loadLatencySeries, parseQueueModel, type LatencyModel } from '../sim/index.js';
-import { QuotingStrategy } from '../strategy/index.js';
+import { QuotingStrategy, type Strategy } from '../strategy/index.js';
 import { resolveQuoting, type BarBacktestConfig } from './backtest-job.js';
 import { TickBacktest, type TickBacktestOptions, type TickBacktestResult } from './tick-backtest.js';
 import { defaultTickLocalParams } from './tick-local.js';
@@ -79,9 +79,15 @@ function peek(b: EventColumns | undefined): { price: number; causal: boolean } {
 
 /**
  * Run a validated config over a stream of batches (default: the config's event file, streamed).
- * Pure of I/O beyond reading the file: the same config and file give the same result.
+ * Pure of I/O beyond reading the file: the same config and file give the same result. Tests may pass
+ * their own strategy; the config still sets order size limits, latencies and the venue.
  */
-export function runTickJob(cfg: TickBacktestConfig, batches?: Iterable<EventColumns>, flagOf: (path: string) => string = (p) => p): TickJobResult {
+export function runTickJob(
+  cfg: TickBacktestConfig,
+  batches?: Iterable<EventColumns>,
+  flagOf: (path: string) => string = (p) => p,
+  strategyOverride?: Strategy,
+): TickJobResult {
   const source = batches ?? iterateEventBatches(cfg.events);
   const it = source[Symbol.iterator]();
   const first = it.next();
@@ -127,7 +133,7 @@ export function runTickJob(cfg: TickBacktestConfig, batches?: Iterable<EventColu
     sampleIntervalMicros: cfg.sample_interval_ms * 1000,
     markoutSeconds: cfg.markout_seconds,
   };
-  const strategy = new QuotingStrategy(quoting, instrument);
+  const strategy = strategyOverride ?? new QuotingStrategy(quoting, instrument);
   const rest: Iterable<EventColumns> = {
     *[Symbol.iterator]() {
       yield head;

@@ -45,6 +45,8 @@ export class TickFillStats {
   joinAhead = new Float64Array(256);
   sentTs = new Float64Array(256);
   localTs = new Float64Array(256);
+  /** 1 when a trade beyond the order's price filled it (the market traded through it). */
+  through = new Uint8Array(256);
   readonly markMid: Float64Array[];
   private readonly cursor: number[];
   private readonly horizonsMicros: number[];
@@ -55,9 +57,10 @@ export class TickFillStats {
     this.cursor = markoutSeconds.map(() => 0);
   }
 
-  push(localTs: Micros, exchangeTs: Micros, mid: number, joinAhead: number, sentTs: Micros): void {
+  push(localTs: Micros, exchangeTs: Micros, mid: number, joinAhead: number, sentTs: Micros, through: boolean): void {
     if (this.length === this.mid.length) this.grow();
     const i = this.length++;
+    this.through[i] = through ? 1 : 0;
     this.localTs[i] = localTs;
     this.exchangeTs[i] = exchangeTs;
     this.mid[i] = mid;
@@ -88,6 +91,9 @@ export class TickFillStats {
     this.joinAhead = g(this.joinAhead);
     this.sentTs = g(this.sentTs);
     this.localTs = g(this.localTs);
+    const th = new Uint8Array(n);
+    th.set(this.through);
+    this.through = th;
     for (let h = 0; h < this.markMid.length; h++) this.markMid[h] = g(this.markMid[h]!, Number.NaN);
   }
 }

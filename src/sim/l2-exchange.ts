@@ -84,9 +84,10 @@ export class L2Exchange implements OrderSink {
   private readonly oJoinAhead = new Float64Array(RING);
   private readonly oMid = new Float64Array(RING);
   private readonly oSent = new Float64Array(RING);
+  private readonly oThrough = new Uint8Array(RING);
 
   /** Details of the last message `deliver` handed over (fills: for tick metrics). */
-  readonly last = { kind: 0, exchangeTs: 0, joinAhead: 0, mid: 0, sentTs: 0 };
+  readonly last = { kind: 0, exchangeTs: 0, joinAhead: 0, mid: 0, sentTs: 0, tradeThrough: false };
   /** Counters for metrics and tests. */
   readonly stats = { arrived: 0, placedQty: 0, rejectedPostOnly: 0, fills: 0, tradeThroughFills: 0, cancelsLate: 0 };
 
@@ -230,8 +231,10 @@ export class L2Exchange implements OrderSink {
       if (side === aggressor) continue;
       const ot = this.rTick[r]!;
       let fillQty = 0;
+      let through = false;
       if (side > 0 ? tick < ot : tick > ot) {
         fillQty = this.rRem[r]!;
+        through = true;
         this.stats.tradeThroughFills++;
       } else if (tick === ot) {
         this.rTraded[r] = this.rTraded[r]! + size;
@@ -244,16 +247,17 @@ export class L2Exchange implements OrderSink {
         const rem = this.rRem[r]!;
         fillQty = this.params.partialFills && -ahead < rem ? -ahead : rem;
       } else continue;
-      this.fill(r, fillQty);
+      this.fill(r, fillQty, through);
     }
   }
 
-  private fill(r: number, qty: number): void {
+  private fill(r: number, qty: number, through: boolean): void {
     const price = this.rPrice[r]!;
     const side = this.rSide[r]!;
     const fee = this.fees.fee(price, qty, 'maker');
     this.stats.fills++;
     this.pushOut(VenueMsg.Filled, this.rId[r]!, side, price, qty, fee, 0, this.rJoinAhead[r]!, this.rSent[r]!);
+    this.oThrough[(this.outHead + this.outCount - 1) & (RING - 1)] = through ? 1 : 0;
     const left = this.rRem[r]! - qty;
     if (left <= qty * 1e-9) this.removeAt(r);
     else this.rRem[r] = left;
@@ -314,6 +318,7 @@ export class L2Exchange implements OrderSink {
     last.joinAhead = this.oJoinAhead[j]!;
     last.mid = this.oMid[j]!;
     last.sentTs = this.oSent[j]!;
+    last.tradeThrough = this.oThrough[j] === 1;
     switch (kind) {
       case VenueMsg.Accepted:
         handler.onAccepted(ts, id);
