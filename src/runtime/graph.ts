@@ -40,7 +40,7 @@ export function checkGraph(agents: readonly AgentConfig[]): void {
   });
 }
 
-const article = (role: Role): string => (role === 'execution' ? 'an' : role === 'ml' ? 'an' : 'a');
+const article = (role: Role): string => (role === 'execution' || role === 'ml' ? 'an' : 'a');
 
 /** A cycle as a list of names (first = last), or null. Iterative DFS in config order: the same config gives the same answer. */
 function findCycle(agents: readonly AgentConfig[], index: ReadonlyMap<string, number>): string[] | null {

@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os';
 import { existsSync, readdirSync } from 'node:fs';
 import { isAbsolute, relative, resolve } from 'node:path';
 import { UserError, utcStamp, writeFileAtomic } from '../core/index.js';
-import { RUN_ID, type AgentConfig, type Mode, type RuntimeConfig } from './config.js';
+import { RUN_ID, type AgentConfig, type Mode } from './config.js';
 import { loadConfig, dataPath } from './load-config.js';
 import { liveGuard, scrubber, secretValues, type Env } from './live-guard.js';
 import { RunLogger } from './logger.js';
@@ -175,4 +175,3 @@ export function chooseRunId(explicit: string | undefined, artifactsDir: string, 
   for (let i = 2; ; i++) if (!taken(`${base}_${i}`)) return `${base}_${i}`;
 }
 
-export type { RuntimeConfig };

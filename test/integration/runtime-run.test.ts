@@ -1,10 +1,11 @@
 // Runtime end to end: the shipped config, worker-count independence, failures and skips, paper mode, run ids.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { MetricsSchema } from '../../src/engine/index.js';
 import { NOT_YET, agentSeed, FRAME_COLUMNS, type FittedModel, type RiskReport } from '../../src/runtime/index.js';
+import { KLINES_1M } from '../fixtures/shared-data.js';
 import { REPO_ROOT, SHIPPED_CONFIG, cli, files, pipeline, runIn, smallConfig, tmp, writeConfig } from './runtime-helpers.js';
 
 const read = (dir: string, name: string): string => readFileSync(join(dir, name), 'utf8');
@@ -154,4 +155,20 @@ test('default run ids are run_<UTC YYYYMMDDTHHMMSSZ> and never overwrite; an exp
   assert.equal(b.summary.run_id, 'run_20250102T030405Z_2');
   await assert.rejects(runIn(dir, { configPath: path, runId: 'run_20250102T030405Z' }), /already has artifacts/);
   await assert.rejects(runIn(dir, { configPath: path, runId: 'bad id' }), { message: "--run-id: expected letters, digits, '.', '_' or '-', got 'bad id'" });
+});
+
+test('a data agent reads the real BTC/USDT 1m klines through paths.data_dir', { skip: !existsSync(KLINES_1M) && 'no ../shared/data' }, async () => {
+  const dir = tmp('real');
+  const agents = pipeline('btc-');
+  agents[0] = { name: 'btc-data', role: 'data', params: { source: 'file', file: 'binance-spot-btcusdt-1m-klines-2024-12/BTCUSDT_1m.csv', max_bars: 3000 } };
+  agents[1] = { name: 'btc-model', role: 'ml', inputs: ['btc-data'], params: { gamma: 0.0005 } };
+  const path = writeConfig(dir, { ...smallConfig(agents), market: { symbol: 'BTC/USDT' }, paths: { data_dir: dirname(dirname(KLINES_1M)), artifacts_dir: 'out' } });
+  const { summary } = await runIn(dir, { configPath: path, runId: 'real' });
+  assert.equal(summary.status, 'ok');
+  const csv = read(join(dir, 'out'), 'real_btc-data_market_data.csv').split('\n');
+  assert.equal(csv.length, 3002);
+  assert.equal(csv[1]!.split(',').slice(0, 5).join(','), '1733007600000,96466.11,96495.52,96440.00,96440.00');
+  const model = JSON.parse(read(join(dir, 'out'), 'real_btc-model_model.json')) as FittedModel;
+  assert.equal(model.symbol, 'BTC/USDT');
+  assert.ok(model.snapshot.bid! < model.snapshot.ask!);
 });
