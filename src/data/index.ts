@@ -7,3 +7,5 @@ export * from './event-buffer.js';
 export * from './binance-capture.js';
 export * from './capture-lines.js';
 export * from './capture-convert.js';
+export * from './history.js';
+export * from './market-snapshot.js';

@@ -122,6 +122,11 @@ export class FakeBinance {
     this.faults.push({ ...fault });
   }
 
+  /** Drop every queued REST fault. */
+  clearFaults(): void {
+    this.faults.length = 0;
+  }
+
   /** Skip sending the next `n` depth messages (the fake's own book still applies them): a sequence gap for clients. */
   dropDepth(n = 1): void {
     this.dropDepthCount += n;

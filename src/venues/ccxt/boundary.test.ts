@@ -21,6 +21,8 @@ test("ccxt's own error classes are classified: network and rate limits transient
   assert.equal(c(new ccxt.InvalidOrder('x')).fault, 'rejected');
   assert.equal(c(new ccxt.InsufficientFunds('x')).fault, 'rejected');
   assert.equal(c(new ccxt.ExchangeError('x')).fault, 'rejected');
+  assert.equal(c(new ccxt.OperationFailed('unknown error')).fault, 'transient');
+  assert.equal(c(new ccxt.BadResponse('x')).fault, 'rejected');
   assert.equal(c(new ccxt.AuthenticationError('x')).fault, 'fatal');
   assert.equal(c(new ccxt.PermissionDenied('x')).fault, 'fatal');
   assert.equal(c(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })).fault, 'transient');

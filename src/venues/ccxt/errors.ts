@@ -22,9 +22,11 @@ function classNames(e: unknown): string[] {
   return names;
 }
 
-const TRANSIENT = new Set(['NetworkError', 'RequestTimeout', 'ExchangeNotAvailable', 'OnMaintenance', 'DDoSProtection', 'RateLimitExceeded', 'InvalidNonce', 'ChecksumError']);
+// OperationFailed: the venue could not complete the request (e.g. Binance -1000, HTTP 5xx). Safe to
+// retry for reads; an order path must reconcile state before retrying a place.
+const TRANSIENT = new Set(['OperationFailed', 'NetworkError', 'RequestTimeout', 'ExchangeNotAvailable', 'OnMaintenance', 'DDoSProtection', 'RateLimitExceeded', 'InvalidNonce', 'ChecksumError']);
 const RATE_LIMIT = new Set(['DDoSProtection', 'RateLimitExceeded']);
-const REJECTED = new Set(['ExchangeError', 'BadRequest', 'BadSymbol', 'InvalidOrder', 'OrderNotFound', 'InsufficientFunds', 'NotSupported', 'ArgumentsRequired', 'BadResponse', 'NullResponse', 'MarginModeAlreadySet', 'OperationRejected']);
+const REJECTED = new Set(['ExchangeError', 'BadRequest', 'BadSymbol', 'InvalidOrder', 'OrderNotFound', 'InsufficientFunds', 'NotSupported', 'ArgumentsRequired', 'BadResponse', 'NullResponse', 'MarginModeAlreadySet', 'OperationRejected', 'CancelPending']);
 const FATAL = new Set(['AuthenticationError', 'PermissionDenied', 'AccountSuspended', 'AccountNotEnabled']);
 /** Node's own network errors, as seen when a request fails below ccxt. */
 const NODE_NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENOTFOUND', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT']);

@@ -15,6 +15,8 @@ export interface PreflightConfig {
   /** What to do with open orders at the exchange that this ledger did not place. */
   unknownOrders: UnknownOrderRule;
   ids: ClientOrderIds;
+  /** Wraps each exchange call (retries of transient faults); default: call once. */
+  retry?: <T>(what: string, fn: () => Promise<T>) => Promise<T>;
 }
 
 export interface PreflightReport {
@@ -37,6 +39,7 @@ const ZERO: LiveBalance = { free: 0, used: 0, total: 0 };
 export async function preflight(ex: LiveExchange, cfg: Readonly<PreflightConfig>): Promise<PreflightReport> {
   const refusals: string[] = [];
   const notes: string[] = [];
+  const call = cfg.retry ?? (<T>(_what: string, fn: () => Promise<T>): Promise<T> => fn());
   const caps = ex.capabilities;
   if (!caps.postOnly) refusals.push(`${ex.id} has no post-only orders: a quote could take liquidity`);
   if (!caps.cancelAll && !caps.fetchOpenOrders) refusals.push(`${ex.id} can neither cancel all orders nor list open orders: the kill switch could not be verified`);
@@ -44,7 +47,7 @@ export async function preflight(ex: LiveExchange, cfg: Readonly<PreflightConfig>
 
   let market: LiveMarket | undefined;
   try {
-    market = await ex.market(cfg.symbol);
+    market = await call('market', () => ex.market(cfg.symbol));
   } catch (e) {
     refusals.push(e instanceof Error ? e.message : String(e));
   }
@@ -61,13 +64,13 @@ export async function preflight(ex: LiveExchange, cfg: Readonly<PreflightConfig>
     if (market.lotSize > 0 && !isMultiple(q, market.lotSize)) refusals.push(`order qty ${q} is not a multiple of the lot size ${market.lotSize}`);
     if (Number.isFinite(cfg.tickSize) && market.tickSize > 0 && !isMultiple(cfg.tickSize, market.tickSize))
       refusals.push(`tick size ${cfg.tickSize} is not a multiple of the market's tick ${market.tickSize}`);
-    ({ bid, ask } = await ex.bidAsk(cfg.symbol));
+    ({ bid, ask } = await call('best bid/ask', () => ex.bidAsk(cfg.symbol)));
     if (!(bid > 0) || !(ask > 0)) refusals.push(`${cfg.symbol}: no bid/ask in the order book`);
     else if (market.minNotional > 0 && q * bid < market.minNotional)
       refusals.push(`order notional ${round(q * bid)} ${market.quote} (qty ${q} × bid ${bid}) is below the market's minimum notional ${market.minNotional}`);
     if (cfg.orderQty > cfg.maxInventoryQty) refusals.push(`order qty ${q} is above max_inventory_qty ${cfg.maxInventoryQty}`);
 
-    const balances = await ex.balances();
+    const balances = await call('balances', () => ex.balances());
     base = balances[market.base] ?? ZERO;
     quote = balances[market.quote] ?? ZERO;
     const canBuy = quote.free >= q * (ask > 0 ? ask : bid);
@@ -78,7 +81,7 @@ export async function preflight(ex: LiveExchange, cfg: Readonly<PreflightConfig>
     else if (!canSell) notes.push(`${market.base} free ${base.free} cannot fund an ask of ${q}: bids only until it can`);
     notes.push(`existing ${market.base} holding ${base.total} (free ${base.free}, in orders ${base.used})`);
 
-    openOrders = await ex.openOrders(cfg.symbol);
+    openOrders = await call('open orders', () => ex.openOrders(cfg.symbol));
     const foreign = openOrders.filter((o) => cfg.ids.parse(o.clientOrderId) === undefined);
     if (foreign.length > 0) {
       const text = `${foreign.length} open order(s) on ${cfg.symbol} not placed by this ledger`;

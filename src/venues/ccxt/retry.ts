@@ -54,3 +54,17 @@ export async function withRetry<T>(what: string, fn: () => Promise<T>, policy: R
     }
   }
 }
+
+/** The default policy, adjustable by MARKETMAKERL_RETRY_ATTEMPTS and MARKETMAKERL_RETRY_BASE_MS (tests shorten it). */
+export function retryPolicyFromEnv(env: NodeJS.ProcessEnv = process.env): RetryPolicy {
+  const attempts = Number(env['MARKETMAKERL_RETRY_ATTEMPTS']);
+  const base = Number(env['MARKETMAKERL_RETRY_BASE_MS']);
+  const p = { ...DEFAULT_RETRY };
+  if (Number.isInteger(attempts) && attempts >= 1) p.maxAttempts = attempts;
+  if (Number.isFinite(base) && base >= 0) {
+    p.baseDelayMs = base;
+    p.rateLimitDelayMs = Math.max(base, base * 4);
+    p.maxDelayMs = Math.max(base, base * 32);
+  }
+  return p;
+}
