@@ -50,8 +50,8 @@ export class CcxtFeed implements MarketFeed {
   private readonly prevAsks = new Map<number, number>();
   private lastTradeId = Number.NEGATIVE_INFINITY;
   private lastTradeMs = 0;
-  private failures = 0;
-  private wasDown = false;
+  /** Consecutive failures and whether the link went down, per loop (book, trades, poll). */
+  private readonly health = new Map<string, { failures: number; down: boolean }>();
   private loops: Promise<void>[] = [];
 
   constructor(
@@ -104,13 +104,15 @@ export class CcxtFeed implements MarketFeed {
   // ---- loops ----
 
   private async run(name: string, step: () => Promise<void>): Promise<void> {
+    const h = { failures: 0, down: false };
+    this.health.set(name, h);
     while (!this.closed) {
       try {
         await step();
-        if (this.failures > 0 || this.wasDown) this.recovered(name);
+        if (h.failures > 0 || h.down) this.recovered(name, h);
       } catch (e) {
         if (this.closed) return;
-        await this.fault(name, e);
+        await this.fault(name, h, e);
       }
     }
   }
@@ -135,18 +137,18 @@ export class CcxtFeed implements MarketFeed {
     await sleep(Math.max(0, this.o.pollMs - spent));
   }
 
-  private recovered(name: string): void {
-    if (this.wasDown) {
+  private recovered(name: string, h: { failures: number; down: boolean }): void {
+    if (h.down) {
       this.stats.reconnects++;
-      this.note('reconnect', `${name}: connection restored after ${this.failures} failed attempt(s); book resynced from a snapshot`);
+      this.note('reconnect', `${name}: connection restored after ${h.failures} failed attempt(s); book resynced from a snapshot`);
     }
-    this.failures = 0;
-    this.wasDown = false;
+    h.failures = 0;
+    h.down = false;
   }
 
-  private async fault(name: string, e: unknown): Promise<void> {
+  private async fault(name: string, h: { failures: number; down: boolean }, e: unknown): Promise<void> {
     const f = classifyCcxtError(e);
-    this.failures++;
+    h.failures++;
     if (f.kind === 'InvalidNonce' || f.kind === 'ChecksumError') {
       // ccxt drops its book and resubscribes from a fresh snapshot on the next watch call.
       this.stats.gaps++;
@@ -155,18 +157,18 @@ export class CcxtFeed implements MarketFeed {
       this.note('gap', `${name}: ${f.kind}: ${f.message}; resyncing from a snapshot`);
       return;
     }
+    // Every fault is retried here: the loop must outlive the venue's bad moments (a 5xx that ccxt
+    // classifies as an exchange error included); non-transient ones are also counted as errors.
     if (f.rateLimited) this.stats.rateLimited++;
-    else if (f.fault === 'transient') this.stats.retries++;
-    else this.stats.errors++;
-    if (f.fault === 'transient' || f.fault === 'fatal') {
-      if (this.connected) this.note('disconnect', `${name}: ${f.kind}: ${f.message}`);
-      this.connected = false;
-      this.wasDown = true;
-      this.needSnapshot = true;
-    }
-    const base = Math.min(this.o.backoffMaxMs, this.o.backoffBaseMs * 2 ** Math.min(this.failures - 1, 10));
+    else this.stats.retries++;
+    if (f.fault !== 'transient') this.stats.errors++;
+    if (this.connected) this.note('disconnect', `${name}: ${f.kind}: ${f.message}`);
+    this.connected = false;
+    h.down = true;
+    this.needSnapshot = true;
+    const base = Math.min(this.o.backoffMaxMs, this.o.backoffBaseMs * 2 ** Math.min(h.failures - 1, 10));
     const delay = Math.max(f.rateLimited ? this.o.rateLimitMs : 0, base * (0.5 + this.o.random() / 2));
-    this.note(f.rateLimited ? 'rate-limited' : 'retry', `${name}: ${f.kind} (${f.fault}); retry ${this.failures} in ${Math.round(delay)} ms`);
+    this.note(f.rateLimited ? 'rate-limited' : 'retry', `${name}: ${f.kind} (${f.fault}); retry ${h.failures} in ${Math.round(delay)} ms`);
     await sleep(delay);
   }
 

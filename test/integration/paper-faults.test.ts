@@ -1,0 +1,91 @@
+// Fault injection on the fake Binance: disconnect, sequence gap, 5xx burst, 429, frozen feed — each ends in the right recovery or state.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { checkLedgerInvariants } from '../../src/ledger/index.js';
+import { paperRig, type PaperRig } from './paper-harness.js';
+
+function riskRows(rig: PaperRig): { kind: string; condition: string | null; to_state: string | null; reason: string }[] {
+  return rig.ledger.db.prepare<[], { kind: string; condition: string | null; to_state: string | null; reason: string }>('SELECT kind, condition, to_state, reason FROM risk_events ORDER BY id').all();
+}
+
+const later = (ms: number, f: () => void): void => void setTimeout(f, ms);
+
+test('websocket drop: halted while disconnected, reconnect with backoff, book resynced, trading again', async () => {
+  const rig = await paperRig();
+  try {
+    later(1_000, () => rig.fake.disconnectWebsockets());
+    const s = await rig.run(10, 250);
+    const risk = riskRows(rig);
+    assert.ok(risk.some((r) => r.condition === 'disconnected' && r.kind === 'raised' && r.to_state === 'halted'), JSON.stringify(risk));
+    assert.ok(risk.some((r) => r.condition === 'disconnected' && r.kind === 'cleared'));
+    assert.ok(risk.some((r) => r.kind === 'reconnect'));
+    assert.ok(s.reconnects >= 1 && s.resyncs >= 1, JSON.stringify(s));
+    assert.equal(rig.rows.at(-1)?.trading_state, 'active');
+    assert.equal(rig.rows.at(-1)?.connected, true);
+    assert.deepEqual(checkLedgerInvariants(rig.ledger.db), []);
+  } finally {
+    await rig.close();
+  }
+});
+
+test('sequence gap: detected, resynced from a snapshot, the book stays uncrossed', async () => {
+  const rig = await paperRig();
+  try {
+    later(800, () => rig.fake.dropDepth(1));
+    const s = await rig.run(8, 250);
+    assert.ok(s.gaps >= 1 && s.resyncs >= 1, JSON.stringify(s));
+    assert.ok(riskRows(rig).some((r) => r.kind === 'gap'));
+    for (const r of rig.rows) if (r.best_bid !== null && r.best_ask !== null) assert.ok(r.best_bid < r.best_ask, `crossed book in ${JSON.stringify(r)}`);
+    assert.equal(rig.rows.at(-1)?.trading_state, 'active');
+  } finally {
+    await rig.close();
+  }
+});
+
+test('REST 5xx burst (polling feed): retried with backoff, the loop goes on', async () => {
+  const rig = await paperRig({ mode: 'rest' });
+  try {
+    later(700, () => rig.fake.failRest({ path: '/api/v3/depth', times: 3, status: 503 }));
+    const s = await rig.run(8, 250);
+    assert.equal(rig.rows.length, 8);
+    assert.ok(rig.feed.stats.retries >= 3, JSON.stringify(rig.feed.stats));
+    assert.ok(s.reconnects >= 1);
+    assert.equal(rig.rows.at(-1)?.trading_state, 'active');
+    assert.equal(rig.rows[0]?.feed, 'rest');
+  } finally {
+    await rig.close();
+  }
+});
+
+test('429: backs off at least the rate-limit pause, then resumes', async () => {
+  const rig = await paperRig({ mode: 'rest' });
+  try {
+    later(700, () => rig.fake.failRest({ path: '/api/v3/depth', times: 2, status: 429, retryAfterSeconds: 1 }));
+    const s = await rig.run(10, 250);
+    assert.ok(rig.feed.stats.rateLimited >= 1, JSON.stringify(rig.feed.stats));
+    assert.ok(riskRows(rig).some((r) => r.kind === 'rate-limited' && /retry \d+ in (\d+)/.test(r.reason) && Number(/in (\d+)/.exec(r.reason)![1]) >= 300));
+    assert.ok(s.reconnects >= 1);
+    assert.equal(rig.rows.at(-1)?.trading_state, 'active');
+  } finally {
+    await rig.close();
+  }
+});
+
+test('frozen feed: stale data halts quoting (orders canceled) until fresh data returns', async () => {
+  const rig = await paperRig();
+  try {
+    later(800, () => rig.fake.pause());
+    later(2_000, () => rig.fake.resume());
+    await rig.run(14, 250);
+    const risk = riskRows(rig);
+    assert.ok(risk.some((r) => r.condition === 'stale-data' && r.kind === 'raised' && r.to_state === 'halted' && /no market data for \d+ ms/.test(r.reason)), JSON.stringify(risk));
+    assert.ok(risk.some((r) => r.condition === 'stale-data' && r.kind === 'cleared'));
+    const halted = rig.rows.filter((r) => r.trading_state === 'halted');
+    assert.ok(halted.length >= 1, 'an iteration line shows the halt');
+    assert.ok(halted.some((r) => r.open_orders === 0 && r.bid === null && r.ask === null), 'nothing rests while halted');
+    assert.equal(rig.rows.at(-1)?.trading_state, 'active');
+    assert.ok(rig.rows.some((r) => r.clock_skew_ms !== null), 'clock skew is measured');
+  } finally {
+    await rig.close();
+  }
+});

@@ -1,0 +1,76 @@
+// Test harness for the paper loop on the fake Binance through the real ccxt client (127.0.0.1 only).
+import { FakeBinance } from '../fake-exchange/index.js';
+import { createExchange, loadMarkets, resolveSymbol, closeExchange } from '../../src/venues/ccxt/exchange.js';
+import { CcxtFeed, defaultCcxtFeedOptions } from '../../src/engine/ccxt-feed.js';
+import { PaperSession, parsePaperConfig, paperSessionSetup, runPaperLoop, wallClock, type IterationRow, type PaperSummary } from '../../src/engine/index.js';
+import { Ledger } from '../../src/ledger/index.js';
+import { BTCUSDT, EventType, type EventColumns } from '../../src/market/index.js';
+
+export interface PaperRig {
+  fake: FakeBinance;
+  feed: CcxtFeed;
+  session: PaperSession;
+  ledger: Ledger;
+  rows: IterationRow[];
+  /** Every trade row the loop received: local time, price, aggressor side. */
+  trades: { t: number; price: number; side: number }[];
+  run: (iterations: number, iterationMs: number) => Promise<PaperSummary>;
+  close: () => Promise<void>;
+}
+
+export async function paperRig(o: { mode?: 'ws' | 'rest'; stepMs?: number; config?: Record<string, unknown>; ledgerPath?: string } = {}): Promise<PaperRig> {
+  const fake = new FakeBinance({ stepMs: o.stepMs ?? 10 });
+  const url = await fake.start();
+  const ex = await createExchange({ exchange: 'binance', exchangeUrl: url, websocket: true });
+  await loadMarkets(ex);
+  const symbol = resolveSymbol(ex, 'BTC/USDT');
+  const clock = wallClock();
+  const feed = new CcxtFeed(ex, { ...defaultCcxtFeedOptions, symbol, clock, mode: o.mode ?? 'ws', pollMs: 50, backoffBaseMs: 50, backoffMaxMs: 500, rateLimitMs: 300, random: () => 0.5 });
+  const cfg = parsePaperConfig({
+    quoting: { gamma: 0.01, horizon_seconds: 10, order_qty: 0.001, max_inventory_qty: 0.01, requote_ticks: 50 },
+    risk: { max_order_qty: 0.01, max_inventory_qty: 0.01, max_orders_per_window: 1000, stale_after_ms: 400 },
+    sim: { entry_latency_ms: 2, response_latency_ms: 2, maker_fee_bps: 1 },
+    loop: { idle_decision_ms: 20, quote_sample_ms: 50, sigma_sample_ms: 100 },
+    ...o.config,
+  });
+  const { strategy, options } = paperSessionSetup(cfg, BTCUSDT, 3);
+  const ledger = new Ledger(o.ledgerPath ?? ':memory:');
+  ledger.startRun({ runId: 'test', mode: 'paper', exchange: 'binance', symbol, config: cfg, initialCash: cfg.capital }, new Date());
+  const session = new PaperSession(strategy, options, ledger);
+  const rows: IterationRow[] = [];
+  const trades: PaperRig['trades'] = [];
+  // Watch what the loop receives, without changing it.
+  const next = feed.next.bind(feed);
+  feed.next = async (ms: number): Promise<EventColumns | undefined> => {
+    const ev = await next(ms);
+    if (ev) for (let i = 0; i < ev.length; i++) if (ev.type[i] === EventType.Trade) trades.push({ t: ev.tsLocal[i]!, price: ev.price[i]!, side: ev.side[i]! });
+    return ev;
+  };
+  return {
+    fake,
+    feed,
+    session,
+    ledger,
+    rows,
+    trades,
+    run: (iterations, iterationMs) =>
+      runPaperLoop(feed, session, {
+        exchange: 'binance',
+        symbol,
+        iterations,
+        durationMicros: undefined,
+        iterationMicros: iterationMs * 1000,
+        idleDecisionMicros: cfg.loop.idle_decision_ms * 1000,
+        quoteSampleMicros: cfg.loop.quote_sample_ms * 1000,
+        clock,
+        emit: (r) => void rows.push(r),
+        journal: ledger,
+        stop: { requested: false },
+      }),
+    close: async () => {
+      await closeExchange(ex);
+      await fake.stop();
+      ledger.close();
+    },
+  };
+}
