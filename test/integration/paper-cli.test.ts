@@ -1,0 +1,126 @@
+// The realtime command end to end on the fake Binance: JSON lines and file, kill switch, SIGTERM exit 0, restart resumes from the ledger.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FakeBinance } from '../fake-exchange/index.js';
+import { Ledger, checkLedgerInvariants } from '../../src/ledger/index.js';
+import { clearHaltFile } from '../../src/risk/index.js';
+import { REPO_ROOT } from '../fixtures/shared-data.js';
+
+const MAIN = join(REPO_ROOT, 'src', 'cli', 'main.ts');
+
+interface Proc {
+  child: ChildProcess;
+  lines: Record<string, unknown>[];
+  stderr: () => string;
+  waitFor: (pred: (l: Record<string, unknown>) => boolean, ms: number) => Promise<Record<string, unknown>>;
+  exit: Promise<number | null>;
+}
+
+function start(args: string[]): Proc {
+  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'realtime', ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const lines: Record<string, unknown>[] = [];
+  let err = '';
+  let buf = '';
+  const waiters: (() => void)[] = [];
+  child.stdout!.setEncoding('utf8');
+  child.stdout!.on('data', (c: string) => {
+    buf += c;
+    let nl: number;
+    while ((nl = buf.indexOf('\n')) >= 0) {
+      lines.push(JSON.parse(buf.slice(0, nl)) as Record<string, unknown>);
+      buf = buf.slice(nl + 1);
+    }
+    for (const w of waiters.splice(0)) w();
+  });
+  child.stderr!.on('data', (c: Buffer) => (err += String(c)));
+  const exit = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  const waitFor = async (pred: (l: Record<string, unknown>) => boolean, ms: number): Promise<Record<string, unknown>> => {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const hit = lines.find(pred);
+      if (hit) return hit;
+      if (Date.now() > deadline) throw new Error(`timed out; stderr: ${err}; lines: ${lines.length}`);
+      await new Promise<void>((r) => {
+        waiters.push(r);
+        setTimeout(r, 200);
+      });
+    }
+  };
+  return { child, lines, stderr: () => err, waitFor, exit };
+}
+
+test('realtime: lines on stdout and in the JSONL file, halt → halted, SIGTERM → orders canceled, exit 0; a restart resumes', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'paper-cli-'));
+  const fake = new FakeBinance({ stepMs: 10 });
+  const url = await fake.start();
+  try {
+    const cfg = join(dir, 'paper.yaml');
+    writeFileSync(
+      cfg,
+      [
+        'quoting: { gamma: 0.01, horizon_seconds: 10, order_qty: 0.001, max_inventory_qty: 0.01 }',
+        'risk: { max_order_qty: 0.01, max_inventory_qty: 0.01, max_orders_per_window: 1000, stale_after_ms: 2000 }',
+        'sim: { entry_latency_ms: 2, response_latency_ms: 2 }',
+        'loop: { sigma_sample_ms: 100 }',
+      ].join('\n'),
+    );
+    const ledger = join(dir, 'ledger.sqlite');
+    const halt = join(dir, 'HALT');
+    const common = ['--exchange', 'binance', '--symbol', 'BTC/USDT', '--exchange-url', url, '--config', cfg, '--ledger', ledger, '--halt-file', halt, '--out-dir', dir, '--poll-seconds', '0.25'];
+
+    const a = start([...common, '--iterations', 'forever', '--dashboard-port', '0']);
+    await a.waitFor((l) => l['iteration'] === 4, 30_000);
+    const dash = /dashboard: (http:\/\/\S+)/.exec(a.stderr())?.[1];
+    assert.ok(dash, 'the dashboard URL is announced');
+    const health = (await (await fetch(new URL('/healthz', dash))).json()) as { ok: boolean };
+    assert.equal(health.ok, true);
+    // The kill switch over HTTP (the dashboard's endpoint writes the halt file the loop polls).
+    const h = await fetch(new URL('/halt', dash), { method: 'POST' });
+    assert.equal(h.status, 200);
+    const halted = await a.waitFor((l) => l['trading_state'] === 'halted', 10_000);
+    assert.match(String((halted['risk_reasons'] as string[])[0]), /kill-switch: halt file/);
+    const n = a.lines.length;
+    await a.waitFor((_l) => a.lines.length >= n + 2, 10_000);
+    assert.equal(a.lines.at(-1)?.['open_orders'], 0, 'halted: every paper order canceled');
+    a.child.kill('SIGTERM');
+    assert.equal(await a.exit, 0);
+    const summary = a.lines.at(-1)!;
+    assert.equal(summary['summary'], true);
+    assert.equal(summary['ended_by'], 'SIGTERM');
+    const jsonl = readdirSync(dir).filter((f) => f.endsWith('_binance_BTC_USDT.jsonl'));
+    assert.equal(jsonl.length, 1);
+    const fileLines = readFileSync(join(dir, jsonl[0]!), 'utf8').trim().split('\n');
+    assert.equal(fileLines.length, a.lines.length, 'the file holds what stdout showed');
+
+    const l1 = new Ledger(ledger);
+    const r1 = l1.resume('BTC/USDT')!;
+    assert.deepEqual(checkLedgerInvariants(l1.db), []);
+    assert.equal(r1.openOrders.length, 0, 'SIGTERM left no open paper order');
+    const run1 = l1.db.prepare<[], { status: string }>('SELECT status FROM runs').get();
+    assert.equal(run1?.status, 'SIGTERM');
+    assert.ok(l1.db.prepare("SELECT 1 FROM risk_events WHERE condition = 'kill-switch'").get(), 'the halt is in the ledger');
+    l1.close();
+
+    // Restart on the same ledger: inventory and cash continue, client ids keep increasing.
+    clearHaltFile(halt);
+    const b = start([...common, '--iterations', '3']);
+    assert.equal(await b.exit, 0, b.stderr());
+    const resumed = b.lines[0]!;
+    assert.equal(resumed['resumed'], true);
+    assert.equal(resumed['inventory'], r1.position);
+    assert.equal(resumed['cash'], r1.cash);
+    assert.equal(b.lines.filter((l) => 'iteration' in l).length, 3);
+    const l2 = new Ledger(ledger);
+    assert.deepEqual(checkLedgerInvariants(l2.db), []);
+    const ids = l2.db.prepare<[], { run_id: string; lo: number }>('SELECT run_id, min(client_id) AS lo FROM orders GROUP BY run_id ORDER BY lo').all();
+    if (ids.length === 2) assert.ok(ids[1]!.lo > r1.lastClientId);
+    l2.close();
+  } finally {
+    await fake.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
