@@ -17,3 +17,4 @@ export * from './market-feed.js';
 export * from './replay-feed.js';
 export * from './wall-clock.js';
 export * from './paper-config.js';
+export * from './realtime.js';

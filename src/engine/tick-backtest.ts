@@ -148,7 +148,6 @@ export class TickBacktest {
     const ex = this.exchange;
     const core = this.core;
     const local = this.local;
-    const stats = this.stats;
     const fixedFeed = this.opts.feedLatencyMicros !== undefined;
     const feed = this.opts.feedLatencyMicros ?? 0;
     const dInt = this.opts.decisionIntervalMicros;
@@ -261,9 +260,7 @@ export class TickBacktest {
 
       // 3. The timer: decide, then sample.
       if (nextDecision === tT) {
-        local.refresh(core, tT);
-        stats.mark(tT, core.view.mid);
-        core.decide(tT);
+        this.decide(tT);
         nextDecision += dInt;
       }
       if (nextSample === tT) {
@@ -275,7 +272,15 @@ export class TickBacktest {
     return this.finish(t0);
   }
 
-  private deliver(): void {
+  /** The decision timer at local time t: estimators and view, markouts due, then the strategy. */
+  decide(t: Micros): void {
+    this.local.refresh(this.core, t);
+    this.stats.mark(t, this.core.view.mid);
+    this.core.decide(t);
+  }
+
+  /** Hand the venue's next answer to the core (at its local arrival time). */
+  deliver(): void {
     const ex = this.exchange;
     const kind = ex.deliver(this.core);
     if (kind === VenueMsg.Filled) {
@@ -285,7 +290,8 @@ export class TickBacktest {
     }
   }
 
-  private sample(t: Micros): void {
+  /** The sampler at local time t: one trace row. */
+  sample(t: Micros): void {
     const core = this.core;
     const v = core.view;
     if (this.trace.length === this.trace.capacity) this.trace = grown(this.trace);
@@ -293,7 +299,8 @@ export class TickBacktest {
     core.sampleIndex = this.trace.length;
   }
 
-  private finish(t0: number): TickBacktestResult {
+  /** Metrics of what ran so far; `t0` = performance.now() at the start. */
+  finish(t0: number): TickBacktestResult {
     const engineSeconds = (performance.now() - t0) / 1000;
     const core = this.core;
     const sampleSeconds = this.opts.sampleIntervalMicros / 1e6;
