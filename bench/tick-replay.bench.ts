@@ -1,9 +1,13 @@
 // Tick replay speed: book + queue + latency models + an AS strategy deciding every 100 ms, on the shared capture converted.
 import { cpus } from 'node:os';
 import { ensureSharedCaptureArrow } from '../test/fixtures/capture.js';
+import type * as DataModule from '../src/data/index.js';
+import type * as EngineModule from '../src/engine/index.js';
+
 // The engine runs from the built code (`make build` first): tsx would add getter overhead to re-exports.
-import { iterateEventBatches, readEvents } from '../dist/data/index.js';
-import { parseTickConfig, runTickJob } from '../dist/engine/index.js';
+const dist = (m: string): string => new URL(`../dist/${m}/index.js`, import.meta.url).href;
+const { iterateEventBatches, readEvents } = (await import(dist('data'))) as typeof DataModule;
+const { parseTickConfig, runTickJob } = (await import(dist('engine'))) as typeof EngineModule;
 
 const path = ensureSharedCaptureArrow();
 const events = readEvents(path);
