@@ -79,7 +79,7 @@ export class LiveSession implements OrderEventHandler {
   readonly ids: ClientOrderIds;
   private readonly journal: LiveJournal;
   private streamUp = true;
-  private reconcileWanted: string | undefined = 'start';
+  private reconcileWanted: string | undefined;
   private stopping = false;
   private wake: (() => void) | undefined;
   private placed = 0;
@@ -137,6 +137,7 @@ export class LiveSession implements OrderEventHandler {
       tickSize: o.tickSize,
       unknownOrders: o.unknownOrders,
       ids: this.ids,
+      retry: (what, fn) => this.adapter.retry(what, fn),
     });
     this.lastPreflight = pf;
     o.log('live_preflight', { ok: pf.ok, refusals: pf.refusals, notes: pf.notes, bid: pf.bid, ask: pf.ask, capabilities: pf.capabilities });
