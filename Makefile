@@ -18,6 +18,7 @@ help:
 	@echo "make run-live       the runtime in live mode (refused unless PAPER_ONLY=0 and exchange keys are set)"
 	@echo "make live-guard     proves that live mode is refused with the exact messages"
 	@echo "make validate       build, run-backtest, test, live-guard"
+	@echo "make realtime-paper paper trading on the live market: EXCHANGE=.. SYMBOL=.. TIMEFRAME=.. ITERATIONS=.."
 	@echo "make test           every test (installs first)"
 	@echo "make bench          benchmarks; figures go to bench/RESULTS.md by hand"
 
@@ -86,6 +87,14 @@ WORKERS ?= 2
 
 analyze-last-month: build
 	$(CLI) analyze $(if $(DATA),--data '$(DATA)',--exchange $(EXCHANGE) --symbol '$(SYMBOL)') --timeframe $(TIMEFRAME) --days $(DAYS) --max-combinations $(MAX_COMBINATIONS) --workers $(WORKERS) --seed $(SEED)
+
+# Paper trading on the live market (ccxt websockets, REST fallback): JSON lines, SQLite ledger, risk engine.
+# EXCHANGE_URL=.. points ccxt at a proxy or a local fake; DASHBOARD_PORT=P serves the live dashboard.
+ITERATIONS ?= 20
+POLL_SECONDS ?= 1
+.PHONY: realtime-paper
+realtime-paper: build
+	$(CLI) realtime --mode paper --exchange $(EXCHANGE) --symbol '$(SYMBOL)' --timeframe $(TIMEFRAME) --iterations $(ITERATIONS) --poll-seconds $(POLL_SECONDS) $(if $(EXCHANGE_URL),--exchange-url '$(EXCHANGE_URL)') $(if $(DASHBOARD_PORT),--dashboard-port $(DASHBOARD_PORT))
 
 # Cross-module tests; also refreshes the PNGs in visualizations/.
 test-integration: build

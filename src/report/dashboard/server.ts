@@ -2,6 +2,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { writeHaltFile } from '../../risk/index.js';
@@ -36,8 +37,8 @@ let chartLib: Buffer | undefined;
 function chartLibrary(): Buffer {
   if (chartLib === undefined) {
     const req = createRequire(import.meta.url);
-    const main = req.resolve('lightweight-charts');
-    chartLib = readFileSync(main.replace(/[^/\\]+$/, 'lightweight-charts.standalone.production.js'));
+    const pkg = req.resolve('lightweight-charts/package.json');
+    chartLib = readFileSync(join(dirname(pkg), 'dist', 'lightweight-charts.standalone.production.js'));
   }
   return chartLib;
 }
@@ -62,6 +63,8 @@ export async function startDashboardServer(o: Readonly<DashboardServerOptions>):
           return send(res, 200, 'text/html; charset=utf-8', page);
         case 'GET /lightweight-charts.js':
           return send(res, 200, 'application/javascript', chartLibrary());
+        case 'GET /favicon.ico':
+          return send(res, 204, 'image/x-icon', '');
         case 'GET /healthz':
           return json(res, 200, { ok: true, uptime_s: Math.round((Date.now() - started) / 1000), trading_state: o.state.stats.trading_state, updated_utc: o.state.stats.updated_utc });
         case 'GET /api/state':
