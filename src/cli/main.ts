@@ -211,6 +211,20 @@ program
   .option('--halt-file <file>', 'halt file the HALT button writes (default artifacts/realtime/HALT)')
   .action(async (opts) => (await import('./commands/dashboard.js')).dashboardCommand(opts));
 
+program
+  .command('record')
+  .description('record live order-book changes and trades through ccxt websockets into rotating normalized Arrow files')
+  .requiredOption('--exchange <id>', 'ccxt exchange id, e.g. binance')
+  .requiredOption('--symbol <symbol>', 'market, e.g. BTC/USDT')
+  .option('--minutes <n>', 'stop after this many minutes (default: until SIGINT/SIGTERM)', num('--minutes'))
+  .requiredOption('--out <dir>', 'folder for the event files')
+  .option('--rotate-minutes <n>', 'start a new file this often', num('--rotate-minutes'), 60)
+  .option('--book-limit <n>', 'order-book depth to ask for', num('--book-limit'))
+  .option('--exchange-url <url>', 'send REST and websocket requests to this base URL (proxy, testnet, local fake); env MARKETMAKERL_EXCHANGE_URL')
+  .option('--sandbox', "use the exchange's own testnet")
+  .option('--quiet', 'no progress lines on stderr')
+  .action(async (opts) => (await import('./commands/record.js')).recordCommand(opts));
+
 const simulate = program.command('simulate').description('rerun published simulation experiments');
 simulate
   .command('as2008')

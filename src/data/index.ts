@@ -9,3 +9,4 @@ export * from './capture-lines.js';
 export * from './capture-convert.js';
 export * from './history.js';
 export * from './market-snapshot.js';
+export * from './recorder.js';
