@@ -19,6 +19,7 @@ help:
 	@echo "make live-guard     proves that live mode is refused with the exact messages"
 	@echo "make validate       build, run-backtest, test, live-guard"
 	@echo "make realtime-paper paper trading on the live market: EXCHANGE=.. SYMBOL=.. TIMEFRAME=.. ITERATIONS=.."
+	@echo "make real-data-fetch klines, book and trades through ccxt: EXCHANGE=.. SYMBOL=.. TIMEFRAME=.. (EXCHANGE_URL=.. for a proxy or fake)"
 	@echo "make test           every test (installs first)"
 	@echo "make bench          benchmarks; figures go to bench/RESULTS.md by hand"
 
@@ -106,6 +107,12 @@ test: build
 bench: build
 	@for f in $$(find bench -name '*.bench.mjs' | sort); do echo "== $$f"; node $$f; done
 	@for f in $$(find bench -name '*.bench.ts' | sort); do echo "== $$f"; node --import tsx $$f; done
+
+# Real market data through ccxt: EXCHANGE=.. SYMBOL=.. TIMEFRAME=.. [OUTPUT_DIR=data/real] [EXCHANGE_URL=..]
+OUTPUT_DIR ?= data/real
+.PHONY: real-data-fetch
+real-data-fetch: build
+	$(CLI) fetch --exchange $(EXCHANGE) --symbol '$(SYMBOL)' --timeframe $(TIMEFRAME) --output-dir '$(OUTPUT_DIR)' $(if $(EXCHANGE_URL),--exchange-url '$(EXCHANGE_URL)')
 
 clean:
 	rm -rf dist artifacts
