@@ -40,6 +40,13 @@ export class L2Book {
   private readonly scale: number;
   /** Levels ignored because they lay outside the ladder. */
   dropped = 0;
+  /**
+   * Bumped whenever a change reaches beyond the one level a row names (snapshot, crossing or BBO
+   * clears, re-centring): a watcher of some levels re-reads them all only then.
+   */
+  serial = 0;
+  /** Tick index of the level named by the last row applied. */
+  lastTick = Number.NaN;
 
   constructor(tickSize: number, capacity = 1 << 16) {
     this.tickSize = tickSize;
@@ -111,6 +118,7 @@ export class L2Book {
 
   /** Remove every level. */
   clear(): void {
+    this.serial++;
     this.bidQty.fill(0);
     this.askQty.fill(0);
     this.base = Number.NaN;
@@ -184,6 +192,7 @@ export class L2Book {
 
   /** A bid now rests at slot s: asks at or below it are stale. */
   private clearAsksUpTo(s: number): void {
+    this.serial++;
     const q = this.askQty;
     for (let i = this.bestAskSlot; i <= s; i++) q[i] = 0;
     let i = s + 1;
@@ -194,6 +203,7 @@ export class L2Book {
   }
 
   private clearBidsDownTo(s: number): void {
+    this.serial++;
     const q = this.bidQty;
     for (let i = this.bestBidSlot; i >= s; i--) q[i] = 0;
     let i = s - 1;
@@ -211,11 +221,13 @@ export class L2Book {
       const s = tick - base;
       if (side > 0) {
         if (this.bestBidSlot > s) {
+          this.serial++;
           const q = this.bidQty;
           for (let i = this.bestBidSlot; i > s && i >= 0; i--) q[i] = 0;
           this.bestBidSlot = s >= 0 && s < this.capacity ? s : -1;
         }
       } else if (this.bestAskSlot < s) {
+        this.serial++;
         const q = this.askQty;
         for (let i = this.bestAskSlot; i < s && i < this.capacity; i++) q[i] = 0;
         this.bestAskSlot = s >= 0 && s < this.capacity ? s : this.capacity;
@@ -226,6 +238,7 @@ export class L2Book {
 
   /** Move the ladder so that `tick` sits at its centre; levels falling off the ends are lost. */
   private recenter(tick: number): void {
+    this.serial++;
     const newBase = tick - (this.capacity >> 1);
     const shift = newBase - this.base; // slot s becomes s − shift
     const cap = this.capacity;
@@ -265,13 +278,16 @@ export class L2Book {
     if (type === DELTA) {
       const id = ev.id[i]!;
       if (id <= this.snapshotId) return false;
-      this.setTick(ev.side[i]!, Math.round(ev.price[i]! * this.invTick), ev.size[i]!);
+      const tick = Math.round(ev.price[i]! * this.invTick);
+      this.lastTick = tick;
+      this.setTick(ev.side[i]!, tick, ev.size[i]!);
       if ((ev.flags[i]! & END) !== 0) this.lastUpdateId = id;
       return true;
     }
     if (type === BBO) {
       if (ev.id[i]! < this.lastUpdateId) return false;
       const px = ev.price[i]!;
+      this.lastTick = Math.round(px * this.invTick);
       if (px > 0) this.setBest(ev.side[i]!, px, ev.size[i]!);
       return true;
     }
@@ -281,6 +297,7 @@ export class L2Book {
         this.snapshotId = ev.id[i]!;
         this.lastUpdateId = ev.id[i]!;
       }
+      this.serial++;
       this.set(ev.side[i]!, ev.price[i]!, ev.size[i]!);
       return true;
     }

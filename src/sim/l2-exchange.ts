@@ -200,8 +200,22 @@ export class L2Exchange implements OrderSink {
       if (this.nRest > 0) this.onTrade(ev.side[i]!, ev.price[i]!, ev.size[i]!);
       return;
     }
-    this.book.apply(ev, i);
-    if (this.nRest > 0) this.refreshLevels();
+    const book = this.book;
+    const serial = book.serial;
+    if (!book.apply(ev, i) || this.nRest === 0) return;
+    if (book.serial !== serial) {
+      this.refreshLevels();
+      return;
+    }
+    // Only the level the row names changed: re-read it if one of our orders rests there.
+    const tick = book.lastTick;
+    const side = ev.side[i]!;
+    for (let r = 0; r < this.nRest; r++) {
+      if (this.rTick[r] === tick && this.rSide[r] === side) {
+        this.refreshLevels();
+        return;
+      }
+    }
   }
 
   /** Our levels after a book change: a decrease not explained by trades is a cancel, placed by the queue model. */
