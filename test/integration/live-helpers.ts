@@ -118,7 +118,7 @@ export async function startRig(over: Partial<LiveSessionOptions> = {}, existing?
   };
 }
 
-export async function waitFor(what: string, pred: () => boolean, timeoutMs = 5_000): Promise<void> {
+export async function waitFor(what: string, pred: () => boolean, timeoutMs = 15_000): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (!pred()) {
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);

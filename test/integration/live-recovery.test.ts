@@ -1,0 +1,130 @@
+// Live recovery through the real ccxt client: fills during a stream gap, the kill switch, a restart with open orders, a position mismatch.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { writeHaltFile } from '../../src/risk/index.js';
+import { checkLedgerInvariants } from '../../src/ledger/index.js';
+import { startFakePrivateExchange } from '../fake-exchange/private/index.js';
+import { TEST_KEY, TEST_SECRET, bothQuotesOpen, exchangeBaseDelta, ledgerCount, ledgerPosition, noDuplicateOrders, restingPrice, startRig, waitFor } from './live-helpers.js';
+
+const tempDir = (): string => mkdtempSync(join(tmpdir(), 'mm-live-'));
+
+test('fills during a private-stream disconnect are recovered by reconciliation', async () => {
+  const rig = await startRig();
+  const { fake } = rig;
+  try {
+    await waitFor('both quotes open', () => bothQuotesOpen(rig));
+    const bid = restingPrice(rig, 'BUY');
+    const ask = restingPrice(rig, 'SELL');
+    fake.faults.userStreamDown = true;
+    fake.dropUserStreams();
+    await waitFor('the drop noticed', () => rig.lines.some((l) => l.includes('"event":"live_stream_dropped"')));
+    // Both quotes fill while we cannot hear about it.
+    fake.account.marketTrade('SELL', bid, 0.0006);
+    fake.account.marketTrade('BUY', ask, 0.001);
+    fake.faults.userStreamDown = false;
+    await waitFor('the gap fills recovered', () => rig.session.core.fills.length === 2);
+    assert.ok(rig.lines.some((l) => l.includes('"event":"live_fill_recovered"')));
+    await waitFor('quoting again', () => bothQuotesOpen(rig) && rig.session.risk.state === 'active');
+    rig.session.stop();
+    const summary = await rig.run;
+    assert.equal(summary.cancelVerified, true);
+    assert.ok(Math.abs(summary.position - (0.0006 - 0.001)) < 1e-12);
+    assert.ok(Math.abs(ledgerPosition(rig.ledger) - exchangeBaseDelta(fake)) < 1e-12, 'ledger position = exchange holding change');
+    assert.equal(ledgerCount(rig.ledger, 'SELECT count(*) AS n FROM fills'), fake.account.trades.length);
+    assert.deepEqual(checkLedgerInvariants(rig.ledger.db), []);
+    assert.equal(summary.mismatches, 0);
+  } finally {
+    await rig.close();
+    await fake.close();
+  }
+});
+
+test('the kill switch halts, cancels every order at the exchange and verifies it', async () => {
+  const haltFile = join(tempDir(), 'HALT');
+  const rig = await startRig({ haltFile });
+  const { fake } = rig;
+  try {
+    await waitFor('both quotes open', () => bothQuotesOpen(rig));
+    writeHaltFile(haltFile, 'operator test');
+    await waitFor('halted', () => rig.session.risk.state === 'halted');
+    await waitFor('cancel verified', () => rig.lines.some((l) => l.includes('"event":"live_cancel_all","verified":true')));
+    assert.equal(fake.account.openOrders().length, 0);
+    assert.equal(rig.session.core.open.count, 0);
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(fake.account.openOrders().length, 0, 'nothing is quoted while halted');
+    const notes = rig.ledger.db.prepare<[], { kind: string; reason: string }>("SELECT kind, reason FROM risk_events WHERE kind IN ('raised', 'halt-cancel')").all();
+    assert.ok(notes.some((n) => n.kind === 'raised' && n.reason.includes('operator test')));
+    assert.ok(notes.some((n) => n.kind === 'halt-cancel' && n.reason.includes('verified')));
+    rig.session.stop();
+    const summary = await rig.run;
+    assert.equal(summary.tradingState, 'halted');
+  } finally {
+    await rig.close();
+    await fake.close();
+  }
+});
+
+test('a restart with orders still open at the exchange: fills while down are recovered, open ones adopted, foreign ones cancelled', async () => {
+  const fake = await startFakePrivateExchange({ apiKey: TEST_KEY, secret: TEST_SECRET });
+  const dir = tempDir();
+  const first = await startRig({ cancelOnStop: false }, { fake, dir });
+  try {
+    await waitFor('both quotes open', () => bothQuotesOpen(first));
+    first.session.stop();
+    await first.run;
+  } finally {
+    await first.close();
+  }
+  assert.equal(fake.account.openOrders().length, 2, 'the first run left its quotes resting');
+  // While we are down: the bid fills, and someone places an order by hand.
+  const bid = fake.account.openOrders().find((o) => o.side === 'BUY')!;
+  const ask = fake.account.openOrders().find((o) => o.side === 'SELL')!;
+  fake.account.marketTrade('SELL', bid.price, 0.001);
+  const manual = fake.account.create({ side: 'BUY', type: 'LIMIT', price: 90_000, quantity: 0.0001, clientOrderId: 'web_manual_1' });
+  assert.ok('orderId' in manual);
+
+  const second = await startRig({}, { fake, dir });
+  try {
+    await waitFor('start reconciliation', () => second.lines.some((l) => l.includes('"reason":"start"')));
+    const start = JSON.parse(second.lines.find((l) => l.includes('"event":"live_reconcile"'))!) as { fillsRecovered: number; canceledUnknown: string[]; mismatch?: string };
+    assert.equal(start.fillsRecovered, 1, 'the fill made while down is recovered');
+    assert.deepEqual(start.canceledUnknown, ['web_manual_1']);
+    assert.equal(start.mismatch, undefined);
+    assert.equal(fake.account.orders.get(manual.orderId)?.status, 'CANCELED');
+    // The ask rested on: the new run tracks it under its old client id instead of placing a second one.
+    assert.equal(second.session.adapter.orders.get(Number(ask.clientOrderId.split('-')[1]))?.state !== undefined, true);
+    await waitFor('quoting', () => bothQuotesOpen(second));
+    second.session.stop();
+    const summary = await second.run;
+    assert.equal(summary.cancelVerified, true);
+    assert.equal(fake.account.openOrders().length, 0);
+    assert.ok(Math.abs(ledgerPosition(second.ledger) - exchangeBaseDelta(fake)) < 1e-12);
+    assert.ok(Math.abs(exchangeBaseDelta(fake) - 0.001) < 1e-12);
+    assert.deepEqual(checkLedgerInvariants(second.ledger.db), []);
+    assert.ok(noDuplicateOrders(fake));
+  } finally {
+    await second.close();
+    await fake.close();
+  }
+});
+
+test('a position that differs from the ledger is a risk event that halts trading', async () => {
+  const rig = await startRig({ reconcileEveryMs: 100 });
+  const { fake } = rig;
+  try {
+    await waitFor('both quotes open', () => bothQuotesOpen(rig));
+    fake.account.balance('BTC').free -= 0.1; // withdrawn behind our back
+    await waitFor('halted', () => rig.session.risk.state === 'halted');
+    const row = rig.ledger.db.prepare<[], { reason: string }>("SELECT reason FROM risk_events WHERE kind = 'reconcile-mismatch'").get();
+    assert.match(row?.reason ?? '', /position mismatch: exchange holds 0\.4 BTC, ledger expects 0\.5/);
+    await waitFor('orders cancelled', () => fake.account.openOrders().length === 0);
+    rig.session.stop();
+    await rig.run;
+  } finally {
+    await rig.close();
+    await fake.close();
+  }
+});
