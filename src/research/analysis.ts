@@ -114,12 +114,14 @@ export async function runAnalysis(input: AnalysisInput): Promise<AnalysisResult>
   for (const budget of cfg.budgets) for (const combo of combos) tasks.push({ index: tasks.length, combo, budget, base, refPrice, blocks: plan.blocks });
   const totalCases = tasks.length * plan.blocks.length;
   progress.start(totalCases, 'analyze');
+  const tEval = performance.now();
   let done = 0;
   const results: TaskResult[] = await evaluator.run(tasks, bars, (t) => {
     done += t.blocks.length;
     progress.tick(done);
   });
   progress.finish();
+  const evaluateSeconds = (performance.now() - tEval) / 1000;
   results.forEach((r, i) => {
     if (r.index !== i) throw new InvariantError(`evaluator returned task ${r.index} at position ${i}`);
   });
@@ -131,7 +133,7 @@ export async function runAnalysis(input: AnalysisInput): Promise<AnalysisResult>
 
   const now = input.now ?? new Date();
   const primary = budgets[0]!;
-  const json = buildJson({ cfg, bars, source: input.source, plan, combos, space, base, refPrice, sample, budgets, primary, now, elapsed: (performance.now() - t0) / 1000, evaluator, cases: totalCases });
+  const json = buildJson({ cfg, bars, source: input.source, plan, combos, space, base, refPrice, sample, budgets, primary, now, elapsed: (performance.now() - t0) / 1000, evaluateSeconds, evaluator, cases: totalCases });
   return { cfg, bars, combos, space, plan, base, refPrice, samplingMethod: sample.method, gridSize: gridSize(space), budgets, json };
 }
 
@@ -269,6 +271,7 @@ interface JsonInput {
   primary: BudgetOutcome;
   now: Date;
   elapsed: number;
+  evaluateSeconds: number;
   evaluator: Evaluator;
   cases: number;
 }
@@ -282,7 +285,7 @@ function buildJson(j: JsonInput): AnalysisJson {
   });
   return {
     meta: {
-      run: { created_at: j.now.toISOString(), stamp: utcStamp(j.now), elapsed_seconds: Math.round(j.elapsed * 1000) / 1000, evaluator: j.evaluator.kind, workers: j.evaluator.workers },
+      run: { created_at: j.now.toISOString(), stamp: utcStamp(j.now), elapsed_seconds: Math.round(j.elapsed * 1000) / 1000, evaluate_seconds: Math.round(j.evaluateSeconds * 1000) / 1000, evaluator: j.evaluator.kind, workers: j.evaluator.workers },
       data: {
         ...j.source,
         bars: bars.length,

@@ -90,9 +90,12 @@ export function analysisInputFromFlags(f: AnalyzeFlags): Record<string, unknown>
   return cfg;
 }
 
+const r3 = (x: number): number => Math.round(x * 1000) / 1000;
+
 const TIMEFRAME_SECONDS: Record<string, number> = { '1m': 60, '3m': 180, '5m': 300, '15m': 900, '30m': 1800, '1h': 3600, '2h': 7200, '4h': 14400, '1d': 86400 };
 
 export async function analyzeCommand(flags: AnalyzeFlags): Promise<void> {
+  const tStart = performance.now();
   const cfg = parseAnalysisConfig(analysisInputFromFlags(flags), (p) => FLAG_OF[p] ?? p);
   if (cfg.engine === 'tick') throw new UserError('--engine tick: not available yet for the analysis (the tick backtester replays L2 event files, not klines); use --engine bar');
   const workers = flags.workers ?? Math.min(2, availableParallelism());
@@ -130,7 +133,9 @@ export async function analyzeCommand(flags: AnalyzeFlags): Promise<void> {
       now,
     });
     const files: Record<string, string> = analysisFiles(result);
+    const tReport = performance.now();
     files['report.html'] = await renderAnalysisReport(result);
+    const reportSeconds = (performance.now() - tReport) / 1000;
     const stamp = utcStamp(now);
     const dir = flags.out ?? 'artifacts/last_month_analysis';
     const written = writeAnalysisFiles(dir, stamp, files);
@@ -148,7 +153,13 @@ export async function analyzeCommand(flags: AnalyzeFlags): Promise<void> {
         oos_pnl: Math.round(wf.oos.pnl * 1e6) / 1e6,
         oos_sharpe: wf.oos.sharpe === null ? null : Math.round(wf.oos.sharpe * 1e4) / 1e4,
         best_strategy: result.json['best_strategy'] ? wf.best.params : null,
-        elapsed_seconds: (result.json['meta'] as { run: { elapsed_seconds: number } }).run.elapsed_seconds,
+        seconds: {
+          startup: r3(tStart / 1000),
+          analysis: (result.json['meta'] as { run: { elapsed_seconds: number } }).run.elapsed_seconds,
+          evaluate: (result.json['meta'] as { run: { evaluate_seconds: number } }).run.evaluate_seconds,
+          report: r3(reportSeconds),
+          total: r3(performance.now() / 1000),
+        },
       }) + '\n',
     );
   } finally {
