@@ -68,7 +68,8 @@ export class PaperSession implements OrderEventHandler {
     readonly opts: Readonly<PaperSessionOptions>,
     private readonly journal: PaperJournal = NO_JOURNAL,
   ) {
-    this.core = new TradingCore(strategy, { ...opts.core, limits: gateLimitsOf(opts.risk), rules: riskRules(opts.risk) });
+    // The open-order count includes the order being placed (reconcile records it before the gate sees it).
+    this.core = new TradingCore(strategy, { ...opts.core, limits: gateLimitsOf(opts.risk), rules: riskRules(opts.risk, () => this.core.open.count) });
     this.risk = new RiskEngine(opts.risk, this.core.view);
     this.exchange = new L2Exchange(opts.exchange, opts.queue, opts.latency, opts.fees);
     this.local = new TickLocal(opts.local);

@@ -129,6 +129,21 @@ export class ReplayFeed implements MarketFeed {
     return at;
   }
 
+  /** Rows already due by the clock but not yet handed out: the loop's backlog (0 when it keeps up). */
+  backlog(): number {
+    const ev = this.events;
+    if (this.opts.speed === Number.POSITIVE_INFINITY) return ev.length - this.cursor;
+    const due = this.dataStart + (this.opts.clock() - this.wallStart) * this.opts.speed;
+    let lo = this.cursor;
+    let hi = ev.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (ev.tsLocal[mid]! <= due) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo - this.cursor;
+  }
+
   drainNotes(): FeedNote[] {
     return this.notes.splice(0, this.notes.length);
   }

@@ -1,4 +1,4 @@
-// Pre-trade rules beyond the gate's defaults: order notional, reducing-only state, and an order rate limit.
+// Pre-trade rules beyond the gate's defaults: order notional, reducing-only state, order rate, open-order count.
 import type { Micros } from '../core/index.js';
 import type { PlaceRule } from './gate.js';
 
@@ -32,6 +32,11 @@ export function orderRateRule(maxOrders: number, windowMicros: Micros): PlaceRul
     head = (head + 1) % maxOrders;
     return undefined;
   };
+}
+
+/** Deny a new order while `openCount()` orders (live, pending new or pending cancel) are already out. */
+export function maxOpenOrdersRule(maxOpen: number, openCount: () => number): PlaceRule {
+  return () => (openCount() > maxOpen ? `${openCount() - 1} orders already open or in flight (max_open_orders ${maxOpen})` : undefined);
 }
 
 function round2(x: number): number {

@@ -16,6 +16,8 @@ export const riskConfigSchema = z.object({
   /** At most this many new orders per `order_rate_window_ms`. */
   max_orders_per_window: z.number().int().positive().default(20),
   order_rate_window_ms: z.number().positive().default(1_000),
+  /** At most this many of our orders open or in flight at once. */
+  max_open_orders: z.number().int().positive().default(16),
   /** Loss since the start of the UTC day that halts trading, quote currency. */
   daily_loss_limit: z.number().positive().default(100),
   /** Fall from the run's peak equity that halts trading, quote currency. */

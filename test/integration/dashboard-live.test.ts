@@ -54,13 +54,13 @@ test('live dashboard: page loads, chart draws, figures update as the feed moves;
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto(dash.url);
-    await page.waitForFunction(() => (window as unknown as { __dashboard?: { points: () => number } }).__dashboard !== undefined);
+    await page.waitForFunction('window.__dashboard !== undefined');
     assert.ok((await page.locator('#chart canvas').count()) > 0, 'the chart draws on canvas');
-    await page.waitForFunction(() => document.getElementById('s-mid')?.textContent !== '–', undefined, { timeout: 15_000 });
+    await page.waitForFunction("document.getElementById('s-mid').textContent !== '–'", undefined, { timeout: 15_000 });
     const mid1 = await page.locator('#s-mid').textContent();
-    const pts1 = await page.evaluate(() => (window as unknown as { __dashboard: { points: () => number } }).__dashboard.points());
-    await page.waitForFunction((p) => (window as unknown as { __dashboard: { points: () => number } }).__dashboard.points() > p + 3, pts1, { timeout: 15_000 });
-    await page.waitForFunction((m) => document.getElementById('s-mid')?.textContent !== m, mid1, { timeout: 15_000 });
+    const pts1 = Number(await page.evaluate('window.__dashboard.points()'));
+    await page.waitForFunction(`window.__dashboard.points() > ${pts1 + 3}`, undefined, { timeout: 15_000 });
+    await page.waitForFunction(`document.getElementById('s-mid').textContent !== ${JSON.stringify(mid1)}`, undefined, { timeout: 15_000 });
     assert.match((await page.locator('#state').textContent()) ?? '', /active|reducing|halted/);
     assert.ok(Number((await page.locator('#s-mid').textContent())?.replace(/,/g, '')) > 10_000);
     mkdirSync(SHOTS, { recursive: true });
@@ -69,7 +69,7 @@ test('live dashboard: page loads, chart draws, figures update as the feed moves;
 
     // A finished backtest run from its folder.
     await page.selectOption('#runs', 'run_test');
-    await page.waitForFunction(() => document.getElementById('state')?.textContent === 'finished', undefined, { timeout: 5_000 });
+    await page.waitForFunction("document.getElementById('state').textContent === 'finished'", undefined, { timeout: 5_000 });
     assert.equal(await page.locator('#s-fills').textContent(), '1');
     await page.screenshot({ path: join(SHOTS, 'dashboard-run-folder.png') });
   } finally {

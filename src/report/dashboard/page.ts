@@ -67,6 +67,7 @@ export function dashboardPage(title: string): string {
   const markers = LC.createSeriesMarkers(mid, []);
   let fills = [];
   let points = 0;
+  let lastT = 0;
   let mode = 'live';
   window.__dashboard = { points: () => points, fills: () => fills.length, state: () => document.getElementById('state').textContent };
   const fmt = (x, d) => (x === null || x === undefined || !isFinite(x) ? '–' : Number(x).toFixed(d));
@@ -100,16 +101,21 @@ export function dashboardPage(title: string): string {
     if (m.type === 'snapshot') {
       mid.setData(pointsOf(m.points, 'mid')); bid.setData(pointsOf(m.points, 'bid')); ask.setData(pointsOf(m.points, 'ask'));
       fills = m.fills.slice(); points = m.points.length;
+      lastT = m.points.length > 0 ? m.points[m.points.length - 1].t : 0;
       risk(m.risk, true);
       chart.timeScale().fitContent();
     } else {
       for (const p of m.points) {
+        // An update may repeat points this page already has (it joined between two pushes): skip older ones.
+        if (p.t < lastT) continue;
+        lastT = p.t;
         if (p.mid !== null) mid.update({ time: p.t, value: p.mid });
         if (p.bid !== null) bid.update({ time: p.t, value: p.bid });
         if (p.ask !== null) ask.update({ time: p.t, value: p.ask });
       }
       points += m.points.length;
-      fills = fills.concat(m.fills);
+      const lastFill = fills.length > 0 ? fills[fills.length - 1].t : 0;
+      fills = fills.concat(m.fills.filter((f) => f.t >= lastFill));
       risk(m.risk, false);
     }
     markers.setMarkers(markersOf());
