@@ -76,6 +76,10 @@ train-rl: build
 simulate-as2008: build
 	@for g in 0.1 0.01 0.5; do $(CLI) simulate as2008 --gamma $$g --paths 1000 --seed $(SEED); done
 
+# Tick (L2) backtests of AS and GLFT on the shared Binance capture at 5 and 50 ms: the README's table.
+tick-results: build
+	@node --import tsx scripts/tick-results.ts
+
 # Last-month analysis: DATA=FILE reads klines offline; without it EXCHANGE/SYMBOL/TIMEFRAME/DAYS go to the history cache.
 EXCHANGE ?= binance
 SYMBOL ?= BTC/USDT
