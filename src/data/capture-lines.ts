@@ -66,17 +66,41 @@ export async function forEachLine(path: string, fn: LineFn): Promise<void> {
   const raw = createReadStream(path, { highWaterMark: 1 << 20 });
   const source = gz ? raw.pipe(createGunzip({ chunkSize: 1 << 20 })) : raw;
   if (gz) raw.on('error', (e) => source.destroy(e));
-  let rest: Buffer | null = null;
+  // A line split across chunks is joined in a reused carry buffer: chunks themselves are never copied.
+  let carry = Buffer.allocUnsafe(1 << 16);
+  let carried = 0;
+  const keep = (b: Uint8Array, from: number, to: number): void => {
+    const need = carried + (to - from);
+    if (need > carry.length) {
+      const next = Buffer.allocUnsafe(Math.max(need, carry.length * 2));
+      carry.copy(next, 0, 0, carried);
+      carry = next;
+    }
+    carry.set(b.subarray(from, to), carried);
+    carried = need;
+  };
   try {
     for await (const chunk of source as AsyncIterable<Buffer>) {
-      const b: Buffer = rest !== null && rest.length > 0 ? Buffer.concat([rest, chunk]) : chunk;
-      const used = splitLines(b, fn, false);
-      rest = used < b.length ? b.subarray(used) : null;
+      let start = 0;
+      if (carried > 0) {
+        const nl = chunk.indexOf(10);
+        if (nl < 0) {
+          keep(chunk, 0, chunk.length);
+          continue;
+        }
+        keep(chunk, 0, nl);
+        fn(carry, 0, carried);
+        carried = 0;
+        start = nl + 1;
+      }
+      const body = start === 0 ? chunk : chunk.subarray(start);
+      const used = splitLines(body, fn, false);
+      if (used < body.length) keep(body, used, body.length);
     }
   } catch (e) {
     if (e instanceof UserError) throw e;
     if (gz) throw gzipError(path, e);
     throw new UserError(`cannot read capture file ${path} (${(e as Error).message})`);
   }
-  if (rest !== null && rest.length > 0) splitLines(rest, fn, true);
+  if (carried > 0) fn(carry, 0, carried);
 }

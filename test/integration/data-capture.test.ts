@@ -1,10 +1,12 @@
 // The shared Binance capture, converted: trades rebuild the official 5m klines, the book never crosses and matches bookTicker.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { EventFlag, EventType, resampleBars, allocBars, type Bars, type EventColumns } from '../../src/market/index.js';
-import { loadKlines, readEventFile } from '../../src/data/index.js';
-import { ensureSharedCaptureArrow } from '../fixtures/capture.js';
+import { convertCaptureToArrow, loadKlines, readEventFile } from '../../src/data/index.js';
+import { ensureSharedCaptureArrow, sharedCaptureFiles } from '../fixtures/capture.js';
 import { KLINES_1M, KLINES_5M } from '../fixtures/shared-data.js';
 
 const FIVE_MIN_US = 300e6;
@@ -196,4 +198,21 @@ test('the book rebuilt from snapshot + diffs never crosses and equals bookTicker
   assert.ok(messages > 6000, `book messages ${messages}`);
   console.log(`# compared ${compared} bookTicker updates with the rebuilt book`);
   assert.ok(compared > 50, `bookTicker updates at a depth update id: ${compared}`);
+});
+
+test('the streamed converter (chunked gunzip) writes exactly the rows of the in-memory one', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'convert-'));
+  try {
+    const out = join(dir, 'c.arrow');
+    const report = await convertCaptureToArrow(sharedCaptureFiles(), out);
+    const a = readEventFile(out).events;
+    const b = readEventFile(ensureSharedCaptureArrow()).events;
+    assert.equal(report.rows, b.length);
+    assert.equal(a.length, b.length);
+    for (const k of ['type', 'side', 'flags', 'tsExchange', 'tsLocal', 'price', 'size', 'id'] as const) {
+      assert.ok(Buffer.from(a[k].buffer, a[k].byteOffset, a[k].byteLength).equals(Buffer.from(b[k].buffer, b[k].byteOffset, b[k].byteLength)), k);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
