@@ -181,3 +181,17 @@ test('config: unknown values are refused with the field named', () => {
   assert.throws(() => parseRiskConfig({ max_order_qty: -1 }), /max_order_qty/);
   assert.equal(parseRiskConfig(undefined).stale_after_ms, 5_000);
 });
+
+test('max open orders: a new order is denied while too many are out', () => {
+  const v = liveView(100);
+  let open = 0;
+  const rules = riskRules(parseRiskConfig({ max_open_orders: 2, max_inventory_qty: 10, max_order_qty: 10, max_order_notional: 1e9 }), () => open);
+  const rec = recorder();
+  const gate = new RiskGate(rec.sink, rec.handler, v, { maxOrderQty: 10, maxInventoryQty: 10, priceBandFraction: 0.5 }, rules);
+  open = 2; // the order being placed is already in the table, as reconcile records it first
+  gate.place(v.now, 1, 1, 99, 1);
+  open = 3;
+  gate.place(v.now, 2, 1, 99, 1);
+  assert.deepEqual(rec.placed, [1]);
+  assert.match(rec.denied[0]![1], /max_open_orders 2/);
+});
