@@ -120,6 +120,7 @@ program
   .option('--budgets <list>', 'capital levels, comma-separated (first = primary), e.g. 2500,5000,10000')
   .option('--workers <n>', 'worker threads (results do not depend on it)', num('--workers'))
   .option('--engine <name>', 'bar | tick')
+  .option('--policy <file>', 'policy.json of a trained RL policy: adds model rl to the parameter space')
   .option('--objective <name>', 'what a train window maximises: sharpe | pnl')
   .option('--train-days <x>', 'train window length, days', num('--train-days'))
   .option('--test-days <x>', 'test window length, days', num('--test-days'))

@@ -13,6 +13,7 @@ export const AnalysisConfigSchema = z.object({
   budgets: z.array(positive).min(1).max(20).default([10_000]).describe('capital levels, quote currency; the first is the primary one'),
   objective: z.enum(['sharpe', 'pnl']).default('sharpe').describe('what the train window maximises'),
   engine: z.enum(['bar', 'tick']).default('bar'),
+  policy_path: z.string().optional().describe('policy.json of a trained RL policy: adds model rl to the space'),
   walk_forward: z
     .object({
       train_days: positive.default(5),
@@ -25,7 +26,7 @@ export const AnalysisConfigSchema = z.object({
   /** Levels per dimension replacing the defaults (see param-space.ts). */
   space: z
     .object({
-      model: z.array(z.enum(['as', 'glft'])).min(1),
+      model: z.array(z.enum(['as', 'glft', 'rl'])).min(1),
       gamma_s: z.array(positive).min(1),
       k_mode: z.array(z.union([z.literal('calibrated'), positive])).min(1),
       spread_floor_bps: z.array(z.number().nonnegative()).min(1),

@@ -2,6 +2,7 @@
 import { InvariantError, SECONDS_PER_YEAR, UserError, isoOf, utcStamp } from '../core/index.js';
 import { sliceBars, type Bars } from '../market/index.js';
 import { parseBarConfig, runBarJob, type BarBacktestConfig, type Trace, type FillLog } from '../engine/index.js';
+import { loadPolicyFile, type RlPolicy } from '../models/index.js';
 import { defaultParamSpace, gridSize, type Combo, type ParamSpace } from './param-space.js';
 import { sampleSpace } from './sampling.js';
 import { blockConfig, type EvalTask, type TaskResult } from './cases.js';
@@ -104,14 +105,17 @@ export async function runAnalysis(input: AnalysisInput): Promise<AnalysisResult>
   if (Math.abs(ratio - Math.round(ratio)) > 1e-9) throw new UserError(`--train-days: expected a whole multiple of --test-days (${cfg.walk_forward.test_days}), got ${cfg.walk_forward.train_days}`);
   const plan = planWalkForward(bars.length, blockBars, Math.round(ratio));
   const base = parseBarConfig({ ...analysisBacktestDefaults, ...cfg.backtest, seed: cfg.seed }, (p) => `backtest.${p}`);
-  const space = mergeSpace(defaultParamSpace, cfg.space);
+  const policy = cfg.policy_path === undefined ? undefined : loadPolicyFile(cfg.policy_path);
+  const defaults: ParamSpace = policy ? { ...defaultParamSpace, model: ['as', 'glft', 'rl'] } : defaultParamSpace;
+  const space = mergeSpace(defaults, cfg.space);
+  if (space.model.includes('rl') && !policy) throw new UserError('--policy: model rl in the parameter space needs a trained policy file');
   const sample = sampleSpace(space, cfg.max_combinations, cfg.sampling, cfg.seed);
   const combos = sample.combos;
   const refPrice = bars.open[0]!;
   const periodsPerYear = SECONDS_PER_YEAR / barSeconds;
 
   const tasks: EvalTask[] = [];
-  for (const budget of cfg.budgets) for (const combo of combos) tasks.push({ index: tasks.length, combo, budget, base, refPrice, blocks: plan.blocks });
+  for (const budget of cfg.budgets) for (const combo of combos) tasks.push({ index: tasks.length, combo, budget, base, refPrice, blocks: plan.blocks, ...(policy ? { policy } : {}) });
   const totalCases = tasks.length * plan.blocks.length;
   progress.start(totalCases, 'analyze');
   const tEval = performance.now();
@@ -128,7 +132,7 @@ export async function runAnalysis(input: AnalysisInput): Promise<AnalysisResult>
 
   const budgets = cfg.budgets.map((budget, bi) => {
     const res = results.slice(bi * combos.length, (bi + 1) * combos.length);
-    return judgeBudget(budget, res, combos, plan, bars, { base, refPrice, periodsPerYear, cfg });
+    return judgeBudget(budget, res, combos, plan, bars, { base, refPrice, periodsPerYear, cfg, policy });
   });
 
   const now = input.now ?? new Date();
@@ -142,6 +146,7 @@ interface JudgeCtx {
   refPrice: number;
   periodsPerYear: number;
   cfg: AnalysisConfig;
+  policy: RlPolicy | undefined;
 }
 
 function judgeBudget(budget: number, res: TaskResult[], combos: Combo[], plan: Plan, bars: Bars, ctx: JudgeCtx): BudgetOutcome {
@@ -161,7 +166,7 @@ function judgeBudget(budget: number, res: TaskResult[], combos: Combo[], plan: P
     const tb = res[c]!.blocks[w.test]!;
     const [from, to] = plan.blocks[w.test]!;
     // Re-run the chosen test case here for its path; it must match the evaluator's figures exactly.
-    const job = runBarJob(blockConfig({ base: ctx.base, combo: combos[c]!, budget, refPrice: ctx.refPrice }, bars, from), { bars: sliceBars(bars, from, to), source: {} });
+    const job = runBarJob(blockConfig({ base: ctx.base, combo: combos[c]!, budget, refPrice: ctx.refPrice }, bars, from), { bars: sliceBars(bars, from, to), source: {} }, ctx.policy);
     if (job.metrics.total_pnl !== tb.pnl || job.metrics.fills !== tb.fills) throw new InvariantError(`window ${w.index}: re-run differs from the evaluator (${job.metrics.total_pnl} vs ${tb.pnl})`);
     appendPath(path, job.trace, job.core.fills, budget, carried, w.index);
     carried += tb.pnl;

@@ -1,6 +1,7 @@
 // One evaluation task (a parameter combo on a budget over a list of bar blocks) and its per-block results; pure.
 import { sliceBars, type Bars } from '../market/index.js';
 import { runBarJob, type BarBacktestConfig } from '../engine/index.js';
+import type { RlPolicy } from '../models/index.js';
 import { comboConfig, type Combo } from './param-space.js';
 
 /** Work sent to a worker: everything needed to run the combo on each block, nothing else. */
@@ -11,6 +12,8 @@ export interface EvalTask {
   budget: number;
   base: BarBacktestConfig;
   refPrice: number;
+  /** The trained policy of `rl` combos (plain data, travels with the task). */
+  policy?: RlPolicy;
   /** Half-open bar ranges [from, to); each is run on its own, from flat, with fresh estimators. */
   blocks: ReadonlyArray<readonly [number, number]>;
 }
@@ -58,7 +61,7 @@ export function blockConfig(task: Pick<EvalTask, 'base' | 'combo' | 'budget' | '
 export function evaluateTask(task: EvalTask, bars: Bars): TaskResult {
   const blocks = task.blocks.map(([from, to]) => {
     const cfg = blockConfig(task, bars, from);
-    const job = runBarJob(cfg, { bars: sliceBars(bars, from, to), source: {} });
+    const job = runBarJob(cfg, { bars: sliceBars(bars, from, to), source: {} }, task.policy);
     const m = job.metrics;
     const eq = job.trace.equity;
     let prev = task.budget;

@@ -3,7 +3,8 @@ import type { BarBacktestConfig } from '../engine/index.js';
 
 /** One point of the space. Price-relative levels (bps, γ·S0) become absolute with the reference price. */
 export interface Combo {
-  model: 'as' | 'glft';
+  /** rl: a trained policy (`--policy`) adjusting its own base model and γ; the other dimensions apply. */
+  model: 'as' | 'glft' | 'rl';
   /** γ × reference price: dimensionless, so the same levels suit any price scale. */
   gamma_s: number;
   /** 'calibrated' = k (and A) estimated from trailing bars; a number = fixed mean excursion in bps (k = 1 / excursion). */

@@ -103,3 +103,33 @@ test('the out-of-sample path joins the test windows and ends at budget + their P
   const end = b.path.equity[b.path.equity.length - 1]!;
   assert.ok(Math.abs(end - (b.budget + b.oos.pnl)) < 1e-6);
 });
+
+test('with a policy file the space gains model rl, and rl combos run with the policy', async () => {
+  const { mkdtempSync, writeFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { tmpdir } = await import('node:os');
+  const { serializePolicy, defaultActionDims, POLICY_FORMAT, POLICY_VERSION } = await import('../../src/models/index.js');
+  const path = join(mkdtempSync(join(tmpdir(), 'mm-rl-')), 'policy.json');
+  const features = ['inventory', 'volatility'] as const;
+  writeFileSync(
+    path,
+    serializePolicy({
+      format: POLICY_FORMAT,
+      version: POLICY_VERSION,
+      kind: 'linear',
+      hidden: 0,
+      state: { features: [...features], sigma_ref: 1e-4 },
+      action: { dims: [...defaultActionDims], decision_seconds: 300 },
+      base: { model: 'as', gamma: 0.0005, horizon: 'rolling', horizon_seconds: 600 },
+      params: new Array<number>(defaultActionDims.length * (features.length + 1)).fill(0),
+      training: {},
+    }),
+  );
+  const c = parseAnalysisConfig({ ...cfg, policy_path: path, space: { model: ['rl', 'as'] }, max_combinations: 6 });
+  const r = await analyse(bars, c);
+  assert.ok(r.combos.some((x) => x.model === 'rl'));
+  const rl = r.combos.findIndex((x) => x.model === 'rl');
+  assert.ok(r.budgets[0]!.inSample[rl]!.fills > 0);
+  const noPolicy = parseAnalysisConfig({ ...cfg, space: { model: ['rl'] } });
+  await assert.rejects(analyse(bars, noPolicy), /--policy: model rl/);
+});

@@ -30,6 +30,7 @@ export interface AnalyzeFlags {
   config?: string;
   out?: string;
   queue?: string;
+  policy?: string;
   quiet?: boolean;
 }
 
@@ -74,6 +75,7 @@ export function analysisInputFromFlags(f: AnalyzeFlags): Record<string, unknown>
   set('sampling', f.sampling);
   set('objective', f.objective);
   set('engine', f.engine);
+  set('policy_path', f.policy);
   if (f.budgets !== undefined) {
     const parts = f.budgets.split(',').map((s) => s.trim());
     const nums = parts.map(Number);
