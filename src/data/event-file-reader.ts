@@ -1,6 +1,7 @@
 // Fast sequential reader of Arrow IPC event files: message by message into reusable memory, typed-array views over the bytes.
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { Message, MessageHeader, Type, tableFromIPC, type Field, type Schema } from 'apache-arrow';
+import type { Field, Message, Schema } from 'apache-arrow';
+import { arrowLib } from './arrow-lib.js';
 import { UserError } from '../core/index.js';
 import { allocEvents, type EventColumns } from '../market/index.js';
 import { copyEvents } from './event-buffer.js';
@@ -41,6 +42,7 @@ interface Layout {
 }
 
 function buffersOf(f: Field): number {
+  const { Type } = arrowLib();
   if (f.type.children?.length) return -1;
   switch (f.type.typeId) {
     case Type.Null:
@@ -87,6 +89,9 @@ function layoutOf(schema: Schema, path: string): Layout | null {
 }
 
 const MAGIC = [65, 82, 82, 79, 87, 49]; // ARROW1
+// Arrow's MessageHeader codes (fixed by the IPC format).
+const HEADER_SCHEMA = 1;
+const HEADER_RECORD_BATCH = 3;
 
 /**
  * Reads event files with memory it keeps between reads, so a backtest that walks many files pays
@@ -125,10 +130,10 @@ export class EventFileReader {
       if (m === null) break;
       pos = m.bodyStart + m.message.bodyLength;
       if (pos > size) throw truncated(path);
-      if (m.message.headerType === MessageHeader.Schema) {
+      if (m.message.headerType === HEADER_SCHEMA) {
         layout = layoutOf(m.message.header() as Schema, path);
         if (layout === null) return readWithArrow(path);
-      } else if (m.message.headerType === MessageHeader.RecordBatch) {
+      } else if (m.message.headerType === HEADER_RECORD_BATCH) {
         // No schema message first (Arrow JS's own file writer keeps it only in the footer).
         if (!layout) return readWithArrow(path);
         const batch = m.message.header() as unknown as ArrowRecordBatch;
@@ -167,13 +172,13 @@ export class EventFileReader {
         const bodyStart = m.bodyStart;
         pos = bodyStart + bodyLength;
         if (pos > size) throw truncated(path);
-        if (m.message.headerType === MessageHeader.Schema) {
+        if (m.message.headerType === HEADER_SCHEMA) {
           layout = layoutOf(m.message.header() as Schema, path);
           if (layout === null) throw new UserError(`${path}: columns of unsupported types for streaming; read it whole`);
           onMeta?.(layout.meta);
           continue;
         }
-        if (m.message.headerType !== MessageHeader.RecordBatch || !layout) {
+        if (m.message.headerType !== HEADER_RECORD_BATCH || !layout) {
           // A layout this reader does not stream: hand over the whole file as one batch.
           const whole = readWithArrow(path);
           onMeta?.(whole.meta);
@@ -253,7 +258,7 @@ function truncated(path: string): UserError {
 
 function decode(bytes: Uint8Array, path: string): Message {
   try {
-    return Message.decode(bytes);
+    return arrowLib().Message.decode(bytes);
   } catch (e) {
     throw new UserError(`${path}: not a readable Arrow IPC file (${(e as Error).message.split('\n')[0]})`);
   }
@@ -314,7 +319,7 @@ function readWithArrow(path: string): EventFile {
   }
   let table;
   try {
-    table = tableFromIPC(bytes);
+    table = arrowLib().tableFromIPC(bytes);
   } catch (e) {
     throw new UserError(`${path}: not a readable Arrow IPC file (${(e as Error).message.split('\n')[0]})`);
   }

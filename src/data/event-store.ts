@@ -1,19 +1,8 @@
 // Normalized events as Apache Arrow IPC files: atomic writes, zero-copy reads, streaming reads by record batch.
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync, mkdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import {
-  Field,
-  Float64,
-  Message,
-  Int8,
-  makeData,
-  RecordBatch,
-  RecordBatchFileWriter,
-  Schema,
-  Struct,
-  Uint8,
-  type DataType,
-} from 'apache-arrow';
+import type { DataType, RecordBatch, Schema, Uint8 } from 'apache-arrow';
+import { arrowLib } from './arrow-lib.js';
 import { allocEvents, type EventColumns } from '../market/index.js';
 import { copyEvents } from './event-buffer.js';
 import { EventFileReader, type EventFile } from './event-file-reader.js';
@@ -29,17 +18,18 @@ export const DEFAULT_BATCH_ROWS = 1 << 20;
 type ColumnName = 'type' | 'side' | 'flags' | 'tsExchange' | 'tsLocal' | 'price' | 'size' | 'id';
 
 const COLUMNS: readonly { name: ColumnName; make: () => DataType; doc: string }[] = [
-  { name: 'type', make: () => new Uint8(), doc: '1 snapshot level, 2 delta, 3 trade, 4 bbo side' },
-  { name: 'side', make: () => new Int8(), doc: '+1 bid/buy, -1 ask/sell (trades: aggressor)' },
-  { name: 'flags', make: () => new Uint8(), doc: 'bit 1 end of message, bit 2 snapshot start' },
-  { name: 'tsExchange', make: () => new Float64(), doc: 'exchange time, epoch microseconds' },
-  { name: 'tsLocal', make: () => new Float64(), doc: 'local receive time, epoch microseconds' },
-  { name: 'price', make: () => new Float64(), doc: 'price, quote currency' },
-  { name: 'size', make: () => new Float64(), doc: 'size, base units (delta: new level total, 0 removes)' },
-  { name: 'id', make: () => new Float64(), doc: 'book update id or trade id' },
+  { name: 'type', make: () => new (arrowLib().Uint8)(), doc: '1 snapshot level, 2 delta, 3 trade, 4 bbo side' },
+  { name: 'side', make: () => new (arrowLib().Int8)(), doc: '+1 bid/buy, -1 ask/sell (trades: aggressor)' },
+  { name: 'flags', make: () => new (arrowLib().Uint8)(), doc: 'bit 1 end of message, bit 2 snapshot start' },
+  { name: 'tsExchange', make: () => new (arrowLib().Float64)(), doc: 'exchange time, epoch microseconds' },
+  { name: 'tsLocal', make: () => new (arrowLib().Float64)(), doc: 'local receive time, epoch microseconds' },
+  { name: 'price', make: () => new (arrowLib().Float64)(), doc: 'price, quote currency' },
+  { name: 'size', make: () => new (arrowLib().Float64)(), doc: 'size, base units (delta: new level total, 0 removes)' },
+  { name: 'id', make: () => new (arrowLib().Float64)(), doc: 'book update id or trade id' },
 ];
 
 function eventSchema(meta: Readonly<Record<string, string>>): Schema {
+  const { Field, Schema } = arrowLib();
   const fields = COLUMNS.map((c) => new Field(c.name, c.make(), false, new Map([['doc', c.doc]])));
   const m = new Map<string, string>(Object.entries(meta));
   m.set('marketmakerl.format', EVENT_FILE_FORMAT);
@@ -47,6 +37,7 @@ function eventSchema(meta: Readonly<Record<string, string>>): Schema {
 }
 
 function batchOf(schema: Schema, cols: EventColumns, from: number, to: number): RecordBatch {
+  const { makeData, Struct, RecordBatch } = arrowLib();
   const length = to - from;
   const children = COLUMNS.map((c, i) =>
     makeData({ type: schema.fields[i]!.type as Uint8, data: (cols[c.name] as Uint8Array).subarray(from, to), length, nullCount: 0 }),
@@ -55,29 +46,45 @@ function batchOf(schema: Schema, cols: EventColumns, from: number, to: number): 
   return new RecordBatch(schema, data);
 }
 
+interface FdWriter {
+  reset(sink?: undefined, schema?: Schema): unknown;
+  write(batch: RecordBatch): void;
+  finish(): unknown;
+}
+
+let FdFileWriterClass: (new (fd: number) => FdWriter) | null = null;
+
 /**
  * Arrow's file writer, sending its bytes straight to a file descriptor instead of an in-memory queue,
  * and writing the schema message after the magic as the IPC spec asks, so the file also reads sequentially.
+ * The class is built on first use because Arrow itself is loaded then.
  */
-class FdFileWriter extends RecordBatchFileWriter {
-  constructor(private readonly fd: number) {
-    super();
+function newFdFileWriter(fd: number): FdWriter {
+  if (!FdFileWriterClass) {
+    const { RecordBatchFileWriter: Base, Message } = arrowLib();
+    class FdFileWriter extends Base {
+      constructor(private readonly fd: number) {
+        super();
+      }
+      protected override _writeSchema(schema: Schema): this {
+        const self = this as unknown as { _writeMagic(): FdFileWriter; _writePadding(n: number): FdFileWriter; _writeMessage(m: unknown): FdFileWriter };
+        self._writeMagic()._writePadding(2)._writeMessage(Message.from(schema));
+        return this;
+      }
+      protected override _write(chunk: ArrayBufferView | ArrayBuffer | ArrayLike<number> | Iterable<number> | string | null | undefined): this {
+        const self = this as unknown as { _started: boolean; _position: number };
+        if (!self._started || chunk == null) return this;
+        const bytes = ArrayBuffer.isView(chunk) ? new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength) : new Uint8Array(chunk as ArrayBuffer);
+        if (bytes.byteLength === 0) return this;
+        let off = 0;
+        while (off < bytes.byteLength) off += writeSync(this.fd, bytes, off, bytes.byteLength - off);
+        self._position += bytes.byteLength;
+        return this;
+      }
+    }
+    FdFileWriterClass = FdFileWriter as unknown as new (fd: number) => FdWriter;
   }
-  protected override _writeSchema(schema: Schema): this {
-    const self = this as unknown as { _writeMagic(): FdFileWriter; _writePadding(n: number): FdFileWriter; _writeMessage(m: unknown): FdFileWriter };
-    self._writeMagic()._writePadding(2)._writeMessage(Message.from(schema));
-    return this;
-  }
-  protected override _write(chunk: ArrayBufferView | ArrayBuffer | ArrayLike<number> | Iterable<number> | string | null | undefined): this {
-    const self = this as unknown as { _started: boolean; _position: number };
-    if (!self._started || chunk == null) return this;
-    const bytes = ArrayBuffer.isView(chunk) ? new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength) : new Uint8Array(chunk as ArrayBuffer);
-    if (bytes.byteLength === 0) return this;
-    let off = 0;
-    while (off < bytes.byteLength) off += writeSync(this.fd, bytes, off, bytes.byteLength - off);
-    self._position += bytes.byteLength;
-    return this;
-  }
+  return new FdFileWriterClass(fd);
 }
 
 let tmpCounter = 0;
@@ -90,7 +97,7 @@ export class EventFileWriter {
   readonly path: string;
   private readonly tmp: string;
   private readonly fd: number;
-  private readonly writer: FdFileWriter;
+  private readonly writer: FdWriter;
   private readonly schema: Schema;
   private readonly buf: EventColumns;
   private readonly batchRows: number;
@@ -105,7 +112,7 @@ export class EventFileWriter {
     this.fd = openSync(this.tmp, 'w');
     this.batchRows = Math.max(1, options.batchRows ?? DEFAULT_BATCH_ROWS);
     this.schema = eventSchema(options.meta ?? {});
-    this.writer = new FdFileWriter(this.fd);
+    this.writer = newFdFileWriter(this.fd);
     this.writer.reset(undefined, this.schema);
     this.buf = allocEvents(Math.min(this.batchRows, 1 << 16));
   }
