@@ -1,13 +1,12 @@
 // Raw Binance websocket captures (`<local_ns> <json>` lines) to normalized events: snapshot/diff sync, continuity checks, gap reports.
 import { UserError, type Micros } from '../core/index.js';
 import { allocEvents, EventFlag, EventType, type EventColumns } from '../market/index.js';
+import { BinanceMessageScanner, KIND_AGG_TRADE, KIND_BOOK_TICKER, KIND_DEPTH, KIND_NONE, KIND_TRADE } from './binance-message-scan.js';
 import * as scan from './json-scan.js';
 import { ScanError } from './json-scan.js';
-import * as text from './text-scan.js';
 
 // Local bindings: module namespace lookups cost a getter call per use under some loaders.
-const { bytesEqual, parseIntRange, skipValue, skipWs, stringEnd } = scan;
-const { parseNumber } = text;
+const { bytesEqual, parseIntRange } = scan;
 const SNAPSHOT = EventType.Snapshot;
 const DELTA = EventType.Delta;
 const TRADE = EventType.Trade;
@@ -71,12 +70,6 @@ interface BufferedDiff {
   size: Float64Array;
 }
 
-const KIND_NONE = 0;
-const KIND_DEPTH = 1;
-const KIND_TRADE = 2;
-const KIND_AGG_TRADE = 3;
-const KIND_BOOK_TICKER = 4;
-const KIND_OTHER = 5;
 
 const MAX_BUFFERED_DIFFS = 10_000;
 const OFFSET_SAMPLES = 4096;
@@ -95,28 +88,7 @@ export class BinanceCaptureParser {
   private out: EventColumns;
   private symbol: string | null = null;
 
-  // Current message fields.
-  private kind = KIND_NONE;
-  private mE = Number.NaN;
-  private mT = Number.NaN;
-  private mU = Number.NaN;
-  private mu = Number.NaN;
-  private mpu = Number.NaN;
-  private mt = Number.NaN;
-  private mp = Number.NaN;
-  private mq = Number.NaN;
-  private mm = false;
-  private mLast = Number.NaN;
-  private bidP = Number.NaN;
-  private bidQ = Number.NaN;
-  private askP = Number.NaN;
-  private askQ = Number.NaN;
-  private symStart = -1;
-  private symEnd = -1;
-  private nLevels = 0;
-  private lvSide = new Int8Array(4096);
-  private lvPrice = new Float64Array(4096);
-  private lvSize = new Float64Array(4096);
+  private readonly msg = new BinanceMessageScanner();
 
   // Book sync state.
   private synced = false;
@@ -265,23 +237,15 @@ export class BinanceCaptureParser {
     if (Number.isNaN(this.report.firstTsLocal)) this.report.firstTsLocal = tsLocal;
     this.report.lastTsLocal = tsLocal;
 
-    this.kind = KIND_NONE;
-    this.mE = this.mT = this.mU = this.mu = this.mpu = this.mt = this.mp = this.mq = this.mLast = Number.NaN;
-    this.bidP = this.bidQ = this.askP = this.askQ = Number.NaN;
-    this.mm = false;
-    this.symStart = this.symEnd = -1;
-    this.nLevels = 0;
-    p = skipWs(b, p + 1, end);
-    if (b[p] !== 123) throw new ScanError('expected a JSON object', p);
-    p = skipWs(b, this.parseObject(b, p, end), end);
-    if (p !== end) throw new ScanError('trailing bytes after the JSON object', p);
+    this.msg.scan(b, p + 1, end);
+    const m = this.msg;
 
     if (!this.symbolOk(b)) {
       this.report.messages.ignored++;
       return;
     }
-    if (!Number.isNaN(this.mLast)) return this.onSnapshot(tsLocal);
-    switch (this.kind) {
+    if (!Number.isNaN(m.mLast)) return this.onSnapshot(tsLocal);
+    switch (m.kind) {
       case KIND_DEPTH:
         return this.onDepth(tsLocal);
       case KIND_TRADE:
@@ -290,7 +254,7 @@ export class BinanceCaptureParser {
       case KIND_BOOK_TICKER:
         return this.onBookTicker(tsLocal);
       case KIND_NONE:
-        if (!Number.isNaN(this.mu) && !Number.isNaN(this.bidP) && !Number.isNaN(this.askP)) return this.onBookTicker(tsLocal);
+        if (!Number.isNaN(m.mu) && !Number.isNaN(m.bidP) && !Number.isNaN(m.askP)) return this.onBookTicker(tsLocal);
         this.report.messages.ignored++;
         return;
       default:
@@ -299,229 +263,23 @@ export class BinanceCaptureParser {
   }
 
   private symbolOk(b: Uint8Array): boolean {
-    if (this.symStart < 0) return true;
-    if (this.wantSymbol !== null) return bytesEqual(b, this.symStart, this.symEnd, this.wantSymbol);
+    if (this.msg.symStart < 0) return true;
+    if (this.wantSymbol !== null) return bytesEqual(b, this.msg.symStart, this.msg.symEnd, this.wantSymbol);
     if (this.symbol === null) {
-      this.symbol = Buffer.from(b.buffer, b.byteOffset + this.symStart, this.symEnd - this.symStart).toString('latin1');
+      this.symbol = Buffer.from(b.buffer, b.byteOffset + this.msg.symStart, this.msg.symEnd - this.msg.symStart).toString('latin1');
       return true;
     }
-    if (bytesEqual(b, this.symStart, this.symEnd, this.symbol)) return true;
-    const other = Buffer.from(b.buffer, b.byteOffset + this.symStart, this.symEnd - this.symStart).toString('latin1');
+    if (bytesEqual(b, this.msg.symStart, this.msg.symEnd, this.symbol)) return true;
+    const other = Buffer.from(b.buffer, b.byteOffset + this.msg.symStart, this.msg.symEnd - this.msg.symStart).toString('latin1');
     throw new UserError(`${this.file}:${this.lineNo}: capture mixes symbols ${this.symbol} and ${other}; choose one with --symbol`);
-  }
-
-  private parseObject(b: Uint8Array, p: number, end: number): number {
-    p++; // '{'
-    for (;;) {
-      p = skipWs(b, p, end);
-      if (b[p] === 125) return p + 1;
-      if (b[p] !== 34) throw new ScanError('expected a key', p);
-      const k0 = p + 1;
-      const k1 = stringEnd(b, p, end);
-      p = skipWs(b, k1 + 1, end);
-      if (b[p] !== 58) throw new ScanError("expected ':'", p);
-      p = skipWs(b, p + 1, end);
-      p = this.parseValue(b, k0, k1, p, end);
-      p = skipWs(b, p, end);
-      const c = b[p];
-      if (c === 44) {
-        p++;
-        continue;
-      }
-      if (c === 125) return p + 1;
-      throw new ScanError("expected ',' or '}'", p);
-    }
-  }
-
-  private parseValue(b: Uint8Array, k0: number, k1: number, p: number, end: number): number {
-    const len = k1 - k0;
-    const v = b[p];
-    if (len === 1) {
-      switch (b[k0]) {
-        case 101: // e
-          if (v === 34) {
-            const q = stringEnd(b, p, end);
-            if (bytesEqual(b, p + 1, q, 'depthUpdate')) this.kind = KIND_DEPTH;
-            else if (bytesEqual(b, p + 1, q, 'trade')) this.kind = KIND_TRADE;
-            else if (bytesEqual(b, p + 1, q, 'aggTrade')) this.kind = KIND_AGG_TRADE;
-            else if (bytesEqual(b, p + 1, q, 'bookTicker')) this.kind = KIND_BOOK_TICKER;
-            else this.kind = KIND_OTHER;
-            return q + 1;
-          }
-          break;
-        case 69: // E
-          return this.intField(b, p, end, 0);
-        case 84: // T
-          return this.intField(b, p, end, 1);
-        case 85: // U
-          return this.intField(b, p, end, 2);
-        case 117: // u
-          return this.intField(b, p, end, 3);
-        case 116: // t
-          return this.intField(b, p, end, 4);
-        case 115: // s
-          if (v === 34) {
-            const q = stringEnd(b, p, end);
-            this.symStart = p + 1;
-            this.symEnd = q;
-            return q + 1;
-          }
-          break;
-        case 112: // p
-          if (v === 34) return this.strNum(b, p, end, 0);
-          break;
-        case 113: // q
-          if (v === 34) return this.strNum(b, p, end, 1);
-          break;
-        case 109: // m
-          if (v === 116) {
-            this.mm = true;
-            return p + 4;
-          }
-          if (v === 102) {
-            this.mm = false;
-            return p + 5;
-          }
-          break;
-        case 98: // b: depth bids, or bookTicker best bid price
-          if (v === 91) return this.levels(b, p, end, 1);
-          if (v === 34) return this.strNum(b, p, end, 2);
-          break;
-        case 66: // B
-          if (v === 34) return this.strNum(b, p, end, 3);
-          break;
-        case 97: // a: depth asks, bookTicker best ask price, or aggTrade id
-          if (v === 91) return this.levels(b, p, end, -1);
-          if (v === 34) return this.strNum(b, p, end, 4);
-          return this.intField(b, p, end, 4);
-        case 65: // A
-          if (v === 34) return this.strNum(b, p, end, 5);
-          break;
-        default:
-          break;
-      }
-    } else if (len === 2 && b[k0] === 112 && b[k0 + 1] === 117) {
-      return this.intField(b, p, end, 5); // pu
-    } else if (len === 4) {
-      if (v === 123 && bytesEqual(b, k0, k1, 'data')) return this.parseObject(b, p, end);
-      if (v === 91 && bytesEqual(b, k0, k1, 'bids')) return this.levels(b, p, end, 1);
-      if (v === 91 && bytesEqual(b, k0, k1, 'asks')) return this.levels(b, p, end, -1);
-    } else if (len === 12 && bytesEqual(b, k0, k1, 'lastUpdateId')) {
-      return this.intField(b, p, end, 6);
-    }
-    return skipValue(b, p, end);
-  }
-
-  private intField(b: Uint8Array, p: number, end: number, which: number): number {
-    const q = skipValue(b, p, end);
-    const x = parseIntRange(b, p, q);
-    if (Number.isNaN(x)) throw new ScanError('expected an integer', p);
-    switch (which) {
-      case 0:
-        this.mE = x;
-        break;
-      case 1:
-        this.mT = x;
-        break;
-      case 2:
-        this.mU = x;
-        break;
-      case 3:
-        this.mu = x;
-        break;
-      case 4:
-        this.mt = x;
-        break;
-      case 5:
-        this.mpu = x;
-        break;
-      default:
-        this.mLast = x;
-    }
-    return q;
-  }
-
-  private strNum(b: Uint8Array, p: number, end: number, which: number): number {
-    const q = stringEnd(b, p, end);
-    const x = parseNumber(b, p + 1, q);
-    if (Number.isNaN(x)) throw new ScanError('expected a decimal string', p);
-    switch (which) {
-      case 0:
-        this.mp = x;
-        break;
-      case 1:
-        this.mq = x;
-        break;
-      case 2:
-        this.bidP = x;
-        break;
-      case 3:
-        this.bidQ = x;
-        break;
-      case 4:
-        this.askP = x;
-        break;
-      default:
-        this.askQ = x;
-    }
-    return q + 1;
-  }
-
-  private levels(b: Uint8Array, p: number, end: number, side: number): number {
-    p = skipWs(b, p + 1, end);
-    if (b[p] === 93) return p + 1;
-    for (;;) {
-      if (b[p] !== 91) throw new ScanError("expected '[' of a level", p);
-      p = skipWs(b, p + 1, end);
-      if (b[p] !== 34) throw new ScanError('expected a price string', p);
-      let q = stringEnd(b, p, end);
-      const price = parseNumber(b, p + 1, q);
-      p = skipWs(b, q + 1, end);
-      if (b[p] !== 44) throw new ScanError("expected ',' in a level", p);
-      p = skipWs(b, p + 1, end);
-      if (b[p] !== 34) throw new ScanError('expected a size string', p);
-      q = stringEnd(b, p, end);
-      const size = parseNumber(b, p + 1, q);
-      p = skipWs(b, q + 1, end);
-      // Extra fields in a level (some venues add them) are skipped.
-      while (b[p] === 44) p = skipWs(b, skipValue(b, skipWs(b, p + 1, end), end), end);
-      if (b[p] !== 93) throw new ScanError("expected ']' of a level", p);
-      if (!(price > 0) || !(size >= 0)) throw new ScanError('level price or size is not a number', p);
-      this.stage(side, price, size);
-      p = skipWs(b, p + 1, end);
-      if (b[p] === 44) {
-        p = skipWs(b, p + 1, end);
-        continue;
-      }
-      if (b[p] === 93) return p + 1;
-      throw new ScanError("expected ',' or ']' in levels", p);
-    }
-  }
-
-  private stage(side: number, price: number, size: number): void {
-    const i = this.nLevels;
-    if (i === this.lvSide.length) {
-      const grow = <T extends Int8Array | Float64Array>(a: T, make: (n: number) => T): T => {
-        const n = make(a.length * 2);
-        n.set(a);
-        return n;
-      };
-      this.lvSide = grow(this.lvSide, (n) => new Int8Array(n));
-      this.lvPrice = grow(this.lvPrice, (n) => new Float64Array(n));
-      this.lvSize = grow(this.lvSize, (n) => new Float64Array(n));
-    }
-    this.lvSide[i] = side;
-    this.lvPrice[i] = price;
-    this.lvSize[i] = size;
-    this.nLevels = i + 1;
   }
 
   private onTrade(tsLocal: Micros): void {
     this.report.messages.trade++;
-    if (Number.isNaN(this.mt) || Number.isNaN(this.mp) || Number.isNaN(this.mq)) throw new ScanError('trade lacks t, p or q', 0);
-    if (!Number.isNaN(this.mE)) this.noteOffset(this.mE * 1000, tsLocal);
-    const tsEx = !Number.isNaN(this.mT) ? this.mT * 1000 : !Number.isNaN(this.mE) ? this.mE * 1000 : Number.NaN;
-    const id = this.mt;
+    if (Number.isNaN(this.msg.mt) || Number.isNaN(this.msg.mp) || Number.isNaN(this.msg.mq)) throw new ScanError('trade lacks t, p or q', 0);
+    if (!Number.isNaN(this.msg.mE)) this.noteOffset(this.msg.mE * 1000, tsLocal);
+    const tsEx = !Number.isNaN(this.msg.mT) ? this.msg.mT * 1000 : !Number.isNaN(this.msg.mE) ? this.msg.mE * 1000 : Number.NaN;
+    const id = this.msg.mt;
     if (!Number.isNaN(this.lastTradeId)) {
       if (id <= this.lastTradeId) {
         this.report.duplicateTrades++;
@@ -533,38 +291,38 @@ export class BinanceCaptureParser {
     this.room(1);
     const row = this.out.length;
     // Binance's m = buyer is maker: the aggressor sold.
-    this.row(TRADE, this.mm ? -1 : 1, END, tsEx, tsLocal, this.mp, this.mq, id);
+    this.row(TRADE, this.msg.mm ? -1 : 1, END, tsEx, tsLocal, this.msg.mp, this.msg.mq, id);
     if (Number.isNaN(tsEx)) this.out.tsExchange[row] = this.estimateExchange(tsLocal, row, 1);
   }
 
   private onBookTicker(tsLocal: Micros): void {
     this.report.messages.bookTicker++;
-    if (Number.isNaN(this.bidQ) || Number.isNaN(this.askQ)) throw new ScanError('bookTicker lacks B or A', 0);
+    if (Number.isNaN(this.msg.bidQ) || Number.isNaN(this.msg.askQ)) throw new ScanError('bookTicker lacks B or A', 0);
     this.room(2);
     const row = this.out.length;
-    const known = !Number.isNaN(this.mE) ? this.mE * 1000 : !Number.isNaN(this.mT) ? this.mT * 1000 : Number.NaN;
+    const known = !Number.isNaN(this.msg.mE) ? this.msg.mE * 1000 : !Number.isNaN(this.msg.mT) ? this.msg.mT * 1000 : Number.NaN;
     const tsEx = Number.isNaN(known) ? this.estimateExchange(tsLocal, row, 2) : known;
-    this.row(BBO, 1, 0, tsEx, tsLocal, this.bidP, this.bidQ, this.mu);
-    this.row(BBO, -1, END, tsEx, tsLocal, this.askP, this.askQ, this.mu);
+    this.row(BBO, 1, 0, tsEx, tsLocal, this.msg.bidP, this.msg.bidQ, this.msg.mu);
+    this.row(BBO, -1, END, tsEx, tsLocal, this.msg.askP, this.msg.askQ, this.msg.mu);
   }
 
   private onSnapshot(tsLocal: Micros): void {
     this.report.messages.snapshot++;
-    const L = this.mLast;
+    const L = this.msg.mLast;
     if (this.synced && L <= this.lastU) {
       this.report.redundantSnapshots++;
       return;
     }
-    const n = this.nLevels;
+    const n = this.msg.nLevels;
     this.room(n);
     const row = this.out.length;
-    const known = !Number.isNaN(this.mT) ? this.mT * 1000 : !Number.isNaN(this.mE) ? this.mE * 1000 : Number.NaN;
+    const known = !Number.isNaN(this.msg.mT) ? this.msg.mT * 1000 : !Number.isNaN(this.msg.mE) ? this.msg.mE * 1000 : Number.NaN;
     const tsEx = Number.isNaN(known) ? this.estimateExchange(tsLocal, row, n) : known;
     for (let i = 0; i < n; i++) {
       let flags = 0;
       if (i === 0) flags |= START;
       if (i === n - 1) flags |= END;
-      this.row(SNAPSHOT, this.lvSide[i]!, flags, tsEx, tsLocal, this.lvPrice[i]!, this.lvSize[i]!, L);
+      this.row(SNAPSHOT, this.msg.lvSide[i]!, flags, tsEx, tsLocal, this.msg.lvPrice[i]!, this.msg.lvSize[i]!, L);
     }
     this.synced = true;
     this.fresh = true;
@@ -583,13 +341,13 @@ export class BinanceCaptureParser {
 
   private onDepth(tsLocal: Micros): void {
     this.report.messages.depth++;
-    if (Number.isNaN(this.mU) || Number.isNaN(this.mu) || Number.isNaN(this.mE)) throw new ScanError('depthUpdate lacks U, u or E', 0);
-    this.noteOffset(this.mE * 1000, tsLocal);
-    const tsEx = !Number.isNaN(this.mT) ? this.mT * 1000 : this.mE * 1000;
+    if (Number.isNaN(this.msg.mU) || Number.isNaN(this.msg.mu) || Number.isNaN(this.msg.mE)) throw new ScanError('depthUpdate lacks U, u or E', 0);
+    this.noteOffset(this.msg.mE * 1000, tsLocal);
+    const tsEx = !Number.isNaN(this.msg.mT) ? this.msg.mT * 1000 : this.msg.mE * 1000;
     if (this.synced) {
-      this.applyDiff(this.mU, this.mu, this.mpu, tsEx, tsLocal, this.lvSide, this.lvPrice, this.lvSize, this.nLevels, this.file, this.lineNo);
+      this.applyDiff(this.msg.mU, this.msg.mu, this.msg.mpu, tsEx, tsLocal, this.msg.lvSide, this.msg.lvPrice, this.msg.lvSize, this.msg.nLevels, this.file, this.lineNo);
     } else {
-      this.bufferDiff(this.mU, this.mu, this.mpu, tsEx, tsLocal, this.lvSide, this.lvPrice, this.lvSize, this.nLevels, this.file, this.lineNo);
+      this.bufferDiff(this.msg.mU, this.msg.mu, this.msg.mpu, tsEx, tsLocal, this.msg.lvSide, this.msg.lvPrice, this.msg.lvSize, this.msg.nLevels, this.file, this.lineNo);
     }
   }
 
