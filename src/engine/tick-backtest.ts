@@ -1,6 +1,8 @@
 // The tick backtest driver: normalized events through a simulated L2 venue at exchange time and the trading core at local time.
 import type { Micros } from '../core/index.js';
-import { allocEvents, type EventColumns } from '../market/index.js';
+import { allocEvents, EventType, type EventColumns } from '../market/index.js';
+
+const TRADE = EventType.Trade;
 import { L2Exchange, VenueMsg, type L2ExchangeParams, type QueueModel, type LatencyModel, type FeeModel } from '../sim/index.js';
 import type { Strategy } from '../strategy/index.js';
 import { TradingCore, type CoreOptions } from './trading-core.js';
@@ -142,30 +144,84 @@ export class TickBacktest {
     }
   }
 
+  // Touch history: the venue's best bid / ask ticks after row `row` (global row number), in row order.
+  private thRow = new Float64Array(1024);
+  private thBid = new Float64Array(1024);
+  private thAsk = new Float64Array(1024);
+  private thHead = 0;
+  private thCount = 0;
+
+  private pushTouch(row: number): void {
+    if (this.thCount === this.thRow.length) this.growTouch();
+    const j = (this.thHead + this.thCount++) & (this.thRow.length - 1);
+    const book = this.exchange.book;
+    this.thRow[j] = row;
+    this.thBid[j] = book.bestBidSlot >= 0 ? book.base + book.bestBidSlot : Number.NaN;
+    this.thAsk[j] = book.bestAskSlot < book.capacity ? book.base + book.bestAskSlot : Number.NaN;
+  }
+
+  private growTouch(): void {
+    const n = this.thRow.length;
+    const row = new Float64Array(n * 2);
+    const bid = new Float64Array(n * 2);
+    const ask = new Float64Array(n * 2);
+    for (let k = 0; k < this.thCount; k++) {
+      const j = (this.thHead + k) & (n - 1);
+      row[k] = this.thRow[j]!;
+      bid[k] = this.thBid[j]!;
+      ask[k] = this.thAsk[j]!;
+    }
+    this.thRow = row;
+    this.thBid = bid;
+    this.thAsk = ask;
+    this.thHead = 0;
+  }
+
+  /** Give the local side the touch as of the rows before global row `row`. */
+  private syncTouch(row: number): void {
+    const mask = this.thRow.length - 1;
+    let j = -1;
+    while (this.thCount > 0 && this.thRow[this.thHead]! < row) {
+      j = this.thHead;
+      this.thHead = (this.thHead + 1) & mask;
+      this.thCount--;
+    }
+    if (j >= 0) this.local.setTouch(this.thBid[j]!, this.thAsk[j]!);
+  }
+
   run(source: Iterable<EventColumns>): TickBacktestResult {
     const t0 = performance.now();
     this.source = source[Symbol.iterator]();
     const ex = this.exchange;
+    const book = ex.book;
     const core = this.core;
     const local = this.local;
+    local.fromVenue = true;
     const fixedFeed = this.opts.feedLatencyMicros !== undefined;
     const feed = this.opts.feedLatencyMicros ?? 0;
     const dInt = this.opts.decisionIntervalMicros;
     const sInt = this.opts.sampleIntervalMicros;
 
-    // Venue cursor.
+    // Venue cursor: batch number, row in it, global number of its row 0.
     let eSeq = 0;
     let eb = this.batch(0, 0, 0, 0, 0);
     if (eb === undefined) return this.finish(t0);
     let eTs = eb.tsExchange;
     let eN = eb.length;
     let ie = 0;
+    let eRow0 = 0;
+    // Last touch recorded.
+    let vBid = book.bestBidSlot;
+    let vAsk = book.bestAskSlot;
+    let vBase = book.base;
     // Local cursor.
     let lSeq = 0;
     let lb: EventColumns = eb;
     let lTs = fixedFeed ? lb.tsExchange : lb.tsLocal;
+    let lType = lb.type;
     let lN = lb.length;
     let il = 0;
+    let lRow0 = 0;
     let localDone = false;
 
     const start = fixedFeed ? eb.tsExchange[0]! + feed : eb.tsLocal[0]!;
@@ -183,17 +239,27 @@ export class TickBacktest {
         const lim = tIn < tT ? tIn : tT;
         while (ie < eN && eTs[ie]! <= lim) {
           ex.onMarket(eb!, ie, eTs[ie]!);
+          if (book.bestBidSlot !== vBid || book.bestAskSlot !== vAsk || book.base !== vBase) {
+            vBid = book.bestBidSlot;
+            vAsk = book.bestAskSlot;
+            vBase = book.base;
+            this.pushTouch(eRow0 + ie);
+          }
           ie++;
         }
         if (ie === eN && eb !== undefined) {
           const nb = this.batch(eSeq + 1, lSeq, il, eSeq, ie);
           events += this.shiftL;
           il -= this.shiftL;
+          lRow0 += this.shiftL;
           lb = this.held[lSeq - this.firstSeq]!;
           lTs = fixedFeed ? lb.tsExchange : lb.tsLocal;
+          lType = lb.type;
           lN = lb.length;
+          eRow0 += this.shiftE;
           eb = nb;
           if (eb !== undefined) {
+            eRow0 += eN - this.shiftE;
             eSeq++;
             eTs = eb.tsExchange;
             eN = eb.length;
@@ -210,29 +276,25 @@ export class TickBacktest {
         break;
       }
 
-      // 2. The trading side: answers and local market data up to the timer.
+      // 2. The trading side: answers and local market data up to the timer. Book rows need nothing
+      // here (the touch comes from the venue's history); trades feed the intensity fit.
       for (;;) {
         const tOut = ex.nextOutboundTs();
-        if (fixedFeed) {
-          while (il < lN) {
-            const t = lTs[il]! + feed;
-            if (!(t < tOut && t <= tT)) break;
-            local.onEvent(lb, il, t);
-            il++;
+        while (il < lN) {
+          const t = fixedFeed ? lTs[il]! + feed : lTs[il]!;
+          if (!(t < tOut && t <= tT)) break;
+          if (lType[il] === TRADE) {
+            this.syncTouch(lRow0 + il);
+            local.onTrade(t, lb.price[il]!);
           }
-        } else {
-          while (il < lN) {
-            const t = lTs[il]!;
-            if (!(t < tOut && t <= tT)) break;
-            local.onEvent(lb, il, t);
-            il++;
-          }
+          il++;
         }
         if (il === lN) {
           events += lN;
           const next = this.batch(lSeq + 1, lSeq, il, eSeq, ie);
           if (eb !== undefined) {
             ie -= this.shiftE;
+            eRow0 += this.shiftE;
             eb = this.held[eSeq - this.firstSeq]!;
             eTs = eb.tsExchange;
             eN = eb.length;
@@ -244,8 +306,10 @@ export class TickBacktest {
           lSeq++;
           this.release(Math.min(lSeq, eSeq));
           if (eb !== undefined) eb = this.held[eSeq - this.firstSeq]!;
+          lRow0 += lN;
           lb = next;
           lTs = fixedFeed ? lb.tsExchange : lb.tsLocal;
+          lType = lb.type;
           lN = lb.length;
           il = 0;
           continue;
@@ -260,6 +324,7 @@ export class TickBacktest {
 
       // 3. The timer: decide, then sample.
       if (nextDecision === tT) {
+        this.syncTouch(lRow0 + il);
         this.decide(tT);
         nextDecision += dInt;
       }

@@ -27,7 +27,7 @@ export const defaultTickLocalParams: TickLocalParams = {
   intensityWindowMicros: 300_000_000,
   intensityRecalibrateMicros: 10_000_000,
   intensityMinTrades: 50,
-  ladderTicks: 1 << 16,
+  ladderTicks: 1 << 14,
 };
 
 /**
@@ -35,32 +35,58 @@ export const defaultTickLocalParams: TickLocalParams = {
  * latency). Book rows update the local book; trades feed the intensity estimator with their distance
  * from the local mid at that moment. `refresh(now)` samples σ, runs the intensity schedule and writes
  * the view the strategy reads (mid, best bid/ask, σ, A, k, warm-up), then marks the portfolio.
+ *
+ * Replay shortcut (`fromVenue`): both sides apply the same rows in the same order, so after its first
+ * n rows the local book equals the venue's book after those n rows. The tick backtest then keeps no
+ * second book: it records the venue's touch whenever it changes (by row number) and hands the local
+ * side the touch as of the rows it has received (`setTouch`). Same values, half the book work.
  */
 export class TickLocal {
   readonly book: L2Book;
   readonly vol: MidVolatility;
   readonly intensity: TradeIntensity;
+  /** True when the touch comes from `setTouch` instead of the local book. */
+  fromVenue = false;
+  /** Tick indices of the touch given by `setTouch` (NaN: that side is empty). */
+  bidTick = Number.NaN;
+  askTick = Number.NaN;
+  private readonly tick: number;
 
   constructor(readonly params: Readonly<TickLocalParams>) {
     this.book = new L2Book(params.tickSize, params.ladderTicks);
     this.vol = new MidVolatility(params.sigmaSampleMicros, params.sigmaWindow);
     this.intensity = new TradeIntensity(params.intensityWindowMicros, params.intensityRecalibrateMicros, params.intensityMinTrades);
+    this.tick = params.tickSize;
   }
 
-  /** Row `i` arrives locally at time `t`. */
+  /** Row `i` arrives locally at time `t` (book mode). */
   onEvent(ev: EventColumns, i: number, t: Micros): void {
-    if (ev.type[i] === EventType.Trade) this.intensity.onTrade(t, ev.price[i]!, this.book.mid());
+    if (ev.type[i] === EventType.Trade) this.intensity.onTrade(t, ev.price[i]!, this.mid());
     else this.book.apply(ev, i);
+  }
+
+  /** A trade arrives locally at time `t` (touch mode: book rows need nothing). */
+  onTrade(t: Micros, price: number): void {
+    this.intensity.onTrade(t, price, this.mid());
+  }
+
+  setTouch(bidTick: number, askTick: number): void {
+    this.bidTick = bidTick;
+    this.askTick = askTick;
+  }
+
+  mid(): number {
+    return this.fromVenue ? ((this.bidTick + this.askTick) * this.tick) / 2 : this.book.mid();
   }
 
   /** Estimators and view at local time `now`. */
   refresh(core: TradingCore, now: Micros): void {
     const book = this.book;
     const v = core.view;
-    const mid = book.mid();
+    const mid = this.mid();
     v.now = now;
-    v.bestBid = book.bestBid();
-    v.bestAsk = book.bestAsk();
+    v.bestBid = this.fromVenue ? (this.bidTick === this.bidTick ? book.priceOf(this.bidTick) : Number.NaN) : book.bestBid();
+    v.bestAsk = this.fromVenue ? (this.askTick === this.askTick ? book.priceOf(this.askTick) : Number.NaN) : book.bestAsk();
     if (mid === mid) this.vol.observe(now, mid);
     this.intensity.update(now);
     v.sigma = this.vol.sigmaPerSecond();

@@ -97,7 +97,7 @@ export class L2Exchange implements OrderSink {
     readonly latency: LatencyModel,
     readonly fees: FeeModel,
   ) {
-    this.book = new L2Book(params.tickSize, params.ladderTicks ?? 1 << 16);
+    this.book = new L2Book(params.tickSize, params.ladderTicks ?? 1 << 14);
   }
 
   // ---- OrderSink: called at local time by the core (through the risk gate) ----
