@@ -28,7 +28,7 @@ export async function paperRig(o: { mode?: 'ws' | 'rest'; stepMs?: number; confi
   const feed = new CcxtFeed(ex, { ...defaultCcxtFeedOptions, symbol, clock, mode: o.mode ?? 'ws', pollMs: 50, backoffBaseMs: 50, backoffMaxMs: 500, rateLimitMs: 300, random: () => 0.5 });
   const cfg = parsePaperConfig({
     quoting: { gamma: 0.01, horizon_seconds: 10, order_qty: 0.001, max_inventory_qty: 0.01, requote_ticks: 50 },
-    risk: { max_order_qty: 0.01, max_inventory_qty: 0.01, max_orders_per_window: 1000, stale_after_ms: 400 },
+    risk: { max_order_qty: 0.01, max_inventory_qty: 0.01, max_orders_per_window: 1000, stale_after_ms: 600 },
     sim: { entry_latency_ms: 2, response_latency_ms: 2, maker_fee_bps: 1 },
     loop: { idle_decision_ms: 20, quote_sample_ms: 50, sigma_sample_ms: 100 },
     ...o.config,
