@@ -7,9 +7,11 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLI, KLINES_5M, REPO_ROOT } from '../fixtures/shared-data.js';
+import { FakeBinance } from '../fake-exchange/index.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'mm-analyze-'));
-const cli = (...args: string[]) => spawnSync(CLI, args, { cwd: REPO_ROOT, encoding: 'utf8' });
+const FAST_RETRY = { ...process.env, MARKETMAKERL_RETRY_ATTEMPTS: '2', MARKETMAKERL_RETRY_BASE_MS: '5' };
+const cli = (...args: string[]) => spawnSync(CLI, args, { cwd: REPO_ROOT, encoding: 'utf8', env: FAST_RETRY });
 const SMALL = ['--data', KLINES_5M, '--days', '5', '--train-days', '2', '--test-days', '1', '--max-combinations', '6', '--seed', '3'];
 
 before(() => {
@@ -59,7 +61,9 @@ test('bad input: one line, exit 2 (3 for an unreachable Redis), nothing written'
     [['--data', empty], 2, /expected at least 2 bars|cannot read/],
     [['--data', KLINES_5M, '--days', '3', '--train-days', '5'], 2, /too few bars for one walk-forward window/],
     [['--data', KLINES_5M, '--engine', 'tick'], 2, /--engine tick/],
-    [['--exchange', 'binance', '--symbol', 'BTC/USDT', '--timeframe', '5m'], 2, /history cache/],
+    [['--data', KLINES_5M, '--exchange', 'binance', '--symbol', 'BTC/USDT'], 2, /either --data FILE or --exchange/],
+    [['--symbol', 'BTC/USDT'], 2, /--data: expected a kline CSV file, or --exchange/],
+    [['--exchange', 'binance', '--symbol', 'BTC/USDT', '--exchange-url', `http://127.0.0.1:${port}`], 3, /./],
     [['--data', KLINES_5M, '--timeframe', '1m'], 2, /--timeframe/],
     [['--data', KLINES_5M, '--budgets', '1000,abc'], 2, /--budgets/],
     [['--data', KLINES_5M, '--queue', 'http://x'], 2, /--queue: expected redis:\/\/HOST:PORT/],
@@ -73,6 +77,25 @@ test('bad input: one line, exit 2 (3 for an unreachable Redis), nothing written'
     assert.equal(lines.length, 1, r.stderr);
     assert.match(lines[0]!, msg);
     assert.ok(!existsSync(out) || readdirSync(out).length === 0, `nothing written for ${args.join(' ')}`);
+  }
+});
+
+test('analyze --exchange reads the history cache, fetching what is missing through ccxt (fake Binance)', async () => {
+  const fake = new FakeBinance({ autoStart: false });
+  await fake.start();
+  try {
+    const out = join(tmp, 'hist');
+    const cache = join(tmp, 'hist-cache');
+    const args = ['analyze', '--exchange', 'binance', '--symbol', 'BTC/USDT', '--timeframe', '5m', '--days', '4', '--end', '2024-08-31T00:00:00Z', '--exchange-url', fake.url, '--cache-dir', cache, '--train-days', '2', '--max-combinations', '4', '--quiet', '--out', out];
+    const r = await run(CLI, args);
+    assert.equal(r.code, 0, r.stderr);
+    const a = JSON.parse(readFileSync(JSON.parse(r.stdout).analysis_json, 'utf8'));
+    assert.equal(a.meta.data.kind, 'history');
+    assert.equal(a.meta.data.bars, 4 * 288);
+    assert.equal(a.meta.data.last_bar, '2024-08-30T23:55:00.000Z');
+    assert.ok(existsSync(a.meta.data.cache));
+  } finally {
+    await fake.stop();
   }
 });
 

@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { parse as parseYaml } from 'yaml';
 import { UserError, utcStamp } from '../../core/index.js';
-import { loadKlines } from '../../data/index.js';
+import { loadKlines, readHistoryBars, updateHistory, DEFAULT_HISTORY_DIR } from '../../data/index.js';
+import type { Bars } from '../../market/index.js';
 import { parseAnalysisConfig } from '../../research/analysis-config.js';
 import { runAnalysis } from '../../research/analysis.js';
 import { analysisFiles, writeAnalysisFiles } from '../../research/analysis-artifacts.js';
@@ -31,6 +32,9 @@ export interface AnalyzeFlags {
   out?: string;
   queue?: string;
   policy?: string;
+  end?: string;
+  exchangeUrl?: string;
+  cacheDir?: string;
   quiet?: boolean;
 }
 
@@ -96,6 +100,33 @@ const r3 = (x: number): number => Math.round(x * 1000) / 1000;
 
 const TIMEFRAME_SECONDS: Record<string, number> = { '1m': 60, '3m': 180, '5m': 300, '15m': 900, '30m': 1800, '1h': 3600, '2h': 7200, '4h': 14400, '1d': 86400 };
 
+function fileBars(path: string, timeframe: string | undefined): { bars: Bars; source: Record<string, unknown> } {
+  const k = loadKlines(path);
+  if (timeframe !== undefined && k.bars.intervalMicros / 1e6 !== TIMEFRAME_SECONDS[timeframe]) {
+    throw new UserError(`--timeframe: ${timeframe} given, but ${path} holds ${k.bars.intervalMicros / 1e6} s bars`);
+  }
+  return { bars: k.bars, source: { kind: 'file', path, format: k.format, gaps: k.gaps } };
+}
+
+/** The last `days` of klines from the history cache under data/history/, fetching what is missing through ccxt. */
+async function historyBars(flags: AnalyzeFlags, days: number, endMs: number | undefined): Promise<{ bars: Bars; source: Record<string, unknown> }> {
+  const { closeExchange, createExchange, exchangeUrlFrom, loadMarkets, retryPolicyFromEnv } = await import('../../venues/index.js');
+  const timeframe = flags.timeframe ?? '5m';
+  const exchangeUrl = exchangeUrlFrom(flags.exchangeUrl);
+  const retry = retryPolicyFromEnv();
+  const cacheDir = flags.cacheDir ?? DEFAULT_HISTORY_DIR;
+  const ex = await createExchange({ exchange: flags.exchange!, ...(exchangeUrl ? { exchangeUrl } : {}) });
+  try {
+    await loadMarkets(ex, { retry });
+    const r = await updateHistory(ex, { exchange: ex.id, symbol: flags.symbol!, timeframe, days, ...(endMs !== undefined ? { endMs } : {}), cacheDir }, { retry });
+    const bars = readHistoryBars({ exchange: ex.id, symbol: r.symbol, timeframe: r.timeframe, days, endMs: r.toMs, cacheDir });
+    const gapBars = r.gaps.reduce((s, g) => s + g.bars, 0);
+    return { bars, source: { kind: 'history', exchange: ex.id, symbol: r.symbol, timeframe: r.timeframe, cache: r.path, new_rows: r.newRows, gaps: gapBars } };
+  } finally {
+    await closeExchange(ex);
+  }
+}
+
 export async function analyzeCommand(flags: AnalyzeFlags): Promise<void> {
   const tStart = performance.now();
   const cfg = parseAnalysisConfig(analysisInputFromFlags(flags), (p) => FLAG_OF[p] ?? p);
@@ -104,10 +135,14 @@ export async function analyzeCommand(flags: AnalyzeFlags): Promise<void> {
   if (!Number.isInteger(workers) || workers < 1 || workers > 64) throw new UserError(`--workers: expected an integer from 1 to 64, got ${workers}`);
   if (flags.timeframe !== undefined && !(flags.timeframe in TIMEFRAME_SECONDS)) throw new UserError(`--timeframe: expected one of ${Object.keys(TIMEFRAME_SECONDS).join(', ')}, got '${flags.timeframe}'`);
   if (!flags.data) {
-    if (flags.exchange || flags.symbol) {
-      throw new UserError('--exchange/--symbol: reading klines from an exchange needs the kline history cache (data/history), which this build does not have yet; pass --data FILE');
-    }
-    throw new UserError('--data: expected a kline CSV file (or --exchange/--symbol/--timeframe with the history cache)');
+    if (!flags.exchange || !flags.symbol) throw new UserError('--data: expected a kline CSV file, or --exchange and --symbol (with --timeframe) to read the history cache');
+  } else if (flags.exchange) {
+    throw new UserError('--data: give either --data FILE or --exchange/--symbol, not both');
+  }
+  let endMs: number | undefined;
+  if (flags.end !== undefined) {
+    endMs = Date.parse(flags.end);
+    if (!Number.isFinite(endMs)) throw new UserError(`--end: expected an ISO-8601 time such as 2024-08-31T00:00:00Z, got '${flags.end}'`);
   }
 
   // Remote or local workers start first, so they load while the data is read.
@@ -119,16 +154,13 @@ export async function analyzeCommand(flags: AnalyzeFlags): Promise<void> {
   evaluatorP.catch(() => {});
   let evaluator: Evaluator | undefined;
   try {
-    const k = loadKlines(flags.data);
-    if (flags.timeframe !== undefined && k.bars.intervalMicros / 1e6 !== TIMEFRAME_SECONDS[flags.timeframe]) {
-      throw new UserError(`--timeframe: ${flags.timeframe} given, but ${flags.data} holds ${k.bars.intervalMicros / 1e6} s bars`);
-    }
+    const input = flags.data ? fileBars(flags.data, flags.timeframe) : await historyBars(flags, cfg.days, endMs);
     evaluator = await evaluatorP;
     const progress = flags.quiet ? silentProgress : streamProgress(process.stderr);
     const now = new Date();
     const result = await runAnalysis({
-      bars: k.bars,
-      source: { kind: 'file', path: flags.data, format: k.format, gaps: k.gaps },
+      bars: input.bars,
+      source: input.source,
       cfg,
       evaluator,
       progress,
