@@ -7,6 +7,38 @@ import * as text from './text-scan.js';
 const { bytesEqual, parseIntRange, skipValue, skipWs, stringEnd } = scan;
 const { parseNumber } = text;
 
+const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
+
+/** End (closing quote) of the last string read by quotedDecimal. */
+let qEnd = 0;
+
+/**
+ * The number in the JSON string starting at the quote at p, in one pass: plain decimals of up to 15
+ * significant digits are exact (one correctly rounded division, as parseFloat); anything else goes
+ * through the general parser. NaN if it is not a number.
+ */
+function quotedDecimal(b: Uint8Array, p: number, end: number): number {
+  let mant = 0;
+  let digits = 0;
+  let frac = -1;
+  let i = p + 1;
+  for (; i < end; i++) {
+    const c = b[i]!;
+    if (c >= 48 && c <= 57) {
+      mant = mant * 10 + (c - 48);
+      digits++;
+      if (frac >= 0) frac++;
+    } else if (c === 46 && frac < 0) frac = 0;
+    else break;
+  }
+  if (b[i] === 34 && digits > 0 && digits <= 15) {
+    qEnd = i;
+    return frac > 0 ? mant / POW10[frac]! : mant;
+  }
+  qEnd = stringEnd(b, p, end);
+  return parseNumber(b, p + 1, qEnd);
+}
+
 export const KIND_NONE = 0;
 export const KIND_DEPTH = 1;
 export const KIND_TRADE = 2;
@@ -188,8 +220,8 @@ export class BinanceMessageScanner {
   }
 
   private strNum(b: Uint8Array, p: number, end: number, which: number): number {
-    const q = stringEnd(b, p, end);
-    const x = parseNumber(b, p + 1, q);
+    const x = quotedDecimal(b, p, end);
+    const q = qEnd;
     if (Number.isNaN(x)) throw new ScanError('expected a decimal string', p);
     switch (which) {
       case 0:
@@ -220,15 +252,13 @@ export class BinanceMessageScanner {
       if (b[p] !== 91) throw new ScanError("expected '[' of a level", p);
       p = skipWs(b, p + 1, end);
       if (b[p] !== 34) throw new ScanError('expected a price string', p);
-      let q = stringEnd(b, p, end);
-      const price = parseNumber(b, p + 1, q);
-      p = skipWs(b, q + 1, end);
+      const price = quotedDecimal(b, p, end);
+      p = skipWs(b, qEnd + 1, end);
       if (b[p] !== 44) throw new ScanError("expected ',' in a level", p);
       p = skipWs(b, p + 1, end);
       if (b[p] !== 34) throw new ScanError('expected a size string', p);
-      q = stringEnd(b, p, end);
-      const size = parseNumber(b, p + 1, q);
-      p = skipWs(b, q + 1, end);
+      const size = quotedDecimal(b, p, end);
+      p = skipWs(b, qEnd + 1, end);
       // Extra fields in a level (some venues add them) are skipped.
       while (b[p] === 44) p = skipWs(b, skipValue(b, skipWs(b, p + 1, end), end), end);
       if (b[p] !== 93) throw new ScanError("expected ']' of a level", p);

@@ -1,6 +1,6 @@
 // Lines of capture files, gzip or plain text, read whole (sync) or streamed in chunks (async).
 import { createReadStream, readFileSync, statSync, openSync, readSync, closeSync } from 'node:fs';
-import { createGunzip, gunzipSync } from 'node:zlib';
+import { createGunzip, gunzipSync, type ZlibOptions } from 'node:zlib';
 import { UserError } from '../core/index.js';
 
 /** Receives each line b[start, end) (no newline). */
@@ -64,7 +64,8 @@ export async function forEachLine(path: string, fn: LineFn): Promise<void> {
   checkReadable(path);
   const gz = isGzip(path);
   const raw = createReadStream(path, { highWaterMark: 1 << 20 });
-  const source = gz ? raw.pipe(createGunzip({ chunkSize: 1 << 20 })) : raw;
+  // A deep output buffer lets zlib (in the thread pool) inflate ahead while this thread parses.
+  const source = gz ? raw.pipe(createGunzip({ chunkSize: 1 << 20, highWaterMark: 1 << 23 } as ZlibOptions)) : raw;
   if (gz) raw.on('error', (e) => source.destroy(e));
   // A line split across chunks is joined in a reused carry buffer: chunks themselves are never copied.
   let carry = Buffer.allocUnsafe(1 << 16);
