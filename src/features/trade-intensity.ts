@@ -23,6 +23,9 @@ export class TradeIntensity {
   A = Number.NaN;
   k = Number.NaN;
   calibrations = 0;
+  /** Trades in the ring at or beyond the threshold, and the sum of their distances beyond it. */
+  private n = 0;
+  private excess = 0;
 
   constructor(
     readonly windowMicros: Micros,
@@ -36,9 +39,16 @@ export class TradeIntensity {
     if (!(mid > 0)) return;
     if (this.firstTs !== this.firstTs) this.firstTs = t;
     if (this.count === this.ts.length) this.grow();
-    const j = (this.head + this.count++) % this.ts.length;
+    const cap = this.ts.length;
+    let j = this.head + this.count++;
+    if (j >= cap) j -= cap;
+    const d = price > mid ? price - mid : mid - price;
     this.ts[j] = t;
-    this.dist[j] = price > mid ? price - mid : mid - price;
+    this.dist[j] = d;
+    if (d >= this.thresholdDistance) {
+      this.n++;
+      this.excess += d - this.thresholdDistance;
+    }
   }
 
   private grow(): void {
@@ -67,25 +77,41 @@ export class TradeIntensity {
   recalibrate(now: Micros): void {
     const from = now - this.windowMicros;
     const cap = this.ts.length;
+    const d0 = this.thresholdDistance;
     while (this.count > 0 && this.ts[this.head]! < from) {
-      this.head = (this.head + 1) % cap;
+      const d = this.dist[this.head]!;
+      if (d >= d0) {
+        this.n--;
+        this.excess -= d - d0;
+      }
+      this.head = this.head + 1 === cap ? 0 : this.head + 1;
       this.count--;
     }
     this.calibrations++;
+    // Running sums drift by rounding: recount them exactly now and then.
+    if (this.calibrations % 64 === 0) this.resum();
     const span = Math.min(this.windowMicros, now - this.firstTs) / 1e6;
+    const n = this.n;
+    const excess = this.excess;
+    if (n < this.minTrades || !(excess > 0) || !(span > 0)) return;
+    this.k = n / excess;
+    this.A = (n * Math.exp(this.k * d0)) / (2 * span);
+  }
+
+  private resum(): void {
+    const cap = this.ts.length;
     const d0 = this.thresholdDistance;
     let n = 0;
     let excess = 0;
-    for (let i = 0; i < this.count; i++) {
-      const d = this.dist[(this.head + i) % cap]!;
+    for (let i = 0, j = this.head; i < this.count; i++, j = j + 1 === cap ? 0 : j + 1) {
+      const d = this.dist[j]!;
       if (d >= d0) {
         n++;
         excess += d - d0;
       }
     }
-    if (n < this.minTrades || !(excess > 0) || !(span > 0)) return;
-    this.k = n / excess;
-    this.A = (n * Math.exp(this.k * d0)) / (2 * span);
+    this.n = n;
+    this.excess = excess;
   }
 
   get trades(): number {
