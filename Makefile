@@ -15,7 +15,8 @@ CONFIG ?= config/config.yaml
 help:
 	@echo "make run-backtest   the multi-agent runtime on config/config.yaml, mode backtest (installs and builds first)"
 	@echo "make run            the runtime with CONFIG=.. MODE=backtest|paper|live MAX_WORKERS=.."
-	@echo "make run-live       the runtime in live mode (refused unless PAPER_ONLY=0 and exchange keys are set)"
+	@echo "make run-live       live trading through ccxt (refused unless PAPER_ONLY=0 and exchange keys are set)"
+	@echo "make deploy-server SERVER=user@host [SERVER_DIR=/opt/marketmakerl]  sync, build and start realtime-strategy"
 	@echo "make live-guard     proves that live mode is refused with the exact messages"
 	@echo "make validate       build, run-backtest, test, live-guard"
 	@echo "make realtime-paper paper trading on the live market: EXCHANGE=.. SYMBOL=.. TIMEFRAME=.. ITERATIONS=.."
@@ -48,8 +49,10 @@ run-backtest: build
 run: build
 	$(CLI) run --config $(CONFIG) --mode $(MODE) --max-workers $(MAX_WORKERS) $(RUN_SEED)
 
+# Live trading through ccxt (same strategy and risk engine as paper; SQLite ledger). Refused by the live guard
+# unless PAPER_ONLY=0 and both exchange keys are set; then checked by the preflight before the first order.
 run-live: build
-	$(CLI) run --config $(CONFIG) --mode live --max-workers $(MAX_WORKERS) $(RUN_SEED)
+	$(CLI) realtime --mode live --confirm-live --exchange $(EXCHANGE) --symbol '$(SYMBOL)' --timeframe $(TIMEFRAME) --iterations $(or $(LIVE_ITERATIONS),forever) --poll-seconds $(POLL_SECONDS) $(if $(LIVE_CONFIG),--config '$(LIVE_CONFIG)') $(if $(EXCHANGE_URL),--exchange-url '$(EXCHANGE_URL)') $(if $(DASHBOARD_PORT),--dashboard-port $(DASHBOARD_PORT))
 
 live-guard: build
 	@scripts/live-guard.sh $(CONFIG)
@@ -117,6 +120,13 @@ OUTPUT_DIR ?= data/real
 .PHONY: real-data-fetch
 real-data-fetch: build
 	$(CLI) fetch --exchange $(EXCHANGE) --symbol '$(SYMBOL)' --timeframe $(TIMEFRAME) --output-dir '$(OUTPUT_DIR)' $(if $(EXCHANGE_URL),--exchange-url '$(EXCHANGE_URL)')
+
+# Server deployment (docs/DEPLOYMENT.md): rsync the code (never the server's data, artifacts, ledger or .env),
+# then build and start the realtime-strategy service with docker compose.
+SERVER_DIR ?= /opt/marketmakerl
+.PHONY: deploy-server
+deploy-server:
+	@SERVER='$(SERVER)' SERVER_DIR='$(SERVER_DIR)' scripts/deploy-server.sh
 
 clean:
 	rm -rf dist artifacts

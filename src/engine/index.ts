@@ -18,3 +18,4 @@ export * from './replay-feed.js';
 export * from './wall-clock.js';
 export * from './paper-config.js';
 export * from './realtime.js';
+export * from './live-session.js';

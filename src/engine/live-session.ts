@@ -5,6 +5,7 @@ import type { Liquidity, OrderEventHandler, OrderSink } from '../orders/index.js
 import { TradingCore, type CoreOptions } from './trading-core.js';
 import type { PaperJournal, ResumeState } from './paper-journal.js';
 import type { MarketFeed } from './market-feed.js';
+import { regimeOf } from './paper-loop.js';
 import type { TickLocal } from './tick-local.js';
 import { HaltFile, RiskEngine, gateLimitsOf, riskRules, type RiskConfig, type RiskTransition } from '../risk/index.js';
 import type { Strategy } from '../strategy/index.js';
@@ -164,6 +165,7 @@ export class LiveSession implements OrderEventHandler {
     let iteration = 0;
     let nextLine = Date.now();
     let lastData = Number.NaN;
+    let lastFills = 0;
     while (!this.stopping && (o.iterations === undefined || iteration < o.iterations)) {
       let connected = this.streamUp;
       if (feed !== undefined && o.market !== undefined) {
@@ -211,18 +213,32 @@ export class LiveSession implements OrderEventHandler {
       this.journal.quote({ ts: now, mid: v.mid, bid: this.core.restingPrice(1), ask: this.core.restingPrice(-1), position: v.position, equity: v.equity, tradingState: v.tradingState });
       this.journal.riskMarks(this.risk.marks);
       iteration++;
+      const p = this.core.portfolio;
+      const bidPx = this.core.restingPrice(1);
+      const askPx = this.core.restingPrice(-1);
       o.log('live_iteration', {
+        ts_utc: new Date(now / MICROS_PER_MS).toISOString(),
         iteration,
-        mid: v.mid,
-        volatility: v.sigma,
-        inventory: v.position,
-        bid: this.core.restingPrice(1),
-        ask: this.core.restingPrice(-1),
+        mid_price: finite(v.mid),
+        volatility: finite(v.sigma),
+        inventory: p.position,
+        bid: finite(bidPx),
+        ask: finite(askPx),
+        spread: finite(askPx - bidPx),
+        regime: regimeOf(v.sigma, v.mid, v.warm),
         open_orders: this.core.open.count,
-        fills: this.core.fills.length,
-        realized_pnl: this.core.portfolio.realizedPnl,
+        fills: this.core.fills.length - lastFills,
+        fills_total: this.core.fills.length,
+        realized_pnl: p.realizedPnl,
+        unrealized_pnl: v.mid > 0 ? p.unrealizedPnl(v.mid) : 0,
+        fees: p.fees,
+        cash: p.cash,
+        equity: finite(v.equity),
         trading_state: v.tradingState,
+        risk_reasons: this.risk.machine.reasons().map((r) => r.reason),
+        connected,
       });
+      lastFills = this.core.fills.length;
       if (feed === undefined)
         await new Promise<void>((resolve) => {
           this.wake = resolve;
@@ -354,6 +370,10 @@ export class LiveSession implements OrderEventHandler {
     this.journal.fill(ts, clientId, side, price, qty, fee, liquidity, this.core.portfolio);
     if (this.core.view.mid > 0) this.core.mark(this.core.view.mid);
   }
+}
+
+function finite(x: number): number | null {
+  return Number.isFinite(x) ? x : null;
 }
 
 function nowMicros(): Micros {

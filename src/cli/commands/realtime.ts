@@ -80,7 +80,8 @@ function parseEnd(f: RealtimeFlags): { iterations: number | undefined; durationM
 
 export async function realtimeCommand(f: RealtimeFlags): Promise<void> {
   const mode = f.mode ?? 'paper';
-  if (mode !== 'paper') throw new UserError(`--mode: '${mode}' is not available here; use --mode paper`);
+  if (mode === 'live') return (await import('./realtime-live.js')).realtimeLiveCommand(f);
+  if (mode !== 'paper') throw new UserError(`--mode: expected paper or live, got '${mode}'`);
   const exchangeId = (f.exchange ?? 'binance').trim();
   const symbolIn = f.symbol ?? 'BTC/USDT';
   const timeframe = f.timeframe ?? '1m';

@@ -78,6 +78,8 @@ export class FakeAccount {
   readonly balances = new Map<string, Balance>();
   readonly orders = new Map<number, FakeOrder>();
   readonly trades: FakeTrade[] = [];
+  /** Every market trade, ours or not (the public tape). */
+  readonly tape: { id: number; price: number; qty: number; time: number; buyerMaker: boolean }[] = [];
   /** How many orders were ever created under each client order id (a duplicate would show 2). */
   readonly createdByClientId = new Map<string, number>();
   bestBid = 100_000;
@@ -184,6 +186,7 @@ export class FakeAccount {
    * orders on the other side whose price it reaches (best price first), at their own price, as maker.
    */
   marketTrade(aggressor: FakeSide, price: number, qty: number): FakeTrade[] {
+    this.tape.push({ id: this.tape.length + 1, price, qty, time: Date.now(), buyerMaker: aggressor === 'SELL' });
     const hit = this.openOrders()
       .filter((o) => (aggressor === 'SELL' ? o.side === 'BUY' && o.price >= price : o.side === 'SELL' && o.price <= price))
       .sort((a, b) => (aggressor === 'SELL' ? b.price - a.price : a.price - b.price) || a.time - b.time);

@@ -135,6 +135,10 @@ export async function startFakePrivateExchange(opts: FakePrivateOptions): Promis
         return send(200, exchangeInfo(account));
       case 'GET ticker/bookTicker':
         return send(200, { symbol: rules.symbol, bidPrice: fmt(account.bestBid), bidQty: '1.00000000', askPrice: fmt(account.bestAsk), askQty: '1.00000000' });
+      case 'GET trades':
+        return send(200, account.tape.slice(-Number(params['limit'] ?? 500)).map((t) => ({ id: t.id, price: fmt(t.price), qty: fmt(t.qty), quoteQty: fmt(t.price * t.qty), time: t.time, isBuyerMaker: t.buyerMaker, isBestMatch: true })));
+      case 'GET aggTrades':
+        return send(200, account.tape.slice(-Number(params['limit'] ?? 500)).map((t) => ({ a: t.id, p: fmt(t.price), q: fmt(t.qty), f: t.id, l: t.id, T: t.time, m: t.buyerMaker, M: true })));
       case 'GET depth':
         return send(200, { lastUpdateId: 1, bids: [[fmt(account.bestBid), '1.00000000']], asks: [[fmt(account.bestAsk), '1.00000000']] });
       case 'GET account':

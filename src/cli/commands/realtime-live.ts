@@ -1,0 +1,230 @@
+// `marketmakerl realtime --mode live --confirm-live`: the live guard, the preflight, then real orders through ccxt under the risk engine.
+import { closeSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { Rng, UserError, utcStamp } from '../../core/index.js';
+import { makeInstrument } from '../../market/index.js';
+import { DEFAULT_HALT_FILE } from '../../risk/index.js';
+import { liveGuard, scrubber, secretValues } from '../../runtime/index.js';
+import { LiveSession, TickLocal, parsePaperConfig, paperSessionSetup, wallClock } from '../../engine/index.js';
+import { Ledger } from '../../ledger/index.js';
+import type { RealtimeFlags } from './realtime.js';
+
+export interface RealtimeLiveFlags extends RealtimeFlags {
+  confirmLive?: boolean;
+  /** ws | rest: how market data arrives (default: websockets where the exchange has them). */
+  marketData?: string;
+  sandbox?: boolean;
+}
+
+const DEFAULT_LEDGER = join('artifacts', 'realtime', 'ledger.sqlite');
+
+/** The `live:` section of the realtime config. */
+export const liveConfigSchema = z
+  .object({
+    /** Open orders at the exchange that this ledger did not place: cancel, adopt, or refuse to start. */
+    unknown_orders: z.enum(['cancel', 'adopt', 'refuse']).default('cancel'),
+    /** Accepted difference between the exchange's holding and the ledger's position, base units. */
+    position_tolerance: z.number().nonnegative().default(1e-8),
+    /** A position mismatch halts trading (else it is only recorded). */
+    halt_on_mismatch: z.boolean().default(true),
+    /** Reconciliation period, seconds (also on start and after every reconnect). */
+    reconcile_every_s: z.number().positive().default(30),
+    /** Timeout of one exchange request, ms. */
+    request_timeout_ms: z.number().int().positive().default(10_000),
+  })
+  .strict();
+export type LiveConfig = z.infer<typeof liveConfigSchema>;
+
+function readYaml(path: string | undefined): Record<string, unknown> {
+  if (path === undefined) return {};
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    throw new UserError(`--config: cannot read file ${path}`);
+  }
+  let doc: unknown;
+  try {
+    doc = parseYaml(text) ?? {};
+  } catch (e) {
+    throw new UserError(`--config: ${path} is not YAML/JSON (${(e as Error).message.split('\n')[0]})`);
+  }
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw new UserError(`--config: ${path} must hold a mapping`);
+  return doc as Record<string, unknown>;
+}
+
+function timeframeSeconds(tf: string): number {
+  const m = /^(\d+)([smhdw])$/.exec(tf);
+  if (!m) throw new UserError(`--timeframe: expected a timeframe such as 1m, 5m, 1h; got '${tf}'`);
+  return Number(m[1]) * { s: 1, m: 60, h: 3600, d: 86400, w: 604800 }[m[2] as 's' | 'm' | 'h' | 'd' | 'w'];
+}
+
+export async function realtimeLiveCommand(f: RealtimeLiveFlags, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  // The runtime's guard, with its exact messages; then our own explicit confirmation.
+  liveGuard('live', env);
+  if (f.confirmLive !== true) throw new UserError('mode=live requires --confirm-live (real orders, real money)');
+  if (f.replay !== undefined && f.replay.length > 0) throw new UserError('--replay: not available with --mode live');
+  if (f.duration !== undefined) throw new UserError("--duration: not available with --mode live; use --iterations N or 'forever'");
+  const apiKey = env['EXCHANGE_API_KEY'] ?? '';
+  const secret = env['EXCHANGE_API_SECRET'] ?? '';
+  const scrub = scrubber(secretValues(env));
+
+  const raw = readYaml(f.config);
+  const { live: liveRaw, ...paperRaw } = raw;
+  const lr = liveConfigSchema.safeParse(liveRaw ?? {});
+  if (!lr.success) {
+    const i = lr.error.issues[0]!;
+    throw new UserError(`--config: live.${i.path.join('.')}: ${i.message}`);
+  }
+  const liveCfg = lr.data;
+  const cfg = parsePaperConfig(paperRaw);
+  let iterations: number | undefined = 20;
+  if (f.iterations === 'forever') iterations = undefined;
+  else if (f.iterations !== undefined) {
+    iterations = Number(f.iterations);
+    if (!Number.isInteger(iterations) || iterations <= 0) throw new UserError(`--iterations: expected a positive integer or 'forever', got '${f.iterations}'`);
+  }
+  const pollSeconds = f.pollSeconds ?? 1;
+  if (!(pollSeconds > 0)) throw new UserError(`--poll-seconds: expected a positive number, got ${pollSeconds}`);
+  const marketData = f.marketData ?? 'ws';
+  if (marketData !== 'ws' && marketData !== 'rest') throw new UserError(`--market-data: expected ws or rest, got '${marketData}'`);
+  const exchangeId = (f.exchange ?? 'binance').trim();
+  const timeframe = f.timeframe ?? '1m';
+  const tfSeconds = timeframeSeconds(timeframe);
+
+  const { createExchange, exchangeUrlFrom, loadMarkets, resolveSymbol, checkTimeframe, closeExchange } = await import('../../venues/ccxt/exchange.js');
+  const { openLiveExchange } = await import('../../venues/ccxt/live-ccxt.js');
+  const { CcxtFeed, defaultCcxtFeedOptions } = await import('../../engine/ccxt-feed.js');
+  const exchangeUrl = exchangeUrlFrom(f.exchangeUrl);
+  const urlSpec = exchangeUrl !== undefined ? { exchangeUrl } : {};
+  // Market data on its own public client; orders on the keyed one.
+  const pub = await createExchange({ exchange: exchangeId, websocket: true, ...urlSpec, ...(f.sandbox === true ? { sandbox: true } : {}) });
+  await loadMarkets(pub);
+  const symbol = resolveSymbol(pub, f.symbol ?? 'BTC/USDT');
+  checkTimeframe(pub, timeframe);
+  const market = pub.markets?.[symbol];
+  const tick = Number(market?.precision?.price ?? Number.NaN);
+  const lot = Number(market?.precision?.amount ?? Number.NaN);
+  if (!(tick > 0) || !(lot > 0)) throw new UserError(`--symbol: ${exchangeId} publishes no tick or lot size for ${symbol}`);
+  const instrument = makeInstrument(symbol, tick, lot, Number(market?.limits?.cost?.min ?? 0) || 0);
+  const exchange = await openLiveExchange({
+    exchange: exchangeId,
+    apiKey,
+    secret,
+    url: exchangeUrl,
+    ...(f.sandbox === true ? { sandbox: true } : {}),
+    timeoutMs: liveCfg.request_timeout_ms,
+  });
+
+  const { strategy, options } = paperSessionSetup(cfg, instrument, tfSeconds);
+  const ledgerPath = f.ledger ?? DEFAULT_LEDGER;
+  const ledger = new Ledger(ledgerPath);
+  const resumed = ledger.resume(symbol);
+  const started = new Date();
+  const runId = `live_${utcStamp(started)}_${process.pid}`;
+  ledger.startRun({ runId, mode: 'live', exchange: exchangeId, symbol, config: { ...cfg, live: liveCfg, timeframe, poll_seconds: pollSeconds }, initialCash: cfg.capital }, started);
+  const initialCash = resumed === undefined ? cfg.capital : (ledger.initialCash() ?? cfg.capital);
+  // Client order ids are namespaced by the ledger's first run: they stay the same across restarts.
+  const firstRun = ledger.db.prepare<[], { run_id: string }>('SELECT run_id FROM runs ORDER BY started_at, rowid LIMIT 1').get()?.run_id ?? runId;
+  const baselineKey = `live_base_offset:${exchangeId}:${symbol}`;
+  const storedBaseline = ledger.db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?').get(baselineKey);
+
+  const [base, quote] = symbol.split(/[/:]/);
+  const outDir = f.outDir ?? join('artifacts', 'realtime');
+  const jsonlPath = join(outDir, `${utcStamp(started)}_${exchangeId}_${base ?? 'BASE'}_${quote ?? 'QUOTE'}_live.jsonl`);
+  mkdirSync(dirname(jsonlPath), { recursive: true });
+  const fd = openSync(jsonlPath, 'a');
+  const haltPath = f.haltFile ?? DEFAULT_HALT_FILE;
+
+  let dashboard: Awaited<ReturnType<typeof import('../../report/dashboard/server.js').startDashboardServer>> | undefined;
+  let dashState: import('../../report/dashboard/dashboard-state.js').DashboardState | undefined;
+  if (f.dashboardPort !== undefined) {
+    const { startDashboardServer } = await import('../../report/dashboard/server.js');
+    const { DashboardState } = await import('../../report/dashboard/dashboard-state.js');
+    dashState = new DashboardState('live', `${exchangeId} ${symbol} live`);
+    dashboard = await startDashboardServer({ port: f.dashboardPort, title: `${exchangeId} ${symbol} live`, state: dashState, haltPath });
+    process.stderr.write(`dashboard: ${dashboard.url}\n`);
+  }
+
+  const write = (obj: Record<string, unknown>): void => {
+    const line = `${scrub(JSON.stringify(obj))}\n`;
+    writeSync(fd, line);
+    if (f.quiet !== true) process.stdout.write(line);
+  };
+  const log = (event: string, fields: Readonly<Record<string, unknown>>): void => {
+    if (event === 'live_iteration') {
+      write({ ...fields, exchange: exchangeId, symbol, mode: 'live' });
+      if (dashState !== undefined) {
+        const n = (x: unknown): number | null => (typeof x === 'number' && Number.isFinite(x) ? x : null);
+        dashState.addPoint({ t: Math.floor(Date.now() / 1000), mid: n(fields['mid_price']), bid: n(fields['bid']), ask: n(fields['ask']) });
+        dashState.stats = {
+          ...dashState.stats,
+          trading_state: String(fields['trading_state']),
+          inventory: Number(fields['inventory']),
+          cash: n(fields['cash']),
+          equity: n(fields['equity']),
+          realized_pnl: n(fields['realized_pnl']),
+          unrealized_pnl: n(fields['unrealized_pnl']),
+          open_orders: Number(fields['open_orders']),
+          fills: Number(fields['fills_total']),
+          mid: n(fields['mid_price']),
+          updated_utc: String(fields['ts_utc']),
+        };
+      }
+      return;
+    }
+    write({ event, ts_utc: new Date().toISOString(), ...fields });
+  };
+
+  const clock = wallClock();
+  const rng = new Rng(Number(process.pid));
+  const ws = marketData === 'ws' && pub.has['watchOrderBook'] === true && pub.has['watchTrades'] === true;
+  const feed = new CcxtFeed(pub, { ...defaultCcxtFeedOptions, depthLevels: cfg.loop.depth_levels, symbol, clock, mode: ws ? 'ws' : 'rest', pollMs: pollSeconds * 1000, random: () => rng.next() });
+  const session = new LiveSession({
+    exchange,
+    symbol,
+    strategy,
+    core: { ...options.core, initialCash },
+    risk: options.risk,
+    idNamespace: firstRun,
+    orderQty: cfg.quoting.order_qty,
+    tickSize: instrument.tickSize,
+    unknownOrders: liveCfg.unknown_orders,
+    positionTolerance: liveCfg.position_tolerance,
+    haltOnMismatch: liveCfg.halt_on_mismatch,
+    baseline: storedBaseline === undefined ? undefined : { offset: Number(storedBaseline.value) },
+    saveBaseline: (b) => ledger.db.prepare('INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(baselineKey, String(b.offset)),
+    resume: resumed,
+    journal: ledger,
+    log,
+    pollMs: pollSeconds * 1000,
+    iterations,
+    reconcileEveryMs: liveCfg.reconcile_every_s * 1000,
+    haltFile: haltPath,
+    market: { feed, local: new TickLocal(options.local) },
+  });
+  const onSignal = (): void => session.stop();
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  let status = 'failed';
+  try {
+    const summary = await session.run();
+    status = summary.cancelVerified ? 'completed' : 'completed-unverified-cancel';
+    write({ summary: true, mode: 'live', run_id: runId, exchange: exchangeId, symbol, ...summary, ledger: ledgerPath, jsonl: jsonlPath });
+    if (!summary.cancelVerified) throw new UserError('live: the final cancel-all could not be verified; check open orders at the exchange', 1);
+  } catch (e) {
+    if (e instanceof Error) e.message = scrub(e.message);
+    throw e;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    ledger.endRun(new Date(), status);
+    ledger.close();
+    closeSync(fd);
+    await dashboard?.close();
+    await exchange.close();
+    await closeExchange(pub);
+  }
+}

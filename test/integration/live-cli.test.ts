@@ -1,0 +1,74 @@
+// `realtime --mode live` end to end in a child process: the guard's exact refusals, then a short live run against the fake exchange.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { startFakePrivateExchange } from '../fake-exchange/private/index.js';
+import { TEST_KEY, TEST_SECRET } from './live-helpers.js';
+
+const root = join(dirname(new URL(import.meta.url).pathname), '..', '..');
+const cli = ['--import', 'tsx', join(root, 'src/cli/main.ts'), 'realtime', '--mode', 'live'];
+const bareEnv = (): NodeJS.ProcessEnv => {
+  const env = { ...process.env };
+  delete env['PAPER_ONLY'];
+  delete env['EXCHANGE_API_KEY'];
+  delete env['EXCHANGE_API_SECRET'];
+  return env;
+};
+
+test('realtime --mode live is refused with the runtime guard messages, and without --confirm-live', () => {
+  const run = (env: NodeJS.ProcessEnv, extra: string[] = []) => spawnSync(process.execPath, [...cli, ...extra], { cwd: root, env, encoding: 'utf8' });
+  let r = run(bareEnv());
+  assert.equal(r.status, 2);
+  assert.equal(r.stderr.trim(), 'error: mode=live is disabled while PAPER_ONLY=1');
+  r = run({ ...bareEnv(), PAPER_ONLY: '0', EXCHANGE_API_KEY: TEST_KEY });
+  assert.equal(r.status, 2);
+  assert.equal(r.stderr.trim(), 'error: mode=live requires env vars: EXCHANGE_API_SECRET');
+  r = run({ ...bareEnv(), PAPER_ONLY: '0', EXCHANGE_API_KEY: TEST_KEY, EXCHANGE_API_SECRET: TEST_SECRET });
+  assert.equal(r.status, 2);
+  assert.equal(r.stderr.trim(), 'error: mode=live requires --confirm-live (real orders, real money)');
+  for (const out of [r.stdout, r.stderr]) assert.ok(!out.includes(TEST_KEY) && !out.includes(TEST_SECRET));
+});
+
+test('realtime --mode live --confirm-live trades against the fake, ends with every order cancelled, writes no secret', async () => {
+  const fake = await startFakePrivateExchange({ apiKey: TEST_KEY, secret: TEST_SECRET });
+  const dir = mkdtempSync(join(tmpdir(), 'mm-live-cli-'));
+  const config = join(dir, 'live.yaml');
+  writeFileSync(config, 'loop:\n  sigma_sample_ms: 100\nlive:\n  reconcile_every_s: 1\n  request_timeout_ms: 2000\n');
+  // A moving market so that the volatility estimate warms up within a second.
+  let k = 0;
+  const timer = setInterval(() => {
+    k++;
+    const bid = 100_000 + (k % 7) * 0.5;
+    fake.account.setMarket(bid, bid + 0.5);
+  }, 50);
+  try {
+    const child = spawn(
+      process.execPath,
+      [...cli, '--confirm-live', '--exchange-url', fake.restUrl.replace(/\/api\/v3$/, ''), '--market-data', 'rest', '--timeframe', '1s', '--poll-seconds', '0.2', '--iterations', '25',
+        '--config', config, '--ledger', join(dir, 'ledger.sqlite'), '--out-dir', dir, '--halt-file', join(dir, 'HALT'), '--dashboard-port', '0'],
+      { cwd: root, env: { ...bareEnv(), PAPER_ONLY: '0', EXCHANGE_API_KEY: TEST_KEY, EXCHANGE_API_SECRET: TEST_SECRET } },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    assert.equal(code, 0, stderr);
+    const lines = stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const summary = lines.at(-1)!;
+    assert.equal(summary['summary'], true);
+    assert.equal(summary['cancelVerified'], true);
+    assert.equal(lines.filter((l) => typeof l['iteration'] === 'number').length, 25);
+    assert.ok((summary['placed'] as number) > 0, 'quotes went out');
+    assert.equal(fake.account.openOrders().length, 0, 'nothing left resting');
+    assert.match(stderr, /dashboard: http:\/\/127\.0\.0\.1:\d+\//);
+    const texts = [stdout, stderr, ...readdirSync(dir).map((f) => readFileSync(join(dir, f)).toString('latin1'))];
+    for (const t of texts) assert.ok(!t.includes(TEST_KEY) && !t.includes(TEST_SECRET), 'a secret leaked');
+  } finally {
+    clearInterval(timer);
+    await fake.close();
+  }
+});
