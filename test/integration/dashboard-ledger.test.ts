@@ -73,7 +73,7 @@ test('dashboard on a ledger being written: /api/state follows the writer; /healt
     // The halt command: the file, then --clear.
     const out: string[] = [];
     const write = process.stdout.write.bind(process.stdout);
-    process.stdout.write = ((s: string) => void out.push(s)) as typeof process.stdout.write;
+    process.stdout.write = ((s: string): boolean => out.push(s) > 0) as unknown as typeof process.stdout.write;
     try {
       rmSync(halt);
       await haltCommand({ haltFile: halt, reason: 'end of day' });
