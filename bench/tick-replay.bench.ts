@@ -11,25 +11,36 @@ const { parseTickConfig, runTickJob } = (await import(dist('engine'))) as typeof
 
 const path = ensureSharedCaptureArrow();
 const events = readEvents(path);
-const reps = Number(process.env['REPS'] ?? 15);
+const reps = Number(process.env['REPS'] ?? 21);
 const cfg = parseTickConfig({ events: path, model: 'as', gamma: 0.0001, horizon_seconds: 60, queue: 'power:2', feed_latency_ms: 5, order_latency_ms: 5, decision_interval_ms: 100 });
-
-function once(stream: boolean): { rate: number; seconds: number; decisions: number; fills: number } {
-  const r = runTickJob(cfg, stream ? iterateEventBatches(path) : [events]);
-  return { rate: r.events / r.engineSeconds, seconds: r.engineSeconds, decisions: r.core.counters.placed, fills: r.metrics.fills };
-}
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+const best = (xs: number[]): number => Math.max(...xs);
+const m = (x: number): string => `${(x / 1e6).toFixed(1)} M`;
 
 for (const stream of [false, true]) {
-  const rates: number[] = [];
-  let last = once(stream);
-  for (let i = 0; i < reps; i++) {
-    last = once(stream);
-    rates.push(last.rate);
+  const wall: number[] = [];
+  const cpu: number[] = [];
+  const job: number[] = [];
+  let fills = 0;
+  let orders = 0;
+  for (let i = 0; i <= reps; i++) {
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    const r = runTickJob(cfg, stream ? iterateEventBatches(path) : [events]);
+    const jobSeconds = (performance.now() - t0) / 1000;
+    const c = process.cpuUsage(c0);
+    if (i === 0) continue; // warm-up
+    wall.push(r.events / r.engineSeconds);
+    cpu.push(r.events / ((c.user + c.system) / 1e6));
+    job.push(r.events / jobSeconds);
+    fills = r.metrics.fills;
+    orders = r.core.counters.placed;
   }
-  rates.sort((a, b) => a - b);
-  const med = rates[Math.floor(rates.length / 2)]!;
   console.log(
-    `${stream ? 'streamed from file (batches of 64k rows)' : 'in memory'}: ${events.length} events, median ${(med / 1e6).toFixed(1)} M events/s, best ${(rates[rates.length - 1]! / 1e6).toFixed(1)} M events/s (${reps} runs; ${last.fills} fills, ${last.decisions} orders)`,
+    `${stream ? 'streamed from the Arrow file (64k-row batches)' : 'in memory (one batch)'}: ${events.length} events, ${reps} runs; ` +
+      `replay loop ${m(median(wall))} events/s median (best ${m(best(wall))}); whole job incl. ${stream ? 'reading, ' : ''}setup and metrics ` +
+      `${m(median(job))} wall, ${m(median(cpu))} per CPU-second (best ${m(best(cpu))}); ${fills} fills, ${orders} orders`,
   );
 }
-console.log(`heap used ${(process.memoryUsage().heapUsed / 1e6).toFixed(0)} MB, rss ${(process.memoryUsage().rss / 1e6).toFixed(0)} MB; ${cpus()[0]?.model ?? '?'}; node ${process.version}`);
+const mem = process.memoryUsage();
+console.log(`heap ${(mem.heapUsed / 1e6).toFixed(0)} MB, rss ${(mem.rss / 1e6).toFixed(0)} MB; ${cpus().length} cores ${cpus()[0]?.model ?? '?'}; node ${process.version}`);

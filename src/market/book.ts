@@ -219,6 +219,13 @@ export class L2Book {
     const base = this.base;
     if (base === base) {
       const s = tick - base;
+      // Most BBO rows only change the size at an unchanged touch.
+      if (qty > 0) {
+        if (side > 0 ? s === this.bestBidSlot : s === this.bestAskSlot) {
+          (side > 0 ? this.bidQty : this.askQty)[s] = qty;
+          return;
+        }
+      }
       if (side > 0) {
         if (this.bestBidSlot > s) {
           this.serial++;
