@@ -118,7 +118,7 @@ program
   .option('--max-combinations <n>', 'evaluate at most N parameter combinations', num('--max-combinations'))
   .option('--sampling <method>', 'auto | grid | lhs | random (auto: grid when it fits, else Latin hypercube)')
   .option('--budgets <list>', 'capital levels, comma-separated (first = primary), e.g. 2500,5000,10000')
-  .option('--workers <n>', 'worker threads (results do not depend on it)', num('--workers'))
+  .option('--workers <n>', 'evaluation threads (results do not depend on it; default: by job size)', num('--workers'))
   .option('--engine <name>', 'bar | tick')
   .option('--policy <file>', 'policy.json of a trained RL policy: adds model rl to the parameter space')
   .option('--end <iso>', 'with --exchange: end of the analysed span (default now)')

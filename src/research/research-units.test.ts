@@ -81,3 +81,46 @@ test('readiness passes only when every check passes, and each check can fail on 
   assert.equal(strict.checks['sharpe']!.pass, false);
   assert.equal(strict.checks['sharpe']!.limit, 3);
 });
+
+test('progress: a redrawn bar with rate and ETA on a terminal, JSON lines otherwise', async () => {
+  const { streamProgress } = await import('./progress.js');
+  const sink = (tty: boolean) => {
+    const chunks: string[] = [];
+    const s = { isTTY: tty, write: (c: string) => chunks.push(c) > 0 } as unknown as NodeJS.WriteStream;
+    return { s, chunks };
+  };
+  let now = 0;
+  const t = sink(true);
+  const p = streamProgress(t.s, () => now);
+  p.start(100, 'analyze');
+  now = 1000;
+  p.tick(50);
+  p.finish();
+  assert.ok(t.chunks.every((c) => c.startsWith('\r')));
+  assert.match(t.chunks[1]!, /\[#{15}-{15}\] 50\/100 cases {2}50\/s {2}ETA 1\.0s/);
+  assert.ok(t.chunks[t.chunks.length - 1]!.endsWith('\n'));
+  const j = sink(false);
+  now = 0;
+  const q = streamProgress(j.s, () => now);
+  q.start(10, 'analyze');
+  now = 600;
+  q.tick(5);
+  q.finish();
+  const lines = j.chunks.map((c) => JSON.parse(c) as { done: number; total: number; eta_s: number | null });
+  assert.deepEqual(lines.map((l) => l.done), [0, 5, 10]);
+  assert.equal(lines[1]!.eta_s, 0.6);
+});
+
+test('analysis files: all renamed into place, or none when one cannot be written', async () => {
+  const { mkdtempSync, mkdirSync, readdirSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { tmpdir } = await import('node:os');
+  const { writeAnalysisFiles } = await import('./analysis-artifacts.js');
+  const dir = mkdtempSync(join(tmpdir(), 'mm-art-'));
+  const ok = writeAnalysisFiles(dir, 'S1', { 'a.csv': 'x\n', 'analysis.json': '{}\n' });
+  assert.equal(ok.length, 2);
+  assert.ok(ok[1]!.endsWith('S1_analysis.json'), 'analysis.json is renamed last');
+  mkdirSync(join(dir, 'S2_b.csv')); // a folder in the way of the second rename
+  assert.throws(() => writeAnalysisFiles(dir, 'S2', { 'a.csv': 'x\n', 'b.csv': 'y\n', 'analysis.json': '{}\n' }));
+  assert.deepEqual(readdirSync(dir).sort(), ['S1_a.csv', 'S1_analysis.json', 'S2_b.csv']);
+});

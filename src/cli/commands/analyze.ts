@@ -96,6 +96,9 @@ export function analysisInputFromFlags(f: AnalyzeFlags): Record<string, unknown>
   return cfg;
 }
 
+/** Without --workers: threads from this many bar steps (cases × bars) on; below it, start-up costs more than it saves. */
+const AUTO_THREADS_BAR_STEPS = 3_000_000;
+
 const r3 = (x: number): number => Math.round(x * 1000) / 1000;
 
 const TIMEFRAME_SECONDS: Record<string, number> = { '1m': 60, '3m': 180, '5m': 300, '15m': 900, '30m': 1800, '1h': 3600, '2h': 7200, '4h': 14400, '1d': 86400 };
@@ -131,8 +134,8 @@ export async function analyzeCommand(flags: AnalyzeFlags): Promise<void> {
   const tStart = performance.now();
   const cfg = parseAnalysisConfig(analysisInputFromFlags(flags), (p) => FLAG_OF[p] ?? p);
   if (cfg.engine === 'tick') throw new UserError('--engine tick: not available yet for the analysis (the tick backtester replays L2 event files, not klines); use --engine bar');
-  const workers = flags.workers ?? Math.min(2, availableParallelism());
-  if (!Number.isInteger(workers) || workers < 1 || workers > 64) throw new UserError(`--workers: expected an integer from 1 to 64, got ${workers}`);
+  const workers = flags.workers ?? 0;
+  if (flags.workers !== undefined && (!Number.isInteger(workers) || workers < 1 || workers > 64)) throw new UserError(`--workers: expected an integer from 1 to 64, got ${workers}`);
   if (flags.timeframe !== undefined && !(flags.timeframe in TIMEFRAME_SECONDS)) throw new UserError(`--timeframe: expected one of ${Object.keys(TIMEFRAME_SECONDS).join(', ')}, got '${flags.timeframe}'`);
   if (!flags.data) {
     if (!flags.exchange || !flags.symbol) throw new UserError('--data: expected a kline CSV file, or --exchange and --symbol (with --timeframe) to read the history cache');
@@ -145,16 +148,24 @@ export async function analyzeCommand(flags: AnalyzeFlags): Promise<void> {
     if (!Number.isFinite(endMs)) throw new UserError(`--end: expected an ISO-8601 time such as 2024-08-31T00:00:00Z, got '${flags.end}'`);
   }
 
-  // Remote or local workers start first, so they load while the data is read.
-  const evaluatorP: Promise<Evaluator> = flags.queue
+  // Remote or asked-for workers start first, so they load while the data is read; without --workers
+  // the size of the job decides once the bars are known (threads only pay off on large jobs).
+  let evaluatorP: Promise<Evaluator> | null = flags.queue
     ? import('../../research/queue.js').then((q) => q.queueEvaluator(flags.queue!))
     : workers > 1
       ? threadEvaluator(workers)
-      : Promise.resolve(serialEvaluator());
-  evaluatorP.catch(() => {});
+      : workers === 1
+        ? Promise.resolve(serialEvaluator())
+        : null;
+  evaluatorP?.catch(() => {});
   let evaluator: Evaluator | undefined;
   try {
     const input = flags.data ? fileBars(flags.data, flags.timeframe) : await historyBars(flags, cfg.days, endMs);
+    if (evaluatorP === null) {
+      const barSteps = Math.min(input.bars.length, Math.round((cfg.days * 86_400e6) / input.bars.intervalMicros)) * cfg.max_combinations * cfg.budgets.length;
+      const auto = barSteps >= AUTO_THREADS_BAR_STEPS ? Math.min(availableParallelism(), 8) : 1;
+      evaluatorP = auto > 1 ? threadEvaluator(auto) : Promise.resolve(serialEvaluator());
+    }
     evaluator = await evaluatorP;
     const progress = flags.quiet ? silentProgress : streamProgress(process.stderr);
     const now = new Date();
@@ -197,7 +208,7 @@ export async function analyzeCommand(flags: AnalyzeFlags): Promise<void> {
       }) + '\n',
     );
   } finally {
-    const ev = evaluator ?? (await evaluatorP.catch(() => undefined));
+    const ev = evaluator ?? (await evaluatorP?.catch(() => undefined));
     await ev?.close();
   }
 }
