@@ -48,3 +48,22 @@ test('a live session quotes, fills, cancels everything at the end, and its ledge
     await rig.fake.close();
   }
 });
+
+test('without the private websocket (polling), fills and cancels still reach the ledger', async () => {
+  const rig = await startRig({ adapter: { attempts: 6, backoffMs: 20, poll: true, pollMs: 50 } });
+  try {
+    await waitFor('both quotes open', () => bothQuotesOpen(rig));
+    rig.fake.account.marketTrade('BUY', restingPrice(rig, 'SELL'), 0.0004);
+    await waitFor('the partial fill', () => rig.session.core.fills.length === 1);
+    assert.equal(rig.fake.subscribedStreams(), 0, 'no private websocket was used');
+    rig.session.stop();
+    const summary = await rig.run;
+    assert.equal(summary.cancelVerified, true);
+    assert.ok(Math.abs(ledgerPosition(rig.ledger) - exchangeBaseDelta(rig.fake)) < 1e-12);
+    assert.ok(Math.abs(summary.position + 0.0004) < 1e-12);
+    assert.deepEqual(checkLedgerInvariants(rig.ledger.db), []);
+  } finally {
+    await rig.close();
+    await rig.fake.close();
+  }
+});
