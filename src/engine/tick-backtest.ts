@@ -36,6 +36,8 @@ export interface TickBacktestResult {
   stats: TickFillStats;
   /** Market-data rows replayed. */
   events: number;
+  /** Most record batches held at once (streaming memory bound). */
+  maxBatchesHeld: number;
   engineSeconds: number;
 }
 
@@ -62,6 +64,8 @@ export class TickBacktest {
   readonly stats: TickFillStats;
   trace: Trace;
   events = 0;
+  /** Most batches held at once (streaming keeps this small whatever the file's length). */
+  maxHeld = 0;
 
   private readonly held: EventColumns[] = [];
   private readonly heldOwned: boolean[] = [];
@@ -112,6 +116,7 @@ export class TickBacktest {
       else if (r.value.length > 0) {
         this.held.push(r.value);
         this.heldOwned.push(false);
+        if (this.held.length > this.maxHeld) this.maxHeld = this.held.length;
       }
     }
     return this.held[seq - this.firstSeq];
@@ -382,7 +387,7 @@ export class TickBacktest {
       postOnlyRejects: this.exchange.stats.rejectedPostOnly,
       tradeThroughFills: this.exchange.stats.tradeThroughFills,
     });
-    return { core, exchange: this.exchange, trace: this.trace, metrics, stats: this.stats, events: this.events, engineSeconds };
+    return { core, exchange: this.exchange, trace: this.trace, metrics, stats: this.stats, events: this.events, maxBatchesHeld: this.maxHeld, engineSeconds };
   }
 }
 
