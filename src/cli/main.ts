@@ -198,6 +198,7 @@ program
   .option('--speed <x>', 'replay speed (with --replay)', num('--speed'))
   .option('--out-dir <dir>', 'folder of the JSONL file (default artifacts/realtime)')
   .option('--quiet', 'no JSON lines on stdout (the JSONL file is still written)')
+  .option('--feed <kind>', 'ws | rest (default: websockets when ccxt has them for the exchange)')
   .action(async (opts) => (await import('./commands/realtime.js')).realtimeCommand(opts));
 
 program

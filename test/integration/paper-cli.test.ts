@@ -107,13 +107,17 @@ test('realtime: lines on stdout and in the JSONL file, halt → halted, SIGTERM 
 
     // Restart on the same ledger: inventory and cash continue, client ids keep increasing.
     clearHaltFile(halt);
-    const b = start([...common, '--iterations', '3']);
+    const b = start([...common, '--iterations', '3', '--feed', 'rest']);
     assert.equal(await b.exit, 0, b.stderr());
-    const resumed = b.lines[0]!;
+    const skew = b.lines[0]!['clock_skew'] as { available: boolean; local_minus_exchange_ms: number };
+    assert.equal(skew.available, true, 'the clock skew against the exchange is measured at start');
+    assert.ok(Number.isFinite(skew.local_minus_exchange_ms));
+    const resumed = b.lines[1]!;
     assert.equal(resumed['resumed'], true);
     assert.equal(resumed['inventory'], r1.position);
     assert.equal(resumed['cash'], r1.cash);
     assert.equal(b.lines.filter((l) => 'iteration' in l).length, 3);
+    assert.equal(b.lines.find((l) => 'iteration' in l)?.['feed'], 'rest', '--feed rest polls');
     const l2 = new Ledger(ledger);
     assert.deepEqual(checkLedgerInvariants(l2.db), []);
     const ids = l2.db.prepare<[], { run_id: string; lo: number }>('SELECT run_id, min(client_id) AS lo FROM orders GROUP BY run_id ORDER BY lo').all();
@@ -122,5 +126,20 @@ test('realtime: lines on stdout and in the JSONL file, halt → halted, SIGTERM 
   } finally {
     await fake.stop();
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('realtime: bad input is one line and exit 2, before any network', async () => {
+  for (const [args, pattern] of [
+    [['--iterations', 'ten'], /--iterations: expected a positive integer or 'forever'/],
+    [['--mode', 'yolo'], /--mode: expected paper or live, got 'yolo'/],
+    [['--exchange', 'binanse', '--exchange-url', 'http://127.0.0.1:9'], /--exchange: unknown exchange 'binanse'.*binance/],
+    [['--timeframe', 'soon'], /--timeframe: expected a timeframe/],
+  ] as const) {
+    const p = start([...args]);
+    const code = await p.exit;
+    assert.equal(code, 2, `${args.join(' ')}: ${p.stderr()}`);
+    assert.match(p.stderr(), pattern);
+    assert.equal(p.stderr().trim().split('\n').length, 1, p.stderr());
   }
 });

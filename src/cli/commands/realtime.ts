@@ -36,6 +36,7 @@ export interface RealtimeFlags {
   speed?: number;
   outDir?: string;
   quiet?: boolean;
+  feed?: string;
 }
 
 const DEFAULT_LEDGER = join('artifacts', 'realtime', 'ledger.sqlite');
@@ -99,6 +100,7 @@ export async function realtimeCommand(f: RealtimeFlags): Promise<void> {
   let instrument: Instrument;
   let symbol = symbolIn;
   let closeExchange: (() => Promise<void>) | undefined;
+  let clockSkew: Record<string, unknown> | undefined;
   if (f.replay !== undefined && f.replay.length > 0) {
     const speed = f.speed ?? 1;
     if (!(speed > 0)) throw new UserError(`--speed: expected a positive number, got ${speed}`);
@@ -122,7 +124,11 @@ export async function realtimeCommand(f: RealtimeFlags): Promise<void> {
     instrument = makeInstrument(symbol, tick > 0 && tick < 1e6 ? tick : 0.01, lot > 0 && lot < 1e6 ? lot : 0.00001);
     clock = wallClock();
     const rng = new Rng(Number(process.pid));
-    const ws = ex.has['watchOrderBook'] === true && ex.has['watchTrades'] === true;
+    const canWs = ex.has['watchOrderBook'] === true && ex.has['watchTrades'] === true;
+    if (f.feed !== undefined && f.feed !== 'ws' && f.feed !== 'rest') throw new UserError(`--feed: expected ws or rest, got '${f.feed}'`);
+    if (f.feed === 'ws' && !canWs) throw new UserError(`--feed ws: ${exchangeId} has no websocket order book and trades in ccxt; use --feed rest`);
+    const ws = f.feed === undefined ? canWs : f.feed === 'ws';
+    clockSkew = await measureClockSkew(ex);
     feed = new CcxtFeed(ex, { ...defaultCcxtFeedOptions, depthLevels: cfg.loop.depth_levels, symbol, clock, mode: ws ? 'ws' : 'rest', pollMs: pollSeconds * 1000, random: () => rng.next() });
     closeExchange = async () => {
       const { closeExchange: close } = await import('../../venues/ccxt/exchange.js');
@@ -158,6 +164,10 @@ export async function realtimeCommand(f: RealtimeFlags): Promise<void> {
     const d = await startLiveDashboard({ port: f.dashboardPort, haltPath, title: `${exchangeId} ${symbol} paper` });
     process.stderr.write(`dashboard: ${d.url}\n`);
     dashboard = d;
+  }
+  if (clockSkew !== undefined) {
+    write({ clock_skew: clockSkew });
+    ledger.note(Date.now() * 1000, 'clock-skew', JSON.stringify(clockSkew));
   }
   if (resumed !== undefined)
     write({ resumed: true, ledger: ledgerPath, inventory: resumed.position, cash: resumed.cash, open_orders: resumed.openOrders.length, fills: resumed.fills });
@@ -200,4 +210,20 @@ export async function realtimeCommand(f: RealtimeFlags): Promise<void> {
   closeSync(fd);
   await dashboard?.close();
   await closeExchange?.();
+}
+
+/**
+ * Local clock minus the exchange's (its REST server time), ms, corrected by half the round trip; the
+ * iteration lines carry the feed's own receive-minus-exchange time (delay plus skew) as it goes.
+ */
+async function measureClockSkew(ex: { fetchTime: () => Promise<number | undefined> }): Promise<Record<string, unknown>> {
+  try {
+    const t0 = Date.now();
+    const server = await ex.fetchTime();
+    const t1 = Date.now();
+    if (typeof server !== 'number' || !Number.isFinite(server)) return { available: false };
+    return { available: true, local_minus_exchange_ms: Math.round((t0 + t1) / 2 - server), round_trip_ms: t1 - t0 };
+  } catch (e) {
+    return { available: false, reason: (e as Error).message.split('\n')[0] };
+  }
 }
