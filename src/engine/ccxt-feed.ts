@@ -98,7 +98,10 @@ export class CcxtFeed implements MarketFeed {
     } catch {
       // best effort
     }
-    await Promise.allSettled(this.loops);
+    // ccxt rejects the pending watch calls on close; do not wait long for a venue that does not.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.allSettled(this.loops), new Promise<void>((r) => (timer = setTimeout(r, 1_000)))]);
+    clearTimeout(timer);
   }
 
   // ---- loops ----
