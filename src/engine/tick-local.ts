@@ -1,6 +1,6 @@
 // What the trading side knows in tick mode: the local book and estimators, fed at local time, and the view they fill.
 import type { Micros } from '../core/index.js';
-import { L2Book, EventType, type EventColumns } from '../market/index.js';
+import { L2Book, EventType, decimalsOf, type EventColumns } from '../market/index.js';
 import { MidVolatility, TradeIntensity } from '../features/index.js';
 import type { TradingCore } from './trading-core.js';
 
@@ -42,7 +42,6 @@ export const defaultTickLocalParams: TickLocalParams = {
  * side the touch as of the rows it has received (`setTouch`). Same values, half the book work.
  */
 export class TickLocal {
-  readonly book: L2Book;
   readonly vol: MidVolatility;
   readonly intensity: TradeIntensity;
   /** True when the touch comes from `setTouch` instead of the local book. */
@@ -51,12 +50,19 @@ export class TickLocal {
   bidTick = Number.NaN;
   askTick = Number.NaN;
   private readonly tick: number;
+  private ownBook: L2Book | undefined;
+  private readonly scale: number;
 
   constructor(readonly params: Readonly<TickLocalParams>) {
-    this.book = new L2Book(params.tickSize, params.ladderTicks);
     this.vol = new MidVolatility(params.sigmaSampleMicros, params.sigmaWindow);
     this.intensity = new TradeIntensity(params.intensityWindowMicros, params.intensityRecalibrateMicros, params.intensityMinTrades);
     this.tick = params.tickSize;
+    this.scale = 10 ** decimalsOf(params.tickSize);
+  }
+
+  /** The local book (book mode; allocated on first use, the backtest never needs it). */
+  get book(): L2Book {
+    return (this.ownBook ??= new L2Book(this.params.tickSize, this.params.ladderTicks));
   }
 
   /** Row `i` arrives locally at time `t` (book mode). */
@@ -79,14 +85,24 @@ export class TickLocal {
     return this.fromVenue ? ((this.bidTick + this.askTick) * this.tick) / 2 : this.book.mid();
   }
 
+  /** Exact decimal price of a tick index (as `L2Book.priceOf`). */
+  private priceOf(tick: number): number {
+    const scale = this.scale;
+    return tick === tick ? Math.round(tick * this.tick * scale) / scale : Number.NaN;
+  }
+
   /** Estimators and view at local time `now`. */
   refresh(core: TradingCore, now: Micros): void {
-    const book = this.book;
     const v = core.view;
     const mid = this.mid();
     v.now = now;
-    v.bestBid = this.fromVenue ? (this.bidTick === this.bidTick ? book.priceOf(this.bidTick) : Number.NaN) : book.bestBid();
-    v.bestAsk = this.fromVenue ? (this.askTick === this.askTick ? book.priceOf(this.askTick) : Number.NaN) : book.bestAsk();
+    if (this.fromVenue) {
+      v.bestBid = this.priceOf(this.bidTick);
+      v.bestAsk = this.priceOf(this.askTick);
+    } else {
+      v.bestBid = this.book.bestBid();
+      v.bestAsk = this.book.bestAsk();
+    }
     if (mid === mid) this.vol.observe(now, mid);
     this.intensity.update(now);
     v.sigma = this.vol.sigmaPerSecond();
