@@ -119,8 +119,14 @@ export async function realtimeCommand(f: RealtimeFlags): Promise<void> {
     symbol = resolveSymbol(ex, symbolIn);
     checkTimeframe(ex, timeframe);
     const market = ex.markets?.[symbol];
-    const tick = Number(market?.precision?.price ?? 0.01);
-    const lot = Number(market?.precision?.amount ?? 0.00001);
+    // ccxt gives steps (TICK_SIZE mode, 4) or a number of decimals (the other modes).
+    const step = (v: unknown, fallback: number): number => {
+      const x = Number(v ?? Number.NaN);
+      if (!(x > 0)) return fallback;
+      return ex.precisionMode === 4 ? x : 10 ** -x;
+    };
+    const tick = step(market?.precision?.price, 0.01);
+    const lot = step(market?.precision?.amount, 0.00001);
     instrument = makeInstrument(symbol, tick > 0 && tick < 1e6 ? tick : 0.01, lot > 0 && lot < 1e6 ? lot : 0.00001);
     clock = wallClock();
     const rng = new Rng(Number(process.pid));

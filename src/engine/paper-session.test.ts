@@ -1,0 +1,108 @@
+// PaperSession and ReplayFeed without a network: halts cancel everything, denials and transitions are journaled, resumes continue.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { EventFlag, EventType, BTCUSDT, type EventColumns } from '../market/index.js';
+import { EventBuffer } from '../data/index.js';
+import { parsePaperConfig, paperSessionSetup } from './paper-config.js';
+import { PaperSession } from './paper-session.js';
+import { ReplayFeed } from './replay-feed.js';
+import type { PaperJournal } from './paper-journal.js';
+
+const S = 1_000_000;
+const T0 = 1_723_161_300 * S;
+
+/** A book around 100 moving by a tick every 100 ms, with a trade at the bid each second. */
+function market(seconds: number): EventColumns {
+  const b = new EventBuffer(1024);
+  b.push(EventType.Snapshot, 1, EventFlag.SnapshotStart, T0, T0, 99.99, 5, 1);
+  b.push(EventType.Snapshot, -1, EventFlag.EndOfMessage, T0, T0, 100.01, 5, 1);
+  for (let k = 1; k <= seconds * 10; k++) {
+    const t = T0 + k * 100_000;
+    const up = (k % 20) / 100;
+    b.push(EventType.Delta, 1, 0, t, t, 99.99 + up, 5, k + 1);
+    b.push(EventType.Delta, -1, EventFlag.EndOfMessage, t, t, 100.01 + up, 5, k + 1);
+    if (k % 10 === 0) b.push(EventType.Trade, -1, EventFlag.EndOfMessage, t, t, 99.9 + up, 0.5, k);
+  }
+  return b.view();
+}
+
+function recordingJournal(): PaperJournal & { log: string[] } {
+  const log: string[] = [];
+  return {
+    log,
+    placed: (_t, id) => void log.push(`placed ${id}`),
+    orderEvent: (_t, id, type, reason) => void log.push(`${type} ${id}${reason ? ` ${reason}` : ''}`),
+    fill: (_t, id) => void log.push(`fill ${id}`),
+    quote: () => {},
+    risk: (t) => void log.push(`risk ${t.condition} ${t.raised ? 'raised' : 'cleared'} ${t.to}`),
+    riskMarks: () => {},
+    note: (_t, kind) => void log.push(`note ${kind}`),
+  };
+}
+
+test('quotes rest once warm; the kill switch halts, cancels every order and journals why; nothing is placed after', () => {
+  const cfg = parsePaperConfig({ loop: { sigma_sample_ms: 100 }, quoting: { gamma: 0.01, order_qty: 0.01, max_inventory_qty: 1 }, risk: { max_order_qty: 1, max_inventory_qty: 1 } });
+  const { strategy, options } = paperSessionSetup(cfg, BTCUSDT, 1);
+  const j = recordingJournal();
+  const s = new PaperSession(strategy, options, j);
+  const ev = market(5);
+  let from = 0;
+  for (let i = 0; i < ev.length; i++) {
+    if ((ev.flags[i]! & EventFlag.EndOfMessage) === 0) continue;
+    s.onRows(ev, from, i + 1);
+    s.decide(ev.tsLocal[i]!, { lastDataLocal: ev.tsLocal[i]!, connected: true });
+    from = i + 1;
+  }
+  const now = ev.tsLocal[ev.length - 1]!;
+  assert.ok(s.core.open.count > 0, 'quotes rest');
+  assert.ok(j.log.some((l) => l.startsWith('accepted')));
+  s.halt(now, 'operator');
+  s.decide(now + 1000, { lastDataLocal: now, connected: true });
+  s.pump(now + 10 * S);
+  assert.equal(s.core.open.count, 0, 'halted: nothing rests');
+  assert.ok(j.log.includes('risk kill-switch raised halted'));
+  const after = j.log.length;
+  s.decide(now + 2 * S, { lastDataLocal: now + 2 * S, connected: true });
+  assert.ok(!j.log.slice(after).some((l) => l.startsWith('placed')), 'nothing is placed while halted');
+  assert.equal(s.core.view.tradingState, 'halted');
+});
+
+test('resume: position, cash and the id sequence continue; open orders are placed again once a book exists', () => {
+  const cfg = parsePaperConfig({ loop: { sigma_sample_ms: 100 } });
+  const { strategy, options } = paperSessionSetup(cfg, BTCUSDT, 1);
+  const j = recordingJournal();
+  const s = new PaperSession(strategy, options, j);
+  s.resume({ position: 0.003, cash: 9_700, avgCost: 100, realizedPnl: 1, fees: 0.1, fills: 7, lastClientId: 41, openOrders: [{ clientId: 40, side: -1, price: 100.5, remaining: 0.001 }], riskMarks: undefined });
+  assert.equal(s.core.nextId(), 42);
+  const ev = market(1);
+  s.onRows(ev, 0, 2);
+  s.decide(T0, { lastDataLocal: T0, connected: true });
+  assert.ok(j.log.includes('resumed 40 open at restart: placed again on the paper venue'));
+  s.pump(T0 + S);
+  assert.ok(j.log.includes('accepted 40'));
+  assert.equal(s.core.portfolio.position, 0.003);
+  assert.equal(s.core.view.cash, 9_700);
+});
+
+test('replay feed: paced by the clock, restamped on delivery; a disconnect stops it and a reconnect resyncs from the snapshot', async () => {
+  const ev = market(2);
+  let t = 5_000 * S;
+  const feed = new ReplayFeed(ev, { clock: () => t, speed: 1, pollMs: 1 });
+  await feed.start();
+  let got = await feed.next(0);
+  assert.equal(got?.length, 2, 'the snapshot is due at once');
+  assert.equal(got?.tsLocal[0], t, 'restamped with the clock');
+  t += 250_000;
+  got = await feed.next(0);
+  assert.equal(got?.length, 4, 'two messages of 100 ms are due after 250 ms');
+  assert.equal(feed.backlog(), 0);
+  feed.disconnect();
+  t += 300_000;
+  assert.equal((await feed.next(0))?.length, 0);
+  assert.ok(feed.backlog() > 0, 'data piles up while the link is down');
+  feed.reconnect();
+  got = await feed.next(0);
+  assert.equal(got!.flags[0]! & EventFlag.SnapshotStart, EventFlag.SnapshotStart, 'a resync starts with the snapshot');
+  assert.equal(feed.stats.reconnects, 1);
+  assert.deepEqual(feed.drainNotes().map((n) => n.kind), ['disconnect', 'reconnect']);
+});
