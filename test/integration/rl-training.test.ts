@@ -68,3 +68,20 @@ test('the same seed gives the same policy, with 1 or 2 worker threads', async ()
   const other = await trainRl(parseRlTrainConfig({ ...small, seed: 2 }));
   assert.notDeepEqual(other.rows, a.rows);
 });
+
+test('an MLP policy trains the same way and reproduces through policy.json', async () => {
+  const { serializePolicy, parsePolicy, paramCount } = await import('../../src/models/index.js');
+  const small = input({
+    episodes: 8 * 2 * 2,
+    cem: { population: 8, windows: 2 },
+    data: { simulate: { bars: 8000, trend_drift_in_vols: 0.5 } },
+    policy: { kind: 'mlp', hidden: 4 },
+  });
+  const a = await trainRl(parseRlTrainConfig(small));
+  const w = await trainRl(parseRlTrainConfig({ ...small, workers: 2 }));
+  assert.equal(a.policy.kind, 'mlp');
+  assert.equal(a.policy.params.length, paramCount('mlp', 4, a.policy.state.features.length, a.policy.action.dims.length));
+  assert.deepEqual(w.policy.params, a.policy.params);
+  const back = parsePolicy(JSON.parse(serializePolicy(a.policy)), 'policy');
+  assert.deepEqual(back, a.policy);
+});
