@@ -102,6 +102,14 @@ export class LiveSession implements OrderEventHandler {
       now: nowMicros,
       log: o.log,
       onSignal: (s) => this.onSignal(s),
+      onBaseFee: (qty) => {
+        // The holding shrinks by the fee while the position does not: move the offset with it.
+        if (this.baseline === undefined) this.pendingBaseFees += qty;
+        else {
+          this.baseline = { offset: this.baseline.offset - qty };
+          this.o.saveBaseline?.(this.baseline);
+        }
+      },
       ...(o.adapter ?? {}),
     });
     const j = this.journal;
@@ -153,7 +161,14 @@ export class LiveSession implements OrderEventHandler {
     if (baseline === undefined) {
       baseline = { offset: offsetNow };
       o.saveBaseline?.(baseline);
-    } else if (Math.abs(baseline.offset - offsetNow) > o.positionTolerance) {
+    } else {
+      if (this.pendingBaseFees > 0) {
+        baseline = { offset: baseline.offset - this.pendingBaseFees };
+        o.saveBaseline?.(baseline);
+      }
+    }
+    this.pendingBaseFees = 0;
+    if (Math.abs(baseline.offset - offsetNow) > o.positionTolerance) {
       this.mismatch(nowMicros(), `position mismatch on start: exchange holds ${first.exchangeBase} ${this.base}, ledger expects ${baseline.offset + this.core.portfolio.position}`);
     }
     this.baseline = baseline;
@@ -272,6 +287,8 @@ export class LiveSession implements OrderEventHandler {
   }
 
   private baseline: PositionBaseline | undefined;
+  /** Base-currency fees of fills booked before the baseline was known (the start reconciliation). */
+  private pendingBaseFees = 0;
 
   private async reconcile(why: string): Promise<ReconcileReport> {
     this.reconciliations++;

@@ -128,3 +128,27 @@ test('a position that differs from the ledger is a risk event that halts trading
     await fake.close();
   }
 });
+
+test('a buy fee charged in the base asset moves the holding offset, not into a false mismatch', async () => {
+  const { FakeAccount, BTCUSDT_RULES } = await import('../fake-exchange/private/index.js');
+  const fake = await startFakePrivateExchange({ apiKey: TEST_KEY, secret: TEST_SECRET, account: new FakeAccount({ ...BTCUSDT_RULES, buyFeeInBase: true }) });
+  const rig = await startRig({ reconcileEveryMs: 100 }, { fake, dir: tempDir() });
+  try {
+    await waitFor('both quotes open', () => bothQuotesOpen(rig));
+    fake.account.marketTrade('SELL', restingPrice(rig, 'BUY'), 0.001);
+    await waitFor('the fill', () => rig.session.core.fills.length === 1);
+    const seen = rig.lines.filter((l) => l.includes('"event":"live_reconcile"')).length;
+    await waitFor('two more reconciliations', () => rig.lines.filter((l) => l.includes('"event":"live_reconcile"')).length >= seen + 2);
+    assert.equal(rig.session.risk.state, 'active');
+    assert.ok(Math.abs(exchangeBaseDelta(fake) - (0.001 - 0.000001)) < 1e-12, 'the exchange kept its fee in BTC');
+    assert.ok(Math.abs(ledgerPosition(rig.ledger) - 0.001) < 1e-12);
+    rig.session.stop();
+    const summary = await rig.run;
+    assert.equal(summary.mismatches, 0);
+    const offset = rig.ledger.db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?').get('live_base_offset:BTC/USDT');
+    assert.ok(Math.abs(Number(offset?.value) - (0.5 - 0.000001)) < 1e-12, 'the stored offset follows the fee');
+  } finally {
+    await rig.close();
+    await fake.close();
+  }
+});

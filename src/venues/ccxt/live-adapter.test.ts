@@ -118,7 +118,7 @@ test('a cancel waits for its place; fills are applied once per trade id; a fill 
   a.cancel(0, 1);
   await new Promise((r) => setTimeout(r, 5));
   assert.deepEqual(ex.calls, ['createPostOnly'], 'the cancel has not overtaken the place');
-  const trade: LiveTrade = { id: 't1', orderId: '11', side: 1, price: 100, qty: 0.5, fee: 0.01, liquidity: 'maker', ts: 1 };
+  const trade: LiveTrade = { id: 't1', orderId: '11', side: 1, price: 100, qty: 0.5, fee: 0.01, feeBase: 0, liquidity: 'maker', ts: 1 };
   a.applyTrade(trade); // arrives before the acknowledgement: kept until the order id is known
   release();
   await a.idle();

@@ -23,6 +23,8 @@ export interface LiveAdapterOptions {
   now: () => Micros;
   log?: LiveLog;
   onSignal?: (s: LiveSignal) => void;
+  /** A fill paid part of its fee in the base currency (the exchange holding moves by less than the fill). */
+  onBaseFee?: (qty: number) => void;
   /** Attempts of one call on transient faults (first try included). */
   attempts?: number;
   backoffMs?: number;
@@ -192,6 +194,7 @@ export class LiveAdapter implements OrderSink {
     }
     t.filled += x.qty;
     this.o.handler.onFill(x.ts, t.clientId, x.side, x.price, x.qty, x.fee, x.liquidity);
+    if (x.feeBase > 0) this.o.onBaseFee?.(x.feeBase);
     if (t.filled >= t.qty - 1e-9 && t.state !== 'done') t.state = 'done';
   }
 

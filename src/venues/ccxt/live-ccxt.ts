@@ -248,8 +248,11 @@ export function parseLiveTrade(x: unknown): LiveTrade {
   const feeCurrency = str(fee?.['currency']);
   const symbol = str(t['symbol']) ?? '';
   const [base] = symbol.split('/');
-  // Fees are kept in the quote currency; a base-currency fee is valued at the fill price.
-  const feeQuote = feeCurrency !== undefined && feeCurrency === base ? feeCost * price : feeCost;
+  // Fees are kept in the quote currency; a base-currency fee is valued at the fill price. A fee in a
+  // third currency (e.g. BNB) has no price here: it is left out of the cash (and said so in the docs).
+  const [, quote] = symbol.split(/[/:]/);
+  const inBase = feeCurrency !== undefined && feeCurrency === base;
+  const feeQuote = feeCurrency === undefined || feeCurrency === quote ? feeCost : inBase ? feeCost * price : 0;
   return {
     id,
     orderId,
@@ -257,6 +260,7 @@ export function parseLiveTrade(x: unknown): LiveTrade {
     price,
     qty,
     fee: feeQuote,
+    feeBase: inBase ? feeCost : 0,
     liquidity: t['takerOrMaker'] === 'taker' ? 'taker' : 'maker',
     ts: (num(t['timestamp']) || Date.now()) * 1000,
   };

@@ -23,8 +23,10 @@ export interface LiveTrade {
   side: Side;
   price: number;
   qty: number;
-  /** Fee in the quote currency (negative: rebate). */
+  /** Fee in the quote currency (negative: rebate); a base-currency fee valued at the fill price. */
   fee: number;
+  /** The part of the fee charged in the base currency, base units: it reduces the holding, not the position. */
+  feeBase: number;
   liquidity: Liquidity;
   /** Exchange time, µs. */
   ts: Micros;

@@ -11,7 +11,9 @@ export interface FakeMarketRules {
   stepSize: number;
   minQty: number;
   minNotional: number;
-  makerFee: number; // fraction of notional, charged in the quote asset
+  makerFee: number; // fraction of notional
+  /** Charge a buy's fee in the base asset (Binance without BNB); otherwise every fee is in the quote asset. */
+  buyFeeInBase?: boolean;
 }
 
 export const BTCUSDT_RULES: FakeMarketRules = {
@@ -47,6 +49,7 @@ export interface FakeTrade {
   price: number;
   qty: number;
   commission: number;
+  commissionAsset: string;
   time: number;
 }
 
@@ -204,7 +207,9 @@ export class FakeAccount {
   private fill(o: FakeOrder, qty: number): FakeTrade {
     const r = this.rules;
     const notional = o.price * qty;
-    const commission = round(notional * r.makerFee);
+    const feeInBase = o.side === 'BUY' && r.buyFeeInBase === true;
+    const commission = feeInBase ? round(qty * r.makerFee) : round(notional * r.makerFee);
+    const commissionAsset = feeInBase ? r.base : r.quote;
     const base = this.balance(r.base);
     const quote = this.balance(r.quote);
     if (o.side === 'BUY') {
@@ -214,13 +219,14 @@ export class FakeAccount {
       base.locked = round(base.locked - qty);
       quote.free = round(quote.free + notional);
     }
-    quote.free = round(quote.free - commission);
+    const payer = this.balance(commissionAsset);
+    payer.free = round(payer.free - commission);
     o.executedQty = round(o.executedQty + qty);
     o.cumQuote = round(o.cumQuote + notional);
     o.status = o.executedQty >= o.origQty - 1e-12 ? 'FILLED' : 'PARTIALLY_FILLED';
     const now = Date.now();
     o.updateTime = now;
-    const trade: FakeTrade = { id: this.nextTradeId++, orderId: o.orderId, clientOrderId: o.clientOrderId, side: o.side, price: o.price, qty, commission, time: now };
+    const trade: FakeTrade = { id: this.nextTradeId++, orderId: o.orderId, clientOrderId: o.clientOrderId, side: o.side, price: o.price, qty, commission, commissionAsset, time: now };
     this.trades.push(trade);
     this.emit({ order: o, execType: 'TRADE', trade });
     return trade;
