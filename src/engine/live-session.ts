@@ -9,11 +9,20 @@ import { regimeOf } from './paper-loop.js';
 import type { TickLocal } from './tick-local.js';
 import { HaltFile, RiskEngine, gateLimitsOf, riskRules, type RiskConfig, type RiskTransition } from '../risk/index.js';
 import type { Strategy } from '../strategy/index.js';
-import { ClientOrderIds } from '../venues/ccxt/client-order-id.js';
-import { LiveAdapter, type LiveLog, type LiveSignal } from '../venues/ccxt/live-adapter.js';
-import type { LiveExchange } from '../venues/ccxt/live-types.js';
-import { assertPreflight, preflight, type PreflightReport, type UnknownOrderRule } from '../venues/ccxt/preflight.js';
-import { reconcilePositions, type PositionBaseline, type ReconcileReport } from '../venues/ccxt/reconcile-positions.js';
+import {
+  ClientOrderIds,
+  LiveAdapter,
+  assertPreflight,
+  preflight,
+  reconcilePositions,
+  type LiveExchange,
+  type LiveLog,
+  type LiveSignal,
+  type PositionBaseline,
+  type PreflightReport,
+  type ReconcileReport,
+  type UnknownOrderRule,
+} from '../venues/index.js';
 
 /** The journal a live session writes: the paper journal plus notes and a small key-value store (the SQLite ledger). */
 export interface LiveJournal extends PaperJournal {

@@ -6,3 +6,10 @@ export * from './ccxt/suggest.js';
 export * from './ccxt/urls.js';
 export * from './ccxt/parse.js';
 export * from './ccxt/exchange.js';
+// Live trading: the LiveExchange port and its ccxt implementation, the live adapter, preflight, reconciliation.
+export * from './ccxt/live-types.js';
+export * from './ccxt/live-ccxt.js';
+export * from './ccxt/client-order-id.js';
+export * from './ccxt/live-adapter.js';
+export * from './ccxt/preflight.js';
+export * from './ccxt/reconcile-positions.js';
