@@ -58,14 +58,22 @@ export async function renderRunReport(dir: string): Promise<string> {
   const n = (k: string): number => (typeof m[k] === 'number' ? (m[k] as number) : Number.NaN);
   const initial = n('initial_capital');
   const sections = await pathSections(trace, fills, Number.isFinite(initial) ? initial : (trace.equity[0] ?? 0));
-  const decomposition = await renderSvg(
-    barChart('PnL decomposition', [
-      { label: '1 realized', v: n('realized_pnl') },
-      { label: '2 inventory', v: n('inventory_pnl') },
-      { label: '3 fees', v: -n('fees') },
-      { label: '4 total', v: n('total_pnl') },
-    ], 'quote currency', true),
-  );
+  // Tick runs split PnL into spread capture (against the mid at the fill) and inventory; bar runs into realized and inventory.
+  const parts =
+    'pnl_spread_capture' in m
+      ? [
+          { label: '1 spread capture', v: n('pnl_spread_capture') },
+          { label: '2 inventory', v: n('pnl_inventory') },
+          { label: '3 fees', v: -n('pnl_fees') },
+          { label: '4 total', v: n('total_pnl') },
+        ]
+      : [
+          { label: '1 realized', v: n('realized_pnl') },
+          { label: '2 inventory', v: n('inventory_pnl') },
+          { label: '3 fees', v: -n('fees') },
+          { label: '4 total', v: n('total_pnl') },
+        ];
+  const decomposition = await renderSvg(barChart('PnL decomposition', parts, 'quote currency', true));
   sections.push({ title: 'PnL decomposition', html: decomposition });
   const keys = ['samples', 'start', 'end', 'total_pnl', 'return_pct', 'realized_pnl', 'inventory_pnl', 'fees', 'fills', 'fill_rate', 'max_drawdown', 'max_drawdown_pct', 'sharpe', 'sortino', 'final_inventory'];
   const summary = table(['metric', 'value'], keys.map((k) => [k, (m[k] ?? null) as string | number | null]));

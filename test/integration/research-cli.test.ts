@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLI, KLINES_5M, REPO_ROOT } from '../fixtures/shared-data.js';
 import { FakeBinance } from '../fake-exchange/index.js';
+import { ensureSharedCaptureArrow } from '../fixtures/capture.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'mm-analyze-'));
 const FAST_RETRY = { ...process.env, MARKETMAKERL_RETRY_ATTEMPTS: '2', MARKETMAKERL_RETRY_BASE_MS: '5' };
@@ -107,6 +108,12 @@ test('report RUN_DIR renders a backtest run folder to a self-contained report.ht
   const html = readFileSync(join(run, 'report.html'), 'utf8');
   for (const t of ['Equity', 'Inventory', 'Quotes vs mid with fills', 'Drawdown', 'PnL decomposition']) assert.ok(html.includes(t), t);
   assert.doesNotMatch(html, /<script|<link|src="http/);
+  // A tick (L2) run folder renders the same way, its PnL split into spread capture and inventory.
+  const tick = join(tmp, 'tick-run');
+  const t = cli('backtest', '--events', ensureSharedCaptureArrow(), '--gamma', '0.0001', '--out', tick);
+  assert.equal(t.status, 0, t.stderr);
+  assert.equal(cli('report', tick).status, 0);
+  assert.match(readFileSync(join(tick, 'report.html'), 'utf8'), /spread capture/);
   const bad = cli('report', join(tmp, 'nope'));
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /not a run folder/);
