@@ -110,3 +110,18 @@ test('the shipped live example config parses (paper sections and the live sectio
   assert.ok(cfg.quoting.order_qty <= cfg.risk.max_order_qty);
   assert.equal(lc.unknown_orders, 'refuse');
 });
+
+test('the service start script passes the live guard its settings: live without PAPER_ONLY=0 is refused', { skip: !existsSync(join(root, 'dist/cli/commands/realtime-live.js')) ? 'CLI not built (make build)' : false }, () => {
+  const env: NodeJS.ProcessEnv = { ...process.env, MM_MODE: 'live', MM_CONFIRM_LIVE: 'yes', PAPER_ONLY: '1' };
+  delete env['EXCHANGE_API_KEY'];
+  delete env['EXCHANGE_API_SECRET'];
+  let r = spawnSync(join(root, 'deploy/start-realtime.sh'), [], { encoding: 'utf8', env });
+  assert.equal(r.status, 2);
+  assert.equal(r.stderr.trim(), 'error: mode=live is disabled while PAPER_ONLY=1');
+  r = spawnSync(join(root, 'deploy/start-realtime.sh'), [], { encoding: 'utf8', env: { ...env, PAPER_ONLY: '0' } });
+  assert.equal(r.status, 2);
+  assert.equal(r.stderr.trim(), 'error: mode=live requires env vars: EXCHANGE_API_KEY, EXCHANGE_API_SECRET');
+  r = spawnSync(join(root, 'deploy/start-realtime.sh'), [], { encoding: 'utf8', env: { ...env, PAPER_ONLY: '0', MM_CONFIRM_LIVE: '', EXCHANGE_API_KEY: 'k-unit-000', EXCHANGE_API_SECRET: 's-unit-000' } });
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /requires --confirm-live/);
+});
