@@ -22,7 +22,7 @@ export async function svgToPng(svg: string, width = 1200): Promise<Uint8Array> {
 }
 
 /** Keep at most `max` points, evenly spaced (charts need shape, not every bar). */
-export function thin<T>(rows: readonly T[], max = 1500): T[] {
+export function thin<T>(rows: readonly T[], max = 600): T[] {
   if (rows.length <= max) return rows.slice();
   const step = rows.length / max;
   const out: T[] = [];
@@ -31,15 +31,38 @@ export function thin<T>(rows: readonly T[], max = 1500): T[] {
   return out;
 }
 
+/** At most about `max` points, keeping each bucket's lowest and highest value so peaks and troughs survive. */
+export function thinMinMax(rows: ReadonlyArray<{ t: number; v: number }>, max = 600): Array<{ t: number; v: number }> {
+  if (rows.length <= max) return rows.slice();
+  const buckets = Math.max(1, Math.floor(max / 2));
+  const size = rows.length / buckets;
+  const out: Array<{ t: number; v: number }> = [];
+  for (let b = 0; b < buckets; b++) {
+    const from = Math.floor(b * size);
+    const to = Math.min(rows.length, Math.floor((b + 1) * size));
+    let lo = from;
+    let hi = from;
+    for (let i = from; i < to; i++) {
+      if (rows[i]!.v < rows[lo]!.v) lo = i;
+      if (rows[i]!.v > rows[hi]!.v) hi = i;
+    }
+    out.push(rows[Math.min(lo, hi)]!);
+    if (lo !== hi) out.push(rows[Math.max(lo, hi)]!);
+  }
+  const last = rows[rows.length - 1]!;
+  if (out[out.length - 1] !== last) out.push(last);
+  return out;
+}
+
 const W = 760;
 const time = { field: 't', type: 'temporal', title: null };
 
 export function lineChart(title: string, rows: Array<{ t: number; v: number }>, yTitle: string, color = '#1f77b4'): VlSpec {
-  return { title, width: W, height: 180, data: { values: thin(rows) }, mark: { type: 'line', color, strokeWidth: 1.2 }, encoding: { x: time, y: { field: 'v', type: 'quantitative', title: yTitle, scale: { zero: false } } } };
+  return { title, width: W, height: 180, data: { values: thinMinMax(rows) }, mark: { type: 'line', color, strokeWidth: 1.2 }, encoding: { x: time, y: { field: 'v', type: 'quantitative', title: yTitle, scale: { zero: false } } } };
 }
 
 export function areaChart(title: string, rows: Array<{ t: number; v: number }>, yTitle: string, color: string): VlSpec {
-  return { title, width: W, height: 150, data: { values: thin(rows) }, mark: { type: 'area', color, opacity: 0.6, line: { color } }, encoding: { x: time, y: { field: 'v', type: 'quantitative', title: yTitle } } };
+  return { title, width: W, height: 150, data: { values: thinMinMax(rows) }, mark: { type: 'area', color, opacity: 0.6, line: { color } }, encoding: { x: time, y: { field: 'v', type: 'quantitative', title: yTitle } } };
 }
 
 /** Mid, our bid and ask, and fills (green buys, red sells) over one stretch of bars. */
