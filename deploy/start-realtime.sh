@@ -13,7 +13,7 @@ set -- realtime \
   --iterations "${MM_ITERATIONS:-forever}" \
   --poll-seconds "${MM_POLL_SECONDS:-1}" \
   --dashboard-port "${MM_DASHBOARD_PORT:-8787}" \
-  --ledger "${MM_LEDGER:-ledger/ledger.sqlite}" \
+  --ledger "${MM_LEDGER:-ledger/$mode.sqlite}" \
   --halt-file "${MM_HALT_FILE:-artifacts/realtime/HALT}" \
   --out-dir "${MM_OUT_DIR:-artifacts/realtime}"
 if [ -n "${MM_CONFIG:-}" ]; then set -- "$@" --config "$MM_CONFIG"; fi

@@ -5,6 +5,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { Ledger } from '../../src/ledger/index.js';
 import { startFakePrivateExchange } from '../fake-exchange/private/index.js';
 import { TEST_KEY, TEST_SECRET } from './live-helpers.js';
 
@@ -30,6 +31,14 @@ test('realtime --mode live is refused with the runtime guard messages, and witho
   assert.equal(r.status, 2);
   assert.equal(r.stderr.trim(), 'error: mode=live requires --confirm-live (real orders, real money)');
   for (const out of [r.stdout, r.stderr]) assert.ok(!out.includes(TEST_KEY) && !out.includes(TEST_SECRET));
+  // A ledger with paper runs is refused before anything reaches an exchange.
+  const dir = mkdtempSync(join(tmpdir(), 'mm-live-cli-'));
+  const paper = new Ledger(join(dir, 'paper.sqlite'));
+  paper.startRun({ runId: 'paper_1', mode: 'paper', exchange: 'binance', symbol: 'BTC/USDT', config: {}, initialCash: 1000 }, new Date());
+  paper.close();
+  r = run({ ...bareEnv(), PAPER_ONLY: '0', EXCHANGE_API_KEY: TEST_KEY, EXCHANGE_API_SECRET: TEST_SECRET }, ['--confirm-live', '--ledger', join(dir, 'paper.sqlite')]);
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /holds paper runs; live trading needs a ledger of its own/);
 });
 
 test('realtime --mode live --confirm-live trades against the fake, ends with every order cancelled, writes no secret', async () => {

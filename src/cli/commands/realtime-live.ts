@@ -1,5 +1,5 @@
 // `marketmakerl realtime --mode live --confirm-live`: the live guard, the preflight, then real orders through ccxt under the risk engine.
-import { closeSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
@@ -18,7 +18,8 @@ export interface RealtimeLiveFlags extends RealtimeFlags {
   sandbox?: boolean;
 }
 
-const DEFAULT_LEDGER = join('artifacts', 'realtime', 'ledger.sqlite');
+/** Live runs keep their own ledger: paper positions and orders must never be reconciled against an exchange. */
+const DEFAULT_LEDGER = join('artifacts', 'realtime', 'live-ledger.sqlite');
 
 /** The `live:` section of the realtime config. */
 export const liveConfigSchema = z
@@ -90,6 +91,13 @@ export async function realtimeLiveCommand(f: RealtimeLiveFlags, env: NodeJS.Proc
   if (!(pollSeconds > 0)) throw new UserError(`--poll-seconds: expected a positive number, got ${pollSeconds}`);
   const marketData = f.marketData ?? 'ws';
   if (marketData !== 'ws' && marketData !== 'rest') throw new UserError(`--market-data: expected ws or rest, got '${marketData}'`);
+  const ledgerPath = f.ledger ?? DEFAULT_LEDGER;
+  if (existsSync(ledgerPath)) {
+    const probe = new Ledger(ledgerPath);
+    const paperRuns = probe.db.prepare<[], { n: number }>("SELECT count(*) AS n FROM runs WHERE mode != 'live'").get()?.n ?? 0;
+    probe.close();
+    if (paperRuns > 0) throw new UserError(`--ledger: ${ledgerPath} holds paper runs; live trading needs a ledger of its own`);
+  }
   const exchangeId = (f.exchange ?? 'binance').trim();
   const timeframe = f.timeframe ?? '1m';
   const tfSeconds = timeframeSeconds(timeframe);
@@ -119,7 +127,6 @@ export async function realtimeLiveCommand(f: RealtimeLiveFlags, env: NodeJS.Proc
   });
 
   const { strategy, options } = paperSessionSetup(cfg, instrument, tfSeconds);
-  const ledgerPath = f.ledger ?? DEFAULT_LEDGER;
   const ledger = new Ledger(ledgerPath);
   const resumed = ledger.resume(symbol);
   const started = new Date();
