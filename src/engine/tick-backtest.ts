@@ -290,7 +290,7 @@ export class TickBacktest {
           if (!(t < tOut && t <= tT)) break;
           if (lType[il] === TRADE) {
             this.syncTouch(lRow0 + il);
-            local.onTrade(t, lb.price[il]!);
+            local.onTrade(t, lb.price[il]!, lb.side[il]!, lb.size[il]!);
           }
           il++;
         }

@@ -1,7 +1,7 @@
 // What the trading side knows in tick mode: the local book and estimators, fed at local time, and the view they fill.
 import type { Micros } from '../core/index.js';
 import { L2Book, EventType, decimalsOf, type EventColumns } from '../market/index.js';
-import { MidVolatility, TradeIntensity } from '../features/index.js';
+import { MidVolatility, TradeIntensity, TradeFlowImbalance } from '../features/index.js';
 import type { TradingCore } from './trading-core.js';
 
 export interface TickLocalParams {
@@ -18,6 +18,8 @@ export interface TickLocalParams {
   intensityMinTrades: number;
   /** Ladder width of the local book, ticks. */
   ladderTicks: number;
+  /** Half-life of the trade-flow imbalance, µs. */
+  flowHalfLifeMicros: Micros;
 }
 
 export const defaultTickLocalParams: TickLocalParams = {
@@ -28,13 +30,15 @@ export const defaultTickLocalParams: TickLocalParams = {
   intensityRecalibrateMicros: 10_000_000,
   intensityMinTrades: 50,
   ladderTicks: 1 << 14,
+  flowHalfLifeMicros: 10_000_000,
 };
 
 /**
  * The local side of the two clocks: every event reaches it at its local time (exchange time + feed
  * latency). Book rows update the local book; trades feed the intensity estimator with their distance
- * from the local mid at that moment. `refresh(now)` samples σ, runs the intensity schedule and writes
- * the view the strategy reads (mid, best bid/ask, σ, A, k, warm-up), then marks the portfolio.
+ * from the local mid at that moment, and the trade-flow imbalance. `refresh(now)` samples σ, runs the
+ * intensity schedule and writes the view the strategy reads (mid, best bid/ask, σ, A, k, order-flow
+ * imbalance, warm-up), then marks the portfolio.
  *
  * Replay shortcut (`fromVenue`): both sides apply the same rows in the same order, so after its first
  * n rows the local book equals the venue's book after those n rows. The tick backtest then keeps no
@@ -44,6 +48,7 @@ export const defaultTickLocalParams: TickLocalParams = {
 export class TickLocal {
   readonly vol: MidVolatility;
   readonly intensity: TradeIntensity;
+  readonly flow: TradeFlowImbalance;
   /** True when the touch comes from `setTouch` instead of the local book. */
   fromVenue = false;
   /** Tick indices of the touch given by `setTouch` (NaN: that side is empty). */
@@ -56,6 +61,7 @@ export class TickLocal {
   constructor(readonly params: Readonly<TickLocalParams>) {
     this.vol = new MidVolatility(params.sigmaSampleMicros, params.sigmaWindow);
     this.intensity = new TradeIntensity(params.intensityWindowMicros, params.intensityRecalibrateMicros, params.intensityMinTrades);
+    this.flow = new TradeFlowImbalance(params.flowHalfLifeMicros);
     this.tick = params.tickSize;
     this.scale = 10 ** decimalsOf(params.tickSize);
   }
@@ -67,13 +73,14 @@ export class TickLocal {
 
   /** Row `i` arrives locally at time `t` (book mode). */
   onEvent(ev: EventColumns, i: number, t: Micros): void {
-    if (ev.type[i] === EventType.Trade) this.intensity.onTrade(t, ev.price[i]!, this.mid());
+    if (ev.type[i] === EventType.Trade) this.onTrade(t, ev.price[i]!, ev.side[i]!, ev.size[i]!);
     else this.book.apply(ev, i);
   }
 
   /** A trade arrives locally at time `t` (touch mode: book rows need nothing). */
-  onTrade(t: Micros, price: number): void {
+  onTrade(t: Micros, price: number, aggressor: number, size: number): void {
     this.intensity.onTrade(t, price, this.mid());
+    this.flow.onTrade(t, aggressor, size);
   }
 
   setTouch(bidTick: number, askTick: number): void {
@@ -108,6 +115,7 @@ export class TickLocal {
     v.sigma = this.vol.sigmaPerSecond();
     v.intensityA = this.intensity.A;
     v.intensityK = this.intensity.k;
+    v.orderFlowImbalance = this.flow.value(now);
     v.warm = v.sigma === v.sigma && mid === mid;
     if (mid === mid) core.mark(mid);
   }

@@ -20,7 +20,7 @@ export const TickMetricsSchema = MetricsSchema.extend({
     z.object({
       horizon_seconds: z.number().positive(),
       fills: z.number().int().nonnegative().describe('fills with a local mid that far ahead'),
-      mean_price: z.number().nullable().describe('mean of side × (local mid at fill + horizon − fill price)'),
+      mean_price: z.number().nullable().describe('mean of side × (local mid at the first decision ≥ fill + horizon − fill price)'),
       mean_bps: z.number().nullable(),
       pnl: z.number().describe('Σ side × qty × (mid after horizon − fill price)'),
     }),

@@ -5,3 +5,4 @@ export * from './intensity.js';
 export * from './bar-features.js';
 export * from './mid-volatility.js';
 export * from './trade-intensity.js';
+export * from './trade-flow.js';

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../core/index.js';
-import { MidVolatility, TradeIntensity } from './index.js';
+import { MidVolatility, TradeIntensity, TradeFlowImbalance } from './index.js';
 
 /**
  * Synthetic market: the mid is a Brownian motion with σ per √s, observed every 100 ms; market orders of
@@ -63,4 +63,15 @@ test('σ is NaN until enough intervals and ignores sub-grid observations', () =>
   v.observe(3e6, 101);
   assert.equal(v.samples, 3);
   assert.ok(Math.abs(v.sigmaPerSecond() - 1) < 1e-12);
+});
+
+test('trade-flow imbalance: signed volume, decaying with its half-life', () => {
+  const f = new TradeFlowImbalance(10e6);
+  assert.equal(f.value(0), 0);
+  f.onTrade(0, 1, 3);
+  f.onTrade(0, -1, 1);
+  assert.equal(f.value(0), 0.5);
+  // 10 s later the old flow weighs half: B = 1.5, S = 0.5 + 1.
+  f.onTrade(10e6, -1, 1);
+  assert.ok(Math.abs(f.value(10e6) - 0) < 1e-12);
 });
