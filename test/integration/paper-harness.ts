@@ -27,13 +27,14 @@ export async function paperRig(o: { mode?: 'ws' | 'rest'; stepMs?: number; confi
   const clock = wallClock();
   const feed = new CcxtFeed(ex, { ...defaultCcxtFeedOptions, symbol, clock, mode: o.mode ?? 'ws', pollMs: 50, backoffBaseMs: 50, backoffMaxMs: 500, rateLimitMs: 300, random: () => 0.5 });
   const cfg = parsePaperConfig({
-    quoting: { gamma: 0.01, horizon_seconds: 10, order_qty: 0.001, max_inventory_qty: 0.01, requote_ticks: 50 },
-    risk: { max_order_qty: 0.01, max_inventory_qty: 0.01, max_orders_per_window: 1000, stale_after_ms: 600 },
+    // Quotes a few ticks from the mid (k = 10 per USDT), so that the replayed trades reach them often.
+    quoting: { gamma: 0.01, k: 10, horizon_seconds: 2, order_qty: 0.001, max_inventory_qty: 0.05, requote_ticks: 20 },
+    risk: { max_order_qty: 0.01, max_inventory_qty: 0.06, max_orders_per_window: 1000, stale_after_ms: 600 },
     sim: { entry_latency_ms: 2, response_latency_ms: 2, maker_fee_bps: 1 },
     loop: { idle_decision_ms: 20, quote_sample_ms: 50, sigma_sample_ms: 100 },
     ...o.config,
   });
-  const { strategy, options } = paperSessionSetup(cfg, BTCUSDT, 3);
+  const { strategy, options } = paperSessionSetup(cfg, BTCUSDT, 1);
   const ledger = new Ledger(o.ledgerPath ?? ':memory:');
   ledger.startRun({ runId: 'test', mode: 'paper', exchange: 'binance', symbol, config: cfg, initialCash: cfg.capital }, new Date());
   const session = new PaperSession(strategy, options, ledger);

@@ -15,7 +15,7 @@ export function dashboardPage(title: string): string {
   header { display: flex; gap: 16px; align-items: center; padding: 10px 16px; background: #1d232b; color: #fff; }
   header h1 { font-size: 16px; margin: 0; font-weight: 600; }
   #state { padding: 2px 10px; border-radius: 10px; font-weight: 700; text-transform: uppercase; font-size: 12px; }
-  .active { background: #1f9d55; } .reducing { background: #d69e2e; } .halted { background: #c53030; } .unknown { background: #718096; }
+  .active { background: #1f9d55; } .reducing { background: #d69e2e; } .halted { background: #c53030; } .unknown, .finished { background: #718096; }
   main { display: grid; grid-template-columns: 1fr 320px; gap: 12px; padding: 12px; }
   #chart { height: 460px; background: #fff; border: 1px solid #dde1e6; }
   .panel { background: #fff; border: 1px solid #dde1e6; padding: 10px 12px; }
