@@ -73,7 +73,8 @@ export function dashboardPage(title: string): string {
   const fmt = (x, d) => (x === null || x === undefined || !isFinite(x) ? '–' : Number(x).toFixed(d));
   function pointsOf(ps, key) { return ps.filter((p) => p[key] !== null).map((p) => ({ time: p.t, value: p[key] })); }
   function markersOf() {
-    return fills.map((f) => ({ time: f.t, position: f.side > 0 ? 'belowBar' : 'aboveBar', color: f.side > 0 ? '#1f9d55' : '#c53030', shape: f.side > 0 ? 'arrowUp' : 'arrowDown', text: (f.side > 0 ? 'B ' : 'S ') + f.qty }));
+    // At the fill's own price: a buy's arrow points up from below it, a sell's down from above.
+    return fills.map((f) => ({ time: f.t, position: f.side > 0 ? 'atPriceBottom' : 'atPriceTop', price: f.price, color: f.side > 0 ? '#1f9d55' : '#c53030', shape: f.side > 0 ? 'arrowUp' : 'arrowDown', text: (f.side > 0 ? 'B ' : 'S ') + f.qty }));
   }
   function stats(s) {
     const st = document.getElementById('state');
