@@ -56,6 +56,7 @@ program
   .option('--order-latency-file <file>', 'tick: latency series CSV ts_ms,entry_ms,response_ms')
   .option('--taker-fee-bps <x>', 'tick: taker fee in bps', num('--taker-fee-bps'))
   .option('--partial-fills', 'tick: fill only the traded quantity beyond the queue ahead')
+  .option('--no-post-only', 'tick: a crossing order takes the book as taker instead of being rejected')
   .option('--decision-interval-ms <x>', 'tick: the strategy decides every this many ms of market time (default 100)', num('--decision-interval-ms'))
   .option('--sample-interval-ms <x>', 'tick: trace row every this many ms (default 1000)', num('--sample-interval-ms'))
   .action(async (opts) => (await import('./commands/backtest.js')).backtestCommand(opts));

@@ -385,6 +385,7 @@ export class TickBacktest {
       events: this.events,
       placedQty: this.exchange.stats.placedQty,
       postOnlyRejects: this.exchange.stats.rejectedPostOnly,
+      takerFills: this.exchange.stats.takerFills,
       tradeThroughFills: this.exchange.stats.tradeThroughFills,
     });
     return { core, exchange: this.exchange, trace: this.trace, metrics, stats: this.stats, events: this.events, maxBatchesHeld: this.maxHeld, engineSeconds };

@@ -33,6 +33,7 @@ export const TickMetricsSchema = MetricsSchema.extend({
   inventory_half_life_seconds: z.number().nullable().describe('from an AR(1) fit of sampled inventory; null if it does not mean-revert'),
   time_two_sided_seconds: z.number().nonnegative().describe('sampled time with both a bid and an ask resting'),
   post_only_rejects: z.number().int().nonnegative(),
+  taker_fills: z.number().int().nonnegative().describe('fills of crossing orders (only without post-only)'),
   trade_through_fills: z.number().int().nonnegative().describe('fills caused by a trade beyond the order price'),
 });
 export type TickMetrics = z.infer<typeof TickMetricsSchema>;
@@ -103,6 +104,7 @@ export interface TickMetricsInput extends MetricsInput {
   events: number;
   placedQty: number;
   postOnlyRejects: number;
+  takerFills: number;
   tradeThroughFills: number;
 }
 
@@ -175,6 +177,7 @@ export function computeTickMetrics(m: TickMetricsInput): TickMetrics {
     inventory_half_life_seconds: Number.isFinite(hl) ? hl : null,
     time_two_sided_seconds: twoSided * m.sampleSeconds,
     post_only_rejects: m.postOnlyRejects,
+    taker_fills: m.takerFills,
     trade_through_fills: m.tradeThroughFills,
   };
 }

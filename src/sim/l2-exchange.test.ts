@@ -200,3 +200,23 @@ test('fees: maker fee in bps of notional; a negative maker fee is a rebate', () 
   assert.ok(Math.abs(f.fee - -0.02) < 1e-12, `fee ${f.fee}`);
   assert.equal(new BpsFees(2, 7).fee(100, 3, 'taker'), 0.21);
 });
+
+test('without post-only, a crossing order takes the displayed levels up to its price as taker, then rests', () => {
+  const ev = book().build(); // asks 100.01 × 4, 100.02 × 8
+  const ex = new L2Exchange({ tickSize: 0.01, partialFills: false, ladderTicks: 4096, postOnly: false }, riskAverseQueue, constantLatency(0, 0), new BpsFees(-1, 5));
+  const rec = new Recorder();
+  for (let i = 0; i < ev.length; i++) ex.onMarket(ev, i, 0);
+  ex.place(1, 1, 1, 100.02, 6);
+  ex.place(1, 2, 1, 100.01, 5);
+  while (ex.nextInboundTs() < Infinity) ex.processInbound();
+  while (ex.nextOutboundTs() < Infinity) ex.deliver(rec);
+  const f = rec.fills();
+  assert.deepEqual(f.map((x) => [x.clientId, x.price, x.qty, x.liquidity]), [
+    [1, 100.01, 4, 'taker'],
+    [1, 100.02, 2, 'taker'],
+    [2, 100.01, 4, 'taker'],
+  ]);
+  assert.ok(Math.abs(f[0]!.fee - (100.01 * 4 * 5) / 1e4) < 1e-12, 'taker fee');
+  assert.equal(ex.resting, 1, 'order 2 rests its last unit');
+  assert.equal(ex.stats.takerFills, 3);
+});

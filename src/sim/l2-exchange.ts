@@ -12,6 +12,12 @@ export interface L2ExchangeParams {
   partialFills: boolean;
   /** Ladder width of the venue's book, ticks. */
   ladderTicks?: number;
+  /**
+   * Reject a place that would cross the book (default true). When false it is a plain limit order: it
+   * takes the displayed liquidity up to its price as taker (at the levels' prices, taker fee), and the
+   * rest of it rests.
+   */
+  postOnly?: boolean;
 }
 
 /** Kinds of messages the venue sends back. */
@@ -29,7 +35,7 @@ const MAX_RESTING = 64;
  * at exchange time x reaches us at x + response(x), in order. The driver merges these times with the
  * market data clock and calls `processInbound`, `onMarket` and `deliver` in time order.
  *
- * Matching (maker only: every order is post-only; a place that would cross is rejected):
+ * Matching (post-only by default: a place that would cross is rejected; see `postOnly`):
  * - a new order joins behind the displayed size of its level (`ahead`);
  * - a trade at our price consumes the queue from the front; the part beyond `ahead` fills us (all of
  *   the order, or only that part with `partialFills`);
@@ -85,11 +91,12 @@ export class L2Exchange implements OrderSink {
   private readonly oMid = new Float64Array(RING);
   private readonly oSent = new Float64Array(RING);
   private readonly oThrough = new Uint8Array(RING);
+  private readonly oTaker = new Uint8Array(RING);
 
   /** Details of the last message `deliver` handed over (fills: for tick metrics). */
   readonly last = { kind: 0, exchangeTs: 0, joinAhead: 0, mid: 0, sentTs: 0, tradeThrough: false };
   /** Counters for metrics and tests. */
-  readonly stats = { arrived: 0, placedQty: 0, rejectedPostOnly: 0, fills: 0, tradeThroughFills: 0, cancelsLate: 0 };
+  readonly stats = { arrived: 0, placedQty: 0, rejectedPostOnly: 0, fills: 0, takerFills: 0, tradeThroughFills: 0, cancelsLate: 0 };
 
   constructor(
     readonly params: Readonly<L2ExchangeParams>,
@@ -171,10 +178,20 @@ export class L2Exchange implements OrderSink {
     const book = this.book;
     const tick = book.tickOf(price);
     const opposite = side > 0 ? book.bestAskTick() : book.bestBidTick();
+    let rest = qty;
     if (opposite === opposite && (side > 0 ? tick >= opposite : tick <= opposite)) {
-      this.stats.rejectedPostOnly++;
-      this.pushOut(VenueMsg.Rejected, id, side, price, 0, 0, 1, 0, 0);
-      return;
+      if (this.params.postOnly !== false) {
+        this.stats.rejectedPostOnly++;
+        this.pushOut(VenueMsg.Rejected, id, side, price, 0, 0, 1, 0, 0);
+        return;
+      }
+      this.stats.placedQty += qty;
+      this.pushOut(VenueMsg.Accepted, id, side, price, 0, 0, 0, 0, 0);
+      rest = this.take(id, side, tick, opposite, qty, this.inSent[j]!);
+      if (rest <= qty * 1e-9) return;
+    } else {
+      this.stats.placedQty += qty;
+      this.pushOut(VenueMsg.Accepted, id, side, price, 0, 0, 0, 0, 0);
     }
     if (this.nRest === MAX_RESTING) throw new InvariantError(`more than ${MAX_RESTING} resting orders`);
     const r = this.nRest++;
@@ -183,14 +200,36 @@ export class L2Exchange implements OrderSink {
     this.rSide[r] = side;
     this.rTick[r] = tick;
     this.rPrice[r] = price;
-    this.rRem[r] = qty;
+    this.rRem[r] = rest;
     this.rAhead[r] = level;
     this.rLevel[r] = level;
     this.rTraded[r] = 0;
     this.rJoinAhead[r] = level;
     this.rSent[r] = this.inSent[j]!;
-    this.stats.placedQty += qty;
-    this.pushOut(VenueMsg.Accepted, id, side, price, 0, 0, 0, 0, 0);
+  }
+
+  /**
+   * A crossing limit order takes the displayed levels from the touch up to its price, as taker.
+   * The replayed book is not changed (no market impact). Returns the quantity left to rest.
+   */
+  private take(id: number, side: Side, limit: number, from: number, qty: number, sent: Micros): number {
+    const book = this.book;
+    let left = qty;
+    // A level more than the ladder away cannot be displayed: the walk stops there.
+    for (let lvl = from, n = 0; left > qty * 1e-9 && (side > 0 ? lvl <= limit : lvl >= limit) && n < book.capacity; lvl += side, n++) {
+      const avail = book.qtyAtTick(-side, lvl);
+      if (!(avail > 0)) continue;
+      const q = avail < left ? avail : left;
+      const px = book.priceOf(lvl);
+      this.stats.fills++;
+      this.stats.takerFills++;
+      this.pushOut(VenueMsg.Filled, id, side, px, q, this.fees.fee(px, q, 'taker'), 0, 0, sent);
+      const o = (this.outHead + this.outCount - 1) & (RING - 1);
+      this.oTaker[o] = 1;
+      this.oThrough[o] = 0;
+      left -= q;
+    }
+    return left;
   }
 
   /** Apply market-data row `i` at exchange time `t`: book update (queue moves) or trade (matching). */
@@ -271,7 +310,9 @@ export class L2Exchange implements OrderSink {
     const fee = this.fees.fee(price, qty, 'maker');
     this.stats.fills++;
     this.pushOut(VenueMsg.Filled, this.rId[r]!, side, price, qty, fee, 0, this.rJoinAhead[r]!, this.rSent[r]!);
-    this.oThrough[(this.outHead + this.outCount - 1) & (RING - 1)] = through ? 1 : 0;
+    const o = (this.outHead + this.outCount - 1) & (RING - 1);
+    this.oThrough[o] = through ? 1 : 0;
+    this.oTaker[o] = 0;
     const left = this.rRem[r]! - qty;
     if (left <= qty * 1e-9) this.removeAt(r);
     else this.rRem[r] = left;
@@ -344,7 +385,7 @@ export class L2Exchange implements OrderSink {
         handler.onCanceled(ts, id);
         break;
       default:
-        handler.onFill(ts, id, this.oSide[j]! as Side, this.oPrice[j]!, this.oQty[j]!, this.oFee[j]!, 'maker');
+        handler.onFill(ts, id, this.oSide[j]! as Side, this.oPrice[j]!, this.oQty[j]!, this.oFee[j]!, this.oTaker[j] === 1 ? 'taker' : 'maker');
     }
     return kind;
   }

@@ -13,6 +13,7 @@ export interface TickBacktestFlags extends BacktestFlags {
   orderLatencyFile?: string;
   takerFeeBps?: number;
   partialFills?: boolean;
+  postOnly?: boolean;
   decisionIntervalMs?: number;
   sampleIntervalMs?: number;
 }
@@ -39,6 +40,7 @@ const FLAG_OF: Record<string, string> = {
   order_latency_ms: '--order-latency-ms',
   order_latency_file: '--order-latency-file',
   partial_fills: '--partial-fills',
+  post_only: '--no-post-only',
   decision_interval_ms: '--decision-interval-ms',
   sample_interval_ms: '--sample-interval-ms',
 };
@@ -58,6 +60,7 @@ export function tickConfigFromFlags(f: TickBacktestFlags): Record<string, unknow
   set('order_latency_file', f.orderLatencyFile);
   set('taker_fee_bps', f.takerFeeBps);
   if (f.partialFills) cfg['partial_fills'] = true;
+  if (f.postOnly === false) cfg['post_only'] = false;
   set('decision_interval_ms', f.decisionIntervalMs);
   set('sample_interval_ms', f.sampleIntervalMs);
   return cfg;
