@@ -2,6 +2,7 @@
 import type { Bars } from '../market/index.js';
 import { evaluateTask, type EvalTask, type TaskResult } from './cases.js';
 import { toShared } from './shared-bars.js';
+import type { EvalPool } from './eval-pool.js';
 
 export interface Evaluator {
   readonly kind: 'serial' | 'threads' | 'queue';
@@ -35,18 +36,9 @@ export function serialEvaluator(): Evaluator {
  * meanwhile, so a pool that is slow to start never makes the run slower than a serial one. Source
  * checkouts (tsx) give the pool tsx's loader; built code runs the compiled entry.
  */
-export async function threadEvaluator(workers: number): Promise<Evaluator> {
-  const { Piscina } = await import('piscina');
-  const here = import.meta.url;
-  const ts = here.endsWith('.ts');
+export async function threadEvaluator(workers: number, started?: EvalPool): Promise<Evaluator> {
   const poolSize = Math.max(1, workers - 1);
-  const pool = new Piscina({
-    filename: new URL(ts ? './eval-worker.ts' : './eval-worker.js', here).href,
-    minThreads: poolSize,
-    maxThreads: poolSize,
-    idleTimeout: 60_000,
-    ...(ts ? { execArgv: ['--import', 'tsx'] } : {}),
-  });
+  const pool = started ?? (await import('./eval-pool.js')).startEvalPool(poolSize);
   return {
     kind: 'threads',
     workers,

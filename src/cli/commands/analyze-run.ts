@@ -1,0 +1,215 @@
+// The analyze command's body: flags → config → bars → evaluation → artifacts and report.
+import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { parse as parseYaml } from 'yaml';
+import { UserError, utcStamp } from '../../core/index.js';
+import { loadKlines, readHistoryBars, updateHistory, DEFAULT_HISTORY_DIR } from '../../data/index.js';
+import type { Bars } from '../../market/index.js';
+import { parseAnalysisConfig } from '../../research/analysis-config.js';
+import { runAnalysis } from '../../research/analysis.js';
+import { analysisFiles, writeAnalysisFiles } from '../../research/analysis-artifacts.js';
+import { serialEvaluator, threadEvaluator, type Evaluator } from '../../research/evaluator.js';
+import type { EvalPool } from '../../research/eval-pool.js';
+import { streamProgress, silentProgress } from '../../research/progress.js';
+import { renderAnalysisReport } from '../../report/analysis-report.js';
+
+export interface AnalyzeFlags {
+  data?: string;
+  exchange?: string;
+  symbol?: string;
+  timeframe?: string;
+  days?: number;
+  maxCombinations?: number;
+  budgets?: string;
+  workers?: number;
+  engine?: string;
+  seed?: number;
+  sampling?: string;
+  objective?: string;
+  trainDays?: number;
+  testDays?: number;
+  makerFeeBps?: number;
+  config?: string;
+  out?: string;
+  queue?: string;
+  policy?: string;
+  end?: string;
+  exchangeUrl?: string;
+  cacheDir?: string;
+  quiet?: boolean;
+}
+
+const FLAG_OF: Record<string, string> = {
+  seed: '--seed',
+  days: '--days',
+  max_combinations: '--max-combinations',
+  sampling: '--sampling',
+  budgets: '--budgets',
+  objective: '--objective',
+  engine: '--engine',
+  'walk_forward.train_days': '--train-days',
+  'walk_forward.test_days': '--test-days',
+};
+
+function readConfig(path: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    throw new UserError(`--config: cannot read file ${path}`);
+  }
+  let v: unknown;
+  try {
+    v = parseYaml(text);
+  } catch (e) {
+    throw new UserError(`--config: ${path} is not YAML/JSON (${(e as Error).message.split('\n')[0]})`);
+  }
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new UserError(`--config: ${path} is not a mapping`);
+  return v as Record<string, unknown>;
+}
+
+export function analysisInputFromFlags(f: AnalyzeFlags): Record<string, unknown> {
+  const base = f.config ? readConfig(f.config) : {};
+  const cfg: Record<string, unknown> = { ...base };
+  const set = (k: string, v: unknown): void => {
+    if (v !== undefined) cfg[k] = v;
+  };
+  set('seed', f.seed);
+  set('days', f.days);
+  set('max_combinations', f.maxCombinations);
+  set('sampling', f.sampling);
+  set('objective', f.objective);
+  set('engine', f.engine);
+  set('policy_path', f.policy);
+  if (f.budgets !== undefined) {
+    const parts = f.budgets.split(',').map((s) => s.trim());
+    const nums = parts.map(Number);
+    if (parts.some((s) => s === '') || nums.some((x) => !(x > 0) || !Number.isFinite(x))) throw new UserError(`--budgets: expected positive numbers separated by commas, got '${f.budgets}'`);
+    cfg['budgets'] = nums;
+  }
+  const wf = { ...((base['walk_forward'] as Record<string, unknown>) ?? {}) };
+  if (f.trainDays !== undefined) wf['train_days'] = f.trainDays;
+  if (f.testDays !== undefined) wf['test_days'] = f.testDays;
+  cfg['walk_forward'] = wf;
+  const bt = { ...((base['backtest'] as Record<string, unknown>) ?? {}) };
+  if (f.makerFeeBps !== undefined) bt['maker_fee_bps'] = f.makerFeeBps;
+  cfg['backtest'] = bt;
+  return cfg;
+}
+
+/** Without --workers: threads from this many bar steps (cases × bars) on; below it, start-up costs more than it saves. */
+const AUTO_THREADS_BAR_STEPS = 3_000_000;
+
+const r3 = (x: number): number => Math.round(x * 1000) / 1000;
+
+const TIMEFRAME_SECONDS: Record<string, number> = { '1m': 60, '3m': 180, '5m': 300, '15m': 900, '30m': 1800, '1h': 3600, '2h': 7200, '4h': 14400, '1d': 86400 };
+
+function fileBars(path: string, timeframe: string | undefined): { bars: Bars; source: Record<string, unknown> } {
+  const k = loadKlines(path);
+  if (timeframe !== undefined && k.bars.intervalMicros / 1e6 !== TIMEFRAME_SECONDS[timeframe]) {
+    throw new UserError(`--timeframe: ${timeframe} given, but ${path} holds ${k.bars.intervalMicros / 1e6} s bars`);
+  }
+  return { bars: k.bars, source: { kind: 'file', path, format: k.format, gaps: k.gaps } };
+}
+
+/** The last `days` of klines from the history cache under data/history/, fetching what is missing through ccxt. */
+async function historyBars(flags: AnalyzeFlags, days: number, endMs: number | undefined): Promise<{ bars: Bars; source: Record<string, unknown> }> {
+  const { closeExchange, createExchange, exchangeUrlFrom, loadMarkets, retryPolicyFromEnv } = await import('../../venues/index.js');
+  const timeframe = flags.timeframe ?? '5m';
+  const exchangeUrl = exchangeUrlFrom(flags.exchangeUrl);
+  const retry = retryPolicyFromEnv();
+  const cacheDir = flags.cacheDir ?? DEFAULT_HISTORY_DIR;
+  const ex = await createExchange({ exchange: flags.exchange!, ...(exchangeUrl ? { exchangeUrl } : {}) });
+  try {
+    await loadMarkets(ex, { retry });
+    const r = await updateHistory(ex, { exchange: ex.id, symbol: flags.symbol!, timeframe, days, ...(endMs !== undefined ? { endMs } : {}), cacheDir }, { retry });
+    const bars = readHistoryBars({ exchange: ex.id, symbol: r.symbol, timeframe: r.timeframe, days, endMs: r.toMs, cacheDir });
+    const gapBars = r.gaps.reduce((s, g) => s + g.bars, 0);
+    return { bars, source: { kind: 'history', exchange: ex.id, symbol: r.symbol, timeframe: r.timeframe, cache: r.path, new_rows: r.newRows, gaps: gapBars } };
+  } finally {
+    await closeExchange(ex);
+  }
+}
+
+export async function runAnalyzeCommand(flags: AnalyzeFlags, pool: EvalPool | null = null): Promise<void> {
+  const tStart = performance.now();
+  const cfg = parseAnalysisConfig(analysisInputFromFlags(flags), (p) => FLAG_OF[p] ?? p);
+  if (cfg.engine === 'tick') throw new UserError('--engine tick: not available yet for the analysis (the tick backtester replays L2 event files, not klines); use --engine bar');
+  const workers = flags.workers ?? 0;
+  if (flags.workers !== undefined && (!Number.isInteger(workers) || workers < 1 || workers > 64)) throw new UserError(`--workers: expected an integer from 1 to 64, got ${workers}`);
+  if (flags.timeframe !== undefined && !(flags.timeframe in TIMEFRAME_SECONDS)) throw new UserError(`--timeframe: expected one of ${Object.keys(TIMEFRAME_SECONDS).join(', ')}, got '${flags.timeframe}'`);
+  if (!flags.data) {
+    if (!flags.exchange || !flags.symbol) throw new UserError('--data: expected a kline CSV file, or --exchange and --symbol (with --timeframe) to read the history cache');
+  } else if (flags.exchange) {
+    throw new UserError('--data: give either --data FILE or --exchange/--symbol, not both');
+  }
+  let endMs: number | undefined;
+  if (flags.end !== undefined) {
+    endMs = Date.parse(flags.end);
+    if (!Number.isFinite(endMs)) throw new UserError(`--end: expected an ISO-8601 time such as 2024-08-31T00:00:00Z, got '${flags.end}'`);
+  }
+
+  // Remote or asked-for workers start first, so they load while the data is read; without --workers
+  // the size of the job decides once the bars are known (threads only pay off on large jobs).
+  let evaluatorP: Promise<Evaluator> | null = flags.queue
+    ? import('../../research/queue.js').then((q) => q.queueEvaluator(flags.queue!))
+    : workers > 1
+      ? threadEvaluator(workers, pool ?? undefined)
+      : workers === 1
+        ? Promise.resolve(serialEvaluator())
+        : null;
+  evaluatorP?.catch(() => {});
+  let evaluator: Evaluator | undefined;
+  try {
+    const input = flags.data ? fileBars(flags.data, flags.timeframe) : await historyBars(flags, cfg.days, endMs);
+    if (evaluatorP === null) {
+      const barSteps = Math.min(input.bars.length, Math.round((cfg.days * 86_400e6) / input.bars.intervalMicros)) * cfg.max_combinations * cfg.budgets.length;
+      const auto = barSteps >= AUTO_THREADS_BAR_STEPS ? Math.min(availableParallelism(), 8) : 1;
+      evaluatorP = auto > 1 ? threadEvaluator(auto) : Promise.resolve(serialEvaluator());
+    }
+    evaluator = await evaluatorP;
+    const progress = flags.quiet ? silentProgress : streamProgress(process.stderr);
+    const now = new Date();
+    const result = await runAnalysis({
+      bars: input.bars,
+      source: input.source,
+      cfg,
+      evaluator,
+      progress,
+      now,
+    });
+    const files: Record<string, string> = analysisFiles(result);
+    const tReport = performance.now();
+    files['report.html'] = await renderAnalysisReport(result);
+    const reportSeconds = (performance.now() - tReport) / 1000;
+    const stamp = utcStamp(now);
+    const dir = flags.out ?? 'artifacts/last_month_analysis';
+    const written = writeAnalysisFiles(dir, stamp, files);
+    const rd = result.json.readiness;
+    const wf = result.budgets[0]!;
+    process.stdout.write(
+      JSON.stringify({
+        analysis_json: written.find((p) => p.endsWith('_analysis.json')),
+        report: written.find((p) => p.endsWith('_report.html')),
+        ready_for_live_keys: rd.ready_for_live_keys,
+        failed_checks: Object.entries(rd.checks).filter(([, c]) => !c.pass).map(([n]) => n),
+        combinations: result.combos.length,
+        sampling: result.samplingMethod,
+        windows: wf.windows.length,
+        oos_pnl: Math.round(wf.oos.pnl * 1e6) / 1e6,
+        oos_sharpe: wf.oos.sharpe === null ? null : Math.round(wf.oos.sharpe * 1e4) / 1e4,
+        best_strategy: result.json['best_strategy'] ? wf.best.params : null,
+        seconds: {
+          startup: r3(tStart / 1000),
+          analysis: (result.json['meta'] as { run: { elapsed_seconds: number } }).run.elapsed_seconds,
+          evaluate: (result.json['meta'] as { run: { evaluate_seconds: number } }).run.evaluate_seconds,
+          report: r3(reportSeconds),
+          total: r3(performance.now() / 1000),
+        },
+      }) + '\n',
+    );
+  } finally {
+    const ev = evaluator ?? (await evaluatorP?.catch(() => undefined));
+    await ev?.close();
+  }
+}
