@@ -28,15 +28,19 @@ try {
     ['256k-row batches, reused reader', multi, false],
   ] as const) {
     const rates: number[] = [];
+    const cpuRates: number[] = [];
     let check = 0;
     for (let r = 0; r < reps; r++) {
       const t = performance.now();
+      const c = process.cpuUsage();
       const f = fresh ? readEventFile(path) : reader.read(path);
       // Touch the columns so the figure includes getting at the data, not just mapping it.
       check += f.events.price[f.events.length - 1]! + f.events.length;
+      const cpu = process.cpuUsage(c);
       rates.push(f.events.length / ((performance.now() - t) / 1000));
+      cpuRates.push(f.events.length / Math.max(1e-6, (cpu.user + cpu.system) / 1e6));
     }
-    console.log(`readEvents (${name}, ${rows} events): median ${m(median(rates))} events/s, best ${m(Math.max(...rates))} (${check > 0 ? 'ok' : ''})`);
+    console.log(`readEvents (${name}, ${rows} events): median ${m(median(rates))} events/s, best ${m(Math.max(...rates))}; per CPU-second median ${m(median(cpuRates))} (${check > 0 ? 'ok' : ''})`);
   }
   const rates: number[] = [];
   for (let r = 0; r < reps; r++) {

@@ -4,7 +4,6 @@ import type { Field, Message, Schema } from 'apache-arrow';
 import { arrowLib } from './arrow-lib.js';
 import { UserError } from '../core/index.js';
 import { allocEvents, type EventColumns } from '../market/index.js';
-import { copyEvents } from './event-buffer.js';
 
 type ColumnName = 'type' | 'side' | 'flags' | 'tsExchange' | 'tsLocal' | 'price' | 'size' | 'id';
 
@@ -98,63 +97,71 @@ const HEADER_RECORD_BATCH = 3;
  * for allocation once. Results are views into that memory: valid until this reader reads again.
  */
 export class EventFileReader {
-  private fileBuf: Buffer = Buffer.alloc(0);
   private cols: EventColumns = allocEvents(0);
   private head = Buffer.alloc(8);
   private metaBuf: Buffer = Buffer.alloc(4096);
   private body: Buffer = Buffer.alloc(0);
 
-  /** The whole file as columns. One record batch: zero-copy views over the file bytes; several: copied into contiguous columns. */
+  /**
+   * The whole file as contiguous columns. Each column's bytes go from the file straight into its typed
+   * array (no intermediate buffer, no per-row work); a reused reader also reuses the arrays.
+   */
   read(path: string): EventFile {
     const fd = openFile(path);
-    let size: number;
     try {
-      size = fstatSync(fd).size;
-      if (this.fileBuf.length < size) this.fileBuf = Buffer.allocUnsafeSlow(size);
-      let off = 0;
-      while (off < size) {
-        const n = readSync(fd, this.fileBuf, off, size - off, off);
-        if (n <= 0) break;
-        off += n;
+      const size = fstatSync(fd).size;
+      const n = readSync(fd, this.head, 0, 8, 0);
+      let pos = n >= 6 && MAGIC.every((c, i) => this.head[i] === c) ? 8 : 0;
+      let layout: Layout | null = null;
+      const found: { bodyStart: number; batch: ArrowRecordBatch }[] = [];
+      let total = 0;
+      for (;;) {
+        const m = this.messageFromFile(fd, pos, size, path);
+        if (m === null) break;
+        pos = m.bodyStart + m.message.bodyLength;
+        if (pos > size) throw truncated(path);
+        if (m.message.headerType === HEADER_SCHEMA) {
+          layout = layoutOf(m.message.header() as Schema, path);
+          if (layout === null) return readWithArrow(path);
+        } else if (m.message.headerType === HEADER_RECORD_BATCH) {
+          // No schema message first (Arrow JS's own file writer keeps it only in the footer).
+          if (!layout) return readWithArrow(path);
+          const batch = m.message.header() as unknown as ArrowRecordBatch;
+          if (batch.compression) return readWithArrow(path);
+          if (batch.length > 0) found.push({ bodyStart: m.bodyStart, batch });
+          total += batch.length;
+        } else {
+          return readWithArrow(path);
+        }
       }
+      if (!layout) throw new UserError(`${path}: not an Arrow IPC event file (no schema)`);
+      if (this.cols.type.length < total) this.cols = allocEvents(total);
+      const out = this.cols;
+      let at = 0;
+      for (const { bodyStart, batch } of found) {
+        const rows = batch.length;
+        for (let w = 0; w < WANT.length; w++) {
+          const [name, , width] = WANT[w]!;
+          const node = batch.nodes[layout.node[w]!];
+          const region = batch.buffers[layout.dataBuffer[w]!];
+          if (!node || !region || region.length < rows * width) throw truncated(path);
+          if (node.nullCount > 0) throw new UserError(`${path}: column '${name}' has nulls`);
+          const col = out[name];
+          const dst = new Uint8Array(col.buffer, col.byteOffset + at * width, rows * width);
+          let off = 0;
+          while (off < dst.length) {
+            const r = readSync(fd, dst, off, dst.length - off, bodyStart + region.offset + off);
+            if (r <= 0) throw truncated(path);
+            off += r;
+          }
+        }
+        at += rows;
+      }
+      out.length = total;
+      return { events: trimmed(out), meta: layout.meta, batches: found.length };
     } finally {
       closeSync(fd);
     }
-    const b = this.fileBuf.subarray(0, size);
-    let pos = startOf(b);
-    let layout: Layout | null = null;
-    const parts: EventColumns[] = [];
-    let total = 0;
-    for (;;) {
-      const m = this.messageAt(b, pos, path);
-      if (m === null) break;
-      pos = m.bodyStart + m.message.bodyLength;
-      if (pos > size) throw truncated(path);
-      if (m.message.headerType === HEADER_SCHEMA) {
-        layout = layoutOf(m.message.header() as Schema, path);
-        if (layout === null) return readWithArrow(path);
-      } else if (m.message.headerType === HEADER_RECORD_BATCH) {
-        // No schema message first (Arrow JS's own file writer keeps it only in the footer).
-        if (!layout) return readWithArrow(path);
-        const batch = m.message.header() as unknown as ArrowRecordBatch;
-        if (batch.compression) return readWithArrow(path);
-        const cols = viewBatch(b, m.bodyStart, batch, layout, path);
-        if (cols.length > 0) parts.push(cols);
-        total += cols.length;
-      } else {
-        return readWithArrow(path);
-      }
-    }
-    if (!layout) throw new UserError(`${path}: not an Arrow IPC event file (no schema)`);
-    if (parts.length === 1) return { events: parts[0]!, meta: layout.meta, batches: 1 };
-    if (this.cols.type.length < total) this.cols = allocEvents(total);
-    const out = this.cols;
-    out.length = 0;
-    for (const p of parts) {
-      copyEvents(p, 0, out, out.length, p.length);
-      out.length += p.length;
-    }
-    return { events: trimmed(out), meta: layout.meta, batches: parts.length };
   }
 
   /** Record batches one at a time, each read from disk into reused memory (views valid until the next batch). */
@@ -202,21 +209,6 @@ export class EventFileReader {
     }
   }
 
-  /** Decode the message whose prefix starts at pos in b; null at end of stream. */
-  private messageAt(b: Buffer, pos: number, path: string): { message: Message; bodyStart: number } | null {
-    if (pos + 4 > b.length) return null; // a stream may end without an EOS marker
-    let len = b.readInt32LE(pos);
-    let p = pos + 4;
-    if (len === -1) {
-      if (p + 4 > b.length) throw truncated(path);
-      len = b.readInt32LE(p);
-      p += 4;
-    }
-    if (len === 0) return null;
-    if (len < 0 || p + len > b.length) throw truncated(path);
-    return { message: decode(b.subarray(p, p + len), path), bodyStart: p + len };
-  }
-
   private messageFromFile(fd: number, pos: number, size: number, path: string): { message: Message; bodyStart: number } | null {
     if (pos + 4 > size) return null;
     const n = readSync(fd, this.head, 0, Math.min(8, size - pos), pos);
@@ -248,9 +240,6 @@ function openFile(path: string): number {
   }
 }
 
-function startOf(b: Buffer): number {
-  return b.length >= 8 && MAGIC.every((c, i) => b[i] === c) ? 8 : 0;
-}
 
 function truncated(path: string): UserError {
   return new UserError(`${path}: truncated or unreadable Arrow IPC file`);
