@@ -106,3 +106,12 @@ test('replay feed: paced by the clock, restamped on delivery; a disconnect stops
   assert.equal(feed.stats.reconnects, 1);
   assert.deepEqual(feed.drainNotes().map((n) => n.kind), ['disconnect', 'reconnect']);
 });
+
+test('replay feed: a message larger than the buffer is handed out whole, not stalled on', async () => {
+  const b = new EventBuffer(16);
+  for (let i = 0; i < 5000; i++) b.push(EventType.Snapshot, i < 2500 ? 1 : -1, i === 0 ? EventFlag.SnapshotStart : i === 4999 ? EventFlag.EndOfMessage : 0, T0, T0, i < 2500 ? 99 - i * 0.01 : 101 + i * 0.01, 1, 1);
+  const feed = new ReplayFeed(b.view(), { clock: () => T0, speed: Number.POSITIVE_INFINITY });
+  await feed.start();
+  assert.equal((await feed.next(0))?.length, 5000);
+  assert.equal(await feed.next(0), undefined, 'then the recording has ended');
+});

@@ -26,7 +26,7 @@ export class ReplayFeed implements MarketFeed {
   readonly stats = emptyFeedStats();
   private cursor = 0;
   private frozen = false;
-  private readonly out: EventColumns;
+  private out: EventColumns;
   private readonly notes: FeedNote[] = [];
   private dataStart = Number.NaN;
   private wallStart = Number.NaN;
@@ -84,8 +84,7 @@ export class ReplayFeed implements MarketFeed {
   /** Copy whole messages that are due into `out`; returns the row count. */
   private take(): number {
     const ev = this.events;
-    const out = this.out;
-    const cap = Math.min(out.type.length, this.opts.maxRows ?? out.type.length);
+    let cap = Math.min(this.out.type.length, this.opts.maxRows ?? this.out.type.length);
     const now = this.opts.clock();
     const due = this.opts.speed === Number.POSITIVE_INFINITY ? Number.POSITIVE_INFINITY : this.dataStart + (now - this.wallStart) * this.opts.speed;
     let n = 0;
@@ -94,7 +93,12 @@ export class ReplayFeed implements MarketFeed {
     let msgStart = i;
     while (i < ev.length && ev.tsLocal[i]! <= due) {
       if ((ev.flags[i]! & EventFlag.SnapshotStart) !== 0) this.lastSnapshot = i;
-      if (n + (i - msgStart) + 1 > cap) break;
+      if (n + (i - msgStart) + 1 > cap) {
+        if (n > 0) break;
+        // One message larger than the buffer (a deep snapshot): grow rather than stall.
+        this.out = allocEvents(this.out.type.length * 2);
+        cap = this.out.type.length;
+      }
       if ((ev.flags[i]! & EventFlag.EndOfMessage) !== 0 || i === ev.length - 1) {
         n = this.copy(msgStart, i + 1, n, now);
         msgStart = i + 1;
