@@ -4,11 +4,13 @@ import { UserError } from '../core/index.js';
 import { ReadinessRulesSchema } from './readiness.js';
 
 const positive = z.number().positive();
+const DAYS_RANGE = 'expected a whole number of days from 1 to 365';
+const COMBOS_RANGE = 'expected a whole number from 1 to 100000';
 
 export const AnalysisConfigSchema = z.object({
   seed: z.number().int().nonnegative().default(7),
-  days: z.number().int().min(1).max(365).default(30).describe('analyse the last N days of the data'),
-  max_combinations: z.number().int().min(1).max(100_000).default(64),
+  days: z.number().int(DAYS_RANGE).min(1, DAYS_RANGE).max(365, DAYS_RANGE).default(30).describe('analyse the last N days of the data'),
+  max_combinations: z.number().int(COMBOS_RANGE).min(1, COMBOS_RANGE).max(100_000, COMBOS_RANGE).default(64),
   sampling: z.enum(['auto', 'grid', 'lhs', 'random']).default('auto'),
   budgets: z.array(positive).min(1).max(20).default([10_000]).describe('capital levels, quote currency; the first is the primary one'),
   objective: z.enum(['sharpe', 'pnl']).default('sharpe').describe('what the train window maximises'),

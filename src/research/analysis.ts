@@ -104,7 +104,7 @@ export async function runAnalysis(input: AnalysisInput): Promise<AnalysisResult>
   const ratio = cfg.walk_forward.train_days / cfg.walk_forward.test_days;
   if (Math.abs(ratio - Math.round(ratio)) > 1e-9) throw new UserError(`--train-days: expected a whole multiple of --test-days (${cfg.walk_forward.test_days}), got ${cfg.walk_forward.train_days}`);
   const plan = planWalkForward(bars.length, blockBars, Math.round(ratio));
-  const base = parseBarConfig({ ...analysisBacktestDefaults, ...cfg.backtest, seed: cfg.seed }, (p) => `backtest.${p}`);
+  const base = parseBarConfig({ ...analysisBacktestDefaults, ...cfg.backtest, seed: cfg.seed }, (p) => (p === 'maker_fee_bps' ? '--maker-fee-bps' : `backtest.${p}`));
   const policy = cfg.policy_path === undefined ? undefined : loadPolicyFile(cfg.policy_path);
   const defaults: ParamSpace = policy ? { ...defaultParamSpace, model: ['as', 'glft', 'rl'] } : defaultParamSpace;
   const space = mergeSpace(defaults, cfg.space);
