@@ -63,7 +63,9 @@ export async function createExchange(spec: ExchangeSpec): Promise<CcxtExchange> 
   const registry = (spec.websocket ? ccxt.pro : ccxt) as unknown as Record<string, new (config: Record<string, unknown>) => CcxtExchange>;
   const Ctor = registry[id];
   if (!Ctor) throw new UserError(`--exchange: unknown exchange '${id}'`);
-  const config: Record<string, unknown> = { enableRateLimit: spec.exchangeUrl === undefined, timeout: 10_000 };
+  // A loopback endpoint (a local fake) needs no throttling; a proxy or testnet keeps ccxt's rate limiter.
+  const loopback = spec.exchangeUrl !== undefined && ['127.0.0.1', 'localhost', '[::1]'].includes(new URL(spec.exchangeUrl).hostname);
+  const config: Record<string, unknown> = { enableRateLimit: !loopback, timeout: 10_000 };
   if (spec.exchangeUrl !== undefined) {
     // What a loopback or proxy endpoint serves: public spot endpoints, no currency or margin listings.
     config['options'] = { fetchMarkets: { types: ['spot'] }, fetchCurrencies: false, fetchMargins: false };
