@@ -94,7 +94,7 @@ WORKERS ?=
 .PHONY: analyze-last-month test-integration
 
 analyze-last-month: build
-	$(CLI) analyze $(if $(DATA),--data '$(DATA)',--exchange $(EXCHANGE) --symbol '$(SYMBOL)') --timeframe $(TIMEFRAME) --days $(DAYS) --max-combinations $(MAX_COMBINATIONS) $(if $(WORKERS),--workers $(WORKERS)) --seed $(SEED)
+	$(CLI) analyze $(if $(DATA),--data '$(DATA)',--exchange $(EXCHANGE) --symbol '$(SYMBOL)' --timeframe $(TIMEFRAME)) --days $(DAYS) --max-combinations $(MAX_COMBINATIONS) $(if $(WORKERS),--workers $(WORKERS)) --seed $(SEED)
 
 # Paper trading on the live market (ccxt websockets, REST fallback): JSON lines, SQLite ledger, risk engine.
 # EXCHANGE_URL=.. points ccxt at a proxy or a local fake; DASHBOARD_PORT=P serves the live dashboard.
