@@ -22,6 +22,8 @@ help:
 	@echo "make realtime-paper paper trading on the live market: EXCHANGE=.. SYMBOL=.. TIMEFRAME=.. ITERATIONS=.."
 	@echo "make real-data-fetch klines, book and trades through ccxt: EXCHANGE=.. SYMBOL=.. TIMEFRAME=.. (EXCHANGE_URL=.. for a proxy or fake)"
 	@echo "make test           every test (installs first)"
+	@echo "make analyze-last-month  sweep + walk-forward + readiness gate: DATA=FILE or EXCHANGE= SYMBOL= TIMEFRAME= DAYS=, MAX_COMBINATIONS="
+	@echo "make test-integration    cross-module tests; refreshes visualizations/*.png"
 	@echo "make bench          benchmarks; figures go to bench/RESULTS.md by hand"
 
 $(NODE_STAMP): package.json package-lock.json
