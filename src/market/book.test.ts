@@ -81,3 +81,26 @@ test('events: snapshot replaces the book, stale deltas are skipped, trades leave
   assert.equal(b.bestBid(), 50);
   assert.equal(b.qtyAt(1, 100), 0, 'the old book is gone');
 });
+
+test('random BBO and level updates: never crossed, and the best levels are the extreme non-empty slots', () => {
+  const rng = new Rng(9);
+  const b = new L2Book(0.5, 512);
+  for (let n = 0; n < 20_000; n++) {
+    const side = rng.next() < 0.5 ? 1 : -1;
+    const mid = 1000 + Math.round(rng.normal() * 5);
+    const price = mid + side * -0.5 * (1 + rng.int(10));
+    if (rng.next() < 0.3) b.setBest(side, price, 1 + rng.int(5));
+    else b.set(side, price, rng.next() < 0.3 ? 0 : 1 + rng.int(5));
+    assert.ok(!b.isCrossed(), `crossed after update ${n}`);
+    if (n % 250 === 0) {
+      let bb = -1;
+      let ba = b.capacity;
+      for (let i = 0; i < b.capacity; i++) {
+        if (b.bidQty[i]! > 0) bb = i;
+        if (b.askQty[i]! > 0 && ba === b.capacity) ba = i;
+      }
+      assert.equal(b.bestBidSlot, bb, `best bid after ${n}`);
+      assert.equal(b.bestAskSlot, ba, `best ask after ${n}`);
+    }
+  }
+});
