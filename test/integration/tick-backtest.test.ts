@@ -119,3 +119,58 @@ test('no trade, no fill, however far the book moves through a resting quote', ()
   const r = runTickBacktest(ev, new Scripted(100, 100.5, 1, 100 * MS), options());
   assert.equal(r.metrics.fills, 0);
 });
+
+test("the file's own local times: a row is seen from its local time on, and splitting the stream into batches changes nothing", () => {
+  /** Records what it saw at each decision, quoting one tick inside the touch. */
+  class Seer implements Strategy {
+    readonly name = 'seer';
+    readonly seen: [number, number, number][] = [];
+    decide(v: Readonly<MarketView>, out: QuoteTarget): void {
+      this.seen.push([v.now, v.bestBid, v.bestAsk]);
+      const ok = v.bestBid === v.bestBid && v.bestAsk === v.bestAsk && v.bestAsk - v.bestBid > 0.015;
+      out.bidPrice = ok ? Math.round((v.bestBid + 0.01) * 100) / 100 : Number.NaN;
+      out.askPrice = ok ? Math.round((v.bestAsk - 0.01) * 100) / 100 : Number.NaN;
+      out.bidQty = ok ? 1 : 0;
+      out.askQty = ok ? 1 : 0;
+      out.reservation = Number.NaN;
+    }
+  }
+  // Exchange 95 ms, local 105 ms: the 100 ms decision must not see the new ask; the 200 ms one must.
+  const b = new EventBuilder().snapshot(0, [[100, 1]], [[100.05, 1]], 2 * MS);
+  b.delta(95 * MS, [[-1, 100.03, 1]], 105 * MS);
+  for (let k = 1; k <= 40; k++) b.trade(100 * MS + k * 20 * MS, k % 2 ? -1 : 1, k % 2 ? 99.99 : 100.05, 2, 100 * MS + k * 20 * MS + 3 * MS);
+  const ev = b.build();
+  const split = (cols: EventColumns, size: number): EventColumns[] => {
+    const out: EventColumns[] = [];
+    for (let from = 0; from < cols.length; from += size) {
+      const to = Math.min(cols.length, from + size);
+      out.push({
+        length: to - from,
+        type: cols.type.slice(from, to),
+        side: cols.side.slice(from, to),
+        flags: cols.flags.slice(from, to),
+        tsExchange: cols.tsExchange.slice(from, to),
+        tsLocal: cols.tsLocal.slice(from, to),
+        price: cols.price.slice(from, to),
+        size: cols.size.slice(from, to),
+        id: cols.id.slice(from, to),
+      });
+    }
+    return out;
+  };
+  const runs = [[ev], split(ev, 3), split(ev, 1)].map((batches) => {
+    const s = new Seer();
+    const r = runTickBacktest(batches, s, options({ feedLatencyMicros: undefined }, 2));
+    return { s, r };
+  });
+  const first = runs[0]!;
+  const at = (t: number) => first.s.seen.find((x) => x[0] === t)!;
+  assert.equal(at(100 * MS)[2], 100.05, 'not yet known locally at 100 ms');
+  assert.equal(at(200 * MS)[2], 100.03);
+  assert.ok(first.r.metrics.fills > 0);
+  for (const other of runs.slice(1)) {
+    assert.deepEqual(other.s.seen, first.s.seen);
+    assert.deepEqual(other.r.metrics, first.r.metrics);
+    assert.equal(other.r.events, ev.length);
+  }
+});
