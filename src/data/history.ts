@@ -153,7 +153,10 @@ export async function updateHistory(ex: CcxtExchange, spec: HistorySpec, options
   const known = readSidecar(sidecarPath);
   const before = rows.size;
   const policy = options.retry ?? DEFAULT_RETRY;
-  const pageLimit = 1000;
+  // The venue's own page size for klines, as ccxt describes it (1000 when it does not say).
+  const features = (ex as unknown as { features?: { spot?: { fetchOHLCV?: { limit?: unknown } } } }).features;
+  const venueLimit = features?.spot?.fetchOHLCV?.limit;
+  const pageLimit = typeof venueLimit === 'number' && venueLimit > 0 ? Math.min(venueLimit, 1000) : 1000;
   let pages = 0;
   let lastFlush = Date.now();
   const flushEvery = options.flushEveryMs ?? 2000;
