@@ -30,6 +30,8 @@ export interface IterationRow {
   equity: number | null;
   trading_state: string;
   risk_reasons: string[];
+  /** State changes, denials and feed faults since the last line, each with its reason (at most 20, newest last). */
+  risk_events: { ts_utc: string; kind: string; reason: string; state: string }[];
   book_updates: number;
   trades: number;
   decisions: number;
@@ -277,6 +279,9 @@ function iterationRow(
     equity: round(v.equity, 6),
     trading_state: v.tradingState,
     risk_reasons: s.risk.machine.reasons().map((r) => `${r.condition}: ${r.reason}`),
+    risk_events: s.recentRisk
+      .slice(Math.max(0, s.recentRisk.length - Math.min(20, c.riskEvents - prev.riskEvents)))
+      .map((e) => ({ ts_utc: isoOf(e.ts), kind: e.kind, reason: e.reason, state: e.state })),
     book_updates: c.rows - c.trades - (prev.rows - prev.trades),
     trades: c.trades - prev.trades,
     decisions: c.decisions - prev.decisions,

@@ -80,6 +80,10 @@ test('frozen feed: stale data halts quoting (orders canceled) until fresh data r
     const risk = riskRows(rig);
     assert.ok(risk.some((r) => r.condition === 'stale-data' && r.kind === 'raised' && r.to_state === 'halted' && /no market data for \d+ ms/.test(r.reason)), JSON.stringify(risk));
     assert.ok(risk.some((r) => r.condition === 'stale-data' && r.kind === 'cleared'));
+    assert.ok(
+      rig.rows.some((r) => r.risk_events.some((e) => e.kind === 'stale-data raised' && /no market data for \d+ ms/.test(e.reason) && e.state === 'halted')),
+      'the state change and its reason are in the iteration lines too',
+    );
     const halted = rig.rows.filter((r) => r.trading_state === 'halted');
     assert.ok(halted.length >= 1, 'an iteration line shows the halt');
     assert.ok(halted.some((r) => r.open_orders === 0 && r.bid === null && r.ask === null), 'nothing rests while halted');
