@@ -37,7 +37,7 @@ function start(args: string[]): Proc {
     for (const w of waiters.splice(0)) w();
   });
   child.stderr!.on('data', (c: Buffer) => (err += String(c)));
-  const exit = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  const exit = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
   const waitFor = async (pred: (l: Record<string, unknown>) => boolean, ms: number): Promise<Record<string, unknown>> => {
     const deadline = Date.now() + ms;
     for (;;) {

@@ -29,7 +29,7 @@ function realtime(args: string[], killAfterLines?: number): Promise<{ lines: Rec
         if (killAfterLines !== undefined && lines.length === killAfterLines) child.kill('SIGKILL');
       }
     });
-    child.on('exit', (code, signal) => resolve({ lines, code, signal, stderr }));
+    child.on('close', (code, signal) => resolve({ lines, code, signal, stderr }));
   });
 }
 

@@ -41,7 +41,8 @@ function runChild(path: string, seed: number, steps: number, killAfterMs: number
       }
     });
     child.on('error', reject);
-    child.on('exit', () => resolve(out));
+    // 'close', not 'exit': every line the writer sent has been read by then.
+    child.on('close', () => resolve(out));
   });
 }
 
