@@ -8,6 +8,8 @@ import { loadKlines } from './klines-csv.js';
 
 export const DEFAULT_HISTORY_DIR = join('data', 'history');
 export const MAX_HISTORY_DAYS = 3650;
+/** Bars per cached series (a year of 1m bars is 525,600). */
+export const MAX_HISTORY_BARS = 5_000_000;
 const DAY_MS = 86_400_000;
 
 export interface HistorySpec {
@@ -147,6 +149,10 @@ export async function updateHistory(ex: CcxtExchange, spec: HistorySpec, options
   // Bars opening before toMs have closed by the end time.
   const toMs = Math.floor((spec.endMs ?? Date.now()) / tf) * tf;
   const fromMs = toMs - Math.round((spec.days * DAY_MS) / tf) * tf;
+  const bars = Math.round((toMs - fromMs) / tf);
+  if (bars > MAX_HISTORY_BARS) {
+    throw new UserError(`--days: ${spec.days} days of ${timeframe} bars is ${bars} bars; at most ${MAX_HISTORY_BARS} per series (fewer days or a longer timeframe)`);
+  }
   const path = historyPath(spec.cacheDir ?? DEFAULT_HISTORY_DIR, ex.id, symbol, timeframe);
   const sidecarPath = path.replace(/\.csv$/, '.json');
   const rows = readCache(path);
