@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { stringify } from 'yaml';
 import { runRuntime, type RunOptions, type RunSummary } from '../../src/runtime/index.js';
-import { CLI, REPO_ROOT } from '../fixtures/shared-data.js';
+import { REPO_ROOT } from '../fixtures/shared-data.js';
 
-export { REPO_ROOT, CLI };
+export { REPO_ROOT };
 export const SHIPPED_CONFIG = join(REPO_ROOT, 'config', 'config.yaml');
 
 export const tmp = (label: string): string => mkdtempSync(join(tmpdir(), `mm-runtime-${label}-`));
@@ -59,9 +59,14 @@ export interface CliResult {
   stderr: string;
 }
 
+/**
+ * The CLI from source (through tsx), not from dist/: the tests then check this checkout's code even when
+ * dist/ is stale or being rebuilt.
+ */
 export function cli(args: string[], cwd: string, env: Record<string, string> = {}): CliResult {
   const base: Record<string, string> = {};
   for (const k of ['PATH', 'HOME', 'TMPDIR']) if (process.env[k] !== undefined) base[k] = process.env[k]!;
-  const r = spawnSync(CLI, args, { cwd, env: { ...base, ...env }, encoding: 'utf8' });
+  const argv = ['--import', import.meta.resolve('tsx'), join(REPO_ROOT, 'src', 'cli', 'main.ts'), ...args];
+  const r = spawnSync(process.execPath, argv, { cwd, env: { ...base, ...env }, encoding: 'utf8' });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
