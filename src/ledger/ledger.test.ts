@@ -66,3 +66,15 @@ test('a corrupted position row is reported by the invariant check', () => {
   assert.match(checkLedgerInvariants(l.db).join('\n'), /position 5 != sum of fills 1/);
   l.close();
 });
+
+test('an order whose cancel was in flight at a crash is not carried over', () => {
+  const l = new Ledger(':memory:');
+  l.startRun({ runId: 'r', mode: 'paper', exchange: 'x', symbol: 'S', config: {}, initialCash: 10 }, new Date(0));
+  l.placed(1, 1, 1, 2, 1);
+  l.orderEvent(1, 1, 'accepted');
+  l.placed(2, 2, -1, 3, 1);
+  l.orderEvent(2, 2, 'accepted');
+  l.orderEvent(3, 2, 'cancel-requested');
+  assert.deepEqual(l.resume('S')?.openOrders.map((o) => o.clientId), [1]);
+  l.close();
+});

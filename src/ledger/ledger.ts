@@ -108,7 +108,7 @@ export class Ledger implements PaperJournal {
     return row === undefined ? undefined : Number(row.value);
   }
 
-  /** Position, cash and open orders left by earlier runs on `symbol` (a new ledger: undefined). */
+  /** Position, cash and open orders (not those being canceled) left by earlier runs on `symbol` (a new ledger: undefined). */
   resume(symbol: string): ResumeState | undefined {
     const init = this.initialCash();
     if (init === undefined) return undefined;
@@ -121,7 +121,8 @@ export class Ledger implements PaperJournal {
     const lastOrder = this.db.prepare<[], { m: number | null }>('SELECT max(client_id) AS m FROM orders').get();
     const open = this.db
       .prepare<[string], { client_id: number; side: number; price: number; remaining: number }>(
-        "SELECT client_id, side, price, remaining FROM orders WHERE symbol = ? AND status IN ('pending-new', 'open', 'pending-cancel') AND remaining > 1e-12 ORDER BY client_id",
+        // An order whose cancel was in flight at the stop is not carried over: we wanted it gone.
+        "SELECT client_id, side, price, remaining FROM orders WHERE symbol = ? AND status IN ('pending-new', 'open') AND remaining > 1e-12 ORDER BY client_id",
       )
       .all(symbol);
     const marks = this.st.getMeta.get(`risk_marks:${symbol}`);
