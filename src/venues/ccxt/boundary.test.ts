@@ -7,6 +7,7 @@ import { backoffDelayMs, DEFAULT_RETRY, withRetry } from './retry.js';
 import { rewriteUrls } from './urls.js';
 import { closeNames } from './suggest.js';
 import { loadCcxt } from './exchange.js';
+import { parseKlines, parseOrderBook, parseTrades } from './parse.js';
 
 test("ccxt's own error classes are classified: network and rate limits transient, rejections not retried, auth fatal", async () => {
   const ccxt = await loadCcxt();
@@ -77,4 +78,23 @@ test('close names', () => {
   assert.deepEqual(closeNames('binanse', ['binance', 'binanceus', 'bitmex', 'kraken']).slice(0, 1), ['binance']);
   assert.deepEqual(closeNames('BTCUSD', ['BTC/USDT', 'BTC/USDC', 'ETH/BTC']).length > 0, true);
   assert.deepEqual(closeNames('zzzzzzzz', ['binance']), []);
+});
+
+test('ccxt results are parsed at the edge: numbers checked, taker side is the aggressor, exchange ms become µs', () => {
+  assert.deepEqual(parseKlines([[1723161300000, 61828, 61860.8, 61583.22, 61685.99, 199.42863]]), [
+    { openMs: 1723161300000, open: 61828, high: 61860.8, low: 61583.22, close: 61685.99, volume: 199.42863 },
+  ]);
+  assert.throws(() => parseKlines([[1723161300000, 61828, null, 1, 1, 1]]), /unexpected kline row/);
+  assert.throws(() => parseKlines({}), /unexpected klines/);
+  const ob = parseOrderBook({ bids: [[100, 1.5]], asks: [[100.01, 2]], nonce: 42, timestamp: 1723161255208 });
+  assert.deepEqual(ob, { bids: [{ price: 100, size: 1.5 }], asks: [{ price: 100.01, size: 2 }], nonce: 42, tsExchange: 1723161255208000 });
+  assert.equal(parseOrderBook({ bids: [], asks: [], nonce: undefined, timestamp: undefined }).nonce, null);
+  const [sell, buy] = parseTrades([
+    { id: '3735683259', timestamp: 1723161255342, price: 61837.63, amount: 0.02, side: 'sell' },
+    { id: 'abc-1', timestamp: 1723161255343, price: 61837.64, amount: 0.01, side: 'buy' },
+  ]);
+  assert.deepEqual([sell!.id, sell!.aggressor, sell!.tsExchange], [3735683259, -1, 1723161255342000]);
+  assert.ok(Number.isNaN(buy!.id));
+  assert.deepEqual([buy!.idText, buy!.aggressor], ['abc-1', 1]);
+  assert.throws(() => parseTrades([{ id: '1', timestamp: 1, price: 1, amount: 1, side: undefined }]), /unexpected trade side/);
 });
