@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { UserError, utcStamp, writeFileAtomic } from '../../core/index.js';
 import { serializePolicy } from '../../models/index.js';
-import { parseRlTrainConfig, trainRl, trainingCsv, learningCurvePng } from '../../research/rl/index.js';
+import { parseRlTrainConfig, trainRl, trainingCsv, learningCurveSpec } from '../../research/rl/index.js';
+import { renderSvg, svgToPng } from '../../report/charts.js';
 
 export interface TrainRlFlags {
   data?: string;
@@ -85,7 +86,8 @@ export async function trainRlCommand(flags: TrainRlFlags): Promise<void> {
   writeFileAtomic(join(out, 'policy.json'), serializePolicy(r.policy));
   writeFileAtomic(join(out, 'training.csv'), trainingCsv(r.rows));
   const source = c.data.path ?? 'simulated market';
-  writeFileAtomic(join(out, 'learning-curve.png'), await learningCurvePng(r.rows, `RL (CEM, ${c.policy.kind}) on ${source.split('/').pop()}, seed ${c.seed}`));
+  const spec = learningCurveSpec(r.rows, `RL (CEM, ${c.policy.kind}) on ${source.split('/').pop()}, seed ${c.seed}`);
+  writeFileAtomic(join(out, 'learning-curve.png'), await svgToPng(await renderSvg(spec), 1000));
   const summary = {
     out,
     policy: join(out, 'policy.json'),
