@@ -188,7 +188,6 @@ program
   .option('--poll-seconds <s>', 'length of one iteration, seconds (and the REST polling interval)', num('--poll-seconds'))
   .option('--mode <mode>', 'paper (simulated fills against the live book and trades) | live (real orders: PAPER_ONLY=0, keys, --confirm-live)', 'paper')
   .option('--confirm-live', 'with --mode live: yes, send real orders')
-  .option('--market-data <how>', 'with --mode live: ws | rest (default ws where the exchange has websockets)')
   .option('--sandbox', "with --mode live: the exchange's own testnet")
   .option('--config <file>', 'YAML or JSON: capital, quoting, risk, sim, loop sections')
   .option('--exchange-url <url>', 'point ccxt REST and websocket endpoints here (a proxy, a testnet, a local fake)')

@@ -231,6 +231,7 @@ export class LiveSession implements OrderEventHandler {
       if (this.core.view.start === 0) this.core.view.start = now;
       await this.applyTransitions(now, this.risk.evaluate(now, { lastDataLocal: lastData, connected }));
       if (this.risk.state !== 'halted' && !this.stopping) this.core.decide(now);
+      else if (this.cancelUnverified) await this.haltCancel();
       if (Date.now() < nextLine) continue;
       nextLine = Math.max(nextLine + o.pollMs, Date.now());
       const v = this.core.view;
@@ -298,6 +299,7 @@ export class LiveSession implements OrderEventHandler {
   private baseline: PositionBaseline | undefined;
   /** Base-currency fees of fills booked before the baseline was known (the start reconciliation). */
   private pendingBaseFees = 0;
+  private cancelUnverified = false;
 
   private async reconcile(why: string): Promise<ReconcileReport> {
     this.reconciliations++;
@@ -342,7 +344,13 @@ export class LiveSession implements OrderEventHandler {
     }
     if (!halt) return;
     for (let i = 0; i < this.core.open.count; i++) this.journal.orderEvent(now, this.core.open.clientId[i]!, 'cancel-requested', 'halted');
+    await this.haltCancel();
+  }
+
+  /** Cancel everything and verify; an unverified cancel is tried again at every decision while halted. */
+  private async haltCancel(): Promise<void> {
     const r = await this.adapter.cancelAllVerified();
+    this.cancelUnverified = !r.verified;
     this.journal.note(nowMicros(), 'halt-cancel', r.verified ? 'every order cancelled, verified with the exchange' : `cancel-all not verified: ${r.left} order(s) still open`);
   }
 

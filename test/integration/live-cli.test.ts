@@ -56,7 +56,7 @@ test('realtime --mode live --confirm-live trades against the fake, ends with eve
   try {
     const child = spawn(
       process.execPath,
-      [...cli, '--confirm-live', '--exchange-url', fake.restUrl.replace(/\/api\/v3$/, ''), '--market-data', 'rest', '--timeframe', '1s', '--poll-seconds', '0.2', '--iterations', '25',
+      [...cli, '--confirm-live', '--exchange-url', fake.restUrl.replace(/\/api\/v3$/, ''), '--feed', 'rest', '--timeframe', '1s', '--poll-seconds', '0.2', '--iterations', '25',
         '--config', config, '--ledger', join(dir, 'ledger.sqlite'), '--out-dir', dir, '--halt-file', join(dir, 'HALT'), '--dashboard-port', '0'],
       { cwd: root, env: { ...bareEnv(), PAPER_ONLY: '0', EXCHANGE_API_KEY: TEST_KEY, EXCHANGE_API_SECRET: TEST_SECRET } },
     );

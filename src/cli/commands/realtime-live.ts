@@ -13,8 +13,6 @@ import type { RealtimeFlags } from './realtime.js';
 
 export interface RealtimeLiveFlags extends RealtimeFlags {
   confirmLive?: boolean;
-  /** ws | rest: how market data arrives (default: websockets where the exchange has them). */
-  marketData?: string;
   sandbox?: boolean;
 }
 
@@ -89,8 +87,8 @@ export async function realtimeLiveCommand(f: RealtimeLiveFlags, env: NodeJS.Proc
   }
   const pollSeconds = f.pollSeconds ?? 1;
   if (!(pollSeconds > 0)) throw new UserError(`--poll-seconds: expected a positive number, got ${pollSeconds}`);
-  const marketData = f.marketData ?? 'ws';
-  if (marketData !== 'ws' && marketData !== 'rest') throw new UserError(`--market-data: expected ws or rest, got '${marketData}'`);
+  const marketData = f.feed ?? 'ws';
+  if (marketData !== 'ws' && marketData !== 'rest') throw new UserError(`--feed: expected ws or rest, got '${marketData}'`);
   const ledgerPath = f.ledger ?? DEFAULT_LEDGER;
   if (existsSync(ledgerPath)) {
     const probe = new Ledger(ledgerPath);
