@@ -84,14 +84,17 @@ const DAY_SECONDS = 86_400;
 const r8 = (x: number): number => Math.round(x * 1e8) / 1e8;
 const rn = (x: number | null): number | null => (x === null || !Number.isFinite(x) ? null : r8(x));
 
-/** The last `days` days of bars; a UserError when the data holds fewer. */
+/** The bars of the last `days` days (by time, so gaps do not shift the span); a UserError when the data spans fewer. */
 export function lastDays(bars: Bars, days: number): Bars {
   const barSeconds = bars.intervalMicros / 1e6;
   if (!(barSeconds > 0)) throw new UserError('data: cannot tell the bar interval (fewer than 2 distinct times)');
-  const need = Math.round((days * DAY_SECONDS) / barSeconds);
-  const haveDays = (bars.length * barSeconds) / DAY_SECONDS;
-  if (need > bars.length) throw new UserError(`--days: ${days} days requested, the data holds ${haveDays.toFixed(2)} days (${bars.length} bars of ${barSeconds} s)`);
-  return sliceBars(bars, bars.length - need, bars.length);
+  const end = bars.ts[bars.length - 1]! + bars.intervalMicros;
+  const start = end - days * DAY_SECONDS * 1e6;
+  const haveDays = (end - bars.ts[0]!) / (DAY_SECONDS * 1e6);
+  if (bars.ts[0]! > start) throw new UserError(`--days: ${days} days requested, the data spans ${haveDays.toFixed(2)} days (${bars.length} bars of ${barSeconds} s)`);
+  let from = 0;
+  while (bars.ts[from]! < start) from++;
+  return sliceBars(bars, from, bars.length);
 }
 
 export async function runAnalysis(input: AnalysisInput): Promise<AnalysisResult> {

@@ -124,3 +124,19 @@ test('analysis files: all renamed into place, or none when one cannot be written
   assert.throws(() => writeAnalysisFiles(dir, 'S2', { 'a.csv': 'x\n', 'b.csv': 'y\n', 'analysis.json': '{}\n' }));
   assert.deepEqual(readdirSync(dir).sort(), ['S1_a.csv', 'S1_analysis.json', 'S2_b.csv']);
 });
+
+test('lastDays selects by time, so a gap does not shorten the span, and refuses more days than the data spans', async () => {
+  const { lastDays } = await import('./analysis.js');
+  const { allocBars } = await import('../market/index.js');
+  const step = 300e6; // 5m in µs
+  const n = 3 * 288;
+  const b = allocBars(n, step);
+  for (let i = 0; i < n; i++) {
+    b.ts[i] = (i < 400 ? i : i + 12) * step; // one hour missing after bar 400
+    b.open[i] = b.high[i] = b.low[i] = b.close[i] = 100;
+  }
+  const two = lastDays(b, 2);
+  assert.equal(two.ts[two.length - 1]! + step - two.ts[0]!, 2 * 86_400e6);
+  assert.equal(two.length, 2 * 288 - 12);
+  assert.throws(() => lastDays(b, 4), /--days: 4 days requested, the data spans 3\.04 days/);
+});
