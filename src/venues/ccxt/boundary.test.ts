@@ -1,12 +1,12 @@
 // The ccxt boundary without a network: error classes, backoff bounds, URL rewriting, close names.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { NetworkFault } from '../../core/index.js';
+import { NetworkFault, UserError } from '../../core/index.js';
 import { classifyCcxtError } from './errors.js';
 import { backoffDelayMs, DEFAULT_RETRY, withRetry } from './retry.js';
 import { rewriteUrls } from './urls.js';
 import { closeNames } from './suggest.js';
-import { loadCcxt } from './exchange.js';
+import { createExchange, loadCcxt } from './exchange.js';
 import { parseKlines, parseOrderBook, parseTrades } from './parse.js';
 
 test("ccxt's own error classes are classified: network and rate limits transient, rejections not retried, auth fatal", async () => {
@@ -97,4 +97,10 @@ test('ccxt results are parsed at the edge: numbers checked, taker side is the ag
   assert.ok(Number.isNaN(buy!.id));
   assert.deepEqual([buy!.idText, buy!.aggressor], ['abc-1', 1]);
   assert.throws(() => parseTrades([{ id: '1', timestamp: 1, price: 1, amount: 1, side: undefined }]), /unexpected trade side/);
+});
+
+test('--sandbox switches to the exchange testnet; an exchange without one is a UserError', async () => {
+  const ex = await createExchange({ exchange: 'binance', sandbox: true });
+  assert.match(String((ex.urls['api'] as Record<string, unknown>)['public']), /testnet\.binance\.vision/);
+  await assert.rejects(createExchange({ exchange: 'upbit', sandbox: true }), (e: unknown) => e instanceof UserError && e.message === '--sandbox: upbit has no testnet in ccxt');
 });

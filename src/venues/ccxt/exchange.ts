@@ -72,6 +72,9 @@ export async function createExchange(spec: ExchangeSpec): Promise<CcxtExchange> 
   }
   const ex = new Ctor(config);
   if (spec.sandbox) {
+    // Some exchanges list a `test` key with no URLs behind it: that is no testnet either.
+    const test = (ex.urls as Record<string, unknown>)['test'];
+    if (test === undefined || test === null) throw new UserError(`--sandbox: ${id} has no testnet in ccxt`);
     try {
       ex.setSandboxMode(true);
     } catch {
