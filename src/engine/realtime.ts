@@ -72,8 +72,12 @@ export interface RealtimeOptions extends TickBacktestOptions {
  * The venue is the same simulated L2 venue as in the tick backtest (queue, latency, fees), reached
  * through the risk gate by the same trading core, and the timer runs the same decision code. With the
  * feed latency at zero (local time = exchange time) the two drivers see the same event order, which
- * the parity test checks: same commands, same fills. The clock is only moved forward by the loop; a
- * wall clock variant waits for it instead.
+ * the parity test checks: same commands, same fills.
+ *
+ * Clocks: a `ManualClock` is moved by the loop itself (time is the data's), and rows of the last instant
+ * received wait for the next chunk. Any other clock is read: the loop waits for the feed no longer than
+ * the next timer, and after each wait handles every row received and every timer due up to `now()` —
+ * so decisions keep their schedule when the market is quiet.
  */
 export class RealtimeDriver {
   readonly session: TickBacktest;
@@ -87,9 +91,20 @@ export class RealtimeDriver {
     strategy: Strategy,
     readonly opts: Readonly<RealtimeOptions>,
     readonly feed: RealtimeFeed,
-    readonly clock: ManualClock,
+    readonly clock: Clock,
   ) {
     this.session = new TickBacktest(strategy, opts);
+    this.manual = clock instanceof ManualClock ? clock : undefined;
+  }
+
+  private readonly manual: ManualClock | undefined;
+
+  /** Milliseconds the loop may wait for the feed: until the next timer on a read clock. */
+  private waitMs(): number {
+    const max = this.opts.feedTimeoutMs;
+    if (this.manual || this.nextDecision !== this.nextDecision) return max;
+    const next = Math.min(this.nextDecision, this.nextSample);
+    return Math.max(0, Math.min(max, (next - this.clock.now()) / 1000));
   }
 
   private localTime(i: number): Micros {
@@ -100,12 +115,18 @@ export class RealtimeDriver {
   async run(): Promise<TickBacktestResult> {
     const t0 = performance.now();
     for (;;) {
-      const chunk = await this.feed.next(this.opts.feedTimeoutMs);
+      const chunk = await this.feed.next(this.waitMs());
       if (chunk === undefined) break;
-      if (chunk.length === 0) continue;
-      this.append(chunk);
-      // Rows of the last instant received may continue in the next chunk: hold them back.
-      this.handleBefore(this.localTime(this.buf.length - 1));
+      if (chunk.length > 0) this.append(chunk);
+      if (this.manual) {
+        // Rows of the last instant received may continue in the next chunk: hold them back.
+        if (chunk.length > 0) this.handleBefore(this.localTime(this.buf.length - 1));
+      } else {
+        // A read clock: everything received is in the past; timers fire up to now.
+        const now = this.clock.now();
+        this.handleBefore(now + 1);
+        if (this.nextDecision === this.nextDecision) this.runScheduled(now + 1);
+      }
     }
     this.handleBefore(Number.POSITIVE_INFINITY);
     this.session.events = this.events;
@@ -142,7 +163,7 @@ export class RealtimeDriver {
       if (!(t < limit)) break;
       if (this.nextDecision !== this.nextDecision) this.startTimers(t);
       this.runScheduled(t);
-      this.clock.advanceTo(t);
+      this.manual?.advanceTo(t);
       let end = this.p;
       while (end < b.length && this.localTime(end) === t) end++;
       for (let i = this.p; i < end; i++) ex.onMarket(b, i, feed === undefined ? b.tsExchange[i]! : t - feed);
@@ -172,7 +193,7 @@ export class RealtimeDriver {
       const tOut = ex.nextOutboundTs();
       const m = Math.min(tT, tIn, tOut);
       if (!(m < t)) return;
-      this.clock.advanceTo(m);
+      this.manual?.advanceTo(m);
       if (tIn === m) ex.processInbound();
       else if (tOut === m) s.deliver();
       else {
@@ -189,7 +210,7 @@ export class RealtimeDriver {
   }
 }
 
-/** Run the realtime driver on a feed with a manual clock. */
-export function runRealtime(strategy: Strategy, opts: Readonly<RealtimeOptions>, feed: RealtimeFeed, clock = new ManualClock()): Promise<TickBacktestResult> {
+/** Run the realtime driver on a feed (with a manual clock unless one is given). */
+export function runRealtime(strategy: Strategy, opts: Readonly<RealtimeOptions>, feed: RealtimeFeed, clock: Clock = new ManualClock()): Promise<TickBacktestResult> {
   return new RealtimeDriver(strategy, opts, feed, clock).run();
 }
