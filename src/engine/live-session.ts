@@ -332,7 +332,7 @@ export class LiveSession implements OrderEventHandler {
     this.mismatches++;
     this.journal.note(ts, 'reconcile-mismatch', reason);
     this.o.log('live_position_mismatch', { reason });
-    if (this.o.haltOnMismatch && !this.risk.machine.isRaised('kill-switch')) void this.applyTransitions(ts, this.risk.halt(ts, reason));
+    if (this.o.haltOnMismatch && !this.risk.machine.isRaised('kill-switch')) this.applyTransitions(ts, this.risk.halt(ts, reason)).catch((e: unknown) => this.o.log('live_halt_failed', { reason: e instanceof Error ? e.message : String(e) }));
   }
 
   private async applyTransitions(now: Micros, ts: readonly RiskTransition[]): Promise<void> {
@@ -378,7 +378,7 @@ export class LiveSession implements OrderEventHandler {
     } else if (s.kind === 'uncertain') this.reconcileWanted = 'uncertain order';
     else if (s.kind === 'fatal') {
       const now = nowMicros();
-      void this.applyTransitions(now, this.risk.halt(now, `exchange: ${s.reason}`));
+      this.applyTransitions(now, this.risk.halt(now, `exchange: ${s.reason}`)).catch((e: unknown) => this.o.log('live_halt_failed', { reason: e instanceof Error ? e.message : String(e) }));
     }
   }
 
