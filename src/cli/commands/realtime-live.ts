@@ -32,6 +32,10 @@ export const liveConfigSchema = z
     reconcile_every_s: z.number().positive().default(30),
     /** Timeout of one exchange request, ms. */
     request_timeout_ms: z.number().int().positive().default(10_000),
+    /** Order updates and fills: the private websocket where ccxt has it (auto), or REST polling (poll). */
+    order_updates: z.enum(['auto', 'poll']).default('auto'),
+    /** Polling period of order updates, ms (poll, or an exchange without a private websocket). */
+    order_poll_ms: z.number().int().positive().default(1_000),
   })
   .strict();
 export type LiveConfig = z.infer<typeof liveConfigSchema>;
@@ -209,6 +213,7 @@ export async function realtimeLiveCommand(f: RealtimeLiveFlags, env: NodeJS.Proc
     reconcileEveryMs: liveCfg.reconcile_every_s * 1000,
     haltFile: haltPath,
     market: { feed, local: new TickLocal(options.local) },
+    adapter: { poll: liveCfg.order_updates === 'poll', pollMs: liveCfg.order_poll_ms },
   });
   const onSignal = (): void => session.stop();
   process.on('SIGINT', onSignal);
