@@ -152,3 +152,30 @@ test('a buy fee charged in the base asset moves the holding offset, not into a f
     await fake.close();
   }
 });
+
+test('unknown_orders: adopt takes a foreign open order into the core and the ledger, where the strategy manages it', async () => {
+  const fake = await startFakePrivateExchange({ apiKey: TEST_KEY, secret: TEST_SECRET });
+  const manual = fake.account.create({ side: 'SELL', type: 'LIMIT', price: 101_000, quantity: 0.0002, clientOrderId: 'web_manual_2' });
+  assert.ok('orderId' in manual);
+  const rig = await startRig({ unknownOrders: 'adopt' }, { fake, dir: tempDir() });
+  try {
+    await waitFor('start reconciliation', () => rig.lines.some((l) => l.includes('"reason":"start"')));
+    const start = JSON.parse(rig.lines.find((l) => l.includes('"event":"live_reconcile"'))!) as { adopted: string[]; canceledUnknown: string[] };
+    assert.deepEqual(start.adopted, ['web_manual_2']);
+    assert.deepEqual(start.canceledUnknown, []);
+    const adopted = rig.ledger.db.prepare<[], { client_id: number }>("SELECT client_id FROM order_events WHERE reason = 'adopted open order web_manual_2'").get();
+    assert.ok(adopted !== undefined, 'the ledger records the adoption');
+    // Adopted, it is one of our asks: off the strategy's quote, so reconcile replaces it like any stale quote.
+    await waitFor('quotes open', () => bothQuotesOpen(rig));
+    assert.equal(fake.account.orders.get(manual.orderId)?.status, 'CANCELED');
+    assert.equal(ledgerCount(rig.ledger, `SELECT count(*) AS n FROM order_events WHERE client_id = ${adopted.client_id} AND type = 'canceled'`), 1);
+    rig.session.stop();
+    const summary = await rig.run;
+    assert.equal(summary.cancelVerified, true);
+    assert.equal(fake.account.openOrders().length, 0);
+    assert.deepEqual(checkLedgerInvariants(rig.ledger.db), []);
+  } finally {
+    await rig.close();
+    await fake.close();
+  }
+});
