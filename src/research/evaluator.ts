@@ -33,8 +33,8 @@ export function serialEvaluator(): Evaluator {
 /**
  * `workers` evaluation threads: this thread plus a piscina pool of `workers − 1`, all taking tasks from
  * one queue. The pool starts at once so it loads while the caller reads data, and this thread works
- * meanwhile, so a pool that is slow to start never makes the run slower than a serial one. Source
- * checkouts (tsx) give the pool tsx's loader; built code runs the compiled entry.
+ * meanwhile, so the run does not wait for the pool's start-up. Source checkouts (tsx) give the pool
+ * tsx's loader; built code runs the compiled entry (eval-pool.ts).
  */
 export async function threadEvaluator(workers: number, started?: EvalPool): Promise<Evaluator> {
   const poolSize = Math.max(1, workers - 1);
