@@ -3,6 +3,7 @@ import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync, mkdirSyn
 import { basename, dirname, join } from 'node:path';
 import type { DataType, RecordBatch, Schema, Uint8 } from 'apache-arrow';
 import { arrowLib } from './arrow-lib.js';
+import { UserError } from '../core/index.js';
 import { allocEvents, type EventColumns } from '../market/index.js';
 import { copyEvents } from './event-buffer.js';
 import { EventFileReader, type EventFile } from './event-file-reader.js';
@@ -106,10 +107,14 @@ export class EventFileWriter {
 
   constructor(path: string, options: { meta?: Readonly<Record<string, string>>; batchRows?: number } = {}) {
     this.path = path;
-    mkdirSync(dirname(path), { recursive: true });
     tmpCounter += 1;
     this.tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${tmpCounter}.tmp`);
-    this.fd = openSync(this.tmp, 'w');
+    try {
+      mkdirSync(dirname(path), { recursive: true });
+      this.fd = openSync(this.tmp, 'w');
+    } catch (e) {
+      throw new UserError(`cannot write ${path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    }
     this.batchRows = Math.max(1, options.batchRows ?? DEFAULT_BATCH_ROWS);
     this.schema = eventSchema(options.meta ?? {});
     this.writer = newFdFileWriter(this.fd);
