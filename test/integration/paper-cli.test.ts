@@ -20,6 +20,9 @@ interface Proc {
   exit: Promise<number | null>;
 }
 
+/** Every process a test started, killed at the end whatever happened (a failed test must not leave a loop running). */
+const started = new Set<ChildProcess>();
+
 function start(args: string[]): Proc {
   const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'realtime', ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: Record<string, unknown>[] = [];
@@ -37,7 +40,13 @@ function start(args: string[]): Proc {
     for (const w of waiters.splice(0)) w();
   });
   child.stderr!.on('data', (c: Buffer) => (err += String(c)));
-  const exit = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
+  started.add(child);
+  const exit = new Promise<number | null>((r) =>
+    child.on('close', (code) => {
+      started.delete(child);
+      r(code);
+    }),
+  );
   const waitFor = async (pred: (l: Record<string, unknown>) => boolean, ms: number): Promise<Record<string, unknown>> => {
     const deadline = Date.now() + ms;
     for (;;) {
@@ -73,7 +82,7 @@ test('realtime: lines on stdout and in the JSONL file, halt → halted, SIGTERM 
     const common = ['--exchange', 'binance', '--symbol', 'BTC/USDT', '--exchange-url', url, '--config', cfg, '--ledger', ledger, '--halt-file', halt, '--out-dir', dir, '--poll-seconds', '0.25'];
 
     const a = start([...common, '--iterations', 'forever', '--dashboard-port', '0']);
-    await a.waitFor((l) => l['iteration'] === 4, 30_000);
+    await a.waitFor((l) => l['iteration'] === 4, 90_000);
     const dash = /dashboard: (http:\/\/\S+)/.exec(a.stderr())?.[1];
     assert.ok(dash, 'the dashboard URL is announced');
     const health = (await (await fetch(new URL('/healthz', dash))).json()) as { ok: boolean };
@@ -81,10 +90,10 @@ test('realtime: lines on stdout and in the JSONL file, halt → halted, SIGTERM 
     // The kill switch over HTTP (the dashboard's endpoint writes the halt file the loop polls).
     const h = await fetch(new URL('/halt', dash), { method: 'POST' });
     assert.equal(h.status, 200);
-    const halted = await a.waitFor((l) => l['trading_state'] === 'halted', 10_000);
+    const halted = await a.waitFor((l) => l['trading_state'] === 'halted', 30_000);
     assert.match(String((halted['risk_reasons'] as string[])[0]), /kill-switch: halt file/);
     const n = a.lines.length;
-    await a.waitFor((_l) => a.lines.length >= n + 2, 10_000);
+    await a.waitFor((_l) => a.lines.length >= n + 2, 30_000);
     assert.equal(a.lines.at(-1)?.['open_orders'], 0, 'halted: every paper order canceled');
     a.child.kill('SIGTERM');
     assert.equal(await a.exit, 0);
@@ -124,6 +133,7 @@ test('realtime: lines on stdout and in the JSONL file, halt → halted, SIGTERM 
     if (ids.length === 2) assert.ok(ids[1]!.lo > r1.lastClientId);
     l2.close();
   } finally {
+    for (const c of started) c.kill('SIGKILL');
     await fake.stop();
     rmSync(dir, { recursive: true, force: true });
   }
