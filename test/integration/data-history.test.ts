@@ -10,7 +10,7 @@ import { NetworkFault, UserError } from '../../src/core/index.js';
 import { checkDays, loadKlines, readHistoryBars, updateHistory, type HistorySpec } from '../../src/data/index.js';
 import { createExchange, loadMarkets, type CcxtExchange, type RetryPolicy } from '../../src/venues/index.js';
 import { FakeBinance } from '../fake-exchange/index.js';
-import { CLI } from '../fixtures/shared-data.js';
+import { CLI_CWD, cliArgs } from '../fixtures/cli-source.js';
 
 const run = promisify(execFile);
 const FAST: RetryPolicy = { maxAttempts: 3, baseDelayMs: 5, maxDelayMs: 20, rateLimitDelayMs: 10 };
@@ -40,7 +40,7 @@ const klineStarts = (): number[] => fake.requests.filter((r) => r.path === '/api
 
 test('fetch writes klines, both book sides, trades and meta, and prints them', async () => {
   const out = join(dir, 'real');
-  const { stdout } = await run(CLI, ['fetch', '--exchange', 'binance', '--symbol', 'BTC/USDT', '--timeframe', '5m', '--kline-limit', '120', '--order-book-limit', '20', '--trades-limit', '30', '--output-dir', out, '--exchange-url', fake.url]);
+  const { stdout } = await run(process.execPath, cliArgs('fetch', '--exchange', 'binance', '--symbol', 'BTC/USDT', '--timeframe', '5m', '--kline-limit', '120', '--order-book-limit', '20', '--trades-limit', '30', '--output-dir', out, '--exchange-url', fake.url), { cwd: CLI_CWD });
   const res = JSON.parse(stdout) as { meta: Record<string, unknown>; files: Record<string, string> };
   assert.deepEqual(Object.keys(res.files).sort(), ['klines', 'meta', 'orderbook_asks', 'orderbook_bids', 'trades']);
   assert.match(res.files['klines']!, /\/\d{8}T\d{6}Z_klines\.csv$/);
@@ -143,7 +143,7 @@ test('transient faults are retried with backoff; bad input is a clear UserError'
 });
 
 test('the CLI answers bad input with one line and exit code 2', async () => {
-  const r = await run(CLI, ['history', '--exchange', 'binance', '--symbol', 'BTC/USDT', '--timeframe', '7m', '--days', '3', '--exchange-url', fake.url, '--cache-dir', join(dir, 'c')]).catch((e: { code: number; stderr: string }) => e);
+  const r = await run(process.execPath, cliArgs('history', '--exchange', 'binance', '--symbol', 'BTC/USDT', '--timeframe', '7m', '--days', '3', '--exchange-url', fake.url, '--cache-dir', join(dir, 'c')), { cwd: CLI_CWD }).catch((e: { code: number; stderr: string }) => e);
   assert.equal((r as { code: number }).code, 2);
   assert.equal((r as { stderr: string }).stderr.trim().split('\n').length, 1);
   assert.match((r as { stderr: string }).stderr, /^error: --timeframe: binance does not support '7m'; supported: /);

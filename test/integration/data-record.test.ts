@@ -9,7 +9,7 @@ import { EventFlag, EventType, type EventColumns } from '../../src/market/index.
 import { readEventFile, recordMarket, type RecorderEvent } from '../../src/data/index.js';
 import { createExchange } from '../../src/venues/index.js';
 import { FakeBinance, captureData } from '../fake-exchange/index.js';
-import { CLI } from '../fixtures/shared-data.js';
+import { CLI_CWD, cliArgs } from '../fixtures/cli-source.js';
 
 /** The true book after the capture's depth messages with the wanted ids, top `depth` levels, keyed by update id. */
 function trueBooks(depth: number, wanted: Set<number>): Map<number, string> {
@@ -131,7 +131,8 @@ test('`record` stops cleanly on SIGINT with its file complete and readable', asy
   await fake.start();
   const dir = mkdtempSync(join(tmpdir(), 'record-cli-'));
   try {
-    const child = spawn(CLI, ['record', '--exchange', 'binance', '--symbol', 'BTC/USDT', '--out', dir], {
+    const child = spawn(process.execPath, cliArgs('record', '--exchange', 'binance', '--symbol', 'BTC/USDT', '--out', dir), {
+      cwd: CLI_CWD,
       env: { ...process.env, MARKETMAKERL_EXCHANGE_URL: fake.url },
     });
     let stdout = '';
