@@ -108,10 +108,10 @@ realtime-paper: build
 
 # Cross-module tests; also refreshes the PNGs in visualizations/.
 test-integration: build
-	@REFRESH_VISUALIZATIONS=1 node --import tsx --test --test-concurrency=2 $$(find test/integration -name '*.test.ts' | sort)
+	@REFRESH_VISUALIZATIONS=1 node --import tsx --test --test-concurrency=2 --test-timeout=300000 --test-force-exit $$(find test/integration -name '*.test.ts' | sort)
 
 test: build
-	@node --import tsx --test --test-concurrency=2 $$(find src test -name '*.test.ts' | sort)
+	@node --import tsx --test --test-concurrency=2 --test-timeout=300000 --test-force-exit $$(find src test -name '*.test.ts' | sort)
 
 bench: build
 	@for f in $$(find bench -name '*.bench.mjs' | sort); do echo "== $$f"; node $$f; done
