@@ -1,7 +1,5 @@
 // The analyze command's body: flags → config → bars → evaluation → artifacts and report.
-import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { parse as parseYaml } from 'yaml';
 import { UserError, utcStamp } from '../../core/index.js';
 import { loadKlines, readHistoryBars, updateHistory, DEFAULT_HISTORY_DIR } from '../../data/index.js';
 import type { Bars } from '../../market/index.js';
@@ -12,6 +10,7 @@ import { serialEvaluator, threadEvaluator, type Evaluator } from '../../research
 import type { EvalPool } from '../../research/eval-pool.js';
 import { streamProgress, silentProgress } from '../../research/progress.js';
 import { renderAnalysisReport } from '../../report/analysis-report.js';
+import { readConfigMapping } from '../config-file.js';
 
 export interface AnalyzeFlags {
   data?: string;
@@ -51,25 +50,8 @@ const FLAG_OF: Record<string, string> = {
   'walk_forward.test_days': '--test-days',
 };
 
-function readConfig(path: string): Record<string, unknown> {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch {
-    throw new UserError(`--config: cannot read file ${path}`);
-  }
-  let v: unknown;
-  try {
-    v = parseYaml(text);
-  } catch (e) {
-    throw new UserError(`--config: ${path} is not YAML/JSON (${(e as Error).message.split('\n')[0]})`);
-  }
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new UserError(`--config: ${path} is not a mapping`);
-  return v as Record<string, unknown>;
-}
-
 export function analysisInputFromFlags(f: AnalyzeFlags): Record<string, unknown> {
-  const base = f.config ? readConfig(f.config) : {};
+  const base = f.config ? readConfigMapping(f.config) : {};
   const cfg: Record<string, unknown> = { ...base };
   const set = (k: string, v: unknown): void => {
     if (v !== undefined) cfg[k] = v;

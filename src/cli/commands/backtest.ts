@@ -1,10 +1,9 @@
 // `marketmakerl backtest`: a bar backtest from flags (and an optional config file) to a run folder.
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
-import { parse as parseYaml } from 'yaml';
 import { UserError, utcStamp } from '../../core/index.js';
 import { parseBarConfig, loadBarsFor, runBarJob, writeRunFolder } from '../../engine/index.js';
+import { readConfigMapping } from '../config-file.js';
 
 export interface BacktestFlags {
   data?: string;
@@ -54,24 +53,8 @@ const FLAG_OF: Record<string, string> = {
   vol_estimator: '--vol-estimator',
 };
 
-function readConfigFile(path: string): Record<string, unknown> {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch {
-    throw new UserError(`--config: cannot read file ${path}`);
-  }
-  try {
-    const v: unknown = parseYaml(text);
-    if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new Error('not a mapping');
-    return v as Record<string, unknown>;
-  } catch (e) {
-    throw new UserError(`--config: ${path} is not a YAML/JSON mapping (${(e as Error).message.split('\n')[0]})`);
-  }
-}
-
 export function configFromFlags(f: BacktestFlags): Record<string, unknown> {
-  const base = f.config ? readConfigFile(f.config) : {};
+  const base = f.config ? readConfigMapping(f.config) : {};
   const set = (obj: Record<string, unknown>, key: string, v: unknown): void => {
     if (v !== undefined) obj[key] = v;
   };

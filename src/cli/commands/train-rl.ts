@@ -1,11 +1,10 @@
 // `marketmakerl train-rl`: train an RL policy that tunes AS / GLFT; writes policy.json, training.csv and the learning curve.
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { UserError, utcStamp, writeFileAtomic } from '../../core/index.js';
 import { serializePolicy } from '../../models/index.js';
 import { parseRlTrainConfig, trainRl, trainingCsv, learningCurveSpec } from '../../research/rl/index.js';
 import { renderSvg, svgToPng } from '../../report/charts.js';
+import { readConfigMapping } from '../config-file.js';
 
 export interface TrainRlFlags {
   data?: string;
@@ -35,26 +34,9 @@ const FLAG_OF: Record<string, string> = {
   inventory_penalty: '--inventory-penalty',
 };
 
-function readConfig(path: string): Record<string, unknown> {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch {
-    throw new UserError(`--config: cannot read file ${path}`);
-  }
-  let v: unknown;
-  try {
-    v = parseYaml(text);
-  } catch (e) {
-    throw new UserError(`--config: ${path} is not YAML/JSON (${(e as Error).message.split('\n')[0]})`);
-  }
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new UserError(`--config: ${path} is not a mapping`);
-  return v as Record<string, unknown>;
-}
-
 export function trainConfigFromFlags(f: TrainRlFlags): Record<string, unknown> {
   if (f.data !== undefined && f.simulate) throw new UserError('--data and --simulate: choose one');
-  const cfg: Record<string, unknown> = f.config ? readConfig(f.config) : {};
+  const cfg: Record<string, unknown> = f.config ? readConfigMapping(f.config) : {};
   const obj = (k: string): Record<string, unknown> => {
     const v = cfg[k];
     const o = v !== null && typeof v === 'object' && !Array.isArray(v) ? { ...(v as Record<string, unknown>) } : {};
