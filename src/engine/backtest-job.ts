@@ -10,6 +10,22 @@ import { runBarBacktest, type BarBacktestOptions, type BarBacktestResult } from 
 
 const positive = z.number().positive();
 
+/** Quoting, sizing and fee fields shared by the bar and tick backtest configs. */
+export const quotingConfigFields = {
+  gamma: positive.default(0.1),
+  k: positive.default(1.5),
+  A: positive.default(1),
+  calibrate: z.boolean().default(true),
+  horizon: z.enum(['finite', 'rolling', 'infinite']).default('rolling'),
+  horizon_seconds: positive.default(600),
+  capital: positive.default(100_000),
+  order_qty: positive.optional().describe('base units; default: 1% of capital at the first price'),
+  max_inventory_qty: positive.optional().describe('base units; default: 10 × order_qty'),
+  min_spread_ticks: z.number().int().nonnegative().default(1),
+  requote_ticks: z.number().int().nonnegative().default(0),
+  maker_fee_bps: z.number().min(-100).max(100).default(0),
+};
+
 export const BarBacktestConfigSchema = z.object({
   seed: z.number().int().nonnegative().default(7),
   data: z
@@ -26,18 +42,7 @@ export const BarBacktestConfigSchema = z.object({
   market: z.object({ symbol: z.string().default('BTC/USDT'), tick_size: positive.default(0.01), lot_size: positive.default(0.00001) }).default({ symbol: 'BTC/USDT', tick_size: 0.01, lot_size: 0.00001 }),
   model: z.enum(['as', 'glft', 'rl']).default('as'),
   policy_path: z.string().optional().describe('policy.json of a trained RL policy (model rl)'),
-  gamma: positive.default(0.1),
-  k: positive.default(1.5),
-  A: positive.default(1),
-  calibrate: z.boolean().default(true),
-  horizon: z.enum(['finite', 'rolling', 'infinite']).default('rolling'),
-  horizon_seconds: positive.default(600),
-  capital: positive.default(100_000),
-  order_qty: positive.optional().describe('base units; default: 1% of capital at the first price'),
-  max_inventory_qty: positive.optional().describe('base units; default: 10 × order_qty'),
-  min_spread_ticks: z.number().int().nonnegative().default(1),
-  requote_ticks: z.number().int().nonnegative().default(0),
-  maker_fee_bps: z.number().min(-100).max(100).default(0),
+  ...quotingConfigFields,
   touch_fill_prob: z.number().min(0).max(1).default(0),
   price_band_pct: positive.default(5),
   vol_window: z.number().int().min(2).default(defaultBarFeatureParams.volWindow),

@@ -5,7 +5,7 @@ import { type EventColumns, makeInstrument } from '../market/index.js';
 import { iterateEventBatches } from '../data/index.js';
 import { BpsFees, constantLatency, loadLatencySeries, parseQueueModel, type LatencyModel } from '../sim/index.js';
 import { QuotingStrategy, type Strategy } from '../strategy/index.js';
-import { resolveQuoting, type BarBacktestConfig } from './backtest-job.js';
+import { quotingConfigFields, resolveQuoting, type BarBacktestConfig } from './backtest-job.js';
 import { TickBacktest, type TickBacktestOptions, type TickBacktestResult } from './tick-backtest.js';
 import { defaultTickLocalParams } from './tick-local.js';
 
@@ -19,18 +19,7 @@ export const TickBacktestConfigSchema = z.object({
     .object({ symbol: z.string().default('BTC/USDT'), tick_size: positive.default(0.01), lot_size: positive.default(0.00001) })
     .default({ symbol: 'BTC/USDT', tick_size: 0.01, lot_size: 0.00001 }),
   model: z.enum(['as', 'glft']).default('as'),
-  gamma: positive.default(0.1),
-  k: positive.default(1.5),
-  A: positive.default(1),
-  calibrate: z.boolean().default(true),
-  horizon: z.enum(['finite', 'rolling', 'infinite']).default('rolling'),
-  horizon_seconds: positive.default(600),
-  capital: positive.default(100_000),
-  order_qty: positive.optional().describe('base units; default: 1% of capital at the first price'),
-  max_inventory_qty: positive.optional().describe('base units; default: 10 × order_qty'),
-  min_spread_ticks: z.number().int().nonnegative().default(1),
-  requote_ticks: z.number().int().nonnegative().default(0),
-  maker_fee_bps: z.number().min(-100).max(100).default(0),
+  ...quotingConfigFields,
   taker_fee_bps: z.number().min(-100).max(100).default(0),
   price_band_pct: positive.default(5),
   queue: z.string().default('risk-averse').describe('risk-averse | power:N | log'),
