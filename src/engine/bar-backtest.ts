@@ -1,7 +1,7 @@
 // The bar backtest driver: bar cursor + bar-fill simulator + simulated clock around the trading core.
 import { Rng, MICROS_PER_SECOND } from '../core/index.js';
 import type { Bars } from '../market/index.js';
-import { BarFeatures, type BarFeatureParams } from '../features/index.js';
+import { BarFeatureFrame, type BarFeatureParams } from '../features/index.js';
 import { BarFillSim, BpsFees } from '../sim/index.js';
 import type { Strategy } from '../strategy/index.js';
 import { TradingCore, type CoreOptions } from './trading-core.js';
@@ -21,7 +21,7 @@ export interface BarBacktestResult {
   trace: Trace;
   core: TradingCore;
   metrics: Metrics;
-  /** Seconds spent in the replay loop (loading and metrics excluded). */
+  /** Seconds spent building the session (features included) and in the replay loop; loading and metrics excluded. */
   engineSeconds: number;
 }
 
@@ -37,8 +37,12 @@ export interface BarBacktestResult {
 export class BarSession {
   readonly core: TradingCore;
   readonly sim: BarFillSim;
-  readonly features: BarFeatures;
+  /** The features of every bar, computed once at construction (see BarFeatureFrame). */
+  readonly features: BarFeatureFrame;
   readonly trace: Trace;
+  /** Copy trend, momentum and mean reversion into the view (the strategy reads them). */
+  private readonly signals: boolean;
+  private readonly resting = { bid: Number.NaN, ask: Number.NaN };
   /** Index of the next bar to play. */
   t = 0;
   private readonly barSeconds: number;
@@ -53,8 +57,9 @@ export class BarSession {
     this.sim = new BarFillSim({ touchFillProbability: opts.touchFillProbability }, new BpsFees(opts.makerFeeBps, 0), new Rng(opts.seed));
     this.sim.connect(this.core);
     this.core.connect(this.sim);
-    this.features = new BarFeatures(opts.features, this.barSeconds);
-    this.trace = new Trace(bars.length);
+    this.features = new BarFeatureFrame(bars, opts.features, this.barSeconds);
+    this.signals = strategy.usesSignals === true;
+    this.trace = new Trace(bars.length, { ts: bars.ts, mid: bars.close });
     this.core.view.start = bars.length > 0 ? bars.ts[0]! : 0;
   }
 
@@ -67,27 +72,38 @@ export class BarSession {
     const { ts, high, low, close } = this.bars;
     const core = this.core;
     const view = core.view;
-    const fv = this.features.values;
+    const sim = this.sim;
+    const trace = this.trace;
+    const target = core.target;
+    const f = this.features;
+    const sigma = f.sigmaPerSecond;
+    const kCol = f.intensityK;
+    const warmFrom = f.warmBars - 1;
+    const sig = this.signals ? f.signals() : undefined;
+    const resting = this.resting;
+    view.intensityA = f.intensityA;
     const stop = Math.min(end, this.bars.length);
     for (let t = this.t; t < stop; t++) {
+      // The view holds what is known at the close of bar t − 1 (the core was marked there at the end
+      // of the previous bar).
       if (t > 0) {
-        view.sigma = fv.sigmaPerSecond;
-        view.intensityA = fv.intensityA;
-        view.intensityK = fv.intensityK;
-        view.trendStrength = fv.trendStrength;
-        view.momentum = fv.momentum;
-        view.meanReversion = fv.meanReversion;
-        view.warm = this.features.warm;
-        core.mark(close[t - 1]!);
+        const p = t - 1;
+        view.sigma = sigma[p]!;
+        view.intensityK = kCol[p]!;
+        view.warm = p >= warmFrom;
+        if (sig !== undefined) {
+          view.trendStrength = sig.trendStrength[p]!;
+          view.momentum = sig.momentum[p]!;
+          view.meanReversion = sig.meanReversion[p]!;
+        }
       }
+      const tsT = ts[t]!;
       core.sampleIndex = t;
-      core.decide(ts[t]!);
-      const bid = core.restingPrice(1);
-      const ask = core.restingPrice(-1);
-      this.sim.matchBar(ts[t]!, high[t]!, low[t]!);
-      this.features.update(high[t]!, low[t]!, close[t]!);
+      core.decide(tsT);
+      core.restingQuote(resting);
+      sim.matchBar(tsT, high[t]!, low[t]!);
       core.mark(close[t]!);
-      this.trace.push(ts[t]!, close[t]!, bid, ask, core.target.reservation, view.position, view.cash, view.equity);
+      trace.pushState(resting.bid, resting.ask, target.reservation, view.position, view.cash, view.equity);
     }
     if (stop > this.t) this.t = stop;
   }
@@ -106,8 +122,8 @@ export class BarSession {
 }
 
 export function runBarBacktest(bars: Bars, strategy: Strategy, opts: Readonly<BarBacktestOptions>): BarBacktestResult {
-  const session = new BarSession(bars, strategy, opts);
   const t0 = performance.now();
+  const session = new BarSession(bars, strategy, opts);
   session.runUntil(bars.length);
   const engineSeconds = (performance.now() - t0) / 1000;
   return { trace: session.trace, core: session.core, metrics: session.metrics(), engineSeconds };

@@ -12,9 +12,16 @@ export class Trace {
   readonly cash: Float64Array;
   readonly equity: Float64Array;
 
-  constructor(readonly capacity: number) {
-    this.ts = new Float64Array(capacity);
-    this.mid = new Float64Array(capacity);
+  /**
+   * `shared`: the ts and mid columns already exist (a bar backtest's bar times and closes): the trace
+   * reads them instead of copying, and the driver fills the other columns with `pushState`.
+   */
+  constructor(
+    readonly capacity: number,
+    shared?: { ts: Float64Array; mid: Float64Array },
+  ) {
+    this.ts = shared ? shared.ts : new Float64Array(capacity);
+    this.mid = shared ? shared.mid : new Float64Array(capacity);
     this.bid = new Float64Array(capacity);
     this.ask = new Float64Array(capacity);
     this.reservation = new Float64Array(capacity);
@@ -27,6 +34,17 @@ export class Trace {
     const i = this.length++;
     this.ts[i] = ts;
     this.mid[i] = mid;
+    this.bid[i] = bid;
+    this.ask[i] = ask;
+    this.reservation[i] = reservation;
+    this.inventory[i] = inventory;
+    this.cash[i] = cash;
+    this.equity[i] = equity;
+  }
+
+  /** The next row when ts and mid are shared columns (see the constructor). */
+  pushState(bid: number, ask: number, reservation: number, inventory: number, cash: number, equity: number): void {
+    const i = this.length++;
     this.bid[i] = bid;
     this.ask[i] = ask;
     this.reservation[i] = reservation;

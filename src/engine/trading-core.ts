@@ -3,7 +3,7 @@ import type { Micros } from '../core/index.js';
 import type { Side } from '../market/index.js';
 import { OpenOrders, OrderState, type Liquidity, type OrderEventHandler, type OrderSink } from '../orders/index.js';
 import { Portfolio } from '../portfolio/index.js';
-import { RiskGate, type RiskLimits, type PlaceRule, defaultRules } from '../risk/index.js';
+import { type RiskGate, type RiskLimits, type PlaceRule, defaultRules, riskGate } from '../risk/index.js';
 import {
   type MarketView,
   type QuoteTarget,
@@ -47,8 +47,8 @@ export class TradingCore implements OrderEventHandler {
   readonly counters: OrderCounters = { placed: 0, canceled: 0, amended: 0, accepted: 0, rejected: 0, denied: 0 };
   /** Index of the current trace sample; stamped on fills. */
   sampleIndex = 0;
-  private venue: OrderSink | undefined;
-  private gate: RiskGate | undefined;
+  /** Every command passes here on its way to the venue (it also counts them into `counters`). */
+  private gate!: RiskGate;
   private lastId = 0;
   /** Optional observers (ledger, logs, parity tests). */
   onOrderEvent: ((kind: 'denied' | 'rejected', clientId: number, reason: string) => void) | undefined;
@@ -64,9 +64,7 @@ export class TradingCore implements OrderEventHandler {
 
   /** Attach the venue (simulated or real). Commands reach it through the risk gate. */
   connect(venue: OrderSink): void {
-    this.venue = venue;
-    this.gate = new RiskGate(venue, this, this.view, this.options.limits, this.options.rules ?? defaultRules);
-    this.counting = this.gate.amend !== undefined ? this.countingWithAmend : this.countingPlain;
+    this.gate = riskGate(venue, this, this.view, this.options.limits, this.options.rules ?? defaultRules, this.counters);
   }
 
   nextId(): number {
@@ -82,7 +80,7 @@ export class TradingCore implements OrderEventHandler {
   decide(now: Micros): number {
     this.view.now = now;
     this.strategy.decide(this.view, this.target);
-    return reconcile(now, this.target, this.open, this.options.reconcile, this, this.counting);
+    return reconcile(now, this.target, this.open, this.options.reconcile, this, this.gate);
   }
 
   /** Cancel every open order (halt, end of run). */
@@ -90,7 +88,7 @@ export class TradingCore implements OrderEventHandler {
     for (let i = this.open.count - 1; i >= 0; i--) {
       if (this.open.state[i] === OrderState.PendingCancel) continue;
       this.open.state[i] = OrderState.PendingCancel;
-      this.counting.cancel(now, this.open.clientId[i]!);
+      this.gate.cancel(now, this.open.clientId[i]!);
     }
   }
 
@@ -103,34 +101,26 @@ export class TradingCore implements OrderEventHandler {
     v.equity = this.portfolio.cash + this.portfolio.position * mid;
   }
 
+  /** Prices of our live bid and ask (NaN where none) in one pass, written to `out`. */
+  restingQuote(out: { bid: number; ask: number }): void {
+    const o = this.open;
+    let bid = Number.NaN;
+    let ask = Number.NaN;
+    for (let i = o.count - 1; i >= 0; i--) {
+      if (o.state[i] === OrderState.PendingCancel) continue;
+      if (o.side[i] === 1) bid = o.price[i]!;
+      else ask = o.price[i]!;
+    }
+    out.bid = bid;
+    out.ask = ask;
+  }
+
   /** Price of our live order on a side (NaN if none): what rests there now. */
   restingPrice(side: Side): number {
     const o = this.open;
     for (let i = 0; i < o.count; i++) if (o.side[i] === side && o.state[i] !== OrderState.PendingCancel) return o.price[i]!;
     return Number.NaN;
   }
-
-  // Sinks that count and forward to the gate (keeps counters out of reconcile); the amending one is
-  // used when the venue can amend.
-  private readonly countingPlain: OrderSink = {
-    place: (ts, id, side, price, qty) => {
-      this.counters.placed++;
-      this.gate!.place(ts, id, side, price, qty);
-    },
-    cancel: (ts, id) => {
-      this.counters.canceled++;
-      this.gate!.cancel(ts, id);
-    },
-  };
-  private readonly countingWithAmend: OrderSink = {
-    place: this.countingPlain.place,
-    cancel: this.countingPlain.cancel,
-    amend: (ts, id, side, price, qty) => {
-      this.counters.amended++;
-      this.gate!.amend!(ts, id, side, price, qty);
-    },
-  };
-  private counting: OrderSink = this.countingPlain;
 
   onAccepted(_ts: Micros, clientId: number): void {
     this.counters.accepted++;

@@ -3,6 +3,7 @@ export * from './volatility.js';
 export * from './signals.js';
 export * from './intensity.js';
 export * from './bar-features.js';
+export * from './bar-feature-frame.js';
 export * from './mid-volatility.js';
 export * from './trade-intensity.js';
 export * from './trade-flow.js';

@@ -34,47 +34,52 @@ export const priceBandRule: PlaceRule = (_s, price, _q, v, l) =>
 
 export const defaultRules: readonly PlaceRule[] = [maxOrderQtyRule, maxInventoryRule, priceBandRule];
 
+/** Commands that reached the gate, by kind (denied ones included). */
+export interface CommandCounters {
+  placed: number;
+  canceled: number;
+  /** Cancel-replaces in one command (venues that can amend). */
+  amended: number;
+}
+
 /**
  * Passes approved commands to `next`; a denied place never leaves and comes back to the handler as
- * `onDenied`. Cancels always pass: reducing exposure is never blocked. Counts denials by reason.
+ * `onDenied`. Cancels always pass: reducing exposure is never blocked. Counts the commands it sees
+ * and the denials.
+ *
+ * `riskGate` builds the right class for the venue: `AmendingRiskGate` (with `amend`) when the venue
+ * can amend, this one otherwise, so `reconcile` sees whether amending is possible from the sink alone.
+ * Both are plain classes with prototype methods: the gate sits on the path of every command of every
+ * backtest.
  */
 export class RiskGate implements OrderSink {
   denials = 0;
+  readonly counters: CommandCounters;
+
   constructor(
-    private readonly next: OrderSink,
-    private readonly handler: OrderEventHandler,
-    private readonly view: Readonly<MarketView>,
+    protected readonly next: OrderSink,
+    protected readonly handler: OrderEventHandler,
+    protected readonly view: Readonly<MarketView>,
     readonly limits: Readonly<RiskLimits>,
-    private readonly rules: readonly PlaceRule[] = defaultRules,
+    protected readonly rules: readonly PlaceRule[] = defaultRules,
+    counters?: CommandCounters,
   ) {
-    if (next.amend !== undefined) this.amend = this.amendChecked.bind(this);
+    this.counters = counters ?? { placed: 0, canceled: 0, amended: 0 };
   }
 
   place(ts: Micros, clientId: number, side: Side, price: number, qty: number): void {
+    this.counters.placed++;
     const reason = this.check(side, price, qty);
     if (reason !== undefined) return this.deny(ts, clientId, reason);
     this.next.place(ts, clientId, side, price, qty);
   }
 
-  /** Present only when the venue can amend. A denied amend cancels the order instead of leaving it stale. */
-  readonly amend?: (ts: Micros, clientId: number, side: Side, price: number, qty: number) => void;
-
-  private amendChecked(ts: Micros, clientId: number, side: Side, price: number, qty: number): void {
-    const reason = this.check(side, price, qty);
-    if (reason !== undefined) {
-      this.deny(ts, clientId, reason);
-      this.next.cancel(ts, clientId);
-      return;
-    }
-    this.next.amend!(ts, clientId, side, price, qty);
-  }
-
   /** The reason to deny, or undefined. */
-  private check(side: Side, price: number, qty: number): string | undefined {
+  protected check(side: Side, price: number, qty: number): string | undefined {
     const v = this.view;
     const l = this.limits;
-    if (v.tradingState === 'halted') return 'trading state is halted';
-    if (v.tradingState === 'reducing') {
+    if (v.tradingState !== 'active') {
+      if (v.tradingState === 'halted') return 'trading state is halted';
       const r = reducingOnlyRule(side, price, qty, v, l);
       if (r !== undefined) return r;
     }
@@ -95,11 +100,38 @@ export class RiskGate implements OrderSink {
   }
 
   cancel(ts: Micros, clientId: number): void {
+    this.counters.canceled++;
     this.next.cancel(ts, clientId);
   }
 
-  private deny(ts: Micros, clientId: number, reason: string): void {
+  protected deny(ts: Micros, clientId: number, reason: string): void {
     this.denials++;
     this.handler.onDenied(ts, clientId, reason);
   }
+}
+
+/** The gate in front of a venue that can amend. A denied amend cancels the order instead of leaving it stale. */
+export class AmendingRiskGate extends RiskGate {
+  amend(ts: Micros, clientId: number, side: Side, price: number, qty: number): void {
+    this.counters.amended++;
+    const reason = this.check(side, price, qty);
+    if (reason !== undefined) {
+      this.deny(ts, clientId, reason);
+      this.next.cancel(ts, clientId);
+      return;
+    }
+    this.next.amend!(ts, clientId, side, price, qty);
+  }
+}
+
+/** The gate for `next`: amending when `next` can amend. */
+export function riskGate(
+  next: OrderSink,
+  handler: OrderEventHandler,
+  view: Readonly<MarketView>,
+  limits: Readonly<RiskLimits>,
+  rules: readonly PlaceRule[] = defaultRules,
+  counters?: CommandCounters,
+): RiskGate {
+  return next.amend !== undefined ? new AmendingRiskGate(next, handler, view, limits, rules, counters) : new RiskGate(next, handler, view, limits, rules, counters);
 }

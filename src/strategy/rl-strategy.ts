@@ -91,6 +91,7 @@ function buildStateCoded(view: Readonly<MarketView>, codes: Uint8Array, sigmaRef
  */
 export class RlStrategy implements Strategy {
   readonly name = 'rl';
+  readonly usesSignals = true;
   readonly inner: QuotingStrategy;
   readonly state: Float64Array;
   readonly action: Float64Array;

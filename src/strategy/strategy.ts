@@ -80,5 +80,10 @@ export function emptyTarget(): QuoteTarget {
  */
 export interface Strategy {
   readonly name: string;
+  /**
+   * True if `decide` reads the view's trend strength, momentum or mean reversion. Drivers that can skip
+   * work skip those signals otherwise (they stay NaN in the view).
+   */
+  readonly usesSignals?: boolean;
   decide(view: Readonly<MarketView>, out: QuoteTarget): void;
 }

@@ -98,11 +98,12 @@ export class RlEnv {
     v.mid = cur.mid;
     v.position = cur.position;
     if (t > 0) {
-      const fv = s.features.values;
-      v.sigma = fv.sigmaPerSecond;
-      v.trendStrength = fv.trendStrength;
-      v.momentum = fv.momentum;
-      v.meanReversion = fv.meanReversion;
+      const f = s.features;
+      const sig = f.signals();
+      v.sigma = f.sigmaPerSecond[t - 1]!;
+      v.trendStrength = sig.trendStrength[t - 1]!;
+      v.momentum = sig.momentum[t - 1]!;
+      v.meanReversion = sig.meanReversion[t - 1]!;
       v.mid = s.bars.close[t - 1]!;
       v.position = s.core.portfolio.position;
     }
