@@ -1,6 +1,6 @@
 // The data agent: a market data frame (simulated or a klines file) with spread and causal features, as CSV.
 import { parseBarConfig, loadBarsFor } from '../../engine/index.js';
-import { BarFeatures, type BarFeatureParams } from '../../features/index.js';
+import { BarFeatureFrame, type BarFeatureParams } from '../../features/index.js';
 import { type Bars, sliceBars } from '../../market/index.js';
 import type { DataParams } from '../config.js';
 import type { AgentResult, AgentTask } from '../agent-task.js';
@@ -75,18 +75,13 @@ export function buildFrame(
     momentum: col(),
     meanReversion: col(),
   };
-  const fx = new BarFeatures(features, barSeconds);
-  const v = fx.values;
-  for (let i = 0; i < n; i++) {
-    const h = f.high[i]!;
-    const l = f.low[i]!;
-    const c = f.close[i]!;
-    fx.update(h, l, c);
-    f.spread[i] = i > 0 ? corwinSchultzSpread(f.high[i - 1]!, f.low[i - 1]!, h, l) * c : Number.NaN;
-    f.volatility[i] = features.volEstimator === 'rolling' ? v.volRollingPerBar : v.volEwmaPerBar;
-    f.trendStrength[i] = v.trendStrength;
-    f.momentum[i] = v.momentum;
-    f.meanReversion[i] = v.meanReversion;
-  }
+  const fx = new BarFeatureFrame(bars, features, barSeconds);
+  const sig = fx.signals();
+  f.volatility.set(fx.volPerBar);
+  f.trendStrength.set(sig.trendStrength);
+  f.momentum.set(sig.momentum);
+  f.meanReversion.set(sig.meanReversion);
+  for (let i = 1; i < n; i++) f.spread[i] = corwinSchultzSpread(f.high[i - 1]!, f.low[i - 1]!, f.high[i]!, f.low[i]!) * f.close[i]!;
+  f.spread[0] = Number.NaN;
   return f;
 }
