@@ -1,7 +1,7 @@
 // The analysis' files: CSV tables and analysis.json under one UTC stamp, all written or none.
 import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { decimalsOf } from '../market/index.js';
+import { EventType, decimalsOf } from '../market/index.js';
 import { DIM_NAMES, type Combo } from './param-space.js';
 import type { AnalysisResult, OosPath } from './analysis.js';
 
@@ -11,13 +11,48 @@ const params = (c: Combo): string[] => DIM_NAMES.map((d) => String(c[d]));
 
 export function klinesCsv(r: AnalysisResult): string {
   const b = r.bars;
+  if (!b) return '';
   const rows: string[] = ['timestamp,open,high,low,close,volume'];
   for (let i = 0; i < b.length; i++) rows.push(`${Math.floor(b.ts[i]! / 1000)},${b.open[i]},${b.high[i]},${b.low[i]},${b.close[i]},${b.volume[i]}`);
   return rows.join('\n') + '\n';
 }
 
+/** Tick engine: the blocks of the event file (exchange-time span, rows, the opening book, trades and their prices). */
+export function blocksCsv(r: AnalysisResult): string {
+  const t = r.tick;
+  if (!t) return '';
+  const ev = t.events;
+  const rows = t.blocks.map((b, i) => {
+    let trades = 0;
+    let open = Number.NaN;
+    let high = -Infinity;
+    let low = Infinity;
+    let close = Number.NaN;
+    let volume = 0;
+    for (let k = b.from; k < b.to; k++) {
+      if (ev.type[k] !== EventType.Trade) continue;
+      const p = ev.price[k]!;
+      trades++;
+      if (open !== open) open = p;
+      if (p > high) high = p;
+      if (p < low) low = p;
+      close = p;
+      volume += ev.size[k]!;
+    }
+    const w = r.plan.windows.find((x) => x.test === i);
+    return [i, Math.floor(b.startMicros / 1000), Math.floor(b.endMicros / 1000), b.to - b.from, b.bookTo - b.bookFrom, trades, fmt(open), fmt(trades ? high : null), fmt(trades ? low : null), fmt(close), fmt(volume), b.orderPrice, w ? w.index : ''];
+  });
+  return csv(['block', 'from_ms', 'to_ms', 'rows', 'opening_book_levels', 'trades', 'open', 'high', 'low', 'close', 'volume', 'order_price', 'test_window'], rows);
+}
+
+/** Markout horizon of the adverse-selection check and its column suffix: bars, or seconds for tick. */
+function markoutOf(r: AnalysisResult): { h: number; label: string } {
+  return r.engine === 'tick' ? { h: r.cfg.readiness.markout_horizon_seconds, label: `${r.cfg.readiness.markout_horizon_seconds}s` } : { h: r.cfg.readiness.markout_horizon_bars, label: String(r.cfg.readiness.markout_horizon_bars) };
+}
+
 /** Every combo on every budget, pooled over all blocks (in sample). */
 export function strategyRunsCsv(r: AnalysisResult): string {
+  const mk = markoutOf(r);
   const rows = r.budgets.flatMap((b) =>
     b.inSample.map((p, i) => [
       b.budget,
@@ -33,11 +68,11 @@ export function strategyRunsCsv(r: AnalysisResult): string {
       fmt(p.max_block_drawdown),
       p.profitable_blocks,
       p.blocks,
-      fmt(p.markouts.find((m) => m.horizon === r.cfg.readiness.markout_horizon_bars)?.mean_bps, 6),
+      fmt(p.markouts.find((m) => m.horizon === mk.h)?.mean_bps, 6),
       b.windows.filter((w) => w.combo_index === i).length,
     ]),
   );
-  return csv(['budget', 'combo_index', ...DIM_NAMES, 'pnl', 'return_pct', 'realized_pnl', 'inventory_pnl', 'fees', 'fills', 'sharpe', 'max_block_drawdown', 'profitable_blocks', 'blocks', `markout_${r.cfg.readiness.markout_horizon_bars}_bps`, 'windows_chosen'], rows);
+  return csv(['budget', 'combo_index', ...DIM_NAMES, 'pnl', 'return_pct', 'realized_pnl', 'inventory_pnl', 'fees', 'fills', 'sharpe', 'max_block_drawdown', 'profitable_blocks', 'blocks', `markout_${mk.label}_bps`, 'windows_chosen'], rows);
 }
 
 /** Per budget: out-of-sample aggregate and the gate's verdict. */
@@ -129,7 +164,7 @@ export function oosFillsCsv(p: OosPath, tickSize: number): string {
 export function analysisFiles(r: AnalysisResult): Record<string, string> {
   const tick = r.base.market.tick_size;
   return {
-    'klines.csv': klinesCsv(r),
+    ...(r.engine === 'tick' ? { 'blocks.csv': blocksCsv(r) } : { 'klines.csv': klinesCsv(r) }),
     'strategy_runs.csv': strategyRunsCsv(r),
     'budget_summary.csv': budgetSummaryCsv(r),
     'format_summary.csv': formatSummaryCsv(r),

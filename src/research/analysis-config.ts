@@ -14,14 +14,18 @@ export const AnalysisConfigSchema = z.object({
   sampling: z.enum(['auto', 'grid', 'lhs', 'random']).default('auto'),
   budgets: z.array(positive).min(1).max(20).default([10_000]).describe('capital levels, quote currency; the first is the primary one'),
   objective: z.enum(['sharpe', 'pnl']).default('sharpe').describe('what the train window maximises'),
-  engine: z.enum(['bar', 'tick']).default('bar'),
+  engine: z.enum(['bar', 'tick']).default('bar').describe('bar: klines through the bar backtester; tick: an event file through the tick (L2) backtester'),
+  events_path: z.string().optional().describe('normalized event file (Arrow IPC, from `convert`) of --engine tick'),
   policy_path: z.string().optional().describe('policy.json of a trained RL policy: adds model rl to the space'),
   walk_forward: z
     .object({
       train_days: positive.default(5),
       test_days: positive.default(1),
+      /** Window lengths of --engine tick (an event file spans minutes or hours, not days). */
+      train_minutes: positive.default(3),
+      test_minutes: positive.default(1),
     })
-    .default({ train_days: 5, test_days: 1 }),
+    .default({ train_days: 5, test_days: 1, train_minutes: 3, test_minutes: 1 }),
   /** Fields of the backtest config (snake_case, as `backtest --config`) shared by every case. */
   backtest: z.record(z.string(), z.unknown()).default({}),
   readiness: ReadinessRulesSchema.default(ReadinessRulesSchema.parse({})),

@@ -1,8 +1,8 @@
 // The last-month analysis: sample the space, evaluate every combo on every block, walk forward, judge out of sample.
 import { InvariantError, SECONDS_PER_YEAR, UserError, isoOf, utcStamp } from '../core/index.js';
 import { sliceBars, type Bars } from '../market/index.js';
-import { parseBarConfig, runBarJob, type BarBacktestConfig, type Trace, type FillLog } from '../engine/index.js';
-import { loadPolicyFile, type RlPolicy } from '../models/index.js';
+import { parseBarConfig, runBarJob, type BarBacktestConfig, type TickBacktestConfig, type Trace, type FillLog } from '../engine/index.js';
+import { loadPolicyFile } from '../models/index.js';
 import { defaultParamSpace, gridSize, type Combo, type ParamSpace } from './param-space.js';
 import { sampleSpace } from './sampling.js';
 import { blockConfig, type EvalTask, type TaskResult } from './cases.js';
@@ -11,9 +11,14 @@ import { assessReadiness, type Readiness } from './readiness.js';
 import { analysisBacktestDefaults, type AnalysisConfig } from './analysis-config.js';
 import type { Evaluator } from './evaluator.js';
 import type { Progress } from './progress.js';
+import type { TickData } from './tick-blocks.js';
+import { tickEngine, type TickEventsInput } from './tick-analysis.js';
 
 export interface AnalysisInput {
-  bars: Bars;
+  /** Klines of the bar engine. */
+  bars?: Bars;
+  /** The event file of the tick engine, read whole. */
+  events?: TickEventsInput;
   source: Record<string, unknown>;
   cfg: AnalysisConfig;
   evaluator: Evaluator;
@@ -60,11 +65,17 @@ export interface BudgetOutcome {
 
 export interface AnalysisResult {
   cfg: AnalysisConfig;
-  bars: Bars;
+  engine: 'bar' | 'tick';
+  /** The bars analysed (bar engine). */
+  bars?: Bars;
+  /** The event file cut into blocks (tick engine). */
+  tick?: TickData;
+  /** One line on the data and windows, for reports. */
+  dataLine: string;
   combos: Combo[];
   space: ParamSpace;
   plan: Plan;
-  base: BarBacktestConfig;
+  base: BarBacktestConfig | TickBacktestConfig;
   refPrice: number;
   samplingMethod: string;
   gridSize: number;
@@ -97,11 +108,33 @@ export function lastDays(bars: Bars, days: number): Bars {
   return sliceBars(bars, from, bars.length);
 }
 
-export async function runAnalysis(input: AnalysisInput): Promise<AnalysisResult> {
-  const { cfg, evaluator, progress } = input;
-  const t0 = performance.now();
-  if (cfg.engine === 'tick') throw new UserError('--engine tick: the tick backtester is not available yet; use --engine bar');
-  const bars = lastDays(input.bars, cfg.days);
+/**
+ * What an engine gives the analysis: the blocks and their spans, the shared base config, how to run
+ * every case (through an evaluator) and to re-run one for its path, and its part of analysis.json.
+ */
+export interface CaseEngine {
+  plan: Plan;
+  base: BarBacktestConfig | TickBacktestConfig;
+  /** Scales γ and the bps levels: a price from before the first block (never in a test window). */
+  refPrice: number;
+  /** Per-sample returns annualised by √ of this (bars or trace samples per 365-day year). */
+  periodsPerYear: number;
+  /** Markout horizon of the adverse-selection check, in the engine's markout unit (bars; seconds for tick). */
+  markoutHorizon: number;
+  defaultSpace: ParamSpace;
+  /** Time span of a block, µs (half-open). */
+  span(block: number): [number, number];
+  evaluate(combos: Combo[], budgets: readonly number[], evaluator: Evaluator, onBlocksDone: (blocks: number) => void): Promise<TaskResult[]>;
+  rerun(combo: Combo, budget: number, block: number): { trace: Trace; fills: FillLog; pnl: number; fillCount: number };
+  metaData(source: Record<string, unknown>): Record<string, unknown>;
+  metaWalkForward(): Record<string, unknown>;
+  describe(): string;
+  bars?: Bars;
+  tickData?: TickData;
+}
+
+function barEngine(cfg: AnalysisConfig, all: Bars): CaseEngine {
+  const bars = lastDays(all, cfg.days);
   const barSeconds = bars.intervalMicros / 1e6;
   const blockBars = Math.round((cfg.walk_forward.test_days * DAY_SECONDS) / barSeconds);
   const ratio = cfg.walk_forward.train_days / cfg.walk_forward.test_days;
@@ -109,22 +142,75 @@ export async function runAnalysis(input: AnalysisInput): Promise<AnalysisResult>
   const plan = planWalkForward(bars.length, blockBars, Math.round(ratio));
   const base = parseBarConfig({ ...analysisBacktestDefaults, ...cfg.backtest, seed: cfg.seed }, (p) => (p === 'maker_fee_bps' ? '--maker-fee-bps' : `backtest.${p}`));
   const policy = cfg.policy_path === undefined ? undefined : loadPolicyFile(cfg.policy_path);
-  const defaults: ParamSpace = policy ? { ...defaultParamSpace, model: ['as', 'glft', 'rl'] } : defaultParamSpace;
-  const space = mergeSpace(defaults, cfg.space);
-  if (space.model.includes('rl') && !policy) throw new UserError('--policy: model rl in the parameter space needs a trained policy file');
+  const refPrice = bars.open[0]!;
+  return {
+    plan,
+    base,
+    refPrice,
+    periodsPerYear: SECONDS_PER_YEAR / barSeconds,
+    markoutHorizon: cfg.readiness.markout_horizon_bars,
+    defaultSpace: policy ? { ...defaultParamSpace, model: ['as', 'glft', 'rl'] } : defaultParamSpace,
+    span: (b) => {
+      const [from, to] = plan.blocks[b]!;
+      return [bars.ts[from]!, bars.ts[to - 1]! + bars.intervalMicros];
+    },
+    async evaluate(combos, budgets, evaluator, onBlocksDone) {
+      if (combos.some((c) => c.model === 'rl') && !policy) throw new UserError('--policy: model rl in the parameter space needs a trained policy file');
+      const tasks: EvalTask[] = [];
+      for (const budget of budgets) for (const combo of combos) tasks.push({ index: tasks.length, combo, budget, base, refPrice, blocks: plan.blocks, ...(policy ? { policy } : {}) });
+      return evaluator.run(tasks, bars, (t) => onBlocksDone(t.blocks.length));
+    },
+    rerun(combo, budget, b) {
+      const [from, to] = plan.blocks[b]!;
+      const job = runBarJob(blockConfig({ base, combo, budget, refPrice }, bars, from), { bars: sliceBars(bars, from, to), source: {} }, policy);
+      return { trace: job.trace, fills: job.core.fills, pnl: job.metrics.total_pnl, fillCount: job.metrics.fills };
+    },
+    metaData: (source) => ({
+      ...source,
+      bars: bars.length,
+      bar_seconds: barSeconds,
+      days: cfg.days,
+      first_bar: isoOf(bars.ts[0]!),
+      last_bar: isoOf(bars.ts[bars.length - 1]!),
+      reference_price: refPrice,
+    }),
+    metaWalkForward: () => ({
+      train_days: cfg.walk_forward.train_days,
+      test_days: cfg.walk_forward.test_days,
+      block_bars: plan.blockBars,
+      train_blocks: plan.trainBlocks,
+      windows: plan.windows.length,
+      unused_leading_bars: plan.unusedBars,
+      note: 'every block is run on its own from flat with fresh estimators; a test window is traded with the parameters that ranked best on the train blocks just before it',
+    }),
+    describe: () => `${bars.length} bars from ${new Date(bars.ts[0]! / 1000).toISOString()}; train ${cfg.walk_forward.train_days} d, test ${cfg.walk_forward.test_days} d`,
+    bars,
+  };
+}
+
+export async function runAnalysis(input: AnalysisInput): Promise<AnalysisResult> {
+  const { cfg, evaluator, progress } = input;
+  const t0 = performance.now();
+  let engine: CaseEngine;
+  if (cfg.engine === 'tick') {
+    if (!input.events) throw new UserError('--events: --engine tick needs an event file (marketmakerl convert writes one from a capture)');
+    engine = tickEngine(cfg, input.events);
+  } else {
+    if (!input.bars) throw new UserError('--data: --engine bar needs klines');
+    engine = barEngine(cfg, input.bars);
+  }
+  const { plan, base, refPrice, periodsPerYear } = engine;
+  const space = mergeSpace(engine.defaultSpace, cfg.space);
+  if (space.model.includes('rl') && cfg.policy_path === undefined) throw new UserError('--policy: model rl in the parameter space needs a trained policy file');
   const sample = sampleSpace(space, cfg.max_combinations, cfg.sampling, cfg.seed);
   const combos = sample.combos;
-  const refPrice = bars.open[0]!;
-  const periodsPerYear = SECONDS_PER_YEAR / barSeconds;
 
-  const tasks: EvalTask[] = [];
-  for (const budget of cfg.budgets) for (const combo of combos) tasks.push({ index: tasks.length, combo, budget, base, refPrice, blocks: plan.blocks, ...(policy ? { policy } : {}) });
-  const totalCases = tasks.length * plan.blocks.length;
+  const totalCases = cfg.budgets.length * combos.length * plan.blocks.length;
   progress.start(totalCases, 'analyze');
   const tEval = performance.now();
   let done = 0;
-  const results: TaskResult[] = await evaluator.run(tasks, bars, (t) => {
-    done += t.blocks.length;
+  const results: TaskResult[] = await engine.evaluate(combos, cfg.budgets, evaluator, (blocks) => {
+    done += blocks;
     progress.tick(done);
   });
   progress.finish();
@@ -135,43 +221,46 @@ export async function runAnalysis(input: AnalysisInput): Promise<AnalysisResult>
 
   const budgets = cfg.budgets.map((budget, bi) => {
     const res = results.slice(bi * combos.length, (bi + 1) * combos.length);
-    return judgeBudget(budget, res, combos, plan, bars, { base, refPrice, periodsPerYear, cfg, policy });
+    return judgeBudget(budget, res, combos, engine, cfg);
   });
 
   const now = input.now ?? new Date();
   const primary = budgets[0]!;
-  const json = buildJson({ cfg, bars, source: input.source, plan, combos, space, base, refPrice, sample, budgets, primary, now, elapsed: (performance.now() - t0) / 1000, evaluateSeconds, evaluator, cases: totalCases });
-  return { cfg, bars, combos, space, plan, base, refPrice, samplingMethod: sample.method, gridSize: gridSize(space), budgets, json };
-}
-
-interface JudgeCtx {
-  base: BarBacktestConfig;
-  refPrice: number;
-  periodsPerYear: number;
-  cfg: AnalysisConfig;
-  policy: RlPolicy | undefined;
-}
-
-function judgeBudget(budget: number, res: TaskResult[], combos: Combo[], plan: Plan, bars: Bars, ctx: JudgeCtx): BudgetOutcome {
-  const { periodsPerYear, cfg } = ctx;
-  const inSample = res.map((r) => pool(r.blocks, periodsPerYear));
-  const iso = (block: number, end: boolean): string => {
-    const [from, to] = plan.blocks[block]!;
-    return isoOf(end ? bars.ts[to - 1]! + bars.intervalMicros : bars.ts[from]!);
+  const json = buildJson({ cfg, engine, source: input.source, plan, combos, space, base, sample, budgets, primary, now, elapsed: (performance.now() - t0) / 1000, evaluateSeconds, evaluator, cases: totalCases });
+  return {
+    cfg,
+    engine: cfg.engine,
+    ...(engine.bars ? { bars: engine.bars } : {}),
+    ...(engine.tickData ? { tick: engine.tickData } : {}),
+    dataLine: engine.describe(),
+    combos,
+    space,
+    plan,
+    base,
+    refPrice,
+    samplingMethod: sample.method,
+    gridSize: gridSize(space),
+    budgets,
+    json,
   };
+}
+
+function judgeBudget(budget: number, res: TaskResult[], combos: Combo[], engine: CaseEngine, cfg: AnalysisConfig): BudgetOutcome {
+  const { periodsPerYear, plan } = engine;
+  const inSample = res.map((r) => pool(r.blocks, periodsPerYear));
+  const iso = (block: number, end: boolean): string => isoOf(engine.span(block)[end ? 1 : 0]);
   const path: OosPath = { ts: [], mid: [], bid: [], ask: [], inventory: [], equity: [], window: [], fills: [] };
   let carried = 0;
-  const horizon = cfg.readiness.markout_horizon_bars;
+  const horizon = engine.markoutHorizon;
   const windows: WindowOutcome[] = plan.windows.map((w) => {
     // The choice sees the train blocks' results only.
     const train = res.map((r) => pool(w.train.map((b) => r.blocks[b]!), periodsPerYear));
     const c = chooseBest(train, cfg.objective);
     const tb = res[c]!.blocks[w.test]!;
-    const [from, to] = plan.blocks[w.test]!;
     // Re-run the chosen test case here for its path; it must match the evaluator's figures exactly.
-    const job = runBarJob(blockConfig({ base: ctx.base, combo: combos[c]!, budget, refPrice: ctx.refPrice }, bars, from), { bars: sliceBars(bars, from, to), source: {} }, ctx.policy);
-    if (job.metrics.total_pnl !== tb.pnl || job.metrics.fills !== tb.fills) throw new InvariantError(`window ${w.index}: re-run differs from the evaluator (${job.metrics.total_pnl} vs ${tb.pnl})`);
-    appendPath(path, job.trace, job.core.fills, budget, carried, w.index);
+    const job = engine.rerun(combos[c]!, budget, w.test);
+    if (job.pnl !== tb.pnl || job.fillCount !== tb.fills) throw new InvariantError(`window ${w.index}: re-run differs from the evaluator (${job.pnl} vs ${tb.pnl})`);
+    appendPath(path, job.trace, job.fills, budget, carried, w.index);
     carried += tb.pnl;
     const one = pool([tb], periodsPerYear);
     const mk = one.markouts.find((m) => m.horizon === horizon);
@@ -267,13 +356,12 @@ function pooledJson(p: Pooled, budget: number): Record<string, unknown> {
 
 interface JsonInput {
   cfg: AnalysisConfig;
-  bars: Bars;
+  engine: CaseEngine;
   source: Record<string, unknown>;
   plan: Plan;
   combos: Combo[];
   space: ParamSpace;
-  base: BarBacktestConfig;
-  refPrice: number;
+  base: BarBacktestConfig | TickBacktestConfig;
   sample: { method: string; gridSize: number };
   budgets: BudgetOutcome[];
   primary: BudgetOutcome;
@@ -285,7 +373,7 @@ interface JsonInput {
 }
 
 function buildJson(j: JsonInput): AnalysisJson {
-  const { cfg, bars, plan, primary } = j;
+  const { cfg, primary } = j;
   const order = primary.inSample.map((p, i) => i).sort((a, b) => {
     const d = score(primary.inSample[b]!, cfg.objective) - score(primary.inSample[a]!, cfg.objective);
     if (d !== 0 && !Number.isNaN(d)) return d;
@@ -294,15 +382,7 @@ function buildJson(j: JsonInput): AnalysisJson {
   return {
     meta: {
       run: { created_at: j.now.toISOString(), stamp: utcStamp(j.now), elapsed_seconds: Math.round(j.elapsed * 1000) / 1000, evaluate_seconds: Math.round(j.evaluateSeconds * 1000) / 1000, evaluator: j.evaluator.kind, workers: j.evaluator.workers },
-      data: {
-        ...j.source,
-        bars: bars.length,
-        bar_seconds: bars.intervalMicros / 1e6,
-        days: cfg.days,
-        first_bar: isoOf(bars.ts[0]!),
-        last_bar: isoOf(bars.ts[bars.length - 1]!),
-        reference_price: j.refPrice,
-      },
+      data: j.engine.metaData(j.source),
       seed: cfg.seed,
       engine: cfg.engine,
       objective: cfg.objective,
@@ -311,15 +391,7 @@ function buildJson(j: JsonInput): AnalysisJson {
       param_space: j.space,
       budgets: cfg.budgets,
       cases: j.cases,
-      walk_forward: {
-        train_days: cfg.walk_forward.train_days,
-        test_days: cfg.walk_forward.test_days,
-        block_bars: plan.blockBars,
-        train_blocks: plan.trainBlocks,
-        windows: plan.windows.length,
-        unused_leading_bars: plan.unusedBars,
-        note: 'every block is run on its own from flat with fresh estimators; a test window is traded with the parameters that ranked best on the train blocks just before it',
-      },
+      walk_forward: j.engine.metaWalkForward(),
       backtest_base: j.base,
     },
     best_strategy: {

@@ -58,38 +58,54 @@ export function blockConfig(task: Pick<EvalTask, 'base' | 'combo' | 'budget' | '
   return comboConfig(task.base, task.combo, task.budget, task.refPrice, orderPriceAt(bars, from));
 }
 
+/** The figures of one run a block keeps: totals from its metrics, per-sample returns from its equity. */
+export interface RunFigures {
+  total_pnl: number;
+  realized_pnl: number;
+  inventory_pnl: number;
+  fees: number;
+  fills: number;
+  buy_fills: number;
+  sell_fills: number;
+  turnover: number;
+  max_drawdown: number;
+  max_abs_inventory: number;
+}
+
+export function summarizeBlock(m: RunFigures, equity: Float64Array, samples: number, budget: number, markouts: ReadonlyArray<{ horizon: number; fills: number; mean_bps: number | null }>): BlockResult {
+  let prev = budget;
+  let s = 0;
+  let ss = 0;
+  for (let i = 0; i < samples; i++) {
+    const r = (equity[i]! - prev) / budget;
+    prev = equity[i]!;
+    s += r;
+    ss += r * r;
+  }
+  return {
+    pnl: m.total_pnl,
+    realized_pnl: m.realized_pnl,
+    inventory_pnl: m.inventory_pnl,
+    fees: m.fees,
+    fills: m.fills,
+    buy_fills: m.buy_fills,
+    sell_fills: m.sell_fills,
+    turnover: m.turnover,
+    max_drawdown: m.max_drawdown,
+    max_abs_inventory: m.max_abs_inventory,
+    n: samples,
+    ret_sum: s,
+    ret_sumsq: ss,
+    markouts: markouts.map((k) => ({ horizon: k.horizon, fills: k.fills, sum_bps: k.mean_bps === null ? 0 : k.mean_bps * k.fills })),
+  };
+}
+
 export function evaluateTask(task: EvalTask, bars: Bars): TaskResult {
   const blocks = task.blocks.map(([from, to]) => {
     const cfg = blockConfig(task, bars, from);
     const job = runBarJob(cfg, { bars: sliceBars(bars, from, to), source: {} }, task.policy);
     const m = job.metrics;
-    const eq = job.trace.equity;
-    let prev = task.budget;
-    let s = 0;
-    let ss = 0;
-    for (let i = 0; i < job.trace.length; i++) {
-      const r = (eq[i]! - prev) / task.budget;
-      prev = eq[i]!;
-      s += r;
-      ss += r * r;
-    }
-    const r: BlockResult = {
-      pnl: m.total_pnl,
-      realized_pnl: m.realized_pnl,
-      inventory_pnl: m.inventory_pnl,
-      fees: m.fees,
-      fills: m.fills,
-      buy_fills: m.buy_fills,
-      sell_fills: m.sell_fills,
-      turnover: m.turnover,
-      max_drawdown: m.max_drawdown,
-      max_abs_inventory: m.max_abs_inventory,
-      n: job.trace.length,
-      ret_sum: s,
-      ret_sumsq: ss,
-      markouts: m.markouts.map((k) => ({ horizon: k.horizon, fills: k.fills, sum_bps: k.mean_bps === null ? 0 : k.mean_bps * k.fills })),
-    };
-    return r;
+    return summarizeBlock(m, job.trace.equity, job.trace.length, task.budget, m.markouts.map((k) => ({ horizon: k.horizon, fills: k.fills, mean_bps: k.mean_bps })));
   });
   return { index: task.index, blocks };
 }

@@ -1,40 +1,84 @@
 // Where tasks run: in this thread, on a piscina pool of worker threads, or on a BullMQ queue; same results.
 import type { Bars } from '../market/index.js';
 import { evaluateTask, type EvalTask, type TaskResult } from './cases.js';
+import { evaluateTickTask, type TickEvalTask } from './tick-cases.js';
+import type { TickData } from './tick-blocks.js';
 import { toShared } from './shared-bars.js';
+import { toSharedEvents } from './shared-events.js';
 import type { EvalPool } from './eval-pool.js';
+import type { WorkerInput } from './eval-worker.js';
 
 export interface Evaluator {
   readonly kind: 'serial' | 'threads' | 'queue';
   readonly workers: number;
   /** Runs every task; `onTaskDone` fires as each finishes. Results come back in task order. */
   run(tasks: readonly EvalTask[], bars: Bars, onTaskDone: (t: EvalTask) => void): Promise<TaskResult[]>;
+  /** The same for tick tasks over the blocks of an event file (absent: this evaluator runs bar cases only). */
+  runTick?(tasks: readonly TickEvalTask[], data: TickData, onTaskDone: (t: TickEvalTask) => void): Promise<TaskResult[]>;
   close(): Promise<void>;
+}
+
+async function serially<T>(tasks: readonly T[], evaluate: (t: T) => TaskResult, onTaskDone: (t: T) => void): Promise<TaskResult[]> {
+  const out: TaskResult[] = [];
+  for (const t of tasks) {
+    out.push(evaluate(t));
+    onTaskDone(t);
+    // Let the event loop breathe so progress output reaches the terminal.
+    if (out.length % 8 === 0) await new Promise((r) => setImmediate(r));
+  }
+  return out;
 }
 
 export function serialEvaluator(): Evaluator {
   return {
     kind: 'serial',
     workers: 1,
-    async run(tasks, bars, onTaskDone) {
-      const out: TaskResult[] = [];
-      for (const t of tasks) {
-        out.push(evaluateTask(t, bars));
-        onTaskDone(t);
-        // Let the event loop breathe so progress output reaches the terminal.
-        if (out.length % 8 === 0) await new Promise((r) => setImmediate(r));
-      }
-      return out;
-    },
+    run: (tasks, bars, onTaskDone) => serially(tasks, (t) => evaluateTask(t, bars), onTaskDone),
+    runTick: (tasks, data, onTaskDone) => serially(tasks, (t) => evaluateTickTask(t, data.events), onTaskDone),
     async close() {},
   };
+}
+
+/**
+ * This thread and the pool take tasks from one queue; results land at their task's position. Each
+ * pool thread keeps two tasks queued so it never waits for this thread between tasks.
+ */
+async function onThreads<T>(pool: EvalPool, poolSize: number, tasks: readonly T[], local: (t: T) => TaskResult, input: (t: T) => WorkerInput, onTaskDone: (t: T) => void): Promise<TaskResult[]> {
+  const out: TaskResult[] = new Array<TaskResult>(tasks.length);
+  let next = 0;
+  let failure: unknown = null;
+  const feed = async (): Promise<void> => {
+    while (next < tasks.length && failure === null) {
+      const at = next++;
+      const task = tasks[at]!;
+      try {
+        out[at] = (await pool.run(input(task))) as TaskResult;
+      } catch (e) {
+        failure = e;
+        return;
+      }
+      onTaskDone(task);
+    }
+  };
+  const feeders = Array.from({ length: poolSize * 2 }, () => feed());
+  while (next < tasks.length && failure === null) {
+    const at = next++;
+    const task = tasks[at]!;
+    out[at] = local(task);
+    onTaskDone(task);
+    await new Promise((r) => setImmediate(r));
+  }
+  await Promise.all(feeders);
+  if (failure !== null) throw failure;
+  return out;
 }
 
 /**
  * `workers` evaluation threads: this thread plus a piscina pool of `workers − 1`, all taking tasks from
  * one queue. The pool starts at once so it loads while the caller reads data, and this thread works
  * meanwhile, so the run does not wait for the pool's start-up. Source checkouts (tsx) give the pool
- * tsx's loader; built code runs the compiled entry (eval-pool.ts).
+ * tsx's loader; built code runs the compiled entry (eval-pool.ts). Bars and events reach the threads
+ * in one SharedArrayBuffer each, copied once per analysis, never per task.
  */
 export async function threadEvaluator(workers: number, started?: EvalPool): Promise<Evaluator> {
   const poolSize = Math.max(1, workers - 1);
@@ -42,36 +86,13 @@ export async function threadEvaluator(workers: number, started?: EvalPool): Prom
   return {
     kind: 'threads',
     workers,
-    async run(tasks, bars, onTaskDone) {
+    run(tasks, bars, onTaskDone) {
       const shared = toShared(bars);
-      const out: TaskResult[] = new Array<TaskResult>(tasks.length);
-      let next = 0;
-      let failure: unknown = null;
-      // Each pool thread keeps two tasks queued so it never waits for this thread between tasks.
-      const feed = async (): Promise<void> => {
-        while (next < tasks.length && failure === null) {
-          const at = next++;
-          const task = tasks[at]!;
-          try {
-            out[at] = (await pool.run({ bars: shared, task })) as TaskResult;
-          } catch (e) {
-            failure = e;
-            return;
-          }
-          onTaskDone(task);
-        }
-      };
-      const feeders = Array.from({ length: poolSize * 2 }, () => feed());
-      while (next < tasks.length && failure === null) {
-        const at = next++;
-        const task = tasks[at]!;
-        out[at] = evaluateTask(task, bars);
-        onTaskDone(task);
-        await new Promise((r) => setImmediate(r));
-      }
-      await Promise.all(feeders);
-      if (failure !== null) throw failure;
-      return out;
+      return onThreads(pool, poolSize, tasks, (t) => evaluateTask(t, bars), (task) => ({ kind: 'bar', bars: shared, task }), onTaskDone);
+    },
+    runTick(tasks, data, onTaskDone) {
+      const shared = toSharedEvents(data.events);
+      return onThreads(pool, poolSize, tasks, (t) => evaluateTickTask(t, data.events), (task) => ({ kind: 'tick', events: shared, task }), onTaskDone);
     },
     async close() {
       await pool.destroy();

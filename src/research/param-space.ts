@@ -35,6 +35,21 @@ export const defaultParamSpace: ParamSpace = {
   requote_bps: [0, 2, 5],
 };
 
+/**
+ * Defaults of `--engine tick`: the same dimensions, with price-relative levels suited to quoting at the
+ * touch of a liquid book (BTC/USDT spot trades at a 0.01 spread, about 0.002 bps): fixed k as a mean
+ * trade distance of 0.5 or 2 bps, spread floors and requote thresholds of a fraction of a bp.
+ */
+export const defaultTickParamSpace: ParamSpace = {
+  model: ['as', 'glft'],
+  gamma_s: [3, 10, 30, 100, 300],
+  k_mode: ['calibrated', 0.5, 2],
+  spread_floor_bps: [0, 0.2, 1],
+  order_pct: [0.5, 1, 2],
+  inventory_lots: [3, 10, 30],
+  requote_bps: [0, 0.1, 0.5],
+};
+
 export function gridSize(space: ParamSpace): number {
   return DIM_NAMES.reduce((n, d) => n * space[d].length, 1);
 }
@@ -58,20 +73,30 @@ export function comboAt(space: ParamSpace, idx: readonly number[]): Combo {
   };
 }
 
+/** Quoting, sizing and fee fields a combo sets (the market and model come from the base config). */
+export interface ComboFields {
+  gamma: number;
+  calibrate: boolean;
+  k: number;
+  capital: number;
+  order_qty: number;
+  max_inventory_qty: number;
+  min_spread_ticks: number;
+  requote_ticks: number;
+}
+
 /**
- * The backtest config of a combo on a budget. `refPrice` scales the price-relative levels; it must be
- * known before any window the config is judged on (the analysis uses the first bar of the data, which
- * is never in a test window). `orderPrice` sizes the quote (the last price known when a run starts).
+ * The fields a combo sets on a budget, for either engine. `refPrice` scales the price-relative levels;
+ * it must be known before any window the config is judged on (the analysis uses the first price of the
+ * data, which is never in a test window). `orderPrice` sizes the quote (the last price known when a run starts).
  */
-export function comboConfig(base: BarBacktestConfig, c: Combo, budget: number, refPrice: number, orderPrice: number): BarBacktestConfig {
-  const tick = base.market.tick_size;
-  const lot = base.market.lot_size;
+export function comboFields(market: { tick_size: number; lot_size: number }, c: Combo, budget: number, refPrice: number, orderPrice: number): ComboFields {
+  const tick = market.tick_size;
+  const lot = market.lot_size;
   const orderQty = Math.max(lot, Math.floor((budget * c.order_pct) / 100 / orderPrice / lot) * lot);
   const calibrate = c.k_mode === 'calibrated';
   const excursion = calibrate ? 10 : (c.k_mode as number);
   return {
-    ...base,
-    model: c.model,
     gamma: c.gamma_s / refPrice,
     calibrate,
     k: 1 / ((excursion * refPrice) / 1e4),
@@ -81,4 +106,9 @@ export function comboConfig(base: BarBacktestConfig, c: Combo, budget: number, r
     min_spread_ticks: Math.max(1, Math.round((c.spread_floor_bps * refPrice) / 1e4 / tick)),
     requote_ticks: Math.round((c.requote_bps * refPrice) / 1e4 / tick),
   };
+}
+
+/** The bar backtest config of a combo on a budget (see `comboFields` for the prices). */
+export function comboConfig(base: BarBacktestConfig, c: Combo, budget: number, refPrice: number, orderPrice: number): BarBacktestConfig {
+  return { ...base, model: c.model, ...comboFields(base.market, c, budget, refPrice, orderPrice) };
 }

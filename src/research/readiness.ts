@@ -6,7 +6,8 @@ export const ReadinessRulesSchema = z.object({
   max_drawdown_pct: z.number().positive().default(10).describe('out-of-sample max drawdown, % of budget, at most this'),
   min_fills: z.number().int().nonnegative().default(100).describe('out-of-sample fills at least this'),
   min_profitable_window_share: z.number().min(0).max(1).default(0.5).describe('share of test windows with PnL > 0, at least this'),
-  markout_horizon_bars: z.number().int().positive().default(5).describe('markout horizon of the adverse-selection check'),
+  markout_horizon_bars: z.number().int().positive().default(5).describe('markout horizon of the adverse-selection check (bar engine)'),
+  markout_horizon_seconds: z.number().positive().default(10).describe('markout horizon of the adverse-selection check (tick engine)'),
   max_adverse_window_share: z.number().min(0).max(1).default(0.5).describe('share of test windows whose mean markout is negative, at most this'),
   max_window_return_pct: z.number().positive().default(5).describe('no test window may return more than this % of budget'),
 });

@@ -45,7 +45,7 @@ test('changing a test window’s data does not change the parameters chosen for 
   const target = 2;
   const [from, to] = base.plan.blocks[base.plan.windows[target]!.test]!;
   const changed = cloneBars(bars);
-  const offset = bars.length - base.bars.length; // the analysis uses the last 6 days
+  const offset = bars.length - base.bars!.length; // the analysis uses the last 6 days
   for (let i = offset + from; i < offset + to; i++) {
     // A different market inside the test window: a 3% lower level and doubled ranges.
     const m = 0.97;

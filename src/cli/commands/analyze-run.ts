@@ -1,10 +1,10 @@
 // The analyze command's body: flags → config → bars → evaluation → artifacts and report.
 import { availableParallelism } from 'node:os';
 import { UserError, utcStamp } from '../../core/index.js';
-import { loadKlines, readHistoryBars, updateHistory, DEFAULT_HISTORY_DIR } from '../../data/index.js';
-import type { Bars } from '../../market/index.js';
-import { parseAnalysisConfig } from '../../research/analysis-config.js';
-import { runAnalysis } from '../../research/analysis.js';
+import { loadKlines, readEvents, readHistoryBars, updateHistory, DEFAULT_HISTORY_DIR } from '../../data/index.js';
+import type { Bars, EventColumns } from '../../market/index.js';
+import { parseAnalysisConfig, type AnalysisConfig } from '../../research/analysis-config.js';
+import { runAnalysis, type AnalysisResult } from '../../research/analysis.js';
 import { analysisFiles, writeAnalysisFiles } from '../../research/analysis-artifacts.js';
 import { serialEvaluator, threadEvaluator, type Evaluator } from '../../research/evaluator.js';
 import type { EvalPool } from '../../research/eval-pool.js';
@@ -14,6 +14,7 @@ import { readConfigMapping } from '../config-file.js';
 
 export interface AnalyzeFlags {
   data?: string;
+  events?: string;
   exchange?: string;
   symbol?: string;
   timeframe?: string;
@@ -27,6 +28,8 @@ export interface AnalyzeFlags {
   objective?: string;
   trainDays?: number;
   testDays?: number;
+  trainMinutes?: number;
+  testMinutes?: number;
   makerFeeBps?: number;
   config?: string;
   out?: string;
@@ -48,6 +51,9 @@ const FLAG_OF: Record<string, string> = {
   engine: '--engine',
   'walk_forward.train_days': '--train-days',
   'walk_forward.test_days': '--test-days',
+  'walk_forward.train_minutes': '--train-minutes',
+  'walk_forward.test_minutes': '--test-minutes',
+  events_path: '--events',
 };
 
 export function analysisInputFromFlags(f: AnalyzeFlags): Record<string, unknown> {
@@ -61,7 +67,8 @@ export function analysisInputFromFlags(f: AnalyzeFlags): Record<string, unknown>
   set('max_combinations', f.maxCombinations);
   set('sampling', f.sampling);
   set('objective', f.objective);
-  set('engine', f.engine);
+  set('engine', f.engine ?? (f.events !== undefined ? 'tick' : undefined));
+  set('events_path', f.events);
   set('policy_path', f.policy);
   if (f.budgets !== undefined) {
     const parts = f.budgets.split(',').map((s) => s.trim());
@@ -72,6 +79,8 @@ export function analysisInputFromFlags(f: AnalyzeFlags): Record<string, unknown>
   const wf = { ...((base['walk_forward'] as Record<string, unknown>) ?? {}) };
   if (f.trainDays !== undefined) wf['train_days'] = f.trainDays;
   if (f.testDays !== undefined) wf['test_days'] = f.testDays;
+  if (f.trainMinutes !== undefined) wf['train_minutes'] = f.trainMinutes;
+  if (f.testMinutes !== undefined) wf['test_minutes'] = f.testMinutes;
   cfg['walk_forward'] = wf;
   const bt = { ...((base['backtest'] as Record<string, unknown>) ?? {}) };
   if (f.makerFeeBps !== undefined) bt['maker_fee_bps'] = f.makerFeeBps;
@@ -81,6 +90,8 @@ export function analysisInputFromFlags(f: AnalyzeFlags): Record<string, unknown>
 
 /** Without --workers: threads from this many bar steps (cases × bars) on; below it, start-up costs more than it saves. */
 const AUTO_THREADS_BAR_STEPS = 3_000_000;
+/** The same for tick cases: event rows replayed (combos × budgets × rows). */
+const AUTO_THREADS_EVENT_STEPS = 20_000_000;
 
 const r3 = (x: number): number => Math.round(x * 1000) / 1000;
 
@@ -116,11 +127,13 @@ async function historyBars(flags: AnalyzeFlags, days: number, endMs: number | un
 export async function runAnalyzeCommand(flags: AnalyzeFlags, pool: EvalPool | null = null): Promise<void> {
   const tStart = performance.now();
   const cfg = parseAnalysisConfig(analysisInputFromFlags(flags), (p) => FLAG_OF[p] ?? p);
-  if (cfg.engine === 'tick') throw new UserError('--engine tick: not available yet for the analysis (the tick backtester replays L2 event files, not klines); use --engine bar');
   const workers = flags.workers ?? 0;
   if (flags.workers !== undefined && (!Number.isInteger(workers) || workers < 1 || workers > 64)) throw new UserError(`--workers: expected an integer from 1 to 64, got ${workers}`);
   if (flags.timeframe !== undefined && !(flags.timeframe in TIMEFRAME_SECONDS)) throw new UserError(`--timeframe: expected one of ${Object.keys(TIMEFRAME_SECONDS).join(', ')}, got '${flags.timeframe}'`);
-  if (!flags.data) {
+  if (cfg.engine === 'tick') checkTickFlags(flags, cfg.events_path);
+  else if (flags.events !== undefined) throw new UserError('--events: an event file is analysed with --engine tick, not --engine bar');
+  else if (flags.trainMinutes !== undefined || flags.testMinutes !== undefined) throw new UserError(`${flags.trainMinutes !== undefined ? '--train-minutes' : '--test-minutes'}: window lengths in minutes are for --engine tick; use --train-days/--test-days with bars`);
+  else if (!flags.data) {
     if (!flags.exchange || !flags.symbol) throw new UserError('--data: expected a kline CSV file, or --exchange and --symbol (with --timeframe) to read the history cache');
   } else if (flags.exchange) {
     throw new UserError('--data: give either --data FILE or --exchange/--symbol, not both');
@@ -130,6 +143,8 @@ export async function runAnalyzeCommand(flags: AnalyzeFlags, pool: EvalPool | nu
     endMs = Date.parse(flags.end);
     if (!Number.isFinite(endMs)) throw new UserError(`--end: expected an ISO-8601 time such as 2024-08-31T00:00:00Z, got '${flags.end}'`);
   }
+
+  if (cfg.engine === 'tick') return runTickAnalyzeCommand(flags, cfg, pool, workers, tStart);
 
   // Remote or asked-for workers start first, so they load while the data is read; without --workers
   // the size of the job decides once the bars are known (threads only pay off on large jobs).
@@ -160,36 +175,89 @@ export async function runAnalyzeCommand(flags: AnalyzeFlags, pool: EvalPool | nu
       progress,
       now,
     });
-    const files: Record<string, string> = analysisFiles(result);
-    const tReport = performance.now();
-    files['report.html'] = await renderAnalysisReport(result);
-    const reportSeconds = (performance.now() - tReport) / 1000;
-    const stamp = utcStamp(now);
-    const dir = flags.out ?? 'artifacts/last_month_analysis';
-    const written = writeAnalysisFiles(dir, stamp, files);
-    const rd = result.json.readiness;
-    const wf = result.budgets[0]!;
-    process.stdout.write(
-      JSON.stringify({
-        analysis_json: written.find((p) => p.endsWith('_analysis.json')),
-        report: written.find((p) => p.endsWith('_report.html')),
-        ready_for_live_keys: rd.ready_for_live_keys,
-        failed_checks: Object.entries(rd.checks).filter(([, c]) => !c.pass).map(([n]) => n),
-        combinations: result.combos.length,
-        sampling: result.samplingMethod,
-        windows: wf.windows.length,
-        oos_pnl: Math.round(wf.oos.pnl * 1e6) / 1e6,
-        oos_sharpe: wf.oos.sharpe === null ? null : Math.round(wf.oos.sharpe * 1e4) / 1e4,
-        best_strategy: result.json['best_strategy'] ? wf.best.params : null,
-        seconds: {
-          startup: r3(tStart / 1000),
-          analysis: (result.json['meta'] as { run: { elapsed_seconds: number } }).run.elapsed_seconds,
-          evaluate: (result.json['meta'] as { run: { evaluate_seconds: number } }).run.evaluate_seconds,
-          report: r3(reportSeconds),
-          total: r3(performance.now() / 1000),
-        },
-      }) + '\n',
-    );
+    await finishAnalysis(result, flags, now, tStart);
+  } finally {
+    const ev = evaluator ?? (await evaluatorP?.catch(() => undefined));
+    await ev?.close();
+  }
+}
+
+/** Artifacts and report of a finished analysis, written together (analysis.json last), then the summary line. */
+async function finishAnalysis(result: AnalysisResult, flags: AnalyzeFlags, now: Date, tStart: number): Promise<void> {
+  const files: Record<string, string> = analysisFiles(result);
+  const tReport = performance.now();
+  files['report.html'] = await renderAnalysisReport(result);
+  const reportSeconds = (performance.now() - tReport) / 1000;
+  const stamp = utcStamp(now);
+  const dir = flags.out ?? 'artifacts/last_month_analysis';
+  const written = writeAnalysisFiles(dir, stamp, files);
+  const rd = result.json.readiness;
+  const wf = result.budgets[0]!;
+  process.stdout.write(
+    JSON.stringify({
+      analysis_json: written.find((p) => p.endsWith('_analysis.json')),
+      report: written.find((p) => p.endsWith('_report.html')),
+      ready_for_live_keys: rd.ready_for_live_keys,
+      failed_checks: Object.entries(rd.checks).filter(([, c]) => !c.pass).map(([n]) => n),
+      combinations: result.combos.length,
+      sampling: result.samplingMethod,
+      windows: wf.windows.length,
+      oos_pnl: Math.round(wf.oos.pnl * 1e6) / 1e6,
+      oos_sharpe: wf.oos.sharpe === null ? null : Math.round(wf.oos.sharpe * 1e4) / 1e4,
+      best_strategy: result.json['best_strategy'] ? wf.best.params : null,
+      seconds: {
+        startup: r3(tStart / 1000),
+        analysis: (result.json['meta'] as { run: { elapsed_seconds: number } }).run.elapsed_seconds,
+        evaluate: (result.json['meta'] as { run: { evaluate_seconds: number } }).run.evaluate_seconds,
+        report: r3(reportSeconds),
+        total: r3(performance.now() / 1000),
+      },
+    }) + '\n',
+  );
+}
+
+/** --engine tick: the flags that belong to bars are refused, the event file is required. */
+function checkTickFlags(flags: AnalyzeFlags, events: string | undefined): void {
+  if (flags.data !== undefined || flags.exchange !== undefined) throw new UserError(`--engine tick: reads an event file (--events FILE), not klines (${flags.data !== undefined ? '--data' : '--exchange'})`);
+  if (events === undefined) throw new UserError('--events: --engine tick needs an event file (Arrow IPC; marketmakerl convert writes one from a capture)');
+  for (const [flag, v] of [['--days', flags.days], ['--train-days', flags.trainDays], ['--test-days', flags.testDays], ['--timeframe', flags.timeframe]] as const) {
+    if (v !== undefined) throw new UserError(`${flag}: not used with --engine tick (the whole event file is analysed; window lengths are --train-minutes and --test-minutes)`);
+  }
+  if (flags.queue !== undefined) throw new UserError('--queue: the Redis queue runs bar cases only; use --workers with --engine tick');
+  if (flags.policy !== undefined) throw new UserError('--policy: model rl is not available with --engine tick (models as, glft)');
+}
+
+/** Read the whole event file once (a one-line error naming --events when it cannot be read). */
+function readEventsFlag(path: string): EventColumns {
+  try {
+    return readEvents(path);
+  } catch (e) {
+    if (e instanceof UserError) throw new UserError(e.message.startsWith('--events') ? e.message : `--events: ${e.message}`);
+    throw e;
+  }
+}
+
+/**
+ * The tick analysis: the event file is read whole once here; worker threads get its columns (and the
+ * blocks' opening books) in one SharedArrayBuffer, so no thread reads or copies the file again.
+ */
+async function runTickAnalyzeCommand(flags: AnalyzeFlags, cfg: AnalysisConfig, pool: EvalPool | null, workers: number, tStart: number): Promise<void> {
+  const path = cfg.events_path!;
+  let evaluatorP: Promise<Evaluator> | null = workers > 1 ? threadEvaluator(workers, pool ?? undefined) : workers === 1 ? Promise.resolve(serialEvaluator()) : null;
+  evaluatorP?.catch(() => {});
+  let evaluator: Evaluator | undefined;
+  try {
+    const events = readEventsFlag(path);
+    if (evaluatorP === null) {
+      const steps = events.length * cfg.max_combinations * cfg.budgets.length;
+      const auto = steps >= AUTO_THREADS_EVENT_STEPS ? Math.min(availableParallelism(), 8) : 1;
+      evaluatorP = auto > 1 ? threadEvaluator(auto) : Promise.resolve(serialEvaluator());
+    }
+    evaluator = await evaluatorP;
+    const progress = flags.quiet ? silentProgress : streamProgress(process.stderr);
+    const now = new Date();
+    const result = await runAnalysis({ events: { path, events }, source: { kind: 'events', path }, cfg, evaluator, progress, now });
+    await finishAnalysis(result, flags, now, tStart);
   } finally {
     const ev = evaluator ?? (await evaluatorP?.catch(() => undefined));
     await ev?.close();

@@ -1,0 +1,103 @@
+// The tick engine of the analysis: an event file cut into blocks, each case a tick backtest from flat on one block.
+import { SECONDS_PER_YEAR, UserError, isoOf } from '../core/index.js';
+import type { EventColumns } from '../market/index.js';
+import { parseTickConfig, type TickBacktestConfig } from '../engine/index.js';
+import { analysisBacktestDefaults, type AnalysisConfig } from './analysis-config.js';
+import { planTickBlocks, type TickData } from './tick-blocks.js';
+import { runTickBlock, type TickEvalTask } from './tick-cases.js';
+import { defaultTickParamSpace } from './param-space.js';
+import type { CaseEngine } from './analysis.js';
+
+/** A test window must hold at least this many trace samples (as bar windows need 50 bars). */
+const MIN_BLOCK_SAMPLES = 50;
+
+export interface TickEventsInput {
+  path: string;
+  events: EventColumns;
+}
+
+/**
+ * The local clock the blocks share: a fixed feed latency when the file's local times run behind its
+ * exchange times anywhere (as the tick backtest decides from the file's first rows), else the file's
+ * own local times. Decided once for the whole file so every block replays on the same clocks.
+ */
+function feedLatency(ev: EventColumns, configured: number | undefined): { ms: number | undefined; source: string } {
+  if (configured !== undefined) return { ms: configured, source: 'config' };
+  for (let i = 0; i < ev.length; i++) if (ev.tsLocal[i]! < ev.tsExchange[i]!) return { ms: 5, source: "default 5 ms (the file's local clock runs behind exchange time)" };
+  return { ms: undefined, source: "the file's local times" };
+}
+
+export function tickEngine(cfg: AnalysisConfig, input: TickEventsInput): CaseEngine {
+  if (cfg.policy_path !== undefined) throw new UserError('--policy: model rl is not available with --engine tick (models as, glft)');
+  const flagOf = (p: string): string => (p === 'maker_fee_bps' ? '--maker-fee-bps' : p === 'events' ? '--events' : `backtest.${p}`);
+  const parsed = parseTickConfig({ ...analysisBacktestDefaults, ...cfg.backtest, seed: cfg.seed, events: input.path }, flagOf);
+  const horizon = cfg.readiness.markout_horizon_seconds;
+  const feed = feedLatency(input.events, parsed.feed_latency_ms);
+  const base: TickBacktestConfig = {
+    ...parsed,
+    markout_seconds: parsed.markout_seconds.includes(horizon) ? parsed.markout_seconds : [...parsed.markout_seconds, horizon].sort((a, b) => a - b),
+    ...(feed.ms === undefined ? {} : { feed_latency_ms: feed.ms }),
+  };
+  const { train_minutes: trainMin, test_minutes: testMin } = cfg.walk_forward;
+  const ratio = trainMin / testMin;
+  if (Math.abs(ratio - Math.round(ratio)) > 1e-9) throw new UserError(`--train-minutes: expected a whole multiple of --test-minutes (${testMin}), got ${trainMin}`);
+  const sampleMicros = base.sample_interval_ms * 1000;
+  const { plan, data } = planTickBlocks(input.path, input.events, Math.round(testMin * 60e6), Math.round(ratio), base.market.tick_size, MIN_BLOCK_SAMPLES, sampleMicros, {
+    train: '--train-minutes',
+    test: '--test-minutes',
+    events: '--events',
+  });
+  const sampleSeconds = base.sample_interval_ms / 1000;
+  const one = (task: Omit<TickEvalTask, 'index' | 'blocks'>, b: number) => runTickBlock(task, data.events, data.blocks[b]!);
+  return {
+    plan,
+    base,
+    refPrice: data.refPrice,
+    periodsPerYear: SECONDS_PER_YEAR / sampleSeconds,
+    markoutHorizon: horizon,
+    defaultSpace: defaultTickParamSpace,
+    span: (b) => [data.blocks[b]!.startMicros, data.blocks[b]!.endMicros],
+    async evaluate(combos, budgets, evaluator, onTaskDone) {
+      if (!evaluator.runTick) throw new UserError(`--engine tick: the ${evaluator.kind} evaluator runs bar cases only; use --workers instead of --queue`);
+      const tasks: TickEvalTask[] = [];
+      for (const budget of budgets) for (const combo of combos) tasks.push({ index: tasks.length, combo, budget, base, refPrice: data.refPrice, blocks: data.blocks });
+      return evaluator.runTick(tasks, data, (t) => onTaskDone(t.blocks.length));
+    },
+    rerun(combo, budget, b) {
+      const job = one({ combo, budget, base, refPrice: data.refPrice }, b);
+      return { trace: job.trace, fills: job.core.fills, pnl: job.metrics.total_pnl, fillCount: job.metrics.fills };
+    },
+    metaData: (source) => tickMetaData(source, data, base, feed.source),
+    metaWalkForward: () => ({
+      engine: 'tick',
+      train_minutes: trainMin,
+      test_minutes: testMin,
+      block_samples: plan.blockBars,
+      sample_interval_ms: base.sample_interval_ms,
+      train_blocks: plan.trainBlocks,
+      windows: plan.windows.length,
+      unused_leading_rows: plan.unusedBars,
+      blocks: data.blocks.map((b, i) => ({ index: i, from: isoOf(b.startMicros), to: isoOf(b.endMicros), rows: b.to - b.from, opening_book_levels: b.bookTo - b.bookFrom, order_price: b.orderPrice })),
+      note: 'blocks are equal spans of exchange time, aligned to the last event; every block is a tick backtest on its own from flat with fresh estimators, opened by the book as rebuilt from the rows before it; a test window is traded with the parameters that ranked best on the train blocks just before it',
+    }),
+    describe: () => `${data.fileRows} events (${data.trades} trades) from ${isoOf(data.firstMicros)}, ${((data.lastMicros - data.firstMicros) / 60e6).toFixed(1)} min; train ${trainMin} min, test ${testMin} min`,
+    tickData: data,
+  };
+}
+
+function tickMetaData(source: Record<string, unknown>, data: TickData, base: TickBacktestConfig, feedSource: string): Record<string, unknown> {
+  return {
+    ...source,
+    kind: 'events',
+    path: data.path,
+    events: data.fileRows,
+    trades: data.trades,
+    first_event: isoOf(data.firstMicros),
+    last_event: isoOf(data.lastMicros),
+    span_minutes: Math.round(((data.lastMicros - data.firstMicros) / 60e6) * 1000) / 1000,
+    reference_price: data.refPrice,
+    feed_latency_ms: base.feed_latency_ms ?? null,
+    feed_latency_source: feedSource,
+    sharpe_basis: `per-sample returns every ${base.sample_interval_ms} ms of local time, annualised by √(${SECONDS_PER_YEAR / (base.sample_interval_ms / 1000)} samples per 365-day year)`,
+  };
+}

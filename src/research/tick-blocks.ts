@@ -1,0 +1,188 @@
+// Walk-forward blocks of an event file: equal spans of exchange time, each opened by the book as it stood at its start.
+import { UserError } from '../core/index.js';
+import { L2Book, EventFlag, EventType, allocEvents, type EventColumns } from '../market/index.js';
+import type { Plan, WindowPlan } from './walk-forward.js';
+
+/** One block of events: rows [from, to) of the file, opened by rows [bookFrom, bookTo) (a snapshot of the book). */
+export interface TickBlock {
+  from: number;
+  to: number;
+  bookFrom: number;
+  bookTo: number;
+  /** Exchange-time span of the block, µs (half-open). */
+  startMicros: number;
+  endMicros: number;
+  /** Last trade price before the block (sizes its quotes; the book's mid when no trade came before). */
+  orderPrice: number;
+}
+
+/**
+ * An event file prepared for block runs: its rows followed by one opening snapshot per block, in one
+ * set of columns (one buffer to share with worker threads).
+ */
+export interface TickData {
+  path: string;
+  events: EventColumns;
+  /** Rows of the file (the opening snapshots follow them). */
+  fileRows: number;
+  blocks: TickBlock[];
+  /** First trade price of the file: scales γ and the bps levels (before every block, so never in a test window). */
+  refPrice: number;
+  firstMicros: number;
+  lastMicros: number;
+  trades: number;
+}
+
+/** Book ladder width used to rebuild opening books: the simulated venue's (`L2Exchange`). */
+const LADDER_TICKS = 1 << 14;
+
+/** Rows [from, to) of `ev` as views on the same memory. */
+export function eventRange(ev: EventColumns, from: number, to: number): EventColumns {
+  return {
+    length: to - from,
+    type: ev.type.subarray(from, to),
+    side: ev.side.subarray(from, to),
+    flags: ev.flags.subarray(from, to),
+    tsExchange: ev.tsExchange.subarray(from, to),
+    tsLocal: ev.tsLocal.subarray(from, to),
+    price: ev.price.subarray(from, to),
+    size: ev.size.subarray(from, to),
+    id: ev.id.subarray(from, to),
+  };
+}
+
+export interface TickPlan {
+  plan: Plan;
+  data: TickData;
+}
+
+/**
+ * Cut the file into equal blocks of `blockMicros` of exchange time, aligned to its last event (older
+ * leftover time is unused), and plan rolling windows of `trainBlocks` train blocks and one test block.
+ * A block starts at the first row, at a message boundary, stamped at or after its start time; rows are
+ * in file (arrival) order, so a few exchange stamps inside a block may lie slightly before it.
+ *
+ * Each block runs on its own from flat, so it needs the book as it stood when it starts: it is rebuilt
+ * from the rows before the block only (a causal prefix) and written as a snapshot that opens the block,
+ * stamped with the block's first row's times and the book's last update id.
+ */
+export function planTickBlocks(path: string, ev: EventColumns, blockMicros: number, trainBlocks: number, tickSize: number, minSamples: number, sampleMicros: number, flags: { train: string; test: string; events: string }): TickPlan {
+  const n = ev.length;
+  if (n === 0) throw new UserError(`${flags.events}: ${path} holds no events`);
+  let first = Infinity;
+  let last = -Infinity;
+  let trades = 0;
+  let refPrice = Number.NaN;
+  for (let i = 0; i < n; i++) {
+    const t = ev.tsExchange[i]!;
+    if (t < first) first = t;
+    if (t > last) last = t;
+    if (ev.type[i] === EventType.Trade) {
+      trades++;
+      if (refPrice !== refPrice && ev.price[i]! > 0) refPrice = ev.price[i]!;
+    }
+  }
+  if (!(refPrice > 0)) throw new UserError(`${flags.events}: ${path} holds no trades`);
+  const samples = Math.floor(blockMicros / sampleMicros);
+  if (samples < minSamples) throw new UserError(`${flags.test}: a test window must hold at least ${minSamples} trace samples (${(minSamples * sampleMicros) / 60e6} minutes), got ${samples}`);
+  if (!Number.isInteger(trainBlocks) || trainBlocks < 1) throw new UserError(`${flags.train}: expected a whole multiple (>= 1) of ${flags.test}`);
+  const end = last + 1; // half-open: the last event belongs to the last block
+  const spanMin = (end - first) / 60e6;
+  const nBlocks = Math.floor((end - first) / blockMicros);
+  if (nBlocks < trainBlocks + 1) {
+    const need = ((trainBlocks + 1) * blockMicros) / 60e6;
+    throw new UserError(`${flags.events}: ${path} spans ${spanMin.toFixed(2)} minutes of exchange time; one walk-forward window needs ${round3(need)} (${trainBlocks} train + 1 test window of ${round3(blockMicros / 60e6)} minutes)`);
+  }
+  const starts = Array.from({ length: nBlocks }, (_, b) => end - (nBlocks - b) * blockMicros);
+  // Rows where each block starts: scan once, cutting at message boundaries.
+  const cut: number[] = [];
+  for (let i = 0, b = 0; b < nBlocks; i++) {
+    if (i === n) {
+      while (b < nBlocks) cut[b++] = n;
+      break;
+    }
+    const boundary = i === 0 || (ev.flags[i - 1]! & EventFlag.EndOfMessage) !== 0;
+    while (b < nBlocks && boundary && ev.tsExchange[i]! >= starts[b]!) cut[b++] = i;
+  }
+  // Opening books: replay the prefix once, dumping the book at every cut.
+  const book = new L2Book(tickSize, LADDER_TICKS);
+  const opens: EventColumns[] = [];
+  const prices: number[] = [];
+  let lastTrade = Number.NaN;
+  for (let i = 0, b = 0; b < nBlocks; ) {
+    if (i === cut[b]) {
+      const at = Math.min(i, n - 1);
+      opens.push(bookSnapshot(book, ev.tsExchange[at]!, ev.tsLocal[at]!));
+      const mid = book.mid();
+      prices.push(lastTrade > 0 ? lastTrade : mid > 0 ? mid : refPrice);
+      b++;
+      continue;
+    }
+    if (ev.type[i] === EventType.Trade) lastTrade = ev.price[i]!;
+    else book.apply(ev, i);
+    i++;
+  }
+  const extra = opens.reduce((s, o) => s + o.length, 0);
+  const all = allocEvents(n + extra);
+  copyRows(all, 0, ev, 0, n);
+  let at = n;
+  const blocks: TickBlock[] = [];
+  for (let b = 0; b < nBlocks; b++) {
+    const o = opens[b]!;
+    copyRows(all, at, o, 0, o.length);
+    blocks.push({ from: cut[b]!, to: b + 1 < nBlocks ? cut[b + 1]! : n, bookFrom: at, bookTo: at + o.length, startMicros: starts[b]!, endMicros: starts[b]! + blockMicros, orderPrice: prices[b]! });
+    at += o.length;
+  }
+  all.length = n + extra;
+  const windows: WindowPlan[] = [];
+  for (let t = trainBlocks; t < nBlocks; t++) windows.push({ index: windows.length, train: Array.from({ length: trainBlocks }, (_, j) => t - trainBlocks + j), test: t });
+  const plan: Plan = { blocks: blocks.map((b) => [b.from, b.to]), windows, blockBars: samples, trainBlocks, unusedBars: cut[0]! };
+  return { plan, data: { path, events: all, fileRows: n, blocks, refPrice, firstMicros: first, lastMicros: last, trades } };
+}
+
+const round3 = (x: number): number => Math.round(x * 1000) / 1000;
+
+/** The book's levels as one snapshot message (bids from the touch down, then asks up). */
+function bookSnapshot(book: L2Book, tsExchange: number, tsLocal: number): EventColumns {
+  const bids: number[] = [];
+  const asks: number[] = [];
+  if (book.base === book.base) {
+    for (let s = book.bestBidSlot; s >= 0; s--) if (book.bidQty[s]! > 0) bids.push(s);
+    for (let s = book.bestAskSlot; s < book.capacity; s++) if (book.askQty[s]! > 0) asks.push(s);
+  }
+  const out = allocEvents(bids.length + asks.length);
+  const put = (side: 1 | -1, slot: number): void => {
+    const i = out.length++;
+    out.type[i] = EventType.Snapshot;
+    out.side[i] = side;
+    out.flags[i] = i === 0 ? EventFlag.SnapshotStart : 0;
+    out.tsExchange[i] = tsExchange;
+    out.tsLocal[i] = tsLocal;
+    out.price[i] = book.priceOf(book.base + slot);
+    out.size[i] = side > 0 ? book.bidQty[slot]! : book.askQty[slot]!;
+    out.id[i] = book.lastUpdateId;
+  };
+  for (const s of bids) put(1, s);
+  for (const s of asks) put(-1, s);
+  if (out.length > 0) out.flags[out.length - 1]! |= EventFlag.EndOfMessage;
+  return out;
+}
+
+function copyRows(to: EventColumns, at: number, from: EventColumns, i0: number, i1: number): void {
+  to.type.set(from.type.subarray(i0, i1), at);
+  to.side.set(from.side.subarray(i0, i1), at);
+  to.flags.set(from.flags.subarray(i0, i1), at);
+  to.tsExchange.set(from.tsExchange.subarray(i0, i1), at);
+  to.tsLocal.set(from.tsLocal.subarray(i0, i1), at);
+  to.price.set(from.price.subarray(i0, i1), at);
+  to.size.set(from.size.subarray(i0, i1), at);
+  to.id.set(from.id.subarray(i0, i1), at);
+}
+
+/** The rows one block runs on: its opening snapshot, then its own rows (views, no copy). */
+export function blockBatches(ev: EventColumns, b: Pick<TickBlock, 'from' | 'to' | 'bookFrom' | 'bookTo'>): EventColumns[] {
+  const out: EventColumns[] = [];
+  if (b.bookTo > b.bookFrom) out.push(eventRange(ev, b.bookFrom, b.bookTo));
+  if (b.to > b.from) out.push(eventRange(ev, b.from, b.to));
+  return out;
+}
