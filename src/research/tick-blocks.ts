@@ -142,16 +142,20 @@ export function planTickBlocks(path: string, ev: EventColumns, blockMicros: numb
 
 const round3 = (x: number): number => Math.round(x * 1000) / 1000;
 
-/** The book's levels as one snapshot message (bids from the touch down, then asks up). */
+/**
+ * The book's levels as one snapshot message (bids from the touch down, then asks up). Its first row is
+ * an empty level at the centre of the book's ladder: a book rebuilt from the snapshot then has the same
+ * ladder window as the replayed one, so it keeps and drops the same far levels as the replay goes on
+ * (a ladder keeps only levels within its window) and the two books stay equal row for row.
+ */
 function bookSnapshot(book: L2Book, tsExchange: number, tsLocal: number): EventColumns {
   const bids: number[] = [];
   const asks: number[] = [];
-  if (book.base === book.base) {
-    for (let s = book.bestBidSlot; s >= 0; s--) if (book.bidQty[s]! > 0) bids.push(s);
-    for (let s = book.bestAskSlot; s < book.capacity; s++) if (book.askQty[s]! > 0) asks.push(s);
-  }
-  const out = allocEvents(bids.length + asks.length);
-  const put = (side: 1 | -1, slot: number): void => {
+  if (book.base !== book.base) return allocEvents(0);
+  for (let s = book.bestBidSlot; s >= 0; s--) if (book.bidQty[s]! > 0) bids.push(s);
+  for (let s = book.bestAskSlot; s < book.capacity; s++) if (book.askQty[s]! > 0) asks.push(s);
+  const out = allocEvents(1 + bids.length + asks.length);
+  const put = (side: 1 | -1, slot: number, size: number): void => {
     const i = out.length++;
     out.type[i] = EventType.Snapshot;
     out.side[i] = side;
@@ -159,12 +163,13 @@ function bookSnapshot(book: L2Book, tsExchange: number, tsLocal: number): EventC
     out.tsExchange[i] = tsExchange;
     out.tsLocal[i] = tsLocal;
     out.price[i] = book.priceOf(book.base + slot);
-    out.size[i] = side > 0 ? book.bidQty[slot]! : book.askQty[slot]!;
+    out.size[i] = size;
     out.id[i] = book.lastUpdateId;
   };
-  for (const s of bids) put(1, s);
-  for (const s of asks) put(-1, s);
-  if (out.length > 0) out.flags[out.length - 1]! |= EventFlag.EndOfMessage;
+  put(1, book.capacity >> 1, 0);
+  for (const s of bids) put(1, s, book.bidQty[s]!);
+  for (const s of asks) put(-1, s, book.askQty[s]!);
+  out.flags[out.length - 1]! |= EventFlag.EndOfMessage;
   return out;
 }
 

@@ -1,0 +1,128 @@
+// The analysis with the tick engine on the real L2 capture: blocks opened by the true book, no test-window leakage, serial = threads.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readEvents } from '../../src/data/index.js';
+import { L2Book, EventType, allocEvents, type EventColumns } from '../../src/market/index.js';
+import { runAnalysis, type AnalysisResult } from '../../src/research/analysis.js';
+import { parseAnalysisConfig, type AnalysisConfig } from '../../src/research/analysis-config.js';
+import { serialEvaluator, threadEvaluator } from '../../src/research/evaluator.js';
+import { silentProgress } from '../../src/research/progress.js';
+import { analysisFiles } from '../../src/research/analysis-artifacts.js';
+import { eventRange } from '../../src/research/tick-blocks.js';
+import { ensureSharedCaptureArrow } from '../fixtures/capture.js';
+
+const path = ensureSharedCaptureArrow();
+const events = readEvents(path);
+// 10.8 minutes of BTCUSDT: 1-minute blocks, 2-minute train windows → 10 blocks, 8 windows; 6 combos, no fee so quotes fill.
+const cfg = parseAnalysisConfig({ engine: 'tick', max_combinations: 6, seed: 5, walk_forward: { train_minutes: 2, test_minutes: 1 }, backtest: { maker_fee_bps: 0 } });
+
+async function analyse(ev: EventColumns, c: AnalysisConfig = cfg, workers = 1): Promise<AnalysisResult> {
+  const evaluator = workers > 1 ? await threadEvaluator(workers) : serialEvaluator();
+  try {
+    return await runAnalysis({ events: { path, events: ev }, source: { kind: 'test' }, cfg: c, evaluator, progress: silentProgress, now: new Date(0) });
+  } finally {
+    await evaluator.close();
+  }
+}
+
+const stable = (r: AnalysisResult): string => {
+  const j = JSON.parse(analysisFiles(r)['analysis.json']!) as { meta: Record<string, unknown> };
+  delete j.meta['run'];
+  return JSON.stringify(j);
+};
+
+function copyEvents(ev: EventColumns): EventColumns {
+  const c = allocEvents(ev.length);
+  for (const k of ['type', 'side', 'flags', 'tsExchange', 'tsLocal', 'price', 'size', 'id'] as const) c[k].set(ev[k].subarray(0, ev.length));
+  c.length = ev.length;
+  return c;
+}
+
+const base = await analyse(events);
+
+test('blocks are equal spans of exchange time ending at the last event; windows train on the blocks just before their test block', () => {
+  const t = base.tick!;
+  assert.equal(t.blocks.length, 10);
+  assert.equal(base.plan.windows.length, 8);
+  for (let b = 0; b < t.blocks.length; b++) {
+    const blk = t.blocks[b]!;
+    assert.equal(blk.endMicros - blk.startMicros, 60e6);
+    if (b > 0) assert.equal(blk.from, t.blocks[b - 1]!.to, 'blocks are contiguous');
+  }
+  assert.equal(t.blocks[9]!.endMicros, t.lastMicros + 1);
+  assert.equal(t.blocks[9]!.to, events.length);
+  for (const w of base.plan.windows) assert.deepEqual(w.train, [w.test - 2, w.test - 1]);
+  assert.ok(base.budgets[0]!.inSample.some((p) => p.fills > 0), 'quotes fill');
+  const meta = base.json['meta'] as { engine: string; walk_forward: { engine: string }; data: { sharpe_basis: string } };
+  assert.equal(meta.engine, 'tick');
+  assert.match(meta.data.sharpe_basis, /31536000 samples/);
+});
+
+test('each block opens with the book as replayed from the start of the file, and stays equal to it row for row', () => {
+  const t = base.tick!;
+  const all = (b: L2Book): string => JSON.stringify([b.base, b.levels(1, 1e6), b.levels(-1, 1e6)]);
+  const continuous = new L2Book(0.01, 1 << 14);
+  let i = 0;
+  for (const blk of t.blocks) {
+    for (; i < blk.from; i++) if (events.type[i] !== EventType.Trade) continuous.apply(events, i);
+    const opened = new L2Book(0.01, 1 << 14);
+    const own = eventRange(t.events, blk.bookFrom, blk.bookTo);
+    for (let k = 0; k < own.length; k++) opened.apply(own, k);
+    assert.equal(all(opened), all(continuous), `block at row ${blk.from} opens with the replayed book`);
+    for (; i < blk.to; i++) {
+      if (events.type[i] === EventType.Trade) continue;
+      continuous.apply(events, i);
+      opened.apply(events, i);
+      if (opened.bestBidSlot !== continuous.bestBidSlot || opened.bestAskSlot !== continuous.bestAskSlot) assert.fail(`touch differs at row ${i}`);
+    }
+    assert.equal(all(opened), all(continuous), `block ending at row ${blk.to}`);
+  }
+});
+
+test('changing a test window’s events does not change the parameters chosen for it (or before it)', async () => {
+  const target = 3;
+  const blk = base.tick!.blocks[base.plan.windows[target]!.test]!;
+  const changed = copyEvents(events);
+  // A different market inside the test window: every trade three times its size and 2 USD lower.
+  for (let i = blk.from; i < blk.to; i++) {
+    if (changed.type[i] !== EventType.Trade) continue;
+    changed.size[i] = changed.size[i]! * 3;
+    changed.price[i] = changed.price[i]! - 2;
+  }
+  const after = await analyse(changed);
+  for (let w = 0; w <= target; w++) {
+    assert.equal(after.budgets[0]!.windows[w]!.combo_index, base.budgets[0]!.windows[w]!.combo_index, `window ${w}`);
+    assert.deepEqual(after.budgets[0]!.windows[w]!.params, base.budgets[0]!.windows[w]!.params);
+    assert.equal(after.budgets[0]!.windows[w]!.train_score, base.budgets[0]!.windows[w]!.train_score, 'train blocks ran the same market');
+  }
+  // The change reached the test window itself.
+  const [a, b] = [after.budgets[0]!.windows[target]!.test, base.budgets[0]!.windows[target]!.test];
+  assert.ok(a.pnl !== b.pnl || a.fills !== b.fills, 'the test window traded a different market');
+});
+
+test('same inputs give the same analysis.json; two worker threads give identical results', async () => {
+  const threaded = await analyse(events, cfg, 2);
+  assert.equal(stable(threaded), stable(base));
+  assert.equal(analysisFiles(threaded)['walk_forward.csv'], analysisFiles(base)['walk_forward.csv']);
+});
+
+test('readiness reads the test windows only; the out-of-sample path ends at budget + their PnL', () => {
+  const b = base.budgets[0]!;
+  const checks = base.json.readiness.checks;
+  assert.ok(Math.abs(checks['pnl_after_fees']!.value! - b.windows.reduce((s, w) => s + w.test.pnl, 0)) < 1e-5);
+  assert.equal(checks['fills']!.value, b.windows.reduce((s, w) => s + w.test.fills, 0));
+  const end = b.path.equity[b.path.equity.length - 1]!;
+  assert.ok(Math.abs(end - (b.budget + b.oos.pnl)) < 1e-6);
+  // One trace sample per second of each test window.
+  assert.ok(Math.abs(b.path.ts.length - b.windows.length * 60) <= b.windows.length);
+  const files = analysisFiles(base);
+  assert.ok('blocks.csv' in files && !('klines.csv' in files));
+  assert.match(files['strategy_runs.csv']!.split('\n')[0]!, /markout_10s_bps/);
+});
+
+test('a file too short for one window is one error naming --events', async () => {
+  const short = eventRange(events, 0, 60_000); // about 1.5 minutes
+  await assert.rejects(analyse(short), /^UserError: --events: .* spans 1\.\d+ minutes of exchange time; one walk-forward window needs 3 /);
+  await assert.rejects(analyse(events, { ...cfg, walk_forward: { ...cfg.walk_forward, test_minutes: 0.5, train_minutes: 1.2 } }), /--train-minutes: expected a whole multiple of --test-minutes/);
+  await assert.rejects(analyse(events, { ...cfg, walk_forward: { ...cfg.walk_forward, test_minutes: 0.5, train_minutes: 1 } }), /--test-minutes: a test window must hold at least 50 trace samples/);
+});
