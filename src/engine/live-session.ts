@@ -1,8 +1,7 @@
 // The live trading session: preflight, reconciliation, the trading core and risk engine driving real orders, journaled.
 import { MICROS_PER_MS, type Micros } from '../core/index.js';
-import type { Side } from '../market/index.js';
-import type { Liquidity, OrderEventHandler, OrderSink } from '../orders/index.js';
 import { TradingCore, type CoreOptions } from './trading-core.js';
+import { JournaledOrderEvents, journaledSink } from './journaled-orders.js';
 import type { PaperJournal, ResumeState } from './paper-journal.js';
 import type { MarketFeed } from './market-feed.js';
 import { regimeOf } from './paper-loop.js';
@@ -82,12 +81,14 @@ const NO_JOURNAL: LiveJournal = { placed: () => {}, orderEvent: () => {}, fill: 
  * unless halted, strategy → reconcile → gate → live adapter. Exchange answers arrive in between, from
  * the private websocket (or polling), straight into the core and the journal.
  */
-export class LiveSession implements OrderEventHandler {
+export class LiveSession {
   readonly core: TradingCore;
   readonly risk: RiskEngine;
   readonly adapter: LiveAdapter;
   readonly ids: ClientOrderIds;
   private readonly journal: LiveJournal;
+  /** The exchange's answers, to the core and the journal. */
+  private readonly events: JournaledOrderEvents;
   private streamUp = true;
   private reconcileWanted: string | undefined;
   private stopping = false;
@@ -103,11 +104,12 @@ export class LiveSession implements OrderEventHandler {
     this.ids = new ClientOrderIds(o.idNamespace);
     this.core = new TradingCore(o.strategy, { ...o.core, limits: gateLimitsOf(o.risk), rules: riskRules(o.risk) });
     this.risk = new RiskEngine(o.risk, this.core.view);
+    this.events = new JournaledOrderEvents(this.core, this.journal);
     this.adapter = new LiveAdapter({
       exchange: o.exchange,
       symbol: o.symbol,
       ids: this.ids,
-      handler: this,
+      handler: this.events,
       now: nowMicros,
       log: o.log,
       onSignal: (s) => this.onSignal(s),
@@ -122,19 +124,7 @@ export class LiveSession implements OrderEventHandler {
       ...(o.adapter ?? {}),
     });
     const j = this.journal;
-    const a = this.adapter;
-    const sink: OrderSink = {
-      place: (ts, id, side, price, qty) => {
-        this.placed++;
-        j.placed(ts, id, side, price, qty);
-        a.place(ts, id, side, price, qty);
-      },
-      cancel: (ts, id) => {
-        j.orderEvent(ts, id, 'cancel-requested');
-        a.cancel(ts, id);
-      },
-    };
-    this.core.connect(sink);
+    this.core.connect(journaledSink(j, this.adapter, () => this.placed++));
     this.core.onOrderEvent = (kind, id, reason) => {
       if (kind === 'denied') j.orderEvent(this.core.view.now, id, 'denied', reason);
     };
@@ -307,7 +297,7 @@ export class LiveSession implements OrderEventHandler {
       {
         adapter: this.adapter,
         core: this.core,
-        handler: this,
+        handler: this.events,
         ids: this.ids,
         base: this.base,
         baseline: this.baseline,
@@ -380,29 +370,6 @@ export class LiveSession implements OrderEventHandler {
       const now = nowMicros();
       this.applyTransitions(now, this.risk.halt(now, `exchange: ${s.reason}`)).catch((e: unknown) => this.o.log('live_halt_failed', { reason: e instanceof Error ? e.message : String(e) }));
     }
-  }
-
-  // OrderEventHandler: the exchange's answers, to the core first, then the journal.
-
-  onAccepted(ts: Micros, clientId: number): void {
-    this.core.onAccepted(ts, clientId);
-    this.journal.orderEvent(ts, clientId, 'accepted');
-  }
-  onRejected(ts: Micros, clientId: number, reason: string): void {
-    this.core.onRejected(ts, clientId, reason);
-    this.journal.orderEvent(ts, clientId, 'rejected', reason);
-  }
-  onDenied(ts: Micros, clientId: number, reason: string): void {
-    this.core.onDenied(ts, clientId, reason);
-  }
-  onCanceled(ts: Micros, clientId: number): void {
-    this.core.onCanceled(ts, clientId);
-    this.journal.orderEvent(ts, clientId, 'canceled');
-  }
-  onFill(ts: Micros, clientId: number, side: Side, price: number, qty: number, fee: number, liquidity: Liquidity): void {
-    this.core.onFill(ts, clientId, side, price, qty, fee, liquidity);
-    this.journal.fill(ts, clientId, side, price, qty, fee, liquidity, this.core.portfolio);
-    if (this.core.view.mid > 0) this.core.mark(this.core.view.mid);
   }
 }
 

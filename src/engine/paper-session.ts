@@ -1,11 +1,12 @@
 // The paper-trading session: live market rows into a simulated L2 venue and the trading core, under the risk engine, journaled.
 import type { Micros } from '../core/index.js';
-import { EventType, type EventColumns, type Side } from '../market/index.js';
-import type { Liquidity, OrderEventHandler, OrderSink } from '../orders/index.js';
+import { EventType, type EventColumns } from '../market/index.js';
+import type { OrderSink } from '../orders/index.js';
 import { RiskEngine, gateLimitsOf, riskRules, type FeedHealth, type RiskConfig, type RiskTransition } from '../risk/index.js';
 import { L2Exchange, type FeeModel, type L2ExchangeParams, type LatencyModel, type QueueModel } from '../sim/index.js';
 import type { Strategy } from '../strategy/index.js';
 import { TradingCore, type CoreOptions } from './trading-core.js';
+import { JournaledOrderEvents, journaledSink } from './journaled-orders.js';
 import { TickLocal, type TickLocalParams } from './tick-local.js';
 import type { PaperJournal, ResumeState } from './paper-journal.js';
 
@@ -48,7 +49,7 @@ const NO_JOURNAL: PaperJournal = {
  *
  * Synchronous and free of I/O except the journal: the async loop (paper-loop.ts) owns feed, clock and output.
  */
-export class PaperSession implements OrderEventHandler {
+export class PaperSession {
   readonly core: TradingCore;
   readonly exchange: L2Exchange;
   readonly local: TickLocal;
@@ -62,6 +63,8 @@ export class PaperSession implements OrderEventHandler {
   readonly recentRisk: { ts: Micros; kind: string; reason: string; state: string }[] = [];
   private pendingResume: ResumeState['openOrders'] = [];
   private readonly venueSink: OrderSink;
+  /** The venue's answers, to the core and the journal. */
+  private readonly events: JournaledOrderEvents;
 
   constructor(
     strategy: Strategy,
@@ -73,19 +76,10 @@ export class PaperSession implements OrderEventHandler {
     this.risk = new RiskEngine(opts.risk, this.core.view);
     this.exchange = new L2Exchange(opts.exchange, opts.queue, opts.latency, opts.fees);
     this.local = new TickLocal(opts.local);
-    const ex = this.exchange;
     const j = journal;
     // Approved commands are journaled on their way to the venue; denied ones come back through onOrderEvent.
-    this.venueSink = {
-      place: (ts, id, side, price, qty) => {
-        j.placed(ts, id, side, price, qty);
-        ex.place(ts, id, side, price, qty);
-      },
-      cancel: (ts, id) => {
-        j.orderEvent(ts, id, 'cancel-requested');
-        ex.cancel(ts, id);
-      },
-    };
+    this.venueSink = journaledSink(j, this.exchange);
+    this.events = new JournaledOrderEvents(this.core, j, () => this.counters.fills++);
     this.core.connect(this.venueSink);
     this.core.onOrderEvent = (kind, id, reason) => {
       if (kind !== 'denied') return; // venue rejections are journaled in onRejected
@@ -136,7 +130,7 @@ export class PaperSession implements OrderEventHandler {
       const tin = ex.nextInboundTs();
       const tout = ex.nextOutboundTs();
       if (tin <= tout && tin <= now) ex.processInbound();
-      else if (tout <= now) ex.deliver(this);
+      else if (tout <= now) ex.deliver(this.events);
       else break;
     }
   }
@@ -195,34 +189,5 @@ export class PaperSession implements OrderEventHandler {
       this.exchange.place(now, o.clientId, o.side, o.price, o.remaining);
     }
     this.pendingResume = [];
-  }
-
-  // OrderEventHandler: the venue's answers, to the core first, then the journal.
-
-  onAccepted(ts: Micros, clientId: number): void {
-    this.core.onAccepted(ts, clientId);
-    this.journal.orderEvent(ts, clientId, 'accepted');
-  }
-
-  onRejected(ts: Micros, clientId: number, reason: string): void {
-    this.core.onRejected(ts, clientId, reason);
-    this.journal.orderEvent(ts, clientId, 'rejected', reason);
-  }
-
-  onDenied(ts: Micros, clientId: number, reason: string): void {
-    this.core.onDenied(ts, clientId, reason);
-  }
-
-  onCanceled(ts: Micros, clientId: number): void {
-    this.core.onCanceled(ts, clientId);
-    this.journal.orderEvent(ts, clientId, 'canceled');
-  }
-
-  onFill(ts: Micros, clientId: number, side: Side, price: number, qty: number, fee: number, liquidity: Liquidity): void {
-    this.core.onFill(ts, clientId, side, price, qty, fee, liquidity);
-    this.counters.fills++;
-    this.journal.fill(ts, clientId, side, price, qty, fee, liquidity, this.core.portfolio);
-    const mid = this.core.view.mid;
-    if (mid > 0) this.core.mark(mid);
   }
 }
