@@ -18,9 +18,10 @@ export async function renderAnalysisReport(r: AnalysisResult): Promise<string> {
   const series = { ts: p.ts.map((t) => t / 1000), mid: p.mid, bid: p.bid, ask: p.ask, inventory: p.inventory, equity: p.equity };
   const fills = p.fills.map((f) => ({ ts: f.ts / 1000, side: f.side > 0 ? ('buy' as const) : ('sell' as const), price: f.price }));
   const quoteBars = r.plan.blockBars;
-  const sections = await pathSections(series, fills, b.budget, quoteBars, ' (out of sample, test windows back to back)');
+  const tick = r.engine === 'tick';
+  const sections = await pathSections(series, fills, b.budget, quoteBars, ' (out of sample, test windows back to back)', tick ? 'samples' : 'bars');
 
-  const perWindow = b.windows.map((w) => ({ label: `${String(w.index).padStart(3, '0')} ${w.test_from.slice(5, 10)}`, v: w.test.pnl }));
+  const perWindow = b.windows.map((w) => ({ label: `${String(w.index).padStart(3, '0')} ${tick ? w.test_from.slice(11, 16) : w.test_from.slice(5, 10)}`, v: w.test.pnl }));
   const decomp = b.windows.flatMap((w) => [
     { label: String(w.index).padStart(3, '0'), part: 'realized', v: w.test.realized_pnl },
     { label: String(w.index).padStart(3, '0'), part: 'inventory', v: w.test.inventory_pnl },
@@ -56,7 +57,7 @@ export async function renderAnalysisReport(r: AnalysisResult): Promise<string> {
   sections.push({ title: 'Per-window results', html: windowsSvg }, { title: 'PnL decomposition', html: decompSvg }, { title: 'Parameter heatmap (in sample, for orientation only)', html: heatSvg });
   const wf = table(
     ['window', 'test from', 'combo', 'model', 'γ·S0', 'k', 'floor bps', 'size %', 'inv lots', 'test PnL', 'fills', 'markout bps'],
-    b.windows.map((w) => [w.index, w.test_from.slice(0, 16), w.combo_index, w.params.model, w.params.gamma_s, String(w.params.k_mode), w.params.spread_floor_bps, w.params.order_pct, w.params.inventory_lots, w.test.pnl, w.test.fills, w.test.markout_bps]),
+    b.windows.map((w) => [w.index, w.test_from.slice(0, tick ? 19 : 16), w.combo_index, w.params.model, w.params.gamma_s, String(w.params.k_mode), w.params.spread_floor_bps, w.params.order_pct, w.params.inventory_lots, w.test.pnl, w.test.fills, w.test.markout_bps]),
   );
   sections.push({ title: 'Walk-forward windows', html: wf });
   return page('Last-month analysis', verdict + meta + checks, sections);

@@ -18,7 +18,8 @@ export interface FillPoint {
   price: number;
 }
 
-export async function pathSections(p: PathSeries, fills: readonly FillPoint[], initial: number, quoteBars = 300, label = ''): Promise<Section[]> {
+/** `quoteBars`: how many of the last rows the quotes chart shows; `rowUnit` names them (bars, or samples of a tick trace). */
+export async function pathSections(p: PathSeries, fills: readonly FillPoint[], initial: number, quoteBars = 300, label = '', rowUnit = 'bars'): Promise<Section[]> {
   const n = p.ts.length;
   const equity = p.ts.map((t, i) => ({ t, v: p.equity[i]! }));
   const inventory = p.ts.map((t, i) => ({ t, v: p.inventory[i]! }));
@@ -37,7 +38,7 @@ export async function pathSections(p: PathSeries, fills: readonly FillPoint[], i
   const svgs = await Promise.all([
     renderSvg(lineChart(`Equity${label}`, equity, 'quote currency')),
     renderSvg(areaChart(`Inventory${label}`, inventory, 'base units', '#9467bd')),
-    renderSvg(quotesChart(`Quotes vs mid with fills (last ${n - from} bars)`, q, f)),
+    renderSvg(quotesChart(`Quotes vs mid with fills (last ${n - from} ${rowUnit})`, q, f)),
     renderSvg(areaChart(`Drawdown${label}`, dd, 'quote currency', '#d62728')),
   ]);
   return [
