@@ -84,14 +84,14 @@ export function planTickBlocks(path: string, ev: EventColumns, blockMicros: numb
   }
   if (!(refPrice > 0)) throw new UserError(`${flags.events}: ${path} holds no trades`);
   const samples = Math.floor(blockMicros / sampleMicros);
-  if (samples < minSamples) throw new UserError(`${flags.test}: a test window must hold at least ${minSamples} trace samples (${(minSamples * sampleMicros) / 60e6} minutes), got ${samples}`);
+  if (samples < minSamples) throw new UserError(`${flags.test}: a test window must hold at least ${minSamples} trace samples (${round3((minSamples * sampleMicros) / 60e6)} min), got ${samples}`);
   if (!Number.isInteger(trainBlocks) || trainBlocks < 1) throw new UserError(`${flags.train}: expected a whole multiple (>= 1) of ${flags.test}`);
   const end = last + 1; // half-open: the last event belongs to the last block
   const spanMin = (end - first) / 60e6;
   const nBlocks = Math.floor((end - first) / blockMicros);
   if (nBlocks < trainBlocks + 1) {
     const need = ((trainBlocks + 1) * blockMicros) / 60e6;
-    throw new UserError(`${flags.events}: ${path} spans ${spanMin.toFixed(2)} minutes of exchange time; one walk-forward window needs ${round3(need)} (${trainBlocks} train + 1 test window of ${round3(blockMicros / 60e6)} minutes)`);
+    throw new UserError(`${flags.events}: ${path} spans ${spanMin.toFixed(2)} minutes of exchange time; one walk-forward window needs ${round3(need)} (${trainBlocks} train + 1 test window of ${round3(blockMicros / 60e6)} min)`);
   }
   const starts = Array.from({ length: nBlocks }, (_, b) => end - (nBlocks - b) * blockMicros);
   // Rows where each block starts: scan once, cutting at message boundaries.
