@@ -32,34 +32,15 @@ export interface AsParams {
 export const avellanedaStoikov: QuotingModel<AsParams> = {
   name: 'as',
   quote(state: Readonly<ModelState>, p: Readonly<AsParams>, out: Quote = emptyQuote()): Quote {
-    const s = state.mid;
-    const q = state.inventory;
     const g = p.gamma;
-    const k = Number.isFinite(state.intensityK) && state.intensityK > 0 ? state.intensityK : p.k;
+    const kState = state.intensityK;
+    const k = kState > 0 && kState < Number.POSITIVE_INFINITY ? kState : p.k;
     const var1 = state.sigma * state.sigma;
     const h = baseHalfSpread(g, k);
-    if (p.horizon === 'infinite') {
-      const qm = p.maxInventoryLots + 1;
-      const g2s2 = g * g * var1;
-      const denom = g2s2 * (qm * qm - q * q); // 2ω − γ²q²σ²
-      if (!(denom > 0) || g2s2 === 0) {
-        // No inventory risk priced (σ = 0): the symmetric quote around s.
-        out.reservation = s;
-        out.bid = s - h;
-        out.ask = s + h;
-        return out;
-      }
-      const argA = 1 + ((1 - 2 * q) * g2s2) / denom;
-      const argB = 1 + ((-1 - 2 * q) * g2s2) / denom;
-      const ra = argA > 0 ? s + Math.log(argA) / g : Number.NaN;
-      const rb = argB > 0 ? s + Math.log(argB) / g : Number.NaN;
-      out.ask = Number.isNaN(ra) ? Number.NaN : ra + h;
-      out.bid = Number.isNaN(rb) ? Number.NaN : rb - h;
-      out.reservation = Number.isNaN(ra) || Number.isNaN(rb) ? s - q * g * var1 : (ra + rb) / 2;
-      return out;
-    }
+    if (p.horizon === 'infinite') return infiniteHorizon(state, p, var1, h, out);
+    const s = state.mid;
     const tau = state.timeRemaining > 0 ? state.timeRemaining : 0;
-    const r = s - q * g * var1 * tau;
+    const r = s - state.inventory * g * var1 * tau;
     const half = 0.5 * g * var1 * tau + h;
     out.reservation = r;
     out.bid = r - half;
@@ -67,3 +48,28 @@ export const avellanedaStoikov: QuotingModel<AsParams> = {
     return out;
   },
 };
+
+/** The infinite-horizon quote (kept apart so the finite / rolling path stays small enough to inline). */
+function infiniteHorizon(state: Readonly<ModelState>, p: Readonly<AsParams>, var1: number, h: number, out: Quote): Quote {
+  const s = state.mid;
+  const q = state.inventory;
+  const g = p.gamma;
+  const qm = p.maxInventoryLots + 1;
+  const g2s2 = g * g * var1;
+  const denom = g2s2 * (qm * qm - q * q); // 2ω − γ²q²σ²
+  if (!(denom > 0) || g2s2 === 0) {
+    // No inventory risk priced (σ = 0): the symmetric quote around s.
+    out.reservation = s;
+    out.bid = s - h;
+    out.ask = s + h;
+    return out;
+  }
+  const argA = 1 + ((1 - 2 * q) * g2s2) / denom;
+  const argB = 1 + ((-1 - 2 * q) * g2s2) / denom;
+  const ra = argA > 0 ? s + Math.log(argA) / g : Number.NaN;
+  const rb = argB > 0 ? s + Math.log(argB) / g : Number.NaN;
+  out.ask = Number.isNaN(ra) ? Number.NaN : ra + h;
+  out.bid = Number.isNaN(rb) ? Number.NaN : rb - h;
+  out.reservation = Number.isNaN(ra) || Number.isNaN(rb) ? s - q * g * var1 : (ra + rb) / 2;
+  return out;
+}

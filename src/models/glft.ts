@@ -1,5 +1,5 @@
 // Guéant–Lehalle–Fernandez-Tapia quoting: closed-form approximations of the optimal bid and ask distances.
-import { type ModelState, type Quote, type QuotingModel, baseHalfSpread, emptyQuote } from './quoting-model.js';
+import { type ModelState, type Quote, type QuotingModel, emptyQuote } from './quoting-model.js';
 
 export interface GlftParams {
   /** Risk aversion γ, per (price unit × inventory unit). Must be > 0. */
@@ -26,12 +26,15 @@ export const glft: QuotingModel<GlftParams> = {
     const s = state.mid;
     const q = state.inventory;
     const g = p.gamma;
-    const k = Number.isFinite(state.intensityK) && state.intensityK > 0 ? state.intensityK : p.k;
-    const A = Number.isFinite(state.intensityA) && state.intensityA > 0 ? state.intensityA : p.A;
-    const c1 = baseHalfSpread(g, k);
+    const kState = state.intensityK;
+    const aState = state.intensityA;
+    const k = kState > 0 && kState < Number.POSITIVE_INFINITY ? kState : p.k;
+    const A = aState > 0 && aState < Number.POSITIVE_INFINITY ? aState : p.A;
     const x = g / k;
-    // (1+x)^(1+1/x) → e as x → 0; computed in logs for stability.
-    const growth = x < 1e-12 ? Math.E : Math.exp((1 + 1 / x) * Math.log1p(x));
+    // ln(1+x), shared by both terms: c1 is baseHalfSpread(γ, k); (1+x)^(1+1/x) → e as x → 0, in logs for stability.
+    const l = x < 1e-12 ? 0 : Math.log1p(x);
+    const c1 = x < 1e-12 ? 1 / k : l / g;
+    const growth = x < 1e-12 ? Math.E : Math.exp((1 + 1 / x) * l);
     const c2 = Math.sqrt(((state.sigma * state.sigma * g) / (2 * k * A)) * growth);
     const deltaBid = c1 + ((2 * q + 1) / 2) * c2;
     const deltaAsk = c1 - ((2 * q - 1) / 2) * c2;

@@ -59,6 +59,10 @@ export class QuotingStrategy implements Strategy {
   private readonly model: QuotingModel<AsParams> | QuotingModel<GlftParams>;
   private readonly asParams: AsParams;
   private readonly glftParams: GlftParams;
+  private readonly isGlft: boolean;
+  private readonly finite: boolean;
+  private readonly tick: number;
+  private readonly minSpread: number;
   /**
    * Per-decision adjustments a wrapping strategy may set (the RL policy, rl-strategy.ts): γ × gammaMult;
    * the quotes' distances from the reservation price × spreadMult; the centre shifted by `skew` mean
@@ -79,6 +83,10 @@ export class QuotingStrategy implements Strategy {
       maxInventoryLots: params.maxInventoryQty / params.orderQty,
     };
     this.glftParams = { gamma: params.gamma, k: params.k, A: params.A };
+    this.isGlft = params.model === 'glft';
+    this.finite = params.horizon === 'finite';
+    this.tick = instrument.tickSize;
+    this.minSpread = params.minSpreadTicks * instrument.tickSize;
   }
 
   /** Seconds left to the horizon at time `now` (µs), per the horizon mode. */
@@ -94,26 +102,31 @@ export class QuotingStrategy implements Strategy {
 
   decide(view: Readonly<MarketView>, out: QuoteTarget): void {
     const p = this.params;
-    out.bidPrice = Number.NaN;
-    out.askPrice = Number.NaN;
-    out.bidQty = 0;
-    out.askQty = 0;
-    out.reservation = Number.NaN;
-    if (!view.warm || view.tradingState === 'halted' || !(view.mid > 0) || !(view.sigma >= 0)) return;
+    if (!view.warm || view.tradingState === 'halted' || !(view.mid > 0) || !(view.sigma >= 0)) {
+      out.bidPrice = Number.NaN;
+      out.askPrice = Number.NaN;
+      out.bidQty = 0;
+      out.askQty = 0;
+      out.reservation = Number.NaN;
+      return;
+    }
 
     const st = this.state;
     st.mid = view.mid;
     st.inventory = view.position / p.orderQty;
     st.sigma = view.sigma;
-    st.timeRemaining = this.timeRemaining(view.now);
+    st.timeRemaining = this.finite ? this.timeRemaining(view.now) : p.horizonSeconds;
     st.intensityA = p.calibrate ? view.intensityA : Number.NaN;
     st.intensityK = p.calibrate ? view.intensityK : Number.NaN;
     const adj = this.adjust;
-    this.asParams.gamma = this.glftParams.gamma = p.gamma * adj.gammaMult;
-    const q =
-      p.model === 'glft'
-        ? glft.quote(st, this.glftParams, this.quote)
-        : avellanedaStoikov.quote(st, this.asParams, this.quote);
+    let q: Quote;
+    if (this.isGlft) {
+      this.glftParams.gamma = p.gamma * adj.gammaMult;
+      q = glft.quote(st, this.glftParams, this.quote);
+    } else {
+      this.asParams.gamma = p.gamma * adj.gammaMult;
+      q = avellanedaStoikov.quote(st, this.asParams, this.quote);
+    }
 
     let bid = q.bid;
     let ask = q.ask;
@@ -126,8 +139,8 @@ export class QuotingStrategy implements Strategy {
       bid = reservation - dBid * adj.spreadMult;
       ask = reservation + dAsk * adj.spreadMult;
     }
-    const tick = this.instrument.tickSize;
-    const minSpread = p.minSpreadTicks * tick;
+    const tick = this.tick;
+    const minSpread = this.minSpread;
     if (bid === bid && ask === ask && ask - bid < minSpread) {
       const c = (bid + ask) / 2;
       bid = c - minSpread / 2;
@@ -143,17 +156,15 @@ export class QuotingStrategy implements Strategy {
     ask = roundUp(ask, tick);
 
     const pos = view.position;
-    const eps = p.orderQty * 1e-9;
-    const canBuy = pos + p.orderQty <= p.maxInventoryQty + eps && !(view.tradingState === 'reducing' && pos >= 0);
-    const canSell = pos - p.orderQty >= -p.maxInventoryQty - eps && !(view.tradingState === 'reducing' && pos <= 0);
-    if (canBuy && bid > 0) {
-      out.bidPrice = bid;
-      out.bidQty = p.orderQty;
-    }
-    if (canSell && ask > 0) {
-      out.askPrice = ask;
-      out.askQty = p.orderQty;
-    }
+    const qty = p.orderQty;
+    const eps = qty * 1e-9;
+    const reducing = view.tradingState === 'reducing';
+    const canBuy = pos + qty <= p.maxInventoryQty + eps && !(reducing && pos >= 0) && bid > 0;
+    const canSell = pos - qty >= -p.maxInventoryQty - eps && !(reducing && pos <= 0) && ask > 0;
+    out.bidPrice = canBuy ? bid : Number.NaN;
+    out.bidQty = canBuy ? qty : 0;
+    out.askPrice = canSell ? ask : Number.NaN;
+    out.askQty = canSell ? qty : 0;
     out.reservation = reservation;
   }
 }

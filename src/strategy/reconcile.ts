@@ -50,28 +50,25 @@ function reconcileSide(
 ): number {
   const want = price === price && qty > 0;
   let live = 0;
-  let keep = -1;
+  let at = -1; // the last live order seen
   for (let i = 0; i < open.count; i++) {
     if (open.side[i] !== side || open.state[i] === OrderState.PendingCancel) continue;
     live++;
-    if (
-      want &&
-      Math.abs(open.price[i]! - price) <= opts.priceTolerance + 1e-12 &&
-      Math.abs(open.remaining[i]! - qty) <= opts.qtyTolerance * qty + 1e-12
-    ) {
-      keep = i;
-    }
+    at = i;
   }
   if (want && live === 1) {
-    if (keep >= 0) return 0;
-    if (sink.amend !== undefined) {
-      for (let i = 0; i < open.count; i++) {
-        if (open.side[i] !== side || open.state[i] !== OrderState.Open) continue;
-        open.price[i] = price;
-        open.remaining[i] = qty;
-        sink.amend(ts, open.clientId[i]!, side, price, qty);
-        return 1;
-      }
+    // The common case: one order rests on this side. Keep it, or move it if the venue can amend.
+    if (
+      Math.abs(open.price[at]! - price) <= opts.priceTolerance + 1e-12 &&
+      Math.abs(open.remaining[at]! - qty) <= opts.qtyTolerance * qty + 1e-12
+    ) {
+      return 0;
+    }
+    if (sink.amend !== undefined && open.state[at] === OrderState.Open) {
+      open.price[at] = price;
+      open.remaining[at] = qty;
+      sink.amend(ts, open.clientId[at]!, side, price, qty);
+      return 1;
     }
   }
   let n = 0;
