@@ -4,7 +4,6 @@ import { evaluateTask, type EvalTask, type TaskResult } from './cases.js';
 import { evaluateTickTask, type TickEvalTask } from './tick-cases.js';
 import type { TickData } from './tick-blocks.js';
 import { toShared } from './shared-bars.js';
-import { toSharedEvents } from './shared-events.js';
 import type { EvalPool } from './eval-pool.js';
 import type { WorkerInput } from './eval-worker.js';
 
@@ -91,8 +90,7 @@ export async function threadEvaluator(workers: number, started?: EvalPool): Prom
       return onThreads(pool, poolSize, tasks, (t) => evaluateTask(t, bars), (task) => ({ kind: 'bar', bars: shared, task }), onTaskDone);
     },
     runTick(tasks, data, onTaskDone) {
-      const shared = toSharedEvents(data.events);
-      return onThreads(pool, poolSize, tasks, (t) => evaluateTickTask(t, data.events), (task) => ({ kind: 'tick', events: shared, task }), onTaskDone);
+      return onThreads(pool, poolSize, tasks, (t) => evaluateTickTask(t, data.events), (task) => ({ kind: 'tick', events: data.shared, task }), onTaskDone);
     },
     async close() {
       await pool.destroy();

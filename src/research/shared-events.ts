@@ -9,15 +9,12 @@ export interface SharedEvents {
 
 const DOUBLES = ['tsExchange', 'tsLocal', 'price', 'size', 'id'] as const;
 
-export function toSharedEvents(ev: EventColumns): SharedEvents {
-  const n = ev.length;
-  const buffer = new SharedArrayBuffer(n * (8 * DOUBLES.length + 3));
-  const s = fromSharedEvents({ length: n, buffer });
-  for (const c of DOUBLES) s[c].set(ev[c].subarray(0, n));
-  s.type.set(ev.type.subarray(0, n));
-  s.side.set(ev.side.subarray(0, n));
-  s.flags.set(ev.flags.subarray(0, n));
-  return { length: n, buffer };
+/** Empty columns for `length` rows in a new SharedArrayBuffer (fill them, then share `handle`). */
+export function allocSharedEvents(length: number): { handle: SharedEvents; events: EventColumns } {
+  const handle = { length, buffer: new SharedArrayBuffer(length * (8 * DOUBLES.length + 3)) };
+  const events = fromSharedEvents(handle);
+  events.length = 0;
+  return { handle, events };
 }
 
 export function fromSharedEvents(s: SharedEvents): EventColumns {

@@ -2,6 +2,7 @@
 import { UserError } from '../core/index.js';
 import { L2Book, EventFlag, EventType, allocEvents, type EventColumns } from '../market/index.js';
 import type { Plan, WindowPlan } from './walk-forward.js';
+import { allocSharedEvents, type SharedEvents } from './shared-events.js';
 
 /** One block of events: rows [from, to) of the file, opened by rows [bookFrom, bookTo) (a snapshot of the book). */
 export interface TickBlock {
@@ -18,11 +19,13 @@ export interface TickBlock {
 
 /**
  * An event file prepared for block runs: its rows followed by one opening snapshot per block, in one
- * set of columns (one buffer to share with worker threads).
+ * set of columns backed by one SharedArrayBuffer (worker threads read it without a copy).
  */
 export interface TickData {
   path: string;
   events: EventColumns;
+  /** The same columns as one SharedArrayBuffer (what worker threads receive). */
+  shared: SharedEvents;
   /** Rows of the file (the opening snapshots follow them). */
   fileRows: number;
   blocks: TickBlock[];
@@ -123,7 +126,7 @@ export function planTickBlocks(path: string, ev: EventColumns, blockMicros: numb
     i++;
   }
   const extra = opens.reduce((s, o) => s + o.length, 0);
-  const all = allocEvents(n + extra);
+  const { handle: shared, events: all } = allocSharedEvents(n + extra);
   copyRows(all, 0, ev, 0, n);
   let at = n;
   const blocks: TickBlock[] = [];
@@ -137,7 +140,7 @@ export function planTickBlocks(path: string, ev: EventColumns, blockMicros: numb
   const windows: WindowPlan[] = [];
   for (let t = trainBlocks; t < nBlocks; t++) windows.push({ index: windows.length, train: Array.from({ length: trainBlocks }, (_, j) => t - trainBlocks + j), test: t });
   const plan: Plan = { blocks: blocks.map((b) => [b.from, b.to]), windows, blockBars: samples, trainBlocks, unusedBars: cut[0]! };
-  return { plan, data: { path, events: all, fileRows: n, blocks, refPrice, firstMicros: first, lastMicros: last, trades } };
+  return { plan, data: { path, events: all, shared, fileRows: n, blocks, refPrice, firstMicros: first, lastMicros: last, trades } };
 }
 
 const round3 = (x: number): number => Math.round(x * 1000) / 1000;
