@@ -1,0 +1,72 @@
+// Tick blocks on hand-made events: end-aligned spans, cuts at message boundaries, opening books from the prefix only.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { UserError } from '../core/index.js';
+import { EventType, L2Book } from '../market/index.js';
+import { EventBuilder } from '../../test/fixtures/tick-events.js';
+import { eventRange, planTickBlocks } from './tick-blocks.js';
+import { fromSharedEvents } from './shared-events.js';
+
+const S = 1_000_000; // µs per second
+const FLAGS = { train: '--train-minutes', test: '--test-minutes', events: '--events' };
+
+/** 10 s of a market: a snapshot, then every second a two-level diff and a trade. */
+function market(): EventBuilder {
+  const b = new EventBuilder().snapshot(0, [[100, 1], [99.99, 2]], [[100.01, 1], [100.02, 3]]);
+  for (let s = 1; s <= 10; s++) {
+    b.delta(s * S, [[1, 100, 1 + s], [-1, 100.01, 1 + s / 10]]);
+    b.trade(s * S + 500_000, s % 2 ? 1 : -1, 100 + (s % 2 ? 0.01 : 0), 0.5);
+  }
+  return b;
+}
+
+test('blocks are equal spans aligned to the last event, cut at message boundaries, with the leftover before them unused', () => {
+  const ev = market().build();
+  // 3 s blocks over 10.5 s of events: 3 blocks, 1.5 s unused at the start.
+  const { plan, data } = planTickBlocks('m', ev, 3 * S, 2, 0.01, 3, S, FLAGS);
+  assert.equal(data.blocks.length, 3);
+  assert.deepEqual(plan.windows, [{ index: 0, train: [0, 1], test: 2 }]);
+  const end = 10.5 * S + 1;
+  assert.deepEqual(data.blocks.map((b) => [b.startMicros, b.endMicros]), [[end - 9 * S, end - 6 * S], [end - 6 * S, end - 3 * S], [end - 3 * S, end]]);
+  for (const b of data.blocks) {
+    assert.ok(ev.tsExchange[b.from]! >= b.startMicros, 'a block starts at or after its start time');
+    assert.ok(b.from === 0 || (ev.flags[b.from - 1]! & 1) === 1, 'and at a message boundary');
+  }
+  assert.equal(data.blocks[2]!.to, ev.length);
+  assert.equal(plan.unusedBars, data.blocks[0]!.from);
+  assert.equal(data.refPrice, 100.01, 'first trade price');
+  // The order price of a block is the last trade before it.
+  const b1 = data.blocks[1]!;
+  let last = Number.NaN;
+  for (let i = 0; i < b1.from; i++) if (ev.type[i] === EventType.Trade) last = ev.price[i]!;
+  assert.equal(b1.orderPrice, last);
+  // The prepared columns are the shared buffer's.
+  assert.equal(fromSharedEvents(data.shared).price[b1.from], ev.price[b1.from]);
+});
+
+test('an opening snapshot is the book as replayed up to the block, and depends on nothing after it', () => {
+  const ev = market().build();
+  const { data } = planTickBlocks('m', ev, 3 * S, 2, 0.01, 3, S, FLAGS);
+  const blk = data.blocks[2]!;
+  const replayed = new L2Book(0.01, 1 << 14);
+  for (let i = 0; i < blk.from; i++) replayed.apply(ev, i);
+  const opened = new L2Book(0.01, 1 << 14);
+  const snap = eventRange(data.events, blk.bookFrom, blk.bookTo);
+  for (let i = 0; i < snap.length; i++) opened.apply(snap, i);
+  assert.deepEqual([opened.levels(1), opened.levels(-1)], [replayed.levels(1), replayed.levels(-1)]);
+  assert.equal(snap.tsExchange[0], ev.tsExchange[blk.from]);
+  // Change everything from the block on: the opening snapshot stays the same.
+  const other = market().build();
+  for (let i = blk.from; i < other.length; i++) other.size[i] = other.size[i]! * 7;
+  const again = planTickBlocks('m', other, 3 * S, 2, 0.01, 3, S, FLAGS).data;
+  const b2 = again.blocks[2]!;
+  assert.deepEqual(Array.from(again.events.size.subarray(b2.bookFrom, b2.bookTo)), Array.from(data.events.size.subarray(blk.bookFrom, blk.bookTo)));
+});
+
+test('too short a file, too short a window, no trades: one UserError naming the flag', () => {
+  const ev = market().build();
+  assert.throws(() => planTickBlocks('m.arrow', ev, 4 * S, 2, 0.01, 3, S, FLAGS), (e: unknown) => e instanceof UserError && /^--events: m\.arrow spans 0\.18 minutes of exchange time; one walk-forward window needs 0\.2 \(2 train \+ 1 test window of 0\.067 min\)$/.test(e.message));
+  assert.throws(() => planTickBlocks('m', ev, 2 * S, 2, 0.01, 3, S, FLAGS), /^UserError: --test-minutes: a test window must hold at least 3 trace samples/);
+  const quiet = new EventBuilder().snapshot(0, [[100, 1]], [[100.01, 1]]).delta(20 * S, [[1, 100, 2]]).build();
+  assert.throws(() => planTickBlocks('q', quiet, 3 * S, 2, 0.01, 3, S, FLAGS), /--events: q holds no trades/);
+});
