@@ -2,6 +2,7 @@
 import type { Micros } from '../core/index.js';
 import { L2Book, EventType, decimalsOf, type EventColumns } from '../market/index.js';
 import { MidVolatility, TradeIntensity, TradeFlowImbalance } from '../features/index.js';
+import { DEFAULT_LADDER_TICKS } from '../sim/index.js';
 import type { TradingCore } from './trading-core.js';
 
 export interface TickLocalParams {
@@ -29,7 +30,7 @@ export const defaultTickLocalParams: TickLocalParams = {
   intensityWindowMicros: 300_000_000,
   intensityRecalibrateMicros: 10_000_000,
   intensityMinTrades: 50,
-  ladderTicks: 1 << 14,
+  ladderTicks: DEFAULT_LADDER_TICKS,
   flowHalfLifeMicros: 10_000_000,
 };
 

@@ -3,6 +3,7 @@ import { UserError } from '../core/index.js';
 import { L2Book, EventFlag, EventType, allocEvents, type EventColumns } from '../market/index.js';
 import type { Plan, WindowPlan } from './walk-forward.js';
 import { allocSharedEvents, type SharedEvents } from './shared-events.js';
+import { DEFAULT_LADDER_TICKS } from '../sim/index.js';
 
 /** One block of events: rows [from, to) of the file, opened by rows [bookFrom, bookTo) (a snapshot of the book). */
 export interface TickBlock {
@@ -37,7 +38,7 @@ export interface TickData {
 }
 
 /** Book ladder width used to rebuild opening books: the simulated venue's (`L2Exchange`). */
-const LADDER_TICKS = 1 << 14;
+const LADDER_TICKS = DEFAULT_LADDER_TICKS;
 
 /** Rows [from, to) of `ev` as views on the same memory. */
 export function eventRange(ev: EventColumns, from: number, to: number): EventColumns {

@@ -6,6 +6,9 @@ import type { FeeModel } from './fees.js';
 import type { QueueModel } from './queue/index.js';
 import type { LatencyModel } from './latency/index.js';
 
+/** Width of the simulated venue's book ladder, in ticks, unless `ladderTicks` says otherwise. */
+export const DEFAULT_LADDER_TICKS = 1 << 14;
+
 export interface L2ExchangeParams {
   tickSize: number;
   /** Fill only what the trades beyond our queue position cover (else: the whole order once reached). */
@@ -104,7 +107,7 @@ export class L2Exchange implements OrderSink {
     readonly latency: LatencyModel,
     readonly fees: FeeModel,
   ) {
-    this.book = new L2Book(params.tickSize, params.ladderTicks ?? 1 << 14);
+    this.book = new L2Book(params.tickSize, params.ladderTicks ?? DEFAULT_LADDER_TICKS);
   }
 
   // ---- OrderSink: called at local time by the core (through the risk gate) ----
