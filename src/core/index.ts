@@ -3,3 +3,4 @@ export * from './time.js';
 export * from './rng.js';
 export * from './errors.js';
 export * from './fs.js';
+export * from './columns.js';

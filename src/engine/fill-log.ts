@@ -5,15 +5,19 @@ import type { Liquidity } from '../orders/index.js';
 
 export class FillLog {
   length = 0;
-  ts = new Float64Array(256);
-  side = new Int8Array(256);
-  price = new Float64Array(256);
-  qty = new Float64Array(256);
-  fee = new Float64Array(256);
-  taker = new Uint8Array(256); // 1 = taker, 0 = maker
-  clientId = new Float64Array(256);
+  ts!: Float64Array;
+  side!: Int8Array;
+  price!: Float64Array;
+  qty!: Float64Array;
+  fee!: Float64Array;
+  taker!: Uint8Array; // 1 = taker, 0 = maker
+  clientId!: Float64Array;
   /** Index of the trace sample in force when the fill happened (bar index in bar mode). */
-  sample = new Int32Array(256);
+  sample!: Int32Array;
+
+  constructor(capacity = 256) {
+    this.allocate(capacity);
+  }
 
   push(ts: Micros, clientId: number, side: Side, price: number, qty: number, fee: number, liquidity: Liquidity, sample: number): void {
     if (this.length === this.ts.length) this.grow();
@@ -28,20 +32,29 @@ export class FillLog {
     this.sample[i] = sample;
   }
 
+  /** All eight columns in one ArrayBuffer (8-byte columns first, then 4-, then 1-byte ones). */
+  private allocate(n: number): void {
+    const buf = new ArrayBuffer(n * 46);
+    this.ts = new Float64Array(buf, 0, n);
+    this.price = new Float64Array(buf, n * 8, n);
+    this.qty = new Float64Array(buf, n * 16, n);
+    this.fee = new Float64Array(buf, n * 24, n);
+    this.clientId = new Float64Array(buf, n * 32, n);
+    this.sample = new Int32Array(buf, n * 40, n);
+    this.side = new Int8Array(buf, n * 44, n);
+    this.taker = new Uint8Array(buf, n * 45, n);
+  }
+
   private grow(): void {
-    const n = this.ts.length * 2;
-    const g = <T extends Float64Array | Int8Array | Uint8Array | Int32Array>(a: T, make: (n: number) => T): T => {
-      const b = make(n);
-      b.set(a);
-      return b;
-    };
-    this.ts = g(this.ts, (k) => new Float64Array(k));
-    this.side = g(this.side, (k) => new Int8Array(k));
-    this.price = g(this.price, (k) => new Float64Array(k));
-    this.qty = g(this.qty, (k) => new Float64Array(k));
-    this.fee = g(this.fee, (k) => new Float64Array(k));
-    this.taker = g(this.taker, (k) => new Uint8Array(k));
-    this.clientId = g(this.clientId, (k) => new Float64Array(k));
-    this.sample = g(this.sample, (k) => new Int32Array(k));
+    const { ts, price, qty, fee, clientId, sample, side, taker } = this;
+    this.allocate(ts.length * 2);
+    this.ts.set(ts);
+    this.price.set(price);
+    this.qty.set(qty);
+    this.fee.set(fee);
+    this.clientId.set(clientId);
+    this.sample.set(sample);
+    this.side.set(side);
+    this.taker.set(taker);
   }
 }

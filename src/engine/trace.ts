@@ -1,5 +1,5 @@
 // The sampler's output: one row per sample (per bar in bar mode) as typed columns.
-import type { Micros } from '../core/index.js';
+import { float64Columns, type Micros } from '../core/index.js';
 
 export class Trace {
   length = 0;
@@ -20,14 +20,15 @@ export class Trace {
     readonly capacity: number,
     shared?: { ts: Float64Array; mid: Float64Array },
   ) {
-    this.ts = shared ? shared.ts : new Float64Array(capacity);
-    this.mid = shared ? shared.mid : new Float64Array(capacity);
-    this.bid = new Float64Array(capacity);
-    this.ask = new Float64Array(capacity);
-    this.reservation = new Float64Array(capacity);
-    this.inventory = new Float64Array(capacity);
-    this.cash = new Float64Array(capacity);
-    this.equity = new Float64Array(capacity);
+    const cols = float64Columns(shared ? 6 : 8, capacity);
+    this.bid = cols[0]!;
+    this.ask = cols[1]!;
+    this.reservation = cols[2]!;
+    this.inventory = cols[3]!;
+    this.cash = cols[4]!;
+    this.equity = cols[5]!;
+    this.ts = shared ? shared.ts : cols[6]!;
+    this.mid = shared ? shared.mid : cols[7]!;
   }
 
   push(ts: Micros, mid: number, bid: number, ask: number, reservation: number, inventory: number, cash: number, equity: number): void {

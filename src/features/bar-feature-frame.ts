@@ -1,4 +1,5 @@
 // Bar features of a whole series at once, as columns: what a bar backtest reads at each decision.
+import { float64Columns } from '../core/index.js';
 import { EwmaVolatility, RollingVolatility, perSecond } from './volatility.js';
 import { RollingSignals } from './signals.js';
 import { BarIntensity } from './intensity.js';
@@ -44,9 +45,7 @@ export class BarFeatureFrame {
     const n = bars.length;
     const { high, low, close } = bars;
     this.length = n;
-    this.volPerBar = new Float64Array(n);
-    this.sigmaPerSecond = new Float64Array(n);
-    this.intensityK = new Float64Array(n);
+    [this.volPerBar, this.sigmaPerSecond, this.intensityK] = float64Columns(3, n) as [Float64Array, Float64Array, Float64Array];
 
     const vol = this.volPerBar;
     if (params.volEstimator === 'rolling') {
@@ -90,7 +89,8 @@ export class BarFeatureFrame {
     const n = this.length;
     const close = this.bars.close;
     const est = new RollingSignals(this.params.signalWindow);
-    const cols = { trendStrength: new Float64Array(n), momentum: new Float64Array(n), meanReversion: new Float64Array(n) };
+    const [trendStrength, momentum, meanReversion] = float64Columns(3, n) as [Float64Array, Float64Array, Float64Array];
+    const cols = { trendStrength, momentum, meanReversion };
     for (let t = 0; t < n; t++) {
       est.update(close[t]!);
       cols.trendStrength[t] = est.trendStrength;

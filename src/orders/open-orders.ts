@@ -19,11 +19,13 @@ export class OpenOrders {
   count = 0;
 
   constructor(readonly capacity = 64) {
-    this.clientId = new Float64Array(capacity);
-    this.side = new Int8Array(capacity);
-    this.price = new Float64Array(capacity);
-    this.remaining = new Float64Array(capacity);
-    this.state = new Uint8Array(capacity);
+    // One allocation for the five columns (a run builds two tables: the core's and the venue's).
+    const buf = new ArrayBuffer(capacity * 26);
+    this.clientId = new Float64Array(buf, 0, capacity);
+    this.price = new Float64Array(buf, capacity * 8, capacity);
+    this.remaining = new Float64Array(buf, capacity * 16, capacity);
+    this.side = new Int8Array(buf, capacity * 24, capacity);
+    this.state = new Uint8Array(buf, capacity * 25, capacity);
   }
 
   add(clientId: number, side: Side, price: number, qty: number): void {

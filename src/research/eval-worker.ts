@@ -3,10 +3,12 @@ import { evaluateTask, type EvalTask, type TaskResult } from './cases.js';
 import { evaluateTickTask, type TickEvalTask } from './tick-cases.js';
 import { fromShared, type SharedBars } from './shared-bars.js';
 import { fromSharedEvents, type SharedEvents } from './shared-events.js';
+import { warmUpBarEngine } from './warm-up.js';
 
-export type WorkerInput = { kind: 'bar'; bars: SharedBars; task: EvalTask } | { kind: 'tick'; events: SharedEvents; task: TickEvalTask };
+export type WorkerInput = { kind: 'bar'; bars: SharedBars; task: EvalTask } | { kind: 'tick'; events: SharedEvents; task: TickEvalTask } | { kind: 'warm' };
 
-export default function run(input: WorkerInput): TaskResult {
+export default function run(input: WorkerInput): TaskResult | { warmSteps: number } {
+  if (input.kind === 'warm') return { warmSteps: warmUpBarEngine() };
   if (input.kind === 'tick') return evaluateTickTask(input.task, fromSharedEvents(input.events));
   return evaluateTask(input.task, fromShared(input.bars));
 }

@@ -40,7 +40,7 @@ export function serialEvaluator(): Evaluator {
 
 /**
  * This thread and the pool take tasks from one queue; results land at their task's position. Each
- * pool thread keeps two tasks queued so it never waits for this thread between tasks.
+ * pool thread holds two tasks (eval-pool.ts), so it never waits for this thread between tasks.
  */
 async function onThreads<T>(pool: EvalPool, poolSize: number, tasks: readonly T[], local: (t: T) => TaskResult, input: (t: T) => WorkerInput, onTaskDone: (t: T) => void): Promise<TaskResult[]> {
   const out: TaskResult[] = new Array<TaskResult>(tasks.length);

@@ -6,7 +6,7 @@ export async function analyzeCommand(flags: AnalyzeFlags): Promise<void> {
   let pool = null;
   if (flags.queue === undefined && w !== undefined && Number.isInteger(w) && w > 1 && w <= 64) {
     const { startEvalPool } = await import('../../research/eval-pool.js');
-    pool = startEvalPool(w - 1);
+    pool = startEvalPool(w - 1, { warmBar: flags.engine !== 'tick' && flags.events === undefined });
   }
   const { runAnalyzeCommand } = await import('./analyze-run.js');
   await runAnalyzeCommand(flags, pool);

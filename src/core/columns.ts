@@ -1,0 +1,14 @@
+// Several typed columns of one length carved out of a single allocation.
+
+/**
+ * `count` Float64 columns of `length` entries in one ArrayBuffer. A run allocates its columns this way
+ * (trace, features, order tables): one backing store instead of one per column. Each allocation of
+ * the kind is a malloc, a zero fill and, later, a sweep by the collector, and with several evaluation
+ * threads allocating at once that cost grows with the number of stores, not only their size.
+ */
+export function float64Columns(count: number, length: number): Float64Array[] {
+  const buf = new ArrayBuffer(count * length * 8);
+  const out: Float64Array[] = [];
+  for (let i = 0; i < count; i++) out.push(new Float64Array(buf, i * length * 8, length));
+  return out;
+}
