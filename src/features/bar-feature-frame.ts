@@ -1,6 +1,6 @@
 // Bar features of a whole series at once, as columns: what a bar backtest reads at each decision.
 import { float64Columns } from '../core/index.js';
-import { EwmaVolatility, RollingVolatility, perSecond } from './volatility.js';
+import { EwmaVolatility, RollingVolatility } from './volatility.js';
 import { RollingSignals } from './signals.js';
 import { BarIntensity } from './intensity.js';
 import type { BarFeatureParams } from './bar-features.js';
@@ -62,14 +62,11 @@ export class BarFeatureFrame {
       }
     }
     const sigma = this.sigmaPerSecond;
-    for (let t = 0; t < n; t++) sigma[t] = perSecond(vol[t]!, barSeconds);
+    const sqrtBar = Math.sqrt(barSeconds); // as perSecond(), hoisted out of the loop
+    for (let t = 0; t < n; t++) sigma[t] = vol[t]! / sqrtBar;
 
     const intensity = new BarIntensity(params.intensityWindow, barSeconds);
-    const k = this.intensityK;
-    for (let t = 0; t < n; t++) {
-      intensity.update(high[t]!, low[t]!, close[t]!);
-      k[t] = intensity.k();
-    }
+    intensity.updateMany(high, low, close, 0, n, this.intensityK);
     this.intensityA = intensity.A();
 
     // BarFeatures.warm: full signal window (signalWindow changes), min(volWindow, 10) changes in the

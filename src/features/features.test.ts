@@ -82,3 +82,23 @@ test('features after bar t do not depend on bars after t', () => {
   const b = run(changed);
   assert.deepEqual(a.slice(0, 200 * 3), b.slice(0, 200 * 3));
 });
+
+test('BarIntensity.updateMany in chunks equals update then k() bar by bar', () => {
+  const rng = new Rng(4);
+  const n = 700;
+  const close = Float64Array.from({ length: n }, (_, i) => 100 + Math.sin(i / 9) + rng.normal() * 0.2);
+  const high = close.map((c) => c + Math.abs(rng.normal()) * 0.3);
+  const low = close.map((c) => c - Math.abs(rng.normal()) * 0.3);
+  const one = new BarIntensity(40, 60);
+  const want = new Float64Array(n);
+  for (let t = 0; t < n; t++) {
+    one.update(high[t]!, low[t]!, close[t]!);
+    want[t] = one.k();
+  }
+  const many = new BarIntensity(40, 60);
+  const got = new Float64Array(n);
+  many.updateMany(high, low, close, 0, 123, got);
+  many.updateMany(high, low, close, 123, n, got);
+  assert.deepEqual([...got], [...want]);
+  assert.equal(many.samples, one.samples);
+});

@@ -68,7 +68,8 @@ export class OpenOrders {
     return true;
   }
 
-  private removeAt(i: number): void {
+  /** Remove the order at row `i` (the last row moves into its place). */
+  removeAt(i: number): void {
     const last = --this.count;
     if (i !== last) {
       this.clientId[i] = this.clientId[last]!;

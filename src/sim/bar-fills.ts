@@ -75,7 +75,7 @@ export class BarFillSim implements OrderSink {
       else hit = high > price || (high === price && pTouch > 0 && this.rng.next() < pTouch);
       if (!hit) continue;
       const qty = r.remaining[i]!;
-      r.fill(id, qty); // removes the order; the last row moved into i is already visited
+      r.removeAt(i); // filled whole; the last row moved into i is already visited
       this.handler!.onFill(ts, id, side, price, qty, this.fees.fee(price, qty, 'maker'), 'maker');
     }
   }
