@@ -25,8 +25,15 @@ class CommanderErrorFor extends CommanderError {
 
 program
   .command('backtest')
-  .description('backtest a quoting model on bars (klines file or simulated data) and write a run folder')
+  .description('backtest a quoting model on bars (klines file, exchange history or simulated data) and write a run folder')
   .option('--data <file>', 'kline CSV (Binance 12-column dump, or headed timestamp,open,high,low,close,volume); default: simulated')
+  .option('--exchange <id>', 'ccxt exchange id: klines from the history cache, fetching what it lacks (instead of --data)')
+  .option('--symbol <sym>', 'with --exchange: market, e.g. BTC/USDT')
+  .option('--timeframe <tf>', 'with --exchange: bar interval, e.g. 1m (default 1m)')
+  .option('--days <n>', 'with --exchange: the last N days before --end (default 30)', num('--days'))
+  .option('--end <iso>', 'with --exchange: end of the span, e.g. 2024-12-29T00:00:00Z (default now)')
+  .option('--cache-dir <dir>', 'with --exchange: kline history cache folder (default data/history)')
+  .option('--exchange-url <url>', 'with --exchange: REST base URL (proxy, local fake); env MARKETMAKERL_EXCHANGE_URL')
   .option('--model <name>', 'quoting model: as | glft | rl', 'as')
   .option('--policy <file>', 'policy.json of a trained RL policy (with --model rl; see train-rl)')
   .option('--seed <n>', 'seed of simulated data and of every random draw', num('--seed'), 7)
@@ -69,6 +76,7 @@ program
   .option('--max-workers <n>', 'worker threads at most (default: available cores)', num('--max-workers'))
   .option('--run-id <id>', 'run id (default run_<UTC YYYYMMDDTHHMMSSZ>)')
   .option('--seed <n>', 'run seed (default: the config seed)', num('--seed'))
+  .option('--fail-on-breach', 'exit 4 when a risk agent reports a breach (for pipelines that must stop there)')
   .action(async (opts) => (await import('./commands/run.js')).runCommand(opts));
 
 program

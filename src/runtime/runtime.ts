@@ -46,6 +46,10 @@ export interface RunSummary {
   run_id: string;
   mode: Mode;
   status: 'ok' | 'failed';
+  /** `breach` when any risk agent reported one, `ok` when every risk agent that ran passed, `n/a` when none ran. */
+  risk_status: 'ok' | 'breach' | 'n/a';
+  /** `agent: check` of every breach, in agent order. */
+  risk_breaches: string[];
   workers: number;
   successes: number;
   failures: number;
@@ -131,10 +135,13 @@ export async function runRuntime(o: RunOptions): Promise<RunSummary> {
   logger.close();
 
   const summaryFile = resolve(artifactsAbs, `${runId}_summary.json`);
+  const risk = outcomes.filter((x) => x.value?.role === 'risk').map((x) => x.value as { agent: string; status: 'ok' | 'breach'; breaches: string[] });
   const summary: RunSummary = {
     run_id: runId,
     mode,
     status: failures === 0 ? 'ok' : 'failed',
+    risk_status: risk.length === 0 ? 'n/a' : risk.some((r) => r.status === 'breach') ? 'breach' : 'ok',
+    risk_breaches: risk.flatMap((r) => r.breaches.map((b) => `${r.agent}: ${b}`)),
     workers,
     successes,
     failures,

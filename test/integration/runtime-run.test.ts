@@ -172,3 +172,28 @@ test('a data agent reads the real BTC/USDT 1m klines through paths.data_dir', { 
   assert.equal(model.symbol, 'BTC/USDT');
   assert.ok(model.snapshot.bid! < model.snapshot.ask!);
 });
+
+test('risk breach: the summary names it; exit 0 by default, 4 with --fail-on-breach', async () => {
+  const dir = tmp('breach');
+  const agents = pipeline('');
+  agents[3] = { ...agents[3]!, params: { min_fills: 1_000_000 } };
+  const path = writeConfig(dir, smallConfig(agents));
+  const { summary } = await runIn(dir, { configPath: path, runId: 'b' });
+  assert.equal(summary.status, 'ok', 'a breach is not an agent failure');
+  assert.equal(summary.risk_status, 'breach');
+  assert.deepEqual(summary.risk_breaches, ['risk: min_fills']);
+
+  const plain = cli(['run', '--config', 'config.yaml', '--run-id', 'b-cli', '--max-workers', '1'], dir);
+  assert.equal(plain.code, 0);
+  const strict = cli(['run', '--config', 'config.yaml', '--run-id', 'b-strict', '--max-workers', '1', '--fail-on-breach'], dir);
+  assert.equal(strict.code, 4);
+  assert.match(strict.stderr, /^risk breach: risk: min_fills$/m);
+  const last = JSON.parse(strict.stdout.trimEnd().split('\n').at(-1)!) as { risk_status: string };
+  assert.equal(last.risk_status, 'breach');
+
+  // Without a breach the flag changes nothing.
+  const ok = writeConfig(dir, smallConfig(pipeline('').map((a) => (a['role'] === 'risk' ? { ...a, params: { min_fills: 0, max_drawdown_pct: 100, max_daily_return_pct: 1e6, max_fee_share: 1e6 } } : a))), 'ok.yaml');
+  const r = cli(['run', '--config', ok, '--run-id', 'ok-strict', '--max-workers', '1', '--fail-on-breach'], dir);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal((JSON.parse(r.stdout.trimEnd().split('\n').at(-1)!) as { risk_status: string }).risk_status, 'ok');
+});

@@ -1,4 +1,4 @@
-// `marketmakerl run`: the multi-agent runtime on a config.yaml; logs on stderr, a JSON summary on stdout, exit 1 if an agent failed.
+// `marketmakerl run`: the multi-agent runtime on a config.yaml; logs on stderr, a JSON summary on stdout; exit 1 if an agent failed, 4 on a risk breach when asked.
 import { UserError } from '../../core/index.js';
 import { MODES, runRuntime, type Mode } from '../../runtime/index.js';
 
@@ -8,7 +8,12 @@ export interface RunFlags {
   maxWorkers?: number;
   runId?: string;
   seed?: number;
+  /** Exit 4 when a risk agent reports a breach (and no agent failed). */
+  failOnBreach?: boolean;
 }
+
+/** Exit code of a run whose risk agents found a breach, with `--fail-on-breach` (1 stays "an agent failed"). */
+export const EXIT_RISK_BREACH = 4;
 
 export async function runCommand(flags: RunFlags): Promise<void> {
   if (flags.mode !== undefined && !(MODES as readonly string[]).includes(flags.mode)) {
@@ -23,4 +28,8 @@ export async function runCommand(flags: RunFlags): Promise<void> {
   });
   process.stdout.write(JSON.stringify(summary) + '\n');
   if (summary.failures > 0) process.exitCode = 1;
+  else if (flags.failOnBreach === true && summary.risk_status === 'breach') {
+    process.stderr.write(`risk breach: ${summary.risk_breaches.join(', ')}\n`);
+    process.exitCode = EXIT_RISK_BREACH;
+  }
 }
