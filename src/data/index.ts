@@ -8,5 +8,6 @@ export * from './binance-capture.js';
 export * from './capture-lines.js';
 export * from './capture-convert.js';
 export * from './history.js';
+export * from './history-bars.js';
 export * from './market-snapshot.js';
 export * from './recorder.js';

@@ -3,12 +3,15 @@ import { z } from 'zod';
 import { UserError } from '../core/index.js';
 import { type Bars, makeInstrument, roundDown } from '../market/index.js';
 import { defaultBarFeatureParams } from '../features/index.js';
-import { loadKlines, simulateBars, defaultSimulateParams } from '../data/index.js';
+import { historyBars, loadKlines, simulateBars, defaultSimulateParams, HISTORY_TIMEFRAMES, MAX_HISTORY_DAYS } from '../data/index.js';
 import { QuotingStrategy, RlStrategy, type QuotingParams, type Strategy } from '../strategy/index.js';
 import { loadPolicyFile, type RlPolicy } from '../models/index.js';
 import { runBarBacktest, type BarBacktestOptions, type BarBacktestResult } from './bar-backtest.js';
 
 const positive = z.number().positive();
+
+/** What an exchange source reads when timeframe or days are not given. */
+export const HISTORY_DEFAULTS = { timeframe: '1m', days: 30 } as const;
 
 /** Quoting, sizing and fee fields shared by the bar and tick backtest configs. */
 export const quotingConfigFields = {
@@ -26,11 +29,45 @@ export const quotingConfigFields = {
   maker_fee_bps: z.number().min(-100).max(100).default(0),
 };
 
+const daysRange = { error: (iss: { input: unknown }) => `expected a number of days in (0, ${MAX_HISTORY_DAYS}], got ${JSON.stringify(iss.input)}` };
+
+/** The history-cache source of `data`: klines of `exchange` (a ccxt id), read from the cache, fetched where it lacks them. */
+const historySourceFields = {
+  exchange: z.string().min(1).optional().describe('ccxt exchange id: klines from the history cache (fetching what it lacks); excludes path'),
+  symbol: z.string().min(1).optional().describe('with exchange: the market, e.g. BTC/USDT'),
+  timeframe: z.enum(HISTORY_TIMEFRAMES, { error: `expected one of ${HISTORY_TIMEFRAMES.join(', ')}` }).optional().describe(`with exchange: bar interval; default ${HISTORY_DEFAULTS.timeframe}`),
+  days: z.number(daysRange).positive(daysRange).max(MAX_HISTORY_DAYS, daysRange).optional().describe(`with exchange: the last N days before end; default ${HISTORY_DEFAULTS.days}`),
+  end: z
+    .string()
+    .refine((s) => Number.isFinite(Date.parse(s)), { error: (iss) => `expected an ISO-8601 time such as 2024-12-29T00:00:00Z, got '${String(iss.input)}'` })
+    .optional()
+    .describe('with exchange: end of the span (exclusive); default now'),
+  cache_dir: z.string().min(1).optional().describe('with exchange: history cache folder; default data/history'),
+};
+
+type SourceFields = Partial<Record<'path' | keyof typeof historySourceFields, unknown>>;
+
+/** One source only: a file, an exchange (with its market), or neither (simulated); the history fields need an exchange. */
+function checkHistorySource(d: SourceFields, ctx: z.RefinementCtx): void {
+  if (d.exchange !== undefined) {
+    if (d.path !== undefined) ctx.addIssue({ code: 'custom', path: ['path'], message: 'give either --data FILE or --exchange/--symbol, not both' });
+    else if (d.symbol === undefined) ctx.addIssue({ code: 'custom', path: ['symbol'], message: 'klines from an exchange need a market, e.g. --symbol BTC/USDT' });
+    return;
+  }
+  for (const k of ['symbol', 'timeframe', 'days', 'end', 'cache_dir'] as const) {
+    if (d[k] !== undefined) {
+      ctx.addIssue({ code: 'custom', path: [k], message: 'only with --exchange (klines from the history cache)' });
+      return;
+    }
+  }
+}
+
 export const BarBacktestConfigSchema = z.object({
   seed: z.number().int().nonnegative().default(7),
   data: z
     .object({
-      path: z.string().optional().describe('kline CSV; omitted = simulated bars'),
+      path: z.string().optional().describe('kline CSV; omitted (and no exchange) = simulated bars'),
+      ...historySourceFields,
       bars: z.number().int().min(50).default(10_000).describe('simulated bars'),
       bar_seconds: positive.default(60),
       s0: positive.default(100),
@@ -38,6 +75,7 @@ export const BarBacktestConfigSchema = z.object({
       mean_reversion: z.number().nonnegative().default(0),
       regime_switch_prob: z.number().min(0).max(1).default(0.002),
     })
+    .superRefine(checkHistorySource)
     .default({ bars: 10_000, bar_seconds: 60, s0: 100, vol_per_bar: 0.001, mean_reversion: 0, regime_switch_prob: 0.002 }),
   market: z.object({ symbol: z.string().default('BTC/USDT'), tick_size: positive.default(0.01), lot_size: positive.default(0.00001) }).default({ symbol: 'BTC/USDT', tick_size: 0.01, lot_size: 0.00001 }),
   model: z.enum(['as', 'glft', 'rl']).default('as'),
@@ -69,7 +107,9 @@ export interface LoadedBars {
   source: Record<string, unknown>;
 }
 
+/** Bars of a file or simulated source (synchronous); an exchange source goes through `fetchBarsFor`. */
 export function loadBarsFor(cfg: BarBacktestConfig): LoadedBars {
+  if (cfg.data.exchange !== undefined) throw new UserError('data.exchange: klines from an exchange are read by the backtest command only');
   if (cfg.data.path) {
     const k = loadKlines(cfg.data.path);
     return {
@@ -89,6 +129,24 @@ export function loadBarsFor(cfg: BarBacktestConfig): LoadedBars {
     tickSize: cfg.market.tick_size,
   });
   return { bars: sim.bars, source: { kind: 'simulated', rows: sim.bars.length, bar_seconds: cfg.data.bar_seconds, seed: cfg.seed } };
+}
+
+/**
+ * Bars of any source: an exchange source reads the history cache, fetching what it lacks through
+ * ccxt (network faults after retries: NetworkFault); file and simulated sources as `loadBarsFor`.
+ */
+export async function fetchBarsFor(cfg: BarBacktestConfig, options: { exchangeUrl?: string } = {}): Promise<LoadedBars> {
+  const d = cfg.data;
+  if (d.exchange === undefined) return loadBarsFor(cfg);
+  return historyBars({
+    exchange: d.exchange,
+    symbol: d.symbol!,
+    timeframe: d.timeframe ?? HISTORY_DEFAULTS.timeframe,
+    days: d.days ?? HISTORY_DEFAULTS.days,
+    ...(d.end !== undefined ? { endMs: Date.parse(d.end) } : {}),
+    ...(d.cache_dir !== undefined ? { cacheDir: d.cache_dir } : {}),
+    ...(options.exchangeUrl !== undefined ? { exchangeUrl: options.exchangeUrl } : {}),
+  });
 }
 
 /** The strategy parameters a config resolves to (order size and inventory limit follow the first price). */

@@ -1,7 +1,7 @@
 // The analyze command's body: flags → config → bars → evaluation → artifacts and report.
 import { availableParallelism } from 'node:os';
 import { UserError, utcStamp } from '../../core/index.js';
-import { loadKlines, readEvents, readHistoryBars, updateHistory, DEFAULT_HISTORY_DIR } from '../../data/index.js';
+import { historyBars, loadKlines, readEvents } from '../../data/index.js';
 import type { Bars, EventColumns } from '../../market/index.js';
 import { parseAnalysisConfig, type AnalysisConfig } from '../../research/analysis-config.js';
 import { runAnalysis, type AnalysisResult } from '../../research/analysis.js';
@@ -109,25 +109,6 @@ function fileBars(path: string, timeframe: string | undefined): { bars: Bars; so
   return { bars: k.bars, source: { kind: 'file', path, format: k.format, gaps: k.gaps } };
 }
 
-/** The last `days` of klines from the history cache under data/history/, fetching what is missing through ccxt. */
-async function historyBars(flags: AnalyzeFlags, days: number, endMs: number | undefined): Promise<{ bars: Bars; source: Record<string, unknown> }> {
-  const { closeExchange, createExchange, exchangeUrlFrom, loadMarkets, retryPolicyFromEnv } = await import('../../venues/index.js');
-  const timeframe = flags.timeframe ?? '5m';
-  const exchangeUrl = exchangeUrlFrom(flags.exchangeUrl);
-  const retry = retryPolicyFromEnv();
-  const cacheDir = flags.cacheDir ?? DEFAULT_HISTORY_DIR;
-  const ex = await createExchange({ exchange: flags.exchange!, ...(exchangeUrl ? { exchangeUrl } : {}) });
-  try {
-    await loadMarkets(ex, { retry });
-    const r = await updateHistory(ex, { exchange: ex.id, symbol: flags.symbol!, timeframe, days, ...(endMs !== undefined ? { endMs } : {}), cacheDir }, { retry });
-    const bars = readHistoryBars({ exchange: ex.id, symbol: r.symbol, timeframe: r.timeframe, days, endMs: r.toMs, cacheDir });
-    const gapBars = r.gaps.reduce((s, g) => s + g.bars, 0);
-    return { bars, source: { kind: 'history', exchange: ex.id, symbol: r.symbol, timeframe: r.timeframe, cache: r.path, new_rows: r.newRows, gaps: gapBars } };
-  } finally {
-    await closeExchange(ex);
-  }
-}
-
 export async function runAnalyzeCommand(flags: AnalyzeFlags, pool: EvalPool | null = null): Promise<void> {
   const tStart = performance.now();
   const cfg = parseAnalysisConfig(analysisInputFromFlags(flags), (p) => FLAG_OF[p] ?? p);
@@ -162,7 +143,9 @@ export async function runAnalyzeCommand(flags: AnalyzeFlags, pool: EvalPool | nu
   evaluatorP?.catch(() => {});
   let evaluator: Evaluator | undefined;
   try {
-    const input = flags.data ? fileBars(flags.data, flags.timeframe) : await historyBars(flags, cfg.days, endMs);
+    const input = flags.data
+      ? fileBars(flags.data, flags.timeframe)
+      : await historyBars({ exchange: flags.exchange!, symbol: flags.symbol!, timeframe: flags.timeframe ?? '5m', days: cfg.days, ...(endMs !== undefined ? { endMs } : {}), ...(flags.cacheDir !== undefined ? { cacheDir: flags.cacheDir } : {}), ...(flags.exchangeUrl !== undefined ? { exchangeUrl: flags.exchangeUrl } : {}) });
     if (evaluatorP === null) {
       const barSteps = Math.min(input.bars.length, Math.round((cfg.days * 86_400e6) / input.bars.intervalMicros)) * cfg.max_combinations * cfg.budgets.length;
       const auto = barSteps >= AUTO_THREADS_BAR_STEPS ? Math.min(availableParallelism(), 8) : 1;

@@ -2,11 +2,18 @@
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { UserError, utcStamp } from '../../core/index.js';
-import { parseBarConfig, loadBarsFor, runBarJob, writeRunFolder } from '../../engine/index.js';
+import { parseBarConfig, fetchBarsFor, runBarJob, writeRunFolder } from '../../engine/index.js';
 import { readConfigMapping } from '../config-file.js';
 
 export interface BacktestFlags {
   data?: string;
+  exchange?: string;
+  symbol?: string;
+  timeframe?: string;
+  days?: number;
+  end?: string;
+  cacheDir?: string;
+  exchangeUrl?: string;
   model?: string;
   policy?: string;
   seed?: number;
@@ -33,6 +40,12 @@ export interface BacktestFlags {
 
 const FLAG_OF: Record<string, string> = {
   'data.path': '--data',
+  'data.exchange': '--exchange',
+  'data.symbol': '--symbol',
+  'data.timeframe': '--timeframe',
+  'data.days': '--days',
+  'data.end': '--end',
+  'data.cache_dir': '--cache-dir',
   'data.bars': '--bars',
   model: '--model',
   policy_path: '--policy',
@@ -61,10 +74,18 @@ export function configFromFlags(f: BacktestFlags): Record<string, unknown> {
   const cfg: Record<string, unknown> = { ...base };
   const data = { ...((base['data'] as Record<string, unknown>) ?? {}) };
   set(data, 'path', f.data);
+  set(data, 'exchange', f.exchange);
+  set(data, 'symbol', f.symbol);
+  set(data, 'timeframe', f.timeframe);
+  set(data, 'days', f.days);
+  set(data, 'end', f.end);
+  set(data, 'cache_dir', f.cacheDir);
   set(data, 'bars', f.bars);
   cfg['data'] = data;
   const market = { ...((base['market'] as Record<string, unknown>) ?? {}) };
   set(market, 'tick_size', f.tickSize);
+  // Klines of one market are traded as that market unless the config names the instrument.
+  if (data['exchange'] !== undefined && market['symbol'] === undefined) set(market, 'symbol', data['symbol']);
   cfg['market'] = market;
   set(cfg, 'model', f.model);
   set(cfg, 'policy_path', f.policy);
@@ -87,9 +108,13 @@ export function configFromFlags(f: BacktestFlags): Record<string, unknown> {
 }
 
 export async function backtestCommand(flags: BacktestFlags): Promise<void> {
-  if ((flags as { events?: string }).events !== undefined) return (await import('./backtest-tick.js')).tickBacktestCommand(flags);
+  if ((flags as { events?: string }).events !== undefined) {
+    if (flags.exchange !== undefined) throw new UserError('--events: give either --exchange (bars from the history cache) or --events (tick), not both');
+    return (await import('./backtest-tick.js')).tickBacktestCommand(flags);
+  }
   const cfg = parseBarConfig(configFromFlags(flags), (p) => FLAG_OF[p] ?? p);
-  const loaded = loadBarsFor(cfg);
+  if (flags.exchangeUrl !== undefined && cfg.data.exchange === undefined) throw new UserError('--exchange-url: only with --exchange (klines from the history cache)');
+  const loaded = await fetchBarsFor(cfg, flags.exchangeUrl !== undefined ? { exchangeUrl: flags.exchangeUrl } : {});
   const job = runBarJob(cfg, loaded);
   const hash = createHash('sha256').update(JSON.stringify(job.resolved)).digest('hex').slice(0, 8);
   const runId = flags.runId ?? `run_${utcStamp(new Date())}_${hash}`;
