@@ -1,7 +1,7 @@
 // Causal estimators: known values on hand-made series, and no dependence on the future.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RollingVolatility, EwmaVolatility, RollingSignals, BarIntensity, BarFeatures, defaultBarFeatureParams } from './index.js';
+import { RollingVolatility, EwmaVolatility, RollingSignals, BarIntensity, BarFeatures, GridSignals, defaultBarFeatureParams } from './index.js';
 import { Rng } from '../core/index.js';
 
 test('rolling volatility of alternating ±1 changes is 1 per bar, and per second scales by 1/√Δt', () => {
@@ -101,4 +101,37 @@ test('BarIntensity.updateMany in chunks equals update then k() bar by bar', () =
   many.updateMany(high, low, close, 123, n, got);
   assert.deepEqual([...got], [...want]);
   assert.equal(many.samples, one.samples);
+});
+
+test('GridSignals on a mid sampled every 100 ms equal RollingSignals on the closes of the same bars', () => {
+  const rng = new Rng(12);
+  const barMicros = 60e6;
+  const grid = new GridSignals(barMicros, 10);
+  const closes: number[] = [];
+  let mid = 100;
+  let lastInBar = Number.NaN;
+  for (let t = 0; t < 40 * barMicros; t += 100_000) {
+    if (t > 0 && t % barMicros === 0) closes.push(lastInBar);
+    mid += rng.normal() * 0.01;
+    grid.observe(t, mid);
+    lastInBar = mid;
+  }
+  const ref = new RollingSignals(10);
+  for (const c of closes) ref.update(c);
+  assert.equal(closes.length, 39);
+  assert.ok(grid.ready);
+  assert.equal(grid.trendStrength, ref.trendStrength);
+  assert.equal(grid.momentum, ref.momentum);
+  assert.equal(grid.meanReversion, ref.meanReversion);
+});
+
+test('GridSignals: a bar with no observation closes flat; nothing after now is used', () => {
+  const g = new GridSignals(1_000, 3);
+  g.observe(0, 10);
+  g.observe(1_500, 11); // closes bar 0 at 10
+  g.observe(4_200, 12); // closes bar 1 at 11, bars 2 and 3 flat at 11
+  const ref = new RollingSignals(3);
+  for (const c of [10, 11, 11, 11]) ref.update(c);
+  assert.equal(g.momentum, ref.momentum);
+  assert.equal(g.trendStrength, ref.trendStrength);
 });

@@ -1,6 +1,7 @@
 // Public face of src/features: causal estimators and signals.
 export * from './volatility.js';
 export * from './signals.js';
+export * from './grid-signals.js';
 export * from './intensity.js';
 export * from './bar-features.js';
 export * from './bar-feature-frame.js';

@@ -61,6 +61,12 @@ export const PolicySchema = z
       features: z.array(z.enum(STATE_FEATURES)).min(1),
       /** Relative σ (per √second, fraction of price) of the training data: the volatility feature's zero. */
       sigma_ref: z.number().positive(),
+      /**
+       * How the trend, momentum and mean-reversion features were computed in training: over the last
+       * `window` closes of `bar_seconds` bars. Drivers without bars (tick, paper, live) rebuild them the
+       * same way from the mid sampled every `bar_seconds`. Absent in older files: 60 s bars, window 30.
+       */
+      signals: z.object({ bar_seconds: z.number().positive(), window: z.number().int().min(3) }).optional(),
     }),
     action: z.object({
       dims: z.array(ActionDimSchema).min(1),

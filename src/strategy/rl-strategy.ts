@@ -9,7 +9,7 @@ import {
   policyNet,
 } from '../models/index.js';
 import { QuotingStrategy, type QuotingParams } from './quoting-strategy.js';
-import type { MarketView, QuoteTarget, Strategy } from './strategy.js';
+import { type MarketView, type QuoteTarget, type SignalBars, type Strategy, defaultSignalBars } from './strategy.js';
 
 const MICROS_PER_DAY = 86_400e6;
 
@@ -20,10 +20,19 @@ export interface RlSpec {
   sigmaRef: number;
   dims: readonly ActionDim[];
   decisionSeconds: number;
+  /** The bars the trend / momentum / mean-reversion features were trained on (policy `state.signals`). */
+  signalBars?: SignalBars;
 }
 
 export function specOf(p: Readonly<RlPolicy>): RlSpec {
-  return { features: p.state.features, sigmaRef: p.state.sigma_ref, dims: p.action.dims, decisionSeconds: p.action.decision_seconds };
+  const sb = p.state.signals;
+  return {
+    features: p.state.features,
+    sigmaRef: p.state.sigma_ref,
+    dims: p.action.dims,
+    decisionSeconds: p.action.decision_seconds,
+    signalBars: sb ? { seconds: sb.bar_seconds, window: sb.window } : defaultSignalBars,
+  };
 }
 
 /** The wrapped model's quoting parameters, with the model, γ and horizon taken from the policy. */
@@ -91,7 +100,9 @@ function buildStateCoded(view: Readonly<MarketView>, codes: Uint8Array, sigmaRef
  */
 export class RlStrategy implements Strategy {
   readonly name = 'rl';
-  readonly usesSignals = true;
+  /** True when a state feature is built from the trend / momentum / mean-reversion signals. */
+  readonly usesSignals: boolean;
+  readonly signalBars: SignalBars;
   readonly inner: QuotingStrategy;
   readonly state: Float64Array;
   readonly action: Float64Array;
@@ -116,6 +127,8 @@ export class RlStrategy implements Strategy {
     readonly net: PolicyNet | null,
   ) {
     this.inner = new QuotingStrategy(quoting, instrument);
+    this.usesSignals = spec.features.some((f) => f === 'trend' || f === 'momentum' || f === 'signed_trend' || f === 'mean_reversion');
+    this.signalBars = spec.signalBars ?? defaultSignalBars;
     this.state = new Float64Array(spec.features.length);
     this.action = new Float64Array(spec.dims.length);
     this.intervalMicros = spec.decisionSeconds * 1e6;

@@ -78,6 +78,13 @@ export function emptyTarget(): QuoteTarget {
  * No `await`, no wall clock, no Math.random: time is `view.now`, chance comes from a seeded Rng.
  * The same object runs in bar backtest, tick backtest, paper and live.
  */
+export interface SignalBars {
+  readonly seconds: number;
+  readonly window: number;
+}
+
+export const defaultSignalBars: SignalBars = { seconds: 60, window: 30 };
+
 export interface Strategy {
   readonly name: string;
   /**
@@ -85,5 +92,10 @@ export interface Strategy {
    * work skip those signals otherwise (they stay NaN in the view).
    */
   readonly usesSignals?: boolean;
+  /**
+   * With `usesSignals`: the bars the signals are defined on (bar length, window in bars). Drivers without
+   * bars (tick, paper, live) build them from the mid sampled on this grid; default 60 s bars, window 30.
+   */
+  readonly signalBars?: SignalBars;
   decide(view: Readonly<MarketView>, out: QuoteTarget): void;
 }

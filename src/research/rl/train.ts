@@ -122,7 +122,7 @@ export async function trainRl(c: Readonly<RlTrainConfig>, log: (line: string) =>
     version: POLICY_VERSION,
     kind,
     hidden: kind === 'mlp' ? hidden : 0,
-    state: { features: [...env.rl.features], sigma_ref: env.rl.sigmaRef },
+    state: { features: [...env.rl.features], sigma_ref: env.rl.sigmaRef, signals: { bar_seconds: bars.intervalMicros / 1e6, window: env.backtest.signal_window } },
     action: { dims: env.rl.dims.map((d) => ({ ...d })), decision_seconds: env.rl.decisionSeconds },
     base: { model, gamma, horizon: env.base.horizon, horizon_seconds: env.base.horizonSeconds },
     params: Array.from(best),
