@@ -3,6 +3,7 @@ import type { Micros } from '../core/index.js';
 import { allocEvents, type EventColumns } from '../market/index.js';
 import type { Strategy } from '../strategy/index.js';
 import { TickBacktest, type TickBacktestOptions, type TickBacktestResult } from './tick-backtest.js';
+import { handleInstant, runDueBefore, type SteppedSession } from './tick-step.js';
 
 /** Where "now" comes from. Realtime runs read the wall clock; tests and replays move a manual one. */
 export interface Clock {
@@ -70,9 +71,12 @@ export interface RealtimeOptions extends TickBacktestOptions {
  * instant are handled together, so a row waits until a later instant (or the end) is seen.
  *
  * The venue is the same simulated L2 venue as in the tick backtest (queue, latency, fees), reached
- * through the risk gate by the same trading core, and the timer runs the same decision code. With the
- * feed latency at zero (local time = exchange time) the two drivers see the same event order, which
- * the parity test checks: same commands, same fills.
+ * through the risk gate by the same trading core, and the timer runs the same decision code. The venue
+ * runs on the local clock (rows, commands and answers alike), stepped by `tick-step.ts` as in paper
+ * trading. With the feed latency at zero (local time = exchange time) the two drivers see the same
+ * event order, which the parity test checks: same commands, same fills. With feed latency f the
+ * backtest's venue is f ahead of ours, and this driver with latencies (E, R) is the backtest with
+ * (E − f, R + f), exactly (tick-parity.test.ts).
  *
  * Clocks: a `ManualClock` is moved by the loop itself (time is the data's), and rows of the last instant
  * received wait for the next chunk. Any other clock is read: the loop waits for the feed no longer than
@@ -86,6 +90,10 @@ export class RealtimeDriver {
   private nextDecision = Number.NaN;
   private nextSample = Number.NaN;
   private events = 0;
+  private readonly manual: ManualClock | undefined;
+  /** A manual clock follows every event the loop handles. */
+  private readonly onTime: ((m: Micros) => void) | undefined;
+  private readonly stepped: SteppedSession;
 
   constructor(
     strategy: Strategy,
@@ -95,9 +103,27 @@ export class RealtimeDriver {
   ) {
     this.session = new TickBacktest(strategy, opts);
     this.manual = clock instanceof ManualClock ? clock : undefined;
+    const manual = this.manual;
+    this.onTime = manual ? (m) => manual.advanceTo(m) : undefined;
+    // The session as the shared stepping code sees it: the decision timer and the sampler.
+    this.stepped = {
+      exchange: this.session.exchange,
+      local: this.session.local,
+      deliver: () => this.session.deliver(),
+      nextTimer: () => (this.nextDecision < this.nextSample ? this.nextDecision : this.nextSample),
+      fireTimers: (m) => {
+        if (this.nextDecision === m) {
+          this.session.decide(m);
+          this.nextDecision += this.opts.decisionIntervalMicros;
+        }
+        if (this.nextSample === m) {
+          this.session.sample(m);
+          this.nextSample += this.opts.sampleIntervalMicros;
+        }
+      },
+    };
   }
 
-  private readonly manual: ManualClock | undefined;
 
   /** Milliseconds the loop may wait for the feed: until the next timer on a read clock. */
   private waitMs(): number {
@@ -154,22 +180,14 @@ export class RealtimeDriver {
 
   /** Handle every buffered instant strictly before `limit`. */
   private handleBefore(limit: Micros): void {
-    const s = this.session;
-    const ex = s.exchange;
     const b = this.buf;
-    const feed = this.opts.feedLatencyMicros;
     while (this.p < b.length) {
       const t = this.localTime(this.p);
       if (!(t < limit)) break;
       if (this.nextDecision !== this.nextDecision) this.startTimers(t);
-      this.runScheduled(t);
-      this.manual?.advanceTo(t);
       let end = this.p;
       while (end < b.length && this.localTime(end) === t) end++;
-      for (let i = this.p; i < end; i++) ex.onMarket(b, i, feed === undefined ? b.tsExchange[i]! : t - feed);
-      while (ex.nextInboundTs() <= t) ex.processInbound();
-      while (ex.nextOutboundTs() <= t) s.deliver();
-      for (let i = this.p; i < end; i++) s.local.onEvent(b, i, t);
+      handleInstant(this.stepped, b, this.p, end, t, this.onTime);
       this.events += end - this.p;
       this.p = end;
     }
@@ -185,28 +203,7 @@ export class RealtimeDriver {
 
   /** Commands, answers and timers due strictly before t, in time order (commands, then answers, then timers at ties). */
   private runScheduled(t: Micros): void {
-    const s = this.session;
-    const ex = s.exchange;
-    for (;;) {
-      const tT = this.nextDecision < this.nextSample ? this.nextDecision : this.nextSample;
-      const tIn = ex.nextInboundTs();
-      const tOut = ex.nextOutboundTs();
-      const m = Math.min(tT, tIn, tOut);
-      if (!(m < t)) return;
-      this.manual?.advanceTo(m);
-      if (tIn === m) ex.processInbound();
-      else if (tOut === m) s.deliver();
-      else {
-        if (this.nextDecision === m) {
-          s.decide(m);
-          this.nextDecision += this.opts.decisionIntervalMicros;
-        }
-        if (this.nextSample === m) {
-          s.sample(m);
-          this.nextSample += this.opts.sampleIntervalMicros;
-        }
-      }
-    }
+    runDueBefore(this.stepped, t, this.onTime);
   }
 }
 

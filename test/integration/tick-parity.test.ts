@@ -123,3 +123,41 @@ test('a clock that is read, not moved: timers fire while the feed is quiet, and 
   assert.deepEqual(Array.from(b.core.fills.price.subarray(0, b.core.fills.length)), Array.from(a.core.fills.price.subarray(0, a.core.fills.length)));
   assert.equal(b.core.fills.length, a.core.fills.length);
 });
+
+/*
+ * Feed latency f > 0. The backtest's venue has each row at its exchange time, f before the trading
+ * side; the realtime driver's venue applies a row when it arrives (a paper venue learns of the market
+ * when we do), so it runs on the local clock, f behind. Nothing else differs but where f falls in the
+ * round trip: a command sent at local t meets, in the backtest, the market of exchange time t + E; in
+ * the realtime venue, that of t + E − f. Hence realtime with (E, R) is exactly the backtest with
+ * (E − f, R + f) (and the backtest with (E, R) is realtime with (E + f, R − f) when R ≥ f), while with
+ * equal latencies the two part: realtime's orders meet a market f older, its fills reach us f later.
+ * (The realtime venue used to take market rows at their exchange time but commands at local time, two
+ * clocks in one venue; it matched neither.)
+ */
+test('feed latency 5 ms: the realtime driver is the backtest with f moved from the entry to the response latency', async () => {
+  const f = 5_000;
+  const ev = fixture();
+  const opts = (entry: number, response: number): RealtimeOptions => ({ ...options(), latency: constantLatency(entry, response), feedLatencyMicros: f });
+  const rt = new RealtimeDriver(new TouchQuotes(0.005, 0.02), opts(7_000, 4_000), new ColumnsReplayFeed(ev, 37), new ManualClock());
+  const rtLog = new CommandLog(rt.session.exchange);
+  rt.session.core.connect(rtLog);
+  const b = await rt.run();
+  const fills = (r: typeof b) => {
+    const x = r.core.fills;
+    return Array.from({ length: x.length }, (_, i) => [x.ts[i], x.clientId[i], x.side[i], x.price[i], x.qty[i], x.fee[i], x.taker[i]]);
+  };
+  const backtest = (entry: number, response: number) => {
+    const bt = new TickBacktest(new TouchQuotes(0.005, 0.02), opts(entry, response));
+    const log = new CommandLog(bt.exchange);
+    bt.core.connect(log);
+    return { r: bt.run([ev]), commands: log.commands };
+  };
+  const shifted = backtest(7_000 - f, 4_000 + f);
+  assert.ok(shifted.commands.length > 20 && shifted.r.core.fills.length > 10);
+  assert.deepEqual(rtLog.commands, shifted.commands);
+  assert.deepEqual(fills(b), fills(shifted.r));
+  const same = backtest(7_000, 4_000);
+  assert.equal(fills(b)[0]![0]! - fills(same.r)[0]![0]!, f, 'the first fill reaches us f later');
+  assert.notDeepEqual(fills(b), fills(same.r));
+});

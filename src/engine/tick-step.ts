@@ -1,0 +1,64 @@
+// One definition of "advance the simulated venue and the local side to local time t" for drivers fed row by row (realtime, paper).
+import type { Micros } from '../core/index.js';
+import type { EventColumns } from '../market/index.js';
+import type { L2Exchange } from '../sim/index.js';
+import type { TickLocal } from './tick-local.js';
+
+/** What a row-fed driver steps: the venue, the local side, the venue's answers and its own timers. */
+export interface SteppedSession {
+  readonly exchange: L2Exchange;
+  readonly local: TickLocal;
+  /** Hand the venue's next answer to the core. */
+  deliver(): void;
+  /** Local time of the next timer (decision, sampler); +∞ if none. */
+  nextTimer(): Micros;
+  /** Fire the timers due at `t` (the time `nextTimer` gave). */
+  fireTimers(t: Micros): void;
+}
+
+/**
+ * Commands reaching the venue, answers reaching the core and timers, due strictly before `t`, in time
+ * order; at equal times commands first, then answers, then timers (the tick backtest's order).
+ * `onTime` sees each time before its event runs (a manual clock follows it).
+ */
+export function runDueBefore(s: SteppedSession, t: Micros, onTime?: (m: Micros) => void): void {
+  runDue(s, t, false, onTime);
+}
+
+/** As `runDueBefore`, including what is due at `t` itself (a clock read at `t`: nothing else can happen at `t` any more). */
+export function runDueUpTo(s: SteppedSession, t: Micros, onTime?: (m: Micros) => void): void {
+  runDue(s, t, true, onTime);
+}
+
+function runDue(s: SteppedSession, t: Micros, inclusive: boolean, onTime: ((m: Micros) => void) | undefined): void {
+  const ex = s.exchange;
+  for (;;) {
+    const tT = s.nextTimer();
+    const tIn = ex.nextInboundTs();
+    const tOut = ex.nextOutboundTs();
+    const m = Math.min(tT, tIn, tOut);
+    if (inclusive ? !(m <= t) : !(m < t)) return;
+    onTime?.(m);
+    if (tIn === m) ex.processInbound();
+    else if (tOut === m) s.deliver();
+    else s.fireTimers(m);
+  }
+}
+
+/**
+ * Rows `from`..`to` of `ev`, all received at local time `t`, after everything due before `t`: the
+ * venue applies them first (a paper venue learns of the market when we do, so its clock is the local
+ * one), then takes the commands and hands out the answers due by `t`, then the local book and
+ * estimators take the rows. So a command arriving at the venue at `t` misses a trade printed at `t`:
+ * only trades after an order's arrival can fill it, as in the tick backtest.
+ */
+export function handleInstant(s: SteppedSession, ev: EventColumns, from: number, to: number, t: Micros, onTime?: (m: Micros) => void): void {
+  runDueBefore(s, t, onTime);
+  onTime?.(t);
+  const ex = s.exchange;
+  for (let i = from; i < to; i++) ex.onMarket(ev, i, t);
+  while (ex.nextInboundTs() <= t) ex.processInbound();
+  while (ex.nextOutboundTs() <= t) s.deliver();
+  const local = s.local;
+  for (let i = from; i < to; i++) local.onEvent(ev, i, t);
+}
