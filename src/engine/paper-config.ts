@@ -41,6 +41,8 @@ export const paperConfigSchema = z.object({
     .object({
       /** Decide at least this often without market data (stale detection), ms. */
       idle_decision_ms: positive.default(100),
+      /** Decide on a timer every this many ms of local time, as the tick backtest's decision_interval_ms; unset: at every feed step. */
+      decision_interval_ms: positive.optional(),
       /** Quote rows to the ledger at most this often, ms. */
       quote_sample_ms: positive.default(250),
       /** σ estimator grid, ms. */
@@ -98,6 +100,7 @@ export function paperSessionSetup(cfg: PaperConfig, instrument: Instrument, time
     queue: parseQueueModel(cfg.sim.queue, 'sim.queue'),
     latency: constantLatency(cfg.sim.entry_latency_ms * MICROS_PER_MS, cfg.sim.response_latency_ms * MICROS_PER_MS),
     fees: new BpsFees(cfg.sim.maker_fee_bps, 0),
+    ...(cfg.loop.decision_interval_ms !== undefined ? { decisionIntervalMicros: cfg.loop.decision_interval_ms * MICROS_PER_MS } : {}),
   };
   return { strategy, options, risk: cfg.risk };
 }

@@ -138,8 +138,10 @@ export function regimeOf(sigmaPerSqrtSecond: number, mid: number, warm: boolean)
 /**
  * Runs until the iteration count, the duration, the end of the feed or a stop request. Each step takes
  * what the feed has, applies it, and decides; without data it still decides every `idleDecisionMicros`
- * so that stale data halts quoting. The halt file is polled every step. At the end every paper order is
- * canceled (and its answer delivered); the caller closes the journal.
+ * so that stale data halts quoting. With the session's decision timer on, a step fires the decisions
+ * due by then instead (at their own times, as the tick backtest does), and the wait for data ends at
+ * the next one. The halt file is polled every step. At the end every paper order is canceled (and its
+ * answer delivered); the caller closes the journal.
  */
 export async function runPaperLoop(feed: MarketFeed, session: PaperSession, o: Readonly<PaperLoopOptions>): Promise<PaperSummary> {
   const clock = o.clock;
@@ -176,7 +178,9 @@ export async function runPaperLoop(feed: MarketFeed, session: PaperSession, o: R
       if (o.iterations !== undefined && iteration >= o.iterations) break;
       continue;
     }
-    const waitMs = Math.max(0, Math.min(nextIteration - now, o.idleDecisionMicros) / MICROS_PER_MS);
+    // With a decision timer, wait no longer than its next decision, so that decisions keep their schedule when the market is quiet.
+    const untilDecision = session.nextDecisionTs - now;
+    const waitMs = Math.max(0, Math.min(nextIteration - now, o.idleDecisionMicros, untilDecision === untilDecision ? untilDecision : Number.POSITIVE_INFINITY) / MICROS_PER_MS);
     const rows = await feed.next(waitMs);
     if (rows === undefined) {
       endedBy = 'feed ended';
@@ -192,7 +196,7 @@ export async function runPaperLoop(feed: MarketFeed, session: PaperSession, o: R
     if (rows.length > 0) session.onRows(rows);
     const reason = o.haltFile?.poll(now / MICROS_PER_MS);
     if (reason !== undefined && !session.risk.machine.isRaised('kill-switch')) session.halt(now, reason);
-    session.decide(now, { lastDataLocal: session.lastDataLocal, connected: feed.connected });
+    session.step(now, { lastDataLocal: session.lastDataLocal, connected: feed.connected });
     if (rows.length > 0) lat.push((performance.now() - t0) * 1000);
     if (o.journal !== undefined && now >= nextQuote) {
       nextQuote = now + o.quoteSampleMicros;

@@ -115,3 +115,39 @@ test('replay feed: a message larger than the buffer is handed out whole, not sta
   assert.equal((await feed.next(0))?.length, 5000);
   assert.equal(await feed.next(0), undefined, 'then the recording has ended');
 });
+
+test('an order reaching the paper venue at the instant a trade prints misses it; only later trades fill it (the tick backtest\'s order)', () => {
+  const cfg = parsePaperConfig({ sim: { entry_latency_ms: 10, response_latency_ms: 10, maker_fee_bps: 0 } });
+  const { options } = paperSessionSetup(cfg, BTCUSDT, 1);
+  // Bids 0.001 at the best bid, once.
+  const strategy = {
+    name: 'touch-bid-once',
+    decide(v: { bestBid: number; mid: number }, out: { bidPrice: number; bidQty: number; askPrice: number; askQty: number; reservation: number }): void {
+      out.bidPrice = v.bestBid;
+      out.bidQty = 0.001;
+      out.askPrice = Number.NaN;
+      out.askQty = 0;
+      out.reservation = v.mid;
+    },
+  };
+  const s = new PaperSession(strategy, options);
+  const b = new EventBuffer(16);
+  b.push(EventType.Snapshot, 1, EventFlag.SnapshotStart, T0, T0, 99.99, 5, 1);
+  b.push(EventType.Snapshot, -1, EventFlag.EndOfMessage, T0, T0, 100.01, 5, 1);
+  const arrival = T0 + 10_000;
+  // A sell through our bid printed exactly when the order reaches the venue, then another one after.
+  b.push(EventType.Trade, -1, EventFlag.EndOfMessage, arrival, arrival, 99.98, 1, 7);
+  b.push(EventType.Trade, -1, EventFlag.EndOfMessage, arrival + 1, arrival + 1, 99.98, 1, 8);
+  const ev = b.view();
+  s.onRows(ev, 0, 2);
+  s.decide(T0, { lastDataLocal: T0, connected: true });
+  assert.equal(s.core.open.count, 1, 'the bid is on its way');
+  s.onRows(ev, 2, 3);
+  s.pump(arrival + S);
+  assert.equal(s.core.fills.length, 0, 'the trade at the arrival instant came first');
+  assert.equal(s.core.open.count, 1, 'the bid rests');
+  s.onRows(ev, 3, 4);
+  s.pump(arrival + 2 * S);
+  assert.equal(s.core.fills.length, 1, 'a trade after the arrival fills it');
+  assert.equal(s.core.fills.price[0], 99.99);
+});

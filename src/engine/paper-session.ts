@@ -8,6 +8,7 @@ import type { Strategy } from '../strategy/index.js';
 import { TradingCore, type CoreOptions } from './trading-core.js';
 import { JournaledOrderEvents, journaledSink } from './journaled-orders.js';
 import { TickLocal, type TickLocalParams } from './tick-local.js';
+import { handleInstant, runDueUpTo, type SteppedSession } from './tick-step.js';
 import type { PaperJournal, ResumeState } from './paper-journal.js';
 
 export interface PaperSessionOptions {
@@ -18,6 +19,11 @@ export interface PaperSessionOptions {
   queue: QueueModel;
   latency: LatencyModel;
   fees: FeeModel;
+  /**
+   * Decide on a timer of local time, every this many µs (grid-aligned, from the first row), as the tick
+   * backtest does; undefined: decide whenever the loop says (`decide`, at every feed step).
+   */
+  decisionIntervalMicros?: Micros;
 }
 
 /** Counters since the start of the session (the loop reports differences per iteration). */
@@ -46,6 +52,13 @@ const NO_JOURNAL: PaperJournal = {
  * simulated venue sees each row when we receive it, our commands reach it after the entry latency and
  * its answers reach us after the response latency — so a paper order can only fill on trades printed
  * after it arrived, behind the queue it joined. Exchange time only measures the feed's delay/skew.
+ * Rows, commands, answers and decision timers are stepped by the same code as the realtime driver
+ * (`tick-step.ts`), in the tick backtest's order at equal times.
+ *
+ * Against a tick backtest of the same rows: with the decision timer on, the same commands and fills
+ * when the feed latency is zero. With feed latency f, the backtest's venue is f ahead of us (it has the
+ * market at exchange time) while this one learns of it when we do: a paper run with latencies (E, R)
+ * is the backtest with (E − f, R + f) — the same round trip, split differently.
  *
  * Synchronous and free of I/O except the journal: the async loop (paper-loop.ts) owns feed, clock and output.
  */
@@ -65,6 +78,11 @@ export class PaperSession {
   private readonly venueSink: OrderSink;
   /** The venue's answers, to the core and the journal. */
   private readonly events: JournaledOrderEvents;
+  /** Next decision of the timer (NaN: not started; +∞: no timer). */
+  private nextDecision = Number.NaN;
+  /** Feed health as the loop last reported it, for decisions fired by the timer. */
+  private connected = true;
+  private readonly stepped: SteppedSession;
 
   constructor(
     strategy: Strategy,
@@ -87,6 +105,23 @@ export class PaperSession {
       j.orderEvent(this.core.view.now, id, 'denied', reason);
       this.note(this.core.view.now, 'denial', `order ${id}: ${reason}`);
     };
+    const interval = opts.decisionIntervalMicros;
+    if (interval === undefined) this.nextDecision = Number.POSITIVE_INFINITY;
+    this.stepped = {
+      exchange: this.exchange,
+      local: this.local,
+      deliver: () => void this.exchange.deliver(this.events),
+      nextTimer: () => this.nextDecision,
+      fireTimers: (t) => {
+        this.nextDecision = t + interval!;
+        this.decide(t, { lastDataLocal: this.lastDataLocal, connected: this.connected });
+      },
+    };
+  }
+
+  /** Local time of the next timed decision (+∞: decisions are the loop's; NaN: the timer starts with the first row). */
+  get nextDecisionTs(): Micros {
+    return this.nextDecision;
   }
 
   /** Continue from a ledger: position, cash, the id sequence, and open orders (re-placed at the next decision). */
@@ -104,23 +139,45 @@ export class PaperSession {
     this.pendingResume = r.openOrders.slice();
   }
 
-  /** Market rows `from`..`to` of `ev`, received at their `tsLocal`. */
+  /**
+   * Market rows `from`..`to` of `ev`, received at their `tsLocal` (in order), one instant at a time:
+   * first what was due before it (commands at the venue, answers, timed decisions), then the venue
+   * takes the rows, then the local side.
+   */
   onRows(ev: EventColumns, from = 0, to = ev.length): void {
-    const ex = this.exchange;
-    const local = this.local;
-    for (let i = from; i < to; i++) {
-      const t = ev.tsLocal[i]!;
-      this.pump(t);
-      ex.onMarket(ev, i, t);
-      local.onEvent(ev, i, t);
-      if (ev.type[i] === EventType.Trade) this.counters.trades++;
+    const s = this.stepped;
+    const tsLocal = ev.tsLocal;
+    let i = from;
+    while (i < to) {
+      const t = tsLocal[i]!;
+      if (this.nextDecision !== this.nextDecision) this.startTimer(t);
+      let end = i + 1;
+      while (end < to && tsLocal[end] === t) end++;
+      handleInstant(s, ev, i, end, t);
+      for (let k = i; k < end; k++) if (ev.type[k] === EventType.Trade) this.counters.trades++;
+      this.counters.rows += end - i;
+      this.lastDataLocal = t;
+      this.lastSkewMicros = t - ev.tsExchange[end - 1]!;
+      i = end;
     }
-    const n = to - from;
-    if (n > 0) {
-      this.counters.rows += n;
-      this.lastDataLocal = ev.tsLocal[to - 1]!;
-      this.lastSkewMicros = ev.tsLocal[to - 1]! - ev.tsExchange[to - 1]!;
-    }
+  }
+
+  /**
+   * What the loop calls at each step, at local time `now`: one decision (no timer), or every timed
+   * decision due by `now` with what is due before each. Returns the commands sent.
+   */
+  step(now: Micros, health: Readonly<FeedHealth>): number {
+    if (this.opts.decisionIntervalMicros === undefined) return this.decide(now, health);
+    this.connected = health.connected;
+    const before = this.counters.commands;
+    if (this.nextDecision === this.nextDecision) runDueUpTo(this.stepped, now);
+    return this.counters.commands - before;
+  }
+
+  private startTimer(t: Micros): void {
+    const d = this.opts.decisionIntervalMicros!;
+    this.core.view.start = t;
+    this.nextDecision = Math.ceil(t / d) * d;
   }
 
   /** Deliver whatever the venue and our commands have in flight up to `now`. */
@@ -138,6 +195,7 @@ export class PaperSession {
   /** One decision at `now`: estimators and view, risk monitors, then strategy → reconcile → gate → venue. */
   decide(now: Micros, health: Readonly<FeedHealth>): number {
     const core = this.core;
+    this.connected = health.connected;
     this.pump(now);
     if (core.view.start === 0) core.view.start = now;
     this.local.refresh(core, now);

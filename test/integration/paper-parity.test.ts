@@ -1,0 +1,316 @@
+// Parity: the same capture rows through the tick backtest and through the paper loop (ReplayFeed, PaperSession, a simulated clock).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readEvents } from '../../src/data/index.js';
+import { EventFlag, EventType, makeInstrument, type EventColumns } from '../../src/market/index.js';
+import { CommandLog, type OrderCommand } from '../../src/orders/index.js';
+import { riskConfigSchema } from '../../src/risk/index.js';
+import { BpsFees, constantLatency, powerQueue } from '../../src/sim/index.js';
+import { QuotingStrategy, defaultQuotingParams, type Strategy } from '../../src/strategy/index.js';
+import {
+  PaperSession,
+  ReplayFeed,
+  TickBacktest,
+  defaultTickLocalParams,
+  runPaperLoop,
+  type FeedNote,
+  type MarketFeed,
+  type TickBacktestOptions,
+  type TradingCore,
+} from '../../src/engine/index.js';
+import { ensureSharedCaptureArrow } from '../fixtures/capture.js';
+import { TouchQuotes } from '../fixtures/tick-strategies.js';
+
+const DECISION_US = 100_000;
+const SECONDS = 60;
+
+let capture: EventColumns | undefined;
+
+/**
+ * The first 60 s of the shared capture as a feed would deliver them `feedUs` after the exchange:
+ * exchange times made non-decreasing in file order (the capture's own step back by a few ms where
+ * depth and trade streams interleave), local time = exchange time + `feedUs`.
+ */
+function fixture(feedUs: number): EventColumns {
+  capture ??= readEvents(ensureSharedCaptureArrow());
+  const all = capture;
+  let n = 0;
+  while (n < all.length && all.tsExchange[n]! < all.tsExchange[0]! + SECONDS * 1e6) n++;
+  while (n > 0 && (all.flags[n - 1]! & EventFlag.EndOfMessage) === 0) n--;
+  const tsExchange = all.tsExchange.slice(0, n);
+  const tsLocal = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    if (i > 0 && tsExchange[i]! < tsExchange[i - 1]!) tsExchange[i] = tsExchange[i - 1]!;
+    tsLocal[i] = tsExchange[i]! + feedUs;
+  }
+  return { ...all, length: n, tsExchange, tsLocal };
+}
+
+interface Setup {
+  entryUs: number;
+  responseUs: number;
+}
+
+function btOptions(s: Setup, feedUs: number): TickBacktestOptions {
+  return {
+    core: { initialCash: 100_000, reconcile: { priceTolerance: 0, qtyTolerance: 0 }, limits: { maxOrderQty: 0.01, maxInventoryQty: 0.05, priceBandFraction: 0.05 } },
+    local: { ...defaultTickLocalParams, intensityWindowMicros: 30e6, intensityRecalibrateMicros: 5e6, sigmaWindow: 30 },
+    exchange: { tickSize: 0.01, partialFills: true },
+    queue: powerQueue(2),
+    latency: constantLatency(s.entryUs, s.responseUs),
+    fees: new BpsFees(-0.5, 2),
+    feedLatencyMicros: feedUs,
+    decisionIntervalMicros: DECISION_US,
+    sampleIntervalMicros: 500_000,
+    markoutSeconds: [1, 10],
+  };
+}
+
+/** The same gate limits as the backtest; every other risk limit too loose to act. */
+const looseRisk = riskConfigSchema.parse({
+  max_order_qty: 0.01,
+  max_inventory_qty: 0.05,
+  price_band_fraction: 0.05,
+  max_order_notional: 1e9,
+  max_orders_per_window: 1e6,
+  max_open_orders: 64,
+  daily_loss_limit: 1e12,
+  max_drawdown: 1e12,
+  stale_after_ms: 1e9,
+});
+
+function paperSession(make: () => Strategy, s: Setup, timer: boolean): PaperSession {
+  const o = btOptions(s, 0);
+  return new PaperSession(make(), {
+    core: { initialCash: o.core.initialCash, reconcile: o.core.reconcile },
+    risk: looseRisk,
+    local: o.local,
+    exchange: o.exchange,
+    queue: powerQueue(2),
+    latency: constantLatency(s.entryUs, s.responseUs),
+    fees: new BpsFees(-0.5, 2),
+    ...(timer ? { decisionIntervalMicros: DECISION_US } : {}),
+  });
+}
+
+/**
+ * A wall clock that jumps instead of waiting: `next(timeoutMs)` moves it to the arrival of the next
+ * message of the recording, or to the end of the wait if that comes first, then asks the ReplayFeed
+ * (paced at speed 1 from the recording's first local time), which restamps each row with that time.
+ */
+class JumpingFeed implements MarketFeed {
+  readonly kind = 'replay';
+  t: number;
+  steps = 0;
+  private readonly inner: ReplayFeed;
+  private delivered = 0;
+  constructor(private readonly ev: EventColumns) {
+    this.t = ev.tsLocal[0]!;
+    this.inner = new ReplayFeed(ev, { clock: () => this.t, speed: 1, maxRows: 1 << 20 });
+  }
+  get connected(): boolean {
+    return this.inner.connected;
+  }
+  get stats(): MarketFeed['stats'] {
+    return this.inner.stats;
+  }
+  start(): Promise<void> {
+    return this.inner.start();
+  }
+  async next(timeoutMs: number): Promise<EventColumns | undefined> {
+    const ev = this.ev;
+    if (this.delivered >= ev.length) return undefined;
+    let end = this.delivered;
+    while ((ev.flags[end]! & EventFlag.EndOfMessage) === 0 && end < ev.length - 1) end++;
+    const due = ev.tsLocal[end]!;
+    const until = Math.round(this.t + timeoutMs * 1000);
+    this.t = Math.max(this.t, Math.min(due, until));
+    const rows = await this.inner.next(0);
+    this.delivered += rows?.length ?? 0;
+    this.steps++;
+    return rows;
+  }
+  drainNotes(): FeedNote[] {
+    return this.inner.drainNotes();
+  }
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+}
+
+interface PaperRun {
+  session: PaperSession;
+  commands: OrderCommand[];
+  end: number;
+  steps: number;
+  transitions: number;
+}
+
+/** The paper loop as the CLI runs it, on the jumping clock, until the recording ends. */
+async function runPaper(ev: EventColumns, make: () => Strategy, s: Setup, timer: boolean): Promise<PaperRun> {
+  const session = paperSession(make, s, timer);
+  const log = new CommandLog();
+  // Watch the approved commands on their way to the venue (after the gate, as the backtest's log does).
+  const ex = session.exchange;
+  const place = ex.place.bind(ex);
+  const cancel = ex.cancel.bind(ex);
+  ex.place = (ts, id, side, price, qty) => {
+    log.place(ts, id, side, price, qty);
+    place(ts, id, side, price, qty);
+  };
+  ex.cancel = (ts, id) => {
+    log.cancel(ts, id);
+    cancel(ts, id);
+  };
+  const feed = new JumpingFeed(ev);
+  const summary = await runPaperLoop(feed, session, {
+    exchange: 'binance',
+    symbol: 'BTC/USDT',
+    iterations: undefined,
+    durationMicros: undefined,
+    iterationMicros: 1_000_000,
+    idleDecisionMicros: DECISION_US,
+    quoteSampleMicros: 250_000,
+    clock: () => feed.t,
+    emit: () => {},
+    stop: { requested: false },
+  });
+  assert.equal(summary.ended_by, 'feed ended');
+  return { session, commands: log.commands, end: feed.t, steps: feed.steps, transitions: session.recentRisk.length };
+}
+
+interface BacktestRun {
+  bt: TickBacktest;
+  commands: OrderCommand[];
+  /** Fills and commands before the stop (what `run` returns). */
+  fillsAtEnd: number;
+  commandsAtEnd: number;
+}
+
+/**
+ * The tick backtest, then the paper loop's stop at local time `end`: every order canceled and every
+ * answer in flight delivered. The backtest itself ends at the last row, with answers still on their way.
+ */
+function runBacktest(ev: EventColumns, make: () => Strategy, s: Setup, feedUs: number, end: number): BacktestRun {
+  const bt = new TickBacktest(make(), btOptions(s, feedUs));
+  const log = new CommandLog(bt.exchange);
+  bt.core.connect(log);
+  bt.run([ev]);
+  const fillsAtEnd = bt.core.fills.length;
+  const commandsAtEnd = log.commands.length;
+  bt.core.cancelAll(end);
+  const ex = bt.exchange;
+  for (;;) {
+    const tin = ex.nextInboundTs();
+    const tout = ex.nextOutboundTs();
+    if (tin <= tout && tin < Number.POSITIVE_INFINITY) ex.processInbound();
+    else if (tout < Number.POSITIVE_INFINITY) bt.deliver();
+    else break;
+  }
+  return { bt, commands: log.commands, fillsAtEnd, commandsAtEnd };
+}
+
+function fills(core: TradingCore): (string | number)[][] {
+  const f = core.fills;
+  return Array.from({ length: f.length }, (_, i) => [f.ts[i]!, f.clientId[i]!, f.side[i]!, f.price[i]!, f.qty[i]!, f.fee[i]!, f.taker[i]!]);
+}
+
+function assertSame(a: BacktestRun, p: PaperRun, label: string): void {
+  assert.ok(a.commandsAtEnd > 50, `${label}: commands ${a.commandsAtEnd}`);
+  assert.ok(a.fillsAtEnd > 10, `${label}: fills ${a.fillsAtEnd}`);
+  assert.deepEqual(p.commands, a.commands, `${label}: commands`);
+  assert.deepEqual(fills(p.session.core), fills(a.bt.core), `${label}: fills`);
+  const pp = p.session.core.portfolio;
+  const bp = a.bt.core.portfolio;
+  assert.deepEqual([pp.position, pp.cash, pp.fees, pp.realizedPnl], [bp.position, bp.cash, bp.fees, bp.realizedPnl], `${label}: position, cash, fees`);
+  // The risk engine never acted: no transition, no denial.
+  assert.equal(p.transitions, 0, `${label}: risk transitions`);
+  assert.equal(p.session.counters.denials, 0);
+  assert.equal(p.session.core.view.tradingState, 'active');
+  // Decisions: the backtest's timer, once per 100 ms while rows remain after it.
+  const decisions = p.session.counters.decisions;
+  assert.ok(Math.abs(decisions - SECONDS * 10) <= 1, `${label}: decisions ${decisions}`);
+}
+
+const strategies: [string, () => Strategy][] = [
+  ['touch', () => new TouchQuotes(0.005, 0.02)],
+  ['as', () => new QuotingStrategy({ ...defaultQuotingParams, gamma: 0.0001, horizonSeconds: 30, orderQty: 0.005, maxInventoryQty: 0.02 }, makeInstrument('BTC/USDT'))],
+];
+
+for (const [name, make] of strategies) {
+  test(`${name}, zero feed latency: the paper loop on a decision timer sends the backtest's commands and gets its fills, position and cash`, async () => {
+    const ev = fixture(0);
+    const s = { entryUs: 7_000, responseUs: 4_000 };
+    const p = await runPaper(ev, make, s, true);
+    const a = runBacktest(ev, make, s, 0, p.end);
+    assertSame(a, p, name);
+    // What the stop adds on both sides: a cancel per order left open, and the answers still in flight
+    // when the rows ended (fills among them arrive after the last row: the backtest alone never sees them).
+    const lastRow = ev.tsLocal[ev.length - 1]!;
+    assert.ok(a.commands.slice(a.commandsAtEnd).every((c) => c.type === 'cancel' && c.ts === p.end));
+    const late = fills(a.bt.core).slice(a.fillsAtEnd);
+    assert.ok(late.every((f) => (f[0] as number) > lastRow));
+    assert.ok(late.length <= 2, `fills in flight at the end: ${late.length}`);
+  });
+}
+
+/*
+ * Feed latency f > 0. The backtest's venue has each row at its exchange time, f before we do; the
+ * paper venue can only know the market when we receive it, so it runs on the local clock, f behind
+ * the backtest's. Shift the backtest's venue by f onto the local clock and nothing else changes but
+ * the latencies: a command sent at local t reaches the backtest's venue when it holds the market up
+ * to exchange time t + E, which the paper venue holds at local t + E + f; an answer produced there at
+ * exchange time x (local x + f) is due at local x + R. So
+ *
+ *   backtest (E, R) at feed latency f  ≡  paper venue with (E + f, R − f)        (needs R ≥ f)
+ *   paper with (E, R)                  ≡  backtest (E − f, R + f) at latency f  (needs E ≥ f)
+ *
+ * exactly: same commands, same fills. Same round trip E + R, split differently: with equal settings
+ * the paper run sees its orders' arrival f earlier in the market (less adverse selection than the
+ * backtest) and its fills f later. The realtime driver runs its venue the same way (tick-parity).
+ */
+test('feed latency 5 ms: the paper venue is the backtest shifted onto the local clock; with equal latencies the fills come f later', async () => {
+  const f = 5_000;
+  const ev = fixture(f);
+  const [, make] = strategies[0]!;
+
+  const p = await runPaper(ev, make, { entryUs: 7_000, responseUs: 4_000 }, true);
+  assertSame(runBacktest(ev, make, { entryUs: 7_000 - f, responseUs: 4_000 + f }, f, p.end), p, 'paper (E, R) = backtest (E - f, R + f)');
+
+  const q = await runPaper(ev, make, { entryUs: 7_000 + f, responseUs: 6_000 - f }, true);
+  assertSame(runBacktest(ev, make, { entryUs: 7_000, responseUs: 6_000 }, f, q.end), q, 'backtest (E, R) = paper (E + f, R - f)');
+
+  // Equal settings: the first order is the same, its fill reaches us exactly f later, and from there on the runs part.
+  const a = runBacktest(ev, make, { entryUs: 7_000, responseUs: 4_000 }, f, p.end);
+  const pf = fills(p.session.core);
+  const bf = fills(a.bt.core);
+  assert.deepEqual(p.commands[0], a.commands[0]);
+  assert.deepEqual(pf[0]!.slice(1), bf[0]!.slice(1));
+  assert.equal((pf[0]![0] as number) - (bf[0]![0] as number), f);
+  assert.notDeepEqual(pf, bf);
+});
+
+test('without a decision timer the paper loop decides at every feed step: more decisions, and fills only at prices that traded after the order arrived', async (t) => {
+  const ev = fixture(0);
+  const [, make] = strategies[0]!;
+  const s = { entryUs: 7_000, responseUs: 4_000 };
+  const p = await runPaper(ev, make, s, false);
+  const a = runBacktest(ev, make, s, 0, p.end);
+  // One decision per step of the loop (every message here, and every idle wait), against one per 100 ms.
+  const decisions = p.session.counters.decisions;
+  assert.ok(decisions > 5 * SECONDS * 10, `decisions ${decisions}`);
+  assert.ok(decisions <= p.steps, `decisions ${decisions}, steps ${p.steps}`);
+  t.diagnostic(JSON.stringify({ decisions, steps: p.steps, paperCommands: p.commands.length, btCommands: a.commands.length, paperFills: p.session.core.fills.length, btFills: a.bt.core.fills.length, paperPos: p.session.core.portfolio.position, btPos: a.bt.core.portfolio.position, paperCash: p.session.core.portfolio.cash, btCash: a.bt.core.portfolio.cash }));
+  // Each fill is at its order's price, which a trade reached after the order reached the venue.
+  const sent = new Map<number, number>();
+  for (const c of p.commands) if (c.type === 'place') sent.set(c.clientId, c.ts);
+  for (const [ts, id, side, price] of fills(p.session.core) as number[][]) {
+    const arrive = sent.get(id!)! + s.entryUs;
+    let ok = false;
+    for (let i = 0; i < ev.length && ev.tsLocal[i]! <= ts! - s.responseUs && !ok; i++) {
+      if (ev.type[i] !== EventType.Trade || ev.tsLocal[i]! <= arrive) continue;
+      ok = side! > 0 ? ev.price[i]! <= price! && ev.side[i] === -1 : ev.price[i]! >= price! && ev.side[i] === 1;
+    }
+    assert.ok(ok, `fill of order ${id} at ${price}: no trade reached it after ${arrive}`);
+  }
+});
