@@ -41,8 +41,11 @@ export const paperConfigSchema = z.object({
     .object({
       /** Decide at least this often without market data (stale detection), ms. */
       idle_decision_ms: positive.default(100),
-      /** Decide on a timer every this many ms of local time, as the tick backtest's decision_interval_ms; unset: at every feed step. */
-      decision_interval_ms: positive.optional(),
+      /**
+       * Decide on a timer every this many ms of local time, like the tick backtest's decision_interval_ms (same
+       * default), so a paper run makes the decisions the backtest predicted; 0: at every feed step instead.
+       */
+      decision_interval_ms: z.number().nonnegative().default(100),
       /** Quote rows to the ledger at most this often, ms. */
       quote_sample_ms: positive.default(250),
       /** σ estimator grid, ms. */
@@ -100,7 +103,7 @@ export function paperSessionSetup(cfg: PaperConfig, instrument: Instrument, time
     queue: parseQueueModel(cfg.sim.queue, 'sim.queue'),
     latency: constantLatency(cfg.sim.entry_latency_ms * MICROS_PER_MS, cfg.sim.response_latency_ms * MICROS_PER_MS),
     fees: new BpsFees(cfg.sim.maker_fee_bps, 0),
-    ...(cfg.loop.decision_interval_ms !== undefined ? { decisionIntervalMicros: cfg.loop.decision_interval_ms * MICROS_PER_MS } : {}),
+    ...(cfg.loop.decision_interval_ms > 0 ? { decisionIntervalMicros: cfg.loop.decision_interval_ms * MICROS_PER_MS } : {}),
   };
   return { strategy, options, risk: cfg.risk };
 }
