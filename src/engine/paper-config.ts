@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { UserError, MICROS_PER_MS, MICROS_PER_SECOND } from '../core/index.js';
 import { riskConfigSchema, type RiskConfig } from '../risk/index.js';
 import { BpsFees, constantLatency, parseQueueModel } from '../sim/index.js';
-import { QuotingStrategy, defaultQuotingParams, type Strategy } from '../strategy/index.js';
+import { QuotingStrategy, RlStrategy, defaultQuotingParams, type QuotingParams, type Strategy } from '../strategy/index.js';
+import { loadPolicyFile } from '../models/index.js';
 import type { Instrument } from '../market/index.js';
 import { defaultTickLocalParams } from './tick-local.js';
 import type { PaperSessionOptions } from './paper-session.js';
@@ -14,7 +15,9 @@ export const paperConfigSchema = z.object({
   capital: positive.default(10_000),
   quoting: z
     .object({
-      model: z.enum(['as', 'glft']).default('as'),
+      model: z.enum(['as', 'glft', 'rl']).default('as'),
+      /** policy.json of a trained RL policy (model rl): it retunes its own base model and γ. */
+      policy_path: z.string().optional(),
       gamma: positive.default(0.01),
       k: positive.default(1.5),
       A: positive.default(1),
@@ -71,22 +74,24 @@ export function parsePaperConfig(input: unknown, source = '--config'): PaperConf
 /** The strategy and session options of a config; `timeframeSeconds` sets the σ window. */
 export function paperSessionSetup(cfg: PaperConfig, instrument: Instrument, timeframeSeconds: number): { strategy: Strategy; options: PaperSessionOptions; risk: RiskConfig } {
   const q = cfg.quoting;
-  const strategy = new QuotingStrategy(
-    {
-      ...defaultQuotingParams,
-      model: q.model,
-      gamma: q.gamma,
-      k: q.k,
-      A: q.A,
-      calibrate: q.calibrate,
-      horizon: q.horizon,
-      horizonSeconds: q.horizon_seconds,
-      orderQty: q.order_qty,
-      maxInventoryQty: q.max_inventory_qty,
-      minSpreadTicks: q.min_spread_ticks,
-    },
-    instrument,
-  );
+  const params: QuotingParams = {
+    ...defaultQuotingParams,
+    model: q.model === 'glft' ? 'glft' : 'as', // rl: the policy sets its base model
+    gamma: q.gamma,
+    k: q.k,
+    A: q.A,
+    calibrate: q.calibrate,
+    horizon: q.horizon,
+    horizonSeconds: q.horizon_seconds,
+    orderQty: q.order_qty,
+    maxInventoryQty: q.max_inventory_qty,
+    minSpreadTicks: q.min_spread_ticks,
+  };
+  let strategy: Strategy;
+  if (q.model === 'rl') {
+    if (q.policy_path === undefined) throw new UserError('--config: quoting.policy_path: model rl needs a policy file');
+    strategy = RlStrategy.fromPolicy(loadPolicyFile(q.policy_path, '--config: quoting.policy_path'), params, instrument);
+  } else strategy = new QuotingStrategy(params, instrument);
   const sigmaSampleMicros = cfg.loop.sigma_sample_ms * MICROS_PER_MS;
   const windowMicros = Math.max(timeframeSeconds * MICROS_PER_SECOND, 10 * sigmaSampleMicros);
   const options: PaperSessionOptions = {

@@ -1,10 +1,11 @@
 // A tick backtest as one job: a validated config and an event file in, results out. Used by the CLI, tests and bench.
 import { z } from 'zod';
 import { UserError } from '../core/index.js';
-import { type EventColumns, makeInstrument } from '../market/index.js';
+import { type EventColumns, type Instrument, makeInstrument } from '../market/index.js';
 import { iterateEventBatches } from '../data/index.js';
 import { BpsFees, constantLatency, loadLatencySeries, parseQueueModel, type LatencyModel } from '../sim/index.js';
-import { QuotingStrategy, type Strategy } from '../strategy/index.js';
+import { QuotingStrategy, RlStrategy, type QuotingParams, type Strategy } from '../strategy/index.js';
+import { loadPolicyFile } from '../models/index.js';
 import { quotingConfigFields, resolveQuoting, type BarBacktestConfig } from './backtest-job.js';
 import { TickBacktest, type TickBacktestOptions, type TickBacktestResult } from './tick-backtest.js';
 import { defaultTickLocalParams } from './tick-local.js';
@@ -18,7 +19,8 @@ export const TickBacktestConfigSchema = z.object({
   market: z
     .object({ symbol: z.string().default('BTC/USDT'), tick_size: positive.default(0.01), lot_size: positive.default(0.00001) })
     .default({ symbol: 'BTC/USDT', tick_size: 0.01, lot_size: 0.00001 }),
-  model: z.enum(['as', 'glft']).default('as'),
+  model: z.enum(['as', 'glft', 'rl']).default('as'),
+  policy_path: z.string().optional().describe('policy.json of a trained RL policy (model rl)'),
   ...quotingConfigFields,
   taker_fee_bps: z.number().min(-100).max(100).default(0),
   price_band_pct: positive.default(5),
@@ -49,6 +51,17 @@ export function parseTickConfig(input: unknown, flagOf: (path: string) => string
   const issue = r.error.issues[0]!;
   const path = issue.path.join('.');
   throw new UserError(`${flagOf(path)}: ${issue.message.replace(/^Invalid input: /, '')}`);
+}
+
+/**
+ * The strategy of a tick config: AS / GLFT quoting, or an RL policy retuning its own base model (the
+ * policy's trend / momentum / mean-reversion features are rebuilt from the local mid on the bars it was
+ * trained on; see `GridSignals`).
+ */
+export function tickStrategy(cfg: TickBacktestConfig, quoting: Readonly<QuotingParams>, instrument: Instrument, flagOf: (path: string) => string = (p) => p): Strategy {
+  if (cfg.model !== 'rl') return new QuotingStrategy(quoting, instrument);
+  if (cfg.policy_path === undefined) throw new UserError(`${flagOf('policy_path')}: model rl needs a policy file (policy_path)`);
+  return RlStrategy.fromPolicy(loadPolicyFile(cfg.policy_path, flagOf('policy_path')), quoting, instrument);
 }
 
 export interface TickJobResult extends TickBacktestResult {
@@ -123,7 +136,7 @@ export function runTickJob(
     sampleIntervalMicros: cfg.sample_interval_ms * 1000,
     markoutSeconds: cfg.markout_seconds,
   };
-  const strategy = strategyOverride ?? new QuotingStrategy(quoting, instrument);
+  const strategy = strategyOverride ?? tickStrategy(cfg, quoting, instrument, flagOf);
   const rest: Iterable<EventColumns> = {
     *[Symbol.iterator]() {
       yield head;

@@ -1,7 +1,8 @@
 // What the trading side knows in tick mode: the local book and estimators, fed at local time, and the view they fill.
 import type { Micros } from '../core/index.js';
 import { L2Book, EventType, decimalsOf, type EventColumns } from '../market/index.js';
-import { MidVolatility, TradeIntensity, TradeFlowImbalance } from '../features/index.js';
+import { GridSignals, MidVolatility, TradeIntensity, TradeFlowImbalance } from '../features/index.js';
+import { defaultSignalBars } from '../strategy/index.js';
 import { DEFAULT_LADDER_TICKS } from '../sim/index.js';
 import type { TradingCore } from './trading-core.js';
 
@@ -39,7 +40,8 @@ export const defaultTickLocalParams: TickLocalParams = {
  * latency). Book rows update the local book; trades feed the intensity estimator with their distance
  * from the local mid at that moment, and the trade-flow imbalance. `refresh(now)` samples σ, runs the
  * intensity schedule and writes the view the strategy reads (mid, best bid/ask, σ, A, k, order-flow
- * imbalance, warm-up), then marks the portfolio.
+ * imbalance, warm-up), then marks the portfolio. A strategy that reads trend / momentum / mean reversion
+ * (`usesSignals`) gets them from the mid sampled at each refresh and closed on its `signalBars` grid.
  *
  * Replay shortcut (`fromVenue`): both sides apply the same rows in the same order, so after its first
  * n rows the local book equals the venue's book after those n rows. The tick backtest then keeps no
@@ -57,6 +59,9 @@ export class TickLocal {
   askTick = Number.NaN;
   private readonly tick: number;
   private ownBook: L2Book | undefined;
+  /** Trend / momentum / mean reversion of the mid on the strategy's signal bars, when it reads them. */
+  private signals: GridSignals | undefined;
+  private signalsChecked = false;
   private readonly scale: number;
 
   constructor(readonly params: Readonly<TickLocalParams>) {
@@ -117,7 +122,23 @@ export class TickLocal {
     v.intensityA = this.intensity.A;
     v.intensityK = this.intensity.k;
     v.orderFlowImbalance = this.flow.value(now);
-    v.warm = v.sigma === v.sigma && mid === mid;
+    if (!this.signalsChecked) {
+      this.signalsChecked = true;
+      const st = core.strategy;
+      if (st.usesSignals === true) {
+        const bars = st.signalBars ?? defaultSignalBars;
+        this.signals = new GridSignals(bars.seconds * 1e6, bars.window);
+      }
+    }
+    const sig = this.signals;
+    if (sig !== undefined) {
+      sig.observe(now, mid);
+      v.trendStrength = sig.trendStrength;
+      v.momentum = sig.momentum;
+      v.meanReversion = sig.meanReversion;
+    }
+    // As in bar mode, a strategy that reads the signals waits for their window to fill.
+    v.warm = v.sigma === v.sigma && mid === mid && (sig === undefined || sig.ready);
     if (mid === mid) core.mark(mid);
   }
 }

@@ -21,6 +21,7 @@ export interface TickBacktestFlags extends BacktestFlags {
 const FLAG_OF: Record<string, string> = {
   events: '--events',
   model: '--model',
+  policy_path: '--policy',
   seed: '--seed',
   gamma: '--gamma',
   k: '--k',
