@@ -1,5 +1,6 @@
 // Last-month analysis speed on the built CLI, 1 vs 2 workers: the issue's case (30 days of 5m bars, 64
-// combinations, walk-forward, report) and a 5x larger one (29 days of 1m bars). Prints figures; asserts nothing.
+// combinations, walk-forward, report), a 5x larger one (29 days of 1m bars) and a 16x larger one (1,024
+// combinations) where the evaluation dominates. Prints figures; asserts nothing.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
@@ -9,8 +10,10 @@ import { CLI, KLINES_1M, KLINES_5M } from '../test/fixtures/shared-data.js';
 const reps = Number(process.env['REPS'] ?? 5);
 const out = mkdtempSync(join(tmpdir(), 'mm-bench-analysis-'));
 const scenarios = [
-  { name: '5m, 30 days, 64 combinations', args: ['--data', KLINES_5M, '--days', '30'] },
-  { name: '1m, 29 days, 64 combinations', args: ['--data', KLINES_1M, '--days', '29'] },
+  { name: '5m, 30 days, 64 combinations', args: ['--data', KLINES_5M, '--days', '30'], combos: 64 },
+  { name: '1m, 29 days, 64 combinations', args: ['--data', KLINES_1M, '--days', '29'], combos: 64 },
+  // A job large enough for the evaluation to dominate: how the parallel part itself scales.
+  { name: '5m, 30 days, 1024 combinations', args: ['--data', KLINES_5M, '--days', '30'], combos: 1024 },
 ];
 
 interface Sample {
@@ -18,8 +21,8 @@ interface Sample {
   evaluate: number;
   cpu: number;
 }
-function once(extra: string[], workers: number): Sample {
-  const args = ['analyze', ...extra, '--max-combinations', '64', '--workers', String(workers), '--seed', '7', '--quiet', '--out', out];
+function once(extra: string[], workers: number, combos: number): Sample {
+  const args = ['analyze', ...extra, '--max-combinations', String(combos), '--workers', String(workers), '--seed', '7', '--quiet', '--out', out];
   const t0 = performance.now();
   // BENCH_CLI_JS: a private build of the CLI (a shared tree may be rebuilding dist/ meanwhile).
   const js = process.env['BENCH_CLI_JS'];
@@ -36,9 +39,9 @@ function once(extra: string[], workers: number): Sample {
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 for (const sc of scenarios) {
   const load0 = loadavg()[0]!;
-  once(sc.args, 1); // warm the file cache
+  once(sc.args, 1, sc.combos); // warm the file cache
   const runs: Record<number, Sample[]> = { 1: [], 2: [] };
-  for (let i = 0; i < reps; i++) for (const w of [1, 2]) runs[w]!.push(once(sc.args, w));
+  for (let i = 0; i < reps; i++) for (const w of [1, 2]) runs[w]!.push(once(sc.args, w, sc.combos));
   const load1 = loadavg()[0]!;
   console.log(`== ${sc.name} (${reps} runs per worker count, alternating; load average ${load0.toFixed(2)} before, ${load1.toFixed(2)} after)`);
   for (const w of [1, 2]) {
