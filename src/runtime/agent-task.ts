@@ -15,6 +15,8 @@ export interface AgentTask {
   market: RuntimeConfig['market'];
   /** Resolved path of a data agent's file (source: file). */
   dataFile?: string;
+  /** Resolved path of an ml agent's policy file (model: rl). */
+  policyFile?: string;
   /** Values of the agents named in `agent.inputs`, in that order. */
   inputs: AgentValue[];
 }

@@ -41,7 +41,8 @@ export type DataParams = z.output<typeof DataParamsSchema>;
 
 export const MlParamsSchema = z
   .object({
-    model: z.enum(['as', 'glft']).default('as').describe('Avellaneda–Stoikov or Guéant–Lehalle–Fernandez-Tapia'),
+    model: z.enum(['as', 'glft', 'rl']).default('as').describe('Avellaneda–Stoikov, Guéant–Lehalle–Fernandez-Tapia, or a trained RL policy retuning its own base model'),
+    policy: z.string().min(1).optional().describe('policy.json of a trained RL policy (model rl), relative to the working directory; its base model, γ and horizon replace the fields here'),
     gamma: positive.default(0.1).describe('risk aversion per (price unit × order size)'),
     k: positive.default(1.5).describe('fallback order-arrival decay, per price unit'),
     A: positive.default(1).describe('fallback order-arrival intensity, per second'),

@@ -4,6 +4,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { UserError } from '../core/index.js';
+import { loadPolicyFile } from '../models/index.js';
 import { RuntimeConfigSchema, type RuntimeConfig } from './config.js';
 import { checkGraph } from './graph.js';
 
@@ -44,6 +45,16 @@ export function validateConfig(doc: unknown, cwd: string = process.cwd()): Runti
   const cfg = r.data;
   checkGraph(cfg.agents);
   cfg.agents.forEach((a, i) => {
+    if (a.role === 'ml') {
+      const p = a.params;
+      if (p.model === 'rl' && p.policy === undefined) throw new UserError(`agents[${i}].params.policy: required with model: rl (a policy.json from train-rl)`);
+      if (p.model !== 'rl' && p.policy !== undefined) throw new UserError(`agents[${i}].params.policy: only used with model: rl`);
+      if (p.policy !== undefined) {
+        const path = resolve(cwd, p.policy);
+        if (!isReadableFile(path)) throw new UserError(`agents[${i}].params.policy: cannot read file ${path}`);
+        loadPolicyFile(path, `agents[${i}].params.policy`);
+      }
+    }
     if (a.role !== 'data') return;
     const p = a.params;
     if (p.source === 'file') {

@@ -110,6 +110,7 @@ export async function runRuntime(o: RunOptions): Promise<RunSummary> {
     seed: agentSeed(seed, a.name),
     market: cfg.market,
     ...(a.role === 'data' && a.params.source === 'file' && a.params.file !== undefined ? { dataFile: dataPath(cfg, a.params.file, cwd) } : {}),
+    ...(a.role === 'ml' && a.params.policy !== undefined ? { policyFile: resolve(cwd, a.params.policy) } : {}),
     inputs,
   });
 

@@ -197,3 +197,51 @@ test('risk breach: the summary names it; exit 0 by default, 4 with --fail-on-bre
   assert.equal(r.code, 0, r.stderr);
   assert.equal((JSON.parse(r.stdout.trimEnd().split('\n').at(-1)!) as { risk_status: string }).risk_status, 'ok');
 });
+
+test('model rl in the ml agent: a trained policy file runs in the execution agent; a missing or absent policy is refused before anything runs', async () => {
+  const { serializePolicy, defaultActionDims, POLICY_FORMAT, POLICY_VERSION } = await import('../../src/models/index.js');
+  const dir = tmp('rl');
+  const features = ['inventory', 'volatility', 'momentum'] as const;
+  const params = new Array<number>(defaultActionDims.length * (features.length + 1)).fill(0);
+  writeFileSync(
+    join(dir, 'policy.json'),
+    serializePolicy({
+      format: POLICY_FORMAT,
+      version: POLICY_VERSION,
+      kind: 'linear',
+      hidden: 0,
+      state: { features: [...features], sigma_ref: 1e-4, signals: { bar_seconds: 60, window: 30 } },
+      action: { dims: [...defaultActionDims], decision_seconds: 60 },
+      base: { model: 'glft', gamma: 0.2, horizon: 'rolling', horizon_seconds: 600 },
+      params,
+      training: {},
+    }),
+  );
+  const agents = pipeline('');
+  agents[1] = { ...agents[1]!, params: { model: 'rl', policy: 'policy.json' } };
+  const { summary } = await runIn(dir, { configPath: writeConfig(dir, smallConfig(agents)), runId: 'rl' });
+  assert.equal(summary.status, 'ok');
+  const model = JSON.parse(readFileSync(join(dir, 'out', 'rl_model_model.json'), 'utf8')) as { model: string; gamma: number; policy: { base_model: string } };
+  assert.deepEqual([model.model, model.gamma, model.policy.base_model], ['rl', 0.2, 'glft'], 'the policy’s base model and γ are what runs');
+  const cfg = JSON.parse(readFileSync(join(dir, 'out', 'rl_exec_backtest_config.json'), 'utf8')) as { model: string; policy_path: string };
+  assert.equal(cfg.model, 'rl');
+  assert.equal(cfg.policy_path, join(dir, 'policy.json'));
+
+  // The identity policy above quotes as its base model: the same metrics as model glft, γ 0.2.
+  const plainAgents = pipeline('');
+  plainAgents[1] = { ...plainAgents[1]!, params: { model: 'glft', gamma: 0.2 } };
+  await runIn(dir, { configPath: writeConfig(dir, smallConfig(plainAgents), 'plain.yaml'), runId: 'plain' });
+  const m = (id: string) => JSON.parse(readFileSync(join(dir, 'out', `${id}_exec_metrics.json`), 'utf8')) as { total_pnl: number; fills: number };
+  assert.deepEqual([m('rl').total_pnl, m('rl').fills], [m('plain').total_pnl, m('plain').fills]);
+
+  for (const [p, msg] of [
+    [{ model: 'rl' }, /agents\[1\]\.params\.policy: required with model: rl/],
+    [{ model: 'rl', policy: 'nope.json' }, /agents\[1\]\.params\.policy: cannot read file/],
+    [{ model: 'as', policy: 'policy.json' }, /agents\[1\]\.params\.policy: only used with model: rl/],
+  ] as const) {
+    const bad = pipeline('');
+    bad[1] = { ...bad[1]!, params: p };
+    const path = writeConfig(dir, smallConfig(bad), 'bad.yaml');
+    await assert.rejects(runIn(dir, { configPath: path, runId: 'bad' }), (e: unknown) => msg.test((e as Error).message));
+  }
+});

@@ -30,6 +30,7 @@ export function runExecutionAgent(task: AgentTask, params: ExecutionParams): Age
       seed: task.seed,
       market: { symbol: frame.symbol, tick_size: frame.tickSize, lot_size: frame.lotSize },
       model: model.model,
+      ...(model.policy ? { policy_path: model.policy.path } : {}),
       gamma: model.gamma,
       k: model.k,
       A: model.A,

@@ -1,7 +1,8 @@
 // The ml agent: fits the quoting model's intensity (k, A) and σ on the leading bars, reads the signals, snapshots a quote.
 import { BarIntensity, RollingVolatility, perSecond } from '../../features/index.js';
 import { makeInstrument } from '../../market/index.js';
-import { QuotingStrategy, emptyView, emptyTarget } from '../../strategy/index.js';
+import { QuotingStrategy, RlStrategy, emptyView, emptyTarget, type QuotingParams, type Strategy } from '../../strategy/index.js';
+import { loadPolicyFile, type RlPolicy } from '../../models/index.js';
 import type { MlParams } from '../config.js';
 import type { AgentResult, AgentTask } from '../agent-task.js';
 import type { MarketFrame } from '../frame.js';
@@ -11,7 +12,9 @@ import { writeArtifact, jsonText } from '../artifacts.js';
 export interface FittedModel {
   agent: string;
   symbol: string;
-  model: 'as' | 'glft';
+  model: 'as' | 'glft' | 'rl';
+  /** Model rl: the policy file and the base model it retunes (its γ and horizon are the ones above). */
+  policy?: { path: string; base_model: 'as' | 'glft' };
   gamma: number;
   /** The k and A the execution agent uses (fitted, or the configured fallback when the fit is undefined). */
   k: number;
@@ -55,13 +58,18 @@ const iso = (us: number): string => new Date(us / 1000).toISOString();
 export function runMlAgent(task: AgentTask, params: MlParams): AgentResult {
   const input = task.inputs[0];
   if (input?.role !== 'data') return { ok: false, error: 'expected the value of a data agent as input' };
-  const model = fitModel(task.agent.name, input.frame, params);
+  let policy: RlPolicy | undefined;
+  if (params.model === 'rl') {
+    if (task.policyFile === undefined) return { ok: false, error: 'model rl: no policy file was resolved for this agent' };
+    policy = loadPolicyFile(task.policyFile, `agents.${task.agent.name}.params.policy`);
+  }
+  const model = fitModel(task.agent.name, input.frame, params, policy && task.policyFile !== undefined ? { policy, path: task.policyFile } : undefined);
   const path = writeArtifact(task.artifactsDir, task.runId, task.agent.name, 'model.json', jsonText(model));
   return { ok: true, outputs: [path], value: { role: 'ml', agent: task.agent.name, model, frame: input.frame } };
 }
 
 /** Fit on rows [0, ⌊n·train_fraction⌋) and snapshot at the last row. Pure: same frame and params, same model. */
-export function fitModel(agent: string, f: MarketFrame, params: MlParams): FittedModel {
+export function fitModel(agent: string, f: MarketFrame, params: MlParams, rl?: { policy: RlPolicy; path: string }): FittedModel {
   const n = f.ts.length;
   const trainEnd = Math.max(2, Math.min(n - 1, Math.floor(n * params.train_fraction)));
   const intensity = new BarIntensity(trainEnd, f.barSeconds);
@@ -90,11 +98,12 @@ export function fitModel(agent: string, f: MarketFrame, params: MlParams): Fitte
     agent,
     symbol: f.symbol,
     model: params.model,
-    gamma: params.gamma,
+    ...(rl ? { policy: { path: rl.path, base_model: rl.policy.base.model } } : {}),
+    gamma: rl ? rl.policy.base.gamma : params.gamma,
     k,
     A,
-    horizon: params.horizon,
-    horizon_seconds: params.horizon_seconds,
+    horizon: rl ? rl.policy.base.horizon : params.horizon,
+    horizon_seconds: rl ? rl.policy.base.horizon_seconds : params.horizon_seconds,
     min_spread_ticks: params.min_spread_ticks,
     calibration: params.online_calibration ? 'online' : 'fitted',
     fit: {
@@ -121,30 +130,28 @@ export function fitModel(agent: string, f: MarketFrame, params: MlParams): Fitte
     },
     snapshot: { at: '', mid: f.close[last]!, bid: null, ask: null, reservation: null, inventory: 0 },
   };
-  fitted.snapshot = snapshotQuote(f, fitted);
+  fitted.snapshot = snapshotQuote(f, fitted, rl?.policy);
   return fitted;
 }
 
 /** The quoting strategy's answer for the bar after the last one, with the fitted k, A and the last σ and signals. */
-function snapshotQuote(f: MarketFrame, m: FittedModel): FittedModel['snapshot'] {
+function snapshotQuote(f: MarketFrame, m: FittedModel, policy?: RlPolicy): FittedModel['snapshot'] {
   const last = f.ts.length - 1;
   const instrument = makeInstrument(f.symbol, f.tickSize, f.lotSize);
   // Prices do not depend on size at zero inventory: one unit, generous limits.
-  const strategy = new QuotingStrategy(
-    {
-      model: m.model,
-      gamma: m.gamma,
-      k: m.k,
-      A: m.A,
-      calibrate: false,
-      horizon: m.horizon,
-      horizonSeconds: m.horizon_seconds,
-      orderQty: 1,
-      maxInventoryQty: 10,
-      minSpreadTicks: m.min_spread_ticks,
-    },
-    instrument,
-  );
+  const quoting: QuotingParams = {
+    model: m.model === 'glft' ? 'glft' : 'as',
+    gamma: m.gamma,
+    k: m.k,
+    A: m.A,
+    calibrate: false,
+    horizon: m.horizon,
+    horizonSeconds: m.horizon_seconds,
+    orderQty: 1,
+    maxInventoryQty: 10,
+    minSpreadTicks: m.min_spread_ticks,
+  };
+  const strategy: Strategy = policy ? RlStrategy.fromPolicy(policy, quoting, instrument) : new QuotingStrategy(quoting, instrument);
   const view = emptyView();
   const now = f.ts[last]! + f.barSeconds * 1e6;
   view.now = now;
