@@ -1,5 +1,5 @@
 // A growable EventColumns: collects rows (or whole chunks) in memory and hands out a trimmed view.
-import { allocEvents, type EventColumns } from '../market/index.js';
+import { allocEvents, eventRows, type EventColumns } from '../market/index.js';
 
 export class EventBuffer {
   cols: EventColumns;
@@ -53,19 +53,7 @@ export class EventBuffer {
 
   /** The rows so far, as views of exactly `length` elements (shares memory until the next append). */
   view(): EventColumns {
-    const c = this.cols;
-    const n = c.length;
-    return {
-      length: n,
-      type: c.type.subarray(0, n),
-      side: c.side.subarray(0, n),
-      flags: c.flags.subarray(0, n),
-      tsExchange: c.tsExchange.subarray(0, n),
-      tsLocal: c.tsLocal.subarray(0, n),
-      price: c.price.subarray(0, n),
-      size: c.size.subarray(0, n),
-      id: c.id.subarray(0, n),
-    };
+    return eventRows(this.cols, 0, this.cols.length);
   }
 }
 

@@ -1,6 +1,6 @@
 // The realtime driver: a pluggable feed, an adapter (simulated here; ccxt later) and a clock around the same trading core.
 import type { Micros } from '../core/index.js';
-import { allocEvents, type EventColumns } from '../market/index.js';
+import { allocEvents, eventRows, type EventColumns } from '../market/index.js';
 import type { Strategy } from '../strategy/index.js';
 import { TickBacktest, type TickBacktestOptions, type TickBacktestResult } from './tick-backtest.js';
 import { handleInstant, runDueBefore, type SteppedSession } from './tick-step.js';
@@ -43,17 +43,7 @@ export class ColumnsReplayFeed implements RealtimeFeed {
     const from = this.cursor;
     const to = Math.min(ev.length, from + this.rowsPerCall);
     this.cursor = to;
-    return {
-      length: to - from,
-      type: ev.type.subarray(from, to),
-      side: ev.side.subarray(from, to),
-      flags: ev.flags.subarray(from, to),
-      tsExchange: ev.tsExchange.subarray(from, to),
-      tsLocal: ev.tsLocal.subarray(from, to),
-      price: ev.price.subarray(from, to),
-      size: ev.size.subarray(from, to),
-      id: ev.id.subarray(from, to),
-    };
+    return eventRows(ev, from, to);
   }
 }
 

@@ -57,6 +57,21 @@ export function allocEvents(capacity: number): EventColumns {
   };
 }
 
+/** Rows [from, to) of `ev` as views on the same memory (no copy). */
+export function eventRows(ev: EventColumns, from: number, to: number): EventColumns {
+  return {
+    length: to - from,
+    type: ev.type.subarray(from, to),
+    side: ev.side.subarray(from, to),
+    flags: ev.flags.subarray(from, to),
+    tsExchange: ev.tsExchange.subarray(from, to),
+    tsLocal: ev.tsLocal.subarray(from, to),
+    price: ev.price.subarray(from, to),
+    size: ev.size.subarray(from, to),
+    id: ev.id.subarray(from, to),
+  };
+}
+
 // Object forms, for the strategy API, tests and the live feed. Hot loops use the columns.
 
 export interface Level {

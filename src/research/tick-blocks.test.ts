@@ -2,9 +2,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { UserError } from '../core/index.js';
-import { EventType, L2Book } from '../market/index.js';
+import { EventType, L2Book, eventRows } from '../market/index.js';
 import { EventBuilder } from '../../test/fixtures/tick-events.js';
-import { eventRange, planTickBlocks } from './tick-blocks.js';
+import { planTickBlocks } from './tick-blocks.js';
 import { fromSharedEvents } from './shared-events.js';
 
 const S = 1_000_000; // µs per second
@@ -51,7 +51,7 @@ test('an opening snapshot is the book as replayed up to the block, and depends o
   const replayed = new L2Book(0.01, 1 << 14);
   for (let i = 0; i < blk.from; i++) replayed.apply(ev, i);
   const opened = new L2Book(0.01, 1 << 14);
-  const snap = eventRange(data.events, blk.bookFrom, blk.bookTo);
+  const snap = eventRows(data.events, blk.bookFrom, blk.bookTo);
   for (let i = 0; i < snap.length; i++) opened.apply(snap, i);
   assert.deepEqual([opened.levels(1), opened.levels(-1)], [replayed.levels(1), replayed.levels(-1)]);
   assert.equal(snap.tsExchange[0], ev.tsExchange[blk.from]);

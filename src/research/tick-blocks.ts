@@ -1,6 +1,6 @@
 // Walk-forward blocks of an event file: equal spans of exchange time, each opened by the book as it stood at its start.
 import { UserError } from '../core/index.js';
-import { L2Book, EventFlag, EventType, allocEvents, type EventColumns } from '../market/index.js';
+import { L2Book, EventFlag, EventType, allocEvents, eventRows, type EventColumns } from '../market/index.js';
 import type { Plan, WindowPlan } from './walk-forward.js';
 import { allocSharedEvents, type SharedEvents } from './shared-events.js';
 import { DEFAULT_LADDER_TICKS } from '../sim/index.js';
@@ -40,20 +40,6 @@ export interface TickData {
 /** Book ladder width used to rebuild opening books: the simulated venue's (`L2Exchange`). */
 const LADDER_TICKS = DEFAULT_LADDER_TICKS;
 
-/** Rows [from, to) of `ev` as views on the same memory. */
-export function eventRange(ev: EventColumns, from: number, to: number): EventColumns {
-  return {
-    length: to - from,
-    type: ev.type.subarray(from, to),
-    side: ev.side.subarray(from, to),
-    flags: ev.flags.subarray(from, to),
-    tsExchange: ev.tsExchange.subarray(from, to),
-    tsLocal: ev.tsLocal.subarray(from, to),
-    price: ev.price.subarray(from, to),
-    size: ev.size.subarray(from, to),
-    id: ev.id.subarray(from, to),
-  };
-}
 
 export interface TickPlan {
   plan: Plan;
@@ -191,7 +177,7 @@ function copyRows(to: EventColumns, at: number, from: EventColumns, i0: number, 
 /** The rows one block runs on: its opening snapshot, then its own rows (views, no copy). */
 export function blockBatches(ev: EventColumns, b: Pick<TickBlock, 'from' | 'to' | 'bookFrom' | 'bookTo'>): EventColumns[] {
   const out: EventColumns[] = [];
-  if (b.bookTo > b.bookFrom) out.push(eventRange(ev, b.bookFrom, b.bookTo));
-  if (b.to > b.from) out.push(eventRange(ev, b.from, b.to));
+  if (b.bookTo > b.bookFrom) out.push(eventRows(ev, b.bookFrom, b.bookTo));
+  if (b.to > b.from) out.push(eventRows(ev, b.from, b.to));
   return out;
 }

@@ -8,7 +8,7 @@ import { parseAnalysisConfig, type AnalysisConfig } from '../../src/research/ana
 import { serialEvaluator, threadEvaluator } from '../../src/research/evaluator.js';
 import { silentProgress } from '../../src/research/progress.js';
 import { analysisFiles } from '../../src/research/analysis-artifacts.js';
-import { eventRange } from '../../src/research/tick-blocks.js';
+import { eventRows } from '../../src/market/index.js';
 import { ensureSharedCaptureArrow } from '../fixtures/capture.js';
 
 const path = ensureSharedCaptureArrow();
@@ -66,7 +66,7 @@ test('each block opens with the book as replayed from the start of the file, and
   for (const blk of t.blocks) {
     for (; i < blk.from; i++) if (events.type[i] !== EventType.Trade) continuous.apply(events, i);
     const opened = new L2Book(0.01, 1 << 14);
-    const own = eventRange(t.events, blk.bookFrom, blk.bookTo);
+    const own = eventRows(t.events, blk.bookFrom, blk.bookTo);
     for (let k = 0; k < own.length; k++) opened.apply(own, k);
     assert.equal(all(opened), all(continuous), `block at row ${blk.from} opens with the replayed book`);
     for (; i < blk.to; i++) {
@@ -121,7 +121,7 @@ test('readiness reads the test windows only; the out-of-sample path ends at budg
 });
 
 test('a file too short for one window is one error naming --events', async () => {
-  const short = eventRange(events, 0, 60_000); // about 1.5 minutes
+  const short = eventRows(events, 0, 60_000); // about 1.5 minutes
   await assert.rejects(analyse(short), /^UserError: --events: .* spans 1\.\d+ minutes of exchange time; one walk-forward window needs 3 /);
   await assert.rejects(analyse(events, { ...cfg, walk_forward: { ...cfg.walk_forward, test_minutes: 0.5, train_minutes: 1.2 } }), /--train-minutes: expected a whole multiple of --test-minutes/);
   await assert.rejects(analyse(events, { ...cfg, walk_forward: { ...cfg.walk_forward, test_minutes: 0.5, train_minutes: 1 } }), /--test-minutes: a test window must hold at least 50 trace samples/);

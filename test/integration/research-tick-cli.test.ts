@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readEvents, writeEvents } from '../../src/data/index.js';
-import { eventRange } from '../../src/research/tick-blocks.js';
+import { eventRows } from '../../src/market/index.js';
 import { KLINES_5M } from '../fixtures/shared-data.js';
 import { CLI_CWD, cliArgs } from '../fixtures/cli-source.js';
 import { ensureSharedCaptureArrow } from '../fixtures/capture.js';
@@ -53,7 +53,7 @@ test('analyze --events writes every artifact under one stamp; two workers give t
 
 test('bad tick input: one line naming the flag, exit 2, nothing written', async () => {
   const short = join(tmp, 'short.arrow');
-  writeEvents(short, eventRange(readEvents(events), 0, 60_000));
+  writeEvents(short, eventRows(readEvents(events), 0, 60_000));
   const notArrow = join(tmp, 'not-arrow.arrow');
   writeFileSync(notArrow, 'this is not an Arrow file\n');
   const cases: Array<[string[], RegExp]> = [
