@@ -11,7 +11,7 @@ import {
   glft,
   emptyQuote,
 } from '../models/index.js';
-import type { MarketView, QuoteTarget, Strategy } from './strategy.js';
+import { type MarketView, type QuoteTarget, type Strategy, clearTarget } from './strategy.js';
 
 export interface QuotingParams {
   model: 'as' | 'glft';
@@ -103,11 +103,7 @@ export class QuotingStrategy implements Strategy {
   decide(view: Readonly<MarketView>, out: QuoteTarget): void {
     const p = this.params;
     if (!view.warm || view.tradingState === 'halted' || !(view.mid > 0) || !(view.sigma >= 0)) {
-      out.bidPrice = Number.NaN;
-      out.askPrice = Number.NaN;
-      out.bidQty = 0;
-      out.askQty = 0;
-      out.reservation = Number.NaN;
+      clearTarget(out);
       return;
     }
 

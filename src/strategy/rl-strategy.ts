@@ -9,7 +9,7 @@ import {
   policyNet,
 } from '../models/index.js';
 import { QuotingStrategy, type QuotingParams } from './quoting-strategy.js';
-import { type MarketView, type QuoteTarget, type SignalBars, type Strategy, defaultSignalBars } from './strategy.js';
+import { type MarketView, type QuoteTarget, type SignalBars, type Strategy, clearTarget, defaultSignalBars } from './strategy.js';
 
 const MICROS_PER_DAY = 86_400e6;
 
@@ -164,11 +164,7 @@ export class RlStrategy implements Strategy {
 
   decide(view: Readonly<MarketView>, out: QuoteTarget): void {
     if (this.paused) {
-      out.bidPrice = Number.NaN;
-      out.askPrice = Number.NaN;
-      out.bidQty = 0;
-      out.askQty = 0;
-      out.reservation = Number.NaN;
+      clearTarget(out);
       return;
     }
     if (view.now >= this.nextDecisionAt) {

@@ -69,6 +69,15 @@ export interface QuoteTarget {
   reservation: number;
 }
 
+/** Nothing resting on either side. */
+export function clearTarget(out: QuoteTarget): void {
+  out.bidPrice = Number.NaN;
+  out.askPrice = Number.NaN;
+  out.bidQty = 0;
+  out.askQty = 0;
+  out.reservation = Number.NaN;
+}
+
 export function emptyTarget(): QuoteTarget {
   return { bidPrice: Number.NaN, bidQty: 0, askPrice: Number.NaN, askQty: 0, reservation: Number.NaN };
 }
