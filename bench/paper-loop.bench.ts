@@ -6,7 +6,8 @@ import { BTCUSDT, EventFlag, EventType } from '../src/market/index.js';
 import { CAPTURE_DIR } from '../test/fixtures/shared-data.js';
 
 const { events } = loadCaptureSync([join(CAPTURE_DIR, 'btcusdt_20240808.gz'), join(CAPTURE_DIR, 'btcusdt_20240809.gz')]);
-const cfg = parsePaperConfig({ risk: { max_orders_per_window: 100_000, stale_after_ms: 60_000 }, loop: { sigma_sample_ms: 1_000 } });
+// decision_interval_ms 0: a decision after every step (the worst case; paper runs decide every 100 ms by default).
+const cfg = parsePaperConfig({ risk: { max_orders_per_window: 100_000, stale_after_ms: 60_000 }, loop: { sigma_sample_ms: 1_000, decision_interval_ms: 0 } });
 let bookRows = 0;
 for (let i = 0; i < events.length; i++) if (events.type[i] !== EventType.Trade) bookRows++;
 const spanSeconds = (events.tsLocal[events.length - 1]! - events.tsLocal[0]!) / 1e6;
