@@ -220,3 +220,27 @@ test('without post-only, a crossing order takes the displayed levels up to its p
   assert.equal(ex.resting, 1, 'order 2 rests its last unit');
   assert.equal(ex.stats.takerFills, 3);
 });
+
+test('a snapshot (resync) restating the book keeps our queue position; one that shrinks our level moves it as one change', () => {
+  // 5 ahead of us at 100; a resync snapshot restates the same book, our level listed last.
+  const same = () => book().snapshot(50, [[99.99, 10], [100, 5]], [[100.01, 4], [100.02, 8]]).build();
+  for (const queue of [riskAverseQueue, powerQueue(2)]) {
+    const h = harness(same(), { queue });
+    h.run(1);
+    h.ex.place(1, 1, 1, 100, 1);
+    h.run(100);
+    assert.equal(h.ex.queueAhead(1), 5, 'a resync is not a reason to move to the front');
+  }
+  // The resync shows 3 left at 100 (2 gone while we were disconnected): the queue model places that cancel.
+  const shrunk = () => book().snapshot(50, [[100, 3], [99.99, 10]], [[100.01, 4]]).build();
+  const ra = harness(shrunk());
+  ra.run(1);
+  ra.ex.place(1, 1, 1, 100, 1);
+  ra.run(100);
+  assert.equal(ra.ex.queueAhead(1), 3, 'risk-averse: capped by the level');
+  const pw = harness(shrunk(), { queue: powerQueue(1) });
+  pw.run(1);
+  pw.ex.place(1, 1, 1, 100, 1);
+  pw.run(100);
+  assert.ok(pw.ex.queueAhead(1) > 0 && pw.ex.queueAhead(1) <= 3, `uniform: part of the cancel was ahead, got ${pw.ex.queueAhead(1)}`);
+});

@@ -1,6 +1,6 @@
 // The simulated L2 venue: replayed book at exchange time, our orders with queue position, latency, partial fills, fees.
 import { InvariantError, type Micros } from '../core/index.js';
-import { L2Book, EventType, type EventColumns, type Side } from '../market/index.js';
+import { L2Book, EventFlag, EventType, type EventColumns, type Side } from '../market/index.js';
 import type { OrderEventHandler, OrderSink } from '../orders/index.js';
 import type { FeeModel } from './fees.js';
 import type { QueueModel } from './queue/index.js';
@@ -54,6 +54,8 @@ export class L2Exchange implements OrderSink {
 
   // Resting orders (struct of arrays).
   private nRest = 0;
+  /** Inside a snapshot message (its rows are applied, our levels re-read at its end). */
+  private snapshotOpen = false;
   private readonly rId = new Float64Array(MAX_RESTING);
   private readonly rSide = new Int8Array(MAX_RESTING);
   private readonly rTick = new Float64Array(MAX_RESTING);
@@ -244,7 +246,26 @@ export class L2Exchange implements OrderSink {
     }
     const book = this.book;
     const serial = book.serial;
-    if (!book.apply(ev, i) || this.nRest === 0) return;
+    const changed = book.apply(ev, i);
+    if (ev.type[i] === EventType.Snapshot) {
+      // A snapshot (the first book, or a resync after a reconnect or a gap) is one change: the book is
+      // cleared at its first row and refilled row by row, so our levels are re-read only once it is
+      // whole. Re-reading mid-way would see our level empty, count its whole size as cancelled and put
+      // us at the front of the queue on every resync.
+      if ((ev.flags[i]! & EventFlag.EndOfMessage) === 0) {
+        this.snapshotOpen = true;
+        return;
+      }
+      this.snapshotOpen = false;
+      if (this.nRest > 0) this.refreshLevels();
+      return;
+    }
+    if (this.snapshotOpen) {
+      // A snapshot whose last row was not marked: it ends where other rows begin.
+      this.snapshotOpen = false;
+      if (this.nRest > 0) this.refreshLevels();
+    }
+    if (!changed || this.nRest === 0) return;
     if (book.serial !== serial) {
       this.refreshLevels();
       return;
