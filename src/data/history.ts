@@ -225,6 +225,33 @@ function mergeRanges(r: [number, number][]): [number, number][] {
 }
 
 /**
+ * The span of `spec` (which must have an `endMs`: a span ending "now" always asks the exchange for the
+ * newest bars) when the cache already answers it: every bar of it cached, or the exchange known to have
+ * none there (the sidecar's confirmed gaps). Undefined when something is missing. Reads files only, so a
+ * research run on a complete cache with a fixed end needs no network at all. `symbol` is the unified
+ * form the cache is keyed by (`BTC/USDT`).
+ */
+export function cachedHistory(spec: HistorySpec): HistoryResult | undefined {
+  if (spec.endMs === undefined) return undefined;
+  checkDays(spec.days);
+  const tf = timeframeMs(spec.timeframe);
+  const toMs = Math.floor(spec.endMs / tf) * tf;
+  const fromMs = toMs - Math.round((spec.days * DAY_MS) / tf) * tf;
+  if (Math.round((toMs - fromMs) / tf) > MAX_HISTORY_BARS) return undefined;
+  const symbol = spec.symbol.toUpperCase();
+  const path = historyPath(spec.cacheDir ?? DEFAULT_HISTORY_DIR, spec.exchange, symbol, spec.timeframe);
+  if (!existsSync(path)) return undefined;
+  const rows = readCache(path);
+  const known = readSidecar(path.replace(/\.csv$/, '.json'));
+  if (missingRuns(rows, known, fromMs, toMs, tf).length > 0) return undefined;
+  let inRange = 0;
+  for (const t of rows.keys()) if (t >= fromMs && t < toMs) inRange++;
+  const gaps: HistoryGap[] = [];
+  for (const [a, b] of missingRuns(rows, [], fromMs, toMs, tf)) gaps.push({ fromMs: a, toMs: b, bars: Math.round((b - a) / tf) });
+  return { path, symbol, timeframe: spec.timeframe, fromMs, toMs, rows: inRange, newRows: 0, pages: 0, gaps };
+}
+
+/**
  * Bars of the last `days` (up to `endMs`) from the history cache, for commands that take
  * `--exchange/--symbol/--timeframe/--days`. The symbol is the unified one (`BTC/USDT`).
  */

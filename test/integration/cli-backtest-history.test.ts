@@ -79,6 +79,7 @@ test('backtest --exchange fetches the span into the cache and equals a backtest 
     bar_seconds: 60,
     new_rows: 3 * 1440,
     pages: cfg.data_source['pages'],
+    offline: false,
     gaps: 0,
     gap_ranges: [],
   });
@@ -94,7 +95,7 @@ test('backtest --exchange fetches the span into the cache and equals a backtest 
   assert.equal((JSON.parse(read(fileOut, 'config.json')) as { data_source: { kind: string } }).data_source.kind, 'file');
 });
 
-test('a second run reads the cache without fetching klines again; data.exchange in --config gives the same run', async () => {
+test('a second run with a fixed end reads the cache without contacting the exchange; data.exchange in --config gives the same run', async () => {
   fake.requests.length = 0;
   const config = join(tmp, 'history.yaml');
   writeFileSync(config, ['data:', '  exchange: binance', '  symbol: BTC/USDT', '  timeframe: 1m', '  days: 3', `  end: "${END}"`, `  cache_dir: ${cache}`, 'model: glft', 'gamma: 0.0005', 'A: 0.0167', ''].join('\n'));
@@ -102,9 +103,15 @@ test('a second run reads the cache without fetching klines again; data.exchange 
   const r = await cli('backtest', '--config', config, '--exchange-url', fake.url, '--out', out);
   assert.equal(r.code, 0, r.stderr);
   assert.equal(klineRequests(), 0, 'no kline was asked for');
+  assert.equal(fake.requests.length, 0, 'the exchange was not contacted at all');
   const src = (JSON.parse(read(out, 'config.json')) as { data_source: Record<string, unknown> }).data_source;
-  assert.deepEqual([src['new_rows'], src['pages'], src['rows']], [0, 0, 3 * 1440]);
+  assert.deepEqual([src['new_rows'], src['pages'], src['rows'], src['offline']], [0, 0, 3 * 1440, true]);
   assert.equal(read(out, 'metrics.json'), read(join(tmp, 'history-run'), 'metrics.json'));
+  // Offline indeed: an exchange URL nothing listens on changes nothing.
+  const dead = join(tmp, 'dead-url-run');
+  const d = await cli('backtest', '--config', config, '--exchange-url', 'http://127.0.0.1:9', '--out', dead);
+  assert.equal(d.code, 0, d.stderr);
+  assert.equal(read(dead, 'metrics.json'), read(out, 'metrics.json'));
 });
 
 test('bad source flags: one line naming the flag, exit 2, nothing written', async () => {
