@@ -22,7 +22,7 @@ help:
 	@echo "make realtime-paper paper trading on the live market: EXCHANGE=.. SYMBOL=.. TIMEFRAME=.. ITERATIONS=.."
 	@echo "make real-data-fetch klines, book and trades through ccxt: EXCHANGE=.. SYMBOL=.. TIMEFRAME=.. (EXCHANGE_URL=.. for a proxy or fake)"
 	@echo "make test           every test (installs first)"
-	@echo "make analyze-last-month  sweep + walk-forward + readiness gate: DATA=FILE or EXCHANGE= SYMBOL= TIMEFRAME= DAYS=, MAX_COMBINATIONS="
+	@echo "make analyze-last-month  sweep + walk-forward + readiness gate: DATA=FILE or EXCHANGE= SYMBOL= TIMEFRAME= DAYS=, or EVENTS=FILE (tick engine); MAX_COMBINATIONS="
 	@echo "make test-integration    cross-module tests; refreshes visualizations/*.png"
 	@echo "make bench          benchmarks; figures go to bench/RESULTS.md by hand"
 
@@ -95,8 +95,9 @@ DATA ?=
 WORKERS ?=
 .PHONY: analyze-last-month test-integration
 
+# EVENTS=FILE (an event file from `convert`) runs the same analysis on the tick engine, in minute windows.
 analyze-last-month: build
-	$(CLI) analyze $(if $(DATA),--data '$(DATA)',--exchange $(EXCHANGE) --symbol '$(SYMBOL)' --timeframe $(TIMEFRAME)) --days $(DAYS) --max-combinations $(MAX_COMBINATIONS) $(if $(WORKERS),--workers $(WORKERS)) --seed $(SEED)
+	$(CLI) analyze $(if $(EVENTS),--engine tick --events '$(EVENTS)',$(if $(DATA),--data '$(DATA)',--exchange $(EXCHANGE) --symbol '$(SYMBOL)' --timeframe $(TIMEFRAME)) --days $(DAYS)) --max-combinations $(MAX_COMBINATIONS) $(if $(WORKERS),--workers $(WORKERS)) --seed $(SEED)
 
 # Paper trading on the live market (ccxt websockets, REST fallback): JSON lines, SQLite ledger, risk engine.
 # EXCHANGE_URL=.. points ccxt at a proxy or a local fake; DASHBOARD_PORT=P serves the live dashboard.
