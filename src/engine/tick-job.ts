@@ -5,7 +5,7 @@ import { type EventColumns, type Instrument, makeInstrument } from '../market/in
 import { iterateEventBatches } from '../data/index.js';
 import { BpsFees, constantLatency, loadLatencySeries, parseQueueModel, type LatencyModel } from '../sim/index.js';
 import { QuotingStrategy, RlStrategy, type QuotingParams, type Strategy } from '../strategy/index.js';
-import { loadPolicyFile } from '../models/index.js';
+import { loadPolicyFile, type RlPolicy } from '../models/index.js';
 import { quotingConfigFields, resolveQuoting, type BarBacktestConfig } from './backtest-job.js';
 import { TickBacktest, type TickBacktestOptions, type TickBacktestResult } from './tick-backtest.js';
 import { defaultTickLocalParams } from './tick-local.js';
@@ -58,8 +58,9 @@ export function parseTickConfig(input: unknown, flagOf: (path: string) => string
  * policy's trend / momentum / mean-reversion features are rebuilt from the local mid on the bars it was
  * trained on; see `GridSignals`).
  */
-export function tickStrategy(cfg: TickBacktestConfig, quoting: Readonly<QuotingParams>, instrument: Instrument, flagOf: (path: string) => string = (p) => p): Strategy {
+export function tickStrategy(cfg: TickBacktestConfig, quoting: Readonly<QuotingParams>, instrument: Instrument, flagOf: (path: string) => string = (p) => p, policy?: RlPolicy): Strategy {
   if (cfg.model !== 'rl') return new QuotingStrategy(quoting, instrument);
+  if (policy) return RlStrategy.fromPolicy(policy, quoting, instrument);
   if (cfg.policy_path === undefined) throw new UserError(`${flagOf('policy_path')}: model rl needs a policy file (policy_path)`);
   return RlStrategy.fromPolicy(loadPolicyFile(cfg.policy_path, flagOf('policy_path')), quoting, instrument);
 }
@@ -90,6 +91,8 @@ export function runTickJob(
   batches?: Iterable<EventColumns>,
   flagOf: (path: string) => string = (p) => p,
   strategyOverride?: Strategy,
+  /** Model rl: the policy itself (a worker's task carries it), instead of reading `policy_path`. */
+  policy?: RlPolicy,
 ): TickJobResult {
   const source = batches ?? iterateEventBatches(cfg.events);
   const it = source[Symbol.iterator]();
@@ -136,7 +139,7 @@ export function runTickJob(
     sampleIntervalMicros: cfg.sample_interval_ms * 1000,
     markoutSeconds: cfg.markout_seconds,
   };
-  const strategy = strategyOverride ?? tickStrategy(cfg, quoting, instrument, flagOf);
+  const strategy = strategyOverride ?? tickStrategy(cfg, quoting, instrument, flagOf, policy);
   const rest: Iterable<EventColumns> = {
     *[Symbol.iterator]() {
       yield head;

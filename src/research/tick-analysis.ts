@@ -6,6 +6,7 @@ import { analysisBacktestDefaults, type AnalysisConfig } from './analysis-config
 import { planTickBlocks, type TickData } from './tick-blocks.js';
 import { runTickBlock, type TickEvalTask } from './tick-cases.js';
 import { defaultTickParamSpace } from './param-space.js';
+import { loadPolicyFile } from '../models/index.js';
 import type { CaseEngine } from './analysis.js';
 
 /** A test window must hold at least this many trace samples (as bar windows need 50 bars). */
@@ -28,7 +29,7 @@ function feedLatency(ev: EventColumns, configured: number | undefined): { ms: nu
 }
 
 export function tickEngine(cfg: AnalysisConfig, input: TickEventsInput): CaseEngine {
-  if (cfg.policy_path !== undefined) throw new UserError('--policy: model rl is not available with --engine tick (models as, glft)');
+  const policy = cfg.policy_path === undefined ? undefined : loadPolicyFile(cfg.policy_path);
   const flagOf = (p: string): string => (p === 'maker_fee_bps' ? '--maker-fee-bps' : p === 'events' ? '--events' : `backtest.${p}`);
   const parsed = parseTickConfig({ ...analysisBacktestDefaults, ...cfg.backtest, seed: cfg.seed, events: input.path }, flagOf);
   const horizon = cfg.readiness.markout_horizon_seconds;
@@ -48,19 +49,20 @@ export function tickEngine(cfg: AnalysisConfig, input: TickEventsInput): CaseEng
     events: '--events',
   });
   const sampleSeconds = base.sample_interval_ms / 1000;
-  const one = (task: Omit<TickEvalTask, 'index' | 'blocks'>, b: number) => runTickBlock(task, data.events, data.blocks[b]!);
+  const one = (task: Omit<TickEvalTask, 'index' | 'blocks'>, b: number) => runTickBlock({ ...task, ...(policy ? { policy } : {}) }, data.events, data.blocks[b]!);
   return {
     plan,
     base,
     refPrice: data.refPrice,
     periodsPerYear: SECONDS_PER_YEAR / sampleSeconds,
     markoutHorizon: horizon,
-    defaultSpace: defaultTickParamSpace,
+    defaultSpace: policy ? { ...defaultTickParamSpace, model: ['as', 'glft', 'rl'] } : defaultTickParamSpace,
     span: (b) => [data.blocks[b]!.startMicros, data.blocks[b]!.endMicros],
     async evaluate(combos, budgets, evaluator, onTaskDone) {
       if (!evaluator.runTick) throw new UserError(`--engine tick: the ${evaluator.kind} evaluator runs bar cases only; use --workers instead of --queue`);
       const tasks: TickEvalTask[] = [];
-      for (const budget of budgets) for (const combo of combos) tasks.push({ index: tasks.length, combo, budget, base, refPrice: data.refPrice, blocks: data.blocks });
+      if (combos.some((c) => c.model === 'rl') && !policy) throw new UserError('--policy: model rl in the parameter space needs a trained policy file');
+      for (const budget of budgets) for (const combo of combos) tasks.push({ index: tasks.length, combo, budget, base, refPrice: data.refPrice, blocks: data.blocks, ...(policy ? { policy } : {}) });
       return evaluator.runTick(tasks, data, (t) => onTaskDone(t.blocks.length));
     },
     rerun(combo, budget, b) {

@@ -3,6 +3,7 @@ import type { EventColumns } from '../market/index.js';
 import { UserError } from '../core/index.js';
 import { runTickJob, type TickBacktestConfig, type TickJobResult } from '../engine/index.js';
 import { comboFields, type Combo } from './param-space.js';
+import type { RlPolicy } from '../models/index.js';
 import { summarizeBlock, type TaskResult } from './cases.js';
 import { blockBatches, type TickBlock } from './tick-blocks.js';
 
@@ -13,19 +14,21 @@ export interface TickEvalTask {
   budget: number;
   base: TickBacktestConfig;
   refPrice: number;
+  /** The trained policy of `rl` combos (plain data, travels with the task). */
+  policy?: RlPolicy;
   blocks: readonly TickBlock[];
 }
 
 /** The tick backtest config of a combo on a budget for a block (quote size from the last price before it). */
 export function tickBlockConfig(task: Pick<TickEvalTask, 'base' | 'combo' | 'budget' | 'refPrice'>, block: Pick<TickBlock, 'orderPrice'>): TickBacktestConfig {
   const { combo } = task;
-  if (combo.model === 'rl') throw new UserError('--engine tick: model rl is not available in tick mode (models as, glft)');
   return { ...task.base, model: combo.model, ...comboFields(task.base.market, combo, task.budget, task.refPrice, block.orderPrice) };
 }
 
 /** One block from flat with fresh estimators: its opening book, then its rows, through the tick backtest. */
-export function runTickBlock(task: Pick<TickEvalTask, 'base' | 'combo' | 'budget' | 'refPrice'>, events: EventColumns, block: TickBlock): TickJobResult {
-  return runTickJob(tickBlockConfig(task, block), blockBatches(events, block));
+export function runTickBlock(task: Pick<TickEvalTask, 'base' | 'combo' | 'budget' | 'refPrice' | 'policy'>, events: EventColumns, block: TickBlock): TickJobResult {
+  if (task.combo.model === 'rl' && !task.policy) throw new UserError('--policy: model rl in the parameter space needs a trained policy file');
+  return runTickJob(tickBlockConfig(task, block), blockBatches(events, block), undefined, undefined, task.policy);
 }
 
 export function evaluateTickTask(task: TickEvalTask, events: EventColumns): TaskResult {

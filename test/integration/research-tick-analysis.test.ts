@@ -126,3 +126,37 @@ test('a file too short for one window is one error naming --events', async () =>
   await assert.rejects(analyse(events, { ...cfg, walk_forward: { ...cfg.walk_forward, test_minutes: 0.5, train_minutes: 1.2 } }), /--train-minutes: expected a whole multiple of --test-minutes/);
   await assert.rejects(analyse(events, { ...cfg, walk_forward: { ...cfg.walk_forward, test_minutes: 0.5, train_minutes: 1 } }), /--test-minutes: a test window must hold at least 50 trace samples/);
 });
+
+test('with --policy the tick space gains model rl: the policy travels with the tasks, threads give the serial result', async () => {
+  const { mkdtempSync, writeFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { tmpdir } = await import('node:os');
+  const { serializePolicy, defaultActionDims, POLICY_FORMAT, POLICY_VERSION } = await import('../../src/models/index.js');
+  const file = join(mkdtempSync(join(tmpdir(), 'mm-tick-rl-an-')), 'policy.json');
+  const features = ['inventory', 'volatility'] as const;
+  writeFileSync(
+    file,
+    serializePolicy({
+      format: POLICY_FORMAT,
+      version: POLICY_VERSION,
+      kind: 'linear',
+      hidden: 0,
+      state: { features: [...features], sigma_ref: 1e-5 },
+      action: { dims: [...defaultActionDims], decision_seconds: 1 },
+      base: { model: 'as', gamma: 0.0002, horizon: 'rolling', horizon_seconds: 60 },
+      // Widen quotes as inventory grows (spread multiplier on the inventory feature), so the policy acts.
+      params: defaultActionDims.flatMap((d) => [d.name === 'spread_mult' ? 2 : 0, 0, 0]),
+      training: {},
+    }),
+  );
+  const short = eventRows(events, 0, 120_000);
+  const c = parseAnalysisConfig({ engine: 'tick', policy_path: file, max_combinations: 4, seed: 5, walk_forward: { train_minutes: 1, test_minutes: 1 }, backtest: { maker_fee_bps: 0 }, space: { model: ['rl', 'as'] } });
+  const serial = await analyse(short, c);
+  assert.ok(serial.combos.some((x) => x.model === 'rl'));
+  const rlAt = serial.combos.findIndex((x) => x.model === 'rl');
+  assert.ok(serial.budgets[0]!.inSample[rlAt]!.blocks > 0);
+  const threads = await analyse(short, c, 2);
+  assert.equal(stable(threads), stable(serial));
+  const noPolicy = parseAnalysisConfig({ engine: 'tick', max_combinations: 2, seed: 5, walk_forward: { train_minutes: 1, test_minutes: 1 }, space: { model: ['rl'] } });
+  await assert.rejects(analyse(short, noPolicy), /--policy: model rl in the parameter space needs a trained policy file/);
+});

@@ -211,7 +211,6 @@ function checkTickFlags(flags: AnalyzeFlags, events: string | undefined): void {
     if (v !== undefined) throw new UserError(`${flag}: not used with --engine tick (the whole event file is analysed; window lengths are --train-minutes and --test-minutes)`);
   }
   if (flags.queue !== undefined) throw new UserError('--queue: the Redis queue runs bar cases only; use --workers with --engine tick');
-  if (flags.policy !== undefined) throw new UserError('--policy: model rl is not available with --engine tick (models as, glft)');
 }
 
 /** Read the whole event file once (a one-line error naming --events when it cannot be read). */
