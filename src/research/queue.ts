@@ -3,23 +3,24 @@ import { randomUUID } from 'node:crypto';
 import { NetworkFault, UserError } from '../core/index.js';
 import type { Bars } from '../market/index.js';
 import { evaluateTask, type EvalTask, type TaskResult } from './cases.js';
+import { evaluateTickTask, type TickEvalTask } from './tick-cases.js';
+import { fromSharedEvents } from './shared-events.js';
+import type { EventColumns } from '../market/index.js';
 import { barsFromBytes, barsToBytes } from './shared-bars.js';
 import type { Evaluator } from './evaluator.js';
 
 export const QUEUE_NAME = 'marketmakerl-cases';
-const BARS_TTL_SECONDS = 6 * 3600;
+const DATA_TTL_SECONDS = 6 * 3600;
 
 export interface RedisAddress {
   host: string;
   port: number;
 }
 
-interface QueueJobData {
-  barsKey: string;
-  length: number;
-  intervalMicros: number;
-  task: EvalTask;
-}
+/** A bar case (the bars under `barsKey`) or a tick case (the event columns under `eventsKey`). */
+type QueueJobData =
+  | { kind?: 'bar'; barsKey: string; length: number; intervalMicros: number; task: EvalTask }
+  | { kind: 'tick'; eventsKey: string; length: number; task: TickEvalTask };
 
 /** `redis://HOST:PORT` → host and port; anything else is a UserError naming the flag. */
 export function parseQueueUrl(url: string, flag = '--queue'): RedisAddress {
@@ -47,7 +48,7 @@ async function probe(addr: RedisAddress): Promise<void> {
 const connection = (a: RedisAddress) => ({ host: a.host, port: a.port, maxRetriesPerRequest: null });
 
 /**
- * Tasks go to the queue as jobs; the bars go once to a Redis key the jobs name. Results come back in
+ * Tasks go to the queue as jobs; the bars (or a tick analysis' event columns) go once to a Redis key the jobs name. Results come back in
  * task order, exactly as a local evaluation would give them (JSON keeps every finite double).
  */
 export async function queueEvaluator(url: string, timeoutMs = 30 * 60_000): Promise<Evaluator> {
@@ -62,36 +63,46 @@ export async function queueEvaluator(url: string, timeoutMs = 30 * 60_000): Prom
   events.on('error', () => {});
   store.on('error', () => {});
   await events.waitUntilReady();
-  let barsKey = '';
+  const keys: string[] = [];
+  /** Put the data once, the tasks as jobs; results in task order. */
+  const submit = async <T extends { index: number }>(tasks: readonly T[], key: string, bytes: Buffer, job: (task: T) => QueueJobData, onTaskDone: (t: T) => void): Promise<TaskResult[]> => {
+    keys.push(key);
+    await store.set(key, bytes, 'EX', DATA_TTL_SECONDS);
+    const batch = key.slice(key.lastIndexOf(':') + 1);
+    const jobs = await queue.addBulk(
+      tasks.map((task) => ({
+        name: 'case',
+        data: job(task),
+        opts: { jobId: `${batch}-${task.index}`, attempts: 2, removeOnComplete: { age: 3600 }, removeOnFail: { age: 24 * 3600 } },
+      })),
+    );
+    return Promise.all(
+      jobs.map(async (j, i) => {
+        let r: TaskResult;
+        try {
+          r = await j.waitUntilFinished(events, timeoutMs);
+        } catch (e) {
+          throw new NetworkFault(`--queue: task ${i} did not complete (${(e as Error).message.split('\n')[0]})`);
+        }
+        onTaskDone(tasks[i]!);
+        return r;
+      }),
+    );
+  };
   return {
     kind: 'queue',
     workers: 0,
-    async run(tasks, bars, onTaskDone) {
-      const batch = randomUUID();
-      barsKey = `marketmakerl:bars:${batch}`;
-      await store.set(barsKey, barsToBytes(bars), 'EX', BARS_TTL_SECONDS);
-      const jobs = await queue.addBulk(
-        tasks.map((task) => ({
-          name: 'case',
-          data: { barsKey, length: bars.length, intervalMicros: bars.intervalMicros, task },
-          opts: { jobId: `${batch}-${task.index}`, attempts: 2, removeOnComplete: { age: 3600 }, removeOnFail: { age: 24 * 3600 } },
-        })),
-      );
-      return Promise.all(
-        jobs.map(async (job, i) => {
-          let r: TaskResult;
-          try {
-            r = await job.waitUntilFinished(events, timeoutMs);
-          } catch (e) {
-            throw new NetworkFault(`--queue: task ${i} did not complete (${(e as Error).message.split('\n')[0]})`);
-          }
-          onTaskDone(tasks[i]!);
-          return r;
-        }),
-      );
+    run(tasks, bars, onTaskDone) {
+      const barsKey = `marketmakerl:bars:${randomUUID()}`;
+      return submit(tasks, barsKey, barsToBytes(bars), (task) => ({ barsKey, length: bars.length, intervalMicros: bars.intervalMicros, task }), onTaskDone);
+    },
+    runTick(tasks, data, onTaskDone) {
+      const eventsKey = `marketmakerl:events:${randomUUID()}`;
+      const s = data.shared;
+      return submit(tasks, eventsKey, Buffer.from(s.buffer as ArrayBuffer), (task) => ({ kind: 'tick', eventsKey, length: s.length, task }), onTaskDone);
     },
     async close() {
-      if (barsKey) await store.del(barsKey).catch(() => 0);
+      for (const k of keys) await store.del(k).catch(() => 0);
       await Promise.allSettled([queue.close(), events.close()]);
       store.disconnect();
     },
@@ -104,7 +115,7 @@ export interface QueueWorkerOptions {
   onJob?: (info: { id: string; index: number; ms: number }) => void;
 }
 
-/** Run tasks from the queue until `stop()` is called; bars are fetched once per batch and kept. */
+/** Run tasks from the queue until `stop()` is called; a batch's bars or events are fetched once and kept. */
 export async function startQueueWorker(url: string, opts: QueueWorkerOptions): Promise<{ stop: () => Promise<void> }> {
   const addr = parseQueueUrl(url);
   await probe(addr);
@@ -112,24 +123,34 @@ export async function startQueueWorker(url: string, opts: QueueWorkerOptions): P
   const { Redis } = await import('ioredis');
   const store = new Redis(connection(addr));
   store.on('error', () => {});
-  const cache = new Map<string, Bars>();
-  const barsFor = async (d: QueueJobData): Promise<Bars> => {
-    let b = cache.get(d.barsKey);
-    if (!b) {
-      const bytes = await store.getBuffer(d.barsKey);
-      if (!bytes) throw new Error(`bars ${d.barsKey} are gone from Redis`);
-      b = barsFromBytes(bytes, d.length, d.intervalMicros);
-      if (cache.size >= 4) cache.delete(cache.keys().next().value!);
-      cache.set(d.barsKey, b);
-    }
-    return b;
+  const cache = new Map<string, Bars | EventColumns>();
+  const remember = <T extends Bars | EventColumns>(key: string, v: T): T => {
+    if (cache.size >= 4) cache.delete(cache.keys().next().value!);
+    cache.set(key, v);
+    return v;
+  };
+  const fetch = async (key: string): Promise<Buffer> => {
+    const bytes = await store.getBuffer(key);
+    if (!bytes) throw new Error(`${key} is gone from Redis`);
+    return bytes;
+  };
+  const barsFor = async (key: string, length: number, intervalMicros: number): Promise<Bars> =>
+    (cache.get(key) as Bars | undefined) ?? remember(key, barsFromBytes(await fetch(key), length, intervalMicros));
+  const eventsFor = async (key: string, length: number): Promise<EventColumns> => {
+    const hit = cache.get(key) as EventColumns | undefined;
+    if (hit) return hit;
+    const bytes = await fetch(key);
+    const buffer = new ArrayBuffer(bytes.length); // aligned, owned copy for the typed columns
+    new Uint8Array(buffer).set(bytes);
+    return remember(key, fromSharedEvents({ length, buffer }));
   };
   const worker = new Worker<QueueJobData, TaskResult>(
     QUEUE_NAME,
     async (job) => {
       const t0 = performance.now();
-      const r = evaluateTask(job.data.task, await barsFor(job.data));
-      opts.onJob?.({ id: String(job.id), index: job.data.task.index, ms: performance.now() - t0 });
+      const d = job.data;
+      const r = d.kind === 'tick' ? evaluateTickTask(d.task, await eventsFor(d.eventsKey, d.length)) : evaluateTask(d.task, await barsFor(d.barsKey, d.length, d.intervalMicros));
+      opts.onJob?.({ id: String(job.id), index: d.task.index, ms: performance.now() - t0 });
       return r;
     },
     { connection: connection(addr), concurrency: opts.concurrency },

@@ -3,8 +3,11 @@ import type { EventColumns } from '../market/index.js';
 
 export interface SharedEvents {
   length: number;
-  /** tsExchange, tsLocal, price, size, id (doubles), then type, side, flags (bytes): `length` of each, in that order. */
-  buffer: SharedArrayBuffer;
+  /**
+   * tsExchange, tsLocal, price, size, id (doubles), then type, side, flags (bytes): `length` of each, in
+   * that order. Shared between threads; a plain ArrayBuffer when the bytes came from elsewhere (Redis).
+   */
+  buffer: SharedArrayBuffer | ArrayBuffer;
 }
 
 const DOUBLES = ['tsExchange', 'tsLocal', 'price', 'size', 'id'] as const;

@@ -66,7 +66,7 @@ test('bad tick input: one line naming the flag, exit 2, nothing written', async 
     [['--events', events, '--engine', 'bar'], /--events: an event file is analysed with --engine tick/],
     [['--events', events, '--test-minutes', '0.5', '--train-minutes', '1'], /--test-minutes: a test window must hold at least 50 trace samples/],
     [['--data', KLINES_5M, '--test-minutes', '1'], /--test-minutes: window lengths in minutes are for --engine tick/],
-    [['--events', events, '--queue', 'redis://127.0.0.1:1'], /--queue: the Redis queue runs bar cases only/],
+    [['--events', events, '--queue', 'redis:/nope'], /--queue: expected redis:\/\/HOST:PORT/],
   ];
   // Two at a time: each is a CLI start from source.
   const check = async ([args, msg]: [string[], RegExp]): Promise<void> => {

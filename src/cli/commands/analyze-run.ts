@@ -210,7 +210,6 @@ function checkTickFlags(flags: AnalyzeFlags, events: string | undefined): void {
   for (const [flag, v] of [['--days', flags.days], ['--train-days', flags.trainDays], ['--test-days', flags.testDays], ['--timeframe', flags.timeframe]] as const) {
     if (v !== undefined) throw new UserError(`${flag}: not used with --engine tick (the whole event file is analysed; window lengths are --train-minutes and --test-minutes)`);
   }
-  if (flags.queue !== undefined) throw new UserError('--queue: the Redis queue runs bar cases only; use --workers with --engine tick');
 }
 
 /** Read the whole event file once (a one-line error naming --events when it cannot be read). */
@@ -229,7 +228,13 @@ function readEventsFlag(path: string): EventColumns {
  */
 async function runTickAnalyzeCommand(flags: AnalyzeFlags, cfg: AnalysisConfig, pool: EvalPool | null, workers: number, tStart: number): Promise<void> {
   const path = cfg.events_path!;
-  let evaluatorP: Promise<Evaluator> | null = workers > 1 ? threadEvaluator(workers, pool ?? undefined) : workers === 1 ? Promise.resolve(serialEvaluator()) : null;
+  let evaluatorP: Promise<Evaluator> | null = flags.queue
+    ? import('../../research/queue.js').then((q) => q.queueEvaluator(flags.queue!))
+    : workers > 1
+      ? threadEvaluator(workers, pool ?? undefined)
+      : workers === 1
+        ? Promise.resolve(serialEvaluator())
+        : null;
   evaluatorP?.catch(() => {});
   let evaluator: Evaluator | undefined;
   try {
