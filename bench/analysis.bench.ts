@@ -1,4 +1,4 @@
-// Last-month analysis speed on the built CLI, 1 vs 2 workers: the case (30 days of 5m bars, 64
+// Last-month analysis speed on the built CLI, 1 vs 2 workers: the reference case (30 days of 5m bars, 64
 // combinations, walk-forward, report), a 5x larger one (29 days of 1m bars) and a 16x larger one (1,024
 // combinations) where the evaluation dominates. Prints figures; asserts nothing.
 import { spawnSync } from 'node:child_process';
