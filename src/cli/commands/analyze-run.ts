@@ -109,6 +109,22 @@ function fileBars(path: string, timeframe: string | undefined): { bars: Bars; so
   return { bars: k.bars, source: { kind: 'file', path, format: k.format, gaps: k.gaps } };
 }
 
+/**
+ * The evaluator the flags ask for, started at once (remote or asked-for workers load while the data is
+ * read); null without --workers or --queue: the job's size decides once the data is known.
+ */
+function askedEvaluator(flags: AnalyzeFlags, pool: EvalPool | null, workers: number): Promise<Evaluator> | null {
+  const p = flags.queue
+    ? import('../../research/queue.js').then((q) => q.queueEvaluator(flags.queue!))
+    : workers > 1
+      ? threadEvaluator(workers, pool ?? undefined)
+      : workers === 1
+        ? Promise.resolve(serialEvaluator())
+        : null;
+  p?.catch(() => {});
+  return p;
+}
+
 export async function runAnalyzeCommand(flags: AnalyzeFlags, pool: EvalPool | null = null): Promise<void> {
   const tStart = performance.now();
   const cfg = parseAnalysisConfig(analysisInputFromFlags(flags), (p) => FLAG_OF[p] ?? p);
@@ -131,16 +147,8 @@ export async function runAnalyzeCommand(flags: AnalyzeFlags, pool: EvalPool | nu
 
   if (cfg.engine === 'tick') return runTickAnalyzeCommand(flags, cfg, pool, workers, tStart);
 
-  // Remote or asked-for workers start first, so they load while the data is read; without --workers
-  // the size of the job decides once the bars are known (threads only pay off on large jobs).
-  let evaluatorP: Promise<Evaluator> | null = flags.queue
-    ? import('../../research/queue.js').then((q) => q.queueEvaluator(flags.queue!))
-    : workers > 1
-      ? threadEvaluator(workers, pool ?? undefined)
-      : workers === 1
-        ? Promise.resolve(serialEvaluator())
-        : null;
-  evaluatorP?.catch(() => {});
+  // Threads only pay off on large jobs: without --workers the bars' count decides (below).
+  let evaluatorP = askedEvaluator(flags, pool, workers);
   let evaluator: Evaluator | undefined;
   try {
     const input = flags.data
@@ -228,14 +236,7 @@ function readEventsFlag(path: string): EventColumns {
  */
 async function runTickAnalyzeCommand(flags: AnalyzeFlags, cfg: AnalysisConfig, pool: EvalPool | null, workers: number, tStart: number): Promise<void> {
   const path = cfg.events_path!;
-  let evaluatorP: Promise<Evaluator> | null = flags.queue
-    ? import('../../research/queue.js').then((q) => q.queueEvaluator(flags.queue!))
-    : workers > 1
-      ? threadEvaluator(workers, pool ?? undefined)
-      : workers === 1
-        ? Promise.resolve(serialEvaluator())
-        : null;
-  evaluatorP?.catch(() => {});
+  let evaluatorP = askedEvaluator(flags, pool, workers);
   let evaluator: Evaluator | undefined;
   try {
     const events = readEventsFlag(path);
