@@ -126,7 +126,12 @@ after(() => {
   for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
 });
 
-test('analyze --queue: two worker processes on Redis give the same analysis as a local run', { skip: hasRedis ? false : 'redis-server is not installed (apt-get install redis-server)' }, async () => {
+/**
+ * `analyze ARGS --queue` against a fresh redis-server with two `worker` processes, then the same analysis
+ * with one local thread: both analysis.json (timestamps aside) must be equal and the workers must have
+ * run `cases` jobs between them.
+ */
+async function queueMatchesLocal(args: string[], cases: number, label: string): Promise<void> {
   const port = await freePort();
   const redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(redis);
@@ -135,46 +140,32 @@ test('analyze --queue: two worker processes on Redis give the same analysis as a
   const workers = [0, 1].map(() => spawn(CLI, ['worker', '--queue', url], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] }));
   children.push(...workers);
   await Promise.all(workers.map((w) => waitFor(w.stderr!, /"worker":"ready"/)));
-  const qOut = join(tmp, 'queue');
-  const q = await run(CLI, ['analyze', ...SMALL, '--queue', url, '--out', qOut, '--quiet']);
+  const qOut = join(tmp, `${label}-queue`);
+  const q = await run(CLI, ['analyze', ...args, '--queue', url, '--out', qOut, '--quiet']);
   assert.equal(q.code, 0, q.stderr);
   const stopped = workers.map((w) => waitFor(w.stderr!, /"worker":"stopped"/));
   for (const w of workers) w.kill('SIGTERM');
   const jobs = (await Promise.all(stopped)).map((line) => (JSON.parse(line) as { jobs: number }).jobs);
-  assert.equal(jobs[0]! + jobs[1]!, 6);
+  assert.equal(jobs[0]! + jobs[1]!, cases, 'every case ran on a worker');
   redis.kill('SIGTERM');
-  const lOut = join(tmp, 'local');
-  assert.equal(cli('analyze', ...SMALL, '--workers', '1', '--out', lOut, '--quiet').status, 0);
+  const lOut = join(tmp, `${label}-local`);
+  assert.equal(cli('analyze', ...args, '--workers', '1', '--out', lOut, '--quiet').status, 0);
   const pick = (d: string): string => join(d, readdirSync(d).find((f) => f.endsWith('_analysis.json'))!);
   assert.equal(stable(pick(qOut)), stable(pick(lOut)));
+}
+
+const noRedis = hasRedis ? false : 'redis-server is not installed (apt-get install redis-server)';
+
+test('analyze --queue: two worker processes on Redis give the same analysis as a local run', { skip: noRedis }, async () => {
+  await queueMatchesLocal(SMALL, 6, 'bar');
 });
 
-test('analyze --engine tick --queue: two worker processes on Redis give the same analysis as a local run', { skip: hasRedis ? false : 'redis-server is not installed (apt-get install redis-server)' }, async () => {
+test('analyze --engine tick --queue: two worker processes on Redis give the same analysis as a local run', { skip: noRedis }, async () => {
   const { readEvents, writeEvents } = await import('../../src/data/index.js');
   const { eventRows } = await import('../../src/market/index.js');
   const short = join(tmp, 'short.arrow');
   writeEvents(short, eventRows(readEvents(ensureSharedCaptureArrow()), 0, 150_000));
-  const TICK = ['--events', short, '--train-minutes', '1', '--test-minutes', '1', '--max-combinations', '4', '--maker-fee-bps', '0', '--seed', '3'];
-  const port = await freePort();
-  const redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(redis);
-  await waitFor(redis.stdout!, /Ready to accept connections/);
-  const url = `redis://127.0.0.1:${port}`;
-  const workers = [0, 1].map(() => spawn(CLI, ['worker', '--queue', url], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] }));
-  children.push(...workers);
-  await Promise.all(workers.map((w) => waitFor(w.stderr!, /"worker":"ready"/)));
-  const qOut = join(tmp, 'tick-queue');
-  const q = await run(CLI, ['analyze', ...TICK, '--queue', url, '--out', qOut, '--quiet']);
-  assert.equal(q.code, 0, q.stderr);
-  const stopped = workers.map((w) => waitFor(w.stderr!, /"worker":"stopped"/));
-  for (const w of workers) w.kill('SIGTERM');
-  const jobs = (await Promise.all(stopped)).map((line) => (JSON.parse(line) as { jobs: number }).jobs);
-  assert.equal(jobs[0]! + jobs[1]!, 4, 'every case ran on a worker');
-  redis.kill('SIGTERM');
-  const lOut = join(tmp, 'tick-local');
-  assert.equal(cli('analyze', ...TICK, '--workers', '1', '--out', lOut, '--quiet').status, 0);
-  const pick = (d: string): string => join(d, readdirSync(d).find((f) => f.endsWith('_analysis.json'))!);
-  assert.equal(stable(pick(qOut)), stable(pick(lOut)));
+  await queueMatchesLocal(['--events', short, '--train-minutes', '1', '--test-minutes', '1', '--max-combinations', '4', '--maker-fee-bps', '0', '--seed', '3'], 4, 'tick');
 });
 
 function freePort(): Promise<number> {
