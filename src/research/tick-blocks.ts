@@ -4,6 +4,7 @@ import { L2Book, EventFlag, EventType, allocEvents, eventRows, type EventColumns
 import type { Plan, WindowPlan } from './walk-forward.js';
 import { allocSharedEvents, type SharedEvents } from './shared-events.js';
 import { DEFAULT_LADDER_TICKS } from '../sim/index.js';
+import { copyEvents } from '../data/index.js';
 
 /** One block of events: rows [from, to) of the file, opened by rows [bookFrom, bookTo) (a snapshot of the book). */
 export interface TickBlock {
@@ -114,12 +115,12 @@ export function planTickBlocks(path: string, ev: EventColumns, blockMicros: numb
   }
   const extra = opens.reduce((s, o) => s + o.length, 0);
   const { handle: shared, events: all } = allocSharedEvents(n + extra);
-  copyRows(all, 0, ev, 0, n);
+  copyEvents(ev, 0, all, 0, n);
   let at = n;
   const blocks: TickBlock[] = [];
   for (let b = 0; b < nBlocks; b++) {
     const o = opens[b]!;
-    copyRows(all, at, o, 0, o.length);
+    copyEvents(o, 0, all, at, o.length);
     blocks.push({ from: cut[b]!, to: b + 1 < nBlocks ? cut[b + 1]! : n, bookFrom: at, bookTo: at + o.length, startMicros: starts[b]!, endMicros: starts[b]! + blockMicros, orderPrice: prices[b]! });
     at += o.length;
   }
@@ -161,17 +162,6 @@ function bookSnapshot(book: L2Book, tsExchange: number, tsLocal: number): EventC
   for (const s of asks) put(-1, s, book.askQty[s]!);
   out.flags[out.length - 1]! |= EventFlag.EndOfMessage;
   return out;
-}
-
-function copyRows(to: EventColumns, at: number, from: EventColumns, i0: number, i1: number): void {
-  to.type.set(from.type.subarray(i0, i1), at);
-  to.side.set(from.side.subarray(i0, i1), at);
-  to.flags.set(from.flags.subarray(i0, i1), at);
-  to.tsExchange.set(from.tsExchange.subarray(i0, i1), at);
-  to.tsLocal.set(from.tsLocal.subarray(i0, i1), at);
-  to.price.set(from.price.subarray(i0, i1), at);
-  to.size.set(from.size.subarray(i0, i1), at);
-  to.id.set(from.id.subarray(i0, i1), at);
 }
 
 /** The rows one block runs on: its opening snapshot, then its own rows (views, no copy). */
