@@ -345,15 +345,7 @@ export class LiveSession {
   }
 
   private resumeFrom(r: Readonly<ResumeState>): void {
-    const p = this.core.portfolio;
-    p.position = r.position;
-    p.cash = r.cash;
-    p.avgCost = r.avgCost;
-    p.realizedPnl = r.realizedPnl;
-    p.fees = r.fees;
-    this.core.view.position = r.position;
-    this.core.view.cash = r.cash;
-    this.core.continueIds(r.lastClientId);
+    this.core.restore(r);
     if (r.riskMarks !== undefined) this.risk.restore(r.riskMarks);
     // Orders open at the end of the last run stay in the core; reconciliation asks the exchange about each.
     for (const x of r.openOrders) this.core.open.add(x.clientId, x.side, x.price, x.remaining);

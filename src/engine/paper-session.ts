@@ -126,15 +126,7 @@ export class PaperSession {
 
   /** Continue from a ledger: position, cash, the id sequence, and open orders (re-placed at the next decision). */
   resume(r: Readonly<ResumeState>): void {
-    const p = this.core.portfolio;
-    p.position = r.position;
-    p.cash = r.cash;
-    p.avgCost = r.avgCost;
-    p.realizedPnl = r.realizedPnl;
-    p.fees = r.fees;
-    this.core.view.position = r.position;
-    this.core.view.cash = r.cash;
-    this.core.continueIds(r.lastClientId);
+    this.core.restore(r);
     if (r.riskMarks !== undefined) this.risk.restore(r.riskMarks);
     this.pendingResume = r.openOrders.slice();
   }

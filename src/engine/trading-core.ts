@@ -14,6 +14,7 @@ import {
   reconcile,
 } from '../strategy/index.js';
 import { FillLog } from './fill-log.js';
+import type { PositionState } from './paper-journal.js';
 
 export interface CoreOptions {
   initialCash: number;
@@ -69,6 +70,22 @@ export class TradingCore implements OrderEventHandler {
 
   nextId(): number {
     return ++this.lastId;
+  }
+
+  /**
+   * Take up a position recorded by an earlier run (a restart from a ledger): the portfolio, the view, and
+   * the client-id sequence after `lastClientId` so ids stay unique across runs.
+   */
+  restore(s: Readonly<PositionState> & { lastClientId: number }): void {
+    const p = this.portfolio;
+    p.position = s.position;
+    p.cash = s.cash;
+    p.avgCost = s.avgCost;
+    p.realizedPnl = s.realizedPnl;
+    p.fees = s.fees;
+    this.view.position = s.position;
+    this.view.cash = s.cash;
+    this.continueIds(s.lastClientId);
   }
 
   /** Continue the client-id sequence after `lastId` (a restart from a ledger: ids stay unique across runs). */
