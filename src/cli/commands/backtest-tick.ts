@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { UserError, utcStamp } from '../../core/index.js';
 import { parseTickConfig, runTickJob, writeTickRunFolder } from '../../engine/index.js';
-import { configFromFlags, type BacktestFlags } from './backtest.js';
+import { QUOTING_FLAG_OF, configFromFlags, type BacktestFlags } from './backtest.js';
 
 export interface TickBacktestFlags extends BacktestFlags {
   events?: string;
@@ -19,23 +19,9 @@ export interface TickBacktestFlags extends BacktestFlags {
 }
 
 const FLAG_OF: Record<string, string> = {
+  ...QUOTING_FLAG_OF,
   events: '--events',
-  model: '--model',
-  policy_path: '--policy',
-  seed: '--seed',
-  gamma: '--gamma',
-  k: '--k',
-  A: '--A',
-  horizon: '--horizon',
-  horizon_seconds: '--horizon-seconds',
-  capital: '--capital',
-  order_qty: '--order-qty',
-  max_inventory_qty: '--max-inventory',
-  min_spread_ticks: '--min-spread-ticks',
-  requote_ticks: '--requote-ticks',
-  maker_fee_bps: '--maker-fee-bps',
   taker_fee_bps: '--taker-fee-bps',
-  'market.tick_size': '--tick-size',
   queue: '--queue',
   feed_latency_ms: '--feed-latency-ms',
   order_latency_ms: '--order-latency-ms',

@@ -38,15 +38,8 @@ export interface BacktestFlags {
   volEstimator?: string;
 }
 
-const FLAG_OF: Record<string, string> = {
-  'data.path': '--data',
-  'data.exchange': '--exchange',
-  'data.symbol': '--symbol',
-  'data.timeframe': '--timeframe',
-  'data.days': '--days',
-  'data.end': '--end',
-  'data.cache_dir': '--cache-dir',
-  'data.bars': '--bars',
+/** Config paths → flags shared by the bar and the tick backtest (quoting, sizing, fees, market). */
+export const QUOTING_FLAG_OF: Record<string, string> = {
   model: '--model',
   policy_path: '--policy',
   seed: '--seed',
@@ -61,8 +54,20 @@ const FLAG_OF: Record<string, string> = {
   min_spread_ticks: '--min-spread-ticks',
   requote_ticks: '--requote-ticks',
   maker_fee_bps: '--maker-fee-bps',
-  touch_fill_prob: '--touch-fill-prob',
   'market.tick_size': '--tick-size',
+};
+
+const FLAG_OF: Record<string, string> = {
+  ...QUOTING_FLAG_OF,
+  'data.path': '--data',
+  'data.exchange': '--exchange',
+  'data.symbol': '--symbol',
+  'data.timeframe': '--timeframe',
+  'data.days': '--days',
+  'data.end': '--end',
+  'data.cache_dir': '--cache-dir',
+  'data.bars': '--bars',
+  touch_fill_prob: '--touch-fill-prob',
   vol_estimator: '--vol-estimator',
 };
 
