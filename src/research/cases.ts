@@ -26,17 +26,8 @@ export interface MarkoutSum {
 }
 
 /** A compact account of one run on one block: enough to pool blocks and to rank combos. */
-export interface BlockResult {
+export interface BlockResult extends Omit<RunFigures, 'total_pnl'> {
   pnl: number;
-  realized_pnl: number;
-  inventory_pnl: number;
-  fees: number;
-  fills: number;
-  buy_fills: number;
-  sell_fills: number;
-  turnover: number;
-  max_drawdown: number;
-  max_abs_inventory: number;
   /** Per-bar returns on the budget: count, sum and sum of squares (pooled Sharpe across blocks). */
   n: number;
   ret_sum: number;
