@@ -8,6 +8,7 @@ import { parseAnalysisConfig } from '../../src/research/analysis-config.js';
 import { serialEvaluator, threadEvaluator } from '../../src/research/evaluator.js';
 import { silentProgress } from '../../src/research/progress.js';
 import { analysisFiles } from '../../src/research/analysis-artifacts.js';
+import { writeLinearPolicy } from '../fixtures/policy.js';
 import { KLINES_5M } from '../fixtures/shared-data.js';
 
 const bars = loadKlines(KLINES_5M).bars;
@@ -105,26 +106,13 @@ test('the out-of-sample path joins the test windows and ends at budget + their P
 });
 
 test('with a policy file the space gains model rl, and rl combos run with the policy', async () => {
-  const { mkdtempSync, writeFileSync } = await import('node:fs');
+  const { mkdtempSync } = await import('node:fs');
   const { join } = await import('node:path');
   const { tmpdir } = await import('node:os');
-  const { serializePolicy, defaultActionDims, POLICY_FORMAT, POLICY_VERSION } = await import('../../src/models/index.js');
-  const path = join(mkdtempSync(join(tmpdir(), 'mm-rl-')), 'policy.json');
-  const features = ['inventory', 'volatility'] as const;
-  writeFileSync(
-    path,
-    serializePolicy({
-      format: POLICY_FORMAT,
-      version: POLICY_VERSION,
-      kind: 'linear',
-      hidden: 0,
-      state: { features: [...features], sigma_ref: 1e-4 },
-      action: { dims: [...defaultActionDims], decision_seconds: 300 },
-      base: { model: 'as', gamma: 0.0005, horizon: 'rolling', horizon_seconds: 600 },
-      params: new Array<number>(defaultActionDims.length * (features.length + 1)).fill(0),
-      training: {},
-    }),
-  );
+  const path = writeLinearPolicy(join(mkdtempSync(join(tmpdir(), 'mm-rl-')), 'policy.json'), {
+    features: ['inventory', 'volatility'],
+    base: { model: 'as', gamma: 0.0005, horizon: 'rolling', horizon_seconds: 600 },
+  });
   const c = parseAnalysisConfig({ ...cfg, policy_path: path, space: { model: ['rl', 'as'] }, max_combinations: 6 });
   const r = await analyse(bars, c);
   assert.ok(r.combos.some((x) => x.model === 'rl'));

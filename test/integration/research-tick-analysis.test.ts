@@ -10,6 +10,7 @@ import { silentProgress } from '../../src/research/progress.js';
 import { analysisFiles } from '../../src/research/analysis-artifacts.js';
 import { eventRows } from '../../src/market/index.js';
 import { ensureSharedCaptureArrow } from '../fixtures/capture.js';
+import { writeLinearPolicy } from '../fixtures/policy.js';
 
 const path = ensureSharedCaptureArrow();
 const events = readEvents(path);
@@ -128,27 +129,18 @@ test('a file too short for one window is one error naming --events', async () =>
 });
 
 test('with --policy the tick space gains model rl: the policy travels with the tasks, threads give the serial result', async () => {
-  const { mkdtempSync, writeFileSync } = await import('node:fs');
+  const { mkdtempSync } = await import('node:fs');
   const { join } = await import('node:path');
   const { tmpdir } = await import('node:os');
-  const { serializePolicy, defaultActionDims, POLICY_FORMAT, POLICY_VERSION } = await import('../../src/models/index.js');
-  const file = join(mkdtempSync(join(tmpdir(), 'mm-tick-rl-an-')), 'policy.json');
-  const features = ['inventory', 'volatility'] as const;
-  writeFileSync(
-    file,
-    serializePolicy({
-      format: POLICY_FORMAT,
-      version: POLICY_VERSION,
-      kind: 'linear',
-      hidden: 0,
-      state: { features: [...features], sigma_ref: 1e-5 },
-      action: { dims: [...defaultActionDims], decision_seconds: 1 },
-      base: { model: 'as', gamma: 0.0002, horizon: 'rolling', horizon_seconds: 60 },
-      // Widen quotes as inventory grows (spread multiplier on the inventory feature), so the policy acts.
-      params: defaultActionDims.flatMap((d) => [d.name === 'spread_mult' ? 2 : 0, 0, 0]),
-      training: {},
-    }),
-  );
+  const { defaultActionDims } = await import('../../src/models/index.js');
+  const file = writeLinearPolicy(join(mkdtempSync(join(tmpdir(), 'mm-tick-rl-an-')), 'policy.json'), {
+    features: ['inventory', 'volatility'],
+    sigmaRef: 1e-5,
+    decisionSeconds: 1,
+    base: { model: 'as', gamma: 0.0002, horizon: 'rolling', horizon_seconds: 60 },
+    // Widen quotes as inventory grows (spread multiplier on the inventory feature), so the policy acts.
+    weight: (f, a) => (defaultActionDims[a]!.name === 'spread_mult' && f === 0 ? 2 : 0),
+  });
   const short = eventRows(events, 0, 120_000);
   const c = parseAnalysisConfig({ engine: 'tick', policy_path: file, max_combinations: 4, seed: 5, walk_forward: { train_minutes: 1, test_minutes: 1 }, backtest: { maker_fee_bps: 0 }, space: { model: ['rl', 'as'] } });
   const serial = await analyse(short, c);

@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { MetricsSchema } from '../../src/engine/index.js';
 import { NOT_YET, agentSeed, FRAME_COLUMNS, type FittedModel, type RiskReport } from '../../src/runtime/index.js';
 import { KLINES_1M } from '../fixtures/shared-data.js';
+import { writeLinearPolicy } from '../fixtures/policy.js';
 import { REPO_ROOT, SHIPPED_CONFIG, cli, files, pipeline, runIn, smallConfig, tmp, writeConfig } from './runtime-helpers.js';
 
 const read = (dir: string, name: string): string => readFileSync(join(dir, name), 'utf8');
@@ -199,24 +200,13 @@ test('risk breach: the summary names it; exit 0 by default, 4 with --fail-on-bre
 });
 
 test('model rl in the ml agent: a trained policy file runs in the execution agent; a missing or absent policy is refused before anything runs', async () => {
-  const { serializePolicy, defaultActionDims, POLICY_FORMAT, POLICY_VERSION } = await import('../../src/models/index.js');
   const dir = tmp('rl');
-  const features = ['inventory', 'volatility', 'momentum'] as const;
-  const params = new Array<number>(defaultActionDims.length * (features.length + 1)).fill(0);
-  writeFileSync(
-    join(dir, 'policy.json'),
-    serializePolicy({
-      format: POLICY_FORMAT,
-      version: POLICY_VERSION,
-      kind: 'linear',
-      hidden: 0,
-      state: { features: [...features], sigma_ref: 1e-4, signals: { bar_seconds: 60, window: 30 } },
-      action: { dims: [...defaultActionDims], decision_seconds: 60 },
-      base: { model: 'glft', gamma: 0.2, horizon: 'rolling', horizon_seconds: 600 },
-      params,
-      training: {},
-    }),
-  );
+  writeLinearPolicy(join(dir, 'policy.json'), {
+    features: ['inventory', 'volatility', 'momentum'],
+    decisionSeconds: 60,
+    signals: { bar_seconds: 60, window: 30 },
+    base: { model: 'glft', gamma: 0.2, horizon: 'rolling', horizon_seconds: 600 },
+  });
   const agents = pipeline('');
   agents[1] = { ...agents[1]!, params: { model: 'rl', policy: 'policy.json' } };
   const { summary } = await runIn(dir, { configPath: writeConfig(dir, smallConfig(agents)), runId: 'rl' });

@@ -2,12 +2,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readEvents } from '../../src/data/index.js';
 import { parseTickConfig, runTickJob } from '../../src/engine/index.js';
-import { serializePolicy, defaultActionDims, POLICY_FORMAT, POLICY_VERSION, type StateFeature } from '../../src/models/index.js';
+import type { StateFeature } from '../../src/models/index.js';
+import { writeLinearPolicy } from '../fixtures/policy.js';
 import type { EventColumns } from '../../src/market/index.js';
 import { ensureSharedCaptureArrow } from '../fixtures/capture.js';
 import { REPO_ROOT } from '../fixtures/shared-data.js';
@@ -24,28 +25,15 @@ const cut = (ev: EventColumns, micros: number): EventColumns => {
 };
 const events = cut(all, 240e6);
 
-function policyFile(name: string, features: StateFeature[], params: (f: number, a: number) => number, signals?: { bar_seconds: number; window: number }): string {
-  const F = features.length;
-  const p: number[] = [];
-  // Linear: per action a, weights over the F features then a bias.
-  for (let a = 0; a < defaultActionDims.length; a++) for (let f = 0; f <= F; f++) p.push(params(f, a));
-  const path = join(tmp, `${name}.json`);
-  writeFileSync(
-    path,
-    serializePolicy({
-      format: POLICY_FORMAT,
-      version: POLICY_VERSION,
-      kind: 'linear',
-      hidden: 0,
-      state: { features, sigma_ref: 1e-5, ...(signals ? { signals } : {}) },
-      action: { dims: [...defaultActionDims], decision_seconds: 1 },
-      base: { model: 'as', gamma: 0.0002, horizon: 'rolling', horizon_seconds: 60 },
-      params: p,
-      training: {},
-    }),
-  );
-  return path;
-}
+const policyFile = (name: string, features: StateFeature[], weight: (f: number, a: number) => number, signals?: { bar_seconds: number; window: number }): string =>
+  writeLinearPolicy(join(tmp, `${name}.json`), {
+    features,
+    weight,
+    sigmaRef: 1e-5,
+    decisionSeconds: 1,
+    ...(signals ? { signals } : {}),
+    base: { model: 'as', gamma: 0.0002, horizon: 'rolling', horizon_seconds: 60 },
+  });
 
 const common = { events: eventsPath, calibrate: false, k: 0.5, order_qty: 0.001, max_inventory_qty: 0.01, requote_ticks: 0, maker_fee_bps: 0, feed_latency_ms: 5 };
 const run = (over: Record<string, unknown>) => runTickJob(parseTickConfig({ ...common, ...over }), [events]);
