@@ -1,7 +1,6 @@
 // `marketmakerl realtime --mode live --confirm-live`: the live guard, the preflight, then real orders through ccxt under the risk engine.
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { Rng, UserError, utcStamp } from '../../core/index.js';
 import { makeInstrument } from '../../market/index.js';
@@ -10,6 +9,7 @@ import { liveGuard, scrubber, secretValues } from '../../runtime/index.js';
 import { LiveSession, TickLocal, parsePaperConfig, paperSessionSetup, wallClock } from '../../engine/index.js';
 import { Ledger } from '../../ledger/index.js';
 import type { RealtimeFlags } from './realtime.js';
+import { readConfigMapping, timeframeSeconds } from '../config-file.js';
 
 export interface RealtimeLiveFlags extends RealtimeFlags {
   confirmLive?: boolean;
@@ -40,30 +40,6 @@ export const liveConfigSchema = z
   .strict();
 export type LiveConfig = z.infer<typeof liveConfigSchema>;
 
-function readYaml(path: string | undefined): Record<string, unknown> {
-  if (path === undefined) return {};
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch {
-    throw new UserError(`--config: cannot read file ${path}`);
-  }
-  let doc: unknown;
-  try {
-    doc = parseYaml(text) ?? {};
-  } catch (e) {
-    throw new UserError(`--config: ${path} is not YAML/JSON (${(e as Error).message.split('\n')[0]})`);
-  }
-  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw new UserError(`--config: ${path} must hold a mapping`);
-  return doc as Record<string, unknown>;
-}
-
-function timeframeSeconds(tf: string): number {
-  const m = /^(\d+)([smhdw])$/.exec(tf);
-  if (!m) throw new UserError(`--timeframe: expected a timeframe such as 1m, 5m, 1h; got '${tf}'`);
-  return Number(m[1]) * { s: 1, m: 60, h: 3600, d: 86400, w: 604800 }[m[2] as 's' | 'm' | 'h' | 'd' | 'w'];
-}
-
 export async function realtimeLiveCommand(f: RealtimeLiveFlags, env: NodeJS.ProcessEnv = process.env): Promise<void> {
   // The runtime's guard, with its exact messages; then our own explicit confirmation.
   liveGuard('live', env);
@@ -74,7 +50,7 @@ export async function realtimeLiveCommand(f: RealtimeLiveFlags, env: NodeJS.Proc
   const secret = env['EXCHANGE_API_SECRET'] ?? '';
   const scrub = scrubber(secretValues(env));
 
-  const raw = readYaml(f.config);
+  const raw = (f.config === undefined ? {} : readConfigMapping(f.config, { allowEmpty: true }));
   const { live: liveRaw, ...paperRaw } = raw;
   const lr = liveConfigSchema.safeParse(liveRaw ?? {});
   if (!lr.success) {

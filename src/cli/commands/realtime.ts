@@ -1,7 +1,6 @@
 // `marketmakerl realtime`: paper trading on the live market (ccxt websockets, REST fallback) or on a replayed capture.
-import { closeSync, openSync, readFileSync, writeSync, mkdirSync } from 'node:fs';
+import { closeSync, openSync, writeSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { UserError, parseDuration, utcStamp, MICROS_PER_SECOND, Rng, type Micros } from '../../core/index.js';
 import { BTCUSDT, makeInstrument, type Instrument } from '../../market/index.js';
 import { DEFAULT_HALT_FILE, HaltFile } from '../../risk/index.js';
@@ -18,6 +17,7 @@ import {
   type PaperSummary,
 } from '../../engine/index.js';
 import { Ledger } from '../../ledger/index.js';
+import { readConfigMapping, timeframeSeconds } from '../config-file.js';
 
 export interface RealtimeFlags {
   exchange?: string;
@@ -40,27 +40,6 @@ export interface RealtimeFlags {
 }
 
 const DEFAULT_LEDGER = join('artifacts', 'realtime', 'ledger.sqlite');
-
-function readConfig(path: string | undefined): unknown {
-  if (path === undefined) return {};
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch {
-    throw new UserError(`--config: cannot read file ${path}`);
-  }
-  try {
-    return parseYaml(text) ?? {};
-  } catch (e) {
-    throw new UserError(`--config: ${path} is not YAML/JSON (${(e as Error).message.split('\n')[0]})`);
-  }
-}
-
-function timeframeSeconds(tf: string): number {
-  const m = /^(\d+)([smhdw])$/.exec(tf);
-  if (!m) throw new UserError(`--timeframe: expected a timeframe such as 1m, 5m, 1h; got '${tf}'`);
-  return Number(m[1]) * { s: 1, m: 60, h: 3600, d: 86400, w: 604800 }[m[2] as 's' | 'm' | 'h' | 'd' | 'w'];
-}
 
 /** `--iterations N | forever` and `--duration 1h`: the loop's end. */
 function parseEnd(f: RealtimeFlags): { iterations: number | undefined; durationMicros: Micros | undefined } {
@@ -90,7 +69,7 @@ export async function realtimeCommand(f: RealtimeFlags): Promise<void> {
   const pollSeconds = f.pollSeconds ?? 1;
   if (!(pollSeconds > 0)) throw new UserError(`--poll-seconds: expected a positive number, got ${pollSeconds}`);
   const end = parseEnd(f);
-  const cfg = parsePaperConfig(readConfig(f.config));
+  const cfg = parsePaperConfig((f.config === undefined ? {} : readConfigMapping(f.config, { allowEmpty: true })));
   const ledgerPath = f.ledger ?? DEFAULT_LEDGER;
   const haltPath = f.haltFile ?? DEFAULT_HALT_FILE;
 
