@@ -1,9 +1,7 @@
 // `marketmakerl backtest --events FILE.arrow`: a tick (L2) backtest from flags to the same run folder as the bar backtest.
-import { join } from 'node:path';
-import { createHash } from 'node:crypto';
-import { UserError, utcStamp } from '../../core/index.js';
+import { UserError } from '../../core/index.js';
 import { parseTickConfig, runTickJob, writeTickRunFolder } from '../../engine/index.js';
-import { QUOTING_FLAG_OF, configFromFlags, type BacktestFlags } from './backtest.js';
+import { QUOTING_FLAG_OF, configFromFlags, runFolderOf, type BacktestFlags } from './backtest.js';
 
 export interface TickBacktestFlags extends BacktestFlags {
   events?: string;
@@ -57,10 +55,7 @@ export async function tickBacktestCommand(flags: TickBacktestFlags): Promise<voi
   if (flags.data !== undefined) throw new UserError('--events: give either --data (bars) or --events (tick), not both');
   const cfg = parseTickConfig(tickConfigFromFlags(flags), flagOf);
   const job = runTickJob(cfg, undefined, flagOf);
-  const hash = createHash('sha256').update(JSON.stringify(job.resolved)).digest('hex').slice(0, 8);
-  const runId = flags.runId ?? `run_${utcStamp(new Date())}_${hash}`;
-  if (!/^[A-Za-z0-9._-]+$/.test(runId)) throw new UserError(`--run-id: expected letters, digits, '.', '_' or '-', got '${runId}'`);
-  const dir = flags.out ?? join('artifacts', 'runs', runId);
+  const { runId, dir } = runFolderOf(flags, job.resolved);
   writeTickRunFolder(dir, {
     config: { run_id: runId, ...job.resolved },
     metrics: job.metrics,

@@ -112,6 +112,17 @@ export function configFromFlags(f: BacktestFlags): Record<string, unknown> {
   return cfg;
 }
 
+/**
+ * Run id and folder of a backtest: `--run-id` or `run_<UTC stamp>_<hash of the resolved config>`, and
+ * `--out` or `artifacts/runs/<run id>`.
+ */
+export function runFolderOf(flags: { runId?: string; out?: string }, resolved: Record<string, unknown>): { runId: string; dir: string } {
+  const hash = createHash('sha256').update(JSON.stringify(resolved)).digest('hex').slice(0, 8);
+  const runId = flags.runId ?? `run_${utcStamp(new Date())}_${hash}`;
+  if (!/^[A-Za-z0-9._-]+$/.test(runId)) throw new UserError(`--run-id: expected letters, digits, '.', '_' or '-', got '${runId}'`);
+  return { runId, dir: flags.out ?? join('artifacts', 'runs', runId) };
+}
+
 export async function backtestCommand(flags: BacktestFlags): Promise<void> {
   if ((flags as { events?: string }).events !== undefined) {
     if (flags.exchange !== undefined) throw new UserError('--events: give either --exchange (bars from the history cache) or --events (tick), not both');
@@ -121,10 +132,7 @@ export async function backtestCommand(flags: BacktestFlags): Promise<void> {
   if (flags.exchangeUrl !== undefined && cfg.data.exchange === undefined) throw new UserError('--exchange-url: only with --exchange (klines from the history cache)');
   const loaded = await fetchBarsFor(cfg, flags.exchangeUrl !== undefined ? { exchangeUrl: flags.exchangeUrl } : {});
   const job = runBarJob(cfg, loaded);
-  const hash = createHash('sha256').update(JSON.stringify(job.resolved)).digest('hex').slice(0, 8);
-  const runId = flags.runId ?? `run_${utcStamp(new Date())}_${hash}`;
-  if (!/^[A-Za-z0-9._-]+$/.test(runId)) throw new UserError(`--run-id: expected letters, digits, '.', '_' or '-', got '${runId}'`);
-  const dir = flags.out ?? join('artifacts', 'runs', runId);
+  const { runId, dir } = runFolderOf(flags, job.resolved);
   writeRunFolder(dir, {
     config: { run_id: runId, ...job.resolved },
     metrics: job.metrics,
