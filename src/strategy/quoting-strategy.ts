@@ -5,7 +5,6 @@ import {
   type GlftParams,
   type ModelState,
   type Quote,
-  type QuotingModel,
   type HorizonMode,
   avellanedaStoikov,
   glft,
@@ -56,7 +55,6 @@ export class QuotingStrategy implements Strategy {
   readonly name: string;
   private readonly state: ModelState = { mid: 0, inventory: 0, sigma: 0, timeRemaining: 0, intensityA: Number.NaN, intensityK: Number.NaN };
   private readonly quote: Quote = emptyQuote();
-  private readonly model: QuotingModel<AsParams> | QuotingModel<GlftParams>;
   private readonly asParams: AsParams;
   private readonly glftParams: GlftParams;
   private readonly isGlft: boolean;
@@ -75,7 +73,6 @@ export class QuotingStrategy implements Strategy {
     readonly instrument: Instrument,
   ) {
     this.name = params.model;
-    this.model = params.model === 'glft' ? glft : avellanedaStoikov;
     this.asParams = {
       gamma: params.gamma,
       k: params.k,
