@@ -85,13 +85,14 @@ export function budgetSummaryCsv(r: AnalysisResult): string {
     fmt(b.oos.fees),
     b.oos.fills,
     fmt(b.oos.sharpe, 6),
+    fmt(b.oos.sharpe_confidence, 6),
     fmt(b.oos.max_drawdown),
     fmt((b.oos.max_drawdown / b.budget) * 100),
     b.oos.profitable_blocks,
     b.readiness.ready_for_live_keys ? 'true' : 'false',
     Object.entries(b.readiness.checks).filter(([, c]) => !c.pass).map(([k]) => k).join(' '),
   ]);
-  return csv(['budget', 'oos_windows', 'oos_pnl', 'oos_return_pct', 'oos_fees', 'oos_fills', 'oos_sharpe', 'oos_max_drawdown', 'oos_max_drawdown_pct', 'profitable_windows', 'ready_for_live_keys', 'failed_checks'], rows);
+  return csv(['budget', 'oos_windows', 'oos_pnl', 'oos_return_pct', 'oos_fees', 'oos_fills', 'oos_sharpe', 'oos_sharpe_confidence', 'oos_max_drawdown', 'oos_max_drawdown_pct', 'profitable_windows', 'ready_for_live_keys', 'failed_checks'], rows);
 }
 
 /** Per quoting model (the strategy's form): how its combos fared in sample and how often walk-forward picked it. */

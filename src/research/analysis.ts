@@ -303,6 +303,11 @@ function judgeBudget(budget: number, res: TaskResult[], combos: Combo[], engine:
       windows: windows.length,
       pnl: oos.pnl,
       sharpe: oos.sharpe,
+      sharpe_confidence: oos.sharpe_confidence,
+      oos_days: plan.windows.reduce((d, w) => {
+        const [from, to] = engine.span(w.test);
+        return d + (to - from) / (DAY_SECONDS * 1e6);
+      }, 0),
       max_drawdown: maxDd,
       fills: oos.fills,
       profitable_windows: oos.profitable_blocks,
@@ -346,6 +351,8 @@ function pooledJson(p: Pooled, budget: number): Record<string, unknown> {
     sell_fills: p.sell_fills,
     turnover: r8(p.turnover),
     sharpe: rn(p.sharpe),
+    sharpe_confidence: rn(p.sharpe_confidence),
+    return_samples: p.returns.n,
     max_block_drawdown: r8(p.max_block_drawdown),
     max_abs_inventory: r8(p.max_abs_inventory),
     profitable_blocks: p.profitable_blocks,

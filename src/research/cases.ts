@@ -3,6 +3,7 @@ import { sliceBars, type Bars } from '../market/index.js';
 import { runBarJob, type BarBacktestConfig } from '../engine/index.js';
 import type { RlPolicy } from '../models/index.js';
 import { comboConfig, type Combo } from './param-space.js';
+import { returnSumsOf, type ReturnSums } from './sharpe-confidence.js';
 
 /** Work sent to a worker: everything needed to run the combo on each block, nothing else. */
 export interface EvalTask {
@@ -28,10 +29,8 @@ export interface MarkoutSum {
 /** A compact account of one run on one block: enough to pool blocks and to rank combos. */
 export interface BlockResult extends Omit<RunFigures, 'total_pnl'> {
   pnl: number;
-  /** Per-bar returns on the budget: count, sum and sum of squares (pooled Sharpe across blocks). */
-  n: number;
-  ret_sum: number;
-  ret_sumsq: number;
+  /** Per-sample returns on the budget, as power sums (blocks pool by adding them: Sharpe and its confidence). */
+  returns: ReturnSums;
   markouts: MarkoutSum[];
 }
 
@@ -64,14 +63,11 @@ export interface RunFigures {
 }
 
 export function summarizeBlock(m: RunFigures, equity: Float64Array, samples: number, budget: number, markouts: ReadonlyArray<{ horizon: number; fills: number; mean_bps: number | null }>): BlockResult {
+  const r = new Float64Array(samples);
   let prev = budget;
-  let s = 0;
-  let ss = 0;
   for (let i = 0; i < samples; i++) {
-    const r = (equity[i]! - prev) / budget;
+    r[i] = (equity[i]! - prev) / budget;
     prev = equity[i]!;
-    s += r;
-    ss += r * r;
   }
   return {
     pnl: m.total_pnl,
@@ -84,9 +80,7 @@ export function summarizeBlock(m: RunFigures, equity: Float64Array, samples: num
     turnover: m.turnover,
     max_drawdown: m.max_drawdown,
     max_abs_inventory: m.max_abs_inventory,
-    n: samples,
-    ret_sum: s,
-    ret_sumsq: ss,
+    returns: returnSumsOf(r),
     markouts: markouts.map((k) => ({ horizon: k.horizon, fills: k.fills, sum_bps: k.mean_bps === null ? 0 : k.mean_bps * k.fills })),
   };
 }

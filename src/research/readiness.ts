@@ -3,6 +3,13 @@ import { z } from 'zod';
 
 export const ReadinessRulesSchema = z.object({
   min_sharpe: z.number().default(1).describe('annualised out-of-sample Sharpe must be at least this'),
+  min_sharpe_confidence: z
+    .number()
+    .min(0)
+    .max(1)
+    .default(0.95)
+    .describe('probabilistic Sharpe ratio: the probability that the true out-of-sample Sharpe is above 0, given how many returns there are, their skewness, kurtosis and autocorrelation, at least this'),
+  min_oos_days: z.number().nonnegative().default(7).describe('total length of the test windows, days, at least this'),
   max_drawdown_pct: z.number().positive().default(10).describe('out-of-sample max drawdown, % of budget, at most this'),
   min_fills: z.number().int().nonnegative().default(100).describe('out-of-sample fills at least this'),
   min_profitable_window_share: z.number().min(0).max(1).default(0.5).describe('share of test windows with PnL > 0, at least this'),
@@ -20,6 +27,10 @@ export interface OosEvidence {
   windows: number;
   pnl: number;
   sharpe: number | null;
+  /** Probabilistic Sharpe ratio of the pooled test-window returns (sharpe-confidence.ts). */
+  sharpe_confidence: number | null;
+  /** Total length of the test windows, days. */
+  oos_days: number;
   max_drawdown: number;
   fills: number;
   profitable_windows: number;
@@ -53,6 +64,12 @@ export function assessReadiness(e: OosEvidence, rules: ReadinessRules): Readines
   const checks: Record<string, Check> = {
     pnl_after_fees: { value: r6(e.pnl), limit: 0, pass: e.pnl > 0 },
     sharpe: { value: e.sharpe === null ? null : r6(e.sharpe), limit: rules.min_sharpe, pass: e.sharpe !== null && e.sharpe >= rules.min_sharpe },
+    sharpe_confidence: {
+      value: e.sharpe_confidence === null ? null : r6(e.sharpe_confidence),
+      limit: rules.min_sharpe_confidence,
+      pass: e.sharpe_confidence !== null && e.sharpe_confidence >= rules.min_sharpe_confidence,
+    },
+    oos_days: { value: r6(e.oos_days), limit: rules.min_oos_days, pass: e.oos_days >= rules.min_oos_days },
     max_drawdown_pct: { value: r6(ddPct), limit: rules.max_drawdown_pct, pass: ddPct <= rules.max_drawdown_pct },
     fills: { value: e.fills, limit: rules.min_fills, pass: e.fills >= rules.min_fills },
     profitable_window_share: { value: r6(profShare), limit: rules.min_profitable_window_share, pass: profShare >= rules.min_profitable_window_share },

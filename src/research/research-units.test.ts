@@ -54,6 +54,8 @@ const good: OosEvidence = {
   windows: 10,
   pnl: 120,
   sharpe: 2.5,
+  sharpe_confidence: 0.99,
+  oos_days: 10,
   max_drawdown: 300,
   fills: 400,
   profitable_windows: 7,
@@ -66,6 +68,8 @@ test('readiness passes only when every check passes, and each check can fail on 
   const cases: Array<[string, Partial<OosEvidence>]> = [
     ['pnl_after_fees', { pnl: -1 }],
     ['sharpe', { sharpe: 0.3 }],
+    ['sharpe_confidence', { sharpe_confidence: 0.8 }],
+    ['oos_days', { oos_days: 0.05 }],
     ['max_drawdown_pct', { max_drawdown: 1500 }],
     ['fills', { fills: 20 }],
     ['profitable_window_share', { profitable_windows: 3 }],

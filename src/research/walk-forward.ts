@@ -1,6 +1,7 @@
 // Walk-forward: the data cut into equal blocks; each test block's parameters are chosen on the blocks before it only.
 import { UserError } from '../core/index.js';
 import type { BlockResult } from './cases.js';
+import { addReturnSums, emptyReturnSums, sharpeStats, type ReturnSums } from './sharpe-confidence.js';
 
 export interface WindowPlan {
   index: number;
@@ -37,7 +38,7 @@ export function planWalkForward(bars: number, blockBars: number, trainBlocks: nu
   return { blocks, windows, blockBars, trainBlocks, unusedBars };
 }
 
-/** Block results pooled: sums, and a Sharpe from every per-bar return of the blocks together. */
+/** Block results pooled: sums, and a Sharpe (with its confidence) from every per-sample return of the blocks together. */
 export interface Pooled {
   blocks: number;
   pnl: number;
@@ -52,14 +53,16 @@ export interface Pooled {
   max_block_drawdown: number;
   max_abs_inventory: number;
   sharpe: number | null;
+  /** Probability that the true Sharpe is above 0 given these returns (see sharpe-confidence.ts). */
+  sharpe_confidence: number | null;
+  /** Per-sample returns pooled from the blocks. */
+  returns: ReturnSums;
   profitable_blocks: number;
   markouts: Array<{ horizon: number; fills: number; mean_bps: number | null }>;
 }
 
 export function pool(blocks: readonly BlockResult[], periodsPerYear: number): Pooled {
-  let n = 0;
-  let s = 0;
-  let ss = 0;
+  const returns = emptyReturnSums();
   const p: Pooled = {
     blocks: blocks.length,
     pnl: 0,
@@ -73,6 +76,8 @@ export function pool(blocks: readonly BlockResult[], periodsPerYear: number): Po
     max_block_drawdown: 0,
     max_abs_inventory: 0,
     sharpe: null,
+    sharpe_confidence: null,
+    returns,
     profitable_blocks: 0,
     markouts: [],
   };
@@ -89,9 +94,7 @@ export function pool(blocks: readonly BlockResult[], periodsPerYear: number): Po
     p.max_block_drawdown = Math.max(p.max_block_drawdown, b.max_drawdown);
     p.max_abs_inventory = Math.max(p.max_abs_inventory, b.max_abs_inventory);
     if (b.pnl > 0) p.profitable_blocks++;
-    n += b.n;
-    s += b.ret_sum;
-    ss += b.ret_sumsq;
+    addReturnSums(returns, b.returns);
     for (const m of b.markouts) {
       const acc = mk.get(m.horizon) ?? { fills: 0, sum: 0 };
       acc.fills += m.fills;
@@ -99,10 +102,14 @@ export function pool(blocks: readonly BlockResult[], periodsPerYear: number): Po
       mk.set(m.horizon, acc);
     }
   }
+  const n = returns.n;
   if (n > 1) {
-    const mean = s / n;
-    const sd = Math.sqrt(Math.max(0, (ss - n * mean * mean) / (n - 1)));
-    if (sd > 1e-15) p.sharpe = (mean / sd) * Math.sqrt(periodsPerYear);
+    const mean = returns.sum / n;
+    const sd = Math.sqrt(Math.max(0, (returns.sum2 - n * mean * mean) / (n - 1)));
+    if (sd > 1e-15) {
+      p.sharpe = (mean / sd) * Math.sqrt(periodsPerYear);
+      p.sharpe_confidence = sharpeStats(returns).confidence;
+    }
   }
   p.markouts = [...mk.entries()].sort((a, b) => a[0] - b[0]).map(([horizon, a]) => ({ horizon, fills: a.fills, mean_bps: a.fills > 0 ? a.sum / a.fills : null }));
   return p;

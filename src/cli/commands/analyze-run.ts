@@ -199,6 +199,7 @@ async function finishAnalysis(result: AnalysisResult, flags: AnalyzeFlags, now: 
       windows: wf.windows.length,
       oos_pnl: Math.round(wf.oos.pnl * 1e6) / 1e6,
       oos_sharpe: wf.oos.sharpe === null ? null : Math.round(wf.oos.sharpe * 1e4) / 1e4,
+      oos_sharpe_confidence: wf.oos.sharpe_confidence === null ? null : Math.round(wf.oos.sharpe_confidence * 1e4) / 1e4,
       best_strategy: result.json['best_strategy'] ? wf.best.params : null,
       seconds: {
         startup: r3(tStart / 1000),
