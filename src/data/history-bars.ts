@@ -2,20 +2,13 @@
 import { isoOf } from '../core/index.js';
 import type { Bars } from '../market/index.js';
 import { closeExchange, createExchange, exchangeUrlFrom, loadMarkets, retryPolicyFromEnv } from '../venues/index.js';
-import { DEFAULT_HISTORY_DIR, cachedHistory, readHistoryBars, updateHistory, type HistoryResult } from './history.js';
+import { DEFAULT_HISTORY_DIR, cachedHistory, readHistoryBars, updateHistory, type HistoryResult, type HistorySpec } from './history.js';
 
 /** Timeframes a bar source may ask for: fixed-length ones (a month has no fixed length). */
 export const HISTORY_TIMEFRAMES = ['1s', '1m', '3m', '5m', '15m', '30m', '1h', '2h', '4h', '6h', '8h', '12h', '1d', '3d', '1w'] as const;
 export type HistoryTimeframe = (typeof HISTORY_TIMEFRAMES)[number];
 
-export interface HistoryBarsSpec {
-  exchange: string;
-  symbol: string;
-  timeframe: string;
-  days: number;
-  /** End of the span (exclusive), epoch ms; default now. */
-  endMs?: number;
-  cacheDir?: string;
+export interface HistoryBarsSpec extends HistorySpec {
   /** REST base URL (a proxy, a local fake); default MARKETMAKERL_EXCHANGE_URL, else the exchange's own. */
   exchangeUrl?: string;
 }

@@ -3,7 +3,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freePort } from '../fixtures/free-port.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLI, KLINES_1M, REPO_ROOT } from '../fixtures/shared-data.js';
@@ -158,15 +158,3 @@ test('network faults outlasting the retries: exit 3, no run folder', async () =>
     fake.clearFaults();
   }
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      const p = typeof a === 'object' && a ? a.port : 0;
-      s.close(() => resolve(p));
-    });
-    s.on('error', reject);
-  });
-}

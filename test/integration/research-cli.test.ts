@@ -3,7 +3,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freePort } from '../fixtures/free-port.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLI, KLINES_5M, REPO_ROOT } from '../fixtures/shared-data.js';
@@ -167,18 +167,6 @@ test('analyze --engine tick --queue: two worker processes on Redis give the same
   writeEvents(short, eventRows(readEvents(ensureSharedCaptureArrow()), 0, 150_000));
   await queueMatchesLocal(['--events', short, '--train-minutes', '1', '--test-minutes', '1', '--max-combinations', '4', '--maker-fee-bps', '0', '--seed', '3'], 4, 'tick');
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      const p = typeof a === 'object' && a ? a.port : 0;
-      s.close(() => resolve(p));
-    });
-    s.on('error', reject);
-  });
-}
 
 /** Resolve with the first line matching `re` (reject after 20 s). */
 function waitFor(stream: NodeJS.ReadableStream, re: RegExp): Promise<string> {

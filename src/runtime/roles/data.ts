@@ -1,7 +1,7 @@
 // The data agent: a market data frame (simulated or a klines file) with spread and causal features, as CSV.
 import { parseBarConfig, loadBarsFor } from '../../engine/index.js';
 import { BarFeatureFrame, type BarFeatureParams } from '../../features/index.js';
-import { type Bars, sliceBars } from '../../market/index.js';
+import { type Bars, cloneBars, sliceBars } from '../../market/index.js';
 import type { DataParams } from '../config.js';
 import type { AgentResult, AgentTask } from '../agent-task.js';
 import { frameCsv, type MarketFrame } from '../frame.js';
@@ -59,16 +59,17 @@ export function buildFrame(
   const n = bars.length;
   const barSeconds = bars.intervalMicros / 1e6;
   const col = (): Float64Array => new Float64Array(n);
+  const { ts, open, high, low, close, volume } = cloneBars(bars);
   const f: MarketFrame = {
     ...meta,
     barSeconds,
     features,
-    ts: bars.ts.slice(),
-    open: bars.open.slice(),
-    high: bars.high.slice(),
-    low: bars.low.slice(),
-    close: bars.close.slice(),
-    volume: bars.volume.slice(),
+    ts,
+    open,
+    high,
+    low,
+    close,
+    volume,
     spread: col(),
     volatility: col(),
     trendStrength: col(),
