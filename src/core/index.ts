@@ -1,6 +1,7 @@
-// Public face of src/core: units, seeded randomness, errors.
+// Public face of src/core: units, seeded randomness, errors, return statistics.
 export * from './time.js';
 export * from './rng.js';
 export * from './errors.js';
 export * from './fs.js';
 export * from './columns.js';
+export * from './sharpe-confidence.js';

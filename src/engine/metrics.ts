@@ -1,6 +1,6 @@
 // Run metrics: computed from a run's trace and fills, validated by a zod schema exported as JSON Schema.
 import { z } from 'zod';
-import { SECONDS_PER_YEAR } from '../core/index.js';
+import { SECONDS_PER_YEAR, sharpeStats, type ReturnSums } from '../core/index.js';
 import type { FillLog } from './fill-log.js';
 import type { Trace } from './trace.js';
 import type { Portfolio } from '../portfolio/index.js';
@@ -38,6 +38,10 @@ export const MetricsSchema = z.object({
   max_drawdown_pct: z.number().describe('max_drawdown as % of initial capital'),
   sharpe: z.number().nullable().describe('annualised from the sample interval over 365-day years; null when undefined'),
   sortino: z.number().nullable(),
+  sharpe_confidence: z
+    .number()
+    .nullable()
+    .describe('probabilistic Sharpe ratio: probability that the true Sharpe is above 0 given the number of samples, their skewness, kurtosis and lag-1 autocorrelation; null when undefined'),
   periods_per_year: z.number(),
   orders_placed: z.number().int().nonnegative(),
   orders_canceled: z.number().int().nonnegative(),
@@ -75,6 +79,10 @@ export function computeMetrics(m: MetricsInput): Metrics {
   let twoSided = 0;
   let sum = 0;
   let sumSq = 0;
+  let sum3 = 0;
+  let sum4 = 0;
+  let lagSum = 0;
+  let prevR = 0;
   let downSq = 0;
   let prev = initial;
   for (let i = 0; i < n; i++) {
@@ -89,15 +97,21 @@ export function computeMetrics(m: MetricsInput): Metrics {
     if (hasBid && hasAsk) twoSided++;
     const r = (e - prev) / initial;
     prev = e;
+    const r2 = r * r;
     sum += r;
-    sumSq += r * r;
-    if (r < 0) downSq += r * r;
+    sumSq += r2;
+    sum3 += r2 * r;
+    sum4 += r2 * r2;
+    lagSum += r * prevR; // prevR = 0 at i = 0: no pair
+    prevR = r;
+    if (r < 0) downSq += r2;
   }
   const periodsPerYear = SECONDS_PER_YEAR / m.sampleSeconds;
   const mean = n > 0 ? sum / n : Number.NaN;
   const sd = n > 1 ? Math.sqrt(Math.max(0, (sumSq - n * mean * mean) / (n - 1))) : Number.NaN;
   const downside = n > 0 ? Math.sqrt(downSq / n) : Number.NaN;
   const ann = Math.sqrt(periodsPerYear);
+  const returns: ReturnSums = { n, sum, sum2: sumSq, sum3, sum4, lagSum, lagPairs: Math.max(0, n - 1) };
 
   let buys = 0;
   for (let i = 0; i < fills.length; i++) if (fills.side[i]! > 0) buys++;
@@ -145,6 +159,7 @@ export function computeMetrics(m: MetricsInput): Metrics {
     max_drawdown_pct: (maxDd / initial) * 100,
     sharpe: sd > 0 ? finiteOrNull((mean / sd) * ann) : null,
     sortino: downside > 0 ? finiteOrNull((mean / downside) * ann) : null,
+    sharpe_confidence: sd > 0 ? sharpeStats(returns).confidence : null,
     periods_per_year: periodsPerYear,
     orders_placed: m.counters.placed,
     orders_canceled: m.counters.canceled,

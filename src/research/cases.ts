@@ -3,7 +3,7 @@ import { sliceBars, type Bars } from '../market/index.js';
 import { runBarJob, type BarBacktestConfig } from '../engine/index.js';
 import type { RlPolicy } from '../models/index.js';
 import { comboConfig, type Combo } from './param-space.js';
-import { returnSumsOf, type ReturnSums } from './sharpe-confidence.js';
+import { returnSumsOf, type ReturnSums } from '../core/index.js';
 
 /** Work sent to a worker: everything needed to run the combo on each block, nothing else. */
 export interface EvalTask {

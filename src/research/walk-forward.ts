@@ -1,7 +1,6 @@
 // Walk-forward: the data cut into equal blocks; each test block's parameters are chosen on the blocks before it only.
-import { UserError } from '../core/index.js';
+import { UserError, addReturnSums, emptyReturnSums, sharpeStats, type ReturnSums } from '../core/index.js';
 import type { BlockResult } from './cases.js';
-import { addReturnSums, emptyReturnSums, sharpeStats, type ReturnSums } from './sharpe-confidence.js';
 
 export interface WindowPlan {
   index: number;

@@ -76,6 +76,8 @@ export async function tickBacktestCommand(flags: TickBacktestFlags): Promise<voi
     fees: r(m.fees, 6),
     fills: m.fills,
     fill_ratio: r(m.fill_ratio, 4),
+    sharpe: r(m.sharpe, 4),
+    sharpe_confidence: r(m.sharpe_confidence, 4),
     markout_1s_bps: r(m.markouts_seconds[0]?.mean_bps, 3),
     final_inventory: m.final_inventory,
     engine_seconds: r(job.engineSeconds, 3),

@@ -149,6 +149,7 @@ export async function backtestCommand(flags: BacktestFlags): Promise<void> {
     total_pnl: round(m.total_pnl, 6),
     return_pct: round(m.return_pct, 6),
     sharpe: m.sharpe === null ? null : round(m.sharpe, 4),
+    sharpe_confidence: m.sharpe_confidence === null ? null : round(m.sharpe_confidence, 4),
     max_drawdown_pct: round(m.max_drawdown_pct, 6),
     fills: m.fills,
     fees: round(m.fees, 6),

@@ -88,6 +88,10 @@ export interface SharpeStats {
  * moves from one sample to the next. With lag-1 autocorrelation ρ > 0 the sample counts as
  * n·(1 − ρ)/(1 + ρ) independent observations (the AR(1) effective sample size), used in place of n;
  * ρ ≤ 0 leaves n as it is.
+ *
+ * Positive skewness is given no credit either: the formula's −γ₃·SR term lowers the estimate's variance
+ * when skewness and Sharpe have the same sign, and a run whose whole profit is two lucky fills among
+ * thousands of flat samples has a huge skewness. The term is kept only when it widens the variance.
  */
 export function sharpeStats(s: Readonly<ReturnSums>): SharpeStats {
   const none: SharpeStats = { perPeriod: null, skewness: null, kurtosis: null, autocorrelation: null, effectiveSamples: s.n, confidence: null };
@@ -105,7 +109,7 @@ export function sharpeStats(s: Readonly<ReturnSums>): SharpeStats {
   const kurt = m4 / (m2 * m2);
   const rho = s.lagPairs > 1 ? Math.max(-1, Math.min(1, (s.lagSum / s.lagPairs - mu * mu) / m2)) : 0;
   const nEff = rho > 0 ? (n * (1 - rho)) / (1 + rho) : n;
-  const denom = 1 - skew * sr + ((kurt - 1) / 4) * sr * sr;
+  const denom = 1 + Math.max(0, -skew * sr) + ((kurt - 1) / 4) * sr * sr;
   const confidence = nEff > 1 && denom > 0 ? normalCdf((sr * Math.sqrt(nEff - 1)) / Math.sqrt(denom)) : null;
   return { perPeriod: sr, skewness: skew, kurtosis: kurt, autocorrelation: rho, effectiveSamples: nEff, confidence };
 }

@@ -1,7 +1,7 @@
 // The probabilistic Sharpe ratio: known values, pooling, and calibration under the null (with and without autocorrelation).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Rng } from '../core/index.js';
+import { Rng } from './rng.js';
 import { addReturnSums, emptyReturnSums, normalCdf, returnSumsOf, sharpeStats } from './sharpe-confidence.js';
 
 test('normal CDF: symmetric, and matches tabulated values', () => {
@@ -50,6 +50,23 @@ test('more evidence, more confidence: the same per-period Sharpe over 10 and 1,0
   assert.ok(short.confidence! < 0.7, `short ${short.confidence}`);
   assert.ok(long.confidence! > 0.99, `long ${long.confidence}`);
   assert.equal(sharpeStats(returnSumsOf([0.01, 0.01, 0.01])).confidence, null); // no variance: undefined
+});
+
+test('no credit for positive skewness: two winning samples among thousands of flat ones do not make a sure thing', () => {
+  const r = new Float64Array(40_000);
+  r[10_000] = 1e-5;
+  r[30_000] = 1e-5;
+  const s = sharpeStats(returnSumsOf(r));
+  assert.ok(s.skewness! > 100);
+  const plain = normalCdf(s.perPeriod! * Math.sqrt(r.length - 1) / Math.sqrt(1 + ((s.kurtosis! - 1) / 4) * s.perPeriod! ** 2));
+  assert.ok(Math.abs(s.confidence! - plain) < 1e-12);
+  assert.ok(s.confidence! < 0.95, `confidence ${s.confidence}`);
+  // A negatively skewed winner (many small gains, one large loss) is penalised.
+  const neg = Array.from({ length: 1000 }, (_, i) => (i === 500 ? -0.05 : 0.0001));
+  const sn = sharpeStats(returnSumsOf(neg));
+  assert.ok(sn.skewness! < -10);
+  const noSkew = normalCdf(sn.perPeriod! * Math.sqrt(999) / Math.sqrt(1 + ((sn.kurtosis! - 1) / 4) * sn.perPeriod! ** 2));
+  assert.ok(sn.confidence! < noSkew);
 });
 
 /** Share of `runs` zero-mean AR(1) samples whose confidence reaches 0.95: the false-alarm rate. */
