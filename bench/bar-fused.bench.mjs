@@ -82,7 +82,7 @@ function makeRun(inline) {
     const target = emptyTarget();
     const pf = new Portfolio(cfg.capital);
     view.cash = view.equity = cfg.capital;
-    const fills = new FillLog();
+    const fills = new FillLog(n); // sized for the worst case up front: no growth inside the loop
     const trace = new Trace(n, { ts: bars.ts, mid: bars.close });
     const fees = new BpsFees(cfg.maker_fee_bps, 0);
     const { ts, high, low, close } = bars;
