@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from './rng.js';
-import { addReturnSums, emptyReturnSums, normalCdf, returnSumsOf, sharpeStats } from './sharpe-confidence.js';
+import { addReturnSums, emptyReturnSums, expectedMaxSharpe, inverseNormalCdf, normalCdf, returnSumsOf, sharpeStats } from './sharpe-confidence.js';
 
 test('normal CDF: symmetric, and matches tabulated values', () => {
   assert.ok(Math.abs(normalCdf(0) - 0.5) < 1e-7);
@@ -93,4 +93,45 @@ test('calibrated under the null: zero-mean returns pass a 0.95 threshold about 5
   // correction a ρ = 0.6 series would pass about 20% of the time.
   const ar = falseAlarms(0.6, 2000, 400, 12);
   assert.ok(ar > 0.02 && ar < 0.085, `AR(1) false alarms ${ar}`);
+});
+
+test('inverse normal CDF: inverts normalCdf across the range, tails included', () => {
+  for (const p of [1e-10, 1e-4, 0.01, 0.02425, 0.1, 0.5, 0.8, 0.975, 0.99, 1 - 1e-6]) {
+    const x = inverseNormalCdf(p);
+    assert.ok(Math.abs(normalCdf(x) - p) < 1e-7 * Math.max(1e-3, Math.min(p, 1 - p)) + 1e-12, `p ${p}`);
+  }
+  assert.ok(Math.abs(inverseNormalCdf(0.975) - 1.959963985) < 1e-6);
+  assert.equal(inverseNormalCdf(0), Number.NEGATIVE_INFINITY);
+});
+
+test('expected maximum Sharpe of N skill-less trials matches a simulation of the maximum', () => {
+  // N strategies with no edge: their Sharpe estimates are N(0, V); the mean of the largest over many draws.
+  const rng = new Rng(21);
+  for (const trials of [10, 100, 1000]) {
+    const v = 0.0004;
+    let sum = 0;
+    const draws = 2000;
+    for (let d = 0; d < draws; d++) {
+      let best = Number.NEGATIVE_INFINITY;
+      for (let i = 0; i < trials; i++) best = Math.max(best, rng.normal() * Math.sqrt(v));
+      sum += best;
+    }
+    const simulated = sum / draws;
+    const formula = expectedMaxSharpe(trials, v);
+    assert.ok(Math.abs(formula - simulated) / simulated < 0.04, `N ${trials}: formula ${formula}, simulated ${simulated}`);
+  }
+  assert.equal(expectedMaxSharpe(1, 0.1), 0);
+});
+
+test('deflated: the best of many skill-less strategies is not significant once the number of trials is counted', () => {
+  const rng = new Rng(5);
+  const n = 500;
+  const trials = Array.from({ length: 200 }, () => returnSumsOf(Array.from({ length: n }, () => rng.normal() * 1e-4)));
+  const srs = trials.map((t) => sharpeStats(t).perPeriod!);
+  const best = trials[srs.indexOf(Math.max(...srs))]!;
+  assert.ok(sharpeStats(best).confidence! > 0.99, 'alone, the winner looks like a sure thing');
+  const mean = srs.reduce((a, x) => a + x, 0) / srs.length;
+  const variance = srs.reduce((a, x) => a + (x - mean) ** 2, 0) / (srs.length - 1);
+  const deflated = sharpeStats(best, expectedMaxSharpe(srs.length, variance)).confidence!;
+  assert.ok(deflated < 0.9, `deflated ${deflated}`);
 });

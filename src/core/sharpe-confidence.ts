@@ -15,6 +15,47 @@ export function normalCdf(x: number): number {
 }
 
 /**
+ * Inverse of the standard normal CDF, Φ⁻¹(p) for p in (0, 1), by P. J. Acklam's rational approximation
+ * (relative error below 1.2e-9), with one Newton step on `normalCdf`.
+ */
+export function inverseNormalCdf(p: number): number {
+  if (!(p > 0 && p < 1)) return p === 0 ? Number.NEGATIVE_INFINITY : p === 1 ? Number.POSITIVE_INFINITY : Number.NaN;
+  const a = [-39.69683028665376, 220.9460984245205, -275.9285104469687, 138.357751867269, -30.66479806614716, 2.506628277459239];
+  const b = [-54.47609879822406, 161.5858368580409, -155.6989798598866, 66.80131188771972, -13.28068155288572];
+  const c = [-0.007784894002430293, -0.3223964580411365, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783];
+  const d = [0.007784695709041462, 0.3224671290700398, 2.445134137142996, 3.754408661907416];
+  const lo = 0.02425;
+  let x: number;
+  if (p < lo) {
+    const q = Math.sqrt(-2 * Math.log(p));
+    x = (((((c[0]! * q + c[1]!) * q + c[2]!) * q + c[3]!) * q + c[4]!) * q + c[5]!) / ((((d[0]! * q + d[1]!) * q + d[2]!) * q + d[3]!) * q + 1);
+  } else if (p > 1 - lo) {
+    const q = Math.sqrt(-2 * Math.log(1 - p));
+    x = -(((((c[0]! * q + c[1]!) * q + c[2]!) * q + c[3]!) * q + c[4]!) * q + c[5]!) / ((((d[0]! * q + d[1]!) * q + d[2]!) * q + d[3]!) * q + 1);
+  } else {
+    const q = p - 0.5;
+    const r = q * q;
+    x = ((((((a[0]! * r + a[1]!) * r + a[2]!) * r + a[3]!) * r + a[4]!) * r + a[5]!) * q) / (((((b[0]! * r + b[1]!) * r + b[2]!) * r + b[3]!) * r + b[4]!) * r + 1);
+  }
+  // One Newton step against normalCdf keeps the pair consistent.
+  const e = normalCdf(x) - p;
+  return x - e * Math.sqrt(2 * Math.PI) * Math.exp((x * x) / 2);
+}
+
+const EULER_GAMMA = 0.5772156649015329;
+
+/**
+ * The Sharpe ratio the best of `trials` strategies would show by luck alone, when their Sharpe estimates
+ * vary across trials with `variance` and none has an edge: E[max] ≈ √V·((1 − γ)·Φ⁻¹(1 − 1/N) + γ·Φ⁻¹(1 − 1/(N·e))),
+ * γ the Euler–Mascheroni constant (Bailey & López de Prado, 2014, "The deflated Sharpe ratio", Journal of
+ * Portfolio Management 40(5)). Used as the benchmark of `sharpeStats`: the deflated Sharpe ratio.
+ */
+export function expectedMaxSharpe(trials: number, variance: number): number {
+  if (!(trials > 1) || !(variance > 0)) return 0;
+  return Math.sqrt(variance) * ((1 - EULER_GAMMA) * inverseNormalCdf(1 - 1 / trials) + EULER_GAMMA * inverseNormalCdf(1 - 1 / (trials * Math.E)));
+}
+
+/**
  * Raw power sums of a sample of per-period returns, kept so that samples can be pooled by adding them
  * (the walk-forward pools the test windows' returns this way). `lagSum` and `lagPairs` cover consecutive
  * returns inside one run only: pooling never pairs the last return of one window with the first of the next.
@@ -73,7 +114,7 @@ export interface SharpeStats {
   autocorrelation: number | null;
   /** Independent observations the sample is worth: n, shrunk when returns are positively autocorrelated. */
   effectiveSamples: number;
-  /** Probabilistic Sharpe ratio against 0: the probability that the true Sharpe is above zero. */
+  /** Probabilistic Sharpe ratio: the probability that the true per-period Sharpe is above the benchmark (0 by default). */
   confidence: number | null;
 }
 
@@ -81,7 +122,7 @@ export interface SharpeStats {
  * The probabilistic Sharpe ratio of Bailey & López de Prado (2012), "The Sharpe ratio efficient frontier",
  * Journal of Risk 15(2): with SR the per-period Sharpe ratio of n returns, γ₃ their skewness and γ₄ their
  * kurtosis, PSR = Φ( SR·√(n − 1) / √(1 − γ₃·SR + (γ₄ − 1)/4·SR²) ), the probability that the true
- * Sharpe ratio exceeds 0. It answers what an annualised Sharpe cannot: a figure of 50 from ten minutes of
+ * Sharpe ratio exceeds 0 (or `benchmark`, a per-period Sharpe ratio: see `expectedMaxSharpe`). It answers what an annualised Sharpe cannot: a figure of 50 from ten minutes of
  * one-second returns and one of 2 from a year of daily returns are not equally convincing.
  *
  * The formula assumes independent returns. A market maker's returns are not: inventory carries price
@@ -93,7 +134,7 @@ export interface SharpeStats {
  * when skewness and Sharpe have the same sign, and a run whose whole profit is two lucky fills among
  * thousands of flat samples has a huge skewness. The term is kept only when it widens the variance.
  */
-export function sharpeStats(s: Readonly<ReturnSums>): SharpeStats {
+export function sharpeStats(s: Readonly<ReturnSums>, benchmark = 0): SharpeStats {
   const none: SharpeStats = { perPeriod: null, skewness: null, kurtosis: null, autocorrelation: null, effectiveSamples: s.n, confidence: null };
   const n = s.n;
   if (n < 3) return none;
@@ -110,6 +151,6 @@ export function sharpeStats(s: Readonly<ReturnSums>): SharpeStats {
   const rho = s.lagPairs > 1 ? Math.max(-1, Math.min(1, (s.lagSum / s.lagPairs - mu * mu) / m2)) : 0;
   const nEff = rho > 0 ? (n * (1 - rho)) / (1 + rho) : n;
   const denom = 1 + Math.max(0, -skew * sr) + ((kurt - 1) / 4) * sr * sr;
-  const confidence = nEff > 1 && denom > 0 ? normalCdf((sr * Math.sqrt(nEff - 1)) / Math.sqrt(denom)) : null;
+  const confidence = nEff > 1 && denom > 0 ? normalCdf(((sr - benchmark) * Math.sqrt(nEff - 1)) / Math.sqrt(denom)) : null;
   return { perPeriod: sr, skewness: skew, kurtosis: kurt, autocorrelation: rho, effectiveSamples: nEff, confidence };
 }

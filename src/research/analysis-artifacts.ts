@@ -65,6 +65,8 @@ export function strategyRunsCsv(r: AnalysisResult): string {
       fmt(p.fees),
       p.fills,
       fmt(p.sharpe, 6),
+      fmt(p.sharpe_confidence, 6),
+      fmt(b.inSampleDeflation.confidence[i], 6),
       fmt(p.max_block_drawdown),
       p.profitable_blocks,
       p.blocks,
@@ -72,7 +74,7 @@ export function strategyRunsCsv(r: AnalysisResult): string {
       b.windows.filter((w) => w.combo_index === i).length,
     ]),
   );
-  return csv(['budget', 'combo_index', ...DIM_NAMES, 'pnl', 'return_pct', 'realized_pnl', 'inventory_pnl', 'fees', 'fills', 'sharpe', 'max_block_drawdown', 'profitable_blocks', 'blocks', `markout_${mk.label}_bps`, 'windows_chosen'], rows);
+  return csv(['budget', 'combo_index', ...DIM_NAMES, 'pnl', 'return_pct', 'realized_pnl', 'inventory_pnl', 'fees', 'fills', 'sharpe', 'sharpe_confidence', 'deflated_sharpe_confidence', 'max_block_drawdown', 'profitable_blocks', 'blocks', `markout_${mk.label}_bps`, 'windows_chosen'], rows);
 }
 
 /** Per budget: out-of-sample aggregate and the gate's verdict. */

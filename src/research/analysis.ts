@@ -6,7 +6,7 @@ import { loadPolicyFile } from '../models/index.js';
 import { defaultParamSpace, gridSize, type Combo, type ParamSpace } from './param-space.js';
 import { sampleSpace } from './sampling.js';
 import { blockConfig, type EvalTask, type TaskResult } from './cases.js';
-import { chooseBest, planWalkForward, pool, score, type Plan, type Pooled } from './walk-forward.js';
+import { chooseBest, deflate, planWalkForward, pool, score, type Deflation, type Plan, type Pooled } from './walk-forward.js';
 import { assessReadiness, type Readiness } from './readiness.js';
 import { analysisBacktestDefaults, type AnalysisConfig } from './analysis-config.js';
 import type { Evaluator } from './evaluator.js';
@@ -56,10 +56,12 @@ export interface BudgetOutcome {
   budget: number;
   /** Per combo, pooled over every block (in sample: the whole span). */
   inSample: Pooled[];
+  /** The in-sample selection deflated for the number of combos tried. */
+  inSampleDeflation: Deflation;
   windows: WindowOutcome[];
   oos: Pooled & { max_drawdown: number; windows: number };
   readiness: Readiness;
-  best: { combo_index: number; params: Combo; train: Pooled; chosen_on: { from: string; to: string } };
+  best: { combo_index: number; params: Combo; train: Pooled; chosen_on: { from: string; to: string }; deflation: Deflation };
   path: OosPath;
 }
 
@@ -320,8 +322,8 @@ function judgeBudget(budget: number, res: TaskResult[], combos: Combo[], engine:
   const lastTrain = Array.from({ length: plan.trainBlocks }, (_, j) => plan.blocks.length - plan.trainBlocks + j);
   const latest = res.map((r) => pool(lastTrain.map((b) => r.blocks[b]!), periodsPerYear));
   const bc = chooseBest(latest, cfg.objective);
-  const best = { combo_index: bc, params: combos[bc]!, train: latest[bc]!, chosen_on: { from: iso(lastTrain[0]!, false), to: iso(lastTrain[lastTrain.length - 1]!, true) } };
-  return { budget, inSample, windows, oos, readiness, best, path };
+  const best = { combo_index: bc, params: combos[bc]!, train: latest[bc]!, chosen_on: { from: iso(lastTrain[0]!, false), to: iso(lastTrain[lastTrain.length - 1]!, true) }, deflation: deflate(latest) };
+  return { budget, inSample, inSampleDeflation: deflate(inSample), windows, oos, readiness, best, path };
 }
 
 function appendPath(p: OosPath, trace: Trace, fills: FillLog, budget: number, carried: number, window: number): void {
@@ -337,6 +339,11 @@ function appendPath(p: OosPath, trace: Trace, fills: FillLog, budget: number, ca
   for (let i = 0; i < fills.length; i++) {
     p.fills.push({ ts: fills.ts[i]!, side: fills.side[i]! > 0 ? 1 : -1, price: fills.price[i]!, qty: fills.qty[i]!, window });
   }
+}
+
+/** A candidate's deflated Sharpe confidence, with the selection it was one of. */
+function deflatedJson(d: Deflation, i: number): Record<string, unknown> {
+  return { deflated_sharpe_confidence: rn(d.confidence[i] ?? null), selection_trials: d.trials, deflation_benchmark_sharpe_per_sample: rn(d.benchmark) };
 }
 
 function pooledJson(p: Pooled, budget: number): Record<string, unknown> {
@@ -406,10 +413,15 @@ function buildJson(j: JsonInput): AnalysisJson {
       combo_index: primary.best.combo_index,
       params: primary.best.params,
       chosen_on: primary.best.chosen_on,
-      train: pooledJson(primary.best.train, primary.budget),
-      note: 'the parameters the selection rule picks on the latest train span: what would trade next; its figures are in sample',
+      train: { ...pooledJson(primary.best.train, primary.budget), ...deflatedJson(primary.best.deflation, primary.best.combo_index) },
+      note: 'the parameters the selection rule picks on the latest train span: what would trade next; its figures are in sample, and deflated_sharpe_confidence discounts them for the number of combos tried',
     },
-    top_10: order.slice(0, 10).map((i, rank) => ({ rank: rank + 1, combo_index: i, params: j.combos[i], in_sample: pooledJson(primary.inSample[i]!, primary.budget) })),
+    top_10: order.slice(0, 10).map((i, rank) => ({
+      rank: rank + 1,
+      combo_index: i,
+      params: j.combos[i],
+      in_sample: { ...pooledJson(primary.inSample[i]!, primary.budget), ...deflatedJson(primary.inSampleDeflation, i) },
+    })),
     walk_forward: {
       budget: primary.budget,
       windows: primary.windows,

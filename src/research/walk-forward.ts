@@ -1,5 +1,5 @@
 // Walk-forward: the data cut into equal blocks; each test block's parameters are chosen on the blocks before it only.
-import { UserError, addReturnSums, emptyReturnSums, sharpeStats, type ReturnSums } from '../core/index.js';
+import { UserError, addReturnSums, emptyReturnSums, expectedMaxSharpe, sharpeStats, type ReturnSums } from '../core/index.js';
 import type { BlockResult } from './cases.js';
 
 export interface WindowPlan {
@@ -112,6 +112,41 @@ export function pool(blocks: readonly BlockResult[], periodsPerYear: number): Po
   }
   p.markouts = [...mk.entries()].sort((a, b) => a[0] - b[0]).map(([horizon, a]) => ({ horizon, fills: a.fills, mean_bps: a.fills > 0 ? a.sum / a.fills : null }));
   return p;
+}
+
+/** How much of a selection's Sharpe luck explains: see `deflate`. */
+export interface Deflation {
+  /** Candidates with a defined Sharpe (the trials of the selection). */
+  trials: number;
+  /**
+   * Per-sample Sharpe the best of `trials` candidates would reach by chance when their estimates vary as
+   * much as these do (`expectedMaxSharpe` with the candidates' own variance, as the paper prescribes; the
+   * more the candidates differ, the higher the bar).
+   */
+  benchmark: number;
+  /** Per candidate: the probability its true Sharpe is above `benchmark` (the deflated Sharpe ratio); null when undefined. */
+  confidence: Array<number | null>;
+}
+
+/**
+ * The deflated Sharpe ratio of every candidate of one selection (Bailey & López de Prado, 2014): picking
+ * the best of N parameter sets inflates its Sharpe, and the benchmark is what the best of N would reach by
+ * luck, given how much the candidates' Sharpe estimates vary. In-sample figures of a sweep carry it.
+ */
+export function deflate(candidates: readonly Pooled[]): Deflation {
+  const srs: number[] = [];
+  for (const c of candidates) {
+    const sr = sharpeStats(c.returns).perPeriod;
+    if (sr !== null) srs.push(sr);
+  }
+  const trials = srs.length;
+  let benchmark = 0;
+  if (trials > 1) {
+    const mean = srs.reduce((a, x) => a + x, 0) / trials;
+    const variance = srs.reduce((a, x) => a + (x - mean) ** 2, 0) / (trials - 1);
+    benchmark = expectedMaxSharpe(trials, variance);
+  }
+  return { trials, benchmark, confidence: candidates.map((c) => sharpeStats(c.returns, benchmark).confidence) };
 }
 
 export type Objective = 'sharpe' | 'pnl';

@@ -98,6 +98,19 @@ test('readiness checks are the out-of-sample windows’ figures', () => {
   assert.equal(base.json.readiness.ready_for_live_keys, Object.values(checks).every((c) => c.pass));
 });
 
+test('in-sample figures are deflated for the number of combos tried: never more confident than undeflated', () => {
+  const top = (base.json as unknown as { top_10: Array<{ in_sample: { sharpe_confidence: number | null; deflated_sharpe_confidence: number | null; selection_trials: number; deflation_benchmark_sharpe_per_sample: number } }> }).top_10;
+  assert.ok(top.length > 0);
+  for (const t of top) {
+    const s = t.in_sample;
+    assert.equal(s.selection_trials, base.combos.length);
+    assert.ok(s.deflation_benchmark_sharpe_per_sample > 0);
+    if (s.sharpe_confidence === null) continue;
+    assert.ok(s.deflated_sharpe_confidence! <= s.sharpe_confidence + 1e-12);
+    if (s.sharpe_confidence > 1e-9 && s.sharpe_confidence < 1 - 1e-9) assert.ok(s.deflated_sharpe_confidence! < s.sharpe_confidence);
+  }
+});
+
 test('the out-of-sample path joins the test windows and ends at budget + their PnL', () => {
   const b = base.budgets[0]!;
   assert.equal(b.path.ts.length, b.windows.length * base.plan.blockBars);
