@@ -60,5 +60,21 @@ export async function renderAnalysisReport(r: AnalysisResult): Promise<string> {
     b.windows.map((w) => [w.index, w.test_from.slice(0, tick ? 19 : 16), w.combo_index, w.params.model, w.params.gamma_s, String(w.params.k_mode), w.params.spread_floor_bps, w.params.order_pct, w.params.inventory_lots, w.test.pnl, w.test.fills, w.test.markout_bps]),
   );
   sections.push({ title: 'Walk-forward windows', html: wf });
+  // The in-sample leaders with the selection discounted: what picking the best of many combos is worth.
+  const order = b.inSample.map((_, i) => i).sort((x, y) => (b.inSample[y]!.sharpe ?? -Infinity) - (b.inSample[x]!.sharpe ?? -Infinity) || x - y);
+  const d = b.inSampleDeflation;
+  const leaders = table(
+    ['combo', 'model', 'γ·S0', 'floor bps', 'PnL', 'Sharpe', 'confidence', `deflated (best of ${d.trials})`],
+    order.slice(0, 5).map((i) => {
+      const p = b.inSample[i]!;
+      const c = r.combos[i]!;
+      const f = (x: number | null | undefined, k: number): string => (x === null || x === undefined ? '' : x.toFixed(k));
+      return [i, c.model, c.gamma_s, c.spread_floor_bps, f(p.pnl, 2), f(p.sharpe, 2), f(p.sharpe_confidence, 3), f(d.confidence[i], 3)];
+    }),
+  );
+  sections.push({
+    title: 'In-sample leaders, deflated for the selection',
+    html: `<p>${esc('Ranked by in-sample Sharpe over all blocks. "confidence" is the probability that the true Sharpe is above 0; "deflated" the probability that it beats what the best of the combos tried would reach by chance (Bailey & López de Prado, 2014). The readiness gate reads out-of-sample figures only.')}</p>${leaders}`,
+  });
   return page('Last-month analysis', verdict + meta + checks, sections);
 }
