@@ -56,7 +56,15 @@ test('backtest --model rl and evaluate-rl use the policy', () => {
   const ev = cli('evaluate-rl', '--policy', policy, '--simulate', '--out', join(tmp, 'eval.json'));
   assert.equal(ev.status, 0, ev.stderr);
   const report = JSON.parse(readFileSync(join(tmp, 'eval.json'), 'utf8'));
-  assert.deepEqual(report.rows.map((x: { model: string }) => x.model), ['rl', 'as', 'glft']);
+  assert.deepEqual(report.rows.map((x: { model: string }) => x.model), ['rl', 'base', 'as', 'glft']);
+  // Paired comparisons: the mean per-bar difference adds up to the difference of the rows' rewards.
+  const reward = (m: string): number => report.rows.find((x: { model: string }) => x.model === m).reward;
+  assert.deepEqual(report.paired.map((p: { vs: string }) => p.vs), ['base', 'as', 'glft']);
+  for (const p of report.paired as Array<{ vs: string; bars: number; mean_reward_diff_per_bar: number; confidence: number | null }>) {
+    assert.equal(p.bars, report.heldout.bars);
+    assert.ok(Math.abs(p.mean_reward_diff_per_bar * p.bars - (reward('rl') - reward(p.vs))) < 1e-6 * (1 + Math.abs(reward('rl'))), p.vs);
+    assert.ok(p.confidence === null || (p.confidence >= 0 && p.confidence <= 1));
+  }
   for (const k of ['total_pnl', 'sharpe', 'max_drawdown_pct', 'fills', 'markouts_bps', 'reward']) assert.ok(k in report.rows[0], k);
   assert.ok(report.heldout.bars > 0 && report.heldout.dropped_overlap_bars > 0, 'evaluation starts after the training period');
 });

@@ -36,5 +36,5 @@ export async function evaluateRlCommand(f: EvaluateRlFlags): Promise<void> {
   const out = f.out ?? join(dirname(f.policy), 'evaluation.json');
   writeFileAtomic(out, JSON.stringify({ policy: f.policy, data: f.data ?? 'simulated', ...report }, null, 2) + '\n');
   if (f.markdown) process.stdout.write(evaluationMarkdown(report));
-  else process.stdout.write(JSON.stringify({ out, heldout: report.heldout, rows: report.rows }) + '\n');
+  else process.stdout.write(JSON.stringify({ out, heldout: report.heldout, rows: report.rows, paired: report.paired }) + '\n');
 }

@@ -7,6 +7,8 @@ import { RewardMeter } from './env.js';
 export interface ScoredRun {
   /** Total RL reward over the run (bps of one order's notional, inventory penalty included). */
   reward: number;
+  /** The reward of each bar of the run (the paired comparisons of evaluate-rl read them). */
+  rewards: Float64Array;
   metrics: Metrics;
 }
 
@@ -28,11 +30,14 @@ export function scoredRun(
   const meter = new RewardMeter(inventoryPenalty, bars.intervalMicros / 1e6);
   meter.start(session.core.view.equity, quoting.orderQty, window.open[0]!);
   let reward = 0;
+  const rewards = new Float64Array(window.length);
   for (let t = 0; t < window.length; t++) {
     session.runUntil(t + 1);
-    reward += meter.add(session.core.view);
+    const r = meter.add(session.core.view);
+    rewards[t] = r;
+    reward += r;
   }
-  return { reward, metrics: session.metrics() };
+  return { reward, rewards, metrics: session.metrics() };
 }
 
 /** The γ grid of the baselines: 10^−6 … 10^1 in half decades (γ is per price unit × order size, so its scale follows the price). */

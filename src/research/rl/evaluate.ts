@@ -1,14 +1,15 @@
 // Held-out evaluation: the RL policy against AS and GLFT with γ chosen on the training period, same fills and fees.
-import { UserError, isoOf } from '../../core/index.js';
+import { UserError, isoOf, returnSumsOf, sharpeStats } from '../../core/index.js';
 import { type Bars, makeInstrument } from '../../market/index.js';
 import type { RlPolicy } from '../../models/index.js';
-import { QuotingStrategy, RlStrategy } from '../../strategy/index.js';
+import { QuotingStrategy, RlStrategy, rlQuotingParams } from '../../strategy/index.js';
 import { parseRlTrainConfig, type RlTrainConfig } from './config.js';
 import { envBacktestConfig } from './train.js';
 import { scoredRun, tuneGamma, type ScoredRun } from './baselines.js';
 
 export interface EvalRow {
-  model: 'rl' | 'as' | 'glft';
+  /** base: the policy's own base model and γ, untrained (what the zero policy quotes); as / glft: γ tuned. */
+  model: 'rl' | 'base' | 'as' | 'glft';
   /** γ quoted with (RL: its base γ, which the policy multiplies). */
   gamma: number;
   /** RL reward over the held-out period (the objective all three are chosen by). */
@@ -30,6 +31,30 @@ export interface EvaluationReport {
   tuning: { start: string; end: string; bars: number; as_grid: { gamma: number; reward: number; pnl: number }[]; glft_grid: { gamma: number; reward: number; pnl: number }[] };
   inventory_penalty: number;
   rows: EvalRow[];
+  /** The policy against each baseline, bar by bar on the same held-out bars. */
+  paired: PairedComparison[];
+}
+
+/**
+ * RL minus a baseline, bar by bar: d_t = reward_RL(t) − reward_base(t) on the same bars. `confidence` is the
+ * probability that the policy's expected reward per bar is above the baseline's, from the mean and spread
+ * of d with the same corrections as the Sharpe confidence (fewer independent bars when d is
+ * autocorrelated, no credit for positive skewness): a paired test, so market moves common to both cancel.
+ */
+export interface PairedComparison {
+  vs: 'base' | 'as' | 'glft';
+  bars: number;
+  mean_reward_diff_per_bar: number;
+  autocorrelation: number | null;
+  confidence: number | null;
+}
+
+function paired(vs: PairedComparison['vs'], rl: Float64Array, base: Float64Array): PairedComparison {
+  const d = new Float64Array(rl.length);
+  for (let i = 0; i < d.length; i++) d[i] = rl[i]! - base[i]!;
+  const sums = returnSumsOf(d);
+  const st = sharpeStats(sums);
+  return { vs, bars: d.length, mean_reward_diff_per_bar: d.length > 0 ? sums.sum / d.length : 0, autocorrelation: st.autocorrelation, confidence: st.confidence };
 }
 
 /** The training config stored in a policy (provenance), validated again. */
@@ -91,6 +116,7 @@ export function evaluateRl(policy: Readonly<RlPolicy>, heldout: Bars, trainBars:
   const instrument = makeInstrument(cfg.market.symbol, cfg.market.tick_size, cfg.market.lot_size);
   const n = heldout.length;
   const rl = scoredRun(heldout, h0, n, cfg, eta, (q) => RlStrategy.fromPolicy(policy, q, instrument));
+  const baseRun = scoredRun(heldout, h0, n, cfg, eta, (q) => new QuotingStrategy(rlQuotingParams(policy, q), instrument));
   const asRun = scoredRun(heldout, h0, n, cfg, eta, (q) => new QuotingStrategy({ ...q, model: 'as', gamma: as.gamma }, instrument));
   const glRun = scoredRun(heldout, h0, n, cfg, eta, (q) => new QuotingStrategy({ ...q, model: 'glft', gamma: gl.gamma }, instrument));
   const iso = (b: Bars, i: number): string => isoOf(b.ts[i]!);
@@ -98,7 +124,8 @@ export function evaluateRl(policy: Readonly<RlPolicy>, heldout: Bars, trainBars:
     heldout: { start: iso(heldout, h0), end: isoOf(heldout.ts[n - 1]! + heldout.intervalMicros), bars: n - h0, dropped_overlap_bars: h0 },
     tuning: { start: iso(trainBars, 0), end: isoOf(endUs), bars: tEnd, as_grid: as.grid, glft_grid: gl.grid },
     inventory_penalty: eta,
-    rows: [row('rl', policy.base.gamma, rl), row('as', as.gamma, asRun), row('glft', gl.gamma, glRun)],
+    rows: [row('rl', policy.base.gamma, rl), row('base', policy.base.gamma, baseRun), row('as', as.gamma, asRun), row('glft', gl.gamma, glRun)],
+    paired: [paired('base', rl.rewards, baseRun.rewards), paired('as', rl.rewards, asRun.rewards), paired('glft', rl.rewards, glRun.rewards)],
   };
 }
 
@@ -112,5 +139,7 @@ export function evaluationMarkdown(r: Readonly<EvaluationReport>): string {
     (x) =>
       `| ${x.model} | ${x.gamma} | ${f(x.reward, 0)} | ${f(x.total_pnl, 2)} | ${f(x.return_pct, 4)} | ${f(x.sharpe, 2)} | ${f(x.max_drawdown_pct, 4)} | ${x.fills} | ${hs.map((h) => f(x.markouts_bps[h] ?? null, 3)).join(' | ')} |`,
   );
-  return [head, sep, ...lines].join('\n') + '\n';
+  const f3 = (x: number | null): string => (x === null ? '—' : x.toFixed(3));
+  const pairs = r.paired.map((p) => `RL − ${p.vs === 'base' ? 'its untrained base' : p.vs.toUpperCase()}: ${f(p.mean_reward_diff_per_bar, 4)} reward per bar over ${p.bars} bars; probability that RL's expected reward per bar is higher: ${f3(p.confidence)} (paired, lag-1 autocorrelation ${f3(p.autocorrelation)}).`);
+  return [head, sep, ...lines, '', ...pairs].join('\n') + '\n';
 }
