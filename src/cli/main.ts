@@ -162,6 +162,14 @@ program
   .action(async (dir: string, opts) => (await import('./commands/report.js')).reportCommand(dir, opts));
 
 program
+  .command('compare')
+  .description('two backtest run folders over the same samples: figures side by side, config differences, and a paired test of B against A')
+  .argument('<run_a>', 'run folder A (config.json, metrics.json, trace.csv)')
+  .argument('<run_b>', 'run folder B, over the same samples')
+  .option('--out <file>', 'also write the comparison as JSON to this file')
+  .action(async (a: string, b: string, opts) => (await import('./commands/compare.js')).compareCommand(a, b, opts));
+
+program
   .command('fetch')
   .description('fetch recent klines, the order book and recent trades of a market through ccxt into CSV files')
   .requiredOption('--exchange <id>', 'ccxt exchange id, e.g. binance')

@@ -75,7 +75,7 @@ export async function renderRunReport(dir: string): Promise<string> {
         ];
   const decomposition = await renderSvg(barChart('PnL decomposition', parts, 'quote currency', true));
   sections.push({ title: 'PnL decomposition', html: decomposition });
-  const keys = ['samples', 'start', 'end', 'total_pnl', 'return_pct', 'realized_pnl', 'inventory_pnl', 'fees', 'fills', 'fill_rate', 'max_drawdown', 'max_drawdown_pct', 'sharpe', 'sortino', 'final_inventory'];
+  const keys = ['samples', 'start', 'end', 'total_pnl', 'return_pct', 'realized_pnl', 'inventory_pnl', 'fees', 'fills', 'fill_rate', 'max_drawdown', 'max_drawdown_pct', 'sharpe', 'sharpe_confidence', 'sortino', 'final_inventory'];
   const summary = table(['metric', 'value'], keys.map((k) => [k, (m[k] ?? null) as string | number | null]));
   const cfgKeys = ['run_id', 'model', 'gamma', 'k', 'calibrate', 'order_qty', 'max_inventory_qty', 'maker_fee_bps', 'seed'];
   const cfgTable = table(['parameter', 'value'], cfgKeys.filter((k) => k in config).map((k) => [k, JSON.stringify(config[k])]));

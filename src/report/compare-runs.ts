@@ -1,0 +1,139 @@
+// `compare RUN_A RUN_B`: two backtest run folders over the same samples, side by side, and a paired test of B against A.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { UserError, returnSumsOf, sharpeStats } from '../core/index.js';
+import { readCsvColumns } from './run-report.js';
+
+/** One run's headline figures, as its metrics.json states them. */
+export interface RunSide {
+  run_dir: string;
+  run_id: string | null;
+  model: string | null;
+  total_pnl: number;
+  return_pct: number;
+  sharpe: number | null;
+  sharpe_confidence: number | null;
+  max_drawdown_pct: number;
+  fills: number;
+  fees: number;
+}
+
+export interface RunComparison {
+  a: RunSide;
+  b: RunSide;
+  samples: number;
+  /**
+   * Per sample, d = r_B − r_A with r the change of equity over the run's initial capital. The market moves
+   * both runs share cancel in d, so a small but steady difference shows where the runs' own Sharpe ratios,
+   * each buried in market noise, cannot tell them apart.
+   */
+  paired: {
+    mean_return_diff_bps_per_sample: number;
+    /** Σd in % of capital: B's return minus A's. */
+    return_diff_pct: number;
+    autocorrelation: number | null;
+    /** Probability that B's expected return per sample is above A's (the Sharpe confidence of d). */
+    b_better_confidence: number | null;
+  };
+  /** Config fields whose values differ (run ids and output folders left out). */
+  config_differences: Record<string, [unknown, unknown]>;
+}
+
+interface RunFolder {
+  dir: string;
+  config: Record<string, unknown>;
+  metrics: Record<string, unknown>;
+  ts: string[];
+  equity: number[];
+}
+
+function readJson(path: string): Record<string, unknown> {
+  try {
+    const v: unknown = JSON.parse(readFileSync(path, 'utf8'));
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new Error('not an object');
+    return v as Record<string, unknown>;
+  } catch (e) {
+    throw new UserError(`${path}: cannot read JSON (${(e as Error).message})`);
+  }
+}
+
+function readRun(dir: string, label: string): RunFolder {
+  for (const f of ['config.json', 'metrics.json', 'trace.csv']) {
+    if (!existsSync(join(dir, f))) throw new UserError(`${label} ${dir}: not a run folder (missing ${f})`);
+  }
+  const cols = readCsvColumns(join(dir, 'trace.csv'));
+  const ts = cols.get('ts');
+  const eq = cols.get('equity');
+  if (!ts || !eq) throw new UserError(`${label} ${dir}/trace.csv: expected columns ts and equity`);
+  const equity = eq.map(Number);
+  const bad = equity.findIndex((x) => !Number.isFinite(x));
+  if (bad >= 0) throw new UserError(`${label} ${dir}/trace.csv: row ${bad + 2}: equity is not a number`);
+  return { dir, config: readJson(join(dir, 'config.json')), metrics: readJson(join(dir, 'metrics.json')), ts, equity };
+}
+
+const numOr = (v: unknown, d: number): number => (typeof v === 'number' ? v : d);
+const numOrNull = (v: unknown): number | null => (typeof v === 'number' ? v : null);
+
+function side(r: RunFolder): RunSide {
+  const m = r.metrics;
+  return {
+    run_dir: r.dir,
+    run_id: typeof r.config['run_id'] === 'string' ? r.config['run_id'] : null,
+    model: typeof r.config['model'] === 'string' ? r.config['model'] : null,
+    total_pnl: numOr(m['total_pnl'], Number.NaN),
+    return_pct: numOr(m['return_pct'], Number.NaN),
+    sharpe: numOrNull(m['sharpe']),
+    sharpe_confidence: numOrNull(m['sharpe_confidence']),
+    max_drawdown_pct: numOr(m['max_drawdown_pct'], Number.NaN),
+    fills: numOr(m['fills'], 0),
+    fees: numOr(m['fees'], Number.NaN),
+  };
+}
+
+/** Per-sample returns on the initial capital (the first sample's change is from the capital). */
+function returnsOf(r: RunFolder): Float64Array {
+  const capital = numOr(r.metrics['initial_capital'], Number.NaN);
+  if (!(capital > 0)) throw new UserError(`${r.dir}/metrics.json: initial_capital: expected a positive number`);
+  const out = new Float64Array(r.equity.length);
+  let prev = capital;
+  for (let i = 0; i < out.length; i++) {
+    out[i] = (r.equity[i]! - prev) / capital;
+    prev = r.equity[i]!;
+  }
+  return out;
+}
+
+const IGNORED_CONFIG = new Set(['run_id', 'out']);
+
+export function compareRuns(dirA: string, dirB: string): RunComparison {
+  const a = readRun(dirA, 'A');
+  const b = readRun(dirB, 'B');
+  if (a.ts.length !== b.ts.length) {
+    throw new UserError(`B ${dirB}: ${b.ts.length} samples against A's ${a.ts.length}; compare needs two runs over the same samples`);
+  }
+  const diff = a.ts.findIndex((t, i) => t !== b.ts[i]);
+  if (diff >= 0) throw new UserError(`B ${dirB}: sample ${diff + 1} is at ts ${b.ts[diff]}, A's at ${a.ts[diff]}; compare needs two runs over the same samples`);
+  const ra = returnsOf(a);
+  const rb = returnsOf(b);
+  const d = new Float64Array(ra.length);
+  for (let i = 0; i < d.length; i++) d[i] = rb[i]! - ra[i]!;
+  const sums = returnSumsOf(d);
+  const st = sharpeStats(sums);
+  const config_differences: Record<string, [unknown, unknown]> = {};
+  for (const k of new Set([...Object.keys(a.config), ...Object.keys(b.config)])) {
+    if (IGNORED_CONFIG.has(k)) continue;
+    if (JSON.stringify(a.config[k]) !== JSON.stringify(b.config[k])) config_differences[k] = [a.config[k] ?? null, b.config[k] ?? null];
+  }
+  return {
+    a: side(a),
+    b: side(b),
+    samples: d.length,
+    paired: {
+      mean_return_diff_bps_per_sample: d.length > 0 ? (sums.sum / d.length) * 1e4 : 0,
+      return_diff_pct: sums.sum * 100,
+      autocorrelation: st.autocorrelation,
+      b_better_confidence: st.confidence,
+    },
+    config_differences,
+  };
+}

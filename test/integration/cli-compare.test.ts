@@ -1,0 +1,70 @@
+// `compare`: two run folders over the same bars, the paired difference, and refusals of runs that do not line up.
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CLI, KLINES_1M, REPO_ROOT } from '../fixtures/shared-data.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'mm-compare-'));
+const cli = (...args: string[]) => spawnSync(CLI, args, { cwd: REPO_ROOT, encoding: 'utf8' });
+const A = join(tmp, 'as');
+const B = join(tmp, 'glft');
+
+before(() => {
+  const b = spawnSync('make', ['-s', 'build'], { cwd: REPO_ROOT, encoding: 'utf8' });
+  assert.equal(b.status, 0, b.stderr);
+  for (const [dir, model] of [[A, 'as'], [B, 'glft']] as const) {
+    const r = cli('backtest', '--data', KLINES_1M, '--model', model, '--gamma', '0.0005', '--A', '0.0166667', '--out', dir);
+    assert.equal(r.status, 0, r.stderr);
+  }
+});
+
+interface Comparison {
+  a: { total_pnl: number; model: string };
+  b: { total_pnl: number; model: string };
+  samples: number;
+  paired: { return_diff_pct: number; mean_return_diff_bps_per_sample: number; b_better_confidence: number | null };
+  config_differences: Record<string, [unknown, unknown]>;
+}
+
+test('AS against GLFT on the 1m file: the paired difference adds up to the difference of their PnL', () => {
+  const out = join(tmp, 'cmp.json');
+  const r = cli('compare', A, B, '--out', out);
+  assert.equal(r.status, 0, r.stderr);
+  const c = JSON.parse(readFileSync(out, 'utf8')) as Comparison;
+  assert.equal(JSON.parse(r.stdout).out, out);
+  assert.equal(c.samples, 41_761);
+  assert.deepEqual(Object.keys(c.config_differences), ['model']);
+  assert.deepEqual(c.config_differences['model'], ['as', 'glft']);
+  const capital = 100_000;
+  assert.ok(Math.abs(c.paired.return_diff_pct - ((c.b.total_pnl - c.a.total_pnl) / capital) * 100) < 1e-6);
+  assert.ok(Math.abs(c.paired.mean_return_diff_bps_per_sample - (c.paired.return_diff_pct / 100 / c.samples) * 1e4) < 1e-12);
+  const p = c.paired.b_better_confidence!;
+  assert.ok(p >= 0 && p <= 1);
+  // Swapping the runs flips the question: the probabilities add up to one.
+  const swapped = JSON.parse(cli('compare', B, A).stdout) as Comparison;
+  assert.ok(Math.abs(swapped.paired.b_better_confidence! + p - 1) < 1e-9);
+});
+
+test('a run against itself: no difference, no verdict', () => {
+  const c = JSON.parse(cli('compare', A, A).stdout) as Comparison;
+  assert.equal(c.paired.return_diff_pct, 0);
+  assert.equal(c.paired.b_better_confidence, null);
+  assert.deepEqual(c.config_differences, {});
+});
+
+test('runs over other samples, or a folder that is not a run: one line, exit code 2', () => {
+  const sim = join(tmp, 'sim');
+  assert.equal(cli('backtest', '--bars', '3000', '--seed', '2', '--out', sim).status, 0);
+  for (const [args, message] of [
+    [[A, sim], /compare needs two runs over the same samples/],
+    [[A, join(tmp, 'nope')], /not a run folder \(missing config\.json\)/],
+  ] as const) {
+    const r = cli('compare', ...args);
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, message);
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+  }
+});
