@@ -3,33 +3,19 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadKlines } from '../../src/data/index.js';
 import { cloneBars, type Bars } from '../../src/market/index.js';
-import { runAnalysis, type AnalysisResult } from '../../src/research/analysis.js';
+import type { AnalysisResult } from '../../src/research/analysis.js';
 import { parseAnalysisConfig } from '../../src/research/analysis-config.js';
-import { serialEvaluator, threadEvaluator } from '../../src/research/evaluator.js';
-import { silentProgress } from '../../src/research/progress.js';
 import { analysisFiles } from '../../src/research/analysis-artifacts.js';
 import { writeLinearPolicy } from '../fixtures/policy.js';
+import { analyseWith, stableAnalysisJson } from '../fixtures/analysis.js';
 import { KLINES_5M } from '../fixtures/shared-data.js';
 
 const bars = loadKlines(KLINES_5M).bars;
 // 6 days of 5m bars, 2-day train, 1-day test: 4 windows; 10 combos keeps the suite quick.
 const cfg = parseAnalysisConfig({ days: 6, max_combinations: 10, walk_forward: { train_days: 2, test_days: 1 }, seed: 11 });
 
-async function analyse(b: Bars, c = cfg, workers = 1): Promise<AnalysisResult> {
-  const evaluator = workers > 1 ? await threadEvaluator(workers) : serialEvaluator();
-  try {
-    return await runAnalysis({ bars: b, source: { kind: 'test' }, cfg: c, evaluator, progress: silentProgress, now: new Date(0) });
-  } finally {
-    await evaluator.close();
-  }
-}
-
-/** analysis.json without the run's own facts (time, elapsed, evaluator). */
-const stable = (r: AnalysisResult): string => {
-  const j = JSON.parse(analysisFiles(r)['analysis.json']!) as { meta: Record<string, unknown> };
-  delete j.meta['run'];
-  return JSON.stringify(j);
-};
+const analyse = (b: Bars, c = cfg, workers = 1): Promise<AnalysisResult> => analyseWith({ bars: b }, c, workers);
+const stable = stableAnalysisJson;
 
 const base = await analyse(bars);
 

@@ -3,34 +3,21 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readEvents } from '../../src/data/index.js';
 import { L2Book, EventType, allocEvents, type EventColumns } from '../../src/market/index.js';
-import { runAnalysis, type AnalysisResult } from '../../src/research/analysis.js';
+import type { AnalysisResult } from '../../src/research/analysis.js';
 import { parseAnalysisConfig, type AnalysisConfig } from '../../src/research/analysis-config.js';
-import { serialEvaluator, threadEvaluator } from '../../src/research/evaluator.js';
-import { silentProgress } from '../../src/research/progress.js';
 import { analysisFiles } from '../../src/research/analysis-artifacts.js';
 import { eventRows } from '../../src/market/index.js';
 import { ensureSharedCaptureArrow } from '../fixtures/capture.js';
 import { writeLinearPolicy } from '../fixtures/policy.js';
+import { analyseWith, stableAnalysisJson } from '../fixtures/analysis.js';
 
 const path = ensureSharedCaptureArrow();
 const events = readEvents(path);
 // 10.8 minutes of BTCUSDT: 1-minute blocks, 2-minute train windows → 10 blocks, 8 windows; 6 combos, no fee so quotes fill.
 const cfg = parseAnalysisConfig({ engine: 'tick', max_combinations: 6, seed: 5, walk_forward: { train_minutes: 2, test_minutes: 1 }, backtest: { maker_fee_bps: 0 } });
 
-async function analyse(ev: EventColumns, c: AnalysisConfig = cfg, workers = 1): Promise<AnalysisResult> {
-  const evaluator = workers > 1 ? await threadEvaluator(workers) : serialEvaluator();
-  try {
-    return await runAnalysis({ events: { path, events: ev }, source: { kind: 'test' }, cfg: c, evaluator, progress: silentProgress, now: new Date(0) });
-  } finally {
-    await evaluator.close();
-  }
-}
-
-const stable = (r: AnalysisResult): string => {
-  const j = JSON.parse(analysisFiles(r)['analysis.json']!) as { meta: Record<string, unknown> };
-  delete j.meta['run'];
-  return JSON.stringify(j);
-};
+const analyse = (ev: EventColumns, c: AnalysisConfig = cfg, workers = 1): Promise<AnalysisResult> => analyseWith({ events: { path, events: ev } }, c, workers);
+const stable = stableAnalysisJson;
 
 function copyEvents(ev: EventColumns): EventColumns {
   const c = allocEvents(ev.length);

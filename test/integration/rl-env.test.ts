@@ -3,9 +3,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../../src/core/index.js';
 import { simulateBars, defaultSimulateParams } from '../../src/data/index.js';
-import { PolicyNet, STATE_FEATURES, defaultActionDims, paramCount, POLICY_FORMAT, POLICY_VERSION, type RlPolicy } from '../../src/models/index.js';
+import { PolicyNet, STATE_FEATURES, defaultActionDims, paramCount } from '../../src/models/index.js';
 import { parseBarConfig, runBarJob } from '../../src/engine/index.js';
 import { RlEnv, type EnvSpec } from '../../src/research/rl/index.js';
+import { linearPolicy } from '../fixtures/policy.js';
 
 const bars = simulateBars({ ...defaultSimulateParams, seed: 11, bars: 4000, regimeSwitchProb: 0.01 }).bars;
 const backtest = parseBarConfig({ seed: 11 });
@@ -63,17 +64,7 @@ test('with no inventory penalty the rewards add up to the PnL in bps of one orde
 test('backtest with model rl: a zero policy reproduces AS exactly, a trained-looking one differs', () => {
   const loaded = { bars, source: { kind: 'test' } };
   const cfg = parseBarConfig({ seed: 11, gamma: 0.1 });
-  const policy: RlPolicy = {
-    format: POLICY_FORMAT,
-    version: POLICY_VERSION,
-    kind: 'linear',
-    hidden: 0,
-    state: { features: [...STATE_FEATURES], sigma_ref: 1.3e-4 },
-    action: { dims: defaultActionDims.map((d) => ({ ...d })), decision_seconds: 60 },
-    base: { model: 'as', gamma: 0.1, horizon: 'rolling', horizon_seconds: 600 },
-    params: new Array(paramCount('linear', 0, F, 3)).fill(0),
-    training: {},
-  };
+  const policy = linearPolicy({ features: STATE_FEATURES, sigmaRef: 1.3e-4, decisionSeconds: 60, base: { model: 'as', gamma: 0.1, horizon: 'rolling', horizon_seconds: 600 } });
   const as = runBarJob(cfg, loaded);
   const rl = runBarJob(parseBarConfig({ seed: 11, model: 'rl' }), loaded, policy);
   assert.deepEqual(rl.metrics, as.metrics);
@@ -86,18 +77,14 @@ test('backtest with model rl: a zero policy reproduces AS exactly, a trained-loo
 test('causal: an RL backtest up to bar t is unchanged when every bar after t changes', async () => {
   const { cloneBars } = await import('../../src/market/index.js');
   const rng = new Rng(8);
-  const params = Array.from({ length: paramCount('linear', 0, F, 3) }, () => rng.normal() * 0.7);
-  const policy: RlPolicy = {
-    format: POLICY_FORMAT,
-    version: POLICY_VERSION,
-    kind: 'linear',
-    hidden: 0,
-    state: { features: [...STATE_FEATURES], sigma_ref: 1.3e-4 },
-    action: { dims: defaultActionDims.map((d) => ({ ...d })), decision_seconds: 60 },
+  const policy = linearPolicy({
+    features: STATE_FEATURES,
+    sigmaRef: 1.3e-4,
+    decisionSeconds: 60,
     base: { model: 'glft', gamma: 0.1, horizon: 'rolling', horizon_seconds: 600 },
-    params,
-    training: {},
-  };
+    weight: () => rng.normal() * 0.7, // drawn in parameter order
+  });
+  assert.equal(policy.params.length, paramCount('linear', 0, F, 3));
   const cfg = parseBarConfig({ seed: 11, model: 'rl' });
   const a = runBarJob(cfg, { bars, source: {} }, policy);
   const changed = cloneBars(bars);
