@@ -8,3 +8,4 @@ export * from './bar-feature-frame.js';
 export * from './mid-volatility.js';
 export * from './trade-intensity.js';
 export * from './trade-flow.js';
+export * from './high-low-spread.js';

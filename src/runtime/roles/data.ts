@@ -1,11 +1,10 @@
 // The data agent: a market data frame (simulated or a klines file) with spread and causal features, as CSV.
 import { parseBarConfig, loadBarsFor } from '../../engine/index.js';
-import { BarFeatureFrame, type BarFeatureParams } from '../../features/index.js';
+import { BarFeatureFrame, corwinSchultzSpread, type BarFeatureParams } from '../../features/index.js';
 import { type Bars, cloneBars, sliceBars } from '../../market/index.js';
 import type { DataParams } from '../config.js';
 import type { AgentResult, AgentTask } from '../agent-task.js';
 import { frameCsv, type MarketFrame } from '../frame.js';
-import { corwinSchultzSpread } from '../high-low-spread.js';
 import { writeArtifact } from '../artifacts.js';
 
 export function runDataAgent(task: AgentTask, params: DataParams): AgentResult {
