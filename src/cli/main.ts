@@ -252,6 +252,19 @@ program
   .option('--quiet', 'no progress lines on stderr')
   .action(async (opts) => (await import('./commands/record.js')).recordCommand(opts));
 
+program
+  .command('study')
+  .description("a market's profile as a market maker reads it (volatility, tails, short-horizon memory, spread, depth, flow, fill intensity), from klines, an event file or simulated bars")
+  .option('--data <file>', 'kline CSV (any format the backtester reads)')
+  .option('--events <file>', 'normalized event file (Arrow IPC, from convert)')
+  .option('--tick-size <x>', 'with --events: price tick of the market', num('--tick-size'), 0.01)
+  .option('--simulate', 'simulated bars with known properties (GBM, optional mean reversion)')
+  .option('--bars <n>', 'with --simulate: bars', num('--bars'), 20_000)
+  .option('--seed <n>', 'with --simulate: seed', num('--seed'), 7)
+  .option('--mean-reversion <x>', 'with --simulate: pull toward the first price per bar (0 = random walk)', num('--mean-reversion'), 0)
+  .option('--out <file>', 'study JSON (default artifacts/study/<source>.study.json)')
+  .action(async (opts) => (await import('./commands/study.js')).studyCommand(opts));
+
 const simulate = program.command('simulate').description('rerun published simulation experiments');
 simulate
   .command('as2008')

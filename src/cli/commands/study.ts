@@ -1,0 +1,72 @@
+// `marketmakerl study`: a market profile (src/research/study.ts) from klines, an event file or simulated bars, to JSON.
+import { basename, join } from 'node:path';
+import { UserError, writeFileAtomic } from '../../core/index.js';
+import { loadKlines, readEvents, simulateBars, defaultSimulateParams } from '../../data/index.js';
+import { studyBars, studyEvents, type BarStudy, type EventStudy } from '../../research/study.js';
+
+export interface StudyFlags {
+  data?: string;
+  events?: string;
+  tickSize: number;
+  simulate?: boolean;
+  bars: number;
+  seed: number;
+  meanReversion: number;
+  out?: string;
+}
+
+const r = (x: number | null | undefined, d: number): number | null => (x === null || x === undefined || !Number.isFinite(x) ? null : Math.round(x * 10 ** d) / 10 ** d);
+
+export function studyCommand(f: StudyFlags): void {
+  const sources = [f.data !== undefined, f.events !== undefined, f.simulate === true].filter(Boolean).length;
+  if (sources !== 1) throw new UserError('study: give exactly one of --data FILE, --events FILE or --simulate');
+  if (!(f.tickSize > 0)) throw new UserError(`--tick-size: expected a positive number, got ${f.tickSize}`);
+  if (!(f.meanReversion >= 0 && f.meanReversion < 1)) throw new UserError(`--mean-reversion: expected a number in [0, 1), got ${f.meanReversion}`);
+  if (!(Number.isInteger(f.bars) && f.bars >= 100)) throw new UserError(`--bars: expected a whole number ≥ 100, got ${f.bars}`);
+  let study: BarStudy | EventStudy;
+  let source: Record<string, unknown>;
+  let name: string;
+  if (f.events !== undefined) {
+    study = studyEvents(readEvents(f.events), f.tickSize);
+    source = { kind: 'events', path: f.events, tick_size: f.tickSize };
+    name = basename(f.events).replace(/\.[^.]*$/, '');
+  } else if (f.data !== undefined) {
+    study = studyBars(loadKlines(f.data).bars);
+    source = { kind: 'file', path: f.data };
+    name = basename(f.data).replace(/\.[^.]*$/, '');
+  } else {
+    const p = { ...defaultSimulateParams, seed: f.seed, bars: f.bars, meanReversion: f.meanReversion, regimeSwitchProb: 0 };
+    study = studyBars(simulateBars(p).bars);
+    source = { kind: 'simulated', seed: p.seed, bars: p.bars, bar_seconds: p.barSeconds, vol_per_bar: p.volPerBar, mean_reversion: p.meanReversion, process: p.process };
+    name = `simulated-seed${f.seed}-mr${f.meanReversion}`;
+  }
+  const out = f.out ?? join('artifacts', 'study', `${name}.study.json`);
+  writeFileAtomic(out, JSON.stringify({ source, ...study }, null, 2) + '\n');
+  const line =
+    study.kind === 'bars'
+      ? {
+          out,
+          kind: study.kind,
+          bars: study.bars,
+          annualised_vol_pct: r(study.returns.annualised_vol_pct, 2),
+          kurtosis: r(study.returns.kurtosis, 2),
+          autocorrelation_1: r(study.returns.autocorrelation[0]?.value, 4),
+          variance_ratio_15: r(study.returns.variance_ratio.find((v) => v.bars === 15)?.value, 4),
+          variance_ratio_15_z: r(study.returns.variance_ratio.find((v) => v.bars === 15)?.z, 2),
+          spread_bps_median: r(study.range.corwin_schultz_spread_bps.median, 3),
+          k_per_price_unit: r(study.intensity.k_per_price_unit, 6),
+        }
+      : {
+          out,
+          kind: study.kind,
+          span_seconds: r(study.span_seconds, 1),
+          annualised_vol_pct: r(study.returns_1s.annualised_vol_pct, 2),
+          spread_ticks_p50: study.spread_ticks.quantiles.p50,
+          at_one_tick_share: r(study.spread_ticks.at_one_tick_share, 4),
+          trades_per_second: r(study.trades.per_second, 2),
+          flow_autocorrelation_1: r(study.trades.flow_autocorrelation[0]?.value, 4),
+          k_per_price_unit: r(study.intensity.k_per_price_unit, 4),
+          exponential_shape_check: `${r(study.intensity.beyond_mean_share, 3)} beyond the mean distance vs ${r(study.intensity.exponential_beyond_mean, 3)}`,
+        };
+  process.stdout.write(JSON.stringify(line) + '\n');
+}

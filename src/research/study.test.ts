@@ -1,0 +1,45 @@
+// The market study: variance ratios on known series, simulated markets with known memory, and the real 1m file.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Rng } from '../core/index.js';
+import { loadKlines, simulateBars, defaultSimulateParams } from '../data/index.js';
+import { studyBars, varianceRatio } from './study.js';
+import { KLINES_1M } from '../../test/fixtures/shared-data.js';
+
+test('variance ratio: 0 for a perfect bounce, about 1 for independent returns', () => {
+  const bounce = Float64Array.from({ length: 1000 }, (_, i) => (i % 2 ? -0.001 : 0.001));
+  assert.ok(varianceRatio(bounce, 2).value < 0.01);
+  const rng = new Rng(4);
+  const iid = Float64Array.from({ length: 20_000 }, () => rng.normal() * 0.001);
+  for (const q of [2, 5, 15, 60]) {
+    const v = varianceRatio(iid, q);
+    assert.ok(Math.abs(v.z) < 3.5, `q ${q}: VR ${v.value}, z ${v.z}`);
+  }
+});
+
+test('simulated markets: a random walk shows no memory, a mean-reverting one shows it, vol as set', () => {
+  const base = { ...defaultSimulateParams, seed: 3, bars: 20_000, regimeSwitchProb: 0 };
+  const walk = studyBars(simulateBars(base).bars);
+  assert.ok(Math.abs(walk.returns.autocorrelation[0]!.value) < 0.03);
+  for (const v of walk.returns.variance_ratio) assert.ok(Math.abs(v.z) < 3.5, `walk VR(${v.bars}) z ${v.z}`);
+  const expectedVol = base.volPerBar * Math.sqrt((365 * 86_400) / base.barSeconds) * 100;
+  assert.ok(Math.abs(walk.returns.annualised_vol_pct / expectedVol - 1) < 0.05, `${walk.returns.annualised_vol_pct} vs ${expectedVol}`);
+  assert.ok(Math.abs(walk.returns.kurtosis - 3) < 0.3);
+  const mr = studyBars(simulateBars({ ...base, meanReversion: 0.05 }).bars);
+  const vr = (s: typeof mr, q: number) => s.returns.variance_ratio.find((v) => v.bars === q)!;
+  assert.ok(vr(mr, 15).value < 0.8 && vr(mr, 15).z < -5, JSON.stringify(vr(mr, 15)));
+  assert.ok(vr(mr, 60).value < vr(mr, 15).value);
+});
+
+test('the real 1m file: fat tails, a full grid, every hour of the day', () => {
+  const bars = loadKlines(KLINES_1M).bars;
+  const s = studyBars(bars);
+  assert.equal(s.bars, 41_761);
+  assert.equal(s.missing_bars, 0);
+  assert.ok(s.returns.annualised_vol_pct > 20 && s.returns.annualised_vol_pct < 150, String(s.returns.annualised_vol_pct));
+  assert.ok(s.returns.kurtosis > 10, 'crypto minute returns are far from normal');
+  assert.equal(s.hourly.length, 24);
+  assert.equal(s.hourly.reduce((a, h) => a + h.bars, 0), bars.length - 1);
+  assert.ok(s.intensity.k_per_price_unit > 0);
+  assert.ok(s.price.min <= s.price.first && s.price.first <= s.price.max);
+});

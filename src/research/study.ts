@@ -1,0 +1,378 @@
+// A market's profile as a market maker reads it, from bars or from an L2 event file: volatility, tails, short-horizon memory, spread, depth, flow, fill intensity.
+import { isoOf } from '../core/index.js';
+import { EventFlag, EventType, L2Book, type Bars, type EventColumns } from '../market/index.js';
+import { BarIntensity, corwinSchultzSpread } from '../features/index.js';
+
+export interface AutocorrelationAt {
+  lag: number;
+  value: number;
+}
+
+/**
+ * Lo & MacKinlay (1988), "Stock market prices do not follow random walks", Review of Financial Studies 1(1):
+ * VR(q) = Var(q-bar log return) / (q · Var(1-bar log return)), from overlapping q-bar sums. 1 for a random
+ * walk; below 1 the price mean-reverts over q bars (resting quotes are paid for the moves they absorb),
+ * above 1 it trends (a filled quote tends to keep losing: adverse selection). `z` is the homoskedastic
+ * test statistic (n returns): (VR − 1) / √(2(2q − 1)(q − 1) / (3qn)).
+ */
+export interface VarianceRatio {
+  bars: number;
+  value: number;
+  z: number;
+}
+
+export interface HourProfile {
+  hour_utc: number;
+  bars: number;
+  mean_abs_return_bps: number;
+  mean_volume: number;
+}
+
+export interface BarStudy {
+  kind: 'bars';
+  bars: number;
+  bar_seconds: number;
+  start: string;
+  end: string;
+  /** Bars missing from the regular grid between the first and the last. */
+  missing_bars: number;
+  price: { first: number; last: number; min: number; max: number };
+  returns: {
+    /** Log returns close to close, in bps. */
+    mean_bps: number;
+    sd_bps: number;
+    /** sd × √(bars per 365-day year), in %. */
+    annualised_vol_pct: number;
+    /** Price units per √second at the last close (what the models take as σ). */
+    sigma_per_sqrt_second: number;
+    skewness: number;
+    /** Not in excess: 3 for normal returns. */
+    kurtosis: number;
+    /** Share of bars whose |return| exceeds 4 sd (about 0.006% for normal returns). */
+    beyond_4sd_share: number;
+    autocorrelation: AutocorrelationAt[];
+    variance_ratio: VarianceRatio[];
+  };
+  range: {
+    /** Mean of ln(high / low) per bar, bps. */
+    mean_high_low_bps: number;
+    /** Corwin–Schultz bid–ask spread estimate over consecutive bars, bps (negative estimates count as 0). */
+    corwin_schultz_spread_bps: { mean: number; median: number };
+  };
+  /** λ(δ) = A·e^{−kδ} from bar excursions beyond the previous close (the bar engine's estimator over the whole span). */
+  intensity: { k_per_price_unit: number; mean_excursion_bps: number; A_per_second: number };
+  hourly: HourProfile[];
+}
+
+const AUTOCORRELATION_LAGS = [1, 2, 3, 5, 10];
+const VARIANCE_RATIO_BARS = [2, 5, 15, 60];
+
+/** Autocorrelation of x at `lag` (sample mean removed, biased denominator as usual). */
+function autocorrelation(x: Float64Array, lag: number): number {
+  const n = x.length;
+  if (n <= lag + 1) return Number.NaN;
+  let mean = 0;
+  for (let i = 0; i < n; i++) mean += x[i]!;
+  mean /= n;
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < n; i++) {
+    const d = x[i]! - mean;
+    den += d * d;
+    if (i >= lag) num += d * (x[i - lag]! - mean);
+  }
+  return den > 0 ? num / den : Number.NaN;
+}
+
+/** VR(q) from overlapping q-sums of r (Lo & MacKinlay's estimator without the small-sample bias corrections). */
+export function varianceRatio(r: Float64Array, q: number): VarianceRatio {
+  const n = r.length;
+  if (n < 2 * q + 2) return { bars: q, value: Number.NaN, z: Number.NaN };
+  let mean = 0;
+  for (let i = 0; i < n; i++) mean += r[i]!;
+  mean /= n;
+  let v1 = 0;
+  for (let i = 0; i < n; i++) v1 += (r[i]! - mean) ** 2;
+  v1 /= n - 1;
+  let window = 0;
+  for (let i = 0; i < q; i++) window += r[i]!;
+  let vq = 0;
+  let m = 0;
+  for (let i = q; ; i++) {
+    vq += (window - q * mean) ** 2;
+    m++;
+    if (i >= n) break;
+    window += r[i]! - r[i - q]!;
+  }
+  vq /= m - 1;
+  const value = v1 > 0 ? vq / (q * v1) : Number.NaN;
+  const z = (value - 1) / Math.sqrt((2 * (2 * q - 1) * (q - 1)) / (3 * q * n));
+  return { bars: q, value, z };
+}
+
+function median(values: number[]): number {
+  if (values.length === 0) return Number.NaN;
+  const s = [...values].sort((a, b) => a - b);
+  const h = s.length >> 1;
+  return s.length % 2 ? s[h]! : (s[h - 1]! + s[h]!) / 2;
+}
+
+export function studyBars(bars: Bars, intensityWindow = 240): BarStudy {
+  const n = bars.length;
+  const { ts, high, low, close, volume } = bars;
+  const barSeconds = bars.intervalMicros / 1e6;
+  const r = new Float64Array(Math.max(0, n - 1));
+  for (let i = 1; i < n; i++) r[i - 1] = Math.log(close[i]! / close[i - 1]!);
+  const m = r.length;
+  let mean = 0;
+  for (let i = 0; i < m; i++) mean += r[i]!;
+  mean = m > 0 ? mean / m : Number.NaN;
+  let m2 = 0;
+  let m3 = 0;
+  let m4 = 0;
+  for (let i = 0; i < m; i++) {
+    const d = r[i]! - mean;
+    const d2 = d * d;
+    m2 += d2;
+    m3 += d2 * d;
+    m4 += d2 * d2;
+  }
+  m2 /= m;
+  m3 /= m;
+  m4 /= m;
+  const sd = Math.sqrt((m2 * m) / Math.max(1, m - 1));
+  let beyond = 0;
+  for (let i = 0; i < m; i++) if (Math.abs(r[i]! - mean) > 4 * sd) beyond++;
+
+  let min = Number.POSITIVE_INFINITY;
+  let max = Number.NEGATIVE_INFINITY;
+  let hl = 0;
+  const cs: number[] = [];
+  for (let i = 0; i < n; i++) {
+    if (low[i]! < min) min = low[i]!;
+    if (high[i]! > max) max = high[i]!;
+    hl += Math.log(high[i]! / low[i]!);
+    if (i > 0) {
+      const s = corwinSchultzSpread(high[i - 1]!, low[i - 1]!, high[i]!, low[i]!);
+      if (s === s) cs.push(s);
+    }
+  }
+  const intensity = new BarIntensity(intensityWindow, barSeconds);
+  const kOut = new Float64Array(n);
+  intensity.updateMany(high, low, close, 0, n, kOut);
+  const k = n > 0 ? kOut[n - 1]! : Number.NaN;
+  const last = n > 0 ? close[n - 1]! : Number.NaN;
+
+  const hours = Array.from({ length: 24 }, (_, h) => ({ hour_utc: h, bars: 0, abs: 0, vol: 0 }));
+  for (let i = 1; i < n; i++) {
+    const h = new Date(ts[i]! / 1000).getUTCHours();
+    const cell = hours[h]!;
+    cell.bars++;
+    cell.abs += Math.abs(r[i - 1]!);
+    cell.vol += volume[i]!;
+  }
+  const span = n > 1 ? ts[n - 1]! - ts[0]! : 0;
+  const bps = 1e4;
+  return {
+    kind: 'bars',
+    bars: n,
+    bar_seconds: barSeconds,
+    start: n > 0 ? isoOf(ts[0]!) : '',
+    end: n > 0 ? isoOf(ts[n - 1]! + bars.intervalMicros) : '',
+    missing_bars: n > 1 ? Math.round(span / bars.intervalMicros) + 1 - n : 0,
+    price: { first: n > 0 ? bars.open[0]! : Number.NaN, last, min, max },
+    returns: {
+      mean_bps: mean * bps,
+      sd_bps: sd * bps,
+      annualised_vol_pct: sd * Math.sqrt((365 * 86_400) / barSeconds) * 100,
+      sigma_per_sqrt_second: (sd * last) / Math.sqrt(barSeconds),
+      skewness: m3 / Math.pow(m2, 1.5),
+      kurtosis: m4 / (m2 * m2),
+      beyond_4sd_share: m > 0 ? beyond / m : 0,
+      autocorrelation: AUTOCORRELATION_LAGS.map((lag) => ({ lag, value: autocorrelation(r, lag) })),
+      variance_ratio: VARIANCE_RATIO_BARS.map((q) => varianceRatio(r, q)),
+    },
+    range: {
+      mean_high_low_bps: n > 0 ? (hl / n) * bps : Number.NaN,
+      corwin_schultz_spread_bps: { mean: cs.length ? (cs.reduce((a, x) => a + x, 0) / cs.length) * bps : Number.NaN, median: median(cs) * bps },
+    },
+    intensity: { k_per_price_unit: k, mean_excursion_bps: (1 / k / last) * bps, A_per_second: intensity.A() },
+    hourly: hours.filter((h) => h.bars > 0).map((h) => ({ hour_utc: h.hour_utc, bars: h.bars, mean_abs_return_bps: (h.abs / h.bars) * bps, mean_volume: h.vol / h.bars })),
+  };
+}
+
+export interface Quantiles {
+  p10: number;
+  p50: number;
+  p90: number;
+  p99: number;
+}
+
+export interface EventStudy {
+  kind: 'events';
+  rows: number;
+  start: string;
+  end: string;
+  span_seconds: number;
+  /** Second boundaries of exchange time at which a consistent, uncrossed book stood (the samples below). */
+  book_samples: number;
+  mid: { first: number; last: number };
+  /** Mid log returns over 1 s of exchange time. */
+  returns_1s: {
+    sd_bps: number;
+    annualised_vol_pct: number;
+    sigma_per_sqrt_second: number;
+    autocorrelation: AutocorrelationAt[];
+    /** q in seconds. */
+    variance_ratio: VarianceRatio[];
+  };
+  /** Best ask − best bid, in ticks, sampled each second. */
+  spread_ticks: { mean: number; max: number; at_one_tick_share: number; quantiles: Quantiles };
+  /** Quantity at the best bid and at the best ask, base units, sampled each second. */
+  touch_qty: { bid: Quantiles; ask: Quantiles };
+  trades: {
+    count: number;
+    per_second: number;
+    buy_share: number;
+    size: Quantiles & { mean: number };
+    /** Signed (buy − sell) traded quantity per second: its autocorrelation (persistent flow = informed flow). */
+    flow_autocorrelation: AutocorrelationAt[];
+  };
+  /**
+   * λ(δ) = A·e^{−kδ} from the distance of each trade's price to the mid just before it (maximum likelihood:
+   * k = n / Σδ, A = n / (2T)). `shape_check` compares the share of trades beyond the mean distance with
+   * e^{−1} ≈ 0.368, what the exponential shape implies: far from it, the shape does not describe the flow.
+   */
+  intensity: { k_per_price_unit: number; A_per_second: number; mean_distance: number; beyond_mean_share: number; exponential_beyond_mean: number };
+}
+
+function quantiles(values: ArrayLike<number>, n = values.length): Quantiles {
+  if (n === 0) return { p10: Number.NaN, p50: Number.NaN, p90: Number.NaN, p99: Number.NaN };
+  const s = Float64Array.from({ length: n }, (_, i) => values[i]!).sort();
+  const at = (q: number): number => s[Math.min(n - 1, Math.floor(q * n))]!;
+  return { p10: at(0.1), p50: at(0.5), p90: at(0.9), p99: at(0.99) };
+}
+
+/**
+ * Replay `ev` in file order into an L2 book and read, at each 1-second boundary of exchange time, the book
+ * as it stood after the last complete venue message before it: mid, spread, quantities at the touch.
+ * Trades are measured against the mid of the last consistent book before them.
+ */
+export function studyEvents(ev: EventColumns, tickSize: number): EventStudy {
+  const book = new L2Book(tickSize);
+  const n = ev.length;
+  const first = n > 0 ? ev.tsExchange[0]! : 0;
+  const last = n > 0 ? ev.tsExchange[n - 1]! : 0;
+  const seconds = Math.max(1, Math.ceil((last - first) / 1e6));
+  const mids = new Float64Array(seconds + 1).fill(Number.NaN);
+  const spread = new Float64Array(seconds + 1);
+  const bidQty = new Float64Array(seconds + 1);
+  const askQty = new Float64Array(seconds + 1);
+  const flow = new Float64Array(seconds + 1);
+  let samples = 0;
+  let nextSecond = 0;
+  let mid = Number.NaN;
+  const sizes: number[] = [];
+  let buys = 0;
+  let distSum = 0;
+  const dists: number[] = [];
+  // The state of the last consistent book (after a complete venue message, uncrossed).
+  let spreadNow = Number.NaN;
+  let bidNow = Number.NaN;
+  let askNow = Number.NaN;
+  for (let i = 0; i < n; i++) {
+    const type = ev.type[i]!;
+    const sec = Math.floor((ev.tsExchange[i]! - first) / 1e6);
+    // Crossing second boundaries: each takes the book as it stood before this row.
+    if (sec >= nextSecond) {
+      if (mid === mid) {
+        for (let b = nextSecond; b <= Math.min(sec, seconds); b++) {
+          mids[b] = mid;
+          spread[samples] = spreadNow;
+          bidQty[samples] = bidNow;
+          askQty[samples] = askNow;
+          samples++;
+        }
+      }
+      nextSecond = sec + 1;
+    }
+    if (type === EventType.Trade) {
+      sizes.push(ev.size[i]!);
+      if (ev.side[i]! > 0) buys++;
+      flow[Math.min(sec, seconds)]! += ev.side[i]! * ev.size[i]!;
+      if (mid === mid) {
+        const d = Math.abs(ev.price[i]! - mid);
+        dists.push(d);
+        distSum += d;
+      }
+      continue;
+    }
+    book.apply(ev, i);
+    if ((ev.flags[i]! & EventFlag.EndOfMessage) === 0) continue;
+    const b = book.bestBid();
+    const a = book.bestAsk();
+    if (!(b > 0 && a > b)) continue;
+    mid = (a + b) / 2;
+    spreadNow = Math.round((a - b) / tickSize);
+    bidNow = book.bestBidQty();
+    askNow = book.bestAskQty();
+  }
+  // 1-second mid returns between consecutive sampled seconds only.
+  const r: number[] = [];
+  for (let s = 1; s <= seconds; s++) if (mids[s] === mids[s] && mids[s - 1] === mids[s - 1]) r.push(Math.log(mids[s]! / mids[s - 1]!));
+  const rr = Float64Array.from(r);
+  let mean = 0;
+  for (const x of r) mean += x;
+  mean = r.length ? mean / r.length : Number.NaN;
+  let v = 0;
+  for (const x of r) v += (x - mean) ** 2;
+  const sd = Math.sqrt(v / Math.max(1, r.length - 1));
+  const lastMid = mid;
+  const firstMid = mids.find((x) => x === x) ?? Number.NaN;
+  const kTrades = dists.length;
+  const meanDist = kTrades ? distSum / kTrades : Number.NaN;
+  let beyond = 0;
+  for (const d of dists) if (d > meanDist) beyond++;
+  const span = (last - first) / 1e6;
+  const sizeQ = quantiles(sizes);
+  let atOne = 0;
+  let spreadSum = 0;
+  let spreadMax = Number.NaN;
+  for (let s = 0; s < samples; s++) {
+    spreadSum += spread[s]!;
+    if (spread[s] === 1) atOne++;
+    if (!(spread[s]! <= spreadMax)) spreadMax = spread[s]!;
+  }
+  return {
+    kind: 'events',
+    rows: n,
+    start: n > 0 ? isoOf(first) : '',
+    end: n > 0 ? isoOf(last) : '',
+    span_seconds: span,
+    book_samples: samples,
+    mid: { first: firstMid, last: lastMid },
+    returns_1s: {
+      sd_bps: sd * 1e4,
+      annualised_vol_pct: sd * Math.sqrt(365 * 86_400) * 100,
+      sigma_per_sqrt_second: sd * lastMid,
+      autocorrelation: [1, 2, 5, 10].map((lag) => ({ lag, value: autocorrelation(rr, lag) })),
+      variance_ratio: [5, 30, 60].map((q) => varianceRatio(rr, q)),
+    },
+    spread_ticks: { mean: samples ? spreadSum / samples : Number.NaN, max: spreadMax, at_one_tick_share: samples ? atOne / samples : Number.NaN, quantiles: quantiles(spread, samples) },
+    touch_qty: { bid: quantiles(bidQty, samples), ask: quantiles(askQty, samples) },
+    trades: {
+      count: sizes.length,
+      per_second: span > 0 ? sizes.length / span : Number.NaN,
+      buy_share: sizes.length ? buys / sizes.length : Number.NaN,
+      size: { ...sizeQ, mean: sizes.length ? sizes.reduce((a, x) => a + x, 0) / sizes.length : Number.NaN },
+      flow_autocorrelation: [1, 2, 5].map((lag) => ({ lag, value: autocorrelation(flow, lag) })),
+    },
+    intensity: {
+      k_per_price_unit: meanDist > 0 ? 1 / meanDist : Number.NaN,
+      A_per_second: span > 0 ? kTrades / (2 * span) : Number.NaN,
+      mean_distance: meanDist,
+      beyond_mean_share: kTrades ? beyond / kTrades : Number.NaN,
+      exponential_beyond_mean: Math.exp(-1),
+    },
+  };
+}

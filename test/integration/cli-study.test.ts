@@ -1,0 +1,72 @@
+// `study` as a user runs it: klines, the shared capture and simulated bars; one JSON line; bad input refused.
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readEvents } from '../../src/data/index.js';
+import { EventType } from '../../src/market/index.js';
+import { CLI, KLINES_5M, REPO_ROOT } from '../fixtures/shared-data.js';
+import { ensureSharedCaptureArrow } from '../fixtures/capture.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'mm-study-'));
+const cli = (...args: string[]) => spawnSync(CLI, args, { cwd: REPO_ROOT, encoding: 'utf8' });
+
+before(() => {
+  const b = spawnSync('make', ['-s', 'build'], { cwd: REPO_ROOT, encoding: 'utf8' });
+  assert.equal(b.status, 0, b.stderr);
+});
+
+test('klines: the study file and the headline line agree', () => {
+  const out = join(tmp, 'k.json');
+  const r = cli('study', '--data', KLINES_5M, '--out', out);
+  assert.equal(r.status, 0, r.stderr);
+  const line = JSON.parse(r.stdout);
+  const s = JSON.parse(readFileSync(out, 'utf8'));
+  assert.equal(line.out, out);
+  assert.equal(s.kind, 'bars');
+  assert.equal(s.source.path, KLINES_5M);
+  assert.equal(line.bars, s.bars);
+  assert.equal(s.bar_seconds, 300);
+  assert.ok(Math.abs(line.annualised_vol_pct - s.returns.annualised_vol_pct) < 0.01);
+});
+
+test('the shared capture: every trade counted, a book each second, a one-tick market', () => {
+  const path = ensureSharedCaptureArrow();
+  const out = join(tmp, 'e.json');
+  const r = cli('study', '--events', path, '--out', out);
+  assert.equal(r.status, 0, r.stderr);
+  const s = JSON.parse(readFileSync(out, 'utf8'));
+  const ev = readEvents(path);
+  let trades = 0;
+  for (let i = 0; i < ev.length; i++) if (ev.type[i] === EventType.Trade) trades++;
+  assert.equal(s.trades.count, trades);
+  assert.ok(s.book_samples >= 0.95 * s.span_seconds && s.book_samples <= s.span_seconds + 1, `${s.book_samples} samples over ${s.span_seconds} s`);
+  assert.equal(s.spread_ticks.quantiles.p50, 1);
+  assert.ok(s.trades.buy_share > 0 && s.trades.buy_share < 1);
+  assert.ok(s.intensity.k_per_price_unit > 0 && s.intensity.A_per_second > 0);
+});
+
+test('simulated bars with mean reversion: the memory shows in the headline', () => {
+  const r = cli('study', '--simulate', '--mean-reversion', '0.05', '--bars', '5000', '--out', join(tmp, 's.json'));
+  assert.equal(r.status, 0, r.stderr);
+  const line = JSON.parse(r.stdout);
+  assert.ok(line.variance_ratio_15 < 0.85 && line.variance_ratio_15_z < -3, r.stdout);
+});
+
+test('bad input: one line, exit code 2, nothing written', () => {
+  for (const [args, message] of [
+    [[], /exactly one of --data FILE, --events FILE or --simulate/],
+    [['--data', KLINES_5M, '--simulate'], /exactly one of/],
+    [['--simulate', '--mean-reversion', '2'], /--mean-reversion: expected a number in \[0, 1\)/],
+    [['--data', join(tmp, 'missing.csv')], /--data: cannot read file/],
+  ] as const) {
+    const out = join(tmp, 'bad.json');
+    const r = cli('study', ...args, '--out', out);
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, message);
+    assert.equal(r.stderr.trim().split('\n').length, 1);
+    assert.equal(existsSync(out), false);
+  }
+});
