@@ -22,6 +22,7 @@ help:
 	@echo "make realtime-paper paper trading on the live market: EXCHANGE=.. SYMBOL=.. TIMEFRAME=.. ITERATIONS=.."
 	@echo "make real-data-fetch klines, book and trades through ccxt: EXCHANGE=.. SYMBOL=.. TIMEFRAME=.. (EXCHANGE_URL=.. for a proxy or fake)"
 	@echo "make test           every test (installs first)"
+	@echo "make study          a market's profile: DATA=FILE (klines, default the shared 1m file) or EVENTS=FILE (event file)"
 	@echo "make analyze-last-month  sweep + walk-forward + readiness gate: DATA=FILE or EXCHANGE= SYMBOL= TIMEFRAME= DAYS=, or EVENTS=FILE (tick engine); MAX_COMBINATIONS="
 	@echo "make test-integration    cross-module tests; refreshes visualizations/*.png"
 	@echo "make bench          benchmarks; figures go to bench/RESULTS.md by hand"
@@ -93,7 +94,11 @@ DAYS ?= 30
 MAX_COMBINATIONS ?= 64
 DATA ?=
 WORKERS ?=
-.PHONY: analyze-last-month test-integration
+.PHONY: analyze-last-month test-integration study
+STUDY_DATA ?= ../shared/data/binance-spot-btcusdt-1m-klines-2024-12/BTCUSDT_1m.csv
+study: build
+	$(CLI) study $(if $(EVENTS),--events '$(EVENTS)',--data '$(if $(DATA),$(DATA),$(STUDY_DATA))')
+
 
 # EVENTS=FILE (an event file from `convert`) runs the same analysis on the tick engine, in minute windows.
 analyze-last-month: build
