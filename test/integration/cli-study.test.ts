@@ -30,6 +30,11 @@ test('klines: the study file and the headline line agree', () => {
   assert.equal(line.bars, s.bars);
   assert.equal(s.bar_seconds, 300);
   assert.ok(Math.abs(line.annualised_vol_pct - s.returns.annualised_vol_pct) < 0.01);
+  // The page beside it: self-contained, with its charts.
+  assert.equal(line.report, join(tmp, 'k.html'));
+  const html = readFileSync(line.report, 'utf8');
+  assert.ok((html.match(/<svg/g) ?? []).length >= 3);
+  assert.doesNotMatch(html, /<script|src="http/);
 });
 
 test('the shared capture: every trade counted, a book each second, a one-tick market', () => {
@@ -68,5 +73,6 @@ test('bad input: one line, exit code 2, nothing written', () => {
     assert.match(r.stderr, message);
     assert.equal(r.stderr.trim().split('\n').length, 1);
     assert.equal(existsSync(out), false);
+    assert.equal(existsSync(join(tmp, 'bad.html')), false);
   }
 });

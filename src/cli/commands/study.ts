@@ -17,7 +17,7 @@ export interface StudyFlags {
 
 const r = (x: number | null | undefined, d: number): number | null => (x === null || x === undefined || !Number.isFinite(x) ? null : Math.round(x * 10 ** d) / 10 ** d);
 
-export function studyCommand(f: StudyFlags): void {
+export async function studyCommand(f: StudyFlags): Promise<void> {
   const sources = [f.data !== undefined, f.events !== undefined, f.simulate === true].filter(Boolean).length;
   if (sources !== 1) throw new UserError('study: give exactly one of --data FILE, --events FILE or --simulate');
   if (!(f.tickSize > 0)) throw new UserError(`--tick-size: expected a positive number, got ${f.tickSize}`);
@@ -41,11 +41,16 @@ export function studyCommand(f: StudyFlags): void {
     name = `simulated-seed${f.seed}-mr${f.meanReversion}`;
   }
   const out = f.out ?? join('artifacts', 'study', `${name}.study.json`);
+  const html = out.replace(/\.json$/, '') + '.html';
+  const { renderStudyReport } = await import('../../report/study-report.js');
+  const page = await renderStudyReport(study, `Source: ${Object.entries(source).map(([k, v]) => `${k} ${String(v)}`).join(', ')}`);
   writeFileAtomic(out, JSON.stringify({ source, ...study }, null, 2) + '\n');
+  writeFileAtomic(html, page);
   const line =
     study.kind === 'bars'
       ? {
           out,
+          report: html,
           kind: study.kind,
           bars: study.bars,
           annualised_vol_pct: r(study.returns.annualised_vol_pct, 2),
@@ -58,6 +63,7 @@ export function studyCommand(f: StudyFlags): void {
         }
       : {
           out,
+          report: html,
           kind: study.kind,
           span_seconds: r(study.span_seconds, 1),
           annualised_vol_pct: r(study.returns_1s.annualised_vol_pct, 2),
