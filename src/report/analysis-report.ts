@@ -74,7 +74,11 @@ export async function renderAnalysisReport(r: AnalysisResult): Promise<string> {
   );
   sections.push({
     title: 'In-sample leaders, deflated for the selection',
-    html: `<p>${esc('Ranked by in-sample Sharpe over all blocks. "confidence" is the probability that the true Sharpe is above 0; "deflated" the probability that it beats what the best of the combos tried would reach by chance (Bailey & López de Prado, 2014). The readiness gate reads out-of-sample figures only.')}</p>${leaders}`,
+    html: `<p>${esc('Ranked by in-sample Sharpe over all blocks. "confidence" is the probability that the true Sharpe is above 0; "deflated" the probability that it beats what the best of the combos tried would reach by chance (Bailey & López de Prado, 2014). The readiness gate reads out-of-sample figures only.')}</p>${leaders}${
+      b.overfitting
+        ? `<p>${esc(`Probability of backtest overfitting (Bailey et al., 2017; ${b.overfitting.groups} groups of blocks, ${b.overfitting.splits} in/out splits): ${b.overfitting.pbo.toFixed(3)}. The in-sample winner's mean out-of-sample rank is ${b.overfitting.mean_oos_rank.toFixed(3)} (0.5 = a random pick, 1 = always the best).`)}</p>`
+        : ''
+    }`,
   });
   return page('Last-month analysis', verdict + meta + checks, sections);
 }

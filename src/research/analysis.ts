@@ -6,6 +6,7 @@ import { loadPolicyFile } from '../models/index.js';
 import { defaultParamSpace, gridSize, type Combo, type ParamSpace } from './param-space.js';
 import { sampleSpace } from './sampling.js';
 import { blockConfig, type EvalTask, type TaskResult } from './cases.js';
+import { probabilityOfBacktestOverfitting, type OverfittingEstimate } from './overfitting.js';
 import { chooseBest, deflate, planWalkForward, pool, score, type Deflation, type Plan, type Pooled } from './walk-forward.js';
 import { assessReadiness, type Readiness } from './readiness.js';
 import { analysisBacktestDefaults, type AnalysisConfig } from './analysis-config.js';
@@ -58,6 +59,8 @@ export interface BudgetOutcome {
   inSample: Pooled[];
   /** The in-sample selection deflated for the number of combos tried. */
   inSampleDeflation: Deflation;
+  /** How much choosing by in-sample performance is worth on these blocks (CSCV); null with < 2 combos or blocks. */
+  overfitting: OverfittingEstimate | null;
   windows: WindowOutcome[];
   oos: Pooled & { max_drawdown: number; windows: number };
   readiness: Readiness;
@@ -323,7 +326,8 @@ function judgeBudget(budget: number, res: TaskResult[], combos: Combo[], engine:
   const latest = res.map((r) => pool(lastTrain.map((b) => r.blocks[b]!), periodsPerYear));
   const bc = chooseBest(latest, cfg.objective);
   const best = { combo_index: bc, params: combos[bc]!, train: latest[bc]!, chosen_on: { from: iso(lastTrain[0]!, false), to: iso(lastTrain[lastTrain.length - 1]!, true) }, deflation: deflate(latest) };
-  return { budget, inSample, inSampleDeflation: deflate(inSample), windows, oos, readiness, best, path };
+  const overfitting = probabilityOfBacktestOverfitting(res.map((r) => r.blocks.map((b) => b.returns)));
+  return { budget, inSample, inSampleDeflation: deflate(inSample), overfitting, windows, oos, readiness, best, path };
 }
 
 function appendPath(p: OosPath, trace: Trace, fills: FillLog, budget: number, carried: number, window: number): void {
@@ -415,6 +419,20 @@ function buildJson(j: JsonInput): AnalysisJson {
       chosen_on: primary.best.chosen_on,
       train: { ...pooledJson(primary.best.train, primary.budget), ...deflatedJson(primary.best.deflation, primary.best.combo_index) },
       note: 'the parameters the selection rule picks on the latest train span: what would trade next; its figures are in sample, and deflated_sharpe_confidence discounts them for the number of combos tried',
+    },
+    selection: {
+      budget: primary.budget,
+      combos: j.combos.length,
+      deflation_benchmark_sharpe_per_sample: rn(primary.inSampleDeflation.benchmark),
+      overfitting: primary.overfitting
+        ? {
+            ...primary.overfitting,
+            pbo: rn(primary.overfitting.pbo),
+            median_logit: rn(primary.overfitting.median_logit),
+            mean_oos_rank: rn(primary.overfitting.mean_oos_rank),
+          }
+        : null,
+      note: 'how much choosing the best combo in sample is worth: pbo is the probability of backtest overfitting by combinatorially symmetric cross-validation over groups of blocks (Bailey et al., 2017) — near 0 the in-sample ranking persists, near 0.5 it is noise',
     },
     top_10: order.slice(0, 10).map((i, rank) => ({
       rank: rank + 1,

@@ -118,11 +118,7 @@ export function pool(blocks: readonly BlockResult[], periodsPerYear: number): Po
 export interface Deflation {
   /** Candidates with a defined Sharpe (the trials of the selection). */
   trials: number;
-  /**
-   * Per-sample Sharpe the best of `trials` candidates would reach by chance when their estimates vary as
-   * much as these do (`expectedMaxSharpe` with the candidates' own variance, as the paper prescribes; the
-   * more the candidates differ, the higher the bar).
-   */
+  /** Per-sample Sharpe the best of `trials` skill-less candidates would reach by chance over this many samples. */
   benchmark: number;
   /** Per candidate: the probability its true Sharpe is above `benchmark` (the deflated Sharpe ratio); null when undefined. */
   confidence: Array<number | null>;
@@ -131,20 +127,22 @@ export interface Deflation {
 /**
  * The deflated Sharpe ratio of every candidate of one selection (Bailey & López de Prado, 2014): picking
  * the best of N parameter sets inflates its Sharpe, and the benchmark is what the best of N would reach by
- * luck, given how much the candidates' Sharpe estimates vary. In-sample figures of a sweep carry it.
+ * luck. Luck is measured by the sampling variance of a Sharpe estimate when the true Sharpe is 0, 1/(n − 1)
+ * per sample for n samples (the median over candidates). The paper plugs in the variance of the candidates'
+ * estimated Sharpe ratios instead; in a sweep where some combos lose steadily (to fees, say) that variance
+ * measures real differences, not luck, and would deflate every candidate to nothing. The trials are counted
+ * as independent, which overstates their number and so errs on the strict side. In-sample figures of a
+ * sweep carry it.
  */
 export function deflate(candidates: readonly Pooled[]): Deflation {
-  const srs: number[] = [];
-  for (const c of candidates) {
-    const sr = sharpeStats(c.returns).perPeriod;
-    if (sr !== null) srs.push(sr);
-  }
-  const trials = srs.length;
+  const ns: number[] = [];
+  for (const c of candidates) if (sharpeStats(c.returns).perPeriod !== null) ns.push(c.returns.n);
+  const trials = ns.length;
   let benchmark = 0;
   if (trials > 1) {
-    const mean = srs.reduce((a, x) => a + x, 0) / trials;
-    const variance = srs.reduce((a, x) => a + (x - mean) ** 2, 0) / (trials - 1);
-    benchmark = expectedMaxSharpe(trials, variance);
+    ns.sort((a, b) => a - b);
+    const n = ns[ns.length >> 1]!;
+    benchmark = n > 1 ? expectedMaxSharpe(trials, 1 / (n - 1)) : 0;
   }
   return { trials, benchmark, confidence: candidates.map((c) => sharpeStats(c.returns, benchmark).confidence) };
 }

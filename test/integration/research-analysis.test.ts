@@ -97,6 +97,16 @@ test('in-sample figures are deflated for the number of combos tried: never more 
   }
 });
 
+test('the selection carries its probability of backtest overfitting over groups of the blocks', () => {
+  const sel = (base.json as unknown as { selection: { combos: number; overfitting: { groups: number; splits: number; pbo: number; mean_oos_rank: number } } }).selection;
+  assert.equal(sel.combos, base.combos.length);
+  // 6 one-day blocks: 6 groups, C(6, 3) = 20 splits.
+  assert.equal(sel.overfitting.groups, 6);
+  assert.equal(sel.overfitting.splits, 20);
+  assert.ok(sel.overfitting.pbo >= 0 && sel.overfitting.pbo <= 1);
+  assert.ok(sel.overfitting.mean_oos_rank > 0 && sel.overfitting.mean_oos_rank < 1);
+});
+
 test('the out-of-sample path joins the test windows and ends at budget + their PnL', () => {
   const b = base.budgets[0]!;
   assert.equal(b.path.ts.length, b.windows.length * base.plan.blockBars);
