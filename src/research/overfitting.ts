@@ -1,5 +1,5 @@
 // The probability that a parameter sweep's in-sample winner is an artefact of the selection (CSCV).
-import { addReturnSums, emptyReturnSums, sharpeStats, type ReturnSums } from '../core/index.js';
+import type { ReturnSums } from '../core/index.js';
 
 export interface OverfittingEstimate {
   /** Groups of consecutive blocks the span was cut into (even). */
@@ -12,6 +12,15 @@ export interface OverfittingEstimate {
   median_logit: number;
   /** Mean out-of-sample rank ω of the in-sample winner (0.5 = no better than a random pick). */
   mean_oos_rank: number;
+}
+
+/** Mean over standard deviation (n − 1) of n returns with sum s1 and sum of squares s2; −∞ when undefined (as `sharpeStats`). */
+function perSampleSharpe(n: number, s1: number, s2: number): number {
+  if (n < 3) return Number.NEGATIVE_INFINITY;
+  const mu = s1 / n;
+  const m2 = s2 / n - mu * mu;
+  if (!(m2 > 1e-30)) return Number.NEGATIVE_INFINITY;
+  return mu / Math.sqrt((m2 * n) / (n - 1));
 }
 
 /** Largest even number of groups ≤ min(blocks, maxGroups). */
@@ -37,20 +46,28 @@ export function probabilityOfBacktestOverfitting(sums: ReadonlyArray<ReadonlyArr
   const blocks = combos > 0 ? sums[0]!.length : 0;
   const S = groupCount(blocks, maxGroups);
   if (combos < 2 || S < 2) return null;
-  // Group g holds blocks [edge[g], edge[g + 1]): consecutive, sizes differing by at most one.
+  // Group g holds blocks [edge[g], edge[g + 1]): consecutive, sizes differing by at most one. Only n, Σr and
+  // Σr² enter the per-sample Sharpe, so each combo keeps those per group (and their totals) in flat arrays.
   const edge = Array.from({ length: S + 1 }, (_, g) => Math.round((g * blocks) / S));
-  const grouped: ReturnSums[][] = sums.map((row) =>
-    Array.from({ length: S }, (_, g) => {
-      const acc = emptyReturnSums();
-      for (let b = edge[g]!; b < edge[g + 1]!; b++) addReturnSums(acc, row[b]!);
-      return acc;
-    }),
-  );
-  const score = (c: number, mask: number, inSample: boolean): number => {
-    const acc = emptyReturnSums();
-    for (let g = 0; g < S; g++) if (((mask >> g) & 1) === (inSample ? 1 : 0)) addReturnSums(acc, grouped[c]![g]!);
-    return sharpeStats(acc).perPeriod ?? Number.NEGATIVE_INFINITY;
-  };
+  const gn = new Float64Array(combos * S);
+  const g1 = new Float64Array(combos * S);
+  const g2 = new Float64Array(combos * S);
+  const tn = new Float64Array(combos);
+  const t1 = new Float64Array(combos);
+  const t2 = new Float64Array(combos);
+  for (let c = 0; c < combos; c++) {
+    for (let g = 0; g < S; g++) {
+      for (let b = edge[g]!; b < edge[g + 1]!; b++) {
+        const r = sums[c]![b]!;
+        gn[c * S + g]! += r.n;
+        g1[c * S + g]! += r.sum;
+        g2[c * S + g]! += r.sum2;
+      }
+      tn[c]! += gn[c * S + g]!;
+      t1[c]! += g1[c * S + g]!;
+      t2[c]! += g2[c * S + g]!;
+    }
+  }
   const logits: number[] = [];
   let overfit = 0;
   let rankSum = 0;
@@ -62,12 +79,22 @@ export function probabilityOfBacktestOverfitting(sums: ReadonlyArray<ReadonlyArr
     let best = 0;
     let bestScore = Number.NEGATIVE_INFINITY;
     for (let c = 0; c < combos; c++) {
-      const s = score(c, mask, true);
-      if (s > bestScore) {
-        bestScore = s;
+      // Out of sample: the groups whose bit is 0; in sample: the rest (totals minus out of sample).
+      let n = 0;
+      let s1 = 0;
+      let s2 = 0;
+      for (let g = 0; g < S; g++) {
+        if ((mask >> g) & 1) continue;
+        n += gn[c * S + g]!;
+        s1 += g1[c * S + g]!;
+        s2 += g2[c * S + g]!;
+      }
+      oos[c] = perSampleSharpe(n, s1, s2);
+      const is = perSampleSharpe(tn[c]! - n, t1[c]! - s1, t2[c]! - s2);
+      if (is > bestScore) {
+        bestScore = is;
         best = c;
       }
-      oos[c] = score(c, mask, false);
     }
     // Rank of the winner out of sample, 1 = worst; ties share the average rank.
     let below = 0;
