@@ -22,6 +22,7 @@ help:
 	@echo "make realtime-paper paper trading on the live market: EXCHANGE=.. SYMBOL=.. TIMEFRAME=.. ITERATIONS=.."
 	@echo "make real-data-fetch klines, book and trades through ccxt: EXCHANGE=.. SYMBOL=.. TIMEFRAME=.. (EXCHANGE_URL=.. for a proxy or fake)"
 	@echo "make test           every test (installs first)"
+	@echo "make test-online    opt-in: fetch, study, backtest and 5 paper iterations against the real exchange (ONLINE_EXCHANGE= ONLINE_SYMBOL= ONLINE_TIMEFRAME=)"
 	@echo "make study          a market's profile: DATA=FILE (klines, default the shared 1m file) or EVENTS=FILE (event file)"
 	@echo "make analyze-last-month  sweep + walk-forward + readiness gate: DATA=FILE or EXCHANGE= SYMBOL= TIMEFRAME= DAYS=, or EVENTS=FILE (tick engine); MAX_COMBINATIONS="
 	@echo "make test-integration    cross-module tests; refreshes visualizations/*.png"
@@ -94,7 +95,11 @@ DAYS ?= 30
 MAX_COMBINATIONS ?= 64
 DATA ?=
 WORKERS ?=
-.PHONY: analyze-last-month test-integration study
+.PHONY: analyze-last-month test-integration study test-online
+# Opt-in: the data path and a short paper session against the real exchange (needs the internet).
+test-online: build
+	ONLINE=1 node --import tsx --test --test-timeout=600000 test/integration/online.test.ts
+
 STUDY_DATA ?= ../shared/data/binance-spot-btcusdt-1m-klines-2024-12/BTCUSDT_1m.csv
 study: build
 	$(CLI) study $(if $(EVENTS),--events '$(EVENTS)',--data '$(if $(DATA),$(DATA),$(STUDY_DATA))')
