@@ -11,7 +11,7 @@ function memoryCharts(ac: Array<{ lag: number; value: number }>, vr: VarianceRat
     renderSvg(
       barChart(
         `Variance ratio − 1 by horizon (${unit}): below 0 mean reversion, above 0 trend`,
-        vr.map((v) => ({ label: `${String(v.bars).padStart(3, '0')} (z ${v.z.toFixed(1)})`, v: v.value - 1 })),
+        vr.map((v) => ({ label: `${String(v.bars).padStart(3, '0')} (robust z ${v.z_robust.toFixed(1)})`, v: v.value - 1 })),
         'VR − 1',
         true,
       ),

@@ -29,6 +29,8 @@ test('simulated markets: a random walk shows no memory, a mean-reverting one sho
   const vr = (s: typeof mr, q: number) => s.returns.variance_ratio.find((v) => v.bars === q)!;
   assert.ok(vr(mr, 15).value < 0.8 && vr(mr, 15).z < -5, JSON.stringify(vr(mr, 15)));
   assert.ok(vr(mr, 60).value < vr(mr, 15).value);
+  // Homoskedastic returns: the robust statistic agrees with the plain one.
+  for (const v of [...walk.returns.variance_ratio, ...mr.returns.variance_ratio]) assert.ok(Math.abs(v.z_robust - v.z) < 0.15 * Math.abs(v.z) + 0.3, JSON.stringify(v));
 });
 
 test('the real 1m file: fat tails, a full grid, every hour of the day', () => {
@@ -38,6 +40,8 @@ test('the real 1m file: fat tails, a full grid, every hour of the day', () => {
   assert.equal(s.missing_bars, 0);
   assert.ok(s.returns.annualised_vol_pct > 20 && s.returns.annualised_vol_pct < 150, String(s.returns.annualised_vol_pct));
   assert.ok(s.returns.kurtosis > 10, 'crypto minute returns are far from normal');
+  // Volatility clustering: the plain z overstates the variance ratios' significance.
+  for (const v of s.returns.variance_ratio) assert.ok(Math.abs(v.z_robust) < Math.abs(v.z), JSON.stringify(v));
   assert.equal(s.hourly.length, 24);
   assert.equal(s.hourly.reduce((a, h) => a + h.bars, 0), bars.length - 1);
   assert.ok(s.intensity.k_per_price_unit > 0);

@@ -13,12 +13,16 @@ export interface AutocorrelationAt {
  * VR(q) = Var(q-bar log return) / (q · Var(1-bar log return)), from overlapping q-bar sums. 1 for a random
  * walk; below 1 the price mean-reverts over q bars (resting quotes are paid for the moves they absorb),
  * above 1 it trends (a filled quote tends to keep losing: adverse selection). `z` is the homoskedastic
- * test statistic (n returns): (VR − 1) / √(2(2q − 1)(q − 1) / (3qn)).
+ * test statistic (n returns): √n·(VR − 1) / √(2(2q − 1)(q − 1) / (3q)). `z_robust` is their
+ * heteroskedasticity-consistent z*: √n·(VR − 1) / √θ, θ = Σⱼ₌₁^{q−1} (2(q − j)/q)² δⱼ,
+ * δⱼ = n·Σₜ (rₜ − μ)²(rₜ₋ⱼ − μ)² / (Σₜ (rₜ − μ)²)². With fat-tailed, volatility-clustered returns (crypto)
+ * the homoskedastic z overstates significance; read z_robust.
  */
 export interface VarianceRatio {
   bars: number;
   value: number;
   z: number;
+  z_robust: number;
 }
 
 export interface HourProfile {
@@ -87,7 +91,7 @@ function autocorrelation(x: Float64Array, lag: number): number {
 /** VR(q) from overlapping q-sums of r (Lo & MacKinlay's estimator without the small-sample bias corrections). */
 export function varianceRatio(r: Float64Array, q: number): VarianceRatio {
   const n = r.length;
-  if (n < 2 * q + 2) return { bars: q, value: Number.NaN, z: Number.NaN };
+  if (n < 2 * q + 2) return { bars: q, value: Number.NaN, z: Number.NaN, z_robust: Number.NaN };
   let mean = 0;
   for (let i = 0; i < n; i++) mean += r[i]!;
   mean /= n;
@@ -107,7 +111,19 @@ export function varianceRatio(r: Float64Array, q: number): VarianceRatio {
   vq /= m - 1;
   const value = v1 > 0 ? vq / (q * v1) : Number.NaN;
   const z = (value - 1) / Math.sqrt((2 * (2 * q - 1) * (q - 1)) / (3 * q * n));
-  return { bars: q, value, z };
+  // Heteroskedasticity-consistent variance of VR(q) (Lo & MacKinlay, 1988, theorem 3).
+  let ss = 0;
+  for (let i = 0; i < n; i++) ss += (r[i]! - mean) ** 2;
+  let theta = 0;
+  for (let j = 1; j < q; j++) {
+    let acc = 0;
+    for (let t = j; t < n; t++) acc += (r[t]! - mean) ** 2 * (r[t - j]! - mean) ** 2;
+    const delta = (n * acc) / (ss * ss);
+    const w = (2 * (q - j)) / q;
+    theta += w * w * delta;
+  }
+  const zRobust = theta > 0 ? ((value - 1) * Math.sqrt(n)) / Math.sqrt(theta) : Number.NaN;
+  return { bars: q, value, z, z_robust: zRobust };
 }
 
 function median(values: number[]): number {

@@ -57,7 +57,7 @@ test('simulated bars with mean reversion: the memory shows in the headline', () 
   const r = cli('study', '--simulate', '--mean-reversion', '0.05', '--bars', '5000', '--out', join(tmp, 's.json'));
   assert.equal(r.status, 0, r.stderr);
   const line = JSON.parse(r.stdout);
-  assert.ok(line.variance_ratio_15 < 0.85 && line.variance_ratio_15_z < -3, r.stdout);
+  assert.ok(line.variance_ratio_15 < 0.85 && line.variance_ratio_15_z_robust < -3, r.stdout);
 });
 
 test('bad input: one line, exit code 2, nothing written', () => {

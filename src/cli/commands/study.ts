@@ -57,7 +57,7 @@ export async function studyCommand(f: StudyFlags): Promise<void> {
           kurtosis: r(study.returns.kurtosis, 2),
           autocorrelation_1: r(study.returns.autocorrelation[0]?.value, 4),
           variance_ratio_15: r(study.returns.variance_ratio.find((v) => v.bars === 15)?.value, 4),
-          variance_ratio_15_z: r(study.returns.variance_ratio.find((v) => v.bars === 15)?.z, 2),
+          variance_ratio_15_z_robust: r(study.returns.variance_ratio.find((v) => v.bars === 15)?.z_robust, 2),
           spread_bps_median: r(study.range.corwin_schultz_spread_bps.median, 3),
           k_per_price_unit: r(study.intensity.k_per_price_unit, 6),
         }
