@@ -2,9 +2,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../core/index.js';
-import { loadKlines, simulateBars, defaultSimulateParams } from '../data/index.js';
-import { studyBars, varianceRatio } from './study.js';
+import { loadKlines, readEvents, simulateBars, defaultSimulateParams } from '../data/index.js';
+import { EventFlag, EventType, L2Book, eventRows } from '../market/index.js';
+import { bookAtSeconds, studyBars, varianceRatio } from './study.js';
 import { KLINES_1M } from '../../test/fixtures/shared-data.js';
+import { ensureSharedCaptureArrow } from '../../test/fixtures/capture.js';
 
 test('variance ratio: 0 for a perfect bounce, about 1 for independent returns', () => {
   const bounce = Float64Array.from({ length: 1000 }, (_, i) => (i % 2 ? -0.001 : 0.001));
@@ -46,4 +48,38 @@ test('the real 1m file: fat tails, a full grid, every hour of the day', () => {
   assert.equal(s.hourly.reduce((a, h) => a + h.bars, 0), bars.length - 1);
   assert.ok(s.intensity.k_per_price_unit > 0);
   assert.ok(s.price.min <= s.price.first && s.price.first <= s.price.max);
+});
+
+test('the book at each second of the capture: the state before the boundary, unchanged by anything after it', () => {
+  const ev = readEvents(ensureSharedCaptureArrow());
+  const tick = 0.01;
+  const full = bookAtSeconds(ev, tick);
+  const sec = (i: number): number => Math.floor((ev.tsExchange[i]! - full.first) / 1e6);
+  const same = (x: number, y: number): boolean => x === y || (x !== x && y !== y);
+  // A replay of a prefix agrees on every boundary the prefix reached.
+  for (const k of [Math.floor(ev.length * 0.1), Math.floor(ev.length * 0.37), Math.floor(ev.length * 0.8)]) {
+    const p = bookAtSeconds(eventRows(ev, 0, k), tick);
+    let reached = -1;
+    for (let i = 0; i < k; i++) reached = Math.max(reached, sec(i));
+    assert.ok(reached > 10);
+    for (let b = 0; b <= Math.min(reached, p.seconds); b++) {
+      assert.ok(same(p.mid[b]!, full.mid[b]!) && same(p.spreadTicks[b]!, full.spreadTicks[b]!) && same(p.bidQty[b]!, full.bidQty[b]!), `cut ${k}, boundary ${b}`);
+    }
+  }
+  // And each boundary holds what a plain replay of the rows before it ends with.
+  for (const b of [5, 120, 333, 600]) {
+    let j = 0;
+    while (j < ev.length && sec(j) < b) j++;
+    const book = new L2Book(tick);
+    let mid = Number.NaN;
+    for (let i = 0; i < j; i++) {
+      if (ev.type[i] === EventType.Trade) continue;
+      book.apply(ev, i);
+      if ((ev.flags[i]! & EventFlag.EndOfMessage) === 0) continue;
+      const bid = book.bestBid();
+      const ask = book.bestAsk();
+      if (bid > 0 && ask > bid) mid = (bid + ask) / 2;
+    }
+    assert.equal(full.mid[b], mid, `boundary ${b}`);
+  }
 });

@@ -232,6 +232,7 @@ export interface EventStudy {
   span_seconds: number;
   /** Second boundaries of exchange time at which a consistent, uncrossed book stood (the samples below). */
   book_samples: number;
+  /** Mid at the first and at the last sampled boundary. */
   mid: { first: number; last: number };
   /** Mid log returns over 1 s of exchange time. */
   returns_1s: {
@@ -269,58 +270,60 @@ function quantiles(values: ArrayLike<number>, n = values.length): Quantiles {
   return { p10: at(0.1), p50: at(0.5), p90: at(0.9), p99: at(0.99) };
 }
 
+/** The book at each 1-second boundary of an event file, and each trade's distance to the mid before it. */
+export interface BookSeconds {
+  /** Exchange time of boundary 0 (the first row), µs. */
+  first: number;
+  /** Boundaries 0..seconds. */
+  seconds: number;
+  /** Per boundary b (time first + b s): the last consistent book before it; NaN when there was none yet. */
+  mid: Float64Array;
+  spreadTicks: Float64Array;
+  bidQty: Float64Array;
+  askQty: Float64Array;
+  /** Signed traded quantity (buy − sell) per second [b, b + 1). */
+  flow: Float64Array;
+  /** Per trade, in file order: |price − mid| of the last consistent book before it (trades before any book are skipped). */
+  tradeDistance: number[];
+  tradeSize: number[];
+  buys: number;
+}
+
 /**
- * Replay `ev` in file order into an L2 book and read, at each 1-second boundary of exchange time, the book
- * as it stood after the last complete venue message before it: mid, spread, quantities at the touch.
- * Trades are measured against the mid of the last consistent book before them.
+ * Replay `ev` in file order into an L2 book; boundary b takes the state of the last consistent book (after a
+ * complete venue message, uncrossed) among the rows before the first row stamped at or after it. Nothing at
+ * or after a boundary reaches its value (a test checks it against replays of prefixes).
  */
-export function studyEvents(ev: EventColumns, tickSize: number): EventStudy {
+export function bookAtSeconds(ev: EventColumns, tickSize: number): BookSeconds {
   const book = new L2Book(tickSize);
   const n = ev.length;
   const first = n > 0 ? ev.tsExchange[0]! : 0;
   const last = n > 0 ? ev.tsExchange[n - 1]! : 0;
   const seconds = Math.max(1, Math.ceil((last - first) / 1e6));
-  const mids = new Float64Array(seconds + 1).fill(Number.NaN);
-  const spread = new Float64Array(seconds + 1);
-  const bidQty = new Float64Array(seconds + 1);
-  const askQty = new Float64Array(seconds + 1);
-  const flow = new Float64Array(seconds + 1);
-  let samples = 0;
+  const col = (): Float64Array => new Float64Array(seconds + 1).fill(Number.NaN);
+  const out: BookSeconds = { first, seconds, mid: col(), spreadTicks: col(), bidQty: col(), askQty: col(), flow: new Float64Array(seconds + 1), tradeDistance: [], tradeSize: [], buys: 0 };
   let nextSecond = 0;
   let mid = Number.NaN;
-  const sizes: number[] = [];
-  let buys = 0;
-  let distSum = 0;
-  const dists: number[] = [];
-  // The state of the last consistent book (after a complete venue message, uncrossed).
   let spreadNow = Number.NaN;
   let bidNow = Number.NaN;
   let askNow = Number.NaN;
   for (let i = 0; i < n; i++) {
-    const type = ev.type[i]!;
     const sec = Math.floor((ev.tsExchange[i]! - first) / 1e6);
-    // Crossing second boundaries: each takes the book as it stood before this row.
+    // Crossing boundaries: each takes the book as it stood before this row.
     if (sec >= nextSecond) {
-      if (mid === mid) {
-        for (let b = nextSecond; b <= Math.min(sec, seconds); b++) {
-          mids[b] = mid;
-          spread[samples] = spreadNow;
-          bidQty[samples] = bidNow;
-          askQty[samples] = askNow;
-          samples++;
-        }
+      for (let b = nextSecond; b <= Math.min(sec, seconds); b++) {
+        out.mid[b] = mid;
+        out.spreadTicks[b] = spreadNow;
+        out.bidQty[b] = bidNow;
+        out.askQty[b] = askNow;
       }
       nextSecond = sec + 1;
     }
-    if (type === EventType.Trade) {
-      sizes.push(ev.size[i]!);
-      if (ev.side[i]! > 0) buys++;
-      flow[Math.min(sec, seconds)]! += ev.side[i]! * ev.size[i]!;
-      if (mid === mid) {
-        const d = Math.abs(ev.price[i]! - mid);
-        dists.push(d);
-        distSum += d;
-      }
+    if (ev.type[i] === EventType.Trade) {
+      out.tradeSize.push(ev.size[i]!);
+      if (ev.side[i]! > 0) out.buys++;
+      if (sec >= 0) out.flow[Math.min(sec, seconds)]! += ev.side[i]! * ev.size[i]!;
+      if (mid === mid) out.tradeDistance.push(Math.abs(ev.price[i]! - mid));
       continue;
     }
     book.apply(ev, i);
@@ -333,6 +336,33 @@ export function studyEvents(ev: EventColumns, tickSize: number): EventStudy {
     bidNow = book.bestBidQty();
     askNow = book.bestAskQty();
   }
+  return out;
+}
+
+export function studyEvents(ev: EventColumns, tickSize: number): EventStudy {
+  const n = ev.length;
+  const bs = bookAtSeconds(ev, tickSize);
+  const { first, seconds, mid: mids, flow } = bs;
+  const last = n > 0 ? ev.tsExchange[n - 1]! : 0;
+  // The sampled boundaries (a consistent book stood there), compacted.
+  const spread = new Float64Array(seconds + 1);
+  const bidQty = new Float64Array(seconds + 1);
+  const askQty = new Float64Array(seconds + 1);
+  let samples = 0;
+  let mid = Number.NaN;
+  for (let b = 0; b <= seconds; b++) {
+    if (!(mids[b]! === mids[b])) continue;
+    spread[samples] = bs.spreadTicks[b]!;
+    bidQty[samples] = bs.bidQty[b]!;
+    askQty[samples] = bs.askQty[b]!;
+    mid = mids[b]!;
+    samples++;
+  }
+  const sizes = bs.tradeSize;
+  const buys = bs.buys;
+  const dists = bs.tradeDistance;
+  let distSum = 0;
+  for (const d of dists) distSum += d;
   // 1-second mid returns between consecutive sampled seconds only.
   const r: number[] = [];
   for (let s = 1; s <= seconds; s++) if (mids[s] === mids[s] && mids[s - 1] === mids[s - 1]) r.push(Math.log(mids[s]! / mids[s - 1]!));
