@@ -254,8 +254,15 @@ program
 
 program
   .command('study')
-  .description("a market's profile as a market maker reads it (volatility, tails, short-horizon memory, spread, depth, flow, fill intensity), from klines, an event file or simulated bars")
+  .description("a market's profile as a market maker reads it (volatility, tails, short-horizon memory, spread, depth, flow, fill intensity), from klines (a file or an exchange's history), an event file or simulated bars")
   .option('--data <file>', 'kline CSV (any format the backtester reads)')
+  .option('--exchange <id>', 'klines of this exchange from the history cache (fetching what it lacks through ccxt)')
+  .option('--symbol <sym>', 'with --exchange: market, e.g. BTC/USDT')
+  .option('--timeframe <tf>', 'with --exchange: bar interval', '1m')
+  .option('--days <n>', 'with --exchange: the last N days', num('--days'), 30)
+  .option('--end <iso>', 'with --exchange: end of the span (default now)')
+  .option('--cache-dir <dir>', 'with --exchange: history cache folder (default data/history)')
+  .option('--exchange-url <url>', 'with --exchange: REST base URL (a proxy or a local fake)')
   .option('--events <file>', 'normalized event file (Arrow IPC, from convert)')
   .option('--tick-size <x>', 'with --events: price tick of the market', num('--tick-size'), 0.01)
   .option('--simulate', 'simulated bars with known properties (GBM, optional mean reversion)')

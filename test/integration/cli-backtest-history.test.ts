@@ -95,6 +95,23 @@ test('backtest --exchange fetches the span into the cache and equals a backtest 
   assert.equal((JSON.parse(read(fileOut, 'config.json')) as { data_source: { kind: string } }).data_source.kind, 'file');
 });
 
+test('study --exchange reads the same cached span and finds what a study of the same bars from a file finds', async () => {
+  const out = join(tmp, 'study-ex.json');
+  const r = await cli('study', '--exchange', 'binance', '--symbol', 'BTC/USDT', ...SPAN, '--exchange-url', fake.url, '--cache-dir', cache, '--out', out);
+  assert.equal(r.code, 0, r.stderr);
+  const fromFile = join(tmp, 'study-file.json');
+  const f = await cli('study', '--data', join(tmp, 'span.csv'), '--out', fromFile);
+  assert.equal(f.code, 0, f.stderr);
+  const a = JSON.parse(read(tmp, 'study-ex.json')) as Record<string, unknown> & { source: { kind: string; rows: number } };
+  const b = JSON.parse(read(tmp, 'study-file.json')) as Record<string, unknown>;
+  assert.equal(a.source.kind, 'history');
+  assert.equal(a.source.rows, 3 * 1440);
+  for (const k of ['bars', 'start', 'end', 'returns', 'range', 'intensity', 'hourly']) assert.deepEqual(a[k], b[k], k);
+  const stray = await cli('study', '--data', join(tmp, 'span.csv'), '--symbol', 'BTC/USDT');
+  assert.equal(stray.code, 2);
+  assert.match(stray.stderr, /--symbol: only with --exchange/);
+});
+
 test('a second run with a fixed end reads the cache without contacting the exchange; data.exchange in --config gives the same run', async () => {
   fake.requests.length = 0;
   const config = join(tmp, 'history.yaml');

@@ -1,11 +1,18 @@
 // `marketmakerl study`: a market profile (src/research/study.ts) from klines, an event file or simulated bars, to JSON.
 import { basename, join } from 'node:path';
 import { UserError, writeFileAtomic } from '../../core/index.js';
-import { loadKlines, readEvents, simulateBars, defaultSimulateParams } from '../../data/index.js';
+import { HISTORY_TIMEFRAMES, checkDays, historyBars, loadKlines, readEvents, simulateBars, defaultSimulateParams } from '../../data/index.js';
 import { studyBars, studyEvents, type BarStudy, type EventStudy } from '../../research/study.js';
 
 export interface StudyFlags {
   data?: string;
+  exchange?: string;
+  symbol?: string;
+  timeframe: string;
+  days: number;
+  end?: string;
+  cacheDir?: string;
+  exchangeUrl?: string;
   events?: string;
   tickSize: number;
   simulate?: boolean;
@@ -18,15 +25,36 @@ export interface StudyFlags {
 const r = (x: number | null | undefined, d: number): number | null => (x === null || x === undefined || !Number.isFinite(x) ? null : Math.round(x * 10 ** d) / 10 ** d);
 
 export async function studyCommand(f: StudyFlags): Promise<void> {
-  const sources = [f.data !== undefined, f.events !== undefined, f.simulate === true].filter(Boolean).length;
-  if (sources !== 1) throw new UserError('study: give exactly one of --data FILE, --events FILE or --simulate');
+  const sources = [f.data !== undefined, f.exchange !== undefined, f.events !== undefined, f.simulate === true].filter(Boolean).length;
+  if (sources !== 1) throw new UserError('study: give exactly one of --data FILE, --exchange ID, --events FILE or --simulate');
   if (!(f.tickSize > 0)) throw new UserError(`--tick-size: expected a positive number, got ${f.tickSize}`);
   if (!(f.meanReversion >= 0 && f.meanReversion < 1)) throw new UserError(`--mean-reversion: expected a number in [0, 1), got ${f.meanReversion}`);
   if (!(Number.isInteger(f.bars) && f.bars >= 100)) throw new UserError(`--bars: expected a whole number ≥ 100, got ${f.bars}`);
   let study: BarStudy | EventStudy;
   let source: Record<string, unknown>;
   let name: string;
-  if (f.events !== undefined) {
+  if (f.exchange === undefined) {
+    const stray = (['symbol', 'end', 'cacheDir', 'exchangeUrl'] as const).find((k) => f[k] !== undefined);
+    if (stray !== undefined) throw new UserError(`--${stray.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}: only with --exchange (klines from the history cache)`);
+  }
+  if (f.exchange !== undefined) {
+    if (f.symbol === undefined) throw new UserError('--symbol: klines from an exchange need a market, e.g. --symbol BTC/USDT');
+    if (!(HISTORY_TIMEFRAMES as readonly string[]).includes(f.timeframe)) throw new UserError(`--timeframe: expected one of ${HISTORY_TIMEFRAMES.join(', ')}, got '${f.timeframe}'`);
+    const endMs = f.end === undefined ? undefined : Date.parse(f.end);
+    if (endMs !== undefined && !Number.isFinite(endMs)) throw new UserError(`--end: expected an ISO-8601 time such as 2024-12-29T00:00:00Z, got '${f.end}'`);
+    const h = await historyBars({
+      exchange: f.exchange,
+      symbol: f.symbol,
+      timeframe: f.timeframe,
+      days: checkDays(f.days),
+      ...(endMs !== undefined ? { endMs } : {}),
+      ...(f.cacheDir !== undefined ? { cacheDir: f.cacheDir } : {}),
+      ...(f.exchangeUrl !== undefined ? { exchangeUrl: f.exchangeUrl } : {}),
+    });
+    study = studyBars(h.bars);
+    source = h.source;
+    name = `${f.exchange}-${f.symbol.replace(/[^A-Za-z0-9]+/g, '')}-${f.timeframe}-${f.days}d`;
+  } else if (f.events !== undefined) {
     study = studyEvents(readEvents(f.events), f.tickSize);
     source = { kind: 'events', path: f.events, tick_size: f.tickSize };
     name = basename(f.events).replace(/\.[^.]*$/, '');
