@@ -62,7 +62,7 @@ test('simulated bars with mean reversion: the memory shows in the headline', () 
 
 test('bad input: one line, exit code 2, nothing written', () => {
   for (const [args, message] of [
-    [[], /exactly one of --data FILE, --events FILE or --simulate/],
+    [[], /exactly one of --data FILE, --exchange ID, --events FILE or --simulate/],
     [['--data', KLINES_5M, '--simulate'], /exactly one of/],
     [['--simulate', '--mean-reversion', '2'], /--mean-reversion: expected a number in \[0, 1\)/],
     [['--data', join(tmp, 'missing.csv')], /--data: cannot read file/],
