@@ -59,6 +59,11 @@ test('dashboard on a ledger being written: /api/state follows the writer; /healt
       assert.deepEqual(await (await get('/api/runs')).json(), ['run_a']);
       const run = (await (await get('/api/run?name=run_a')).json()) as DashboardMessage;
       assert.deepEqual([run.points.length, run.fills.length, run.stats.trading_state], [2, 1, 'finished']);
+      // Without metrics.json the PnL comes from the trace; with it, the run's own figures.
+      assert.equal(run.stats.total_pnl, 0.5);
+      writeFileSync(join(runs, 'run_a', 'metrics.json'), JSON.stringify({ total_pnl: 0.75, realized_pnl: 0.25, inventory_pnl: 0.5 }));
+      const withMetrics = (await (await get('/api/run?name=run_a')).json()) as DashboardMessage;
+      assert.deepEqual([withMetrics.stats.total_pnl, withMetrics.stats.realized_pnl, withMetrics.stats.unrealized_pnl], [0.75, 0.25, 0.5]);
       assert.equal((await get('/api/run?name=../x')).status, 404);
 
       const r = await fetch(new URL('/halt', server.url), { method: 'POST' });

@@ -25,6 +25,16 @@ const num = (s: string | undefined): number | null => {
   return Number.isFinite(x) ? x : null;
 };
 
+function readMetrics(path: string): Record<string, unknown> | undefined {
+  if (!existsSync(path)) return undefined;
+  try {
+    const v: unknown = JSON.parse(readFileSync(path, 'utf8'));
+    return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined; // a damaged metrics.json: fall back to the trace
+  }
+}
+
 /** A run folder as a dashboard snapshot (at most `maxPoints` trace rows, evenly thinned). */
 export function readRunFolder(root: string, name: string, maxPoints = 5_000): DashboardMessage | undefined {
   if (name.includes('/') || name.includes('\\') || name.startsWith('.')) return undefined;
@@ -55,6 +65,9 @@ export function readRunFolder(root: string, name: string, maxPoints = 5_000): Da
   const first = trace.rows[0] ?? [];
   const eq = num(last[equity]);
   const eq0 = num(first[equity]);
+  // The run's own figures when its metrics.json is there (PnL from the initial capital, split as the run split it).
+  const m = readMetrics(join(dir, 'metrics.json'));
+  const figure = (k: string): number | null => (m !== undefined && typeof m[k] === 'number' ? (m[k] as number) : null);
   return {
     type: 'snapshot',
     stats: {
@@ -64,9 +77,9 @@ export function readRunFolder(root: string, name: string, maxPoints = 5_000): Da
       inventory: num(last[inv]) ?? 0,
       cash: num(last[cash]),
       equity: eq,
-      realized_pnl: null,
-      unrealized_pnl: null,
-      total_pnl: eq !== null && eq0 !== null ? eq - eq0 : null,
+      realized_pnl: figure('realized_pnl'),
+      unrealized_pnl: figure('inventory_pnl'),
+      total_pnl: figure('total_pnl') ?? (eq !== null && eq0 !== null ? eq - eq0 : null),
       open_orders: 0,
       fills: fills.length,
       mid: num(last[mid]),
