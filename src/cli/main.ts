@@ -167,6 +167,7 @@ program
   .argument('<run_a>', 'run folder A (config.json, metrics.json, trace.csv)')
   .argument('<run_b>', 'run folder B, over the same samples')
   .option('--out <file>', 'also write the comparison as JSON to this file')
+  .option('--html <file>', 'also write a page with both cumulative returns and their difference')
   .action(async (a: string, b: string, opts) => (await import('./commands/compare.js')).compareCommand(a, b, opts));
 
 program

@@ -105,7 +105,18 @@ function returnsOf(r: RunFolder): Float64Array {
 
 const IGNORED_CONFIG = new Set(['run_id', 'out']);
 
+/** Both runs sample by sample: time (epoch ms) and cumulative returns on each run's capital, in %. */
+export interface ComparisonPath {
+  t: number[];
+  a: number[];
+  b: number[];
+}
+
 export function compareRuns(dirA: string, dirB: string): RunComparison {
+  return compareRunsWithPath(dirA, dirB).comparison;
+}
+
+export function compareRunsWithPath(dirA: string, dirB: string): { comparison: RunComparison; path: ComparisonPath } {
   const a = readRun(dirA, 'A');
   const b = readRun(dirB, 'B');
   if (a.ts.length !== b.ts.length) {
@@ -124,7 +135,16 @@ export function compareRuns(dirA: string, dirB: string): RunComparison {
     if (IGNORED_CONFIG.has(k)) continue;
     if (JSON.stringify(a.config[k]) !== JSON.stringify(b.config[k])) config_differences[k] = [a.config[k] ?? null, b.config[k] ?? null];
   }
-  return {
+  const path: ComparisonPath = { t: a.ts.map(Number), a: [], b: [] };
+  let ca = 0;
+  let cb = 0;
+  for (let i = 0; i < d.length; i++) {
+    ca += ra[i]!;
+    cb += rb[i]!;
+    path.a.push(ca * 100);
+    path.b.push(cb * 100);
+  }
+  const comparison: RunComparison = {
     a: side(a),
     b: side(b),
     samples: d.length,
@@ -136,4 +156,45 @@ export function compareRuns(dirA: string, dirB: string): RunComparison {
     },
     config_differences,
   };
+  return { comparison, path };
+}
+
+/** The comparison as a self-contained page: both runs' cumulative returns and B − A over the samples. */
+export async function renderComparisonReport(c: RunComparison, path: ComparisonPath): Promise<string> {
+  const { multiLineChart, lineChart, renderSvg, thin } = await import('./charts.js');
+  const { esc, page, table } = await import('./html.js');
+  const label = (s: RunSide, name: string): string => `${name}: ${s.model ?? '?'} (${s.run_id ?? s.run_dir})`;
+  const rows = path.t.map((t, i) => ({ t, a: path.a[i]!, b: path.b[i]! }));
+  const kept = thin(rows, 800);
+  const both = kept.flatMap((r) => [
+    { t: r.t, v: r.a, series: label(c.a, 'A') },
+    { t: r.t, v: r.b, series: label(c.b, 'B') },
+  ]);
+  const [curves, diff] = await Promise.all([
+    renderSvg(multiLineChart('Cumulative return on capital, %', both, '%')),
+    renderSvg(lineChart('B − A, cumulative, % of capital', kept.map((r) => ({ t: r.t, v: r.b - r.a })), '%', '#9467bd')),
+  ]);
+  const f = (x: number | null, d: number): string => (x === null || !Number.isFinite(x) ? '—' : x.toFixed(d));
+  const summary = table(
+    ['', 'A', 'B'],
+    [
+      ['run', c.a.run_id ?? c.a.run_dir, c.b.run_id ?? c.b.run_dir],
+      ['model', c.a.model, c.b.model],
+      ['total PnL', f(c.a.total_pnl, 2), f(c.b.total_pnl, 2)],
+      ['return %', f(c.a.return_pct, 4), f(c.b.return_pct, 4)],
+      ['Sharpe (annualised)', f(c.a.sharpe, 2), f(c.b.sharpe, 2)],
+      ['Sharpe confidence', f(c.a.sharpe_confidence, 3), f(c.b.sharpe_confidence, 3)],
+      ['max drawdown %', f(c.a.max_drawdown_pct, 4), f(c.b.max_drawdown_pct, 4)],
+      ['fills', c.a.fills, c.b.fills],
+    ],
+  );
+  const verdict = `<p>${esc(
+    `Paired over ${c.samples} samples: B − A = ${f(c.paired.return_diff_pct, 4)}% of capital; probability that B's expected return per sample is above A's: ${f(c.paired.b_better_confidence, 3)} (lag-1 autocorrelation of the differences ${f(c.paired.autocorrelation, 3)}).`,
+  )}</p>`;
+  const diffs = Object.entries(c.config_differences);
+  const cfg = diffs.length > 0 ? table(['config field', 'A', 'B'], diffs.map(([k, [x, y]]) => [k, JSON.stringify(x), JSON.stringify(y)])) : '<p>Same config.</p>';
+  return page('Run comparison', verdict + summary, [
+    { title: 'Cumulative returns', html: curves + diff },
+    { title: 'Config differences', html: cfg },
+  ]);
 }

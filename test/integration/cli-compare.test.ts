@@ -31,10 +31,14 @@ interface Comparison {
 
 test('AS against GLFT on the 1m file: the paired difference adds up to the difference of their PnL', () => {
   const out = join(tmp, 'cmp.json');
-  const r = cli('compare', A, B, '--out', out);
+  const html = join(tmp, 'cmp.html');
+  const r = cli('compare', A, B, '--out', out, '--html', html);
   assert.equal(r.status, 0, r.stderr);
   const c = JSON.parse(readFileSync(out, 'utf8')) as Comparison;
   assert.equal(JSON.parse(r.stdout).out, out);
+  const page = readFileSync(html, 'utf8');
+  assert.equal((page.match(/<svg/g) ?? []).length, 2);
+  assert.doesNotMatch(page, /<script|src="http/);
   assert.equal(c.samples, 41_761);
   assert.deepEqual(Object.keys(c.config_differences), ['model']);
   assert.deepEqual(c.config_differences['model'], ['as', 'glft']);

@@ -1,9 +1,12 @@
-// `marketmakerl compare RUN_A RUN_B`: one JSON line (and optionally a file) comparing two run folders over the same samples.
+// `marketmakerl compare RUN_A RUN_B`: one JSON line (and optionally a JSON file and an HTML page) comparing two run folders over the same samples.
 import { writeFileAtomic } from '../../core/index.js';
-import { compareRuns } from '../../report/compare-runs.js';
+import { compareRunsWithPath, renderComparisonReport } from '../../report/compare-runs.js';
 
-export function compareCommand(a: string, b: string, flags: { out?: string }): void {
-  const c = compareRuns(a, b);
+export async function compareCommand(a: string, b: string, flags: { out?: string; html?: string }): Promise<void> {
+  const { comparison: c, path } = compareRunsWithPath(a, b);
+  const page = flags.html !== undefined ? await renderComparisonReport(c, path) : undefined;
   if (flags.out !== undefined) writeFileAtomic(flags.out, JSON.stringify(c, null, 2) + '\n');
-  process.stdout.write(JSON.stringify(flags.out !== undefined ? { out: flags.out, ...c } : c) + '\n');
+  if (page !== undefined) writeFileAtomic(flags.html!, page);
+  const files = { ...(flags.out !== undefined ? { out: flags.out } : {}), ...(flags.html !== undefined ? { report: flags.html } : {}) };
+  process.stdout.write(JSON.stringify({ ...files, ...c }) + '\n');
 }
