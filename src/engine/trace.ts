@@ -32,15 +32,9 @@ export class Trace {
   }
 
   push(ts: Micros, mid: number, bid: number, ask: number, reservation: number, inventory: number, cash: number, equity: number): void {
-    const i = this.length++;
-    this.ts[i] = ts;
-    this.mid[i] = mid;
-    this.bid[i] = bid;
-    this.ask[i] = ask;
-    this.reservation[i] = reservation;
-    this.inventory[i] = inventory;
-    this.cash[i] = cash;
-    this.equity[i] = equity;
+    this.ts[this.length] = ts;
+    this.mid[this.length] = mid;
+    this.pushState(bid, ask, reservation, inventory, cash, equity);
   }
 
   /** The next row when ts and mid are shared columns (see the constructor). */

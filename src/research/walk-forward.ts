@@ -1,6 +1,6 @@
 // Walk-forward: the data cut into equal blocks; each test block's parameters are chosen on the blocks before it only.
 import { UserError, addReturnSums, emptyReturnSums, expectedMaxSharpe, sharpeStats, type ReturnSums } from '../core/index.js';
-import type { BlockResult } from './cases.js';
+import type { BlockResult, RunFigures } from './cases.js';
 
 export interface WindowPlan {
   index: number;
@@ -38,19 +38,11 @@ export function planWalkForward(bars: number, blockBars: number, trainBlocks: nu
 }
 
 /** Block results pooled: sums, and a Sharpe (with its confidence) from every per-sample return of the blocks together. */
-export interface Pooled {
+export interface Pooled extends Omit<RunFigures, 'total_pnl' | 'max_drawdown'> {
   blocks: number;
   pnl: number;
-  realized_pnl: number;
-  inventory_pnl: number;
-  fees: number;
-  fills: number;
-  buy_fills: number;
-  sell_fills: number;
-  turnover: number;
   /** Largest drawdown inside any one block (quote currency). */
   max_block_drawdown: number;
-  max_abs_inventory: number;
   sharpe: number | null;
   /** Probability that the true Sharpe is above 0 given these returns (see sharpe-confidence.ts). */
   sharpe_confidence: number | null;
