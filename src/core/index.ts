@@ -5,3 +5,4 @@ export * from './errors.js';
 export * from './fs.js';
 export * from './columns.js';
 export * from './sharpe-confidence.js';
+export * from './config-file.js';

@@ -1,9 +1,8 @@
 // Reading config.yaml: YAML → zod → graph and file checks; any fault is one UserError line naming the field.
 import { readFileSync, statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
-import { UserError } from '../core/index.js';
+import { UserError, readConfigMapping } from '../core/index.js';
 import { loadPolicyFile } from '../models/index.js';
 import { RuntimeConfigSchema, type RuntimeConfig } from './config.js';
 import { checkGraph } from './graph.js';
@@ -84,18 +83,6 @@ function isReadableFile(path: string): boolean {
 
 /** Read, parse and validate a config file. */
 export function loadConfig(path: string, cwd: string = process.cwd()): RuntimeConfig {
-  let text: string;
-  try {
-    text = readFileSync(resolve(cwd, path), 'utf8');
-  } catch {
-    throw new UserError(`--config: cannot read file ${path}`);
-  }
-  let doc: unknown;
-  try {
-    doc = parseYaml(text);
-  } catch (e) {
-    throw new UserError(`--config: ${path} is not valid YAML (${(e as Error).message.split('\n')[0]})`);
-  }
-  if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) throw new UserError(`--config: ${path} is not a YAML mapping`);
+  const doc = readConfigMapping(path, { cwd });
   return validateConfig(doc, cwd);
 }

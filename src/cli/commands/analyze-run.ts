@@ -1,6 +1,6 @@
 // The analyze command's body: flags → config → bars → evaluation → artifacts and report.
 import { availableParallelism } from 'node:os';
-import { UserError, utcStamp } from '../../core/index.js';
+import { UserError, readConfigMapping, utcStamp } from '../../core/index.js';
 import { historyBars, loadKlines, readEvents } from '../../data/index.js';
 import type { Bars, EventColumns } from '../../market/index.js';
 import { parseAnalysisConfig, type AnalysisConfig } from '../../research/analysis-config.js';
@@ -10,7 +10,6 @@ import { serialEvaluator, threadEvaluator, type Evaluator } from '../../research
 import type { EvalPool } from '../../research/eval-pool.js';
 import { streamProgress, silentProgress } from '../../research/progress.js';
 import { renderAnalysisReport } from '../../report/analysis-report.js';
-import { readConfigMapping } from '../config-file.js';
 
 export interface AnalyzeFlags {
   data?: string;

@@ -1,9 +1,8 @@
 // `marketmakerl backtest`: a bar backtest from flags (and an optional config file) to a run folder.
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
-import { UserError, utcStamp } from '../../core/index.js';
+import { UserError, readConfigMapping, utcStamp } from '../../core/index.js';
 import { parseBarConfig, fetchBarsFor, runBarJob, writeRunFolder } from '../../engine/index.js';
-import { readConfigMapping } from '../config-file.js';
 
 export interface BacktestFlags {
   data?: string;

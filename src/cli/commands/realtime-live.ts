@@ -2,14 +2,14 @@
 import { closeSync, existsSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
-import { Rng, UserError, utcStamp } from '../../core/index.js';
+import { Rng, UserError, readConfigMapping, utcStamp } from '../../core/index.js';
 import { makeInstrument } from '../../market/index.js';
 import { DEFAULT_HALT_FILE } from '../../risk/index.js';
 import { liveGuard, scrubber, secretValues } from '../../runtime/index.js';
 import { LiveSession, TickLocal, parsePaperConfig, paperSessionSetup, wallClock } from '../../engine/index.js';
 import { Ledger } from '../../ledger/index.js';
 import type { RealtimeFlags } from './realtime.js';
-import { readConfigMapping, timeframeSeconds } from '../config-file.js';
+import { timeframeSeconds } from '../config-file.js';
 
 export interface RealtimeLiveFlags extends RealtimeFlags {
   confirmLive?: boolean;

@@ -1,7 +1,7 @@
 // `marketmakerl realtime`: paper trading on the live market (ccxt websockets, REST fallback) or on a replayed capture.
 import { closeSync, openSync, writeSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { UserError, parseDuration, utcStamp, MICROS_PER_SECOND, Rng, type Micros } from '../../core/index.js';
+import { UserError, parseDuration, readConfigMapping, utcStamp, MICROS_PER_SECOND, Rng, type Micros } from '../../core/index.js';
 import { BTCUSDT, makeInstrument, type Instrument } from '../../market/index.js';
 import { DEFAULT_HALT_FILE, HaltFile } from '../../risk/index.js';
 import {
@@ -17,7 +17,7 @@ import {
   type PaperSummary,
 } from '../../engine/index.js';
 import { Ledger } from '../../ledger/index.js';
-import { readConfigMapping, timeframeSeconds } from '../config-file.js';
+import { timeframeSeconds } from '../config-file.js';
 
 export interface RealtimeFlags {
   exchange?: string;

@@ -1,10 +1,9 @@
 // `marketmakerl train-rl`: train an RL policy that tunes AS / GLFT; writes policy.json, training.csv and the learning curve.
 import { join } from 'node:path';
-import { UserError, utcStamp, writeFileAtomic } from '../../core/index.js';
+import { UserError, readConfigMapping, utcStamp, writeFileAtomic } from '../../core/index.js';
 import { serializePolicy } from '../../models/index.js';
 import { parseRlTrainConfig, trainRl, trainingCsv, learningCurveSpec } from '../../research/rl/index.js';
 import { renderSvg, svgToPng } from '../../report/charts.js';
-import { readConfigMapping } from '../config-file.js';
 
 export interface TrainRlFlags {
   data?: string;
