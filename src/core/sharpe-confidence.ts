@@ -85,6 +85,25 @@ export function addReturnSums(a: ReturnSums, b: Readonly<ReturnSums>): void {
   a.lagPairs += b.lagPairs;
 }
 
+/** Per-sample returns of an equity path on its capital: r[i] = (equity[i] − equity[i − 1]) / capital, equity[−1] = capital. */
+export function returnsOnCapital(equity: ArrayLike<number>, capital: number, n = equity.length): Float64Array {
+  const r = new Float64Array(n);
+  let prev = capital;
+  for (let i = 0; i < n; i++) {
+    r[i] = (equity[i]! - prev) / capital;
+    prev = equity[i]!;
+  }
+  return r;
+}
+
+/** x − y sample by sample (a paired comparison: what both share cancels), its sums and their statistics. */
+export function pairedDifference(x: ArrayLike<number>, y: ArrayLike<number>): { sums: ReturnSums; stats: SharpeStats } {
+  const d = new Float64Array(x.length);
+  for (let i = 0; i < d.length; i++) d[i] = x[i]! - y[i]!;
+  const sums = returnSumsOf(d);
+  return { sums, stats: sharpeStats(sums) };
+}
+
 /** The sums of one run's returns r[0..n) (consecutive in time). */
 export function returnSumsOf(r: ArrayLike<number>, n = r.length): ReturnSums {
   const s = emptyReturnSums();

@@ -1,8 +1,10 @@
 // `compare RUN_A RUN_B`: two backtest run folders over the same samples, side by side, and a paired test of B against A.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { UserError, returnSumsOf, sharpeStats } from '../core/index.js';
-import { readCsvColumns } from './run-report.js';
+import { UserError, pairedDifference, returnsOnCapital } from '../core/index.js';
+import { lineChart, multiLineChart, renderSvg, thin } from './charts.js';
+import { esc, page, table } from './html.js';
+import { readCsvColumns, readJson } from './run-report.js';
 
 /** One run's headline figures, as its metrics.json states them. */
 export interface RunSide {
@@ -47,16 +49,6 @@ interface RunFolder {
   equity: number[];
 }
 
-function readJson(path: string): Record<string, unknown> {
-  try {
-    const v: unknown = JSON.parse(readFileSync(path, 'utf8'));
-    if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new Error('not an object');
-    return v as Record<string, unknown>;
-  } catch (e) {
-    throw new UserError(`${path}: cannot read JSON (${(e as Error).message})`);
-  }
-}
-
 function readRun(dir: string, label: string): RunFolder {
   for (const f of ['config.json', 'metrics.json', 'trace.csv']) {
     if (!existsSync(join(dir, f))) throw new UserError(`${label} ${dir}: not a run folder (missing ${f})`);
@@ -90,17 +82,11 @@ function side(r: RunFolder): RunSide {
   };
 }
 
-/** Per-sample returns on the initial capital (the first sample's change is from the capital). */
+/** Per-sample returns on the run's initial capital. */
 function returnsOf(r: RunFolder): Float64Array {
   const capital = numOr(r.metrics['initial_capital'], Number.NaN);
   if (!(capital > 0)) throw new UserError(`${r.dir}/metrics.json: initial_capital: expected a positive number`);
-  const out = new Float64Array(r.equity.length);
-  let prev = capital;
-  for (let i = 0; i < out.length; i++) {
-    out[i] = (r.equity[i]! - prev) / capital;
-    prev = r.equity[i]!;
-  }
-  return out;
+  return returnsOnCapital(r.equity, capital);
 }
 
 const IGNORED_CONFIG = new Set(['run_id', 'out']);
@@ -126,10 +112,8 @@ export function compareRunsWithPath(dirA: string, dirB: string): { comparison: R
   if (diff >= 0) throw new UserError(`B ${dirB}: sample ${diff + 1} is at ts ${b.ts[diff]}, A's at ${a.ts[diff]}; compare needs two runs over the same samples`);
   const ra = returnsOf(a);
   const rb = returnsOf(b);
-  const d = new Float64Array(ra.length);
-  for (let i = 0; i < d.length; i++) d[i] = rb[i]! - ra[i]!;
-  const sums = returnSumsOf(d);
-  const st = sharpeStats(sums);
+  const { sums, stats: st } = pairedDifference(rb, ra);
+  const n = sums.n;
   const config_differences: Record<string, [unknown, unknown]> = {};
   for (const k of new Set([...Object.keys(a.config), ...Object.keys(b.config)])) {
     if (IGNORED_CONFIG.has(k)) continue;
@@ -138,7 +122,7 @@ export function compareRunsWithPath(dirA: string, dirB: string): { comparison: R
   const path: ComparisonPath = { t: a.ts.map(Number), a: [], b: [] };
   let ca = 0;
   let cb = 0;
-  for (let i = 0; i < d.length; i++) {
+  for (let i = 0; i < n; i++) {
     ca += ra[i]!;
     cb += rb[i]!;
     path.a.push(ca * 100);
@@ -147,9 +131,9 @@ export function compareRunsWithPath(dirA: string, dirB: string): { comparison: R
   const comparison: RunComparison = {
     a: side(a),
     b: side(b),
-    samples: d.length,
+    samples: n,
     paired: {
-      mean_return_diff_bps_per_sample: d.length > 0 ? (sums.sum / d.length) * 1e4 : 0,
+      mean_return_diff_bps_per_sample: n > 0 ? (sums.sum / n) * 1e4 : 0,
       return_diff_pct: sums.sum * 100,
       autocorrelation: st.autocorrelation,
       b_better_confidence: st.confidence,
@@ -161,8 +145,6 @@ export function compareRunsWithPath(dirA: string, dirB: string): { comparison: R
 
 /** The comparison as a self-contained page: both runs' cumulative returns and B − A over the samples. */
 export async function renderComparisonReport(c: RunComparison, path: ComparisonPath): Promise<string> {
-  const { multiLineChart, lineChart, renderSvg, thin } = await import('./charts.js');
-  const { esc, page, table } = await import('./html.js');
   const label = (s: RunSide, name: string): string => `${name}: ${s.model ?? '?'} (${s.run_id ?? s.run_dir})`;
   const rows = path.t.map((t, i) => ({ t, a: path.a[i]!, b: path.b[i]! }));
   const kept = thin(rows, 800);

@@ -37,7 +37,8 @@ export function parseFills(path: string): FillPoint[] {
   return ts.map((t, i) => ({ ts: Number(t), side: side[i] === 'sell' ? 'sell' : 'buy', price: Number(price[i]) }));
 }
 
-function readJson(path: string): Record<string, unknown> {
+/** A JSON object file of a run folder; anything else is one UserError line naming the file. */
+export function readJson(path: string): Record<string, unknown> {
   try {
     const v: unknown = JSON.parse(readFileSync(path, 'utf8'));
     if (v === null || typeof v !== 'object') throw new Error('not an object');

@@ -3,7 +3,7 @@ import { sliceBars, type Bars } from '../market/index.js';
 import { runBarJob, type BarBacktestConfig } from '../engine/index.js';
 import type { RlPolicy } from '../models/index.js';
 import { comboConfig, type Combo } from './param-space.js';
-import { returnSumsOf, type ReturnSums } from '../core/index.js';
+import { returnSumsOf, returnsOnCapital, type ReturnSums } from '../core/index.js';
 
 /** Work sent to a worker: everything needed to run the combo on each block, nothing else. */
 export interface EvalTask {
@@ -63,12 +63,6 @@ export interface RunFigures {
 }
 
 export function summarizeBlock(m: RunFigures, equity: Float64Array, samples: number, budget: number, markouts: ReadonlyArray<{ horizon: number; fills: number; mean_bps: number | null }>): BlockResult {
-  const r = new Float64Array(samples);
-  let prev = budget;
-  for (let i = 0; i < samples; i++) {
-    r[i] = (equity[i]! - prev) / budget;
-    prev = equity[i]!;
-  }
   return {
     pnl: m.total_pnl,
     realized_pnl: m.realized_pnl,
@@ -80,7 +74,7 @@ export function summarizeBlock(m: RunFigures, equity: Float64Array, samples: num
     turnover: m.turnover,
     max_drawdown: m.max_drawdown,
     max_abs_inventory: m.max_abs_inventory,
-    returns: returnSumsOf(r),
+    returns: returnSumsOf(returnsOnCapital(equity, budget, samples)),
     markouts: markouts.map((k) => ({ horizon: k.horizon, fills: k.fills, sum_bps: k.mean_bps === null ? 0 : k.mean_bps * k.fills })),
   };
 }

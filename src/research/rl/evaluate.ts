@@ -1,5 +1,5 @@
 // Held-out evaluation: the RL policy against AS and GLFT with γ chosen on the training period, same fills and fees.
-import { UserError, isoOf, returnSumsOf, sharpeStats } from '../../core/index.js';
+import { UserError, isoOf, pairedDifference } from '../../core/index.js';
 import { type Bars, makeInstrument } from '../../market/index.js';
 import type { RlPolicy } from '../../models/index.js';
 import { QuotingStrategy, RlStrategy, rlQuotingParams } from '../../strategy/index.js';
@@ -50,11 +50,8 @@ export interface PairedComparison {
 }
 
 function paired(vs: PairedComparison['vs'], rl: Float64Array, base: Float64Array): PairedComparison {
-  const d = new Float64Array(rl.length);
-  for (let i = 0; i < d.length; i++) d[i] = rl[i]! - base[i]!;
-  const sums = returnSumsOf(d);
-  const st = sharpeStats(sums);
-  return { vs, bars: d.length, mean_reward_diff_per_bar: d.length > 0 ? sums.sum / d.length : 0, autocorrelation: st.autocorrelation, confidence: st.confidence };
+  const { sums, stats } = pairedDifference(rl, base);
+  return { vs, bars: sums.n, mean_reward_diff_per_bar: sums.n > 0 ? sums.sum / sums.n : 0, autocorrelation: stats.autocorrelation, confidence: stats.confidence };
 }
 
 /** The training config stored in a policy (provenance), validated again. */
