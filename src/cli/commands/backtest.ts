@@ -56,8 +56,8 @@ export const QUOTING_FLAG_OF: Record<string, string> = {
   'market.tick_size': '--tick-size',
 };
 
-const FLAG_OF: Record<string, string> = {
-  ...QUOTING_FLAG_OF,
+/** The flags of a bar config's data source (a kline file or an exchange's history). */
+export const DATA_FLAG_OF: Record<string, string> = {
   'data.path': '--data',
   'data.exchange': '--exchange',
   'data.symbol': '--symbol',
@@ -65,6 +65,11 @@ const FLAG_OF: Record<string, string> = {
   'data.days': '--days',
   'data.end': '--end',
   'data.cache_dir': '--cache-dir',
+};
+
+const FLAG_OF: Record<string, string> = {
+  ...QUOTING_FLAG_OF,
+  ...DATA_FLAG_OF,
   'data.bars': '--bars',
   touch_fill_prob: '--touch-fill-prob',
   vol_estimator: '--vol-estimator',

@@ -1,15 +1,17 @@
 // `marketmakerl study`: a market profile (src/research/study.ts) from klines, an event file or simulated bars, to JSON.
 import { basename, join } from 'node:path';
 import { UserError, writeFileAtomic } from '../../core/index.js';
-import { HISTORY_TIMEFRAMES, checkDays, historyBars, loadKlines, readEvents, simulateBars, defaultSimulateParams } from '../../data/index.js';
+import { readEvents, simulateBars, defaultSimulateParams } from '../../data/index.js';
+import { HISTORY_DEFAULTS, fetchBarsFor, parseBarConfig } from '../../engine/index.js';
 import { studyBars, studyEvents, type BarStudy, type EventStudy } from '../../research/study.js';
+import { DATA_FLAG_OF } from './backtest.js';
 
 export interface StudyFlags {
   data?: string;
   exchange?: string;
   symbol?: string;
-  timeframe: string;
-  days: number;
+  timeframe?: string;
+  days?: number;
   end?: string;
   cacheDir?: string;
   exchangeUrl?: string;
@@ -33,35 +35,24 @@ export async function studyCommand(f: StudyFlags): Promise<void> {
   let study: BarStudy | EventStudy;
   let source: Record<string, unknown>;
   let name: string;
-  if (f.exchange === undefined) {
-    const stray = (['symbol', 'end', 'cacheDir', 'exchangeUrl'] as const).find((k) => f[k] !== undefined);
-    if (stray !== undefined) throw new UserError(`--${stray.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}: only with --exchange (klines from the history cache)`);
-  }
-  if (f.exchange !== undefined) {
-    if (f.symbol === undefined) throw new UserError('--symbol: klines from an exchange need a market, e.g. --symbol BTC/USDT');
-    if (!(HISTORY_TIMEFRAMES as readonly string[]).includes(f.timeframe)) throw new UserError(`--timeframe: expected one of ${HISTORY_TIMEFRAMES.join(', ')}, got '${f.timeframe}'`);
-    const endMs = f.end === undefined ? undefined : Date.parse(f.end);
-    if (endMs !== undefined && !Number.isFinite(endMs)) throw new UserError(`--end: expected an ISO-8601 time such as 2024-12-29T00:00:00Z, got '${f.end}'`);
-    const h = await historyBars({
-      exchange: f.exchange,
-      symbol: f.symbol,
-      timeframe: f.timeframe,
-      days: checkDays(f.days),
-      ...(endMs !== undefined ? { endMs } : {}),
-      ...(f.cacheDir !== undefined ? { cacheDir: f.cacheDir } : {}),
-      ...(f.exchangeUrl !== undefined ? { exchangeUrl: f.exchangeUrl } : {}),
-    });
-    study = studyBars(h.bars);
-    source = h.source;
-    name = `${f.exchange}-${f.symbol.replace(/[^A-Za-z0-9]+/g, '')}-${f.timeframe}-${f.days}d`;
+  if (f.exchange !== undefined || f.data !== undefined) {
+    // The kline source as the backtest reads it: the same checks, the same file and history-cache loaders.
+    const cfg = parseBarConfig(
+      { data: { path: f.data, exchange: f.exchange, symbol: f.symbol, timeframe: f.timeframe, days: f.days, end: f.end, cache_dir: f.cacheDir } },
+      (p) => DATA_FLAG_OF[p] ?? p,
+    );
+    if (f.exchangeUrl !== undefined && f.exchange === undefined) throw new UserError('--exchange-url: only with --exchange (klines from the history cache)');
+    const loaded = await fetchBarsFor(cfg, f.exchangeUrl !== undefined ? { exchangeUrl: f.exchangeUrl } : {});
+    study = studyBars(loaded.bars);
+    source = loaded.source;
+    name =
+      f.exchange !== undefined
+        ? `${f.exchange}-${f.symbol!.replace(/[^A-Za-z0-9]+/g, '')}-${f.timeframe ?? HISTORY_DEFAULTS.timeframe}-${f.days ?? HISTORY_DEFAULTS.days}d`
+        : basename(f.data!).replace(/\.[^.]*$/, '');
   } else if (f.events !== undefined) {
     study = studyEvents(readEvents(f.events), f.tickSize);
     source = { kind: 'events', path: f.events, tick_size: f.tickSize };
     name = basename(f.events).replace(/\.[^.]*$/, '');
-  } else if (f.data !== undefined) {
-    study = studyBars(loadKlines(f.data).bars);
-    source = { kind: 'file', path: f.data };
-    name = basename(f.data).replace(/\.[^.]*$/, '');
   } else {
     const p = { ...defaultSimulateParams, seed: f.seed, bars: f.bars, meanReversion: f.meanReversion, regimeSwitchProb: 0 };
     study = studyBars(simulateBars(p).bars);
