@@ -6,3 +6,4 @@ export * from './fs.js';
 export * from './columns.js';
 export * from './sharpe-confidence.js';
 export * from './config-file.js';
+export * from './numbers.js';

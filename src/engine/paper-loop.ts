@@ -1,5 +1,5 @@
 // The realtime paper loop: feed → session → risk, one JSON line per iteration, kill switch, clean stop.
-import { MICROS_PER_MS, isoOf, type Micros } from '../core/index.js';
+import { MICROS_PER_MS, isoOf, quantileOfSorted, roundTo, type Micros } from '../core/index.js';
 import type { HaltFile } from '../risk/index.js';
 import type { MarketFeed } from './market-feed.js';
 import type { PaperSession } from './paper-session.js';
@@ -112,21 +112,16 @@ class LatencyWindow {
   percentiles(): [number, number] | undefined {
     if (this.n === 0) return undefined;
     const s = this.xs.subarray(0, this.n).sort();
-    const out: [number, number] = [quantile(s, 0.5), quantile(s, 0.99)];
+    const out: [number, number] = [quantileOfSorted(s, 0.5), quantileOfSorted(s, 0.99)];
     this.n = 0;
     return out;
   }
   /** p99 over the whole run (the first million decisions). */
   runP99(): number {
-    return this.runN === 0 ? Number.NaN : quantile(this.run.subarray(0, this.runN).sort(), 0.99);
+    return this.runN === 0 ? Number.NaN : quantileOfSorted(this.run.subarray(0, this.runN).sort(), 0.99);
   }
 }
 
-function quantile(sorted: Float64Array, q: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
-}
-
-const round = (x: number, d: number): number | null => (Number.isFinite(x) ? Math.round(x * 10 ** d) / 10 ** d : null);
 
 /** A label of the market's state from σ (bps of mid per √minute), for the iteration line. */
 export function regimeOf(sigmaPerSqrtSecond: number, mid: number, warm: boolean): string {
@@ -229,12 +224,12 @@ export async function runPaperLoop(feed: MarketFeed, session: PaperSession, o: R
     fills: session.counters.fills,
     denials: session.counters.denials,
     inventory: p.position,
-    cash: round(p.cash, 6) ?? 0,
-    realized_pnl: round(p.realizedPnl, 6) ?? 0,
-    unrealized_pnl: round(mid > 0 ? p.unrealizedPnl(mid) : 0, 6) ?? 0,
-    fees: round(p.fees, 6) ?? 0,
+    cash: roundTo(p.cash, 6) ?? 0,
+    realized_pnl: roundTo(p.realizedPnl, 6) ?? 0,
+    unrealized_pnl: roundTo(mid > 0 ? p.unrealizedPnl(mid) : 0, 6) ?? 0,
+    fees: roundTo(p.fees, 6) ?? 0,
     trading_state: core.view.tradingState,
-    decision_latency_p99_us: round(lat.runP99(), 1),
+    decision_latency_p99_us: roundTo(lat.runP99(), 1),
     max_backlog_rows: maxBacklog,
     reconnects: feed.stats.reconnects,
     resyncs: feed.stats.resyncs,
@@ -264,23 +259,23 @@ function iterationRow(
     iteration,
     exchange: o.exchange,
     symbol: o.symbol,
-    mid_price: round(v.mid, 8),
-    best_bid: round(v.bestBid, 8),
-    best_ask: round(v.bestAsk, 8),
-    volatility: round(v.sigma, 8),
+    mid_price: roundTo(v.mid, 8),
+    best_bid: roundTo(v.bestBid, 8),
+    best_ask: roundTo(v.bestAsk, 8),
+    volatility: roundTo(v.sigma, 8),
     inventory: p.position,
-    bid: round(bid, 8),
-    ask: round(ask, 8),
-    spread: round(ask - bid, 8),
+    bid: roundTo(bid, 8),
+    ask: roundTo(ask, 8),
+    spread: roundTo(ask - bid, 8),
     regime: regimeOf(v.sigma, v.mid, v.warm),
     open_orders: core.open.count,
     fills,
     fills_total: c.fills,
-    realized_pnl: round(p.realizedPnl, 6) ?? 0,
-    unrealized_pnl: round(v.mid > 0 ? p.unrealizedPnl(v.mid) : 0, 6) ?? 0,
-    fees: round(p.fees, 6) ?? 0,
-    cash: round(p.cash, 6) ?? 0,
-    equity: round(v.equity, 6),
+    realized_pnl: roundTo(p.realizedPnl, 6) ?? 0,
+    unrealized_pnl: roundTo(v.mid > 0 ? p.unrealizedPnl(v.mid) : 0, 6) ?? 0,
+    fees: roundTo(p.fees, 6) ?? 0,
+    cash: roundTo(p.cash, 6) ?? 0,
+    equity: roundTo(v.equity, 6),
     trading_state: v.tradingState,
     risk_reasons: s.risk.machine.reasons().map((r) => `${r.condition}: ${r.reason}`),
     risk_events: s.recentRisk
@@ -291,11 +286,11 @@ function iterationRow(
     decisions: c.decisions - prev.decisions,
     commands: c.commands - prev.commands,
     denials: c.denials - prev.denials,
-    decision_latency_p50_us: pct ? round(pct[0], 1) : null,
-    decision_latency_p99_us: pct ? round(pct[1], 1) : null,
+    decision_latency_p50_us: pct ? roundTo(pct[0], 1) : null,
+    decision_latency_p99_us: pct ? roundTo(pct[1], 1) : null,
     feed: feed.kind,
     connected: feed.connected,
-    clock_skew_ms: round(s.lastSkewMicros / 1000, 1),
+    clock_skew_ms: roundTo(s.lastSkewMicros / 1000, 1),
     reconnects: feed.stats.reconnects,
     resyncs: feed.stats.resyncs,
     gaps: feed.stats.gaps,

@@ -1,5 +1,5 @@
 // A market's profile as a market maker reads it, from bars or from an L2 event file: volatility, tails, short-horizon memory, spread, depth, flow, fill intensity.
-import { isoOf } from '../core/index.js';
+import { isoOf, quantileOfSorted } from '../core/index.js';
 import { EventFlag, EventType, L2Book, type Bars, type EventColumns } from '../market/index.js';
 import { BarIntensity, corwinSchultzSpread } from '../features/index.js';
 
@@ -266,8 +266,7 @@ export interface EventStudy {
 function quantiles(values: ArrayLike<number>, n = values.length): Quantiles {
   if (n === 0) return { p10: Number.NaN, p50: Number.NaN, p90: Number.NaN, p99: Number.NaN };
   const s = Float64Array.from({ length: n }, (_, i) => values[i]!).sort();
-  const at = (q: number): number => s[Math.min(n - 1, Math.floor(q * n))]!;
-  return { p10: at(0.1), p50: at(0.5), p90: at(0.9), p99: at(0.99) };
+  return { p10: quantileOfSorted(s, 0.1), p50: quantileOfSorted(s, 0.5), p90: quantileOfSorted(s, 0.9), p99: quantileOfSorted(s, 0.99) };
 }
 
 /** The book at each 1-second boundary of an event file, and each trade's distance to the mid before it. */

@@ -1,6 +1,6 @@
 // The analyze command's body: flags → config → bars → evaluation → artifacts and report.
 import { availableParallelism } from 'node:os';
-import { UserError, readConfigMapping, utcStamp } from '../../core/index.js';
+import { UserError, readConfigMapping, roundTo, utcStamp } from '../../core/index.js';
 import { historyBars, loadKlines, readEvents } from '../../data/index.js';
 import type { Bars, EventColumns } from '../../market/index.js';
 import { parseAnalysisConfig, type AnalysisConfig } from '../../research/analysis-config.js';
@@ -197,8 +197,8 @@ async function finishAnalysis(result: AnalysisResult, flags: AnalyzeFlags, now: 
       sampling: result.samplingMethod,
       windows: wf.windows.length,
       oos_pnl: Math.round(wf.oos.pnl * 1e6) / 1e6,
-      oos_sharpe: wf.oos.sharpe === null ? null : Math.round(wf.oos.sharpe * 1e4) / 1e4,
-      oos_sharpe_confidence: wf.oos.sharpe_confidence === null ? null : Math.round(wf.oos.sharpe_confidence * 1e4) / 1e4,
+      oos_sharpe: roundTo(wf.oos.sharpe, 4),
+      oos_sharpe_confidence: roundTo(wf.oos.sharpe_confidence, 4),
       best_strategy: result.json['best_strategy'] ? wf.best.params : null,
       seconds: {
         startup: r3(tStart / 1000),

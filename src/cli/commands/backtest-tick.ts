@@ -1,5 +1,5 @@
 // `marketmakerl backtest --events FILE.arrow`: a tick (L2) backtest from flags to the same run folder as the bar backtest.
-import { UserError } from '../../core/index.js';
+import { UserError, roundTo } from '../../core/index.js';
 import { parseTickConfig, runTickJob, writeTickRunFolder } from '../../engine/index.js';
 import { QUOTING_FLAG_OF, configFromFlags, runFolderOf, type BacktestFlags } from './backtest.js';
 
@@ -64,23 +64,22 @@ export async function tickBacktestCommand(flags: TickBacktestFlags): Promise<voi
     tickSize: cfg.market.tick_size,
   });
   const m = job.metrics;
-  const r = (x: number | null | undefined, d: number): number | null => (x === null || x === undefined ? null : Math.round(x * 10 ** d) / 10 ** d);
   const line = {
     run_dir: dir,
     run_id: runId,
     model: cfg.model,
     events: m.events,
-    total_pnl: r(m.total_pnl, 6),
-    spread_capture: r(m.pnl_spread_capture, 6),
-    inventory_pnl: r(m.pnl_inventory, 6),
-    fees: r(m.fees, 6),
+    total_pnl: roundTo(m.total_pnl, 6),
+    spread_capture: roundTo(m.pnl_spread_capture, 6),
+    inventory_pnl: roundTo(m.pnl_inventory, 6),
+    fees: roundTo(m.fees, 6),
     fills: m.fills,
-    fill_ratio: r(m.fill_ratio, 4),
-    sharpe: r(m.sharpe, 4),
-    sharpe_confidence: r(m.sharpe_confidence, 4),
-    markout_1s_bps: r(m.markouts_seconds[0]?.mean_bps, 3),
+    fill_ratio: roundTo(m.fill_ratio, 4),
+    sharpe: roundTo(m.sharpe, 4),
+    sharpe_confidence: roundTo(m.sharpe_confidence, 4),
+    markout_1s_bps: roundTo(m.markouts_seconds[0]?.mean_bps, 3),
     final_inventory: m.final_inventory,
-    engine_seconds: r(job.engineSeconds, 3),
+    engine_seconds: roundTo(job.engineSeconds, 3),
   };
   process.stdout.write(JSON.stringify(line) + '\n');
 }

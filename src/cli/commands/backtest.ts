@@ -1,7 +1,7 @@
 // `marketmakerl backtest`: a bar backtest from flags (and an optional config file) to a run folder.
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
-import { UserError, readConfigMapping, utcStamp } from '../../core/index.js';
+import { UserError, readConfigMapping, roundTo, utcStamp } from '../../core/index.js';
 import { parseBarConfig, fetchBarsFor, runBarJob, writeRunFolder } from '../../engine/index.js';
 
 export interface BacktestFlags {
@@ -150,17 +150,16 @@ export async function backtestCommand(flags: BacktestFlags): Promise<void> {
     run_id: runId,
     model: cfg.model,
     bars: m.samples,
-    total_pnl: round(m.total_pnl, 6),
-    return_pct: round(m.return_pct, 6),
-    sharpe: m.sharpe === null ? null : round(m.sharpe, 4),
-    sharpe_confidence: m.sharpe_confidence === null ? null : round(m.sharpe_confidence, 4),
-    max_drawdown_pct: round(m.max_drawdown_pct, 6),
+    total_pnl: roundTo(m.total_pnl, 6),
+    return_pct: roundTo(m.return_pct, 6),
+    sharpe: roundTo(m.sharpe, 4),
+    sharpe_confidence: roundTo(m.sharpe_confidence, 4),
+    max_drawdown_pct: roundTo(m.max_drawdown_pct, 6),
     fills: m.fills,
-    fees: round(m.fees, 6),
+    fees: roundTo(m.fees, 6),
     final_inventory: m.final_inventory,
     markout_1_bps: m.markouts[0]?.mean_bps ?? null,
   };
   process.stdout.write(JSON.stringify(line) + '\n');
 }
 
-const round = (x: number, d: number): number => Math.round(x * 10 ** d) / 10 ** d;

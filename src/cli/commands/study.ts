@@ -1,6 +1,6 @@
 // `marketmakerl study`: a market profile (src/research/study.ts) from klines, an event file or simulated bars, to JSON.
 import { basename, join } from 'node:path';
-import { UserError, writeFileAtomic } from '../../core/index.js';
+import { UserError, roundTo, writeFileAtomic } from '../../core/index.js';
 import { readEvents, simulateBars, defaultSimulateParams } from '../../data/index.js';
 import { HISTORY_DEFAULTS, fetchBarsFor, parseBarConfig } from '../../engine/index.js';
 import { studyBars, studyEvents, type BarStudy, type EventStudy } from '../../research/study.js';
@@ -23,8 +23,6 @@ export interface StudyFlags {
   meanReversion: number;
   out?: string;
 }
-
-const r = (x: number | null | undefined, d: number): number | null => (x === null || x === undefined || !Number.isFinite(x) ? null : Math.round(x * 10 ** d) / 10 ** d);
 
 export async function studyCommand(f: StudyFlags): Promise<void> {
   const sources = [f.data !== undefined, f.exchange !== undefined, f.events !== undefined, f.simulate === true].filter(Boolean).length;
@@ -72,26 +70,26 @@ export async function studyCommand(f: StudyFlags): Promise<void> {
           report: html,
           kind: study.kind,
           bars: study.bars,
-          annualised_vol_pct: r(study.returns.annualised_vol_pct, 2),
-          kurtosis: r(study.returns.kurtosis, 2),
-          autocorrelation_1: r(study.returns.autocorrelation[0]?.value, 4),
-          variance_ratio_15: r(study.returns.variance_ratio.find((v) => v.bars === 15)?.value, 4),
-          variance_ratio_15_z_robust: r(study.returns.variance_ratio.find((v) => v.bars === 15)?.z_robust, 2),
-          spread_bps_median: r(study.range.corwin_schultz_spread_bps.median, 3),
-          k_per_price_unit: r(study.intensity.k_per_price_unit, 6),
+          annualised_vol_pct: roundTo(study.returns.annualised_vol_pct, 2),
+          kurtosis: roundTo(study.returns.kurtosis, 2),
+          autocorrelation_1: roundTo(study.returns.autocorrelation[0]?.value, 4),
+          variance_ratio_15: roundTo(study.returns.variance_ratio.find((v) => v.bars === 15)?.value, 4),
+          variance_ratio_15_z_robust: roundTo(study.returns.variance_ratio.find((v) => v.bars === 15)?.z_robust, 2),
+          spread_bps_median: roundTo(study.range.corwin_schultz_spread_bps.median, 3),
+          k_per_price_unit: roundTo(study.intensity.k_per_price_unit, 6),
         }
       : {
           out,
           report: html,
           kind: study.kind,
-          span_seconds: r(study.span_seconds, 1),
-          annualised_vol_pct: r(study.returns_1s.annualised_vol_pct, 2),
+          span_seconds: roundTo(study.span_seconds, 1),
+          annualised_vol_pct: roundTo(study.returns_1s.annualised_vol_pct, 2),
           spread_ticks_p50: study.spread_ticks.quantiles.p50,
-          at_one_tick_share: r(study.spread_ticks.at_one_tick_share, 4),
-          trades_per_second: r(study.trades.per_second, 2),
-          flow_autocorrelation_1: r(study.trades.flow_autocorrelation[0]?.value, 4),
-          k_per_price_unit: r(study.intensity.k_per_price_unit, 4),
-          exponential_shape_check: `${r(study.intensity.beyond_mean_share, 3)} beyond the mean distance vs ${r(study.intensity.exponential_beyond_mean, 3)}`,
+          at_one_tick_share: roundTo(study.spread_ticks.at_one_tick_share, 4),
+          trades_per_second: roundTo(study.trades.per_second, 2),
+          flow_autocorrelation_1: roundTo(study.trades.flow_autocorrelation[0]?.value, 4),
+          k_per_price_unit: roundTo(study.intensity.k_per_price_unit, 4),
+          exponential_shape_check: `${roundTo(study.intensity.beyond_mean_share, 3)} beyond the mean distance vs ${roundTo(study.intensity.exponential_beyond_mean, 3)}`,
         };
   process.stdout.write(JSON.stringify(line) + '\n');
 }
