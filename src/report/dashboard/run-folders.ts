@@ -2,6 +2,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ChartFill, ChartPoint, DashboardMessage } from './dashboard-state.js';
+import { readJson } from '../run-report.js';
 
 /** Names of folders under `root` that hold a trace.csv, newest first. */
 export function listRunFolders(root: string): string[] {
@@ -28,8 +29,7 @@ const num = (s: string | undefined): number | null => {
 function readMetrics(path: string): Record<string, unknown> | undefined {
   if (!existsSync(path)) return undefined;
   try {
-    const v: unknown = JSON.parse(readFileSync(path, 'utf8'));
-    return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+    return readJson(path);
   } catch {
     return undefined; // a damaged metrics.json: fall back to the trace
   }
