@@ -1,7 +1,7 @@
 // A market's profile as a market maker reads it, from bars or from an L2 event file: volatility, tails, short-horizon memory, spread, depth, flow, fill intensity.
 import { isoOf, quantileOfSorted } from '../core/index.js';
 import { EventFlag, EventType, L2Book, type Bars, type EventColumns } from '../market/index.js';
-import { BarIntensity, corwinSchultzSpread } from '../features/index.js';
+import { BarIntensity, corwinSchultzSpread, defaultBarFeatureParams } from '../features/index.js';
 
 export interface AutocorrelationAt {
   lag: number;
@@ -133,7 +133,7 @@ function median(values: number[]): number {
   return s.length % 2 ? s[h]! : (s[h - 1]! + s[h]!) / 2;
 }
 
-export function studyBars(bars: Bars, intensityWindow = 240): BarStudy {
+export function studyBars(bars: Bars, intensityWindow = defaultBarFeatureParams.intensityWindow): BarStudy {
   const n = bars.length;
   const { ts, high, low, close, volume } = bars;
   const barSeconds = bars.intervalMicros / 1e6;
