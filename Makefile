@@ -29,7 +29,7 @@ help:
 	@echo "make bench          benchmarks; figures go to bench/RESULTS.md by hand"
 
 $(NODE_STAMP): package.json package-lock.json
-	@npm install --no-audit --no-fund --loglevel=error
+	@npm ci --no-audit --no-fund --loglevel=error
 	@touch $(NODE_STAMP)
 
 deps: $(NODE_STAMP)
