@@ -306,7 +306,7 @@ export class TickBacktest {
     if (kind === VenueMsg.Filled) {
       const l = ex.last;
       const f = this.core.fills;
-      this.stats.push(f.ts[f.length - 1]!, l.exchangeTs, l.mid, l.joinAhead, l.sentTs, l.tradeThrough);
+      this.stats.push(f.ts[f.length - 1]!, l.exchangeTs, l.mid, l.joinAhead, l.sentTs, l.tradeThrough, l.tradeId);
     }
   }
 
