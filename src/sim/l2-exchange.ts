@@ -462,7 +462,8 @@ export class L2Exchange implements OrderSink {
     const left = this.rRem[r]! - qty;
     if (left <= qty * 1e-9) {
       this.rRem[r] = 0;
-      this.audit.end(a, t, OrderEnd.Filled);
+      // At the venue's clock: a trade replayed late (t < now) may complete an order another trade began.
+      this.audit.end(a, t > this.now ? t : this.now, OrderEnd.Filled);
     } else this.rRem[r] = left;
   }
 

@@ -145,8 +145,8 @@ export function tradesOfEventFile(path: string, into: Map<number, CheckedTrade>)
   }
 }
 
-/** Check every fill of `runDir` against the trades of `captures`. */
-export function verifyFills(runDir: string, captures: readonly string[]): VerifyFillsReport {
+/** The trades of raw captures and event files, by trade id. */
+export function loadTrades(captures: readonly string[]): Map<number, CheckedTrade> {
   if (captures.length === 0) throw new UserError('--capture: give the raw captures or event files the run replayed');
   const trades = new Map<number, CheckedTrade>();
   for (const c of captures) {
@@ -154,6 +154,12 @@ export function verifyFills(runDir: string, captures: readonly string[]): Verify
     if (c.endsWith('.arrow')) tradesOfEventFile(c, trades);
     else tradesOfCapture(c, trades);
   }
+  return trades;
+}
+
+/** Check every fill of `runDir` against the trades of `captures` (paths, or trades already loaded). */
+export function verifyFills(runDir: string, captures: readonly string[], loaded?: Map<number, CheckedTrade>): VerifyFillsReport {
+  const trades = loaded ?? loadTrades(captures);
   const orders = new Map<number, OrderRow>();
   for (const r of readCsv(join(runDir, 'orders.csv'), ['order_id', 'side', 'price', 'qty', 'arrived_us', 'ended_us']).rows) {
     orders.set(Number(r['order_id']), { side: sideOf(r['side']), price: Number(r['price']), qty: Number(r['qty']), arrived: numOr(r['arrived_us']), ended: numOr(r['ended_us']) });
