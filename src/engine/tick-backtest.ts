@@ -140,39 +140,39 @@ export class TickBacktest {
 
     // Three readers of one stream: the venue's book rows (file order), the venue's trades (trade-time
     // order: trade messages reach a collector after depth messages stamped later), the trading side.
+    // Their state lives in locals (no closures: captured variables would leave registers); at a batch
+    // boundary positions go back to the cursors, the window moves, and every local is reloaded.
     const bc = win.cursor();
     const tc = win.cursor();
     const lc = win.cursor();
     if (bc.b === undefined) return this.finish(t0);
-    // Cursor state in locals for the hot loops; reloaded from the cursors after any window move.
-    let bb = bc.b!;
+    let bb = bc.b;
+    let bTs = bb.tsExchange;
+    let bType = bb.type;
+    let bN = bb.length;
     let bi = 0;
     let tb = tc.b!;
+    let tTs = tb.tsExchange;
+    let tType = tb.type;
+    let tN = tb.length;
     let ti = 0;
     let lb = lc.b!;
+    let lTs = fixedFeed ? lb.tsExchange : lb.tsLocal;
+    let lType = lb.type;
+    let lN = lb.length;
     let il = 0;
     let bDone = false;
     let tDone = false;
-    const save = (): void => {
-      bc.i = bi;
-      tc.i = ti;
-      lc.i = il;
-    };
-    const load = (): void => {
-      bi = bc.i;
-      ti = tc.i;
-      il = lc.i;
-      if (bc.b !== undefined) bb = bc.b;
-      if (tc.b !== undefined) tb = tc.b;
-      if (lc.b !== undefined) lb = lc.b;
-    };
+    // Exchange time of the next book row / trade (NaN: not looked up yet; +∞: none left).
+    let bNext = Number.NaN;
+    let tNext = Number.NaN;
     // Last touch recorded.
     let vBid = book.bestBidSlot;
     let vAsk = book.bestAskSlot;
     let vBase = book.base;
     let localDone = false;
 
-    const start = fixedFeed ? bb.tsExchange[0]! + feed : bb.tsLocal[0]!;
+    const start = fixedFeed ? bTs[0]! + feed : bb.tsLocal[0]!;
     this.core.view.start = start;
     let nextDecision = Math.ceil(start / dInt) * dInt;
     let nextSample = Math.ceil(start / sInt) * sInt;
@@ -188,40 +188,53 @@ export class TickBacktest {
         const tIn = ex.nextInboundTs();
         const lim = tIn < tT ? tIn : tT;
         for (;;) {
-          // Next trade.
-          let tNext = INF;
-          if (!tDone) {
-            const type = tb.type;
-            const n = tb.length;
-            while (ti < n && type[ti] !== TRADE) ti++;
-            if (ti === n) {
-              save();
+          if (tNext !== tNext) {
+            while (ti < tN && tType[ti] !== TRADE) ti++;
+            if (ti < tN) tNext = tTs[ti]!;
+            else {
+              bc.i = bi;
+              tc.i = ti;
+              lc.i = il;
               win.advance(tc);
-              tDone = tc.b === undefined;
-              load();
+              if (tc.b === undefined) {
+                tDone = true;
+                tNext = INF;
+              }
+              bi = bc.i;
+              ti = tc.i;
+              il = lc.i;
+              if (bc.b !== undefined) (bb = bc.b), (bTs = bb.tsExchange), (bType = bb.type), (bN = bb.length);
+              if (tc.b !== undefined) (tb = tc.b), (tTs = tb.tsExchange), (tType = tb.type), (tN = tb.length);
+              if (lc.b !== undefined) (lb = lc.b), (lTs = fixedFeed ? lb.tsExchange : lb.tsLocal), (lType = lb.type), (lN = lb.length);
               continue;
             }
-            tNext = tb.tsExchange[ti]!;
           }
-          // Next book row.
-          let bNext = INF;
-          if (!bDone) {
-            const type = bb.type;
-            const n = bb.length;
-            while (bi < n && type[bi] === TRADE) bi++;
-            if (bi === n) {
-              save();
+          if (bNext !== bNext) {
+            while (bi < bN && bType[bi] === TRADE) bi++;
+            if (bi < bN) bNext = bTs[bi]!;
+            else {
+              bc.i = bi;
+              tc.i = ti;
+              lc.i = il;
               win.advance(bc);
-              bDone = bc.b === undefined;
-              load();
+              if (bc.b === undefined) {
+                bDone = true;
+                bNext = INF;
+              }
+              bi = bc.i;
+              ti = tc.i;
+              il = lc.i;
+              if (bc.b !== undefined) (bb = bc.b), (bTs = bb.tsExchange), (bType = bb.type), (bN = bb.length);
+              if (tc.b !== undefined) (tb = tc.b), (tTs = tb.tsExchange), (tType = tb.type), (tN = tb.length);
+              if (lc.b !== undefined) (lb = lc.b), (lTs = fixedFeed ? lb.tsExchange : lb.tsLocal), (lType = lb.type), (lN = lb.length);
               continue;
             }
-            bNext = bb.tsExchange[bi]!;
           }
           if (tNext <= bNext) {
             if (!(tNext <= lim)) break;
             ex.onTradeRow(tb, ti, tNext);
             ti++;
+            if (!tDone) tNext = Number.NaN;
           } else {
             if (!(bNext <= lim)) break;
             ex.onBookRow(bb, bi, bNext);
@@ -232,6 +245,7 @@ export class TickBacktest {
               this.pushTouch(bc.row0 + bi);
             }
             bi++;
+            if (!bDone) bNext = Number.NaN;
           }
         }
         if (tIn <= tT) {
@@ -245,9 +259,6 @@ export class TickBacktest {
       // here (the touch comes from the venue's history); trades feed the intensity fit.
       for (;;) {
         const tOut = ex.nextOutboundTs();
-        const lTs = fixedFeed ? lb.tsExchange : lb.tsLocal;
-        const lType = lb.type;
-        const lN = lb.length;
         while (il < lN) {
           const t = fixedFeed ? lTs[il]! + feed : lTs[il]!;
           if (!(t < tOut && t <= tT)) break;
@@ -259,13 +270,20 @@ export class TickBacktest {
         }
         if (il === lN) {
           events = lc.row0 + lN; // global rows: a batch copied mid-way starts at a later row0
-          save();
+          bc.i = bi;
+          tc.i = ti;
+          lc.i = il;
           win.advance(lc);
-          load();
+          bi = bc.i;
+          ti = tc.i;
+          il = lc.i;
+          if (bc.b !== undefined) (bb = bc.b), (bTs = bb.tsExchange), (bType = bb.type), (bN = bb.length);
+          if (tc.b !== undefined) (tb = tc.b), (tTs = tb.tsExchange), (tType = tb.type), (tN = tb.length);
           if (lc.b === undefined) {
             localDone = true;
             break;
           }
+          (lb = lc.b), (lTs = fixedFeed ? lb.tsExchange : lb.tsLocal), (lType = lb.type), (lN = lb.length);
           continue;
         }
         if (tOut <= tT) {
