@@ -2,7 +2,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { writeDirAtomic, type Micros } from '../core/index.js';
+import { writeDirAtomic, type DirWriteOptions, type Micros } from '../core/index.js';
 import { MetricsSchema, computeMetrics, type MetricsInput } from './metrics.js';
 import { traceCsv, fillsCsv } from './run-folder.js';
 import type { Trace } from './trace.js';
@@ -214,7 +214,7 @@ export function tickFillsCsv(fills: FillLog, stats: TickFillStats, tickSize: num
 }
 
 /** The same run folder as the bar backtest, with the tick metrics schema. Whole or nothing. */
-export function writeTickRunFolder(dir: string, out: TickRunOutputs): void {
+export function writeTickRunFolder(dir: string, out: TickRunOutputs, o: DirWriteOptions = {}): void {
   const metrics = TickMetricsSchema.parse(out.metrics);
   writeDirAtomic(dir, (tmp) => {
     writeFileSync(join(tmp, 'config.json'), JSON.stringify(out.config, null, 2) + '\n');
@@ -223,5 +223,5 @@ export function writeTickRunFolder(dir: string, out: TickRunOutputs): void {
     writeFileSync(join(tmp, 'trace.csv'), traceCsv(out.trace, out.tickSize));
     writeFileSync(join(tmp, 'fills.csv'), tickFillsCsv(out.fills, out.stats, out.tickSize));
     writeFileSync(join(tmp, 'orders.csv'), ordersCsv(out.audit, decimalsOf(out.tickSize)));
-  });
+  }, o);
 }
