@@ -6,6 +6,8 @@ import type { Bars, EventColumns } from '../../market/index.js';
 import { parseAnalysisConfig, type AnalysisConfig } from '../../research/analysis-config.js';
 import { runAnalysis, type AnalysisResult } from '../../research/analysis.js';
 import { analysisFiles, writeAnalysisFiles } from '../../research/analysis-artifacts.js';
+import { RESULTS_STORE_FILE } from '../../research/results-store.js';
+import { join } from 'node:path';
 import { serialEvaluator, threadEvaluator, type Evaluator } from '../../research/evaluator.js';
 import type { EvalPool } from '../../research/eval-pool.js';
 import { streamProgress, silentProgress } from '../../research/progress.js';
@@ -38,6 +40,8 @@ export interface AnalyzeFlags {
   exchangeUrl?: string;
   cacheDir?: string;
   quiet?: boolean;
+  /** false with --no-shared-pass: every case on its own walk of the data (same results). */
+  sharedPass?: boolean;
 }
 
 const FLAG_OF: Record<string, string> = {
@@ -168,12 +172,21 @@ export async function runAnalyzeCommand(flags: AnalyzeFlags, pool: EvalPool | nu
       evaluator,
       progress,
       now,
+      sharedPass: flags.sharedPass !== false,
+      storePath: storePathOf(flags),
     });
     await finishAnalysis(result, flags, now, tStart);
   } finally {
     const ev = evaluator ?? (await evaluatorP?.catch(() => undefined));
     await ev?.close();
   }
+}
+
+const DEFAULT_OUT = 'artifacts/last_month_analysis';
+
+/** The results store beside the artifacts: every evaluated case, so a re-run or a resumed sweep skips what is stored. */
+function storePathOf(flags: AnalyzeFlags): string {
+  return join(flags.out ?? DEFAULT_OUT, RESULTS_STORE_FILE);
 }
 
 /** Artifacts and report of a finished analysis, written together (analysis.json last), then the summary line. */
@@ -183,7 +196,7 @@ async function finishAnalysis(result: AnalysisResult, flags: AnalyzeFlags, now: 
   files['report.html'] = await renderAnalysisReport(result);
   const reportSeconds = (performance.now() - tReport) / 1000;
   const stamp = utcStamp(now);
-  const dir = flags.out ?? 'artifacts/last_month_analysis';
+  const dir = flags.out ?? DEFAULT_OUT;
   const written = writeAnalysisFiles(dir, stamp, files);
   const rd = result.json.readiness;
   const wf = result.budgets[0]!;
@@ -248,7 +261,7 @@ async function runTickAnalyzeCommand(flags: AnalyzeFlags, cfg: AnalysisConfig, p
     evaluator = await evaluatorP;
     const progress = flags.quiet ? silentProgress : streamProgress(process.stderr);
     const now = new Date();
-    const result = await runAnalysis({ events: { path, events }, source: { kind: 'events', path }, cfg, evaluator, progress, now });
+    const result = await runAnalysis({ events: { path, events }, source: { kind: 'events', path }, cfg, evaluator, progress, now, sharedPass: flags.sharedPass !== false, storePath: storePathOf(flags) });
     await finishAnalysis(result, flags, now, tStart);
   } finally {
     const ev = evaluator ?? (await evaluatorP?.catch(() => undefined));
