@@ -13,7 +13,7 @@ import type { Progress } from './progress.js';
 import type { TickData } from './tick-blocks.js';
 import type { CaseEngine } from './case-engine.js';
 import { collectResults, prepareSweep, type Sweep, type SweepInput } from './sweep.js';
-import { ResultsStore } from './results-store.js';
+import type { ResultsStore } from './results-store.js';
 import { buildJson, r8, rn } from './analysis-json.js';
 
 export interface AnalysisInput extends SweepInput {
@@ -22,11 +22,11 @@ export interface AnalysisInput extends SweepInput {
   progress: Progress;
   now?: Date;
   /**
-   * The results store's file: stored cases are taken from it instead of being run again, evaluated
-   * ones are stored as they finish. Opened once the sweep is known to be valid (bad input writes
-   * nothing), closed at the end.
+   * Opens the results store: stored cases are taken from it instead of being run again, evaluated
+   * ones are stored as they finish. Called once the sweep is known to be valid (bad input writes
+   * nothing); the store is closed at the end.
    */
-  storePath?: string;
+  openStore?: () => ResultsStore;
 }
 
 /** One test window, traded out of sample with the parameters chosen on its train window. */
@@ -107,7 +107,7 @@ export interface RunFacts {
 export async function runAnalysis(input: AnalysisInput): Promise<AnalysisResult> {
   const t0 = performance.now();
   const sweep = prepareSweep(input);
-  const store = input.storePath === undefined ? undefined : ResultsStore.open(input.storePath);
+  const store = input.openStore?.();
   try {
     const got = await collectResults(sweep, { evaluator: input.evaluator, progress: input.progress, ...(store ? { store } : {}) });
     const facts: RunFacts = { evaluator: input.evaluator.kind, workers: input.evaluator.workers, evaluated: got.evaluated, reused: got.reused, evaluateSeconds: got.evaluateSeconds, ...(store ? { store: store.path } : {}) };

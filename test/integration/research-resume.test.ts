@@ -11,6 +11,7 @@ import { runAnalysis, type AnalysisResult } from '../../src/research/analysis.js
 import { parseAnalysisConfig, type AnalysisConfig } from '../../src/research/analysis-config.js';
 import { serialEvaluator, type Evaluator } from '../../src/research/evaluator.js';
 import { silentProgress } from '../../src/research/progress.js';
+import { ResultsStore } from '../../src/research/results-store.js';
 import { stableAnalysisJson } from '../fixtures/analysis.js';
 import { KLINES_5M } from '../fixtures/shared-data.js';
 
@@ -33,7 +34,7 @@ function analyse(opts: { storePath?: string; evaluator?: Evaluator; c?: Analysis
     evaluator: opts.evaluator ?? serialEvaluator(),
     progress: silentProgress,
     now: new Date(0),
-    ...(opts.storePath ? { storePath: opts.storePath } : {}),
+    ...(opts.storePath ? { openStore: () => ResultsStore.open(opts.storePath!) } : {}),
     ...(opts.sharedPass === undefined ? {} : { sharedPass: opts.sharedPass }),
   });
 }

@@ -1,17 +1,19 @@
 // The analyze command's body: flags → config → bars → evaluation → artifacts and report.
 import { availableParallelism } from 'node:os';
-import { UserError, readConfigMapping, roundTo, utcStamp } from '../../core/index.js';
+import { UserError, checkCollectionFolder, ensureCollectionFolder, readConfigMapping, roundTo, utcStamp } from '../../core/index.js';
 import { historyBars, loadKlines, readEvents } from '../../data/index.js';
 import type { Bars, EventColumns } from '../../market/index.js';
 import { parseAnalysisConfig, type AnalysisConfig } from '../../research/analysis-config.js';
 import { runAnalysis, type AnalysisResult } from '../../research/analysis.js';
 import { analysisFiles, writeAnalysisFiles } from '../../research/analysis-artifacts.js';
-import { RESULTS_STORE_FILE } from '../../research/results-store.js';
+import { RESULTS_STORE_FILE, ResultsStore } from '../../research/results-store.js';
 import { join } from 'node:path';
 import { serialEvaluator, threadEvaluator, type Evaluator } from '../../research/evaluator.js';
 import type { EvalPool } from '../../research/eval-pool.js';
 import { streamProgress, silentProgress } from '../../research/progress.js';
 import { renderAnalysisReport } from '../../report/analysis-report.js';
+
+const DEFAULT_ANALYSIS_DIR = 'artifacts/last_month_analysis';
 
 export interface AnalyzeFlags {
   data?: string;
@@ -130,6 +132,7 @@ function askedEvaluator(flags: AnalyzeFlags, pool: EvalPool | null, workers: num
 
 export async function runAnalyzeCommand(flags: AnalyzeFlags, pool: EvalPool | null = null): Promise<void> {
   const tStart = performance.now();
+  checkCollectionFolder(flags.out ?? DEFAULT_ANALYSIS_DIR, '--out', flags.out === undefined);
   const cfg = parseAnalysisConfig(analysisInputFromFlags(flags), (p) => FLAG_OF[p] ?? p);
   const workers = flags.workers ?? 0;
   if (flags.workers !== undefined && (!Number.isInteger(workers) || workers < 1 || workers > 64)) throw new UserError(`--workers: expected an integer from 1 to 64, got ${workers}`);
@@ -173,7 +176,7 @@ export async function runAnalyzeCommand(flags: AnalyzeFlags, pool: EvalPool | nu
       progress,
       now,
       sharedPass: flags.sharedPass !== false,
-      storePath: storePathOf(flags),
+      openStore: storeOpener(flags),
     });
     await finishAnalysis(result, flags, now, tStart);
   } finally {
@@ -182,11 +185,17 @@ export async function runAnalyzeCommand(flags: AnalyzeFlags, pool: EvalPool | nu
   }
 }
 
-const DEFAULT_OUT = 'artifacts/last_month_analysis';
-
-/** The results store beside the artifacts: every evaluated case, so a re-run or a resumed sweep skips what is stored. */
-function storePathOf(flags: AnalyzeFlags): string {
-  return join(flags.out ?? DEFAULT_OUT, RESULTS_STORE_FILE);
+/**
+ * The results store beside the artifacts (every evaluated case, so a re-run or a resumed sweep skips
+ * what is stored), opened once the sweep is known to be valid: the output folder is checked and marked
+ * as ours first, so bad input writes nothing.
+ */
+function storeOpener(flags: AnalyzeFlags): () => ResultsStore {
+  return () => {
+    const dir = flags.out ?? DEFAULT_ANALYSIS_DIR;
+    ensureCollectionFolder(dir, '--out', 'analysis', flags.out === undefined);
+    return ResultsStore.open(join(dir, RESULTS_STORE_FILE));
+  };
 }
 
 /** Artifacts and report of a finished analysis, written together (analysis.json last), then the summary line. */
@@ -196,7 +205,8 @@ async function finishAnalysis(result: AnalysisResult, flags: AnalyzeFlags, now: 
   files['report.html'] = await renderAnalysisReport(result);
   const reportSeconds = (performance.now() - tReport) / 1000;
   const stamp = utcStamp(now);
-  const dir = flags.out ?? DEFAULT_OUT;
+  const dir = flags.out ?? DEFAULT_ANALYSIS_DIR;
+  ensureCollectionFolder(dir, '--out', 'analysis', flags.out === undefined);
   const written = writeAnalysisFiles(dir, stamp, files);
   const rd = result.json.readiness;
   const wf = result.budgets[0]!;
@@ -261,7 +271,7 @@ async function runTickAnalyzeCommand(flags: AnalyzeFlags, cfg: AnalysisConfig, p
     evaluator = await evaluatorP;
     const progress = flags.quiet ? silentProgress : streamProgress(process.stderr);
     const now = new Date();
-    const result = await runAnalysis({ events: { path, events }, source: { kind: 'events', path }, cfg, evaluator, progress, now, sharedPass: flags.sharedPass !== false, storePath: storePathOf(flags) });
+    const result = await runAnalysis({ events: { path, events }, source: { kind: 'events', path }, cfg, evaluator, progress, now, sharedPass: flags.sharedPass !== false, openStore: storeOpener(flags) });
     await finishAnalysis(result, flags, now, tStart);
   } finally {
     const ev = evaluator ?? (await evaluatorP?.catch(() => undefined));
