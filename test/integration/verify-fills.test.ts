@@ -16,10 +16,10 @@ process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
 const events = ensureSharedCaptureArrow();
 const raw = sharedCaptureFiles();
 
-function run(model: 'as' | 'glft', qty: number, latencyMs: number): string {
+function run(model: 'as' | 'glft', qty: number, latencyMs: number, tag = ''): string {
   const cfg = parseTickConfig({ events, model, gamma: 0.0001, horizon_seconds: 60, queue: 'power:2', order_qty: qty, max_inventory_qty: qty * 10, order_latency_ms: latencyMs, feed_latency_ms: 5, maker_fee_bps: -0.5 });
   const r = runTickJob(cfg, iterateEventBatches(events));
-  const out = join(dir, `${model}-${qty}-${latencyMs}`);
+  const out = join(dir, `${model}-${qty}-${latencyMs}${tag}`);
   writeTickRunFolder(out, { config: r.resolved, metrics: r.metrics, trace: r.trace, fills: r.core.fills, stats: r.stats, audit: r.exchange.audit, tickSize: 0.01 });
   return out;
 }
@@ -46,7 +46,7 @@ test('AS and GLFT at 0.001, 0.01 and 0.1 BTC, 5 and 50 ms: every fill is backed 
 });
 
 test('doctored fills are caught: a trade before arrival, a fill larger than its trade, a wrong aggressor, a made-up trade', () => {
-  const base = run('glft', 0.01, 5);
+  const base = run('glft', 0.01, 5, '-base');
   const trades = loadTrades([events]);
   const lines = readFileSync(join(base, 'fills.csv'), 'utf8').trimEnd().split('\n');
   const head = lines[0]!.split(',');
