@@ -92,8 +92,8 @@ export class TickBacktest {
     const j = (this.thHead + this.thCount++) & (this.thRow.length - 1);
     const book = this.exchange.book;
     this.thRow[j] = row;
-    this.thBid[j] = book.bestBidSlot >= 0 ? book.base + book.bestBidSlot : Number.NaN;
-    this.thAsk[j] = book.bestAskSlot < book.capacity ? book.base + book.bestAskSlot : Number.NaN;
+    this.thBid[j] = book.touchBid;
+    this.thAsk[j] = book.touchAsk;
   }
 
   private growTouch(): void {
@@ -167,9 +167,8 @@ export class TickBacktest {
     let bNext = Number.NaN;
     let tNext = Number.NaN;
     // Last touch recorded.
-    let vBid = book.bestBidSlot;
-    let vAsk = book.bestAskSlot;
-    let vBase = book.base;
+    let vBid = book.touchBid;
+    let vAsk = book.touchAsk;
     let localDone = false;
 
     const start = fixedFeed ? bTs[0]! + feed : bb.tsLocal[0]!;
@@ -238,10 +237,11 @@ export class TickBacktest {
           } else {
             if (!(bNext <= lim)) break;
             ex.onBookRow(bb, bi, bNext);
-            if (book.bestBidSlot !== vBid || book.bestAskSlot !== vAsk || book.base !== vBase) {
-              vBid = book.bestBidSlot;
-              vAsk = book.bestAskSlot;
-              vBase = book.base;
+            const nb = book.touchBid;
+            const na = book.touchAsk;
+            if ((nb !== vBid && (nb === nb || vBid === vBid)) || (na !== vAsk && (na === na || vAsk === vAsk))) {
+              vBid = book.touchBid;
+              vAsk = book.touchAsk;
               this.pushTouch(bc.row0 + bi);
             }
             bi++;

@@ -253,10 +253,10 @@ export class L2Exchange implements OrderSink {
     const r = this.nRest++;
     // The depth level less what traded there since; where a BBO row shows the level differently (fresher
     // but of uncertain time), the larger of the two: an uncertain queue is taken as the longer one.
-    const level = this.market.depth.qtyAtTick(side, tick);
+    const level = this.market.depthQtyAt(side, tick);
     const traded = this.market.tradedAt(side, tick);
     let ahead = level > traded ? level - traded : 0;
-    const shown = book.qtyAtTick(side, tick);
+    const shown = book.shownQtyAt(side, tick);
     if (shown !== level && shown > ahead) ahead = shown;
     this.rId[r] = id;
     this.rSide[r] = side;
@@ -284,7 +284,7 @@ export class L2Exchange implements OrderSink {
     let left = qty;
     // A level more than the ladder away cannot be displayed: the walk stops there.
     for (let lvl = from, n = 0; left > qty * 1e-9 && (side > 0 ? lvl <= limit : lvl >= limit) && n < book.capacity; lvl += side, n++) {
-      const avail = book.qtyAtTick(-side, lvl);
+      const avail = book.shownQtyAt(-side, lvl);
       if (!(avail > 0)) continue;
       const q = avail < left ? avail : left;
       const px = book.priceOf(lvl);
@@ -334,7 +334,7 @@ export class L2Exchange implements OrderSink {
    * last reading is a cancellation, placed by the queue model; an increase joins behind us.
    */
   private read(r: number): void {
-    const q = this.market.depth.qtyAtTick(this.rSide[r]!, this.rTick[r]!);
+    const q = this.market.depthQtyAt(this.rSide[r]!, this.rTick[r]!);
     const ref = this.rRef[r]!;
     if (q < ref) {
       const dec = ref - q;

@@ -23,9 +23,9 @@ export const QueueAction = {
  * one `VenueBook` can serve several simulated venues replaying the same events (the tick shared pass):
  * the driver applies each row once and tells the venues that rest orders where it changed something.
  *
- * - `book`: every book row (snapshots, depth diffs, BBO rows): the freshest touch, for post-only checks,
- *   taker walks and the trading side's view.
- * - `depth`: snapshots and depth diffs only. Queue positions are read here: a depth message states each
+ * - `book`: every book row. Its touch (BBO overlay or ladder, see `L2Book`) is the freshest the venue
+ *   stated, for post-only checks, taker walks and the trading side's view; its ladder holds the levels as
+ *   the snapshots and depth diffs state them, where queue positions are read: a depth message states each
  *   level it names at its exchange time `E`, after every trade with `T ≤ E`, and the driver replays trades
  *   before the depth message that includes them. A BBO row's exchange time is often an estimate (spot
  *   bookTicker carries none), so a BBO decrease cannot be told apart from a trade not yet replayed:
@@ -39,7 +39,6 @@ export const QueueAction = {
  */
 export class VenueBook {
   readonly book: L2Book;
-  readonly depth: L2Book;
   /** Exchange clock of the market: the latest time of a row applied (never goes back). */
   now = Number.NEGATIVE_INFINITY;
   /** Tick index and side of the level the last depth row named. */
@@ -50,8 +49,6 @@ export class VenueBook {
   /** The last row ended a depth message: call `finishRow` once the venues have read their queues. */
   private endPending = false;
   private snapshotOpen = false;
-  /** `depth.serial` before the last row (a change beyond the named level when it differs). */
-  private depthSerialBefore = 0;
   /** Trades since the last depth message: level side (+1 bids, −1 asks), tick, volume. */
   private tradedN = 0;
   private readonly tradedSide = new Int8Array(TRADED_SLOTS);
@@ -64,13 +61,12 @@ export class VenueBook {
 
   constructor(tickSize: number, ladderTicks: number) {
     this.book = new L2Book(tickSize, ladderTicks);
-    this.depth = new L2Book(tickSize, ladderTicks);
   }
 
   /** Apply a book row (snapshot, depth diff or BBO) at exchange time `t`; returns a `QueueAction`. */
   applyBookRow(ev: EventColumns, i: number, t: number): number {
     if (t > this.now) this.now = t;
-    this.book.apply(ev, i);
+    const book = this.book;
     const type = ev.type[i]!;
     let action: number = QueueAction.None;
     if (this.snapshotOpen && type !== SNAPSHOT) {
@@ -79,10 +75,12 @@ export class VenueBook {
       this.endPending = true;
       action = QueueAction.ReadAllSnapshot;
     }
-    if (type !== DELTA && type !== SNAPSHOT) return action;
-    const depth = this.depth;
-    this.depthSerialBefore = depth.serial;
-    if (!depth.apply(ev, i)) return action;
+    if (type !== DELTA && type !== SNAPSHOT) {
+      book.apply(ev, i);
+      return action;
+    }
+    const serial = book.serial;
+    if (!book.apply(ev, i)) return action;
     const ended = (ev.flags[i]! & END) !== 0;
     if (type === SNAPSHOT) {
       // A snapshot (the first book, or a resync) is one change: queues are re-read once it is whole.
@@ -92,10 +90,17 @@ export class VenueBook {
       return QueueAction.ReadAllSnapshot;
     }
     if (ended) this.endPending = true;
-    this.lastTick = depth.lastTick;
-    this.lastSide = ev.side[i]!;
+    const tick = book.lastTick;
+    const side = ev.side[i]!;
+    this.lastTick = tick;
+    this.lastSide = side;
     if (action !== QueueAction.None) return action;
-    return depth.serial !== this.depthSerialBefore ? QueueAction.ReadAll : QueueAction.ReadNamed;
+    return book.serial !== serial ? QueueAction.ReadAll : QueueAction.ReadNamed;
+  }
+
+  /** A level's size as the depth messages state it (BBO rows left out): where queues are read. */
+  depthQtyAt(side: number, tick: number): number {
+    return this.book.qtyAtTick(side, tick);
   }
 
   /** After the venues read their queues for a row: a depth message that ended takes in every trade before it. */
