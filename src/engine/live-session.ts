@@ -1,12 +1,14 @@
 // The live trading session: preflight, reconciliation, the trading core and risk engine driving real orders, journaled.
 import { MICROS_PER_MS, type Micros } from '../core/index.js';
-import { TradingCore, type CoreOptions } from './trading-core.js';
-import { JournaledOrderEvents, journaledSink } from './journaled-orders.js';
+import type { TradingCore } from './trading-core.js';
+import { TradingSession } from './trading-session.js';
+import type { SessionSettings } from './trading-resolve.js';
+import type { OrderEventHandler } from '../orders/index.js';
 import type { PaperJournal, ResumeState } from './paper-journal.js';
 import type { MarketFeed } from './market-feed.js';
 import { regimeOf } from './paper-loop.js';
 import type { TickLocal } from './tick-local.js';
-import { HaltFile, RiskEngine, gateLimitsOf, riskRules, type RiskConfig, type RiskTransition } from '../risk/index.js';
+import { HaltFile, type RiskEngine } from '../risk/index.js';
 import type { Strategy } from '../strategy/index.js';
 import {
   ClientOrderIds,
@@ -32,8 +34,8 @@ export interface LiveSessionOptions {
   exchange: LiveExchange;
   symbol: string;
   strategy: Strategy;
-  core: Omit<CoreOptions, 'limits' | 'rules'>;
-  risk: RiskConfig;
+  /** The session's settings, as every mode builds them from the one config (decision timer included). */
+  session: SessionSettings;
   /** Namespace of client order ids: fixed for a ledger (its first run id). */
   idNamespace: string;
   orderQty: number;
@@ -49,9 +51,9 @@ export interface LiveSessionOptions {
   resume?: ResumeState | undefined;
   journal?: LiveJournal;
   log: LiveLog;
-  /** Decision period, ms. */
+  /** Length of one iteration (one JSON line, one quote row), ms. */
   pollMs: number;
-  /** Stop after this many decisions (undefined: until `stop()`/signal). */
+  /** Stop after this many iterations (undefined: until `stop()`/signal). */
   iterations?: number | undefined;
   reconcileEveryMs: number;
   haltFile?: string;
@@ -77,18 +79,23 @@ export interface LiveSummary {
 const NO_JOURNAL: LiveJournal = { placed: () => {}, orderEvent: () => {}, fill: () => {}, quote: () => {}, risk: () => {}, riskMarks: () => {}, note: () => {} };
 
 /**
- * Owns the wall clock. Each decision reads the exchange's best bid/ask, runs the risk monitors and,
- * unless halted, strategy → reconcile → gate → live adapter. Exchange answers arrive in between, from
- * the private websocket (or polling), straight into the core and the journal.
+ * Owns the wall clock. The trading session is the one of every mode (built from the same settings):
+ * decisions come from its timer (every `loop.decision_interval_ms` of local time, as in backtests and
+ * paper; 0 = every feed step), each running the risk monitors and, unless halted, strategy → reconcile
+ * → gate → live adapter. Exchange answers arrive in between, from the private websocket (or polling),
+ * straight into the core and the journal. A move to halted cancels everything at the exchange, verified.
  */
 export class LiveSession {
+  readonly session: TradingSession;
   readonly core: TradingCore;
   readonly risk: RiskEngine;
   readonly adapter: LiveAdapter;
   readonly ids: ClientOrderIds;
   private readonly journal: LiveJournal;
   /** The exchange's answers, to the core and the journal. */
-  private readonly events: JournaledOrderEvents;
+  private readonly events: OrderEventHandler;
+  /** The verified cancel-all of a halt, while it runs. */
+  private halting: Promise<void> | undefined;
   private streamUp = true;
   private reconcileWanted: string | undefined;
   private stopping = false;
@@ -102,9 +109,17 @@ export class LiveSession {
   constructor(private readonly o: Readonly<LiveSessionOptions>) {
     this.journal = o.journal ?? NO_JOURNAL;
     this.ids = new ClientOrderIds(o.idNamespace);
-    this.core = new TradingCore(o.strategy, { ...o.core, limits: gateLimitsOf(o.risk), rules: riskRules(o.risk) });
-    this.risk = new RiskEngine(o.risk, this.core.view);
-    this.events = new JournaledOrderEvents(this.core, this.journal);
+    // The adapter is the venue; it exists before the session only as a forward reference.
+    const venue = { place: (...a: Parameters<LiveAdapter['place']>) => this.adapter.place(...a), cancel: (...a: Parameters<LiveAdapter['cancel']>) => this.adapter.cancel(...a) };
+    this.session = new TradingSession(o.strategy, o.session, {
+      venue,
+      journal: this.journal,
+      onPlace: () => this.placed++,
+      onHalt: (now) => this.haltNow(now),
+    });
+    this.core = this.session.core;
+    this.risk = this.session.risk;
+    this.events = this.session.answers;
     this.adapter = new LiveAdapter({
       exchange: o.exchange,
       symbol: o.symbol,
@@ -123,11 +138,20 @@ export class LiveSession {
       },
       ...(o.adapter ?? {}),
     });
-    const j = this.journal;
-    this.core.connect(journaledSink(j, this.adapter, () => this.placed++));
-    this.core.onOrderEvent = (kind, id, reason) => {
-      if (kind === 'denied') j.orderEvent(this.core.view.now, id, 'denied', reason);
-    };
+    this.session.onTransition = (t) => this.o.log('live_risk', { condition: t.condition, raised: t.raised, from: t.from, to: t.to, reason: t.reason });
+  }
+
+  /** The session moved to halted: mark what is open, then cancel everything at the exchange and verify. */
+  private haltNow(now: Micros): void {
+    for (let i = 0; i < this.core.open.count; i++) this.journal.orderEvent(now, this.core.open.clientId[i]!, 'cancel-requested', 'halted');
+    const h = this.haltCancel().catch((e: unknown) => this.o.log('live_halt_failed', { reason: e instanceof Error ? e.message : String(e) }));
+    this.halting = h.finally(() => {
+      if (this.halting === h) this.halting = undefined;
+    });
+  }
+
+  private halt(now: Micros, reason: string): void {
+    this.session.halt(now, reason);
   }
 
   /** Stop at the next decision: cancel everything, verify, close. */
@@ -141,7 +165,7 @@ export class LiveSession {
     const pf = await preflight(o.exchange, {
       symbol: o.symbol,
       orderQty: o.orderQty,
-      maxInventoryQty: o.risk.max_inventory_qty,
+      maxInventoryQty: o.session.risk.max_inventory_qty,
       tickSize: o.tickSize,
       unknownOrders: o.unknownOrders,
       ids: this.ids,
@@ -175,21 +199,24 @@ export class LiveSession {
     const halt = o.haltFile !== undefined ? new HaltFile(o.haltFile, 0) : undefined;
     const feed = o.market?.feed;
     if (feed !== undefined) await feed.start();
+    const interval = o.session.decisionIntervalMicros;
     let lastReconcile = Date.now();
     let iteration = 0;
     let nextLine = Date.now();
+    let nextDecision = Number.NaN;
     let lastData = Number.NaN;
     let lastFills = 0;
     while (!this.stopping && (o.iterations === undefined || iteration < o.iterations)) {
       let connected = this.streamUp;
       if (feed !== undefined && o.market !== undefined) {
-        // The same local book and estimators as paper trading: the strategy sees the same view.
-        const rows = await feed.next(Math.max(1, nextLine - Date.now()));
+        // The same local book and estimators as paper trading: the strategy sees the same view. Wait for
+        // data no longer than the next decision of the timer, so decisions keep their schedule.
+        const untilDecision = nextDecision === nextDecision ? (nextDecision - nowMicros()) / MICROS_PER_MS : Number.POSITIVE_INFINITY;
+        const rows = await feed.next(Math.max(1, Math.min(nextLine - Date.now(), untilDecision)));
         if (rows === undefined) break;
         for (const n of feed.drainNotes()) this.journal.note(n.ts, n.kind, n.reason);
         for (let i = 0; i < rows.length; i++) o.market.local.onEvent(rows, i, rows.tsLocal[i]!);
         if (rows.length > 0) lastData = rows.tsLocal[rows.length - 1]!;
-        o.market.local.refresh(this.core, nowMicros());
         connected &&= feed.connected;
       } else {
         try {
@@ -207,7 +234,7 @@ export class LiveSession {
       }
       const now = nowMicros();
       const reason = halt?.poll(Date.now());
-      if (reason !== undefined && !this.risk.machine.isRaised('kill-switch')) await this.applyTransitions(now, this.risk.halt(now, reason));
+      if (reason !== undefined) this.halt(now, reason);
       if (this.reconcileWanted !== undefined || Date.now() - lastReconcile >= o.reconcileEveryMs) {
         const why = this.reconcileWanted ?? 'periodic';
         this.reconcileWanted = undefined;
@@ -219,9 +246,15 @@ export class LiveSession {
         }
       }
       if (this.core.view.start === 0) this.core.view.start = now;
-      await this.applyTransitions(now, this.risk.evaluate(now, { lastDataLocal: lastData, connected }));
-      if (this.risk.state !== 'halted' && !this.stopping) this.core.decide(now);
-      else if (this.cancelUnverified) await this.haltCancel();
+      // The decision timer of every mode: grid times of the interval (0: every step; polled bid/ask: every step).
+      const due = !(interval > 0) || feed === undefined || !(nextDecision === nextDecision) || now >= nextDecision;
+      if (due && !this.stopping) {
+        if (interval > 0) nextDecision = (Math.floor(now / interval) + 1) * interval;
+        if (feed !== undefined && o.market !== undefined) o.market.local.refresh(this.core, now);
+        this.session.decide(now, lastData, connected);
+      }
+      if (this.halting !== undefined) await this.halting;
+      else if (this.risk.state === 'halted' && this.cancelUnverified) await this.haltCancel();
       if (Date.now() < nextLine) continue;
       nextLine = Math.max(nextLine + o.pollMs, Date.now());
       const v = this.core.view;
@@ -322,19 +355,7 @@ export class LiveSession {
     this.mismatches++;
     this.journal.note(ts, 'reconcile-mismatch', reason);
     this.o.log('live_position_mismatch', { reason });
-    if (this.o.haltOnMismatch && !this.risk.machine.isRaised('kill-switch')) this.applyTransitions(ts, this.risk.halt(ts, reason)).catch((e: unknown) => this.o.log('live_halt_failed', { reason: e instanceof Error ? e.message : String(e) }));
-  }
-
-  private async applyTransitions(now: Micros, ts: readonly RiskTransition[]): Promise<void> {
-    let halt = false;
-    for (const t of ts) {
-      this.journal.risk(t);
-      this.o.log('live_risk', { condition: t.condition, raised: t.raised, from: t.from, to: t.to, reason: t.reason });
-      if (t.to === 'halted' && t.from !== 'halted') halt = true;
-    }
-    if (!halt) return;
-    for (let i = 0; i < this.core.open.count; i++) this.journal.orderEvent(now, this.core.open.clientId[i]!, 'cancel-requested', 'halted');
-    await this.haltCancel();
+    if (this.o.haltOnMismatch) this.halt(ts, reason);
   }
 
   /** Cancel everything and verify; an unverified cancel is tried again at every decision while halted. */
@@ -345,8 +366,7 @@ export class LiveSession {
   }
 
   private resumeFrom(r: Readonly<ResumeState>): void {
-    this.core.restore(r);
-    if (r.riskMarks !== undefined) this.risk.restore(r.riskMarks);
+    this.session.resume(r);
     // Orders open at the end of the last run stay in the core; reconciliation asks the exchange about each.
     for (const x of r.openOrders) this.core.open.add(x.clientId, x.side, x.price, x.remaining);
   }
@@ -358,10 +378,7 @@ export class LiveSession {
       this.streamUp = true;
       this.reconcileWanted = 'reconnect';
     } else if (s.kind === 'uncertain') this.reconcileWanted = 'uncertain order';
-    else if (s.kind === 'fatal') {
-      const now = nowMicros();
-      this.applyTransitions(now, this.risk.halt(now, `exchange: ${s.reason}`)).catch((e: unknown) => this.o.log('live_halt_failed', { reason: e instanceof Error ? e.message : String(e) }));
-    }
+    else if (s.kind === 'fatal') this.halt(nowMicros(), `exchange: ${s.reason}`);
   }
 }
 

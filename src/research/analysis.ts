@@ -1,7 +1,7 @@
 // The last-month analysis: sample the space, evaluate every combo on every block, walk forward, judge out of sample.
 import { InvariantError, SECONDS_PER_YEAR, UserError, isoOf, utcStamp } from '../core/index.js';
 import { sliceBars, type Bars } from '../market/index.js';
-import { parseBarConfig, runBarJob, type BarBacktestConfig, type TickBacktestConfig, type Trace, type FillLog } from '../engine/index.js';
+import { runBarJob, type TradingConfig, type Trace, type FillLog } from '../engine/index.js';
 import { loadPolicyFile } from '../models/index.js';
 import { defaultParamSpace, gridSize, type Combo, type ParamSpace } from './param-space.js';
 import { sampleSpace } from './sampling.js';
@@ -9,7 +9,7 @@ import { blockConfig, type EvalTask, type TaskResult } from './cases.js';
 import { probabilityOfBacktestOverfitting, type OverfittingEstimate } from './overfitting.js';
 import { chooseBest, deflate, planWalkForward, pool, score, type Deflation, type Plan, type Pooled } from './walk-forward.js';
 import { assessReadiness, type Readiness } from './readiness.js';
-import { analysisBacktestDefaults, type AnalysisConfig } from './analysis-config.js';
+import type { AnalysisConfig } from './analysis-config.js';
 import type { Evaluator } from './evaluator.js';
 import type { Progress } from './progress.js';
 import type { TickData } from './tick-blocks.js';
@@ -80,7 +80,7 @@ export interface AnalysisResult {
   combos: Combo[];
   space: ParamSpace;
   plan: Plan;
-  base: BarBacktestConfig | TickBacktestConfig;
+  base: TradingConfig;
   refPrice: number;
   samplingMethod: string;
   gridSize: number;
@@ -119,7 +119,7 @@ export function lastDays(bars: Bars, days: number): Bars {
  */
 export interface CaseEngine {
   plan: Plan;
-  base: BarBacktestConfig | TickBacktestConfig;
+  base: TradingConfig;
   /** Scales γ and the bps levels: a price from before the first block (never in a test window). */
   refPrice: number;
   /** Per-sample returns annualised by √ of this (bars or trace samples per 365-day year). */
@@ -145,7 +145,7 @@ function barEngine(cfg: AnalysisConfig, all: Bars): CaseEngine {
   const ratio = cfg.walk_forward.train_days / cfg.walk_forward.test_days;
   if (Math.abs(ratio - Math.round(ratio)) > 1e-9) throw new UserError(`--train-days: expected a whole multiple of --test-days (${cfg.walk_forward.test_days}), got ${cfg.walk_forward.train_days}`);
   const plan = planWalkForward(bars.length, blockBars, Math.round(ratio));
-  const base = parseBarConfig({ ...analysisBacktestDefaults, ...cfg.backtest, seed: cfg.seed }, (p) => (p === 'maker_fee_bps' ? '--maker-fee-bps' : `backtest.${p}`));
+  const base = cfg.trading;
   const policy = cfg.policy_path === undefined ? undefined : loadPolicyFile(cfg.policy_path);
   const refPrice = bars.open[0]!;
   return {
@@ -379,7 +379,7 @@ interface JsonInput {
   plan: Plan;
   combos: Combo[];
   space: ParamSpace;
-  base: BarBacktestConfig | TickBacktestConfig;
+  base: TradingConfig;
   sample: { method: string; gridSize: number };
   budgets: BudgetOutcome[];
   primary: BudgetOutcome;

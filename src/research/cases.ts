@@ -1,6 +1,6 @@
 // One evaluation task (a parameter combo on a budget over a list of bar blocks) and its per-block results; pure.
 import { sliceBars, type Bars } from '../market/index.js';
-import { runBarJob, type BarBacktestConfig } from '../engine/index.js';
+import { runBarJob, type TradingConfig } from '../engine/index.js';
 import type { RlPolicy } from '../models/index.js';
 import { comboConfig, type Combo } from './param-space.js';
 import { returnSumsOf, returnsOnCapital, type ReturnSums } from '../core/index.js';
@@ -11,7 +11,7 @@ export interface EvalTask {
   index: number;
   combo: Combo;
   budget: number;
-  base: BarBacktestConfig;
+  base: TradingConfig;
   refPrice: number;
   /** The trained policy of `rl` combos (plain data, travels with the task). */
   policy?: RlPolicy;
@@ -44,7 +44,7 @@ export function orderPriceAt(bars: Bars, from: number): number {
   return from > 0 ? bars.close[from - 1]! : bars.open[0]!;
 }
 
-export function blockConfig(task: Pick<EvalTask, 'base' | 'combo' | 'budget' | 'refPrice'>, bars: Bars, from: number): BarBacktestConfig {
+export function blockConfig(task: Pick<EvalTask, 'base' | 'combo' | 'budget' | 'refPrice'>, bars: Bars, from: number): TradingConfig {
   return comboConfig(task.base, task.combo, task.budget, task.refPrice, orderPriceAt(bars, from));
 }
 

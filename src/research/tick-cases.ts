@@ -1,8 +1,8 @@
 // One tick evaluation task (a combo on a budget over the blocks of an event file) and its per-block results; pure.
 import type { EventColumns } from '../market/index.js';
 import { UserError } from '../core/index.js';
-import { runTickJob, type TickBacktestConfig, type TickJobResult } from '../engine/index.js';
-import { comboFields, type Combo } from './param-space.js';
+import { runTickJob, type TradingConfig, type TickJobResult } from '../engine/index.js';
+import { comboConfig, type Combo } from './param-space.js';
 import type { RlPolicy } from '../models/index.js';
 import { summarizeBlock, type TaskResult } from './cases.js';
 import { blockBatches, type TickBlock } from './tick-blocks.js';
@@ -12,7 +12,7 @@ export interface TickEvalTask {
   index: number;
   combo: Combo;
   budget: number;
-  base: TickBacktestConfig;
+  base: TradingConfig;
   refPrice: number;
   /** The trained policy of `rl` combos (plain data, travels with the task). */
   policy?: RlPolicy;
@@ -20,15 +20,14 @@ export interface TickEvalTask {
 }
 
 /** The tick backtest config of a combo on a budget for a block (quote size from the last price before it). */
-export function tickBlockConfig(task: Pick<TickEvalTask, 'base' | 'combo' | 'budget' | 'refPrice'>, block: Pick<TickBlock, 'orderPrice'>): TickBacktestConfig {
-  const { combo } = task;
-  return { ...task.base, model: combo.model, ...comboFields(task.base.market, combo, task.budget, task.refPrice, block.orderPrice) };
+export function tickBlockConfig(task: Pick<TickEvalTask, 'base' | 'combo' | 'budget' | 'refPrice'>, block: Pick<TickBlock, 'orderPrice'>): TradingConfig {
+  return comboConfig(task.base, task.combo, task.budget, task.refPrice, block.orderPrice);
 }
 
 /** One block from flat with fresh estimators: its opening book, then its rows, through the tick backtest. */
 export function runTickBlock(task: Pick<TickEvalTask, 'base' | 'combo' | 'budget' | 'refPrice' | 'policy'>, events: EventColumns, block: TickBlock): TickJobResult {
   if (task.combo.model === 'rl' && !task.policy) throw new UserError('--policy: model rl in the parameter space needs a trained policy file');
-  return runTickJob(tickBlockConfig(task, block), blockBatches(events, block), undefined, undefined, task.policy);
+  return runTickJob(tickBlockConfig(task, block), blockBatches(events, block), task.policy !== undefined ? { policy: task.policy } : {});
 }
 
 export function evaluateTickTask(task: TickEvalTask, events: EventColumns): TaskResult {

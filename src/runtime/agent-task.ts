@@ -1,6 +1,8 @@
 // What the scheduler sends an agent (a task) and what it sends back (its value for downstream agents, or an error).
 import type { Metrics } from '../engine/index.js';
-import type { AgentConfig, Mode, RuntimeConfig } from './config.js';
+import type { Mode } from './config.js';
+import type { AgentConfig } from './agents.js';
+import type { RuntimeConfig } from './load-config.js';
 import type { MarketFrame } from './frame.js';
 import type { FittedModel } from './roles/ml.js';
 

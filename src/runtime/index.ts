@@ -1,5 +1,6 @@
 // Public face of src/runtime: the multi-agent runtime (config.yaml → data → ml → execution → risk).
 export * from './config.js';
+export * from './agents.js';
 export * from './load-config.js';
 export * from './graph.js';
 export * from './live-guard.js';

@@ -3,8 +3,9 @@ import { availableParallelism } from 'node:os';
 import { existsSync, readdirSync } from 'node:fs';
 import { isAbsolute, relative, resolve } from 'node:path';
 import { UserError, utcStamp, writeFileAtomic } from '../core/index.js';
-import { RUN_ID, type AgentConfig, type Mode } from './config.js';
-import { loadConfig, dataPath } from './load-config.js';
+import { RUN_ID, type Mode } from './config.js';
+import type { AgentConfig } from './agents.js';
+import { loadConfig, agentDataPath } from './load-config.js';
 import { liveGuard, scrubber, secretValues, type Env } from './live-guard.js';
 import { RunLogger } from './logger.js';
 import { agentSeed } from './seeds.js';
@@ -109,7 +110,7 @@ export async function runRuntime(o: RunOptions): Promise<RunSummary> {
     agent: a,
     seed: agentSeed(seed, a.name),
     market: cfg.market,
-    ...(a.role === 'data' && a.params.source === 'file' && a.params.file !== undefined ? { dataFile: dataPath(cfg, a.params.file, cwd) } : {}),
+    ...(a.role === 'data' && a.params.source === 'file' && a.params.file !== undefined ? { dataFile: agentDataPath(cfg, a, cwd)! } : {}),
     ...(a.role === 'ml' && a.params.policy !== undefined ? { policyFile: resolve(cwd, a.params.policy) } : {}),
     inputs,
   });

@@ -1,6 +1,6 @@
 // The execution agent: backtests the fitted model on the frame's bars with the bar backtester; metrics, trace, fills.
-import { MetricsSchema, parseBarConfig, runBarJob, traceCsv, fillsCsv } from '../../engine/index.js';
-import type { ExecutionParams } from '../config.js';
+import { MetricsSchema, parseTradingConfig, runBarJob, traceCsv, fillsCsv } from '../../engine/index.js';
+import type { ExecutionParams } from '../agents.js';
 import type { AgentResult, AgentTask, ExecutionValue } from '../agent-task.js';
 import { frameBars } from '../frame.js';
 import { writeArtifact, jsonText } from '../artifacts.js';
@@ -25,40 +25,35 @@ export function runExecutionAgent(task: AgentTask, params: ExecutionParams): Age
     return { ok: false, error: `window ${params.window} has ${to - from} bars, at least ${MIN_BARS} are needed (lower the ml agent's train_fraction or give more bars)` };
   }
   const f = frame.features;
-  const cfg = parseBarConfig(
+  const t = params.trading;
+  // The agent's trading config with what the model agent fitted: the same session as a backtest of the file.
+  const cfg = parseTradingConfig(
     {
+      ...t,
       seed: task.seed,
-      market: { symbol: frame.symbol, tick_size: frame.tickSize, lot_size: frame.lotSize },
-      model: model.model,
-      ...(model.policy ? { policy_path: model.policy.path } : {}),
-      gamma: model.gamma,
-      k: model.k,
-      A: model.A,
-      calibrate: model.calibration === 'online',
-      horizon: model.horizon,
-      horizon_seconds: model.horizon_seconds,
-      min_spread_ticks: model.min_spread_ticks,
-      capital: params.capital,
-      ...(params.order_qty !== undefined ? { order_qty: params.order_qty } : {}),
-      ...(params.max_inventory_qty !== undefined ? { max_inventory_qty: params.max_inventory_qty } : {}),
-      requote_ticks: params.requote_ticks,
-      maker_fee_bps: params.maker_fee_bps,
-      touch_fill_prob: params.touch_fill_prob,
-      price_band_pct: params.price_band_pct,
-      vol_window: f.volWindow,
-      ewma_half_life: f.ewmaHalfLife,
-      vol_estimator: f.volEstimator,
-      signal_window: f.signalWindow,
-      intensity_window: f.intensityWindow,
-      markout_horizons: params.markout_horizons,
+      market: { ...t.market, symbol: frame.symbol, tick_size: frame.tickSize, lot_size: frame.lotSize },
+      quoting: {
+        ...t.quoting,
+        model: model.model,
+        ...(model.policy ? { policy_path: model.policy.path } : {}),
+        gamma: model.gamma,
+        k: model.k,
+        A: model.A,
+        calibrate: model.calibration === 'online',
+        horizon: model.horizon,
+        horizon_seconds: model.horizon_seconds,
+        min_spread_ticks: model.min_spread_ticks,
+      },
+      features: { ...t.features, vol_window: f.volWindow, ewma_half_life: f.ewmaHalfLife, vol_estimator: f.volEstimator, signal_window: f.signalWindow, intensity_window: f.intensityWindow },
     },
-    (p) => `agents.${task.agent.name}.params.${p}`,
+    { source: `agents.${task.agent.name}` },
   );
-  const job = runBarJob(cfg, { bars: frameBars(frame, from, to), source: { ...frame.source, from, to } });
+  const job = runBarJob(cfg, { bars: frameBars(frame, from, to), source: { ...frame.source, from, to } }, undefined, { checkGate: true, source: `agents.${task.agent.name}` });
   const metrics = MetricsSchema.parse(job.metrics);
   const window: ExecutionValue['window'] = { kind: params.window, from, to, out_of_sample: from >= model.test.from };
-  const orderQty = Number(job.resolved['order_qty']);
-  const maxInventoryQty = Number(job.resolved['max_inventory_qty']);
+  const quoting = job.resolved['quoting'] as { order_qty: number; max_inventory_qty: number };
+  const orderQty = quoting.order_qty;
+  const maxInventoryQty = quoting.max_inventory_qty;
   const dir = task.artifactsDir;
   const id = task.runId;
   const name = task.agent.name;

@@ -1,4 +1,4 @@
-// Close-name suggestions for unknown ids and symbols ("did you mean ...").
+// Close-name suggestions for unknown names: exchange ids, symbols, config keys ("did you mean ...").
 
 /** Edit distance (insert, delete, substitute), case-insensitive. */
 export function editDistance(a: string, b: string): number {
