@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../../src/core/index.js';
-import { loadConfig, validateConfig, runtimeConfigJsonSchemaText } from '../../src/runtime/index.js';
+import { loadConfig, validateConfig, configJsonSchemaText } from '../../src/runtime/index.js';
 import { KLINES_1M } from '../fixtures/shared-data.js';
 import { REPO_ROOT, SHIPPED_CONFIG, cli, files, pipeline, runIn, smallConfig, tmp, writeConfig } from './runtime-helpers.js';
 
@@ -99,7 +99,7 @@ test('CLI: unreadable config and bad flags are one-line errors with exit 2', () 
 
 test('schemas/config.schema.json is generated from the zod schema and up to date (make config-schema)', () => {
   const onDisk = readFileSync(join(REPO_ROOT, 'schemas', 'config.schema.json'), 'utf8');
-  assert.equal(onDisk, runtimeConfigJsonSchemaText());
+  assert.equal(onDisk, configJsonSchemaText());
   const schema = JSON.parse(onDisk) as { properties: Record<string, unknown> };
   assert.deepEqual(Object.keys(schema.properties), ['mode', 'run_id', 'seed', 'paths', 'logging', 'market', 'agents']);
 });

@@ -6,7 +6,8 @@ import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readEvents, writeEvents } from '../../src/data/index.js';
-import { parseTickConfig, runTickJob } from '../../src/engine/index.js';
+import { runTickJob } from '../../src/engine/index.js';
+import { flatConfig } from '../fixtures/trading-config.js';
 import { CLI, REPO_ROOT } from '../fixtures/shared-data.js';
 import { ensureSharedCaptureArrow } from '../fixtures/capture.js';
 
@@ -66,7 +67,7 @@ test('streaming holds at most two batches, whatever the file length, with the sa
   const ev = readEvents(events);
   const path = join(tmp, 'small-batches.arrow');
   writeEvents(path, ev, { batchRows: 8192 });
-  const cfg = parseTickConfig({ events: path, gamma: 0.0001, horizon_seconds: 60, feed_latency_ms: 20 });
+  const cfg = flatConfig({ events: path, gamma: 0.0001, horizon_seconds: 60, feed_latency_ms: 20 });
   const streamed = runTickJob(cfg);
   const whole = runTickJob(cfg, [ev]);
   assert.equal(streamed.events, ev.length);
