@@ -22,3 +22,5 @@ export * from './market-feed.js';
 export * from './replay-feed.js';
 export * from './wall-clock.js';
 export * from './live-session.js';
+export * from './event-replay.js';
+export * from './run-sampler.js';

@@ -62,6 +62,8 @@ export interface LiveSessionOptions {
   market?: { feed: MarketFeed; local: TickLocal };
   /** Cancel every order when the session ends (default true). */
   cancelOnStop?: boolean;
+  /** Called after every step of the loop at local time `now` (samplers, the dashboard). */
+  onStep?: (now: Micros) => void;
 }
 
 export interface LiveSummary {
@@ -255,6 +257,7 @@ export class LiveSession {
       }
       if (this.halting !== undefined) await this.halting;
       else if (this.risk.state === 'halted' && this.cancelUnverified) await this.haltCancel();
+      o.onStep?.(now);
       if (Date.now() < nextLine) continue;
       nextLine = Math.max(nextLine + o.pollMs, Date.now());
       const v = this.core.view;

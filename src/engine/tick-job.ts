@@ -1,7 +1,7 @@
 // A tick backtest as one job: the one trading config and an event file in, results out. Used by the CLI, the paper replay, tests and bench.
 import { UserError, MICROS_PER_MS, type StrictParseOptions } from '../core/index.js';
 import type { EventColumns } from '../market/index.js';
-import { iterateEventBatches } from '../data/index.js';
+import { eventBatchesOf } from '../data/index.js';
 import type { Strategy } from '../strategy/index.js';
 import type { RlPolicy } from '../models/index.js';
 import { TickBacktest, type TickBacktestOptions, type TickBacktestResult } from './tick-backtest.js';
@@ -67,7 +67,7 @@ export function runTickJob(cfg: TradingConfig, batches?: Iterable<EventColumns>,
   const name = (p: string): string => o.flagOf?.(p) ?? (o.source ? `${o.source}: ${p}` : p);
   const path = cfg.data.events;
   if (batches === undefined && path === undefined) throw new UserError(`${name('data.events')}: a tick backtest needs an event file (--events FILE)`);
-  const source = batches ?? iterateEventBatches(path!);
+  const source = batches ?? eventBatchesOf(path!);
   const it = source[Symbol.iterator]();
   const first = it.next();
   const head = first.done ? undefined : first.value;

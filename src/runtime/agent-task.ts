@@ -41,8 +41,8 @@ export interface ExecutionValue {
   role: 'execution';
   agent: string;
   metrics: Metrics;
-  /** Bars backtested and where they sit in the frame. */
-  window: { kind: 'test' | 'all'; from: number; to: number; out_of_sample: boolean };
+  /** What was traded: bars of the frame (backtest: `from`..`to`), or a replay / a live feed (paper, live: seconds of market time). */
+  window: { kind: 'test' | 'all' | 'replay' | 'feed'; from: number; to: number; out_of_sample: boolean };
   orderQty: number;
   maxInventoryQty: number;
 }
@@ -52,6 +52,8 @@ export interface RiskValue {
   agent: string;
   status: 'ok' | 'breach';
   breaches: string[];
+  /** PnL of the run the agent checked. */
+  totalPnl: number;
 }
 
 export type AgentValue = DataValue | MlValue | ExecutionValue | RiskValue;

@@ -10,6 +10,5 @@ export * from './frame.js';
 export * from './agent-task.js';
 export * from './scheduler.js';
 export * from './runtime.js';
-export { NOT_YET } from './roles/execution.js';
 export type { FittedModel } from './roles/ml.js';
 export type { RiskReport, RiskCheck } from './roles/risk.js';

@@ -41,6 +41,10 @@ export interface AgentSummary {
   reason?: string;
   risk_status?: 'ok' | 'breach';
   risk_breaches?: string[];
+  /** Execution agents: the run's PnL (quote currency), return and final trading state. */
+  total_pnl?: number;
+  return_pct?: number;
+  trading_state?: string;
 }
 
 export interface RunSummary {
@@ -51,6 +55,8 @@ export interface RunSummary {
   risk_status: 'ok' | 'breach' | 'n/a';
   /** `agent: check` of every breach, in agent order. */
   risk_breaches: string[];
+  /** PnL of every execution agent, quote currency (what the risk agents judged). */
+  pnl: Record<string, number>;
   workers: number;
   successes: number;
   failures: number;
@@ -144,6 +150,7 @@ export async function runRuntime(o: RunOptions): Promise<RunSummary> {
     status: failures === 0 ? 'ok' : 'failed',
     risk_status: risk.length === 0 ? 'n/a' : risk.some((r) => r.status === 'breach') ? 'breach' : 'ok',
     risk_breaches: risk.flatMap((r) => r.breaches.map((b) => `${r.agent}: ${b}`)),
+    pnl: Object.fromEntries(outcomes.filter((x) => x.value?.role === 'execution').map((x) => [x.agent, (x.value as { metrics: { total_pnl: number } }).metrics.total_pnl])),
     workers,
     successes,
     failures,
@@ -165,6 +172,11 @@ function agentSummary(x: AgentOutcome, show: (p: string) => string, scrub: (text
   if (x.value?.role === 'risk') {
     s.risk_status = x.value.status;
     s.risk_breaches = x.value.breaches;
+  }
+  if (x.value?.role === 'execution') {
+    s.total_pnl = x.value.metrics.total_pnl;
+    s.return_pct = x.value.metrics.return_pct;
+    s.trading_state = x.value.metrics.risk.final_state;
   }
   return s;
 }

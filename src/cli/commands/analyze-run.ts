@@ -1,7 +1,7 @@
 // The analyze command's body: flags → config → bars → evaluation → artifacts and report.
 import { availableParallelism } from 'node:os';
 import { UserError, roundTo, utcStamp } from '../../core/index.js';
-import { historyBars, loadKlines, readEvents } from '../../data/index.js';
+import { historyBars, loadKlines, readEventSource } from '../../data/index.js';
 import { HISTORY_DEFAULTS } from '../../engine/index.js';
 import type { Bars, EventColumns } from '../../market/index.js';
 import { analysisConfigOf, type AnalysisConfig } from '../../research/analysis-config.js';
@@ -220,7 +220,7 @@ function checkTickFlags(flags: AnalyzeFlags, cfg: AnalysisConfig): void {
 /** Read the whole event file once (a one-line error naming --events when it cannot be read). */
 function readEventsFlag(path: string): EventColumns {
   try {
-    return readEvents(path);
+    return readEventSource(path);
   } catch (e) {
     if (e instanceof UserError) throw new UserError(e.message.startsWith('--events') ? e.message : `--events: ${e.message}`);
     throw e;

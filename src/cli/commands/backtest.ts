@@ -57,14 +57,23 @@ export const BAR_DATA_FLAGS: FlagTable = {
   volEstimator: { path: 'features.vol_estimator', flag: '--vol-estimator' },
 };
 
-/** Which engine a backtest runs: the flags say, else the file's data section (an event file: tick; klines or none: bar). */
-export function backtestEngine(flags: BacktestFlags & { events?: string }, c: ConfigWithFlags): 'bar' | 'tick' {
+/**
+ * Which engine a backtest runs: `--engine`, else the data flags (`--events`: tick; `--data`,
+ * `--exchange`: bars), else the file's data section: klines (data.path or data.exchange) or simulated
+ * bars when there are, the event file (data.events) when it is the only source.
+ */
+export function backtestEngine(flags: BacktestFlags & { events?: string; engine?: string }, c: ConfigWithFlags): 'bar' | 'tick' {
+  if (flags.engine !== undefined) {
+    if (flags.engine !== 'bar' && flags.engine !== 'tick') throw new UserError(`--engine: expected bar or tick, got '${flags.engine}'`);
+    if (flags.engine === 'bar' && flags.events !== undefined) throw new UserError('--engine bar: reads klines, not an event file (--events)');
+    if (flags.engine === 'tick' && (flags.data !== undefined || flags.exchange !== undefined)) throw new UserError(`--engine tick: reads an event file, not klines (${flags.data !== undefined ? '--data' : '--exchange'})`);
+    if (flags.engine === 'tick' && c.trading.data.events === undefined) throw new UserError('--engine tick: needs an event file (--events FILE or data.events)');
+    return flags.engine;
+  }
   if (flags.events !== undefined) return 'tick';
   if (flags.data !== undefined || flags.exchange !== undefined) return 'bar';
   const d = c.trading.data;
-  if (d.events !== undefined && (d.path !== undefined || d.exchange !== undefined))
-    throw new UserError(`${c.source}: data.events and data.${d.path !== undefined ? 'path' : 'exchange'} are both set; choose the engine with --events FILE or --data FILE`);
-  return d.events !== undefined ? 'tick' : 'bar';
+  return d.events !== undefined && d.path === undefined && d.exchange === undefined ? 'tick' : 'bar';
 }
 
 /**
@@ -78,7 +87,7 @@ export function runFolderOf(flags: { runId?: string; out?: string }, resolved: R
   return { runId, dir: flags.out ?? join('artifacts', 'runs', runId) };
 }
 
-export async function backtestCommand(flags: BacktestFlags & { events?: string }): Promise<void> {
+export async function backtestCommand(flags: BacktestFlags & { events?: string; engine?: string }): Promise<void> {
   if (flags.events !== undefined && flags.data !== undefined) throw new UserError('--events: give either --data (bars) or --events (tick), not both');
   if (flags.events !== undefined && flags.exchange !== undefined) throw new UserError('--events: give either --exchange (bars from the history cache) or --events (tick), not both');
   const c = readConfigWithFlags(flags.config, flags as Record<string, unknown>, [COMMON_FLAGS, BAR_DATA_FLAGS, VENUE_FLAGS], { events: { path: 'data.events', flag: '--events', value: flags.events } });

@@ -2,8 +2,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError, roundTo, utcStamp, MICROS_PER_SECOND } from '../../core/index.js';
-import { eventRows, type EventColumns } from '../../market/index.js';
-import { runTickJob, writeTickRunFolder, type TickBacktest } from '../../engine/index.js';
+import { firstSpan, runEventReplay, writeTickRunFolder } from '../../engine/index.js';
 import { Ledger } from '../../ledger/index.js';
 import type { ConfigWithFlags } from '../config-flags.js';
 import { loadReplay, parseEnd, type RealtimeFlags } from './realtime.js';
@@ -11,14 +10,6 @@ import { loadReplay, parseEnd, type RealtimeFlags } from './realtime.js';
 /** Where an event-clock replay keeps its ledger unless told: a file of its own per run (a replay starts flat). */
 function defaultLedger(outDir: string, runId: string): string {
   return join(outDir, `${runId}_ledger.sqlite`);
-}
-
-/** The first `micros` of local time of a recording (a bounded replay), cut at a message end. */
-function firstSpan(ev: EventColumns, micros: number): EventColumns {
-  const end = ev.tsLocal[0]! + micros;
-  let n = 0;
-  while (n < ev.length && ev.tsLocal[n]! < end) n++;
-  return n === ev.length ? ev : eventRows(ev, 0, n);
 }
 
 /**
@@ -47,31 +38,15 @@ export async function eventReplayCommand(f: RealtimeFlags, c: ConfigWithFlags): 
   const ledgerPath = f.ledger ?? defaultLedger(outDir, runId);
   const fresh = !existsSync(ledgerPath);
   const ledger = new Ledger(ledgerPath);
-  let driver: TickBacktest | undefined;
+  let started_ = false;
   let status = 'failed';
   try {
     if (!fresh && ledger.resume(cfg.market.symbol) !== undefined) throw new UserError(`--ledger: ${ledgerPath} holds an earlier position; an event-clock replay starts flat: give a new --ledger`);
     ledger.startRun({ runId, mode: 'paper', exchange: cfg.market.exchange, symbol: cfg.market.symbol, config: { ...cfg, clock: 'event' }, initialCash: cfg.capital }, started);
-    const job = runTickJob(cfg, [events], {
-      flagOf: c.flagOf,
-      source: c.source,
-      checkGate: true,
-      ports: { journal: ledger },
-      onDriver: (d) => (driver = d),
-    });
-    // The end of the replay: cancel what rests and let the venue answer, as a paper run's clean stop does.
-    const d = driver!;
-    const last = events.tsLocal[events.length - 1]!;
-    d.session.cancelAll(last);
-    for (;;) {
-      const tin = d.exchange.nextInboundTs();
-      const tout = d.exchange.nextOutboundTs();
-      if (tin === Number.POSITIVE_INFINITY && tout === Number.POSITIVE_INFINITY) break;
-      if (tin <= tout) d.exchange.processInbound();
-      else d.deliver();
-    }
+    started_ = true;
+    const job = runEventReplay(cfg, events, ledger, { flagOf: c.flagOf, source: c.source, checkGate: true });
     const dir = join(outDir, runId);
-    writeTickRunFolder(dir, { config: { run_id: runId, clock: 'event', ...job.resolved }, metrics: job.metrics, trace: job.trace, fills: job.core.fills, tickSize: cfg.market.tick_size });
+    writeTickRunFolder(dir, { config: { run_id: runId, clock: 'event', ...job.resolved }, metrics: job.metrics, trace: job.trace, fills: job.replayFills, tickSize: cfg.market.tick_size });
     const m = job.metrics;
     const p = job.core.portfolio;
     status = 'replay ended';
@@ -84,6 +59,7 @@ export async function eventReplayCommand(f: RealtimeFlags, c: ConfigWithFlags): 
       events: m.events,
       decisions_seconds: roundTo((events.tsLocal[events.length - 1]! - events.tsLocal[0]!) / 1e6, 3),
       fills: m.fills,
+      fills_in_flight_at_stop: job.core.fills.length - job.replayFills.length,
       inventory: p.position,
       cash: roundTo(p.cash, 6),
       total_pnl: roundTo(m.total_pnl, 6),
@@ -96,7 +72,7 @@ export async function eventReplayCommand(f: RealtimeFlags, c: ConfigWithFlags): 
     };
     if (f.quiet !== true) process.stdout.write(JSON.stringify(line) + '\n');
   } finally {
-    ledger.endRun(new Date(), status);
+    if (started_) ledger.endRun(new Date(), status);
     ledger.close();
   }
 }
