@@ -72,6 +72,10 @@ function setPath(obj: Record<string, unknown>, path: string, v: unknown): void {
 export function readConfigWithFlags(configPath: string | undefined, flags: Readonly<Record<string, unknown>>, tables: readonly FlagTable[], extra: Readonly<Record<string, { path: string; flag: string; value: unknown }>> = {}): ConfigWithFlags {
   const doc: Record<string, unknown> = configPath === undefined ? {} : readConfigMapping(configPath, { allowEmpty: true });
   const byPath = new Map<string, string>();
+  // Without a file every field is the flags' or a default: a fault names the flag that would set it.
+  const known = new Map<string, string>();
+  for (const table of tables) for (const spec of Object.values(table)) for (const p of typeof spec.path === 'string' ? [spec.path] : spec.path) known.set(p, spec.flag);
+  for (const e of Object.values(extra)) known.set(e.path, e.flag);
   for (const table of tables) {
     for (const [key, spec] of Object.entries(table)) {
       const v = flags[key];
@@ -89,7 +93,7 @@ export function readConfigWithFlags(configPath: string | undefined, flags: Reado
     byPath.set(e.path, e.flag);
   }
   const source = configPath === undefined ? 'config' : `--config ${configPath}`;
-  const flagOf = (p: string): string | undefined => byPath.get(p);
+  const flagOf = (p: string): string | undefined => byPath.get(p) ?? (configPath === undefined ? known.get(p) : undefined);
   const file = parseStrict(ConfigFileSchema, doc, { source, flagOf });
   parseQueueModel(file.sim.queue, flagOf('sim.queue') ?? `${source}: sim.queue`);
   return { file, trading: tradingOf(file), flagOf, source };

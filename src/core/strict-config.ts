@@ -75,14 +75,15 @@ function allFieldPaths(schema: z.ZodType, prefix: string, out: string[], depth =
  * in another section (`gamma` at the top of a file → `quoting.gamma`).
  */
 export function suggestKey(schema: z.ZodType, parent: readonly PropertyKey[], key: string): string | undefined {
-  const siblings = shapesAt(schema, parent).flatMap((s) => Object.keys(s));
-  const near = closeNames(key, siblings, 1)[0];
-  const parentPath = formatPath(parent);
-  if (near !== undefined) return parentPath === '' ? near : `${parentPath}.${near}`;
   const paths: string[] = [];
   allFieldPaths(schema, '', paths);
-  const byLeaf = paths.filter((p) => p.slice(p.lastIndexOf('.') + 1) === key);
+  const parentPath = formatPath(parent);
+  // The same name in another section first (a field written in the wrong place), then a close name beside it.
+  const byLeaf = paths.filter((p) => p.slice(p.lastIndexOf('.') + 1) === key && p !== (parentPath === '' ? key : `${parentPath}.${key}`));
   if (byLeaf.length > 0) return byLeaf.sort((a, b) => a.length - b.length)[0];
+  const siblings = shapesAt(schema, parent).flatMap((s) => Object.keys(s));
+  const near = closeNames(key, siblings, 1)[0];
+  if (near !== undefined) return parentPath === '' ? near : `${parentPath}.${near}`;
   const leaves = [...new Set(paths.map((p) => p.slice(p.lastIndexOf('.') + 1)))];
   const leaf = closeNames(key, leaves, 1)[0];
   if (leaf === undefined) return undefined;
@@ -112,11 +113,13 @@ export function describeIssue(schema: z.ZodType, issue: z.core.$ZodIssue, opts: 
       const hint = suggestKey(schema, issue.path, key);
       return `${where(full)}: unknown field${hint !== undefined ? ` (did you mean ${hint}?)` : ''}`;
     }
-    case 'invalid_value':
-      return `${where(path)}: expected one of ${issue.values.map(String).join(', ')}, got ${JSON.stringify((issue as { input?: unknown }).input)}`;
+    case 'invalid_value': {
+      const got = (issue as { input?: unknown }).input;
+      return `${where(path)}: expected one of ${issue.values.map(String).join(', ')}${got === undefined ? '' : `, got ${JSON.stringify(got)}`}`;
+    }
     case 'invalid_union': {
-      const disc = (issue as { note?: string; discriminator?: string }).discriminator;
-      if (disc !== undefined) return `${where(path)}: ${issue.message.replace(/^Invalid input: /, '')}`;
+      const options = (issue as { options?: unknown[] }).options;
+      if (Array.isArray(options) && options.length > 0) return `${where(path)}: expected one of ${options.map(String).join(', ')}`;
       break;
     }
     case 'invalid_type':
@@ -139,7 +142,7 @@ function describeInput(x: unknown): string {
 
 /** Parse `input` with `schema`; the first fault is a UserError (exit 2) of one line. */
 export function parseStrict<S extends z.ZodType>(schema: S, input: unknown, opts: StrictParseOptions = {}): z.output<S> {
-  const r = schema.safeParse(input);
+  const r = schema.safeParse(input, { reportInput: true });
   if (r.success) return r.data;
   throw new UserError(describeIssue(schema, r.error.issues[0]!, opts));
 }

@@ -22,7 +22,7 @@ export function closeNames(name: string, candidates: readonly string[], max = 5)
     const l = c.toLowerCase();
     let d = editDistance(n, l);
     if (l.startsWith(n) || n.startsWith(l)) d = Math.min(d, 1);
-    else if (l.includes(n) || n.includes(l)) d = Math.min(d, 2);
+    else if (Math.min(l.length, n.length) >= 3 && (l.includes(n) || n.includes(l))) d = Math.min(d, 2);
     return { c, d };
   });
   const limit = Math.max(2, Math.floor(n.length / 3));

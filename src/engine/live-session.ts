@@ -336,7 +336,7 @@ export class LiveSession {
         handler: this.events,
         ids: this.ids,
         base: this.base,
-        baseline: this.baseline,
+        baseline: () => this.baseline,
         now: nowMicros,
         log: this.o.log,
         onAdopt: (clientId, x) => {

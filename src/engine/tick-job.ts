@@ -67,7 +67,12 @@ export function runTickJob(cfg: TradingConfig, batches?: Iterable<EventColumns>,
   const name = (p: string): string => o.flagOf?.(p) ?? (o.source ? `${o.source}: ${p}` : p);
   const path = cfg.data.events;
   if (batches === undefined && path === undefined) throw new UserError(`${name('data.events')}: a tick backtest needs an event file (--events FILE)`);
-  const source = batches ?? eventBatchesOf(path!);
+  let source: Iterable<EventColumns>;
+  try {
+    source = batches ?? eventBatchesOf(path!);
+  } catch (e) {
+    throw e instanceof UserError ? new UserError(`${name('data.events')}: ${e.message}`) : e;
+  }
   const it = source[Symbol.iterator]();
   const first = it.next();
   const head = first.done ? undefined : first.value;

@@ -142,7 +142,7 @@ export const LiveSection = z
 
 /** The trading sections of a config file (the file may hold more: analysis, runtime; see runtime/config.ts). */
 export const tradingFields = {
-  seed: int.nonnegative().max(2 ** 31 - 1).default(7),
+  seed: int.nonnegative().max(Number.MAX_SAFE_INTEGER).default(7),
   capital: upTo(1e12).default(100_000).describe('initial capital, quote currency'),
   market: MarketSection.prefault({}),
   data: DataSection.prefault({}),

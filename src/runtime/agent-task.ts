@@ -21,6 +21,11 @@ export interface AgentTask {
   policyFile?: string;
   /** Values of the agents named in `agent.inputs`, in that order. */
   inputs: AgentValue[];
+  /**
+   * Paper and live execution: where ccxt connects (MARKETMAKERL_EXCHANGE_URL) and, live only, the keys
+   * from the run's environment. Held in memory for the agent; never logged or written.
+   */
+  venue?: { exchangeUrl?: string; apiKey?: string; secret?: string };
 }
 
 export interface DataValue {

@@ -118,6 +118,7 @@ export async function runRuntime(o: RunOptions): Promise<RunSummary> {
     market: cfg.market,
     ...(a.role === 'data' && a.params.source === 'file' && a.params.file !== undefined ? { dataFile: agentDataPath(cfg, a, cwd)! } : {}),
     ...(a.role === 'ml' && a.params.policy !== undefined ? { policyFile: resolve(cwd, a.params.policy) } : {}),
+    ...(a.role === 'execution' && mode !== 'backtest' ? { venue: venueOf(env, mode) } : {}),
     inputs,
   });
 
@@ -163,6 +164,17 @@ export async function runRuntime(o: RunOptions): Promise<RunSummary> {
   };
   writeFileAtomic(summaryFile, jsonText(summary));
   return summary;
+}
+
+/** The venue settings an execution agent trading a feed takes from the run's environment (keys: live only). */
+function venueOf(env: Env, mode: Mode): NonNullable<AgentTask['venue']> {
+  const url = env['MARKETMAKERL_EXCHANGE_URL'];
+  const v: NonNullable<AgentTask['venue']> = url !== undefined && url !== '' ? { exchangeUrl: url } : {};
+  if (mode === 'live') {
+    v.apiKey = env['EXCHANGE_API_KEY'] ?? '';
+    v.secret = env['EXCHANGE_API_SECRET'] ?? '';
+  }
+  return v;
 }
 
 function agentSummary(x: AgentOutcome, show: (p: string) => string, scrub: (text: string) => string): AgentSummary {

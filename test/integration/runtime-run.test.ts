@@ -203,7 +203,7 @@ test('a data agent reads the real BTC/USDT 1m klines through paths.data_dir', { 
 test('risk breach: the summary names it; exit 0 by default, 4 with --fail-on-breach', async () => {
   const dir = tmp('breach');
   const agents = pipeline('');
-  agents[3] = { ...agents[3]!, params: { min_fills: 1_000_000 } };
+  agents[3] = { ...agents[3]!, params: { min_fills: 1_000_000, min_total_pnl: -1e12 } };
   const path = writeConfig(dir, smallConfig(agents));
   const { summary } = await runIn(dir, { configPath: path, runId: 'b' });
   assert.equal(summary.status, 'ok', 'a breach is not an agent failure');
@@ -239,9 +239,9 @@ test('model rl in the ml agent: a trained policy file runs in the execution agen
   assert.equal(summary.status, 'ok');
   const model = JSON.parse(readFileSync(join(dir, 'out', 'rl_model_model.json'), 'utf8')) as { model: string; gamma: number; policy: { base_model: string } };
   assert.deepEqual([model.model, model.gamma, model.policy.base_model], ['rl', 0.2, 'glft'], 'the policy’s base model and γ are what runs');
-  const cfg = JSON.parse(readFileSync(join(dir, 'out', 'rl_exec_backtest_config.json'), 'utf8')) as { model: string; policy_path: string };
-  assert.equal(cfg.model, 'rl');
-  assert.equal(cfg.policy_path, join(dir, 'policy.json'));
+  const cfg = JSON.parse(readFileSync(join(dir, 'out', 'rl_exec_backtest_config.json'), 'utf8')) as { quoting: { model: string; policy_path: string } };
+  assert.equal(cfg.quoting.model, 'rl');
+  assert.equal(cfg.quoting.policy_path, join(dir, 'policy.json'));
 
   // The identity policy above quotes as its base model: the same metrics as model glft, γ 0.2.
   const plainAgents = pipeline('');

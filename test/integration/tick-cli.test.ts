@@ -44,8 +44,8 @@ test('backtest --events with every tick flag writes the run folder and one JSON 
     assert.ok(k in m, k);
   assert.ok(m.order_to_fill_latency_ms.mean >= 2 + 3, 'feed + entry + response at least');
   const cfg = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
-  assert.equal(cfg.queue, 'log');
-  assert.equal(cfg.partial_fills, true);
+  assert.equal(cfg.sim.queue, 'log');
+  assert.equal(cfg.sim.partial_fills, true);
   assert.match(cfg.order_latency, /^series/);
 });
 

@@ -81,7 +81,7 @@ export function analysisConfigFromFlags(f: AnalyzeFlags): AnalysisConfig {
   if (f.data !== undefined || f.exchange !== undefined) trading = { ...trading, data: withoutEvents(trading.data) };
   if (f.events !== undefined) trading = { ...trading, data: { ...trading.data, path: undefined, exchange: undefined } as typeof trading.data };
   const settings = c.file.analysis;
-  const engine = f.events !== undefined ? 'tick' : f.data !== undefined || f.exchange !== undefined ? (settings.engine ?? 'bar') : settings.engine;
+  const engine = f.engine !== undefined ? settings.engine : f.events !== undefined ? 'tick' : f.data !== undefined || f.exchange !== undefined ? 'bar' : settings.engine;
   return analysisConfigOf(trading, { ...settings, ...(engine !== undefined ? { engine } : {}) });
 }
 

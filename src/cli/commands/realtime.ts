@@ -53,7 +53,7 @@ export function parseEnd(f: RealtimeFlags): { iterations: number | undefined; du
   let iterations: number | undefined;
   if (f.iterations !== undefined && f.iterations !== 'forever') {
     const n = Number(f.iterations);
-    if (!Number.isInteger(n) || n <= 0 || n > 1e9) throw new UserError(`--iterations: expected a positive integer (at most 1e9) or 'forever', got '${f.iterations}'`);
+    if (!Number.isInteger(n) || n <= 0 || n > 1e9) throw new UserError(`--iterations: expected a positive integer or 'forever' (at most 1e9), got '${f.iterations}'`);
     iterations = n;
   }
   let durationMicros: Micros | undefined;

@@ -34,7 +34,7 @@ export async function runFeedExecution(task: AgentTask, params: ExecutionParams,
   const durationUs = durationOf(params, name);
   const { createExchange, exchangeUrlFrom, loadMarkets, resolveSymbol, fetchReferencePrice, closeExchange } = await import('../../venues/ccxt/exchange.js');
   const { CcxtFeed, defaultCcxtFeedOptions } = await import('../../engine/ccxt-feed.js');
-  const url = exchangeUrlFrom(undefined);
+  const url = exchangeUrlFrom(task.venue?.exchangeUrl, {});
   const pub = await createExchange({ exchange: cfg.market.exchange, websocket: true, ...(url !== undefined ? { exchangeUrl: url } : {}) });
   const ledgerPath = artifactPath(task.artifactsDir, task.runId, name, params.ledger ?? 'ledger.sqlite');
   let ledger: Ledger | undefined;
@@ -81,8 +81,7 @@ export async function runFeedExecution(task: AgentTask, params: ExecutionParams,
       end = clock();
     } else {
       const { openLiveExchange } = await import('../../venues/ccxt/live-ccxt.js');
-      const env = process.env;
-      const exchange = await openLiveExchange({ exchange: traded.market.exchange, apiKey: env['EXCHANGE_API_KEY'] ?? '', secret: env['EXCHANGE_API_SECRET'] ?? '', url, timeoutMs: traded.live.request_timeout_ms });
+      const exchange = await openLiveExchange({ exchange: traded.market.exchange, apiKey: task.venue?.apiKey ?? '', secret: task.venue?.secret ?? '', url, timeoutMs: traded.live.request_timeout_ms });
       const live = traded.live;
       const s: LiveSession = new LiveSession({
         exchange,
