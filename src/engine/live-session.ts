@@ -64,6 +64,8 @@ export interface LiveSessionOptions {
   cancelOnStop?: boolean;
   /** Called after every step of the loop at local time `now` (samplers, the dashboard). */
   onStep?: (now: Micros) => void;
+  /** The session's clock, µs (default the wall clock; an event clock in parity tests, with a feed that moves it). */
+  clock?: () => Micros;
 }
 
 export interface LiveSummary {
@@ -108,7 +110,14 @@ export class LiveSession {
   private base = '';
   lastPreflight: PreflightReport | undefined;
 
+  /** Local time, µs, and the same in ms. */
+  private readonly clock: () => Micros;
+  private ms(): number {
+    return this.clock() / MICROS_PER_MS;
+  }
+
   constructor(private readonly o: Readonly<LiveSessionOptions>) {
+    this.clock = o.clock ?? nowMicros;
     this.journal = o.journal ?? NO_JOURNAL;
     this.ids = new ClientOrderIds(o.idNamespace);
     // The adapter is the venue; it exists before the session only as a forward reference.
@@ -127,7 +136,7 @@ export class LiveSession {
       symbol: o.symbol,
       ids: this.ids,
       handler: this.events,
-      now: nowMicros,
+      now: this.clock,
       log: o.log,
       onSignal: (s) => this.onSignal(s),
       onBaseFee: (qty) => {
@@ -143,13 +152,19 @@ export class LiveSession {
     this.session.onTransition = (t) => this.o.log('live_risk', { condition: t.condition, raised: t.raised, from: t.from, to: t.to, reason: t.reason });
   }
 
-  /** The session moved to halted: mark what is open, then cancel everything at the exchange and verify. */
+  /** The session moved to halted: mark what is open, then cancel everything at the exchange and verify (beside the loop). */
   private haltNow(now: Micros): void {
     for (let i = 0; i < this.core.open.count; i++) this.journal.orderEvent(now, this.core.open.clientId[i]!, 'cancel-requested', 'halted');
-    const h = this.haltCancel().catch((e: unknown) => this.o.log('live_halt_failed', { reason: e instanceof Error ? e.message : String(e) }));
-    this.halting = h.finally(() => {
-      if (this.halting === h) this.halting = undefined;
-    });
+    this.cancelBeside();
+  }
+
+  private cancelBeside(): void {
+    const p: Promise<void> = this.haltCancel()
+      .catch((e: unknown) => this.o.log('live_halt_failed', { reason: e instanceof Error ? e.message : String(e) }))
+      .finally(() => {
+        if (this.halting === p) this.halting = undefined;
+      });
+    this.halting = p;
   }
 
   private halt(now: Micros, reason: string): void {
@@ -194,7 +209,7 @@ export class LiveSession {
     }
     this.pendingBaseFees = 0;
     if (Math.abs(baseline.offset - offsetNow) > o.positionTolerance) {
-      this.mismatch(nowMicros(), `position mismatch on start: exchange holds ${first.exchangeBase} ${this.base}, ledger expects ${baseline.offset + this.core.portfolio.position}`);
+      this.mismatch(this.clock(), `position mismatch on start: exchange holds ${first.exchangeBase} ${this.base}, ledger expects ${baseline.offset + this.core.portfolio.position}`);
     }
     this.baseline = baseline;
 
@@ -202,10 +217,12 @@ export class LiveSession {
     const feed = o.market?.feed;
     if (feed !== undefined) await feed.start();
     const interval = o.session.decisionIntervalMicros;
-    let lastReconcile = Date.now();
+    let lastReconcile = this.ms();
     let iteration = 0;
-    let nextLine = Date.now();
-    let nextDecision = Number.NaN;
+    let nextLine = this.ms();
+    // The decision timer of every mode: grid times of the interval, from the first one after the start.
+    let nextDecision = interval > 0 ? Math.ceil(this.clock() / interval) * interval : Number.NaN;
+    if (this.core.view.start === 0) this.core.view.start = this.clock();
     let lastData = Number.NaN;
     let lastFills = 0;
     while (!this.stopping && (o.iterations === undefined || iteration < o.iterations)) {
@@ -213,8 +230,8 @@ export class LiveSession {
       if (feed !== undefined && o.market !== undefined) {
         // The same local book and estimators as paper trading: the strategy sees the same view. Wait for
         // data no longer than the next decision of the timer, so decisions keep their schedule.
-        const untilDecision = nextDecision === nextDecision ? (nextDecision - nowMicros()) / MICROS_PER_MS : Number.POSITIVE_INFINITY;
-        const rows = await feed.next(Math.max(1, Math.min(nextLine - Date.now(), untilDecision)));
+        const untilDecision = nextDecision === nextDecision ? (nextDecision - this.clock()) / MICROS_PER_MS : Number.POSITIVE_INFINITY;
+        const rows = await feed.next(Math.max(1, Math.min(nextLine - this.ms(), untilDecision)));
         if (rows === undefined) break;
         for (const n of feed.drainNotes()) this.journal.note(n.ts, n.kind, n.reason);
         for (let i = 0; i < rows.length; i++) o.market.local.onEvent(rows, i, rows.tsLocal[i]!);
@@ -228,19 +245,19 @@ export class LiveSession {
             v.bestBid = bid;
             v.bestAsk = ask;
             this.core.mark((bid + ask) / 2);
-            lastData = nowMicros();
+            lastData = this.clock();
           }
         } catch (e) {
           o.log('live_market_data_failed', { reason: e instanceof Error ? e.message : String(e) });
         }
       }
-      const now = nowMicros();
-      const reason = halt?.poll(Date.now());
+      const now = this.clock();
+      const reason = halt?.poll(this.ms());
       if (reason !== undefined) this.halt(now, reason);
-      if (this.reconcileWanted !== undefined || Date.now() - lastReconcile >= o.reconcileEveryMs) {
+      if (this.reconcileWanted !== undefined || this.ms() - lastReconcile >= o.reconcileEveryMs) {
         const why = this.reconcileWanted ?? 'periodic';
         this.reconcileWanted = undefined;
-        lastReconcile = Date.now();
+        lastReconcile = this.ms();
         try {
           await this.reconcile(why);
         } catch (e) {
@@ -249,17 +266,17 @@ export class LiveSession {
       }
       if (this.core.view.start === 0) this.core.view.start = now;
       // The decision timer of every mode: grid times of the interval (0: every step; polled bid/ask: every step).
-      const due = !(interval > 0) || feed === undefined || !(nextDecision === nextDecision) || now >= nextDecision;
+      const due = !(interval > 0) || feed === undefined || now >= nextDecision;
       if (due && !this.stopping) {
         if (interval > 0) nextDecision = (Math.floor(now / interval) + 1) * interval;
         if (feed !== undefined && o.market !== undefined) o.market.local.refresh(this.core, now);
         this.session.decide(now, lastData, connected);
       }
-      if (this.halting !== undefined) await this.halting;
-      else if (this.risk.state === 'halted' && this.cancelUnverified) await this.haltCancel();
+      // A halt's verified cancel-all runs beside the loop (nothing is decided while halted); one that did not verify is tried again.
+      if (this.halting === undefined && this.risk.state === 'halted' && this.cancelUnverified) this.cancelBeside();
       o.onStep?.(now);
-      if (Date.now() < nextLine) continue;
-      nextLine = Math.max(nextLine + o.pollMs, Date.now());
+      if (this.ms() < nextLine) continue;
+      nextLine = Math.max(nextLine + o.pollMs, this.ms());
       const v = this.core.view;
       this.journal.quote({ ts: now, mid: v.mid, bid: this.core.restingPrice(1), ask: this.core.restingPrice(-1), position: v.position, equity: v.equity, tradingState: v.tradingState });
       this.journal.riskMarks(this.risk.marks);
@@ -293,7 +310,7 @@ export class LiveSession {
       if (feed === undefined)
         await new Promise<void>((resolve) => {
           this.wake = resolve;
-          setTimeout(resolve, Math.max(0, nextLine - Date.now()));
+          setTimeout(resolve, Math.max(0, nextLine - this.ms()));
         });
       this.wake = undefined;
     }
@@ -304,6 +321,7 @@ export class LiveSession {
       const p = this.core.portfolio;
       return { iterations: iteration, placed: this.placed, fills: this.core.fills.length, position: p.position, cash: p.cash, tradingState: this.risk.state, cancelVerified: false, reconciliations: this.reconciliations, mismatches: this.mismatches };
     }
+    if (this.halting !== undefined) await this.halting;
     await this.adapter.idle();
     const { verified } = await this.adapter.cancelAllVerified();
     await this.reconcile('end').catch(() => undefined);
@@ -337,17 +355,17 @@ export class LiveSession {
         ids: this.ids,
         base: this.base,
         baseline: () => this.baseline,
-        now: nowMicros,
+        now: this.clock,
         log: this.o.log,
         onAdopt: (clientId, x) => {
-          this.journal.placed(nowMicros(), clientId, x.side, x.price, x.amount - x.filled);
-          this.journal.orderEvent(nowMicros(), clientId, 'accepted', `adopted open order ${x.clientOrderId ?? x.id}`);
+          this.journal.placed(this.clock(), clientId, x.side, x.price, x.amount - x.filled);
+          this.journal.orderEvent(this.clock(), clientId, 'accepted', `adopted open order ${x.clientOrderId ?? x.id}`);
         },
       },
       { unknownOrders: this.o.unknownOrders === 'adopt' ? 'adopt' : 'cancel', positionTolerance: this.o.positionTolerance },
       why,
     );
-    const ts = nowMicros();
+    const ts = this.clock();
     if (r.fillsRecovered > 0 || r.adopted.length > 0 || r.canceledUnknown.length > 0 || r.settled.length > 0)
       this.journal.note(ts, 'reconcile', `${why}: ${r.fillsRecovered} fill(s) recovered, ${r.settled.length} order(s) settled, ${r.adopted.length} adopted, ${r.canceledUnknown.length} unknown cancelled`);
     if (r.mismatch !== undefined) this.mismatch(ts, r.mismatch);
@@ -365,7 +383,7 @@ export class LiveSession {
   private async haltCancel(): Promise<void> {
     const r = await this.adapter.cancelAllVerified();
     this.cancelUnverified = !r.verified;
-    this.journal.note(nowMicros(), 'halt-cancel', r.verified ? 'every order cancelled, verified with the exchange' : `cancel-all not verified: ${r.left} order(s) still open`);
+    this.journal.note(this.clock(), 'halt-cancel', r.verified ? 'every order cancelled, verified with the exchange' : `cancel-all not verified: ${r.left} order(s) still open`);
   }
 
   private resumeFrom(r: Readonly<ResumeState>): void {
@@ -381,7 +399,7 @@ export class LiveSession {
       this.streamUp = true;
       this.reconcileWanted = 'reconnect';
     } else if (s.kind === 'uncertain') this.reconcileWanted = 'uncertain order';
-    else if (s.kind === 'fatal') this.halt(nowMicros(), `exchange: ${s.reason}`);
+    else if (s.kind === 'fatal') this.halt(this.clock(), `exchange: ${s.reason}`);
   }
 }
 
