@@ -9,3 +9,5 @@ export * from './config-file.js';
 export * from './numbers.js';
 export * from './suggest.js';
 export * from './strict-config.js';
+export * from './out-paths.js';
+export * from './secrets.js';

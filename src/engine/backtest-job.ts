@@ -3,6 +3,7 @@ import { UserError, type StrictParseOptions } from '../core/index.js';
 import type { Bars } from '../market/index.js';
 import { historyBars, loadKlines, simulateBars, defaultSimulateParams } from '../data/index.js';
 import type { RlPolicy } from '../models/index.js';
+import type { Strategy } from '../strategy/index.js';
 import { runBarBacktest, type BarBacktestOptions, type BarBacktestResult } from './bar-backtest.js';
 import type { TradingConfig } from './trading-config.js';
 import { checkGateAdmitsQuotes, resolveTrading, resolvedRecord, strategyFor, type ResolvedTrading } from './trading-resolve.js';
@@ -87,16 +88,28 @@ export function barOptionsFor(r: ResolvedTrading): BarBacktestOptions {
   };
 }
 
-/**
- * Run a config on given bars. Pure of I/O: same config and bars give the same result (model rl: the
- * policy is read from `quoting.policy_path` unless given). Order sizes follow the first bar's open.
- */
-export function runBarJob(cfg: TradingConfig, loaded: LoadedBars, policy?: RlPolicy, opts: JobOptions = {}): BarJobResult {
+/** What a bar job runs: its strategy and engine options, and the resolved config it reports. */
+export interface PreparedBarJob {
+  strategy: Strategy;
+  options: BarBacktestOptions;
+  resolved: Record<string, unknown>;
+}
+
+/** A config on given bars, resolved to a strategy and engine options (model rl: the policy is read from `quoting.policy_path` unless given). Order sizes follow the first bar's open. */
+export function prepareBarJob(cfg: TradingConfig, loaded: LoadedBars, policy?: RlPolicy, opts: JobOptions = {}): PreparedBarJob {
   const { bars } = loaded;
   if (bars.length === 0) throw new UserError(`${opts.flagOf?.('data.path') ?? 'data.path'}: no bars to backtest`);
   const r = resolveTrading(cfg, bars.open[0]!, opts);
   if (opts.checkGate === true) checkGateAdmitsQuotes(r, bars.open[0]!, opts);
-  const strategy = strategyFor(r, opts, policy);
-  const result = runBarBacktest(bars, strategy, barOptionsFor(r));
-  return { ...result, resolved: { ...resolvedRecord(r), data_source: loaded.source, engine: 'bar' } };
+  return { strategy: strategyFor(r, opts, policy), options: barOptionsFor(r), resolved: { ...resolvedRecord(r), data_source: loaded.source, engine: 'bar' } };
+}
+
+/**
+ * Run a config on given bars. Pure of I/O: same config and bars give the same result (model rl: the
+ * policy is read from `quoting.policy_path` unless given).
+ */
+export function runBarJob(cfg: TradingConfig, loaded: LoadedBars, policy?: RlPolicy, opts: JobOptions = {}): BarJobResult {
+  const job = prepareBarJob(cfg, loaded, policy, opts);
+  const result = runBarBacktest(loaded.bars, job.strategy, job.options);
+  return { ...result, resolved: job.resolved };
 }

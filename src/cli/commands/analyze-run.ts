@@ -1,6 +1,6 @@
 // The analyze command's body: flags → config → bars → evaluation → artifacts and report.
 import { availableParallelism } from 'node:os';
-import { UserError, roundTo, utcStamp } from '../../core/index.js';
+import { UserError, checkCollectionFolder, ensureCollectionFolder, roundTo, utcStamp } from '../../core/index.js';
 import { historyBars, loadKlines, readEventSource } from '../../data/index.js';
 import { HISTORY_DEFAULTS } from '../../engine/index.js';
 import type { Bars, EventColumns } from '../../market/index.js';
@@ -8,10 +8,14 @@ import { analysisConfigOf, type AnalysisConfig } from '../../research/analysis-c
 import { COMMON_FLAGS, readConfigWithFlags, type FlagTable } from '../config-flags.js';
 import { runAnalysis, type AnalysisResult } from '../../research/analysis.js';
 import { analysisFiles, writeAnalysisFiles } from '../../research/analysis-artifacts.js';
+import { RESULTS_STORE_FILE, ResultsStore } from '../../research/results-store.js';
+import { join } from 'node:path';
 import { serialEvaluator, threadEvaluator, type Evaluator } from '../../research/evaluator.js';
 import type { EvalPool } from '../../research/eval-pool.js';
 import { streamProgress, silentProgress } from '../../research/progress.js';
 import { renderAnalysisReport } from '../../report/analysis-report.js';
+
+const DEFAULT_ANALYSIS_DIR = 'artifacts/last_month_analysis';
 
 export interface AnalyzeFlags {
   data?: string;
@@ -40,6 +44,8 @@ export interface AnalyzeFlags {
   exchangeUrl?: string;
   cacheDir?: string;
   quiet?: boolean;
+  /** false with --no-shared-pass: every case on its own walk of the data (same results). */
+  sharedPass?: boolean;
 }
 
 /** The analysis' own flags (the `analysis:` section) and its data sources. */
@@ -129,6 +135,7 @@ function askedEvaluator(flags: AnalyzeFlags, pool: EvalPool | null, workers: num
 
 export async function runAnalyzeCommand(flags: AnalyzeFlags, pool: EvalPool | null = null): Promise<void> {
   const tStart = performance.now();
+  checkCollectionFolder(flags.out ?? DEFAULT_ANALYSIS_DIR, '--out', flags.out === undefined);
   const cfg = analysisConfigFromFlags(flags);
   const workers = flags.workers ?? 0;
   if (flags.workers !== undefined && (!Number.isInteger(workers) || workers < 1 || workers > 64)) throw new UserError(`--workers: expected an integer from 1 to 64, got ${workers}`);
@@ -165,12 +172,27 @@ export async function runAnalyzeCommand(flags: AnalyzeFlags, pool: EvalPool | nu
       evaluator,
       progress,
       now,
+      sharedPass: flags.sharedPass !== false,
+      openStore: storeOpener(flags),
     });
     await finishAnalysis(result, flags, now, tStart);
   } finally {
     const ev = evaluator ?? (await evaluatorP?.catch(() => undefined));
     await ev?.close();
   }
+}
+
+/**
+ * The results store beside the artifacts (every evaluated case, so a re-run or a resumed sweep skips
+ * what is stored), opened once the sweep is known to be valid: the output folder is checked and marked
+ * as ours first, so bad input writes nothing.
+ */
+function storeOpener(flags: AnalyzeFlags): () => ResultsStore {
+  return () => {
+    const dir = flags.out ?? DEFAULT_ANALYSIS_DIR;
+    ensureCollectionFolder(dir, '--out', 'analysis', flags.out === undefined);
+    return ResultsStore.open(join(dir, RESULTS_STORE_FILE));
+  };
 }
 
 /** Artifacts and report of a finished analysis, written together (analysis.json last), then the summary line. */
@@ -180,7 +202,8 @@ async function finishAnalysis(result: AnalysisResult, flags: AnalyzeFlags, now: 
   files['report.html'] = await renderAnalysisReport(result);
   const reportSeconds = (performance.now() - tReport) / 1000;
   const stamp = utcStamp(now);
-  const dir = flags.out ?? 'artifacts/last_month_analysis';
+  const dir = flags.out ?? DEFAULT_ANALYSIS_DIR;
+  ensureCollectionFolder(dir, '--out', 'analysis', flags.out === undefined);
   const written = writeAnalysisFiles(dir, stamp, files);
   const rd = result.json.readiness;
   const wf = result.budgets[0]!;
@@ -245,7 +268,7 @@ async function runTickAnalyzeCommand(flags: AnalyzeFlags, cfg: AnalysisConfig, p
     evaluator = await evaluatorP;
     const progress = flags.quiet ? silentProgress : streamProgress(process.stderr);
     const now = new Date();
-    const result = await runAnalysis({ events: { path, events }, source: { kind: 'events', path }, cfg, evaluator, progress, now });
+    const result = await runAnalysis({ events: { path, events }, source: { kind: 'events', path }, cfg, evaluator, progress, now, sharedPass: flags.sharedPass !== false, openStore: storeOpener(flags) });
     await finishAnalysis(result, flags, now, tStart);
   } finally {
     const ev = evaluator ?? (await evaluatorP?.catch(() => undefined));

@@ -27,7 +27,7 @@ export async function tickBacktestCommand(flags: TickBacktestFlags, c: ConfigWit
     trace: job.trace,
     fills: job.core.fills,
     tickSize: cfg.market.tick_size,
-  });
+  }, { force: flags.force === true });
   const m = job.metrics;
   const line = {
     run_dir: dir,

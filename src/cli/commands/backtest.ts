@@ -1,7 +1,7 @@
 // `marketmakerl backtest`: a bar backtest from flags (and an optional config file) to a run folder.
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
-import { UserError, roundTo, utcStamp } from '../../core/index.js';
+import { UserError, checkRunFolderTarget, roundTo, utcStamp } from '../../core/index.js';
 import { defaultTradingConfig, fetchBarsFor, runBarJob, writeRunFolder } from '../../engine/index.js';
 import { COMMON_FLAGS, VENUE_FLAGS, readConfigWithFlags, type ConfigWithFlags, type FlagTable } from '../config-flags.js';
 
@@ -18,6 +18,7 @@ export interface BacktestFlags {
   policy?: string;
   seed?: number;
   out?: string;
+  force?: boolean;
   runId?: string;
   config?: string;
   gamma?: number;
@@ -87,9 +88,16 @@ export function runFolderOf(flags: { runId?: string; out?: string }, resolved: R
   return { runId, dir: flags.out ?? join('artifacts', 'runs', runId) };
 }
 
+/** Refuse a run folder that cannot be written before any work is done (`--out`, or the folder of `--run-id`). */
+export function checkRunFolderEarly(flags: { runId?: string; out?: string; force?: boolean }): void {
+  const dir = flags.out ?? (flags.runId !== undefined ? join('artifacts', 'runs', flags.runId) : undefined);
+  if (dir !== undefined) checkRunFolderTarget(dir, flags.out !== undefined ? '--out' : '--run-id', flags.force === true);
+}
+
 export async function backtestCommand(flags: BacktestFlags & { events?: string; engine?: string }): Promise<void> {
   if (flags.events !== undefined && flags.data !== undefined) throw new UserError('--events: give either --data (bars) or --events (tick), not both');
   if (flags.events !== undefined && flags.exchange !== undefined) throw new UserError('--events: give either --exchange (bars from the history cache) or --events (tick), not both');
+  checkRunFolderEarly(flags);
   const c = readConfigWithFlags(flags.config, flags as Record<string, unknown>, [COMMON_FLAGS, BAR_DATA_FLAGS, VENUE_FLAGS], { events: { path: 'data.events', flag: '--events', value: flags.events } });
   if (backtestEngine(flags, c) === 'tick') return (await import('./backtest-tick.js')).tickBacktestCommand(flags, c);
   let cfg = c.trading;
@@ -105,7 +113,7 @@ export async function backtestCommand(flags: BacktestFlags & { events?: string; 
     trace: job.trace,
     fills: job.core.fills,
     tickSize: cfg.market.tick_size,
-  });
+  }, { force: flags.force === true });
   const m = job.metrics;
   const line = {
     run_dir: dir,

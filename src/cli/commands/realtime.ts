@@ -1,7 +1,7 @@
 // `marketmakerl realtime`: paper trading on the live market (ccxt), on a replay paced by the wall clock, or on a replay's own clock.
 import { closeSync, openSync, writeSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { UserError, parseDuration, utcStamp, MICROS_PER_SECOND, Rng, type Micros } from '../../core/index.js';
+import { UserError, assertSafeOutput, parseDuration, utcStamp, MICROS_PER_SECOND, Rng, type Micros } from '../../core/index.js';
 import { DEFAULT_HALT_FILE, HaltFile } from '../../risk/index.js';
 import {
   PaperSession,
@@ -94,6 +94,7 @@ export async function loadReplay(files: readonly string[]): Promise<EventColumns
 
 export async function realtimeCommand(f: RealtimeFlags): Promise<void> {
   const mode = f.mode ?? 'paper';
+  if (f.outDir !== undefined) assertSafeOutput(f.outDir, '--out-dir');
   if (mode === 'live') return (await import('./realtime-live.js')).realtimeLiveCommand(f);
   if (mode !== 'paper') throw new UserError(`--mode: expected paper or live, got '${mode}'`);
   const clockKind = f.clock ?? 'wall';
