@@ -49,7 +49,7 @@ export async function realtimeLiveCommand(f: RealtimeLiveFlags, env: NodeJS.Proc
   }
   const exchangeId = cfg.market.exchange;
 
-  const { createExchange, exchangeUrlFrom, loadMarkets, resolveSymbol, checkTimeframe, closeExchange, fetchReferencePrice } = await import('../../venues/ccxt/exchange.js');
+  const { createExchange, exchangeUrlFrom, loadMarkets, resolveSymbol, checkTimeframe, closeExchange } = await import('../../venues/ccxt/exchange.js');
   const { openLiveExchange } = await import('../../venues/ccxt/live-ccxt.js');
   const { CcxtFeed, defaultCcxtFeedOptions } = await import('../../engine/ccxt-feed.js');
   const exchangeUrl = exchangeUrlFrom(f.exchangeUrl);
@@ -74,7 +74,8 @@ export async function realtimeLiveCommand(f: RealtimeLiveFlags, env: NodeJS.Proc
   });
 
   // Orders are sized at the exchange's price now; the preflight checks them against its limits.
-  const refPrice = await fetchReferencePrice(pub, symbol);
+  const touch = await exchange.bidAsk(symbol);
+  const refPrice = touch.bid > 0 && touch.ask > 0 ? (touch.bid + touch.ask) / 2 : Number.NaN;
   const names = { flagOf: c.flagOf, source: c.source };
   const resolved = resolveTrading(traded, refPrice, names);
   checkGateAdmitsQuotes(resolved, refPrice, names);

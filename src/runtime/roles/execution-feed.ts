@@ -38,12 +38,18 @@ export async function runFeedExecution(task: AgentTask, params: ExecutionParams,
   const pub = await createExchange({ exchange: cfg.market.exchange, websocket: true, ...(url !== undefined ? { exchangeUrl: url } : {}) });
   const ledgerPath = artifactPath(task.artifactsDir, task.runId, name, params.ledger ?? 'ledger.sqlite');
   let ledger: Ledger | undefined;
+  let closeLive: { close(): Promise<void> } | undefined;
   let status = 'failed';
   try {
     await loadMarkets(pub);
     const symbol = resolveSymbol(pub, cfg.market.symbol);
     const traded: TradingConfig = { ...cfg, market: { ...cfg.market, symbol } };
-    const refPrice = await fetchReferencePrice(pub, symbol);
+    // Live: the keyed client (its book is what the preflight checks); paper: the public ticker.
+    const { openLiveExchange } = await import('../../venues/ccxt/live-ccxt.js');
+    const liveEx = task.mode === 'live' ? await openLiveExchange({ exchange: traded.market.exchange, apiKey: task.venue?.apiKey ?? '', secret: task.venue?.secret ?? '', url, timeoutMs: traded.live.request_timeout_ms }) : undefined;
+    closeLive = liveEx;
+    const touch = liveEx !== undefined ? await liveEx.bidAsk(symbol) : undefined;
+    const refPrice = touch !== undefined ? (touch.bid + touch.ask) / 2 : await fetchReferencePrice(pub, symbol);
     const names = { source: `agents.${name}` };
     const r = resolveTrading(traded, refPrice, names);
     checkGateAdmitsQuotes(r, refPrice, names);
@@ -80,8 +86,7 @@ export async function runFeedExecution(task: AgentTask, params: ExecutionParams,
       status = summary.ended_by;
       end = clock();
     } else {
-      const { openLiveExchange } = await import('../../venues/ccxt/live-ccxt.js');
-      const exchange = await openLiveExchange({ exchange: traded.market.exchange, apiKey: task.venue?.apiKey ?? '', secret: task.venue?.secret ?? '', url, timeoutMs: traded.live.request_timeout_ms });
+      const exchange = liveEx!;
       const live = traded.live;
       const s: LiveSession = new LiveSession({
         exchange,
@@ -111,7 +116,6 @@ export async function runFeedExecution(task: AgentTask, params: ExecutionParams,
         if (!summary.cancelVerified) throw new UserError('live: the final cancel-all could not be verified; check open orders at the exchange');
       } finally {
         clearTimeout(timer);
-        await exchange.close();
       }
       end = Date.now() * MICROS_PER_MS;
     }
@@ -133,6 +137,7 @@ export async function runFeedExecution(task: AgentTask, params: ExecutionParams,
       ledger.endRun(new Date(), status);
       ledger.close();
     }
+    await closeLive?.close();
     await closeExchange(pub);
   }
 }
