@@ -12,6 +12,7 @@ export interface TickBacktestFlags extends BacktestFlags {
   orderLatencyFile?: string;
   takerFeeBps?: number;
   partialFills?: boolean;
+  wholeFills?: boolean;
   postOnly?: boolean;
   decisionIntervalMs?: number;
   sampleIntervalMs?: number;
@@ -26,6 +27,8 @@ export async function tickBacktestCommand(flags: TickBacktestFlags, c: ConfigWit
     metrics: job.metrics,
     trace: job.trace,
     fills: job.core.fills,
+    stats: job.stats,
+    audit: job.exchange.audit,
     tickSize: cfg.market.tick_size,
   }, { force: flags.force === true });
   const m = job.metrics;

@@ -98,7 +98,12 @@ export async function backtestCommand(flags: BacktestFlags & { events?: string; 
   if (flags.events !== undefined && flags.data !== undefined) throw new UserError('--events: give either --data (bars) or --events (tick), not both');
   if (flags.events !== undefined && flags.exchange !== undefined) throw new UserError('--events: give either --exchange (bars from the history cache) or --events (tick), not both');
   checkRunFolderEarly(flags);
-  const c = readConfigWithFlags(flags.config, flags as Record<string, unknown>, [COMMON_FLAGS, BAR_DATA_FLAGS, VENUE_FLAGS], { events: { path: 'data.events', flag: '--events', value: flags.events } });
+  const whole = (flags as { wholeFills?: boolean }).wholeFills === true;
+  if (whole && (flags as { partialFills?: boolean }).partialFills === true) throw new UserError('--whole-fills: give either --partial-fills or --whole-fills, not both');
+  const c = readConfigWithFlags(flags.config, flags as Record<string, unknown>, [COMMON_FLAGS, BAR_DATA_FLAGS, VENUE_FLAGS], {
+    events: { path: 'data.events', flag: '--events', value: flags.events },
+    wholeFills: { path: 'sim.partial_fills', flag: '--whole-fills', value: whole ? false : undefined },
+  });
   if (backtestEngine(flags, c) === 'tick') return (await import('./backtest-tick.js')).tickBacktestCommand(flags, c);
   let cfg = c.trading;
   // Klines of one market are traded as that market unless the config names the instrument.

@@ -46,7 +46,7 @@ export async function eventReplayCommand(f: RealtimeFlags, c: ConfigWithFlags): 
     started_ = true;
     const job = runEventReplay(cfg, events, ledger, { flagOf: c.flagOf, source: c.source, checkGate: true });
     const dir = join(outDir, runId);
-    writeTickRunFolder(dir, { config: { run_id: runId, clock: 'event', ...job.resolved }, metrics: job.metrics, trace: job.trace, fills: job.replayFills, tickSize: cfg.market.tick_size });
+    writeTickRunFolder(dir, { config: { run_id: runId, clock: 'event', ...job.resolved }, metrics: job.metrics, trace: job.trace, fills: job.replayFills, stats: job.stats, audit: job.exchange.audit, tickSize: cfg.market.tick_size });
     const m = job.metrics;
     const p = job.core.portfolio;
     status = 'replay ended';
