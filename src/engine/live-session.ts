@@ -267,7 +267,8 @@ export class LiveSession {
       if (this.core.view.start === 0) this.core.view.start = now;
       // The decision timer of every mode: grid times of the interval (0: every step; polled bid/ask: every step).
       const due = !(interval > 0) || feed === undefined || now >= nextDecision;
-      if (due && !this.stopping) {
+      // While a halt's cancel-all is in flight nothing new is decided (a reconnect does not race it).
+      if (due && !this.stopping && this.halting === undefined) {
         if (interval > 0) nextDecision = (Math.floor(now / interval) + 1) * interval;
         if (feed !== undefined && o.market !== undefined) o.market.local.refresh(this.core, now);
         this.session.decide(now, lastData, connected);

@@ -31,14 +31,14 @@ function fixture(): EventColumns {
 }
 
 /**
- * The risk scenario: the gate holds |position| to 0.015 BTC while the strategy would go to 0.02, so
- * inventory reaches its limit (reducing) and orders are denied by rule; a drawdown of 2 USDT halts
+ * The risk scenario: the gate holds |position| to 0.01 BTC while the strategy would go to 0.02, so
+ * inventory reaches its limit (reducing) and orders are denied by rule; a drawdown of 1.5 USDT halts
  * trading (latched) about halfway through, every order is cancelled and nothing trades after.
  */
 function options(): TickBacktestOptions {
   return {
-    session: looseSession({ initialCash: 10_000, reconcile: { priceTolerance: 0, qtyTolerance: 0 }, limits: { maxOrderQty: 0.005, maxInventoryQty: 0.015, priceBandFraction: 0.01 } }, 100_000, {
-      max_drawdown: 2,
+    session: looseSession({ initialCash: 10_000, reconcile: { priceTolerance: 0, qtyTolerance: 0 }, limits: { maxOrderQty: 0.005, maxInventoryQty: 0.01, priceBandFraction: 0.01 } }, 100_000, {
+      max_drawdown: 1.5,
       warn_fraction: 1,
       max_orders_per_window: 20,
       max_open_orders: 16,
