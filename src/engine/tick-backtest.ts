@@ -3,7 +3,7 @@ import type { Micros } from '../core/index.js';
 import { EventType, type EventColumns } from '../market/index.js';
 
 const TRADE = EventType.Trade;
-import { L2Exchange, VenueMsg, type L2ExchangeParams, type QueueModel, type LatencyModel, type FeeModel } from '../sim/index.js';
+import { L2Exchange, VenueMsg, type VenueBook, type L2ExchangeParams, type QueueModel, type LatencyModel, type FeeModel } from '../sim/index.js';
 import type { Strategy } from '../strategy/index.js';
 import type { TradingCore } from './trading-core.js';
 import { TradingSession, type SessionPorts } from './trading-session.js';
@@ -74,14 +74,16 @@ export class TickBacktest {
 
   /**
    * `ports`: a journal (the paper ledger of an event-clock replay) and observers; the venue is always
-   * this driver's simulated L2 venue.
+   * this driver's simulated L2 venue. `market`: a replayed market shared with other drivers (the shared
+   * pass feeds it and calls this driver's parts; `run` is then not used).
    */
   constructor(
     strategy: Strategy,
     readonly opts: Readonly<TickBacktestOptions>,
     ports: Readonly<Omit<SessionPorts, 'venue'>> = {},
+    market?: VenueBook,
   ) {
-    this.exchange = new L2Exchange(opts.exchange, opts.queue, opts.latency, opts.fees);
+    this.exchange = new L2Exchange(opts.exchange, opts.queue, opts.latency, opts.fees, market);
     this.session = new TradingSession(strategy, opts.session, { ...ports, venue: this.exchange });
     this.core = this.session.core;
     this.local = new TickLocal(opts.local);
