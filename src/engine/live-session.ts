@@ -2,6 +2,7 @@
 import { MICROS_PER_MS, type Micros } from '../core/index.js';
 import { TradingCore, type CoreOptions } from './trading-core.js';
 import { JournaledOrderEvents, journaledSink } from './journaled-orders.js';
+import { DurableJournal } from './durable-journal.js';
 import type { PaperJournal, ResumeState } from './paper-journal.js';
 import type { MarketFeed } from './market-feed.js';
 import { regimeOf } from './paper-loop.js';
@@ -55,7 +56,9 @@ export interface LiveSessionOptions {
   iterations?: number | undefined;
   reconcileEveryMs: number;
   haltFile?: string;
-  adapter?: { attempts?: number; backoffMs?: number; poll?: boolean; pollMs?: number };
+  adapter?: { attempts?: number; backoffMs?: number; poll?: boolean; pollMs?: number; settleMs?: number; lookupRounds?: number; streamBudgetMs?: number; forgetAfterMs?: number };
+  /** How long the ledger may stay unwritable (halted meanwhile) before the session stops, ms (default 30 s). */
+  ledgerBudgetMs?: number;
   /** Market data through the paper loop's feed and local estimators (else: the exchange's best bid/ask, polled). */
   market?: { feed: MarketFeed; local: TickLocal };
   /** Cancel every order when the session ends (default true). */
@@ -72,6 +75,12 @@ export interface LiveSummary {
   cancelVerified: boolean;
   reconciliations: number;
   mismatches: number;
+  /** Why the session ended: `iterations`, `stop` (or the signal), or the fatal reason. */
+  stoppedBy: string;
+  /** Set when the session ended on a fatal path (orders cancelled, verified or not). */
+  fatal?: string;
+  /** Journal writes still held in memory at the end (the ledger stayed unwritable). */
+  unjournaled: number;
 }
 
 const NO_JOURNAL: LiveJournal = { placed: () => {}, orderEvent: () => {}, fill: () => {}, quote: () => {}, risk: () => {}, riskMarks: () => {}, note: () => {} };
@@ -80,18 +89,24 @@ const NO_JOURNAL: LiveJournal = { placed: () => {}, orderEvent: () => {}, fill: 
  * Owns the wall clock. Each decision reads the exchange's best bid/ask, runs the risk monitors and,
  * unless halted, strategy → reconcile → gate → live adapter. Exchange answers arrive in between, from
  * the private websocket (or polling), straight into the core and the journal.
+ *
+ * Fatal paths — the private stream down past its budget, the ledger unwritable past its budget, an
+ * exception, a signal, `fatal()` — all end the same way: every order cancelled at the exchange and the
+ * cancellation verified by listing open orders, the reason journaled, the summary saying why.
  */
 export class LiveSession {
   readonly core: TradingCore;
   readonly risk: RiskEngine;
   readonly adapter: LiveAdapter;
   readonly ids: ClientOrderIds;
-  private readonly journal: LiveJournal;
+  readonly journal: DurableJournal;
   /** The exchange's answers, to the core and the journal. */
   private readonly events: JournaledOrderEvents;
   private streamUp = true;
   private reconcileWanted: string | undefined;
   private stopping = false;
+  private stopReason: string | undefined;
+  private fatalReason: string | undefined;
   private wake: (() => void) | undefined;
   private placed = 0;
   private reconciliations = 0;
@@ -100,7 +115,9 @@ export class LiveSession {
   lastPreflight: PreflightReport | undefined;
 
   constructor(private readonly o: Readonly<LiveSessionOptions>) {
-    this.journal = o.journal ?? NO_JOURNAL;
+    this.journal = new DurableJournal(o.journal ?? NO_JOURNAL, {
+      onChange: (failing, reason) => o.log(failing ? 'live_ledger_unwritable' : 'live_ledger_writable', { reason }),
+    });
     this.ids = new ClientOrderIds(o.idNamespace);
     this.core = new TradingCore(o.strategy, { ...o.core, limits: gateLimitsOf(o.risk), rules: riskRules(o.risk) });
     this.risk = new RiskEngine(o.risk, this.core.view);
@@ -124,16 +141,31 @@ export class LiveSession {
       ...(o.adapter ?? {}),
     });
     const j = this.journal;
-    this.core.connect(journaledSink(j, this.adapter, () => this.placed++));
+    this.core.connect(journaledSink(j, this.adapter, () => this.placed++, this.events));
     this.core.onOrderEvent = (kind, id, reason) => {
       if (kind === 'denied') j.orderEvent(this.core.view.now, id, 'denied', reason);
     };
   }
 
-  /** Stop at the next decision: cancel everything, verify, close. */
-  stop(): void {
+  /** Stop at the next decision: cancel everything, verify, close. `reason`: what asked (a signal). */
+  stop(reason?: string): void {
+    this.stopReason ??= reason;
     this.stopping = true;
     this.wake?.();
+  }
+
+  /** A fatal path: stop now, cancel everything, verify, and end with `reason` (the first one wins). */
+  fatal(reason: string): void {
+    if (this.fatalReason === undefined) {
+      this.fatalReason = reason;
+      this.o.log('live_fatal', { reason });
+    }
+    this.stop();
+  }
+
+  /** The reason of a fatal end, once one happened. */
+  get fatalCause(): string | undefined {
+    return this.fatalReason;
   }
 
   async run(): Promise<LiveSummary> {
@@ -151,6 +183,19 @@ export class LiveSession {
     o.log('live_preflight', { ok: pf.ok, refusals: pf.refusals, notes: pf.notes, bid: pf.bid, ask: pf.ask, capabilities: pf.capabilities });
     assertPreflight(pf);
     this.base = pf.market?.base ?? '';
+    let iteration = 0;
+    try {
+      iteration = await this.trade();
+    } catch (e) {
+      // An exception anywhere in the session is a fatal path like any other: nothing may rest unmanaged.
+      this.fatal(`error: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    return this.end(iteration);
+  }
+
+  /** Resume, reconcile, then decide until stopped; returns the iterations done. */
+  private async trade(): Promise<number> {
+    const o = this.o;
     if (o.resume !== undefined) this.resumeFrom(o.resume);
     this.adapter.start();
 
@@ -174,116 +219,149 @@ export class LiveSession {
 
     const halt = o.haltFile !== undefined ? new HaltFile(o.haltFile, 0) : undefined;
     const feed = o.market?.feed;
+    const ledgerBudgetMs = o.ledgerBudgetMs ?? 30_000;
     if (feed !== undefined) await feed.start();
     let lastReconcile = Date.now();
     let iteration = 0;
     let nextLine = Date.now();
     let lastData = Number.NaN;
     let lastFills = 0;
-    while (!this.stopping && (o.iterations === undefined || iteration < o.iterations)) {
-      let connected = this.streamUp;
-      if (feed !== undefined && o.market !== undefined) {
-        // The same local book and estimators as paper trading: the strategy sees the same view.
-        const rows = await feed.next(Math.max(1, nextLine - Date.now()));
-        if (rows === undefined) break;
-        for (const n of feed.drainNotes()) this.journal.note(n.ts, n.kind, n.reason);
-        for (let i = 0; i < rows.length; i++) o.market.local.onEvent(rows, i, rows.tsLocal[i]!);
-        if (rows.length > 0) lastData = rows.tsLocal[rows.length - 1]!;
-        o.market.local.refresh(this.core, nowMicros());
-        connected &&= feed.connected;
-      } else {
-        try {
-          const { bid, ask } = await this.adapter.retry('best bid/ask', () => o.exchange.bidAsk(o.symbol));
-          if (bid > 0 && ask > 0) {
-            const v = this.core.view;
-            v.bestBid = bid;
-            v.bestAsk = ask;
-            this.core.mark((bid + ask) / 2);
-            lastData = nowMicros();
+    try {
+      while (!this.stopping && (o.iterations === undefined || iteration < o.iterations)) {
+        let connected = true;
+        if (feed !== undefined && o.market !== undefined) {
+          // The same local book and estimators as paper trading: the strategy sees the same view.
+          const rows = await feed.next(Math.max(1, nextLine - Date.now()));
+          if (rows === undefined) break;
+          for (const n of feed.drainNotes()) this.journal.note(n.ts, n.kind, n.reason);
+          for (let i = 0; i < rows.length; i++) o.market.local.onEvent(rows, i, rows.tsLocal[i]!);
+          if (rows.length > 0) lastData = rows.tsLocal[rows.length - 1]!;
+          o.market.local.refresh(this.core, nowMicros());
+          connected = feed.connected;
+        } else {
+          try {
+            const { bid, ask } = await this.adapter.retry('best bid/ask', () => o.exchange.bidAsk(o.symbol));
+            if (bid > 0 && ask > 0) {
+              const v = this.core.view;
+              v.bestBid = bid;
+              v.bestAsk = ask;
+              this.core.mark((bid + ask) / 2);
+              lastData = nowMicros();
+            }
+          } catch (e) {
+            o.log('live_market_data_failed', { reason: e instanceof Error ? e.message : String(e) });
           }
-        } catch (e) {
-          o.log('live_market_data_failed', { reason: e instanceof Error ? e.message : String(e) });
         }
-      }
-      const now = nowMicros();
-      const reason = halt?.poll(Date.now());
-      if (reason !== undefined && !this.risk.machine.isRaised('kill-switch')) await this.applyTransitions(now, this.risk.halt(now, reason));
-      if (this.reconcileWanted !== undefined || Date.now() - lastReconcile >= o.reconcileEveryMs) {
-        const why = this.reconcileWanted ?? 'periodic';
-        this.reconcileWanted = undefined;
-        lastReconcile = Date.now();
-        try {
-          await this.reconcile(why);
-        } catch (e) {
-          o.log('live_reconcile_failed', { reason: e instanceof Error ? e.message : String(e) });
+        if (this.stopping) break;
+        const now = nowMicros();
+        // What the ledger refused is written first; past its budget an unwritable ledger ends the session.
+        this.journal.flush();
+        const failingSince = this.journal.failingSince;
+        if (failingSince !== undefined && Date.now() - failingSince >= ledgerBudgetMs) {
+          this.fatal(`ledger unwritable for ${Math.round((Date.now() - failingSince) / 1000)} s, past its budget of ${Math.round(ledgerBudgetMs / 1000)} s: ${this.journal.reason}`);
+          break;
         }
-      }
-      if (this.core.view.start === 0) this.core.view.start = now;
-      await this.applyTransitions(now, this.risk.evaluate(now, { lastDataLocal: lastData, connected }));
-      if (this.risk.state !== 'halted' && !this.stopping) this.core.decide(now);
-      else if (this.cancelUnverified) await this.haltCancel();
-      if (Date.now() < nextLine) continue;
-      nextLine = Math.max(nextLine + o.pollMs, Date.now());
-      const v = this.core.view;
-      this.journal.quote({ ts: now, mid: v.mid, bid: this.core.restingPrice(1), ask: this.core.restingPrice(-1), position: v.position, equity: v.equity, tradingState: v.tradingState });
-      this.journal.riskMarks(this.risk.marks);
-      iteration++;
-      const p = this.core.portfolio;
-      const bidPx = this.core.restingPrice(1);
-      const askPx = this.core.restingPrice(-1);
-      o.log('live_iteration', {
-        ts_utc: new Date(now / MICROS_PER_MS).toISOString(),
-        iteration,
-        mid_price: finite(v.mid),
-        volatility: finite(v.sigma),
-        inventory: p.position,
-        bid: finite(bidPx),
-        ask: finite(askPx),
-        spread: finite(askPx - bidPx),
-        regime: regimeOf(v.sigma, v.mid, v.warm),
-        open_orders: this.core.open.count,
-        fills: this.core.fills.length - lastFills,
-        fills_total: this.core.fills.length,
-        realized_pnl: p.realizedPnl,
-        unrealized_pnl: v.mid > 0 ? p.unrealizedPnl(v.mid) : 0,
-        fees: p.fees,
-        cash: p.cash,
-        equity: finite(v.equity),
-        trading_state: v.tradingState,
-        risk_reasons: this.risk.machine.reasons().map((r) => r.reason),
-        connected,
-      });
-      lastFills = this.core.fills.length;
-      if (feed === undefined)
-        await new Promise<void>((resolve) => {
-          this.wake = resolve;
-          setTimeout(resolve, Math.max(0, nextLine - Date.now()));
+        const reason = halt?.poll(Date.now());
+        if (reason !== undefined && !this.risk.machine.isRaised('kill-switch')) await this.applyTransitions(now, this.risk.halt(now, reason));
+        if (this.reconcileWanted !== undefined || Date.now() - lastReconcile >= o.reconcileEveryMs) {
+          const why = this.reconcileWanted ?? 'periodic';
+          this.reconcileWanted = undefined;
+          lastReconcile = Date.now();
+          try {
+            await this.reconcile(why);
+          } catch (e) {
+            o.log('live_reconcile_failed', { reason: e instanceof Error ? e.message : String(e) });
+          }
+        }
+        if (this.core.view.start === 0) this.core.view.start = now;
+        const health = { lastDataLocal: lastData, connected, orderStream: this.streamUp, ledgerFault: failingSince !== undefined ? this.journal.reason : undefined };
+        await this.applyTransitions(now, this.risk.evaluate(now, health));
+        if (this.risk.state !== 'halted' && !this.stopping) this.core.decide(now);
+        else if (this.cancelUnverified) await this.haltCancel();
+        if (Date.now() < nextLine) continue;
+        nextLine = Math.max(nextLine + o.pollMs, Date.now());
+        const v = this.core.view;
+        this.journal.quote({ ts: now, mid: v.mid, bid: this.core.restingPrice(1), ask: this.core.restingPrice(-1), position: v.position, equity: v.equity, tradingState: v.tradingState });
+        this.journal.riskMarks(this.risk.marks);
+        iteration++;
+        const p = this.core.portfolio;
+        const bidPx = this.core.restingPrice(1);
+        const askPx = this.core.restingPrice(-1);
+        o.log('live_iteration', {
+          ts_utc: new Date(now / MICROS_PER_MS).toISOString(),
+          iteration,
+          mid_price: finite(v.mid),
+          volatility: finite(v.sigma),
+          inventory: p.position,
+          bid: finite(bidPx),
+          ask: finite(askPx),
+          spread: finite(askPx - bidPx),
+          regime: regimeOf(v.sigma, v.mid, v.warm),
+          open_orders: this.core.open.count,
+          fills: this.core.fills.length - lastFills,
+          fills_total: this.core.fills.length,
+          realized_pnl: p.realizedPnl,
+          unrealized_pnl: v.mid > 0 ? p.unrealizedPnl(v.mid) : 0,
+          fees: p.fees,
+          cash: p.cash,
+          equity: finite(v.equity),
+          trading_state: v.tradingState,
+          risk_reasons: this.risk.machine.reasons().map((r) => r.reason),
+          connected: connected && this.streamUp,
         });
-      this.wake = undefined;
+        lastFills = this.core.fills.length;
+        if (feed === undefined)
+          await new Promise<void>((resolve) => {
+            this.wake = resolve;
+            setTimeout(resolve, Math.max(0, nextLine - Date.now()));
+          });
+        this.wake = undefined;
+      }
+    } finally {
+      await feed?.close();
     }
-    await feed?.close();
-    if (o.cancelOnStop === false) {
+    return iteration;
+  }
+
+  /** The end of every session, fatal or not: cancel everything, verify, a last reconciliation, the summary. */
+  private async end(iteration: number): Promise<LiveSummary> {
+    const o = this.o;
+    const stoppedBy = this.fatalReason ?? this.stopReason ?? (this.stopping ? 'stop' : 'iterations');
+    const summary = (verified: boolean): LiveSummary => {
+      const p = this.core.portfolio;
+      return {
+        iterations: iteration,
+        placed: this.placed,
+        fills: this.core.fills.length,
+        position: p.position,
+        cash: p.cash,
+        tradingState: this.risk.state,
+        cancelVerified: verified,
+        reconciliations: this.reconciliations,
+        mismatches: this.mismatches,
+        stoppedBy,
+        ...(this.fatalReason !== undefined ? { fatal: this.fatalReason } : {}),
+        unjournaled: this.journal.pending,
+      };
+    };
+    if (o.cancelOnStop === false && this.fatalReason === undefined) {
       // Leave orders resting (an operator's choice, and how tests stand in for a crash).
       await this.adapter.stop();
-      const p = this.core.portfolio;
-      return { iterations: iteration, placed: this.placed, fills: this.core.fills.length, position: p.position, cash: p.cash, tradingState: this.risk.state, cancelVerified: false, reconciliations: this.reconciliations, mismatches: this.mismatches };
+      return summary(false);
     }
-    await this.adapter.idle();
-    const { verified } = await this.adapter.cancelAllVerified();
-    await this.reconcile('end').catch(() => undefined);
+    let verified = false;
+    try {
+      await this.adapter.idle();
+      verified = (await this.adapter.cancelAllVerified()).verified;
+    } catch (e) {
+      o.log('live_cancel_all_failed', { reason: e instanceof Error ? e.message : String(e) });
+    }
+    await this.reconcile('end').catch((e: unknown) => o.log('live_reconcile_failed', { reason: e instanceof Error ? e.message : String(e) }));
     await this.adapter.stop();
-    const p = this.core.portfolio;
-    return {
-      iterations: iteration,
-      placed: this.placed,
-      fills: this.core.fills.length,
-      position: p.position,
-      cash: p.cash,
-      tradingState: this.risk.state,
-      cancelVerified: verified,
-      reconciliations: this.reconciliations,
-      mismatches: this.mismatches,
-    };
+    const ts = nowMicros();
+    this.journal.note(ts, this.fatalReason !== undefined ? 'fatal' : 'stop', `${stoppedBy}; every order cancelled: ${verified ? 'verified with the exchange' : 'NOT verified: check open orders at the exchange'}`);
+    this.journal.flush();
+    return summary(verified);
   }
 
   private baseline: PositionBaseline | undefined;
@@ -303,6 +381,10 @@ export class LiveSession {
         baseline: this.baseline,
         now: nowMicros,
         log: this.o.log,
+        resumed: (clientId) => {
+          const r = this.o.resume?.openOrders.find((x) => x.clientId === clientId);
+          return r === undefined ? undefined : { qty: r.qty ?? r.remaining, createdMs: (r.createdTs ?? 0) / MICROS_PER_MS };
+        },
         onAdopt: (clientId, x) => {
           this.journal.placed(nowMicros(), clientId, x.side, x.price, x.amount - x.filled);
           this.journal.orderEvent(nowMicros(), clientId, 'accepted', `adopted open order ${x.clientOrderId ?? x.id}`);
@@ -358,10 +440,7 @@ export class LiveSession {
       this.streamUp = true;
       this.reconcileWanted = 'reconnect';
     } else if (s.kind === 'uncertain') this.reconcileWanted = 'uncertain order';
-    else if (s.kind === 'fatal') {
-      const now = nowMicros();
-      this.applyTransitions(now, this.risk.halt(now, `exchange: ${s.reason}`)).catch((e: unknown) => this.o.log('live_halt_failed', { reason: e instanceof Error ? e.message : String(e) }));
-    }
+    else if (s.kind === 'fatal') this.fatal(`exchange: ${s.reason}`);
   }
 }
 

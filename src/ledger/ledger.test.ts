@@ -39,7 +39,7 @@ test('orders, fills, denials and risk events round-trip; resume gives position, 
     assert.ok(Math.abs(r.cash - (1000 - 50 + 101 - 0.02)) < 1e-9);
     assert.equal(r.fills, 2);
     assert.equal(r.lastClientId, 3, 'a denied id is never reused');
-    assert.deepEqual(r.openOrders, [{ clientId: 1, side: 1, price: 100, remaining: 1.5 }]);
+    assert.deepEqual(r.openOrders, [{ clientId: 1, side: 1, price: 100, remaining: 1.5, qty: 2, createdTs: 1 }]);
     assert.deepEqual(r.riskMarks, { dayIndex: 1, dayStartEquity: 1000, peakEquity: 1001 });
     again.close();
 

@@ -21,6 +21,10 @@ export interface FeedHealth {
   /** Local time of the last market-data update, µs (NaN: none yet). */
   lastDataLocal: Micros;
   connected: boolean;
+  /** Live: the private stream of order updates is up (default true). */
+  orderStream?: boolean;
+  /** Why the ledger cannot be written, while it cannot (default: it can). */
+  ledgerFault?: string | undefined;
 }
 
 /** Equity marks that must survive a restart (the ledger keeps them). */
@@ -83,6 +87,8 @@ export class RiskEngine {
 
     // Connectivity and freshness first: without a market, PnL marks mean nothing.
     this.toggle(now, 'disconnected', !health.connected, 'market data connection lost', 'market data connection restored');
+    this.toggle(now, 'order-stream', health.orderStream === false, 'private order stream down: quoting nothing until it is back', 'private order stream back');
+    this.toggle(now, 'ledger', health.ledgerFault !== undefined, `ledger unwritable: ${health.ledgerFault ?? ''}`, 'ledger writable again');
     const age = health.lastDataLocal === health.lastDataLocal ? now - health.lastDataLocal : Number.POSITIVE_INFINITY;
     const stale = age > c.stale_after_ms * MICROS_PER_MS;
     this.toggle(

@@ -70,7 +70,7 @@ export function sessionOptions(exchange: LiveExchange, ledger: Ledger, log: Live
     log,
     pollMs: 40,
     reconcileEveryMs: 60_000,
-    adapter: { attempts: 6, backoffMs: 20 },
+    adapter: { attempts: 6, backoffMs: 20, settleMs: 300 },
     ...over,
   };
 }

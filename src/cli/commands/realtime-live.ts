@@ -1,13 +1,14 @@
 // `marketmakerl realtime --mode live --confirm-live`: the live guard, the preflight, then real orders through ccxt under the risk engine.
-import { closeSync, existsSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { Rng, UserError, readConfigMapping, utcStamp } from '../../core/index.js';
 import { makeInstrument } from '../../market/index.js';
 import { DEFAULT_HALT_FILE } from '../../risk/index.js';
+import { announceStandingHalt } from '../standing-halt.js';
 import { liveGuard, scrubber, secretValues } from '../../runtime/index.js';
 import { LiveSession, TickLocal, parsePaperConfig, paperSessionSetup, wallClock } from '../../engine/index.js';
-import { Ledger } from '../../ledger/index.js';
+import { Ledger, assertLedgerMode } from '../../ledger/index.js';
 import type { RealtimeFlags } from './realtime.js';
 import { timeframeSeconds } from '../config-file.js';
 
@@ -36,6 +37,17 @@ export const liveConfigSchema = z
     order_updates: z.enum(['auto', 'poll']).default('auto'),
     /** Polling period of order updates, ms (poll, or an exchange without a private websocket). */
     order_poll_ms: z.number().int().positive().default(1_000),
+    /**
+     * A lookup that does not find an order counts as "it does not exist" only this long after its create was
+     * sent, ms: the exchange's recvWindow (5 s: a later request is refused) plus how far its lookups may lag.
+     */
+    lookup_settle_ms: z.number().int().min(5_000).max(120_000).default(8_000),
+    /** The private stream may stay down this long (halted, retrying) before the session stops, seconds. */
+    stream_retry_budget_s: z.number().positive().max(3_600).default(60),
+    /** The ledger may stay unwritable this long (halted, fills held in memory) before the session stops, seconds. */
+    ledger_retry_budget_s: z.number().positive().max(3_600).default(30),
+    /** Settled orders leave the in-memory tracker this long after they ended (the ledger keeps them), seconds. */
+    forget_after_s: z.number().positive().max(86_400).default(3_600),
   })
   .strict();
 export type LiveConfig = z.infer<typeof liveConfigSchema>;
@@ -70,12 +82,7 @@ export async function realtimeLiveCommand(f: RealtimeLiveFlags, env: NodeJS.Proc
   const marketData = f.feed ?? 'ws';
   if (marketData !== 'ws' && marketData !== 'rest') throw new UserError(`--feed: expected ws or rest, got '${marketData}'`);
   const ledgerPath = f.ledger ?? DEFAULT_LEDGER;
-  if (existsSync(ledgerPath)) {
-    const probe = new Ledger(ledgerPath);
-    const paperRuns = probe.db.prepare<[], { n: number }>("SELECT count(*) AS n FROM runs WHERE mode != 'live'").get()?.n ?? 0;
-    probe.close();
-    if (paperRuns > 0) throw new UserError(`--ledger: ${ledgerPath} holds paper runs; live trading needs a ledger of its own`);
-  }
+  assertLedgerMode(ledgerPath, 'live');
   const exchangeId = (f.exchange ?? 'binance').trim();
   const timeframe = f.timeframe ?? '1m';
   const tfSeconds = timeframeSeconds(timeframe);
@@ -122,6 +129,7 @@ export async function realtimeLiveCommand(f: RealtimeLiveFlags, env: NodeJS.Proc
   mkdirSync(dirname(jsonlPath), { recursive: true });
   const fd = openSync(jsonlPath, 'a');
   const haltPath = f.haltFile ?? DEFAULT_HALT_FILE;
+  const standing = announceStandingHalt(haltPath, (line) => writeSync(fd, `${scrub(JSON.stringify(line))}\n`), f.quiet === true);
 
   let dashboard: Awaited<ReturnType<typeof import('../../report/dashboard/server.js').startDashboardServer>> | undefined;
   let dashState: import('../../report/dashboard/dashboard-state.js').DashboardState | undefined;
@@ -129,6 +137,10 @@ export async function realtimeLiveCommand(f: RealtimeLiveFlags, env: NodeJS.Proc
     const { startDashboardServer } = await import('../../report/dashboard/server.js');
     const { DashboardState } = await import('../../report/dashboard/dashboard-state.js');
     dashState = new DashboardState('live', `${exchangeId} ${symbol} live`);
+    if (standing !== undefined) {
+      dashState.stats = { ...dashState.stats, trading_state: 'halted', halt_reason: standing };
+      dashState.addRisk({ t: Math.floor(Date.now() / 1000), kind: 'standing halt', reason: standing, state: 'halted' });
+    }
     dashboard = await startDashboardServer({ port: f.dashboardPort, title: `${exchangeId} ${symbol} live`, state: dashState, haltPath });
     process.stderr.write(`dashboard: ${dashboard.url}\n`);
   }
@@ -189,23 +201,47 @@ export async function realtimeLiveCommand(f: RealtimeLiveFlags, env: NodeJS.Proc
     reconcileEveryMs: liveCfg.reconcile_every_s * 1000,
     haltFile: haltPath,
     market: { feed, local: new TickLocal(options.local) },
-    adapter: { poll: liveCfg.order_updates === 'poll', pollMs: liveCfg.order_poll_ms },
+    adapter: {
+      poll: liveCfg.order_updates === 'poll',
+      pollMs: liveCfg.order_poll_ms,
+      settleMs: liveCfg.lookup_settle_ms,
+      streamBudgetMs: liveCfg.stream_retry_budget_s * 1000,
+      forgetAfterMs: liveCfg.forget_after_s * 1000,
+    },
+    ledgerBudgetMs: liveCfg.ledger_retry_budget_s * 1000,
   });
-  const onSignal = (): void => session.stop();
+  // Every way this process can end goes through the session's end: cancel everything, verify, say why.
+  let signal: NodeJS.Signals | undefined;
+  const onSignal = (sig: NodeJS.Signals): void => {
+    signal ??= sig;
+    session.stop(sig);
+  };
+  const onCrash = (e: unknown): void => session.fatal(`uncaught ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  process.on('uncaughtException', onCrash);
+  process.on('unhandledRejection', onCrash);
   let status = 'failed';
   try {
     const summary = await session.run();
-    status = summary.cancelVerified ? 'completed' : 'completed-unverified-cancel';
+    const cancel = summary.cancelVerified ? 'every order cancelled, verified with the exchange' : 'the cancel-all could NOT be verified: check open orders at the exchange';
+    status = summary.fatal !== undefined ? `failed: ${summary.fatal}` : signal !== undefined ? `stopped: ${signal}` : summary.cancelVerified ? 'completed' : 'completed-unverified-cancel';
     write({ summary: true, mode: 'live', run_id: runId, exchange: exchangeId, symbol, ...summary, ledger: ledgerPath, jsonl: jsonlPath });
-    if (!summary.cancelVerified) throw new UserError('live: the final cancel-all could not be verified; check open orders at the exchange', 1);
+    if (summary.fatal !== undefined) throw new UserError(`live stopped: ${summary.fatal}; ${cancel}`, 1);
+    if (!summary.cancelVerified) throw new UserError(`live: ${cancel}`, 1);
+    if (signal !== undefined) {
+      // Stopped from outside: not a failure of ours, but not a finished run either (128 + the signal's number).
+      process.stderr.write(`stopped by ${signal}: ${cancel}\n`);
+      process.exitCode = signal === 'SIGINT' ? 130 : 143;
+    }
   } catch (e) {
     if (e instanceof Error) e.message = scrub(e.message);
     throw e;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    process.off('uncaughtException', onCrash);
+    process.off('unhandledRejection', onCrash);
     ledger.endRun(new Date(), status);
     ledger.close();
     closeSync(fd);

@@ -16,8 +16,9 @@ import {
   type MarketFeed,
   type PaperSummary,
 } from '../../engine/index.js';
-import { Ledger } from '../../ledger/index.js';
+import { Ledger, assertLedgerMode } from '../../ledger/index.js';
 import { timeframeSeconds } from '../config-file.js';
+import { announceStandingHalt } from '../standing-halt.js';
 
 export interface RealtimeFlags {
   exchange?: string;
@@ -72,6 +73,7 @@ export async function realtimeCommand(f: RealtimeFlags): Promise<void> {
   const end = parseEnd(f);
   const cfg = parsePaperConfig((f.config === undefined ? {} : readConfigMapping(f.config, { allowEmpty: true })));
   const ledgerPath = f.ledger ?? DEFAULT_LEDGER;
+  assertLedgerMode(ledgerPath, 'paper');
   const haltPath = f.haltFile ?? DEFAULT_HALT_FILE;
 
   // Feed and clock: a replayed capture (offline) or the exchange through ccxt.
@@ -143,6 +145,7 @@ export async function realtimeCommand(f: RealtimeFlags): Promise<void> {
     writeSync(fd, line);
     if (!f.quiet) process.stdout.write(line);
   };
+  announceStandingHalt(haltPath, (l) => writeSync(fd, `${JSON.stringify(l)}\n`), f.quiet === true);
 
   let dashboard: { publish: (row: IterationRow) => void; step: (s: PaperSession) => void; close: () => Promise<void>; url: string } | undefined;
   if (f.dashboardPort !== undefined) {

@@ -26,6 +26,9 @@ export interface LiveCcxtOptions {
   rateLimit?: boolean;
 }
 
+/** Binance's recvWindow for our signed requests, ms. */
+export const RECV_WINDOW_MS = 5_000;
+
 /** The narrow slice of a ccxt exchange we call; everything it returns is parsed before it leaves this file. */
 interface CcxtLike {
   id: string;
@@ -39,6 +42,7 @@ interface CcxtLike {
   cancelAllOrders(symbol: string): Promise<unknown>;
   fetchOrder(id: string, symbol: string, params: Record<string, unknown>): Promise<unknown>;
   fetchOpenOrders(symbol: string): Promise<unknown>;
+  fetchOrders(symbol: string, since?: number, limit?: number): Promise<unknown>;
   fetchMyTrades(symbol: string, since?: number, limit?: number): Promise<unknown>;
   watchOrders(symbol: string): Promise<unknown>;
   watchMyTrades(symbol: string): Promise<unknown>;
@@ -60,7 +64,9 @@ export async function openLiveExchange(o: Readonly<LiveCcxtOptions>): Promise<Li
   ex.secret = o.secret;
   ex.timeout = o.timeoutMs ?? 10_000;
   ex.enableRateLimit = o.rateLimit ?? o.url === undefined;
-  ex.options = { ...ex.options, warnOnFetchOpenOrdersWithoutSymbol: false };
+  // A request older than recvWindow when it reaches Binance is refused: this bounds how late a create
+  // whose answer was lost can still take effect (the settle window of the duplicate-order protocol).
+  ex.options = { ...ex.options, warnOnFetchOpenOrdersWithoutSymbol: false, recvWindow: RECV_WINDOW_MS };
   return new CcxtLiveExchange(ex as unknown as CcxtLike);
 }
 
@@ -74,6 +80,7 @@ class CcxtLiveExchange implements LiveExchange {
       postOnly: has('createPostOnlyOrder'),
       cancelAll: has('cancelAllOrders'),
       fetchOrder: has('fetchOrder'),
+      fetchOrders: has('fetchOrders'),
       fetchOpenOrders: has('fetchOpenOrders'),
       fetchMyTrades: has('fetchMyTrades'),
       watchOrders: has('watchOrders'),
@@ -155,6 +162,14 @@ class CcxtLiveExchange implements LiveExchange {
 
   async orderByClientId(symbol: string, clientOrderId: string): Promise<LiveOrder | undefined> {
     return this.notFoundAsUndefined('fetchOrder', async () => parseLiveOrder(await this.ex.fetchOrder('', symbol, { clientOrderId })));
+  }
+
+  async orderById(symbol: string, orderId: string): Promise<LiveOrder | undefined> {
+    return this.notFoundAsUndefined('fetchOrder', async () => parseLiveOrder(await this.ex.fetchOrder(orderId, symbol, {})));
+  }
+
+  async ordersSince(symbol: string, sinceMs: number): Promise<LiveOrder[]> {
+    return this.call('fetchOrders', async () => list(await this.ex.fetchOrders(symbol, sinceMs, 1000)).map(parseLiveOrder));
   }
 
   async openOrders(symbol: string): Promise<LiveOrder[]> {

@@ -52,6 +52,8 @@ export interface ReconcileContext {
   log?: LiveLog;
   /** Called for an adopted order so that the ledger records it. */
   onAdopt?: (clientId: number, o: LiveOrder) => void;
+  /** What the ledger knows of resumed orders the adapter does not track yet: original quantity and send time. */
+  resumed?: (clientId: number) => { qty: number; createdMs: number } | undefined;
 }
 
 /**
@@ -70,22 +72,25 @@ export async function reconcilePositions(ctx: ReconcileContext, cfg: Readonly<Re
   const canceledUnknown: string[] = [];
   const settled: number[] = [];
 
-  // Core orders the adapter does not track (resumed from the ledger after a restart).
+  // Core orders the adapter does not track (resumed from the ledger after a restart): tracked again, and
+  // those the exchange does not list open are looked up by the duplicate-order protocol's rules.
   for (let i = core.open.count - 1; i >= 0; i--) {
     const clientId = core.open.clientId[i]!;
     if (adapter.orders.has(clientId)) continue;
     const coid = ids.of(clientId);
-    const x = openByCoid.get(coid) ?? (await adapter.retry('fetch order', () => adapter.exchange.orderByClientId(sym, coid)));
     const remaining = core.open.remaining[i]!;
-    if (x === undefined) {
-      ctx.log?.('live_reconcile_missing', { clientId, reason: 'the exchange does not know the order' });
-      ctx.handler.onCanceled(ctx.now(), clientId);
-      settled.push(clientId);
+    const known = ctx.resumed?.(clientId);
+    const qty = known?.qty ?? remaining;
+    const x = openByCoid.get(coid);
+    const amount = x?.amount ?? qty;
+    const t = adapter.adopt(clientId, coid, core.open.side[i]! > 0 ? 1 : -1, core.open.price[i]!, amount, Math.max(0, amount - remaining), x?.id, known?.createdMs);
+    if (x !== undefined) {
+      if (x.filled > t.filled + 1e-12) await adapter.recoverFills(t, x);
       continue;
     }
-    const t = adapter.adopt(clientId, coid, x.side, x.price, x.amount, Math.max(0, x.amount - remaining), x.id);
-    if (x.status !== 'open' || x.filled > t.filled + 1e-12) await adapter.recoverFills(t, x);
-    if (x.status !== 'open') settled.push(clientId);
+    const a = await adapter.resolve(t, 'resumed from the ledger, not open at the exchange');
+    if (a.kind === 'absent') ctx.log?.('live_reconcile_missing', { clientId, reason: 'the exchange does not know the order' });
+    if (t.state === 'done') settled.push(clientId);
   }
 
   // Orders the adapter tracks: those the exchange no longer lists are looked up and settled.
@@ -97,14 +102,10 @@ export async function reconcilePositions(ctx: ReconcileContext, cfg: Readonly<Re
       continue;
     }
     if (t.state === 'pending') continue; // its place call is still running
-    const y = await adapter.refresh(t);
-    if (y === undefined) {
-      ctx.log?.('live_reconcile_missing', { clientId: t.clientId, reason: 'not at the exchange' });
-      if (t.accepted) ctx.handler.onCanceled(ctx.now(), t.clientId);
-      else ctx.handler.onRejected(ctx.now(), t.clientId, 'not found at the exchange');
-      t.state = 'done';
-    }
-    settled.push(t.clientId);
+    if (t.state !== 'uncertain' && adapter.nowMs() - t.sentMs < adapter.settleMs) continue; // too young for the listing to be trusted
+    const a = await adapter.resolve(t, 'reconcile: not listed open');
+    if (a.kind === 'absent') ctx.log?.('live_reconcile_missing', { clientId: t.clientId, reason: 'not at the exchange' });
+    if (t.state === 'done') settled.push(t.clientId);
   }
 
   // Orders at the exchange that nobody here tracks.
