@@ -1,6 +1,7 @@
 // The live trading session: preflight, reconciliation, the trading core and risk engine driving real orders, journaled.
 import { MICROS_PER_MS, type Micros } from '../core/index.js';
 import { TradingCore, type CoreOptions } from './trading-core.js';
+import { OrderState } from '../orders/index.js';
 import { JournaledOrderEvents, journaledSink } from './journaled-orders.js';
 import { DurableJournal } from './durable-journal.js';
 import type { PaperJournal, ResumeState } from './paper-journal.js';
@@ -200,6 +201,12 @@ export class LiveSession {
     this.adapter.start();
 
     const first = await this.reconcile('start');
+    // Orders whose cancel was asked before the last run ended may still rest: cancel them now.
+    for (const x of o.resume?.openOrders ?? []) {
+      if (x.canceling !== true || this.core.open.indexOf(x.clientId) < 0) continue;
+      this.core.open.setState(x.clientId, OrderState.PendingCancel);
+      this.adapter.cancel(nowMicros(), x.clientId);
+    }
     let baseline = o.baseline;
     const offsetNow = first.exchangeBase - this.core.portfolio.position;
     if (baseline === undefined) {
@@ -429,7 +436,8 @@ export class LiveSession {
   private resumeFrom(r: Readonly<ResumeState>): void {
     this.core.restore(r);
     if (r.riskMarks !== undefined) this.risk.restore(r.riskMarks);
-    // Orders open at the end of the last run stay in the core; reconciliation asks the exchange about each.
+    // Orders open at the end of the last run (or being cancelled: they may still rest, or have filled)
+    // stay in the core; reconciliation asks the exchange about each.
     for (const x of r.openOrders) this.core.open.add(x.clientId, x.side, x.price, x.remaining);
   }
 

@@ -37,6 +37,8 @@ export interface ResumedOrder {
   qty?: number;
   /** When it was journaled, before it was sent, µs (live: the start of its settle window). */
   createdTs?: Micros;
+  /** Its cancel was asked for but not confirmed (only with `resume(symbol, { canceling: true })`). */
+  canceling?: boolean;
 }
 
 /** What a restart continues from. */

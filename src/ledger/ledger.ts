@@ -150,8 +150,12 @@ export class Ledger implements PaperJournal {
     return row === undefined ? undefined : Number(row.value);
   }
 
-  /** Position, cash and open orders (not those being canceled) left by earlier runs on `symbol` (a new ledger: undefined). */
-  resume(symbol: string): ResumeState | undefined {
+  /**
+   * Position, cash and open orders left by earlier runs on `symbol` (a new ledger: undefined). Orders being
+   * cancelled are left out (paper: we wanted them gone), or included with `canceling` (live: an exchange may
+   * still hold them, or have filled them, and every fill must be booked).
+   */
+  resume(symbol: string, o: { canceling?: boolean } = {}): ResumeState | undefined {
     const init = this.initialCash();
     if (init === undefined) return undefined;
     const pos = this.db
@@ -162,9 +166,8 @@ export class Ledger implements PaperJournal {
     const last = this.db.prepare<[], { m: number | null }>('SELECT max(client_id) AS m FROM order_events').get();
     const lastOrder = this.db.prepare<[], { m: number | null }>('SELECT max(client_id) AS m FROM orders').get();
     const open = this.db
-      .prepare<[string], { client_id: number; side: number; price: number; qty: number; remaining: number; created_ts: number }>(
-        // An order whose cancel was in flight at the stop is not carried over: we wanted it gone.
-        "SELECT client_id, side, price, qty, remaining, created_ts FROM orders WHERE symbol = ? AND status IN ('pending-new', 'open') AND remaining > 1e-12 ORDER BY client_id",
+      .prepare<[string], { client_id: number; side: number; price: number; qty: number; remaining: number; created_ts: number; status: string }>(
+        `SELECT client_id, side, price, qty, remaining, created_ts, status FROM orders WHERE symbol = ? AND status IN ('pending-new', 'open'${o.canceling === true ? ", 'pending-cancel'" : ''}) AND remaining > 1e-12 ORDER BY client_id`,
       )
       .all(symbol);
     const marks = this.st.getMeta.get(`risk_marks:${symbol}`);
@@ -176,7 +179,17 @@ export class Ledger implements PaperJournal {
       fees: pos?.fees ?? 0,
       fills: pos?.fill_count ?? 0,
       lastClientId: Math.max(last?.m ?? 0, lastOrder?.m ?? 0),
-      openOrders: open.map((o): ResumedOrder => ({ clientId: o.client_id, side: o.side > 0 ? 1 : -1, price: o.price, remaining: o.remaining, qty: o.qty, createdTs: o.created_ts })),
+      openOrders: open.map(
+        (x): ResumedOrder => ({
+          clientId: x.client_id,
+          side: x.side > 0 ? 1 : -1,
+          price: x.price,
+          remaining: x.remaining,
+          qty: x.qty,
+          createdTs: x.created_ts,
+          ...(x.status === 'pending-cancel' ? { canceling: true } : {}),
+        }),
+      ),
       riskMarks: marks === undefined ? undefined : (JSON.parse(marks.value) as RiskMarks),
     };
   }

@@ -10,9 +10,10 @@ export interface WriterInfo {
 }
 
 /**
- * An exclusive lock held by an open SQLite connection in EXCLUSIVE locking mode: a second process (or a
- * second writer in this one) gets SQLITE_BUSY at once. The lock is an fcntl lock, so a killed writer
- * never leaves a stale lock behind (no pid files to clean up, no pid reuse to guess about).
+ * An exclusive lock held by an open SQLite transaction (`BEGIN EXCLUSIVE` on `<ledger>.lock`, never
+ * committed: nothing is written, nothing fsynced): a second process (or a second writer in this one) gets
+ * SQLITE_BUSY at once. It is an fcntl lock, so a killed writer never leaves a stale lock behind (no pid
+ * files to clean up, no pid reuse to guess about).
  */
 export class WriterLock {
   private db: Database.Database | undefined;
@@ -27,12 +28,7 @@ export class WriterLock {
     let db: Database.Database | undefined;
     try {
       db = new Database(path, { timeout: 0 });
-      db.pragma('locking_mode = EXCLUSIVE');
-      db.pragma('journal_mode = DELETE');
-      // The first write takes the exclusive lock; in EXCLUSIVE mode it is kept until the connection closes.
-      db.exec('CREATE TABLE IF NOT EXISTS lock (pid INTEGER, since TEXT)');
-      db.prepare('DELETE FROM lock').run();
-      db.prepare('INSERT INTO lock (pid, since) VALUES (?, ?)').run(process.pid, new Date().toISOString());
+      db.exec('BEGIN EXCLUSIVE');
       return new WriterLock(path, db);
     } catch (e) {
       db?.close();

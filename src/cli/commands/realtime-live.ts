@@ -113,7 +113,7 @@ export async function realtimeLiveCommand(f: RealtimeLiveFlags, env: NodeJS.Proc
 
   const { strategy, options } = paperSessionSetup(cfg, instrument, tfSeconds);
   const ledger = new Ledger(ledgerPath);
-  const resumed = ledger.resume(symbol);
+  const resumed = ledger.resume(symbol, { canceling: true });
   const started = new Date();
   const runId = `live_${utcStamp(started)}_${process.pid}`;
   ledger.startRun({ runId, mode: 'live', exchange: exchangeId, symbol, config: { ...cfg, live: liveCfg, timeframe, poll_seconds: pollSeconds }, initialCash: cfg.capital }, started);

@@ -67,7 +67,38 @@ export async function openLiveExchange(o: Readonly<LiveCcxtOptions>): Promise<Li
   // A request older than recvWindow when it reaches Binance is refused: this bounds how late a create
   // whose answer was lost can still take effect (the settle window of the duplicate-order protocol).
   ex.options = { ...ex.options, warnOnFetchOpenOrdersWithoutSymbol: false, recvWindow: RECV_WINDOW_MS };
+  markWsFuturesHandled(ex);
   return new CcxtLiveExchange(ex as unknown as CcxtLike);
+}
+
+interface WsClientLike {
+  future(hash: string): Promise<unknown>;
+  mmHandled?: boolean;
+}
+
+/**
+ * ccxt pro creates some websocket futures that nobody awaits (Binance's user-stream subscription creates
+ * one "ahead of the request"); when the connection fails they reject unhandled, and Node ends the process
+ * on an unhandled rejection — with our orders resting. Every future of our clients gets a no-op handler:
+ * whoever awaits one still sees its failure, and the stream loops account for it within their budget.
+ */
+function markWsFuturesHandled(ex: CcxtExchange): void {
+  const target = ex as unknown as { client?: (url: string) => WsClientLike };
+  const clientOf = target.client;
+  if (typeof clientOf !== 'function') return;
+  target.client = function (this: unknown, url: string): WsClientLike {
+    const c = clientOf.call(this, url);
+    if (c.mmHandled !== true) {
+      const future = c.future.bind(c);
+      c.future = (hash: string) => {
+        const f = future(hash);
+        f.catch(() => {});
+        return f;
+      };
+      c.mmHandled = true;
+    }
+    return c;
+  };
 }
 
 class CcxtLiveExchange implements LiveExchange {

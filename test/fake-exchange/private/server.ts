@@ -58,6 +58,8 @@ export async function startFakePrivateExchange(opts: FakePrivateOptions): Promis
   const faults: PrivateFaults = { rateLimit: 0, hangAfterAccept: 0, userStreamDown: false, lookupLagMs: 0, serverError: 0, createOn5xx: false, fillOnAccept: 0 };
   const requests: LoggedRequest[] = [];
   const sockets = new Set<Socket>();
+  /** Answers held back by `hangAfterAccept` (given a 503 at close, so that no client sees a torn socket). */
+  const hung = new Set<ServerResponse>();
   const streams = new Map<WebSocket, boolean>();
 
   const server: Server = createServer((req, res) => {
@@ -174,6 +176,7 @@ export async function startFakePrivateExchange(opts: FakePrivateOptions): Promis
         if (faults.hangAfterAccept > 0) {
           faults.hangAfterAccept--;
           log(0); // accepted, never answered
+          hung.add(res);
           return;
         }
         return send(200, { ...orderJson(account, r), transactTime: r.time, fills: [] });
@@ -236,6 +239,12 @@ export async function startFakePrivateExchange(opts: FakePrivateOptions): Promis
     close: async () => {
       for (const ws of streams.keys()) ws.terminate();
       wss.close();
+      for (const res of hung) {
+        res.writeHead(503, { 'content-type': 'application/json', connection: 'close' });
+        res.end(JSON.stringify({ code: -1000, msg: 'closing' }));
+      }
+      hung.clear();
+      await new Promise((r) => setImmediate(r));
       for (const s of sockets) s.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
