@@ -141,8 +141,9 @@ export async function realtimeLiveCommand(f: RealtimeLiveFlags, env: NodeJS.Proc
       dashState.stats = { ...dashState.stats, trading_state: 'halted', halt_reason: standing };
       dashState.addRisk({ t: Math.floor(Date.now() / 1000), kind: 'standing halt', reason: standing, state: 'halted' });
     }
-    dashboard = await startDashboardServer({ port: f.dashboardPort, title: `${exchangeId} ${symbol} live`, state: dashState, haltPath });
-    process.stderr.write(`dashboard: ${dashboard.url}\n`);
+    dashboard = await startDashboardServer({ port: f.dashboardPort, title: `${exchangeId} ${symbol} live`, state: dashState, haltPath, tokenDir: dirname(ledgerPath) });
+    // The URL carries the per-run token (also in dashboard-<port>.token beside the ledger, mode 0600).
+    process.stderr.write(`dashboard: ${dashboard.openUrl}\n`);
   }
 
   const write = (obj: Record<string, unknown>): void => {
@@ -156,9 +157,11 @@ export async function realtimeLiveCommand(f: RealtimeLiveFlags, env: NodeJS.Proc
       if (dashState !== undefined) {
         const n = (x: unknown): number | null => (typeof x === 'number' && Number.isFinite(x) ? x : null);
         dashState.addPoint({ t: Math.floor(Date.now() / 1000), mid: n(fields['mid_price']), bid: n(fields['bid']), ask: n(fields['ask']) });
+        const reasons = Array.isArray(fields['risk_reasons']) ? (fields['risk_reasons'] as unknown[]) : [];
         dashState.stats = {
           ...dashState.stats,
           trading_state: String(fields['trading_state']),
+          halt_reason: fields['trading_state'] === 'halted' ? String(reasons[0] ?? '') : null,
           inventory: Number(fields['inventory']),
           cash: n(fields['cash']),
           equity: n(fields['equity']),

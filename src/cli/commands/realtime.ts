@@ -150,8 +150,9 @@ export async function realtimeCommand(f: RealtimeFlags): Promise<void> {
   let dashboard: { publish: (row: IterationRow) => void; step: (s: PaperSession) => void; close: () => Promise<void>; url: string } | undefined;
   if (f.dashboardPort !== undefined) {
     const { startLiveDashboard } = await import('../../report/dashboard/live.js');
-    const d = await startLiveDashboard({ port: f.dashboardPort, haltPath, title: `${exchangeId} ${symbol} paper` });
-    process.stderr.write(`dashboard: ${d.url}\n`);
+    const d = await startLiveDashboard({ port: f.dashboardPort, haltPath, title: `${exchangeId} ${symbol} paper`, tokenDir: dirname(ledgerPath) });
+    // The URL carries the per-run token (also in dashboard-<port>.token beside the ledger, mode 0600).
+    process.stderr.write(`dashboard: ${d.openUrl}\n`);
     dashboard = d;
   }
   if (clockSkew !== undefined) {
