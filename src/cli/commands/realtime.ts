@@ -1,7 +1,7 @@
 // `marketmakerl realtime`: paper trading on the live market (ccxt websockets, REST fallback) or on a replayed capture.
 import { closeSync, openSync, writeSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { UserError, assertSafeOutput, parseDuration, readConfigMapping, utcStamp, MICROS_PER_SECOND, Rng, type Micros } from '../../core/index.js';
+import { UserError, assertSafeOutput, scrubSecrets, parseDuration, readConfigMapping, utcStamp, MICROS_PER_SECOND, Rng, type Micros } from '../../core/index.js';
 import { BTCUSDT, makeInstrument, type Instrument } from '../../market/index.js';
 import { DEFAULT_HALT_FILE, HaltFile } from '../../risk/index.js';
 import {
@@ -141,7 +141,7 @@ export async function realtimeCommand(f: RealtimeFlags): Promise<void> {
   mkdirSync(dirname(jsonlPath), { recursive: true });
   const fd = openSync(jsonlPath, 'a');
   const write = (obj: IterationRow | PaperSummary | Record<string, unknown>): void => {
-    const line = `${JSON.stringify(obj)}\n`;
+    const line = `${scrubSecrets(JSON.stringify(obj))}\n`;
     writeSync(fd, line);
     if (!f.quiet) process.stdout.write(line);
   };

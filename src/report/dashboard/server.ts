@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { checkOrigin, cookieName, newToken, presentedToken, tokenMatches } from './access.js';
 import { createRequire } from 'node:module';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { scrubSecrets } from '../../core/index.js';
 import { writeHaltFile } from '../../risk/index.js';
 import { dashboardPage } from './page.js';
 import type { DashboardMessage, DashboardState } from './dashboard-state.js';
@@ -62,7 +63,8 @@ export async function startDashboardServer(o: Readonly<DashboardServerOptions>):
     res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
     res.end(body);
   };
-  const json = (res: ServerResponse, status: number, body: unknown): void => send(res, status, 'application/json', JSON.stringify(body));
+  // What the dashboard shows passes the secret scrubber too (risk reasons quote exchange errors).
+  const json = (res: ServerResponse, status: number, body: unknown): void => send(res, status, 'application/json', scrubSecrets(JSON.stringify(body)));
 
   const token = o.token ?? newToken();
   let port = 0;
@@ -160,7 +162,7 @@ export async function startDashboardServer(o: Readonly<DashboardServerOptions>):
       ws.on('close', () => clients.delete(ws));
       ws.on('error', () => clients.delete(ws));
       o.refresh?.();
-      ws.send(JSON.stringify(o.state.snapshot()));
+      ws.send(scrubSecrets(JSON.stringify(o.state.snapshot())));
     });
   });
 
@@ -168,7 +170,7 @@ export async function startDashboardServer(o: Readonly<DashboardServerOptions>):
     o.refresh?.();
     const m: DashboardMessage | undefined = o.state.update();
     if (m === undefined || clients.size === 0) return;
-    const text = JSON.stringify(m);
+    const text = scrubSecrets(JSON.stringify(m));
     for (const ws of clients) if (ws.readyState === ws.OPEN) ws.send(text);
   }, o.pushMs ?? 250);
   timer.unref();

@@ -27,6 +27,8 @@ export interface PrivateFaults {
   createOn5xx: boolean;
   /** The next N created orders are filled whole by a market trade the instant they rest, before the answer leaves. */
   fillOnAccept: number;
+  /** The next N creates are rejected with a message that quotes the API key (as some exchanges' errors do). */
+  rejectEchoingKey: number;
 }
 
 export interface LoggedRequest {
@@ -55,7 +57,7 @@ const SIGNED = new Set(['account', 'order', 'openOrders', 'myTrades']);
 
 export async function startFakePrivateExchange(opts: FakePrivateOptions): Promise<FakePrivateExchange> {
   const account = opts.account ?? new FakeAccount();
-  const faults: PrivateFaults = { rateLimit: 0, hangAfterAccept: 0, userStreamDown: false, lookupLagMs: 0, serverError: 0, createOn5xx: false, fillOnAccept: 0 };
+  const faults: PrivateFaults = { rateLimit: 0, hangAfterAccept: 0, userStreamDown: false, lookupLagMs: 0, serverError: 0, createOn5xx: false, fillOnAccept: 0, rejectEchoingKey: 0 };
   const requests: LoggedRequest[] = [];
   const sockets = new Set<Socket>();
   /** Answers held back by `hangAfterAccept` (given a 503 at close, so that no client sees a torn socket). */
@@ -171,6 +173,10 @@ export async function startFakePrivateExchange(opts: FakePrivateOptions): Promis
           permissions: ['SPOT'],
         });
       case 'POST order': {
+        if (faults.rejectEchoingKey > 0) {
+          faults.rejectEchoingKey--;
+          return fail({ status: 400, code: -2010, msg: `Order rejected for API key ${opts.apiKey} (${encodeURIComponent(opts.apiKey)}): account has insufficient balance.` });
+        }
         const r = createOrder(params);
         if (!('orderId' in r)) return fail(r);
         if (faults.hangAfterAccept > 0) {
