@@ -134,12 +134,17 @@ export function checkRunFolderEarly(flags: { runId?: string; out?: string; force
   if (dir !== undefined) checkRunFolderTarget(dir, flags.out !== undefined ? '--out' : '--run-id', flags.force === true);
 }
 
+/** Simulated bars at most (about 19 years of minutes: more is a typo, and would not fit in memory). */
+const MAX_SIMULATED_BARS = 10_000_000;
+
 export async function backtestCommand(flags: BacktestFlags): Promise<void> {
   if ((flags as { events?: string }).events !== undefined) {
     if (flags.exchange !== undefined) throw new UserError('--events: give either --exchange (bars from the history cache) or --events (tick), not both');
     return (await import('./backtest-tick.js')).tickBacktestCommand(flags);
   }
   checkRunFolderEarly(flags);
+  if (flags.bars !== undefined && !(Number.isInteger(flags.bars) && flags.bars >= 2 && flags.bars <= MAX_SIMULATED_BARS))
+    throw new UserError(`--bars: expected a whole number from 2 to ${MAX_SIMULATED_BARS.toLocaleString('en-US')}, got ${flags.bars}`);
   const cfg = parseBarConfig(configFromFlags(flags), (p) => FLAG_OF[p] ?? p);
   if (flags.exchangeUrl !== undefined && cfg.data.exchange === undefined) throw new UserError('--exchange-url: only with --exchange (klines from the history cache)');
   const loaded = await fetchBarsFor(cfg, flags.exchangeUrl !== undefined ? { exchangeUrl: flags.exchangeUrl } : {});

@@ -62,6 +62,7 @@ function parseEnd(f: RealtimeFlags): { iterations: number | undefined; durationM
 export async function realtimeCommand(f: RealtimeFlags): Promise<void> {
   const mode = f.mode ?? 'paper';
   if (f.outDir !== undefined) assertSafeOutput(f.outDir, '--out-dir');
+  if (f.feed !== undefined && f.feed !== 'ws' && f.feed !== 'rest') throw new UserError(`--feed: expected ws or rest, got '${f.feed}'`);
   if (mode === 'live') return (await import('./realtime-live.js')).realtimeLiveCommand(f);
   if (mode !== 'paper') throw new UserError(`--mode: expected paper or live, got '${mode}'`);
   const exchangeId = (f.exchange ?? 'binance').trim();
