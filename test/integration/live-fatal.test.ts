@@ -23,7 +23,7 @@ interface Child {
 /** `realtime --mode live --confirm-live` against the fake, in a child process. */
 function startLive(fake: FakePrivateExchange, dir: string, liveYaml: string): Child {
   const config = join(dir, 'live.yaml');
-  writeFileSync(config, `loop:\n  sigma_sample_ms: 100\nlive:\n  request_timeout_ms: 2000\n  lookup_settle_ms: 5000\n${liveYaml}`);
+  writeFileSync(config, `features:\n  sigma_sample_ms: 100\nlive:\n  request_timeout_ms: 2000\n  lookup_settle_ms: 5000\n${liveYaml}`);
   const env = { ...process.env, PAPER_ONLY: '0', EXCHANGE_API_KEY: TEST_KEY, EXCHANGE_API_SECRET: TEST_SECRET };
   const child = spawn(
     process.execPath,

@@ -122,8 +122,16 @@ async function startSession(fake: FakePrivateExchange, ledgerPath: string, seed:
     exchange: killable.exchange,
     symbol: 'BTC/USDT',
     strategy: new FixedSpreadStrategy(0.001, 5),
-    core: { initialCash: 10_000, reconcile: { priceTolerance: 0.5, qtyTolerance: 0.1 } },
-    risk: parseRiskConfig({ max_order_qty: 0.001, max_inventory_qty: 0.05, max_order_notional: 1_000, stale_after_ms: 5_000, max_orders_per_window: 10_000, daily_loss_limit: 1e9, max_drawdown: 1e9 }),
+    session: {
+      initialCash: 10_000,
+      reconcile: { priceTolerance: 0.5, qtyTolerance: 0.1 },
+      risk: parseRiskConfig(
+        { max_order_qty: 0.001, max_inventory_qty: 0.05, max_order_notional: 1_000, stale_after_ms: 5_000, max_orders_per_window: 10_000, daily_loss_limit: 1e9, max_drawdown: 1e9 },
+        { orderQty: 0.001, maxInventoryQty: 0.05, capital: 10_000 },
+      ),
+      // Every step decides, as the other live tests against the fake.
+      decisionIntervalMicros: 0,
+    },
     idNamespace: NAMESPACE,
     orderQty: 0.001,
     tickSize: 0.01,

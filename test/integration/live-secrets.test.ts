@@ -16,7 +16,7 @@ test('rejections that echo the API key are stored and logged with the key redact
   fake.faults.rejectEchoingKey = 4;
   const dir = mkdtempSync(join(tmpdir(), 'mm-live-secret-'));
   const config = join(dir, 'live.yaml');
-  writeFileSync(config, 'loop:\n  sigma_sample_ms: 100\nlive:\n  request_timeout_ms: 2000\n  lookup_settle_ms: 5000\n');
+  writeFileSync(config, 'features:\n  sigma_sample_ms: 100\nlive:\n  request_timeout_ms: 2000\n  lookup_settle_ms: 5000\n');
   let k = 0;
   const timer = setInterval(() => {
     k++;

@@ -70,6 +70,8 @@ export class LiveAdapter implements OrderSink {
   private readonly streamBudgetMs: number;
   /** Last time any create was sent, ms: open-order listings are trusted only `settleMs` after it. */
   private lastSendMs = 0;
+  /** When `start()` ran, ms: own trades before it belong to earlier runs (the ledger has them). */
+  private startedMs = Number.NaN;
 
   constructor(private readonly o: LiveAdapterOptions) {
     this.attempts = o.attempts ?? 5;
@@ -114,6 +116,7 @@ export class LiveAdapter implements OrderSink {
   start(): void {
     if (this.running) return;
     this.running = true;
+    this.startedMs = this.nowMs();
     const c = this.o.exchange.capabilities;
     if (this.o.poll !== true && c.watchOrders && c.watchMyTrades) {
       this.stopped.push(this.watchLoop('orders', async () => (await this.o.exchange.watchOrders(this.o.symbol)).forEach((x) => this.applyOrder(x))));
@@ -233,6 +236,31 @@ export class LiveAdapter implements OrderSink {
       this.o.onSignal?.({ kind: 'uncertain', clientId: t.clientId, reason });
     }
     return a;
+  }
+
+  /**
+   * Own trades of this run that the handler has not been told of and that may be ours — of an order we
+   * know, or of any order while one of ours has no exchange id yet — are fills on their way from the
+   * exchange to the core. Those of known orders are applied now (de-duplicated by trade id, as the
+   * stream's). Returns how many there were: 0 means the core holds every fill the exchange lists.
+   */
+  async fillsInFlight(): Promise<number> {
+    if (!this.o.exchange.capabilities.fetchMyTrades) return 0;
+    const now = this.nowMs();
+    // Within the tracker's memory: older trades' ids may be forgotten with their orders.
+    const since = Math.max(this.startedMs, now - Math.min(60_000, this.tracker.forgetAfterMs));
+    if (!(since <= now)) return 0;
+    const trades = await this.retry('fetch my trades', () => this.o.exchange.myTrades(this.o.symbol, Math.floor(since)));
+    const unnamed = this.tracker.live().some((t) => t.orderId === undefined);
+    let n = 0;
+    for (const x of trades) {
+      if (this.tracker.seen(x.id)) continue;
+      const known = this.tracker.byOrderId(x.orderId) !== undefined;
+      if (!known && !unnamed) continue; // not ours (or long lost): the holding comparison will say so
+      n++;
+      if (known) this.applyTrade(x);
+    }
+    return n;
   }
 
   /** Apply the fills of `t` that the handler has not seen, then settle the order from `x`. */
