@@ -183,12 +183,12 @@ export async function realtimeCommand(f: RealtimeFlags): Promise<void> {
     writeSync(fd, line);
     if (!f.quiet) process.stdout.write(line);
   };
-  announceStandingHalt(haltPath, (l) => writeSync(fd, `${JSON.stringify(l)}\n`), f.quiet === true);
+  const standing = announceStandingHalt(haltPath, (l) => writeSync(fd, `${scrubSecrets(JSON.stringify(l))}\n`), f.quiet === true);
 
   let dashboard: { publish: (row: IterationRow) => void; step: (s: PaperSession) => void; close: () => Promise<void>; url: string } | undefined;
   if (f.dashboardPort !== undefined) {
     const { startLiveDashboard } = await import('../../report/dashboard/live.js');
-    const d = await startLiveDashboard({ port: f.dashboardPort, haltPath, title: `${exchangeId} ${symbol} paper`, tokenDir: dirname(ledgerPath) });
+    const d = await startLiveDashboard({ port: f.dashboardPort, haltPath, title: `${exchangeId} ${symbol} paper`, tokenDir: dirname(ledgerPath), standing });
     // The URL carries the per-run token (also in dashboard-<port>.token beside the ledger, mode 0600).
     process.stderr.write(`dashboard: ${d.openUrl}\n`);
     dashboard = d;

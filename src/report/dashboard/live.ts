@@ -13,6 +13,8 @@ export interface LiveDashboardOptions {
   sampleMs?: number;
   /** Where the token file goes (beside the ledger). */
   tokenDir?: string;
+  /** The reason of a halt standing at start: the page shows `halted` from its first load. */
+  standing?: string | undefined;
 }
 
 export interface LiveDashboard {
@@ -29,6 +31,10 @@ export interface LiveDashboard {
 
 export async function startLiveDashboard(o: Readonly<LiveDashboardOptions>): Promise<LiveDashboard> {
   const state = new DashboardState('live', o.title);
+  if (o.standing !== undefined) {
+    state.stats = { ...state.stats, trading_state: 'halted', halt_reason: o.standing };
+    state.addRisk({ t: Math.floor(Date.now() / 1000), kind: 'standing halt', reason: o.standing, state: 'halted' });
+  }
   const server = await startDashboardServer({
     port: o.port,
     title: o.title,
