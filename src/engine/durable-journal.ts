@@ -55,7 +55,10 @@ export class DurableJournal implements PaperJournal {
     return this.lastError;
   }
 
-  /** Write what is held, in order; true when nothing is left. */
+  /**
+   * Write what is held, in order; true when nothing is left. The ledger counts as writable again only
+   * after a write succeeds (an empty flush proves nothing: quote rows, not held, may still be failing).
+   */
   flush(): boolean {
     while (this.held.length > 0) {
       try {
@@ -65,10 +68,7 @@ export class DurableJournal implements PaperJournal {
         return false;
       }
       this.held.shift();
-    }
-    if (this.failingSinceMs !== undefined) {
-      this.failingSinceMs = undefined;
-      this.o.onChange?.(false, this.lastError);
+      this.ok();
     }
     return true;
   }
@@ -77,6 +77,7 @@ export class DurableJournal implements PaperJournal {
     if (!this.flush()) throw new JournalUnavailable(this.lastError);
     try {
       this.inner.placed(ts, clientId, side, price, qty);
+      this.ok();
     } catch (e) {
       this.fail(e);
       throw new JournalUnavailable(this.lastError);
@@ -118,9 +119,16 @@ export class DurableJournal implements PaperJournal {
   private tryOnce(fn: () => void): void {
     try {
       fn();
+      this.ok();
     } catch (e) {
       this.fail(e);
     }
+  }
+
+  private ok(): void {
+    if (this.failingSinceMs === undefined) return;
+    this.failingSinceMs = undefined;
+    this.o.onChange?.(false, this.lastError);
   }
 
   private fail(e: unknown): void {

@@ -268,7 +268,6 @@ export class LiveSession {
 
     const halt = o.haltFile !== undefined ? new HaltFile(o.haltFile, 0) : undefined;
     const feed = o.market?.feed;
-    const ledgerBudgetMs = o.ledgerBudgetMs ?? 30_000;
     if (feed !== undefined) await feed.start();
     const interval = o.session.decisionIntervalMicros;
     let lastReconcile = this.ms();
@@ -312,6 +311,7 @@ export class LiveSession {
         // What the ledger refused is written first; past its budget an unwritable ledger ends the session.
         this.journal.flush();
         const failingSince = this.journal.failingSince;
+        const ledgerBudgetMs = o.ledgerBudgetMs ?? 30_000;
         if (failingSince !== undefined && this.ms() - failingSince >= ledgerBudgetMs) {
           this.fatal(`ledger unwritable for ${Math.round((this.ms() - failingSince) / 1000)} s, past its budget of ${Math.round(ledgerBudgetMs / 1000)} s: ${this.journal.reason}`);
           break;

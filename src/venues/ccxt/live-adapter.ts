@@ -70,8 +70,8 @@ export class LiveAdapter implements OrderSink {
   private readonly streamBudgetMs: number;
   /** Last time any create was sent, ms: open-order listings are trusted only `settleMs` after it. */
   private lastSendMs = 0;
-  /** When `start()` ran, ms: own trades before it belong to earlier runs (the ledger has them). */
-  private startedMs = Number.NaN;
+  /** When this adapter was made, ms: own trades before it belong to earlier runs (the ledger has them). */
+  private readonly startedMs: number;
 
   constructor(private readonly o: LiveAdapterOptions) {
     this.attempts = o.attempts ?? 5;
@@ -81,6 +81,7 @@ export class LiveAdapter implements OrderSink {
     this.lookupRounds = o.lookupRounds ?? 6;
     this.streamBudgetMs = o.streamBudgetMs ?? 60_000;
     this.tracker = new OrderTracker(o.forgetAfterMs ?? 3_600_000, (event, fields) => o.log?.(event, fields));
+    this.startedMs = this.nowMs();
   }
 
   get symbol(): string {
@@ -116,7 +117,6 @@ export class LiveAdapter implements OrderSink {
   start(): void {
     if (this.running) return;
     this.running = true;
-    this.startedMs = this.nowMs();
     const c = this.o.exchange.capabilities;
     if (this.o.poll !== true && c.watchOrders && c.watchMyTrades) {
       this.stopped.push(this.watchLoop('orders', async () => (await this.o.exchange.watchOrders(this.o.symbol)).forEach((x) => this.applyOrder(x))));
