@@ -331,11 +331,13 @@ export class LiveSession {
         if (this.core.view.start === 0) this.core.view.start = now;
         // The decision timer of every mode: grid times of the interval (0: every step; polled bid/ask: every step).
         const due = !(interval > 0) || feed === undefined || now >= nextDecision;
-        // While a halt's cancel-all is in flight nothing new is decided (a reconnect does not race it).
-        if (due && !this.stopping && this.halting === undefined) {
+        // While a halt's cancel-all is in flight the risk monitors run on their schedule but nothing new is
+        // quoted (a reconnect does not race it; the cancel-all's verification may take its settle window).
+        if (due && !this.stopping) {
           if (interval > 0) nextDecision = (Math.floor(now / interval) + 1) * interval;
           if (feed !== undefined && o.market !== undefined) o.market.local.refresh(this.core, now);
-          this.session.decide(now, lastData, connected, { orderStream: this.streamUp, ledgerFault: failingSince !== undefined ? this.journal.reason : undefined });
+          const health = { orderStream: this.streamUp, ledgerFault: failingSince !== undefined ? this.journal.reason : undefined };
+          this.session.decide(now, lastData, connected, health, this.halting === undefined);
         }
         // A halt's verified cancel-all runs beside the loop (nothing is decided while halted); one that did not verify is tried again.
         if (this.halting === undefined && this.risk.state === 'halted' && this.cancelUnverified) this.cancelBeside();

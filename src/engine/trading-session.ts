@@ -81,10 +81,10 @@ export class TradingSession {
   /**
    * One decision at local time `now` (the driver has refreshed the view): the risk monitors, then, unless
    * halted, strategy → reconcile → gate → venue. `lastDataLocal` is the local time of the newest market
-   * data (NaN: none yet). `live`: the private order stream and the ledger's health (live only). Returns
-   * the commands sent.
+   * data (NaN: none yet). `live`: the private order stream and the ledger's health (live only). `quote`
+   * false: the risk monitors only (live, while a halt's cancel-all is in flight). Returns the commands sent.
    */
-  decide(now: Micros, lastDataLocal: Micros, connected: boolean, live?: Readonly<Pick<FeedHealth, 'orderStream' | 'ledgerFault'>>): number {
+  decide(now: Micros, lastDataLocal: Micros, connected: boolean, live?: Readonly<Pick<FeedHealth, 'orderStream' | 'ledgerFault'>>, quote = true): number {
     const core = this.core;
     core.view.now = now;
     const h = this.health;
@@ -97,7 +97,7 @@ export class TradingSession {
     const ts = this.risk.evaluate(now, h);
     if (ts.length > 0) this.apply(now, ts);
     this.record.advance(now, core.view.tradingState);
-    if (this.stateCode === 2) return 0;
+    if (this.stateCode === 2 || !quote) return 0;
     return core.decide(now);
   }
 
