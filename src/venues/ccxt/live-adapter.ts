@@ -258,7 +258,9 @@ export class LiveAdapter implements OrderSink {
       const known = this.tracker.byOrderId(x.orderId) !== undefined;
       if (!known && !unnamed) continue; // not ours (or long lost): the holding comparison will say so
       n++;
-      if (known) this.applyTrade(x);
+      if (!known) continue;
+      this.o.log?.('live_fill_recovered', { clientId: this.tracker.byOrderId(x.orderId)!.clientId, tradeId: x.id, qty: x.qty, price: x.price, via: 'own trades' });
+      this.applyTrade(x);
     }
     return n;
   }
