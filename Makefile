@@ -144,3 +144,24 @@ deploy-server:
 # Never removes ledgers, recordings, realtime logs, the history cache (data/) or a standing halt file.
 clean:
 	@node scripts/clean.mjs
+
+# ---------------------------------------------------------------------------------------------------------
+# Operations: each target runs one `marketmakerl` command that ends with one JSON line and exits 0 only when
+# what it checks holds. Kept in this one block (its own help lines in help-ops).
+# ---------------------------------------------------------------------------------------------------------
+.PHONY: help-ops consistency-check data-freshness
+help: help-ops
+help-ops:
+	@echo "operations (one JSON line each; exit 0 only when what it checks holds):"
+	@echo "make consistency-check   every make / marketmakerl line of README.md and docs/ names a real target or command with valid flags"
+	@echo "make data-freshness      cached markets and recordings: last closed bar vs now, missing ranges, silences [CACHE_DIR= RECORDINGS= DATA= EVENTS= MAX_AGE=6h MAX_MISSING_BARS=0 NOW=]"
+
+consistency-check: build
+	$(CLI) consistency-check
+
+CACHE_DIR ?= data/history
+RECORDINGS ?= data/recordings
+MAX_AGE ?= 6h
+MAX_MISSING_BARS ?= 0
+data-freshness: build
+	$(CLI) data-freshness --cache-dir '$(CACHE_DIR)' --recordings '$(RECORDINGS)' --max-age $(MAX_AGE) --max-missing-bars $(MAX_MISSING_BARS) $(if $(DATA),--data $(DATA)) $(if $(EVENTS),--events $(EVENTS)) $(if $(NOW),--now $(NOW))

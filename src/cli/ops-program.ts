@@ -1,0 +1,30 @@
+// The operations commands (one per operational make target), registered on the CLI; each ends with one JSON line and an honest exit code.
+import { Command, InvalidArgumentError } from 'commander';
+
+const num = (flag: string) => (v: string): number => {
+  const x = Number(v);
+  if (v.trim() === '' || !Number.isFinite(x)) throw new InvalidArgumentError(`${flag}: expected a number, got '${v}'`);
+  return x;
+};
+
+export function registerOpsCommands(program: Command): void {
+  program
+    .command('consistency-check')
+    .description('every `make …` and `marketmakerl …` line of README.md and docs/ names an existing target or command with valid flags; exit 1 otherwise')
+    .option('--docs <files...>', 'Markdown files to check (default README.md and docs/*.md)')
+    .option('--makefile <file>', 'Makefile to check against (default the repository\'s)')
+    .action(async (opts) => (await import('./commands/consistency-check.js')).consistencyCheckCommand(opts, program));
+
+  program
+    .command('data-freshness')
+    .description('each cached market: last closed bar vs now and missing ranges; each capture: age and silences; exit 1 past the limits or when there is nothing to check')
+    .option('--cache-dir <dir>', 'kline history cache (default data/history)')
+    .option('--recordings <dir>', 'folder of recorded event files (default data/recordings)')
+    .option('--data <files...>', 'kline CSV files to check as well')
+    .option('--events <files...>', 'event files or raw captures to check as well')
+    .option('--max-age <d>', 'oldest acceptable last bar or event (90s, 30m, 6h, 2d)', '6h')
+    .option('--max-missing-bars <n>', 'missing bars allowed per market (bars the exchange confirmed absent do not count)', num('--max-missing-bars'), 0)
+    .option('--max-capture-gap <d>', 'longest acceptable silence inside a capture', '5s')
+    .option('--now <iso>', 'judge against this time instead of the clock (e.g. the end of an archive)')
+    .action(async (opts) => (await import('./commands/data-freshness.js')).dataFreshnessCommand(opts));
+}

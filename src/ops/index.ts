@@ -1,0 +1,3 @@
+// Public face of src/ops: the operations surface (docs consistency, data freshness, campaigns, risk calibration, weekly report, status page, smoke chains).
+export * from './consistency.js';
+export * from './freshness.js';
