@@ -149,12 +149,14 @@ clean:
 # Operations: each target runs one `marketmakerl` command that ends with one JSON line and exits 0 only when
 # what it checks holds. Kept in this one block (its own help lines in help-ops).
 # ---------------------------------------------------------------------------------------------------------
-.PHONY: help-ops consistency-check data-freshness
+.PHONY: help-ops consistency-check data-freshness campaign risk-calibration
 help: help-ops
 help-ops:
 	@echo "operations (one JSON line each; exit 0 only when what it checks holds):"
 	@echo "make consistency-check   every make / marketmakerl line of README.md and docs/ names a real target or command with valid flags"
 	@echo "make data-freshness      cached markets and recordings: last closed bar vs now, missing ranges, silences [CACHE_DIR= RECORDINGS= DATA= EVENTS= MAX_AGE=6h MAX_MISSING_BARS=0 NOW=]"
+	@echo "make campaign N=5        the runtime pipeline N times with seeds SEED.., then SEED again: PnL spread; fails if a run fails or the repeat differs [CONFIG= MODE= BASELINE=]"
+	@echo "make risk-calibration    the risk limits of RISK_CONFIG against a crash, a gap, a volatility burst, a frozen feed and the shared data's worst days"
 
 consistency-check: build
 	$(CLI) consistency-check
@@ -165,3 +167,11 @@ MAX_AGE ?= 6h
 MAX_MISSING_BARS ?= 0
 data-freshness: build
 	$(CLI) data-freshness --cache-dir '$(CACHE_DIR)' --recordings '$(RECORDINGS)' --max-age $(MAX_AGE) --max-missing-bars $(MAX_MISSING_BARS) $(if $(DATA),--data $(DATA)) $(if $(EVENTS),--events $(EVENTS)) $(if $(NOW),--now $(NOW))
+
+N ?= 3
+campaign: build
+	$(CLI) campaign --n $(N) --config $(CONFIG) --seed $(SEED) --max-workers $(MAX_WORKERS) $(if $(filter command line,$(origin MODE)),--mode $(MODE)) $(if $(BASELINE),--baseline '$(BASELINE)')
+
+RISK_CONFIG ?= config/examples/btcusdt.yaml
+risk-calibration: build
+	$(CLI) risk-calibration --config $(RISK_CONFIG) $(if $(filter command line,$(origin SEED)),--seed $(SEED))

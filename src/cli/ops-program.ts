@@ -27,4 +27,26 @@ export function registerOpsCommands(program: Command): void {
     .option('--max-capture-gap <d>', 'longest acceptable silence inside a capture', '5s')
     .option('--now <iso>', 'judge against this time instead of the clock (e.g. the end of an archive)')
     .action(async (opts) => (await import('./commands/data-freshness.js')).dataFreshnessCommand(opts));
+
+  program
+    .command('campaign')
+    .description('the runtime pipeline N times with different seeds, then the first seed again: the PnL spread across seeds; exit 1 when a run fails or a repeated seed differs by one byte')
+    .requiredOption('--n <n>', 'seeds to run (1-100): --seed, --seed+1, …', num('--n'))
+    .option('--config <file>', 'runtime config', 'config/config.yaml')
+    .option('--mode <mode>', 'backtest | paper (default: the config mode)')
+    .option('--seed <n>', 'first seed (default 7)', num('--seed'))
+    .option('--max-workers <n>', 'worker threads per run', num('--max-workers'))
+    .option('--baseline <file>', "an earlier campaign's JSON: every seed in both must give the same results")
+    .option('--out <file>', 'campaign JSON (default <artifacts_dir>/<campaign_id>.json; never replaced)')
+    .action(async (opts) => (await import('./commands/campaign.js')).campaignCommand(opts));
+
+  program
+    .command('risk-calibration')
+    .description('the configured risk limits against stress scenarios (crash, gap, volatility burst, frozen feed; simulated and from the shared data): which limit triggers when; exit 1 when a loss goes beyond a limit')
+    .option('--config <file>', 'the one config file: its capital, quoting and risk sections (default: the defaults)')
+    .option('--seed <n>', 'seed of the simulated scenarios (default: the config seed)', num('--seed'))
+    .option('--shared-data <dir>', 'folder of the shared Binance data (default ../shared/data beside the repository)')
+    .option('--scenarios <names...>', 'only these scenarios')
+    .option('--out <file>', 'also write the results as JSON (never replaced)')
+    .action(async (opts) => (await import('./commands/risk-calibration.js')).riskCalibrationCommand(opts));
 }
