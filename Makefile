@@ -149,13 +149,15 @@ clean:
 # Operations: each target runs one `marketmakerl` command that ends with one JSON line and exits 0 only when
 # what it checks holds. Kept in this one block (its own help lines in help-ops).
 # ---------------------------------------------------------------------------------------------------------
-.PHONY: help-ops consistency-check data-freshness campaign risk-calibration
+.PHONY: help-ops consistency-check data-freshness campaign risk-calibration weekly-report status-page dashboard-serve dashboard-open
 help: help-ops
 help-ops:
 	@echo "operations (one JSON line each; exit 0 only when what it checks holds):"
 	@echo "make consistency-check   every make / marketmakerl line of README.md and docs/ names a real target or command with valid flags"
 	@echo "make data-freshness      cached markets and recordings: last closed bar vs now, missing ranges, silences [CACHE_DIR= RECORDINGS= DATA= EVENTS= MAX_AGE=6h MAX_MISSING_BARS=0 NOW=]"
 	@echo "make campaign N=5        the runtime pipeline N times with seeds SEED.., then SEED again: PnL spread; fails if a run fails or the repeat differs [CONFIG= MODE= BASELINE=]"
+	@echo "make weekly-report       paper/live ledgers and run folders of the last DAYS_BACK=7 days: PnL, fills, uptime, reconnects, risk events, halts (JSON + HTML)"
+	@echo "make status-page         one page of the newest results under artifacts/ with go / no-go (dashboard-serve: served on 127.0.0.1:STATUS_PORT; dashboard-open: its address)"
 	@echo "make risk-calibration    the risk limits of RISK_CONFIG against a crash, a gap, a volatility burst, a frozen feed and the shared data's worst days"
 
 consistency-check: build
@@ -175,3 +177,18 @@ campaign: build
 RISK_CONFIG ?= config/examples/btcusdt.yaml
 risk-calibration: build
 	$(CLI) risk-calibration --config $(RISK_CONFIG) $(if $(filter command line,$(origin SEED)),--seed $(SEED))
+
+DAYS_BACK ?= 7
+weekly-report: build
+	$(CLI) weekly-report --days $(DAYS_BACK)
+
+STATUS_PORT ?= 8788
+status-page: build
+	$(CLI) status-page
+
+dashboard-serve: build
+	$(CLI) status-page --serve --port $(STATUS_PORT)
+
+# Writes the page and prints its file address (opened with xdg-open when there is one); the exit code is the page's.
+dashboard-open: build
+	@$(CLI) status-page; rc=$$?; echo "file://$$(pwd)/artifacts/status/index.html"; if command -v xdg-open >/dev/null; then xdg-open "artifacts/status/index.html" >/dev/null 2>&1 || true; fi; exit $$rc

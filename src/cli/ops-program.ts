@@ -49,4 +49,24 @@ export function registerOpsCommands(program: Command): void {
     .option('--scenarios <names...>', 'only these scenarios')
     .option('--out <file>', 'also write the results as JSON (never replaced)')
     .action(async (opts) => (await import('./commands/risk-calibration.js')).riskCalibrationCommand(opts));
+
+  program
+    .command('weekly-report')
+    .description('the paper and live runs of the last N days (ledgers) and the backtest run folders: PnL, fills, uptime, reconnects, risk events, halts; JSON and HTML; exit 1 when there is nothing to report or a ledger is unsound')
+    .option('--days <n>', 'days back from now', num('--days'), 7)
+    .option('--ledgers <dir>', 'folder of the SQLite ledgers (one level down included)', 'artifacts')
+    .option('--runs <dir>', 'folder of backtest run folders', 'artifacts/runs')
+    .option('--out <dir>', 'report folder (default artifacts/weekly/weekly_<UTC stamp>)')
+    .option('--now <iso>', 'end of the period (default now)')
+    .option('--gap-seconds <s>', 'quote rows further apart than this count as downtime', num('--gap-seconds'), 10)
+    .action(async (opts) => (await import('./commands/weekly-report.js')).weeklyReportCommand(opts));
+
+  program
+    .command('status-page')
+    .description('one self-contained page of the newest runtime run, campaign, analysis, study, paper/live sessions and weekly report under artifacts/, with headline figures and go / no-go; exit 1 on a no-go or when nothing was found')
+    .option('--artifacts <dir>', 'artifacts folder', 'artifacts')
+    .option('--out <file>', 'page to write (default <artifacts>/status/index.html; only a status page of ours is replaced)')
+    .option('--serve', 'then serve it (and the files it links to) on 127.0.0.1 until stopped')
+    .option('--port <p>', 'with --serve: port (0: any free port)', num('--port'), 8788)
+    .action(async (opts) => (await import('./commands/status-page.js')).statusPageCommand(opts));
 }

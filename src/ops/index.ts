@@ -4,3 +4,5 @@ export * from './freshness.js';
 export * from './campaign.js';
 export * from './risk-scenarios.js';
 export * from './risk-calibration.js';
+export * from './weekly-report.js';
+export * from './status-page.js';
