@@ -149,7 +149,7 @@ clean:
 # Operations: each target runs one `marketmakerl` command that ends with one JSON line and exits 0 only when
 # what it checks holds. Kept in this one block (its own help lines in help-ops).
 # ---------------------------------------------------------------------------------------------------------
-.PHONY: help-ops consistency-check data-freshness campaign risk-calibration weekly-report status-page dashboard-serve dashboard-open
+.PHONY: help-ops consistency-check data-freshness campaign risk-calibration weekly-report status-page dashboard-serve dashboard-open walk-forward research-budgets quant-experiments
 help: help-ops
 help-ops:
 	@echo "operations (one JSON line each; exit 0 only when what it checks holds):"
@@ -158,6 +158,7 @@ help-ops:
 	@echo "make campaign N=5        the runtime pipeline N times with seeds SEED.., then SEED again: PnL spread; fails if a run fails or the repeat differs [CONFIG= MODE= BASELINE=]"
 	@echo "make weekly-report       paper/live ledgers and run folders of the last DAYS_BACK=7 days: PnL, fills, uptime, reconnects, risk events, halts (JSON + HTML)"
 	@echo "make status-page         one page of the newest results under artifacts/ with go / no-go (dashboard-serve: served on 127.0.0.1:STATUS_PORT; dashboard-open: its address)"
+	@echo "make walk-forward        analyze under three walk-forward schemes + robustness table (EXP_DATA= EXP_DAYS=14 EXP_COMBINATIONS=12); research-budgets: three budgets; quant-experiments: three seeds"
 	@echo "make risk-calibration    the risk limits of RISK_CONFIG against a crash, a gap, a volatility burst, a frozen feed and the shared data's worst days"
 
 consistency-check: build
@@ -192,3 +193,10 @@ dashboard-serve: build
 # Writes the page and prints its file address (opened with xdg-open when there is one); the exit code is the page's.
 dashboard-open: build
 	@$(CLI) status-page; rc=$$?; echo "file://$$(pwd)/artifacts/status/index.html"; if command -v xdg-open >/dev/null; then xdg-open "artifacts/status/index.html" >/dev/null 2>&1 || true; fi; exit $$rc
+
+# Analysis presets (src/ops/experiments.ts): one analyze per variant, then a robustness table; fails when the conclusion depends on the variant.
+EXP_DATA ?= ../shared/data/binance-spot-btcusdt-5m-klines/BTCUSDT-5m-2024-08.csv
+EXP_DAYS ?= 14
+EXP_COMBINATIONS ?= 12
+walk-forward research-budgets quant-experiments: build
+	$(CLI) experiments --preset $@ --data '$(EXP_DATA)' --days $(EXP_DAYS) --max-combinations $(EXP_COMBINATIONS)

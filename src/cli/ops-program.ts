@@ -69,4 +69,15 @@ export function registerOpsCommands(program: Command): void {
     .option('--serve', 'then serve it (and the files it links to) on 127.0.0.1 until stopped')
     .option('--port <p>', 'with --serve: port (0: any free port)', num('--port'), 8788)
     .action(async (opts) => (await import('./commands/status-page.js')).statusPageCommand(opts));
+
+  program
+    .command('experiments')
+    .description('analysis presets: analyze over walk-forward schemes, budgets or seeds, then a robustness table; exit 1 when a variant fails or the conclusion changes with the variant')
+    .requiredOption('--preset <name>', 'walk-forward | research-budgets | quant-experiments')
+    .option('--data <file>', 'kline CSV (as analyze --data)')
+    .option('--config <file>', 'the one config file (as analyze --config)')
+    .option('--days <n>', 'analyse the last N days', num('--days'), 14)
+    .option('--max-combinations <n>', 'combinations per variant', num('--max-combinations'), 12)
+    .option('--out <dir>', 'folder of the variants and experiments.json (default artifacts/experiments/<preset>_<stamp>)')
+    .action(async (opts) => (await import('./commands/experiments.js')).experimentsCommand(opts));
 }

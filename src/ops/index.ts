@@ -6,3 +6,4 @@ export * from './risk-scenarios.js';
 export * from './risk-calibration.js';
 export * from './weekly-report.js';
 export * from './status-page.js';
+export * from './experiments.js';
