@@ -149,7 +149,7 @@ clean:
 # Operations: each target runs one `marketmakerl` command that ends with one JSON line and exits 0 only when
 # what it checks holds. Kept in this one block (its own help lines in help-ops).
 # ---------------------------------------------------------------------------------------------------------
-.PHONY: help-ops consistency-check data-freshness campaign risk-calibration weekly-report status-page dashboard-serve dashboard-open walk-forward research-budgets quant-experiments
+.PHONY: help-ops consistency-check data-freshness campaign risk-calibration weekly-report status-page dashboard-serve dashboard-open walk-forward research-budgets quant-experiments daily-smoke mvp-launch realtime-live compose-config image
 help: help-ops
 help-ops:
 	@echo "operations (one JSON line each; exit 0 only when what it checks holds):"
@@ -159,6 +159,9 @@ help-ops:
 	@echo "make weekly-report       paper/live ledgers and run folders of the last DAYS_BACK=7 days: PnL, fills, uptime, reconnects, risk events, halts (JSON + HTML)"
 	@echo "make status-page         one page of the newest results under artifacts/ with go / no-go (dashboard-serve: served on 127.0.0.1:STATUS_PORT; dashboard-open: its address)"
 	@echo "make walk-forward        analyze under three walk-forward schemes + robustness table (EXP_DATA= EXP_DAYS=14 EXP_COMBINATIONS=12); research-budgets: three budgets; quant-experiments: three seeds"
+	@echo "make daily-smoke         fetch, a day of history, a one-day backtest, 5 paper iterations against EXCHANGE/SYMBOL (EXCHANGE_URL= SMOKE_END= SMOKE_CONFIG=), each timed"
+	@echo "make mvp-launch          consistency-check -> campaign -> analysis -> walk-forward -> a paper session on the shared capture, stopping at the first failure"
+	@echo "make realtime-live       live trading (as run-live); compose-config: the server compose file (docker compose config, or a clear skip); image: docker build"
 	@echo "make risk-calibration    the risk limits of RISK_CONFIG against a crash, a gap, a volatility burst, a frozen feed and the shared data's worst days"
 
 consistency-check: build
@@ -200,3 +203,20 @@ EXP_DAYS ?= 14
 EXP_COMBINATIONS ?= 12
 walk-forward research-budgets quant-experiments: build
 	$(CLI) experiments --preset $@ --data '$(EXP_DATA)' --days $(EXP_DAYS) --max-combinations $(EXP_COMBINATIONS)
+
+SMOKE_CONFIG ?= config/examples/btcusdt.yaml
+daily-smoke: build
+	$(CLI) daily-smoke --exchange $(EXCHANGE) --symbol '$(SYMBOL)' --timeframe 1m --config $(SMOKE_CONFIG) $(if $(EXCHANGE_URL),--exchange-url '$(EXCHANGE_URL)') $(if $(SMOKE_END),--end $(SMOKE_END))
+
+mvp-launch: build
+	$(CLI) mvp-launch --config $(CONFIG) --paper-config $(SMOKE_CONFIG)
+
+# Live trading under its operations name: the same command as run-live (live guard, preflight, verified cancel-all).
+realtime-live: run-live
+
+compose-config: build
+	$(CLI) compose-config --file docker-compose.server.yml
+
+IMAGE_TAG ?= marketmakerl:latest
+image: build
+	$(CLI) image --tag $(IMAGE_TAG)

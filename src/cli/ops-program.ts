@@ -80,4 +80,43 @@ export function registerOpsCommands(program: Command): void {
     .option('--max-combinations <n>', 'combinations per variant', num('--max-combinations'), 12)
     .option('--out <dir>', 'folder of the variants and experiments.json (default artifacts/experiments/<preset>_<stamp>)')
     .action(async (opts) => (await import('./commands/experiments.js')).experimentsCommand(opts));
+
+  program
+    .command('daily-smoke')
+    .description('fetch, one day of history, a one-day backtest and a short paper session against the exchange (or --exchange-url), each step timed; exit 1 at the first failure')
+    .requiredOption('--exchange <id>', 'ccxt exchange id, e.g. binance')
+    .requiredOption('--symbol <sym>', 'market, e.g. BTC/USDT')
+    .option('--timeframe <tf>', 'kline timeframe', '1m')
+    .option('--exchange-url <url>', 'REST and websocket base URL (a proxy or a local fake)')
+    .option('--end <iso>', 'end of the history and backtest day (default now; an archive-backed venue needs its own end)')
+    .option('--config <file>', 'the one config file for the backtest and the paper session')
+    .option('--iterations <n>', 'paper iterations', num('--iterations'), 5)
+    .option('--poll-seconds <s>', 'length of one paper iteration', num('--poll-seconds'), 1)
+    .option('--out <dir>', 'new folder for every step\'s files (default artifacts/smoke/smoke_<stamp>)')
+    .action(async (opts) => (await import('./commands/daily-smoke.js')).dailySmokeCommand(opts));
+
+  program
+    .command('mvp-launch')
+    .description('consistency-check → campaign → analyze → walk-forward → a paper session on a recording, stopping at the first failure; exit 1 when a step fails')
+    .option('--config <file>', 'runtime config of the campaign', 'config/config.yaml')
+    .option('--data <file>', 'kline CSV of the analysis and the walk-forward', '../shared/data/binance-spot-btcusdt-5m-klines/BTCUSDT-5m-2024-08.csv')
+    .option('--events <files...>', 'recording the paper session replays on its own clock', ['../shared/data/binance-l2-trades-hftbacktest-20240808/spot/btcusdt_20240808.gz'])
+    .option('--paper-config <file>', 'the one config file of the paper session')
+    .option('--out <dir>', 'new folder for every step\'s files (default artifacts/launch/mvp_<stamp>)')
+    .action(async (opts) => (await import('./commands/mvp-launch.js')).mvpLaunchCommand(opts));
+
+  program
+    .command('compose-config')
+    .description('the server compose file checked offline (services, build context, Dockerfile, entrypoint, no inline secret), then by `docker compose config` when Docker has compose (a clear skip otherwise); exit 1 on a problem')
+    .option('--file <file>', 'compose file', 'docker-compose.server.yml')
+    .option('--docker <cmd>', 'docker executable', 'docker')
+    .action(async (opts) => (await import('./commands/docker-checks.js')).composeConfigCommand(opts));
+
+  program
+    .command('image')
+    .description('build the server image with `docker build`; exit 1 when it cannot be built (Docker missing included)')
+    .option('--tag <tag>', 'image tag', 'marketmakerl:latest')
+    .option('--context <dir>', 'build context holding the Dockerfile', '.')
+    .option('--docker <cmd>', 'docker executable', 'docker')
+    .action(async (opts) => (await import('./commands/docker-checks.js')).imageCommand(opts));
 }

@@ -7,3 +7,4 @@ export * from './risk-calibration.js';
 export * from './weekly-report.js';
 export * from './status-page.js';
 export * from './experiments.js';
+export * from './steps.js';
