@@ -57,7 +57,7 @@ export function prepareSweep(input: SweepInput): Sweep {
   let engine: CaseEngine;
   if (cfg.engine === 'tick') {
     if (!input.events) throw new UserError('--events: --engine tick needs an event file (marketmakerl convert writes one from a capture)');
-    engine = tickEngine(cfg, input.events);
+    engine = tickEngine(cfg, input.events, input.sharedPass ?? true);
   } else {
     if (!input.bars) throw new UserError('--data: --engine bar needs klines');
     engine = barEngine(cfg, input.bars, input.sharedPass ?? true);
