@@ -8,6 +8,8 @@ import type { Liquidity } from '../orders/index.js';
 import type { RiskMarks, RiskTransition } from '../risk/index.js';
 import type { JournalOrderEvent, PaperJournal, PositionState, QuoteRow, ResumeState, ResumedOrder } from '../engine/index.js';
 import { SCHEMA_SQL, SCHEMA_VERSION } from './schema.js';
+import { writeVenueAudit } from './venue-audit.js';
+import type { OrderAudit, VenueFill } from '../sim/index.js';
 
 export interface RunInfo {
   runId: string;
@@ -177,6 +179,10 @@ export class Ledger implements PaperJournal {
   }
 
   /** Fold the WAL back into the main file and close. */
+  venueAudit(audit: OrderAudit, fills: readonly VenueFill[]): void {
+    writeVenueAudit(this.db, this.runId, audit, fills);
+  }
+
   close(): void {
     if (!this.db.open) return;
     try {

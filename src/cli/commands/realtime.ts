@@ -228,6 +228,7 @@ export async function realtimeCommand(f: RealtimeFlags): Promise<void> {
     process.off('SIGTERM', onSignal);
   }
   write({ ...summary, run_id: runId, ledger: ledgerPath, jsonl: jsonlPath });
+  session.writeVenueAudit();
   ledger.endRun(new Date(), summary.ended_by);
   ledger.close();
   closeSync(fd);

@@ -85,6 +85,7 @@ export async function runFeedExecution(task: AgentTask, params: ExecutionParams,
       });
       status = summary.ended_by;
       end = clock();
+      session.writeVenueAudit();
     } else {
       const exchange = liveEx!;
       const live = traded.live;
