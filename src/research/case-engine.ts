@@ -1,6 +1,6 @@
 // What the analysis needs from an engine (bars or an event file): blocks, the shared config, case identities, running cases.
 import type { Bars } from '../market/index.js';
-import type { BarBacktestConfig, FillLog, TickBacktestConfig, Trace } from '../engine/index.js';
+import type { FillLog, TradingConfig, Trace } from '../engine/index.js';
 import type { Combo, ParamSpace } from './param-space.js';
 import type { BlockResult } from './cases.js';
 import type { Evaluator } from './evaluator.js';
@@ -26,7 +26,7 @@ export interface CaseRef {
  */
 export interface CaseEngine {
   plan: Plan;
-  base: BarBacktestConfig | TickBacktestConfig;
+  base: TradingConfig;
   /** Scales γ and the bps levels: a price from before the first block (never in a test window). */
   refPrice: number;
   /** Per-sample returns annualised by √ of this (bars or trace samples per 365-day year). */
@@ -71,4 +71,15 @@ export function groupCases(cases: readonly CaseRef[], by: 'block' | 'trial', max
     for (let i = 0; i < g.length; i += max) out.push(g.slice(i, i + max));
   }
   return out;
+}
+
+/**
+ * The part of the trading config that can change a case's result: without the data section (where the
+ * data comes from; its content is hashed instead), the policy's path (its content is hashed) and the
+ * live section. The same data read from another path is the same data.
+ */
+export function trialBase(base: TradingConfig): Record<string, unknown> {
+  const { data: _data, live: _live, ...rest } = base;
+  const { policy_path: _policy, ...quoting } = rest.quoting;
+  return { ...rest, quoting };
 }

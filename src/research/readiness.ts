@@ -24,7 +24,7 @@ export const ReadinessRulesSchema = z.object({
     .default(0.95)
     .describe('deflated Sharpe ratio of the strategy that would trade next: the probability that its true Sharpe beats what the best of every trial counted on this data would reach by luck, at least this'),
   max_pbo: z.number().min(0).max(1).default(0.25).describe('probability of backtest overfitting over every trial counted on this data (CSCV), at most this'),
-});
+}).strict();
 export type ReadinessRules = z.output<typeof ReadinessRulesSchema>;
 export const defaultReadinessRules: ReadinessRules = ReadinessRulesSchema.parse({});
 

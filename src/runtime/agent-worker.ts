@@ -6,9 +6,9 @@ import { runAgent } from './run-agent.js';
 
 const port = parentPort;
 if (port) {
-  port.on('message', (msg: TaskMessage) => {
+  port.on('message', async (msg: TaskMessage) => {
     const t0 = performance.now();
-    const result = runAgent(msg.task);
+    const result = await runAgent(msg.task);
     const ms = performance.now() - t0;
     port.postMessage({ id: msg.id, result, ms } satisfies ResultMessage, result.ok ? transferables(result.value) : []);
   });

@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadCaptureSync } from '../../src/data/index.js';
-import { PaperSession, ReplayFeed, acceleratedClock, parsePaperConfig, paperSessionSetup, runPaperLoop } from '../../src/engine/index.js';
+import { PaperSession, ReplayFeed, acceleratedClock, paperSetup, runPaperLoop } from '../../src/engine/index.js';
 import { BTCUSDT } from '../../src/market/index.js';
 import { startLiveDashboard } from '../../src/report/dashboard/index.js';
 import { CAPTURE_DIR, REPO_ROOT } from '../fixtures/shared-data.js';
@@ -24,8 +24,7 @@ test('live dashboard: page loads, chart draws, figures update as the feed moves;
   writeFileSync(join(run, 'fills.csv'), `ts,side,price,qty,fee,liquidity,order_id,sample\n${t0 + 600_000},buy,109.5,1,0,maker,1,10\n`);
 
   const { events } = loadCaptureSync([join(CAPTURE_DIR, 'btcusdt_20240808.gz')]);
-  const cfg = parsePaperConfig({ risk: { max_orders_per_window: 1000 }, loop: { sigma_sample_ms: 1000 } });
-  const { strategy, options } = paperSessionSetup(cfg, BTCUSDT, 30);
+  const { strategy, options } = paperSetup({ capital: 10_000, quoting: { gamma: 0.01, order_qty: 0.001, max_inventory_qty: 0.01, calibrate: false, horizon_seconds: 10, requote_ticks: 50 }, risk: { max_orders_per_window: 1000 }, features: { sigma_sample_ms: 1000, sigma_window: 30, intensity_window_s: 60 } }, events.price[0]!);
   const session = new PaperSession(strategy, options);
   const clock = acceleratedClock(20, Date.now() * 1000);
   const feed = new ReplayFeed(events, { clock, speed: 1, pollMs: 2 });

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { loadKlines } from '../../src/data/index.js';
 import { cloneBars, type Bars } from '../../src/market/index.js';
 import { runAnalysis, type AnalysisResult } from '../../src/research/analysis.js';
-import { parseAnalysisConfig } from '../../src/research/analysis-config.js';
+import { flatAnalysisConfig } from '../fixtures/trading-config.js';
 import { serialEvaluator } from '../../src/research/evaluator.js';
 import { silentProgress } from '../../src/research/progress.js';
 import { ResultsStore } from '../../src/research/results-store.js';
@@ -15,8 +15,8 @@ import { KLINES_5M } from '../fixtures/shared-data.js';
 
 const bars = loadKlines(KLINES_5M).bars;
 const base = { days: 6, max_combinations: 6, walk_forward: { train_days: 2, test_days: 1 }, seed: 3 };
-const asOnly = parseAnalysisConfig({ ...base, space: { model: ['as'] } });
-const glftOnly = parseAnalysisConfig({ ...base, space: { model: ['glft'] } });
+const asOnly = flatAnalysisConfig({ ...base, space: { model: ['as'] } });
+const glftOnly = flatAnalysisConfig({ ...base, space: { model: ['glft'] } });
 const dir = mkdtempSync(join(tmpdir(), 'mm-trials-'));
 
 interface Trials {
