@@ -150,7 +150,10 @@ program
   .option('--config <file>', 'the one config file: its trading sections are the base of every case, `analysis:` holds readiness, space and windows; flags override it')
   .option('--out <dir>', 'artifact folder (default artifacts/last_month_analysis)')
   .option('--queue <url>', 'redis://HOST:PORT: run the cases on a BullMQ queue served by `marketmakerl worker`')
-  .option('--no-shared-pass', 'run every case on its own walk of the data (bar engine; same results, slower)')
+  .option('--no-shared-pass', 'run every case on its own walk of the data (bar engine; same results)')
+  .option('--shard <i/n>', 'evaluate shard I of N (0-based) of the cases and write them as Arrow into --out; no report')
+  .option('--merge <dirs...>', 'build the analysis from the shard files in these folders (same data flags and config as the shards)')
+  .option('--fresh-trials <reason>', 'start a new trial count on this data (the deflated Sharpe and PBO stop counting earlier runs); the reason is reported')
   .option('--quiet', 'no progress output')
   .action(async (opts) => (await import('./commands/analyze.js')).analyzeCommand(opts));
 
@@ -159,6 +162,7 @@ program
   .description('process analysis cases from a Redis queue (BullMQ) until stopped (SIGTERM/SIGINT)')
   .requiredOption('--queue <url>', 'redis://HOST:PORT')
   .option('--concurrency <n>', 'jobs at a time in this process', num('--concurrency'))
+  .option('--stall-seconds <s>', "a job's lock lasts this long unrenewed; a job whose worker died is taken again after about twice this (default 30)", num('--stall-seconds'))
   .action(async (opts) => (await import('./commands/worker.js')).workerCommand(opts));
 
 program
