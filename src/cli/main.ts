@@ -2,6 +2,7 @@
 // The marketmakerl CLI: parses flags and hands over to a command module, loaded only when it runs.
 import { Command, CommanderError, Option } from 'commander';
 import { exitWithError } from './errors.js';
+import { registerOpsCommands } from './ops-program.js';
 
 const program = new Command();
 program
@@ -316,6 +317,9 @@ simulate
   .option('--paths <n>', 'simulated paths', num('--paths'), 1000)
   .option('--seed <n>', 'seed', num('--seed'), 7)
   .action(async (opts) => (await import('./commands/simulate.js')).as2008Command(opts));
+
+// The operations surface (campaign, data-freshness, status-page, …) lives in its own file.
+registerOpsCommands(program);
 
 async function main(): Promise<void> {
   try {
