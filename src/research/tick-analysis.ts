@@ -6,7 +6,7 @@ import type { AnalysisConfig } from './analysis-config.js';
 import { planTickBlocks, type TickData } from './tick-blocks.js';
 import { runTickBlock, type TickEvalTask } from './tick-cases.js';
 import { digestColumns, policyDigest } from './digest.js';
-import { groupCases } from './case-engine.js';
+import { groupCases, trialBase } from './case-engine.js';
 import { defaultTickParamSpace, type Combo } from './param-space.js';
 import { loadPolicyFile } from '../models/index.js';
 import type { CaseEngine } from './case-engine.js';
@@ -76,7 +76,7 @@ export function tickEngine(cfg: AnalysisConfig, input: TickEventsInput, sharedPa
       const k = data.blocks[b]!;
       return `events ${k.startMicros}-${k.endMicros} rows ${k.from}-${k.to}`;
     },
-    trialConfig: (t) => ({ engine: 'tick', base, combo: t.combo, budget: t.budget, ref_price: data.refPrice, policy: t.combo.model === 'rl' ? policyHash : null }),
+    trialConfig: (t) => ({ engine: 'tick', base: trialBase(base), combo: t.combo, budget: t.budget, ref_price: data.refPrice, policy: t.combo.model === 'rl' ? policyHash : null }),
     async evaluate(trials, cases, evaluator, onDone) {
       if (!evaluator.runTick) throw new UserError(`--engine tick: the ${evaluator.kind} evaluator runs bar cases only; use --workers instead of --queue`);
       if (trials.some((t) => t.combo.model === 'rl') && !policy) throw new UserError('--policy: model rl in the parameter space needs a trained policy file');

@@ -1,12 +1,14 @@
 // Worker-thread entry: runs agent tasks posted by the pool and posts their results back.
 import { parentPort } from 'node:worker_threads';
 import type { AgentValue } from './agent-task.js';
-import type { ResultMessage, TaskMessage } from './worker-pool.js';
+import type { ResultMessage, StopMessage, TaskMessage } from './worker-pool.js';
 import { runAgent } from './run-agent.js';
+import { requestStop } from './stop-request.js';
 
 const port = parentPort;
 if (port) {
-  port.on('message', async (msg: TaskMessage) => {
+  port.on('message', async (msg: TaskMessage | StopMessage) => {
+    if ('stop' in msg) return requestStop(msg.stop);
     const t0 = performance.now();
     const result = await runAgent(msg.task);
     const ms = performance.now() - t0;

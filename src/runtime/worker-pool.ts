@@ -6,6 +6,10 @@ export interface TaskMessage {
   id: number;
   task: AgentTask;
 }
+/** Stop the agents running in a worker (a signal reached the main thread). */
+export interface StopMessage {
+  stop: string;
+}
 export interface ResultMessage {
   id: number;
   result: AgentResult;
@@ -47,11 +51,13 @@ export class WorkerPool {
   private readonly queue: Job[] = [];
   private nextId = 1;
   private closed = false;
+  private stopped: string | undefined;
 
   constructor(readonly size: number) {}
 
   run(task: AgentTask): Promise<TimedResult> {
     if (this.closed) return Promise.resolve({ result: { ok: false, error: 'worker pool is closed' }, ms: null });
+    if (this.stopped !== undefined) return Promise.resolve({ result: { ok: false, error: `not started: the run was stopped by ${this.stopped}` }, ms: null });
     return new Promise((resolve) => {
       this.queue.push({ id: this.nextId++, task, resolve });
       this.pump();
@@ -92,6 +98,16 @@ export class WorkerPool {
     slot.worker.on('exit', (code) => fail(`worker exited with code ${code}`));
     this.slots.push(slot);
     return slot;
+  }
+
+  /**
+   * A signal: agents running now are asked to stop (a live session cancels its orders, verifies, and
+   * returns its result); tasks not started yet fail without running.
+   */
+  stopAll(reason: string): void {
+    this.stopped ??= reason;
+    for (const job of this.queue.splice(0)) job.resolve({ result: { ok: false, error: `not started: the run was stopped by ${reason}` }, ms: null });
+    for (const s of this.slots) s.worker.postMessage({ stop: reason } satisfies StopMessage);
   }
 
   /** Stop every worker (tasks still queued resolve as failures). */

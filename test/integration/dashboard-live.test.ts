@@ -52,7 +52,7 @@ test('live dashboard: page loads, chart draws, figures update as the feed moves;
     const page = await browser.newPage({ viewport: { width: 1280, height: 640 } });
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(dash.url);
+    await page.goto(dash.openUrl);
     await page.waitForFunction('window.__dashboard !== undefined');
     assert.ok((await page.locator('#chart canvas').count()) > 0, 'the chart draws on canvas');
     await page.waitForFunction("document.getElementById('s-mid').textContent !== '–'", undefined, { timeout: 15_000 });

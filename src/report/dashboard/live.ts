@@ -11,10 +11,17 @@ export interface LiveDashboardOptions {
   runsDir?: string;
   /** Sample the session at most this often, ms of the process's time. */
   sampleMs?: number;
+  /** Where the token file goes (beside the ledger). */
+  tokenDir?: string;
+  /** The reason of a halt standing at start: the page shows `halted` from its first load. */
+  standing?: string | undefined;
 }
 
 export interface LiveDashboard {
   url: string;
+  /** The URL to open: it carries the per-run token. */
+  openUrl: string;
+  token: string;
   /** Every iteration line (authoritative figures). */
   publish: (row: IterationRow) => void;
   /** Every loop step (chart points, fills, risk events), throttled. */
@@ -24,7 +31,18 @@ export interface LiveDashboard {
 
 export async function startLiveDashboard(o: Readonly<LiveDashboardOptions>): Promise<LiveDashboard> {
   const state = new DashboardState('live', o.title);
-  const server = await startDashboardServer({ port: o.port, title: o.title, state, haltPath: o.haltPath, ...(o.runsDir !== undefined ? { runsDir: o.runsDir } : {}) });
+  if (o.standing !== undefined) {
+    state.stats = { ...state.stats, trading_state: 'halted', halt_reason: o.standing };
+    state.addRisk({ t: Math.floor(Date.now() / 1000), kind: 'standing halt', reason: o.standing, state: 'halted' });
+  }
+  const server = await startDashboardServer({
+    port: o.port,
+    title: o.title,
+    state,
+    haltPath: o.haltPath,
+    ...(o.runsDir !== undefined ? { runsDir: o.runsDir } : {}),
+    ...(o.tokenDir !== undefined ? { tokenDir: o.tokenDir } : {}),
+  });
   const sampleMs = o.sampleMs ?? 200;
   let nextSample = 0;
   let fillsSeen = 0;
@@ -74,8 +92,9 @@ export async function startLiveDashboard(o: Readonly<LiveDashboardOptions>): Pro
       mid: row.mid_price,
       iteration: row.iteration,
       updated_utc: row.ts_utc,
+      halt_reason: row.trading_state === 'halted' ? (row.risk_reasons[0] ?? null) : null,
     };
   };
 
-  return { url: server.url, publish, step, close: server.close };
+  return { url: server.url, openUrl: server.openUrl, token: server.token, publish, step, close: server.close };
 }
