@@ -10,7 +10,12 @@ program
   .version('0.1.0')
   .showHelpAfterError(false)
   .exitOverride()
-  .configureOutput({ writeErr: (s) => process.stderr.write(s.split('\n').filter(Boolean)[0] + '\n') });
+  // Help goes to stdout; errors keep commander's whole message, so "(Did you mean --gamma?)" reaches the user.
+  .configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: (s) => process.stderr.write(s) })
+  .addHelpText('after', `
+Every command has its own help: marketmakerl help <command> (or <command> --help).
+Results: the research commands print a short table on a terminal and one JSON line in a pipe or with --json;
+bad input is one line on stderr and exit code 2.`);
 
 const num = (flag: string) => (v: string): number => {
   const x = Number(v);
@@ -284,6 +289,11 @@ simulate
 
 async function main(): Promise<void> {
   try {
+    // No command at all: the full help on stdout, as `help` prints it (commander would send it to stderr as an error).
+    if (process.argv.length <= 2) {
+      program.outputHelp();
+      process.exit(0);
+    }
     await program.parseAsync(process.argv);
   } catch (e) {
     if (e instanceof CommanderError) {
