@@ -141,5 +141,6 @@ SERVER_DIR ?= /opt/marketmakerl
 deploy-server:
 	@SERVER='$(SERVER)' SERVER_DIR='$(SERVER_DIR)' scripts/deploy-server.sh
 
+# Never removes ledgers, recordings, realtime logs, the history cache (data/) or a standing halt file.
 clean:
-	rm -rf dist artifacts
+	@node scripts/clean.mjs

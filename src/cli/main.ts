@@ -43,6 +43,7 @@ program
   .option('--policy <file>', 'policy.json of a trained RL policy (with --model rl; see train-rl)')
   .option('--seed <n>', 'seed of simulated data and of every random draw (default 7)', num('--seed'))
   .option('--out <dir>', 'run folder (default artifacts/runs/<run_id>)')
+  .option('--force', 'replace an earlier run folder of ours at --out (never a folder marketmakerl did not write)')
   .option('--run-id <id>', 'run id (default run_<UTC stamp>_<config hash>)')
   .option('--config <file>', 'YAML or JSON file with backtest parameters (flags override it)')
   .option('--gamma <x>', 'risk aversion γ per (price unit × order size)', num('--gamma'))
@@ -93,6 +94,7 @@ program
   .option('--seed <n>', 'seed of data, windows and policy search', num('--seed'))
   .option('--workers <n>', 'rollout worker threads (results do not depend on it)', num('--workers'), 2)
   .option('--out <dir>', 'output folder (default artifacts/rl/train_<UTC stamp>)')
+  .option('--force', 'replace an earlier training folder of ours at --out')
   .option('--config <file>', 'YAML or JSON training config (flags override it)')
   .option('--model <name>', 'wrapped model: as | glft')
   .option('--gamma <x>', 'base γ of the wrapped model (default: tuned on the training period)', num('--gamma'))
@@ -110,6 +112,7 @@ program
   .option('--simulate', 'the held-out part of the simulated market the policy was trained on')
   .option('--train-data <file>', 'kline CSV of the training period (default: the file the policy names)')
   .option('--out <file>', 'JSON table (default: evaluation.json beside the policy)')
+  .option('--force', 'replace an existing --out file')
   .option('--markdown', 'print the table as Markdown')
   .action(async (opts) => (await import('./commands/evaluate-rl.js')).evaluateRlCommand(opts));
 
@@ -118,6 +121,7 @@ program
   .description('convert raw Binance websocket captures (<local_ns> <json> lines, gzip or text) to a normalized Arrow event file')
   .argument('<files...>', 'capture files, in time order')
   .requiredOption('--out <file>', 'Arrow IPC file to write (atomically)')
+  .option('--force', 'replace an existing --out file')
   .option('--symbol <sym>', 'keep only this symbol (e.g. BTCUSDT) when a capture holds several')
   .action(async (files: string[], opts) => (await import('./commands/convert.js')).convertCommand(files, opts));
 
@@ -164,6 +168,7 @@ program
   .description('render a backtest run folder to RUN_DIR/report.html (self-contained, opens offline)')
   .argument('<run_dir>', 'run folder (config.json, metrics.json, trace.csv, fills.csv)')
   .option('--out <file>', 'HTML file to write (default RUN_DIR/report.html)')
+  .option('--force', 'replace an existing --out file')
   .action(async (dir: string, opts) => (await import('./commands/report.js')).reportCommand(dir, opts));
 
 program
@@ -173,6 +178,7 @@ program
   .argument('<run_b>', 'run folder B, over the same samples')
   .option('--out <file>', 'also write the comparison as JSON to this file')
   .option('--html <file>', 'also write a page with both cumulative returns and their difference')
+  .option('--force', 'replace existing --out / --html files')
   .action(async (a: string, b: string, opts) => (await import('./commands/compare.js')).compareCommand(a, b, opts));
 
 program
@@ -276,6 +282,7 @@ program
   .option('--seed <n>', 'with --simulate: seed', num('--seed'), 7)
   .option('--mean-reversion <x>', 'with --simulate: pull toward the first price per bar (0 = random walk)', num('--mean-reversion'), 0)
   .option('--out <file>', 'study JSON (default artifacts/study/<source>.study.json)')
+  .option('--force', 'replace an existing --out file (and its .html)')
   .action(async (opts) => (await import('./commands/study.js')).studyCommand(opts));
 
 const simulate = program.command('simulate').description('rerun published simulation experiments');

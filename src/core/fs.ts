@@ -1,40 +1,196 @@
-// Atomic file and folder writes: an interrupted write never leaves a half file that looks whole.
-import { mkdirSync, renameSync, rmSync, writeFileSync, existsSync } from 'node:fs';
-import { dirname, join, basename } from 'node:path';
+// Atomic, durable file and folder writes: an interrupted write never leaves a half file that looks whole.
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  renameSync,
+  rmdirSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { UserError } from './errors.js';
+import { assertSafeOutput, isOurs, writeMarker } from './out-paths.js';
+import { scrubSecrets } from './secrets.js';
 
 let tmpCounter = 0;
-function tmpName(target: string): string {
+/** `.<name>.<pid>.<n>.tmp` beside the target: recognisable as ours, and whose process made it. */
+export function tmpNameFor(target: string): string {
   tmpCounter += 1;
   return join(dirname(target), `.${basename(target)}.${process.pid}.${tmpCounter}.tmp`);
 }
 
-/** Write a file through a temp file in the same folder and a rename. */
-export function writeFileAtomic(path: string, data: string | Uint8Array): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = tmpName(path);
+const TMP_NAME = /^\.(?:.+?)\.(\d+)(?:\.\d+)?\.tmp$/;
+
+function alive(pid: number): boolean {
+  if (pid === process.pid) return true;
   try {
-    writeFileSync(tmp, data);
-    renameSync(tmp, path);
+    process.kill(pid, 0);
+    return true;
   } catch (e) {
-    rmSync(tmp, { force: true });
-    throw e;
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
 /**
- * Build a folder in a temp sibling, then rename it into place. `fill` writes into the temp folder.
- * If the target exists it is replaced only after the new one is complete.
+ * Remove temp files and folders that a killed process of ours left in `dir` (named by `tmpNameFor` or
+ * the same scheme; their process is gone). Anything else is left alone.
  */
-export function writeDirAtomic(path: string, fill: (tmpDir: string) => void): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = tmpName(path);
-  mkdirSync(tmp, { recursive: true });
+export function sweepOrphanTemps(dir: string): string[] {
+  let names: string[];
   try {
-    fill(tmp);
-    if (existsSync(path)) rmSync(path, { recursive: true, force: true });
-    renameSync(tmp, path);
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const n of names) {
+    const m = TMP_NAME.exec(n);
+    if (m === null || alive(Number(m[1]))) continue;
+    try {
+      rmSync(join(dir, n), { recursive: true, force: true });
+      removed.push(n);
+    } catch {
+      // Someone else's or already gone: not ours to insist on.
+    }
+  }
+  return removed;
+}
+
+/** fsync a file or a folder by path (a folder's fsync makes a rename in it durable). */
+export function fsyncPath(path: string): void {
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, 'r');
+    fsyncSync(fd);
   } catch (e) {
-    rmSync(tmp, { recursive: true, force: true });
+    // Some file systems refuse fsync on a folder; the rename is then as durable as they make it.
+    if (!['EISDIR', 'EINVAL', 'EPERM', 'EBADF'].includes((e as NodeJS.ErrnoException).code ?? '')) throw e;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/**
+ * Create `dir` and its missing parents; returns the folders it created, outermost first, so that a
+ * failed command can remove exactly those (and nothing that was there before).
+ */
+export function mkdirTracked(dir: string): string[] {
+  const created: string[] = [];
+  let d = resolve(dir);
+  while (!existsSync(d)) {
+    created.unshift(d);
+    const up = dirname(d);
+    if (up === d) break;
+    d = up;
+  }
+  if (created.length > 0) mkdirSync(dir, { recursive: true });
+  return created;
+}
+
+/** Remove the folders `mkdirTracked` created, innermost first, as long as they are empty. */
+export function removeCreatedDirs(created: readonly string[]): void {
+  for (let i = created.length - 1; i >= 0; i--) {
+    try {
+      rmdirSync(created[i]!);
+    } catch {
+      return; // not empty (or gone): what is in it is not ours to remove
+    }
+  }
+}
+
+function writeDurable(path: string, data: string | Uint8Array): void {
+  const fd = openSync(path, 'w', 0o644);
+  try {
+    if (typeof data === 'string') writeSync(fd, data);
+    else for (let off = 0; off < data.length; ) off += writeSync(fd, data, off, data.length - off);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Write a file through a temp file in the same folder, fsync, rename, fsync the folder. Text passes the
+ * secret scrubber. Folders it had to create are removed again if the write fails.
+ */
+export function writeFileAtomic(path: string, data: string | Uint8Array): void {
+  const parent = dirname(path);
+  const created = mkdirTracked(parent);
+  sweepOrphanTemps(parent);
+  const tmp = tmpNameFor(path);
+  try {
+    writeDurable(tmp, typeof data === 'string' ? scrubSecrets(data) : data);
+    renameSync(tmp, path);
+    fsyncPath(parent);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    removeCreatedDirs(created);
     throw e;
   }
 }
+
+export interface DirWriteOptions {
+  /** Replace an existing folder of ours (one with the marker file). */
+  force?: boolean;
+  /** The flag that named the folder, for messages. */
+  flag?: string;
+  /** What the marker says the folder holds. */
+  kind?: string;
+}
+
+/**
+ * Build a folder in a temp sibling, then rename it into place. `fill` writes into the temp folder; every
+ * file is fsynced before the rename. The folder carries a marker file: an existing target is replaced
+ * only when it carries one too and `force` is set (else a `UserError`, and nothing is touched).
+ */
+export function writeDirAtomic(path: string, fill: (tmpDir: string) => void, o: DirWriteOptions = {}): void {
+  const flag = o.flag ?? '--out';
+  checkRunFolderTarget(path, flag, o.force === true);
+  const parent = dirname(resolve(path));
+  const created = mkdirTracked(parent);
+  sweepOrphanTemps(parent);
+  const tmp = tmpNameFor(path);
+  mkdirSync(tmp);
+  let old: string | undefined;
+  try {
+    fill(tmp);
+    writeMarker(tmp, o.kind ?? 'run');
+    for (const n of readdirSync(tmp)) if (lstatSync(join(tmp, n)).isFile()) fsyncPath(join(tmp, n));
+    fsyncPath(tmp);
+    if (existsSync(path)) {
+      old = tmpNameFor(path);
+      renameSync(path, old);
+    }
+    renameSync(tmp, path);
+    fsyncPath(parent);
+  } catch (e) {
+    if (old !== undefined && !existsSync(path)) renameSync(old, path);
+    old = undefined;
+    rmSync(tmp, { recursive: true, force: true });
+    removeCreatedDirs(created);
+    throw e;
+  } finally {
+    if (old !== undefined) rmSync(old, { recursive: true, force: true });
+  }
+}
+
+/**
+ * A run folder about to be written: refused when it is a forbidden place, a file, a non-empty folder that
+ * is not ours, or ours without `force`. Call it before the work, so that a refusal costs nothing.
+ */
+export function checkRunFolderTarget(path: string, flag: string, force: boolean): void {
+  assertSafeOutput(path, flag);
+  if (!existsSync(path)) return;
+  const st = lstatSync(path);
+  if (!st.isDirectory()) throw new UserError(`${flag}: '${path}' is a file, not a folder; choose a new folder`);
+  if (readdirSync(path).length === 0) return;
+  if (!isOurs(path)) throw new UserError(`${flag}: '${path}' is a folder that is not empty and was not written by marketmakerl; choose a new folder`);
+  if (!force) throw new UserError(`${flag}: '${path}' holds an earlier run; add --force to replace it, or choose a new folder`);
+}
+
+

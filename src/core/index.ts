@@ -7,3 +7,5 @@ export * from './columns.js';
 export * from './sharpe-confidence.js';
 export * from './config-file.js';
 export * from './numbers.js';
+export * from './out-paths.js';
+export * from './secrets.js';

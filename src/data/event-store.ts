@@ -1,9 +1,9 @@
 // Normalized events as Apache Arrow IPC files: atomic writes, reads straight into typed arrays, streaming reads by record batch.
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync, mkdirSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { DataType, RecordBatch, Schema, Uint8 } from 'apache-arrow';
 import { arrowLib } from './arrow-lib.js';
-import { UserError } from '../core/index.js';
+import { UserError, fsyncPath, mkdirTracked, removeCreatedDirs, sweepOrphanTemps, tmpNameFor } from '../core/index.js';
 import { allocEvents, type EventColumns } from '../market/index.js';
 import { copyEvents } from './event-buffer.js';
 import { EventFileReader, type EventFile } from './event-file-reader.js';
@@ -88,8 +88,6 @@ function newFdFileWriter(fd: number): FdWriter {
   return new FdFileWriterClass(fd);
 }
 
-let tmpCounter = 0;
-
 /**
  * Appends events to an Arrow IPC file in record batches. The file is built under a temp name in the
  * same folder and renamed into place by `close()`, so a reader never sees a half-written file.
@@ -104,13 +102,15 @@ export class EventFileWriter {
   private readonly batchRows: number;
   private rows = 0;
   private open = true;
+  /** Folders this writer had to create: removed again if the file is abandoned. */
+  private readonly createdDirs: string[];
 
   constructor(path: string, options: { meta?: Readonly<Record<string, string>>; batchRows?: number } = {}) {
     this.path = path;
-    tmpCounter += 1;
-    this.tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${tmpCounter}.tmp`);
+    this.tmp = tmpNameFor(path);
     try {
-      mkdirSync(dirname(path), { recursive: true });
+      this.createdDirs = mkdirTracked(dirname(path));
+      sweepOrphanTemps(dirname(path));
       this.fd = openSync(this.tmp, 'w');
     } catch (e) {
       throw new UserError(`cannot write ${path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
@@ -165,6 +165,7 @@ export class EventFileWriter {
       closeSync(this.fd);
       this.open = false;
       renameSync(this.tmp, this.path);
+      fsyncPath(dirname(this.path));
     } catch (e) {
       this.abort();
       throw e;
@@ -182,6 +183,7 @@ export class EventFileWriter {
       }
     }
     rmSync(this.tmp, { force: true });
+    removeCreatedDirs(this.createdDirs);
   }
 }
 

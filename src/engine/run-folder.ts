@@ -1,7 +1,7 @@
 // The run folder: config.json, metrics.json (+ its JSON Schema), trace.csv and fills.csv, written atomically.
 import { join } from 'node:path';
 import { z } from 'zod';
-import { writeDirAtomic } from '../core/index.js';
+import { writeDirAtomic, type DirWriteOptions } from '../core/index.js';
 import { decimalsOf } from '../market/index.js';
 import { writeFileSync } from 'node:fs';
 import { MetricsSchema, type Metrics } from './metrics.js';
@@ -46,7 +46,7 @@ export function fillsCsv(fills: FillLog, tickSize: number): string {
 export const metricsJsonSchema = (): unknown => z.toJSONSchema(MetricsSchema);
 
 /** Write the whole folder or nothing: it is built beside the target and renamed into place. */
-export function writeRunFolder(dir: string, out: RunOutputs): void {
+export function writeRunFolder(dir: string, out: RunOutputs, o: DirWriteOptions = {}): void {
   const metrics = MetricsSchema.parse(out.metrics);
   writeDirAtomic(dir, (tmp) => {
     writeFileSync(join(tmp, 'config.json'), JSON.stringify(out.config, null, 2) + '\n');
@@ -54,5 +54,5 @@ export function writeRunFolder(dir: string, out: RunOutputs): void {
     writeFileSync(join(tmp, 'metrics.schema.json'), JSON.stringify(metricsJsonSchema(), null, 2) + '\n');
     writeFileSync(join(tmp, 'trace.csv'), traceCsv(out.trace, out.tickSize));
     writeFileSync(join(tmp, 'fills.csv'), fillsCsv(out.fills, out.tickSize));
-  });
+  }, o);
 }

@@ -2,7 +2,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { writeDirAtomic, type Micros } from '../core/index.js';
+import { writeDirAtomic, type DirWriteOptions, type Micros } from '../core/index.js';
 import { MetricsSchema, computeMetrics, type MetricsInput } from './metrics.js';
 import { traceCsv, fillsCsv } from './run-folder.js';
 import type { Trace } from './trace.js';
@@ -191,7 +191,7 @@ export interface TickRunOutputs {
 }
 
 /** The same run folder as the bar backtest, with the tick metrics schema. Whole or nothing. */
-export function writeTickRunFolder(dir: string, out: TickRunOutputs): void {
+export function writeTickRunFolder(dir: string, out: TickRunOutputs, o: DirWriteOptions = {}): void {
   const metrics = TickMetricsSchema.parse(out.metrics);
   writeDirAtomic(dir, (tmp) => {
     writeFileSync(join(tmp, 'config.json'), JSON.stringify(out.config, null, 2) + '\n');
@@ -199,5 +199,5 @@ export function writeTickRunFolder(dir: string, out: TickRunOutputs): void {
     writeFileSync(join(tmp, 'metrics.schema.json'), JSON.stringify(z.toJSONSchema(TickMetricsSchema), null, 2) + '\n');
     writeFileSync(join(tmp, 'trace.csv'), traceCsv(out.trace, out.tickSize));
     writeFileSync(join(tmp, 'fills.csv'), fillsCsv(out.fills, out.tickSize));
-  });
+  }, o);
 }

@@ -1,6 +1,7 @@
 // The manual kill switch as a file: `marketmakerl halt` writes it, a running loop sees it and halts.
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, renameSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../core/index.js';
 
 /** Where a loop looks for its halt file when none is configured. */
 export const DEFAULT_HALT_FILE = join('artifacts', 'realtime', 'HALT');
@@ -33,10 +34,7 @@ export class HaltFile {
 
 /** Write the halt file atomically (a reader never sees half a reason). */
 export function writeHaltFile(path: string, reason: string): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, `${reason}\n`);
-  renameSync(tmp, path);
+  writeFileAtomic(path, `${reason.replace(/[\r\n]+/g, ' ').slice(0, 500)}\n`);
 }
 
 /** Remove the halt file so that the next start trades again. */

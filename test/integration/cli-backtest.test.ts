@@ -24,7 +24,7 @@ test('backtest on simulated data writes the run folder and one JSON line', () =>
   const summary = JSON.parse(lines[0]!);
   assert.equal(summary.run_dir, out);
   for (const k of ['total_pnl', 'sharpe', 'max_drawdown_pct', 'fills']) assert.ok(k in summary, k);
-  assert.deepEqual(readdirSync(out).sort(), ['config.json', 'fills.csv', 'metrics.json', 'metrics.schema.json', 'trace.csv']);
+  assert.deepEqual(readdirSync(out).sort(), ['.marketmakerl', 'config.json', 'fills.csv', 'metrics.json', 'metrics.schema.json', 'trace.csv']);
   const header = readFileSync(join(out, 'trace.csv'), 'utf8').split('\n')[0]!.split(',');
   for (const c of ['ts', 'bid', 'ask', 'inventory', 'cash', 'equity']) assert.ok(header.includes(c), c);
   const fh = readFileSync(join(out, 'fills.csv'), 'utf8').split('\n')[0]!.split(',');

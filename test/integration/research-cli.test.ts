@@ -30,7 +30,7 @@ test('analyze writes every artifact under one stamp, JSON progress lines on a pi
   const out = join(tmp, 'ok');
   const r = cli('analyze', ...SMALL, '--budgets', '2500,10000', '--workers', '2', '--out', out);
   assert.equal(r.status, 0, r.stderr);
-  const files = readdirSync(out).sort();
+  const files = readdirSync(out).filter((n) => n !== '.marketmakerl').sort();
   const stamp = files[0]!.split('_')[0]!;
   for (const f of ['klines.csv', 'strategy_runs.csv', 'budget_summary.csv', 'format_summary.csv', 'walk_forward.csv', 'analysis.json', 'report.html']) {
     assert.ok(files.includes(`${stamp}_${f}`), f);

@@ -27,7 +27,7 @@ test('analyze --events writes every artifact under one stamp; two workers give t
   const out = join(tmp, 'ok');
   const r = cli(...SMALL, '--budgets', '5000,10000', '--workers', '2', '--out', out);
   assert.equal(r.status, 0, r.stderr);
-  const files = readdirSync(out).sort();
+  const files = readdirSync(out).filter((n) => n !== '.marketmakerl').sort();
   const stamp = files[0]!.split('_')[0]!;
   for (const f of ['blocks.csv', 'strategy_runs.csv', 'budget_summary.csv', 'format_summary.csv', 'walk_forward.csv', 'oos_trace.csv', 'oos_fills.csv', 'analysis.json', 'report.html']) {
     assert.ok(files.includes(`${stamp}_${f}`), f);

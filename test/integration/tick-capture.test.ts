@@ -95,7 +95,7 @@ test('determinism: the same config and file give byte-identical run folders', ()
     dirs.push(dir);
   }
   const files = readdirSync(dirs[0]!).sort();
-  assert.deepEqual(files, ['config.json', 'fills.csv', 'metrics.json', 'metrics.schema.json', 'trace.csv']);
+  assert.deepEqual(files, ['.marketmakerl', 'config.json', 'fills.csv', 'metrics.json', 'metrics.schema.json', 'trace.csv']);
   for (const f of files) assert.ok(readFileSync(join(dirs[0]!, f)).equals(readFileSync(join(dirs[1]!, f))), `${f} differs`);
   assert.match(readFileSync(join(dirs[0]!, 'fills.csv'), 'utf8').split('\n')[0]!, /^ts,side,price,qty,fee,liquidity/);
 });

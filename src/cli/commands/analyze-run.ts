@@ -1,6 +1,6 @@
 // The analyze command's body: flags → config → bars → evaluation → artifacts and report.
 import { availableParallelism } from 'node:os';
-import { UserError, readConfigMapping, roundTo, utcStamp } from '../../core/index.js';
+import { UserError, checkCollectionFolder, ensureCollectionFolder, readConfigMapping, roundTo, utcStamp } from '../../core/index.js';
 import { historyBars, loadKlines, readEvents } from '../../data/index.js';
 import type { Bars, EventColumns } from '../../market/index.js';
 import { parseAnalysisConfig, type AnalysisConfig } from '../../research/analysis-config.js';
@@ -10,6 +10,8 @@ import { serialEvaluator, threadEvaluator, type Evaluator } from '../../research
 import type { EvalPool } from '../../research/eval-pool.js';
 import { streamProgress, silentProgress } from '../../research/progress.js';
 import { renderAnalysisReport } from '../../report/analysis-report.js';
+
+const DEFAULT_ANALYSIS_DIR = 'artifacts/last_month_analysis';
 
 export interface AnalyzeFlags {
   data?: string;
@@ -126,6 +128,7 @@ function askedEvaluator(flags: AnalyzeFlags, pool: EvalPool | null, workers: num
 
 export async function runAnalyzeCommand(flags: AnalyzeFlags, pool: EvalPool | null = null): Promise<void> {
   const tStart = performance.now();
+  checkCollectionFolder(flags.out ?? DEFAULT_ANALYSIS_DIR, '--out', flags.out === undefined);
   const cfg = parseAnalysisConfig(analysisInputFromFlags(flags), (p) => FLAG_OF[p] ?? p);
   const workers = flags.workers ?? 0;
   if (flags.workers !== undefined && (!Number.isInteger(workers) || workers < 1 || workers > 64)) throw new UserError(`--workers: expected an integer from 1 to 64, got ${workers}`);
@@ -183,7 +186,8 @@ async function finishAnalysis(result: AnalysisResult, flags: AnalyzeFlags, now: 
   files['report.html'] = await renderAnalysisReport(result);
   const reportSeconds = (performance.now() - tReport) / 1000;
   const stamp = utcStamp(now);
-  const dir = flags.out ?? 'artifacts/last_month_analysis';
+  const dir = flags.out ?? DEFAULT_ANALYSIS_DIR;
+  ensureCollectionFolder(dir, '--out', 'analysis', flags.out === undefined);
   const written = writeAnalysisFiles(dir, stamp, files);
   const rd = result.json.readiness;
   const wf = result.budgets[0]!;

@@ -1,7 +1,7 @@
 // `marketmakerl backtest --events FILE.arrow`: a tick (L2) backtest from flags to the same run folder as the bar backtest.
 import { UserError, roundTo } from '../../core/index.js';
 import { parseTickConfig, runTickJob, writeTickRunFolder } from '../../engine/index.js';
-import { QUOTING_FLAG_OF, configFromFlags, runFolderOf, type BacktestFlags } from './backtest.js';
+import { QUOTING_FLAG_OF, checkRunFolderEarly, configFromFlags, runFolderOf, type BacktestFlags } from './backtest.js';
 
 export interface TickBacktestFlags extends BacktestFlags {
   events?: string;
@@ -53,6 +53,7 @@ export function tickConfigFromFlags(f: TickBacktestFlags): Record<string, unknow
 
 export async function tickBacktestCommand(flags: TickBacktestFlags): Promise<void> {
   if (flags.data !== undefined) throw new UserError('--events: give either --data (bars) or --events (tick), not both');
+  checkRunFolderEarly(flags);
   const cfg = parseTickConfig(tickConfigFromFlags(flags), flagOf);
   const job = runTickJob(cfg, undefined, flagOf);
   const { runId, dir } = runFolderOf(flags, job.resolved);
@@ -62,7 +63,7 @@ export async function tickBacktestCommand(flags: TickBacktestFlags): Promise<voi
     trace: job.trace,
     fills: job.core.fills,
     tickSize: cfg.market.tick_size,
-  });
+  }, { force: flags.force === true });
   const m = job.metrics;
   const line = {
     run_dir: dir,

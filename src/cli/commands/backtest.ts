@@ -1,7 +1,7 @@
 // `marketmakerl backtest`: a bar backtest from flags (and an optional config file) to a run folder.
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
-import { UserError, readConfigMapping, roundTo, utcStamp } from '../../core/index.js';
+import { UserError, checkRunFolderTarget, readConfigMapping, roundTo, utcStamp } from '../../core/index.js';
 import { parseBarConfig, fetchBarsFor, runBarJob, writeRunFolder } from '../../engine/index.js';
 
 export interface BacktestFlags {
@@ -17,6 +17,7 @@ export interface BacktestFlags {
   policy?: string;
   seed?: number;
   out?: string;
+  force?: boolean;
   runId?: string;
   config?: string;
   gamma?: number;
@@ -127,11 +128,18 @@ export function runFolderOf(flags: { runId?: string; out?: string }, resolved: R
   return { runId, dir: flags.out ?? join('artifacts', 'runs', runId) };
 }
 
+/** Refuse a run folder that cannot be written before any work is done (`--out`, or the folder of `--run-id`). */
+export function checkRunFolderEarly(flags: { runId?: string; out?: string; force?: boolean }): void {
+  const dir = flags.out ?? (flags.runId !== undefined ? join('artifacts', 'runs', flags.runId) : undefined);
+  if (dir !== undefined) checkRunFolderTarget(dir, flags.out !== undefined ? '--out' : '--run-id', flags.force === true);
+}
+
 export async function backtestCommand(flags: BacktestFlags): Promise<void> {
   if ((flags as { events?: string }).events !== undefined) {
     if (flags.exchange !== undefined) throw new UserError('--events: give either --exchange (bars from the history cache) or --events (tick), not both');
     return (await import('./backtest-tick.js')).tickBacktestCommand(flags);
   }
+  checkRunFolderEarly(flags);
   const cfg = parseBarConfig(configFromFlags(flags), (p) => FLAG_OF[p] ?? p);
   if (flags.exchangeUrl !== undefined && cfg.data.exchange === undefined) throw new UserError('--exchange-url: only with --exchange (klines from the history cache)');
   const loaded = await fetchBarsFor(cfg, flags.exchangeUrl !== undefined ? { exchangeUrl: flags.exchangeUrl } : {});
@@ -143,7 +151,7 @@ export async function backtestCommand(flags: BacktestFlags): Promise<void> {
     trace: job.trace,
     fills: job.core.fills,
     tickSize: cfg.market.tick_size,
-  });
+  }, { force: flags.force === true });
   const m = job.metrics;
   const line = {
     run_dir: dir,

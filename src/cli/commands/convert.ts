@@ -1,15 +1,17 @@
 // `marketmakerl convert`: raw Binance websocket captures to a normalized Arrow event file.
-import { UserError, isoOf } from '../../core/index.js';
+import { UserError, checkOutputFile, isoOf } from '../../core/index.js';
 import { convertCaptureToArrow } from '../../data/index.js';
 
 export interface ConvertFlags {
   out?: string;
+  force?: boolean;
   symbol?: string;
 }
 
 export async function convertCommand(files: string[], flags: ConvertFlags): Promise<void> {
   if (files.length === 0) throw new UserError('convert: expected one or more capture files');
   if (!flags.out) throw new UserError('--out: expected the Arrow file to write, e.g. --out events.arrow');
+  checkOutputFile(flags.out, '--out', flags.force === true);
   const t0 = performance.now();
   const report = await convertCaptureToArrow(files, flags.out, flags.symbol ? { symbol: flags.symbol.replace('/', '').toUpperCase() } : {});
   const seconds = (performance.now() - t0) / 1000;

@@ -1,6 +1,6 @@
 // `marketmakerl evaluate-rl`: the RL policy against tuned AS and GLFT on held-out data; writes a JSON table.
 import { dirname, join } from 'node:path';
-import { UserError, writeFileAtomic } from '../../core/index.js';
+import { UserError, checkOutputFile, writeFileAtomic } from '../../core/index.js';
 import { loadKlines } from '../../data/index.js';
 import { loadPolicyFile } from '../../models/index.js';
 import { dataSpecOf, evaluateRl, evaluationMarkdown, loadSpec, trainConfigOf } from '../../research/rl/index.js';
@@ -11,10 +11,13 @@ export interface EvaluateRlFlags {
   simulate?: boolean;
   trainData?: string;
   out?: string;
+  force?: boolean;
   markdown?: boolean;
 }
 
 export async function evaluateRlCommand(f: EvaluateRlFlags): Promise<void> {
+  const out = f.out ?? join(dirname(f.policy), 'evaluation.json');
+  checkOutputFile(out, '--out', f.force === true, f.out === undefined);
   const policy = loadPolicyFile(f.policy);
   const c = trainConfigOf(policy, `--policy ${f.policy}`);
   if (f.data !== undefined && f.simulate) throw new UserError('--data and --simulate: choose one');
@@ -33,7 +36,6 @@ export async function evaluateRlCommand(f: EvaluateRlFlags): Promise<void> {
     else throw new UserError('--train-data: required (the policy does not name its training data)');
   }
   const report = evaluateRl(policy, heldout, train, `--policy ${f.policy}`);
-  const out = f.out ?? join(dirname(f.policy), 'evaluation.json');
   writeFileAtomic(out, JSON.stringify({ policy: f.policy, data: f.data ?? 'simulated', ...report }, null, 2) + '\n');
   if (f.markdown) process.stdout.write(evaluationMarkdown(report));
   else process.stdout.write(JSON.stringify({ out, heldout: report.heldout, rows: report.rows, paired: report.paired }) + '\n');

@@ -1,7 +1,7 @@
 // `marketmakerl realtime`: paper trading on the live market (ccxt websockets, REST fallback) or on a replayed capture.
 import { closeSync, openSync, writeSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { UserError, parseDuration, readConfigMapping, utcStamp, MICROS_PER_SECOND, Rng, type Micros } from '../../core/index.js';
+import { UserError, assertSafeOutput, parseDuration, readConfigMapping, utcStamp, MICROS_PER_SECOND, Rng, type Micros } from '../../core/index.js';
 import { BTCUSDT, makeInstrument, type Instrument } from '../../market/index.js';
 import { DEFAULT_HALT_FILE, HaltFile } from '../../risk/index.js';
 import {
@@ -60,6 +60,7 @@ function parseEnd(f: RealtimeFlags): { iterations: number | undefined; durationM
 
 export async function realtimeCommand(f: RealtimeFlags): Promise<void> {
   const mode = f.mode ?? 'paper';
+  if (f.outDir !== undefined) assertSafeOutput(f.outDir, '--out-dir');
   if (mode === 'live') return (await import('./realtime-live.js')).realtimeLiveCommand(f);
   if (mode !== 'paper') throw new UserError(`--mode: expected paper or live, got '${mode}'`);
   const exchangeId = (f.exchange ?? 'binance').trim();

@@ -1,5 +1,5 @@
 // `marketmakerl record`: record live order-book changes and trades through ccxt websockets into rotating Arrow event files.
-import { UserError } from '../../core/index.js';
+import { UserError, checkCollectionFolder, ensureCollectionFolder } from '../../core/index.js';
 import { recordMarket } from '../../data/index.js';
 import { closeExchange, createExchange, exchangeUrlFrom, loadMarkets, resolveSymbol, retryPolicyFromEnv } from '../../venues/index.js';
 
@@ -19,6 +19,7 @@ export async function recordCommand(flags: RecordFlags): Promise<void> {
   if (flags.minutes !== undefined && !(flags.minutes > 0)) throw new UserError(`--minutes: expected a positive number, got ${flags.minutes}`);
   if (!(flags.rotateMinutes > 0)) throw new UserError(`--rotate-minutes: expected a positive number, got ${flags.rotateMinutes}`);
   if (flags.bookLimit !== undefined && !(Number.isInteger(flags.bookLimit) && flags.bookLimit > 0)) throw new UserError(`--book-limit: expected a positive whole number, got ${flags.bookLimit}`);
+  checkCollectionFolder(flags.out, '--out');
   const exchangeUrl = exchangeUrlFrom(flags.exchangeUrl);
   const retry = retryPolicyFromEnv();
   const ex = await createExchange({ exchange: flags.exchange, ...(exchangeUrl ? { exchangeUrl } : {}), sandbox: flags.sandbox === true, websocket: true });
@@ -29,6 +30,7 @@ export async function recordCommand(flags: RecordFlags): Promise<void> {
   try {
     await loadMarkets(ex, { retry });
     const symbol = resolveSymbol(ex, flags.symbol);
+    const undo = ensureCollectionFolder(flags.out, '--out', 'recording');
     const log = (line: string): void => {
       if (!flags.quiet) process.stderr.write(line + '\n');
     };
@@ -47,6 +49,9 @@ export async function recordCommand(flags: RecordFlags): Promise<void> {
         else if (e.kind === 'reconnect') log(`reconnecting ${e.stream} (attempt ${e.attempt}) in ${Math.round(e.delayMs)} ms: ${e.reason}`);
         else log(`file complete: ${e.file}`);
       },
+    }).catch((e: unknown) => {
+      undo();
+      throw e;
     });
     process.stdout.write(JSON.stringify({ ...report, seconds: Math.round((Date.now() - t0) / 100) / 10, stopped_by: stop.signal.aborted ? 'signal' : 'duration' }) + '\n');
   } finally {

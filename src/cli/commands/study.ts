@@ -1,6 +1,6 @@
 // `marketmakerl study`: a market profile (src/research/study.ts) from klines, an event file or simulated bars, to JSON.
 import { basename, join } from 'node:path';
-import { UserError, roundTo, writeFileAtomic } from '../../core/index.js';
+import { UserError, checkOutputFile, roundTo, writeFileAtomic } from '../../core/index.js';
 import { readEvents, simulateBars, defaultSimulateParams } from '../../data/index.js';
 import { HISTORY_DEFAULTS, fetchBarsFor, parseBarConfig } from '../../engine/index.js';
 import { studyBars, studyEvents, type BarStudy, type EventStudy } from '../../research/study.js';
@@ -22,6 +22,7 @@ export interface StudyFlags {
   seed: number;
   meanReversion: number;
   out?: string;
+  force?: boolean;
 }
 
 export async function studyCommand(f: StudyFlags): Promise<void> {
@@ -30,6 +31,10 @@ export async function studyCommand(f: StudyFlags): Promise<void> {
   if (!(f.tickSize > 0)) throw new UserError(`--tick-size: expected a positive number, got ${f.tickSize}`);
   if (!(f.meanReversion >= 0 && f.meanReversion < 1)) throw new UserError(`--mean-reversion: expected a number in [0, 1), got ${f.meanReversion}`);
   if (!(Number.isInteger(f.bars) && f.bars >= 100)) throw new UserError(`--bars: expected a whole number ≥ 100, got ${f.bars}`);
+  if (f.out !== undefined) {
+    checkOutputFile(f.out, '--out', f.force === true);
+    checkOutputFile(f.out.replace(/\.json$/, '') + '.html', '--out', f.force === true);
+  }
   let study: BarStudy | EventStudy;
   let source: Record<string, unknown>;
   let name: string;

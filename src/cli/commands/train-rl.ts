@@ -1,6 +1,7 @@
 // `marketmakerl train-rl`: train an RL policy that tunes AS / GLFT; writes policy.json, training.csv and the learning curve.
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { UserError, readConfigMapping, utcStamp, writeFileAtomic } from '../../core/index.js';
+import { UserError, checkRunFolderTarget, readConfigMapping, utcStamp, writeDirAtomic } from '../../core/index.js';
 import { serializePolicy } from '../../models/index.js';
 import { parseRlTrainConfig, trainRl, trainingCsv, learningCurveSpec } from '../../research/rl/index.js';
 import { renderSvg, svgToPng } from '../../report/charts.js';
@@ -12,6 +13,7 @@ export interface TrainRlFlags {
   seed?: number;
   workers?: number;
   out?: string;
+  force?: boolean;
   config?: string;
   model?: string;
   gamma?: number;
@@ -60,15 +62,24 @@ export function trainConfigFromFlags(f: TrainRlFlags): Record<string, unknown> {
 }
 
 export async function trainRlCommand(flags: TrainRlFlags): Promise<void> {
+  if (flags.out !== undefined) checkRunFolderTarget(flags.out, '--out', flags.force === true);
   const c = parseRlTrainConfig(trainConfigFromFlags(flags), (p) => FLAG_OF[p] ?? p);
   const out = flags.out ?? join('artifacts', 'rl', `train_${utcStamp(new Date())}`);
   const log = flags.quiet ? () => {} : (line: string) => process.stderr.write(line + '\n');
   const r = await trainRl(c, log);
-  writeFileAtomic(join(out, 'policy.json'), serializePolicy(r.policy));
-  writeFileAtomic(join(out, 'training.csv'), trainingCsv(r.rows));
   const source = c.data.path ?? 'simulated market';
   const spec = learningCurveSpec(r.rows, `RL (CEM, ${c.policy.kind}) on ${source.split('/').pop()}, seed ${c.seed}`);
-  writeFileAtomic(join(out, 'learning-curve.png'), await svgToPng(await renderSvg(spec), 1000));
+  const png = await svgToPng(await renderSvg(spec), 1000);
+  // The whole folder or nothing: a policy without its training record is not written.
+  writeDirAtomic(
+    out,
+    (tmp) => {
+      writeFileSync(join(tmp, 'policy.json'), serializePolicy(r.policy));
+      writeFileSync(join(tmp, 'training.csv'), trainingCsv(r.rows));
+      writeFileSync(join(tmp, 'learning-curve.png'), png);
+    },
+    { force: flags.force === true, kind: 'rl-training' },
+  );
   const summary = {
     out,
     policy: join(out, 'policy.json'),

@@ -1,0 +1,122 @@
+// Output folders as a user meets them: `.`, `..`, the home folder, a folder or file that is not ours are refused and left untouched.
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { CLI, REPO_ROOT } from '../fixtures/shared-data.js';
+
+const base = mkdtempSync(join(tmpdir(), 'mm-outdirs-'));
+const home = join(base, 'home');
+const work = join(home, 'projects', 'work');
+mkdirSync(work, { recursive: true });
+writeFileSync(join(home, 'diary.txt'), 'private');
+writeFileSync(join(work, 'notes.md'), 'my notes');
+mkdirSync(join(work, 'thesis'));
+writeFileSync(join(work, 'thesis', 'chapter1.tex'), 'years of work');
+writeFileSync(join(work, 'plain-file'), 'a file');
+
+const cli = (...args: string[]) => spawnSync(CLI, args, { cwd: work, encoding: 'utf8', env: { ...process.env, HOME: home } });
+
+/** Every file under `dir` with its size and mtime: what "untouched" means. */
+function snapshot(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string): void => {
+    for (const n of readdirSync(d).sort()) {
+      const p = join(d, n);
+      const st = statSync(p);
+      if (st.isDirectory()) walk(p);
+      else out.push(`${relative(base, p)} ${st.size} ${st.mtimeMs}`);
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+function assertRefused(r: ReturnType<typeof cli>, re: RegExp): void {
+  assert.equal(r.status, 2, `${r.stderr}${r.stdout}`);
+  const lines = r.stderr.trim().split('\n');
+  assert.equal(lines.length, 1, r.stderr);
+  assert.match(lines[0]!, re);
+  assert.doesNotMatch(r.stderr, /internal error|\n\s+at /);
+}
+
+before(() => {
+  const b = spawnSync('make', ['-s', 'build'], { cwd: REPO_ROOT, encoding: 'utf8' });
+  assert.equal(b.status, 0, b.stderr);
+});
+
+test('backtest --out: ., .., the home folder, a foreign folder and a file are refused; nothing is touched', () => {
+  const before = snapshot(base);
+  for (const [out, re] of [
+    ['.', /^error: --out: '\.' is the working folder or one of its parents/],
+    ['..', /^error: --out: '\.\.' is the working folder or one of its parents/],
+    [home, /is the working folder or one of its parents|is the home folder/],
+    ['/', /is the root folder/],
+    ['thesis', /^error: --out: 'thesis' is a folder that is not empty and was not written by marketmakerl/],
+    ['plain-file', /^error: --out: 'plain-file' is a file, not a folder/],
+  ] as const) {
+    assertRefused(cli('backtest', '--bars', '500', '--out', out), re);
+    assertRefused(cli('backtest', '--bars', '500', '--out', out, '--force'), re);
+  }
+  assertRefused(cli('train-rl', '--simulate', '--episodes', '4', '--out', '..'), /--out: '\.\.' is the working folder/);
+  assertRefused(cli('analyze', '--data', 'none.csv', '--out', 'thesis'), /--out: 'thesis' is a folder that is not empty/);
+  assertRefused(cli('fetch', '--exchange', 'binance', '--symbol', 'BTC/USDT', '--output-dir', '.'), /--output-dir: '\.' is the working folder/);
+  assertRefused(cli('record', '--exchange', 'binance', '--symbol', 'BTC/USDT', '--out', 'plain-file'), /--out: 'plain-file' is a file, not a folder/);
+  assertRefused(cli('convert', 'missing.gz', '--out', '.'), /--out: '\.' is the working folder/);
+  assertRefused(cli('convert', 'missing.gz', '--out', 'notes.md'), /--out: 'notes\.md' exists; add --force to replace it/);
+  assertRefused(cli('study', '--simulate', '--bars', '500', '--out', 'notes.md'), /--out: 'notes\.md' exists; add --force/);
+  assertRefused(cli('realtime', '--replay', 'missing.gz', '--out-dir', '..'), /--out-dir: '\.\.' is the working folder/);
+  assert.deepEqual(snapshot(base), before, 'no file changed anywhere under the home folder');
+});
+
+test('a run folder of ours is replaced only with --force', () => {
+  const r1 = cli('backtest', '--bars', '600', '--seed', '1', '--out', 'runs/a');
+  assert.equal(r1.status, 0, r1.stderr);
+  const first = readFileSync(join(work, 'runs/a/config.json'), 'utf8');
+  assertRefused(cli('backtest', '--bars', '600', '--seed', '2', '--out', 'runs/a'), /^error: --out: 'runs\/a' holds an earlier run; add --force to replace it/);
+  assert.equal(readFileSync(join(work, 'runs/a/config.json'), 'utf8'), first);
+  const r2 = cli('backtest', '--bars', '600', '--seed', '2', '--out', 'runs/a', '--force');
+  assert.equal(r2.status, 0, r2.stderr);
+  assert.match(readFileSync(join(work, 'runs/a/config.json'), 'utf8'), /"seed": 2/);
+  assert.deepEqual(readdirSync(join(work, 'runs')), ['a'], 'no temp folder left beside it');
+});
+
+test('convert: a failed conversion leaves neither a file nor the folders it would have created', () => {
+  const capture = join(base, 'bad-capture.txt');
+  writeFileSync(capture, 'this is not a capture\n');
+  const r = cli('convert', capture, '--out', 'new/deeper/events.arrow');
+  assert.notEqual(r.status, 0);
+  assert.equal(existsSync(join(work, 'new')), false);
+});
+
+test('make clean removes rebuildable outputs only: ledgers, recordings, realtime logs, the history cache and a halt file stay', () => {
+  const root = mkdtempSync(join(tmpdir(), 'mm-clean-'));
+  const put = (p: string, text = 'x'): void => {
+    mkdirSync(join(root, p, '..'), { recursive: true });
+    writeFileSync(join(root, p), text);
+  };
+  const kept = [
+    'artifacts/realtime/ledger.sqlite',
+    'artifacts/realtime/ledger.sqlite-wal',
+    'artifacts/realtime/HALT',
+    'artifacts/realtime/20240101T000000Z_binance_BTC_USDT.jsonl',
+    'artifacts/realtime/anything-else.json',
+    'artifacts/live/live-ledger.sqlite',
+    'artifacts/live/live-ledger.sqlite.lock',
+    'artifacts/recordings/.marketmakerl',
+    'artifacts/recordings/binance_BTCUSDT_x_000.arrow',
+    'artifacts/captures/btcusdt.gz',
+    'data/history/binance/BTC-USDT/5m.csv',
+    'ledger/live.sqlite',
+  ];
+  const removed = ['dist/cli/main.js', 'artifacts/runs/run_a/metrics.json', 'artifacts/runs/run_a/.marketmakerl', 'artifacts/last_month_analysis/S_report.html', 'artifacts/test/dashboard.png', 'artifacts/study/x.study.json'];
+  for (const p of [...kept, ...removed]) put(p);
+  const r = spawnSync(process.execPath, [join(REPO_ROOT, 'scripts', 'clean.mjs'), root], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  for (const p of kept) assert.ok(existsSync(join(root, p)), `${p} kept`);
+  for (const p of removed) assert.equal(existsSync(join(root, p)), false, `${p} removed`);
+  assert.equal(existsSync(join(root, 'artifacts/runs')), false, 'emptied folders go');
+  assert.match(readFileSync(join(REPO_ROOT, 'Makefile'), 'utf8'), /^clean:\n(?:#.*\n)?\t@node scripts\/clean\.mjs$/m);
+});
