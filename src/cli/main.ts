@@ -165,9 +165,9 @@ program
 
 program
   .command('report')
-  .description('render a backtest run folder to RUN_DIR/report.html (self-contained, opens offline)')
-  .argument('<run_dir>', 'run folder (config.json, metrics.json, trace.csv, fills.csv)')
-  .option('--out <file>', 'HTML file to write (default RUN_DIR/report.html)')
+  .description('render a backtest run to report.html (self-contained, opens offline): a run folder, or the runtime\'s output')
+  .argument('<run>', "run folder (config.json, metrics.json, trace.csv, fills.csv), the runtime's <run_id>_summary.json (every execution agent) or one agent's <run_id>_<agent>_metrics.json")
+  .option('--out <file>', 'HTML file to write (default RUN_DIR/report.html, or <run_id>_<agent>_report.html beside the runtime\'s files)')
   .option('--force', 'replace an existing --out file')
   .action(async (dir: string, opts) => (await import('./commands/report.js')).reportCommand(dir, opts));
 
