@@ -211,7 +211,7 @@ export async function runAnalysis(input: AnalysisInput): Promise<AnalysisResult>
   const combos = sample.combos;
 
   const totalCases = cfg.budgets.length * combos.length * plan.blocks.length;
-  progress.start(totalCases, 'analyze');
+  progress.start(totalCases, 'analyze', 'cases');
   const tEval = performance.now();
   let done = 0;
   const results: TaskResult[] = await engine.evaluate(combos, cfg.budgets, evaluator, (blocks) => {
