@@ -28,7 +28,8 @@ async function evaluateShare(part, parts) {
   const from = Math.floor((part * combos.length) / parts);
   const to = Math.floor(((part + 1) * combos.length) / parts);
   const t0 = performance.now();
-  for (let i = from; i < to; i++) evaluateTask({ index: i, combo: combos[i], budget: 10_000, base, refPrice: bars.open[0], blocks: plan.blocks }, bars);
+  const cases = (i) => plan.blocks.map(([f, t]) => ({ combo: combos[i], budget: 10_000, from: f, to: t }));
+  for (let i = from; i < to; i++) evaluateTask({ index: i, base, refPrice: bars.open[0], sharedPass: false, cases: cases(i) }, bars);
   return { cases: (to - from) * plan.blocks.length, ms: performance.now() - t0 };
 }
 

@@ -153,6 +153,7 @@ program
   .option('--config <file>', 'YAML or JSON analysis config (readiness thresholds, space, backtest fields); flags override it')
   .option('--out <dir>', 'artifact folder (default artifacts/last_month_analysis)')
   .option('--queue <url>', 'redis://HOST:PORT: run the cases on a BullMQ queue served by `marketmakerl worker`')
+  .option('--no-shared-pass', 'run every case on its own walk of the data (bar engine; same results, slower)')
   .option('--quiet', 'no progress output')
   .action(async (opts) => (await import('./commands/analyze.js')).analyzeCommand(opts));
 

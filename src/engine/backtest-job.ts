@@ -193,11 +193,15 @@ export function barOptionsFor(cfg: BarBacktestConfig, quoting: Readonly<QuotingP
   };
 }
 
-/**
- * Run a validated config on given bars. Pure of I/O: same config and bars give the same result
- * (model rl: the policy is read from `policy_path` unless given).
- */
-export function runBarJob(cfg: BarBacktestConfig, loaded: LoadedBars, policy?: RlPolicy): BarJobResult {
+/** What a bar job runs: its strategy and engine options, and the resolved config it reports. */
+export interface PreparedBarJob {
+  strategy: Strategy;
+  options: BarBacktestOptions;
+  resolved: Record<string, unknown>;
+}
+
+/** A validated config on given bars, resolved to a strategy and engine options (model rl: the policy is read from `policy_path` unless given). */
+export function prepareBarJob(cfg: BarBacktestConfig, loaded: LoadedBars, policy?: RlPolicy): PreparedBarJob {
   const { bars } = loaded;
   const instrument = makeInstrument(cfg.market.symbol, cfg.market.tick_size, cfg.market.lot_size);
   const quoting = resolveQuoting(cfg, bars.open[0]!);
@@ -208,7 +212,6 @@ export function runBarJob(cfg: BarBacktestConfig, loaded: LoadedBars, policy?: R
   } else {
     strategy = new QuotingStrategy(quoting, instrument);
   }
-  const result = runBarBacktest(bars, strategy, barOptionsFor(cfg, quoting));
   const resolved = {
     ...cfg,
     order_qty: quoting.orderQty,
@@ -216,5 +219,15 @@ export function runBarJob(cfg: BarBacktestConfig, loaded: LoadedBars, policy?: R
     data_source: loaded.source,
     engine: 'bar',
   };
-  return { ...result, resolved };
+  return { strategy, options: barOptionsFor(cfg, quoting), resolved };
+}
+
+/**
+ * Run a validated config on given bars. Pure of I/O: same config and bars give the same result
+ * (model rl: the policy is read from `policy_path` unless given).
+ */
+export function runBarJob(cfg: BarBacktestConfig, loaded: LoadedBars, policy?: RlPolicy): BarJobResult {
+  const job = prepareBarJob(cfg, loaded, policy);
+  const result = runBarBacktest(loaded.bars, job.strategy, job.options);
+  return { ...result, resolved: job.resolved };
 }

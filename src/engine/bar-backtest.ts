@@ -47,17 +47,22 @@ export class BarSession {
   t = 0;
   private readonly barSeconds: number;
 
+  /**
+   * `frame`: the features of these bars under `opts.features`, when the caller already has them (runs
+   * that share bars and feature parameters share one frame: it is read-only once built).
+   */
   constructor(
     readonly bars: Bars,
     strategy: Strategy,
     readonly opts: Readonly<BarBacktestOptions>,
+    frame?: BarFeatureFrame,
   ) {
     this.barSeconds = bars.intervalMicros / MICROS_PER_SECOND;
     this.core = new TradingCore(strategy, opts.core);
     this.sim = new BarFillSim({ touchFillProbability: opts.touchFillProbability }, new BpsFees(opts.makerFeeBps, 0), new Rng(opts.seed));
     this.sim.connect(this.core);
     this.core.connect(this.sim);
-    this.features = new BarFeatureFrame(bars, opts.features, this.barSeconds);
+    this.features = frame ?? new BarFeatureFrame(bars, opts.features, this.barSeconds);
     this.signals = strategy.usesSignals === true;
     this.trace = new Trace(bars.length, { ts: bars.ts, mid: bars.close });
     this.core.view.start = bars.length > 0 ? bars.ts[0]! : 0;

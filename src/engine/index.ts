@@ -6,6 +6,7 @@ export * from './metrics.js';
 export * from './bar-backtest.js';
 export * from './run-folder.js';
 export * from './backtest-job.js';
+export * from './bar-shared-pass.js';
 export * from './paper-journal.js';
 export * from './tick-local.js';
 export * from './tick-metrics.js';

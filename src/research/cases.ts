@@ -1,22 +1,29 @@
-// One evaluation task (a parameter combo on a budget over a list of bar blocks) and its per-block results; pure.
+// Bar cases (a combo on a budget on one block) and evaluation tasks (cases sent together); pure.
 import { sliceBars, type Bars } from '../market/index.js';
-import { runBarJob, type BarBacktestConfig } from '../engine/index.js';
+import { runBarJob, runBarSharedPass, type BarBacktestConfig, type BarJobResult } from '../engine/index.js';
 import type { RlPolicy } from '../models/index.js';
 import { comboConfig, type Combo } from './param-space.js';
 import { returnSumsOf, returnsOnCapital, type ReturnSums } from '../core/index.js';
 
-/** Work sent to a worker: everything needed to run the combo on each block, nothing else. */
+/** One case: a combo on a budget on one block of bars [from, to), run on its own from flat with fresh estimators. */
+export interface BarCase {
+  combo: Combo;
+  budget: number;
+  from: number;
+  to: number;
+}
+
+/** Work sent to an evaluator: cases sharing a base config, nothing else. */
 export interface EvalTask {
   /** Position in the analysis' task list (results are put back in this order). */
   index: number;
-  combo: Combo;
-  budget: number;
   base: BarBacktestConfig;
   refPrice: number;
   /** The trained policy of `rl` combos (plain data, travels with the task). */
   policy?: RlPolicy;
-  /** Half-open bar ranges [from, to); each is run on its own, from flat, with fresh estimators. */
-  blocks: ReadonlyArray<readonly [number, number]>;
+  cases: BarCase[];
+  /** Cases on the same block run in one pass over its bars (`runBarSharedPass`); else each runs alone. */
+  sharedPass: boolean;
 }
 
 export interface MarkoutSum {
@@ -34,9 +41,10 @@ export interface BlockResult extends Omit<RunFigures, 'total_pnl'> {
   markouts: MarkoutSum[];
 }
 
+/** A task's results, one per case in the task's order. */
 export interface TaskResult {
   index: number;
-  blocks: BlockResult[];
+  cases: BlockResult[];
 }
 
 /** Price that sizes the quote of a run starting at bar `from`: the last close known then. */
@@ -44,8 +52,8 @@ export function orderPriceAt(bars: Bars, from: number): number {
   return from > 0 ? bars.close[from - 1]! : bars.open[0]!;
 }
 
-export function blockConfig(task: Pick<EvalTask, 'base' | 'combo' | 'budget' | 'refPrice'>, bars: Bars, from: number): BarBacktestConfig {
-  return comboConfig(task.base, task.combo, task.budget, task.refPrice, orderPriceAt(bars, from));
+export function blockConfig(c: { base: BarBacktestConfig; combo: Combo; budget: number; refPrice: number }, bars: Bars, from: number): BarBacktestConfig {
+  return comboConfig(c.base, c.combo, c.budget, c.refPrice, orderPriceAt(bars, from));
 }
 
 /** The figures of one run a block keeps: totals from its metrics, per-sample returns from its equity. */
@@ -79,12 +87,39 @@ export function summarizeBlock(m: RunFigures, equity: Float64Array, samples: num
   };
 }
 
+function summarizeBarJob(job: BarJobResult, budget: number): BlockResult {
+  const m = job.metrics;
+  return summarizeBlock(m, job.trace.equity, job.trace.length, budget, m.markouts.map((k) => ({ horizon: k.horizon, fills: k.fills, mean_bps: k.mean_bps })));
+}
+
+/**
+ * Every case of the task. With `sharedPass`, the cases of each block run in one pass over its bars;
+ * each result is identical to the case run alone (the shared pass guarantees it), so the choice
+ * changes speed only.
+ */
 export function evaluateTask(task: EvalTask, bars: Bars): TaskResult {
-  const blocks = task.blocks.map(([from, to]) => {
-    const cfg = blockConfig(task, bars, from);
-    const job = runBarJob(cfg, { bars: sliceBars(bars, from, to), source: {} }, task.policy);
-    const m = job.metrics;
-    return summarizeBlock(m, job.trace.equity, job.trace.length, task.budget, m.markouts.map((k) => ({ horizon: k.horizon, fills: k.fills, mean_bps: k.mean_bps })));
+  const out = new Array<BlockResult>(task.cases.length);
+  const caseConfig = (c: BarCase): BarBacktestConfig => blockConfig({ base: task.base, combo: c.combo, budget: c.budget, refPrice: task.refPrice }, bars, c.from);
+  if (!task.sharedPass) {
+    task.cases.forEach((c, i) => {
+      out[i] = summarizeBarJob(runBarJob(caseConfig(c), { bars: sliceBars(bars, c.from, c.to), source: {} }, task.policy), c.budget);
+    });
+    return { index: task.index, cases: out };
+  }
+  const byBlock = new Map<string, number[]>();
+  task.cases.forEach((c, i) => {
+    const k = `${c.from}:${c.to}`;
+    const list = byBlock.get(k);
+    if (list) list.push(i);
+    else byBlock.set(k, [i]);
   });
-  return { index: task.index, blocks };
+  for (const idx of byBlock.values()) {
+    const { from, to } = task.cases[idx[0]!]!;
+    const jobs = runBarSharedPass(
+      { bars: sliceBars(bars, from, to), source: {} },
+      idx.map((i) => ({ cfg: caseConfig(task.cases[i]!), ...(task.policy ? { policy: task.policy } : {}) })),
+    );
+    idx.forEach((i, j) => (out[i] = summarizeBarJob(jobs[j]!, task.cases[i]!.budget)));
+  }
+  return { index: task.index, cases: out };
 }

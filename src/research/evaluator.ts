@@ -10,18 +10,19 @@ import type { WorkerInput } from './eval-worker.js';
 export interface Evaluator {
   readonly kind: 'serial' | 'threads' | 'queue';
   readonly workers: number;
-  /** Runs every task; `onTaskDone` fires as each finishes. Results come back in task order. */
-  run(tasks: readonly EvalTask[], bars: Bars, onTaskDone: (t: EvalTask) => void): Promise<TaskResult[]>;
+  /** Runs every task; `onTaskDone` fires once per task as it finishes, with its result. Results come back in task order. */
+  run(tasks: readonly EvalTask[], bars: Bars, onTaskDone: (t: EvalTask, r: TaskResult) => void): Promise<TaskResult[]>;
   /** The same for tick tasks over the blocks of an event file (absent: this evaluator runs bar cases only). */
-  runTick?(tasks: readonly TickEvalTask[], data: TickData, onTaskDone: (t: TickEvalTask) => void): Promise<TaskResult[]>;
+  runTick?(tasks: readonly TickEvalTask[], data: TickData, onTaskDone: (t: TickEvalTask, r: TaskResult) => void): Promise<TaskResult[]>;
   close(): Promise<void>;
 }
 
-async function serially<T>(tasks: readonly T[], evaluate: (t: T) => TaskResult, onTaskDone: (t: T) => void): Promise<TaskResult[]> {
+async function serially<T>(tasks: readonly T[], evaluate: (t: T) => TaskResult, onTaskDone: (t: T, r: TaskResult) => void): Promise<TaskResult[]> {
   const out: TaskResult[] = [];
   for (const t of tasks) {
-    out.push(evaluate(t));
-    onTaskDone(t);
+    const r = evaluate(t);
+    out.push(r);
+    onTaskDone(t, r);
     // Let the event loop breathe so progress output reaches the terminal.
     if (out.length % 8 === 0) await new Promise((r) => setImmediate(r));
   }
@@ -42,7 +43,7 @@ export function serialEvaluator(): Evaluator {
  * This thread and the pool take tasks from one queue; results land at their task's position. Each
  * pool thread holds two tasks (eval-pool.ts), so it never waits for this thread between tasks.
  */
-async function onThreads<T>(pool: EvalPool, poolSize: number, tasks: readonly T[], local: (t: T) => TaskResult, input: (t: T) => WorkerInput, onTaskDone: (t: T) => void): Promise<TaskResult[]> {
+async function onThreads<T>(pool: EvalPool, poolSize: number, tasks: readonly T[], local: (t: T) => TaskResult, input: (t: T) => WorkerInput, onTaskDone: (t: T, r: TaskResult) => void): Promise<TaskResult[]> {
   const out: TaskResult[] = new Array<TaskResult>(tasks.length);
   let next = 0;
   let failure: unknown = null;
@@ -56,7 +57,7 @@ async function onThreads<T>(pool: EvalPool, poolSize: number, tasks: readonly T[
         failure = e;
         return;
       }
-      onTaskDone(task);
+      onTaskDone(task, out[at]!);
     }
   };
   const feeders = Array.from({ length: poolSize * 2 }, () => feed());
@@ -64,7 +65,7 @@ async function onThreads<T>(pool: EvalPool, poolSize: number, tasks: readonly T[
     const at = next++;
     const task = tasks[at]!;
     out[at] = local(task);
-    onTaskDone(task);
+    onTaskDone(task, out[at]!);
     await new Promise((r) => setImmediate(r));
   }
   await Promise.all(feeders);

@@ -65,7 +65,7 @@ export async function queueEvaluator(url: string, timeoutMs = 30 * 60_000): Prom
   await events.waitUntilReady();
   const keys: string[] = [];
   /** Put the data once, the tasks as jobs; results in task order. */
-  const submit = async <T extends { index: number }>(tasks: readonly T[], key: string, bytes: Buffer, job: (task: T) => QueueJobData, onTaskDone: (t: T) => void): Promise<TaskResult[]> => {
+  const submit = async <T extends { index: number }>(tasks: readonly T[], key: string, bytes: Buffer, job: (task: T) => QueueJobData, onTaskDone: (t: T, r: TaskResult) => void): Promise<TaskResult[]> => {
     keys.push(key);
     await store.set(key, bytes, 'EX', DATA_TTL_SECONDS);
     const batch = key.slice(key.lastIndexOf(':') + 1);
@@ -84,7 +84,7 @@ export async function queueEvaluator(url: string, timeoutMs = 30 * 60_000): Prom
         } catch (e) {
           throw new NetworkFault(`--queue: task ${i} did not complete (${(e as Error).message.split('\n')[0]})`);
         }
-        onTaskDone(tasks[i]!);
+        onTaskDone(tasks[i]!, r);
         return r;
       }),
     );

@@ -130,7 +130,7 @@ test('analysis files: all renamed into place, or none when one cannot be written
 });
 
 test('lastDays selects by time, so a gap does not shorten the span, and refuses more days than the data spans', async () => {
-  const { lastDays } = await import('./analysis.js');
+  const { lastDays } = await import('./bar-analysis.js');
   const { allocBars } = await import('../market/index.js');
   const step = 300e6; // 5m in µs
   const n = 3 * 288;

@@ -5,9 +5,11 @@ import { parseTickConfig, type TickBacktestConfig } from '../engine/index.js';
 import { analysisBacktestDefaults, type AnalysisConfig } from './analysis-config.js';
 import { planTickBlocks, type TickData } from './tick-blocks.js';
 import { runTickBlock, type TickEvalTask } from './tick-cases.js';
-import { defaultTickParamSpace } from './param-space.js';
+import { digestColumns, policyDigest } from './digest.js';
+import { groupCases } from './case-engine.js';
+import { defaultTickParamSpace, type Combo } from './param-space.js';
 import { loadPolicyFile } from '../models/index.js';
-import type { CaseEngine } from './analysis.js';
+import type { CaseEngine } from './case-engine.js';
 
 /** A test window must hold at least this many trace samples (as bar windows need 50 bars). */
 const MIN_BLOCK_SAMPLES = 50;
@@ -49,7 +51,9 @@ export function tickEngine(cfg: AnalysisConfig, input: TickEventsInput): CaseEng
     events: '--events',
   });
   const sampleSeconds = base.sample_interval_ms / 1000;
-  const one = (task: Omit<TickEvalTask, 'index' | 'blocks'>, b: number) => runTickBlock({ ...task, ...(policy ? { policy } : {}) }, data.events, data.blocks[b]!);
+  const policyHash = policyDigest(policy);
+  let digest: string | undefined;
+  const one = (c: { combo: Combo; budget: number }, b: number) => runTickBlock({ base, refPrice: data.refPrice, ...c, ...(policy ? { policy } : {}) }, data.events, data.blocks[b]!);
   return {
     plan,
     base,
@@ -58,15 +62,32 @@ export function tickEngine(cfg: AnalysisConfig, input: TickEventsInput): CaseEng
     markoutHorizon: horizon,
     defaultSpace: policy ? { ...defaultTickParamSpace, model: ['as', 'glft', 'rl'] } : defaultTickParamSpace,
     span: (b) => [data.blocks[b]!.startMicros, data.blocks[b]!.endMicros],
-    async evaluate(combos, budgets, evaluator, onTaskDone) {
+    dataDigest: () => {
+      const ev = input.events;
+      const n = ev.length;
+      return (digest ??= digestColumns([ev.type, ev.side, ev.flags, ev.tsExchange, ev.tsLocal, ev.price, ev.size, ev.id].map((c) => c.subarray(0, n)), `events/${n}`));
+    },
+    blockKey: (b) => {
+      const k = data.blocks[b]!;
+      return `events ${k.startMicros}-${k.endMicros} rows ${k.from}-${k.to}`;
+    },
+    trialConfig: (t) => ({ engine: 'tick', base, combo: t.combo, budget: t.budget, ref_price: data.refPrice, policy: t.combo.model === 'rl' ? policyHash : null }),
+    async evaluate(trials, cases, evaluator, onDone) {
       if (!evaluator.runTick) throw new UserError(`--engine tick: the ${evaluator.kind} evaluator runs bar cases only; use --workers instead of --queue`);
-      const tasks: TickEvalTask[] = [];
-      if (combos.some((c) => c.model === 'rl') && !policy) throw new UserError('--policy: model rl in the parameter space needs a trained policy file');
-      for (const budget of budgets) for (const combo of combos) tasks.push({ index: tasks.length, combo, budget, base, refPrice: data.refPrice, blocks: data.blocks, ...(policy ? { policy } : {}) });
-      return evaluator.runTick(tasks, data, (t) => onTaskDone(t.blocks.length));
+      if (trials.some((t) => t.combo.model === 'rl') && !policy) throw new UserError('--policy: model rl in the parameter space needs a trained policy file');
+      // One task per trial (its blocks one after another); a shared pass over the events would group by block.
+      const groups = groupCases(cases, 'trial', Number.POSITIVE_INFINITY);
+      const tasks: TickEvalTask[] = groups.map((g, index) => ({
+        index,
+        base,
+        refPrice: data.refPrice,
+        ...(policy ? { policy } : {}),
+        cases: g.map((c) => ({ combo: trials[c.trial]!.combo, budget: trials[c.trial]!.budget, block: data.blocks[c.block]! })),
+      }));
+      await evaluator.runTick(tasks, data, (t, r) => onDone(groups[t.index]!, r.cases));
     },
     rerun(combo, budget, b) {
-      const job = one({ combo, budget, base, refPrice: data.refPrice }, b);
+      const job = one({ combo, budget }, b);
       return { trace: job.trace, fills: job.core.fills, pnl: job.metrics.total_pnl, fillCount: job.metrics.fills };
     },
     metaData: (source) => tickMetaData(source, data, base, feed.source),

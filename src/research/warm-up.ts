@@ -27,11 +27,10 @@ export function warmUpBarEngine(): number {
   ];
   let steps = 0;
   for (let rep = 0; rep < 3; rep++) {
-    for (const combo of combos) {
-      const task: EvalTask = { index: 0, combo, budget: 10_000, base, refPrice: bars.open[0]!, blocks };
-      evaluateTask(task, bars);
-      steps += bars.length;
-    }
+    // Both paths: each case alone, and the cases of a block in one shared pass.
+    const task: EvalTask = { index: 0, base, refPrice: bars.open[0]!, sharedPass: rep > 0, cases: combos.flatMap((combo) => blocks.map(([from, to]) => ({ combo, budget: 10_000, from, to }))) };
+    evaluateTask(task, bars);
+    steps += bars.length * combos.length;
   }
   return steps;
 }

@@ -6,6 +6,8 @@ import type { Bars, EventColumns } from '../../market/index.js';
 import { parseAnalysisConfig, type AnalysisConfig } from '../../research/analysis-config.js';
 import { runAnalysis, type AnalysisResult } from '../../research/analysis.js';
 import { analysisFiles, writeAnalysisFiles } from '../../research/analysis-artifacts.js';
+import { RESULTS_STORE_FILE, ResultsStore } from '../../research/results-store.js';
+import { join } from 'node:path';
 import { serialEvaluator, threadEvaluator, type Evaluator } from '../../research/evaluator.js';
 import type { EvalPool } from '../../research/eval-pool.js';
 import { streamProgress, silentProgress } from '../../research/progress.js';
@@ -40,6 +42,8 @@ export interface AnalyzeFlags {
   exchangeUrl?: string;
   cacheDir?: string;
   quiet?: boolean;
+  /** false with --no-shared-pass: every case on its own walk of the data (same results). */
+  sharedPass?: boolean;
 }
 
 const FLAG_OF: Record<string, string> = {
@@ -171,12 +175,27 @@ export async function runAnalyzeCommand(flags: AnalyzeFlags, pool: EvalPool | nu
       evaluator,
       progress,
       now,
+      sharedPass: flags.sharedPass !== false,
+      openStore: storeOpener(flags),
     });
     await finishAnalysis(result, flags, now, tStart);
   } finally {
     const ev = evaluator ?? (await evaluatorP?.catch(() => undefined));
     await ev?.close();
   }
+}
+
+/**
+ * The results store beside the artifacts (every evaluated case, so a re-run or a resumed sweep skips
+ * what is stored), opened once the sweep is known to be valid: the output folder is checked and marked
+ * as ours first, so bad input writes nothing.
+ */
+function storeOpener(flags: AnalyzeFlags): () => ResultsStore {
+  return () => {
+    const dir = flags.out ?? DEFAULT_ANALYSIS_DIR;
+    ensureCollectionFolder(dir, '--out', 'analysis', flags.out === undefined);
+    return ResultsStore.open(join(dir, RESULTS_STORE_FILE));
+  };
 }
 
 /** Artifacts and report of a finished analysis, written together (analysis.json last), then the summary line. */
@@ -252,7 +271,7 @@ async function runTickAnalyzeCommand(flags: AnalyzeFlags, cfg: AnalysisConfig, p
     evaluator = await evaluatorP;
     const progress = flags.quiet ? silentProgress : streamProgress(process.stderr);
     const now = new Date();
-    const result = await runAnalysis({ events: { path, events }, source: { kind: 'events', path }, cfg, evaluator, progress, now });
+    const result = await runAnalysis({ events: { path, events }, source: { kind: 'events', path }, cfg, evaluator, progress, now, sharedPass: flags.sharedPass !== false, openStore: storeOpener(flags) });
     await finishAnalysis(result, flags, now, tStart);
   } finally {
     const ev = evaluator ?? (await evaluatorP?.catch(() => undefined));
