@@ -74,7 +74,7 @@ function runtimeAgent(prefix: string): RunFiles {
  * completed); or one agent's `<run_id>_<agent>_metrics.json`.
  */
 export function resolveRuns(path: string): RunFiles[] {
-  if (!existsSync(path)) throw new UserError(`${path}: no such file or folder`);
+  if (!existsSync(path)) throw new UserError(`${path}: not a run folder (no such file or folder)`);
   if (statSync(path).isDirectory()) {
     if (existsSync(join(path, 'metrics.json'))) return [runFolder(path)];
     throw new UserError(`${path}: not a run folder (missing metrics.json); for the runtime's output give <run_id>_summary.json or <run_id>_<agent>_metrics.json`);
