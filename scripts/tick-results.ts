@@ -29,12 +29,15 @@ for (const model of ['as', 'glft']) {
     const n = (k: string, d = 2): string => (typeof m[k] === 'number' ? (m[k] as number).toFixed(d) : '—');
     const mk = (m['markouts_seconds'] as Markout[]).map((x) => (x.mean_bps === null ? '—' : x.mean_bps.toFixed(2)));
     const q = m['queue_position_at_fill'] as { mean: number } | null;
+    // Every fill checked against the raw capture's trades by the independent checker.
+    const files = readdirSync(captureDir).filter((f) => f.endsWith('.gz')).sort().map((f) => join(captureDir, f));
+    const v = JSON.parse(execFileSync(cli, ['verify-fills', out, '--capture', ...files], { encoding: 'utf8' })) as { violations_total: number };
     rows.push(
-      `| ${model.toUpperCase()} | ${ms} ms | ${m['fills']} | ${n('fill_ratio', 3)} | ${n('pnl_spread_capture')} | ${n('pnl_inventory')} | ${n('pnl_fees')} | ${n('total_pnl')} | ${mk.join(' / ')} | ${q ? q.mean.toFixed(4) : '—'} | ${n('two_sided_share', 2)} |`,
+      `| ${model.toUpperCase()} | ${ms} ms | ${m['fills']} | ${n('trade_through_fills', 0)} | ${n('fill_ratio', 3)} | ${n('pnl_spread_capture')} | ${n('pnl_inventory')} | ${n('pnl_fees')} | ${n('total_pnl')} | ${mk.join(' / ')} | ${q ? q.mean.toFixed(4) : '—'} | ${n('two_sided_share', 2)} | ${v.violations_total} |`,
     );
   }
 }
-console.log('| model | latency (feed = order) | fills | fill ratio | spread capture | inventory | fees | total PnL (USDT) | markout 1 s / 10 s / 60 s (bps) | queue ahead at join (BTC) | two-sided |');
-console.log('|---|---|---|---|---|---|---|---|---|---|---|');
+console.log('| model | latency (feed = order) | fills | of which sweeps | fill ratio | spread capture | inventory | fees | total PnL (USDT) | markout 1 s / 10 s / 60 s (bps) | queue ahead at join (BTC) | two-sided | verify-fills violations |');
+console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
 for (const r of rows) console.log(r);
 console.log(`\nparameters: ${params.join(' ')}; queue risk-averse, maker fee 0; run folders in artifacts/runs/tick-*`);

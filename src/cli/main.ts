@@ -68,7 +68,8 @@ program
   .option('--order-latency-ms <x>', 'tick: order entry and response latency, ms (default 5)', num('--order-latency-ms'))
   .option('--order-latency-file <file>', 'tick: latency series CSV ts_ms,entry_ms,response_ms')
   .option('--taker-fee-bps <x>', 'tick: taker fee in bps', num('--taker-fee-bps'))
-  .option('--partial-fills', 'tick: fill only the traded quantity beyond the queue ahead')
+  .option('--partial-fills', 'tick: fill only the traded quantity that reaches the order (the default)')
+  .option('--whole-fills', 'tick: opt-in, an order reached by a trade fills whole whatever the trade\'s size (creates volume; verify-fills flags it)')
   .option('--no-post-only', 'tick: a crossing order takes the book as taker instead of being rejected')
   .option('--decision-interval-ms <x>', 'tick: the strategy decides every this many ms of market time (default 100)', num('--decision-interval-ms'))
   .option('--sample-interval-ms <x>', 'tick: trace row every this many ms (default 1000)', num('--sample-interval-ms'))
@@ -232,6 +233,13 @@ program
   .option('--quiet', 'no JSON lines on stdout (the JSONL file is still written)')
   .option('--feed <kind>', 'ws | rest (default: websockets when ccxt has them for the exchange)')
   .action(async (opts) => (await import('./commands/realtime.js')).realtimeCommand(opts));
+
+program
+  .command('verify-fills')
+  .description('check every fill of a tick run against the trades of the capture it replayed (independent of the simulator); exit 1 on any violation')
+  .argument('<run_dir>', 'tick run folder (backtest --events): orders.csv and fills.csv')
+  .requiredOption('--capture <files...>', 'raw Binance captures (.gz or text) or event files (.arrow) the run replayed')
+  .action(async (runDir: string, opts) => (await import('./commands/verify-fills.js')).verifyFillsCommand(runDir, opts));
 
 program
   .command('halt')

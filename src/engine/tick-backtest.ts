@@ -1,6 +1,6 @@
 // The tick backtest driver: normalized events through a simulated L2 venue at exchange time and the trading core at local time.
 import type { Micros } from '../core/index.js';
-import { allocEvents, EventType, type EventColumns } from '../market/index.js';
+import { EventType, type EventColumns } from '../market/index.js';
 
 const TRADE = EventType.Trade;
 import { L2Exchange, VenueMsg, type L2ExchangeParams, type QueueModel, type LatencyModel, type FeeModel } from '../sim/index.js';
@@ -9,6 +9,7 @@ import { TradingCore, type CoreOptions } from './trading-core.js';
 import { Trace } from './trace.js';
 import { TickLocal, type TickLocalParams } from './tick-local.js';
 import { TickFillStats, computeTickMetrics, type TickMetrics } from './tick-metrics.js';
+import { BatchWindow } from './batch-window.js';
 
 export interface TickBacktestOptions {
   core: CoreOptions;
@@ -55,7 +56,7 @@ export interface TickBacktestResult {
  * created only by the timer, so the venue may run ahead up to the next timer; answers are created only
  * by the venue, so once the venue has reached the next timer every answer due before it is known.
  *
- * Batches are streamed: only the batches between the local and the venue cursor are held.
+ * Batches are streamed: only the batches between the earliest and the latest cursor are held (`BatchWindow`).
  */
 export class TickBacktest {
   readonly core: TradingCore;
@@ -67,15 +68,6 @@ export class TickBacktest {
   /** Most batches held at once (streaming keeps this small whatever the file's length). */
   maxHeld = 0;
 
-  private readonly held: EventColumns[] = [];
-  private readonly heldOwned: boolean[] = [];
-  private readonly pool: EventColumns[] = [];
-  private firstSeq = 0;
-  private shiftL = 0;
-  private shiftE = 0;
-  private source: Iterator<EventColumns> | undefined;
-  private sourceDone = false;
-
   constructor(
     strategy: Strategy,
     readonly opts: Readonly<TickBacktestOptions>,
@@ -86,67 +78,6 @@ export class TickBacktest {
     this.local = new TickLocal(opts.local);
     this.stats = new TickFillStats(opts.markoutSeconds);
     this.trace = new Trace(4096);
-  }
-
-  /**
-   * Batch number `seq` of the stream, pulling from the source as needed; undefined past the end.
-   * A reader may reuse a batch's memory for the next one, so before pulling, every held batch still
-   * in use is copied into memory of our own: only the rows no cursor has passed yet (usually a few
-   * milliseconds of data: the local cursor trails the venue cursor by the feed latency). A copy starts
-   * at row 0, so the cursors on it move back by `shiftL` / `shiftE` rows.
-   */
-  private batch(seq: number, lSeq: number, il: number, eSeq: number, ie: number): EventColumns | undefined {
-    this.shiftL = 0;
-    this.shiftE = 0;
-    while (seq - this.firstSeq >= this.held.length && !this.sourceDone) {
-      for (let j = 0; j < this.held.length; j++) {
-        if (this.heldOwned[j]) continue;
-        const s = this.firstSeq + j;
-        const fromL = s === lSeq ? il : s > lSeq ? 0 : Infinity;
-        const fromE = s === eSeq ? ie : s > eSeq ? 0 : Infinity;
-        let from = Math.min(fromL, fromE);
-        if (!Number.isFinite(from)) from = this.held[j]!.length;
-        this.held[j] = this.own(this.held[j]!, from);
-        this.heldOwned[j] = true;
-        if (s === lSeq) this.shiftL = from;
-        if (s === eSeq) this.shiftE = from;
-      }
-      const r = this.source!.next();
-      if (r.done) this.sourceDone = true;
-      else if (r.value.length > 0) {
-        this.held.push(r.value);
-        this.heldOwned.push(false);
-        if (this.held.length > this.maxHeld) this.maxHeld = this.held.length;
-      }
-    }
-    return this.held[seq - this.firstSeq];
-  }
-
-  /** Rows [from, length) of `b` copied into an owned buffer from row 0. */
-  private own(b: EventColumns, from: number): EventColumns {
-    const n = b.length - from;
-    let o = this.pool.pop();
-    if (o === undefined || o.type.length < n) o = allocEvents(Math.max(n, 4096));
-    const to = b.length;
-    o.type.set(b.type.subarray(from, to));
-    o.side.set(b.side.subarray(from, to));
-    o.flags.set(b.flags.subarray(from, to));
-    o.tsExchange.set(b.tsExchange.subarray(from, to));
-    o.tsLocal.set(b.tsLocal.subarray(from, to));
-    o.price.set(b.price.subarray(from, to));
-    o.size.set(b.size.subarray(from, to));
-    o.id.set(b.id.subarray(from, to));
-    o.length = n;
-    return o;
-  }
-
-  /** Forget batches both cursors have passed. */
-  private release(seq: number): void {
-    while (this.firstSeq < seq && this.held.length > 0) {
-      const b = this.held.shift()!;
-      if (this.heldOwned.shift()) this.pool.push(b);
-      this.firstSeq++;
-    }
   }
 
   // Touch history: the venue's best bid / ask ticks after row `row` (global row number), in row order.
@@ -196,41 +127,53 @@ export class TickBacktest {
 
   run(source: Iterable<EventColumns>): TickBacktestResult {
     const t0 = performance.now();
-    this.source = source[Symbol.iterator]();
+    const win = new BatchWindow(source);
     const ex = this.exchange;
     const book = ex.book;
-    const core = this.core;
     const local = this.local;
     local.fromVenue = true;
     const fixedFeed = this.opts.feedLatencyMicros !== undefined;
     const feed = this.opts.feedLatencyMicros ?? 0;
     const dInt = this.opts.decisionIntervalMicros;
     const sInt = this.opts.sampleIntervalMicros;
+    const INF = Number.POSITIVE_INFINITY;
 
-    // Venue cursor: batch number, row in it, global number of its row 0.
-    let eSeq = 0;
-    let eb = this.batch(0, 0, 0, 0, 0);
-    if (eb === undefined) return this.finish(t0);
-    let eTs = eb.tsExchange;
-    let eN = eb.length;
-    let ie = 0;
-    let eRow0 = 0;
-    // Last touch recorded.
-    let vBid = book.bestBidSlot;
-    let vAsk = book.bestAskSlot;
-    let vBase = book.base;
-    // Local cursor.
-    let lSeq = 0;
-    let lb: EventColumns = eb;
+    // Three readers of one stream: the venue's book rows (file order), the venue's trades (trade-time
+    // order: trade messages reach a collector after depth messages stamped later), the trading side.
+    // Their state lives in locals (no closures: captured variables would leave registers); at a batch
+    // boundary positions go back to the cursors, the window moves, and every local is reloaded.
+    const bc = win.cursor();
+    const tc = win.cursor();
+    const lc = win.cursor();
+    if (bc.b === undefined) return this.finish(t0);
+    let bb = bc.b;
+    let bTs = bb.tsExchange;
+    let bType = bb.type;
+    let bN = bb.length;
+    let bi = 0;
+    let tb = tc.b!;
+    let tTs = tb.tsExchange;
+    let tType = tb.type;
+    let tN = tb.length;
+    let ti = 0;
+    let lb = lc.b!;
     let lTs = fixedFeed ? lb.tsExchange : lb.tsLocal;
     let lType = lb.type;
     let lN = lb.length;
     let il = 0;
-    let lRow0 = 0;
+    let bDone = false;
+    let tDone = false;
+    // Exchange time of the next book row / trade (NaN: not looked up yet; +∞: none left).
+    let bNext = Number.NaN;
+    let tNext = Number.NaN;
+    // Last touch recorded.
+    let vBid = book.bestBidSlot;
+    let vAsk = book.bestAskSlot;
+    let vBase = book.base;
     let localDone = false;
 
-    const start = fixedFeed ? eb.tsExchange[0]! + feed : eb.tsLocal[0]!;
-    core.view.start = start;
+    const start = fixedFeed ? bTs[0]! + feed : bb.tsLocal[0]!;
+    this.core.view.start = start;
     let nextDecision = Math.ceil(start / dInt) * dInt;
     let nextSample = Math.ceil(start / sInt) * sInt;
     let events = 0;
@@ -238,43 +181,74 @@ export class TickBacktest {
     while (!localDone) {
       const tT = nextDecision < nextSample ? nextDecision : nextSample;
 
-      // 1. The venue: market data and arriving commands up to the timer.
+      // 1. The venue: trades, book rows and arriving commands up to the timer, in exchange-time order
+      // (at equal times: trades, then book rows — a depth message includes the trades up to its time —
+      // then commands).
       for (;;) {
         const tIn = ex.nextInboundTs();
         const lim = tIn < tT ? tIn : tT;
-        while (ie < eN && eTs[ie]! <= lim) {
-          ex.onMarket(eb!, ie, eTs[ie]!);
-          if (book.bestBidSlot !== vBid || book.bestAskSlot !== vAsk || book.base !== vBase) {
-            vBid = book.bestBidSlot;
-            vAsk = book.bestAskSlot;
-            vBase = book.base;
-            this.pushTouch(eRow0 + ie);
+        for (;;) {
+          if (tNext !== tNext) {
+            while (ti < tN && tType[ti] !== TRADE) ti++;
+            if (ti < tN) tNext = tTs[ti]!;
+            else {
+              bc.i = bi;
+              tc.i = ti;
+              lc.i = il;
+              win.advance(tc);
+              if (tc.b === undefined) {
+                tDone = true;
+                tNext = INF;
+              }
+              bi = bc.i;
+              ti = tc.i;
+              il = lc.i;
+              if (bc.b !== undefined) (bb = bc.b), (bTs = bb.tsExchange), (bType = bb.type), (bN = bb.length);
+              if (tc.b !== undefined) (tb = tc.b), (tTs = tb.tsExchange), (tType = tb.type), (tN = tb.length);
+              if (lc.b !== undefined) (lb = lc.b), (lTs = fixedFeed ? lb.tsExchange : lb.tsLocal), (lType = lb.type), (lN = lb.length);
+              continue;
+            }
           }
-          ie++;
-        }
-        if (ie === eN && eb !== undefined) {
-          const nb = this.batch(eSeq + 1, lSeq, il, eSeq, ie);
-          events += this.shiftL;
-          il -= this.shiftL;
-          lRow0 += this.shiftL;
-          lb = this.held[lSeq - this.firstSeq]!;
-          lTs = fixedFeed ? lb.tsExchange : lb.tsLocal;
-          lType = lb.type;
-          lN = lb.length;
-          eRow0 += this.shiftE;
-          eb = nb;
-          if (eb !== undefined) {
-            eRow0 += eN - this.shiftE;
-            eSeq++;
-            eTs = eb.tsExchange;
-            eN = eb.length;
-            ie = 0;
-            continue;
+          if (bNext !== bNext) {
+            while (bi < bN && bType[bi] === TRADE) bi++;
+            if (bi < bN) bNext = bTs[bi]!;
+            else {
+              bc.i = bi;
+              tc.i = ti;
+              lc.i = il;
+              win.advance(bc);
+              if (bc.b === undefined) {
+                bDone = true;
+                bNext = INF;
+              }
+              bi = bc.i;
+              ti = tc.i;
+              il = lc.i;
+              if (bc.b !== undefined) (bb = bc.b), (bTs = bb.tsExchange), (bType = bb.type), (bN = bb.length);
+              if (tc.b !== undefined) (tb = tc.b), (tTs = tb.tsExchange), (tType = tb.type), (tN = tb.length);
+              if (lc.b !== undefined) (lb = lc.b), (lTs = fixedFeed ? lb.tsExchange : lb.tsLocal), (lType = lb.type), (lN = lb.length);
+              continue;
+            }
           }
-          eN = 0;
-          ie = 0;
+          if (tNext <= bNext) {
+            if (!(tNext <= lim)) break;
+            ex.onTradeRow(tb, ti, tNext);
+            ti++;
+            if (!tDone) tNext = Number.NaN;
+          } else {
+            if (!(bNext <= lim)) break;
+            ex.onBookRow(bb, bi, bNext);
+            if (book.bestBidSlot !== vBid || book.bestAskSlot !== vAsk || book.base !== vBase) {
+              vBid = book.bestBidSlot;
+              vAsk = book.bestAskSlot;
+              vBase = book.base;
+              this.pushTouch(bc.row0 + bi);
+            }
+            bi++;
+            if (!bDone) bNext = Number.NaN;
+          }
         }
-        if (tIn <= tT && (ie >= eN || eTs[ie]! > tIn)) {
+        if (tIn <= tT) {
           ex.processInbound();
           continue;
         }
@@ -289,34 +263,27 @@ export class TickBacktest {
           const t = fixedFeed ? lTs[il]! + feed : lTs[il]!;
           if (!(t < tOut && t <= tT)) break;
           if (lType[il] === TRADE) {
-            this.syncTouch(lRow0 + il);
+            this.syncTouch(lc.row0 + il);
             local.onTrade(t, lb.price[il]!, lb.side[il]!, lb.size[il]!);
           }
           il++;
         }
         if (il === lN) {
-          events += lN;
-          const next = this.batch(lSeq + 1, lSeq, il, eSeq, ie);
-          if (eb !== undefined) {
-            ie -= this.shiftE;
-            eRow0 += this.shiftE;
-            eb = this.held[eSeq - this.firstSeq]!;
-            eTs = eb.tsExchange;
-            eN = eb.length;
-          }
-          if (next === undefined) {
+          events = lc.row0 + lN; // global rows: a batch copied mid-way starts at a later row0
+          bc.i = bi;
+          tc.i = ti;
+          lc.i = il;
+          win.advance(lc);
+          bi = bc.i;
+          ti = tc.i;
+          il = lc.i;
+          if (bc.b !== undefined) (bb = bc.b), (bTs = bb.tsExchange), (bType = bb.type), (bN = bb.length);
+          if (tc.b !== undefined) (tb = tc.b), (tTs = tb.tsExchange), (tType = tb.type), (tN = tb.length);
+          if (lc.b === undefined) {
             localDone = true;
             break;
           }
-          lSeq++;
-          this.release(Math.min(lSeq, eSeq));
-          if (eb !== undefined) eb = this.held[eSeq - this.firstSeq]!;
-          lRow0 += lN;
-          lb = next;
-          lTs = fixedFeed ? lb.tsExchange : lb.tsLocal;
-          lType = lb.type;
-          lN = lb.length;
-          il = 0;
+          (lb = lc.b), (lTs = fixedFeed ? lb.tsExchange : lb.tsLocal), (lType = lb.type), (lN = lb.length);
           continue;
         }
         if (tOut <= tT) {
@@ -329,7 +296,7 @@ export class TickBacktest {
 
       // 3. The timer: decide, then sample.
       if (nextDecision === tT) {
-        this.syncTouch(lRow0 + il);
+        this.syncTouch(lc.row0 + il);
         this.decide(tT);
         nextDecision += dInt;
       }
@@ -339,6 +306,7 @@ export class TickBacktest {
       }
     }
     this.events = events;
+    this.maxHeld = win.maxHeld;
     return this.finish(t0);
   }
 
@@ -356,7 +324,7 @@ export class TickBacktest {
     if (kind === VenueMsg.Filled) {
       const l = ex.last;
       const f = this.core.fills;
-      this.stats.push(f.ts[f.length - 1]!, l.exchangeTs, l.mid, l.joinAhead, l.sentTs, l.tradeThrough);
+      this.stats.push(f.ts[f.length - 1]!, l.exchangeTs, l.mid, l.joinAhead, l.sentTs, l.tradeThrough, l.tradeId);
     }
   }
 

@@ -28,7 +28,7 @@ export const TickBacktestConfigSchema = z.object({
   feed_latency_ms: ms.optional().describe('local time = exchange time + this; default: the file\'s local times when causal, else 5 ms'),
   order_latency_ms: ms.default(5).describe('entry and response latency of orders'),
   order_latency_file: z.string().optional().describe('CSV ts_ms,entry_ms,response_ms (overrides order_latency_ms)'),
-  partial_fills: z.boolean().default(false),
+  partial_fills: z.boolean().default(true).describe('true: fill only traded volume that reaches the order; false: the opt-in whole-order-on-touch rule (creates volume)'),
   post_only: z.boolean().default(true).describe('false: a crossing order takes the book as taker instead of being rejected'),
   decision_interval_ms: positive.default(100),
   sample_interval_ms: positive.default(1000),

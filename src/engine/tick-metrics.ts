@@ -7,6 +7,8 @@ import { MetricsSchema, computeMetrics, type MetricsInput } from './metrics.js';
 import { traceCsv, fillsCsv } from './run-folder.js';
 import type { Trace } from './trace.js';
 import type { FillLog } from './fill-log.js';
+import { ordersCsv, type OrderAudit } from '../sim/index.js';
+import { decimalsOf } from '../market/index.js';
 
 const stat = z.object({ mean: z.number(), median: z.number(), p90: z.number() }).nullable();
 
@@ -48,6 +50,8 @@ export class TickFillStats {
   localTs = new Float64Array(256);
   /** 1 when a trade beyond the order's price filled it (the market traded through it). */
   through = new Uint8Array(256);
+  /** The exchange's id of the trade behind each fill (NaN: a taker fill against the displayed book). */
+  tradeId = new Float64Array(256);
   readonly markMid: Float64Array[];
   private readonly cursor: number[];
   private readonly horizonsMicros: number[];
@@ -58,9 +62,10 @@ export class TickFillStats {
     this.cursor = markoutSeconds.map(() => 0);
   }
 
-  push(localTs: Micros, exchangeTs: Micros, mid: number, joinAhead: number, sentTs: Micros, through: boolean): void {
+  push(localTs: Micros, exchangeTs: Micros, mid: number, joinAhead: number, sentTs: Micros, through: boolean, tradeId: number): void {
     if (this.length === this.mid.length) this.grow();
     const i = this.length++;
+    this.tradeId[i] = tradeId;
     this.through[i] = through ? 1 : 0;
     this.localTs[i] = localTs;
     this.exchangeTs[i] = exchangeTs;
@@ -92,6 +97,7 @@ export class TickFillStats {
     this.joinAhead = g(this.joinAhead);
     this.sentTs = g(this.sentTs);
     this.localTs = g(this.localTs);
+    this.tradeId = g(this.tradeId);
     const th = new Uint8Array(n);
     th.set(this.through);
     this.through = th;
@@ -187,7 +193,24 @@ export interface TickRunOutputs {
   metrics: TickMetrics;
   trace: Trace;
   fills: FillLog;
+  /** Per-fill venue details: exchange time and trade id columns of fills.csv. */
+  stats: TickFillStats;
+  /** The venue's orders: orders.csv. */
+  audit: OrderAudit;
   tickSize: number;
+}
+
+const us = (x: number): string => (Number.isFinite(x) ? String(Math.round(x)) : '');
+
+/**
+ * Tick fills CSV: the bar run's columns, then `ts_exchange_us` (when the trade behind the fill printed,
+ * exchange clock, epoch µs) and `trade_id` (the exchange's id of that trade; empty for a taker fill).
+ */
+export function tickFillsCsv(fills: FillLog, stats: TickFillStats, tickSize: number): string {
+  const base = fillsCsv(fills, tickSize).split('\n');
+  const out: string[] = [base[0] + ',ts_exchange_us,trade_id'];
+  for (let i = 0; i < fills.length; i++) out.push(`${base[i + 1]},${us(stats.exchangeTs[i]!)},${us(stats.tradeId[i]!)}`);
+  return out.join('\n') + '\n';
 }
 
 /** The same run folder as the bar backtest, with the tick metrics schema. Whole or nothing. */
@@ -198,6 +221,7 @@ export function writeTickRunFolder(dir: string, out: TickRunOutputs, o: DirWrite
     writeFileSync(join(tmp, 'metrics.json'), JSON.stringify(metrics, null, 2) + '\n');
     writeFileSync(join(tmp, 'metrics.schema.json'), JSON.stringify(z.toJSONSchema(TickMetricsSchema), null, 2) + '\n');
     writeFileSync(join(tmp, 'trace.csv'), traceCsv(out.trace, out.tickSize));
-    writeFileSync(join(tmp, 'fills.csv'), fillsCsv(out.fills, out.tickSize));
+    writeFileSync(join(tmp, 'fills.csv'), tickFillsCsv(out.fills, out.stats, out.tickSize));
+    writeFileSync(join(tmp, 'orders.csv'), ordersCsv(out.audit, decimalsOf(out.tickSize)));
   }, o);
 }

@@ -3,3 +3,4 @@ export * from './instrument.js';
 export * from './bar.js';
 export * from './events.js';
 export * from './book.js';
+export * from './trade-time-order.js';

@@ -4,3 +4,5 @@ export * from './bar-fills.js';
 export * from './queue/index.js';
 export * from './latency/index.js';
 export * from './l2-exchange.js';
+export * from './venue-book.js';
+export * from './order-audit.js';

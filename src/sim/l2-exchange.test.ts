@@ -38,7 +38,7 @@ interface Harness {
 function harness(ev: EventColumns, opts: { queue?: QueueModel; latencyUs?: number; partial?: boolean; makerBps?: number } = {}): Harness {
   const lat = opts.latencyUs ?? 0;
   const ex = new L2Exchange(
-    { tickSize: 0.01, partialFills: opts.partial ?? false, ladderTicks: 4096 },
+    { tickSize: 0.01, partialFills: opts.partial ?? true, ladderTicks: 4096 },
     opts.queue ?? riskAverseQueue,
     constantLatency(lat, lat),
     new BpsFees(opts.makerBps ?? 0, 5),
@@ -78,7 +78,13 @@ test('a new order joins behind the displayed size; trades at its price move it a
   h.run(40);
   const f = h.rec.fills();
   assert.equal(f.length, 1);
-  assert.deepEqual([f[0]!.price, f[0]!.qty, f[0]!.liquidity], [100, 1, 'maker'], 'reached: the whole order fills without --partial-fills');
+  assert.deepEqual([f[0]!.price, f[0]!.qty, f[0]!.liquidity], [100, 0.5, 'maker'], 'reached: only what traded beyond the queue fills');
+  // The opt-in whole-order rule fills all of it on the same trade.
+  const w = harness(ev, { partial: false });
+  w.run(1);
+  w.ex.place(1, 1, 1, 100, 1);
+  w.run(40);
+  assert.deepEqual(w.rec.fills().map((x) => x.qty), [1]);
 });
 
 test('partial fills: only the traded quantity beyond the queue fills', () => {
@@ -93,7 +99,7 @@ test('partial fills: only the traded quantity beyond the queue fills', () => {
   assert.equal(h.ex.resting, 0);
 });
 
-test('a trade through our price fills the whole order at our price; a trade short of it does not', () => {
+test('a trade through our price fills at our price by at most its own size; a trade short of it does not', () => {
   const ev = book().trade(20, -1, 99.99, 0.1).trade(30, 1, 100.01, 9).build();
   const h = harness(ev);
   h.run(1);
@@ -102,7 +108,38 @@ test('a trade through our price fills the whole order at our price; a trade shor
   h.run(100);
   const f = h.rec.fills();
   assert.equal(f.length, 1);
-  assert.deepEqual([f[0]!.clientId, f[0]!.price, f[0]!.qty], [2, 100, 2]);
+  assert.deepEqual([f[0]!.clientId, f[0]!.price, f[0]!.qty], [2, 100, 0.1]);
+  assert.equal(h.ex.stats.tradeThroughFills, 1);
+});
+
+test('a through-trade of 0.001 fills a 0.01 order by 0.001 only', () => {
+  const ev = book().trade(20, -1, 99.98, 0.001).build();
+  const h = harness(ev);
+  h.run(1);
+  h.ex.place(1, 1, 1, 100, 0.01);
+  h.run(100);
+  assert.deepEqual(h.rec.fills().map((x) => x.qty), [0.001]);
+  assert.equal(h.ex.resting, 1);
+});
+
+test('two of our orders at one level share one trade without exceeding it; a through order comes first', () => {
+  // Bids at 100.01 (a new level: nothing ahead) and 100 (behind 5). A sell of 0.015 at 100.01, then one of 5.02 at 100.
+  const ev = new EventBuilder().snapshot(0, [[100, 5]], [[100.02, 4]]).trade(20, -1, 100.01, 0.015).trade(30, -1, 100, 5.02).build();
+  const h = harness(ev);
+  h.run(1);
+  h.ex.place(1, 1, 1, 100.01, 0.01);
+  h.ex.place(1, 2, 1, 100.01, 0.01);
+  h.ex.place(1, 3, 1, 100, 0.01);
+  h.run(25);
+  const first = h.rec.fills().map((x) => [x.clientId, Math.round(x.qty * 1e9) / 1e9]);
+  assert.deepEqual(first, [[1, 0.01], [2, 0.005]], 'the first order in the queue, then what is left for the second');
+  h.run(100);
+  const all = h.rec.fills();
+  const second = all.slice(2);
+  // 5.02 at 100 went through the bid left at 100.01 (0.005 of it) and then 5 of real queue at 100: 0.015 left for order 3.
+  assert.deepEqual(second.map((x) => [x.clientId, Math.round(x.qty * 1e9) / 1e9]), [[2, 0.005], [3, 0.01]]);
+  const total = second.reduce((a, x) => a + x.qty, 0);
+  assert.ok(total <= 5.02 - 5 + 1e-12, `no more than the trade left beyond the queue: ${total}`);
 });
 
 test('no trade, no fill: the book can move anywhere without filling a resting order', () => {
@@ -191,7 +228,7 @@ test('queue models: cancels ahead move a probabilistic queue, never a risk-avers
 });
 
 test('fees: maker fee in bps of notional; a negative maker fee is a rebate', () => {
-  const ev = book().trade(20, -1, 99.5, 1).build();
+  const ev = book().trade(20, -1, 99.5, 2).build();
   const h = harness(ev, { makerBps: -1 });
   h.run(1);
   h.ex.place(1, 1, 1, 100, 2);
@@ -203,7 +240,7 @@ test('fees: maker fee in bps of notional; a negative maker fee is a rebate', () 
 
 test('without post-only, a crossing order takes the displayed levels up to its price as taker, then rests', () => {
   const ev = book().build(); // asks 100.01 × 4, 100.02 × 8
-  const ex = new L2Exchange({ tickSize: 0.01, partialFills: false, ladderTicks: 4096, postOnly: false }, riskAverseQueue, constantLatency(0, 0), new BpsFees(-1, 5));
+  const ex = new L2Exchange({ tickSize: 0.01, partialFills: true, ladderTicks: 4096, postOnly: false }, riskAverseQueue, constantLatency(0, 0), new BpsFees(-1, 5));
   const rec = new Recorder();
   for (let i = 0; i < ev.length; i++) ex.onMarket(ev, i, 0);
   ex.place(1, 1, 1, 100.02, 6);

@@ -1,17 +1,24 @@
 // The simulated L2 venue: replayed book at exchange time, our orders with queue position, latency, partial fills, fees.
 import { InvariantError, type Micros } from '../core/index.js';
-import { L2Book, EventFlag, EventType, type EventColumns, type Side } from '../market/index.js';
+import { EventFlag, EventType, type EventColumns, type Side } from '../market/index.js';
 import type { OrderEventHandler, OrderSink } from '../orders/index.js';
 import type { FeeModel } from './fees.js';
 import type { QueueModel } from './queue/index.js';
 import type { LatencyModel } from './latency/index.js';
+import { BookRowKind, VenueBook } from './venue-book.js';
+import { OrderAudit, OrderEnd } from './order-audit.js';
 
 /** Width of the simulated venue's book ladder, in ticks, unless `ladderTicks` says otherwise. */
 export const DEFAULT_LADDER_TICKS = 1 << 14;
 
 export interface L2ExchangeParams {
   tickSize: number;
-  /** Fill only what the trades beyond our queue position cover (else: the whole order once reached). */
+  /**
+   * Fill only the traded volume that reaches the order (default). `false` is the opt-in "whole order on
+   * any touch" rule: an order reached by a trade, or traded through, fills whole whatever the trade's
+   * size. It creates volume that never traded (`verify-fills` reports it) and is kept only to compare
+   * with results made under it.
+   */
   partialFills: boolean;
   /** Ladder width of the venue's book, ticks. */
   ladderTicks?: number;
@@ -26,6 +33,9 @@ export interface L2ExchangeParams {
 /** Kinds of messages the venue sends back. */
 export const VenueMsg = { Accepted: 1, Rejected: 2, Canceled: 3, Filled: 4 } as const;
 
+const TRADE = EventType.Trade;
+const SNAPSHOT = EventType.Snapshot;
+const END = EventFlag.EndOfMessage;
 const REASONS = ['', 'post-only order would cross the book', 'quantity must be positive'] as const;
 const IN_PLACE = 1;
 const IN_CANCEL = 2;
@@ -36,21 +46,31 @@ const MAX_RESTING = 64;
  * Messages travel with latency: a command sent at local time t reaches the venue at
  * t + entry(t) (never before an earlier command: one ordered connection); the venue's answer produced
  * at exchange time x reaches us at x + response(x), in order. The driver merges these times with the
- * market data clock and calls `processInbound`, `onMarket` and `deliver` in time order.
+ * market's exchange times and calls `processInbound`, `onBookRow` / `onTradeRow` and `deliver` in time
+ * order; trades go in at their own trade time, which can be earlier than depth messages logged before
+ * them (Binance's trade stream lags its depth stream by up to a few hundred ms).
  *
  * Matching (post-only by default: a place that would cross is rejected; see `postOnly`):
- * - a new order joins behind the displayed size of its level (`ahead`);
- * - a trade at our price consumes the queue from the front; the part beyond `ahead` fills us (all of
- *   the order, or only that part with `partialFills`);
- * - a trade through our price (a sell below our bid, a buy above our ask) fills the whole order: the
- *   aggressor swept our level to print beyond it;
- * - a level decrease that trades do not explain moves us forward as the `QueueModel` says.
- * Fills are at the order's own price; no fill happens without a trade at or through that price.
+ * - an order arriving at exchange time `a` joins behind the level as the venue knows it at `a`: the
+ *   size of the last depth message less what traded at that level since (`VenueBook`);
+ * - only a trade with exchange time after the order's arrival can fill it;
+ * - each trade's quantity is allocated once: our orders priced better than the trade (the aggressor
+ *   swept through them) first, best price first, then our orders at the trade's price in queue order,
+ *   each behind the real volume ahead of it. Orders at the trade's price see their queue shrink by the
+ *   whole trade (the replayed market is not changed by our orders);
+ * - a depth decrease at an order's level that the trades since its last reading do not explain is a
+ *   cancellation, placed in the queue as the `QueueModel` says; BBO rows never move a queue.
+ * Fills are at the order's own price and carry the exchange time and id of the trade behind them.
  */
 export class L2Exchange implements OrderSink {
-  readonly book: L2Book;
+  readonly market: VenueBook;
   /** Exchange clock: the latest exchange time processed (never goes back). */
   now = Number.NEGATIVE_INFINITY;
+  /** Every order sent, when it arrived and ended, and the queue it joined. */
+  readonly audit = new OrderAudit();
+
+  private readonly ownsMarket: boolean;
+  private readonly partial: boolean;
 
   // Resting orders (struct of arrays).
   private nRest = 0;
@@ -62,10 +82,16 @@ export class L2Exchange implements OrderSink {
   private readonly rPrice = new Float64Array(MAX_RESTING);
   private readonly rRem = new Float64Array(MAX_RESTING);
   private readonly rAhead = new Float64Array(MAX_RESTING);
-  private readonly rLevel = new Float64Array(MAX_RESTING);
+  /** Depth size of the order's level at its last reading (join, or a depth row naming it). */
+  private readonly rRef = new Float64Array(MAX_RESTING);
+  /** Volume traded at the order's level since that reading. */
   private readonly rTraded = new Float64Array(MAX_RESTING);
   private readonly rJoinAhead = new Float64Array(MAX_RESTING);
   private readonly rSent = new Float64Array(MAX_RESTING);
+  private readonly rArrived = new Float64Array(MAX_RESTING);
+  private readonly rAudit = new Int32Array(MAX_RESTING);
+  /** Scratch: resting orders a trade reaches, in allocation order. */
+  private readonly order = new Int32Array(MAX_RESTING);
 
   // Inbound ring: commands on their way to the venue.
   private inHead = 0;
@@ -78,6 +104,7 @@ export class L2Exchange implements OrderSink {
   private readonly inSide = new Int8Array(RING);
   private readonly inPrice = new Float64Array(RING);
   private readonly inQty = new Float64Array(RING);
+  private readonly inAudit = new Int32Array(RING);
 
   // Outbound ring: answers on their way back.
   private outHead = 0;
@@ -97,19 +124,29 @@ export class L2Exchange implements OrderSink {
   private readonly oSent = new Float64Array(RING);
   private readonly oThrough = new Uint8Array(RING);
   private readonly oTaker = new Uint8Array(RING);
+  private readonly oTrade = new Float64Array(RING);
 
-  /** Details of the last message `deliver` handed over (fills: for tick metrics). */
-  readonly last = { kind: 0, exchangeTs: 0, joinAhead: 0, mid: 0, sentTs: 0, tradeThrough: false };
+  /** Details of the last message `deliver` handed over (fills: for tick metrics and the audit trail). */
+  readonly last = { kind: 0, exchangeTs: 0, joinAhead: 0, mid: 0, sentTs: 0, tradeThrough: false, tradeId: Number.NaN };
   /** Counters for metrics and tests. */
-  readonly stats = { arrived: 0, placedQty: 0, rejectedPostOnly: 0, fills: 0, takerFills: 0, tradeThroughFills: 0, cancelsLate: 0 };
+  readonly stats = { arrived: 0, placedQty: 0, rejectedPostOnly: 0, fills: 0, takerFills: 0, tradeThroughFills: 0, cancelsLate: 0, tradesBeforeArrival: 0 };
 
   constructor(
     readonly params: Readonly<L2ExchangeParams>,
     readonly queue: QueueModel,
     readonly latency: LatencyModel,
     readonly fees: FeeModel,
+    /** A market shared with other venues replaying the same events (the driver feeds it); default: our own. */
+    market?: VenueBook,
   ) {
-    this.book = new L2Book(params.tickSize, params.ladderTicks ?? DEFAULT_LADDER_TICKS);
+    this.ownsMarket = market === undefined;
+    this.market = market ?? new VenueBook(params.tickSize, params.ladderTicks ?? DEFAULT_LADDER_TICKS);
+    this.partial = params.partialFills;
+  }
+
+  /** The book with every row applied (BBO included): the venue's touch. */
+  get book(): VenueBook['book'] {
+    return this.market.book;
   }
 
   // ---- OrderSink: called at local time by the core (through the risk gate) ----
@@ -121,6 +158,7 @@ export class L2Exchange implements OrderSink {
     this.inSide[j] = side;
     this.inPrice[j] = price;
     this.inQty[j] = qty;
+    this.inAudit[j] = this.audit.open(clientId, side, price, qty, ts);
   }
 
   cancel(ts: Micros, clientId: number): void {
@@ -169,56 +207,73 @@ export class L2Exchange implements OrderSink {
         this.stats.cancelsLate++; // already filled: the fill is on its way back
         return;
       }
+      this.audit.end(this.rAudit[r]!, t, OrderEnd.Canceled);
       this.removeAt(r);
-      this.pushOut(VenueMsg.Canceled, id, 0, 0, 0, 0, 0, 0, 0);
+      this.pushOut(VenueMsg.Canceled, id, 0, 0, 0, 0, 0, 0, 0, t);
       return;
     }
+    const a = this.inAudit[j]!;
+    this.audit.arrived[a] = t;
     const side = this.inSide[j]! as Side;
     const price = this.inPrice[j]!;
     const qty = this.inQty[j]!;
     if (!(qty > 0)) {
-      this.pushOut(VenueMsg.Rejected, id, side, price, 0, 0, 2, 0, 0);
+      this.audit.end(a, t, OrderEnd.Rejected);
+      this.pushOut(VenueMsg.Rejected, id, side, price, 0, 0, 2, 0, 0, t);
       return;
     }
-    const book = this.book;
+    const book = this.market.book;
     const tick = book.tickOf(price);
     const opposite = side > 0 ? book.bestAskTick() : book.bestBidTick();
     let rest = qty;
     if (opposite === opposite && (side > 0 ? tick >= opposite : tick <= opposite)) {
       if (this.params.postOnly !== false) {
         this.stats.rejectedPostOnly++;
-        this.pushOut(VenueMsg.Rejected, id, side, price, 0, 0, 1, 0, 0);
+        this.audit.end(a, t, OrderEnd.Rejected);
+        this.pushOut(VenueMsg.Rejected, id, side, price, 0, 0, 1, 0, 0, t);
         return;
       }
       this.stats.placedQty += qty;
-      this.pushOut(VenueMsg.Accepted, id, side, price, 0, 0, 0, 0, 0);
-      rest = this.take(id, side, tick, opposite, qty, this.inSent[j]!);
-      if (rest <= qty * 1e-9) return;
+      this.pushOut(VenueMsg.Accepted, id, side, price, 0, 0, 0, 0, 0, t);
+      rest = this.take(id, side, tick, opposite, qty, this.inSent[j]!, a);
+      if (rest <= qty * 1e-9) {
+        this.audit.end(a, t, OrderEnd.Filled);
+        return;
+      }
     } else {
       this.stats.placedQty += qty;
-      this.pushOut(VenueMsg.Accepted, id, side, price, 0, 0, 0, 0, 0);
+      this.pushOut(VenueMsg.Accepted, id, side, price, 0, 0, 0, 0, 0, t);
     }
     if (this.nRest === MAX_RESTING) throw new InvariantError(`more than ${MAX_RESTING} resting orders`);
     const r = this.nRest++;
-    const level = book.qtyAtTick(side, tick);
+    // The depth level less what traded there since; where a BBO row shows the level differently (fresher
+    // but of uncertain time), the larger of the two: an uncertain queue is taken as the longer one.
+    const level = this.market.depth.qtyAtTick(side, tick);
+    const traded = this.market.tradedAt(side, tick);
+    let ahead = level > traded ? level - traded : 0;
+    const shown = book.qtyAtTick(side, tick);
+    if (shown !== level && shown > ahead) ahead = shown;
     this.rId[r] = id;
     this.rSide[r] = side;
     this.rTick[r] = tick;
     this.rPrice[r] = price;
     this.rRem[r] = rest;
-    this.rAhead[r] = level;
-    this.rLevel[r] = level;
-    this.rTraded[r] = 0;
-    this.rJoinAhead[r] = level;
+    this.rAhead[r] = ahead;
+    this.rRef[r] = level;
+    this.rTraded[r] = traded;
+    this.rJoinAhead[r] = ahead;
     this.rSent[r] = this.inSent[j]!;
+    this.rArrived[r] = t;
+    this.rAudit[r] = a;
+    this.audit.queueAhead[a] = ahead;
   }
 
   /**
    * A crossing limit order takes the displayed levels from the touch up to its price, as taker.
    * The replayed book is not changed (no market impact). Returns the quantity left to rest.
    */
-  private take(id: number, side: Side, limit: number, from: number, qty: number, sent: Micros): number {
-    const book = this.book;
+  private take(id: number, side: Side, limit: number, from: number, qty: number, sent: Micros, a: number): number {
+    const book = this.market.book;
     let left = qty;
     // A level more than the ladder away cannot be displayed: the walk stops there.
     for (let lvl = from, n = 0; left > qty * 1e-9 && (side > 0 ? lvl <= limit : lvl >= limit) && n < book.capacity; lvl += side, n++) {
@@ -228,118 +283,188 @@ export class L2Exchange implements OrderSink {
       const px = book.priceOf(lvl);
       this.stats.fills++;
       this.stats.takerFills++;
-      this.pushOut(VenueMsg.Filled, id, side, px, q, this.fees.fee(px, q, 'taker'), 0, 0, sent);
+      this.pushOut(VenueMsg.Filled, id, side, px, q, this.fees.fee(px, q, 'taker'), 0, 0, sent, this.now);
       const o = (this.outHead + this.outCount - 1) & (RING - 1);
       this.oTaker[o] = 1;
       this.oThrough[o] = 0;
+      this.oTrade[o] = Number.NaN;
+      this.audit.filled[a] = this.audit.filled[a]! + q;
       left -= q;
     }
     return left;
   }
 
-  /** Apply market-data row `i` at exchange time `t`: book update (queue moves) or trade (matching). */
+  /** Apply market-data row `i` at exchange time `t`: a book row or a trade (drivers that keep one time order for both). */
   onMarket(ev: EventColumns, i: number, t: Micros): void {
+    if (ev.type[i] === TRADE) this.onTradeRow(ev, i, t);
+    else this.onBookRow(ev, i, t);
+  }
+
+  /** A book row (snapshot, depth diff, BBO) at exchange time `t`. */
+  onBookRow(ev: EventColumns, i: number, t: Micros): void {
     if (t > this.now) this.now = t;
-    if (ev.type[i] === EventType.Trade) {
-      if (this.nRest > 0) this.onTrade(ev.side[i]!, ev.price[i]!, ev.size[i]!);
-      return;
-    }
-    const book = this.book;
-    const serial = book.serial;
-    const changed = book.apply(ev, i);
-    if (ev.type[i] === EventType.Snapshot) {
+    if (!this.ownsMarket) throw new InvariantError('a venue on a shared market takes book rows through afterBookRow');
+    const kind = this.market.applyBookRow(ev, i);
+    this.afterBookRow(kind, ev.type[i] === SNAPSHOT, (ev.flags[i]! & END) !== 0);
+  }
+
+  /**
+   * Our queues after a book row the market has applied: `kind` from `VenueBook.applyBookRow`. (A driver
+   * feeding one market to several venues applies the row once and calls this on each.)
+   */
+  afterBookRow(kind: number, snapshotRow: boolean, ended: boolean): void {
+    if (snapshotRow) {
       // A snapshot (the first book, or a resync after a reconnect or a gap) is one change: the book is
       // cleared at its first row and refilled row by row, so our levels are re-read only once it is
       // whole. Re-reading mid-way would see our level empty, count its whole size as cancelled and put
       // us at the front of the queue on every resync.
-      if ((ev.flags[i]! & EventFlag.EndOfMessage) === 0) {
+      if (!ended) {
         this.snapshotOpen = true;
         return;
       }
       this.snapshotOpen = false;
-      if (this.nRest > 0) this.refreshLevels();
+      if (this.nRest > 0) this.readAll(true);
       return;
     }
     if (this.snapshotOpen) {
       // A snapshot whose last row was not marked: it ends where other rows begin.
       this.snapshotOpen = false;
-      if (this.nRest > 0) this.refreshLevels();
+      if (this.nRest > 0) this.readAll(true);
     }
-    if (!changed || this.nRest === 0) return;
-    if (book.serial !== serial) {
-      this.refreshLevels();
-      return;
+    if (kind !== BookRowKind.Depth || this.nRest === 0) return;
+    const market = this.market;
+    if (market.depthReshaped) this.readAll(false);
+    else {
+      const tick = market.lastTick;
+      const side = market.lastSide;
+      for (let r = 0; r < this.nRest; r++) if (this.rTick[r] === tick && this.rSide[r] === side) this.read(r);
     }
-    // Only the level the row names changed: re-read it if one of our orders rests there.
-    const tick = book.lastTick;
-    const side = ev.side[i]!;
+    if (ended) for (let r = 0; r < this.nRest; r++) this.rTraded[r] = 0;
+  }
+
+  private readAll(resetTraded: boolean): void {
     for (let r = 0; r < this.nRest; r++) {
-      if (this.rTick[r] === tick && this.rSide[r] === side) {
-        this.refreshLevels();
-        return;
-      }
+      this.read(r);
+      if (resetTraded) this.rTraded[r] = 0;
     }
   }
 
-  /** Our levels after a book change: a decrease not explained by trades is a cancel, placed by the queue model. */
-  private refreshLevels(): void {
-    const book = this.book;
-    for (let r = 0; r < this.nRest; r++) {
-      const q = book.qtyAtTick(this.rSide[r]!, this.rTick[r]!);
-      const last = this.rLevel[r]!;
-      if (q === last) continue;
-      if (q < last) {
-        let dec = last - q;
-        const traded = this.rTraded[r]!;
-        const explained = traded < dec ? traded : dec;
-        dec -= explained;
-        this.rTraded[r] = traded - explained;
-        if (dec > 0) this.rAhead[r] = this.queue.afterCancel(this.rAhead[r]!, last - explained, dec);
-        if (this.rAhead[r]! > q) this.rAhead[r] = q;
-      }
-      this.rLevel[r] = q;
+  /**
+   * Re-read an order's level in the depth book. A decrease beyond the volume traded there since the
+   * last reading is a cancellation, placed by the queue model; an increase joins behind us.
+   */
+  private read(r: number): void {
+    const q = this.market.depth.qtyAtTick(this.rSide[r]!, this.rTick[r]!);
+    const ref = this.rRef[r]!;
+    if (q < ref) {
+      const dec = ref - q;
+      const traded = this.rTraded[r]!;
+      const explained = traded < dec ? traded : dec;
+      this.rTraded[r] = traded - explained;
+      const cancels = dec - explained;
+      if (cancels > 0) this.rAhead[r] = this.queue.afterCancel(this.rAhead[r]!, ref - explained, cancels);
     }
+    if (this.rAhead[r]! > q) this.rAhead[r] = q;
+    this.rRef[r] = q;
   }
 
-  private onTrade(aggressor: number, price: number, size: number): void {
-    const tick = this.book.tickOf(price);
-    for (let r = this.nRest - 1; r >= 0; r--) {
-      const side = this.rSide[r]!;
-      if (side === aggressor) continue;
+  /** A trade row at its exchange (trade) time `t`. */
+  onTradeRow(ev: EventColumns, i: number, t: Micros): void {
+    if (t > this.now) this.now = t;
+    const aggressor = ev.side[i]!;
+    const size = ev.size[i]!;
+    const tick = this.market.book.tickOf(ev.price[i]!);
+    if (this.nRest > 0) this.matchTrade(aggressor, tick, size, t, ev.id[i]!);
+    if (this.ownsMarket) this.market.recordTrade(aggressor, tick, size);
+  }
+
+  /** Allocate one trade's quantity to the resting orders it reaches (see the class comment). */
+  matchTrade(aggressor: number, tick: number, size: number, t: Micros, tradeId: number): void {
+    const passive = -aggressor;
+    const order = this.order;
+    // Orders the trade reaches: priced through it (best first), then at its price (front of the queue first).
+    let n = 0;
+    let nThrough = 0;
+    for (let r = 0; r < this.nRest; r++) {
+      if (this.rSide[r] !== passive) continue;
       const ot = this.rTick[r]!;
-      let fillQty = 0;
-      let through = false;
-      if (side > 0 ? tick < ot : tick > ot) {
-        fillQty = this.rRem[r]!;
-        through = true;
-        this.stats.tradeThroughFills++;
-      } else if (tick === ot) {
-        this.rTraded[r] = this.rTraded[r]! + size;
-        const ahead = this.rAhead[r]! - size;
-        if (ahead >= 0) {
-          this.rAhead[r] = ahead;
-          continue;
-        }
-        this.rAhead[r] = 0;
-        const rem = this.rRem[r]!;
-        fillQty = this.params.partialFills && -ahead < rem ? -ahead : rem;
-      } else continue;
-      this.fill(r, fillQty, through);
+      const through = passive > 0 ? ot > tick : ot < tick;
+      if (!through && ot !== tick) continue;
+      if (ot === tick) this.rTraded[r] = this.rTraded[r]! + size;
+      if (this.rArrived[r]! > t) {
+        // Printed before the order reached the venue (a trade replayed late): it took volume in front of
+        // the order, but cannot fill it.
+        this.stats.tradesBeforeArrival++;
+        if (ot === tick) this.rAhead[r] = this.rAhead[r]! > size ? this.rAhead[r]! - size : 0;
+        continue;
+      }
+      // Insertion by (through first, better price first, smaller queue first).
+      const key = through ? -passive * ot : Number.POSITIVE_INFINITY;
+      let k = n++;
+      if (through) nThrough++;
+      while (k > 0) {
+        const p = order[k - 1]!;
+        const pThrough = this.rTick[p] !== tick;
+        const pKey = pThrough ? -passive * this.rTick[p]! : Number.POSITIVE_INFINITY;
+        if (pKey < key || (pKey === key && (through || this.rAhead[p]! <= this.rAhead[r]!))) break;
+        order[k] = p;
+        k--;
+      }
+      order[k] = r;
     }
+    if (n === 0) return;
+    let budget = size;
+    let realTaken = 0;
+    const whole = !this.partial;
+    // Fill in priority order first, remove filled orders afterwards.
+    for (let k = 0; k < n; k++) {
+      const r = order[k]!;
+      const rem = this.rRem[r]!;
+      let q: number;
+      if (k < nThrough) {
+        q = whole ? rem : rem < budget ? rem : budget;
+        this.rAhead[r] = 0;
+      } else {
+        const ahead = this.rAhead[r]!;
+        // The real volume in front of this order takes the trade first.
+        const need = ahead - realTaken;
+        if (need > 0) {
+          const give = need < budget ? need : budget;
+          budget -= give;
+          realTaken += give;
+        }
+        const reached = realTaken >= ahead && (budget > 0 || (whole && size > ahead));
+        q = !reached ? 0 : whole ? rem : rem < budget ? rem : budget;
+        this.rAhead[r] = ahead > size ? ahead - size : 0;
+      }
+      if (!(q > 0)) continue;
+      budget -= q;
+      if (budget < 0) budget = 0;
+      this.fill(r, q, k < nThrough, t, tradeId);
+    }
+    // Remove filled orders (highest index first keeps the others' indices valid).
+    for (let r = this.nRest - 1; r >= 0; r--) if (this.rRem[r]! <= 0) this.removeAt(r);
   }
 
-  private fill(r: number, qty: number, through: boolean): void {
+  private fill(r: number, qty: number, through: boolean, t: Micros, tradeId: number): void {
     const price = this.rPrice[r]!;
     const side = this.rSide[r]!;
     const fee = this.fees.fee(price, qty, 'maker');
     this.stats.fills++;
-    this.pushOut(VenueMsg.Filled, this.rId[r]!, side, price, qty, fee, 0, this.rJoinAhead[r]!, this.rSent[r]!);
+    if (through) this.stats.tradeThroughFills++;
+    this.pushOut(VenueMsg.Filled, this.rId[r]!, side, price, qty, fee, 0, this.rJoinAhead[r]!, this.rSent[r]!, t);
     const o = (this.outHead + this.outCount - 1) & (RING - 1);
     this.oThrough[o] = through ? 1 : 0;
     this.oTaker[o] = 0;
+    this.oTrade[o] = tradeId;
+    const a = this.rAudit[r]!;
+    this.audit.filled[a] = this.audit.filled[a]! + qty;
     const left = this.rRem[r]! - qty;
-    if (left <= qty * 1e-9) this.removeAt(r);
-    else this.rRem[r] = left;
+    if (left <= qty * 1e-9) {
+      this.rRem[r] = 0;
+      // At the venue's clock: a trade replayed late (t < now) may complete an order another trade began.
+      this.audit.end(a, t > this.now ? t : this.now, OrderEnd.Filled);
+    } else this.rRem[r] = left;
   }
 
   private find(id: number): number {
@@ -356,13 +481,15 @@ export class L2Exchange implements OrderSink {
     this.rPrice[r] = this.rPrice[l]!;
     this.rRem[r] = this.rRem[l]!;
     this.rAhead[r] = this.rAhead[l]!;
-    this.rLevel[r] = this.rLevel[l]!;
+    this.rRef[r] = this.rRef[l]!;
     this.rTraded[r] = this.rTraded[l]!;
     this.rJoinAhead[r] = this.rJoinAhead[l]!;
     this.rSent[r] = this.rSent[l]!;
+    this.rArrived[r] = this.rArrived[l]!;
+    this.rAudit[r] = this.rAudit[l]!;
   }
 
-  private pushOut(kind: number, id: number, side: number, price: number, qty: number, fee: number, reason: number, joinAhead: number, sent: number): void {
+  private pushOut(kind: number, id: number, side: number, price: number, qty: number, fee: number, reason: number, joinAhead: number, sent: number, exTs: Micros): void {
     if (this.outCount === RING) throw new InvariantError('more than 4096 venue messages in flight');
     const x = this.now;
     let at = x + this.latency.response(x);
@@ -371,7 +498,7 @@ export class L2Exchange implements OrderSink {
     const j = (this.outHead + this.outCount++) & (RING - 1);
     this.oKind[j] = kind;
     this.oTs[j] = at;
-    this.oExTs[j] = x;
+    this.oExTs[j] = exTs;
     this.oId[j] = id;
     this.oSide[j] = side;
     this.oPrice[j] = price;
@@ -379,7 +506,7 @@ export class L2Exchange implements OrderSink {
     this.oFee[j] = fee;
     this.oReason[j] = reason;
     this.oJoinAhead[j] = joinAhead;
-    this.oMid[j] = this.book.mid();
+    this.oMid[j] = this.market.book.mid();
     this.oSent[j] = sent;
   }
 
@@ -398,6 +525,7 @@ export class L2Exchange implements OrderSink {
     last.mid = this.oMid[j]!;
     last.sentTs = this.oSent[j]!;
     last.tradeThrough = this.oThrough[j] === 1;
+    last.tradeId = kind === VenueMsg.Filled ? this.oTrade[j]! : Number.NaN;
     switch (kind) {
       case VenueMsg.Accepted:
         handler.onAccepted(ts, id);

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readEvents } from '../../src/data/index.js';
-import { EventFlag, EventType, makeInstrument, type EventColumns } from '../../src/market/index.js';
+import { EventFlag, EventType, inVenueOrder, makeInstrument, type EventColumns } from '../../src/market/index.js';
 import { CommandLog, type OrderCommand } from '../../src/orders/index.js';
 import { riskConfigSchema } from '../../src/risk/index.js';
 import { BpsFees, constantLatency, powerQueue } from '../../src/sim/index.js';
@@ -27,12 +27,12 @@ const SECONDS = 60;
 let capture: EventColumns | undefined;
 
 /**
- * The first 60 s of the shared capture as a feed would deliver them `feedUs` after the exchange:
- * exchange times made non-decreasing in file order (the capture's own step back by a few ms where
- * depth and trade streams interleave), local time = exchange time + `feedUs`.
+ * The first 60 s of the shared capture as a feed would deliver them `feedUs` after the exchange: in
+ * venue order (trades at their trade time, not where the collector logged them), the few book rows
+ * whose exchange time is an estimate raised to keep time non-decreasing, local time = exchange time + `feedUs`.
  */
 function fixture(feedUs: number): EventColumns {
-  capture ??= readEvents(ensureSharedCaptureArrow());
+  capture ??= inVenueOrder(readEvents(ensureSharedCaptureArrow()));
   const all = capture;
   let n = 0;
   while (n < all.length && all.tsExchange[n]! < all.tsExchange[0]! + SECONDS * 1e6) n++;

@@ -91,11 +91,11 @@ test('determinism: the same config and file give byte-identical run folders', ()
     const cfg = parseTickConfig({ events: path, model: 'glft', gamma: 0.0001, feed_latency_ms: 3, order_latency_ms: 7, queue: 'log', partial_fills: true });
     const r = runTickJob(cfg, iterateEventBatches(path));
     const dir = join(mkdtempSync(join(tmpdir(), 'tick-det-')), 'run');
-    writeTickRunFolder(dir, { config: r.resolved, metrics: r.metrics, trace: r.trace, fills: r.core.fills, tickSize: 0.01 });
+    writeTickRunFolder(dir, { config: r.resolved, metrics: r.metrics, trace: r.trace, fills: r.core.fills, stats: r.stats, audit: r.exchange.audit, tickSize: 0.01 });
     dirs.push(dir);
   }
   const files = readdirSync(dirs[0]!).sort();
-  assert.deepEqual(files, ['.marketmakerl', 'config.json', 'fills.csv', 'metrics.json', 'metrics.schema.json', 'trace.csv']);
+  assert.deepEqual(files, ['.marketmakerl', 'config.json', 'fills.csv', 'metrics.json', 'metrics.schema.json', 'orders.csv', 'trace.csv']);
   for (const f of files) assert.ok(readFileSync(join(dirs[0]!, f)).equals(readFileSync(join(dirs[1]!, f))), `${f} differs`);
-  assert.match(readFileSync(join(dirs[0]!, 'fills.csv'), 'utf8').split('\n')[0]!, /^ts,side,price,qty,fee,liquidity/);
+  assert.match(readFileSync(join(dirs[0]!, 'fills.csv'), 'utf8').split('\n')[0]!, /^ts,side,price,qty,fee,liquidity,order_id,sample,ts_exchange_us,trade_id$/);
 });

@@ -30,7 +30,7 @@ test('backtest --events with every tick flag writes the run folder and one JSON 
   const line = JSON.parse(r.stdout.trim());
   assert.equal(line.run_dir, out);
   assert.ok(line.fills > 0 && line.fees < 0, 'maker rebates');
-  assert.deepEqual(readdirSync(out).sort(), ['.marketmakerl', 'config.json', 'fills.csv', 'metrics.json', 'metrics.schema.json', 'trace.csv']);
+  assert.deepEqual(readdirSync(out).sort(), ['.marketmakerl', 'config.json', 'fills.csv', 'metrics.json', 'metrics.schema.json', 'orders.csv', 'trace.csv']);
   const fh = readFileSync(join(out, 'fills.csv'), 'utf8').split('\n')[0]!.split(',');
   for (const c of ['ts', 'side', 'price', 'qty', 'fee', 'liquidity']) assert.ok(fh.includes(c), c);
   const th = readFileSync(join(out, 'trace.csv'), 'utf8').split('\n');

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readEvents } from '../../src/data/index.js';
-import { makeInstrument, type EventColumns } from '../../src/market/index.js';
+import { inVenueOrder, makeInstrument, type EventColumns } from '../../src/market/index.js';
 import { CommandLog } from '../../src/orders/index.js';
 import { BpsFees, constantLatency, powerQueue } from '../../src/sim/index.js';
 import { QuotingStrategy, defaultQuotingParams, type Strategy } from '../../src/strategy/index.js';
@@ -10,9 +10,13 @@ import { TickBacktest, RealtimeDriver, ColumnsReplayFeed, ManualClock, defaultTi
 import { ensureSharedCaptureArrow } from '../fixtures/capture.js';
 import { TouchQuotes } from '../fixtures/tick-strategies.js';
 
-/** The first 90 s of the shared capture. */
+/**
+ * The first 90 s of the shared capture in venue order (trades at their trade time). The realtime
+ * driver's venue applies rows as they arrive; the backtest's venue puts a trade logged late back at its
+ * trade time. On a stream already in that order the two meet the same market.
+ */
 function fixture(): EventColumns {
-  const all = readEvents(ensureSharedCaptureArrow());
+  const all = inVenueOrder(readEvents(ensureSharedCaptureArrow()));
   let n = 0;
   const t0 = all.tsLocal[0]!;
   while (n < all.length && all.tsLocal[n]! < t0 + 90e6) n++;

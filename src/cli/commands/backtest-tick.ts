@@ -11,6 +11,7 @@ export interface TickBacktestFlags extends BacktestFlags {
   orderLatencyFile?: string;
   takerFeeBps?: number;
   partialFills?: boolean;
+  wholeFills?: boolean;
   postOnly?: boolean;
   decisionIntervalMs?: number;
   sampleIntervalMs?: number;
@@ -24,7 +25,7 @@ const FLAG_OF: Record<string, string> = {
   feed_latency_ms: '--feed-latency-ms',
   order_latency_ms: '--order-latency-ms',
   order_latency_file: '--order-latency-file',
-  partial_fills: '--partial-fills',
+  partial_fills: '--whole-fills',
   post_only: '--no-post-only',
   decision_interval_ms: '--decision-interval-ms',
   sample_interval_ms: '--sample-interval-ms',
@@ -44,7 +45,9 @@ export function tickConfigFromFlags(f: TickBacktestFlags): Record<string, unknow
   set('order_latency_ms', f.orderLatencyMs);
   set('order_latency_file', f.orderLatencyFile);
   set('taker_fee_bps', f.takerFeeBps);
+  if (f.partialFills && f.wholeFills) throw new UserError('--whole-fills: give either --partial-fills or --whole-fills, not both');
   if (f.partialFills) cfg['partial_fills'] = true;
+  if (f.wholeFills) cfg['partial_fills'] = false;
   if (f.postOnly === false) cfg['post_only'] = false;
   set('decision_interval_ms', f.decisionIntervalMs);
   set('sample_interval_ms', f.sampleIntervalMs);
@@ -62,6 +65,8 @@ export async function tickBacktestCommand(flags: TickBacktestFlags): Promise<voi
     metrics: job.metrics,
     trace: job.trace,
     fills: job.core.fills,
+    stats: job.stats,
+    audit: job.exchange.audit,
     tickSize: cfg.market.tick_size,
   }, { force: flags.force === true });
   const m = job.metrics;

@@ -1,0 +1,2 @@
+// Public face of src/verify: independent checkers of results, reading only files (captures, event files, run folders).
+export * from './verify-fills.js';

@@ -1,0 +1,272 @@
+// An independent check of a tick run's fills against the trades of the market it replayed: reads only files, never the simulator.
+import { readFileSync, existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { gunzipSync } from 'node:zlib';
+import { join } from 'node:path';
+import { UserError } from '../core/index.js';
+
+/** One trade as the exchange printed it. */
+export interface CheckedTrade {
+  /** Exchange (trade) time, epoch µs. */
+  ts: number;
+  price: number;
+  qty: number;
+  /** +1 the buyer was the aggressor, −1 the seller. */
+  aggressor: number;
+}
+
+export interface VerifyFillsReport {
+  run_dir: string;
+  captures: string[];
+  trades_in_capture: number;
+  orders: number;
+  fills: number;
+  maker_fills_checked: number;
+  /** Fills of crossing orders against the displayed book (no trade behind them): not checked here. */
+  taker_fills_unchecked: number;
+  filled_qty: number;
+  violations: Record<ViolationKind, number>;
+  violations_total: number;
+  /** The first few violations, for a reader to look up. */
+  examples: { kind: ViolationKind; order_id: number; trade_id: number | null; detail: string }[];
+}
+
+export const VIOLATION_KINDS = [
+  'no_trade_id',
+  'unknown_trade',
+  'unknown_order',
+  'side',
+  'price',
+  'aggressor',
+  'before_arrival',
+  'after_end',
+  'exchange_time',
+  'trade_volume',
+  'order_quantity',
+  'order_volume',
+] as const;
+export type ViolationKind = (typeof VIOLATION_KINDS)[number];
+
+interface OrderRow {
+  side: number;
+  price: number;
+  qty: number;
+  arrived: number;
+  ended: number;
+}
+
+interface FillRow {
+  line: number;
+  orderId: number;
+  side: number;
+  price: number;
+  qty: number;
+  taker: boolean;
+  tsExchange: number;
+  tradeId: number;
+}
+
+const REL = 1e-9;
+
+/** Parse a small CSV with a header into rows of strings keyed by column (no quoting: our run files never need it). */
+function readCsv(path: string, need: readonly string[]): { rows: Record<string, string>[]; } {
+  if (!existsSync(path)) throw new UserError(`${path}: not found (verify-fills reads a tick run folder written by backtest --events)`);
+  const lines = readFileSync(path, 'utf8').split('\n').filter((l) => l.length > 0);
+  const head = (lines[0] ?? '').split(',');
+  for (const c of need) if (!head.includes(c)) throw new UserError(`${path}: column ${c} missing (expected ${need.join(',')})`);
+  const rows = lines.slice(1).map((l) => {
+    const v = l.split(',');
+    const r: Record<string, string> = {};
+    head.forEach((h, k) => (r[h] = v[k] ?? ''));
+    return r;
+  });
+  return { rows };
+}
+
+const numOr = (s: string | undefined): number => (s === undefined || s === '' ? Number.NaN : Number(s));
+const sideOf = (s: string | undefined): number => (s === 'buy' ? 1 : s === 'sell' ? -1 : 0);
+
+/**
+ * Trades of Binance captures (`<local_ns> <json>` lines, gzip or plain), parsed with JSON.parse: trade
+ * messages only (`e: "trade"`), keyed by trade id `t`, at trade time `T`, the aggressor from `m` (buyer is
+ * maker: the seller aggressed).
+ */
+export function tradesOfCapture(path: string, into: Map<number, CheckedTrade>): void {
+  let buf = readFileSync(path);
+  if (buf.length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b) buf = gunzipSync(buf);
+  const text = buf.toString('utf8');
+  let start = 0;
+  let line = 0;
+  while (start < text.length) {
+    let end = text.indexOf('\n', start);
+    if (end < 0) end = text.length;
+    line++;
+    const sp = text.indexOf(' ', start);
+    if (sp > start && sp < end) {
+      let msg: unknown;
+      try {
+        msg = JSON.parse(text.slice(sp + 1, end));
+      } catch {
+        throw new UserError(`${path}:${line}: not a capture line (<local_ns> <json>)`);
+      }
+      const m = msg as { data?: Record<string, unknown> } & Record<string, unknown>;
+      const d = (m.data ?? m) as Record<string, unknown>;
+      if (d['e'] === 'trade' && typeof d['t'] === 'number') {
+        into.set(d['t'], { ts: Number(d['T']) * 1000, price: Number(d['p']), qty: Number(d['q']), aggressor: d['m'] === true ? -1 : 1 });
+      }
+    }
+    start = end + 1;
+  }
+}
+
+/** Trades of a normalized event file (marketmakerl.events/1, Arrow IPC): rows of type 3; `side` is the aggressor. */
+export function tradesOfEventFile(path: string, into: Map<number, CheckedTrade>): void {
+  const arrow = createRequire(import.meta.url)('apache-arrow') as typeof import('apache-arrow');
+  let table;
+  try {
+    table = arrow.tableFromIPC(readFileSync(path));
+  } catch (e) {
+    throw new UserError(`${path}: not an Arrow event file (${e instanceof Error ? e.message : String(e)})`);
+  }
+  const col = (name: string): ArrayLike<number> => {
+    const c = table.getChild(name);
+    if (c === null) throw new UserError(`${path}: column ${name} missing (not a marketmakerl event file)`);
+    return c.toArray() as ArrayLike<number>;
+  };
+  const type = col('type');
+  const side = col('side');
+  const ts = col('tsExchange');
+  const price = col('price');
+  const size = col('size');
+  const id = col('id');
+  for (let i = 0; i < type.length; i++) {
+    if (type[i] !== 3) continue;
+    into.set(id[i]!, { ts: ts[i]!, price: price[i]!, qty: size[i]!, aggressor: side[i]! });
+  }
+}
+
+/** The trades of raw captures and event files, by trade id. */
+export function loadTrades(captures: readonly string[]): Map<number, CheckedTrade> {
+  if (captures.length === 0) throw new UserError('--capture: give the raw captures or event files the run replayed');
+  const trades = new Map<number, CheckedTrade>();
+  for (const c of captures) {
+    if (!existsSync(c)) throw new UserError(`--capture: ${c}: not found`);
+    if (c.endsWith('.arrow')) tradesOfEventFile(c, trades);
+    else tradesOfCapture(c, trades);
+  }
+  return trades;
+}
+
+/** Check every fill of `runDir` against the trades of `captures` (paths, or trades already loaded). */
+export function verifyFills(runDir: string, captures: readonly string[], loaded?: Map<number, CheckedTrade>): VerifyFillsReport {
+  const trades = loaded ?? loadTrades(captures);
+  const orders = new Map<number, OrderRow>();
+  for (const r of readCsv(join(runDir, 'orders.csv'), ['order_id', 'side', 'price', 'qty', 'arrived_us', 'ended_us']).rows) {
+    orders.set(Number(r['order_id']), { side: sideOf(r['side']), price: Number(r['price']), qty: Number(r['qty']), arrived: numOr(r['arrived_us']), ended: numOr(r['ended_us']) });
+  }
+  const fills: FillRow[] = readCsv(join(runDir, 'fills.csv'), ['side', 'price', 'qty', 'liquidity', 'order_id', 'ts_exchange_us', 'trade_id']).rows.map((r, k) => ({
+    line: k + 2,
+    orderId: Number(r['order_id']),
+    side: sideOf(r['side']),
+    price: Number(r['price']),
+    qty: Number(r['qty']),
+    taker: r['liquidity'] === 'taker',
+    tsExchange: numOr(r['ts_exchange_us']),
+    tradeId: numOr(r['trade_id']),
+  }));
+
+  const violations = Object.fromEntries(VIOLATION_KINDS.map((k) => [k, 0])) as Record<ViolationKind, number>;
+  const examples: VerifyFillsReport['examples'] = [];
+  const flag = (kind: ViolationKind, f: FillRow | null, orderId: number, detail: string): void => {
+    violations[kind]++;
+    if (examples.length < 20) examples.push({ kind, order_id: orderId, trade_id: f && Number.isFinite(f.tradeId) ? f.tradeId : null, detail: f ? `fills.csv line ${f.line}: ${detail}` : detail });
+  };
+
+  const perTrade = new Map<number, number>();
+  const perOrder = new Map<number, number>();
+  const perOrderMaker = new Map<number, number>();
+  let checked = 0;
+  let taker = 0;
+  let filledQty = 0;
+  for (const f of fills) {
+    filledQty += f.qty;
+    const o = orders.get(f.orderId);
+    perOrder.set(f.orderId, (perOrder.get(f.orderId) ?? 0) + f.qty);
+    if (o === undefined) {
+      flag('unknown_order', f, f.orderId, 'no such order in orders.csv');
+      continue;
+    }
+    if (f.side !== o.side) flag('side', f, f.orderId, `fill side ${f.side} but the order's is ${o.side}`);
+    if (f.taker) {
+      taker++;
+      continue;
+    }
+    checked++;
+    perOrderMaker.set(f.orderId, (perOrderMaker.get(f.orderId) ?? 0) + f.qty);
+    if (Math.abs(f.price - o.price) > Math.abs(o.price) * REL) flag('price', f, f.orderId, `maker fill at ${f.price}, the order's price is ${o.price}`);
+    if (!Number.isFinite(f.tradeId)) {
+      flag('no_trade_id', f, f.orderId, 'a maker fill without the trade behind it');
+      continue;
+    }
+    const t = trades.get(f.tradeId);
+    if (t === undefined) {
+      flag('unknown_trade', f, f.orderId, `trade ${f.tradeId} is not in the capture`);
+      continue;
+    }
+    perTrade.set(f.tradeId, (perTrade.get(f.tradeId) ?? 0) + f.qty);
+    // A bid fills on a seller's trade at or below its price; an ask on a buyer's trade at or above it.
+    if (t.aggressor !== -o.side) flag('aggressor', f, f.orderId, `trade aggressor ${t.aggressor > 0 ? 'buy' : 'sell'} cannot fill a ${o.side > 0 ? 'bid' : 'ask'}`);
+    if (o.side > 0 ? t.price > o.price * (1 + REL) : t.price < o.price * (1 - REL)) flag('price', f, f.orderId, `trade at ${t.price} does not reach the order at ${o.price}`);
+    if (!(t.ts >= o.arrived)) flag('before_arrival', f, f.orderId, `trade at ${t.ts} µs, the order arrived at ${o.arrived} µs`);
+    if (Number.isFinite(o.ended) && t.ts > o.ended) flag('after_end', f, f.orderId, `trade at ${t.ts} µs, the order ended at ${o.ended} µs`);
+    if (!(Math.abs(f.tsExchange - t.ts) <= 1)) flag('exchange_time', f, f.orderId, `fill stamped ${f.tsExchange} µs, the trade printed at ${t.ts} µs`);
+  }
+  for (const [id, q] of perTrade) {
+    const t = trades.get(id)!;
+    if (q > t.qty * (1 + REL) + 1e-12) flag('trade_volume', null, 0, `trade ${id}: ${q} filled from a trade of ${t.qty}`);
+  }
+  // Per order: never more than its quantity, nor than the volume of the trades that could reach it.
+  const byTime = [...trades.values()].sort((a, b) => a.ts - b.ts);
+  const tsCol = Float64Array.from(byTime, (t) => t.ts);
+  const lowerBound = (x: number): number => {
+    let lo = 0;
+    let hi = tsCol.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (tsCol[mid]! < x) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  for (const [id, q] of perOrder) {
+    const o = orders.get(id);
+    if (o === undefined) continue;
+    if (q > o.qty * (1 + REL) + 1e-12) flag('order_quantity', null, id, `order ${id}: ${q} filled of ${o.qty}`);
+    if (!Number.isFinite(o.arrived)) continue;
+    let reach = 0;
+    const end = Number.isFinite(o.ended) ? o.ended : Number.POSITIVE_INFINITY;
+    for (let k = lowerBound(o.arrived); k < byTime.length && byTime[k]!.ts <= end; k++) {
+      const t = byTime[k]!;
+      if (t.aggressor !== -o.side) continue;
+      if (o.side > 0 ? t.price <= o.price * (1 + REL) : t.price >= o.price * (1 - REL)) reach += t.qty;
+    }
+    // Taker parts of an order are not backed by trades: leave them out.
+    const makerQty = perOrderMaker.get(id) ?? 0;
+    if (makerQty > reach * (1 + REL) + 1e-12) flag('order_volume', null, id, `order ${id}: ${makerQty} filled, trades reaching it after arrival carried ${reach}`);
+  }
+  let total = 0;
+  for (const k of VIOLATION_KINDS) total += violations[k];
+  return {
+    run_dir: runDir,
+    captures: [...captures],
+    trades_in_capture: trades.size,
+    orders: orders.size,
+    fills: fills.length,
+    maker_fills_checked: checked,
+    taker_fills_unchecked: taker,
+    filled_qty: filledQty,
+    violations,
+    violations_total: total,
+    examples,
+  };
+}
