@@ -20,7 +20,7 @@ test('tick run report: UTC axes with distinct labels inside the span; table and 
   const cfg = parseTickConfig({ events, model: 'glft', gamma: 0.0001, horizon_seconds: 60, queue: 'power:2', order_latency_ms: 5, maker_fee_bps: -0.5, partial_fills: true });
   const job = runTickJob(cfg);
   const dir = join(tmp, 'tick');
-  writeTickRunFolder(dir, { config: { run_id: 'tick-browser', ...job.resolved }, metrics: job.metrics, trace: job.trace, fills: job.core.fills, tickSize: cfg.market.tick_size });
+  writeTickRunFolder(dir, { config: { run_id: 'tick-browser', ...job.resolved }, metrics: job.metrics, trace: job.trace, fills: job.core.fills, stats: job.stats, audit: job.exchange.audit, tickSize: cfg.market.tick_size });
   const html = join(dir, 'report.html');
   writeFileSync(html, await renderRunReport(dir));
   const metrics = JSON.parse(readFileSync(join(dir, 'metrics.json'), 'utf8')) as { start: string; end: string; total_pnl: number; pnl_spread_capture: number; fills: number };
