@@ -49,7 +49,7 @@ export function parseFills(path: string): FillRow[] {
 }
 
 /** `queue_ahead` of every order in a tick run's orders.csv (size ahead when it joined its level). */
-function parseQueueAhead(path: string | undefined): number[] | undefined {
+export function parseQueueAhead(path: string | undefined): number[] | undefined {
   if (path === undefined) return undefined;
   const q = readCsvColumns(path).get('queue_ahead');
   return q === undefined ? undefined : q.map(num).filter((x) => Number.isFinite(x));

@@ -1,7 +1,8 @@
 // `marketmakerl backtest --events FILE.arrow`: a tick (L2) backtest from flags to the same run folder as the bar backtest.
 import { UserError, roundTo } from '../../core/index.js';
 import { parseTickConfig, runTickJob, writeTickRunFolder } from '../../engine/index.js';
-import { QUOTING_FLAG_OF, checkRunFolderEarly, configFromFlags, runFolderOf, type BacktestFlags } from './backtest.js';
+import { decimalsOf } from '../../market/index.js';
+import { QUOTING_FLAG_OF, checkRunFolderEarly, configFromFlags, printRunResult, runFolderOf, type BacktestFlags } from './backtest.js';
 
 export interface TickBacktestFlags extends BacktestFlags {
   events?: string;
@@ -84,8 +85,8 @@ export async function tickBacktestCommand(flags: TickBacktestFlags): Promise<voi
     sharpe: roundTo(m.sharpe, 4),
     sharpe_confidence: roundTo(m.sharpe_confidence, 4),
     markout_1s_bps: roundTo(m.markouts_seconds[0]?.mean_bps, 3),
-    final_inventory: m.final_inventory,
+    final_inventory: roundTo(m.final_inventory, decimalsOf(cfg.market.lot_size)),
     engine_seconds: roundTo(job.engineSeconds, 3),
   };
-  process.stdout.write(JSON.stringify(line) + '\n');
+  await printRunResult(line, dir, `backtest ${runId} (${cfg.model.toUpperCase()} on the order book)`, flags);
 }
