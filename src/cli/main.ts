@@ -211,6 +211,7 @@ program
   .option('--cache-dir <dir>', 'cache folder', 'data/history')
   .option('--exchange-url <url>', 'send REST requests to this base URL (proxy, testnet, local fake); env MARKETMAKERL_EXCHANGE_URL')
   .option('--sandbox', "use the exchange's own testnet")
+  .option('--quiet', 'no progress output')
   .action(async (opts) => (await import('./commands/history.js')).historyCommand(opts));
 
 program
