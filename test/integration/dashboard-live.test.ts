@@ -24,6 +24,11 @@ test('live dashboard: the capture’s times, panes, fills with details, feed hea
   const t0 = 1_723_161_300_000;
   writeFileSync(join(run, 'trace.csv'), ['ts,bid,ask,inventory,cash,equity,mid,reservation', ...Array.from({ length: 50 }, (_, i) => `${t0 + i * 60_000},${100 + i - 0.5},${100 + i + 0.5},0,1000,1000,${100 + i},${100 + i}`)].join('\n'));
   writeFileSync(join(run, 'fills.csv'), `ts,side,price,qty,fee,liquidity,order_id,sample\n${t0 + 600_000},buy,109.5,1,0,maker,1,10\n`);
+  // The runtime's execution output in the folder above the runs (its artifacts dir): listed as runtime:<run_id>_<agent>.
+  writeFileSync(join(dir, 'rt_exec_trace.csv'), ['ts,bid,ask,inventory,cash,equity,mid,reservation', ...Array.from({ length: 20 }, (_, i) => `${t0 + i * 60_000},99.5,100.5,0,1000,1000,100,100`)].join('\n'));
+  writeFileSync(join(dir, 'rt_exec_fills.csv'), 'ts,side,price,qty,fee,liquidity,order_id,sample\n');
+  writeFileSync(join(dir, 'rt_exec_metrics.json'), JSON.stringify({ initial_capital: 1000, total_pnl: 0 }));
+  writeFileSync(join(dir, 'rt_exec_backtest_config.json'), JSON.stringify({ run_id: 'rt', model: 'as', market: { symbol: 'SIM/USDT', tick_size: 0.01, lot_size: 0.001 } }));
 
   const { events } = loadCaptureSync([join(CAPTURE_DIR, 'btcusdt_20240808.gz')]);
   const cfg = parsePaperConfig({ risk: { max_orders_per_window: 1000 }, loop: { sigma_sample_ms: 1000 } });
@@ -117,6 +122,12 @@ test('live dashboard: the capture’s times, panes, fills with details, feed hea
     assert.equal(await page.locator('#title').textContent(), 'run_test');
     assert.equal(await page.locator('#halt').isVisible(), false);
     await page.screenshot({ path: join(SHOTS, 'dashboard-run-folder.png') });
+    // The runtime's output: its own header, its instrument's lot.
+    await page.selectOption('#runs', 'runtime:rt_exec');
+    await page.waitForFunction("document.getElementById('kind').textContent === 'runtime output'", undefined, { timeout: 5_000 });
+    assert.equal(await page.locator('#title').textContent(), 'rt_exec');
+    assert.equal(await page.locator('#s-inventory').textContent(), '0.000');
+    assert.match((await page.locator('#updated').textContent()) ?? '', /runtime output · AS bar backtest SIM\/USDT · data time 2024-08-09 00:14:00 UTC/);
     assert.deepEqual(errors, []);
   } finally {
     await browser.close();
