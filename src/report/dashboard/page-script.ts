@@ -112,7 +112,7 @@ export function dashboardScript(): string {
     for (const r of lines) {
       const li = document.createElement('li');
       li.className = r.state;
-      li.textContent = utc(r.t, false) + ' [' + r.state + '] ' + r.kind + ': ' + r.reason;
+      li.textContent = utc(r.t, false) + (r.state ? ' [' + r.state + '] ' : ' ') + r.kind + ': ' + r.reason;
       ol.insertBefore(li, ol.firstChild);
     }
     while (ol.children.length > 30) ol.removeChild(ol.lastChild);
