@@ -44,7 +44,7 @@ export function streamProgress(stream: NodeJS.WriteStream, now: () => number = (
     }
   };
   return {
-    start(n, l, u = 'steps') {
+    start(n, l, u = 'cases') {
       total = n;
       label = l;
       unit = u;
