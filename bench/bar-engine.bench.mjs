@@ -1,7 +1,7 @@
 // Bar engine speed: loading the 41,761-row 1m klines file, and the AS / GLFT bar backtest loop over it.
 // Runs the built code (dist/): `make bench` builds first. Prints figures; it asserts nothing.
 import { loadKlines } from '../dist/data/index.js';
-import { parseBarConfig, runBarJob } from '../dist/engine/index.js';
+import { parseTradingConfig, runBarJob } from '../dist/engine/index.js';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { join, dirname } from 'node:path';
@@ -20,7 +20,7 @@ for (let i = 0; i < 10; i++) {
 console.log(`load ${bars.length} rows: best ${bestLoad.toFixed(1)} ms = ${((bars.length / bestLoad) * 1000 / 1e6).toFixed(2)} M rows/s`);
 
 for (const model of ['as', 'glft']) {
-  const cfg = parseBarConfig({ data: { path: file }, model, gamma: 0.0005, A: 1 / 60 });
+  const cfg = parseTradingConfig({ data: { path: file }, quoting: { model, gamma: 0.0005, A: 1 / 60 }, sim: { maker_fee_bps: 0 } });
   const times = [];
   let fills = 0;
   for (let i = 0; i < REPS; i++) {

@@ -14,7 +14,7 @@ import { Portfolio } from '../dist/portfolio/index.js';
 import { FillLog } from '../dist/engine/fill-log.js';
 import { Trace } from '../dist/engine/trace.js';
 import { BpsFees } from '../dist/sim/index.js';
-import { parseBarConfig, runBarJob } from '../dist/engine/index.js';
+import { parseTradingConfig, runBarJob } from '../dist/engine/index.js';
 import { fileURLToPath } from 'node:url';
 import { join, dirname } from 'node:path';
 
@@ -24,13 +24,14 @@ const bars = loadKlines(file).bars;
 const n = bars.length;
 
 // The bench case of bench/bar-engine.bench.mjs, as the engine resolves it.
-const cfg = parseBarConfig({ data: { path: file }, model: 'as', gamma: 0.0005, A: 1 / 60 });
+const cfg = parseTradingConfig({ data: { path: file }, quoting: { model: 'as', gamma: 0.0005, A: 1 / 60 }, sim: { maker_fee_bps: 0 } });
 const engine = runBarJob(cfg, { bars, source: {} });
-const qty = engine.resolved.order_qty;
-const maxInv = engine.resolved.max_inventory_qty;
-const params = { model: 'as', gamma: cfg.gamma, k: cfg.k, A: cfg.A, calibrate: cfg.calibrate, horizon: cfg.horizon, horizonSeconds: cfg.horizon_seconds, orderQty: qty, maxInventoryQty: maxInv, minSpreadTicks: cfg.min_spread_ticks };
+const qty = engine.resolved.quoting.order_qty;
+const maxInv = engine.resolved.quoting.max_inventory_qty;
+const q = cfg.quoting;
+const params = { model: 'as', gamma: q.gamma, k: q.k, A: q.A, calibrate: q.calibrate, horizon: q.horizon, horizonSeconds: q.horizon_seconds, orderQty: qty, maxInventoryQty: maxInv, minSpreadTicks: q.min_spread_ticks };
 const instrument = makeInstrument(cfg.market.symbol, cfg.market.tick_size, cfg.market.lot_size);
-const limits = { maxOrderQty: qty, maxInventoryQty: maxInv, priceBandFraction: cfg.price_band_pct / 100 };
+const limits = { maxOrderQty: qty, maxInventoryQty: maxInv, priceBandFraction: cfg.risk.price_band_fraction };
 
 /** The gate's default rules (risk/gate.ts), inline: true to approve. */
 function approve(v, side, price, q) {
@@ -84,7 +85,7 @@ function makeRun(inline) {
     view.cash = view.equity = cfg.capital;
     const fills = new FillLog(n); // sized for the worst case up front: no growth inside the loop
     const trace = new Trace(n, { ts: bars.ts, mid: bars.close });
-    const fees = new BpsFees(cfg.maker_fee_bps, 0);
+    const fees = new BpsFees(cfg.sim.maker_fee_bps, 0);
     const { ts, high, low, close } = bars;
     const sigma = f.sigmaPerSecond, kCol = f.intensityK, warmFrom = f.warmBars - 1;
     view.intensityA = f.intensityA;

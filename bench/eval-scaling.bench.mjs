@@ -16,14 +16,13 @@ async function evaluateShare(part, parts) {
   const { sliceBars } = await import(dist('market/index.js'));
   const { evaluateTask } = await import(dist('research/cases.js'));
   const { planWalkForward } = await import(dist('research/walk-forward.js'));
-  const { parseBarConfig } = await import(dist('engine/index.js'));
-  const { analysisBacktestDefaults } = await import(dist('research/analysis-config.js'));
+  const { parseTradingConfig } = await import(dist('engine/index.js'));
   const { defaultParamSpace } = await import(dist('research/param-space.js'));
   const { sampleSpace } = await import(dist('research/sampling.js'));
   const all = loadKlines(KLINES_5M).bars;
   const bars = sliceBars(all, all.length - 8640, all.length);
   const plan = planWalkForward(bars.length, 288, 5);
-  const base = parseBarConfig({ ...analysisBacktestDefaults, seed: 7 });
+  const base = parseTradingConfig({ seed: 7 });
   const combos = sampleSpace(defaultParamSpace, COMBOS, 'auto', 7).combos;
   const from = Math.floor((part * combos.length) / parts);
   const to = Math.floor(((part + 1) * combos.length) / parts);

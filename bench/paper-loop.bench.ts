@@ -1,13 +1,20 @@
 // Paper-loop benchmark: book updates per second without backlog growth, and decision latency (rows in → commands out).
 import { join } from 'node:path';
 import { loadCaptureSync } from '../src/data/index.js';
-import { PaperSession, ReplayFeed, acceleratedClock, parsePaperConfig, paperSessionSetup, runPaperLoop, type IterationRow } from '../src/engine/index.js';
-import { BTCUSDT, EventFlag, EventType } from '../src/market/index.js';
+import { PaperSession, ReplayFeed, acceleratedClock, paperSetup, runPaperLoop, type IterationRow } from '../src/engine/index.js';
+import { EventFlag, EventType } from '../src/market/index.js';
 import { CAPTURE_DIR } from '../test/fixtures/shared-data.js';
 
 const { events } = loadCaptureSync([join(CAPTURE_DIR, 'btcusdt_20240808.gz'), join(CAPTURE_DIR, 'btcusdt_20240809.gz')]);
 // decision_interval_ms 0: a decision after every step (the worst case; paper runs decide every 100 ms by default).
-const cfg = parsePaperConfig({ risk: { max_orders_per_window: 100_000, stale_after_ms: 60_000 }, loop: { sigma_sample_ms: 1_000, decision_interval_ms: 0 } });
+// The paper sizes of config/examples (0.001 BTC quotes, 0.01 BTC inventory, requote at 50 ticks).
+const cfg = {
+  capital: 10_000,
+  quoting: { gamma: 0.01, order_qty: 0.001, max_inventory_qty: 0.01, requote_ticks: 50, calibrate: false, horizon_seconds: 10 },
+  risk: { max_orders_per_window: 100_000, stale_after_ms: 60_000 },
+  features: { sigma_sample_ms: 1_000, sigma_window: 60, intensity_window_s: 60 },
+  loop: { decision_interval_ms: 0 },
+};
 let bookRows = 0;
 for (let i = 0; i < events.length; i++) if (events.type[i] !== EventType.Trade) bookRows++;
 const spanSeconds = (events.tsLocal[events.length - 1]! - events.tsLocal[0]!) / 1e6;
@@ -15,7 +22,7 @@ console.log(`capture: ${events.length} rows (${bookRows} book rows, ${events.len
 
 // 1. Capacity: every message straight into the session, a decision after each, on a clock that follows the data.
 {
-  const { strategy, options } = paperSessionSetup(cfg, BTCUSDT, 60);
+  const { strategy, options } = paperSetup(cfg, events.price[0]!);
   const s = new PaperSession(strategy, options);
   const lat = new Float64Array(events.length);
   let nLat = 0;
@@ -42,7 +49,7 @@ console.log(`capture: ${events.length} rows (${bookRows} book rows, ${events.len
 //    capture, so that book updates arrive at a chosen rate; the backlog (rows due but not yet taken) must not grow.
 for (const target of [10_000, 20_000, 40_000]) {
   const speed = target / (bookRows / spanSeconds);
-  const { strategy, options } = paperSessionSetup(cfg, BTCUSDT, 60);
+  const { strategy, options } = paperSetup(cfg, events.price[0]!);
   const s = new PaperSession(strategy, options);
   const clock = acceleratedClock(speed, Date.now() * 1000);
   const feed = new ReplayFeed(events, { clock, speed: 1, pollMs: 1 });

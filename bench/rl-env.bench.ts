@@ -6,7 +6,7 @@ import { cpus, loadavg } from 'node:os';
 import { Rng } from '../src/core/index.js';
 import { loadKlines } from '../src/data/index.js';
 import { PolicyNet, STATE_FEATURES, defaultActionDims, paramCount } from '../src/models/index.js';
-import { parseBarConfig } from '../src/engine/index.js';
+import { parseTradingConfig } from '../src/engine/index.js';
 import { RlEnv, parseRlTrainConfig, trainRl, relativeSigma, type EnvSpec } from '../src/research/rl/index.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -15,7 +15,7 @@ const bars = loadKlines(file).bars;
 console.log(`load average at start: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
 const F = STATE_FEATURES.length;
 const spec: EnvSpec = {
-  backtest: parseBarConfig({ seed: 7 }),
+  backtest: parseTradingConfig({ seed: 7 }),
   rl: { features: [...STATE_FEATURES], sigmaRef: relativeSigma(bars, 0, bars.length), dims: defaultActionDims, decisionSeconds: 60 },
   base: { model: 'as', gamma: 0.001, horizon: 'rolling', horizonSeconds: 600 },
   warmupBars: 300,

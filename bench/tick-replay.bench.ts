@@ -11,11 +11,16 @@ const reps = Number(process.env['REPS'] ?? 21);
 const child = `
 const dist = (m) => new URL('./dist/' + m + '/index.js', 'file://' + process.cwd() + '/').href;
 const { iterateEventBatches, readEvents } = await import(dist('data'));
-const { parseTickConfig, runTickJob } = await import(dist('engine'));
+const { parseTradingConfig, runTickJob } = await import(dist('engine'));
 const [path, repsText] = process.argv.slice(1);
 const reps = Number(repsText);
 const events = readEvents(path);
-const cfg = parseTickConfig({ events: path, model: 'as', gamma: 0.0001, horizon_seconds: 60, queue: 'power:2', feed_latency_ms: 5, order_latency_ms: 5, decision_interval_ms: 100 });
+const cfg = parseTradingConfig({
+  data: { events: path },
+  quoting: { model: 'as', gamma: 0.0001, horizon_seconds: 60 },
+  sim: { queue: 'power:2', feed_latency_ms: 5, entry_latency_ms: 5, response_latency_ms: 5, maker_fee_bps: 0, taker_fee_bps: 0 },
+  loop: { decision_interval_ms: 100 },
+});
 const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 const best = (xs) => Math.max(...xs);
 const m = (x) => (x / 1e6).toFixed(1) + ' M';

@@ -7,5 +7,7 @@ export * from './columns.js';
 export * from './sharpe-confidence.js';
 export * from './config-file.js';
 export * from './numbers.js';
+export * from './suggest.js';
+export * from './strict-config.js';
 export * from './out-paths.js';
 export * from './secrets.js';

@@ -1,5 +1,5 @@
 // Normalized events as Apache Arrow IPC files: atomic writes, reads straight into typed arrays, streaming reads by record batch.
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { DataType, RecordBatch, Schema, Uint8 } from 'apache-arrow';
 import { arrowLib } from './arrow-lib.js';
@@ -228,4 +228,18 @@ export function readEventMeta(path: string): Record<string, string> {
  */
 export function iterateEventBatches(path: string): Generator<EventColumns> {
   return new EventFileReader().batches(path);
+}
+
+/** True when `path` is an Arrow IPC file (its first bytes are the Arrow magic), as convert and record write. */
+export function isEventFile(path: string): boolean {
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, 'r');
+    const head = Buffer.alloc(6);
+    return readSync(fd, head, 0, 6, 0) === 6 && head.toString('latin1') === 'ARROW1';
+  } catch {
+    return false;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
 }

@@ -11,3 +11,4 @@ export * from './history.js';
 export * from './history-bars.js';
 export * from './market-snapshot.js';
 export * from './recorder.js';
+export * from './event-source.js';

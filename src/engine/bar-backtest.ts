@@ -4,12 +4,15 @@ import type { Bars } from '../market/index.js';
 import { BarFeatureFrame, type BarFeatureParams } from '../features/index.js';
 import { BarFillSim, BpsFees } from '../sim/index.js';
 import type { Strategy } from '../strategy/index.js';
-import { TradingCore, type CoreOptions } from './trading-core.js';
+import type { TradingCore } from './trading-core.js';
+import { TradingSession } from './trading-session.js';
+import type { SessionSettings } from './trading-resolve.js';
 import { Trace } from './trace.js';
 import { computeMetrics, type Metrics } from './metrics.js';
 
 export interface BarBacktestOptions {
-  core: CoreOptions;
+  /** The session's settings (capital, reconcile, risk limits); a bar backtest decides once per bar whatever the timer says. */
+  session: SessionSettings;
   features: BarFeatureParams;
   makerFeeBps: number;
   touchFillProbability: number;
@@ -33,8 +36,13 @@ export interface BarBacktestResult {
  * updated with bars ≤ t−1 only (features and mid = close of t−1). Bar t's high and low are seen by the
  * fill simulator only after the decision, and by the features only after the fills.
  * Trace row t: the quotes that rested during bar t and the state at its close (marked at close t).
+ *
+ * The trading session is the one of every mode: at each bar's open the risk engine evaluates first
+ * (equity as of the last close), so a loss limit that would halt live trading halts the backtest at
+ * the same bar, and the gate applies the same rules as paper and live.
  */
 export class BarSession {
+  readonly session: TradingSession;
   readonly core: TradingCore;
   readonly sim: BarFillSim;
   /** The features of every bar, computed once at construction (see BarFeatureFrame). */
@@ -58,10 +66,10 @@ export class BarSession {
     frame?: BarFeatureFrame,
   ) {
     this.barSeconds = bars.intervalMicros / MICROS_PER_SECOND;
-    this.core = new TradingCore(strategy, opts.core);
     this.sim = new BarFillSim({ touchFillProbability: opts.touchFillProbability }, new BpsFees(opts.makerFeeBps, 0), new Rng(opts.seed));
-    this.sim.connect(this.core);
-    this.core.connect(this.sim);
+    this.session = new TradingSession(strategy, opts.session, { venue: this.sim });
+    this.core = this.session.core;
+    this.sim.connect(this.session.answers);
     this.features = frame ?? new BarFeatureFrame(bars, opts.features, this.barSeconds);
     this.signals = strategy.usesSignals === true;
     this.trace = new Trace(bars.length, { ts: bars.ts, mid: bars.close });
@@ -76,6 +84,7 @@ export class BarSession {
   runUntil(end: number): void {
     const { ts, high, low, close } = this.bars;
     const core = this.core;
+    const session = this.session;
     const view = core.view;
     const sim = this.sim;
     const trace = this.trace;
@@ -104,11 +113,12 @@ export class BarSession {
       }
       const tsT = ts[t]!;
       core.sampleIndex = t;
-      core.decide(tsT);
+      // The bar that closed at tsT is the newest data: never stale.
+      session.decide(tsT, tsT, true);
       core.restingQuote(resting);
       sim.matchBar(tsT, high[t]!, low[t]!);
       core.mark(close[t]!);
-      trace.pushState(resting.bid, resting.ask, target.reservation, view.position, view.cash, view.equity);
+      trace.pushState(resting.bid, resting.ask, target.reservation, view.position, view.cash, view.equity, session.stateCode);
     }
     if (stop > this.t) this.t = stop;
   }
@@ -122,6 +132,7 @@ export class BarSession {
       counters: this.core.counters,
       gapThroughs: this.sim.gapThroughs,
       markoutHorizons: this.opts.markoutHorizons,
+      risk: this.session.riskMetrics(this.t > 0 ? this.bars.ts[this.t - 1]! + this.bars.intervalMicros : this.core.view.start),
     });
   }
 }

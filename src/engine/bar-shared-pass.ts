@@ -3,10 +3,11 @@ import { MICROS_PER_SECOND } from '../core/index.js';
 import { BarFeatureFrame, type BarFeatureParams } from '../features/index.js';
 import type { RlPolicy } from '../models/index.js';
 import { BarSession } from './bar-backtest.js';
-import { prepareBarJob, type BarBacktestConfig, type BarJobResult, type LoadedBars } from './backtest-job.js';
+import { prepareBarJob, type BarJobResult, type LoadedBars } from './backtest-job.js';
+import type { TradingConfig } from './trading-config.js';
 
 export interface SharedPassJob {
-  cfg: BarBacktestConfig;
+  cfg: TradingConfig;
   /** The trained policy of a `rl` config (else read from its `policy_path`). */
   policy?: RlPolicy;
 }

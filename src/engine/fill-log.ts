@@ -32,6 +32,14 @@ export class FillLog {
     this.sample[i] = sample;
   }
 
+  /** The first `n` fills as a log sharing this one's memory (what a report up to a moment reads). */
+  prefix(n: number): FillLog {
+    const f = Object.create(FillLog.prototype) as FillLog;
+    Object.assign(f, this);
+    f.length = Math.min(n, this.length);
+    return f;
+  }
+
   /** All eight columns in one ArrayBuffer (8-byte columns first, then 4-, then 1-byte ones). */
   private allocate(n: number): void {
     const buf = new ArrayBuffer(n * 46);

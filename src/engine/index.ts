@@ -1,5 +1,10 @@
 // Public face of src/engine: the trading core, drivers, traces and metrics.
 export * from './trading-core.js';
+export * from './trading-config.js';
+export * from './trading-resolve.js';
+export * from './trading-session.js';
+export * from './risk-record.js';
+export * from './venue-options.js';
 export * from './fill-log.js';
 export * from './trace.js';
 export * from './metrics.js';
@@ -17,6 +22,6 @@ export * from './paper-loop.js';
 export * from './market-feed.js';
 export * from './replay-feed.js';
 export * from './wall-clock.js';
-export * from './paper-config.js';
-export * from './realtime.js';
 export * from './live-session.js';
+export * from './event-replay.js';
+export * from './run-sampler.js';

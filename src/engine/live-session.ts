@@ -1,12 +1,14 @@
 // The live trading session: preflight, reconciliation, the trading core and risk engine driving real orders, journaled.
 import { MICROS_PER_MS, type Micros } from '../core/index.js';
-import { TradingCore, type CoreOptions } from './trading-core.js';
-import { JournaledOrderEvents, journaledSink } from './journaled-orders.js';
+import type { TradingCore } from './trading-core.js';
+import { TradingSession } from './trading-session.js';
+import type { SessionSettings } from './trading-resolve.js';
+import type { OrderEventHandler } from '../orders/index.js';
 import type { PaperJournal, ResumeState } from './paper-journal.js';
 import type { MarketFeed } from './market-feed.js';
 import { regimeOf } from './paper-loop.js';
 import type { TickLocal } from './tick-local.js';
-import { HaltFile, RiskEngine, gateLimitsOf, riskRules, type RiskConfig, type RiskTransition } from '../risk/index.js';
+import { HaltFile, type RiskEngine } from '../risk/index.js';
 import type { Strategy } from '../strategy/index.js';
 import {
   ClientOrderIds,
@@ -32,8 +34,8 @@ export interface LiveSessionOptions {
   exchange: LiveExchange;
   symbol: string;
   strategy: Strategy;
-  core: Omit<CoreOptions, 'limits' | 'rules'>;
-  risk: RiskConfig;
+  /** The session's settings, as every mode builds them from the one config (decision timer included). */
+  session: SessionSettings;
   /** Namespace of client order ids: fixed for a ledger (its first run id). */
   idNamespace: string;
   orderQty: number;
@@ -49,9 +51,9 @@ export interface LiveSessionOptions {
   resume?: ResumeState | undefined;
   journal?: LiveJournal;
   log: LiveLog;
-  /** Decision period, ms. */
+  /** Length of one iteration (one JSON line, one quote row), ms. */
   pollMs: number;
-  /** Stop after this many decisions (undefined: until `stop()`/signal). */
+  /** Stop after this many iterations (undefined: until `stop()`/signal). */
   iterations?: number | undefined;
   reconcileEveryMs: number;
   haltFile?: string;
@@ -60,6 +62,10 @@ export interface LiveSessionOptions {
   market?: { feed: MarketFeed; local: TickLocal };
   /** Cancel every order when the session ends (default true). */
   cancelOnStop?: boolean;
+  /** Called after every step of the loop at local time `now` (samplers, the dashboard). */
+  onStep?: (now: Micros) => void;
+  /** The session's clock, µs (default the wall clock; an event clock in parity tests, with a feed that moves it). */
+  clock?: () => Micros;
 }
 
 export interface LiveSummary {
@@ -77,18 +83,23 @@ export interface LiveSummary {
 const NO_JOURNAL: LiveJournal = { placed: () => {}, orderEvent: () => {}, fill: () => {}, quote: () => {}, risk: () => {}, riskMarks: () => {}, note: () => {} };
 
 /**
- * Owns the wall clock. Each decision reads the exchange's best bid/ask, runs the risk monitors and,
- * unless halted, strategy → reconcile → gate → live adapter. Exchange answers arrive in between, from
- * the private websocket (or polling), straight into the core and the journal.
+ * Owns the wall clock. The trading session is the one of every mode (built from the same settings):
+ * decisions come from its timer (every `loop.decision_interval_ms` of local time, as in backtests and
+ * paper; 0 = every feed step), each running the risk monitors and, unless halted, strategy → reconcile
+ * → gate → live adapter. Exchange answers arrive in between, from the private websocket (or polling),
+ * straight into the core and the journal. A move to halted cancels everything at the exchange, verified.
  */
 export class LiveSession {
+  readonly session: TradingSession;
   readonly core: TradingCore;
   readonly risk: RiskEngine;
   readonly adapter: LiveAdapter;
   readonly ids: ClientOrderIds;
   private readonly journal: LiveJournal;
   /** The exchange's answers, to the core and the journal. */
-  private readonly events: JournaledOrderEvents;
+  private readonly events: OrderEventHandler;
+  /** The verified cancel-all of a halt, while it runs. */
+  private halting: Promise<void> | undefined;
   private streamUp = true;
   private reconcileWanted: string | undefined;
   private stopping = false;
@@ -99,18 +110,33 @@ export class LiveSession {
   private base = '';
   lastPreflight: PreflightReport | undefined;
 
+  /** Local time, µs, and the same in ms. */
+  private readonly clock: () => Micros;
+  private ms(): number {
+    return this.clock() / MICROS_PER_MS;
+  }
+
   constructor(private readonly o: Readonly<LiveSessionOptions>) {
+    this.clock = o.clock ?? nowMicros;
     this.journal = o.journal ?? NO_JOURNAL;
     this.ids = new ClientOrderIds(o.idNamespace);
-    this.core = new TradingCore(o.strategy, { ...o.core, limits: gateLimitsOf(o.risk), rules: riskRules(o.risk) });
-    this.risk = new RiskEngine(o.risk, this.core.view);
-    this.events = new JournaledOrderEvents(this.core, this.journal);
+    // The adapter is the venue; it exists before the session only as a forward reference.
+    const venue = { place: (...a: Parameters<LiveAdapter['place']>) => this.adapter.place(...a), cancel: (...a: Parameters<LiveAdapter['cancel']>) => this.adapter.cancel(...a) };
+    this.session = new TradingSession(o.strategy, o.session, {
+      venue,
+      journal: this.journal,
+      onPlace: () => this.placed++,
+      onHalt: (now) => this.haltNow(now),
+    });
+    this.core = this.session.core;
+    this.risk = this.session.risk;
+    this.events = this.session.answers;
     this.adapter = new LiveAdapter({
       exchange: o.exchange,
       symbol: o.symbol,
       ids: this.ids,
       handler: this.events,
-      now: nowMicros,
+      now: this.clock,
       log: o.log,
       onSignal: (s) => this.onSignal(s),
       onBaseFee: (qty) => {
@@ -123,11 +149,26 @@ export class LiveSession {
       },
       ...(o.adapter ?? {}),
     });
-    const j = this.journal;
-    this.core.connect(journaledSink(j, this.adapter, () => this.placed++));
-    this.core.onOrderEvent = (kind, id, reason) => {
-      if (kind === 'denied') j.orderEvent(this.core.view.now, id, 'denied', reason);
-    };
+    this.session.onTransition = (t) => this.o.log('live_risk', { condition: t.condition, raised: t.raised, from: t.from, to: t.to, reason: t.reason });
+  }
+
+  /** The session moved to halted: mark what is open, then cancel everything at the exchange and verify (beside the loop). */
+  private haltNow(now: Micros): void {
+    for (let i = 0; i < this.core.open.count; i++) this.journal.orderEvent(now, this.core.open.clientId[i]!, 'cancel-requested', 'halted');
+    this.cancelBeside();
+  }
+
+  private cancelBeside(): void {
+    const p: Promise<void> = this.haltCancel()
+      .catch((e: unknown) => this.o.log('live_halt_failed', { reason: e instanceof Error ? e.message : String(e) }))
+      .finally(() => {
+        if (this.halting === p) this.halting = undefined;
+      });
+    this.halting = p;
+  }
+
+  private halt(now: Micros, reason: string): void {
+    this.session.halt(now, reason);
   }
 
   /** Stop at the next decision: cancel everything, verify, close. */
@@ -141,7 +182,7 @@ export class LiveSession {
     const pf = await preflight(o.exchange, {
       symbol: o.symbol,
       orderQty: o.orderQty,
-      maxInventoryQty: o.risk.max_inventory_qty,
+      maxInventoryQty: o.session.risk.max_inventory_qty,
       tickSize: o.tickSize,
       unknownOrders: o.unknownOrders,
       ids: this.ids,
@@ -168,28 +209,33 @@ export class LiveSession {
     }
     this.pendingBaseFees = 0;
     if (Math.abs(baseline.offset - offsetNow) > o.positionTolerance) {
-      this.mismatch(nowMicros(), `position mismatch on start: exchange holds ${first.exchangeBase} ${this.base}, ledger expects ${baseline.offset + this.core.portfolio.position}`);
+      this.mismatch(this.clock(), `position mismatch on start: exchange holds ${first.exchangeBase} ${this.base}, ledger expects ${baseline.offset + this.core.portfolio.position}`);
     }
     this.baseline = baseline;
 
     const halt = o.haltFile !== undefined ? new HaltFile(o.haltFile, 0) : undefined;
     const feed = o.market?.feed;
     if (feed !== undefined) await feed.start();
-    let lastReconcile = Date.now();
+    const interval = o.session.decisionIntervalMicros;
+    let lastReconcile = this.ms();
     let iteration = 0;
-    let nextLine = Date.now();
+    let nextLine = this.ms();
+    // The decision timer of every mode: grid times of the interval, from the first one after the start.
+    let nextDecision = interval > 0 ? Math.ceil(this.clock() / interval) * interval : Number.NaN;
+    if (this.core.view.start === 0) this.core.view.start = this.clock();
     let lastData = Number.NaN;
     let lastFills = 0;
     while (!this.stopping && (o.iterations === undefined || iteration < o.iterations)) {
       let connected = this.streamUp;
       if (feed !== undefined && o.market !== undefined) {
-        // The same local book and estimators as paper trading: the strategy sees the same view.
-        const rows = await feed.next(Math.max(1, nextLine - Date.now()));
+        // The same local book and estimators as paper trading: the strategy sees the same view. Wait for
+        // data no longer than the next decision of the timer, so decisions keep their schedule.
+        const untilDecision = nextDecision === nextDecision ? (nextDecision - this.clock()) / MICROS_PER_MS : Number.POSITIVE_INFINITY;
+        const rows = await feed.next(Math.max(1, Math.min(nextLine - this.ms(), untilDecision)));
         if (rows === undefined) break;
         for (const n of feed.drainNotes()) this.journal.note(n.ts, n.kind, n.reason);
         for (let i = 0; i < rows.length; i++) o.market.local.onEvent(rows, i, rows.tsLocal[i]!);
         if (rows.length > 0) lastData = rows.tsLocal[rows.length - 1]!;
-        o.market.local.refresh(this.core, nowMicros());
         connected &&= feed.connected;
       } else {
         try {
@@ -199,19 +245,19 @@ export class LiveSession {
             v.bestBid = bid;
             v.bestAsk = ask;
             this.core.mark((bid + ask) / 2);
-            lastData = nowMicros();
+            lastData = this.clock();
           }
         } catch (e) {
           o.log('live_market_data_failed', { reason: e instanceof Error ? e.message : String(e) });
         }
       }
-      const now = nowMicros();
-      const reason = halt?.poll(Date.now());
-      if (reason !== undefined && !this.risk.machine.isRaised('kill-switch')) await this.applyTransitions(now, this.risk.halt(now, reason));
-      if (this.reconcileWanted !== undefined || Date.now() - lastReconcile >= o.reconcileEveryMs) {
+      const now = this.clock();
+      const reason = halt?.poll(this.ms());
+      if (reason !== undefined) this.halt(now, reason);
+      if (this.reconcileWanted !== undefined || this.ms() - lastReconcile >= o.reconcileEveryMs) {
         const why = this.reconcileWanted ?? 'periodic';
         this.reconcileWanted = undefined;
-        lastReconcile = Date.now();
+        lastReconcile = this.ms();
         try {
           await this.reconcile(why);
         } catch (e) {
@@ -219,11 +265,19 @@ export class LiveSession {
         }
       }
       if (this.core.view.start === 0) this.core.view.start = now;
-      await this.applyTransitions(now, this.risk.evaluate(now, { lastDataLocal: lastData, connected }));
-      if (this.risk.state !== 'halted' && !this.stopping) this.core.decide(now);
-      else if (this.cancelUnverified) await this.haltCancel();
-      if (Date.now() < nextLine) continue;
-      nextLine = Math.max(nextLine + o.pollMs, Date.now());
+      // The decision timer of every mode: grid times of the interval (0: every step; polled bid/ask: every step).
+      const due = !(interval > 0) || feed === undefined || now >= nextDecision;
+      // While a halt's cancel-all is in flight nothing new is decided (a reconnect does not race it).
+      if (due && !this.stopping && this.halting === undefined) {
+        if (interval > 0) nextDecision = (Math.floor(now / interval) + 1) * interval;
+        if (feed !== undefined && o.market !== undefined) o.market.local.refresh(this.core, now);
+        this.session.decide(now, lastData, connected);
+      }
+      // A halt's verified cancel-all runs beside the loop (nothing is decided while halted); one that did not verify is tried again.
+      if (this.halting === undefined && this.risk.state === 'halted' && this.cancelUnverified) this.cancelBeside();
+      o.onStep?.(now);
+      if (this.ms() < nextLine) continue;
+      nextLine = Math.max(nextLine + o.pollMs, this.ms());
       const v = this.core.view;
       this.journal.quote({ ts: now, mid: v.mid, bid: this.core.restingPrice(1), ask: this.core.restingPrice(-1), position: v.position, equity: v.equity, tradingState: v.tradingState });
       this.journal.riskMarks(this.risk.marks);
@@ -257,7 +311,7 @@ export class LiveSession {
       if (feed === undefined)
         await new Promise<void>((resolve) => {
           this.wake = resolve;
-          setTimeout(resolve, Math.max(0, nextLine - Date.now()));
+          setTimeout(resolve, Math.max(0, nextLine - this.ms()));
         });
       this.wake = undefined;
     }
@@ -268,6 +322,7 @@ export class LiveSession {
       const p = this.core.portfolio;
       return { iterations: iteration, placed: this.placed, fills: this.core.fills.length, position: p.position, cash: p.cash, tradingState: this.risk.state, cancelVerified: false, reconciliations: this.reconciliations, mismatches: this.mismatches };
     }
+    if (this.halting !== undefined) await this.halting;
     await this.adapter.idle();
     const { verified } = await this.adapter.cancelAllVerified();
     await this.reconcile('end').catch(() => undefined);
@@ -300,18 +355,18 @@ export class LiveSession {
         handler: this.events,
         ids: this.ids,
         base: this.base,
-        baseline: this.baseline,
-        now: nowMicros,
+        baseline: () => this.baseline,
+        now: this.clock,
         log: this.o.log,
         onAdopt: (clientId, x) => {
-          this.journal.placed(nowMicros(), clientId, x.side, x.price, x.amount - x.filled);
-          this.journal.orderEvent(nowMicros(), clientId, 'accepted', `adopted open order ${x.clientOrderId ?? x.id}`);
+          this.journal.placed(this.clock(), clientId, x.side, x.price, x.amount - x.filled);
+          this.journal.orderEvent(this.clock(), clientId, 'accepted', `adopted open order ${x.clientOrderId ?? x.id}`);
         },
       },
       { unknownOrders: this.o.unknownOrders === 'adopt' ? 'adopt' : 'cancel', positionTolerance: this.o.positionTolerance },
       why,
     );
-    const ts = nowMicros();
+    const ts = this.clock();
     if (r.fillsRecovered > 0 || r.adopted.length > 0 || r.canceledUnknown.length > 0 || r.settled.length > 0)
       this.journal.note(ts, 'reconcile', `${why}: ${r.fillsRecovered} fill(s) recovered, ${r.settled.length} order(s) settled, ${r.adopted.length} adopted, ${r.canceledUnknown.length} unknown cancelled`);
     if (r.mismatch !== undefined) this.mismatch(ts, r.mismatch);
@@ -322,31 +377,18 @@ export class LiveSession {
     this.mismatches++;
     this.journal.note(ts, 'reconcile-mismatch', reason);
     this.o.log('live_position_mismatch', { reason });
-    if (this.o.haltOnMismatch && !this.risk.machine.isRaised('kill-switch')) this.applyTransitions(ts, this.risk.halt(ts, reason)).catch((e: unknown) => this.o.log('live_halt_failed', { reason: e instanceof Error ? e.message : String(e) }));
-  }
-
-  private async applyTransitions(now: Micros, ts: readonly RiskTransition[]): Promise<void> {
-    let halt = false;
-    for (const t of ts) {
-      this.journal.risk(t);
-      this.o.log('live_risk', { condition: t.condition, raised: t.raised, from: t.from, to: t.to, reason: t.reason });
-      if (t.to === 'halted' && t.from !== 'halted') halt = true;
-    }
-    if (!halt) return;
-    for (let i = 0; i < this.core.open.count; i++) this.journal.orderEvent(now, this.core.open.clientId[i]!, 'cancel-requested', 'halted');
-    await this.haltCancel();
+    if (this.o.haltOnMismatch) this.halt(ts, reason);
   }
 
   /** Cancel everything and verify; an unverified cancel is tried again at every decision while halted. */
   private async haltCancel(): Promise<void> {
     const r = await this.adapter.cancelAllVerified();
     this.cancelUnverified = !r.verified;
-    this.journal.note(nowMicros(), 'halt-cancel', r.verified ? 'every order cancelled, verified with the exchange' : `cancel-all not verified: ${r.left} order(s) still open`);
+    this.journal.note(this.clock(), 'halt-cancel', r.verified ? 'every order cancelled, verified with the exchange' : `cancel-all not verified: ${r.left} order(s) still open`);
   }
 
   private resumeFrom(r: Readonly<ResumeState>): void {
-    this.core.restore(r);
-    if (r.riskMarks !== undefined) this.risk.restore(r.riskMarks);
+    this.session.resume(r);
     // Orders open at the end of the last run stay in the core; reconciliation asks the exchange about each.
     for (const x of r.openOrders) this.core.open.add(x.clientId, x.side, x.price, x.remaining);
   }
@@ -358,10 +400,7 @@ export class LiveSession {
       this.streamUp = true;
       this.reconcileWanted = 'reconnect';
     } else if (s.kind === 'uncertain') this.reconcileWanted = 'uncertain order';
-    else if (s.kind === 'fatal') {
-      const now = nowMicros();
-      this.applyTransitions(now, this.risk.halt(now, `exchange: ${s.reason}`)).catch((e: unknown) => this.o.log('live_halt_failed', { reason: e instanceof Error ? e.message : String(e) }));
-    }
+    else if (s.kind === 'fatal') this.halt(this.clock(), `exchange: ${s.reason}`);
   }
 }
 

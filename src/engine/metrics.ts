@@ -4,6 +4,7 @@ import { SECONDS_PER_YEAR, sharpeStats, type ReturnSums } from '../core/index.js
 import type { FillLog } from './fill-log.js';
 import type { Trace } from './trace.js';
 import type { Portfolio } from '../portfolio/index.js';
+import { RiskMetricsSchema, type RiskMetrics } from './risk-record.js';
 
 const markout = z.object({
   horizon: z.number().int().positive().describe('samples (bars in bar mode) after the fill'),
@@ -50,6 +51,7 @@ export const MetricsSchema = z.object({
   orders_rejected: z.number().int().nonnegative(),
   gap_throughs: z.number().int().nonnegative().describe('orders a bar gapped over (expired unfilled, bar mode)'),
   markouts: z.array(markout),
+  risk: RiskMetricsSchema.describe('the risk engine over the run: time in each trading state, transitions, denials by rule (the same engine as paper and live)'),
 });
 export type Metrics = z.infer<typeof MetricsSchema>;
 
@@ -61,6 +63,7 @@ export interface MetricsInput {
   counters: { placed: number; canceled: number; amended?: number; denied: number; rejected: number };
   gapThroughs?: number;
   markoutHorizons: readonly number[];
+  risk: RiskMetrics;
 }
 
 const finiteOrNull = (x: number): number | null => (Number.isFinite(x) ? x : null);
@@ -168,5 +171,6 @@ export function computeMetrics(m: MetricsInput): Metrics {
     orders_rejected: m.counters.rejected,
     gap_throughs: m.gapThroughs ?? 0,
     markouts,
+    risk: m.risk,
   };
 }

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EventFlag, EventType, BTCUSDT, type EventColumns } from '../market/index.js';
 import { EventBuffer } from '../data/index.js';
-import { parsePaperConfig, paperSessionSetup } from './paper-config.js';
+import { paperSetup } from './venue-options.js';
 import { PaperSession } from './paper-session.js';
 import { ReplayFeed } from './replay-feed.js';
 import type { PaperJournal } from './paper-journal.js';
@@ -41,8 +41,10 @@ function recordingJournal(): PaperJournal & { log: string[] } {
 }
 
 test('quotes rest once warm; the kill switch halts, cancels every order and journals why; nothing is placed after', () => {
-  const cfg = parsePaperConfig({ loop: { sigma_sample_ms: 100 }, quoting: { gamma: 0.01, order_qty: 0.01, max_inventory_qty: 1 }, risk: { max_order_qty: 1, max_inventory_qty: 1 } });
-  const { strategy, options } = paperSessionSetup(cfg, BTCUSDT, 1);
+  const { strategy, options } = paperSetup(
+    { market: { symbol: BTCUSDT.symbol }, features: { sigma_sample_ms: 100, sigma_window: 10 }, quoting: { gamma: 0.01, order_qty: 0.01, max_inventory_qty: 1 }, risk: { max_order_qty: 1, max_inventory_qty: 1 }, loop: { decision_interval_ms: 0 } },
+    100,
+  );
   const j = recordingJournal();
   const s = new PaperSession(strategy, options, j);
   const ev = market(5);
@@ -68,8 +70,7 @@ test('quotes rest once warm; the kill switch halts, cancels every order and jour
 });
 
 test('resume: position, cash and the id sequence continue; open orders are placed again once a book exists', () => {
-  const cfg = parsePaperConfig({ loop: { sigma_sample_ms: 100 } });
-  const { strategy, options } = paperSessionSetup(cfg, BTCUSDT, 1);
+  const { strategy, options } = paperSetup({ features: { sigma_sample_ms: 100, sigma_window: 10 }, quoting: { order_qty: 0.001 }, loop: { decision_interval_ms: 0 } }, 100);
   const j = recordingJournal();
   const s = new PaperSession(strategy, options, j);
   s.resume({ position: 0.003, cash: 9_700, avgCost: 100, realizedPnl: 1, fees: 0.1, fills: 7, lastClientId: 41, openOrders: [{ clientId: 40, side: -1, price: 100.5, remaining: 0.001 }], riskMarks: undefined });
@@ -117,8 +118,7 @@ test('replay feed: a message larger than the buffer is handed out whole, not sta
 });
 
 test('an order reaching the paper venue at the instant a trade prints misses it; only later trades fill it (the tick backtest\'s order)', () => {
-  const cfg = parsePaperConfig({ sim: { entry_latency_ms: 10, response_latency_ms: 10, maker_fee_bps: 0 } });
-  const { options } = paperSessionSetup(cfg, BTCUSDT, 1);
+  const { options } = paperSetup({ sim: { entry_latency_ms: 10, response_latency_ms: 10, maker_fee_bps: 0 }, quoting: { order_qty: 0.001 }, loop: { decision_interval_ms: 0 } }, 100);
   // Bids 0.001 at the best bid, once.
   const strategy = {
     name: 'touch-bid-once',

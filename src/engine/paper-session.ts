@@ -1,29 +1,25 @@
-// The paper-trading session: live market rows into a simulated L2 venue and the trading core, under the risk engine, journaled.
+// The paper-trading session: live market rows into a simulated L2 venue and the trading session, journaled.
 import type { Micros } from '../core/index.js';
 import { EventType, type EventColumns } from '../market/index.js';
-import type { OrderSink } from '../orders/index.js';
-import { RiskEngine, gateLimitsOf, riskRules, type FeedHealth, type RiskConfig, type RiskTransition } from '../risk/index.js';
+import type { FeedHealth } from '../risk/index.js';
 import { L2Exchange, type FeeModel, type L2ExchangeParams, type LatencyModel, type QueueModel } from '../sim/index.js';
 import type { Strategy } from '../strategy/index.js';
-import { TradingCore, type CoreOptions } from './trading-core.js';
-import { JournaledOrderEvents, journaledSink } from './journaled-orders.js';
+import type { TradingCore } from './trading-core.js';
+import { TradingSession } from './trading-session.js';
+import type { SessionSettings } from './trading-resolve.js';
+import type { RiskEngine } from '../risk/index.js';
 import { TickLocal, type TickLocalParams } from './tick-local.js';
 import { handleInstant, runDueUpTo, type SteppedSession } from './tick-step.js';
 import type { PaperJournal, ResumeState } from './paper-journal.js';
 
 export interface PaperSessionOptions {
-  core: Omit<CoreOptions, 'limits' | 'rules'>;
-  risk: RiskConfig;
+  /** The session's settings; `decisionIntervalMicros` 0 decides whenever the loop steps instead of on the timer. */
+  session: SessionSettings;
   local: TickLocalParams;
   exchange: L2ExchangeParams;
   queue: QueueModel;
   latency: LatencyModel;
   fees: FeeModel;
-  /**
-   * Decide on a timer of local time, every this many µs (grid-aligned, from the first row), as the tick
-   * backtest does; undefined: decide whenever the loop says (`decide`, at every feed step).
-   */
-  decisionIntervalMicros?: Micros;
 }
 
 /** Counters since the start of the session (the loop reports differences per iteration). */
@@ -63,6 +59,7 @@ const NO_JOURNAL: PaperJournal = {
  * Synchronous and free of I/O except the journal: the async loop (paper-loop.ts) owns feed, clock and output.
  */
 export class PaperSession {
+  readonly session: TradingSession;
   readonly core: TradingCore;
   readonly exchange: L2Exchange;
   readonly local: TickLocal;
@@ -75,9 +72,6 @@ export class PaperSession {
   /** Recent risk transitions and denials (most recent last), for logs and the dashboard. */
   readonly recentRisk: { ts: Micros; kind: string; reason: string; state: string }[] = [];
   private pendingResume: ResumeState['openOrders'] = [];
-  private readonly venueSink: OrderSink;
-  /** The venue's answers, to the core and the journal. */
-  private readonly events: JournaledOrderEvents;
   /** Next decision of the timer (NaN: not started; +∞: no timer). */
   private nextDecision = Number.NaN;
   /** Feed health as the loop last reported it, for decisions fired by the timer. */
@@ -89,31 +83,26 @@ export class PaperSession {
     readonly opts: Readonly<PaperSessionOptions>,
     private readonly journal: PaperJournal = NO_JOURNAL,
   ) {
-    // The open-order count includes the order being placed (reconcile records it before the gate sees it).
-    this.core = new TradingCore(strategy, { ...opts.core, limits: gateLimitsOf(opts.risk), rules: riskRules(opts.risk, () => this.core.open.count) });
-    this.risk = new RiskEngine(opts.risk, this.core.view);
     this.exchange = new L2Exchange(opts.exchange, opts.queue, opts.latency, opts.fees);
+    this.session = new TradingSession(strategy, opts.session, { venue: this.exchange, journal, onFill: () => this.counters.fills++ });
+    this.core = this.session.core;
+    this.risk = this.session.risk;
     this.local = new TickLocal(opts.local);
-    const j = journal;
-    // Approved commands are journaled on their way to the venue; denied ones come back through onOrderEvent.
-    this.venueSink = journaledSink(j, this.exchange);
-    this.events = new JournaledOrderEvents(this.core, j, () => this.counters.fills++);
-    this.core.connect(this.venueSink);
-    this.core.onOrderEvent = (kind, id, reason) => {
-      if (kind !== 'denied') return; // venue rejections are journaled in onRejected
+    this.session.onDenied = (ts, id, reason) => {
       this.counters.denials++;
-      j.orderEvent(this.core.view.now, id, 'denied', reason);
-      this.note(this.core.view.now, 'denial', `order ${id}: ${reason}`);
+      this.note(ts, 'denial', `order ${id}: ${reason}`);
     };
-    const interval = opts.decisionIntervalMicros;
-    if (interval === undefined) this.nextDecision = Number.POSITIVE_INFINITY;
+    this.session.onTransition = (t) => this.note(t.ts, `${t.condition} ${t.raised ? 'raised' : 'cleared'}`, t.reason, t.to);
+    const interval = opts.session.decisionIntervalMicros;
+    if (!(interval > 0)) this.nextDecision = Number.POSITIVE_INFINITY;
+    const answers = this.session.answers;
     this.stepped = {
       exchange: this.exchange,
       local: this.local,
-      deliver: () => void this.exchange.deliver(this.events),
+      deliver: () => void this.exchange.deliver(answers),
       nextTimer: () => this.nextDecision,
       fireTimers: (t) => {
-        this.nextDecision = t + interval!;
+        this.nextDecision = t + interval;
         this.decide(t, { lastDataLocal: this.lastDataLocal, connected: this.connected });
       },
     };
@@ -126,8 +115,7 @@ export class PaperSession {
 
   /** Continue from a ledger: position, cash, the id sequence, and open orders (re-placed at the next decision). */
   resume(r: Readonly<ResumeState>): void {
-    this.core.restore(r);
-    if (r.riskMarks !== undefined) this.risk.restore(r.riskMarks);
+    this.session.resume(r);
     this.pendingResume = r.openOrders.slice();
   }
 
@@ -159,7 +147,7 @@ export class PaperSession {
    * decision due by `now` with what is due before each. Returns the commands sent.
    */
   step(now: Micros, health: Readonly<FeedHealth>): number {
-    if (this.opts.decisionIntervalMicros === undefined) return this.decide(now, health);
+    if (!(this.opts.session.decisionIntervalMicros > 0)) return this.decide(now, health);
     this.connected = health.connected;
     const before = this.counters.commands;
     if (this.nextDecision === this.nextDecision) runDueUpTo(this.stepped, now);
@@ -167,7 +155,7 @@ export class PaperSession {
   }
 
   private startTimer(t: Micros): void {
-    const d = this.opts.decisionIntervalMicros!;
+    const d = this.opts.session.decisionIntervalMicros;
     this.core.view.start = t;
     this.nextDecision = Math.ceil(t / d) * d;
   }
@@ -179,12 +167,12 @@ export class PaperSession {
       const tin = ex.nextInboundTs();
       const tout = ex.nextOutboundTs();
       if (tin <= tout && tin <= now) ex.processInbound();
-      else if (tout <= now) ex.deliver(this.events);
+      else if (tout <= now) ex.deliver(this.session.answers);
       else break;
     }
   }
 
-  /** One decision at `now`: estimators and view, risk monitors, then strategy → reconcile → gate → venue. */
+  /** One decision at `now`: answers due, estimators and view, then the session (risk monitors, strategy → reconcile → gate → venue). */
   decide(now: Micros, health: Readonly<FeedHealth>): number {
     const core = this.core;
     this.connected = health.connected;
@@ -192,17 +180,16 @@ export class PaperSession {
     if (core.view.start === 0) core.view.start = now;
     this.local.refresh(core, now);
     core.view.now = now;
-    this.applyTransitions(now, this.risk.evaluate(now, health));
     if (this.pendingResume.length > 0 && core.view.mid > 0) this.replaceResumed(now);
     this.counters.decisions++;
-    const n = core.decide(now);
+    const n = this.session.decide(now, health.lastDataLocal, health.connected);
     this.counters.commands += n;
     return n;
   }
 
   /** The kill switch. */
   halt(now: Micros, reason: string): void {
-    this.applyTransitions(now, this.risk.halt(now, reason));
+    this.session.halt(now, reason);
   }
 
   /** Cancel every paper order (end of run, signal). */
@@ -221,14 +208,6 @@ export class PaperSession {
   feedNote(ts: Micros, kind: string, reason: string): void {
     this.note(ts, kind, reason);
     this.journal.note(ts, kind, reason);
-  }
-
-  private applyTransitions(now: Micros, ts: readonly RiskTransition[]): void {
-    for (const t of ts) {
-      this.journal.risk(t);
-      this.note(t.ts, `${t.condition} ${t.raised ? 'raised' : 'cleared'}`, t.reason, t.to);
-      if (t.to === 'halted' && t.from !== 'halted') this.core.cancelAll(now);
-    }
   }
 
   private replaceResumed(now: Micros): void {

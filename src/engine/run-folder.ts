@@ -6,6 +6,7 @@ import { decimalsOf } from '../market/index.js';
 import { writeFileSync } from 'node:fs';
 import { MetricsSchema, type Metrics } from './metrics.js';
 import type { Trace } from './trace.js';
+import { STATE_NAMES } from './risk-record.js';
 import type { FillLog } from './fill-log.js';
 
 export interface RunOutputs {
@@ -19,13 +20,13 @@ export interface RunOutputs {
 const num = (x: number): string => (Number.isFinite(x) ? String(x) : '');
 const fixed = (x: number, d: number): string => (Number.isFinite(x) ? x.toFixed(d) : '');
 
-/** Trace CSV: `ts,bid,ask,inventory,cash,equity,mid,reservation`; ts in epoch ms (the sample's time). */
+/** Trace CSV: `ts,bid,ask,inventory,cash,equity,mid,reservation,trading_state`; ts in epoch ms (the sample's time). */
 export function traceCsv(trace: Trace, tickSize: number): string {
   const pd = decimalsOf(tickSize);
-  const rows: string[] = ['ts,bid,ask,inventory,cash,equity,mid,reservation'];
+  const rows: string[] = ['ts,bid,ask,inventory,cash,equity,mid,reservation,trading_state'];
   for (let i = 0; i < trace.length; i++) {
     rows.push(
-      `${Math.floor(trace.ts[i]! / 1000)},${fixed(trace.bid[i]!, pd)},${fixed(trace.ask[i]!, pd)},${num(trace.inventory[i]!)},${fixed(trace.cash[i]!, 8)},${fixed(trace.equity[i]!, 8)},${fixed(trace.mid[i]!, pd)},${fixed(trace.reservation[i]!, pd + 4)}`,
+      `${Math.floor(trace.ts[i]! / 1000)},${fixed(trace.bid[i]!, pd)},${fixed(trace.ask[i]!, pd)},${num(trace.inventory[i]!)},${fixed(trace.cash[i]!, 8)},${fixed(trace.equity[i]!, 8)},${fixed(trace.mid[i]!, pd)},${fixed(trace.reservation[i]!, pd + 4)},${STATE_NAMES[trace.state[i]!] ?? ''}`,
     );
   }
   return rows.join('\n') + '\n';

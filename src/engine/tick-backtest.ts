@@ -5,14 +5,17 @@ import { EventType, type EventColumns } from '../market/index.js';
 const TRADE = EventType.Trade;
 import { L2Exchange, VenueMsg, type L2ExchangeParams, type QueueModel, type LatencyModel, type FeeModel } from '../sim/index.js';
 import type { Strategy } from '../strategy/index.js';
-import { TradingCore, type CoreOptions } from './trading-core.js';
+import type { TradingCore } from './trading-core.js';
+import { TradingSession, type SessionPorts } from './trading-session.js';
+import type { SessionSettings } from './trading-resolve.js';
 import { Trace } from './trace.js';
 import { TickLocal, type TickLocalParams } from './tick-local.js';
 import { TickFillStats, computeTickMetrics, type TickMetrics } from './tick-metrics.js';
 import { BatchWindow } from './batch-window.js';
 
 export interface TickBacktestOptions {
-  core: CoreOptions;
+  /** The session's settings (capital, reconcile, risk limits); the decision timer is `decisionIntervalMicros`. */
+  session: SessionSettings;
   local: TickLocalParams;
   exchange: L2ExchangeParams;
   queue: QueueModel;
@@ -59,6 +62,7 @@ export interface TickBacktestResult {
  * Batches are streamed: only the batches between the earliest and the latest cursor are held (`BatchWindow`).
  */
 export class TickBacktest {
+  readonly session: TradingSession;
   readonly core: TradingCore;
   readonly exchange: L2Exchange;
   readonly local: TickLocal;
@@ -68,13 +72,18 @@ export class TickBacktest {
   /** Most batches held at once (streaming keeps this small whatever the file's length). */
   maxHeld = 0;
 
+  /**
+   * `ports`: a journal (the paper ledger of an event-clock replay) and observers; the venue is always
+   * this driver's simulated L2 venue.
+   */
   constructor(
     strategy: Strategy,
     readonly opts: Readonly<TickBacktestOptions>,
+    ports: Readonly<Omit<SessionPorts, 'venue'>> = {},
   ) {
-    this.core = new TradingCore(strategy, opts.core);
     this.exchange = new L2Exchange(opts.exchange, opts.queue, opts.latency, opts.fees);
-    this.core.connect(this.exchange);
+    this.session = new TradingSession(strategy, opts.session, { ...ports, venue: this.exchange });
+    this.core = this.session.core;
     this.local = new TickLocal(opts.local);
     this.stats = new TickFillStats(opts.markoutSeconds);
     this.trace = new Trace(4096);
@@ -171,6 +180,8 @@ export class TickBacktest {
     let vAsk = book.bestAskSlot;
     let vBase = book.base;
     let localDone = false;
+    // Local time of the newest row the trading side has taken (the risk engine's data freshness).
+    let lastLocal = Number.NaN;
 
     const start = fixedFeed ? bTs[0]! + feed : bb.tsLocal[0]!;
     this.core.view.start = start;
@@ -262,6 +273,7 @@ export class TickBacktest {
         while (il < lN) {
           const t = fixedFeed ? lTs[il]! + feed : lTs[il]!;
           if (!(t < tOut && t <= tT)) break;
+          lastLocal = t;
           if (lType[il] === TRADE) {
             this.syncTouch(lc.row0 + il);
             local.onTrade(t, lb.price[il]!, lb.side[il]!, lb.size[il]!);
@@ -297,7 +309,7 @@ export class TickBacktest {
       // 3. The timer: decide, then sample.
       if (nextDecision === tT) {
         this.syncTouch(lc.row0 + il);
-        this.decide(tT);
+        this.decide(tT, lastLocal);
         nextDecision += dInt;
       }
       if (nextSample === tT) {
@@ -310,17 +322,17 @@ export class TickBacktest {
     return this.finish(t0);
   }
 
-  /** The decision timer at local time t: estimators and view, markouts due, then the strategy. */
-  decide(t: Micros): void {
+  /** The decision timer at local time t: estimators and view, markouts due, then the session (risk, strategy). */
+  decide(t: Micros, lastDataLocal: Micros): void {
     this.local.refresh(this.core, t);
     this.stats.mark(t, this.core.view.mid);
-    this.core.decide(t);
+    this.session.decide(t, lastDataLocal, true);
   }
 
   /** Hand the venue's next answer to the core (at its local arrival time). */
   deliver(): void {
     const ex = this.exchange;
-    const kind = ex.deliver(this.core);
+    const kind = ex.deliver(this.session.answers);
     if (kind === VenueMsg.Filled) {
       const l = ex.last;
       const f = this.core.fills;
@@ -333,7 +345,7 @@ export class TickBacktest {
     const core = this.core;
     const v = core.view;
     if (this.trace.length === this.trace.capacity) this.trace = grown(this.trace);
-    this.trace.push(t, v.mid, core.restingPrice(1), core.restingPrice(-1), core.target.reservation, v.position, v.cash, v.equity);
+    this.trace.push(t, v.mid, core.restingPrice(1), core.restingPrice(-1), core.target.reservation, v.position, v.cash, v.equity, this.session.stateCode);
     core.sampleIndex = this.trace.length;
   }
 
@@ -355,6 +367,7 @@ export class TickBacktest {
       postOnlyRejects: this.exchange.stats.rejectedPostOnly,
       takerFills: this.exchange.stats.takerFills,
       tradeThroughFills: this.exchange.stats.tradeThroughFills,
+      risk: this.session.riskMetrics(core.view.now),
     });
     return { core, exchange: this.exchange, trace: this.trace, metrics, stats: this.stats, events: this.events, maxBatchesHeld: this.maxHeld, engineSeconds };
   }
@@ -370,6 +383,7 @@ function grown(t: Trace): Trace {
   g.inventory.set(t.inventory);
   g.cash.set(t.cash);
   g.equity.set(t.equity);
+  g.state.set(t.state);
   g.length = t.length;
   return g;
 }

@@ -11,6 +11,8 @@ export class Trace {
   readonly inventory: Float64Array;
   readonly cash: Float64Array;
   readonly equity: Float64Array;
+  /** Trading state at the sample: 0 active, 1 reducing, 2 halted (`STATE_CODE`). */
+  readonly state: Float64Array;
 
   /**
    * `shared`: the ts and mid columns already exist (a bar backtest's bar times and closes): the trace
@@ -20,26 +22,28 @@ export class Trace {
     readonly capacity: number,
     shared?: { ts: Float64Array; mid: Float64Array },
   ) {
-    const cols = float64Columns(shared ? 6 : 8, capacity);
+    const cols = float64Columns(shared ? 7 : 9, capacity);
     this.bid = cols[0]!;
     this.ask = cols[1]!;
     this.reservation = cols[2]!;
     this.inventory = cols[3]!;
     this.cash = cols[4]!;
     this.equity = cols[5]!;
-    this.ts = shared ? shared.ts : cols[6]!;
-    this.mid = shared ? shared.mid : cols[7]!;
+    this.state = cols[6]!;
+    this.ts = shared ? shared.ts : cols[7]!;
+    this.mid = shared ? shared.mid : cols[8]!;
   }
 
-  push(ts: Micros, mid: number, bid: number, ask: number, reservation: number, inventory: number, cash: number, equity: number): void {
+  push(ts: Micros, mid: number, bid: number, ask: number, reservation: number, inventory: number, cash: number, equity: number, state: number): void {
     this.ts[this.length] = ts;
     this.mid[this.length] = mid;
-    this.pushState(bid, ask, reservation, inventory, cash, equity);
+    this.pushState(bid, ask, reservation, inventory, cash, equity, state);
   }
 
   /** The next row when ts and mid are shared columns (see the constructor). */
-  pushState(bid: number, ask: number, reservation: number, inventory: number, cash: number, equity: number): void {
+  pushState(bid: number, ask: number, reservation: number, inventory: number, cash: number, equity: number, state: number): void {
     const i = this.length++;
+    this.state[i] = state;
     this.bid[i] = bid;
     this.ask[i] = ask;
     this.reservation[i] = reservation;

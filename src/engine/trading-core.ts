@@ -48,8 +48,8 @@ export class TradingCore implements OrderEventHandler {
   readonly counters: OrderCounters = { placed: 0, canceled: 0, amended: 0, accepted: 0, rejected: 0, denied: 0 };
   /** Index of the current trace sample; stamped on fills. */
   sampleIndex = 0;
-  /** Every command passes here on its way to the venue (it also counts them into `counters`). */
-  private gate!: RiskGate;
+  /** Every command passes here on its way to the venue (it also counts them into `counters`, and denials by rule). */
+  gate!: RiskGate;
   private lastId = 0;
   /** Optional observers (ledger, logs, parity tests). */
   onOrderEvent: ((kind: 'denied' | 'rejected', clientId: number, reason: string) => void) | undefined;

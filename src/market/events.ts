@@ -120,3 +120,17 @@ export interface BarEvent {
 }
 
 export type MarketEvent = BookSnapshot | BookDelta | TradeEvent | BarEvent;
+
+/** Several event sets one after another, in one allocation (a replay of consecutive files). */
+export function concatEvents(parts: readonly EventColumns[]): EventColumns {
+  if (parts.length === 1) return parts[0]!;
+  const n = parts.reduce((s, p) => s + p.length, 0);
+  const out = allocEvents(n);
+  let at = 0;
+  for (const p of parts) {
+    for (const k of ['type', 'side', 'flags', 'tsExchange', 'tsLocal', 'price', 'size', 'id'] as const) (out[k] as Float64Array).set((p[k] as Float64Array).subarray(0, p.length), at);
+    at += p.length;
+  }
+  out.length = n;
+  return out;
+}

@@ -13,7 +13,7 @@ export async function renderAnalysisReport(r: AnalysisResult): Promise<string> {
     ['check (out of sample)', 'value', 'limit', 'result'],
     Object.entries(rd.checks).map(([k, c]) => [k, c.value, c.limit, c.pass ? 'pass' : 'FAIL']),
   ).replace(/<td>pass<\/td>/g, '<td class="pass">pass</td>').replace(/<td>FAIL<\/td>/g, '<td class="fail">FAIL</td>');
-  const meta = `<p>${esc(`${r.engine === 'tick' ? 'Tick engine: ' : ''}${r.dataLine}; ${r.combos.length} combinations (${r.samplingMethod}, grid ${r.gridSize}); objective ${r.cfg.objective}; maker fee ${r.base.maker_fee_bps} bps.`)}</p>`;
+  const meta = `<p>${esc(`${r.engine === 'tick' ? 'Tick engine: ' : ''}${r.dataLine}; ${r.combos.length} combinations (${r.samplingMethod}, grid ${r.gridSize}); objective ${r.cfg.objective}; maker fee ${r.base.sim.maker_fee_bps} bps.`)}</p>`;
 
   const p = b.path;
   const series = { ts: p.ts.map((t) => t / 1000), mid: p.mid, bid: p.bid, ask: p.ask, inventory: p.inventory, equity: p.equity };

@@ -71,7 +71,7 @@ function side(r: RunFolder): RunSide {
   return {
     run_dir: r.dir,
     run_id: typeof r.config['run_id'] === 'string' ? r.config['run_id'] : null,
-    model: typeof r.config['model'] === 'string' ? r.config['model'] : null,
+    model: modelOf(r.config),
     total_pnl: numOr(m['total_pnl'], Number.NaN),
     return_pct: numOr(m['return_pct'], Number.NaN),
     sharpe: numOrNull(m['sharpe']),
@@ -115,9 +115,11 @@ export function compareRunsWithPath(dirA: string, dirB: string): { comparison: R
   const { sums, stats: st } = pairedDifference(rb, ra);
   const n = sums.n;
   const config_differences: Record<string, [unknown, unknown]> = {};
-  for (const k of new Set([...Object.keys(a.config), ...Object.keys(b.config)])) {
-    if (IGNORED_CONFIG.has(k)) continue;
-    if (JSON.stringify(a.config[k]) !== JSON.stringify(b.config[k])) config_differences[k] = [a.config[k] ?? null, b.config[k] ?? null];
+  const fa = flatten(a.config);
+  const fb = flatten(b.config);
+  for (const k of new Set([...Object.keys(fa), ...Object.keys(fb)])) {
+    if (IGNORED_CONFIG.has(k.split('.')[0]!)) continue;
+    if (JSON.stringify(fa[k]) !== JSON.stringify(fb[k])) config_differences[k] = [fa[k] ?? null, fb[k] ?? null];
   }
   const path: ComparisonPath = { t: a.ts.map(Number), a: [], b: [] };
   let ca = 0;
@@ -179,4 +181,21 @@ export async function renderComparisonReport(c: RunComparison, path: ComparisonP
     { title: 'Cumulative returns', html: curves + diff },
     { title: 'Config differences', html: cfg },
   ]);
+}
+
+/** A run's model: `quoting.model` of the one config (or `model` of older run folders). */
+function modelOf(config: Record<string, unknown>): string | null {
+  const q = config['quoting'];
+  const m = q !== null && typeof q === 'object' ? (q as Record<string, unknown>)['model'] : config['model'];
+  return typeof m === 'string' ? m : null;
+}
+
+/** A config's sections as dotted fields (`quoting.gamma`), lists and scalars as leaves. */
+function flatten(o: Record<string, unknown>, prefix = '', out: Record<string, unknown> = {}): Record<string, unknown> {
+  for (const [k, v] of Object.entries(o)) {
+    const key = prefix === '' ? k : `${prefix}.${k}`;
+    if (v !== null && typeof v === 'object' && !Array.isArray(v)) flatten(v as Record<string, unknown>, key, out);
+    else out[key] = v;
+  }
+  return out;
 }

@@ -1,7 +1,7 @@
 // The last-month analysis: sample the space, evaluate every combo on every block, walk forward, judge out of sample.
 import { InvariantError, isoOf } from '../core/index.js';
 import type { Bars } from '../market/index.js';
-import type { BarBacktestConfig, TickBacktestConfig, Trace, FillLog } from '../engine/index.js';
+import type { TradingConfig, Trace, FillLog } from '../engine/index.js';
 import { gridSize, type Combo, type ParamSpace } from './param-space.js';
 import type { BlockResult } from './cases.js';
 import { probabilityOfBacktestOverfitting, type OverfittingEstimate } from './overfitting.js';
@@ -82,7 +82,7 @@ export interface AnalysisResult {
   combos: Combo[];
   space: ParamSpace;
   plan: Plan;
-  base: BarBacktestConfig | TickBacktestConfig;
+  base: TradingConfig;
   refPrice: number;
   samplingMethod: string;
   gridSize: number;

@@ -1,13 +1,13 @@
 // The bar engine of the analysis: the last days of klines cut into blocks, each case a bar backtest from flat on one block.
 import { SECONDS_PER_YEAR, UserError, isoOf } from '../core/index.js';
 import { sliceBars, type Bars } from '../market/index.js';
-import { parseBarConfig, runBarJob } from '../engine/index.js';
+import { runBarJob } from '../engine/index.js';
 import { loadPolicyFile } from '../models/index.js';
 import { digestColumns, policyDigest } from './digest.js';
 import { defaultParamSpace } from './param-space.js';
 import { blockConfig, type EvalTask } from './cases.js';
 import { planWalkForward } from './walk-forward.js';
-import { analysisBacktestDefaults, type AnalysisConfig } from './analysis-config.js';
+import type { AnalysisConfig } from './analysis-config.js';
 import { groupCases, type CaseEngine } from './case-engine.js';
 
 const DAY_SECONDS = 86_400;
@@ -35,7 +35,7 @@ export function barEngine(cfg: AnalysisConfig, all: Bars, sharedPass = true): Ca
   const ratio = cfg.walk_forward.train_days / cfg.walk_forward.test_days;
   if (Math.abs(ratio - Math.round(ratio)) > 1e-9) throw new UserError(`--train-days: expected a whole multiple of --test-days (${cfg.walk_forward.test_days}), got ${cfg.walk_forward.train_days}`);
   const plan = planWalkForward(bars.length, blockBars, Math.round(ratio));
-  const base = parseBarConfig({ ...analysisBacktestDefaults, ...cfg.backtest, seed: cfg.seed }, (p) => (p === 'maker_fee_bps' ? '--maker-fee-bps' : `backtest.${p}`));
+  const base = cfg.trading;
   const policy = cfg.policy_path === undefined ? undefined : loadPolicyFile(cfg.policy_path);
   const policyHash = policyDigest(policy);
   const refPrice = bars.open[0]!;

@@ -1,6 +1,6 @@
 // What the analysis needs from an engine (bars or an event file): blocks, the shared config, case identities, running cases.
 import type { Bars } from '../market/index.js';
-import type { BarBacktestConfig, FillLog, TickBacktestConfig, Trace } from '../engine/index.js';
+import type { FillLog, TradingConfig, Trace } from '../engine/index.js';
 import type { Combo, ParamSpace } from './param-space.js';
 import type { BlockResult } from './cases.js';
 import type { Evaluator } from './evaluator.js';
@@ -26,7 +26,7 @@ export interface CaseRef {
  */
 export interface CaseEngine {
   plan: Plan;
-  base: BarBacktestConfig | TickBacktestConfig;
+  base: TradingConfig;
   /** Scales γ and the bps levels: a price from before the first block (never in a test window). */
   refPrice: number;
   /** Per-sample returns annualised by √ of this (bars or trace samples per 365-day year). */

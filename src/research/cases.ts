@@ -1,6 +1,6 @@
 // Bar cases (a combo on a budget on one block) and evaluation tasks (cases sent together); pure.
 import { sliceBars, type Bars } from '../market/index.js';
-import { runBarJob, runBarSharedPass, type BarBacktestConfig, type BarJobResult } from '../engine/index.js';
+import { runBarJob, runBarSharedPass, type TradingConfig, type BarJobResult } from '../engine/index.js';
 import type { RlPolicy } from '../models/index.js';
 import { comboConfig, type Combo } from './param-space.js';
 import { returnSumsOf, returnsOnCapital, type ReturnSums } from '../core/index.js';
@@ -17,7 +17,7 @@ export interface BarCase {
 export interface EvalTask {
   /** Position in the analysis' task list (results are put back in this order). */
   index: number;
-  base: BarBacktestConfig;
+  base: TradingConfig;
   refPrice: number;
   /** The trained policy of `rl` combos (plain data, travels with the task). */
   policy?: RlPolicy;
@@ -52,7 +52,7 @@ export function orderPriceAt(bars: Bars, from: number): number {
   return from > 0 ? bars.close[from - 1]! : bars.open[0]!;
 }
 
-export function blockConfig(c: { base: BarBacktestConfig; combo: Combo; budget: number; refPrice: number }, bars: Bars, from: number): BarBacktestConfig {
+export function blockConfig(c: { base: TradingConfig; combo: Combo; budget: number; refPrice: number }, bars: Bars, from: number): TradingConfig {
   return comboConfig(c.base, c.combo, c.budget, c.refPrice, orderPriceAt(bars, from));
 }
 
@@ -99,7 +99,7 @@ function summarizeBarJob(job: BarJobResult, budget: number): BlockResult {
  */
 export function evaluateTask(task: EvalTask, bars: Bars): TaskResult {
   const out = new Array<BlockResult>(task.cases.length);
-  const caseConfig = (c: BarCase): BarBacktestConfig => blockConfig({ base: task.base, combo: c.combo, budget: c.budget, refPrice: task.refPrice }, bars, c.from);
+  const caseConfig = (c: BarCase): TradingConfig => blockConfig({ base: task.base, combo: c.combo, budget: c.budget, refPrice: task.refPrice }, bars, c.from);
   if (!task.sharedPass) {
     task.cases.forEach((c, i) => {
       out[i] = summarizeBarJob(runBarJob(caseConfig(c), { bars: sliceBars(bars, c.from, c.to), source: {} }, task.policy), c.budget);

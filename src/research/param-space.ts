@@ -1,5 +1,5 @@
 // The strategy parameter space of an analysis: dimensions with discrete levels, and a point → backtest config.
-import type { BarBacktestConfig } from '../engine/index.js';
+import type { TradingConfig } from '../engine/index.js';
 
 /** One point of the space. Price-relative levels (bps, γ·S0) become absolute with the reference price. */
 export interface Combo {
@@ -108,7 +108,26 @@ export function comboFields(market: { tick_size: number; lot_size: number }, c: 
   };
 }
 
-/** The bar backtest config of a combo on a budget (see `comboFields` for the prices). */
-export function comboConfig(base: BarBacktestConfig, c: Combo, budget: number, refPrice: number, orderPrice: number): BarBacktestConfig {
-  return { ...base, model: c.model, ...comboFields(base.market, c, budget, refPrice, orderPrice) };
+/**
+ * The trading config of a combo on a budget, for either engine (see `comboFields` for the prices): the
+ * base's sections with the combo's quoting and sizing, and the budget as capital. The base's risk
+ * section applies as written; limits it leaves to their defaults follow the combo's sizes and budget.
+ */
+export function comboConfig(base: TradingConfig, c: Combo, budget: number, refPrice: number, orderPrice: number): TradingConfig {
+  const x = comboFields(base.market, c, budget, refPrice, orderPrice);
+  return {
+    ...base,
+    capital: x.capital,
+    quoting: {
+      ...base.quoting,
+      model: c.model,
+      gamma: x.gamma,
+      calibrate: x.calibrate,
+      k: x.k,
+      order_qty: x.order_qty,
+      max_inventory_qty: x.max_inventory_qty,
+      min_spread_ticks: x.min_spread_ticks,
+      requote_ticks: x.requote_ticks,
+    },
+  };
 }

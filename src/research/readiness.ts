@@ -17,7 +17,7 @@ export const ReadinessRulesSchema = z.object({
   markout_horizon_seconds: z.number().positive().default(10).describe('markout horizon of the adverse-selection check (tick engine)'),
   max_adverse_window_share: z.number().min(0).max(1).default(0.5).describe('share of test windows whose mean markout is negative, at most this'),
   max_window_return_pct: z.number().positive().default(5).describe('no test window may return more than this % of budget'),
-});
+}).strict();
 export type ReadinessRules = z.output<typeof ReadinessRulesSchema>;
 export const defaultReadinessRules: ReadinessRules = ReadinessRulesSchema.parse({});
 

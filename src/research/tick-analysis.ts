@@ -1,8 +1,8 @@
 // The tick engine of the analysis: an event file cut into blocks, each case a tick backtest from flat on one block.
 import { SECONDS_PER_YEAR, UserError, isoOf } from '../core/index.js';
 import type { EventColumns } from '../market/index.js';
-import { parseTickConfig, type TickBacktestConfig } from '../engine/index.js';
-import { analysisBacktestDefaults, type AnalysisConfig } from './analysis-config.js';
+import type { TradingConfig } from '../engine/index.js';
+import type { AnalysisConfig } from './analysis-config.js';
 import { planTickBlocks, type TickData } from './tick-blocks.js';
 import { runTickBlock, type TickEvalTask } from './tick-cases.js';
 import { digestColumns, policyDigest } from './digest.js';
@@ -32,25 +32,26 @@ function feedLatency(ev: EventColumns, configured: number | undefined): { ms: nu
 
 export function tickEngine(cfg: AnalysisConfig, input: TickEventsInput): CaseEngine {
   const policy = cfg.policy_path === undefined ? undefined : loadPolicyFile(cfg.policy_path);
-  const flagOf = (p: string): string => (p === 'maker_fee_bps' ? '--maker-fee-bps' : p === 'events' ? '--events' : `backtest.${p}`);
-  const parsed = parseTickConfig({ ...analysisBacktestDefaults, ...cfg.backtest, seed: cfg.seed, events: input.path }, flagOf);
+  const parsed = cfg.trading;
   const horizon = cfg.readiness.markout_horizon_seconds;
-  const feed = feedLatency(input.events, parsed.feed_latency_ms);
-  const base: TickBacktestConfig = {
+  const feed = feedLatency(input.events, parsed.sim.feed_latency_ms);
+  const ms = parsed.metrics.markout_seconds;
+  const base: TradingConfig = {
     ...parsed,
-    markout_seconds: parsed.markout_seconds.includes(horizon) ? parsed.markout_seconds : [...parsed.markout_seconds, horizon].sort((a, b) => a - b),
-    ...(feed.ms === undefined ? {} : { feed_latency_ms: feed.ms }),
+    data: { ...parsed.data, events: input.path },
+    metrics: { ...parsed.metrics, markout_seconds: ms.includes(horizon) ? ms : [...ms, horizon].sort((a, b) => a - b) },
+    sim: feed.ms === undefined ? parsed.sim : { ...parsed.sim, feed_latency_ms: feed.ms },
   };
   const { train_minutes: trainMin, test_minutes: testMin } = cfg.walk_forward;
   const ratio = trainMin / testMin;
   if (Math.abs(ratio - Math.round(ratio)) > 1e-9) throw new UserError(`--train-minutes: expected a whole multiple of --test-minutes (${testMin}), got ${trainMin}`);
-  const sampleMicros = base.sample_interval_ms * 1000;
+  const sampleMicros = base.loop.sample_interval_ms * 1000;
   const { plan, data } = planTickBlocks(input.path, input.events, Math.round(testMin * 60e6), Math.round(ratio), base.market.tick_size, MIN_BLOCK_SAMPLES, sampleMicros, {
     train: '--train-minutes',
     test: '--test-minutes',
     events: '--events',
   });
-  const sampleSeconds = base.sample_interval_ms / 1000;
+  const sampleSeconds = base.loop.sample_interval_ms / 1000;
   const policyHash = policyDigest(policy);
   let digest: string | undefined;
   const one = (c: { combo: Combo; budget: number }, b: number) => runTickBlock({ base, refPrice: data.refPrice, ...c, ...(policy ? { policy } : {}) }, data.events, data.blocks[b]!);
@@ -96,7 +97,7 @@ export function tickEngine(cfg: AnalysisConfig, input: TickEventsInput): CaseEng
       train_minutes: trainMin,
       test_minutes: testMin,
       block_samples: plan.blockBars,
-      sample_interval_ms: base.sample_interval_ms,
+      sample_interval_ms: base.loop.sample_interval_ms,
       train_blocks: plan.trainBlocks,
       windows: plan.windows.length,
       unused_leading_rows: plan.unusedBars,
@@ -108,7 +109,7 @@ export function tickEngine(cfg: AnalysisConfig, input: TickEventsInput): CaseEng
   };
 }
 
-function tickMetaData(source: Record<string, unknown>, data: TickData, base: TickBacktestConfig, feedSource: string): Record<string, unknown> {
+function tickMetaData(source: Record<string, unknown>, data: TickData, base: TradingConfig, feedSource: string): Record<string, unknown> {
   return {
     ...source,
     kind: 'events',
@@ -119,8 +120,8 @@ function tickMetaData(source: Record<string, unknown>, data: TickData, base: Tic
     last_event: isoOf(data.lastMicros),
     span_minutes: Math.round(((data.lastMicros - data.firstMicros) / 60e6) * 1000) / 1000,
     reference_price: data.refPrice,
-    feed_latency_ms: base.feed_latency_ms ?? null,
+    feed_latency_ms: base.sim.feed_latency_ms ?? null,
     feed_latency_source: feedSource,
-    sharpe_basis: `per-sample returns every ${base.sample_interval_ms} ms of local time, annualised by √(${SECONDS_PER_YEAR / (base.sample_interval_ms / 1000)} samples per 365-day year)`,
+    sharpe_basis: `per-sample returns every ${base.loop.sample_interval_ms} ms of local time, annualised by √(${SECONDS_PER_YEAR / (base.loop.sample_interval_ms / 1000)} samples per 365-day year)`,
   };
 }

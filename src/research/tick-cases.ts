@@ -1,8 +1,8 @@
 // Tick cases (a combo on a budget on one block of an event file) and the tasks that carry them; pure.
 import type { EventColumns } from '../market/index.js';
 import { UserError } from '../core/index.js';
-import { runTickJob, type TickBacktestConfig, type TickJobResult } from '../engine/index.js';
-import { comboFields, type Combo } from './param-space.js';
+import { runTickJob, type TradingConfig, type TickJobResult } from '../engine/index.js';
+import { comboConfig, type Combo } from './param-space.js';
 import type { RlPolicy } from '../models/index.js';
 import { summarizeBlock, type TaskResult } from './cases.js';
 import { blockBatches, type TickBlock } from './tick-blocks.js';
@@ -21,7 +21,7 @@ export interface TickCase {
  */
 export interface TickEvalTask {
   index: number;
-  base: TickBacktestConfig;
+  base: TradingConfig;
   refPrice: number;
   /** The trained policy of `rl` combos (plain data, travels with the task). */
   policy?: RlPolicy;
@@ -29,15 +29,14 @@ export interface TickEvalTask {
 }
 
 /** The tick backtest config of a combo on a budget for a block (quote size from the last price before it). */
-export function tickBlockConfig(task: { base: TickBacktestConfig; combo: Combo; budget: number; refPrice: number }, block: Pick<TickBlock, 'orderPrice'>): TickBacktestConfig {
-  const { combo } = task;
-  return { ...task.base, model: combo.model, ...comboFields(task.base.market, combo, task.budget, task.refPrice, block.orderPrice) };
+export function tickBlockConfig(task: { base: TradingConfig; combo: Combo; budget: number; refPrice: number }, block: Pick<TickBlock, 'orderPrice'>): TradingConfig {
+  return comboConfig(task.base, task.combo, task.budget, task.refPrice, block.orderPrice);
 }
 
 /** One block from flat with fresh estimators: its opening book, then its rows, through the tick backtest. */
-export function runTickBlock(task: { base: TickBacktestConfig; combo: Combo; budget: number; refPrice: number; policy?: RlPolicy }, events: EventColumns, block: TickBlock): TickJobResult {
+export function runTickBlock(task: { base: TradingConfig; combo: Combo; budget: number; refPrice: number; policy?: RlPolicy }, events: EventColumns, block: TickBlock): TickJobResult {
   if (task.combo.model === 'rl' && !task.policy) throw new UserError('--policy: model rl in the parameter space needs a trained policy file');
-  return runTickJob(tickBlockConfig(task, block), blockBatches(events, block), undefined, undefined, task.policy);
+  return runTickJob(tickBlockConfig(task, block), blockBatches(events, block), task.policy !== undefined ? { policy: task.policy } : {});
 }
 
 export function evaluateTickTask(task: TickEvalTask, events: EventColumns): TaskResult {

@@ -1,8 +1,7 @@
 // JIT warm-up of an evaluation thread: a small analysis-shaped workload on simulated bars, results dropped.
 import { defaultSimulateParams, simulateBars } from '../data/index.js';
-import { parseBarConfig } from '../engine/index.js';
+import { parseTradingConfig } from '../engine/index.js';
 import { evaluateTask, type EvalTask } from './cases.js';
-import { analysisBacktestDefaults } from './analysis-config.js';
 import type { Combo } from './param-space.js';
 
 /**
@@ -14,7 +13,7 @@ import type { Combo } from './param-space.js';
  */
 export function warmUpBarEngine(): number {
   const bars = simulateBars({ ...defaultSimulateParams, seed: 1, bars: 1_200, barSeconds: 300 }).bars;
-  const base = parseBarConfig({ ...analysisBacktestDefaults, seed: 1 });
+  const base = parseTradingConfig({ seed: 1 });
   const blocks: Array<[number, number]> = [
     [0, 300],
     [300, 600],

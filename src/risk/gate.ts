@@ -14,23 +14,28 @@ export interface RiskLimits {
   priceBandFraction: number;
 }
 
-/** A rule: undefined to approve, or a reason to deny. */
-export type PlaceRule = (side: Side, price: number, qty: number, view: Readonly<MarketView>, limits: Readonly<RiskLimits>) => string | undefined;
+/** A rule: undefined to approve, or a reason to deny. `rule` names it in the denial counts (metrics, journal). */
+export type PlaceRule = ((side: Side, price: number, qty: number, view: Readonly<MarketView>, limits: Readonly<RiskLimits>) => string | undefined) & { readonly rule?: string };
 
-export const maxOrderQtyRule: PlaceRule = (_s, _p, qty, _v, l) =>
-  qty > l.maxOrderQty * (1 + 1e-9) ? `order qty ${qty} above max_order_qty ${l.maxOrderQty}` : undefined;
+/** `fn` with its name for the denial counts. */
+export function namedRule(rule: string, fn: (side: Side, price: number, qty: number, view: Readonly<MarketView>, limits: Readonly<RiskLimits>) => string | undefined): PlaceRule {
+  return Object.assign(fn, { rule });
+}
 
-export const maxInventoryRule: PlaceRule = (side, _p, qty, v, l) => {
+export const maxOrderQtyRule: PlaceRule = namedRule('max_order_qty', (_s, _p, qty, _v, l) =>
+  qty > l.maxOrderQty * (1 + 1e-9) ? `order qty ${qty} above max_order_qty ${l.maxOrderQty}` : undefined);
+
+export const maxInventoryRule: PlaceRule = namedRule('max_inventory_qty', (side, _p, qty, v, l) => {
   const after = v.position + side * qty;
   return Math.abs(after) > l.maxInventoryQty * (1 + 1e-9) && Math.abs(after) > Math.abs(v.position)
     ? `position would reach ${after}, beyond max_inventory_qty ${l.maxInventoryQty}`
     : undefined;
-};
+});
 
-export const priceBandRule: PlaceRule = (_s, price, _q, v, l) =>
+export const priceBandRule: PlaceRule = namedRule('price_band', (_s, price, _q, v, l) =>
   v.mid > 0 && Math.abs(price - v.mid) > l.priceBandFraction * v.mid
     ? `price ${price} outside ${l.priceBandFraction * 100}% band around mid ${v.mid}`
-    : undefined;
+    : undefined);
 
 export const defaultRules: readonly PlaceRule[] = [maxOrderQtyRule, maxInventoryRule, priceBandRule];
 
@@ -54,7 +59,11 @@ export interface CommandCounters {
  */
 export class RiskGate implements OrderSink {
   denials = 0;
+  /** Denials by the rule that refused (`halted`, `reducing`, or a rule's name). */
+  readonly denialsByRule = new Map<string, number>();
   readonly counters: CommandCounters;
+  /** The rule behind the last reason `check` returned. */
+  private lastRule = '';
 
   constructor(
     protected readonly next: OrderSink,
@@ -79,9 +88,15 @@ export class RiskGate implements OrderSink {
     const v = this.view;
     const l = this.limits;
     if (v.tradingState !== 'active') {
-      if (v.tradingState === 'halted') return 'trading state is halted';
+      if (v.tradingState === 'halted') {
+        this.lastRule = 'halted';
+        return 'trading state is halted';
+      }
       const r = reducingOnlyRule(side, price, qty, v, l);
-      if (r !== undefined) return r;
+      if (r !== undefined) {
+        this.lastRule = 'reducing';
+        return r;
+      }
     }
     // The default rules, checked inline first (this runs per command in every backtest); a breach is
     // then explained by the rule itself.
@@ -92,8 +107,12 @@ export class RiskGate implements OrderSink {
       (v.mid > 0 && Math.abs(price - v.mid) > l.priceBandFraction * v.mid);
     if (suspicious || this.rules !== defaultRules) {
       for (let i = 0; i < this.rules.length; i++) {
-        const reason = this.rules[i]!(side, price, qty, v, l);
-        if (reason !== undefined) return reason;
+        const rule = this.rules[i]!;
+        const reason = rule(side, price, qty, v, l);
+        if (reason !== undefined) {
+          this.lastRule = rule.rule ?? 'rule';
+          return reason;
+        }
       }
     }
     return undefined;
@@ -106,6 +125,7 @@ export class RiskGate implements OrderSink {
 
   protected deny(ts: Micros, clientId: number, reason: string): void {
     this.denials++;
+    this.denialsByRule.set(this.lastRule, (this.denialsByRule.get(this.lastRule) ?? 0) + 1);
     this.handler.onDenied(ts, clientId, reason);
   }
 }

@@ -1,18 +1,18 @@
 // Pre-trade rules beyond the gate's defaults: order notional, reducing-only state, order rate, open-order count.
 import type { Micros } from '../core/index.js';
-import type { PlaceRule } from './gate.js';
+import { namedRule, type PlaceRule } from './gate.js';
 
 /** Deny an order whose notional (price × qty) exceeds `maxNotional`. */
 export function maxOrderNotionalRule(maxNotional: number): PlaceRule {
-  return (_s, price, qty) =>
-    price * qty > maxNotional * (1 + 1e-9) ? `order notional ${round2(price * qty)} above max_order_notional ${maxNotional}` : undefined;
+  return namedRule('max_order_notional', (_s, price, qty) =>
+    price * qty > maxNotional * (1 + 1e-9) ? `order notional ${round2(price * qty)} above max_order_notional ${maxNotional}` : undefined);
 }
 
 /** In the reducing state, deny any order whose fill would increase |position|. */
-export const reducingOnlyRule: PlaceRule = (side, _p, qty, v) =>
+export const reducingOnlyRule: PlaceRule = namedRule('reducing', (side, _p, qty, v) =>
   v.tradingState === 'reducing' && Math.abs(v.position + side * qty) > Math.abs(v.position) + 1e-12
     ? `trading state is reducing: a ${side > 0 ? 'buy' : 'sell'} of ${qty} would increase |position| ${Math.abs(v.position)}`
-    : undefined;
+    : undefined);
 
 /**
  * At most `maxOrders` approved places per `windowMicros` of view time (a sliding window). Put it last
@@ -22,7 +22,7 @@ export function orderRateRule(maxOrders: number, windowMicros: Micros): PlaceRul
   const sent = new Float64Array(maxOrders); // ring of the last `maxOrders` send times
   let head = 0;
   let count = 0;
-  return (_s, _p, _q, v) => {
+  return namedRule('order_rate', (_s, _p, _q, v) => {
     const now = v.now;
     if (count === maxOrders) {
       const oldest = sent[head]!;
@@ -31,12 +31,12 @@ export function orderRateRule(maxOrders: number, windowMicros: Micros): PlaceRul
     sent[head] = now;
     head = (head + 1) % maxOrders;
     return undefined;
-  };
+  });
 }
 
 /** Deny a new order while `openCount()` orders (live, pending new or pending cancel) are already out. */
 export function maxOpenOrdersRule(maxOpen: number, openCount: () => number): PlaceRule {
-  return () => (openCount() > maxOpen ? `${openCount() - 1} orders already open or in flight (max_open_orders ${maxOpen})` : undefined);
+  return namedRule('max_open_orders', () => (openCount() > maxOpen ? `${openCount() - 1} orders already open or in flight (max_open_orders ${maxOpen})` : undefined));
 }
 
 function round2(x: number): number {

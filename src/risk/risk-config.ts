@@ -1,40 +1,60 @@
-// Risk limits of a paper or live run: the schema, its defaults, and the gate limits derived from it.
+// The `risk:` section of the one config (every mode): its schema and defaults, and the absolute limits it resolves to.
 import { z } from 'zod';
 import type { RiskLimits } from './gate.js';
 
-export const riskConfigSchema = z.object({
-  /** Largest quantity of one order, base units. */
-  max_order_qty: z.number().positive().default(0.01),
-  /** Largest notional of one order (price × qty), quote currency. */
-  max_order_notional: z.number().positive().default(2_000),
-  /** Largest |position| a fill may produce, base units. */
-  max_inventory_qty: z.number().positive().default(0.05),
-  /** At |position| ≥ this fraction of max_inventory_qty, only inventory-reducing orders go out. */
-  reduce_at_inventory_fraction: z.number().positive().max(1).default(1),
-  /** Largest distance of an order price from mid, fraction (0.01 = 1%). */
-  price_band_fraction: z.number().positive().default(0.01),
-  /** At most this many new orders per `order_rate_window_ms`. */
-  max_orders_per_window: z.number().int().positive().default(20),
-  order_rate_window_ms: z.number().positive().default(1_000),
-  /** At most this many of our orders open or in flight at once. */
-  max_open_orders: z.number().int().positive().default(16),
-  /** Loss since the start of the UTC day that halts trading, quote currency. */
-  daily_loss_limit: z.number().positive().default(100),
-  /** Fall from the run's peak equity that halts trading, quote currency. */
-  max_drawdown: z.number().positive().default(150),
-  /** Fraction of a loss limit at which the state moves to reducing. */
-  warn_fraction: z.number().positive().max(1).default(0.8),
-  /** No market data for this long → halted until fresh data arrives. */
-  stale_after_ms: z.number().positive().default(5_000),
-});
+const positive = z.number().positive();
+const int = z.number().int();
 
-export type RiskConfig = z.infer<typeof riskConfigSchema>;
+/**
+ * Limits that follow the strategy or the capital are optional here and resolved by `resolveRiskConfig`:
+ * order size and inventory default to the quoting section's, order notional to the capital, the loss
+ * limits to 5% (daily) and 10% (drawdown) of capital.
+ */
+export const riskSectionSchema = z
+  .object({
+    max_order_qty: positive.max(1e9).optional().describe('largest quantity of one order, base units; default: quoting.order_qty'),
+    max_order_notional: positive.max(1e12).optional().describe('largest price × qty of one order, quote currency; default: capital'),
+    max_inventory_qty: positive.max(1e12).optional().describe('largest |position| a fill may produce, base units; default: quoting.max_inventory_qty'),
+    reduce_at_inventory_fraction: positive.max(1).default(1).describe('at |position| ≥ this × max_inventory_qty only inventory-reducing orders go out'),
+    price_band_fraction: positive.max(1).default(0.05).describe('largest distance of an order price from mid, fraction (0.01 = 1%)'),
+    max_orders_per_window: int.positive().max(1_000_000).default(20).describe('at most this many new orders per order_rate_window_ms'),
+    order_rate_window_ms: positive.max(86_400_000).default(1_000),
+    max_open_orders: int.positive().max(10_000).default(16).describe('at most this many of our orders open or in flight at once'),
+    daily_loss_limit: positive.max(1e12).optional().describe('loss since the start of the UTC day that halts trading, quote currency; default: 5% of capital'),
+    max_drawdown: positive.max(1e12).optional().describe('fall from the peak equity that halts trading, quote currency; default: 10% of capital'),
+    warn_fraction: positive.max(1).default(0.8).describe('fraction of a loss limit at which trading moves to reducing'),
+    stale_after_ms: positive.max(86_400_000).default(5_000).describe('no market data for this long halts trading until fresh data arrives'),
+  })
+  .strict();
+export type RiskSection = z.output<typeof riskSectionSchema>;
 
-export const defaultRiskConfig: RiskConfig = riskConfigSchema.parse({});
+/** Every limit as an absolute number: what the risk engine and the gate read. */
+export type RiskConfig = { [K in keyof RiskSection]-?: NonNullable<RiskSection[K]> };
 
-/** Parse a `risk:` section (snake_case, partial); throws a zod error naming the field. */
-export function parseRiskConfig(input: unknown): RiskConfig {
-  return riskConfigSchema.parse(input ?? {});
+/** What the derived limits follow. */
+export interface RiskBase {
+  orderQty: number;
+  maxInventoryQty: number;
+  capital: number;
+}
+
+export const DEFAULT_DAILY_LOSS_FRACTION = 0.05;
+export const DEFAULT_DRAWDOWN_FRACTION = 0.1;
+
+export function resolveRiskConfig(s: Readonly<RiskSection>, base: Readonly<RiskBase>): RiskConfig {
+  return {
+    ...s,
+    max_order_qty: s.max_order_qty ?? base.orderQty,
+    max_order_notional: s.max_order_notional ?? base.capital,
+    max_inventory_qty: s.max_inventory_qty ?? base.maxInventoryQty,
+    daily_loss_limit: s.daily_loss_limit ?? DEFAULT_DAILY_LOSS_FRACTION * base.capital,
+    max_drawdown: s.max_drawdown ?? DEFAULT_DRAWDOWN_FRACTION * base.capital,
+  };
+}
+
+/** A `risk:` section parsed and resolved against `base` (tests and tools; commands go through the whole config). */
+export function parseRiskConfig(input: unknown, base: Readonly<RiskBase>): RiskConfig {
+  return resolveRiskConfig(riskSectionSchema.parse(input ?? {}), base);
 }
 
 /** The limits the stateless gate rules read. */

@@ -14,6 +14,8 @@ import { orderRateRule, maxOrderNotionalRule } from './place-rules.js';
 import { HaltFile, clearHaltFile, writeHaltFile } from './kill-switch.js';
 
 const S = 1_000_000;
+/** What the derived limits follow when a test leaves them out. */
+const BASE = { orderQty: 0.01, maxInventoryQty: 0.05, capital: 10_000 };
 
 function liveView(mid = 100): MarketView {
   const v = emptyView();
@@ -60,7 +62,7 @@ test('state is the worst raised condition; latched conditions survive clear, not
 
 test('stale data halts until fresh data arrives; a disconnect halts until reconnected', () => {
   const v = liveView();
-  const r = new RiskEngine(parseRiskConfig({ stale_after_ms: 2_000 }), v);
+  const r = new RiskEngine(parseRiskConfig({ stale_after_ms: 2_000 }, BASE), v);
   assert.equal(r.evaluate(v.now, { lastDataLocal: v.now - 100_000, connected: true }).length, 0);
   assert.equal(v.tradingState, 'active');
   const ts = r.evaluate(v.now, { lastDataLocal: v.now - 3 * S, connected: true });
@@ -78,7 +80,7 @@ test('stale data halts until fresh data arrives; a disconnect halts until reconn
 
 test('daily loss: warning → reducing, limit → halted and latched even when equity recovers', () => {
   const v = liveView();
-  const r = new RiskEngine(parseRiskConfig({ daily_loss_limit: 100, warn_fraction: 0.5, max_drawdown: 1e9 }), v);
+  const r = new RiskEngine(parseRiskConfig({ daily_loss_limit: 100, warn_fraction: 0.5, max_drawdown: 1e9 }, BASE), v);
   const fresh = () => ({ lastDataLocal: v.now, connected: true });
   r.evaluate(v.now, fresh());
   v.equity = 9_940;
@@ -94,7 +96,7 @@ test('daily loss: warning → reducing, limit → halted and latched even when e
 
 test('a new UTC day resets the daily baseline but not the drawdown peak', () => {
   const v = liveView();
-  const r = new RiskEngine(parseRiskConfig({ daily_loss_limit: 100, max_drawdown: 150, warn_fraction: 1 }), v);
+  const r = new RiskEngine(parseRiskConfig({ daily_loss_limit: 100, max_drawdown: 150, warn_fraction: 1 }, BASE), v);
   const fresh = () => ({ lastDataLocal: v.now, connected: true });
   r.evaluate(v.now, fresh());
   v.equity = 9_920;
@@ -111,7 +113,7 @@ test('a new UTC day resets the daily baseline but not the drawdown peak', () => 
 
 test('inventory at the limit moves to reducing; the gate then refuses orders that grow |position|', () => {
   const v = liveView();
-  const r = new RiskEngine(parseRiskConfig({ max_inventory_qty: 1, max_order_qty: 1, max_order_notional: 1e9 }), v);
+  const r = new RiskEngine(parseRiskConfig({ max_inventory_qty: 1, max_order_qty: 1, max_order_notional: 1e9 }, BASE), v);
   v.position = 1;
   r.evaluate(v.now, { lastDataLocal: v.now, connected: true });
   assert.equal(v.tradingState, 'reducing');
@@ -125,7 +127,7 @@ test('inventory at the limit moves to reducing; the gate then refuses orders tha
 
 test('gate with engine rules: size, notional, band, halted, and every denial carries its reason', () => {
   const v = liveView(100);
-  const r = new RiskEngine(parseRiskConfig({ max_order_qty: 2, max_order_notional: 150, price_band_fraction: 0.01, max_inventory_qty: 10 }), v);
+  const r = new RiskEngine(parseRiskConfig({ max_order_qty: 2, max_order_notional: 150, price_band_fraction: 0.01, max_inventory_qty: 10 }, BASE), v);
   const rec = recorder();
   const gate = new RiskGate(rec.sink, rec.handler, v, r.limits, riskRules(r.config));
   gate.place(v.now, 1, 1, 99.5, 1); // ok
@@ -178,14 +180,14 @@ test('halt file: absent → nothing; present → its reason; polled at most once
 });
 
 test('config: unknown values are refused with the field named', () => {
-  assert.throws(() => parseRiskConfig({ max_order_qty: -1 }), /max_order_qty/);
-  assert.equal(parseRiskConfig(undefined).stale_after_ms, 5_000);
+  assert.throws(() => parseRiskConfig({ max_order_qty: -1 }, BASE), /max_order_qty/);
+  assert.equal(parseRiskConfig(undefined, BASE).stale_after_ms, 5_000);
 });
 
 test('max open orders: a new order is denied while too many are out', () => {
   const v = liveView(100);
   let open = 0;
-  const rules = riskRules(parseRiskConfig({ max_open_orders: 2, max_inventory_qty: 10, max_order_qty: 10, max_order_notional: 1e9 }), () => open);
+  const rules = riskRules(parseRiskConfig({ max_open_orders: 2, max_inventory_qty: 10, max_order_qty: 10, max_order_notional: 1e9 }, BASE), () => open);
   const rec = recorder();
   const gate = new RiskGate(rec.sink, rec.handler, v, { maxOrderQty: 10, maxInventoryQty: 10, priceBandFraction: 0.5 }, rules);
   open = 2; // the order being placed is already in the table, as reconcile records it first

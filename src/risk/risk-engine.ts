@@ -40,6 +40,8 @@ export class RiskEngine {
   readonly machine = new TradingStateMachine();
   readonly limits: RiskLimits;
   marks: RiskMarks = { dayIndex: -1, dayStartEquity: Number.NaN, peakEquity: Number.NaN };
+  /** End of the marks' UTC day, µs: a decision at or after it starts a new daily baseline. */
+  private dayEnd = Number.NEGATIVE_INFINITY;
   private readonly out: RiskTransition[] = [];
 
   constructor(
@@ -54,8 +56,9 @@ export class RiskEngine {
   }
 
   /** Restore equity marks from a previous run of the same ledger (same UTC day only for the daily mark). */
-  restore(marks: RiskMarks): void {
+  restore(marks: Readonly<RiskMarks>): void {
     this.marks = { ...marks };
+    this.dayEnd = (marks.dayIndex + 1) * DAY_MICROS;
   }
 
   /** The manual kill switch: halted until a restart or `resume`. */
@@ -74,62 +77,57 @@ export class RiskEngine {
     return this.out.slice();
   }
 
-  /** Check every monitor at `now`; returns the transitions (empty almost always). */
+  /**
+   * Check every monitor at `now`; returns the transitions (empty almost always). Runs at every decision
+   * of every mode, bar backtests included: reasons are built only when a condition changes.
+   */
   evaluate(now: Micros, health: Readonly<FeedHealth>): readonly RiskTransition[] {
     this.out.length = 0;
     const c = this.config;
     const v = this.view;
     const m = this.machine;
-
     // Connectivity and freshness first: without a market, PnL marks mean nothing.
-    this.toggle(now, 'disconnected', !health.connected, 'market data connection lost', 'market data connection restored');
+    const down = !health.connected;
+    if (down !== m.isRaised('disconnected')) this.flip(now, 'disconnected', down, 'market data connection lost', 'market data connection restored');
     const age = health.lastDataLocal === health.lastDataLocal ? now - health.lastDataLocal : Number.POSITIVE_INFINITY;
     const stale = age > c.stale_after_ms * MICROS_PER_MS;
-    this.toggle(
-      now,
-      'stale-data',
-      stale,
-      Number.isFinite(age) ? `no market data for ${Math.round(age / MICROS_PER_MS)} ms (limit ${c.stale_after_ms} ms)` : 'no market data yet',
-      'market data fresh again',
-    );
-
+    if (stale !== m.isRaised('stale-data'))
+      this.flip(now, 'stale-data', stale, Number.isFinite(age) ? `no market data for ${Math.round(age / MICROS_PER_MS)} ms (limit ${c.stale_after_ms} ms)` : 'no market data yet', 'market data fresh again');
     if (v.mid > 0 && !stale) {
       const equity = v.equity;
-      const day = Math.floor(now / DAY_MICROS);
-      if (day !== this.marks.dayIndex || !(this.marks.dayStartEquity === this.marks.dayStartEquity)) {
-        this.marks.dayIndex = day;
-        this.marks.dayStartEquity = equity;
+      const marks = this.marks;
+      if (now >= this.dayEnd || !(marks.dayStartEquity === marks.dayStartEquity)) {
+        const day = Math.floor(now / DAY_MICROS);
+        marks.dayIndex = day;
+        this.dayEnd = (day + 1) * DAY_MICROS;
+        marks.dayStartEquity = equity;
       }
-      if (!(this.marks.peakEquity >= equity)) this.marks.peakEquity = equity;
-      const loss = this.marks.dayStartEquity - equity;
-      const drawdown = this.marks.peakEquity - equity;
+      if (!(marks.peakEquity >= equity)) marks.peakEquity = equity;
+      const loss = marks.dayStartEquity - equity;
+      const drawdown = marks.peakEquity - equity;
       if (loss >= c.daily_loss_limit && !m.isRaised('daily-loss'))
         this.push(m.raise(now, 'daily-loss', `daily loss ${round2(loss)} reached daily_loss_limit ${c.daily_loss_limit}`));
       if (drawdown >= c.max_drawdown && !m.isRaised('drawdown'))
         this.push(m.raise(now, 'drawdown', `drawdown ${round2(drawdown)} reached max_drawdown ${c.max_drawdown}`));
       const lw = c.warn_fraction * c.daily_loss_limit;
-      this.toggle(now, 'daily-loss-warning', loss >= lw, `daily loss ${round2(loss)} above ${round2(lw)} (warning)`, 'daily loss back under warning');
+      const lossWarn = loss >= lw;
+      if (lossWarn !== m.isRaised('daily-loss-warning'))
+        this.flip(now, 'daily-loss-warning', lossWarn, `daily loss ${round2(loss)} above ${round2(lw)} (warning)`, 'daily loss back under warning');
       const dw = c.warn_fraction * c.max_drawdown;
-      this.toggle(now, 'drawdown-warning', drawdown >= dw, `drawdown ${round2(drawdown)} above ${round2(dw)} (warning)`, 'drawdown back under warning');
+      const ddWarn = drawdown >= dw;
+      if (ddWarn !== m.isRaised('drawdown-warning'))
+        this.flip(now, 'drawdown-warning', ddWarn, `drawdown ${round2(drawdown)} above ${round2(dw)} (warning)`, 'drawdown back under warning');
     }
-
     const invLimit = c.reduce_at_inventory_fraction * c.max_inventory_qty;
-    this.toggle(
-      now,
-      'inventory',
-      Math.abs(v.position) >= invLimit * (1 - 1e-9),
-      `|position| ${Math.abs(v.position)} at or above ${invLimit}: reducing only`,
-      'inventory back under limit',
-    );
+    const full = Math.abs(v.position) >= invLimit * (1 - 1e-9);
+    if (full !== m.isRaised('inventory'))
+      this.flip(now, 'inventory', full, `|position| ${Math.abs(v.position)} at or above ${invLimit}: reducing only`, 'inventory back under limit');
     v.tradingState = m.state;
     return this.out;
   }
 
-  private toggle(now: Micros, c: RiskCondition, on: boolean, raiseReason: string, clearReason: string): void {
-    const m = this.machine;
-    if (on) {
-      if (!m.isRaised(c)) this.push(m.raise(now, c, raiseReason));
-    } else if (m.isRaised(c)) this.push(m.clear(now, c, clearReason));
+  private flip(now: Micros, c: RiskCondition, on: boolean, raiseReason: string, clearReason: string): void {
+    this.push(on ? this.machine.raise(now, c, raiseReason) : this.machine.clear(now, c, clearReason));
   }
 
   private push(t: RiskTransition | undefined): void {

@@ -1,6 +1,8 @@
 // What the scheduler sends an agent (a task) and what it sends back (its value for downstream agents, or an error).
 import type { Metrics } from '../engine/index.js';
-import type { AgentConfig, Mode, RuntimeConfig } from './config.js';
+import type { Mode } from './config.js';
+import type { AgentConfig } from './agents.js';
+import type { RuntimeConfig } from './load-config.js';
 import type { MarketFrame } from './frame.js';
 import type { FittedModel } from './roles/ml.js';
 
@@ -19,6 +21,11 @@ export interface AgentTask {
   policyFile?: string;
   /** Values of the agents named in `agent.inputs`, in that order. */
   inputs: AgentValue[];
+  /**
+   * Paper and live execution: where ccxt connects (MARKETMAKERL_EXCHANGE_URL) and, live only, the keys
+   * from the run's environment. Held in memory for the agent; never logged or written.
+   */
+  venue?: { exchangeUrl?: string; apiKey?: string; secret?: string };
 }
 
 export interface DataValue {
@@ -39,8 +46,8 @@ export interface ExecutionValue {
   role: 'execution';
   agent: string;
   metrics: Metrics;
-  /** Bars backtested and where they sit in the frame. */
-  window: { kind: 'test' | 'all'; from: number; to: number; out_of_sample: boolean };
+  /** What was traded: bars of the frame (backtest: `from`..`to`), or a replay / a live feed (paper, live: seconds of market time). */
+  window: { kind: 'test' | 'all' | 'replay' | 'feed'; from: number; to: number; out_of_sample: boolean };
   orderQty: number;
   maxInventoryQty: number;
 }
@@ -50,6 +57,8 @@ export interface RiskValue {
   agent: string;
   status: 'ok' | 'breach';
   breaches: string[];
+  /** PnL of the run the agent checked. */
+  totalPnl: number;
 }
 
 export type AgentValue = DataValue | MlValue | ExecutionValue | RiskValue;

@@ -4,9 +4,9 @@ import type { AgentValue, AgentTask } from './agent-task.js';
 import type { ResultMessage } from './worker-pool.js';
 import { runAgent } from './run-agent.js';
 
-export default function runTask(task: AgentTask): unknown {
+export default async function runTask(task: AgentTask): Promise<unknown> {
   const t0 = performance.now();
-  const result = runAgent(task);
+  const result = await runAgent(task);
   const ms = performance.now() - t0;
   const answer: ResultMessage = { result, ms };
   // The frame's column buffers move to the main thread instead of being copied (each buffer once).

@@ -1,6 +1,7 @@
 // The agent graph: names, inputs and the role rules a pipeline must follow, checked before anything runs.
 import { UserError } from '../core/index.js';
-import type { AgentConfig, Role } from './config.js';
+import type { Role } from './config.js';
+import type { AgentConfig } from './agents.js';
 
 /** The one role each role consumes (data consumes nothing). */
 export const INPUT_ROLE: Record<Role, Role | null> = { data: null, ml: 'data', execution: 'ml', risk: 'execution' };

@@ -6,7 +6,7 @@ import { runMlAgent } from './roles/ml.js';
 import { runExecutionAgent } from './roles/execution.js';
 import { runRiskAgent } from './roles/risk.js';
 
-export function runAgent(task: AgentTask): AgentResult {
+export async function runAgent(task: AgentTask): Promise<AgentResult> {
   const a = task.agent;
   try {
     switch (a.role) {
@@ -15,7 +15,7 @@ export function runAgent(task: AgentTask): AgentResult {
       case 'ml':
         return runMlAgent(task, a.params);
       case 'execution':
-        return runExecutionAgent(task, a.params);
+        return await runExecutionAgent(task, a.params);
       case 'risk':
         return runRiskAgent(task, a.params);
       default:

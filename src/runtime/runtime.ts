@@ -3,8 +3,9 @@ import { availableParallelism } from 'node:os';
 import { existsSync, readdirSync } from 'node:fs';
 import { isAbsolute, relative, resolve } from 'node:path';
 import { UserError, utcStamp, writeFileAtomic } from '../core/index.js';
-import { RUN_ID, type AgentConfig, type Mode } from './config.js';
-import { loadConfig, dataPath } from './load-config.js';
+import { RUN_ID, type Mode } from './config.js';
+import type { AgentConfig } from './agents.js';
+import { loadConfig, agentDataPath } from './load-config.js';
 import { liveGuard, scrubber, secretValues, type Env } from './live-guard.js';
 import { RunLogger } from './logger.js';
 import { agentSeed } from './seeds.js';
@@ -40,6 +41,10 @@ export interface AgentSummary {
   reason?: string;
   risk_status?: 'ok' | 'breach';
   risk_breaches?: string[];
+  /** Execution agents: the run's PnL (quote currency), return and final trading state. */
+  total_pnl?: number;
+  return_pct?: number;
+  trading_state?: string;
 }
 
 export interface RunSummary {
@@ -50,6 +55,8 @@ export interface RunSummary {
   risk_status: 'ok' | 'breach' | 'n/a';
   /** `agent: check` of every breach, in agent order. */
   risk_breaches: string[];
+  /** PnL of every execution agent, quote currency (what the risk agents judged). */
+  pnl: Record<string, number>;
   workers: number;
   successes: number;
   failures: number;
@@ -109,8 +116,9 @@ export async function runRuntime(o: RunOptions): Promise<RunSummary> {
     agent: a,
     seed: agentSeed(seed, a.name),
     market: cfg.market,
-    ...(a.role === 'data' && a.params.source === 'file' && a.params.file !== undefined ? { dataFile: dataPath(cfg, a.params.file, cwd) } : {}),
+    ...(a.role === 'data' && a.params.source === 'file' && a.params.file !== undefined ? { dataFile: agentDataPath(cfg, a, cwd)! } : {}),
     ...(a.role === 'ml' && a.params.policy !== undefined ? { policyFile: resolve(cwd, a.params.policy) } : {}),
+    ...(a.role === 'execution' && mode !== 'backtest' ? { venue: venueOf(env, mode) } : {}),
     inputs,
   });
 
@@ -143,6 +151,7 @@ export async function runRuntime(o: RunOptions): Promise<RunSummary> {
     status: failures === 0 ? 'ok' : 'failed',
     risk_status: risk.length === 0 ? 'n/a' : risk.some((r) => r.status === 'breach') ? 'breach' : 'ok',
     risk_breaches: risk.flatMap((r) => r.breaches.map((b) => `${r.agent}: ${b}`)),
+    pnl: Object.fromEntries(outcomes.filter((x) => x.value?.role === 'execution').map((x) => [x.agent, (x.value as { metrics: { total_pnl: number } }).metrics.total_pnl])),
     workers,
     successes,
     failures,
@@ -157,6 +166,17 @@ export async function runRuntime(o: RunOptions): Promise<RunSummary> {
   return summary;
 }
 
+/** The venue settings an execution agent trading a feed takes from the run's environment (keys: live only). */
+function venueOf(env: Env, mode: Mode): NonNullable<AgentTask['venue']> {
+  const url = env['MARKETMAKERL_EXCHANGE_URL'];
+  const v: NonNullable<AgentTask['venue']> = url !== undefined && url !== '' ? { exchangeUrl: url } : {};
+  if (mode === 'live') {
+    v.apiKey = env['EXCHANGE_API_KEY'] ?? '';
+    v.secret = env['EXCHANGE_API_SECRET'] ?? '';
+  }
+  return v;
+}
+
 function agentSummary(x: AgentOutcome, show: (p: string) => string, scrub: (text: string) => string): AgentSummary {
   const s: AgentSummary = { agent: x.agent, role: x.role, status: x.status, outputs: x.outputs.map(show) };
   if (x.error !== undefined) s.error = scrub(x.error);
@@ -164,6 +184,11 @@ function agentSummary(x: AgentOutcome, show: (p: string) => string, scrub: (text
   if (x.value?.role === 'risk') {
     s.risk_status = x.value.status;
     s.risk_breaches = x.value.breaches;
+  }
+  if (x.value?.role === 'execution') {
+    s.total_pnl = x.value.metrics.total_pnl;
+    s.return_pct = x.value.metrics.return_pct;
+    s.trading_state = x.value.metrics.risk.final_state;
   }
   return s;
 }

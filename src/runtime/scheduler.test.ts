@@ -26,7 +26,7 @@ function fakeRun(maxConcurrent: number, failing: ReadonlySet<string>) {
     await new Promise((r) => setTimeout(r, 1 + (t.agent.name.charCodeAt(0) % 3)));
     running--;
     if (failing.has(t.agent.name)) return { result: { ok: false, error: 'boom' }, ms: 1 };
-    return { result: { ok: true, outputs: [], value: { role: 'risk', agent: t.agent.name, status: 'ok', breaches: [] } }, ms: 1 };
+    return { result: { ok: true, outputs: [], value: { role: 'risk', agent: t.agent.name, status: 'ok', breaches: [], totalPnl: 0 } }, ms: 1 };
   };
   const makeTask = (a: (typeof agents)[number], inputs: AgentTask['inputs']): AgentTask => ({
     runId: 'x',
@@ -34,7 +34,7 @@ function fakeRun(maxConcurrent: number, failing: ReadonlySet<string>) {
     artifactsDir: '/nowhere',
     agent: a,
     seed: 1,
-    market: { symbol: 'S', tick_size: 0.01, lot_size: 0.01 },
+    market: { exchange: 'binance', symbol: 'S', tick_size: 0.01, lot_size: 0.01 },
     inputs,
   });
   const events: string[] = [];

@@ -1,5 +1,5 @@
 // Runs the agent graph: an agent starts when all its inputs completed, at most `maxConcurrent` at a time; downstream of a failure is skipped.
-import type { AgentConfig } from './config.js';
+import type { AgentConfig } from './agents.js';
 import type { AgentResult, AgentTask, AgentValue } from './agent-task.js';
 import type { TimedResult } from './worker-pool.js';
 

@@ -2,7 +2,7 @@
 // Importing this never loads ccxt; `createExchange` does, on first use.
 export * from './ccxt/errors.js';
 export * from './ccxt/retry.js';
-export * from './ccxt/suggest.js';
+
 export * from './ccxt/urls.js';
 export * from './ccxt/parse.js';
 export * from './ccxt/exchange.js';

@@ -3,20 +3,20 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadKlines } from '../../src/data/index.js';
 import { cloneBars, sliceBars, type Bars } from '../../src/market/index.js';
-import { parseBarConfig, runBarJob, traceCsv, fillsCsv, type BarBacktestConfigInput } from '../../src/engine/index.js';
+import { parseTradingConfig, runBarJob, traceCsv, fillsCsv, type TradingConfigInput } from '../../src/engine/index.js';
 import { KLINES_1M } from '../fixtures/shared-data.js';
 
 const real = sliceBars(loadKlines(KLINES_1M).bars, 0, 6000);
-const configs: BarBacktestConfigInput[] = [
-  { data: { path: 'x' }, gamma: 0.0005, model: 'as' },
-  { data: { path: 'x' }, gamma: 0.0005, model: 'glft', A: 1 / 60 },
-  { data: { path: 'x' }, gamma: 0.002, model: 'as', horizon: 'infinite', touch_fill_prob: 0.5, maker_fee_bps: 1 },
-  { data: { path: 'x' }, gamma: 0.0005, model: 'as', horizon: 'finite', horizon_seconds: 3600, maker_fee_bps: -0.5 },
+const configs: TradingConfigInput[] = [
+  { data: { path: 'x' }, quoting: { gamma: 0.0005, model: 'as' }, sim: { maker_fee_bps: 0 } },
+  { data: { path: 'x' }, quoting: { gamma: 0.0005, model: 'glft', A: 1 / 60 }, sim: { maker_fee_bps: 0 } },
+  { data: { path: 'x' }, quoting: { gamma: 0.002, model: 'as', horizon: 'infinite' }, sim: { touch_fill_prob: 0.5, maker_fee_bps: 1 } },
+  { data: { path: 'x' }, quoting: { gamma: 0.0005, model: 'as', horizon: 'finite', horizon_seconds: 3600 }, sim: { maker_fee_bps: -0.5 } },
 ];
-const run = (bars: Bars, input: BarBacktestConfigInput) => runBarJob(parseBarConfig(input), { bars, source: {} });
+const run = (bars: Bars, input: TradingConfigInput) => runBarJob(parseTradingConfig(input), { bars, source: {} });
 
 for (const input of configs) {
-  const label = `${input.model}/${input.horizon ?? 'rolling'}`;
+  const label = `${input.quoting!.model}/${input.quoting!.horizon ?? 'rolling'}`;
 
   test(`${label}: quotes and state up to bar t do not change when every bar after t changes`, () => {
     const t = 4000;
@@ -42,7 +42,7 @@ for (const input of configs) {
     const r = run(real, input);
     const f = r.core.fills;
     assert.ok(f.length > 50, `expected fills, got ${f.length}`);
-    const touch = (input.touch_fill_prob ?? 0) > 0;
+    const touch = (input.sim?.touch_fill_prob ?? 0) > 0;
     for (let i = 0; i < f.length; i++) {
       const t = f.sample[i]!;
       const price = f.price[i]!;
@@ -75,7 +75,7 @@ for (const input of configs) {
     const m = r.metrics;
     assert.ok(Math.abs(m.realized_pnl + m.inventory_pnl - m.fees - m.total_pnl) < 1e-6);
     assert.ok(Math.abs(fees - m.fees) < 1e-9);
-    assert.ok(m.max_abs_inventory <= (r.resolved['max_inventory_qty'] as number) + 1e-9, 'inventory limit holds');
+    assert.ok(m.max_abs_inventory <= (r.resolved['quoting'] as { max_inventory_qty: number }).max_inventory_qty + 1e-9, 'inventory limit holds');
   });
 }
 

@@ -3,7 +3,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadKlines } from '../../src/data/index.js';
 import { sliceBars } from '../../src/market/index.js';
-import { parseBarConfig, runBarJob, runBarSharedPass, type BarBacktestConfigInput, type BarJobResult } from '../../src/engine/index.js';
+import { runBarJob, runBarSharedPass, type BarJobResult } from '../../src/engine/index.js';
+import { flatConfig } from '../fixtures/trading-config.js';
 import { linearPolicy } from '../fixtures/policy.js';
 import { KLINES_5M } from '../fixtures/shared-data.js';
 
@@ -17,7 +18,7 @@ const policy = linearPolicy({
 });
 
 /** Seventeen different runs: models (rl reads the bar signals), γ, k fixed or fitted, fees, touch fills with their own seeds, requotes, sizes, feature windows. */
-const mixed: BarBacktestConfigInput[] = [
+const mixed: Record<string, unknown>[] = [
   { model: 'as', gamma: 0.0005 },
   { model: 'glft', gamma: 0.001, A: 1 / 300 },
   { model: 'rl', gamma: 0.001 },
@@ -36,7 +37,7 @@ const mixed: BarBacktestConfigInput[] = [
   { model: 'glft', gamma: 0.0015, requote_ticks: 5, price_band_pct: 1 },
   { model: 'as', gamma: 0.0005, markout_horizons: [2, 7] },
 ];
-const cfgOf = (input: BarBacktestConfigInput) => parseBarConfig({ ...input, data: { path: 'klines.csv' } });
+const cfgOf = (input: Record<string, unknown>) => flatConfig({ ...input, data: { path: 'klines.csv' } });
 
 const bytes = (a: ArrayBufferView): Buffer => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
 
@@ -46,7 +47,7 @@ function fingerprint(r: BarJobResult): Record<string, unknown> {
   const f = r.core.fills;
   const cols = (o: object, names: string[], n: number) => Object.fromEntries(names.map((k) => [k, bytes((o as Record<string, Float64Array>)[k]!.subarray(0, n)).toString('base64')]));
   return {
-    trace: cols(t, ['ts', 'mid', 'bid', 'ask', 'reservation', 'inventory', 'cash', 'equity'], t.length),
+    trace: cols(t, ['ts', 'mid', 'bid', 'ask', 'reservation', 'inventory', 'cash', 'equity', 'state'], t.length),
     fills: cols(f, ['ts', 'side', 'price', 'qty', 'fee', 'taker', 'clientId', 'sample'], f.length),
     metrics: JSON.stringify(r.metrics),
     resolved: JSON.stringify(r.resolved),

@@ -115,7 +115,7 @@ test('study --exchange reads the same cached span and finds what a study of the 
 test('a second run with a fixed end reads the cache without contacting the exchange; data.exchange in --config gives the same run', async () => {
   fake.requests.length = 0;
   const config = join(tmp, 'history.yaml');
-  writeFileSync(config, ['data:', '  exchange: binance', '  symbol: BTC/USDT', '  timeframe: 1m', '  days: 3', `  end: "${END}"`, `  cache_dir: ${cache}`, 'model: glft', 'gamma: 0.0005', 'A: 0.0167', ''].join('\n'));
+  writeFileSync(config, ['data:', '  exchange: binance', '  symbol: BTC/USDT', '  timeframe: 1m', '  days: 3', `  end: "${END}"`, `  cache_dir: ${cache}`, 'quoting:', '  model: glft', '  gamma: 0.0005', '  A: 0.0167', ''].join('\n'));
   const out = join(tmp, 'cached-run');
   const r = await cli('backtest', '--config', config, '--exchange-url', fake.url, '--out', out);
   assert.equal(r.code, 0, r.stderr);

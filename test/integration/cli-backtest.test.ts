@@ -32,7 +32,7 @@ test('backtest on simulated data writes the run folder and one JSON line', () =>
   assert.equal(readFileSync(join(out, 'trace.csv'), 'utf8').trim().split('\n').length, 3001);
   const cfg = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
   assert.equal(cfg.seed, 3);
-  assert.equal(cfg.model, 'as');
+  assert.equal(cfg.quoting.model, 'as');
   const metrics = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8'));
   assert.equal(metrics.samples, 3000);
 });

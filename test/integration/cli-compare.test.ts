@@ -40,8 +40,8 @@ test('AS against GLFT on the 1m file: the paired difference adds up to the diffe
   assert.equal((page.match(/<svg/g) ?? []).length, 2);
   assert.doesNotMatch(page, /<script|src="http/);
   assert.equal(c.samples, 41_761);
-  assert.deepEqual(Object.keys(c.config_differences), ['model']);
-  assert.deepEqual(c.config_differences['model'], ['as', 'glft']);
+  assert.deepEqual(Object.keys(c.config_differences), ['quoting.model']);
+  assert.deepEqual(c.config_differences['quoting.model'], ['as', 'glft']);
   const capital = 100_000;
   assert.ok(Math.abs(c.paired.return_diff_pct - ((c.b.total_pnl - c.a.total_pnl) / capital) * 100) < 1e-6);
   assert.ok(Math.abs(c.paired.mean_return_diff_bps_per_sample - (c.paired.return_diff_pct / 100 / c.samples) * 1e4) < 1e-12);

@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadCaptureSync } from '../../src/data/index.js';
-import { PaperSession, ReplayFeed, acceleratedClock, parsePaperConfig, paperSessionSetup, runPaperLoop } from '../../src/engine/index.js';
+import { PaperSession, ReplayFeed, acceleratedClock, paperSetup, runPaperLoop } from '../../src/engine/index.js';
 import { BTCUSDT } from '../../src/market/index.js';
 import { HaltFile } from '../../src/risk/index.js';
 import { startLiveDashboard } from '../../src/report/dashboard/index.js';
@@ -31,8 +31,7 @@ test('live dashboard: the capture’s times, panes, fills with details, feed hea
   writeFileSync(join(dir, 'rt_exec_backtest_config.json'), JSON.stringify({ run_id: 'rt', model: 'as', market: { symbol: 'SIM/USDT', tick_size: 0.01, lot_size: 0.001 } }));
 
   const { events } = loadCaptureSync([join(CAPTURE_DIR, 'btcusdt_20240808.gz')]);
-  const cfg = parsePaperConfig({ risk: { max_orders_per_window: 1000 }, loop: { sigma_sample_ms: 1000 } });
-  const { strategy, options } = paperSessionSetup(cfg, BTCUSDT, 30);
+  const { strategy, options } = paperSetup({ capital: 10_000, quoting: { gamma: 0.01, order_qty: 0.001, max_inventory_qty: 0.01, calibrate: false, horizon_seconds: 10, requote_ticks: 50 }, risk: { max_orders_per_window: 1000 }, features: { sigma_sample_ms: 1000, sigma_window: 30, intensity_window_s: 60 } }, events.price[0]!);
   const session = new PaperSession(strategy, options);
   // The replay runs on the capture's own clock (20× faster): the page must show 2024-08-08, not today.
   const start = events.tsLocal[0]!;

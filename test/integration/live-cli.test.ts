@@ -45,7 +45,7 @@ test('realtime --mode live --confirm-live trades against the fake, ends with eve
   const fake = await startFakePrivateExchange({ apiKey: TEST_KEY, secret: TEST_SECRET });
   const dir = mkdtempSync(join(tmpdir(), 'mm-live-cli-'));
   const config = join(dir, 'live.yaml');
-  writeFileSync(config, 'loop:\n  sigma_sample_ms: 100\nlive:\n  reconcile_every_s: 1\n  request_timeout_ms: 2000\n');
+  writeFileSync(config, 'features:\n  sigma_sample_ms: 100\nlive:\n  reconcile_every_s: 1\n  request_timeout_ms: 2000\n');
   // A moving market so that the volatility estimate warms up within a second.
   let k = 0;
   const timer = setInterval(() => {

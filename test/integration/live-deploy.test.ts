@@ -101,14 +101,11 @@ test('deploy-server sync never sends nor deletes the server data, artifacts, led
   for (const p of ['artifacts/local-run.json', 'data/history/local.csv', 'node_modules/x/index.js', 'dist/cli/main.js']) assert.ok(!has(p), `${p} is not sent`);
 });
 
-test('the shipped live example config parses (paper sections and the live section)', async () => {
-  const { parsePaperConfig } = await import('../../src/engine/index.js');
-  const { liveConfigSchema } = await import('../../src/cli/commands/realtime-live.js');
-  const { live, ...rest } = parseYaml(read('config/examples/live.yaml')) as Record<string, unknown>;
-  const cfg = parsePaperConfig(rest);
-  const lc = liveConfigSchema.parse(live);
-  assert.ok(cfg.quoting.order_qty <= cfg.risk.max_order_qty);
-  assert.equal(lc.unknown_orders, 'refuse');
+test('the shipped live example config parses strictly as the one config (trading sections and the live section)', async () => {
+  const { parseTradingConfig } = await import('../../src/engine/index.js');
+  const cfg = parseTradingConfig(parseYaml(read('config/examples/live.yaml')));
+  assert.ok(cfg.quoting.order_qty! <= cfg.risk.max_order_qty!);
+  assert.equal(cfg.live.unknown_orders, 'refuse');
 });
 
 test('the service start script passes the live guard its settings: live without PAPER_ONLY=0 is refused', { skip: !existsSync(join(root, 'dist/cli/commands/realtime-live.js')) ? 'CLI not built (make build)' : false }, () => {

@@ -57,8 +57,13 @@ export function sessionOptions(exchange: LiveExchange, ledger: Ledger, log: Live
     exchange,
     symbol: 'BTC/USDT',
     strategy: new FixedSpreadStrategy(0.001, 10),
-    core: { initialCash: 10_000, reconcile: { priceTolerance: 0.5, qtyTolerance: 0.1 } },
-    risk: parseRiskConfig({ max_order_qty: 0.001, max_inventory_qty: 0.01, max_order_notional: 1_000, stale_after_ms: 5_000, max_orders_per_window: 50 }),
+    session: {
+      initialCash: 10_000,
+      reconcile: { priceTolerance: 0.5, qtyTolerance: 0.1 },
+      risk: parseRiskConfig({ max_order_qty: 0.001, max_inventory_qty: 0.01, max_order_notional: 1_000, stale_after_ms: 5_000, max_orders_per_window: 50, daily_loss_limit: 100, max_drawdown: 150 }, { orderQty: 0.001, maxInventoryQty: 0.01, capital: 10_000 }),
+      // Every step decides (the fake's market moves when a test says so).
+      decisionIntervalMicros: 0,
+    },
     idNamespace: 'run_live_test',
     orderQty: 0.001,
     tickSize: 0.01,

@@ -74,7 +74,7 @@ test('realtime: lines on stdout and in the JSONL file, halt → halted, SIGTERM 
         'quoting: { gamma: 0.01, horizon_seconds: 10, order_qty: 0.001, max_inventory_qty: 0.01 }',
         'risk: { max_order_qty: 0.01, max_inventory_qty: 0.01, max_orders_per_window: 1000, stale_after_ms: 2000 }',
         'sim: { entry_latency_ms: 2, response_latency_ms: 2 }',
-        'loop: { sigma_sample_ms: 100 }',
+        'features: { sigma_sample_ms: 100, sigma_window: 30 }',
       ].join('\n'),
     );
     const ledger = join(dir, 'ledger.sqlite');

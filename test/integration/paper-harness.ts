@@ -2,9 +2,9 @@
 import { FakeBinance } from '../fake-exchange/index.js';
 import { createExchange, loadMarkets, resolveSymbol, closeExchange } from '../../src/venues/ccxt/exchange.js';
 import { CcxtFeed, defaultCcxtFeedOptions } from '../../src/engine/ccxt-feed.js';
-import { PaperSession, parsePaperConfig, paperSessionSetup, runPaperLoop, wallClock, type IterationRow, type PaperSummary } from '../../src/engine/index.js';
+import { PaperSession, paperSetup, runPaperLoop, wallClock, type IterationRow, type PaperSummary } from '../../src/engine/index.js';
 import { Ledger } from '../../src/ledger/index.js';
-import { BTCUSDT, EventType, type EventColumns } from '../../src/market/index.js';
+import { EventType, type EventColumns } from '../../src/market/index.js';
 
 export interface PaperRig {
   fake: FakeBinance;
@@ -26,15 +26,18 @@ export async function paperRig(o: { mode?: 'ws' | 'rest'; stepMs?: number; confi
   const symbol = resolveSymbol(ex, 'BTC/USDT');
   const clock = wallClock();
   const feed = new CcxtFeed(ex, { ...defaultCcxtFeedOptions, symbol, clock, mode: o.mode ?? 'ws', pollMs: 50, backoffBaseMs: 50, backoffMaxMs: 500, rateLimitMs: 300, random: () => 0.5 });
-  const cfg = parsePaperConfig({
-    // Quotes a few ticks from the mid (k = 10 per USDT), so that the replayed trades reach them often.
-    quoting: { gamma: 0.01, k: 10, horizon_seconds: 2, order_qty: 0.001, max_inventory_qty: 0.05, requote_ticks: 20 },
-    risk: { max_order_qty: 0.01, max_inventory_qty: 0.06, max_orders_per_window: 1000, stale_after_ms: 600 },
+  const input = {
+    capital: 10_000,
+    // Quotes a few ticks from the mid (k = 10 per USDT, no calibration), so that the replayed trades reach them often.
+    quoting: { gamma: 0.01, k: 10, calibrate: false, horizon_seconds: 2, order_qty: 0.001, max_inventory_qty: 0.05, requote_ticks: 20 },
+    risk: { max_order_qty: 0.01, max_inventory_qty: 0.06, max_orders_per_window: 1000, stale_after_ms: 600, max_order_notional: 2_000, daily_loss_limit: 100, max_drawdown: 150 },
     sim: { entry_latency_ms: 2, response_latency_ms: 2, maker_fee_bps: 1 },
-    loop: { idle_decision_ms: 20, quote_sample_ms: 50, sigma_sample_ms: 100 },
+    features: { sigma_sample_ms: 100, sigma_window: 10, intensity_window_s: 60 },
+    loop: { idle_decision_ms: 20, quote_sample_ms: 50 },
     ...o.config,
-  });
-  const { strategy, options } = paperSessionSetup(cfg, BTCUSDT, 1);
+  };
+  const { strategy, options, resolved } = paperSetup(input, 100_000);
+  const cfg = resolved.config;
   const ledger = new Ledger(o.ledgerPath ?? ':memory:');
   ledger.startRun({ runId: 'test', mode: 'paper', exchange: 'binance', symbol, config: cfg, initialCash: cfg.capital }, new Date());
   const session = new PaperSession(strategy, options, ledger);

@@ -4,7 +4,6 @@ import assert from 'node:assert/strict';
 import { readEvents } from '../../src/data/index.js';
 import { EventFlag, EventType, inVenueOrder, makeInstrument, type EventColumns } from '../../src/market/index.js';
 import { CommandLog, type OrderCommand } from '../../src/orders/index.js';
-import { riskConfigSchema } from '../../src/risk/index.js';
 import { BpsFees, constantLatency, powerQueue } from '../../src/sim/index.js';
 import { QuotingStrategy, defaultQuotingParams, type Strategy } from '../../src/strategy/index.js';
 import {
@@ -20,6 +19,7 @@ import {
 } from '../../src/engine/index.js';
 import { ensureSharedCaptureArrow } from '../fixtures/capture.js';
 import { TouchQuotes } from '../fixtures/tick-strategies.js';
+import { looseSession } from '../fixtures/trading-config.js';
 
 const DECISION_US = 100_000;
 const SECONDS = 60;
@@ -53,7 +53,7 @@ interface Setup {
 
 function btOptions(s: Setup, feedUs: number): TickBacktestOptions {
   return {
-    core: { initialCash: 100_000, reconcile: { priceTolerance: 0, qtyTolerance: 0 }, limits: { maxOrderQty: 0.01, maxInventoryQty: 0.05, priceBandFraction: 0.05 } },
+    session: CORE(DECISION_US),
     local: { ...defaultTickLocalParams, intensityWindowMicros: 30e6, intensityRecalibrateMicros: 5e6, sigmaWindow: 30 },
     exchange: { tickSize: 0.01, partialFills: true },
     queue: powerQueue(2),
@@ -66,30 +66,19 @@ function btOptions(s: Setup, feedUs: number): TickBacktestOptions {
   };
 }
 
-/** The same gate limits as the backtest; every other risk limit too loose to act. */
-const looseRisk = riskConfigSchema.parse({
-  max_order_qty: 0.01,
-  max_inventory_qty: 0.05,
-  price_band_fraction: 0.05,
-  max_order_notional: 1e9,
-  max_orders_per_window: 1e6,
-  max_open_orders: 64,
-  daily_loss_limit: 1e12,
-  max_drawdown: 1e12,
-  stale_after_ms: 1e9,
-});
+/** The same gate limits in both; every other risk limit too loose to act. */
+const CORE = (decisionUs: number) =>
+  looseSession({ initialCash: 100_000, reconcile: { priceTolerance: 0, qtyTolerance: 0 }, limits: { maxOrderQty: 0.01, maxInventoryQty: 0.05, priceBandFraction: 0.05 } }, decisionUs);
 
 function paperSession(make: () => Strategy, s: Setup, timer: boolean): PaperSession {
   const o = btOptions(s, 0);
   return new PaperSession(make(), {
-    core: { initialCash: o.core.initialCash, reconcile: o.core.reconcile },
-    risk: looseRisk,
+    session: CORE(timer ? DECISION_US : 0),
     local: o.local,
     exchange: o.exchange,
     queue: powerQueue(2),
     latency: constantLatency(s.entryUs, s.responseUs),
     fees: new BpsFees(-0.5, 2),
-    ...(timer ? { decisionIntervalMicros: DECISION_US } : {}),
   });
 }
 

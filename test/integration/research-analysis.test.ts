@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { loadKlines } from '../../src/data/index.js';
 import { cloneBars, type Bars } from '../../src/market/index.js';
 import type { AnalysisResult } from '../../src/research/analysis.js';
-import { parseAnalysisConfig } from '../../src/research/analysis-config.js';
+import { flatAnalysisConfig } from '../fixtures/trading-config.js';
 import { analysisFiles } from '../../src/research/analysis-artifacts.js';
 import { writeLinearPolicy } from '../fixtures/policy.js';
 import { analyseWith, stableAnalysisJson } from '../fixtures/analysis.js';
@@ -12,7 +12,8 @@ import { KLINES_5M } from '../fixtures/shared-data.js';
 
 const bars = loadKlines(KLINES_5M).bars;
 // 6 days of 5m bars, 2-day train, 1-day test: 4 windows; 10 combos keeps the suite quick.
-const cfg = parseAnalysisConfig({ days: 6, max_combinations: 10, walk_forward: { train_days: 2, test_days: 1 }, seed: 11 });
+const settings = { days: 6, max_combinations: 10, walk_forward: { train_days: 2, test_days: 1 }, seed: 11 };
+const cfg = flatAnalysisConfig(settings);
 
 const analyse = (b: Bars, c = cfg, workers = 1): Promise<AnalysisResult> => analyseWith({ bars: b }, c, workers);
 const stable = stableAnalysisJson;
@@ -122,11 +123,11 @@ test('with a policy file the space gains model rl, and rl combos run with the po
     features: ['inventory', 'volatility'],
     base: { model: 'as', gamma: 0.0005, horizon: 'rolling', horizon_seconds: 600 },
   });
-  const c = parseAnalysisConfig({ ...cfg, policy_path: path, space: { model: ['rl', 'as'] }, max_combinations: 6 });
+  const c = flatAnalysisConfig({ ...settings, policy_path: path, space: { model: ['rl', 'as'] }, max_combinations: 6 });
   const r = await analyse(bars, c);
   assert.ok(r.combos.some((x) => x.model === 'rl'));
   const rl = r.combos.findIndex((x) => x.model === 'rl');
   assert.ok(r.budgets[0]!.inSample[rl]!.fills > 0);
-  const noPolicy = parseAnalysisConfig({ ...cfg, space: { model: ['rl'] } });
+  const noPolicy = flatAnalysisConfig({ ...settings, space: { model: ['rl'] } });
   await assert.rejects(analyse(bars, noPolicy), /--policy: model rl/);
 });

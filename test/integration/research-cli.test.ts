@@ -63,7 +63,7 @@ test('bad input: one line, exit 2 (3 for an unreachable Redis), nothing written'
     [['--data', KLINES_5M, '--days', '3', '--train-days', '5'], 2, /too few bars for one walk-forward window/],
     [['--data', KLINES_5M, '--engine', 'tick'], 2, /--engine tick/],
     [['--data', KLINES_5M, '--exchange', 'binance', '--symbol', 'BTC/USDT'], 2, /either --data FILE or --exchange/],
-    [['--symbol', 'BTC/USDT'], 2, /--data: expected a kline CSV file, or --exchange/],
+    [['--symbol', 'BTC/USDT'], 2, /--symbol: only with --exchange/],
     [['--exchange', 'binance', '--symbol', 'BTC/USDT', '--exchange-url', `http://127.0.0.1:${port}`], 3, /./],
     [['--data', KLINES_5M, '--timeframe', '1m'], 2, /--timeframe/],
     [['--data', KLINES_5M, '--budgets', '1000,abc'], 2, /--budgets/],

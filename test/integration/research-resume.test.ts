@@ -8,7 +8,8 @@ import Database from 'better-sqlite3';
 import { loadKlines } from '../../src/data/index.js';
 import { cloneBars } from '../../src/market/index.js';
 import { runAnalysis, type AnalysisResult } from '../../src/research/analysis.js';
-import { parseAnalysisConfig, type AnalysisConfig } from '../../src/research/analysis-config.js';
+import type { AnalysisConfig } from '../../src/research/analysis-config.js';
+import { flatAnalysisConfig } from '../fixtures/trading-config.js';
 import { serialEvaluator, type Evaluator } from '../../src/research/evaluator.js';
 import { silentProgress } from '../../src/research/progress.js';
 import { ResultsStore } from '../../src/research/results-store.js';
@@ -16,7 +17,8 @@ import { stableAnalysisJson } from '../fixtures/analysis.js';
 import { KLINES_5M } from '../fixtures/shared-data.js';
 
 const bars = loadKlines(KLINES_5M).bars;
-const cfg = parseAnalysisConfig({ days: 6, max_combinations: 10, walk_forward: { train_days: 2, test_days: 1 }, seed: 5, budgets: [5_000, 10_000] });
+const settings = { days: 6, max_combinations: 10, walk_forward: { train_days: 2, test_days: 1 }, seed: 5, budgets: [5_000, 10_000] };
+const cfg = flatAnalysisConfig(settings);
 const CASES = 2 * 10 * 6;
 const dir = mkdtempSync(join(tmpdir(), 'mm-resume-'));
 
@@ -91,7 +93,7 @@ test('the shared pass and the old path (every case alone) give the same analysis
 test('other data or another config share no stored case', async () => {
   const path = join(dir, 'keys.sqlite');
   await analyse({ storePath: path });
-  const fee = await analyse({ storePath: path, c: { ...cfg, backtest: { maker_fee_bps: 2 } } });
+  const fee = await analyse({ storePath: path, c: flatAnalysisConfig({ ...settings, backtest: { maker_fee_bps: 2 } }) });
   assert.equal(facts(fee).cases_reused, 0);
   const moved = cloneBars(bars);
   moved.close[moved.length - 10] = moved.close[moved.length - 10]! * 1.001; // one close of the last block

@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { readEvents } from '../../src/data/index.js';
 import { L2Book, EventType, allocEvents, type EventColumns } from '../../src/market/index.js';
 import type { AnalysisResult } from '../../src/research/analysis.js';
-import { parseAnalysisConfig, type AnalysisConfig } from '../../src/research/analysis-config.js';
+import type { AnalysisConfig } from '../../src/research/analysis-config.js';
+import { flatAnalysisConfig } from '../fixtures/trading-config.js';
 import { analysisFiles } from '../../src/research/analysis-artifacts.js';
 import { eventRows } from '../../src/market/index.js';
 import { ensureSharedCaptureArrow } from '../fixtures/capture.js';
@@ -14,7 +15,7 @@ import { analyseWith, stableAnalysisJson } from '../fixtures/analysis.js';
 const path = ensureSharedCaptureArrow();
 const events = readEvents(path);
 // 10.8 minutes of BTCUSDT: 1-minute blocks, 2-minute train windows → 10 blocks, 8 windows; 6 combos, no fee so quotes fill.
-const cfg = parseAnalysisConfig({ engine: 'tick', max_combinations: 6, seed: 5, walk_forward: { train_minutes: 2, test_minutes: 1 }, backtest: { maker_fee_bps: 0 } });
+const cfg = flatAnalysisConfig({ engine: 'tick', max_combinations: 6, seed: 5, walk_forward: { train_minutes: 2, test_minutes: 1 }, backtest: { maker_fee_bps: 0 } });
 
 const analyse = (ev: EventColumns, c: AnalysisConfig = cfg, workers = 1): Promise<AnalysisResult> => analyseWith({ events: { path, events: ev } }, c, workers);
 const stable = stableAnalysisJson;
@@ -132,13 +133,13 @@ test('with --policy the tick space gains model rl: the policy travels with the t
     weight: (f, a) => (defaultActionDims[a]!.name === 'spread_mult' && f === 0 ? 2 : 0),
   });
   const short = eventRows(events, 0, 120_000);
-  const c = parseAnalysisConfig({ engine: 'tick', policy_path: file, max_combinations: 4, seed: 5, walk_forward: { train_minutes: 1, test_minutes: 1 }, backtest: { maker_fee_bps: 0 }, space: { model: ['rl', 'as'] } });
+  const c = flatAnalysisConfig({ engine: 'tick', policy_path: file, max_combinations: 4, seed: 5, walk_forward: { train_minutes: 1, test_minutes: 1 }, backtest: { maker_fee_bps: 0 }, space: { model: ['rl', 'as'] } });
   const serial = await analyse(short, c);
   assert.ok(serial.combos.some((x) => x.model === 'rl'));
   const rlAt = serial.combos.findIndex((x) => x.model === 'rl');
   assert.ok(serial.budgets[0]!.inSample[rlAt]!.blocks > 0);
   const threads = await analyse(short, c, 2);
   assert.equal(stable(threads), stable(serial));
-  const noPolicy = parseAnalysisConfig({ engine: 'tick', max_combinations: 2, seed: 5, walk_forward: { train_minutes: 1, test_minutes: 1 }, space: { model: ['rl'] } });
+  const noPolicy = flatAnalysisConfig({ engine: 'tick', max_combinations: 2, seed: 5, walk_forward: { train_minutes: 1, test_minutes: 1 }, space: { model: ['rl'] } });
   await assert.rejects(analyse(short, noPolicy), /--policy: model rl in the parameter space needs a trained policy file/);
 });

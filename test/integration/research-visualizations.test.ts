@@ -5,7 +5,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadKlines, readEvents } from '../../src/data/index.js';
-import { parseBarConfig, runBarJob, parseTickConfig, runTickJob } from '../../src/engine/index.js';
+import { runBarJob, runTickJob } from '../../src/engine/index.js';
+import { flatConfig } from '../fixtures/trading-config.js';
 import { barChart, lineChart, multiLineChart, renderSvg, svgToPng, thin, type VlSpec } from '../../src/report/charts.js';
 import { ensureSharedCaptureArrow } from '../fixtures/capture.js';
 import { KLINES_5M, REPO_ROOT } from '../fixtures/shared-data.js';
@@ -59,7 +60,7 @@ test('backtest_comparison.png: AS and GLFT on the same bars, without and with th
   const rows: Array<{ t: number; v: number; series: string }> = [];
   for (const model of ['as', 'glft'] as const) {
     for (const fee of [0, 10]) {
-      const cfg = parseBarConfig({ model, gamma: 0.0005, A: 1 / 300, capital: 10_000, maker_fee_bps: fee, min_spread_ticks: 500 });
+      const cfg = flatConfig({ model, gamma: 0.0005, A: 1 / 300, capital: 10_000, maker_fee_bps: fee, min_spread_ticks: 500 });
       const r = runBarJob(cfg, { bars: k, source: {} });
       const pts = Array.from({ length: r.trace.length }, (_, i) => ({ t: ms(r.trace.ts[i]!), v: r.trace.equity[i]! - 10_000, series: `${model.toUpperCase()}, fee ${fee} bps` }));
       rows.push(...thin(pts, 800));
@@ -75,7 +76,7 @@ test('latency_impact.png: tick backtest on the real L2 capture as order latency 
   const rows: Array<{ label: string; v: number }> = [];
   const fills: Array<{ label: string; v: number }> = [];
   for (const lat of [1, 5, 25, 100, 250, 1000]) {
-    const cfg = parseTickConfig({ events: path, model: 'as', gamma: 0.0001, horizon_seconds: 60, queue: 'power:2', feed_latency_ms: 5, order_latency_ms: lat, decision_interval_ms: 100 });
+    const cfg = flatConfig({ events: path, model: 'as', gamma: 0.0001, horizon_seconds: 60, queue: 'power:2', feed_latency_ms: 5, order_latency_ms: lat, decision_interval_ms: 100 });
     const r = runTickJob(cfg, [events]);
     const label = `${String(lat).padStart(4, ' ')} ms`;
     const mk = r.metrics.markouts_seconds.find((m) => m.horizon_seconds === 1)?.mean_bps ?? 0;

@@ -4,12 +4,13 @@ import assert from 'node:assert/strict';
 import { Rng } from '../../src/core/index.js';
 import { simulateBars, defaultSimulateParams } from '../../src/data/index.js';
 import { PolicyNet, STATE_FEATURES, defaultActionDims, paramCount } from '../../src/models/index.js';
-import { parseBarConfig, runBarJob } from '../../src/engine/index.js';
+import { runBarJob } from '../../src/engine/index.js';
+import { flatConfig } from '../fixtures/trading-config.js';
 import { RlEnv, type EnvSpec } from '../../src/research/rl/index.js';
 import { linearPolicy } from '../fixtures/policy.js';
 
 const bars = simulateBars({ ...defaultSimulateParams, seed: 11, bars: 4000, regimeSwitchProb: 0.01 }).bars;
-const backtest = parseBarConfig({ seed: 11 });
+const backtest = flatConfig({ seed: 11 });
 const spec = (eta: number, decisionBars = 1): EnvSpec => ({
   backtest,
   rl: { features: [...STATE_FEATURES], sigmaRef: 1.3e-4, dims: defaultActionDims, decisionSeconds: 60 * decisionBars },
@@ -63,13 +64,13 @@ test('with no inventory penalty the rewards add up to the PnL in bps of one orde
 
 test('backtest with model rl: a zero policy reproduces AS exactly, a trained-looking one differs', () => {
   const loaded = { bars, source: { kind: 'test' } };
-  const cfg = parseBarConfig({ seed: 11, gamma: 0.1 });
+  const cfg = flatConfig({ seed: 11, gamma: 0.1 });
   const policy = linearPolicy({ features: STATE_FEATURES, sigmaRef: 1.3e-4, decisionSeconds: 60, base: { model: 'as', gamma: 0.1, horizon: 'rolling', horizon_seconds: 600 } });
   const as = runBarJob(cfg, loaded);
-  const rl = runBarJob(parseBarConfig({ seed: 11, model: 'rl' }), loaded, policy);
+  const rl = runBarJob(flatConfig({ seed: 11, model: 'rl' }), loaded, policy);
   assert.deepEqual(rl.metrics, as.metrics);
   policy.params[paramCount('linear', 0, F, 3) - 1] = 0.8; // a constant upward skew
-  const skewed = runBarJob(parseBarConfig({ seed: 11, model: 'rl' }), loaded, policy);
+  const skewed = runBarJob(flatConfig({ seed: 11, model: 'rl' }), loaded, policy);
   const meanInventory = (r: typeof as): number => r.trace.inventory.subarray(0, r.trace.length).reduce((x, y) => x + y, 0) / r.trace.length;
   assert.ok(meanInventory(skewed) > meanInventory(as), `${meanInventory(skewed)} vs ${meanInventory(as)}`);
 });
@@ -85,7 +86,7 @@ test('causal: an RL backtest up to bar t is unchanged when every bar after t cha
     weight: () => rng.normal() * 0.7, // drawn in parameter order
   });
   assert.equal(policy.params.length, paramCount('linear', 0, F, 3));
-  const cfg = parseBarConfig({ seed: 11, model: 'rl' });
+  const cfg = flatConfig({ seed: 11, model: 'rl' });
   const a = runBarJob(cfg, { bars, source: {} }, policy);
   const changed = cloneBars(bars);
   const t = 2500;

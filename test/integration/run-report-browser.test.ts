@@ -5,9 +5,10 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { parseTickConfig, runTickJob, writeTickRunFolder } from '../../src/engine/index.js';
+import { runTickJob, writeTickRunFolder } from '../../src/engine/index.js';
 import { renderRunReport } from '../../src/report/run-report.js';
 import { ensureSharedCaptureArrow } from '../fixtures/capture.js';
+import { flatConfig } from '../fixtures/trading-config.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 
@@ -17,7 +18,7 @@ const figure = (s: string): number => Number(s.replace(/\u2212/g, '-').replace(/
 test('tick run report: UTC axes with distinct labels inside the span; table and decomposition chart agree', { skip: existsSync(CHROMIUM) ? false : 'chromium is not installed' }, async () => {
   const tmp = mkdtempSync(join(tmpdir(), 'mm-run-report-'));
   const events = ensureSharedCaptureArrow();
-  const cfg = parseTickConfig({ events, model: 'glft', gamma: 0.0001, horizon_seconds: 60, queue: 'power:2', order_latency_ms: 5, maker_fee_bps: -0.5, partial_fills: true });
+  const cfg = flatConfig({ events, model: 'glft', gamma: 0.0001, horizon_seconds: 60, queue: 'power:2', order_latency_ms: 5, maker_fee_bps: -0.5, partial_fills: true });
   const job = runTickJob(cfg);
   const dir = join(tmp, 'tick');
   writeTickRunFolder(dir, { config: { run_id: 'tick-browser', ...job.resolved }, metrics: job.metrics, trace: job.trace, fills: job.core.fills, stats: job.stats, audit: job.exchange.audit, tickSize: cfg.market.tick_size });

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../../src/core/index.js';
-import { loadConfig, validateConfig, runtimeConfigJsonSchemaText } from '../../src/runtime/index.js';
+import { loadConfig, validateConfig, configJsonSchemaText } from '../../src/runtime/index.js';
 import { KLINES_1M } from '../fixtures/shared-data.js';
 import { REPO_ROOT, SHIPPED_CONFIG, cli, files, pipeline, runIn, smallConfig, tmp, writeConfig } from './runtime-helpers.js';
 
@@ -39,14 +39,14 @@ const cases: [string, (d: Doc) => void, string][] = [
   ['wrong input role', (d) => (at(d, 2)['inputs'] = ['data']), 'agents[2].inputs: an execution agent takes exactly one ml agent, got data (data)'],
   ['data with inputs', (d) => (at(d, 0)['inputs'] = ['risk']), 'agents[0].inputs: cycle data -> risk -> exec -> model -> data'],
   ['negative gamma', (d) => (at(d, 1)['params'] = { gamma: -1 }), 'agents[1].params.gamma: too small: expected number to be >0'],
-  ['unknown param', (d) => (at(d, 0)['params'] = { bras: 10 }), 'agents[0].params.bras: unknown field'],
-  ['unknown top-level field', (d) => (d['agentz'] = []), 'agentz: unknown field'],
-  ['bad mode', (d) => (d['mode'] = 'paperish'), 'mode: expected one of backtest, paper, live'],
-  ['bad log format', (d) => (d['logging'] = { format: 'xml' }), 'logging.format: expected one of jsonl, pretty'],
+  ['unknown param', (d) => (at(d, 0)['params'] = { bras: 10 }), 'agents[0].params.bras: unknown field (did you mean agents[0].params.bars?)'],
+  ['unknown top-level field', (d) => (d['agentz'] = []), 'agentz: unknown field (did you mean agents?)'],
+  ['bad mode', (d) => (d['mode'] = 'paperish'), 'mode: expected one of backtest, paper, live, got "paperish"'],
+  ['bad log format', (d) => (d['logging'] = { format: 'xml' }), 'logging.format: expected one of jsonl, pretty, got "xml"'],
   ['missing name', (d) => delete at(d, 0)['name'], 'agents[0].name: required (string)'],
   ['name unfit for a file', (d) => (at(d, 0)['name'] = 'my data'), "agents[0].name: expected letters, digits, '_' or '-' (it becomes part of file names)"],
   ['no agents', (d) => (d.agents = []), 'agents: too small: expected array to have >=1 items'],
-  ['file source without file', (d) => (at(d, 0)['params'] = { source: 'file' }), 'agents[0].params.file: required with source: file'],
+  ['file source without file', (d) => (at(d, 0)['params'] = { source: 'file' }), 'agents[0].params.file: required with source: file (or data.path)'],
   ['missing data file', (d) => (at(d, 0)['params'] = { source: 'file', file: 'missing.csv' }), `agents[0].params.file: cannot read file ${join('/nowhere', 'missing.csv')}`],
 ];
 
@@ -99,7 +99,7 @@ test('CLI: unreadable config and bad flags are one-line errors with exit 2', () 
 
 test('schemas/config.schema.json is generated from the zod schema and up to date (make config-schema)', () => {
   const onDisk = readFileSync(join(REPO_ROOT, 'schemas', 'config.schema.json'), 'utf8');
-  assert.equal(onDisk, runtimeConfigJsonSchemaText());
+  assert.equal(onDisk, configJsonSchemaText());
   const schema = JSON.parse(onDisk) as { properties: Record<string, unknown> };
-  assert.deepEqual(Object.keys(schema.properties), ['mode', 'run_id', 'seed', 'paths', 'logging', 'market', 'agents']);
+  assert.deepEqual(Object.keys(schema.properties), ['seed', 'capital', 'market', 'data', 'quoting', 'features', 'risk', 'sim', 'loop', 'metrics', 'live', 'analysis', 'mode', 'run_id', 'paths', 'logging', 'agents']);
 });

@@ -51,7 +51,8 @@ test('CLI: both refusals with their exact messages and exit code 2', () => {
 
 test('no secret value appears in any log line, the summary or an artifact', async () => {
   const dir = tmp('secrets');
-  const env = { PAPER_ONLY: '0', EXCHANGE_API_KEY: KEY, EXCHANGE_API_SECRET: SECRET };
+  // Live trading goes to the exchange of market.exchange: here a local port nothing listens on.
+  const env = { PAPER_ONLY: '0', EXCHANGE_API_KEY: KEY, EXCHANGE_API_SECRET: SECRET, MARKETMAKERL_EXCHANGE_URL: 'http://127.0.0.1:9' };
   // A data file whose name carries the key: its parse error would print it if nothing scrubbed it.
   const leaky = `${KEY}.csv`;
   writeFileSync(join(dir, leaky), 'timestamp,open,high,low,close,volume\n1704067200000,100,101,99,100,5\nnot-a-time,1,1,1,1,1\n');
@@ -71,9 +72,9 @@ test('no secret value appears in any log line, the summary or an artifact', asyn
   for (const t of texts) {
     assert.ok(!t.includes(KEY) && !t.includes(SECRET), `a secret leaked into: ${t.slice(0, 120)}`);
   }
-  // In live mode (guard passed) nothing trades: the execution agent refuses.
+  // In live mode (guard passed) the execution agent goes to the exchange: unreachable here, it fails without a secret in its error.
   const liveLog = readFileSync(join(out, 's2_runtime_log.jsonl'), 'utf8');
-  assert.match(liveLog, /live trading is not implemented yet; no order was sent/);
+  assert.match(liveLog, /"event":"agent_failed","agent":"a-exec","role":"execution","error":"NetworkFault: /);
 
   // Through the CLI as well: stdout and stderr.
   const r = cli(['run', '--config', 'config.yaml', '--run-id', 's3', '--max-workers', '1'], dir, env);

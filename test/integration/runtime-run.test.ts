@@ -4,7 +4,9 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { MetricsSchema } from '../../src/engine/index.js';
-import { NOT_YET, agentSeed, FRAME_COLUMNS, type FittedModel, type RiskReport } from '../../src/runtime/index.js';
+import { agentSeed, FRAME_COLUMNS, type FittedModel, type RiskReport } from '../../src/runtime/index.js';
+import { Ledger, checkLedgerInvariants } from '../../src/ledger/index.js';
+import { CAPTURE_DIR } from '../fixtures/shared-data.js';
 import { KLINES_1M } from '../fixtures/shared-data.js';
 import { writeLinearPolicy } from '../fixtures/policy.js';
 import { REPO_ROOT, SHIPPED_CONFIG, cli, files, pipeline, runIn, smallConfig, tmp, writeConfig } from './runtime-helpers.js';
@@ -42,13 +44,14 @@ test('the shipped config runs end to end: every artifact, schema-valid metrics, 
   const metrics = MetricsSchema.parse(JSON.parse(read(out, 'e2e_exec_metrics.json')));
   assert.equal(metrics.samples, 2500, 'execution tests only the bars after the fit');
   assert.ok(metrics.fills > 0);
-  assert.equal(read(out, 'e2e_exec_trace.csv').split('\n')[0], 'ts,bid,ask,inventory,cash,equity,mid,reservation');
+  assert.equal(read(out, 'e2e_exec_trace.csv').split('\n')[0], 'ts,bid,ask,inventory,cash,equity,mid,reservation,trading_state');
+  assert.equal(summary.pnl['exec'], metrics.total_pnl, 'the summary states the PnL');
 
   const risk = JSON.parse(read(out, 'e2e_risk_risk_report.json')) as RiskReport;
   assert.ok(risk.status === 'ok' || risk.status === 'breach');
   assert.deepEqual(
     risk.checks.map((c) => c.check),
-    ['max_drawdown_pct', 'max_abs_inventory', 'min_fills', 'max_daily_return_pct', 'max_fee_share'],
+    ['max_drawdown_pct', 'max_abs_inventory', 'min_fills', 'max_daily_return_pct', 'max_fee_share', 'min_total_pnl', 'max_halted_share'],
   );
   assert.equal(risk.status, risk.checks.some((c) => c.verdict === 'breach') ? 'breach' : 'ok');
   for (const c of risk.checks) assert.ok(['pass', 'breach', 'n/a'].includes(c.verdict) && typeof c.limit === 'number');
@@ -133,17 +136,40 @@ test('a failing agent: agent_failed, its downstream skipped and reported, the ot
   assert.equal(r.stderr.trimEnd().split('\n').filter((l) => l.includes('"agent_failed"')).length, 1);
 });
 
-test('paper mode: data and ml run, the execution agent refuses (not implemented), risk is skipped', async () => {
+test('paper mode offline: the execution agent replays data.events on its own clock for its duration, writing a ledger, metrics and trace; risk judges the PnL', async () => {
   const dir = tmp('paper');
-  const path = writeConfig(dir, smallConfig());
+  const agents = pipeline('');
+  agents[1] = { ...agents[1]!, params: { gamma: 0.0001, horizon_seconds: 60 } };
+  agents[2] = { ...agents[2]!, params: { duration: '90s' } };
+  const capture = join(CAPTURE_DIR, 'btcusdt_20240808.gz');
+  const path = writeConfig(dir, { ...smallConfig(agents), market: { symbol: 'BTC/USDT' }, capital: 10_000, quoting: { order_qty: 0.001, max_inventory_qty: 0.01 }, data: { events: capture } });
   const { summary, events } = await runIn(dir, { configPath: path, runId: 'p', mode: 'paper' });
   assert.equal(summary.mode, 'paper');
   assert.deepEqual(
-    summary.agents.map((a) => a.status),
-    ['completed', 'completed', 'failed', 'skipped'],
+    summary.agents.map((a) => [a.agent, a.status, a.error]),
+    [['data', 'completed', undefined], ['model', 'completed', undefined], ['exec', 'completed', undefined], ['risk', 'completed', undefined]],
   );
-  assert.equal(summary.agents[2]!.error, NOT_YET.paper);
   assert.ok(events.every((e) => e['mode'] === 'paper'));
+  const out = join(dir, 'out');
+  const metrics = MetricsSchema.parse(JSON.parse(read(out, 'p_exec_metrics.json')));
+  assert.ok(metrics.samples >= 85 && metrics.samples <= 91, `90 s of market time in 1 s samples, got ${metrics.samples}`);
+  assert.ok(metrics.orders_placed > 0);
+  assert.equal(summary.pnl['exec'], metrics.total_pnl);
+  assert.equal(summary.agents[2]!.total_pnl, metrics.total_pnl);
+  const ledger = new Ledger(join(out, 'p_exec_ledger.sqlite'));
+  try {
+    assert.deepEqual(checkLedgerInvariants(ledger.db), []);
+    const placed = (ledger.db.prepare('SELECT count(*) AS n FROM orders').get() as { n: number }).n;
+    assert.equal(placed, metrics.orders_placed - metrics.orders_denied, 'every approved order is in the ledger');
+    const fills = (ledger.db.prepare('SELECT count(*) AS n FROM fills').get() as { n: number }).n;
+    assert.ok(fills >= metrics.fills, 'every fill of the replay is in the ledger (and those in flight at the stop)');
+  } finally {
+    ledger.close();
+  }
+  const risk = JSON.parse(read(out, 'p_risk_risk_report.json')) as RiskReport;
+  assert.equal(risk.total_pnl, metrics.total_pnl);
+  const pnl = risk.checks.find((c) => c.check === 'min_total_pnl')!;
+  assert.equal(pnl.verdict, metrics.total_pnl >= 0 ? 'pass' : 'breach', 'a losing run is a breach');
 });
 
 test('default run ids are run_<UTC YYYYMMDDTHHMMSSZ> and never overwrite; an explicit id in use is refused', async () => {
@@ -177,7 +203,7 @@ test('a data agent reads the real BTC/USDT 1m klines through paths.data_dir', { 
 test('risk breach: the summary names it; exit 0 by default, 4 with --fail-on-breach', async () => {
   const dir = tmp('breach');
   const agents = pipeline('');
-  agents[3] = { ...agents[3]!, params: { min_fills: 1_000_000 } };
+  agents[3] = { ...agents[3]!, params: { min_fills: 1_000_000, min_total_pnl: -1e12 } };
   const path = writeConfig(dir, smallConfig(agents));
   const { summary } = await runIn(dir, { configPath: path, runId: 'b' });
   assert.equal(summary.status, 'ok', 'a breach is not an agent failure');
@@ -193,7 +219,7 @@ test('risk breach: the summary names it; exit 0 by default, 4 with --fail-on-bre
   assert.equal(last.risk_status, 'breach');
 
   // Without a breach the flag changes nothing.
-  const ok = writeConfig(dir, smallConfig(pipeline('').map((a) => (a['role'] === 'risk' ? { ...a, params: { min_fills: 0, max_drawdown_pct: 100, max_daily_return_pct: 1e6, max_fee_share: 1e6 } } : a))), 'ok.yaml');
+  const ok = writeConfig(dir, smallConfig(pipeline('').map((a) => (a['role'] === 'risk' ? { ...a, params: { min_fills: 0, max_drawdown_pct: 100, max_daily_return_pct: 1e6, max_fee_share: 1e6, min_total_pnl: -1e12 } } : a))), 'ok.yaml');
   const r = cli(['run', '--config', ok, '--run-id', 'ok-strict', '--max-workers', '1', '--fail-on-breach'], dir);
   assert.equal(r.code, 0, r.stderr);
   assert.equal((JSON.parse(r.stdout.trimEnd().split('\n').at(-1)!) as { risk_status: string }).risk_status, 'ok');
@@ -213,9 +239,9 @@ test('model rl in the ml agent: a trained policy file runs in the execution agen
   assert.equal(summary.status, 'ok');
   const model = JSON.parse(readFileSync(join(dir, 'out', 'rl_model_model.json'), 'utf8')) as { model: string; gamma: number; policy: { base_model: string } };
   assert.deepEqual([model.model, model.gamma, model.policy.base_model], ['rl', 0.2, 'glft'], 'the policy’s base model and γ are what runs');
-  const cfg = JSON.parse(readFileSync(join(dir, 'out', 'rl_exec_backtest_config.json'), 'utf8')) as { model: string; policy_path: string };
-  assert.equal(cfg.model, 'rl');
-  assert.equal(cfg.policy_path, join(dir, 'policy.json'));
+  const cfg = JSON.parse(readFileSync(join(dir, 'out', 'rl_exec_backtest_config.json'), 'utf8')) as { quoting: { model: string; policy_path: string } };
+  assert.equal(cfg.quoting.model, 'rl');
+  assert.equal(cfg.quoting.policy_path, join(dir, 'policy.json'));
 
   // The identity policy above quotes as its base model: the same metrics as model glft, γ 0.2.
   const plainAgents = pipeline('');

@@ -6,9 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { loadKlines, readEvents } from '../../src/data/index.js';
-import { parseTickConfig, runTickJob, writeTickRunFolder } from '../../src/engine/index.js';
+import { runTickJob, writeTickRunFolder } from '../../src/engine/index.js';
 import { runAnalysis } from '../../src/research/analysis.js';
-import { parseAnalysisConfig } from '../../src/research/analysis-config.js';
 import { serialEvaluator } from '../../src/research/evaluator.js';
 import { silentProgress } from '../../src/research/progress.js';
 import { studyEvents } from '../../src/research/study.js';
@@ -16,6 +15,7 @@ import { renderAnalysisReport } from '../../src/report/analysis-report.js';
 import { renderRunReport } from '../../src/report/run-report.js';
 import { renderStudyReport } from '../../src/report/study-report.js';
 import { ensureSharedCaptureArrow } from '../fixtures/capture.js';
+import { flatAnalysisConfig, flatConfig } from '../fixtures/trading-config.js';
 import { KLINES_5M, REPO_ROOT } from '../fixtures/shared-data.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -29,14 +29,14 @@ test('run report, analysis report and study page: screenshots in Chromium, no pa
   const events = ensureSharedCaptureArrow();
 
   // The tour's tick run: GLFT on the L2 capture with a maker rebate and partial fills.
-  const cfg = parseTickConfig({ events, model: 'glft', gamma: 0.0001, horizon_seconds: 60, queue: 'power:2', order_latency_ms: 5, maker_fee_bps: -0.5, partial_fills: true });
+  const cfg = flatConfig({ events, model: 'glft', gamma: 0.0001, horizon_seconds: 60, queue: 'power:2', order_latency_ms: 5, maker_fee_bps: -0.5, partial_fills: true });
   const job = runTickJob(cfg);
   const run = join(tmp, 'tick-run');
   writeTickRunFolder(run, { config: { run_id: 'glft-l2-20240808', ...job.resolved }, metrics: job.metrics, trace: job.trace, fills: job.core.fills, stats: job.stats, audit: job.exchange.audit, tickSize: cfg.market.tick_size });
   const pages: Array<[string, string]> = [['run-report.png', join(run, 'report.html')]];
   writeFileSync(pages[0]![1], await renderRunReport(run));
 
-  const analysis = await runAnalysis({ bars: loadKlines(KLINES_5M).bars, source: {}, cfg: parseAnalysisConfig({ days: 10, max_combinations: 8, walk_forward: { train_days: 3, test_days: 1 } }), evaluator: serialEvaluator(), progress: silentProgress });
+  const analysis = await runAnalysis({ bars: loadKlines(KLINES_5M).bars, source: {}, cfg: flatAnalysisConfig({ days: 10, max_combinations: 8, walk_forward: { train_days: 3, test_days: 1 } }), evaluator: serialEvaluator(), progress: silentProgress });
   pages.push(['analysis-report.png', join(tmp, 'analysis.html')]);
   writeFileSync(pages[1]![1], await renderAnalysisReport(analysis));
 

@@ -6,6 +6,7 @@ import { BpsFees, constantLatency, riskAverseQueue } from '../../src/sim/index.j
 import type { MarketView, QuoteTarget, Strategy } from '../../src/strategy/index.js';
 import { runTickBacktest, defaultTickLocalParams, type TickBacktestOptions } from '../../src/engine/index.js';
 import { EventBuilder } from '../fixtures/tick-events.js';
+import { looseSession } from '../fixtures/trading-config.js';
 
 const MS = 1000;
 
@@ -31,11 +32,11 @@ class Scripted implements Strategy {
 
 function options(over: Partial<TickBacktestOptions> = {}, latencyMs = 10, feedMs = 0): TickBacktestOptions {
   return {
-    core: {
+    session: looseSession({
       initialCash: 10_000,
       reconcile: { priceTolerance: 0, qtyTolerance: 0 },
       limits: { maxOrderQty: 10, maxInventoryQty: 100, priceBandFraction: 0.5 },
-    },
+    }),
     local: { ...defaultTickLocalParams, ladderTicks: 4096 },
     exchange: { tickSize: 0.01, partialFills: false, ladderTicks: 4096 },
     queue: riskAverseQueue,

@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readEvents, iterateEventBatches } from '../../src/data/index.js';
 import { EventType } from '../../src/market/index.js';
-import { parseTickConfig, runTickJob, writeTickRunFolder, type TickJobResult } from '../../src/engine/index.js';
+import { runTickJob, writeTickRunFolder, type TickJobResult } from '../../src/engine/index.js';
+import { flatConfig } from '../fixtures/trading-config.js';
 import { ensureSharedCaptureArrow } from '../fixtures/capture.js';
 import { FarQuotes, TouchQuotes } from '../fixtures/tick-strategies.js';
 
@@ -15,13 +16,13 @@ const events = readEvents(path);
 const base = { events: path, order_qty: 0.001, max_inventory_qty: 0.01 };
 
 function touch(latencyMs: number, queue = 'risk-averse'): TickJobResult {
-  const cfg = parseTickConfig({ ...base, feed_latency_ms: latencyMs, order_latency_ms: latencyMs, queue });
-  return runTickJob(cfg, [events], undefined, new TouchQuotes(0.001, 0.01));
+  const cfg = flatConfig({ ...base, feed_latency_ms: latencyMs, order_latency_ms: latencyMs, queue });
+  return runTickJob(cfg, [events], { strategy: new TouchQuotes(0.001, 0.01) });
 }
 
 test('AS and GLFT complete a full streamed run over the capture and account for every event', () => {
   for (const model of ['as', 'glft'] as const) {
-    const cfg = parseTickConfig({ events: path, model, gamma: 0.0001, horizon_seconds: 60, feed_latency_ms: 5 });
+    const cfg = flatConfig({ events: path, model, gamma: 0.0001, horizon_seconds: 60, feed_latency_ms: 5 });
     const r = runTickJob(cfg, iterateEventBatches(path));
     assert.equal(r.events, events.length);
     assert.ok(r.trace.length > 600, `trace rows ${r.trace.length}`);
@@ -33,8 +34,8 @@ test('AS and GLFT complete a full streamed run over the capture and account for 
 });
 
 test('a strategy quoting 2% away from the market gets no fill', () => {
-  const cfg = parseTickConfig({ ...base, feed_latency_ms: 5 });
-  const r = runTickJob(cfg, [events], undefined, new FarQuotes(0.02, 0.001));
+  const cfg = flatConfig({ ...base, feed_latency_ms: 5 });
+  const r = runTickJob(cfg, [events], { strategy: new FarQuotes(0.02, 0.001) });
   assert.ok(r.core.counters.placed > 0);
   assert.equal(r.metrics.fills, 0);
 });
@@ -88,7 +89,7 @@ test('doubling latency never improves the average queue position at fill', () =>
 test('determinism: the same config and file give byte-identical run folders', () => {
   const dirs: string[] = [];
   for (let k = 0; k < 2; k++) {
-    const cfg = parseTickConfig({ events: path, model: 'glft', gamma: 0.0001, feed_latency_ms: 3, order_latency_ms: 7, queue: 'log', partial_fills: true });
+    const cfg = flatConfig({ events: path, model: 'glft', gamma: 0.0001, feed_latency_ms: 3, order_latency_ms: 7, queue: 'log', partial_fills: true });
     const r = runTickJob(cfg, iterateEventBatches(path));
     const dir = join(mkdtempSync(join(tmpdir(), 'tick-det-')), 'run');
     writeTickRunFolder(dir, { config: r.resolved, metrics: r.metrics, trace: r.trace, fills: r.core.fills, stats: r.stats, audit: r.exchange.audit, tickSize: 0.01 });

@@ -6,7 +6,8 @@ import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readEvents, writeEvents } from '../../src/data/index.js';
-import { parseTickConfig, runTickJob } from '../../src/engine/index.js';
+import { runTickJob } from '../../src/engine/index.js';
+import { flatConfig } from '../fixtures/trading-config.js';
 import { CLI, REPO_ROOT } from '../fixtures/shared-data.js';
 import { ensureSharedCaptureArrow } from '../fixtures/capture.js';
 
@@ -43,8 +44,8 @@ test('backtest --events with every tick flag writes the run folder and one JSON 
     assert.ok(k in m, k);
   assert.ok(m.order_to_fill_latency_ms.mean >= 2 + 3, 'feed + entry + response at least');
   const cfg = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
-  assert.equal(cfg.queue, 'log');
-  assert.equal(cfg.partial_fills, true);
+  assert.equal(cfg.sim.queue, 'log');
+  assert.equal(cfg.sim.partial_fills, true);
   assert.match(cfg.order_latency, /^series/);
 });
 
@@ -66,7 +67,7 @@ test('streaming holds at most two batches, whatever the file length, with the sa
   const ev = readEvents(events);
   const path = join(tmp, 'small-batches.arrow');
   writeEvents(path, ev, { batchRows: 8192 });
-  const cfg = parseTickConfig({ events: path, gamma: 0.0001, horizon_seconds: 60, feed_latency_ms: 20 });
+  const cfg = flatConfig({ events: path, gamma: 0.0001, horizon_seconds: 60, feed_latency_ms: 20 });
   const streamed = runTickJob(cfg);
   const whole = runTickJob(cfg, [ev]);
   assert.equal(streamed.events, ev.length);

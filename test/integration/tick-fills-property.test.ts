@@ -1,5 +1,6 @@
 // Property test: on random order-book streams with trades logged late, every fill survives the independent checker and nothing is created.
 import { test } from 'node:test';
+import { looseSession } from '../fixtures/trading-config.js';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -136,7 +137,7 @@ test('random streams with late trades: no fill before arrival, no volume created
       const latency = r2.int(40) * MS;
       const queue = [riskAverseQueue, powerQueue(2), logQueue][r2.int(3)]!;
       const opts: TickBacktestOptions = {
-        core: { initialCash: 100_000, reconcile: { priceTolerance: 0, qtyTolerance: 0 }, limits: { maxOrderQty: 1, maxInventoryQty: 100, priceBandFraction: 0.5 } },
+        session: looseSession({ initialCash: 100_000, reconcile: { priceTolerance: 0, qtyTolerance: 0 }, limits: { maxOrderQty: 1, maxInventoryQty: 100, priceBandFraction: 0.5 } }),
         local: { ...defaultTickLocalParams, ladderTicks: 4096 },
         exchange: { tickSize: TICK, partialFills: true, ladderTicks: 4096 },
         queue,

@@ -1,5 +1,6 @@
 // Fills that could really have happened: no trade before the order arrived, never more than traded, each trade used once.
 import { test } from 'node:test';
+import { looseSession } from '../fixtures/trading-config.js';
 import assert from 'node:assert/strict';
 import type { EventColumns } from '../../src/market/index.js';
 import { BpsFees, constantLatency, riskAverseQueue, powerQueue } from '../../src/sim/index.js';
@@ -29,7 +30,7 @@ class BidAt implements Strategy {
 
 function options(over: Partial<TickBacktestOptions> = {}): TickBacktestOptions {
   return {
-    core: { initialCash: 10_000, reconcile: { priceTolerance: 0, qtyTolerance: 0 }, limits: { maxOrderQty: 10, maxInventoryQty: 100, priceBandFraction: 0.5 } },
+    session: looseSession({ initialCash: 10_000, reconcile: { priceTolerance: 0, qtyTolerance: 0 }, limits: { maxOrderQty: 10, maxInventoryQty: 100, priceBandFraction: 0.5 } }),
     local: { ...defaultTickLocalParams, ladderTicks: 4096 },
     exchange: { tickSize: 0.01, partialFills: true, ladderTicks: 4096 },
     queue: riskAverseQueue,

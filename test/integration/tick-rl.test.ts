@@ -6,7 +6,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readEvents } from '../../src/data/index.js';
-import { parseTickConfig, runTickJob } from '../../src/engine/index.js';
+import { runTickJob } from '../../src/engine/index.js';
+import { flatConfig } from '../fixtures/trading-config.js';
 import type { StateFeature } from '../../src/models/index.js';
 import { writeLinearPolicy } from '../fixtures/policy.js';
 import type { EventColumns } from '../../src/market/index.js';
@@ -36,7 +37,7 @@ const policyFile = (name: string, features: StateFeature[], weight: (f: number, 
   });
 
 const common = { events: eventsPath, calibrate: false, k: 0.5, order_qty: 0.001, max_inventory_qty: 0.01, requote_ticks: 0, maker_fee_bps: 0, feed_latency_ms: 5 };
-const run = (over: Record<string, unknown>) => runTickJob(parseTickConfig({ ...common, ...over }), [events]);
+const run = (over: Record<string, unknown>) => runTickJob(flatConfig({ ...common, ...over }), [events]);
 
 test('a policy whose action is the identity quotes exactly as its base model', () => {
   const path = policyFile('identity', ['inventory', 'volatility'], () => 0);
@@ -91,13 +92,12 @@ test('CLI: backtest --events --model rl --policy runs; without --policy it is on
 });
 
 test('paper and live configs take model rl with quoting.policy_path (the same strategy object as the backtest)', async () => {
-  const { parsePaperConfig, paperSessionSetup } = await import('../../src/engine/index.js');
-  const { makeInstrument } = await import('../../src/market/index.js');
+  const { paperSetup } = await import('../../src/engine/index.js');
   const { UserError } = await import('../../src/core/index.js');
   const path = policyFile('paper', ['inventory', 'trend'], () => 0, { bar_seconds: 60, window: 20 });
-  const setup = paperSessionSetup(parsePaperConfig({ quoting: { model: 'rl', policy_path: path } }), makeInstrument('BTC/USDT'), 60);
+  const setup = paperSetup({ quoting: { model: 'rl', policy_path: path } }, 60_000);
   assert.equal(setup.strategy.name, 'rl');
   assert.equal(setup.strategy.usesSignals, true);
   assert.deepEqual(setup.strategy.signalBars, { seconds: 60, window: 20 });
-  assert.throws(() => paperSessionSetup(parsePaperConfig({ quoting: { model: 'rl' } }), makeInstrument('BTC/USDT'), 60), (e: unknown) => e instanceof UserError && /quoting\.policy_path/.test((e as Error).message));
+  assert.throws(() => paperSetup({ quoting: { model: 'rl' } }, 60_000), (e: unknown) => e instanceof UserError && /quoting\.policy_path/.test((e as Error).message));
 });

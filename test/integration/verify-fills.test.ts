@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { iterateEventBatches } from '../../src/data/index.js';
-import { parseTickConfig, runTickJob, writeTickRunFolder } from '../../src/engine/index.js';
+import { runTickJob, writeTickRunFolder } from '../../src/engine/index.js';
+import { flatConfig } from '../fixtures/trading-config.js';
 import { loadTrades, verifyFills } from '../../src/verify/index.js';
 import { ensureSharedCaptureArrow, sharedCaptureFiles } from '../fixtures/capture.js';
 import { CLI } from '../fixtures/shared-data.js';
@@ -17,7 +18,7 @@ const events = ensureSharedCaptureArrow();
 const raw = sharedCaptureFiles();
 
 function run(model: 'as' | 'glft', qty: number, latencyMs: number, tag = ''): string {
-  const cfg = parseTickConfig({ events, model, gamma: 0.0001, horizon_seconds: 60, queue: 'power:2', order_qty: qty, max_inventory_qty: qty * 10, order_latency_ms: latencyMs, feed_latency_ms: 5, maker_fee_bps: -0.5 });
+  const cfg = flatConfig({ events, model, gamma: 0.0001, horizon_seconds: 60, queue: 'power:2', order_qty: qty, max_inventory_qty: qty * 10, order_latency_ms: latencyMs, feed_latency_ms: 5, maker_fee_bps: -0.5 });
   const r = runTickJob(cfg, iterateEventBatches(events));
   const out = join(dir, `${model}-${qty}-${latencyMs}${tag}`);
   writeTickRunFolder(out, { config: r.resolved, metrics: r.metrics, trace: r.trace, fills: r.core.fills, stats: r.stats, audit: r.exchange.audit, tickSize: 0.01 });

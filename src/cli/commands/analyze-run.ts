@@ -1,9 +1,11 @@
 // The analyze command's body: flags → config → bars → evaluation → artifacts and report.
 import { availableParallelism } from 'node:os';
-import { UserError, checkCollectionFolder, ensureCollectionFolder, readConfigMapping, roundTo, utcStamp } from '../../core/index.js';
-import { historyBars, loadKlines, readEvents } from '../../data/index.js';
+import { UserError, checkCollectionFolder, ensureCollectionFolder, roundTo, utcStamp } from '../../core/index.js';
+import { historyBars, loadKlines, readEventSource } from '../../data/index.js';
+import { HISTORY_DEFAULTS } from '../../engine/index.js';
 import type { Bars, EventColumns } from '../../market/index.js';
-import { parseAnalysisConfig, type AnalysisConfig } from '../../research/analysis-config.js';
+import { analysisConfigOf, type AnalysisConfig } from '../../research/analysis-config.js';
+import { COMMON_FLAGS, readConfigWithFlags, type FlagTable } from '../config-flags.js';
 import { runAnalysis, type AnalysisResult } from '../../research/analysis.js';
 import { analysisFiles, writeAnalysisFiles } from '../../research/analysis-artifacts.js';
 import { RESULTS_STORE_FILE, ResultsStore } from '../../research/results-store.js';
@@ -48,51 +50,52 @@ export interface AnalyzeFlags {
   sharedPass?: boolean;
 }
 
-const FLAG_OF: Record<string, string> = {
-  seed: '--seed',
-  days: '--days',
-  max_combinations: '--max-combinations',
-  sampling: '--sampling',
-  budgets: '--budgets',
-  objective: '--objective',
-  engine: '--engine',
-  'walk_forward.train_days': '--train-days',
-  'walk_forward.test_days': '--test-days',
-  'walk_forward.train_minutes': '--train-minutes',
-  'walk_forward.test_minutes': '--test-minutes',
-  events_path: '--events',
+/** The analysis' own flags (the `analysis:` section) and its data sources. */
+const ANALYZE_FLAGS: FlagTable = {
+  days: { path: 'analysis.days', flag: '--days' },
+  maxCombinations: { path: 'analysis.max_combinations', flag: '--max-combinations' },
+  sampling: { path: 'analysis.sampling', flag: '--sampling' },
+  objective: { path: 'analysis.objective', flag: '--objective' },
+  engine: { path: 'analysis.engine', flag: '--engine' },
+  trainDays: { path: 'analysis.walk_forward.train_days', flag: '--train-days' },
+  testDays: { path: 'analysis.walk_forward.test_days', flag: '--test-days' },
+  trainMinutes: { path: 'analysis.walk_forward.train_minutes', flag: '--train-minutes' },
+  testMinutes: { path: 'analysis.walk_forward.test_minutes', flag: '--test-minutes' },
+  data: { path: 'data.path', flag: '--data' },
+  events: { path: 'data.events', flag: '--events' },
+  exchange: { path: 'data.exchange', flag: '--exchange' },
+  symbol: { path: 'data.symbol', flag: '--symbol' },
+  end: { path: 'data.end', flag: '--end' },
+  cacheDir: { path: 'data.cache_dir', flag: '--cache-dir' },
 };
 
-export function analysisInputFromFlags(f: AnalyzeFlags): Record<string, unknown> {
-  const base = f.config ? readConfigMapping(f.config) : {};
-  const cfg: Record<string, unknown> = { ...base };
-  const set = (k: string, v: unknown): void => {
-    if (v !== undefined) cfg[k] = v;
-  };
-  set('seed', f.seed);
-  set('days', f.days);
-  set('max_combinations', f.maxCombinations);
-  set('sampling', f.sampling);
-  set('objective', f.objective);
-  set('engine', f.engine ?? (f.events !== undefined ? 'tick' : undefined));
-  set('events_path', f.events);
-  set('policy_path', f.policy);
+/** The one config file under the analysis, flags on top; the engine follows the flags, then the file. */
+export function analysisConfigFromFlags(f: AnalyzeFlags): AnalysisConfig {
+  let budgets: number[] | undefined;
   if (f.budgets !== undefined) {
     const parts = f.budgets.split(',').map((s) => s.trim());
     const nums = parts.map(Number);
     if (parts.some((s) => s === '') || nums.some((x) => !(x > 0) || !Number.isFinite(x))) throw new UserError(`--budgets: expected positive numbers separated by commas, got '${f.budgets}'`);
-    cfg['budgets'] = nums;
+    budgets = nums;
   }
-  const wf = { ...((base['walk_forward'] as Record<string, unknown>) ?? {}) };
-  if (f.trainDays !== undefined) wf['train_days'] = f.trainDays;
-  if (f.testDays !== undefined) wf['test_days'] = f.testDays;
-  if (f.trainMinutes !== undefined) wf['train_minutes'] = f.trainMinutes;
-  if (f.testMinutes !== undefined) wf['test_minutes'] = f.testMinutes;
-  cfg['walk_forward'] = wf;
-  const bt = { ...((base['backtest'] as Record<string, unknown>) ?? {}) };
-  if (f.makerFeeBps !== undefined) bt['maker_fee_bps'] = f.makerFeeBps;
-  cfg['backtest'] = bt;
-  return cfg;
+  if (f.events !== undefined && (f.data !== undefined || f.exchange !== undefined)) throw new UserError(`--engine tick: reads an event file (--events FILE), not klines (${f.data !== undefined ? '--data' : '--exchange'})`);
+  const flags: Record<string, unknown> = { ...f };
+  // A kline flag picks the bars over an event file the config names, and an event flag the reverse.
+  const c = readConfigWithFlags(f.config, flags, [COMMON_FLAGS, ANALYZE_FLAGS], {
+    budgets: { path: 'analysis.budgets', flag: '--budgets', value: budgets },
+    timeframe: { path: 'data.timeframe', flag: '--timeframe', value: f.exchange !== undefined ? f.timeframe : undefined },
+  });
+  let trading = c.trading;
+  if (f.data !== undefined || f.exchange !== undefined) trading = { ...trading, data: withoutEvents(trading.data) };
+  if (f.events !== undefined) trading = { ...trading, data: { ...trading.data, path: undefined, exchange: undefined } as typeof trading.data };
+  const settings = c.file.analysis;
+  const engine = f.engine !== undefined ? settings.engine : f.events !== undefined ? 'tick' : f.data !== undefined || f.exchange !== undefined ? 'bar' : settings.engine;
+  return analysisConfigOf(trading, { ...settings, ...(engine !== undefined ? { engine } : {}) });
+}
+
+function withoutEvents(d: AnalysisConfig['trading']['data']): AnalysisConfig['trading']['data'] {
+  const { events: _e, ...rest } = d;
+  return rest as AnalysisConfig['trading']['data'];
 }
 
 /** Without --workers: threads from this many bar steps (cases × bars) on; below it, start-up costs more than it saves. */
@@ -135,23 +138,16 @@ function askedEvaluator(flags: AnalyzeFlags, pool: EvalPool | null, workers: num
 export async function runAnalyzeCommand(flags: AnalyzeFlags, pool: EvalPool | null = null): Promise<void> {
   const tStart = performance.now();
   checkCollectionFolder(flags.out ?? DEFAULT_ANALYSIS_DIR, '--out', flags.out === undefined);
-  const cfg = parseAnalysisConfig(analysisInputFromFlags(flags), (p) => FLAG_OF[p] ?? p);
+  const cfg = analysisConfigFromFlags(flags);
   const workers = flags.workers ?? 0;
   if (flags.workers !== undefined && (!Number.isInteger(workers) || workers < 1 || workers > 64)) throw new UserError(`--workers: expected an integer from 1 to 64, got ${workers}`);
   if (flags.timeframe !== undefined && !(flags.timeframe in TIMEFRAME_SECONDS)) throw new UserError(`--timeframe: expected one of ${Object.keys(TIMEFRAME_SECONDS).join(', ')}, got '${flags.timeframe}'`);
-  if (cfg.engine === 'tick') checkTickFlags(flags, cfg.events_path);
+  const d = cfg.trading.data;
+  if (cfg.engine === 'tick') checkTickFlags(flags, cfg);
   else if (flags.events !== undefined) throw new UserError('--events: an event file is analysed with --engine tick, not --engine bar');
   else if (flags.trainMinutes !== undefined || flags.testMinutes !== undefined) throw new UserError(`${flags.trainMinutes !== undefined ? '--train-minutes' : '--test-minutes'}: window lengths in minutes are for --engine tick; use --train-days/--test-days with bars`);
-  else if (!flags.data) {
-    if (!flags.exchange || !flags.symbol) throw new UserError('--data: expected a kline CSV file, or --exchange and --symbol (with --timeframe) to read the history cache');
-  } else if (flags.exchange) {
-    throw new UserError('--data: give either --data FILE or --exchange/--symbol, not both');
-  }
-  let endMs: number | undefined;
-  if (flags.end !== undefined) {
-    endMs = Date.parse(flags.end);
-    if (!Number.isFinite(endMs)) throw new UserError(`--end: expected an ISO-8601 time such as 2024-08-31T00:00:00Z, got '${flags.end}'`);
-  }
+  else if (d.path === undefined && d.exchange === undefined) throw new UserError('--data: expected a kline CSV file, or --exchange and --symbol (with --timeframe) to read the history cache (or data.path / data.exchange in --config)');
+  const endMs = d.end !== undefined ? Date.parse(d.end) : undefined;
 
   if (cfg.engine === 'tick') return runTickAnalyzeCommand(flags, cfg, pool, workers, tStart);
 
@@ -159,9 +155,10 @@ export async function runAnalyzeCommand(flags: AnalyzeFlags, pool: EvalPool | nu
   let evaluatorP = askedEvaluator(flags, pool, workers);
   let evaluator: Evaluator | undefined;
   try {
-    const input = flags.data
-      ? fileBars(flags.data, flags.timeframe)
-      : await historyBars({ exchange: flags.exchange!, symbol: flags.symbol!, timeframe: flags.timeframe ?? '5m', days: cfg.days, ...(endMs !== undefined ? { endMs } : {}), ...(flags.cacheDir !== undefined ? { cacheDir: flags.cacheDir } : {}), ...(flags.exchangeUrl !== undefined ? { exchangeUrl: flags.exchangeUrl } : {}) });
+    const input =
+      d.path !== undefined
+        ? fileBars(d.path, flags.timeframe)
+        : await historyBars({ exchange: d.exchange!, symbol: d.symbol!, timeframe: d.timeframe ?? HISTORY_DEFAULTS.timeframe, days: cfg.days, ...(endMs !== undefined ? { endMs } : {}), ...(d.cache_dir !== undefined ? { cacheDir: d.cache_dir } : {}), ...(flags.exchangeUrl !== undefined ? { exchangeUrl: flags.exchangeUrl } : {}) });
     if (evaluatorP === null) {
       const barSteps = Math.min(input.bars.length, Math.round((cfg.days * 86_400e6) / input.bars.intervalMicros)) * cfg.max_combinations * cfg.budgets.length;
       const auto = barSteps >= AUTO_THREADS_BAR_STEPS ? Math.min(availableParallelism(), 8) : 1;
@@ -255,9 +252,9 @@ async function finishAnalysis(result: AnalysisResult, flags: AnalyzeFlags, now: 
 }
 
 /** --engine tick: the flags that belong to bars are refused, the event file is required. */
-function checkTickFlags(flags: AnalyzeFlags, events: string | undefined): void {
+function checkTickFlags(flags: AnalyzeFlags, cfg: AnalysisConfig): void {
   if (flags.data !== undefined || flags.exchange !== undefined) throw new UserError(`--engine tick: reads an event file (--events FILE), not klines (${flags.data !== undefined ? '--data' : '--exchange'})`);
-  if (events === undefined) throw new UserError('--events: --engine tick needs an event file (Arrow IPC; marketmakerl convert writes one from a capture)');
+  if (cfg.events_path === undefined) throw new UserError('--events: --engine tick needs an event file (Arrow IPC; marketmakerl convert writes one from a capture)');
   for (const [flag, v] of [['--days', flags.days], ['--train-days', flags.trainDays], ['--test-days', flags.testDays], ['--timeframe', flags.timeframe]] as const) {
     if (v !== undefined) throw new UserError(`${flag}: not used with --engine tick (the whole event file is analysed; window lengths are --train-minutes and --test-minutes)`);
   }
@@ -266,7 +263,7 @@ function checkTickFlags(flags: AnalyzeFlags, events: string | undefined): void {
 /** Read the whole event file once (a one-line error naming --events when it cannot be read). */
 function readEventsFlag(path: string): EventColumns {
   try {
-    return readEvents(path);
+    return readEventSource(path);
   } catch (e) {
     if (e instanceof UserError) throw new UserError(e.message.startsWith('--events') ? e.message : `--events: ${e.message}`);
     throw e;

@@ -1,9 +1,10 @@
 // `marketmakerl backtest`: a bar backtest from flags (and an optional config file) to a run folder.
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
-import { UserError, checkRunFolderTarget, readConfigMapping, roundTo, utcStamp } from '../../core/index.js';
+import { UserError, checkRunFolderTarget, roundTo, utcStamp } from '../../core/index.js';
 import { decimalsOf } from '../../market/index.js';
-import { parseBarConfig, fetchBarsFor, runBarJob, writeRunFolder } from '../../engine/index.js';
+import { defaultTradingConfig, fetchBarsFor, runBarJob, writeRunFolder } from '../../engine/index.js';
+import { COMMON_FLAGS, VENUE_FLAGS, readConfigWithFlags, type ConfigWithFlags, type FlagTable } from '../config-flags.js';
 
 export interface BacktestFlags {
   data?: string;
@@ -41,83 +42,42 @@ export interface BacktestFlags {
   json?: boolean;
 }
 
-/** Config paths → flags shared by the bar and the tick backtest (quoting, sizing, fees, market). */
-export const QUOTING_FLAG_OF: Record<string, string> = {
-  model: '--model',
-  policy_path: '--policy',
-  seed: '--seed',
-  gamma: '--gamma',
-  k: '--k',
-  A: '--A',
-  horizon: '--horizon',
-  horizon_seconds: '--horizon-seconds',
-  capital: '--capital',
-  order_qty: '--order-qty',
-  max_inventory_qty: '--max-inventory',
-  min_spread_ticks: '--min-spread-ticks',
-  requote_ticks: '--requote-ticks',
-  maker_fee_bps: '--maker-fee-bps',
-  'market.tick_size': '--tick-size',
+/** The flags of a kline source (a file or an exchange's history), as backtest and study read them. */
+export const BAR_SOURCE_FLAGS: FlagTable = {
+  data: { path: 'data.path', flag: '--data' },
+  exchange: { path: 'data.exchange', flag: '--exchange' },
+  symbol: { path: 'data.symbol', flag: '--symbol' },
+  timeframe: { path: 'data.timeframe', flag: '--timeframe' },
+  days: { path: 'data.days', flag: '--days' },
+  end: { path: 'data.end', flag: '--end' },
+  cacheDir: { path: 'data.cache_dir', flag: '--cache-dir' },
 };
 
-/** The flags of a bar config's data source (a kline file or an exchange's history). */
-export const DATA_FLAG_OF: Record<string, string> = {
-  'data.path': '--data',
-  'data.exchange': '--exchange',
-  'data.symbol': '--symbol',
-  'data.timeframe': '--timeframe',
-  'data.days': '--days',
-  'data.end': '--end',
-  'data.cache_dir': '--cache-dir',
+/** The flags of a bar backtest's data (a kline source, or simulated bars) and bar-only settings. */
+export const BAR_DATA_FLAGS: FlagTable = {
+  ...BAR_SOURCE_FLAGS,
+  bars: { path: 'data.bars', flag: '--bars' },
+  touchFillProb: { path: 'sim.touch_fill_prob', flag: '--touch-fill-prob' },
+  volEstimator: { path: 'features.vol_estimator', flag: '--vol-estimator' },
 };
 
-const FLAG_OF: Record<string, string> = {
-  ...QUOTING_FLAG_OF,
-  ...DATA_FLAG_OF,
-  'data.bars': '--bars',
-  touch_fill_prob: '--touch-fill-prob',
-  vol_estimator: '--vol-estimator',
-};
-
-export function configFromFlags(f: BacktestFlags): Record<string, unknown> {
-  const base = f.config ? readConfigMapping(f.config) : {};
-  const set = (obj: Record<string, unknown>, key: string, v: unknown): void => {
-    if (v !== undefined) obj[key] = v;
-  };
-  const cfg: Record<string, unknown> = { ...base };
-  const data = { ...((base['data'] as Record<string, unknown>) ?? {}) };
-  set(data, 'path', f.data);
-  set(data, 'exchange', f.exchange);
-  set(data, 'symbol', f.symbol);
-  set(data, 'timeframe', f.timeframe);
-  set(data, 'days', f.days);
-  set(data, 'end', f.end);
-  set(data, 'cache_dir', f.cacheDir);
-  set(data, 'bars', f.bars);
-  cfg['data'] = data;
-  const market = { ...((base['market'] as Record<string, unknown>) ?? {}) };
-  set(market, 'tick_size', f.tickSize);
-  // Klines of one market are traded as that market unless the config names the instrument.
-  if (data['exchange'] !== undefined && market['symbol'] === undefined) set(market, 'symbol', data['symbol']);
-  cfg['market'] = market;
-  set(cfg, 'model', f.model);
-  set(cfg, 'policy_path', f.policy);
-  set(cfg, 'seed', f.seed);
-  set(cfg, 'gamma', f.gamma);
-  set(cfg, 'k', f.k);
-  set(cfg, 'A', f.A);
-  if (f.calibrate === false) cfg['calibrate'] = false;
-  set(cfg, 'horizon', f.horizon);
-  set(cfg, 'horizon_seconds', f.horizonSeconds);
-  set(cfg, 'capital', f.capital);
-  set(cfg, 'order_qty', f.orderQty);
-  set(cfg, 'max_inventory_qty', f.maxInventory);
-  set(cfg, 'min_spread_ticks', f.minSpreadTicks);
-  set(cfg, 'requote_ticks', f.requoteTicks);
-  set(cfg, 'maker_fee_bps', f.makerFeeBps);
-  set(cfg, 'touch_fill_prob', f.touchFillProb);
-  set(cfg, 'vol_estimator', f.volEstimator);
-  return cfg;
+/**
+ * Which engine a backtest runs: `--engine`, else the data flags (`--events`: tick; `--data`,
+ * `--exchange`: bars), else the file's data section: klines (data.path or data.exchange) or simulated
+ * bars when there are, the event file (data.events) when it is the only source.
+ */
+export function backtestEngine(flags: BacktestFlags & { events?: string; engine?: string }, c: ConfigWithFlags): 'bar' | 'tick' {
+  if (flags.engine !== undefined) {
+    if (flags.engine !== 'bar' && flags.engine !== 'tick') throw new UserError(`--engine: expected bar or tick, got '${flags.engine}'`);
+    if (flags.engine === 'bar' && flags.events !== undefined) throw new UserError('--engine bar: reads klines, not an event file (--events)');
+    if (flags.engine === 'tick' && (flags.data !== undefined || flags.exchange !== undefined)) throw new UserError(`--engine tick: reads an event file, not klines (${flags.data !== undefined ? '--data' : '--exchange'})`);
+    if (flags.engine === 'tick' && c.trading.data.events === undefined) throw new UserError('--engine tick: needs an event file (--events FILE or data.events)');
+    return flags.engine;
+  }
+  if (flags.events !== undefined) return 'tick';
+  if (flags.data !== undefined || flags.exchange !== undefined) return 'bar';
+  const d = c.trading.data;
+  return d.events !== undefined && d.path === undefined && d.exchange === undefined ? 'tick' : 'bar';
 }
 
 /**
@@ -137,16 +97,23 @@ export function checkRunFolderEarly(flags: { runId?: string; out?: string; force
   if (dir !== undefined) checkRunFolderTarget(dir, flags.out !== undefined ? '--out' : '--run-id', flags.force === true);
 }
 
-export async function backtestCommand(flags: BacktestFlags): Promise<void> {
-  if ((flags as { events?: string }).events !== undefined) {
-    if (flags.exchange !== undefined) throw new UserError('--events: give either --exchange (bars from the history cache) or --events (tick), not both');
-    return (await import('./backtest-tick.js')).tickBacktestCommand(flags);
-  }
+export async function backtestCommand(flags: BacktestFlags & { events?: string; engine?: string }): Promise<void> {
+  if (flags.events !== undefined && flags.data !== undefined) throw new UserError('--events: give either --data (bars) or --events (tick), not both');
+  if (flags.events !== undefined && flags.exchange !== undefined) throw new UserError('--events: give either --exchange (bars from the history cache) or --events (tick), not both');
   checkRunFolderEarly(flags);
-  const cfg = parseBarConfig(configFromFlags(flags), (p) => FLAG_OF[p] ?? p);
+  const whole = (flags as { wholeFills?: boolean }).wholeFills === true;
+  if (whole && (flags as { partialFills?: boolean }).partialFills === true) throw new UserError('--whole-fills: give either --partial-fills or --whole-fills, not both');
+  const c = readConfigWithFlags(flags.config, flags as Record<string, unknown>, [COMMON_FLAGS, BAR_DATA_FLAGS, VENUE_FLAGS], {
+    events: { path: 'data.events', flag: '--events', value: flags.events },
+    wholeFills: { path: 'sim.partial_fills', flag: '--whole-fills', value: whole ? false : undefined },
+  });
+  if (backtestEngine(flags, c) === 'tick') return (await import('./backtest-tick.js')).tickBacktestCommand(flags, c);
+  let cfg = c.trading;
+  // Klines of one market are traded as that market unless the config names the instrument.
+  if (cfg.data.exchange !== undefined && cfg.data.symbol !== undefined && cfg.market.symbol === defaultTradingConfig.market.symbol) cfg = { ...cfg, market: { ...cfg.market, symbol: cfg.data.symbol } };
   if (flags.exchangeUrl !== undefined && cfg.data.exchange === undefined) throw new UserError('--exchange-url: only with --exchange (klines from the history cache)');
   const loaded = await fetchBarsFor(cfg, flags.exchangeUrl !== undefined ? { exchangeUrl: flags.exchangeUrl } : {});
-  const job = runBarJob(cfg, loaded);
+  const job = runBarJob(cfg, loaded, undefined, { flagOf: c.flagOf, source: c.source, checkGate: true });
   const { runId, dir } = runFolderOf(flags, job.resolved);
   writeRunFolder(dir, {
     config: { run_id: runId, ...job.resolved },
@@ -159,7 +126,7 @@ export async function backtestCommand(flags: BacktestFlags): Promise<void> {
   const line = {
     run_dir: dir,
     run_id: runId,
-    model: cfg.model,
+    model: cfg.quoting.model,
     bars: m.samples,
     total_pnl: roundTo(m.total_pnl, 6),
     return_pct: roundTo(m.return_pct, 6),
@@ -170,8 +137,11 @@ export async function backtestCommand(flags: BacktestFlags): Promise<void> {
     fees: roundTo(m.fees, 6),
     final_inventory: roundTo(m.final_inventory, decimalsOf(cfg.market.lot_size)),
     markout_1_bps: roundTo(m.markouts[0]?.mean_bps, 3),
+    trading_state: m.risk.final_state,
+    halted_seconds: roundTo(m.risk.seconds_in_state.halted, 3),
+    denials: m.orders_denied,
   };
-  await printRunResult(line, dir, `backtest ${runId} (${cfg.model.toUpperCase()} on bars)`, flags);
+  await printRunResult(line, dir, `backtest ${runId} (${cfg.quoting.model.toUpperCase()} on bars)`, flags);
 }
 
 /** The JSON line in a pipe or with --json; on a terminal, the run's headline as the report shows it. */

@@ -1,15 +1,12 @@
 // `marketmakerl realtime --mode live --confirm-live`: the live guard, the preflight, then real orders through ccxt under the risk engine.
 import { closeSync, existsSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { z } from 'zod';
-import { Rng, UserError, readConfigMapping, utcStamp } from '../../core/index.js';
-import { makeInstrument } from '../../market/index.js';
+import { Rng, UserError, utcStamp } from '../../core/index.js';
 import { DEFAULT_HALT_FILE } from '../../risk/index.js';
 import { liveGuard, scrubber, secretValues } from '../../runtime/index.js';
-import { LiveSession, TickLocal, parsePaperConfig, paperSessionSetup, wallClock } from '../../engine/index.js';
+import { LiveSession, TickLocal, checkGateAdmitsQuotes, paperOptionsFor, resolveTrading, strategyFor, wallClock, type LiveConfig } from '../../engine/index.js';
 import { Ledger } from '../../ledger/index.js';
-import type { RealtimeFlags } from './realtime.js';
-import { timeframeSeconds } from '../config-file.js';
+import { realtimeConfig, withTimeframe, type RealtimeFlags } from './realtime.js';
 
 export interface RealtimeLiveFlags extends RealtimeFlags {
   confirmLive?: boolean;
@@ -18,27 +15,6 @@ export interface RealtimeLiveFlags extends RealtimeFlags {
 
 /** Live runs keep their own ledger: paper positions and orders must never be reconciled against an exchange. */
 const DEFAULT_LEDGER = join('artifacts', 'realtime', 'live-ledger.sqlite');
-
-/** The `live:` section of the realtime config. */
-export const liveConfigSchema = z
-  .object({
-    /** Open orders at the exchange that this ledger did not place: cancel, adopt, or refuse to start. */
-    unknown_orders: z.enum(['cancel', 'adopt', 'refuse']).default('cancel'),
-    /** Accepted difference between the exchange's holding and the ledger's position, base units. */
-    position_tolerance: z.number().nonnegative().default(1e-8),
-    /** A position mismatch halts trading (else it is only recorded). */
-    halt_on_mismatch: z.boolean().default(true),
-    /** Reconciliation period, seconds (also on start and after every reconnect). */
-    reconcile_every_s: z.number().positive().default(30),
-    /** Timeout of one exchange request, ms. */
-    request_timeout_ms: z.number().int().positive().default(10_000),
-    /** Order updates and fills: the private websocket where ccxt has it (auto), or REST polling (poll). */
-    order_updates: z.enum(['auto', 'poll']).default('auto'),
-    /** Polling period of order updates, ms (poll, or an exchange without a private websocket). */
-    order_poll_ms: z.number().int().positive().default(1_000),
-  })
-  .strict();
-export type LiveConfig = z.infer<typeof liveConfigSchema>;
 
 export async function realtimeLiveCommand(f: RealtimeLiveFlags, env: NodeJS.ProcessEnv = process.env): Promise<void> {
   // The runtime's guard, with its exact messages; then our own explicit confirmation.
@@ -50,15 +26,10 @@ export async function realtimeLiveCommand(f: RealtimeLiveFlags, env: NodeJS.Proc
   const secret = env['EXCHANGE_API_SECRET'] ?? '';
   const scrub = scrubber(secretValues(env));
 
-  const raw = (f.config === undefined ? {} : readConfigMapping(f.config, { allowEmpty: true }));
-  const { live: liveRaw, ...paperRaw } = raw;
-  const lr = liveConfigSchema.safeParse(liveRaw ?? {});
-  if (!lr.success) {
-    const i = lr.error.issues[0]!;
-    throw new UserError(`--config: live.${i.path.join('.')}: ${i.message}`);
-  }
-  const liveCfg = lr.data;
-  const cfg = parsePaperConfig(paperRaw);
+  const c = realtimeConfig(f);
+  const cfg = withTimeframe(c.trading, f.timeframe);
+  const liveCfg: LiveConfig = cfg.live;
+  if (f.clock !== undefined && f.clock !== 'wall') throw new UserError('--clock: live trading runs on the wall clock');
   let iterations: number | undefined = 20;
   if (f.iterations === 'forever') iterations = undefined;
   else if (f.iterations !== undefined) {
@@ -76,9 +47,7 @@ export async function realtimeLiveCommand(f: RealtimeLiveFlags, env: NodeJS.Proc
     probe.close();
     if (paperRuns > 0) throw new UserError(`--ledger: ${ledgerPath} holds paper runs; live trading needs a ledger of its own`);
   }
-  const exchangeId = (f.exchange ?? 'binance').trim();
-  const timeframe = f.timeframe ?? '1m';
-  const tfSeconds = timeframeSeconds(timeframe);
+  const exchangeId = cfg.market.exchange;
 
   const { createExchange, exchangeUrlFrom, loadMarkets, resolveSymbol, checkTimeframe, closeExchange } = await import('../../venues/ccxt/exchange.js');
   const { openLiveExchange } = await import('../../venues/ccxt/live-ccxt.js');
@@ -88,13 +57,13 @@ export async function realtimeLiveCommand(f: RealtimeLiveFlags, env: NodeJS.Proc
   // Market data on its own public client; orders on the keyed one.
   const pub = await createExchange({ exchange: exchangeId, websocket: true, ...urlSpec, ...(f.sandbox === true ? { sandbox: true } : {}) });
   await loadMarkets(pub);
-  const symbol = resolveSymbol(pub, f.symbol ?? 'BTC/USDT');
-  checkTimeframe(pub, timeframe);
+  const symbol = resolveSymbol(pub, cfg.market.symbol);
+  if (f.timeframe !== undefined) checkTimeframe(pub, f.timeframe);
   const market = pub.markets?.[symbol];
   const tick = Number(market?.precision?.price ?? Number.NaN);
   const lot = Number(market?.precision?.amount ?? Number.NaN);
   if (!(tick > 0) || !(lot > 0)) throw new UserError(`--symbol: ${exchangeId} publishes no tick or lot size for ${symbol}`);
-  const instrument = makeInstrument(symbol, tick, lot, Number(market?.limits?.cost?.min ?? 0) || 0);
+  const traded = { ...cfg, market: { ...cfg.market, symbol, tick_size: tick, lot_size: lot } };
   const exchange = await openLiveExchange({
     exchange: exchangeId,
     apiKey,
@@ -104,13 +73,20 @@ export async function realtimeLiveCommand(f: RealtimeLiveFlags, env: NodeJS.Proc
     timeoutMs: liveCfg.request_timeout_ms,
   });
 
-  const { strategy, options } = paperSessionSetup(cfg, instrument, tfSeconds);
+  // Orders are sized at the exchange's price now; the preflight checks them against its limits.
+  const touch = await exchange.bidAsk(symbol);
+  const refPrice = touch.bid > 0 && touch.ask > 0 ? (touch.bid + touch.ask) / 2 : Number.NaN;
+  const names = { flagOf: c.flagOf, source: c.source };
+  const resolved = resolveTrading(traded, refPrice, names);
+  checkGateAdmitsQuotes(resolved, refPrice, names);
+  const strategy = strategyFor(resolved, names);
+  const options = paperOptionsFor(resolved, names);
   const ledger = new Ledger(ledgerPath);
   const resumed = ledger.resume(symbol);
   const started = new Date();
   const runId = `live_${utcStamp(started)}_${process.pid}`;
-  ledger.startRun({ runId, mode: 'live', exchange: exchangeId, symbol, config: { ...cfg, live: liveCfg, timeframe, poll_seconds: pollSeconds }, initialCash: cfg.capital }, started);
-  const initialCash = resumed === undefined ? cfg.capital : (ledger.initialCash() ?? cfg.capital);
+  ledger.startRun({ runId, mode: 'live', exchange: exchangeId, symbol, config: { ...traded, timeframe: f.timeframe ?? null, poll_seconds: pollSeconds }, initialCash: traded.capital }, started);
+  const initialCash = resumed === undefined ? traded.capital : (ledger.initialCash() ?? traded.capital);
   // Client order ids are namespaced by the ledger's first run: they stay the same across restarts.
   const firstRun = ledger.db.prepare<[], { run_id: string }>('SELECT run_id FROM runs ORDER BY started_at, rowid LIMIT 1').get()?.run_id ?? runId;
   const baselineKey = `live_base_offset:${exchangeId}:${symbol}`;
@@ -171,11 +147,10 @@ export async function realtimeLiveCommand(f: RealtimeLiveFlags, env: NodeJS.Proc
     exchange,
     symbol,
     strategy,
-    core: { ...options.core, initialCash },
-    risk: options.risk,
+    session: { ...options.session, initialCash },
     idNamespace: firstRun,
-    orderQty: cfg.quoting.order_qty,
-    tickSize: instrument.tickSize,
+    orderQty: resolved.quoting.orderQty,
+    tickSize: tick,
     unknownOrders: liveCfg.unknown_orders,
     positionTolerance: liveCfg.position_tolerance,
     haltOnMismatch: liveCfg.halt_on_mismatch,

@@ -1,23 +1,28 @@
-// `marketmakerl realtime`: paper trading on the live market (ccxt websockets, REST fallback) or on a replayed capture.
+// `marketmakerl realtime`: paper trading on the live market (ccxt), on a replay paced by the wall clock, or on a replay's own clock.
 import { closeSync, openSync, writeSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { UserError, assertSafeOutput, parseDuration, readConfigMapping, utcStamp, MICROS_PER_SECOND, Rng, type Micros } from '../../core/index.js';
-import { BTCUSDT, makeInstrument, type Instrument } from '../../market/index.js';
+import { UserError, assertSafeOutput, parseDuration, utcStamp, MICROS_PER_SECOND, Rng, type Micros } from '../../core/index.js';
 import { DEFAULT_HALT_FILE, HaltFile } from '../../risk/index.js';
 import {
   PaperSession,
   ReplayFeed,
   acceleratedClock,
-  parsePaperConfig,
-  paperSessionSetup,
+  paperOptionsFor,
+  peekEvents,
+  resolveTrading,
+  checkGateAdmitsQuotes,
+  strategyFor,
   runPaperLoop,
   wallClock,
   type IterationRow,
   type MarketFeed,
   type PaperSummary,
+  type TradingConfig,
 } from '../../engine/index.js';
+import type { EventColumns } from '../../market/index.js';
 import { Ledger } from '../../ledger/index.js';
 import { timeframeSeconds } from '../config-file.js';
+import { COMMON_FLAGS, VENUE_FLAGS, readConfigWithFlags, type ConfigWithFlags } from '../config-flags.js';
 
 export interface RealtimeFlags {
   exchange?: string;
@@ -34,28 +39,57 @@ export interface RealtimeFlags {
   haltFile?: string;
   replay?: string[];
   speed?: number;
+  clock?: string;
   outDir?: string;
   quiet?: boolean;
   feed?: string;
+  [flag: string]: unknown;
 }
 
-const DEFAULT_LEDGER = join('artifacts', 'realtime', 'ledger.sqlite');
+export const DEFAULT_PAPER_LEDGER = join('artifacts', 'realtime', 'ledger.sqlite');
 
 /** `--iterations N | forever` and `--duration 1h`: the loop's end. */
-function parseEnd(f: RealtimeFlags): { iterations: number | undefined; durationMicros: Micros | undefined } {
+export function parseEnd(f: RealtimeFlags): { iterations: number | undefined; durationMicros: Micros | undefined } {
   let iterations: number | undefined;
   if (f.iterations !== undefined && f.iterations !== 'forever') {
     const n = Number(f.iterations);
-    if (!Number.isInteger(n) || n <= 0) throw new UserError(`--iterations: expected a positive integer or 'forever', got '${f.iterations}'`);
+    if (!Number.isInteger(n) || n <= 0 || n > 1e9) throw new UserError(`--iterations: expected a positive integer or 'forever' (at most 1e9), got '${f.iterations}'`);
     iterations = n;
   }
   let durationMicros: Micros | undefined;
   if (f.duration !== undefined && f.duration !== 'forever') {
     durationMicros = parseDuration(f.duration);
-    if (!(durationMicros > 0)) throw new UserError(`--duration: expected a duration such as 90s, 15m, 1h, or 'forever'; got '${f.duration}'`);
+    if (!(durationMicros > 0) || durationMicros > 366 * 86_400 * MICROS_PER_SECOND) throw new UserError(`--duration: expected a duration such as 90s, 15m, 1h (at most a year), or 'forever'; got '${f.duration}'`);
   }
   if (f.iterations === undefined && f.duration === undefined) iterations = 20;
   return { iterations, durationMicros };
+}
+
+/** The one config under a realtime command: `--exchange` and `--symbol` name the market; the venue and quoting flags as in backtests. */
+export function realtimeConfig(f: RealtimeFlags): ConfigWithFlags {
+  return readConfigWithFlags(f.config, f, [COMMON_FLAGS, VENUE_FLAGS], {
+    exchange: { path: 'market.exchange', flag: '--exchange', value: f.exchange?.trim() },
+    symbol: { path: 'market.symbol', flag: '--symbol', value: f.symbol },
+  });
+}
+
+/** σ window from `--timeframe` when given (the estimator window of a live feed); else the config's. */
+export function withTimeframe(cfg: TradingConfig, timeframe: string | undefined): TradingConfig {
+  if (timeframe === undefined) return cfg;
+  const seconds = timeframeSeconds(timeframe);
+  const window = Math.max(2, Math.round((seconds * 1000) / cfg.features.sigma_sample_ms));
+  return { ...cfg, features: { ...cfg.features, sigma_window: Math.max(window, 10), intensity_window_s: Math.max(seconds, 60) } };
+}
+
+/** A replay's rows: Arrow event files (convert, record) read as they are, raw captures converted in memory. */
+export async function loadReplay(files: readonly string[]): Promise<EventColumns> {
+  const { isEventFile, readEvents, loadCaptureSync } = await import('../../data/index.js');
+  const { concatEvents } = await import('../../market/index.js');
+  const arrow = files.map((p) => isEventFile(p));
+  if (arrow.some(Boolean) && !arrow.every(Boolean)) throw new UserError('--replay: give either event files (.arrow from convert or record) or raw captures, not both');
+  const events = arrow.every(Boolean) ? concatEvents(files.map((p) => readEvents(p))) : loadCaptureSync([...files]).events;
+  if (events.length === 0) throw new UserError(`--replay: no market events in ${files.join(', ')}`);
+  return events;
 }
 
 export async function realtimeCommand(f: RealtimeFlags): Promise<void> {
@@ -63,51 +97,51 @@ export async function realtimeCommand(f: RealtimeFlags): Promise<void> {
   if (f.outDir !== undefined) assertSafeOutput(f.outDir, '--out-dir');
   if (mode === 'live') return (await import('./realtime-live.js')).realtimeLiveCommand(f);
   if (mode !== 'paper') throw new UserError(`--mode: expected paper or live, got '${mode}'`);
-  const exchangeId = (f.exchange ?? 'binance').trim();
-  const symbolIn = f.symbol ?? 'BTC/USDT';
-  const timeframe = f.timeframe ?? '1m';
-  const tfSeconds = timeframeSeconds(timeframe);
+  const clockKind = f.clock ?? 'wall';
+  if (clockKind !== 'wall' && clockKind !== 'event') throw new UserError(`--clock: expected wall or event, got '${clockKind}'`);
+  const c = realtimeConfig(f);
+  if (clockKind === 'event') return (await import('./realtime-replay.js')).eventReplayCommand(f, c);
   const pollSeconds = f.pollSeconds ?? 1;
-  if (!(pollSeconds > 0)) throw new UserError(`--poll-seconds: expected a positive number, got ${pollSeconds}`);
+  if (!(pollSeconds > 0) || pollSeconds > 3600) throw new UserError(`--poll-seconds: expected a number of seconds in (0, 3600], got ${pollSeconds}`);
   const end = parseEnd(f);
-  const cfg = parsePaperConfig((f.config === undefined ? {} : readConfigMapping(f.config, { allowEmpty: true })));
-  const ledgerPath = f.ledger ?? DEFAULT_LEDGER;
+  const cfg = withTimeframe(c.trading, f.timeframe);
+  const exchangeId = cfg.market.exchange;
+  const ledgerPath = f.ledger ?? DEFAULT_PAPER_LEDGER;
   const haltPath = f.haltFile ?? DEFAULT_HALT_FILE;
 
   // Feed and clock: a replayed capture (offline) or the exchange through ccxt.
   let feed: MarketFeed;
   let clock: () => Micros;
-  let instrument: Instrument;
-  let symbol = symbolIn;
+  let symbol = cfg.market.symbol;
+  let refPrice: number;
+  let tickLot: { tick: number; lot: number } | undefined;
   let closeExchange: (() => Promise<void>) | undefined;
   let clockSkew: Record<string, unknown> | undefined;
   if (f.replay !== undefined && f.replay.length > 0) {
     const speed = f.speed ?? 1;
-    if (!(speed > 0)) throw new UserError(`--speed: expected a positive number, got ${speed}`);
-    const { loadCaptureSync } = await import('../../data/index.js');
-    const { events } = loadCaptureSync(f.replay);
-    if (events.length === 0) throw new UserError(`--replay: no market events in ${f.replay.join(', ')}`);
+    if (!(speed > 0) || speed > 1e6) throw new UserError(`--speed: expected a positive number (at most 1e6), got ${speed}`);
+    const events = await loadReplay(f.replay);
+    refPrice = peekEvents(events).price;
     clock = speed === 1 ? wallClock() : acceleratedClock(speed, Date.now() * 1000);
     feed = new ReplayFeed(events, { clock, speed: 1, pollMs: 2 });
-    instrument = symbolIn.replace('/', '').toUpperCase() === 'BTCUSDT' ? BTCUSDT : makeInstrument(symbolIn);
   } else {
-    const { createExchange, exchangeUrlFrom, loadMarkets, resolveSymbol, checkTimeframe } = await import('../../venues/ccxt/exchange.js');
+    const { createExchange, exchangeUrlFrom, loadMarkets, resolveSymbol, checkTimeframe, fetchReferencePrice, measureClockSkew, closeExchange: close } = await import('../../venues/ccxt/exchange.js');
     const { CcxtFeed, defaultCcxtFeedOptions } = await import('../../engine/ccxt-feed.js');
     const exchangeUrl = exchangeUrlFrom(f.exchangeUrl);
     const ex = await createExchange({ exchange: exchangeId, websocket: true, ...(exchangeUrl !== undefined ? { exchangeUrl } : {}) });
     await loadMarkets(ex);
-    symbol = resolveSymbol(ex, symbolIn);
-    checkTimeframe(ex, timeframe);
+    symbol = resolveSymbol(ex, symbol);
+    if (f.timeframe !== undefined) checkTimeframe(ex, f.timeframe);
     const market = ex.markets?.[symbol];
     // ccxt gives steps (TICK_SIZE mode, 4) or a number of decimals (the other modes).
-    const step = (v: unknown, fallback: number): number => {
+    const step = (v: unknown): number => {
       const x = Number(v ?? Number.NaN);
-      if (!(x > 0)) return fallback;
+      if (!(x > 0)) return Number.NaN;
       return ex.precisionMode === 4 ? x : 10 ** -x;
     };
-    const tick = step(market?.precision?.price, 0.01);
-    const lot = step(market?.precision?.amount, 0.00001);
-    instrument = makeInstrument(symbol, tick > 0 && tick < 1e6 ? tick : 0.01, lot > 0 && lot < 1e6 ? lot : 0.00001);
+    const tick = step(market?.precision?.price);
+    const lot = step(market?.precision?.amount);
+    if (tick > 0 && tick < 1e6 && lot > 0 && lot < 1e6) tickLot = { tick, lot };
     clock = wallClock();
     const rng = new Rng(Number(process.pid));
     const canWs = ex.has['watchOrderBook'] === true && ex.has['watchTrades'] === true;
@@ -115,21 +149,24 @@ export async function realtimeCommand(f: RealtimeFlags): Promise<void> {
     if (f.feed === 'ws' && !canWs) throw new UserError(`--feed ws: ${exchangeId} has no websocket order book and trades in ccxt; use --feed rest`);
     const ws = f.feed === undefined ? canWs : f.feed === 'ws';
     clockSkew = await measureClockSkew(ex);
+    refPrice = await fetchReferencePrice(ex, symbol);
     feed = new CcxtFeed(ex, { ...defaultCcxtFeedOptions, depthLevels: cfg.loop.depth_levels, symbol, clock, mode: ws ? 'ws' : 'rest', pollMs: pollSeconds * 1000, random: () => rng.next() });
-    closeExchange = async () => {
-      const { closeExchange: close } = await import('../../venues/ccxt/exchange.js');
-      await close(ex);
-    };
+    closeExchange = () => close(ex);
   }
 
-  const { strategy, options } = paperSessionSetup(cfg, instrument, tfSeconds);
+  // The exchange's own tick and lot when it publishes them; the config's otherwise.
+  const traded: TradingConfig = tickLot === undefined ? { ...cfg, market: { ...cfg.market, symbol } } : { ...cfg, market: { ...cfg.market, symbol, tick_size: tickLot.tick, lot_size: tickLot.lot } };
+  const names = { flagOf: c.flagOf, source: c.source };
+  const r = resolveTrading(traded, refPrice, names);
+  checkGateAdmitsQuotes(r, refPrice, names);
+  const strategy = strategyFor(r, names);
+  const options = paperOptionsFor(r, names);
   const ledger = new Ledger(ledgerPath);
   const resumed = ledger.resume(symbol);
   const started = new Date();
   const runId = `paper_${utcStamp(started)}_${process.pid}`;
-  ledger.startRun({ runId, mode: 'paper', exchange: exchangeId, symbol, config: { ...cfg, timeframe, poll_seconds: pollSeconds }, initialCash: cfg.capital }, started);
-  if (resumed === undefined) options.core = { ...options.core, initialCash: cfg.capital };
-  else options.core = { ...options.core, initialCash: ledger.initialCash() ?? cfg.capital };
+  ledger.startRun({ runId, mode: 'paper', exchange: exchangeId, symbol, config: { ...traded, timeframe: f.timeframe ?? null, poll_seconds: pollSeconds }, initialCash: traded.capital }, started);
+  if (resumed !== undefined) options.session = { ...options.session, initialCash: ledger.initialCash() ?? traded.capital };
   const session = new PaperSession(strategy, options, ledger);
   if (resumed !== undefined) session.resume(resumed);
 
@@ -174,8 +211,8 @@ export async function realtimeCommand(f: RealtimeFlags): Promise<void> {
       iterations: end.iterations,
       durationMicros: end.durationMicros,
       iterationMicros: pollSeconds * MICROS_PER_SECOND,
-      idleDecisionMicros: cfg.loop.idle_decision_ms * 1000,
-      quoteSampleMicros: cfg.loop.quote_sample_ms * 1000,
+      idleDecisionMicros: traded.loop.idle_decision_ms * 1000,
+      quoteSampleMicros: traded.loop.quote_sample_ms * 1000,
       clock,
       emit: (row) => {
         write(row);
@@ -196,20 +233,4 @@ export async function realtimeCommand(f: RealtimeFlags): Promise<void> {
   closeSync(fd);
   await dashboard?.close();
   await closeExchange?.();
-}
-
-/**
- * Local clock minus the exchange's (its REST server time), ms, corrected by half the round trip; the
- * iteration lines carry the feed's own receive-minus-exchange time (delay plus skew) as it goes.
- */
-async function measureClockSkew(ex: { fetchTime: () => Promise<number | undefined> }): Promise<Record<string, unknown>> {
-  try {
-    const t0 = Date.now();
-    const server = await ex.fetchTime();
-    const t1 = Date.now();
-    if (typeof server !== 'number' || !Number.isFinite(server)) return { available: false };
-    return { available: true, local_minus_exchange_ms: Math.round((t0 + t1) / 2 - server), round_trip_ms: t1 - t0 };
-  } catch (e) {
-    return { available: false, reason: (e as Error).message.split('\n')[0] };
-  }
 }

@@ -2,9 +2,10 @@
 import { basename, join } from 'node:path';
 import { UserError, checkOutputFile, roundTo, writeFileAtomic } from '../../core/index.js';
 import { readEvents, simulateBars, defaultSimulateParams } from '../../data/index.js';
-import { HISTORY_DEFAULTS, fetchBarsFor, parseBarConfig } from '../../engine/index.js';
+import { HISTORY_DEFAULTS, fetchBarsFor } from '../../engine/index.js';
 import { studyBars, studyEvents, type BarStudy, type EventStudy } from '../../research/study.js';
-import { DATA_FLAG_OF } from './backtest.js';
+import { BAR_SOURCE_FLAGS } from './backtest.js';
+import { readConfigWithFlags } from '../config-flags.js';
 
 export interface StudyFlags {
   data?: string;
@@ -41,10 +42,7 @@ export async function studyCommand(f: StudyFlags): Promise<void> {
   let name: string;
   if (f.exchange !== undefined || f.data !== undefined) {
     // The kline source as the backtest reads it: the same checks, the same file and history-cache loaders.
-    const cfg = parseBarConfig(
-      { data: { path: f.data, exchange: f.exchange, symbol: f.symbol, timeframe: f.timeframe, days: f.days, end: f.end, cache_dir: f.cacheDir } },
-      (p) => DATA_FLAG_OF[p] ?? p,
-    );
+    const cfg = readConfigWithFlags(undefined, f as unknown as Record<string, unknown>, [BAR_SOURCE_FLAGS]).trading;
     if (f.exchangeUrl !== undefined && f.exchange === undefined) throw new UserError('--exchange-url: only with --exchange (klines from the history cache)');
     const loaded = await fetchBarsFor(cfg, f.exchangeUrl !== undefined ? { exchangeUrl: f.exchangeUrl } : {});
     study = studyBars(loaded.bars);

@@ -1,7 +1,7 @@
 // Scored bar runs of any strategy, and the AS / GLFT baselines with γ chosen on training data by the RL reward.
 import { type Bars, makeInstrument, sliceBars } from '../../market/index.js';
 import { QuotingStrategy, type QuotingParams, type Strategy } from '../../strategy/index.js';
-import { BarSession, type BarBacktestConfig, type Metrics, barOptionsFor, resolveQuoting } from '../../engine/index.js';
+import { BarSession, type TradingConfig, type Metrics, barOptionsFor, resolveTrading } from '../../engine/index.js';
 import { RewardMeter } from './env.js';
 
 export interface ScoredRun {
@@ -20,13 +20,14 @@ export function scoredRun(
   bars: Bars,
   from: number,
   to: number,
-  cfg: BarBacktestConfig,
+  cfg: TradingConfig,
   inventoryPenalty: number,
   make: (quoting: QuotingParams) => Strategy,
 ): ScoredRun {
   const window = sliceBars(bars, from, to);
-  const quoting = resolveQuoting(cfg, window.open[0]!);
-  const session = new BarSession(window, make(quoting), barOptionsFor(cfg, quoting));
+  const resolved = resolveTrading(cfg, window.open[0]!);
+  const quoting = resolved.quoting;
+  const session = new BarSession(window, make(quoting), barOptionsFor(resolved));
   const meter = new RewardMeter(inventoryPenalty, bars.intervalMicros / 1e6);
   meter.start(session.core.view.equity, quoting.orderQty, window.open[0]!);
   let reward = 0;
@@ -55,7 +56,7 @@ export function tuneGamma(
   bars: Bars,
   from: number,
   to: number,
-  cfg: BarBacktestConfig,
+  cfg: TradingConfig,
   model: 'as' | 'glft',
   inventoryPenalty: number,
   grid: readonly number[] = GAMMA_GRID,

@@ -1,6 +1,6 @@
 // The RL training configuration: data and split, environment, reward, policy shape and the learning algorithm's knobs.
 import { z } from 'zod';
-import { UserError } from '../../core/index.js';
+import { UserError, parseStrict } from '../../core/index.js';
 import { ACTION_NAMES, STATE_FEATURES, defaultActionDims } from '../../models/index.js';
 
 const positive = z.number().positive();
@@ -9,7 +9,7 @@ const fraction = z.number().gt(0).lt(1);
 export const RlTrainConfigSchema = z.object({
   seed: z.number().int().nonnegative().default(7),
   /** Training budget: episodes rolled out in total (population × windows per generation × generations). */
-  episodes: z.number().int().positive().default(6144),
+  episodes: z.number().int().positive().max(10_000_000).default(6144),
   workers: z.number().int().min(1).max(64).default(1),
   data: z
     .object({
@@ -30,8 +30,10 @@ export const RlTrainConfigSchema = z.object({
           calm_vol_mult: positive.default(1),
           volatile_vol_mult: positive.default(2),
         })
+        .strict()
         .default({ bars: 60_000, bar_seconds: 60, vol_per_bar: 0.001, regime_switch_prob: 0.01, trend_drift_in_vols: 0.3, calm_vol_mult: 1, volatile_vol_mult: 2 }),
     })
+    .strict()
     .default({
       holdout_fraction: 0.3,
       validation_fraction: 0.2,
@@ -52,10 +54,11 @@ export const RlTrainConfigSchema = z.object({
       hidden: z.number().int().min(1).max(64).default(8),
       features: z.array(z.enum(STATE_FEATURES)).min(1).default([...STATE_FEATURES]),
       actions: z
-        .array(z.object({ name: z.enum(ACTION_NAMES), min: z.number(), max: z.number(), scale: z.enum(['linear', 'log']) }))
+        .array(z.object({ name: z.enum(ACTION_NAMES), min: z.number(), max: z.number(), scale: z.enum(['linear', 'log']) }).strict())
         .min(1)
         .default(defaultActionDims.map((d) => ({ ...d }))),
     })
+    .strict()
     .default({ kind: 'linear', hidden: 8, features: [...STATE_FEATURES], actions: defaultActionDims.map((d) => ({ ...d })) }),
   cem: z
     .object({
@@ -69,19 +72,15 @@ export const RlTrainConfigSchema = z.object({
       /** Extra std added at the first generation, decreasing linearly to 0 at the last. */
       extra_noise: z.number().nonnegative().default(0.1),
     })
+    .strict()
     .default({ population: 32, elite_fraction: 0.25, windows: 8, init_std: 0.5, smoothing: 0.7, extra_noise: 0.1 }),
-});
+}).strict();
 export type RlTrainConfigInput = z.input<typeof RlTrainConfigSchema>;
 export type RlTrainConfig = z.output<typeof RlTrainConfigSchema>;
 
 /** Validate; a bad field becomes one UserError line naming it (`flagOf` maps a path to a CLI flag). */
 export function parseRlTrainConfig(input: unknown, flagOf: (path: string) => string = (p) => p): RlTrainConfig {
-  const r = RlTrainConfigSchema.safeParse(input);
-  if (!r.success) {
-    const issue = r.error.issues[0]!;
-    throw new UserError(`${flagOf(issue.path.join('.'))}: ${issue.message.replace(/^Invalid input: /, '')}`);
-  }
-  const c = r.data;
+  const c = parseStrict(RlTrainConfigSchema, input, { flagOf: (p) => (flagOf(p) !== p ? flagOf(p) : undefined) });
   const perGen = c.cem.population * c.cem.windows;
   if (c.episodes < perGen) throw new UserError(`${flagOf('episodes')}: at least one generation needs ${perGen} episodes (population × windows), got ${c.episodes}`);
   for (const a of c.policy.actions) {

@@ -2,11 +2,11 @@
 import { type Bars, type Instrument, sliceBars, makeInstrument } from '../../market/index.js';
 import { type PolicyNet } from '../../models/index.js';
 import { type MarketView, RlStrategy, type RlSpec, emptyView } from '../../strategy/index.js';
-import { BarSession, type BarBacktestConfig, type BarBacktestOptions, barOptionsFor, resolveQuoting } from '../../engine/index.js';
+import { BarSession, type TradingConfig, type BarBacktestOptions, barOptionsFor, resolveTrading } from '../../engine/index.js';
 
 /** Everything an episode needs besides the bars; plain data, so it crosses to worker threads. */
 export interface EnvSpec {
-  backtest: BarBacktestConfig;
+  backtest: TradingConfig;
   rl: RlSpec;
   base: { model: 'as' | 'glft'; gamma: number; horizon: 'finite' | 'rolling' | 'infinite'; horizonSeconds: number };
   warmupBars: number;
@@ -63,11 +63,12 @@ export class RlEnv {
     const from = Math.max(0, start - warmupBars);
     const to = Math.min(this.bars.length, start + episodeBars);
     const window = sliceBars(this.bars, from, to);
-    const quoting = resolveQuoting(this.spec.backtest, window.open[0]!);
+    const resolved = resolveTrading(this.spec.backtest, window.open[0]!);
+    const quoting = resolved.quoting;
     const b = this.spec.base;
     const q = { ...quoting, model: b.model, gamma: b.gamma, horizon: b.horizon, horizonSeconds: b.horizonSeconds };
     this.strategy = new RlStrategy(this.spec.rl, q, this.instrument, net);
-    const opts: BarBacktestOptions = barOptionsFor(this.spec.backtest, quoting);
+    const opts: BarBacktestOptions = barOptionsFor(resolved);
     this.session = new BarSession(window, this.strategy, opts);
     this.strategy.paused = true;
     this.session.runUntil(start - from);

@@ -1,7 +1,7 @@
 // RL training: the cross-entropy method over policy parameters, rollouts in parallel, validation after each generation.
 import { Rng, UserError, isoOf } from '../../core/index.js';
 import { POLICY_FORMAT, POLICY_VERSION, PolicyNet, paramCount, type RlPolicy } from '../../models/index.js';
-import { parseBarConfig, type BarBacktestConfig } from '../../engine/index.js';
+import { parseTradingConfig, type TradingConfig } from '../../engine/index.js';
 import { type RlTrainConfig, generationsOf } from './config.js';
 import { dataSpecOf, loadSpec, relativeSigma, splitBars, type RlSplit } from './data.js';
 import { RlEnv, meanEpisodeReward, type EnvSpec } from './env.js';
@@ -33,10 +33,10 @@ export interface TrainResult {
   seconds: number;
 }
 
-/** The bar backtest config of the environment: the user's fields, the training seed, never model rl. */
-export function envBacktestConfig(c: Readonly<RlTrainConfig>): BarBacktestConfig {
-  const bt = parseBarConfig({ ...c.backtest, seed: c.seed }, (p) => `backtest.${p}`);
-  if (bt.model === 'rl') throw new UserError('backtest.model: the wrapped model must be as or glft');
+/** The trading config of the environment: the user's `backtest:` sections, the training seed, never model rl. */
+export function envBacktestConfig(c: Readonly<RlTrainConfig>): TradingConfig {
+  const bt = parseTradingConfig({ ...c.backtest, seed: c.seed }, { source: 'backtest' });
+  if (bt.quoting.model === 'rl') throw new UserError('backtest.quoting.model: the wrapped model must be as or glft');
   return bt;
 }
 
@@ -52,7 +52,7 @@ export async function trainRl(c: Readonly<RlTrainConfig>, progress: Progress = s
   const bars = loadSpec(data);
   const split = splitBars(bars.length, c);
   const backtest = envBacktestConfig(c);
-  const model = backtest.model === 'glft' ? 'glft' : 'as';
+  const model = backtest.quoting.model === 'glft' ? 'glft' : 'as';
   const gamma = c.base_gamma === 'tune' ? tuneGamma(bars, 0, split.validationStart, backtest, model, c.inventory_penalty).gamma : c.base_gamma;
   const barSeconds = bars.intervalMicros / 1e6;
   const env: EnvSpec = {
@@ -63,7 +63,7 @@ export async function trainRl(c: Readonly<RlTrainConfig>, progress: Progress = s
       dims: c.policy.actions,
       decisionSeconds: c.decision_bars * barSeconds,
     },
-    base: { model, gamma, horizon: backtest.horizon, horizonSeconds: backtest.horizon_seconds },
+    base: { model, gamma, horizon: backtest.quoting.horizon, horizonSeconds: backtest.quoting.horizon_seconds },
     warmupBars: c.warmup_bars,
     episodeBars: c.episode_bars,
     inventoryPenalty: c.inventory_penalty,
@@ -125,7 +125,7 @@ export async function trainRl(c: Readonly<RlTrainConfig>, progress: Progress = s
     version: POLICY_VERSION,
     kind,
     hidden: kind === 'mlp' ? hidden : 0,
-    state: { features: [...env.rl.features], sigma_ref: env.rl.sigmaRef, signals: { bar_seconds: bars.intervalMicros / 1e6, window: env.backtest.signal_window } },
+    state: { features: [...env.rl.features], sigma_ref: env.rl.sigmaRef, signals: { bar_seconds: bars.intervalMicros / 1e6, window: env.backtest.features.signal_window } },
     action: { dims: env.rl.dims.map((d) => ({ ...d })), decision_seconds: env.rl.decisionSeconds },
     base: { model, gamma, horizon: env.base.horizon, horizon_seconds: env.base.horizonSeconds },
     params: Array.from(best),

@@ -1,8 +1,8 @@
 // The data agent: a market data frame (simulated or a klines file) with spread and causal features, as CSV.
-import { parseBarConfig, loadBarsFor } from '../../engine/index.js';
+import { parseTradingConfig, loadBarsFor } from '../../engine/index.js';
 import { BarFeatureFrame, corwinSchultzSpread, type BarFeatureParams } from '../../features/index.js';
 import { type Bars, cloneBars, sliceBars } from '../../market/index.js';
-import type { DataParams } from '../config.js';
+import type { DataParams } from '../agents.js';
 import type { AgentResult, AgentTask } from '../agent-task.js';
 import { frameCsv, type MarketFrame } from '../frame.js';
 import { writeArtifact } from '../artifacts.js';
@@ -15,7 +15,7 @@ export function runDataAgent(task: AgentTask, params: DataParams): AgentResult {
   };
   const seed = params.seed ?? task.seed;
   // The bar backtester's loader reads files and simulates bars; only its data section matters here.
-  const cfg = parseBarConfig(
+  const cfg = parseTradingConfig(
     {
       seed,
       market,
@@ -29,7 +29,7 @@ export function runDataAgent(task: AgentTask, params: DataParams): AgentResult {
         regime_switch_prob: params.regime_switch_prob,
       },
     },
-    (p) => `agents.${task.agent.name}.params.${p.replace(/^data\./, '')}`,
+    { flagOf: (p) => `agents.${task.agent.name}.params.${p.replace(/^(data|market)\./, '')}` },
   );
   const loaded = loadBarsFor(cfg);
   let bars = loaded.bars;

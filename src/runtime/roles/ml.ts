@@ -3,7 +3,7 @@ import { BarIntensity, RollingVolatility, perSecond } from '../../features/index
 import { makeInstrument } from '../../market/index.js';
 import { QuotingStrategy, RlStrategy, emptyView, emptyTarget, type QuotingParams, type Strategy } from '../../strategy/index.js';
 import { loadPolicyFile, type RlPolicy } from '../../models/index.js';
-import type { MlParams } from '../config.js';
+import type { MlParams } from '../agents.js';
 import type { AgentResult, AgentTask } from '../agent-task.js';
 import type { MarketFrame } from '../frame.js';
 import { writeArtifact, jsonText } from '../artifacts.js';

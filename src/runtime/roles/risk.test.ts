@@ -16,6 +16,8 @@ function execution(over: Partial<ExecutionValue['metrics']>): ExecutionValue {
     realized_pnl: 100,
     inventory_pnl: 0,
     fees: 10,
+    total_pnl: 90,
+    risk: { final_state: 'active', seconds_in_state: { active: 86_400, reducing: 0, halted: 0 }, transitions_total: 0, transitions: [], denials_by_rule: {} },
     ...over,
   } as ExecutionValue['metrics'];
   return { role: 'execution', agent: 'e', metrics, window: { kind: 'test', from: 0, to: 1440, out_of_sample: true }, orderQty: 0.1, maxInventoryQty: 1 };
@@ -30,7 +32,21 @@ test('a sound result passes every check', () => {
     min_fills: 'pass',
     max_daily_return_pct: 'pass',
     max_fee_share: 'pass',
+    min_total_pnl: 'pass',
+    max_halted_share: 'pass',
   });
+});
+
+test('a losing run is a breach unless the limit allows the loss; the report states the PnL', () => {
+  assert.equal(verdicts(execution({ total_pnl: -542 }))['min_total_pnl'], 'breach');
+  const allowed = riskChecks(execution({ total_pnl: -542 }), RiskParamsSchema.parse({ min_total_pnl: -1_000 })).find((c) => c.check === 'min_total_pnl')!;
+  assert.deepEqual([allowed.value, allowed.verdict], [-542, 'pass']);
+});
+
+test('a run the risk engine held halted longer than allowed is a breach', () => {
+  const risk = { final_state: 'halted' as const, seconds_in_state: { active: 3_600, reducing: 0, halted: 3_600 }, transitions_total: 1, transitions: [], denials_by_rule: {} };
+  const c = riskChecks(execution({ risk }), RiskParamsSchema.parse({ max_halted_share: 0.25 })).find((x) => x.check === 'max_halted_share')!;
+  assert.deepEqual([c.value, c.verdict], [0.5, 'breach']);
 });
 
 test('each limit breaches on its own', () => {

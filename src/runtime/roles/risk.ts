@@ -21,6 +21,10 @@ export interface RiskReport {
   mode: string;
   status: 'ok' | 'breach';
   window: ExecutionValue['window'];
+  /** PnL of the run checked, quote currency, and what the risk engine did during it. */
+  total_pnl: number;
+  return_pct: number;
+  trading_state: string;
   checks: RiskCheck[];
 }
 
@@ -34,6 +38,9 @@ export function riskChecks(ex: ExecutionValue, p: RiskParams): RiskCheck[] {
   const gross = m.realized_pnl + m.inventory_pnl; // before fees
   const feeShare = gross > 0 ? m.fees / gross : null;
   const invLimit = p.max_abs_inventory ?? ex.maxInventoryQty;
+  const st = m.risk.seconds_in_state;
+  const total = st.active + st.reducing + st.halted;
+  const haltedShare = total > 0 ? st.halted / total : null;
   return [
     { check: 'max_drawdown_pct', value: m.max_drawdown_pct, limit: p.max_drawdown_pct, verdict: atMost(m.max_drawdown_pct, p.max_drawdown_pct), rule: 'largest fall of equity from a peak, % of capital, <= limit' },
     {
@@ -58,6 +65,20 @@ export function riskChecks(ex: ExecutionValue, p: RiskParams): RiskCheck[] {
       verdict: atMost(feeShare, p.max_fee_share),
       rule: 'fees / gross PnL (realized + inventory, before fees) <= limit; n/a when gross PnL <= 0',
     },
+    {
+      check: 'min_total_pnl',
+      value: m.total_pnl,
+      limit: p.min_total_pnl,
+      verdict: m.total_pnl >= p.min_total_pnl ? 'pass' : 'breach',
+      rule: 'PnL of the run, quote currency, after fees and marked at the last mid, >= limit (a losing run is a breach unless the limit allows it)',
+    },
+    {
+      check: 'max_halted_share',
+      value: haltedShare,
+      limit: p.max_halted_share,
+      verdict: atMost(haltedShare, p.max_halted_share),
+      rule: "share of the run's time the risk engine held trading halted (loss limits, stale data, kill switch) <= limit",
+    },
   ];
 }
 
@@ -73,8 +94,11 @@ export function runRiskAgent(task: AgentTask, params: RiskParams): AgentResult {
     mode: task.mode,
     status: breaches.length > 0 ? 'breach' : 'ok',
     window: input.window,
+    total_pnl: input.metrics.total_pnl,
+    return_pct: input.metrics.return_pct,
+    trading_state: input.metrics.risk.final_state,
     checks,
   };
   const path = writeArtifact(task.artifactsDir, task.runId, task.agent.name, 'risk_report.json', jsonText(report));
-  return { ok: true, outputs: [path], value: { role: 'risk', agent: task.agent.name, status: report.status, breaches } };
+  return { ok: true, outputs: [path], value: { role: 'risk', agent: task.agent.name, status: report.status, breaches, totalPnl: input.metrics.total_pnl } };
 }

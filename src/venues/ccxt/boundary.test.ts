@@ -5,7 +5,7 @@ import { NetworkFault, UserError } from '../../core/index.js';
 import { classifyCcxtError } from './errors.js';
 import { backoffDelayMs, DEFAULT_RETRY, withRetry } from './retry.js';
 import { rewriteUrls } from './urls.js';
-import { closeNames } from './suggest.js';
+import { closeNames } from '../../core/index.js';
 import { createExchange, loadCcxt } from './exchange.js';
 import { parseKlines, parseOrderBook, parseTrades } from './parse.js';
 

@@ -1,7 +1,7 @@
 // Creating a ccxt exchange (loaded lazily): id checks with suggestions, endpoint override, sandbox, markets, symbols, timeframes.
 import type { Exchange } from 'ccxt';
 import { UserError } from '../../core/index.js';
-import { closeNames } from './suggest.js';
+import { closeNames } from '../../core/index.js';
 import { withRetry, DEFAULT_RETRY, type RetryPolicy, type RetryHooks } from './retry.js';
 import { rewriteUrls } from './urls.js';
 
@@ -126,5 +126,32 @@ export async function closeExchange(ex: CcxtExchange): Promise<void> {
     } catch {
       // closing is best effort
     }
+  }
+}
+
+/** The market's mid (or last price) now, with retries: what sizes a run's orders before its first book arrives. */
+export async function fetchReferencePrice(ex: CcxtExchange, symbol: string, spec: Pick<ExchangeSpec, 'retry' | 'retryHooks'> = {}): Promise<number> {
+  const t = await withRetry(`${ex.id}: ticker of ${symbol}`, () => ex.fetchTicker(symbol), spec.retry ?? DEFAULT_RETRY, spec.retryHooks);
+  const bid = Number(t.bid);
+  const ask = Number(t.ask);
+  if (bid > 0 && ask > 0) return (bid + ask) / 2;
+  const last = Number(t.last ?? t.close);
+  if (last > 0) return last;
+  throw new UserError(`--symbol: ${ex.id} gives no price for ${symbol}`);
+}
+
+/**
+ * Local clock minus the exchange's (its REST server time), ms, corrected by half the round trip; the
+ * iteration lines carry the feed's own receive-minus-exchange time (delay plus skew) as it goes.
+ */
+export async function measureClockSkew(ex: CcxtExchange): Promise<Record<string, unknown>> {
+  try {
+    const t0 = Date.now();
+    const server = await ex.fetchTime();
+    const t1 = Date.now();
+    if (typeof server !== 'number' || !Number.isFinite(server)) return { available: false };
+    return { available: true, local_minus_exchange_ms: Math.round((t0 + t1) / 2 - server), round_trip_ms: t1 - t0 };
+  } catch (e) {
+    return { available: false, reason: (e as Error).message.split('\n')[0] };
   }
 }

@@ -47,7 +47,8 @@ export interface ReconcileContext {
   handler: OrderEventHandler;
   ids: ClientOrderIds;
   base: string;
-  baseline: PositionBaseline | undefined;
+  /** Read after the fills of the round are booked (a fee in the base currency moves it as they are). */
+  baseline: () => PositionBaseline | undefined;
   now: () => Micros;
   log?: LiveLog;
   /** Called for an adopted order so that the ledger records it. */
@@ -130,8 +131,9 @@ export async function reconcilePositions(ctx: ReconcileContext, cfg: Readonly<Re
   const exchangeBase = balances[ctx.base]?.total ?? 0;
   const corePosition = core.portfolio.position;
   let mismatch: string | undefined;
-  if (ctx.baseline !== undefined) {
-    const expected = ctx.baseline.offset + corePosition;
+  const baseline = ctx.baseline();
+  if (baseline !== undefined) {
+    const expected = baseline.offset + corePosition;
     const diff = exchangeBase - expected;
     if (Math.abs(diff) > cfg.positionTolerance)
       mismatch = `position mismatch: exchange holds ${fmt(exchangeBase)} ${ctx.base}, ledger expects ${fmt(expected)} (difference ${fmt(diff)}, tolerance ${cfg.positionTolerance})`;

@@ -1,4 +1,4 @@
-// Close-name suggestions for unknown ids and symbols ("did you mean ...").
+// Close-name suggestions for unknown names: exchange ids, symbols, config keys ("did you mean ...").
 
 /** Edit distance (insert, delete, substitute), case-insensitive. */
 export function editDistance(a: string, b: string): number {
@@ -22,7 +22,7 @@ export function closeNames(name: string, candidates: readonly string[], max = 5)
     const l = c.toLowerCase();
     let d = editDistance(n, l);
     if (l.startsWith(n) || n.startsWith(l)) d = Math.min(d, 1);
-    else if (l.includes(n) || n.includes(l)) d = Math.min(d, 2);
+    else if (Math.min(l.length, n.length) >= 3 && (l.includes(n) || n.includes(l))) d = Math.min(d, 2);
     return { c, d };
   });
   const limit = Math.max(2, Math.floor(n.length / 3));

@@ -1,0 +1,105 @@
+// The one config file with flags on top: every command reads the same file, each flag overrides one field.
+import { UserError, parseStrict, readConfigMapping } from '../core/index.js';
+import { parseQueueModel } from '../sim/index.js';
+import { ConfigFileSchema, tradingOf, type ConfigFile } from '../runtime/index.js';
+import type { TradingConfig } from '../engine/index.js';
+
+/** A flag (commander's camelCase key) → the config paths it sets, and its name for messages. */
+export type FlagTable = Readonly<Record<string, { path: string | readonly string[]; flag: string }>>;
+
+const f = (path: string | readonly string[], flag: string) => ({ path, flag });
+
+/** Quoting, sizing, fees and the market: the flags shared by backtest, analyze and realtime. */
+export const COMMON_FLAGS: FlagTable = {
+  seed: f('seed', '--seed'),
+  capital: f('capital', '--capital'),
+  model: f('quoting.model', '--model'),
+  policy: f('quoting.policy_path', '--policy'),
+  gamma: f('quoting.gamma', '--gamma'),
+  k: f('quoting.k', '--k'),
+  A: f('quoting.A', '--A'),
+  calibrate: f('quoting.calibrate', '--no-calibrate'),
+  horizon: f('quoting.horizon', '--horizon'),
+  horizonSeconds: f('quoting.horizon_seconds', '--horizon-seconds'),
+  orderQty: f('quoting.order_qty', '--order-qty'),
+  maxInventory: f('quoting.max_inventory_qty', '--max-inventory'),
+  minSpreadTicks: f('quoting.min_spread_ticks', '--min-spread-ticks'),
+  requoteTicks: f('quoting.requote_ticks', '--requote-ticks'),
+  makerFeeBps: f('sim.maker_fee_bps', '--maker-fee-bps'),
+  takerFeeBps: f('sim.taker_fee_bps', '--taker-fee-bps'),
+  tickSize: f('market.tick_size', '--tick-size'),
+};
+
+/** The simulated venue and the decision timer (tick backtest, paper). */
+export const VENUE_FLAGS: FlagTable = {
+  queue: f('sim.queue', '--queue'),
+  feedLatencyMs: f('sim.feed_latency_ms', '--feed-latency-ms'),
+  orderLatencyMs: f(['sim.entry_latency_ms', 'sim.response_latency_ms'], '--order-latency-ms'),
+  orderLatencyFile: f('sim.latency_file', '--order-latency-file'),
+  partialFills: f('sim.partial_fills', '--partial-fills'),
+  postOnly: f('sim.post_only', '--no-post-only'),
+  decisionIntervalMs: f('loop.decision_interval_ms', '--decision-interval-ms'),
+  sampleIntervalMs: f('loop.sample_interval_ms', '--sample-interval-ms'),
+};
+
+export interface ConfigWithFlags {
+  file: ConfigFile;
+  trading: TradingConfig;
+  /** Field path → the flag that set it (messages name the flag). */
+  flagOf: (path: string) => string | undefined;
+  /** What the fields came from, for messages about the file. */
+  source: string;
+}
+
+function setPath(obj: Record<string, unknown>, path: string, v: unknown): void {
+  const keys = path.split('.');
+  let o = obj;
+  for (const k of keys.slice(0, -1)) {
+    const cur = o[k];
+    // A section given as something else than a mapping is left for the schema to refuse.
+    if (cur !== undefined && (cur === null || typeof cur !== 'object' || Array.isArray(cur))) return;
+    o[k] = cur === undefined ? {} : { ...(cur as Record<string, unknown>) };
+    o = o[k] as Record<string, unknown>;
+  }
+  o[keys[keys.length - 1]!] = v;
+}
+
+/**
+ * Read `--config FILE` (every field optional), put the flags that were given on top, and validate the
+ * whole file strictly: an unknown key anywhere is exit 2 with its path and a suggestion, whatever
+ * command reads it, so a typo never falls back to a default.
+ */
+export function readConfigWithFlags(configPath: string | undefined, flags: Readonly<Record<string, unknown>>, tables: readonly FlagTable[], extra: Readonly<Record<string, { path: string; flag: string; value: unknown }>> = {}): ConfigWithFlags {
+  const doc: Record<string, unknown> = configPath === undefined ? {} : readConfigMapping(configPath, { allowEmpty: true });
+  const byPath = new Map<string, string>();
+  // Without a file every field is the flags' or a default: a fault names the flag that would set it.
+  const known = new Map<string, string>();
+  for (const table of tables) for (const spec of Object.values(table)) for (const p of typeof spec.path === 'string' ? [spec.path] : spec.path) known.set(p, spec.flag);
+  for (const e of Object.values(extra)) known.set(e.path, e.flag);
+  for (const table of tables) {
+    for (const [key, spec] of Object.entries(table)) {
+      const v = flags[key];
+      // commander gives a `--no-x` flag the value true when it is absent: only its false is the user's.
+      if (v === undefined || (spec.flag.startsWith('--no-') && v !== false)) continue;
+      for (const p of typeof spec.path === 'string' ? [spec.path] : spec.path) {
+        setPath(doc, p, v);
+        byPath.set(p, spec.flag);
+      }
+    }
+  }
+  for (const e of Object.values(extra)) {
+    if (e.value === undefined) continue;
+    setPath(doc, e.path, e.value);
+    byPath.set(e.path, e.flag);
+  }
+  const source = configPath === undefined ? 'config' : `--config ${configPath}`;
+  const flagOf = (p: string): string | undefined => byPath.get(p) ?? (configPath === undefined ? known.get(p) : undefined);
+  const file = parseStrict(ConfigFileSchema, doc, { source, flagOf });
+  parseQueueModel(file.sim.queue, flagOf('sim.queue') ?? `${source}: sim.queue`);
+  return { file, trading: tradingOf(file), flagOf, source };
+}
+
+/** Refuse a flag that the command reads from elsewhere (one line, exit 2). */
+export function refuse(flag: string, why: string): never {
+  throw new UserError(`${flag}: ${why}`);
+}

@@ -1,0 +1,45 @@
+// Paper trading on a recording's own clock: the tick backtest's driver in the trading session with a journal, then a clean stop.
+import type { EventColumns } from '../market/index.js';
+import { eventRows } from '../market/index.js';
+import type { PaperJournal } from './paper-journal.js';
+import type { FillLog } from './fill-log.js';
+import type { TickBacktest } from './tick-backtest.js';
+import { runTickJob, type TickJobOptions, type TickJobResult } from './tick-job.js';
+import type { TradingConfig } from './trading-config.js';
+
+/** The first `micros` of local time of a recording (a bounded replay). */
+export function firstSpan(ev: EventColumns, micros: number): EventColumns {
+  const end = ev.tsLocal[0]! + micros;
+  let n = 0;
+  while (n < ev.length && ev.tsLocal[n]! < end) n++;
+  return n === ev.length ? ev : eventRows(ev, 0, n);
+}
+
+/**
+ * The replay is the tick backtest (venue at exchange time, trading side at local time, the decision
+ * timer) with the journal in the session: the same config and rows give the same commands and fills
+ * as `backtest --events`, and the journal records every order, answer, fill and risk transition. At
+ * the end, as a paper run's clean stop: every resting order is cancelled and the venue's answers in
+ * flight are delivered (into the journal; the metrics are those of the replay itself).
+ */
+export function runEventReplay(cfg: TradingConfig, events: EventColumns, journal: PaperJournal, o: Omit<TickJobOptions, 'ports' | 'onDriver'> = {}): EventReplayResult {
+  let driver: TickBacktest | undefined;
+  const job = runTickJob(cfg, [events], { ...o, ports: { journal }, onDriver: (d) => (driver = d) });
+  const replayFills = job.core.fills.prefix(job.core.fills.length);
+  const d = driver!;
+  d.session.cancelAll(events.tsLocal[events.length - 1]!);
+  const ex = d.exchange;
+  for (;;) {
+    const tin = ex.nextInboundTs();
+    const tout = ex.nextOutboundTs();
+    if (tin === Number.POSITIVE_INFINITY && tout === Number.POSITIVE_INFINITY) break;
+    if (tin <= tout) ex.processInbound();
+    else d.deliver();
+  }
+  return { ...job, replayFills };
+}
+
+export interface EventReplayResult extends TickJobResult {
+  /** The fills of the replay itself (what `backtest --events` reports); `core.fills` adds those still in flight at the stop. */
+  replayFills: FillLog;
+}

@@ -1,0 +1,60 @@
+// What the risk engine did over a run: time in each trading state, the transitions, the denials by rule (metrics.json).
+import { z } from 'zod';
+import { isoOf, type Micros } from '../core/index.js';
+import type { RiskTransition } from '../risk/index.js';
+import type { TradingState } from '../strategy/index.js';
+
+/** Trace code of a trading state (a numeric column; the CSV writes the name). */
+export const STATE_CODE: Readonly<Record<TradingState, number>> = { active: 0, reducing: 1, halted: 2 };
+export const STATE_NAMES: readonly TradingState[] = ['active', 'reducing', 'halted'];
+
+/** Transitions kept in metrics.json (the count is always complete). */
+const MAX_LISTED = 200;
+
+export const RiskMetricsSchema = z.object({
+  final_state: z.enum(['active', 'reducing', 'halted']),
+  seconds_in_state: z.object({ active: z.number(), reducing: z.number(), halted: z.number() }).describe('time between the first decision and the end in each trading state'),
+  transitions_total: z.number().int().nonnegative().describe('condition changes (raised or cleared), whether or not the state moved'),
+  transitions: z
+    .array(z.object({ ts: z.string(), condition: z.string(), raised: z.boolean(), from: z.string(), to: z.string(), reason: z.string() }))
+    .describe(`the first ${MAX_LISTED} condition changes, in order`),
+  denials_by_rule: z.record(z.string(), z.number().int().nonnegative()).describe('orders the pre-trade gate refused, by rule'),
+});
+export type RiskMetrics = z.infer<typeof RiskMetricsSchema>;
+
+export class RiskRecord {
+  readonly seconds = { active: 0, reducing: 0, halted: 0 };
+  readonly transitions: RiskTransition[] = [];
+  private lastTs = Number.NaN;
+  private state: TradingState = 'active';
+
+  /** Time up to `now` was spent in the state held since the last call; from `now` on, `state`. */
+  advance(now: Micros, state: TradingState): void {
+    if (this.lastTs === this.lastTs && now > this.lastTs) this.seconds[this.state] += (now - this.lastTs) / 1e6;
+    if (!(now < this.lastTs)) this.lastTs = now;
+    this.state = state;
+  }
+
+  push(t: RiskTransition): void {
+    this.transitions.push(t);
+  }
+
+  /** The record at the end of the run (`end`: the run's last time). */
+  metrics(end: Micros, denials: ReadonlyMap<string, number>): RiskMetrics {
+    const seconds = { ...this.seconds };
+    if (this.lastTs === this.lastTs && end > this.lastTs) seconds[this.state] += (end - this.lastTs) / 1e6;
+    const byRule: Record<string, number> = {};
+    for (const [k, n] of [...denials].sort((a, b) => a[0].localeCompare(b[0]))) byRule[k] = n;
+    return {
+      final_state: this.state,
+      seconds_in_state: { active: r6(seconds.active), reducing: r6(seconds.reducing), halted: r6(seconds.halted) },
+      transitions_total: this.transitions.length,
+      transitions: this.transitions.slice(0, MAX_LISTED).map((t) => ({ ts: isoOf(t.ts), condition: t.condition, raised: t.raised, from: t.from, to: t.to, reason: t.reason })),
+      denials_by_rule: byRule,
+    };
+  }
+}
+
+function r6(x: number): number {
+  return Math.round(x * 1e6) / 1e6;
+}

@@ -1,0 +1,114 @@
+// A trading config at a first price: the strategy's parameters, the session's settings and the range checks that need a price.
+import { UserError, MICROS_PER_MS, parseStrict, type Micros, type StrictParseOptions } from '../core/index.js';
+import { makeInstrument, roundDown, type Instrument } from '../market/index.js';
+import { parseQueueModel } from '../sim/index.js';
+import { resolveRiskConfig, type RiskConfig } from '../risk/index.js';
+import { QuotingStrategy, RlStrategy, type QuotingParams, type ReconcileOptions, type Strategy } from '../strategy/index.js';
+import { loadPolicyFile, type RlPolicy } from '../models/index.js';
+import { TradingConfigSchema, type TradingConfig } from './trading-config.js';
+
+/** What the trading session is built from (every mode): capital, reconcile tolerances, the resolved risk limits, the decision timer. */
+export interface SessionSettings {
+  initialCash: number;
+  reconcile: ReconcileOptions;
+  risk: RiskConfig;
+  /** Decide every this many µs of local time (aligned to multiples of it); 0: whenever the driver steps (each bar, each feed step). */
+  decisionIntervalMicros: Micros;
+}
+
+export interface ResolvedTrading {
+  config: TradingConfig;
+  instrument: Instrument;
+  quoting: QuotingParams;
+  session: SessionSettings;
+}
+
+/** Parse the trading sections strictly (unknown key = exit 2 with a suggestion) and check the queue model. */
+export function parseTradingConfig(input: unknown, opts: StrictParseOptions = {}): TradingConfig {
+  const cfg = parseStrict(TradingConfigSchema, input ?? {}, opts);
+  parseQueueModel(cfg.sim.queue, opts.flagOf?.('sim.queue') ?? fieldName('sim.queue', opts));
+  return cfg;
+}
+
+function fieldName(path: string, opts: StrictParseOptions): string {
+  return opts.flagOf?.(path) ?? (opts.source ? `${opts.source}: ${path}` : path);
+}
+
+/**
+ * The config at `refPrice` (the first price the run knows): order size (default 1% of capital, whole
+ * lots), inventory limit (default 10 orders), the risk limits that follow them, and the check that
+ * needs a price: an order must fit the capital.
+ */
+export function resolveTrading(cfg: TradingConfig, refPrice: number, opts: StrictParseOptions = {}): ResolvedTrading {
+  const name = (p: string): string => fieldName(p, opts);
+  const q = cfg.quoting;
+  const lot = cfg.market.lot_size;
+  if (!(refPrice > 0)) throw new UserError(`${name('market')}: no price to size orders from`);
+  const orderQty = q.order_qty ?? Math.max(lot, roundDown((cfg.capital * 0.01) / refPrice, lot));
+  const maxInventoryQty = q.max_inventory_qty ?? orderQty * 10;
+  if (orderQty * refPrice > cfg.capital * (1 + 1e-9))
+    throw new UserError(`${name('quoting.order_qty')}: ${orderQty} at ${refPrice} is ${round(orderQty * refPrice)}, more than the capital ${cfg.capital}`);
+  if (maxInventoryQty < orderQty * (1 - 1e-9)) throw new UserError(`${name('quoting.max_inventory_qty')}: ${maxInventoryQty} is below quoting.order_qty ${orderQty}: no order could be placed`);
+  const risk = resolveRiskConfig(cfg.risk, { orderQty, maxInventoryQty, capital: cfg.capital });
+  const quoting: QuotingParams = {
+    model: q.model === 'glft' ? 'glft' : 'as', // rl: the policy sets its base model
+    gamma: q.gamma,
+    k: q.k,
+    A: q.A,
+    calibrate: q.calibrate,
+    horizon: q.horizon,
+    horizonSeconds: q.horizon_seconds,
+    orderQty,
+    maxInventoryQty,
+    minSpreadTicks: q.min_spread_ticks,
+  };
+  return {
+    config: cfg,
+    instrument: makeInstrument(cfg.market.symbol, cfg.market.tick_size, lot),
+    quoting,
+    session: {
+      initialCash: cfg.capital,
+      reconcile: { priceTolerance: q.requote_ticks * cfg.market.tick_size, qtyTolerance: 0 },
+      risk,
+      decisionIntervalMicros: cfg.loop.decision_interval_ms * MICROS_PER_MS,
+    },
+  };
+}
+
+/**
+ * A single run's check that the gate lets the strategy's orders through at all (explicit risk limits
+ * below the quote size would deny every order). A sweep does not call it: there a combo whose orders
+ * the limits refuse simply does not trade, as it would not live.
+ */
+export function checkGateAdmitsQuotes(r: ResolvedTrading, refPrice: number, opts: StrictParseOptions = {}): void {
+  const name = (p: string): string => fieldName(p, opts);
+  const risk = r.session.risk;
+  const q = r.quoting.orderQty;
+  if (risk.max_order_qty < q * (1 - 1e-9)) throw new UserError(`${name('risk.max_order_qty')}: ${risk.max_order_qty} is below quoting.order_qty ${q}: every order would be denied`);
+  if (risk.max_order_notional < q * refPrice * (1 - 1e-9))
+    throw new UserError(`${name('risk.max_order_notional')}: ${risk.max_order_notional} is below one order's notional ${round(q * refPrice)} at ${refPrice}: every order would be denied`);
+  if (risk.max_inventory_qty < q * (1 - 1e-9)) throw new UserError(`${name('risk.max_inventory_qty')}: ${risk.max_inventory_qty} is below quoting.order_qty ${q}: every order would be denied`);
+}
+
+/** The strategy of a resolved config: AS / GLFT quoting, or an RL policy retuning its own base model. */
+export function strategyFor(r: ResolvedTrading, opts: StrictParseOptions = {}, policy?: RlPolicy): Strategy {
+  const q = r.config.quoting;
+  if (q.model !== 'rl') return new QuotingStrategy(r.quoting, r.instrument);
+  if (policy) return RlStrategy.fromPolicy(policy, r.quoting, r.instrument);
+  const field = fieldName('quoting.policy_path', opts);
+  if (q.policy_path === undefined) throw new UserError(`${field}: model rl needs a policy file (policy.json from train-rl)`);
+  return RlStrategy.fromPolicy(loadPolicyFile(q.policy_path, field), r.quoting, r.instrument);
+}
+
+/** The resolved values a run folder records beside the config (what the defaults became). */
+export function resolvedRecord(r: ResolvedTrading): Record<string, unknown> {
+  return {
+    ...r.config,
+    quoting: { ...r.config.quoting, order_qty: r.quoting.orderQty, max_inventory_qty: r.quoting.maxInventoryQty },
+    risk: r.session.risk,
+  };
+}
+
+function round(x: number): number {
+  return Math.round(x * 100) / 100;
+}

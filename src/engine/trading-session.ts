@@ -1,0 +1,145 @@
+// The trading session: core, risk engine, the gate's one rule set, the decision timer and the journal, the same in every mode.
+import type { Micros } from '../core/index.js';
+import type { OrderEventHandler, OrderSink } from '../orders/index.js';
+import { RiskEngine, gateLimitsOf, riskRules, type FeedHealth, type RiskTransition } from '../risk/index.js';
+import type { Strategy } from '../strategy/index.js';
+import { TradingCore } from './trading-core.js';
+import { JournaledOrderEvents, journaledSink } from './journaled-orders.js';
+import type { PaperJournal, ResumeState } from './paper-journal.js';
+import { RiskRecord, STATE_CODE, type RiskMetrics } from './risk-record.js';
+import type { SessionSettings } from './trading-resolve.js';
+
+/** What a driver plugs in: its venue (simulated or real) and, for paper and live, a journal. */
+export interface SessionPorts {
+  venue: OrderSink;
+  /** Orders, answers, fills and risk transitions are recorded here (the ledger); none in backtests. */
+  journal?: PaperJournal;
+  /** Called for each approved place on its way to the venue (live counts them). */
+  onPlace?: () => void;
+  /** Called for each fill the venue reports, after the core and the journal. */
+  onFill?: () => void;
+  /**
+   * What a move to halted does instead of cancelling each open order through the gate (live: one
+   * cancel-all at the exchange, verified with its open orders).
+   */
+  onHalt?: (now: Micros) => void;
+}
+
+/**
+ * Built once per run by `buildSession` (or its callers) from the one config; drivers supply only the
+ * clock, the feed and the venue. At each decision the risk engine evaluates first (feed health, daily
+ * loss, drawdown, inventory): a move to `halted` cancels every order, and while halted the strategy is
+ * not asked (nothing is quoted); otherwise strategy → reconcile → the gate (`riskRules`: size, notional,
+ * inventory, price band, open orders, order rate, reducing-only) → venue. The venue's answers come back
+ * through `answers` (core first, then the journal). A bar backtest, a tick backtest, a paper run and a
+ * live run therefore apply the same risk, in the same order, with the same reasons.
+ */
+export class TradingSession {
+  readonly core: TradingCore;
+  readonly risk: RiskEngine;
+  readonly record = new RiskRecord();
+  /** Where the venue's answers go. */
+  readonly answers: OrderEventHandler;
+  readonly journal: PaperJournal | undefined;
+  /** The trading state as a trace code (0 active, 1 reducing, 2 halted). */
+  stateCode = 0;
+  /** Observers of transitions and denials (paper notes, live logs, the dashboard, parity tests). */
+  onTransition: ((t: RiskTransition) => void) | undefined;
+  onDenied: ((ts: Micros, clientId: number, reason: string) => void) | undefined;
+  private readonly health: FeedHealth = { lastDataLocal: Number.NaN, connected: true };
+  private readonly haltAction: (now: Micros) => void;
+
+  constructor(
+    strategy: Strategy,
+    readonly settings: Readonly<SessionSettings>,
+    ports: Readonly<SessionPorts>,
+  ) {
+    const risk = settings.risk;
+    // The open-order count includes the order being placed (reconcile records it before the gate sees it).
+    this.core = new TradingCore(strategy, {
+      initialCash: settings.initialCash,
+      reconcile: settings.reconcile,
+      limits: gateLimitsOf(risk),
+      rules: riskRules(risk, () => this.core.open.count),
+    });
+    this.risk = new RiskEngine(risk, this.core.view);
+    const j = ports.journal;
+    this.journal = j;
+    this.haltAction = ports.onHalt ?? ((now) => this.core.cancelAll(now));
+    this.core.connect(j === undefined ? ports.venue : journaledSink(j, ports.venue, ports.onPlace));
+    this.answers = j === undefined ? (ports.onFill === undefined ? this.core : countingFills(this.core, ports.onFill)) : new JournaledOrderEvents(this.core, j, ports.onFill);
+    this.core.onOrderEvent = (kind, id, reason) => {
+      if (kind !== 'denied') return; // venue rejections are journaled with the answers
+      const now = this.core.view.now;
+      j?.orderEvent(now, id, 'denied', reason);
+      this.onDenied?.(now, id, reason);
+    };
+  }
+
+  /**
+   * One decision at local time `now` (the driver has refreshed the view): the risk monitors, then, unless
+   * halted, strategy → reconcile → gate → venue. `lastDataLocal` is the local time of the newest market
+   * data (NaN: none yet). Returns the commands sent.
+   */
+  decide(now: Micros, lastDataLocal: Micros, connected: boolean): number {
+    const core = this.core;
+    core.view.now = now;
+    const h = this.health;
+    h.lastDataLocal = lastDataLocal;
+    h.connected = connected;
+    const ts = this.risk.evaluate(now, h);
+    if (ts.length > 0) this.apply(now, ts);
+    this.record.advance(now, core.view.tradingState);
+    if (this.stateCode === 2) return 0;
+    return core.decide(now);
+  }
+
+  /** The kill switch (halt file, dashboard, a venue's fatal fault): halted until a restart. */
+  halt(now: Micros, reason: string): void {
+    if (this.risk.machine.isRaised('kill-switch')) return;
+    this.apply(now, this.risk.halt(now, reason));
+    this.record.advance(now, this.core.view.tradingState);
+  }
+
+  /** Cancel every open order (halt, end of run, signal). */
+  cancelAll(now: Micros): void {
+    this.core.cancelAll(now);
+  }
+
+  /** Continue from a ledger: position, cash, the id sequence and the risk marks (open orders are the driver's). */
+  resume(r: Readonly<ResumeState>): void {
+    this.core.restore(r);
+    if (r.riskMarks !== undefined) this.risk.restore(r.riskMarks);
+  }
+
+  /** The risk part of metrics.json at the end of the run. */
+  riskMetrics(end: Micros): RiskMetrics {
+    return this.record.metrics(end, this.core.gate.denialsByRule);
+  }
+
+  private apply(now: Micros, ts: readonly RiskTransition[]): void {
+    let halt = false;
+    for (const t of ts) {
+      this.record.push(t);
+      this.journal?.risk(t);
+      this.onTransition?.(t);
+      if (t.to === 'halted' && t.from !== 'halted') halt = true;
+    }
+    this.stateCode = STATE_CODE[this.core.view.tradingState];
+    if (halt) this.haltAction(now);
+  }
+}
+
+/** The core as the venue's handler, counting fills for an observer. */
+function countingFills(core: TradingCore, onFill: () => void): OrderEventHandler {
+  return {
+    onAccepted: (ts, id) => core.onAccepted(ts, id),
+    onRejected: (ts, id, reason) => core.onRejected(ts, id, reason),
+    onDenied: (ts, id, reason) => core.onDenied(ts, id, reason),
+    onCanceled: (ts, id) => core.onCanceled(ts, id),
+    onFill: (ts, id, side, price, qty, fee, liq) => {
+      core.onFill(ts, id, side, price, qty, fee, liq);
+      onFill();
+    },
+  };
+}

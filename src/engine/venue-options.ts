@@ -1,0 +1,52 @@
+// The simulated venue and local-side settings of a trading config, shared by the tick backtest and paper trading.
+import { MICROS_PER_MS, type StrictParseOptions } from '../core/index.js';
+import { BpsFees, constantLatency, loadLatencySeries, parseQueueModel, type FeeModel, type L2ExchangeParams, type LatencyModel, type QueueModel } from '../sim/index.js';
+import { defaultTickLocalParams, type TickLocalParams } from './tick-local.js';
+import { parseTradingConfig, resolveTrading, strategyFor, type ResolvedTrading } from './trading-resolve.js';
+import type { Strategy } from '../strategy/index.js';
+import type { PaperSessionOptions } from './paper-session.js';
+
+export interface VenueOptions {
+  local: TickLocalParams;
+  exchange: L2ExchangeParams;
+  queue: QueueModel;
+  /** Order entry and response latency. */
+  latency: LatencyModel;
+  fees: FeeModel;
+}
+
+/** Queue, latency, fees, partial fills and post-only of the `sim` section; the local estimators of `features`. */
+export function venueOptionsFor(r: ResolvedTrading, opts: StrictParseOptions = {}): VenueOptions {
+  const cfg = r.config;
+  const name = (p: string): string => opts.flagOf?.(p) ?? (opts.source ? `${opts.source}: ${p}` : p);
+  const s = cfg.sim;
+  const f = cfg.features;
+  return {
+    local: {
+      ...defaultTickLocalParams,
+      tickSize: cfg.market.tick_size,
+      sigmaSampleMicros: f.sigma_sample_ms * MICROS_PER_MS,
+      sigmaWindow: f.sigma_window,
+      intensityWindowMicros: f.intensity_window_s * 1e6,
+      intensityRecalibrateMicros: f.intensity_recalibrate_s * 1e6,
+      intensityMinTrades: f.intensity_min_trades,
+    },
+    exchange: { tickSize: cfg.market.tick_size, partialFills: s.partial_fills, postOnly: s.post_only },
+    queue: parseQueueModel(s.queue, name('sim.queue')),
+    latency: s.latency_file
+      ? loadLatencySeries(s.latency_file, name('sim.latency_file'))
+      : constantLatency(s.entry_latency_ms * MICROS_PER_MS, s.response_latency_ms * MICROS_PER_MS),
+    fees: new BpsFees(s.maker_fee_bps, s.taker_fee_bps),
+  };
+}
+
+/** A paper session's options: the resolved session and the simulated venue (it learns of the market when we do). */
+export function paperOptionsFor(r: ResolvedTrading, opts: StrictParseOptions = {}): PaperSessionOptions {
+  return { session: r.session, ...venueOptionsFor(r, opts) };
+}
+
+/** A paper session's strategy and options from a config's fields, parsed strictly and resolved at `refPrice` (tests and tools). */
+export function paperSetup(input: unknown, refPrice: number, opts: StrictParseOptions = {}): { strategy: Strategy; options: PaperSessionOptions; resolved: ResolvedTrading } {
+  const resolved = resolveTrading(parseTradingConfig(input, opts), refPrice, opts);
+  return { strategy: strategyFor(resolved, opts), options: paperOptionsFor(resolved, opts), resolved };
+}

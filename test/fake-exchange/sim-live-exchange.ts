@@ -1,0 +1,285 @@
+// A fake exchange for live trading on an event clock: the simulated L2 venue behind the LiveExchange port, replaying a capture.
+import type { Micros } from '../../src/core/index.js';
+import type { EventColumns, Side } from '../../src/market/index.js';
+import type { Liquidity, OrderEventHandler } from '../../src/orders/index.js';
+import type { L2Exchange } from '../../src/sim/index.js';
+import { emptyFeedStats, type FeedNote, type MarketFeed } from '../../src/engine/index.js';
+import { VenueFault, type LiveBalance, type LiveCapabilities, type LiveExchange, type LiveMarket, type LiveOrder, type LiveTrade } from '../../src/venues/index.js';
+
+/** The time every party reads: moved only by the replay (`ReplayVenueFeed`). */
+export interface EventClock {
+  t: Micros;
+}
+
+interface SimOrder {
+  num: number;
+  clientOrderId: string;
+  side: Side;
+  price: number;
+  amount: number;
+  filled: number;
+  status: LiveOrder['status'];
+  /** Waiting on the venue's answer to the create, and to a cancel. */
+  created?: { resolve: (o: LiveOrder) => void; reject: (e: unknown) => void } | undefined;
+  canceled?: Array<(o: LiveOrder | undefined) => void> | undefined;
+  cancelSent: boolean;
+}
+
+/**
+ * The venue is the tick backtest's `L2Exchange` (queue, latency, fees), run at exchange time by the
+ * replay: a create or cancel is a command that reaches it after the entry latency; its answers come
+ * back after the response latency, and only then does the call's promise settle (a create resolves at
+ * the acceptance, rejects at a post-only refusal; a cancel resolves at its answer). Fills are own trades
+ * on the private stream, stamped with the venue's exchange time. Every command the venue receives is
+ * logged (`commands`), as a backtest's command log records them.
+ */
+export class SimLiveExchange implements LiveExchange, OrderEventHandler {
+  readonly id = 'sim';
+  readonly capabilities: LiveCapabilities = { postOnly: true, cancelAll: true, fetchOrder: true, fetchOpenOrders: true, fetchMyTrades: true, watchOrders: true, watchMyTrades: true };
+  readonly commands: { type: 'place' | 'cancel'; ts: Micros; clientOrderId: string; side?: Side; price?: number; qty?: number }[] = [];
+  readonly trades: LiveTrade[] = [];
+  private readonly byNum = new Map<number, SimOrder>();
+  private readonly byClient = new Map<string, SimOrder>();
+  private nextTrade = 1;
+  private tradeWaiters: Array<(t: LiveTrade[]) => void> = [];
+  private pendingTrades: LiveTrade[] = [];
+  private readonly balance: Record<string, LiveBalance>;
+  /** Set by the replay at its end: from then on every command is played out at once, time moving to each answer. */
+  draining = false;
+
+  constructor(
+    readonly venue: L2Exchange,
+    readonly clock: EventClock,
+    readonly marketInfo: LiveMarket,
+    /** The touch before the replay has given the venue a book (the preflight asks for one). */
+    private readonly openingTouch: { bid: number; ask: number },
+    balances: Record<string, number>,
+  ) {
+    this.balance = Object.fromEntries(Object.entries(balances).map(([k, v]) => [k, { free: v, used: 0, total: v }]));
+  }
+
+  async market(): Promise<LiveMarket> {
+    return this.marketInfo;
+  }
+
+  async bidAsk(): Promise<{ bid: number; ask: number }> {
+    const b = this.venue.book;
+    const bid = b.bestBidSlot >= 0 ? (b.base + b.bestBidSlot) * this.marketInfo.tickSize : Number.NaN;
+    const ask = b.bestAskSlot < b.capacity ? (b.base + b.bestAskSlot) * this.marketInfo.tickSize : Number.NaN;
+    return bid > 0 && ask > 0 ? { bid, ask } : this.openingTouch;
+  }
+
+  async balances(): Promise<Record<string, LiveBalance>> {
+    return structuredClone(this.balance);
+  }
+
+  createPostOnly(_symbol: string, side: Side, qty: number, price: number, clientOrderId: string): Promise<LiveOrder> {
+    if (this.byClient.has(clientOrderId)) return Promise.reject(new VenueFault('rejected', 'Duplicate order sent.'));
+    // The venue knows the order by our client id (the number after the namespace), as in a backtest.
+    const o: SimOrder = { num: Number(clientOrderId.slice(clientOrderId.lastIndexOf('-') + 1)), clientOrderId, side, price, amount: qty, filled: 0, status: 'open', cancelSent: false };
+    this.byNum.set(o.num, o);
+    this.byClient.set(clientOrderId, o);
+    const p = new Promise<LiveOrder>((resolve, reject) => (o.created = { resolve, reject }));
+    this.commands.push({ type: 'place', ts: this.clock.t, clientOrderId, side, price, qty });
+    this.venue.place(this.clock.t, o.num, side, price, qty);
+    this.playIfDraining();
+    return p;
+  }
+
+  cancel(_symbol: string, clientOrderId: string): Promise<LiveOrder | undefined> {
+    const o = this.byClient.get(clientOrderId);
+    if (o === undefined || o.status !== 'open') return Promise.resolve(o === undefined ? undefined : undefined);
+    const p = new Promise<LiveOrder | undefined>((resolve) => (o.canceled ??= []).push(resolve));
+    if (!o.cancelSent) {
+      o.cancelSent = true;
+      this.commands.push({ type: 'cancel', ts: this.clock.t, clientOrderId });
+      this.venue.cancel(this.clock.t, o.num);
+    }
+    this.playIfDraining();
+    return p;
+  }
+
+  /** Cancel every open order; resolves once the venue has answered each (so a verification finds none). */
+  async cancelAll(): Promise<void> {
+    const open = [...this.byNum.values()].filter((o) => o.status === 'open');
+    await Promise.all(open.map((o) => this.cancel('', o.clientOrderId)));
+  }
+
+  async orderByClientId(_symbol: string, clientOrderId: string): Promise<LiveOrder | undefined> {
+    const o = this.byClient.get(clientOrderId);
+    return o === undefined ? undefined : view(o);
+  }
+
+  async openOrders(): Promise<LiveOrder[]> {
+    return [...this.byNum.values()].filter((o) => o.status === 'open').map(view);
+  }
+
+  async myTrades(): Promise<LiveTrade[]> {
+    return this.trades.slice();
+  }
+
+  /** Resolves at the next order update: updates travel with the create, cancel and trade answers instead. */
+  watchOrders(): Promise<LiveOrder[]> {
+    return new Promise(() => {});
+  }
+
+  watchMyTrades(): Promise<LiveTrade[]> {
+    if (this.pendingTrades.length > 0) {
+      const t = this.pendingTrades;
+      this.pendingTrades = [];
+      return Promise.resolve(t);
+    }
+    return new Promise((resolve) => this.tradeWaiters.push(resolve));
+  }
+
+  async close(): Promise<void> {}
+
+  // The venue's answers, as they reach us (OrderEventHandler: `venue.deliver(this)`).
+
+  onAccepted(_ts: Micros, num: number): void {
+    const o = this.byNum.get(num)!;
+    const c = o.created;
+    o.created = undefined;
+    c?.resolve(view(o));
+  }
+
+  onRejected(_ts: Micros, num: number, reason: string): void {
+    const o = this.byNum.get(num)!;
+    o.status = 'rejected';
+    const c = o.created;
+    o.created = undefined;
+    c?.reject(new VenueFault('rejected', `Order would immediately match and take (${reason})`));
+    this.settleCancels(o);
+  }
+
+  onDenied(): void {}
+
+  onCanceled(_ts: Micros, num: number): void {
+    const o = this.byNum.get(num)!;
+    if (o.status === 'open') o.status = 'canceled';
+    this.settleCancels(o);
+  }
+
+  onFill(_ts: Micros, num: number, side: Side, price: number, qty: number, fee: number, liquidity: Liquidity): void {
+    const o = this.byNum.get(num)!;
+    o.filled += qty;
+    if (o.filled >= o.amount - 1e-12) o.status = 'closed';
+    const base = this.balance[this.marketInfo.base]!;
+    const quote = this.balance[this.marketInfo.quote]!;
+    base.free += side * qty;
+    base.total += side * qty;
+    quote.free -= side * price * qty + fee;
+    quote.total -= side * price * qty + fee;
+    const trade: LiveTrade = { id: String(this.nextTrade++), orderId: String(num), side, price, qty, fee, feeBase: 0, liquidity, ts: this.venue.last.exchangeTs };
+    this.trades.push(trade);
+    const waiters = this.tradeWaiters;
+    this.tradeWaiters = [];
+    if (waiters.length === 0) this.pendingTrades.push(trade);
+    for (const w of waiters) w([trade]);
+    if (o.status === 'closed') this.settleCancels(o);
+  }
+
+  /** Answer the cancels waiting on `o` (a fill that closed it answers them too: no longer open). */
+  private settleCancels(o: SimOrder): void {
+    const waiting = o.canceled ?? [];
+    o.canceled = undefined;
+    for (const r of waiting) r(o.status === 'canceled' ? view(o) : undefined);
+  }
+
+  /** After the replay: play commands out at once, the clock moving to each event of the venue. */
+  private playIfDraining(): void {
+    if (!this.draining) return;
+    queueMicrotask(() => void this.drain());
+  }
+
+  async drain(): Promise<void> {
+    const ex = this.venue;
+    for (;;) {
+      const tin = ex.nextInboundTs();
+      const tout = ex.nextOutboundTs();
+      if (tin === Number.POSITIVE_INFINITY && tout === Number.POSITIVE_INFINITY) return;
+      if (tin <= tout) {
+        if (tin > this.clock.t) this.clock.t = tin;
+        ex.processInbound();
+      } else {
+        if (tout > this.clock.t) this.clock.t = tout;
+        ex.deliver(this);
+        await settle();
+      }
+    }
+  }
+}
+
+function view(o: SimOrder): LiveOrder {
+  return { id: String(o.num), clientOrderId: o.clientOrderId, side: o.side, price: o.price, amount: o.amount, filled: o.filled, status: o.status };
+}
+
+/** Let every promise reaction queued so far run (the adapter's `then` chains), before time moves on. */
+export async function settle(): Promise<void> {
+  for (let i = 0; i < 8; i++) await new Promise<void>((r) => setImmediate(r));
+}
+
+/**
+ * The capture as the live session's market feed, and the clock that moves through it. `next(timeout)`
+ * moves time to the end of the wait, in the tick backtest's order at each instant: market rows at the
+ * venue (at exchange time: zero feed latency), commands reaching it, answers reaching us (each one
+ * settled before time moves on); then it hands the rows received to the session. When no row is left
+ * after the wait's end it says the feed has ended (the backtest's last decision is the last timer with
+ * rows still to come), and the exchange plays out what is in flight from then on.
+ */
+export class ReplayVenueFeed implements MarketFeed {
+  readonly kind = 'replay';
+  connected = true;
+  readonly stats = emptyFeedStats();
+  private i = 0;
+
+  constructor(
+    private readonly ev: EventColumns,
+    private readonly ex: SimLiveExchange,
+    private readonly clock: EventClock,
+  ) {}
+
+  async start(): Promise<void> {}
+
+  async next(timeoutMs: number): Promise<EventColumns | undefined> {
+    // What the session started at this instant (a halt's cancel-all) reaches the exchange before time moves.
+    await settle();
+    const ev = this.ev;
+    const venue = this.ex.venue;
+    const target = this.clock.t + Math.round(timeoutMs * 1000);
+    const from = this.i;
+    for (;;) {
+      const tRow = this.i < ev.length ? ev.tsExchange[this.i]! : Number.POSITIVE_INFINITY;
+      const tIn = venue.nextInboundTs();
+      const tOut = venue.nextOutboundTs();
+      const m = Math.min(tRow, tIn, tOut);
+      if (m > target) break;
+      if (m > this.clock.t) this.clock.t = m;
+      if (tRow === m) {
+        // Rows of one instant reach the venue before commands arriving then.
+        while (this.i < ev.length && ev.tsExchange[this.i] === m) venue.onMarket(ev, this.i++, m);
+      } else if (tIn === m) venue.processInbound();
+      else {
+        venue.deliver(this.ex);
+        await settle();
+      }
+    }
+    if (this.i >= ev.length) {
+      this.ex.draining = true;
+      await this.ex.drain();
+      return undefined;
+    }
+    this.clock.t = target;
+    const n = this.i - from;
+    return { length: n, type: ev.type.subarray(from, this.i), side: ev.side.subarray(from, this.i), flags: ev.flags.subarray(from, this.i), tsExchange: ev.tsExchange.subarray(from, this.i), tsLocal: ev.tsExchange.subarray(from, this.i), price: ev.price.subarray(from, this.i), size: ev.size.subarray(from, this.i), id: ev.id.subarray(from, this.i) };
+  }
+
+  drainNotes(): FeedNote[] {
+    return [];
+  }
+
+  async close(): Promise<void> {
+    this.ex.draining = true;
+    await this.ex.drain();
+  }
+}
