@@ -52,10 +52,20 @@ function runFolder(dir: string): RunFiles {
   };
 }
 
-/** The runtime's execution agent: `<prefix>metrics.json`, `trace.csv`, `fills.csv`, `backtest_config.json`. */
+/**
+ * A field of a run's config: the one config's sections (`quoting.gamma`), or the flat key of run folders
+ * written before the config had sections (`gamma`).
+ */
+export function configField(config: Record<string, unknown>, path: string): unknown {
+  let v: unknown = config;
+  for (const k of path.split('.')) v = v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined;
+  return v !== undefined ? v : config[path.slice(path.lastIndexOf('.') + 1)];
+}
+
+/** The runtime's execution agent: `<prefix>metrics.json`, `trace.csv`, `fills.csv` and its config (`backtest_config.json`, or `paper_config.json` of a replay). */
 function runtimeAgent(prefix: string): RunFiles {
   const what = `${basename(prefix)}*`;
-  const config = readJson(need(`${prefix}backtest_config.json`, what));
+  const config = readJson(need(existsSync(`${prefix}paper_config.json`) ? `${prefix}paper_config.json` : `${prefix}backtest_config.json`, what));
   const runId = typeof config['run_id'] === 'string' ? config['run_id'] : '';
   const agent = basename(prefix).slice(runId.length + 1, -1);
   return {

@@ -5,7 +5,7 @@ import { horizontalBars, renderSvg, stateStrip } from './charts.js';
 import { duration, fixed, money, pct, signed, stepDecimals } from './format.js';
 import { esc, page, richTable, type Cell } from './html.js';
 import { pathSections } from './path-charts.js';
-import { readJson, resolveRuns, type RunFiles } from './run-files.js';
+import { configField, readJson, resolveRuns, type RunFiles } from './run-files.js';
 import { headline, type FillRow, type Headline, type TraceColumns } from './run-headline.js';
 
 export { readJson };
@@ -127,12 +127,13 @@ export async function renderRunFiles(r: RunFiles): Promise<string> {
   if (trace.state !== undefined && trace.state.some((s) => s !== '')) {
     sections.push({ title: 'Trading state', html: await renderSvg(stateStrip('Trading state over time', trace.ts, trace.state)) });
   }
-  const str = (k: string): string => (r.config[k] === undefined ? '' : String(r.config[k]));
-  const cfgKeys = ['model', 'gamma', 'k', 'A', 'calibrate', 'horizon', 'order_qty', 'max_inventory_qty', 'maker_fee_bps', 'taker_fee_bps', 'queue', 'order_latency_ms', 'feed_latency_ms', 'decision_interval_ms', 'partial_fills', 'seed'];
-  const cfgTable = richTable(['parameter', 'value'], cfgKeys.filter((k) => k in r.config && r.config[k] !== null).map((k) => [k, typeof r.config[k] === 'object' ? JSON.stringify(r.config[k]) : str(k)]));
+  const field = (k: string): unknown => configField(r.config, k);
+  const shown = (v: unknown): string => (typeof v === 'object' ? JSON.stringify(v) : String(v));
+  const cfgKeys = ['quoting.model', 'quoting.gamma', 'quoting.k', 'quoting.A', 'quoting.calibrate', 'quoting.horizon', 'quoting.order_qty', 'quoting.max_inventory_qty', 'sim.maker_fee_bps', 'sim.taker_fee_bps', 'sim.queue', 'order_latency', 'order_latency_ms', 'feed_latency_ms', 'loop.decision_interval_ms', 'sim.partial_fills', 'risk.max_drawdown', 'risk.daily_loss_limit', 'seed'];
+  const cfgTable = richTable(['parameter', 'value'], cfgKeys.filter((k) => field(k) !== undefined && field(k) !== null).map((k) => [k, shown(field(k))]));
   sections.push({ title: 'Parameters', html: cfgTable });
   const span = `${String(m['start'] ?? '').replace('T', ' ').replace(/\.\d+Z$|Z$/, '')} → ${String(m['end'] ?? '').replace('T', ' ').replace(/\.\d+Z$|Z$/, '')} UTC`;
-  const what = `${tick ? 'Tick (L2) backtest' : 'Bar backtest'} of ${str('model').toUpperCase() || 'a model'} on ${d.symbol || 'the market'}, ${span}; ${tick ? `${m['events'] ?? '?'} book and trade events` : `${m['samples'] ?? '?'} bars of ${m['sample_seconds'] ?? '?'} s`}${r.layout === 'runtime' ? ' (multi-agent runtime)' : ''}.`;
+  const what = `${tick ? 'Tick (L2) backtest' : 'Bar backtest'} of ${String(field('quoting.model') ?? '').toUpperCase() || 'a model'} on ${d.symbol || 'the market'}, ${span}; ${tick ? `${m['events'] ?? '?'} book and trade events` : `${m['samples'] ?? '?'} bars of ${m['sample_seconds'] ?? '?'} s`}${r.layout === 'runtime' ? ' (multi-agent runtime)' : ''}.`;
   return page(`Run report — ${r.label}`, `<p>${esc(what)}</p>` + headlineTable(h, d, ccy), sections);
 }
 

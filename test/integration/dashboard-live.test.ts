@@ -33,9 +33,10 @@ test('live dashboard: the capture’s times, panes, fills with details, feed hea
   const { events } = loadCaptureSync([join(CAPTURE_DIR, 'btcusdt_20240808.gz')]);
   const { strategy, options } = paperSetup({ capital: 10_000, quoting: { gamma: 0.01, order_qty: 0.001, max_inventory_qty: 0.01, calibrate: false, horizon_seconds: 10, requote_ticks: 50 }, risk: { max_orders_per_window: 1000 }, features: { sigma_sample_ms: 1000, sigma_window: 30, intensity_window_s: 60 } }, events.price[0]!);
   const session = new PaperSession(strategy, options);
-  // The replay runs on the capture's own clock (20× faster): the page must show 2024-08-08, not today.
+  // The replay runs on the capture's own clock (10× faster): the page must show 2024-08-08, not today.
+  // The capture's 11 minutes last 65 s, long enough for the HALT below on a loaded machine.
   const start = events.tsLocal[0]!;
-  const clock = acceleratedClock(20, start);
+  const clock = acceleratedClock(10, start);
   const feed = new ReplayFeed(events, { clock, speed: 1, pollMs: 2 });
   const haltPath = join(dir, 'HALT');
   const dash = await startLiveDashboard({ port: 0, title: 'binance BTC/USDT paper (replay)', haltPath, runsDir: join(dir, 'runs'), sampleMs: 50, lotSize: BTCUSDT.lotSize });
@@ -81,7 +82,7 @@ test('live dashboard: the capture’s times, panes, fills with details, feed hea
     assert.match((await page.locator('#f-latency').textContent()) ?? '', /\d+(\.\d)? (µs|ms) \/ \d+(\.\d)? (µs|ms)/);
 
     // Fills: small markers; hovering one shows its side, size to the lot (5 decimals) and price to the tick.
-    await page.waitForFunction('window.__dashboard.fills() > 0', undefined, { timeout: 30_000 });
+    await page.waitForFunction('window.__dashboard.fills() > 0', undefined, { timeout: 50_000 });
     const box = (await page.locator('#chart').boundingBox())!;
     const at = (await page.evaluate('window.__dashboard.fillPoint(window.__dashboard.fills() - 1)')) as { x: number; y: number } | null;
     assert.ok(at !== null && at.x >= 0 && at.x < box.width && at.y >= 0, `the last fill is on screen: ${JSON.stringify(at)}`);

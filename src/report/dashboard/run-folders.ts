@@ -2,7 +2,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { ChartFill, ChartPoint, DashboardMessage, SourceKind } from './dashboard-state.js';
-import { readJson } from '../run-files.js';
+import { configField, readJson } from '../run-files.js';
 import { stepDecimals as decimalsOfStep } from '../format.js';
 
 /** The runtime's outputs are listed as `runtime:<run_id>_<agent>`. */
@@ -73,7 +73,7 @@ export function readRunFolder(root: string, name: string, maxPoints = 5_000, run
     if (id === '' || id.startsWith('.')) return undefined;
     const p = (kind: string): string => join(runtimeDir, `${id}_${kind}`);
     if (!existsSync(p('trace.csv'))) return undefined;
-    return runMessage(p('trace.csv'), p('fills.csv'), readOptionalJson(p('metrics.json')), readOptionalJson(p('backtest_config.json')), id, 'runtime output', maxPoints);
+    return runMessage(p('trace.csv'), p('fills.csv'), readOptionalJson(p('metrics.json')), readOptionalJson(p('backtest_config.json')) ?? readOptionalJson(p('paper_config.json')), id, 'runtime output', maxPoints);
   }
   const dir = join(root, name);
   if (!existsSync(join(dir, 'trace.csv'))) return undefined;
@@ -113,7 +113,8 @@ function runMessage(tracePath: string, fillsPath: string, m: Record<string, unkn
   const eq = num(last[equity]);
   const market = (config?.['market'] ?? {}) as Record<string, unknown>;
   const total = figure('total_pnl') ?? (eq !== null && initial !== null ? eq - initial : null);
-  const model = typeof config?.['model'] === 'string' ? String(config['model']).toUpperCase() : '';
+  const qm = config === undefined ? undefined : configField(config, 'quoting.model');
+  const model = typeof qm === 'string' ? qm.toUpperCase() : '';
   const engine = config?.['engine'] === 'tick' ? 'tick backtest' : 'bar backtest';
   return {
     type: 'snapshot',
