@@ -46,6 +46,7 @@ svg{max-width:100%;height:auto}
 .pos{color:#1a7f37}.neg{color:#c62828}.note{color:#555;font-size:12px;margin:2px 0 10px}
 table.headline td:first-child{text-align:left;white-space:pre}table.headline td:last-child{text-align:left;color:#555}
 table.headline td.key{font-weight:700;font-size:15px}table.headline td.sub{color:#444}
+table.events td,table.events th{text-align:left}table.fills td{white-space:nowrap}table.orders td:first-child{white-space:pre}h3{font-size:14px;margin-top:18px}
 </style></head><body>
 <h1>${esc(title)}</h1>
 ${summaryHtml}

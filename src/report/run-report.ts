@@ -7,6 +7,7 @@ import { esc, page, richTable, type Cell } from './html.js';
 import { pathSections } from './path-charts.js';
 import { configField, readJson, resolveRuns, type RunFiles } from './run-files.js';
 import { headline, type FillRow, type Headline, type TraceColumns } from './run-headline.js';
+import { orderAuditSection, riskEvents, riskSection, type RiskEvents } from './run-audit.js';
 
 export { readJson };
 
@@ -79,7 +80,7 @@ export function pnlParts(h: Headline): Array<{ label: string; v: number; text: s
   ];
 }
 
-export function headlineTable(h: Headline, d: { qty: number }, ccy: string): string {
+export function headlineTable(h: Headline, d: { qty: number }, ccy: string, risk: RiskEvents | null = null): string {
   const parts = pnlParts(h);
   const rows: Array<[Cell, Cell, Cell]> = [];
   const total = parts[4]!;
@@ -106,6 +107,10 @@ export function headlineTable(h: Headline, d: { qty: number }, ccy: string): str
   } else {
     rows.push(['time in each trading state', '—', 'not recorded by this run']);
   }
+  if (risk !== null) {
+    const denied = Object.values(risk.denials).reduce((a, b) => a + b, 0);
+    rows.push(['risk events', { text: `${risk.total} changes · ${denied} denied`, cls: risk.total > 0 || denied > 0 ? 'neg' : '' }, `final state ${risk.finalState}; see Risk events below`]);
+  }
   rows.push(['max |inventory|', fixed(h.max_abs_inventory, d.qty), `final ${fixed(h.final_inventory, d.qty)}`]);
   rows.push(['max drawdown', money(h.max_drawdown === null ? null : -h.max_drawdown), h.max_drawdown_pct === null ? '' : `${fixed(h.max_drawdown_pct, 4)}% of capital`]);
   rows.push(['Sharpe (annualised)', fixed(h.sharpe, 2), h.sharpe_confidence === null ? '' : `probability the true Sharpe is above 0: ${fixed(h.sharpe_confidence, 3)}`]);
@@ -127,14 +132,20 @@ export async function renderRunFiles(r: RunFiles): Promise<string> {
   if (trace.state !== undefined && trace.state.some((s) => s !== '')) {
     sections.push({ title: 'Trading state', html: await renderSvg(stateStrip('Trading state over time', trace.ts, trace.state)) });
   }
+  const risk = riskEvents(m);
+  if (risk !== null) sections.push({ title: 'Risk events', html: riskSection(risk) });
+  const audit = r.ordersPath !== undefined ? orderAuditSection(r.ordersPath, r.fillsPath, d) : null;
+  if (audit !== null) sections.push({ title: 'Order audit', html: audit });
   const field = (k: string): unknown => configField(r.config, k);
   const shown = (v: unknown): string => (typeof v === 'object' ? JSON.stringify(v) : String(v));
-  const cfgKeys = ['quoting.model', 'quoting.gamma', 'quoting.k', 'quoting.A', 'quoting.calibrate', 'quoting.horizon', 'quoting.order_qty', 'quoting.max_inventory_qty', 'sim.maker_fee_bps', 'sim.taker_fee_bps', 'sim.queue', 'order_latency', 'order_latency_ms', 'feed_latency_ms', 'loop.decision_interval_ms', 'sim.partial_fills', 'risk.max_drawdown', 'risk.daily_loss_limit', 'seed'];
+  // What the run's engine reads: the order book venue's settings only for a tick run.
+  const venueKeys = tick ? ['sim.taker_fee_bps', 'sim.queue', 'order_latency', 'order_latency_ms', 'feed_latency_ms', 'loop.decision_interval_ms', 'sim.partial_fills', 'sim.post_only'] : ['sim.touch_fill_prob', 'features.vol_estimator'];
+  const cfgKeys = ['quoting.model', 'quoting.gamma', 'quoting.k', 'quoting.A', 'quoting.calibrate', 'quoting.horizon', 'quoting.order_qty', 'quoting.max_inventory_qty', 'sim.maker_fee_bps', ...venueKeys, 'risk.max_inventory_qty', 'risk.max_drawdown', 'risk.daily_loss_limit', 'seed'];
   const cfgTable = richTable(['parameter', 'value'], cfgKeys.filter((k) => field(k) !== undefined && field(k) !== null).map((k) => [k, shown(field(k))]));
   sections.push({ title: 'Parameters', html: cfgTable });
   const span = `${String(m['start'] ?? '').replace('T', ' ').replace(/\.\d+Z$|Z$/, '')} → ${String(m['end'] ?? '').replace('T', ' ').replace(/\.\d+Z$|Z$/, '')} UTC`;
   const what = `${tick ? 'Tick (L2) backtest' : 'Bar backtest'} of ${String(field('quoting.model') ?? '').toUpperCase() || 'a model'} on ${d.symbol || 'the market'}, ${span}; ${tick ? `${m['events'] ?? '?'} book and trade events` : `${m['samples'] ?? '?'} bars of ${m['sample_seconds'] ?? '?'} s`}${r.layout === 'runtime' ? ' (multi-agent runtime)' : ''}.`;
-  return page(`Run report — ${r.label}`, `<p>${esc(what)}</p>` + headlineTable(h, d, ccy), sections);
+  return page(`Run report — ${r.label}`, `<p>${esc(what)}</p>` + headlineTable(h, d, ccy, risk), sections);
 }
 
 /** The report of one run: a run folder or one runtime agent's `<run_id>_<agent>_metrics.json`. */

@@ -3,6 +3,7 @@ import { duration, fixed, pct, signed, stepDecimals } from './format.js';
 import { resolveRuns } from './run-files.js';
 import { parseFills, parseQueueAhead, parseTrace, pnlParts } from './run-report.js';
 import { headline } from './run-headline.js';
+import { riskEvents } from './run-audit.js';
 
 /** A terminal row: a label and its value, already rounded to meaning. */
 export type SummaryRow = [label: string, value: string];
@@ -24,6 +25,8 @@ export function runSummaryRows(path: string): SummaryRow[] {
   if (h.queue_at_join !== null) rows.push(['queue ahead at join', `${fixed(h.queue_at_join.median, qd)} median, ${fixed(h.queue_at_join.p90, qd)} p90`]);
   rows.push(['time two-sided', `${pct(h.two_sided.share, 1)} (${duration(h.two_sided.seconds)})`]);
   if (h.states !== null) rows.push(['trading states', Object.entries(h.states).filter(([, v]) => v > 0).map(([s, v]) => `${s} ${duration(v)}`).join(', ') || '—']);
+  const risk = riskEvents(r.metrics);
+  if (risk !== null) rows.push(['risk events', `${risk.total} changes, ${Object.values(risk.denials).reduce((a, b) => a + b, 0)} denied (final state ${risk.finalState})`]);
   rows.push(['max |inventory|', `${fixed(h.max_abs_inventory, qd)} (final ${fixed(h.final_inventory, qd)})`]);
   rows.push(['max drawdown', `${fixed(h.max_drawdown === null ? null : -h.max_drawdown, 2)}${h.max_drawdown_pct === null ? '' : ` (${fixed(h.max_drawdown_pct, 4)}%)`}`]);
   rows.push(['Sharpe', `${fixed(h.sharpe, 2)} (P(true Sharpe > 0) ${fixed(h.sharpe_confidence, 3)})`]);

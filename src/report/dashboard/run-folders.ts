@@ -1,7 +1,7 @@
 // Finished runs for the dashboard: backtest run folders and the runtime's execution outputs, read into chart messages.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { ChartFill, ChartPoint, DashboardMessage, SourceKind } from './dashboard-state.js';
+import type { ChartFill, ChartPoint, DashboardMessage, RiskLine, SourceKind } from './dashboard-state.js';
 import { configField, readJson } from '../run-files.js';
 import { stepDecimals as decimalsOfStep } from '../format.js';
 
@@ -115,11 +115,13 @@ function runMessage(tracePath: string, fillsPath: string, m: Record<string, unkn
   const total = figure('total_pnl') ?? (eq !== null && initial !== null ? eq - initial : null);
   const qm = config === undefined ? undefined : configField(config, 'quoting.model');
   const model = typeof qm === 'string' ? qm.toUpperCase() : '';
-  const engine = config?.['engine'] === 'tick' ? 'tick backtest' : 'bar backtest';
+  const engine = config?.['clock'] === 'event' ? 'paper replay' : config?.['engine'] === 'tick' ? 'tick backtest' : 'bar backtest';
+  const risk = m?.['risk'] as { final_state?: unknown } | undefined;
+  const final = typeof risk?.final_state === 'string' ? ` · final state ${risk.final_state}` : '';
   return {
     type: 'snapshot',
     stats: {
-      source: `${kind} · ${[model, engine, typeof market['symbol'] === 'string' ? market['symbol'] : ''].filter(Boolean).join(' ')}`,
+      source: `${kind} · ${[model, engine, typeof market['symbol'] === 'string' ? market['symbol'] : ''].filter(Boolean).join(' ')}${final}`,
       source_kind: kind,
       title: name,
       trading_state: 'finished',
@@ -141,6 +143,17 @@ function runMessage(tracePath: string, fillsPath: string, m: Record<string, unkn
     },
     points,
     fills: fills.length > 2_000 ? fills.slice(-2_000) : fills,
-    risk: [],
+    risk: riskLines(m),
   };
+}
+
+/** The risk conditions the run's session raised and cleared (metrics.json), as the page lists them. */
+function riskLines(m: Record<string, unknown> | undefined): RiskLine[] {
+  const risk = m?.['risk'];
+  const list = risk !== null && typeof risk === 'object' ? (risk as Record<string, unknown>)['transitions'] : undefined;
+  if (!Array.isArray(list)) return [];
+  return list.slice(-50).flatMap((x: Record<string, unknown>) => {
+    const t = Date.parse(String(x['ts']));
+    return Number.isFinite(t) ? [{ t: Math.floor(t / 1000), kind: `${String(x['condition'])} ${x['raised'] === true ? 'raised' : 'cleared'}`, reason: String(x['reason'] ?? ''), state: String(x['to'] ?? '') }] : [];
+  });
 }
