@@ -16,6 +16,7 @@ function comparisonRows(c: RunComparison): SummaryRow[] {
     ['Sharpe  A / B', ab(c.a.sharpe, c.b.sharpe, 2)],
     ['max drawdown %  A / B', ab(c.a.max_drawdown_pct, c.b.max_drawdown_pct, 4)],
     ['fills  A / B', `${c.a.fills} / ${c.b.fills}`],
+    ...(c.a.final_state !== null || c.b.final_state !== null ? [['trading state  A / B', `${c.a.final_state ?? '—'} / ${c.b.final_state ?? '—'} (halted ${ab(c.a.halted_seconds, c.b.halted_seconds, 0)} s)`] as SummaryRow] : []),
     ['config differences', diffs.length === 0 ? 'none' : diffs.join(', ')],
   ];
 }
