@@ -1,6 +1,6 @@
 // `marketmakerl realtime`: paper trading on the live market (ccxt), on a replay paced by the wall clock, or on a replay's own clock.
 import { closeSync, openSync, writeSync, mkdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { UserError, assertSafeOutput, parseDuration, utcStamp, MICROS_PER_SECOND, Rng, type Micros } from '../../core/index.js';
 import { DEFAULT_HALT_FILE, HaltFile } from '../../risk/index.js';
 import {
@@ -190,7 +190,14 @@ export async function realtimeCommand(f: RealtimeFlags): Promise<void> {
   let dashboard: { publish: (row: IterationRow) => void; step: (s: PaperSession) => void; close: () => Promise<void>; url: string } | undefined;
   if (f.dashboardPort !== undefined) {
     const { startLiveDashboard } = await import('../../report/dashboard/live.js');
-    const d = await startLiveDashboard({ port: f.dashboardPort, haltPath, title: `${exchangeId} ${symbol} paper` });
+    const replaying = f.replay !== undefined && f.replay.length > 0;
+    const d = await startLiveDashboard({
+      port: f.dashboardPort,
+      haltPath,
+      title: `${exchangeId} ${symbol} paper${replaying ? ' (replay)' : ''}`,
+      source: `${exchangeId} ${symbol} · ${replaying ? `replay of ${f.replay!.length === 1 ? basename(f.replay![0]!) : `${f.replay!.length} files`}` : 'live feed'}`,
+      lotSize: traded.market.lot_size,
+    });
     process.stderr.write(`dashboard: ${d.url}\n`);
     dashboard = d;
   }
