@@ -1,20 +1,19 @@
-// Worker-thread entry: runs agent tasks posted by the pool and posts their results back.
-import { parentPort } from 'node:worker_threads';
-import type { AgentValue } from './agent-task.js';
-import type { ResultMessage, TaskMessage } from './worker-pool.js';
+// Worker-thread entry (piscina): runs one agent task and answers with its result and its own run time.
+import { Piscina } from 'piscina';
+import type { AgentValue, AgentTask } from './agent-task.js';
+import type { ResultMessage } from './worker-pool.js';
 import { runAgent } from './run-agent.js';
 
-const port = parentPort;
-if (port) {
-  port.on('message', async (msg: TaskMessage) => {
-    const t0 = performance.now();
-    const result = await runAgent(msg.task);
-    const ms = performance.now() - t0;
-    port.postMessage({ id: msg.id, result, ms } satisfies ResultMessage, result.ok ? transferables(result.value) : []);
-  });
+export default async function runTask(task: AgentTask): Promise<unknown> {
+  const t0 = performance.now();
+  const result = await runAgent(task);
+  const ms = performance.now() - t0;
+  const answer: ResultMessage = { result, ms };
+  // The frame's column buffers move to the main thread instead of being copied (each buffer once).
+  const moved = result.ok ? transferables(result.value) : [];
+  return moved.length > 0 ? Piscina.move({ [Piscina.transferableSymbol]: moved, [Piscina.valueSymbol]: answer } as unknown as Parameters<typeof Piscina.move>[0]) : answer;
 }
 
-/** The frame's column buffers move to the main thread instead of being copied (each buffer once). */
 function transferables(value: AgentValue): ArrayBuffer[] {
   if (value.role !== 'data' && value.role !== 'ml') return [];
   const f = value.frame;

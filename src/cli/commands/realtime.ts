@@ -1,6 +1,6 @@
 // `marketmakerl realtime`: paper trading on the live market (ccxt), on a replay paced by the wall clock, or on a replay's own clock.
 import { closeSync, openSync, writeSync, mkdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { UserError, assertSafeOutput, parseDuration, utcStamp, MICROS_PER_SECOND, Rng, type Micros } from '../../core/index.js';
 import { DEFAULT_HALT_FILE, HaltFile } from '../../risk/index.js';
 import {
@@ -112,6 +112,7 @@ export async function realtimeCommand(f: RealtimeFlags): Promise<void> {
   // Feed and clock: a replayed capture (offline) or the exchange through ccxt.
   let feed: MarketFeed;
   let clock: () => Micros;
+  const replayFromCapture = { value: true };
   let symbol = cfg.market.symbol;
   let refPrice: number;
   let tickLot: { tick: number; lot: number } | undefined;
@@ -122,7 +123,11 @@ export async function realtimeCommand(f: RealtimeFlags): Promise<void> {
     if (!(speed > 0) || speed > 1e6) throw new UserError(`--speed: expected a positive number (at most 1e6), got ${speed}`);
     const events = await loadReplay(f.replay);
     refPrice = peekEvents(events).price;
-    clock = speed === 1 ? wallClock() : acceleratedClock(speed, Date.now() * 1000);
+    // The replay runs on the recording's own clock, so the dashboard, the lines and the ledger show the
+    // capture's times; a ledger that resumes a position keeps today's clock, so its times never run back.
+    const first = events.length > 0 ? events.tsLocal[0]! : Date.now() * 1000;
+    let paced: (() => Micros) | undefined;
+    clock = () => (paced ??= acceleratedClock(speed, replayFromCapture.value ? first : Date.now() * 1000))();
     feed = new ReplayFeed(events, { clock, speed: 1, pollMs: 2 });
   } else {
     const { createExchange, exchangeUrlFrom, loadMarkets, resolveSymbol, checkTimeframe, fetchReferencePrice, measureClockSkew, closeExchange: close } = await import('../../venues/ccxt/exchange.js');
@@ -163,6 +168,7 @@ export async function realtimeCommand(f: RealtimeFlags): Promise<void> {
   const options = paperOptionsFor(r, names);
   const ledger = new Ledger(ledgerPath);
   const resumed = ledger.resume(symbol);
+  if (resumed !== undefined) replayFromCapture.value = false;
   const started = new Date();
   const runId = `paper_${utcStamp(started)}_${process.pid}`;
   ledger.startRun({ runId, mode: 'paper', exchange: exchangeId, symbol, config: { ...traded, timeframe: f.timeframe ?? null, poll_seconds: pollSeconds }, initialCash: traded.capital }, started);
@@ -184,7 +190,14 @@ export async function realtimeCommand(f: RealtimeFlags): Promise<void> {
   let dashboard: { publish: (row: IterationRow) => void; step: (s: PaperSession) => void; close: () => Promise<void>; url: string } | undefined;
   if (f.dashboardPort !== undefined) {
     const { startLiveDashboard } = await import('../../report/dashboard/live.js');
-    const d = await startLiveDashboard({ port: f.dashboardPort, haltPath, title: `${exchangeId} ${symbol} paper` });
+    const replaying = f.replay !== undefined && f.replay.length > 0;
+    const d = await startLiveDashboard({
+      port: f.dashboardPort,
+      haltPath,
+      title: `${exchangeId} ${symbol} paper${replaying ? ' (replay)' : ''}`,
+      source: `${exchangeId} ${symbol} · ${replaying ? `replay of ${f.replay!.length === 1 ? basename(f.replay![0]!) : `${f.replay!.length} files`}` : 'live feed'}`,
+      lotSize: traded.market.lot_size,
+    });
     process.stderr.write(`dashboard: ${d.url}\n`);
     dashboard = d;
   }

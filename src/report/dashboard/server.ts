@@ -1,4 +1,4 @@
-// The dashboard's HTTP and websocket server: the page, the chart library, state, run folders, /healthz and the HTTP kill switch.
+// The dashboard's HTTP and websocket server: the page, the chart library, state, run folders, /healthz, /metrics and the HTTP kill switch.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
@@ -9,6 +9,7 @@ import { writeHaltFile } from '../../risk/index.js';
 import { dashboardPage } from './page.js';
 import type { DashboardMessage, DashboardState } from './dashboard-state.js';
 import { listRunFolders, readRunFolder } from './run-folders.js';
+import { DashboardMetrics } from './metrics.js';
 
 export interface DashboardServerOptions {
   /** 0: any free port. Always bound to 127.0.0.1 unless `host` says otherwise. */
@@ -52,6 +53,7 @@ export async function startDashboardServer(o: Readonly<DashboardServerOptions>):
     res.end(body);
   };
   const json = (res: ServerResponse, status: number, body: unknown): void => send(res, status, 'application/json', JSON.stringify(body));
+  const metrics = new DashboardMetrics(() => o.state.stats);
 
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const u = new URL(req.url ?? '/', 'http://127.0.0.1');
@@ -67,6 +69,13 @@ export async function startDashboardServer(o: Readonly<DashboardServerOptions>):
           return send(res, 204, 'image/x-icon', '');
         case 'GET /healthz':
           return json(res, 200, { ok: true, uptime_s: Math.round((Date.now() - started) / 1000), trading_state: o.state.stats.trading_state, updated_utc: o.state.stats.updated_utc });
+        case 'GET /metrics':
+          o.refresh?.();
+          metrics.text().then(
+            (text) => send(res, 200, metrics.contentType, text),
+            (e: unknown) => json(res, 500, { error: (e as Error).message }),
+          );
+          return;
         case 'GET /api/state':
           o.refresh?.();
           return json(res, 200, o.state.snapshot());
