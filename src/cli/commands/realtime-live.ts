@@ -38,8 +38,7 @@ export async function realtimeLiveCommand(f: RealtimeLiveFlags, env: NodeJS.Proc
   }
   const pollSeconds = f.pollSeconds ?? 1;
   if (!(pollSeconds > 0)) throw new UserError(`--poll-seconds: expected a positive number, got ${pollSeconds}`);
-  const marketData = f.feed ?? 'ws';
-  if (marketData !== 'ws' && marketData !== 'rest') throw new UserError(`--feed: expected ws or rest, got '${marketData}'`);
+  const marketData = cfg.loop.market_data;
   const ledgerPath = f.ledger ?? DEFAULT_LEDGER;
   if (existsSync(ledgerPath)) {
     const probe = new Ledger(ledgerPath);
@@ -141,7 +140,7 @@ export async function realtimeLiveCommand(f: RealtimeLiveFlags, env: NodeJS.Proc
 
   const clock = wallClock();
   const rng = new Rng(Number(process.pid));
-  const ws = marketData === 'ws' && pub.has['watchOrderBook'] === true && pub.has['watchTrades'] === true;
+  const ws = marketData !== 'rest' && pub.has['watchOrderBook'] === true && pub.has['watchTrades'] === true;
   const feed = new CcxtFeed(pub, { ...defaultCcxtFeedOptions, depthLevels: cfg.loop.depth_levels, symbol, clock, mode: ws ? 'ws' : 'rest', pollMs: pollSeconds * 1000, random: () => rng.next() });
   const session = new LiveSession({
     exchange,

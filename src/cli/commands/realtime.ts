@@ -70,6 +70,7 @@ export function realtimeConfig(f: RealtimeFlags): ConfigWithFlags {
   return readConfigWithFlags(f.config, f, [COMMON_FLAGS, VENUE_FLAGS], {
     exchange: { path: 'market.exchange', flag: '--exchange', value: f.exchange?.trim() },
     symbol: { path: 'market.symbol', flag: '--symbol', value: f.symbol },
+    feed: { path: 'loop.market_data', flag: '--feed', value: f.feed },
   });
 }
 
@@ -145,9 +146,9 @@ export async function realtimeCommand(f: RealtimeFlags): Promise<void> {
     clock = wallClock();
     const rng = new Rng(Number(process.pid));
     const canWs = ex.has['watchOrderBook'] === true && ex.has['watchTrades'] === true;
-    if (f.feed !== undefined && f.feed !== 'ws' && f.feed !== 'rest') throw new UserError(`--feed: expected ws or rest, got '${f.feed}'`);
-    if (f.feed === 'ws' && !canWs) throw new UserError(`--feed ws: ${exchangeId} has no websocket order book and trades in ccxt; use --feed rest`);
-    const ws = f.feed === undefined ? canWs : f.feed === 'ws';
+    const marketData = cfg.loop.market_data;
+    if (marketData === 'ws' && !canWs) throw new UserError(`${c.flagOf('loop.market_data') ?? 'loop.market_data'} ws: ${exchangeId} has no websocket order book and trades in ccxt; use rest`);
+    const ws = marketData === 'auto' ? canWs : marketData === 'ws';
     clockSkew = await measureClockSkew(ex);
     refPrice = await fetchReferencePrice(ex, symbol);
     feed = new CcxtFeed(ex, { ...defaultCcxtFeedOptions, depthLevels: cfg.loop.depth_levels, symbol, clock, mode: ws ? 'ws' : 'rest', pollMs: pollSeconds * 1000, random: () => rng.next() });

@@ -57,8 +57,11 @@ export async function runFeedExecution(task: AgentTask, params: ExecutionParams,
     const options = paperOptionsFor(r, names);
     const clock = wallClock();
     const rng = new Rng(task.seed);
-    const ws = pub.has['watchOrderBook'] === true && pub.has['watchTrades'] === true;
-    const feed = new CcxtFeed(pub, { ...defaultCcxtFeedOptions, depthLevels: traded.loop.depth_levels, symbol, clock, mode: ws ? 'ws' : 'rest', pollMs: 1_000, random: () => rng.next() });
+    const canWs = pub.has['watchOrderBook'] === true && pub.has['watchTrades'] === true;
+    const marketData = traded.loop.market_data;
+    if (marketData === 'ws' && !canWs) throw new UserError(`loop.market_data ws: ${traded.market.exchange} has no websocket order book and trades in ccxt; use rest`);
+    const ws = marketData !== 'rest' && canWs;
+    const feed = new CcxtFeed(pub, { ...defaultCcxtFeedOptions, depthLevels: traded.loop.depth_levels, symbol, clock, mode: ws ? 'ws' : 'rest', pollMs: traded.loop.poll_ms, random: () => rng.next() });
     ledger = new Ledger(ledgerPath);
     const runId = `${task.runId}_${name}`;
     ledger.startRun({ runId, mode: task.mode === 'live' ? 'live' : 'paper', exchange: traded.market.exchange, symbol, config: traded, initialCash: traded.capital }, new Date());
