@@ -11,7 +11,12 @@ program
   .version('0.1.0')
   .showHelpAfterError(false)
   .exitOverride()
-  .configureOutput({ writeErr: (s) => process.stderr.write(s.split('\n').filter(Boolean)[0] + '\n') });
+  // Help goes to stdout; errors keep commander's whole message, so "(Did you mean --gamma?)" reaches the user.
+  .configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: (s) => process.stderr.write(s) })
+  .addHelpText('after', `
+Every command has its own help: marketmakerl help <command> (or <command> --help).
+Results: the research commands print a short table on a terminal and one JSON line in a pipe or with --json;
+bad input is one line on stderr and exit code 2.`);
 
 const num = (flag: string) => (v: string): number => {
   const x = Number(v);
@@ -28,6 +33,7 @@ program
   .command('backtest')
   .description('backtest a quoting model on bars (klines file, exchange history or simulated data) and write a run folder')
   .option('--data <file>', 'kline CSV (Binance 12-column dump, or headed timestamp,open,high,low,close,volume); default: simulated')
+  .option('--json', 'print the result as one JSON line even on a terminal (it always is in a pipe)')
   .option('--exchange <id>', 'ccxt exchange id: klines from the history cache, fetching what it lacks (instead of --data)')
   .option('--symbol <sym>', 'with --exchange: market, e.g. BTC/USDT')
   .option('--timeframe <tf>', 'with --exchange: bar interval, e.g. 1m (default 1m)')
@@ -127,6 +133,7 @@ program
   .command('analyze')
   .description('last-month analysis: parameter sweep, walk-forward, out-of-sample readiness gate, artifacts and report.html')
   .option('--data <file>', 'kline CSV (Binance 12-column dump or headed); offline')
+  .option('--json', 'print the result as one JSON line even on a terminal (it always is in a pipe)')
   .option('--events <file>', 'normalized event file (Arrow IPC, from convert): each case is a tick backtest (implies --engine tick)')
   .option('--exchange <id>', 'exchange id (klines from the history cache)')
   .option('--symbol <sym>', 'market symbol, e.g. BTC/USDT')
@@ -168,9 +175,9 @@ program
 
 program
   .command('report')
-  .description('render a backtest run folder to RUN_DIR/report.html (self-contained, opens offline)')
-  .argument('<run_dir>', 'run folder (config.json, metrics.json, trace.csv, fills.csv)')
-  .option('--out <file>', 'HTML file to write (default RUN_DIR/report.html)')
+  .description('render a backtest run to report.html (self-contained, opens offline): a run folder, or the runtime\'s output')
+  .argument('<run>', "run folder (config.json, metrics.json, trace.csv, fills.csv), the runtime's <run_id>_summary.json (every execution agent) or one agent's <run_id>_<agent>_metrics.json")
+  .option('--out <file>', 'HTML file to write (default RUN_DIR/report.html, or <run_id>_<agent>_report.html beside the runtime\'s files)')
   .option('--force', 'replace an existing --out file')
   .action(async (dir: string, opts) => (await import('./commands/report.js')).reportCommand(dir, opts));
 
@@ -180,6 +187,7 @@ program
   .argument('<run_a>', 'run folder A (config.json, metrics.json, trace.csv)')
   .argument('<run_b>', 'run folder B, over the same samples')
   .option('--out <file>', 'also write the comparison as JSON to this file')
+  .option('--json', 'print the result as one JSON line even on a terminal (it always is in a pipe)')
   .option('--html <file>', 'also write a page with both cumulative returns and their difference')
   .option('--force', 'replace existing --out / --html files')
   .action(async (a: string, b: string, opts) => (await import('./commands/compare.js')).compareCommand(a, b, opts));
@@ -209,6 +217,7 @@ program
   .option('--cache-dir <dir>', 'cache folder', 'data/history')
   .option('--exchange-url <url>', 'send REST requests to this base URL (proxy, testnet, local fake); env MARKETMAKERL_EXCHANGE_URL')
   .option('--sandbox', "use the exchange's own testnet")
+  .option('--quiet', 'no progress output')
   .action(async (opts) => (await import('./commands/history.js')).historyCommand(opts));
 
 program
@@ -292,6 +301,7 @@ program
   .command('study')
   .description("a market's profile as a market maker reads it (volatility, tails, short-horizon memory, spread, depth, flow, fill intensity), from klines (a file or an exchange's history), an event file or simulated bars")
   .option('--data <file>', 'kline CSV (any format the backtester reads)')
+  .option('--json', 'print the result as one JSON line even on a terminal (it always is in a pipe)')
   .option('--exchange <id>', 'klines of this exchange from the history cache (fetching what it lacks through ccxt)')
   .option('--symbol <sym>', 'with --exchange: market, e.g. BTC/USDT')
   .option('--timeframe <tf>', 'with --exchange: bar interval (default 1m)')
@@ -323,6 +333,11 @@ registerOpsCommands(program);
 
 async function main(): Promise<void> {
   try {
+    // No command at all: the full help on stdout, as `help` prints it (commander would send it to stderr as an error).
+    if (process.argv.length <= 2) {
+      program.outputHelp();
+      process.exit(0);
+    }
     await program.parseAsync(process.argv);
   } catch (e) {
     if (e instanceof CommanderError) {

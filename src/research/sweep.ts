@@ -139,7 +139,7 @@ export async function collectResults(sweep: Sweep, opts: CollectOptions): Promis
   }
   const reused = wanted.length - missing.length;
   const t0 = performance.now();
-  opts.progress.start(wanted.length, 'analyze');
+  opts.progress.start(wanted.length, 'analyze', 'cases');
   let done = reused;
   if (reused > 0) opts.progress.tick(done);
   if (missing.length > 0) {

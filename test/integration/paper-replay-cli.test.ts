@@ -1,4 +1,4 @@
-// `realtime --replay --clock event` is a backtest: the same fills, byte for byte, as `backtest --events` with the same config, from an event file or the raw capture.
+// `realtime --replay`: on the event clock a backtest (the same fills, byte for byte, as `backtest --events`); on the wall clock, paced on the recording's own times.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -77,4 +77,21 @@ test('--clock event: bad input is one line, exit 2', () => {
   const r3 = cli(['realtime', '--replay', ensureSharedCaptureArrow(), '--clock', 'event', '--speed', '10']);
   assert.equal(r3.status, 2);
   assert.match(r3.stderr, /^error: --speed: not used with --clock event/);
+});
+
+test('a wall-clock replay runs on the recording’s own times: its lines say 2024-08-08, not today; a resumed ledger keeps today’s clock', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mm-replay-clock-'));
+  const events = ensureSharedCaptureArrow();
+  const run = () => {
+    const r = cli(['realtime', '--replay', events, '--speed', '50', '--poll-seconds', '0.2', '--iterations', '3', '--ledger', join(dir, 'paper.sqlite'), '--halt-file', join(dir, 'HALT'), '--out-dir', dir]);
+    assert.equal(r.status, 0, r.stderr);
+    return r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { ts_utc?: string; resumed?: boolean });
+  };
+  const first = run().filter((l) => l.ts_utc !== undefined);
+  assert.equal(first.length, 3);
+  for (const l of first) assert.match(l.ts_utc!, /^2024-08-0[89]T/, 'the capture’s own clock');
+  const again = run();
+  assert.equal(again[0]!.resumed, true);
+  const year = new Date().getUTCFullYear();
+  for (const l of again.filter((x) => x.ts_utc !== undefined)) assert.ok(new Date(l.ts_utc!).getUTCFullYear() >= year, `resumed on today’s clock: ${l.ts_utc}`);
 });

@@ -16,6 +16,8 @@ import { renderAnalysisReport } from '../../report/analysis-report.js';
 
 export interface AnalyzeFlags extends SweepFlags {
   data?: string;
+  /** One JSON line even on a terminal. */
+  json?: boolean;
   events?: string;
   exchange?: string;
   symbol?: string;
@@ -182,8 +184,7 @@ async function finishAnalysis(result: AnalysisResult, flags: AnalyzeFlags, now: 
   const written = writeAnalysisFiles(dir, stamp, files);
   const rd = result.json.readiness;
   const wf = result.budgets[0]!;
-  process.stdout.write(
-    JSON.stringify({
+  const line = {
       analysis_json: written.find((p) => p.endsWith('_analysis.json')),
       report: written.find((p) => p.endsWith('_report.html')),
       ready_for_live_keys: rd.ready_for_live_keys,
@@ -202,7 +203,26 @@ async function finishAnalysis(result: AnalysisResult, flags: AnalyzeFlags, now: 
         report: r3(reportSeconds),
         total: r3(performance.now() / 1000),
       },
-    }) + '\n',
+    };
+  const { printResult } = await import('../output.js');
+  const { fixed, signed } = await import('../../report/format.js');
+  const best = wf.best.params as unknown as Record<string, unknown>;
+  printResult(
+    {
+      json: line,
+      title: `analyze: ${rd.ready_for_live_keys ? 'READY for live keys' : 'NOT ready for live keys'} (budget ${wf.budget})`,
+      rows: [
+        ['out-of-sample PnL', signed(wf.oos.pnl, 2)],
+        ['out-of-sample Sharpe', `${fixed(wf.oos.sharpe, 2)} (P(true Sharpe > 0) ${fixed(wf.oos.sharpe_confidence, 3)})`],
+        ['failed checks', line.failed_checks.length === 0 ? 'none' : line.failed_checks.join(', ')],
+        ['walk-forward windows', String(wf.windows.length)],
+        ['combinations', `${result.combos.length} (${result.samplingMethod})`],
+        ['last chosen strategy', Object.entries(best).map(([k, v]) => `${k} ${String(v)}`).join(', ')],
+        ['seconds', fixed(line.seconds.total, 1)],
+      ],
+      files: { analysis: line.analysis_json ?? '', report: line.report ?? '' },
+    },
+    flags,
   );
 }
 
