@@ -18,17 +18,17 @@ export class WorkerPool {
   private closed = false;
 
   constructor(readonly size: number) {
-    // Source checkouts run TypeScript: the workers load tsx (resolved from here, not from the working
-    // directory, which may be any folder) before the entry; built code runs the compiled entry.
+    // Source checkouts run TypeScript: each worker registers tsx itself (resolved from here, not from the
+    // working directory, which may be any folder; `--import tsx` would miss the agents' dynamic imports)
+    // before the entry; built code runs the compiled entry.
     const ts = import.meta.url.endsWith('.ts');
     this.pool = new Piscina({
-      filename: new URL(ts ? './agent-worker.ts' : './agent-worker.js', import.meta.url).href,
+      filename: new URL(ts ? './agent-worker-ts.mjs' : './agent-worker.js', import.meta.url).href,
       minThreads: 0,
       maxThreads: size,
       // One agent per thread at a time: the scheduler already keeps at most `size` agents running.
       concurrentTasksPerWorker: 1,
       idleTimeout: 1_000,
-      ...(ts ? { execArgv: ['--import', import.meta.resolve('tsx')] } : {}),
     });
   }
 
