@@ -135,6 +135,12 @@ export function checkLine(d: DocLine, make: MakeSpec, cli: CliSpec): { kind: 'ma
       }
       let name = args[first]!;
       if (!/^[a-z][\w-]*$/.test(name)) continue; // a placeholder such as COMMAND
+      if (name === 'help') {
+        // commander's own: `marketmakerl help` (the full help) or `marketmakerl help COMMAND`
+        const of = args[first + 1];
+        if (of !== undefined && /^[a-z][\w-]*$/.test(of) && !cli.commands.has(of) && !cli.groups.has(of)) problems.push(`marketmakerl help: no command '${of}'`);
+        continue;
+      }
       let flagsFrom = first + 1;
       if (cli.groups.has(name)) {
         const sub = args[first + 1];

@@ -129,7 +129,7 @@ export class RiskEngine {
     const invLimit = c.reduce_at_inventory_fraction * c.max_inventory_qty;
     const full = Math.abs(v.position) >= invLimit * (1 - 1e-9);
     if (full !== m.isRaised('inventory'))
-      this.flip(now, 'inventory', full, `|position| ${Math.abs(v.position)} at or above ${invLimit}: reducing only`, 'inventory back under limit');
+      this.flip(now, 'inventory', full, `|position| ${sig(Math.abs(v.position))} at or above ${sig(invLimit)}: reducing only`, 'inventory back under limit');
     v.tradingState = m.state;
     return this.out;
   }
@@ -145,4 +145,9 @@ export class RiskEngine {
 
 function round2(x: number): number {
   return Math.round(x * 100) / 100;
+}
+
+/** A size without the float noise of sums of fills (0.10765000000000004 → 0.10765). */
+function sig(x: number): number {
+  return Number(x.toPrecision(10));
 }

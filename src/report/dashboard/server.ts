@@ -1,4 +1,4 @@
-// The dashboard's HTTP and websocket server: the page, the chart library, state, run folders, /healthz and the HTTP kill switch.
+// The dashboard's HTTP and websocket server: the page, the chart library, state, run folders, /healthz, /metrics and the HTTP kill switch.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -11,6 +11,7 @@ import { writeHaltFile } from '../../risk/index.js';
 import { dashboardPage } from './page.js';
 import type { DashboardMessage, DashboardState } from './dashboard-state.js';
 import { listRunFolders, readRunFolder } from './run-folders.js';
+import { DashboardMetrics } from './metrics.js';
 
 export interface DashboardServerOptions {
   /** 0: any free port. Bound to 127.0.0.1 unless `host` (or MARKETMAKERL_DASHBOARD_HOST, in a container) says otherwise. */
@@ -73,6 +74,7 @@ export async function startDashboardServer(o: Readonly<DashboardServerOptions>):
     '<!doctype html><meta charset="utf-8"><title>marketmakerl dashboard</title><p>This dashboard needs its token: open the URL printed when it started (it ends in <code>/?token=…</code>).</p>\n';
   // Routes anyone on this machine may read: no state in them beyond whether trading is halted.
   const open = new Set(['GET /healthz', 'GET /favicon.ico', 'GET /lightweight-charts.js']);
+  const metrics = new DashboardMetrics(() => o.state.stats);
 
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const u = new URL(req.url ?? '/', 'http://127.0.0.1');
@@ -108,6 +110,13 @@ export async function startDashboardServer(o: Readonly<DashboardServerOptions>):
           const reason = typeof s['halt_reason'] === 'string' ? s['halt_reason'] : undefined;
           return json(res, halted ? 503 : 200, { ok: !halted, uptime_s: Math.round((Date.now() - started) / 1000), trading_state: s.trading_state, ...(reason !== undefined ? { halt_reason: reason } : {}), updated_utc: s.updated_utc });
         }
+        case 'GET /metrics':
+          o.refresh?.();
+          metrics.text().then(
+            (text) => send(res, 200, metrics.contentType, text),
+            (e: unknown) => json(res, 500, { error: (e as Error).message }),
+          );
+          return;
         case 'GET /api/state':
           o.refresh?.();
           return json(res, 200, o.state.snapshot());
