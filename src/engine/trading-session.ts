@@ -3,7 +3,7 @@ import type { Micros } from '../core/index.js';
 import type { OrderEventHandler, OrderSink } from '../orders/index.js';
 import { RiskEngine, gateLimitsOf, riskRules, type FeedHealth, type RiskTransition } from '../risk/index.js';
 import type { Strategy } from '../strategy/index.js';
-import { TradingCore } from './trading-core.js';
+import { TradingCore, type CoreOptions } from './trading-core.js';
 import { JournaledOrderEvents, durableJournal, journaledSink } from './journaled-orders.js';
 import type { PaperJournal, ResumeState } from './paper-journal.js';
 import { RiskRecord, STATE_CODE, type RiskMetrics } from './risk-record.js';
@@ -56,13 +56,11 @@ export class TradingSession {
     ports: Readonly<SessionPorts>,
   ) {
     const risk = settings.risk;
-    // The open-order count includes the order being placed (reconcile records it before the gate sees it).
-    this.core = new TradingCore(strategy, {
-      initialCash: settings.initialCash,
-      reconcile: settings.reconcile,
-      limits: gateLimitsOf(risk),
-      rules: riskRules(risk, () => this.core.open.count),
-    });
+    // The gate's rules count the core's own table of open orders (the order being placed included:
+    // reconcile records it before the gate sees it); the core builds its gate when it connects.
+    const options: CoreOptions = { initialCash: settings.initialCash, reconcile: settings.reconcile, limits: gateLimitsOf(risk) };
+    this.core = new TradingCore(strategy, options);
+    options.rules = riskRules(risk, this.core.open);
     this.risk = new RiskEngine(risk, this.core.view);
     // Durable: a write the ledger refuses is held and retried in order, never dropped; an order it cannot
     // record is denied instead of sent.
@@ -97,7 +95,7 @@ export class TradingSession {
     }
     const ts = this.risk.evaluate(now, h);
     if (ts.length > 0) this.apply(now, ts);
-    this.record.advance(now, core.view.tradingState);
+    this.record.advance(now, this.stateCode);
     if (this.stateCode === 2 || !quote) return 0;
     return core.decide(now);
   }
@@ -106,7 +104,7 @@ export class TradingSession {
   halt(now: Micros, reason: string): void {
     if (this.risk.machine.isRaised('kill-switch')) return;
     this.apply(now, this.risk.halt(now, reason));
-    this.record.advance(now, this.core.view.tradingState);
+    this.record.advance(now, this.stateCode);
   }
 
   /** Cancel every open order (halt, end of run, signal). */

@@ -14,30 +14,53 @@ export interface RiskLimits {
   priceBandFraction: number;
 }
 
-/** A rule: undefined to approve, or a reason to deny. `rule` names it in the denial counts (metrics, journal). */
-export type PlaceRule = ((side: Side, price: number, qty: number, view: Readonly<MarketView>, limits: Readonly<RiskLimits>) => string | undefined) & { readonly rule?: string };
+/**
+ * A rule: undefined to approve, or a reason to deny. `rule` names it in the denial counts (metrics,
+ * journal). `inline` (the default limits) and `notionalCap` (an order-notional cap) mark rules whose
+ * test the gate also runs inline: it calls them only to explain a breach.
+ */
+export type PlaceRule = ((side: Side, price: number, qty: number, view: Readonly<MarketView>, limits: Readonly<RiskLimits>) => string | undefined) & {
+  readonly rule?: string;
+  readonly inline?: boolean;
+  readonly notionalCap?: number;
+  /** An open-order cap on `open` (see `maxOpenOrdersRule`). */
+  readonly openCap?: number;
+  readonly open?: OpenCount;
+};
 
-/** `fn` with its name for the denial counts. */
-export function namedRule(rule: string, fn: (side: Side, price: number, qty: number, view: Readonly<MarketView>, limits: Readonly<RiskLimits>) => string | undefined): PlaceRule {
-  return Object.assign(fn, { rule });
+/** What counts our open orders (the core's `OpenOrders` table). */
+export interface OpenCount {
+  readonly count: number;
 }
 
-export const maxOrderQtyRule: PlaceRule = namedRule('max_order_qty', (_s, _p, qty, _v, l) =>
-  qty > l.maxOrderQty * (1 + 1e-9) ? `order qty ${qty} above max_order_qty ${l.maxOrderQty}` : undefined);
+type RuleFn = (side: Side, price: number, qty: number, view: Readonly<MarketView>, limits: Readonly<RiskLimits>) => string | undefined;
+
+/** `fn` with its name for the denial counts (and the inline marks, see `PlaceRule`). */
+export function namedRule(rule: string, fn: RuleFn, marks: { inline?: boolean; notionalCap?: number; openCap?: number; open?: OpenCount } = {}): PlaceRule {
+  return Object.assign(fn, { rule, ...marks });
+}
+
+export const maxOrderQtyRule: PlaceRule = namedRule(
+  'max_order_qty',
+  (_s, _p, qty, _v, l) => (qty > l.maxOrderQty * (1 + 1e-9) ? `order qty ${qty} above max_order_qty ${l.maxOrderQty}` : undefined),
+  { inline: true },
+);
 
 export const maxInventoryRule: PlaceRule = namedRule('max_inventory_qty', (side, _p, qty, v, l) => {
   const after = v.position + side * qty;
   return Math.abs(after) > l.maxInventoryQty * (1 + 1e-9) && Math.abs(after) > Math.abs(v.position)
     ? `position would reach ${after}, beyond max_inventory_qty ${l.maxInventoryQty}`
     : undefined;
-});
+}, { inline: true });
 
 export const priceBandRule: PlaceRule = namedRule('price_band', (_s, price, _q, v, l) =>
   v.mid > 0 && Math.abs(price - v.mid) > l.priceBandFraction * v.mid
     ? `price ${price} outside ${l.priceBandFraction * 100}% band around mid ${v.mid}`
-    : undefined);
+    : undefined, { inline: true });
 
 export const defaultRules: readonly PlaceRule[] = [maxOrderQtyRule, maxInventoryRule, priceBandRule];
+
+const NO_ORDERS: OpenCount = { count: 0 };
 
 /** Commands that reached the gate, by kind (denied ones included). */
 export interface CommandCounters {
@@ -64,6 +87,13 @@ export class RiskGate implements OrderSink {
   readonly counters: CommandCounters;
   /** The rule behind the last reason `check` returned. */
   private lastRule = '';
+  /** The smallest order-notional cap among the rules (Infinity: none), tested inline. */
+  private readonly notionalCap: number;
+  /** The open-order cap and the table it counts (none: an empty table), tested inline. */
+  private readonly openCap: number;
+  private readonly open: OpenCount;
+  /** The rules the inline test does not cover (the order rate, ...), in their order. */
+  private readonly uncovered: readonly PlaceRule[];
 
   constructor(
     protected readonly next: OrderSink,
@@ -74,6 +104,21 @@ export class RiskGate implements OrderSink {
     counters?: CommandCounters,
   ) {
     this.counters = counters ?? { placed: 0, canceled: 0, amended: 0 };
+    let cap = Number.POSITIVE_INFINITY;
+    let openCap = Number.POSITIVE_INFINITY;
+    let open: OpenCount = NO_ORDERS;
+    const uncovered: PlaceRule[] = [];
+    for (const r of rules) {
+      if (r.notionalCap !== undefined) cap = Math.min(cap, r.notionalCap);
+      else if (r.openCap !== undefined && r.open !== undefined && (open === NO_ORDERS || open === r.open)) {
+        openCap = Math.min(openCap, r.openCap);
+        open = r.open;
+      } else if (r.inline !== true) uncovered.push(r);
+    }
+    this.notionalCap = cap;
+    this.openCap = openCap;
+    this.open = open;
+    this.uncovered = uncovered;
   }
 
   place(ts: Micros, clientId: number, side: Side, price: number, qty: number): void {
@@ -98,16 +143,21 @@ export class RiskGate implements OrderSink {
         return r;
       }
     }
-    // The default rules, checked inline first (this runs per command in every backtest); a breach is
-    // then explained by the rule itself.
+    // The default limits and the notional cap, tested inline first (this runs per command in every
+    // backtest): when none is breached, only the rules this test does not cover run (each in its
+    // order: a counting rule such as the order rate sees exactly the orders every rule before it
+    // approved); a breach runs every rule in order, and the first that refuses explains it.
     const after = v.position + side * qty;
     const suspicious =
       qty > l.maxOrderQty * (1 + 1e-9) ||
       (Math.abs(after) > l.maxInventoryQty * (1 + 1e-9) && Math.abs(after) > Math.abs(v.position)) ||
-      (v.mid > 0 && Math.abs(price - v.mid) > l.priceBandFraction * v.mid);
-    if (suspicious || this.rules !== defaultRules) {
-      for (let i = 0; i < this.rules.length; i++) {
-        const rule = this.rules[i]!;
+      (v.mid > 0 && Math.abs(price - v.mid) > l.priceBandFraction * v.mid) ||
+      price * qty > this.notionalCap * (1 + 1e-9) ||
+      this.open.count > this.openCap;
+    const rules = suspicious ? this.rules : this.uncovered;
+    if (rules.length > 0) {
+      for (let i = 0; i < rules.length; i++) {
+        const rule = rules[i]!;
         const reason = rule(side, price, qty, v, l);
         if (reason !== undefined) {
           this.lastRule = rule.rule ?? 'rule';

@@ -1,11 +1,14 @@
 // Pre-trade rules beyond the gate's defaults: order notional, reducing-only state, order rate, open-order count.
 import type { Micros } from '../core/index.js';
-import { namedRule, type PlaceRule } from './gate.js';
+import { namedRule, type OpenCount, type PlaceRule } from './gate.js';
 
 /** Deny an order whose notional (price × qty) exceeds `maxNotional`. */
 export function maxOrderNotionalRule(maxNotional: number): PlaceRule {
-  return namedRule('max_order_notional', (_s, price, qty) =>
-    price * qty > maxNotional * (1 + 1e-9) ? `order notional ${round2(price * qty)} above max_order_notional ${maxNotional}` : undefined);
+  return namedRule(
+    'max_order_notional',
+    (_s, price, qty) => (price * qty > maxNotional * (1 + 1e-9) ? `order notional ${round2(price * qty)} above max_order_notional ${maxNotional}` : undefined),
+    { notionalCap: maxNotional },
+  );
 }
 
 /** In the reducing state, deny any order whose fill would increase |position|. */
@@ -34,9 +37,16 @@ export function orderRateRule(maxOrders: number, windowMicros: Micros): PlaceRul
   });
 }
 
-/** Deny a new order while `openCount()` orders (live, pending new or pending cancel) are already out. */
-export function maxOpenOrdersRule(maxOpen: number, openCount: () => number): PlaceRule {
-  return namedRule('max_open_orders', () => (openCount() > maxOpen ? `${openCount() - 1} orders already open or in flight (max_open_orders ${maxOpen})` : undefined));
+/**
+ * Deny a new order while more than `maxOpen` orders (live, pending new or pending cancel) are out:
+ * `open.count` includes the order being placed (reconcile records it before the gate sees it).
+ */
+export function maxOpenOrdersRule(maxOpen: number, open: OpenCount): PlaceRule {
+  return namedRule(
+    'max_open_orders',
+    () => (open.count > maxOpen ? `${open.count - 1} orders already open or in flight (max_open_orders ${maxOpen})` : undefined),
+    { openCap: maxOpen, open },
+  );
 }
 
 function round2(x: number): number {

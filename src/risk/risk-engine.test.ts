@@ -186,14 +186,45 @@ test('config: unknown values are refused with the field named', () => {
 
 test('max open orders: a new order is denied while too many are out', () => {
   const v = liveView(100);
-  let open = 0;
-  const rules = riskRules(parseRiskConfig({ max_open_orders: 2, max_inventory_qty: 10, max_order_qty: 10, max_order_notional: 1e9 }, BASE), () => open);
+  const open = { count: 0 };
+  const rules = riskRules(parseRiskConfig({ max_open_orders: 2, max_inventory_qty: 10, max_order_qty: 10, max_order_notional: 1e9 }, BASE), open);
   const rec = recorder();
   const gate = new RiskGate(rec.sink, rec.handler, v, { maxOrderQty: 10, maxInventoryQty: 10, priceBandFraction: 0.5 }, rules);
-  open = 2; // the order being placed is already in the table, as reconcile records it first
+  open.count = 2; // the order being placed is already in the table, as reconcile records it first
   gate.place(v.now, 1, 1, 99, 1);
-  open = 3;
+  open.count = 3;
   gate.place(v.now, 2, 1, 99, 1);
   assert.deepEqual(rec.placed, [1]);
   assert.match(rec.denied[0]![1], /max_open_orders 2/);
+});
+
+test("the gate's inline test changes nothing: random orders get exactly the decisions and reasons of every rule run in order, the order rate counting the same orders", () => {
+  const config = parseRiskConfig({ max_order_qty: 2, max_inventory_qty: 5, max_order_notional: 150, max_open_orders: 3, max_orders_per_window: 4, order_rate_window_ms: 1_000, price_band_fraction: 0.02 }, BASE);
+  const limits = { maxOrderQty: 2, maxInventoryQty: 5, priceBandFraction: 0.02 };
+  let seed = 12345;
+  const rnd = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const open = { count: 0 };
+  const v = liveView(100);
+  const rec = recorder();
+  const gate = new RiskGate(rec.sink, rec.handler, v, limits, riskRules(config, open));
+  // The reference: the same rules, fresh (their own order-rate state), each run in order on every order.
+  const reference = riskRules(config, open);
+  const expected: (string | undefined)[] = [];
+  for (let i = 0; i < 2_000; i++) {
+    v.now += Math.floor(rnd() * 400_000);
+    v.position = Math.round((rnd() * 12 - 6) * 10) / 10;
+    open.count = Math.floor(rnd() * 5);
+    const side = rnd() < 0.5 ? 1 : -1;
+    const price = Math.round((100 + (rnd() - 0.5) * 6) * 100) / 100;
+    const qty = Math.round(rnd() * 30) / 10 + 0.1;
+    let reason: string | undefined;
+    for (const rule of reference) if ((reason = rule(side, price, qty, v, limits)) !== undefined) break;
+    expected.push(reason);
+    gate.place(v.now, i, side, price, qty);
+  }
+  const got: (string | undefined)[] = Array.from({ length: 2_000 }, () => undefined);
+  for (const [id, reason] of rec.denied) got[id] = reason;
+  assert.deepEqual(got, expected);
+  const kinds = new Set(expected.map((r) => (r === undefined ? 'ok' : r.split(' ').slice(0, 2).join(' '))));
+  assert.ok(kinds.size >= 5, `every kind of decision occurs: ${[...kinds].join(', ')}`);
 });
