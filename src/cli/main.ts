@@ -262,7 +262,9 @@ program
   .command('halt')
   .description('kill switch: halt a running realtime loop (halt file, or --url of its dashboard); --clear lifts it for the next start')
   .option('--halt-file <file>', 'halt file the loop polls (default artifacts/realtime/HALT)')
-  .option('--url <url>', "the running loop's dashboard, http://127.0.0.1:P")
+  .option('--url <url>', "the running loop's dashboard: the URL it printed at start (http://127.0.0.1:P/?token=...)")
+  .option('--token-file <file>', "with --url: the dashboard's token file (default: dashboard-<port>.token beside --ledger or the halt file)")
+  .option('--ledger <file>', 'with --url: the ledger the dashboard belongs to (its token file is beside it)')
   .option('--reason <text>', 'reason stored with the halt')
   .option('--clear', 'remove the halt file')
   .action(async (opts) => (await import('./commands/halt.js')).haltCommand(opts));

@@ -35,6 +35,13 @@ export interface SnapshotFiles {
   meta: string;
 }
 
+/** The limits of a snapshot, checked before anything is fetched. */
+export function checkSnapshotLimits(spec: Pick<SnapshotSpec, 'klineLimit' | 'orderBookLimit' | 'tradesLimit'>): void {
+  checkLimit('--kline-limit', spec.klineLimit, 1000);
+  checkLimit('--order-book-limit', spec.orderBookLimit, 5000);
+  checkLimit('--trades-limit', spec.tradesLimit, 1000);
+}
+
 function checkLimit(flag: string, v: number, max: number): number {
   if (!Number.isInteger(v) || v < 1 || v > max) throw new UserError(`${flag}: expected a whole number from 1 to ${max}, got ${v}`);
   return v;

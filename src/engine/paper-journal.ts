@@ -33,6 +33,12 @@ export interface ResumedOrder {
   side: Side;
   price: number;
   remaining: number;
+  /** The order's original quantity (live: fills before the restart are told apart from new ones). */
+  qty?: number;
+  /** When it was journaled, before it was sent, µs (live: the start of its settle window). */
+  createdTs?: Micros;
+  /** Its cancel was asked for but not confirmed (only with `resume(symbol, { canceling: true })`). */
+  canceling?: boolean;
 }
 
 /** What a restart continues from. */

@@ -1,10 +1,23 @@
-// Worker-thread entry (piscina): runs one agent task and answers with its result and its own run time.
+// Worker-thread entry (piscina): runs one agent task and answers with its result and its own run time; relays the pool's stop requests to the agents of this thread.
+import { BroadcastChannel, workerData } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import type { AgentValue, AgentTask } from './agent-task.js';
-import type { ResultMessage } from './worker-pool.js';
+import type { ResultMessage, StopMessage, WorkerSetup } from './worker-pool.js';
 import { runAgent } from './run-agent.js';
+import { requestStop } from './stop-request.js';
+
+const setup = workerData as WorkerSetup | undefined;
+if (setup?.stopChannel !== undefined) {
+  const channel = new BroadcastChannel(setup.stopChannel);
+  channel.onmessage = (e) => requestStop(((e as { data: unknown }).data as StopMessage).stop);
+  // The channel does not keep an idle thread alive (piscina ends idle threads).
+  channel.unref();
+}
+/** A stop asked before this thread started: its channel message never reached it. */
+const stopAskedEarlier = (): boolean => setup?.stopFlag !== undefined && Atomics.load(new Int32Array(setup.stopFlag), 0) !== 0;
 
 export default async function runTask(task: AgentTask): Promise<unknown> {
+  if (stopAskedEarlier()) requestStop('a signal');
   const t0 = performance.now();
   const result = await runAgent(task);
   const ms = performance.now() - t0;

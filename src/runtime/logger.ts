@@ -12,6 +12,7 @@ export type RuntimeEvent =
   | { event: 'agent_started'; agent: string; role: string }
   | { event: 'agent_completed'; agent: string; role: string; outputs: string[]; duration_ms: number }
   | { event: 'agent_failed'; agent: string; role: string; error: string; duration_ms: number }
+  | { event: 'runtime_signal'; signal: string; reason: string }
   | { event: 'runtime_complete'; failures: number; successes: number; skipped: number; total: number };
 
 export interface LoggerOptions {

@@ -64,7 +64,7 @@ test('live dashboard: the capture’s times, panes, fills with details, feed hea
     const page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(dash.url);
+    await page.goto(dash.openUrl);
     await page.waitForFunction('window.__dashboard !== undefined');
     assert.ok((await page.locator('#chart canvas').count()) > 0, 'the chart draws on canvas');
     await page.waitForFunction("document.getElementById('s-mid').textContent !== '–'", undefined, { timeout: 15_000 });
@@ -98,15 +98,17 @@ test('live dashboard: the capture’s times, panes, fills with details, feed hea
     await page.mouse.move(box.x + 5, box.y + 5);
     await page.screenshot({ path: join(SHOTS, 'dashboard-live.png') });
 
-    // Prometheus: the figures of the page, scrapable.
-    const prom = await (await fetch(new URL('/metrics', dash.url))).text();
+    // Prometheus: the figures of the page, scrapable with the run's token (and not without it).
+    const bearer = { authorization: `Bearer ${dash.token}` };
+    assert.equal((await fetch(new URL('/metrics', dash.url))).status, 401);
+    const prom = await (await fetch(new URL('/metrics', dash.url), { headers: bearer })).text();
     for (const name of ['marketmakerl_pnl', 'marketmakerl_inventory', 'marketmakerl_fills_total', 'marketmakerl_order_commands_total', 'marketmakerl_decision_latency_seconds'])
       assert.match(prom, new RegExp(`^${name}(\\{[^}]*\\})? -?[0-9.e+-]+$`, 'm'), name);
     assert.match(prom, /^marketmakerl_trading_state\{state="(active|reducing|halted)"\} 1$/m);
     assert.ok(Number(/^marketmakerl_fills_total (\d+)/m.exec(prom)?.[1]) > 0);
 
     // HALT: the loop cancels its orders, the page clears both quote lines.
-    const halted = await fetch(new URL('/halt', dash.url), { method: 'POST' });
+    const halted = await fetch(new URL('/halt', dash.url), { method: 'POST', headers: bearer });
     assert.equal(halted.status, 200);
     await page.waitForFunction("document.getElementById('state').textContent === 'halted'", undefined, { timeout: 15_000 });
     await page.waitForFunction('(() => { const q = window.__dashboard.lastQuotes(); return q.bid === null && q.ask === null; })()', undefined, { timeout: 15_000 });

@@ -19,6 +19,8 @@ export interface HistoryFlags {
 
 export async function historyCommand(flags: HistoryFlags): Promise<void> {
   checkDays(flags.days);
+  // The form of a timeframe is checked before the network; whether the exchange has it, after.
+  if (!/^\d+[smhdwMy]$/.test(flags.timeframe)) throw new UserError(`--timeframe: expected a timeframe such as 1m, 5m, 1h, 1d; got '${flags.timeframe}'`);
   let endMs: number | undefined;
   if (flags.end !== undefined) {
     endMs = Date.parse(flags.end);

@@ -1,7 +1,7 @@
 // `marketmakerl realtime`: paper trading on the live market (ccxt), on a replay paced by the wall clock, or on a replay's own clock.
 import { closeSync, openSync, writeSync, mkdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { UserError, assertSafeOutput, parseDuration, utcStamp, MICROS_PER_SECOND, Rng, type Micros } from '../../core/index.js';
+import { UserError, assertSafeOutput, scrubSecrets, parseDuration, utcStamp, MICROS_PER_SECOND, Rng, type Micros } from '../../core/index.js';
 import { DEFAULT_HALT_FILE, HaltFile } from '../../risk/index.js';
 import {
   PaperSession,
@@ -20,9 +20,10 @@ import {
   type TradingConfig,
 } from '../../engine/index.js';
 import type { EventColumns } from '../../market/index.js';
-import { Ledger } from '../../ledger/index.js';
+import { Ledger, assertLedgerMode } from '../../ledger/index.js';
 import { timeframeSeconds } from '../config-file.js';
 import { COMMON_FLAGS, VENUE_FLAGS, readConfigWithFlags, type ConfigWithFlags } from '../config-flags.js';
+import { announceStandingHalt } from '../standing-halt.js';
 
 export interface RealtimeFlags {
   exchange?: string;
@@ -95,6 +96,7 @@ export async function loadReplay(files: readonly string[]): Promise<EventColumns
 export async function realtimeCommand(f: RealtimeFlags): Promise<void> {
   const mode = f.mode ?? 'paper';
   if (f.outDir !== undefined) assertSafeOutput(f.outDir, '--out-dir');
+  if (f.feed !== undefined && f.feed !== 'ws' && f.feed !== 'rest') throw new UserError(`--feed: expected ws or rest, got '${f.feed}'`);
   if (mode === 'live') return (await import('./realtime-live.js')).realtimeLiveCommand(f);
   if (mode !== 'paper') throw new UserError(`--mode: expected paper or live, got '${mode}'`);
   const clockKind = f.clock ?? 'wall';
@@ -107,6 +109,7 @@ export async function realtimeCommand(f: RealtimeFlags): Promise<void> {
   const cfg = withTimeframe(c.trading, f.timeframe);
   const exchangeId = cfg.market.exchange;
   const ledgerPath = f.ledger ?? DEFAULT_PAPER_LEDGER;
+  assertLedgerMode(ledgerPath, 'paper');
   const haltPath = f.haltFile ?? DEFAULT_HALT_FILE;
 
   // Feed and clock: a replayed capture (offline) or the exchange through ccxt.
@@ -182,10 +185,11 @@ export async function realtimeCommand(f: RealtimeFlags): Promise<void> {
   mkdirSync(dirname(jsonlPath), { recursive: true });
   const fd = openSync(jsonlPath, 'a');
   const write = (obj: IterationRow | PaperSummary | Record<string, unknown>): void => {
-    const line = `${JSON.stringify(obj)}\n`;
+    const line = `${scrubSecrets(JSON.stringify(obj))}\n`;
     writeSync(fd, line);
     if (!f.quiet) process.stdout.write(line);
   };
+  const standing = announceStandingHalt(haltPath, (l) => writeSync(fd, `${scrubSecrets(JSON.stringify(l))}\n`), f.quiet === true);
 
   let dashboard: { publish: (row: IterationRow) => void; step: (s: PaperSession) => void; close: () => Promise<void>; url: string } | undefined;
   if (f.dashboardPort !== undefined) {
@@ -197,8 +201,11 @@ export async function realtimeCommand(f: RealtimeFlags): Promise<void> {
       title: `${exchangeId} ${symbol} paper${replaying ? ' (replay)' : ''}`,
       source: `${exchangeId} ${symbol} · ${replaying ? `replay of ${f.replay!.length === 1 ? basename(f.replay![0]!) : `${f.replay!.length} files`}` : 'live feed'}`,
       lotSize: traded.market.lot_size,
+      tokenDir: dirname(ledgerPath),
+      standing,
     });
-    process.stderr.write(`dashboard: ${d.url}\n`);
+    // The URL carries the per-run token (also in dashboard-<port>.token beside the ledger, mode 0600).
+    process.stderr.write(`dashboard: ${d.openUrl}\n`);
     dashboard = d;
   }
   if (clockSkew !== undefined) {

@@ -17,10 +17,17 @@ export interface LiveDashboardOptions {
   source?: string;
   /** The instrument's lot: sizes are shown to it (prices to the venue's tick). */
   lotSize?: number;
+  /** Where the token file goes (beside the ledger). */
+  tokenDir?: string;
+  /** The reason of a halt standing at start: the page shows `halted` from its first load. */
+  standing?: string | undefined;
 }
 
 export interface LiveDashboard {
   url: string;
+  /** The URL to open: it carries the per-run token. */
+  openUrl: string;
+  token: string;
   /** Every iteration line (authoritative figures, feed health). */
   publish: (row: IterationRow) => void;
   /** Every loop step (chart points, fills, risk events), throttled. */
@@ -42,7 +49,18 @@ export async function startLiveDashboard(o: Readonly<LiveDashboardOptions>): Pro
   const kind = o.kind ?? 'live paper';
   const state = new DashboardState('live', o.title);
   state.stats = { ...state.stats, source_kind: kind, source: o.source ?? kind, qty_decimals: decimalsOfStep(o.lotSize ?? 0.00001) };
-  const server = await startDashboardServer({ port: o.port, title: o.title, state, haltPath: o.haltPath, ...(o.runsDir !== undefined ? { runsDir: o.runsDir } : {}) });
+  if (o.standing !== undefined) {
+    state.stats = { ...state.stats, trading_state: 'halted', halt_reason: o.standing };
+    state.addRisk({ t: Math.floor(Date.now() / 1000), kind: 'standing halt', reason: o.standing, state: 'halted' });
+  }
+  const server = await startDashboardServer({
+    port: o.port,
+    title: o.title,
+    state,
+    haltPath: o.haltPath,
+    ...(o.runsDir !== undefined ? { runsDir: o.runsDir } : {}),
+    ...(o.tokenDir !== undefined ? { tokenDir: o.tokenDir } : {}),
+  });
   const sampleMs = o.sampleMs ?? 200;
   let nextSample = 0;
   let fillsSeen = 0;
@@ -121,8 +139,9 @@ export async function startLiveDashboard(o: Readonly<LiveDashboardOptions>): Pro
       gaps: row.gaps,
       resyncs: row.resyncs,
       updated_utc: row.ts_utc,
+      halt_reason: row.trading_state === 'halted' ? (row.risk_reasons[0] ?? null) : null,
     };
   };
 
-  return { url: server.url, publish, step, close: server.close };
+  return { url: server.url, openUrl: server.openUrl, token: server.token, publish, step, close: server.close };
 }
