@@ -2,6 +2,7 @@
 // The marketmakerl CLI: parses flags and hands over to a command module, loaded only when it runs.
 import { Command, CommanderError, Option } from 'commander';
 import { exitWithError } from './errors.js';
+import { registerOpsCommands } from './ops-program.js';
 
 const program = new Command();
 program
@@ -157,7 +158,10 @@ program
   .option('--config <file>', 'the one config file: its trading sections are the base of every case, `analysis:` holds readiness, space and windows; flags override it')
   .option('--out <dir>', 'artifact folder (default artifacts/last_month_analysis)')
   .option('--queue <url>', 'redis://HOST:PORT: run the cases on a BullMQ queue served by `marketmakerl worker`')
-  .option('--no-shared-pass', 'run every case on its own walk of the data (bar engine; same results, slower)')
+  .option('--no-shared-pass', 'run every case on its own walk of the data (bars or events; same results, slower)')
+  .option('--shard <i/n>', 'evaluate shard I of N (0-based) of the cases and write them as Arrow into --out; no report')
+  .option('--merge <dirs...>', 'build the analysis from the shard files in these folders (same data flags and config as the shards)')
+  .option('--fresh-trials <reason>', 'start a new trial count on this data (the deflated Sharpe and PBO stop counting earlier runs); the reason is reported')
   .option('--quiet', 'no progress output')
   .action(async (opts) => (await import('./commands/analyze.js')).analyzeCommand(opts));
 
@@ -166,6 +170,7 @@ program
   .description('process analysis cases from a Redis queue (BullMQ) until stopped (SIGTERM/SIGINT)')
   .requiredOption('--queue <url>', 'redis://HOST:PORT')
   .option('--concurrency <n>', 'jobs at a time in this process', num('--concurrency'))
+  .option('--stall-seconds <s>', "a job's lock lasts this long unrenewed; a job whose worker died is taken again after about twice this (default 30)", num('--stall-seconds'))
   .action(async (opts) => (await import('./commands/worker.js')).workerCommand(opts));
 
 program
@@ -322,6 +327,9 @@ simulate
   .option('--paths <n>', 'simulated paths', num('--paths'), 1000)
   .option('--seed <n>', 'seed', num('--seed'), 7)
   .action(async (opts) => (await import('./commands/simulate.js')).as2008Command(opts));
+
+// The operations surface (campaign, data-freshness, status-page, …) lives in its own file.
+registerOpsCommands(program);
 
 async function main(): Promise<void> {
   try {

@@ -118,6 +118,8 @@ export const LoopSection = z
     idle_decision_ms: upTo(60_000).default(100).describe('paper and live: decide at least this often without market data'),
     quote_sample_ms: upTo(3_600_000).default(250).describe('paper and live: quote rows to the ledger at most this often'),
     depth_levels: int.positive().max(5_000).default(100).describe('book levels per side a live feed keeps'),
+    market_data: z.enum(['auto', 'ws', 'rest']).default('auto').describe("paper and live on the exchange's feed: websockets where ccxt has them (auto), websockets only, or REST polling"),
+    poll_ms: int.positive().max(3_600_000).default(1_000).describe('paper and live: REST polling interval of the feed, ms'),
   })
   .strict();
 

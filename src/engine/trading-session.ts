@@ -26,8 +26,9 @@ export interface SessionPorts {
 }
 
 /**
- * Built once per run by `buildSession` (or its callers) from the one config; drivers supply only the
- * clock, the feed and the venue. At each decision the risk engine evaluates first (feed health, daily
+ * Built once per run, by this constructor only, from the settings `resolveTrading` derives from the one
+ * config (`SessionSettings`); drivers (`BarSession`, `TickBacktest`, `PaperSession`, `LiveSession`)
+ * supply only the clock, the feed and the venue. At each decision the risk engine evaluates first (feed health, daily
  * loss, drawdown, inventory): a move to `halted` cancels every order, and while halted the strategy is
  * not asked (nothing is quoted); otherwise strategy → reconcile → the gate (`riskRules`: size, notional,
  * inventory, price band, open orders, order rate, reducing-only) → venue. The venue's answers come back

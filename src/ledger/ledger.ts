@@ -8,6 +8,8 @@ import type { Liquidity } from '../orders/index.js';
 import type { RiskMarks, RiskTransition } from '../risk/index.js';
 import type { JournalOrderEvent, PaperJournal, PositionState, QuoteRow, ResumeState, ResumedOrder } from '../engine/index.js';
 import { SCHEMA_SQL, SCHEMA_VERSION } from './schema.js';
+import { writeVenueAudit } from './venue-audit.js';
+import type { OrderAudit, VenueFill } from '../sim/index.js';
 import { WriterLock, type WriterInfo } from './writer-lock.js';
 
 export interface LedgerOptions {
@@ -230,6 +232,11 @@ export class Ledger implements PaperJournal {
   /** Record a note that is not a state change (a reconnect, a resync, a clock-skew measurement). */
   note(ts: Micros, kind: string, reason: string): void {
     this.st.insRisk.run(this.runId, ts, scrubSecrets(kind), null, null, null, scrubSecrets(reason));
+  }
+
+  /** The simulated venue's audit trail of a paper run (its stop). */
+  venueAudit(audit: OrderAudit, fills: readonly VenueFill[]): void {
+    writeVenueAudit(this.db, this.runId, audit, fills);
   }
 
   /** Fold the WAL back into the main file, close, and release the writer lock. */

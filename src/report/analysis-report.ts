@@ -1,5 +1,6 @@
 // The analysis report: verdict and checks, out-of-sample path, per-window bars, PnL decomposition, parameter heatmap.
 import type { AnalysisResult } from '../research/analysis.js';
+import type { TrialTally } from '../research/trial-ledger.js';
 import { heatmap, renderSvg } from './charts.js';
 import { utcTimeX } from './time-axis.js';
 import { esc, page, table } from './html.js';
@@ -10,7 +11,7 @@ export async function renderAnalysisReport(r: AnalysisResult): Promise<string> {
   const rd = b.readiness;
   const verdict = `<p class="verdict ${rd.ready_for_live_keys ? 'go' : 'nogo'}">${rd.ready_for_live_keys ? 'Ready for live keys' : 'Not ready for live keys'} — budget ${b.budget}, ${b.windows.length} out-of-sample windows</p>`;
   const checks = table(
-    ['check (out of sample)', 'value', 'limit', 'result'],
+    ['check', 'value', 'limit', 'result'],
     Object.entries(rd.checks).map(([k, c]) => [k, c.value, c.limit, c.pass ? 'pass' : 'FAIL']),
   ).replace(/<td>pass<\/td>/g, '<td class="pass">pass</td>').replace(/<td>FAIL<\/td>/g, '<td class="fail">FAIL</td>');
   const meta = `<p>${esc(`${r.engine === 'tick' ? 'Tick engine: ' : ''}${r.dataLine}; ${r.combos.length} combinations (${r.samplingMethod}, grid ${r.gridSize}); objective ${r.cfg.objective}; maker fee ${r.base.sim.maker_fee_bps} bps.`)}</p>`;
@@ -103,11 +104,18 @@ export async function renderAnalysisReport(r: AnalysisResult): Promise<string> {
   );
   sections.push({
     title: 'In-sample leaders, deflated for the selection',
-    html: `<p>${esc('Ranked by in-sample Sharpe over all blocks. "confidence" is the probability that the true Sharpe is above 0; "deflated" the probability that it beats what the best of the combos tried would reach by chance (Bailey & López de Prado, 2014). The readiness gate reads out-of-sample figures only.')}</p>${leaders}${
+    html: `<p>${esc('Ranked by in-sample Sharpe over all blocks. "confidence" is the probability that the true Sharpe is above 0; "deflated" the probability that it beats what the best of every trial counted on this data would reach by chance (Bailey & López de Prado, 2014). The readiness gate reads the out-of-sample windows, and judges the selection by the deflated Sharpe of the strategy that would trade next and by the PBO.')}</p>${leaders}${
       b.overfitting
-        ? `<p>${esc(`Probability of backtest overfitting (Bailey et al., 2017; ${b.overfitting.groups} groups of blocks, ${b.overfitting.splits} in/out splits): ${b.overfitting.pbo.toFixed(3)}. The in-sample winner's mean out-of-sample rank is ${b.overfitting.mean_oos_rank.toFixed(3)} (0.5 = a random pick, 1 = always the best).`)}</p>`
+        ? `<p>${esc(`Probability of backtest overfitting (Bailey et al., 2017; ${b.overfitting.trials} trials, ${b.overfitting.groups} groups of blocks, ${b.overfitting.splits} in/out splits): ${b.overfitting.pbo.toFixed(3)}. The in-sample winner's mean out-of-sample rank is ${b.overfitting.mean_oos_rank.toFixed(3)} (0.5 = a random pick, 1 = always the best).`)}</p>`
         : ''
-    }`,
+    }${trialsLine(b.trials)}`,
   });
   return page('Last-month analysis', verdict + meta + checks, sections);
+}
+
+/** The ledger's count of trials on this data, and the reason it was last started afresh. */
+function trialsLine(t: TrialTally): string {
+  const counted = t.ledger ? `Trials counted on this data: ${t.counted} (this run ${t.thisRun}, earlier runs ${t.counted - t.thisRun}).` : `Trials counted: ${t.counted} (this run only: no results store).`;
+  const fresh = t.freshReason === null ? '' : ` The count was started afresh (--fresh-trials): "${t.freshReason}".`;
+  return `<p>${esc(counted + fresh)}</p>`;
 }

@@ -61,6 +61,7 @@ const good: OosEvidence = {
   profitable_windows: 7,
   window_markout_bps: [1, 2, -1, 0.5, 1, 1, 2, -0.5, 1, 1],
   window_return_pct: [0.2, 0.1, -0.1, 0.3, 0.1, 0.1, 0.2, -0.2, 0.3, 0.2],
+  selection: { deflated_sharpe_confidence: 0.97, pbo: 0.1, trials: 40 },
 };
 
 test('readiness passes only when every check passes, and each check can fail on its own', () => {
@@ -75,12 +76,18 @@ test('readiness passes only when every check passes, and each check can fail on 
     ['profitable_window_share', { profitable_windows: 3 }],
     ['adverse_markout_window_share', { window_markout_bps: [-1, -2, -1, 0.5, -1, -1, 2, -0.5, 1, -1] }],
     ['plausibility_max_window_return_pct', { window_return_pct: [0.2, 9] }],
+    ['deflated_sharpe_confidence', { selection: { deflated_sharpe_confidence: 0.6, pbo: 0.1, trials: 40 } }],
+    ['deflated_sharpe_confidence', { selection: { deflated_sharpe_confidence: null, pbo: 0.1, trials: 40 } }],
+    ['pbo', { selection: { deflated_sharpe_confidence: 0.97, pbo: 0.4, trials: 40 } }],
+    ['pbo', { selection: { deflated_sharpe_confidence: 0.97, pbo: null, trials: 40 } }],
   ];
   for (const [name, change] of cases) {
     const r = assessReadiness({ ...good, ...change }, defaultReadinessRules);
     assert.equal(r.ready_for_live_keys, false, name);
     assert.deepEqual(Object.entries(r.checks).filter(([, c]) => !c.pass).map(([k]) => k), [name]);
   }
+  // A single trial ever: no selection, so no PBO to fail.
+  assert.equal(assessReadiness({ ...good, selection: { deflated_sharpe_confidence: 0.97, pbo: null, trials: 1 } }, defaultReadinessRules).ready_for_live_keys, true);
   const strict = assessReadiness(good, { ...defaultReadinessRules, min_sharpe: 3 });
   assert.equal(strict.checks['sharpe']!.pass, false);
   assert.equal(strict.checks['sharpe']!.limit, 3);

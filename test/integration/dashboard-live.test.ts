@@ -98,17 +98,18 @@ test('live dashboard: the capture’s times, panes, fills with details, feed hea
     await page.mouse.move(box.x + 5, box.y + 5);
     await page.screenshot({ path: join(SHOTS, 'dashboard-live.png') });
 
-    // Prometheus: the figures of the page, scrapable with the run's token (and not without it).
-    const bearer = { authorization: `Bearer ${dash.token}` };
-    assert.equal((await fetch(new URL('/metrics', dash.url))).status, 401);
-    const prom = await (await fetch(new URL('/metrics', dash.url), { headers: bearer })).text();
+    // Prometheus: the figures of the page, scrapable.
+    // A scraper sends the run's token as a bearer token (every endpoint but /healthz needs it).
+    const auth = { authorization: `Bearer ${dash.token}` };
+    assert.equal((await fetch(new URL('/metrics', dash.url))).status, 401, 'no token, no metrics');
+    const prom = await (await fetch(new URL('/metrics', dash.url), { headers: auth })).text();
     for (const name of ['marketmakerl_pnl', 'marketmakerl_inventory', 'marketmakerl_fills_total', 'marketmakerl_order_commands_total', 'marketmakerl_decision_latency_seconds'])
       assert.match(prom, new RegExp(`^${name}(\\{[^}]*\\})? -?[0-9.e+-]+$`, 'm'), name);
     assert.match(prom, /^marketmakerl_trading_state\{state="(active|reducing|halted)"\} 1$/m);
     assert.ok(Number(/^marketmakerl_fills_total (\d+)/m.exec(prom)?.[1]) > 0);
 
     // HALT: the loop cancels its orders, the page clears both quote lines.
-    const halted = await fetch(new URL('/halt', dash.url), { method: 'POST', headers: bearer });
+    const halted = await fetch(new URL('/halt', dash.url), { method: 'POST', headers: auth });
     assert.equal(halted.status, 200);
     await page.waitForFunction("document.getElementById('state').textContent === 'halted'", undefined, { timeout: 15_000 });
     await page.waitForFunction('(() => { const q = window.__dashboard.lastQuotes(); return q.bid === null && q.ask === null; })()', undefined, { timeout: 15_000 });

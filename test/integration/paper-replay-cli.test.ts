@@ -46,6 +46,22 @@ test('paper on the event clock gives backtest --events its fills byte for byte (
     assert.ok(n >= a.fills, `ledger fills ${n}, replay fills ${a.fills}`);
     const open = (ledger.db.prepare("SELECT count(*) AS n FROM orders WHERE status IN ('pending-new', 'open', 'pending-cancel')").get() as { n: number }).n;
     assert.equal(open, 0, 'the stop cancelled every order');
+    // The venue's audit trail: the backtest's fills with their trades, every order with arrival, end and queue.
+    const vf = ledger.db.prepare('SELECT ts_local_us, ts_exchange_us, trade_id, side, price, qty FROM venue_fills ORDER BY seq').all() as { ts_local_us: number; ts_exchange_us: number | null; trade_id: number | null; side: string; price: number; qty: number }[];
+    assert.equal(vf.length, n, 'one venue fill per ledger fill');
+    const btRows = btFills.trimEnd().split('\n');
+    const head = btRows[0]!.split(',');
+    const col = (row: string, name: string): string => row.split(',')[head.indexOf(name)]!;
+    btRows.slice(1).forEach((row, i) => {
+      assert.equal(String(vf[i]!.trade_id ?? ''), col(row, 'trade_id'), `fill ${i}: trade id`);
+      assert.equal(String(vf[i]!.ts_exchange_us ?? ''), col(row, 'ts_exchange_us'), `fill ${i}: trade time`);
+      assert.equal(vf[i]!.side, col(row, 'side'), `fill ${i}: side`);
+    });
+    const vo = ledger.db.prepare('SELECT client_id, arrived_us, ended_us, end_reason, queue_ahead FROM venue_orders').all() as { client_id: number; arrived_us: number | null; ended_us: number | null; end_reason: string; queue_ahead: number | null }[];
+    const btOrders = readFileSync(join(dir, 'bt', 'orders.csv'), 'utf8').trimEnd().split('\n').length - 1;
+    assert.ok(vo.length >= btOrders, `venue orders ${vo.length}, backtest orders ${btOrders}`);
+    assert.ok(vo.every((o) => o.end_reason !== 'open'), 'the stop ended every order');
+    assert.ok(vo.filter((o) => o.end_reason === 'filled').every((o) => o.arrived_us !== null && o.ended_us! >= o.arrived_us && o.queue_ahead !== null));
   } finally {
     ledger.close();
   }

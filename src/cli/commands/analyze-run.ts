@@ -6,18 +6,15 @@ import { HISTORY_DEFAULTS } from '../../engine/index.js';
 import type { Bars, EventColumns } from '../../market/index.js';
 import { analysisConfigOf, type AnalysisConfig } from '../../research/analysis-config.js';
 import { COMMON_FLAGS, readConfigWithFlags, type FlagTable } from '../config-flags.js';
-import { runAnalysis, type AnalysisResult } from '../../research/analysis.js';
+import type { AnalysisResult } from '../../research/analysis.js';
 import { analysisFiles, writeAnalysisFiles } from '../../research/analysis-artifacts.js';
-import { RESULTS_STORE_FILE, ResultsStore } from '../../research/results-store.js';
-import { join } from 'node:path';
+import { DEFAULT_ANALYSIS_DIR, checkSweepFlags, runSweep, type SweepFlags } from './analyze-sweep.js';
 import { serialEvaluator, threadEvaluator, type Evaluator } from '../../research/evaluator.js';
 import type { EvalPool } from '../../research/eval-pool.js';
 import { streamProgress, silentProgress } from '../../research/progress.js';
 import { renderAnalysisReport } from '../../report/analysis-report.js';
 
-const DEFAULT_ANALYSIS_DIR = 'artifacts/last_month_analysis';
-
-export interface AnalyzeFlags {
+export interface AnalyzeFlags extends SweepFlags {
   data?: string;
   /** One JSON line even on a terminal. */
   json?: boolean;
@@ -46,8 +43,6 @@ export interface AnalyzeFlags {
   exchangeUrl?: string;
   cacheDir?: string;
   quiet?: boolean;
-  /** false with --no-shared-pass: every case on its own walk of the data (same results). */
-  sharedPass?: boolean;
 }
 
 /** The analysis' own flags (the `analysis:` section) and its data sources. */
@@ -137,6 +132,7 @@ function askedEvaluator(flags: AnalyzeFlags, pool: EvalPool | null, workers: num
 
 export async function runAnalyzeCommand(flags: AnalyzeFlags, pool: EvalPool | null = null): Promise<void> {
   const tStart = performance.now();
+  checkSweepFlags(flags);
   checkCollectionFolder(flags.out ?? DEFAULT_ANALYSIS_DIR, '--out', flags.out === undefined);
   const cfg = analysisConfigFromFlags(flags);
   const workers = flags.workers ?? 0;
@@ -152,7 +148,8 @@ export async function runAnalyzeCommand(flags: AnalyzeFlags, pool: EvalPool | nu
   if (cfg.engine === 'tick') return runTickAnalyzeCommand(flags, cfg, pool, workers, tStart);
 
   // Threads only pay off on large jobs: without --workers the bars' count decides (below).
-  let evaluatorP = askedEvaluator(flags, pool, workers);
+  // A merge runs no case: no pool to start.
+  let evaluatorP = flags.merge !== undefined ? Promise.resolve(serialEvaluator()) : askedEvaluator(flags, pool, workers);
   let evaluator: Evaluator | undefined;
   try {
     const input =
@@ -167,34 +164,12 @@ export async function runAnalyzeCommand(flags: AnalyzeFlags, pool: EvalPool | nu
     evaluator = await evaluatorP;
     const progress = flags.quiet ? silentProgress : streamProgress(process.stderr);
     const now = new Date();
-    const result = await runAnalysis({
-      bars: input.bars,
-      source: input.source,
-      cfg,
-      evaluator,
-      progress,
-      now,
-      sharedPass: flags.sharedPass !== false,
-      openStore: storeOpener(flags),
-    });
-    await finishAnalysis(result, flags, now, tStart);
+    const result = await runSweep(flags, { bars: input.bars, source: input.source, cfg, evaluator, progress, now });
+    if (result) await finishAnalysis(result, flags, now, tStart);
   } finally {
     const ev = evaluator ?? (await evaluatorP?.catch(() => undefined));
     await ev?.close();
   }
-}
-
-/**
- * The results store beside the artifacts (every evaluated case, so a re-run or a resumed sweep skips
- * what is stored), opened once the sweep is known to be valid: the output folder is checked and marked
- * as ours first, so bad input writes nothing.
- */
-function storeOpener(flags: AnalyzeFlags): () => ResultsStore {
-  return () => {
-    const dir = flags.out ?? DEFAULT_ANALYSIS_DIR;
-    ensureCollectionFolder(dir, '--out', 'analysis', flags.out === undefined);
-    return ResultsStore.open(join(dir, RESULTS_STORE_FILE));
-  };
 }
 
 /** Artifacts and report of a finished analysis, written together (analysis.json last), then the summary line. */
@@ -276,7 +251,8 @@ function readEventsFlag(path: string): EventColumns {
  */
 async function runTickAnalyzeCommand(flags: AnalyzeFlags, cfg: AnalysisConfig, pool: EvalPool | null, workers: number, tStart: number): Promise<void> {
   const path = cfg.events_path!;
-  let evaluatorP = askedEvaluator(flags, pool, workers);
+  // A merge runs no case: no pool to start.
+  let evaluatorP = flags.merge !== undefined ? Promise.resolve(serialEvaluator()) : askedEvaluator(flags, pool, workers);
   let evaluator: Evaluator | undefined;
   try {
     const events = readEventsFlag(path);
@@ -288,8 +264,8 @@ async function runTickAnalyzeCommand(flags: AnalyzeFlags, cfg: AnalysisConfig, p
     evaluator = await evaluatorP;
     const progress = flags.quiet ? silentProgress : streamProgress(process.stderr);
     const now = new Date();
-    const result = await runAnalysis({ events: { path, events }, source: { kind: 'events', path }, cfg, evaluator, progress, now, sharedPass: flags.sharedPass !== false, openStore: storeOpener(flags) });
-    await finishAnalysis(result, flags, now, tStart);
+    const result = await runSweep(flags, { events: { path, events }, source: { kind: 'events', path }, cfg, evaluator, progress, now });
+    if (result) await finishAnalysis(result, flags, now, tStart);
   } finally {
     const ev = evaluator ?? (await evaluatorP?.catch(() => undefined));
     await ev?.close();

@@ -39,14 +39,14 @@ export async function realtimeLiveCommand(f: RealtimeLiveFlags, env: NodeJS.Proc
   }
   const pollSeconds = f.pollSeconds ?? 1;
   if (!(pollSeconds > 0)) throw new UserError(`--poll-seconds: expected a positive number, got ${pollSeconds}`);
-  const marketData = f.feed ?? 'ws';
-  if (marketData !== 'ws' && marketData !== 'rest') throw new UserError(`--feed: expected ws or rest, got '${marketData}'`);
+  const marketFeed = cfg.loop.market_data;
   const ledgerPath = f.ledger ?? DEFAULT_LEDGER;
   assertLedgerMode(ledgerPath, 'live');
   const exchangeId = cfg.market.exchange;
 
   const { createExchange, exchangeUrlFrom, loadMarkets, resolveSymbol, checkTimeframe, closeExchange } = await import('../../venues/ccxt/exchange.js');
   const { openLiveExchange } = await import('../../venues/ccxt/live-ccxt.js');
+  const { marketData } = await import('../../venues/ccxt/market-data.js');
   const { CcxtFeed, defaultCcxtFeedOptions } = await import('../../engine/ccxt-feed.js');
   const exchangeUrl = exchangeUrlFrom(f.exchangeUrl);
   const urlSpec = exchangeUrl !== undefined ? { exchangeUrl } : {};
@@ -55,9 +55,8 @@ export async function realtimeLiveCommand(f: RealtimeLiveFlags, env: NodeJS.Proc
   await loadMarkets(pub);
   const symbol = resolveSymbol(pub, cfg.market.symbol);
   if (f.timeframe !== undefined) checkTimeframe(pub, f.timeframe);
-  const market = pub.markets?.[symbol];
-  const tick = Number(market?.precision?.price ?? Number.NaN);
-  const lot = Number(market?.precision?.amount ?? Number.NaN);
+  const md = marketData(pub);
+  const { tick, lot } = md.steps(symbol);
   if (!(tick > 0) || !(lot > 0)) throw new UserError(`--symbol: ${exchangeId} publishes no tick or lot size for ${symbol}`);
   const traded = { ...cfg, market: { ...cfg.market, symbol, tick_size: tick, lot_size: lot } };
   const exchange = await openLiveExchange({
@@ -145,8 +144,8 @@ export async function realtimeLiveCommand(f: RealtimeLiveFlags, env: NodeJS.Proc
 
   const clock = wallClock();
   const rng = new Rng(Number(process.pid));
-  const ws = marketData === 'ws' && pub.has['watchOrderBook'] === true && pub.has['watchTrades'] === true;
-  const feed = new CcxtFeed(pub, { ...defaultCcxtFeedOptions, depthLevels: cfg.loop.depth_levels, symbol, clock, mode: ws ? 'ws' : 'rest', pollMs: pollSeconds * 1000, random: () => rng.next() });
+  const ws = marketFeed !== 'rest' && md.streams;
+  const feed = new CcxtFeed(md, { ...defaultCcxtFeedOptions, depthLevels: cfg.loop.depth_levels, symbol, clock, mode: ws ? 'ws' : 'rest', pollMs: pollSeconds * 1000, random: () => rng.next() });
   const session = new LiveSession({
     exchange,
     symbol,

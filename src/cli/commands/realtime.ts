@@ -71,6 +71,7 @@ export function realtimeConfig(f: RealtimeFlags): ConfigWithFlags {
   return readConfigWithFlags(f.config, f, [COMMON_FLAGS, VENUE_FLAGS], {
     exchange: { path: 'market.exchange', flag: '--exchange', value: f.exchange?.trim() },
     symbol: { path: 'market.symbol', flag: '--symbol', value: f.symbol },
+    feed: { path: 'loop.market_data', flag: '--feed', value: f.feed },
   });
 }
 
@@ -134,31 +135,25 @@ export async function realtimeCommand(f: RealtimeFlags): Promise<void> {
     feed = new ReplayFeed(events, { clock, speed: 1, pollMs: 2 });
   } else {
     const { createExchange, exchangeUrlFrom, loadMarkets, resolveSymbol, checkTimeframe, fetchReferencePrice, measureClockSkew, closeExchange: close } = await import('../../venues/ccxt/exchange.js');
+    const { marketData } = await import('../../venues/ccxt/market-data.js');
     const { CcxtFeed, defaultCcxtFeedOptions } = await import('../../engine/ccxt-feed.js');
     const exchangeUrl = exchangeUrlFrom(f.exchangeUrl);
     const ex = await createExchange({ exchange: exchangeId, websocket: true, ...(exchangeUrl !== undefined ? { exchangeUrl } : {}) });
     await loadMarkets(ex);
     symbol = resolveSymbol(ex, symbol);
     if (f.timeframe !== undefined) checkTimeframe(ex, f.timeframe);
-    const market = ex.markets?.[symbol];
-    // ccxt gives steps (TICK_SIZE mode, 4) or a number of decimals (the other modes).
-    const step = (v: unknown): number => {
-      const x = Number(v ?? Number.NaN);
-      if (!(x > 0)) return Number.NaN;
-      return ex.precisionMode === 4 ? x : 10 ** -x;
-    };
-    const tick = step(market?.precision?.price);
-    const lot = step(market?.precision?.amount);
+    const md = marketData(ex);
+    const { tick, lot } = md.steps(symbol);
     if (tick > 0 && tick < 1e6 && lot > 0 && lot < 1e6) tickLot = { tick, lot };
     clock = wallClock();
     const rng = new Rng(Number(process.pid));
-    const canWs = ex.has['watchOrderBook'] === true && ex.has['watchTrades'] === true;
-    if (f.feed !== undefined && f.feed !== 'ws' && f.feed !== 'rest') throw new UserError(`--feed: expected ws or rest, got '${f.feed}'`);
-    if (f.feed === 'ws' && !canWs) throw new UserError(`--feed ws: ${exchangeId} has no websocket order book and trades in ccxt; use --feed rest`);
-    const ws = f.feed === undefined ? canWs : f.feed === 'ws';
+    const canWs = md.streams;
+    const transport = cfg.loop.market_data;
+    if (transport === 'ws' && !canWs) throw new UserError(`${c.flagOf('loop.market_data') ?? 'loop.market_data'} ws: ${exchangeId} has no websocket order book and trades in ccxt; use rest`);
+    const ws = transport === 'auto' ? canWs : transport === 'ws';
     clockSkew = await measureClockSkew(ex);
     refPrice = await fetchReferencePrice(ex, symbol);
-    feed = new CcxtFeed(ex, { ...defaultCcxtFeedOptions, depthLevels: cfg.loop.depth_levels, symbol, clock, mode: ws ? 'ws' : 'rest', pollMs: pollSeconds * 1000, random: () => rng.next() });
+    feed = new CcxtFeed(md, { ...defaultCcxtFeedOptions, depthLevels: cfg.loop.depth_levels, symbol, clock, mode: ws ? 'ws' : 'rest', pollMs: pollSeconds * 1000, random: () => rng.next() });
     closeExchange = () => close(ex);
   }
 
@@ -248,6 +243,7 @@ export async function realtimeCommand(f: RealtimeFlags): Promise<void> {
     process.off('SIGTERM', onSignal);
   }
   write({ ...summary, run_id: runId, ledger: ledgerPath, jsonl: jsonlPath });
+  session.writeVenueAudit();
   ledger.endRun(new Date(), summary.ended_by);
   ledger.close();
   closeSync(fd);

@@ -35,6 +35,7 @@ export async function runFeedExecution(task: AgentTask, params: ExecutionParams,
   const durationUs = durationOf(params, name);
   const { createExchange, exchangeUrlFrom, loadMarkets, resolveSymbol, fetchReferencePrice, closeExchange } = await import('../../venues/ccxt/exchange.js');
   const { CcxtFeed, defaultCcxtFeedOptions } = await import('../../engine/ccxt-feed.js');
+  const { marketData } = await import('../../venues/ccxt/market-data.js');
   const url = exchangeUrlFrom(task.venue?.exchangeUrl, {});
   const pub = await createExchange({ exchange: cfg.market.exchange, websocket: true, ...(url !== undefined ? { exchangeUrl: url } : {}) });
   const ledgerPath = artifactPath(task.artifactsDir, task.runId, name, params.ledger ?? 'ledger.sqlite');
@@ -58,8 +59,12 @@ export async function runFeedExecution(task: AgentTask, params: ExecutionParams,
     const options = paperOptionsFor(r, names);
     const clock = wallClock();
     const rng = new Rng(task.seed);
-    const ws = pub.has['watchOrderBook'] === true && pub.has['watchTrades'] === true;
-    const feed = new CcxtFeed(pub, { ...defaultCcxtFeedOptions, depthLevels: traded.loop.depth_levels, symbol, clock, mode: ws ? 'ws' : 'rest', pollMs: 1_000, random: () => rng.next() });
+    const md = marketData(pub);
+    const canWs = md.streams;
+    const transport = traded.loop.market_data;
+    if (transport === 'ws' && !canWs) throw new UserError(`loop.market_data ws: ${traded.market.exchange} has no websocket order book and trades in ccxt; use rest`);
+    const ws = transport !== 'rest' && canWs;
+    const feed = new CcxtFeed(md, { ...defaultCcxtFeedOptions, depthLevels: traded.loop.depth_levels, symbol, clock, mode: ws ? 'ws' : 'rest', pollMs: traded.loop.poll_ms, random: () => rng.next() });
     ledger = new Ledger(ledgerPath);
     const runId = `${task.runId}_${name}`;
     ledger.startRun({ runId, mode: task.mode === 'live' ? 'live' : 'paper', exchange: traded.market.exchange, symbol, config: traded, initialCash: traded.capital }, new Date());
@@ -92,6 +97,7 @@ export async function runFeedExecution(task: AgentTask, params: ExecutionParams,
       }).finally(off);
       status = summary.ended_by;
       end = clock();
+      session.writeVenueAudit();
     } else {
       const exchange = liveEx!;
       const live = traded.live;
