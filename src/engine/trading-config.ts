@@ -66,7 +66,9 @@ export const DataSection = z
 
 export const QuotingSection = z
   .object({
-    model: z.enum(['as', 'glft', 'rl']).default('as'),
+    model: z.enum(['as', 'glft', 'rl']).default('as').describe('built-in model (ignored when strategy names a module)'),
+    strategy: z.string().min(1).optional().describe('a strategy module of your own (.ts or .js exporting defineStrategy(...)), relative to the working folder; replaces model'),
+    params: z.record(z.string(), z.number()).optional().describe("values of the strategy module's declared parameters"),
     policy_path: z.string().min(1).optional().describe('policy.json of a trained RL policy (model rl)'),
     gamma: upTo(1e6).default(0.1).describe('risk aversion per (price unit × order size)'),
     k: upTo(1e9).default(1.5).describe('order-arrival decay per price unit (fallback when not calibrated)'),

@@ -2,7 +2,7 @@
 import { roundTo } from '../../core/index.js';
 import { runTickJob, writeTickRunFolder } from '../../engine/index.js';
 import type { ConfigWithFlags } from '../config-flags.js';
-import { runFolderOf, type BacktestFlags } from './backtest.js';
+import { runFolderOf, strategyFields, type BacktestFlags } from './backtest.js';
 
 export interface TickBacktestFlags extends BacktestFlags {
   events?: string;
@@ -35,7 +35,8 @@ export async function tickBacktestCommand(flags: TickBacktestFlags, c: ConfigWit
   const line = {
     run_dir: dir,
     run_id: runId,
-    model: cfg.quoting.model,
+    model: cfg.quoting.strategy === undefined ? cfg.quoting.model : null,
+    ...strategyFields(cfg.quoting.strategy, m.risk.transitions),
     events: m.events,
     total_pnl: roundTo(m.total_pnl, 6),
     spread_capture: roundTo(m.pnl_spread_capture, 6),
