@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isMainThread } from 'node:worker_threads';
 import { UserError } from '../core/index.js';
 import { checkDefinition, messageOf } from './plugin-strategy.js';
 import type { StrategyDefinition } from './plugin-types.js';
@@ -23,6 +24,21 @@ function sdkUrl(): string {
   const self = import.meta.url;
   const ext = self.endsWith('.ts') ? '.ts' : '.js';
   return new URL(`../sdk/index${ext}`, self).href;
+}
+
+let hooked = false;
+
+/**
+ * A source checkout runs this file through tsx, and the module's SDK import names a .ts file. Worker
+ * threads do not inherit the parent's loader hooks on Node 20 (and those a pool passes do not reach an
+ * import from a data: URL): such a thread registers tsx's hooks itself, once.
+ */
+async function sourceCheckoutHooks(sdk: string): Promise<void> {
+  if (hooked || isMainThread || !sdk.endsWith('.ts')) return;
+  hooked = true;
+  const api = 'tsx/esm/api';
+  const tsx = (await import(api)) as { register: () => unknown };
+  tsx.register();
 }
 
 /** Absolute path of a strategy module named by a flag or the config (relative to the working folder). */
@@ -58,6 +74,7 @@ async function load(path: string, at: string): Promise<LoadedStrategy> {
   if (!existsSync(path) || !statSync(path).isFile()) throw new UserError(`${at}: no such file`);
   const esbuild = await import('esbuild');
   const sdk = sdkUrl();
+  await sourceCheckoutHooks(sdk);
   let code: string;
   try {
     const out = await esbuild.build({
