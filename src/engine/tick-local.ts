@@ -1,7 +1,7 @@
 // What the trading side knows in tick mode: the local book and estimators, fed at local time, and the view they fill.
 import type { Micros } from '../core/index.js';
 import { L2Book, EventType, decimalsOf, type EventColumns } from '../market/index.js';
-import { GridSignals, MidVolatility, TradeIntensity, TradeFlowImbalance } from '../features/index.js';
+import { GridSignals, MidVolatility, SweepDetector, TradeIntensity, TradeFlowImbalance, WindowTradeFlow, bookImbalance, microprice } from '../features/index.js';
 import { defaultSignalBars } from '../strategy/index.js';
 import { DEFAULT_LADDER_TICKS } from '../sim/index.js';
 import type { TradingCore } from './trading-core.js';
@@ -22,6 +22,10 @@ export interface TickLocalParams {
   ladderTicks: number;
   /** Half-life of the trade-flow imbalance, µs. */
   flowHalfLifeMicros: Micros;
+  /** Order-flow features: levels per side of the book imbalance, the trade-flow window, the sweep flag's hold. */
+  bookLevels: number;
+  flowWindowMicros: Micros;
+  sweepHoldMicros: Micros;
 }
 
 export const defaultTickLocalParams: TickLocalParams = {
@@ -33,6 +37,9 @@ export const defaultTickLocalParams: TickLocalParams = {
   intensityMinTrades: 50,
   ladderTicks: DEFAULT_LADDER_TICKS,
   flowHalfLifeMicros: 10_000_000,
+  bookLevels: 5,
+  flowWindowMicros: 5_000_000,
+  sweepHoldMicros: 1_000_000,
 };
 
 /**
@@ -52,8 +59,15 @@ export class TickLocal {
   readonly vol: MidVolatility;
   readonly intensity: TradeIntensity;
   readonly flow: TradeFlowImbalance;
+  readonly windowFlow: WindowTradeFlow;
+  readonly sweeps: SweepDetector;
   /** True when the touch comes from `setTouch` instead of the local book. */
   fromVenue = false;
+  /**
+   * With `fromVenue`: the driver still feeds book rows to the local book at local time (the strategy reads
+   * the book features, `Strategy.usesBook`). Without `fromVenue` the local book is always there.
+   */
+  keepsBook = false;
   /** Tick indices of the touch given by `setTouch` (NaN: that side is empty). */
   bidTick = Number.NaN;
   askTick = Number.NaN;
@@ -68,6 +82,8 @@ export class TickLocal {
     this.vol = new MidVolatility(params.sigmaSampleMicros, params.sigmaWindow);
     this.intensity = new TradeIntensity(params.intensityWindowMicros, params.intensityRecalibrateMicros, params.intensityMinTrades);
     this.flow = new TradeFlowImbalance(params.flowHalfLifeMicros);
+    this.windowFlow = new WindowTradeFlow(params.flowWindowMicros);
+    this.sweeps = new SweepDetector(params.sweepHoldMicros);
     this.tick = params.tickSize;
     this.scale = 10 ** decimalsOf(params.tickSize);
   }
@@ -87,6 +103,8 @@ export class TickLocal {
   onTrade(t: Micros, price: number, aggressor: number, size: number): void {
     this.intensity.onTrade(t, price, this.mid());
     this.flow.onTrade(t, aggressor, size);
+    this.windowFlow.onTrade(t, aggressor, size);
+    this.sweeps.onTrade(t, aggressor, price);
   }
 
   setTouch(bidTick: number, askTick: number): void {
@@ -122,6 +140,13 @@ export class TickLocal {
     v.intensityA = this.intensity.A;
     v.intensityK = this.intensity.k;
     v.orderFlowImbalance = this.flow.value(now);
+    v.tradeFlow = this.windowFlow.value(now);
+    v.sweep = this.sweeps.value(now);
+    if (!this.fromVenue || this.keepsBook) {
+      const book = this.book;
+      v.bookImbalance = bookImbalance(book, this.params.bookLevels);
+      v.microprice = microprice(book);
+    }
     if (!this.signalsChecked) {
       this.signalsChecked = true;
       const st = core.strategy;

@@ -95,6 +95,9 @@ export const FeaturesSection = z
     intensity_window_s: upTo(86_400).default(300).describe('tick intensity fit window, seconds'),
     intensity_recalibrate_s: upTo(86_400).default(10),
     intensity_min_trades: int.min(1).max(1_000_000).default(50),
+    book_levels: int.min(1).max(1_000).default(5).describe('order-flow features: price levels per side of the book imbalance'),
+    flow_window_ms: upTo(86_400_000).default(5_000).describe('order-flow features: window of the trade-flow imbalance, ms'),
+    sweep_hold_ms: upTo(3_600_000).default(1_000).describe('order-flow features: the sweep flag stays up this long after a sweep, ms'),
   })
   .strict();
 

@@ -31,6 +31,7 @@ export function checkDefinition(x: unknown, file: string): StrategyDefinition {
   if (typeof d['create'] !== 'function') bad('the default export has no create(ctx) function (use defineStrategy({ name, params, create }))');
   if (typeof d['name'] !== 'string' || d['name'].length === 0) bad('the strategy needs a name (a non-empty string)');
   if (d['usesSignals'] !== undefined && typeof d['usesSignals'] !== 'boolean') bad('usesSignals: expected true or false');
+  if (d['usesBook'] !== undefined && typeof d['usesBook'] !== 'boolean') bad('usesBook: expected true or false');
   const sb = d['signalBars'] as SignalBars | undefined;
   if (sb !== undefined && !(sb !== null && typeof sb === 'object' && sb.seconds > 0 && Number.isInteger(sb.window) && sb.window >= 3)) bad('signalBars: expected { seconds > 0, window ≥ 3 }');
   const params = d['params'];
@@ -101,6 +102,9 @@ function probeView(price: number, tick: number): MarketView {
   v.trendStrength = 0;
   v.momentum = 0;
   v.meanReversion = 0;
+  v.bookImbalance = 0;
+  v.microprice = mid;
+  v.tradeFlow = 0;
   v.cash = 100_000;
   v.equity = 100_000;
   v.warm = true;
@@ -117,6 +121,7 @@ function probeView(price: number, tick: number): MarketView {
 export class PluginStrategy implements Strategy {
   readonly name: string;
   readonly usesSignals: boolean;
+  readonly usesBook: boolean;
   readonly signalBars?: SignalBars;
   private readonly inner: UserStrategy;
   private readonly copy: MarketView = emptyView();
@@ -137,6 +142,7 @@ export class PluginStrategy implements Strategy {
   ) {
     this.name = definition.name;
     this.usesSignals = definition.usesSignals === true;
+    this.usesBook = definition.usesBook === true;
     if (definition.signalBars !== undefined) this.signalBars = definition.signalBars;
     this.tick = instrument.tickSize;
     this.lot = instrument.lotSize;

@@ -61,6 +61,8 @@ export interface StrategyDefinition<S extends ParamSpecs = ParamSpecs> {
   /** True if `decide` reads the trend / momentum / mean-reversion signals (otherwise they stay NaN). */
   readonly usesSignals?: boolean;
   readonly signalBars?: SignalBars;
+  /** True if `decide` reads `bookImbalance` or `microprice` (the tick backtest then keeps a book at local time). */
+  readonly usesBook?: boolean;
   /** Called once per run (and once more to check the module before it trades): must not keep global state. */
   create(ctx: StrategyContext<ParamValues<S>>): UserStrategy;
 }
