@@ -66,7 +66,11 @@ export async function renderStudyReport(study: BarStudy | EventStudy, sourceLine
     );
     const [ac, vr] = await memoryCharts(study.returns_1s.autocorrelation, study.returns_1s.variance_ratio, 'seconds');
     const flow = await renderSvg(barChart('Autocorrelation of signed trade flow per second', study.trades.flow_autocorrelation.map((a) => ({ label: `lag ${pad(a.lag)}`, v: a.value })), 'autocorrelation', true));
-    sections.push({ title: 'Short-horizon memory of the mid', html: ac! + vr! }, { title: 'Order flow', html: flow });
+    const power = table(
+      ['feature (at a second boundary)', 'samples', 'correlation with the next 1 s mid change', 't', 'p-value'],
+      study.order_flow.map((p) => [p.feature, p.samples, p.correlation.toFixed(4), p.t_stat.toFixed(2), p.p_value.toPrecision(3)]),
+    );
+    sections.push({ title: 'Short-horizon memory of the mid', html: ac! + vr! }, { title: 'Order flow', html: flow + power });
   }
   return page('Market study', `<p>${esc(sourceLine)}</p>${summary}`, sections);
 }

@@ -7,6 +7,7 @@ import { parseTradingConfig, runTickJob } from '../../src/engine/index.js';
 import { clearTarget, loadStrategyModule, type Strategy } from '../../src/strategy/index.js';
 import { EventType, L2Book } from '../../src/market/index.js';
 import { imbalanceMarket } from '../fixtures/imbalance-market.js';
+import { orderFlowPower } from '../../src/research/order-flow-study.js';
 import { REPO_ROOT } from '../fixtures/shared-data.js';
 
 const MODULE = join(REPO_ROOT, 'examples', 'strategies', 'imbalance-glft.ts');
@@ -109,4 +110,12 @@ test('the order-flow features a tick backtest hands a strategy use only the rows
     checked++;
   }
   assert.ok(checked > 1000, `checked ${checked}`);
+});
+
+test('study: book imbalance predicts the next second where the market says so, and not where it does not', () => {
+  const power = (beta: number) => orderFlowPower(imbalanceMarket({ seed: 5, steps: 6000, beta }), 0.01).find((p) => p.feature === 'book_imbalance_1')!;
+  const yes = power(1);
+  const no = power(0);
+  assert.ok(yes.samples > 1000 && yes.correlation > 0.1 && yes.p_value < 0.001, JSON.stringify(yes));
+  assert.ok(Math.abs(no.t_stat) < 3, JSON.stringify(no));
 });
