@@ -1,7 +1,7 @@
 // What the trading side knows in tick mode: the local book and estimators, fed at local time, and the view they fill.
 import type { Micros } from '../core/index.js';
 import { L2Book, EventType, decimalsOf, type EventColumns } from '../market/index.js';
-import { GridSignals, MidVolatility, SweepDetector, TradeIntensity, TradeFlowImbalance, WindowTradeFlow, bookImbalance, microprice } from '../features/index.js';
+import { GridSignals, MidVolatility, SweepDetector, TradeIntensity, TradeFlowImbalance, VolatilityBurst, WindowTradeFlow, bookImbalance, microprice } from '../features/index.js';
 import { defaultSignalBars } from '../strategy/index.js';
 import { DEFAULT_LADDER_TICKS } from '../sim/index.js';
 import type { TradingCore } from './trading-core.js';
@@ -26,6 +26,9 @@ export interface TickLocalParams {
   bookLevels: number;
   flowWindowMicros: Micros;
   sweepHoldMicros: Micros;
+  /** Volatility burst flag: window, and the band in σ. */
+  burstWindowMicros: Micros;
+  burstSigmas: number;
 }
 
 export const defaultTickLocalParams: TickLocalParams = {
@@ -40,6 +43,8 @@ export const defaultTickLocalParams: TickLocalParams = {
   bookLevels: 5,
   flowWindowMicros: 5_000_000,
   sweepHoldMicros: 1_000_000,
+  burstWindowMicros: 1_000_000,
+  burstSigmas: 3,
 };
 
 /**
@@ -61,6 +66,7 @@ export class TickLocal {
   readonly flow: TradeFlowImbalance;
   readonly windowFlow: WindowTradeFlow;
   readonly sweeps: SweepDetector;
+  readonly bursts: VolatilityBurst;
   /** True when the touch comes from `setTouch` instead of the local book. */
   fromVenue = false;
   /**
@@ -84,6 +90,7 @@ export class TickLocal {
     this.flow = new TradeFlowImbalance(params.flowHalfLifeMicros);
     this.windowFlow = new WindowTradeFlow(params.flowWindowMicros);
     this.sweeps = new SweepDetector(params.sweepHoldMicros);
+    this.bursts = new VolatilityBurst(params.burstWindowMicros, params.burstSigmas);
     this.tick = params.tickSize;
     this.scale = 10 ** decimalsOf(params.tickSize);
   }
@@ -142,6 +149,8 @@ export class TickLocal {
     v.orderFlowImbalance = this.flow.value(now);
     v.tradeFlow = this.windowFlow.value(now);
     v.sweep = this.sweeps.value(now);
+    this.bursts.observe(now, mid);
+    v.burst = this.bursts.value(now, mid, v.sigma);
     if (!this.fromVenue || this.keepsBook) {
       const book = this.book;
       v.bookImbalance = bookImbalance(book, this.params.bookLevels);

@@ -98,6 +98,8 @@ export const FeaturesSection = z
     book_levels: int.min(1).max(1_000).default(5).describe('order-flow features: price levels per side of the book imbalance'),
     flow_window_ms: upTo(86_400_000).default(5_000).describe('order-flow features: window of the trade-flow imbalance, ms'),
     sweep_hold_ms: upTo(3_600_000).default(1_000).describe('order-flow features: the sweep flag stays up this long after a sweep, ms'),
+    burst_window_ms: upTo(3_600_000).default(1_000).describe('order-flow features: window of the volatility burst flag, ms'),
+    burst_sigmas: upTo(1_000).default(3).describe('order-flow features: the burst flag rises past this many σ over its window'),
   })
   .strict();
 

@@ -33,6 +33,8 @@ export function venueOptionsFor(r: ResolvedTrading, opts: StrictParseOptions = {
       bookLevels: f.book_levels,
       flowWindowMicros: f.flow_window_ms * MICROS_PER_MS,
       sweepHoldMicros: f.sweep_hold_ms * MICROS_PER_MS,
+      burstWindowMicros: f.burst_window_ms * MICROS_PER_MS,
+      burstSigmas: f.burst_sigmas,
     },
     exchange: { tickSize: cfg.market.tick_size, partialFills: s.partial_fills, postOnly: s.post_only },
     queue: parseQueueModel(s.queue, name('sim.queue')),

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { L2Book } from '../market/index.js';
 import { Rng } from '../core/index.js';
-import { SweepDetector, WindowTradeFlow, bookImbalance, microprice } from './order-flow.js';
+import { SweepDetector, VolatilityBurst, WindowTradeFlow, bookImbalance, microprice } from './order-flow.js';
 
 function book(bids: [number, number][], asks: [number, number][]): L2Book {
   const b = new L2Book(0.01, 4096);
@@ -86,4 +86,35 @@ test('sweep flag: one aggressor at several prices at the same time; held for its
   assert.equal(three.value(5), 0);
   three.onTrade(5, -1, 9.98);
   assert.equal(three.value(5), 1);
+});
+
+test('volatility burst: a move beyond k·σ·√w within the window raises the flag; a slow drift of the same size does not', () => {
+  const b = new VolatilityBurst(1_000_000, 3);
+  const sigma = 0.01; // per √s: band 0.03 over 1 s
+  let t = 0;
+  for (; t <= 5_000_000; t += 100_000) {
+    b.observe(t, 100);
+    assert.equal(b.value(t, 100, sigma), 0);
+  }
+  // A jump of 0.05 within 300 ms.
+  b.observe(t, 100.05);
+  assert.equal(b.value(t, 100.05, sigma), 1);
+  assert.equal(b.value(t, 100.05, Number.NaN), 0, 'no σ: no flag');
+  // 1.1 s later the reference is after the jump: the flag drops.
+  for (let k = 0; k < 11; k++) {
+    t += 100_000;
+    b.observe(t, 100.05);
+  }
+  assert.equal(b.value(t, 100.05, sigma), 0);
+  // A drift of 0.05 over 5 s: never more than 0.01 per second.
+  const d = new VolatilityBurst(1_000_000, 3);
+  for (let s = 0, m = 100; s <= 50; s++, m += 0.001) {
+    d.observe(s * 100_000, m);
+    assert.equal(d.value(s * 100_000, m, sigma), 0);
+  }
+  // Causal: nothing before the first full window.
+  const e = new VolatilityBurst(1_000_000, 3);
+  e.observe(0, 100);
+  e.observe(500_000, 101);
+  assert.equal(e.value(500_000, 101, sigma), 0, 'no observation a window old yet');
 });

@@ -163,3 +163,58 @@ export class SweepDetector {
     return this.lastSweep === this.lastSweep && t - this.lastSweep <= this.holdMicros && t >= this.lastSweep ? 1 : 0;
   }
 }
+
+/**
+ * Volatility burst flag: the mid moved more than `sigmas` standard deviations over the last window —
+ * |mid(t) − mid(t − w)| > sigmas · σ · √w, with σ the mid's volatility per √second estimated over a much
+ * longer window (the caller's). Fed the mid at each observation (a decision); the mid at t − w is the last
+ * one observed at or before it. 0 until an observation at least w old exists, or without σ.
+ */
+export class VolatilityBurst {
+  private ts = new Float64Array(256);
+  private mids = new Float64Array(256);
+  private head = 0;
+  private count = 0;
+
+  constructor(
+    readonly windowMicros: Micros,
+    readonly sigmas = 3,
+  ) {}
+
+  /** The mid at time t (non-decreasing t). */
+  observe(t: Micros, mid: number): void {
+    if (!(mid === mid)) return;
+    if (this.count === this.ts.length) this.grow();
+    const j = (this.head + this.count++) & (this.ts.length - 1);
+    this.ts[j] = t;
+    this.mids[j] = mid;
+  }
+
+  /** 1 if the mid moved beyond the band over (t − w, t], else 0; `sigma` per √second. */
+  value(t: Micros, mid: number, sigma: number): number {
+    const from = t - this.windowMicros;
+    const mask = this.ts.length - 1;
+    // Keep the last observation at or before t − w (the reference), drop the older ones.
+    while (this.count > 1 && this.ts[(this.head + 1) & mask]! <= from) {
+      this.head = (this.head + 1) & mask;
+      this.count--;
+    }
+    if (this.count === 0 || this.ts[this.head]! > from || !(sigma > 0) || !(mid === mid)) return 0;
+    const band = this.sigmas * sigma * Math.sqrt(this.windowMicros / 1e6);
+    return Math.abs(mid - this.mids[this.head]!) > band ? 1 : 0;
+  }
+
+  private grow(): void {
+    const n = this.ts.length;
+    const ts = new Float64Array(n * 2);
+    const ms = new Float64Array(n * 2);
+    for (let k = 0; k < this.count; k++) {
+      const j = (this.head + k) & (n - 1);
+      ts[k] = this.ts[j]!;
+      ms[k] = this.mids[j]!;
+    }
+    this.ts = ts;
+    this.mids = ms;
+    this.head = 0;
+  }
+}

@@ -41,6 +41,8 @@ export interface MarketView {
   tradeFlow: number;
   /** 1 while a sweep (an aggressor taking several levels at once) is at most `features.sweep_hold_ms` old, else 0. */
   sweep: number;
+  /** 1 while the mid moved more than `features.burst_sigmas` σ over the last `features.burst_window_ms`, else 0. */
+  burst: number;
   /** Signed position in base units. */
   position: number;
   cash: number;
@@ -68,6 +70,7 @@ export function emptyView(): MarketView {
     microprice: Number.NaN,
     tradeFlow: Number.NaN,
     sweep: 0,
+    burst: 0,
     position: 0,
     cash: 0,
     equity: 0,
