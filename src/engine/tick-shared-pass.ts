@@ -95,6 +95,8 @@ export class TickSharedPass {
     for (const m of this.members) {
       m.lc = win.cursor();
       m.d.local.fromVenue = true;
+      // A strategy reading the book features keeps a local book fed at local time (as in its single run).
+      m.d.local.keepsBook = m.d.core.strategy.usesBook === true;
     }
     if (bc.b === undefined) return this.members.map((m) => m.d.finish(t0));
     for (const m of this.members) {
@@ -229,7 +231,7 @@ export class TickSharedPass {
         if (lType[il] === TRADE) {
           this.syncTouch(m, lc.row0 + il);
           local.onTrade(t, lb.price[il]!, lb.side[il]!, lb.size[il]!);
-        }
+        } else if (local.keepsBook) local.book.apply(lb, il);
         il++;
       }
       if (il === lN) {

@@ -13,14 +13,14 @@ const SCAN_TICKS = 20_000;
  * the book holds only what has been received.
  */
 export function bookImbalance(book: L2Book, levels: number): number {
-  const bb = book.bestBidSlot;
-  const ba = book.bestAskSlot;
-  if (bb < 0 || ba >= book.capacity) return Number.NaN;
+  const bb = book.bestBidTick();
+  const ba = book.bestAskTick();
+  if (!(bb === bb && ba === ba)) return Number.NaN;
+  // The touch as the book shows it (a fresher BBO overlay included), then the depth levels behind it.
   let b = 0;
   let n = 0;
-  const bq = book.bidQty;
-  for (let s = bb, stop = Math.max(0, bb - SCAN_TICKS); s >= stop && n < levels; s--) {
-    const q = bq[s]!;
+  for (let t = bb, stop = bb - SCAN_TICKS; t >= stop && n < levels; t--) {
+    const q = book.shownQtyAt(1, t);
     if (q > 0) {
       b += q;
       n++;
@@ -28,9 +28,8 @@ export function bookImbalance(book: L2Book, levels: number): number {
   }
   let a = 0;
   n = 0;
-  const aq = book.askQty;
-  for (let s = ba, stop = Math.min(book.capacity - 1, ba + SCAN_TICKS); s <= stop && n < levels; s++) {
-    const q = aq[s]!;
+  for (let t = ba, stop = ba + SCAN_TICKS; t <= stop && n < levels; t++) {
+    const q = book.shownQtyAt(-1, t);
     if (q > 0) {
       a += q;
       n++;
@@ -44,13 +43,11 @@ export function bookImbalance(book: L2Book, levels: number): number {
  * price the queues lean toward (a large bid queue pulls it up to the ask). NaN when a side is empty.
  */
 export function microprice(book: L2Book): number {
-  const bb = book.bestBidSlot;
-  const ba = book.bestAskSlot;
-  if (bb < 0 || ba >= book.capacity) return Number.NaN;
-  const qb = book.bidQty[bb]!;
-  const qa = book.askQty[ba]!;
-  const bid = book.priceOf(book.base + bb);
-  const ask = book.priceOf(book.base + ba);
+  const bid = book.bestBid();
+  const ask = book.bestAsk();
+  if (!(bid === bid && ask === ask)) return Number.NaN;
+  const qb = book.bestBidQty();
+  const qa = book.bestAskQty();
   return qb + qa > 0 ? (bid * qa + ask * qb) / (qb + qa) : (bid + ask) / 2;
 }
 
