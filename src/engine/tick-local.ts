@@ -84,6 +84,17 @@ export class TickLocal {
   private signalsChecked = false;
   private readonly scale: number;
 
+  /** Order-flow imbalance at the last `advance`. */
+  private flowValue = 0;
+  /** The order-flow features at the last `advance` (book ones NaN without a local book). */
+  private tradeFlowValue = Number.NaN;
+  private sweepValue = 0;
+  private burstValue = 0;
+  private bookImbalanceValue = Number.NaN;
+  private micropriceValue = Number.NaN;
+  /** Where the market side comes from: this object, or the leader of a group that shares it (`follow`). */
+  private src: TickLocal = this;
+
   constructor(readonly params: Readonly<TickLocalParams>) {
     this.vol = new MidVolatility(params.sigmaSampleMicros, params.sigmaWindow);
     this.intensity = new TradeIntensity(params.intensityWindowMicros, params.intensityRecalibrateMicros, params.intensityMinTrades);
@@ -129,33 +140,60 @@ export class TickLocal {
     return tick === tick ? Math.round(tick * this.tick * scale) / scale : Number.NaN;
   }
 
-  /** Estimators and view at local time `now`. */
+  /**
+   * Read the market side (touch and estimators) from `leader` instead: in a shared pass, members with
+   * the same local clock, decision timer and estimator settings would compute the same estimators, so
+   * one leader takes the rows and `advance`s once per decision; each member only writes its own view.
+   */
+  follow(leader: TickLocal): void {
+    this.src = leader;
+  }
+
+  /** Estimators and view at local time `now` (a follower's leader has advanced already). */
   refresh(core: TradingCore, now: Micros): void {
-    const v = core.view;
+    if (this.src === this) this.advance(now);
+    this.write(core, now);
+  }
+
+  /** The estimators at local time `now`: σ sampled, the intensity schedule run, the flow imbalance decayed. */
+  advance(now: Micros): void {
     const mid = this.mid();
-    v.now = now;
-    if (this.fromVenue) {
-      v.bestBid = this.priceOf(this.bidTick);
-      v.bestAsk = this.priceOf(this.askTick);
-    } else {
-      v.bestBid = this.book.bestBid();
-      v.bestAsk = this.book.bestAsk();
-    }
     if (mid === mid) this.vol.observe(now, mid);
     this.intensity.update(now);
-    v.sigma = this.vol.sigmaPerSecond();
-    v.intensityA = this.intensity.A;
-    v.intensityK = this.intensity.k;
-    v.orderFlowImbalance = this.flow.value(now);
-    v.tradeFlow = this.windowFlow.value(now);
-    v.sweep = this.sweeps.value(now);
+    this.flowValue = this.flow.value(now);
+    // Order-flow features (estimator state: a follower in a shared pass reads its leader's values).
+    this.tradeFlowValue = this.windowFlow.value(now);
+    this.sweepValue = this.sweeps.value(now);
     this.bursts.observe(now, mid);
-    v.burst = this.bursts.value(now, mid, v.sigma);
+    this.burstValue = this.bursts.value(now, mid, this.vol.sigmaPerSecond());
     if (!this.fromVenue || this.keepsBook) {
-      const book = this.book;
-      v.bookImbalance = bookImbalance(book, this.params.bookLevels);
-      v.microprice = microprice(book);
+      this.bookImbalanceValue = bookImbalance(this.book, this.params.bookLevels);
+      this.micropriceValue = microprice(this.book);
     }
+  }
+
+  /** The view the strategy reads at local time `now`, from the market side's current state; marks the portfolio. */
+  private write(core: TradingCore, now: Micros): void {
+    const s = this.src;
+    const v = core.view;
+    const mid = s.mid();
+    v.now = now;
+    if (s.fromVenue) {
+      v.bestBid = this.priceOf(s.bidTick);
+      v.bestAsk = this.priceOf(s.askTick);
+    } else {
+      v.bestBid = s.book.bestBid();
+      v.bestAsk = s.book.bestAsk();
+    }
+    v.sigma = s.vol.sigmaPerSecond();
+    v.intensityA = s.intensity.A;
+    v.intensityK = s.intensity.k;
+    v.orderFlowImbalance = s.flowValue;
+    v.tradeFlow = s.tradeFlowValue;
+    v.sweep = s.sweepValue;
+    v.burst = s.burstValue;
+    v.bookImbalance = s.bookImbalanceValue;
+    v.microprice = s.micropriceValue;
     if (!this.signalsChecked) {
       this.signalsChecked = true;
       const st = core.strategy;
@@ -175,4 +213,5 @@ export class TickLocal {
     v.warm = v.sigma === v.sigma && mid === mid && (sig === undefined || sig.ready);
     if (mid === mid) core.mark(mid);
   }
+
 }
