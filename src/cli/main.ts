@@ -23,6 +23,15 @@ const num = (flag: string) => (v: string): number => {
   if (v.trim() === '' || !Number.isFinite(x)) throw new CommanderErrorFor(flag, v, 'a number');
   return x;
 };
+/** `--param name=value`, repeatable: the values of a strategy module's declared parameters. */
+const param = (v: string, prev: Record<string, number> | undefined): Record<string, number> => {
+  const m = /^([A-Za-z_][A-Za-z0-9_]*)=(.+)$/.exec(v);
+  const x = m ? Number(m[2]) : Number.NaN;
+  if (!m || m[2]!.trim() === '' || !Number.isFinite(x)) throw new CommanderErrorFor('--param', v, 'name=number');
+  return { ...prev, [m[1]!]: x };
+};
+const STRATEGY_HELP = 'a strategy module of your own (.ts or .js exporting defineStrategy(...); quoting.strategy), instead of --model';
+const PARAM_HELP = "a value of the strategy module's declared parameter (quoting.params), repeatable";
 class CommanderErrorFor extends CommanderError {
   constructor(flag: string, value: string, expected: string) {
     super(2, 'marketmakerl.invalidArgument', `${flag}: expected ${expected}, got '${value}'`);
@@ -43,6 +52,8 @@ program
   .option('--exchange-url <url>', 'with --exchange: REST base URL (proxy, local fake); env MARKETMAKERL_EXCHANGE_URL')
   .option('--model <name>', 'quoting model: as | glft | rl (default as)')
   .option('--policy <file>', 'policy.json of a trained RL policy (with --model rl; see train-rl)')
+  .option('--strategy <file>', STRATEGY_HELP)
+  .option('--param <name=value>', PARAM_HELP, param)
   .option('--seed <n>', 'seed of simulated data and of every random draw (default 7)', num('--seed'))
   .option('--out <dir>', 'run folder (default artifacts/runs/<run_id>)')
   .option('--force', 'replace an earlier run folder of ours at --out (never a folder marketmakerl did not write)')
@@ -145,6 +156,8 @@ program
   .option('--workers <n>', 'evaluation threads (results do not depend on it; default: by job size)', num('--workers'))
   .option('--engine <name>', 'bar (klines, default) | tick (an event file, --events)')
   .option('--policy <file>', 'policy.json of a trained RL policy: adds model rl to the parameter space')
+  .option('--strategy <file>', "a strategy module of your own: the sweep runs it, over its declared parameters' sweep levels")
+  .option('--param <name=value>', PARAM_HELP, param)
   .option('--end <iso>', 'with --exchange: end of the analysed span (default now)')
   .option('--exchange-url <url>', 'with --exchange: REST base URL (a local or fake exchange)')
   .option('--cache-dir <dir>', 'with --exchange: kline history cache folder (default data/history)')
@@ -245,6 +258,8 @@ program
   .option('--feed <kind>', 'ws | rest (default: websockets when ccxt has them for the exchange)')
   .option('--model <name>', 'quoting model: as | glft | rl (quoting.model)')
   .option('--policy <file>', 'policy.json of a trained RL policy (quoting.policy_path)')
+  .option('--strategy <file>', STRATEGY_HELP)
+  .option('--param <name=value>', PARAM_HELP, param)
   .option('--gamma <x>', 'risk aversion γ (quoting.gamma)', num('--gamma'))
   .option('--capital <x>', 'initial capital, quote currency', num('--capital'))
   .option('--order-qty <x>', 'quote size, base units (quoting.order_qty)', num('--order-qty'))

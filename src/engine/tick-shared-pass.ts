@@ -107,6 +107,8 @@ export class TickSharedPass {
       }
       d.local.fromVenue = true;
       d.local.follow(g.leader);
+      // A strategy reading the book features: the group's leader keeps a local book fed at local time.
+      if (d.core.strategy.usesBook === true) g.leader.keepsBook = true;
       const m: Member = { d, g, nextSample: 0, drainUntil: INF, done: false, result: undefined };
       g.members.push(m);
       this.members.push(m);
@@ -260,7 +262,7 @@ export class TickSharedPass {
         if (lType[il] === TRADE) {
           this.syncTouch(g, lc.row0 + il);
           local.onTrade(t, lb.price[il]!, lb.side[il]!, lb.size[il]!);
-        }
+        } else if (local.keepsBook) local.book.apply(lb, il);
         il++;
       }
       if (il < lN) break;

@@ -66,7 +66,9 @@ export const DataSection = z
 
 export const QuotingSection = z
   .object({
-    model: z.enum(['as', 'glft', 'rl']).default('as'),
+    model: z.enum(['as', 'glft', 'rl']).default('as').describe('built-in model (ignored when strategy names a module)'),
+    strategy: z.string().min(1).optional().describe('a strategy module of your own (.ts or .js exporting defineStrategy(...)), relative to the working folder; replaces model'),
+    params: z.record(z.string(), z.number()).optional().describe("values of the strategy module's declared parameters"),
     policy_path: z.string().min(1).optional().describe('policy.json of a trained RL policy (model rl)'),
     gamma: upTo(1e6).default(0.1).describe('risk aversion per (price unit × order size)'),
     k: upTo(1e9).default(1.5).describe('order-arrival decay per price unit (fallback when not calibrated)'),
@@ -93,6 +95,11 @@ export const FeaturesSection = z
     intensity_window_s: upTo(86_400).default(300).describe('tick intensity fit window, seconds'),
     intensity_recalibrate_s: upTo(86_400).default(10),
     intensity_min_trades: int.min(1).max(1_000_000).default(50),
+    book_levels: int.min(1).max(1_000).default(5).describe('order-flow features: price levels per side of the book imbalance'),
+    flow_window_ms: upTo(86_400_000).default(5_000).describe('order-flow features: window of the trade-flow imbalance, ms'),
+    sweep_hold_ms: upTo(3_600_000).default(1_000).describe('order-flow features: the sweep flag stays up this long after a sweep, ms'),
+    burst_window_ms: upTo(3_600_000).default(1_000).describe('order-flow features: window of the volatility burst flag, ms'),
+    burst_sigmas: upTo(1_000).default(3).describe('order-flow features: the burst flag rises past this many σ over its window'),
   })
   .strict();
 

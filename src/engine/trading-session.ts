@@ -2,7 +2,7 @@
 import type { Micros } from '../core/index.js';
 import type { OrderEventHandler, OrderSink } from '../orders/index.js';
 import { RiskEngine, gateLimitsOf, riskRules, type FeedHealth, type RiskTransition } from '../risk/index.js';
-import type { Strategy } from '../strategy/index.js';
+import { StrategyFault, type Strategy } from '../strategy/index.js';
 import { TradingCore } from './trading-core.js';
 import { JournaledOrderEvents, durableJournal, journaledSink } from './journaled-orders.js';
 import type { PaperJournal, ResumeState } from './paper-journal.js';
@@ -44,6 +44,8 @@ export class TradingSession {
   readonly journal: PaperJournal | undefined;
   /** The trading state as a trace code (0 active, 1 reducing, 2 halted). */
   stateCode = 0;
+  /** The first failure of the strategy while trading (it halted the session), if any. */
+  strategyError: string | undefined;
   /** Observers of transitions and denials (paper notes, live logs, the dashboard, parity tests). */
   onTransition: ((t: RiskTransition) => void) | undefined;
   onDenied: ((ts: Micros, clientId: number, reason: string) => void) | undefined;
@@ -99,7 +101,16 @@ export class TradingSession {
     if (ts.length > 0) this.apply(now, ts);
     this.record.advance(now, core.view.tradingState);
     if (this.stateCode === 2 || !quote) return 0;
-    return core.decide(now);
+    try {
+      return core.decide(now);
+    } catch (e) {
+      if (!(e instanceof StrategyFault)) throw e;
+      // A strategy that throws or answers garbage halts the session (every order cancelled), with its reason.
+      this.strategyError ??= e.message;
+      this.apply(now, this.risk.strategyError(now, e.message));
+      this.record.advance(now, core.view.tradingState);
+      return 0;
+    }
   }
 
   /** The kill switch (halt file, dashboard, a venue's fatal fault): halted until a restart. */

@@ -73,6 +73,14 @@ export class RiskEngine {
     return this.out.slice();
   }
 
+  /** The strategy failed while trading (threw, or answered an invalid quote): halted until a restart. */
+  strategyError(now: Micros, reason: string): RiskTransition[] {
+    this.out.length = 0;
+    this.push(this.machine.raise(now, 'strategy-error', reason));
+    this.view.tradingState = this.machine.state;
+    return this.out.slice();
+  }
+
   /** An operator lifts a latched condition. */
   resume(now: Micros, condition: RiskCondition, reason: string): RiskTransition[] {
     this.out.length = 0;

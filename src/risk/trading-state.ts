@@ -9,6 +9,7 @@ import type { TradingState } from '../strategy/index.js';
  */
 export type RiskCondition =
   | 'kill-switch'
+  | 'strategy-error'
   | 'daily-loss'
   | 'drawdown'
   | 'daily-loss-warning'
@@ -26,6 +27,8 @@ interface ConditionSpec {
 
 export const CONDITIONS: Readonly<Record<RiskCondition, ConditionSpec>> = {
   'kill-switch': { state: 'halted', latched: true },
+  /** A strategy threw or answered an invalid quote while trading: nothing it says can be trusted until a restart. */
+  'strategy-error': { state: 'halted', latched: true },
   'daily-loss': { state: 'halted', latched: true },
   drawdown: { state: 'halted', latched: true },
   'daily-loss-warning': { state: 'reducing', latched: false },

@@ -5,7 +5,7 @@ import { Rng, UserError, utcStamp } from '../../core/index.js';
 import { DEFAULT_HALT_FILE } from '../../risk/index.js';
 import { announceStandingHalt } from '../standing-halt.js';
 import { liveGuard, scrubber, secretValues } from '../../runtime/index.js';
-import { LiveSession, TickLocal, checkGateAdmitsQuotes, paperOptionsFor, resolveTrading, strategyFor, wallClock, type LiveConfig } from '../../engine/index.js';
+import { LiveSession, TickLocal, checkGateAdmitsQuotes, paperOptionsFor, resolveTrading, strategyFor, loadStrategyOf, wallClock, type LiveConfig } from '../../engine/index.js';
 import { Ledger, assertLedgerMode } from '../../ledger/index.js';
 import { realtimeConfig, withTimeframe, type RealtimeFlags } from './realtime.js';
 
@@ -28,6 +28,7 @@ export async function realtimeLiveCommand(f: RealtimeLiveFlags, env: NodeJS.Proc
   const scrub = scrubber(secretValues(env));
 
   const c = realtimeConfig(f);
+  await loadStrategyOf(c.trading, { flagOf: c.flagOf, source: c.source });
   const cfg = withTimeframe(c.trading, f.timeframe);
   const liveCfg: LiveConfig = cfg.live;
   if (f.clock !== undefined && f.clock !== 'wall') throw new UserError('--clock: live trading runs on the wall clock');

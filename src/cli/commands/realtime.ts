@@ -12,6 +12,7 @@ import {
   resolveTrading,
   checkGateAdmitsQuotes,
   strategyFor,
+  loadStrategyOf,
   runPaperLoop,
   wallClock,
   type IterationRow,
@@ -103,6 +104,7 @@ export async function realtimeCommand(f: RealtimeFlags): Promise<void> {
   const clockKind = f.clock ?? 'wall';
   if (clockKind !== 'wall' && clockKind !== 'event') throw new UserError(`--clock: expected wall or event, got '${clockKind}'`);
   const c = realtimeConfig(f);
+  await loadStrategyOf(c.trading, { flagOf: c.flagOf, source: c.source });
   if (clockKind === 'event') return (await import('./realtime-replay.js')).eventReplayCommand(f, c);
   const pollSeconds = f.pollSeconds ?? 1;
   if (!(pollSeconds > 0) || pollSeconds > 3600) throw new UserError(`--poll-seconds: expected a number of seconds in (0, 3600], got ${pollSeconds}`);
