@@ -34,6 +34,7 @@ const STATUS_OF: Readonly<Record<JournalOrderEvent, string | undefined>> = {
   canceled: 'canceled',
   'cancel-requested': 'pending-cancel',
   resumed: undefined,
+  'fill-received': undefined,
 };
 
 /**
