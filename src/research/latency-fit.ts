@@ -37,12 +37,23 @@ export function medianEstimate(xsMicros: readonly number[]): LatencyEstimate {
 /**
  * The ledger times of each order: sent (local, before it left), acknowledged (local, when the answer came
  * back) and each fill (at the exchange's time) with the local time it reached us. Acknowledgement − send
- * is entry + response; fill receipt − fill time is the response alone (with the offset between the
+ * is entry + response (orders sent alone at their instant: one sent with another queues behind it); fill receipt − fill time is the response alone (with the offset between the
  * exchange's clock and ours, which the simulator's response latency stands for as well). Entry is their
  * difference of medians; its spread the difference of variances; its interval the two intervals combined.
  */
 export function fitLatency(h: OrderHistory): LatencyFit {
-  const trips = h.orders.filter((o) => o.acceptedTs >= o.sentTs).map((o) => o.acceptedTs - o.sentTs);
+  // Commands travel on one ordered connection: one sent at the same instant as another waits for it, so its
+  // round trip says more about the other's. The orders sent alone at their instant measure the link (all
+  // of them when too few were).
+  const sends = new Map<number, number>();
+  const count = (t: number): void => void (t === t && sends.set(t, (sends.get(t) ?? 0) + 1));
+  for (const o of h.orders) {
+    count(o.sentTs);
+    count(o.cancelTs);
+  }
+  const acked = h.orders.filter((o) => o.acceptedTs >= o.sentTs);
+  const alone = acked.filter((o) => sends.get(o.sentTs) === 1);
+  const trips = (alone.length >= 20 ? alone : acked).map((o) => o.acceptedTs - o.sentTs);
   if (trips.length === 0) throw new UserError(`--ledger: run ${h.runId} has no acknowledged order: no latency to measure`);
   const back = h.receipts.map((r) => r.localTs - r.exchangeTs);
   if (back.length === 0)
