@@ -135,6 +135,12 @@ export function checkLine(d: DocLine, make: MakeSpec, cli: CliSpec): { kind: 'ma
       }
       let name = args[first]!;
       if (!/^[a-z][\w-]*$/.test(name)) continue; // a placeholder such as COMMAND
+      if (name === 'help') {
+        // commander's own `help [command]`
+        const sub = args[first + 1];
+        if (sub !== undefined && /^[a-z][\w-]*$/.test(sub) && !cli.commands.has(sub) && !cli.groups.has(sub)) problems.push(`marketmakerl help: no command '${sub}'`);
+        continue;
+      }
       let flagsFrom = first + 1;
       if (cli.groups.has(name)) {
         const sub = args[first + 1];
