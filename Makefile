@@ -25,7 +25,7 @@ help:
 	@echo "make test-online    opt-in: fetch, study, backtest and 5 paper iterations against the real exchange (ONLINE_EXCHANGE= ONLINE_SYMBOL= ONLINE_TIMEFRAME=)"
 	@echo "make study          a market's profile: DATA=FILE (klines, default the shared 1m file) or EVENTS=FILE (event file)"
 	@echo "make analyze-last-month  sweep + walk-forward + readiness gate: DATA=FILE or EXCHANGE= SYMBOL= TIMEFRAME= DAYS=, or EVENTS=FILE (tick engine); MAX_COMBINATIONS="
-	@echo "make test-integration    cross-module tests; refreshes visualizations/*.png"
+	@echo "make test-integration    cross-module tests; refreshes visualizations/*.png and the screenshots in docs/screenshots/"
 	@echo "make bench          benchmarks; figures go to bench/RESULTS.md by hand"
 
 $(NODE_STAMP): package.json package-lock.json
@@ -117,7 +117,7 @@ POLL_SECONDS ?= 1
 realtime-paper: build
 	$(CLI) realtime --mode paper --exchange $(EXCHANGE) --symbol '$(SYMBOL)' --timeframe $(TIMEFRAME) --iterations $(ITERATIONS) --poll-seconds $(POLL_SECONDS) $(if $(EXCHANGE_URL),--exchange-url '$(EXCHANGE_URL)') $(if $(DASHBOARD_PORT),--dashboard-port $(DASHBOARD_PORT))
 
-# Cross-module tests; also refreshes the PNGs in visualizations/.
+# Cross-module tests; also refreshes the PNGs in visualizations/ and the page screenshots in docs/screenshots/.
 test-integration: build
 	@REFRESH_VISUALIZATIONS=1 node --import tsx --test --test-concurrency=2 --test-timeout=300000 --test-force-exit $$(find test/integration -name '*.test.ts' | sort)
 

@@ -11,7 +11,12 @@ program
   .version('0.1.0')
   .showHelpAfterError(false)
   .exitOverride()
-  .configureOutput({ writeErr: (s) => process.stderr.write(s.split('\n').filter(Boolean)[0] + '\n') });
+  // Help goes to stdout; errors keep commander's whole message, so "(Did you mean --gamma?)" reaches the user.
+  .configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: (s) => process.stderr.write(s) })
+  .addHelpText('after', `
+Every command has its own help: marketmakerl help <command> (or <command> --help).
+Results: the research commands print a short table on a terminal and one JSON line in a pipe or with --json;
+bad input is one line on stderr and exit code 2.`);
 
 const num = (flag: string) => (v: string): number => {
   const x = Number(v);
@@ -28,6 +33,7 @@ program
   .command('backtest')
   .description('backtest a quoting model on bars (klines file, exchange history or simulated data) and write a run folder')
   .option('--data <file>', 'kline CSV (Binance 12-column dump, or headed timestamp,open,high,low,close,volume); default: simulated')
+  .option('--json', 'print the result as one JSON line even on a terminal (it always is in a pipe)')
   .option('--exchange <id>', 'ccxt exchange id: klines from the history cache, fetching what it lacks (instead of --data)')
   .option('--symbol <sym>', 'with --exchange: market, e.g. BTC/USDT')
   .option('--timeframe <tf>', 'with --exchange: bar interval, e.g. 1m (default 1m)')
@@ -127,6 +133,7 @@ program
   .command('analyze')
   .description('last-month analysis: parameter sweep, walk-forward, out-of-sample readiness gate, artifacts and report.html')
   .option('--data <file>', 'kline CSV (Binance 12-column dump or headed); offline')
+  .option('--json', 'print the result as one JSON line even on a terminal (it always is in a pipe)')
   .option('--events <file>', 'normalized event file (Arrow IPC, from convert): each case is a tick backtest (implies --engine tick)')
   .option('--exchange <id>', 'exchange id (klines from the history cache)')
   .option('--symbol <sym>', 'market symbol, e.g. BTC/USDT')
@@ -151,7 +158,10 @@ program
   .option('--config <file>', 'the one config file: its trading sections are the base of every case, `analysis:` holds readiness, space and windows; flags override it')
   .option('--out <dir>', 'artifact folder (default artifacts/last_month_analysis)')
   .option('--queue <url>', 'redis://HOST:PORT: run the cases on a BullMQ queue served by `marketmakerl worker`')
-  .option('--no-shared-pass', 'run every case on its own walk of the data (bar engine; same results, slower)')
+  .option('--no-shared-pass', 'run every case on its own walk of the data (bars or events; same results, slower)')
+  .option('--shard <i/n>', 'evaluate shard I of N (0-based) of the cases and write them as Arrow into --out; no report')
+  .option('--merge <dirs...>', 'build the analysis from the shard files in these folders (same data flags and config as the shards)')
+  .option('--fresh-trials <reason>', 'start a new trial count on this data (the deflated Sharpe and PBO stop counting earlier runs); the reason is reported')
   .option('--quiet', 'no progress output')
   .action(async (opts) => (await import('./commands/analyze.js')).analyzeCommand(opts));
 
@@ -160,13 +170,14 @@ program
   .description('process analysis cases from a Redis queue (BullMQ) until stopped (SIGTERM/SIGINT)')
   .requiredOption('--queue <url>', 'redis://HOST:PORT')
   .option('--concurrency <n>', 'jobs at a time in this process', num('--concurrency'))
+  .option('--stall-seconds <s>', "a job's lock lasts this long unrenewed; a job whose worker died is taken again after about twice this (default 30)", num('--stall-seconds'))
   .action(async (opts) => (await import('./commands/worker.js')).workerCommand(opts));
 
 program
   .command('report')
-  .description('render a backtest run folder to RUN_DIR/report.html (self-contained, opens offline)')
-  .argument('<run_dir>', 'run folder (config.json, metrics.json, trace.csv, fills.csv)')
-  .option('--out <file>', 'HTML file to write (default RUN_DIR/report.html)')
+  .description('render a backtest run to report.html (self-contained, opens offline): a run folder, or the runtime\'s output')
+  .argument('<run>', "run folder (config.json, metrics.json, trace.csv, fills.csv), the runtime's <run_id>_summary.json (every execution agent) or one agent's <run_id>_<agent>_metrics.json")
+  .option('--out <file>', 'HTML file to write (default RUN_DIR/report.html, or <run_id>_<agent>_report.html beside the runtime\'s files)')
   .option('--force', 'replace an existing --out file')
   .action(async (dir: string, opts) => (await import('./commands/report.js')).reportCommand(dir, opts));
 
@@ -176,6 +187,7 @@ program
   .argument('<run_a>', 'run folder A (config.json, metrics.json, trace.csv)')
   .argument('<run_b>', 'run folder B, over the same samples')
   .option('--out <file>', 'also write the comparison as JSON to this file')
+  .option('--json', 'print the result as one JSON line even on a terminal (it always is in a pipe)')
   .option('--html <file>', 'also write a page with both cumulative returns and their difference')
   .option('--force', 'replace existing --out / --html files')
   .action(async (a: string, b: string, opts) => (await import('./commands/compare.js')).compareCommand(a, b, opts));
@@ -205,6 +217,7 @@ program
   .option('--cache-dir <dir>', 'cache folder', 'data/history')
   .option('--exchange-url <url>', 'send REST requests to this base URL (proxy, testnet, local fake); env MARKETMAKERL_EXCHANGE_URL')
   .option('--sandbox', "use the exchange's own testnet")
+  .option('--quiet', 'no progress output')
   .action(async (opts) => (await import('./commands/history.js')).historyCommand(opts));
 
 program
@@ -254,7 +267,9 @@ program
   .command('halt')
   .description('kill switch: halt a running realtime loop (halt file, or --url of its dashboard); --clear lifts it for the next start')
   .option('--halt-file <file>', 'halt file the loop polls (default artifacts/realtime/HALT)')
-  .option('--url <url>', "the running loop's dashboard, http://127.0.0.1:P")
+  .option('--url <url>', "the running loop's dashboard: the URL it printed at start (http://127.0.0.1:P/?token=...)")
+  .option('--token-file <file>', "with --url: the dashboard's token file (default: dashboard-<port>.token beside --ledger or the halt file)")
+  .option('--ledger <file>', 'with --url: the ledger the dashboard belongs to (its token file is beside it)')
   .option('--reason <text>', 'reason stored with the halt')
   .option('--clear', 'remove the halt file')
   .action(async (opts) => (await import('./commands/halt.js')).haltCommand(opts));
@@ -286,6 +301,7 @@ program
   .command('study')
   .description("a market's profile as a market maker reads it (volatility, tails, short-horizon memory, spread, depth, flow, fill intensity), from klines (a file or an exchange's history), an event file or simulated bars")
   .option('--data <file>', 'kline CSV (any format the backtester reads)')
+  .option('--json', 'print the result as one JSON line even on a terminal (it always is in a pipe)')
   .option('--exchange <id>', 'klines of this exchange from the history cache (fetching what it lacks through ccxt)')
   .option('--symbol <sym>', 'with --exchange: market, e.g. BTC/USDT')
   .option('--timeframe <tf>', 'with --exchange: bar interval (default 1m)')
@@ -317,6 +333,11 @@ registerOpsCommands(program);
 
 async function main(): Promise<void> {
   try {
+    // No command at all: the full help on stdout, as `help` prints it (commander would send it to stderr as an error).
+    if (process.argv.length <= 2) {
+      program.outputHelp();
+      process.exit(0);
+    }
     await program.parseAsync(process.argv);
   } catch (e) {
     if (e instanceof CommanderError) {

@@ -126,6 +126,8 @@ export class BinanceMessageScanner {
             else this.kind = KIND_OTHER;
             return q + 1;
           }
+          // Not a string: no event type (a repeated key counts as JSON.parse reads it, the last one).
+          this.kind = KIND_NONE;
           break;
         case 69: // E
           return this.intField(b, p, end, 0);
@@ -144,6 +146,7 @@ export class BinanceMessageScanner {
             this.symEnd = q;
             return q + 1;
           }
+          this.symStart = this.symEnd = -1;
           break;
         case 112: // p
           if (v === 34) return this.strNum(b, p, end, 0);
@@ -152,14 +155,13 @@ export class BinanceMessageScanner {
           if (v === 34) return this.strNum(b, p, end, 1);
           break;
         case 109: // m
-          if (v === 116) {
-            this.mm = true;
-            return p + 4;
+          if (v === 116 || v === 102) {
+            const q = skipValue(b, p, end);
+            this.mm = v === 116;
+            if (!bytesEqual(b, p, q, this.mm ? 'true' : 'false')) throw new ScanError('expected true or false', p);
+            return q;
           }
-          if (v === 102) {
-            this.mm = false;
-            return p + 5;
-          }
+          this.mm = false;
           break;
         case 98: // b: depth bids, or bookTicker best bid price
           if (v === 91) return this.levels(b, p, end, 1);
@@ -222,7 +224,7 @@ export class BinanceMessageScanner {
   private strNum(b: Uint8Array, p: number, end: number, which: number): number {
     const x = quotedDecimal(b, p, end);
     const q = qEnd;
-    if (Number.isNaN(x)) throw new ScanError('expected a decimal string', p);
+    if (!Number.isFinite(x)) throw new ScanError('expected a finite decimal string', p);
     switch (which) {
       case 0:
         this.mp = x;
@@ -262,7 +264,7 @@ export class BinanceMessageScanner {
       // Extra fields in a level (some venues add them) are skipped.
       while (b[p] === 44) p = skipWs(b, skipValue(b, skipWs(b, p + 1, end), end), end);
       if (b[p] !== 93) throw new ScanError("expected ']' of a level", p);
-      if (!(price > 0) || !(size >= 0)) throw new ScanError('level price or size is not a number', p);
+      if (!(price > 0 && price < Infinity) || !(size >= 0 && size < Infinity)) throw new ScanError('level price or size is not a finite number', p);
       this.stage(side, price, size);
       p = skipWs(b, p + 1, end);
       if (b[p] === 44) {

@@ -65,7 +65,7 @@ export function skipValue(b: Uint8Array, p: number, end: number): number {
   return i;
 }
 
-/** Parse an unsigned or negative integer in b[p, q); NaN if it is not one. Exact below 2^53. */
+/** Parse an unsigned or negative integer in b[p, q); NaN if it is not one or a double cannot hold it exactly (beyond 2^53). */
 export function parseIntRange(b: Uint8Array, p: number, q: number): number {
   let neg = false;
   if (p < q && b[p] === 45) {
@@ -79,6 +79,7 @@ export function parseIntRange(b: Uint8Array, p: number, q: number): number {
     if (c < 0 || c > 9) return Number.NaN;
     v = v * 10 + c;
   }
+  if (v > Number.MAX_SAFE_INTEGER) return Number.NaN;
   return neg ? -v : v;
 }
 

@@ -64,6 +64,11 @@ export class TickLocal {
   private signalsChecked = false;
   private readonly scale: number;
 
+  /** Order-flow imbalance at the last `advance`. */
+  private flowValue = 0;
+  /** Where the market side comes from: this object, or the leader of a group that shares it (`follow`). */
+  private src: TickLocal = this;
+
   constructor(readonly params: Readonly<TickLocalParams>) {
     this.vol = new MidVolatility(params.sigmaSampleMicros, params.sigmaWindow);
     this.intensity = new TradeIntensity(params.intensityWindowMicros, params.intensityRecalibrateMicros, params.intensityMinTrades);
@@ -104,24 +109,46 @@ export class TickLocal {
     return tick === tick ? Math.round(tick * this.tick * scale) / scale : Number.NaN;
   }
 
-  /** Estimators and view at local time `now`. */
+  /**
+   * Read the market side (touch and estimators) from `leader` instead: in a shared pass, members with
+   * the same local clock, decision timer and estimator settings would compute the same estimators, so
+   * one leader takes the rows and `advance`s once per decision; each member only writes its own view.
+   */
+  follow(leader: TickLocal): void {
+    this.src = leader;
+  }
+
+  /** Estimators and view at local time `now` (a follower's leader has advanced already). */
   refresh(core: TradingCore, now: Micros): void {
-    const v = core.view;
+    if (this.src === this) this.advance(now);
+    this.write(core, now);
+  }
+
+  /** The estimators at local time `now`: σ sampled, the intensity schedule run, the flow imbalance decayed. */
+  advance(now: Micros): void {
     const mid = this.mid();
-    v.now = now;
-    if (this.fromVenue) {
-      v.bestBid = this.priceOf(this.bidTick);
-      v.bestAsk = this.priceOf(this.askTick);
-    } else {
-      v.bestBid = this.book.bestBid();
-      v.bestAsk = this.book.bestAsk();
-    }
     if (mid === mid) this.vol.observe(now, mid);
     this.intensity.update(now);
-    v.sigma = this.vol.sigmaPerSecond();
-    v.intensityA = this.intensity.A;
-    v.intensityK = this.intensity.k;
-    v.orderFlowImbalance = this.flow.value(now);
+    this.flowValue = this.flow.value(now);
+  }
+
+  /** The view the strategy reads at local time `now`, from the market side's current state; marks the portfolio. */
+  private write(core: TradingCore, now: Micros): void {
+    const s = this.src;
+    const v = core.view;
+    const mid = s.mid();
+    v.now = now;
+    if (s.fromVenue) {
+      v.bestBid = this.priceOf(s.bidTick);
+      v.bestAsk = this.priceOf(s.askTick);
+    } else {
+      v.bestBid = s.book.bestBid();
+      v.bestAsk = s.book.bestAsk();
+    }
+    v.sigma = s.vol.sigmaPerSecond();
+    v.intensityA = s.intensity.A;
+    v.intensityK = s.intensity.k;
+    v.orderFlowImbalance = s.flowValue;
     if (!this.signalsChecked) {
       this.signalsChecked = true;
       const st = core.strategy;
@@ -141,4 +168,5 @@ export class TickLocal {
     v.warm = v.sigma === v.sigma && mid === mid && (sig === undefined || sig.ready);
     if (mid === mid) core.mark(mid);
   }
+
 }

@@ -136,9 +136,9 @@ export function checkLine(d: DocLine, make: MakeSpec, cli: CliSpec): { kind: 'ma
       let name = args[first]!;
       if (!/^[a-z][\w-]*$/.test(name)) continue; // a placeholder such as COMMAND
       if (name === 'help') {
-        // commander's own `help [command]`
-        const sub = args[first + 1];
-        if (sub !== undefined && /^[a-z][\w-]*$/.test(sub) && !cli.commands.has(sub) && !cli.groups.has(sub)) problems.push(`marketmakerl help: no command '${sub}'`);
+        // commander's own: `marketmakerl help` (the full help) or `marketmakerl help COMMAND`
+        const of = args[first + 1];
+        if (of !== undefined && /^[a-z][\w-]*$/.test(of) && !cli.commands.has(of) && !cli.groups.has(of)) problems.push(`marketmakerl help: no command '${of}'`);
         continue;
       }
       let flagsFrom = first + 1;

@@ -1,6 +1,8 @@
 // The analysis report: verdict and checks, out-of-sample path, per-window bars, PnL decomposition, parameter heatmap.
 import type { AnalysisResult } from '../research/analysis.js';
-import { barChart, heatmap, renderSvg } from './charts.js';
+import type { TrialTally } from '../research/trial-ledger.js';
+import { heatmap, renderSvg } from './charts.js';
+import { utcTimeX } from './time-axis.js';
 import { esc, page, table } from './html.js';
 import { pathSections } from './path-charts.js';
 
@@ -9,7 +11,7 @@ export async function renderAnalysisReport(r: AnalysisResult): Promise<string> {
   const rd = b.readiness;
   const verdict = `<p class="verdict ${rd.ready_for_live_keys ? 'go' : 'nogo'}">${rd.ready_for_live_keys ? 'Ready for live keys' : 'Not ready for live keys'} — budget ${b.budget}, ${b.windows.length} out-of-sample windows</p>`;
   const checks = table(
-    ['check (out of sample)', 'value', 'limit', 'result'],
+    ['check', 'value', 'limit', 'result'],
     Object.entries(rd.checks).map(([k, c]) => [k, c.value, c.limit, c.pass ? 'pass' : 'FAIL']),
   ).replace(/<td>pass<\/td>/g, '<td class="pass">pass</td>').replace(/<td>FAIL<\/td>/g, '<td class="fail">FAIL</td>');
   const meta = `<p>${esc(`${r.engine === 'tick' ? 'Tick engine: ' : ''}${r.dataLine}; ${r.combos.length} combinations (${r.samplingMethod}, grid ${r.gridSize}); objective ${r.cfg.objective}; maker fee ${r.base.sim.maker_fee_bps} bps.`)}</p>`;
@@ -21,22 +23,50 @@ export async function renderAnalysisReport(r: AnalysisResult): Promise<string> {
   const tick = r.engine === 'tick';
   const sections = await pathSections(series, fills, b.budget, quoteBars, ' (out of sample, test windows back to back)', tick ? 'samples' : 'bars');
 
-  const perWindow = b.windows.map((w) => ({ label: `${String(w.index).padStart(3, '0')} ${tick ? w.test_from.slice(11, 16) : w.test_from.slice(5, 10)}`, v: w.test.pnl }));
-  const decomp = b.windows.flatMap((w) => [
-    { label: String(w.index).padStart(3, '0'), part: 'realized', v: w.test.realized_pnl },
-    { label: String(w.index).padStart(3, '0'), part: 'inventory', v: w.test.inventory_pnl },
-    { label: String(w.index).padStart(3, '0'), part: 'fees', v: -w.test.fees },
-  ]);
+  // Per test window, on the data's own UTC time axis: each bar spans its window.
+  const span = (w: (typeof b.windows)[number]): { t: number; t2: number } => ({ t: Date.parse(w.test_from), t2: Date.parse(w.test_to) });
+  const from = b.windows.length > 0 ? span(b.windows[0]!).t : Number.NaN;
+  const to = b.windows.length > 0 ? span(b.windows[b.windows.length - 1]!).t2 : Number.NaN;
+  // No explicit domain: x and x2 share the scale, which then spans the windows by itself.
+  const x = { ...utcTimeX(from, to), scale: { type: 'utc' } };
+  const perWindowSpec = {
+    title: 'Out-of-sample PnL per test window',
+    width: 760,
+    height: 180,
+    data: { values: b.windows.map((w) => ({ ...span(w), v: w.test.pnl, zero: 0, window: w.index })) },
+    mark: { type: 'rect', stroke: 'white', strokeWidth: 0.5 },
+    encoding: { x, x2: { field: 't2' }, y: { field: 'v', type: 'quantitative', title: 'quote currency' }, y2: { field: 'zero' }, color: { condition: { test: 'datum.v < 0', value: '#d62728' }, value: '#2ca02c' } },
+  };
+  // Stacked by sign within each window: positive parts upward from 0, negative parts downward.
+  const decomp = b.windows.flatMap((w) => {
+    let up = 0;
+    let down = 0;
+    return (
+      [
+        ['realized', w.test.realized_pnl],
+        ['inventory', w.test.inventory_pnl],
+        ['fees', -w.test.fees],
+      ] as const
+    ).map(([part, v]) => {
+      const lo = v >= 0 ? up : down + v;
+      const hi = v >= 0 ? up + v : down;
+      if (v >= 0) up += v;
+      else down += v;
+      return { ...span(w), part, v, lo, hi };
+    });
+  });
   const decompSpec = {
     title: 'PnL decomposition per test window (realized + inventory − fees)',
     width: 760,
     height: 200,
     data: { values: decomp },
-    mark: 'bar',
+    mark: { type: 'rect', stroke: 'white', strokeWidth: 0.5 },
     encoding: {
-      x: { field: 'label', type: 'ordinal', title: 'window' },
-      y: { field: 'v', type: 'quantitative', title: 'quote currency', stack: 'zero' },
-      color: { field: 'part', type: 'nominal', scale: { domain: ['realized', 'inventory', 'fees'], range: ['#2ca02c', '#1f77b4', '#d62728'] }, title: null },
+      x,
+      x2: { field: 't2' },
+      y: { field: 'lo', type: 'quantitative', title: 'quote currency' },
+      y2: { field: 'hi' },
+      color: { field: 'part', type: 'nominal', scale: { domain: ['realized', 'inventory', 'fees'], range: ['#2ca02c', '#1f77b4', '#d62728'] }, title: null, legend: { orient: 'bottom' } },
     },
   };
   // Heatmap: in-sample PnL averaged over the other dimensions, γ·S0 against spread floor.
@@ -50,7 +80,7 @@ export async function renderAnalysisReport(r: AnalysisResult): Promise<string> {
   });
   const heat = [...cells.values()].sort((a, z) => Number(a.x) - Number(z.x) || Number(a.y) - Number(z.y)).map((c) => ({ x: c.x, y: c.y, v: c.s / c.n }));
   const [windowsSvg, decompSvg, heatSvg] = await Promise.all([
-    renderSvg(barChart('Out-of-sample PnL per test window', perWindow, 'quote currency', true)),
+    renderSvg(perWindowSpec),
     renderSvg(decompSpec),
     renderSvg(heatmap('In-sample mean PnL by γ·S0 and spread floor (all blocks)', heat, 'γ·S0', 'spread floor, bps', 'mean PnL')),
   ]);
@@ -74,11 +104,18 @@ export async function renderAnalysisReport(r: AnalysisResult): Promise<string> {
   );
   sections.push({
     title: 'In-sample leaders, deflated for the selection',
-    html: `<p>${esc('Ranked by in-sample Sharpe over all blocks. "confidence" is the probability that the true Sharpe is above 0; "deflated" the probability that it beats what the best of the combos tried would reach by chance (Bailey & López de Prado, 2014). The readiness gate reads out-of-sample figures only.')}</p>${leaders}${
+    html: `<p>${esc('Ranked by in-sample Sharpe over all blocks. "confidence" is the probability that the true Sharpe is above 0; "deflated" the probability that it beats what the best of every trial counted on this data would reach by chance (Bailey & López de Prado, 2014). The readiness gate reads the out-of-sample windows, and judges the selection by the deflated Sharpe of the strategy that would trade next and by the PBO.')}</p>${leaders}${
       b.overfitting
-        ? `<p>${esc(`Probability of backtest overfitting (Bailey et al., 2017; ${b.overfitting.groups} groups of blocks, ${b.overfitting.splits} in/out splits): ${b.overfitting.pbo.toFixed(3)}. The in-sample winner's mean out-of-sample rank is ${b.overfitting.mean_oos_rank.toFixed(3)} (0.5 = a random pick, 1 = always the best).`)}</p>`
+        ? `<p>${esc(`Probability of backtest overfitting (Bailey et al., 2017; ${b.overfitting.trials} trials, ${b.overfitting.groups} groups of blocks, ${b.overfitting.splits} in/out splits): ${b.overfitting.pbo.toFixed(3)}. The in-sample winner's mean out-of-sample rank is ${b.overfitting.mean_oos_rank.toFixed(3)} (0.5 = a random pick, 1 = always the best).`)}</p>`
         : ''
-    }`,
+    }${trialsLine(b.trials)}`,
   });
   return page('Last-month analysis', verdict + meta + checks, sections);
+}
+
+/** The ledger's count of trials on this data, and the reason it was last started afresh. */
+function trialsLine(t: TrialTally): string {
+  const counted = t.ledger ? `Trials counted on this data: ${t.counted} (this run ${t.thisRun}, earlier runs ${t.counted - t.thisRun}).` : `Trials counted: ${t.counted} (this run only: no results store).`;
+  const fresh = t.freshReason === null ? '' : ` The count was started afresh (--fresh-trials): "${t.freshReason}".`;
+  return `<p>${esc(counted + fresh)}</p>`;
 }

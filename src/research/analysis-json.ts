@@ -4,9 +4,22 @@ import type { Deflation, Pooled } from './walk-forward.js';
 import { score } from './walk-forward.js';
 import type { AnalysisJson, BudgetOutcome, RunFacts } from './analysis.js';
 import type { Sweep } from './sweep.js';
+import type { TrialTally } from './trial-ledger.js';
 
 export const r8 = (x: number): number => Math.round(x * 1e8) / 1e8;
 export const rn = (x: number | null): number | null => (x === null || !Number.isFinite(x) ? null : r8(x));
+
+/** The ledger's count of trials on this data at a budget: what the deflated Sharpe and the PBO are judged against. */
+function trialsJson(t: TrialTally, inPbo: number | null): Record<string, unknown> {
+  return {
+    counted: t.counted,
+    this_run: t.thisRun,
+    earlier: t.counted - t.thisRun,
+    in_pbo: inPbo,
+    ledger: t.ledger ? 'every distinct strategy configuration tried on this data (this digest) in the results store since the count started' : 'this run only (no results store)',
+    fresh_trials_reason: t.freshReason,
+  };
+}
 
 /** A candidate's deflated Sharpe confidence, with the selection it was one of. */
 function deflatedJson(d: Deflation, i: number): Record<string, unknown> {
@@ -65,6 +78,8 @@ export function buildJson(j: JsonInput): AnalysisJson {
         cases_evaluated: f.evaluated,
         cases_reused: f.reused,
         ...(f.store !== undefined ? { results_store: f.store } : {}),
+        ...(f.shards !== undefined ? { shards: f.shards } : {}),
+        trials_since: f.trialsSince,
       },
       data: engine.metaData(j.source),
       seed: cfg.seed,
@@ -89,6 +104,7 @@ export function buildJson(j: JsonInput): AnalysisJson {
     selection: {
       budget: primary.budget,
       combos: combos.length,
+      trials: trialsJson(primary.trials, primary.overfitting?.trials ?? null),
       deflation_benchmark_sharpe_per_sample: rn(primary.inSampleDeflation.benchmark),
       overfitting: primary.overfitting
         ? {
@@ -115,6 +131,7 @@ export function buildJson(j: JsonInput): AnalysisJson {
     readiness: {
       ...primary.readiness,
       budget: primary.budget,
+      trials: primary.trials.counted,
       by_budget: j.budgets.map((b) => ({ budget: b.budget, ready_for_live_keys: b.readiness.ready_for_live_keys, failed: Object.entries(b.readiness.checks).filter(([, c]) => !c.pass).map(([k]) => k) })),
     },
   };

@@ -13,12 +13,15 @@ import type { Progress } from './progress.js';
 import type { TickData } from './tick-blocks.js';
 import type { CaseEngine } from './case-engine.js';
 import { collectResults, prepareSweep, type Sweep, type SweepInput } from './sweep.js';
-import type { ResultsStore } from './results-store.js';
+import { ResultsStore } from './results-store.js';
+import { tallyTrials, type TrialTally } from './trial-ledger.js';
+import { readShards } from './sweep-shard.js';
 import { buildJson, r8, rn } from './analysis-json.js';
 
 export interface AnalysisInput extends SweepInput {
   source: Record<string, unknown>;
-  evaluator: Evaluator;
+  /** Runs the cases the store lacks (absent with `mergeFrom`: every case comes from the shards). */
+  evaluator?: Evaluator;
   progress: Progress;
   now?: Date;
   /**
@@ -27,6 +30,10 @@ export interface AnalysisInput extends SweepInput {
    * nothing); the store is closed at the end.
    */
   openStore?: () => ResultsStore;
+  /** `--fresh-trials REASON`: the ledger starts a new trial count on this data, and the reason is reported. */
+  freshTrials?: string;
+  /** `--merge DIR...`: the folders of `--shard` runs; their cases are taken into the store and none is run here. */
+  mergeFrom?: readonly string[];
 }
 
 /** One test window, traded out of sample with the parameters chosen on its train window. */
@@ -61,8 +68,10 @@ export interface BudgetOutcome {
   inSample: Pooled[];
   /** The in-sample selection deflated for the number of combos tried. */
   inSampleDeflation: Deflation;
-  /** How much choosing by in-sample performance is worth on these blocks (CSCV); null with < 2 combos or blocks. */
+  /** How much choosing by in-sample performance is worth on these blocks (CSCV over this run's combos and earlier trials on the same blocks); null with < 2 of them. */
   overfitting: OverfittingEstimate | null;
+  /** The trials counted on this data at this budget (the ledger). */
+  trials: TrialTally;
   windows: WindowOutcome[];
   oos: Pooled & { max_drawdown: number; windows: number };
   readiness: Readiness;
@@ -102,25 +111,44 @@ export interface RunFacts {
   reused: number;
   evaluateSeconds: number;
   store?: string;
+  /** The shard files a merge read. */
+  shards?: string[];
+  /** When the ledger's trial count on this data started (a time, so it is a fact of the run). */
+  trialsSince: string | null;
 }
 
 export async function runAnalysis(input: AnalysisInput): Promise<AnalysisResult> {
   const t0 = performance.now();
   const sweep = prepareSweep(input);
-  const store = input.openStore?.();
+  // Shards are checked before anything is written.
+  const shards = input.mergeFrom ? readShards(sweep, input.mergeFrom) : undefined;
+  const store = input.openStore?.() ?? (shards ? ResultsStore.open(':memory:') : undefined);
   try {
-    const got = await collectResults(sweep, { evaluator: input.evaluator, progress: input.progress, ...(store ? { store } : {}) });
-    const facts: RunFacts = { evaluator: input.evaluator.kind, workers: input.evaluator.workers, evaluated: got.evaluated, reused: got.reused, evaluateSeconds: got.evaluateSeconds, ...(store ? { store: store.path } : {}) };
-    return judgeSweep(sweep, got.results as BlockResult[][], input.source, input.now ?? new Date(), t0, facts);
+    if (shards) store!.putMany(shards.rows);
+    const evaluator = shards ? undefined : input.evaluator;
+    const got = await collectResults(sweep, { progress: input.progress, ...(evaluator ? { evaluator } : {}), ...(store ? { store } : {}) });
+    const now = input.now ?? new Date();
+    const tally = tallyTrials(sweep, store, input.freshTrials, now);
+    const facts: RunFacts = {
+      evaluator: shards ? 'merge' : (evaluator?.kind ?? 'none'),
+      workers: evaluator?.workers ?? 0,
+      evaluated: got.evaluated,
+      reused: got.reused,
+      evaluateSeconds: got.evaluateSeconds,
+      ...(store && store.path !== ':memory:' ? { store: store.path } : {}),
+      ...(shards ? { shards: shards.files } : {}),
+      trialsSince: tally[0]!.since,
+    };
+    return judgeSweep(sweep, got.results as BlockResult[][], tally, input.source, now, t0, facts);
   } finally {
     store?.close();
   }
 }
 
 /** The walk-forward, the selection statistics, the gate and analysis.json from every case's result (`results[trial][block]`). */
-export function judgeSweep(sweep: Sweep, results: BlockResult[][], source: Record<string, unknown>, now: Date, t0: number, facts: RunFacts): AnalysisResult {
+export function judgeSweep(sweep: Sweep, results: BlockResult[][], tally: readonly TrialTally[], source: Record<string, unknown>, now: Date, t0: number, facts: RunFacts): AnalysisResult {
   const { cfg, engine, combos } = sweep;
-  const budgets = cfg.budgets.map((budget, bi) => judgeBudget(budget, results.slice(bi * combos.length, (bi + 1) * combos.length), combos, engine, cfg));
+  const budgets = cfg.budgets.map((budget, bi) => judgeBudget(budget, results.slice(bi * combos.length, (bi + 1) * combos.length), tally[bi]!, combos, engine, cfg));
   const json = buildJson({ sweep, source, budgets, now, elapsed: (performance.now() - t0) / 1000, facts });
   return {
     cfg,
@@ -140,8 +168,16 @@ export function judgeSweep(sweep: Sweep, results: BlockResult[][], source: Recor
   };
 }
 
-function judgeBudget(budget: number, res: BlockResult[][], combos: Combo[], engine: CaseEngine, cfg: AnalysisConfig): BudgetOutcome {
+function judgeBudget(budget: number, res: BlockResult[][], trials: TrialTally, combos: Combo[], engine: CaseEngine, cfg: AnalysisConfig): BudgetOutcome {
   const { periodsPerYear, plan } = engine;
+  // Configurations tried on this data in earlier runs: the selection is one among all of them.
+  const earlierTrials = trials.counted - trials.thisRun;
+  // What would trade next: the choice on the latest train-length span (ends at the last bar).
+  const lastTrain = Array.from({ length: plan.trainBlocks }, (_, j) => plan.blocks.length - plan.trainBlocks + j);
+  const latest = res.map((r) => pool(lastTrain.map((b) => r[b]!), periodsPerYear));
+  const bc = chooseBest(latest, cfg.objective);
+  const bestDeflation = deflate(latest, earlierTrials);
+  const overfitting = probabilityOfBacktestOverfitting([...res, ...trials.earlier].map((r) => r.map((b) => b.returns)));
   const inSample = res.map((r) => pool(r, periodsPerYear));
   const iso = (block: number, end: boolean): string => isoOf(engine.span(block)[end ? 1 : 0]);
   const path: OosPath = { ts: [], mid: [], bid: [], ask: [], inventory: [], equity: [], window: [], fills: [] };
@@ -208,16 +244,12 @@ function judgeBudget(budget: number, res: BlockResult[][], combos: Combo[], engi
       profitable_windows: oos.profitable_blocks,
       window_markout_bps: windows.map((w) => w.test.markout_bps),
       window_return_pct: windows.map((w) => w.test.return_pct),
+      selection: { deflated_sharpe_confidence: bestDeflation.confidence[bc] ?? null, pbo: overfitting?.pbo ?? null, trials: trials.counted },
     },
     cfg.readiness,
   );
-  // What would trade next: the choice on the latest train-length span (ends at the last bar).
-  const lastTrain = Array.from({ length: plan.trainBlocks }, (_, j) => plan.blocks.length - plan.trainBlocks + j);
-  const latest = res.map((r) => pool(lastTrain.map((b) => r[b]!), periodsPerYear));
-  const bc = chooseBest(latest, cfg.objective);
-  const best = { combo_index: bc, params: combos[bc]!, train: latest[bc]!, chosen_on: { from: iso(lastTrain[0]!, false), to: iso(lastTrain[lastTrain.length - 1]!, true) }, deflation: deflate(latest) };
-  const overfitting = probabilityOfBacktestOverfitting(res.map((r) => r.map((b) => b.returns)));
-  return { budget, inSample, inSampleDeflation: deflate(inSample), overfitting, windows, oos, readiness, best, path };
+  const best = { combo_index: bc, params: combos[bc]!, train: latest[bc]!, chosen_on: { from: iso(lastTrain[0]!, false), to: iso(lastTrain[lastTrain.length - 1]!, true) }, deflation: bestDeflation };
+  return { budget, inSample, inSampleDeflation: deflate(inSample, earlierTrials), overfitting, trials, windows, oos, readiness, best, path };
 }
 
 function appendPath(p: OosPath, trace: Trace, fills: FillLog, budget: number, carried: number, window: number): void {

@@ -8,7 +8,7 @@ import { defaultParamSpace } from './param-space.js';
 import { blockConfig, type EvalTask } from './cases.js';
 import { planWalkForward } from './walk-forward.js';
 import type { AnalysisConfig } from './analysis-config.js';
-import { groupCases, type CaseEngine } from './case-engine.js';
+import { groupCases, trialBase, type CaseEngine } from './case-engine.js';
 
 const DAY_SECONDS = 86_400;
 /** Cases a shared-pass task runs on one block at most: enough to share the walk, small enough to spread over threads. */
@@ -53,7 +53,7 @@ export function barEngine(cfg: AnalysisConfig, all: Bars, sharedPass = true): Ca
     },
     dataDigest: () => (digest ??= digestColumns([bars.ts, bars.open, bars.high, bars.low, bars.close, bars.volume].map((c) => c.subarray(0, bars.length)), `bars/${bars.length}/${bars.intervalMicros}`)),
     blockKey: (b) => `bars ${plan.blocks[b]![0]}-${plan.blocks[b]![1]}`,
-    trialConfig: (t) => ({ engine: 'bar', base, combo: t.combo, budget: t.budget, ref_price: refPrice, policy: t.combo.model === 'rl' ? policyHash : null }),
+    trialConfig: (t) => ({ engine: 'bar', base: trialBase(base), combo: t.combo, budget: t.budget, ref_price: refPrice, policy: t.combo.model === 'rl' ? policyHash : null }),
     async evaluate(trials, cases, evaluator, onDone) {
       if (trials.some((t) => t.combo.model === 'rl') && !policy) throw new UserError('--policy: model rl in the parameter space needs a trained policy file');
       const groups = groupCases(cases, sharedPass ? 'block' : 'trial', sharedPass ? SHARED_PASS_MAX_CASES : Number.POSITIVE_INFINITY);

@@ -72,3 +72,14 @@ export function groupCases(cases: readonly CaseRef[], by: 'block' | 'trial', max
   }
   return out;
 }
+
+/**
+ * The part of the trading config that can change a case's result: without the data section (where the
+ * data comes from; its content is hashed instead), the policy's path (its content is hashed) and the
+ * live section. The same data read from another path is the same data.
+ */
+export function trialBase(base: TradingConfig): Record<string, unknown> {
+  const { data: _data, live: _live, ...rest } = base;
+  const { policy_path: _policy, ...quoting } = rest.quoting;
+  return { ...rest, quoting };
+}

@@ -2,6 +2,8 @@
 import type { ReturnSums } from '../core/index.js';
 
 export interface OverfittingEstimate {
+  /** Candidates ranked (combos, or trials of the ledger with results on these blocks). */
+  trials: number;
   /** Groups of consecutive blocks the span was cut into (even). */
   groups: number;
   /** In-sample / out-of-sample splits evaluated: C(groups, groups / 2). */
@@ -113,6 +115,7 @@ export function probabilityOfBacktestOverfitting(sums: ReadonlyArray<ReadonlyArr
   logits.sort((a, b) => a - b);
   const h = logits.length >> 1;
   return {
+    trials: combos,
     groups: S,
     splits: logits.length,
     pbo: overfit / logits.length,

@@ -111,7 +111,13 @@ export async function queueEvaluator(url: string, timeoutMs = 30 * 60_000): Prom
 
 export interface QueueWorkerOptions {
   concurrency: number;
-  /** Called after each job (for logs). */
+  /**
+   * How long a job's lock lasts without renewal, and how often this worker looks for jobs whose worker
+   * died (default 30 s): a job of a killed worker is taken again by another within about twice this.
+   */
+  stallSeconds?: number;
+  /** Called when a job starts and after each job (for logs). */
+  onStart?: (info: { id: string; index: number }) => void;
   onJob?: (info: { id: string; index: number; ms: number }) => void;
 }
 
@@ -149,11 +155,16 @@ export async function startQueueWorker(url: string, opts: QueueWorkerOptions): P
     async (job) => {
       const t0 = performance.now();
       const d = job.data;
+      opts.onStart?.({ id: String(job.id), index: d.task.index });
       const r = d.kind === 'tick' ? evaluateTickTask(d.task, await eventsFor(d.eventsKey, d.length)) : evaluateTask(d.task, await barsFor(d.barsKey, d.length, d.intervalMicros));
       opts.onJob?.({ id: String(job.id), index: d.task.index, ms: performance.now() - t0 });
       return r;
     },
-    { connection: connection(addr), concurrency: opts.concurrency },
+    {
+      connection: connection(addr),
+      concurrency: opts.concurrency,
+      ...(opts.stallSeconds !== undefined ? { lockDuration: opts.stallSeconds * 1000, stalledInterval: opts.stallSeconds * 1000 } : {}),
+    },
   );
   worker.on('error', () => {});
   await worker.waitUntilReady();

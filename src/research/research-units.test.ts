@@ -61,6 +61,7 @@ const good: OosEvidence = {
   profitable_windows: 7,
   window_markout_bps: [1, 2, -1, 0.5, 1, 1, 2, -0.5, 1, 1],
   window_return_pct: [0.2, 0.1, -0.1, 0.3, 0.1, 0.1, 0.2, -0.2, 0.3, 0.2],
+  selection: { deflated_sharpe_confidence: 0.97, pbo: 0.1, trials: 40 },
 };
 
 test('readiness passes only when every check passes, and each check can fail on its own', () => {
@@ -75,12 +76,18 @@ test('readiness passes only when every check passes, and each check can fail on 
     ['profitable_window_share', { profitable_windows: 3 }],
     ['adverse_markout_window_share', { window_markout_bps: [-1, -2, -1, 0.5, -1, -1, 2, -0.5, 1, -1] }],
     ['plausibility_max_window_return_pct', { window_return_pct: [0.2, 9] }],
+    ['deflated_sharpe_confidence', { selection: { deflated_sharpe_confidence: 0.6, pbo: 0.1, trials: 40 } }],
+    ['deflated_sharpe_confidence', { selection: { deflated_sharpe_confidence: null, pbo: 0.1, trials: 40 } }],
+    ['pbo', { selection: { deflated_sharpe_confidence: 0.97, pbo: 0.4, trials: 40 } }],
+    ['pbo', { selection: { deflated_sharpe_confidence: 0.97, pbo: null, trials: 40 } }],
   ];
   for (const [name, change] of cases) {
     const r = assessReadiness({ ...good, ...change }, defaultReadinessRules);
     assert.equal(r.ready_for_live_keys, false, name);
     assert.deepEqual(Object.entries(r.checks).filter(([, c]) => !c.pass).map(([k]) => k), [name]);
   }
+  // A single trial ever: no selection, so no PBO to fail.
+  assert.equal(assessReadiness({ ...good, selection: { deflated_sharpe_confidence: 0.97, pbo: null, trials: 1 } }, defaultReadinessRules).ready_for_live_keys, true);
   const strict = assessReadiness(good, { ...defaultReadinessRules, min_sharpe: 3 });
   assert.equal(strict.checks['sharpe']!.pass, false);
   assert.equal(strict.checks['sharpe']!.limit, 3);
@@ -127,6 +134,14 @@ test('analysis files: all renamed into place, or none when one cannot be written
   mkdirSync(join(dir, 'S2_b.csv')); // a folder in the way of the second rename
   assert.throws(() => writeAnalysisFiles(dir, 'S2', { 'a.csv': 'x\n', 'b.csv': 'y\n', 'analysis.json': '{}\n' }));
   assert.deepEqual(readdirSync(dir).sort(), ['S1_a.csv', 'S1_analysis.json', 'S2_b.csv']);
+  // A temp folder a killed run left (its pid is gone) is swept at the next write; a folder the failed
+  // write created is removed again.
+  mkdirSync(join(dir, '.S0.999999999.1.tmp'));
+  writeAnalysisFiles(dir, 'S3', { 'analysis.json': '{}\n' });
+  assert.deepEqual(readdirSync(dir).filter((n) => n.startsWith('.')), [], 'no temp left behind');
+  const nested = join(dir, 'new', 'deeper');
+  assert.throws(() => writeAnalysisFiles(nested, 'S4', { 'a/b.csv': 'x\n' }));
+  assert.deepEqual(readdirSync(dir).sort(), ['S1_a.csv', 'S1_analysis.json', 'S2_b.csv', 'S3_analysis.json'], 'the folders it created are gone');
 });
 
 test('lastDays selects by time, so a gap does not shorten the span, and refuses more days than the data spans', async () => {

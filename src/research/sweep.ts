@@ -39,6 +39,8 @@ export interface Sweep {
   cases: CaseRef[];
   /** Key of each case: sha256 of (engine version, data digest, trial digest, block). */
   keys: string[];
+  /** What places each block in the data (`CaseEngine.blockKey`). */
+  blockKeys: string[];
   dataDigest: string;
   engineVersion: string;
   /** sha256 of every case key in order: two sweeps with the same id evaluate the same cases. */
@@ -57,7 +59,7 @@ export function prepareSweep(input: SweepInput): Sweep {
   let engine: CaseEngine;
   if (cfg.engine === 'tick') {
     if (!input.events) throw new UserError('--events: --engine tick needs an event file (marketmakerl convert writes one from a capture)');
-    engine = tickEngine(cfg, input.events);
+    engine = tickEngine(cfg, input.events, input.sharedPass ?? true);
   } else {
     if (!input.bars) throw new UserError('--data: --engine bar needs klines');
     engine = barEngine(cfg, input.bars, input.sharedPass ?? true);
@@ -77,13 +79,22 @@ export function prepareSweep(input: SweepInput): Sweep {
   const all = createHash('sha256');
   trials.forEach((_, t) => {
     for (let b = 0; b < blocks; b++) {
-      const key = createHash('sha256').update(`${version}\n${dataDigest}\n${trialKeys[t]}\n${blockKeys[b]}`).digest('hex');
+      const key = caseKey(version, dataDigest, trialKeys[t]!, blockKeys[b]!);
       cases.push({ trial: t, block: b });
       keys.push(key);
       all.update(key);
     }
   });
-  return { cfg, engine, space, sample, combos, trials, trialKeys, cases, keys, dataDigest, engineVersion: version, sweepId: all.digest('hex') };
+  return { cfg, engine, space, sample, combos, trials, trialKeys, cases, keys, blockKeys, dataDigest, engineVersion: version, sweepId: all.digest('hex') };
+}
+
+function caseKey(version: string, data: string, trial: string, block: string): string {
+  return createHash('sha256').update(`${version}\n${data}\n${trial}\n${block}`).digest('hex');
+}
+
+/** The key of any trial (by digest, this sweep's or an earlier one's) on block `block` of this sweep. */
+export function caseKeyOf(sweep: Sweep, trialDigest: string, block: number): string {
+  return caseKey(sweep.engineVersion, sweep.dataDigest, trialDigest, sweep.blockKeys[block]!);
 }
 
 /** Shard `index` of `count` (0-based): a contiguous run of the cases in block order, so a shard's cases share blocks. */
@@ -128,7 +139,7 @@ export async function collectResults(sweep: Sweep, opts: CollectOptions): Promis
   }
   const reused = wanted.length - missing.length;
   const t0 = performance.now();
-  opts.progress.start(wanted.length, 'analyze');
+  opts.progress.start(wanted.length, 'analyze', 'cases');
   let done = reused;
   if (reused > 0) opts.progress.tick(done);
   if (missing.length > 0) {
@@ -139,7 +150,7 @@ export async function collectResults(sweep: Sweep, opts: CollectOptions): Promis
       const rows: StoredCase[] = [];
       refs.forEach((c, i) => {
         results[c.trial]![c.block] = res[i]!;
-        rows.push({ key: keyOf(c), data: sweep.dataDigest, trial: sweep.trialKeys[c.trial]!, block: sweep.engine.blockKey(c.block), engineVersion: sweep.engineVersion, result: res[i]! });
+        rows.push({ key: keyOf(c), data: sweep.dataDigest, trial: sweep.trialKeys[c.trial]!, block: sweep.blockKeys[c.block]!, engineVersion: sweep.engineVersion, result: res[i]! });
       });
       opts.store?.putMany(rows);
       done += refs.length;

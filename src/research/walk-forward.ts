@@ -124,14 +124,15 @@ export interface Deflation {
  * estimated Sharpe ratios instead; in a sweep where some combos lose steadily (to fees, say) that variance
  * measures real differences, not luck, and would deflate every candidate to nothing. The trials are counted
  * as independent, which overstates their number and so errs on the strict side. In-sample figures of a
- * sweep carry it.
+ * sweep carry it. `earlierTrials`: configurations tried on the same data before this selection (the
+ * ledger of trials): they count as trials too.
  */
-export function deflate(candidates: readonly Pooled[]): Deflation {
+export function deflate(candidates: readonly Pooled[], earlierTrials = 0): Deflation {
   const ns: number[] = [];
   for (const c of candidates) if (sharpeStats(c.returns).perPeriod !== null) ns.push(c.returns.n);
-  const trials = ns.length;
+  const trials = ns.length + earlierTrials;
   let benchmark = 0;
-  if (trials > 1) {
+  if (trials > 1 && ns.length > 0) {
     ns.sort((a, b) => a - b);
     const n = ns[ns.length >> 1]!;
     benchmark = n > 1 ? expectedMaxSharpe(trials, 1 / (n - 1)) : 0;

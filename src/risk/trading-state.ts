@@ -15,7 +15,9 @@ export type RiskCondition =
   | 'drawdown-warning'
   | 'inventory'
   | 'stale-data'
-  | 'disconnected';
+  | 'disconnected'
+  | 'order-stream'
+  | 'ledger';
 
 interface ConditionSpec {
   readonly state: Exclude<TradingState, 'active'>;
@@ -31,6 +33,10 @@ export const CONDITIONS: Readonly<Record<RiskCondition, ConditionSpec>> = {
   inventory: { state: 'reducing', latched: false },
   'stale-data': { state: 'halted', latched: false },
   disconnected: { state: 'halted', latched: false },
+  /** Live: the private stream of order updates and fills is down (nothing may rest that we cannot hear about). */
+  'order-stream': { state: 'halted', latched: false },
+  /** The ledger cannot be written: no new order until what is held is on disk. */
+  ledger: { state: 'halted', latched: false },
 };
 
 const RANK: Readonly<Record<TradingState, number>> = { active: 0, reducing: 1, halted: 2 };

@@ -55,6 +55,8 @@ export interface RunSummary {
   risk_status: 'ok' | 'breach' | 'n/a';
   /** `agent: check` of every breach, in agent order. */
   risk_breaches: string[];
+  /** The signal that stopped a paper or live run (its agents stopped, live orders cancelled and verified). */
+  stopped_by?: string;
   /** PnL of every execution agent, quote currency (what the risk agents judged). */
   pnl: Record<string, number>;
   workers: number;
@@ -123,6 +125,19 @@ export async function runRuntime(o: RunOptions): Promise<RunSummary> {
   });
 
   const pool = new WorkerPool(workers);
+  // Paper and live agents trade until their duration ends: a signal asks them to stop (a live session
+  // cancels every order and verifies) and the run ends with its summary; a backtest keeps the default.
+  let signal: NodeJS.Signals | undefined;
+  const onSignal = (sig: NodeJS.Signals): void => {
+    if (signal === undefined) logger.log({ event: 'runtime_signal', signal: sig, reason: 'stopping the agents: orders cancelled, summaries written' });
+    signal ??= sig;
+    pool.stopAll(sig);
+  };
+  const feedMode = mode !== 'backtest';
+  if (feedMode) {
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  }
   let outcomes: AgentOutcome[];
   try {
     logger.log({ event: 'runtime_start', agents: cfg.agents.length, workers });
@@ -134,6 +149,10 @@ export async function runRuntime(o: RunOptions): Promise<RunSummary> {
       },
     });
   } finally {
+    if (feedMode) {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
     await pool.close();
   }
   const count = (s: AgentOutcome['status']): number => outcomes.filter((x) => x.status === s).length;
@@ -149,6 +168,7 @@ export async function runRuntime(o: RunOptions): Promise<RunSummary> {
     run_id: runId,
     mode,
     status: failures === 0 ? 'ok' : 'failed',
+    ...(signal !== undefined ? { stopped_by: signal } : {}),
     risk_status: risk.length === 0 ? 'n/a' : risk.some((r) => r.status === 'breach') ? 'breach' : 'ok',
     risk_breaches: risk.flatMap((r) => r.breaches.map((b) => `${r.agent}: ${b}`)),
     pnl: Object.fromEntries(outcomes.filter((x) => x.value?.role === 'execution').map((x) => [x.agent, (x.value as { metrics: { total_pnl: number } }).metrics.total_pnl])),

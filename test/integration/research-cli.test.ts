@@ -2,7 +2,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { freePort } from '../fixtures/free-port.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -106,7 +106,7 @@ test('report RUN_DIR renders a backtest run folder to a self-contained report.ht
   const r = cli('report', run);
   assert.equal(r.status, 0, r.stderr);
   const html = readFileSync(join(run, 'report.html'), 'utf8');
-  for (const t of ['Equity', 'Inventory', 'Quotes vs mid with fills', 'Drawdown', 'PnL decomposition']) assert.ok(html.includes(t), t);
+  for (const t of ['PnL over time', 'Inventory', 'Quotes vs mid with fills', 'Drawdown', 'PnL decomposition', 'markout at 1 bar', 'fill ratio', 'time two-sided']) assert.ok(html.includes(t), t);
   assert.doesNotMatch(html, /<script|<link|src="http/);
   // A tick (L2) run folder renders the same way, its PnL split into spread capture and inventory.
   const tick = join(tmp, 'tick-run');
@@ -117,6 +117,20 @@ test('report RUN_DIR renders a backtest run folder to a self-contained report.ht
   const bad = cli('report', join(tmp, 'nope'));
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /not a run folder/);
+  // The runtime's output: its summary names the execution agents; each gets <run_id>_<agent>_report.html.
+  const rt = join(tmp, 'runtime');
+  mkdirSync(rt);
+  const agents = [
+    { name: 'data', role: 'data', params: { source: 'simulated', bars: 600 } },
+    { name: 'model', role: 'ml', inputs: ['data'], params: { gamma: 0.1 } },
+    { name: 'exec', role: 'execution', inputs: ['model'] },
+  ];
+  writeFileSync(join(rt, 'config.yaml'), JSON.stringify({ mode: 'backtest', seed: 3, paths: { artifacts_dir: 'out', data_dir: '.' }, market: { symbol: 'SIM/USDT' }, agents }));
+  assert.equal(spawnSync(CLI, ['run', '--config', 'config.yaml', '--run-id', 'rt'], { cwd: rt, encoding: 'utf8' }).status, 0);
+  const rr = spawnSync(CLI, ['report', join('out', 'rt_summary.json')], { cwd: rt, encoding: 'utf8' });
+  assert.equal(rr.status, 0, rr.stderr);
+  assert.deepEqual(JSON.parse(rr.stdout.trim()), { report: join('out', 'rt_exec_report.html'), run: 'rt · exec', bytes: JSON.parse(rr.stdout.trim()).bytes });
+  assert.match(readFileSync(join(rt, 'out', 'rt_exec_report.html'), 'utf8'), /Run report — rt · exec[\s\S]*multi-agent runtime[\s\S]*spread capture/);
 });
 
 // ---- Redis scale-out: Debian's redis-server on a free 127.0.0.1 port, two worker processes.
@@ -167,6 +181,52 @@ test('analyze --engine tick --queue: two worker processes on Redis give the same
   const short = join(tmp, 'short.arrow');
   writeEvents(short, eventRows(readEvents(ensureSharedCaptureArrow()), 0, 150_000));
   await queueMatchesLocal(['--events', short, '--train-minutes', '1', '--test-minutes', '1', '--max-combinations', '4', '--maker-fee-bps', '0', '--seed', '3'], 4, 'tick');
+});
+
+test('analyze --queue with 3 workers, one killed mid-task: its task is taken again by another, counted once, same analysis as a local run', { skip: noRedis }, async () => {
+  const port = await freePort();
+  const redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(redis);
+  await waitFor(redis.stdout!, /Ready to accept connections/);
+  const url = `redis://127.0.0.1:${port}`;
+  // Worker 1 takes the first task and freezes inside it; it is then killed (SIGKILL).
+  const doomed = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'test/integration/queue-hang-worker.ts'), url, '2'], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(doomed);
+  await waitFor(doomed.stderr!, /"worker":"ready"/);
+  const qOut = join(tmp, 'failover-queue');
+  const analysis = run(CLI, ['analyze', ...SMALL, '--queue', url, '--out', qOut, '--quiet']);
+  const taken = JSON.parse(await waitFor(doomed.stderr!, /"worker":"job"/)) as { task: number };
+  doomed.kill('SIGKILL');
+  // Workers 2 and 3: the real command, with a short stall time so the dead worker's task comes back soon.
+  const workers = [0, 1].map(() => spawn(CLI, ['worker', '--queue', url, '--stall-seconds', '2'], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] }));
+  children.push(...workers);
+  const logs = workers.map((w) => {
+    const lines: string[] = [];
+    let buf = '';
+    w.stderr!.on('data', (d: Buffer) => {
+      buf += d.toString();
+      const parts = buf.split('\n');
+      buf = parts.pop()!;
+      lines.push(...parts);
+    });
+    return lines;
+  });
+  const q = await analysis;
+  assert.equal(q.code, 0, q.stderr);
+  const stopped = workers.map((w) => new Promise((r) => w.once('exit', r)));
+  for (const w of workers) w.kill('SIGTERM');
+  await Promise.all(stopped);
+  redis.kill('SIGTERM');
+  const done = logs.flat().map((l) => JSON.parse(l) as { worker: string; task?: number }).filter((l) => l.worker === 'done');
+  // SMALL: 6 combos on 5 one-day blocks, one shared-pass task per block; each completed exactly once.
+  assert.deepEqual(done.map((l) => l.task).sort(), [0, 1, 2, 3, 4]);
+  assert.ok(done.some((l) => l.task === taken.task), 'the killed worker’s task was completed by another worker');
+  const run1 = (JSON.parse(readFileSync(join(qOut, readdirSync(qOut).find((f) => f.endsWith('_analysis.json'))!), 'utf8')) as { meta: { run: { cases_evaluated: number } } }).meta.run;
+  assert.equal(run1.cases_evaluated, 30, 'every case counted once');
+  const lOut = join(tmp, 'failover-local');
+  assert.equal(cli('analyze', ...SMALL, '--workers', '1', '--out', lOut, '--quiet').status, 0);
+  const pick = (d: string): string => join(d, readdirSync(d).find((f) => f.endsWith('_analysis.json'))!);
+  assert.equal(stable(pick(qOut)), stable(pick(lOut)));
 });
 
 /** Resolve with the first line matching `re` (reject after 20 s). */

@@ -56,7 +56,7 @@ function dyingEvaluator(tasks: number): Evaluator {
   };
 }
 
-const clean = await analyse();
+const clean = await analyse({ storePath: join(dir, 'clean.sqlite') });
 const cleanJson = stableAnalysisJson(clean);
 
 test('a re-run takes every case from the store and gives the same analysis', async () => {

@@ -6,19 +6,18 @@ import { HISTORY_DEFAULTS } from '../../engine/index.js';
 import type { Bars, EventColumns } from '../../market/index.js';
 import { analysisConfigOf, type AnalysisConfig } from '../../research/analysis-config.js';
 import { COMMON_FLAGS, readConfigWithFlags, type FlagTable } from '../config-flags.js';
-import { runAnalysis, type AnalysisResult } from '../../research/analysis.js';
+import type { AnalysisResult } from '../../research/analysis.js';
 import { analysisFiles, writeAnalysisFiles } from '../../research/analysis-artifacts.js';
-import { RESULTS_STORE_FILE, ResultsStore } from '../../research/results-store.js';
-import { join } from 'node:path';
+import { DEFAULT_ANALYSIS_DIR, checkSweepFlags, runSweep, type SweepFlags } from './analyze-sweep.js';
 import { serialEvaluator, threadEvaluator, type Evaluator } from '../../research/evaluator.js';
 import type { EvalPool } from '../../research/eval-pool.js';
 import { streamProgress, silentProgress } from '../../research/progress.js';
 import { renderAnalysisReport } from '../../report/analysis-report.js';
 
-const DEFAULT_ANALYSIS_DIR = 'artifacts/last_month_analysis';
-
-export interface AnalyzeFlags {
+export interface AnalyzeFlags extends SweepFlags {
   data?: string;
+  /** One JSON line even on a terminal. */
+  json?: boolean;
   events?: string;
   exchange?: string;
   symbol?: string;
@@ -44,8 +43,6 @@ export interface AnalyzeFlags {
   exchangeUrl?: string;
   cacheDir?: string;
   quiet?: boolean;
-  /** false with --no-shared-pass: every case on its own walk of the data (same results). */
-  sharedPass?: boolean;
 }
 
 /** The analysis' own flags (the `analysis:` section) and its data sources. */
@@ -135,6 +132,7 @@ function askedEvaluator(flags: AnalyzeFlags, pool: EvalPool | null, workers: num
 
 export async function runAnalyzeCommand(flags: AnalyzeFlags, pool: EvalPool | null = null): Promise<void> {
   const tStart = performance.now();
+  checkSweepFlags(flags);
   checkCollectionFolder(flags.out ?? DEFAULT_ANALYSIS_DIR, '--out', flags.out === undefined);
   const cfg = analysisConfigFromFlags(flags);
   const workers = flags.workers ?? 0;
@@ -150,7 +148,8 @@ export async function runAnalyzeCommand(flags: AnalyzeFlags, pool: EvalPool | nu
   if (cfg.engine === 'tick') return runTickAnalyzeCommand(flags, cfg, pool, workers, tStart);
 
   // Threads only pay off on large jobs: without --workers the bars' count decides (below).
-  let evaluatorP = askedEvaluator(flags, pool, workers);
+  // A merge runs no case: no pool to start.
+  let evaluatorP = flags.merge !== undefined ? Promise.resolve(serialEvaluator()) : askedEvaluator(flags, pool, workers);
   let evaluator: Evaluator | undefined;
   try {
     const input =
@@ -165,34 +164,12 @@ export async function runAnalyzeCommand(flags: AnalyzeFlags, pool: EvalPool | nu
     evaluator = await evaluatorP;
     const progress = flags.quiet ? silentProgress : streamProgress(process.stderr);
     const now = new Date();
-    const result = await runAnalysis({
-      bars: input.bars,
-      source: input.source,
-      cfg,
-      evaluator,
-      progress,
-      now,
-      sharedPass: flags.sharedPass !== false,
-      openStore: storeOpener(flags),
-    });
-    await finishAnalysis(result, flags, now, tStart);
+    const result = await runSweep(flags, { bars: input.bars, source: input.source, cfg, evaluator, progress, now });
+    if (result) await finishAnalysis(result, flags, now, tStart);
   } finally {
     const ev = evaluator ?? (await evaluatorP?.catch(() => undefined));
     await ev?.close();
   }
-}
-
-/**
- * The results store beside the artifacts (every evaluated case, so a re-run or a resumed sweep skips
- * what is stored), opened once the sweep is known to be valid: the output folder is checked and marked
- * as ours first, so bad input writes nothing.
- */
-function storeOpener(flags: AnalyzeFlags): () => ResultsStore {
-  return () => {
-    const dir = flags.out ?? DEFAULT_ANALYSIS_DIR;
-    ensureCollectionFolder(dir, '--out', 'analysis', flags.out === undefined);
-    return ResultsStore.open(join(dir, RESULTS_STORE_FILE));
-  };
 }
 
 /** Artifacts and report of a finished analysis, written together (analysis.json last), then the summary line. */
@@ -207,8 +184,7 @@ async function finishAnalysis(result: AnalysisResult, flags: AnalyzeFlags, now: 
   const written = writeAnalysisFiles(dir, stamp, files);
   const rd = result.json.readiness;
   const wf = result.budgets[0]!;
-  process.stdout.write(
-    JSON.stringify({
+  const line = {
       analysis_json: written.find((p) => p.endsWith('_analysis.json')),
       report: written.find((p) => p.endsWith('_report.html')),
       ready_for_live_keys: rd.ready_for_live_keys,
@@ -227,7 +203,26 @@ async function finishAnalysis(result: AnalysisResult, flags: AnalyzeFlags, now: 
         report: r3(reportSeconds),
         total: r3(performance.now() / 1000),
       },
-    }) + '\n',
+    };
+  const { printResult } = await import('../output.js');
+  const { fixed, signed } = await import('../../report/format.js');
+  const best = wf.best.params as unknown as Record<string, unknown>;
+  printResult(
+    {
+      json: line,
+      title: `analyze: ${rd.ready_for_live_keys ? 'READY for live keys' : 'NOT ready for live keys'} (budget ${wf.budget})`,
+      rows: [
+        ['out-of-sample PnL', signed(wf.oos.pnl, 2)],
+        ['out-of-sample Sharpe', `${fixed(wf.oos.sharpe, 2)} (P(true Sharpe > 0) ${fixed(wf.oos.sharpe_confidence, 3)})`],
+        ['failed checks', line.failed_checks.length === 0 ? 'none' : line.failed_checks.join(', ')],
+        ['walk-forward windows', String(wf.windows.length)],
+        ['combinations', `${result.combos.length} (${result.samplingMethod})`],
+        ['last chosen strategy', Object.entries(best).map(([k, v]) => `${k} ${String(v)}`).join(', ')],
+        ['seconds', fixed(line.seconds.total, 1)],
+      ],
+      files: { analysis: line.analysis_json ?? '', report: line.report ?? '' },
+    },
+    flags,
   );
 }
 
@@ -256,7 +251,8 @@ function readEventsFlag(path: string): EventColumns {
  */
 async function runTickAnalyzeCommand(flags: AnalyzeFlags, cfg: AnalysisConfig, pool: EvalPool | null, workers: number, tStart: number): Promise<void> {
   const path = cfg.events_path!;
-  let evaluatorP = askedEvaluator(flags, pool, workers);
+  // A merge runs no case: no pool to start.
+  let evaluatorP = flags.merge !== undefined ? Promise.resolve(serialEvaluator()) : askedEvaluator(flags, pool, workers);
   let evaluator: Evaluator | undefined;
   try {
     const events = readEventsFlag(path);
@@ -268,8 +264,8 @@ async function runTickAnalyzeCommand(flags: AnalyzeFlags, cfg: AnalysisConfig, p
     evaluator = await evaluatorP;
     const progress = flags.quiet ? silentProgress : streamProgress(process.stderr);
     const now = new Date();
-    const result = await runAnalysis({ events: { path, events }, source: { kind: 'events', path }, cfg, evaluator, progress, now, sharedPass: flags.sharedPass !== false, openStore: storeOpener(flags) });
-    await finishAnalysis(result, flags, now, tStart);
+    const result = await runSweep(flags, { events: { path, events }, source: { kind: 'events', path }, cfg, evaluator, progress, now });
+    if (result) await finishAnalysis(result, flags, now, tStart);
   } finally {
     const ev = evaluator ?? (await evaluatorP?.catch(() => undefined));
     await ev?.close();

@@ -4,7 +4,7 @@ import type { AnalyzeFlags } from './analyze-run.js';
 export async function analyzeCommand(flags: AnalyzeFlags): Promise<void> {
   const w = flags.workers;
   let pool = null;
-  if (flags.queue === undefined && w !== undefined && Number.isInteger(w) && w > 1 && w <= 64) {
+  if (flags.queue === undefined && flags.merge === undefined && w !== undefined && Number.isInteger(w) && w > 1 && w <= 64) {
     const { startEvalPool } = await import('../../research/eval-pool.js');
     pool = startEvalPool(w - 1, { warmBar: flags.engine !== 'tick' && flags.events === undefined });
   }

@@ -2,6 +2,7 @@
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { UserError, checkRunFolderTarget, roundTo, utcStamp } from '../../core/index.js';
+import { decimalsOf } from '../../market/index.js';
 import { defaultTradingConfig, fetchBarsFor, runBarJob, writeRunFolder } from '../../engine/index.js';
 import { COMMON_FLAGS, VENUE_FLAGS, readConfigWithFlags, type ConfigWithFlags, type FlagTable } from '../config-flags.js';
 
@@ -37,6 +38,8 @@ export interface BacktestFlags {
   tickSize?: number;
   bars?: number;
   volEstimator?: string;
+  /** One JSON line even on a terminal. */
+  json?: boolean;
 }
 
 /** The flags of a kline source (a file or an exchange's history), as backtest and study read them. */
@@ -132,12 +135,20 @@ export async function backtestCommand(flags: BacktestFlags & { events?: string; 
     max_drawdown_pct: roundTo(m.max_drawdown_pct, 6),
     fills: m.fills,
     fees: roundTo(m.fees, 6),
-    final_inventory: m.final_inventory,
-    markout_1_bps: m.markouts[0]?.mean_bps ?? null,
+    final_inventory: roundTo(m.final_inventory, decimalsOf(cfg.market.lot_size)),
+    markout_1_bps: roundTo(m.markouts[0]?.mean_bps, 3),
     trading_state: m.risk.final_state,
-    halted_seconds: m.risk.seconds_in_state.halted,
+    halted_seconds: roundTo(m.risk.seconds_in_state.halted, 3),
     denials: m.orders_denied,
   };
-  process.stdout.write(JSON.stringify(line) + '\n');
+  await printRunResult(line, dir, `backtest ${runId} (${cfg.quoting.model.toUpperCase()} on bars)`, flags);
+}
+
+/** The JSON line in a pipe or with --json; on a terminal, the run's headline as the report shows it. */
+export async function printRunResult(line: Record<string, unknown>, dir: string, title: string, flags: { json?: boolean }): Promise<void> {
+  const { printResult } = await import('../output.js');
+  const tty = flags.json !== true && process.stdout.isTTY === true;
+  const rows = tty ? (await import('../../report/run-summary.js')).runSummaryRows(dir) : [];
+  printResult({ json: line, title, rows, files: { 'run folder': dir, report: `marketmakerl report ${dir}` } }, flags);
 }
 
