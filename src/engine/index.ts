@@ -16,6 +16,7 @@ export * from './paper-journal.js';
 export * from './tick-local.js';
 export * from './tick-metrics.js';
 export * from './tick-backtest.js';
+export * from './tick-shared-pass.js';
 export * from './tick-job.js';
 export * from './paper-session.js';
 export * from './paper-loop.js';

@@ -3,7 +3,7 @@ import type { Micros } from '../core/index.js';
 import { EventType, type EventColumns } from '../market/index.js';
 
 const TRADE = EventType.Trade;
-import { L2Exchange, VenueMsg, type L2ExchangeParams, type QueueModel, type LatencyModel, type FeeModel } from '../sim/index.js';
+import { L2Exchange, VenueMsg, type VenueBook, type L2ExchangeParams, type QueueModel, type LatencyModel, type FeeModel } from '../sim/index.js';
 import type { Strategy } from '../strategy/index.js';
 import type { TradingCore } from './trading-core.js';
 import { TradingSession, type SessionPorts } from './trading-session.js';
@@ -74,14 +74,16 @@ export class TickBacktest {
 
   /**
    * `ports`: a journal (the paper ledger of an event-clock replay) and observers; the venue is always
-   * this driver's simulated L2 venue.
+   * this driver's simulated L2 venue. `market`: a replayed market shared with other drivers (the shared
+   * pass feeds it and calls this driver's parts; `run` is then not used).
    */
   constructor(
     strategy: Strategy,
     readonly opts: Readonly<TickBacktestOptions>,
     ports: Readonly<Omit<SessionPorts, 'venue'>> = {},
+    market?: VenueBook,
   ) {
-    this.exchange = new L2Exchange(opts.exchange, opts.queue, opts.latency, opts.fees);
+    this.exchange = new L2Exchange(opts.exchange, opts.queue, opts.latency, opts.fees, market);
     this.session = new TradingSession(strategy, opts.session, { ...ports, venue: this.exchange });
     this.core = this.session.core;
     this.local = new TickLocal(opts.local);
@@ -101,8 +103,8 @@ export class TickBacktest {
     const j = (this.thHead + this.thCount++) & (this.thRow.length - 1);
     const book = this.exchange.book;
     this.thRow[j] = row;
-    this.thBid[j] = book.bestBidSlot >= 0 ? book.base + book.bestBidSlot : Number.NaN;
-    this.thAsk[j] = book.bestAskSlot < book.capacity ? book.base + book.bestAskSlot : Number.NaN;
+    this.thBid[j] = book.touchBid;
+    this.thAsk[j] = book.touchAsk;
   }
 
   private growTouch(): void {
@@ -176,9 +178,8 @@ export class TickBacktest {
     let bNext = Number.NaN;
     let tNext = Number.NaN;
     // Last touch recorded.
-    let vBid = book.bestBidSlot;
-    let vAsk = book.bestAskSlot;
-    let vBase = book.base;
+    let vBid = book.touchBid;
+    let vAsk = book.touchAsk;
     let localDone = false;
     // Local time of the newest row the trading side has taken (the risk engine's data freshness).
     let lastLocal = Number.NaN;
@@ -249,10 +250,11 @@ export class TickBacktest {
           } else {
             if (!(bNext <= lim)) break;
             ex.onBookRow(bb, bi, bNext);
-            if (book.bestBidSlot !== vBid || book.bestAskSlot !== vAsk || book.base !== vBase) {
-              vBid = book.bestBidSlot;
-              vAsk = book.bestAskSlot;
-              vBase = book.base;
+            const nb = book.touchBid;
+            const na = book.touchAsk;
+            if ((nb !== vBid && (nb === nb || vBid === vBid)) || (na !== vAsk && (na === na || vAsk === vAsk))) {
+              vBid = book.touchBid;
+              vAsk = book.touchAsk;
               this.pushTouch(bc.row0 + bi);
             }
             bi++;

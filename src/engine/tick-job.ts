@@ -5,6 +5,7 @@ import { eventBatchesOf } from '../data/index.js';
 import type { Strategy } from '../strategy/index.js';
 import type { RlPolicy } from '../models/index.js';
 import { TickBacktest, type TickBacktestOptions, type TickBacktestResult } from './tick-backtest.js';
+import { TickSharedPass } from './tick-shared-pass.js';
 import type { SessionPorts } from './trading-session.js';
 import { venueOptionsFor } from './venue-options.js';
 import type { TradingConfig } from './trading-config.js';
@@ -64,6 +65,28 @@ export interface TickJobOptions extends JobOptions {
  * beyond reading the file and the journal: the same config and file give the same result.
  */
 export function runTickJob(cfg: TradingConfig, batches?: Iterable<EventColumns>, o: TickJobOptions = {}): TickJobResult {
+  const { head, rest } = openEvents(cfg, batches, o);
+  const job = prepareTickJob(cfg, head, o);
+  const driver = new TickBacktest(job.strategy, job.opts, o.ports);
+  o.onDriver?.(driver);
+  return { ...driver.run(rest), resolved: job.resolved };
+}
+
+/**
+ * Several configs over one pass of the events (`TickSharedPass`): each result equals its own
+ * `runTickJob` on the same stream. The configs must share the market's tick size (one replayed book).
+ */
+export function runTickJobsShared(cfgs: readonly TradingConfig[], batches: Iterable<EventColumns>, each: readonly TickJobOptions[] = []): TickJobResult[] {
+  if (cfgs.length === 0) return [];
+  const { head, rest } = openEvents(cfgs[0]!, batches, each[0] ?? {});
+  const jobs = cfgs.map((c, k) => prepareTickJob(c, head, each[k] ?? {}));
+  const pass = new TickSharedPass(jobs.map((j, k) => ({ strategy: j.strategy, opts: j.opts, ...(each[k]?.ports ? { ports: each[k]!.ports! } : {}) })));
+  pass.drivers.forEach((d, k) => each[k]?.onDriver?.(d));
+  return pass.run(rest).map((r, k) => ({ ...r, resolved: jobs[k]!.resolved }));
+}
+
+/** The config's event stream (or `batches`), its first batch read and checked, and the whole stream again. */
+function openEvents(cfg: TradingConfig, batches: Iterable<EventColumns> | undefined, o: TickJobOptions): { head: EventColumns; rest: Iterable<EventColumns> } {
   const name = (p: string): string => o.flagOf?.(p) ?? (o.source ? `${o.source}: ${p}` : p);
   const path = cfg.data.events;
   if (batches === undefined && path === undefined) throw new UserError(`${name('data.events')}: a tick backtest needs an event file (--events FILE)`);
@@ -78,6 +101,19 @@ export function runTickJob(cfg: TradingConfig, batches?: Iterable<EventColumns>,
   const head = first.done ? undefined : first.value;
   const what = path ?? 'the event stream';
   if (!head || head.length === 0) throw new UserError(`${name('data.events')}: ${what} holds no events`);
+  const rest: Iterable<EventColumns> = {
+    *[Symbol.iterator]() {
+      yield head;
+      for (let x = it.next(); !x.done; x = it.next()) yield x.value;
+    },
+  };
+  return { head, rest };
+}
+
+/** A config resolved against the stream's first batch: the driver's options, the strategy and the resolved record. */
+function prepareTickJob(cfg: TradingConfig, head: EventColumns, o: TickJobOptions): { opts: TickBacktestOptions; strategy: Strategy; resolved: Record<string, unknown> } {
+  const name = (p: string): string => o.flagOf?.(p) ?? (o.source ? `${o.source}: ${p}` : p);
+  const what = cfg.data.events ?? 'the event stream';
   const { price, causal } = peekEvents(head);
   if (!(price > 0)) throw new UserError(`${name('data.events')}: ${what} has no prices in its first rows`);
   const feed = feedLatencyOf(cfg, causal);
@@ -85,15 +121,6 @@ export function runTickJob(cfg: TradingConfig, batches?: Iterable<EventColumns>,
   if (o.checkGate === true) checkGateAdmitsQuotes(r, price, o);
   const opts = tickOptionsFor(r, feed.ms, o);
   const strategy = o.strategy ?? strategyFor(r, o, o.policy);
-  const rest: Iterable<EventColumns> = {
-    *[Symbol.iterator]() {
-      yield head;
-      for (let x = it.next(); !x.done; x = it.next()) yield x.value;
-    },
-  };
-  const driver = new TickBacktest(strategy, opts, o.ports);
-  o.onDriver?.(driver);
-  const result = driver.run(rest);
   const resolved = {
     ...resolvedRecord(r),
     feed_latency_ms: feed.ms ?? null,
@@ -101,5 +128,5 @@ export function runTickJob(cfg: TradingConfig, batches?: Iterable<EventColumns>,
     order_latency: opts.latency.name,
     engine: 'tick',
   };
-  return { ...result, resolved };
+  return { opts, strategy, resolved };
 }

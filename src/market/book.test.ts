@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../core/index.js';
-import { L2Book } from './index.js';
+import { L2Book, allocEvents, EventFlag, EventType } from './index.js';
 import { EventBuilder } from '../../test/fixtures/tick-events.js';
 
 test('best bid and ask follow level updates and removals', () => {
@@ -103,4 +103,44 @@ test('random BBO and level updates: never crossed, and the best levels are the e
       assert.equal(b.bestAskSlot, ba, `best ask after ${n}`);
     }
   }
+});
+
+test('BBO overlay: a bookTicker newer than the last depth message is the touch; the ladder keeps the depth sizes', () => {
+  const ev = new EventBuilder().snapshot(0, [[100, 5], [99.99, 3]], [[100.01, 4], [100.02, 2]]).build();
+  const b = new L2Book(0.01, 1024);
+  for (let i = 0; i < ev.length; i++) b.apply(ev, i);
+  const snapId = b.lastUpdateId;
+  // The bid level at 100 traded away: the bookTicker says 99.99 × 3 / 100.01 × 1.5.
+  const bbo = allocEvents(2);
+  const put = (side: number, price: number, size: number, id: number) => {
+    const i = bbo.length++;
+    bbo.type[i] = EventType.Bbo;
+    bbo.side[i] = side;
+    bbo.price[i] = price;
+    bbo.size[i] = size;
+    bbo.id[i] = id;
+    bbo.flags[i] = side < 0 ? EventFlag.EndOfMessage : 0;
+  };
+  put(1, 99.99, 3, snapId + 1);
+  put(-1, 100.01, 1.5, snapId + 1);
+  for (let i = 0; i < bbo.length; i++) b.apply(bbo, i);
+  assert.deepEqual([b.bestBid(), b.bestAsk(), b.bestBidQty(), b.bestAskQty()], [99.99, 100.01, 3, 1.5]);
+  assert.equal(b.qtyAt(1, 100), 5, 'the ladder still says what the depth messages said');
+  assert.equal(b.shownQtyAt(1, b.tickOf(100)), 0, 'nothing is shown better than the bookTicker');
+  assert.equal(b.shownQtyAt(-1, b.tickOf(100.01)), 1.5);
+  // A depth message newer than the bookTicker: the ladder is the touch again.
+  const d = new EventBuilder().delta(10, [[1, 100, 0]]).build();
+  d.id[0] = snapId + 2;
+  b.apply(d, 0);
+  assert.deepEqual([b.bestBid(), b.bestAsk(), b.bestAskQty()], [99.99, 100.01, 4]);
+  // A stale bookTicker (older than the ladder) changes nothing.
+  const stale = allocEvents(1);
+  stale.length = 1;
+  stale.type[0] = EventType.Bbo;
+  stale.side[0] = 1;
+  stale.price[0] = 100.5;
+  stale.size[0] = 1;
+  stale.id[0] = snapId;
+  assert.equal(b.apply(stale, 0), false);
+  assert.equal(b.bestBid(), 99.99);
 });

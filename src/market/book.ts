@@ -13,12 +13,17 @@ const START = EventFlag.SnapshotStart;
  * Levels farther than the ladder's half-width from the touch are not kept (a market maker never
  * quotes there); the ladder re-centres itself when the touch drifts towards an edge.
  *
- * Invariants after every complete venue message: best bid < best ask. A level that would cross the
- * other side wins (last writer wins) and the crossed levels on the other side are cleared: on a
- * venue they are stale, since no resting bid can sit at or above a resting ask.
+ * The ladder holds the levels as snapshots and depth diffs state them. Invariant after every complete
+ * venue message: best bid < best ask. A level that would cross the other side wins (last writer wins)
+ * and the crossed levels on the other side are cleared: on a venue they are stale, since no resting bid
+ * can sit at or above a resting ask.
  *
- * BBO rows (bookTicker) are applied when newer than the last depth message: the level at the BBO price
- * takes the BBO size and better levels on that side are cleared.
+ * BBO rows (bookTicker) do not write into the ladder: they set an overlay, the best bid and ask with
+ * their sizes, which is the touch while it is newer than the last depth message (update id at least
+ * `lastUpdateId`) and uncrossed. So the touch (`touchBid`, `bestBid`, `mid`, …) is the freshest the
+ * venue stated, while `qtyAtTick` stays what the depth messages say — what queue positions are read
+ * from, since a bookTicker's exchange time is often unknown. A depth message newer than the BBO makes
+ * the ladder the touch again (it includes every change up to its id).
  */
 export class L2Book {
   readonly tickSize: number;
@@ -47,6 +52,17 @@ export class L2Book {
   serial = 0;
   /** Tick index of the level named by the last row applied. */
   lastTick = Number.NaN;
+  /** The BBO overlay: ticks (NaN: none) and sizes of the last bookTicker, and its update id. */
+  bboBidTick = Number.NaN;
+  bboAskTick = Number.NaN;
+  bboBidQty = 0;
+  bboAskQty = 0;
+  bboId = -1;
+  /** The touch: tick indices of the best bid and ask (NaN: that side is empty), overlay or ladder. */
+  touchBid = Number.NaN;
+  touchAsk = Number.NaN;
+  /** True when the touch is the BBO overlay's. */
+  bboActive = false;
 
   constructor(tickSize: number, capacity = 1 << 16) {
     this.tickSize = tickSize;
@@ -71,41 +87,80 @@ export class L2Book {
     return Math.round(tick * this.tickSize * this.scale) / this.scale;
   }
 
+  /** Best bid / ask price of the touch (NaN when that side is empty). */
   bestBid(): number {
-    return this.bestBidSlot >= 0 ? this.priceOf(this.base + this.bestBidSlot) : Number.NaN;
+    const t = this.touchBid;
+    return t === t ? this.priceOf(t) : Number.NaN;
   }
 
   bestAsk(): number {
-    return this.bestAskSlot < this.capacity ? this.priceOf(this.base + this.bestAskSlot) : Number.NaN;
+    const t = this.touchAsk;
+    return t === t ? this.priceOf(t) : Number.NaN;
   }
 
+  /** Size at the best bid / ask of the touch. */
   bestBidQty(): number {
+    if (this.bboActive) return this.bboBidQty;
     return this.bestBidSlot >= 0 ? this.bidQty[this.bestBidSlot]! : 0;
   }
 
   bestAskQty(): number {
+    if (this.bboActive) return this.bboAskQty;
     return this.bestAskSlot < this.capacity ? this.askQty[this.bestAskSlot]! : 0;
   }
 
-  /** Tick index of the best bid / ask (NaN when empty). */
+  /** Tick index of the touch's best bid / ask (NaN when empty). */
   bestBidTick(): number {
-    return this.bestBidSlot >= 0 ? this.base + this.bestBidSlot : Number.NaN;
+    return this.touchBid;
   }
 
   bestAskTick(): number {
-    return this.bestAskSlot < this.capacity ? this.base + this.bestAskSlot : Number.NaN;
+    return this.touchAsk;
   }
 
   mid(): number {
-    if (this.bestBidSlot < 0 || this.bestAskSlot >= this.capacity) return Number.NaN;
-    return ((this.base + this.bestBidSlot + this.base + this.bestAskSlot) * this.tickSize) / 2;
+    const b = this.touchBid;
+    const a = this.touchAsk;
+    return b === b && a === a ? ((b + a) * this.tickSize) / 2 : Number.NaN;
   }
 
   isCrossed(): boolean {
-    return this.bestBidSlot >= 0 && this.bestAskSlot < this.capacity && this.bestBidSlot >= this.bestAskSlot;
+    return this.touchBid >= this.touchAsk;
   }
 
-  /** Size resting at a tick index on a side (0 outside the ladder). */
+  /**
+   * Size shown at a level: the overlay's size at its own tick, nothing better than it on its side (the
+   * bookTicker says the touch is there), else the ladder's.
+   */
+  shownQtyAt(side: number, tick: number): number {
+    if (this.bboActive) {
+      if (side > 0) {
+        if (tick === this.bboBidTick) return this.bboBidQty;
+        if (tick > this.bboBidTick) return 0;
+      } else {
+        if (tick === this.bboAskTick) return this.bboAskQty;
+        if (tick < this.bboAskTick) return 0;
+      }
+    }
+    return this.qtyAtTick(side, tick);
+  }
+
+  /** Set the touch from the overlay when it is newer than the ladder and uncrossed, else from the ladder. */
+  private updateTouch(): void {
+    const b = this.bboBidTick;
+    const a = this.bboAskTick;
+    if (this.bboId >= this.lastUpdateId && b < a) {
+      this.bboActive = true;
+      this.touchBid = b;
+      this.touchAsk = a;
+      return;
+    }
+    this.bboActive = false;
+    this.touchBid = this.bestBidSlot >= 0 ? this.base + this.bestBidSlot : Number.NaN;
+    this.touchAsk = this.bestAskSlot < this.capacity ? this.base + this.bestAskSlot : Number.NaN;
+  }
+
+  /** Size the depth messages state at a tick index on a side (0 outside the ladder). */
   qtyAtTick(side: number, tick: number): number {
     const s = tick - this.base;
     if (!(s >= 0 && s < this.capacity)) return 0;
@@ -116,7 +171,7 @@ export class L2Book {
     return this.qtyAtTick(side, this.tickOf(price));
   }
 
-  /** Remove every level. */
+  /** Remove every level and the overlay. */
   clear(): void {
     this.serial++;
     this.bidQty.fill(0);
@@ -126,11 +181,16 @@ export class L2Book {
     this.bestAskSlot = this.capacity;
     this.bidLow = this.capacity;
     this.askHigh = -1;
+    this.bboBidTick = this.bboAskTick = Number.NaN;
+    this.bboBidQty = this.bboAskQty = 0;
+    this.bboId = -1;
+    this.updateTouch();
   }
 
   /** Set the size at a price level (0 removes it). */
   set(side: number, price: number, qty: number): void {
     this.setTick(side, Math.round(price * this.invTick), qty);
+    this.updateTouch();
   }
 
   /** Set the size at a tick index (0 removes it). The hot path of replay. */
@@ -213,34 +273,23 @@ export class L2Book {
     if (this.bestBidSlot < 0) this.bidLow = this.capacity;
   }
 
-  /** The venue's best level on a side is `price` with `qty`: set it and clear better levels on that side. */
+  /** The venue's best level on a side is `price` with `qty` (a bookTicker side, as fresh as the ladder): the overlay. */
   setBest(side: number, price: number, qty: number): void {
-    const tick = Math.round(price * this.invTick);
-    const base = this.base;
-    if (base === base) {
-      const s = tick - base;
-      // Most BBO rows only change the size at an unchanged touch.
-      if (qty > 0) {
-        if (side > 0 ? s === this.bestBidSlot : s === this.bestAskSlot) {
-          (side > 0 ? this.bidQty : this.askQty)[s] = qty;
-          return;
-        }
-      }
-      if (side > 0) {
-        if (this.bestBidSlot > s) {
-          this.serial++;
-          const q = this.bidQty;
-          for (let i = this.bestBidSlot; i > s && i >= 0; i--) q[i] = 0;
-          this.bestBidSlot = s >= 0 && s < this.capacity ? s : -1;
-        }
-      } else if (this.bestAskSlot < s) {
-        this.serial++;
-        const q = this.askQty;
-        for (let i = this.bestAskSlot; i < s && i < this.capacity; i++) q[i] = 0;
-        this.bestAskSlot = s >= 0 && s < this.capacity ? s : this.capacity;
-      }
+    this.setOverlay(side, price, qty, this.lastUpdateId);
+    this.updateTouch();
+  }
+
+  private setOverlay(side: number, price: number, qty: number, id: number): void {
+    const tick = price > 0 ? Math.round(price * this.invTick) : Number.NaN;
+    if (side > 0) {
+      this.bboBidTick = tick;
+      this.bboBidQty = qty;
+    } else {
+      this.bboAskTick = tick;
+      this.bboAskQty = qty;
     }
-    this.setTick(side, tick, qty);
+    this.bboId = id;
+    this.lastTick = tick;
   }
 
   /** Move the ladder so that `tick` sits at its centre; levels falling off the ends are lost. */
@@ -289,13 +338,14 @@ export class L2Book {
       this.lastTick = tick;
       this.setTick(ev.side[i]!, tick, ev.size[i]!);
       if ((ev.flags[i]! & END) !== 0) this.lastUpdateId = id;
+      this.updateTouch();
       return true;
     }
     if (type === BBO) {
-      if (ev.id[i]! < this.lastUpdateId) return false;
-      const px = ev.price[i]!;
-      this.lastTick = Math.round(px * this.invTick);
-      if (px > 0) this.setBest(ev.side[i]!, px, ev.size[i]!);
+      const id = ev.id[i]!;
+      if (id < this.lastUpdateId) return false;
+      this.setOverlay(ev.side[i]!, ev.price[i]!, ev.size[i]!, id);
+      this.updateTouch();
       return true;
     }
     if (type === SNAPSHOT) {
@@ -311,7 +361,7 @@ export class L2Book {
     return false;
   }
 
-  /** Levels of one side from the touch outwards (tests, debugging): [price, qty] pairs. */
+  /** Levels of one side of the ladder from its best outwards (tests, debugging): [price, qty] pairs. */
   levels(side: number, max = 10): [number, number][] {
     const out: [number, number][] = [];
     if (side > 0) {

@@ -134,10 +134,11 @@ export function planTickBlocks(path: string, ev: EventColumns, blockMicros: numb
 const round3 = (x: number): number => Math.round(x * 1000) / 1000;
 
 /**
- * The book's levels as one snapshot message (bids from the touch down, then asks up). Its first row is
- * an empty level at the centre of the book's ladder: a book rebuilt from the snapshot then has the same
- * ladder window as the replayed one, so it keeps and drops the same far levels as the replay goes on
- * (a ladder keeps only levels within its window) and the two books stay equal row for row.
+ * The book's levels as one snapshot message (bids from the touch down, then asks up), followed by its
+ * BBO overlay as one bookTicker when that is the touch. Its first row is an empty level at the centre of
+ * the book's ladder: a book rebuilt from the snapshot then has the same ladder window as the replayed
+ * one, so it keeps and drops the same far levels as the replay goes on (a ladder keeps only levels
+ * within its window) and the two books stay equal row for row, touch included.
  */
 function bookSnapshot(book: L2Book, tsExchange: number, tsLocal: number): EventColumns {
   const bids: number[] = [];
@@ -145,7 +146,7 @@ function bookSnapshot(book: L2Book, tsExchange: number, tsLocal: number): EventC
   if (book.base !== book.base) return allocEvents(0);
   for (let s = book.bestBidSlot; s >= 0; s--) if (book.bidQty[s]! > 0) bids.push(s);
   for (let s = book.bestAskSlot; s < book.capacity; s++) if (book.askQty[s]! > 0) asks.push(s);
-  const out = allocEvents(1 + bids.length + asks.length);
+  const out = allocEvents(3 + bids.length + asks.length);
   const put = (side: 1 | -1, slot: number, size: number): void => {
     const i = out.length++;
     out.type[i] = EventType.Snapshot;
@@ -161,6 +162,19 @@ function bookSnapshot(book: L2Book, tsExchange: number, tsLocal: number): EventC
   for (const s of bids) put(1, s, book.bidQty[s]!);
   for (const s of asks) put(-1, s, book.askQty[s]!);
   out.flags[out.length - 1]! |= EventFlag.EndOfMessage;
+  if (book.bboActive) {
+    for (const side of [1, -1] as const) {
+      const i = out.length++;
+      out.type[i] = EventType.Bbo;
+      out.side[i] = side;
+      out.flags[i] = side < 0 ? EventFlag.EndOfMessage : 0;
+      out.tsExchange[i] = tsExchange;
+      out.tsLocal[i] = tsLocal;
+      out.price[i] = book.priceOf(side > 0 ? book.bboBidTick : book.bboAskTick);
+      out.size[i] = side > 0 ? book.bboBidQty : book.bboAskQty;
+      out.id[i] = book.bboId;
+    }
+  }
   return out;
 }
 

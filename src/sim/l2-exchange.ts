@@ -5,7 +5,7 @@ import type { OrderEventHandler, OrderSink } from '../orders/index.js';
 import type { FeeModel } from './fees.js';
 import type { QueueModel } from './queue/index.js';
 import type { LatencyModel } from './latency/index.js';
-import { BookRowKind, VenueBook } from './venue-book.js';
+import { QueueAction, VenueBook } from './venue-book.js';
 import { OrderAudit, OrderEnd } from './order-audit.js';
 
 /** Width of the simulated venue's book ladder, in ticks, unless `ladderTicks` says otherwise. */
@@ -64,18 +64,22 @@ const MAX_RESTING = 64;
  */
 export class L2Exchange implements OrderSink {
   readonly market: VenueBook;
-  /** Exchange clock: the latest exchange time processed (never goes back). */
-  now = Number.NEGATIVE_INFINITY;
+  /** Latest arrival time of a command processed here (the market keeps the rows' clock). */
+  private clock = Number.NEGATIVE_INFINITY;
   /** Every order sent, when it arrived and ended, and the queue it joined. */
   readonly audit = new OrderAudit();
 
   private readonly ownsMarket: boolean;
   private readonly partial: boolean;
 
+  /** Exchange clock: the latest exchange time processed, market rows or our commands (never goes back). */
+  get now(): number {
+    const m = this.market.now;
+    return m > this.clock ? m : this.clock;
+  }
+
   // Resting orders (struct of arrays).
   private nRest = 0;
-  /** Inside a snapshot message (its rows are applied, our levels re-read at its end). */
-  private snapshotOpen = false;
   private readonly rId = new Float64Array(MAX_RESTING);
   private readonly rSide = new Int8Array(MAX_RESTING);
   private readonly rTick = new Float64Array(MAX_RESTING);
@@ -84,8 +88,9 @@ export class L2Exchange implements OrderSink {
   private readonly rAhead = new Float64Array(MAX_RESTING);
   /** Depth size of the order's level at its last reading (join, or a depth row naming it). */
   private readonly rRef = new Float64Array(MAX_RESTING);
-  /** Volume traded at the order's level since that reading. */
+  /** Volume traded at the order's level since that reading, within depth message `rEpoch` (stale after it). */
   private readonly rTraded = new Float64Array(MAX_RESTING);
+  private readonly rEpoch = new Float64Array(MAX_RESTING);
   private readonly rJoinAhead = new Float64Array(MAX_RESTING);
   private readonly rSent = new Float64Array(MAX_RESTING);
   private readonly rArrived = new Float64Array(MAX_RESTING);
@@ -198,7 +203,7 @@ export class L2Exchange implements OrderSink {
     this.inHead = (j + 1) & (RING - 1);
     this.inCount--;
     const t = this.inTs[j]!;
-    if (t > this.now) this.now = t;
+    if (t > this.clock) this.clock = t;
     this.stats.arrived++;
     const id = this.inId[j]!;
     if (this.inKind[j] === IN_CANCEL) {
@@ -248,10 +253,10 @@ export class L2Exchange implements OrderSink {
     const r = this.nRest++;
     // The depth level less what traded there since; where a BBO row shows the level differently (fresher
     // but of uncertain time), the larger of the two: an uncertain queue is taken as the longer one.
-    const level = this.market.depth.qtyAtTick(side, tick);
+    const level = this.market.depthQtyAt(side, tick);
     const traded = this.market.tradedAt(side, tick);
     let ahead = level > traded ? level - traded : 0;
-    const shown = book.qtyAtTick(side, tick);
+    const shown = book.shownQtyAt(side, tick);
     if (shown !== level && shown > ahead) ahead = shown;
     this.rId[r] = id;
     this.rSide[r] = side;
@@ -261,11 +266,13 @@ export class L2Exchange implements OrderSink {
     this.rAhead[r] = ahead;
     this.rRef[r] = level;
     this.rTraded[r] = traded;
+    this.rEpoch[r] = this.market.epoch;
     this.rJoinAhead[r] = ahead;
     this.rSent[r] = this.inSent[j]!;
     this.rArrived[r] = t;
     this.rAudit[r] = a;
     this.audit.queueAhead[a] = ahead;
+    this.market.addResting(side, tick);
   }
 
   /**
@@ -277,7 +284,7 @@ export class L2Exchange implements OrderSink {
     let left = qty;
     // A level more than the ladder away cannot be displayed: the walk stops there.
     for (let lvl = from, n = 0; left > qty * 1e-9 && (side > 0 ? lvl <= limit : lvl >= limit) && n < book.capacity; lvl += side, n++) {
-      const avail = book.qtyAtTick(-side, lvl);
+      const avail = book.shownQtyAt(-side, lvl);
       if (!(avail > 0)) continue;
       const q = avail < left ? avail : left;
       const px = book.priceOf(lvl);
@@ -302,51 +309,24 @@ export class L2Exchange implements OrderSink {
 
   /** A book row (snapshot, depth diff, BBO) at exchange time `t`. */
   onBookRow(ev: EventColumns, i: number, t: Micros): void {
-    if (t > this.now) this.now = t;
     if (!this.ownsMarket) throw new InvariantError('a venue on a shared market takes book rows through afterBookRow');
-    const kind = this.market.applyBookRow(ev, i);
-    this.afterBookRow(kind, ev.type[i] === SNAPSHOT, (ev.flags[i]! & END) !== 0);
+    const market = this.market;
+    const action = market.applyBookRow(ev, i, t);
+    if (action !== QueueAction.None && this.nRest > 0) this.afterBookRow(action);
+    market.finishRow();
   }
 
   /**
-   * Our queues after a book row the market has applied: `kind` from `VenueBook.applyBookRow`. (A driver
-   * feeding one market to several venues applies the row once and calls this on each.)
+   * Our queues after a book row the market has applied (`action` from `VenueBook.applyBookRow`). A driver
+   * feeding one market to several venues applies each row once, calls this on the venues it concerns,
+   * then `market.finishRow()`.
    */
-  afterBookRow(kind: number, snapshotRow: boolean, ended: boolean): void {
-    if (snapshotRow) {
-      // A snapshot (the first book, or a resync after a reconnect or a gap) is one change: the book is
-      // cleared at its first row and refilled row by row, so our levels are re-read only once it is
-      // whole. Re-reading mid-way would see our level empty, count its whole size as cancelled and put
-      // us at the front of the queue on every resync.
-      if (!ended) {
-        this.snapshotOpen = true;
-        return;
-      }
-      this.snapshotOpen = false;
-      if (this.nRest > 0) this.readAll(true);
-      return;
-    }
-    if (this.snapshotOpen) {
-      // A snapshot whose last row was not marked: it ends where other rows begin.
-      this.snapshotOpen = false;
-      if (this.nRest > 0) this.readAll(true);
-    }
-    if (kind !== BookRowKind.Depth || this.nRest === 0) return;
-    const market = this.market;
-    if (market.depthReshaped) this.readAll(false);
-    else {
-      const tick = market.lastTick;
-      const side = market.lastSide;
+  afterBookRow(action: number): void {
+    if (action === QueueAction.ReadNamed) {
+      const tick = this.market.lastTick;
+      const side = this.market.lastSide;
       for (let r = 0; r < this.nRest; r++) if (this.rTick[r] === tick && this.rSide[r] === side) this.read(r);
-    }
-    if (ended) for (let r = 0; r < this.nRest; r++) this.rTraded[r] = 0;
-  }
-
-  private readAll(resetTraded: boolean): void {
-    for (let r = 0; r < this.nRest; r++) {
-      this.read(r);
-      if (resetTraded) this.rTraded[r] = 0;
-    }
+    } else if (action !== QueueAction.None) for (let r = 0; r < this.nRest; r++) this.read(r);
   }
 
   /**
@@ -354,11 +334,12 @@ export class L2Exchange implements OrderSink {
    * last reading is a cancellation, placed by the queue model; an increase joins behind us.
    */
   private read(r: number): void {
-    const q = this.market.depth.qtyAtTick(this.rSide[r]!, this.rTick[r]!);
+    const q = this.market.depthQtyAt(this.rSide[r]!, this.rTick[r]!);
     const ref = this.rRef[r]!;
     if (q < ref) {
       const dec = ref - q;
-      const traded = this.rTraded[r]!;
+      const traded = this.rEpoch[r] === this.market.epoch ? this.rTraded[r]! : 0;
+      this.rEpoch[r] = this.market.epoch;
       const explained = traded < dec ? traded : dec;
       this.rTraded[r] = traded - explained;
       const cancels = dec - explained;
@@ -370,18 +351,22 @@ export class L2Exchange implements OrderSink {
 
   /** A trade row at its exchange (trade) time `t`. */
   onTradeRow(ev: EventColumns, i: number, t: Micros): void {
-    if (t > this.now) this.now = t;
+    if (!this.ownsMarket) throw new InvariantError('a venue on a shared market takes trades through matchTrade');
     const aggressor = ev.side[i]!;
     const size = ev.size[i]!;
     const tick = this.market.book.tickOf(ev.price[i]!);
+    this.market.onTrade(aggressor, tick, size, t);
     if (this.nRest > 0) this.matchTrade(aggressor, tick, size, t, ev.id[i]!);
-    if (this.ownsMarket) this.market.recordTrade(aggressor, tick, size);
   }
 
-  /** Allocate one trade's quantity to the resting orders it reaches (see the class comment). */
+  /**
+   * Allocate one trade's quantity to the resting orders it reaches (see the class comment). The market
+   * has taken the trade first (`VenueBook.onTrade`).
+   */
   matchTrade(aggressor: number, tick: number, size: number, t: Micros, tradeId: number): void {
     const passive = -aggressor;
     const order = this.order;
+    const epoch = this.market.epoch;
     // Orders the trade reaches: priced through it (best first), then at its price (front of the queue first).
     let n = 0;
     let nThrough = 0;
@@ -390,7 +375,13 @@ export class L2Exchange implements OrderSink {
       const ot = this.rTick[r]!;
       const through = passive > 0 ? ot > tick : ot < tick;
       if (!through && ot !== tick) continue;
-      if (ot === tick) this.rTraded[r] = this.rTraded[r]! + size;
+      if (ot === tick) {
+        if (this.rEpoch[r] !== epoch) {
+          this.rTraded[r] = 0;
+          this.rEpoch[r] = epoch;
+        }
+        this.rTraded[r] = this.rTraded[r]! + size;
+      }
       if (this.rArrived[r]! > t) {
         // Printed before the order reached the venue (a trade replayed late): it took volume in front of
         // the order, but cannot fill it.
@@ -473,6 +464,7 @@ export class L2Exchange implements OrderSink {
   }
 
   private removeAt(r: number): void {
+    this.market.removeResting(this.rSide[r]!, this.rTick[r]!);
     const l = --this.nRest;
     if (r === l) return;
     this.rId[r] = this.rId[l]!;
@@ -483,6 +475,7 @@ export class L2Exchange implements OrderSink {
     this.rAhead[r] = this.rAhead[l]!;
     this.rRef[r] = this.rRef[l]!;
     this.rTraded[r] = this.rTraded[l]!;
+    this.rEpoch[r] = this.rEpoch[l]!;
     this.rJoinAhead[r] = this.rJoinAhead[l]!;
     this.rSent[r] = this.rSent[l]!;
     this.rArrived[r] = this.rArrived[l]!;

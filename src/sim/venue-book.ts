@@ -6,75 +6,114 @@ const DELTA = EventType.Delta;
 const END = EventFlag.EndOfMessage;
 const TRADED_SLOTS = 64;
 
-/** What one book row did, for the venues that watch it (`VenueBook.applyBookRow`). */
-export const BookRowKind = {
-  /** Nothing that moves queues (a BBO row, a stale diff, a row outside the ladder). */
+/** What the venues watching a book row must do about their queues (`VenueBook.applyBookRow`). */
+export const QueueAction = {
+  /** Nothing (a BBO row, a stale diff, a snapshot row before its end). */
   None: 0,
-  /** A depth-diff row: the named level's size at the message's exchange time. */
-  Depth: 1,
-  /** A snapshot row (the book is cleared at its first row and whole only at its last). */
-  Snapshot: 2,
+  /** Re-read the level the row named (`lastSide`, `lastTick`). */
+  ReadNamed: 1,
+  /** Re-read every level (the depth row changed more than the level it named). */
+  ReadAll: 2,
+  /** A snapshot is whole: re-read every level, as one change of the book. */
+  ReadAllSnapshot: 3,
 } as const;
 
 /**
  * The replayed market as a simulated venue sees it. Our orders never change it (no market impact), so
- * one `VenueBook` can serve several simulated venues replaying the same events.
+ * one `VenueBook` can serve several simulated venues replaying the same events (the tick shared pass):
+ * the driver applies each row once and tells the venues that rest orders where it changed something.
  *
- * - `book`: every book row (snapshots, depth diffs, BBO rows): the freshest touch, for post-only checks,
- *   taker walks and the trading side's view.
- * - `depth`: snapshots and depth diffs only. Queue positions are read here: a depth message states each
+ * - `book`: every book row. Its touch (BBO overlay or ladder, see `L2Book`) is the freshest the venue
+ *   stated, for post-only checks, taker walks and the trading side's view; its ladder holds the levels as
+ *   the snapshots and depth diffs state them, where queue positions are read: a depth message states each
  *   level it names at its exchange time `E`, after every trade with `T ≤ E`, and the driver replays trades
  *   before the depth message that includes them. A BBO row's exchange time is often an estimate (spot
  *   bookTicker carries none), so a BBO decrease cannot be told apart from a trade not yet replayed:
  *   BBO rows never move a queue.
  * - trades since the last depth message, per level: volume a depth diff will show as a decrease without
  *   it being a cancellation, and volume that already left the front of a level an order joins now.
+ *   `epoch` counts depth messages: a venue's per-order "traded since the last reading" is stale once the
+ *   epoch moved on (every trade before it is in the book).
+ * - where the venues' orders rest (`restingAt`, `restingOn`), so a row that touches none of them costs
+ *   the venues nothing.
  */
 export class VenueBook {
   readonly book: L2Book;
-  readonly depth: L2Book;
-  /** Tick index of the level the last book row named. */
+  /** Exchange clock of the market: the latest time of a row applied (never goes back). */
+  now = Number.NEGATIVE_INFINITY;
+  /** Tick index and side of the level the last depth row named. */
   lastTick = Number.NaN;
-  /** Side of the level the last book row named. */
   lastSide = 0;
-  /** The last depth row ended its message (a diff or a snapshot): every trade up to its time is in the book. */
-  lastEnded = false;
-  /** `depth.serial` before the last row (a change beyond the named level when it differs). */
-  private depthSerialBefore = 0;
+  /** Depth messages completed (snapshots included). */
+  epoch = 0;
+  /** The last row ended a depth message: call `finishRow` once the venues have read their queues. */
+  private endPending = false;
+  private snapshotOpen = false;
   /** Trades since the last depth message: level side (+1 bids, −1 asks), tick, volume. */
   private tradedN = 0;
   private readonly tradedSide = new Int8Array(TRADED_SLOTS);
   private readonly tradedTick = new Float64Array(TRADED_SLOTS);
   private readonly tradedQty = new Float64Array(TRADED_SLOTS);
+  /** Resting orders of the venues on this market, by level (key = tick·2 + side bit) and by side. */
+  private readonly resting = new Map<number, number>();
+  private restingBids = 0;
+  private restingAsks = 0;
 
   constructor(tickSize: number, ladderTicks: number) {
     this.book = new L2Book(tickSize, ladderTicks);
-    this.depth = new L2Book(tickSize, ladderTicks);
   }
 
-  /** Apply a book row (snapshot, depth diff or BBO); returns its `BookRowKind`. */
-  applyBookRow(ev: EventColumns, i: number): number {
-    this.book.apply(ev, i);
+  /** Apply a book row (snapshot, depth diff or BBO) at exchange time `t`; returns a `QueueAction`. */
+  applyBookRow(ev: EventColumns, i: number, t: number): number {
+    if (t > this.now) this.now = t;
+    const book = this.book;
     const type = ev.type[i]!;
-    if (type !== DELTA && type !== SNAPSHOT) return BookRowKind.None;
-    const depth = this.depth;
-    this.depthSerialBefore = depth.serial;
-    if (!depth.apply(ev, i)) return BookRowKind.None;
+    let action: number = QueueAction.None;
+    if (this.snapshotOpen && type !== SNAPSHOT) {
+      // A snapshot whose last row was not marked: it ends where other rows begin.
+      this.snapshotOpen = false;
+      this.endPending = true;
+      action = QueueAction.ReadAllSnapshot;
+    }
+    if (type !== DELTA && type !== SNAPSHOT) {
+      book.apply(ev, i);
+      return action;
+    }
+    const serial = book.serial;
+    if (!book.apply(ev, i)) return action;
     const ended = (ev.flags[i]! & END) !== 0;
-    this.lastEnded = ended;
-    if (ended) this.tradedN = 0;
-    this.lastTick = depth.lastTick;
-    this.lastSide = ev.side[i]!;
-    return type === DELTA ? BookRowKind.Depth : BookRowKind.Snapshot;
+    if (type === SNAPSHOT) {
+      // A snapshot (the first book, or a resync) is one change: queues are re-read once it is whole.
+      this.snapshotOpen = !ended;
+      if (!ended) return action;
+      this.endPending = true;
+      return QueueAction.ReadAllSnapshot;
+    }
+    if (ended) this.endPending = true;
+    const tick = book.lastTick;
+    const side = ev.side[i]!;
+    this.lastTick = tick;
+    this.lastSide = side;
+    if (action !== QueueAction.None) return action;
+    return book.serial !== serial ? QueueAction.ReadAll : QueueAction.ReadNamed;
   }
 
-  /** The last depth row changed more than the level it named (a clear, a re-centring): re-read every level. */
-  get depthReshaped(): boolean {
-    return this.depth.serial !== this.depthSerialBefore;
+  /** A level's size as the depth messages state it (BBO rows left out): where queues are read. */
+  depthQtyAt(side: number, tick: number): number {
+    return this.book.qtyAtTick(side, tick);
   }
 
-  /** A trade of `size` at tick `tick` by an aggressor on `aggressor`'s side: it took volume from the other side's level. */
-  recordTrade(aggressor: number, tick: number, size: number): void {
+  /** After the venues read their queues for a row: a depth message that ended takes in every trade before it. */
+  finishRow(): void {
+    if (!this.endPending) return;
+    this.endPending = false;
+    this.epoch++;
+    this.tradedN = 0;
+  }
+
+  /** A trade at exchange time `t`: `size` at tick `tick` by an aggressor on `aggressor`'s side (it took the other side's level). */
+  onTrade(aggressor: number, tick: number, size: number, t: number): void {
+    if (t > this.now) this.now = t;
     const side = -aggressor;
     for (let k = 0; k < this.tradedN; k++) {
       if (this.tradedTick[k] === tick && this.tradedSide[k] === side) {
@@ -93,5 +132,33 @@ export class VenueBook {
   tradedAt(side: number, tick: number): number {
     for (let k = 0; k < this.tradedN; k++) if (this.tradedTick[k] === tick && this.tradedSide[k] === side) return this.tradedQty[k]!;
     return 0;
+  }
+
+  /** A venue's order starts / stops resting at a level. */
+  addResting(side: number, tick: number): void {
+    const key = tick * 2 + (side > 0 ? 1 : 0);
+    this.resting.set(key, (this.resting.get(key) ?? 0) + 1);
+    if (side > 0) this.restingBids++;
+    else this.restingAsks++;
+  }
+
+  removeResting(side: number, tick: number): void {
+    const key = tick * 2 + (side > 0 ? 1 : 0);
+    const n = (this.resting.get(key) ?? 0) - 1;
+    if (n > 0) this.resting.set(key, n);
+    else this.resting.delete(key);
+    if (side > 0) this.restingBids--;
+    else this.restingAsks--;
+  }
+
+  /** Orders of the venues resting at a level. */
+  restingAt(side: number, tick: number): number {
+    if ((side > 0 ? this.restingBids : this.restingAsks) === 0) return 0;
+    return this.resting.get(tick * 2 + (side > 0 ? 1 : 0)) ?? 0;
+  }
+
+  /** Orders of the venues resting on a side. */
+  restingOn(side: number): number {
+    return side > 0 ? this.restingBids : this.restingAsks;
   }
 }

@@ -49,7 +49,7 @@ test('blocks are equal spans of exchange time ending at the last event; windows 
 
 test('each block opens with the book as replayed from the start of the file, and stays equal to it row for row', () => {
   const t = base.tick!;
-  const all = (b: L2Book): string => JSON.stringify([b.base, b.levels(1, 1e6), b.levels(-1, 1e6)]);
+  const all = (b: L2Book): string => JSON.stringify([b.base, b.levels(1, 1e6), b.levels(-1, 1e6), b.touchBid, b.touchAsk, b.bestBidQty(), b.bestAskQty()]);
   const continuous = new L2Book(0.01, 1 << 14);
   let i = 0;
   for (const blk of t.blocks) {
@@ -62,7 +62,8 @@ test('each block opens with the book as replayed from the start of the file, and
       if (events.type[i] === EventType.Trade) continue;
       continuous.apply(events, i);
       opened.apply(events, i);
-      if (opened.bestBidSlot !== continuous.bestBidSlot || opened.bestAskSlot !== continuous.bestAskSlot) assert.fail(`touch differs at row ${i}`);
+      if (opened.bestBidSlot !== continuous.bestBidSlot || opened.bestAskSlot !== continuous.bestAskSlot) assert.fail(`ladder differs at row ${i}`);
+      if (!Object.is(opened.touchBid, continuous.touchBid) || !Object.is(opened.touchAsk, continuous.touchAsk)) assert.fail(`touch differs at row ${i}`);
     }
     assert.equal(all(opened), all(continuous), `block ending at row ${blk.to}`);
   }

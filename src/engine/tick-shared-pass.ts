@@ -1,0 +1,398 @@
+// The tick shared pass: K tick backtests over one pass of the events, each with the result of its own single run.
+import { InvariantError } from '../core/index.js';
+import { EventType, type EventColumns } from '../market/index.js';
+import { QueueAction, VenueBook, DEFAULT_LADDER_TICKS } from '../sim/index.js';
+import type { Strategy } from '../strategy/index.js';
+import type { SessionPorts } from './trading-session.js';
+import { TickBacktest, type TickBacktestOptions, type TickBacktestResult } from './tick-backtest.js';
+import { BatchWindow, type BatchCursor } from './batch-window.js';
+
+const TRADE = EventType.Trade;
+const INF = Number.POSITIVE_INFINITY;
+
+/** One strategy instance of a shared pass: its own venue orders, latencies, session, local side and trace. */
+export interface SharedPassMember {
+  strategy: Strategy;
+  opts: Readonly<TickBacktestOptions>;
+  ports?: Readonly<Omit<SessionPorts, 'venue'>>;
+}
+
+/** A member's state in the pass (its driver holds venue, session, local side, stats and trace). */
+interface Member {
+  d: TickBacktest;
+  lc: BatchCursor;
+  fixedFeed: boolean;
+  feed: number;
+  nextDecision: number;
+  nextSample: number;
+  lastLocal: number;
+  /** Position in the shared touch log (absolute index). */
+  touchPos: number;
+  /** Local side exhausted: the venue still runs to this time (the member's own next timer), then it ends. */
+  drainUntil: number;
+  done: boolean;
+  result: TickBacktestResult | undefined;
+}
+
+/**
+ * Our orders never change the replayed market, so K tick backtests can share everything that depends on
+ * the market alone: the batches are read once, every book row and trade is applied once to one
+ * `VenueBook`, and the touch history (what the trading side sees as of each row) is kept once. What is
+ * per member: its venue's orders, queues and latency queues (`L2Exchange` on the shared market), its
+ * session, local estimators, fill statistics and trace.
+ *
+ * The schedule is each member's single-run schedule (`TickBacktest.run`) merged on one clock. The
+ * venue runs up to the earliest timer of any member — never past a member's own next timer, so no
+ * member's command can arrive in the venue's past — and at each row, commands of any member arriving
+ * strictly before the row's time go first, as in a single run. A trade reaches the members that rest an
+ * order on its passive side, a depth row the members that rest where it changed something
+ * (`VenueBook.restingAt` / `restingOn`). Then each member's trading side takes its answers and local
+ * rows up to that timer, and the members whose timer it is decide and sample. A member whose local side
+ * runs out keeps its venue running to its own next timer (as its single run would) and ends there.
+ *
+ * Members must share the venue's tick size and ladder (one replayed book). Each member's result equals,
+ * byte for byte, its own `TickBacktest.run` (test/integration/tick-shared-pass.test.ts).
+ */
+export class TickSharedPass {
+  readonly market: VenueBook;
+  private readonly members: Member[] = [];
+  /** Members whose venue still runs (local side active or draining). */
+  private venue: Member[] = [];
+  // The shared touch log: (global row, bid tick, ask tick) each time the venue's touch changed.
+  private thRow = new Float64Array(1024);
+  private thBid = new Float64Array(1024);
+  private thAsk = new Float64Array(1024);
+  /** Absolute index of the log's element 0, and the number of elements held. */
+  private thBase = 0;
+  private thLen = 0;
+
+  constructor(specs: readonly SharedPassMember[]) {
+    if (specs.length === 0) throw new InvariantError('a shared pass needs at least one member');
+    const ex0 = specs[0]!.opts.exchange;
+    const ladder = ex0.ladderTicks ?? DEFAULT_LADDER_TICKS;
+    for (const s of specs) {
+      const e = s.opts.exchange;
+      if (e.tickSize !== ex0.tickSize || (e.ladderTicks ?? DEFAULT_LADDER_TICKS) !== ladder)
+        throw new InvariantError(`members of a shared pass replay one book: tick size ${e.tickSize} / ladder ${e.ladderTicks} differs from ${ex0.tickSize} / ${ladder}`);
+    }
+    this.market = new VenueBook(ex0.tickSize, ladder);
+    for (const s of specs) {
+      const d = new TickBacktest(s.strategy, s.opts, s.ports ?? {}, this.market);
+      this.members.push({ d, lc: undefined as unknown as BatchCursor, fixedFeed: false, feed: 0, nextDecision: 0, nextSample: 0, lastLocal: Number.NaN, touchPos: 0, drainUntil: INF, done: false, result: undefined });
+    }
+  }
+
+  /** The drivers, in the order of the members given (to attach observers before `run`). */
+  get drivers(): TickBacktest[] {
+    return this.members.map((m) => m.d);
+  }
+
+  run(source: Iterable<EventColumns>): TickBacktestResult[] {
+    const t0 = performance.now();
+    const win = new BatchWindow(source);
+    const bc = win.cursor();
+    const tc = win.cursor();
+    for (const m of this.members) {
+      m.lc = win.cursor();
+      m.d.local.fromVenue = true;
+    }
+    if (bc.b === undefined) return this.members.map((m) => m.d.finish(t0));
+    for (const m of this.members) {
+      const o = m.d.opts;
+      m.fixedFeed = o.feedLatencyMicros !== undefined;
+      m.feed = o.feedLatencyMicros ?? 0;
+      const start = m.fixedFeed ? bc.b.tsExchange[0]! + m.feed : bc.b.tsLocal[0]!;
+      m.d.core.view.start = start;
+      m.nextDecision = Math.ceil(start / o.decisionIntervalMicros) * o.decisionIntervalMicros;
+      m.nextSample = Math.ceil(start / o.sampleIntervalMicros) * o.sampleIntervalMicros;
+    }
+    this.venue = this.members.slice();
+    const v = new VenuePhase(this, win, bc, tc);
+    while (this.venue.length > 0) {
+      // The earliest timer of any member (a draining member's is where its venue stops).
+      let tT = INF;
+      for (const m of this.venue) {
+        const t = m.drainUntil !== INF ? m.drainUntil : m.nextDecision < m.nextSample ? m.nextDecision : m.nextSample;
+        if (t < tT) tT = t;
+      }
+      v.runTo(tT);
+      let ended = false;
+      for (const m of this.venue) {
+        if (m.drainUntil !== INF) {
+          if (m.drainUntil === tT) ended = this.end(m, win, t0) || ended;
+          continue;
+        }
+        if (!this.localTo(m, win, tT)) {
+          const own = m.nextDecision < m.nextSample ? m.nextDecision : m.nextSample;
+          m.drainUntil = own;
+          if (own === tT) ended = this.end(m, win, t0) || ended;
+          continue;
+        }
+        const d = m.d;
+        if (m.nextDecision === tT) {
+          this.syncTouch(m, m.lc.row0 + m.lc.i);
+          d.decide(tT, m.lastLocal);
+          m.nextDecision += d.opts.decisionIntervalMicros;
+        }
+        if (m.nextSample === tT) {
+          d.sample(tT);
+          m.nextSample += d.opts.sampleIntervalMicros;
+        }
+      }
+      if (ended) this.venue = this.venue.filter((m) => !m.done);
+      this.trimTouch();
+    }
+    return this.members.map((m) => m.result!);
+  }
+
+  private end(m: Member, win: BatchWindow, t0: number): boolean {
+    m.done = true;
+    m.d.maxHeld = win.maxHeld;
+    m.result = m.d.finish(t0);
+    return true;
+  }
+
+  /** Members whose venue still runs (the venue phase's view). */
+  venueMembers(): Member[] {
+    return this.venue;
+  }
+
+  pushTouch(row: number, bid: number, ask: number): void {
+    if (this.thLen === this.thRow.length) this.growTouch();
+    const j = this.thLen++;
+    this.thRow[j] = row;
+    this.thBid[j] = bid;
+    this.thAsk[j] = ask;
+  }
+
+  private growTouch(): void {
+    const n = this.thRow.length * 2;
+    const row = new Float64Array(n);
+    const bid = new Float64Array(n);
+    const ask = new Float64Array(n);
+    row.set(this.thRow);
+    bid.set(this.thBid);
+    ask.set(this.thAsk);
+    this.thRow = row;
+    this.thBid = bid;
+    this.thAsk = ask;
+  }
+
+  /** Drop touch entries every member has read (when they are more than half the log). */
+  private trimTouch(): void {
+    if (this.thLen < 512) return;
+    let min = INF;
+    for (const m of this.venue) if (m.touchPos < min) min = m.touchPos;
+    const drop = (min === INF ? this.thBase + this.thLen : min) - this.thBase;
+    if (drop * 2 < this.thLen) return;
+    this.thRow.copyWithin(0, drop, this.thLen);
+    this.thBid.copyWithin(0, drop, this.thLen);
+    this.thAsk.copyWithin(0, drop, this.thLen);
+    this.thLen -= drop;
+    this.thBase += drop;
+  }
+
+  /** Give a member's local side the touch as of the rows before global row `row`. */
+  private syncTouch(m: Member, row: number): void {
+    let p = m.touchPos - this.thBase;
+    const end = this.thLen;
+    let j = -1;
+    while (p < end && this.thRow[p]! < row) j = p++;
+    m.touchPos = p + this.thBase;
+    if (j >= 0) m.d.local.setTouch(this.thBid[j]!, this.thAsk[j]!);
+  }
+
+  /**
+   * A member's trading side up to timer `tT`: answers and local rows in time order (an answer before a
+   * row at the same time). Returns false when its local side ran out (as its single run ends).
+   */
+  private localTo(m: Member, win: BatchWindow, tT: number): boolean {
+    const d = m.d;
+    const ex = d.exchange;
+    const local = d.local;
+    const lc = m.lc;
+    const fixedFeed = m.fixedFeed;
+    const feed = m.feed;
+    let lb = lc.b!;
+    let lTs = fixedFeed ? lb.tsExchange : lb.tsLocal;
+    let lType = lb.type;
+    let lN = lb.length;
+    let il = lc.i;
+    let lastLocal = m.lastLocal;
+    let more = true;
+    for (;;) {
+      const tOut = ex.nextOutboundTs();
+      while (il < lN) {
+        const t = fixedFeed ? lTs[il]! + feed : lTs[il]!;
+        if (!(t < tOut && t <= tT)) break;
+        lastLocal = t;
+        if (lType[il] === TRADE) {
+          this.syncTouch(m, lc.row0 + il);
+          local.onTrade(t, lb.price[il]!, lb.side[il]!, lb.size[il]!);
+        }
+        il++;
+      }
+      if (il === lN) {
+        d.events = lc.row0 + lN;
+        lc.i = il;
+        win.advance(lc);
+        il = lc.i;
+        if (lc.b === undefined) {
+          more = false;
+          break;
+        }
+        (lb = lc.b), (lTs = fixedFeed ? lb.tsExchange : lb.tsLocal), (lType = lb.type), (lN = lb.length);
+        continue;
+      }
+      if (tOut <= tT) {
+        d.deliver();
+        continue;
+      }
+      break;
+    }
+    lc.i = il;
+    m.lastLocal = lastLocal;
+    return more;
+  }
+}
+
+/**
+ * The shared venue: book rows in file order and trades at their trade time, once, with every member's
+ * arriving commands merged in. Its read positions live here between calls.
+ */
+class VenuePhase {
+  private bNext = Number.NaN;
+  private tNext = Number.NaN;
+  private bDone = false;
+  private tDone = false;
+  private vBid: number;
+  private vAsk: number;
+
+  constructor(
+    private readonly pass: TickSharedPass,
+    private readonly win: BatchWindow,
+    private readonly bc: BatchCursor,
+    private readonly tc: BatchCursor,
+  ) {
+    this.vBid = pass.market.book.touchBid;
+    this.vAsk = pass.market.book.touchAsk;
+  }
+
+  /** Every member's earliest command in flight. */
+  private static minInbound(ms: readonly Member[]): number {
+    let t = INF;
+    for (const m of ms) {
+      const x = m.d.exchange.nextInboundTs();
+      if (x < t) t = x;
+    }
+    return t;
+  }
+
+  /** Commands arriving before `before` (strictly) and at or before `tT`, for every member. */
+  private static inbound(ms: readonly Member[], before: number, tT: number): void {
+    for (const m of ms) {
+      const ex = m.d.exchange;
+      for (let x = ex.nextInboundTs(); x < before && x <= tT; x = ex.nextInboundTs()) ex.processInbound();
+    }
+  }
+
+  runTo(tT: number): void {
+    const pass = this.pass;
+    const ms = pass.venueMembers();
+    const market = pass.market;
+    const book = market.book;
+    const win = this.win;
+    const bc = this.bc;
+    const tc = this.tc;
+    let bb = bc.b!;
+    let bi = bc.i;
+    let tb = tc.b!;
+    let ti = tc.i;
+    let bNext = this.bNext;
+    let tNext = this.tNext;
+    let minIn = VenuePhase.minInbound(ms);
+    for (;;) {
+      if (tNext !== tNext) {
+        const tType = tb.type;
+        const tN = tb.length;
+        while (ti < tN && tType[ti] !== TRADE) ti++;
+        if (ti < tN) tNext = tb.tsExchange[ti]!;
+        else {
+          bc.i = bi;
+          tc.i = ti;
+          win.advance(tc);
+          if (tc.b === undefined) {
+            this.tDone = true;
+            tNext = INF;
+          }
+          bi = bc.i;
+          ti = tc.i;
+          if (bc.b !== undefined) bb = bc.b;
+          if (tc.b !== undefined) tb = tc.b;
+          continue;
+        }
+      }
+      if (bNext !== bNext) {
+        const bType = bb.type;
+        const bN = bb.length;
+        while (bi < bN && bType[bi] === TRADE) bi++;
+        if (bi < bN) bNext = bb.tsExchange[bi]!;
+        else {
+          bc.i = bi;
+          tc.i = ti;
+          win.advance(bc);
+          if (bc.b === undefined) {
+            this.bDone = true;
+            bNext = INF;
+          }
+          bi = bc.i;
+          ti = tc.i;
+          if (bc.b !== undefined) bb = bc.b;
+          if (tc.b !== undefined) tb = tc.b;
+          continue;
+        }
+      }
+      const r = tNext <= bNext ? tNext : bNext;
+      if (minIn < r && minIn <= tT) {
+        VenuePhase.inbound(ms, r, tT);
+        minIn = VenuePhase.minInbound(ms);
+        continue;
+      }
+      if (!(r <= tT)) break;
+      if (tNext <= bNext) {
+        const aggressor = tb.side[ti]!;
+        const size = tb.size[ti]!;
+        const tick = book.tickOf(tb.price[ti]!);
+        market.onTrade(aggressor, tick, size, tNext);
+        if (market.restingOn(-aggressor) > 0) {
+          const id = tb.id[ti]!;
+          for (const m of ms) if (m.d.exchange.resting > 0) m.d.exchange.matchTrade(aggressor, tick, size, tNext, id);
+        }
+        ti++;
+        if (!this.tDone) tNext = Number.NaN;
+      } else {
+        const action = market.applyBookRow(bb, bi, bNext);
+        if (action !== QueueAction.None) {
+          const named = action === QueueAction.ReadNamed;
+          if (named ? market.restingAt(market.lastSide, market.lastTick) > 0 : market.restingOn(1) + market.restingOn(-1) > 0)
+            for (const m of ms) if (m.d.exchange.resting > 0) m.d.exchange.afterBookRow(action);
+        }
+        market.finishRow();
+        const nb = book.touchBid;
+        const na = book.touchAsk;
+        if ((nb !== this.vBid && (nb === nb || this.vBid === this.vBid)) || (na !== this.vAsk && (na === na || this.vAsk === this.vAsk))) {
+          this.vBid = nb;
+          this.vAsk = na;
+          pass.pushTouch(bc.row0 + bi, nb, na);
+        }
+        bi++;
+        if (!this.bDone) bNext = Number.NaN;
+      }
+    }
+    VenuePhase.inbound(ms, INF, tT);
+    bc.i = bi;
+    tc.i = ti;
+    this.bNext = bNext;
+    this.tNext = tNext;
+  }
+}
