@@ -25,7 +25,7 @@ help:
 	@echo "make test-online    opt-in: fetch, study, backtest and 5 paper iterations against the real exchange (ONLINE_EXCHANGE= ONLINE_SYMBOL= ONLINE_TIMEFRAME=)"
 	@echo "make study          a market's profile: DATA=FILE (klines, default the shared 1m file) or EVENTS=FILE (event file)"
 	@echo "make analyze-last-month  sweep + walk-forward + readiness gate: DATA=FILE or EXCHANGE= SYMBOL= TIMEFRAME= DAYS=, or EVENTS=FILE (tick engine); MAX_COMBINATIONS="
-	@echo "make test-integration    cross-module tests; refreshes visualizations/*.png"
+	@echo "make test-integration    cross-module tests; refreshes visualizations/*.png and the screenshots in docs/screenshots/"
 	@echo "make bench          benchmarks; figures go to bench/RESULTS.md by hand"
 
 $(NODE_STAMP): package.json package-lock.json
@@ -117,7 +117,7 @@ POLL_SECONDS ?= 1
 realtime-paper: build
 	$(CLI) realtime --mode paper --exchange $(EXCHANGE) --symbol '$(SYMBOL)' --timeframe $(TIMEFRAME) --iterations $(ITERATIONS) --poll-seconds $(POLL_SECONDS) $(if $(EXCHANGE_URL),--exchange-url '$(EXCHANGE_URL)') $(if $(DASHBOARD_PORT),--dashboard-port $(DASHBOARD_PORT))
 
-# Cross-module tests; also refreshes the PNGs in visualizations/.
+# Cross-module tests; also refreshes the PNGs in visualizations/ and the page screenshots in docs/screenshots/.
 test-integration: build
 	@REFRESH_VISUALIZATIONS=1 node --import tsx --test --test-concurrency=2 --test-timeout=300000 --test-force-exit $$(find test/integration -name '*.test.ts' | sort)
 
@@ -144,3 +144,79 @@ deploy-server:
 # Never removes ledgers, recordings, realtime logs, the history cache (data/) or a standing halt file.
 clean:
 	@node scripts/clean.mjs
+
+# ---------------------------------------------------------------------------------------------------------
+# Operations: each target runs one `marketmakerl` command that ends with one JSON line and exits 0 only when
+# what it checks holds. Kept in this one block (its own help lines in help-ops).
+# ---------------------------------------------------------------------------------------------------------
+.PHONY: help-ops consistency-check data-freshness campaign risk-calibration weekly-report status-page dashboard-serve dashboard-open walk-forward research-budgets quant-experiments daily-smoke mvp-launch realtime-live compose-config image
+help: help-ops
+help-ops:
+	@echo "operations (one JSON line each; exit 0 only when what it checks holds):"
+	@echo "make consistency-check   every make / marketmakerl line of README.md and docs/ names a real target or command with valid flags"
+	@echo "make data-freshness      cached markets and recordings: last closed bar vs now, missing ranges, silences [CACHE_DIR= RECORDINGS= DATA= EVENTS= MAX_AGE=6h MAX_MISSING_BARS=0 NOW=]"
+	@echo "make campaign N=5        the runtime pipeline N times with seeds SEED.., then SEED again: PnL spread; fails if a run fails or the repeat differs [CONFIG= MODE= BASELINE=]"
+	@echo "make weekly-report       paper/live ledgers and run folders of the last DAYS_BACK=7 days: PnL, fills, uptime, reconnects, risk events, halts (JSON + HTML)"
+	@echo "make status-page         one page of the newest results under artifacts/ with go / no-go (dashboard-serve: served on 127.0.0.1:STATUS_PORT; dashboard-open: its address)"
+	@echo "make walk-forward        analyze under three walk-forward schemes + robustness table (EXP_DATA= EXP_DAYS=14 EXP_COMBINATIONS=12); research-budgets: three budgets; quant-experiments: three seeds"
+	@echo "make daily-smoke         fetch, a day of history, a one-day backtest, 5 paper iterations against EXCHANGE/SYMBOL (EXCHANGE_URL= SMOKE_END= SMOKE_CONFIG=), each timed"
+	@echo "make mvp-launch          consistency-check -> campaign -> analysis -> walk-forward -> a paper session on the shared capture, stopping at the first failure"
+	@echo "make realtime-live       live trading (as run-live); compose-config: the server compose file (docker compose config, or a clear skip); image: docker build"
+	@echo "make risk-calibration    the risk limits of RISK_CONFIG against a crash, a gap, a volatility burst, a frozen feed and the shared data's worst days"
+
+consistency-check: build
+	$(CLI) consistency-check
+
+CACHE_DIR ?= data/history
+RECORDINGS ?= data/recordings
+MAX_AGE ?= 6h
+MAX_MISSING_BARS ?= 0
+data-freshness: build
+	$(CLI) data-freshness --cache-dir '$(CACHE_DIR)' --recordings '$(RECORDINGS)' --max-age $(MAX_AGE) --max-missing-bars $(MAX_MISSING_BARS) $(if $(DATA),--data $(DATA)) $(if $(EVENTS),--events $(EVENTS)) $(if $(NOW),--now $(NOW))
+
+N ?= 3
+campaign: build
+	$(CLI) campaign --n $(N) --config $(CONFIG) --seed $(SEED) --max-workers $(MAX_WORKERS) $(if $(filter command line,$(origin MODE)),--mode $(MODE)) $(if $(BASELINE),--baseline '$(BASELINE)')
+
+RISK_CONFIG ?= config/examples/btcusdt.yaml
+risk-calibration: build
+	$(CLI) risk-calibration --config $(RISK_CONFIG) $(if $(filter command line,$(origin SEED)),--seed $(SEED))
+
+DAYS_BACK ?= 7
+weekly-report: build
+	$(CLI) weekly-report --days $(DAYS_BACK)
+
+STATUS_PORT ?= 8788
+status-page: build
+	$(CLI) status-page
+
+dashboard-serve: build
+	$(CLI) status-page --serve --port $(STATUS_PORT)
+
+# Writes the page and prints its file address (opened with xdg-open when there is one); the exit code is the page's.
+dashboard-open: build
+	@$(CLI) status-page; rc=$$?; echo "file://$$(pwd)/artifacts/status/index.html"; if command -v xdg-open >/dev/null; then xdg-open "artifacts/status/index.html" >/dev/null 2>&1 || true; fi; exit $$rc
+
+# Analysis presets (src/ops/experiments.ts): one analyze per variant, then a robustness table; fails when the conclusion depends on the variant.
+EXP_DATA ?= ../shared/data/binance-spot-btcusdt-5m-klines/BTCUSDT-5m-2024-08.csv
+EXP_DAYS ?= 14
+EXP_COMBINATIONS ?= 12
+walk-forward research-budgets quant-experiments: build
+	$(CLI) experiments --preset $@ --data '$(EXP_DATA)' --days $(EXP_DAYS) --max-combinations $(EXP_COMBINATIONS)
+
+SMOKE_CONFIG ?= config/examples/btcusdt.yaml
+daily-smoke: build
+	$(CLI) daily-smoke --exchange $(EXCHANGE) --symbol '$(SYMBOL)' --timeframe 1m --config $(SMOKE_CONFIG) $(if $(EXCHANGE_URL),--exchange-url '$(EXCHANGE_URL)') $(if $(SMOKE_END),--end $(SMOKE_END))
+
+mvp-launch: build
+	$(CLI) mvp-launch --config $(CONFIG) --paper-config $(SMOKE_CONFIG)
+
+# Live trading under its operations name: the same command as run-live (live guard, preflight, verified cancel-all).
+realtime-live: run-live
+
+compose-config: build
+	$(CLI) compose-config --file docker-compose.server.yml
+
+IMAGE_TAG ?= marketmakerl:latest
+image: build
+	$(CLI) image --tag $(IMAGE_TAG)

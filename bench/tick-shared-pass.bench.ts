@@ -8,12 +8,14 @@ import { ensureSharedCaptureArrow } from '../test/fixtures/capture.js';
 // sweep costs, and it moves less than wall time on a shared machine.
 const path = ensureSharedCaptureArrow();
 const ks = (process.env['K'] ?? '16,64').split(',').map(Number);
+const decisionMs = Number(process.env['DECISION_MS'] ?? 100);
 
 const child = `
 const dist = (m) => new URL('./dist/' + m + '/index.js', 'file://' + process.cwd() + '/').href;
 const { readEvents } = await import(dist('data'));
 const { parseTradingConfig, runTickJob, runTickJobsShared } = await import(dist('engine'));
-const [path, ...kText] = process.argv.slice(1);
+const [path, decisionText, ...kText] = process.argv.slice(1);
+const decisionMs = Number(decisionText);
 const events = readEvents(path);
 // A sweep grid as analyze builds one: model × γ × queue × order latency × order size.
 function grid(k) {
@@ -23,7 +25,7 @@ function grid(k) {
       data: { events: path },
       quoting: { model: i % 2 ? 'glft' : 'as', gamma: [0.0001, 0.001, 0.01, 0.1][(i >> 1) % 4], horizon_seconds: 60, order_qty: [0.001, 0.01][(i >> 3) % 2] },
       sim: { queue: ['power:2', 'risk-averse'][(i >> 4) % 2], feed_latency_ms: 5, entry_latency_ms: [5, 50][(i >> 5) % 2], response_latency_ms: 5, maker_fee_bps: 0, taker_fee_bps: 0 },
-      loop: { decision_interval_ms: 100 },
+      loop: { decision_interval_ms: decisionMs },
     }));
   }
   return out;
@@ -37,11 +39,11 @@ for (const k of kText.map(Number)) {
   const same = sep.r.every((r, i) => JSON.stringify(r.metrics) === JSON.stringify(sh.r[i].metrics));
   const ce = k * events.length;
   const m = (x) => (x / 1e6).toFixed(1) + ' M';
-  console.log('K = ' + k + ': ' + events.length + ' events; ' + k + ' separate replays ' + sep.cpu.toFixed(2) + ' CPU-s (' + m(ce / sep.cpu) + ' combination-events per CPU-s), shared pass ' +
+  console.log('K = ' + k + ', decisions every ' + decisionMs + ' ms: ' + events.length + ' events; ' + k + ' separate replays ' + sep.cpu.toFixed(2) + ' CPU-s (' + m(ce / sep.cpu) + ' combination-events per CPU-s), shared pass ' +
     sh.cpu.toFixed(2) + ' CPU-s (' + m(ce / sh.cpu) + '); speed-up ' + (sep.cpu / sh.cpu).toFixed(2) + '× CPU, ' + (sep.wall / sh.wall).toFixed(2) + '× wall; fills ' +
     sh.r.reduce((s, r) => s + r.metrics.fills, 0) + '; metrics identical: ' + same);
 }
 `;
-const r = spawnSync(process.execPath, ['--input-type=module', '-e', child, path, ...ks.map(String)], { stdio: 'inherit' });
+const r = spawnSync(process.execPath, ['--input-type=module', '-e', child, path, String(decisionMs), ...ks.map(String)], { stdio: 'inherit' });
 console.log(`machine: ${cpus()[0]?.model ?? '?'} × ${cpus().length}, node ${process.version}, ${new Date().toISOString().slice(0, 10)}`);
 process.exit(r.status ?? 1);

@@ -38,13 +38,19 @@ set -euo pipefail
 cd "$1"
 echo "$2" > REVISION
 mkdir -p artifacts ledger data
+# The service runs as uid 1000 (the image's `node` user) whoever deploys: it owns its data folders.
+if [[ "$(stat -c %u artifacts):$(stat -c %u ledger):$(stat -c %u data)" != "1000:1000:1000" ]]; then
+  chown -R 1000:1000 artifacts ledger data 2>/dev/null || sudo -n chown -R 1000:1000 artifacts ledger data || {
+    echo "error: artifacts/, ledger/ and data/ must belong to uid 1000 (the service's user): run 'sudo chown -R 1000:1000 artifacts ledger data' in $1" >&2
+    exit 2
+  }
+fi
 if [[ ! -f .env ]]; then
   echo "error: $1/.env is missing: copy .env.example to .env on the server and fill it in (keys stay on the server)" >&2
   exit 2
 fi
 # Keep the running image as :previous for a rollback.
 if docker image inspect marketmakerl:latest >/dev/null 2>&1; then docker tag marketmakerl:latest marketmakerl:previous; fi
-export MM_UID=$(id -u) MM_GID=$(id -g)
 docker compose -f docker-compose.server.yml up -d --build realtime-strategy
 docker compose -f docker-compose.server.yml ps realtime-strategy
 REMOTE

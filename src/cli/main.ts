@@ -2,6 +2,7 @@
 // The marketmakerl CLI: parses flags and hands over to a command module, loaded only when it runs.
 import { Command, CommanderError, Option } from 'commander';
 import { exitWithError } from './errors.js';
+import { registerOpsCommands } from './ops-program.js';
 
 const program = new Command();
 program
@@ -10,13 +11,27 @@ program
   .version('0.1.0')
   .showHelpAfterError(false)
   .exitOverride()
-  .configureOutput({ writeErr: (s) => process.stderr.write(s.split('\n').filter(Boolean)[0] + '\n') });
+  // Help goes to stdout; errors keep commander's whole message, so "(Did you mean --gamma?)" reaches the user.
+  .configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: (s) => process.stderr.write(s) })
+  .addHelpText('after', `
+Every command has its own help: marketmakerl help <command> (or <command> --help).
+Results: the research commands print a short table on a terminal and one JSON line in a pipe or with --json;
+bad input is one line on stderr and exit code 2.`);
 
 const num = (flag: string) => (v: string): number => {
   const x = Number(v);
   if (v.trim() === '' || !Number.isFinite(x)) throw new CommanderErrorFor(flag, v, 'a number');
   return x;
 };
+/** `--param name=value`, repeatable: the values of a strategy module's declared parameters. */
+const param = (v: string, prev: Record<string, number> | undefined): Record<string, number> => {
+  const m = /^([A-Za-z_][A-Za-z0-9_]*)=(.+)$/.exec(v);
+  const x = m ? Number(m[2]) : Number.NaN;
+  if (!m || m[2]!.trim() === '' || !Number.isFinite(x)) throw new CommanderErrorFor('--param', v, 'name=number');
+  return { ...prev, [m[1]!]: x };
+};
+const STRATEGY_HELP = 'a strategy module of your own (.ts or .js exporting defineStrategy(...); quoting.strategy), instead of --model';
+const PARAM_HELP = "a value of the strategy module's declared parameter (quoting.params), repeatable";
 class CommanderErrorFor extends CommanderError {
   constructor(flag: string, value: string, expected: string) {
     super(2, 'marketmakerl.invalidArgument', `${flag}: expected ${expected}, got '${value}'`);
@@ -27,6 +42,7 @@ program
   .command('backtest')
   .description('backtest a quoting model on bars (klines file, exchange history or simulated data) and write a run folder')
   .option('--data <file>', 'kline CSV (Binance 12-column dump, or headed timestamp,open,high,low,close,volume); default: simulated')
+  .option('--json', 'print the result as one JSON line even on a terminal (it always is in a pipe)')
   .option('--exchange <id>', 'ccxt exchange id: klines from the history cache, fetching what it lacks (instead of --data)')
   .option('--symbol <sym>', 'with --exchange: market, e.g. BTC/USDT')
   .option('--timeframe <tf>', 'with --exchange: bar interval, e.g. 1m (default 1m)')
@@ -36,6 +52,8 @@ program
   .option('--exchange-url <url>', 'with --exchange: REST base URL (proxy, local fake); env MARKETMAKERL_EXCHANGE_URL')
   .option('--model <name>', 'quoting model: as | glft | rl (default as)')
   .option('--policy <file>', 'policy.json of a trained RL policy (with --model rl; see train-rl)')
+  .option('--strategy <file>', STRATEGY_HELP)
+  .option('--param <name=value>', PARAM_HELP, param)
   .option('--seed <n>', 'seed of simulated data and of every random draw (default 7)', num('--seed'))
   .option('--out <dir>', 'run folder (default artifacts/runs/<run_id>)')
   .option('--force', 'replace an earlier run folder of ours at --out (never a folder marketmakerl did not write)')
@@ -126,6 +144,7 @@ program
   .command('analyze')
   .description('last-month analysis: parameter sweep, walk-forward, out-of-sample readiness gate, artifacts and report.html')
   .option('--data <file>', 'kline CSV (Binance 12-column dump or headed); offline')
+  .option('--json', 'print the result as one JSON line even on a terminal (it always is in a pipe)')
   .option('--events <file>', 'normalized event file (Arrow IPC, from convert): each case is a tick backtest (implies --engine tick)')
   .option('--exchange <id>', 'exchange id (klines from the history cache)')
   .option('--symbol <sym>', 'market symbol, e.g. BTC/USDT')
@@ -137,6 +156,8 @@ program
   .option('--workers <n>', 'evaluation threads (results do not depend on it; default: by job size)', num('--workers'))
   .option('--engine <name>', 'bar (klines, default) | tick (an event file, --events)')
   .option('--policy <file>', 'policy.json of a trained RL policy: adds model rl to the parameter space')
+  .option('--strategy <file>', "a strategy module of your own: the sweep runs it, over its declared parameters' sweep levels")
+  .option('--param <name=value>', PARAM_HELP, param)
   .option('--end <iso>', 'with --exchange: end of the analysed span (default now)')
   .option('--exchange-url <url>', 'with --exchange: REST base URL (a local or fake exchange)')
   .option('--cache-dir <dir>', 'with --exchange: kline history cache folder (default data/history)')
@@ -150,7 +171,7 @@ program
   .option('--config <file>', 'the one config file: its trading sections are the base of every case, `analysis:` holds readiness, space and windows; flags override it')
   .option('--out <dir>', 'artifact folder (default artifacts/last_month_analysis)')
   .option('--queue <url>', 'redis://HOST:PORT: run the cases on a BullMQ queue served by `marketmakerl worker`')
-  .option('--no-shared-pass', 'run every case on its own walk of the data (bar engine; same results)')
+  .option('--no-shared-pass', 'run every case on its own walk of the data (bars or events; same results, slower)')
   .option('--shard <i/n>', 'evaluate shard I of N (0-based) of the cases and write them as Arrow into --out; no report')
   .option('--merge <dirs...>', 'build the analysis from the shard files in these folders (same data flags and config as the shards)')
   .option('--fresh-trials <reason>', 'start a new trial count on this data (the deflated Sharpe and PBO stop counting earlier runs); the reason is reported')
@@ -167,9 +188,9 @@ program
 
 program
   .command('report')
-  .description('render a backtest run folder to RUN_DIR/report.html (self-contained, opens offline)')
-  .argument('<run_dir>', 'run folder (config.json, metrics.json, trace.csv, fills.csv)')
-  .option('--out <file>', 'HTML file to write (default RUN_DIR/report.html)')
+  .description('render a backtest run to report.html (self-contained, opens offline): a run folder, or the runtime\'s output')
+  .argument('<run>', "run folder (config.json, metrics.json, trace.csv, fills.csv), the runtime's <run_id>_summary.json (every execution agent) or one agent's <run_id>_<agent>_metrics.json")
+  .option('--out <file>', 'HTML file to write (default RUN_DIR/report.html, or <run_id>_<agent>_report.html beside the runtime\'s files)')
   .option('--force', 'replace an existing --out file')
   .action(async (dir: string, opts) => (await import('./commands/report.js')).reportCommand(dir, opts));
 
@@ -179,6 +200,7 @@ program
   .argument('<run_a>', 'run folder A (config.json, metrics.json, trace.csv)')
   .argument('<run_b>', 'run folder B, over the same samples')
   .option('--out <file>', 'also write the comparison as JSON to this file')
+  .option('--json', 'print the result as one JSON line even on a terminal (it always is in a pipe)')
   .option('--html <file>', 'also write a page with both cumulative returns and their difference')
   .option('--force', 'replace existing --out / --html files')
   .action(async (a: string, b: string, opts) => (await import('./commands/compare.js')).compareCommand(a, b, opts));
@@ -208,6 +230,7 @@ program
   .option('--cache-dir <dir>', 'cache folder', 'data/history')
   .option('--exchange-url <url>', 'send REST requests to this base URL (proxy, testnet, local fake); env MARKETMAKERL_EXCHANGE_URL')
   .option('--sandbox', "use the exchange's own testnet")
+  .option('--quiet', 'no progress output')
   .action(async (opts) => (await import('./commands/history.js')).historyCommand(opts));
 
 program
@@ -235,6 +258,8 @@ program
   .option('--feed <kind>', 'ws | rest (default: websockets when ccxt has them for the exchange)')
   .option('--model <name>', 'quoting model: as | glft | rl (quoting.model)')
   .option('--policy <file>', 'policy.json of a trained RL policy (quoting.policy_path)')
+  .option('--strategy <file>', STRATEGY_HELP)
+  .option('--param <name=value>', PARAM_HELP, param)
   .option('--gamma <x>', 'risk aversion γ (quoting.gamma)', num('--gamma'))
   .option('--capital <x>', 'initial capital, quote currency', num('--capital'))
   .option('--order-qty <x>', 'quote size, base units (quoting.order_qty)', num('--order-qty'))
@@ -257,7 +282,9 @@ program
   .command('halt')
   .description('kill switch: halt a running realtime loop (halt file, or --url of its dashboard); --clear lifts it for the next start')
   .option('--halt-file <file>', 'halt file the loop polls (default artifacts/realtime/HALT)')
-  .option('--url <url>', "the running loop's dashboard, http://127.0.0.1:P")
+  .option('--url <url>', "the running loop's dashboard: the URL it printed at start (http://127.0.0.1:P/?token=...)")
+  .option('--token-file <file>', "with --url: the dashboard's token file (default: dashboard-<port>.token beside --ledger or the halt file)")
+  .option('--ledger <file>', 'with --url: the ledger the dashboard belongs to (its token file is beside it)')
   .option('--reason <text>', 'reason stored with the halt')
   .option('--clear', 'remove the halt file')
   .action(async (opts) => (await import('./commands/halt.js')).haltCommand(opts));
@@ -289,6 +316,7 @@ program
   .command('study')
   .description("a market's profile as a market maker reads it (volatility, tails, short-horizon memory, spread, depth, flow, fill intensity), from klines (a file or an exchange's history), an event file or simulated bars")
   .option('--data <file>', 'kline CSV (any format the backtester reads)')
+  .option('--json', 'print the result as one JSON line even on a terminal (it always is in a pipe)')
   .option('--exchange <id>', 'klines of this exchange from the history cache (fetching what it lacks through ccxt)')
   .option('--symbol <sym>', 'with --exchange: market, e.g. BTC/USDT')
   .option('--timeframe <tf>', 'with --exchange: bar interval (default 1m)')
@@ -315,8 +343,16 @@ simulate
   .option('--seed <n>', 'seed', num('--seed'), 7)
   .action(async (opts) => (await import('./commands/simulate.js')).as2008Command(opts));
 
+// The operations surface (campaign, data-freshness, status-page, …) lives in its own file.
+registerOpsCommands(program);
+
 async function main(): Promise<void> {
   try {
+    // No command at all: the full help on stdout, as `help` prints it (commander would send it to stderr as an error).
+    if (process.argv.length <= 2) {
+      program.outputHelp();
+      process.exit(0);
+    }
     await program.parseAsync(process.argv);
   } catch (e) {
     if (e instanceof CommanderError) {

@@ -103,6 +103,11 @@ export function removeCreatedDirs(created: readonly string[]): void {
   }
 }
 
+/** Write a file and fsync it (no rename: for files inside a temp folder that is renamed or moved later). */
+export function writeFileDurable(path: string, data: string | Uint8Array): void {
+  writeDurable(path, typeof data === 'string' ? scrubSecrets(data) : data);
+}
+
 function writeDurable(path: string, data: string | Uint8Array): void {
   const fd = openSync(path, 'w', 0o644);
   try {

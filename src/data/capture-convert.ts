@@ -1,10 +1,12 @@
 // Capture files → normalized events: to an Arrow file (streamed) or into memory.
 import { basename } from 'node:path';
+import { UserError } from '../core/index.js';
 import type { EventColumns } from '../market/index.js';
 import { BinanceCaptureParser, CAPTURE_CONVERTER_VERSION, type CaptureOptions, type CaptureReport } from './binance-capture.js';
 import { forEachLine, forEachLineSync } from './capture-lines.js';
 import { EventBuffer } from './event-buffer.js';
 import { EventFileWriter } from './event-store.js';
+import { checkEventRows, eventCheck } from './event-checks.js';
 
 /** Schema metadata written with converted captures (the symbol is known once the first message is read). */
 export function captureMeta(paths: readonly string[], symbol: string | null): Record<string, string> {
@@ -24,13 +26,20 @@ export async function convertCaptureToArrow(paths: readonly string[], out: strin
   let writer: EventFileWriter | null = null;
   let parser: BinanceCaptureParser | null = null;
   const open = (): EventFileWriter => (writer ??= new EventFileWriter(out, { meta: captureMeta(paths, options.symbol ?? parser?.currentSymbol ?? null) }));
+  // The events a capture turns into are checked before they are written (a bad price never reaches a file).
+  const check = eventCheck(`capture ${paths.join(', ')}`, 'event');
   try {
-    parser = new BinanceCaptureParser((chunk) => open().append(chunk), options);
+    parser = new BinanceCaptureParser((chunk) => {
+      checkEventRows(chunk, check);
+      open().append(chunk);
+    }, options);
     for (const p of paths) {
       parser.beginFile(p);
       await forEachLine(p, (b, s, e) => parser!.line(b, s, e));
     }
     const report = parser.finish();
+    // Nothing to replay: an empty event file would only pass the problem on.
+    if (report.rows === 0) throw new UserError(`convert: no market events in ${paths.join(', ')} (${report.lines} line(s) read)`);
     open().close();
     return report;
   } catch (e) {
@@ -48,5 +57,7 @@ export function loadCaptureSync(paths: readonly string[], options: CaptureOption
     forEachLineSync(p, (b, s, e) => parser.line(b, s, e));
   }
   const report = parser.finish();
-  return { events: buf.view(), report };
+  const events = buf.view();
+  checkEventRows(events, eventCheck(`capture ${paths.join(', ')}`, 'event'));
+  return { events, report };
 }

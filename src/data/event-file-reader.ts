@@ -4,6 +4,7 @@ import type { Field, Message, Schema } from 'apache-arrow';
 import { arrowLib } from './arrow-lib.js';
 import { UserError } from '../core/index.js';
 import { allocEvents, type EventColumns } from '../market/index.js';
+import { checkEventRows, eventCheck } from './event-checks.js';
 
 type ColumnName = 'type' | 'side' | 'flags' | 'tsExchange' | 'tsLocal' | 'price' | 'size' | 'id';
 
@@ -158,7 +159,9 @@ export class EventFileReader {
         at += rows;
       }
       out.length = total;
-      return { events: trimmed(out), meta: layout.meta, batches: found.length };
+      const events = trimmed(out);
+      checkEventRows(events, eventCheck(path));
+      return { events, meta: layout.meta, batches: found.length };
     } finally {
       closeSync(fd);
     }
@@ -167,6 +170,7 @@ export class EventFileReader {
   /** Record batches one at a time, each read from disk into reused memory (views valid until the next batch). */
   *batches(path: string, onMeta?: (meta: Record<string, string>) => void): Generator<EventColumns> {
     const fd = openFile(path);
+    const check = eventCheck(path);
     try {
       const size = fstatSync(fd).size;
       const n = readSync(fd, this.head, 0, 8, 0);
@@ -189,6 +193,7 @@ export class EventFileReader {
           // A layout this reader does not stream: hand over the whole file as one batch.
           const whole = readWithArrow(path);
           onMeta?.(whole.meta);
+          checkEventRows(whole.events, check);
           if (whole.events.length > 0) yield whole.events;
           return;
         }
@@ -202,6 +207,7 @@ export class EventFileReader {
           off += r;
         }
         const cols = viewBatch(this.body, 0, batch, layout, path);
+        checkEventRows(cols, check);
         if (cols.length > 0) yield cols;
       }
     } finally {
@@ -321,5 +327,6 @@ function readWithArrow(path: string): EventFile {
     (out[name] as Float64Array).set(col.toArray() as Float64Array);
   }
   out.length = table.numRows;
+  checkEventRows(out, eventCheck(path));
   return { events: out, meta: Object.fromEntries(table.schema.metadata), batches: table.batches.length };
 }

@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError, writeFileAtomic, type Micros } from '../core/index.js';
 import { sliceBars, type Bars } from '../market/index.js';
-import { checkTimeframe, DEFAULT_RETRY, parseKlines, resolveSymbol, withRetry, type CcxtExchange, type Kline, type RetryHooks, type RetryPolicy } from '../venues/index.js';
+import { checkTimeframe, DEFAULT_RETRY, marketData, resolveSymbol, withRetry, type CcxtExchange, type Kline, type RetryHooks, type RetryPolicy } from '../venues/index.js';
 import { loadKlines } from './klines-csv.js';
 
 export const DEFAULT_HISTORY_DIR = join('data', 'history');
@@ -142,6 +142,7 @@ export interface HistoryOptions {
  * interrupted call leaves a valid cache and the next call asks only for what is still missing.
  */
 export async function updateHistory(ex: CcxtExchange, spec: HistorySpec, options: HistoryOptions = {}): Promise<HistoryResult> {
+  const md = marketData(ex);
   checkDays(spec.days);
   const symbol = resolveSymbol(ex, spec.symbol);
   const timeframe = checkTimeframe(ex, spec.timeframe);
@@ -153,30 +154,25 @@ export async function updateHistory(ex: CcxtExchange, spec: HistorySpec, options
   if (bars > MAX_HISTORY_BARS) {
     throw new UserError(`--days: ${spec.days} days of ${timeframe} bars is ${bars} bars; at most ${MAX_HISTORY_BARS} per series (fewer days or a longer timeframe)`);
   }
-  const path = historyPath(spec.cacheDir ?? DEFAULT_HISTORY_DIR, ex.id, symbol, timeframe);
+  const path = historyPath(spec.cacheDir ?? DEFAULT_HISTORY_DIR, md.id, symbol, timeframe);
   const sidecarPath = path.replace(/\.csv$/, '.json');
   const rows = readCache(path);
   const known = readSidecar(sidecarPath);
   const before = rows.size;
   const policy = options.retry ?? DEFAULT_RETRY;
-  // The venue's own page size for klines, as ccxt describes it (1000 when it does not say).
-  const features = (ex as unknown as { features?: { spot?: { fetchOHLCV?: { limit?: unknown } } } }).features;
-  const venueLimit = features?.spot?.fetchOHLCV?.limit;
-  const pageLimit = typeof venueLimit === 'number' && venueLimit > 0 ? Math.min(venueLimit, 1000) : 1000;
+  const pageLimit = md.klinePageLimit;
   let pages = 0;
   let lastFlush = Date.now();
   const flushEvery = options.flushEveryMs ?? 2000;
   const saveSidecar = (): void => {
-    const s: Sidecar = { exchange: ex.id, symbol, timeframe, confirmedGaps: mergeRanges(known), updated_utc: new Date().toISOString() };
+    const s: Sidecar = { exchange: md.id, symbol, timeframe, confirmedGaps: mergeRanges(known), updated_utc: new Date().toISOString() };
     writeFileAtomic(sidecarPath, JSON.stringify(s, null, 2) + '\n');
   };
 
   for (const [runFrom, runTo] of missingRuns(rows, known, fromMs, toMs, tf)) {
     let since = runFrom;
     while (since < runTo) {
-      const page = parseKlines(
-        await withRetry(`${ex.id} ${symbol} ${timeframe} klines from ${new Date(since).toISOString()}`, () => ex.fetchOHLCV(symbol, timeframe, since, pageLimit, { until: runTo - 1 }), policy, options.retryHooks),
-      );
+      const page = await withRetry(`${md.id} ${symbol} ${timeframe} klines from ${new Date(since).toISOString()}`, () => md.klines(symbol, timeframe, since, pageLimit, runTo - 1), policy, options.retryHooks);
       pages++;
       const inRun = page.filter((k) => k.openMs >= since && k.openMs < runTo && k.openMs % tf === 0).sort((a, b) => a.openMs - b.openMs);
       let expect = since;

@@ -1,7 +1,7 @@
 // One-shot market snapshot through ccxt: recent klines, the order book and recent trades, written as CSV files plus meta.
 import { join } from 'node:path';
 import { UserError, utcStamp, writeFileAtomic } from '../core/index.js';
-import { checkTimeframe, DEFAULT_RETRY, parseKlines, parseOrderBook, parseTrades, resolveSymbol, withRetry, type CcxtExchange, type RetryHooks, type RetryPolicy } from '../venues/index.js';
+import { checkTimeframe, DEFAULT_RETRY, marketData, resolveSymbol, withRetry, type CcxtExchange, type RetryHooks, type RetryPolicy } from '../venues/index.js';
 
 export const DEFAULT_SNAPSHOT_DIR = join('data', 'real');
 
@@ -35,6 +35,13 @@ export interface SnapshotFiles {
   meta: string;
 }
 
+/** The limits of a snapshot, checked before anything is fetched. */
+export function checkSnapshotLimits(spec: Pick<SnapshotSpec, 'klineLimit' | 'orderBookLimit' | 'tradesLimit'>): void {
+  checkLimit('--kline-limit', spec.klineLimit, 1000);
+  checkLimit('--order-book-limit', spec.orderBookLimit, 5000);
+  checkLimit('--trades-limit', spec.tradesLimit, 1000);
+}
+
 function checkLimit(flag: string, v: number, max: number): number {
   if (!Number.isInteger(v) || v < 1 || v > max) throw new UserError(`${flag}: expected a whole number from 1 to ${max}, got ${v}`);
   return v;
@@ -52,10 +59,11 @@ export async function fetchMarketSnapshot(
   checkLimit('--trades-limit', spec.tradesLimit, 1000);
   const symbol = resolveSymbol(ex, spec.symbol);
   const timeframe = checkTimeframe(ex, spec.timeframe);
-  const what = `${ex.id} ${symbol}`;
-  const klines = parseKlines(await withRetry(`${what}: klines`, () => ex.fetchOHLCV(symbol, timeframe, undefined, spec.klineLimit), retry, hooks));
-  const book = parseOrderBook(await withRetry(`${what}: order book`, () => ex.fetchOrderBook(symbol, spec.orderBookLimit), retry, hooks));
-  const trades = parseTrades(await withRetry(`${what}: trades`, () => ex.fetchTrades(symbol, undefined, spec.tradesLimit), retry, hooks));
+  const md = marketData(ex);
+  const what = `${md.id} ${symbol}`;
+  const klines = await withRetry(`${what}: klines`, () => md.klines(symbol, timeframe, undefined, spec.klineLimit), retry, hooks);
+  const book = await withRetry(`${what}: order book`, () => md.book(symbol, spec.orderBookLimit), retry, hooks);
+  const trades = await withRetry(`${what}: trades`, () => md.trades(symbol, undefined, spec.tradesLimit), retry, hooks);
   const now = (spec.now ?? (() => new Date()))();
   const token = utcStamp(now);
   const file = (name: string): string => join(spec.outputDir, `${token}_${name}`);
@@ -72,7 +80,7 @@ export async function fetchMarketSnapshot(
   writeFileAtomic(files.orderbook_asks, levels(book.asks));
   writeFileAtomic(files.trades, ['timestamp,id,price,size,side', ...trades.map((t) => `${t.tsExchange / 1000},${t.idText},${t.price},${t.size},${t.aggressor === 1 ? 'buy' : 'sell'}`)].join('\n') + '\n');
   const meta: SnapshotMeta = {
-    exchange: ex.id,
+    exchange: md.id,
     symbol,
     timeframe,
     fetched_at_utc: now.toISOString(),

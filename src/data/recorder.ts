@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import { NetworkFault, utcStamp, type Micros } from '../core/index.js';
 import { EventFlag, EventType } from '../market/index.js';
-import { backoffDelayMs, classifyCcxtError, DEFAULT_RETRY, parseOrderBook, parseTrades, type BookLevel, type CcxtExchange, type RetryPolicy } from '../venues/index.js';
+import { backoffDelayMs, classifyCcxtError, DEFAULT_RETRY, marketData, type BookLevel, type CcxtExchange, type RetryPolicy } from '../venues/index.js';
 import { EventBuffer } from './event-buffer.js';
 import { EventFileWriter } from './event-store.js';
 
@@ -50,12 +50,13 @@ const defaultNow = (): Micros => Math.round((performance.timeOrigin + performanc
  * become Trade rows with the aggressor's side. Files are complete and readable when this resolves.
  */
 export async function recordMarket(ex: CcxtExchange, opts: RecorderOptions): Promise<RecordReport> {
+  const md = marketData(ex);
   const now = opts.now ?? defaultNow;
   const retry = opts.retry ?? DEFAULT_RETRY;
   const rotateEvery = opts.rotateEveryMs ?? 3_600_000;
   const report: RecordReport = { files: [], rows: 0, snapshots: 0, bookUpdates: 0, trades: 0, gaps: 0, reconnects: 0 };
   const symbolTag = opts.symbol.replace(/[/:]/g, '-');
-  const meta = { source: 'recorder', venue: ex.id, symbol: opts.symbol, time_unit: 'epoch microseconds' };
+  const meta = { source: 'recorder', venue: md.id, symbol: opts.symbol, time_unit: 'epoch microseconds' };
 
   let writer: EventFileWriter | null = null;
   let fileStarted = 0;
@@ -67,7 +68,7 @@ export async function recordMarket(ex: CcxtExchange, opts: RecorderOptions): Pro
   const openFile = (): void => {
     const token = utcStamp(new Date(now() / 1000));
     seq++;
-    const path = join(opts.outDir, `${ex.id}_${symbolTag}_${token}_${String(seq).padStart(3, '0')}.arrow`);
+    const path = join(opts.outDir, `${md.id}_${symbolTag}_${token}_${String(seq).padStart(3, '0')}.arrow`);
     writer = new EventFileWriter(path, { meta: { ...meta, started_utc: new Date(now() / 1000).toISOString() }, batchRows: 1 << 16 });
     fileStarted = now();
     needSnapshot = true;
@@ -186,7 +187,7 @@ export async function recordMarket(ex: CcxtExchange, opts: RecorderOptions): Pro
           continue; // resubscribe at once: ccxt fetches a fresh snapshot
         }
         failures++;
-        if (failures >= retry.maxAttempts) throw new NetworkFault(`${ex.id} ${opts.symbol} ${stream} stream: ${f.kind} after ${failures} attempt(s): ${f.message}`);
+        if (failures >= retry.maxAttempts) throw new NetworkFault(`${md.id} ${opts.symbol} ${stream} stream: ${f.kind} after ${failures} attempt(s): ${f.message}`);
         const delayMs = backoffDelayMs(failures, retry, f.rateLimited);
         report.reconnects++;
         opts.onEvent?.({ kind: 'reconnect', stream, attempt: failures, delayMs, reason: `${f.kind}: ${f.message}` });
@@ -196,10 +197,9 @@ export async function recordMarket(ex: CcxtExchange, opts: RecorderOptions): Pro
   };
 
   const bookStep = async (): Promise<void> => {
-    const ob = await ex.watchOrderBook(opts.symbol, opts.bookLimit);
+    const v = await md.streamBook(opts.symbol, opts.bookLimit);
     const tsLocal = now();
     if (stopping) return;
-    const v = parseOrderBook(ob);
     rotateIfDue();
     const id = v.nonce ?? Number.NaN;
     const tsEx = v.tsExchange ?? tsLocal;
@@ -216,10 +216,10 @@ export async function recordMarket(ex: CcxtExchange, opts: RecorderOptions): Pro
 
   let lastTradeId = Number.NaN;
   const tradeStep = async (): Promise<void> => {
-    const raw = await ex.watchTrades(opts.symbol);
+    const trades = await md.streamTrades(opts.symbol);
     const tsLocal = now();
     if (stopping) return;
-    for (const t of parseTrades(raw)) {
+    for (const t of trades) {
       if (Number.isFinite(t.id) && Number.isFinite(lastTradeId)) {
         if (t.id <= lastTradeId) continue;
         if (t.id !== lastTradeId + 1) {

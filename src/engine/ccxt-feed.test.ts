@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EventFlag, EventType, type EventColumns } from '../market/index.js';
 import type { CcxtExchange } from '../venues/ccxt/exchange.js';
+import { marketData } from '../venues/ccxt/market-data.js';
 import { CcxtFeed, defaultCcxtFeedOptions } from './ccxt-feed.js';
 
 class InvalidNonce extends Error {}
@@ -49,7 +50,7 @@ test('first book is a snapshot; later books are deltas of what changed; a sequen
     book([[100, 2]], [[101, 1]], 3),
   ]);
   let t = 1e15;
-  const feed = new CcxtFeed(ex, { ...defaultCcxtFeedOptions, symbol: 'BTC/USDT', clock: () => (t += 1000), mode: 'ws', backoffBaseMs: 1, random: () => 0 });
+  const feed = new CcxtFeed(marketData(ex), { ...defaultCcxtFeedOptions, symbol: 'BTC/USDT', clock: () => (t += 1000), mode: 'ws', backoffBaseMs: 1, random: () => 0 });
   await feed.start();
   const rows = await rowsOf(feed, 3);
   await feed.close();
@@ -74,7 +75,7 @@ test('first book is a snapshot; later books are deltas of what changed; a sequen
 test('a network error marks the feed down, backs off, and the next book after it is a snapshot and a reconnect', async () => {
   const ex = standIn([book([[100, 1]], [[101, 1]], 1), new NetworkError('socket closed'), new NetworkError('refused'), book([[100, 1]], [[101, 2]], 2)]);
   let t = 1e15;
-  const feed = new CcxtFeed(ex, { ...defaultCcxtFeedOptions, symbol: 'BTC/USDT', clock: () => (t += 1000), mode: 'ws', backoffBaseMs: 1, random: () => 0.5 });
+  const feed = new CcxtFeed(marketData(ex), { ...defaultCcxtFeedOptions, symbol: 'BTC/USDT', clock: () => (t += 1000), mode: 'ws', backoffBaseMs: 1, random: () => 0.5 });
   await feed.start();
   const rows = await rowsOf(feed, 2);
   await feed.close();

@@ -1,10 +1,10 @@
-// A MarketFeed over ccxt: websocket order book and trades (watchOrderBook / watchTrades), REST polling as the fallback.
+// A MarketFeed over an exchange's market data (src/venues' ccxt boundary): websocket book and trades, REST polling as the fallback.
 import { MICROS_PER_MS, type Micros } from '../core/index.js';
 import { EventFlag, EventType, type EventColumns } from '../market/index.js';
 import { EventBuffer } from '../data/index.js';
 import { classifyCcxtError } from '../venues/ccxt/errors.js';
-import type { CcxtExchange } from '../venues/ccxt/exchange.js';
-import { parseOrderBook, parseTrades, type BookLevel } from '../venues/ccxt/parse.js';
+import type { MarketData } from '../venues/ccxt/market-data.js';
+import type { BookLevel, OrderBookView, TradeView } from '../venues/ccxt/parse.js';
 import { emptyFeedStats, type FeedNote, type MarketFeed } from './market-feed.js';
 
 export interface CcxtFeedOptions {
@@ -55,14 +55,14 @@ export class CcxtFeed implements MarketFeed {
   private loops: Promise<void>[] = [];
 
   constructor(
-    private readonly ex: CcxtExchange,
+    private readonly ex: MarketData,
     private readonly o: Readonly<CcxtFeedOptions>,
   ) {
     this.kind = o.mode;
   }
 
   async start(): Promise<void> {
-    if (this.o.mode === 'ws') this.loops = [this.run('book', () => this.watchBook()), this.run('trades', () => this.watchTrades())];
+    if (this.o.mode === 'ws') this.loops = [this.run('book', () => this.bookStep()), this.run('trades', () => this.tradesStep())];
     else this.loops = [this.run('poll', () => this.poll())];
   }
 
@@ -92,12 +92,7 @@ export class CcxtFeed implements MarketFeed {
   async close(): Promise<void> {
     this.closed = true;
     this.wake?.();
-    const closable = this.ex as unknown as { close?: () => Promise<void> };
-    try {
-      await closable.close?.();
-    } catch {
-      // best effort
-    }
+    await this.ex.close();
     // ccxt rejects the pending watch calls on close; do not wait long for a venue that does not.
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([Promise.allSettled(this.loops), new Promise<void>((r) => (timer = setTimeout(r, 1_000)))]);
@@ -120,22 +115,18 @@ export class CcxtFeed implements MarketFeed {
     }
   }
 
-  private async watchBook(): Promise<void> {
-    const ob = (await this.ex.watchOrderBook(this.o.symbol)) as unknown as Record<string, unknown>;
-    this.onBook(ob);
+  private async bookStep(): Promise<void> {
+    this.onBook(await this.ex.streamBook(this.o.symbol, undefined, this.o.depthLevels));
   }
 
-  private async watchTrades(): Promise<void> {
-    const ts = await this.ex.watchTrades(this.o.symbol);
-    this.onTrades(ts);
+  private async tradesStep(): Promise<void> {
+    this.onTrades(await this.ex.streamTrades(this.o.symbol));
   }
 
   private async poll(): Promise<void> {
     const t0 = this.o.clock();
-    const ob = (await this.ex.fetchOrderBook(this.o.symbol, this.o.depthLevels)) as unknown as Record<string, unknown>;
-    this.onBook(ob);
-    const trades = await this.ex.fetchTrades(this.o.symbol, this.lastTradeMs > 0 ? this.lastTradeMs : undefined);
-    this.onTrades(trades);
+    this.onBook(await this.ex.book(this.o.symbol, this.o.depthLevels, this.o.depthLevels));
+    this.onTrades(await this.ex.trades(this.o.symbol, this.lastTradeMs > 0 ? this.lastTradeMs : undefined));
     const spent = (this.o.clock() - t0) / MICROS_PER_MS;
     await sleep(Math.max(0, this.o.pollMs - spent));
   }
@@ -182,16 +173,7 @@ export class CcxtFeed implements MarketFeed {
 
   // ---- conversion into normalized rows ----
 
-  private onBook(raw: Record<string, unknown>): void {
-    const n = this.o.depthLevels;
-    const bids = raw['bids'];
-    const asks = raw['asks'];
-    const top = parseOrderBook({
-      bids: Array.isArray(bids) ? bids.slice(0, n) : bids,
-      asks: Array.isArray(asks) ? asks.slice(0, n) : asks,
-      nonce: raw['nonce'],
-      timestamp: raw['timestamp'],
-    });
+  private onBook(top: OrderBookView): void {
     const now = this.o.clock();
     const tsEx = top.tsExchange ?? now;
     const id = ++this.seq;
@@ -220,8 +202,7 @@ export class CcxtFeed implements MarketFeed {
     this.wake?.();
   }
 
-  private onTrades(raw: unknown): void {
-    const trades = parseTrades(raw);
+  private onTrades(trades: readonly TradeView[]): void {
     const now = this.o.clock();
     const b = this.buf;
     for (const t of trades) {

@@ -3,6 +3,7 @@ import type { EventColumns } from '../market/index.js';
 import { eventRows } from '../market/index.js';
 import type { PaperJournal } from './paper-journal.js';
 import type { FillLog } from './fill-log.js';
+import type { VenueFill } from '../sim/index.js';
 import type { TickBacktest } from './tick-backtest.js';
 import { runTickJob, type TickJobOptions, type TickJobResult } from './tick-job.js';
 import type { TradingConfig } from './trading-config.js';
@@ -36,10 +37,19 @@ export function runEventReplay(cfg: TradingConfig, events: EventColumns, journal
     if (tin <= tout) ex.processInbound();
     else d.deliver();
   }
+  journal.venueAudit?.(ex.audit, venueFills(job.core.fills, d.stats.exchangeTs, d.stats.tradeId));
   return { ...job, replayFills };
 }
 
 export interface EventReplayResult extends TickJobResult {
   /** The fills of the replay itself (what `backtest --events` reports); `core.fills` adds those still in flight at the stop. */
   replayFills: FillLog;
+}
+
+/** The venue's fills of a run: the fill log with each fill's trade (exchange time and id, in fill order). */
+export function venueFills(f: FillLog, exchangeTs: ArrayLike<number>, tradeId: ArrayLike<number>): VenueFill[] {
+  const out: VenueFill[] = [];
+  for (let i = 0; i < f.length; i++)
+    out.push({ clientId: f.clientId[i]!, tsLocal: f.ts[i]!, tsExchange: exchangeTs[i] ?? Number.NaN, tradeId: tradeId[i] ?? Number.NaN, side: f.side[i]!, price: f.price[i]!, qty: f.qty[i]! });
+  return out;
 }

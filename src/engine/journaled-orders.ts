@@ -2,22 +2,41 @@
 import type { Micros } from '../core/index.js';
 import type { Side } from '../market/index.js';
 import type { Liquidity, OrderEventHandler, OrderSink } from '../orders/index.js';
+import { DurableJournal } from './durable-journal.js';
 import type { PaperJournal } from './paper-journal.js';
 import type { TradingCore } from './trading-core.js';
 
+const durables = new WeakMap<PaperJournal, DurableJournal>();
+
+/** The one `DurableJournal` over `journal` (sink and answers share it, so held writes keep their order). */
+export function durableJournal(journal: PaperJournal): DurableJournal {
+  if (journal instanceof DurableJournal) return journal;
+  let d = durables.get(journal);
+  if (d === undefined) durables.set(journal, (d = new DurableJournal(journal)));
+  return d;
+}
+
 /**
  * Approved commands (the core's gate sits before this sink) are journaled, then sent to `venue`: after a
- * crash, the journal knows every order that may have reached the venue. `onPlace` counts or observes.
+ * crash, the journal knows every order that may have reached the venue. An order the journal cannot
+ * record is not sent: it comes back denied through `refused` ("ledger unwritable"). `onPlace` counts.
  */
-export function journaledSink(journal: PaperJournal, venue: OrderSink, onPlace?: () => void): OrderSink {
+export function journaledSink(journal: PaperJournal, venue: OrderSink, onPlace?: () => void, refused?: OrderEventHandler): OrderSink {
+  const j = durableJournal(journal);
   return {
     place: (ts, id, side, price, qty) => {
+      try {
+        j.placed(ts, id, side, price, qty);
+      } catch (e) {
+        if (refused === undefined) throw e;
+        refused.onDenied(ts, id, e instanceof Error ? e.message : String(e));
+        return;
+      }
       onPlace?.();
-      journal.placed(ts, id, side, price, qty);
       venue.place(ts, id, side, price, qty);
     },
     cancel: (ts, id) => {
-      journal.orderEvent(ts, id, 'cancel-requested');
+      j.orderEvent(ts, id, 'cancel-requested');
       venue.cancel(ts, id);
     },
   };
@@ -26,14 +45,19 @@ export function journaledSink(journal: PaperJournal, venue: OrderSink, onPlace?:
 /**
  * The venue's answers: to the core first (its state is what the next decision sees), then the journal.
  * A fill re-marks the view at the last known mid so equity follows at once. Denials are journaled by the
- * session (they come from the gate through `TradingCore.onOrderEvent`, not from the venue).
+ * session (they come from the gate through `TradingCore.onOrderEvent`, not from the venue). The journal
+ * is durable: a write the ledger refuses is held and retried, never dropped.
  */
 export class JournaledOrderEvents implements OrderEventHandler {
+  private readonly journal: DurableJournal;
+
   constructor(
     private readonly core: TradingCore,
-    private readonly journal: PaperJournal,
+    journal: PaperJournal,
     private readonly onFilled?: () => void,
-  ) {}
+  ) {
+    this.journal = durableJournal(journal);
+  }
 
   onAccepted(ts: Micros, clientId: number): void {
     this.core.onAccepted(ts, clientId);

@@ -3,7 +3,8 @@ import { MICROS_PER_MS, type Micros } from '../core/index.js';
 import type { TradingCore } from './trading-core.js';
 import { TradingSession } from './trading-session.js';
 import type { SessionSettings } from './trading-resolve.js';
-import type { OrderEventHandler } from '../orders/index.js';
+import { OrderState, type OrderEventHandler } from '../orders/index.js';
+import { DurableJournal } from './durable-journal.js';
 import type { PaperJournal, ResumeState } from './paper-journal.js';
 import type { MarketFeed } from './market-feed.js';
 import { regimeOf } from './paper-loop.js';
@@ -57,7 +58,9 @@ export interface LiveSessionOptions {
   iterations?: number | undefined;
   reconcileEveryMs: number;
   haltFile?: string;
-  adapter?: { attempts?: number; backoffMs?: number; poll?: boolean; pollMs?: number };
+  adapter?: { attempts?: number; backoffMs?: number; poll?: boolean; pollMs?: number; settleMs?: number; lookupRounds?: number; streamBudgetMs?: number; forgetAfterMs?: number };
+  /** How long the ledger may stay unwritable (halted meanwhile) before the session stops, ms (default 30 s). */
+  ledgerBudgetMs?: number;
   /** Market data through the paper loop's feed and local estimators (else: the exchange's best bid/ask, polled). */
   market?: { feed: MarketFeed; local: TickLocal };
   /** Cancel every order when the session ends (default true). */
@@ -78,6 +81,12 @@ export interface LiveSummary {
   cancelVerified: boolean;
   reconciliations: number;
   mismatches: number;
+  /** Why the session ended: `iterations`, `stop` (or the signal), or the fatal reason. */
+  stoppedBy: string;
+  /** Set when the session ended on a fatal path (orders cancelled, verified or not). */
+  fatal?: string;
+  /** Journal writes still held in memory at the end (the ledger stayed unwritable). */
+  unjournaled: number;
 }
 
 const NO_JOURNAL: LiveJournal = { placed: () => {}, orderEvent: () => {}, fill: () => {}, quote: () => {}, risk: () => {}, riskMarks: () => {}, note: () => {} };
@@ -88,6 +97,10 @@ const NO_JOURNAL: LiveJournal = { placed: () => {}, orderEvent: () => {}, fill: 
  * paper; 0 = every feed step), each running the risk monitors and, unless halted, strategy → reconcile
  * → gate → live adapter. Exchange answers arrive in between, from the private websocket (or polling),
  * straight into the core and the journal. A move to halted cancels everything at the exchange, verified.
+ *
+ * Fatal paths — the private stream down past its budget, the ledger unwritable past its budget, an
+ * exception, a signal, `fatal()` — all end the same way: every order cancelled at the exchange and the
+ * cancellation verified by listing open orders, the reason journaled, the summary saying why.
  */
 export class LiveSession {
   readonly session: TradingSession;
@@ -95,7 +108,8 @@ export class LiveSession {
   readonly risk: RiskEngine;
   readonly adapter: LiveAdapter;
   readonly ids: ClientOrderIds;
-  private readonly journal: LiveJournal;
+  /** The ledger, durable: a write it refuses is held and retried (see `DurableJournal`). */
+  readonly journal: DurableJournal;
   /** The exchange's answers, to the core and the journal. */
   private readonly events: OrderEventHandler;
   /** The verified cancel-all of a halt, while it runs. */
@@ -103,6 +117,8 @@ export class LiveSession {
   private streamUp = true;
   private reconcileWanted: string | undefined;
   private stopping = false;
+  private stopReason: string | undefined;
+  private fatalReason: string | undefined;
   private wake: (() => void) | undefined;
   private placed = 0;
   private reconciliations = 0;
@@ -118,7 +134,10 @@ export class LiveSession {
 
   constructor(private readonly o: Readonly<LiveSessionOptions>) {
     this.clock = o.clock ?? nowMicros;
-    this.journal = o.journal ?? NO_JOURNAL;
+    this.journal = new DurableJournal(o.journal ?? NO_JOURNAL, {
+      nowMs: () => this.ms(),
+      onChange: (failing, reason) => o.log(failing ? 'live_ledger_unwritable' : 'live_ledger_writable', { reason }),
+    });
     this.ids = new ClientOrderIds(o.idNamespace);
     // The adapter is the venue; it exists before the session only as a forward reference.
     const venue = { place: (...a: Parameters<LiveAdapter['place']>) => this.adapter.place(...a), cancel: (...a: Parameters<LiveAdapter['cancel']>) => this.adapter.cancel(...a) };
@@ -171,10 +190,25 @@ export class LiveSession {
     this.session.halt(now, reason);
   }
 
-  /** Stop at the next decision: cancel everything, verify, close. */
-  stop(): void {
+  /** Stop at the next decision: cancel everything, verify, close. `reason`: what asked (a signal). */
+  stop(reason?: string): void {
+    this.stopReason ??= reason;
     this.stopping = true;
     this.wake?.();
+  }
+
+  /** A fatal path: stop now, cancel everything, verify, and end with `reason` (the first one wins). */
+  fatal(reason: string): void {
+    if (this.fatalReason === undefined) {
+      this.fatalReason = reason;
+      this.o.log('live_fatal', { reason });
+    }
+    this.stop();
+  }
+
+  /** The reason of a fatal end, once one happened. */
+  get fatalCause(): string | undefined {
+    return this.fatalReason;
   }
 
   async run(): Promise<LiveSummary> {
@@ -192,10 +226,29 @@ export class LiveSession {
     o.log('live_preflight', { ok: pf.ok, refusals: pf.refusals, notes: pf.notes, bid: pf.bid, ask: pf.ask, capabilities: pf.capabilities });
     assertPreflight(pf);
     this.base = pf.market?.base ?? '';
+    let iteration = 0;
+    try {
+      iteration = await this.trade();
+    } catch (e) {
+      // An exception anywhere in the session is a fatal path like any other: nothing may rest unmanaged.
+      this.fatal(`error: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    return this.end(iteration);
+  }
+
+  /** Resume, reconcile, then decide until stopped; returns the iterations done. */
+  private async trade(): Promise<number> {
+    const o = this.o;
     if (o.resume !== undefined) this.resumeFrom(o.resume);
     this.adapter.start();
 
     const first = await this.reconcile('start');
+    // Orders whose cancel was asked before the last run ended may still rest: cancel them now.
+    for (const x of o.resume?.openOrders ?? []) {
+      if (x.canceling !== true || this.core.open.indexOf(x.clientId) < 0) continue;
+      this.core.open.setState(x.clientId, OrderState.PendingCancel);
+      this.adapter.cancel(this.clock(), x.clientId);
+    }
     let baseline = o.baseline;
     const offsetNow = first.exchangeBase - this.core.portfolio.position;
     if (baseline === undefined) {
@@ -208,7 +261,7 @@ export class LiveSession {
       }
     }
     this.pendingBaseFees = 0;
-    if (Math.abs(baseline.offset - offsetNow) > o.positionTolerance) {
+    if (first.holdingCompared && Math.abs(baseline.offset - offsetNow) > o.positionTolerance) {
       this.mismatch(this.clock(), `position mismatch on start: exchange holds ${first.exchangeBase} ${this.base}, ledger expects ${baseline.offset + this.core.portfolio.position}`);
     }
     this.baseline = baseline;
@@ -225,120 +278,154 @@ export class LiveSession {
     if (this.core.view.start === 0) this.core.view.start = this.clock();
     let lastData = Number.NaN;
     let lastFills = 0;
-    while (!this.stopping && (o.iterations === undefined || iteration < o.iterations)) {
-      let connected = this.streamUp;
-      if (feed !== undefined && o.market !== undefined) {
-        // The same local book and estimators as paper trading: the strategy sees the same view. Wait for
-        // data no longer than the next decision of the timer, so decisions keep their schedule.
-        const untilDecision = nextDecision === nextDecision ? (nextDecision - this.clock()) / MICROS_PER_MS : Number.POSITIVE_INFINITY;
-        const rows = await feed.next(Math.max(1, Math.min(nextLine - this.ms(), untilDecision)));
-        if (rows === undefined) break;
-        for (const n of feed.drainNotes()) this.journal.note(n.ts, n.kind, n.reason);
-        for (let i = 0; i < rows.length; i++) o.market.local.onEvent(rows, i, rows.tsLocal[i]!);
-        if (rows.length > 0) lastData = rows.tsLocal[rows.length - 1]!;
-        connected &&= feed.connected;
-      } else {
-        try {
-          const { bid, ask } = await this.adapter.retry('best bid/ask', () => o.exchange.bidAsk(o.symbol));
-          if (bid > 0 && ask > 0) {
-            const v = this.core.view;
-            v.bestBid = bid;
-            v.bestAsk = ask;
-            this.core.mark((bid + ask) / 2);
-            lastData = this.clock();
+    try {
+      while (!this.stopping && (o.iterations === undefined || iteration < o.iterations)) {
+        // Market data connectivity; the private stream is judged on its own (`order-stream`).
+        let connected = true;
+        if (feed !== undefined && o.market !== undefined) {
+          // The same local book and estimators as paper trading: the strategy sees the same view. Wait for
+          // data no longer than the next decision of the timer, so decisions keep their schedule.
+          const untilDecision = nextDecision === nextDecision ? (nextDecision - this.clock()) / MICROS_PER_MS : Number.POSITIVE_INFINITY;
+          const rows = await feed.next(Math.max(1, Math.min(nextLine - this.ms(), untilDecision)));
+          if (rows === undefined) break;
+          for (const n of feed.drainNotes()) this.journal.note(n.ts, n.kind, n.reason);
+          for (let i = 0; i < rows.length; i++) o.market.local.onEvent(rows, i, rows.tsLocal[i]!);
+          if (rows.length > 0) lastData = rows.tsLocal[rows.length - 1]!;
+          connected = feed.connected;
+        } else {
+          try {
+            const { bid, ask } = await this.adapter.retry('best bid/ask', () => o.exchange.bidAsk(o.symbol));
+            if (bid > 0 && ask > 0) {
+              const v = this.core.view;
+              v.bestBid = bid;
+              v.bestAsk = ask;
+              this.core.mark((bid + ask) / 2);
+              lastData = this.clock();
+            }
+          } catch (e) {
+            o.log('live_market_data_failed', { reason: e instanceof Error ? e.message : String(e) });
           }
-        } catch (e) {
-          o.log('live_market_data_failed', { reason: e instanceof Error ? e.message : String(e) });
         }
-      }
-      const now = this.clock();
-      const reason = halt?.poll(this.ms());
-      if (reason !== undefined) this.halt(now, reason);
-      if (this.reconcileWanted !== undefined || this.ms() - lastReconcile >= o.reconcileEveryMs) {
-        const why = this.reconcileWanted ?? 'periodic';
-        this.reconcileWanted = undefined;
-        lastReconcile = this.ms();
-        try {
-          await this.reconcile(why);
-        } catch (e) {
-          o.log('live_reconcile_failed', { reason: e instanceof Error ? e.message : String(e) });
+        if (this.stopping) break;
+        const now = this.clock();
+        // What the ledger refused is written first; past its budget an unwritable ledger ends the session.
+        this.journal.flush();
+        const failingSince = this.journal.failingSince;
+        const ledgerBudgetMs = o.ledgerBudgetMs ?? 30_000;
+        if (failingSince !== undefined && this.ms() - failingSince >= ledgerBudgetMs) {
+          this.fatal(`ledger unwritable for ${Math.round((this.ms() - failingSince) / 1000)} s, past its budget of ${Math.round(ledgerBudgetMs / 1000)} s: ${this.journal.reason}`);
+          break;
         }
-      }
-      if (this.core.view.start === 0) this.core.view.start = now;
-      // The decision timer of every mode: grid times of the interval (0: every step; polled bid/ask: every step).
-      const due = !(interval > 0) || feed === undefined || now >= nextDecision;
-      // While a halt's cancel-all is in flight nothing new is decided (a reconnect does not race it).
-      if (due && !this.stopping && this.halting === undefined) {
-        if (interval > 0) nextDecision = (Math.floor(now / interval) + 1) * interval;
-        if (feed !== undefined && o.market !== undefined) o.market.local.refresh(this.core, now);
-        this.session.decide(now, lastData, connected);
-      }
-      // A halt's verified cancel-all runs beside the loop (nothing is decided while halted); one that did not verify is tried again.
-      if (this.halting === undefined && this.risk.state === 'halted' && this.cancelUnverified) this.cancelBeside();
-      o.onStep?.(now);
-      if (this.ms() < nextLine) continue;
-      nextLine = Math.max(nextLine + o.pollMs, this.ms());
-      const v = this.core.view;
-      this.journal.quote({ ts: now, mid: v.mid, bid: this.core.restingPrice(1), ask: this.core.restingPrice(-1), position: v.position, equity: v.equity, tradingState: v.tradingState });
-      this.journal.riskMarks(this.risk.marks);
-      iteration++;
-      const p = this.core.portfolio;
-      const bidPx = this.core.restingPrice(1);
-      const askPx = this.core.restingPrice(-1);
-      o.log('live_iteration', {
-        ts_utc: new Date(now / MICROS_PER_MS).toISOString(),
-        iteration,
-        mid_price: finite(v.mid),
-        volatility: finite(v.sigma),
-        inventory: p.position,
-        bid: finite(bidPx),
-        ask: finite(askPx),
-        spread: finite(askPx - bidPx),
-        regime: regimeOf(v.sigma, v.mid, v.warm),
-        open_orders: this.core.open.count,
-        fills: this.core.fills.length - lastFills,
-        fills_total: this.core.fills.length,
-        realized_pnl: p.realizedPnl,
-        unrealized_pnl: v.mid > 0 ? p.unrealizedPnl(v.mid) : 0,
-        fees: p.fees,
-        cash: p.cash,
-        equity: finite(v.equity),
-        trading_state: v.tradingState,
-        risk_reasons: this.risk.machine.reasons().map((r) => r.reason),
-        connected,
-      });
-      lastFills = this.core.fills.length;
-      if (feed === undefined)
-        await new Promise<void>((resolve) => {
-          this.wake = resolve;
-          setTimeout(resolve, Math.max(0, nextLine - this.ms()));
+        const reason = halt?.poll(this.ms());
+        if (reason !== undefined) this.halt(now, reason);
+        if (this.reconcileWanted !== undefined || this.ms() - lastReconcile >= o.reconcileEveryMs) {
+          const why = this.reconcileWanted ?? 'periodic';
+          this.reconcileWanted = undefined;
+          lastReconcile = this.ms();
+          try {
+            await this.reconcile(why);
+          } catch (e) {
+            o.log('live_reconcile_failed', { reason: e instanceof Error ? e.message : String(e) });
+          }
+        }
+        if (this.core.view.start === 0) this.core.view.start = now;
+        // The decision timer of every mode: grid times of the interval (0: every step; polled bid/ask: every step).
+        const due = !(interval > 0) || feed === undefined || now >= nextDecision;
+        // While a halt's cancel-all is in flight the risk monitors run on their schedule but nothing new is
+        // quoted (a reconnect does not race it; the cancel-all's verification may take its settle window).
+        if (due && !this.stopping) {
+          if (interval > 0) nextDecision = (Math.floor(now / interval) + 1) * interval;
+          if (feed !== undefined && o.market !== undefined) o.market.local.refresh(this.core, now);
+          const health = { orderStream: this.streamUp, ledgerFault: failingSince !== undefined ? this.journal.reason : undefined };
+          this.session.decide(now, lastData, connected, health, this.halting === undefined);
+        }
+        // A halt's verified cancel-all runs beside the loop (nothing is decided while halted); one that did not verify is tried again.
+        if (this.halting === undefined && this.risk.state === 'halted' && this.cancelUnverified) this.cancelBeside();
+        o.onStep?.(now);
+        if (this.ms() < nextLine) continue;
+        nextLine = Math.max(nextLine + o.pollMs, this.ms());
+        const v = this.core.view;
+        this.journal.quote({ ts: now, mid: v.mid, bid: this.core.restingPrice(1), ask: this.core.restingPrice(-1), position: v.position, equity: v.equity, tradingState: v.tradingState });
+        this.journal.riskMarks(this.risk.marks);
+        iteration++;
+        const p = this.core.portfolio;
+        const bidPx = this.core.restingPrice(1);
+        const askPx = this.core.restingPrice(-1);
+        o.log('live_iteration', {
+          ts_utc: new Date(now / MICROS_PER_MS).toISOString(),
+          iteration,
+          mid_price: finite(v.mid),
+          volatility: finite(v.sigma),
+          inventory: p.position,
+          bid: finite(bidPx),
+          ask: finite(askPx),
+          spread: finite(askPx - bidPx),
+          regime: regimeOf(v.sigma, v.mid, v.warm),
+          open_orders: this.core.open.count,
+          fills: this.core.fills.length - lastFills,
+          fills_total: this.core.fills.length,
+          realized_pnl: p.realizedPnl,
+          unrealized_pnl: v.mid > 0 ? p.unrealizedPnl(v.mid) : 0,
+          fees: p.fees,
+          cash: p.cash,
+          equity: finite(v.equity),
+          trading_state: v.tradingState,
+          risk_reasons: this.risk.machine.reasons().map((r) => r.reason),
+          connected: connected && this.streamUp,
         });
-      this.wake = undefined;
+        lastFills = this.core.fills.length;
+        if (feed === undefined)
+          await new Promise<void>((resolve) => {
+            this.wake = resolve;
+            setTimeout(resolve, Math.max(0, nextLine - this.ms()));
+          });
+        this.wake = undefined;
+      }
+    } finally {
+      await feed?.close();
     }
-    await feed?.close();
-    if (o.cancelOnStop === false) {
+    return iteration;
+  }
+
+  /** The end of every session, fatal or not: cancel everything, verify, a last reconciliation, the summary. */
+  private async end(iteration: number): Promise<LiveSummary> {
+    const o = this.o;
+    const stoppedBy = this.fatalReason ?? this.stopReason ?? (this.stopping ? 'stop' : 'iterations');
+    const summary = (verified: boolean): LiveSummary => {
+      const p = this.core.portfolio;
+      return {
+        iterations: iteration,
+        placed: this.placed,
+        fills: this.core.fills.length,
+        position: p.position,
+        cash: p.cash,
+        tradingState: this.risk.state,
+        cancelVerified: verified,
+        reconciliations: this.reconciliations,
+        mismatches: this.mismatches,
+        stoppedBy,
+        ...(this.fatalReason !== undefined ? { fatal: this.fatalReason } : {}),
+        unjournaled: this.journal.pending,
+      };
+    };
+    if (o.cancelOnStop === false && this.fatalReason === undefined) {
       // Leave orders resting (an operator's choice, and how tests stand in for a crash).
       await this.adapter.stop();
-      const p = this.core.portfolio;
-      return { iterations: iteration, placed: this.placed, fills: this.core.fills.length, position: p.position, cash: p.cash, tradingState: this.risk.state, cancelVerified: false, reconciliations: this.reconciliations, mismatches: this.mismatches };
+      return summary(false);
     }
-    if (this.halting !== undefined) await this.halting;
-    await this.adapter.idle();
-    const { verified } = await this.adapter.cancelAllVerified();
-    await this.reconcile('end').catch(() => undefined);
+    let verified = false;
+    try {
+      if (this.halting !== undefined) await this.halting;
+      await this.adapter.idle();
+      verified = (await this.adapter.cancelAllVerified()).verified;
+    } catch (e) {
+      o.log('live_cancel_all_failed', { reason: e instanceof Error ? e.message : String(e) });
+    }
+    await this.reconcile('end').catch((e: unknown) => o.log('live_reconcile_failed', { reason: e instanceof Error ? e.message : String(e) }));
     await this.adapter.stop();
-    const p = this.core.portfolio;
-    return {
-      iterations: iteration,
-      placed: this.placed,
-      fills: this.core.fills.length,
-      position: p.position,
-      cash: p.cash,
-      tradingState: this.risk.state,
-      cancelVerified: verified,
-      reconciliations: this.reconciliations,
-      mismatches: this.mismatches,
-    };
+    this.journal.note(this.clock(), this.fatalReason !== undefined ? 'fatal' : 'stop', `${stoppedBy}; every order cancelled: ${verified ? 'verified with the exchange' : 'NOT verified: check open orders at the exchange'}`);
+    this.journal.flush();
+    return summary(verified);
   }
 
   private baseline: PositionBaseline | undefined;
@@ -358,6 +445,10 @@ export class LiveSession {
         baseline: () => this.baseline,
         now: this.clock,
         log: this.o.log,
+        resumed: (clientId) => {
+          const r = this.o.resume?.openOrders.find((x) => x.clientId === clientId);
+          return r === undefined ? undefined : { qty: r.qty ?? r.remaining, createdMs: (r.createdTs ?? 0) / MICROS_PER_MS };
+        },
         onAdopt: (clientId, x) => {
           this.journal.placed(this.clock(), clientId, x.side, x.price, x.amount - x.filled);
           this.journal.orderEvent(this.clock(), clientId, 'accepted', `adopted open order ${x.clientOrderId ?? x.id}`);
@@ -389,7 +480,8 @@ export class LiveSession {
 
   private resumeFrom(r: Readonly<ResumeState>): void {
     this.session.resume(r);
-    // Orders open at the end of the last run stay in the core; reconciliation asks the exchange about each.
+    // Orders open at the end of the last run (or being cancelled: they may still rest, or have filled)
+    // stay in the core; reconciliation asks the exchange about each.
     for (const x of r.openOrders) this.core.open.add(x.clientId, x.side, x.price, x.remaining);
   }
 
@@ -400,7 +492,7 @@ export class LiveSession {
       this.streamUp = true;
       this.reconcileWanted = 'reconnect';
     } else if (s.kind === 'uncertain') this.reconcileWanted = 'uncertain order';
-    else if (s.kind === 'fatal') this.halt(this.clock(), `exchange: ${s.reason}`);
+    else if (s.kind === 'fatal') this.fatal(`exchange: ${s.reason}`);
   }
 }
 

@@ -4,6 +4,7 @@ import type { Side } from '../market/index.js';
 import type { Liquidity } from '../orders/index.js';
 import type { RiskMarks, RiskTransition } from '../risk/index.js';
 import type { TradingState } from '../strategy/index.js';
+import type { OrderAudit, VenueFill } from '../sim/index.js';
 
 export type JournalOrderEvent = 'accepted' | 'rejected' | 'denied' | 'canceled' | 'cancel-requested' | 'resumed';
 
@@ -33,6 +34,12 @@ export interface ResumedOrder {
   side: Side;
   price: number;
   remaining: number;
+  /** The order's original quantity (live: fills before the restart are told apart from new ones). */
+  qty?: number;
+  /** When it was journaled, before it was sent, µs (live: the start of its settle window). */
+  createdTs?: Micros;
+  /** Its cancel was asked for but not confirmed (only with `resume(symbol, { canceling: true })`). */
+  canceling?: boolean;
 }
 
 /** What a restart continues from. */
@@ -56,4 +63,6 @@ export interface PaperJournal {
   riskMarks(marks: Readonly<RiskMarks>): void;
   /** A feed or loop event that is not a state change (reconnect, resync, gap, backoff, clock skew). */
   note(ts: Micros, kind: string, reason: string): void;
+  /** The simulated venue's audit trail of a paper run, at its stop (the ledger's `venue_orders`, `venue_fills`). */
+  venueAudit?(audit: OrderAudit, fills: readonly VenueFill[]): void;
 }

@@ -2,7 +2,7 @@
 import type { Micros } from '../core/index.js';
 import { EventType, type EventColumns } from '../market/index.js';
 import type { FeedHealth } from '../risk/index.js';
-import { L2Exchange, type FeeModel, type L2ExchangeParams, type LatencyModel, type QueueModel } from '../sim/index.js';
+import { L2Exchange, VenueMsg, type VenueFill, type FeeModel, type L2ExchangeParams, type LatencyModel, type QueueModel } from '../sim/index.js';
 import type { Strategy } from '../strategy/index.js';
 import type { TradingCore } from './trading-core.js';
 import { TradingSession } from './trading-session.js';
@@ -62,6 +62,8 @@ export class PaperSession {
   readonly session: TradingSession;
   readonly core: TradingCore;
   readonly exchange: L2Exchange;
+  /** Every fill with the trade behind it (the ledger's `venue_fills` at the stop). */
+  readonly venueFills: VenueFill[] = [];
   readonly local: TickLocal;
   readonly risk: RiskEngine;
   readonly counters: PaperCounters = { rows: 0, trades: 0, decisions: 0, commands: 0, fills: 0, denials: 0, riskEvents: 0 };
@@ -99,7 +101,7 @@ export class PaperSession {
     this.stepped = {
       exchange: this.exchange,
       local: this.local,
-      deliver: () => void this.exchange.deliver(answers),
+      deliver: () => this.deliverOne(),
       nextTimer: () => this.nextDecision,
       fireTimers: (t) => {
         this.nextDecision = t + interval;
@@ -167,9 +169,24 @@ export class PaperSession {
       const tin = ex.nextInboundTs();
       const tout = ex.nextOutboundTs();
       if (tin <= tout && tin <= now) ex.processInbound();
-      else if (tout <= now) ex.deliver(this.session.answers);
+      else if (tout <= now) this.deliverOne();
       else break;
     }
+  }
+
+  /** The venue's next answer to the session; a fill's trade goes to the venue audit. */
+  private deliverOne(): void {
+    const ex = this.exchange;
+    const f = this.core.fills;
+    const n = f.length;
+    if (ex.deliver(this.session.answers) !== VenueMsg.Filled || f.length === n) return;
+    const i = f.length - 1;
+    this.venueFills.push({ clientId: f.clientId[i]!, tsLocal: f.ts[i]!, tsExchange: ex.last.exchangeTs, tradeId: ex.last.tradeId, side: f.side[i]!, price: f.price[i]!, qty: f.qty[i]! });
+  }
+
+  /** The simulated venue's audit trail so far into the journal (a paper run's stop). */
+  writeVenueAudit(): void {
+    this.journal.venueAudit?.(this.exchange.audit, this.venueFills);
   }
 
   /** One decision at `now`: answers due, estimators and view, then the session (risk monitors, strategy → reconcile → gate → venue). */

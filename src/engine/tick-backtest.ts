@@ -143,6 +143,8 @@ export class TickBacktest {
     const book = ex.book;
     const local = this.local;
     local.fromVenue = true;
+    // A strategy reading the book features gets a local book fed at local time (as in paper and live).
+    const keepsBook = (local.keepsBook = this.core.strategy.usesBook === true);
     const fixedFeed = this.opts.feedLatencyMicros !== undefined;
     const feed = this.opts.feedLatencyMicros ?? 0;
     const dInt = this.opts.decisionIntervalMicros;
@@ -279,7 +281,7 @@ export class TickBacktest {
           if (lType[il] === TRADE) {
             this.syncTouch(lc.row0 + il);
             local.onTrade(t, lb.price[il]!, lb.side[il]!, lb.size[il]!);
-          }
+          } else if (keepsBook) local.book.apply(lb, il);
           il++;
         }
         if (il === lN) {

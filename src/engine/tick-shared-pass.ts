@@ -6,6 +6,7 @@ import type { Strategy } from '../strategy/index.js';
 import type { SessionPorts } from './trading-session.js';
 import { TickBacktest, type TickBacktestOptions, type TickBacktestResult } from './tick-backtest.js';
 import { BatchWindow, type BatchCursor } from './batch-window.js';
+import { TickLocal } from './tick-local.js';
 
 const TRADE = EventType.Trade;
 const INF = Number.POSITIVE_INFINITY;
@@ -17,21 +18,35 @@ export interface SharedPassMember {
   ports?: Readonly<Omit<SessionPorts, 'venue'>>;
 }
 
-/** A member's state in the pass (its driver holds venue, session, local side, stats and trace). */
+/** A member's state in the pass (its driver holds venue, session, view, stats and trace). */
 interface Member {
   d: TickBacktest;
-  lc: BatchCursor;
-  fixedFeed: boolean;
-  feed: number;
-  nextDecision: number;
+  g: LocalGroup;
   nextSample: number;
-  lastLocal: number;
-  /** Position in the shared touch log (absolute index). */
-  touchPos: number;
   /** Local side exhausted: the venue still runs to this time (the member's own next timer), then it ends. */
   drainUntil: number;
   done: boolean;
   result: TickBacktestResult | undefined;
+}
+
+/**
+ * Members that see the market alike on their trading side: the same local clock (feed latency), decision
+ * timer and estimator settings. Their local rows, touch and estimators are one `TickLocal` (the leader);
+ * each member's own `TickLocal` follows it and writes only its view.
+ */
+interface LocalGroup {
+  leader: TickLocal;
+  members: Member[];
+  lc: BatchCursor;
+  fixedFeed: boolean;
+  feed: number;
+  decisionInterval: number;
+  nextDecision: number;
+  /** Local time of the newest row taken (the risk engine's data freshness). */
+  lastLocal: number;
+  /** Position in the shared touch log (absolute index). */
+  touchPos: number;
+  exhausted: boolean;
 }
 
 /**
@@ -56,6 +71,7 @@ interface Member {
 export class TickSharedPass {
   readonly market: VenueBook;
   private readonly members: Member[] = [];
+  private readonly groups: LocalGroup[] = [];
   /** Members whose venue still runs (local side active or draining). */
   private venue: Member[] = [];
   // The shared touch log: (global row, bid tick, ask tick) each time the venue's touch changed.
@@ -76,9 +92,26 @@ export class TickSharedPass {
         throw new InvariantError(`members of a shared pass replay one book: tick size ${e.tickSize} / ladder ${e.ladderTicks} differs from ${ex0.tickSize} / ${ladder}`);
     }
     this.market = new VenueBook(ex0.tickSize, ladder);
+    const byKey = new Map<string, LocalGroup>();
     for (const s of specs) {
       const d = new TickBacktest(s.strategy, s.opts, s.ports ?? {}, this.market);
-      this.members.push({ d, lc: undefined as unknown as BatchCursor, fixedFeed: false, feed: 0, nextDecision: 0, nextSample: 0, lastLocal: Number.NaN, touchPos: 0, drainUntil: INF, done: false, result: undefined });
+      const key = JSON.stringify([s.opts.local, s.opts.feedLatencyMicros ?? null, s.opts.decisionIntervalMicros]);
+      let g = byKey.get(key);
+      if (g === undefined) {
+        const leader = new TickLocal(s.opts.local);
+        leader.fromVenue = true;
+        const feed = s.opts.feedLatencyMicros;
+        g = { leader, members: [], lc: undefined as unknown as BatchCursor, fixedFeed: feed !== undefined, feed: feed ?? 0, decisionInterval: s.opts.decisionIntervalMicros, nextDecision: 0, lastLocal: Number.NaN, touchPos: 0, exhausted: false };
+        byKey.set(key, g);
+        this.groups.push(g);
+      }
+      d.local.fromVenue = true;
+      d.local.follow(g.leader);
+      // A strategy reading the book features: the group's leader keeps a local book fed at local time.
+      if (d.core.strategy.usesBook === true) g.leader.keepsBook = true;
+      const m: Member = { d, g, nextSample: 0, drainUntil: INF, done: false, result: undefined };
+      g.members.push(m);
+      this.members.push(m);
     }
   }
 
@@ -92,19 +125,16 @@ export class TickSharedPass {
     const win = new BatchWindow(source);
     const bc = win.cursor();
     const tc = win.cursor();
-    for (const m of this.members) {
-      m.lc = win.cursor();
-      m.d.local.fromVenue = true;
-    }
+    for (const g of this.groups) g.lc = win.cursor();
     if (bc.b === undefined) return this.members.map((m) => m.d.finish(t0));
-    for (const m of this.members) {
-      const o = m.d.opts;
-      m.fixedFeed = o.feedLatencyMicros !== undefined;
-      m.feed = o.feedLatencyMicros ?? 0;
-      const start = m.fixedFeed ? bc.b.tsExchange[0]! + m.feed : bc.b.tsLocal[0]!;
-      m.d.core.view.start = start;
-      m.nextDecision = Math.ceil(start / o.decisionIntervalMicros) * o.decisionIntervalMicros;
-      m.nextSample = Math.ceil(start / o.sampleIntervalMicros) * o.sampleIntervalMicros;
+    for (const g of this.groups) {
+      const start = g.fixedFeed ? bc.b.tsExchange[0]! + g.feed : bc.b.tsLocal[0]!;
+      g.nextDecision = Math.ceil(start / g.decisionInterval) * g.decisionInterval;
+      for (const m of g.members) {
+        const sInt = m.d.opts.sampleIntervalMicros;
+        m.d.core.view.start = start;
+        m.nextSample = Math.ceil(start / sInt) * sInt;
+      }
     }
     this.venue = this.members.slice();
     const v = new VenuePhase(this, win, bc, tc);
@@ -112,32 +142,37 @@ export class TickSharedPass {
       // The earliest timer of any member (a draining member's is where its venue stops).
       let tT = INF;
       for (const m of this.venue) {
-        const t = m.drainUntil !== INF ? m.drainUntil : m.nextDecision < m.nextSample ? m.nextDecision : m.nextSample;
+        const t = m.drainUntil !== INF ? m.drainUntil : m.g.nextDecision < m.nextSample ? m.g.nextDecision : m.nextSample;
         if (t < tT) tT = t;
       }
       v.runTo(tT);
       let ended = false;
+      for (const g of this.groups) {
+        if (g.exhausted) continue;
+        this.localTo(g, win, tT);
+        if (g.exhausted) {
+          // Its single runs end here: each member's venue runs on to its own next timer.
+          for (const m of g.members) m.drainUntil = g.nextDecision < m.nextSample ? g.nextDecision : m.nextSample;
+          continue;
+        }
+        if (g.nextDecision === tT) {
+          this.syncTouch(g, g.lc.row0 + g.lc.i);
+          g.leader.advance(tT);
+          for (const m of g.members) m.d.decide(tT, g.lastLocal);
+          g.nextDecision += g.decisionInterval;
+        }
+        for (const m of g.members) {
+          if (m.nextSample !== tT) continue;
+          m.d.sample(tT);
+          m.nextSample += m.d.opts.sampleIntervalMicros;
+        }
+      }
       for (const m of this.venue) {
-        if (m.drainUntil !== INF) {
-          if (m.drainUntil === tT) ended = this.end(m, win, t0) || ended;
-          continue;
-        }
-        if (!this.localTo(m, win, tT)) {
-          const own = m.nextDecision < m.nextSample ? m.nextDecision : m.nextSample;
-          m.drainUntil = own;
-          if (own === tT) ended = this.end(m, win, t0) || ended;
-          continue;
-        }
-        const d = m.d;
-        if (m.nextDecision === tT) {
-          this.syncTouch(m, m.lc.row0 + m.lc.i);
-          d.decide(tT, m.lastLocal);
-          m.nextDecision += d.opts.decisionIntervalMicros;
-        }
-        if (m.nextSample === tT) {
-          d.sample(tT);
-          m.nextSample += d.opts.sampleIntervalMicros;
-        }
+        if (m.drainUntil !== tT) continue;
+        m.done = true;
+        m.d.maxHeld = win.maxHeld;
+        m.result = m.d.finish(t0);
+        ended = true;
       }
       if (ended) this.venue = this.venue.filter((m) => !m.done);
       this.trimTouch();
@@ -182,7 +217,7 @@ export class TickSharedPass {
   private trimTouch(): void {
     if (this.thLen < 512) return;
     let min = INF;
-    for (const m of this.venue) if (m.touchPos < min) min = m.touchPos;
+    for (const g of this.groups) if (!g.exhausted && g.touchPos < min) min = g.touchPos;
     const drop = (min === INF ? this.thBase + this.thLen : min) - this.thBase;
     if (drop * 2 < this.thLen) return;
     this.thRow.copyWithin(0, drop, this.thLen);
@@ -192,67 +227,63 @@ export class TickSharedPass {
     this.thBase += drop;
   }
 
-  /** Give a member's local side the touch as of the rows before global row `row`. */
-  private syncTouch(m: Member, row: number): void {
-    let p = m.touchPos - this.thBase;
+  /** Give a group's local side the touch as of the rows before global row `row`. */
+  private syncTouch(g: LocalGroup, row: number): void {
+    let p = g.touchPos - this.thBase;
     const end = this.thLen;
     let j = -1;
     while (p < end && this.thRow[p]! < row) j = p++;
-    m.touchPos = p + this.thBase;
-    if (j >= 0) m.d.local.setTouch(this.thBid[j]!, this.thAsk[j]!);
+    g.touchPos = p + this.thBase;
+    if (j >= 0) g.leader.setTouch(this.thBid[j]!, this.thAsk[j]!);
   }
 
   /**
-   * A member's trading side up to timer `tT`: answers and local rows in time order (an answer before a
-   * row at the same time). Returns false when its local side ran out (as its single run ends).
+   * A group's trading side up to timer `tT`: its local rows, then each member's answers. Local rows and
+   * answers touch different state (rows: the leader's estimators and touch; answers: a member's orders,
+   * position and cash), so taking the rows first gives what the single run's time-ordered merge gives.
+   * When the rows run out, as in a single run, only answers due by the last row are taken.
    */
-  private localTo(m: Member, win: BatchWindow, tT: number): boolean {
-    const d = m.d;
-    const ex = d.exchange;
-    const local = d.local;
-    const lc = m.lc;
-    const fixedFeed = m.fixedFeed;
-    const feed = m.feed;
+  private localTo(g: LocalGroup, win: BatchWindow, tT: number): void {
+    const local = g.leader;
+    const lc = g.lc;
+    const fixedFeed = g.fixedFeed;
+    const feed = g.feed;
     let lb = lc.b!;
     let lTs = fixedFeed ? lb.tsExchange : lb.tsLocal;
     let lType = lb.type;
     let lN = lb.length;
     let il = lc.i;
-    let lastLocal = m.lastLocal;
-    let more = true;
+    let lastLocal = g.lastLocal;
     for (;;) {
-      const tOut = ex.nextOutboundTs();
       while (il < lN) {
         const t = fixedFeed ? lTs[il]! + feed : lTs[il]!;
-        if (!(t < tOut && t <= tT)) break;
+        if (!(t <= tT)) break;
         lastLocal = t;
         if (lType[il] === TRADE) {
-          this.syncTouch(m, lc.row0 + il);
+          this.syncTouch(g, lc.row0 + il);
           local.onTrade(t, lb.price[il]!, lb.side[il]!, lb.size[il]!);
-        }
+        } else if (local.keepsBook) local.book.apply(lb, il);
         il++;
       }
-      if (il === lN) {
-        d.events = lc.row0 + lN;
-        lc.i = il;
-        win.advance(lc);
-        il = lc.i;
-        if (lc.b === undefined) {
-          more = false;
-          break;
-        }
-        (lb = lc.b), (lTs = fixedFeed ? lb.tsExchange : lb.tsLocal), (lType = lb.type), (lN = lb.length);
-        continue;
+      if (il < lN) break;
+      const events = lc.row0 + lN;
+      for (const m of g.members) m.d.events = events;
+      lc.i = il;
+      win.advance(lc);
+      il = lc.i;
+      if (lc.b === undefined) {
+        g.exhausted = true;
+        break;
       }
-      if (tOut <= tT) {
-        d.deliver();
-        continue;
-      }
-      break;
+      (lb = lc.b), (lTs = fixedFeed ? lb.tsExchange : lb.tsLocal), (lType = lb.type), (lN = lb.length);
     }
     lc.i = il;
-    m.lastLocal = lastLocal;
-    return more;
+    g.lastLocal = lastLocal;
+    const limit = g.exhausted ? lastLocal : tT;
+    for (const m of g.members) {
+      const ex = m.d.exchange;
+      while (ex.nextOutboundTs() <= limit) m.d.deliver();
+    }
   }
 }
 

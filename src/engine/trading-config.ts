@@ -66,7 +66,9 @@ export const DataSection = z
 
 export const QuotingSection = z
   .object({
-    model: z.enum(['as', 'glft', 'rl']).default('as'),
+    model: z.enum(['as', 'glft', 'rl']).default('as').describe('built-in model (ignored when strategy names a module)'),
+    strategy: z.string().min(1).optional().describe('a strategy module of your own (.ts or .js exporting defineStrategy(...)), relative to the working folder; replaces model'),
+    params: z.record(z.string(), z.number()).optional().describe("values of the strategy module's declared parameters"),
     policy_path: z.string().min(1).optional().describe('policy.json of a trained RL policy (model rl)'),
     gamma: upTo(1e6).default(0.1).describe('risk aversion per (price unit × order size)'),
     k: upTo(1e9).default(1.5).describe('order-arrival decay per price unit (fallback when not calibrated)'),
@@ -93,6 +95,11 @@ export const FeaturesSection = z
     intensity_window_s: upTo(86_400).default(300).describe('tick intensity fit window, seconds'),
     intensity_recalibrate_s: upTo(86_400).default(10),
     intensity_min_trades: int.min(1).max(1_000_000).default(50),
+    book_levels: int.min(1).max(1_000).default(5).describe('order-flow features: price levels per side of the book imbalance'),
+    flow_window_ms: upTo(86_400_000).default(5_000).describe('order-flow features: window of the trade-flow imbalance, ms'),
+    sweep_hold_ms: upTo(3_600_000).default(1_000).describe('order-flow features: the sweep flag stays up this long after a sweep, ms'),
+    burst_window_ms: upTo(3_600_000).default(1_000).describe('order-flow features: window of the volatility burst flag, ms'),
+    burst_sigmas: upTo(1_000).default(3).describe('order-flow features: the burst flag rises past this many σ over its window'),
   })
   .strict();
 
@@ -118,6 +125,8 @@ export const LoopSection = z
     idle_decision_ms: upTo(60_000).default(100).describe('paper and live: decide at least this often without market data'),
     quote_sample_ms: upTo(3_600_000).default(250).describe('paper and live: quote rows to the ledger at most this often'),
     depth_levels: int.positive().max(5_000).default(100).describe('book levels per side a live feed keeps'),
+    market_data: z.enum(['auto', 'ws', 'rest']).default('auto').describe("paper and live on the exchange's feed: websockets where ccxt has them (auto), websockets only, or REST polling"),
+    poll_ms: int.positive().max(3_600_000).default(1_000).describe('paper and live: REST polling interval of the feed, ms'),
   })
   .strict();
 
@@ -137,6 +146,12 @@ export const LiveSection = z
     request_timeout_ms: int.positive().max(600_000).default(10_000),
     order_updates: z.enum(['auto', 'poll']).default('auto').describe('private websocket where ccxt has it (auto), or REST polling'),
     order_poll_ms: int.positive().max(600_000).default(1_000),
+    // A lookup that does not find an order means "it does not exist" only this long after its create was
+    // sent: the exchange's recvWindow (5 s: a later request is refused) plus how far its lookups may lag.
+    lookup_settle_ms: int.min(5_000).max(120_000).default(8_000).describe('a create unseen by lookups this long after it was sent does not exist, ms'),
+    stream_retry_budget_s: upTo(3_600).default(60).describe('the private stream may stay down this long (halted, retrying) before the run stops'),
+    ledger_retry_budget_s: upTo(3_600).default(30).describe('the ledger may stay unwritable this long (halted, fills held) before the run stops'),
+    forget_after_s: upTo(86_400).default(3_600).describe('settled orders leave the in-memory tracker this long after they ended'),
   })
   .strict();
 

@@ -2,9 +2,9 @@
 import type { Micros } from '../core/index.js';
 import type { OrderEventHandler, OrderSink } from '../orders/index.js';
 import { RiskEngine, gateLimitsOf, riskRules, type FeedHealth, type RiskTransition } from '../risk/index.js';
-import type { Strategy } from '../strategy/index.js';
+import { StrategyFault, type Strategy } from '../strategy/index.js';
 import { TradingCore } from './trading-core.js';
-import { JournaledOrderEvents, journaledSink } from './journaled-orders.js';
+import { JournaledOrderEvents, durableJournal, journaledSink } from './journaled-orders.js';
 import type { PaperJournal, ResumeState } from './paper-journal.js';
 import { RiskRecord, STATE_CODE, type RiskMetrics } from './risk-record.js';
 import type { SessionSettings } from './trading-resolve.js';
@@ -26,8 +26,9 @@ export interface SessionPorts {
 }
 
 /**
- * Built once per run by `buildSession` (or its callers) from the one config; drivers supply only the
- * clock, the feed and the venue. At each decision the risk engine evaluates first (feed health, daily
+ * Built once per run, by this constructor only, from the settings `resolveTrading` derives from the one
+ * config (`SessionSettings`); drivers (`BarSession`, `TickBacktest`, `PaperSession`, `LiveSession`)
+ * supply only the clock, the feed and the venue. At each decision the risk engine evaluates first (feed health, daily
  * loss, drawdown, inventory): a move to `halted` cancels every order, and while halted the strategy is
  * not asked (nothing is quoted); otherwise strategy → reconcile → the gate (`riskRules`: size, notional,
  * inventory, price band, open orders, order rate, reducing-only) → venue. The venue's answers come back
@@ -43,6 +44,8 @@ export class TradingSession {
   readonly journal: PaperJournal | undefined;
   /** The trading state as a trace code (0 active, 1 reducing, 2 halted). */
   stateCode = 0;
+  /** The first failure of the strategy while trading (it halted the session), if any. */
+  strategyError: string | undefined;
   /** Observers of transitions and denials (paper notes, live logs, the dashboard, parity tests). */
   onTransition: ((t: RiskTransition) => void) | undefined;
   onDenied: ((ts: Micros, clientId: number, reason: string) => void) | undefined;
@@ -63,11 +66,13 @@ export class TradingSession {
       rules: riskRules(risk, () => this.core.open.count),
     });
     this.risk = new RiskEngine(risk, this.core.view);
-    const j = ports.journal;
+    // Durable: a write the ledger refuses is held and retried in order, never dropped; an order it cannot
+    // record is denied instead of sent.
+    const j = ports.journal === undefined ? undefined : durableJournal(ports.journal);
     this.journal = j;
     this.haltAction = ports.onHalt ?? ((now) => this.core.cancelAll(now));
-    this.core.connect(j === undefined ? ports.venue : journaledSink(j, ports.venue, ports.onPlace));
     this.answers = j === undefined ? (ports.onFill === undefined ? this.core : countingFills(this.core, ports.onFill)) : new JournaledOrderEvents(this.core, j, ports.onFill);
+    this.core.connect(j === undefined ? ports.venue : journaledSink(j, ports.venue, ports.onPlace, this.answers));
     this.core.onOrderEvent = (kind, id, reason) => {
       if (kind !== 'denied') return; // venue rejections are journaled with the answers
       const now = this.core.view.now;
@@ -79,19 +84,33 @@ export class TradingSession {
   /**
    * One decision at local time `now` (the driver has refreshed the view): the risk monitors, then, unless
    * halted, strategy → reconcile → gate → venue. `lastDataLocal` is the local time of the newest market
-   * data (NaN: none yet). Returns the commands sent.
+   * data (NaN: none yet). `live`: the private order stream and the ledger's health (live only). `quote`
+   * false: the risk monitors only (live, while a halt's cancel-all is in flight). Returns the commands sent.
    */
-  decide(now: Micros, lastDataLocal: Micros, connected: boolean): number {
+  decide(now: Micros, lastDataLocal: Micros, connected: boolean, live?: Readonly<Pick<FeedHealth, 'orderStream' | 'ledgerFault'>>, quote = true): number {
     const core = this.core;
     core.view.now = now;
     const h = this.health;
     h.lastDataLocal = lastDataLocal;
     h.connected = connected;
+    if (live !== undefined) {
+      h.orderStream = live.orderStream !== false;
+      h.ledgerFault = live.ledgerFault;
+    }
     const ts = this.risk.evaluate(now, h);
     if (ts.length > 0) this.apply(now, ts);
     this.record.advance(now, core.view.tradingState);
-    if (this.stateCode === 2) return 0;
-    return core.decide(now);
+    if (this.stateCode === 2 || !quote) return 0;
+    try {
+      return core.decide(now);
+    } catch (e) {
+      if (!(e instanceof StrategyFault)) throw e;
+      // A strategy that throws or answers garbage halts the session (every order cancelled), with its reason.
+      this.strategyError ??= e.message;
+      this.apply(now, this.risk.strategyError(now, e.message));
+      this.record.advance(now, core.view.tradingState);
+      return 0;
+    }
   }
 
   /** The kill switch (halt file, dashboard, a venue's fatal fault): halted until a restart. */

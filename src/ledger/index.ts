@@ -3,3 +3,4 @@ export * from './ledger.js';
 export * from './ledger-reader.js';
 export * from './invariants.js';
 export * from './schema.js';
+export * from './venue-audit.js';

@@ -17,8 +17,13 @@ export class LedgerReader {
   private readonly db: Database.Database;
   constructor(readonly path: string) {
     if (!existsSync(path)) throw new UserError(`--ledger: no ledger at ${path}`);
-    this.db = new Database(path, { readonly: true, fileMustExist: true });
-    this.db.pragma('busy_timeout = 2000');
+    try {
+      this.db = new Database(path, { readonly: true, fileMustExist: true });
+      this.db.pragma('busy_timeout = 2000');
+      this.db.prepare('SELECT count(*) FROM runs').get();
+    } catch (e) {
+      throw new UserError(`--ledger: ${path} is not a marketmakerl ledger (${(e as Error).message.split('\n')[0]})`);
+    }
   }
 
   /** The latest run (or `runId`), its last `limit` quotes, fills and risk events, and the position. */

@@ -39,7 +39,7 @@ test('orders, fills, denials and risk events round-trip; resume gives position, 
     assert.ok(Math.abs(r.cash - (1000 - 50 + 101 - 0.02)) < 1e-9);
     assert.equal(r.fills, 2);
     assert.equal(r.lastClientId, 3, 'a denied id is never reused');
-    assert.deepEqual(r.openOrders, [{ clientId: 1, side: 1, price: 100, remaining: 1.5 }]);
+    assert.deepEqual(r.openOrders, [{ clientId: 1, side: 1, price: 100, remaining: 1.5, qty: 2, createdTs: 1 }]);
     assert.deepEqual(r.riskMarks, { dayIndex: 1, dayStartEquity: 1000, peakEquity: 1001 });
     again.close();
 
@@ -77,4 +77,53 @@ test('an order whose cancel was in flight at a crash is not carried over', () =>
   l.orderEvent(3, 2, 'cancel-requested');
   assert.deepEqual(l.resume('S')?.openOrders.map((o) => o.clientId), [1]);
   l.close();
+});
+
+test('one writer per ledger: a second writer is refused with who holds it; a killed writer leaves no stale lock and its run is marked crashed', async () => {
+  const { spawn } = await import('node:child_process');
+  const { UserError } = await import('../core/index.js');
+  const dir = mkdtempSync(join(tmpdir(), 'ledger-lock-'));
+  const path = join(dir, 'l.sqlite');
+  const first = new Ledger(path);
+  first.startRun({ runId: 'paper_a', mode: 'paper', exchange: 'binance', symbol: 'BTC/USDT', config: {}, initialCash: 1000 }, new Date());
+  assert.throws(
+    () => new Ledger(path),
+    (e: unknown) => e instanceof UserError && new RegExp(`^--ledger: .*l\\.sqlite is in use by process ${process.pid} \\(run paper_a\\) since .*; one writer per ledger`).test(e.message),
+  );
+  first.close();
+
+  // Another process takes the ledger, starts a run and is killed while it runs.
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', '-e', `import { Ledger } from ${JSON.stringify(join(import.meta.dirname, 'ledger.ts'))}; const l = new Ledger(${JSON.stringify(path)}); l.startRun({ runId: 'paper_b', mode: 'paper', exchange: 'binance', symbol: 'BTC/USDT', config: {}, initialCash: 1000 }, new Date()); console.log('ready'); setInterval(() => {}, 1000);`],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.on('data', (d: Buffer) => d.toString().includes('ready') && resolve());
+    child.on('exit', (code) => reject(new Error(`child exited ${code}`)));
+  });
+  assert.throws(() => new Ledger(path), (e: unknown) => e instanceof UserError && /in use by process \d+ \(run paper_b\)/.test(e.message));
+  child.kill('SIGKILL');
+  await new Promise((r) => child.once('exit', r));
+  const after = new Ledger(path);
+  assert.deepEqual(after.crashedRuns, ['paper_b']);
+  const runs = after.db.prepare<[], { run_id: string; status: string }>('SELECT run_id, status FROM runs ORDER BY started_at').all();
+  // paper_a was left running too (closed without an end): the child's open marked it.
+  assert.deepEqual(runs, [{ run_id: 'paper_a', status: 'crashed' }, { run_id: 'paper_b', status: 'crashed' }]);
+  // A paper ledger is never used for live trading, nor a live one for paper.
+  assert.throws(
+    () => after.startRun({ runId: 'live_1', mode: 'live', exchange: 'binance', symbol: 'BTC/USDT', config: {}, initialCash: 1000 }, new Date()),
+    (e: unknown) => e instanceof UserError && /holds paper runs; live trading needs a ledger of its own/.test(e.message),
+  );
+  after.close();
+  const livePath = join(dir, 'live.sqlite');
+  const live = new Ledger(livePath);
+  live.startRun({ runId: 'live_1', mode: 'live', exchange: 'binance', symbol: 'BTC/USDT', config: { key: 'x' }, initialCash: 1000 }, new Date());
+  live.endRun(new Date(), 'completed');
+  assert.throws(
+    () => live.startRun({ runId: 'paper_c', mode: 'paper', exchange: 'binance', symbol: 'BTC/USDT', config: {}, initialCash: 1000 }, new Date()),
+    (e: unknown) => e instanceof UserError && /holds live runs; paper trading needs a ledger of its own/.test(e.message),
+  );
+  live.close();
+  rmSync(dir, { recursive: true, force: true });
 });

@@ -1,13 +1,21 @@
 // The SQLite ledger of paper and live runs (WAL): every order, fill, quote and risk event, durable and resumable.
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { Micros } from '../core/index.js';
+import { UserError, scrubSecrets, scrubValue, type Micros } from '../core/index.js';
 import type { Side } from '../market/index.js';
 import type { Liquidity } from '../orders/index.js';
 import type { RiskMarks, RiskTransition } from '../risk/index.js';
 import type { JournalOrderEvent, PaperJournal, PositionState, QuoteRow, ResumeState, ResumedOrder } from '../engine/index.js';
 import { SCHEMA_SQL, SCHEMA_VERSION } from './schema.js';
+import { writeVenueAudit } from './venue-audit.js';
+import type { OrderAudit, VenueFill } from '../sim/index.js';
+import { WriterLock, type WriterInfo } from './writer-lock.js';
+
+export interface LedgerOptions {
+  /** How long one write waits for a lock held by another connection, ms (then it fails; the session holds it). */
+  busyTimeoutMs?: number;
+}
 
 export interface RunInfo {
   runId: string;
@@ -29,26 +37,49 @@ const STATUS_OF: Readonly<Record<JournalOrderEvent, string | undefined>> = {
 };
 
 /**
- * One writer per ledger file. Each journal call commits one transaction, so what returned is on disk
- * for any crash of the process (WAL, synchronous=NORMAL: a process kill loses nothing committed; only
- * a power cut could lose the last transactions, never corrupt the file). Readers (the dashboard) may
- * open the same file concurrently with `openLedgerReader`.
+ * One writer per ledger file, enforced: opening a ledger takes its writer lock (`<ledger>.lock`, released
+ * by the kernel if the process dies), and a second writer is refused with who holds it. Runs a dead writer
+ * left `running` are marked `crashed`. Each journal call commits one transaction, so what returned is on
+ * disk for any crash of the process (WAL, synchronous=NORMAL: a process kill loses nothing committed; only
+ * a power cut could lose the last transactions, never corrupt the file). Every text stored passes the
+ * secret scrubber. Readers (the dashboard) may open the same file concurrently with `LedgerReader`.
  */
 export class Ledger implements PaperJournal {
   readonly db: Database.Database;
   runId = '';
   symbol = '';
+  /** Runs found `running` on open and marked `crashed` (their writer died). */
+  readonly crashedRuns: string[];
+  private readonly lock: WriterLock | undefined;
   private readonly st: ReturnType<Ledger['prepare']>;
   private readonly fillTx: (ts: Micros, clientId: number, side: Side, price: number, qty: number, fee: number, liq: Liquidity, after: Readonly<PositionState>) => void;
 
-  constructor(readonly path: string) {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    this.db = new Database(path);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
-    this.db.pragma('busy_timeout = 5000');
-    this.db.exec(SCHEMA_SQL);
+  constructor(readonly path: string, o: LedgerOptions = {}) {
+    if (path !== ':memory:') {
+      if (existsSync(path) && !statSync(path).isFile()) throw new UserError(`--ledger: ${path} is not a file`);
+      mkdirSync(dirname(path), { recursive: true });
+      this.lock = WriterLock.acquire(path, () => readWriter(path));
+    }
+    try {
+      this.db = new Database(path);
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma('synchronous = NORMAL');
+      this.db.pragma(`busy_timeout = ${Math.max(0, Math.round(o.busyTimeoutMs ?? 1000))}`);
+      this.db.exec(SCHEMA_SQL);
+    } catch (e) {
+      this.lock?.release();
+      const code = (e as { code?: string }).code;
+      if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') throw new UserError(`--ledger: ${path} is not a marketmakerl ledger (${(e as Error).message})`);
+      throw e;
+    }
     this.db.prepare('INSERT OR IGNORE INTO meta(key, value) VALUES (?, ?)').run('schema_version', String(SCHEMA_VERSION));
+    this.db.prepare('INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run('writer', JSON.stringify({ pid: process.pid, since: new Date().toISOString() } satisfies WriterInfo));
+    this.crashedRuns = this.db
+      .prepare<[], { run_id: string }>("SELECT run_id FROM runs WHERE status = 'running' ORDER BY started_at")
+      .all()
+      .map((r) => r.run_id);
+    // We hold the writer lock: a run still `running` lost its writer without an end.
+    if (this.crashedRuns.length > 0) this.db.prepare("UPDATE runs SET status = 'crashed' WHERE status = 'running'").run();
     this.st = this.prepare();
     this.fillTx = this.db.transaction((ts, clientId, side, price, qty, fee, liq, after) => {
       const { lastInsertRowid } = this.st.insFill.run(this.runId, ts, clientId, this.symbol, side, price, qty, fee, liq);
@@ -87,19 +118,32 @@ export class Ledger implements PaperJournal {
     };
   }
 
-  /** Start a run. The first run of a ledger fixes its initial cash; later runs continue from the ledger. */
+  /**
+   * Start a run. The first run of a ledger fixes its initial cash; later runs continue from the ledger.
+   * A ledger holds one kind of trading: paper runs never share it with live ones (positions and orders
+   * of a simulation must never be reconciled against an exchange, nor real ones mixed with simulated).
+   */
   startRun(info: Readonly<RunInfo>, startedAt: Date): void {
+    const live = info.mode === 'live';
+    const other = this.db.prepare<[], { mode: string }>(`SELECT mode FROM runs WHERE mode ${live ? "!= 'live'" : "= 'live'"} LIMIT 1`).get();
+    if (other !== undefined)
+      throw new UserError(
+        live
+          ? `--ledger: ${this.path} holds paper runs; live trading needs a ledger of its own`
+          : `--ledger: ${this.path} holds live runs; paper trading needs a ledger of its own`,
+      );
     this.runId = info.runId;
     this.symbol = info.symbol;
     const tx = this.db.transaction(() => {
       if (this.st.getMeta.get('initial_cash') === undefined) this.st.setMeta.run('initial_cash', String(info.initialCash));
-      this.st.insRun.run(info.runId, startedAt.toISOString(), info.mode, info.exchange, info.symbol, 'running', JSON.stringify(info.config ?? {}));
+      this.st.insRun.run(info.runId, startedAt.toISOString(), info.mode, info.exchange, info.symbol, 'running', JSON.stringify(scrubValue(info.config ?? {})));
+      this.st.setMeta.run('writer', JSON.stringify({ pid: process.pid, since: startedAt.toISOString(), run_id: info.runId } satisfies WriterInfo));
     });
     tx();
   }
 
   endRun(endedAt: Date, status: string): void {
-    this.st.endRun.run(endedAt.toISOString(), status, this.runId);
+    this.st.endRun.run(endedAt.toISOString(), scrubSecrets(status), this.runId);
   }
 
   /** The initial cash fixed by the first run, or undefined for a new ledger. */
@@ -108,8 +152,12 @@ export class Ledger implements PaperJournal {
     return row === undefined ? undefined : Number(row.value);
   }
 
-  /** Position, cash and open orders (not those being canceled) left by earlier runs on `symbol` (a new ledger: undefined). */
-  resume(symbol: string): ResumeState | undefined {
+  /**
+   * Position, cash and open orders left by earlier runs on `symbol` (a new ledger: undefined). Orders being
+   * cancelled are left out (paper: we wanted them gone), or included with `canceling` (live: an exchange may
+   * still hold them, or have filled them, and every fill must be booked).
+   */
+  resume(symbol: string, o: { canceling?: boolean } = {}): ResumeState | undefined {
     const init = this.initialCash();
     if (init === undefined) return undefined;
     const pos = this.db
@@ -120,9 +168,8 @@ export class Ledger implements PaperJournal {
     const last = this.db.prepare<[], { m: number | null }>('SELECT max(client_id) AS m FROM order_events').get();
     const lastOrder = this.db.prepare<[], { m: number | null }>('SELECT max(client_id) AS m FROM orders').get();
     const open = this.db
-      .prepare<[string], { client_id: number; side: number; price: number; remaining: number }>(
-        // An order whose cancel was in flight at the stop is not carried over: we wanted it gone.
-        "SELECT client_id, side, price, remaining FROM orders WHERE symbol = ? AND status IN ('pending-new', 'open') AND remaining > 1e-12 ORDER BY client_id",
+      .prepare<[string], { client_id: number; side: number; price: number; qty: number; remaining: number; created_ts: number; status: string }>(
+        `SELECT client_id, side, price, qty, remaining, created_ts, status FROM orders WHERE symbol = ? AND status IN ('pending-new', 'open'${o.canceling === true ? ", 'pending-cancel'" : ''}) AND remaining > 1e-12 ORDER BY client_id`,
       )
       .all(symbol);
     const marks = this.st.getMeta.get(`risk_marks:${symbol}`);
@@ -134,7 +181,17 @@ export class Ledger implements PaperJournal {
       fees: pos?.fees ?? 0,
       fills: pos?.fill_count ?? 0,
       lastClientId: Math.max(last?.m ?? 0, lastOrder?.m ?? 0),
-      openOrders: open.map((o): ResumedOrder => ({ clientId: o.client_id, side: o.side > 0 ? 1 : -1, price: o.price, remaining: o.remaining })),
+      openOrders: open.map(
+        (x): ResumedOrder => ({
+          clientId: x.client_id,
+          side: x.side > 0 ? 1 : -1,
+          price: x.price,
+          remaining: x.remaining,
+          qty: x.qty,
+          createdTs: x.created_ts,
+          ...(x.status === 'pending-cancel' ? { canceling: true } : {}),
+        }),
+      ),
       riskMarks: marks === undefined ? undefined : (JSON.parse(marks.value) as RiskMarks),
     };
   }
@@ -148,9 +205,10 @@ export class Ledger implements PaperJournal {
   orderEvent(ts: Micros, clientId: number, type: JournalOrderEvent, reason?: string): void {
     const status = STATUS_OF[type];
     const tx = this.db.transaction(() => {
-      this.st.insEvent.run(this.runId, ts, clientId, type, reason ?? null);
+      const why = reason === undefined ? null : scrubSecrets(reason);
+      this.st.insEvent.run(this.runId, ts, clientId, type, why);
       if (status !== undefined) this.st.setStatus.run(status, ts, clientId);
-      if (type === 'denied') this.st.insRisk.run(this.runId, ts, 'denial', null, null, null, `order ${clientId}: ${reason ?? ''}`);
+      if (type === 'denied') this.st.insRisk.run(this.runId, ts, 'denial', null, null, null, `order ${clientId}: ${why ?? ''}`);
     });
     tx();
   }
@@ -164,7 +222,7 @@ export class Ledger implements PaperJournal {
   }
 
   risk(t: Readonly<RiskTransition>): void {
-    this.st.insRisk.run(this.runId, t.ts, t.raised ? 'raised' : 'cleared', t.condition, t.from, t.to, t.reason);
+    this.st.insRisk.run(this.runId, t.ts, t.raised ? 'raised' : 'cleared', t.condition, t.from, t.to, scrubSecrets(t.reason));
   }
 
   riskMarks(marks: Readonly<RiskMarks>): void {
@@ -173,17 +231,72 @@ export class Ledger implements PaperJournal {
 
   /** Record a note that is not a state change (a reconnect, a resync, a clock-skew measurement). */
   note(ts: Micros, kind: string, reason: string): void {
-    this.st.insRisk.run(this.runId, ts, kind, null, null, null, reason);
+    this.st.insRisk.run(this.runId, ts, scrubSecrets(kind), null, null, null, scrubSecrets(reason));
   }
 
-  /** Fold the WAL back into the main file and close. */
+  /** The simulated venue's audit trail of a paper run (its stop). */
+  venueAudit(audit: OrderAudit, fills: readonly VenueFill[]): void {
+    writeVenueAudit(this.db, this.runId, audit, fills);
+  }
+
+  /** Fold the WAL back into the main file, close, and release the writer lock. */
   close(): void {
-    if (!this.db.open) return;
+    if (!this.db.open) {
+      this.lock?.release();
+      return;
+    }
     try {
+      this.db.prepare("DELETE FROM meta WHERE key = 'writer'").run();
       this.db.pragma('wal_checkpoint(TRUNCATE)');
+    } catch {
+      // A locked or failing file: what is committed stays committed; the lock goes all the same.
     } finally {
       this.db.close();
+      this.lock?.release();
     }
+  }
+
+  /** Close as a killed process would: no checkpoint, no cleanup (tests of crash recovery). */
+  abandon(): void {
+    if (this.db.open) this.db.close();
+    this.lock?.release();
+  }
+}
+
+/**
+ * Refuse, before anything else happens, a ledger that holds runs of the other kind (paper vs live); read
+ * only, no lock. `startRun` checks again under the lock.
+ */
+export function assertLedgerMode(path: string, mode: string): void {
+  if (!existsSync(path)) return;
+  if (!statSync(path).isFile()) throw new UserError(`--ledger: ${path} is not a file`);
+  let db: Database.Database | undefined;
+  let modes: string[];
+  try {
+    db = new Database(path, { readonly: true, fileMustExist: true });
+    modes = db.prepare<[], { mode: string }>('SELECT DISTINCT mode FROM runs').all().map((r) => r.mode);
+  } catch (e) {
+    throw new UserError(`--ledger: ${path} is not a marketmakerl ledger (${(e as Error).message})`);
+  } finally {
+    db?.close();
+  }
+  const live = mode === 'live';
+  if (live && modes.some((m) => m !== 'live')) throw new UserError(`--ledger: ${path} holds paper runs; live trading needs a ledger of its own`);
+  if (!live && modes.includes('live')) throw new UserError(`--ledger: ${path} holds live runs; paper trading needs a ledger of its own`);
+}
+
+/** The writer recorded in a ledger's meta, read without taking any lock (for the second writer's message). */
+function readWriter(path: string): WriterInfo | undefined {
+  if (!existsSync(path)) return undefined;
+  let db: Database.Database | undefined;
+  try {
+    db = new Database(path, { readonly: true, fileMustExist: true });
+    const row = db.prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'writer'").get();
+    return row === undefined ? undefined : (JSON.parse(row.value) as WriterInfo);
+  } catch {
+    return undefined;
+  } finally {
+    db?.close();
   }
 }
 

@@ -1,7 +1,8 @@
 // The analysis report: verdict and checks, out-of-sample path, per-window bars, PnL decomposition, parameter heatmap.
 import type { AnalysisResult } from '../research/analysis.js';
 import type { TrialTally } from '../research/trial-ledger.js';
-import { barChart, heatmap, renderSvg } from './charts.js';
+import { heatmap, renderSvg } from './charts.js';
+import { utcTimeX } from './time-axis.js';
 import { esc, page, table } from './html.js';
 import { pathSections } from './path-charts.js';
 
@@ -22,22 +23,50 @@ export async function renderAnalysisReport(r: AnalysisResult): Promise<string> {
   const tick = r.engine === 'tick';
   const sections = await pathSections(series, fills, b.budget, quoteBars, ' (out of sample, test windows back to back)', tick ? 'samples' : 'bars');
 
-  const perWindow = b.windows.map((w) => ({ label: `${String(w.index).padStart(3, '0')} ${tick ? w.test_from.slice(11, 16) : w.test_from.slice(5, 10)}`, v: w.test.pnl }));
-  const decomp = b.windows.flatMap((w) => [
-    { label: String(w.index).padStart(3, '0'), part: 'realized', v: w.test.realized_pnl },
-    { label: String(w.index).padStart(3, '0'), part: 'inventory', v: w.test.inventory_pnl },
-    { label: String(w.index).padStart(3, '0'), part: 'fees', v: -w.test.fees },
-  ]);
+  // Per test window, on the data's own UTC time axis: each bar spans its window.
+  const span = (w: (typeof b.windows)[number]): { t: number; t2: number } => ({ t: Date.parse(w.test_from), t2: Date.parse(w.test_to) });
+  const from = b.windows.length > 0 ? span(b.windows[0]!).t : Number.NaN;
+  const to = b.windows.length > 0 ? span(b.windows[b.windows.length - 1]!).t2 : Number.NaN;
+  // No explicit domain: x and x2 share the scale, which then spans the windows by itself.
+  const x = { ...utcTimeX(from, to), scale: { type: 'utc' } };
+  const perWindowSpec = {
+    title: 'Out-of-sample PnL per test window',
+    width: 760,
+    height: 180,
+    data: { values: b.windows.map((w) => ({ ...span(w), v: w.test.pnl, zero: 0, window: w.index })) },
+    mark: { type: 'rect', stroke: 'white', strokeWidth: 0.5 },
+    encoding: { x, x2: { field: 't2' }, y: { field: 'v', type: 'quantitative', title: 'quote currency' }, y2: { field: 'zero' }, color: { condition: { test: 'datum.v < 0', value: '#d62728' }, value: '#2ca02c' } },
+  };
+  // Stacked by sign within each window: positive parts upward from 0, negative parts downward.
+  const decomp = b.windows.flatMap((w) => {
+    let up = 0;
+    let down = 0;
+    return (
+      [
+        ['realized', w.test.realized_pnl],
+        ['inventory', w.test.inventory_pnl],
+        ['fees', -w.test.fees],
+      ] as const
+    ).map(([part, v]) => {
+      const lo = v >= 0 ? up : down + v;
+      const hi = v >= 0 ? up + v : down;
+      if (v >= 0) up += v;
+      else down += v;
+      return { ...span(w), part, v, lo, hi };
+    });
+  });
   const decompSpec = {
     title: 'PnL decomposition per test window (realized + inventory − fees)',
     width: 760,
     height: 200,
     data: { values: decomp },
-    mark: 'bar',
+    mark: { type: 'rect', stroke: 'white', strokeWidth: 0.5 },
     encoding: {
-      x: { field: 'label', type: 'ordinal', title: 'window' },
-      y: { field: 'v', type: 'quantitative', title: 'quote currency', stack: 'zero' },
-      color: { field: 'part', type: 'nominal', scale: { domain: ['realized', 'inventory', 'fees'], range: ['#2ca02c', '#1f77b4', '#d62728'] }, title: null },
+      x,
+      x2: { field: 't2' },
+      y: { field: 'lo', type: 'quantitative', title: 'quote currency' },
+      y2: { field: 'hi' },
+      color: { field: 'part', type: 'nominal', scale: { domain: ['realized', 'inventory', 'fees'], range: ['#2ca02c', '#1f77b4', '#d62728'] }, title: null, legend: { orient: 'bottom' } },
     },
   };
   // Heatmap: in-sample PnL averaged over the other dimensions, γ·S0 against spread floor.
@@ -51,7 +80,7 @@ export async function renderAnalysisReport(r: AnalysisResult): Promise<string> {
   });
   const heat = [...cells.values()].sort((a, z) => Number(a.x) - Number(z.x) || Number(a.y) - Number(z.y)).map((c) => ({ x: c.x, y: c.y, v: c.s / c.n }));
   const [windowsSvg, decompSvg, heatSvg] = await Promise.all([
-    renderSvg(barChart('Out-of-sample PnL per test window', perWindow, 'quote currency', true)),
+    renderSvg(perWindowSpec),
     renderSvg(decompSpec),
     renderSvg(heatmap('In-sample mean PnL by γ·S0 and spread floor (all blocks)', heat, 'γ·S0', 'spread floor, bps', 'mean PnL')),
   ]);

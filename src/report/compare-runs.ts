@@ -18,6 +18,10 @@ export interface RunSide {
   max_drawdown_pct: number;
   fills: number;
   fees: number;
+  /** What the session's risk engine did (null: a run folder written before backtests recorded it). */
+  final_state: string | null;
+  halted_seconds: number | null;
+  orders_denied: number | null;
 }
 
 export interface RunComparison {
@@ -79,7 +83,14 @@ function side(r: RunFolder): RunSide {
     max_drawdown_pct: numOr(m['max_drawdown_pct'], Number.NaN),
     fills: numOr(m['fills'], 0),
     fees: numOr(m['fees'], Number.NaN),
+    ...riskOf(m),
   };
+}
+
+function riskOf(m: Record<string, unknown>): Pick<RunSide, 'final_state' | 'halted_seconds' | 'orders_denied'> {
+  const r = m['risk'] !== null && typeof m['risk'] === 'object' ? (m['risk'] as Record<string, unknown>) : {};
+  const secs = r['seconds_in_state'] !== null && typeof r['seconds_in_state'] === 'object' ? (r['seconds_in_state'] as Record<string, unknown>) : {};
+  return { final_state: typeof r['final_state'] === 'string' ? r['final_state'] : null, halted_seconds: numOrNull(secs['halted']), orders_denied: numOrNull(m['orders_denied']) };
 }
 
 /** Per-sample returns on the run's initial capital. */
@@ -170,6 +181,9 @@ export async function renderComparisonReport(c: RunComparison, path: ComparisonP
       ['Sharpe confidence', f(c.a.sharpe_confidence, 3), f(c.b.sharpe_confidence, 3)],
       ['max drawdown %', f(c.a.max_drawdown_pct, 4), f(c.b.max_drawdown_pct, 4)],
       ['fills', c.a.fills, c.b.fills],
+      ['final trading state', c.a.final_state, c.b.final_state],
+      ['time halted, s', f(c.a.halted_seconds, 1), f(c.b.halted_seconds, 1)],
+      ['orders denied', c.a.orders_denied, c.b.orders_denied],
     ],
   );
   const verdict = `<p>${esc(

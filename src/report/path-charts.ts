@@ -1,4 +1,4 @@
-// Charts of one trading path (a run's trace and fills): equity, inventory, quotes vs mid with fills, drawdown.
+// Charts of one trading path (a run's trace and fills): quotes vs mid with fills, inventory, PnL over time, drawdown.
 import { areaChart, lineChart, quotesChart, renderSvg } from './charts.js';
 import type { Section } from './html.js';
 
@@ -21,7 +21,7 @@ export interface FillPoint {
 /** `quoteBars`: how many of the last rows the quotes chart shows; `rowUnit` names them (bars, or samples of a tick trace). */
 export async function pathSections(p: PathSeries, fills: readonly FillPoint[], initial: number, quoteBars = 300, label = '', rowUnit = 'bars'): Promise<Section[]> {
   const n = p.ts.length;
-  const equity = p.ts.map((t, i) => ({ t, v: p.equity[i]! }));
+  const pnl = p.ts.map((t, i) => ({ t, v: p.equity[i]! - initial }));
   const inventory = p.ts.map((t, i) => ({ t, v: p.inventory[i]! }));
   let peak = initial;
   const dd = p.ts.map((t, i) => {
@@ -36,15 +36,15 @@ export async function pathSections(p: PathSeries, fills: readonly FillPoint[], i
   });
   const f = fills.filter((x) => x.ts >= t0).map((x) => ({ t: x.ts, price: x.price, side: x.side }));
   const svgs = await Promise.all([
-    renderSvg(lineChart(`Equity${label}`, equity, 'quote currency')),
-    renderSvg(areaChart(`Inventory${label}`, inventory, 'base units', '#9467bd')),
     renderSvg(quotesChart(`Quotes vs mid with fills (last ${n - from} ${rowUnit})`, q, f)),
-    renderSvg(areaChart(`Drawdown${label}`, dd, 'quote currency', '#d62728')),
+    renderSvg(areaChart(`Inventory${label}`, inventory, 'base units', '#9467bd')),
+    renderSvg(lineChart(`PnL over time (equity − initial capital)${label}`, pnl, 'quote currency')),
+    renderSvg(areaChart(`Drawdown from the running peak${label}`, dd, 'quote currency', '#d62728')),
   ]);
   return [
-    { title: 'Equity', html: svgs[0] },
+    { title: 'Quotes vs mid with fills', html: svgs[0] },
     { title: 'Inventory', html: svgs[1] },
-    { title: 'Quotes vs mid with fills', html: svgs[2] },
+    { title: 'PnL over time', html: svgs[2] },
     { title: 'Drawdown', html: svgs[3] },
   ];
 }

@@ -1,5 +1,6 @@
 // The analysis' files: CSV tables and analysis.json under one UTC stamp, all written or none.
 import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { fsyncPath, mkdirTracked, removeCreatedDirs, sweepOrphanTemps, tmpNameFor, writeFileDurable } from '../core/index.js';
 import { join } from 'node:path';
 import { EventType, decimalsOf } from '../market/index.js';
 import { DIM_NAMES, type Combo } from './param-space.js';
@@ -179,28 +180,33 @@ export function analysisFiles(r: AnalysisResult): Record<string, string> {
 }
 
 /**
- * Write `<dir>/<stamp>_<name>` for every file: all are built in a hidden temp folder first, then
- * renamed into place with analysis.json last, so a failure leaves no partial set behind.
+ * Write `<dir>/<stamp>_<name>` for every file: all are built (text scrubbed of secrets, each fsynced) in a
+ * hidden temp folder first, then renamed into place with analysis.json last and the folder fsynced, so a
+ * failure leaves no partial set behind (nor a folder it created). Temp folders a killed run left are
+ * swept first.
  */
 export function writeAnalysisFiles(dir: string, stamp: string, files: Record<string, string | Uint8Array>): string[] {
-  mkdirSync(dir, { recursive: true });
-  const tmp = join(dir, `.${stamp}.${process.pid}.tmp`);
-  mkdirSync(tmp, { recursive: true });
+  const created = mkdirTracked(dir);
+  sweepOrphanTemps(dir);
+  const tmp = tmpNameFor(join(dir, stamp));
   const names = Object.keys(files).sort((a, b) => (a === 'analysis.json' ? 1 : b === 'analysis.json' ? -1 : a.localeCompare(b)));
   const done: string[] = [];
   try {
-    for (const n of names) writeFileSync(join(tmp, n), files[n]!);
+    mkdirSync(tmp);
+    for (const n of names) writeFileDurable(join(tmp, n), files[n]!);
     for (const n of names) {
       const target = join(dir, `${stamp}_${n}`);
       renameSync(join(tmp, n), target);
       done.push(target);
     }
+    fsyncPath(dir);
   } catch (e) {
     for (const t of done) rmSync(t, { force: true });
-    throw e;
-  } finally {
     rmSync(tmp, { recursive: true, force: true });
+    removeCreatedDirs(created);
+    throw e;
   }
+  rmSync(tmp, { recursive: true, force: true });
   return done;
 }
 

@@ -134,6 +134,14 @@ test('analysis files: all renamed into place, or none when one cannot be written
   mkdirSync(join(dir, 'S2_b.csv')); // a folder in the way of the second rename
   assert.throws(() => writeAnalysisFiles(dir, 'S2', { 'a.csv': 'x\n', 'b.csv': 'y\n', 'analysis.json': '{}\n' }));
   assert.deepEqual(readdirSync(dir).sort(), ['S1_a.csv', 'S1_analysis.json', 'S2_b.csv']);
+  // A temp folder a killed run left (its pid is gone) is swept at the next write; a folder the failed
+  // write created is removed again.
+  mkdirSync(join(dir, '.S0.999999999.1.tmp'));
+  writeAnalysisFiles(dir, 'S3', { 'analysis.json': '{}\n' });
+  assert.deepEqual(readdirSync(dir).filter((n) => n.startsWith('.')), [], 'no temp left behind');
+  const nested = join(dir, 'new', 'deeper');
+  assert.throws(() => writeAnalysisFiles(nested, 'S4', { 'a/b.csv': 'x\n' }));
+  assert.deepEqual(readdirSync(dir).sort(), ['S1_a.csv', 'S1_analysis.json', 'S2_b.csv', 'S3_analysis.json'], 'the folders it created are gone');
 });
 
 test('lastDays selects by time, so a gap does not shorten the span, and refuses more days than the data spans', async () => {

@@ -2,10 +2,44 @@
 import { isoOf, quantileOfSorted } from '../core/index.js';
 import { EventFlag, EventType, L2Book, type Bars, type EventColumns } from '../market/index.js';
 import { BarIntensity, corwinSchultzSpread, defaultBarFeatureParams } from '../features/index.js';
+import { orderFlowPower, type FeaturePower } from './order-flow-study.js';
 
 export interface AutocorrelationAt {
   lag: number;
   value: number;
+}
+
+/** One point of the intensity fit: distance δ from the reference price, measured and fitted rate λ(δ) per second (per side). */
+export interface IntensityPoint {
+  delta: number;
+  measured_per_second: number;
+  fitted_per_second: number;
+}
+
+/** 1.96 / √n: autocorrelations of n independent returns stay inside ± this 95% of the time (Bartlett). */
+const band95 = (n: number): number => (n > 0 ? 1.96 / Math.sqrt(n) : Number.NaN);
+
+/** `points` distances from 0 to the p99 of `distances`, evenly spaced. */
+function deltaGrid(distances: ArrayLike<number>, points = 24): number[] {
+  const s = Float64Array.from(distances).sort();
+  const top = s.length > 0 ? quantileOfSorted(s, 0.99) : 0;
+  return top > 0 ? Array.from({ length: points }, (_, i) => (top * i) / (points - 1)) : [];
+}
+
+/** Share of `distances` at or beyond each δ of `grid` (the empirical survival function), times `scale`. */
+function survival(distances: ArrayLike<number>, grid: number[], scale: number): number[] {
+  const s = Float64Array.from(distances).sort();
+  const n = s.length;
+  return grid.map((d) => {
+    let lo = 0;
+    let hi = n;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (s[mid]! < d) lo = mid + 1;
+      else hi = mid;
+    }
+    return n > 0 ? ((n - lo) / n) * scale : Number.NaN;
+  });
 }
 
 /**
@@ -55,6 +89,8 @@ export interface BarStudy {
     /** Share of bars whose |return| exceeds 4 sd (about 0.006% for normal returns). */
     beyond_4sd_share: number;
     autocorrelation: AutocorrelationAt[];
+    /** 1.96/√n over the n returns: an autocorrelation inside ± this is not told apart from 0 at 95%. */
+    autocorrelation_band_95: number;
     variance_ratio: VarianceRatio[];
   };
   range: {
@@ -63,8 +99,12 @@ export interface BarStudy {
     /** Corwin–Schultz bid–ask spread estimate over consecutive bars, bps (negative estimates count as 0). */
     corwin_schultz_spread_bps: { mean: number; median: number };
   };
-  /** λ(δ) = A·e^{−kδ} from bar excursions beyond the previous close (the bar engine's estimator over the whole span). */
-  intensity: { k_per_price_unit: number; mean_excursion_bps: number; A_per_second: number };
+  /**
+   * λ(δ) = A·e^{−kδ} from bar excursions beyond the previous close (the bar engine's estimator, over its
+   * window of the last bars). `fit`: per δ, the measured rate (share of those excursions reaching δ, per
+   * second of bar) against the fitted one.
+   */
+  intensity: { k_per_price_unit: number; mean_excursion_bps: number; A_per_second: number; window_bars: number; fit: IntensityPoint[] };
   hourly: HourProfile[];
 }
 
@@ -178,6 +218,13 @@ export function studyBars(bars: Bars, intensityWindow = defaultBarFeatureParams.
   intensity.updateMany(high, low, close, 0, n, kOut);
   const k = n > 0 ? kOut[n - 1]! : Number.NaN;
   const last = n > 0 ? close[n - 1]! : Number.NaN;
+  // The excursions the fit saw: both sides of the last `intensityWindow` bars, beyond the close before each.
+  const exc: number[] = [];
+  for (let t = Math.max(1, n - intensityWindow); t < n; t++) exc.push(Math.max(0, close[t - 1]! - low[t]!), Math.max(0, high[t]! - close[t - 1]!));
+  const grid = deltaGrid(exc);
+  const measured = survival(exc, grid, 1 / barSeconds);
+  const A = intensity.A();
+  const fit = grid.map((d, i) => ({ delta: d, measured_per_second: measured[i]!, fitted_per_second: A * Math.exp(-k * d) }));
 
   const hours = Array.from({ length: 24 }, (_, h) => ({ hour_utc: h, bars: 0, abs: 0, vol: 0 }));
   for (let i = 1; i < n; i++) {
@@ -206,13 +253,14 @@ export function studyBars(bars: Bars, intensityWindow = defaultBarFeatureParams.
       kurtosis: m4 / (m2 * m2),
       beyond_4sd_share: m > 0 ? beyond / m : 0,
       autocorrelation: AUTOCORRELATION_LAGS.map((lag) => ({ lag, value: autocorrelation(r, lag) })),
+      autocorrelation_band_95: band95(m),
       variance_ratio: VARIANCE_RATIO_BARS.map((q) => varianceRatio(r, q)),
     },
     range: {
       mean_high_low_bps: n > 0 ? (hl / n) * bps : Number.NaN,
       corwin_schultz_spread_bps: { mean: cs.length ? (cs.reduce((a, x) => a + x, 0) / cs.length) * bps : Number.NaN, median: median(cs) * bps },
     },
-    intensity: { k_per_price_unit: k, mean_excursion_bps: (1 / k / last) * bps, A_per_second: intensity.A() },
+    intensity: { k_per_price_unit: k, mean_excursion_bps: (1 / k / last) * bps, A_per_second: A, window_bars: Math.min(intensityWindow, Math.max(0, n - 1)), fit },
     hourly: hours.filter((h) => h.bars > 0).map((h) => ({ hour_utc: h.hour_utc, bars: h.bars, mean_abs_return_bps: (h.abs / h.bars) * bps, mean_volume: h.vol / h.bars })),
   };
 }
@@ -240,6 +288,8 @@ export interface EventStudy {
     annualised_vol_pct: number;
     sigma_per_sqrt_second: number;
     autocorrelation: AutocorrelationAt[];
+    /** 1.96/√n over the n one-second returns. */
+    autocorrelation_band_95: number;
     /** q in seconds. */
     variance_ratio: VarianceRatio[];
   };
@@ -254,13 +304,17 @@ export interface EventStudy {
     size: Quantiles & { mean: number };
     /** Signed (buy − sell) traded quantity per second: its autocorrelation (persistent flow = informed flow). */
     flow_autocorrelation: AutocorrelationAt[];
+    /** 1.96/√n over the n seconds of flow. */
+    flow_autocorrelation_band_95: number;
   };
   /**
    * λ(δ) = A·e^{−kδ} from the distance of each trade's price to the mid just before it (maximum likelihood:
    * k = n / Σδ, A = n / (2T)). `shape_check` compares the share of trades beyond the mean distance with
    * e^{−1} ≈ 0.368, what the exponential shape implies: far from it, the shape does not describe the flow.
    */
-  intensity: { k_per_price_unit: number; A_per_second: number; mean_distance: number; beyond_mean_share: number; exponential_beyond_mean: number };
+  intensity: { k_per_price_unit: number; A_per_second: number; mean_distance: number; beyond_mean_share: number; exponential_beyond_mean: number; fit: IntensityPoint[] };
+  /** Each order-flow feature at a second boundary against the next second's mid change (order-flow-study.ts). */
+  order_flow: FeaturePower[];
 }
 
 function quantiles(values: ArrayLike<number>, n = values.length): Quantiles {
@@ -401,6 +455,7 @@ export function studyEvents(ev: EventColumns, tickSize: number): EventStudy {
       annualised_vol_pct: sd * Math.sqrt(365 * 86_400) * 100,
       sigma_per_sqrt_second: sd * lastMid,
       autocorrelation: [1, 2, 5, 10].map((lag) => ({ lag, value: autocorrelation(rr, lag) })),
+      autocorrelation_band_95: band95(rr.length),
       variance_ratio: [5, 30, 60].map((q) => varianceRatio(rr, q)),
     },
     spread_ticks: { mean: samples ? spreadSum / samples : Number.NaN, max: spreadMax, at_one_tick_share: samples ? atOne / samples : Number.NaN, quantiles: quantiles(spread, samples) },
@@ -411,6 +466,7 @@ export function studyEvents(ev: EventColumns, tickSize: number): EventStudy {
       buy_share: sizes.length ? buys / sizes.length : Number.NaN,
       size: { ...sizeQ, mean: sizes.length ? sizes.reduce((a, x) => a + x, 0) / sizes.length : Number.NaN },
       flow_autocorrelation: [1, 2, 5].map((lag) => ({ lag, value: autocorrelation(flow, lag) })),
+      flow_autocorrelation_band_95: band95(flow.length),
     },
     intensity: {
       k_per_price_unit: meanDist > 0 ? 1 / meanDist : Number.NaN,
@@ -418,6 +474,17 @@ export function studyEvents(ev: EventColumns, tickSize: number): EventStudy {
       mean_distance: meanDist,
       beyond_mean_share: kTrades ? beyond / kTrades : Number.NaN,
       exponential_beyond_mean: Math.exp(-1),
+      fit: intensityFit(dists, span, meanDist),
     },
+    order_flow: orderFlowPower(ev, tickSize),
   };
+}
+
+/** Measured λ(δ): trades reaching δ per second per side (n(≥ δ) / 2T), against A·e^{−kδ} with the MLE A = n/2T, k = 1/mean δ. */
+function intensityFit(dists: number[], spanSeconds: number, meanDist: number): IntensityPoint[] {
+  if (!(spanSeconds > 0) || dists.length === 0 || !(meanDist > 0)) return [];
+  const grid = deltaGrid(dists);
+  const A = dists.length / (2 * spanSeconds);
+  const measured = survival(dists, grid, A);
+  return grid.map((d, i) => ({ delta: d, measured_per_second: measured[i]!, fitted_per_second: A * Math.exp(-d / meanDist) }));
 }

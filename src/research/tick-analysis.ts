@@ -30,7 +30,11 @@ function feedLatency(ev: EventColumns, configured: number | undefined): { ms: nu
   return { ms: undefined, source: "the file's local times" };
 }
 
-export function tickEngine(cfg: AnalysisConfig, input: TickEventsInput): CaseEngine {
+/** Cases a shared-pass task runs on one block at most: enough to share the pass, small enough to spread over threads. */
+const TICK_SHARED_PASS_MAX_CASES = 64;
+
+/** `sharedPass`: the cases of a block run over one pass of its events (same results, less work). */
+export function tickEngine(cfg: AnalysisConfig, input: TickEventsInput, sharedPass = true): CaseEngine {
   const policy = cfg.policy_path === undefined ? undefined : loadPolicyFile(cfg.policy_path);
   const parsed = cfg.trading;
   const horizon = cfg.readiness.markout_horizon_seconds;
@@ -76,13 +80,14 @@ export function tickEngine(cfg: AnalysisConfig, input: TickEventsInput): CaseEng
     async evaluate(trials, cases, evaluator, onDone) {
       if (!evaluator.runTick) throw new UserError(`--engine tick: the ${evaluator.kind} evaluator runs bar cases only; use --workers instead of --queue`);
       if (trials.some((t) => t.combo.model === 'rl') && !policy) throw new UserError('--policy: model rl in the parameter space needs a trained policy file');
-      // One task per trial (its blocks one after another); a shared pass over the events would group by block.
-      const groups = groupCases(cases, 'trial', Number.POSITIVE_INFINITY);
+      // Shared pass: the cases of a block over one pass of its events; else one task per trial.
+      const groups = groupCases(cases, sharedPass ? 'block' : 'trial', sharedPass ? TICK_SHARED_PASS_MAX_CASES : Number.POSITIVE_INFINITY);
       const tasks: TickEvalTask[] = groups.map((g, index) => ({
         index,
         base,
         refPrice: data.refPrice,
         ...(policy ? { policy } : {}),
+        sharedPass,
         cases: g.map((c) => ({ combo: trials[c.trial]!.combo, budget: trials[c.trial]!.budget, block: data.blocks[c.block]! })),
       }));
       await evaluator.runTick(tasks, data, (t, r) => onDone(groups[t.index]!, r.cases));

@@ -1,7 +1,7 @@
 // Tick cases (a combo on a budget on one block of an event file) and the tasks that carry them; pure.
 import type { EventColumns } from '../market/index.js';
 import { UserError } from '../core/index.js';
-import { runTickJob, type TradingConfig, type TickJobResult } from '../engine/index.js';
+import { runTickJob, runTickJobsShared, type TradingConfig, type TickJobResult } from '../engine/index.js';
 import { comboConfig, type Combo } from './param-space.js';
 import type { RlPolicy } from '../models/index.js';
 import { summarizeBlock, type TaskResult } from './cases.js';
@@ -15,9 +15,9 @@ export interface TickCase {
 }
 
 /**
- * Work sent to an evaluator: cases sharing a base config. The analysis groups a task's cases by combo
- * and budget today; a shared pass over the events (K strategies on one block) would take the cases of
- * one block as its group and run them in `evaluateTickTask`.
+ * Work sent to an evaluator: cases sharing a base config. With `sharedPass` (the default) a task holds
+ * cases of one block and runs them over one pass of its events (`runTickJobsShared`); otherwise every
+ * case replays its block alone. Each result is the same either way (the shared pass guarantees it).
  */
 export interface TickEvalTask {
   index: number;
@@ -25,6 +25,7 @@ export interface TickEvalTask {
   refPrice: number;
   /** The trained policy of `rl` combos (plain data, travels with the task). */
   policy?: RlPolicy;
+  sharedPass?: boolean;
   cases: TickCase[];
 }
 
@@ -40,10 +41,29 @@ export function runTickBlock(task: { base: TradingConfig; combo: Combo; budget: 
 }
 
 export function evaluateTickTask(task: TickEvalTask, events: EventColumns): TaskResult {
-  const cases = task.cases.map((c) => {
-    const job = runTickBlock({ base: task.base, combo: c.combo, budget: c.budget, refPrice: task.refPrice, ...(task.policy ? { policy: task.policy } : {}) }, events, c.block);
+  const summary = (job: TickJobResult, budget: number) => {
     const m = job.metrics;
-    return summarizeBlock(m, job.trace.equity, job.trace.length, c.budget, m.markouts_seconds.map((k) => ({ horizon: k.horizon_seconds, fills: k.fills, mean_bps: k.mean_bps })));
+    return summarizeBlock(m, job.trace.equity, job.trace.length, budget, m.markouts_seconds.map((k) => ({ horizon: k.horizon_seconds, fills: k.fills, mean_bps: k.mean_bps })));
+  };
+  const policy = task.policy ? { policy: task.policy } : {};
+  if (task.sharedPass !== true) {
+    const cases = task.cases.map((c) => summary(runTickBlock({ base: task.base, combo: c.combo, budget: c.budget, refPrice: task.refPrice, ...policy }, events, c.block), c.budget));
+    return { index: task.index, cases };
+  }
+  // The cases of each block over one pass of its events.
+  const out: TaskResult['cases'] = new Array(task.cases.length);
+  const byBlock = new Map<string, { block: TickBlock; idx: number[] }>();
+  task.cases.forEach((c, i) => {
+    if (c.combo.model === 'rl' && !task.policy) throw new UserError('--policy: model rl in the parameter space needs a trained policy file');
+    const key = `${c.block.from}-${c.block.to}-${c.block.bookFrom}-${c.block.bookTo}`;
+    const g = byBlock.get(key);
+    if (g === undefined) byBlock.set(key, { block: c.block, idx: [i] });
+    else g.idx.push(i);
   });
-  return { index: task.index, cases };
+  for (const { block, idx } of byBlock.values()) {
+    const cfgs = idx.map((i) => tickBlockConfig({ base: task.base, combo: task.cases[i]!.combo, budget: task.cases[i]!.budget, refPrice: task.refPrice }, block));
+    const jobs = runTickJobsShared(cfgs, blockBatches(events, block), idx.map(() => policy));
+    idx.forEach((i, k) => (out[i] = summary(jobs[k]!, task.cases[i]!.budget)));
+  }
+  return { index: task.index, cases: out };
 }

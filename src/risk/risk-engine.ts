@@ -21,6 +21,10 @@ export interface FeedHealth {
   /** Local time of the last market-data update, µs (NaN: none yet). */
   lastDataLocal: Micros;
   connected: boolean;
+  /** Live: the private stream of order updates is up (default true). */
+  orderStream?: boolean;
+  /** Why the ledger cannot be written, while it cannot (default: it can). */
+  ledgerFault?: string | undefined;
 }
 
 /** Equity marks that must survive a restart (the ledger keeps them). */
@@ -69,6 +73,14 @@ export class RiskEngine {
     return this.out.slice();
   }
 
+  /** The strategy failed while trading (threw, or answered an invalid quote): halted until a restart. */
+  strategyError(now: Micros, reason: string): RiskTransition[] {
+    this.out.length = 0;
+    this.push(this.machine.raise(now, 'strategy-error', reason));
+    this.view.tradingState = this.machine.state;
+    return this.out.slice();
+  }
+
   /** An operator lifts a latched condition. */
   resume(now: Micros, condition: RiskCondition, reason: string): RiskTransition[] {
     this.out.length = 0;
@@ -89,6 +101,10 @@ export class RiskEngine {
     // Connectivity and freshness first: without a market, PnL marks mean nothing.
     const down = !health.connected;
     if (down !== m.isRaised('disconnected')) this.flip(now, 'disconnected', down, 'market data connection lost', 'market data connection restored');
+    const streamDown = health.orderStream === false;
+    if (streamDown !== m.isRaised('order-stream')) this.flip(now, 'order-stream', streamDown, 'private order stream down: quoting nothing until it is back', 'private order stream back');
+    const unwritable = health.ledgerFault !== undefined;
+    if (unwritable !== m.isRaised('ledger')) this.flip(now, 'ledger', unwritable, `ledger unwritable: ${health.ledgerFault ?? ''}`, 'ledger writable again');
     const age = health.lastDataLocal === health.lastDataLocal ? now - health.lastDataLocal : Number.POSITIVE_INFINITY;
     const stale = age > c.stale_after_ms * MICROS_PER_MS;
     if (stale !== m.isRaised('stale-data'))
@@ -121,7 +137,7 @@ export class RiskEngine {
     const invLimit = c.reduce_at_inventory_fraction * c.max_inventory_qty;
     const full = Math.abs(v.position) >= invLimit * (1 - 1e-9);
     if (full !== m.isRaised('inventory'))
-      this.flip(now, 'inventory', full, `|position| ${Math.abs(v.position)} at or above ${invLimit}: reducing only`, 'inventory back under limit');
+      this.flip(now, 'inventory', full, `|position| ${sig(Math.abs(v.position))} at or above ${sig(invLimit)}: reducing only`, 'inventory back under limit');
     v.tradingState = m.state;
     return this.out;
   }
@@ -137,4 +153,9 @@ export class RiskEngine {
 
 function round2(x: number): number {
   return Math.round(x * 100) / 100;
+}
+
+/** A size without the float noise of sums of fills (0.10765000000000004 → 0.10765). */
+function sig(x: number): number {
+  return Number(x.toPrecision(10));
 }

@@ -9,13 +9,16 @@ import type { TradingState } from '../strategy/index.js';
  */
 export type RiskCondition =
   | 'kill-switch'
+  | 'strategy-error'
   | 'daily-loss'
   | 'drawdown'
   | 'daily-loss-warning'
   | 'drawdown-warning'
   | 'inventory'
   | 'stale-data'
-  | 'disconnected';
+  | 'disconnected'
+  | 'order-stream'
+  | 'ledger';
 
 interface ConditionSpec {
   readonly state: Exclude<TradingState, 'active'>;
@@ -24,6 +27,8 @@ interface ConditionSpec {
 
 export const CONDITIONS: Readonly<Record<RiskCondition, ConditionSpec>> = {
   'kill-switch': { state: 'halted', latched: true },
+  /** A strategy threw or answered an invalid quote while trading: nothing it says can be trusted until a restart. */
+  'strategy-error': { state: 'halted', latched: true },
   'daily-loss': { state: 'halted', latched: true },
   drawdown: { state: 'halted', latched: true },
   'daily-loss-warning': { state: 'reducing', latched: false },
@@ -31,6 +36,10 @@ export const CONDITIONS: Readonly<Record<RiskCondition, ConditionSpec>> = {
   inventory: { state: 'reducing', latched: false },
   'stale-data': { state: 'halted', latched: false },
   disconnected: { state: 'halted', latched: false },
+  /** Live: the private stream of order updates and fills is down (nothing may rest that we cannot hear about). */
+  'order-stream': { state: 'halted', latched: false },
+  /** The ledger cannot be written: no new order until what is held is on disk. */
+  ledger: { state: 'halted', latched: false },
 };
 
 const RANK: Readonly<Record<TradingState, number>> = { active: 0, reducing: 1, halted: 2 };

@@ -1,20 +1,32 @@
-// Worker-thread entry: runs agent tasks posted by the pool and posts their results back.
-import { parentPort } from 'node:worker_threads';
-import type { AgentValue } from './agent-task.js';
-import type { ResultMessage, TaskMessage } from './worker-pool.js';
+// Worker-thread entry (piscina): runs one agent task and answers with its result and its own run time; relays the pool's stop requests to the agents of this thread.
+import { BroadcastChannel, workerData } from 'node:worker_threads';
+import { Piscina } from 'piscina';
+import type { AgentValue, AgentTask } from './agent-task.js';
+import type { ResultMessage, StopMessage, WorkerSetup } from './worker-pool.js';
 import { runAgent } from './run-agent.js';
+import { requestStop } from './stop-request.js';
 
-const port = parentPort;
-if (port) {
-  port.on('message', async (msg: TaskMessage) => {
-    const t0 = performance.now();
-    const result = await runAgent(msg.task);
-    const ms = performance.now() - t0;
-    port.postMessage({ id: msg.id, result, ms } satisfies ResultMessage, result.ok ? transferables(result.value) : []);
-  });
+const setup = workerData as WorkerSetup | undefined;
+if (setup?.stopChannel !== undefined) {
+  const channel = new BroadcastChannel(setup.stopChannel);
+  channel.onmessage = (e) => requestStop(((e as { data: unknown }).data as StopMessage).stop);
+  // The channel does not keep an idle thread alive (piscina ends idle threads).
+  channel.unref();
+}
+/** A stop asked before this thread started: its channel message never reached it. */
+const stopAskedEarlier = (): boolean => setup?.stopFlag !== undefined && Atomics.load(new Int32Array(setup.stopFlag), 0) !== 0;
+
+export default async function runTask(task: AgentTask): Promise<unknown> {
+  if (stopAskedEarlier()) requestStop('a signal');
+  const t0 = performance.now();
+  const result = await runAgent(task);
+  const ms = performance.now() - t0;
+  const answer: ResultMessage = { result, ms };
+  // The frame's column buffers move to the main thread instead of being copied (each buffer once).
+  const moved = result.ok ? transferables(result.value) : [];
+  return moved.length > 0 ? Piscina.move({ [Piscina.transferableSymbol]: moved, [Piscina.valueSymbol]: answer } as unknown as Parameters<typeof Piscina.move>[0]) : answer;
 }
 
-/** The frame's column buffers move to the main thread instead of being copied (each buffer once). */
 function transferables(value: AgentValue): ArrayBuffer[] {
   if (value.role !== 'data' && value.role !== 'ml') return [];
   const f = value.frame;

@@ -1,5 +1,5 @@
 // The live guard: live trading needs PAPER_ONLY=0 and exchange keys in the environment; it never reveals them.
-import { UserError } from '../core/index.js';
+import { UserError, registerSecret, scrubSecrets } from '../core/index.js';
 import type { Mode } from './config.js';
 
 export const SECRET_ENV = ['EXCHANGE_API_KEY', 'EXCHANGE_API_SECRET'] as const;
@@ -23,11 +23,11 @@ export function secretValues(env: Env): string[] {
   return SECRET_ENV.map((k) => env[k]).filter((v): v is string => typeof v === 'string' && v.length >= 4);
 }
 
-/** A function that replaces every secret value in a text with [redacted]. */
+/**
+ * The process's one secret scrubber (`scrubSecrets`, which already knows the secrets of the process
+ * environment), after registering `secrets` with it: whatever scrubs text scrubs it the same way.
+ */
 export function scrubber(secrets: readonly string[]): (text: string) => string {
-  return (text) => {
-    let out = text;
-    for (const s of secrets) out = out.split(s).join('[redacted]');
-    return out;
-  };
+  for (const s of secrets) registerSecret(s);
+  return scrubSecrets;
 }

@@ -1,17 +1,18 @@
-// The run log: one JSON line per event (event, run_id, mode, ts + fields) to stderr and to the run's log file.
+// The run log through pino: one JSON line per event (level, ts, run_id, mode, event + fields) to stderr and the run's log file.
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { pino, type Logger } from 'pino';
 import type { Mode } from './config.js';
 import { scrubber } from './live-guard.js';
 
 export type Level = 'debug' | 'info' | 'warn' | 'error';
-const RANK: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
 export type RuntimeEvent =
   | { event: 'runtime_start'; agents: number; workers: number }
   | { event: 'agent_started'; agent: string; role: string }
   | { event: 'agent_completed'; agent: string; role: string; outputs: string[]; duration_ms: number }
   | { event: 'agent_failed'; agent: string; role: string; error: string; duration_ms: number }
+  | { event: 'runtime_signal'; signal: string; reason: string }
   | { event: 'runtime_complete'; failures: number; successes: number; skipped: number; total: number };
 
 export interface LoggerOptions {
@@ -31,6 +32,7 @@ export interface LoggerOptions {
 export class RunLogger {
   private fd: number | null = null;
   private readonly scrub: (text: string) => string;
+  private readonly pino: Logger;
 
   constructor(private readonly o: LoggerOptions) {
     this.scrub = scrubber(o.secrets ?? []);
@@ -38,18 +40,33 @@ export class RunLogger {
       mkdirSync(dirname(o.file), { recursive: true });
       this.fd = openSync(o.file, 'a');
     }
+    const now = o.now ?? (() => new Date());
+    // pino formats the record; this destination scrubs it, copies it to the file and writes it in the chosen format.
+    const destination = {
+      write: (line: string): void => {
+        const json = this.scrub(line.endsWith('\n') ? line.slice(0, -1) : line);
+        if (this.fd !== null) writeSync(this.fd, json + '\n');
+        this.o.write(this.o.format === 'jsonl' ? json : this.scrub(pretty(JSON.parse(json) as Record<string, unknown>)));
+      },
+    };
+    this.pino = pino(
+      {
+        level: o.level,
+        base: { run_id: o.runId, mode: o.mode },
+        timestamp: () => `,"ts":"${now().toISOString()}"`,
+        formatters: { level: (label) => ({ level: label }) },
+      },
+      destination,
+    );
   }
 
   log(e: RuntimeEvent): void {
-    const level: Level = e.event === 'agent_failed' ? 'error' : 'info';
-    if (RANK[level] < RANK[this.o.level]) return;
-    const ts = (this.o.now ?? (() => new Date()))().toISOString();
-    // Scrub the raw error text too: a secret with characters JSON escapes would not match in the encoded line.
-    const ev = e.event === 'agent_failed' ? { ...e, error: this.scrub(e.error) } : e;
-    const record = { ts, level, run_id: this.o.runId, mode: this.o.mode, ...ev };
-    const json = this.scrub(JSON.stringify(record));
-    if (this.fd !== null) writeSync(this.fd, json + '\n');
-    this.o.write(this.o.format === 'jsonl' ? json : this.scrub(pretty(record)));
+    if (e.event === 'agent_failed') {
+      // Scrub the raw error text too: a secret with characters JSON escapes would not match in the encoded line.
+      this.pino.error({ ...e, error: this.scrub(e.error) });
+    } else {
+      this.pino.info(e);
+    }
   }
 
   close(): void {
@@ -58,10 +75,10 @@ export class RunLogger {
   }
 }
 
-function pretty(r: { ts: string; level: Level; event: string } & Record<string, unknown>): string {
+function pretty(r: Record<string, unknown>): string {
   const { ts, level, event, run_id: _r, mode: _m, ...rest } = r;
   const fields = Object.entries(rest)
     .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
     .join(' ');
-  return `${ts.slice(11, 23)} ${level.toUpperCase().padEnd(5)} ${event} ${fields}`.trimEnd();
+  return `${String(ts).slice(11, 23)} ${String(level).toUpperCase().padEnd(5)} ${String(event)} ${fields}`.trimEnd();
 }

@@ -6,6 +6,7 @@ import { UserError, utcStamp, writeFileAtomic } from '../core/index.js';
 import { RUN_ID, type Mode } from './config.js';
 import type { AgentConfig } from './agents.js';
 import { loadConfig, agentDataPath } from './load-config.js';
+import { loadStrategyModule, resolveParams } from '../strategy/index.js';
 import { liveGuard, scrubber, secretValues, type Env } from './live-guard.js';
 import { RunLogger } from './logger.js';
 import { agentSeed } from './seeds.js';
@@ -55,6 +56,8 @@ export interface RunSummary {
   risk_status: 'ok' | 'breach' | 'n/a';
   /** `agent: check` of every breach, in agent order. */
   risk_breaches: string[];
+  /** The signal that stopped a paper or live run (its agents stopped, live orders cancelled and verified). */
+  stopped_by?: string;
   /** PnL of every execution agent, quote currency (what the risk agents judged). */
   pnl: Record<string, number>;
   workers: number;
@@ -86,6 +89,16 @@ export async function runRuntime(o: RunOptions): Promise<RunSummary> {
   const cfg = loadConfig(o.configPath, cwd);
   const mode = o.mode ?? cfg.mode;
   liveGuard(mode, env);
+  // A strategy module is loaded and checked here, before anything is written (a bad one: exit 2 naming
+  // it); the agents then name it by its absolute path, which every worker thread loads again.
+  for (const a of cfg.agents) {
+    if (a.role !== 'execution' || a.params.trading.quoting.strategy === undefined) continue;
+    const q = a.params.trading.quoting;
+    const at = `agents.${a.name}: quoting.strategy`;
+    const l = await loadStrategyModule(q.strategy!, at, cwd);
+    resolveParams(l.definition, q.params, `agents.${a.name}: quoting.params`);
+    a.params.trading = { ...a.params.trading, quoting: { ...q, strategy: l.path } };
+  }
 
   const artifactsAbs = resolve(cwd, cfg.paths.artifacts_dir);
   const runId = chooseRunId(o.runId ?? cfg.run_id, artifactsAbs, now());
@@ -123,6 +136,19 @@ export async function runRuntime(o: RunOptions): Promise<RunSummary> {
   });
 
   const pool = new WorkerPool(workers);
+  // Paper and live agents trade until their duration ends: a signal asks them to stop (a live session
+  // cancels every order and verifies) and the run ends with its summary; a backtest keeps the default.
+  let signal: NodeJS.Signals | undefined;
+  const onSignal = (sig: NodeJS.Signals): void => {
+    if (signal === undefined) logger.log({ event: 'runtime_signal', signal: sig, reason: 'stopping the agents: orders cancelled, summaries written' });
+    signal ??= sig;
+    pool.stopAll(sig);
+  };
+  const feedMode = mode !== 'backtest';
+  if (feedMode) {
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  }
   let outcomes: AgentOutcome[];
   try {
     logger.log({ event: 'runtime_start', agents: cfg.agents.length, workers });
@@ -134,6 +160,10 @@ export async function runRuntime(o: RunOptions): Promise<RunSummary> {
       },
     });
   } finally {
+    if (feedMode) {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
     await pool.close();
   }
   const count = (s: AgentOutcome['status']): number => outcomes.filter((x) => x.status === s).length;
@@ -149,6 +179,7 @@ export async function runRuntime(o: RunOptions): Promise<RunSummary> {
     run_id: runId,
     mode,
     status: failures === 0 ? 'ok' : 'failed',
+    ...(signal !== undefined ? { stopped_by: signal } : {}),
     risk_status: risk.length === 0 ? 'n/a' : risk.some((r) => r.status === 'breach') ? 'breach' : 'ok',
     risk_breaches: risk.flatMap((r) => r.breaches.map((b) => `${r.agent}: ${b}`)),
     pnl: Object.fromEntries(outcomes.filter((x) => x.value?.role === 'execution').map((x) => [x.agent, (x.value as { metrics: { total_pnl: number } }).metrics.total_pnl])),

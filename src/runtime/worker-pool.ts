@@ -1,15 +1,11 @@
-// A fixed-size pool of worker threads running agent tasks; a crashed worker fails its task and is replaced.
-import { Worker } from 'node:worker_threads';
+// The runtime's worker threads: a piscina pool running agent tasks; a task whose worker dies fails alone (piscina replaces the thread); a signal is relayed to the agents.
+import { BroadcastChannel } from 'node:worker_threads';
+import { Piscina } from 'piscina';
 import type { AgentResult, AgentTask } from './agent-task.js';
 
-export interface TaskMessage {
-  id: number;
-  task: AgentTask;
-}
+/** What a worker answers: the agent's result and the time the agent itself took (thread start-up excluded). */
 export interface ResultMessage {
-  id: number;
   result: AgentResult;
-  /** Time the agent itself took in the worker (thread start-up excluded). */
   ms: number;
 }
 /** An agent's result and its own run time (null when the worker died before answering). */
@@ -17,88 +13,73 @@ export interface TimedResult {
   result: AgentResult;
   ms: number | null;
 }
-interface Job {
-  id: number;
-  task: AgentTask;
-  resolve: (r: TimedResult) => void;
+/** What every worker of a pool reads at start: the channel its stop requests come on, and the flag of one asked before it started. */
+export interface WorkerSetup {
+  stopChannel: string;
+  /** Int32 [0]: 0 until a stop is asked, then 1 (`stopReason` of a late thread: the channel's message is gone). */
+  stopFlag: SharedArrayBuffer;
 }
-interface Slot {
-  worker: Worker;
-  job: Job | null;
+/** Stop the agents running in the workers (a signal reached the main thread). */
+export interface StopMessage {
+  stop: string;
 }
 
-/**
- * Source checkouts run TypeScript through tsx: a worker does not inherit the parent's loader hooks on
- * Node 20, so it registers them itself before importing the entry.
- */
-function spawn(): Worker {
-  const here = import.meta.url;
-  if (here.endsWith('.ts')) {
-    const entry = new URL('./agent-worker.ts', here).href;
-    const api = import.meta.resolve('tsx/esm/api');
-    const code = `import(${JSON.stringify(api)}).then((t) => { t.register(); return import(${JSON.stringify(entry)}); });`;
-    return new Worker(code, { eval: true });
-  }
-  return new Worker(new URL('./agent-worker.js', here));
-}
+let pools = 0;
 
 export class WorkerPool {
-  private readonly slots: Slot[] = [];
-  private readonly queue: Job[] = [];
-  private nextId = 1;
+  private readonly pool: Piscina;
+  private readonly channel: BroadcastChannel;
+  private readonly flag = new SharedArrayBuffer(4);
   private closed = false;
+  private stopped: string | undefined;
 
-  constructor(readonly size: number) {}
-
-  run(task: AgentTask): Promise<TimedResult> {
-    if (this.closed) return Promise.resolve({ result: { ok: false, error: 'worker pool is closed' }, ms: null });
-    return new Promise((resolve) => {
-      this.queue.push({ id: this.nextId++, task, resolve });
-      this.pump();
+  constructor(readonly size: number) {
+    // Source checkouts run TypeScript: each worker registers tsx itself (resolved from here, not from the
+    // working directory, which may be any folder; `--import tsx` would miss the agents' dynamic imports)
+    // before the entry; built code runs the compiled entry.
+    const ts = import.meta.url.endsWith('.ts');
+    // Piscina owns each worker's parentPort: stop requests travel on a channel of this pool instead.
+    const setup: WorkerSetup = { stopChannel: `marketmakerl-stop-${process.pid}-${++pools}`, stopFlag: this.flag };
+    this.channel = new BroadcastChannel(setup.stopChannel);
+    this.channel.unref();
+    this.pool = new Piscina({
+      filename: new URL(ts ? './agent-worker-ts.mjs' : './agent-worker.js', import.meta.url).href,
+      minThreads: 0,
+      maxThreads: size,
+      // One agent per thread at a time: the scheduler already keeps at most `size` agents running.
+      concurrentTasksPerWorker: 1,
+      idleTimeout: 1_000,
+      workerData: setup,
     });
   }
 
-  private pump(): void {
-    while (this.queue.length > 0) {
-      let slot = this.slots.find((s) => s.job === null);
-      if (!slot) {
-        if (this.slots.length >= this.size) return;
-        slot = this.add();
-      }
-      const job = this.queue.shift()!;
-      slot.job = job;
-      slot.worker.postMessage({ id: job.id, task: job.task } satisfies TaskMessage);
+  async run(task: AgentTask): Promise<TimedResult> {
+    if (this.closed) return { result: { ok: false, error: 'worker pool is closed' }, ms: null };
+    if (this.stopped !== undefined) return { result: { ok: false, error: `not started: the run was stopped by ${this.stopped}` }, ms: null };
+    try {
+      const r = (await this.pool.run(task)) as ResultMessage;
+      return { result: r.result, ms: r.ms };
+    } catch (e) {
+      // The worker threw outside the agent's own error handling or exited: this task fails, the others go on.
+      const msg = e instanceof Error ? e.message : String(e);
+      return { result: { ok: false, error: `worker crashed: ${msg}`.split('\n')[0]! }, ms: null };
     }
   }
 
-  private add(): Slot {
-    const slot: Slot = { worker: spawn(), job: null };
-    const fail = (error: string): void => {
-      const job = slot.job;
-      slot.job = null;
-      const i = this.slots.indexOf(slot);
-      if (i >= 0) this.slots.splice(i, 1);
-      if (job) job.resolve({ result: { ok: false, error }, ms: null });
-      if (!this.closed) this.pump();
-    };
-    slot.worker.on('message', (msg: ResultMessage) => {
-      const job = slot.job;
-      if (!job || job.id !== msg.id) return;
-      slot.job = null;
-      job.resolve({ result: msg.result, ms: msg.ms });
-      this.pump();
-    });
-    slot.worker.on('error', (e: unknown) => fail(`worker crashed: ${e instanceof Error ? e.message : String(e)}`.split('\n')[0]!));
-    slot.worker.on('exit', (code) => fail(`worker exited with code ${code}`));
-    this.slots.push(slot);
-    return slot;
+  /**
+   * A signal: agents running now are asked to stop (a live session cancels its orders, verifies, and
+   * returns its result); tasks not started yet fail without running.
+   */
+  stopAll(reason: string): void {
+    this.stopped ??= reason;
+    Atomics.store(new Int32Array(this.flag), 0, 1);
+    this.channel.postMessage({ stop: reason } satisfies StopMessage);
   }
 
-  /** Stop every worker (tasks still queued resolve as failures). */
+  /** Stop every worker (tasks still running or queued resolve as failures). */
   async close(): Promise<void> {
     this.closed = true;
-    for (const job of this.queue.splice(0)) job.resolve({ result: { ok: false, error: 'worker pool closed' }, ms: null });
-    const workers = this.slots.map((s) => s.worker);
-    await Promise.all(workers.map((w) => w.terminate()));
+    this.channel.close();
+    await this.pool.destroy();
   }
 }

@@ -83,3 +83,17 @@ export function ordersCsv(a: OrderAudit, priceDecimals: number): string {
   }
   return rows.join('\n') + '\n';
 }
+
+/** One fill as the simulated venue made it (a paper ledger's `venue_fills` row). */
+export interface VenueFill {
+  clientId: number;
+  /** When it reached us (local clock), µs. */
+  tsLocal: number;
+  /** The exchange time of the trade behind it (of the taker walk for a taker fill), µs. */
+  tsExchange: number;
+  /** The exchange's id of that trade (NaN for a taker fill: it walked the book). */
+  tradeId: number;
+  side: number;
+  price: number;
+  qty: number;
+}

@@ -28,6 +28,21 @@ export interface MarketView {
   meanReversion: number;
   /** Order-flow imbalance in [−1, 1] (tick mode; 0 in bar mode). */
   orderFlowImbalance: number;
+  /**
+   * Order-flow features (src/features/order-flow.ts), computed from what has been received by `now`.
+   * Book ones need a book: paper and live always, the tick backtest when the strategy says `usesBook`;
+   * NaN otherwise and in bar mode. Trade ones: every tick mode; NaN / 0 in bar mode.
+   */
+  /** Depth imbalance of the first `features.book_levels` levels per side, in [−1, 1]; positive = more bids. */
+  bookImbalance: number;
+  /** Queue-weighted touch price (Stoikov's microprice). */
+  microprice: number;
+  /** Trade-flow imbalance over the last `features.flow_window_ms`, in [−1, 1]. */
+  tradeFlow: number;
+  /** 1 while a sweep (an aggressor taking several levels at once) is at most `features.sweep_hold_ms` old, else 0. */
+  sweep: number;
+  /** 1 while the mid moved more than `features.burst_sigmas` σ over the last `features.burst_window_ms`, else 0. */
+  burst: number;
   /** Signed position in base units. */
   position: number;
   cash: number;
@@ -51,6 +66,11 @@ export function emptyView(): MarketView {
     momentum: Number.NaN,
     meanReversion: Number.NaN,
     orderFlowImbalance: 0,
+    bookImbalance: Number.NaN,
+    microprice: Number.NaN,
+    tradeFlow: Number.NaN,
+    sweep: 0,
+    burst: 0,
     position: 0,
     cash: 0,
     equity: 0,
@@ -106,5 +126,10 @@ export interface Strategy {
    * bars (tick, paper, live) build them from the mid sampled on this grid; default 60 s bars, window 30.
    */
   readonly signalBars?: SignalBars;
+  /**
+   * True if `decide` reads the book features (`bookImbalance`, `microprice`): the tick backtest then keeps
+   * a local book fed at local time, as paper and live do (otherwise it reads only the venue's touch).
+   */
+  readonly usesBook?: boolean;
   decide(view: Readonly<MarketView>, out: QuoteTarget): void;
 }

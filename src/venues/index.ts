@@ -6,6 +6,7 @@ export * from './ccxt/retry.js';
 export * from './ccxt/urls.js';
 export * from './ccxt/parse.js';
 export * from './ccxt/exchange.js';
+export * from './ccxt/market-data.js';
 // Live trading: the LiveExchange port and its ccxt implementation, the live adapter, preflight, reconciliation.
 export * from './ccxt/live-types.js';
 export * from './ccxt/live-ccxt.js';

@@ -35,7 +35,7 @@ interface SimOrder {
  */
 export class SimLiveExchange implements LiveExchange, OrderEventHandler {
   readonly id = 'sim';
-  readonly capabilities: LiveCapabilities = { postOnly: true, cancelAll: true, fetchOrder: true, fetchOpenOrders: true, fetchMyTrades: true, watchOrders: true, watchMyTrades: true };
+  readonly capabilities: LiveCapabilities = { postOnly: true, cancelAll: true, fetchOrder: true, fetchOrders: true, fetchOpenOrders: true, fetchMyTrades: true, watchOrders: true, watchMyTrades: true };
   readonly commands: { type: 'place' | 'cancel'; ts: Micros; clientOrderId: string; side?: Side; price?: number; qty?: number }[] = [];
   readonly trades: LiveTrade[] = [];
   private readonly byNum = new Map<number, SimOrder>();
@@ -108,6 +108,16 @@ export class SimLiveExchange implements LiveExchange, OrderEventHandler {
   async orderByClientId(_symbol: string, clientOrderId: string): Promise<LiveOrder | undefined> {
     const o = this.byClient.get(clientOrderId);
     return o === undefined ? undefined : view(o);
+  }
+
+  async orderById(_symbol: string, orderId: string): Promise<LiveOrder | undefined> {
+    const o = this.byNum.get(Number(orderId));
+    return o === undefined ? undefined : view(o);
+  }
+
+  /** Every order of the replay, open and closed (it is short: no time filter needed). */
+  async ordersSince(): Promise<LiveOrder[]> {
+    return [...this.byNum.values()].map(view);
   }
 
   async openOrders(): Promise<LiveOrder[]> {

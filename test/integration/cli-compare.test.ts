@@ -22,8 +22,8 @@ before(() => {
 });
 
 interface Comparison {
-  a: { total_pnl: number; model: string };
-  b: { total_pnl: number; model: string };
+  a: { total_pnl: number; model: string; final_state: string | null; halted_seconds: number | null };
+  b: { total_pnl: number; model: string; final_state: string | null; halted_seconds: number | null };
   samples: number;
   paired: { return_diff_pct: number; mean_return_diff_bps_per_sample: number; b_better_confidence: number | null };
   config_differences: Record<string, [unknown, unknown]>;
@@ -42,6 +42,13 @@ test('AS against GLFT on the 1m file: the paired difference adds up to the diffe
   assert.equal(c.samples, 41_761);
   assert.deepEqual(Object.keys(c.config_differences), ['quoting.model']);
   assert.deepEqual(c.config_differences['quoting.model'], ['as', 'glft']);
+  // What the risk engine did in each run, as its metrics.json records it.
+  for (const [side, dir] of [[c.a, A], [c.b, B]] as const) {
+    const risk = (JSON.parse(readFileSync(join(dir, 'metrics.json'), 'utf8')) as { risk: { final_state: string; seconds_in_state: { halted: number } } }).risk;
+    assert.equal(side.final_state, risk.final_state);
+    assert.equal(side.halted_seconds, risk.seconds_in_state.halted);
+  }
+  assert.match(page, /<td>final trading state<\/td><td>(active|reducing|halted)<\/td><td>(active|reducing|halted)<\/td>/);
   const capital = 100_000;
   assert.ok(Math.abs(c.paired.return_diff_pct - ((c.b.total_pnl - c.a.total_pnl) / capital) * 100) < 1e-6);
   assert.ok(Math.abs(c.paired.mean_return_diff_bps_per_sample - (c.paired.return_diff_pct / 100 / c.samples) * 1e4) < 1e-12);

@@ -30,7 +30,8 @@ test('dashboard on a ledger being written: /api/state follows the writer; /healt
     const halt = join(dir, 'HALT');
     const server = await startDashboardServer({ port: 0, title: 'test', state, haltPath: halt, runsDir: runs, refresh: ledgerRefresher(reader, state), pushMs: 50 });
     try {
-      const get = async (p: string): Promise<Response> => fetch(new URL(p, server.url));
+      const auth = { authorization: `Bearer ${server.token}` };
+      const get = async (p: string): Promise<Response> => fetch(new URL(p, server.url), { headers: auth });
       let s = (await (await get('/api/state')).json()) as DashboardMessage;
       assert.equal(s.points.length, 1);
       assert.equal(s.stats.trading_state, 'active');
@@ -66,9 +67,13 @@ test('dashboard on a ledger being written: /api/state follows the writer; /healt
       assert.deepEqual([withMetrics.stats.total_pnl, withMetrics.stats.realized_pnl, withMetrics.stats.unrealized_pnl], [0.75, 0.25, 0.5]);
       assert.equal((await get('/api/run?name=../x')).status, 404);
 
-      const r = await fetch(new URL('/halt', server.url), { method: 'POST' });
+      assert.equal((await fetch(new URL('/halt', server.url), { method: 'POST' })).status, 401, 'no token, no halt');
+      assert.equal(existsSync(halt), false);
+      const r = await fetch(new URL('/halt', server.url), { method: 'POST', headers: auth, body: 'end of test' });
       assert.equal(r.status, 200);
-      assert.ok(existsSync(halt));
+      assert.equal(readFileSync(halt, 'utf8').trim(), 'dashboard: end of test');
+      const h503 = await get('/healthz');
+      assert.equal(h503.status, 200, 'the halt file is not yet the loop\'s state');
     } finally {
       await server.close();
       reader.close();

@@ -1,7 +1,7 @@
 // Deployment files: the compose file's structure, the Dockerfile's stages, the systemd unit, and the deploy sync's excludes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { accessSync, constants, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -36,6 +36,21 @@ test('docker-compose.server.yml validates (docker compose config, or its structu
   assert.equal(hc.test[0], 'CMD');
   assert.match(hc.test.join(' '), /\/healthz/);
   assert.ok(hc.retries > 0);
+  // Hardening: no host network, the dashboard on the host's loopback only, nothing writable but the data,
+  // no capabilities, bounded memory and CPU, never root.
+  assert.equal(svc['network_mode'], undefined, 'no host networking');
+  const ports = svc['ports'] as string[];
+  assert.ok(ports.length > 0 && ports.every((p) => p.startsWith('127.0.0.1:')), `ports published on 127.0.0.1 only: ${ports.join(', ')}`);
+  assert.equal(svc['read_only'], true);
+  assert.ok((svc['tmpfs'] as string[]).some((t) => t.startsWith('/tmp')));
+  assert.deepEqual(svc['cap_drop'], ['ALL']);
+  assert.ok((svc['security_opt'] as string[]).includes('no-new-privileges:true'));
+  assert.match(String(svc['mem_limit']), /^\d+[kmg]$/);
+  assert.ok(Number(svc['cpus']) > 0);
+  assert.ok(Number(svc['pids_limit']) > 0);
+  const user = String(svc['user']);
+  assert.match(user, /^[1-9]\d*:[1-9]\d*$/, `a fixed non-root user whoever deploys, got '${user}'`);
+  assert.equal((svc['environment'] as Record<string, string>)['MARKETMAKERL_DASHBOARD_HOST'], '0.0.0.0');
   const entry = (svc['entrypoint'] as string[])[0]!.replace('/app/', '');
   accessSync(join(root, entry), constants.X_OK);
   // The same script serves as the systemd unit's start command.
@@ -43,11 +58,13 @@ test('docker-compose.server.yml validates (docker compose config, or its structu
   assert.match(read('deploy/marketmakerl.service'), /EnvironmentFile=/);
 });
 
-test('the Dockerfile is multi-stage on node:20-slim, installs production dependencies only, and runs as a non-root user', () => {
+test('the Dockerfile is multi-stage on one pinned Node 20 release, installs production dependencies only, and runs as a non-root user', () => {
   const text = read('Dockerfile');
+  const image = /^ARG NODE_IMAGE=(\S+)$/m.exec(text)?.[1];
+  assert.match(image ?? '', /^node:20\.\d+\.\d+-[a-z]+-slim$/, 'the base image is pinned to a release, not a moving tag');
   const froms = [...text.matchAll(/^FROM (\S+)/gm)].map((m) => m[1]);
   assert.ok(froms.length >= 2);
-  for (const f of froms) assert.equal(f, 'node:20-slim');
+  for (const f of froms) assert.equal(f, '${NODE_IMAGE}');
   assert.match(text, /npm ci --omit=dev/);
   const users = [...text.matchAll(/^USER (\S+)/gm)].map((m) => m[1]);
   assert.ok(users.length > 0 && users.every((u) => u !== 'root' && u !== '0'));
@@ -121,4 +138,27 @@ test('the service start script passes the live guard its settings: live without 
   r = spawnSync(join(root, 'deploy/start-realtime.sh'), [], { encoding: 'utf8', env: { ...env, PAPER_ONLY: '0', MM_CONFIRM_LIVE: '', EXCHANGE_API_KEY: 'k-unit-000', EXCHANGE_API_SECRET: 's-unit-000' } });
   assert.equal(r.status, 2);
   assert.match(r.stderr, /requires --confirm-live/);
+});
+
+test('the compose health check tells healthy from halted: exit 0 while trading, 1 while halted or unreachable', async () => {
+  const { DashboardState, startDashboardServer } = await import('../../src/report/dashboard/index.js');
+  const doc = parseYaml(read('docker-compose.server.yml')) as { services: Record<string, { healthcheck: { test: string[] } }> };
+  const [, node, flag, script] = doc.services['realtime-strategy']!.healthcheck.test;
+  assert.deepEqual([node, flag], ['node', '-e']);
+  const state = new DashboardState('live', 'health');
+  const server = await startDashboardServer({ port: 0, title: 'health', state });
+  const check = (): Promise<number | null> =>
+    new Promise((resolve) => {
+      const c = spawn(process.execPath, ['-e', script!], { env: { ...process.env, MM_DASHBOARD_PORT: String(server.port) } });
+      c.on('close', resolve);
+    });
+  try {
+    state.stats = { ...state.stats, trading_state: 'active' };
+    assert.equal(await check(), 0);
+    state.stats = { ...state.stats, trading_state: 'halted', halt_reason: 'kill-switch: halt file' };
+    assert.equal(await check(), 1);
+  } finally {
+    await server.close();
+  }
+  assert.equal(await check(), 1, 'nothing listening: unhealthy');
 });

@@ -75,7 +75,7 @@ export function sessionOptions(exchange: LiveExchange, ledger: Ledger, log: Live
     log,
     pollMs: 40,
     reconcileEveryMs: 60_000,
-    adapter: { attempts: 6, backoffMs: 20 },
+    adapter: { attempts: 6, backoffMs: 20, settleMs: 300 },
     ...over,
   };
 }
@@ -85,7 +85,7 @@ export async function startRig(over: Partial<LiveSessionOptions> = {}, existing?
   const fake = existing?.fake ?? (await startFakePrivateExchange({ apiKey: TEST_KEY, secret: TEST_SECRET }));
   const dir = existing?.dir ?? mkdtempSync(join(tmpdir(), 'mm-live-'));
   const exchange = await openExchange(fake);
-  const ledger = new Ledger(join(dir, 'ledger.sqlite'));
+  const ledger = new Ledger(join(dir, 'ledger.sqlite'), { busyTimeoutMs: 20 });
   const lines: string[] = [];
   const logFile = join(dir, 'live.jsonl');
   const log: LiveSessionOptions['log'] = (event, fields) => {
@@ -93,7 +93,7 @@ export async function startRig(over: Partial<LiveSessionOptions> = {}, existing?
     lines.push(line);
     appendFileSync(logFile, `${line}\n`);
   };
-  const resume = ledger.resume('BTC/USDT');
+  const resume = ledger.resume('BTC/USDT', { canceling: true });
   const runId = `live_test_${Date.now()}_${Math.random().toString(36).slice(2, 6)}`;
   ledger.startRun({ runId, mode: 'live', exchange: 'binance', symbol: 'BTC/USDT', config: { test: true }, initialCash: 10_000 }, new Date());
   const stored = ledger.db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?').get('live_base_offset:BTC/USDT');

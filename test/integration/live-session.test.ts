@@ -50,7 +50,7 @@ test('a live session quotes, fills, cancels everything at the end, and its ledge
 });
 
 test('without the private websocket (polling), fills and cancels still reach the ledger', async () => {
-  const rig = await startRig({ adapter: { attempts: 6, backoffMs: 20, poll: true, pollMs: 50 } });
+  const rig = await startRig({ adapter: { attempts: 6, backoffMs: 20, poll: true, pollMs: 50, settleMs: 300 } });
   try {
     await waitFor('both quotes open', () => bothQuotesOpen(rig));
     rig.fake.account.marketTrade('BUY', restingPrice(rig, 'SELL'), 0.0004);

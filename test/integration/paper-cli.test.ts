@@ -87,8 +87,10 @@ test('realtime: lines on stdout and in the JSONL file, halt → halted, SIGTERM 
     assert.ok(dash, 'the dashboard URL is announced');
     const health = (await (await fetch(new URL('/healthz', dash))).json()) as { ok: boolean };
     assert.equal(health.ok, true);
-    // The kill switch over HTTP (the dashboard's endpoint writes the halt file the loop polls).
-    const h = await fetch(new URL('/halt', dash), { method: 'POST' });
+    // The kill switch over HTTP (the dashboard's endpoint writes the halt file the loop polls), with the token of the printed URL.
+    assert.equal((await fetch(new URL('/halt', dash), { method: 'POST' })).status, 401);
+    const token = new URL(dash).searchParams.get('token');
+    const h = await fetch(new URL('/halt', dash), { method: 'POST', headers: { authorization: `Bearer ${token}` } });
     assert.equal(h.status, 200);
     const halted = await a.waitFor((l) => l['trading_state'] === 'halted', 30_000);
     assert.match(String((halted['risk_reasons'] as string[])[0]), /kill-switch: halt file/);

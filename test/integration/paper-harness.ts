@@ -1,6 +1,7 @@
 // Test harness for the paper loop on the fake Binance through the real ccxt client (127.0.0.1 only).
 import { FakeBinance } from '../fake-exchange/index.js';
 import { createExchange, loadMarkets, resolveSymbol, closeExchange } from '../../src/venues/ccxt/exchange.js';
+import { marketData } from '../../src/venues/ccxt/market-data.js';
 import { CcxtFeed, defaultCcxtFeedOptions } from '../../src/engine/ccxt-feed.js';
 import { PaperSession, paperSetup, runPaperLoop, wallClock, type IterationRow, type PaperSummary } from '../../src/engine/index.js';
 import { Ledger } from '../../src/ledger/index.js';
@@ -25,7 +26,7 @@ export async function paperRig(o: { mode?: 'ws' | 'rest'; stepMs?: number; confi
   await loadMarkets(ex);
   const symbol = resolveSymbol(ex, 'BTC/USDT');
   const clock = wallClock();
-  const feed = new CcxtFeed(ex, { ...defaultCcxtFeedOptions, symbol, clock, mode: o.mode ?? 'ws', pollMs: 50, backoffBaseMs: 50, backoffMaxMs: 500, rateLimitMs: 300, random: () => 0.5 });
+  const feed = new CcxtFeed(marketData(ex), { ...defaultCcxtFeedOptions, symbol, clock, mode: o.mode ?? 'ws', pollMs: 50, backoffBaseMs: 50, backoffMaxMs: 500, rateLimitMs: 300, random: () => 0.5 });
   const input = {
     capital: 10_000,
     // Quotes a few ticks from the mid (k = 10 per USDT, no calibration), so that the replayed trades reach them often.

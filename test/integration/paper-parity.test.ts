@@ -5,7 +5,7 @@ import { readEvents } from '../../src/data/index.js';
 import { EventFlag, EventType, inVenueOrder, makeInstrument, type EventColumns } from '../../src/market/index.js';
 import { CommandLog, type OrderCommand } from '../../src/orders/index.js';
 import { BpsFees, constantLatency, powerQueue } from '../../src/sim/index.js';
-import { QuotingStrategy, defaultQuotingParams, type Strategy } from '../../src/strategy/index.js';
+import { PluginStrategy, QuotingStrategy, defaultQuotingParams, loadStrategyModule, type Strategy } from '../../src/strategy/index.js';
 import {
   PaperSession,
   ReplayFeed,
@@ -17,7 +17,9 @@ import {
   type TickBacktestOptions,
   type TradingCore,
 } from '../../src/engine/index.js';
+import { join } from 'node:path';
 import { ensureSharedCaptureArrow } from '../fixtures/capture.js';
+import { REPO_ROOT } from '../fixtures/shared-data.js';
 import { TouchQuotes } from '../fixtures/tick-strategies.js';
 import { looseSession } from '../fixtures/trading-config.js';
 
@@ -221,8 +223,23 @@ function assertSame(a: BacktestRun, p: PaperRun, label: string): void {
   assert.ok(Math.abs(decisions - SECONDS * 10) <= 1, `${label}: decisions ${decisions}`);
 }
 
+// The tutorial strategy module, loaded as a user's file is: a plug-in passes the same parity test.
+const tutorial = await loadStrategyModule(join(REPO_ROOT, 'examples', 'strategies', 'quote-the-touch.ts'));
+const btc = makeInstrument('BTC/USDT');
+const pluginContext = {
+  params: { back: 0, lean: 1 },
+  symbol: 'BTC/USDT',
+  tickSize: btc.tickSize,
+  lotSize: btc.lotSize,
+  orderQty: 0.005,
+  maxInventoryQty: 0.02,
+  minSpreadTicks: 1,
+  quoting: { gamma: 0.0001, k: 1.5, A: 1, calibrate: true, horizonSeconds: 30 },
+};
+
 const strategies: [string, () => Strategy][] = [
   ['touch', () => new TouchQuotes(0.005, 0.02)],
+  ['strategy module (quote-the-touch)', () => new PluginStrategy(tutorial.definition, pluginContext, btc, 'quote-the-touch.ts', 60_000)],
   ['as', () => new QuotingStrategy({ ...defaultQuotingParams, gamma: 0.0001, horizonSeconds: 30, orderQty: 0.005, maxInventoryQty: 0.02 }, makeInstrument('BTC/USDT'))],
 ];
 

@@ -1,4 +1,4 @@
-// `realtime --replay --clock event` is a backtest: the same fills, byte for byte, as `backtest --events` with the same config, from an event file or the raw capture.
+// `realtime --replay`: on the event clock a backtest (the same fills, byte for byte, as `backtest --events`); on the wall clock, paced on the recording's own times.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -46,6 +46,22 @@ test('paper on the event clock gives backtest --events its fills byte for byte (
     assert.ok(n >= a.fills, `ledger fills ${n}, replay fills ${a.fills}`);
     const open = (ledger.db.prepare("SELECT count(*) AS n FROM orders WHERE status IN ('pending-new', 'open', 'pending-cancel')").get() as { n: number }).n;
     assert.equal(open, 0, 'the stop cancelled every order');
+    // The venue's audit trail: the backtest's fills with their trades, every order with arrival, end and queue.
+    const vf = ledger.db.prepare('SELECT ts_local_us, ts_exchange_us, trade_id, side, price, qty FROM venue_fills ORDER BY seq').all() as { ts_local_us: number; ts_exchange_us: number | null; trade_id: number | null; side: string; price: number; qty: number }[];
+    assert.equal(vf.length, n, 'one venue fill per ledger fill');
+    const btRows = btFills.trimEnd().split('\n');
+    const head = btRows[0]!.split(',');
+    const col = (row: string, name: string): string => row.split(',')[head.indexOf(name)]!;
+    btRows.slice(1).forEach((row, i) => {
+      assert.equal(String(vf[i]!.trade_id ?? ''), col(row, 'trade_id'), `fill ${i}: trade id`);
+      assert.equal(String(vf[i]!.ts_exchange_us ?? ''), col(row, 'ts_exchange_us'), `fill ${i}: trade time`);
+      assert.equal(vf[i]!.side, col(row, 'side'), `fill ${i}: side`);
+    });
+    const vo = ledger.db.prepare('SELECT client_id, arrived_us, ended_us, end_reason, queue_ahead FROM venue_orders').all() as { client_id: number; arrived_us: number | null; ended_us: number | null; end_reason: string; queue_ahead: number | null }[];
+    const btOrders = readFileSync(join(dir, 'bt', 'orders.csv'), 'utf8').trimEnd().split('\n').length - 1;
+    assert.ok(vo.length >= btOrders, `venue orders ${vo.length}, backtest orders ${btOrders}`);
+    assert.ok(vo.every((o) => o.end_reason !== 'open'), 'the stop ended every order');
+    assert.ok(vo.filter((o) => o.end_reason === 'filled').every((o) => o.arrived_us !== null && o.ended_us! >= o.arrived_us && o.queue_ahead !== null));
   } finally {
     ledger.close();
   }
@@ -61,4 +77,21 @@ test('--clock event: bad input is one line, exit 2', () => {
   const r3 = cli(['realtime', '--replay', ensureSharedCaptureArrow(), '--clock', 'event', '--speed', '10']);
   assert.equal(r3.status, 2);
   assert.match(r3.stderr, /^error: --speed: not used with --clock event/);
+});
+
+test('a wall-clock replay runs on the recording’s own times: its lines say 2024-08-08, not today; a resumed ledger keeps today’s clock', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mm-replay-clock-'));
+  const events = ensureSharedCaptureArrow();
+  const run = () => {
+    const r = cli(['realtime', '--replay', events, '--speed', '50', '--poll-seconds', '0.2', '--iterations', '3', '--ledger', join(dir, 'paper.sqlite'), '--halt-file', join(dir, 'HALT'), '--out-dir', dir]);
+    assert.equal(r.status, 0, r.stderr);
+    return r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { ts_utc?: string; resumed?: boolean });
+  };
+  const first = run().filter((l) => l.ts_utc !== undefined);
+  assert.equal(first.length, 3);
+  for (const l of first) assert.match(l.ts_utc!, /^2024-08-0[89]T/, 'the capture’s own clock');
+  const again = run();
+  assert.equal(again[0]!.resumed, true);
+  const year = new Date().getUTCFullYear();
+  for (const l of again.filter((x) => x.ts_utc !== undefined)) assert.ok(new Date(l.ts_utc!).getUTCFullYear() >= year, `resumed on today’s clock: ${l.ts_utc}`);
 });

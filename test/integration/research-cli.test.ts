@@ -2,7 +2,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { freePort } from '../fixtures/free-port.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -106,7 +106,7 @@ test('report RUN_DIR renders a backtest run folder to a self-contained report.ht
   const r = cli('report', run);
   assert.equal(r.status, 0, r.stderr);
   const html = readFileSync(join(run, 'report.html'), 'utf8');
-  for (const t of ['Equity', 'Inventory', 'Quotes vs mid with fills', 'Drawdown', 'PnL decomposition']) assert.ok(html.includes(t), t);
+  for (const t of ['PnL over time', 'Inventory', 'Quotes vs mid with fills', 'Drawdown', 'PnL decomposition', 'markout at 1 bar', 'fill ratio', 'time two-sided']) assert.ok(html.includes(t), t);
   assert.doesNotMatch(html, /<script|<link|src="http/);
   // A tick (L2) run folder renders the same way, its PnL split into spread capture and inventory.
   const tick = join(tmp, 'tick-run');
@@ -117,6 +117,20 @@ test('report RUN_DIR renders a backtest run folder to a self-contained report.ht
   const bad = cli('report', join(tmp, 'nope'));
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /not a run folder/);
+  // The runtime's output: its summary names the execution agents; each gets <run_id>_<agent>_report.html.
+  const rt = join(tmp, 'runtime');
+  mkdirSync(rt);
+  const agents = [
+    { name: 'data', role: 'data', params: { source: 'simulated', bars: 600 } },
+    { name: 'model', role: 'ml', inputs: ['data'], params: { gamma: 0.1 } },
+    { name: 'exec', role: 'execution', inputs: ['model'] },
+  ];
+  writeFileSync(join(rt, 'config.yaml'), JSON.stringify({ mode: 'backtest', seed: 3, paths: { artifacts_dir: 'out', data_dir: '.' }, market: { symbol: 'SIM/USDT' }, agents }));
+  assert.equal(spawnSync(CLI, ['run', '--config', 'config.yaml', '--run-id', 'rt'], { cwd: rt, encoding: 'utf8' }).status, 0);
+  const rr = spawnSync(CLI, ['report', join('out', 'rt_summary.json')], { cwd: rt, encoding: 'utf8' });
+  assert.equal(rr.status, 0, rr.stderr);
+  assert.deepEqual(JSON.parse(rr.stdout.trim()), { report: join('out', 'rt_exec_report.html'), run: 'rt · exec', bytes: JSON.parse(rr.stdout.trim()).bytes });
+  assert.match(readFileSync(join(rt, 'out', 'rt_exec_report.html'), 'utf8'), /Run report — rt · exec[\s\S]*multi-agent runtime[\s\S]*spread capture/);
 });
 
 // ---- Redis scale-out: Debian's redis-server on a free 127.0.0.1 port, two worker processes.

@@ -41,7 +41,7 @@ test('analysis and run reports render offline in Chromium', { skip: existsSync(C
   try {
     for (const [file, charts] of [
       [analysisHtml, 7],
-      [runHtml, 5],
+      [runHtml, 6],
     ] as const) {
       const page = await browser.newPage({ viewport: { width: 1000, height: 800 } });
       const fetched: string[] = [];

@@ -99,6 +99,12 @@ test('same inputs give the same analysis.json; two worker threads give identical
   assert.equal(analysisFiles(threaded)['walk_forward.csv'], analysisFiles(base)['walk_forward.csv']);
 });
 
+test('the shared pass (the default) and every case replayed alone give the same analysis', async () => {
+  const alone = await analyseWith({ events: { path, events } }, cfg, 1, { sharedPass: false });
+  assert.equal(stable(alone), stable(base));
+  assert.equal(analysisFiles(alone)['walk_forward.csv'], analysisFiles(base)['walk_forward.csv']);
+});
+
 test('readiness reads the test windows only; the out-of-sample path ends at budget + their PnL', () => {
   const b = base.budgets[0]!;
   const checks = base.json.readiness.checks;

@@ -6,6 +6,8 @@ import { dirname, join } from 'node:path';
 import { MetricsSchema } from '../../src/engine/index.js';
 import { agentSeed, FRAME_COLUMNS, type FittedModel, type RiskReport } from '../../src/runtime/index.js';
 import { Ledger, checkLedgerInvariants } from '../../src/ledger/index.js';
+import { renderRunReport } from '../../src/report/run-report.js';
+import { readRunFolder } from '../../src/report/dashboard/run-folders.js';
 import { CAPTURE_DIR } from '../fixtures/shared-data.js';
 import { KLINES_1M } from '../fixtures/shared-data.js';
 import { writeLinearPolicy } from '../fixtures/policy.js';
@@ -170,6 +172,13 @@ test('paper mode offline: the execution agent replays data.events on its own clo
   assert.equal(risk.total_pnl, metrics.total_pnl);
   const pnl = risk.checks.find((c) => c.check === 'min_total_pnl')!;
   assert.equal(pnl.verdict, metrics.total_pnl >= 0 ? 'pass' : 'breach', 'a losing run is a breach');
+  // `report` and the dashboard read the paper agent's output as they read a backtest's.
+  const html = await renderRunReport(join(out, 'p_exec_metrics.json'));
+  assert.match(html, /<title>Run report — p · exec<\/title>/);
+  assert.match(html, /<h2>Risk events<\/h2>/);
+  const snap = readRunFolder(join(out, 'runs'), 'runtime:p_exec', 5_000, out)!;
+  assert.match(snap.stats.source, /^runtime output · [A-Z]+ paper replay BTC\/USDT/);
+  assert.equal(snap.stats.fills, metrics.fills);
 });
 
 test('default run ids are run_<UTC YYYYMMDDTHHMMSSZ> and never overwrite; an explicit id in use is refused', async () => {

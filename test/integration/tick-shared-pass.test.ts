@@ -124,3 +124,21 @@ test('members that replay different books cannot share a pass', () => {
   const b = flatConfig({ model: 'as', order_qty: 0.01, market: { tick_size: 0.1 } });
   assert.throws(() => runTickJobsShared([a, b], batches(events, 0, 10_000, 5_000)), /replay one book/);
 });
+
+test('runs that end anywhere (40 short windows of the capture, answers in flight at the end): each member is its own run', () => {
+  // Two members share a local group (same feed, timer and estimators), one does not; 50 ms order latency
+  // leaves answers in flight when the rows run out.
+  const base = { horizon_seconds: 60, queue: 'power:2', order_latency_ms: 50, feed_latency_ms: 5, maker_fee_bps: -0.5, intensity_min_trades: 5 };
+  const cfgs = [
+    flatConfig({ ...base, model: 'glft', gamma: 0.0001, order_qty: 0.01, max_inventory_qty: 0.1 }),
+    flatConfig({ ...base, model: 'as', gamma: 0.001, order_qty: 0.001, max_inventory_qty: 0.01 }),
+    flatConfig({ ...base, model: 'as', gamma: 0.0001, order_qty: 0.01, max_inventory_qty: 0.1, decision_interval_ms: 30, sample_interval_ms: 70 }),
+  ];
+  let seed = 7;
+  const rnd = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  for (let w = 0; w < 40; w++) {
+    const from = Math.floor(rnd() * (events.length - 40_000));
+    const to = from + 2_000 + Math.floor(rnd() * 30_000);
+    sameAsSingle(cfgs, from, to, 1_000 + Math.floor(rnd() * 9_000));
+  }
+});

@@ -2,7 +2,7 @@
 import { availableParallelism } from 'node:os';
 import { UserError, checkCollectionFolder, ensureCollectionFolder, roundTo, utcStamp } from '../../core/index.js';
 import { historyBars, loadKlines, readEventSource } from '../../data/index.js';
-import { HISTORY_DEFAULTS } from '../../engine/index.js';
+import { HISTORY_DEFAULTS, loadStrategyOf } from '../../engine/index.js';
 import type { Bars, EventColumns } from '../../market/index.js';
 import { analysisConfigOf, type AnalysisConfig } from '../../research/analysis-config.js';
 import { COMMON_FLAGS, readConfigWithFlags, type FlagTable } from '../config-flags.js';
@@ -16,6 +16,8 @@ import { renderAnalysisReport } from '../../report/analysis-report.js';
 
 export interface AnalyzeFlags extends SweepFlags {
   data?: string;
+  /** One JSON line even on a terminal. */
+  json?: boolean;
   events?: string;
   exchange?: string;
   symbol?: string;
@@ -133,6 +135,9 @@ export async function runAnalyzeCommand(flags: AnalyzeFlags, pool: EvalPool | nu
   checkSweepFlags(flags);
   checkCollectionFolder(flags.out ?? DEFAULT_ANALYSIS_DIR, '--out', flags.out === undefined);
   const cfg = analysisConfigFromFlags(flags);
+  // A strategy module: loaded and checked now; cases (and worker threads) name it by its absolute path.
+  const module = await loadStrategyOf(cfg.trading);
+  if (module !== undefined) cfg.trading = { ...cfg.trading, quoting: { ...cfg.trading.quoting, strategy: module.path } };
   const workers = flags.workers ?? 0;
   if (flags.workers !== undefined && (!Number.isInteger(workers) || workers < 1 || workers > 64)) throw new UserError(`--workers: expected an integer from 1 to 64, got ${workers}`);
   if (flags.timeframe !== undefined && !(flags.timeframe in TIMEFRAME_SECONDS)) throw new UserError(`--timeframe: expected one of ${Object.keys(TIMEFRAME_SECONDS).join(', ')}, got '${flags.timeframe}'`);
@@ -182,8 +187,7 @@ async function finishAnalysis(result: AnalysisResult, flags: AnalyzeFlags, now: 
   const written = writeAnalysisFiles(dir, stamp, files);
   const rd = result.json.readiness;
   const wf = result.budgets[0]!;
-  process.stdout.write(
-    JSON.stringify({
+  const line = {
       analysis_json: written.find((p) => p.endsWith('_analysis.json')),
       report: written.find((p) => p.endsWith('_report.html')),
       ready_for_live_keys: rd.ready_for_live_keys,
@@ -202,7 +206,26 @@ async function finishAnalysis(result: AnalysisResult, flags: AnalyzeFlags, now: 
         report: r3(reportSeconds),
         total: r3(performance.now() / 1000),
       },
-    }) + '\n',
+    };
+  const { printResult } = await import('../output.js');
+  const { fixed, signed } = await import('../../report/format.js');
+  const best = wf.best.params as unknown as Record<string, unknown>;
+  printResult(
+    {
+      json: line,
+      title: `analyze: ${rd.ready_for_live_keys ? 'READY for live keys' : 'NOT ready for live keys'} (budget ${wf.budget})`,
+      rows: [
+        ['out-of-sample PnL', signed(wf.oos.pnl, 2)],
+        ['out-of-sample Sharpe', `${fixed(wf.oos.sharpe, 2)} (P(true Sharpe > 0) ${fixed(wf.oos.sharpe_confidence, 3)})`],
+        ['failed checks', line.failed_checks.length === 0 ? 'none' : line.failed_checks.join(', ')],
+        ['walk-forward windows', String(wf.windows.length)],
+        ['combinations', `${result.combos.length} (${result.samplingMethod})`],
+        ['last chosen strategy', Object.entries(best).map(([k, v]) => `${k} ${String(v)}`).join(', ')],
+        ['seconds', fixed(line.seconds.total, 1)],
+      ],
+      files: { analysis: line.analysis_json ?? '', report: line.report ?? '' },
+    },
+    flags,
   );
 }
 

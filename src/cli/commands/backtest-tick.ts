@@ -1,8 +1,9 @@
 // `marketmakerl backtest --events FILE.arrow`: a tick (L2) backtest of the one config to the same run folder as the bar backtest.
 import { roundTo } from '../../core/index.js';
 import { runTickJob, writeTickRunFolder } from '../../engine/index.js';
+import { decimalsOf } from '../../market/index.js';
 import type { ConfigWithFlags } from '../config-flags.js';
-import { runFolderOf, type BacktestFlags } from './backtest.js';
+import { printRunResult, runFolderOf, strategyFields, type BacktestFlags } from './backtest.js';
 
 export interface TickBacktestFlags extends BacktestFlags {
   events?: string;
@@ -35,7 +36,8 @@ export async function tickBacktestCommand(flags: TickBacktestFlags, c: ConfigWit
   const line = {
     run_dir: dir,
     run_id: runId,
-    model: cfg.quoting.model,
+    model: cfg.quoting.strategy === undefined ? cfg.quoting.model : null,
+    ...strategyFields(cfg.quoting.strategy, m.risk.transitions),
     events: m.events,
     total_pnl: roundTo(m.total_pnl, 6),
     spread_capture: roundTo(m.pnl_spread_capture, 6),
@@ -46,11 +48,11 @@ export async function tickBacktestCommand(flags: TickBacktestFlags, c: ConfigWit
     sharpe: roundTo(m.sharpe, 4),
     sharpe_confidence: roundTo(m.sharpe_confidence, 4),
     markout_1s_bps: roundTo(m.markouts_seconds[0]?.mean_bps, 3),
-    final_inventory: m.final_inventory,
+    final_inventory: roundTo(m.final_inventory, decimalsOf(cfg.market.lot_size)),
     trading_state: m.risk.final_state,
-    halted_seconds: m.risk.seconds_in_state.halted,
+    halted_seconds: roundTo(m.risk.seconds_in_state.halted, 3),
     denials: m.orders_denied,
     engine_seconds: roundTo(job.engineSeconds, 3),
   };
-  process.stdout.write(JSON.stringify(line) + '\n');
+  await printRunResult(line, dir, `backtest ${runId} (${cfg.quoting.strategy !== undefined ? `strategy ${cfg.quoting.strategy}` : cfg.quoting.model.toUpperCase()} on the order book)`, flags);
 }

@@ -2,7 +2,8 @@
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { UserError, checkRunFolderTarget, roundTo, utcStamp } from '../../core/index.js';
-import { defaultTradingConfig, fetchBarsFor, runBarJob, writeRunFolder } from '../../engine/index.js';
+import { decimalsOf } from '../../market/index.js';
+import { defaultTradingConfig, fetchBarsFor, loadStrategyOf, runBarJob, writeRunFolder } from '../../engine/index.js';
 import { COMMON_FLAGS, VENUE_FLAGS, readConfigWithFlags, type ConfigWithFlags, type FlagTable } from '../config-flags.js';
 
 export interface BacktestFlags {
@@ -37,6 +38,8 @@ export interface BacktestFlags {
   tickSize?: number;
   bars?: number;
   volEstimator?: string;
+  /** One JSON line even on a terminal. */
+  json?: boolean;
 }
 
 /** The flags of a kline source (a file or an exchange's history), as backtest and study read them. */
@@ -77,6 +80,15 @@ export function backtestEngine(flags: BacktestFlags & { events?: string; engine?
   return d.events !== undefined && d.path === undefined && d.exchange === undefined ? 'tick' : 'bar';
 }
 
+/** A strategy module's summary fields: its file, and the reason it halted the run if it failed while trading (also on stderr). */
+export function strategyFields(file: string | undefined, transitions: readonly { condition: string; reason: string }[]): Record<string, string> {
+  if (file === undefined) return {};
+  const failed = transitions.find((t) => t.condition === 'strategy-error');
+  if (failed === undefined) return { strategy: file };
+  process.stderr.write(`halted: ${failed.reason}\n`);
+  return { strategy: file, strategy_error: failed.reason };
+}
+
 /**
  * Run id and folder of a backtest: `--run-id` or `run_<UTC stamp>_<hash of the resolved config>`, and
  * `--out` or `artifacts/runs/<run id>`.
@@ -104,6 +116,7 @@ export async function backtestCommand(flags: BacktestFlags & { events?: string; 
     events: { path: 'data.events', flag: '--events', value: flags.events },
     wholeFills: { path: 'sim.partial_fills', flag: '--whole-fills', value: whole ? false : undefined },
   });
+  await loadStrategyOf(c.trading, { flagOf: c.flagOf, source: c.source });
   if (backtestEngine(flags, c) === 'tick') return (await import('./backtest-tick.js')).tickBacktestCommand(flags, c);
   let cfg = c.trading;
   // Klines of one market are traded as that market unless the config names the instrument.
@@ -123,7 +136,8 @@ export async function backtestCommand(flags: BacktestFlags & { events?: string; 
   const line = {
     run_dir: dir,
     run_id: runId,
-    model: cfg.quoting.model,
+    model: cfg.quoting.strategy === undefined ? cfg.quoting.model : null,
+    ...strategyFields(cfg.quoting.strategy, m.risk.transitions),
     bars: m.samples,
     total_pnl: roundTo(m.total_pnl, 6),
     return_pct: roundTo(m.return_pct, 6),
@@ -132,12 +146,20 @@ export async function backtestCommand(flags: BacktestFlags & { events?: string; 
     max_drawdown_pct: roundTo(m.max_drawdown_pct, 6),
     fills: m.fills,
     fees: roundTo(m.fees, 6),
-    final_inventory: m.final_inventory,
-    markout_1_bps: m.markouts[0]?.mean_bps ?? null,
+    final_inventory: roundTo(m.final_inventory, decimalsOf(cfg.market.lot_size)),
+    markout_1_bps: roundTo(m.markouts[0]?.mean_bps, 3),
     trading_state: m.risk.final_state,
-    halted_seconds: m.risk.seconds_in_state.halted,
+    halted_seconds: roundTo(m.risk.seconds_in_state.halted, 3),
     denials: m.orders_denied,
   };
-  process.stdout.write(JSON.stringify(line) + '\n');
+  await printRunResult(line, dir, `backtest ${runId} (${cfg.quoting.strategy !== undefined ? `strategy ${cfg.quoting.strategy}` : cfg.quoting.model.toUpperCase()} on bars)`, flags);
+}
+
+/** The JSON line in a pipe or with --json; on a terminal, the run's headline as the report shows it. */
+export async function printRunResult(line: Record<string, unknown>, dir: string, title: string, flags: { json?: boolean }): Promise<void> {
+  const { printResult } = await import('../output.js');
+  const tty = flags.json !== true && process.stdout.isTTY === true;
+  const rows = tty ? (await import('../../report/run-summary.js')).runSummaryRows(dir) : [];
+  printResult({ json: line, title, rows, files: { 'run folder': dir, report: `marketmakerl report ${dir}` } }, flags);
 }
 

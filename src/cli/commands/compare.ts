@@ -1,8 +1,27 @@
 // `marketmakerl compare RUN_A RUN_B`: one JSON line (and optionally a JSON file and an HTML page) comparing two run folders over the same samples.
 import { checkOutputFile, writeFileAtomic } from '../../core/index.js';
-import { compareRunsWithPath, renderComparisonReport } from '../../report/compare-runs.js';
+import { compareRunsWithPath, renderComparisonReport, type RunComparison } from '../../report/compare-runs.js';
+import { fixed, signed } from '../../report/format.js';
+import { printResult, type SummaryRow } from '../output.js';
 
-export async function compareCommand(a: string, b: string, flags: { out?: string; html?: string; force?: boolean }): Promise<void> {
+/** PnL first, then the paired verdict, then the rest side by side (A / B). */
+function comparisonRows(c: RunComparison): SummaryRow[] {
+  const ab = (x: number | null, y: number | null, d: number, f = fixed): string => `${f(x, d)} / ${f(y, d)}`;
+  const diffs = Object.keys(c.config_differences);
+  return [
+    ['PnL  A / B', ab(c.a.total_pnl, c.b.total_pnl, 2, signed)],
+    ['B − A', `${signed(c.paired.return_diff_pct, 4)}% of capital`],
+    ['P(B better than A)', `${fixed(c.paired.b_better_confidence, 3)} (paired, ${c.samples} samples)`],
+    ['return %  A / B', ab(c.a.return_pct, c.b.return_pct, 4, signed)],
+    ['Sharpe  A / B', ab(c.a.sharpe, c.b.sharpe, 2)],
+    ['max drawdown %  A / B', ab(c.a.max_drawdown_pct, c.b.max_drawdown_pct, 4)],
+    ['fills  A / B', `${c.a.fills} / ${c.b.fills}`],
+    ...(c.a.final_state !== null || c.b.final_state !== null ? [['trading state  A / B', `${c.a.final_state ?? '—'} / ${c.b.final_state ?? '—'} (halted ${ab(c.a.halted_seconds, c.b.halted_seconds, 0)} s)`] as SummaryRow] : []),
+    ['config differences', diffs.length === 0 ? 'none' : diffs.join(', ')],
+  ];
+}
+
+export async function compareCommand(a: string, b: string, flags: { out?: string; html?: string; force?: boolean; json?: boolean }): Promise<void> {
   if (flags.out !== undefined) checkOutputFile(flags.out, '--out', flags.force === true);
   if (flags.html !== undefined) checkOutputFile(flags.html, '--html', flags.force === true);
   const { comparison: c, path } = compareRunsWithPath(a, b);
@@ -10,5 +29,9 @@ export async function compareCommand(a: string, b: string, flags: { out?: string
   if (flags.out !== undefined) writeFileAtomic(flags.out, JSON.stringify(c, null, 2) + '\n');
   if (page !== undefined) writeFileAtomic(flags.html!, page);
   const files = { ...(flags.out !== undefined ? { out: flags.out } : {}), ...(flags.html !== undefined ? { report: flags.html } : {}) };
-  process.stdout.write(JSON.stringify({ ...files, ...c }) + '\n');
+  const name = (x: RunComparison['a'], dir: string): string => `${(x.model ?? '?').toUpperCase()} ${x.run_id ?? dir}`;
+  printResult(
+    { json: { ...files, ...c }, title: `compare  A: ${name(c.a, a)}   B: ${name(c.b, b)}`, rows: comparisonRows(c), files: { 'run A': a, 'run B': b, ...(flags.out ? { json: flags.out } : {}), ...(flags.html ? { page: flags.html } : {}) } },
+    flags,
+  );
 }

@@ -14,6 +14,7 @@ export async function convertCommand(files: string[], flags: ConvertFlags): Prom
   checkOutputFile(flags.out, '--out', flags.force === true);
   const t0 = performance.now();
   const report = await convertCaptureToArrow(files, flags.out, flags.symbol ? { symbol: flags.symbol.replace('/', '').toUpperCase() } : {});
+
   const seconds = (performance.now() - t0) / 1000;
   for (const g of report.gaps.slice(0, 20)) {
     process.stderr.write(`warning: ${g.kind} gap at ${g.file}:${g.line} (${isoOf(g.tsLocal)} local): expected id ${g.expected}, got ${g.got}\n`);

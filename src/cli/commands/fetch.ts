@@ -1,6 +1,6 @@
 // `marketmakerl fetch`: recent klines, the order book and recent trades of one market through ccxt, as CSV files.
 import { checkCollectionFolder, ensureCollectionFolder } from '../../core/index.js';
-import { fetchMarketSnapshot, DEFAULT_SNAPSHOT_DIR } from '../../data/index.js';
+import { checkSnapshotLimits, fetchMarketSnapshot, DEFAULT_SNAPSHOT_DIR } from '../../data/index.js';
 import { closeExchange, createExchange, exchangeUrlFrom, loadMarkets, retryPolicyFromEnv } from '../../venues/index.js';
 
 export interface FetchFlags {
@@ -16,6 +16,7 @@ export interface FetchFlags {
 }
 
 export async function fetchCommand(flags: FetchFlags): Promise<void> {
+  checkSnapshotLimits(flags);
   const dir = flags.outputDir ?? DEFAULT_SNAPSHOT_DIR;
   checkCollectionFolder(dir, '--output-dir', flags.outputDir === undefined);
   const exchangeUrl = exchangeUrlFrom(flags.exchangeUrl);

@@ -3,6 +3,7 @@ import { isoOf } from '../../core/index.js';
 import { checkDays, updateHistory, DEFAULT_HISTORY_DIR } from '../../data/index.js';
 import { closeExchange, createExchange, exchangeUrlFrom, loadMarkets, retryPolicyFromEnv } from '../../venues/index.js';
 import { UserError } from '../../core/index.js';
+import { silentProgress, streamProgress } from '../../core/progress.js';
 
 export interface HistoryFlags {
   exchange: string;
@@ -18,6 +19,8 @@ export interface HistoryFlags {
 
 export async function historyCommand(flags: HistoryFlags): Promise<void> {
   checkDays(flags.days);
+  // The form of a timeframe is checked before the network; whether the exchange has it, after.
+  if (!/^\d+[smhdwMy]$/.test(flags.timeframe)) throw new UserError(`--timeframe: expected a timeframe such as 1m, 5m, 1h, 1d; got '${flags.timeframe}'`);
   let endMs: number | undefined;
   if (flags.end !== undefined) {
     endMs = Date.parse(flags.end);
@@ -26,20 +29,30 @@ export async function historyCommand(flags: HistoryFlags): Promise<void> {
   const exchangeUrl = exchangeUrlFrom(flags.exchangeUrl);
   const retry = retryPolicyFromEnv();
   const ex = await createExchange({ exchange: flags.exchange, ...(exchangeUrl ? { exchangeUrl } : {}), sandbox: flags.sandbox === true });
+  // The one progress style: days of the span paged so far (a bar on a terminal, JSON lines otherwise); retries and gaps as events.
+  const progress = flags.quiet ? silentProgress : streamProgress(process.stderr);
+  const spanEnd = endMs ?? Date.now();
+  const spanStart = spanEnd - flags.days * 86_400_000;
   try {
     await loadMarkets(ex, { retry });
+    // Started at the first page: bad input (a timeframe the exchange lacks) stays one line on stderr.
+    let started = false;
     const r = await updateHistory(
       ex,
       { exchange: ex.id, symbol: flags.symbol, timeframe: flags.timeframe, days: flags.days, ...(endMs !== undefined ? { endMs } : {}), cacheDir: flags.cacheDir ?? DEFAULT_HISTORY_DIR },
       {
         retry,
-        retryHooks: { onRetry: (f, n, ms) => process.stderr.write(`retry ${n} in ${Math.round(ms)} ms: ${f.kind}: ${f.message}\n`) },
+        retryHooks: { onRetry: (f, n, ms) => progress.note('retry', { attempt: n, in_ms: Math.round(ms), kind: f.kind, message: f.message }) },
+        onPage: (p) => {
+          if (!started) progress.start(flags.days, 'history', 'days');
+          started = true;
+          progress.tick(Math.max(0, Math.min(flags.days, Math.floor((p.sinceMs - spanStart) / 86_400_000))), { pages: p.page });
+        },
       },
     );
-    for (const g of r.gaps.slice(0, 20)) {
-      process.stderr.write(`warning: gap of ${g.bars} bar(s) from ${isoOf(g.fromMs * 1000)} to ${isoOf(g.toMs * 1000)}\n`);
-    }
-    if (r.gaps.length > 20) process.stderr.write(`warning: ${r.gaps.length - 20} more gaps\n`);
+    if (started) progress.finish();
+    for (const g of r.gaps.slice(0, 20)) progress.note('gap', { bars: g.bars, from_utc: isoOf(g.fromMs * 1000), to_utc: isoOf(g.toMs * 1000) });
+    if (r.gaps.length > 20) progress.note('more gaps', { count: r.gaps.length - 20 });
     const out = {
       cache: r.path,
       exchange: ex.id,

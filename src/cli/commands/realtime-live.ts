@@ -1,11 +1,12 @@
 // `marketmakerl realtime --mode live --confirm-live`: the live guard, the preflight, then real orders through ccxt under the risk engine.
-import { closeSync, existsSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Rng, UserError, utcStamp } from '../../core/index.js';
 import { DEFAULT_HALT_FILE } from '../../risk/index.js';
+import { announceStandingHalt } from '../standing-halt.js';
 import { liveGuard, scrubber, secretValues } from '../../runtime/index.js';
-import { LiveSession, TickLocal, checkGateAdmitsQuotes, paperOptionsFor, resolveTrading, strategyFor, wallClock, type LiveConfig } from '../../engine/index.js';
-import { Ledger } from '../../ledger/index.js';
+import { LiveSession, TickLocal, checkGateAdmitsQuotes, paperOptionsFor, resolveTrading, strategyFor, loadStrategyOf, wallClock, type LiveConfig } from '../../engine/index.js';
+import { Ledger, assertLedgerMode } from '../../ledger/index.js';
 import { realtimeConfig, withTimeframe, type RealtimeFlags } from './realtime.js';
 
 export interface RealtimeLiveFlags extends RealtimeFlags {
@@ -27,6 +28,7 @@ export async function realtimeLiveCommand(f: RealtimeLiveFlags, env: NodeJS.Proc
   const scrub = scrubber(secretValues(env));
 
   const c = realtimeConfig(f);
+  await loadStrategyOf(c.trading, { flagOf: c.flagOf, source: c.source });
   const cfg = withTimeframe(c.trading, f.timeframe);
   const liveCfg: LiveConfig = cfg.live;
   if (f.clock !== undefined && f.clock !== 'wall') throw new UserError('--clock: live trading runs on the wall clock');
@@ -38,19 +40,14 @@ export async function realtimeLiveCommand(f: RealtimeLiveFlags, env: NodeJS.Proc
   }
   const pollSeconds = f.pollSeconds ?? 1;
   if (!(pollSeconds > 0)) throw new UserError(`--poll-seconds: expected a positive number, got ${pollSeconds}`);
-  const marketData = f.feed ?? 'ws';
-  if (marketData !== 'ws' && marketData !== 'rest') throw new UserError(`--feed: expected ws or rest, got '${marketData}'`);
+  const marketFeed = cfg.loop.market_data;
   const ledgerPath = f.ledger ?? DEFAULT_LEDGER;
-  if (existsSync(ledgerPath)) {
-    const probe = new Ledger(ledgerPath);
-    const paperRuns = probe.db.prepare<[], { n: number }>("SELECT count(*) AS n FROM runs WHERE mode != 'live'").get()?.n ?? 0;
-    probe.close();
-    if (paperRuns > 0) throw new UserError(`--ledger: ${ledgerPath} holds paper runs; live trading needs a ledger of its own`);
-  }
+  assertLedgerMode(ledgerPath, 'live');
   const exchangeId = cfg.market.exchange;
 
   const { createExchange, exchangeUrlFrom, loadMarkets, resolveSymbol, checkTimeframe, closeExchange } = await import('../../venues/ccxt/exchange.js');
   const { openLiveExchange } = await import('../../venues/ccxt/live-ccxt.js');
+  const { marketData } = await import('../../venues/ccxt/market-data.js');
   const { CcxtFeed, defaultCcxtFeedOptions } = await import('../../engine/ccxt-feed.js');
   const exchangeUrl = exchangeUrlFrom(f.exchangeUrl);
   const urlSpec = exchangeUrl !== undefined ? { exchangeUrl } : {};
@@ -59,9 +56,8 @@ export async function realtimeLiveCommand(f: RealtimeLiveFlags, env: NodeJS.Proc
   await loadMarkets(pub);
   const symbol = resolveSymbol(pub, cfg.market.symbol);
   if (f.timeframe !== undefined) checkTimeframe(pub, f.timeframe);
-  const market = pub.markets?.[symbol];
-  const tick = Number(market?.precision?.price ?? Number.NaN);
-  const lot = Number(market?.precision?.amount ?? Number.NaN);
+  const md = marketData(pub);
+  const { tick, lot } = md.steps(symbol);
   if (!(tick > 0) || !(lot > 0)) throw new UserError(`--symbol: ${exchangeId} publishes no tick or lot size for ${symbol}`);
   const traded = { ...cfg, market: { ...cfg.market, symbol, tick_size: tick, lot_size: lot } };
   const exchange = await openLiveExchange({
@@ -82,7 +78,7 @@ export async function realtimeLiveCommand(f: RealtimeLiveFlags, env: NodeJS.Proc
   const strategy = strategyFor(resolved, names);
   const options = paperOptionsFor(resolved, names);
   const ledger = new Ledger(ledgerPath);
-  const resumed = ledger.resume(symbol);
+  const resumed = ledger.resume(symbol, { canceling: true });
   const started = new Date();
   const runId = `live_${utcStamp(started)}_${process.pid}`;
   ledger.startRun({ runId, mode: 'live', exchange: exchangeId, symbol, config: { ...traded, timeframe: f.timeframe ?? null, poll_seconds: pollSeconds }, initialCash: traded.capital }, started);
@@ -98,6 +94,7 @@ export async function realtimeLiveCommand(f: RealtimeLiveFlags, env: NodeJS.Proc
   mkdirSync(dirname(jsonlPath), { recursive: true });
   const fd = openSync(jsonlPath, 'a');
   const haltPath = f.haltFile ?? DEFAULT_HALT_FILE;
+  const standing = announceStandingHalt(haltPath, (line) => writeSync(fd, `${scrub(JSON.stringify(line))}\n`), f.quiet === true);
 
   let dashboard: Awaited<ReturnType<typeof import('../../report/dashboard/server.js').startDashboardServer>> | undefined;
   let dashState: import('../../report/dashboard/dashboard-state.js').DashboardState | undefined;
@@ -105,8 +102,13 @@ export async function realtimeLiveCommand(f: RealtimeLiveFlags, env: NodeJS.Proc
     const { startDashboardServer } = await import('../../report/dashboard/server.js');
     const { DashboardState } = await import('../../report/dashboard/dashboard-state.js');
     dashState = new DashboardState('live', `${exchangeId} ${symbol} live`);
-    dashboard = await startDashboardServer({ port: f.dashboardPort, title: `${exchangeId} ${symbol} live`, state: dashState, haltPath });
-    process.stderr.write(`dashboard: ${dashboard.url}\n`);
+    if (standing !== undefined) {
+      dashState.stats = { ...dashState.stats, trading_state: 'halted', halt_reason: standing };
+      dashState.addRisk({ t: Math.floor(Date.now() / 1000), kind: 'standing halt', reason: standing, state: 'halted' });
+    }
+    dashboard = await startDashboardServer({ port: f.dashboardPort, title: `${exchangeId} ${symbol} live`, state: dashState, haltPath, tokenDir: dirname(ledgerPath) });
+    // The URL carries the per-run token (also in dashboard-<port>.token beside the ledger, mode 0600).
+    process.stderr.write(`dashboard: ${dashboard.openUrl}\n`);
   }
 
   const write = (obj: Record<string, unknown>): void => {
@@ -120,9 +122,11 @@ export async function realtimeLiveCommand(f: RealtimeLiveFlags, env: NodeJS.Proc
       if (dashState !== undefined) {
         const n = (x: unknown): number | null => (typeof x === 'number' && Number.isFinite(x) ? x : null);
         dashState.addPoint({ t: Math.floor(Date.now() / 1000), mid: n(fields['mid_price']), bid: n(fields['bid']), ask: n(fields['ask']) });
+        const reasons = Array.isArray(fields['risk_reasons']) ? (fields['risk_reasons'] as unknown[]) : [];
         dashState.stats = {
           ...dashState.stats,
           trading_state: String(fields['trading_state']),
+          halt_reason: fields['trading_state'] === 'halted' ? String(reasons[0] ?? '') : null,
           inventory: Number(fields['inventory']),
           cash: n(fields['cash']),
           equity: n(fields['equity']),
@@ -141,8 +145,8 @@ export async function realtimeLiveCommand(f: RealtimeLiveFlags, env: NodeJS.Proc
 
   const clock = wallClock();
   const rng = new Rng(Number(process.pid));
-  const ws = marketData === 'ws' && pub.has['watchOrderBook'] === true && pub.has['watchTrades'] === true;
-  const feed = new CcxtFeed(pub, { ...defaultCcxtFeedOptions, depthLevels: cfg.loop.depth_levels, symbol, clock, mode: ws ? 'ws' : 'rest', pollMs: pollSeconds * 1000, random: () => rng.next() });
+  const ws = marketFeed !== 'rest' && md.streams;
+  const feed = new CcxtFeed(md, { ...defaultCcxtFeedOptions, depthLevels: cfg.loop.depth_levels, symbol, clock, mode: ws ? 'ws' : 'rest', pollMs: pollSeconds * 1000, random: () => rng.next() });
   const session = new LiveSession({
     exchange,
     symbol,
@@ -164,23 +168,47 @@ export async function realtimeLiveCommand(f: RealtimeLiveFlags, env: NodeJS.Proc
     reconcileEveryMs: liveCfg.reconcile_every_s * 1000,
     haltFile: haltPath,
     market: { feed, local: new TickLocal(options.local) },
-    adapter: { poll: liveCfg.order_updates === 'poll', pollMs: liveCfg.order_poll_ms },
+    adapter: {
+      poll: liveCfg.order_updates === 'poll',
+      pollMs: liveCfg.order_poll_ms,
+      settleMs: liveCfg.lookup_settle_ms,
+      streamBudgetMs: liveCfg.stream_retry_budget_s * 1000,
+      forgetAfterMs: liveCfg.forget_after_s * 1000,
+    },
+    ledgerBudgetMs: liveCfg.ledger_retry_budget_s * 1000,
   });
-  const onSignal = (): void => session.stop();
+  // Every way this process can end goes through the session's end: cancel everything, verify, say why.
+  let signal: NodeJS.Signals | undefined;
+  const onSignal = (sig: NodeJS.Signals): void => {
+    signal ??= sig;
+    session.stop(sig);
+  };
+  const onCrash = (e: unknown): void => session.fatal(`uncaught ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  process.on('uncaughtException', onCrash);
+  process.on('unhandledRejection', onCrash);
   let status = 'failed';
   try {
     const summary = await session.run();
-    status = summary.cancelVerified ? 'completed' : 'completed-unverified-cancel';
+    const cancel = summary.cancelVerified ? 'every order cancelled, verified with the exchange' : 'the cancel-all could NOT be verified: check open orders at the exchange';
+    status = summary.fatal !== undefined ? `failed: ${summary.fatal}` : signal !== undefined ? `stopped: ${signal}` : summary.cancelVerified ? 'completed' : 'completed-unverified-cancel';
     write({ summary: true, mode: 'live', run_id: runId, exchange: exchangeId, symbol, ...summary, ledger: ledgerPath, jsonl: jsonlPath });
-    if (!summary.cancelVerified) throw new UserError('live: the final cancel-all could not be verified; check open orders at the exchange', 1);
+    if (summary.fatal !== undefined) throw new UserError(`live stopped: ${summary.fatal}; ${cancel}`, 1);
+    if (!summary.cancelVerified) throw new UserError(`live: ${cancel}`, 1);
+    if (signal !== undefined) {
+      // Stopped from outside: not a failure of ours, but not a finished run either (128 + the signal's number).
+      process.stderr.write(`stopped by ${signal}: ${cancel}\n`);
+      process.exitCode = signal === 'SIGINT' ? 130 : 143;
+    }
   } catch (e) {
     if (e instanceof Error) e.message = scrub(e.message);
     throw e;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    process.off('uncaughtException', onCrash);
+    process.off('unhandledRejection', onCrash);
     ledger.endRun(new Date(), status);
     ledger.close();
     closeSync(fd);

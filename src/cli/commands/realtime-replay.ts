@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError, roundTo, utcStamp, MICROS_PER_SECOND } from '../../core/index.js';
 import { firstSpan, runEventReplay, writeTickRunFolder } from '../../engine/index.js';
-import { Ledger } from '../../ledger/index.js';
+import { Ledger, assertLedgerMode } from '../../ledger/index.js';
 import type { ConfigWithFlags } from '../config-flags.js';
 import { loadReplay, parseEnd, type RealtimeFlags } from './realtime.js';
 
@@ -36,6 +36,7 @@ export async function eventReplayCommand(f: RealtimeFlags, c: ConfigWithFlags): 
   const runId = `paper_${utcStamp(started)}_${process.pid}`;
   const outDir = f.outDir ?? join('artifacts', 'realtime');
   const ledgerPath = f.ledger ?? defaultLedger(outDir, runId);
+  assertLedgerMode(ledgerPath, 'paper');
   const fresh = !existsSync(ledgerPath);
   const ledger = new Ledger(ledgerPath);
   let started_ = false;

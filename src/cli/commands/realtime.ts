@@ -1,7 +1,7 @@
 // `marketmakerl realtime`: paper trading on the live market (ccxt), on a replay paced by the wall clock, or on a replay's own clock.
 import { closeSync, openSync, writeSync, mkdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { UserError, assertSafeOutput, parseDuration, utcStamp, MICROS_PER_SECOND, Rng, type Micros } from '../../core/index.js';
+import { basename, dirname, join } from 'node:path';
+import { UserError, assertSafeOutput, scrubSecrets, parseDuration, utcStamp, MICROS_PER_SECOND, Rng, type Micros } from '../../core/index.js';
 import { DEFAULT_HALT_FILE, HaltFile } from '../../risk/index.js';
 import {
   PaperSession,
@@ -12,6 +12,7 @@ import {
   resolveTrading,
   checkGateAdmitsQuotes,
   strategyFor,
+  loadStrategyOf,
   runPaperLoop,
   wallClock,
   type IterationRow,
@@ -20,9 +21,10 @@ import {
   type TradingConfig,
 } from '../../engine/index.js';
 import type { EventColumns } from '../../market/index.js';
-import { Ledger } from '../../ledger/index.js';
+import { Ledger, assertLedgerMode } from '../../ledger/index.js';
 import { timeframeSeconds } from '../config-file.js';
 import { COMMON_FLAGS, VENUE_FLAGS, readConfigWithFlags, type ConfigWithFlags } from '../config-flags.js';
+import { announceStandingHalt } from '../standing-halt.js';
 
 export interface RealtimeFlags {
   exchange?: string;
@@ -70,6 +72,7 @@ export function realtimeConfig(f: RealtimeFlags): ConfigWithFlags {
   return readConfigWithFlags(f.config, f, [COMMON_FLAGS, VENUE_FLAGS], {
     exchange: { path: 'market.exchange', flag: '--exchange', value: f.exchange?.trim() },
     symbol: { path: 'market.symbol', flag: '--symbol', value: f.symbol },
+    feed: { path: 'loop.market_data', flag: '--feed', value: f.feed },
   });
 }
 
@@ -95,11 +98,13 @@ export async function loadReplay(files: readonly string[]): Promise<EventColumns
 export async function realtimeCommand(f: RealtimeFlags): Promise<void> {
   const mode = f.mode ?? 'paper';
   if (f.outDir !== undefined) assertSafeOutput(f.outDir, '--out-dir');
+  if (f.feed !== undefined && f.feed !== 'ws' && f.feed !== 'rest') throw new UserError(`--feed: expected ws or rest, got '${f.feed}'`);
   if (mode === 'live') return (await import('./realtime-live.js')).realtimeLiveCommand(f);
   if (mode !== 'paper') throw new UserError(`--mode: expected paper or live, got '${mode}'`);
   const clockKind = f.clock ?? 'wall';
   if (clockKind !== 'wall' && clockKind !== 'event') throw new UserError(`--clock: expected wall or event, got '${clockKind}'`);
   const c = realtimeConfig(f);
+  await loadStrategyOf(c.trading, { flagOf: c.flagOf, source: c.source });
   if (clockKind === 'event') return (await import('./realtime-replay.js')).eventReplayCommand(f, c);
   const pollSeconds = f.pollSeconds ?? 1;
   if (!(pollSeconds > 0) || pollSeconds > 3600) throw new UserError(`--poll-seconds: expected a number of seconds in (0, 3600], got ${pollSeconds}`);
@@ -107,11 +112,13 @@ export async function realtimeCommand(f: RealtimeFlags): Promise<void> {
   const cfg = withTimeframe(c.trading, f.timeframe);
   const exchangeId = cfg.market.exchange;
   const ledgerPath = f.ledger ?? DEFAULT_PAPER_LEDGER;
+  assertLedgerMode(ledgerPath, 'paper');
   const haltPath = f.haltFile ?? DEFAULT_HALT_FILE;
 
   // Feed and clock: a replayed capture (offline) or the exchange through ccxt.
   let feed: MarketFeed;
   let clock: () => Micros;
+  const replayFromCapture = { value: true };
   let symbol = cfg.market.symbol;
   let refPrice: number;
   let tickLot: { tick: number; lot: number } | undefined;
@@ -122,35 +129,33 @@ export async function realtimeCommand(f: RealtimeFlags): Promise<void> {
     if (!(speed > 0) || speed > 1e6) throw new UserError(`--speed: expected a positive number (at most 1e6), got ${speed}`);
     const events = await loadReplay(f.replay);
     refPrice = peekEvents(events).price;
-    clock = speed === 1 ? wallClock() : acceleratedClock(speed, Date.now() * 1000);
+    // The replay runs on the recording's own clock, so the dashboard, the lines and the ledger show the
+    // capture's times; a ledger that resumes a position keeps today's clock, so its times never run back.
+    const first = events.length > 0 ? events.tsLocal[0]! : Date.now() * 1000;
+    let paced: (() => Micros) | undefined;
+    clock = () => (paced ??= acceleratedClock(speed, replayFromCapture.value ? first : Date.now() * 1000))();
     feed = new ReplayFeed(events, { clock, speed: 1, pollMs: 2 });
   } else {
     const { createExchange, exchangeUrlFrom, loadMarkets, resolveSymbol, checkTimeframe, fetchReferencePrice, measureClockSkew, closeExchange: close } = await import('../../venues/ccxt/exchange.js');
+    const { marketData } = await import('../../venues/ccxt/market-data.js');
     const { CcxtFeed, defaultCcxtFeedOptions } = await import('../../engine/ccxt-feed.js');
     const exchangeUrl = exchangeUrlFrom(f.exchangeUrl);
     const ex = await createExchange({ exchange: exchangeId, websocket: true, ...(exchangeUrl !== undefined ? { exchangeUrl } : {}) });
     await loadMarkets(ex);
     symbol = resolveSymbol(ex, symbol);
     if (f.timeframe !== undefined) checkTimeframe(ex, f.timeframe);
-    const market = ex.markets?.[symbol];
-    // ccxt gives steps (TICK_SIZE mode, 4) or a number of decimals (the other modes).
-    const step = (v: unknown): number => {
-      const x = Number(v ?? Number.NaN);
-      if (!(x > 0)) return Number.NaN;
-      return ex.precisionMode === 4 ? x : 10 ** -x;
-    };
-    const tick = step(market?.precision?.price);
-    const lot = step(market?.precision?.amount);
+    const md = marketData(ex);
+    const { tick, lot } = md.steps(symbol);
     if (tick > 0 && tick < 1e6 && lot > 0 && lot < 1e6) tickLot = { tick, lot };
     clock = wallClock();
     const rng = new Rng(Number(process.pid));
-    const canWs = ex.has['watchOrderBook'] === true && ex.has['watchTrades'] === true;
-    if (f.feed !== undefined && f.feed !== 'ws' && f.feed !== 'rest') throw new UserError(`--feed: expected ws or rest, got '${f.feed}'`);
-    if (f.feed === 'ws' && !canWs) throw new UserError(`--feed ws: ${exchangeId} has no websocket order book and trades in ccxt; use --feed rest`);
-    const ws = f.feed === undefined ? canWs : f.feed === 'ws';
+    const canWs = md.streams;
+    const transport = cfg.loop.market_data;
+    if (transport === 'ws' && !canWs) throw new UserError(`${c.flagOf('loop.market_data') ?? 'loop.market_data'} ws: ${exchangeId} has no websocket order book and trades in ccxt; use rest`);
+    const ws = transport === 'auto' ? canWs : transport === 'ws';
     clockSkew = await measureClockSkew(ex);
     refPrice = await fetchReferencePrice(ex, symbol);
-    feed = new CcxtFeed(ex, { ...defaultCcxtFeedOptions, depthLevels: cfg.loop.depth_levels, symbol, clock, mode: ws ? 'ws' : 'rest', pollMs: pollSeconds * 1000, random: () => rng.next() });
+    feed = new CcxtFeed(md, { ...defaultCcxtFeedOptions, depthLevels: cfg.loop.depth_levels, symbol, clock, mode: ws ? 'ws' : 'rest', pollMs: pollSeconds * 1000, random: () => rng.next() });
     closeExchange = () => close(ex);
   }
 
@@ -163,6 +168,7 @@ export async function realtimeCommand(f: RealtimeFlags): Promise<void> {
   const options = paperOptionsFor(r, names);
   const ledger = new Ledger(ledgerPath);
   const resumed = ledger.resume(symbol);
+  if (resumed !== undefined) replayFromCapture.value = false;
   const started = new Date();
   const runId = `paper_${utcStamp(started)}_${process.pid}`;
   ledger.startRun({ runId, mode: 'paper', exchange: exchangeId, symbol, config: { ...traded, timeframe: f.timeframe ?? null, poll_seconds: pollSeconds }, initialCash: traded.capital }, started);
@@ -176,16 +182,27 @@ export async function realtimeCommand(f: RealtimeFlags): Promise<void> {
   mkdirSync(dirname(jsonlPath), { recursive: true });
   const fd = openSync(jsonlPath, 'a');
   const write = (obj: IterationRow | PaperSummary | Record<string, unknown>): void => {
-    const line = `${JSON.stringify(obj)}\n`;
+    const line = `${scrubSecrets(JSON.stringify(obj))}\n`;
     writeSync(fd, line);
     if (!f.quiet) process.stdout.write(line);
   };
+  const standing = announceStandingHalt(haltPath, (l) => writeSync(fd, `${scrubSecrets(JSON.stringify(l))}\n`), f.quiet === true);
 
   let dashboard: { publish: (row: IterationRow) => void; step: (s: PaperSession) => void; close: () => Promise<void>; url: string } | undefined;
   if (f.dashboardPort !== undefined) {
     const { startLiveDashboard } = await import('../../report/dashboard/live.js');
-    const d = await startLiveDashboard({ port: f.dashboardPort, haltPath, title: `${exchangeId} ${symbol} paper` });
-    process.stderr.write(`dashboard: ${d.url}\n`);
+    const replaying = f.replay !== undefined && f.replay.length > 0;
+    const d = await startLiveDashboard({
+      port: f.dashboardPort,
+      haltPath,
+      title: `${exchangeId} ${symbol} paper${replaying ? ' (replay)' : ''}`,
+      source: `${exchangeId} ${symbol} · ${replaying ? `replay of ${f.replay!.length === 1 ? basename(f.replay![0]!) : `${f.replay!.length} files`}` : 'live feed'}`,
+      lotSize: traded.market.lot_size,
+      tokenDir: dirname(ledgerPath),
+      standing,
+    });
+    // The URL carries the per-run token (also in dashboard-<port>.token beside the ledger, mode 0600).
+    process.stderr.write(`dashboard: ${d.openUrl}\n`);
     dashboard = d;
   }
   if (clockSkew !== undefined) {
@@ -228,6 +245,7 @@ export async function realtimeCommand(f: RealtimeFlags): Promise<void> {
     process.off('SIGTERM', onSignal);
   }
   write({ ...summary, run_id: runId, ledger: ledgerPath, jsonl: jsonlPath });
+  session.writeVenueAudit();
   ledger.endRun(new Date(), summary.ended_by);
   ledger.close();
   closeSync(fd);

@@ -2,6 +2,7 @@
 import { UserError, checkCollectionFolder, ensureCollectionFolder } from '../../core/index.js';
 import { recordMarket } from '../../data/index.js';
 import { closeExchange, createExchange, exchangeUrlFrom, loadMarkets, resolveSymbol, retryPolicyFromEnv } from '../../venues/index.js';
+import { silentProgress, streamProgress } from '../../core/progress.js';
 
 export interface RecordFlags {
   exchange: string;
@@ -31,10 +32,13 @@ export async function recordCommand(flags: RecordFlags): Promise<void> {
     await loadMarkets(ex, { retry });
     const symbol = resolveSymbol(ex, flags.symbol);
     const undo = ensureCollectionFolder(flags.out, '--out', 'recording');
-    const log = (line: string): void => {
-      if (!flags.quiet) process.stderr.write(line + '\n');
-    };
+    // The one progress style: a bar over --minutes (when given) with events above it on a terminal, JSON lines otherwise.
+    const progress = flags.quiet ? silentProgress : streamProgress(process.stderr);
     const t0 = Date.now();
+    const totalSeconds = flags.minutes !== undefined ? Math.round(flags.minutes * 60) : 0;
+    if (totalSeconds > 0) progress.start(totalSeconds, 'record', 'seconds');
+    const timer = totalSeconds > 0 ? setInterval(() => progress.tick(Math.min(totalSeconds, Math.floor((Date.now() - t0) / 1000))), 1000) : undefined;
+    timer?.unref();
     const report = await recordMarket(ex, {
       symbol,
       outDir: flags.out,
@@ -44,15 +48,18 @@ export async function recordCommand(flags: RecordFlags): Promise<void> {
       retry,
       signal: stop.signal,
       onEvent: (e) => {
-        if (e.kind === 'snapshot') log(`book snapshot: ${e.levels} levels at update ${e.updateId ?? '?'}`);
-        else if (e.kind === 'gap') log(`warning: ${e.stream} gap: ${e.detail}; resyncing`);
-        else if (e.kind === 'reconnect') log(`reconnecting ${e.stream} (attempt ${e.attempt}) in ${Math.round(e.delayMs)} ms: ${e.reason}`);
-        else log(`file complete: ${e.file}`);
+        if (e.kind === 'snapshot') progress.note('book snapshot', { levels: e.levels, update_id: e.updateId ?? null });
+        else if (e.kind === 'gap') progress.note('gap', { stream: e.stream, detail: `${e.detail}; resyncing` });
+        else if (e.kind === 'reconnect') progress.note('reconnecting', { stream: e.stream, attempt: e.attempt, delay_ms: Math.round(e.delayMs), reason: e.reason });
+        else progress.note('file complete', { file: e.file });
       },
-    }).catch((e: unknown) => {
-      undo();
-      throw e;
-    });
+    })
+      .catch((e: unknown) => {
+        undo();
+        throw e;
+      })
+      .finally(() => clearInterval(timer));
+    if (totalSeconds > 0) progress.finish();
     process.stdout.write(JSON.stringify({ ...report, seconds: Math.round((Date.now() - t0) / 100) / 10, stopped_by: stop.signal.aborted ? 'signal' : 'duration' }) + '\n');
   } finally {
     process.off('SIGINT', onSignal);

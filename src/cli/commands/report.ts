@@ -1,13 +1,21 @@
-// `marketmakerl report RUN_DIR`: render a backtest run folder to RUN_DIR/report.html (self-contained, offline).
-import { join } from 'node:path';
-import { checkOutputFile, writeFileAtomic } from '../../core/index.js';
-import { renderRunReport } from '../../report/run-report.js';
+// `marketmakerl report RUN`: a run folder, or the runtime's summary or one agent's metrics, rendered to self-contained report.html files.
+import { UserError, checkOutputFile, writeFileAtomic } from '../../core/index.js';
+import { resolveRuns } from '../../report/run-files.js';
+import { renderRunFiles } from '../../report/run-report.js';
 
-export async function reportCommand(dir: string, flags: { out?: string; force?: boolean }): Promise<void> {
-  // The default, RUN_DIR/report.html, is ours to replace; a file named by --out only with --force.
-  const out = flags.out ?? join(dir, 'report.html');
-  checkOutputFile(out, '--out', flags.force === true, flags.out === undefined);
-  const html = await renderRunReport(dir);
-  writeFileAtomic(out, html);
-  process.stdout.write(JSON.stringify({ report: out, bytes: Buffer.byteLength(html) }) + '\n');
+export async function reportCommand(path: string, flags: { out?: string; force?: boolean }): Promise<void> {
+  const runs = resolveRuns(path);
+  if (flags.out !== undefined && runs.length > 1) {
+    throw new UserError(`--out: ${path} holds ${runs.length} runs (${runs.map((r) => r.label).join(', ')}); give one agent's <run_id>_<agent>_metrics.json, or no --out`);
+  }
+  const written: Array<{ report: string; run: string; bytes: number }> = [];
+  for (const r of runs) {
+    // The default (report.html beside the run's files) is ours to replace; a file named by --out only with --force.
+    const out = flags.out ?? r.reportPath;
+    checkOutputFile(out, '--out', flags.force === true, flags.out === undefined);
+    const html = await renderRunFiles(r);
+    writeFileAtomic(out, html);
+    written.push({ report: out, run: r.label, bytes: Buffer.byteLength(html) });
+  }
+  for (const w of written) process.stdout.write(JSON.stringify(w) + '\n');
 }

@@ -28,6 +28,8 @@ export async function runCommand(flags: RunFlags): Promise<void> {
   });
   process.stdout.write(JSON.stringify(summary) + '\n');
   if (summary.failures > 0) process.exitCode = 1;
+  // Stopped from outside: not a failure of ours, but not a finished run either (128 + the signal's number).
+  else if (summary.stopped_by !== undefined) process.exitCode = summary.stopped_by === 'SIGINT' ? 130 : 143;
   else if (flags.failOnBreach === true && summary.risk_status === 'breach') {
     process.stderr.write(`risk breach: ${summary.risk_breaches.join(', ')}\n`);
     process.exitCode = EXIT_RISK_BREACH;

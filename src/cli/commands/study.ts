@@ -24,6 +24,7 @@ export interface StudyFlags {
   meanReversion: number;
   out?: string;
   force?: boolean;
+  json?: boolean;
 }
 
 export async function studyCommand(f: StudyFlags): Promise<void> {
@@ -94,5 +95,29 @@ export async function studyCommand(f: StudyFlags): Promise<void> {
           k_per_price_unit: roundTo(study.intensity.k_per_price_unit, 4),
           exponential_shape_check: `${roundTo(study.intensity.beyond_mean_share, 3)} beyond the mean distance vs ${roundTo(study.intensity.exponential_beyond_mean, 3)}`,
         };
-  process.stdout.write(JSON.stringify(line) + '\n');
+  const { printResult } = await import('../output.js');
+  const { fixed, pct } = await import('../../report/format.js');
+  const sig = (ac: number | undefined, band: number): string => (ac === undefined ? '—' : `${fixed(ac, 4)} ${Math.abs(ac) > band ? '(outside ±' : '(inside ±'}${fixed(band, 4)})`);
+  const rows: Array<[string, string]> =
+    study.kind === 'bars'
+      ? [
+          ['bars', `${study.bars} × ${study.bar_seconds} s, ${study.start.slice(0, 16).replace('T', ' ')} → ${study.end.slice(0, 16).replace('T', ' ')} UTC`],
+          ['annualised vol', `${fixed(study.returns.annualised_vol_pct, 2)}%`],
+          ['kurtosis (3 = normal)', fixed(study.returns.kurtosis, 2)],
+          ['autocorrelation lag 1', sig(study.returns.autocorrelation[0]?.value, study.returns.autocorrelation_band_95)],
+          ['variance ratio 15 bars', `${fixed(study.returns.variance_ratio.find((v) => v.bars === 15)?.value, 4)} (robust z ${fixed(study.returns.variance_ratio.find((v) => v.bars === 15)?.z_robust, 2)})`],
+          ['spread (Corwin–Schultz median)', `${fixed(study.range.corwin_schultz_spread_bps.median, 3)} bps`],
+          ['λ(δ): k, A', `${study.intensity.k_per_price_unit.toPrecision(4)} per price unit, ${study.intensity.A_per_second.toPrecision(4)} per s`],
+        ]
+      : [
+          ['span', `${fixed(study.span_seconds, 1)} s, ${study.start.slice(0, 19).replace('T', ' ')} → ${study.end.slice(0, 19).replace('T', ' ')} UTC`],
+          ['annualised vol (1 s mid)', `${fixed(study.returns_1s.annualised_vol_pct, 2)}%`],
+          ['spread', `${study.spread_ticks.quantiles.p50} tick median, ${pct(study.spread_ticks.at_one_tick_share, 1)} of seconds at one tick`],
+          ['trades', `${fixed(study.trades.per_second, 2)} per s, ${pct(study.trades.buy_share, 1)} buys`],
+          ['flow autocorrelation lag 1', sig(study.trades.flow_autocorrelation[0]?.value, study.trades.flow_autocorrelation_band_95)],
+          ['mid autocorrelation lag 1', sig(study.returns_1s.autocorrelation[0]?.value, study.returns_1s.autocorrelation_band_95)],
+          ['λ(δ): k, A', `${study.intensity.k_per_price_unit.toPrecision(4)} per price unit, ${study.intensity.A_per_second.toPrecision(4)} per s`],
+          ['exponential shape', `${fixed(study.intensity.beyond_mean_share, 3)} of trades beyond the mean distance (exponential: 0.368)`],
+        ];
+  printResult({ json: line, title: `study ${name}`, rows, files: { study: out, report: html } }, f);
 }

@@ -65,8 +65,8 @@ export async function trainRlCommand(flags: TrainRlFlags): Promise<void> {
   if (flags.out !== undefined) checkRunFolderTarget(flags.out, '--out', flags.force === true);
   const c = parseRlTrainConfig(trainConfigFromFlags(flags), (p) => FLAG_OF[p] ?? p);
   const out = flags.out ?? join('artifacts', 'rl', `train_${utcStamp(new Date())}`);
-  const log = flags.quiet ? () => {} : (line: string) => process.stderr.write(line + '\n');
-  const r = await trainRl(c, log);
+  const { silentProgress, streamProgress } = await import('../../core/progress.js');
+  const r = await trainRl(c, flags.quiet ? silentProgress : streamProgress(process.stderr));
   const source = c.data.path ?? 'simulated market';
   const spec = learningCurveSpec(r.rows, `RL (CEM, ${c.policy.kind}) on ${source.split('/').pop()}, seed ${c.seed}`);
   const png = await svgToPng(await renderSvg(spec), 1000);

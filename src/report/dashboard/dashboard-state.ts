@@ -1,11 +1,19 @@
 // What the dashboard page shows: chart points, fills, the latest figures and risk events; as JSON messages.
 
-/** One chart point: time in seconds (lightweight-charts' UTCTimestamp), prices or null. */
+/**
+ * One chart point: time in seconds of the data's own clock (lightweight-charts' UTCTimestamp), prices or
+ * null (null bid/ask: no order rests on that side, the page clears the line), inventory, PnL and state.
+ */
 export interface ChartPoint {
   t: number;
   mid: number | null;
   bid: number | null;
   ask: number | null;
+  inv?: number | null;
+  /** PnL so far (equity − initial capital), quote currency. */
+  pnl?: number | null;
+  /** Trading state at the point: active, reducing, halted (absent: unknown). */
+  state?: string;
 }
 
 export interface ChartFill {
@@ -13,6 +21,8 @@ export interface ChartFill {
   side: number;
   price: number;
   qty: number;
+  fee?: number;
+  liquidity?: string;
 }
 
 export interface RiskLine {
@@ -22,9 +32,14 @@ export interface RiskLine {
   state: string;
 }
 
+/** What the dashboard shows: a loop trading now (paper or live), a ledger, a finished backtest run, the runtime's output. */
+export type SourceKind = 'live paper' | 'live' | 'ledger' | 'finished run' | 'runtime output';
+
 /** The latest figures of the panel. */
 export interface DashboardStats {
+  /** One line naming the source (exchange, market, run id, status). */
   source: string;
+  source_kind: SourceKind;
   title: string;
   trading_state: string;
   inventory: number;
@@ -35,6 +50,13 @@ export interface DashboardStats {
   open_orders: number;
   fills: number;
   mid: number | null;
+  /** Total PnL: realized + unrealized − fees (or equity − initial capital). */
+  pnl: number | null;
+  fees: number | null;
+  /** Decimals of the instrument's tick and lot: prices and sizes are shown at them. */
+  price_decimals: number;
+  qty_decimals: number;
+  /** Time of the latest data (the data's own clock), ISO-8601 UTC. */
   updated_utc: string;
   [extra: string]: unknown;
 }
@@ -58,12 +80,31 @@ export class DashboardState {
   private sentFills = 0;
   private sentRisk = 0;
 
+  /** `source`: 'live' (a loop trading now), 'ledger' or 'runs'; the kind is refined by whoever feeds the state. */
   constructor(
     source: string,
     title: string,
     private readonly maxPoints = 20_000,
   ) {
-    this.stats = { source, title, trading_state: 'unknown', inventory: 0, cash: null, equity: null, realized_pnl: null, unrealized_pnl: null, open_orders: 0, fills: 0, mid: null, updated_utc: new Date(0).toISOString() };
+    this.stats = {
+      source,
+      source_kind: kindOf(source, title),
+      title,
+      trading_state: 'unknown',
+      inventory: 0,
+      cash: null,
+      equity: null,
+      realized_pnl: null,
+      unrealized_pnl: null,
+      open_orders: 0,
+      fills: 0,
+      mid: null,
+      pnl: null,
+      fees: null,
+      price_decimals: 2,
+      qty_decimals: 5,
+      updated_utc: '',
+    };
   }
 
   addPoint(p: ChartPoint): void {
@@ -116,6 +157,13 @@ export class DashboardState {
     this.sentRisk = this.risk.length;
     return m;
   }
+}
+
+/** The header's kind from the constructor's source word ('live' with a title ending in ' live' trades real orders). */
+function kindOf(source: string, title: string): SourceKind {
+  if (source === 'ledger') return 'ledger';
+  if (source === 'runs') return 'finished run';
+  return / live$/.test(title) ? 'live' : 'live paper';
 }
 
 export const numOrNull = (x: number): number | null => (Number.isFinite(x) ? x : null);

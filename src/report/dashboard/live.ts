@@ -1,6 +1,6 @@
 // The live dashboard of a running paper loop: samples the session into the dashboard state and serves it.
 import type { IterationRow, PaperSession } from '../../engine/index.js';
-import { DashboardState, numOrNull } from './dashboard-state.js';
+import { DashboardState, numOrNull, type SourceKind } from './dashboard-state.js';
 import { startDashboardServer } from './server.js';
 
 export interface LiveDashboardOptions {
@@ -11,20 +11,56 @@ export interface LiveDashboardOptions {
   runsDir?: string;
   /** Sample the session at most this often, ms of the process's time. */
   sampleMs?: number;
+  /** Paper trading (the default) or live orders: the page's header says which. */
+  kind?: Extract<SourceKind, 'live paper' | 'live'>;
+  /** One line under the title: exchange, market, data source (a replayed capture, the live feed). */
+  source?: string;
+  /** The instrument's lot: sizes are shown to it (prices to the venue's tick). */
+  lotSize?: number;
+  /** Where the token file goes (beside the ledger). */
+  tokenDir?: string;
+  /** The reason of a halt standing at start: the page shows `halted` from its first load. */
+  standing?: string | undefined;
 }
 
 export interface LiveDashboard {
   url: string;
-  /** Every iteration line (authoritative figures). */
+  /** The URL to open: it carries the per-run token. */
+  openUrl: string;
+  token: string;
+  /** Every iteration line (authoritative figures, feed health). */
   publish: (row: IterationRow) => void;
   /** Every loop step (chart points, fills, risk events), throttled. */
   step: (s: PaperSession) => void;
   close: () => Promise<void>;
 }
 
+const STATES = new Set(['active', 'reducing', 'halted']);
+
+/** Decimals of a tick or lot size. */
+export function decimalsOfStep(step: number): number {
+  if (!(step > 0)) return 2;
+  let d = 0;
+  while (d < 12 && Math.abs(Math.round(step * 10 ** d) - step * 10 ** d) > 1e-9) d++;
+  return d;
+}
+
 export async function startLiveDashboard(o: Readonly<LiveDashboardOptions>): Promise<LiveDashboard> {
+  const kind = o.kind ?? 'live paper';
   const state = new DashboardState('live', o.title);
-  const server = await startDashboardServer({ port: o.port, title: o.title, state, haltPath: o.haltPath, ...(o.runsDir !== undefined ? { runsDir: o.runsDir } : {}) });
+  state.stats = { ...state.stats, source_kind: kind, source: o.source ?? kind, qty_decimals: decimalsOfStep(o.lotSize ?? 0.00001) };
+  if (o.standing !== undefined) {
+    state.stats = { ...state.stats, trading_state: 'halted', halt_reason: o.standing };
+    state.addRisk({ t: Math.floor(Date.now() / 1000), kind: 'standing halt', reason: o.standing, state: 'halted' });
+  }
+  const server = await startDashboardServer({
+    port: o.port,
+    title: o.title,
+    state,
+    haltPath: o.haltPath,
+    ...(o.runsDir !== undefined ? { runsDir: o.runsDir } : {}),
+    ...(o.tokenDir !== undefined ? { tokenDir: o.tokenDir } : {}),
+  });
   const sampleMs = o.sampleMs ?? 200;
   let nextSample = 0;
   let fillsSeen = 0;
@@ -36,25 +72,43 @@ export async function startLiveDashboard(o: Readonly<LiveDashboardOptions>): Pro
     nextSample = wall + sampleMs;
     const core = s.core;
     const v = core.view;
+    const p = core.portfolio;
+    // The session's clock: the data's own time when it replays a capture, the wall clock when it trades live.
     const t = Math.floor(v.now / 1e6);
-    state.addPoint({ t, mid: numOrNull(v.mid), bid: numOrNull(core.restingPrice(1)), ask: numOrNull(core.restingPrice(-1)) });
+    const equity = numOrNull(v.equity);
+    state.addPoint({
+      t,
+      mid: numOrNull(v.mid),
+      bid: numOrNull(core.restingPrice(1)),
+      ask: numOrNull(core.restingPrice(-1)),
+      inv: p.position,
+      pnl: equity === null ? null : equity - p.initialCash,
+      ...(STATES.has(v.tradingState) ? { state: v.tradingState } : {}),
+    });
     const f = core.fills;
-    for (; fillsSeen < f.length; fillsSeen++) state.addFill({ t: Math.floor(f.ts[fillsSeen]! / 1e6), side: f.side[fillsSeen]!, price: f.price[fillsSeen]!, qty: f.qty[fillsSeen]! });
+    for (; fillsSeen < f.length; fillsSeen++) {
+      state.addFill({ t: Math.floor(f.ts[fillsSeen]! / 1e6), side: f.side[fillsSeen]!, price: f.price[fillsSeen]!, qty: f.qty[fillsSeen]!, fee: f.fee[fillsSeen]!, liquidity: f.taker[fillsSeen] ? 'taker' : 'maker' });
+    }
     const total = s.counters.riskEvents;
     const fresh = Math.min(total - riskSeen, s.recentRisk.length);
     for (const r of s.recentRisk.slice(s.recentRisk.length - fresh)) state.addRisk({ t: Math.floor(r.ts / 1e6), kind: r.kind, reason: r.reason, state: r.state });
     riskSeen = total;
-    const p = core.portfolio;
+    const unrealized = v.mid > 0 ? p.unrealizedPnl(v.mid) : null;
     state.stats = {
       ...state.stats,
+      price_decimals: decimalsOfStep(s.opts.exchange.tickSize),
       trading_state: v.tradingState,
       inventory: p.position,
       cash: p.cash,
-      equity: numOrNull(v.equity),
+      equity,
       realized_pnl: p.realizedPnl,
-      unrealized_pnl: v.mid > 0 ? p.unrealizedPnl(v.mid) : null,
+      unrealized_pnl: unrealized,
+      fees: p.fees,
+      pnl: equity === null ? null : equity - p.initialCash,
       open_orders: core.open.count,
       fills: s.counters.fills,
+      commands_total: s.counters.commands,
+      denials_total: s.counters.denials,
       mid: numOrNull(v.mid),
       updated_utc: new Date(v.now / 1000).toISOString(),
     };
@@ -63,19 +117,31 @@ export async function startLiveDashboard(o: Readonly<LiveDashboardOptions>): Pro
   const publish = (row: IterationRow): void => {
     state.stats = {
       ...state.stats,
+      source: o.source ?? `${row.exchange} ${row.symbol} · ${kind}`,
       trading_state: row.trading_state,
       inventory: row.inventory,
       cash: row.cash,
       equity: row.equity,
       realized_pnl: row.realized_pnl,
       unrealized_pnl: row.unrealized_pnl,
+      fees: row.fees,
+      pnl: row.realized_pnl + row.unrealized_pnl - row.fees,
       open_orders: row.open_orders,
       fills: row.fills_total,
       mid: row.mid_price,
       iteration: row.iteration,
+      feed: row.feed,
+      connected: row.connected,
+      clock_skew_ms: row.clock_skew_ms,
+      decision_latency_p50_us: row.decision_latency_p50_us,
+      decision_latency_p99_us: row.decision_latency_p99_us,
+      reconnects: row.reconnects,
+      gaps: row.gaps,
+      resyncs: row.resyncs,
       updated_utc: row.ts_utc,
+      halt_reason: row.trading_state === 'halted' ? (row.risk_reasons[0] ?? null) : null,
     };
   };
 
-  return { url: server.url, publish, step, close: server.close };
+  return { url: server.url, openUrl: server.openUrl, token: server.token, publish, step, close: server.close };
 }

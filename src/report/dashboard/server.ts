@@ -1,19 +1,26 @@
-// The dashboard's HTTP and websocket server: the page, the chart library, state, run folders, /healthz and the HTTP kill switch.
+// The dashboard's HTTP and websocket server: the page, the chart library, state, run folders, /healthz, /metrics and the HTTP kill switch.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { readFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { checkOrigin, cookieName, newToken, presentedToken, tokenMatches } from './access.js';
 import { createRequire } from 'node:module';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { scrubSecrets } from '../../core/index.js';
 import { writeHaltFile } from '../../risk/index.js';
 import { dashboardPage } from './page.js';
 import type { DashboardMessage, DashboardState } from './dashboard-state.js';
 import { listRunFolders, readRunFolder } from './run-folders.js';
+import { DashboardMetrics } from './metrics.js';
 
 export interface DashboardServerOptions {
-  /** 0: any free port. Always bound to 127.0.0.1 unless `host` says otherwise. */
+  /** 0: any free port. Bound to 127.0.0.1 unless `host` (or MARKETMAKERL_DASHBOARD_HOST, in a container) says otherwise. */
   port: number;
   host?: string;
+  /** The per-run token that reads and acts need (default: a fresh random one). */
+  token?: string;
+  /** Write the token to `<tokenDir>/dashboard-<port>.token`, mode 0600, removed at close (`halt --url` reads it). */
+  tokenDir?: string;
   title: string;
   state: DashboardState;
   /** Where POST /halt writes the halt file (absent: the button is refused). */
@@ -27,7 +34,13 @@ export interface DashboardServerOptions {
 }
 
 export interface DashboardServer {
+  /** http://127.0.0.1:PORT/ (every request but /healthz needs the token). */
   url: string;
+  /** The URL to open once: it carries the token, which the page then keeps in a cookie. */
+  openUrl: string;
+  token: string;
+  /** Where the token was written (with `tokenDir`). */
+  tokenFile: string | undefined;
   port: number;
   clients: () => number;
   close: () => Promise<void>;
@@ -51,12 +64,37 @@ export async function startDashboardServer(o: Readonly<DashboardServerOptions>):
     res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
     res.end(body);
   };
-  const json = (res: ServerResponse, status: number, body: unknown): void => send(res, status, 'application/json', JSON.stringify(body));
+  // What the dashboard shows passes the secret scrubber too (risk reasons quote exchange errors).
+  const json = (res: ServerResponse, status: number, body: unknown): void => send(res, status, 'application/json', scrubSecrets(JSON.stringify(body)));
+
+  const token = o.token ?? newToken();
+  let port = 0;
+  // Without the token a browser gets this page (and nothing else): the URL printed at start carries it.
+  const locked =
+    '<!doctype html><meta charset="utf-8"><title>marketmakerl dashboard</title><p>This dashboard needs its token: open the URL printed when it started (it ends in <code>/?token=…</code>).</p>\n';
+  // Routes anyone on this machine may read: no state in them beyond whether trading is halted.
+  const open = new Set(['GET /healthz', 'GET /favicon.ico', 'GET /lightweight-charts.js']);
+  const metrics = new DashboardMetrics(() => o.state.stats);
 
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const u = new URL(req.url ?? '/', 'http://127.0.0.1');
     const route = `${req.method ?? 'GET'} ${u.pathname}`;
     try {
+      const v = checkOrigin(req, port);
+      if (!v.ok) return json(res, v.status, { error: v.error });
+      if (!open.has(route)) {
+        const presented = presentedToken(req, port, u);
+        if (!tokenMatches(presented, token)) {
+          if (route === 'GET /' || route === 'GET /index.html') return send(res, 401, 'text/html; charset=utf-8', locked);
+          return json(res, 401, { error: 'this dashboard needs its token (Authorization: Bearer, or the URL printed at start)' });
+        }
+        if ((route === 'GET /' || route === 'GET /index.html') && u.searchParams.has('token')) {
+          // Keep the token in a cookie only this dashboard's own page sends, and take it out of the address bar.
+          res.writeHead(303, { location: '/', 'set-cookie': `${cookieName(port)}=${token}; HttpOnly; SameSite=Strict; Path=/`, 'cache-control': 'no-store' });
+          res.end();
+          return;
+        }
+      }
       switch (route) {
         case 'GET /':
         case 'GET /index.html':
@@ -65,8 +103,20 @@ export async function startDashboardServer(o: Readonly<DashboardServerOptions>):
           return send(res, 200, 'application/javascript', chartLibrary());
         case 'GET /favicon.ico':
           return send(res, 204, 'image/x-icon', '');
-        case 'GET /healthz':
-          return json(res, 200, { ok: true, uptime_s: Math.round((Date.now() - started) / 1000), trading_state: o.state.stats.trading_state, updated_utc: o.state.stats.updated_utc });
+        case 'GET /healthz': {
+          // Healthy means serving and trading: a halted loop answers 503, so a health check sees it.
+          const s = o.state.stats;
+          const halted = s.trading_state === 'halted';
+          const reason = typeof s['halt_reason'] === 'string' ? s['halt_reason'] : undefined;
+          return json(res, halted ? 503 : 200, { ok: !halted, uptime_s: Math.round((Date.now() - started) / 1000), trading_state: s.trading_state, ...(reason !== undefined ? { halt_reason: reason } : {}), updated_utc: s.updated_utc });
+        }
+        case 'GET /metrics':
+          o.refresh?.();
+          metrics.text().then(
+            (text) => send(res, 200, metrics.contentType, text),
+            (e: unknown) => json(res, 500, { error: (e as Error).message }),
+          );
+          return;
         case 'GET /api/state':
           o.refresh?.();
           return json(res, 200, o.state.snapshot());
@@ -76,28 +126,52 @@ export async function startDashboardServer(o: Readonly<DashboardServerOptions>):
           const m = readRunFolder(runsDir, u.searchParams.get('name') ?? '');
           return m === undefined ? json(res, 404, { error: 'no such run folder' }) : json(res, 200, m);
         }
-        case 'POST /halt':
+        case 'POST /halt': {
           if (o.haltPath === undefined) return json(res, 409, { error: 'no running loop to halt from this dashboard' });
-          writeHaltFile(o.haltPath, `dashboard request from ${req.socket.remoteAddress ?? 'unknown'}`);
-          return json(res, 200, { halted: true, halt_file: o.haltPath });
+          const haltPath = o.haltPath;
+          let body = '';
+          req.setEncoding('utf8');
+          req.on('data', (c: string) => {
+            if (body.length < 1_000) body += c;
+          });
+          req.on('end', () => {
+            const why = body.replace(/[\r\n\t]+/g, ' ').trim().slice(0, 300);
+            try {
+              writeHaltFile(haltPath, `dashboard: ${why !== '' ? why : `request from ${req.socket.remoteAddress ?? 'unknown'}`}`);
+              json(res, 200, { halted: true, halt_file: haltPath });
+            } catch (e) {
+              json(res, 500, { error: `cannot write the halt file: ${(e as Error).message}` });
+            }
+          });
+          return;
+        }
         default:
           return json(res, 404, { error: 'not found' });
       }
     } catch (e) {
-      return json(res, 500, { error: (e as Error).message });
+      // One line, never a stack trace.
+      return json(res, 500, { error: (e as Error).message.split('\n')[0] });
     }
   });
 
   const wss = new WebSocketServer({ noServer: true });
   const clients = new Set<WebSocket>();
   server.on('upgrade', (req, socket, head) => {
-    if (!req.url?.startsWith('/ws')) return socket.destroy();
+    const refuse = (status: number, why: string): void => {
+      socket.end(`HTTP/1.1 ${status} ${status === 401 ? 'Unauthorized' : status === 421 ? 'Misdirected Request' : 'Forbidden'}\r\nconnection: close\r\ncontent-length: ${Buffer.byteLength(why)}\r\n\r\n${why}`);
+    };
+    const u = new URL(req.url ?? '/', 'http://127.0.0.1');
+    if (u.pathname !== '/ws') return socket.destroy();
+    // Browsers do not apply CORS to websockets: the Origin and the token are checked here.
+    const v = checkOrigin(req, port);
+    if (!v.ok) return refuse(v.status, v.error);
+    if (!tokenMatches(presentedToken(req, port, u), token)) return refuse(401, 'this dashboard needs its token');
     wss.handleUpgrade(req, socket, head, (ws) => {
       clients.add(ws);
       ws.on('close', () => clients.delete(ws));
       ws.on('error', () => clients.delete(ws));
       o.refresh?.();
-      ws.send(JSON.stringify(o.state.snapshot()));
+      ws.send(scrubSecrets(JSON.stringify(o.state.snapshot())));
     });
   });
 
@@ -105,21 +179,34 @@ export async function startDashboardServer(o: Readonly<DashboardServerOptions>):
     o.refresh?.();
     const m: DashboardMessage | undefined = o.state.update();
     if (m === undefined || clients.size === 0) return;
-    const text = JSON.stringify(m);
+    const text = scrubSecrets(JSON.stringify(m));
     for (const ws of clients) if (ws.readyState === ws.OPEN) ws.send(text);
   }, o.pushMs ?? 250);
   timer.unref();
 
+  const host = o.host ?? process.env['MARKETMAKERL_DASHBOARD_HOST'] ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(o.port, o.host ?? '127.0.0.1', () => resolve());
+    server.listen(o.port, host, () => resolve());
   });
-  const port = (server.address() as AddressInfo).port;
+  port = (server.address() as AddressInfo).port;
+  let tokenFile: string | undefined;
+  if (o.tokenDir !== undefined) {
+    mkdirSync(o.tokenDir, { recursive: true });
+    tokenFile = join(o.tokenDir, `dashboard-${port}.token`);
+    writeFileSync(tokenFile, `${token}\n`, { mode: 0o600 });
+    chmodSync(tokenFile, 0o600);
+  }
+  const url = `http://127.0.0.1:${port}/`;
   return {
-    url: `http://${o.host ?? '127.0.0.1'}:${port}/`,
+    url,
+    openUrl: `${url}?token=${token}`,
+    token,
+    tokenFile,
     port,
     clients: () => clients.size,
     close: async () => {
+      if (tokenFile !== undefined) rmSync(tokenFile, { force: true });
       clearInterval(timer);
       for (const ws of clients) ws.terminate();
       wss.close();

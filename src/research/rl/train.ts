@@ -8,6 +8,7 @@ import { RlEnv, meanEpisodeReward, type EnvSpec } from './env.js';
 import { Cem } from './cem.js';
 import { RolloutPool } from './rollout-pool.js';
 import { tuneGamma } from './baselines.js';
+import { silentProgress, type Progress } from '../../core/progress.js';
 
 /** One row of training.csv: the state of learning after a generation (generation 0 = the untrained policy). */
 export interface TrainingRow {
@@ -45,7 +46,7 @@ export function envBacktestConfig(c: Readonly<RlTrainConfig>): TradingConfig {
  * validation is a later period than every training window, and the held-out period after it is not
  * touched here at all.
  */
-export async function trainRl(c: Readonly<RlTrainConfig>, log: (line: string) => void = () => {}): Promise<TrainResult> {
+export async function trainRl(c: Readonly<RlTrainConfig>, progress: Progress = silentProgress): Promise<TrainResult> {
   const t0 = performance.now();
   const data = dataSpecOf(c);
   const bars = loadSpec(data);
@@ -91,7 +92,8 @@ export async function trainRl(c: Readonly<RlTrainConfig>, log: (line: string) =>
   let best = Float64Array.from(cem.mean);
   let bestEval = untrained;
   let bestGen = 0;
-  log(`gamma ${gamma} (${model}); ${generations} generations × ${c.cem.population} candidates × ${c.cem.windows} windows; untrained eval ${untrained.toFixed(2)}`);
+  progress.note('train-rl', { gamma, model, generations, candidates: c.cem.population, windows: c.cem.windows, untrained_eval: Math.round(untrained * 100) / 100 });
+  progress.start(generations, 'train-rl', 'generations');
   const pool = new RolloutPool(c.workers);
   try {
     const nElite = Math.max(2, Math.round(c.cem.population * c.cem.elite_fraction));
@@ -110,8 +112,9 @@ export async function trainRl(c: Readonly<RlTrainConfig>, log: (line: string) =>
         bestGen = g;
       }
       rows.push({ generation: g, episode: g * c.cem.population * c.cem.windows, mean_reward: mean, elite_reward: elite, eval_reward: ev });
-      log(`gen ${g}/${generations}: train mean ${mean.toFixed(2)} elite ${elite.toFixed(2)} eval ${ev.toFixed(2)}`);
+      progress.tick(g, { train_mean: Math.round(mean * 100) / 100, elite: Math.round(elite * 100) / 100, eval: Math.round(ev * 100) / 100 });
     }
+    progress.finish();
   } finally {
     await pool.close();
   }

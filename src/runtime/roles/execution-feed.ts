@@ -20,6 +20,7 @@ import { Ledger } from '../../ledger/index.js';
 import type { ExecutionParams } from '../agents.js';
 import type { AgentResult, AgentTask, ExecutionValue } from '../agent-task.js';
 import { artifactPath, writeArtifact, jsonText } from '../artifacts.js';
+import { onStopRequest } from '../stop-request.js';
 import { durationOf } from './execution.js';
 
 /**
@@ -34,6 +35,7 @@ export async function runFeedExecution(task: AgentTask, params: ExecutionParams,
   const durationUs = durationOf(params, name);
   const { createExchange, exchangeUrlFrom, loadMarkets, resolveSymbol, fetchReferencePrice, closeExchange } = await import('../../venues/ccxt/exchange.js');
   const { CcxtFeed, defaultCcxtFeedOptions } = await import('../../engine/ccxt-feed.js');
+  const { marketData } = await import('../../venues/ccxt/market-data.js');
   const url = exchangeUrlFrom(task.venue?.exchangeUrl, {});
   const pub = await createExchange({ exchange: cfg.market.exchange, websocket: true, ...(url !== undefined ? { exchangeUrl: url } : {}) });
   const ledgerPath = artifactPath(task.artifactsDir, task.runId, name, params.ledger ?? 'ledger.sqlite');
@@ -57,8 +59,12 @@ export async function runFeedExecution(task: AgentTask, params: ExecutionParams,
     const options = paperOptionsFor(r, names);
     const clock = wallClock();
     const rng = new Rng(task.seed);
-    const ws = pub.has['watchOrderBook'] === true && pub.has['watchTrades'] === true;
-    const feed = new CcxtFeed(pub, { ...defaultCcxtFeedOptions, depthLevels: traded.loop.depth_levels, symbol, clock, mode: ws ? 'ws' : 'rest', pollMs: 1_000, random: () => rng.next() });
+    const md = marketData(pub);
+    const canWs = md.streams;
+    const transport = traded.loop.market_data;
+    if (transport === 'ws' && !canWs) throw new UserError(`loop.market_data ws: ${traded.market.exchange} has no websocket order book and trades in ccxt; use rest`);
+    const ws = transport !== 'rest' && canWs;
+    const feed = new CcxtFeed(md, { ...defaultCcxtFeedOptions, depthLevels: traded.loop.depth_levels, symbol, clock, mode: ws ? 'ws' : 'rest', pollMs: traded.loop.poll_ms, random: () => rng.next() });
     ledger = new Ledger(ledgerPath);
     const runId = `${task.runId}_${name}`;
     ledger.startRun({ runId, mode: task.mode === 'live' ? 'live' : 'paper', exchange: traded.market.exchange, symbol, config: traded, initialCash: traded.capital }, new Date());
@@ -69,6 +75,12 @@ export async function runFeedExecution(task: AgentTask, params: ExecutionParams,
     if (task.mode === 'paper') {
       const session = new PaperSession(strategy, options, ledger);
       sampler = new RunSampler(session.session, sampleUs);
+      // A signal to the run ends the loop at its next step (orders cancelled, the summary written).
+      const stop: { requested: boolean; reason?: string } = { requested: false };
+      const off = onStopRequest((reason) => {
+        stop.requested = true;
+        stop.reason = reason;
+      });
       const summary = await runPaperLoop(feed, session, {
         exchange: traded.market.exchange,
         symbol,
@@ -80,11 +92,12 @@ export async function runFeedExecution(task: AgentTask, params: ExecutionParams,
         clock,
         emit: () => {},
         journal: ledger,
-        stop: { requested: false },
+        stop,
         onStep: () => sampler.at(clock()),
-      });
+      }).finally(off);
       status = summary.ended_by;
       end = clock();
+      session.writeVenueAudit();
     } else {
       const exchange = liveEx!;
       const live = traded.live;
@@ -105,17 +118,35 @@ export async function runFeedExecution(task: AgentTask, params: ExecutionParams,
         pollMs: 1_000,
         reconcileEveryMs: live.reconcile_every_s * 1000,
         market: { feed, local: new TickLocal(options.local) },
-        adapter: { poll: live.order_updates === 'poll', pollMs: live.order_poll_ms },
+        adapter: {
+          poll: live.order_updates === 'poll',
+          pollMs: live.order_poll_ms,
+          settleMs: live.lookup_settle_ms,
+          streamBudgetMs: live.stream_retry_budget_s * 1000,
+          forgetAfterMs: live.forget_after_s * 1000,
+        },
+        ledgerBudgetMs: live.ledger_retry_budget_s * 1000,
         onStep: (now) => sampler.at(now),
       });
       sampler = new RunSampler(s.session, sampleUs);
       const timer = setTimeout(() => s.stop(), durationUs / 1000);
+      // Every way this agent can end goes through the session's end: cancel everything, verify, say why.
+      const off = onStopRequest((reason) => s.stop(reason));
+      const onCrash = (e: unknown): void => s.fatal(`uncaught ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
+      process.on('uncaughtException', onCrash);
+      process.on('unhandledRejection', onCrash);
       try {
         const summary = await s.run();
-        status = summary.cancelVerified ? 'completed' : 'completed-unverified-cancel';
-        if (!summary.cancelVerified) throw new UserError('live: the final cancel-all could not be verified; check open orders at the exchange');
+        const cancel = summary.cancelVerified ? 'every order cancelled, verified with the exchange' : 'the cancel-all could NOT be verified: check open orders at the exchange';
+        const stopped = summary.stoppedBy !== 'iterations' && summary.stoppedBy !== 'stop' ? `stopped: ${summary.stoppedBy}` : undefined;
+        status = summary.fatal !== undefined ? `failed: ${summary.fatal}` : !summary.cancelVerified ? 'completed-unverified-cancel' : (stopped ?? 'completed');
+        if (summary.fatal !== undefined) throw new UserError(`live stopped: ${summary.fatal}; ${cancel}`, 1);
+        if (!summary.cancelVerified) throw new UserError(`live: ${cancel}`, 1);
       } finally {
         clearTimeout(timer);
+        off();
+        process.off('uncaughtException', onCrash);
+        process.off('unhandledRejection', onCrash);
       }
       end = Date.now() * MICROS_PER_MS;
     }

@@ -55,6 +55,9 @@ function interp(ts: Float64Array, v: Float64Array, t: number, i: number): number
  * Load `ts_ms,entry_ms,response_ms` CSV rows (header optional; `#` comments allowed). Times in epoch
  * ms, delays in ms (fractions allowed). A bad row is a UserError naming the line.
  */
+/** A delay beyond a minute is not an order latency: a wrong file or a wrong unit. */
+const MAX_DELAY_MS = 60_000;
+
 export function loadLatencySeries(path: string, flag = '--order-latency-file'): SeriesLatency {
   let text: string;
   try {
@@ -73,9 +76,10 @@ export function loadLatencySeries(path: string, flag = '--order-latency-file'): 
     const a = Number(parts[0]);
     const b = Number(parts[1]);
     const c = parts.length > 2 ? Number(parts[2]) : b;
-    if (parts.length < 2 || !Number.isFinite(a) || !(b >= 0) || !(c >= 0)) {
+    // Another file's columns (klines: time, open, high, ...) would read as delays of hours: refused.
+    if (parts.length < 2 || parts.length > 3 || !Number.isFinite(a) || !(b >= 0 && b <= MAX_DELAY_MS) || !(c >= 0 && c <= MAX_DELAY_MS)) {
       if (ts.length === 0 && n === 0 && !/^\s*-?\d/.test(line)) continue; // header
-      throw new UserError(`${flag}: ${path} line ${n + 1}: expected ts_ms,entry_ms[,response_ms] with delays ≥ 0, got '${line}'`);
+      throw new UserError(`${flag}: ${path} line ${n + 1}: expected ts_ms,entry_ms[,response_ms] with delays from 0 to ${MAX_DELAY_MS} ms, got '${line.slice(0, 120)}'`);
     }
     if (ts.length > 0 && a * 1000 < ts[ts.length - 1]!) throw new UserError(`${flag}: ${path} line ${n + 1}: times must not decrease`);
     ts.push(a * 1000);

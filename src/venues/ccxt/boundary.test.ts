@@ -104,3 +104,34 @@ test('--sandbox switches to the exchange testnet; an exchange without one is a U
   assert.match(String((ex.urls['api'] as Record<string, unknown>)['public']), /testnet\.binance\.vision/);
   await assert.rejects(createExchange({ exchange: 'upbit', sandbox: true }), (e: unknown) => e instanceof UserError && e.message === '--sandbox: upbit has no testnet in ccxt');
 });
+
+test('ccxt is imported and called only under src/venues: feeds, the recorder, history and snapshots go through marketData', async () => {
+  const { readdirSync, readFileSync } = await import('node:fs');
+  const { join, relative } = await import('node:path');
+  const src = join(import.meta.dirname, '..', '..');
+  const files: string[] = [];
+  const walk = (dir: string): void => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const p = join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.name.endsWith('.ts') && !e.name.endsWith('.test.ts')) files.push(p);
+    }
+  };
+  walk(src);
+  const importsCcxt = /from ['"]ccxt['"]|import\(['"]ccxt['"]\)|require\(['"]ccxt['"]\)/;
+  // ccxt's own members: market data, trading, markets and capabilities.
+  const ccxtMember =
+    /\.(watch(OrderBook|Trades|Ticker|MyTrades|Orders|OHLCV|Balance)|fetch(OHLCV|OrderBook|Trades|Ticker|Tickers|Balance|MyTrades|OpenOrders|Order|Time|Markets|Currencies)|create(Limit|Market|PostOnly)?(Buy|Sell)?Order|cancel(All)?Orders?|loadMarkets|setSandboxMode|precisionMode|markets_by_id|timeframes)\b|\.has\[|(?<!\.)\.markets\b/; // `...markets` is a spread, not a member
+  const outside = files.filter((f) => !relative(src, f).startsWith('venues'));
+  assert.ok(outside.length > 100, `scanned ${outside.length} files`);
+  const offenders = outside.flatMap((f) =>
+    readFileSync(f, 'utf8')
+      .split('\n')
+      .map((line, i) => ({ line, at: `${relative(src, f)}:${i + 1}` }))
+      .filter(({ line }) => importsCcxt.test(line) || ccxtMember.test(line))
+      .map(({ at, line }) => `${at}: ${line.trim()}`),
+  );
+  assert.deepEqual(offenders, []);
+  // The rule has teeth: the calls that moved behind marketData would be caught.
+  assert.ok(!ccxtMember.test('[...markets, ...captures]') && ccxtMember.test('ex.markets[s]') && ccxtMember.test('await this.ex.watchOrderBook(symbol)') && ccxtMember.test("ex.has['watchTrades']") && ccxtMember.test('ex.fetchOHLCV(s, tf)'));
+});

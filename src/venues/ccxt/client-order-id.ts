@@ -4,8 +4,10 @@ import { createHash } from 'node:crypto';
 /**
  * `mm<8 base-36 chars of sha256(namespace)>-<clientId>` — at most 26 characters, within every major
  * exchange's limit (Binance: 36, `[.A-Z:/a-z0-9_-]`). The namespace is fixed for a ledger (its first
- * run id), and client ids continue across its runs, so the same order always carries the same id: a
- * retry after a timeout re-sends it and the exchange refuses a duplicate instead of opening a second order.
+ * run id), and client ids continue across its runs, so the same order always carries the same id and
+ * can be looked up by it after a lost answer. The exchange refuses a duplicate id only while the first
+ * order is open — once it has filled or been cancelled, the same id opens a second order — so a create is
+ * re-sent only when lookups prove the first one absent (the duplicate-order protocol, `order-lookup.ts`).
  */
 export class ClientOrderIds {
   readonly prefix: string;

@@ -20,7 +20,7 @@ function scripted(s: Script): LiveExchange & { calls: string[] } {
   return {
     id: 'scripted',
     calls,
-    capabilities: { postOnly: true, cancelAll: true, fetchOrder: true, fetchOpenOrders: true, fetchMyTrades: true, watchOrders: false, watchMyTrades: false },
+    capabilities: { postOnly: true, cancelAll: true, fetchOrder: true, fetchOrders: true, fetchOpenOrders: true, fetchMyTrades: true, watchOrders: false, watchMyTrades: false },
     market: wrap('market'),
     bidAsk: wrap('bidAsk'),
     balances: wrap('balances'),
@@ -28,6 +28,8 @@ function scripted(s: Script): LiveExchange & { calls: string[] } {
     cancel: wrap('cancel'),
     cancelAll: wrap('cancelAll'),
     orderByClientId: wrap('orderByClientId'),
+    orderById: wrap('orderById'),
+    ordersSince: wrap('ordersSince'),
     openOrders: wrap('openOrders'),
     myTrades: wrap('myTrades'),
     watchOrders: wrap('watchOrders'),
@@ -51,6 +53,12 @@ function recorder(): OrderEventHandler & { events: string[] } {
 const ids = new ClientOrderIds('unit');
 const order = (over: Partial<LiveOrder> = {}): LiveOrder => ({ id: '11', clientOrderId: ids.of(1), side: 1, price: 100, amount: 1, filled: 0, status: 'open', ...over });
 
+/** A wall clock that the test moves (µs), so that settle windows pass without waiting for them. */
+function clock(startMs = 1_000_000): { now: () => number; advance: (ms: number) => void } {
+  let t = startMs;
+  return { now: () => t * 1000, advance: (ms) => (t += ms) };
+}
+
 test('a timeout whose lookup finds the order: accepted once, created once', async () => {
   const ex = scripted({
     createPostOnly: async () => {
@@ -66,26 +74,60 @@ test('a timeout whose lookup finds the order: accepted once, created once', asyn
   assert.deepEqual(ex.calls, ['createPostOnly', 'orderByClientId']);
 });
 
-test('a timeout whose lookup says "not there" is retried with the same client order id', async () => {
+test('"not found" is absence only after the settle window, and only when closed orders and own trades agree: then the same id goes out again', async () => {
+  const c = clock();
   let n = 0;
   const sent: string[] = [];
+  const asked: number[] = [];
   const ex = scripted({
     createPostOnly: async (...args: never[]) => {
       sent.push(String(args[4]));
       if (n++ === 0) throw new VenueFault('transient', 'ECONNRESET');
       return order();
     },
-    orderByClientId: async () => undefined,
+    orderByClientId: async () => {
+      asked.push(c.now() / 1000);
+      c.advance(60); // each round of lookups takes a while
+      return undefined;
+    },
+    ordersSince: async () => [order({ clientOrderId: 'someone-else', id: '99' })],
+    myTrades: async () => [] as LiveTrade[],
   });
   const h = recorder();
-  const a = new LiveAdapter({ exchange: ex, symbol: 'X/Y', ids, handler: h, now: () => 0, backoffMs: 1 });
+  const a = new LiveAdapter({ exchange: ex, symbol: 'X/Y', ids, handler: h, now: c.now, backoffMs: 1, settleMs: 100 });
   a.place(0, 1, 1, 100, 1);
   await a.idle();
   assert.deepEqual(h.events, ['accepted 1']);
   assert.deepEqual(sent, [ids.of(1), ids.of(1)]);
+  assert.ok(asked.length >= 2, 'the first "not found" came inside the settle window and was asked again');
+  assert.ok(asked[asked.length - 1]! - asked[0]! >= 100 - 60);
 });
 
-test('when the lookup itself fails the order is never re-sent blind: it is marked uncertain for reconciliation', async () => {
+test('a lagging order lookup with a trade of an unknown order: the order is found through the trade, never sent twice', async () => {
+  const c = clock();
+  let creates = 0;
+  const ex = scripted({
+    createPostOnly: async () => {
+      creates++;
+      throw new VenueFault('transient', 'RequestTimeout');
+    },
+    orderByClientId: async () => {
+      c.advance(200);
+      return undefined; // the query service has not caught up
+    },
+    ordersSince: async () => [],
+    myTrades: async () => [{ id: 't9', orderId: '77', side: 1, price: 100, qty: 1, fee: 0, feeBase: 0, liquidity: 'maker', ts: 5 }] as LiveTrade[],
+    orderById: async () => order({ id: '77', status: 'closed', filled: 1 }),
+  });
+  const h = recorder();
+  const a = new LiveAdapter({ exchange: ex, symbol: 'X/Y', ids, handler: h, now: c.now, backoffMs: 1, settleMs: 100 });
+  a.place(0, 1, 1, 100, 1);
+  await a.idle();
+  assert.equal(creates, 1);
+  assert.deepEqual(h.events, ['accepted 1', 'fill 1 1 100 1'], 'the fill that happened before the lost answer is booked');
+});
+
+test('when the lookups fail the order is never re-sent blind: it is marked uncertain for reconciliation', async () => {
   const signals: LiveSignal[] = [];
   const ex = scripted({
     createPostOnly: async () => {
@@ -96,10 +138,10 @@ test('when the lookup itself fails the order is never re-sent blind: it is marke
     },
   });
   const h = recorder();
-  const a = new LiveAdapter({ exchange: ex, symbol: 'X/Y', ids, handler: h, now: () => 0, backoffMs: 1, attempts: 3, onSignal: (s) => signals.push(s) });
+  const a = new LiveAdapter({ exchange: ex, symbol: 'X/Y', ids, handler: h, now: () => 0, backoffMs: 1, attempts: 3, lookupRounds: 2, onSignal: (s) => signals.push(s) });
   a.place(0, 1, 1, 100, 1);
   await a.idle();
-  assert.equal(ex.calls.filter((c) => c === 'createPostOnly').length, 1);
+  assert.equal(ex.calls.filter((x) => x === 'createPostOnly').length, 1);
   assert.deepEqual(h.events, []);
   assert.equal(a.orders.get(1)?.state, 'uncertain');
   assert.equal(signals[0]?.kind, 'uncertain');

@@ -4,6 +4,10 @@ import type { Side } from '../../market/index.js';
 import type { OrderEventHandler, OrderSink } from '../../orders/index.js';
 import type { ClientOrderIds } from './client-order-id.js';
 import { VenueFault, type LiveExchange, type LiveOrder, type LiveTrade } from './live-types.js';
+import { lookupOrder, type LookupAnswer } from './order-lookup.js';
+import { OrderTracker, type TrackedOrder } from './order-tracker.js';
+
+export type { TrackedOrder } from './order-tracker.js';
 
 export type LiveLog = (event: string, fields: Readonly<Record<string, unknown>>) => void;
 
@@ -32,36 +36,28 @@ export interface LiveAdapterOptions {
   /** Polling period when the exchange has no private websocket (or `poll` is forced). */
   pollMs?: number;
   poll?: boolean;
-}
-
-/** One order as the adapter knows it. `filled` counts what was reported to the handler (or resumed from the ledger). */
-export interface TrackedOrder {
-  clientId: number;
-  clientOrderId: string;
-  side: Side;
-  price: number;
-  qty: number;
-  filled: number;
-  orderId: string | undefined;
-  accepted: boolean;
-  state: 'pending' | 'open' | 'canceling' | 'uncertain' | 'done';
-  createdMs: number;
+  /** A "not found" counts as absence only this long after the last send, ms (see `lookupOnce`). */
+  settleMs?: number;
+  /** Inconclusive lookups before an order is declared uncertain (never re-sent). */
+  lookupRounds?: number;
+  /** The private stream may stay down this long before the session must stop, ms. */
+  streamBudgetMs?: number;
+  /** Settled orders are forgotten this long after they ended, ms (the ledger keeps them). */
+  forgetAfterMs?: number;
 }
 
 const EPS = 1e-12;
 
 /**
  * `place` and `cancel` return at once; the calls run in the background, one at a time per order (a
- * cancel waits for its place). A transient fault after the request may have reached the exchange is
- * resolved by looking the order up by its client order id before any retry, so a retry never opens a
- * second order. Fills are de-duplicated by trade id and capped by what each order has already reported.
+ * cancel waits for its place). The duplicate-order protocol: a create whose answer was lost is sent again
+ * only after the exchange has said, by lookup of its client order id (open and closed orders, and our
+ * trades) at least `settleMs` after the send, that it does not exist; an inconclusive answer makes the
+ * order uncertain, never re-sent, settled later by reconciliation. Fills are de-duplicated by trade id
+ * and capped by each order's quantity; a fill that arrives after its order was settled is still reported.
  */
 export class LiveAdapter implements OrderSink {
-  readonly orders = new Map<number, TrackedOrder>();
-  private readonly byClientOrderId = new Map<string, TrackedOrder>();
-  private readonly byOrderId = new Map<string, TrackedOrder>();
-  private readonly seenTrades = new Set<string>();
-  private readonly orphanTrades = new Map<string, LiveTrade[]>();
+  readonly tracker: OrderTracker;
   private readonly chains = new Map<number, Promise<void>>();
   private inFlight = 0;
   private running = false;
@@ -69,11 +65,23 @@ export class LiveAdapter implements OrderSink {
   private readonly attempts: number;
   private readonly backoffMs: number;
   private readonly maxBackoffMs: number;
+  readonly settleMs: number;
+  private readonly lookupRounds: number;
+  private readonly streamBudgetMs: number;
+  /** Last time any create was sent, ms: open-order listings are trusted only `settleMs` after it. */
+  private lastSendMs = 0;
+  /** When this adapter was made, ms: own trades before it belong to earlier runs (the ledger has them). */
+  private readonly startedMs: number;
 
   constructor(private readonly o: LiveAdapterOptions) {
     this.attempts = o.attempts ?? 5;
     this.backoffMs = o.backoffMs ?? 100;
     this.maxBackoffMs = o.maxBackoffMs ?? 5_000;
+    this.settleMs = o.settleMs ?? 8_000;
+    this.lookupRounds = o.lookupRounds ?? 6;
+    this.streamBudgetMs = o.streamBudgetMs ?? 60_000;
+    this.tracker = new OrderTracker(o.forgetAfterMs ?? 3_600_000, (event, fields) => o.log?.(event, fields));
+    this.startedMs = this.nowMs();
   }
 
   get symbol(): string {
@@ -82,11 +90,20 @@ export class LiveAdapter implements OrderSink {
   get exchange(): LiveExchange {
     return this.o.exchange;
   }
+  /** Every order still tracked, by client id (settled ones until they are forgotten). */
+  get orders(): ReadonlyMap<number, TrackedOrder> {
+    return this.tracker.byClientId;
+  }
+
+  nowMs(): number {
+    return this.o.now() / MICROS_PER_MS;
+  }
 
   // OrderSink
 
   place(_ts: Micros, clientId: number, side: Side, price: number, qty: number): void {
-    const t = this.track(clientId, this.o.ids.of(clientId), side, price, qty, 0);
+    const t = this.tracker.track(clientId, this.o.ids.of(clientId), side, price, qty, 0, this.nowMs());
+    this.tracker.prune(this.nowMs());
     this.enqueue(clientId, () => this.doPlace(t));
   }
 
@@ -120,43 +137,29 @@ export class LiveAdapter implements OrderSink {
   }
 
   /** Register an order that exists at the exchange without our having placed it in this process (resume, adoption). */
-  adopt(clientId: number, clientOrderId: string, side: Side, price: number, qty: number, filled: number, orderId?: string): TrackedOrder {
-    const t = this.track(clientId, clientOrderId, side, price, qty, filled);
-    t.accepted = true;
-    t.state = 'open';
-    if (orderId !== undefined) {
-      t.orderId = orderId;
-      this.byOrderId.set(orderId, t);
-    }
+  adopt(clientId: number, clientOrderId: string, side: Side, price: number, qty: number, filled: number, orderId?: string, sentMs?: number): TrackedOrder {
+    const t = this.tracker.track(clientId, clientOrderId, side, price, qty, filled, sentMs ?? this.nowMs());
+    t.accepted = orderId !== undefined;
+    t.state = orderId !== undefined ? 'open' : 'uncertain';
+    if (orderId !== undefined) this.tracker.setOrderId(t, orderId);
     return t;
   }
 
   /** Orders not yet settled (pending, open, canceling or uncertain). */
   live(): TrackedOrder[] {
-    return [...this.orders.values()].filter((t) => t.state !== 'done');
+    return this.tracker.live();
   }
 
   // Applying what the exchange says (websocket, polling, reconciliation).
 
   applyOrder(x: LiveOrder): void {
-    const t = (x.clientOrderId !== undefined ? this.byClientOrderId.get(x.clientOrderId) : undefined) ?? this.byOrderId.get(x.id);
+    const t = (x.clientOrderId !== undefined ? this.tracker.byCoid(x.clientOrderId) : undefined) ?? this.tracker.byOrderId(x.id);
     if (t === undefined) return;
-    if (t.orderId === undefined) {
-      t.orderId = x.id;
-      this.byOrderId.set(x.id, t);
-    }
-    const orphans = this.orphanTrades.get(x.id);
-    if (orphans !== undefined) {
-      this.orphanTrades.delete(x.id);
-      for (const tr of orphans) this.applyTrade(tr);
-    }
+    if (t.orderId === undefined) this.tracker.setOrderId(t, x.id);
+    for (const tr of this.tracker.takeOrphans(x.id)) this.applyTrade(tr);
     if (t.state === 'done') return;
     const ts = this.o.now();
-    if (x.status === 'rejected') {
-      t.state = 'done';
-      this.o.handler.onRejected(ts, t.clientId, 'rejected by the exchange');
-      return;
-    }
+    if (x.status === 'rejected') return this.reject(t, 'rejected by the exchange');
     if (!t.accepted) {
       t.accepted = true;
       this.o.handler.onAccepted(ts, t.clientId);
@@ -174,16 +177,14 @@ export class LiveAdapter implements OrderSink {
   }
 
   applyTrade(x: LiveTrade): void {
-    if (this.seenTrades.has(x.id)) return;
-    const t = this.byOrderId.get(x.orderId);
+    if (this.tracker.seen(x.id)) return;
+    const t = this.tracker.byOrderId(x.orderId);
     if (t === undefined) {
       // The order's id arrives with its acknowledgement; keep the fill until then.
-      const list = this.orphanTrades.get(x.orderId) ?? [];
-      list.push(x);
-      this.orphanTrades.set(x.orderId, list);
+      this.tracker.holdOrphan(x, this.nowMs());
       return;
     }
-    this.seenTrades.add(x.id);
+    this.tracker.markSeen(t, x.id);
     if (t.filled + x.qty > t.qty + 1e-9) {
       this.o.log?.('live_fill_ignored', { clientId: t.clientId, tradeId: x.id, reason: 'beyond the order quantity' });
       return;
@@ -193,62 +194,129 @@ export class LiveAdapter implements OrderSink {
       this.o.handler.onAccepted(this.o.now(), t.clientId);
     }
     t.filled += x.qty;
+    // Reported even when the order was settled already: a fill seen late is still a fill.
     this.o.handler.onFill(x.ts, t.clientId, x.side, x.price, x.qty, x.fee, x.liquidity);
     if (x.feeBase > 0) this.o.onBaseFee?.(x.feeBase);
-    if (t.filled >= t.qty - 1e-9 && t.state !== 'done') t.state = 'done';
+    if (t.filled >= t.qty - 1e-9 && t.state !== 'done') this.tracker.done(t, this.nowMs());
   }
 
-  /** Look an order up by client order id and apply its state, fetching missed fills. */
-  async refresh(t: TrackedOrder): Promise<LiveOrder | undefined> {
-    const x = await this.retry('fetch order', () => this.o.exchange.orderByClientId(this.o.symbol, t.clientOrderId));
-    if (x === undefined) return undefined;
-    if (x.filled > t.filled + EPS) await this.recoverFills(t, x);
-    else this.applyOrder(x);
-    return x;
+  /**
+   * Settle `t` by the duplicate-order protocol's lookup: found → its state and missed fills applied;
+   * absent → ended (rejected if never accepted); unknown → uncertain (reconciliation asks again).
+   */
+  async resolve(t: TrackedOrder, why: string, endIfAbsent = true): Promise<LookupAnswer> {
+    const a = await lookupOrder(
+      this.o.exchange,
+      {
+        symbol: this.o.symbol,
+        clientOrderId: t.clientOrderId,
+        sentMs: t.sentMs,
+        sinceMs: t.createdMs - 60_000,
+        settleMs: this.settleMs,
+        knownOrderIds: (id) => this.tracker.byOrderId(id) !== undefined,
+        nowMs: () => this.nowMs(),
+        retry: (what, fn) => this.retry(what, fn),
+      },
+      this.lookupRounds,
+      this.backoffMs,
+    );
+    if (a.kind === 'found') {
+      this.o.log?.('live_order_found', { clientId: t.clientId, orderId: a.order.id, status: a.order.status, why });
+      if (a.order.filled > t.filled + EPS) await this.recoverFills(t, a.order);
+      else this.applyOrder(a.order);
+    } else if (a.kind === 'absent') {
+      this.o.log?.('live_order_absent', { clientId: t.clientId, why });
+      if (!endIfAbsent) return a;
+      if (t.accepted) this.finish(t, undefined);
+      else this.reject(t, `not at the exchange (${why})`);
+    } else if (t.state !== 'done') {
+      t.state = 'uncertain';
+      const reason = `order ${t.clientOrderId}: no conclusive answer (${why}): ${a.reason}`;
+      this.o.log?.('live_order_uncertain', { clientId: t.clientId, reason });
+      this.o.onSignal?.({ kind: 'uncertain', clientId: t.clientId, reason });
+    }
+    return a;
+  }
+
+  /**
+   * Own trades of this run that the handler has not been told of and that may be ours — of an order we
+   * know, or of any order while one of ours has no exchange id yet — are fills on their way from the
+   * exchange to the core. Those of known orders are applied now (de-duplicated by trade id, as the
+   * stream's). Returns how many there were: 0 means the core holds every fill the exchange lists.
+   */
+  async fillsInFlight(): Promise<number> {
+    if (!this.o.exchange.capabilities.fetchMyTrades) return 0;
+    const now = this.nowMs();
+    // Within the tracker's memory: older trades' ids may be forgotten with their orders.
+    const since = Math.max(this.startedMs, now - Math.min(60_000, this.tracker.forgetAfterMs));
+    if (!(since <= now)) return 0;
+    const trades = await this.retry('fetch my trades', () => this.o.exchange.myTrades(this.o.symbol, Math.floor(since)));
+    const unnamed = this.tracker.live().some((t) => t.orderId === undefined);
+    let n = 0;
+    for (const x of trades) {
+      if (this.tracker.seen(x.id)) continue;
+      const known = this.tracker.byOrderId(x.orderId) !== undefined;
+      if (!known && !unnamed) continue; // not ours (or long lost): the holding comparison will say so
+      n++;
+      if (!known) continue;
+      this.o.log?.('live_fill_recovered', { clientId: this.tracker.byOrderId(x.orderId)!.clientId, tradeId: x.id, qty: x.qty, price: x.price, via: 'own trades' });
+      this.applyTrade(x);
+    }
+    return n;
   }
 
   /** Apply the fills of `t` that the handler has not seen, then settle the order from `x`. */
   async recoverFills(t: TrackedOrder, x: LiveOrder): Promise<void> {
-    if (t.orderId === undefined) {
-      t.orderId = x.id;
-      this.byOrderId.set(x.id, t);
-    }
+    if (t.orderId === undefined) this.tracker.setOrderId(t, x.id);
     const trades = (await this.retry('fetch my trades', () => this.o.exchange.myTrades(this.o.symbol, t.createdMs - 60_000)))
       .filter((tr) => tr.orderId === x.id)
       .sort((a, b) => a.ts - b.ts);
     // Fills already counted without a trade id (resumed from the ledger) absorb the oldest trades.
-    let budget = t.filled - trades.filter((tr) => this.seenTrades.has(tr.id)).reduce((s, tr) => s + tr.qty, 0);
+    let budget = t.filled - trades.filter((tr) => this.tracker.seen(tr.id)).reduce((s, tr) => s + tr.qty, 0);
     for (const tr of trades) {
-      if (this.seenTrades.has(tr.id)) continue;
+      if (this.tracker.seen(tr.id)) continue;
       if (budget >= tr.qty - 1e-9) {
         budget -= tr.qty;
-        this.seenTrades.add(tr.id);
+        this.tracker.markSeen(t, tr.id);
         continue;
       }
       this.o.log?.('live_fill_recovered', { clientId: t.clientId, tradeId: tr.id, qty: tr.qty, price: tr.price });
       this.applyTrade(tr);
     }
+    if (x.filled > t.filled + 1e-9) {
+      // The order says more was filled than its trades show yet (a lagging trade list): keep asking.
+      t.state = 'uncertain';
+      this.o.onSignal?.({ kind: 'uncertain', clientId: t.clientId, reason: `order ${t.clientOrderId} filled ${x.filled}, trades show ${t.filled}` });
+      return;
+    }
     if (x.status !== 'open') this.finish(t, x);
     else if (t.state === 'pending' || t.state === 'uncertain') t.state = 'open';
   }
 
-  /** Cancel every order of the symbol at the exchange and verify that none is left; settles our orders. */
+  /**
+   * Cancel every order of the symbol at the exchange and verify that none is left; settles our orders.
+   * The listing is trusted only once every create is older than the settle window (a create still on its
+   * way, or one the listing does not show yet, would rest unmanaged).
+   */
   async cancelAllVerified(rounds = 5): Promise<{ verified: boolean; left: number }> {
     const ex = this.o.exchange;
     const sym = this.o.symbol;
     await this.idle();
     for (let round = 0; round < rounds; round++) {
       try {
+        const wait = this.lastSendMs + this.settleMs - this.nowMs();
+        if (round > 0 && wait > 0) await sleep(wait);
         if (ex.capabilities.cancelAll) await this.retry('cancel all', () => ex.cancelAll(sym));
         else for (const x of await this.retry('open orders', () => ex.openOrders(sym))) if (x.clientOrderId !== undefined) await this.retry('cancel', () => ex.cancel(sym, x.clientOrderId!));
         const left = await this.retry('open orders', () => ex.openOrders(sym));
-        if (left.length === 0) {
-          for (const t of this.live()) await this.refresh(t).catch(() => undefined);
-          for (const t of this.live()) this.finish(t, undefined);
-          this.o.log?.('live_cancel_all', { verified: true, rounds: round + 1 });
+        if (left.length === 0 && this.nowMs() - this.lastSendMs >= this.settleMs) {
+          for (const t of this.live()) await this.resolve(t, 'cancel all').catch(() => undefined);
+          for (const t of this.live()) if (t.state !== 'uncertain') this.finish(t, undefined);
+          const uncertain = this.live().length;
+          this.o.log?.('live_cancel_all', { verified: true, rounds: round + 1, uncertain });
           return { verified: true, left: 0 };
         }
-        this.o.log?.('live_cancel_all_retry', { left: left.length, round: round + 1 });
+        if (left.length > 0) this.o.log?.('live_cancel_all_retry', { left: left.length, round: round + 1 });
       } catch (e) {
         this.o.log?.('live_cancel_all_retry', { reason: messageOf(e), round: round + 1 });
       }
@@ -266,23 +334,16 @@ export class LiveAdapter implements OrderSink {
 
   // Internals
 
-  private track(clientId: number, clientOrderId: string, side: Side, price: number, qty: number, filled: number): TrackedOrder {
-    const t: TrackedOrder = { clientId, clientOrderId, side, price, qty, filled, orderId: undefined, accepted: false, state: 'pending', createdMs: Date.now() };
-    this.orders.set(clientId, t);
-    this.byClientOrderId.set(clientOrderId, t);
-    return t;
-  }
-
   private finish(t: TrackedOrder, x: LiveOrder | undefined): void {
     if (t.state === 'done') return;
-    t.state = 'done';
+    this.tracker.done(t, this.nowMs());
     if (x !== undefined && x.status === 'closed') return; // fully filled: the fills closed it for the core
     this.o.handler.onCanceled(this.o.now(), t.clientId);
   }
 
   private reject(t: TrackedOrder, reason: string): void {
     if (t.state === 'done') return;
-    t.state = 'done';
+    this.tracker.done(t, this.nowMs());
     this.o.handler.onRejected(this.o.now(), t.clientId, reason);
   }
 
@@ -303,6 +364,7 @@ export class LiveAdapter implements OrderSink {
     const ex = this.o.exchange;
     let lastReason = '';
     for (let attempt = 0; attempt < this.attempts; attempt++) {
+      t.sentMs = this.lastSendMs = this.nowMs();
       try {
         const x = await ex.createPostOnly(this.o.symbol, t.side, t.qty, t.price, t.clientOrderId);
         this.applyOrder(x);
@@ -312,7 +374,8 @@ export class LiveAdapter implements OrderSink {
       } catch (e) {
         const f = asFault(e);
         lastReason = f.message;
-        if (f.kind === 'rejected' && !/Duplicate order/i.test(f.message)) {
+        const duplicate = /Duplicate order/i.test(f.message);
+        if (f.kind === 'rejected' && !duplicate) {
           this.o.log?.('live_order_rejected', { clientId: t.clientId, reason: f.message });
           return this.reject(t, f.message);
         }
@@ -321,25 +384,11 @@ export class LiveAdapter implements OrderSink {
           this.o.onSignal?.({ kind: 'fatal', reason: f.message });
           return;
         }
-        // Transient, or a duplicate: the order may be at the exchange. Look before sending it again.
+        // The answer is lost (timeout, 5xx) or the id is taken: the order may exist. Never send it blind.
         this.o.log?.('live_order_retry', { clientId: t.clientId, attempt, reason: f.message, rateLimited: f.rateLimited });
-        let found: LiveOrder | undefined;
-        try {
-          found = await this.retry('look up order', () => ex.orderByClientId(this.o.symbol, t.clientOrderId));
-        } catch (le) {
-          // Unknown whether it exists: never re-send blind; reconciliation settles it.
-          t.state = 'uncertain';
-          const reason = `order ${t.clientOrderId} state unknown after: ${f.message}; lookup failed: ${messageOf(le)}`;
-          this.o.log?.('live_order_uncertain', { clientId: t.clientId, reason });
-          this.o.onSignal?.({ kind: 'uncertain', clientId: t.clientId, reason });
-          return;
-        }
-        if (found !== undefined) {
-          this.o.log?.('live_order_found', { clientId: t.clientId, orderId: found.id, status: found.status });
-          if (found.filled > t.filled + EPS) await this.recoverFills(t, found);
-          else this.applyOrder(found);
-          return;
-        }
+        const a = await this.resolve(t, duplicate ? 'duplicate id' : f.message, false);
+        if (a.kind !== 'absent') return;
+        // Proven absent: the same id may go out again.
         await sleep(this.delay(attempt, f.rateLimited));
       }
     }
@@ -347,8 +396,9 @@ export class LiveAdapter implements OrderSink {
   }
 
   private async doCancel(clientId: number): Promise<void> {
-    const t = this.orders.get(clientId);
+    const t = this.tracker.byClientId.get(clientId);
     if (t === undefined || t.state === 'done') return;
+    const before = t.state;
     t.state = 'canceling';
     try {
       const x = await this.retry('cancel', () => this.o.exchange.cancel(this.o.symbol, t.clientOrderId));
@@ -358,12 +408,11 @@ export class LiveAdapter implements OrderSink {
         else this.finish(t, x);
         return;
       }
-      // The exchange no longer has it open: filled or canceled meanwhile. Ask what happened.
-      const y = await this.refresh(t);
-      if (y === undefined) this.finish(t, undefined);
+      // The exchange no longer has it open: filled or canceled meanwhile, or not there yet. Ask.
+      await this.resolve(t, 'cancel: unknown order');
     } catch (e) {
       this.o.log?.('live_cancel_failed', { clientId, reason: messageOf(e) });
-      if (t.state === 'canceling') t.state = 'open';
+      if (t.state === 'canceling') t.state = before === 'uncertain' ? 'uncertain' : 'open';
       this.o.onSignal?.({ kind: 'uncertain', clientId, reason: `cancel of ${t.clientOrderId} failed: ${messageOf(e)}` });
     }
   }
@@ -389,6 +438,7 @@ export class LiveAdapter implements OrderSink {
 
   private async watchLoop(name: string, once: () => Promise<void>): Promise<void> {
     let failures = 0;
+    let downSince = 0;
     while (this.running) {
       const p = once().then(
         () => 'ok' as const,
@@ -408,15 +458,22 @@ export class LiveAdapter implements OrderSink {
       if (!this.running) return;
       failures++;
       const reason = messageOf(r);
-      this.o.log?.('live_stream_dropped', { stream: name, reason, failures });
+      if (failures === 1) downSince = this.nowMs();
+      const downMs = this.nowMs() - downSince;
+      this.o.log?.('live_stream_dropped', { stream: name, reason, failures, down_ms: Math.round(downMs) });
       if (failures === 1) this.o.onSignal?.({ kind: 'disconnected', reason: `private ${name} stream: ${reason}` });
-      await sleep(this.delay(Math.min(failures - 1, 6), false));
+      if (downMs >= this.streamBudgetMs) {
+        this.o.onSignal?.({ kind: 'fatal', reason: `private ${name} stream down for ${Math.round(downMs / 1000)} s, past its retry budget of ${Math.round(this.streamBudgetMs / 1000)} s: ${reason}` });
+        return;
+      }
+      await sleep(Math.min(this.delay(Math.min(failures - 1, 6), false), Math.max(1, this.streamBudgetMs - downMs)));
     }
   }
 
   private async pollLoop(): Promise<void> {
     const every = this.o.pollMs ?? 1_000;
     let sinceMs = Date.now() - 60_000;
+    let failingSince = 0;
     while (this.running) {
       try {
         const trades = await this.o.exchange.myTrades(this.o.symbol, sinceMs);
@@ -425,9 +482,15 @@ export class LiveAdapter implements OrderSink {
           sinceMs = Math.max(sinceMs, Math.floor(tr.ts / MICROS_PER_MS) - 1_000);
         }
         const open = new Set((await this.o.exchange.openOrders(this.o.symbol)).map((x) => x.clientOrderId));
-        for (const t of this.live()) if (t.accepted && t.state !== 'uncertain' && !open.has(t.clientOrderId)) await this.refresh(t);
+        for (const t of this.live()) if (t.accepted && t.state === 'open' && !open.has(t.clientOrderId) && this.nowMs() - t.sentMs >= this.settleMs) await this.resolve(t, 'not listed open');
+        failingSince = 0;
       } catch (e) {
         this.o.log?.('live_poll_failed', { reason: messageOf(e) });
+        if (failingSince === 0) failingSince = this.nowMs();
+        else if (this.nowMs() - failingSince >= this.streamBudgetMs) {
+          this.o.onSignal?.({ kind: 'fatal', reason: `order polling failing for ${Math.round((this.nowMs() - failingSince) / 1000)} s, past its retry budget: ${messageOf(e)}` });
+          return;
+        }
       }
       await sleep(every);
     }

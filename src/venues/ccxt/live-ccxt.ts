@@ -26,6 +26,9 @@ export interface LiveCcxtOptions {
   rateLimit?: boolean;
 }
 
+/** Binance's recvWindow for our signed requests, ms. */
+export const RECV_WINDOW_MS = 5_000;
+
 /** The narrow slice of a ccxt exchange we call; everything it returns is parsed before it leaves this file. */
 interface CcxtLike {
   id: string;
@@ -39,6 +42,7 @@ interface CcxtLike {
   cancelAllOrders(symbol: string): Promise<unknown>;
   fetchOrder(id: string, symbol: string, params: Record<string, unknown>): Promise<unknown>;
   fetchOpenOrders(symbol: string): Promise<unknown>;
+  fetchOrders(symbol: string, since?: number, limit?: number): Promise<unknown>;
   fetchMyTrades(symbol: string, since?: number, limit?: number): Promise<unknown>;
   watchOrders(symbol: string): Promise<unknown>;
   watchMyTrades(symbol: string): Promise<unknown>;
@@ -60,8 +64,41 @@ export async function openLiveExchange(o: Readonly<LiveCcxtOptions>): Promise<Li
   ex.secret = o.secret;
   ex.timeout = o.timeoutMs ?? 10_000;
   ex.enableRateLimit = o.rateLimit ?? o.url === undefined;
-  ex.options = { ...ex.options, warnOnFetchOpenOrdersWithoutSymbol: false };
+  // A request older than recvWindow when it reaches Binance is refused: this bounds how late a create
+  // whose answer was lost can still take effect (the settle window of the duplicate-order protocol).
+  ex.options = { ...ex.options, warnOnFetchOpenOrdersWithoutSymbol: false, recvWindow: RECV_WINDOW_MS };
+  markWsFuturesHandled(ex);
   return new CcxtLiveExchange(ex as unknown as CcxtLike);
+}
+
+interface WsClientLike {
+  future(hash: string): Promise<unknown>;
+  mmHandled?: boolean;
+}
+
+/**
+ * ccxt pro creates some websocket futures that nobody awaits (Binance's user-stream subscription creates
+ * one "ahead of the request"); when the connection fails they reject unhandled, and Node ends the process
+ * on an unhandled rejection — with our orders resting. Every future of our clients gets a no-op handler:
+ * whoever awaits one still sees its failure, and the stream loops account for it within their budget.
+ */
+function markWsFuturesHandled(ex: CcxtExchange): void {
+  const target = ex as unknown as { client?: (url: string) => WsClientLike };
+  const clientOf = target.client;
+  if (typeof clientOf !== 'function') return;
+  target.client = function (this: unknown, url: string): WsClientLike {
+    const c = clientOf.call(this, url);
+    if (c.mmHandled !== true) {
+      const future = c.future.bind(c);
+      c.future = (hash: string) => {
+        const f = future(hash);
+        f.catch(() => {});
+        return f;
+      };
+      c.mmHandled = true;
+    }
+    return c;
+  };
 }
 
 class CcxtLiveExchange implements LiveExchange {
@@ -74,6 +111,7 @@ class CcxtLiveExchange implements LiveExchange {
       postOnly: has('createPostOnlyOrder'),
       cancelAll: has('cancelAllOrders'),
       fetchOrder: has('fetchOrder'),
+      fetchOrders: has('fetchOrders'),
       fetchOpenOrders: has('fetchOpenOrders'),
       fetchMyTrades: has('fetchMyTrades'),
       watchOrders: has('watchOrders'),
@@ -155,6 +193,14 @@ class CcxtLiveExchange implements LiveExchange {
 
   async orderByClientId(symbol: string, clientOrderId: string): Promise<LiveOrder | undefined> {
     return this.notFoundAsUndefined('fetchOrder', async () => parseLiveOrder(await this.ex.fetchOrder('', symbol, { clientOrderId })));
+  }
+
+  async orderById(symbol: string, orderId: string): Promise<LiveOrder | undefined> {
+    return this.notFoundAsUndefined('fetchOrder', async () => parseLiveOrder(await this.ex.fetchOrder(orderId, symbol, {})));
+  }
+
+  async ordersSince(symbol: string, sinceMs: number): Promise<LiveOrder[]> {
+    return this.call('fetchOrders', async () => list(await this.ex.fetchOrders(symbol, sinceMs, 1000)).map(parseLiveOrder));
   }
 
   async openOrders(symbol: string): Promise<LiveOrder[]> {

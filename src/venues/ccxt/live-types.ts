@@ -53,6 +53,8 @@ export interface LiveCapabilities {
   postOnly: boolean;
   cancelAll: boolean;
   fetchOrder: boolean;
+  /** Every order since a time, closed ones included (Binance allOrders). */
+  fetchOrders: boolean;
   fetchOpenOrders: boolean;
   fetchMyTrades: boolean;
   watchOrders: boolean;
@@ -87,6 +89,10 @@ export interface LiveExchange {
   cancel(symbol: string, clientOrderId: string): Promise<LiveOrder | undefined>;
   cancelAll(symbol: string): Promise<void>;
   orderByClientId(symbol: string, clientOrderId: string): Promise<LiveOrder | undefined>;
+  /** Look an order up by the exchange's id; undefined when the exchange does not know it. */
+  orderById(symbol: string, orderId: string): Promise<LiveOrder | undefined>;
+  /** Our orders on `symbol` created since `sinceMs`, open and closed (only when `capabilities.fetchOrders`). */
+  ordersSince(symbol: string, sinceMs: number): Promise<LiveOrder[]>;
   openOrders(symbol: string): Promise<LiveOrder[]>;
   /** Our trades on `symbol` since `sinceMs` (exchange time, ms), oldest first. */
   myTrades(symbol: string, sinceMs: number | undefined): Promise<LiveTrade[]>;

@@ -28,6 +28,8 @@ export interface ReconcileReport {
   fillsRecovered: number;
   exchangeBase: number;
   corePosition: number;
+  /** The holding was read with no fill of ours in flight, so it was compared (else: no verdict this time). */
+  holdingCompared: boolean;
   /** Set when the position differs beyond tolerance: a risk event. */
   mismatch: string | undefined;
 }
@@ -53,6 +55,8 @@ export interface ReconcileContext {
   log?: LiveLog;
   /** Called for an adopted order so that the ledger records it. */
   onAdopt?: (clientId: number, o: LiveOrder) => void;
+  /** What the ledger knows of resumed orders the adapter does not track yet: original quantity and send time. */
+  resumed?: (clientId: number) => { qty: number; createdMs: number } | undefined;
 }
 
 /**
@@ -71,22 +75,25 @@ export async function reconcilePositions(ctx: ReconcileContext, cfg: Readonly<Re
   const canceledUnknown: string[] = [];
   const settled: number[] = [];
 
-  // Core orders the adapter does not track (resumed from the ledger after a restart).
+  // Core orders the adapter does not track (resumed from the ledger after a restart): tracked again, and
+  // those the exchange does not list open are looked up by the duplicate-order protocol's rules.
   for (let i = core.open.count - 1; i >= 0; i--) {
     const clientId = core.open.clientId[i]!;
     if (adapter.orders.has(clientId)) continue;
     const coid = ids.of(clientId);
-    const x = openByCoid.get(coid) ?? (await adapter.retry('fetch order', () => adapter.exchange.orderByClientId(sym, coid)));
     const remaining = core.open.remaining[i]!;
-    if (x === undefined) {
-      ctx.log?.('live_reconcile_missing', { clientId, reason: 'the exchange does not know the order' });
-      ctx.handler.onCanceled(ctx.now(), clientId);
-      settled.push(clientId);
+    const known = ctx.resumed?.(clientId);
+    const qty = known?.qty ?? remaining;
+    const x = openByCoid.get(coid);
+    const amount = x?.amount ?? qty;
+    const t = adapter.adopt(clientId, coid, core.open.side[i]! > 0 ? 1 : -1, core.open.price[i]!, amount, Math.max(0, amount - remaining), x?.id, known?.createdMs);
+    if (x !== undefined) {
+      if (x.filled > t.filled + 1e-12) await adapter.recoverFills(t, x);
       continue;
     }
-    const t = adapter.adopt(clientId, coid, x.side, x.price, x.amount, Math.max(0, x.amount - remaining), x.id);
-    if (x.status !== 'open' || x.filled > t.filled + 1e-12) await adapter.recoverFills(t, x);
-    if (x.status !== 'open') settled.push(clientId);
+    const a = await adapter.resolve(t, 'resumed from the ledger, not open at the exchange');
+    if (a.kind === 'absent') ctx.log?.('live_reconcile_missing', { clientId, reason: 'the exchange does not know the order' });
+    if (t.state === 'done') settled.push(clientId);
   }
 
   // Orders the adapter tracks: those the exchange no longer lists are looked up and settled.
@@ -98,14 +105,10 @@ export async function reconcilePositions(ctx: ReconcileContext, cfg: Readonly<Re
       continue;
     }
     if (t.state === 'pending') continue; // its place call is still running
-    const y = await adapter.refresh(t);
-    if (y === undefined) {
-      ctx.log?.('live_reconcile_missing', { clientId: t.clientId, reason: 'not at the exchange' });
-      if (t.accepted) ctx.handler.onCanceled(ctx.now(), t.clientId);
-      else ctx.handler.onRejected(ctx.now(), t.clientId, 'not found at the exchange');
-      t.state = 'done';
-    }
-    settled.push(t.clientId);
+    if (t.state !== 'uncertain' && adapter.nowMs() - t.sentMs < adapter.settleMs) continue; // too young for the listing to be trusted
+    const a = await adapter.resolve(t, 'reconcile: not listed open');
+    if (a.kind === 'absent') ctx.log?.('live_reconcile_missing', { clientId: t.clientId, reason: 'not at the exchange' });
+    if (t.state === 'done') settled.push(t.clientId);
   }
 
   // Orders at the exchange that nobody here tracks.
@@ -127,12 +130,25 @@ export async function reconcilePositions(ctx: ReconcileContext, cfg: Readonly<Re
     }
   }
 
-  const balances = await adapter.retry('balances', () => adapter.exchange.balances());
-  const exchangeBase = balances[ctx.base]?.total ?? 0;
-  const corePosition = core.portfolio.position;
+  // The holding is compared on a quiet reading only: a fill booked while the balance was asked for, or
+  // one the exchange already lists that the core has not been told of, would show as a false mismatch.
+  // Fills in flight are applied and the balance is read again.
+  let exchangeBase = 0;
+  let corePosition = core.portfolio.position;
+  let quiet = false;
+  for (let round = 0; round < QUIET_ROUNDS && !quiet; round++) {
+    if (round > 0) await adapter.idle(); // a create in flight gets its exchange id: its fills become nameable
+    const booked = core.fills.length;
+    corePosition = core.portfolio.position;
+    const balances = await adapter.retry('balances', () => adapter.exchange.balances());
+    exchangeBase = balances[ctx.base]?.total ?? 0;
+    const inFlight = await adapter.fillsInFlight();
+    quiet = inFlight === 0 && core.fills.length === booked;
+  }
+  if (!quiet) ctx.log?.('live_reconcile_busy', { reason: `fills kept arriving over ${QUIET_ROUNDS} readings of the balance: holding not compared this time` });
   let mismatch: string | undefined;
   const baseline = ctx.baseline();
-  if (baseline !== undefined) {
+  if (baseline !== undefined && quiet) {
     const expected = baseline.offset + corePosition;
     const diff = exchangeBase - expected;
     if (Math.abs(diff) > cfg.positionTolerance)
@@ -149,11 +165,15 @@ export async function reconcilePositions(ctx: ReconcileContext, cfg: Readonly<Re
     fillsRecovered: core.fills.length - fillsBefore,
     exchangeBase,
     corePosition,
+    holdingCompared: quiet,
     mismatch,
   };
   ctx.log?.('live_reconcile', { ...report });
   return report;
 }
+
+/** Readings of the balance before a reconciliation gives up comparing the holding (fills kept arriving). */
+const QUIET_ROUNDS = 4;
 
 function fmt(x: number): string {
   return String(Math.round(x * 1e8) / 1e8);

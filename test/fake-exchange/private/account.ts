@@ -118,9 +118,11 @@ export class FakeAccount {
     return [...this.orders.values()].filter((o) => o.status === 'NEW' || o.status === 'PARTIALLY_FILLED');
   }
 
-  findByClientId(clientOrderId: string): FakeOrder | undefined {
+  /** The latest order with this client order id (older than `minAgeMs`: what a lagging lookup sees). */
+  findByClientId(clientOrderId: string, minAgeMs = 0): FakeOrder | undefined {
     let found: FakeOrder | undefined;
-    for (const o of this.orders.values()) if (o.clientOrderId === clientOrderId) found = o;
+    const now = Date.now();
+    for (const o of this.orders.values()) if (o.clientOrderId === clientOrderId && now - o.time >= minAgeMs) found = o;
     return found;
   }
 

@@ -19,6 +19,16 @@ export interface PrivateFaults {
   hangAfterAccept: number;
   /** While true, user-stream websocket connections are refused. */
   userStreamDown: boolean;
+  /** REST lookups (order, allOrders, openOrders, myTrades) do not see orders and trades younger than this, ms: a query service behind the matching engine. */
+  lookupLagMs: number;
+  /** The next N signed requests answer 503 (Binance: "execution status unknown"). */
+  serverError: number;
+  /** A create answered 503 by `serverError` was carried out all the same. */
+  createOn5xx: boolean;
+  /** The next N created orders are filled whole by a market trade the instant they rest, before the answer leaves. */
+  fillOnAccept: number;
+  /** The next N creates are rejected with a message that quotes the API key (as some exchanges' errors do). */
+  rejectEchoingKey: number;
 }
 
 export interface LoggedRequest {
@@ -47,9 +57,11 @@ const SIGNED = new Set(['account', 'order', 'openOrders', 'myTrades']);
 
 export async function startFakePrivateExchange(opts: FakePrivateOptions): Promise<FakePrivateExchange> {
   const account = opts.account ?? new FakeAccount();
-  const faults: PrivateFaults = { rateLimit: 0, hangAfterAccept: 0, userStreamDown: false };
+  const faults: PrivateFaults = { rateLimit: 0, hangAfterAccept: 0, userStreamDown: false, lookupLagMs: 0, serverError: 0, createOn5xx: false, fillOnAccept: 0, rejectEchoingKey: 0 };
   const requests: LoggedRequest[] = [];
   const sockets = new Set<Socket>();
+  /** Answers held back by `hangAfterAccept` (given a 503 at close, so that no client sees a torn socket). */
+  const hung = new Set<ServerResponse>();
   const streams = new Map<WebSocket, boolean>();
 
   const server: Server = createServer((req, res) => {
@@ -123,7 +135,14 @@ export async function startFakePrivateExchange(opts: FakePrivateOptions): Promis
       }
       if (req.headers['x-mbx-apikey'] !== opts.apiKey) return fail({ status: 401, code: -2015, msg: 'Invalid API-key, IP, or permissions for action.' });
       if (!verifySignedPayload(raw, opts.secret)) return fail({ status: 400, code: -1022, msg: 'Signature for this request is not valid.' });
+      if (faults.serverError > 0) {
+        faults.serverError--;
+        if (method === 'POST' && path === 'order' && faults.createOn5xx) createOrder(params);
+        return fail({ status: 503, code: -1000, msg: 'An unknown error occured while processing the request.' });
+      }
     }
+    // What REST lookups can see: the query service lags the matching engine by lookupLagMs.
+    const visible = (time: number): boolean => Date.now() - time >= faults.lookupLagMs;
     const rules = account.rules;
     const route = `${method} ${path}`;
     switch (route) {
@@ -154,17 +173,16 @@ export async function startFakePrivateExchange(opts: FakePrivateOptions): Promis
           permissions: ['SPOT'],
         });
       case 'POST order': {
-        const r = account.create({
-          side: (params['side'] ?? 'BUY') as FakeSide,
-          type: params['type'] ?? 'LIMIT',
-          price: Number(params['price']),
-          quantity: Number(params['quantity']),
-          clientOrderId: params['newClientOrderId'],
-        });
+        if (faults.rejectEchoingKey > 0) {
+          faults.rejectEchoingKey--;
+          return fail({ status: 400, code: -2010, msg: `Order rejected for API key ${opts.apiKey} (${encodeURIComponent(opts.apiKey)}): account has insufficient balance.` });
+        }
+        const r = createOrder(params);
         if (!('orderId' in r)) return fail(r);
         if (faults.hangAfterAccept > 0) {
           faults.hangAfterAccept--;
           log(0); // accepted, never answered
+          hung.add(res);
           return;
         }
         return send(200, { ...orderJson(account, r), transactTime: r.time, fills: [] });
@@ -175,21 +193,41 @@ export async function startFakePrivateExchange(opts: FakePrivateOptions): Promis
       }
       case 'GET order': {
         const id = params['orderId'];
-        const o = id !== undefined ? account.orders.get(Number(id)) : account.findByClientId(params['origClientOrderId'] ?? '');
-        return o !== undefined ? send(200, orderJson(account, o)) : fail({ status: 400, code: -2013, msg: 'Order does not exist.' });
+        const o = id !== undefined ? account.orders.get(Number(id)) : account.findByClientId(params['origClientOrderId'] ?? '', faults.lookupLagMs);
+        return o !== undefined && visible(o.time) ? send(200, orderJson(account, o)) : fail({ status: 400, code: -2013, msg: 'Order does not exist.' });
       }
       case 'GET openOrders':
-        return send(200, account.openOrders().map((o) => orderJson(account, o)));
+        return send(200, account.openOrders().filter((o) => visible(o.time)).map((o) => orderJson(account, o)));
+      case 'GET allOrders': {
+        const start = Number(params['startTime'] ?? 0);
+        const all = [...account.orders.values()].filter((o) => o.time >= start && visible(o.time)).sort((a, b) => a.orderId - b.orderId);
+        return send(200, all.slice(-Number(params['limit'] ?? 500)).map((o) => orderJson(account, o)));
+      }
       case 'DELETE openOrders':
         return send(200, account.cancelAll().map((o) => ({ ...orderJson(account, o), origClientOrderId: o.clientOrderId })));
       case 'GET myTrades': {
         const start = Number(params['startTime'] ?? 0);
         const fromId = Number(params['fromId'] ?? 0);
-        return send(200, account.trades.filter((t) => t.time >= start && t.id >= fromId).map((t) => tradeJson(account, t)));
+        return send(200, account.trades.filter((t) => t.time >= start && t.id >= fromId && visible(t.time)).map((t) => tradeJson(account, t)));
       }
       default:
         return fail({ status: 404, code: -1100, msg: `no route ${route}` });
     }
+  }
+
+  function createOrder(params: Record<string, string>): FakeOrder | ApiError {
+    const r = account.create({
+      side: (params['side'] ?? 'BUY') as FakeSide,
+      type: params['type'] ?? 'LIMIT',
+      price: Number(params['price']),
+      quantity: Number(params['quantity']),
+      clientOrderId: params['newClientOrderId'],
+    });
+    if ('orderId' in r && faults.fillOnAccept > 0) {
+      faults.fillOnAccept--;
+      account.marketTrade(r.side === 'BUY' ? 'SELL' : 'BUY', r.price, r.origQty);
+    }
+    return r;
   }
 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -207,6 +245,12 @@ export async function startFakePrivateExchange(opts: FakePrivateOptions): Promis
     close: async () => {
       for (const ws of streams.keys()) ws.terminate();
       wss.close();
+      for (const res of hung) {
+        res.writeHead(503, { 'content-type': 'application/json', connection: 'close' });
+        res.end(JSON.stringify({ code: -1000, msg: 'closing' }));
+      }
+      hung.clear();
+      await new Promise((r) => setImmediate(r));
       for (const s of sockets) s.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },

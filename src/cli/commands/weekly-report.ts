@@ -1,0 +1,74 @@
+// `marketmakerl weekly-report`: the paper and live runs of the last N days (ledgers) and the backtest run folders: PnL, fills, uptime,
+// reconnects, risk events, halts; a JSON file and a self-contained HTML page; exit 1 when there is nothing to report or a ledger is unsound.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { UserError, isoOf, utcStamp, writeFileAtomic } from '../../core/index.js';
+import { findLedgers, ledgerWeek, runFoldersSince } from '../../ops/index.js';
+import { esc, page, table } from '../../report/html.js';
+
+export interface WeeklyReportFlags {
+  days: number;
+  ledgers: string;
+  runs: string;
+  out?: string;
+  now?: string;
+  gapSeconds: number;
+}
+
+export function weeklyReportCommand(f: WeeklyReportFlags): void {
+  if (!(f.days > 0 && f.days <= 366)) throw new UserError(`--days: expected a number of days in (0, 366], got ${f.days}`);
+  if (!(f.gapSeconds > 0)) throw new UserError(`--gap-seconds: expected a number of seconds > 0, got ${f.gapSeconds}`);
+  let nowMs = Date.now();
+  if (f.now !== undefined) {
+    nowMs = Date.parse(f.now);
+    if (!Number.isFinite(nowMs)) throw new UserError(`--now: expected an ISO-8601 time, got '${f.now}'`);
+  }
+  const sinceUs = (nowMs - f.days * 86_400_000) * 1000;
+  const out = f.out ?? join('artifacts', 'weekly', `weekly_${utcStamp(new Date(nowMs))}`);
+  const jsonPath = join(out, 'weekly-report.json');
+  const htmlPath = join(out, 'weekly-report.html');
+  for (const p of [jsonPath, htmlPath]) if (existsSync(p)) throw new UserError(`--out: ${p} exists; a report is never replaced`);
+  const ledgers = findLedgers(f.ledgers).map((p) => ledgerWeek(p, sinceUs, f.gapSeconds * 1e6));
+  const runs = ledgers.flatMap((l) => l.runs);
+  const folders = runFoldersSince(f.runs, sinceUs);
+  const problems: string[] = [];
+  for (const l of ledgers) for (const p of l.invariant_problems) problems.push(`${l.path}: ${p}`);
+  if (runs.length + folders.length === 0) problems.push(`nothing to report: no paper or live run in ${f.ledgers} and no run folder in ${f.runs} since ${isoOf(sinceUs)}`);
+  const sum = (xs: (number | null)[]): number => Math.round(xs.reduce<number>((s, x) => s + (x ?? 0), 0) * 1e4) / 1e4;
+  const totals = {
+    paper_live_runs: runs.length,
+    pnl: sum(runs.map((r) => r.pnl)),
+    fills: sum(runs.map((r) => r.fills)),
+    fees: sum(runs.map((r) => r.fees)),
+    hours: sum(runs.map((r) => r.hours)),
+    reconnects: sum(runs.map((r) => r.reconnects)),
+    halts: sum(runs.map((r) => r.halts)),
+    backtest_runs: folders.length,
+  };
+  const ok = problems.length === 0;
+  const doc = { check: 'weekly-report', ok, from: isoOf(sinceUs), to: isoOf(nowMs * 1000), days: f.days, totals, runs, ledgers: ledgers.map((l) => ({ path: l.path, runs: l.runs.length, invariant_problems: l.invariant_problems })), run_folders: folders, problems };
+  writeFileAtomic(jsonPath, JSON.stringify(doc, null, 2) + '\n');
+  const verdict = ok ? '<p class="verdict go">every ledger sound</p>' : `<p class="verdict nogo">${esc(problems.join('; '))}</p>`;
+  const sections = [
+    { title: 'Totals', html: table(Object.keys(totals), [Object.values(totals)]) },
+    {
+      title: 'Paper and live runs (ledgers)',
+      html: runs.length
+        ? table(
+            ['run', 'mode', 'symbol', 'status', 'started', 'hours', 'PnL', 'fills', 'fees', 'uptime %', 'halted %', 'reconnects', 'halts', 'fill agreement'],
+            runs.map((r) => [r.run_id, r.mode, r.symbol, r.status, r.started_at, r.hours, r.pnl, r.fills, r.fees, r.uptime_pct, r.halted_pct, r.reconnects, r.halts, r.fill_agreement.status === 'n/a' ? 'n/a (no capture)' : r.fill_agreement.status]),
+          )
+        : '<p>none in the period</p>',
+    },
+    {
+      title: 'Risk events by kind',
+      html: runs.length ? table(['run', 'events'], runs.map((r) => [r.run_id, Object.entries(r.risk_events).map(([k, n]) => `${k} ×${n}`).join(', ') || 'none'])) : '<p>none</p>',
+    },
+    { title: 'Backtest run folders', html: folders.length ? table(['folder', 'modified', 'PnL', 'fills', 'final state'], folders.map((r) => [r.path, r.modified, r.total_pnl, r.fills, r.final_state])) : '<p>none in the period</p>' },
+    { title: 'Ledger invariants', html: table(['ledger', 'runs in period', 'problems'], ledgers.map((l) => [l.path, l.runs.length, l.invariant_problems.join('; ') || 'none'])) },
+  ];
+  writeFileAtomic(htmlPath, page(`Weekly report ${isoOf(sinceUs).slice(0, 10)} → ${isoOf(nowMs * 1000).slice(0, 10)}`, verdict, sections));
+  for (const p of problems) process.stderr.write(`weekly-report: ${p}\n`);
+  process.stdout.write(JSON.stringify({ check: 'weekly-report', ok, from: doc.from, to: doc.to, totals, problems: problems.length, json: jsonPath, html: htmlPath }) + '\n');
+  if (!ok) process.exitCode = 1;
+}

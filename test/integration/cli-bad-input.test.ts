@@ -1,0 +1,253 @@
+// Every command with truncated, empty, non-finite and absurd inputs: exit 2, one line, no stack trace, nothing written.
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { allocEvents, EventType, type EventColumns } from '../../src/market/index.js';
+import { writeEvents } from '../../src/data/index.js';
+import { CAPTURE_DIR, CLI, KLINES_5M, REPO_ROOT } from '../fixtures/shared-data.js';
+
+const base = mkdtempSync(join(tmpdir(), 'mm-bad-'));
+const inp = join(base, 'in');
+mkdirSync(inp, { recursive: true });
+const f = (name: string): string => join(inp, name);
+
+/** A small valid event file, then copies with one bad row each. */
+function events(mutate?: (e: EventColumns) => void): EventColumns {
+  const n = 400;
+  const e = allocEvents(n);
+  const t0 = 1_723_161_300_000_000;
+  for (let i = 0; i < n; i++) {
+    const trade = i % 4 === 3;
+    e.type[i] = i < 2 ? EventType.Snapshot : trade ? EventType.Trade : EventType.Delta;
+    e.side[i] = i % 2 === 0 ? 1 : -1;
+    e.flags[i] = 1 | (i === 0 ? 2 : 0);
+    e.tsExchange[i] = t0 + i * 100_000;
+    e.tsLocal[i] = t0 + i * 100_000 + 5_000;
+    e.price[i] = e.side[i] === 1 ? 100 - (i % 3) * 0.01 : 100.01 + (i % 3) * 0.01;
+    e.size[i] = 1 + (i % 5);
+    e.id[i] = i + 1;
+  }
+  e.length = n;
+  mutate?.(e);
+  return e;
+}
+
+function fixtures(): void {
+  writeFileSync(f('empty.csv'), '');
+  writeFileSync(f('header-only.csv'), 'timestamp,open,high,low,close,volume\n');
+  const klines = readFileSync(KLINES_5M, 'utf8').split('\n').slice(0, 600).join('\n');
+  writeFileSync(f('truncated.csv'), klines.slice(0, klines.length / 2 + 7));
+  const rows = klines.split('\n');
+  const poison = (col: number, value: string): string =>
+    rows.map((r, i) => (i === 300 ? r.split(',').map((c, j) => (j === col ? value : c)).join(',') : r)).join('\n') + '\n';
+  writeFileSync(f('nan-close.csv'), poison(4, 'NaN'));
+  writeFileSync(f('negative-low.csv'), poison(3, '-5'));
+  writeFileSync(f('inf-high.csv'), poison(2, 'Infinity'));
+  writeFileSync(f('empty.arrow'), '');
+  writeEvents(f('good.arrow'), events());
+  const good = readFileSync(f('good.arrow'));
+  writeFileSync(f('truncated.arrow'), good.subarray(0, Math.floor(good.length / 2)));
+  writeEvents(f('nan-price.arrow'), events((e) => (e.price[200] = Number.NaN)));
+  writeEvents(f('negative-size.arrow'), events((e) => (e.size[201] = -3)));
+  writeEvents(f('inf-price.arrow'), events((e) => (e.price[202] = Number.POSITIVE_INFINITY)));
+  writeEvents(f('zero-price.arrow'), events((e) => (e.price[203] = 0)));
+  writeEvents(f('time-back.arrow'), events((e) => (e.tsLocal[204] = e.tsLocal[203]! - 3_600_000_000)));
+  writeEvents(f('bad-type.arrow'), events((e) => (e.type[205] = 9)));
+  const capture = gunzipSync(readFileSync(join(CAPTURE_DIR, 'btcusdt_20240808.gz'))).toString('utf8').split('\n').slice(0, 3000);
+  writeFileSync(f('empty.gz'), gzipSync(Buffer.alloc(0)));
+  writeFileSync(f('truncated.gz'), gzipSync(Buffer.from(capture.join('\n'))).subarray(0, 5000));
+  const badTrade = capture.findIndex((l) => l.includes('@trade'));
+  writeFileSync(f('negative-trade.txt'), capture.map((l, i) => (i === badTrade ? l.replace(/"p":"[0-9.]+"/, '"p":"-61837.63"') : l)).join('\n') + '\n');
+  writeFileSync(f('nan-trade.txt'), capture.map((l, i) => (i === badTrade ? l.replace(/"q":"[0-9.]+"/, '"q":"NaN"') : l)).join('\n') + '\n');
+  writeFileSync(f('garbage.txt'), 'hello world\nthis is not a capture\n');
+  writeFileSync(f('empty.yaml'), '');
+  writeFileSync(f('truncated.yaml'), 'quoting:\n  gamma: [0.1, 0.2\n');
+  writeFileSync(f('not-a-mapping.yaml'), '- 1\n- 2\n');
+  writeFileSync(f('nan.yaml'), 'gamma: .nan\n');
+  writeFileSync(f('empty.json'), '');
+  writeFileSync(f('truncated.json'), '{"kind": "linear", "weights": [1, 2');
+  writeFileSync(f('not-sqlite.sqlite'), 'this is not a database');
+  mkdirSync(f('a-folder'));
+  const run = f('run-truncated');
+  mkdirSync(run);
+  writeFileSync(join(run, 'metrics.json'), '{"total_pnl": 1, "sharpe"');
+  writeFileSync(join(run, 'trace.csv'), 'ts,bid,ask\n1,2');
+  writeFileSync(join(run, 'config.json'), '{');
+}
+
+type Case = readonly [name: string, args: readonly string[], expected: RegExp, opts?: { todo?: string }];
+
+/** [name, arguments, what the one line must say]. Absurd values and config typos that the strict configs refuse are marked. */
+const STRICT = 'strict, range-checked configs (issue 16)';
+const CASES: readonly Case[] = [
+  ['backtest: empty kline file', ['backtest', '--data', f('empty.csv')], /empty\.csv: expected at least 2 bars, found 0/],
+  ['backtest: header only', ['backtest', '--data', f('header-only.csv')], /header-only\.csv: expected at least 2 bars/],
+  ['backtest: truncated kline file', ['backtest', '--data', f('truncated.csv')], /truncated\.csv:\d+: expected 12 columns/],
+  ['backtest: NaN close', ['backtest', '--data', f('nan-close.csv')], /line|row|close/],
+  ['backtest: negative low', ['backtest', '--data', f('negative-low.csv')], /line|row|low/],
+  ['backtest: infinite high', ['backtest', '--data', f('inf-high.csv')], /line|row|high/],
+  ['backtest: missing file', ['backtest', '--data', f('missing.csv')], /--data/],
+  ['backtest: a folder as data', ['backtest', '--data', f('a-folder')], /--data/],
+  ['backtest: NaN seed', ['backtest', '--seed', 'NaN'], /--seed: expected a number/],
+  ['backtest: Infinity gamma', ['backtest', '--gamma', 'Infinity'], /--gamma: expected a number/],
+  ['backtest: negative bars', ['backtest', '--bars', '-5'], /--bars|bars/],
+  ['backtest: absurd bars', ['backtest', '--bars', '1e12'], /bars/],
+  ['backtest: truncated config', ['backtest', '--config', f('truncated.yaml')], /--config/],
+  ['backtest: config not a mapping', ['backtest', '--config', f('not-a-mapping.yaml')], /--config/],
+  ['backtest: NaN in config', ['backtest', '--config', f('nan.yaml')], /gamma/],
+  ['backtest --events: empty file', ['backtest', '--events', f('empty.arrow')], /empty\.arrow/],
+  ['backtest --events: truncated file', ['backtest', '--events', f('truncated.arrow')], /truncated/],
+  ['backtest --events: NaN price', ['backtest', '--events', f('nan-price.arrow')], /row 201: price NaN is not a finite positive number/],
+  ['backtest --events: negative size', ['backtest', '--events', f('negative-size.arrow')], /row 202: size -3 is not a finite number/],
+  ['backtest --events: infinite price', ['backtest', '--events', f('inf-price.arrow')], /row 203: price Infinity/],
+  ['backtest --events: zero price', ['backtest', '--events', f('zero-price.arrow')], /row 204: price 0/],
+  ['backtest --events: time going back', ['backtest', '--events', f('time-back.arrow')], /row 205: local time goes back 3600\.\d+ s/],
+  ['backtest --events: unknown type', ['backtest', '--events', f('bad-type.arrow')], /row 206: type 9/],
+  ['backtest --events: klines as a latency file', ['backtest', '--events', f('good.arrow'), '--order-latency-file', f('nan-close.csv')], /--order-latency-file: .* line \d+: expected ts_ms,entry_ms\[,response_ms\]/],
+  ['run: missing config', ['run', '--config', f('missing.yaml')], /--config|config/],
+  ['run: truncated config', ['run', '--config', f('truncated.yaml')], /config/],
+  ['run: empty config', ['run', '--config', f('empty.yaml')], /config/],
+  ['run: zero workers', ['run', '--max-workers', '0'], /--max-workers/],
+  ['run: fractional workers', ['run', '--config', join(REPO_ROOT, 'config', 'config.yaml'), '--max-workers', '2.5'], /--max-workers/],
+  ['train-rl: negative episodes', ['train-rl', '--simulate', '--episodes', '-1'], /episodes/],
+  ['train-rl: NaN close', ['train-rl', '--data', f('nan-close.csv')], /line|row|close/],
+  ['evaluate-rl: missing policy', ['evaluate-rl', '--policy', f('missing.json'), '--simulate'], /--policy/],
+  ['evaluate-rl: truncated policy', ['evaluate-rl', '--policy', f('truncated.json'), '--simulate'], /--policy/],
+  ['evaluate-rl: empty policy', ['evaluate-rl', '--policy', f('empty.json'), '--simulate'], /--policy/],
+  ['convert: empty gz', ['convert', f('empty.gz'), '--out', 'x.arrow'], /no market events in .*empty\.gz/],
+  ['convert: truncated gz', ['convert', f('truncated.gz'), '--out', 'x.arrow'], /truncated\.gz/],
+  ['convert: garbage text', ['convert', f('garbage.txt'), '--out', 'x.arrow'], /garbage\.txt/],
+  ['convert: negative trade price', ['convert', f('negative-trade.txt'), '--out', 'x.arrow'], /price -61837\.63 is not a finite positive number/],
+  ['convert: NaN trade size', ['convert', f('nan-trade.txt'), '--out', 'x.arrow'], /nan-trade\.txt:\d+: malformed or truncated capture line/],
+  ['convert: missing file', ['convert', f('missing.gz'), '--out', 'x.arrow'], /missing\.gz/],
+  ['analyze: zero days', ['analyze', '--data', KLINES_5M, '--days', '0'], /--days/],
+  ['analyze: absurd days', ['analyze', '--data', KLINES_5M, '--days', '1e9'], /--days/],
+  ['analyze: negative combinations', ['analyze', '--data', KLINES_5M, '--max-combinations', '-1'], /--max-combinations/],
+  ['analyze: empty kline file', ['analyze', '--data', f('empty.csv')], /empty\.csv/],
+  ['analyze: NaN close', ['analyze', '--data', f('nan-close.csv')], /line|row|close/],
+  ['analyze --events: NaN price', ['analyze', '--events', f('nan-price.arrow')], /row 201: price NaN/],
+  ['analyze: truncated config', ['analyze', '--data', KLINES_5M, '--config', f('truncated.yaml')], /--config/],
+  ['worker: not a queue URL', ['worker', '--queue', 'not a url'], /--queue/],
+  ['worker: zero concurrency', ['worker', '--queue', 'redis://127.0.0.1:1', '--concurrency', '0'], /--concurrency/],
+  ['report: missing run folder', ['report', f('missing-run')], /missing-run/],
+  ['report: truncated run folder', ['report', f('run-truncated')], /run-truncated/],
+  ['compare: missing run folders', ['compare', f('missing-a'), f('missing-b')], /missing-a/],
+  ['compare: truncated run folders', ['compare', f('run-truncated'), f('run-truncated')], /run-truncated/],
+  ['fetch: zero klines', ['fetch', '--exchange', 'binance', '--symbol', 'BTC/USDT', '--kline-limit', '0'], /--kline-limit/],
+  ['fetch: absurd klines', ['fetch', '--exchange', 'binance', '--symbol', 'BTC/USDT', '--kline-limit', '1e9'], /--kline-limit/],
+  ['fetch: unknown exchange', ['fetch', '--exchange', 'no-such-exchange', '--symbol', 'BTC/USDT'], /--exchange/],
+  ['history: negative days', ['history', '--exchange', 'binance', '--symbol', 'BTC/USDT', '--timeframe', '5m', '--days', '-1'], /--days/],
+  ['history: absurd days', ['history', '--exchange', 'binance', '--symbol', 'BTC/USDT', '--timeframe', '5m', '--days', '1e9'], /--days/],
+  ['history: garbage timeframe', ['history', '--exchange', 'binance', '--symbol', 'BTC/USDT', '--timeframe', '7q', '--days', '1'], /--timeframe: expected a timeframe/],
+  ['history: garbage end', ['history', '--exchange', 'binance', '--symbol', 'BTC/USDT', '--timeframe', '5m', '--days', '1', '--end', 'yesterday-ish'], /--end/],
+  ['realtime: zero poll', ['realtime', '--poll-seconds', '0'], /--poll-seconds/],
+  ['realtime: negative iterations', ['realtime', '--iterations', '-3'], /--iterations/],
+  ['realtime: negative speed', ['realtime', '--replay', f('negative-trade.txt'), '--speed', '-1'], /--speed/],
+  ['realtime: empty capture', ['realtime', '--replay', f('empty.gz')], /--replay|empty\.gz|no market events/],
+  ['realtime: negative trade in capture', ['realtime', '--replay', f('negative-trade.txt'), '--ledger', 'l.sqlite'], /price -61837\.63 is not a finite positive number/],
+  ['realtime: a folder as ledger', ['realtime', '--replay', join(CAPTURE_DIR, 'btcusdt_20240808.gz'), '--ledger', f('a-folder')], /--ledger/],
+  ['realtime: not a ledger', ['realtime', '--replay', join(CAPTURE_DIR, 'btcusdt_20240808.gz'), '--ledger', f('not-sqlite.sqlite')], /--ledger/],
+  ['realtime: truncated config', ['realtime', '--config', f('truncated.yaml')], /--config/],
+  ['realtime: unknown mode', ['realtime', '--mode', 'yolo'], /--mode/],
+  ['realtime: unknown feed', ['realtime', '--feed', 'xyz'], /--feed: expected ws or rest/],
+  ['halt: garbage URL', ['halt', '--url', 'not a url'], /--url/],
+  ['halt: URL without token', ['halt', '--url', 'http://127.0.0.1:9', '--halt-file', join('nowhere', 'HALT')], /--url: the dashboard needs its token/],
+  ['dashboard: port out of range', ['dashboard', '--port', '70000'], /--port/],
+  ['dashboard: missing ledger', ['dashboard', '--ledger', f('missing.sqlite'), '--port', '0'], /--ledger/],
+  ['dashboard: a file as the runs folder', ['dashboard', '--runs', f('empty.csv'), '--port', '0'], /--runs: .* is not a folder/],
+  ['dashboard: not a ledger', ['dashboard', '--ledger', f('not-sqlite.sqlite'), '--port', '0'], /--ledger: .* is not a marketmakerl ledger/],
+  ['record: zero minutes', ['record', '--exchange', 'binance', '--symbol', 'BTC/USDT', '--out', 'rec', '--minutes', '0'], /--minutes/],
+  ['record: negative rotation', ['record', '--exchange', 'binance', '--symbol', 'BTC/USDT', '--out', 'rec', '--rotate-minutes', '-1'], /--rotate-minutes/],
+  ['study: NaN price events', ['study', '--events', f('nan-price.arrow')], /row 201: price NaN/],
+  ['study: empty kline file', ['study', '--data', f('empty.csv')], /empty\.csv/],
+  ['study: too few bars', ['study', '--simulate', '--bars', '5'], /--bars/],
+  ['simulate as2008: NaN gamma', ['simulate', 'as2008', '--gamma', 'NaN'], /--gamma/],
+  ['simulate as2008: zero paths', ['simulate', 'as2008', '--gamma', '0.1', '--paths', '0'], /--paths/],
+  ['simulate as2008: absurd paths', ['simulate', 'as2008', '--gamma', '0.1', '--paths', '1e12'], /--paths/],
+  ['verify-fills: missing run folder', ['verify-fills', f('missing-run'), '--capture', f('good.arrow')], /missing-run/],
+  ['verify-fills: NaN capture', ['verify-fills', f('run-truncated'), '--capture', f('nan-price.arrow')], /run-truncated|row 201/],
+  ['backtest: a typo in the config', ['backtest', '--config', f('typo.yaml')], /gama.*did you mean.*gamma/, { todo: STRICT }],
+];
+
+/** Every file under a folder, with size and mtime. */
+function snapshot(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string): void => {
+    for (const n of readdirSync(d).sort()) {
+      const p = join(d, n);
+      const st = statSync(p);
+      if (st.isDirectory()) {
+        out.push(`${relative(base, p)}/`);
+        walk(p);
+      } else out.push(`${relative(base, p)} ${st.size} ${st.mtimeMs}`);
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+/** Run one case in its own home and working folder (what it writes can only be its own). */
+function runCli(i: number, args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string; dir: string; before: string[] }> {
+  const dir = join(base, 'cases', String(i));
+  const caseHome = join(dir, 'home');
+  const cwd = join(caseHome, 'work');
+  mkdirSync(cwd, { recursive: true });
+  const before = snapshot(dir);
+  return new Promise((resolve) => {
+    const env: NodeJS.ProcessEnv = { ...process.env, HOME: caseHome, PAPER_ONLY: '1', MARKETMAKERL_EXCHANGE_URL: 'http://127.0.0.1:9' };
+    delete env['EXCHANGE_API_KEY'];
+    delete env['EXCHANGE_API_SECRET'];
+    delete env['MARKETMAKERL_DEBUG'];
+    const child = spawn(CLI, args, { cwd, env });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr, dir, before });
+    });
+  });
+}
+
+before(() => {
+  const b = spawnSync('make', ['-s', 'build'], { cwd: REPO_ROOT, encoding: 'utf8' });
+  assert.equal(b.status, 0, b.stderr);
+  fixtures();
+  writeFileSync(f('typo.yaml'), 'gama: 0.1\n');
+});
+
+test(`bad input to every command (${CASES.length} cases): exit 2, one line naming the input, no stack trace, nothing written`, { timeout: 600_000 }, async (t) => {
+  const results = new Map<string, Awaited<ReturnType<typeof runCli>>>();
+  let next = 0;
+  const inputs = snapshot(inp);
+  // Four at a time, each in its own folder.
+  await Promise.all(
+    Array.from({ length: 4 }, async () => {
+      while (next < CASES.length) {
+        const i = next++;
+        const [name, args] = CASES[i]!;
+        results.set(name, await runCli(i, args));
+      }
+    }),
+  );
+  for (const [name, args, expected, opts] of CASES) {
+    const r = results.get(name)!;
+    await t.test(name, opts?.todo !== undefined ? { todo: opts.todo } : {}, () => {
+      const lines = r.stderr.trim().split('\n');
+      assert.equal(r.code, 2, `${args.join(' ')}\nexit ${r.code}\n${r.stderr}`);
+      assert.equal(lines.length, 1, r.stderr);
+      assert.match(lines[0]!, /^error: /);
+      assert.match(lines[0]!, expected);
+      assert.doesNotMatch(r.stderr, /internal error|\bat .*\(.*:\d+:\d+\)|^\s+at /m, 'no stack trace');
+      assert.equal(r.stdout, '', 'nothing on stdout');
+      assert.deepEqual(snapshot(r.dir), r.before, 'nothing written in its home or working folder');
+    });
+  }
+  assert.deepEqual(snapshot(inp), inputs, 'no input was changed');
+});

@@ -1,0 +1,99 @@
+// `weekly-report` and `status-page` on a real paper ledger (the shared capture replayed on its own clock): figures checked against the
+// ledger itself; an unsound ledger, an empty period, a losing runtime run each fail with exit 1; the page is served on 127.0.0.1.
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { CAPTURE_DIR, REPO_ROOT } from '../fixtures/shared-data.js';
+import { runOps } from '../fixtures/ops.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'mm-reports-'));
+const ledger = join(dir, 'artifacts', 'realtime', 'ledger.sqlite');
+const EXAMPLE = join(REPO_ROOT, 'config', 'examples', 'btcusdt.yaml');
+
+before(() => {
+  const r = runOps(['realtime', '--replay', join(CAPTURE_DIR, 'btcusdt_20240808.gz'), '--clock', 'event', '--config', EXAMPLE, '--ledger', ledger, '--halt-file', join(dir, 'HALT'), '--out-dir', join(dir, 'artifacts', 'realtime'), '--quiet'], { cwd: dir });
+  assert.equal(r.status, 0, r.stderr);
+});
+
+test('weekly-report: fills, fees and PnL as the ledger has them; a JSON file and a self-contained page (exit 0)', () => {
+  const r = runOps(['weekly-report', '--out', 'artifacts/weekly/w1'], { cwd: dir });
+  assert.equal(r.status, 0, r.stderr);
+  const db = new Database(ledger, { readonly: true });
+  const f = db.prepare('SELECT count(*) AS n, sum(fee) AS fees, sum(-side * price * qty - fee) AS flow, sum(side * qty) AS pos FROM fills').get() as { n: number; fees: number; flow: number; pos: number };
+  const last = (db.prepare('SELECT price FROM fills ORDER BY id DESC LIMIT 1').get() as { price: number }).price;
+  db.close();
+  assert.ok(f.n > 0, 'the replay made no fill');
+  assert.equal(r.json.totals.paper_live_runs, 1);
+  assert.equal(r.json.totals.fills, f.n);
+  assert.ok(Math.abs(r.json.totals.fees - f.fees) < 1e-3);
+  assert.ok(Math.abs(r.json.totals.pnl - (f.flow + f.pos * last)) < 1e-3);
+  const doc = JSON.parse(readFileSync(join(dir, 'artifacts', 'weekly', 'w1', 'weekly-report.json'), 'utf8'));
+  assert.equal(doc.runs[0].pnl_marked_at, 'last fill price');
+  assert.equal(doc.runs[0].fill_agreement.status, 'n/a');
+  const html = readFileSync(join(dir, 'artifacts', 'weekly', 'w1', 'weekly-report.html'), 'utf8');
+  assert.ok(html.includes(doc.runs[0].run_id));
+  assert.doesNotMatch(html, /<script|src="http/);
+  // Never replaced.
+  assert.equal(runOps(['weekly-report', '--out', 'artifacts/weekly/w1'], { cwd: dir }).status, 2);
+});
+
+test('weekly-report: a ledger whose position disagrees with its fills (exit 1, named); an empty period (exit 1)', () => {
+  const bad = join(dir, 'bad');
+  mkdirSync(bad);
+  copyFileSync(ledger, join(bad, 'ledger.sqlite'));
+  const db = new Database(join(bad, 'ledger.sqlite'));
+  db.prepare('UPDATE positions SET position = position + 0.5').run();
+  db.close();
+  const r = runOps(['weekly-report', '--ledgers', bad, '--runs', join(dir, 'none'), '--out', join(dir, 'w-bad')]);
+  assert.equal(r.status, 1, r.stderr);
+  assert.match(r.stderr, /weekly-report: .*ledger\.sqlite: .*position/);
+  const empty = runOps(['weekly-report', '--ledgers', join(dir, 'none'), '--runs', join(dir, 'none'), '--out', join(dir, 'w-empty')]);
+  assert.equal(empty.status, 1);
+  assert.match(empty.stderr, /nothing to report/);
+});
+
+test('status-page: GO with a sound session and weekly report; NO-GO once a losing runtime run is the newest (exit 1); served on 127.0.0.1', async () => {
+  const go = runOps(['status-page'], { cwd: dir });
+  assert.equal(go.status, 0, go.stderr);
+  assert.deepEqual(go.json.sections.map((s: { section: string; go: boolean }) => [s.section, s.go]), [['paper / live session', true], ['weekly report', true]]);
+  const html = readFileSync(join(dir, 'artifacts', 'status', 'index.html'), 'utf8');
+  assert.match(html, /GO: 2 of 2 checks pass/);
+  assert.ok(html.includes('href="../weekly/w1/weekly-report.html"'));
+  // A runtime run whose risk agent finds a breach (a loss below min_total_pnl 0 with γ 0.1 on this seed).
+  writeFileSync(join(dir, 'run.yaml'), ['mode: backtest', 'seed: 7', 'paths: { artifacts_dir: artifacts, data_dir: . }', 'market: { symbol: SIM/USDT }', 'agents:', '  - { name: data, role: data, params: { source: simulated, bars: 600 } }', '  - { name: model, role: ml, inputs: [data], params: { gamma: 0.1 } }', '  - { name: exec, role: execution, inputs: [model] }', '  - { name: risk, role: risk, inputs: [exec] }', ''].join('\n'));
+  const run = runOps(['run', '--config', 'run.yaml', '--max-workers', '1', '--run-id', 'losing'], { cwd: dir });
+  assert.equal(run.json.risk_status, 'breach', run.stdout);
+  const nogo = runOps(['status-page'], { cwd: dir });
+  assert.equal(nogo.status, 1);
+  assert.match(nogo.stderr, /NO-GO runtime run .*losing_summary\.json.*risk breach/);
+  assert.match(readFileSync(join(dir, 'artifacts', 'status', 'index.html'), 'utf8'), /NO-GO: 2 of 3 checks pass/);
+  // A file that is not a status page of ours is never replaced.
+  writeFileSync(join(dir, 'mine.html'), '<p>my notes</p>');
+  assert.equal(runOps(['status-page', '--out', 'mine.html'], { cwd: dir }).status, 2);
+  // Served: the page at /, what it links to, nothing outside the artifacts folder.
+  const argv = ['--import', import.meta.resolve('tsx'), join(REPO_ROOT, 'src', 'cli', 'main.ts'), 'status-page', '--serve', '--port', '0'];
+  const child = spawn(process.execPath, argv, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  try {
+    const line = await new Promise<string>((ok, fail) => {
+      let buf = '';
+      child.stdout.on('data', (d) => {
+        buf += String(d);
+        if (buf.includes('\n')) ok(buf.split('\n')[0]!);
+      });
+      child.once('exit', (c) => fail(new Error(`exited ${c} before serving`)));
+    });
+    const url = JSON.parse(line).url as string;
+    assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/$/);
+    const page = await fetch(url);
+    assert.equal(page.status, 200);
+    assert.match(await page.text(), /marketmakerl status-page/);
+    assert.equal((await fetch(url + 'weekly/w1/weekly-report.json')).status, 200);
+    assert.equal((await fetch(url + '..%2f..%2frun.yaml')).status, 404);
+  } finally {
+    child.kill('SIGTERM');
+  }
+});
