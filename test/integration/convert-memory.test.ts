@@ -50,8 +50,11 @@ test('a capture in 12 files converts in the memory of 3: every row written, no g
     assert.ok(grownMb > 30, `the output grew by ${grownMb.toFixed(1)} MB`);
     const figures = `live set at most ${short.liveMaxMb} MB for 3 files, ${long.liveMaxMb} MB for 12 (${short.samples} and ${long.samples} samples); held at the end ${short.heldMb} / ${long.heldMb} MB; peak RSS ${short.peakRssMb} / ${long.peakRssMb} MB; output +${grownMb.toFixed(1)} MB`;
     assert.ok(long.samples >= 1, figures);
-    // What the converter keeps reachable does not grow with the capture (keeping the rows would add the output's growth).
-    assert.ok(long.liveMaxMb - short.liveMaxMb < 4, figures);
+    // What the converter keeps reachable does not grow with the capture. Keeping the rows would add the output's
+    // growth (33 MB); keeping a quarter of them still fails here. The live set is sampled on a timer, so the
+    // largest sample moves by a few MB with the moment it lands on (a half-built batch, a gzip chunk in flight):
+    // a fixed 4 MB bound failed under load at 4.5 MB while 1 MB is typical on a quiet machine.
+    assert.ok(long.liveMaxMb - short.liveMaxMb < grownMb / 4, figures);
     assert.ok(long.liveMaxMb < 48, figures);
     assert.ok(long.heldMb - short.heldMb < 2, figures);
   } finally {
