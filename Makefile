@@ -161,7 +161,7 @@ help-ops:
 	@echo "make walk-forward        analyze under three walk-forward schemes + robustness table (EXP_DATA= EXP_DAYS=14 EXP_COMBINATIONS=12); research-budgets: three budgets; quant-experiments: three seeds"
 	@echo "make daily-smoke         fetch, a day of history, a one-day backtest, 5 paper iterations against EXCHANGE/SYMBOL (EXCHANGE_URL= SMOKE_END= SMOKE_CONFIG=), each timed"
 	@echo "make mvp-launch          consistency-check -> campaign -> analysis -> walk-forward -> a paper session on the shared capture, stopping at the first failure"
-	@echo "make realtime-live       live trading (as run-live); compose-config: the server compose file (docker compose config, or a clear skip); image: docker build"
+	@echo "make realtime-live       live trading (as run-live); compose-config: the server compose file (docker compose config, or a clear skip); image: docker build (no Docker daemon: SKIPPED, exit 4)"
 	@echo "make risk-calibration    the risk limits of RISK_CONFIG against a crash, a gap, a volatility burst, a frozen feed and the shared data's worst days"
 
 consistency-check: build

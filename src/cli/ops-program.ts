@@ -104,6 +104,10 @@ export function registerOpsCommands(program: Command): void {
     .option('--events <files...>', 'recording the paper session replays on its own clock', ['../shared/data/binance-l2-trades-hftbacktest-20240808/spot/btcusdt_20240808.gz'])
     .option('--paper-config <file>', 'the one config file of the paper session')
     .option('--out <dir>', 'new folder for every step\'s files (default artifacts/launch/mvp_<stamp>)')
+    .option('--seeds <n>', 'campaign seeds (then the first again)', num('--seeds'), 2)
+    .option('--days <n>', 'days of the analysis and the walk-forward (its 4/2 scheme needs 6)', num('--days'), 7)
+    .option('--max-combinations <n>', 'combinations of the analysis', num('--max-combinations'), 8)
+    .option('--wf-combinations <n>', 'combinations per walk-forward scheme (default half of --max-combinations)', num('--wf-combinations'))
     .action(async (opts) => (await import('./commands/mvp-launch.js')).mvpLaunchCommand(opts));
 
   program
@@ -115,7 +119,7 @@ export function registerOpsCommands(program: Command): void {
 
   program
     .command('image')
-    .description('build the server image with `docker build`; exit 1 when it cannot be built (Docker missing included)')
+    .description('build the server image with `docker build` after checking offline that the Dockerfile builds from a fresh clone (every COPY source committed, in the context, not ignored); exit 1 on a Dockerfile problem or a failed build, exit 4 (SKIPPED, nothing built) when Docker or its daemon is missing')
     .option('--tag <tag>', 'image tag', 'marketmakerl:latest')
     .option('--context <dir>', 'build context holding the Dockerfile', '.')
     .option('--docker <cmd>', 'docker executable', 'docker')
