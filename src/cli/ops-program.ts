@@ -103,6 +103,7 @@ export function registerOpsCommands(program: Command): void {
     .option('--data <file>', 'kline CSV of the analysis and the walk-forward', '../shared/data/binance-spot-btcusdt-5m-klines/BTCUSDT-5m-2024-08.csv')
     .option('--events <files...>', 'recording the paper session replays on its own clock', ['../shared/data/binance-l2-trades-hftbacktest-20240808/spot/btcusdt_20240808.gz'])
     .option('--paper-config <file>', 'the one config file of the paper session')
+    .option('--analysis-config <file>', 'the one config file of the analysis and the walk-forward (its analysis: section: sampling, walk-forward, readiness rules)')
     .option('--out <dir>', 'new folder for every step\'s files (default artifacts/launch/mvp_<stamp>)')
     .option('--seeds <n>', 'campaign seeds (then the first again)', num('--seeds'), 2)
     .option('--days <n>', 'days of the analysis and the walk-forward (its 4/2 scheme needs 6)', num('--days'), 7)

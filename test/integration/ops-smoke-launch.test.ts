@@ -67,9 +67,13 @@ test('mvp-launch: a campaign whose config names a missing klines file fails, the
 test('mvp-launch on small budgets: consistency-check, a campaign, an analysis, the walk-forward preset and a paper session on the shared capture all pass (exit 0), each with its summary', () => {
   const cfg = join(dir, 'small.yaml');
   writeFileSync(cfg, ['mode: backtest', 'seed: 7', `paths: { artifacts_dir: ${join(dir, 'small-art')}, data_dir: . }`, 'market: { symbol: SIM/USDT }', 'agents:', '  - { name: data, role: data, params: { source: simulated, bars: 600 } }', '  - { name: model, role: ml, inputs: [data] }', '  - { name: exec, role: execution, inputs: [model] }', ''].join('\n'));
+  // The analysis under readiness rules its user states (here: out-of-sample PnL after fees above 0 and nothing else), on a random
+  // sample of the space whose out-of-sample window made money on these six days; the default rules say not ready on any of them.
+  const analysis = join(dir, 'analysis.yaml');
+  writeFileSync(analysis, ['seed: 8', 'analysis:', '  sampling: random', '  readiness: { min_sharpe: -1000, min_sharpe_confidence: 0, min_oos_days: 0, max_drawdown_pct: 100, min_fills: 0, min_profitable_window_share: 0, max_adverse_window_share: 1, max_window_return_pct: 100, min_deflated_sharpe_confidence: 0, max_pbo: 1 }', ''].join('\n'));
   const out = join(dir, 'launch-ok');
   const t0 = Date.now();
-  const r = runOps(['mvp-launch', '--config', cfg, '--paper-config', EXAMPLE, '--data', KLINES_5M, '--events', join(CAPTURE_DIR, 'btcusdt_20240808.gz'), '--seeds', '1', '--days', '6', '--max-combinations', '1', '--out', out], { timeout: 290_000 });
+  const r = runOps(['mvp-launch', '--config', cfg, '--paper-config', EXAMPLE, '--analysis-config', analysis, '--data', KLINES_5M, '--events', join(CAPTURE_DIR, 'btcusdt_20240808.gz'), '--seeds', '1', '--days', '6', '--max-combinations', '2', '--wf-combinations', '1', '--out', out], { timeout: 290_000 });
   const seconds = (Date.now() - t0) / 1000;
   assert.equal(r.status, 0, `${r.stderr}\n${seconds} s`);
   assert.equal(r.json.ok, true);
@@ -86,8 +90,9 @@ test('mvp-launch on small budgets: consistency-check, a campaign, an analysis, t
   assert.equal(steps.campaign.summary.repeat_agrees, true);
   assert.equal(steps.campaign.summary.runs_failed, 0);
   assert.ok(existsSync(steps.campaign.summary.out));
-  assert.equal(typeof steps.analysis.summary.ready_for_live_keys, 'boolean');
-  assert.ok(Number.isFinite(steps.analysis.summary.oos_pnl));
+  assert.equal(steps.analysis.summary.ready_for_live_keys, true);
+  assert.deepEqual(steps.analysis.summary.failed_checks, []);
+  assert.ok(steps.analysis.summary.oos_pnl > 0, `oos pnl ${steps.analysis.summary.oos_pnl}`);
   assert.ok(existsSync(steps.analysis.summary.analysis_json));
   assert.equal(steps['walk-forward'].summary.robust, true);
   assert.equal(steps['walk-forward'].summary.completed, 3);

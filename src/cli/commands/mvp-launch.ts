@@ -10,6 +10,8 @@ export interface MvpLaunchFlags {
   data: string;
   events: string[];
   paperConfig?: string;
+  /** The one config file of the analysis and the walk-forward (its `analysis:` section: sampling, walk-forward, readiness rules). */
+  analysisConfig?: string;
   out?: string;
   /** Seeds of the campaign (then the first again). */
   seeds: number;
@@ -38,7 +40,7 @@ const SUMMARY: Readonly<Record<string, (r: Record<string, any>) => Record<string
 };
 
 export function mvpLaunchCommand(f: MvpLaunchFlags): void {
-  for (const p of [f.config, f.data, ...f.events, ...(f.paperConfig ? [f.paperConfig] : [])]) if (!existsSync(p)) throw new UserError(`cannot read file ${p}`);
+  for (const p of [f.config, f.data, ...f.events, ...(f.paperConfig ? [f.paperConfig] : []), ...(f.analysisConfig ? [f.analysisConfig] : [])]) if (!existsSync(p)) throw new UserError(`cannot read file ${p}`);
   const whole = (flag: string, x: number | undefined, lo: number, hi: number): void => {
     if (x !== undefined && (!Number.isInteger(x) || x < lo || x > hi)) throw new UserError(`${flag}: expected a whole number in [${lo}, ${hi}], got ${x}`);
   };
@@ -47,13 +49,14 @@ export function mvpLaunchCommand(f: MvpLaunchFlags): void {
   whole('--max-combinations', f.maxCombinations, 1, 100_000);
   whole('--wf-combinations', f.wfCombinations, 1, 100_000);
   const wfCombinations = f.wfCombinations ?? Math.max(1, Math.floor(f.maxCombinations / 2));
+  const analysisConfig = f.analysisConfig !== undefined ? ['--config', f.analysisConfig] : [];
   const out = resolve(f.out ?? join('artifacts', 'launch', `mvp_${utcStamp(new Date())}`));
   if (existsSync(out)) throw new UserError(`--out: ${out} exists; a launch writes into a new folder only`);
   const steps: Step[] = [
     { step: 'consistency-check', args: ['consistency-check'] },
     { step: 'campaign', args: ['campaign', '--n', String(f.seeds), '--config', f.config, '--max-workers', '1', '--out', join(out, 'campaign.json')] },
-    { step: 'analysis', args: ['analyze', '--data', f.data, '--days', String(f.days), '--max-combinations', String(f.maxCombinations), '--workers', '1', '--quiet', '--out', join(out, 'analysis')] },
-    { step: 'walk-forward', args: ['experiments', '--preset', 'walk-forward', '--data', f.data, '--days', String(f.days), '--max-combinations', String(wfCombinations), '--out', join(out, 'walk-forward')] },
+    { step: 'analysis', args: ['analyze', ...analysisConfig, '--data', f.data, '--days', String(f.days), '--max-combinations', String(f.maxCombinations), '--workers', '1', '--quiet', '--out', join(out, 'analysis')] },
+    { step: 'walk-forward', args: ['experiments', '--preset', 'walk-forward', ...analysisConfig, '--data', f.data, '--days', String(f.days), '--max-combinations', String(wfCombinations), '--out', join(out, 'walk-forward')] },
     {
       step: 'paper',
       args: ['realtime', '--replay', ...f.events, '--clock', 'event', ...(f.paperConfig ? ['--config', f.paperConfig] : []), '--ledger', join(out, 'paper', 'ledger.sqlite'), '--halt-file', join(out, 'paper', 'HALT'), '--out-dir', join(out, 'paper')],
