@@ -55,7 +55,12 @@ export function mvpLaunchCommand(f: MvpLaunchFlags): void {
   const steps: Step[] = [
     { step: 'consistency-check', args: ['consistency-check'] },
     { step: 'campaign', args: ['campaign', '--n', String(f.seeds), '--config', f.config, '--max-workers', '1', '--out', join(out, 'campaign.json')] },
-    { step: 'analysis', args: ['analyze', ...analysisConfig, '--data', f.data, '--days', String(f.days), '--max-combinations', String(f.maxCombinations), '--workers', '1', '--quiet', '--out', join(out, 'analysis')] },
+    {
+      step: 'analysis',
+      args: ['analyze', ...analysisConfig, '--data', f.data, '--days', String(f.days), '--max-combinations', String(f.maxCombinations), '--workers', '1', '--quiet', '--out', join(out, 'analysis')],
+      // A launch goes on only when the analysis says the strategy is ready: its readiness gate out of sample.
+      holds: (r) => (r?.['ready_for_live_keys'] === true ? undefined : `analysis: the readiness gate says not ready (failed: ${((r?.['failed_checks'] as string[] | undefined) ?? []).join(', ')})`),
+    },
     { step: 'walk-forward', args: ['experiments', '--preset', 'walk-forward', ...analysisConfig, '--data', f.data, '--days', String(f.days), '--max-combinations', String(wfCombinations), '--out', join(out, 'walk-forward')] },
     {
       step: 'paper',
