@@ -4,3 +4,4 @@ export * from './ledger-reader.js';
 export * from './invariants.js';
 export * from './schema.js';
 export * from './venue-audit.js';
+export * from './recordings.js';
