@@ -58,7 +58,7 @@ export interface ParityComparison {
   queue_points: { queue_ahead: number; time_to_fill_s: number; side: 'live' | 'replay' }[];
 }
 
-const r = (x: number, d = 6): number => roundTo(x, d);
+const r = (x: number, d = 6): number => roundTo(x, d) ?? Number.NaN;
 
 function stat(xs: number[], d = 3): Stat {
   const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
@@ -215,13 +215,17 @@ export function compareSides(c: CompareInput): ParityComparison {
   const replay = sideFigures(c.replay, c.mids, c.markoutSeconds, c.endTs, c.replayQueue);
   const gap = replay.pnl.total - live.pnl.total;
 
-  // Queue buckets: quartiles of the queue ahead over both sides' orders.
-  const all = [...c.liveQueue, ...c.replayQueue].filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
-  const edges = all.length === 0 ? [] : [...new Set([0, 0.25, 0.5, 0.75, 1].map((p) => quantileOfSorted(all, p)))];
+  // Queue buckets: nothing ahead (a new level, or the front of one), then the quartiles of the sizes ahead over both sides' orders.
+  const all = [...c.liveQueue, ...c.replayQueue].filter((x) => Number.isFinite(x) && x > 0).sort((a, b) => a - b);
   const buckets: QueueBucket[] = [];
+  if ([...c.liveQueue, ...c.replayQueue].some((x) => x === 0))
+    buckets.push({ queue_from: 0, queue_to: 0, live: bucketSide(c.live.orders, c.liveQueue, 0, 0, true), replay: bucketSide(c.replay.orders, c.replayQueue, 0, 0, true) });
+  const edges = all.length === 0 ? [] : [...new Set([0, 0.25, 0.5, 0.75, 1].map((p) => quantileOfSorted(all, p)))];
+  if (edges.length === 1) edges.push(edges[0]!);
   for (let k = 0; k + 1 < edges.length; k++) {
     const last = k + 2 === edges.length;
-    buckets.push({ queue_from: r(edges[k]!, 9), queue_to: r(edges[k + 1]!, 9), live: bucketSide(c.live.orders, c.liveQueue, edges[k]!, edges[k + 1]!, last), replay: bucketSide(c.replay.orders, c.replayQueue, edges[k]!, edges[k + 1]!, last) });
+    const lo = k === 0 ? Number.MIN_VALUE : edges[k]!;
+    buckets.push({ queue_from: r(edges[k]!, 9), queue_to: r(edges[k + 1]!, 9), live: bucketSide(c.live.orders, c.liveQueue, lo, edges[k + 1]!, last), replay: bucketSide(c.replay.orders, c.replayQueue, lo, edges[k + 1]!, last) });
   }
   const points: ParityComparison['fill_points'] = [];
   for (const [i] of fm.pairs) points.push({ ...pick(c.live.fills[i]!), kind: 'matched' });
