@@ -8,3 +8,4 @@ export * from './weekly-report.js';
 export * from './status-page.js';
 export * from './experiments.js';
 export * from './steps.js';
+export * from './weekly-parity.js';

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureSharedCaptureArrow } from '../fixtures/capture.js';
@@ -78,6 +78,22 @@ test('a paper session replayed by parity: every fill matched, the same PnL, and 
   const html = readFileSync(join(out, 'parity.html'), 'utf8');
   assert.match(html, /data-figure="fill-ratio">\d+ of \d+ \(100(\.0)?%\)/);
   assert.ok(!/<script/i.test(html), 'a self-contained page without scripts');
+
+  // The weekly report measures the same agreement for each recorded run, from a folder moved with its recording.
+  const wk = join(dir, 'weekly');
+  mkdirSync(join(wk, 'ledgers'), { recursive: true });
+  copyFileSync(s.ledger, join(wk, 'ledgers', 'paper.sqlite'));
+  copyFileSync(s.recording, join(wk, 'ledgers', 'paper.arrow'));
+  const w = cli(['weekly-report', '--ledgers', join(wk, 'ledgers'), '--runs', join(wk, 'runs'), '--out', join(wk, 'out')]);
+  assert.equal(w.status, 0, w.stderr);
+  const doc = JSON.parse(readFileSync(join(wk, 'out', 'weekly-report.json'), 'utf8')) as { runs: { fill_agreement: { status: string; fill_ratio: number; pnl_gap: number; events: string; page: string } }[] };
+  const a = doc.runs[0]!.fill_agreement;
+  assert.equal(a.status, 'measured');
+  assert.equal(a.fill_ratio, 1);
+  assert.equal(a.pnl_gap, 0);
+  assert.equal(a.events, join(wk, 'ledgers', 'paper.arrow'), 'the recording found beside the moved ledger');
+  assert.match(readFileSync(join(wk, 'out', a.page), 'utf8'), /against its replay/);
+  assert.match(readFileSync(join(wk, 'out', 'weekly-report.html'), 'utf8'), new RegExp(`href="${a.page}"`));
 
   // A simulator with 10× the latency: the replay's acknowledgements come 10× later, fills stop matching and the PnL moves.
   const slow = join(dir, 'slow.yaml');
