@@ -132,6 +132,7 @@ ${r.notes.map((n) => `<p class="note">${esc(n)}</p>`).join('\n')}`;
       sides('order sent → acknowledged', (s) => st(s.latency_ms.ack)),
       sides('cancel asked → cancelled', (s) => st(s.latency_ms.cancel)),
       sides('order sent → first fill', (s) => st(s.latency_ms.order_to_first_fill)),
+      ['market data: exchange → local (the recording, both sides)', `${num(r.events.feed_latency_ms.median, 1)} / ${num(r.events.feed_latency_ms.p90, 1)}`, ''],
     ]) + `<p class="note">${esc(`replay sim: ${Object.entries(r.replay.sim).map(([k, x]) => `${k} ${String(x)}`).join(', ')}`)}</p>`,
   });
   return page(`Parity: ${r.session.run_id} against its replay`, summary, sections);

@@ -2,7 +2,7 @@
 import Database from 'better-sqlite3';
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { UserError, readConfigMapping, roundTo } from '../core/index.js';
+import { UserError, quantileOfSorted, readConfigMapping, roundTo } from '../core/index.js';
 import type { EventColumns } from '../market/index.js';
 import { loadStrategyOf, parseTradingConfig, runEventReplay, type TradingConfig } from '../engine/index.js';
 import { fileSha256, isEventFile, readEventFile } from '../data/index.js';
@@ -24,7 +24,16 @@ export interface ParityReport {
   kind: 'parity';
   ledger: string;
   session: { run_id: string; mode: string; exchange: string; symbol: string; status: string; started_at: string; clock: string };
-  events: { path: string; rows: number; first_local_utc: string | null; last_local_utc: string | null; linked: boolean; same_as_linked: boolean | null };
+  events: {
+    path: string;
+    rows: number;
+    first_local_utc: string | null;
+    last_local_utc: string | null;
+    linked: boolean;
+    same_as_linked: boolean | null;
+    /** Local receive time − exchange time of the recorded rows, ms: the market-data latency both sides saw. */
+    feed_latency_ms: { median: number | null; p90: number | null };
+  };
   replay: { sim: Record<string, unknown>; sim_source: 'session' | string; engine_seconds: number };
   comparison: ParityComparison;
   /** Why live and replay may differ for reasons other than the simulator (a resumed position, a changed file…). */
@@ -132,7 +141,9 @@ export async function runParity(o: ParityOptions): Promise<ParityReport> {
   } else if (o.events !== undefined) notes.push('the ledger links no recording to this run: the events given are assumed to be the market the session received');
   if (run.earlierFills > 0) notes.push(`earlier runs of this ledger booked ${run.earlierFills} fills: the session may have resumed a position, the replay starts flat`);
   if (run.mode === 'live') notes.push('live fills are the exchange\'s; the replay\'s are the simulator\'s on the recorded market');
-  else if (run.config['clock'] !== 'event') notes.push('a wall-clock paper session decides on the loop\'s steps; its replay decides on the tick backtest\'s timer');
+  const feed = feedLatency(events);
+  if (run.mode !== 'live' && run.config['clock'] !== 'event')
+    notes.push(`a wall-clock paper session's venue saw each row when the session received it (a median ${feed.median ?? '?'} ms after exchange time in this recording); the replay's venue sees it at exchange time, as the tick backtest does`);
   if (sim !== undefined) notes.push(`the replay ran with the sim: section of ${o.simConfig}, not the session's own`);
 
   const tick = cfg.market.tick_size;
@@ -156,10 +167,19 @@ export async function runParity(o: ParityOptions): Promise<ParityReport> {
     kind: 'parity',
     ledger: o.ledger,
     session: { run_id: run.runId, mode: run.mode, exchange: run.exchange, symbol: run.symbol, status: run.status, started_at: run.startedAt, clock: String(run.config['clock'] ?? 'wall') },
-    events: { path, rows: events.length, first_local_utc: iso(events.tsLocal[0]!), last_local_utc: iso(endTs), linked, same_as_linked: same },
+    events: { path, rows: events.length, first_local_utc: iso(events.tsLocal[0]!), last_local_utc: iso(endTs), linked, same_as_linked: same, feed_latency_ms: feed },
     replay: { sim: { ...cfg.sim }, sim_source: o.simConfig ?? 'session', engine_seconds: roundTo(replay.engineSeconds, 3) ?? 0 },
     comparison,
     notes,
   };
 }
 
+/** Local − exchange time of the rows, ms (median and p90 of at most ~10 000 evenly spaced rows). */
+function feedLatency(ev: EventColumns): { median: number | null; p90: number | null } {
+  const step = Math.max(1, Math.floor(ev.length / 10_000));
+  const d: number[] = [];
+  for (let i = 0; i < ev.length; i += step) d.push((ev.tsLocal[i]! - ev.tsExchange[i]!) / 1000);
+  d.sort((a, b) => a - b);
+  if (d.length === 0) return { median: null, p90: null };
+  return { median: roundTo(quantileOfSorted(d, 0.5), 3), p90: roundTo(quantileOfSorted(d, 0.9), 3) };
+}
