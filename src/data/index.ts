@@ -3,6 +3,7 @@ export * from './text-scan.js';
 export * from './klines-csv.js';
 export * from './simulate.js';
 export * from './event-store.js';
+export * from './session-recording.js';
 export { arrowLib } from './arrow-lib.js';
 export * from './event-buffer.js';
 export * from './binance-capture.js';
