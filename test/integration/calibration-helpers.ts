@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { readEvents, writeEvents } from '../../src/data/index.js';
 import { EventFlag, type EventColumns } from '../../src/market/index.js';
 import { Ledger } from '../../src/ledger/index.js';
-import { LiveSession, TickLocal, defaultTickLocalParams } from '../../src/engine/index.js';
+import { LiveSession, TickLocal, defaultTickLocalParams, paperSetup } from '../../src/engine/index.js';
 import { ensureSharedCaptureArrow } from '../fixtures/capture.js';
 import { TouchQuotes } from '../fixtures/tick-strategies.js';
 import { looseSession } from '../fixtures/trading-config.js';
@@ -75,6 +75,46 @@ export async function liveOnHiddenEngine(ev: EventColumns, hidden: Hidden, ledge
   try {
     const summary = await session.run();
     return { fills: summary.fills, orders: exchange.commands.filter((c) => c.type === 'place').length, engine };
+  } finally {
+    ledger.close();
+  }
+}
+
+/**
+ * A live session built from a trading config as `realtime --mode live` builds it (strategy, risk, loop
+ * and estimators from the config), against the matching engine replaying `ev`; the config is journaled
+ * with the run, so `parity` can replay the session from its ledger.
+ */
+export async function liveFromConfig(ev: EventColumns, hidden: Hidden, ledgerPath: string, input: Record<string, unknown>, runId = 'live_config'): Promise<{ fills: number }> {
+  const ref = ev.price[0]!;
+  const { strategy, options, resolved } = paperSetup(input, ref);
+  const ledger = new Ledger(ledgerPath);
+  ledger.startRun({ runId, mode: 'live', exchange: 'binance', symbol: 'BTC/USDT', config: input, initialCash: resolved.config.capital }, new Date(0));
+  const clock: EventClock = { t: ev.tsExchange[0]! };
+  const engine = new MatchingEngine({ tickSize: 0.01, queue: hidden.queue, entry: hidden.entry, response: hidden.response, seed: 11 });
+  const market = { symbol: 'BTC/USDT', base: 'BTC', quote: 'USDT', active: true, tickSize: 0.01, lotSize: 0.00001, minQty: 0.00001, minNotional: 5 };
+  const exchange = new SimLiveExchange(engine, clock, market, { bid: ref - 0.01, ask: ref + 0.01 }, { BTC: 10, USDT: 1_000_000 });
+  const session = new LiveSession({
+    exchange,
+    symbol: 'BTC/USDT',
+    strategy,
+    session: options.session,
+    idNamespace: runId,
+    orderQty: resolved.quoting.orderQty,
+    tickSize: 0.01,
+    unknownOrders: 'cancel',
+    positionTolerance: 1e-9,
+    haltOnMismatch: true,
+    baseline: undefined,
+    journal: ledger,
+    log: () => {},
+    pollMs: 1_000,
+    reconcileEveryMs: 1e12,
+    market: { feed: new ReplayVenueFeed(ev, exchange, clock), local: new TickLocal(options.local) },
+    clock: () => clock.t,
+  });
+  try {
+    return { fills: (await session.run()).fills };
   } finally {
     ledger.close();
   }
