@@ -283,7 +283,7 @@ program
   .command('calibrate-sim')
   .description("fit the simulator to a live session: entry and response latency from the ledger's times, the queue model from its fills on the captured market; prints one JSON line, writes the sim: section to --out")
   .requiredOption('--ledger <file>', 'ledger of the live session (read-only)')
-  .requiredOption('--events <file>', 'event file (Arrow IPC) of the market the session saw, e.g. its realtime --record')
+  .option('--events <file>', 'event file (Arrow IPC) of the market the session saw (default: the recording the ledger links to the run, realtime --record)')
   .option('--session <run_id>', 'the run to fit (default: the latest in the ledger)')
   .option('--out <file>', 'YAML file to write: the fitted sim: section, the fit and its uncertainty in comments')
   .option('--force', 'replace an existing --out file')

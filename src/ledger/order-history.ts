@@ -2,6 +2,7 @@
 import Database from 'better-sqlite3';
 import { existsSync } from 'node:fs';
 import { UserError, type Micros } from '../core/index.js';
+import { readRecordingLink, type RecordingLink } from './recordings.js';
 
 export interface OrderRecord {
   clientId: number;
@@ -30,6 +31,8 @@ export interface OrderHistory {
   orders: OrderRecord[];
   /** Fills paired with the local time they reached us (`fill-received` order events): exchange → local. */
   receipts: { clientId: number; exchangeTs: Micros; localTs: Micros }[];
+  /** The recording of the market the run received (`realtime --record`), when one is linked. */
+  recording: RecordingLink | undefined;
 }
 
 /** Read run `runId` (default: the latest) of the ledger at `path`, opened read-only. */
@@ -93,7 +96,7 @@ export function readOrderHistory(path: string, runId?: string): OrderHistory {
     } catch {
       config = null;
     }
-    return { runId: run.run_id, mode: run.mode, symbol: run.symbol, config, orders: [...orders.values()], receipts };
+    return { runId: run.run_id, mode: run.mode, symbol: run.symbol, config, orders: [...orders.values()], receipts, recording: readRecordingLink(db, run.run_id) };
   } finally {
     db.close();
   }

@@ -14,7 +14,7 @@ function history(n: number, entryUs: (k: number) => number, responseUs: (k: numb
     orders.push({ clientId: k + 1, side: 1, price: 100, qty: 1, sentTs: sent, acceptedTs: arrived + responseUs(k), cancelTs: Number.NaN, canceledTs: Number.NaN, rejected: false, fills: [{ ts: arrived + 500_000, qty: 1 }] });
     receipts.push({ clientId: k + 1, exchangeTs: arrived + 500_000, localTs: arrived + 500_000 + responseUs(n - 1 - k) });
   }
-  return { runId: 'r', mode: 'live', symbol: 'BTC/USDT', config: null, orders, receipts };
+  return { runId: 'r', mode: 'live', symbol: 'BTC/USDT', config: null, orders, receipts, recording: undefined };
 }
 
 test('constant latencies are found exactly, with no spread', () => {

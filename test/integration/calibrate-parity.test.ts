@@ -37,8 +37,10 @@ test('parity of a live session (Avellaneda–Stoikov from its config, 3 minutes,
   assert.ok(live.fills > 100, `the session fills (${live.fills})`);
   const events = recordingOf(ev, dir);
   const sim = join(dir, 'sim.yaml');
-  const c = cli('calibrate-sim', '--ledger', ledger, '--events', events, '--out', sim);
+  // The session's recording is linked to its run: calibrate-sim finds the market itself.
+  const c = cli('calibrate-sim', '--ledger', ledger, '--out', sim);
   assert.equal(c.status, 0, c.stderr);
+  assert.equal((JSON.parse(c.stdout) as { events: string }).events, events);
   const parity = (name: string, extra: string[]): ParityLine => {
     const r = cli('parity', '--ledger', ledger, '--events', events, '--out', join(dir, name), ...extra);
     assert.equal(r.status, 0, r.stderr);

@@ -131,6 +131,7 @@ test('calibrate-sim refuses, in one line with exit 2 and nothing written, a ledg
     ['unknown session', ['--ledger', join(dir, 'old.sqlite'), '--events', events, '--session', 'nope'], /^error: --session: no run 'nope'/],
     ['no ledger', ['--ledger', join(dir, 'missing.sqlite'), '--events', events], /^error: --ledger: no ledger at/],
     ['no event file', ['--ledger', join(dir, 'elsewhere.sqlite'), '--events', join(dir, 'missing.arrow')], /^error: .*missing\.arrow/],
+    ['no linked recording', ['--ledger', join(dir, 'elsewhere.sqlite')], /^error: --ledger: run elsewhere has no linked recording/],
   ];
   for (const [what, args, message] of cases) {
     const out = join(dir, `${what.replaceAll(' ', '-')}.yaml`);

@@ -1,9 +1,9 @@
 // A live session on the event clock against the fake exchange's own matching engine (hidden queue and latencies), journaled to a ledger file; and the capture it saw.
-import { join } from 'node:path';
-import { existsSync } from 'node:fs';
-import { readEvents, writeEvents } from '../../src/data/index.js';
+import { dirname, join } from 'node:path';
+import { existsSync, statSync } from 'node:fs';
+import { fileSha256, readEvents, writeEvents } from '../../src/data/index.js';
 import { EventFlag, type EventColumns } from '../../src/market/index.js';
-import { Ledger } from '../../src/ledger/index.js';
+import { Ledger, linkRecording, recordingWritten } from '../../src/ledger/index.js';
 import { LiveSession, TickLocal, defaultTickLocalParams, paperSetup } from '../../src/engine/index.js';
 import { ensureSharedCaptureArrow } from '../fixtures/capture.js';
 import { TouchQuotes } from '../fixtures/tick-strategies.js';
@@ -114,7 +114,12 @@ export async function liveFromConfig(ev: EventColumns, hidden: Hidden, ledgerPat
     clock: () => clock.t,
   });
   try {
-    return { fills: (await session.run()).fills };
+    const fills = (await session.run()).fills;
+    // The session's market, linked to its run as `realtime --record` links it.
+    const path = recordingOf(ev, dirname(ledgerPath));
+    linkRecording(ledger.db, ledgerPath, runId, path);
+    recordingWritten(ledger.db, runId, { rows: ev.length, firstLocalUs: ev.tsLocal[0]!, lastLocalUs: ev.tsLocal[ev.length - 1]!, bytes: statSync(path).size, sha256: fileSha256(path) }, new Date(0));
+    return { fills };
   } finally {
     ledger.close();
   }

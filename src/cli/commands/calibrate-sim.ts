@@ -12,7 +12,6 @@ export interface CalibrateSimFlags {
 
 export function calibrateSimCommand(f: CalibrateSimFlags): void {
   if (!f.ledger) throw new UserError('--ledger: expected the ledger of a live session, e.g. --ledger artifacts/live/ledger.sqlite');
-  if (!f.events) throw new UserError('--events: expected the event file of the market the session saw, e.g. --events session.arrow');
   if (f.out !== undefined) checkOutputFile(f.out, '--out', f.force === true);
   const c = calibrateSim({ ledger: f.ledger, events: f.events, session: f.session });
   if (f.out !== undefined) writeFileAtomic(f.out, calibrationYaml(c));
@@ -25,6 +24,7 @@ export function calibrateSimCommand(f: CalibrateSimFlags): void {
       response_latency: c.latency.response,
       round_trip: c.latency.round_trip,
       queue: { model: q.queue, ci95: q.ci95, power_n_ci95: q.power_n_ci95, orders: q.orders, orders_filled: q.orders_filled, candidates: q.candidates },
+      events: c.events,
       tick_size: c.tick_size,
       ...(f.out !== undefined ? { out: f.out } : {}),
     }) + '\n',
