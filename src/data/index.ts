@@ -13,3 +13,4 @@ export * from './history-bars.js';
 export * from './market-snapshot.js';
 export * from './recorder.js';
 export * from './event-source.js';
+export * from './funding-file.js';

@@ -61,6 +61,7 @@ export class TradingSession {
     // The open-order count includes the order being placed (reconcile records it before the gate sees it).
     this.core = new TradingCore(strategy, {
       initialCash: settings.initialCash,
+      ...(settings.contract ? { contract: settings.contract } : {}),
       reconcile: settings.reconcile,
       limits: gateLimitsOf(risk),
       rules: riskRules(risk, () => this.core.open.count),

@@ -87,11 +87,13 @@ export class Portfolio {
   /**
    * A funding payment at rate `rate` on the open position valued at `mark`. Longs pay shorts when the
    * rate is positive: the amount received is −rate × position's settlement notional (linear:
-   * position × size × mark; inverse: position × size / mark). Returns it (settlement currency).
+   * position × size × mark; inverse: position × size / mark). `position`: the one held at the funding
+   * time where it differs from the booked one (a venue's fills not yet reported). Returns the amount
+   * (settlement currency).
    */
-  applyFunding(rate: number, mark: number): number {
-    if (!this.perp || this.position === 0) return 0;
-    const received = -rate * notionalSettle(this.spec, mark, this.position);
+  applyFunding(rate: number, mark: number, position = this.position): number {
+    if (!this.perp || position === 0) return 0;
+    const received = -rate * notionalSettle(this.spec, mark, position);
     this.funding += received;
     this.balance += received;
     this.cash = this.initialCash + settleToQuote(this.spec, this.balance, mark);
