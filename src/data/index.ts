@@ -14,3 +14,4 @@ export * from './market-snapshot.js';
 export * from './recorder.js';
 export * from './event-source.js';
 export * from './funding-file.js';
+export * from './funding-history.js';
