@@ -45,6 +45,8 @@ export interface TickBacktestResult {
   /** Most record batches held at once (streaming memory bound). */
   maxBatchesHeld: number;
   engineSeconds: number;
+  /** Funding payments applied (only when the run has a funding schedule). */
+  funding?: readonly FundingPayment[];
 }
 
 /**
@@ -417,7 +419,17 @@ export class TickBacktest {
       risk: this.session.riskMetrics(core.view.now),
       fundingPayments: this.fundingPaid.length,
     });
-    return { core, exchange: this.exchange, trace: this.trace, metrics, stats: this.stats, events: this.events, maxBatchesHeld: this.maxHeld, engineSeconds };
+    return {
+      core,
+      exchange: this.exchange,
+      trace: this.trace,
+      metrics,
+      stats: this.stats,
+      events: this.events,
+      maxBatchesHeld: this.maxHeld,
+      engineSeconds,
+      ...(this.opts.funding ? { funding: this.fundingPaid } : {}),
+    };
   }
 }
 

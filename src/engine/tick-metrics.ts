@@ -8,7 +8,7 @@ import { traceCsv, fillsCsv } from './run-folder.js';
 import type { Trace } from './trace.js';
 import type { FillLog } from './fill-log.js';
 import { ordersCsv, type OrderAudit } from '../sim/index.js';
-import { contractPnl, decimalsOf } from '../market/index.js';
+import { contractPnl, decimalsOf, type FundingPayment } from '../market/index.js';
 
 const stat = z.object({ mean: z.number(), median: z.number(), p90: z.number() }).nullable();
 
@@ -213,6 +213,16 @@ export interface TickRunOutputs {
   /** The venue's orders: orders.csv. */
   audit: OrderAudit;
   tickSize: number;
+  /** Perpetuals with funding: the payments, written as `funding.csv`. */
+  funding?: readonly FundingPayment[];
+}
+
+/** `funding.csv`: ts_us (exchange clock), rate, position (venue's, contracts), mark (venue mid), amount (settlement currency, > 0 received). */
+export function fundingPaymentsCsv(rows: readonly FundingPayment[], tickSize: number): string {
+  const pd = decimalsOf(tickSize);
+  const out = ['ts_us,rate,position,mark,amount'];
+  for (const r of rows) out.push(`${Math.round(r.ts)},${r.rate},${r.position},${r.mark.toFixed(pd + 1)},${r.amount}`);
+  return out.join('\n') + '\n';
 }
 
 const us = (x: number): string => (Number.isFinite(x) ? String(Math.round(x)) : '');
@@ -238,5 +248,6 @@ export function writeTickRunFolder(dir: string, out: TickRunOutputs, o: DirWrite
     writeFileSync(join(tmp, 'trace.csv'), traceCsv(out.trace, out.tickSize));
     writeFileSync(join(tmp, 'fills.csv'), tickFillsCsv(out.fills, out.stats, out.tickSize));
     writeFileSync(join(tmp, 'orders.csv'), ordersCsv(out.audit, decimalsOf(out.tickSize)));
+    if (out.funding !== undefined) writeFileSync(join(tmp, 'funding.csv'), fundingPaymentsCsv(out.funding, out.tickSize));
   }, o);
 }

@@ -129,10 +129,13 @@ test('market.funding from a config: a constant rate every interval, or a series 
   assert.equal(r.metrics.funding_payments, 5);
   assert.ok(Math.abs(r.metrics.pnl_funding - (EXPECTED[1]![2] + EXPECTED[2]![2])) < 1e-12);
   const out = join(dir, 'run');
-  writeTickRunFolder(out, { config: cfg, metrics: r.metrics, trace: r.trace, fills: r.core.fills, stats: r.stats, audit: r.exchange.audit, tickSize: 0.01 });
+  writeTickRunFolder(out, { config: cfg, metrics: r.metrics, trace: r.trace, fills: r.core.fills, stats: r.stats, audit: r.exchange.audit, tickSize: 0.01, ...(r.funding ? { funding: r.funding } : {}) });
   const m = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8'));
   assert.equal(m.pnl_funding, r.metrics.pnl_funding);
   assert.equal(m.instrument, 'linear_perp');
+  const rows = readFileSync(join(out, 'funding.csv'), 'utf8').trim().split('\n');
+  assert.equal(rows[0], 'ts_us,rate,position,mark,amount');
+  assert.deepEqual(rows.slice(1).map((l) => l.split(',').slice(0, 3).map(Number)), EXPECTED.map(([t, q], k) => [at(t), RATES[k + 1], q]));
   // A constant rate every 0.0005 h (1.8 s) since the epoch: T0 lies 800 ms past a multiple, so payments at 1000 and 2800 ms, both flat.
   const c = runTickJob(flatConfig({ ...base, market: { ...base.market, funding: { rate: RATE, interval_hours: 0.0005 } } }), [market()], { strategy: new Scripted() });
   assert.equal(T0 % 1.8e6, 800 * MS);
@@ -152,4 +155,29 @@ test('the market section refuses funding on spot, contracts on spot, and a fundi
     [{ instrument: 'perp' }, /market\.instrument: expected one of spot, linear_perp, inverse_perp/],
   ] as const)
     assert.throws(() => flatConfig({ market }), (e: Error) => msg.test(e.message), JSON.stringify(market));
+});
+
+test('inverse perpetual in the tick backtest: fees and funding in the coin, reported in quote at the last mid; the split adds up', () => {
+  const INV: ContractSpec = { kind: 'inverse_perp', contractSize: 10 }; // 10 USD a contract
+  const o = options(schedule());
+  const opts: TickBacktestOptions = { ...o, session: { ...o.session, contract: INV }, fees: new ContractFees(INV, 1, 5) };
+  const d = new TickBacktest(new Scripted(), opts);
+  const r = d.run([market()]);
+  const p = r.core.portfolio;
+  // Buy 2 at 100.01, sell 2 at 100.03: (1/100.01 − 1/100.03) × 2 × 10 coin; maker fees 1 bp of 2 × 10 / price each.
+  const realized = 2 * 10 * (1 / 100.01 - 1 / 100.03);
+  const fees = (1e-4 * 20) / 100.01 + (1e-4 * 20) / 100.03;
+  assert.ok(Math.abs(p.realizedPnl - realized) < 1e-15);
+  assert.ok(Math.abs(p.fees - fees) < 1e-15);
+  // Funding on the inverse notional 2 × 10 / mark, in the coin.
+  const funding = -RATE * (20 / 100.01) + (RATE / 2) * (20 / 100.01);
+  assert.ok(Math.abs(p.funding - funding) < 1e-15);
+  const m = r.metrics;
+  const mid = r.trace.mid[r.trace.length - 1]!;
+  assert.ok(Math.abs(m.pnl_fees - fees * mid) < 1e-12, 'fees in quote at the last mid');
+  assert.ok(Math.abs(m.pnl_funding - funding * mid) < 1e-12);
+  assert.ok(Math.abs(m.total_pnl - (realized - fees + funding) * mid) < 1e-9, 'flat at the end: total = (realized − fees + funding) × mid');
+  assert.ok(Math.abs(m.pnl_spread_capture + m.pnl_inventory - m.pnl_fees + m.pnl_funding - m.total_pnl) < 1e-9);
+  assert.equal(m.instrument, 'inverse_perp');
+  assert.equal(m.turnover, 40, 'inverse turnover: contracts × size in quote');
 });

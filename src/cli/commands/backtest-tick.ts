@@ -31,6 +31,7 @@ export async function tickBacktestCommand(flags: TickBacktestFlags, c: ConfigWit
     stats: job.stats,
     audit: job.exchange.audit,
     tickSize: cfg.market.tick_size,
+    ...(job.funding ? { funding: job.funding } : {}),
   }, { force: flags.force === true });
   const m = job.metrics;
   const line = {
