@@ -44,6 +44,7 @@ export async function tickBacktestCommand(flags: TickBacktestFlags, c: ConfigWit
     spread_capture: roundTo(m.pnl_spread_capture, 6),
     inventory_pnl: roundTo(m.pnl_inventory, 6),
     fees: roundTo(m.fees, 6),
+    ...(m.instrument !== 'spot' ? { instrument: m.instrument, funding: roundTo(m.pnl_funding, 6), funding_payments: m.funding_payments } : {}),
     fills: m.fills,
     fill_ratio: roundTo(m.fill_ratio, 4),
     sharpe: roundTo(m.sharpe, 4),
