@@ -1,9 +1,9 @@
 // The one trading config: market, data, quoting, features, risk, sim, loop, metrics and live sections, one set of defaults.
 import { z } from 'zod';
+import { INSTRUMENT_KINDS } from '../market/index.js';
 import { defaultBarFeatureParams } from '../features/index.js';
 import { HISTORY_TIMEFRAMES, MAX_HISTORY_DAYS, defaultSimulateParams } from '../data/index.js';
 import { riskSectionSchema } from '../risk/index.js';
-import { INSTRUMENT_KINDS } from '../market/index.js';
 
 /**
  * Every mode reads these sections: bar and tick backtests, the analysis (as the base of its sweep),
