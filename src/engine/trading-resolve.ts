@@ -105,8 +105,9 @@ export function checkGateAdmitsQuotes(r: ResolvedTrading, refPrice: number, opts
   const risk = r.session.risk;
   const q = r.quoting.orderQty;
   if (risk.max_order_qty < q * (1 - 1e-9)) throw new UserError(`${name('risk.max_order_qty')}: ${risk.max_order_qty} is below quoting.order_qty ${q}: every order would be denied`);
-  if (risk.max_order_notional < q * refPrice * (1 - 1e-9))
-    throw new UserError(`${name('risk.max_order_notional')}: ${risk.max_order_notional} is below one order's notional ${round(q * refPrice)} at ${refPrice}: every order would be denied`);
+  const notional = r.session.contract ? notionalQuote(r.session.contract, refPrice, q) : q * refPrice;
+  if (risk.max_order_notional < notional * (1 - 1e-9))
+    throw new UserError(`${name('risk.max_order_notional')}: ${risk.max_order_notional} is below one order's notional ${round(notional)} at ${refPrice}: every order would be denied`);
   if (risk.max_inventory_qty < q * (1 - 1e-9)) throw new UserError(`${name('risk.max_inventory_qty')}: ${risk.max_inventory_qty} is below quoting.order_qty ${q}: every order would be denied`);
 }
 

@@ -64,7 +64,7 @@ export class TradingSession {
       ...(settings.contract ? { contract: settings.contract } : {}),
       reconcile: settings.reconcile,
       limits: gateLimitsOf(risk),
-      rules: riskRules(risk, () => this.core.open.count),
+      rules: riskRules(risk, () => this.core.open.count, settings.contract),
     });
     this.risk = new RiskEngine(risk, this.core.view);
     // Durable: a write the ledger refuses is held and retried in order, never dropped; an order it cannot

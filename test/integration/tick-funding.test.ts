@@ -181,3 +181,17 @@ test('inverse perpetual in the tick backtest: fees and funding in the coin, repo
   assert.equal(m.instrument, 'inverse_perp');
   assert.equal(m.turnover, 40, 'inverse turnover: contracts × size in quote');
 });
+
+test('an inverse perpetual from the config: orders sized in contracts of contract_size quote, the notional rule values them so, none denied', () => {
+  const cfg = flatConfig({ market: { instrument: 'inverse_perp', contract_size: 10, tick_size: 0.01, lot_size: 1 }, decision_interval_ms: 10, sample_interval_ms: 10, feed_latency_ms: 0 });
+  const r = runTickJob(cfg, [market()], { strategy: new Scripted(), checkGate: true });
+  // 1 % of the capital in contracts of 10 quote, whatever the price (100 here).
+  const q = JSON.stringify(r.resolved).match(/"order_qty":(\d+(\.\d+)?)/);
+  assert.equal(Number(q?.[1]), (cfg.capital * 0.01) / 10);
+  assert.equal(r.core.counters.denied, 0);
+  assert.ok(r.core.counters.placed > 0);
+  const tight = flatConfig({ market: { instrument: 'inverse_perp', contract_size: 10, tick_size: 0.01, lot_size: 1 }, risk: { max_order_notional: 15 }, order_qty: 2, decision_interval_ms: 10, feed_latency_ms: 0 });
+  const d = runTickJob(tight, [market()], { strategy: new Scripted() });
+  assert.ok(d.core.counters.denied > 0, 'the Scripted 2-contract orders are 20 quote: above 15');
+  assert.equal(d.metrics.risk.denials_by_rule['max_order_notional'] !== undefined, true);
+});
