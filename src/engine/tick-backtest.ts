@@ -1,6 +1,6 @@
 // The tick backtest driver: normalized events through a simulated L2 venue at exchange time and the trading core at local time.
 import type { Micros } from '../core/index.js';
-import { EventType, type EventColumns } from '../market/index.js';
+import { EventType, type EventColumns, type FundingPayment, type FundingSchedule } from '../market/index.js';
 
 const TRADE = EventType.Trade;
 import { L2Exchange, VenueMsg, type VenueBook, type L2ExchangeParams, type QueueModel, type LatencyModel, type FeeModel } from '../sim/index.js';
@@ -29,6 +29,8 @@ export interface TickBacktestOptions {
   /** Trace rows every this many µs of local time. */
   sampleIntervalMicros: Micros;
   markoutSeconds: readonly number[];
+  /** Perpetuals: funding payments, applied on the venue's position at their exchange times. */
+  funding?: FundingSchedule;
 }
 
 export interface TickBacktestResult {
@@ -43,6 +45,8 @@ export interface TickBacktestResult {
   /** Most record batches held at once (streaming memory bound). */
   maxBatchesHeld: number;
   engineSeconds: number;
+  /** Funding payments applied (only when the run has a funding schedule). */
+  funding?: readonly FundingPayment[];
 }
 
 /**
@@ -71,6 +75,8 @@ export class TickBacktest {
   events = 0;
   /** Most batches held at once (streaming keeps this small whatever the file's length). */
   maxHeld = 0;
+  /** Funding payments applied, in time order. */
+  readonly fundingPaid: FundingPayment[] = [];
 
   /**
    * `ports`: a journal (the paper ledger of an event-clock replay) and observers; the venue is always
@@ -186,6 +192,10 @@ export class TickBacktest {
     // Local time of the newest row the trading side has taken (the risk engine's data freshness).
     let lastLocal = Number.NaN;
 
+    // Funding: a payment at T is made on the position after every venue event at or before T, before
+    // the first one after it; payments before the first row concern no position of this run.
+    let fTs = this.startFunding(bTs[0]!);
+
     const start = fixedFeed ? bTs[0]! + feed : bb.tsLocal[0]!;
     this.core.view.start = start;
     let nextDecision = Math.ceil(start / dInt) * dInt;
@@ -246,11 +256,13 @@ export class TickBacktest {
           }
           if (tNext <= bNext) {
             if (!(tNext <= lim)) break;
+            if (tNext > fTs) fTs = this.payFunding(tNext);
             ex.onTradeRow(tb, ti, tNext);
             ti++;
             if (!tDone) tNext = Number.NaN;
           } else {
             if (!(bNext <= lim)) break;
+            if (bNext > fTs) fTs = this.payFunding(bNext);
             ex.onBookRow(bb, bi, bNext);
             const nb = book.touchBid;
             const na = book.touchAsk;
@@ -264,6 +276,7 @@ export class TickBacktest {
           }
         }
         if (tIn <= tT) {
+          if (tIn > fTs) fTs = this.payFunding(tIn);
           ex.processInbound();
           continue;
         }
@@ -326,6 +339,36 @@ export class TickBacktest {
     return this.finish(t0);
   }
 
+  private fundingStarted = false;
+
+  /** Start the funding schedule at the first row's exchange time; returns the first payment's time (+∞: none). */
+  startFunding(firstTs: Micros): Micros {
+    const f = this.opts.funding;
+    if (f === undefined) return Number.POSITIVE_INFINITY;
+    f.seek(firstTs);
+    this.fundingStarted = true;
+    return f.nextTs();
+  }
+
+  /**
+   * Apply every funding payment due before exchange time `t` (at or before it when `inclusive`) on the
+   * venue's position, marked at the venue's mid. Returns the next payment's time.
+   */
+  payFunding(t: Micros, inclusive = false): Micros {
+    const f = this.opts.funding!;
+    const ex = this.exchange;
+    const p = this.core.portfolio;
+    for (let ts = f.nextTs(); ts < t || (inclusive && ts === t); ts = f.nextTs()) {
+      const rate = f.take();
+      let mark = ex.book.mid();
+      if (!(mark > 0)) mark = p.avgCost; // no two-sided book at that instant: the entry price (the position's own value)
+      const position = ex.position;
+      const amount = p.applyFunding(rate, mark, position);
+      this.fundingPaid.push({ ts, rate, position, mark, amount });
+    }
+    return f.nextTs();
+  }
+
   /** The decision timer at local time t: estimators and view, markouts due, then the session (risk, strategy). */
   decide(t: Micros, lastDataLocal: Micros): void {
     this.local.refresh(this.core, t);
@@ -355,6 +398,8 @@ export class TickBacktest {
 
   /** Metrics of what ran so far; `t0` = performance.now() at the start. */
   finish(t0: number): TickBacktestResult {
+    // Funding up to the venue's last event time, inclusive (the replay says nothing of the position after it).
+    if (this.fundingStarted && this.opts.funding!.nextTs() <= this.exchange.now) this.payFunding(this.exchange.now, true);
     const engineSeconds = (performance.now() - t0) / 1000;
     const core = this.core;
     const sampleSeconds = this.opts.sampleIntervalMicros / 1e6;
@@ -372,8 +417,19 @@ export class TickBacktest {
       takerFills: this.exchange.stats.takerFills,
       tradeThroughFills: this.exchange.stats.tradeThroughFills,
       risk: this.session.riskMetrics(core.view.now),
+      fundingPayments: this.fundingPaid.length,
     });
-    return { core, exchange: this.exchange, trace: this.trace, metrics, stats: this.stats, events: this.events, maxBatchesHeld: this.maxHeld, engineSeconds };
+    return {
+      core,
+      exchange: this.exchange,
+      trace: this.trace,
+      metrics,
+      stats: this.stats,
+      events: this.events,
+      maxBatchesHeld: this.maxHeld,
+      engineSeconds,
+      ...(this.opts.funding ? { funding: this.fundingPaid } : {}),
+    };
   }
 }
 
