@@ -42,7 +42,8 @@ export interface OrderCounters {
 export class TradingCore implements OrderEventHandler {
   readonly view: MarketView = emptyView();
   readonly target: QuoteTarget = emptyTarget();
-  readonly open = new OpenOrders(64);
+  // Room for full ladders on both sides with their replaced orders still pending cancel under latency.
+  readonly open = new OpenOrders(256);
   readonly portfolio: Portfolio;
   readonly fills = new FillLog();
   readonly counters: OrderCounters = { placed: 0, canceled: 0, amended: 0, accepted: 0, rejected: 0, denied: 0 };
