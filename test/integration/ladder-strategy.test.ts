@@ -86,3 +86,23 @@ test('tick backtest on the real capture: three orders rest per side, fills at ev
   assert.equal(v.taker_fills_unchecked, 0);
   assert.equal(v.fills, f.length);
 });
+
+test('GLFT with quoting.levels 3 on the real capture: three orders rest per side, it fills, verify-fills finds no violation', (t) => {
+  const events = ensureSharedCaptureArrow();
+  const cfg = parseTradingConfig({
+    capital: 100_000,
+    data: { events },
+    quoting: { model: 'glft', gamma: 0.0001, horizon_seconds: 60, order_qty: QTY, max_inventory_qty: 0.02, levels: 3, level_spacing_bps: 0.05 },
+    sim: { maker_fee_bps: 0, queue: 'power:2', feed_latency_ms: 5 },
+  });
+  const r = runTickJob(cfg, iterateEventBatches(events));
+  const m = r.metrics;
+  t.diagnostic(JSON.stringify({ fills: m.fills, placed: m.orders_placed, denied: m.orders_denied, max_orders_per_side: m.max_orders_per_side, pnl: m.total_pnl }));
+  assert.equal(m.max_orders_per_side, 3);
+  assert.ok(m.fills > 100, `fills ${m.fills}`);
+  const out = join(dir, 'glft');
+  writeTickRunFolder(out, { config: r.resolved, metrics: m, trace: r.trace, fills: r.core.fills, stats: r.stats, audit: r.exchange.audit, tickSize: 0.01 });
+  const v = verifyFills(out, [events], loadTrades([events]));
+  assert.equal(v.violations_total, 0, JSON.stringify(v.examples.slice(0, 3)));
+  assert.equal(v.fills, m.fills);
+});
