@@ -14,7 +14,7 @@ export default defineStrategy({
   params: {
     levels: { default: 3, min: 1, max: 16, integer: true, description: 'orders per side', sweep: [2, 3, 5] },
     step_bps: { default: 0.5, min: 0, max: 1000, description: 'distance between two levels, bps of the mid (at least one tick)', sweep: [0.2, 0.5, 2] },
-    growth: { default: 1, min: 0, max: 10, description: 'level i rests order_qty × (1 + growth × i): more size deeper, where fills are rarer and better' },
+    growth: { default: 0, min: 0, max: 10, description: 'level i rests order_qty × (1 + growth × i): more size deeper, where fills are rarer and better (raise risk.max_order_qty to match)' },
     lean: { default: 1, min: 0, max: 100, description: 'ticks the whole ladder moves against each order_qty of inventory' },
   },
   create(ctx) {
