@@ -1,6 +1,8 @@
 // Public face of src/engine: the trading core, drivers, traces and metrics.
 export * from './trading-core.js';
 export * from './trading-config.js';
+export * from './markets-config.js';
+export * from './market-configs.js';
 export * from './trading-resolve.js';
 export * from './trading-session.js';
 export * from './risk-record.js';
@@ -21,6 +23,7 @@ export * from './tick-job.js';
 export * from './paper-session.js';
 export * from './paper-loop.js';
 export * from './market-feed.js';
+export * from './recording-feed.js';
 export * from './replay-feed.js';
 export * from './wall-clock.js';
 export * from './live-session.js';
