@@ -23,7 +23,7 @@ export function marketConfigs(cfg: TradingConfig, files?: readonly string[], sou
   if (markets === undefined) {
     if (files !== undefined && files.length > 1) throw new UserError(`--events: ${files.length} event files for one market; several markets are named in markets: of --config`);
     const one = files?.length === 1 ? { ...base, data: { ...base.data, events: files[0]! } } : base;
-    return [{ name: marketName(cfg.market), instrument: 'spot', config: one }];
+    return [{ name: marketName(cfg.market), instrument: cfg.market.instrument, config: one }];
   }
   if (JSON.stringify(cfg.market) !== JSON.stringify(defaultTradingConfig.market)) throw new UserError(`${source}: market: give either market: (one market) or markets:, not both`);
   if (files !== undefined && files.length !== markets.length) throw new UserError(`--events: ${files.length} event file${files.length === 1 ? '' : 's'} for ${markets.length} markets; give one per market, in the order of markets:`);
@@ -32,7 +32,7 @@ export function marketConfigs(cfg: TradingConfig, files?: readonly string[], sou
     const input = {
       ...base,
       capital: m.capital ?? cfg.capital / markets.length,
-      market: { exchange: m.exchange, symbol: m.symbol, tick_size: m.tick_size, lot_size: m.lot_size },
+      market: { exchange: m.exchange, symbol: m.symbol, tick_size: m.tick_size, lot_size: m.lot_size, instrument: m.instrument, contract_size: m.contract_size, ...(m.funding !== undefined ? { funding: m.funding } : {}) },
       data: { ...cfg.data, ...(events !== undefined ? { events } : {}) },
       quoting: { ...cfg.quoting, ...m.quoting },
       sim: { ...cfg.sim, ...m.sim },

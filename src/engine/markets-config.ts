@@ -1,9 +1,10 @@
 // The `markets:` section (several markets traded at once) and `portfolio:` (limits over all of them), and each market's own config.
 import { z } from 'zod';
 import { riskSectionSchema } from '../risk/index.js';
+import { INSTRUMENT_KINDS } from '../market/index.js';
 
-/** Instrument types a market may be (the perpetual types join this list with their contract fields). */
-export const MarketInstrument = z.enum(['spot']);
+/** Instrument types a market may be: spot, or a linear or inverse perpetual with its contract size and funding. */
+export const MarketInstrument = z.enum(INSTRUMENT_KINDS, { error: `expected one of ${INSTRUMENT_KINDS.join(', ')}` });
 export type MarketInstrumentType = z.output<typeof MarketInstrument>;
 
 /** The most markets one run trades (a merged event row names its market in one byte). */
@@ -26,13 +27,15 @@ function overridesOf<S extends z.ZodRawShape>(section: z.ZodObject<S>) {
 }
 
 /** One market of `markets:`. */
-export function marketEntrySchema(quoting: z.ZodObject<z.ZodRawShape>, sim: z.ZodObject<z.ZodRawShape>) {
+export function marketEntrySchema(quoting: z.ZodObject<z.ZodRawShape>, sim: z.ZodObject<z.ZodRawShape>, funding: z.ZodType) {
   return z
     .object({
       name: z.string().regex(NAME, "expected letters, digits, '.', '_' or '-' (it names the market's files and metrics)").optional().describe("default: the symbol with '/' as '-'"),
       exchange: z.string().min(1).default('binance').describe('ccxt exchange id'),
       symbol: z.string().min(1).describe('e.g. BTC/USDT'),
-      instrument: MarketInstrument.default('spot').describe('instrument type'),
+      instrument: MarketInstrument.default('spot').describe('spot, linear_perp or inverse_perp (quantities in contracts)'),
+      contract_size: positive.max(1e9).default(1).describe('perpetuals: base coin per contract (linear) or quote per contract (inverse)'),
+      funding: funding.optional().describe('perpetuals: funding from a series (path) or a constant rate per interval'),
       tick_size: positive.max(1e6).default(0.01).describe('price step'),
       lot_size: positive.max(1e6).default(0.00001).describe('quantity step'),
       capital: positive.max(1e12).optional().describe("this market's share of the capital, quote currency; default: capital / number of markets"),
