@@ -75,7 +75,7 @@ program
   .option('--tick-size <x>', 'price tick', num('--tick-size'))
   .option('--bars <n>', 'simulated bars', num('--bars'))
   .option('--vol-estimator <name>', 'rolling | ewma')
-  .option('--events <file>', 'tick (L2) backtest on an event file (Arrow from convert or record) or a raw capture, instead of bars')
+  .option('--events <files...>', 'tick (L2) backtest on an event file (Arrow from convert or record) or a raw capture, instead of bars; several markets (markets: in --config): one file per market, in their order')
   .option('--engine <name>', 'bar | tick (default: --events or --data, else klines in the config when it names them, else its event file)')
   .option('--queue <model>', 'tick: queue position model: risk-averse | power:N | log (default risk-averse)')
   .option('--feed-latency-ms <x>', "tick: local time = exchange time + this (default: the file's local times)", num('--feed-latency-ms'))

@@ -14,3 +14,4 @@ export * from './history-bars.js';
 export * from './market-snapshot.js';
 export * from './recorder.js';
 export * from './event-source.js';
+export * from './event-merge.js';

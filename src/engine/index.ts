@@ -1,6 +1,8 @@
 // Public face of src/engine: the trading core, drivers, traces and metrics.
 export * from './trading-core.js';
 export * from './trading-config.js';
+export * from './markets-config.js';
+export * from './market-configs.js';
 export * from './trading-resolve.js';
 export * from './trading-session.js';
 export * from './risk-record.js';

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { defaultBarFeatureParams } from '../features/index.js';
 import { HISTORY_TIMEFRAMES, MAX_HISTORY_DAYS, defaultSimulateParams } from '../data/index.js';
 import { riskSectionSchema } from '../risk/index.js';
+import { PortfolioSection, marketEntrySchema, marketsListSchema } from './markets-config.js';
 
 /**
  * Every mode reads these sections: bar and tick backtests, the analysis (as the base of its sweep),
@@ -168,6 +169,10 @@ export const tradingFields = {
   loop: LoopSection.prefault({}),
   metrics: MetricsSection.prefault({}),
   live: LiveSection.prefault({}),
+  markets: marketsListSchema(marketEntrySchema(QuotingSection, SimSection))
+    .optional()
+    .describe('several markets traded at once, each with its exchange, symbol, instrument and its own quoting / sim / risk fields over the top-level ones (instead of market:)'),
+  portfolio: PortfolioSection.optional().describe('with markets: limits over the whole book'),
 };
 
 export const TradingConfigSchema = z.object(tradingFields).strict();

@@ -54,6 +54,9 @@ function fieldName(path: string, opts: StrictParseOptions): string {
  */
 export function resolveTrading(cfg: TradingConfig, refPrice: number, opts: StrictParseOptions = {}): ResolvedTrading {
   const name = (p: string): string => fieldName(p, opts);
+  // Drivers of several markets resolve each market's own config (`marketConfigs`); a command that reads
+  // one market must not quietly trade the default market: instead of the ones listed.
+  if (cfg.markets !== undefined) throw new UserError(`${name('markets')}: this command trades one market (market:); several markets run in backtest --events and realtime --clock event`);
   const q = cfg.quoting;
   const lot = cfg.market.lot_size;
   if (!(refPrice > 0)) throw new UserError(`${name('market')}: no price to size orders from`);

@@ -9,3 +9,4 @@ export * from './weekly-parity.js';
 export * from './status-page.js';
 export * from './experiments.js';
 export * from './steps.js';
+export * from './dockerfile.js';

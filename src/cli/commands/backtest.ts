@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { UserError, checkRunFolderTarget, roundTo, utcStamp } from '../../core/index.js';
 import { decimalsOf } from '../../market/index.js';
-import { defaultTradingConfig, fetchBarsFor, loadStrategyOf, runBarJob, writeRunFolder } from '../../engine/index.js';
+import { defaultTradingConfig, fetchBarsFor, loadStrategyOf, marketConfigs, runBarJob, writeRunFolder } from '../../engine/index.js';
 import { COMMON_FLAGS, VENUE_FLAGS, readConfigWithFlags, type ConfigWithFlags, type FlagTable } from '../config-flags.js';
 
 export interface BacktestFlags {
@@ -106,17 +106,28 @@ export function checkRunFolderEarly(flags: { runId?: string; out?: string; force
   if (dir !== undefined) checkRunFolderTarget(dir, flags.out !== undefined ? '--out' : '--run-id', flags.force === true);
 }
 
-export async function backtestCommand(flags: BacktestFlags & { events?: string; engine?: string }): Promise<void> {
+export async function backtestCommand(raw: BacktestFlags & { events?: string | string[]; engine?: string }): Promise<void> {
+  // `--events` takes one file per market; a single market's file is the config's data.events as before.
+  const files = raw.events === undefined ? undefined : [raw.events].flat();
+  const { events: _events, ...rest } = raw;
+  const flags: BacktestFlags & { events?: string; engine?: string } = files?.[0] !== undefined ? { ...rest, events: files[0] } : rest;
   if (flags.events !== undefined && flags.data !== undefined) throw new UserError('--events: give either --data (bars) or --events (tick), not both');
   if (flags.events !== undefined && flags.exchange !== undefined) throw new UserError('--events: give either --exchange (bars from the history cache) or --events (tick), not both');
   checkRunFolderEarly(flags);
   const whole = (flags as { wholeFills?: boolean }).wholeFills === true;
   if (whole && (flags as { partialFills?: boolean }).partialFills === true) throw new UserError('--whole-fills: give either --partial-fills or --whole-fills, not both');
   const c = readConfigWithFlags(flags.config, flags as Record<string, unknown>, [COMMON_FLAGS, BAR_DATA_FLAGS, VENUE_FLAGS], {
-    events: { path: 'data.events', flag: '--events', value: flags.events },
+    events: { path: 'data.events', flag: '--events', value: files?.length === 1 ? files[0] : undefined },
     wholeFills: { path: 'sim.partial_fills', flag: '--whole-fills', value: whole ? false : undefined },
   });
-  await loadStrategyOf(c.trading, { flagOf: c.flagOf, source: c.source });
+  const markets = marketConfigs(c.trading, files, c.source);
+  for (const m of markets) await loadStrategyOf(m.config, { flagOf: c.flagOf, source: c.source });
+  if (markets.length > 1) {
+    if (flags.engine === 'bar' || flags.data !== undefined || flags.exchange !== undefined) throw new UserError('markets: several markets run on event files only (backtest --events A B ...)');
+    throw new UserError(`markets: ${markets.length} markets in one backtest are not supported yet; give one market`);
+  }
+  // One market (with or without markets:) is the single-market run, unchanged.
+  c.trading = markets[0]!.config;
   if (backtestEngine(flags, c) === 'tick') return (await import('./backtest-tick.js')).tickBacktestCommand(flags, c);
   let cfg = c.trading;
   // Klines of one market are traded as that market unless the config names the instrument.
