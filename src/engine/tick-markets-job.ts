@@ -9,6 +9,7 @@ import { TickMarkets, type BookRecord } from './tick-markets.js';
 import { openEvents, prepareTickJob, type TickJobOptions, type TickJobResult } from './tick-job.js';
 import type { MarketConfig } from './market-configs.js';
 import type { PortfolioLimits } from './markets-config.js';
+import type { FillLog } from './fill-log.js';
 
 export interface MarketJobResult extends TickJobResult {
   name: string;
@@ -63,17 +64,17 @@ export function bookTotals(r: TickMarketsJobResult): Record<string, unknown> {
  * with the files of a single-market tick run (trace, fills, orders, its metrics and config), which
  * `report`, `verify-fills` and `compare` read as any run folder.
  */
-export function writeMarketsRunFolder(dir: string, runId: string, r: TickMarketsJobResult, portfolio: Readonly<PortfolioLimits>, o: DirWriteOptions = {}): void {
+export function writeMarketsRunFolder(dir: string, runId: string, r: TickMarketsJobResult, portfolio: Readonly<PortfolioLimits>, o: DirWriteOptions & { fills?: readonly FillLog[]; extra?: Record<string, unknown> } = {}): void {
   const metrics = { book: bookTotals(r), markets: Object.fromEntries(r.markets.map((m) => [m.name, TickMetricsSchema.parse(m.metrics)])) };
-  const config = { run_id: runId, engine: 'tick', portfolio, markets: r.markets.map((m) => ({ name: m.name, instrument: m.instrument, ...m.resolved })) };
+  const config = { run_id: runId, ...o.extra, engine: 'tick', portfolio, markets: r.markets.map((m) => ({ name: m.name, instrument: m.instrument, ...m.resolved })) };
   writeDirAtomic(dir, (tmp) => {
     writeFileSync(join(tmp, 'config.json'), JSON.stringify(config, null, 2) + '\n');
     writeFileSync(join(tmp, 'metrics.json'), JSON.stringify(metrics, null, 2) + '\n');
-    for (const m of r.markets) {
+    for (const [k, m] of r.markets.entries()) {
       const sub = join(tmp, m.name);
       mkdirSync(sub);
       const tickSize = (m.resolved['market'] as { tick_size: number }).tick_size;
-      fillTickRunFolder(sub, { config: { run_id: `${runId}_${m.name}`, ...m.resolved }, metrics: m.metrics, trace: m.trace, fills: m.core.fills, stats: m.stats, audit: m.exchange.audit, tickSize });
+      fillTickRunFolder(sub, { config: { run_id: `${runId}_${m.name}`, ...o.extra, ...m.resolved }, metrics: m.metrics, trace: m.trace, fills: o.fills?.[k] ?? m.core.fills, stats: m.stats, audit: m.exchange.audit, tickSize });
     }
   }, o);
 }
