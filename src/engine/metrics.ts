@@ -22,7 +22,7 @@ export const MetricsSchema = z.object({
   initial_capital: z.number(),
   final_equity: z.number(),
   total_pnl: z.number().describe('final equity − initial capital = realized + inventory − fees'),
-  realized_pnl: z.number().describe('gross of fees, average-cost method'),
+  realized_pnl: z.number().describe('gross of fees, average-cost method (inverse perpetuals: earned in the base coin, valued at the last mid)'),
   inventory_pnl: z.number().describe('unrealized PnL of the final position at the last mid'),
   fees: z.number().describe('fees paid (negative: net rebates)'),
   return_pct: z.number(),
@@ -74,6 +74,8 @@ export function computeMetrics(m: MetricsInput): Metrics {
   const initial = portfolio.initialCash;
   const lastMid = n > 0 ? trace.mid[n - 1]! : Number.NaN;
   const finalEquity = n > 0 ? trace.equity[n - 1]! : initial;
+  // An inverse perpetual's PnL and fees are in the base coin: reported in quote at the last mid.
+  const quote = (x: number): number => (portfolio.spec.kind === 'inverse_perp' && Number.isFinite(lastMid) ? portfolio.toQuote(x, lastMid) : x);
 
   let peak = initial;
   let maxDd = 0;
@@ -145,9 +147,9 @@ export function computeMetrics(m: MetricsInput): Metrics {
     initial_capital: initial,
     final_equity: finalEquity,
     total_pnl: finalEquity - initial,
-    realized_pnl: portfolio.realizedPnl,
-    inventory_pnl: Number.isFinite(lastMid) ? portfolio.unrealizedPnl(lastMid) : 0,
-    fees: portfolio.fees,
+    realized_pnl: quote(portfolio.realizedPnl),
+    inventory_pnl: Number.isFinite(lastMid) ? quote(portfolio.unrealizedPnl(lastMid)) : 0,
+    fees: quote(portfolio.fees),
     return_pct: ((finalEquity - initial) / initial) * 100,
     fills: fills.length,
     buy_fills: buys,

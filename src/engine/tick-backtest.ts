@@ -1,6 +1,6 @@
 // The tick backtest driver: normalized events through a simulated L2 venue at exchange time and the trading core at local time.
 import type { Micros } from '../core/index.js';
-import { EventType, type EventColumns } from '../market/index.js';
+import { EventType, type EventColumns, type FundingPayment, type FundingSchedule } from '../market/index.js';
 
 const TRADE = EventType.Trade;
 import { L2Exchange, VenueMsg, type VenueBook, type L2ExchangeParams, type QueueModel, type LatencyModel, type FeeModel } from '../sim/index.js';
@@ -29,6 +29,8 @@ export interface TickBacktestOptions {
   /** Trace rows every this many µs of local time. */
   sampleIntervalMicros: Micros;
   markoutSeconds: readonly number[];
+  /** Perpetuals: funding payments, applied on the venue's position at their exchange times. */
+  funding?: FundingSchedule;
 }
 
 export interface TickBacktestResult {
@@ -43,6 +45,8 @@ export interface TickBacktestResult {
   /** Most record batches held at once (streaming memory bound). */
   maxBatchesHeld: number;
   engineSeconds: number;
+  /** Funding payments applied (only when the run has a funding schedule). */
+  funding?: readonly FundingPayment[];
 }
 
 /**
@@ -73,6 +77,8 @@ export class TickBacktest {
   maxHeld = 0;
   /** Where a run stands between timers (`begin` … `advance` / `fire`). */
   private st: RunState | undefined;
+  /** Funding payments applied, in time order. */
+  readonly fundingPaid: FundingPayment[] = [];
 
   /**
    * `ports`: a journal (the paper ledger of an event-clock replay) and observers; the venue is always
@@ -171,6 +177,9 @@ export class TickBacktest {
     const lc = win.cursor();
     if (bc.b === undefined) return false;
     const book = this.exchange.book;
+    // Funding: a payment at T is made on the position after every venue event at or before T, before
+    // the first one after it; payments before the first row concern no position of this run.
+    const fTs = this.startFunding(bc.b.tsExchange[0]!);
     const start = fixedFeed ? bc.b.tsExchange[0]! + feed : bc.b.tsLocal[0]!;
     this.core.view.start = start;
     const dInt = this.opts.decisionIntervalMicros;
@@ -194,6 +203,7 @@ export class TickBacktest {
       nextDecision: Math.ceil(start / dInt) * dInt,
       nextSample: Math.ceil(start / sInt) * sInt,
       events: 0,
+      fTs,
     };
     return true;
   }
@@ -253,6 +263,7 @@ export class TickBacktest {
     // Local time of the newest row the trading side has taken (the risk engine's data freshness).
     let lastLocal = st.lastLocal;
     let events = st.events;
+    let fTs = st.fTs;
     const tT = st.nextDecision < st.nextSample ? st.nextDecision : st.nextSample;
 
     // 1. The venue: trades, book rows and arriving commands up to the timer, in exchange-time order
@@ -306,11 +317,13 @@ export class TickBacktest {
         }
         if (tNext <= bNext) {
           if (!(tNext <= lim)) break;
+          if (tNext > fTs) fTs = this.payFunding(tNext);
           ex.onTradeRow(tb, ti, tNext);
           ti++;
           if (!tDone) tNext = Number.NaN;
         } else {
           if (!(bNext <= lim)) break;
+          if (bNext > fTs) fTs = this.payFunding(bNext);
           ex.onBookRow(bb, bi, bNext);
           const nb = book.touchBid;
           const na = book.touchAsk;
@@ -324,6 +337,7 @@ export class TickBacktest {
         }
       }
       if (tIn <= tT) {
+        if (tIn > fTs) fTs = this.payFunding(tIn);
         ex.processInbound();
         continue;
       }
@@ -383,6 +397,7 @@ export class TickBacktest {
     st.vAsk = vAsk;
     st.lastLocal = lastLocal;
     st.events = events;
+    st.fTs = fTs;
     if (localDone) {
       st.localDone = true;
       this.events = events;
@@ -421,6 +436,36 @@ export class TickBacktest {
     return this.st?.lastLocal ?? Number.NaN;
   }
 
+  private fundingStarted = false;
+
+  /** Start the funding schedule at the first row's exchange time; returns the first payment's time (+∞: none). */
+  startFunding(firstTs: Micros): Micros {
+    const f = this.opts.funding;
+    if (f === undefined) return Number.POSITIVE_INFINITY;
+    f.seek(firstTs);
+    this.fundingStarted = true;
+    return f.nextTs();
+  }
+
+  /**
+   * Apply every funding payment due before exchange time `t` (at or before it when `inclusive`) on the
+   * venue's position, marked at the venue's mid. Returns the next payment's time.
+   */
+  payFunding(t: Micros, inclusive = false): Micros {
+    const f = this.opts.funding!;
+    const ex = this.exchange;
+    const p = this.core.portfolio;
+    for (let ts = f.nextTs(); ts < t || (inclusive && ts === t); ts = f.nextTs()) {
+      const rate = f.take();
+      let mark = ex.book.mid();
+      if (!(mark > 0)) mark = p.avgCost; // no two-sided book at that instant: the entry price (the position's own value)
+      const position = ex.position;
+      const amount = p.applyFunding(rate, mark, position);
+      this.fundingPaid.push({ ts, rate, position, mark, amount });
+    }
+    return f.nextTs();
+  }
+
   /** The decision timer at local time t: estimators and view, markouts due, then the session (risk, strategy). */
   decide(t: Micros, lastDataLocal: Micros): void {
     this.local.refresh(this.core, t);
@@ -450,6 +495,8 @@ export class TickBacktest {
 
   /** Metrics of what ran so far; `t0` = performance.now() at the start. */
   finish(t0: number): TickBacktestResult {
+    // Funding up to the venue's last event time, inclusive (the replay says nothing of the position after it).
+    if (this.fundingStarted && this.opts.funding!.nextTs() <= this.exchange.now) this.payFunding(this.exchange.now, true);
     const engineSeconds = (performance.now() - t0) / 1000;
     const core = this.core;
     const sampleSeconds = this.opts.sampleIntervalMicros / 1e6;
@@ -467,8 +514,19 @@ export class TickBacktest {
       takerFills: this.exchange.stats.takerFills,
       tradeThroughFills: this.exchange.stats.tradeThroughFills,
       risk: this.session.riskMetrics(core.view.now),
+      fundingPayments: this.fundingPaid.length,
     });
-    return { core, exchange: this.exchange, trace: this.trace, metrics, stats: this.stats, events: this.events, maxBatchesHeld: this.maxHeld, engineSeconds };
+    return {
+      core,
+      exchange: this.exchange,
+      trace: this.trace,
+      metrics,
+      stats: this.stats,
+      events: this.events,
+      maxBatchesHeld: this.maxHeld,
+      engineSeconds,
+      ...(this.opts.funding ? { funding: this.fundingPaid } : {}),
+    };
   }
 }
 
@@ -493,6 +551,8 @@ interface RunState {
   nextDecision: Micros;
   nextSample: Micros;
   events: number;
+  /** Exchange time of the next funding payment (+∞: none). */
+  fTs: Micros;
 }
 
 function grown(t: Trace): Trace {

@@ -1,6 +1,6 @@
 // The trading core: one per run and mode. Keeps the view, open orders and portfolio; runs strategy → reconcile → gate.
 import type { Micros } from '../core/index.js';
-import type { Side } from '../market/index.js';
+import type { ContractSpec, Side } from '../market/index.js';
 import { OpenOrders, OrderState, type Liquidity, type OrderEventHandler, type OrderSink } from '../orders/index.js';
 import { Portfolio } from '../portfolio/index.js';
 import { type RiskGate, type RiskLimits, type PlaceRule, defaultRules, riskGate } from '../risk/index.js';
@@ -18,6 +18,8 @@ import type { PositionState } from './paper-journal.js';
 
 export interface CoreOptions {
   initialCash: number;
+  /** The instrument's kind and contract size (default spot): the portfolio's units. */
+  contract?: ContractSpec;
   reconcile: ReconcileOptions;
   limits: RiskLimits;
   rules?: readonly PlaceRule[];
@@ -58,7 +60,7 @@ export class TradingCore implements OrderEventHandler {
     readonly strategy: Strategy,
     readonly options: Readonly<CoreOptions>,
   ) {
-    this.portfolio = new Portfolio(options.initialCash);
+    this.portfolio = new Portfolio(options.initialCash, options.contract);
     this.view.cash = options.initialCash;
     this.view.equity = options.initialCash;
   }
@@ -114,8 +116,8 @@ export class TradingCore implements OrderEventHandler {
     const v = this.view;
     v.mid = mid;
     v.position = this.portfolio.position;
-    v.cash = this.portfolio.cash;
-    v.equity = this.portfolio.cash + this.portfolio.position * mid;
+    v.cash = this.portfolio.cashAt(mid);
+    v.equity = this.portfolio.equity(mid);
   }
 
   /** Prices of our live bid and ask (NaN where none) in one pass, written to `out`. */
@@ -166,6 +168,6 @@ export class TradingCore implements OrderEventHandler {
     this.portfolio.apply(side, price, qty, fee);
     this.fills.push(ts, clientId, side, price, qty, fee, liquidity, this.sampleIndex);
     this.view.position = this.portfolio.position;
-    this.view.cash = this.portfolio.cash;
+    this.view.cash = this.portfolio.cashAt(price);
   }
 }

@@ -61,9 +61,10 @@ export class TradingSession {
     // The open-order count includes the order being placed (reconcile records it before the gate sees it).
     this.core = new TradingCore(strategy, {
       initialCash: settings.initialCash,
+      ...(settings.contract ? { contract: settings.contract } : {}),
       reconcile: settings.reconcile,
       limits: gateLimitsOf(risk),
-      rules: riskRules(risk, () => this.core.open.count),
+      rules: riskRules(risk, () => this.core.open.count, settings.contract),
     });
     this.risk = new RiskEngine(risk, this.core.view);
     // Durable: a write the ledger refuses is held and retried in order, never dropped; an order it cannot

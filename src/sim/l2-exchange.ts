@@ -63,6 +63,8 @@ const MAX_RESTING = 64;
  * Fills are at the order's own price and carry the exchange time and id of the trade behind them.
  */
 export class L2Exchange implements OrderSink {
+  /** Our net position as the venue knows it (fills at their exchange time; the trading side learns of them later): funding is paid on it. */
+  position = 0;
   readonly market: VenueBook;
   /** Latest arrival time of a command processed here (the market keeps the rows' clock). */
   private clock = Number.NEGATIVE_INFINITY;
@@ -484,6 +486,7 @@ export class L2Exchange implements OrderSink {
 
   private pushOut(kind: number, id: number, side: number, price: number, qty: number, fee: number, reason: number, joinAhead: number, sent: number, exTs: Micros): void {
     if (this.outCount === RING) throw new InvariantError('more than 4096 venue messages in flight');
+    if (kind === VenueMsg.Filled) this.position += side * qty;
     const x = this.now;
     let at = x + this.latency.response(x);
     if (at < this.lastOut) at = this.lastOut;

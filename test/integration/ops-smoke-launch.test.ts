@@ -39,7 +39,7 @@ test('daily-smoke on the fake Binance: fetch, a day of history, a one-day backte
   const fake = new FakeBinance({ stepMs: 10 });
   const url = await fake.start();
   try {
-    const r = await runAsync(['daily-smoke', '--exchange', 'binance', '--symbol', 'BTC/USDT', '--exchange-url', url, '--end', '2024-12-29T00:00:00Z', '--config', EXAMPLE, '--poll-seconds', '0.25', '--out', join(dir, 'ok')]);
+    const r = await runAsync(['daily-smoke', '--exchange', 'binance', '--symbol', 'BTC/USDT', '--exchange-url', url, '--end', '2024-12-29T00:00:00Z', '--config', EXAMPLE, '--poll-seconds', '0.5', '--out', join(dir, 'ok')]);
     assert.equal(r.status, 0, r.stderr);
     assert.deepEqual(r.json.steps.map((s: { step: string; ok: boolean }) => [s.step, s.ok]), [['fetch', true], ['history', true], ['backtest', true], ['paper', true]]);
     for (const s of r.json.steps) assert.ok(s.seconds > 0);

@@ -20,7 +20,12 @@ export function mvpLaunchCommand(f: MvpLaunchFlags): void {
   const steps: Step[] = [
     { step: 'consistency-check', args: ['consistency-check'] },
     { step: 'campaign', args: ['campaign', '--n', '2', '--config', f.config, '--max-workers', '1', '--out', join(out, 'campaign.json')] },
-    { step: 'analysis', args: ['analyze', '--data', f.data, '--days', '7', '--max-combinations', '8', '--workers', '1', '--quiet', '--out', join(out, 'analysis')] },
+    {
+      step: 'analysis',
+      args: ['analyze', '--data', f.data, '--days', '7', '--max-combinations', '8', '--workers', '1', '--quiet', '--out', join(out, 'analysis')],
+      // A launch goes on only when the analysis says the strategy is ready: its readiness gate out of sample.
+      holds: (r) => (r?.['ready_for_live_keys'] === true ? undefined : `analysis: the readiness gate says not ready (failed: ${((r?.['failed_checks'] as string[] | undefined) ?? []).join(', ')})`),
+    },
     { step: 'walk-forward', args: ['experiments', '--preset', 'walk-forward', '--data', f.data, '--days', '7', '--max-combinations', '4', '--out', join(out, 'walk-forward')] },
     {
       step: 'paper',
