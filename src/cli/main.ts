@@ -255,6 +255,7 @@ program
   .option('--clock <kind>', "wall (default: the replay paced by the wall clock) | event (the recording's own clock, as fast as it goes: the same fills as backtest --events)")
   .option('--speed <x>', 'wall-clock replay speed (with --replay)', num('--speed'))
   .option('--out-dir <dir>', 'folder of the JSONL file (default artifacts/realtime)')
+  .option('--record <file.arrow>', 'also write the market rows the session receives to this new event file, linked from the ledger (for parity)')
   .option('--quiet', 'no JSON lines on stdout (the JSONL file is still written)')
   .option('--feed <kind>', 'ws | rest (default: websockets when ccxt has them for the exchange)')
   .option('--model <name>', 'quoting model: as | glft | rl (quoting.model)')
@@ -298,6 +299,19 @@ program
   .option('--port <p>', 'port on 127.0.0.1 (0: any free port)', num('--port'), 8787)
   .option('--halt-file <file>', 'halt file the HALT button writes (default artifacts/realtime/HALT)')
   .action(async (opts) => (await import('./commands/dashboard.js')).dashboardCommand(opts));
+
+program
+  .command('parity')
+  .description("replay a paper or live session of a ledger through the tick backtest on the market it recorded, and report how far they agree (JSON and an HTML page); read-only on the ledger")
+  .requiredOption('--ledger <file>', 'the SQLite ledger of the session')
+  .option('--session <run_id>', 'the run to check (default: the latest run of the ledger)')
+  .option('--events <file.arrow>', "the market the session received (default: the recording the ledger links to the run, realtime --record)")
+  .option('--out <dir>', 'new folder for parity.json and parity.html (default artifacts/parity/parity_<UTC stamp>)')
+  .option('--max-pnl-gap <x>', "exit 1 when |replay PnL − session PnL| exceeds this: quote currency (0.5) or a share of the session's PnL (10%)")
+  .option('--sim-config <file>', "replay with this file's sim: section instead of the session's (calibrate-sim's output, or a deliberately different simulator)")
+  .option('--tolerance-ms <ms>', 'orders and fills match when side, price and quantity agree and times differ by at most this (default 500)', num('--tolerance-ms'))
+  .option('--json', 'print the result as one JSON line even on a terminal (it always is in a pipe)')
+  .action(async (opts) => (await import('./commands/parity.js')).parityCommand(opts));
 
 program
   .command('record')

@@ -5,6 +5,7 @@ export * from './funding-file.js';
 export * from './funding-history.js';
 export * from './simulate.js';
 export * from './event-store.js';
+export * from './session-recording.js';
 export { arrowLib } from './arrow-lib.js';
 export * from './event-buffer.js';
 export * from './binance-capture.js';

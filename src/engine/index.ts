@@ -25,6 +25,7 @@ export * from './tick-markets-job.js';
 export * from './paper-session.js';
 export * from './paper-loop.js';
 export * from './market-feed.js';
+export * from './recording-feed.js';
 export * from './replay-feed.js';
 export * from './wall-clock.js';
 export * from './live-session.js';

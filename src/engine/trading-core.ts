@@ -67,7 +67,7 @@ export class TradingCore implements OrderEventHandler {
 
   /** Attach the venue (simulated or real). Commands reach it through the risk gate. */
   connect(venue: OrderSink): void {
-    this.gate = riskGate(venue, this, this.view, this.options.limits, this.options.rules ?? defaultRules, this.counters);
+    this.gate = riskGate(venue, this, this.view, this.options.limits, this.options.rules ?? defaultRules, this.counters, this.open);
   }
 
   nextId(): number {

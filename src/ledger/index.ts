@@ -3,4 +3,5 @@ export * from './ledger.js';
 export * from './ledger-reader.js';
 export * from './invariants.js';
 export * from './schema.js';
+export * from './recordings.js';
 export * from './venue-audit.js';

@@ -1,7 +1,7 @@
 // The pre-trade risk gate: every command passes here on its way to the venue; denials come back as events.
 import type { Micros } from '../core/index.js';
 import type { Side } from '../market/index.js';
-import type { OrderEventHandler, OrderSink } from '../orders/index.js';
+import { OrderState, type OpenOrders, type OrderEventHandler, type OrderSink } from '../orders/index.js';
 import type { MarketView } from '../strategy/index.js';
 import { reducingOnlyRule } from './place-rules.js';
 
@@ -14,21 +14,40 @@ export interface RiskLimits {
   priceBandFraction: number;
 }
 
+/**
+ * Our other live orders on the side of an order being checked (a ladder rests several): their total
+ * remaining quantity and notional. Orders whose cancel is in flight are not counted (they are being
+ * replaced), nor the order itself (a place is in the table already, an amend replaces its old size).
+ */
+export interface SideResting {
+  qty: number;
+  notional: number;
+}
+
+/** Nothing else resting: what a rule sees when the gate has no order table. */
+export const NOTHING_RESTING: Readonly<SideResting> = Object.freeze({ qty: 0, notional: 0 });
+
+/** What a rule reads. */
+export type PlaceRuleFn = (side: Side, price: number, qty: number, view: Readonly<MarketView>, limits: Readonly<RiskLimits>, resting: Readonly<SideResting>) => string | undefined;
+
 /** A rule: undefined to approve, or a reason to deny. `rule` names it in the denial counts (metrics, journal). */
-export type PlaceRule = ((side: Side, price: number, qty: number, view: Readonly<MarketView>, limits: Readonly<RiskLimits>) => string | undefined) & { readonly rule?: string };
+export type PlaceRule = PlaceRuleFn & { readonly rule?: string };
 
 /** `fn` with its name for the denial counts. */
-export function namedRule(rule: string, fn: (side: Side, price: number, qty: number, view: Readonly<MarketView>, limits: Readonly<RiskLimits>) => string | undefined): PlaceRule {
+export function namedRule(rule: string, fn: PlaceRuleFn): PlaceRule {
   return Object.assign(fn, { rule });
 }
 
 export const maxOrderQtyRule: PlaceRule = namedRule('max_order_qty', (_s, _p, qty, _v, l) =>
   qty > l.maxOrderQty * (1 + 1e-9) ? `order qty ${qty} above max_order_qty ${l.maxOrderQty}` : undefined);
 
-export const maxInventoryRule: PlaceRule = namedRule('max_inventory_qty', (side, _p, qty, v, l) => {
-  const after = v.position + side * qty;
+/** The worst case of a ladder: every live order on this side fills, this one included. */
+export const maxInventoryRule: PlaceRule = namedRule('max_inventory_qty', (side, _p, qty, v, l, resting) => {
+  const after = v.position + side * (qty + resting.qty);
   return Math.abs(after) > l.maxInventoryQty * (1 + 1e-9) && Math.abs(after) > Math.abs(v.position)
-    ? `position would reach ${after}, beyond max_inventory_qty ${l.maxInventoryQty}`
+    ? resting.qty > 0
+      ? `position would reach ${after} if this order and the ${resting.qty} resting on its side filled, beyond max_inventory_qty ${l.maxInventoryQty}`
+      : `position would reach ${after}, beyond max_inventory_qty ${l.maxInventoryQty}`
     : undefined;
 });
 
@@ -64,6 +83,8 @@ export class RiskGate implements OrderSink {
   readonly counters: CommandCounters;
   /** The rule behind the last reason `check` returned. */
   private lastRule = '';
+  /** Scratch for the rules' view of the side (no allocation per command). */
+  private readonly resting: SideResting = { qty: 0, notional: 0 };
 
   constructor(
     protected readonly next: OrderSink,
@@ -72,27 +93,45 @@ export class RiskGate implements OrderSink {
     readonly limits: Readonly<RiskLimits>,
     protected readonly rules: readonly PlaceRule[] = defaultRules,
     counters?: CommandCounters,
+    /** Our open orders (the core's table), so rules see every order resting on a side; without it, none. */
+    protected readonly open?: OpenOrders,
   ) {
     this.counters = counters ?? { placed: 0, canceled: 0, amended: 0 };
   }
 
   place(ts: Micros, clientId: number, side: Side, price: number, qty: number): void {
     this.counters.placed++;
-    const reason = this.check(side, price, qty);
+    const reason = this.check(clientId, side, price, qty);
     if (reason !== undefined) return this.deny(ts, clientId, reason);
     this.next.place(ts, clientId, side, price, qty);
   }
 
+  /** Our other live orders on `side` (see SideResting), into `this.resting`. */
+  private sideResting(clientId: number, side: Side): Readonly<SideResting> {
+    const o = this.open;
+    const r = this.resting;
+    r.qty = 0;
+    r.notional = 0;
+    if (o === undefined) return r;
+    for (let i = 0; i < o.count; i++) {
+      if (o.side[i] !== side || o.state[i] === OrderState.PendingCancel || o.clientId[i] === clientId) continue;
+      r.qty += o.remaining[i]!;
+      r.notional += o.remaining[i]! * o.price[i]!;
+    }
+    return r;
+  }
+
   /** The reason to deny, or undefined. */
-  protected check(side: Side, price: number, qty: number): string | undefined {
+  protected check(clientId: number, side: Side, price: number, qty: number): string | undefined {
     const v = this.view;
     const l = this.limits;
+    const resting = this.sideResting(clientId, side);
     if (v.tradingState !== 'active') {
       if (v.tradingState === 'halted') {
         this.lastRule = 'halted';
         return 'trading state is halted';
       }
-      const r = reducingOnlyRule(side, price, qty, v, l);
+      const r = reducingOnlyRule(side, price, qty, v, l, resting);
       if (r !== undefined) {
         this.lastRule = 'reducing';
         return r;
@@ -100,7 +139,7 @@ export class RiskGate implements OrderSink {
     }
     // The default rules, checked inline first (this runs per command in every backtest); a breach is
     // then explained by the rule itself.
-    const after = v.position + side * qty;
+    const after = v.position + side * (qty + resting.qty);
     const suspicious =
       qty > l.maxOrderQty * (1 + 1e-9) ||
       (Math.abs(after) > l.maxInventoryQty * (1 + 1e-9) && Math.abs(after) > Math.abs(v.position)) ||
@@ -108,7 +147,7 @@ export class RiskGate implements OrderSink {
     if (suspicious || this.rules !== defaultRules) {
       for (let i = 0; i < this.rules.length; i++) {
         const rule = this.rules[i]!;
-        const reason = rule(side, price, qty, v, l);
+        const reason = rule(side, price, qty, v, l, resting);
         if (reason !== undefined) {
           this.lastRule = rule.rule ?? 'rule';
           return reason;
@@ -134,7 +173,7 @@ export class RiskGate implements OrderSink {
 export class AmendingRiskGate extends RiskGate {
   amend(ts: Micros, clientId: number, side: Side, price: number, qty: number): void {
     this.counters.amended++;
-    const reason = this.check(side, price, qty);
+    const reason = this.check(clientId, side, price, qty);
     if (reason !== undefined) {
       this.deny(ts, clientId, reason);
       this.next.cancel(ts, clientId);
@@ -152,6 +191,7 @@ export function riskGate(
   limits: Readonly<RiskLimits>,
   rules: readonly PlaceRule[] = defaultRules,
   counters?: CommandCounters,
+  open?: OpenOrders,
 ): RiskGate {
-  return next.amend !== undefined ? new AmendingRiskGate(next, handler, view, limits, rules, counters) : new RiskGate(next, handler, view, limits, rules, counters);
+  return next.amend !== undefined ? new AmendingRiskGate(next, handler, view, limits, rules, counters, open) : new RiskGate(next, handler, view, limits, rules, counters, open);
 }

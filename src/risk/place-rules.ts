@@ -2,10 +2,18 @@
 import type { Micros } from '../core/index.js';
 import { namedRule, type PlaceRule } from './gate.js';
 
-/** Deny an order whose notional (price × qty) exceeds `maxNotional`. */
+/**
+ * Deny an order whose notional (price × qty) exceeds `maxNotional`, or that would take the notional of our
+ * live orders on its side past it (a ladder's worst case: every order on the side fills at once).
+ */
 export function maxOrderNotionalRule(maxNotional: number): PlaceRule {
-  return namedRule('max_order_notional', (_s, price, qty) =>
-    price * qty > maxNotional * (1 + 1e-9) ? `order notional ${round2(price * qty)} above max_order_notional ${maxNotional}` : undefined);
+  return namedRule('max_order_notional', (_s, price, qty, _v, _l, resting) => {
+    const lim = maxNotional * (1 + 1e-9);
+    if (price * qty > lim) return `order notional ${round2(price * qty)} above max_order_notional ${maxNotional}`;
+    if (resting.notional > 0 && price * qty + resting.notional > lim)
+      return `notional on this side would reach ${round2(price * qty + resting.notional)} with the orders resting there, above max_order_notional ${maxNotional}`;
+    return undefined;
+  });
 }
 
 /** In the reducing state, deny any order whose fill would increase |position|. */

@@ -11,6 +11,7 @@ import { TradingStateMachine } from './trading-state.js';
 import { RiskEngine, riskRules } from './risk-engine.js';
 import { parseRiskConfig } from './risk-config.js';
 import { orderRateRule, maxOrderNotionalRule } from './place-rules.js';
+import { NOTHING_RESTING } from './gate.js';
 import { HaltFile, clearHaltFile, writeHaltFile } from './kill-switch.js';
 
 const S = 1_000_000;
@@ -152,7 +153,7 @@ test('order rate rule: a sliding window of view time', () => {
   const v = liveView();
   const at = (t: number): string | undefined => {
     v.now = t;
-    return rule(1, 100, 1, v, { maxOrderQty: 1, maxInventoryQty: 1, priceBandFraction: 1 });
+    return rule(1, 100, 1, v, { maxOrderQty: 1, maxInventoryQty: 1, priceBandFraction: 1 }, NOTHING_RESTING);
   };
   assert.equal(at(0), undefined);
   assert.equal(at(100_000), undefined);
@@ -160,7 +161,7 @@ test('order rate rule: a sliding window of view time', () => {
   assert.match(at(300_000) ?? '', /order rate/);
   assert.equal(at(1_000_000), undefined, 'the first order left the window');
   assert.match(at(1_050_000) ?? '', /order rate/);
-  assert.equal(maxOrderNotionalRule(10)(1, 5, 2, v, { maxOrderQty: 1, maxInventoryQty: 1, priceBandFraction: 1 }), undefined);
+  assert.equal(maxOrderNotionalRule(10)(1, 5, 2, v, { maxOrderQty: 1, maxInventoryQty: 1, priceBandFraction: 1 }, NOTHING_RESTING), undefined);
 });
 
 test('halt file: absent → nothing; present → its reason; polled at most once per interval', () => {

@@ -7,6 +7,7 @@ export { defineStrategy } from './define.js';
 export type {
   MarketView,
   QuoteTarget,
+  QuoteLevel,
   TradingState,
   SignalBars,
   ParamSpec,
@@ -16,7 +17,7 @@ export type {
   StrategyDefinition,
   UserStrategy,
 } from '../strategy/index.js';
-export { clearTarget } from '../strategy/index.js';
+export { clearTarget, levelCount, MAX_LEVELS } from '../strategy/index.js';
 export { roundDown, roundUp } from '../market/index.js';
 export { glft, avellanedaStoikov, emptyQuote } from '../models/index.js';
 export type { ModelState, Quote, GlftParams, AsParams } from '../models/index.js';

@@ -2,7 +2,10 @@
 import { UserError, closeNames } from '../core/index.js';
 import { type Instrument, roundDown, roundUp } from '../market/index.js';
 import type { ParamSpecs, StrategyContext, StrategyDefinition, UserStrategy } from './plugin-types.js';
-import { type MarketView, type QuoteTarget, type SignalBars, type Strategy, clearTarget, emptyTarget, emptyView } from './strategy.js';
+import { type MarketView, type QuoteLevel, type QuoteTarget, type SignalBars, type Strategy, clearTarget, emptyTarget, emptyView } from './strategy.js';
+
+/** Deeper levels a user strategy may quote per side (besides level 0). */
+export const MAX_LEVELS = 32;
 
 /** A strategy failed while trading (threw, or answered an invalid quote). The session halts with its message. */
 export class StrategyFault extends Error {
@@ -128,6 +131,11 @@ export class PluginStrategy implements Strategy {
   private readonly scratch: QuoteTarget = emptyTarget();
   private readonly tick: number;
   private readonly lot: number;
+  /** The checked deeper levels handed to the core (objects reused across decisions). */
+  private readonly bidsOut: QuoteLevel[] = [];
+  private readonly asksOut: QuoteLevel[] = [];
+  private readonly bidPool: QuoteLevel[] = [];
+  private readonly askPool: QuoteLevel[] = [];
 
   /**
    * Builds the strategy twice: once to check its answer on a synthetic warm view at `refPrice` (a throw or
@@ -179,6 +187,37 @@ export class PluginStrategy implements Strategy {
     out.askPrice = t.askPrice;
     out.askQty = t.askQty;
     out.reservation = t.reservation;
+    out.bids = t.bids;
+    out.asks = t.asks;
+  }
+
+  /**
+   * Check a side's deeper levels (a list of { price, qty }) and copy them, on the grid, into `into`
+   * (objects reused across decisions). Returns `into`, or undefined when the list is absent or empty.
+   */
+  private levels(v: unknown, k: 'bids' | 'asks', into: QuoteLevel[]): QuoteLevel[] | undefined {
+    into.length = 0;
+    if (v === undefined) return undefined;
+    if (!Array.isArray(v)) throw new Error(`decide() set ${k} to ${JSON.stringify(v)}; expected a list of { price, qty }`);
+    if (v.length > MAX_LEVELS) throw new Error(`decide() set ${v.length} ${k}; at most ${MAX_LEVELS} levels per side`);
+    const pool = k === 'bids' ? this.bidPool : this.askPool;
+    for (let i = 0; i < v.length; i++) {
+      const l = v[i] as Partial<QuoteLevel> | null;
+      const price = l?.price;
+      const qty = l?.qty;
+      if (typeof price !== 'number' || typeof qty !== 'number') throw new Error(`decide() set ${k}[${i}] to ${JSON.stringify(l)}; expected { price, qty } numbers`);
+      if (!(qty >= 0) || qty === Number.POSITIVE_INFINITY) throw new Error(`decide() set ${k}[${i}].qty to ${qty}; expected a quantity ≥ 0`);
+      if (price === price && !(price > 0 && price < Number.POSITIVE_INFINITY)) throw new Error(`decide() set ${k}[${i}].price to ${price}; expected a positive price (or NaN for none)`);
+      const q = roundDown(qty, this.lot);
+      const px = k === 'bids' ? roundDown(price, this.tick) : roundUp(price, this.tick);
+      if (!(px === px && q > 0)) continue;
+      let o = pool[into.length];
+      if (o === undefined) pool.push((o = { price: 0, qty: 0 }));
+      o.price = px;
+      o.qty = q;
+      into.push(o);
+    }
+    return into.length > 0 ? into : undefined;
   }
 
   /** Ask `s` for its quote on a copy of `view`; the checked answer is left in `scratch`. Throws on an invalid one. */
@@ -212,5 +251,15 @@ export class PluginStrategy implements Strategy {
     t.bidQty = bid === bid ? bq : 0;
     t.askPrice = aq > 0 ? ask : Number.NaN;
     t.askQty = ask === ask ? aq : 0;
+    if (t.bids !== undefined || t.asks !== undefined) {
+      // A ladder: every bid level strictly below every ask level (we never quote against ourselves).
+      t.bids = this.levels(t.bids, 'bids', this.bidsOut);
+      t.asks = this.levels(t.asks, 'asks', this.asksOut);
+      let hiBid = t.bidPrice === t.bidPrice ? t.bidPrice : Number.NEGATIVE_INFINITY;
+      let loAsk = t.askPrice === t.askPrice ? t.askPrice : Number.POSITIVE_INFINITY;
+      for (const l of t.bids ?? []) if (l.price > hiBid) hiBid = l.price;
+      for (const l of t.asks ?? []) if (l.price < loAsk) loAsk = l.price;
+      if (!(hiBid < loAsk)) throw new Error(`decide() quoted a bid level at ${hiBid}, at or above an ask level at ${loAsk}`);
+    }
   }
 }

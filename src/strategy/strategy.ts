@@ -79,7 +79,20 @@ export function emptyView(): MarketView {
   };
 }
 
-/** The desired resting quote. NaN price or qty ≤ 0 on a side means: nothing resting on that side. */
+/** One resting order of a ladder: its price and quantity. */
+export interface QuoteLevel {
+  price: number;
+  qty: number;
+}
+
+/**
+ * The desired resting quote. NaN price or qty ≤ 0 on a side means: nothing resting on that side.
+ *
+ * One level per side is `bidPrice`/`bidQty` and `askPrice`/`askQty`. A ladder (several resting orders per
+ * side) adds the deeper levels in `bids` / `asks`: level 0 is always the one-level fields, level i ≥ 1 is
+ * `bids[i − 1]`. A deeper level with a NaN price or qty ≤ 0 is skipped (so a strategy can keep fixed-size
+ * arrays and switch levels off). Absent or empty lists: one level, exactly as before ladders existed.
+ */
 export interface QuoteTarget {
   bidPrice: number;
   bidQty: number;
@@ -87,6 +100,10 @@ export interface QuoteTarget {
   askQty: number;
   /** The model's reservation price, for the trace. */
   reservation: number;
+  /** Bid levels beyond the first (a ladder), usually further from the mid. */
+  bids?: readonly QuoteLevel[] | undefined;
+  /** Ask levels beyond the first. */
+  asks?: readonly QuoteLevel[] | undefined;
 }
 
 /** Nothing resting on either side. */
@@ -96,10 +113,20 @@ export function clearTarget(out: QuoteTarget): void {
   out.bidQty = 0;
   out.askQty = 0;
   out.reservation = Number.NaN;
+  if (out.bids !== undefined) out.bids = undefined;
+  if (out.asks !== undefined) out.asks = undefined;
 }
 
 export function emptyTarget(): QuoteTarget {
-  return { bidPrice: Number.NaN, bidQty: 0, askPrice: Number.NaN, askQty: 0, reservation: Number.NaN };
+  return { bidPrice: Number.NaN, bidQty: 0, askPrice: Number.NaN, askQty: 0, reservation: Number.NaN, bids: undefined, asks: undefined };
+}
+
+/** Levels a target rests on one side (level 0 and every valid deeper level). */
+export function levelCount(t: Readonly<QuoteTarget>, side: 1 | -1): number {
+  const more = side > 0 ? t.bids : t.asks;
+  let n = side > 0 ? (t.bidPrice === t.bidPrice && t.bidQty > 0 ? 1 : 0) : t.askPrice === t.askPrice && t.askQty > 0 ? 1 : 0;
+  if (more !== undefined) for (let i = 0; i < more.length; i++) if (more[i]!.price === more[i]!.price && more[i]!.qty > 0) n++;
+  return n;
 }
 
 /**

@@ -232,21 +232,25 @@ export async function settle(): Promise<void> {
 /**
  * The capture as the live session's market feed, and the clock that moves through it. `next(timeout)`
  * moves time to the end of the wait, in the tick backtest's order at each instant: market rows at the
- * venue (at exchange time: zero feed latency), commands reaching it, answers reaching us (each one
- * settled before time moves on); then it hands the rows received to the session. When no row is left
- * after the wait's end it says the feed has ended (the backtest's last decision is the last timer with
- * rows still to come), and the exchange plays out what is in flight from then on.
+ * venue (at their exchange time), commands reaching it, answers reaching us (each one settled before
+ * time moves on); then it hands the session the rows that have reached it: those `feedUs` (the feed
+ * latency, constant) or more older than now, stamped with that local time. When no row is left to reach
+ * the session after the wait's end it says the feed has ended (the backtest's last decision is the last
+ * timer with rows still to come), and the exchange plays out what is in flight from then on.
  */
 export class ReplayVenueFeed implements MarketFeed {
   readonly kind = 'replay';
   connected = true;
   readonly stats = emptyFeedStats();
+  /** Next row for the venue, next row for the session. */
   private i = 0;
+  private j = 0;
 
   constructor(
     private readonly ev: EventColumns,
     private readonly ex: SimLiveExchange,
     private readonly clock: EventClock,
+    private readonly feedUs = 0,
   ) {}
 
   async start(): Promise<void> {}
@@ -257,7 +261,6 @@ export class ReplayVenueFeed implements MarketFeed {
     const ev = this.ev;
     const venue = this.ex.venue;
     const target = this.clock.t + Math.round(timeoutMs * 1000);
-    const from = this.i;
     for (;;) {
       const tRow = this.i < ev.length ? ev.tsExchange[this.i]! : Number.POSITIVE_INFINITY;
       const tIn = venue.nextInboundTs();
@@ -274,14 +277,18 @@ export class ReplayVenueFeed implements MarketFeed {
         await settle();
       }
     }
-    if (this.i >= ev.length) {
+    // The rows that reached us by now: the venue had each one `feedUs` earlier.
+    const from = this.j;
+    while (this.j < ev.length && ev.tsExchange[this.j]! + this.feedUs <= target) this.j++;
+    if (this.j >= ev.length) {
       this.ex.draining = true;
       await this.ex.drain();
       return undefined;
     }
     this.clock.t = target;
-    const n = this.i - from;
-    return { length: n, type: ev.type.subarray(from, this.i), side: ev.side.subarray(from, this.i), flags: ev.flags.subarray(from, this.i), tsExchange: ev.tsExchange.subarray(from, this.i), tsLocal: ev.tsExchange.subarray(from, this.i), price: ev.price.subarray(from, this.i), size: ev.size.subarray(from, this.i), id: ev.id.subarray(from, this.i) };
+    const to = this.j;
+    const tsLocal = this.feedUs === 0 ? ev.tsExchange.subarray(from, to) : ev.tsExchange.slice(from, to).map((t) => t + this.feedUs);
+    return { length: to - from, type: ev.type.subarray(from, to), side: ev.side.subarray(from, to), flags: ev.flags.subarray(from, to), tsExchange: ev.tsExchange.subarray(from, to), tsLocal, price: ev.price.subarray(from, to), size: ev.size.subarray(from, to), id: ev.id.subarray(from, to) };
   }
 
   drainNotes(): FeedNote[] {

@@ -6,22 +6,13 @@ import { EventFlag, EventType, inVenueOrder, makeInstrument, type EventColumns }
 import { CommandLog, type OrderCommand } from '../../src/orders/index.js';
 import { BpsFees, constantLatency, powerQueue } from '../../src/sim/index.js';
 import { PluginStrategy, QuotingStrategy, defaultQuotingParams, loadStrategyModule, type Strategy } from '../../src/strategy/index.js';
-import {
-  PaperSession,
-  ReplayFeed,
-  TickBacktest,
-  defaultTickLocalParams,
-  runPaperLoop,
-  type FeedNote,
-  type MarketFeed,
-  type TickBacktestOptions,
-  type TradingCore,
-} from '../../src/engine/index.js';
+import { PaperSession, TickBacktest, defaultTickLocalParams, runPaperLoop, type TickBacktestOptions, type TradingCore } from '../../src/engine/index.js';
 import { join } from 'node:path';
 import { ensureSharedCaptureArrow } from '../fixtures/capture.js';
 import { REPO_ROOT } from '../fixtures/shared-data.js';
 import { TouchQuotes } from '../fixtures/tick-strategies.js';
 import { looseSession } from '../fixtures/trading-config.js';
+import { JumpingFeed } from '../fixtures/jumping-feed.js';
 
 const DECISION_US = 100_000;
 const SECONDS = 60;
@@ -82,51 +73,6 @@ function paperSession(make: () => Strategy, s: Setup, timer: boolean): PaperSess
     latency: constantLatency(s.entryUs, s.responseUs),
     fees: new BpsFees(-0.5, 2),
   });
-}
-
-/**
- * A wall clock that jumps instead of waiting: `next(timeoutMs)` moves it to the arrival of the next
- * message of the recording, or to the end of the wait if that comes first, then asks the ReplayFeed
- * (paced at speed 1 from the recording's first local time), which restamps each row with that time.
- */
-class JumpingFeed implements MarketFeed {
-  readonly kind = 'replay';
-  t: number;
-  steps = 0;
-  private readonly inner: ReplayFeed;
-  private delivered = 0;
-  constructor(private readonly ev: EventColumns) {
-    this.t = ev.tsLocal[0]!;
-    this.inner = new ReplayFeed(ev, { clock: () => this.t, speed: 1, maxRows: 1 << 20 });
-  }
-  get connected(): boolean {
-    return this.inner.connected;
-  }
-  get stats(): MarketFeed['stats'] {
-    return this.inner.stats;
-  }
-  start(): Promise<void> {
-    return this.inner.start();
-  }
-  async next(timeoutMs: number): Promise<EventColumns | undefined> {
-    const ev = this.ev;
-    if (this.delivered >= ev.length) return undefined;
-    let end = this.delivered;
-    while ((ev.flags[end]! & EventFlag.EndOfMessage) === 0 && end < ev.length - 1) end++;
-    const due = ev.tsLocal[end]!;
-    const until = Math.round(this.t + timeoutMs * 1000);
-    this.t = Math.max(this.t, Math.min(due, until));
-    const rows = await this.inner.next(0);
-    this.delivered += rows?.length ?? 0;
-    this.steps++;
-    return rows;
-  }
-  drainNotes(): FeedNote[] {
-    return this.inner.drainNotes();
-  }
-  close(): Promise<void> {
-    return this.inner.close();
-  }
 }
 
 interface PaperRun {

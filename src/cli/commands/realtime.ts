@@ -5,6 +5,7 @@ import { UserError, assertSafeOutput, scrubSecrets, parseDuration, utcStamp, MIC
 import { DEFAULT_HALT_FILE, HaltFile } from '../../risk/index.js';
 import {
   PaperSession,
+  RecordingFeed,
   ReplayFeed,
   acceleratedClock,
   paperOptionsFor,
@@ -22,6 +23,7 @@ import {
 } from '../../engine/index.js';
 import type { EventColumns } from '../../market/index.js';
 import { Ledger, assertLedgerMode } from '../../ledger/index.js';
+import { SessionRecording, checkRecordingPath } from '../../data/index.js';
 import { timeframeSeconds } from '../config-file.js';
 import { COMMON_FLAGS, VENUE_FLAGS, readConfigWithFlags, type ConfigWithFlags } from '../config-flags.js';
 import { announceStandingHalt } from '../standing-halt.js';
@@ -45,6 +47,7 @@ export interface RealtimeFlags {
   outDir?: string;
   quiet?: boolean;
   feed?: string;
+  record?: string;
   [flag: string]: unknown;
 }
 
@@ -95,6 +98,16 @@ export async function loadReplay(files: readonly string[]): Promise<EventColumns
   return events;
 }
 
+/** Close a session's recording and tell its ledger (written, or failed with the reason on stderr). */
+export function finishRecording(recording: SessionRecording, ledger: Ledger): void {
+  try {
+    ledger.recordingWritten(recording.close());
+  } catch (e) {
+    ledger.recordingFailed();
+    process.stderr.write(`--record: the recording was not written: ${(e as Error).message}\n`);
+  }
+}
+
 export async function realtimeCommand(f: RealtimeFlags): Promise<void> {
   const mode = f.mode ?? 'paper';
   if (f.outDir !== undefined) assertSafeOutput(f.outDir, '--out-dir');
@@ -117,6 +130,7 @@ export async function realtimeCommand(f: RealtimeFlags): Promise<void> {
   const exchangeId = cfg.market.exchange;
   const ledgerPath = f.ledger ?? DEFAULT_PAPER_LEDGER;
   assertLedgerMode(ledgerPath, 'paper');
+  if (f.record !== undefined) checkRecordingPath(f.record);
   const haltPath = f.haltFile ?? DEFAULT_HALT_FILE;
 
   // Feed and clock: a replayed capture (offline) or the exchange through ccxt.
@@ -179,6 +193,12 @@ export async function realtimeCommand(f: RealtimeFlags): Promise<void> {
   if (resumed !== undefined) options.session = { ...options.session, initialCash: ledger.initialCash() ?? traded.capital };
   const session = new PaperSession(strategy, options, ledger);
   if (resumed !== undefined) session.resume(resumed);
+  // The market as this session received it, for parity: rows in the order and with the local times it saw.
+  const recording = f.record === undefined ? undefined : new SessionRecording(f.record, { venue: exchangeId, symbol, run_id: runId, mode: 'paper', clock: 'wall' });
+  if (recording !== undefined) {
+    ledger.linkRecording(recording.path);
+    feed = new RecordingFeed(feed, recording);
+  }
 
   const [base, quote] = symbol.split(/[/:]/);
   const outDir = f.outDir ?? join('artifacts', 'realtime');
@@ -247,8 +267,10 @@ export async function realtimeCommand(f: RealtimeFlags): Promise<void> {
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    // What was received is kept even when the loop failed: it is the market the session saw.
+    if (recording !== undefined) finishRecording(recording, ledger);
   }
-  write({ ...summary, run_id: runId, ledger: ledgerPath, jsonl: jsonlPath });
+  write({ ...summary, run_id: runId, ledger: ledgerPath, jsonl: jsonlPath, ...(recording !== undefined ? { recording: recording.path, recorded_rows: recording.length } : {}) });
   session.writeVenueAudit();
   ledger.endRun(new Date(), summary.ended_by);
   ledger.close();
