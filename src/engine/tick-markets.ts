@@ -1,6 +1,6 @@
 // Several markets in one tick replay: one clock over their event streams, each market its own venue, session and strategy, risk over the whole book.
 import type { Micros } from '../core/index.js';
-import type { EventColumns } from '../market/index.js';
+import { notionalQuote, type EventColumns } from '../market/index.js';
 import type { TickBacktest, TickBacktestResult } from './tick-backtest.js';
 import type { PortfolioLimits } from './markets-config.js';
 
@@ -111,12 +111,12 @@ export class TickMarkets {
     for (const m of this.markets) if (market === undefined || m.name === market) m.driver.session.halt(now, reason);
   }
 
-  /** Σ |position × mid| over the markets (a market without a mid yet counts 0). */
+  /** Σ |quote notional of the position at mid| over the markets (contracts by their terms; a market without a mid yet counts 0). */
   private notional(): number {
     let s = 0;
     for (const m of this.markets) {
       const v = m.driver.core.view;
-      const x = Math.abs(v.position * v.mid);
+      const x = Math.abs(notionalQuote(m.driver.core.portfolio.spec, v.mid, v.position));
       if (x === x) s += x;
     }
     return s;

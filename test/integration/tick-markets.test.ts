@@ -112,3 +112,20 @@ test("the book's loss limit halts every market at the same decision; its notiona
   for (const m of reduce.markets) assert.ok(m.metrics.risk.transitions.some((x: { condition: string; to: string }) => x.condition === 'portfolio-notional' && x.to === 'reducing'), `${m.name}: reducing under the book's notional`);
   assert.ok(reduce.book.max_notional <= free.book.max_notional + 1e-9);
 });
+
+test('a perpetual among the markets (linear, with funding) is its own single run too; the book counts its notional by its contract terms', () => {
+  const cfg = twoMarkets();
+  const perp = TradingConfigSchema.parse({
+    ...cfg,
+    markets: [cfg.markets![0], { ...cfg.markets![1], instrument: 'linear_perp', contract_size: 1, funding: { rate: 0.0001 } }],
+  });
+  const ms = marketConfigs(perp);
+  assert.equal(ms[1]!.config.market.instrument, 'linear_perp');
+  const both = runTickMarketsJob(ms);
+  const alone = runTickJob(ms[1]!.config);
+  const m = both.markets[1]!;
+  assert.equal(m.instrument, 'linear_perp');
+  assert.equal(digest(m, 0.1), digest(alone, 0.1));
+  assert.deepEqual(m.funding ?? [], alone.funding ?? []);
+  assert.ok(both.book.max_notional > 0);
+});
