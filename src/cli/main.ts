@@ -281,6 +281,16 @@ program
   .action(async (runDir: string, opts) => (await import('./commands/verify-fills.js')).verifyFillsCommand(runDir, opts));
 
 program
+  .command('calibrate-sim')
+  .description("fit the simulator to a live session: entry and response latency from the ledger's times, the queue model from its fills on the captured market; prints one JSON line, writes the sim: section to --out")
+  .requiredOption('--ledger <file>', 'ledger of the live session (read-only)')
+  .requiredOption('--events <file>', 'event file (Arrow IPC) of the market the session saw, e.g. its realtime --record')
+  .option('--session <run_id>', 'the run to fit (default: the latest in the ledger)')
+  .option('--out <file>', 'YAML file to write: the fitted sim: section, the fit and its uncertainty in comments')
+  .option('--force', 'replace an existing --out file')
+  .action(async (opts) => (await import('./commands/calibrate-sim.js')).calibrateSimCommand(opts));
+
+program
   .command('halt')
   .description('kill switch: halt a running realtime loop (halt file, or --url of its dashboard); --clear lifts it for the next start')
   .option('--halt-file <file>', 'halt file the loop polls (default artifacts/realtime/HALT)')

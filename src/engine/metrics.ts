@@ -49,6 +49,7 @@ export const MetricsSchema = z.object({
   orders_amended: z.number().int().nonnegative().describe('cancel-replaces sent as one amend'),
   orders_denied: z.number().int().nonnegative(),
   orders_rejected: z.number().int().nonnegative(),
+  max_orders_per_side: z.number().int().nonnegative().describe('most of our orders live on one side at once: 1 for one quote per side, up to the levels of a ladder'),
   gap_throughs: z.number().int().nonnegative().describe('orders a bar gapped over (expired unfilled, bar mode)'),
   markouts: z.array(markout),
   risk: RiskMetricsSchema.describe('the risk engine over the run: time in each trading state, transitions, denials by rule (the same engine as paper and live)'),
@@ -62,6 +63,8 @@ export interface MetricsInput {
   sampleSeconds: number;
   counters: { placed: number; canceled: number; amended?: number; denied: number; rejected: number };
   gapThroughs?: number;
+  /** Most orders live on one side at once (TradingCore.maxOrdersPerSide). */
+  maxOrdersPerSide?: number;
   markoutHorizons: readonly number[];
   risk: RiskMetrics;
 }
@@ -171,6 +174,7 @@ export function computeMetrics(m: MetricsInput): Metrics {
     orders_amended: m.counters.amended ?? 0,
     orders_denied: m.counters.denied,
     orders_rejected: m.counters.rejected,
+    max_orders_per_side: m.maxOrdersPerSide ?? 0,
     gap_throughs: m.gapThroughs ?? 0,
     markouts,
     risk: m.risk,

@@ -506,6 +506,7 @@ export class TickBacktest {
       portfolio: core.portfolio,
       sampleSeconds,
       counters: core.counters,
+      maxOrdersPerSide: core.maxOrdersPerSide,
       markoutHorizons: this.opts.markoutSeconds.map((s) => Math.max(1, Math.round(s / sampleSeconds))),
       stats: this.stats,
       events: this.events,

@@ -104,6 +104,8 @@ export const QuotingSection = z
     max_inventory_qty: upTo(1e12).optional().describe('base units; default: 10 × order_qty'),
     min_spread_ticks: int.nonnegative().max(1_000_000).default(1),
     requote_ticks: int.nonnegative().max(1_000_000).default(0).describe('keep a resting quote within this many ticks of its target'),
+    levels: int.min(1).max(16).default(1).describe('as / glft: orders per side (a ladder), order_qty each; 1 = one quote per side'),
+    level_spacing_bps: upTo(10_000).default(1).describe('as / glft ladder: distance between two levels, bps of the mid (at least one tick)'),
   })
   .strict();
 

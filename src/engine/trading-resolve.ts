@@ -82,6 +82,8 @@ export function resolveTrading(cfg: TradingConfig, refPrice: number, opts: Stric
     orderQty,
     maxInventoryQty,
     minSpreadTicks: q.min_spread_ticks,
+    levels: q.levels,
+    levelSpacingBps: q.level_spacing_bps,
   };
   return {
     config: cfg,

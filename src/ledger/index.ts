@@ -5,3 +5,4 @@ export * from './invariants.js';
 export * from './schema.js';
 export * from './recordings.js';
 export * from './venue-audit.js';
+export * from './order-history.js';

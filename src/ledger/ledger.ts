@@ -35,6 +35,7 @@ const STATUS_OF: Readonly<Record<JournalOrderEvent, string | undefined>> = {
   canceled: 'canceled',
   'cancel-requested': 'pending-cancel',
   resumed: undefined,
+  'fill-received': undefined,
 };
 
 /**

@@ -40,7 +40,7 @@ const REASONS = ['', 'post-only order would cross the book', 'quantity must be p
 const IN_PLACE = 1;
 const IN_CANCEL = 2;
 const RING = 1 << 12;
-const MAX_RESTING = 64;
+const MAX_RESTING = 256; // full ladders on both sides, with replaced orders until their cancels arrive
 
 /**
  * Messages travel with latency: a command sent at local time t reaches the venue at

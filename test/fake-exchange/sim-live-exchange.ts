@@ -1,10 +1,14 @@
-// A fake exchange for live trading on an event clock: the simulated L2 venue behind the LiveExchange port, replaying a capture.
+// A fake exchange for live trading on an event clock: a venue replaying a capture (the project's L2 venue or the fake's own matching engine) behind the LiveExchange port.
 import type { Micros } from '../../src/core/index.js';
 import type { EventColumns, Side } from '../../src/market/index.js';
 import type { Liquidity, OrderEventHandler } from '../../src/orders/index.js';
 import type { L2Exchange } from '../../src/sim/index.js';
+import { MatchingEngine } from './matching-engine.js';
 import { emptyFeedStats, type FeedNote, type MarketFeed } from '../../src/engine/index.js';
 import { VenueFault, type LiveBalance, type LiveCapabilities, type LiveExchange, type LiveMarket, type LiveOrder, type LiveTrade } from '../../src/venues/index.js';
+
+/** What the fake drives: the project's `L2Exchange`, or the independent `MatchingEngine` (hidden queue and latencies). */
+export type ReplayVenue = L2Exchange | MatchingEngine;
 
 /** The time every party reads: moved only by the replay (`ReplayVenueFeed`). */
 export interface EventClock {
@@ -26,8 +30,9 @@ interface SimOrder {
 }
 
 /**
- * The venue is the tick backtest's `L2Exchange` (queue, latency, fees), run at exchange time by the
- * replay: a create or cancel is a command that reaches it after the entry latency; its answers come
+ * The venue is the tick backtest's `L2Exchange` (queue, latency, fees), or the fake's own
+ * `MatchingEngine` (matching-engine.ts: a hidden queue model and latencies that calibration must find),
+ * run at exchange time by the replay: a create or cancel is a command that reaches it after the entry latency; its answers come
  * back after the response latency, and only then does the call's promise settle (a create resolves at
  * the acceptance, rejects at a post-only refusal; a cancel resolves at its answer). Fills are own trades
  * on the private stream, stamped with the venue's exchange time. Every command the venue receives is
@@ -48,7 +53,7 @@ export class SimLiveExchange implements LiveExchange, OrderEventHandler {
   draining = false;
 
   constructor(
-    readonly venue: L2Exchange,
+    readonly venue: ReplayVenue,
     readonly clock: EventClock,
     readonly marketInfo: LiveMarket,
     /** The touch before the replay has given the venue a book (the preflight asks for one). */
@@ -63,6 +68,10 @@ export class SimLiveExchange implements LiveExchange, OrderEventHandler {
   }
 
   async bidAsk(): Promise<{ bid: number; ask: number }> {
+    if (this.venue instanceof MatchingEngine) {
+      const t = this.venue.touch();
+      return t.bid > 0 && t.ask > 0 ? t : this.openingTouch;
+    }
     const b = this.venue.book;
     const bid = b.bestBidSlot >= 0 ? (b.base + b.bestBidSlot) * this.marketInfo.tickSize : Number.NaN;
     const ask = b.bestAskSlot < b.capacity ? (b.base + b.bestAskSlot) * this.marketInfo.tickSize : Number.NaN;
