@@ -92,7 +92,7 @@ export function runTickJobsShared(cfgs: readonly TradingConfig[], batches: Itera
 }
 
 /** The config's event stream (or `batches`), its first batch read and checked, and the whole stream again. */
-function openEvents(cfg: TradingConfig, batches: Iterable<EventColumns> | undefined, o: TickJobOptions): { head: EventColumns; rest: Iterable<EventColumns> } {
+export function openEvents(cfg: TradingConfig, batches: Iterable<EventColumns> | undefined, o: TickJobOptions): { head: EventColumns; rest: Iterable<EventColumns> } {
   const name = (p: string): string => o.flagOf?.(p) ?? (o.source ? `${o.source}: ${p}` : p);
   const path = cfg.data.events;
   if (batches === undefined && path === undefined) throw new UserError(`${name('data.events')}: a tick backtest needs an event file (--events FILE)`);
@@ -117,7 +117,7 @@ function openEvents(cfg: TradingConfig, batches: Iterable<EventColumns> | undefi
 }
 
 /** A config resolved against the stream's first batch: the driver's options, the strategy and the resolved record. */
-function prepareTickJob(cfg: TradingConfig, head: EventColumns, o: TickJobOptions): { opts: TickBacktestOptions; strategy: Strategy; resolved: Record<string, unknown> } {
+export function prepareTickJob(cfg: TradingConfig, head: EventColumns, o: TickJobOptions): { opts: TickBacktestOptions; strategy: Strategy; resolved: Record<string, unknown> } {
   const name = (p: string): string => o.flagOf?.(p) ?? (o.source ? `${o.source}: ${p}` : p);
   const what = cfg.data.events ?? 'the event stream';
   const { price, causal } = peekEvents(head);

@@ -241,13 +241,16 @@ export function tickFillsCsv(fills: FillLog, stats: TickFillStats, tickSize: num
 /** The same run folder as the bar backtest, with the tick metrics schema. Whole or nothing. */
 export function writeTickRunFolder(dir: string, out: TickRunOutputs, o: DirWriteOptions = {}): void {
   const metrics = TickMetricsSchema.parse(out.metrics);
-  writeDirAtomic(dir, (tmp) => {
-    writeFileSync(join(tmp, 'config.json'), JSON.stringify(out.config, null, 2) + '\n');
-    writeFileSync(join(tmp, 'metrics.json'), JSON.stringify(metrics, null, 2) + '\n');
-    writeFileSync(join(tmp, 'metrics.schema.json'), JSON.stringify(z.toJSONSchema(TickMetricsSchema), null, 2) + '\n');
-    writeFileSync(join(tmp, 'trace.csv'), traceCsv(out.trace, out.tickSize));
-    writeFileSync(join(tmp, 'fills.csv'), tickFillsCsv(out.fills, out.stats, out.tickSize));
-    writeFileSync(join(tmp, 'orders.csv'), ordersCsv(out.audit, decimalsOf(out.tickSize)));
-    if (out.funding !== undefined) writeFileSync(join(tmp, 'funding.csv'), fundingPaymentsCsv(out.funding, out.tickSize));
-  }, o);
+  writeDirAtomic(dir, (tmp) => fillTickRunFolder(tmp, out, metrics), o);
+}
+
+/** A tick run's files into an existing folder (a run folder being built, or one market's folder in it). */
+export function fillTickRunFolder(tmp: string, out: TickRunOutputs, metrics: TickMetrics = TickMetricsSchema.parse(out.metrics)): void {
+  writeFileSync(join(tmp, 'config.json'), JSON.stringify(out.config, null, 2) + '\n');
+  writeFileSync(join(tmp, 'metrics.json'), JSON.stringify(metrics, null, 2) + '\n');
+  writeFileSync(join(tmp, 'metrics.schema.json'), JSON.stringify(z.toJSONSchema(TickMetricsSchema), null, 2) + '\n');
+  writeFileSync(join(tmp, 'trace.csv'), traceCsv(out.trace, out.tickSize));
+  writeFileSync(join(tmp, 'fills.csv'), tickFillsCsv(out.fills, out.stats, out.tickSize));
+  writeFileSync(join(tmp, 'orders.csv'), ordersCsv(out.audit, decimalsOf(out.tickSize)));
+  if (out.funding !== undefined) writeFileSync(join(tmp, 'funding.csv'), fundingPaymentsCsv(out.funding, out.tickSize));
 }

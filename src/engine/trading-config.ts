@@ -194,7 +194,7 @@ export const tradingFields = {
   loop: LoopSection.prefault({}),
   metrics: MetricsSection.prefault({}),
   live: LiveSection.prefault({}),
-  markets: marketsListSchema(marketEntrySchema(QuotingSection, SimSection, FundingSection))
+  markets: marketsListSchema(marketEntrySchema(MarketSection, QuotingSection, SimSection))
     .optional()
     .describe('several markets traded at once, each with its exchange, symbol, instrument and its own quoting / sim / risk fields over the top-level ones (instead of market:)'),
   portfolio: PortfolioSection.optional().describe('with markets: limits over the whole book'),

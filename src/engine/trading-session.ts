@@ -121,6 +121,15 @@ export class TradingSession {
     this.record.advance(now, this.core.view.tradingState);
   }
 
+  /** A limit over the whole book (several markets) raised or cleared for this market (halted or reducing like its own). */
+  portfolio(now: Micros, condition: 'portfolio-loss' | 'portfolio-drawdown' | 'portfolio-notional', on: boolean, reason: string): void {
+    if (this.risk.machine.isRaised(condition) === on) return;
+    const ts = this.risk.portfolio(now, condition, on, reason);
+    if (ts.length === 0) return;
+    this.apply(now, ts);
+    this.record.advance(now, this.core.view.tradingState);
+  }
+
   /** Cancel every open order (halt, end of run, signal). */
   cancelAll(now: Micros): void {
     this.core.cancelAll(now);

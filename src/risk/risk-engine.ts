@@ -88,6 +88,14 @@ export class RiskEngine {
     return this.out.slice();
   }
 
+  /** A condition over several markets (the book's limits), raised or cleared by the driver of the markets. */
+  portfolio(now: Micros, c: 'portfolio-loss' | 'portfolio-drawdown' | 'portfolio-notional', on: boolean, reason: string): RiskTransition[] {
+    this.out.length = 0;
+    this.flip(now, c, on, reason, reason);
+    this.view.tradingState = this.machine.state;
+    return this.out.slice();
+  }
+
   /** An operator lifts a latched condition. */
   resume(now: Micros, condition: RiskCondition, reason: string): RiskTransition[] {
     this.out.length = 0;
