@@ -1,6 +1,8 @@
 // Public face of src/data: file codecs, simulated data.
 export * from './text-scan.js';
 export * from './klines-csv.js';
+export * from './funding-file.js';
+export * from './funding-history.js';
 export * from './simulate.js';
 export * from './event-store.js';
 export * from './session-recording.js';

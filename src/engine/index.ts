@@ -20,6 +20,8 @@ export * from './tick-metrics.js';
 export * from './tick-backtest.js';
 export * from './tick-shared-pass.js';
 export * from './tick-job.js';
+export * from './tick-markets.js';
+export * from './tick-markets-job.js';
 export * from './paper-session.js';
 export * from './paper-loop.js';
 export * from './market-feed.js';

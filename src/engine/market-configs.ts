@@ -1,12 +1,12 @@
 // Each market of a config as the single-market config it trades (what every driver of one market runs).
 import { UserError } from '../core/index.js';
-import { TradingConfigSchema, defaultTradingConfig, type TradingConfig } from './trading-config.js';
-import { marketName, type MarketInstrumentType } from './markets-config.js';
+import { MarketSection, TradingConfigSchema, defaultTradingConfig, type TradingConfig } from './trading-config.js';
+import { marketName, type MarketEntry } from './markets-config.js';
 
 /** One market of a config as a single-market config of its own. */
 export interface MarketConfig {
   name: string;
-  instrument: MarketInstrumentType;
+  instrument: string;
   config: TradingConfig;
 }
 
@@ -27,12 +27,15 @@ export function marketConfigs(cfg: TradingConfig, files?: readonly string[], sou
   }
   if (JSON.stringify(cfg.market) !== JSON.stringify(defaultTradingConfig.market)) throw new UserError(`${source}: market: give either market: (one market) or markets:, not both`);
   if (files !== undefined && files.length !== markets.length) throw new UserError(`--events: ${files.length} event file${files.length === 1 ? '' : 's'} for ${markets.length} markets; give one per market, in the order of markets:`);
-  return markets.map((m, i) => {
+  return markets.map((raw, i) => {
+    const m = raw as unknown as MarketEntry;
+    const entry: Record<string, unknown> = m;
+    const market = Object.fromEntries(Object.keys(MarketSection.shape).flatMap((k) => (entry[k] === undefined ? [] : [[k, entry[k]]])));
     const events = files?.[i] ?? m.events ?? cfg.data.events;
     const input = {
       ...base,
       capital: m.capital ?? cfg.capital / markets.length,
-      market: { exchange: m.exchange, symbol: m.symbol, tick_size: m.tick_size, lot_size: m.lot_size },
+      market,
       data: { ...cfg.data, ...(events !== undefined ? { events } : {}) },
       quoting: { ...cfg.quoting, ...m.quoting },
       sim: { ...cfg.sim, ...m.sim },
@@ -43,6 +46,6 @@ export function marketConfigs(cfg: TradingConfig, files?: readonly string[], sou
       const iss = r.error.issues[0]!;
       throw new UserError(`${source}: markets[${i}].${iss.path.join('.')}: ${iss.message}`);
     }
-    return { name: marketName(m), instrument: m.instrument, config: r.data };
+    return { name: marketName(m), instrument: String(entry['instrument'] ?? 'spot'), config: r.data };
   });
 }

@@ -6,7 +6,7 @@ import { riskSectionSchema } from '../risk/index.js';
 export const MarketInstrument = z.enum(['spot']);
 export type MarketInstrumentType = z.output<typeof MarketInstrument>;
 
-/** The most markets one run trades (a merged event row names its market in one byte). */
+/** The most markets one run trades. */
 export const MAX_MARKETS = 64;
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
@@ -25,19 +25,18 @@ function overridesOf<S extends z.ZodRawShape>(section: z.ZodObject<S>) {
   return z.object(shape).strict();
 }
 
-/** One market of `markets:`. */
-export function marketEntrySchema(quoting: z.ZodObject<z.ZodRawShape>, sim: z.ZodObject<z.ZodRawShape>) {
-  return z
-    .object({
-      name: z.string().regex(NAME, "expected letters, digits, '.', '_' or '-' (it names the market's files and metrics)").optional().describe("default: the symbol with '/' as '-'"),
-      exchange: z.string().min(1).default('binance').describe('ccxt exchange id'),
-      symbol: z.string().min(1).describe('e.g. BTC/USDT'),
-      instrument: MarketInstrument.default('spot').describe('instrument type'),
-      tick_size: positive.max(1e6).default(0.01).describe('price step'),
-      lot_size: positive.max(1e6).default(0.00001).describe('quantity step'),
+/**
+ * One market of `markets:`: every field of `market:` (so what that section gains, each market has), and
+ * its name, capital share, event file and its own quoting / sim / risk fields.
+ */
+export function marketEntrySchema(market: z.ZodObject<z.ZodRawShape>, quoting: z.ZodObject<z.ZodRawShape>, sim: z.ZodObject<z.ZodRawShape>) {
+  return market
+    .extend({
+      name: z.string().regex(NAME, "expected letters, digits, '.', '_' or '-' (it names the market's files and metrics)").optional().describe("default: the symbol with '/' and ':' as '-'"),
+      ...('instrument' in market.shape ? {} : { instrument: MarketInstrument.default('spot').describe('instrument type') }),
       capital: positive.max(1e12).optional().describe("this market's share of the capital, quote currency; default: capital / number of markets"),
       events: z.string().min(1).optional().describe("this market's event file (else the files of --events, in the order of markets)"),
-      quoting: overridesOf(quoting).optional().describe("fields of quoting: for this market (the top-level quoting: gives the others)"),
+      quoting: overridesOf(quoting).optional().describe('fields of quoting: for this market (the top-level quoting: gives the others)'),
       sim: overridesOf(sim).optional().describe('fields of sim: for this market (its fees, queue and latencies)'),
       risk: overridesOf(riskSectionSchema).optional().describe("fields of risk: for this market's own limits"),
     })
@@ -63,7 +62,7 @@ export function marketsListSchema(entry: ReturnType<typeof marketEntrySchema>) {
     .superRefine((ms, ctx) => {
       const seen = new Set<string>();
       ms.forEach((m, i) => {
-        const n = marketName(m);
+        const n = marketName(m as unknown as MarketEntry);
         if (seen.has(n)) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `two markets are named '${n}'; give each a name of its own` });
         seen.add(n);
       });
@@ -73,4 +72,16 @@ export function marketsListSchema(entry: ReturnType<typeof marketEntrySchema>) {
 /** A market's name: its own, or its symbol with '/' as '-'. */
 export function marketName(m: { name?: string | undefined; symbol: string }): string {
   return m.name ?? m.symbol.replace(/[^A-Za-z0-9._-]/g, '-');
+}
+
+/** A parsed market of `markets:` (its `market:` fields are read by name: that section may gain fields). */
+export interface MarketEntry {
+  [field: string]: unknown;
+  name?: string | undefined;
+  symbol: string;
+  capital?: number | undefined;
+  events?: string | undefined;
+  quoting?: Record<string, unknown> | undefined;
+  sim?: Record<string, unknown> | undefined;
+  risk?: Record<string, unknown> | undefined;
 }

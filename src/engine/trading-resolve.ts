@@ -1,6 +1,6 @@
 // A trading config at a first price: the strategy's parameters, the session's settings and the range checks that need a price.
 import { UserError, MICROS_PER_MS, parseStrict, type Micros, type StrictParseOptions } from '../core/index.js';
-import { makeInstrument, roundDown, type Instrument } from '../market/index.js';
+import { makeInstrument, notionalQuote, roundDown, type ContractSpec, type Instrument } from '../market/index.js';
 import { parseQueueModel } from '../sim/index.js';
 import { resolveRiskConfig, type RiskConfig } from '../risk/index.js';
 import {
@@ -25,6 +25,8 @@ export interface SessionSettings {
   risk: RiskConfig;
   /** Decide every this many µs of local time (aligned to multiples of it); 0: whenever the driver steps (each bar, each feed step). */
   decisionIntervalMicros: Micros;
+  /** What a unit of quantity is and which currency settles it (default spot). */
+  contract?: ContractSpec;
 }
 
 export interface ResolvedTrading {
@@ -60,10 +62,13 @@ export function resolveTrading(cfg: TradingConfig, refPrice: number, opts: Stric
   const q = cfg.quoting;
   const lot = cfg.market.lot_size;
   if (!(refPrice > 0)) throw new UserError(`${name('market')}: no price to size orders from`);
-  const orderQty = q.order_qty ?? Math.max(lot, roundDown((cfg.capital * 0.01) / refPrice, lot));
+  const contract: ContractSpec = { kind: cfg.market.instrument, contractSize: cfg.market.contract_size };
+  // Sizes are in the market's quantity unit: base coin (spot) or contracts (perpetuals).
+  const orderQty = q.order_qty ?? Math.max(lot, roundDown((cfg.capital * 0.01) / notionalQuote(contract, refPrice, 1), lot));
   const maxInventoryQty = q.max_inventory_qty ?? orderQty * 10;
-  if (orderQty * refPrice > cfg.capital * (1 + 1e-9))
-    throw new UserError(`${name('quoting.order_qty')}: ${orderQty} at ${refPrice} is ${round(orderQty * refPrice)}, more than the capital ${cfg.capital}`);
+  const orderNotional = notionalQuote(contract, refPrice, orderQty);
+  if (orderNotional > cfg.capital * (1 + 1e-9))
+    throw new UserError(`${name('quoting.order_qty')}: ${orderQty} at ${refPrice} is ${round(orderNotional)}, more than the capital ${cfg.capital}`);
   if (maxInventoryQty < orderQty * (1 - 1e-9)) throw new UserError(`${name('quoting.max_inventory_qty')}: ${maxInventoryQty} is below quoting.order_qty ${orderQty}: no order could be placed`);
   const risk = resolveRiskConfig(cfg.risk, { orderQty, maxInventoryQty, capital: cfg.capital });
   const quoting: QuotingParams = {
@@ -77,10 +82,12 @@ export function resolveTrading(cfg: TradingConfig, refPrice: number, opts: Stric
     orderQty,
     maxInventoryQty,
     minSpreadTicks: q.min_spread_ticks,
+    levels: q.levels,
+    levelSpacingBps: q.level_spacing_bps,
   };
   return {
     config: cfg,
-    instrument: makeInstrument(cfg.market.symbol, cfg.market.tick_size, lot),
+    instrument: makeInstrument(cfg.market.symbol, cfg.market.tick_size, lot, 0, contract),
     quoting,
     refPrice,
     session: {
@@ -88,6 +95,7 @@ export function resolveTrading(cfg: TradingConfig, refPrice: number, opts: Stric
       reconcile: { priceTolerance: q.requote_ticks * cfg.market.tick_size, qtyTolerance: 0 },
       risk,
       decisionIntervalMicros: cfg.loop.decision_interval_ms * MICROS_PER_MS,
+      ...(contract.kind === 'spot' ? {} : { contract }),
     },
   };
 }
@@ -102,8 +110,9 @@ export function checkGateAdmitsQuotes(r: ResolvedTrading, refPrice: number, opts
   const risk = r.session.risk;
   const q = r.quoting.orderQty;
   if (risk.max_order_qty < q * (1 - 1e-9)) throw new UserError(`${name('risk.max_order_qty')}: ${risk.max_order_qty} is below quoting.order_qty ${q}: every order would be denied`);
-  if (risk.max_order_notional < q * refPrice * (1 - 1e-9))
-    throw new UserError(`${name('risk.max_order_notional')}: ${risk.max_order_notional} is below one order's notional ${round(q * refPrice)} at ${refPrice}: every order would be denied`);
+  const notional = r.session.contract ? notionalQuote(r.session.contract, refPrice, q) : q * refPrice;
+  if (risk.max_order_notional < notional * (1 - 1e-9))
+    throw new UserError(`${name('risk.max_order_notional')}: ${risk.max_order_notional} is below one order's notional ${round(notional)} at ${refPrice}: every order would be denied`);
   if (risk.max_inventory_qty < q * (1 - 1e-9)) throw new UserError(`${name('risk.max_inventory_qty')}: ${risk.max_inventory_qty} is below quoting.order_qty ${q}: every order would be denied`);
 }
 

@@ -61,9 +61,10 @@ export class TradingSession {
     // The open-order count includes the order being placed (reconcile records it before the gate sees it).
     this.core = new TradingCore(strategy, {
       initialCash: settings.initialCash,
+      ...(settings.contract ? { contract: settings.contract } : {}),
       reconcile: settings.reconcile,
       limits: gateLimitsOf(risk),
-      rules: riskRules(risk, () => this.core.open.count),
+      rules: riskRules(risk, () => this.core.open.count, settings.contract),
     });
     this.risk = new RiskEngine(risk, this.core.view);
     // Durable: a write the ledger refuses is held and retried in order, never dropped; an order it cannot
@@ -117,6 +118,15 @@ export class TradingSession {
   halt(now: Micros, reason: string): void {
     if (this.risk.machine.isRaised('kill-switch')) return;
     this.apply(now, this.risk.halt(now, reason));
+    this.record.advance(now, this.core.view.tradingState);
+  }
+
+  /** A limit over the whole book (several markets) raised or cleared for this market (halted or reducing like its own). */
+  portfolio(now: Micros, condition: 'portfolio-loss' | 'portfolio-drawdown' | 'portfolio-notional', on: boolean, reason: string): void {
+    if (this.risk.machine.isRaised(condition) === on) return;
+    const ts = this.risk.portfolio(now, condition, on, reason);
+    if (ts.length === 0) return;
+    this.apply(now, ts);
     this.record.advance(now, this.core.view.tradingState);
   }
 

@@ -1,6 +1,6 @@
 // The simulated venue and local-side settings of a trading config, shared by the tick backtest and paper trading.
 import { MICROS_PER_MS, type StrictParseOptions } from '../core/index.js';
-import { BpsFees, constantLatency, loadLatencySeries, parseQueueModel, type FeeModel, type L2ExchangeParams, type LatencyModel, type QueueModel } from '../sim/index.js';
+import { feesFor, constantLatency, loadLatencySeries, parseQueueModel, type FeeModel, type L2ExchangeParams, type LatencyModel, type QueueModel } from '../sim/index.js';
 import { defaultTickLocalParams, type TickLocalParams } from './tick-local.js';
 import { parseTradingConfig, resolveTrading, strategyFor, type ResolvedTrading } from './trading-resolve.js';
 import type { Strategy } from '../strategy/index.js';
@@ -41,7 +41,7 @@ export function venueOptionsFor(r: ResolvedTrading, opts: StrictParseOptions = {
     latency: s.latency_file
       ? loadLatencySeries(s.latency_file, name('sim.latency_file'))
       : constantLatency(s.entry_latency_ms * MICROS_PER_MS, s.response_latency_ms * MICROS_PER_MS),
-    fees: new BpsFees(s.maker_fee_bps, s.taker_fee_bps),
+    fees: feesFor(r.instrument, s.maker_fee_bps, s.taker_fee_bps),
   };
 }
 

@@ -22,13 +22,23 @@ export interface Combo {
    * module. Its levels are the product of the module's declared `sweep` lists.
    */
   strategy_params: string;
+  /** as / glft: orders per side (a ladder; 1 = one quote per side). */
+  levels: number;
+  /** as / glft ladder: distance between two levels, bps of the mid. */
+  level_spacing_bps: number;
 }
 
 export type DimName = keyof Combo;
 
 export type ParamSpace = { readonly [K in DimName]: readonly Combo[K][] };
 
-export const DIM_NAMES: readonly DimName[] = ['model', 'gamma_s', 'k_mode', 'spread_floor_bps', 'order_pct', 'inventory_lots', 'requote_bps', 'strategy_params'];
+export const DIM_NAMES: readonly DimName[] = ['model', 'gamma_s', 'k_mode', 'spread_floor_bps', 'order_pct', 'inventory_lots', 'requote_bps', 'strategy_params', 'levels', 'level_spacing_bps'];
+
+/**
+ * Dimensions added after the first eight: random sampling draws for them only when they are swept (more
+ * than one level), so a space that leaves them at one level samples the same combos as before they existed.
+ */
+export const LATE_DIMS: ReadonlySet<DimName> = new Set<DimName>(['levels', 'level_spacing_bps']);
 
 export const defaultParamSpace: ParamSpace = {
   model: ['as', 'glft'],
@@ -39,6 +49,8 @@ export const defaultParamSpace: ParamSpace = {
   inventory_lots: [3, 10, 30],
   requote_bps: [0, 2, 5],
   strategy_params: [''],
+  levels: [1],
+  level_spacing_bps: [1],
 };
 
 /**
@@ -55,6 +67,8 @@ export const defaultTickParamSpace: ParamSpace = {
   inventory_lots: [3, 10, 30],
   requote_bps: [0, 0.1, 0.5],
   strategy_params: [''],
+  levels: [1],
+  level_spacing_bps: [1],
 };
 
 export function gridSize(space: ParamSpace): number {
@@ -78,6 +92,8 @@ export function comboAt(space: ParamSpace, idx: readonly number[]): Combo {
     inventory_lots: pick('inventory_lots', 5),
     requote_bps: pick('requote_bps', 6),
     strategy_params: pick('strategy_params', 7),
+    levels: pick('levels', 8),
+    level_spacing_bps: pick('level_spacing_bps', 9),
   };
 }
 
@@ -136,6 +152,8 @@ export function comboConfig(base: TradingConfig, c: Combo, budget: number, refPr
       max_inventory_qty: x.max_inventory_qty,
       min_spread_ticks: x.min_spread_ticks,
       requote_ticks: x.requote_ticks,
+      levels: c.levels,
+      level_spacing_bps: c.level_spacing_bps,
       ...(c.strategy_params !== '' ? { params: { ...base.quoting.params, ...paramsOf(c.strategy_params) } } : {}),
     },
   };

@@ -85,7 +85,8 @@ function eventsPath(o: ParityOptions, runId: string, link: RecordingLink | undef
     return o.events;
   }
   if (link === undefined) throw new UserError(`--ledger: run ${runId} has no linked recording (start the session with realtime --record FILE.arrow, or give --events FILE.arrow)`);
-  if (link.status !== 'written') throw new UserError(`--ledger: the recording of run ${runId} was not written (status ${link.status}: the session ended before it could close it); give --events FILE.arrow`);
+  if (link.status === 'recording') throw new UserError(`--ledger: the recording of run ${runId} is not complete (the session is still running, or was killed before it could close the file); give --events FILE.arrow`);
+  if (link.status !== 'written') throw new UserError(`--ledger: the recording of run ${runId} was not written (status ${link.status}); give --events FILE.arrow`);
   const found = locateRecording(o.ledger, link);
   if (found === undefined) throw new UserError(`--ledger: the recording of run ${runId} is missing (${link.pathFromLedger} beside the ledger, or ${link.path}); give --events FILE.arrow`);
   return found;

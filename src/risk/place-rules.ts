@@ -16,9 +16,9 @@ export function maxOrderNotionalRule(maxNotional: number): PlaceRule {
   });
 }
 
-/** In the reducing state, deny any order whose fill would increase |position|. */
-export const reducingOnlyRule: PlaceRule = namedRule('reducing', (side, _p, qty, v) =>
-  v.tradingState === 'reducing' && Math.abs(v.position + side * qty) > Math.abs(v.position) + 1e-12
+/** In the reducing state, deny any order whose fill (with every order resting on its side) would increase |position|. */
+export const reducingOnlyRule: PlaceRule = namedRule('reducing', (side, _p, qty, v, _l, resting) =>
+  v.tradingState === 'reducing' && Math.abs(v.position + side * (qty + resting.qty)) > Math.abs(v.position) + 1e-12
     ? `trading state is reducing: a ${side > 0 ? 'buy' : 'sell'} of ${qty} would increase |position| ${Math.abs(v.position)}`
     : undefined);
 

@@ -18,7 +18,10 @@ export type RiskCondition =
   | 'stale-data'
   | 'disconnected'
   | 'order-stream'
-  | 'ledger';
+  | 'ledger'
+  | 'portfolio-loss'
+  | 'portfolio-drawdown'
+  | 'portfolio-notional';
 
 interface ConditionSpec {
   readonly state: Exclude<TradingState, 'active'>;
@@ -40,6 +43,12 @@ export const CONDITIONS: Readonly<Record<RiskCondition, ConditionSpec>> = {
   'order-stream': { state: 'halted', latched: false },
   /** The ledger cannot be written: no new order until what is held is on disk. */
   ledger: { state: 'halted', latched: false },
+  /** Several markets: the whole book lost `portfolio.max_loss`: every market halted until a restart. */
+  'portfolio-loss': { state: 'halted', latched: true },
+  /** Several markets: the whole book fell `portfolio.max_drawdown` from its peak: every market halted until a restart. */
+  'portfolio-drawdown': { state: 'halted', latched: true },
+  /** Several markets: Σ |position × mid| at or above `portfolio.max_notional`: every market only reduces. */
+  'portfolio-notional': { state: 'reducing', latched: false },
 };
 
 const RANK: Readonly<Record<TradingState, number>> = { active: 0, reducing: 1, halted: 2 };

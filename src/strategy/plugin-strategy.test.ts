@@ -81,3 +81,20 @@ test('a module sees a copy of the view, its quote goes on the grid, and a throw 
   assert.throws(() => s.decide(view, out), (e: unknown) => e instanceof StrategyFault && /^strategy ok\.ts: thirteen$/.test(e.message));
   assert.ok(Number.isNaN(out.bidPrice) && Number.isNaN(out.askPrice), 'a failed decision leaves nothing resting');
 });
+
+test('a ladder from a module: deeper levels on the grid, switched-off levels dropped, a bid level at or above an ask level refused', async () => {
+  const l = await loadStrategyModule(
+    write('ladder-ok.mjs', SDK + 'export default defineStrategy({ name: "l", create() { return { decide(v, o) { o.bidPrice = v.mid - 0.011; o.bidQty = 0.0105; o.askPrice = v.mid + 0.011; o.askQty = 0.01; o.bids = [{ price: v.mid - 0.057, qty: 0.02 }, { price: NaN, qty: 1 }]; o.asks = [{ price: v.mid + 0.053, qty: 0.0209 }]; } }; } });\n'),
+    '--strategy',
+  );
+  const s = new PluginStrategy(l.definition, ctx, inst, 'ladder-ok', 100);
+  const v = emptyView();
+  Object.assign(v, { mid: 100, warm: true });
+  const out = emptyTarget();
+  s.decide(v, out);
+  assert.deepEqual(out.bids!.map((x) => [x.price, x.qty]), [[99.94, 0.02]]);
+  assert.deepEqual(out.asks!.map((x) => [x.price, x.qty]), [[100.06, 0.02]]);
+  assert.equal(out.bidQty, 0.01);
+  await refused('ladder-cross.mjs', SDK + 'export default defineStrategy({ name: "x", create() { return { decide(v, o) { o.bidPrice = v.mid - 1; o.bidQty = 1; o.askPrice = v.mid + 1; o.askQty = 1; o.bids = [{ price: v.mid + 2, qty: 1 }]; } }; } });\n', /bid level at .* at or above an ask level/, true);
+  await refused('ladder-bad.mjs', SDK + 'export default defineStrategy({ name: "y", create() { return { decide(v, o) { o.bidPrice = v.mid - 1; o.bidQty = 1; o.asks = [{ price: "high", qty: 1 }]; } }; } });\n', /asks\[0\]/, true);
+});

@@ -4,8 +4,8 @@ import { type Instrument, roundDown, roundUp } from '../market/index.js';
 import type { ParamSpecs, StrategyContext, StrategyDefinition, UserStrategy } from './plugin-types.js';
 import { type MarketView, type QuoteLevel, type QuoteTarget, type SignalBars, type Strategy, clearTarget, emptyTarget, emptyView } from './strategy.js';
 
-/** Deeper levels a user strategy may quote per side (besides level 0). */
-export const MAX_LEVELS = 32;
+/** Deeper levels a user strategy may quote per side (besides level 0): 16 orders per side at most. */
+export const MAX_LEVELS = 15;
 
 /** A strategy failed while trading (threw, or answered an invalid quote). The session halts with its message. */
 export class StrategyFault extends Error {
@@ -199,7 +199,7 @@ export class PluginStrategy implements Strategy {
     into.length = 0;
     if (v === undefined) return undefined;
     if (!Array.isArray(v)) throw new Error(`decide() set ${k} to ${JSON.stringify(v)}; expected a list of { price, qty }`);
-    if (v.length > MAX_LEVELS) throw new Error(`decide() set ${v.length} ${k}; at most ${MAX_LEVELS} levels per side`);
+    if (v.length > MAX_LEVELS) throw new Error(`decide() set ${v.length} ${k}; at most ${MAX_LEVELS} beyond the first on a side`);
     const pool = k === 'bids' ? this.bidPool : this.askPool;
     for (let i = 0; i < v.length; i++) {
       const l = v[i] as Partial<QuoteLevel> | null;

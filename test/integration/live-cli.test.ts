@@ -88,6 +88,13 @@ test('realtime --mode live --confirm-live trades against the fake, ends with eve
     } finally {
       lg.close();
     }
+    const parityDir = mkdtempSync(join(tmpdir(), 'mm-live-parity-'));
+    // parity reads the live session's own config and replays it on that recording (read-only on the ledger).
+    const par = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'src/cli/main.ts'), 'parity', '--ledger', join(dir, 'ledger.sqlite'), '--out', join(parityDir, 'p')], { cwd: root, encoding: 'utf8' });
+    assert.equal(par.status, 0, par.stderr);
+    const pl = JSON.parse(par.stdout) as { mode: string; fills_live: number; orders_matched_share: number };
+    assert.equal(pl.mode, 'live');
+    assert.ok(readFileSync(join(parityDir, 'p', 'parity.html'), 'utf8').includes('live'));
     const texts = [stdout, stderr, ...readdirSync(dir).map((f) => readFileSync(join(dir, f)).toString('latin1'))];
     for (const t of texts) assert.ok(!t.includes(TEST_KEY) && !t.includes(TEST_SECRET), 'a secret leaked');
   } finally {

@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
 import { TradingConfigSchema, marketConfigs } from '../../src/engine/index.js';
 import { ensureSharedCaptureArrow } from '../fixtures/capture.js';
 import { REPO_ROOT } from '../fixtures/shared-data.js';
@@ -85,4 +86,10 @@ test('a one-element markets: is the single-market run, byte for byte (every file
       assert.equal(strip(y), strip(x), f);
     } else assert.ok(x.equals(y), `${f} differs`);
   }
+});
+
+test('config/examples/two-markets.yaml is a valid config of two markets', () => {
+  const doc = parseYaml(readFileSync(join(REPO_ROOT, 'config', 'examples', 'two-markets.yaml'), 'utf8')) as unknown;
+  const ms = marketConfigs(TradingConfigSchema.parse(doc));
+  assert.deepEqual(ms.map((m) => [m.name, m.config.capital, m.config.market.tick_size]), [['spot', 10_000, 0.01], ['usdm', 10_000, 0.1]]);
 });

@@ -80,6 +80,7 @@ export function analysisConfigFromFlags(f: AnalyzeFlags): AnalysisConfig {
     budgets: { path: 'analysis.budgets', flag: '--budgets', value: budgets },
     timeframe: { path: 'data.timeframe', flag: '--timeframe', value: f.exchange !== undefined ? f.timeframe : undefined },
   });
+  if (c.trading.markets !== undefined) throw new UserError(`${c.source}: markets: the analysis sweeps one market (market:); several markets run in backtest --events and realtime --clock event`);
   let trading = c.trading;
   if (f.data !== undefined || f.exchange !== undefined) trading = { ...trading, data: withoutEvents(trading.data) };
   if (f.events !== undefined) trading = { ...trading, data: { ...trading.data, path: undefined, exchange: undefined } as typeof trading.data };

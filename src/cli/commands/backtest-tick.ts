@@ -31,6 +31,7 @@ export async function tickBacktestCommand(flags: TickBacktestFlags, c: ConfigWit
     stats: job.stats,
     audit: job.exchange.audit,
     tickSize: cfg.market.tick_size,
+    ...(job.funding ? { funding: job.funding } : {}),
   }, { force: flags.force === true });
   const m = job.metrics;
   const line = {
@@ -43,6 +44,7 @@ export async function tickBacktestCommand(flags: TickBacktestFlags, c: ConfigWit
     spread_capture: roundTo(m.pnl_spread_capture, 6),
     inventory_pnl: roundTo(m.pnl_inventory, 6),
     fees: roundTo(m.fees, 6),
+    ...(m.instrument !== 'spot' ? { instrument: m.instrument, funding: roundTo(m.pnl_funding, 6), funding_payments: m.funding_payments } : {}),
     fills: m.fills,
     fill_ratio: roundTo(m.fill_ratio, 4),
     sharpe: roundTo(m.sharpe, 4),

@@ -124,7 +124,7 @@ export async function backtestCommand(raw: BacktestFlags & { events?: string | s
   for (const m of markets) await loadStrategyOf(m.config, { flagOf: c.flagOf, source: c.source });
   if (markets.length > 1) {
     if (flags.engine === 'bar' || flags.data !== undefined || flags.exchange !== undefined) throw new UserError('markets: several markets run on event files only (backtest --events A B ...)');
-    throw new UserError(`markets: ${markets.length} markets in one backtest are not supported yet; give one market`);
+    return (await import('./backtest-markets.js')).marketsBacktestCommand(flags, c, markets);
   }
   // One market (with or without markets:) is the single-market run, unchanged.
   c.trading = markets[0]!.config;

@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError, roundTo, utcStamp, MICROS_PER_SECOND } from '../../core/index.js';
-import { firstSpan, runEventReplay, writeTickRunFolder } from '../../engine/index.js';
+import { firstSpan, loadStrategyOf, marketConfigs, runEventReplay, writeTickRunFolder } from '../../engine/index.js';
 import { Ledger, assertLedgerMode } from '../../ledger/index.js';
 import type { ConfigWithFlags } from '../config-flags.js';
 import { SessionRecording, checkRecordingPath } from '../../data/index.js';
@@ -22,6 +22,13 @@ function defaultLedger(outDir: string, runId: string): string {
 export async function eventReplayCommand(f: RealtimeFlags, c: ConfigWithFlags): Promise<void> {
   for (const [flag, v] of [['--speed', f.speed], ['--dashboard-port', f.dashboardPort], ['--feed', f.feed], ['--exchange-url', f.exchangeUrl], ['--timeframe', f.timeframe]] as const) {
     if (v !== undefined) throw new UserError(`${flag}: not used with --clock event (the replay runs on the recording's clock, as fast as it can)`);
+  }
+  if (c.trading.markets !== undefined) {
+    const markets = marketConfigs(c.trading, f.replay, c.source);
+    for (const m of markets) await loadStrategyOf(m.config, { flagOf: c.flagOf, source: c.source });
+    if (markets.length > 1) return (await import('./realtime-markets.js')).marketsReplayCommand(f, c, markets);
+    c = { ...c, trading: markets[0]!.config };
+    if (f.replay === undefined && c.trading.data.events !== undefined) f = { ...f, replay: [c.trading.data.events] };
   }
   const files = f.replay ?? (c.trading.data.events !== undefined ? [c.trading.data.events] : undefined);
   if (files === undefined || files.length === 0) throw new UserError('--clock event: replays a recording; give --replay FILE (an event file from convert or record, or raw captures) or data.events in --config');

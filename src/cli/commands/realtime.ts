@@ -117,6 +117,10 @@ export async function realtimeCommand(f: RealtimeFlags): Promise<void> {
   const clockKind = f.clock ?? 'wall';
   if (clockKind !== 'wall' && clockKind !== 'event') throw new UserError(`--clock: expected wall or event, got '${clockKind}'`);
   const c = realtimeConfig(f);
+  if (c.trading.markets !== undefined) {
+    if (clockKind !== 'event') throw new UserError(`${c.source}: markets: paper trading on the wall clock trades one market (market:); several markets replay with --clock event`);
+    return (await import('./realtime-replay.js')).eventReplayCommand(f, c);
+  }
   await loadStrategyOf(c.trading, { flagOf: c.flagOf, source: c.source });
   if (clockKind === 'event') return (await import('./realtime-replay.js')).eventReplayCommand(f, c);
   const pollSeconds = f.pollSeconds ?? 1;
