@@ -32,6 +32,29 @@ export function recordingOf(ev: EventColumns, dir: string): string {
   return path;
 }
 
+/** The fake exchange's adapter on `engine`, the touch one tick either side of `ref`, a funded account. */
+function engineExchange(engine: MatchingEngine, clock: EventClock, ref: number): SimLiveExchange {
+  const market = { symbol: 'BTC/USDT', base: 'BTC', quote: 'USDT', active: true, tickSize: 0.01, lotSize: 0.00001, minQty: 0.00001, minNotional: 5 };
+  return new SimLiveExchange(engine, clock, market, { bid: ref - 0.01, ask: ref + 0.01 }, { BTC: 10, USDT: 1_000_000 });
+}
+
+/** What every session here shares: one BTC/USDT market, ids in the run's namespace, journaled, no periodic reconciliation. */
+function onEngine(ledger: Ledger, runId: string) {
+  return {
+    symbol: 'BTC/USDT',
+    idNamespace: runId,
+    tickSize: 0.01,
+    unknownOrders: 'cancel' as const,
+    positionTolerance: 1e-9,
+    haltOnMismatch: true,
+    baseline: undefined,
+    journal: ledger,
+    log: () => {},
+    pollMs: 1_000,
+    reconcileEveryMs: 1e12,
+  };
+}
+
 export interface Hidden {
   queue: HiddenQueue;
   entry: HiddenLatency;
@@ -50,25 +73,14 @@ export async function liveOnHiddenEngine(ev: EventColumns, hidden: Hidden, ledge
   ledger.startRun({ runId, mode: 'live', exchange: 'binance', symbol: 'BTC/USDT', config: { market: { tick_size: 0.01 }, sim: CLAIMED_SIM }, initialCash: 100_000 }, new Date(0));
   const clock: EventClock = { t: ev.tsExchange[0]! };
   const engine = new MatchingEngine({ tickSize: 0.01, queue: hidden.queue, entry: hidden.entry, response: hidden.response, makerFee: 0.0001, seed: 11 });
-  const market = { symbol: 'BTC/USDT', base: 'BTC', quote: 'USDT', active: true, tickSize: 0.01, lotSize: 0.00001, minQty: 0.00001, minNotional: 5 };
-  const exchange = new SimLiveExchange(engine, clock, market, { bid: ev.price[0]! - 0.01, ask: ev.price[0]! + 0.01 }, { BTC: 10, USDT: 1_000_000 });
+  const exchange = engineExchange(engine, clock, ev.price[0]!);
   const feed = new ReplayVenueFeed(ev, exchange, clock);
   const session = new LiveSession({
     exchange,
-    symbol: 'BTC/USDT',
     strategy: new TouchQuotes(0.005, 0.05),
     session: looseSession({ initialCash: 100_000, reconcile: { priceTolerance: 0.02, qtyTolerance: 0 }, limits: { maxOrderQty: 0.005, maxInventoryQty: 0.05, priceBandFraction: 0.01 } }, 100_000),
-    idNamespace: runId,
     orderQty: 0.005,
-    tickSize: 0.01,
-    unknownOrders: 'cancel',
-    positionTolerance: 1e-9,
-    haltOnMismatch: true,
-    baseline: undefined,
-    journal: ledger,
-    log: () => {},
-    pollMs: 1_000,
-    reconcileEveryMs: 1e12,
+    ...onEngine(ledger, runId),
     market: { feed, local: new TickLocal({ ...defaultTickLocalParams, intensityWindowMicros: 30e6, intensityRecalibrateMicros: 5e6, sigmaWindow: 30 }) },
     clock: () => clock.t,
   });
@@ -92,24 +104,13 @@ export async function liveFromConfig(ev: EventColumns, hidden: Hidden, ledgerPat
   ledger.startRun({ runId, mode: 'live', exchange: 'binance', symbol: 'BTC/USDT', config: input, initialCash: resolved.config.capital }, new Date(0));
   const clock: EventClock = { t: ev.tsExchange[0]! };
   const engine = new MatchingEngine({ tickSize: 0.01, queue: hidden.queue, entry: hidden.entry, response: hidden.response, seed: 11 });
-  const market = { symbol: 'BTC/USDT', base: 'BTC', quote: 'USDT', active: true, tickSize: 0.01, lotSize: 0.00001, minQty: 0.00001, minNotional: 5 };
-  const exchange = new SimLiveExchange(engine, clock, market, { bid: ref - 0.01, ask: ref + 0.01 }, { BTC: 10, USDT: 1_000_000 });
+  const exchange = engineExchange(engine, clock, ref);
   const session = new LiveSession({
     exchange,
-    symbol: 'BTC/USDT',
     strategy,
     session: options.session,
-    idNamespace: runId,
     orderQty: resolved.quoting.orderQty,
-    tickSize: 0.01,
-    unknownOrders: 'cancel',
-    positionTolerance: 1e-9,
-    haltOnMismatch: true,
-    baseline: undefined,
-    journal: ledger,
-    log: () => {},
-    pollMs: 1_000,
-    reconcileEveryMs: 1e12,
+    ...onEngine(ledger, runId),
     market: { feed: new ReplayVenueFeed(ev, exchange, clock), local: new TickLocal(options.local) },
     clock: () => clock.t,
   });

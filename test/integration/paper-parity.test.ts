@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { readEvents } from '../../src/data/index.js';
 import { EventFlag, EventType, inVenueOrder, makeInstrument, type EventColumns } from '../../src/market/index.js';
 import { CommandLog, type OrderCommand } from '../../src/orders/index.js';
+import { watchCommands } from '../fixtures/command-watch.js';
 import { BpsFees, constantLatency, powerQueue } from '../../src/sim/index.js';
 import { PluginStrategy, QuotingStrategy, defaultQuotingParams, loadStrategyModule, type Strategy } from '../../src/strategy/index.js';
 import { PaperSession, TickBacktest, defaultTickLocalParams, runPaperLoop, type TickBacktestOptions, type TradingCore } from '../../src/engine/index.js';
@@ -86,19 +87,8 @@ interface PaperRun {
 /** The paper loop as the CLI runs it, on the jumping clock, until the recording ends. */
 async function runPaper(ev: EventColumns, make: () => Strategy, s: Setup, timer: boolean): Promise<PaperRun> {
   const session = paperSession(make, s, timer);
-  const log = new CommandLog();
-  // Watch the approved commands on their way to the venue (after the gate, as the backtest's log does).
-  const ex = session.exchange;
-  const place = ex.place.bind(ex);
-  const cancel = ex.cancel.bind(ex);
-  ex.place = (ts, id, side, price, qty) => {
-    log.place(ts, id, side, price, qty);
-    place(ts, id, side, price, qty);
-  };
-  ex.cancel = (ts, id) => {
-    log.cancel(ts, id);
-    cancel(ts, id);
-  };
+  // Watch the commands the gate approved on their way to the venue, after the journal.
+  const log = watchCommands(session.exchange);
   const feed = new JumpingFeed(ev);
   const summary = await runPaperLoop(feed, session, {
     exchange: 'binance',

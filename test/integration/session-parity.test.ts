@@ -3,7 +3,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readEvents } from '../../src/data/index.js';
 import { EventFlag, type EventColumns } from '../../src/market/index.js';
-import { CommandLog, type OrderCommand } from '../../src/orders/index.js';
+import type { OrderCommand } from '../../src/orders/index.js';
+import { watchCommands } from '../fixtures/command-watch.js';
 import { BpsFees, L2Exchange, constantLatency, powerQueue } from '../../src/sim/index.js';
 import type { RiskTransition } from '../../src/risk/index.js';
 import { Ledger, checkLedgerInvariants } from '../../src/ledger/index.js';
@@ -75,19 +76,8 @@ function fillsOf(core: TradingCore, shift = 0): (number | string)[][] {
 /** The tick backtest, with a journal when given (the paper replay on the event clock is exactly this). */
 function backtest(ev: EventColumns, feedUs: number, journal?: Ledger): Run {
   const bt = new TickBacktest(strategy(), options(feedUs), journal !== undefined ? { journal } : {});
-  const log = new CommandLog();
   // Watch the commands the gate approved on their way to the venue, after the journal.
-  const ex = bt.exchange;
-  const place = ex.place.bind(ex);
-  const cancel = ex.cancel.bind(ex);
-  ex.place = (ts, id, side, price, qty) => {
-    log.place(ts, id, side, price, qty);
-    place(ts, id, side, price, qty);
-  };
-  ex.cancel = (ts, id) => {
-    log.cancel(ts, id);
-    cancel(ts, id);
-  };
+  const log = watchCommands(bt.exchange);
   bt.run([ev]);
   return { core: bt.core, session: bt.session, commands: log.commands, fills: fillsOf(bt.core) };
 }
@@ -201,18 +191,8 @@ test('feed latency 5 ms, the same order latencies: the three modes still agree e
 async function paperLoop(ev: EventColumns, entryUs: number, responseUs: number, journal: Ledger): Promise<Run> {
   const o = options(0, entryUs, responseUs);
   const session = new PaperSession(strategy(), { session: o.session, local: o.local, exchange: o.exchange, queue: o.queue, latency: o.latency, fees: o.fees }, journal);
-  const log = new CommandLog();
-  const ex = session.exchange;
-  const place = ex.place.bind(ex);
-  const cancel = ex.cancel.bind(ex);
-  ex.place = (ts, id, side, price, qty) => {
-    log.place(ts, id, side, price, qty);
-    place(ts, id, side, price, qty);
-  };
-  ex.cancel = (ts, id) => {
-    log.cancel(ts, id);
-    cancel(ts, id);
-  };
+  // Watch the commands the gate approved on their way to the venue, after the journal.
+  const log = watchCommands(session.exchange);
   const feed = new JumpingFeed(ev);
   const summary = await runPaperLoop(feed, session, {
     exchange: 'binance',
