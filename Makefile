@@ -157,11 +157,11 @@ help-ops:
 	@echo "make data-freshness      cached markets and recordings: last closed bar vs now, missing ranges, silences [CACHE_DIR= RECORDINGS= DATA= EVENTS= MAX_AGE=6h MAX_MISSING_BARS=0 NOW=]"
 	@echo "make campaign N=5        the runtime pipeline N times with seeds SEED.., then SEED again: PnL spread; fails if a run fails or the repeat differs [CONFIG= MODE= BASELINE=]"
 	@echo "make weekly-report       paper/live ledgers and run folders of the last DAYS_BACK=7 days: PnL, fills, uptime, reconnects, risk events, halts (JSON + HTML)"
-	@echo "make status-page         one page of the newest results under artifacts/ with go / no-go (dashboard-serve: served on 127.0.0.1:STATUS_PORT; dashboard-open: its address)"
+	@echo "make status-page         one page of the newest results under artifacts/ with go / no-go (dashboard-serve: the dashboard server on 127.0.0.1:STATUS_PORT=8788 serves it at /status/; dashboard-open: prints its address)"
 	@echo "make walk-forward        analyze under three walk-forward schemes + robustness table (EXP_DATA= EXP_DAYS=14 EXP_COMBINATIONS=12); research-budgets: three budgets; quant-experiments: three seeds"
 	@echo "make daily-smoke         fetch, a day of history, a one-day backtest, 5 paper iterations against EXCHANGE/SYMBOL (EXCHANGE_URL= SMOKE_END= SMOKE_CONFIG=), each timed"
 	@echo "make mvp-launch          consistency-check -> campaign -> analysis -> walk-forward -> a paper session on the shared capture, stopping at the first failure"
-	@echo "make realtime-live       live trading (as run-live); compose-config: the server compose file (docker compose config, or a clear skip); image: docker build"
+	@echo "make realtime-live       live trading (as run-live); compose-config: the server compose file (docker compose config, or a clear skip); image: docker build (no Docker daemon: SKIPPED, exit 4)"
 	@echo "make risk-calibration    the risk limits of RISK_CONFIG against a crash, a gap, a volatility burst, a frozen feed and the shared data's worst days"
 
 consistency-check: build
@@ -193,9 +193,10 @@ status-page: build
 dashboard-serve: build
 	$(CLI) status-page --serve --port $(STATUS_PORT)
 
-# Writes the page and prints its file address (opened with xdg-open when there is one); the exit code is the page's.
+# Writes the page and prints where to open it: the dashboard-serve address (with its token) when one serves on STATUS_PORT, else the
+# file. No browser is started (servers have none); the exit code is the page's.
 dashboard-open: build
-	@$(CLI) status-page; rc=$$?; echo "file://$$(pwd)/artifacts/status/index.html"; if command -v xdg-open >/dev/null; then xdg-open "artifacts/status/index.html" >/dev/null 2>&1 || true; fi; exit $$rc
+	$(CLI) status-page --open --port $(STATUS_PORT)
 
 # Analysis presets (src/ops/experiments.ts): one analyze per variant, then a robustness table; fails when the conclusion depends on the variant.
 EXP_DATA ?= ../shared/data/binance-spot-btcusdt-5m-klines/BTCUSDT-5m-2024-08.csv

@@ -1,10 +1,13 @@
-// Benchmark: capture lines per second converted end to end (gunzip, parse, sync, Arrow write) on the shared Binance capture.
+// Benchmark: capture lines per second converted end to end (gunzip, parse, sync, Arrow write) on the shared Binance capture, and memory over a long capture in many files.
 import { mkdtempSync, rmSync, readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { convertCaptureToArrow, loadCaptureSync } from '../src/data/index.js';
+import { spawnSync } from 'node:child_process';
 import { sharedCaptureFiles } from '../test/fixtures/capture.js';
+import { writeLongCapture } from '../test/fixtures/long-capture.js';
+import { REPO_ROOT } from '../test/fixtures/shared-data.js';
 
 const files = sharedCaptureFiles();
 const dir = mkdtempSync(join(tmpdir(), 'convert-bench-'));
@@ -47,7 +50,21 @@ try {
     }
     jsonRate.push(n / ((performance.now() - t) / 1000));
   }
+  // A long capture in many files (LONG_FILES × LONG_LINES lines, ids continuing): speed and memory of
+  // `convert` over it, in a fresh process so its memory figures are its own.
+  const longFiles = Number(process.env['LONG_FILES'] ?? 8);
+  const longLines = Number(process.env['LONG_LINES'] ?? 100_000);
+  const cap = writeLongCapture(dir, longFiles, longLines);
+  const child = (files: string[]): Record<string, number> => {
+    const r = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', join(REPO_ROOT, 'test', 'integration', 'convert-rss-child.ts'), join(dir, 'long.arrow'), ...files], { cwd: REPO_ROOT, encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(r.stderr);
+    return JSON.parse(r.stdout) as Record<string, number>;
+  };
+  const one = child(cap.paths.slice(0, 1));
+  const all = child(cap.paths);
   const k = (x: number): string => `${Math.round(x / 1000)}k`;
+  // The child forces a full GC every 50 ms to measure its live set: its speed is not a figure.
+  console.log(`long capture, ${longFiles} files × ${k(longLines)} lines (${(all['rows']! / 1e6).toFixed(2)} M rows), 1 file → all: live set at most ${one['liveMaxMb']} → ${all['liveMaxMb']} MB, held at the end ${one['heldMb']} → ${all['heldMb']} MB, peak RSS ${one['peakRssMb']} → ${all['peakRssMb']} MB`);
   console.log(`convert (streamed gunzip → parse → Arrow file), lines/s: median ${k(median(streamed))}, best ${k(Math.max(...streamed))} over ${reps} runs`);
   console.log(`  same, lines per CPU-second (all threads):      median ${k(median(streamedCpu))}, best ${k(Math.max(...streamedCpu))}`);
   console.log(`convert (in memory, sync gunzip), lines/s:          median ${k(median(inMemory))}, best ${k(Math.max(...inMemory))}`);

@@ -15,6 +15,7 @@ export const COMMON_FLAGS: FlagTable = {
   capital: f('capital', '--capital'),
   model: f('quoting.model', '--model'),
   policy: f('quoting.policy_path', '--policy'),
+  strategy: f('quoting.strategy', '--strategy'),
   gamma: f('quoting.gamma', '--gamma'),
   k: f('quoting.k', '--k'),
   A: f('quoting.A', '--A'),
@@ -85,6 +86,14 @@ export function readConfigWithFlags(configPath: string | undefined, flags: Reado
         setPath(doc, p, v);
         byPath.set(p, spec.flag);
       }
+    }
+  }
+  // `--param name=value` sets one of a strategy module's parameters, on top of the file's others.
+  const params = flags['param'];
+  if (params !== null && typeof params === 'object') {
+    for (const [k, v] of Object.entries(params as Record<string, number>)) {
+      setPath(doc, `quoting.params.${k}`, v);
+      byPath.set(`quoting.params.${k}`, `--param ${k}`);
     }
   }
   for (const e of Object.values(extra)) {

@@ -23,6 +23,15 @@ const num = (flag: string) => (v: string): number => {
   if (v.trim() === '' || !Number.isFinite(x)) throw new CommanderErrorFor(flag, v, 'a number');
   return x;
 };
+/** `--param name=value`, repeatable: the values of a strategy module's declared parameters. */
+const param = (v: string, prev: Record<string, number> | undefined): Record<string, number> => {
+  const m = /^([A-Za-z_][A-Za-z0-9_]*)=(.+)$/.exec(v);
+  const x = m ? Number(m[2]) : Number.NaN;
+  if (!m || m[2]!.trim() === '' || !Number.isFinite(x)) throw new CommanderErrorFor('--param', v, 'name=number');
+  return { ...prev, [m[1]!]: x };
+};
+const STRATEGY_HELP = 'a strategy module of your own (.ts or .js exporting defineStrategy(...); quoting.strategy), instead of --model';
+const PARAM_HELP = "a value of the strategy module's declared parameter (quoting.params), repeatable";
 class CommanderErrorFor extends CommanderError {
   constructor(flag: string, value: string, expected: string) {
     super(2, 'marketmakerl.invalidArgument', `${flag}: expected ${expected}, got '${value}'`);
@@ -43,6 +52,8 @@ program
   .option('--exchange-url <url>', 'with --exchange: REST base URL (proxy, local fake); env MARKETMAKERL_EXCHANGE_URL')
   .option('--model <name>', 'quoting model: as | glft | rl (default as)')
   .option('--policy <file>', 'policy.json of a trained RL policy (with --model rl; see train-rl)')
+  .option('--strategy <file>', STRATEGY_HELP)
+  .option('--param <name=value>', PARAM_HELP, param)
   .option('--seed <n>', 'seed of simulated data and of every random draw (default 7)', num('--seed'))
   .option('--out <dir>', 'run folder (default artifacts/runs/<run_id>)')
   .option('--force', 'replace an earlier run folder of ours at --out (never a folder marketmakerl did not write)')
@@ -64,7 +75,7 @@ program
   .option('--tick-size <x>', 'price tick', num('--tick-size'))
   .option('--bars <n>', 'simulated bars', num('--bars'))
   .option('--vol-estimator <name>', 'rolling | ewma')
-  .option('--events <file>', 'tick (L2) backtest on an event file (Arrow from convert or record) or a raw capture, instead of bars')
+  .option('--events <files...>', 'tick (L2) backtest on an event file (Arrow from convert or record) or a raw capture, instead of bars; several markets (markets: in --config): one file per market, in their order')
   .option('--engine <name>', 'bar | tick (default: --events or --data, else klines in the config when it names them, else its event file)')
   .option('--queue <model>', 'tick: queue position model: risk-averse | power:N | log (default risk-averse)')
   .option('--feed-latency-ms <x>', "tick: local time = exchange time + this (default: the file's local times)", num('--feed-latency-ms'))
@@ -145,6 +156,8 @@ program
   .option('--workers <n>', 'evaluation threads (results do not depend on it; default: by job size)', num('--workers'))
   .option('--engine <name>', 'bar (klines, default) | tick (an event file, --events)')
   .option('--policy <file>', 'policy.json of a trained RL policy: adds model rl to the parameter space')
+  .option('--strategy <file>', "a strategy module of your own: the sweep runs it, over its declared parameters' sweep levels")
+  .option('--param <name=value>', PARAM_HELP, param)
   .option('--end <iso>', 'with --exchange: end of the analysed span (default now)')
   .option('--exchange-url <url>', 'with --exchange: REST base URL (a local or fake exchange)')
   .option('--cache-dir <dir>', 'with --exchange: kline history cache folder (default data/history)')
@@ -211,7 +224,8 @@ program
   .description('bring the local kline cache (data/history/) up to date for the last N days: paged, resumable, gaps reported')
   .requiredOption('--exchange <id>', 'ccxt exchange id, e.g. binance')
   .requiredOption('--symbol <symbol>', 'market, e.g. BTC/USDT')
-  .requiredOption('--timeframe <tf>', 'kline timeframe, e.g. 5m')
+  .option('--timeframe <tf>', 'kline timeframe, e.g. 5m (required unless --funding)')
+  .option('--funding', "the perpetual's funding-rate history instead of klines: <cache>/<exchange>/<symbol>/funding.csv (ts,rate), for market.funding.path")
   .requiredOption('--days <n>', 'days of history up to the end time', num('--days'))
   .option('--end <time>', 'end of the range, ISO-8601 (default: now)')
   .option('--cache-dir <dir>', 'cache folder', 'data/history')
@@ -241,10 +255,13 @@ program
   .option('--clock <kind>', "wall (default: the replay paced by the wall clock) | event (the recording's own clock, as fast as it goes: the same fills as backtest --events)")
   .option('--speed <x>', 'wall-clock replay speed (with --replay)', num('--speed'))
   .option('--out-dir <dir>', 'folder of the JSONL file (default artifacts/realtime)')
+  .option('--record <file.arrow>', 'also write the market rows the session receives to this new event file, linked from the ledger (for parity)')
   .option('--quiet', 'no JSON lines on stdout (the JSONL file is still written)')
   .option('--feed <kind>', 'ws | rest (default: websockets when ccxt has them for the exchange)')
   .option('--model <name>', 'quoting model: as | glft | rl (quoting.model)')
   .option('--policy <file>', 'policy.json of a trained RL policy (quoting.policy_path)')
+  .option('--strategy <file>', STRATEGY_HELP)
+  .option('--param <name=value>', PARAM_HELP, param)
   .option('--gamma <x>', 'risk aversion γ (quoting.gamma)', num('--gamma'))
   .option('--capital <x>', 'initial capital, quote currency', num('--capital'))
   .option('--order-qty <x>', 'quote size, base units (quoting.order_qty)', num('--order-qty'))
@@ -262,6 +279,16 @@ program
   .argument('<run_dir>', 'tick run folder (backtest --events): orders.csv and fills.csv')
   .requiredOption('--capture <files...>', 'raw Binance captures (.gz or text) or event files (.arrow) the run replayed')
   .action(async (runDir: string, opts) => (await import('./commands/verify-fills.js')).verifyFillsCommand(runDir, opts));
+
+program
+  .command('calibrate-sim')
+  .description("fit the simulator to a live session: entry and response latency from the ledger's times, the queue model from its fills on the captured market; prints one JSON line, writes the sim: section to --out")
+  .requiredOption('--ledger <file>', 'ledger of the live session (read-only)')
+  .option('--events <file>', 'event file (Arrow IPC) of the market the session saw (default: the recording the ledger links to the run, realtime --record)')
+  .option('--session <run_id>', 'the run to fit (default: the latest in the ledger)')
+  .option('--out <file>', 'YAML file to write: the fitted sim: section, the fit and its uncertainty in comments')
+  .option('--force', 'replace an existing --out file')
+  .action(async (opts) => (await import('./commands/calibrate-sim.js')).calibrateSimCommand(opts));
 
 program
   .command('halt')
@@ -282,6 +309,19 @@ program
   .option('--port <p>', 'port on 127.0.0.1 (0: any free port)', num('--port'), 8787)
   .option('--halt-file <file>', 'halt file the HALT button writes (default artifacts/realtime/HALT)')
   .action(async (opts) => (await import('./commands/dashboard.js')).dashboardCommand(opts));
+
+program
+  .command('parity')
+  .description("replay a paper or live session of a ledger through the tick backtest on the market it recorded, and report how far they agree (JSON and an HTML page); read-only on the ledger")
+  .requiredOption('--ledger <file>', 'the SQLite ledger of the session')
+  .option('--session <run_id>', 'the run to check (default: the latest run of the ledger)')
+  .option('--events <file.arrow>', "the market the session received (default: the recording the ledger links to the run, realtime --record)")
+  .option('--out <dir>', 'new folder for parity.json and parity.html (default artifacts/parity/parity_<UTC stamp>)')
+  .option('--max-pnl-gap <x>', "exit 1 when |replay PnL − session PnL| exceeds this: quote currency (0.5) or a share of the session's PnL (10%)")
+  .option('--sim-config <file>', "replay with this file's sim: section instead of the session's (calibrate-sim's output, or a deliberately different simulator)")
+  .option('--tolerance-ms <ms>', 'orders and fills match when side, price and quantity agree and times differ by at most this (default 500)', num('--tolerance-ms'))
+  .option('--json', 'print the result as one JSON line even on a terminal (it always is in a pipe)')
+  .action(async (opts) => (await import('./commands/parity.js')).parityCommand(opts));
 
 program
   .command('record')

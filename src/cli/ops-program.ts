@@ -66,8 +66,9 @@ export function registerOpsCommands(program: Command): void {
     .description('one self-contained page of the newest runtime run, campaign, analysis, study, paper/live sessions and weekly report under artifacts/, with headline figures and go / no-go; exit 1 on a no-go or when nothing was found')
     .option('--artifacts <dir>', 'artifacts folder', 'artifacts')
     .option('--out <file>', 'page to write (default <artifacts>/status/index.html; only a status page of ours is replaced)')
-    .option('--serve', 'then serve it (and the files it links to) on 127.0.0.1 until stopped')
-    .option('--port <p>', 'with --serve: port (0: any free port)', num('--port'), 8788)
+    .option('--serve', 'then serve it with the dashboard server on 127.0.0.1 until stopped: the page at /status/ (rebuilt at each load) and the files it links to, behind the dashboard token (the address printed carries it)')
+    .option('--open', 'print where to open the page (the served address when a dashboard serves it on --port, else the file); no browser is started')
+    .option('--port <p>', 'with --serve or --open: port (0 with --serve: any free port)', num('--port'), 8788)
     .action(async (opts) => (await import('./commands/status-page.js')).statusPageCommand(opts));
 
   program
@@ -102,7 +103,12 @@ export function registerOpsCommands(program: Command): void {
     .option('--data <file>', 'kline CSV of the analysis and the walk-forward', '../shared/data/binance-spot-btcusdt-5m-klines/BTCUSDT-5m-2024-08.csv')
     .option('--events <files...>', 'recording the paper session replays on its own clock', ['../shared/data/binance-l2-trades-hftbacktest-20240808/spot/btcusdt_20240808.gz'])
     .option('--paper-config <file>', 'the one config file of the paper session')
+    .option('--analysis-config <file>', 'the one config file of the analysis and the walk-forward (its analysis: section: sampling, walk-forward, readiness rules)')
     .option('--out <dir>', 'new folder for every step\'s files (default artifacts/launch/mvp_<stamp>)')
+    .option('--seeds <n>', 'campaign seeds (then the first again)', num('--seeds'), 2)
+    .option('--days <n>', 'days of the analysis and the walk-forward (its 4/2 scheme needs 6)', num('--days'), 7)
+    .option('--max-combinations <n>', 'combinations of the analysis', num('--max-combinations'), 8)
+    .option('--wf-combinations <n>', 'combinations per walk-forward scheme (default half of --max-combinations)', num('--wf-combinations'))
     .action(async (opts) => (await import('./commands/mvp-launch.js')).mvpLaunchCommand(opts));
 
   program
@@ -114,7 +120,7 @@ export function registerOpsCommands(program: Command): void {
 
   program
     .command('image')
-    .description('build the server image with `docker build`; exit 1 when it cannot be built (Docker missing included)')
+    .description('build the server image with `docker build` after checking offline that the Dockerfile builds from a fresh clone (every COPY source committed, in the context, not ignored); exit 1 on a Dockerfile problem or a failed build, exit 4 (SKIPPED, nothing built) when Docker or its daemon is missing')
     .option('--tag <tag>', 'image tag', 'marketmakerl:latest')
     .option('--context <dir>', 'build context holding the Dockerfile', '.')
     .option('--docker <cmd>', 'docker executable', 'docker')

@@ -134,3 +134,30 @@ test('convertCaptureToArrow streams to an Arrow file with the symbol in its meta
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+const fdepth = (ns: number, E: number, U: number, u: number, pu: number, b: [string, string][], a: [string, string][]): string =>
+  `${ns} ${JSON.stringify({ stream: 'btcusdt@depth@0ms', data: { e: 'depthUpdate', E, T: E - 1, s: 'BTCUSDT', U, u, pu, b, a } })}`;
+
+test('futures diffs (pu): stale only when u < lastUpdateId, the first covers U ≤ lastUpdateId ≤ u, then pu = previous u; a break is a gap', () => {
+  const lines = [
+    fdepth(1000 * MS, 2000, 80, 90, 70, [['100.00', '0.5']], []), // u < 100: stale
+    fdepth(1050 * MS, 2050, 95, 100, 90, [['99.50', '1.0']], []), // u = lastUpdateId: kept by the futures rule (spot drops it)
+    snapshot(1100 * MS, 100),
+    fdepth(1200 * MS, 2200, 104, 109, 100, [], [['103.00', '4']]), // ids skip (futures ids are not contiguous): pu continues
+    fdepth(1300 * MS, 2300, 115, 120, 112, [['98.00', '1']], []), // pu 112 ≠ 109: a sequence gap
+    fdepth(1400 * MS, 2400, 121, 125, 120, [['97.00', '1']], []), // continues the lost one: not applied either (no book)
+  ];
+  const { events: e, report } = withCapture(lines, (p) => loadCaptureSync([p]));
+  assert.equal(report.staleDiffs, 1);
+  assert.deepEqual(report.gaps.map((g) => [g.kind, g.line, g.expected, g.got]), [['sequence', 5, 109, 112]]);
+  assert.equal(report.unappliedDiffs, 2);
+  const deltas = Array.from(e.id).filter((_, i) => e.type[i] === EventType.Delta);
+  assert.deepEqual(deltas, [100, 109]);
+  // The same first diff without pu follows spot's rule: u ≤ lastUpdateId is stale.
+  const spot = withCapture([depth(1050 * MS, 2050, 95, 100, [['99.50', '1.0']], []), snapshot(1100 * MS, 100), depth(1200 * MS, 2200, 101, 109, [], [['103.00', '4']])], (p) => loadCaptureSync([p]));
+  assert.equal(spot.report.staleDiffs, 1);
+  assert.equal(spot.report.gaps.length, 0);
+  // A futures diff that starts after the snapshot without continuing it cannot be the first: a sync gap.
+  const late = withCapture([snapshot(1100 * MS, 100), fdepth(1200 * MS, 2200, 104, 109, 102, [], [['103.00', '4']])], (p) => loadCaptureSync([p]));
+  assert.deepEqual(late.report.gaps.map((g) => [g.kind, g.expected, g.got]), [['sync', 100, 104]]);
+});

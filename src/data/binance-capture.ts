@@ -19,7 +19,11 @@ export const CAPTURE_CONVERTER_VERSION = 1;
 
 /** A break in a sequence, reported instead of silently applied. */
 export interface CaptureGap {
-  /** `sequence`: a diff's first id is not the previous last id + 1; `sync`: no diff covers a snapshot's id + 1; `trade`: trade ids skip. */
+  /**
+   * `sequence`: a diff does not continue the last applied one (spot: U ≠ previous u + 1, expected previous
+   * u + 1; futures: pu ≠ previous u, expected previous u, got pu); `sync`: no diff covers a snapshot's id
+   * (spot: lastUpdateId + 1; futures: lastUpdateId, got U); `trade`: trade ids skip.
+   */
   kind: 'sequence' | 'sync' | 'trade';
   file: string;
   line: number;
@@ -359,15 +363,24 @@ export class BinanceCaptureParser {
     this.buffered.push({ U, u, pu, tsExchange: tsEx, tsLocal, file, line, side: side.slice(0, n), price: price.slice(0, n), size: size.slice(0, n) });
   }
 
+  /**
+   * Binance's local-book rules. Spot (no `pu`): drop diffs with u ≤ lastUpdateId; the first applied one
+   * has U ≤ lastUpdateId + 1 ≤ u; then each U = previous u + 1. Futures, USD-M and COIN-M (`pu`, the
+   * previous message's u; their ids are not contiguous): drop diffs with u < lastUpdateId; the first
+   * applied one has U ≤ lastUpdateId ≤ u (or continues it: pu = lastUpdateId); then each pu = previous u.
+   */
   private applyDiff(U: number, u: number, pu: number, tsEx: number, tsLocal: number, side: Int8Array, price: Float64Array, size: Float64Array, n: number, file: string, line: number): void {
     const last = this.lastU;
-    if (u <= last) {
+    const futures = !Number.isNaN(pu);
+    if (futures && this.fresh ? u < last : u <= last) {
       this.report.staleDiffs++;
       return;
     }
-    const ok = this.fresh ? U <= last + 1 : !Number.isNaN(pu) ? pu === last : U === last + 1;
+    const ok = futures ? pu === last || (this.fresh && U <= last) : this.fresh ? U <= last + 1 : U === last + 1;
     if (!ok) {
-      this.gapAt(this.fresh ? 'sync' : 'sequence', file, line, tsLocal, last + 1, U);
+      // Futures: the previous id this message names (pu) against the last one applied.
+      if (futures) this.gapAt(this.fresh ? 'sync' : 'sequence', file, line, tsLocal, last, this.fresh ? U : pu);
+      else this.gapAt(this.fresh ? 'sync' : 'sequence', file, line, tsLocal, last + 1, U);
       this.synced = false;
       this.bufferDiff(U, u, pu, tsEx, tsLocal, side, price, size, n, file, line);
       return;

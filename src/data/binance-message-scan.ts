@@ -4,7 +4,7 @@ import { ScanError } from './json-scan.js';
 import * as text from './text-scan.js';
 
 // Local bindings: module namespace lookups cost a getter call per use under some loaders.
-const { bytesEqual, parseIntRange, skipValue, skipWs, stringEnd } = scan;
+const { bytesEqual, skipValue, skipWs, stringEnd } = scan;
 const { parseNumber } = text;
 
 const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
@@ -18,20 +18,27 @@ let qEnd = 0;
  * through the general parser. NaN if it is not a number.
  */
 function quotedDecimal(b: Uint8Array, p: number, end: number): number {
-  let mant = 0;
-  let digits = 0;
-  let frac = -1;
+  // Integer digits, then fraction digits: no per-digit test of which part we are in.
   let i = p + 1;
-  for (; i < end; i++) {
-    const c = b[i]!;
-    if (c >= 48 && c <= 57) {
-      mant = mant * 10 + (c - 48);
-      digits++;
-      if (frac >= 0) frac++;
-    } else if (c === 46 && frac < 0) frac = 0;
-    else break;
+  let mant = 0;
+  let c = b[i]!;
+  while (c >= 48 && c <= 57) {
+    mant = mant * 10 + (c - 48);
+    c = b[++i]!;
   }
-  if (b[i] === 34 && digits > 0 && digits <= 15) {
+  const intDigits = i - p - 1;
+  let frac = 0;
+  if (c === 46) {
+    const f0 = ++i;
+    c = b[i]!;
+    while (c >= 48 && c <= 57) {
+      mant = mant * 10 + (c - 48);
+      c = b[++i]!;
+    }
+    frac = i - f0;
+  }
+  const digits = intDigits + frac;
+  if (c === 34 && i < end && digits > 0 && digits <= 15) {
     qEnd = i;
     return frac > 0 ? mant / POW10[frac]! : mant;
   }
@@ -119,11 +126,23 @@ export class BinanceMessageScanner {
         case 101: // e
           if (v === 34) {
             const q = stringEnd(b, p, end);
-            if (bytesEqual(b, p + 1, q, 'depthUpdate')) this.kind = KIND_DEPTH;
-            else if (bytesEqual(b, p + 1, q, 'trade')) this.kind = KIND_TRADE;
-            else if (bytesEqual(b, p + 1, q, 'aggTrade')) this.kind = KIND_AGG_TRADE;
-            else if (bytesEqual(b, p + 1, q, 'bookTicker')) this.kind = KIND_BOOK_TICKER;
-            else this.kind = KIND_OTHER;
+            // The length picks the one name to compare against.
+            switch (q - p - 1) {
+              case 11:
+                this.kind = bytesEqual(b, p + 1, q, 'depthUpdate') ? KIND_DEPTH : KIND_OTHER;
+                break;
+              case 5:
+                this.kind = bytesEqual(b, p + 1, q, 'trade') ? KIND_TRADE : KIND_OTHER;
+                break;
+              case 8:
+                this.kind = bytesEqual(b, p + 1, q, 'aggTrade') ? KIND_AGG_TRADE : KIND_OTHER;
+                break;
+              case 10:
+                this.kind = bytesEqual(b, p + 1, q, 'bookTicker') ? KIND_BOOK_TICKER : KIND_OTHER;
+                break;
+              default:
+                this.kind = KIND_OTHER;
+            }
             return q + 1;
           }
           // Not a string: no event type (a repeated key counts as JSON.parse reads it, the last one).
@@ -192,10 +211,24 @@ export class BinanceMessageScanner {
     return skipValue(b, p, end);
   }
 
+  /** An integer value read in one pass; anything but digits up to the next delimiter is refused. */
   private intField(b: Uint8Array, p: number, end: number, which: number): number {
-    const q = skipValue(b, p, end);
-    const x = parseIntRange(b, p, q);
-    if (Number.isNaN(x)) throw new ScanError('expected an integer', p);
+    let q = p;
+    const neg = b[q] === 45;
+    if (neg) q++;
+    const first = q;
+    let v = 0;
+    for (; q < end; q++) {
+      const c = b[q]! - 48;
+      if (c < 0 || c > 9) break;
+      v = v * 10 + c;
+    }
+    if (q < end) {
+      const d = b[q];
+      if (d !== 44 && d !== 125 && d !== 93 && d !== 32 && d !== 10 && d !== 13 && d !== 9) throw new ScanError('expected an integer', p);
+    }
+    if (q === first || v > Number.MAX_SAFE_INTEGER) throw new ScanError('expected an integer', p);
+    const x = neg ? -v : v;
     switch (which) {
       case 0:
         this.mE = x;

@@ -1,8 +1,11 @@
 // Public face of src/data: file codecs, simulated data.
 export * from './text-scan.js';
 export * from './klines-csv.js';
+export * from './funding-file.js';
+export * from './funding-history.js';
 export * from './simulate.js';
 export * from './event-store.js';
+export * from './session-recording.js';
 export { arrowLib } from './arrow-lib.js';
 export * from './event-buffer.js';
 export * from './binance-capture.js';
@@ -13,3 +16,4 @@ export * from './history-bars.js';
 export * from './market-snapshot.js';
 export * from './recorder.js';
 export * from './event-source.js';
+export * from './event-merge.js';

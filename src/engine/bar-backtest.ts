@@ -130,6 +130,7 @@ export class BarSession {
       portfolio: this.core.portfolio,
       sampleSeconds: this.barSeconds,
       counters: this.core.counters,
+      maxOrdersPerSide: this.core.maxOrdersPerSide,
       gapThroughs: this.sim.gapThroughs,
       markoutHorizons: this.opts.markoutHorizons,
       risk: this.session.riskMetrics(this.t > 0 ? this.bars.ts[this.t - 1]! + this.bars.intervalMicros : this.core.view.start),

@@ -26,9 +26,19 @@ export function firstSpan(ev: EventColumns, micros: number): EventColumns {
 export function runEventReplay(cfg: TradingConfig, events: EventColumns, journal: PaperJournal, o: Omit<TickJobOptions, 'ports' | 'onDriver'> = {}): EventReplayResult {
   let driver: TickBacktest | undefined;
   const job = runTickJob(cfg, [events], { ...o, ports: { journal }, onDriver: (d) => (driver = d) });
-  const replayFills = job.core.fills.prefix(job.core.fills.length);
-  const d = driver!;
-  d.session.cancelAll(events.tsLocal[events.length - 1]!);
+  const replayFills = stopReplay(driver!, events.tsLocal[events.length - 1]!, journal);
+  return { ...job, replayFills };
+}
+
+/**
+ * A replay's clean stop at local time `end`: every resting order cancelled, the venue's answers in
+ * flight delivered (into the journal), the venue's audit trail written. Returns the fills of the
+ * replay itself (before the stop).
+ */
+export function stopReplay(d: TickBacktest, end: number, journal: PaperJournal): FillLog {
+  const fills = d.core.fills;
+  const replayFills = fills.prefix(fills.length);
+  d.session.cancelAll(end);
   const ex = d.exchange;
   for (;;) {
     const tin = ex.nextInboundTs();
@@ -37,8 +47,8 @@ export function runEventReplay(cfg: TradingConfig, events: EventColumns, journal
     if (tin <= tout) ex.processInbound();
     else d.deliver();
   }
-  journal.venueAudit?.(ex.audit, venueFills(job.core.fills, d.stats.exchangeTs, d.stats.tradeId));
-  return { ...job, replayFills };
+  journal.venueAudit?.(ex.audit, venueFills(fills, d.stats.exchangeTs, d.stats.tradeId));
+  return replayFills;
 }
 
 export interface EventReplayResult extends TickJobResult {

@@ -1,6 +1,8 @@
 // Public face of src/engine: the trading core, drivers, traces and metrics.
 export * from './trading-core.js';
 export * from './trading-config.js';
+export * from './markets-config.js';
+export * from './market-configs.js';
 export * from './trading-resolve.js';
 export * from './trading-session.js';
 export * from './risk-record.js';
@@ -18,9 +20,12 @@ export * from './tick-metrics.js';
 export * from './tick-backtest.js';
 export * from './tick-shared-pass.js';
 export * from './tick-job.js';
+export * from './tick-markets.js';
+export * from './tick-markets-job.js';
 export * from './paper-session.js';
 export * from './paper-loop.js';
 export * from './market-feed.js';
+export * from './recording-feed.js';
 export * from './replay-feed.js';
 export * from './wall-clock.js';
 export * from './live-session.js';

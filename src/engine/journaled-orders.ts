@@ -87,3 +87,22 @@ export class JournaledOrderEvents implements OrderEventHandler {
     if (mid > 0) core.mark(mid);
   }
 }
+
+/**
+ * Live: a fill is booked at the exchange's time; the local time it reached us is journaled beside it (an
+ * order event `fill-received`, after the fill), so the response latency can be measured from the ledger
+ * (`calibrate-sim`). Every other answer passes through unchanged.
+ */
+export function stampFillReceipts(inner: OrderEventHandler, journal: PaperJournal, clock: () => Micros): OrderEventHandler {
+  const j = durableJournal(journal);
+  return {
+    onAccepted: (ts, id) => inner.onAccepted(ts, id),
+    onRejected: (ts, id, reason) => inner.onRejected(ts, id, reason),
+    onDenied: (ts, id, reason) => inner.onDenied(ts, id, reason),
+    onCanceled: (ts, id) => inner.onCanceled(ts, id),
+    onFill: (ts, id, side, price, qty, fee, liquidity) => {
+      inner.onFill(ts, id, side, price, qty, fee, liquidity);
+      j.orderEvent(clock(), id, 'fill-received');
+    },
+  };
+}

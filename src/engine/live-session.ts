@@ -5,6 +5,7 @@ import { TradingSession } from './trading-session.js';
 import type { SessionSettings } from './trading-resolve.js';
 import { OrderState, type OrderEventHandler } from '../orders/index.js';
 import { DurableJournal } from './durable-journal.js';
+import { stampFillReceipts } from './journaled-orders.js';
 import type { PaperJournal, ResumeState } from './paper-journal.js';
 import type { MarketFeed } from './market-feed.js';
 import { regimeOf } from './paper-loop.js';
@@ -149,7 +150,7 @@ export class LiveSession {
     });
     this.core = this.session.core;
     this.risk = this.session.risk;
-    this.events = this.session.answers;
+    this.events = stampFillReceipts(this.session.answers, this.journal, this.clock);
     this.adapter = new LiveAdapter({
       exchange: o.exchange,
       symbol: o.symbol,

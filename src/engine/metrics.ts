@@ -22,7 +22,7 @@ export const MetricsSchema = z.object({
   initial_capital: z.number(),
   final_equity: z.number(),
   total_pnl: z.number().describe('final equity − initial capital = realized + inventory − fees'),
-  realized_pnl: z.number().describe('gross of fees, average-cost method'),
+  realized_pnl: z.number().describe('gross of fees, average-cost method (inverse perpetuals: earned in the base coin, valued at the last mid)'),
   inventory_pnl: z.number().describe('unrealized PnL of the final position at the last mid'),
   fees: z.number().describe('fees paid (negative: net rebates)'),
   return_pct: z.number(),
@@ -49,6 +49,7 @@ export const MetricsSchema = z.object({
   orders_amended: z.number().int().nonnegative().describe('cancel-replaces sent as one amend'),
   orders_denied: z.number().int().nonnegative(),
   orders_rejected: z.number().int().nonnegative(),
+  max_orders_per_side: z.number().int().nonnegative().describe('most of our orders live on one side at once: 1 for one quote per side, up to the levels of a ladder'),
   gap_throughs: z.number().int().nonnegative().describe('orders a bar gapped over (expired unfilled, bar mode)'),
   markouts: z.array(markout),
   risk: RiskMetricsSchema.describe('the risk engine over the run: time in each trading state, transitions, denials by rule (the same engine as paper and live)'),
@@ -62,6 +63,8 @@ export interface MetricsInput {
   sampleSeconds: number;
   counters: { placed: number; canceled: number; amended?: number; denied: number; rejected: number };
   gapThroughs?: number;
+  /** Most orders live on one side at once (TradingCore.maxOrdersPerSide). */
+  maxOrdersPerSide?: number;
   markoutHorizons: readonly number[];
   risk: RiskMetrics;
 }
@@ -74,6 +77,8 @@ export function computeMetrics(m: MetricsInput): Metrics {
   const initial = portfolio.initialCash;
   const lastMid = n > 0 ? trace.mid[n - 1]! : Number.NaN;
   const finalEquity = n > 0 ? trace.equity[n - 1]! : initial;
+  // An inverse perpetual's PnL and fees are in the base coin: reported in quote at the last mid.
+  const quote = (x: number): number => (portfolio.spec.kind === 'inverse_perp' && Number.isFinite(lastMid) ? portfolio.toQuote(x, lastMid) : x);
 
   let peak = initial;
   let maxDd = 0;
@@ -145,9 +150,9 @@ export function computeMetrics(m: MetricsInput): Metrics {
     initial_capital: initial,
     final_equity: finalEquity,
     total_pnl: finalEquity - initial,
-    realized_pnl: portfolio.realizedPnl,
-    inventory_pnl: Number.isFinite(lastMid) ? portfolio.unrealizedPnl(lastMid) : 0,
-    fees: portfolio.fees,
+    realized_pnl: quote(portfolio.realizedPnl),
+    inventory_pnl: Number.isFinite(lastMid) ? quote(portfolio.unrealizedPnl(lastMid)) : 0,
+    fees: quote(portfolio.fees),
     return_pct: ((finalEquity - initial) / initial) * 100,
     fills: fills.length,
     buy_fills: buys,
@@ -169,6 +174,7 @@ export function computeMetrics(m: MetricsInput): Metrics {
     orders_amended: m.counters.amended ?? 0,
     orders_denied: m.counters.denied,
     orders_rejected: m.counters.rejected,
+    max_orders_per_side: m.maxOrdersPerSide ?? 0,
     gap_throughs: m.gapThroughs ?? 0,
     markouts,
     risk: m.risk,

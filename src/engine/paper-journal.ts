@@ -6,7 +6,8 @@ import type { RiskMarks, RiskTransition } from '../risk/index.js';
 import type { TradingState } from '../strategy/index.js';
 import type { OrderAudit, VenueFill } from '../sim/index.js';
 
-export type JournalOrderEvent = 'accepted' | 'rejected' | 'denied' | 'canceled' | 'cancel-requested' | 'resumed';
+/** `fill-received`: live only, the local time a fill reached us (the fill itself carries the exchange's time). */
+export type JournalOrderEvent = 'accepted' | 'rejected' | 'denied' | 'canceled' | 'cancel-requested' | 'resumed' | 'fill-received';
 
 /** Position and cash after a fill, as the portfolio holds them. */
 export interface PositionState {

@@ -54,6 +54,7 @@ export class RunSampler {
       portfolio: core.portfolio,
       sampleSeconds: this.intervalMicros / 1e6,
       counters: core.counters,
+      maxOrdersPerSide: core.maxOrdersPerSide,
       markoutHorizons: markoutSamples,
       risk: this.session.riskMetrics(end),
     });

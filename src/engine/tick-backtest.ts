@@ -1,6 +1,6 @@
 // The tick backtest driver: normalized events through a simulated L2 venue at exchange time and the trading core at local time.
 import type { Micros } from '../core/index.js';
-import { EventType, type EventColumns } from '../market/index.js';
+import { EventType, type EventColumns, type FundingPayment, type FundingSchedule } from '../market/index.js';
 
 const TRADE = EventType.Trade;
 import { L2Exchange, VenueMsg, type VenueBook, type L2ExchangeParams, type QueueModel, type LatencyModel, type FeeModel } from '../sim/index.js';
@@ -11,7 +11,7 @@ import type { SessionSettings } from './trading-resolve.js';
 import { Trace } from './trace.js';
 import { TickLocal, type TickLocalParams } from './tick-local.js';
 import { TickFillStats, computeTickMetrics, type TickMetrics } from './tick-metrics.js';
-import { BatchWindow } from './batch-window.js';
+import { BatchWindow, type BatchCursor } from './batch-window.js';
 
 export interface TickBacktestOptions {
   /** The session's settings (capital, reconcile, risk limits); the decision timer is `decisionIntervalMicros`. */
@@ -29,6 +29,8 @@ export interface TickBacktestOptions {
   /** Trace rows every this many µs of local time. */
   sampleIntervalMicros: Micros;
   markoutSeconds: readonly number[];
+  /** Perpetuals: funding payments, applied on the venue's position at their exchange times. */
+  funding?: FundingSchedule;
 }
 
 export interface TickBacktestResult {
@@ -43,6 +45,8 @@ export interface TickBacktestResult {
   /** Most record batches held at once (streaming memory bound). */
   maxBatchesHeld: number;
   engineSeconds: number;
+  /** Funding payments applied (only when the run has a funding schedule). */
+  funding?: readonly FundingPayment[];
 }
 
 /**
@@ -71,6 +75,10 @@ export class TickBacktest {
   events = 0;
   /** Most batches held at once (streaming keeps this small whatever the file's length). */
   maxHeld = 0;
+  /** Where a run stands between timers (`begin` … `advance` / `fire`). */
+  private st: RunState | undefined;
+  /** Funding payments applied, in time order. */
+  readonly fundingPaid: FundingPayment[] = [];
 
   /**
    * `ports`: a journal (the paper ledger of an event-clock replay) and observers; the venue is always
@@ -136,192 +144,326 @@ export class TickBacktest {
     if (j >= 0) this.local.setTouch(this.thBid[j]!, this.thAsk[j]!);
   }
 
+  /** Run the whole stream: `begin`, then `advance` / `mark` / `fire` timer by timer, then the metrics. */
   run(source: Iterable<EventColumns>): TickBacktestResult {
     const t0 = performance.now();
+    if (this.begin(source)) {
+      while (this.advance()) {
+        this.mark();
+        this.fire();
+      }
+    }
+    return this.finish(t0);
+  }
+
+  /**
+   * Start on a stream (false: it holds no rows). The run then goes timer by timer, which lets several
+   * markets share one clock (`TickMarkets`): `nextTimer()` is the local time of the next timer,
+   * `advance()` runs the venue and the trading side up to it, `mark()` refreshes the view there (a
+   * decision is due), `fire()` decides and samples.
+   */
+  begin(source: Iterable<EventColumns>): boolean {
     const win = new BatchWindow(source);
-    const ex = this.exchange;
-    const book = ex.book;
     const local = this.local;
     local.fromVenue = true;
+    // A strategy reading the book features gets a local book fed at local time (as in paper and live).
+    local.keepsBook = this.core.strategy.usesBook === true;
     const fixedFeed = this.opts.feedLatencyMicros !== undefined;
     const feed = this.opts.feedLatencyMicros ?? 0;
-    const dInt = this.opts.decisionIntervalMicros;
-    const sInt = this.opts.sampleIntervalMicros;
-    const INF = Number.POSITIVE_INFINITY;
-
     // Three readers of one stream: the venue's book rows (file order), the venue's trades (trade-time
     // order: trade messages reach a collector after depth messages stamped later), the trading side.
-    // Their state lives in locals (no closures: captured variables would leave registers); at a batch
-    // boundary positions go back to the cursors, the window moves, and every local is reloaded.
     const bc = win.cursor();
     const tc = win.cursor();
     const lc = win.cursor();
-    if (bc.b === undefined) return this.finish(t0);
-    let bb = bc.b;
+    if (bc.b === undefined) return false;
+    const book = this.exchange.book;
+    // Funding: a payment at T is made on the position after every venue event at or before T, before
+    // the first one after it; payments before the first row concern no position of this run.
+    const fTs = this.startFunding(bc.b.tsExchange[0]!);
+    const start = fixedFeed ? bc.b.tsExchange[0]! + feed : bc.b.tsLocal[0]!;
+    this.core.view.start = start;
+    const dInt = this.opts.decisionIntervalMicros;
+    const sInt = this.opts.sampleIntervalMicros;
+    this.st = {
+      win,
+      bc,
+      tc,
+      lc,
+      bb: bc.b,
+      tb: tc.b!,
+      lb: lc.b!,
+      bDone: false,
+      tDone: false,
+      bNext: Number.NaN,
+      tNext: Number.NaN,
+      vBid: book.touchBid,
+      vAsk: book.touchAsk,
+      localDone: false,
+      lastLocal: Number.NaN,
+      nextDecision: Math.ceil(start / dInt) * dInt,
+      nextSample: Math.ceil(start / sInt) * sInt,
+      events: 0,
+      fTs,
+    };
+    return true;
+  }
+
+  /** Local time of the next timer (+∞ when the stream is done or not begun). */
+  nextTimer(): Micros {
+    const st = this.st;
+    if (st === undefined || st.localDone) return Number.POSITIVE_INFINITY;
+    return st.nextDecision < st.nextSample ? st.nextDecision : st.nextSample;
+  }
+
+  /**
+   * The venue and the trading side up to the next timer (exclusive of the timer itself); false when
+   * the trading side has read the whole stream (the run is over).
+   */
+  advance(): boolean {
+    const st = this.st;
+    if (st === undefined || st.localDone) return false;
+    const ex = this.exchange;
+    const book = ex.book;
+    const local = this.local;
+    const keepsBook = local.keepsBook;
+    const fixedFeed = this.opts.feedLatencyMicros !== undefined;
+    const feed = this.opts.feedLatencyMicros ?? 0;
+    const INF = Number.POSITIVE_INFINITY;
+    const win = st.win;
+    const bc = st.bc;
+    const tc = st.tc;
+    const lc = st.lc;
+    // The state lives in locals while the loops run (no closures: captured variables would leave
+    // registers); at a batch boundary positions go back to the cursors, the window moves, and every
+    // local is reloaded; at the timer everything goes back to `st`.
+    let bb = st.bb;
     let bTs = bb.tsExchange;
     let bType = bb.type;
     let bN = bb.length;
-    let bi = 0;
-    let tb = tc.b!;
+    let bi = bc.i;
+    let tb = st.tb;
     let tTs = tb.tsExchange;
     let tType = tb.type;
     let tN = tb.length;
-    let ti = 0;
-    let lb = lc.b!;
+    let ti = tc.i;
+    let lb = st.lb;
     let lTs = fixedFeed ? lb.tsExchange : lb.tsLocal;
     let lType = lb.type;
     let lN = lb.length;
-    let il = 0;
-    let bDone = false;
-    let tDone = false;
+    let il = lc.i;
+    let bDone = st.bDone;
+    let tDone = st.tDone;
     // Exchange time of the next book row / trade (NaN: not looked up yet; +∞: none left).
-    let bNext = Number.NaN;
-    let tNext = Number.NaN;
+    let bNext = st.bNext;
+    let tNext = st.tNext;
     // Last touch recorded.
-    let vBid = book.touchBid;
-    let vAsk = book.touchAsk;
+    let vBid = st.vBid;
+    let vAsk = st.vAsk;
     let localDone = false;
     // Local time of the newest row the trading side has taken (the risk engine's data freshness).
-    let lastLocal = Number.NaN;
+    let lastLocal = st.lastLocal;
+    let events = st.events;
+    let fTs = st.fTs;
+    const tT = st.nextDecision < st.nextSample ? st.nextDecision : st.nextSample;
 
-    const start = fixedFeed ? bTs[0]! + feed : bb.tsLocal[0]!;
-    this.core.view.start = start;
-    let nextDecision = Math.ceil(start / dInt) * dInt;
-    let nextSample = Math.ceil(start / sInt) * sInt;
-    let events = 0;
-
-    while (!localDone) {
-      const tT = nextDecision < nextSample ? nextDecision : nextSample;
-
-      // 1. The venue: trades, book rows and arriving commands up to the timer, in exchange-time order
-      // (at equal times: trades, then book rows — a depth message includes the trades up to its time —
-      // then commands).
+    // 1. The venue: trades, book rows and arriving commands up to the timer, in exchange-time order
+    // (at equal times: trades, then book rows — a depth message includes the trades up to its time —
+    // then commands).
+    for (;;) {
+      const tIn = ex.nextInboundTs();
+      const lim = tIn < tT ? tIn : tT;
       for (;;) {
-        const tIn = ex.nextInboundTs();
-        const lim = tIn < tT ? tIn : tT;
-        for (;;) {
-          if (tNext !== tNext) {
-            while (ti < tN && tType[ti] !== TRADE) ti++;
-            if (ti < tN) tNext = tTs[ti]!;
-            else {
-              bc.i = bi;
-              tc.i = ti;
-              lc.i = il;
-              win.advance(tc);
-              if (tc.b === undefined) {
-                tDone = true;
-                tNext = INF;
-              }
-              bi = bc.i;
-              ti = tc.i;
-              il = lc.i;
-              if (bc.b !== undefined) (bb = bc.b), (bTs = bb.tsExchange), (bType = bb.type), (bN = bb.length);
-              if (tc.b !== undefined) (tb = tc.b), (tTs = tb.tsExchange), (tType = tb.type), (tN = tb.length);
-              if (lc.b !== undefined) (lb = lc.b), (lTs = fixedFeed ? lb.tsExchange : lb.tsLocal), (lType = lb.type), (lN = lb.length);
-              continue;
+        if (tNext !== tNext) {
+          while (ti < tN && tType[ti] !== TRADE) ti++;
+          if (ti < tN) tNext = tTs[ti]!;
+          else {
+            bc.i = bi;
+            tc.i = ti;
+            lc.i = il;
+            win.advance(tc);
+            if (tc.b === undefined) {
+              tDone = true;
+              tNext = INF;
             }
+            bi = bc.i;
+            ti = tc.i;
+            il = lc.i;
+            if (bc.b !== undefined) (bb = bc.b), (bTs = bb.tsExchange), (bType = bb.type), (bN = bb.length);
+            if (tc.b !== undefined) (tb = tc.b), (tTs = tb.tsExchange), (tType = tb.type), (tN = tb.length);
+            if (lc.b !== undefined) (lb = lc.b), (lTs = fixedFeed ? lb.tsExchange : lb.tsLocal), (lType = lb.type), (lN = lb.length);
+            continue;
           }
-          if (bNext !== bNext) {
-            while (bi < bN && bType[bi] === TRADE) bi++;
-            if (bi < bN) bNext = bTs[bi]!;
-            else {
-              bc.i = bi;
-              tc.i = ti;
-              lc.i = il;
-              win.advance(bc);
-              if (bc.b === undefined) {
-                bDone = true;
-                bNext = INF;
-              }
-              bi = bc.i;
-              ti = tc.i;
-              il = lc.i;
-              if (bc.b !== undefined) (bb = bc.b), (bTs = bb.tsExchange), (bType = bb.type), (bN = bb.length);
-              if (tc.b !== undefined) (tb = tc.b), (tTs = tb.tsExchange), (tType = tb.type), (tN = tb.length);
-              if (lc.b !== undefined) (lb = lc.b), (lTs = fixedFeed ? lb.tsExchange : lb.tsLocal), (lType = lb.type), (lN = lb.length);
-              continue;
+        }
+        if (bNext !== bNext) {
+          while (bi < bN && bType[bi] === TRADE) bi++;
+          if (bi < bN) bNext = bTs[bi]!;
+          else {
+            bc.i = bi;
+            tc.i = ti;
+            lc.i = il;
+            win.advance(bc);
+            if (bc.b === undefined) {
+              bDone = true;
+              bNext = INF;
             }
-          }
-          if (tNext <= bNext) {
-            if (!(tNext <= lim)) break;
-            ex.onTradeRow(tb, ti, tNext);
-            ti++;
-            if (!tDone) tNext = Number.NaN;
-          } else {
-            if (!(bNext <= lim)) break;
-            ex.onBookRow(bb, bi, bNext);
-            const nb = book.touchBid;
-            const na = book.touchAsk;
-            if ((nb !== vBid && (nb === nb || vBid === vBid)) || (na !== vAsk && (na === na || vAsk === vAsk))) {
-              vBid = book.touchBid;
-              vAsk = book.touchAsk;
-              this.pushTouch(bc.row0 + bi);
-            }
-            bi++;
-            if (!bDone) bNext = Number.NaN;
+            bi = bc.i;
+            ti = tc.i;
+            il = lc.i;
+            if (bc.b !== undefined) (bb = bc.b), (bTs = bb.tsExchange), (bType = bb.type), (bN = bb.length);
+            if (tc.b !== undefined) (tb = tc.b), (tTs = tb.tsExchange), (tType = tb.type), (tN = tb.length);
+            if (lc.b !== undefined) (lb = lc.b), (lTs = fixedFeed ? lb.tsExchange : lb.tsLocal), (lType = lb.type), (lN = lb.length);
+            continue;
           }
         }
-        if (tIn <= tT) {
-          ex.processInbound();
-          continue;
-        }
-        break;
-      }
-
-      // 2. The trading side: answers and local market data up to the timer. Book rows need nothing
-      // here (the touch comes from the venue's history); trades feed the intensity fit.
-      for (;;) {
-        const tOut = ex.nextOutboundTs();
-        while (il < lN) {
-          const t = fixedFeed ? lTs[il]! + feed : lTs[il]!;
-          if (!(t < tOut && t <= tT)) break;
-          lastLocal = t;
-          if (lType[il] === TRADE) {
-            this.syncTouch(lc.row0 + il);
-            local.onTrade(t, lb.price[il]!, lb.side[il]!, lb.size[il]!);
+        if (tNext <= bNext) {
+          if (!(tNext <= lim)) break;
+          if (tNext > fTs) fTs = this.payFunding(tNext);
+          ex.onTradeRow(tb, ti, tNext);
+          ti++;
+          if (!tDone) tNext = Number.NaN;
+        } else {
+          if (!(bNext <= lim)) break;
+          if (bNext > fTs) fTs = this.payFunding(bNext);
+          ex.onBookRow(bb, bi, bNext);
+          const nb = book.touchBid;
+          const na = book.touchAsk;
+          if ((nb !== vBid && (nb === nb || vBid === vBid)) || (na !== vAsk && (na === na || vAsk === vAsk))) {
+            vBid = book.touchBid;
+            vAsk = book.touchAsk;
+            this.pushTouch(bc.row0 + bi);
           }
-          il++;
+          bi++;
+          if (!bDone) bNext = Number.NaN;
         }
-        if (il === lN) {
-          events = lc.row0 + lN; // global rows: a batch copied mid-way starts at a later row0
-          bc.i = bi;
-          tc.i = ti;
-          lc.i = il;
-          win.advance(lc);
-          bi = bc.i;
-          ti = tc.i;
-          il = lc.i;
-          if (bc.b !== undefined) (bb = bc.b), (bTs = bb.tsExchange), (bType = bb.type), (bN = bb.length);
-          if (tc.b !== undefined) (tb = tc.b), (tTs = tb.tsExchange), (tType = tb.type), (tN = tb.length);
-          if (lc.b === undefined) {
-            localDone = true;
-            break;
-          }
-          (lb = lc.b), (lTs = fixedFeed ? lb.tsExchange : lb.tsLocal), (lType = lb.type), (lN = lb.length);
-          continue;
-        }
-        if (tOut <= tT) {
-          this.deliver();
-          continue;
-        }
-        break;
       }
-      if (localDone) break;
-
-      // 3. The timer: decide, then sample.
-      if (nextDecision === tT) {
-        this.syncTouch(lc.row0 + il);
-        this.decide(tT, lastLocal);
-        nextDecision += dInt;
+      if (tIn <= tT) {
+        if (tIn > fTs) fTs = this.payFunding(tIn);
+        ex.processInbound();
+        continue;
       }
-      if (nextSample === tT) {
-        this.sample(tT);
-        nextSample += sInt;
-      }
+      break;
     }
-    this.events = events;
-    this.maxHeld = win.maxHeld;
-    return this.finish(t0);
+
+    // 2. The trading side: answers and local market data up to the timer. Book rows need nothing
+    // here (the touch comes from the venue's history); trades feed the intensity fit.
+    for (;;) {
+      const tOut = ex.nextOutboundTs();
+      while (il < lN) {
+        const t = fixedFeed ? lTs[il]! + feed : lTs[il]!;
+        if (!(t < tOut && t <= tT)) break;
+        lastLocal = t;
+        if (lType[il] === TRADE) {
+          this.syncTouch(lc.row0 + il);
+          local.onTrade(t, lb.price[il]!, lb.side[il]!, lb.size[il]!);
+        } else if (keepsBook) local.book.apply(lb, il);
+        il++;
+      }
+      if (il === lN) {
+        events = lc.row0 + lN; // global rows: a batch copied mid-way starts at a later row0
+        bc.i = bi;
+        tc.i = ti;
+        lc.i = il;
+        win.advance(lc);
+        bi = bc.i;
+        ti = tc.i;
+        il = lc.i;
+        if (bc.b !== undefined) (bb = bc.b), (bTs = bb.tsExchange), (bType = bb.type), (bN = bb.length);
+        if (tc.b !== undefined) (tb = tc.b), (tTs = tb.tsExchange), (tType = tb.type), (tN = tb.length);
+        if (lc.b === undefined) {
+          localDone = true;
+          break;
+        }
+        (lb = lc.b), (lTs = fixedFeed ? lb.tsExchange : lb.tsLocal), (lType = lb.type), (lN = lb.length);
+        continue;
+      }
+      if (tOut <= tT) {
+        this.deliver();
+        continue;
+      }
+      break;
+    }
+
+    bc.i = bi;
+    tc.i = ti;
+    lc.i = il;
+    st.bb = bb;
+    st.tb = tb;
+    st.lb = lb;
+    st.bDone = bDone;
+    st.tDone = tDone;
+    st.bNext = bNext;
+    st.tNext = tNext;
+    st.vBid = vBid;
+    st.vAsk = vAsk;
+    st.lastLocal = lastLocal;
+    st.events = events;
+    st.fTs = fTs;
+    if (localDone) {
+      st.localDone = true;
+      this.events = events;
+      this.maxHeld = win.maxHeld;
+      return false;
+    }
+    return true;
+  }
+
+  /** At the timer `advance` reached: when a decision is due, the view refreshed there (estimators, marks, markouts). */
+  mark(): void {
+    const st = this.st!;
+    const tT = st.nextDecision < st.nextSample ? st.nextDecision : st.nextSample;
+    if (st.nextDecision !== tT) return;
+    this.syncTouch(st.lc.row0 + st.lc.i);
+    this.local.refresh(this.core, tT);
+    this.stats.mark(tT, this.core.view.mid);
+  }
+
+  /** The timer itself: the session decides (risk, strategy) when a decision is due, then the sampler. */
+  fire(): void {
+    const st = this.st!;
+    const tT = st.nextDecision < st.nextSample ? st.nextDecision : st.nextSample;
+    if (st.nextDecision === tT) {
+      this.session.decide(tT, st.lastLocal, true);
+      st.nextDecision += this.opts.decisionIntervalMicros;
+    }
+    if (st.nextSample === tT) {
+      this.sample(tT);
+      st.nextSample += this.opts.sampleIntervalMicros;
+    }
+  }
+
+  /** Local time of the newest market row the trading side has taken (NaN: none yet). */
+  get lastDataLocal(): Micros {
+    return this.st?.lastLocal ?? Number.NaN;
+  }
+
+  private fundingStarted = false;
+
+  /** Start the funding schedule at the first row's exchange time; returns the first payment's time (+∞: none). */
+  startFunding(firstTs: Micros): Micros {
+    const f = this.opts.funding;
+    if (f === undefined) return Number.POSITIVE_INFINITY;
+    f.seek(firstTs);
+    this.fundingStarted = true;
+    return f.nextTs();
+  }
+
+  /**
+   * Apply every funding payment due before exchange time `t` (at or before it when `inclusive`) on the
+   * venue's position, marked at the venue's mid. Returns the next payment's time.
+   */
+  payFunding(t: Micros, inclusive = false): Micros {
+    const f = this.opts.funding!;
+    const ex = this.exchange;
+    const p = this.core.portfolio;
+    for (let ts = f.nextTs(); ts < t || (inclusive && ts === t); ts = f.nextTs()) {
+      const rate = f.take();
+      let mark = ex.book.mid();
+      if (!(mark > 0)) mark = p.avgCost; // no two-sided book at that instant: the entry price (the position's own value)
+      const position = ex.position;
+      const amount = p.applyFunding(rate, mark, position);
+      this.fundingPaid.push({ ts, rate, position, mark, amount });
+    }
+    return f.nextTs();
   }
 
   /** The decision timer at local time t: estimators and view, markouts due, then the session (risk, strategy). */
@@ -353,6 +495,8 @@ export class TickBacktest {
 
   /** Metrics of what ran so far; `t0` = performance.now() at the start. */
   finish(t0: number): TickBacktestResult {
+    // Funding up to the venue's last event time, inclusive (the replay says nothing of the position after it).
+    if (this.fundingStarted && this.opts.funding!.nextTs() <= this.exchange.now) this.payFunding(this.exchange.now, true);
     const engineSeconds = (performance.now() - t0) / 1000;
     const core = this.core;
     const sampleSeconds = this.opts.sampleIntervalMicros / 1e6;
@@ -362,6 +506,7 @@ export class TickBacktest {
       portfolio: core.portfolio,
       sampleSeconds,
       counters: core.counters,
+      maxOrdersPerSide: core.maxOrdersPerSide,
       markoutHorizons: this.opts.markoutSeconds.map((s) => Math.max(1, Math.round(s / sampleSeconds))),
       stats: this.stats,
       events: this.events,
@@ -370,9 +515,45 @@ export class TickBacktest {
       takerFills: this.exchange.stats.takerFills,
       tradeThroughFills: this.exchange.stats.tradeThroughFills,
       risk: this.session.riskMetrics(core.view.now),
+      fundingPayments: this.fundingPaid.length,
     });
-    return { core, exchange: this.exchange, trace: this.trace, metrics, stats: this.stats, events: this.events, maxBatchesHeld: this.maxHeld, engineSeconds };
+    return {
+      core,
+      exchange: this.exchange,
+      trace: this.trace,
+      metrics,
+      stats: this.stats,
+      events: this.events,
+      maxBatchesHeld: this.maxHeld,
+      engineSeconds,
+      ...(this.opts.funding ? { funding: this.fundingPaid } : {}),
+    };
   }
+}
+
+/** A run between two timers: the window and its cursors, the next rows' times, the timers. */
+interface RunState {
+  win: BatchWindow;
+  bc: BatchCursor;
+  tc: BatchCursor;
+  lc: BatchCursor;
+  /** The batches the three readers were in (kept when a cursor is past the end). */
+  bb: EventColumns;
+  tb: EventColumns;
+  lb: EventColumns;
+  bDone: boolean;
+  tDone: boolean;
+  bNext: number;
+  tNext: number;
+  vBid: number;
+  vAsk: number;
+  localDone: boolean;
+  lastLocal: Micros;
+  nextDecision: Micros;
+  nextSample: Micros;
+  events: number;
+  /** Exchange time of the next funding payment (+∞: none). */
+  fTs: Micros;
 }
 
 function grown(t: Trace): Trace {

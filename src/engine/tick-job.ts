@@ -1,7 +1,7 @@
 // A tick backtest as one job: the one trading config and an event file in, results out. Used by the CLI, the paper replay, tests and bench.
 import { UserError, MICROS_PER_MS, type StrictParseOptions } from '../core/index.js';
-import type { EventColumns } from '../market/index.js';
-import { eventBatchesOf } from '../data/index.js';
+import { ConstantFunding, type EventColumns, type FundingSchedule } from '../market/index.js';
+import { eventBatchesOf, loadFundingSeries } from '../data/index.js';
 import type { Strategy } from '../strategy/index.js';
 import type { RlPolicy } from '../models/index.js';
 import { TickBacktest, type TickBacktestOptions, type TickBacktestResult } from './tick-backtest.js';
@@ -46,7 +46,13 @@ export function tickOptionsFor(r: ResolvedTrading, feedMs: number | undefined, o
     decisionIntervalMicros: r.session.decisionIntervalMicros,
     sampleIntervalMicros: r.config.loop.sample_interval_ms * MICROS_PER_MS,
     markoutSeconds: r.config.metrics.markout_seconds,
+    ...(r.config.market.funding ? { funding: fundingOf(r.config.market.funding, name('market.funding.path')) } : {}),
   };
+}
+
+/** The funding schedule of a `market.funding` section: a series file or a constant rate per interval. */
+export function fundingOf(f: NonNullable<TradingConfig['market']['funding']>, flag = 'market.funding.path'): FundingSchedule {
+  return f.path !== undefined ? loadFundingSeries(f.path, flag) : new ConstantFunding(f.rate!, f.interval_hours * 3.6e9);
 }
 
 export interface TickJobOptions extends JobOptions {
@@ -86,7 +92,7 @@ export function runTickJobsShared(cfgs: readonly TradingConfig[], batches: Itera
 }
 
 /** The config's event stream (or `batches`), its first batch read and checked, and the whole stream again. */
-function openEvents(cfg: TradingConfig, batches: Iterable<EventColumns> | undefined, o: TickJobOptions): { head: EventColumns; rest: Iterable<EventColumns> } {
+export function openEvents(cfg: TradingConfig, batches: Iterable<EventColumns> | undefined, o: TickJobOptions): { head: EventColumns; rest: Iterable<EventColumns> } {
   const name = (p: string): string => o.flagOf?.(p) ?? (o.source ? `${o.source}: ${p}` : p);
   const path = cfg.data.events;
   if (batches === undefined && path === undefined) throw new UserError(`${name('data.events')}: a tick backtest needs an event file (--events FILE)`);
@@ -111,7 +117,7 @@ function openEvents(cfg: TradingConfig, batches: Iterable<EventColumns> | undefi
 }
 
 /** A config resolved against the stream's first batch: the driver's options, the strategy and the resolved record. */
-function prepareTickJob(cfg: TradingConfig, head: EventColumns, o: TickJobOptions): { opts: TickBacktestOptions; strategy: Strategy; resolved: Record<string, unknown> } {
+export function prepareTickJob(cfg: TradingConfig, head: EventColumns, o: TickJobOptions): { opts: TickBacktestOptions; strategy: Strategy; resolved: Record<string, unknown> } {
   const name = (p: string): string => o.flagOf?.(p) ?? (o.source ? `${o.source}: ${p}` : p);
   const what = cfg.data.events ?? 'the event stream';
   const { price, causal } = peekEvents(head);

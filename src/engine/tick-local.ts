@@ -1,7 +1,7 @@
 // What the trading side knows in tick mode: the local book and estimators, fed at local time, and the view they fill.
 import type { Micros } from '../core/index.js';
 import { L2Book, EventType, decimalsOf, type EventColumns } from '../market/index.js';
-import { GridSignals, MidVolatility, TradeIntensity, TradeFlowImbalance } from '../features/index.js';
+import { GridSignals, MidVolatility, SweepDetector, TradeIntensity, TradeFlowImbalance, VolatilityBurst, WindowTradeFlow, bookImbalance, microprice } from '../features/index.js';
 import { defaultSignalBars } from '../strategy/index.js';
 import { DEFAULT_LADDER_TICKS } from '../sim/index.js';
 import type { TradingCore } from './trading-core.js';
@@ -22,6 +22,13 @@ export interface TickLocalParams {
   ladderTicks: number;
   /** Half-life of the trade-flow imbalance, µs. */
   flowHalfLifeMicros: Micros;
+  /** Order-flow features: levels per side of the book imbalance, the trade-flow window, the sweep flag's hold. */
+  bookLevels: number;
+  flowWindowMicros: Micros;
+  sweepHoldMicros: Micros;
+  /** Volatility burst flag: window, and the band in σ. */
+  burstWindowMicros: Micros;
+  burstSigmas: number;
 }
 
 export const defaultTickLocalParams: TickLocalParams = {
@@ -33,6 +40,11 @@ export const defaultTickLocalParams: TickLocalParams = {
   intensityMinTrades: 50,
   ladderTicks: DEFAULT_LADDER_TICKS,
   flowHalfLifeMicros: 10_000_000,
+  bookLevels: 5,
+  flowWindowMicros: 5_000_000,
+  sweepHoldMicros: 1_000_000,
+  burstWindowMicros: 1_000_000,
+  burstSigmas: 3,
 };
 
 /**
@@ -52,8 +64,16 @@ export class TickLocal {
   readonly vol: MidVolatility;
   readonly intensity: TradeIntensity;
   readonly flow: TradeFlowImbalance;
+  readonly windowFlow: WindowTradeFlow;
+  readonly sweeps: SweepDetector;
+  readonly bursts: VolatilityBurst;
   /** True when the touch comes from `setTouch` instead of the local book. */
   fromVenue = false;
+  /**
+   * With `fromVenue`: the driver still feeds book rows to the local book at local time (the strategy reads
+   * the book features, `Strategy.usesBook`). Without `fromVenue` the local book is always there.
+   */
+  keepsBook = false;
   /** Tick indices of the touch given by `setTouch` (NaN: that side is empty). */
   bidTick = Number.NaN;
   askTick = Number.NaN;
@@ -66,6 +86,12 @@ export class TickLocal {
 
   /** Order-flow imbalance at the last `advance`. */
   private flowValue = 0;
+  /** The order-flow features at the last `advance` (book ones NaN without a local book). */
+  private tradeFlowValue = Number.NaN;
+  private sweepValue = 0;
+  private burstValue = 0;
+  private bookImbalanceValue = Number.NaN;
+  private micropriceValue = Number.NaN;
   /** Where the market side comes from: this object, or the leader of a group that shares it (`follow`). */
   private src: TickLocal = this;
 
@@ -73,6 +99,9 @@ export class TickLocal {
     this.vol = new MidVolatility(params.sigmaSampleMicros, params.sigmaWindow);
     this.intensity = new TradeIntensity(params.intensityWindowMicros, params.intensityRecalibrateMicros, params.intensityMinTrades);
     this.flow = new TradeFlowImbalance(params.flowHalfLifeMicros);
+    this.windowFlow = new WindowTradeFlow(params.flowWindowMicros);
+    this.sweeps = new SweepDetector(params.sweepHoldMicros);
+    this.bursts = new VolatilityBurst(params.burstWindowMicros, params.burstSigmas);
     this.tick = params.tickSize;
     this.scale = 10 ** decimalsOf(params.tickSize);
   }
@@ -92,6 +121,8 @@ export class TickLocal {
   onTrade(t: Micros, price: number, aggressor: number, size: number): void {
     this.intensity.onTrade(t, price, this.mid());
     this.flow.onTrade(t, aggressor, size);
+    this.windowFlow.onTrade(t, aggressor, size);
+    this.sweeps.onTrade(t, aggressor, price);
   }
 
   setTouch(bidTick: number, askTick: number): void {
@@ -130,6 +161,15 @@ export class TickLocal {
     if (mid === mid) this.vol.observe(now, mid);
     this.intensity.update(now);
     this.flowValue = this.flow.value(now);
+    // Order-flow features (estimator state: a follower in a shared pass reads its leader's values).
+    this.tradeFlowValue = this.windowFlow.value(now);
+    this.sweepValue = this.sweeps.value(now);
+    this.bursts.observe(now, mid);
+    this.burstValue = this.bursts.value(now, mid, this.vol.sigmaPerSecond());
+    if (!this.fromVenue || this.keepsBook) {
+      this.bookImbalanceValue = bookImbalance(this.book, this.params.bookLevels);
+      this.micropriceValue = microprice(this.book);
+    }
   }
 
   /** The view the strategy reads at local time `now`, from the market side's current state; marks the portfolio. */
@@ -149,6 +189,11 @@ export class TickLocal {
     v.intensityA = s.intensity.A;
     v.intensityK = s.intensity.k;
     v.orderFlowImbalance = s.flowValue;
+    v.tradeFlow = s.tradeFlowValue;
+    v.sweep = s.sweepValue;
+    v.burst = s.burstValue;
+    v.bookImbalance = s.bookImbalanceValue;
+    v.microprice = s.micropriceValue;
     if (!this.signalsChecked) {
       this.signalsChecked = true;
       const st = core.strategy;

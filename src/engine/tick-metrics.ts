@@ -8,7 +8,7 @@ import { traceCsv, fillsCsv } from './run-folder.js';
 import type { Trace } from './trace.js';
 import type { FillLog } from './fill-log.js';
 import { ordersCsv, type OrderAudit } from '../sim/index.js';
-import { decimalsOf } from '../market/index.js';
+import { contractPnl, decimalsOf, type FundingPayment } from '../market/index.js';
 
 const stat = z.object({ mean: z.number(), median: z.number(), p90: z.number() }).nullable();
 
@@ -16,8 +16,11 @@ export const TickMetricsSchema = MetricsSchema.extend({
   engine: z.literal('tick'),
   events: z.number().int().nonnegative().describe('market-data rows replayed'),
   pnl_spread_capture: z.number().describe('Σ side × qty × (venue mid at the fill − fill price): the edge earned against the mid'),
-  pnl_inventory: z.number().describe('mark-to-market of the inventory as the mid moved: total_pnl − spread capture + fees'),
-  pnl_fees: z.number().describe('fees paid (negative: net rebates); total_pnl = spread capture + inventory − fees'),
+  pnl_inventory: z.number().describe('mark-to-market of the inventory as the mid moved: total_pnl − spread capture + fees − funding'),
+  pnl_fees: z.number().describe('fees paid (negative: net rebates); total_pnl = spread capture + inventory − fees + funding'),
+  pnl_funding: z.number().describe('perpetuals: funding received (negative: paid; longs pay when the rate is positive), quote currency; 0 for spot'),
+  funding_payments: z.number().int().nonnegative().describe('funding times the run crossed (perpetuals)'),
+  instrument: z.enum(['spot', 'linear_perp', 'inverse_perp']).describe('what a unit of quantity is: base coin (spot) or contracts; inverse perpetuals settle PnL, fees and funding in the base coin, reported here in quote at the last mid'),
   markouts_seconds: z.array(
     z.object({
       horizon_seconds: z.number().positive(),
@@ -112,6 +115,8 @@ export interface TickMetricsInput extends MetricsInput {
   postOnlyRejects: number;
   takerFills: number;
   tradeThroughFills: number;
+  /** Funding payments applied (perpetuals). */
+  fundingPayments?: number;
 }
 
 function summary(values: number[]): { mean: number; median: number; p90: number } | null {
@@ -135,14 +140,19 @@ export function halfLifeSamples(x: Float64Array, n: number): number {
 
 export function computeTickMetrics(m: TickMetricsInput): TickMetrics {
   const base = computeMetrics(m);
-  const { fills, stats, trace } = m;
+  const { fills, stats, trace, portfolio } = m;
+  const spec = portfolio.spec;
+  const perp = spec.kind !== 'spot';
+  const lastMid = trace.length > 0 ? trace.mid[trace.length - 1]! : Number.NaN;
+  const toQuote = (x: number): number => (spec.kind === 'inverse_perp' && Number.isFinite(lastMid) ? x * lastMid : x);
   let capture = 0;
   let filledQty = 0;
   const lat: number[] = [];
   const queue: number[] = [];
   for (let i = 0; i < fills.length; i++) {
     const mid = stats.mid[i]!;
-    if (mid === mid) capture += fills.side[i]! * fills.qty[i]! * (mid - fills.price[i]!);
+    // Perpetuals: the fill's PnL against the mid in contract terms (settlement currency).
+    if (mid === mid) capture += perp ? contractPnl(spec, fills.side[i]! * fills.qty[i]!, fills.price[i]!, mid) : fills.side[i]! * fills.qty[i]! * (mid - fills.price[i]!);
     filledQty += fills.qty[i]!;
     lat.push((fills.ts[i]! - stats.sentTs[i]!) / 1000);
     queue.push(stats.joinAhead[i]!);
@@ -167,13 +177,18 @@ export function computeTickMetrics(m: TickMetricsInput): TickMetrics {
   let twoSided = 0;
   for (let i = 0; i < trace.length; i++) if (trace.bid[i] === trace.bid[i] && trace.ask[i] === trace.ask[i]) twoSided++;
   const hl = halfLifeSamples(trace.inventory, trace.length) * m.sampleSeconds;
+  capture = toQuote(capture);
+  const funding = toQuote(portfolio.funding);
   return {
     ...base,
     engine: 'tick',
     events: m.events,
     pnl_spread_capture: capture,
-    pnl_inventory: base.total_pnl - capture + base.fees,
+    pnl_inventory: base.total_pnl - capture + base.fees - funding,
     pnl_fees: base.fees,
+    pnl_funding: funding,
+    funding_payments: m.fundingPayments ?? 0,
+    instrument: spec.kind,
     markouts_seconds: markouts,
     placed_qty: m.placedQty,
     filled_qty: filledQty,
@@ -198,6 +213,16 @@ export interface TickRunOutputs {
   /** The venue's orders: orders.csv. */
   audit: OrderAudit;
   tickSize: number;
+  /** Perpetuals with funding: the payments, written as `funding.csv`. */
+  funding?: readonly FundingPayment[];
+}
+
+/** `funding.csv`: ts_us (exchange clock), rate, position (venue's, contracts), mark (venue mid), amount (settlement currency, > 0 received). */
+export function fundingPaymentsCsv(rows: readonly FundingPayment[], tickSize: number): string {
+  const pd = decimalsOf(tickSize);
+  const out = ['ts_us,rate,position,mark,amount'];
+  for (const r of rows) out.push(`${Math.round(r.ts)},${r.rate},${r.position},${r.mark.toFixed(pd + 1)},${r.amount}`);
+  return out.join('\n') + '\n';
 }
 
 const us = (x: number): string => (Number.isFinite(x) ? String(Math.round(x)) : '');
@@ -216,12 +241,16 @@ export function tickFillsCsv(fills: FillLog, stats: TickFillStats, tickSize: num
 /** The same run folder as the bar backtest, with the tick metrics schema. Whole or nothing. */
 export function writeTickRunFolder(dir: string, out: TickRunOutputs, o: DirWriteOptions = {}): void {
   const metrics = TickMetricsSchema.parse(out.metrics);
-  writeDirAtomic(dir, (tmp) => {
-    writeFileSync(join(tmp, 'config.json'), JSON.stringify(out.config, null, 2) + '\n');
-    writeFileSync(join(tmp, 'metrics.json'), JSON.stringify(metrics, null, 2) + '\n');
-    writeFileSync(join(tmp, 'metrics.schema.json'), JSON.stringify(z.toJSONSchema(TickMetricsSchema), null, 2) + '\n');
-    writeFileSync(join(tmp, 'trace.csv'), traceCsv(out.trace, out.tickSize));
-    writeFileSync(join(tmp, 'fills.csv'), tickFillsCsv(out.fills, out.stats, out.tickSize));
-    writeFileSync(join(tmp, 'orders.csv'), ordersCsv(out.audit, decimalsOf(out.tickSize)));
-  }, o);
+  writeDirAtomic(dir, (tmp) => fillTickRunFolder(tmp, out, metrics), o);
+}
+
+/** A tick run's files into an existing folder (a run folder being built, or one market's folder in it). */
+export function fillTickRunFolder(tmp: string, out: TickRunOutputs, metrics: TickMetrics = TickMetricsSchema.parse(out.metrics)): void {
+  writeFileSync(join(tmp, 'config.json'), JSON.stringify(out.config, null, 2) + '\n');
+  writeFileSync(join(tmp, 'metrics.json'), JSON.stringify(metrics, null, 2) + '\n');
+  writeFileSync(join(tmp, 'metrics.schema.json'), JSON.stringify(z.toJSONSchema(TickMetricsSchema), null, 2) + '\n');
+  writeFileSync(join(tmp, 'trace.csv'), traceCsv(out.trace, out.tickSize));
+  writeFileSync(join(tmp, 'fills.csv'), tickFillsCsv(out.fills, out.stats, out.tickSize));
+  writeFileSync(join(tmp, 'orders.csv'), ordersCsv(out.audit, decimalsOf(out.tickSize)));
+  if (out.funding !== undefined) writeFileSync(join(tmp, 'funding.csv'), fundingPaymentsCsv(out.funding, out.tickSize));
 }

@@ -107,6 +107,8 @@ export class TickSharedPass {
       }
       d.local.fromVenue = true;
       d.local.follow(g.leader);
+      // A strategy reading the book features: the group's leader keeps a local book fed at local time.
+      if (d.core.strategy.usesBook === true) g.leader.keepsBook = true;
       const m: Member = { d, g, nextSample: 0, drainUntil: INF, done: false, result: undefined };
       g.members.push(m);
       this.members.push(m);
@@ -135,6 +137,7 @@ export class TickSharedPass {
       }
     }
     this.venue = this.members.slice();
+    for (const m of this.members) if (m.d.startFunding(bc.b.tsExchange[0]!) < this.fundingNext) this.fundingNext = m.d.opts.funding!.nextTs();
     const v = new VenuePhase(this, win, bc, tc);
     while (this.venue.length > 0) {
       // The earliest timer of any member (a draining member's is where its venue stops).
@@ -183,6 +186,21 @@ export class TickSharedPass {
     m.d.maxHeld = win.maxHeld;
     m.result = m.d.finish(t0);
     return true;
+  }
+
+  /** The earliest funding payment of any member (+∞: none). */
+  fundingNext = INF;
+
+  /** Pay every member's funding due before exchange time `x` (before the venue takes an event at `x`). */
+  fundBefore(x: number): void {
+    let next = INF;
+    for (const m of this.venue) {
+      const f = m.d.opts.funding;
+      if (f === undefined) continue;
+      const t = f.nextTs() < x ? m.d.payFunding(x) : f.nextTs();
+      if (t < next) next = t;
+    }
+    this.fundingNext = next;
   }
 
   /** Members whose venue still runs (the venue phase's view). */
@@ -260,7 +278,7 @@ export class TickSharedPass {
         if (lType[il] === TRADE) {
           this.syncTouch(g, lc.row0 + il);
           local.onTrade(t, lb.price[il]!, lb.side[il]!, lb.size[il]!);
-        }
+        } else if (local.keepsBook) local.book.apply(lb, il);
         il++;
       }
       if (il < lN) break;
@@ -318,11 +336,18 @@ class VenuePhase {
   }
 
   /** Commands arriving before `before` (strictly) and at or before `tT`, for every member. */
-  private static inbound(ms: readonly Member[], before: number, tT: number): void {
+  private static inbound(pass: TickSharedPass, ms: readonly Member[], before: number, tT: number): void {
+    let funded = false;
     for (const m of ms) {
       const ex = m.d.exchange;
-      for (let x = ex.nextInboundTs(); x < before && x <= tT; x = ex.nextInboundTs()) ex.processInbound();
+      const f = m.d.opts.funding;
+      for (let x = ex.nextInboundTs(); x < before && x <= tT; x = ex.nextInboundTs()) {
+        // A member's funding is due before its own command at a later time (a taker fill changes its position).
+        if (f !== undefined && f.nextTs() < x) (m.d.payFunding(x), (funded = true));
+        ex.processInbound();
+      }
     }
+    if (funded) pass.fundBefore(Number.NEGATIVE_INFINITY);
   }
 
   runTo(tT: number): void {
@@ -383,11 +408,12 @@ class VenuePhase {
       }
       const r = tNext <= bNext ? tNext : bNext;
       if (minIn < r && minIn <= tT) {
-        VenuePhase.inbound(ms, r, tT);
+        VenuePhase.inbound(pass, ms, r, tT);
         minIn = VenuePhase.minInbound(ms);
         continue;
       }
       if (!(r <= tT)) break;
+      if (r > pass.fundingNext) pass.fundBefore(r);
       if (tNext <= bNext) {
         const aggressor = tb.side[ti]!;
         const size = tb.size[ti]!;
@@ -418,7 +444,7 @@ class VenuePhase {
         if (!this.bDone) bNext = Number.NaN;
       }
     }
-    VenuePhase.inbound(ms, INF, tT);
+    VenuePhase.inbound(pass, ms, INF, tT);
     bc.i = bi;
     tc.i = ti;
     this.bNext = bNext;

@@ -1,8 +1,10 @@
 // The one trading config: market, data, quoting, features, risk, sim, loop, metrics and live sections, one set of defaults.
 import { z } from 'zod';
+import { INSTRUMENT_KINDS } from '../market/index.js';
 import { defaultBarFeatureParams } from '../features/index.js';
 import { HISTORY_TIMEFRAMES, MAX_HISTORY_DAYS, defaultSimulateParams } from '../data/index.js';
 import { riskSectionSchema } from '../risk/index.js';
+import { PortfolioSection, marketEntrySchema, marketsListSchema } from './markets-config.js';
 
 /**
  * Every mode reads these sections: bar and tick backtests, the analysis (as the base of its sweep),
@@ -17,14 +19,36 @@ const upTo = (max: number) => positive.max(max);
 const ms = (max: number) => z.number().nonnegative().max(max);
 const int = z.number().int();
 
+/** Funding of a perpetual: a series of (ts, rate) from a file, or one rate every `interval_hours`. */
+export const FundingSection = z
+  .object({
+    path: z.string().min(1).optional().describe('funding series: CSV with a header ts,rate (ts in epoch ms or ISO-8601 UTC) or Arrow IPC with ts (epoch ms) and rate columns'),
+    rate: z.number().min(-0.05).max(0.05).optional().describe('a constant rate per interval (0.0001 = 0.01 %), paid at every multiple of interval_hours since the epoch (00:00, 08:00, 16:00 UTC by default)'),
+    interval_hours: z.number().positive().max(24).default(8).describe('with rate: hours between payments'),
+  })
+  .strict()
+  .superRefine((f, ctx) => {
+    if ((f.path === undefined) === (f.rate === undefined)) ctx.addIssue({ code: 'custom', path: [], message: 'give exactly one of path (a funding series) or rate (a constant rate per interval)' });
+  });
+
 export const MarketSection = z
   .object({
     exchange: z.string().min(1).default('binance').describe('ccxt exchange id of the live feed and of live trading'),
     symbol: z.string().min(1).default('BTC/USDT'),
     tick_size: upTo(1e6).default(0.01).describe('price step'),
-    lot_size: upTo(1e6).default(0.00001).describe('quantity step'),
+    lot_size: upTo(1e6).default(0.00001).describe('quantity step (contracts for perpetuals)'),
+    instrument: z
+      .enum(INSTRUMENT_KINDS, { error: `expected one of ${INSTRUMENT_KINDS.join(', ')}` })
+      .default('spot')
+      .describe('spot (quantity in the base coin), linear_perp (contracts of contract_size base coin, settled in quote) or inverse_perp (contracts worth contract_size quote, settled in the base coin)'),
+    contract_size: upTo(1e9).default(1).describe('perpetuals: base coin per contract (linear) or quote currency per contract (inverse); spot: 1'),
+    funding: FundingSection.optional().describe('perpetuals: funding payments, from a series or a constant rate (longs pay shorts when the rate is positive)'),
   })
-  .strict();
+  .strict()
+  .superRefine((m, ctx) => {
+    if (m.instrument === 'spot' && m.contract_size !== 1) ctx.addIssue({ code: 'custom', path: ['contract_size'], message: 'spot has no contracts: leave contract_size at 1 or set instrument to linear_perp or inverse_perp' });
+    if (m.instrument === 'spot' && m.funding !== undefined) ctx.addIssue({ code: 'custom', path: ['funding'], message: 'spot pays no funding: set instrument to linear_perp or inverse_perp' });
+  });
 
 const daysRange = { error: (iss: { input: unknown }) => `expected a number of days in (0, ${MAX_HISTORY_DAYS}], got ${JSON.stringify(iss.input)}` };
 
@@ -66,7 +90,9 @@ export const DataSection = z
 
 export const QuotingSection = z
   .object({
-    model: z.enum(['as', 'glft', 'rl']).default('as'),
+    model: z.enum(['as', 'glft', 'rl']).default('as').describe('built-in model (ignored when strategy names a module)'),
+    strategy: z.string().min(1).optional().describe('a strategy module of your own (.ts or .js exporting defineStrategy(...)), relative to the working folder; replaces model'),
+    params: z.record(z.string(), z.number()).optional().describe("values of the strategy module's declared parameters"),
     policy_path: z.string().min(1).optional().describe('policy.json of a trained RL policy (model rl)'),
     gamma: upTo(1e6).default(0.1).describe('risk aversion per (price unit × order size)'),
     k: upTo(1e9).default(1.5).describe('order-arrival decay per price unit (fallback when not calibrated)'),
@@ -78,6 +104,8 @@ export const QuotingSection = z
     max_inventory_qty: upTo(1e12).optional().describe('base units; default: 10 × order_qty'),
     min_spread_ticks: int.nonnegative().max(1_000_000).default(1),
     requote_ticks: int.nonnegative().max(1_000_000).default(0).describe('keep a resting quote within this many ticks of its target'),
+    levels: int.min(1).max(16).default(1).describe('as / glft: orders per side (a ladder), order_qty each; 1 = one quote per side'),
+    level_spacing_bps: upTo(10_000).default(1).describe('as / glft ladder: distance between two levels, bps of the mid (at least one tick)'),
   })
   .strict();
 
@@ -93,6 +121,11 @@ export const FeaturesSection = z
     intensity_window_s: upTo(86_400).default(300).describe('tick intensity fit window, seconds'),
     intensity_recalibrate_s: upTo(86_400).default(10),
     intensity_min_trades: int.min(1).max(1_000_000).default(50),
+    book_levels: int.min(1).max(1_000).default(5).describe('order-flow features: price levels per side of the book imbalance'),
+    flow_window_ms: upTo(86_400_000).default(5_000).describe('order-flow features: window of the trade-flow imbalance, ms'),
+    sweep_hold_ms: upTo(3_600_000).default(1_000).describe('order-flow features: the sweep flag stays up this long after a sweep, ms'),
+    burst_window_ms: upTo(3_600_000).default(1_000).describe('order-flow features: window of the volatility burst flag, ms'),
+    burst_sigmas: upTo(1_000).default(3).describe('order-flow features: the burst flag rises past this many σ over its window'),
   })
   .strict();
 
@@ -161,6 +194,10 @@ export const tradingFields = {
   loop: LoopSection.prefault({}),
   metrics: MetricsSection.prefault({}),
   live: LiveSection.prefault({}),
+  markets: marketsListSchema(marketEntrySchema(MarketSection, QuotingSection, SimSection))
+    .optional()
+    .describe('several markets traded at once, each with its exchange, symbol, instrument and its own quoting / sim / risk fields over the top-level ones (instead of market:)'),
+  portfolio: PortfolioSection.optional().describe('with markets: limits over the whole book'),
 };
 
 export const TradingConfigSchema = z.object(tradingFields).strict();

@@ -1,6 +1,6 @@
 // The trading core: one per run and mode. Keeps the view, open orders and portfolio; runs strategy → reconcile → gate.
 import type { Micros } from '../core/index.js';
-import type { Side } from '../market/index.js';
+import type { ContractSpec, Side } from '../market/index.js';
 import { OpenOrders, OrderState, type Liquidity, type OrderEventHandler, type OrderSink } from '../orders/index.js';
 import { Portfolio } from '../portfolio/index.js';
 import { type RiskGate, type RiskLimits, type PlaceRule, defaultRules, riskGate } from '../risk/index.js';
@@ -18,6 +18,8 @@ import type { PositionState } from './paper-journal.js';
 
 export interface CoreOptions {
   initialCash: number;
+  /** The instrument's kind and contract size (default spot): the portfolio's units. */
+  contract?: ContractSpec;
   reconcile: ReconcileOptions;
   limits: RiskLimits;
   rules?: readonly PlaceRule[];
@@ -42,7 +44,8 @@ export interface OrderCounters {
 export class TradingCore implements OrderEventHandler {
   readonly view: MarketView = emptyView();
   readonly target: QuoteTarget = emptyTarget();
-  readonly open = new OpenOrders(64);
+  // Room for full ladders on both sides with their replaced orders still pending cancel under latency.
+  readonly open = new OpenOrders(256);
   readonly portfolio: Portfolio;
   readonly fills = new FillLog();
   readonly counters: OrderCounters = { placed: 0, canceled: 0, amended: 0, accepted: 0, rejected: 0, denied: 0 };
@@ -58,14 +61,14 @@ export class TradingCore implements OrderEventHandler {
     readonly strategy: Strategy,
     readonly options: Readonly<CoreOptions>,
   ) {
-    this.portfolio = new Portfolio(options.initialCash);
+    this.portfolio = new Portfolio(options.initialCash, options.contract);
     this.view.cash = options.initialCash;
     this.view.equity = options.initialCash;
   }
 
   /** Attach the venue (simulated or real). Commands reach it through the risk gate. */
   connect(venue: OrderSink): void {
-    this.gate = riskGate(venue, this, this.view, this.options.limits, this.options.rules ?? defaultRules, this.counters);
+    this.gate = riskGate(venue, this, this.view, this.options.limits, this.options.rules ?? defaultRules, this.counters, this.open);
   }
 
   nextId(): number {
@@ -97,7 +100,26 @@ export class TradingCore implements OrderEventHandler {
   decide(now: Micros): number {
     this.view.now = now;
     this.strategy.decide(this.view, this.target);
-    return reconcile(now, this.target, this.open, this.options.reconcile, this, this.gate);
+    const n = reconcile(now, this.target, this.open, this.options.reconcile, this, this.gate);
+    // Orders on a side only grow when commands go out: count then (a few rows, no allocation).
+    if (n > 0) this.countPerSide();
+    return n;
+  }
+
+  /** Most of our orders live (resting or in flight, not being cancelled) on one side at once, after a decision. */
+  maxOrdersPerSide = 0;
+
+  private countPerSide(): void {
+    const o = this.open;
+    let bids = 0;
+    let asks = 0;
+    for (let i = 0; i < o.count; i++) {
+      if (o.state[i] === OrderState.PendingCancel) continue;
+      if (o.side[i] === 1) bids++;
+      else asks++;
+    }
+    const m = bids > asks ? bids : asks;
+    if (m > this.maxOrdersPerSide) this.maxOrdersPerSide = m;
   }
 
   /** Cancel every open order (halt, end of run). */
@@ -114,29 +136,36 @@ export class TradingCore implements OrderEventHandler {
     const v = this.view;
     v.mid = mid;
     v.position = this.portfolio.position;
-    v.cash = this.portfolio.cash;
-    v.equity = this.portfolio.cash + this.portfolio.position * mid;
+    v.cash = this.portfolio.cashAt(mid);
+    v.equity = this.portfolio.equity(mid);
   }
 
-  /** Prices of our live bid and ask (NaN where none) in one pass, written to `out`. */
+  /** Prices of our best live bid and ask (NaN where none; the inside level of a ladder) in one pass, written to `out`. */
   restingQuote(out: { bid: number; ask: number }): void {
     const o = this.open;
     let bid = Number.NaN;
     let ask = Number.NaN;
     for (let i = o.count - 1; i >= 0; i--) {
       if (o.state[i] === OrderState.PendingCancel) continue;
-      if (o.side[i] === 1) bid = o.price[i]!;
-      else ask = o.price[i]!;
+      const p = o.price[i]!;
+      if (o.side[i] === 1) {
+        if (!(p <= bid)) bid = p; // NaN compares false: the first one seen is taken
+      } else if (!(p >= ask)) ask = p;
     }
     out.bid = bid;
     out.ask = ask;
   }
 
-  /** Price of our live order on a side (NaN if none): what rests there now. */
+  /** Price of our best live order on a side (NaN if none): the inside of what rests there now. */
   restingPrice(side: Side): number {
     const o = this.open;
-    for (let i = 0; i < o.count; i++) if (o.side[i] === side && o.state[i] !== OrderState.PendingCancel) return o.price[i]!;
-    return Number.NaN;
+    let best = Number.NaN;
+    for (let i = 0; i < o.count; i++) {
+      if (o.side[i] !== side || o.state[i] === OrderState.PendingCancel) continue;
+      const p = o.price[i]!;
+      if (!(side > 0 ? p <= best : p >= best)) best = p;
+    }
+    return best;
   }
 
   onAccepted(_ts: Micros, clientId: number): void {
@@ -166,6 +195,6 @@ export class TradingCore implements OrderEventHandler {
     this.portfolio.apply(side, price, qty, fee);
     this.fills.push(ts, clientId, side, price, qty, fee, liquidity, this.sampleIndex);
     this.view.position = this.portfolio.position;
-    this.view.cash = this.portfolio.cash;
+    this.view.cash = this.portfolio.cashAt(price);
   }
 }

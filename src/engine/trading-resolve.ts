@@ -1,9 +1,20 @@
 // A trading config at a first price: the strategy's parameters, the session's settings and the range checks that need a price.
 import { UserError, MICROS_PER_MS, parseStrict, type Micros, type StrictParseOptions } from '../core/index.js';
-import { makeInstrument, roundDown, type Instrument } from '../market/index.js';
+import { makeInstrument, notionalQuote, roundDown, type ContractSpec, type Instrument } from '../market/index.js';
 import { parseQueueModel } from '../sim/index.js';
 import { resolveRiskConfig, type RiskConfig } from '../risk/index.js';
-import { QuotingStrategy, RlStrategy, type QuotingParams, type ReconcileOptions, type Strategy } from '../strategy/index.js';
+import {
+  PluginStrategy,
+  QuotingStrategy,
+  RlStrategy,
+  loadStrategyModule,
+  loadedStrategy,
+  resolveParams,
+  type LoadedStrategy,
+  type QuotingParams,
+  type ReconcileOptions,
+  type Strategy,
+} from '../strategy/index.js';
 import { loadPolicyFile, type RlPolicy } from '../models/index.js';
 import { TradingConfigSchema, type TradingConfig } from './trading-config.js';
 
@@ -14,6 +25,8 @@ export interface SessionSettings {
   risk: RiskConfig;
   /** Decide every this many µs of local time (aligned to multiples of it); 0: whenever the driver steps (each bar, each feed step). */
   decisionIntervalMicros: Micros;
+  /** What a unit of quantity is and which currency settles it (default spot). */
+  contract?: ContractSpec;
 }
 
 export interface ResolvedTrading {
@@ -21,6 +34,8 @@ export interface ResolvedTrading {
   instrument: Instrument;
   quoting: QuotingParams;
   session: SessionSettings;
+  /** The first price the run knows (sizes and a strategy module's load-time check follow it). */
+  refPrice: number;
 }
 
 /** Parse the trading sections strictly (unknown key = exit 2 with a suggestion) and check the queue model. */
@@ -41,13 +56,19 @@ function fieldName(path: string, opts: StrictParseOptions): string {
  */
 export function resolveTrading(cfg: TradingConfig, refPrice: number, opts: StrictParseOptions = {}): ResolvedTrading {
   const name = (p: string): string => fieldName(p, opts);
+  // Drivers of several markets resolve each market's own config (`marketConfigs`); a command that reads
+  // one market must not quietly trade the default market: instead of the ones listed.
+  if (cfg.markets !== undefined) throw new UserError(`${name('markets')}: this command trades one market (market:); several markets run in backtest --events and realtime --clock event`);
   const q = cfg.quoting;
   const lot = cfg.market.lot_size;
   if (!(refPrice > 0)) throw new UserError(`${name('market')}: no price to size orders from`);
-  const orderQty = q.order_qty ?? Math.max(lot, roundDown((cfg.capital * 0.01) / refPrice, lot));
+  const contract: ContractSpec = { kind: cfg.market.instrument, contractSize: cfg.market.contract_size };
+  // Sizes are in the market's quantity unit: base coin (spot) or contracts (perpetuals).
+  const orderQty = q.order_qty ?? Math.max(lot, roundDown((cfg.capital * 0.01) / notionalQuote(contract, refPrice, 1), lot));
   const maxInventoryQty = q.max_inventory_qty ?? orderQty * 10;
-  if (orderQty * refPrice > cfg.capital * (1 + 1e-9))
-    throw new UserError(`${name('quoting.order_qty')}: ${orderQty} at ${refPrice} is ${round(orderQty * refPrice)}, more than the capital ${cfg.capital}`);
+  const orderNotional = notionalQuote(contract, refPrice, orderQty);
+  if (orderNotional > cfg.capital * (1 + 1e-9))
+    throw new UserError(`${name('quoting.order_qty')}: ${orderQty} at ${refPrice} is ${round(orderNotional)}, more than the capital ${cfg.capital}`);
   if (maxInventoryQty < orderQty * (1 - 1e-9)) throw new UserError(`${name('quoting.max_inventory_qty')}: ${maxInventoryQty} is below quoting.order_qty ${orderQty}: no order could be placed`);
   const risk = resolveRiskConfig(cfg.risk, { orderQty, maxInventoryQty, capital: cfg.capital });
   const quoting: QuotingParams = {
@@ -61,16 +82,20 @@ export function resolveTrading(cfg: TradingConfig, refPrice: number, opts: Stric
     orderQty,
     maxInventoryQty,
     minSpreadTicks: q.min_spread_ticks,
+    levels: q.levels,
+    levelSpacingBps: q.level_spacing_bps,
   };
   return {
     config: cfg,
-    instrument: makeInstrument(cfg.market.symbol, cfg.market.tick_size, lot),
+    instrument: makeInstrument(cfg.market.symbol, cfg.market.tick_size, lot, 0, contract),
     quoting,
+    refPrice,
     session: {
       initialCash: cfg.capital,
       reconcile: { priceTolerance: q.requote_ticks * cfg.market.tick_size, qtyTolerance: 0 },
       risk,
       decisionIntervalMicros: cfg.loop.decision_interval_ms * MICROS_PER_MS,
+      ...(contract.kind === 'spot' ? {} : { contract }),
     },
   };
 }
@@ -85,14 +110,32 @@ export function checkGateAdmitsQuotes(r: ResolvedTrading, refPrice: number, opts
   const risk = r.session.risk;
   const q = r.quoting.orderQty;
   if (risk.max_order_qty < q * (1 - 1e-9)) throw new UserError(`${name('risk.max_order_qty')}: ${risk.max_order_qty} is below quoting.order_qty ${q}: every order would be denied`);
-  if (risk.max_order_notional < q * refPrice * (1 - 1e-9))
-    throw new UserError(`${name('risk.max_order_notional')}: ${risk.max_order_notional} is below one order's notional ${round(q * refPrice)} at ${refPrice}: every order would be denied`);
+  const notional = r.session.contract ? notionalQuote(r.session.contract, refPrice, q) : q * refPrice;
+  if (risk.max_order_notional < notional * (1 - 1e-9))
+    throw new UserError(`${name('risk.max_order_notional')}: ${risk.max_order_notional} is below one order's notional ${round(notional)} at ${refPrice}: every order would be denied`);
   if (risk.max_inventory_qty < q * (1 - 1e-9)) throw new UserError(`${name('risk.max_inventory_qty')}: ${risk.max_inventory_qty} is below quoting.order_qty ${q}: every order would be denied`);
 }
 
-/** The strategy of a resolved config: AS / GLFT quoting, or an RL policy retuning its own base model. */
+/**
+ * Load the strategy module a config names (`quoting.strategy`), if any, and check its `quoting.params`
+ * against what it declares; every mode calls this before it builds a session (worker threads too). A
+ * fault is one line naming the field and the file, exit 2.
+ */
+export async function loadStrategyOf(cfg: TradingConfig, opts: StrictParseOptions = {}): Promise<LoadedStrategy | undefined> {
+  const q = cfg.quoting;
+  if (q.strategy === undefined) {
+    if (q.params !== undefined) throw new UserError(`${fieldName('quoting.params', opts)}: only with quoting.strategy (a strategy module)`);
+    return undefined;
+  }
+  const l = await loadStrategyModule(q.strategy, fieldName('quoting.strategy', opts));
+  resolveParams(l.definition, q.params, paramField(opts));
+  return l;
+}
+
+/** The strategy of a resolved config: a loaded strategy module, AS / GLFT quoting, or an RL policy retuning its own base model. */
 export function strategyFor(r: ResolvedTrading, opts: StrictParseOptions = {}, policy?: RlPolicy): Strategy {
   const q = r.config.quoting;
+  if (q.strategy !== undefined) return pluginStrategyOf(r, opts);
   if (q.model !== 'rl') return new QuotingStrategy(r.quoting, r.instrument);
   if (policy) return RlStrategy.fromPolicy(policy, r.quoting, r.instrument);
   const field = fieldName('quoting.policy_path', opts);
@@ -100,10 +143,40 @@ export function strategyFor(r: ResolvedTrading, opts: StrictParseOptions = {}, p
   return RlStrategy.fromPolicy(loadPolicyFile(q.policy_path, field), r.quoting, r.instrument);
 }
 
+/** The field (or flag) that set a strategy parameter, for messages. */
+function paramField(opts: StrictParseOptions): (k: string) => string {
+  return (k) => opts.flagOf?.(`quoting.params.${k}`) ?? `${fieldName('quoting.params', opts)}.${k}`;
+}
+
+function pluginStrategyOf(r: ResolvedTrading, opts: StrictParseOptions): PluginStrategy {
+  const q = r.config.quoting;
+  const field = fieldName('quoting.strategy', opts);
+  const l = loadedStrategy(q.strategy!);
+  if (l === undefined) throw new Error(`${field}: strategy module ${q.strategy} used before loadStrategyOf loaded it`);
+  const params = resolveParams(l.definition, q.params, paramField(opts));
+  const p = r.quoting;
+  const ctx = {
+    params,
+    symbol: r.instrument.symbol,
+    tickSize: r.instrument.tickSize,
+    lotSize: r.instrument.lotSize,
+    orderQty: p.orderQty,
+    maxInventoryQty: p.maxInventoryQty,
+    minSpreadTicks: p.minSpreadTicks,
+    quoting: { gamma: p.gamma, k: p.k, A: p.A, calibrate: p.calibrate, horizonSeconds: p.horizonSeconds },
+  };
+  return new PluginStrategy(l.definition, ctx, r.instrument, `${field} ${q.strategy}`, r.refPrice);
+}
+
 /** The resolved values a run folder records beside the config (what the defaults became). */
 export function resolvedRecord(r: ResolvedTrading): Record<string, unknown> {
+  const q = r.config.quoting;
+  const mod = q.strategy === undefined ? undefined : loadedStrategy(q.strategy);
   return {
     ...r.config,
+    ...(mod === undefined
+      ? {}
+      : { strategy_module: { path: mod.path, name: mod.definition.name, sha256: mod.digest, params: resolveParams(mod.definition, q.params, 'quoting.params') } }),
     quoting: { ...r.config.quoting, order_qty: r.quoting.orderQty, max_inventory_qty: r.quoting.maxInventoryQty },
     risk: r.session.risk,
   };

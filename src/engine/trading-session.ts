@@ -2,7 +2,7 @@
 import type { Micros } from '../core/index.js';
 import type { OrderEventHandler, OrderSink } from '../orders/index.js';
 import { RiskEngine, gateLimitsOf, riskRules, type FeedHealth, type RiskTransition } from '../risk/index.js';
-import type { Strategy } from '../strategy/index.js';
+import { StrategyFault, type Strategy } from '../strategy/index.js';
 import { TradingCore, type CoreOptions } from './trading-core.js';
 import { JournaledOrderEvents, durableJournal, journaledSink } from './journaled-orders.js';
 import type { PaperJournal, ResumeState } from './paper-journal.js';
@@ -44,6 +44,8 @@ export class TradingSession {
   readonly journal: PaperJournal | undefined;
   /** The trading state as a trace code (0 active, 1 reducing, 2 halted). */
   stateCode = 0;
+  /** The first failure of the strategy while trading (it halted the session), if any. */
+  strategyError: string | undefined;
   /** Observers of transitions and denials (paper notes, live logs, the dashboard, parity tests). */
   onTransition: ((t: RiskTransition) => void) | undefined;
   onDenied: ((ts: Micros, clientId: number, reason: string) => void) | undefined;
@@ -58,9 +60,14 @@ export class TradingSession {
     const risk = settings.risk;
     // The gate's rules count the core's own table of open orders (the order being placed included:
     // reconcile records it before the gate sees it); the core builds its gate when it connects.
-    const options: CoreOptions = { initialCash: settings.initialCash, reconcile: settings.reconcile, limits: gateLimitsOf(risk) };
+    const options: CoreOptions = {
+      initialCash: settings.initialCash,
+      ...(settings.contract ? { contract: settings.contract } : {}),
+      reconcile: settings.reconcile,
+      limits: gateLimitsOf(risk),
+    };
     this.core = new TradingCore(strategy, options);
-    options.rules = riskRules(risk, this.core.open);
+    options.rules = riskRules(risk, this.core.open, settings.contract);
     this.risk = new RiskEngine(risk, this.core.view);
     // Durable: a write the ledger refuses is held and retried in order, never dropped; an order it cannot
     // record is denied instead of sent.
@@ -97,13 +104,31 @@ export class TradingSession {
     if (ts.length > 0) this.apply(now, ts);
     this.record.advance(now, this.stateCode);
     if (this.stateCode === 2 || !quote) return 0;
-    return core.decide(now);
+    try {
+      return core.decide(now);
+    } catch (e) {
+      if (!(e instanceof StrategyFault)) throw e;
+      // A strategy that throws or answers garbage halts the session (every order cancelled), with its reason.
+      this.strategyError ??= e.message;
+      this.apply(now, this.risk.strategyError(now, e.message));
+      this.record.advance(now, this.stateCode);
+      return 0;
+    }
   }
 
   /** The kill switch (halt file, dashboard, a venue's fatal fault): halted until a restart. */
   halt(now: Micros, reason: string): void {
     if (this.risk.machine.isRaised('kill-switch')) return;
     this.apply(now, this.risk.halt(now, reason));
+    this.record.advance(now, this.stateCode);
+  }
+
+  /** A limit over the whole book (several markets) raised or cleared for this market (halted or reducing like its own). */
+  portfolio(now: Micros, condition: 'portfolio-loss' | 'portfolio-drawdown' | 'portfolio-notional', on: boolean, reason: string): void {
+    if (this.risk.machine.isRaised(condition) === on) return;
+    const ts = this.risk.portfolio(now, condition, on, reason);
+    if (ts.length === 0) return;
+    this.apply(now, ts);
     this.record.advance(now, this.stateCode);
   }
 

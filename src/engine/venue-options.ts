@@ -1,6 +1,6 @@
 // The simulated venue and local-side settings of a trading config, shared by the tick backtest and paper trading.
 import { MICROS_PER_MS, type StrictParseOptions } from '../core/index.js';
-import { BpsFees, constantLatency, loadLatencySeries, parseQueueModel, type FeeModel, type L2ExchangeParams, type LatencyModel, type QueueModel } from '../sim/index.js';
+import { feesFor, constantLatency, loadLatencySeries, parseQueueModel, type FeeModel, type L2ExchangeParams, type LatencyModel, type QueueModel } from '../sim/index.js';
 import { defaultTickLocalParams, type TickLocalParams } from './tick-local.js';
 import { parseTradingConfig, resolveTrading, strategyFor, type ResolvedTrading } from './trading-resolve.js';
 import type { Strategy } from '../strategy/index.js';
@@ -30,13 +30,18 @@ export function venueOptionsFor(r: ResolvedTrading, opts: StrictParseOptions = {
       intensityWindowMicros: f.intensity_window_s * 1e6,
       intensityRecalibrateMicros: f.intensity_recalibrate_s * 1e6,
       intensityMinTrades: f.intensity_min_trades,
+      bookLevels: f.book_levels,
+      flowWindowMicros: f.flow_window_ms * MICROS_PER_MS,
+      sweepHoldMicros: f.sweep_hold_ms * MICROS_PER_MS,
+      burstWindowMicros: f.burst_window_ms * MICROS_PER_MS,
+      burstSigmas: f.burst_sigmas,
     },
     exchange: { tickSize: cfg.market.tick_size, partialFills: s.partial_fills, postOnly: s.post_only },
     queue: parseQueueModel(s.queue, name('sim.queue')),
     latency: s.latency_file
       ? loadLatencySeries(s.latency_file, name('sim.latency_file'))
       : constantLatency(s.entry_latency_ms * MICROS_PER_MS, s.response_latency_ms * MICROS_PER_MS),
-    fees: new BpsFees(s.maker_fee_bps, s.taker_fee_bps),
+    fees: feesFor(r.instrument, s.maker_fee_bps, s.taker_fee_bps),
   };
 }
 

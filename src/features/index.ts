@@ -9,3 +9,4 @@ export * from './mid-volatility.js';
 export * from './trade-intensity.js';
 export * from './trade-flow.js';
 export * from './high-low-spread.js';
+export * from './order-flow.js';

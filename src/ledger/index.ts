@@ -3,4 +3,6 @@ export * from './ledger.js';
 export * from './ledger-reader.js';
 export * from './invariants.js';
 export * from './schema.js';
+export * from './recordings.js';
 export * from './venue-audit.js';
+export * from './order-history.js';

@@ -9,6 +9,7 @@ import type { RiskMarks, RiskTransition } from '../risk/index.js';
 import type { JournalOrderEvent, PaperJournal, PositionState, QuoteRow, ResumeState, ResumedOrder } from '../engine/index.js';
 import { SCHEMA_SQL, SCHEMA_VERSION } from './schema.js';
 import { writeVenueAudit } from './venue-audit.js';
+import { linkRecording, recordingFailed, recordingWritten } from './recordings.js';
 import type { OrderAudit, VenueFill } from '../sim/index.js';
 import { WriterLock, type WriterInfo } from './writer-lock.js';
 
@@ -34,6 +35,7 @@ const STATUS_OF: Readonly<Record<JournalOrderEvent, string | undefined>> = {
   canceled: 'canceled',
   'cancel-requested': 'pending-cancel',
   resumed: undefined,
+  'fill-received': undefined,
 };
 
 /**
@@ -73,6 +75,8 @@ export class Ledger implements PaperJournal {
       throw e;
     }
     this.db.prepare('INSERT OR IGNORE INTO meta(key, value) VALUES (?, ?)').run('schema_version', String(SCHEMA_VERSION));
+    // An older ledger has just gained the newer tables (CREATE IF NOT EXISTS): say so.
+    this.db.prepare("UPDATE meta SET value = ? WHERE key = 'schema_version' AND CAST(value AS INTEGER) < ?").run(String(SCHEMA_VERSION), SCHEMA_VERSION);
     this.db.prepare('INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run('writer', JSON.stringify({ pid: process.pid, since: new Date().toISOString() } satisfies WriterInfo));
     this.crashedRuns = this.db
       .prepare<[], { run_id: string }>("SELECT run_id FROM runs WHERE status = 'running' ORDER BY started_at")
@@ -237,6 +241,21 @@ export class Ledger implements PaperJournal {
   /** The simulated venue's audit trail of a paper run (its stop). */
   venueAudit(audit: OrderAudit, fills: readonly VenueFill[]): void {
     writeVenueAudit(this.db, this.runId, audit, fills);
+  }
+
+  /** This run records the market it receives into `path` (`realtime --record`). */
+  linkRecording(path: string): void {
+    linkRecording(this.db, this.path, this.runId, path);
+  }
+
+  /** The run's recording is complete. */
+  recordingWritten(info: { rows: number; firstLocalUs: number | null; lastLocalUs: number | null; bytes: number; sha256: string }): void {
+    recordingWritten(this.db, this.runId, info, new Date());
+  }
+
+  /** The run's recording could not be written. */
+  recordingFailed(): void {
+    recordingFailed(this.db, this.runId);
   }
 
   /** Fold the WAL back into the main file, close, and release the writer lock. */

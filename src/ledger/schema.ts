@@ -1,5 +1,8 @@
-// The ledger's SQLite schema: runs, orders, order events, fills, positions, quotes, risk events.
-export const SCHEMA_VERSION = 1;
+// The ledger's SQLite schema: runs, orders, order events, fills, positions, quotes, risk events, recordings.
+import { RECORDINGS_SQL } from './recordings.js';
+
+/** 1: the first schema; 2: `recordings` (a run's market recording). A writer's open migrates an older ledger. */
+export const SCHEMA_VERSION = 2;
 
 /**
  * Client ids are unique across the runs of one ledger (a restart continues the sequence), so
@@ -84,4 +87,4 @@ CREATE TABLE IF NOT EXISTS risk_events (
   to_state TEXT,
   reason TEXT NOT NULL
 );
-`;
+${RECORDINGS_SQL}`;

@@ -4,3 +4,4 @@ export * from './bar.js';
 export * from './events.js';
 export * from './book.js';
 export * from './trade-time-order.js';
+export * from './funding.js';

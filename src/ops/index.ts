@@ -5,6 +5,8 @@ export * from './campaign.js';
 export * from './risk-scenarios.js';
 export * from './risk-calibration.js';
 export * from './weekly-report.js';
+export * from './weekly-parity.js';
 export * from './status-page.js';
 export * from './experiments.js';
 export * from './steps.js';
+export * from './dockerfile.js';

@@ -1,4 +1,4 @@
-// The status page: the newest runtime run, campaign, analysis, study, paper/live sessions and weekly report of an artifacts folder, each with its headline figures and go / no-go.
+// The status page: the newest runtime run, campaign, analysis, study, paper/live sessions, parity report and weekly report of an artifacts folder, each with its headline figures and go / no-go.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { isoOf } from '../core/index.js';
@@ -124,6 +124,25 @@ export function collectStatus(artifacts: string): StatusItem[] {
       go,
       why: w.invariant_problems.length ? `ledger unsound: ${w.invariant_problems.join('; ')}` : last && last.halts > 0 ? `the last run halted ${last.halts} time(s)` : 'ledger sound, no halt in the last run',
     });
+  }
+
+  const parity = newestIn(join(artifacts, 'parity'), 'parity.json');
+  if (parity) {
+    const p = readJson(parity);
+    if (!p) items.push(unreadable('parity', parity));
+    else {
+      const html = parity.replace(/\.json$/, '.html');
+      const c = p.comparison ?? {};
+      const limit = p.max_pnl_gap as { exceeded?: boolean } | undefined;
+      items.push({
+        section: 'parity (live vs replay)',
+        path: existsSync(html) ? html : parity,
+        modified: mtime(parity),
+        figures: { session: p.session?.run_id ?? null, fills_matched: c.fills ? `${c.fills.matched} of ${c.fills.live}` : null, fill_ratio: c.fills?.fill_ratio ?? null, pnl_gap: c.pnl_gap ?? null },
+        go: limit === undefined ? null : limit.exceeded !== true,
+        why: limit === undefined ? 'how far the simulator is from the session: figures, no limit given' : limit.exceeded === true ? 'the PnL gap exceeds --max-pnl-gap' : 'the PnL gap is within --max-pnl-gap',
+      });
+    }
   }
 
   const weekly = newestIn(join(artifacts, 'weekly'), 'weekly-report.json');

@@ -4,6 +4,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { isoOf, type Micros } from '../core/index.js';
 import { checkLedgerInvariants } from '../ledger/index.js';
+import type { FillAgreement } from './weekly-parity.js';
 
 export interface LedgerRunWeek {
   ledger: string;
@@ -31,8 +32,8 @@ export interface LedgerRunWeek {
   disconnects: number;
   halts: number;
   risk_events: Record<string, number>;
-  /** Live against a replay of the same market: only where a capture of the run's market exists. */
-  fill_agreement: { status: 'n/a'; reason: string };
+  /** Live against a replay of the same market (`parity`): only where the ledger links a recording of the run's market. */
+  fill_agreement: FillAgreement;
 }
 
 export interface LedgerWeek {
@@ -119,7 +120,8 @@ export function ledgerWeek(path: string, sinceUs: Micros, gapLimitUs: Micros): L
         disconnects: ev.filter((e) => e.kind === 'disconnect').length,
         halts: ev.filter((e) => e.kind === 'raised' && e.to_state === 'halted').length,
         risk_events: byKind,
-        fill_agreement: { status: 'n/a', reason: 'no capture of this run\'s market recorded beside its ledger' },
+        // Measured by the command (`fillAgreement`, a replay per recorded run); until then, why not.
+        fill_agreement: { status: 'n/a', reason: 'not measured' },
       });
     }
     return { path, runs: out, invariant_problems: checkLedgerInvariants(db) };

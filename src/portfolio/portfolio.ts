@@ -1,30 +1,53 @@
-// Position, cash and PnL decomposition of one instrument, updated fill by fill.
+// Position, cash and PnL decomposition of one instrument (spot, linear or inverse perpetual), updated fill by fill.
 import type { Side } from '../market/index.js';
+import { SPOT, contractPnl, notionalQuote, notionalSettle, settleToQuote, type ContractSpec } from '../market/index.js';
 
 /**
- * Accounting identity (checked by tests): cash + position·mark = initialCash + realized + unrealized − fees,
- * where realized PnL uses the average cost of the open position (gross of fees) and unrealized
- * ("inventory") PnL is position·(mark − averageCost).
+ * Units: `position` in the instrument's quantity unit (base coin for spot, contracts for perpetuals);
+ * `realizedPnl`, `fees`, `funding` and `balance` in the settlement currency (quote for spot and linear,
+ * the base coin for inverse); `initialCash`, `cash`, `equity` and `turnover` in the quote currency.
+ *
+ * Spot: cash pays for what is bought (cash −= side·price·qty + fee) and
+ *   cash + position·mark = initialCash + realized + unrealized − fees.
+ * Perpetuals: no notional changes hands; the margin balance moves by realized PnL, fees and funding:
+ *   equity = initialCash + toQuote(balance + unrealized, mark), balance = realized − fees + funding.
+ *   Linear: toQuote is the identity. Inverse: PnL is earned in the base coin and valued at the mark
+ *   (the capital counts in quote; a coin-margined account's collateral is itself long the coin, a
+ *   price exposure this report leaves out).
+ * Realized PnL uses the average entry of the open position (arithmetic in price for spot and linear,
+ * harmonic for inverse — the price at which the contracts' coin value averages), gross of fees;
+ * unrealized ("inventory") PnL is the open position marked at `mark`.
  */
 export class Portfolio {
-  position = 0; // base units, signed
-  cash: number; // quote currency
+  position = 0; // signed, base units (spot) or contracts (perpetuals)
+  cash: number; // quote currency: spot cash, or the margin balance valued at the last price
   avgCost = 0; // average entry price of the open position
-  realizedPnl = 0; // gross of fees
-  fees = 0; // paid (negative when rebates dominate)
+  realizedPnl = 0; // gross of fees, settlement currency
+  fees = 0; // paid (negative when rebates dominate), settlement currency
+  funding = 0; // funding received (negative: paid), settlement currency
+  balance = 0; // perpetuals: realized − fees + funding, settlement currency
   turnover = 0; // quote notional traded
   fills = 0;
   buyQty = 0;
   sellQty = 0;
+  readonly perp: boolean;
 
-  constructor(readonly initialCash: number) {
+  constructor(
+    readonly initialCash: number,
+    readonly spec: ContractSpec = SPOT,
+  ) {
     this.cash = initialCash;
+    this.perp = spec.kind !== 'spot';
   }
 
+  /** A fill of `qty` at `price`; `fee` in the settlement currency. */
   apply(side: Side, price: number, qty: number, fee: number): void {
     const signed = side * qty;
-    const notional = price * qty;
-    this.cash -= side * notional + fee;
+    const spec = this.spec;
+    const perp = this.perp;
+    const notional = perp ? notionalQuote(spec, price, qty) : price * qty;
+    if (perp) this.balance -= fee;
+    else this.cash -= side * notional + fee;
     this.fees += fee;
     this.turnover += notional;
     this.fills++;
@@ -32,15 +55,22 @@ export class Portfolio {
     else this.sellQty += qty;
     const pos = this.position;
     if (pos === 0 || Math.sign(pos) === side) {
-      // Opening or adding: new average cost.
+      // Opening or adding: new average entry.
       const newPos = pos + signed;
-      this.avgCost = (this.avgCost * Math.abs(pos) + notional) / Math.abs(newPos);
+      const n = Math.abs(pos);
+      this.avgCost =
+        spec.kind === 'inverse_perp'
+          ? Math.abs(newPos) / ((pos === 0 ? 0 : n / this.avgCost) + qty / price)
+          : (this.avgCost * n + price * qty) / Math.abs(newPos);
       this.position = newPos;
+      if (perp) this.cash = this.initialCash + settleToQuote(spec, this.balance, price);
       return;
     }
     // Reducing, closing or flipping.
     const closing = Math.min(qty, Math.abs(pos));
-    this.realizedPnl += closing * (price - this.avgCost) * Math.sign(pos);
+    const realized = perp ? contractPnl(spec, closing * Math.sign(pos), this.avgCost, price) : closing * (price - this.avgCost) * Math.sign(pos);
+    this.realizedPnl += realized;
+    if (perp) this.balance += realized;
     const newPos = pos + signed;
     if (Math.abs(newPos) < 1e-12) {
       this.position = 0;
@@ -51,17 +81,48 @@ export class Portfolio {
     } else {
       this.position = newPos;
     }
+    if (perp) this.cash = this.initialCash + settleToQuote(spec, this.balance, price);
   }
 
+  /**
+   * A funding payment at rate `rate` on the open position valued at `mark`. Longs pay shorts when the
+   * rate is positive: the amount received is −rate × position's settlement notional (linear:
+   * position × size × mark; inverse: position × size / mark). `position`: the one held at the funding
+   * time where it differs from the booked one (a venue's fills not yet reported). Returns the amount
+   * (settlement currency).
+   */
+  applyFunding(rate: number, mark: number, position = this.position): number {
+    if (!this.perp || position === 0) return 0;
+    const received = -rate * notionalSettle(this.spec, mark, position);
+    this.funding += received;
+    this.balance += received;
+    this.cash = this.initialCash + settleToQuote(this.spec, this.balance, mark);
+    return received;
+  }
+
+  /** Inventory PnL of the open position at `mark`, settlement currency. */
   unrealizedPnl(mark: number): number {
-    return this.position === 0 ? 0 : this.position * (mark - this.avgCost);
+    if (this.position === 0) return 0;
+    return this.perp ? contractPnl(this.spec, this.position, this.avgCost, mark) : this.position * (mark - this.avgCost);
   }
 
+  /** Cash in quote currency at `mark` (perpetuals: the margin balance, inverse valued at the mark). */
+  cashAt(mark: number): number {
+    return this.perp ? this.initialCash + settleToQuote(this.spec, this.balance, mark) : this.cash;
+  }
+
+  /** Equity in quote currency at `mark`. */
   equity(mark: number): number {
-    return this.cash + this.position * mark;
+    if (!this.perp) return this.cash + this.position * mark;
+    return this.initialCash + settleToQuote(this.spec, this.balance + this.unrealizedPnl(mark), mark);
   }
 
   totalPnl(mark: number): number {
     return this.equity(mark) - this.initialCash;
+  }
+
+  /** An amount in the settlement currency, in quote at `mark`. */
+  toQuote(amount: number, mark: number): number {
+    return settleToQuote(this.spec, amount, mark);
   }
 }

@@ -35,6 +35,11 @@ function need(path: string, what: string): string {
 }
 
 function runFolder(dir: string): RunFiles {
+  // A run of several markets keeps each market's run in a folder of its own.
+  if (!existsSync(join(dir, 'trace.csv')) && existsSync(join(dir, 'config.json'))) {
+    const markets = (readJson(join(dir, 'config.json')) as { markets?: { name?: unknown }[] }).markets;
+    if (Array.isArray(markets) && markets.length > 0) throw new UserError(`${dir}: a run of ${markets.length} markets; give one market's folder, e.g. ${join(dir, String(markets[0]!.name))}`);
+  }
   for (const f of ['config.json', 'metrics.json', 'trace.csv', 'fills.csv']) {
     if (!existsSync(join(dir, f))) throw new UserError(`${dir}: not a run folder (missing ${f})`);
   }

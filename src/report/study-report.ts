@@ -129,7 +129,11 @@ export async function renderStudyReport(study: BarStudy | EventStudy, sourceLine
       renderSvg(varianceChart(r.variance_ratio, 's')),
       renderSvg(autocorrelationChart('Autocorrelation of signed trade flow per second', study.trades.flow_autocorrelation, study.trades.flow_autocorrelation_band_95, 's')),
     ]);
-    sections.push({ title: 'Fill intensity', html: fit }, { title: 'Short-horizon memory of the mid', html: ac + vr }, { title: 'Order flow', html: flow });
+    const power = table(
+      ['feature (at a second boundary)', 'samples', 'correlation with the next 1 s mid change', 't', 'p-value'],
+      study.order_flow.map((p) => [p.feature, p.samples, p.correlation.toFixed(4), p.t_stat.toFixed(2), p.p_value.toPrecision(3)]),
+    );
+    sections.push({ title: 'Fill intensity', html: fit }, { title: 'Short-horizon memory of the mid', html: ac + vr }, { title: 'Order flow', html: flow + power });
   }
   return page('Market study', `<p>${esc(sourceLine)}</p>${summary}`, sections);
 }

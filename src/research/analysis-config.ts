@@ -40,6 +40,8 @@ export const AnalysisSection = z
         order_pct: z.array(positive.max(100)).min(1),
         inventory_lots: z.array(positive).min(1),
         requote_bps: z.array(z.number().nonnegative()).min(1),
+        levels: z.array(z.number().int().min(1).max(16)).min(1),
+        level_spacing_bps: z.array(positive.max(10_000)).min(1),
       })
       .strict()
       .partial()

@@ -17,13 +17,28 @@ export interface Combo {
   inventory_lots: number;
   /** A resting quote within this many bps of its target is kept. */
   requote_bps: number;
+  /**
+   * A strategy module's parameter values, `name=value` separated by spaces (`paramsText`); '' without a
+   * module. Its levels are the product of the module's declared `sweep` lists.
+   */
+  strategy_params: string;
+  /** as / glft: orders per side (a ladder; 1 = one quote per side). */
+  levels: number;
+  /** as / glft ladder: distance between two levels, bps of the mid. */
+  level_spacing_bps: number;
 }
 
 export type DimName = keyof Combo;
 
 export type ParamSpace = { readonly [K in DimName]: readonly Combo[K][] };
 
-export const DIM_NAMES: readonly DimName[] = ['model', 'gamma_s', 'k_mode', 'spread_floor_bps', 'order_pct', 'inventory_lots', 'requote_bps'];
+export const DIM_NAMES: readonly DimName[] = ['model', 'gamma_s', 'k_mode', 'spread_floor_bps', 'order_pct', 'inventory_lots', 'requote_bps', 'strategy_params', 'levels', 'level_spacing_bps'];
+
+/**
+ * Dimensions added after the first eight: random sampling draws for them only when they are swept (more
+ * than one level), so a space that leaves them at one level samples the same combos as before they existed.
+ */
+export const LATE_DIMS: ReadonlySet<DimName> = new Set<DimName>(['levels', 'level_spacing_bps']);
 
 export const defaultParamSpace: ParamSpace = {
   model: ['as', 'glft'],
@@ -33,6 +48,9 @@ export const defaultParamSpace: ParamSpace = {
   order_pct: [0.5, 1, 2],
   inventory_lots: [3, 10, 30],
   requote_bps: [0, 2, 5],
+  strategy_params: [''],
+  levels: [1],
+  level_spacing_bps: [1],
 };
 
 /**
@@ -48,6 +66,9 @@ export const defaultTickParamSpace: ParamSpace = {
   order_pct: [0.5, 1, 2],
   inventory_lots: [3, 10, 30],
   requote_bps: [0, 0.1, 0.5],
+  strategy_params: [''],
+  levels: [1],
+  level_spacing_bps: [1],
 };
 
 export function gridSize(space: ParamSpace): number {
@@ -70,6 +91,9 @@ export function comboAt(space: ParamSpace, idx: readonly number[]): Combo {
     order_pct: pick('order_pct', 4),
     inventory_lots: pick('inventory_lots', 5),
     requote_bps: pick('requote_bps', 6),
+    strategy_params: pick('strategy_params', 7),
+    levels: pick('levels', 8),
+    level_spacing_bps: pick('level_spacing_bps', 9),
   };
 }
 
@@ -128,6 +152,40 @@ export function comboConfig(base: TradingConfig, c: Combo, budget: number, refPr
       max_inventory_qty: x.max_inventory_qty,
       min_spread_ticks: x.min_spread_ticks,
       requote_ticks: x.requote_ticks,
+      levels: c.levels,
+      level_spacing_bps: c.level_spacing_bps,
+      ...(c.strategy_params !== '' ? { params: { ...base.quoting.params, ...paramsOf(c.strategy_params) } } : {}),
     },
   };
+}
+
+/** `name=value name=value` of parameter values (a combo's `strategy_params`), names in the order given. */
+export function paramsText(values: Readonly<Record<string, number>>): string {
+  return Object.entries(values)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ');
+}
+
+/** The values of a `paramsText`. */
+export function paramsOf(text: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const kv of text.split(' ')) {
+    if (kv === '') continue;
+    const i = kv.indexOf('=');
+    out[kv.slice(0, i)] = Number(kv.slice(i + 1));
+  }
+  return out;
+}
+
+/**
+ * The `strategy_params` levels of a strategy module: every combination of its declared `sweep` lists
+ * (a parameter the config fixes in `quoting.params`, or one without a sweep list, keeps its one value).
+ */
+export function strategyParamLevels(specs: Readonly<Record<string, { default: number; sweep?: readonly number[] }>>, fixed: Readonly<Record<string, number>> = {}): string[] {
+  let levels: Record<string, number>[] = [{}];
+  for (const [k, s] of Object.entries(specs)) {
+    const values = fixed[k] !== undefined ? [fixed[k]!] : s.sweep !== undefined && s.sweep.length > 0 ? [...new Set(s.sweep)] : [s.default];
+    levels = levels.flatMap((l) => values.map((v) => ({ ...l, [k]: v })));
+  }
+  return levels.map(paramsText);
 }

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { NetworkFault, UserError } from '../core/index.js';
 import type { Bars } from '../market/index.js';
 import { evaluateTask, type EvalTask, type TaskResult } from './cases.js';
+import { loadStrategyModule } from '../strategy/index.js';
 import { evaluateTickTask, type TickEvalTask } from './tick-cases.js';
 import { fromSharedEvents } from './shared-events.js';
 import type { EventColumns } from '../market/index.js';
@@ -155,6 +156,7 @@ export async function startQueueWorker(url: string, opts: QueueWorkerOptions): P
     async (job) => {
       const t0 = performance.now();
       const d = job.data;
+      if (d.task.base.quoting.strategy !== undefined) await loadStrategyModule(d.task.base.quoting.strategy);
       opts.onStart?.({ id: String(job.id), index: d.task.index });
       const r = d.kind === 'tick' ? evaluateTickTask(d.task, await eventsFor(d.eventsKey, d.length)) : evaluateTask(d.task, await barsFor(d.barsKey, d.length, d.intervalMicros));
       opts.onJob?.({ id: String(job.id), index: d.task.index, ms: performance.now() - t0 });

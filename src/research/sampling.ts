@@ -1,6 +1,6 @@
 // Choosing at most N points of a parameter space: the full grid when it fits, else seeded Latin hypercube or random.
 import { Rng, UserError } from '../core/index.js';
-import { DIM_NAMES, comboAt, comboKey, gridSize, type Combo, type ParamSpace } from './param-space.js';
+import { DIM_NAMES, LATE_DIMS, comboAt, comboKey, gridSize, type Combo, type ParamSpace } from './param-space.js';
 
 export type SamplingMethod = 'auto' | 'grid' | 'lhs' | 'random';
 
@@ -60,7 +60,7 @@ function random(space: ParamSpace, n: number, rng: Rng): Combo[] {
   const seen = new Set<string>();
   const out: Combo[] = [];
   for (let tries = 0; out.length < n && tries < n * 50; tries++) {
-    const c = comboAt(space, DIM_NAMES.map((d) => rng.int(space[d].length)));
+    const c = comboAt(space, DIM_NAMES.map((d) => (LATE_DIMS.has(d) && space[d].length === 1 ? 0 : rng.int(space[d].length))));
     const key = comboKey(c);
     if (seen.has(key)) continue;
     seen.add(key);

@@ -2,6 +2,7 @@
 import { isoOf, quantileOfSorted } from '../core/index.js';
 import { EventFlag, EventType, L2Book, type Bars, type EventColumns } from '../market/index.js';
 import { BarIntensity, corwinSchultzSpread, defaultBarFeatureParams } from '../features/index.js';
+import { orderFlowPower, type FeaturePower } from './order-flow-study.js';
 
 export interface AutocorrelationAt {
   lag: number;
@@ -312,6 +313,8 @@ export interface EventStudy {
    * e^{−1} ≈ 0.368, what the exponential shape implies: far from it, the shape does not describe the flow.
    */
   intensity: { k_per_price_unit: number; A_per_second: number; mean_distance: number; beyond_mean_share: number; exponential_beyond_mean: number; fit: IntensityPoint[] };
+  /** Each order-flow feature at a second boundary against the next second's mid change (order-flow-study.ts). */
+  order_flow: FeaturePower[];
 }
 
 function quantiles(values: ArrayLike<number>, n = values.length): Quantiles {
@@ -473,6 +476,7 @@ export function studyEvents(ev: EventColumns, tickSize: number): EventStudy {
       exponential_beyond_mean: Math.exp(-1),
       fit: intensityFit(dists, span, meanDist),
     },
+    order_flow: orderFlowPower(ev, tickSize),
   };
 }
 

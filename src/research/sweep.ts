@@ -2,7 +2,8 @@
 import { createHash } from 'node:crypto';
 import { InvariantError, UserError } from '../core/index.js';
 import type { Bars } from '../market/index.js';
-import type { Combo, ParamSpace } from './param-space.js';
+import { strategyParamLevels, type Combo, type ParamSpace } from './param-space.js';
+import { loadedStrategy } from '../strategy/index.js';
 import { sampleSpace, type Sample } from './sampling.js';
 import type { BlockResult } from './cases.js';
 import type { AnalysisConfig } from './analysis-config.js';
@@ -64,12 +65,21 @@ export function prepareSweep(input: SweepInput): Sweep {
     if (!input.bars) throw new UserError('--data: --engine bar needs klines');
     engine = barEngine(cfg, input.bars, input.sharedPass ?? true);
   }
-  const space = mergeSpace(engine.defaultSpace, cfg.space);
+  let space = mergeSpace(engine.defaultSpace, cfg.space);
+  // A strategy module replaces the model: its declared parameters' sweep levels become a dimension, the
+  // model one level (ignored by the module); its compiled code joins every trial's digest.
+  const file = cfg.trading.quoting.strategy;
+  const module = file === undefined ? undefined : loadedStrategy(file);
+  if (file !== undefined) {
+    if (module === undefined) throw new Error(`strategy module ${file} used before it was loaded`);
+    if (cfg.space.model !== undefined) throw new UserError('analysis.space.model: a strategy module (--strategy) replaces the model; leave the model out of the space');
+    space = { ...space, model: ['as'], strategy_params: strategyParamLevels(module.definition.params ?? {}, cfg.trading.quoting.params) };
+  }
   if (space.model.includes('rl') && cfg.policy_path === undefined) throw new UserError('--policy: model rl in the parameter space needs a trained policy file');
   const sample = sampleSpace(space, cfg.max_combinations, cfg.sampling, cfg.seed);
   const combos = sample.combos;
   const trials: Trial[] = cfg.budgets.flatMap((budget) => combos.map((combo) => ({ combo, budget })));
-  const trialKeys = trials.map((t) => digestJson(engine.trialConfig(t)));
+  const trialKeys = trials.map((t) => digestJson(module === undefined ? engine.trialConfig(t) : { ...engine.trialConfig(t), strategy_module: module.digest }));
   const blocks = engine.plan.blocks.length;
   const version = engineVersion();
   const dataDigest = engine.dataDigest();

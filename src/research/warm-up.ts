@@ -21,8 +21,8 @@ export function warmUpBarEngine(): number {
     [900, 1_200],
   ];
   const combos: Combo[] = [
-    { model: 'as', gamma_s: 10, k_mode: 'calibrated', spread_floor_bps: 0, order_pct: 1, inventory_lots: 10, requote_bps: 0 },
-    { model: 'glft', gamma_s: 30, k_mode: 15, spread_floor_bps: 5, order_pct: 1, inventory_lots: 3, requote_bps: 2 },
+    { model: 'as', gamma_s: 10, k_mode: 'calibrated', spread_floor_bps: 0, order_pct: 1, inventory_lots: 10, requote_bps: 0, strategy_params: '', levels: 1, level_spacing_bps: 1 },
+    { model: 'glft', gamma_s: 30, k_mode: 15, spread_floor_bps: 5, order_pct: 1, inventory_lots: 3, requote_bps: 2, strategy_params: '', levels: 1, level_spacing_bps: 1 },
   ];
   let steps = 0;
   for (let rep = 0; rep < 3; rep++) {

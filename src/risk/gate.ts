@@ -1,7 +1,7 @@
 // The pre-trade risk gate: every command passes here on its way to the venue; denials come back as events.
 import type { Micros } from '../core/index.js';
 import type { Side } from '../market/index.js';
-import type { OrderEventHandler, OrderSink } from '../orders/index.js';
+import { OrderState, type OpenOrders, type OrderEventHandler, type OrderSink } from '../orders/index.js';
 import type { MarketView } from '../strategy/index.js';
 import { reducingOnlyRule } from './place-rules.js';
 
@@ -15,28 +15,57 @@ export interface RiskLimits {
 }
 
 /**
- * A rule: undefined to approve, or a reason to deny. `rule` names it in the denial counts (metrics,
- * journal). `inline` (the default limits) and `notionalCap` (an order-notional cap) mark rules whose
- * test the gate also runs inline: it calls them only to explain a breach.
+ * Our other live orders on the side of an order being checked (a ladder rests several): their total
+ * remaining quantity and notional. Orders whose cancel is in flight are not counted (they are being
+ * replaced), nor the order itself (a place is in the table already, an amend replaces its old size).
  */
-export type PlaceRule = ((side: Side, price: number, qty: number, view: Readonly<MarketView>, limits: Readonly<RiskLimits>) => string | undefined) & {
-  readonly rule?: string;
-  readonly inline?: boolean;
-  readonly notionalCap?: number;
-  /** An open-order cap on `open` (see `maxOpenOrdersRule`). */
-  readonly openCap?: number;
-  readonly open?: OpenCount;
-};
+export interface SideResting {
+  qty: number;
+  notional: number;
+}
+
+/** Nothing else resting: what a rule sees when the gate has no order table. */
+export const NOTHING_RESTING: Readonly<SideResting> = Object.freeze({ qty: 0, notional: 0 });
+
+/** What a rule reads. */
+export type PlaceRuleFn = (side: Side, price: number, qty: number, view: Readonly<MarketView>, limits: Readonly<RiskLimits>, resting: Readonly<SideResting>) => string | undefined;
+
+/**
+ * An order-notional cap as the gate tests it inline: the order's notional `n` and the side's resting
+ * notional `s` are computed as the rule computes them (spot: price × qty and the resting notional, size 1;
+ * linear perpetual: both × contract size; inverse perpetual: qty × size and resting qty × size), and
+ * n > cap or n + s > cap (cap with the rule's 1e-9 slack) is a possible breach.
+ */
+export interface NotionalMark {
+  readonly cap: number;
+  readonly size: number;
+  readonly inverse: boolean;
+}
 
 /** What counts our open orders (the core's `OpenOrders` table). */
 export interface OpenCount {
   readonly count: number;
 }
 
-type RuleFn = (side: Side, price: number, qty: number, view: Readonly<MarketView>, limits: Readonly<RiskLimits>) => string | undefined;
+/** The marks of a rule whose test the gate also runs inline (it then calls the rule only to explain a breach). */
+export interface InlineMarks {
+  /** One of the default limits (`RiskLimits`). */
+  readonly inline?: boolean;
+  /** An order-notional cap (see `NotionalMark`). */
+  readonly notional?: NotionalMark;
+  /** An open-order cap on `open` (see `maxOpenOrdersRule`). */
+  readonly openCap?: number;
+  readonly open?: OpenCount;
+}
+
+/**
+ * A rule: undefined to approve, or a reason to deny. `rule` names it in the denial counts (metrics,
+ * journal); the marks (`InlineMarks`) say which rules the gate's inline test covers.
+ */
+export type PlaceRule = PlaceRuleFn & { readonly rule?: string } & InlineMarks;
 
 /** `fn` with its name for the denial counts (and the inline marks, see `PlaceRule`). */
-export function namedRule(rule: string, fn: RuleFn, marks: { inline?: boolean; notionalCap?: number; openCap?: number; open?: OpenCount } = {}): PlaceRule {
+export function namedRule(rule: string, fn: PlaceRuleFn, marks: InlineMarks = {}): PlaceRule {
   return Object.assign(fn, { rule, ...marks });
 }
 
@@ -46,10 +75,13 @@ export const maxOrderQtyRule: PlaceRule = namedRule(
   { inline: true },
 );
 
-export const maxInventoryRule: PlaceRule = namedRule('max_inventory_qty', (side, _p, qty, v, l) => {
-  const after = v.position + side * qty;
+/** The worst case of a ladder: every live order on this side fills, this one included. */
+export const maxInventoryRule: PlaceRule = namedRule('max_inventory_qty', (side, _p, qty, v, l, resting) => {
+  const after = v.position + side * (qty + resting.qty);
   return Math.abs(after) > l.maxInventoryQty * (1 + 1e-9) && Math.abs(after) > Math.abs(v.position)
-    ? `position would reach ${after}, beyond max_inventory_qty ${l.maxInventoryQty}`
+    ? resting.qty > 0
+      ? `position would reach ${after} if this order and the ${resting.qty} resting on its side filled, beyond max_inventory_qty ${l.maxInventoryQty}`
+      : `position would reach ${after}, beyond max_inventory_qty ${l.maxInventoryQty}`
     : undefined;
 }, { inline: true });
 
@@ -87,11 +119,15 @@ export class RiskGate implements OrderSink {
   readonly counters: CommandCounters;
   /** The rule behind the last reason `check` returned. */
   private lastRule = '';
-  /** The smallest order-notional cap among the rules (Infinity: none), tested inline. */
+  /** Scratch for the rules' view of the side (no allocation per command). */
+  private readonly resting: SideResting = { qty: 0, notional: 0 };
+  /** The first order-notional cap among the rules, tested inline (none: an infinite cap). */
   private readonly notionalCap: number;
+  private readonly notionalSize: number;
+  private readonly notionalInverse: boolean;
   /** The open-order cap and the table it counts (none: an empty table), tested inline. */
   private readonly openCap: number;
-  private readonly open: OpenCount;
+  private readonly openCounter: OpenCount;
   /** The rules the inline test does not cover (the order rate, ...), in their order. */
   private readonly uncovered: readonly PlaceRule[];
 
@@ -102,63 +138,90 @@ export class RiskGate implements OrderSink {
     readonly limits: Readonly<RiskLimits>,
     protected readonly rules: readonly PlaceRule[] = defaultRules,
     counters?: CommandCounters,
+    /** Our open orders (the core's table), so rules see every order resting on a side; without it, none. */
+    protected readonly open?: OpenOrders,
   ) {
     this.counters = counters ?? { placed: 0, canceled: 0, amended: 0 };
-    let cap = Number.POSITIVE_INFINITY;
+    let notional: NotionalMark | undefined;
     let openCap = Number.POSITIVE_INFINITY;
-    let open: OpenCount = NO_ORDERS;
+    let counter: OpenCount = NO_ORDERS;
     const uncovered: PlaceRule[] = [];
+    // Each marked rule is covered inline, except a second notional cap (other contract terms) or an
+    // open-order cap on another table: those run as plain rules.
     for (const r of rules) {
-      if (r.notionalCap !== undefined) cap = Math.min(cap, r.notionalCap);
-      else if (r.openCap !== undefined && r.open !== undefined && (open === NO_ORDERS || open === r.open)) {
+      if (r.notional !== undefined && notional === undefined) notional = r.notional;
+      else if (r.openCap !== undefined && r.open !== undefined && (counter === NO_ORDERS || counter === r.open)) {
         openCap = Math.min(openCap, r.openCap);
-        open = r.open;
+        counter = r.open;
       } else if (r.inline !== true) uncovered.push(r);
     }
-    this.notionalCap = cap;
+    this.notionalCap = notional === undefined ? Number.POSITIVE_INFINITY : notional.cap * (1 + 1e-9);
+    this.notionalSize = notional?.size ?? 1;
+    this.notionalInverse = notional?.inverse ?? false;
     this.openCap = openCap;
-    this.open = open;
+    this.openCounter = counter;
     this.uncovered = uncovered;
   }
 
   place(ts: Micros, clientId: number, side: Side, price: number, qty: number): void {
     this.counters.placed++;
-    const reason = this.check(side, price, qty);
+    const reason = this.check(clientId, side, price, qty);
     if (reason !== undefined) return this.deny(ts, clientId, reason);
     this.next.place(ts, clientId, side, price, qty);
   }
 
+  /** Our other live orders on `side` (see SideResting), into `this.resting`. */
+  private sideResting(clientId: number, side: Side): Readonly<SideResting> {
+    const o = this.open;
+    const r = this.resting;
+    r.qty = 0;
+    r.notional = 0;
+    if (o === undefined) return r;
+    for (let i = 0; i < o.count; i++) {
+      if (o.side[i] !== side || o.state[i] === OrderState.PendingCancel || o.clientId[i] === clientId) continue;
+      r.qty += o.remaining[i]!;
+      r.notional += o.remaining[i]! * o.price[i]!;
+    }
+    return r;
+  }
+
   /** The reason to deny, or undefined. */
-  protected check(side: Side, price: number, qty: number): string | undefined {
+  protected check(clientId: number, side: Side, price: number, qty: number): string | undefined {
     const v = this.view;
     const l = this.limits;
+    const resting = this.sideResting(clientId, side);
     if (v.tradingState !== 'active') {
       if (v.tradingState === 'halted') {
         this.lastRule = 'halted';
         return 'trading state is halted';
       }
-      const r = reducingOnlyRule(side, price, qty, v, l);
+      const r = reducingOnlyRule(side, price, qty, v, l, resting);
       if (r !== undefined) {
         this.lastRule = 'reducing';
         return r;
       }
     }
-    // The default limits and the notional cap, tested inline first (this runs per command in every
-    // backtest): when none is breached, only the rules this test does not cover run (each in its
-    // order: a counting rule such as the order rate sees exactly the orders every rule before it
-    // approved); a breach runs every rule in order, and the first that refuses explains it.
-    const after = v.position + side * qty;
+    // The default limits, the notional cap and the open-order count, tested inline first (this runs per
+    // command in every backtest), each as its rule computes it, the orders resting on the side included:
+    // when none is breached, only the rules this test does not cover run (each in its order: a counting
+    // rule such as the order rate sees exactly the orders every rule before it approved); a possible
+    // breach runs every rule in order, and the first that refuses explains it.
+    const after = v.position + side * (qty + resting.qty);
+    const size = this.notionalSize;
+    const n = this.notionalInverse ? qty * size : price * qty * size;
+    const sideNotional = this.notionalInverse ? resting.qty * size : resting.notional * size;
     const suspicious =
       qty > l.maxOrderQty * (1 + 1e-9) ||
       (Math.abs(after) > l.maxInventoryQty * (1 + 1e-9) && Math.abs(after) > Math.abs(v.position)) ||
       (v.mid > 0 && Math.abs(price - v.mid) > l.priceBandFraction * v.mid) ||
-      price * qty > this.notionalCap * (1 + 1e-9) ||
-      this.open.count > this.openCap;
+      n > this.notionalCap ||
+      n + sideNotional > this.notionalCap ||
+      this.openCounter.count > this.openCap;
     const rules = suspicious ? this.rules : this.uncovered;
     if (rules.length > 0) {
       for (let i = 0; i < rules.length; i++) {
         const rule = rules[i]!;
-        const reason = rule(side, price, qty, v, l);
+        const reason = rule(side, price, qty, v, l, resting);
         if (reason !== undefined) {
           this.lastRule = rule.rule ?? 'rule';
           return reason;
@@ -184,7 +247,7 @@ export class RiskGate implements OrderSink {
 export class AmendingRiskGate extends RiskGate {
   amend(ts: Micros, clientId: number, side: Side, price: number, qty: number): void {
     this.counters.amended++;
-    const reason = this.check(side, price, qty);
+    const reason = this.check(clientId, side, price, qty);
     if (reason !== undefined) {
       this.deny(ts, clientId, reason);
       this.next.cancel(ts, clientId);
@@ -202,6 +265,7 @@ export function riskGate(
   limits: Readonly<RiskLimits>,
   rules: readonly PlaceRule[] = defaultRules,
   counters?: CommandCounters,
+  open?: OpenOrders,
 ): RiskGate {
-  return next.amend !== undefined ? new AmendingRiskGate(next, handler, view, limits, rules, counters) : new RiskGate(next, handler, view, limits, rules, counters);
+  return next.amend !== undefined ? new AmendingRiskGate(next, handler, view, limits, rules, counters, open) : new RiskGate(next, handler, view, limits, rules, counters, open);
 }

@@ -3,6 +3,8 @@ import { MICROS_PER_MS, type Micros } from '../core/index.js';
 import type { MarketView } from '../strategy/index.js';
 import { defaultRules, type OpenCount, type PlaceRule, type RiskLimits } from './gate.js';
 import { maxOpenOrdersRule, maxOrderNotionalRule, orderRateRule } from './place-rules.js';
+import { maxContractNotionalRule } from './contract-notional.js';
+import type { ContractSpec } from '../market/index.js';
 import { gateLimitsOf, type RiskConfig } from './risk-config.js';
 import { CONDITION_BIT, TradingStateMachine, type RiskCondition, type RiskTransition } from './trading-state.js';
 
@@ -18,9 +20,14 @@ const INVENTORY = CONDITION_BIT['inventory'];
 const ORDER_STREAM = CONDITION_BIT['order-stream'];
 const LEDGER = CONDITION_BIT['ledger'];
 
-/** The gate's rules for a risk config: the defaults, order notional, open-order count (given a counter) and the order rate (stateful: one list per gate). */
-export function riskRules(config: Readonly<RiskConfig>, open?: OpenCount): PlaceRule[] {
-  const rules = [...defaultRules, maxOrderNotionalRule(config.max_order_notional)];
+/**
+ * The gate's rules for a risk config: the defaults, order notional, open-order count (given the table of
+ * open orders, or a counter) and the order rate (stateful: one list per gate). `contract`: a perpetual's
+ * terms (its order notional is valued by them, not as price × qty).
+ */
+export function riskRules(config: Readonly<RiskConfig>, open?: OpenCount | (() => number), contract?: ContractSpec): PlaceRule[] {
+  const notional = contract !== undefined && contract.kind !== 'spot' ? maxContractNotionalRule(config.max_order_notional, contract) : maxOrderNotionalRule(config.max_order_notional);
+  const rules = [...defaultRules, notional];
   if (open !== undefined) rules.push(maxOpenOrdersRule(config.max_open_orders, open));
   rules.push(orderRateRule(config.max_orders_per_window, config.order_rate_window_ms * MICROS_PER_MS));
   return rules;
@@ -79,6 +86,22 @@ export class RiskEngine {
   halt(now: Micros, reason: string): RiskTransition[] {
     this.out.length = 0;
     this.push(this.machine.raise(now, 'kill-switch', reason));
+    this.view.tradingState = this.machine.state;
+    return this.out.slice();
+  }
+
+  /** The strategy failed while trading (threw, or answered an invalid quote): halted until a restart. */
+  strategyError(now: Micros, reason: string): RiskTransition[] {
+    this.out.length = 0;
+    this.push(this.machine.raise(now, 'strategy-error', reason));
+    this.view.tradingState = this.machine.state;
+    return this.out.slice();
+  }
+
+  /** A condition over several markets (the book's limits), raised or cleared by the driver of the markets. */
+  portfolio(now: Micros, c: 'portfolio-loss' | 'portfolio-drawdown' | 'portfolio-notional', on: boolean, reason: string): RiskTransition[] {
+    this.out.length = 0;
+    this.flip(now, c, on, reason, reason);
     this.view.tradingState = this.machine.state;
     return this.out.slice();
   }

@@ -9,6 +9,7 @@ import type { TradingState } from '../strategy/index.js';
  */
 export type RiskCondition =
   | 'kill-switch'
+  | 'strategy-error'
   | 'daily-loss'
   | 'drawdown'
   | 'daily-loss-warning'
@@ -17,7 +18,10 @@ export type RiskCondition =
   | 'stale-data'
   | 'disconnected'
   | 'order-stream'
-  | 'ledger';
+  | 'ledger'
+  | 'portfolio-loss'
+  | 'portfolio-drawdown'
+  | 'portfolio-notional';
 
 interface ConditionSpec {
   readonly state: Exclude<TradingState, 'active'>;
@@ -26,6 +30,8 @@ interface ConditionSpec {
 
 export const CONDITIONS: Readonly<Record<RiskCondition, ConditionSpec>> = {
   'kill-switch': { state: 'halted', latched: true },
+  /** A strategy threw or answered an invalid quote while trading: nothing it says can be trusted until a restart. */
+  'strategy-error': { state: 'halted', latched: true },
   'daily-loss': { state: 'halted', latched: true },
   drawdown: { state: 'halted', latched: true },
   'daily-loss-warning': { state: 'reducing', latched: false },
@@ -37,6 +43,12 @@ export const CONDITIONS: Readonly<Record<RiskCondition, ConditionSpec>> = {
   'order-stream': { state: 'halted', latched: false },
   /** The ledger cannot be written: no new order until what is held is on disk. */
   ledger: { state: 'halted', latched: false },
+  /** Several markets: the whole book lost `portfolio.max_loss`: every market halted until a restart. */
+  'portfolio-loss': { state: 'halted', latched: true },
+  /** Several markets: the whole book fell `portfolio.max_drawdown` from its peak: every market halted until a restart. */
+  'portfolio-drawdown': { state: 'halted', latched: true },
+  /** Several markets: Σ |position × mid| at or above `portfolio.max_notional`: every market only reduces. */
+  'portfolio-notional': { state: 'reducing', latched: false },
 };
 
 const RANK: Readonly<Record<TradingState, number>> = { active: 0, reducing: 1, halted: 2 };
@@ -53,6 +65,10 @@ export const CONDITION_BIT: Readonly<Record<RiskCondition, number>> = {
   disconnected: 128,
   'order-stream': 256,
   ledger: 512,
+  'strategy-error': 1024,
+  'portfolio-loss': 2048,
+  'portfolio-drawdown': 4096,
+  'portfolio-notional': 8192,
 };
 
 /** One change of a condition, and the state change it caused (from === to when the state held). */

@@ -28,6 +28,7 @@ export interface RuntimeConfig {
 export function validateConfig(doc: unknown, cwd: string = process.cwd()): RuntimeConfig {
   const file = parseStrict(ConfigFileSchema, doc);
   parseQueueModel(file.sim.queue, 'sim.queue');
+  if (file.markets !== undefined) throw new UserError('markets: the runtime trades one market (market:); several markets run in backtest --events and realtime --clock event');
   const agents = resolveAgents(file);
   checkGraph(agents);
   const cfg: RuntimeConfig = {

@@ -6,6 +6,7 @@ import { UserError, utcStamp, writeFileAtomic } from '../core/index.js';
 import { RUN_ID, type Mode } from './config.js';
 import type { AgentConfig } from './agents.js';
 import { loadConfig, agentDataPath } from './load-config.js';
+import { loadStrategyModule, resolveParams } from '../strategy/index.js';
 import { liveGuard, scrubber, secretValues, type Env } from './live-guard.js';
 import { RunLogger } from './logger.js';
 import { agentSeed } from './seeds.js';
@@ -88,6 +89,16 @@ export async function runRuntime(o: RunOptions): Promise<RunSummary> {
   const cfg = loadConfig(o.configPath, cwd);
   const mode = o.mode ?? cfg.mode;
   liveGuard(mode, env);
+  // A strategy module is loaded and checked here, before anything is written (a bad one: exit 2 naming
+  // it); the agents then name it by its absolute path, which every worker thread loads again.
+  for (const a of cfg.agents) {
+    if (a.role !== 'execution' || a.params.trading.quoting.strategy === undefined) continue;
+    const q = a.params.trading.quoting;
+    const at = `agents.${a.name}: quoting.strategy`;
+    const l = await loadStrategyModule(q.strategy!, at, cwd);
+    resolveParams(l.definition, q.params, `agents.${a.name}: quoting.params`);
+    a.params.trading = { ...a.params.trading, quoting: { ...q, strategy: l.path } };
+  }
 
   const artifactsAbs = resolve(cwd, cfg.paths.artifacts_dir);
   const runId = chooseRunId(o.runId ?? cfg.run_id, artifactsAbs, now());

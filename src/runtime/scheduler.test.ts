@@ -34,7 +34,7 @@ function fakeRun(maxConcurrent: number, failing: ReadonlySet<string>) {
     artifactsDir: '/nowhere',
     agent: a,
     seed: 1,
-    market: { exchange: 'binance', symbol: 'S', tick_size: 0.01, lot_size: 0.01 },
+    market: { exchange: 'binance', symbol: 'S', tick_size: 0.01, lot_size: 0.01, instrument: 'spot', contract_size: 1 },
     inputs,
   });
   const events: string[] = [];

@@ -24,7 +24,7 @@ export interface BarFillParams {
  * often it happened. A fill price therefore always lies inside [low, high].
  */
 export class BarFillSim implements OrderSink {
-  readonly resting = new OpenOrders(64);
+  readonly resting = new OpenOrders(256);
   /** Orders expired because a bar gapped through them (see the class comment). */
   gapThroughs = 0;
   private handler: OrderEventHandler | undefined;

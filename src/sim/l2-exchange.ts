@@ -40,7 +40,7 @@ const REASONS = ['', 'post-only order would cross the book', 'quantity must be p
 const IN_PLACE = 1;
 const IN_CANCEL = 2;
 const RING = 1 << 12;
-const MAX_RESTING = 64;
+const MAX_RESTING = 256; // full ladders on both sides, with replaced orders until their cancels arrive
 
 /**
  * Messages travel with latency: a command sent at local time t reaches the venue at
@@ -63,6 +63,8 @@ const MAX_RESTING = 64;
  * Fills are at the order's own price and carry the exchange time and id of the trade behind them.
  */
 export class L2Exchange implements OrderSink {
+  /** Our net position as the venue knows it (fills at their exchange time; the trading side learns of them later): funding is paid on it. */
+  position = 0;
   readonly market: VenueBook;
   /** Latest arrival time of a command processed here (the market keeps the rows' clock). */
   private clock = Number.NEGATIVE_INFINITY;
@@ -484,6 +486,7 @@ export class L2Exchange implements OrderSink {
 
   private pushOut(kind: number, id: number, side: number, price: number, qty: number, fee: number, reason: number, joinAhead: number, sent: number, exTs: Micros): void {
     if (this.outCount === RING) throw new InvariantError('more than 4096 venue messages in flight');
+    if (kind === VenueMsg.Filled) this.position += side * qty;
     const x = this.now;
     let at = x + this.latency.response(x);
     if (at < this.lastOut) at = this.lastOut;

@@ -3,3 +3,6 @@ export * from './strategy.js';
 export * from './quoting-strategy.js';
 export * from './reconcile.js';
 export * from './rl-strategy.js';
+export * from './plugin-types.js';
+export * from './plugin-strategy.js';
+export * from './plugin-loader.js';

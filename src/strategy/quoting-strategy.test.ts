@@ -72,3 +72,29 @@ test('finite horizon: time remaining comes from the clock and falls through the 
   assert.equal(s.timeRemaining(10 * hour + 900e6), 2700);
   assert.equal(s.timeRemaining(11 * hour - 1e6), 1);
 });
+
+test('levels: a ladder of order_qty per level, level_spacing_bps apart, cut where a full fill would breach max inventory', () => {
+  const p = { ...defaultQuotingParams, calibrate: false, k: 5, orderQty: 1, maxInventoryQty: 3, levels: 4, levelSpacingBps: 2 };
+  const s = new QuotingStrategy(p, inst);
+  const one = new QuotingStrategy({ ...p, levels: 1 }, inst);
+  const out = emptyTarget();
+  const ref = emptyTarget();
+  s.decide(view(), out);
+  one.decide(view(), ref);
+  assert.deepEqual([out.bidPrice, out.askPrice, out.bidQty], [ref.bidPrice, ref.askPrice, ref.bidQty], 'level 0 is the one-level quote');
+  assert.equal(ref.bids, undefined, 'one level: no deeper lists');
+  // Spacing 2 bps of 100 = 0.02. Flat, max 3: levels 1 and 2 (reaching 2 and 3) quote, level 3 (reaching 4) does not.
+  const bids = out.bids!.map((l) => [Math.round(l.price * 100) / 100, l.qty]);
+  assert.deepEqual(bids, [[Math.round((ref.bidPrice - 0.02) * 100) / 100, 1], [Math.round((ref.bidPrice - 0.04) * 100) / 100, 1], [Number.NaN, 0]]);
+  const asks = out.asks!.map((l) => [Math.round(l.price * 100) / 100, l.qty]);
+  assert.deepEqual(asks, [[Math.round((ref.askPrice + 0.02) * 100) / 100, 1], [Math.round((ref.askPrice + 0.04) * 100) / 100, 1], [Number.NaN, 0]]);
+  // Long 2: only level 0 may buy (a second bid filling would reach 4); all four asks sell within the limit? 2 − 4 = −2: yes.
+  s.decide(view({ position: 2 }), out);
+  assert.equal(out.bids!.filter((l) => l.qty > 0).length, 0);
+  assert.ok(out.bidPrice === out.bidPrice);
+  assert.equal(out.asks!.filter((l) => l.qty > 0).length, 3);
+  // Reducing while long 2: no bid, and asks only as deep as the position (2 levels).
+  s.decide(view({ position: 2, tradingState: 'reducing' }), out);
+  assert.ok(out.bidPrice !== out.bidPrice);
+  assert.equal(out.asks!.filter((l) => l.qty > 0).length, 1);
+});

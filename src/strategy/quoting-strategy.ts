@@ -10,7 +10,7 @@ import {
   glft,
   emptyQuote,
 } from '../models/index.js';
-import { type MarketView, type QuoteTarget, type Strategy, clearTarget } from './strategy.js';
+import { type MarketView, type QuoteLevel, type QuoteTarget, type Strategy, clearTarget } from './strategy.js';
 
 export interface QuotingParams {
   model: 'as' | 'glft';
@@ -30,6 +30,10 @@ export interface QuotingParams {
   maxInventoryQty: number;
   /** Minimum distance between our bid and ask, in ticks. */
   minSpreadTicks: number;
+  /** Orders per side (a ladder); 1 = one quote per side. Every level rests `orderQty`. */
+  levels?: number;
+  /** Distance between two levels of a ladder, bps of the mid (at least one tick). */
+  levelSpacingBps?: number;
 }
 
 export const defaultQuotingParams: QuotingParams = {
@@ -43,6 +47,8 @@ export const defaultQuotingParams: QuotingParams = {
   orderQty: 1,
   maxInventoryQty: 10,
   minSpreadTicks: 1,
+  levels: 1,
+  levelSpacingBps: 1,
 };
 
 /**
@@ -67,6 +73,10 @@ export class QuotingStrategy implements Strategy {
    * half-spreads (positive = up). Identity by default, so plain AS / GLFT are unchanged.
    */
   readonly adjust = { gammaMult: 1, spreadMult: 1, skew: 0 };
+  /** Orders per side; the deeper levels (levels − 1 per side) are reused objects, handed to the target. */
+  private readonly levels: number;
+  private readonly bids: QuoteLevel[] = [];
+  private readonly asks: QuoteLevel[] = [];
 
   constructor(
     readonly params: Readonly<QuotingParams>,
@@ -84,6 +94,11 @@ export class QuotingStrategy implements Strategy {
     this.finite = params.horizon === 'finite';
     this.tick = instrument.tickSize;
     this.minSpread = params.minSpreadTicks * instrument.tickSize;
+    this.levels = Math.max(1, Math.floor(params.levels ?? 1));
+    for (let i = 1; i < this.levels; i++) {
+      this.bids.push({ price: Number.NaN, qty: 0 });
+      this.asks.push({ price: Number.NaN, qty: 0 });
+    }
   }
 
   /** Seconds left to the horizon at time `now` (µs), per the horizon mode. */
@@ -159,5 +174,39 @@ export class QuotingStrategy implements Strategy {
     out.askPrice = canSell ? ask : Number.NaN;
     out.askQty = canSell ? qty : 0;
     out.reservation = reservation;
+    if (this.levels > 1) this.ladder(view, out);
+  }
+
+  /**
+   * The deeper levels: level i rests `orderQty` at i × spacing beyond level 0 (spacing = level_spacing_bps
+   * of the mid, at least one tick, on the grid), each strictly beyond the one before. A level is quoted only
+   * if the position stays within max_inventory_qty when it and every level inside it fill (the gate's
+   * worst case), and only if level 0 of its side is quoted.
+   */
+  private ladder(view: Readonly<MarketView>, out: QuoteTarget): void {
+    const p = this.params;
+    const tick = this.tick;
+    const qty = p.orderQty;
+    const eps = qty * 1e-9;
+    const spacing = Math.max(tick, roundDown(((p.levelSpacingBps ?? 1) * view.mid) / 1e4, tick));
+    const pos = view.position;
+    const reducing = view.tradingState === 'reducing';
+    let bid = out.bidPrice;
+    let ask = out.askPrice;
+    for (let i = 1; i < this.levels; i++) {
+      const b = this.bids[i - 1]!;
+      const a = this.asks[i - 1]!;
+      bid = roundDown(bid - spacing, tick);
+      ask = roundUp(ask + spacing, tick);
+      const reach = (i + 1) * qty; // what this side fills if every level up to i does
+      const canBuy = bid > 0 && pos + reach <= p.maxInventoryQty + eps && !(reducing && reach > -pos + eps); // NaN bid (side off) fails
+      const canSell = ask === ask && pos - reach >= -p.maxInventoryQty - eps && !(reducing && reach > pos + eps);
+      b.price = canBuy ? bid : Number.NaN;
+      b.qty = canBuy ? qty : 0;
+      a.price = canSell ? ask : Number.NaN;
+      a.qty = canSell ? qty : 0;
+    }
+    out.bids = this.bids;
+    out.asks = this.asks;
   }
 }

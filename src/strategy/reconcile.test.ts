@@ -54,13 +54,17 @@ test('a NaN side cancels what rests there; pending cancels are not canceled twic
   assert.equal(log.commands.filter((c) => c.type === 'cancel').length, 1);
 });
 
-test('two live orders on one side collapse to one', () => {
+test('two live orders on one side collapse to one: the one on the target stays', () => {
   const { open, ids, log, target } = setup();
   open.add(50, 1, 99, 1);
   open.add(51, 1, 99, 1);
   Object.assign(target, { bidPrice: 99, bidQty: 1 });
   reconcile(0, target, open, opts, ids, log);
-  assert.deepEqual(log.commands.map((c) => c.type), ['cancel', 'cancel', 'place']);
+  assert.deepEqual(log.commands.map((c) => `${c.type} ${c.clientId}`), ['cancel 51']);
+  open.add(52, 1, 98, 1);
+  target.bidPrice = 97;
+  reconcile(1, target, open, opts, ids, log);
+  assert.deepEqual(log.commands.slice(1).map((c) => c.type), ['cancel', 'cancel', 'place'], 'none on the target: all cancelled, the target placed');
 });
 
 test('a venue that can amend gets one amend per moved side, only for acknowledged orders', () => {

@@ -1,8 +1,8 @@
-// reconcile: turn the desired quote and our open orders into the fewest cancel / place commands.
+// reconcile: turn the desired quote (one level or a ladder per side) and our open orders into the fewest commands.
 import type { Micros } from '../core/index.js';
 import type { Side } from '../market/index.js';
 import { OrderState, type OpenOrders, type OrderSink } from '../orders/index.js';
-import type { QuoteTarget } from './strategy.js';
+import type { QuoteLevel, QuoteTarget } from './strategy.js';
 
 export interface ReconcileOptions {
   /** Keep a resting order whose price is within this distance of the target (price units); 0 = exact. */
@@ -21,6 +21,10 @@ export interface IdSource {
  * every live order on that side and place the target. Orders already pending cancel are left
  * alone (their cancel is in flight). A NaN target price or a non-positive quantity cancels the side.
  * Quotes are sticky: an unchanged target produces no command at all. Returns the number of commands.
+ *
+ * A side with deeper levels (`target.bids` / `target.asks`, a ladder) goes through `reconcileLadder`:
+ * every live order within tolerance of some level keeps it, the rest are amended onto the missing
+ * levels where the sink can amend, cancelled otherwise, and the still missing levels are placed.
  */
 export function reconcile(
   ts: Micros,
@@ -30,13 +34,20 @@ export function reconcile(
   ids: IdSource,
   sink: OrderSink,
 ): number {
+  const bids = target.bids;
+  const asks = target.asks;
   return (
-    reconcileSide(ts, 1, target.bidPrice, target.bidQty, open, opts, ids, sink) +
-    reconcileSide(ts, -1, target.askPrice, target.askQty, open, opts, ids, sink)
+    (bids === undefined || bids.length === 0
+      ? reconcileSide(ts, 1, target.bidPrice, target.bidQty, open, opts, ids, sink)
+      : reconcileLadder(ts, 1, target.bidPrice, target.bidQty, bids, open, opts, ids, sink)) +
+    (asks === undefined || asks.length === 0
+      ? reconcileSide(ts, -1, target.askPrice, target.askQty, open, opts, ids, sink)
+      : reconcileLadder(ts, -1, target.askPrice, target.askQty, asks, open, opts, ids, sink))
   );
 }
 
 let scratch = new Float64Array(16);
+const NO_LEVELS: readonly QuoteLevel[] = [];
 
 function reconcileSide(
   ts: Micros,
@@ -56,6 +67,9 @@ function reconcileSide(
     live++;
     at = i;
   }
+  // Several live orders on a one-level side (a ladder that shrank, orders found at a restart): the
+  // ladder rule keeps the one on the target and cancels the others.
+  if (live > 1) return reconcileLadder(ts, side, price, qty, NO_LEVELS, open, opts, ids, sink);
   if (want && live === 1) {
     // The common case: one order rests on this side. Keep it, or move it if the venue can amend.
     if (
@@ -92,6 +106,162 @@ function reconcileSide(
     const id = ids.nextId();
     open.add(id, side, price, qty);
     sink.place(ts, id, side, price, qty);
+    n++;
+  }
+  return n;
+}
+
+// Scratch for ladders (grown on demand, never shrunk): the side's levels and live orders, and the matching.
+let lvPrice = new Float64Array(16);
+let lvQty = new Float64Array(16);
+let lvTaken = new Uint8Array(16); // level i already has an order
+let orRow = new Int32Array(16); // live order j's row in `open` at the start
+let orId = new Float64Array(16);
+let orKept = new Uint8Array(16); // order j matched a level
+let lvOrder = new Int32Array(16); // the order matched to level i (−1: none)
+let lvSeen = new Uint8Array(16); // visited in the current augmenting search
+
+function grow(n: number): void {
+  if (lvPrice.length >= n) return;
+  const m = n * 2;
+  lvPrice = new Float64Array(m);
+  lvQty = new Float64Array(m);
+  lvTaken = new Uint8Array(m);
+  orRow = new Int32Array(m);
+  orId = new Float64Array(m);
+  orKept = new Uint8Array(m);
+  lvOrder = new Int32Array(m);
+  lvSeen = new Uint8Array(m);
+}
+
+/** Order j (row orRow[j]) sits on level i: price and remaining quantity within tolerance. */
+function fits(open: OpenOrders, j: number, i: number, tol: number, qtol: number): boolean {
+  const r = orRow[j]!;
+  return Math.abs(open.price[r]! - lvPrice[i]!) <= tol && Math.abs(open.remaining[r]! - lvQty[i]!) <= qtol * lvQty[i]! + 1e-12;
+}
+
+/** Kuhn's augmenting path from order j; true if the matching grew. */
+function augment(j: number, nl: number, open: OpenOrders, tol: number, qtol: number): boolean {
+  for (let i = 0; i < nl; i++) {
+    if (lvSeen[i] === 1 || !fits(open, j, i, tol, qtol)) continue;
+    lvSeen[i] = 1;
+    const o = lvOrder[i]!;
+    if (o < 0 || augment(o, nl, open, tol, qtol)) {
+      lvOrder[i] = j;
+      return true;
+    }
+  }
+  return false;
+}
+
+/**
+ * One side of a ladder. The levels are level 0 (`price`, `qty`) and the valid entries of `more`.
+ * 1. Keep: live orders are matched to levels within tolerance (price and quantity), as many as possible
+ *    (a maximum matching), so an order that can sit on a level is never cancelled.
+ * 2. Move: where the sink can amend, unmatched acknowledged orders are moved onto unmatched levels (one
+ *    command instead of a cancel and a place), paired in price order.
+ * 3. Cancel the orders still unmatched (ids copied first: a synchronous venue may answer inside `cancel`
+ *    and shrink the table), then place the levels still missing, level order.
+ * With K orders kept, O live orders and L levels this sends (O − K) + (L − K) commands, or
+ * max(O − K, L − K) when every unmatched order can be amended: the fewest for that matching.
+ */
+function reconcileLadder(
+  ts: Micros,
+  side: Side,
+  price: number,
+  qty: number,
+  more: readonly QuoteLevel[],
+  open: OpenOrders,
+  opts: Readonly<ReconcileOptions>,
+  ids: IdSource,
+  sink: OrderSink,
+): number {
+  grow(more.length + 1 + open.count);
+  let nl = 0;
+  if (price === price && qty > 0) {
+    lvPrice[nl] = price;
+    lvQty[nl++] = qty;
+  }
+  for (let i = 0; i < more.length; i++) {
+    const l = more[i]!;
+    if (l.price === l.price && l.qty > 0) {
+      lvPrice[nl] = l.price;
+      lvQty[nl++] = l.qty;
+    }
+  }
+  lvTaken.fill(0, 0, nl);
+  let no = 0;
+  for (let i = 0; i < open.count; i++) {
+    if (open.side[i] !== side || open.state[i] === OrderState.PendingCancel) continue;
+    orRow[no] = i;
+    orId[no] = open.clientId[i]!;
+    orKept[no++] = 0;
+  }
+  // 1. Keep: a maximum matching of orders to levels within tolerance (augmenting paths; sides are small),
+  // so no order that could sit on a level is cancelled.
+  lvOrder.fill(-1, 0, nl);
+  const tol = opts.priceTolerance + 1e-12;
+  const qtol = opts.qtyTolerance;
+  let kept = 0;
+  for (let j = 0; j < no; j++) {
+    lvSeen.fill(0, 0, nl);
+    if (augment(j, nl, open, tol, qtol)) kept++;
+  }
+  for (let i = 0; i < nl; i++) {
+    const j = lvOrder[i]!;
+    if (j >= 0) {
+      lvTaken[i] = 1;
+      orKept[j] = 1;
+    }
+  }
+  if (kept === no && kept === nl) return 0; // sticky
+  let n = 0;
+  // 2. Move unmatched acknowledged orders onto missing levels, both in price order.
+  if (sink.amend !== undefined && kept < no && kept < nl) {
+    for (;;) {
+      // Rows are looked up by id: a gate that denies an amend removes the order from the table at once.
+      let j = -1;
+      let r = -1;
+      for (let k = 0; k < no; k++) {
+        if (orKept[k] === 1) continue;
+        const rk = open.indexOf(orId[k]!);
+        if (rk < 0) {
+          orKept[k] = 1; // gone (denied amend, cancelled by the gate): nothing left to cancel
+          continue;
+        }
+        if (open.state[rk] !== OrderState.Open) continue;
+        if (j < 0 || open.price[rk]! < open.price[r]!) {
+          j = k;
+          r = rk;
+        }
+      }
+      let i = -1;
+      for (let k = 0; k < nl; k++) if (lvTaken[k] === 0 && (i < 0 || lvPrice[k]! < lvPrice[i]!)) i = k;
+      if (j < 0 || i < 0) break;
+      orKept[j] = 1;
+      lvTaken[i] = 1;
+      open.price[r] = lvPrice[i]!;
+      open.remaining[r] = lvQty[i]!;
+      sink.amend(ts, orId[j]!, side, lvPrice[i]!, lvQty[i]!);
+      n++;
+    }
+  }
+  // 3. Cancel the rest (rows may have moved if an amend was answered at once: find them by id), place the missing.
+  for (let j = 0; j < no; j++) {
+    if (orKept[j] === 1) continue;
+    const r = open.indexOf(orId[j]!);
+    if (r >= 0) open.state[r] = OrderState.PendingCancel;
+  }
+  for (let j = 0; j < no; j++) {
+    if (orKept[j] === 1) continue;
+    sink.cancel(ts, orId[j]!);
+    n++;
+  }
+  for (let i = 0; i < nl; i++) {
+    if (lvTaken[i] === 1) continue;
+    const id = ids.nextId();
+    open.add(id, side, lvPrice[i]!, lvQty[i]!);
+    sink.place(ts, id, side, lvPrice[i]!, lvQty[i]!);
     n++;
   }
   return n;

@@ -28,6 +28,21 @@ export interface MarketView {
   meanReversion: number;
   /** Order-flow imbalance in [−1, 1] (tick mode; 0 in bar mode). */
   orderFlowImbalance: number;
+  /**
+   * Order-flow features (src/features/order-flow.ts), computed from what has been received by `now`.
+   * Book ones need a book: paper and live always, the tick backtest when the strategy says `usesBook`;
+   * NaN otherwise and in bar mode. Trade ones: every tick mode; NaN / 0 in bar mode.
+   */
+  /** Depth imbalance of the first `features.book_levels` levels per side, in [−1, 1]; positive = more bids. */
+  bookImbalance: number;
+  /** Queue-weighted touch price (Stoikov's microprice). */
+  microprice: number;
+  /** Trade-flow imbalance over the last `features.flow_window_ms`, in [−1, 1]. */
+  tradeFlow: number;
+  /** 1 while a sweep (an aggressor taking several levels at once) is at most `features.sweep_hold_ms` old, else 0. */
+  sweep: number;
+  /** 1 while the mid moved more than `features.burst_sigmas` σ over the last `features.burst_window_ms`, else 0. */
+  burst: number;
   /** Signed position in base units. */
   position: number;
   cash: number;
@@ -51,6 +66,11 @@ export function emptyView(): MarketView {
     momentum: Number.NaN,
     meanReversion: Number.NaN,
     orderFlowImbalance: 0,
+    bookImbalance: Number.NaN,
+    microprice: Number.NaN,
+    tradeFlow: Number.NaN,
+    sweep: 0,
+    burst: 0,
     position: 0,
     cash: 0,
     equity: 0,
@@ -59,7 +79,20 @@ export function emptyView(): MarketView {
   };
 }
 
-/** The desired resting quote. NaN price or qty ≤ 0 on a side means: nothing resting on that side. */
+/** One resting order of a ladder: its price and quantity. */
+export interface QuoteLevel {
+  price: number;
+  qty: number;
+}
+
+/**
+ * The desired resting quote. NaN price or qty ≤ 0 on a side means: nothing resting on that side.
+ *
+ * One level per side is `bidPrice`/`bidQty` and `askPrice`/`askQty`. A ladder (several resting orders per
+ * side) adds the deeper levels in `bids` / `asks`: level 0 is always the one-level fields, level i ≥ 1 is
+ * `bids[i − 1]`. A deeper level with a NaN price or qty ≤ 0 is skipped (so a strategy can keep fixed-size
+ * arrays and switch levels off). Absent or empty lists: one level, exactly as before ladders existed.
+ */
 export interface QuoteTarget {
   bidPrice: number;
   bidQty: number;
@@ -67,6 +100,10 @@ export interface QuoteTarget {
   askQty: number;
   /** The model's reservation price, for the trace. */
   reservation: number;
+  /** Bid levels beyond the first (a ladder), usually further from the mid. */
+  bids?: readonly QuoteLevel[] | undefined;
+  /** Ask levels beyond the first. */
+  asks?: readonly QuoteLevel[] | undefined;
 }
 
 /** Nothing resting on either side. */
@@ -76,10 +113,20 @@ export function clearTarget(out: QuoteTarget): void {
   out.bidQty = 0;
   out.askQty = 0;
   out.reservation = Number.NaN;
+  if (out.bids !== undefined) out.bids = undefined;
+  if (out.asks !== undefined) out.asks = undefined;
 }
 
 export function emptyTarget(): QuoteTarget {
-  return { bidPrice: Number.NaN, bidQty: 0, askPrice: Number.NaN, askQty: 0, reservation: Number.NaN };
+  return { bidPrice: Number.NaN, bidQty: 0, askPrice: Number.NaN, askQty: 0, reservation: Number.NaN, bids: undefined, asks: undefined };
+}
+
+/** Levels a target rests on one side (level 0 and every valid deeper level). */
+export function levelCount(t: Readonly<QuoteTarget>, side: 1 | -1): number {
+  const more = side > 0 ? t.bids : t.asks;
+  let n = side > 0 ? (t.bidPrice === t.bidPrice && t.bidQty > 0 ? 1 : 0) : t.askPrice === t.askPrice && t.askQty > 0 ? 1 : 0;
+  if (more !== undefined) for (let i = 0; i < more.length; i++) if (more[i]!.price === more[i]!.price && more[i]!.qty > 0) n++;
+  return n;
 }
 
 /**
@@ -106,5 +153,10 @@ export interface Strategy {
    * bars (tick, paper, live) build them from the mid sampled on this grid; default 60 s bars, window 30.
    */
   readonly signalBars?: SignalBars;
+  /**
+   * True if `decide` reads the book features (`bookImbalance`, `microprice`): the tick backtest then keeps
+   * a local book fed at local time, as paper and live do (otherwise it reads only the venue's touch).
+   */
+  readonly usesBook?: boolean;
   decide(view: Readonly<MarketView>, out: QuoteTarget): void;
 }

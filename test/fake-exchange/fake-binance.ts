@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { captureData, klineRows, type CaptureData, type KlineRow, type Level } from './market-data.js';
-import { DEFAULT_SYMBOLS, exchangeInfo, type FakeSymbol } from './exchange-info.js';
+import { DEFAULT_SYMBOLS, exchangeInfo, futuresExchangeInfo, type FakeSymbol } from './exchange-info.js';
 
 /** A logged request. */
 export interface FakeRequest {
@@ -328,9 +328,38 @@ export class FakeBinance {
           openTime: nowMs - 86_400_000, closeTime: nowMs, firstId: last.t, lastId: last.t, count: 1,
         });
       }
+      case '/fapi/v1/exchangeInfo':
+        return ok(futuresExchangeInfo(nowMs));
+      case '/fapi/v1/fundingRate':
+        return this.fundingRateRoute(q, nowMs);
       default:
         return { status: 404, body: { code: -1, msg: `no route ${path}` } };
     }
+  }
+
+  /**
+   * USD-M funding payments of BTCUSDT: `fundingRates` when set, else every 8 h (00:00, 08:00, 16:00 UTC)
+   * over the 90 days before now, rates 0.0001 ± a deterministic wobble. Binance's rules: ascending,
+   * `startTime` / `endTime` inclusive, `limit` default 100 and at most 1000; without `startTime` the latest.
+   */
+  fundingRates: { fundingTime: number; fundingRate: string }[] | undefined;
+
+  fundingSeries(nowMs: number): { fundingTime: number; fundingRate: string }[] {
+    if (this.fundingRates) return this.fundingRates;
+    const step = 8 * 3_600_000;
+    const out: { fundingTime: number; fundingRate: string }[] = [];
+    for (let t = Math.floor((nowMs - 90 * 86_400_000) / step) * step; t <= nowMs; t += step) out.push({ fundingTime: t, fundingRate: (0.0001 + ((t / step) % 7) * 0.00001 - 0.00003).toFixed(8) });
+    return out;
+  }
+
+  private fundingRateRoute(q: Record<string, string>, nowMs: number): { status: number; body: unknown } {
+    if (q['symbol'] !== undefined && q['symbol'] !== 'BTCUSDT') return INVALID_SYMBOL;
+    const limit = Math.min(Number(q['limit'] ?? 100), 1000);
+    const start = q['startTime'] !== undefined ? Number(q['startTime']) : -Infinity;
+    const end = q['endTime'] !== undefined ? Number(q['endTime']) : Infinity;
+    const rows = this.fundingSeries(nowMs).filter((r) => r.fundingTime >= start && r.fundingTime <= end);
+    const page = q['startTime'] !== undefined ? rows.slice(0, limit) : rows.slice(Math.max(0, rows.length - limit));
+    return { status: 200, body: page.map((r) => ({ symbol: 'BTCUSDT', fundingTime: r.fundingTime, fundingRate: r.fundingRate, markPrice: '60000.00000000' })) };
   }
 
   /** The fake's clock: the exchange time of the replay position. */

@@ -1,10 +1,14 @@
-// A fake exchange for live trading on an event clock: the simulated L2 venue behind the LiveExchange port, replaying a capture.
+// A fake exchange for live trading on an event clock: a venue replaying a capture (the project's L2 venue or the fake's own matching engine) behind the LiveExchange port.
 import type { Micros } from '../../src/core/index.js';
 import type { EventColumns, Side } from '../../src/market/index.js';
 import type { Liquidity, OrderEventHandler } from '../../src/orders/index.js';
 import type { L2Exchange } from '../../src/sim/index.js';
+import { MatchingEngine } from './matching-engine.js';
 import { emptyFeedStats, type FeedNote, type MarketFeed } from '../../src/engine/index.js';
 import { VenueFault, type LiveBalance, type LiveCapabilities, type LiveExchange, type LiveMarket, type LiveOrder, type LiveTrade } from '../../src/venues/index.js';
+
+/** What the fake drives: the project's `L2Exchange`, or the independent `MatchingEngine` (hidden queue and latencies). */
+export type ReplayVenue = L2Exchange | MatchingEngine;
 
 /** The time every party reads: moved only by the replay (`ReplayVenueFeed`). */
 export interface EventClock {
@@ -26,8 +30,9 @@ interface SimOrder {
 }
 
 /**
- * The venue is the tick backtest's `L2Exchange` (queue, latency, fees), run at exchange time by the
- * replay: a create or cancel is a command that reaches it after the entry latency; its answers come
+ * The venue is the tick backtest's `L2Exchange` (queue, latency, fees), or the fake's own
+ * `MatchingEngine` (matching-engine.ts: a hidden queue model and latencies that calibration must find),
+ * run at exchange time by the replay: a create or cancel is a command that reaches it after the entry latency; its answers come
  * back after the response latency, and only then does the call's promise settle (a create resolves at
  * the acceptance, rejects at a post-only refusal; a cancel resolves at its answer). Fills are own trades
  * on the private stream, stamped with the venue's exchange time. Every command the venue receives is
@@ -48,7 +53,7 @@ export class SimLiveExchange implements LiveExchange, OrderEventHandler {
   draining = false;
 
   constructor(
-    readonly venue: L2Exchange,
+    readonly venue: ReplayVenue,
     readonly clock: EventClock,
     readonly marketInfo: LiveMarket,
     /** The touch before the replay has given the venue a book (the preflight asks for one). */
@@ -63,6 +68,10 @@ export class SimLiveExchange implements LiveExchange, OrderEventHandler {
   }
 
   async bidAsk(): Promise<{ bid: number; ask: number }> {
+    if (this.venue instanceof MatchingEngine) {
+      const t = this.venue.touch();
+      return t.bid > 0 && t.ask > 0 ? t : this.openingTouch;
+    }
     const b = this.venue.book;
     const bid = b.bestBidSlot >= 0 ? (b.base + b.bestBidSlot) * this.marketInfo.tickSize : Number.NaN;
     const ask = b.bestAskSlot < b.capacity ? (b.base + b.bestAskSlot) * this.marketInfo.tickSize : Number.NaN;
@@ -232,21 +241,25 @@ export async function settle(): Promise<void> {
 /**
  * The capture as the live session's market feed, and the clock that moves through it. `next(timeout)`
  * moves time to the end of the wait, in the tick backtest's order at each instant: market rows at the
- * venue (at exchange time: zero feed latency), commands reaching it, answers reaching us (each one
- * settled before time moves on); then it hands the rows received to the session. When no row is left
- * after the wait's end it says the feed has ended (the backtest's last decision is the last timer with
- * rows still to come), and the exchange plays out what is in flight from then on.
+ * venue (at their exchange time), commands reaching it, answers reaching us (each one settled before
+ * time moves on); then it hands the session the rows that have reached it: those `feedUs` (the feed
+ * latency, constant) or more older than now, stamped with that local time. When no row is left to reach
+ * the session after the wait's end it says the feed has ended (the backtest's last decision is the last
+ * timer with rows still to come), and the exchange plays out what is in flight from then on.
  */
 export class ReplayVenueFeed implements MarketFeed {
   readonly kind = 'replay';
   connected = true;
   readonly stats = emptyFeedStats();
+  /** Next row for the venue, next row for the session. */
   private i = 0;
+  private j = 0;
 
   constructor(
     private readonly ev: EventColumns,
     private readonly ex: SimLiveExchange,
     private readonly clock: EventClock,
+    private readonly feedUs = 0,
   ) {}
 
   async start(): Promise<void> {}
@@ -257,7 +270,6 @@ export class ReplayVenueFeed implements MarketFeed {
     const ev = this.ev;
     const venue = this.ex.venue;
     const target = this.clock.t + Math.round(timeoutMs * 1000);
-    const from = this.i;
     for (;;) {
       const tRow = this.i < ev.length ? ev.tsExchange[this.i]! : Number.POSITIVE_INFINITY;
       const tIn = venue.nextInboundTs();
@@ -274,14 +286,18 @@ export class ReplayVenueFeed implements MarketFeed {
         await settle();
       }
     }
-    if (this.i >= ev.length) {
+    // The rows that reached us by now: the venue had each one `feedUs` earlier.
+    const from = this.j;
+    while (this.j < ev.length && ev.tsExchange[this.j]! + this.feedUs <= target) this.j++;
+    if (this.j >= ev.length) {
       this.ex.draining = true;
       await this.ex.drain();
       return undefined;
     }
     this.clock.t = target;
-    const n = this.i - from;
-    return { length: n, type: ev.type.subarray(from, this.i), side: ev.side.subarray(from, this.i), flags: ev.flags.subarray(from, this.i), tsExchange: ev.tsExchange.subarray(from, this.i), tsLocal: ev.tsExchange.subarray(from, this.i), price: ev.price.subarray(from, this.i), size: ev.size.subarray(from, this.i), id: ev.id.subarray(from, this.i) };
+    const to = this.j;
+    const tsLocal = this.feedUs === 0 ? ev.tsExchange.subarray(from, to) : ev.tsExchange.slice(from, to).map((t) => t + this.feedUs);
+    return { length: to - from, type: ev.type.subarray(from, to), side: ev.side.subarray(from, to), flags: ev.flags.subarray(from, to), tsExchange: ev.tsExchange.subarray(from, to), tsLocal, price: ev.price.subarray(from, to), size: ev.size.subarray(from, to), id: ev.id.subarray(from, to) };
   }
 
   drainNotes(): FeedNote[] {

@@ -113,7 +113,8 @@ test('live dashboard: the capture’s times, panes, fills with details, feed hea
     assert.equal(halted.status, 200);
     await page.waitForFunction("document.getElementById('state').textContent === 'halted'", undefined, { timeout: 15_000 });
     await page.waitForFunction('(() => { const q = window.__dashboard.lastQuotes(); return q.bid === null && q.ask === null; })()', undefined, { timeout: 15_000 });
-    assert.equal(await page.locator('#s-open').textContent(), '0');
+    // The open-order count follows the venue's cancel acknowledgements, which come after the quotes are withdrawn.
+    await page.waitForFunction("document.getElementById('s-open').textContent === '0'", undefined, { timeout: 15_000 });
     await page.screenshot({ path: join(SHOTS, 'dashboard-halted.png') });
     assert.deepEqual(errors, []);
 

@@ -79,7 +79,8 @@ test('recording survives a forced disconnect and a sequence gap; the recorded bo
         if (snapshots === 2) setTimeout(() => fake.dropDepth(1), 150);
       },
     });
-    const deadline = Date.now() + 20_000;
+    // Event-driven: the loop ends as soon as the gap and the snapshots are seen; the bound only stops a hang.
+    const deadline = Date.now() + 120_000;
     while (Date.now() < deadline && !(events.some((e) => e.kind === 'gap') && snapshots >= 4)) await new Promise((r) => setTimeout(r, 50));
     await new Promise((r) => setTimeout(r, 200));
     stop.abort();

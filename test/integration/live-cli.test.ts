@@ -5,7 +5,9 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { Ledger } from '../../src/ledger/index.js';
+import Database from 'better-sqlite3';
+import { Ledger, readRecordingLink } from '../../src/ledger/index.js';
+import { readEventFile } from '../../src/data/index.js';
 import { startFakePrivateExchange } from '../fake-exchange/private/index.js';
 import { TEST_KEY, TEST_SECRET } from './live-helpers.js';
 
@@ -57,7 +59,7 @@ test('realtime --mode live --confirm-live trades against the fake, ends with eve
     const child = spawn(
       process.execPath,
       [...cli, '--confirm-live', '--exchange-url', fake.restUrl.replace(/\/api\/v3$/, ''), '--feed', 'rest', '--timeframe', '1s', '--poll-seconds', '0.2', '--iterations', '25',
-        '--config', config, '--ledger', join(dir, 'ledger.sqlite'), '--out-dir', dir, '--halt-file', join(dir, 'HALT'), '--dashboard-port', '0'],
+        '--config', config, '--ledger', join(dir, 'ledger.sqlite'), '--out-dir', dir, '--halt-file', join(dir, 'HALT'), '--dashboard-port', '0', '--record', join(dir, 'live.arrow')],
       { cwd: root, env: { ...bareEnv(), PAPER_ONLY: '0', EXCHANGE_API_KEY: TEST_KEY, EXCHANGE_API_SECRET: TEST_SECRET } },
     );
     let stdout = '';
@@ -74,6 +76,25 @@ test('realtime --mode live --confirm-live trades against the fake, ends with eve
     assert.ok((summary['placed'] as number) > 0, 'quotes went out');
     assert.equal(fake.account.openOrders().length, 0, 'nothing left resting');
     assert.match(stderr, /dashboard: http:\/\/127\.0\.0\.1:\d+\//);
+    // The market the session received, recorded and linked from its run.
+    const rec = readEventFile(join(dir, 'live.arrow'));
+    assert.ok(rec.events.length > 0, 'rows recorded');
+    assert.equal(rec.meta['mode'], 'live');
+    const lg = new Database(join(dir, 'ledger.sqlite'), { readonly: true });
+    try {
+      const link = readRecordingLink(lg, String(summary['run_id']));
+      assert.equal(link?.status, 'written');
+      assert.equal(link?.rows, rec.events.length);
+    } finally {
+      lg.close();
+    }
+    const parityDir = mkdtempSync(join(tmpdir(), 'mm-live-parity-'));
+    // parity reads the live session's own config and replays it on that recording (read-only on the ledger).
+    const par = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'src/cli/main.ts'), 'parity', '--ledger', join(dir, 'ledger.sqlite'), '--out', join(parityDir, 'p')], { cwd: root, encoding: 'utf8' });
+    assert.equal(par.status, 0, par.stderr);
+    const pl = JSON.parse(par.stdout) as { mode: string; fills_live: number; orders_matched_share: number };
+    assert.equal(pl.mode, 'live');
+    assert.ok(readFileSync(join(parityDir, 'p', 'parity.html'), 'utf8').includes('live'));
     const texts = [stdout, stderr, ...readdirSync(dir).map((f) => readFileSync(join(dir, f)).toString('latin1'))];
     for (const t of texts) assert.ok(!t.includes(TEST_KEY) && !t.includes(TEST_SECRET), 'a secret leaked');
   } finally {

@@ -31,6 +31,7 @@ test('a misspelt target, an unused make variable, an unknown command, sub-comman
       'PAPER_ONLY=0 ./bin/marketmakerl realtim --mode live',
       './bin/marketmakerl simulate as2009',
       'make test && ./bin/marketmakerl halt --clear',
+      'marketmakerl help && marketmakerl help backtest && marketmakerl help backtset',
       '```',
       'Prose with `marketmakerl halt --clean` and `make clean`.',
       '',
@@ -46,7 +47,8 @@ test('a misspelt target, an unused make variable, an unknown command, sub-comman
     '5: marketmakerl backtest has no flag --gama',
     "7: no marketmakerl command 'realtim'",
     "8: marketmakerl simulate has no sub-command 'as2009'",
-    '11: marketmakerl halt has no flag --clean',
+    "10: marketmakerl help: no command 'backtset'",
+    '12: marketmakerl halt has no flag --clean',
   ]);
   assert.match(r.stderr, /doc\.md:3: no make target 'campain'/);
 });

@@ -1,14 +1,15 @@
 // `weekly-report` and `status-page` on a real paper ledger (the shared capture replayed on its own clock): figures checked against the
-// ledger itself; an unsound ledger, an empty period, a losing runtime run each fail with exit 1; the page is served on 127.0.0.1.
+// ledger itself; an unsound ledger, an empty period, a losing runtime run each fail with exit 1; the page is served on 127.0.0.1 by the dashboard server.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { CAPTURE_DIR, REPO_ROOT } from '../fixtures/shared-data.js';
 import { runOps } from '../fixtures/ops.js';
+import { freePort } from '../fixtures/free-port.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mm-reports-'));
 const ledger = join(dir, 'artifacts', 'realtime', 'ledger.sqlite');
@@ -56,7 +57,7 @@ test('weekly-report: a ledger whose position disagrees with its fills (exit 1, n
   assert.match(empty.stderr, /nothing to report/);
 });
 
-test('status-page: GO with a sound session and weekly report; NO-GO once a losing runtime run is the newest (exit 1); served on 127.0.0.1', async () => {
+test('status-page: GO with a sound session and weekly report; NO-GO once a losing runtime run is the newest (exit 1); served by the dashboard server on 127.0.0.1 behind its token', async () => {
   const go = runOps(['status-page'], { cwd: dir });
   assert.equal(go.status, 0, go.stderr);
   assert.deepEqual(go.json.sections.map((s: { section: string; go: boolean }) => [s.section, s.go]), [['paper / live session', true], ['weekly report', true]]);
@@ -74,8 +75,9 @@ test('status-page: GO with a sound session and weekly report; NO-GO once a losin
   // A file that is not a status page of ours is never replaced.
   writeFileSync(join(dir, 'mine.html'), '<p>my notes</p>');
   assert.equal(runOps(['status-page', '--out', 'mine.html'], { cwd: dir }).status, 2);
-  // Served: the page at /, what it links to, nothing outside the artifacts folder.
-  const argv = ['--import', import.meta.resolve('tsx'), join(REPO_ROOT, 'src', 'cli', 'main.ts'), 'status-page', '--serve', '--port', '0'];
+  // Served by the dashboard server on 127.0.0.1: the page at /status/ and what it links to, behind the dashboard's token; nothing else.
+  const port = await freePort();
+  const argv = ['--import', import.meta.resolve('tsx'), join(REPO_ROOT, 'src', 'cli', 'main.ts'), 'status-page', '--serve', '--port', String(port)];
   const child = spawn(process.execPath, argv, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
   try {
     const line = await new Promise<string>((ok, fail) => {
@@ -86,14 +88,54 @@ test('status-page: GO with a sound session and weekly report; NO-GO once a losin
       });
       child.once('exit', (c) => fail(new Error(`exited ${c} before serving`)));
     });
-    const url = JSON.parse(line).url as string;
-    assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/$/);
-    const page = await fetch(url);
+    const served = JSON.parse(line);
+    const base = `http://127.0.0.1:${port}/`;
+    assert.equal(served.url, `${base}status/`);
+    const token = readFileSync(join(dir, 'artifacts', 'status', `dashboard-${port}.token`), 'utf8').trim();
+    assert.equal(served.open_url, `${base}status?token=${token}`);
+    const auth = { authorization: `Bearer ${token}` };
+    // Without the token: the locked page, and no file.
+    assert.equal((await fetch(served.url)).status, 401);
+    assert.equal((await fetch(`${base}status/weekly/w1/weekly-report.json`)).status, 401);
+    // The printed address keeps the token in the dashboard's cookie and takes it out of the address bar.
+    const first = await fetch(served.open_url, { redirect: 'manual' });
+    assert.equal(first.status, 303);
+    assert.equal(first.headers.get('location'), '/status/');
+    const cookie = first.headers.get('set-cookie')!.split(';')[0]!;
+    assert.equal(cookie, `mm_dashboard_${port}=${token}`);
+    const page = await fetch(served.url, { headers: { cookie } });
     assert.equal(page.status, 200);
-    assert.match(await page.text(), /marketmakerl status-page/);
-    assert.equal((await fetch(url + 'weekly/w1/weekly-report.json')).status, 200);
-    assert.equal((await fetch(url + '..%2f..%2frun.yaml')).status, 404);
+    const html = await page.text();
+    assert.match(html, /marketmakerl status-page/);
+    assert.match(html, /NO-GO: 2 of 3 checks pass/);
+    // Links relative to the artifacts folder, served under /status/.
+    assert.ok(html.includes('href="weekly/w1/weekly-report.html"'), 'link to the weekly report');
+    const weekly = await fetch(`${base}status/weekly/w1/weekly-report.html`, { headers: auth });
+    assert.equal(weekly.status, 200);
+    assert.match(weekly.headers.get('content-type') ?? '', /text\/html/);
+    assert.equal((await fetch(`${base}status/weekly/w1/weekly-report.json`, { headers: auth })).status, 200);
+    // Nothing outside the artifacts folder, no token file, no dot-file; the dashboard itself on the same server.
+    assert.equal((await fetch(`${base}status/..%2frun.yaml`, { headers: auth })).status, 404);
+    assert.equal((await fetch(`${base}status/status/dashboard-${port}.token`, { headers: auth })).status, 404);
+    assert.equal((await fetch(`${base}status/realtime/..%2f..%2fmine.html`, { headers: auth })).status, 404);
+    const dash = await fetch(base, { headers: auth });
+    assert.equal(dash.status, 200);
+    assert.match(await dash.text(), /href="\/status\/"/);
+    assert.equal((await fetch(`${base}healthz`)).status, 200);
+    // dashboard-open: the served address while it serves.
+    const open = runOps(['status-page', '--open', '--port', String(port)], { cwd: dir });
+    assert.equal(open.status, 1, open.stderr);
+    assert.equal(open.json.served, true);
+    assert.equal(open.json.open, served.open_url);
   } finally {
+    const gone = new Promise((ok) => child.once('exit', ok));
     child.kill('SIGTERM');
+    await gone;
   }
+  // Stopped: its token file is gone, and dashboard-open points at the file.
+  assert.equal(existsSync(join(dir, 'artifacts', 'status', `dashboard-${port}.token`)), false);
+  const closed = runOps(['status-page', '--open', '--port', String(port)], { cwd: dir });
+  assert.equal(closed.json.served, false);
+  assert.match(closed.json.open, /^file:\/\/.*\/artifacts\/status\/index\.html$/);
+  assert.match(closed.stderr, /not served on 127\.0\.0\.1/);
 });

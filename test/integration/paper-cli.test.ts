@@ -1,12 +1,13 @@
 // The realtime command end to end on the fake Binance: JSON lines and file, kill switch, SIGTERM exit 0, restart resumes from the ledger.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FakeBinance } from '../fake-exchange/index.js';
 import { Ledger, checkLedgerInvariants } from '../../src/ledger/index.js';
+import { readEvents } from '../../src/data/index.js';
 import { clearHaltFile } from '../../src/risk/index.js';
 import { REPO_ROOT } from '../fixtures/shared-data.js';
 
@@ -81,7 +82,8 @@ test('realtime: lines on stdout and in the JSONL file, halt → halted, SIGTERM 
     const halt = join(dir, 'HALT');
     const common = ['--exchange', 'binance', '--symbol', 'BTC/USDT', '--exchange-url', url, '--config', cfg, '--ledger', ledger, '--halt-file', halt, '--out-dir', dir, '--poll-seconds', '0.25'];
 
-    const a = start([...common, '--iterations', 'forever', '--dashboard-port', '0']);
+    const recording = join(dir, 'paper-live-feed.arrow');
+    const a = start([...common, '--iterations', 'forever', '--dashboard-port', '0', '--record', recording]);
     await a.waitFor((l) => l['iteration'] === 4, 90_000);
     const dash = /dashboard: (http:\/\/\S+)/.exec(a.stderr())?.[1];
     assert.ok(dash, 'the dashboard URL is announced');
@@ -114,6 +116,10 @@ test('realtime: lines on stdout and in the JSONL file, halt → halted, SIGTERM 
     const run1 = l1.db.prepare<[], { status: string }>('SELECT status FROM runs').get();
     assert.equal(run1?.status, 'SIGTERM');
     assert.ok(l1.db.prepare("SELECT 1 FROM risk_events WHERE condition = 'kill-switch'").get(), 'the halt is in the ledger');
+    const rec = l1.db.prepare<[], { run_id: string; status: string; rows: number }>('SELECT run_id, status, rows FROM recordings').get();
+    assert.equal(rec?.status, 'written', 'SIGTERM still closes the recording of what the feed delivered');
+    assert.equal(readEvents(recording).length, rec.rows);
+    assert.ok(rec.rows > 0);
     l1.close();
 
     // Restart on the same ledger: inventory and cash continue, client ids keep increasing.
@@ -134,6 +140,13 @@ test('realtime: lines on stdout and in the JSONL file, halt → halted, SIGTERM 
     const ids = l2.db.prepare<[], { run_id: string; lo: number }>('SELECT run_id, min(client_id) AS lo FROM orders GROUP BY run_id ORDER BY lo').all();
     if (ids.length === 2) assert.ok(ids[1]!.lo > r1.lastClientId);
     l2.close();
+    // parity picks the recorded run of the two, read-only.
+    const par = spawnSync(process.execPath, ['--import', 'tsx', MAIN, 'parity', '--ledger', ledger, '--session', rec.run_id, '--out', join(dir, 'parity')], { cwd: REPO_ROOT, encoding: 'utf8' });
+    assert.equal(par.status, 0, par.stderr);
+    assert.equal((JSON.parse(par.stdout) as { session: string }).session, rec.run_id);
+    const noRec = spawnSync(process.execPath, ['--import', 'tsx', MAIN, 'parity', '--ledger', ledger, '--out', join(dir, 'parity-latest')], { cwd: REPO_ROOT, encoding: 'utf8' });
+    assert.equal(noRec.status, 2, 'the latest run has no recording');
+    assert.match(noRec.stderr, /has no linked recording/);
   } finally {
     for (const c of started) c.kill('SIGKILL');
     await fake.stop();

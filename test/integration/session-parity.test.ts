@@ -1,54 +1,57 @@
-// Parity with risk on: one config and strategy through the tick backtest, the paper replay on the event clock and live trading against a fake exchange replaying the same capture.
+// Parity with risk on: one config and strategy through the tick backtest, the paper replay on the event clock and live trading against a fake exchange replaying the same capture, at zero feed latency and at 5 ms (where the paper loop on a live feed needs the latency shift).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readEvents } from '../../src/data/index.js';
 import { EventFlag, type EventColumns } from '../../src/market/index.js';
-import { CommandLog, type OrderCommand } from '../../src/orders/index.js';
+import type { OrderCommand } from '../../src/orders/index.js';
+import { watchCommands } from '../fixtures/command-watch.js';
 import { BpsFees, L2Exchange, constantLatency, powerQueue } from '../../src/sim/index.js';
 import type { RiskTransition } from '../../src/risk/index.js';
 import { Ledger, checkLedgerInvariants } from '../../src/ledger/index.js';
-import { LiveSession, TickBacktest, TickLocal, defaultTickLocalParams, type TickBacktestOptions, type TradingCore, type TradingSession } from '../../src/engine/index.js';
+import { LiveSession, PaperSession, TickBacktest, TickLocal, defaultTickLocalParams, runPaperLoop, type TickBacktestOptions, type TradingCore, type TradingSession } from '../../src/engine/index.js';
 import { ClientOrderIds } from '../../src/venues/index.js';
 import { ensureSharedCaptureArrow } from '../fixtures/capture.js';
 import { TouchQuotes } from '../fixtures/tick-strategies.js';
 import { looseSession } from '../fixtures/trading-config.js';
 import { ReplayVenueFeed, SimLiveExchange, type EventClock } from '../fake-exchange/sim-live-exchange.js';
+import { JumpingFeed } from '../fixtures/jumping-feed.js';
 
 const SECONDS = 120;
 const ENTRY_US = 20_000;
 const RESPONSE_US = 20_000;
 const NAMESPACE = 'parity';
 
-/** The first two minutes of the shared capture as a feed delivers them at zero feed latency (local = exchange time, non-decreasing). */
-function fixture(): EventColumns {
+/** The first two minutes of the shared capture as a feed delivers them `feedUs` after the exchange (exchange time non-decreasing, local = exchange + feedUs). */
+function fixture(feedUs = 0): EventColumns {
   const all = readEvents(ensureSharedCaptureArrow());
   let n = 0;
   while (n < all.length && all.tsExchange[n]! < all.tsExchange[0]! + SECONDS * 1e6) n++;
   while (n > 0 && (all.flags[n - 1]! & EventFlag.EndOfMessage) === 0) n--;
   const ts = all.tsExchange.slice(0, n);
   for (let i = 1; i < n; i++) if (ts[i]! < ts[i - 1]!) ts[i] = ts[i - 1]!;
-  return { ...all, length: n, tsExchange: ts, tsLocal: ts };
+  return { ...all, length: n, tsExchange: ts, tsLocal: feedUs === 0 ? ts : ts.map((t) => t + feedUs) };
 }
 
 /**
  * The risk scenario: the gate holds |position| to 0.01 BTC while the strategy would go to 0.02, so
- * inventory reaches its limit (reducing) and orders are denied by rule; a drawdown of 1.5 USDT halts
+ * inventory reaches 80 % of the limit (reducing) and orders are denied by rule; a drawdown of 1.5 USDT halts
  * trading (latched) about halfway through, every order is cancelled and nothing trades after.
  */
-function options(): TickBacktestOptions {
+function options(feedUs = 0, entryUs = ENTRY_US, responseUs = RESPONSE_US): TickBacktestOptions {
   return {
     session: looseSession({ initialCash: 10_000, reconcile: { priceTolerance: 0, qtyTolerance: 0 }, limits: { maxOrderQty: 0.005, maxInventoryQty: 0.01, priceBandFraction: 0.01 } }, 100_000, {
       max_drawdown: 1.5,
       warn_fraction: 1,
       max_orders_per_window: 20,
       max_open_orders: 16,
+      reduce_at_inventory_fraction: 0.8,
     }),
     local: { ...defaultTickLocalParams, intensityWindowMicros: 30e6, intensityRecalibrateMicros: 5e6, sigmaWindow: 30 },
     exchange: { tickSize: 0.01, partialFills: true },
     queue: powerQueue(2),
-    latency: constantLatency(ENTRY_US, RESPONSE_US),
+    latency: constantLatency(entryUs, responseUs),
     fees: new BpsFees(1, 2),
-    feedLatencyMicros: 0,
+    feedLatencyMicros: feedUs,
     decisionIntervalMicros: 100_000,
     sampleIntervalMicros: 500_000,
     markoutSeconds: [1],
@@ -71,33 +74,23 @@ function fillsOf(core: TradingCore, shift = 0): (number | string)[][] {
 }
 
 /** The tick backtest, with a journal when given (the paper replay on the event clock is exactly this). */
-function backtest(ev: EventColumns, journal?: Ledger): Run {
-  const bt = new TickBacktest(strategy(), options(), journal !== undefined ? { journal } : {});
-  const log = new CommandLog();
+function backtest(ev: EventColumns, feedUs: number, journal?: Ledger): Run {
+  const bt = new TickBacktest(strategy(), options(feedUs), journal !== undefined ? { journal } : {});
   // Watch the commands the gate approved on their way to the venue, after the journal.
-  const ex = bt.exchange;
-  const place = ex.place.bind(ex);
-  const cancel = ex.cancel.bind(ex);
-  ex.place = (ts, id, side, price, qty) => {
-    log.place(ts, id, side, price, qty);
-    place(ts, id, side, price, qty);
-  };
-  ex.cancel = (ts, id) => {
-    log.cancel(ts, id);
-    cancel(ts, id);
-  };
+  const log = watchCommands(bt.exchange);
   bt.run([ev]);
   return { core: bt.core, session: bt.session, commands: log.commands, fills: fillsOf(bt.core) };
 }
 
 /** Live trading: the live session, its adapter and client ids, against the fake exchange replaying the capture on its clock. */
-async function live(ev: EventColumns, ledger: Ledger): Promise<Run & { exchange: SimLiveExchange; summary: Awaited<ReturnType<LiveSession['run']>> }> {
-  const o = options();
+async function live(ev: EventColumns, feedUs: number, ledger: Ledger): Promise<Run & { exchange: SimLiveExchange; summary: Awaited<ReturnType<LiveSession['run']>> }> {
+  const o = options(feedUs);
   const clock: EventClock = { t: ev.tsExchange[0]! };
   const venue = new L2Exchange(o.exchange, o.queue, o.latency, o.fees);
   const market = { symbol: 'BTC/USDT', base: 'BTC', quote: 'USDT', active: true, tickSize: 0.01, lotSize: 0.00001, minQty: 0.00001, minNotional: 5 };
   const exchange = new SimLiveExchange(venue, clock, market, { bid: ev.price[0]! - 0.01, ask: ev.price[0]! + 0.01 }, { BTC: 1, USDT: 100_000 });
-  const feed = new ReplayVenueFeed(ev, exchange, clock);
+  // The exchange holds each row at its exchange time; it reaches the session feedUs later.
+  const feed = new ReplayVenueFeed(ev, exchange, clock, feedUs);
   const session = new LiveSession({
     exchange,
     symbol: 'BTC/USDT',
@@ -131,17 +124,18 @@ const canonical = (cs: readonly OrderCommand[]): string[] => cs.map((c) => JSON.
 
 const transitions = (s: TradingSession): Omit<RiskTransition, never>[] => s.record.transitions.map((t) => ({ ...t }));
 
-test('tick backtest, paper replay on the event clock and live against the fake exchange: the same commands, fills, risk transitions, position and cash, through reducing and a halt', async () => {
-  const ev = fixture();
+/** The three modes on one capture at feed latency `feedUs`, with the same order latencies (E, R): see ARCHITECTURE.md, "Latency shift". */
+async function threeModes(feedUs: number): Promise<void> {
+  const ev = fixture(feedUs);
   const last = ev.tsLocal[ev.length - 1]!;
 
-  const a = backtest(ev);
+  const a = backtest(ev, feedUs);
   const paperLedger = new Ledger(':memory:');
   paperLedger.startRun({ runId: 'paper', mode: 'paper', exchange: 'sim', symbol: 'BTC/USDT', config: {}, initialCash: 10_000 }, new Date(0));
-  const p = backtest(ev, paperLedger);
+  const p = backtest(ev, feedUs, paperLedger);
   const liveLedger = new Ledger(':memory:');
   liveLedger.startRun({ runId: 'live', mode: 'live', exchange: 'sim', symbol: 'BTC/USDT', config: {}, initialCash: 10_000 }, new Date(0));
-  const l = await live(ev, liveLedger);
+  const l = await live(ev, feedUs, liveLedger);
 
   // The scenario happened: reducing at the inventory limit, denials by rule, then a latched halt.
   const states = a.session.record.transitions.map((t) => `${t.condition}:${t.to}`);
@@ -183,24 +177,62 @@ test('tick backtest, paper replay on the event clock and live against the fake e
   assert.equal(l.summary.mismatches, 0);
   paperLedger.close();
   liveLedger.close();
+}
+
+test('tick backtest, paper replay on the event clock and live against the fake exchange: the same commands, fills, risk transitions, position and cash, through reducing and a halt', async () => {
+  await threeModes(0);
 });
 
-test('with a feed latency the paper replay is still the backtest; live through the fake keeps the order of the backtest at zero latency only (documented shift)', () => {
-  // The event-clock replay runs the backtest's own driver, so any feed latency gives identical runs.
-  const ev = fixture();
-  const shifted: EventColumns = { ...ev, tsLocal: ev.tsExchange.map((t) => t + 5_000) };
-  const o = { ...options(), feedLatencyMicros: undefined };
-  const run = (journal?: Ledger) => {
-    const bt = new TickBacktest(strategy(), o, journal !== undefined ? { journal } : {});
-    bt.run([shifted]);
-    return bt;
-  };
-  const a = run();
+test('feed latency 5 ms, the same order latencies: the three modes still agree exactly, through reducing and a halt (the exchange holds the market at exchange time in all three)', async () => {
+  await threeModes(5_000);
+});
+
+/** The paper loop as `realtime --mode paper` runs it on a live feed: its simulated venue on the local clock, order latencies (E, R). */
+async function paperLoop(ev: EventColumns, entryUs: number, responseUs: number, journal: Ledger): Promise<Run> {
+  const o = options(0, entryUs, responseUs);
+  const session = new PaperSession(strategy(), { session: o.session, local: o.local, exchange: o.exchange, queue: o.queue, latency: o.latency, fees: o.fees }, journal);
+  // Watch the commands the gate approved on their way to the venue, after the journal.
+  const log = watchCommands(session.exchange);
+  const feed = new JumpingFeed(ev);
+  const summary = await runPaperLoop(feed, session, {
+    exchange: 'binance',
+    symbol: 'BTC/USDT',
+    iterations: undefined,
+    durationMicros: undefined,
+    iterationMicros: 1_000_000,
+    idleDecisionMicros: 100_000,
+    quoteSampleMicros: 250_000,
+    clock: () => feed.t,
+    emit: () => {},
+    stop: { requested: false },
+  });
+  assert.equal(summary.ended_by, 'feed ended');
+  return { core: session.core, session: session.session, commands: log.commands, fills: fillsOf(session.core) };
+}
+
+test('feed latency 5 ms, paper trading on a live feed: its venue sees the market on receipt, so its (E + f, R - f) is the backtest\'s (E, R) exactly, through reducing and a halt (the latency shift)', async () => {
+  const f = 5_000;
+  const ev = fixture(f);
+  const a = backtest(ev, f);
   const ledger = new Ledger(':memory:');
-  ledger.startRun({ runId: 'paper', mode: 'paper', exchange: 'sim', symbol: 'BTC/USDT', config: {}, initialCash: 10_000 }, new Date(0));
-  const b = run(ledger);
-  assert.deepEqual(fillsOf(b.core), fillsOf(a.core));
-  assert.deepEqual(transitions(b.session), transitions(a.session));
-  assert.ok(a.core.fills.length > 0);
+  ledger.startRun({ runId: 'paper-loop', mode: 'paper', exchange: 'sim', symbol: 'BTC/USDT', config: {}, initialCash: 10_000 }, new Date(0));
+  const p = await paperLoop(ev, ENTRY_US + f, RESPONSE_US - f, ledger);
+  const states = a.session.record.transitions.map((t) => `${t.condition}:${t.to}`);
+  assert.ok(states.includes('inventory:reducing') && states.includes('drawdown:halted'), `transitions ${states.join(', ')}`);
+  assert.equal(p.core.view.tradingState, 'halted');
+  // Halted: nothing rests, so the loop's stop adds no command.
+  assert.deepEqual(canonical(p.commands), canonical(a.commands), 'commands');
+  assert.deepEqual(p.fills, a.fills, 'fills');
+  assert.deepEqual(transitions(p.session), transitions(a.session), 'trading-state transitions');
+  assert.deepEqual(Object.fromEntries(p.core.gate.denialsByRule), Object.fromEntries(a.core.gate.denialsByRule), 'denials by rule');
+  const [x, y] = [p.core.portfolio, a.core.portfolio];
+  assert.deepEqual([x.position, x.cash, x.fees, x.realizedPnl], [y.position, y.cash, y.fees, y.realizedPnl], 'position, cash, fees');
+  assert.deepEqual(checkLedgerInvariants(ledger.db), []);
+  // Unshifted, the same settings part ways: the paper venue meets each order f earlier in the market.
+  const ledger2 = new Ledger(':memory:');
+  ledger2.startRun({ runId: 'paper-loop-2', mode: 'paper', exchange: 'sim', symbol: 'BTC/USDT', config: {}, initialCash: 10_000 }, new Date(0));
+  const q = await paperLoop(ev, ENTRY_US, RESPONSE_US, ledger2);
+  assert.notDeepEqual(q.fills, a.fills);
   ledger.close();
+  ledger2.close();
 });

@@ -2,7 +2,7 @@
 import { availableParallelism } from 'node:os';
 import { UserError, checkCollectionFolder, ensureCollectionFolder, roundTo, utcStamp } from '../../core/index.js';
 import { historyBars, loadKlines, readEventSource } from '../../data/index.js';
-import { HISTORY_DEFAULTS } from '../../engine/index.js';
+import { HISTORY_DEFAULTS, loadStrategyOf } from '../../engine/index.js';
 import type { Bars, EventColumns } from '../../market/index.js';
 import { analysisConfigOf, type AnalysisConfig } from '../../research/analysis-config.js';
 import { COMMON_FLAGS, readConfigWithFlags, type FlagTable } from '../config-flags.js';
@@ -80,6 +80,7 @@ export function analysisConfigFromFlags(f: AnalyzeFlags): AnalysisConfig {
     budgets: { path: 'analysis.budgets', flag: '--budgets', value: budgets },
     timeframe: { path: 'data.timeframe', flag: '--timeframe', value: f.exchange !== undefined ? f.timeframe : undefined },
   });
+  if (c.trading.markets !== undefined) throw new UserError(`${c.source}: markets: the analysis sweeps one market (market:); several markets run in backtest --events and realtime --clock event`);
   let trading = c.trading;
   if (f.data !== undefined || f.exchange !== undefined) trading = { ...trading, data: withoutEvents(trading.data) };
   if (f.events !== undefined) trading = { ...trading, data: { ...trading.data, path: undefined, exchange: undefined } as typeof trading.data };
@@ -135,6 +136,9 @@ export async function runAnalyzeCommand(flags: AnalyzeFlags, pool: EvalPool | nu
   checkSweepFlags(flags);
   checkCollectionFolder(flags.out ?? DEFAULT_ANALYSIS_DIR, '--out', flags.out === undefined);
   const cfg = analysisConfigFromFlags(flags);
+  // A strategy module: loaded and checked now; cases (and worker threads) name it by its absolute path.
+  const module = await loadStrategyOf(cfg.trading);
+  if (module !== undefined) cfg.trading = { ...cfg.trading, quoting: { ...cfg.trading.quoting, strategy: module.path } };
   const workers = flags.workers ?? 0;
   if (flags.workers !== undefined && (!Number.isInteger(workers) || workers < 1 || workers > 64)) throw new UserError(`--workers: expected an integer from 1 to 64, got ${workers}`);
   if (flags.timeframe !== undefined && !(flags.timeframe in TIMEFRAME_SECONDS)) throw new UserError(`--timeframe: expected one of ${Object.keys(TIMEFRAME_SECONDS).join(', ')}, got '${flags.timeframe}'`);

@@ -3,7 +3,7 @@ import { roundTo } from '../../core/index.js';
 import { runTickJob, writeTickRunFolder } from '../../engine/index.js';
 import { decimalsOf } from '../../market/index.js';
 import type { ConfigWithFlags } from '../config-flags.js';
-import { printRunResult, runFolderOf, type BacktestFlags } from './backtest.js';
+import { printRunResult, runFolderOf, strategyFields, type BacktestFlags } from './backtest.js';
 
 export interface TickBacktestFlags extends BacktestFlags {
   events?: string;
@@ -31,17 +31,20 @@ export async function tickBacktestCommand(flags: TickBacktestFlags, c: ConfigWit
     stats: job.stats,
     audit: job.exchange.audit,
     tickSize: cfg.market.tick_size,
+    ...(job.funding ? { funding: job.funding } : {}),
   }, { force: flags.force === true });
   const m = job.metrics;
   const line = {
     run_dir: dir,
     run_id: runId,
-    model: cfg.quoting.model,
+    model: cfg.quoting.strategy === undefined ? cfg.quoting.model : null,
+    ...strategyFields(cfg.quoting.strategy, m.risk.transitions),
     events: m.events,
     total_pnl: roundTo(m.total_pnl, 6),
     spread_capture: roundTo(m.pnl_spread_capture, 6),
     inventory_pnl: roundTo(m.pnl_inventory, 6),
     fees: roundTo(m.fees, 6),
+    ...(m.instrument !== 'spot' ? { instrument: m.instrument, funding: roundTo(m.pnl_funding, 6), funding_payments: m.funding_payments } : {}),
     fills: m.fills,
     fill_ratio: roundTo(m.fill_ratio, 4),
     sharpe: roundTo(m.sharpe, 4),
@@ -53,5 +56,5 @@ export async function tickBacktestCommand(flags: TickBacktestFlags, c: ConfigWit
     denials: m.orders_denied,
     engine_seconds: roundTo(job.engineSeconds, 3),
   };
-  await printRunResult(line, dir, `backtest ${runId} (${cfg.quoting.model.toUpperCase()} on the order book)`, flags);
+  await printRunResult(line, dir, `backtest ${runId} (${cfg.quoting.strategy !== undefined ? `strategy ${cfg.quoting.strategy}` : cfg.quoting.model.toUpperCase()} on the order book)`, flags);
 }

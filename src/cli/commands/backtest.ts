@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { UserError, checkRunFolderTarget, roundTo, utcStamp } from '../../core/index.js';
 import { decimalsOf } from '../../market/index.js';
-import { defaultTradingConfig, fetchBarsFor, runBarJob, writeRunFolder } from '../../engine/index.js';
+import { defaultTradingConfig, fetchBarsFor, loadStrategyOf, marketConfigs, runBarJob, writeRunFolder } from '../../engine/index.js';
 import { COMMON_FLAGS, VENUE_FLAGS, readConfigWithFlags, type ConfigWithFlags, type FlagTable } from '../config-flags.js';
 
 export interface BacktestFlags {
@@ -80,6 +80,15 @@ export function backtestEngine(flags: BacktestFlags & { events?: string; engine?
   return d.events !== undefined && d.path === undefined && d.exchange === undefined ? 'tick' : 'bar';
 }
 
+/** A strategy module's summary fields: its file, and the reason it halted the run if it failed while trading (also on stderr). */
+export function strategyFields(file: string | undefined, transitions: readonly { condition: string; reason: string }[]): Record<string, string> {
+  if (file === undefined) return {};
+  const failed = transitions.find((t) => t.condition === 'strategy-error');
+  if (failed === undefined) return { strategy: file };
+  process.stderr.write(`halted: ${failed.reason}\n`);
+  return { strategy: file, strategy_error: failed.reason };
+}
+
 /**
  * Run id and folder of a backtest: `--run-id` or `run_<UTC stamp>_<hash of the resolved config>`, and
  * `--out` or `artifacts/runs/<run id>`.
@@ -97,16 +106,28 @@ export function checkRunFolderEarly(flags: { runId?: string; out?: string; force
   if (dir !== undefined) checkRunFolderTarget(dir, flags.out !== undefined ? '--out' : '--run-id', flags.force === true);
 }
 
-export async function backtestCommand(flags: BacktestFlags & { events?: string; engine?: string }): Promise<void> {
+export async function backtestCommand(raw: BacktestFlags & { events?: string | string[]; engine?: string }): Promise<void> {
+  // `--events` takes one file per market; a single market's file is the config's data.events as before.
+  const files = raw.events === undefined ? undefined : [raw.events].flat();
+  const { events: _events, ...rest } = raw;
+  const flags: BacktestFlags & { events?: string; engine?: string } = files?.[0] !== undefined ? { ...rest, events: files[0] } : rest;
   if (flags.events !== undefined && flags.data !== undefined) throw new UserError('--events: give either --data (bars) or --events (tick), not both');
   if (flags.events !== undefined && flags.exchange !== undefined) throw new UserError('--events: give either --exchange (bars from the history cache) or --events (tick), not both');
   checkRunFolderEarly(flags);
   const whole = (flags as { wholeFills?: boolean }).wholeFills === true;
   if (whole && (flags as { partialFills?: boolean }).partialFills === true) throw new UserError('--whole-fills: give either --partial-fills or --whole-fills, not both');
   const c = readConfigWithFlags(flags.config, flags as Record<string, unknown>, [COMMON_FLAGS, BAR_DATA_FLAGS, VENUE_FLAGS], {
-    events: { path: 'data.events', flag: '--events', value: flags.events },
+    events: { path: 'data.events', flag: '--events', value: files?.length === 1 ? files[0] : undefined },
     wholeFills: { path: 'sim.partial_fills', flag: '--whole-fills', value: whole ? false : undefined },
   });
+  const markets = marketConfigs(c.trading, files, c.source);
+  for (const m of markets) await loadStrategyOf(m.config, { flagOf: c.flagOf, source: c.source });
+  if (markets.length > 1) {
+    if (flags.engine === 'bar' || flags.data !== undefined || flags.exchange !== undefined) throw new UserError('markets: several markets run on event files only (backtest --events A B ...)');
+    return (await import('./backtest-markets.js')).marketsBacktestCommand(flags, c, markets);
+  }
+  // One market (with or without markets:) is the single-market run, unchanged.
+  c.trading = markets[0]!.config;
   if (backtestEngine(flags, c) === 'tick') return (await import('./backtest-tick.js')).tickBacktestCommand(flags, c);
   let cfg = c.trading;
   // Klines of one market are traded as that market unless the config names the instrument.
@@ -126,7 +147,8 @@ export async function backtestCommand(flags: BacktestFlags & { events?: string; 
   const line = {
     run_dir: dir,
     run_id: runId,
-    model: cfg.quoting.model,
+    model: cfg.quoting.strategy === undefined ? cfg.quoting.model : null,
+    ...strategyFields(cfg.quoting.strategy, m.risk.transitions),
     bars: m.samples,
     total_pnl: roundTo(m.total_pnl, 6),
     return_pct: roundTo(m.return_pct, 6),
@@ -141,7 +163,7 @@ export async function backtestCommand(flags: BacktestFlags & { events?: string; 
     halted_seconds: roundTo(m.risk.seconds_in_state.halted, 3),
     denials: m.orders_denied,
   };
-  await printRunResult(line, dir, `backtest ${runId} (${cfg.quoting.model.toUpperCase()} on bars)`, flags);
+  await printRunResult(line, dir, `backtest ${runId} (${cfg.quoting.strategy !== undefined ? `strategy ${cfg.quoting.strategy}` : cfg.quoting.model.toUpperCase()} on bars)`, flags);
 }
 
 /** The JSON line in a pipe or with --json; on a terminal, the run's headline as the report shows it. */

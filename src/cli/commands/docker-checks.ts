@@ -1,10 +1,12 @@
 // `marketmakerl compose-config` and `marketmakerl image`: the server deployment's compose file checked (offline, then by `docker compose
-// config` when Docker has it) and the image built with `docker build`; one JSON line each; a part that cannot run says so.
+// config` when Docker has it) and the image built with `docker build` after the Dockerfile's offline checks (what a fresh clone needs);
+// one JSON line each; a part that cannot run says so (`image` without a Docker daemon: SKIPPED, exit 4).
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { UserError } from '../../core/index.js';
+import { dockerfileProblems } from '../../ops/index.js';
 
 export interface ComposeFlags {
   file: string;
@@ -36,6 +38,7 @@ export function composeProblems(path: string): { services: string[]; problems: s
       if (!existsSync(ctx)) problems.push(`${name}: build context ${ctx} does not exist`);
       const df = join(ctx, s.build.dockerfile ?? 'Dockerfile');
       if (!existsSync(df)) problems.push(`${name}: Dockerfile ${df} does not exist`);
+      else for (const p of dockerfileProblems(ctx, s.build.dockerfile ?? 'Dockerfile')) problems.push(`${name}: ${p}`);
     }
     const ep = Array.isArray(s.entrypoint) ? s.entrypoint[0] : undefined;
     if (typeof ep === 'string' && ep.startsWith('/app/')) {
@@ -71,14 +74,34 @@ export interface ImageFlags {
   context: string;
 }
 
+/** The exit code of `image` when no Docker daemon can be reached here: nothing was built, nothing was found wrong either. */
+export const IMAGE_SKIPPED_EXIT = 4;
+
 export function imageCommand(f: ImageFlags): void {
   if (!existsSync(join(f.context, 'Dockerfile'))) throw new UserError(`--context: no Dockerfile in ${f.context}`);
+  // First what a fresh clone needs (no Docker involved): a COPY of a missing, ignored or uncommitted path fails the build anywhere.
+  const problems = dockerfileProblems(f.context);
+  for (const p of problems) process.stderr.write(`image: ${p}\n`);
+  if (problems.length > 0) {
+    process.stdout.write(JSON.stringify({ check: 'image', ok: false, tag: f.tag, dockerfile_problems: problems, error: 'the Dockerfile would not build from a fresh clone' }) + '\n');
+    process.exitCode = 1;
+    return;
+  }
+  // Then the daemon: without one nothing can be built, which is said as a skip with its own exit code.
+  const v = run(f.docker, ['version', '--format', '{{.Server.Version}}'], process.cwd(), 60_000);
+  if (v.missing || v.status !== 0) {
+    const why = v.missing ? `${f.docker} not found` : `no Docker daemon reachable (${v.err.split('\n').filter(Boolean).pop() ?? `exit ${v.status}`})`;
+    process.stderr.write(`image: SKIPPED: ${why}; no image was built (exit ${IMAGE_SKIPPED_EXIT}); the Dockerfile's offline checks passed\n`);
+    process.stdout.write(JSON.stringify({ check: 'image', ok: false, skipped: true, tag: f.tag, dockerfile_problems: [], error: `SKIPPED: ${why}: no image can be built here` }) + '\n');
+    process.exitCode = IMAGE_SKIPPED_EXIT;
+    return;
+  }
   const t0 = performance.now();
   const r = run(f.docker, ['build', '-t', f.tag, f.context], process.cwd(), 3_600_000);
   const seconds = Math.round((performance.now() - t0) / 10) / 100;
-  const ok = !r.missing && r.status === 0;
-  const why = r.missing ? `${f.docker} not found: no image can be built here` : r.status === 0 ? undefined : r.err.split('\n').pop() || `docker build exited ${r.status}`;
+  const ok = r.status === 0;
+  const why = ok ? undefined : r.err.split('\n').pop() || `docker build exited ${r.status}`;
   if (why) process.stderr.write(`image: ${why}\n`);
-  process.stdout.write(JSON.stringify({ check: 'image', ok, tag: f.tag, seconds, ...(why ? { error: why } : {}) }) + '\n');
+  process.stdout.write(JSON.stringify({ check: 'image', ok, tag: f.tag, seconds, docker_server: v.out.trim(), dockerfile_problems: [], ...(why ? { error: why } : {}) }) + '\n');
   if (!ok) process.exitCode = 1;
 }

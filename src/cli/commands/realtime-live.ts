@@ -5,9 +5,10 @@ import { Rng, UserError, utcStamp } from '../../core/index.js';
 import { DEFAULT_HALT_FILE } from '../../risk/index.js';
 import { announceStandingHalt } from '../standing-halt.js';
 import { liveGuard, scrubber, secretValues } from '../../runtime/index.js';
-import { LiveSession, TickLocal, checkGateAdmitsQuotes, paperOptionsFor, resolveTrading, strategyFor, wallClock, type LiveConfig } from '../../engine/index.js';
+import { SessionRecording, checkRecordingPath } from '../../data/index.js';
+import { LiveSession, RecordingFeed, TickLocal, checkGateAdmitsQuotes, paperOptionsFor, resolveTrading, strategyFor, loadStrategyOf, wallClock, type LiveConfig } from '../../engine/index.js';
 import { Ledger, assertLedgerMode } from '../../ledger/index.js';
-import { realtimeConfig, withTimeframe, type RealtimeFlags } from './realtime.js';
+import { finishRecording, realtimeConfig, withTimeframe, type RealtimeFlags } from './realtime.js';
 
 export interface RealtimeLiveFlags extends RealtimeFlags {
   confirmLive?: boolean;
@@ -28,6 +29,7 @@ export async function realtimeLiveCommand(f: RealtimeLiveFlags, env: NodeJS.Proc
   const scrub = scrubber(secretValues(env));
 
   const c = realtimeConfig(f);
+  await loadStrategyOf(c.trading, { flagOf: c.flagOf, source: c.source });
   const cfg = withTimeframe(c.trading, f.timeframe);
   const liveCfg: LiveConfig = cfg.live;
   if (f.clock !== undefined && f.clock !== 'wall') throw new UserError('--clock: live trading runs on the wall clock');
@@ -42,6 +44,7 @@ export async function realtimeLiveCommand(f: RealtimeLiveFlags, env: NodeJS.Proc
   const marketFeed = cfg.loop.market_data;
   const ledgerPath = f.ledger ?? DEFAULT_LEDGER;
   assertLedgerMode(ledgerPath, 'live');
+  if (f.record !== undefined) checkRecordingPath(f.record);
   const exchangeId = cfg.market.exchange;
 
   const { createExchange, exchangeUrlFrom, loadMarkets, resolveSymbol, checkTimeframe, closeExchange } = await import('../../venues/ccxt/exchange.js');
@@ -145,7 +148,11 @@ export async function realtimeLiveCommand(f: RealtimeLiveFlags, env: NodeJS.Proc
   const clock = wallClock();
   const rng = new Rng(Number(process.pid));
   const ws = marketFeed !== 'rest' && md.streams;
-  const feed = new CcxtFeed(md, { ...defaultCcxtFeedOptions, depthLevels: cfg.loop.depth_levels, symbol, clock, mode: ws ? 'ws' : 'rest', pollMs: pollSeconds * 1000, random: () => rng.next() });
+  const ccxtFeed = new CcxtFeed(md, { ...defaultCcxtFeedOptions, depthLevels: cfg.loop.depth_levels, symbol, clock, mode: ws ? 'ws' : 'rest', pollMs: pollSeconds * 1000, random: () => rng.next() });
+  // The market as this session received it, for parity: rows in the order and with the local times it saw.
+  const recording = f.record === undefined ? undefined : new SessionRecording(f.record, { venue: exchangeId, symbol, run_id: runId, mode: 'live', clock: 'wall' });
+  if (recording !== undefined) ledger.linkRecording(recording.path);
+  const feed = recording === undefined ? ccxtFeed : new RecordingFeed(ccxtFeed, recording);
   const session = new LiveSession({
     exchange,
     symbol,
@@ -208,6 +215,7 @@ export async function realtimeLiveCommand(f: RealtimeLiveFlags, env: NodeJS.Proc
     process.off('SIGTERM', onSignal);
     process.off('uncaughtException', onCrash);
     process.off('unhandledRejection', onCrash);
+    if (recording !== undefined) finishRecording(recording, ledger);
     ledger.endRun(new Date(), status);
     ledger.close();
     closeSync(fd);

@@ -2,10 +2,11 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError, roundTo, utcStamp, MICROS_PER_SECOND } from '../../core/index.js';
-import { firstSpan, runEventReplay, writeTickRunFolder } from '../../engine/index.js';
+import { firstSpan, loadStrategyOf, marketConfigs, runEventReplay, writeTickRunFolder } from '../../engine/index.js';
 import { Ledger, assertLedgerMode } from '../../ledger/index.js';
 import type { ConfigWithFlags } from '../config-flags.js';
-import { loadReplay, parseEnd, type RealtimeFlags } from './realtime.js';
+import { SessionRecording, checkRecordingPath } from '../../data/index.js';
+import { finishRecording, loadReplay, parseEnd, type RealtimeFlags } from './realtime.js';
 
 /** Where an event-clock replay keeps its ledger unless told: a file of its own per run (a replay starts flat). */
 function defaultLedger(outDir: string, runId: string): string {
@@ -22,8 +23,16 @@ export async function eventReplayCommand(f: RealtimeFlags, c: ConfigWithFlags): 
   for (const [flag, v] of [['--speed', f.speed], ['--dashboard-port', f.dashboardPort], ['--feed', f.feed], ['--exchange-url', f.exchangeUrl], ['--timeframe', f.timeframe]] as const) {
     if (v !== undefined) throw new UserError(`${flag}: not used with --clock event (the replay runs on the recording's clock, as fast as it can)`);
   }
+  if (c.trading.markets !== undefined) {
+    const markets = marketConfigs(c.trading, f.replay, c.source);
+    for (const m of markets) await loadStrategyOf(m.config, { flagOf: c.flagOf, source: c.source });
+    if (markets.length > 1) return (await import('./realtime-markets.js')).marketsReplayCommand(f, c, markets);
+    c = { ...c, trading: markets[0]!.config };
+    if (f.replay === undefined && c.trading.data.events !== undefined) f = { ...f, replay: [c.trading.data.events] };
+  }
   const files = f.replay ?? (c.trading.data.events !== undefined ? [c.trading.data.events] : undefined);
   if (files === undefined || files.length === 0) throw new UserError('--clock event: replays a recording; give --replay FILE (an event file from convert or record, or raw captures) or data.events in --config');
+  if (f.record !== undefined) checkRecordingPath(f.record);
   const all = await loadReplay(files);
   const pollSeconds = f.pollSeconds ?? 1;
   if (!(pollSeconds > 0) || pollSeconds > 3600) throw new UserError(`--poll-seconds: expected a number of seconds in (0, 3600], got ${pollSeconds}`);
@@ -45,7 +54,21 @@ export async function eventReplayCommand(f: RealtimeFlags, c: ConfigWithFlags): 
     if (!fresh && ledger.resume(cfg.market.symbol) !== undefined) throw new UserError(`--ledger: ${ledgerPath} holds an earlier position; an event-clock replay starts flat: give a new --ledger`);
     ledger.startRun({ runId, mode: 'paper', exchange: cfg.market.exchange, symbol: cfg.market.symbol, config: { ...cfg, clock: 'event' }, initialCash: cfg.capital }, started);
     started_ = true;
-    const job = runEventReplay(cfg, events, ledger, { flagOf: c.flagOf, source: c.source, checkGate: true });
+    // The session receives exactly these rows: its recording is them, linked before the run starts.
+    const recording = f.record === undefined ? undefined : new SessionRecording(f.record, { venue: cfg.market.exchange, symbol: cfg.market.symbol, run_id: runId, mode: 'paper', clock: 'event' });
+    if (recording !== undefined) ledger.linkRecording(recording.path);
+    let job: ReturnType<typeof runEventReplay>;
+    try {
+      job = runEventReplay(cfg, events, ledger, { flagOf: c.flagOf, source: c.source, checkGate: true });
+    } catch (e) {
+      recording?.abort();
+      if (recording !== undefined) ledger.recordingFailed();
+      throw e;
+    }
+    if (recording !== undefined) {
+      recording.append(events);
+      finishRecording(recording, ledger);
+    }
     const dir = join(outDir, runId);
     writeTickRunFolder(dir, { config: { run_id: runId, clock: 'event', ...job.resolved }, metrics: job.metrics, trace: job.trace, fills: job.replayFills, stats: job.stats, audit: job.exchange.audit, tickSize: cfg.market.tick_size });
     const m = job.metrics;
@@ -70,6 +93,7 @@ export async function eventReplayCommand(f: RealtimeFlags, c: ConfigWithFlags): 
       risk_transitions: m.risk.transitions_total,
       denials: m.orders_denied,
       engine_seconds: roundTo(job.engineSeconds, 3),
+      ...(f.record !== undefined ? { recording: f.record } : {}),
     };
     if (f.quiet !== true) process.stdout.write(JSON.stringify(line) + '\n');
   } finally {

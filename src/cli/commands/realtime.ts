@@ -5,6 +5,7 @@ import { UserError, assertSafeOutput, scrubSecrets, parseDuration, utcStamp, MIC
 import { DEFAULT_HALT_FILE, HaltFile } from '../../risk/index.js';
 import {
   PaperSession,
+  RecordingFeed,
   ReplayFeed,
   acceleratedClock,
   paperOptionsFor,
@@ -12,6 +13,7 @@ import {
   resolveTrading,
   checkGateAdmitsQuotes,
   strategyFor,
+  loadStrategyOf,
   runPaperLoop,
   wallClock,
   type IterationRow,
@@ -21,6 +23,7 @@ import {
 } from '../../engine/index.js';
 import type { EventColumns } from '../../market/index.js';
 import { Ledger, assertLedgerMode } from '../../ledger/index.js';
+import { SessionRecording, checkRecordingPath } from '../../data/index.js';
 import { timeframeSeconds } from '../config-file.js';
 import { COMMON_FLAGS, VENUE_FLAGS, readConfigWithFlags, type ConfigWithFlags } from '../config-flags.js';
 import { announceStandingHalt } from '../standing-halt.js';
@@ -44,6 +47,7 @@ export interface RealtimeFlags {
   outDir?: string;
   quiet?: boolean;
   feed?: string;
+  record?: string;
   [flag: string]: unknown;
 }
 
@@ -94,6 +98,16 @@ export async function loadReplay(files: readonly string[]): Promise<EventColumns
   return events;
 }
 
+/** Close a session's recording and tell its ledger (written, or failed with the reason on stderr). */
+export function finishRecording(recording: SessionRecording, ledger: Ledger): void {
+  try {
+    ledger.recordingWritten(recording.close());
+  } catch (e) {
+    ledger.recordingFailed();
+    process.stderr.write(`--record: the recording was not written: ${(e as Error).message}\n`);
+  }
+}
+
 export async function realtimeCommand(f: RealtimeFlags): Promise<void> {
   const mode = f.mode ?? 'paper';
   if (f.outDir !== undefined) assertSafeOutput(f.outDir, '--out-dir');
@@ -103,6 +117,11 @@ export async function realtimeCommand(f: RealtimeFlags): Promise<void> {
   const clockKind = f.clock ?? 'wall';
   if (clockKind !== 'wall' && clockKind !== 'event') throw new UserError(`--clock: expected wall or event, got '${clockKind}'`);
   const c = realtimeConfig(f);
+  if (c.trading.markets !== undefined) {
+    if (clockKind !== 'event') throw new UserError(`${c.source}: markets: paper trading on the wall clock trades one market (market:); several markets replay with --clock event`);
+    return (await import('./realtime-replay.js')).eventReplayCommand(f, c);
+  }
+  await loadStrategyOf(c.trading, { flagOf: c.flagOf, source: c.source });
   if (clockKind === 'event') return (await import('./realtime-replay.js')).eventReplayCommand(f, c);
   const pollSeconds = f.pollSeconds ?? 1;
   if (!(pollSeconds > 0) || pollSeconds > 3600) throw new UserError(`--poll-seconds: expected a number of seconds in (0, 3600], got ${pollSeconds}`);
@@ -111,6 +130,7 @@ export async function realtimeCommand(f: RealtimeFlags): Promise<void> {
   const exchangeId = cfg.market.exchange;
   const ledgerPath = f.ledger ?? DEFAULT_PAPER_LEDGER;
   assertLedgerMode(ledgerPath, 'paper');
+  if (f.record !== undefined) checkRecordingPath(f.record);
   const haltPath = f.haltFile ?? DEFAULT_HALT_FILE;
 
   // Feed and clock: a replayed capture (offline) or the exchange through ccxt.
@@ -173,6 +193,12 @@ export async function realtimeCommand(f: RealtimeFlags): Promise<void> {
   if (resumed !== undefined) options.session = { ...options.session, initialCash: ledger.initialCash() ?? traded.capital };
   const session = new PaperSession(strategy, options, ledger);
   if (resumed !== undefined) session.resume(resumed);
+  // The market as this session received it, for parity: rows in the order and with the local times it saw.
+  const recording = f.record === undefined ? undefined : new SessionRecording(f.record, { venue: exchangeId, symbol, run_id: runId, mode: 'paper', clock: 'wall' });
+  if (recording !== undefined) {
+    ledger.linkRecording(recording.path);
+    feed = new RecordingFeed(feed, recording);
+  }
 
   const [base, quote] = symbol.split(/[/:]/);
   const outDir = f.outDir ?? join('artifacts', 'realtime');
@@ -241,8 +267,10 @@ export async function realtimeCommand(f: RealtimeFlags): Promise<void> {
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    // What was received is kept even when the loop failed: it is the market the session saw.
+    if (recording !== undefined) finishRecording(recording, ledger);
   }
-  write({ ...summary, run_id: runId, ledger: ledgerPath, jsonl: jsonlPath });
+  write({ ...summary, run_id: runId, ledger: ledgerPath, jsonl: jsonlPath, ...(recording !== undefined ? { recording: recording.path, recorded_rows: recording.length } : {}) });
   session.writeVenueAudit();
   ledger.endRun(new Date(), summary.ended_by);
   ledger.close();

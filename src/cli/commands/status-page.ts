@@ -1,22 +1,40 @@
-// `marketmakerl status-page`: one self-contained page of the newest results under artifacts/ with their go / no-go; --serve serves it on
-// 127.0.0.1. One JSON line; exit 1 when a check on the page is no-go or nothing was found.
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { createServer } from 'node:http';
-import { dirname, extname, join, normalize, relative, resolve } from 'node:path';
+// `marketmakerl status-page`: one self-contained page of the newest results under artifacts/ with their go / no-go; --serve serves it with
+// the dashboard server on 127.0.0.1 (at /status/, behind the dashboard's token); --open prints where to open it. One JSON line; exit 1 when
+// a check on the page is no-go or nothing was found.
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { UserError, writeFileAtomic } from '../../core/index.js';
 import { collectStatus, STATUS_MARK, statusHtml } from '../../ops/index.js';
+import { DashboardState, startDashboardServer } from '../../report/dashboard/index.js';
 
 export interface StatusPageFlags {
   artifacts: string;
   out?: string;
   serve?: boolean;
+  open?: boolean;
   port: number;
 }
 
-const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.json': 'application/json', '.csv': 'text/csv', '.png': 'image/png', '.svg': 'image/svg+xml' };
+/** The token file a serving dashboard leaves beside the page (mode 0600, removed when it stops). */
+const tokenFileOf = (tokenDir: string, port: number): string => join(tokenDir, `dashboard-${port}.token`);
+
+/** The served page's address when a dashboard serves this artifacts folder on `port` (its token file is there and it answers), else undefined. */
+async function servedUrl(tokenDir: string, port: number): Promise<string | undefined> {
+  const file = tokenFileOf(tokenDir, port);
+  if (port === 0 || !existsSync(file)) return undefined;
+  const token = readFileSync(file, 'utf8').trim();
+  try {
+    const r = await fetch(`http://127.0.0.1:${port}/status/`, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(5_000), redirect: 'manual' });
+    return r.status === 200 ? `http://127.0.0.1:${port}/status?token=${token}` : undefined;
+  } catch {
+    return undefined; // a token file left by a dashboard that is gone
+  }
+}
 
 export async function statusPageCommand(f: StatusPageFlags): Promise<void> {
   if (!Number.isInteger(f.port) || f.port < 0 || f.port > 65535) throw new UserError(`--port: expected a port in [0, 65535], got ${f.port}`);
+  if (f.serve === true && f.open === true) throw new UserError('--open: prints where a serving dashboard shows the page; it does not go with --serve (which prints its own address)');
   const out = f.out ?? join(f.artifacts, 'status', 'index.html');
   if (existsSync(out) && !readFileSync(out, 'utf8').includes(STATUS_MARK)) throw new UserError(`--out: ${out} exists and is not a status page of ours; it is never replaced`);
   const items = collectStatus(f.artifacts);
@@ -28,32 +46,43 @@ export async function statusPageCommand(f: StatusPageFlags): Promise<void> {
   for (const i of nogo) process.stderr.write(`status-page: NO-GO ${i.section} (${i.path}): ${i.why}\n`);
   if (judged.length === 0) process.stderr.write(`status-page: nothing with a verdict under ${f.artifacts}\n`);
   const line = { check: 'status-page', ok, page: out, sections: items.map((i) => ({ section: i.section, go: i.go, path: i.path })), go: judged.length - nogo.length, no_go: nogo.length };
-  if (!f.serve) {
+  const tokenDir = dirname(resolve(out));
+  if (f.open === true) {
+    // No browser is started (servers have none): the address is printed, the served one when a dashboard serves this folder.
+    const served = await servedUrl(tokenDir, f.port);
+    const open = served ?? pathToFileURL(resolve(out)).href;
+    if (served === undefined) process.stderr.write(`status-page: not served on 127.0.0.1:${f.port} (make dashboard-serve); the file itself: ${open}\n`);
+    process.stdout.write(JSON.stringify({ ...line, open, served: served !== undefined }) + '\n');
+    if (!ok) process.exitCode = 1;
+    return;
+  }
+  if (f.serve !== true) {
     process.stdout.write(JSON.stringify(line) + '\n');
     if (!ok) process.exitCode = 1;
     return;
   }
-  // Serve the page and what it links to (files under the artifacts folder only) on 127.0.0.1 until SIGINT / SIGTERM.
+  // The dashboard server, on 127.0.0.1 only: its finished runs at /, this page (rebuilt at each load) at /status/, behind its token.
   const root = resolve(f.artifacts);
-  const pageRel = relative(root, resolve(out)).split('\\').join('/');
-  const server = createServer((req, res) => {
-    const url = decodeURIComponent((req.url ?? '/').split('?')[0]!);
-    const rel = url === '/' ? pageRel : normalize(url).replace(/^[/\\]+/, '');
-    const path = resolve(root, rel);
-    if ((path !== root && !path.startsWith(root + '/')) || !existsSync(path) || !statSync(path).isFile()) {
-      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
-      return;
-    }
-    res.writeHead(200, { 'content-type': TYPES[extname(path)] ?? 'application/octet-stream' }).end(readFileSync(path));
-  });
-  await new Promise<void>((ok2, fail) => {
-    server.once('error', (e) => fail(new UserError(`--port: cannot listen on 127.0.0.1:${f.port}: ${(e as Error).message}`)));
-    server.listen(f.port, '127.0.0.1', () => ok2());
-  });
-  const port = (server.address() as { port: number }).port;
-  process.stdout.write(JSON.stringify({ ...line, url: `http://127.0.0.1:${port}/` }) + '\n');
+  let server: Awaited<ReturnType<typeof startDashboardServer>>;
+  try {
+    server = await startDashboardServer({
+      port: f.port,
+      host: '127.0.0.1',
+      title: 'marketmakerl status',
+      state: new DashboardState('runs', 'backtest runs'),
+      runsDir: join(root, 'runs'),
+      tokenDir,
+      status: { root, render: () => statusHtml(collectStatus(root), root, new Date().toISOString()) },
+      pushMs: 1_000,
+    });
+  } catch (e) {
+    throw new UserError(`--port: cannot listen on 127.0.0.1:${f.port}: ${(e as Error).message}`);
+  }
+  process.stdout.write(JSON.stringify({ ...line, url: `${server.url}status/`, open_url: server.statusUrl, dashboard: server.openUrl, token_file: server.tokenFile }) + '\n');
   if (!ok) process.exitCode = 1;
-  const stop = (): void => void server.close();
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  await new Promise<void>((done) => {
+    process.once('SIGINT', () => done());
+    process.once('SIGTERM', () => done());
+  });
+  await server.close();
 }

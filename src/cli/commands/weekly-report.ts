@@ -3,7 +3,9 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError, isoOf, utcStamp, writeFileAtomic } from '../../core/index.js';
-import { findLedgers, ledgerWeek, runFoldersSince } from '../../ops/index.js';
+import { fillAgreement, findLedgers, ledgerWeek, runFoldersSince, type FillAgreement } from '../../ops/index.js';
+import { renderParityReport } from '../../report/parity-report.js';
+import { pct, signed } from '../../report/format.js';
 import { esc, page, table } from '../../report/html.js';
 
 export interface WeeklyReportFlags {
@@ -15,7 +17,7 @@ export interface WeeklyReportFlags {
   gapSeconds: number;
 }
 
-export function weeklyReportCommand(f: WeeklyReportFlags): void {
+export async function weeklyReportCommand(f: WeeklyReportFlags): Promise<void> {
   if (!(f.days > 0 && f.days <= 366)) throw new UserError(`--days: expected a number of days in (0, 366], got ${f.days}`);
   if (!(f.gapSeconds > 0)) throw new UserError(`--gap-seconds: expected a number of seconds > 0, got ${f.gapSeconds}`);
   let nowMs = Date.now();
@@ -30,6 +32,17 @@ export function weeklyReportCommand(f: WeeklyReportFlags): void {
   for (const p of [jsonPath, htmlPath]) if (existsSync(p)) throw new UserError(`--out: ${p} exists; a report is never replaced`);
   const ledgers = findLedgers(f.ledgers).map((p) => ledgerWeek(p, sinceUs, f.gapSeconds * 1e6));
   const runs = ledgers.flatMap((l) => l.runs);
+  // Live against replay: each run with a recording of its market replayed by parity, its page beside the report.
+  const parityPages: { run: string; page: string; html: string }[] = [];
+  for (const r of runs) {
+    const { agreement, report } = await fillAgreement(r.ledger, r.run_id);
+    r.fill_agreement = agreement;
+    if (report !== undefined && agreement.status === 'measured') {
+      const name = `parity_${r.run_id.replace(/[^A-Za-z0-9_.-]/g, '_')}.html`;
+      agreement.page = name;
+      parityPages.push({ run: r.run_id, page: name, html: await renderParityReport(report) });
+    }
+  }
   const folders = runFoldersSince(f.runs, sinceUs);
   const problems: string[] = [];
   for (const l of ledgers) for (const p of l.invariant_problems) problems.push(`${l.path}: ${p}`);
@@ -56,8 +69,20 @@ export function weeklyReportCommand(f: WeeklyReportFlags): void {
       html: runs.length
         ? table(
             ['run', 'mode', 'symbol', 'status', 'started', 'hours', 'PnL', 'fills', 'fees', 'uptime %', 'halted %', 'reconnects', 'halts', 'fill agreement'],
-            runs.map((r) => [r.run_id, r.mode, r.symbol, r.status, r.started_at, r.hours, r.pnl, r.fills, r.fees, r.uptime_pct, r.halted_pct, r.reconnects, r.halts, r.fill_agreement.status === 'n/a' ? 'n/a (no capture)' : r.fill_agreement.status]),
+            runs.map((r) => [r.run_id, r.mode, r.symbol, r.status, r.started_at, r.hours, r.pnl, r.fills, r.fees, r.uptime_pct, r.halted_pct, r.reconnects, r.halts, agreementText(r.fill_agreement)]),
           )
+        : '<p>none in the period</p>',
+    },
+    {
+      title: 'Live vs replay agreement (parity)',
+      html: runs.length
+        ? `<table><thead><tr><th>run</th><th>fills matched</th><th>PnL session / replay</th><th>gap</th><th>page</th></tr></thead><tbody>${runs
+            .map((r) => {
+              const a = r.fill_agreement;
+              if (a.status === 'n/a') return `<tr><td>${esc(r.run_id)}</td><td colspan="4" style="text-align:left">n/a: ${esc(a.reason)}</td></tr>`;
+              return `<tr><td>${esc(r.run_id)}</td><td>${a.fills_matched} of ${a.fills_live} (${esc(pct(a.fill_ratio))})</td><td>${esc(`${signed(a.pnl_live, 4)} / ${signed(a.pnl_replay, 4)}`)}</td><td>${esc(signed(a.pnl_gap, 4))}</td><td>${a.page ? `<a href="${esc(a.page)}">${esc(a.page)}</a>` : ''}</td></tr>`;
+            })
+            .join('')}</tbody></table>`
         : '<p>none in the period</p>',
     },
     {
@@ -67,8 +92,14 @@ export function weeklyReportCommand(f: WeeklyReportFlags): void {
     { title: 'Backtest run folders', html: folders.length ? table(['folder', 'modified', 'PnL', 'fills', 'final state'], folders.map((r) => [r.path, r.modified, r.total_pnl, r.fills, r.final_state])) : '<p>none in the period</p>' },
     { title: 'Ledger invariants', html: table(['ledger', 'runs in period', 'problems'], ledgers.map((l) => [l.path, l.runs.length, l.invariant_problems.join('; ') || 'none'])) },
   ];
+  for (const p of parityPages) writeFileAtomic(join(out, p.page), p.html);
   writeFileAtomic(htmlPath, page(`Weekly report ${isoOf(sinceUs).slice(0, 10)} → ${isoOf(nowMs * 1000).slice(0, 10)}`, verdict, sections));
   for (const p of problems) process.stderr.write(`weekly-report: ${p}\n`);
   process.stdout.write(JSON.stringify({ check: 'weekly-report', ok, from: doc.from, to: doc.to, totals, problems: problems.length, json: jsonPath, html: htmlPath }) + '\n');
   if (!ok) process.exitCode = 1;
+}
+
+/** The table's cell: the share of fills matched and the PnL gap, or n/a. */
+function agreementText(a: FillAgreement): string {
+  return a.status === 'n/a' ? 'n/a' : `${pct(a.fill_ratio)} of fills, gap ${signed(a.pnl_gap, 4)}`;
 }

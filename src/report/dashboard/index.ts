@@ -5,3 +5,4 @@ export * from './live.js';
 export * from './ledger-source.js';
 export * from './run-folders.js';
 export * from './page.js';
+export * from './status-route.js';

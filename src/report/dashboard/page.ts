@@ -2,7 +2,7 @@
 import { dashboardScript } from './page-script.js';
 
 /** The page; `title` is escaped. It loads /lightweight-charts.js and talks to /ws, /api/state, /api/runs and /halt. */
-export function dashboardPage(title: string): string {
+export function dashboardPage(title: string, opts: { statusLink?: boolean } = {}): string {
   const t = title.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c] ?? c);
   return `<!doctype html>
 <html lang="en">
@@ -41,7 +41,7 @@ export function dashboardPage(title: string): string {
 <header>
   <h1 id="title">${t}</h1><span id="kind">…</span><span id="state" class="unknown">unknown</span>
   <span class="muted" id="updated">waiting for data</span>
-  <span style="flex:1"></span>
+  <span style="flex:1"></span>${opts.statusLink === true ? '\n  <a href="/status/" style="color:#fff;font-size:13px">status page</a>' : ''}
   <select id="runs" title="what this dashboard shows"><option value="">live</option></select>
   <button id="halt" title="kill switch: halt the running loop">HALT</button>
 </header>

@@ -1,4 +1,4 @@
-// The dashboard's HTTP and websocket server: the page, the chart library, state, run folders, /healthz, /metrics and the HTTP kill switch.
+// The dashboard's HTTP and websocket server: the page, the chart library, state, run folders, the status page, /healthz, /metrics and the HTTP kill switch.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,6 +12,7 @@ import { dashboardPage } from './page.js';
 import type { DashboardMessage, DashboardState } from './dashboard-state.js';
 import { listRunFolders, readRunFolder } from './run-folders.js';
 import { DashboardMetrics } from './metrics.js';
+import { statusAnswer, type StatusSource } from './status-route.js';
 
 export interface DashboardServerOptions {
   /** 0: any free port. Bound to 127.0.0.1 unless `host` (or MARKETMAKERL_DASHBOARD_HOST, in a container) says otherwise. */
@@ -31,6 +32,8 @@ export interface DashboardServerOptions {
   pushMs?: number;
   /** Called before each push (a ledger source refreshes the state here). */
   refresh?: () => void;
+  /** Serve the status page at /status/ (and the files under its artifacts folder it links to), behind the same token. */
+  status?: StatusSource;
 }
 
 export interface DashboardServer {
@@ -38,6 +41,8 @@ export interface DashboardServer {
   url: string;
   /** The URL to open once: it carries the token, which the page then keeps in a cookie. */
   openUrl: string;
+  /** With `status`: the status page's URL to open once (it carries the token too). */
+  statusUrl: string | undefined;
   token: string;
   /** Where the token was written (with `tokenDir`). */
   tokenFile: string | undefined;
@@ -57,7 +62,7 @@ function chartLibrary(): Buffer {
 }
 
 export async function startDashboardServer(o: Readonly<DashboardServerOptions>): Promise<DashboardServer> {
-  const page = dashboardPage(o.title);
+  const page = dashboardPage(o.title, { statusLink: o.status !== undefined });
   const runsDir = o.runsDir ?? 'artifacts/runs';
   const started = Date.now();
   const send = (res: ServerResponse, status: number, type: string, body: string | Buffer): void => {
@@ -82,18 +87,26 @@ export async function startDashboardServer(o: Readonly<DashboardServerOptions>):
     try {
       const v = checkOrigin(req, port);
       if (!v.ok) return json(res, v.status, { error: v.error });
+      // The pages a browser opens: the dashboard, and the status page when it is served.
+      const statusPage = o.status !== undefined && (route === 'GET /status' || route === 'GET /status/');
+      const isPage = route === 'GET /' || route === 'GET /index.html' || statusPage;
       if (!open.has(route)) {
         const presented = presentedToken(req, port, u);
         if (!tokenMatches(presented, token)) {
-          if (route === 'GET /' || route === 'GET /index.html') return send(res, 401, 'text/html; charset=utf-8', locked);
+          if (isPage) return send(res, 401, 'text/html; charset=utf-8', locked);
           return json(res, 401, { error: 'this dashboard needs its token (Authorization: Bearer, or the URL printed at start)' });
         }
-        if ((route === 'GET /' || route === 'GET /index.html') && u.searchParams.has('token')) {
-          // Keep the token in a cookie only this dashboard's own page sends, and take it out of the address bar.
-          res.writeHead(303, { location: '/', 'set-cookie': `${cookieName(port)}=${token}; HttpOnly; SameSite=Strict; Path=/`, 'cache-control': 'no-store' });
+        if (isPage && (u.searchParams.has('token') || route === 'GET /status')) {
+          // Keep the token in a cookie only this dashboard's own pages send, and take it out of the address bar.
+          const location = statusPage ? '/status/' : '/';
+          res.writeHead(303, { location, ...(u.searchParams.has('token') ? { 'set-cookie': `${cookieName(port)}=${token}; HttpOnly; SameSite=Strict; Path=/` } : {}), 'cache-control': 'no-store' });
           res.end();
           return;
         }
+      }
+      if (o.status !== undefined && req.method === 'GET' && u.pathname.startsWith('/status/')) {
+        const a = statusAnswer(o.status, u.pathname);
+        if (a !== undefined) return send(res, a.status, a.type, a.body);
       }
       switch (route) {
         case 'GET /':
@@ -201,6 +214,7 @@ export async function startDashboardServer(o: Readonly<DashboardServerOptions>):
   return {
     url,
     openUrl: `${url}?token=${token}`,
+    statusUrl: o.status !== undefined ? `${url}status?token=${token}` : undefined,
     token,
     tokenFile,
     port,

@@ -1,7 +1,7 @@
 // The execution agent: the fitted model in the one trading session — a bar backtest, a paper replay, or a live feed (paper, live).
 import { MICROS_PER_SECOND, parseDuration, UserError } from '../../core/index.js';
 import { readEventSource } from '../../data/index.js';
-import { MetricsSchema, firstSpan, parseTradingConfig, runBarJob, runEventReplay, traceCsv, fillsCsv, type TradingConfig } from '../../engine/index.js';
+import { MetricsSchema, firstSpan, loadStrategyOf, parseTradingConfig, runBarJob, runEventReplay, traceCsv, fillsCsv, type TradingConfig } from '../../engine/index.js';
 import { Ledger } from '../../ledger/index.js';
 import type { ExecutionParams } from '../agents.js';
 import type { AgentResult, AgentTask, ExecutionValue, MlValue } from '../agent-task.js';
@@ -46,6 +46,7 @@ export function executionConfig(task: AgentTask, params: ExecutionParams, input:
 export async function runExecutionAgent(task: AgentTask, params: ExecutionParams): Promise<AgentResult> {
   const input = task.inputs[0];
   if (input?.role !== 'ml') return { ok: false, error: 'expected the value of an ml agent as input' };
+  await loadStrategyOf(params.trading, { source: `agents.${task.agent.name}` });
   if (task.mode === 'backtest') return backtest(task, params, input);
   if (task.mode === 'paper' && params.feed === 'replay') return paperReplay(task, params, input);
   const { runFeedExecution } = await import('./execution-feed.js');

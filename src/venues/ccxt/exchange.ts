@@ -16,6 +16,8 @@ export interface ExchangeSpec {
   sandbox?: boolean;
   /** Websocket methods (ccxt pro) are needed. */
   websocket?: boolean;
+  /** With `exchangeUrl`: list the venue's linear perpetuals too (a loopback or proxy lists spot only by default). */
+  perpetuals?: boolean;
   retry?: RetryPolicy;
   retryHooks?: RetryHooks;
 }
@@ -68,7 +70,7 @@ export async function createExchange(spec: ExchangeSpec): Promise<CcxtExchange> 
   const config: Record<string, unknown> = { enableRateLimit: !loopback, timeout: 10_000 };
   if (spec.exchangeUrl !== undefined) {
     // What a loopback or proxy endpoint serves: public spot endpoints, no currency or margin listings.
-    config['options'] = { fetchMarkets: { types: ['spot'] }, fetchCurrencies: false, fetchMargins: false };
+    config['options'] = { fetchMarkets: { types: spec.perpetuals ? ['spot', 'linear'] : ['spot'] }, fetchCurrencies: false, fetchMargins: false };
   }
   const ex = new Ctor(config);
   if (spec.sandbox) {

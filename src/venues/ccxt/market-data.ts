@@ -1,6 +1,6 @@
 // Public market data through ccxt, in our types: books, trades, klines, the market's steps. Feeds, the recorder and history fetches read the exchange only through this.
 import type { CcxtExchange } from './exchange.js';
-import { parseKlines, parseOrderBook, parseTrades, type Kline, type OrderBookView, type TradeView } from './parse.js';
+import { parseFundingRates, parseKlines, parseOrderBook, parseTrades, type FundingRateRow, type Kline, type OrderBookView, type TradeView } from './parse.js';
 
 /**
  * What the feeds (`CcxtFeed`), the recorder, the kline history and market snapshots need from an
@@ -24,6 +24,12 @@ export interface MarketData {
   readonly klinePageLimit: number;
   /** Klines from `sinceMs` (the latest when undefined), at most `limit`, opening before `untilMs` when given. */
   klines(symbol: string, timeframe: string, sinceMs: number | undefined, limit: number, untilMs?: number): Promise<Kline[]>;
+  /** ccxt has a funding-rate history for this exchange (perpetuals). */
+  readonly fundingHistory: boolean;
+  /** Funding payments of a perpetual from `sinceMs`, at most `limit`, at or before `untilMs` when given, oldest first. */
+  fundingRates(symbol: string, sinceMs: number | undefined, limit: number, untilMs?: number): Promise<FundingRateRow[]>;
+  /** Whether a loaded market is a perpetual (swap); undefined when the market is not loaded. */
+  perpetual(symbol: string): boolean | undefined;
   /** The tick and lot size the exchange publishes for a loaded market (NaN when it gives none). */
   steps(symbol: string): { tick: number; lot: number };
   /** Close the websocket connections, if any (best effort). */
@@ -60,6 +66,13 @@ export function marketData(ex: CcxtExchange): MarketData {
     trades: async (symbol, sinceMs, limit) => parseTrades(await ex.fetchTrades(symbol, sinceMs, limit)),
     klines: async (symbol, timeframe, sinceMs, limit, untilMs) =>
       parseKlines(await ex.fetchOHLCV(symbol, timeframe, sinceMs, limit, untilMs !== undefined ? { until: untilMs } : undefined)),
+    fundingHistory: ex.has?.['fetchFundingRateHistory'] === true,
+    fundingRates: async (symbol, sinceMs, limit, untilMs) =>
+      parseFundingRates(await ex.fetchFundingRateHistory(symbol, sinceMs, limit, untilMs !== undefined ? { until: untilMs } : undefined)).sort((a, b) => a.ts - b.ts),
+    perpetual: (symbol) => {
+      const m = ex.markets?.[symbol] as { swap?: boolean } | undefined;
+      return m === undefined ? undefined : m.swap === true;
+    },
     steps: (symbol) => {
       const m = ex.markets?.[symbol];
       const step = (v: unknown): number => {

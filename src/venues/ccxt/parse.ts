@@ -43,6 +43,23 @@ function bad(what: string, v: unknown): never {
   throw new InvariantError(`unexpected ${what} from the exchange: ${JSON.stringify(v)?.slice(0, 200)}`);
 }
 
+/** One funding payment of a perpetual: its time (epoch ms) and rate per interval (longs pay when > 0). */
+export interface FundingRateRow {
+  ts: number;
+  rate: number;
+}
+
+/** ccxt funding-rate history entries (`{timestamp, fundingRate}`); an entry without both is rejected. */
+export function parseFundingRates(rows: unknown): FundingRateRow[] {
+  if (!Array.isArray(rows)) bad('funding rates', rows);
+  return rows.map((r) => {
+    const o = (r ?? {}) as Record<string, unknown>;
+    const row = { ts: num(o['timestamp']), rate: num(o['fundingRate']) };
+    if (!Number.isFinite(row.ts) || !Number.isFinite(row.rate) || Math.abs(row.rate) > 0.05) bad('funding rate', r);
+    return row;
+  });
+}
+
 /** ccxt OHLCV rows `[ms, o, h, l, c, v]`; rows with a missing field are rejected. */
 export function parseKlines(rows: unknown): Kline[] {
   if (!Array.isArray(rows)) bad('klines', rows);

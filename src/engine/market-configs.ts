@@ -1,0 +1,51 @@
+// Each market of a config as the single-market config it trades (what every driver of one market runs).
+import { UserError } from '../core/index.js';
+import { MarketSection, TradingConfigSchema, defaultTradingConfig, type TradingConfig } from './trading-config.js';
+import { marketName, type MarketEntry } from './markets-config.js';
+
+/** One market of a config as a single-market config of its own. */
+export interface MarketConfig {
+  name: string;
+  instrument: string;
+  config: TradingConfig;
+}
+
+/**
+ * The markets of a config, each as the single-market config it trades: its market fields, the
+ * top-level quoting / sim / risk with its own fields over them, its share of the capital, its event
+ * file (`files[i]` when given: the command line's, else its own `events`, else `data.events`). Each is
+ * parsed again, so it is exactly what the same file written as one market would give: a config without
+ * `markets:` is its own one market, unchanged, and a one-element `markets:` with the same fields is the
+ * same run, byte for byte.
+ */
+export function marketConfigs(cfg: TradingConfig, files?: readonly string[], source = 'config'): MarketConfig[] {
+  const { markets, portfolio: _p, ...base } = cfg;
+  if (markets === undefined) {
+    if (files !== undefined && files.length > 1) throw new UserError(`--events: ${files.length} event files for one market; several markets are named in markets: of --config`);
+    const one = files?.length === 1 ? { ...base, data: { ...base.data, events: files[0]! } } : base;
+    return [{ name: marketName(cfg.market), instrument: 'spot', config: one }];
+  }
+  if (JSON.stringify(cfg.market) !== JSON.stringify(defaultTradingConfig.market)) throw new UserError(`${source}: market: give either market: (one market) or markets:, not both`);
+  if (files !== undefined && files.length !== markets.length) throw new UserError(`--events: ${files.length} event file${files.length === 1 ? '' : 's'} for ${markets.length} markets; give one per market, in the order of markets:`);
+  return markets.map((raw, i) => {
+    const m = raw as unknown as MarketEntry;
+    const entry: Record<string, unknown> = m;
+    const market = Object.fromEntries(Object.keys(MarketSection.shape).flatMap((k) => (entry[k] === undefined ? [] : [[k, entry[k]]])));
+    const events = files?.[i] ?? m.events ?? cfg.data.events;
+    const input = {
+      ...base,
+      capital: m.capital ?? cfg.capital / markets.length,
+      market,
+      data: { ...cfg.data, ...(events !== undefined ? { events } : {}) },
+      quoting: { ...cfg.quoting, ...m.quoting },
+      sim: { ...cfg.sim, ...m.sim },
+      risk: { ...cfg.risk, ...m.risk },
+    };
+    const r = TradingConfigSchema.safeParse(input);
+    if (!r.success) {
+      const iss = r.error.issues[0]!;
+      throw new UserError(`${source}: markets[${i}].${iss.path.join('.')}: ${iss.message}`);
+    }
+    return { name: marketName(m), instrument: String(entry['instrument'] ?? 'spot'), config: r.data };
+  });
+}
