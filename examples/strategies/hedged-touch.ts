@@ -1,7 +1,7 @@
 // Hedged market making from a strategy module: quote the touch on the quoted market and send the hedge's orders on the hedge market yourself.
 //
 //   marketmakerl backtest --config config/examples/hedged.yaml --strategy examples/strategies/hedged-touch.ts \
-//     --events artifacts/capture/btcusdt.arrow artifacts/capture/btcusdt-usdm.arrow
+//     --events artifacts/capture/btcusdt-20240808.arrow artifacts/capture/btcusdt-usdm.arrow
 //
 // With `hedge:` in a config of several markets, the quoted market's strategy sees the hedge market in its
 // view (`hedgePosition` in that market's unit, `hedgeBid`, `hedgeAsk`, as known now) and may write
