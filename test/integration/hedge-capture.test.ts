@@ -132,9 +132,16 @@ test("README's hedged table: `backtest --config config/examples/hedged.yaml --ev
     const h = book['hedge'];
     const s = book['pnl_split'];
     const alone = h.quoted_alone;
+    const passive = join(dir, 'passive');
+    execFileSync(process.execPath, cliArgs('backtest', '--config', EXAMPLE, '--hedge-mode', 'passive', '--events', spot, usdm, '--out', passive, '--json'), { cwd: CLI_CWD, encoding: 'utf8' });
+    const pb = (JSON.parse(readFileSync(join(passive, 'metrics.json'), 'utf8')) as { book: Record<string, any> }).book;
+    const ph = pb['hedge'];
+    const ps = pb['pnl_split'];
+    assert.equal(ph.mode, 'passive');
     const rows: [string, number[]][] = [
       ['spot alone', [alone.inventory.max_abs, alone.inventory.std, alone.pnl_split.quoting, 0, 0, alone.pnl_split.fees, alone.pnl_split.funding, alone.total_pnl]],
       ['spot + USD-M hedge (taker)', [h.net_inventory.max_abs, h.net_inventory.std, s.quoting, s.hedging, s.basis, s.fees, s.funding, s.total]],
+      ['spot + USD-M hedge (passive)', [ph.net_inventory.max_abs, ph.net_inventory.std, ps.quoting, ps.hedging, ps.basis, ps.fees, ps.funding, ps.total]],
     ];
     for (const [label, want] of rows) {
       const got = readmeRow(label);

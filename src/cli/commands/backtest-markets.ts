@@ -8,7 +8,7 @@ export async function marketsBacktestCommand(flags: BacktestFlags, c: ConfigWith
   const portfolio = c.trading.portfolio ?? {};
   const hedge = hedgePlan(c.trading, markets, c.source);
   const job = runTickMarketsJob(markets, portfolio, { flagOf: c.flagOf, source: c.source, checkGate: true }, undefined, [], hedge);
-  const { runId, dir } = runFolderOf(flags, { portfolio, markets: job.markets.map((m) => m.resolved) });
+  const { runId, dir } = runFolderOf(flags, { portfolio, ...(c.trading.hedge !== undefined ? { hedge: c.trading.hedge } : {}), markets: job.markets.map((m) => m.resolved) });
   writeMarketsRunFolder(dir, runId, job, portfolio, { force: flags.force === true });
   const book = bookTotals(job);
   const line = {

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { UserError, checkRunFolderTarget, roundTo, utcStamp } from '../../core/index.js';
 import { decimalsOf } from '../../market/index.js';
 import { defaultTradingConfig, fetchBarsFor, hedgePlan, loadStrategyOf, marketConfigs, runBarJob, writeRunFolder } from '../../engine/index.js';
-import { COMMON_FLAGS, VENUE_FLAGS, readConfigWithFlags, type ConfigWithFlags, type FlagTable } from '../config-flags.js';
+import { COMMON_FLAGS, HEDGE_FLAGS, VENUE_FLAGS, readConfigWithFlags, type ConfigWithFlags, type FlagTable } from '../config-flags.js';
 
 export interface BacktestFlags {
   data?: string;
@@ -116,7 +116,7 @@ export async function backtestCommand(raw: BacktestFlags & { events?: string | s
   checkRunFolderEarly(flags);
   const whole = (flags as { wholeFills?: boolean }).wholeFills === true;
   if (whole && (flags as { partialFills?: boolean }).partialFills === true) throw new UserError('--whole-fills: give either --partial-fills or --whole-fills, not both');
-  const c = readConfigWithFlags(flags.config, flags as Record<string, unknown>, [COMMON_FLAGS, BAR_DATA_FLAGS, VENUE_FLAGS], {
+  const c = readConfigWithFlags(flags.config, flags as Record<string, unknown>, [COMMON_FLAGS, BAR_DATA_FLAGS, VENUE_FLAGS, HEDGE_FLAGS], {
     events: { path: 'data.events', flag: '--events', value: files?.length === 1 ? files[0] : undefined },
     wholeFills: { path: 'sim.partial_fills', flag: '--whole-fills', value: whole ? false : undefined },
   });
