@@ -123,7 +123,7 @@ function agrees(x: number, shown: number): boolean {
   return Math.abs(x - shown) <= 0.5 * 10 ** -d + 1e-12;
 }
 
-test("README's hedged table: `backtest --config config/examples/hedged.yaml --events SPOT PERP` writes every figure; the paper replay on the event clock hedges the same", () => {
+test("README's hedged table: `backtest --config config/examples/hedged.yaml --events SPOT PERP [--hedge-mode passive]` writes every figure", () => {
   const dir = mkdtempSync(join(tmpdir(), 'mm-hedged-'));
   try {
     const out = join(dir, 'run');
@@ -148,13 +148,29 @@ test("README's hedged table: `backtest --config config/examples/hedged.yaml --ev
       assert.equal(got.length, want.length, label);
       got.forEach((g, k) => assert.ok(agrees(want[k]!, g), `README '${label}' column ${k + 1}: shows ${g}, the run gives ${want[k]}`));
     }
-    // The paper replay on the event clock hedges the same way: each market's fills equal the backtest's.
-    const paper = join(dir, 'paper');
-    const line = execFileSync(process.execPath, cliArgs('realtime', '--config', EXAMPLE, '--replay', spot, usdm, '--clock', 'event', '--out-dir', paper), { cwd: CLI_CWD, encoding: 'utf8' });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the paper replay on the event clock (realtime --clock event) hedges as the backtest does: the same fills in each market, the same split', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mm-hedged-paper-'));
+  try {
+    const line = execFileSync(process.execPath, cliArgs('realtime', '--config', EXAMPLE, '--replay', spot, usdm, '--clock', 'event', '--out-dir', dir), { cwd: CLI_CWD, encoding: 'utf8' });
     const runDir = (JSON.parse(line.trim().split('\n').pop()!) as { run_dir: string }).run_dir;
-    for (const m of ['spot', 'usdm']) assert.equal(readFileSync(join(runDir, m, 'fills.csv'), 'utf8'), readFileSync(join(out, m, 'fills.csv'), 'utf8'), `${m}: paper replay fills = backtest fills`);
-    const paperBook = (JSON.parse(readFileSync(join(runDir, 'metrics.json'), 'utf8')) as { book: Record<string, any> }).book;
-    assert.deepEqual(paperBook['pnl_split'], s);
+    const { r, rec } = hedged('taker');
+    for (const m of r.markets) {
+      const rows = readFileSync(join(runDir, m.name, 'fills.csv'), 'utf8').trim().split('\n').slice(1);
+      const f = m.core.fills;
+      assert.equal(rows.length, f.length, `${m.name}: fills`);
+      rows.forEach((row, i) => {
+        const c = row.split(',');
+        assert.ok(Math.abs(Number(c[0]) * 1000 - f.ts[i]!) < 1, `${m.name} fill ${i}: time`);
+        assert.equal(Number(c[2]), f.price[i], `${m.name} fill ${i}: price`);
+      });
+    }
+    const book = (JSON.parse(readFileSync(join(runDir, 'metrics.json'), 'utf8')) as { book: Record<string, any> }).book;
+    assert.deepEqual(book['pnl_split'], rec.pnl_split);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
