@@ -87,6 +87,7 @@ program
   .option('--no-post-only', 'tick: a crossing order takes the book as taker instead of being rejected')
   .option('--decision-interval-ms <x>', 'tick: the strategy decides every this many ms of market time (default 100)', num('--decision-interval-ms'))
   .option('--sample-interval-ms <x>', 'tick: trace row every this many ms (default 1000)', num('--sample-interval-ms'))
+  .addOption(new Option('--hedge-mode <mode>', 'with hedge: in --config: taker | passive (hedge.mode)'))
   .action(async (opts) => (await import('./commands/backtest.js')).backtestCommand(opts));
 
 program

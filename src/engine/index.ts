@@ -31,3 +31,4 @@ export * from './wall-clock.js';
 export * from './live-session.js';
 export * from './event-replay.js';
 export * from './run-sampler.js';
+export * from './hedge-metrics.js';

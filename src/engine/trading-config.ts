@@ -4,7 +4,7 @@ import { INSTRUMENT_KINDS } from '../market/index.js';
 import { defaultBarFeatureParams } from '../features/index.js';
 import { HISTORY_TIMEFRAMES, MAX_HISTORY_DAYS, defaultSimulateParams } from '../data/index.js';
 import { riskSectionSchema } from '../risk/index.js';
-import { PortfolioSection, marketEntrySchema, marketsListSchema } from './markets-config.js';
+import { HedgeSection, PortfolioSection, marketEntrySchema, marketsListSchema } from './markets-config.js';
 
 /**
  * Every mode reads these sections: bar and tick backtests, the analysis (as the base of its sweep),
@@ -198,6 +198,7 @@ export const tradingFields = {
     .optional()
     .describe('several markets traded at once, each with its exchange, symbol, instrument and its own quoting / sim / risk fields over the top-level ones (instead of market:)'),
   portfolio: PortfolioSection.optional().describe('with markets: limits over the whole book'),
+  hedge: HedgeSection.optional().describe("with markets: hedge one market's inventory on another (hedged market making)"),
 };
 
 export const TradingConfigSchema = z.object(tradingFields).strict();

@@ -170,6 +170,22 @@ export class RiskGate implements OrderSink {
     this.next.place(ts, clientId, side, price, qty);
   }
 
+  /**
+   * An immediate-or-cancel order: the same rules as a place (it may fill whole), counted as a place;
+   * denied when the venue cannot take one.
+   */
+  take(ts: Micros, clientId: number, side: Side, price: number, qty: number): void {
+    this.counters.placed++;
+    const next = this.next;
+    if (next.take === undefined) {
+      this.lastRule = 'venue';
+      return this.deny(ts, clientId, 'this venue takes no immediate-or-cancel orders');
+    }
+    const reason = this.check(clientId, side, price, qty);
+    if (reason !== undefined) return this.deny(ts, clientId, reason);
+    next.take(ts, clientId, side, price, qty);
+  }
+
   /** Our other live orders on `side` (see SideResting), into `this.resting`. */
   private sideResting(clientId: number, side: Side): Readonly<SideResting> {
     const o = this.open;
