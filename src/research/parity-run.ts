@@ -4,10 +4,12 @@ import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { UserError, quantileOfSorted, readConfigMapping, roundTo } from '../core/index.js';
 import type { EventColumns } from '../market/index.js';
-import { loadStrategyOf, parseTradingConfig, runEventReplay, type TradingConfig } from '../engine/index.js';
+import { loadStrategyOf, parseTradingConfig, peekEvents, resolveTrading, runEventReplay, venueOptionsFor, type TradingConfig } from '../engine/index.js';
 import { fileSha256, isEventFile, readEventFile } from '../data/index.js';
 import { Ledger, locateRecording, readRecordingLink, type RecordingLink } from '../ledger/index.js';
 import { compareSides, type ParityComparison } from './parity.js';
+import { compareOrderLevel, divergence, type Divergence, type OrderLevelParity } from './parity-orders.js';
+import { replayOrderStream } from './parity-order-replay.js';
 import { scanRecording } from './parity-market.js';
 import { readSessionRun, readSessionSide, runIdsOf, type SessionSide } from './parity-side.js';
 
@@ -35,7 +37,17 @@ export interface ParityReport {
     feed_latency_ms: { median: number | null; p90: number | null };
   };
   replay: { sim: Record<string, unknown>; sim_source: 'session' | string; engine_seconds: number };
+  /**
+   * Strategy-level: the session's config and strategy run again on the recording, deciding for
+   * themselves (`comparison`). A strategy whose decisions depend on its inventory diverges from the
+   * session at the first fill that differs, so these figures mix the simulator's error with the
+   * strategy's path dependence.
+   */
   comparison: ParityComparison;
+  /** Where the strategy's replay parted from the session (why the strategy-level figures can be far apart). */
+  divergence: Divergence;
+  /** Order-level: the session's own order stream replayed as sent (`parity-orders.ts`): the simulator alone. */
+  order_level: OrderLevelParity;
   /** Why live and replay may differ for reasons other than the simulator (a resumed position, a changed file…). */
   notes: string[];
 }
@@ -163,6 +175,18 @@ export async function runParity(o: ParityOptions): Promise<ParityReport> {
     markoutSeconds: cfg.metrics.markout_seconds,
     toleranceMs,
   });
+  const venue = venueOptionsFor(resolveTrading(cfg, peekEvents(events).price, { source: `the config journaled for run ${run.runId}` }));
+  const replayed = replayOrderStream(events, live, venue, run.mode === 'live' ? 'exchange' : 'local', toleranceMs * 1000);
+  const orderLevel = compareOrderLevel({
+    live,
+    replay: replayed,
+    liveQueue,
+    replayQueue: replayed.orders.map((x) => x.queueAhead),
+    mids: scan.mids,
+    endTs,
+    markoutSeconds: cfg.metrics.markout_seconds,
+    toleranceMs,
+  });
   const iso = (us: number): string => new Date(us / 1000).toISOString();
   return {
     kind: 'parity',
@@ -171,6 +195,8 @@ export async function runParity(o: ParityOptions): Promise<ParityReport> {
     events: { path, rows: events.length, first_local_utc: iso(events.tsLocal[0]!), last_local_utc: iso(endTs), linked, same_as_linked: same, feed_latency_ms: feed },
     replay: { sim: { ...cfg.sim }, sim_source: o.simConfig ?? 'session', engine_seconds: roundTo(replay.engineSeconds, 3) ?? 0 },
     comparison,
+    divergence: divergence(live, replay.side, toleranceMs),
+    order_level: orderLevel,
     notes,
   };
 }

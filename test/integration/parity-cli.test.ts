@@ -25,6 +25,10 @@ interface Line {
   pnl_gap: number;
   ack_latency_ms_live: number;
   ack_latency_ms_replay: number;
+  order_level_orders_same_fate_share: number;
+  order_level_fills_matched: number;
+  order_level_fill_ratio: number;
+  order_level_pnl_gap: number;
   max_pnl_gap_exceeded?: boolean;
   out: string;
 }
@@ -65,6 +69,11 @@ test('a paper session replayed by parity: every fill matched, the same PnL, and 
   assert.equal(l.pnl_replay, l.pnl_live);
   assert.equal(l.pnl_gap, 0);
   assert.equal(l.max_pnl_gap_exceeded, false);
+  // The session's own order stream on the same venue: every order meets the same fate.
+  assert.equal(l.order_level_orders_same_fate_share, 1);
+  assert.equal(l.order_level_fills_matched, l.fills_live);
+  assert.equal(l.order_level_fill_ratio, 1);
+  assert.equal(l.order_level_pnl_gap, 0);
   assert.equal(sha256(s.ledger), before, 'parity never writes the ledger');
 
   const j = JSON.parse(readFileSync(join(out, 'parity.json'), 'utf8')) as { events: { path: string; linked: boolean; same_as_linked: boolean }; comparison: { live: { pnl: Record<string, number>; latency_ms: { ack: { median: number } } }; replay: { pnl: Record<string, number> } } };
@@ -105,6 +114,7 @@ test('a paper session replayed by parity: every fill matched, the same PnL, and 
   assert.equal(gl.ack_latency_ms_live, 20);
   assert.equal(gl.ack_latency_ms_replay, 200);
   assert.ok(gl.fill_ratio < 0.9, `fewer fills matched (${gl.fill_ratio})`);
+  assert.ok(gl.order_level_fill_ratio < 1, `the session's own orders fare otherwise on a slower venue (${gl.order_level_fill_ratio})`);
   assert.ok(gl.fills_only_live > 0 && gl.fills_only_replay >= 0);
   assert.notEqual(gl.pnl_gap, 0);
   assert.equal(gl.pnl_live, l.pnl_live, 'the session side does not change');
