@@ -116,6 +116,7 @@ ${v.maxPnlGap === undefined ? '' : `<p class="note">--max-pnl-gap ${esc(v.maxPnl
 <p class="note" data-figure="divergence">${esc(parted)}</p>
 ${r.notes.map((n) => `<p class="note">${esc(n)}</p>`).join('\n')}`;
   const so = o.replay;
+  const x = r.order_level_at_exchange_time;
   sections0.push({
     title: 'Order-level: the session\'s orders replayed as sent',
     html: richTable(['', live, 'replay of its orders'], [
@@ -128,7 +129,13 @@ ${r.notes.map((n) => `<p class="note">${esc(n)}</p>`).join('\n')}`;
       ['|Δt| of matched fills, median / p90 ms', '', st(o.fills.abs_dt_ms)],
       ...(['total', 'spread_capture', 'inventory', 'fees'] as const).map((k): Cell[] => [`PnL: ${k.replace('_', ' ')}`, money(c.live.pnl[k]), money(so.pnl[k])]),
       ['order sent → first fill, median / p90 ms', st(c.live.latency_ms.order_to_first_fill), st(so.latency_ms.order_to_first_fill)],
-    ]) + '<p class="note">Each order lives in the replay as long as it lived in the session: until the session asked to cancel it, or, when the session saw it filled in full or rejected, until a replayed fill could no longer match (the tolerance after).</p>',
+      ...(x === undefined
+        ? []
+        : ([
+            ['the venue at exchange time instead: fills matched', '', { text: `${x.fills.matched} of ${x.fills.live} (${pct(x.fills.fill_ratio)})`, attr: { 'data-figure': 'order-fill-ratio-exchange-time' } }],
+            ['the venue at exchange time instead: PnL (gap)', '', `${signed(x.replay.pnl.total, 4)} (${signed(x.pnl_gap, 4)})`],
+          ] as Cell[][])),
+    ]) + `<p class="note">${esc(`The replay's venue saw each recorded row at its ${o.venue_clock === 'local' ? "local receive time, as the paper session's simulated venue did" : 'exchange time, as an exchange (and the tick backtest) does'}.`)}</p>` + '<p class="note">Each order lives in the replay as long as it lived in the session: until the session asked to cancel it, or, when the session saw it filled in full or rejected, until a replayed fill could no longer match (the tolerance after).</p>',
   });
   const sides = (label: string, f: (s: typeof c.live) => Cell): Cell[] => [label, f(c.live), f(c.replay)];
   const sections: Section[] = [...sections0];

@@ -35,7 +35,7 @@ function withdrawAt(o: SideOrder, tolUs: number, entryUs: (t: Micros) => number)
  * `fillClock`: which time each replayed fill is stamped with, to be compared with the session's
  * (`exchange` for live sessions, whose ledger books the exchange's trade time; `local` for paper).
  */
-export function replayOrderStream(ev: EventColumns, live: SessionSide, venue: VenueOptions, fillClock: 'exchange' | 'local', tolUs: number): SessionSide {
+export function replayOrderStream(ev: EventColumns, live: SessionSide, venue: VenueOptions, fillClock: 'exchange' | 'local', tolUs: number, venueClock: 'exchange' | 'local' = 'exchange'): SessionSide {
   const ex = new L2Exchange(venue.exchange, venue.queue, venue.latency, venue.fees);
   const sent = live.orders.filter((o) => !o.denied);
   const out = new Map<number, SideOrder>();
@@ -72,14 +72,15 @@ export function replayOrderStream(ev: EventColumns, live: SessionSide, venue: Ve
       o.lastFillTs = at;
     },
   };
-  const order = venueOrder(ev);
+  const order = venueClock === 'exchange' ? venueOrder(ev) : Int32Array.from({ length: ev.length }, (_, i) => i);
+  const rowTs = venueClock === 'exchange' ? ev.tsExchange : ev.tsLocal;
   const n = order.length;
   let k = 0;
   let c = 0;
   let clock = Number.NEGATIVE_INFINITY;
   for (;;) {
     const i = k < n ? order[k]! : -1;
-    const tRow = i >= 0 ? Math.max(clock, ev.tsExchange[i]!) : Number.POSITIVE_INFINITY;
+    const tRow = i >= 0 ? Math.max(clock, rowTs[i]!) : Number.POSITIVE_INFINITY;
     const tCmd = c < cmds.length ? cmds[c]!.ts : Number.POSITIVE_INFINITY;
     const tIn = ex.nextInboundTs();
     const tOut = ex.nextOutboundTs();

@@ -7,6 +7,8 @@ import type { SessionSide, SideFill, SideOrder } from './parity-side.js';
 export interface OrderLevelParity {
   /** What is compared, in words (the page and the JSON say it where the figures are). */
   what: string;
+  /** When the replay's venue saw each recorded row: at its exchange time (a live exchange; the tick backtest), or its local receive time (a wall-clock paper session's venue). */
+  venue_clock: 'exchange' | 'local';
   orders: {
     /** Orders the session sent (its own risk gate's denials excluded), each replayed as sent. */
     sent: number;
@@ -41,6 +43,7 @@ export interface OrderLevelInput {
   endTs: number;
   markoutSeconds: readonly number[];
   toleranceMs: number;
+  venueClock: 'exchange' | 'local';
 }
 
 export function compareOrderLevel(c: OrderLevelInput): OrderLevelParity {
@@ -71,6 +74,7 @@ export function compareOrderLevel(c: OrderLevelInput): OrderLevelParity {
   const gap = replay.pnl.total - live.pnl.total;
   return {
     what: ORDER_LEVEL_WHAT,
+    venue_clock: c.venueClock,
     orders: {
       sent: sent.length,
       same_fate: same,

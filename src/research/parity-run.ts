@@ -48,6 +48,8 @@ export interface ParityReport {
   divergence: Divergence;
   /** Order-level: the session's own order stream replayed as sent (`parity-orders.ts`): the simulator alone. */
   order_level: OrderLevelParity;
+  /** A wall-clock paper session only: the same order stream with the venue at exchange time (the tick backtest's), measuring what the feed's delay changes. */
+  order_level_at_exchange_time?: OrderLevelParity;
   /** Why live and replay may differ for reasons other than the simulator (a resumed position, a changed file…). */
   notes: string[];
 }
@@ -141,9 +143,18 @@ export async function runParity(o: ParityOptions): Promise<ParityReport> {
   const events = file.events;
   if (events.length === 0) throw new UserError(`--events: ${path} holds no market events`);
   const base = sessionTradingConfig(run.config, run.runId);
-  const cfg: TradingConfig = sim === undefined ? base : { ...base, sim };
+  const chosen: TradingConfig = sim === undefined ? base : { ...base, sim };
+  // A session on the wall clock saw each row at the local time it was recorded with: its replay's trading
+  // side sees it then too, not at exchange time + sim.feed_latency_ms (an event-clock session applied that
+  // latency itself, so its replay keeps it).
+  const wallClockSession = run.config['clock'] !== 'event';
+  const dropFeed = wallClockSession && chosen.sim.feed_latency_ms !== undefined;
+  const cfg: TradingConfig = dropFeed ? { ...chosen, sim: { ...chosen.sim, feed_latency_ms: undefined } } : chosen;
   await loadStrategyOf(cfg, { source: `the config journaled for run ${run.runId}` });
-  const replay = replaySide(cfg, events, run);
+  // The recorded receive times, where no row is received before the exchange stamped it (a clock skew of a
+  // fraction of a millisecond would otherwise make the backtest fall back to exchange time + 5 ms).
+  const causal = wallClockSession ? receivedNoEarlier(events) : { events, moved: 0, maxUs: 0 };
+  const replay = replaySide(cfg, causal.events, run);
 
   const notes: string[] = [];
   const linked = link !== undefined && link.status === 'written' && resolve(locateRecording(o.ledger, link) ?? link.path) === resolve(path);
@@ -155,9 +166,10 @@ export async function runParity(o: ParityOptions): Promise<ParityReport> {
   if (run.earlierFills > 0) notes.push(`earlier runs of this ledger booked ${run.earlierFills} fills: the session may have resumed a position, the replay starts flat`);
   if (run.mode === 'live') notes.push('live fills are the exchange\'s; the replay\'s are the simulator\'s on the recorded market');
   const feed = feedLatency(events);
-  if (run.mode !== 'live' && run.config['clock'] !== 'event')
-    notes.push(`a wall-clock paper session's venue saw each row when the session received it (a median ${feed.median ?? '?'} ms after exchange time in this recording); the replay's venue sees it at exchange time, as the tick backtest does`);
   if (sim !== undefined) notes.push(`the replay ran with the sim: section of ${o.simConfig}, not the session's own`);
+  if (causal.moved > 0)
+    notes.push(`${causal.moved} recorded rows carry a receive time before their exchange time (by at most ${roundTo(causal.maxUs / 1000, 3)} ms: the two clocks' offset); the strategy-level replay takes them as received at their exchange time`);
+  if (dropFeed) notes.push(`the replay's trading side saw each row at the local time the session received it (the recording's), not at exchange time + sim.feed_latency_ms ${chosen.sim.feed_latency_ms} ms`);
 
   const tick = cfg.market.tick_size;
   const q = (s: SessionSide) => s.orders.map((x) => ({ ts: Number.isFinite(x.acceptedTs) ? x.acceptedTs : x.sentTs, side: x.side, price: x.price }));
@@ -176,17 +188,34 @@ export async function runParity(o: ParityOptions): Promise<ParityReport> {
     toleranceMs,
   });
   const venue = venueOptionsFor(resolveTrading(cfg, peekEvents(events).price, { source: `the config journaled for run ${run.runId}` }));
-  const replayed = replayOrderStream(events, live, venue, run.mode === 'live' ? 'exchange' : 'local', toleranceMs * 1000);
-  const orderLevel = compareOrderLevel({
-    live,
-    replay: replayed,
-    liveQueue,
-    replayQueue: replayed.orders.map((x) => x.queueAhead),
-    mids: scan.mids,
-    endTs,
-    markoutSeconds: cfg.metrics.markout_seconds,
-    toleranceMs,
-  });
+  // The venue's clock: a wall-clock paper session's simulated venue saw each row when the session received
+  // it (local time); a live exchange, and the venue of an event-clock replay, at exchange time.
+  const wallPaper = run.mode !== 'live' && run.config['clock'] !== 'event';
+  const orderLevelAt = (venueClock: 'exchange' | 'local'): OrderLevelParity => {
+    const replayed = replayOrderStream(events, live, venue, run.mode === 'live' ? 'exchange' : 'local', toleranceMs * 1000, venueClock);
+    return compareOrderLevel({
+      live,
+      replay: replayed,
+      liveQueue,
+      replayQueue: replayed.orders.map((x) => x.queueAhead),
+      mids: scan.mids,
+      endTs,
+      markoutSeconds: cfg.metrics.markout_seconds,
+      toleranceMs,
+      venueClock,
+    });
+  };
+  const orderLevel = orderLevelAt(wallPaper ? 'local' : 'exchange');
+  let atExchange: OrderLevelParity | undefined;
+  if (wallPaper) {
+    atExchange = orderLevelAt('exchange');
+    notes.push(
+      `wall-clock paper session: its simulated venue saw each row when the session received it, a median ${feed.median ?? '?'} ms (p90 ${feed.p90 ?? '?'} ms) after exchange time in this recording. ` +
+        `The order-level replay feeds the venue the same way (receive times) and reproduces ${orderLevel.fills.matched} of ${orderLevel.fills.live} fills; ` +
+        `fed at exchange time, as the tick backtest and the strategy-level replay feed it, the same orders meet ${atExchange.fills.matched} of ${orderLevel.fills.live} (PnL gap ${atExchange.pnl_gap}): that difference is the feed's delay, which the backtest's venue does not have. ` +
+        `The strategy-level replay adds the loop's own decision times (polls of the wall clock against the backtest's timer on the rows' local times), so it cannot be 100 % on a wall-clock session`,
+    );
+  }
   const iso = (us: number): string => new Date(us / 1000).toISOString();
   return {
     kind: 'parity',
@@ -197,8 +226,28 @@ export async function runParity(o: ParityOptions): Promise<ParityReport> {
     comparison,
     divergence: divergence(live, replay.side, toleranceMs),
     order_level: orderLevel,
+    ...(atExchange !== undefined ? { order_level_at_exchange_time: atExchange } : {}),
     notes,
   };
+}
+
+/** The rows with each receive time at least its exchange time (a copy when any moves), and how many moved by how much. */
+function receivedNoEarlier(ev: EventColumns): { events: EventColumns; moved: number; maxUs: number } {
+  let moved = 0;
+  let maxUs = 0;
+  for (let i = 0; i < ev.length; i++) {
+    const d = ev.tsExchange[i]! - ev.tsLocal[i]!;
+    if (d > 0) {
+      moved++;
+      if (d > maxUs) maxUs = d;
+    }
+  }
+  if (moved === 0) return { events: ev, moved, maxUs };
+  const tsLocal = ev.tsLocal.slice();
+  for (let i = 0; i < ev.length; i++) if (tsLocal[i]! < ev.tsExchange[i]!) tsLocal[i] = ev.tsExchange[i]!;
+  // Receive times stay in the order the rows were received.
+  for (let i = 1; i < ev.length; i++) if (tsLocal[i]! < tsLocal[i - 1]!) tsLocal[i] = tsLocal[i - 1]!;
+  return { events: { ...ev, tsLocal }, moved, maxUs };
 }
 
 /** Local − exchange time of the rows, ms (median and p90 of at most ~10 000 evenly spaced rows). */

@@ -103,7 +103,7 @@ test('order-level: fills pair by order and quantity (a float residue is the quan
     fills: [fill(1, 1, 99, 2.05e6, 0.3), fill(1, 1, 99, 2.1e6, 0.7000000000000001), fill(3, 1, 98, 5e6)],
     queueFromVenue: true,
   };
-  const o = compareOrderLevel({ live, replay, liveQueue: [], replayQueue: [], mids: flatMid(100), endTs: 10e6, markoutSeconds: [], toleranceMs: 100 });
+  const o = compareOrderLevel({ live, replay, liveQueue: [], replayQueue: [], mids: flatMid(100), endTs: 10e6, markoutSeconds: [], toleranceMs: 100, venueClock: 'exchange' });
   assert.equal(o.orders.sent, 4, 'the order our own risk gate denied never left');
   assert.equal(o.orders.same_fate, 1, 'order 1 only: 2 was rejected live and rested in the replay, 3 filled only in the replay, 4 only live');
   assert.deepEqual([o.orders.filled_both, o.orders.filled_only_live, o.orders.filled_only_replay], [1, 1, 1]);

@@ -121,6 +121,24 @@ test('a paper session replayed by parity: every fill matched, the same PnL, and 
   assert.equal(sha256(s.ledger), before);
 });
 
+test('a wall-clock paper session: its own orders on a venue fed as its venue was (receive times) meet every fill; at exchange time, as the backtest feeds it, the output says what the feed delay changes', () => {
+  const ledger = join(dir, 'wall.sqlite');
+  const recording = join(dir, 'wall.arrow');
+  const r = cli(['realtime', '--config', config, '--replay', ensureSharedCaptureArrow(), '--speed', '20', '--duration', '90s', '--poll-seconds', '0.2', '--quiet', '--out-dir', join(dir, 'wall-out'), '--ledger', ledger, '--record', recording]);
+  assert.equal(r.status, 0, r.stderr);
+  const p = parity(['--ledger', ledger, '--out', join(dir, 'parity-wall')]);
+  assert.equal(p.status, 0, p.stderr);
+  const l = p.line! as Line & { order_level_venue_clock: string; order_level_fill_ratio_at_exchange_time: number };
+  assert.ok(l.fills_live > 0, `the session fills (${l.fills_live})`);
+  assert.equal(l.order_level_venue_clock, 'local');
+  assert.equal(l.order_level_fills_matched, l.fills_live, 'the recording holds what the venue saw: every fill of the session');
+  assert.equal(l.order_level_pnl_gap, 0);
+  assert.ok(l.order_level_fill_ratio_at_exchange_time >= 0 && l.order_level_fill_ratio_at_exchange_time <= 1);
+  const j = JSON.parse(readFileSync(join(dir, 'parity-wall', 'parity.json'), 'utf8')) as { notes: string[]; session: { clock: string } };
+  assert.equal(j.session.clock, 'wall');
+  assert.ok(j.notes.some((n) => /wall-clock paper session: its simulated venue saw each row when the session received it/.test(n) && /cannot be 100 %/.test(n)), j.notes.join('\n'));
+});
+
 test('a session run with a different simulator: parity with the original sim shows the gap the right way', () => {
   // The session itself ran with 60 ms latencies; replayed with the 10 ms of the config, the replay acknowledges sooner and fills differ.
   const s = session('slow-session', ['--order-latency-ms', '60']);

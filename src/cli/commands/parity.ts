@@ -53,6 +53,7 @@ export function parityHeadline(r: ParityReport): Record<string, unknown> {
     pnl_gap_share: c.pnl_gap_share,
     ack_latency_ms_live: c.live.latency_ms.ack.median,
     ack_latency_ms_replay: c.replay.latency_ms.ack.median,
+    order_level_venue_clock: o.venue_clock,
     order_level_orders_same_fate_share: o.orders.same_fate_share,
     order_level_fills_matched: o.fills.matched,
     order_level_fills_replay: o.fills.replay,
@@ -60,6 +61,9 @@ export function parityHeadline(r: ParityReport): Record<string, unknown> {
     order_level_pnl_replay: o.replay.pnl.total,
     order_level_pnl_gap: o.pnl_gap,
     order_level_pnl_gap_share: o.pnl_gap_share,
+    ...(r.order_level_at_exchange_time !== undefined
+      ? { order_level_fill_ratio_at_exchange_time: r.order_level_at_exchange_time.fills.fill_ratio, order_level_pnl_gap_at_exchange_time: r.order_level_at_exchange_time.pnl_gap }
+      : {}),
   };
 }
 
