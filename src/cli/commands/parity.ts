@@ -15,6 +15,7 @@ export interface ParityFlags {
   maxPnlGap?: string;
   simConfig?: string;
   toleranceMs?: number;
+  allowStrategyChange?: boolean;
   json?: boolean;
 }
 
@@ -53,6 +54,10 @@ export function parityHeadline(r: ParityReport): Record<string, unknown> {
     pnl_gap_share: c.pnl_gap_share,
     ack_latency_ms_live: c.live.latency_ms.ack.median,
     ack_latency_ms_replay: c.replay.latency_ms.ack.median,
+    reference_price: r.replay.reference_price,
+    ...(r.replay.strategy !== null ? { strategy_sha256: r.replay.strategy.sha256, strategy_sha256_recorded: r.replay.strategy.recorded_sha256 } : {}),
+    ...(r.events.partial ? { recording_partial: true } : {}),
+    compared_until_utc: r.replay.compared_until_utc,
     order_level_venue_clock: o.venue_clock,
     order_level_orders_same_fate_share: o.orders.same_fate_share,
     order_level_fills_matched: o.fills.matched,
@@ -71,7 +76,7 @@ export async function parityCommand(f: ParityFlags): Promise<void> {
   const gap = f.maxPnlGap === undefined ? undefined : parsePnlGap(f.maxPnlGap);
   const outDir = f.out ?? join('artifacts', 'parity', `parity_${utcStamp(new Date())}`);
   checkRunFolderTarget(outDir, '--out', false);
-  const r = await runParity({ ledger: f.ledger, ...(f.session !== undefined ? { session: f.session } : {}), ...(f.events !== undefined ? { events: f.events } : {}), ...(f.simConfig !== undefined ? { simConfig: f.simConfig } : {}), ...(f.toleranceMs !== undefined ? { toleranceMs: f.toleranceMs } : {}) });
+  const r = await runParity({ ledger: f.ledger, ...(f.session !== undefined ? { session: f.session } : {}), ...(f.events !== undefined ? { events: f.events } : {}), ...(f.simConfig !== undefined ? { simConfig: f.simConfig } : {}), ...(f.toleranceMs !== undefined ? { toleranceMs: f.toleranceMs } : {}), ...(f.allowStrategyChange === true ? { allowStrategyChange: true } : {}) });
   const exceeded = gap === undefined ? undefined : pnlGapExceeded(r, gap);
   const verdict: ParityVerdict = gap === undefined ? {} : { maxPnlGap: { ...gap, exceeded: exceeded! } };
   const html = await renderParityReport(r, verdict);
