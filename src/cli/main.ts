@@ -321,6 +321,7 @@ program
   .option('--max-pnl-gap <x>', "exit 1 when |replay PnL − session PnL| exceeds this: quote currency (0.5) or a share of the session's PnL (10%)")
   .option('--sim-config <file>', "replay with this file's sim: section instead of the session's (calibrate-sim's output, or a deliberately different simulator)")
   .option('--tolerance-ms <ms>', 'orders and fills match when side, price and quantity agree and times differ by at most this (default 500)', num('--tolerance-ms'))
+  .option('--allow-strategy-change', "replay the strategy module as it is now even when it is not the one the session ran (its recording keeps the module's sha256; refused otherwise)")
   .option('--json', 'print the result as one JSON line even on a terminal (it always is in a pipe)')
   .action(async (opts) => (await import('./commands/parity.js')).parityCommand(opts));
 

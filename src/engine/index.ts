@@ -7,6 +7,7 @@ export * from './trading-resolve.js';
 export * from './trading-session.js';
 export * from './risk-record.js';
 export * from './venue-options.js';
+export * from './replay-meta.js';
 export * from './fill-log.js';
 export * from './trace.js';
 export * from './metrics.js';

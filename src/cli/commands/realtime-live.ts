@@ -6,7 +6,7 @@ import { DEFAULT_HALT_FILE } from '../../risk/index.js';
 import { announceStandingHalt } from '../standing-halt.js';
 import { liveGuard, scrubber, secretValues } from '../../runtime/index.js';
 import { SessionRecording, checkRecordingPath } from '../../data/index.js';
-import { LiveSession, RecordingFeed, TickLocal, checkGateAdmitsQuotes, paperOptionsFor, resolveTrading, strategyFor, loadStrategyOf, wallClock, type LiveConfig } from '../../engine/index.js';
+import { LiveSession, RecordingFeed, TickLocal, checkGateAdmitsQuotes, paperOptionsFor, replayMetaOf, resolveTrading, strategyFor, loadStrategyOf, wallClock, type LiveConfig } from '../../engine/index.js';
 import { Ledger, assertLedgerMode } from '../../ledger/index.js';
 import { finishRecording, realtimeConfig, withTimeframe, type RealtimeFlags } from './realtime.js';
 
@@ -150,7 +150,7 @@ export async function realtimeLiveCommand(f: RealtimeLiveFlags, env: NodeJS.Proc
   const ws = marketFeed !== 'rest' && md.streams;
   const ccxtFeed = new CcxtFeed(md, { ...defaultCcxtFeedOptions, depthLevels: cfg.loop.depth_levels, symbol, clock, mode: ws ? 'ws' : 'rest', pollMs: pollSeconds * 1000, random: () => rng.next() });
   // The market as this session received it, for parity: rows in the order and with the local times it saw.
-  const recording = f.record === undefined ? undefined : new SessionRecording(f.record, { venue: exchangeId, symbol, run_id: runId, mode: 'live', clock: 'wall' });
+  const recording = f.record === undefined ? undefined : new SessionRecording(f.record, { venue: exchangeId, symbol, run_id: runId, mode: 'live', clock: 'wall', ...replayMetaOf(traded, refPrice) });
   if (recording !== undefined) ledger.linkRecording(recording.path);
   const feed = recording === undefined ? ccxtFeed : new RecordingFeed(ccxtFeed, recording);
   const session = new LiveSession({

@@ -11,6 +11,7 @@ import {
   paperOptionsFor,
   peekEvents,
   resolveTrading,
+  replayMetaOf,
   checkGateAdmitsQuotes,
   strategyFor,
   loadStrategyOf,
@@ -194,7 +195,7 @@ export async function realtimeCommand(f: RealtimeFlags): Promise<void> {
   const session = new PaperSession(strategy, options, ledger);
   if (resumed !== undefined) session.resume(resumed);
   // The market as this session received it, for parity: rows in the order and with the local times it saw.
-  const recording = f.record === undefined ? undefined : new SessionRecording(f.record, { venue: exchangeId, symbol, run_id: runId, mode: 'paper', clock: 'wall' });
+  const recording = f.record === undefined ? undefined : new SessionRecording(f.record, { venue: exchangeId, symbol, run_id: runId, mode: 'paper', clock: 'wall', ...replayMetaOf(traded, refPrice) });
   if (recording !== undefined) {
     ledger.linkRecording(recording.path);
     feed = new RecordingFeed(feed, recording);
