@@ -31,3 +31,5 @@ export * from './wall-clock.js';
 export * from './live-session.js';
 export * from './event-replay.js';
 export * from './run-sampler.js';
+export * from './book-limits.js';
+export * from './paper-markets.js';

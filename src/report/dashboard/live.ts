@@ -30,9 +30,11 @@ export interface LiveDashboard {
   token: string;
   /** Every iteration line (authoritative figures, feed health). */
   publish: (row: IterationRow) => void;
-  /** Every loop step (chart points, fills, risk events), throttled. */
-  step: (s: PaperSession) => void;
+  /** Every loop step (chart points, fills, risk events), throttled (`force`: sample now). */
+  step: (s: PaperSession, force?: boolean) => void;
   close: () => Promise<void>;
+  /** What the page shows (a loop over several markets adds its own figures). */
+  state: DashboardState;
 }
 
 const STATES = new Set(['active', 'reducing', 'halted']);
@@ -66,9 +68,9 @@ export async function startLiveDashboard(o: Readonly<LiveDashboardOptions>): Pro
   let fillsSeen = 0;
   let riskSeen = 0;
 
-  const step = (s: PaperSession): void => {
+  const step = (s: PaperSession, force = false): void => {
     const wall = performance.now();
-    if (wall < nextSample) return;
+    if (wall < nextSample && !force) return;
     nextSample = wall + sampleMs;
     const core = s.core;
     const v = core.view;
@@ -143,5 +145,5 @@ export async function startLiveDashboard(o: Readonly<LiveDashboardOptions>): Pro
     };
   };
 
-  return { url: server.url, openUrl: server.openUrl, token: server.token, publish, step, close: server.close };
+  return { url: server.url, openUrl: server.openUrl, token: server.token, publish, step, close: server.close, state };
 }
