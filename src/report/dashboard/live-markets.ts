@@ -79,7 +79,6 @@ export async function startMarketsDashboard(o: Readonly<LiveDashboardOptions>): 
     let worst = 'active';
     let open = 0;
     let fills = 0;
-    let inventory = 0;
     let realized = 0;
     let fees = 0;
     for (const [k, m] of markets.entries()) {
@@ -123,7 +122,6 @@ export async function startMarketsDashboard(o: Readonly<LiveDashboardOptions>): 
       });
       open += core.open.count;
       fills += s.counters.fills;
-      inventory += p.position;
       realized += p.realizedPnl;
       fees += p.fees;
     }
@@ -141,8 +139,8 @@ export async function startMarketsDashboard(o: Readonly<LiveDashboardOptions>): 
       fees,
       open_orders: open,
       fills,
-      // Positions of different instruments do not add up: the panel shows the book's notional instead.
-      inventory,
+      // Positions of different instruments do not add up: each is in the markets table, the panel shows none.
+      inventory: null as unknown as number,
       mid: rows[0]?.mid ?? null,
       chart_market: markets[0]!.name,
     };
