@@ -33,3 +33,4 @@ export * from './event-replay.js';
 export * from './run-sampler.js';
 export * from './book-limits.js';
 export * from './paper-markets.js';
+export * from './live-markets.js';

@@ -29,6 +29,11 @@ export async function realtimeLiveCommand(f: RealtimeLiveFlags, env: NodeJS.Proc
   const scrub = scrubber(secretValues(env));
 
   const c = realtimeConfig(f);
+  if (f.clock !== undefined && f.clock !== 'wall') throw new UserError('--clock: live trading runs on the wall clock');
+  if (c.trading.markets !== undefined || f.symbols !== undefined) {
+    if (f.symbols !== undefined && f.symbol !== undefined) throw new UserError('--symbols: give --symbol (one market) or --symbols (several), not both');
+    return (await import('./realtime-live-markets.js')).liveMarketsCommand(f, c, { apiKey, secret }, scrub, DEFAULT_LEDGER);
+  }
   await loadStrategyOf(c.trading, { flagOf: c.flagOf, source: c.source });
   const cfg = withTimeframe(c.trading, f.timeframe);
   const liveCfg: LiveConfig = cfg.live;

@@ -9,6 +9,8 @@ export interface FakePrivateOptions {
   apiKey: string;
   secret: string;
   account?: FakeAccount;
+  /** More markets of the same exchange account (their balances shared with `account`: `new FakeAccount(rules, {}, account)`). */
+  more?: readonly FakeAccount[];
 }
 
 /** Fault switches a test flips; each counts down as it fires. */
@@ -57,6 +59,9 @@ const SIGNED = new Set(['account', 'order', 'openOrders', 'myTrades']);
 
 export async function startFakePrivateExchange(opts: FakePrivateOptions): Promise<FakePrivateExchange> {
   const account = opts.account ?? new FakeAccount();
+  const accounts = [account, ...(opts.more ?? [])];
+  /** The market a request names (`symbol=`), or the first market when it names none. */
+  const accountOf = (symbol: string | undefined): FakeAccount | undefined => (symbol === undefined ? account : accounts.find((a) => a.rules.symbol === symbol));
   const faults: PrivateFaults = { rateLimit: 0, hangAfterAccept: 0, userStreamDown: false, lookupLagMs: 0, serverError: 0, createOn5xx: false, fillOnAccept: 0, rejectEchoingKey: 0 };
   const requests: LoggedRequest[] = [];
   const sockets = new Set<Socket>();
@@ -85,10 +90,11 @@ export async function startFakePrivateExchange(opts: FakePrivateOptions): Promis
     });
   });
 
-  account.onExecution((e) => {
-    const text = JSON.stringify({ subscriptionId: 0, event: executionReport(account, e) });
-    for (const [ws, subscribed] of streams) if (subscribed) ws.send(text);
-  });
+  for (const a of accounts)
+    a.onExecution((e) => {
+      const text = JSON.stringify({ subscriptionId: 0, event: executionReport(a, e) });
+      for (const [ws, subscribed] of streams) if (subscribed) ws.send(text);
+    });
 
   function onWsMessage(ws: WebSocket, text: string): void {
     let msg: { id?: unknown; method?: unknown; params?: unknown };
@@ -143,15 +149,18 @@ export async function startFakePrivateExchange(opts: FakePrivateOptions): Promis
     }
     // What REST lookups can see: the query service lags the matching engine by lookupLagMs.
     const visible = (time: number): boolean => Date.now() - time >= faults.lookupLagMs;
-    const rules = account.rules;
     const route = `${method} ${path}`;
+    const named = accountOf(params['symbol']);
+    if (named === undefined && route !== 'GET exchangeInfo') return fail({ status: 400, code: -1121, msg: 'Invalid symbol.' });
+    const account = named!;
+    const rules = account.rules;
     switch (route) {
       case 'GET ping':
         return send(200, {});
       case 'GET time':
         return send(200, { serverTime: Date.now() });
       case 'GET exchangeInfo':
-        return send(200, exchangeInfo(account));
+        return send(200, exchangeInfo(accounts));
       case 'GET ticker/bookTicker':
         return send(200, { symbol: rules.symbol, bidPrice: fmt(account.bestBid), bidQty: '1.00000000', askPrice: fmt(account.bestAsk), askQty: '1.00000000' });
       case 'GET trades':
@@ -196,8 +205,11 @@ export async function startFakePrivateExchange(opts: FakePrivateOptions): Promis
         const o = id !== undefined ? account.orders.get(Number(id)) : account.findByClientId(params['origClientOrderId'] ?? '', faults.lookupLagMs);
         return o !== undefined && visible(o.time) ? send(200, orderJson(account, o)) : fail({ status: 400, code: -2013, msg: 'Order does not exist.' });
       }
-      case 'GET openOrders':
-        return send(200, account.openOrders().filter((o) => visible(o.time)).map((o) => orderJson(account, o)));
+      case 'GET openOrders': {
+        // Without a symbol: every market's open orders (Binance's account-wide listing).
+        const of = params['symbol'] === undefined ? accounts : [account];
+        return send(200, of.flatMap((a) => a.openOrders().filter((o) => visible(o.time)).map((o) => orderJson(a, o))));
+      }
       case 'GET allOrders': {
         const start = Number(params['startTime'] ?? 0);
         const all = [...account.orders.values()].filter((o) => o.time >= start && visible(o.time)).sort((a, b) => a.orderId - b.orderId);
@@ -216,6 +228,8 @@ export async function startFakePrivateExchange(opts: FakePrivateOptions): Promis
   }
 
   function createOrder(params: Record<string, string>): FakeOrder | ApiError {
+    const account = accountOf(params['symbol']);
+    if (account === undefined) return { status: 400, code: -1121, msg: 'Invalid symbol.' };
     const r = account.create({
       side: (params['side'] ?? 'BUY') as FakeSide,
       type: params['type'] ?? 'LIMIT',
@@ -348,14 +362,13 @@ function executionReport(account: FakeAccount, e: ExecutionEvent): Record<string
   };
 }
 
-function exchangeInfo(account: FakeAccount): Record<string, unknown> {
-  const r = account.rules;
+function exchangeInfo(accounts: readonly FakeAccount[]): Record<string, unknown> {
   return {
     timezone: 'UTC',
     serverTime: Date.now(),
     rateLimits: [],
     exchangeFilters: [],
-    symbols: [
+    symbols: accounts.map(({ rules: r }) => (
       {
         symbol: r.symbol,
         status: 'TRADING',
@@ -383,7 +396,6 @@ function exchangeInfo(account: FakeAccount): Record<string, unknown> {
         permissionSets: [['SPOT']],
         defaultSelfTradePreventionMode: 'EXPIRE_MAKER',
         allowedSelfTradePreventionModes: ['EXPIRE_TAKER', 'EXPIRE_MAKER', 'EXPIRE_BOTH'],
-      },
-    ],
+      })),
   };
 }
