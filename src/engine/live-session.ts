@@ -43,6 +43,8 @@ export interface LiveSessionOptions {
   orderQty: number;
   tickSize: number;
   unknownOrders: UnknownOrderRule;
+  /** A perpetual: the preflight checks the account's margin mode on the symbol and one-way position mode. */
+  perp?: { marginMode: 'cross' | 'isolated' };
   /** Position difference (base units) beyond which reconciliation raises a risk event. */
   positionTolerance: number;
   /** Halt trading on a position mismatch (else: log the risk event only). */
@@ -225,6 +227,7 @@ export class LiveSession {
       maxInventoryQty: o.session.risk.max_inventory_qty,
       tickSize: o.tickSize,
       unknownOrders: o.unknownOrders,
+      ...(o.perp !== undefined ? { perp: o.perp } : {}),
       ids: this.ids,
       retry: (what, fn) => this.adapter.retry(what, fn),
     });
@@ -458,6 +461,7 @@ export class LiveSession {
         baseline: () => this.baseline,
         now: this.clock,
         log: this.o.log,
+        ...(this.o.perp !== undefined && this.o.exchange.perpAccount !== undefined ? { holding: () => this.o.exchange.perpAccount!(this.o.symbol).then((a) => a.position) } : {}),
         resumed: (clientId) => {
           const r = this.o.resume?.openOrders.find((x) => x.clientId === clientId);
           return r === undefined ? undefined : { qty: r.qty ?? r.remaining, createdMs: (r.createdTs ?? 0) / MICROS_PER_MS };

@@ -83,7 +83,7 @@ export async function liveMarketsCommand(f: RealtimeLiveFlags, c: ConfigWithFlag
       const id = cfg.market.exchange;
       let pub = pubs.get(id);
       if (pub === undefined) {
-        pub = await createExchange({ exchange: id, websocket: true, ...urlSpec, ...(f.sandbox === true ? { sandbox: true } : {}) });
+        pub = await createExchange({ exchange: id, websocket: true, ...urlSpec, ...(f.sandbox === true ? { sandbox: true } : {}), ...(markets.some((x) => x.config.market.instrument !== 'spot') ? { perpetuals: true } : {}) });
         pubs.set(id, pub);
         const p = pub;
         closers.push(() => closeExchange(p));
@@ -94,7 +94,7 @@ export async function liveMarketsCommand(f: RealtimeLiveFlags, c: ConfigWithFlag
       const md = marketData(pub);
       const { tick, lot } = md.steps(symbol);
       if (!(tick > 0) || !(lot > 0)) throw new UserError(`markets[${m.name}]: ${id} publishes no tick or lot size for ${symbol}`);
-      const exchange = await openLiveExchange({ exchange: id, apiKey: keys.apiKey, secret: keys.secret, url: exchangeUrl, ...(f.sandbox === true ? { sandbox: true } : {}), timeoutMs: cfg.live.request_timeout_ms });
+      const exchange = await openLiveExchange({ exchange: id, apiKey: keys.apiKey, secret: keys.secret, url: exchangeUrl, ...(f.sandbox === true ? { sandbox: true } : {}), ...(cfg.market.instrument !== 'spot' ? { perpetuals: true } : {}), timeoutMs: cfg.live.request_timeout_ms });
       closers.push(() => exchange.close());
       const touch = await exchange.bidAsk(symbol);
       const refPrice = touch.bid > 0 && touch.ask > 0 ? (touch.bid + touch.ask) / 2 : Number.NaN;
@@ -162,6 +162,7 @@ export async function liveMarketsCommand(f: RealtimeLiveFlags, c: ConfigWithFlag
       orderQty: s.resolved.quoting.orderQty,
       tickSize: p.tick,
       unknownOrders: liveCfg.unknown_orders,
+      ...(p.traded.market.instrument !== 'spot' ? { perp: { marginMode: liveCfg.margin_mode } } : {}),
       positionTolerance: liveCfg.position_tolerance,
       haltOnMismatch: liveCfg.halt_on_mismatch,
       baseline: stored === undefined ? undefined : { offset: Number(stored.value) },

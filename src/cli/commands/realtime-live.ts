@@ -59,7 +59,7 @@ export async function realtimeLiveCommand(f: RealtimeLiveFlags, env: NodeJS.Proc
   const exchangeUrl = exchangeUrlFrom(f.exchangeUrl);
   const urlSpec = exchangeUrl !== undefined ? { exchangeUrl } : {};
   // Market data on its own public client; orders on the keyed one.
-  const pub = await createExchange({ exchange: exchangeId, websocket: true, ...urlSpec, ...(f.sandbox === true ? { sandbox: true } : {}) });
+  const pub = await createExchange({ exchange: exchangeId, websocket: true, ...urlSpec, ...(f.sandbox === true ? { sandbox: true } : {}), ...(cfg.market.instrument !== 'spot' ? { perpetuals: true } : {}) });
   await loadMarkets(pub);
   const symbol = resolveSymbol(pub, cfg.market.symbol);
   if (f.timeframe !== undefined) checkTimeframe(pub, f.timeframe);
@@ -73,6 +73,7 @@ export async function realtimeLiveCommand(f: RealtimeLiveFlags, env: NodeJS.Proc
     secret,
     url: exchangeUrl,
     ...(f.sandbox === true ? { sandbox: true } : {}),
+    ...(cfg.market.instrument !== 'spot' ? { perpetuals: true } : {}),
     timeoutMs: liveCfg.request_timeout_ms,
   });
 
@@ -167,6 +168,7 @@ export async function realtimeLiveCommand(f: RealtimeLiveFlags, env: NodeJS.Proc
     orderQty: resolved.quoting.orderQty,
     tickSize: tick,
     unknownOrders: liveCfg.unknown_orders,
+    ...(traded.market.instrument !== 'spot' ? { perp: { marginMode: liveCfg.margin_mode } } : {}),
     positionTolerance: liveCfg.position_tolerance,
     haltOnMismatch: liveCfg.halt_on_mismatch,
     baseline: storedBaseline === undefined ? undefined : { offset: Number(storedBaseline.value) },

@@ -4,6 +4,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { FakeAccount, type ApiError, type ExecutionEvent, type FakeOrder, type FakeSide, type FakeTrade } from './account.js';
 import { verifySignedPayload, verifyWsParams } from './signature.js';
+import { futuresExchangeInfo } from '../exchange-info.js';
 
 export interface FakePrivateOptions {
   apiKey: string;
@@ -11,6 +12,19 @@ export interface FakePrivateOptions {
   account?: FakeAccount;
   /** More markets of the same exchange account (their balances shared with `account`: `new FakeAccount(rules, {}, account)`). */
   more?: readonly FakeAccount[];
+  /** The account's USD-M side (`/fapi`): the BTCUSDT perpetual's position and the account's modes, as a test sets them. */
+  perp?: FakePerp;
+}
+
+/** A USD-M account on the BTCUSDT perpetual: what positionRisk and positionSide/dual report. */
+export interface FakePerp {
+  positionAmt: number;
+  entryPrice: number;
+  markPrice: number;
+  marginType: 'cross' | 'isolated';
+  /** Hedge mode (Binance's dualSidePosition). */
+  dualSide: boolean;
+  leverage: number;
 }
 
 /** Fault switches a test flips; each counts down as it fires. */
@@ -119,6 +133,7 @@ export async function startFakePrivateExchange(opts: FakePrivateOptions): Promis
 
   function handle(req: IncomingMessage, res: ServerResponse, body: string): void {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    if (url.pathname.startsWith('/fapi/')) return handleFapi(req, res, url);
     const path = url.pathname.replace(/^\/api\/v3\//, '');
     const method = req.method ?? 'GET';
     const rawQuery = url.search.slice(1);
@@ -224,6 +239,79 @@ export async function startFakePrivateExchange(opts: FakePrivateOptions): Promis
       }
       default:
         return fail({ status: 404, code: -1100, msg: `no route ${route}` });
+    }
+  }
+
+  /** The USD-M endpoints ccxt's binanceusdm calls for markets, position mode and positions (fetchPositions: positionRisk, with the leverage brackets first). */
+  function handleFapi(req: IncomingMessage, res: ServerResponse, url: URL): void {
+    const method = req.method ?? 'GET';
+    const raw = url.search.slice(1);
+    const params: Record<string, string> = Object.fromEntries(new URLSearchParams(raw));
+    const path = url.pathname;
+    const send = (status: number, payload: unknown): void => {
+      requests.push({ method, path, params, status });
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(payload));
+    };
+    const p = opts.perp;
+    if (path === '/fapi/v1/exchangeInfo') return send(200, futuresExchangeInfo(Date.now()));
+    if (path === '/fapi/v1/ping') return send(200, {});
+    if (path === '/fapi/v1/time') return send(200, { serverTime: Date.now() });
+    if (path === '/fapi/v1/depth') return send(200, { lastUpdateId: 1, E: Date.now(), T: Date.now(), bids: [[fmt(account.bestBid), '1.000']], asks: [[fmt(account.bestAsk), '1.000']] });
+    if (p === undefined) return send(404, { code: -1, msg: `no USD-M account on this fake: ${path}` });
+    if (req.headers['x-mbx-apikey'] !== opts.apiKey) return send(401, { code: -2015, msg: 'Invalid API-key, IP, or permissions for action.' });
+    if (!verifySignedPayload(raw, opts.secret)) return send(400, { code: -1022, msg: 'Signature for this request is not valid.' });
+    if (params['symbol'] !== undefined && params['symbol'] !== 'BTCUSDT') return send(400, { code: -1121, msg: 'Invalid symbol.' });
+    switch (`${method} ${path}`) {
+      case 'GET /fapi/v1/openOrders':
+        return send(200, []);
+      case 'GET /fapi/v2/account':
+      case 'GET /fapi/v3/account': {
+        const usdt = account.balance('USDT');
+        const wallet = fmt(usdt.free + usdt.locked);
+        return send(200, {
+          totalWalletBalance: wallet,
+          availableBalance: fmt(usdt.free),
+          assets: [{ asset: 'USDT', walletBalance: wallet, unrealizedProfit: '0', marginBalance: wallet, maintMargin: '0', initialMargin: '0', positionInitialMargin: '0', openOrderInitialMargin: '0', crossWalletBalance: wallet, crossUnPnl: '0', availableBalance: fmt(usdt.free), maxWithdrawAmount: fmt(usdt.free), updateTime: Date.now() }],
+          positions: [],
+        });
+      }
+      case 'GET /fapi/v1/positionSide/dual':
+        return send(200, { dualSidePosition: p.dualSide });
+      case 'GET /fapi/v1/leverageBracket':
+        return send(200, [{ symbol: 'BTCUSDT', notionalCoef: 1, brackets: [{ bracket: 1, initialLeverage: 125, notionalCap: 50_000, notionalFloor: 0, maintMarginRatio: 0.004, cum: 0 }] }]);
+      case 'GET /fapi/v2/positionRisk':
+      case 'GET /fapi/v3/positionRisk': {
+        const notional = p.positionAmt * p.markPrice;
+        return send(200, [
+          {
+            symbol: 'BTCUSDT',
+            positionSide: 'BOTH',
+            positionAmt: p.positionAmt.toFixed(3),
+            entryPrice: p.entryPrice.toFixed(2),
+            breakEvenPrice: p.entryPrice.toFixed(2),
+            markPrice: p.markPrice.toFixed(8),
+            unRealizedProfit: ((p.markPrice - p.entryPrice) * p.positionAmt).toFixed(8),
+            liquidationPrice: '0',
+            isolatedMargin: p.marginType === 'isolated' ? (Math.abs(notional) / p.leverage).toFixed(8) : '0',
+            notional: notional.toFixed(8),
+            marginAsset: 'USDT',
+            isolatedWallet: p.marginType === 'isolated' ? (Math.abs(notional) / p.leverage).toFixed(8) : '0',
+            initialMargin: (Math.abs(notional) / p.leverage).toFixed(8),
+            maintMargin: (Math.abs(notional) * 0.004).toFixed(8),
+            positionInitialMargin: (Math.abs(notional) / p.leverage).toFixed(8),
+            openOrderInitialMargin: '0',
+            adl: 0,
+            bidNotional: '0',
+            askNotional: '0',
+            marginType: p.marginType,
+            leverage: String(p.leverage),
+            updateTime: Date.now(),
+          },
+        ]);
+      }
+      default:
+        return send(404, { code: -1100, msg: `no route ${method} ${path}` });
     }
   }
 
