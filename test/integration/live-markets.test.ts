@@ -38,12 +38,15 @@ async function twoMarkets(): Promise<{ fake: FakePrivateExchange; btc: FakeAccou
   return { fake, btc, eth };
 }
 
-async function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+async function runCli(args: string[], onStderr?: (all: string) => void): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const child = spawn(process.execPath, [...cli, ...args], { cwd: root, env: env() });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  child.stderr.on('data', (d: Buffer) => {
+    stderr += d.toString();
+    onStderr?.(stderr);
+  });
   const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
   return { code, stdout, stderr };
 }
@@ -68,8 +71,34 @@ test('live over two markets in one process: each market preflighted and reconcil
       }
   }, 50);
   try {
-    const r = await runCli(['--exchange-url', fake.restUrl.replace(/\/api\/v3$/, ''), '--feed', 'rest', '--poll-seconds', '0.2', '--iterations', '30', '--config', join(dir, 'live.yaml'), '--ledger', join(dir, 'ledger.sqlite'), '--out-dir', dir, '--halt-file', join(dir, 'HALT')]);
+    // The dashboard of every market, read while the session trades.
+    let dashboardRows: { name: string; mid: number | null; trading_state: string }[] = [];
+    let polling: Promise<void> | undefined;
+    const poll = async (url: string): Promise<void> => {
+      const u = new URL(url);
+      for (let i = 0; i < 100 && dashboardRows.filter((m) => m.mid !== null).length < 2; i++) {
+        await new Promise((res) => setTimeout(res, 100));
+        try {
+          const res = await fetch(new URL('/api/state', u.origin), { headers: { authorization: `Bearer ${u.searchParams.get('token') ?? ''}` } });
+          const body = (await res.json()) as { stats: { markets?: typeof dashboardRows } };
+          dashboardRows = body.stats.markets ?? [];
+        } catch {
+          // not up yet
+        }
+      }
+    };
+    const r = await runCli(['--exchange-url', fake.restUrl.replace(/\/api\/v3$/, ''), '--feed', 'rest', '--poll-seconds', '0.2', '--iterations', '30', '--config', join(dir, 'live.yaml'), '--ledger', join(dir, 'ledger.sqlite'), '--out-dir', dir, '--halt-file', join(dir, 'HALT'), '--dashboard-port', '0'], (all) => {
+      const m = /dashboard: (http:\/\/\S+)/.exec(all);
+      if (m !== null) polling ??= poll(m[1]!);
+    });
     assert.equal(r.code, 0, r.stderr);
+    await polling;
+    assert.deepEqual(
+      dashboardRows.map((m) => m.name),
+      ['btc', 'eth'],
+      'the dashboard has a row per market',
+    );
+    assert.ok(dashboardRows[0]!.mid! > 50_000 && dashboardRows[1]!.mid! < 5_000, JSON.stringify(dashboardRows));
     const lines = r.stdout
       .trim()
       .split('\n')

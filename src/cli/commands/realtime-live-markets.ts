@@ -22,6 +22,7 @@ import {
 } from '../../engine/index.js';
 import { Ledger, assertLedgerMode, type MarketJournal } from '../../ledger/index.js';
 import type { LiveExchange } from '../../venues/index.js';
+import type { DashboardMarket, MarketsDashboard } from '../../report/dashboard/live-markets.js';
 import type { ConfigWithFlags } from '../config-flags.js';
 import { withTimeframe } from './realtime.js';
 import { marketsOfSymbols } from './realtime-paper-markets.js';
@@ -40,7 +41,6 @@ export async function liveMarketsCommand(f: RealtimeLiveFlags, c: ConfigWithFlag
   const names = { flagOf: c.flagOf, source: c.source };
   for (const m of markets) await loadStrategyOf(m.config, names);
   if (f.record !== undefined) throw new UserError('--record: a live session over several markets does not record yet');
-  if (f.dashboardPort !== undefined) throw new UserError('--dashboard-port: the live dashboard shows one market; watch several markets with dashboard --ledger');
   let iterations: number | undefined = 20;
   if (f.iterations === 'forever') iterations = undefined;
   else if (f.iterations !== undefined) {
@@ -133,7 +133,30 @@ export async function liveMarketsCommand(f: RealtimeLiveFlags, c: ConfigWithFlag
     writeSync(fd, line);
     if (f.quiet !== true) process.stdout.write(line);
   };
-  announceStandingHalt(haltPath, (line) => writeSync(fd, `${scrub(JSON.stringify(line))}\n`), f.quiet === true);
+  const standing = announceStandingHalt(haltPath, (line) => writeSync(fd, `${scrub(JSON.stringify(line))}\n`), f.quiet === true);
+  let dashboard: MarketsDashboard | undefined;
+  const dashMarkets: DashboardMarket[] = [];
+  if (f.dashboardPort !== undefined) {
+    const { startMarketsDashboard } = await import('../../report/dashboard/live-markets.js');
+    try {
+      dashboard = await startMarketsDashboard({
+        port: f.dashboardPort,
+        haltPath,
+        kind: 'live',
+        title: `${exchanges} ${prepared.length} markets live`,
+        source: `${exchanges} ${prepared.map((p) => p.symbol).join(', ')} · live orders`,
+        lotSize: prepared[0]!.traded.market.lot_size,
+        tokenDir: dirname(ledgerPath),
+        standing,
+      });
+    } catch (e) {
+      ledger.close();
+      closeSync(fd);
+      await closeAll();
+      throw e;
+    }
+    process.stderr.write(`dashboard: ${dashboard.openUrl}\n`);
+  }
   const ids = new ClientIdSequence();
   const book = new LiveBook(c.trading.portfolio ?? {});
   const journals: MarketJournal[] = [];
@@ -153,7 +176,14 @@ export async function liveMarketsCommand(f: RealtimeLiveFlags, c: ConfigWithFlag
     const baselineKey = `live_base_offset:${exchangeId}:${p.symbol}`;
     const stored = ledger.db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?').get(baselineKey);
     const liveCfg = p.traded.live;
-    const session = new LiveSession({
+    // What the dashboard shows of this market: its core and risk, its risk transitions as they are logged.
+    const risk = { events: 0, recent: [] as { ts: number; kind: string; reason: string; state: string }[] };
+    const noteRisk = (fields: Readonly<Record<string, unknown>>): void => {
+      risk.events++;
+      risk.recent.push({ ts: clock(), kind: `${String(fields['condition'])} ${fields['raised'] === true ? 'raised' : 'cleared'}`, reason: String(fields['reason'] ?? ''), state: String(fields['to'] ?? '') });
+      if (risk.recent.length > 50) risk.recent.shift();
+    };
+    const session: LiveSession = new LiveSession({
       exchange: p.exchange,
       symbol: p.symbol,
       strategy: s.strategy,
@@ -169,8 +199,15 @@ export async function liveMarketsCommand(f: RealtimeLiveFlags, c: ConfigWithFlag
       saveBaseline: (b) => ledger.db.prepare('INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(baselineKey, String(b.offset)),
       resume: resumed,
       journal,
-      log: (event, fields) =>
-        event === 'live_iteration' ? write({ market: p.name, ...fields, exchange: exchangeId, symbol: p.symbol, mode: 'live' }) : write({ event, market: p.name, ts_utc: new Date().toISOString(), ...fields }),
+      log: (event, fields) => {
+        if (event === 'live_iteration') {
+          write({ market: p.name, ...fields, exchange: exchangeId, symbol: p.symbol, mode: 'live' });
+          dashboard?.publish({ market: p.name, ts_utc: String(fields['ts_utc']), iteration: Number(fields['iteration']), connected: fields['connected'] === true });
+          return;
+        }
+        if (event === 'live_risk') noteRisk(fields);
+        write({ event, market: p.name, ts_utc: new Date().toISOString(), ...fields });
+      },
       pollMs: pollSeconds * 1000,
       iterations,
       reconcileEveryMs: liveCfg.reconcile_every_s * 1000,
@@ -184,9 +221,26 @@ export async function liveMarketsCommand(f: RealtimeLiveFlags, c: ConfigWithFlag
         forgetAfterMs: liveCfg.forget_after_s * 1000,
       },
       ledgerBudgetMs: liveCfg.ledger_retry_budget_s * 1000,
-      onStep: (now) => book.step(now),
+      onStep: (now) => {
+        book.step(now);
+        if (dashboard !== undefined && book.figures !== undefined) dashboard.step(dashMarkets, book.figures);
+      },
     });
     session.core.shareIds(ids);
+    dashMarkets.push({
+      name: p.name,
+      exchange: exchangeId,
+      symbol: p.symbol,
+      session: {
+        core: session.core,
+        risk: session.risk,
+        get counters() {
+          return { fills: session.core.fills.length, commands: 0, denials: 0, riskEvents: risk.events };
+        },
+        recentRisk: risk.recent,
+        opts: { exchange: { tickSize: p.tick } },
+      },
+    });
     live.push({ name: p.name, symbol: p.symbol, session });
   }
   write({ markets: live.map((m) => ({ market: m.name, symbol: m.symbol, run_id: `${runId}_${m.name}`, halt_file: `${haltPath}.${m.name}` })), portfolio: c.trading.portfolio ?? {}, ledger: ledgerPath, mode: 'live' });
@@ -230,6 +284,7 @@ export async function liveMarketsCommand(f: RealtimeLiveFlags, c: ConfigWithFlag
     journals.forEach((j, k) => j.endRun(endedAt, status.get(live[k]?.name ?? '') ?? 'failed'));
     ledger.close();
     closeSync(fd);
+    await dashboard?.close();
     await closeAll();
   }
 }

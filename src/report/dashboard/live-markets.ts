@@ -1,7 +1,31 @@
 // The live dashboard of a loop over several markets: every market's row (mid, quotes, position, PnL, state), the book's figures, the first market's chart.
-import type { BookFigures, MarketIterationRow, PaperMarket } from '../../engine/index.js';
+import type { BookFigures } from '../../engine/index.js';
 import { numOrNull } from './dashboard-state.js';
-import { decimalsOfStep, startLiveDashboard, type LiveDashboard, type LiveDashboardOptions } from './live.js';
+import { decimalsOfStep, startLiveDashboard, type DashboardSession, type LiveDashboard, type LiveDashboardOptions } from './live.js';
+
+/** One market as the page shows it: a paper market (`PaperMarket`), or a live one through a view of its session. */
+export interface DashboardMarket {
+  name: string;
+  exchange: string;
+  symbol: string;
+  session: DashboardSession;
+  feed?: { readonly connected: boolean; readonly stats: { readonly gaps: number } };
+}
+
+/** What the feed-health panel reads of a market's iteration line. */
+export interface DashboardMarketLine {
+  market: string;
+  ts_utc: string;
+  iteration: number;
+  connected: boolean;
+  gaps?: number;
+  feed?: string;
+  clock_skew_ms?: number | null;
+  decision_latency_p50_us?: number | null;
+  decision_latency_p99_us?: number | null;
+  reconnects?: number;
+  resyncs?: number;
+}
 
 /** One market's row of the page's markets table. */
 export interface MarketRow {
@@ -28,9 +52,9 @@ export interface MarketsDashboard {
   url: string;
   openUrl: string;
   /** Every market's iteration line. */
-  publish: (row: MarketIterationRow) => void;
+  publish: (row: DashboardMarketLine) => void;
   /** Every loop step, throttled: the rows, the book, the first market's chart points, every market's fills and risk events. */
-  step: (markets: readonly PaperMarket[], book: Readonly<BookFigures>) => void;
+  step: (markets: readonly DashboardMarket[], book: Readonly<BookFigures>) => void;
   close: () => Promise<void>;
 }
 
@@ -52,8 +76,8 @@ export async function startMarketsDashboard(o: Readonly<LiveDashboardOptions>): 
   const decimals = new Map<string, number>();
 
   let first: string | undefined;
-  const publish = (row: MarketIterationRow): void => {
-    feeds.set(row.market, { connected: row.connected, gaps: row.gaps });
+  const publish = (row: DashboardMarketLine): void => {
+    feeds.set(row.market, { connected: row.connected, gaps: row.gaps ?? 0 });
     first ??= row.market;
     // The feed-health panel: every feed connected or not; latency, skew and faults of the chart's market, faults summed.
     const all = [...feeds.values()];
@@ -69,7 +93,7 @@ export async function startMarketsDashboard(o: Readonly<LiveDashboardOptions>): 
     };
   };
 
-  const step = (markets: readonly PaperMarket[], book: Readonly<BookFigures>): void => {
+  const step = (markets: readonly DashboardMarket[], book: Readonly<BookFigures>): void => {
     const wall = performance.now();
     if (wall < nextSample || markets.length === 0) return;
     nextSample = wall + sampleMs;
@@ -116,8 +140,8 @@ export async function startMarketsDashboard(o: Readonly<LiveDashboardOptions>): 
         fees: p.fees,
         fills: s.counters.fills,
         open_orders: core.open.count,
-        connected: feed?.connected ?? (m.feed.connected as boolean | undefined) ?? null,
-        gaps: feed?.gaps ?? m.feed.stats.gaps,
+        connected: feed?.connected ?? m.feed?.connected ?? null,
+        gaps: feed?.gaps ?? m.feed?.stats.gaps ?? null,
         price_decimals: dec,
       });
       open += core.open.count;
