@@ -240,6 +240,7 @@ program
   .description('paper trading on the live market (ccxt websockets, REST fallback): risk engine, SQLite ledger, JSON lines, optional live dashboard')
   .option('--exchange <id>', 'ccxt exchange id (default market.exchange, binance)')
   .option('--symbol <sym>', 'market symbol (default market.symbol, BTC/USDT)')
+  .option('--symbols <list>', 'several markets in one process, comma-separated (BTC/USDT,ETH/USDT): one paper session each, one ledger, the book under portfolio:')
   .option('--timeframe <tf>', 'σ and intensity window, e.g. 1m (checked against the exchange; default: the features section)')
   .option('--iterations <n>', "iterations (decision intervals) to run, or 'forever' (default 20 unless --duration)")
   .option('--duration <d>', "run for this long (90s, 15m, 1h) or 'forever'")

@@ -178,6 +178,7 @@ export const LiveSection = z
     stream_retry_budget_s: upTo(3_600).default(60).describe('the private stream may stay down this long (halted, retrying) before the run stops'),
     ledger_retry_budget_s: upTo(3_600).default(30).describe('the ledger may stay unwritable this long (halted, fills held) before the run stops'),
     forget_after_s: upTo(86_400).default(3_600).describe('settled orders leave the in-memory tracker this long after they ended'),
+    margin_mode: z.enum(['cross', 'isolated']).default('cross').describe("perpetuals: the margin mode the account must have on each traded symbol (the preflight refuses another, and hedge position mode)"),
   })
   .strict();
 

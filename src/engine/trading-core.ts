@@ -54,6 +54,7 @@ export class TradingCore implements OrderEventHandler {
   /** Every command passes here on its way to the venue (it also counts them into `counters`, and denials by rule). */
   gate!: RiskGate;
   private lastId = 0;
+  private ids: ClientIdSequence | undefined;
   /** Optional observers (ledger, logs, parity tests). */
   onOrderEvent: ((kind: 'denied' | 'rejected', clientId: number, reason: string) => void) | undefined;
 
@@ -72,7 +73,16 @@ export class TradingCore implements OrderEventHandler {
   }
 
   nextId(): number {
-    return ++this.lastId;
+    return this.ids !== undefined ? this.ids.next() : ++this.lastId;
+  }
+
+  /**
+   * Take client ids from a sequence shared with other markets of the same process (one ledger, one
+   * exchange account: an id names one order across every market).
+   */
+  shareIds(ids: ClientIdSequence): void {
+    ids.continueAfter(this.lastId);
+    this.ids = ids;
   }
 
   /**
@@ -94,6 +104,7 @@ export class TradingCore implements OrderEventHandler {
   /** Continue the client-id sequence after `lastId` (a restart from a ledger: ids stay unique across runs). */
   continueIds(lastId: number): void {
     if (lastId > this.lastId) this.lastId = lastId;
+    this.ids?.continueAfter(lastId);
   }
 
   /** Ask the strategy for a quote and send the difference to the venue. Returns the number of commands. */
@@ -214,5 +225,17 @@ export class TradingCore implements OrderEventHandler {
     this.fills.push(ts, clientId, side, price, qty, fee, liquidity, this.sampleIndex);
     this.view.position = this.portfolio.position;
     this.view.cash = this.portfolio.cashAt(price);
+  }
+}
+
+/** One client-id sequence for several markets' cores. */
+export class ClientIdSequence {
+  private last = 0;
+  next(): number {
+    return ++this.last;
+  }
+  /** Ids after `id` only (a restart from a ledger). */
+  continueAfter(id: number): void {
+    if (id > this.last) this.last = id;
   }
 }

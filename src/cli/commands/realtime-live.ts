@@ -29,6 +29,11 @@ export async function realtimeLiveCommand(f: RealtimeLiveFlags, env: NodeJS.Proc
   const scrub = scrubber(secretValues(env));
 
   const c = realtimeConfig(f);
+  if (f.clock !== undefined && f.clock !== 'wall') throw new UserError('--clock: live trading runs on the wall clock');
+  if (c.trading.markets !== undefined || f.symbols !== undefined) {
+    if (f.symbols !== undefined && f.symbol !== undefined) throw new UserError('--symbols: give --symbol (one market) or --symbols (several), not both');
+    return (await import('./realtime-live-markets.js')).liveMarketsCommand(f, c, { apiKey, secret }, scrub, DEFAULT_LEDGER);
+  }
   await loadStrategyOf(c.trading, { flagOf: c.flagOf, source: c.source });
   const cfg = withTimeframe(c.trading, f.timeframe);
   const liveCfg: LiveConfig = cfg.live;
@@ -54,7 +59,7 @@ export async function realtimeLiveCommand(f: RealtimeLiveFlags, env: NodeJS.Proc
   const exchangeUrl = exchangeUrlFrom(f.exchangeUrl);
   const urlSpec = exchangeUrl !== undefined ? { exchangeUrl } : {};
   // Market data on its own public client; orders on the keyed one.
-  const pub = await createExchange({ exchange: exchangeId, websocket: true, ...urlSpec, ...(f.sandbox === true ? { sandbox: true } : {}) });
+  const pub = await createExchange({ exchange: exchangeId, websocket: true, ...urlSpec, ...(f.sandbox === true ? { sandbox: true } : {}), ...(cfg.market.instrument !== 'spot' ? { perpetuals: true } : {}) });
   await loadMarkets(pub);
   const symbol = resolveSymbol(pub, cfg.market.symbol);
   if (f.timeframe !== undefined) checkTimeframe(pub, f.timeframe);
@@ -68,6 +73,7 @@ export async function realtimeLiveCommand(f: RealtimeLiveFlags, env: NodeJS.Proc
     secret,
     url: exchangeUrl,
     ...(f.sandbox === true ? { sandbox: true } : {}),
+    ...(cfg.market.instrument !== 'spot' ? { perpetuals: true } : {}),
     timeoutMs: liveCfg.request_timeout_ms,
   });
 
@@ -162,6 +168,7 @@ export async function realtimeLiveCommand(f: RealtimeLiveFlags, env: NodeJS.Proc
     orderQty: resolved.quoting.orderQty,
     tickSize: tick,
     unknownOrders: liveCfg.unknown_orders,
+    ...(traded.market.instrument !== 'spot' ? { perp: { marginMode: liveCfg.margin_mode } } : {}),
     positionTolerance: liveCfg.position_tolerance,
     haltOnMismatch: liveCfg.halt_on_mismatch,
     baseline: storedBaseline === undefined ? undefined : { offset: Number(storedBaseline.value) },
