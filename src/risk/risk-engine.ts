@@ -64,8 +64,14 @@ export class RiskEngine {
   /** End of the marks' UTC day, µs: a decision at or after it starts a new daily baseline. */
   private dayEnd = Number.NEGATIVE_INFINITY;
   private readonly out: RiskTransition[] = [];
-  /** The config's thresholds, computed once (as `transitions` computes them for its reasons): `evaluate` runs at every decision. */
+  /**
+   * The config's thresholds, computed once (as `transitions` computes them for its reasons) and read from this
+   * object, whose shape never changes: `evaluate` runs at every decision, and configs of different runs in one
+   * process can differ in shape.
+   */
   private readonly staleMicros: number;
+  private readonly dailyLossLimit: number;
+  private readonly maxDrawdown: number;
   private readonly lossWarnAt: number;
   private readonly drawdownWarnAt: number;
   private readonly inventoryAt: number;
@@ -76,6 +82,8 @@ export class RiskEngine {
   ) {
     this.limits = gateLimitsOf(config);
     this.staleMicros = config.stale_after_ms * MICROS_PER_MS;
+    this.dailyLossLimit = config.daily_loss_limit;
+    this.maxDrawdown = config.max_drawdown;
     this.lossWarnAt = config.warn_fraction * config.daily_loss_limit;
     this.drawdownWarnAt = config.warn_fraction * config.max_drawdown;
     this.inventoryAt = config.reduce_at_inventory_fraction * config.max_inventory_qty * (1 - 1e-9);
@@ -129,7 +137,6 @@ export class RiskEngine {
    */
   evaluate(now: Micros, health: Readonly<FeedHealth>): readonly RiskTransition[] {
     if (this.out.length !== 0) this.out.length = 0;
-    const c = this.config;
     const v = this.view;
     const m = this.machine;
     // The monitors as bits first (no reason strings: nothing changes at almost every decision), then,
@@ -157,8 +164,8 @@ export class RiskEngine {
       if (!(marks.peakEquity >= equity)) marks.peakEquity = equity;
       loss = marks.dayStartEquity - equity;
       drawdown = marks.peakEquity - equity;
-      if (loss >= c.daily_loss_limit) want |= DAILY_LOSS;
-      if (drawdown >= c.max_drawdown) want |= DRAWDOWN;
+      if (loss >= this.dailyLossLimit) want |= DAILY_LOSS;
+      if (drawdown >= this.maxDrawdown) want |= DRAWDOWN;
       if (loss >= this.lossWarnAt) want |= DAILY_LOSS_WARNING;
       if (drawdown >= this.drawdownWarnAt) want |= DRAWDOWN_WARNING;
       watched |= DAILY_LOSS_WARNING | DRAWDOWN_WARNING;
