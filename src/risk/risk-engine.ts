@@ -174,7 +174,7 @@ export class RiskEngine {
     if (Math.abs(v.position) >= this.inventoryAt) want |= INVENTORY;
     const cur = m.mask;
     if (((cur ^ want) & watched) !== 0 || (want & raiseOnly & ~cur) !== 0) this.transitions(now, want, raiseOnly !== 0, age, loss, drawdown, health);
-    v.tradingState = m.state;
+    if (v.tradingState !== m.state) v.tradingState = m.state; // written on a change only: the view is read at every step
     return this.out;
   }
 
