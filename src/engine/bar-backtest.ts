@@ -119,8 +119,10 @@ export class BarSession {
       sim.matchBar(tsT, high[t]!, low[t]!);
       core.mark(close[t]!);
       trace.pushState(resting.bid, resting.ask, target.reservation, view.position, view.cash, view.equity, session.stateCode);
+      // Bar by bar, not once after the loop: optimised code entered inside the loop (on-stack replacement)
+      // would leave V8 no feedback for a read after it, and throw the code away at the end of every run.
+      this.t = t + 1;
     }
-    if (stop > this.t) this.t = stop;
   }
 
   metrics(): Metrics {

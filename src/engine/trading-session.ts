@@ -91,29 +91,42 @@ export class TradingSession {
    * false: the risk monitors only (live, while a halt's cancel-all is in flight). Returns the commands sent.
    */
   decide(now: Micros, lastDataLocal: Micros, connected: boolean, live?: Readonly<Pick<FeedHealth, 'orderStream' | 'ledgerFault'>>, quote = true): number {
-    const core = this.core;
-    core.view.now = now;
+    // Kept small (the rare paths are methods of their own): a bar backtest calls this at every bar, and
+    // V8 inlines by bytecode size.
+    this.core.view.now = now;
     const h = this.health;
     h.lastDataLocal = lastDataLocal;
     h.connected = connected;
-    if (live !== undefined) {
-      h.orderStream = live.orderStream !== false;
-      h.ledgerFault = live.ledgerFault;
-    }
+    if (live !== undefined) this.liveHealth(live);
     const ts = this.risk.evaluate(now, h);
     if (ts.length > 0) this.apply(now, ts);
     this.record.advance(now, this.stateCode);
     if (this.stateCode === 2 || !quote) return 0;
+    return this.quote(now);
+  }
+
+  private liveHealth(live: Readonly<Pick<FeedHealth, 'orderStream' | 'ledgerFault'>>): void {
+    const h = this.health;
+    h.orderStream = live.orderStream !== false;
+    h.ledgerFault = live.ledgerFault;
+  }
+
+  /** strategy → reconcile → gate → venue; a strategy that throws or answers garbage halts the session. */
+  private quote(now: Micros): number {
     try {
-      return core.decide(now);
+      return this.core.decide(now);
     } catch (e) {
       if (!(e instanceof StrategyFault)) throw e;
-      // A strategy that throws or answers garbage halts the session (every order cancelled), with its reason.
-      this.strategyError ??= e.message;
-      this.apply(now, this.risk.strategyError(now, e.message));
-      this.record.advance(now, this.stateCode);
+      this.strategyFault(now, e.message);
       return 0;
     }
+  }
+
+  /** Halted (every order cancelled), with the strategy's failure as the reason. */
+  private strategyFault(now: Micros, message: string): void {
+    this.strategyError ??= message;
+    this.apply(now, this.risk.strategyError(now, message));
+    this.record.advance(now, this.stateCode);
   }
 
   /** The kill switch (halt file, dashboard, a venue's fatal fault): halted until a restart. */

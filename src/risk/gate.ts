@@ -4,6 +4,7 @@ import type { Side } from '../market/index.js';
 import { OrderState, type OpenOrders, type OrderEventHandler, type OrderSink } from '../orders/index.js';
 import type { MarketView } from '../strategy/index.js';
 import { reducingOnlyRule } from './place-rules.js';
+import type { RateWindow } from './rate-window.js';
 
 export interface RiskLimits {
   /** Largest quantity of one order, base units. */
@@ -56,6 +57,8 @@ export interface InlineMarks {
   /** An open-order cap on `open` (see `maxOpenOrdersRule`). */
   readonly openCap?: number;
   readonly open?: OpenCount;
+  /** The order-rate window (`orderRateRule`): called directly when it is the only rule left uncovered. */
+  readonly rate?: RateWindow;
 }
 
 /**
@@ -130,6 +133,9 @@ export class RiskGate implements OrderSink {
   private readonly openCounter: OpenCount;
   /** The rules the inline test does not cover (the order rate, ...), in their order. */
   private readonly uncovered: readonly PlaceRule[];
+  /** When the order rate is the only rule the inline test does not cover: its window, its name (else undefined). */
+  private readonly rateOnly: RateWindow | undefined;
+  private readonly rateRule: string;
 
   constructor(
     protected readonly next: OrderSink,
@@ -161,6 +167,9 @@ export class RiskGate implements OrderSink {
     this.openCap = openCap;
     this.openCounter = counter;
     this.uncovered = uncovered;
+    const only = uncovered.length === 1 ? uncovered[0]! : undefined;
+    this.rateOnly = only?.rate;
+    this.rateRule = only?.rule ?? 'rule';
   }
 
   place(ts: Micros, clientId: number, side: Side, price: number, qty: number): void {
@@ -233,6 +242,12 @@ export class RiskGate implements OrderSink {
       n > this.notionalCap ||
       n + sideNotional > this.notionalCap ||
       this.openCounter.count > this.openCap;
+    if (!suspicious && this.rateOnly !== undefined) {
+      // The usual rule set: the order rate is all that is left (the same window the rule itself counts in).
+      if (this.rateOnly.admit(v.now)) return undefined;
+      this.lastRule = this.rateRule;
+      return this.rateOnly.reason;
+    }
     const rules = suspicious ? this.rules : this.uncovered;
     if (rules.length > 0) {
       for (let i = 0; i < rules.length; i++) {

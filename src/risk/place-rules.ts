@@ -1,6 +1,7 @@
 // Pre-trade rules beyond the gate's defaults: order notional, reducing-only state, order rate, open-order count.
 import type { Micros } from '../core/index.js';
 import { namedRule, type OpenCount, type PlaceRule } from './gate.js';
+import { RateWindow } from './rate-window.js';
 
 /**
  * Deny an order whose notional (price × qty) exceeds `maxNotional`, or that would take the notional of our
@@ -31,19 +32,8 @@ export const reducingOnlyRule: PlaceRule = namedRule('reducing', (side, _p, qty,
  * in a rule list: it counts an order as sent when every rule before it approved.
  */
 export function orderRateRule(maxOrders: number, windowMicros: Micros): PlaceRule {
-  const sent = new Float64Array(maxOrders); // ring of the last `maxOrders` send times
-  let head = 0;
-  let count = 0;
-  return namedRule('order_rate', (_s, _p, _q, v) => {
-    const now = v.now;
-    if (count === maxOrders) {
-      const oldest = sent[head]!;
-      if (now - oldest < windowMicros) return `order rate above ${maxOrders} per ${windowMicros / 1000} ms`;
-    } else count++;
-    sent[head] = now;
-    head = (head + 1) % maxOrders;
-    return undefined;
-  });
+  const rate = new RateWindow(maxOrders, windowMicros);
+  return namedRule('order_rate', (_s, _p, _q, v) => (rate.admit(v.now) ? undefined : rate.reason), { rate });
 }
 
 /**

@@ -64,12 +64,29 @@ export class RiskEngine {
   /** End of the marks' UTC day, µs: a decision at or after it starts a new daily baseline. */
   private dayEnd = Number.NEGATIVE_INFINITY;
   private readonly out: RiskTransition[] = [];
+  /**
+   * The config's thresholds, computed once (as `transitions` computes them for its reasons) and read from this
+   * object, whose shape never changes: `evaluate` runs at every decision, and configs of different runs in one
+   * process can differ in shape.
+   */
+  private readonly staleMicros: number;
+  private readonly dailyLossLimit: number;
+  private readonly maxDrawdown: number;
+  private readonly lossWarnAt: number;
+  private readonly drawdownWarnAt: number;
+  private readonly inventoryAt: number;
 
   constructor(
     readonly config: Readonly<RiskConfig>,
     private readonly view: MarketView,
   ) {
     this.limits = gateLimitsOf(config);
+    this.staleMicros = config.stale_after_ms * MICROS_PER_MS;
+    this.dailyLossLimit = config.daily_loss_limit;
+    this.maxDrawdown = config.max_drawdown;
+    this.lossWarnAt = config.warn_fraction * config.daily_loss_limit;
+    this.drawdownWarnAt = config.warn_fraction * config.max_drawdown;
+    this.inventoryAt = config.reduce_at_inventory_fraction * config.max_inventory_qty * (1 - 1e-9);
   }
 
   get state(): MarketView['tradingState'] {
@@ -120,7 +137,6 @@ export class RiskEngine {
    */
   evaluate(now: Micros, health: Readonly<FeedHealth>): readonly RiskTransition[] {
     if (this.out.length !== 0) this.out.length = 0;
-    const c = this.config;
     const v = this.view;
     const m = this.machine;
     // The monitors as bits first (no reason strings: nothing changes at almost every decision), then,
@@ -129,7 +145,7 @@ export class RiskEngine {
     const streamDown = health.orderStream === false;
     const unwritable = health.ledgerFault !== undefined;
     const age = health.lastDataLocal === health.lastDataLocal ? now - health.lastDataLocal : Number.POSITIVE_INFINITY;
-    const stale = age > c.stale_after_ms * MICROS_PER_MS;
+    const stale = age > this.staleMicros;
     let want = (down ? DISCONNECTED : 0) | (streamDown ? ORDER_STREAM : 0) | (unwritable ? LEDGER : 0) | (stale ? STALE : 0);
     let watched = DISCONNECTED | ORDER_STREAM | LEDGER | STALE | INVENTORY;
     let raiseOnly = 0;
@@ -148,17 +164,17 @@ export class RiskEngine {
       if (!(marks.peakEquity >= equity)) marks.peakEquity = equity;
       loss = marks.dayStartEquity - equity;
       drawdown = marks.peakEquity - equity;
-      if (loss >= c.daily_loss_limit) want |= DAILY_LOSS;
-      if (drawdown >= c.max_drawdown) want |= DRAWDOWN;
-      if (loss >= c.warn_fraction * c.daily_loss_limit) want |= DAILY_LOSS_WARNING;
-      if (drawdown >= c.warn_fraction * c.max_drawdown) want |= DRAWDOWN_WARNING;
+      if (loss >= this.dailyLossLimit) want |= DAILY_LOSS;
+      if (drawdown >= this.maxDrawdown) want |= DRAWDOWN;
+      if (loss >= this.lossWarnAt) want |= DAILY_LOSS_WARNING;
+      if (drawdown >= this.drawdownWarnAt) want |= DRAWDOWN_WARNING;
       watched |= DAILY_LOSS_WARNING | DRAWDOWN_WARNING;
       raiseOnly = DAILY_LOSS | DRAWDOWN; // latched: raised here, lifted only by a reset
     }
-    if (Math.abs(v.position) >= c.reduce_at_inventory_fraction * c.max_inventory_qty * (1 - 1e-9)) want |= INVENTORY;
+    if (Math.abs(v.position) >= this.inventoryAt) want |= INVENTORY;
     const cur = m.mask;
     if (((cur ^ want) & watched) !== 0 || (want & raiseOnly & ~cur) !== 0) this.transitions(now, want, raiseOnly !== 0, age, loss, drawdown, health);
-    v.tradingState = m.state;
+    if (v.tradingState !== m.state) v.tradingState = m.state; // written on a change only: the view is read at every step
     return this.out;
   }
 

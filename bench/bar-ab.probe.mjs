@@ -1,0 +1,60 @@
+// Two builds of the bar engine against each other in one process (A B B A rounds, so load drifts cancel):
+// CPU time (process.cpuUsage) of `new BarSession` + `runUntil` on the 1m klines, the bench job of
+// bar-engine.bench.mjs. Usage: node bench/bar-ab.probe.mjs DIR_A DIR_B (each a checkout with dist/ built;
+// an older checkout's bar config, without parseTradingConfig, is read as it was then). Prints figures only.
+import { join, dirname, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const file = join(root, '..', 'shared', 'data', 'binance-spot-btcusdt-1m-klines-2024-12', 'BTCUSDT_1m.csv');
+const [a, b] = process.argv.slice(2);
+if (a === undefined || b === undefined) {
+  console.error('usage: node bench/bar-ab.probe.mjs DIR_A DIR_B');
+  process.exit(2);
+}
+const ROUNDS = Number(process.env.ROUNDS ?? 40);
+const model = process.env.MODEL ?? 'as';
+
+async function load(dir) {
+  const url = (m) => pathToFileURL(join(resolve(dir), 'dist', m, 'index.js')).href;
+  const eng = await import(url('engine'));
+  const { bars } = (await import(url('data'))).loadKlines(file);
+  const cfg = eng.parseTradingConfig
+    ? eng.parseTradingConfig({ data: { path: file }, quoting: { model, gamma: 0.0005, A: 1 / 60 }, sim: { maker_fee_bps: 0 } })
+    : eng.parseBarConfig({ data: { path: file }, model, gamma: 0.0005, A: 1 / 60 });
+  let fills = 0;
+  const run = () => {
+    const job = eng.prepareBarJob(cfg, { bars, source: {} });
+    const c0 = process.cpuUsage();
+    const s = new eng.BarSession(bars, job.strategy, job.options);
+    s.runUntil(bars.length);
+    const c = process.cpuUsage(c0);
+    fills = s.core.fills.length;
+    return (c.user + c.system) / 1000;
+  };
+  return { run, fills: () => fills };
+}
+
+const A = await load(a);
+const B = await load(b);
+for (let i = 0; i < 5; i++) A.run(), B.run();
+const ta = [];
+const tb = [];
+const ratios = [];
+for (let r = 0; r < ROUNDS; r++) {
+  const a1 = A.run();
+  const b1 = B.run();
+  const b2 = B.run();
+  const a2 = A.run();
+  ta.push(a1, a2);
+  tb.push(b1, b2);
+  ratios.push((b1 + b2) / (a1 + a2));
+}
+const sorted = (x) => [...x].sort((p, q) => p - q);
+const med = (x) => sorted(x)[x.length >> 1];
+const q = (x, f) => sorted(x)[Math.floor(f * x.length)];
+console.log(
+  `${model}: A ${a} min ${sorted(ta)[0].toFixed(1)} median ${med(ta).toFixed(1)} ms CPU (${A.fills()} fills) | ` +
+    `B ${b} min ${sorted(tb)[0].toFixed(1)} median ${med(tb).toFixed(1)} ms CPU (${B.fills()} fills) | ` +
+    `B/A per round: median ${med(ratios).toFixed(2)}, quartiles ${q(ratios, 0.25).toFixed(2)}–${q(ratios, 0.75).toFixed(2)}; min/min ${(sorted(tb)[0] / sorted(ta)[0]).toFixed(2)}`,
+);
