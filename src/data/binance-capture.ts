@@ -59,6 +59,8 @@ export interface CaptureOptions {
   symbol?: string;
   /** Rows per chunk handed to the sink. */
   chunkRows?: number;
+  /** false: every line through the full JSON scanner, without the compact fast path (to compare the two). */
+  compactFastPath?: boolean;
 }
 
 interface BufferedDiff {
@@ -92,7 +94,7 @@ export class BinanceCaptureParser {
   private out: EventColumns;
   private symbol: string | null = null;
 
-  private readonly msg = new BinanceMessageScanner();
+  private readonly msg: BinanceMessageScanner;
 
   // Book sync state.
   private synced = false;
@@ -112,6 +114,7 @@ export class BinanceCaptureParser {
   constructor(sink: (chunk: EventColumns) => void, options: CaptureOptions = {}) {
     this.sink = sink;
     this.wantSymbol = options.symbol ?? null;
+    this.msg = new BinanceMessageScanner(options.compactFastPath ?? true);
     this.out = allocEvents(Math.max(4096, options.chunkRows ?? 1 << 16));
     this.report = {
       files: [],
