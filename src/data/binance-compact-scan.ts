@@ -131,9 +131,16 @@ function plainStringEnd(b: Uint8Array, p: number, end: number): number {
   return -1;
 }
 
-/** True if b[p, p + text.length) spells text. */
-function spells(b: Uint8Array, p: number, text: string): boolean {
-  for (let i = 0; i < text.length; i++) if (b[p + i] !== text.charCodeAt(i)) return false;
+const ascii = (text: string): Uint8Array => Uint8Array.from(text, (c) => c.charCodeAt(0));
+const STREAM = ascii('"stream":"');
+const DATA = ascii('","data":{');
+const DEPTH_UPDATE = ascii('depthUpdate"');
+const BOOK_TICKER = ascii('bookTicker"');
+const TRADE = ascii('trade"');
+
+/** True if b[p, p + text.length) holds the bytes of text. */
+function spells(b: Uint8Array, p: number, text: Uint8Array): boolean {
+  for (let i = 0; i < text.length; i++) if (b[p + i] !== text[i]) return false;
   return true;
 }
 
@@ -212,9 +219,10 @@ function body(m: CompactFields, b: Uint8Array, p: number, end: number): number {
       case 101: // e
         bit = K_E;
         if (c !== QUOTE) return -1;
-        if (b[v + 12] === QUOTE && spells(b, v + 1, 'depthUpdate')) m.kind = KIND_DEPTH;
-        else if (b[v + 11] === QUOTE && spells(b, v + 1, 'bookTicker')) m.kind = KIND_BOOK_TICKER;
-        else if (b[v + 6] === QUOTE && spells(b, v + 1, 'trade')) m.kind = KIND_TRADE;
+        // The first letter picks the one name to compare against.
+        if (b[v + 1] === 100 && spells(b, v + 1, DEPTH_UPDATE)) m.kind = KIND_DEPTH;
+        else if (b[v + 1] === 98 && spells(b, v + 1, BOOK_TICKER)) m.kind = KIND_BOOK_TICKER;
+        else if (b[v + 1] === 116 && spells(b, v + 1, TRADE)) m.kind = KIND_TRADE;
         else return -1;
         i = v + (m.kind === KIND_DEPTH ? 13 : m.kind === KIND_BOOK_TICKER ? 12 : 7);
         break;
@@ -358,10 +366,10 @@ function body(m: CompactFields, b: Uint8Array, p: number, end: number): number {
  */
 export function scanCompact(m: CompactFields, b: Uint8Array, p: number, end: number): boolean {
   if (b[p] !== LBRACE || b[p + 1] !== QUOTE) return false;
-  if (b[p + 2] === 115 && spells(b, p + 1, '"stream":"')) {
+  if (b[p + 2] === 115 && spells(b, p + 1, STREAM)) {
     // {"stream":"...","data":{...}}
     const q = plainStringEnd(b, p + 10, end);
-    if (q < 0 || !spells(b, q, '","data":{')) return false;
+    if (q < 0 || !spells(b, q, DATA)) return false;
     const e = body(m, b, q + 9, end);
     return e > 0 && e + 1 === end && b[e] === RBRACE;
   }
