@@ -6,7 +6,7 @@ import * as scan from './json-scan.js';
 import { ScanError } from './json-scan.js';
 
 // Local bindings: module namespace lookups cost a getter call per use under some loaders.
-const { bytesEqual, parseIntRange } = scan;
+const { parseIntRange } = scan;
 const SNAPSHOT = EventType.Snapshot;
 const DELTA = EventType.Delta;
 const TRADE = EventType.Trade;
@@ -269,14 +269,26 @@ export class BinanceCaptureParser {
     }
   }
 
+  /** Char codes of the symbol every message must name (the wanted one, or the first one read), compared byte for byte. */
+  private symCodes: Uint16Array | null = null;
+
   private symbolOk(b: Uint8Array): boolean {
-    if (this.msg.symStart < 0) return true;
-    if (this.wantSymbol !== null) return bytesEqual(b, this.msg.symStart, this.msg.symEnd, this.wantSymbol);
-    if (this.symbol === null) {
-      this.symbol = Buffer.from(b.buffer, b.byteOffset + this.msg.symStart, this.msg.symEnd - this.msg.symStart).toString('latin1');
-      return true;
+    const s0 = this.msg.symStart;
+    if (s0 < 0) return true;
+    const s1 = this.msg.symEnd;
+    let codes = this.symCodes;
+    if (codes === null) {
+      if (this.wantSymbol === null) {
+        this.symbol = Buffer.from(b.buffer, b.byteOffset + s0, s1 - s0).toString('latin1');
+      }
+      const text = this.wantSymbol ?? this.symbol!;
+      codes = this.symCodes = new Uint16Array(text.length);
+      for (let i = 0; i < text.length; i++) codes[i] = text.charCodeAt(i);
+      if (this.wantSymbol === null) return true;
     }
-    if (bytesEqual(b, this.msg.symStart, this.msg.symEnd, this.symbol)) return true;
+    let same = s1 - s0 === codes.length;
+    for (let i = 0; same && i < codes.length; i++) same = b[s0 + i] === codes[i];
+    if (same || this.wantSymbol !== null) return same;
     const other = Buffer.from(b.buffer, b.byteOffset + this.msg.symStart, this.msg.symEnd - this.msg.symStart).toString('latin1');
     throw new UserError(`${this.file}:${this.lineNo}: capture mixes symbols ${this.symbol} and ${other}; choose one with --symbol`);
   }
