@@ -8,6 +8,7 @@ import { gunzipSync } from 'node:zlib';
 import { BinanceMessageScanner } from './binance-message-scan.js';
 import { scanCompact } from './binance-compact-scan.js';
 import { parseIntRange } from './json-scan.js';
+import { BinanceCaptureParser } from './binance-capture.js';
 import { convertCaptureToArrow } from './capture-convert.js';
 import { CAPTURE_DIR, SHARED_DATA } from '../../test/fixtures/shared-data.js';
 
@@ -142,6 +143,39 @@ test('integers of 1 to 20 digits (local times, ids): exact below 2^53, refused f
     const want = !ok || big > max || -big > max ? Number.NaN : Number(big);
     assert.ok(Object.is(parseIntRange(b, 0, b.length), want) || parseIntRange(b, 0, b.length) === want, t);
   }
+});
+
+test('local times: the 19-digit shortcut reads what the general reading does, and refuses what it refuses', () => {
+  const msg = ' {"e":"trade","E":1723161255343,"s":"BTCUSDT","t":1,"p":"1","q":"2","m":true}';
+  /** tsLocal of one line, or the error it raises. */
+  const read = (time: string): string => {
+    let ts = Number.NaN;
+    const p = new BinanceCaptureParser((c) => (ts = c.tsLocal[0]!));
+    p.beginFile('t');
+    try {
+      const b = enc.encode(time + msg);
+      p.line(b, 0, b.length);
+      p.finish();
+    } catch (e) {
+      return (e as Error).message;
+    }
+    return String(ts);
+  };
+  const times = ['1723161254087896568', '9007199254740991999', '9007199254740992000', '9999999999999999999', '0000000000000000001', '172316125408789656x', '-723161254087896568', '17231612540878965', '01723161254087896568', '1723161254087896568 '];
+  const r = rng(19);
+  for (let k = 0; k < 300; k++) times.push(String(Math.floor(r() * 1e9)).padStart(9, '0') + String(Math.floor(r() * 1e10)).padStart(10, '0'));
+  for (const t of times) {
+    // The general reading: the same digits behind a leading zero (20 digits), which the shortcut never takes.
+    const general = t.length === 19 && /^[0-9]+$/.test(t) ? read('0' + t) : null;
+    const got = read(t);
+    if (general !== null) assert.equal(got, general, t);
+    if (/^[0-9]{19}$/.test(t)) {
+      const us = BigInt(t) / 1000n;
+      assert.equal(got, us > BigInt(Number.MAX_SAFE_INTEGER) ? 't:1: malformed or truncated capture line (local time is not an integer at column 1)' : String(Number(us)), t);
+    }
+  }
+  assert.match(read('172316125408789656x'), /local time is not an integer/);
+  assert.equal(read('01723161254087896568'), '1723161254087896');
 });
 
 test('hand-made edge cases read as the full scanner reads them', () => {
