@@ -20,6 +20,7 @@ help:
 	@echo "make live-guard     proves that live mode is refused with the exact messages"
 	@echo "make validate       build, run-backtest, test, live-guard"
 	@echo "make realtime-paper paper trading on the live market: EXCHANGE=.. SYMBOL=.. TIMEFRAME=.. ITERATIONS=.."
+	@echo "make paper-multisymbol  several symbols in one process: EXCHANGE=.. SYMBOLS=BTC/USDT,ETH/USDT ITERATIONS=.. DASHBOARD_PORT=.. (paper-multisymbol-offline: against the fake exchange, no network)"
 	@echo "make real-data-fetch klines, book and trades through ccxt: EXCHANGE=.. SYMBOL=.. TIMEFRAME=.. (EXCHANGE_URL=.. for a proxy or fake)"
 	@echo "make test           every test (installs first)"
 	@echo "make test-online    opt-in: fetch, study, backtest and 5 paper iterations against the real exchange (ONLINE_EXCHANGE= ONLINE_SYMBOL= ONLINE_TIMEFRAME=)"
@@ -116,6 +117,19 @@ POLL_SECONDS ?= 1
 .PHONY: realtime-paper
 realtime-paper: build
 	$(CLI) realtime --mode paper --exchange $(EXCHANGE) --symbol '$(SYMBOL)' --timeframe $(TIMEFRAME) --iterations $(ITERATIONS) --poll-seconds $(POLL_SECONDS) $(if $(EXCHANGE_URL),--exchange-url '$(EXCHANGE_URL)') $(if $(DASHBOARD_PORT),--dashboard-port $(DASHBOARD_PORT))
+
+# Several symbols paper-traded in one process: one session per market on one clock, one ledger (a run per
+# market), portfolio: limits over all of them, one dashboard of every market with DASHBOARD_PORT=P.
+# PAPER_CONFIG=.. gives quoting, risk and portfolio (default config/examples/paper-multisymbol.yaml).
+SYMBOLS ?= BTC/USDT,ETH/USDT
+PAPER_CONFIG ?= config/examples/paper-multisymbol.yaml
+.PHONY: paper-multisymbol paper-multisymbol-offline
+paper-multisymbol: build
+	$(CLI) realtime --mode paper --exchange $(EXCHANGE) --symbols '$(SYMBOLS)' --config '$(PAPER_CONFIG)' --iterations $(ITERATIONS) --poll-seconds $(POLL_SECONDS) $(if $(EXCHANGE_URL),--exchange-url '$(EXCHANGE_URL)') $(if $(DASHBOARD_PORT),--dashboard-port $(DASHBOARD_PORT))
+
+# The same with no network: the fake Binance on 127.0.0.1 replays the shared capture as BTC/USDT and (prices × 0.05) ETH/USDT.
+paper-multisymbol-offline: build
+	SYMBOLS='$(SYMBOLS)' PAPER_CONFIG='$(PAPER_CONFIG)' scripts/paper-multisymbol-offline.sh --iterations $(ITERATIONS) --poll-seconds $(POLL_SECONDS) $(if $(DASHBOARD_PORT),--dashboard-port $(DASHBOARD_PORT))
 
 # Cross-module tests; also refreshes the PNGs in visualizations/ and the page screenshots in docs/screenshots/.
 test-integration: build

@@ -43,6 +43,11 @@ export const VENUE_FLAGS: FlagTable = {
   sampleIntervalMs: f('loop.sample_interval_ms', '--sample-interval-ms'),
 };
 
+/** With `hedge:` in the config (several markets): how the hedge market trades. */
+export const HEDGE_FLAGS: FlagTable = {
+  hedgeMode: f('hedge.mode', '--hedge-mode'),
+};
+
 export interface ConfigWithFlags {
   file: ConfigFile;
   trading: TradingConfig;

@@ -87,6 +87,7 @@ program
   .option('--no-post-only', 'tick: a crossing order takes the book as taker instead of being rejected')
   .option('--decision-interval-ms <x>', 'tick: the strategy decides every this many ms of market time (default 100)', num('--decision-interval-ms'))
   .option('--sample-interval-ms <x>', 'tick: trace row every this many ms (default 1000)', num('--sample-interval-ms'))
+  .addOption(new Option('--hedge-mode <mode>', 'with hedge: in --config: taker | passive (hedge.mode)'))
   .action(async (opts) => (await import('./commands/backtest.js')).backtestCommand(opts));
 
 program
@@ -239,6 +240,7 @@ program
   .description('paper trading on the live market (ccxt websockets, REST fallback): risk engine, SQLite ledger, JSON lines, optional live dashboard')
   .option('--exchange <id>', 'ccxt exchange id (default market.exchange, binance)')
   .option('--symbol <sym>', 'market symbol (default market.symbol, BTC/USDT)')
+  .option('--symbols <list>', 'several markets in one process, comma-separated (BTC/USDT,ETH/USDT): one paper session each, one ledger, the book under portfolio:')
   .option('--timeframe <tf>', 'σ and intensity window, e.g. 1m (checked against the exchange; default: the features section)')
   .option('--iterations <n>', "iterations (decision intervals) to run, or 'forever' (default 20 unless --duration)")
   .option('--duration <d>', "run for this long (90s, 15m, 1h) or 'forever'")
@@ -320,6 +322,7 @@ program
   .option('--max-pnl-gap <x>', "exit 1 when |replay PnL − session PnL| exceeds this: quote currency (0.5) or a share of the session's PnL (10%)")
   .option('--sim-config <file>', "replay with this file's sim: section instead of the session's (calibrate-sim's output, or a deliberately different simulator)")
   .option('--tolerance-ms <ms>', 'orders and fills match when side, price and quantity agree and times differ by at most this (default 500)', num('--tolerance-ms'))
+  .option('--allow-strategy-change', "replay the strategy module as it is now even when it is not the one the session ran (its recording keeps the module's sha256; refused otherwise)")
   .option('--json', 'print the result as one JSON line even on a terminal (it always is in a pipe)')
   .action(async (opts) => (await import('./commands/parity.js')).parityCommand(opts));
 

@@ -1,7 +1,7 @@
 // Strict config parsing: a zod schema's first fault as one line naming the field, with "did you mean" for unknown keys.
 import { z } from 'zod';
 import { UserError } from './errors.js';
-import { closeNames } from './suggest.js';
+import { closeNames, editDistance } from './suggest.js';
 
 /** `agents[2].params.gamma` from zod's path segments. */
 export function formatPath(path: readonly PropertyKey[]): string {
@@ -81,11 +81,12 @@ export function suggestKey(schema: z.ZodType, parent: readonly PropertyKey[], ke
   // The same name in another section first (a field written in the wrong place), then a close name beside it.
   const byLeaf = paths.filter((p) => p.slice(p.lastIndexOf('.') + 1) === key && p !== (parentPath === '' ? key : `${parentPath}.${key}`));
   if (byLeaf.length > 0) return byLeaf.sort((a, b) => a.length - b.length)[0];
+  // A close name beside it wins unless a name elsewhere is strictly closer (`gama` → `quoting.gamma`, not `data`).
   const siblings = shapesAt(schema, parent).flatMap((s) => Object.keys(s));
   const near = closeNames(key, siblings, 1)[0];
-  if (near !== undefined) return parentPath === '' ? near : `${parentPath}.${near}`;
   const leaves = [...new Set(paths.map((p) => p.slice(p.lastIndexOf('.') + 1)))];
   const leaf = closeNames(key, leaves, 1)[0];
+  if (near !== undefined && (leaf === undefined || editDistance(key, near) <= editDistance(key, leaf))) return parentPath === '' ? near : `${parentPath}.${near}`;
   if (leaf === undefined) return undefined;
   return paths.filter((p) => p.endsWith(`.${leaf}`) || p === leaf).sort((a, b) => a.length - b.length)[0];
 }

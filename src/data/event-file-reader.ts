@@ -24,6 +24,8 @@ export interface EventFile {
   /** Schema metadata (venue, symbol, source...). */
   meta: Record<string, string>;
   batches: number;
+  /** Read with `partial`: bytes after the last complete record batch were left unread (a writer stopped mid-batch). */
+  truncatedTail?: boolean;
 }
 
 /** The parts of a decoded record-batch message header we use (Arrow keeps its class internal). */
@@ -107,8 +109,9 @@ export class EventFileReader {
    * The whole file as contiguous columns. Each column's bytes go from the file straight into its typed
    * array (no intermediate buffer, no per-row work); a reused reader also reuses the arrays.
    */
-  read(path: string): EventFile {
+  read(path: string, o: { partial?: boolean } = {}): EventFile {
     const fd = openFile(path);
+    let tail = false;
     try {
       const size = fstatSync(fd).size;
       const n = readSync(fd, this.head, 0, 8, 0);
@@ -117,10 +120,23 @@ export class EventFileReader {
       const found: { bodyStart: number; batch: ArrowRecordBatch }[] = [];
       let total = 0;
       for (;;) {
-        const m = this.messageFromFile(fd, pos, size, path);
+        let m: ReturnType<EventFileReader['messageFromFile']>;
+        try {
+          m = this.messageFromFile(fd, pos, size, path);
+        } catch (e) {
+          // A file still being written, or whose writer was killed: everything before the cut is complete.
+          if (o.partial !== true || layout === null) throw e;
+          tail = true;
+          break;
+        }
         if (m === null) break;
-        pos = m.bodyStart + m.message.bodyLength;
-        if (pos > size) throw truncated(path);
+        const end = m.bodyStart + m.message.bodyLength;
+        if (end > size) {
+          if (o.partial !== true || layout === null) throw truncated(path);
+          tail = true;
+          break;
+        }
+        pos = end;
         if (m.message.headerType === HEADER_SCHEMA) {
           layout = layoutOf(m.message.header() as Schema, path);
           if (layout === null) return readWithArrow(path);
@@ -161,7 +177,7 @@ export class EventFileReader {
       out.length = total;
       const events = trimmed(out);
       checkEventRows(events, eventCheck(path));
-      return { events, meta: layout.meta, batches: found.length };
+      return { events, meta: layout.meta, batches: found.length, ...(o.partial === true ? { truncatedTail: tail } : {}) };
     } finally {
       closeSync(fd);
     }

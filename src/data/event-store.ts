@@ -105,13 +105,18 @@ export class EventFileWriter {
   /** Folders this writer had to create: removed again if the file is abandoned. */
   private readonly createdDirs: string[];
 
-  constructor(path: string, options: { meta?: Readonly<Record<string, string>>; batchRows?: number } = {}) {
+  /**
+   * `partialAt`: build the file there instead of under a temp name: a name the orphan sweep leaves alone,
+   * so what a killed writer had flushed stays readable (`EventFileReader` with `partial: true`). It must
+   * not exist (opened exclusively).
+   */
+  constructor(path: string, options: { meta?: Readonly<Record<string, string>>; batchRows?: number; partialAt?: string } = {}) {
     this.path = path;
-    this.tmp = tmpNameFor(path);
+    this.tmp = options.partialAt ?? tmpNameFor(path);
     try {
       this.createdDirs = mkdirTracked(dirname(path));
       sweepOrphanTemps(dirname(path));
-      this.fd = openSync(this.tmp, 'w');
+      this.fd = openSync(this.tmp, options.partialAt !== undefined ? 'wx' : 'w');
     } catch (e) {
       throw new UserError(`cannot write ${path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
     }
@@ -146,6 +151,11 @@ export class EventFileWriter {
       i += n;
       if (this.buf.length === Math.min(this.buf.type.length, this.batchRows)) this.flush();
     }
+  }
+
+  /** Rows appended but not yet written (they go out with the next full batch, `flush` or `close`). */
+  get buffered(): number {
+    return this.buf.length;
   }
 
   /** Write buffered rows as one record batch. */
@@ -204,8 +214,8 @@ export function writeEvents(
 }
 
 /** Read a whole event file, with its schema metadata, into fresh memory (see EventFileReader to reuse memory). */
-export function readEventFile(path: string): EventFile {
-  return new EventFileReader().read(path);
+export function readEventFile(path: string, o: { partial?: boolean } = {}): EventFile {
+  return new EventFileReader().read(path, o);
 }
 
 /** Read a whole event file into typed columns. */

@@ -16,23 +16,36 @@ export interface RecordingInfo {
   sha256: string;
 }
 
+/** Where a recording is built while its session runs: what a killed session leaves (readable up to its last flush). */
+export function partialPathOf(path: string): string {
+  return `${path}.partial`;
+}
+
 /**
- * A recording never replaces a file: refused, before anything is written, when `path` exists, is not an
- * `.arrow` file name, or is a forbidden place.
+ * A recording never replaces a file: refused, before anything is written, when `path` (or the partial file
+ * beside it) exists, is not an `.arrow` file name, or is a forbidden place.
  */
 export function checkRecordingPath(path: string, flag = '--record'): void {
   assertSafeOutput(path, flag);
   if (!path.endsWith('.arrow')) throw new UserError(`${flag}: expected an event file name ending in .arrow, got '${path}'`);
-  if (existsSync(path)) {
-    const what = lstatSync(path).isDirectory() ? 'a folder' : 'a file that exists';
-    throw new UserError(`${flag}: '${path}' is ${what}; a recording never replaces anything: choose a new file name`);
+  for (const p of [path, partialPathOf(path)]) {
+    if (existsSync(p)) {
+      const what = lstatSync(p).isDirectory() ? 'a folder' : 'a file that exists';
+      throw new UserError(`${flag}: '${p}' is ${what}; a recording never replaces anything: choose a new file name`);
+    }
   }
 }
 
+/** Local time (µs) a recording may hold rows in memory before writing them out: what a killed session can lose. */
+export const RECORDING_FLUSH_US = 1_000_000;
+
 /**
- * The rows a session received, in the order it received them, in the event-file format (`EventFileWriter`:
- * built under a temp name and renamed into place when complete, so a session killed before its end leaves
- * no half-written file). The schema metadata names the session (`run_id`), the venue and the symbol.
+ * The rows a session received, in the order it received them, in the event-file format. It is built at
+ * `partialPathOf(path)`, a record batch written out at least every `RECORDING_FLUSH_US` of the rows' local
+ * time, and renamed to `path` when complete (footer written, synced). A session killed on the way leaves
+ * the partial file: the schema and every batch written, readable as far as it goes (`readEventFile(p,
+ * { partial: true })`, which `parity` does). The schema metadata names the session (`run_id`), the venue,
+ * the symbol, and what a replay needs (`replayMetaOf`: reference price, strategy module and its hash).
  */
 export class SessionRecording {
   private readonly writer: EventFileWriter;
@@ -40,10 +53,12 @@ export class SessionRecording {
   private first = Number.NaN;
   private last = Number.NaN;
   private done = false;
+  /** Local time of the first row not yet written out (NaN: none buffered). */
+  private bufferedFrom = Number.NaN;
 
-  constructor(readonly path: string, meta: Readonly<Record<string, string>>) {
+  constructor(readonly path: string, meta: Readonly<Record<string, string>>, private readonly flushUs = RECORDING_FLUSH_US) {
     checkRecordingPath(path);
-    this.writer = new EventFileWriter(path, { meta: { source: 'realtime', time_unit: 'epoch microseconds', ...meta }, batchRows: 1 << 16 });
+    this.writer = new EventFileWriter(path, { meta: { source: 'realtime', time_unit: 'epoch microseconds', ...meta }, batchRows: 1 << 16, partialAt: partialPathOf(path) });
   }
 
   get length(): number {
@@ -57,6 +72,16 @@ export class SessionRecording {
     if (this.rows === 0) this.first = cols.tsLocal[0]!;
     this.last = cols.tsLocal[cols.length - 1]!;
     this.rows += cols.length;
+    if (this.writer.buffered === 0) this.bufferedFrom = Number.NaN;
+    else if (this.bufferedFrom !== this.bufferedFrom) this.bufferedFrom = cols.tsLocal[0]!;
+    if (this.last - this.bufferedFrom >= this.flushUs) this.flush();
+  }
+
+  /** Write out the rows held in memory (the file stays partial until `close`). */
+  flush(): void {
+    if (this.done) return;
+    this.writer.flush();
+    this.bufferedFrom = Number.NaN;
   }
 
   /** Finish the file (renamed into place; refused if something appeared at the path meanwhile) and describe it. */

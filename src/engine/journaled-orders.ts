@@ -23,23 +23,31 @@ export function durableJournal(journal: PaperJournal): DurableJournal {
  */
 export function journaledSink(journal: PaperJournal, venue: OrderSink, onPlace?: () => void, refused?: OrderEventHandler): OrderSink {
   const j = durableJournal(journal);
-  return {
+  const journaled = (ts: Micros, id: number, side: Side, price: number, qty: number): boolean => {
+    try {
+      j.placed(ts, id, side, price, qty);
+    } catch (e) {
+      if (refused === undefined) throw e;
+      refused.onDenied(ts, id, e instanceof Error ? e.message : String(e));
+      return false;
+    }
+    onPlace?.();
+    return true;
+  };
+  const sink: OrderSink = {
     place: (ts, id, side, price, qty) => {
-      try {
-        j.placed(ts, id, side, price, qty);
-      } catch (e) {
-        if (refused === undefined) throw e;
-        refused.onDenied(ts, id, e instanceof Error ? e.message : String(e));
-        return;
-      }
-      onPlace?.();
-      venue.place(ts, id, side, price, qty);
+      if (journaled(ts, id, side, price, qty)) venue.place(ts, id, side, price, qty);
     },
     cancel: (ts, id) => {
       j.orderEvent(ts, id, 'cancel-requested');
       venue.cancel(ts, id);
     },
   };
+  // An immediate-or-cancel order is journaled as any order (its fills and its end follow as answers).
+  if (venue.take !== undefined) sink.take = (ts, id, side, price, qty) => {
+    if (journaled(ts, id, side, price, qty)) venue.take!(ts, id, side, price, qty);
+  };
+  return sink;
 }
 
 /**

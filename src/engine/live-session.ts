@@ -43,6 +43,8 @@ export interface LiveSessionOptions {
   orderQty: number;
   tickSize: number;
   unknownOrders: UnknownOrderRule;
+  /** A perpetual: the preflight checks the account's margin mode on the symbol and one-way position mode. */
+  perp?: { marginMode: 'cross' | 'isolated' };
   /** Position difference (base units) beyond which reconciliation raises a risk event. */
   positionTolerance: number;
   /** Halt trading on a position mismatch (else: log the risk event only). */
@@ -58,7 +60,8 @@ export interface LiveSessionOptions {
   /** Stop after this many iterations (undefined: until `stop()`/signal). */
   iterations?: number | undefined;
   reconcileEveryMs: number;
-  haltFile?: string;
+  /** Kill-switch files polled by the loop (several markets: the book's and this market's own). */
+  haltFile?: string | readonly string[];
   adapter?: { attempts?: number; backoffMs?: number; poll?: boolean; pollMs?: number; settleMs?: number; lookupRounds?: number; streamBudgetMs?: number; forgetAfterMs?: number };
   /** How long the ledger may stay unwritable (halted meanwhile) before the session stops, ms (default 30 s). */
   ledgerBudgetMs?: number;
@@ -212,7 +215,11 @@ export class LiveSession {
     return this.fatalReason;
   }
 
-  async run(): Promise<LiveSummary> {
+  /**
+   * The preflight (account, market limits, capabilities), refused with every reason before any order;
+   * `run` does it unless it was done (several markets: every market checked before any trades).
+   */
+  async check(): Promise<PreflightReport> {
     const o = this.o;
     const pf = await preflight(o.exchange, {
       symbol: o.symbol,
@@ -220,6 +227,7 @@ export class LiveSession {
       maxInventoryQty: o.session.risk.max_inventory_qty,
       tickSize: o.tickSize,
       unknownOrders: o.unknownOrders,
+      ...(o.perp !== undefined ? { perp: o.perp } : {}),
       ids: this.ids,
       retry: (what, fn) => this.adapter.retry(what, fn),
     });
@@ -227,6 +235,11 @@ export class LiveSession {
     o.log('live_preflight', { ok: pf.ok, refusals: pf.refusals, notes: pf.notes, bid: pf.bid, ask: pf.ask, capabilities: pf.capabilities });
     assertPreflight(pf);
     this.base = pf.market?.base ?? '';
+    return pf;
+  }
+
+  async run(): Promise<LiveSummary> {
+    if (this.lastPreflight === undefined) await this.check();
     let iteration = 0;
     try {
       iteration = await this.trade();
@@ -267,7 +280,7 @@ export class LiveSession {
     }
     this.baseline = baseline;
 
-    const halt = o.haltFile !== undefined ? new HaltFile(o.haltFile, 0) : undefined;
+    const halts = (o.haltFile === undefined ? [] : typeof o.haltFile === 'string' ? [o.haltFile] : o.haltFile).map((p) => new HaltFile(p, 0));
     const feed = o.market?.feed;
     if (feed !== undefined) await feed.start();
     const interval = o.session.decisionIntervalMicros;
@@ -317,8 +330,10 @@ export class LiveSession {
           this.fatal(`ledger unwritable for ${Math.round((this.ms() - failingSince) / 1000)} s, past its budget of ${Math.round(ledgerBudgetMs / 1000)} s: ${this.journal.reason}`);
           break;
         }
-        const reason = halt?.poll(this.ms());
-        if (reason !== undefined) this.halt(now, reason);
+        for (const h of halts) {
+          const reason = h.poll(this.ms());
+          if (reason !== undefined) this.halt(now, reason);
+        }
         if (this.reconcileWanted !== undefined || this.ms() - lastReconcile >= o.reconcileEveryMs) {
           const why = this.reconcileWanted ?? 'periodic';
           this.reconcileWanted = undefined;
@@ -446,6 +461,7 @@ export class LiveSession {
         baseline: () => this.baseline,
         now: this.clock,
         log: this.o.log,
+        ...(this.o.perp !== undefined && this.o.exchange.perpAccount !== undefined ? { holding: () => this.o.exchange.perpAccount!(this.o.symbol).then((a) => a.position) } : {}),
         resumed: (clientId) => {
           const r = this.o.resume?.openOrders.find((x) => x.clientId === clientId);
           return r === undefined ? undefined : { qty: r.qty ?? r.remaining, createdMs: (r.createdTs ?? 0) / MICROS_PER_MS };

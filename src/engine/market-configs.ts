@@ -1,7 +1,7 @@
 // Each market of a config as the single-market config it trades (what every driver of one market runs).
 import { UserError } from '../core/index.js';
 import { MarketSection, TradingConfigSchema, defaultTradingConfig, type TradingConfig } from './trading-config.js';
-import { marketName, type MarketEntry } from './markets-config.js';
+import { marketName, type HedgeConfig, type MarketEntry } from './markets-config.js';
 
 /** One market of a config as a single-market config of its own. */
 export interface MarketConfig {
@@ -19,8 +19,9 @@ export interface MarketConfig {
  * same run, byte for byte.
  */
 export function marketConfigs(cfg: TradingConfig, files?: readonly string[], source = 'config'): MarketConfig[] {
-  const { markets, portfolio: _p, ...base } = cfg;
+  const { markets, portfolio: _p, hedge, ...base } = cfg;
   if (markets === undefined) {
+    if (hedge !== undefined) throw new UserError(`${source}: hedge: hedges one market of markets: on another; this config trades one market`);
     if (files !== undefined && files.length > 1) throw new UserError(`--events: ${files.length} event files for one market; several markets are named in markets: of --config`);
     const one = files?.length === 1 ? { ...base, data: { ...base.data, events: files[0]! } } : base;
     return [{ name: marketName(cfg.market), instrument: 'spot', config: one }];
@@ -48,4 +49,28 @@ export function marketConfigs(cfg: TradingConfig, files?: readonly string[], sou
     }
     return { name: marketName(m), instrument: String(entry['instrument'] ?? 'spot'), config: r.data };
   });
+}
+
+/** The hedge of a config of several markets: which market is quoted, which hedges it, and how. */
+export interface HedgePlan extends HedgeConfig {
+  /** Index of the quoted market in `markets:`. */
+  quotedIndex: number;
+  /** Index of the hedge market. */
+  hedgeIndex: number;
+}
+
+/** `hedge:` checked against the markets (names, instruments); undefined without one. */
+export function hedgePlan(cfg: TradingConfig, markets: readonly MarketConfig[], source = 'config'): HedgePlan | undefined {
+  const h = cfg.hedge;
+  if (h === undefined) return undefined;
+  const names = markets.map((m) => m.name);
+  const hedgeIndex = names.indexOf(h.market);
+  if (hedgeIndex < 0) throw new UserError(`${source}: hedge.market: no market named '${h.market}' in markets: (${names.join(', ')})`);
+  const quotedIndex = h.quoted === undefined ? names.findIndex((_, i) => i !== hedgeIndex) : names.indexOf(h.quoted);
+  if (quotedIndex < 0) throw new UserError(h.quoted === undefined ? `${source}: hedge: markets: needs a second market to quote besides the hedge market '${h.market}'` : `${source}: hedge.quoted: no market named '${h.quoted}' in markets: (${names.join(', ')})`);
+  if (quotedIndex === hedgeIndex) throw new UserError(`${source}: hedge.quoted: '${h.quoted}' is the hedge market itself; name the market whose inventory is hedged`);
+  for (const [k, i] of [['market', hedgeIndex], ['quoted', quotedIndex]] as const) {
+    if (markets[i]!.config.market.instrument === 'inverse_perp') throw new UserError(`${source}: hedge.${k}: '${names[i]}' is an inverse perpetual; hedging covers spot and linear perpetuals (PnL in quote)`);
+  }
+  return { ...h, quotedIndex, hedgeIndex };
 }

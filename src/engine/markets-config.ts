@@ -53,6 +53,23 @@ export const PortfolioSection = z
   .strict();
 export type PortfolioLimits = z.output<typeof PortfolioSection>;
 
+/**
+ * Hedged market making: the inventory of one market (`quoted`) hedged on another (`market`), each a
+ * market of `markets:` by name. The hedge market quotes nothing: its strategy keeps its position near
+ * −ratio × the quoted inventory (base coin), through its own session (risk, gate, venue, latency, fees).
+ */
+export const HedgeSection = z
+  .object({
+    market: z.string().regex(NAME, 'expected the name of a market of markets:').describe('the hedge market (a name in markets:)'),
+    quoted: z.string().regex(NAME, 'expected the name of a market of markets:').optional().describe('the market whose inventory is hedged; default: the first other market of markets:'),
+    mode: z.enum(['taker', 'passive']).default('taker').describe('taker: an immediate-or-cancel order at the hedge market\'s touch, filled against its book when it arrives; passive: a post-only order resting at its touch, filled by the queue'),
+    band: positive.max(1e9).describe('hedge when |hedge position + ratio × quoted inventory| (base coin) exceeds this; it then trades back to the target'),
+    ratio: positive.max(10).default(1).describe('target hedge position = −ratio × quoted inventory (base coin)'),
+    slippage_ticks: z.number().int().nonnegative().max(1_000_000).default(0).describe("taker: the order's limit this many ticks beyond the touch (it takes the levels up to it)"),
+  })
+  .strict();
+export type HedgeConfig = z.output<typeof HedgeSection>;
+
 /** The `markets:` list: names unique once defaulted. */
 export function marketsListSchema(entry: ReturnType<typeof marketEntrySchema>) {
   return z

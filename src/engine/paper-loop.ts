@@ -99,7 +99,7 @@ export interface PaperSummary {
 }
 
 /** Decision latencies (µs) of the current iteration, for percentiles. */
-class LatencyWindow {
+export class LatencyWindow {
   private readonly xs = new Float64Array(1 << 16);
   private readonly run = new Float64Array(1 << 20);
   n = 0;
@@ -237,8 +237,9 @@ export async function runPaperLoop(feed: MarketFeed, session: PaperSession, o: R
   };
 }
 
-function iterationRow(
-  o: Readonly<PaperLoopOptions>,
+/** One market's iteration line (the counters since `prev`). */
+export function iterationRow(
+  o: Readonly<Pick<PaperLoopOptions, 'exchange' | 'symbol'>>,
   s: PaperSession,
   feed: MarketFeed,
   iteration: number,

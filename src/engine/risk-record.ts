@@ -23,16 +23,22 @@ export const RiskMetricsSchema = z.object({
 export type RiskMetrics = z.infer<typeof RiskMetricsSchema>;
 
 export class RiskRecord {
-  readonly seconds = { active: 0, reducing: 0, halted: 0 };
+  /** Seconds in each state, by `STATE_CODE` (a typed array: `advance` runs at every decision). */
+  private readonly secondsByCode = new Float64Array(3);
   readonly transitions: RiskTransition[] = [];
   private lastTs = Number.NaN;
-  private state: TradingState = 'active';
+  private code = 0;
 
-  /** Time up to `now` was spent in the state held since the last call; from `now` on, `state`. */
-  advance(now: Micros, state: TradingState): void {
-    if (this.lastTs === this.lastTs && now > this.lastTs) this.seconds[this.state] += (now - this.lastTs) / 1e6;
+  /** Time up to `now` was spent in the state held since the last call; from `now` on, the state of `code` (`STATE_CODE`). */
+  advance(now: Micros, code: number): void {
+    if (this.lastTs === this.lastTs && now > this.lastTs) this.secondsByCode[this.code]! += (now - this.lastTs) / 1e6;
     if (!(now < this.lastTs)) this.lastTs = now;
-    this.state = state;
+    this.code = code;
+  }
+
+  get seconds(): Record<TradingState, number> {
+    const s = this.secondsByCode;
+    return { active: s[0]!, reducing: s[1]!, halted: s[2]! };
   }
 
   push(t: RiskTransition): void {
@@ -41,12 +47,13 @@ export class RiskRecord {
 
   /** The record at the end of the run (`end`: the run's last time). */
   metrics(end: Micros, denials: ReadonlyMap<string, number>): RiskMetrics {
-    const seconds = { ...this.seconds };
-    if (this.lastTs === this.lastTs && end > this.lastTs) seconds[this.state] += (end - this.lastTs) / 1e6;
+    const state = STATE_NAMES[this.code]!;
+    const seconds = this.seconds;
+    if (this.lastTs === this.lastTs && end > this.lastTs) seconds[state] += (end - this.lastTs) / 1e6;
     const byRule: Record<string, number> = {};
     for (const [k, n] of [...denials].sort((a, b) => a[0].localeCompare(b[0]))) byRule[k] = n;
     return {
-      final_state: this.state,
+      final_state: state,
       seconds_in_state: { active: r6(seconds.active), reducing: r6(seconds.reducing), halted: r6(seconds.halted) },
       transitions_total: this.transitions.length,
       transitions: this.transitions.slice(0, MAX_LISTED).map((t) => ({ ts: isoOf(t.ts), condition: t.condition, raised: t.raised, from: t.from, to: t.to, reason: t.reason })),

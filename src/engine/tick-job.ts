@@ -64,6 +64,8 @@ export interface TickJobOptions extends JobOptions {
   ports?: Readonly<Omit<SessionPorts, 'venue'>>;
   /** Called with the driver before it runs (parity tests attach command logs). */
   onDriver?: (d: TickBacktest) => void;
+  /** Resolve sizes and limits at this price instead of the stream's first (a session's own, to replay it). */
+  refPrice?: number;
 }
 
 /**
@@ -120,7 +122,9 @@ export function openEvents(cfg: TradingConfig, batches: Iterable<EventColumns> |
 export function prepareTickJob(cfg: TradingConfig, head: EventColumns, o: TickJobOptions): { opts: TickBacktestOptions; strategy: Strategy; resolved: Record<string, unknown> } {
   const name = (p: string): string => o.flagOf?.(p) ?? (o.source ? `${o.source}: ${p}` : p);
   const what = cfg.data.events ?? 'the event stream';
-  const { price, causal } = peekEvents(head);
+  const peek = peekEvents(head);
+  const causal = peek.causal;
+  const price = o.refPrice ?? peek.price;
   if (!(price > 0)) throw new UserError(`${name('data.events')}: ${what} has no prices in its first rows`);
   const feed = feedLatencyOf(cfg, causal);
   const r = resolveTrading(cfg, price, o);

@@ -7,9 +7,11 @@ import { TickMetricsSchema, fillTickRunFolder } from './tick-metrics.js';
 import { TickBacktest } from './tick-backtest.js';
 import { TickMarkets, type BookRecord } from './tick-markets.js';
 import { openEvents, prepareTickJob, type TickJobOptions, type TickJobResult } from './tick-job.js';
-import type { MarketConfig } from './market-configs.js';
+import type { HedgePlan, MarketConfig } from './market-configs.js';
 import type { PortfolioLimits } from './markets-config.js';
 import type { FillLog } from './fill-log.js';
+import { HedgeStrategy, type HedgeLeg } from '../strategy/index.js';
+import { inventoriesOverlap, inventoryRisk, pnlSplit, type SplitMarket } from './hedge-metrics.js';
 
 export interface MarketJobResult extends TickJobResult {
   name: string;
@@ -21,6 +23,14 @@ export interface TickMarketsJobResult {
   markets: MarketJobResult[];
   book: BookRecord;
   engineSeconds: number;
+  /** The hedge (`hedge:`) and its strategy, when the config has one. */
+  hedge?: { plan: HedgePlan; strategy: HedgeStrategy };
+}
+
+/** A market's terms as a hedge leg. */
+function legOf(m: MarketConfig): HedgeLeg {
+  const mk = m.config.market;
+  return { spec: { kind: mk.instrument, contractSize: mk.contract_size }, tickSize: mk.tick_size, lotSize: mk.lot_size };
 }
 
 /**
@@ -28,21 +38,75 @@ export interface TickMarketsJobResult {
  * file, streamed); `each[k]`: its options (a journal for the paper replay, a strategy of a test's).
  * Without book limits each market's result equals its own `runTickJob`, byte for byte.
  */
-export function runTickMarketsJob(markets: readonly MarketConfig[], portfolio: Readonly<PortfolioLimits> = {}, o: Omit<TickJobOptions, 'ports' | 'onDriver' | 'strategy'> = {}, batches?: readonly (Iterable<EventColumns> | undefined)[], each: readonly TickJobOptions[] = []): TickMarketsJobResult {
+export function runTickMarketsJob(markets: readonly MarketConfig[], portfolio: Readonly<PortfolioLimits> = {}, o: Omit<TickJobOptions, 'ports' | 'onDriver' | 'strategy'> = {}, batches?: readonly (Iterable<EventColumns> | undefined)[], each: readonly TickJobOptions[] = [], hedge?: HedgePlan): TickMarketsJobResult {
+  // The hedge market trades by the hedge's strategy, in its own session (its risk, gate, venue and fees).
+  const hs =
+    hedge === undefined
+      ? undefined
+      : new HedgeStrategy({ mode: hedge.mode, band: hedge.band, ratio: hedge.ratio, slippageTicks: hedge.slippage_ticks, quoted: legOf(markets[hedge.quotedIndex]!), hedge: legOf(markets[hedge.hedgeIndex]!) });
   const runs = markets.map((m, k) => {
-    const ok: TickJobOptions = { ...o, ...each[k], source: `${o.source ?? 'config'}: markets[${k}] (${m.name})` };
+    const ok: TickJobOptions = { ...o, ...each[k], ...(hs !== undefined && k === hedge!.hedgeIndex ? { strategy: hs } : {}), source: `${o.source ?? 'config'}: markets[${k}] (${m.name})` };
     const { head, rest } = openEvents(m.config, batches?.[k], ok);
     const job = prepareTickJob(m.config, head, ok);
     const driver = new TickBacktest(job.strategy, job.opts, ok.ports);
     ok.onDriver?.(driver);
     return { m, job, driver, rest };
   });
-  const tm = new TickMarkets(runs.map((r) => ({ name: r.m.name, driver: r.driver, source: r.rest })), portfolio);
+  if (hs !== undefined) hs.source = runs[hedge!.quotedIndex]!.driver.core;
+  const tm = new TickMarkets(runs.map((r) => ({ name: r.m.name, driver: r.driver, source: r.rest })), portfolio, hedge === undefined ? undefined : { quoted: hedge.quotedIndex, hedge: hedge.hedgeIndex });
   const out = tm.run();
   return {
     markets: runs.map((r, k) => ({ ...out.results[k]!, resolved: r.job.resolved, name: r.m.name, instrument: r.m.instrument, driver: r.driver })),
     book: out.book,
     engineSeconds: out.engineSeconds,
+    ...(hs !== undefined ? { hedge: { plan: hedge!, strategy: hs } } : {}),
+  };
+}
+
+function splitMarket(m: MarketJobResult): SplitMarket {
+  return { total_pnl: m.metrics.total_pnl, fees: m.metrics.fees, pnl_funding: m.metrics.pnl_funding, spec: m.core.portfolio.spec, trace: m.trace, fills: m.core.fills };
+}
+
+/**
+ * The PnL split of a run of several markets (see `PnlSplitSchema`), and with a hedge its record: the
+ * quoted market's inventory risk alone and net of the hedge, the hedge's orders and fills, and the quoted
+ * market's own split (what quoting it alone gives: it trades the same, the hedge never moves its quotes).
+ */
+export function hedgeRecord(r: TickMarketsJobResult): { pnl_split: ReturnType<typeof pnlSplit>; hedge?: Record<string, unknown> } {
+  const sm = r.markets.map(splitMarket);
+  const h = r.hedge;
+  if (h === undefined) return { pnl_split: pnlSplit(sm) };
+  const { plan, strategy } = h;
+  const q = sm[plan.quotedIndex]!;
+  const b = sm[plan.hedgeIndex]!;
+  const bm = r.markets[plan.hedgeIndex]!;
+  const inv = inventoriesOverlap(q, b);
+  let qty = 0;
+  for (let i = 0; i < b.fills.length; i++) qty += b.fills.qty[i]! * b.spec.contractSize;
+  return {
+    pnl_split: pnlSplit(sm, { quoted: plan.quotedIndex, hedge: plan.hedgeIndex }),
+    hedge: {
+      quoted: r.markets[plan.quotedIndex]!.name,
+      market: bm.name,
+      mode: plan.mode,
+      band: plan.band,
+      ratio: plan.ratio,
+      slippage_ticks: plan.slippage_ticks,
+      triggers: strategy.triggers,
+      orders: bm.metrics.orders_placed,
+      denied: bm.metrics.orders_denied,
+      fills: bm.metrics.fills,
+      taker_fills: bm.metrics.taker_fills,
+      filled_base_qty: qty,
+      // Inventory risk over the span both markets have data (the hedge cannot trade outside it).
+      inventory_span: { from_us: inv.from, to_us: inv.to, samples: inv.net.length },
+      net_inventory: inventoryRisk(inv.net, inv.net.length),
+      quoted_alone: {
+        inventory: inventoryRisk(inv.quoted, inv.quoted.length),
+        total_pnl: q.total_pnl,
+        pnl_split: pnlSplit([q]),
+      },
+    },
   };
 }
 
@@ -55,6 +119,7 @@ export function bookTotals(r: TickMarketsJobResult): Record<string, unknown> {
     fees: sum((m) => m.metrics.fees),
     events: sum((m) => m.metrics.events),
     halted_markets: r.markets.filter((m) => m.metrics.risk.final_state === 'halted').map((m) => m.name),
+    ...hedgeRecord(r),
   };
 }
 
@@ -66,7 +131,7 @@ export function bookTotals(r: TickMarketsJobResult): Record<string, unknown> {
  */
 export function writeMarketsRunFolder(dir: string, runId: string, r: TickMarketsJobResult, portfolio: Readonly<PortfolioLimits>, o: DirWriteOptions & { fills?: readonly FillLog[]; extra?: Record<string, unknown> } = {}): void {
   const metrics = { book: bookTotals(r), markets: Object.fromEntries(r.markets.map((m) => [m.name, TickMetricsSchema.parse(m.metrics)])) };
-  const config = { run_id: runId, ...o.extra, engine: 'tick', portfolio, markets: r.markets.map((m) => ({ name: m.name, instrument: m.instrument, ...m.resolved })) };
+  const config = { run_id: runId, ...o.extra, engine: 'tick', portfolio, ...(r.hedge ? { hedge: hedgeConfigOf(r.hedge.plan) } : {}), markets: r.markets.map((m) => ({ name: m.name, instrument: m.instrument, ...m.resolved })) };
   writeDirAtomic(dir, (tmp) => {
     writeFileSync(join(tmp, 'config.json'), JSON.stringify(config, null, 2) + '\n');
     writeFileSync(join(tmp, 'metrics.json'), JSON.stringify(metrics, null, 2) + '\n');
@@ -77,4 +142,10 @@ export function writeMarketsRunFolder(dir: string, runId: string, r: TickMarkets
       fillTickRunFolder(sub, { config: { run_id: `${runId}_${m.name}`, ...o.extra, ...m.resolved }, metrics: m.metrics, trace: m.trace, fills: o.fills?.[k] ?? m.core.fills, stats: m.stats, audit: m.exchange.audit, tickSize });
     }
   }, o);
+}
+
+/** The `hedge:` section as given (without the resolved indices). */
+function hedgeConfigOf(p: HedgePlan): Record<string, unknown> {
+  const { quotedIndex: _q, hedgeIndex: _h, ...rest } = p;
+  return rest;
 }

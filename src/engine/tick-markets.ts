@@ -42,9 +42,10 @@ export interface TickMarketsResult {
  * sit on one grid (multiples of the decision and sample intervals of `loop:`), so the replay goes grid
  * time by grid time: every market due there runs its venue and trading side up to it and refreshes its
  * view, then the book's limits are checked on the fresh marks, then each market decides — in the order
- * of `markets:`. Between two timers markets cannot affect each other (they share nothing but the
- * book's limits, read at the timers), so the order of rows across markets between timers cannot change
- * a result, and without book limits each market's result is its single run's, byte for byte.
+ * of `markets:` (a hedge market after the others). Between two timers markets cannot affect each other
+ * (they share nothing but the book's limits and the hedge's reading of positions, both at the timers),
+ * so the order of rows across markets between timers cannot change a result, and without book limits
+ * each quoted market's result is its single run's, byte for byte.
  *
  * Halts: a market's own risk (its feed going stale, its loss and drawdown limits, a strategy fault)
  * halts that market only; the book's loss or drawdown halts every market (latched), its notional puts
@@ -55,11 +56,22 @@ export class TickMarkets {
   private peak = Number.NEGATIVE_INFINITY;
   private readonly book: BookRecord;
   private readonly capital: number[];
+  /** The order markets decide in at a grid time: `markets:` order, a hedge market after the market it hedges. */
+  private readonly fireOrder: number[];
 
+  /**
+   * `hedge`: the quoted market's index and its hedge market's. Before the quoted market decides, its view
+   * gets the hedge market's position and touch as known then (`hedgePosition`, `hedgeBid`, `hedgeAsk`);
+   * the hedge market decides after every other market, so its strategy reads the quoted market's answer
+   * of the same grid time.
+   */
   constructor(
     readonly markets: readonly TickMarket[],
     readonly limits: Readonly<PortfolioLimits> = {},
+    readonly hedge?: { quoted: number; hedge: number },
   ) {
+    this.fireOrder = markets.map((_, k) => k).filter((k) => k !== hedge?.hedge);
+    if (hedge !== undefined) this.fireOrder.push(hedge.hedge);
     this.capital = markets.map((m) => m.driver.core.portfolio.cash);
     this.book = {
       markets: markets.length,
@@ -98,7 +110,15 @@ export class TickMarkets {
       }
       if (!any) continue;
       this.checkBook(T);
-      for (let k = 0; k < n; k++) if (due[k]) ms[k]!.driver.fire();
+      const h = this.hedge;
+      if (h !== undefined && due[h.quoted]) {
+        const qv = ms[h.quoted]!.driver.core.view;
+        const hv = ms[h.hedge]!.driver.core.view;
+        qv.hedgePosition = hv.position;
+        qv.hedgeBid = hv.bestBid;
+        qv.hedgeAsk = hv.bestAsk;
+      }
+      for (const k of this.fireOrder) if (due[k]) ms[k]!.driver.fire();
     }
     const results = ms.map((m) => m.driver.finish(t0));
     this.book.total_pnl = ms.reduce((a, m, k) => a + m.driver.core.view.equity - this.capital[k]!, 0);

@@ -4,7 +4,7 @@ import { INSTRUMENT_KINDS } from '../market/index.js';
 import { defaultBarFeatureParams } from '../features/index.js';
 import { HISTORY_TIMEFRAMES, MAX_HISTORY_DAYS, defaultSimulateParams } from '../data/index.js';
 import { riskSectionSchema } from '../risk/index.js';
-import { PortfolioSection, marketEntrySchema, marketsListSchema } from './markets-config.js';
+import { HedgeSection, PortfolioSection, marketEntrySchema, marketsListSchema } from './markets-config.js';
 
 /**
  * Every mode reads these sections: bar and tick backtests, the analysis (as the base of its sweep),
@@ -178,6 +178,7 @@ export const LiveSection = z
     stream_retry_budget_s: upTo(3_600).default(60).describe('the private stream may stay down this long (halted, retrying) before the run stops'),
     ledger_retry_budget_s: upTo(3_600).default(30).describe('the ledger may stay unwritable this long (halted, fills held) before the run stops'),
     forget_after_s: upTo(86_400).default(3_600).describe('settled orders leave the in-memory tracker this long after they ended'),
+    margin_mode: z.enum(['cross', 'isolated']).default('cross').describe("perpetuals: the margin mode the account must have on each traded symbol (the preflight refuses another, and hedge position mode)"),
   })
   .strict();
 
@@ -198,6 +199,7 @@ export const tradingFields = {
     .optional()
     .describe('several markets traded at once, each with its exchange, symbol, instrument and its own quoting / sim / risk fields over the top-level ones (instead of market:)'),
   portfolio: PortfolioSection.optional().describe('with markets: limits over the whole book'),
+  hedge: HedgeSection.optional().describe("with markets: hedge one market's inventory on another (hedged market making)"),
 };
 
 export const TradingConfigSchema = z.object(tradingFields).strict();

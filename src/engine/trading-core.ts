@@ -54,6 +54,7 @@ export class TradingCore implements OrderEventHandler {
   /** Every command passes here on its way to the venue (it also counts them into `counters`, and denials by rule). */
   gate!: RiskGate;
   private lastId = 0;
+  private ids: ClientIdSequence | undefined;
   /** Optional observers (ledger, logs, parity tests). */
   onOrderEvent: ((kind: 'denied' | 'rejected', clientId: number, reason: string) => void) | undefined;
 
@@ -72,7 +73,16 @@ export class TradingCore implements OrderEventHandler {
   }
 
   nextId(): number {
-    return ++this.lastId;
+    return this.ids !== undefined ? this.ids.next() : ++this.lastId;
+  }
+
+  /**
+   * Take client ids from a sequence shared with other markets of the same process (one ledger, one
+   * exchange account: an id names one order across every market).
+   */
+  shareIds(ids: ClientIdSequence): void {
+    ids.continueAfter(this.lastId);
+    this.ids = ids;
   }
 
   /**
@@ -94,16 +104,35 @@ export class TradingCore implements OrderEventHandler {
   /** Continue the client-id sequence after `lastId` (a restart from a ledger: ids stay unique across runs). */
   continueIds(lastId: number): void {
     if (lastId > this.lastId) this.lastId = lastId;
+    this.ids?.continueAfter(lastId);
   }
 
   /** Ask the strategy for a quote and send the difference to the venue. Returns the number of commands. */
   decide(now: Micros): number {
     this.view.now = now;
     this.strategy.decide(this.view, this.target);
-    const n = reconcile(now, this.target, this.open, this.options.reconcile, this, this.gate);
+    let n = reconcile(now, this.target, this.open, this.options.reconcile, this, this.gate);
+    const tk = this.target.take;
+    // One immediate-or-cancel order in flight at a time: the next is sent once the last has ended (its
+    // fills booked), so a strategy asking again while it travels does not trade twice.
+    if (tk !== undefined && tk.qty > 0 && tk.price > 0 && this.open.iocCount() === 0) {
+      this.take(now, tk.side, tk.price, tk.qty);
+      n++;
+    }
     // Orders on a side only grow when commands go out: count then (a few rows, no allocation).
     if (n > 0) this.countPerSide();
     return n;
+  }
+
+  /**
+   * Send an immediate-or-cancel order through the gate (the same rules as a place; a venue that cannot
+   * take one denies it there). Returns its client id.
+   */
+  take(now: Micros, side: Side, price: number, qty: number): number {
+    const id = this.nextId();
+    this.open.add(id, side, price, qty, true);
+    this.gate.take(now, id, side, price, qty);
+    return id;
   }
 
   /** Most of our orders live (resting or in flight, not being cancelled) on one side at once, after a decision. */
@@ -146,7 +175,7 @@ export class TradingCore implements OrderEventHandler {
     let bid = Number.NaN;
     let ask = Number.NaN;
     for (let i = o.count - 1; i >= 0; i--) {
-      if (o.state[i] === OrderState.PendingCancel) continue;
+      if (o.state[i] === OrderState.PendingCancel || o.ioc[i] === 1) continue;
       const p = o.price[i]!;
       if (o.side[i] === 1) {
         if (!(p <= bid)) bid = p; // NaN compares false: the first one seen is taken
@@ -161,7 +190,7 @@ export class TradingCore implements OrderEventHandler {
     const o = this.open;
     let best = Number.NaN;
     for (let i = 0; i < o.count; i++) {
-      if (o.side[i] !== side || o.state[i] === OrderState.PendingCancel) continue;
+      if (o.side[i] !== side || o.state[i] === OrderState.PendingCancel || o.ioc[i] === 1) continue;
       const p = o.price[i]!;
       if (!(side > 0 ? p <= best : p >= best)) best = p;
     }
@@ -196,5 +225,17 @@ export class TradingCore implements OrderEventHandler {
     this.fills.push(ts, clientId, side, price, qty, fee, liquidity, this.sampleIndex);
     this.view.position = this.portfolio.position;
     this.view.cash = this.portfolio.cashAt(price);
+  }
+}
+
+/** One client-id sequence for several markets' cores. */
+export class ClientIdSequence {
+  private last = 0;
+  next(): number {
+    return ++this.last;
+  }
+  /** Ids after `id` only (a restart from a ledger). */
+  continueAfter(id: number): void {
+    if (id > this.last) this.last = id;
   }
 }

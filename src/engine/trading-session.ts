@@ -3,7 +3,7 @@ import type { Micros } from '../core/index.js';
 import type { OrderEventHandler, OrderSink } from '../orders/index.js';
 import { RiskEngine, gateLimitsOf, riskRules, type FeedHealth, type RiskTransition } from '../risk/index.js';
 import { StrategyFault, type Strategy } from '../strategy/index.js';
-import { TradingCore } from './trading-core.js';
+import { TradingCore, type CoreOptions } from './trading-core.js';
 import { JournaledOrderEvents, durableJournal, journaledSink } from './journaled-orders.js';
 import type { PaperJournal, ResumeState } from './paper-journal.js';
 import { RiskRecord, STATE_CODE, type RiskMetrics } from './risk-record.js';
@@ -58,14 +58,16 @@ export class TradingSession {
     ports: Readonly<SessionPorts>,
   ) {
     const risk = settings.risk;
-    // The open-order count includes the order being placed (reconcile records it before the gate sees it).
-    this.core = new TradingCore(strategy, {
+    // The gate's rules count the core's own table of open orders (the order being placed included:
+    // reconcile records it before the gate sees it); the core builds its gate when it connects.
+    const options: CoreOptions = {
       initialCash: settings.initialCash,
       ...(settings.contract ? { contract: settings.contract } : {}),
       reconcile: settings.reconcile,
       limits: gateLimitsOf(risk),
-      rules: riskRules(risk, () => this.core.open.count, settings.contract),
-    });
+    };
+    this.core = new TradingCore(strategy, options);
+    options.rules = riskRules(risk, this.core.open, settings.contract);
     this.risk = new RiskEngine(risk, this.core.view);
     // Durable: a write the ledger refuses is held and retried in order, never dropped; an order it cannot
     // record is denied instead of sent.
@@ -100,7 +102,7 @@ export class TradingSession {
     }
     const ts = this.risk.evaluate(now, h);
     if (ts.length > 0) this.apply(now, ts);
-    this.record.advance(now, core.view.tradingState);
+    this.record.advance(now, this.stateCode);
     if (this.stateCode === 2 || !quote) return 0;
     try {
       return core.decide(now);
@@ -109,7 +111,7 @@ export class TradingSession {
       // A strategy that throws or answers garbage halts the session (every order cancelled), with its reason.
       this.strategyError ??= e.message;
       this.apply(now, this.risk.strategyError(now, e.message));
-      this.record.advance(now, core.view.tradingState);
+      this.record.advance(now, this.stateCode);
       return 0;
     }
   }
@@ -118,7 +120,7 @@ export class TradingSession {
   halt(now: Micros, reason: string): void {
     if (this.risk.machine.isRaised('kill-switch')) return;
     this.apply(now, this.risk.halt(now, reason));
-    this.record.advance(now, this.core.view.tradingState);
+    this.record.advance(now, this.stateCode);
   }
 
   /** A limit over the whole book (several markets) raised or cleared for this market (halted or reducing like its own). */
@@ -127,7 +129,7 @@ export class TradingSession {
     const ts = this.risk.portfolio(now, condition, on, reason);
     if (ts.length === 0) return;
     this.apply(now, ts);
-    this.record.advance(now, this.core.view.tradingState);
+    this.record.advance(now, this.stateCode);
   }
 
   /** Cancel every open order (halt, end of run, signal). */

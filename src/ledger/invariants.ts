@@ -32,7 +32,9 @@ export function checkLedgerInvariants(db: Database.Database): string[] {
     }
     positions.delete(s.symbol);
     if (!close(p.position, s.pos)) problems.push(`${s.symbol}: position ${p.position} != sum of fills ${s.pos}`);
-    if (!close(p.cash, initialCash - s.flow)) problems.push(`${s.symbol}: cash ${p.cash} != initial cash minus fill flows ${initialCash - s.flow}`);
+    const own = db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?').get(`initial_cash:${s.symbol}`);
+    const init = own === undefined ? initialCash : Number(own.value);
+    if (!close(p.cash, init - s.flow)) problems.push(`${s.symbol}: cash ${p.cash} != initial cash minus fill flows ${init - s.flow}`);
     if (p.fill_count !== s.n) problems.push(`${s.symbol}: fill_count ${p.fill_count} != ${s.n} fills`);
     if (p.last_fill_id !== s.last) problems.push(`${s.symbol}: last_fill_id ${p.last_fill_id} != last fill ${s.last}`);
   }

@@ -60,7 +60,9 @@ export class LedgerReader {
     const open = d
       .prepare<[string], { n: number }>("SELECT count(*) AS n FROM orders WHERE run_id = ? AND status IN ('pending-new', 'open', 'pending-cancel')")
       .get(rid);
-    const init = d.prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'initial_cash'").get();
+    // A market of a run over several markets has its own initial cash (its capital share).
+    const own = run === undefined ? undefined : d.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?').get(`initial_cash:${run.symbol}`);
+    const init = own ?? d.prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'initial_cash'").get();
     return {
       run: run && { runId: run.run_id, mode: run.mode, exchange: run.exchange, symbol: run.symbol, status: run.status, startedAt: run.started_at },
       quotes,

@@ -117,6 +117,7 @@ export class Ledger implements PaperJournal {
       ),
       insQuote: d.prepare('INSERT INTO quotes(run_id, ts, mid, bid, ask, position, equity, trading_state) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
       insRisk: d.prepare('INSERT INTO risk_events(run_id, ts, kind, condition, from_state, to_state, reason) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+      insMetaIfAbsent: d.prepare('INSERT OR IGNORE INTO meta(key, value) VALUES (?, ?)'),
       setMeta: d.prepare('INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value'),
       getMeta: d.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?'),
     };
@@ -150,9 +151,42 @@ export class Ledger implements PaperJournal {
     this.st.endRun.run(endedAt.toISOString(), scrubSecrets(status), this.runId);
   }
 
-  /** The initial cash fixed by the first run, or undefined for a new ledger. */
-  initialCash(): number | undefined {
-    const row = this.st.getMeta.get('initial_cash');
+  /**
+   * Start the run of one market among several traded in one process: its own run row (`info.runId`,
+   * its exchange and symbol, its config) and its own initial cash (its capital share, fixed at the first
+   * run of that symbol), in this file under this writer lock. What the returned journal records carries
+   * that run id and symbol; the markets share the file's client-id space (`ClientIdSequence`), so the
+   * ledger's orders stay keyed by client id alone.
+   */
+  startMarketRun(info: Readonly<RunInfo>, startedAt: Date): MarketJournal {
+    const prev = { runId: this.runId, symbol: this.symbol };
+    // A symbol that earlier single-market runs of this file traded keeps their cash basis (the file's initial cash).
+    const traded = this.db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM positions WHERE symbol = ?').get(info.symbol);
+    const basis = (traded?.n ?? 0) > 0 ? (this.initialCash() ?? info.initialCash) : info.initialCash;
+    this.startRun(info, startedAt);
+    this.st.insMetaIfAbsent.run(`initial_cash:${info.symbol}`, String(basis));
+    const j = new MarketJournal(this, info.runId, info.symbol);
+    if (prev.runId !== '') Object.assign(this, prev);
+    return j;
+  }
+
+  /** Run `f` as the given run and symbol (a market's journal over this ledger; every call is synchronous). */
+  as<T>(runId: string, symbol: string, f: () => T): T {
+    const prev = { runId: this.runId, symbol: this.symbol };
+    this.runId = runId;
+    this.symbol = symbol;
+    try {
+      return f();
+    } finally {
+      this.runId = prev.runId;
+      this.symbol = prev.symbol;
+    }
+  }
+
+  /** The initial cash fixed by the first run (of `symbol`, when markets were started with their own), or undefined for a new ledger. */
+  initialCash(symbol?: string): number | undefined {
+    const own = symbol === undefined ? undefined : this.st.getMeta.get(`initial_cash:${symbol}`);
+    const row = own ?? this.st.getMeta.get('initial_cash');
     return row === undefined ? undefined : Number(row.value);
   }
 
@@ -162,7 +196,7 @@ export class Ledger implements PaperJournal {
    * still hold them, or have filled them, and every fill must be booked).
    */
   resume(symbol: string, o: { canceling?: boolean } = {}): ResumeState | undefined {
-    const init = this.initialCash();
+    const init = this.initialCash(symbol);
     if (init === undefined) return undefined;
     const pos = this.db
       .prepare<[string], { position: number; cash: number; avg_cost: number; realized_pnl: number; fees: number; fill_count: number }>(
@@ -321,4 +355,50 @@ function readWriter(path: string): WriterInfo | undefined {
 
 function nullable(x: number): number | null {
   return Number.isFinite(x) ? x : null;
+}
+
+/** One market's journal over a ledger shared by several markets (`Ledger.startMarketRun`). */
+export class MarketJournal implements PaperJournal {
+  constructor(
+    readonly ledger: Ledger,
+    readonly runId: string,
+    readonly symbol: string,
+  ) {}
+  private on<T>(f: () => T): T {
+    return this.ledger.as(this.runId, this.symbol, f);
+  }
+  placed(ts: Micros, clientId: number, side: Side, price: number, qty: number): void {
+    this.on(() => this.ledger.placed(ts, clientId, side, price, qty));
+  }
+  orderEvent(ts: Micros, clientId: number, type: JournalOrderEvent, reason?: string): void {
+    this.on(() => this.ledger.orderEvent(ts, clientId, type, reason));
+  }
+  fill(ts: Micros, clientId: number, side: Side, price: number, qty: number, fee: number, liquidity: Liquidity, after: Readonly<PositionState>): void {
+    this.on(() => this.ledger.fill(ts, clientId, side, price, qty, fee, liquidity, after));
+  }
+  quote(r: Readonly<QuoteRow>): void {
+    this.on(() => this.ledger.quote(r));
+  }
+  risk(t: Readonly<RiskTransition>): void {
+    this.on(() => this.ledger.risk(t));
+  }
+  riskMarks(marks: Readonly<RiskMarks>): void {
+    this.on(() => this.ledger.riskMarks(marks));
+  }
+  note(ts: Micros, kind: string, reason: string): void {
+    this.on(() => this.ledger.note(ts, kind, reason));
+  }
+  venueAudit(audit: OrderAudit, fills: readonly VenueFill[]): void {
+    this.on(() => this.ledger.venueAudit(audit, fills));
+  }
+  /** Position, cash and open orders this market left in the ledger (undefined: a new ledger). */
+  resume(o: { canceling?: boolean } = {}): ResumeState | undefined {
+    return this.ledger.resume(this.symbol, o);
+  }
+  initialCash(): number | undefined {
+    return this.ledger.initialCash(this.symbol);
+  }
+  endRun(endedAt: Date, status: string): void {
+    this.on(() => this.ledger.endRun(endedAt, status));
+  }
 }

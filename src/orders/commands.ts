@@ -16,6 +16,12 @@ export interface OrderSink {
    * An amended order loses its queue priority, as on every exchange.
    */
   amend?(ts: Micros, clientId: number, side: Side, price: number, qty: number): void;
+  /**
+   * Optional: an immediate-or-cancel limit order — it takes what the book shows from the touch up to
+   * `price` when it arrives (as taker), and the rest is cancelled (`onCanceled` after its fills). Venues
+   * without it refuse such orders at the gate.
+   */
+  take?(ts: Micros, clientId: number, side: Side, price: number, qty: number): void;
 }
 
 /** What venues report back. The trading core implements it. */

@@ -16,19 +16,22 @@ export class OpenOrders {
   readonly price: Float64Array;
   readonly remaining: Float64Array;
   readonly state: Uint8Array;
+  /** 1 for an immediate-or-cancel order in flight: never a resting quote, so `reconcile` leaves it alone. */
+  readonly ioc: Uint8Array;
   count = 0;
 
   constructor(readonly capacity = 64) {
-    // One allocation for the five columns (a run builds two tables: the core's and the venue's).
-    const buf = new ArrayBuffer(capacity * 26);
+    // One allocation for the six columns (a run builds two tables: the core's and the venue's).
+    const buf = new ArrayBuffer(capacity * 27);
     this.clientId = new Float64Array(buf, 0, capacity);
     this.price = new Float64Array(buf, capacity * 8, capacity);
     this.remaining = new Float64Array(buf, capacity * 16, capacity);
     this.side = new Int8Array(buf, capacity * 24, capacity);
     this.state = new Uint8Array(buf, capacity * 25, capacity);
+    this.ioc = new Uint8Array(buf, capacity * 26, capacity);
   }
 
-  add(clientId: number, side: Side, price: number, qty: number): void {
+  add(clientId: number, side: Side, price: number, qty: number, ioc = false): void {
     if (this.count === this.capacity) throw new InvariantError(`more than ${this.capacity} open orders`);
     const i = this.count++;
     this.clientId[i] = clientId;
@@ -36,6 +39,7 @@ export class OpenOrders {
     this.price[i] = price;
     this.remaining[i] = qty;
     this.state[i] = OrderState.PendingNew;
+    this.ioc[i] = ioc ? 1 : 0;
   }
 
   indexOf(clientId: number): number {
@@ -77,6 +81,7 @@ export class OpenOrders {
       this.price[i] = this.price[last]!;
       this.remaining[i] = this.remaining[last]!;
       this.state[i] = this.state[last]!;
+      this.ioc[i] = this.ioc[last]!;
     }
   }
 
@@ -84,6 +89,13 @@ export class OpenOrders {
   liveCount(side: Side): number {
     let n = 0;
     for (let i = 0; i < this.count; i++) if (this.side[i] === side && this.state[i] !== OrderState.PendingCancel) n++;
+    return n;
+  }
+
+  /** Immediate-or-cancel orders still in flight (sent, not yet answered to the end). */
+  iocCount(): number {
+    let n = 0;
+    for (let i = 0; i < this.count; i++) n += this.ioc[i]!;
     return n;
   }
 

@@ -3,11 +3,13 @@ import Database from 'better-sqlite3';
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { UserError, quantileOfSorted, readConfigMapping, roundTo } from '../core/index.js';
-import type { EventColumns } from '../market/index.js';
-import { loadStrategyOf, parseTradingConfig, runEventReplay, type TradingConfig } from '../engine/index.js';
-import { fileSha256, isEventFile, readEventFile } from '../data/index.js';
+import { eventRows, type EventColumns } from '../market/index.js';
+import { loadStrategyOf, parseTradingConfig, peekEvents, readReplayMeta, resolveTrading, runEventReplay, venueOptionsFor, type TradingConfig } from '../engine/index.js';
+import { fileSha256, isEventFile, partialPathOf, readEventFile } from '../data/index.js';
 import { Ledger, locateRecording, readRecordingLink, type RecordingLink } from '../ledger/index.js';
 import { compareSides, type ParityComparison } from './parity.js';
+import { compareOrderLevel, divergence, type Divergence, type OrderLevelParity } from './parity-orders.js';
+import { replayOrderStream } from './parity-order-replay.js';
 import { scanRecording } from './parity-market.js';
 import { readSessionRun, readSessionSide, runIdsOf, type SessionSide } from './parity-side.js';
 
@@ -18,6 +20,8 @@ export interface ParityOptions {
   /** A file whose `sim:` section replaces the session's (a calibrated or deliberately different simulator). */
   simConfig?: string;
   toleranceMs?: number;
+  /** Replay the strategy module as it is now even when its hash differs from the one the recording names. */
+  allowStrategyChange?: boolean;
 }
 
 export interface ParityReport {
@@ -33,9 +37,34 @@ export interface ParityReport {
     same_as_linked: boolean | null;
     /** Local receive time − exchange time of the recorded rows, ms: the market-data latency both sides saw. */
     feed_latency_ms: { median: number | null; p90: number | null };
+    /** The session did not close its recording (still running, or killed): read from its partial file as far as it was written. */
+    partial: boolean;
   };
-  replay: { sim: Record<string, unknown>; sim_source: 'session' | string; engine_seconds: number };
+  replay: {
+    sim: Record<string, unknown>;
+    sim_source: 'session' | string;
+    engine_seconds: number;
+    /** The price sizes and limits were resolved at: the session's own (from its recording), else the recording's first price. */
+    reference_price: number;
+    reference_price_source: 'recording' | 'first recorded price';
+    /** The strategy module replayed (none: a built-in strategy), its hash now and the one the session ran. */
+    strategy: { module: string; sha256: string; recorded_sha256: string | null } | null;
+    /** Local time the comparison ends at (a session that did not end cleanly: where both its ledger and its recording still reach). */
+    compared_until_utc: string;
+  };
+  /**
+   * Strategy-level: the session's config and strategy run again on the recording, deciding for
+   * themselves (`comparison`). A strategy whose decisions depend on its inventory diverges from the
+   * session at the first fill that differs, so these figures mix the simulator's error with the
+   * strategy's path dependence.
+   */
   comparison: ParityComparison;
+  /** Where the strategy's replay parted from the session (why the strategy-level figures can be far apart). */
+  divergence: Divergence;
+  /** Order-level: the session's own order stream replayed as sent (`parity-orders.ts`): the simulator alone. */
+  order_level: OrderLevelParity;
+  /** A wall-clock paper session only: the same order stream with the venue at exchange time (the tick backtest's), measuring what the feed's delay changes. */
+  order_level_at_exchange_time?: OrderLevelParity;
   /** Why live and replay may differ for reasons other than the simulator (a resumed position, a changed file…). */
   notes: string[];
 }
@@ -77,27 +106,50 @@ export function sessionTradingConfig(journaled: Readonly<Record<string, unknown>
   return parseTradingConfig(input, { source: `the config journaled for run ${runId}` });
 }
 
-/** Where the session's market is: `--events`, else the recording the ledger links to the run. */
-function eventsPath(o: ParityOptions, runId: string, link: RecordingLink | undefined): string {
+/**
+ * Where the session's market is: `--events`, else the recording the ledger links to the run; a recording its
+ * session did not close (still running, or killed) is read from its partial file, as far as it was written.
+ */
+function eventsPath(o: ParityOptions, runId: string, link: RecordingLink | undefined): { path: string; partial: boolean } {
   if (o.events !== undefined) {
     if (!existsSync(o.events)) throw new UserError(`--events: no file at ${o.events}`);
     if (!isEventFile(o.events)) throw new UserError(`--events: ${o.events} is not an event file (Arrow, from realtime --record, convert or record)`);
-    return o.events;
+    return { path: o.events, partial: false };
   }
   if (link === undefined) throw new UserError(`--ledger: run ${runId} has no linked recording (start the session with realtime --record FILE.arrow, or give --events FILE.arrow)`);
-  if (link.status === 'recording') throw new UserError(`--ledger: the recording of run ${runId} is not complete (the session is still running, or was killed before it could close the file); give --events FILE.arrow`);
+  if (link.status === 'recording') {
+    const partial = locateRecording(o.ledger, { ...link, path: partialPathOf(link.path), pathFromLedger: partialPathOf(link.pathFromLedger) });
+    if (partial === undefined || !isEventFile(partial))
+      throw new UserError(`--ledger: the recording of run ${runId} is not complete and its partial file ${partialPathOf(link.pathFromLedger)} is missing or holds nothing; give --events FILE.arrow`);
+    return { path: partial, partial: true };
+  }
   if (link.status !== 'written') throw new UserError(`--ledger: the recording of run ${runId} was not written (status ${link.status}); give --events FILE.arrow`);
   const found = locateRecording(o.ledger, link);
   if (found === undefined) throw new UserError(`--ledger: the recording of run ${runId} is missing (${link.pathFromLedger} beside the ledger, or ${link.path}); give --events FILE.arrow`);
-  return found;
+  return { path: found, partial: false };
+}
+
+/** Local time of the session's last journaled order, answer or fill (−∞: none). */
+function lastActivity(s: SessionSide): number {
+  let t = Number.NEGATIVE_INFINITY;
+  for (const o of s.orders) for (const x of [o.sentTs, o.acceptedTs, o.canceledTs, o.rejectedTs]) if (x > t) t = x;
+  for (const f of s.fills) if (f.ts > t) t = f.ts;
+  return t;
+}
+
+/** The session's orders sent by `end`, and its fills booked by then. */
+function sideUntil(s: SessionSide, end: number): SessionSide {
+  const orders = s.orders.filter((o) => o.sentTs <= end);
+  const ids = new Set(orders.map((o) => o.clientId));
+  return { ...s, orders, fills: s.fills.filter((f) => f.ts <= end && ids.has(f.clientId)) };
 }
 
 /** Replay `cfg` on `events` with the paper ledger's journal in memory, and read it back as a side. */
-function replaySide(cfg: TradingConfig, events: EventColumns, run: { exchange: string; symbol: string }): { side: SessionSide; engineSeconds: number } {
+function replaySide(cfg: TradingConfig, events: EventColumns, run: { exchange: string; symbol: string }, refPrice: number): { side: SessionSide; engineSeconds: number } {
   const mem = new Ledger(':memory:');
   try {
     mem.startRun({ runId: 'replay', mode: 'paper', exchange: run.exchange, symbol: run.symbol, config: {}, initialCash: cfg.capital }, new Date());
-    const job = runEventReplay(cfg, events, mem, { source: 'replay' });
+    const job = runEventReplay(cfg, events, mem, { source: 'replay', refPrice });
     return { side: readSessionSide(mem.db, 'replay'), engineSeconds: job.engineSeconds };
   } finally {
     mem.close();
@@ -124,16 +176,64 @@ export async function runParity(o: ParityOptions): Promise<ParityReport> {
   } finally {
     db.close();
   }
-  const path = eventsPath(o, run.runId, link);
-  const file = readEventFile(path);
-  const events = file.events;
-  if (events.length === 0) throw new UserError(`--events: ${path} holds no market events`);
-  const base = sessionTradingConfig(run.config, run.runId);
-  const cfg: TradingConfig = sim === undefined ? base : { ...base, sim };
-  await loadStrategyOf(cfg, { source: `the config journaled for run ${run.runId}` });
-  const replay = replaySide(cfg, events, run);
-
+  const src = eventsPath(o, run.runId, link);
+  const path = src.path;
+  const file = readEventFile(path, { partial: src.partial });
+  if (file.events.length === 0) throw new UserError(`--events: ${path} holds no market events`);
   const notes: string[] = [];
+  // A session that did not end cleanly is compared where both its ledger and its recording reach.
+  const recordedUntil = file.events.tsLocal[file.events.length - 1]!;
+  const unfinished = src.partial || run.status === 'running' || run.status === 'crashed';
+  const until = unfinished ? Math.min(recordedUntil, Math.max(lastActivity(live), file.events.tsLocal[0]!)) : recordedUntil;
+  let events = file.events;
+  if (until < recordedUntil) {
+    let n = events.length;
+    while (n > 0 && events.tsLocal[n - 1]! > until) n--;
+    events = eventRows(events, 0, n);
+  }
+  if (unfinished) {
+    const before = { orders: live.orders.length, fills: live.fills.length };
+    live = sideUntil(live, until);
+    const cut = `${before.orders - live.orders.length} orders and ${before.fills - live.fills.length} fills after it left out`;
+    notes.push(
+      src.partial
+        ? `the session did not close its recording (run ${run.status}: killed, or still running): ${path} was read as far as it was written (${file.events.length} rows, through ${new Date(recordedUntil / 1000).toISOString()}${file.truncatedTail ? ', a batch cut short at its end left out' : ''}); compared until ${new Date(until / 1000).toISOString()}, ${cut}`
+        : `the run did not end cleanly (${run.status}): compared until its last journaled event, ${new Date(until / 1000).toISOString()}, ${cut}`,
+    );
+  }
+  const meta = readReplayMeta(file.meta);
+  const refPrice = meta.referencePrice ?? peekEvents(events).price;
+  if (meta.referencePrice === undefined) notes.push(`the recording does not say the price the session resolved its sizes at: resolved at the recording's first price, ${refPrice}`);
+  const base = sessionTradingConfig(run.config, run.runId);
+  const chosen0: TradingConfig = sim === undefined ? base : { ...base, sim };
+  // The module as the session named it (from its working folder); moved or run from elsewhere, the path the recording keeps.
+  const named = chosen0.quoting.strategy;
+  const modulePath = named !== undefined && !existsSync(resolve(named)) && meta.strategyModule !== undefined && existsSync(meta.strategyModule) ? meta.strategyModule : named;
+  const chosen: TradingConfig = modulePath === named ? chosen0 : { ...chosen0, quoting: { ...chosen0.quoting, strategy: modulePath } };
+  // A session on the wall clock saw each row at the local time it was recorded with: its replay's trading
+  // side sees it then too, not at exchange time + sim.feed_latency_ms (an event-clock session applied that
+  // latency itself, so its replay keeps it).
+  const wallClockSession = run.config['clock'] !== 'event';
+  const dropFeed = wallClockSession && chosen.sim.feed_latency_ms !== undefined;
+  const cfg: TradingConfig = dropFeed ? { ...chosen, sim: { ...chosen.sim, feed_latency_ms: undefined } } : chosen;
+  const loaded = await loadStrategyOf(cfg, { source: `the config journaled for run ${run.runId}` });
+  if (loaded !== undefined) {
+    if (modulePath !== named) notes.push(`the strategy module ${named} is not found from here: replayed the one the recording names, ${modulePath}`);
+    const recorded = meta.strategySha256;
+    if (recorded === undefined) notes.push(`the recording does not name the version of the strategy module the session ran: ${loaded.path} was replayed as it is now`);
+    else if (recorded !== loaded.moduleSha256) {
+      if (o.allowStrategyChange !== true)
+        throw new UserError(`--ledger: the strategy module ${loaded.path} is not the one run ${run.runId} ran (sha256 ${loaded.moduleSha256.slice(0, 12)}… now, ${recorded.slice(0, 12)}… in its recording): its replay would be another strategy's; restore the module, or give --allow-strategy-change to compare anyway`);
+      notes.push(`the strategy module ${loaded.path} changed since the session ran (sha256 ${loaded.moduleSha256.slice(0, 12)}… now, ${recorded.slice(0, 12)}… in the recording): the strategy-level replay is of the module as it is now (--allow-strategy-change)`);
+    }
+  }
+  // The recorded receive times, where no row is received before the exchange stamped it (a clock skew of a
+  // fraction of a millisecond would otherwise make the backtest fall back to exchange time + 5 ms).
+  const causal = wallClockSession ? receivedNoEarlier(events) : { events, moved: 0, maxUs: 0 };
+  const replayed0 = replaySide(cfg, causal.events, run, refPrice);
+  // Answers still in flight at the comparison's end are left out on both sides alike.
+  const replay = unfinished ? { ...replayed0, side: sideUntil(replayed0.side, until) } : replayed0;
+
   const linked = link !== undefined && link.status === 'written' && resolve(locateRecording(o.ledger, link) ?? link.path) === resolve(path);
   let same: boolean | null = null;
   if (link?.sha256 != null) {
@@ -143,9 +243,10 @@ export async function runParity(o: ParityOptions): Promise<ParityReport> {
   if (run.earlierFills > 0) notes.push(`earlier runs of this ledger booked ${run.earlierFills} fills: the session may have resumed a position, the replay starts flat`);
   if (run.mode === 'live') notes.push('live fills are the exchange\'s; the replay\'s are the simulator\'s on the recorded market');
   const feed = feedLatency(events);
-  if (run.mode !== 'live' && run.config['clock'] !== 'event')
-    notes.push(`a wall-clock paper session's venue saw each row when the session received it (a median ${feed.median ?? '?'} ms after exchange time in this recording); the replay's venue sees it at exchange time, as the tick backtest does`);
   if (sim !== undefined) notes.push(`the replay ran with the sim: section of ${o.simConfig}, not the session's own`);
+  if (causal.moved > 0)
+    notes.push(`${causal.moved} recorded rows carry a receive time before their exchange time (by at most ${roundTo(causal.maxUs / 1000, 3)} ms: the two clocks' offset); the strategy-level replay takes them as received at their exchange time`);
+  if (dropFeed) notes.push(`the replay's trading side saw each row at the local time the session received it (the recording's), not at exchange time + sim.feed_latency_ms ${chosen.sim.feed_latency_ms} ms`);
 
   const tick = cfg.market.tick_size;
   const q = (s: SessionSide) => s.orders.map((x) => ({ ts: Number.isFinite(x.acceptedTs) ? x.acceptedTs : x.sentTs, side: x.side, price: x.price }));
@@ -163,16 +264,76 @@ export async function runParity(o: ParityOptions): Promise<ParityReport> {
     markoutSeconds: cfg.metrics.markout_seconds,
     toleranceMs,
   });
+  const venue = venueOptionsFor(resolveTrading(cfg, refPrice, { source: `the config journaled for run ${run.runId}` }));
+  // The venue's clock: a wall-clock paper session's simulated venue saw each row when the session received
+  // it (local time); a live exchange, and the venue of an event-clock replay, at exchange time.
+  const wallPaper = run.mode !== 'live' && run.config['clock'] !== 'event';
+  const orderLevelAt = (venueClock: 'exchange' | 'local'): OrderLevelParity => {
+    const all = replayOrderStream(events, live, venue, run.mode === 'live' ? 'exchange' : 'local', toleranceMs * 1000, venueClock);
+    const replayed = unfinished ? sideUntil(all, until) : all;
+    return compareOrderLevel({
+      live,
+      replay: replayed,
+      liveQueue,
+      replayQueue: replayed.orders.map((x) => x.queueAhead),
+      mids: scan.mids,
+      endTs,
+      markoutSeconds: cfg.metrics.markout_seconds,
+      toleranceMs,
+      venueClock,
+    });
+  };
+  const orderLevel = orderLevelAt(wallPaper ? 'local' : 'exchange');
+  let atExchange: OrderLevelParity | undefined;
+  if (wallPaper) {
+    atExchange = orderLevelAt('exchange');
+    notes.push(
+      `wall-clock paper session: its simulated venue saw each row when the session received it, a median ${feed.median ?? '?'} ms (p90 ${feed.p90 ?? '?'} ms) after exchange time in this recording. ` +
+        `The order-level replay feeds the venue the same way (receive times) and reproduces ${orderLevel.fills.matched} of ${orderLevel.fills.live} fills; ` +
+        `fed at exchange time, as the tick backtest and the strategy-level replay feed it, the same orders meet ${atExchange.fills.matched} of ${orderLevel.fills.live} (PnL gap ${atExchange.pnl_gap}): that difference is the feed's delay, which the backtest's venue does not have. ` +
+        `The strategy-level replay adds the loop's own decision times (polls of the wall clock against the backtest's timer on the rows' local times), so it cannot be 100 % on a wall-clock session`,
+    );
+  }
   const iso = (us: number): string => new Date(us / 1000).toISOString();
   return {
     kind: 'parity',
     ledger: o.ledger,
     session: { run_id: run.runId, mode: run.mode, exchange: run.exchange, symbol: run.symbol, status: run.status, started_at: run.startedAt, clock: String(run.config['clock'] ?? 'wall') },
-    events: { path, rows: events.length, first_local_utc: iso(events.tsLocal[0]!), last_local_utc: iso(endTs), linked, same_as_linked: same, feed_latency_ms: feed },
-    replay: { sim: { ...cfg.sim }, sim_source: o.simConfig ?? 'session', engine_seconds: roundTo(replay.engineSeconds, 3) ?? 0 },
+    events: { path, rows: events.length, first_local_utc: iso(events.tsLocal[0]!), last_local_utc: iso(endTs), linked, same_as_linked: same, feed_latency_ms: feed, partial: src.partial },
+    replay: {
+      sim: { ...cfg.sim },
+      sim_source: o.simConfig ?? 'session',
+      engine_seconds: roundTo(replay.engineSeconds, 3) ?? 0,
+      reference_price: refPrice,
+      reference_price_source: meta.referencePrice === undefined ? 'first recorded price' : 'recording',
+      strategy: loaded === undefined ? null : { module: loaded.path, sha256: loaded.moduleSha256, recorded_sha256: meta.strategySha256 ?? null },
+      compared_until_utc: iso(until),
+    },
     comparison,
+    divergence: divergence(live, replay.side, toleranceMs),
+    order_level: orderLevel,
+    ...(atExchange !== undefined ? { order_level_at_exchange_time: atExchange } : {}),
     notes,
   };
+}
+
+/** The rows with each receive time at least its exchange time (a copy when any moves), and how many moved by how much. */
+function receivedNoEarlier(ev: EventColumns): { events: EventColumns; moved: number; maxUs: number } {
+  let moved = 0;
+  let maxUs = 0;
+  for (let i = 0; i < ev.length; i++) {
+    const d = ev.tsExchange[i]! - ev.tsLocal[i]!;
+    if (d > 0) {
+      moved++;
+      if (d > maxUs) maxUs = d;
+    }
+  }
+  if (moved === 0) return { events: ev, moved, maxUs };
+  const tsLocal = ev.tsLocal.slice();
+  for (let i = 0; i < ev.length; i++) if (tsLocal[i]! < ev.tsExchange[i]!) tsLocal[i] = ev.tsExchange[i]!;
+  // Receive times stay in the order the rows were received.
+  for (let i = 1; i < ev.length; i++) if (tsLocal[i]! < tsLocal[i - 1]!) tsLocal[i] = tsLocal[i - 1]!;
+  return { events: { ...ev, tsLocal }, moved, maxUs };
 }
 
 /** Local − exchange time of the rows, ms (median and p90 of at most ~10 000 evenly spaced rows). */

@@ -14,12 +14,18 @@ export interface SideOrder {
   cancelRequestedTs: number;
   /** Local time of the cancel's answer (NaN: none). */
   canceledTs: number;
+  /** The venue refused it (post-only would cross, …). */
   rejected: boolean;
+  /** Local time of that refusal (NaN: none). */
+  rejectedTs: number;
+  /** Our own risk gate refused it: it never left. */
+  denied: boolean;
   /** Size in front of it when it joined its level (base units): the simulated venue's audit, else NaN. */
   queueAhead: number;
   filledQty: number;
-  /** Local time of its first fill (NaN: never filled). */
+  /** Time of its first and last fill, on the clock the ledger books fills with (NaN: never filled). */
   firstFillTs: number;
+  lastFillTs: number;
 }
 
 export interface SideFill {
@@ -57,9 +63,12 @@ export function readSessionSide(db: Database.Database, runId: string): SessionSi
       cancelRequestedTs: Number.NaN,
       canceledTs: Number.NaN,
       rejected: false,
+      rejectedTs: Number.NaN,
+      denied: false,
       queueAhead: Number.NaN,
       filledQty: 0,
       firstFillTs: Number.NaN,
+      lastFillTs: Number.NaN,
     });
   }
   for (const e of db.prepare<[string], { ts: number; client_id: number; type: string }>('SELECT ts, client_id, type FROM order_events WHERE run_id = ? ORDER BY id').all(runId)) {
@@ -68,7 +77,13 @@ export function readSessionSide(db: Database.Database, runId: string): SessionSi
     if (e.type === 'accepted' && o.acceptedTs !== o.acceptedTs) o.acceptedTs = e.ts;
     else if (e.type === 'cancel-requested' && o.cancelRequestedTs !== o.cancelRequestedTs) o.cancelRequestedTs = e.ts;
     else if (e.type === 'canceled' && o.canceledTs !== o.canceledTs) o.canceledTs = e.ts;
-    else if (e.type === 'rejected' || e.type === 'denied') o.rejected = true;
+    else if (e.type === 'rejected') {
+      if (!o.rejected) o.rejectedTs = e.ts;
+      o.rejected = true;
+    } else if (e.type === 'denied') {
+      o.rejected = true;
+      o.denied = true;
+    }
   }
   const fills = db
     .prepare<[string], { client_id: number; ts: number; side: number; price: number; qty: number; fee: number }>('SELECT client_id, ts, side, price, qty, fee FROM fills WHERE run_id = ? ORDER BY id')
@@ -79,6 +94,7 @@ export function readSessionSide(db: Database.Database, runId: string): SessionSi
     if (o === undefined) continue;
     o.filledQty += f.qty;
     if (o.firstFillTs !== o.firstFillTs || f.ts < o.firstFillTs) o.firstFillTs = f.ts;
+    if (o.lastFillTs !== o.lastFillTs || f.ts > o.lastFillTs) o.lastFillTs = f.ts;
   }
   let queueFromVenue = false;
   if (hasTable(db, 'venue_orders')) {

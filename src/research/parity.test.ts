@@ -3,11 +3,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { allocEvents, EventFlag, EventType } from '../market/index.js';
 import { compareSides } from './parity.js';
+import { compareOrderLevel, divergence } from './parity-orders.js';
 import { midAt, scanRecording, type MidTimeline } from './parity-market.js';
 import type { SessionSide, SideFill, SideOrder } from './parity-side.js';
 
 const order = (clientId: number, side: 1 | -1, price: number, sentTs: number, o: Partial<SideOrder> = {}): SideOrder => ({
-  clientId, side, price, qty: 1, sentTs, acceptedTs: sentTs + 20_000, cancelRequestedTs: Number.NaN, canceledTs: Number.NaN, rejected: false, queueAhead: 0, filledQty: 0, firstFillTs: Number.NaN, ...o,
+  clientId, side, price, qty: 1, sentTs, acceptedTs: sentTs + 20_000, cancelRequestedTs: Number.NaN, canceledTs: Number.NaN, rejected: false, rejectedTs: Number.NaN, denied: false, queueAhead: 0, filledQty: 0, firstFillTs: Number.NaN, lastFillTs: Number.NaN, ...o,
 });
 const fill = (clientId: number, side: 1 | -1, price: number, ts: number, qty = 1, fee = 0.01): SideFill => ({ clientId, ts, side, price, qty, fee });
 const flatMid = (mid: number): MidTimeline => ({ ts: Float64Array.of(0), mid: Float64Array.of(mid), length: 1 });
@@ -78,4 +79,40 @@ test('the recorded book answers the size at a level as of a time, and the mid af
   assert.equal(midAt(s.mids, 1500), 100);
   assert.equal(midAt(s.mids, 3000), 99.5);
   assert.ok(Number.isNaN(midAt(s.mids, 999)));
+});
+
+test('order-level: fills pair by order and quantity (a float residue is the quantity it stands for); an order meets its fate when both reject it, neither fills it, or both fill it alike in time', () => {
+  const live: SessionSide = {
+    orders: [
+      order(1, 1, 99, 0, { filledQty: 1, firstFillTs: 2e6 }),
+      order(2, -1, 101, 0, { rejected: true, rejectedTs: 40_000 }),
+      order(3, 1, 98, 1e6),
+      order(4, -1, 102, 1e6, { filledQty: 1, firstFillTs: 3e6 }),
+      order(5, -1, 103, 1e6, { rejected: true, denied: true }),
+    ],
+    fills: [fill(1, 1, 99, 2e6, 0.3), fill(1, 1, 99, 2.1e6, 0.7), fill(4, -1, 102, 3e6)],
+    queueFromVenue: false,
+  };
+  const replay: SessionSide = {
+    orders: [
+      order(1, 1, 99, 0, { filledQty: 1, firstFillTs: 2.05e6 }),
+      order(2, -1, 101, 0, { filledQty: 0 }),
+      order(3, 1, 98, 1e6, { filledQty: 1, firstFillTs: 5e6 }),
+      order(4, -1, 102, 1e6),
+    ],
+    fills: [fill(1, 1, 99, 2.05e6, 0.3), fill(1, 1, 99, 2.1e6, 0.7000000000000001), fill(3, 1, 98, 5e6)],
+    queueFromVenue: true,
+  };
+  const o = compareOrderLevel({ live, replay, liveQueue: [], replayQueue: [], mids: flatMid(100), endTs: 10e6, markoutSeconds: [], toleranceMs: 100, venueClock: 'exchange' });
+  assert.equal(o.orders.sent, 4, 'the order our own risk gate denied never left');
+  assert.equal(o.orders.same_fate, 1, 'order 1 only: 2 was rejected live and rested in the replay, 3 filled only in the replay, 4 only live');
+  assert.deepEqual([o.orders.filled_both, o.orders.filled_only_live, o.orders.filled_only_replay], [1, 1, 1]);
+  assert.deepEqual([o.fills.matched, o.fills.only_live, o.fills.only_replay], [2, 1, 1]);
+  assert.equal(o.fills.qty_matched_share, 0.5);
+  // Live: bought 1 at 99, sold 1 at 102 (fees 0.01 each); replay: bought 1 at 99 and 1 at 98, long 2 marked at 100.
+  assert.ok(Math.abs(o.replay.pnl.total - (-99 - 98 - 0.03 + 200)) < 1e-9);
+  const d = divergence(live, replay, 100);
+  assert.equal(d.orders_alike, 4, 'the same orders at the same times');
+  assert.equal(d.first_difference_ts, 1e6, "the live order the replay did not send");
+  assert.deepEqual(d.fill_difference, { ts: 3e6, client_id: 4, live_qty: 1, replay_qty: 0, live_rejected: false, replay_rejected: false });
 });

@@ -60,12 +60,15 @@ export interface ParityComparison {
 
 const r = (x: number, d = 6): number => roundTo(x, d) ?? Number.NaN;
 
-function stat(xs: number[], d = 3): Stat {
+export function stat(xs: number[], d = 3): Stat {
   const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
   return { n: s.length, median: s.length ? r(quantileOfSorted(s, 0.5), d) : null, p90: s.length ? r(quantileOfSorted(s, 0.9), d) : null };
 }
 
 const median = (xs: number[], d = 6): number | null => stat(xs, d).median;
+
+/** A quantity as a pairing key: to 10 significant digits, so that the float residue of a split (0.00018999999999999993) is the quantity it stands for. */
+export const qtyKey = (q: number): string => q.toPrecision(10);
 
 /**
  * Greedy pairing by key (side, price, quantity) and time: each live item, in time order, takes the
@@ -106,7 +109,7 @@ function pairUp<T>(live: readonly T[], replay: readonly T[], key: (x: T) => stri
   return { pairs, usedL, usedR };
 }
 
-function matchFigures<T>(live: readonly T[], replay: readonly T[], key: (x: T) => string, time: (x: T) => number, tolUs: number) {
+export function matchFigures<T>(live: readonly T[], replay: readonly T[], key: (x: T) => string, time: (x: T) => number, tolUs: number) {
   const m = pairUp(live, replay, key, time, tolUs);
   const figures: MatchFigures = {
     live: live.length,
@@ -121,7 +124,7 @@ function matchFigures<T>(live: readonly T[], replay: readonly T[], key: (x: T) =
 }
 
 /** One side's own figures against the recorded market. */
-function sideFigures(s: SessionSide, mids: MidTimeline, markoutSeconds: readonly number[], endTs: number, queue: readonly number[]): SideFigures {
+export function sideFigures(s: SessionSide, mids: MidTimeline, markoutSeconds: readonly number[], endTs: number, queue: readonly number[]): SideFigures {
   let flow = 0;
   let pos = 0;
   let capture = 0;
@@ -207,8 +210,8 @@ export interface CompareInput {
 
 export function compareSides(c: CompareInput): ParityComparison {
   const tol = c.toleranceMs * 1000;
-  const okey = (o: SideOrder): string => `${o.side}|${o.price}|${o.qty}`;
-  const fkey = (f: SideFill): string => `${f.side}|${f.price}|${f.qty}`;
+  const okey = (o: SideOrder): string => `${o.side}|${o.price}|${qtyKey(o.qty)}`;
+  const fkey = (f: SideFill): string => `${f.side}|${f.price}|${qtyKey(f.qty)}`;
   const om = matchFigures(c.live.orders, c.replay.orders, okey, (o) => o.sentTs, tol);
   const fm = matchFigures(c.live.fills, c.replay.fills, fkey, (f) => f.ts, tol);
   const live = sideFigures(c.live, c.mids, c.markoutSeconds, c.endTs, c.liveQueue);

@@ -30,16 +30,50 @@ export const NOTHING_RESTING: Readonly<SideResting> = Object.freeze({ qty: 0, no
 /** What a rule reads. */
 export type PlaceRuleFn = (side: Side, price: number, qty: number, view: Readonly<MarketView>, limits: Readonly<RiskLimits>, resting: Readonly<SideResting>) => string | undefined;
 
-/** A rule: undefined to approve, or a reason to deny. `rule` names it in the denial counts (metrics, journal). */
-export type PlaceRule = PlaceRuleFn & { readonly rule?: string };
-
-/** `fn` with its name for the denial counts. */
-export function namedRule(rule: string, fn: PlaceRuleFn): PlaceRule {
-  return Object.assign(fn, { rule });
+/**
+ * An order-notional cap as the gate tests it inline: the order's notional `n` and the side's resting
+ * notional `s` are computed as the rule computes them (spot: price × qty and the resting notional, size 1;
+ * linear perpetual: both × contract size; inverse perpetual: qty × size and resting qty × size), and
+ * n > cap or n + s > cap (cap with the rule's 1e-9 slack) is a possible breach.
+ */
+export interface NotionalMark {
+  readonly cap: number;
+  readonly size: number;
+  readonly inverse: boolean;
 }
 
-export const maxOrderQtyRule: PlaceRule = namedRule('max_order_qty', (_s, _p, qty, _v, l) =>
-  qty > l.maxOrderQty * (1 + 1e-9) ? `order qty ${qty} above max_order_qty ${l.maxOrderQty}` : undefined);
+/** What counts our open orders (the core's `OpenOrders` table). */
+export interface OpenCount {
+  readonly count: number;
+}
+
+/** The marks of a rule whose test the gate also runs inline (it then calls the rule only to explain a breach). */
+export interface InlineMarks {
+  /** One of the default limits (`RiskLimits`). */
+  readonly inline?: boolean;
+  /** An order-notional cap (see `NotionalMark`). */
+  readonly notional?: NotionalMark;
+  /** An open-order cap on `open` (see `maxOpenOrdersRule`). */
+  readonly openCap?: number;
+  readonly open?: OpenCount;
+}
+
+/**
+ * A rule: undefined to approve, or a reason to deny. `rule` names it in the denial counts (metrics,
+ * journal); the marks (`InlineMarks`) say which rules the gate's inline test covers.
+ */
+export type PlaceRule = PlaceRuleFn & { readonly rule?: string } & InlineMarks;
+
+/** `fn` with its name for the denial counts (and the inline marks, see `PlaceRule`). */
+export function namedRule(rule: string, fn: PlaceRuleFn, marks: InlineMarks = {}): PlaceRule {
+  return Object.assign(fn, { rule, ...marks });
+}
+
+export const maxOrderQtyRule: PlaceRule = namedRule(
+  'max_order_qty',
+  (_s, _p, qty, _v, l) => (qty > l.maxOrderQty * (1 + 1e-9) ? `order qty ${qty} above max_order_qty ${l.maxOrderQty}` : undefined),
+  { inline: true },
+);
 
 /** The worst case of a ladder: every live order on this side fills, this one included. */
 export const maxInventoryRule: PlaceRule = namedRule('max_inventory_qty', (side, _p, qty, v, l, resting) => {
@@ -49,14 +83,16 @@ export const maxInventoryRule: PlaceRule = namedRule('max_inventory_qty', (side,
       ? `position would reach ${after} if this order and the ${resting.qty} resting on its side filled, beyond max_inventory_qty ${l.maxInventoryQty}`
       : `position would reach ${after}, beyond max_inventory_qty ${l.maxInventoryQty}`
     : undefined;
-});
+}, { inline: true });
 
 export const priceBandRule: PlaceRule = namedRule('price_band', (_s, price, _q, v, l) =>
   v.mid > 0 && Math.abs(price - v.mid) > l.priceBandFraction * v.mid
     ? `price ${price} outside ${l.priceBandFraction * 100}% band around mid ${v.mid}`
-    : undefined);
+    : undefined, { inline: true });
 
 export const defaultRules: readonly PlaceRule[] = [maxOrderQtyRule, maxInventoryRule, priceBandRule];
+
+const NO_ORDERS: OpenCount = { count: 0 };
 
 /** Commands that reached the gate, by kind (denied ones included). */
 export interface CommandCounters {
@@ -85,6 +121,15 @@ export class RiskGate implements OrderSink {
   private lastRule = '';
   /** Scratch for the rules' view of the side (no allocation per command). */
   private readonly resting: SideResting = { qty: 0, notional: 0 };
+  /** The first order-notional cap among the rules, tested inline (none: an infinite cap). */
+  private readonly notionalCap: number;
+  private readonly notionalSize: number;
+  private readonly notionalInverse: boolean;
+  /** The open-order cap and the table it counts (none: an empty table), tested inline. */
+  private readonly openCap: number;
+  private readonly openCounter: OpenCount;
+  /** The rules the inline test does not cover (the order rate, ...), in their order. */
+  private readonly uncovered: readonly PlaceRule[];
 
   constructor(
     protected readonly next: OrderSink,
@@ -97,6 +142,25 @@ export class RiskGate implements OrderSink {
     protected readonly open?: OpenOrders,
   ) {
     this.counters = counters ?? { placed: 0, canceled: 0, amended: 0 };
+    let notional: NotionalMark | undefined;
+    let openCap = Number.POSITIVE_INFINITY;
+    let counter: OpenCount = NO_ORDERS;
+    const uncovered: PlaceRule[] = [];
+    // Each marked rule is covered inline, except a second notional cap (other contract terms) or an
+    // open-order cap on another table: those run as plain rules.
+    for (const r of rules) {
+      if (r.notional !== undefined && notional === undefined) notional = r.notional;
+      else if (r.openCap !== undefined && r.open !== undefined && (counter === NO_ORDERS || counter === r.open)) {
+        openCap = Math.min(openCap, r.openCap);
+        counter = r.open;
+      } else if (r.inline !== true) uncovered.push(r);
+    }
+    this.notionalCap = notional === undefined ? Number.POSITIVE_INFINITY : notional.cap * (1 + 1e-9);
+    this.notionalSize = notional?.size ?? 1;
+    this.notionalInverse = notional?.inverse ?? false;
+    this.openCap = openCap;
+    this.openCounter = counter;
+    this.uncovered = uncovered;
   }
 
   place(ts: Micros, clientId: number, side: Side, price: number, qty: number): void {
@@ -104,6 +168,22 @@ export class RiskGate implements OrderSink {
     const reason = this.check(clientId, side, price, qty);
     if (reason !== undefined) return this.deny(ts, clientId, reason);
     this.next.place(ts, clientId, side, price, qty);
+  }
+
+  /**
+   * An immediate-or-cancel order: the same rules as a place (it may fill whole), counted as a place;
+   * denied when the venue cannot take one.
+   */
+  take(ts: Micros, clientId: number, side: Side, price: number, qty: number): void {
+    this.counters.placed++;
+    const next = this.next;
+    if (next.take === undefined) {
+      this.lastRule = 'venue';
+      return this.deny(ts, clientId, 'this venue takes no immediate-or-cancel orders');
+    }
+    const reason = this.check(clientId, side, price, qty);
+    if (reason !== undefined) return this.deny(ts, clientId, reason);
+    next.take(ts, clientId, side, price, qty);
   }
 
   /** Our other live orders on `side` (see SideResting), into `this.resting`. */
@@ -137,16 +217,26 @@ export class RiskGate implements OrderSink {
         return r;
       }
     }
-    // The default rules, checked inline first (this runs per command in every backtest); a breach is
-    // then explained by the rule itself.
+    // The default limits, the notional cap and the open-order count, tested inline first (this runs per
+    // command in every backtest), each as its rule computes it, the orders resting on the side included:
+    // when none is breached, only the rules this test does not cover run (each in its order: a counting
+    // rule such as the order rate sees exactly the orders every rule before it approved); a possible
+    // breach runs every rule in order, and the first that refuses explains it.
     const after = v.position + side * (qty + resting.qty);
+    const size = this.notionalSize;
+    const n = this.notionalInverse ? qty * size : price * qty * size;
+    const sideNotional = this.notionalInverse ? resting.qty * size : resting.notional * size;
     const suspicious =
       qty > l.maxOrderQty * (1 + 1e-9) ||
       (Math.abs(after) > l.maxInventoryQty * (1 + 1e-9) && Math.abs(after) > Math.abs(v.position)) ||
-      (v.mid > 0 && Math.abs(price - v.mid) > l.priceBandFraction * v.mid);
-    if (suspicious || this.rules !== defaultRules) {
-      for (let i = 0; i < this.rules.length; i++) {
-        const rule = this.rules[i]!;
+      (v.mid > 0 && Math.abs(price - v.mid) > l.priceBandFraction * v.mid) ||
+      n > this.notionalCap ||
+      n + sideNotional > this.notionalCap ||
+      this.openCounter.count > this.openCap;
+    const rules = suspicious ? this.rules : this.uncovered;
+    if (rules.length > 0) {
+      for (let i = 0; i < rules.length; i++) {
+        const rule = rules[i]!;
         const reason = rule(side, price, qty, v, l, resting);
         if (reason !== undefined) {
           this.lastRule = rule.rule ?? 'rule';

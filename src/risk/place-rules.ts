@@ -1,19 +1,23 @@
 // Pre-trade rules beyond the gate's defaults: order notional, reducing-only state, order rate, open-order count.
 import type { Micros } from '../core/index.js';
-import { namedRule, type PlaceRule } from './gate.js';
+import { namedRule, type OpenCount, type PlaceRule } from './gate.js';
 
 /**
  * Deny an order whose notional (price × qty) exceeds `maxNotional`, or that would take the notional of our
  * live orders on its side past it (a ladder's worst case: every order on the side fills at once).
  */
 export function maxOrderNotionalRule(maxNotional: number): PlaceRule {
-  return namedRule('max_order_notional', (_s, price, qty, _v, _l, resting) => {
-    const lim = maxNotional * (1 + 1e-9);
-    if (price * qty > lim) return `order notional ${round2(price * qty)} above max_order_notional ${maxNotional}`;
-    if (resting.notional > 0 && price * qty + resting.notional > lim)
-      return `notional on this side would reach ${round2(price * qty + resting.notional)} with the orders resting there, above max_order_notional ${maxNotional}`;
-    return undefined;
-  });
+  return namedRule(
+    'max_order_notional',
+    (_s, price, qty, _v, _l, resting) => {
+      const lim = maxNotional * (1 + 1e-9);
+      if (price * qty > lim) return `order notional ${round2(price * qty)} above max_order_notional ${maxNotional}`;
+      if (resting.notional > 0 && price * qty + resting.notional > lim)
+        return `notional on this side would reach ${round2(price * qty + resting.notional)} with the orders resting there, above max_order_notional ${maxNotional}`;
+      return undefined;
+    },
+    { notional: { cap: maxNotional, size: 1, inverse: false } },
+  );
 }
 
 /** In the reducing state, deny any order whose fill (with every order resting on its side) would increase |position|. */
@@ -42,9 +46,22 @@ export function orderRateRule(maxOrders: number, windowMicros: Micros): PlaceRul
   });
 }
 
-/** Deny a new order while `openCount()` orders (live, pending new or pending cancel) are already out. */
-export function maxOpenOrdersRule(maxOpen: number, openCount: () => number): PlaceRule {
-  return namedRule('max_open_orders', () => (openCount() > maxOpen ? `${openCount() - 1} orders already open or in flight (max_open_orders ${maxOpen})` : undefined));
+/**
+ * Deny a new order while more than `maxOpen` orders (live, pending new or pending cancel) are out:
+ * the count includes the order being placed (reconcile records it before the gate sees it). A table
+ * (`OpenCount`) is tested inline by the gate; a counting function runs as a plain rule.
+ */
+export function maxOpenOrdersRule(maxOpen: number, open: OpenCount | (() => number)): PlaceRule {
+  if (typeof open === 'function')
+    return namedRule('max_open_orders', () => {
+      const n = open();
+      return n > maxOpen ? `${n - 1} orders already open or in flight (max_open_orders ${maxOpen})` : undefined;
+    });
+  return namedRule(
+    'max_open_orders',
+    () => (open.count > maxOpen ? `${open.count - 1} orders already open or in flight (max_open_orders ${maxOpen})` : undefined),
+    { openCap: maxOpen, open },
+  );
 }
 
 function round2(x: number): number {

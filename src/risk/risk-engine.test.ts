@@ -5,12 +5,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { emptyView, type MarketView } from '../strategy/index.js';
-import type { OrderEventHandler, OrderSink } from '../orders/index.js';
+import { OpenOrders, OrderState, type OrderEventHandler, type OrderSink } from '../orders/index.js';
 import { RiskGate } from './gate.js';
 import { TradingStateMachine } from './trading-state.js';
 import { RiskEngine, riskRules } from './risk-engine.js';
 import { parseRiskConfig } from './risk-config.js';
-import { orderRateRule, maxOrderNotionalRule } from './place-rules.js';
+import { orderRateRule, maxOrderNotionalRule, reducingOnlyRule } from './place-rules.js';
 import { NOTHING_RESTING } from './gate.js';
 import { HaltFile, clearHaltFile, writeHaltFile } from './kill-switch.js';
 
@@ -187,14 +187,88 @@ test('config: unknown values are refused with the field named', () => {
 
 test('max open orders: a new order is denied while too many are out', () => {
   const v = liveView(100);
-  let open = 0;
-  const rules = riskRules(parseRiskConfig({ max_open_orders: 2, max_inventory_qty: 10, max_order_qty: 10, max_order_notional: 1e9 }, BASE), () => open);
+  const open = { count: 0 };
+  const rules = riskRules(parseRiskConfig({ max_open_orders: 2, max_inventory_qty: 10, max_order_qty: 10, max_order_notional: 1e9 }, BASE), open);
   const rec = recorder();
   const gate = new RiskGate(rec.sink, rec.handler, v, { maxOrderQty: 10, maxInventoryQty: 10, priceBandFraction: 0.5 }, rules);
-  open = 2; // the order being placed is already in the table, as reconcile records it first
+  open.count = 2; // the order being placed is already in the table, as reconcile records it first
   gate.place(v.now, 1, 1, 99, 1);
-  open = 3;
+  open.count = 3;
   gate.place(v.now, 2, 1, 99, 1);
   assert.deepEqual(rec.placed, [1]);
   assert.match(rec.denied[0]![1], /max_open_orders 2/);
 });
+
+// Tight: every limit denies now and then; loose: a large notional cap and open-order count, so the
+// inventory and price limits decide alone (a ladder's resting quantity is then the only cause of some denials).
+for (const [label, contract, cap, maxOpen] of [
+  ['spot, tight', undefined, 150, 4],
+  ['spot, loose', undefined, 1e9, 50],
+  ['linear perpetual, tight', { kind: 'linear_perp', contractSize: 0.5 }, 100, 4],
+  ['linear perpetual, loose', { kind: 'linear_perp', contractSize: 0.5 }, 1e9, 50],
+  ['inverse perpetual, tight', { kind: 'inverse_perp', contractSize: 50 }, 120, 4],
+  ['inverse perpetual, loose', { kind: 'inverse_perp', contractSize: 50 }, 1e9, 50],
+] as const) {
+  test(`the gate's inline test changes nothing (${label}, ladders): random orders among random resting orders get exactly the decisions and reasons of every rule run in order, the order rate counting the same orders`, () => {
+    const tight = cap < 1e9;
+    const config = parseRiskConfig({ max_order_qty: 2, max_inventory_qty: 5, max_order_notional: cap, max_open_orders: maxOpen, max_orders_per_window: 4, order_rate_window_ms: 1_000, price_band_fraction: 0.02 }, BASE);
+    const limits = { maxOrderQty: 2, maxInventoryQty: 5, priceBandFraction: 0.02 };
+    let seed = 12345;
+    const rnd = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const table = new OpenOrders(16);
+    const v = liveView(100);
+    const rec = recorder();
+    const gate = new RiskGate(rec.sink, rec.handler, v, limits, riskRules(config, table, contract), undefined, table);
+    // The reference: the same rules, fresh (their own order-rate state), each run in order on every order,
+    // with the side's other live orders summed here from the table.
+    const reference = riskRules(config, table, contract);
+    const expected: (string | undefined)[] = [];
+    const N = 3_000;
+    for (let i = 0; i < N; i++) {
+      v.now += Math.floor(rnd() * 400_000);
+      v.position = Math.round((rnd() * 12 - 6) * 10) / 10;
+      const u = rnd();
+      v.tradingState = u < 0.03 ? 'halted' : u < 0.1 ? 'reducing' : 'active';
+      const side = rnd() < 0.5 ? 1 : -1;
+      const price = Math.round((100 + (rnd() - 0.5) * 6) * 100) / 100;
+      const qty = Math.round(rnd() * 30) / 10 + 0.1;
+      // A ladder's other levels on both sides, some with their cancel in flight; the order itself is in the
+      // table (a place: reconcile records it first) or an order already there (an amend).
+      table.clear();
+      const levels = Math.floor(rnd() * 5);
+      for (let j = 0; j < levels; j++) {
+        const id = 100_000 + i * 10 + j;
+        table.add(id, rnd() < 0.6 ? side : (-side as 1 | -1), Math.round((100 + (rnd() - 0.5) * 4) * 100) / 100, Math.round(rnd() * 15) / 10 + 0.1);
+        const w = rnd();
+        table.setState(id, w < 0.2 ? OrderState.PendingCancel : w < 0.5 ? OrderState.PendingNew : OrderState.Open);
+      }
+      const amend = levels > 0 && rnd() < 0.2;
+      const id = amend ? 100_000 + i * 10 : i;
+      if (!amend) table.add(id, side, price, qty);
+      let restingQty = 0;
+      let restingNotional = 0;
+      for (let k = 0; k < table.count; k++) {
+        if (table.side[k] !== side || table.state[k] === OrderState.PendingCancel || table.clientId[k] === id) continue;
+        restingQty += table.remaining[k]!;
+        restingNotional += table.remaining[k]! * table.price[k]!;
+      }
+      const resting = { qty: restingQty, notional: restingNotional };
+      let reason: string | undefined;
+      if (v.tradingState === 'halted') reason = 'trading state is halted';
+      else if (v.tradingState === 'reducing') reason = reducingOnlyRule(side, price, qty, v, limits, resting);
+      if (reason === undefined) for (const rule of reference) if ((reason = rule(side, price, qty, v, limits, resting)) !== undefined) break;
+      expected.push(reason);
+      gate.place(v.now, id, side, price, qty);
+      if (reason !== undefined) assert.equal(rec.denied.at(-1)?.[0], id, `order ${i} denied`);
+    }
+    const got: (string | undefined)[] = [];
+    for (let i = 0, d = 0; i < N; i++) got.push(expected[i] === undefined ? undefined : rec.denied[d++]?.[1]);
+    assert.equal(rec.denied.length, expected.filter((r) => r !== undefined).length, 'as many denials as the rules make');
+    assert.equal(rec.placed.length, expected.filter((r) => r === undefined).length, 'as many orders out as the rules approve');
+    assert.deepEqual(got, expected);
+    const kinds = new Set(expected.map((r) => (r === undefined ? 'ok' : r.split(' ').slice(0, 2).join(' '))));
+    assert.ok(kinds.size >= (tight ? 7 : 5), `every kind of decision occurs: ${[...kinds].join(', ')}`);
+    if (tight) assert.ok(expected.some((r) => r?.includes('with the orders resting there')), 'the side notional of a ladder denies');
+    assert.ok(expected.some((r) => r?.includes('resting on its side filled')), 'the side inventory of a ladder denies');
+  });
+}

@@ -1,24 +1,34 @@
 // The risk engine of paper and live runs: the gate's place rules, and monitors that move the trading state.
 import { MICROS_PER_MS, type Micros } from '../core/index.js';
 import type { MarketView } from '../strategy/index.js';
-import { defaultRules, type PlaceRule, type RiskLimits } from './gate.js';
+import { defaultRules, type OpenCount, type PlaceRule, type RiskLimits } from './gate.js';
 import { maxOpenOrdersRule, maxOrderNotionalRule, orderRateRule } from './place-rules.js';
 import { maxContractNotionalRule } from './contract-notional.js';
 import type { ContractSpec } from '../market/index.js';
 import { gateLimitsOf, type RiskConfig } from './risk-config.js';
-import { TradingStateMachine, type RiskCondition, type RiskTransition } from './trading-state.js';
+import { CONDITION_BIT, TradingStateMachine, type RiskCondition, type RiskTransition } from './trading-state.js';
 
 const DAY_MICROS = 86_400_000_000;
+// The monitors test the machine's bits inline: `evaluate` runs at every decision of every backtest.
+const DISCONNECTED = CONDITION_BIT['disconnected'];
+const STALE = CONDITION_BIT['stale-data'];
+const DAILY_LOSS = CONDITION_BIT['daily-loss'];
+const DRAWDOWN = CONDITION_BIT['drawdown'];
+const DAILY_LOSS_WARNING = CONDITION_BIT['daily-loss-warning'];
+const DRAWDOWN_WARNING = CONDITION_BIT['drawdown-warning'];
+const INVENTORY = CONDITION_BIT['inventory'];
+const ORDER_STREAM = CONDITION_BIT['order-stream'];
+const LEDGER = CONDITION_BIT['ledger'];
 
 /**
- * The gate's rules for a risk config: the defaults, order notional, open-order count (given a counter) and
- * the order rate (stateful: one list per gate). `contract`: a perpetual's terms (its order notional is
- * valued by them, not as price × qty).
+ * The gate's rules for a risk config: the defaults, order notional, open-order count (given the table of
+ * open orders, or a counter) and the order rate (stateful: one list per gate). `contract`: a perpetual's
+ * terms (its order notional is valued by them, not as price × qty).
  */
-export function riskRules(config: Readonly<RiskConfig>, openCount?: () => number, contract?: ContractSpec): PlaceRule[] {
+export function riskRules(config: Readonly<RiskConfig>, open?: OpenCount | (() => number), contract?: ContractSpec): PlaceRule[] {
   const notional = contract !== undefined && contract.kind !== 'spot' ? maxContractNotionalRule(config.max_order_notional, contract) : maxOrderNotionalRule(config.max_order_notional);
   const rules = [...defaultRules, notional];
-  if (openCount !== undefined) rules.push(maxOpenOrdersRule(config.max_open_orders, openCount));
+  if (open !== undefined) rules.push(maxOpenOrdersRule(config.max_open_orders, open));
   rules.push(orderRateRule(config.max_orders_per_window, config.order_rate_window_ms * MICROS_PER_MS));
   return rules;
 }
@@ -109,21 +119,23 @@ export class RiskEngine {
    * of every mode, bar backtests included: reasons are built only when a condition changes.
    */
   evaluate(now: Micros, health: Readonly<FeedHealth>): readonly RiskTransition[] {
-    this.out.length = 0;
+    if (this.out.length !== 0) this.out.length = 0;
     const c = this.config;
     const v = this.view;
     const m = this.machine;
-    // Connectivity and freshness first: without a market, PnL marks mean nothing.
+    // The monitors as bits first (no reason strings: nothing changes at almost every decision), then,
+    // only when a condition would change, the transitions with their reasons in `transitions`.
     const down = !health.connected;
-    if (down !== m.isRaised('disconnected')) this.flip(now, 'disconnected', down, 'market data connection lost', 'market data connection restored');
     const streamDown = health.orderStream === false;
-    if (streamDown !== m.isRaised('order-stream')) this.flip(now, 'order-stream', streamDown, 'private order stream down: quoting nothing until it is back', 'private order stream back');
     const unwritable = health.ledgerFault !== undefined;
-    if (unwritable !== m.isRaised('ledger')) this.flip(now, 'ledger', unwritable, `ledger unwritable: ${health.ledgerFault ?? ''}`, 'ledger writable again');
     const age = health.lastDataLocal === health.lastDataLocal ? now - health.lastDataLocal : Number.POSITIVE_INFINITY;
     const stale = age > c.stale_after_ms * MICROS_PER_MS;
-    if (stale !== m.isRaised('stale-data'))
-      this.flip(now, 'stale-data', stale, Number.isFinite(age) ? `no market data for ${Math.round(age / MICROS_PER_MS)} ms (limit ${c.stale_after_ms} ms)` : 'no market data yet', 'market data fresh again');
+    let want = (down ? DISCONNECTED : 0) | (streamDown ? ORDER_STREAM : 0) | (unwritable ? LEDGER : 0) | (stale ? STALE : 0);
+    let watched = DISCONNECTED | ORDER_STREAM | LEDGER | STALE | INVENTORY;
+    let raiseOnly = 0;
+    let loss = Number.NaN;
+    let drawdown = Number.NaN;
+    // Without a market (no mid, stale data), PnL marks mean nothing: the loss monitors hold.
     if (v.mid > 0 && !stale) {
       const equity = v.equity;
       const marks = this.marks;
@@ -134,27 +146,46 @@ export class RiskEngine {
         marks.dayStartEquity = equity;
       }
       if (!(marks.peakEquity >= equity)) marks.peakEquity = equity;
-      const loss = marks.dayStartEquity - equity;
-      const drawdown = marks.peakEquity - equity;
-      if (loss >= c.daily_loss_limit && !m.isRaised('daily-loss'))
-        this.push(m.raise(now, 'daily-loss', `daily loss ${round2(loss)} reached daily_loss_limit ${c.daily_loss_limit}`));
-      if (drawdown >= c.max_drawdown && !m.isRaised('drawdown'))
-        this.push(m.raise(now, 'drawdown', `drawdown ${round2(drawdown)} reached max_drawdown ${c.max_drawdown}`));
-      const lw = c.warn_fraction * c.daily_loss_limit;
-      const lossWarn = loss >= lw;
-      if (lossWarn !== m.isRaised('daily-loss-warning'))
-        this.flip(now, 'daily-loss-warning', lossWarn, `daily loss ${round2(loss)} above ${round2(lw)} (warning)`, 'daily loss back under warning');
-      const dw = c.warn_fraction * c.max_drawdown;
-      const ddWarn = drawdown >= dw;
-      if (ddWarn !== m.isRaised('drawdown-warning'))
-        this.flip(now, 'drawdown-warning', ddWarn, `drawdown ${round2(drawdown)} above ${round2(dw)} (warning)`, 'drawdown back under warning');
+      loss = marks.dayStartEquity - equity;
+      drawdown = marks.peakEquity - equity;
+      if (loss >= c.daily_loss_limit) want |= DAILY_LOSS;
+      if (drawdown >= c.max_drawdown) want |= DRAWDOWN;
+      if (loss >= c.warn_fraction * c.daily_loss_limit) want |= DAILY_LOSS_WARNING;
+      if (drawdown >= c.warn_fraction * c.max_drawdown) want |= DRAWDOWN_WARNING;
+      watched |= DAILY_LOSS_WARNING | DRAWDOWN_WARNING;
+      raiseOnly = DAILY_LOSS | DRAWDOWN; // latched: raised here, lifted only by a reset
     }
-    const invLimit = c.reduce_at_inventory_fraction * c.max_inventory_qty;
-    const full = Math.abs(v.position) >= invLimit * (1 - 1e-9);
-    if (full !== m.isRaised('inventory'))
-      this.flip(now, 'inventory', full, `|position| ${sig(Math.abs(v.position))} at or above ${sig(invLimit)}: reducing only`, 'inventory back under limit');
+    if (Math.abs(v.position) >= c.reduce_at_inventory_fraction * c.max_inventory_qty * (1 - 1e-9)) want |= INVENTORY;
+    const cur = m.mask;
+    if (((cur ^ want) & watched) !== 0 || (want & raiseOnly & ~cur) !== 0) this.transitions(now, want, raiseOnly !== 0, age, loss, drawdown, health);
     v.tradingState = m.state;
     return this.out;
+  }
+
+  /** The changes `evaluate` found (bits in `want`), in a fixed order, each with its reason. */
+  private transitions(now: Micros, want: number, marked: boolean, age: number, loss: number, drawdown: number, health: Readonly<FeedHealth>): void {
+    const c = this.config;
+    const m = this.machine;
+    const on = (bit: number): boolean => (want & bit) !== 0;
+    const raised = (bit: number): boolean => (m.mask & bit) !== 0;
+    if (on(DISCONNECTED) !== raised(DISCONNECTED)) this.flip(now, 'disconnected', on(DISCONNECTED), 'market data connection lost', 'market data connection restored');
+    if (on(ORDER_STREAM) !== raised(ORDER_STREAM)) this.flip(now, 'order-stream', on(ORDER_STREAM), 'private order stream down: quoting nothing until it is back', 'private order stream back');
+    if (on(LEDGER) !== raised(LEDGER)) this.flip(now, 'ledger', on(LEDGER), `ledger unwritable: ${health.ledgerFault ?? ''}`, 'ledger writable again');
+    if (on(STALE) !== raised(STALE))
+      this.flip(now, 'stale-data', on(STALE), Number.isFinite(age) ? `no market data for ${Math.round(age / MICROS_PER_MS)} ms (limit ${c.stale_after_ms} ms)` : 'no market data yet', 'market data fresh again');
+    if (marked) {
+      if (on(DAILY_LOSS) && !raised(DAILY_LOSS)) this.push(m.raise(now, 'daily-loss', `daily loss ${round2(loss)} reached daily_loss_limit ${c.daily_loss_limit}`));
+      if (on(DRAWDOWN) && !raised(DRAWDOWN)) this.push(m.raise(now, 'drawdown', `drawdown ${round2(drawdown)} reached max_drawdown ${c.max_drawdown}`));
+      const lw = c.warn_fraction * c.daily_loss_limit;
+      if (on(DAILY_LOSS_WARNING) !== raised(DAILY_LOSS_WARNING))
+        this.flip(now, 'daily-loss-warning', on(DAILY_LOSS_WARNING), `daily loss ${round2(loss)} above ${round2(lw)} (warning)`, 'daily loss back under warning');
+      const dw = c.warn_fraction * c.max_drawdown;
+      if (on(DRAWDOWN_WARNING) !== raised(DRAWDOWN_WARNING))
+        this.flip(now, 'drawdown-warning', on(DRAWDOWN_WARNING), `drawdown ${round2(drawdown)} above ${round2(dw)} (warning)`, 'drawdown back under warning');
+    }
+    const invLimit = c.reduce_at_inventory_fraction * c.max_inventory_qty;
+    if (on(INVENTORY) !== raised(INVENTORY))
+      this.flip(now, 'inventory', on(INVENTORY), `|position| ${sig(Math.abs(this.view.position))} at or above ${sig(invLimit)}: reducing only`, 'inventory back under limit');
   }
 
   private flip(now: Micros, c: RiskCondition, on: boolean, raiseReason: string, clearReason: string): void {

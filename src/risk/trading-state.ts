@@ -53,6 +53,24 @@ export const CONDITIONS: Readonly<Record<RiskCondition, ConditionSpec>> = {
 
 const RANK: Readonly<Record<TradingState, number>> = { active: 0, reducing: 1, halted: 2 };
 
+/** One bit per condition (`TradingStateMachine.mask`): the monitors test them at every decision of every backtest. */
+export const CONDITION_BIT: Readonly<Record<RiskCondition, number>> = {
+  'kill-switch': 1,
+  'daily-loss': 2,
+  drawdown: 4,
+  'daily-loss-warning': 8,
+  'drawdown-warning': 16,
+  inventory: 32,
+  'stale-data': 64,
+  disconnected: 128,
+  'order-stream': 256,
+  ledger: 512,
+  'strategy-error': 1024,
+  'portfolio-loss': 2048,
+  'portfolio-drawdown': 4096,
+  'portfolio-notional': 8192,
+};
+
 /** One change of a condition, and the state change it caused (from === to when the state held). */
 export interface RiskTransition {
   readonly ts: Micros;
@@ -65,6 +83,8 @@ export interface RiskTransition {
 
 export class TradingStateMachine {
   private readonly raised = new Map<RiskCondition, string>();
+  /** The raised conditions as bits (`CONDITION_BIT`), in step with `raised`; read it, never write it. */
+  mask = 0;
   state: TradingState = 'active';
 
   /** Raised conditions and their reasons, worst first. */
@@ -75,13 +95,14 @@ export class TradingStateMachine {
   }
 
   isRaised(c: RiskCondition): boolean {
-    return this.raised.has(c);
+    return (this.mask & CONDITION_BIT[c]) !== 0;
   }
 
   /** Raise a condition; returns the transition, or undefined when it was already raised. */
   raise(ts: Micros, condition: RiskCondition, reason: string): RiskTransition | undefined {
     if (this.raised.has(condition)) return undefined;
     this.raised.set(condition, reason);
+    this.mask |= CONDITION_BIT[condition];
     return this.settle(ts, condition, true, reason);
   }
 
@@ -89,12 +110,14 @@ export class TradingStateMachine {
   clear(ts: Micros, condition: RiskCondition, reason: string): RiskTransition | undefined {
     if (!this.raised.has(condition) || CONDITIONS[condition].latched) return undefined;
     this.raised.delete(condition);
+    this.mask &= ~CONDITION_BIT[condition];
     return this.settle(ts, condition, false, reason);
   }
 
   /** Clear any condition, latched or not: an operator's decision. */
   reset(ts: Micros, condition: RiskCondition, reason: string): RiskTransition | undefined {
     if (!this.raised.delete(condition)) return undefined;
+    this.mask &= ~CONDITION_BIT[condition];
     return this.settle(ts, condition, false, reason);
   }
 

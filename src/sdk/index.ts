@@ -8,6 +8,7 @@ export type {
   MarketView,
   QuoteTarget,
   QuoteLevel,
+  HedgeRequest,
   TradingState,
   SignalBars,
   ParamSpec,

@@ -281,3 +281,32 @@ test('a snapshot (resync) restating the book keeps our queue position; one that 
   pw.run(100);
   assert.ok(pw.ex.queueAhead(1) > 0 && pw.ex.queueAhead(1) <= 3, `uniform: part of the cancel was ahead, got ${pw.ex.queueAhead(1)}`);
 });
+
+test('an immediate-or-cancel order takes the book as it is when it arrives (after the entry latency), taker fee, the rest cancelled', () => {
+  // Asks 100.02 × 0.5, 100.03 × 1; at t = 1500 the touch moves up: 100.02 is gone, 100.04 × 2 appears.
+  const ev = new EventBuilder()
+    .snapshot(1000, [[100.0, 1]], [[100.02, 0.5], [100.03, 1]])
+    .delta(1500, [[-1, 100.02, 0], [-1, 100.04, 2]])
+    .build();
+  const h = harness(ev, { latencyUs: 1000 });
+  h.run(1200);
+  // Sent at 1200 with the touch at 100.02 in view; it arrives at 2200, after the touch moved.
+  h.ex.take(1200, 1, 1, 100.03, 2);
+  h.run(10_000);
+  const f = h.rec.fills();
+  assert.equal(f.length, 1, 'only 100.03 is within the limit at arrival');
+  assert.equal(f[0]!.price, 100.03);
+  assert.equal(f[0]!.qty, 1);
+  assert.equal(f[0]!.liquidity, 'taker');
+  assert.ok(Math.abs(f[0]!.fee - (100.03 * 1 * 5) / 10_000) < 1e-12, 'taker fee 5 bps');
+  const kinds = h.rec.events.map((e) => e.type);
+  assert.deepEqual(kinds, ['accepted', 'filled', 'canceled'], 'the rest expires after the fill');
+  assert.equal(h.rec.events[1]!.ts, 3200, 'arrived at 2200, answered 1000 later');
+  assert.equal(h.ex.resting, 0, 'nothing rests');
+  assert.equal(h.ex.position, 1);
+  // A limit the book no longer reaches: accepted, nothing taken, cancelled.
+  h.ex.take(20_000, 2, 1, 100.02, 1);
+  h.run(30_000);
+  assert.deepEqual(h.rec.events.slice(3).map((e) => e.type), ['accepted', 'canceled']);
+  assert.equal(h.ex.resting, 0);
+});

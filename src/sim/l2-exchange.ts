@@ -39,6 +39,7 @@ const END = EventFlag.EndOfMessage;
 const REASONS = ['', 'post-only order would cross the book', 'quantity must be positive'] as const;
 const IN_PLACE = 1;
 const IN_CANCEL = 2;
+const IN_TAKE = 3;
 const RING = 1 << 12;
 const MAX_RESTING = 256; // full ladders on both sides, with replaced orders until their cancels arrive
 
@@ -168,6 +169,15 @@ export class L2Exchange implements OrderSink {
     this.inAudit[j] = this.audit.open(clientId, side, price, qty, ts);
   }
 
+  /**
+   * An immediate-or-cancel order: when it arrives it takes the displayed levels from the touch up to
+   * `price` as taker (taker fee, level prices, the replayed book unchanged), and the rest is cancelled.
+   */
+  take(ts: Micros, clientId: number, side: Side, price: number, qty: number): void {
+    this.place(ts, clientId, side, price, qty);
+    this.inKind[(this.inHead + this.inCount - 1) & (RING - 1)] = IN_TAKE;
+  }
+
   cancel(ts: Micros, clientId: number): void {
     const j = this.pushIn(ts);
     this.inKind[j] = IN_CANCEL;
@@ -232,6 +242,19 @@ export class L2Exchange implements OrderSink {
     const book = this.market.book;
     const tick = book.tickOf(price);
     const opposite = side > 0 ? book.bestAskTick() : book.bestBidTick();
+    if (this.inKind[j] === IN_TAKE) {
+      this.stats.placedQty += qty;
+      this.pushOut(VenueMsg.Accepted, id, side, price, 0, 0, 0, 0, 0, t);
+      const crosses = opposite === opposite && (side > 0 ? tick >= opposite : tick <= opposite);
+      const left = crosses ? this.sweep(id, side, tick, opposite, qty, this.inSent[j]!, a) : qty;
+      if (left <= qty * 1e-9) this.audit.end(a, t, OrderEnd.Filled);
+      else {
+        // The rest expires at once (its fills travel first: the core books them before the order ends).
+        this.audit.end(a, t, OrderEnd.Canceled);
+        this.pushOut(VenueMsg.Canceled, id, 0, 0, 0, 0, 0, 0, 0, t);
+      }
+      return;
+    }
     let rest = qty;
     if (opposite === opposite && (side > 0 ? tick >= opposite : tick <= opposite)) {
       if (this.params.postOnly !== false) {
@@ -242,7 +265,7 @@ export class L2Exchange implements OrderSink {
       }
       this.stats.placedQty += qty;
       this.pushOut(VenueMsg.Accepted, id, side, price, 0, 0, 0, 0, 0, t);
-      rest = this.take(id, side, tick, opposite, qty, this.inSent[j]!, a);
+      rest = this.sweep(id, side, tick, opposite, qty, this.inSent[j]!, a);
       if (rest <= qty * 1e-9) {
         this.audit.end(a, t, OrderEnd.Filled);
         return;
@@ -281,7 +304,7 @@ export class L2Exchange implements OrderSink {
    * A crossing limit order takes the displayed levels from the touch up to its price, as taker.
    * The replayed book is not changed (no market impact). Returns the quantity left to rest.
    */
-  private take(id: number, side: Side, limit: number, from: number, qty: number, sent: Micros, a: number): number {
+  private sweep(id: number, side: Side, limit: number, from: number, qty: number, sent: Micros, a: number): number {
     const book = this.market.book;
     let left = qty;
     // A level more than the ladder away cannot be displayed: the walk stops there.

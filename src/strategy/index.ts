@@ -6,3 +6,4 @@ export * from './rl-strategy.js';
 export * from './plugin-types.js';
 export * from './plugin-strategy.js';
 export * from './plugin-loader.js';
+export * from './hedge-strategy.js';

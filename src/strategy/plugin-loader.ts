@@ -14,6 +14,11 @@ export interface LoadedStrategy {
   definition: StrategyDefinition;
   /** sha256 of the compiled module (with everything it bundles): a sweep's stored cases are keyed on it. */
   digest: string;
+  /**
+   * sha256 of the same compiled code with the SDK's location written as `marketmakerl/sdk`: the module and
+   * what it bundles, whichever checkout or build runs it (a recording keeps it; a replay compares).
+   */
+  moduleSha256: string;
 }
 
 const loaded = new Map<string, LoadedStrategy>();
@@ -115,7 +120,7 @@ async function load(path: string, at: string): Promise<LoadedStrategy> {
   const def = mod['default'] ?? mod['strategy'];
   if (def === undefined) throw new UserError(`${at}: no default export (export default defineStrategy({ name, params, create }))`);
   const definition = checkDefinition(def, at);
-  return { path, definition, digest: createHash('sha256').update(code).digest('hex') };
+  return { path, definition, digest: createHash('sha256').update(code).digest('hex'), moduleSha256: createHash('sha256').update(code.split(sdk).join('marketmakerl/sdk')).digest('hex') };
 }
 
 /** A module loaded earlier in this process (drivers build strategies synchronously; commands and workers load first). */

@@ -2,7 +2,7 @@
 import { UserError, closeNames } from '../core/index.js';
 import { type Instrument, roundDown, roundUp } from '../market/index.js';
 import type { ParamSpecs, StrategyContext, StrategyDefinition, UserStrategy } from './plugin-types.js';
-import { type MarketView, type QuoteLevel, type QuoteTarget, type SignalBars, type Strategy, clearTarget, emptyTarget, emptyView } from './strategy.js';
+import { type HedgeRequest, type MarketView, type QuoteLevel, type QuoteTarget, type SignalBars, type Strategy, clearTarget, emptyTarget, emptyView } from './strategy.js';
 
 /** Deeper levels a user strategy may quote per side (besides level 0): 16 orders per side at most. */
 export const MAX_LEVELS = 15;
@@ -136,6 +136,8 @@ export class PluginStrategy implements Strategy {
   private readonly asksOut: QuoteLevel[] = [];
   private readonly bidPool: QuoteLevel[] = [];
   private readonly askPool: QuoteLevel[] = [];
+  /** The checked hedge request handed to the core (reused across decisions). */
+  private readonly hedgeOut: HedgeRequest = { qty: 0, mode: undefined, price: undefined };
 
   /**
    * Builds the strategy twice: once to check its answer on a synthetic warm view at `refPrice` (a throw or
@@ -189,6 +191,23 @@ export class PluginStrategy implements Strategy {
     out.reservation = t.reservation;
     out.bids = t.bids;
     out.asks = t.asks;
+    out.take = undefined;
+    out.hedge = t.hedge;
+  }
+
+  /** Check `hedge` (orders on the hedge market) and copy it into `hedgeOut`; undefined when absent. */
+  private hedgeOf(v: unknown): HedgeRequest | undefined {
+    if (v === undefined) return undefined;
+    const h = v as Partial<HedgeRequest> | null;
+    if (h === null || typeof h !== 'object') throw new Error(`decide() set hedge to ${JSON.stringify(v)}; expected { qty, mode?, price? }`);
+    if (typeof h.qty !== 'number' || !Number.isFinite(h.qty)) throw new Error(`decide() set hedge.qty to ${JSON.stringify(h.qty)}; expected a finite signed quantity (+ buys, − sells on the hedge market)`);
+    if (h.mode !== undefined && h.mode !== 'taker' && h.mode !== 'passive') throw new Error(`decide() set hedge.mode to ${JSON.stringify(h.mode)}; expected 'taker' or 'passive'`);
+    if (h.price !== undefined && !(typeof h.price === 'number' && h.price > 0 && h.price < Number.POSITIVE_INFINITY)) throw new Error(`decide() set hedge.price to ${JSON.stringify(h.price)}; expected a positive price`);
+    const o = this.hedgeOut;
+    o.qty = h.qty;
+    o.mode = h.mode;
+    o.price = h.price;
+    return o;
   }
 
   /**
@@ -236,6 +255,7 @@ export class PluginStrategy implements Strategy {
     let bq = num('bidQty');
     let aq = num('askQty');
     num('reservation');
+    t.hedge = this.hedgeOf(t.hedge);
     for (const [k, q] of [['bidQty', bq], ['askQty', aq]] as const) {
       if (!(q >= 0) || q === Number.POSITIVE_INFINITY) throw new Error(`decide() set ${k} to ${q}; expected a quantity ≥ 0`);
     }

@@ -16,6 +16,9 @@ export interface IdSource {
 }
 
 /**
+ * Immediate-or-cancel orders in flight (`open.ioc`) are not quotes: reconcile never keeps, moves or
+ * cancels them (they end by themselves at the venue).
+ *
  * For each side: if exactly one live order rests within tolerance of the target, keep it; if exactly one
  * acknowledged order rests elsewhere and the sink can amend, move it (one command); otherwise cancel
  * every live order on that side and place the target. Orders already pending cancel are left
@@ -63,7 +66,7 @@ function reconcileSide(
   let live = 0;
   let at = -1; // the last live order seen
   for (let i = 0; i < open.count; i++) {
-    if (open.side[i] !== side || open.state[i] === OrderState.PendingCancel) continue;
+    if (open.side[i] !== side || open.state[i] === OrderState.PendingCancel || open.ioc[i] === 1) continue;
     live++;
     at = i;
   }
@@ -92,7 +95,7 @@ function reconcileSide(
     if (scratch.length < live) scratch = new Float64Array(live * 2);
     let m = 0;
     for (let i = 0; i < open.count; i++) {
-      if (open.side[i] === side && open.state[i] !== OrderState.PendingCancel) {
+      if (open.side[i] === side && open.state[i] !== OrderState.PendingCancel && open.ioc[i] === 0) {
         open.state[i] = OrderState.PendingCancel;
         scratch[m++] = open.clientId[i]!;
       }
@@ -192,7 +195,7 @@ function reconcileLadder(
   lvTaken.fill(0, 0, nl);
   let no = 0;
   for (let i = 0; i < open.count; i++) {
-    if (open.side[i] !== side || open.state[i] === OrderState.PendingCancel) continue;
+    if (open.side[i] !== side || open.state[i] === OrderState.PendingCancel || open.ioc[i] === 1) continue;
     orRow[no] = i;
     orId[no] = open.clientId[i]!;
     orKept[no++] = 0;

@@ -45,6 +45,14 @@ export interface MarketView {
   burst: number;
   /** Signed position in base units. */
   position: number;
+  /**
+   * With a hedge market (`hedge:` in a config of several markets): its position (its own unit: base
+   * coin, or contracts) and its touch, as known locally at `now`; NaN without one. Read them to write
+   * `QuoteTarget.hedge`.
+   */
+  hedgePosition: number;
+  hedgeBid: number;
+  hedgeAsk: number;
   cash: number;
   equity: number;
   tradingState: TradingState;
@@ -72,6 +80,9 @@ export function emptyView(): MarketView {
     sweep: 0,
     burst: 0,
     position: 0,
+    hedgePosition: Number.NaN,
+    hedgeBid: Number.NaN,
+    hedgeAsk: Number.NaN,
     cash: 0,
     equity: 0,
     tradingState: 'active',
@@ -83,6 +94,27 @@ export function emptyView(): MarketView {
 export interface QuoteLevel {
   price: number;
   qty: number;
+}
+
+/** An immediate-or-cancel order: buy (side 1) or sell (−1) up to `qty`, at `price` or better, the rest cancelled. */
+export interface TakeOrder {
+  side: 1 | -1;
+  price: number;
+  qty: number;
+}
+
+/**
+ * Orders on the hedge market (a config of several markets with `hedge:`), asked by the quoted market's
+ * strategy: trade `qty` there now (signed, in that market's unit: + buys, − sells; 0: nothing), by the
+ * hedge's mode (`taker`: an immediate-or-cancel order at its touch, `passive`: an order resting at its
+ * touch) unless `mode` says otherwise, at `price` instead of the touch when given. Desired state, like
+ * the quote: while an immediate-or-cancel hedge travels no other is sent; a passive one rests until the
+ * answer changes. Left undefined, the hedge follows `hedge.band` / `hedge.ratio`.
+ */
+export interface HedgeRequest {
+  qty: number;
+  mode?: 'taker' | 'passive' | undefined;
+  price?: number | undefined;
 }
 
 /**
@@ -104,6 +136,10 @@ export interface QuoteTarget {
   bids?: readonly QuoteLevel[] | undefined;
   /** Ask levels beyond the first. */
   asks?: readonly QuoteLevel[] | undefined;
+  /** An immediate-or-cancel order to send now on this market (sent once no other is in flight). */
+  take?: TakeOrder | undefined;
+  /** Orders on the hedge market (see `HedgeRequest`); only with `hedge:` in a config of several markets. */
+  hedge?: HedgeRequest | undefined;
 }
 
 /** Nothing resting on either side. */
@@ -115,10 +151,12 @@ export function clearTarget(out: QuoteTarget): void {
   out.reservation = Number.NaN;
   if (out.bids !== undefined) out.bids = undefined;
   if (out.asks !== undefined) out.asks = undefined;
+  if (out.take !== undefined) out.take = undefined;
+  if (out.hedge !== undefined) out.hedge = undefined;
 }
 
 export function emptyTarget(): QuoteTarget {
-  return { bidPrice: Number.NaN, bidQty: 0, askPrice: Number.NaN, askQty: 0, reservation: Number.NaN, bids: undefined, asks: undefined };
+  return { bidPrice: Number.NaN, bidQty: 0, askPrice: Number.NaN, askQty: 0, reservation: Number.NaN, bids: undefined, asks: undefined, take: undefined, hedge: undefined };
 }
 
 /** Levels a target rests on one side (level 0 and every valid deeper level). */

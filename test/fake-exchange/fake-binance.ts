@@ -34,6 +34,17 @@ export interface FakeBinanceOptions {
   /** Start replaying at once (default) or only after `resume()`. */
   autoStart?: boolean;
   symbols?: readonly FakeSymbol[];
+  /**
+   * More replayed markets: each replays the BTCUSDT capture under its own symbol with every price × `priceFactor`
+   * and every quantity ÷ it (tick and lot scaled alike, so the book maps level for level): a second market
+   * with its own book, trades and stream, e.g. `{ symbol: 'ETHUSDT', priceFactor: 0.05 }`.
+   */
+  replicas?: readonly Replica[];
+}
+
+export interface Replica {
+  symbol: string;
+  priceFactor: number;
 }
 
 const CAPTURED_SYMBOL = 'BTCUSDT';
@@ -49,6 +60,9 @@ export class FakeBinance {
   private readonly routes = new Map<string, RouteHandler>();
   private readonly data: CaptureData;
   private readonly symbols: readonly FakeSymbol[];
+  private readonly replicas: readonly Replica[];
+  /** Symbols whose streams are silent (their books and trades still move): a stalled feed of one market. */
+  private readonly muted = new Set<string>();
   private server: Server | null = null;
   private wss: WebSocketServer | null = null;
   private readonly sockets = new Set<Socket>();
@@ -70,7 +84,20 @@ export class FakeBinance {
 
   constructor(options: FakeBinanceOptions = {}) {
     this.data = captureData();
-    this.symbols = options.symbols ?? DEFAULT_SYMBOLS;
+    this.replicas = options.replicas ?? [];
+    const base = options.symbols ?? DEFAULT_SYMBOLS;
+    const btc = base.find((x) => x.symbol === CAPTURED_SYMBOL) ?? DEFAULT_SYMBOLS[0]!;
+    const scaled = this.replicas.map((r): FakeSymbol => {
+      const known = base.find((x) => x.symbol === r.symbol);
+      return {
+        symbol: r.symbol,
+        base: known?.base ?? r.symbol.replace(/USDT$/, ''),
+        quote: known?.quote ?? 'USDT',
+        tickSize: (Number(btc.tickSize) * r.priceFactor).toFixed(8),
+        stepSize: (Number(btc.stepSize) / r.priceFactor).toFixed(8),
+      };
+    });
+    this.symbols = [...base.filter((x) => !this.replicas.some((r) => r.symbol === x.symbol)), ...scaled];
     this.stepMs = options.stepMs ?? 10;
     this.autoStart = options.autoStart ?? true;
     for (const [p, q] of this.data.snapshot.bids) this.bids.set(p, q);
@@ -132,6 +159,12 @@ export class FakeBinance {
     this.dropDepthCount += n;
   }
 
+  /** Silence (or restore) one symbol's depth and trade streams; the replay goes on underneath. */
+  mute(symbol: string, on = true): void {
+    if (on) this.muted.add(symbol);
+    else this.muted.delete(symbol);
+  }
+
   /** Close every websocket connection abruptly, as a network drop would. */
   disconnectWebsockets(): void {
     this.sent.disconnects++;
@@ -187,14 +220,16 @@ export class FakeBinance {
       this.dropDepthCount--;
       this.sent.droppedDepth++;
     } else {
-      this.broadcast(`${d.s.toLowerCase()}@depth`, d);
+      if (!this.muted.has(d.s)) this.broadcast(`${d.s.toLowerCase()}@depth`, d);
       this.sent.depth++;
+      for (const r of this.replicas) if (!this.muted.has(r.symbol)) this.broadcast(`${r.symbol.toLowerCase()}@depth`, { ...d, s: r.symbol, b: scaleLevels(d.b, r), a: scaleLevels(d.a, r) });
     }
     while (this.tradePos < this.data.trades.length && this.data.afterDepth[this.tradePos]! <= this.pos) {
       const t = this.data.trades[this.tradePos]!;
       this.tradePos++;
-      this.broadcast(`${t.s.toLowerCase()}@trade`, t);
+      if (!this.muted.has(t.s)) this.broadcast(`${t.s.toLowerCase()}@trade`, t);
       this.sent.trades++;
+      for (const r of this.replicas) if (!this.muted.has(r.symbol)) this.broadcast(`${r.symbol.toLowerCase()}@trade`, { ...t, s: r.symbol, p: scalePrice(t.p, r), q: scaleQty(t.q, r) });
     }
   }
 
@@ -281,6 +316,10 @@ export class FakeBinance {
     res.end(JSON.stringify(out.body));
   }
 
+  private replicaOf(s: string | undefined): Replica | undefined {
+    return this.replicas.find((r) => r.symbol === s);
+  }
+
   private knownSymbol(s: string | undefined): boolean {
     return s !== undefined && this.symbols.some((x) => x.symbol === s);
   }
@@ -299,15 +338,20 @@ export class FakeBinance {
         return this.klines(q);
       case '/api/v3/depth': {
         if (!this.knownSymbol(q['symbol'])) return INVALID_SYMBOL;
-        if (q['symbol'] !== CAPTURED_SYMBOL) return ok({ lastUpdateId: 1, bids: [], asks: [] });
+        const rep = this.replicaOf(q['symbol']);
+        if (q['symbol'] !== CAPTURED_SYMBOL && rep === undefined) return ok({ lastUpdateId: 1, bids: [], asks: [] });
         const limit = Math.min(Number(q['limit'] ?? 100), 5000);
-        return ok({ lastUpdateId: this.lastUpdateId, bids: this.levels(this.bids, -1, limit), asks: this.levels(this.asks, 1, limit) });
+        const bids = this.levels(this.bids, -1, limit);
+        const asks = this.levels(this.asks, 1, limit);
+        return ok({ lastUpdateId: this.lastUpdateId, bids: rep ? scaleLevels(bids, rep) : bids, asks: rep ? scaleLevels(asks, rep) : asks });
       }
       case '/api/v3/trades':
       case '/api/v3/aggTrades': {
         if (!this.knownSymbol(q['symbol'])) return INVALID_SYMBOL;
         const limit = Math.min(Number(q['limit'] ?? 500), 1000);
-        const released = q['symbol'] === CAPTURED_SYMBOL ? this.data.trades.slice(Math.max(0, this.tradePos - limit), this.tradePos) : [];
+        const rep = this.replicaOf(q['symbol']);
+        const raw = q['symbol'] === CAPTURED_SYMBOL || rep !== undefined ? this.data.trades.slice(Math.max(0, this.tradePos - limit), this.tradePos) : [];
+        const released = rep === undefined ? raw : raw.map((t) => ({ ...t, p: scalePrice(t.p, rep), q: scaleQty(t.q, rep) }));
         if (path === '/api/v3/trades') {
           return ok(released.map((t) => ({ id: t.t, price: t.p, qty: t.q, quoteQty: (Number(t.p) * Number(t.q)).toFixed(8), time: t.T, isBuyerMaker: t.m, isBestMatch: true })));
         }
@@ -317,9 +361,12 @@ export class FakeBinance {
       case '/api/v3/ticker/bookTicker':
       case '/api/v3/ticker/price': {
         if (!this.knownSymbol(q['symbol'])) return INVALID_SYMBOL;
-        const bid = this.levels(this.bids, -1, 1)[0] ?? ['0', '0'];
-        const ask = this.levels(this.asks, 1, 1)[0] ?? ['0', '0'];
-        const last = this.data.trades[Math.max(0, this.tradePos - 1)]!;
+        const rep = this.replicaOf(q['symbol']);
+        const scaleL = (l: Level): Level => (rep === undefined ? l : scaleLevels([l], rep)[0]!);
+        const bid = scaleL(this.levels(this.bids, -1, 1)[0] ?? ['0', '0']);
+        const ask = scaleL(this.levels(this.asks, 1, 1)[0] ?? ['0', '0']);
+        const raw = this.data.trades[Math.max(0, this.tradePos - 1)]!;
+        const last = rep === undefined ? raw : { ...raw, p: scalePrice(raw.p, rep), q: scaleQty(raw.q, rep) };
         if (path.endsWith('bookTicker')) return ok({ symbol: q['symbol'], bidPrice: bid[0], bidQty: bid[1], askPrice: ask[0], askQty: ask[1] });
         if (path.endsWith('price')) return ok({ symbol: q['symbol'], price: last.p });
         return ok({
@@ -387,4 +434,21 @@ export class FakeBinance {
     const sel = rows.filter((r) => r[0] >= start && r[0] <= end && !inGap(r[0]));
     return { status: 200, body: q['startTime'] !== undefined ? sel.slice(0, limit) : sel.slice(-limit) };
   }
+}
+
+/** Decimals enough for a scaled price or quantity (the capture's have at most 8). */
+function fixed(x: number): string {
+  return x.toFixed(10).replace(/\.?0+$/, '');
+}
+
+function scalePrice(p: string, r: Replica): string {
+  return fixed(Number(p) * r.priceFactor);
+}
+
+function scaleQty(q: string, r: Replica): string {
+  return fixed(Number(q) / r.priceFactor);
+}
+
+function scaleLevels(levels: readonly Level[], r: Replica): Level[] {
+  return levels.map(([p, q]) => [scalePrice(p, r), scaleQty(q, r)]);
 }

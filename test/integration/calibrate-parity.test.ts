@@ -2,7 +2,7 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLI, REPO_ROOT } from '../fixtures/shared-data.js';
@@ -26,9 +26,15 @@ interface ParityLine {
   pnl_gap: number;
   ack_latency_ms_live: number;
   ack_latency_ms_replay: number;
+  order_level_orders_same_fate_share: number;
+  order_level_fills_matched: number;
+  order_level_fill_ratio: number;
+  order_level_pnl_replay: number;
+  order_level_pnl_gap_share: number;
+  out: string;
 }
 
-test('parity of a live session (Avellaneda–Stoikov from its config, 3 minutes, hidden power:3 queue and 30 / 20 ms latencies): the calibrated simulator matches more fills, closes the PnL gap and the latency the claimed one leaves', async () => {
+test('parity of a live session (Avellaneda–Stoikov from its config, 3 minutes, hidden power:3 queue and 30 / 20 ms latencies): after calibration the session\'s own orders replayed as sent meet ≥ 95 % of its fills and its PnL within 10 %; the claimed simulator moves both the wrong way', async () => {
   const ev = sessionMarket(180);
   const ledger = join(dir, 'ledger.sqlite');
   // The session's config claims a simulator unlike the exchange: risk-averse queue, 5 ms each way.
@@ -50,6 +56,19 @@ test('parity of a live session (Avellaneda–Stoikov from its config, 3 minutes,
   const calibrated = parity('calibrated', ['--sim-config', sim]);
   const summary = JSON.stringify({ claimed, calibrated });
   assert.equal(calibrated.fills_live, live.fills);
+  // Order-level: the simulator alone, on the session's own order stream.
+  assert.ok(calibrated.order_level_fill_ratio >= 0.95, `calibrated: ${calibrated.order_level_fills_matched} of ${live.fills} live fills reproduced: ${summary}`);
+  assert.ok(calibrated.order_level_pnl_gap_share <= 0.1, `calibrated: PnL within 10 %: ${summary}`);
+  assert.ok(claimed.order_level_fill_ratio < calibrated.order_level_fill_ratio - 0.05, `the claimed simulator reproduces fewer fills: ${summary}`);
+  assert.ok(claimed.order_level_pnl_gap_share > 2 * calibrated.order_level_pnl_gap_share, `the claimed simulator's PnL is further off: ${summary}`);
+  assert.ok(claimed.order_level_orders_same_fate_share < calibrated.order_level_orders_same_fate_share, `fewer orders meet their live fate: ${summary}`);
+  // Strategy-level: the strategy replayed decides for itself and parts from the session at the first fill that differs.
+  const j = JSON.parse(readFileSync(join(calibrated.out, 'parity.json'), 'utf8')) as { divergence: { orders_alike: number; orders_live: number; first_difference_ts: number | null; fill_difference: { ts: number } | null } };
+  assert.ok(j.divergence.orders_alike > 0 && j.divergence.orders_alike < j.divergence.orders_live, JSON.stringify(j.divergence));
+  assert.ok(j.divergence.fill_difference !== null && j.divergence.fill_difference.ts <= j.divergence.first_difference_ts!, `a fill differed before the orders parted: ${JSON.stringify(j.divergence)}`);
+  const html = readFileSync(join(calibrated.out, 'parity.html'), 'utf8');
+  assert.match(html, /data-figure="order-fill-ratio">\d+ of \d+ \((9[5-9]|100)(\.\d)?%\)/);
+  assert.match(html, /Two comparisons/);
   assert.ok(calibrated.fills_matched > claimed.fills_matched, `fills matched: ${summary}`);
   assert.ok(calibrated.orders_matched_share > claimed.orders_matched_share, `orders matched: ${summary}`);
   assert.ok(Math.abs(calibrated.pnl_gap) < Math.abs(claimed.pnl_gap), `PnL gap: ${summary}`);

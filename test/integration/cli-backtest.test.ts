@@ -96,12 +96,10 @@ test('a malformed row names file and line; nothing is written', () => {
   assert.equal(existsSync(out), false);
 });
 
-test('--help lists the commands quickly', () => {
-  const t0 = performance.now();
+// How fast --help answers is a figure of bench/RESULTS.md (a wall-clock bound here would fail on a loaded machine).
+test('--help lists the commands', () => {
   const r = cli('--help');
-  const ms = performance.now() - t0;
   assert.equal(r.status, 0);
   assert.match(r.stdout, /backtest/);
   assert.match(r.stdout, /simulate/);
-  assert.ok(ms < 2000, `--help took ${ms} ms`); // the 0.3 s target is measured in bench/, not here
 });

@@ -62,32 +62,54 @@ test('recording survives a forced disconnect and a sequence gap; the recorded bo
   const ex = await createExchange({ exchange: 'binance', exchangeUrl: fake.url, websocket: true });
   const events: RecorderEvent[] = [];
   const stop = new AbortController();
+  // Book states the recorder has received from ccxt (counted at the exchange object, outside the code under test).
+  let bookStates = 0;
+  const watchOrderBook = ex.watchOrderBook.bind(ex);
+  ex.watchOrderBook = async (...args: Parameters<typeof ex.watchOrderBook>) => {
+    const book = await watchOrderBook(...args);
+    bookStates++;
+    return book;
+  };
+  // Each phase waits for what the recorder saw, not for a time: under load a resync can take seconds, and a
+  // diff dropped while the recorder is resyncing would be hidden inside the new snapshot, not seen as a gap.
+  const deadline = Date.now() + 120_000;
+  const until = async (what: string, ok: () => boolean): Promise<void> => {
+    while (!ok()) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; events: ${events.map((e) => e.kind + ('stream' in e ? `:${e.stream}` : '')).join(' ')}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
+  const count = (kind: RecorderEvent['kind'], stream?: string): number => events.filter((e) => e.kind === kind && (stream === undefined || ('stream' in e && e.stream === stream))).length;
   try {
-    let snapshots = 0;
     const done = recordMarket(ex, {
       symbol: 'BTC/USDT',
       outDir: dir,
       rotateEveryMs: 700,
       retry: { maxAttempts: 5, baseDelayMs: 20, maxDelayMs: 100, rateLimitDelayMs: 50 },
       signal: stop.signal,
-      onEvent: (e) => {
-        events.push(e);
-        if (e.kind !== 'snapshot') return;
-        snapshots++;
-        // First snapshot: drop the connection; after the reconnect: skip a diff.
-        if (snapshots === 1) setTimeout(() => fake.disconnectWebsockets(), 150);
-        if (snapshots === 2) setTimeout(() => fake.dropDepth(1), 150);
-      },
+      onEvent: (e) => events.push(e),
     });
-    // Event-driven: the loop ends as soon as the gap and the snapshots are seen; the bound only stops a hang.
-    const deadline = Date.now() + 120_000;
-    while (Date.now() < deadline && !(events.some((e) => e.kind === 'gap') && snapshots >= 4)) await new Promise((r) => setTimeout(r, 50));
-    await new Promise((r) => setTimeout(r, 200));
+    // 1. Synced and streaming: drop the connection.
+    await until('the first snapshot', () => count('snapshot') >= 1);
+    let mark = bookStates;
+    await until('book updates after the first snapshot', () => bookStates >= mark + 3);
+    const snapshotsBefore = count('snapshot');
+    fake.disconnectWebsockets();
+    // 2. Resynced after the reconnect and streaming again: skip one diff.
+    await until('a snapshot after the reconnect', () => count('snapshot') > snapshotsBefore);
+    mark = bookStates;
+    await until('book updates after the reconnect', () => bookStates >= mark + 3);
+    fake.dropDepth(1);
+    // 3. The gap is seen and the book resynced; record long enough to rotate and to compare many states.
+    await until('the gap', () => count('gap', 'book') >= 1);
+    const snapshotsAtGap = count('snapshot');
+    await until('a snapshot after the gap', () => count('snapshot') > snapshotsAtGap);
+    mark = bookStates;
+    await until('book updates after the gap and a rotation', () => bookStates >= mark + 40 && count('rotate') >= 1);
     stop.abort();
     const report = await done;
 
     assert.ok(report.reconnects >= 1, `reconnects ${report.reconnects}`);
-    assert.ok(events.some((e) => e.kind === 'gap' && e.stream === 'book'), 'the gap was seen');
     assert.ok(report.snapshots >= 3, `snapshots (start, after reconnect, after gap): ${report.snapshots}`);
     assert.ok(report.files.length >= 2, `rotation: ${report.files.length} files`);
     assert.deepEqual(readdirSync(dir).filter((f) => f.endsWith('.tmp')), [], 'no temp files left');

@@ -79,7 +79,9 @@ test('several markets: bad input is one line, exit 2', () => {
   const spot = ensureSharedCaptureArrow();
   const cases: [string[], RegExp][] = [
     [['backtest', '--config', config, '--events', spot], /^error: --events: 1 event file for 2 markets; give one per market/],
-    [['realtime', '--config', config, '--replay', spot, spot], /^error: .*markets: paper trading on the wall clock trades one market/],
+    [['realtime', '--config', config, '--symbols', 'BTC/USDT,ETH/USDT'], /^error: --symbols: the config names its markets \(markets:\); give one or the other/],
+    [['realtime', '--symbols', 'BTC/USDT,BTC/USDT'], /^error: --symbols: a symbol is listed twice in 'BTC\/USDT,BTC\/USDT'/],
+    [['realtime', '--config', config, '--replay', spot], /^error: --events: 1 event file for 2 markets/],
     [['realtime', '--config', config, '--replay', spot, spot, '--clock', 'event', '--ledger', join(dir, 'l.sqlite')], /^error: --ledger: several markets keep one ledger each/],
     [['analyze', '--config', config, '--events', spot, '--out', join(dir, 'an')], /^error: .*markets: the analysis sweeps one market/],
     [['run', '--config', config], /^error: .*markets: the runtime trades one market/],

@@ -8,13 +8,37 @@ function riskRows(rig: PaperRig): { kind: string; condition: string | null; to_s
   return rig.ledger.db.prepare<[], { kind: string; condition: string | null; to_state: string | null; reason: string }>('SELECT kind, condition, to_state, reason FROM risk_events ORDER BY id').all();
 }
 
-const later = (ms: number, f: () => void): void => void setTimeout(f, ms);
+/**
+ * Run `f` once `cond` holds, polled: a fault lands when the loop is in the state the test means (connected and
+ * quoting, or halted), however slow the machine is to connect — not at a fixed time that load can make too early.
+ */
+function when(cond: () => boolean, f: () => void): void {
+  const t = setInterval(() => {
+    if (!cond()) return;
+    clearInterval(t);
+    f();
+  }, 10);
+  t.unref();
+}
+/** The loop has iterated with a live book. */
+const live = (rig: PaperRig) => (): boolean => rig.rows.some((r) => r.connected && r.best_bid !== null);
+/** The latest line is connected, has a book and trades (the recovery a scenario waits for). */
+const backToActive = (rig: PaperRig): boolean => {
+  const r = rig.rows.at(-1);
+  return r !== undefined && r.connected && r.best_bid !== null && r.trading_state === 'active';
+};
+/** Iterations at most: the scenarios end when recovered, in a few seconds on a quiet machine. */
+const BOUND = 160;
 
 test('websocket drop: halted while disconnected, reconnect with backoff, book resynced, trading again', async () => {
   const rig = await paperRig();
   try {
-    later(1_000, () => rig.fake.disconnectWebsockets());
-    const s = await rig.run(10, 250);
+    let fired = false;
+    when(live(rig), () => {
+      fired = true;
+      rig.fake.disconnectWebsockets();
+    });
+    const s = await rig.run(BOUND, 250, () => fired && riskRows(rig).some((r) => r.condition === 'disconnected' && r.kind === 'cleared') && backToActive(rig));
     const risk = riskRows(rig);
     assert.ok(risk.some((r) => r.condition === 'disconnected' && r.kind === 'raised' && r.to_state === 'halted'), JSON.stringify(risk));
     assert.ok(risk.some((r) => r.condition === 'disconnected' && r.kind === 'cleared'));
@@ -31,8 +55,12 @@ test('websocket drop: halted while disconnected, reconnect with backoff, book re
 test('sequence gap: detected, resynced from a snapshot, the book stays uncrossed', async () => {
   const rig = await paperRig();
   try {
-    later(800, () => rig.fake.dropDepth(1));
-    const s = await rig.run(8, 250);
+    let fired = false;
+    when(live(rig), () => {
+      fired = true;
+      rig.fake.dropDepth(1);
+    });
+    const s = await rig.run(BOUND, 250, () => fired && riskRows(rig).some((r) => r.kind === 'gap') && backToActive(rig));
     assert.ok(s.gaps >= 1 && s.resyncs >= 1, JSON.stringify(s));
     assert.ok(riskRows(rig).some((r) => r.kind === 'gap'));
     for (const r of rig.rows) if (r.best_bid !== null && r.best_ask !== null) assert.ok(r.best_bid < r.best_ask, `crossed book in ${JSON.stringify(r)}`);
@@ -45,9 +73,13 @@ test('sequence gap: detected, resynced from a snapshot, the book stays uncrossed
 test('REST 5xx burst (polling feed): retried with backoff, the loop goes on', async () => {
   const rig = await paperRig({ mode: 'rest' });
   try {
-    later(700, () => rig.fake.failRest({ path: '/api/v3/depth', times: 3, status: 503 }));
-    const s = await rig.run(8, 250);
-    assert.equal(rig.rows.length, 8);
+    let fired = false;
+    when(live(rig), () => {
+      fired = true;
+      rig.fake.failRest({ path: '/api/v3/depth', times: 3, status: 503 });
+    });
+    const s = await rig.run(BOUND, 250, () => fired && rig.feed.stats.retries >= 3 && backToActive(rig));
+    assert.ok(rig.rows.length < BOUND, 'the loop recovered and went on');
     assert.ok(rig.feed.stats.retries >= 3, JSON.stringify(rig.feed.stats));
     assert.ok(s.reconnects >= 1);
     assert.equal(rig.rows.at(-1)?.trading_state, 'active');
@@ -60,8 +92,12 @@ test('REST 5xx burst (polling feed): retried with backoff, the loop goes on', as
 test('429: backs off at least the rate-limit pause, then resumes', async () => {
   const rig = await paperRig({ mode: 'rest' });
   try {
-    later(700, () => rig.fake.failRest({ path: '/api/v3/depth', times: 2, status: 429, retryAfterSeconds: 1 }));
-    const s = await rig.run(10, 250);
+    let fired = false;
+    when(live(rig), () => {
+      fired = true;
+      rig.fake.failRest({ path: '/api/v3/depth', times: 2, status: 429, retryAfterSeconds: 1 });
+    });
+    const s = await rig.run(BOUND, 250, () => fired && rig.feed.stats.rateLimited >= 1 && riskRows(rig).some((r) => r.kind === 'rate-limited') && backToActive(rig));
     assert.ok(rig.feed.stats.rateLimited >= 1, JSON.stringify(rig.feed.stats));
     assert.ok(riskRows(rig).some((r) => r.kind === 'rate-limited' && /retry \d+ in (\d+)/.test(r.reason) && Number(/in (\d+)/.exec(r.reason)![1]) >= 300));
     assert.ok(s.reconnects >= 1);
@@ -74,9 +110,21 @@ test('429: backs off at least the rate-limit pause, then resumes', async () => {
 test('frozen feed: stale data halts quoting (orders canceled) until fresh data returns', async () => {
   const rig = await paperRig();
   try {
-    later(800, () => rig.fake.pause());
-    later(2_000, () => rig.fake.resume());
-    await rig.run(14, 250);
+    let pausedAt = -1;
+    when(live(rig), () => {
+      pausedAt = rig.rows.length;
+      rig.fake.pause();
+    });
+    let resumed = false;
+    // Fresh data again once a line after the pause shows the halt with nothing resting.
+    when(
+      () => pausedAt >= 0 && rig.rows.slice(pausedAt).some((r) => r.trading_state === 'halted' && r.open_orders === 0 && r.bid === null && r.ask === null),
+      () => {
+        resumed = true;
+        rig.fake.resume();
+      },
+    );
+    await rig.run(BOUND, 250, () => resumed && riskRows(rig).some((r) => r.condition === 'stale-data' && r.kind === 'cleared') && backToActive(rig) && rig.rows.some((r) => r.clock_skew_ms !== null));
     const risk = riskRows(rig);
     assert.ok(risk.some((r) => r.condition === 'stale-data' && r.kind === 'raised' && r.to_state === 'halted' && /no market data for \d+ ms/.test(r.reason)), JSON.stringify(risk));
     assert.ok(risk.some((r) => r.condition === 'stale-data' && r.kind === 'cleared'));

@@ -15,7 +15,11 @@ export interface PaperRig {
   rows: IterationRow[];
   /** Every trade row the loop received: local time, price, aggressor side. */
   trades: { t: number; price: number; side: number }[];
-  run: (iterations: number, iterationMs: number) => Promise<PaperSummary>;
+  /**
+   * Iterate `iterations` times, or fewer: with `until`, the loop stops at the first line after which it holds
+   * (a scenario ends when its state is reached, not after a count that a slow machine may not reach it in).
+   */
+  run: (iterations: number, iterationMs: number, until?: () => boolean) => Promise<PaperSummary>;
   close: () => Promise<void>;
 }
 
@@ -58,8 +62,9 @@ export async function paperRig(o: { mode?: 'ws' | 'rest'; stepMs?: number; confi
     ledger,
     rows,
     trades,
-    run: (iterations, iterationMs) =>
-      runPaperLoop(feed, session, {
+    run: (iterations, iterationMs, until) => {
+      const stop: { requested: boolean; reason?: string } = { requested: false };
+      return runPaperLoop(feed, session, {
         exchange: 'binance',
         symbol,
         iterations,
@@ -68,10 +73,14 @@ export async function paperRig(o: { mode?: 'ws' | 'rest'; stepMs?: number; confi
         idleDecisionMicros: cfg.loop.idle_decision_ms * 1000,
         quoteSampleMicros: cfg.loop.quote_sample_ms * 1000,
         clock,
-        emit: (r) => void rows.push(r),
+        emit: (r) => {
+          rows.push(r);
+          if (until?.()) Object.assign(stop, { requested: true, reason: 'scenario complete' });
+        },
         journal: ledger,
-        stop: { requested: false },
-      }),
+        stop,
+      });
+    },
     close: async () => {
       await closeExchange(ex);
       await fake.stop();

@@ -25,6 +25,10 @@ interface Line {
   pnl_gap: number;
   ack_latency_ms_live: number;
   ack_latency_ms_replay: number;
+  order_level_orders_same_fate_share: number;
+  order_level_fills_matched: number;
+  order_level_fill_ratio: number;
+  order_level_pnl_gap: number;
   max_pnl_gap_exceeded?: boolean;
   out: string;
 }
@@ -65,6 +69,11 @@ test('a paper session replayed by parity: every fill matched, the same PnL, and 
   assert.equal(l.pnl_replay, l.pnl_live);
   assert.equal(l.pnl_gap, 0);
   assert.equal(l.max_pnl_gap_exceeded, false);
+  // The session's own order stream on the same venue: every order meets the same fate.
+  assert.equal(l.order_level_orders_same_fate_share, 1);
+  assert.equal(l.order_level_fills_matched, l.fills_live);
+  assert.equal(l.order_level_fill_ratio, 1);
+  assert.equal(l.order_level_pnl_gap, 0);
   assert.equal(sha256(s.ledger), before, 'parity never writes the ledger');
 
   const j = JSON.parse(readFileSync(join(out, 'parity.json'), 'utf8')) as { events: { path: string; linked: boolean; same_as_linked: boolean }; comparison: { live: { pnl: Record<string, number>; latency_ms: { ack: { median: number } } }; replay: { pnl: Record<string, number> } } };
@@ -105,10 +114,29 @@ test('a paper session replayed by parity: every fill matched, the same PnL, and 
   assert.equal(gl.ack_latency_ms_live, 20);
   assert.equal(gl.ack_latency_ms_replay, 200);
   assert.ok(gl.fill_ratio < 0.9, `fewer fills matched (${gl.fill_ratio})`);
+  assert.ok(gl.order_level_fill_ratio < 1, `the session's own orders fare otherwise on a slower venue (${gl.order_level_fill_ratio})`);
   assert.ok(gl.fills_only_live > 0 && gl.fills_only_replay >= 0);
   assert.notEqual(gl.pnl_gap, 0);
   assert.equal(gl.pnl_live, l.pnl_live, 'the session side does not change');
   assert.equal(sha256(s.ledger), before);
+});
+
+test('a wall-clock paper session: its own orders on a venue fed as its venue was (receive times) meet every fill; at exchange time, as the backtest feeds it, the output says what the feed delay changes', () => {
+  const ledger = join(dir, 'wall.sqlite');
+  const recording = join(dir, 'wall.arrow');
+  const r = cli(['realtime', '--config', config, '--replay', ensureSharedCaptureArrow(), '--speed', '20', '--duration', '90s', '--poll-seconds', '0.2', '--quiet', '--out-dir', join(dir, 'wall-out'), '--ledger', ledger, '--record', recording]);
+  assert.equal(r.status, 0, r.stderr);
+  const p = parity(['--ledger', ledger, '--out', join(dir, 'parity-wall')]);
+  assert.equal(p.status, 0, p.stderr);
+  const l = p.line! as Line & { order_level_venue_clock: string; order_level_fill_ratio_at_exchange_time: number };
+  assert.ok(l.fills_live > 0, `the session fills (${l.fills_live})`);
+  assert.equal(l.order_level_venue_clock, 'local');
+  assert.equal(l.order_level_fills_matched, l.fills_live, 'the recording holds what the venue saw: every fill of the session');
+  assert.equal(l.order_level_pnl_gap, 0);
+  assert.ok(l.order_level_fill_ratio_at_exchange_time >= 0 && l.order_level_fill_ratio_at_exchange_time <= 1);
+  const j = JSON.parse(readFileSync(join(dir, 'parity-wall', 'parity.json'), 'utf8')) as { notes: string[]; session: { clock: string } };
+  assert.equal(j.session.clock, 'wall');
+  assert.ok(j.notes.some((n) => /wall-clock paper session: its simulated venue saw each row when the session received it/.test(n) && /cannot be 100 %/.test(n)), j.notes.join('\n'));
 });
 
 test('a session run with a different simulator: parity with the original sim shows the gap the right way', () => {

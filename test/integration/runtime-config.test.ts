@@ -101,5 +101,5 @@ test('schemas/config.schema.json is generated from the zod schema and up to date
   const onDisk = readFileSync(join(REPO_ROOT, 'schemas', 'config.schema.json'), 'utf8');
   assert.equal(onDisk, configJsonSchemaText());
   const schema = JSON.parse(onDisk) as { properties: Record<string, unknown> };
-  assert.deepEqual(Object.keys(schema.properties), ['seed', 'capital', 'market', 'data', 'quoting', 'features', 'risk', 'sim', 'loop', 'metrics', 'live', 'markets', 'portfolio', 'analysis', 'mode', 'run_id', 'paths', 'logging', 'agents']);
+  assert.deepEqual(Object.keys(schema.properties), ['seed', 'capital', 'market', 'data', 'quoting', 'features', 'risk', 'sim', 'loop', 'metrics', 'live', 'markets', 'portfolio', 'hedge', 'analysis', 'mode', 'run_id', 'paths', 'logging', 'agents']);
 });

@@ -1,14 +1,14 @@
 // Runtime end to end: the shipped config, worker-count independence, failures and skips, paper mode, run ids.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { MetricsSchema } from '../../src/engine/index.js';
 import { agentSeed, FRAME_COLUMNS, type FittedModel, type RiskReport } from '../../src/runtime/index.js';
 import { Ledger, checkLedgerInvariants } from '../../src/ledger/index.js';
 import { renderRunReport } from '../../src/report/run-report.js';
 import { readRunFolder } from '../../src/report/dashboard/run-folders.js';
-import { CAPTURE_DIR } from '../fixtures/shared-data.js';
+import { CAPTURE_DIR, SHARED_DATA } from '../fixtures/shared-data.js';
 import { KLINES_1M } from '../fixtures/shared-data.js';
 import { writeLinearPolicy } from '../fixtures/policy.js';
 import { REPO_ROOT, SHIPPED_CONFIG, cli, files, pipeline, runIn, smallConfig, tmp, writeConfig } from './runtime-helpers.js';
@@ -269,4 +269,23 @@ test('model rl in the ml agent: a trained policy file runs in the execution agen
     const path = writeConfig(dir, smallConfig(bad), 'bad.yaml');
     await assert.rejects(runIn(dir, { configPath: path, runId: 'bad' }), (e: unknown) => msg.test((e as Error).message));
   }
+});
+
+test('make run MODE=paper: the shipped config, offline, replays the shared capture for 5 minutes and trades near the touch', { skip: !existsSync(join(CAPTURE_DIR, 'btcusdt_20240808.gz')) && 'no ../shared/data' }, async () => {
+  // A working folder whose ../shared is the shared data, as beside a checkout: the shipped paths hold as written.
+  const top = tmp('shipped-paper');
+  const cwd = join(top, 'repo');
+  mkdirSync(cwd);
+  symlinkSync(join(SHARED_DATA, '..'), join(top, 'shared'));
+  const { summary } = await runIn(cwd, { configPath: SHIPPED_CONFIG, runId: 'sp', mode: 'paper' });
+  assert.deepEqual(summary.agents.map((a) => a.status), ['completed', 'completed', 'completed', 'completed']);
+  const metrics = MetricsSchema.parse(JSON.parse(read(join(cwd, 'artifacts'), 'sp_exec_metrics.json')));
+  assert.ok(metrics.samples >= 295 && metrics.samples <= 301, `5 minutes of market time, ${metrics.samples} samples`);
+  assert.ok(metrics.fills >= 10, `quotes near the touch trade: ${metrics.fills} fills`);
+  // Every quote within 0.1% of the mid (~60 USDT on BTC): a model whose γ fits the market it trades.
+  const rows = read(join(cwd, 'artifacts'), 'sp_exec_trace.csv').trim().split('\n').slice(1).map((l) => l.split(',').map(Number));
+  const quoted = rows.filter((r) => r[1]! > 0 && r[2]! > 0);
+  assert.ok(quoted.length > 100, `${quoted.length} quoted samples`);
+  for (const [, bid, ask, , , , mid] of quoted) assert.ok(mid! - bid! < 0.001 * mid! && ask! - mid! < 0.001 * mid!, `bid ${bid} ask ${ask} around ${mid}`);
+  assert.equal(summary.pnl['exec'], metrics.total_pnl, 'the summary states the PnL');
 });

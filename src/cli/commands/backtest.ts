@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { UserError, checkRunFolderTarget, roundTo, utcStamp } from '../../core/index.js';
 import { decimalsOf } from '../../market/index.js';
-import { defaultTradingConfig, fetchBarsFor, loadStrategyOf, marketConfigs, runBarJob, writeRunFolder } from '../../engine/index.js';
-import { COMMON_FLAGS, VENUE_FLAGS, readConfigWithFlags, type ConfigWithFlags, type FlagTable } from '../config-flags.js';
+import { defaultTradingConfig, fetchBarsFor, hedgePlan, loadStrategyOf, marketConfigs, runBarJob, writeRunFolder } from '../../engine/index.js';
+import { COMMON_FLAGS, HEDGE_FLAGS, VENUE_FLAGS, readConfigWithFlags, type ConfigWithFlags, type FlagTable } from '../config-flags.js';
 
 export interface BacktestFlags {
   data?: string;
@@ -116,11 +116,12 @@ export async function backtestCommand(raw: BacktestFlags & { events?: string | s
   checkRunFolderEarly(flags);
   const whole = (flags as { wholeFills?: boolean }).wholeFills === true;
   if (whole && (flags as { partialFills?: boolean }).partialFills === true) throw new UserError('--whole-fills: give either --partial-fills or --whole-fills, not both');
-  const c = readConfigWithFlags(flags.config, flags as Record<string, unknown>, [COMMON_FLAGS, BAR_DATA_FLAGS, VENUE_FLAGS], {
+  const c = readConfigWithFlags(flags.config, flags as Record<string, unknown>, [COMMON_FLAGS, BAR_DATA_FLAGS, VENUE_FLAGS, HEDGE_FLAGS], {
     events: { path: 'data.events', flag: '--events', value: files?.length === 1 ? files[0] : undefined },
     wholeFills: { path: 'sim.partial_fills', flag: '--whole-fills', value: whole ? false : undefined },
   });
   const markets = marketConfigs(c.trading, files, c.source);
+  hedgePlan(c.trading, markets, c.source); // a bad hedge: is refused before anything loads
   for (const m of markets) await loadStrategyOf(m.config, { flagOf: c.flagOf, source: c.source });
   if (markets.length > 1) {
     if (flags.engine === 'bar' || flags.data !== undefined || flags.exchange !== undefined) throw new UserError('markets: several markets run on event files only (backtest --events A B ...)');

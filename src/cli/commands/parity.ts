@@ -15,6 +15,7 @@ export interface ParityFlags {
   maxPnlGap?: string;
   simConfig?: string;
   toleranceMs?: number;
+  allowStrategyChange?: boolean;
   json?: boolean;
 }
 
@@ -35,6 +36,7 @@ export function pnlGapExceeded(r: ParityReport, g: { limit: number; relative: bo
 /** The one line: what was compared and the figures that say how well (the page and parity.json hold the rest). */
 export function parityHeadline(r: ParityReport): Record<string, unknown> {
   const c = r.comparison;
+  const o = r.order_level;
   return {
     session: r.session.run_id,
     mode: r.session.mode,
@@ -52,6 +54,21 @@ export function parityHeadline(r: ParityReport): Record<string, unknown> {
     pnl_gap_share: c.pnl_gap_share,
     ack_latency_ms_live: c.live.latency_ms.ack.median,
     ack_latency_ms_replay: c.replay.latency_ms.ack.median,
+    reference_price: r.replay.reference_price,
+    ...(r.replay.strategy !== null ? { strategy_sha256: r.replay.strategy.sha256, strategy_sha256_recorded: r.replay.strategy.recorded_sha256 } : {}),
+    ...(r.events.partial ? { recording_partial: true } : {}),
+    compared_until_utc: r.replay.compared_until_utc,
+    order_level_venue_clock: o.venue_clock,
+    order_level_orders_same_fate_share: o.orders.same_fate_share,
+    order_level_fills_matched: o.fills.matched,
+    order_level_fills_replay: o.fills.replay,
+    order_level_fill_ratio: o.fills.fill_ratio,
+    order_level_pnl_replay: o.replay.pnl.total,
+    order_level_pnl_gap: o.pnl_gap,
+    order_level_pnl_gap_share: o.pnl_gap_share,
+    ...(r.order_level_at_exchange_time !== undefined
+      ? { order_level_fill_ratio_at_exchange_time: r.order_level_at_exchange_time.fills.fill_ratio, order_level_pnl_gap_at_exchange_time: r.order_level_at_exchange_time.pnl_gap }
+      : {}),
   };
 }
 
@@ -59,7 +76,7 @@ export async function parityCommand(f: ParityFlags): Promise<void> {
   const gap = f.maxPnlGap === undefined ? undefined : parsePnlGap(f.maxPnlGap);
   const outDir = f.out ?? join('artifacts', 'parity', `parity_${utcStamp(new Date())}`);
   checkRunFolderTarget(outDir, '--out', false);
-  const r = await runParity({ ledger: f.ledger, ...(f.session !== undefined ? { session: f.session } : {}), ...(f.events !== undefined ? { events: f.events } : {}), ...(f.simConfig !== undefined ? { simConfig: f.simConfig } : {}), ...(f.toleranceMs !== undefined ? { toleranceMs: f.toleranceMs } : {}) });
+  const r = await runParity({ ledger: f.ledger, ...(f.session !== undefined ? { session: f.session } : {}), ...(f.events !== undefined ? { events: f.events } : {}), ...(f.simConfig !== undefined ? { simConfig: f.simConfig } : {}), ...(f.toleranceMs !== undefined ? { toleranceMs: f.toleranceMs } : {}), ...(f.allowStrategyChange === true ? { allowStrategyChange: true } : {}) });
   const exceeded = gap === undefined ? undefined : pnlGapExceeded(r, gap);
   const verdict: ParityVerdict = gap === undefined ? {} : { maxPnlGap: { ...gap, exceeded: exceeded! } };
   const html = await renderParityReport(r, verdict);
@@ -69,13 +86,16 @@ export async function parityCommand(f: ParityFlags): Promise<void> {
     writeFileSync(join(tmp, 'parity.html'), html);
   }, { flag: '--out', kind: 'parity' });
   const c = r.comparison;
+  const o = r.order_level;
   printResult(
     {
       json: { parity: true, ...parityHeadline(r), ...(gap !== undefined ? { max_pnl_gap_exceeded: exceeded } : {}), out: outDir },
       title: `parity  ${r.session.run_id} (${r.session.mode}) against its replay`,
       rows: [
-        ['fills matched', `${c.fills.matched} of ${c.fills.live} (${pct(c.fills.fill_ratio)}); only live ${c.fills.only_live}, only replay ${c.fills.only_replay}`],
-        ['PnL  session / replay', `${signed(c.live.pnl.total, 4)} / ${signed(c.replay.pnl.total, 4)} (gap ${signed(c.pnl_gap, 4)})`],
+        ['order-level fills matched', `${o.fills.matched} of ${o.fills.live} (${pct(o.fills.fill_ratio)}); only live ${o.fills.only_live}, only replay ${o.fills.only_replay}`],
+        ['order-level PnL  session / replay', `${signed(c.live.pnl.total, 4)} / ${signed(o.replay.pnl.total, 4)} (gap ${signed(o.pnl_gap, 4)})`],
+        ['strategy-level fills matched', `${c.fills.matched} of ${c.fills.live} (${pct(c.fills.fill_ratio)}); only live ${c.fills.only_live}, only replay ${c.fills.only_replay}`],
+        ['strategy-level PnL  session / replay', `${signed(c.live.pnl.total, 4)} / ${signed(c.replay.pnl.total, 4)} (gap ${signed(c.pnl_gap, 4)})`],
         ['ack latency ms  session / replay', `${fixed(c.live.latency_ms.ack.median, 1)} / ${fixed(c.replay.latency_ms.ack.median, 1)}`],
         ...r.notes.map((n): [string, string] => ['note', n]),
       ],

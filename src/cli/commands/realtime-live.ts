@@ -6,7 +6,7 @@ import { DEFAULT_HALT_FILE } from '../../risk/index.js';
 import { announceStandingHalt } from '../standing-halt.js';
 import { liveGuard, scrubber, secretValues } from '../../runtime/index.js';
 import { SessionRecording, checkRecordingPath } from '../../data/index.js';
-import { LiveSession, RecordingFeed, TickLocal, checkGateAdmitsQuotes, paperOptionsFor, resolveTrading, strategyFor, loadStrategyOf, wallClock, type LiveConfig } from '../../engine/index.js';
+import { LiveSession, RecordingFeed, TickLocal, checkGateAdmitsQuotes, paperOptionsFor, replayMetaOf, resolveTrading, strategyFor, loadStrategyOf, wallClock, type LiveConfig } from '../../engine/index.js';
 import { Ledger, assertLedgerMode } from '../../ledger/index.js';
 import { finishRecording, realtimeConfig, withTimeframe, type RealtimeFlags } from './realtime.js';
 
@@ -29,6 +29,11 @@ export async function realtimeLiveCommand(f: RealtimeLiveFlags, env: NodeJS.Proc
   const scrub = scrubber(secretValues(env));
 
   const c = realtimeConfig(f);
+  if (f.clock !== undefined && f.clock !== 'wall') throw new UserError('--clock: live trading runs on the wall clock');
+  if (c.trading.markets !== undefined || f.symbols !== undefined) {
+    if (f.symbols !== undefined && f.symbol !== undefined) throw new UserError('--symbols: give --symbol (one market) or --symbols (several), not both');
+    return (await import('./realtime-live-markets.js')).liveMarketsCommand(f, c, { apiKey, secret }, scrub, DEFAULT_LEDGER);
+  }
   await loadStrategyOf(c.trading, { flagOf: c.flagOf, source: c.source });
   const cfg = withTimeframe(c.trading, f.timeframe);
   const liveCfg: LiveConfig = cfg.live;
@@ -54,7 +59,7 @@ export async function realtimeLiveCommand(f: RealtimeLiveFlags, env: NodeJS.Proc
   const exchangeUrl = exchangeUrlFrom(f.exchangeUrl);
   const urlSpec = exchangeUrl !== undefined ? { exchangeUrl } : {};
   // Market data on its own public client; orders on the keyed one.
-  const pub = await createExchange({ exchange: exchangeId, websocket: true, ...urlSpec, ...(f.sandbox === true ? { sandbox: true } : {}) });
+  const pub = await createExchange({ exchange: exchangeId, websocket: true, ...urlSpec, ...(f.sandbox === true ? { sandbox: true } : {}), ...(cfg.market.instrument !== 'spot' ? { perpetuals: true } : {}) });
   await loadMarkets(pub);
   const symbol = resolveSymbol(pub, cfg.market.symbol);
   if (f.timeframe !== undefined) checkTimeframe(pub, f.timeframe);
@@ -68,6 +73,7 @@ export async function realtimeLiveCommand(f: RealtimeLiveFlags, env: NodeJS.Proc
     secret,
     url: exchangeUrl,
     ...(f.sandbox === true ? { sandbox: true } : {}),
+    ...(cfg.market.instrument !== 'spot' ? { perpetuals: true } : {}),
     timeoutMs: liveCfg.request_timeout_ms,
   });
 
@@ -150,7 +156,7 @@ export async function realtimeLiveCommand(f: RealtimeLiveFlags, env: NodeJS.Proc
   const ws = marketFeed !== 'rest' && md.streams;
   const ccxtFeed = new CcxtFeed(md, { ...defaultCcxtFeedOptions, depthLevels: cfg.loop.depth_levels, symbol, clock, mode: ws ? 'ws' : 'rest', pollMs: pollSeconds * 1000, random: () => rng.next() });
   // The market as this session received it, for parity: rows in the order and with the local times it saw.
-  const recording = f.record === undefined ? undefined : new SessionRecording(f.record, { venue: exchangeId, symbol, run_id: runId, mode: 'live', clock: 'wall' });
+  const recording = f.record === undefined ? undefined : new SessionRecording(f.record, { venue: exchangeId, symbol, run_id: runId, mode: 'live', clock: 'wall', ...replayMetaOf(traded, refPrice) });
   if (recording !== undefined) ledger.linkRecording(recording.path);
   const feed = recording === undefined ? ccxtFeed : new RecordingFeed(ccxtFeed, recording);
   const session = new LiveSession({
@@ -162,6 +168,7 @@ export async function realtimeLiveCommand(f: RealtimeLiveFlags, env: NodeJS.Proc
     orderQty: resolved.quoting.orderQty,
     tickSize: tick,
     unknownOrders: liveCfg.unknown_orders,
+    ...(traded.market.instrument !== 'spot' ? { perp: { marginMode: liveCfg.margin_mode } } : {}),
     positionTolerance: liveCfg.position_tolerance,
     haltOnMismatch: liveCfg.halt_on_mismatch,
     baseline: storedBaseline === undefined ? undefined : { offset: Number(storedBaseline.value) },

@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError, roundTo, utcStamp, MICROS_PER_SECOND } from '../../core/index.js';
-import { firstSpan, runTickMarketsJob, stopReplay, writeMarketsRunFolder, bookTotals, type MarketConfig } from '../../engine/index.js';
+import { firstSpan, hedgePlan, runTickMarketsJob, stopReplay, writeMarketsRunFolder, bookTotals, type MarketConfig } from '../../engine/index.js';
 import { Ledger, assertLedgerMode } from '../../ledger/index.js';
 import type { EventColumns } from '../../market/index.js';
 import type { ConfigWithFlags } from '../config-flags.js';
@@ -20,6 +20,7 @@ export async function marketsReplayCommand(f: RealtimeFlags, c: ConfigWithFlags,
     if (v !== undefined) throw new UserError(`${flag}: not used with --clock event (the replay runs on the recording's clock, as fast as it can)`);
   }
   if (f.ledger !== undefined) throw new UserError('--ledger: several markets keep one ledger each, <run id>_<market>_ledger.sqlite under --out-dir');
+  const hedge = hedgePlan(c.trading, markets, c.source); // hedge: as in backtest --events (its orders journaled in the hedge market's ledger)
   const missing = markets.findIndex((m) => m.config.data.events === undefined);
   if (missing >= 0) throw new UserError(`--replay: no recording for markets[${missing}] (${markets[missing]!.name}); give one file per market (--replay A B) or events: in each market`);
   const pollSeconds = f.pollSeconds ?? 1;
@@ -48,7 +49,7 @@ export async function marketsReplayCommand(f: RealtimeFlags, c: ConfigWithFlags,
       l.startRun({ runId: `${runId}_${m.name}`, mode: 'paper', exchange: m.config.market.exchange, symbol: m.config.market.symbol, config: { ...m.config, market_name: m.name, clock: 'event' }, initialCash: m.config.capital }, started);
     });
     const portfolio = c.trading.portfolio ?? {};
-    const job = runTickMarketsJob(markets, portfolio, { flagOf: c.flagOf, source: c.source, checkGate: true }, events.map((e) => [e]), ledgers.map((l) => ({ ports: { journal: l } })));
+    const job = runTickMarketsJob(markets, portfolio, { flagOf: c.flagOf, source: c.source, checkGate: true }, events.map((e) => [e]), ledgers.map((l) => ({ ports: { journal: l } })), hedge);
     const fills = job.markets.map((m, k) => stopReplay(m.driver, events[k]!.tsLocal[events[k]!.length - 1]!, ledgers[k]!));
     const dir = join(outDir, runId);
     writeMarketsRunFolder(dir, runId, job, portfolio, { fills, extra: { clock: 'event' } });

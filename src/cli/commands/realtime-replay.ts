@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError, roundTo, utcStamp, MICROS_PER_SECOND } from '../../core/index.js';
-import { firstSpan, loadStrategyOf, marketConfigs, runEventReplay, writeTickRunFolder } from '../../engine/index.js';
+import { firstSpan, loadStrategyOf, marketConfigs, peekEvents, replayMetaOf, runEventReplay, writeTickRunFolder } from '../../engine/index.js';
 import { Ledger, assertLedgerMode } from '../../ledger/index.js';
 import type { ConfigWithFlags } from '../config-flags.js';
 import { SessionRecording, checkRecordingPath } from '../../data/index.js';
@@ -54,9 +54,14 @@ export async function eventReplayCommand(f: RealtimeFlags, c: ConfigWithFlags): 
     if (!fresh && ledger.resume(cfg.market.symbol) !== undefined) throw new UserError(`--ledger: ${ledgerPath} holds an earlier position; an event-clock replay starts flat: give a new --ledger`);
     ledger.startRun({ runId, mode: 'paper', exchange: cfg.market.exchange, symbol: cfg.market.symbol, config: { ...cfg, clock: 'event' }, initialCash: cfg.capital }, started);
     started_ = true;
-    // The session receives exactly these rows: its recording is them, linked before the run starts.
-    const recording = f.record === undefined ? undefined : new SessionRecording(f.record, { venue: cfg.market.exchange, symbol: cfg.market.symbol, run_id: runId, mode: 'paper', clock: 'event' });
-    if (recording !== undefined) ledger.linkRecording(recording.path);
+    // The session receives exactly these rows: its recording is them, linked and written out before the run
+    // starts (a session killed on the way leaves them in the partial file), resolved at the replay's first price.
+    const recording = f.record === undefined ? undefined : new SessionRecording(f.record, { venue: cfg.market.exchange, symbol: cfg.market.symbol, run_id: runId, mode: 'paper', clock: 'event', ...replayMetaOf(cfg, peekEvents(events).price) });
+    if (recording !== undefined) {
+      ledger.linkRecording(recording.path);
+      recording.append(events);
+      recording.flush();
+    }
     let job: ReturnType<typeof runEventReplay>;
     try {
       job = runEventReplay(cfg, events, ledger, { flagOf: c.flagOf, source: c.source, checkGate: true });
@@ -65,10 +70,7 @@ export async function eventReplayCommand(f: RealtimeFlags, c: ConfigWithFlags): 
       if (recording !== undefined) ledger.recordingFailed();
       throw e;
     }
-    if (recording !== undefined) {
-      recording.append(events);
-      finishRecording(recording, ledger);
-    }
+    if (recording !== undefined) finishRecording(recording, ledger);
     const dir = join(outDir, runId);
     writeTickRunFolder(dir, { config: { run_id: runId, clock: 'event', ...job.resolved }, metrics: job.metrics, trace: job.trace, fills: job.replayFills, stats: job.stats, audit: job.exchange.audit, tickSize: cfg.market.tick_size });
     const m = job.metrics;

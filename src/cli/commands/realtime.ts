@@ -11,6 +11,7 @@ import {
   paperOptionsFor,
   peekEvents,
   resolveTrading,
+  replayMetaOf,
   checkGateAdmitsQuotes,
   strategyFor,
   loadStrategyOf,
@@ -31,6 +32,8 @@ import { announceStandingHalt } from '../standing-halt.js';
 export interface RealtimeFlags {
   exchange?: string;
   symbol?: string;
+  /** Several markets on `--exchange`, comma-separated (paper on the wall clock). */
+  symbols?: string;
   timeframe?: string;
   iterations?: string;
   duration?: string;
@@ -117,9 +120,13 @@ export async function realtimeCommand(f: RealtimeFlags): Promise<void> {
   const clockKind = f.clock ?? 'wall';
   if (clockKind !== 'wall' && clockKind !== 'event') throw new UserError(`--clock: expected wall or event, got '${clockKind}'`);
   const c = realtimeConfig(f);
-  if (c.trading.markets !== undefined) {
-    if (clockKind !== 'event') throw new UserError(`${c.source}: markets: paper trading on the wall clock trades one market (market:); several markets replay with --clock event`);
-    return (await import('./realtime-replay.js')).eventReplayCommand(f, c);
+  if (f.symbols !== undefined && f.symbol !== undefined) throw new UserError('--symbols: give --symbol (one market) or --symbols (several), not both');
+  if (c.trading.markets !== undefined || f.symbols !== undefined) {
+    if (clockKind === 'event') {
+      if (f.symbols !== undefined) throw new UserError('--symbols: --clock event replays the markets of --config (markets:, with their recordings)');
+      return (await import('./realtime-replay.js')).eventReplayCommand(f, c);
+    }
+    return (await import('./realtime-paper-markets.js')).paperMarketsCommand(f, c);
   }
   await loadStrategyOf(c.trading, { flagOf: c.flagOf, source: c.source });
   if (clockKind === 'event') return (await import('./realtime-replay.js')).eventReplayCommand(f, c);
@@ -194,7 +201,7 @@ export async function realtimeCommand(f: RealtimeFlags): Promise<void> {
   const session = new PaperSession(strategy, options, ledger);
   if (resumed !== undefined) session.resume(resumed);
   // The market as this session received it, for parity: rows in the order and with the local times it saw.
-  const recording = f.record === undefined ? undefined : new SessionRecording(f.record, { venue: exchangeId, symbol, run_id: runId, mode: 'paper', clock: 'wall' });
+  const recording = f.record === undefined ? undefined : new SessionRecording(f.record, { venue: exchangeId, symbol, run_id: runId, mode: 'paper', clock: 'wall', ...replayMetaOf(traded, refPrice) });
   if (recording !== undefined) {
     ledger.linkRecording(recording.path);
     feed = new RecordingFeed(feed, recording);

@@ -6,3 +6,4 @@ export * from './ledger-source.js';
 export * from './run-folders.js';
 export * from './page.js';
 export * from './status-route.js';
+export * from './live-markets.js';

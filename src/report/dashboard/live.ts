@@ -1,5 +1,17 @@
 // The live dashboard of a running paper loop: samples the session into the dashboard state and serves it.
-import type { IterationRow, PaperSession } from '../../engine/index.js';
+import type { Micros } from '../../core/index.js';
+import type { IterationRow, TradingCore } from '../../engine/index.js';
+import type { RiskEngine } from '../../risk/index.js';
+
+/** What the dashboard samples of a running session (a `PaperSession`; a live session through a small view of it). */
+export interface DashboardSession {
+  readonly core: TradingCore;
+  readonly risk: RiskEngine;
+  readonly counters: { readonly fills: number; readonly commands: number; readonly denials: number; readonly riskEvents: number };
+  /** Recent risk transitions and notes, newest last (`counters.riskEvents` counts every one ever). */
+  readonly recentRisk: readonly { ts: Micros; kind: string; reason: string; state: string }[];
+  readonly opts: { readonly exchange: { readonly tickSize: number } };
+}
 import { DashboardState, numOrNull, type SourceKind } from './dashboard-state.js';
 import { startDashboardServer } from './server.js';
 
@@ -30,9 +42,11 @@ export interface LiveDashboard {
   token: string;
   /** Every iteration line (authoritative figures, feed health). */
   publish: (row: IterationRow) => void;
-  /** Every loop step (chart points, fills, risk events), throttled. */
-  step: (s: PaperSession) => void;
+  /** Every loop step (chart points, fills, risk events), throttled (`force`: sample now). */
+  step: (s: DashboardSession, force?: boolean) => void;
   close: () => Promise<void>;
+  /** What the page shows (a loop over several markets adds its own figures). */
+  state: DashboardState;
 }
 
 const STATES = new Set(['active', 'reducing', 'halted']);
@@ -66,9 +80,9 @@ export async function startLiveDashboard(o: Readonly<LiveDashboardOptions>): Pro
   let fillsSeen = 0;
   let riskSeen = 0;
 
-  const step = (s: PaperSession): void => {
+  const step = (s: DashboardSession, force = false): void => {
     const wall = performance.now();
-    if (wall < nextSample) return;
+    if (wall < nextSample && !force) return;
     nextSample = wall + sampleMs;
     const core = s.core;
     const v = core.view;
@@ -143,5 +157,5 @@ export async function startLiveDashboard(o: Readonly<LiveDashboardOptions>): Pro
     };
   };
 
-  return { url: server.url, openUrl: server.openUrl, token: server.token, publish, step, close: server.close };
+  return { url: server.url, openUrl: server.openUrl, token: server.token, publish, step, close: server.close, state };
 }

@@ -51,6 +51,7 @@ export function dashboardScript(): string {
     points: () => points,
     fills: () => fills.length,
     state: () => $('state').textContent,
+    markets: () => Array.from(document.querySelectorAll('#markets-rows tr')).map((tr) => ({ name: tr.dataset.market, state: tr.querySelector('.st-badge').textContent, cells: Array.from(tr.children).map((td) => td.textContent) })),
     lastQuotes: () => ({ bid: lastBid, ask: lastAsk }),
     // Where fill i is drawn, in the chart's pixels (null when off screen): for tests and tools.
     fillPoint: (i) => {
@@ -84,6 +85,32 @@ export function dashboardScript(): string {
     $('updated').textContent = s.source + ' · data time ' + (s.updated_utc ? s.updated_utc.replace('T', ' ').replace(/\.\d+Z$|Z$/, '') + ' UTC' : '–');
     $('halt').hidden = !(s.source_kind === 'live paper' || s.source_kind === 'live' || s.source_kind === 'ledger');
   }
+  // Several markets in one loop: one row each (the header and the totals are the whole book's).
+  function marketsTable(s) {
+    const rows = Array.isArray(s.markets) ? s.markets : null;
+    $('markets-panel').hidden = rows === null;
+    document.querySelector('main').classList.toggle('with-markets', rows !== null);
+    if (rows === null) return;
+    const b = s.book || {};
+    $('markets-book').textContent = '· book PnL ' + signed(b.pnl, 2) + ' · notional ' + fmt(b.notional, 2) + ' · drawdown ' + fmt(b.drawdown, 2) + (s.chart_market ? ' · chart: ' + s.chart_market : '');
+    const tb = $('markets-rows');
+    tb.innerHTML = '';
+    for (const r of rows) {
+      const tr = document.createElement('tr');
+      tr.dataset.market = r.name;
+      const cell = (text, cls) => { const td = document.createElement('td'); td.textContent = text; if (cls) td.className = cls; tr.appendChild(td); return td; };
+      cell(r.name + (r.symbol && r.symbol !== r.name ? ' (' + r.symbol + ')' : ''));
+      const st = document.createElement('td'); const badge = document.createElement('span'); badge.className = 'st-badge ' + r.trading_state; badge.textContent = r.trading_state; badge.title = (r.reasons || []).join('\n');
+      badge.style.cssText = 'color:#fff;border-radius:8px;padding:1px 8px;font-size:11px;font-weight:700;text-transform:uppercase'; st.appendChild(badge); tr.appendChild(st);
+      cell(fmt(r.mid, r.price_decimals), 'v'); cell(fmt(r.bid, r.price_decimals), 'v'); cell(fmt(r.ask, r.price_decimals), 'v');
+      cell(fmt(r.inventory, qtyDec), 'v');
+      const pn = cell(signed(r.pnl, 2), 'v' + (r.pnl > 0 ? ' pos' : r.pnl < 0 ? ' neg' : ''));
+      pn.title = 'realized ' + fmt(r.realized_pnl, 2) + ' · fees ' + fmt(r.fees, 2);
+      cell(String(r.fills), 'v'); cell(String(r.open_orders), 'v');
+      cell(r.connected === null || r.connected === undefined ? '–' : (r.connected ? 'ok' : 'DOWN') + (r.gaps ? ' · ' + r.gaps + ' gaps' : ''));
+      tb.appendChild(tr);
+    }
+  }
   function stats(s) {
     if (typeof s.price_decimals === 'number') priceDec = s.price_decimals;
     if (typeof s.qty_decimals === 'number') qtyDec = s.qty_decimals;
@@ -105,6 +132,7 @@ export function dashboardScript(): string {
     const us = (x) => (x === undefined || x === null ? '–' : x >= 1000 ? fmt(x / 1000, 1) + ' ms' : fmt(x, 0) + ' µs');
     $('f-latency').textContent = us(s.decision_latency_p50_us) + ' / ' + us(s.decision_latency_p99_us);
     $('f-faults').textContent = s.reconnects === undefined ? '–' : s.reconnects + ' · ' + s.gaps + ' · ' + s.resyncs;
+    marketsTable(s);
   }
   function risk(lines, replace) {
     const ol = $('risk');

@@ -25,6 +25,10 @@ export function dashboardPage(title: string, opts: { statusLink?: boolean } = {}
   .panel h2 { font-size: 13px; margin: 0 0 6px; text-transform: uppercase; letter-spacing: .04em; color: #4a5568; }
   table { border-collapse: collapse; width: 100%; font-size: 13px; }
   td { padding: 2px 0; } td.v { text-align: right; font-variant-numeric: tabular-nums; }
+  #markets th { font-size: 12px; color: #4a5568; text-align: left; font-weight: 600; padding: 2px 6px 4px 0; } #markets th.v { text-align: right; }
+  #markets td { padding: 3px 6px 3px 0; border-top: 1px solid #edf0f3; } #markets td.st { font-size: 11px; font-weight: 700; text-transform: uppercase; color: #fff; border-radius: 8px; padding: 1px 8px; }
+  #markets-panel[hidden] { display: none; }
+  main.with-markets #chart { height: calc(100vh - 260px); min-height: 420px; }
   .pos { color: #1a7f37; } .neg { color: #c62828; }
   #risk { font-size: 12px; max-height: 220px; overflow: auto; margin: 0; padding-left: 0; list-style: none; }
   #risk li { margin-bottom: 4px; border-left: 3px solid #a0aec0; padding-left: 6px; }
@@ -47,6 +51,9 @@ export function dashboardPage(title: string, opts: { statusLink?: boolean } = {}
 </header>
 <main>
   <div>
+    <div class="panel" id="markets-panel" hidden><h2>Markets <span class="muted" id="markets-book"></span></h2><table id="markets">
+      <thead><tr><th>market</th><th>state</th><th class="v">mid</th><th class="v">our bid</th><th class="v">our ask</th><th class="v">position</th><th class="v">PnL</th><th class="v">fills</th><th class="v">open</th><th>feed</th></tr></thead>
+      <tbody id="markets-rows"></tbody></table></div>
     <div id="chart"><div id="tip"></div></div>
     <div class="legend">price: <b style="background:#718096"></b>mid <b style="background:#1f9d55"></b>our bid <b style="background:#c53030"></b>our ask (cleared when no order rests) · fills: ▲ buy ▼ sell, hover for details · panes below: inventory, PnL, trading state (<b style="background:#1f9d55"></b>active <b style="background:#d69e2e"></b>reducing <b style="background:#c53030"></b>halted) · times UTC</div>
   </div>

@@ -8,6 +8,7 @@ import {
   type LiveCapabilities,
   type LiveExchange,
   type LiveMarket,
+  type LivePerpAccount,
   type LiveOrder,
   type LiveOrderStatus,
   type LiveTrade,
@@ -15,6 +16,8 @@ import {
 
 export interface LiveCcxtOptions {
   exchange: string;
+  /** The markets traded include perpetuals (an endpoint override then lists the linear contracts too). */
+  perpetuals?: boolean;
   apiKey: string;
   secret: string;
   /** Point REST and websocket endpoints at another host (testnet, proxy, local fake): `http://127.0.0.1:PORT`. */
@@ -46,6 +49,8 @@ interface CcxtLike {
   fetchMyTrades(symbol: string, since?: number, limit?: number): Promise<unknown>;
   watchOrders(symbol: string): Promise<unknown>;
   watchMyTrades(symbol: string): Promise<unknown>;
+  fetchPositions?(symbols: string[]): Promise<unknown>;
+  fetchPositionMode?(symbol: string): Promise<unknown>;
   close(): Promise<unknown>;
 }
 
@@ -58,6 +63,7 @@ export async function openLiveExchange(o: Readonly<LiveCcxtOptions>): Promise<Li
     exchange: o.exchange,
     ...(o.url !== undefined ? { exchangeUrl: o.url } : {}),
     ...(o.sandbox === true ? { sandbox: true } : {}),
+    ...(o.perpetuals === true ? { perpetuals: true } : {}),
     websocket: true,
   });
   ex.apiKey = o.apiKey;
@@ -154,6 +160,31 @@ class CcxtLiveExchange implements LiveExchange {
         minQty: Math.max(num(amountLimits['min']) || 0, lot || 0),
         minNotional: num(costLimits['min']) || 0,
       };
+    });
+  }
+
+  /** Position mode and the symbol's position (margin mode, net contracts) through ccxt's fetchPositionMode and fetchPositions. */
+  async perpAccount(symbol: string): Promise<LivePerpAccount> {
+    return this.call('positions', async () => {
+      const ex = this.ex;
+      if (typeof ex.fetchPositions !== 'function' || ex.has['fetchPositions'] !== true)
+        throw new VenueFault('rejected', `${ex.id} lists no positions in ccxt: a perpetual's margin and position mode cannot be checked`);
+      await (this.marketsLoaded ??= ex.loadMarkets());
+      const mode = typeof ex.fetchPositionMode === 'function' && ex.has['fetchPositionMode'] === true ? rec(await ex.fetchPositionMode(symbol)) : undefined;
+      const list = await ex.fetchPositions([symbol]);
+      const mine = (Array.isArray(list) ? list : []).map((x) => rec(x) ?? {}).filter((x) => x['symbol'] === symbol);
+      let position = 0;
+      let marginMode: string | undefined;
+      let leverage: number | undefined;
+      for (const x of mine) {
+        const contracts = num(x['contracts']) || 0;
+        position += x['side'] === 'short' ? -contracts : contracts;
+        marginMode ??= str(x['marginMode']);
+        const lev = num(x['leverage']);
+        if (lev > 0) leverage ??= lev;
+      }
+      const hedged = mode?.['hedged'];
+      return { hedged: typeof hedged === 'boolean' ? hedged : mine.some((x) => x['hedged'] === true) ? true : undefined, marginMode, position, leverage };
     });
   }
 

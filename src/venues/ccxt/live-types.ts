@@ -77,6 +77,17 @@ export class VenueFault extends Error {
  * Every method either resolves with parsed values or throws a `VenueFault`. Lookups of an order that
  * the exchange does not know resolve with undefined rather than throwing.
  */
+/** The account's settings and position on a perpetual (what the preflight of a contract market checks). */
+export interface LivePerpAccount {
+  /** Hedge mode (long and short positions apart); our position is one net number, so it must be one-way. */
+  hedged: boolean | undefined;
+  /** The symbol's margin mode as the exchange reports its position ('cross' | 'isolated'). */
+  marginMode: string | undefined;
+  /** Net position, contracts (positive long). */
+  position: number;
+  leverage: number | undefined;
+}
+
 export interface LiveExchange {
   readonly id: string;
   readonly capabilities: LiveCapabilities;
@@ -100,5 +111,7 @@ export interface LiveExchange {
   watchOrders(symbol: string): Promise<LiveOrder[]>;
   /** Resolve with the next own trades (private websocket). Only when `capabilities.watchMyTrades`. */
   watchMyTrades(symbol: string): Promise<LiveTrade[]>;
+  /** Position mode, margin mode and net position of a perpetual (ccxt fetchPositionMode, fetchPositions); absent on spot-only exchanges. */
+  perpAccount?(symbol: string): Promise<LivePerpAccount>;
   close(): Promise<void>;
 }

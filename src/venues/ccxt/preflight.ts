@@ -1,7 +1,7 @@
 // Checks before the first live order: account, market limits and exchange capabilities against the config.
 import { UserError } from '../../core/index.js';
 import { ClientOrderIds } from './client-order-id.js';
-import type { LiveBalance, LiveCapabilities, LiveExchange, LiveMarket, LiveOrder } from './live-types.js';
+import type { LiveBalance, LiveCapabilities, LiveExchange, LiveMarket, LiveOrder, LivePerpAccount } from './live-types.js';
 
 export type UnknownOrderRule = 'cancel' | 'adopt' | 'refuse';
 
@@ -15,6 +15,8 @@ export interface PreflightConfig {
   /** What to do with open orders at the exchange that this ledger did not place. */
   unknownOrders: UnknownOrderRule;
   ids: ClientOrderIds;
+  /** A perpetual: the margin mode the account must have on the symbol; the position mode must be one-way. */
+  perp?: { marginMode: 'cross' | 'isolated' };
   /** Wraps each exchange call (retries of transient faults); default: call once. */
   retry?: <T>(what: string, fn: () => Promise<T>) => Promise<T>;
 }
@@ -75,11 +77,15 @@ export async function preflight(ex: LiveExchange, cfg: Readonly<PreflightConfig>
     quote = balances[market.quote] ?? ZERO;
     const canBuy = quote.free >= q * (ask > 0 ? ask : bid);
     const canSell = base.free >= q;
-    if (!canBuy && !canSell)
+    if (cfg.perp !== undefined) {
+      // A perpetual sells without holding the base: both sides draw on the margin asset.
+      if (!(quote.free > 0)) refusals.push(`no free ${market.quote} margin to quote ${cfg.symbol}`);
+      else notes.push(`${market.quote} margin free ${quote.free}`);
+    } else if (!canBuy && !canSell)
       refusals.push(`balances too small to quote either side: ${market.quote} free ${quote.free}, ${market.base} free ${base.free}, order qty ${q}`);
     else if (!canBuy) notes.push(`${market.quote} free ${quote.free} cannot fund a bid of ${q}: asks only until it can`);
     else if (!canSell) notes.push(`${market.base} free ${base.free} cannot fund an ask of ${q}: bids only until it can`);
-    notes.push(`existing ${market.base} holding ${base.total} (free ${base.free}, in orders ${base.used})`);
+    if (cfg.perp === undefined) notes.push(`existing ${market.base} holding ${base.total} (free ${base.free}, in orders ${base.used})`);
 
     openOrders = await call('open orders', () => ex.openOrders(cfg.symbol));
     const foreign = openOrders.filter((o) => cfg.ids.parse(o.clientOrderId) === undefined);
@@ -91,7 +97,40 @@ export async function preflight(ex: LiveExchange, cfg: Readonly<PreflightConfig>
     const ours = openOrders.length - foreign.length;
     if (ours > 0) notes.push(`${ours} open order(s) of this ledger from an earlier run: reconciled on start`);
   }
+  if (cfg.perp !== undefined) await checkPerpAccount(ex, cfg.symbol, cfg.perp.marginMode, call, refusals, notes);
   return { ok: refusals.length === 0, refusals, notes, market, bid, ask, base, quote, openOrders, capabilities: caps };
+}
+
+/**
+ * A perpetual's account settings: one-way position mode (our position is one net number: in hedge mode
+ * a sell could open a short beside a long instead of reducing it) and the configured margin mode on the
+ * symbol; the position the exchange holds is noted (reconciliation compares it with the ledger).
+ */
+async function checkPerpAccount(
+  ex: LiveExchange,
+  symbol: string,
+  marginMode: 'cross' | 'isolated',
+  call: <T>(what: string, fn: () => Promise<T>) => Promise<T>,
+  refusals: string[],
+  notes: string[],
+): Promise<void> {
+  const perpAccount = ex.perpAccount?.bind(ex);
+  if (perpAccount === undefined) {
+    refusals.push(`${ex.id} reports no positions: the margin and position mode of ${symbol} cannot be checked`);
+    return;
+  }
+  let a: LivePerpAccount;
+  try {
+    a = await call('positions', () => perpAccount(symbol));
+  } catch (e) {
+    refusals.push(`${symbol}: positions could not be read: ${e instanceof Error ? e.message : String(e)}`);
+    return;
+  }
+  if (a.hedged === true) refusals.push(`${ex.id} is in hedge position mode (long and short apart): switch the account to one-way mode to quote ${symbol}`);
+  else if (a.hedged === undefined) notes.push(`${ex.id} did not say its position mode: one-way assumed`);
+  if (a.marginMode === undefined) notes.push(`${symbol}: the exchange did not say its margin mode; ${marginMode} expected (live.margin_mode)`);
+  else if (a.marginMode !== marginMode) refusals.push(`${symbol} is in ${a.marginMode} margin mode, live.margin_mode is ${marginMode}: change one of them`);
+  notes.push(`${symbol}: position ${a.position} contracts${a.leverage !== undefined ? `, leverage ${a.leverage}` : ''}, ${a.marginMode ?? 'unknown'} margin`);
 }
 
 /** Throw a one-line UserError naming every reason when the preflight refused. */

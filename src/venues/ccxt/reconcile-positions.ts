@@ -53,6 +53,8 @@ export interface ReconcileContext {
   baseline: () => PositionBaseline | undefined;
   now: () => Micros;
   log?: LiveLog;
+  /** The holding compared with the ledger when it is not the base asset's balance (a perpetual: its net position, contracts). */
+  holding?: () => Promise<number>;
   /** Called for an adopted order so that the ledger records it. */
   onAdopt?: (clientId: number, o: LiveOrder) => void;
   /** What the ledger knows of resumed orders the adapter does not track yet: original quantity and send time. */
@@ -140,8 +142,12 @@ export async function reconcilePositions(ctx: ReconcileContext, cfg: Readonly<Re
     if (round > 0) await adapter.idle(); // a create in flight gets its exchange id: its fills become nameable
     const booked = core.fills.length;
     corePosition = core.portfolio.position;
-    const balances = await adapter.retry('balances', () => adapter.exchange.balances());
-    exchangeBase = balances[ctx.base]?.total ?? 0;
+    const holding = ctx.holding;
+    if (holding !== undefined) exchangeBase = await adapter.retry('positions', holding);
+    else {
+      const balances = await adapter.retry('balances', () => adapter.exchange.balances());
+      exchangeBase = balances[ctx.base]?.total ?? 0;
+    }
     const inFlight = await adapter.fillsInFlight();
     quiet = inFlight === 0 && core.fills.length === booked;
   }

@@ -77,8 +77,19 @@ interface Balance {
 
 const round = (x: number): number => Math.round(x * 1e10) / 1e10;
 
+export const ETHUSDT_RULES: FakeMarketRules = {
+  symbol: 'ETHUSDT',
+  base: 'ETH',
+  quote: 'USDT',
+  tickSize: 0.01,
+  stepSize: 0.0001,
+  minQty: 0.0001,
+  minNotional: 5,
+  makerFee: 0.001,
+};
+
 export class FakeAccount {
-  readonly balances = new Map<string, Balance>();
+  readonly balances: Map<string, Balance>;
   readonly orders = new Map<number, FakeOrder>();
   readonly trades: FakeTrade[] = [];
   /** Every market trade, ours or not (the public tape). */
@@ -94,8 +105,17 @@ export class FakeAccount {
   constructor(
     readonly rules: FakeMarketRules = BTCUSDT_RULES,
     balances: Readonly<Record<string, number>> = { BTC: 0.5, USDT: 50_000 },
+    /** Another market's account whose balances this one shares (one exchange account, several symbols). */
+    sharing?: FakeAccount,
   ) {
-    for (const [asset, free] of Object.entries(balances)) this.balances.set(asset, { free, locked: 0 });
+    this.balances = sharing?.balances ?? new Map();
+    if (sharing === undefined) for (const [asset, free] of Object.entries(balances)) this.balances.set(asset, { free, locked: 0 });
+    else for (const [asset, free] of Object.entries(balances)) if (!this.balances.has(asset)) this.balances.set(asset, { free, locked: 0 });
+    // Ids of different symbols never collide (Binance's are per symbol; distinct ones keep test output readable).
+    if (sharing !== undefined) {
+      this.nextOrderId = sharing.nextOrderId + 1_000_000;
+      this.nextTradeId = sharing.nextTradeId + 1_000_000;
+    }
   }
 
   onExecution(fn: (e: ExecutionEvent) => void): () => void {

@@ -4,11 +4,27 @@ import type { AddressInfo, Socket } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { FakeAccount, type ApiError, type ExecutionEvent, type FakeOrder, type FakeSide, type FakeTrade } from './account.js';
 import { verifySignedPayload, verifyWsParams } from './signature.js';
+import { futuresExchangeInfo } from '../exchange-info.js';
 
 export interface FakePrivateOptions {
   apiKey: string;
   secret: string;
   account?: FakeAccount;
+  /** More markets of the same exchange account (their balances shared with `account`: `new FakeAccount(rules, {}, account)`). */
+  more?: readonly FakeAccount[];
+  /** The account's USD-M side (`/fapi`): the BTCUSDT perpetual's position and the account's modes, as a test sets them. */
+  perp?: FakePerp;
+}
+
+/** A USD-M account on the BTCUSDT perpetual: what positionRisk and positionSide/dual report. */
+export interface FakePerp {
+  positionAmt: number;
+  entryPrice: number;
+  markPrice: number;
+  marginType: 'cross' | 'isolated';
+  /** Hedge mode (Binance's dualSidePosition). */
+  dualSide: boolean;
+  leverage: number;
 }
 
 /** Fault switches a test flips; each counts down as it fires. */
@@ -57,6 +73,9 @@ const SIGNED = new Set(['account', 'order', 'openOrders', 'myTrades']);
 
 export async function startFakePrivateExchange(opts: FakePrivateOptions): Promise<FakePrivateExchange> {
   const account = opts.account ?? new FakeAccount();
+  const accounts = [account, ...(opts.more ?? [])];
+  /** The market a request names (`symbol=`), or the first market when it names none. */
+  const accountOf = (symbol: string | undefined): FakeAccount | undefined => (symbol === undefined ? account : accounts.find((a) => a.rules.symbol === symbol));
   const faults: PrivateFaults = { rateLimit: 0, hangAfterAccept: 0, userStreamDown: false, lookupLagMs: 0, serverError: 0, createOn5xx: false, fillOnAccept: 0, rejectEchoingKey: 0 };
   const requests: LoggedRequest[] = [];
   const sockets = new Set<Socket>();
@@ -85,10 +104,11 @@ export async function startFakePrivateExchange(opts: FakePrivateOptions): Promis
     });
   });
 
-  account.onExecution((e) => {
-    const text = JSON.stringify({ subscriptionId: 0, event: executionReport(account, e) });
-    for (const [ws, subscribed] of streams) if (subscribed) ws.send(text);
-  });
+  for (const a of accounts)
+    a.onExecution((e) => {
+      const text = JSON.stringify({ subscriptionId: 0, event: executionReport(a, e) });
+      for (const [ws, subscribed] of streams) if (subscribed) ws.send(text);
+    });
 
   function onWsMessage(ws: WebSocket, text: string): void {
     let msg: { id?: unknown; method?: unknown; params?: unknown };
@@ -113,6 +133,7 @@ export async function startFakePrivateExchange(opts: FakePrivateOptions): Promis
 
   function handle(req: IncomingMessage, res: ServerResponse, body: string): void {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    if (url.pathname.startsWith('/fapi/')) return handleFapi(req, res, url);
     const path = url.pathname.replace(/^\/api\/v3\//, '');
     const method = req.method ?? 'GET';
     const rawQuery = url.search.slice(1);
@@ -143,15 +164,18 @@ export async function startFakePrivateExchange(opts: FakePrivateOptions): Promis
     }
     // What REST lookups can see: the query service lags the matching engine by lookupLagMs.
     const visible = (time: number): boolean => Date.now() - time >= faults.lookupLagMs;
-    const rules = account.rules;
     const route = `${method} ${path}`;
+    const named = accountOf(params['symbol']);
+    if (named === undefined && route !== 'GET exchangeInfo') return fail({ status: 400, code: -1121, msg: 'Invalid symbol.' });
+    const account = named!;
+    const rules = account.rules;
     switch (route) {
       case 'GET ping':
         return send(200, {});
       case 'GET time':
         return send(200, { serverTime: Date.now() });
       case 'GET exchangeInfo':
-        return send(200, exchangeInfo(account));
+        return send(200, exchangeInfo(accounts));
       case 'GET ticker/bookTicker':
         return send(200, { symbol: rules.symbol, bidPrice: fmt(account.bestBid), bidQty: '1.00000000', askPrice: fmt(account.bestAsk), askQty: '1.00000000' });
       case 'GET trades':
@@ -196,8 +220,11 @@ export async function startFakePrivateExchange(opts: FakePrivateOptions): Promis
         const o = id !== undefined ? account.orders.get(Number(id)) : account.findByClientId(params['origClientOrderId'] ?? '', faults.lookupLagMs);
         return o !== undefined && visible(o.time) ? send(200, orderJson(account, o)) : fail({ status: 400, code: -2013, msg: 'Order does not exist.' });
       }
-      case 'GET openOrders':
-        return send(200, account.openOrders().filter((o) => visible(o.time)).map((o) => orderJson(account, o)));
+      case 'GET openOrders': {
+        // Without a symbol: every market's open orders (Binance's account-wide listing).
+        const of = params['symbol'] === undefined ? accounts : [account];
+        return send(200, of.flatMap((a) => a.openOrders().filter((o) => visible(o.time)).map((o) => orderJson(a, o))));
+      }
       case 'GET allOrders': {
         const start = Number(params['startTime'] ?? 0);
         const all = [...account.orders.values()].filter((o) => o.time >= start && visible(o.time)).sort((a, b) => a.orderId - b.orderId);
@@ -215,7 +242,82 @@ export async function startFakePrivateExchange(opts: FakePrivateOptions): Promis
     }
   }
 
+  /** The USD-M endpoints ccxt's binanceusdm calls for markets, position mode and positions (fetchPositions: positionRisk, with the leverage brackets first). */
+  function handleFapi(req: IncomingMessage, res: ServerResponse, url: URL): void {
+    const method = req.method ?? 'GET';
+    const raw = url.search.slice(1);
+    const params: Record<string, string> = Object.fromEntries(new URLSearchParams(raw));
+    const path = url.pathname;
+    const send = (status: number, payload: unknown): void => {
+      requests.push({ method, path, params, status });
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(payload));
+    };
+    const p = opts.perp;
+    if (path === '/fapi/v1/exchangeInfo') return send(200, futuresExchangeInfo(Date.now()));
+    if (path === '/fapi/v1/ping') return send(200, {});
+    if (path === '/fapi/v1/time') return send(200, { serverTime: Date.now() });
+    if (path === '/fapi/v1/depth') return send(200, { lastUpdateId: 1, E: Date.now(), T: Date.now(), bids: [[fmt(account.bestBid), '1.000']], asks: [[fmt(account.bestAsk), '1.000']] });
+    if (p === undefined) return send(404, { code: -1, msg: `no USD-M account on this fake: ${path}` });
+    if (req.headers['x-mbx-apikey'] !== opts.apiKey) return send(401, { code: -2015, msg: 'Invalid API-key, IP, or permissions for action.' });
+    if (!verifySignedPayload(raw, opts.secret)) return send(400, { code: -1022, msg: 'Signature for this request is not valid.' });
+    if (params['symbol'] !== undefined && params['symbol'] !== 'BTCUSDT') return send(400, { code: -1121, msg: 'Invalid symbol.' });
+    switch (`${method} ${path}`) {
+      case 'GET /fapi/v1/openOrders':
+        return send(200, []);
+      case 'GET /fapi/v2/account':
+      case 'GET /fapi/v3/account': {
+        const usdt = account.balance('USDT');
+        const wallet = fmt(usdt.free + usdt.locked);
+        return send(200, {
+          totalWalletBalance: wallet,
+          availableBalance: fmt(usdt.free),
+          assets: [{ asset: 'USDT', walletBalance: wallet, unrealizedProfit: '0', marginBalance: wallet, maintMargin: '0', initialMargin: '0', positionInitialMargin: '0', openOrderInitialMargin: '0', crossWalletBalance: wallet, crossUnPnl: '0', availableBalance: fmt(usdt.free), maxWithdrawAmount: fmt(usdt.free), updateTime: Date.now() }],
+          positions: [],
+        });
+      }
+      case 'GET /fapi/v1/positionSide/dual':
+        return send(200, { dualSidePosition: p.dualSide });
+      case 'GET /fapi/v1/leverageBracket':
+        return send(200, [{ symbol: 'BTCUSDT', notionalCoef: 1, brackets: [{ bracket: 1, initialLeverage: 125, notionalCap: 50_000, notionalFloor: 0, maintMarginRatio: 0.004, cum: 0 }] }]);
+      case 'GET /fapi/v2/positionRisk':
+      case 'GET /fapi/v3/positionRisk': {
+        const notional = p.positionAmt * p.markPrice;
+        return send(200, [
+          {
+            symbol: 'BTCUSDT',
+            positionSide: 'BOTH',
+            positionAmt: p.positionAmt.toFixed(3),
+            entryPrice: p.entryPrice.toFixed(2),
+            breakEvenPrice: p.entryPrice.toFixed(2),
+            markPrice: p.markPrice.toFixed(8),
+            unRealizedProfit: ((p.markPrice - p.entryPrice) * p.positionAmt).toFixed(8),
+            liquidationPrice: '0',
+            isolatedMargin: p.marginType === 'isolated' ? (Math.abs(notional) / p.leverage).toFixed(8) : '0',
+            notional: notional.toFixed(8),
+            marginAsset: 'USDT',
+            isolatedWallet: p.marginType === 'isolated' ? (Math.abs(notional) / p.leverage).toFixed(8) : '0',
+            initialMargin: (Math.abs(notional) / p.leverage).toFixed(8),
+            maintMargin: (Math.abs(notional) * 0.004).toFixed(8),
+            positionInitialMargin: (Math.abs(notional) / p.leverage).toFixed(8),
+            openOrderInitialMargin: '0',
+            adl: 0,
+            bidNotional: '0',
+            askNotional: '0',
+            marginType: p.marginType,
+            leverage: String(p.leverage),
+            updateTime: Date.now(),
+          },
+        ]);
+      }
+      default:
+        return send(404, { code: -1100, msg: `no route ${method} ${path}` });
+    }
+  }
+
   function createOrder(params: Record<string, string>): FakeOrder | ApiError {
+    const account = accountOf(params['symbol']);
+    if (account === undefined) return { status: 400, code: -1121, msg: 'Invalid symbol.' };
     const r = account.create({
       side: (params['side'] ?? 'BUY') as FakeSide,
       type: params['type'] ?? 'LIMIT',
@@ -348,14 +450,13 @@ function executionReport(account: FakeAccount, e: ExecutionEvent): Record<string
   };
 }
 
-function exchangeInfo(account: FakeAccount): Record<string, unknown> {
-  const r = account.rules;
+function exchangeInfo(accounts: readonly FakeAccount[]): Record<string, unknown> {
   return {
     timezone: 'UTC',
     serverTime: Date.now(),
     rateLimits: [],
     exchangeFilters: [],
-    symbols: [
+    symbols: accounts.map(({ rules: r }) => (
       {
         symbol: r.symbol,
         status: 'TRADING',
@@ -383,7 +484,6 @@ function exchangeInfo(account: FakeAccount): Record<string, unknown> {
         permissionSets: [['SPOT']],
         defaultSelfTradePreventionMode: 'EXPIRE_MAKER',
         allowedSelfTradePreventionModes: ['EXPIRE_TAKER', 'EXPIRE_MAKER', 'EXPIRE_BOTH'],
-      },
-    ],
+      })),
   };
 }

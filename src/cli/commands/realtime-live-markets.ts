@@ -1,0 +1,290 @@
+// `realtime --mode live` with several markets: every market's preflight, then one live session per market in one process, one ledger, the book's limits.
+import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { Rng, UserError, utcStamp } from '../../core/index.js';
+import { DEFAULT_HALT_FILE } from '../../risk/index.js';
+import { announceStandingHalt } from '../standing-halt.js';
+import {
+  ClientIdSequence,
+  LiveBook,
+  LiveSession,
+  TickLocal,
+  checkGateAdmitsQuotes,
+  loadStrategyOf,
+  marketConfigs,
+  paperOptionsFor,
+  resolveTrading,
+  runLiveMarkets,
+  strategyFor,
+  wallClock,
+  type LiveMarket,
+  type TradingConfig,
+} from '../../engine/index.js';
+import { Ledger, assertLedgerMode, type MarketJournal } from '../../ledger/index.js';
+import type { LiveExchange } from '../../venues/index.js';
+import type { DashboardMarket, MarketsDashboard } from '../../report/dashboard/live-markets.js';
+import type { ConfigWithFlags } from '../config-flags.js';
+import { withTimeframe } from './realtime.js';
+import { marketsOfSymbols } from './realtime-paper-markets.js';
+import type { RealtimeLiveFlags } from './realtime-live.js';
+
+/**
+ * Live trading of every market of `markets:` (or `--symbols`) in one process. Each market: the symbol,
+ * tick and lot the exchange publishes, orders sized at its price now, its own keyed client (its own
+ * private stream and rate limiter), its own feed and `LiveSession` (preflight, reconciliation of its
+ * symbol, verified cancel-all). One ledger holds every market (a run row each, one client-id sequence
+ * under the ledger's one namespace, so no two orders of the account share a client order id); the
+ * book's `portfolio:` limits act on every market (`runLiveMarkets`).
+ */
+export async function liveMarketsCommand(f: RealtimeLiveFlags, c: ConfigWithFlags, keys: { apiKey: string; secret: string }, scrub: (s: string) => string, ledgerDefault: string): Promise<void> {
+  const markets = f.symbols !== undefined ? marketsOfSymbols(c.trading, f.symbols) : marketConfigs(c.trading, undefined, c.source);
+  const names = { flagOf: c.flagOf, source: c.source };
+  for (const m of markets) await loadStrategyOf(m.config, names);
+  if (f.record !== undefined) throw new UserError('--record: a live session over several markets does not record yet');
+  let iterations: number | undefined = 20;
+  if (f.iterations === 'forever') iterations = undefined;
+  else if (f.iterations !== undefined) {
+    iterations = Number(f.iterations);
+    if (!Number.isInteger(iterations) || iterations <= 0) throw new UserError(`--iterations: expected a positive integer or 'forever', got '${f.iterations}'`);
+  }
+  const pollSeconds = f.pollSeconds ?? 1;
+  if (!(pollSeconds > 0)) throw new UserError(`--poll-seconds: expected a positive number, got ${pollSeconds}`);
+  const ledgerPath = f.ledger ?? ledgerDefault;
+  assertLedgerMode(ledgerPath, 'live');
+  const haltPath = f.haltFile ?? DEFAULT_HALT_FILE;
+
+  const { createExchange, exchangeUrlFrom, loadMarkets, resolveSymbol, checkTimeframe, closeExchange } = await import('../../venues/ccxt/exchange.js');
+  const { openLiveExchange } = await import('../../venues/ccxt/live-ccxt.js');
+  const { marketData } = await import('../../venues/ccxt/market-data.js');
+  const { CcxtFeed, defaultCcxtFeedOptions } = await import('../../engine/ccxt-feed.js');
+  const exchangeUrl = exchangeUrlFrom(f.exchangeUrl);
+  const urlSpec = exchangeUrl !== undefined ? { exchangeUrl } : {};
+  const closers: (() => Promise<void>)[] = [];
+  const closeAll = async (): Promise<void> => {
+    for (const close of closers.reverse()) await close().catch(() => undefined);
+  };
+  const clock = wallClock();
+  const rng = new Rng(Number(process.pid));
+  interface Prepared {
+    name: string;
+    symbol: string;
+    traded: TradingConfig;
+    exchange: LiveExchange;
+    feed: InstanceType<typeof CcxtFeed>;
+    refPrice: number;
+    tick: number;
+  }
+  const prepared: Prepared[] = [];
+  try {
+    // Market data on one public client per exchange; orders on each market's own keyed client.
+    const pubs = new Map<string, Awaited<ReturnType<typeof createExchange>>>();
+    for (const m of markets) {
+      const cfg = withTimeframe(m.config, f.timeframe);
+      const id = cfg.market.exchange;
+      let pub = pubs.get(id);
+      if (pub === undefined) {
+        pub = await createExchange({ exchange: id, websocket: true, ...urlSpec, ...(f.sandbox === true ? { sandbox: true } : {}), ...(markets.some((x) => x.config.market.instrument !== 'spot') ? { perpetuals: true } : {}) });
+        pubs.set(id, pub);
+        const p = pub;
+        closers.push(() => closeExchange(p));
+        await loadMarkets(pub);
+        if (f.timeframe !== undefined) checkTimeframe(pub, f.timeframe);
+      }
+      const symbol = resolveSymbol(pub, cfg.market.symbol);
+      const md = marketData(pub);
+      const { tick, lot } = md.steps(symbol);
+      if (!(tick > 0) || !(lot > 0)) throw new UserError(`markets[${m.name}]: ${id} publishes no tick or lot size for ${symbol}`);
+      const exchange = await openLiveExchange({ exchange: id, apiKey: keys.apiKey, secret: keys.secret, url: exchangeUrl, ...(f.sandbox === true ? { sandbox: true } : {}), ...(cfg.market.instrument !== 'spot' ? { perpetuals: true } : {}), timeoutMs: cfg.live.request_timeout_ms });
+      closers.push(() => exchange.close());
+      const touch = await exchange.bidAsk(symbol);
+      const refPrice = touch.bid > 0 && touch.ask > 0 ? (touch.bid + touch.ask) / 2 : Number.NaN;
+      const ws = cfg.loop.market_data !== 'rest' && md.streams;
+      const feed = new CcxtFeed(md, { ...defaultCcxtFeedOptions, depthLevels: cfg.loop.depth_levels, symbol, clock, mode: ws ? 'ws' : 'rest', pollMs: pollSeconds * 1000, random: () => rng.next() });
+      prepared.push({ name: m.name, symbol, traded: { ...cfg, market: { ...cfg.market, symbol, tick_size: tick, lot_size: lot } }, exchange, feed, refPrice, tick });
+    }
+  } catch (e) {
+    await closeAll();
+    throw e;
+  }
+
+  let setups;
+  try {
+    setups = prepared.map((p) => {
+      const r = resolveTrading(p.traded, p.refPrice, names);
+      checkGateAdmitsQuotes(r, p.refPrice, names);
+      return { p, resolved: r, strategy: strategyFor(r, names), options: paperOptionsFor(r, names) };
+    });
+  } catch (e) {
+    await closeAll();
+    throw e;
+  }
+
+  const ledger = new Ledger(ledgerPath);
+  const started = new Date();
+  const runId = `live_${utcStamp(started)}_${process.pid}`;
+  const continuing = ledger.initialCash() !== undefined;
+  const outDir = f.outDir ?? join('artifacts', 'realtime');
+  const exchanges = [...new Set(prepared.map((p) => p.traded.market.exchange))].join('-');
+  const jsonlPath = join(outDir, `${utcStamp(started)}_${exchanges}_markets_live.jsonl`);
+  mkdirSync(dirname(jsonlPath), { recursive: true });
+  const fd = openSync(jsonlPath, 'a');
+  const write = (obj: Record<string, unknown>): void => {
+    const line = `${scrub(JSON.stringify(obj))}\n`;
+    writeSync(fd, line);
+    if (f.quiet !== true) process.stdout.write(line);
+  };
+  const standing = announceStandingHalt(haltPath, (line) => writeSync(fd, `${scrub(JSON.stringify(line))}\n`), f.quiet === true);
+  let dashboard: MarketsDashboard | undefined;
+  const dashMarkets: DashboardMarket[] = [];
+  if (f.dashboardPort !== undefined) {
+    const { startMarketsDashboard } = await import('../../report/dashboard/live-markets.js');
+    try {
+      dashboard = await startMarketsDashboard({
+        port: f.dashboardPort,
+        haltPath,
+        kind: 'live',
+        title: `${exchanges} ${prepared.length} markets live`,
+        source: `${exchanges} ${prepared.map((p) => p.symbol).join(', ')} · live orders`,
+        lotSize: prepared[0]!.traded.market.lot_size,
+        tokenDir: dirname(ledgerPath),
+        standing,
+      });
+    } catch (e) {
+      ledger.close();
+      closeSync(fd);
+      await closeAll();
+      throw e;
+    }
+    process.stderr.write(`dashboard: ${dashboard.openUrl}\n`);
+  }
+  const ids = new ClientIdSequence();
+  const book = new LiveBook(c.trading.portfolio ?? {});
+  const journals: MarketJournal[] = [];
+  const live: LiveMarket[] = [];
+  for (const s of setups) {
+    const { p } = s;
+    const exchangeId = p.traded.market.exchange;
+    const journal = ledger.startMarketRun(
+      { runId: `${runId}_${p.name}`, mode: 'live', exchange: exchangeId, symbol: p.symbol, config: { ...p.traded, market_name: p.name, timeframe: f.timeframe ?? null, poll_seconds: pollSeconds }, initialCash: p.traded.capital },
+      started,
+    );
+    journals.push(journal);
+    const resumed = continuing ? journal.resume({ canceling: true }) : undefined;
+    const initialCash = resumed === undefined ? p.traded.capital : (journal.initialCash() ?? p.traded.capital);
+    // Client order ids are namespaced by the ledger's first run: they stay the same across restarts, and the markets share the one id sequence.
+    const firstRun = ledger.db.prepare<[], { run_id: string }>('SELECT run_id FROM runs ORDER BY started_at, rowid LIMIT 1').get()?.run_id ?? runId;
+    const baselineKey = `live_base_offset:${exchangeId}:${p.symbol}`;
+    const stored = ledger.db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?').get(baselineKey);
+    const liveCfg = p.traded.live;
+    // What the dashboard shows of this market: its core and risk, its risk transitions as they are logged.
+    const risk = { events: 0, recent: [] as { ts: number; kind: string; reason: string; state: string }[] };
+    const noteRisk = (fields: Readonly<Record<string, unknown>>): void => {
+      risk.events++;
+      risk.recent.push({ ts: clock(), kind: `${String(fields['condition'])} ${fields['raised'] === true ? 'raised' : 'cleared'}`, reason: String(fields['reason'] ?? ''), state: String(fields['to'] ?? '') });
+      if (risk.recent.length > 50) risk.recent.shift();
+    };
+    const session: LiveSession = new LiveSession({
+      exchange: p.exchange,
+      symbol: p.symbol,
+      strategy: s.strategy,
+      session: { ...s.options.session, initialCash },
+      idNamespace: firstRun,
+      orderQty: s.resolved.quoting.orderQty,
+      tickSize: p.tick,
+      unknownOrders: liveCfg.unknown_orders,
+      ...(p.traded.market.instrument !== 'spot' ? { perp: { marginMode: liveCfg.margin_mode } } : {}),
+      positionTolerance: liveCfg.position_tolerance,
+      haltOnMismatch: liveCfg.halt_on_mismatch,
+      baseline: stored === undefined ? undefined : { offset: Number(stored.value) },
+      saveBaseline: (b) => ledger.db.prepare('INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(baselineKey, String(b.offset)),
+      resume: resumed,
+      journal,
+      log: (event, fields) => {
+        if (event === 'live_iteration') {
+          write({ market: p.name, ...fields, exchange: exchangeId, symbol: p.symbol, mode: 'live' });
+          dashboard?.publish({ market: p.name, ts_utc: String(fields['ts_utc']), iteration: Number(fields['iteration']), connected: fields['connected'] === true });
+          return;
+        }
+        if (event === 'live_risk') noteRisk(fields);
+        write({ event, market: p.name, ts_utc: new Date().toISOString(), ...fields });
+      },
+      pollMs: pollSeconds * 1000,
+      iterations,
+      reconcileEveryMs: liveCfg.reconcile_every_s * 1000,
+      haltFile: [haltPath, `${haltPath}.${p.name}`],
+      market: { feed: p.feed, local: new TickLocal(s.options.local) },
+      adapter: {
+        poll: liveCfg.order_updates === 'poll',
+        pollMs: liveCfg.order_poll_ms,
+        settleMs: liveCfg.lookup_settle_ms,
+        streamBudgetMs: liveCfg.stream_retry_budget_s * 1000,
+        forgetAfterMs: liveCfg.forget_after_s * 1000,
+      },
+      ledgerBudgetMs: liveCfg.ledger_retry_budget_s * 1000,
+      onStep: (now) => {
+        book.step(now);
+        if (dashboard !== undefined && book.figures !== undefined) dashboard.step(dashMarkets, book.figures);
+      },
+    });
+    session.core.shareIds(ids);
+    dashMarkets.push({
+      name: p.name,
+      exchange: exchangeId,
+      symbol: p.symbol,
+      session: {
+        core: session.core,
+        risk: session.risk,
+        get counters() {
+          return { fills: session.core.fills.length, commands: 0, denials: 0, riskEvents: risk.events };
+        },
+        recentRisk: risk.recent,
+        opts: { exchange: { tickSize: p.tick } },
+      },
+    });
+    live.push({ name: p.name, symbol: p.symbol, session });
+  }
+  write({ markets: live.map((m) => ({ market: m.name, symbol: m.symbol, run_id: `${runId}_${m.name}`, halt_file: `${haltPath}.${m.name}` })), portfolio: c.trading.portfolio ?? {}, ledger: ledgerPath, mode: 'live' });
+
+  let signal: NodeJS.Signals | undefined;
+  const onSignal = (sig: NodeJS.Signals): void => {
+    signal ??= sig;
+    for (const m of live) m.session.stop(sig);
+  };
+  const onCrash = (e: unknown): void => {
+    for (const m of live) m.session.fatal(`uncaught ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  process.on('uncaughtException', onCrash);
+  process.on('unhandledRejection', onCrash);
+  const status = new Map<string, string>(live.map((m) => [m.name, 'failed']));
+  try {
+    const r = await runLiveMarkets(live, book);
+    for (const s of r.summaries)
+      status.set(s.market, s.fatal !== undefined ? `failed: ${s.fatal}` : signal !== undefined ? `stopped: ${signal}` : s.cancelVerified ? 'completed' : 'completed-unverified-cancel');
+    write({ summary: true, mode: 'live', run_id: runId, markets: r.summaries, book: r.book, ledger: ledgerPath, jsonl: jsonlPath });
+    const fatal = r.summaries.find((s) => s.fatal !== undefined);
+    const unverified = r.summaries.filter((s) => !s.cancelVerified).map((s) => s.market);
+    const cancel = unverified.length === 0 ? 'every order of every market cancelled, verified with the exchange' : `the cancel-all of ${unverified.join(', ')} could NOT be verified: check open orders at the exchange`;
+    if (fatal !== undefined) throw new UserError(`live stopped: ${fatal.market}: ${fatal.fatal}; ${cancel}`, 1);
+    if (unverified.length > 0) throw new UserError(`live: ${cancel}`, 1);
+    if (signal !== undefined) {
+      process.stderr.write(`stopped by ${signal}: ${cancel}\n`);
+      process.exitCode = signal === 'SIGINT' ? 130 : 143;
+    }
+  } catch (e) {
+    if (e instanceof Error) e.message = scrub(e.message);
+    throw e;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    process.off('uncaughtException', onCrash);
+    process.off('unhandledRejection', onCrash);
+    const endedAt = new Date();
+    journals.forEach((j, k) => j.endRun(endedAt, status.get(live[k]?.name ?? '') ?? 'failed'));
+    ledger.close();
+    closeSync(fd);
+    await dashboard?.close();
+    await closeAll();
+  }
+}
