@@ -8,20 +8,26 @@ import { join } from 'node:path';
 import { CLI, KLINES_1M, KLINES_5M } from '../test/fixtures/shared-data.js';
 
 const reps = Number(process.env['REPS'] ?? 5);
-const out = mkdtempSync(join(tmpdir(), 'mm-bench-analysis-'));
-const scenarios = [
+const root = mkdtempSync(join(tmpdir(), 'mm-bench-analysis-'));
+const only = process.env['SCENARIOS'];
+const allScenarios = [
   { name: '5m, 30 days, 64 combinations', args: ['--data', KLINES_5M, '--days', '30'], combos: 64 },
   { name: '1m, 29 days, 64 combinations', args: ['--data', KLINES_1M, '--days', '29'], combos: 64 },
   // A job large enough for the evaluation to dominate: how the parallel part itself scales.
   { name: '5m, 30 days, 1024 combinations', args: ['--data', KLINES_5M, '--days', '30'], combos: 1024 },
 ];
+// SCENARIOS=0 runs the reference case only (indices into the list above).
+const scenarios = only === undefined ? allScenarios : only.split(',').map((i) => allScenarios[Number(i)]!);
 
 interface Sample {
   wall: number;
   evaluate: number;
   cpu: number;
 }
+let runNo = 0;
 function once(extra: string[], workers: number, combos: number): Sample {
+  // A fresh folder per run: the results store beside an analysis would let a re-run skip every stored case.
+  const out = join(root, `run-${runNo++}`);
   const args = ['analyze', ...extra, '--max-combinations', String(combos), '--workers', String(workers), '--seed', '7', '--quiet', '--out', out];
   const t0 = performance.now();
   // BENCH_CLI_JS: a private build of the CLI (a shared tree may be rebuilding dist/ meanwhile).
@@ -30,6 +36,7 @@ function once(extra: string[], workers: number, combos: number): Sample {
   // /usr/bin/time adds the CPU seconds of the process and its threads (user + system) on stderr.
   const r = spawnSync('/usr/bin/time', ['-f', 'cpu %U %S', ...cmd], { encoding: 'utf8' });
   const wall = (performance.now() - t0) / 1000;
+  rmSync(out, { recursive: true, force: true });
   if (r.status !== 0) throw new Error(r.stderr);
   const m = /cpu ([\d.]+) ([\d.]+)\s*$/.exec(r.stderr);
   const s = (JSON.parse(r.stdout) as { seconds: { evaluate: number } }).seconds;
@@ -52,5 +59,5 @@ for (const sc of scenarios) {
   const best = (xs: number[]): number => Math.min(...xs);
   console.log(`speed-up 1 → 2 workers: end to end ${sp((x) => x.wall, median)}x median, ${sp((x) => x.wall, best)}x best; evaluation phase ${sp((x) => x.evaluate, median)}x median, ${sp((x) => x.evaluate, best)}x best`);
 }
-rmSync(out, { recursive: true, force: true });
+rmSync(root, { recursive: true, force: true });
 console.log(`machine: ${availableParallelism()} cores, node ${process.version}`);

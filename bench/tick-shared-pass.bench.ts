@@ -9,12 +9,15 @@ import { ensureSharedCaptureArrow } from '../test/fixtures/capture.js';
 const path = ensureSharedCaptureArrow();
 const ks = (process.env['K'] ?? '16,64').split(',').map(Number);
 const decisionMs = Number(process.env['DECISION_MS'] ?? 100);
+// Rounds per K, separate and shared alternating; the medians are the figures (a shared machine moves single runs by ±30 %).
+const rounds = Number(process.env['ROUNDS'] ?? 3);
 
 const child = `
 const dist = (m) => new URL('./dist/' + m + '/index.js', 'file://' + process.cwd() + '/').href;
 const { readEvents } = await import(dist('data'));
 const { parseTradingConfig, runTickJob, runTickJobsShared } = await import(dist('engine'));
-const [path, decisionText, ...kText] = process.argv.slice(1);
+const [path, decisionText, roundsText, ...kText] = process.argv.slice(1);
+const rounds = Number(roundsText);
 const decisionMs = Number(decisionText);
 const events = readEvents(path);
 // A sweep grid as analyze builds one: model × γ × queue × order latency × order size.
@@ -32,18 +35,28 @@ function grid(k) {
 }
 const cpu = (f) => { const c0 = process.cpuUsage(); const t0 = performance.now(); const r = f(); const c = process.cpuUsage(c0); return { r, cpu: (c.user + c.system) / 1e6, wall: (performance.now() - t0) / 1000 }; };
 runTickJob(grid(1)[0], [events]); // warm-up
+const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 for (const k of kText.map(Number)) {
   const cfgs = grid(k);
-  const sep = cpu(() => cfgs.map((c) => runTickJob(c, [events])));
-  const sh = cpu(() => runTickJobsShared(cfgs, [events]));
-  const same = sep.r.every((r, i) => JSON.stringify(r.metrics) === JSON.stringify(sh.r[i].metrics));
+  const sepCpu = [], shCpu = [], sepWall = [], shWall = [];
+  let same = true;
+  let fills = 0;
+  for (let round = 0; round < rounds; round++) {
+    const sep = cpu(() => cfgs.map((c) => runTickJob(c, [events])));
+    const sh = cpu(() => runTickJobsShared(cfgs, [events]));
+    same &&= sep.r.every((r, i) => JSON.stringify(r.metrics) === JSON.stringify(sh.r[i].metrics));
+    fills = sh.r.reduce((s, r) => s + r.metrics.fills, 0);
+    sepCpu.push(sep.cpu), shCpu.push(sh.cpu), sepWall.push(sep.wall), shWall.push(sh.wall);
+  }
   const ce = k * events.length;
   const m = (x) => (x / 1e6).toFixed(1) + ' M';
-  console.log('K = ' + k + ', decisions every ' + decisionMs + ' ms: ' + events.length + ' events; ' + k + ' separate replays ' + sep.cpu.toFixed(2) + ' CPU-s (' + m(ce / sep.cpu) + ' combination-events per CPU-s), shared pass ' +
-    sh.cpu.toFixed(2) + ' CPU-s (' + m(ce / sh.cpu) + '); speed-up ' + (sep.cpu / sh.cpu).toFixed(2) + '× CPU, ' + (sep.wall / sh.wall).toFixed(2) + '× wall; fills ' +
-    sh.r.reduce((s, r) => s + r.metrics.fills, 0) + '; metrics identical: ' + same);
+  const f = (xs) => xs.map((x) => x.toFixed(2)).join(' / ');
+  const ratios = sepCpu.map((x, i) => x / shCpu[i]);
+  console.log('K = ' + k + ', decisions every ' + decisionMs + ' ms, ' + rounds + ' rounds: ' + events.length + ' events; ' + k + ' separate replays ' + f(sepCpu) + ' CPU-s (median ' + m(ce / median(sepCpu)) + ' combination-events per CPU-s), shared pass ' +
+    f(shCpu) + ' CPU-s (median ' + m(ce / median(shCpu)) + '); speed-up ' + ratios.map((x) => x.toFixed(2)).join(' / ') + '× CPU (median ' + median(ratios).toFixed(2) + '×), wall median ' + (median(sepWall) / median(shWall)).toFixed(2) + '×; fills ' +
+    fills + '; metrics identical: ' + same);
 }
 `;
-const r = spawnSync(process.execPath, ['--input-type=module', '-e', child, path, String(decisionMs), ...ks.map(String)], { stdio: 'inherit' });
+const r = spawnSync(process.execPath, ['--input-type=module', '-e', child, path, String(decisionMs), String(rounds), ...ks.map(String)], { stdio: 'inherit' });
 console.log(`machine: ${cpus()[0]?.model ?? '?'} × ${cpus().length}, node ${process.version}, ${new Date().toISOString().slice(0, 10)}`);
 process.exit(r.status ?? 1);

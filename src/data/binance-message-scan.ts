@@ -2,6 +2,7 @@
 import * as scan from './json-scan.js';
 import { ScanError } from './json-scan.js';
 import * as text from './text-scan.js';
+import { scanCompact } from './binance-compact-scan.js';
 
 // Local bindings: module namespace lookups cost a getter call per use under some loaders.
 const { bytesEqual, skipValue, skipWs, stringEnd } = scan;
@@ -59,6 +60,9 @@ export const KIND_OTHER = 5;
  * Malformed input throws ScanError.
  */
 export class BinanceMessageScanner {
+  /** Try the positional reader of compact messages first (off only to compare both paths). */
+  constructor(readonly compactFastPath = true) {}
+
   kind = KIND_NONE;
   mE = Number.NaN;
   mT = Number.NaN;
@@ -83,16 +87,23 @@ export class BinanceMessageScanner {
 
   /** Scan the JSON object starting at or after p (whitespace allowed) and ending exactly at end. */
   scan(b: Uint8Array, p: number, end: number): void {
+    this.reset();
+    if (this.compactFastPath && scanCompact(this, b, p, end)) return;
+    // Not the compact layout (or not one of its messages): the full scanner reads it from a clean slate.
+    if (this.compactFastPath) this.reset();
+    p = skipWs(b, p, end);
+    if (b[p] !== 123) throw new ScanError('expected a JSON object', p);
+    p = skipWs(b, this.parseObject(b, p, end), end);
+    if (p !== end) throw new ScanError('trailing bytes after the JSON object', p);
+  }
+
+  private reset(): void {
     this.kind = KIND_NONE;
     this.mE = this.mT = this.mU = this.mu = this.mpu = this.mt = this.mp = this.mq = this.mLast = Number.NaN;
     this.bidP = this.bidQ = this.askP = this.askQ = Number.NaN;
     this.mm = false;
     this.symStart = this.symEnd = -1;
     this.nLevels = 0;
-    p = skipWs(b, p, end);
-    if (b[p] !== 123) throw new ScanError('expected a JSON object', p);
-    p = skipWs(b, this.parseObject(b, p, end), end);
-    if (p !== end) throw new ScanError('trailing bytes after the JSON object', p);
   }
 
   private parseObject(b: Uint8Array, p: number, end: number): number {

@@ -73,11 +73,31 @@ export function parseIntRange(b: Uint8Array, p: number, q: number): number {
     p++;
   }
   if (p >= q) return Number.NaN;
-  let v = 0;
-  for (let i = p; i < q; i++) {
-    const c = b[i]! - 48;
-    if (c < 0 || c > 9) return Number.NaN;
-    v = v * 10 + c;
+  let v: number;
+  if (q - p <= 18) {
+    // Two int32 chunks of at most 9 digits (the local timestamps of every capture line are 16): exact below
+    // 2^53, and at or above 2^53 whenever the true value is, so the check below refuses the same numbers.
+    const mid = q - p > 9 ? q - 9 : p;
+    let hi = 0;
+    for (let i = p; i < mid; i++) {
+      const c = b[i]! - 48;
+      if (c < 0 || c > 9) return Number.NaN;
+      hi = hi * 10 + c;
+    }
+    let lo = 0;
+    for (let i = mid; i < q; i++) {
+      const c = b[i]! - 48;
+      if (c < 0 || c > 9) return Number.NaN;
+      lo = lo * 10 + c;
+    }
+    v = mid === p ? lo : hi * 1e9 + lo;
+  } else {
+    v = 0;
+    for (let i = p; i < q; i++) {
+      const c = b[i]! - 48;
+      if (c < 0 || c > 9) return Number.NaN;
+      v = v * 10 + c;
+    }
   }
   if (v > Number.MAX_SAFE_INTEGER) return Number.NaN;
   return neg ? -v : v;

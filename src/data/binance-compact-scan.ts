@@ -1,0 +1,377 @@
+// Positional fast path for the compact Binance messages (depthUpdate, trade, bookTicker; spot and USD-M, with or without the stream envelope): no whitespace, no escapes, plain numbers; anything else is left to the full scanner.
+//
+// Why a second reader: the full scanner accepts any JSON layout, which costs a whitespace skip, a key
+// search and a per-digit double multiply for every field. Binance writes its stream messages in one compact
+// layout, so this path reads them byte by byte in the order they come, with integer arithmetic on chunks of
+// at most nine digits. It never throws and never decides what is malformed: on the first byte it does not
+// expect it returns false, and the caller scans the line again with the full scanner, which accepts,
+// reads or refuses it exactly as it always did. It accepts only what the full scanner reads to the same
+// fields: exact decimals of up to 15 significant digits (mantissa / 10^d, one correctly rounded division,
+// the same double), integers of up to 15 digits, each key at most once.
+
+/** Fields of one message, filled as the full scanner fills them (NaN = absent). */
+export interface CompactFields {
+  kind: number;
+  mE: number;
+  mT: number;
+  mU: number;
+  mu: number;
+  mpu: number;
+  mt: number;
+  mp: number;
+  mq: number;
+  mm: boolean;
+  bidP: number;
+  bidQ: number;
+  askP: number;
+  askQ: number;
+  symStart: number;
+  symEnd: number;
+  nLevels: number;
+  lvSide: Int8Array;
+  lvPrice: Float64Array;
+  lvSize: Float64Array;
+}
+
+const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
+const KIND_DEPTH = 1;
+const KIND_TRADE = 2;
+const KIND_BOOK_TICKER = 4;
+
+// Byte codes.
+const QUOTE = 34;
+const COMMA = 44;
+const COLON = 58;
+const LBRACKET = 91;
+const RBRACKET = 93;
+const LBRACE = 123;
+const RBRACE = 125;
+const BACKSLASH = 92;
+
+/** Position just after the last number read (a closing quote for decimals). */
+let at = 0;
+
+/**
+ * Unsigned integer of 1 to 15 digits starting at p, in two int32 chunks (exact); NaN if there is no
+ * digit or more than 15. `at` = the first byte after the digits.
+ */
+function uint(b: Uint8Array, p: number): number {
+  let i = p;
+  let c = b[i]! - 48;
+  let hi = 0;
+  let n = 0;
+  while (c >= 0 && c <= 9) {
+    if (n === 9) break;
+    hi = hi * 10 + c;
+    n++;
+    c = b[++i]! - 48;
+  }
+  if (n === 0) return Number.NaN;
+  if (!(c >= 0 && c <= 9)) {
+    at = i;
+    return hi;
+  }
+  let lo = 0;
+  let k = 0;
+  while (c >= 0 && c <= 9) {
+    if (k === 6) return Number.NaN; // 16 digits or more: the full scanner decides
+    lo = lo * 10 + c;
+    k++;
+    c = b[++i]! - 48;
+  }
+  at = i;
+  return hi * POW10[k]! + lo;
+}
+
+/**
+ * The decimal in the JSON string whose opening quote is at p: digits, optionally '.' and digits, then the
+ * closing quote; at most 9 integer and 9 fraction digits and 15 in all. NaN for anything else. `at` = the
+ * closing quote.
+ */
+function decimal(b: Uint8Array, p: number): number {
+  let i = p + 1;
+  let c = b[i]! - 48;
+  let ip = 0;
+  let n = 0;
+  while (c >= 0 && c <= 9) {
+    if (n === 9) return Number.NaN;
+    ip = ip * 10 + c;
+    n++;
+    c = b[++i]! - 48;
+  }
+  if (n === 0) return Number.NaN;
+  if (c === QUOTE - 48) {
+    at = i;
+    return ip;
+  }
+  if (c !== 46 - 48) return Number.NaN;
+  c = b[++i]! - 48;
+  let fp = 0;
+  let k = 0;
+  while (c >= 0 && c <= 9) {
+    if (k === 9) return Number.NaN;
+    fp = fp * 10 + c;
+    k++;
+    c = b[++i]! - 48;
+  }
+  if (k === 0 || c !== QUOTE - 48 || n + k > 15) return Number.NaN;
+  at = i;
+  const scale = POW10[k]!;
+  // ip·10^k + fp is the exact mantissa (below 10^15): the same division the full scanner makes.
+  return (ip * scale + fp) / scale;
+}
+
+/** Position of the closing quote of the string opening at p, or -1 if it holds an escape or runs past end. */
+function plainStringEnd(b: Uint8Array, p: number, end: number): number {
+  for (let i = p + 1; i < end; i++) {
+    const c = b[i]!;
+    if (c === QUOTE) return i;
+    if (c === BACKSLASH) return -1;
+  }
+  return -1;
+}
+
+const ascii = (text: string): Uint8Array => Uint8Array.from(text, (c) => c.charCodeAt(0));
+const STREAM = ascii('"stream":"');
+const DATA = ascii('","data":{');
+const DEPTH_UPDATE = ascii('depthUpdate"');
+const BOOK_TICKER = ascii('bookTicker"');
+const TRADE = ascii('trade"');
+
+/** True if b[p, p + text.length) holds the bytes of text. */
+function spells(b: Uint8Array, p: number, text: Uint8Array): boolean {
+  for (let i = 0; i < text.length; i++) if (b[p + i] !== text[i]) return false;
+  return true;
+}
+
+/** Levels `[["price","size"],...]` opening at p, staged on `side`; position after the closing ']' or -1. */
+function levels(m: CompactFields, b: Uint8Array, p: number, side: number): number {
+  let i = p + 1;
+  if (b[i] === RBRACKET) return i + 1;
+  for (;;) {
+    if (b[i] !== LBRACKET || b[i + 1] !== QUOTE) return -1;
+    const price = decimal(b, i + 1);
+    i = at;
+    if (b[i + 1] !== COMMA || b[i + 2] !== QUOTE) return -1;
+    const size = decimal(b, i + 2);
+    i = at;
+    if (b[i + 1] !== RBRACKET || !(price > 0) || !(size >= 0)) return -1;
+    const n = m.nLevels;
+    if (n === m.lvSide.length) return -1; // the full scanner grows its arrays
+    m.lvSide[n] = side;
+    m.lvPrice[n] = price;
+    m.lvSize[n] = size;
+    m.nLevels = n + 1;
+    const c = b[i + 2];
+    if (c === RBRACKET) return i + 3;
+    if (c !== COMMA) return -1;
+    i += 3;
+  }
+}
+
+// One bit per key, so a repeated key (which the full scanner resolves its own way) is left to it.
+const K_E = 1;
+const K_BIG_E = 2;
+const K_BIG_T = 4;
+const K_S = 8;
+const K_BIG_U = 16;
+const K_U = 32;
+const K_PU = 64;
+const K_T = 128;
+const K_P = 256;
+const K_Q = 512;
+const K_M = 1024;
+const K_BIG_M = 2048;
+const K_X = 4096;
+const K_B = 8192;
+const K_BIG_B = 16384;
+const K_A = 32768;
+const K_BIG_A = 65536;
+
+/** The object `{"k":v,...}` opening at p; position after its '}', or -1. */
+function body(m: CompactFields, b: Uint8Array, p: number, end: number): number {
+  let seen = 0;
+  let i = p + 1;
+  for (;;) {
+    if (b[i] !== QUOTE) return -1;
+    const k = b[i + 1]!;
+    let v: number;
+    let bit: number;
+    if (b[i + 2] === QUOTE && b[i + 3] === COLON) v = i + 4;
+    else if (k === 112 && b[i + 2] === 117 && b[i + 3] === QUOTE && b[i + 4] === COLON) {
+      // pu
+      if ((seen & K_PU) !== 0) return -1;
+      seen |= K_PU;
+      const x = uint(b, i + 5);
+      if (x !== x) return -1;
+      m.mpu = x;
+      i = at;
+      const d = b[i];
+      if (d === COMMA) {
+        i++;
+        continue;
+      }
+      return d === RBRACE ? i + 1 : -1;
+    } else return -1;
+    const c = b[v];
+    let x: number;
+    switch (k) {
+      case 101: // e
+        bit = K_E;
+        if (c !== QUOTE) return -1;
+        // The first letter picks the one name to compare against.
+        if (b[v + 1] === 100 && spells(b, v + 1, DEPTH_UPDATE)) m.kind = KIND_DEPTH;
+        else if (b[v + 1] === 98 && spells(b, v + 1, BOOK_TICKER)) m.kind = KIND_BOOK_TICKER;
+        else if (b[v + 1] === 116 && spells(b, v + 1, TRADE)) m.kind = KIND_TRADE;
+        else return -1;
+        i = v + (m.kind === KIND_DEPTH ? 13 : m.kind === KIND_BOOK_TICKER ? 12 : 7);
+        break;
+      case 69: // E
+        bit = K_BIG_E;
+        x = uint(b, v);
+        if (x !== x) return -1;
+        m.mE = x;
+        i = at;
+        break;
+      case 84: // T
+        bit = K_BIG_T;
+        x = uint(b, v);
+        if (x !== x) return -1;
+        m.mT = x;
+        i = at;
+        break;
+      case 85: // U
+        bit = K_BIG_U;
+        x = uint(b, v);
+        if (x !== x) return -1;
+        m.mU = x;
+        i = at;
+        break;
+      case 117: // u
+        bit = K_U;
+        x = uint(b, v);
+        if (x !== x) return -1;
+        m.mu = x;
+        i = at;
+        break;
+      case 116: // t
+        bit = K_T;
+        x = uint(b, v);
+        if (x !== x) return -1;
+        m.mt = x;
+        i = at;
+        break;
+      case 115: {
+        // s
+        bit = K_S;
+        if (c !== QUOTE) return -1;
+        const q = plainStringEnd(b, v, end);
+        if (q < 0) return -1;
+        m.symStart = v + 1;
+        m.symEnd = q;
+        i = q + 1;
+        break;
+      }
+      case 112: // p
+        bit = K_P;
+        if (c !== QUOTE) return -1;
+        x = decimal(b, v);
+        if (x !== x) return -1;
+        m.mp = x;
+        i = at + 1;
+        break;
+      case 113: // q
+        bit = K_Q;
+        if (c !== QUOTE) return -1;
+        x = decimal(b, v);
+        if (x !== x) return -1;
+        m.mq = x;
+        i = at + 1;
+        break;
+      case 109: // m
+      case 77: // M (the full scanner skips it; only the literal is read here)
+        bit = k === 109 ? K_M : K_BIG_M;
+        if (c === 116 && b[v + 1] === 114 && b[v + 2] === 117 && b[v + 3] === 101) {
+          if (k === 109) m.mm = true;
+          i = v + 4;
+        } else if (c === 102 && b[v + 1] === 97 && b[v + 2] === 108 && b[v + 3] === 115 && b[v + 4] === 101) {
+          if (k === 109) m.mm = false;
+          i = v + 5;
+        } else return -1;
+        break;
+      case 88: {
+        // X (skipped by the full scanner)
+        bit = K_X;
+        if (c !== QUOTE) return -1;
+        const q = plainStringEnd(b, v, end);
+        if (q < 0) return -1;
+        i = q + 1;
+        break;
+      }
+      case 98: // b: depth bids or the best bid price
+        bit = K_B;
+        if (c === LBRACKET) i = levels(m, b, v, 1);
+        else if (c === QUOTE) {
+          x = decimal(b, v);
+          if (x !== x) return -1;
+          m.bidP = x;
+          i = at + 1;
+        } else return -1;
+        if (i < 0) return -1;
+        break;
+      case 97: // a: depth asks or the best ask price
+        bit = K_A;
+        if (c === LBRACKET) i = levels(m, b, v, -1);
+        else if (c === QUOTE) {
+          x = decimal(b, v);
+          if (x !== x) return -1;
+          m.askP = x;
+          i = at + 1;
+        } else return -1;
+        if (i < 0) return -1;
+        break;
+      case 66: // B
+        bit = K_BIG_B;
+        if (c !== QUOTE) return -1;
+        x = decimal(b, v);
+        if (x !== x) return -1;
+        m.bidQ = x;
+        i = at + 1;
+        break;
+      case 65: // A
+        bit = K_BIG_A;
+        if (c !== QUOTE) return -1;
+        x = decimal(b, v);
+        if (x !== x) return -1;
+        m.askQ = x;
+        i = at + 1;
+        break;
+      default:
+        return -1;
+    }
+    if ((seen & bit) !== 0) return -1;
+    seen |= bit;
+    const d = b[i];
+    if (d === COMMA) {
+      i++;
+      continue;
+    }
+    return d === RBRACE ? i + 1 : -1;
+  }
+}
+
+/**
+ * Read the compact message b[p, end) into m (whose fields the caller has reset) if it has the layout
+ * above; false (m partly written) if not, and the full scanner must read it.
+ */
+export function scanCompact(m: CompactFields, b: Uint8Array, p: number, end: number): boolean {
+  if (b[p] !== LBRACE || b[p + 1] !== QUOTE) return false;
+  if (b[p + 2] === 115 && spells(b, p + 1, STREAM)) {
+    // {"stream":"...","data":{...}}
+    const q = plainStringEnd(b, p + 10, end);
+    if (q < 0 || !spells(b, q, DATA)) return false;
+    const e = body(m, b, q + 9, end);
+    return e > 0 && e + 1 === end && b[e] === RBRACE;
+  }
+  return body(m, b, p, end) === end;
+}
