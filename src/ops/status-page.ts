@@ -138,7 +138,14 @@ export function collectStatus(artifacts: string): StatusItem[] {
         section: 'parity (live vs replay)',
         path: existsSync(html) ? html : parity,
         modified: mtime(parity),
-        figures: { session: p.session?.run_id ?? null, fills_matched: c.fills ? `${c.fills.matched} of ${c.fills.live}` : null, fill_ratio: c.fills?.fill_ratio ?? null, pnl_gap: c.pnl_gap ?? null },
+        figures: {
+          session: p.session?.run_id ?? null,
+          // Order-level: the session's own orders replayed as sent (the simulator alone); then the strategy replayed.
+          ...(p.order_level?.fills ? { order_level_fills_matched: `${p.order_level.fills.matched} of ${p.order_level.fills.live}`, order_level_pnl_gap: p.order_level.pnl_gap ?? null } : {}),
+          fills_matched: c.fills ? `${c.fills.matched} of ${c.fills.live}` : null,
+          fill_ratio: c.fills?.fill_ratio ?? null,
+          pnl_gap: c.pnl_gap ?? null,
+        },
         go: limit === undefined ? null : limit.exceeded !== true,
         why: limit === undefined ? 'how far the simulator is from the session: figures, no limit given' : limit.exceeded === true ? 'the PnL gap exceeds --max-pnl-gap' : 'the PnL gap is within --max-pnl-gap',
       });

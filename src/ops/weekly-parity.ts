@@ -17,6 +17,11 @@ export type FillAgreement =
       pnl_replay: number;
       pnl_gap: number;
       pnl_gap_share: number | null;
+      /** Order-level (the session's own orders replayed as sent: the simulator alone): fills matched, share, PnL gap. */
+      order_level_fills_matched: number;
+      order_level_fill_ratio: number;
+      order_level_pnl_gap: number;
+      order_level_pnl_gap_share: number | null;
       /** The parity page beside the report (set by the command that writes it). */
       page?: string;
     };
@@ -60,6 +65,10 @@ export async function fillAgreement(ledger: string, runId: string): Promise<{ ag
       pnl_replay: c.replay.pnl.total,
       pnl_gap: c.pnl_gap,
       pnl_gap_share: c.pnl_gap_share,
+      order_level_fills_matched: report.order_level.fills.matched,
+      order_level_fill_ratio: report.order_level.fills.fill_ratio,
+      order_level_pnl_gap: report.order_level.pnl_gap,
+      order_level_pnl_gap_share: report.order_level.pnl_gap_share,
     },
   };
 }

@@ -95,14 +95,20 @@ test('a paper session replayed by parity: every fill matched, the same PnL, and 
   copyFileSync(s.recording, join(wk, 'ledgers', 'paper.arrow'));
   const w = cli(['weekly-report', '--ledgers', join(wk, 'ledgers'), '--runs', join(wk, 'runs'), '--out', join(wk, 'out')]);
   assert.equal(w.status, 0, w.stderr);
-  const doc = JSON.parse(readFileSync(join(wk, 'out', 'weekly-report.json'), 'utf8')) as { runs: { fill_agreement: { status: string; fill_ratio: number; pnl_gap: number; events: string; page: string } }[] };
+  const doc = JSON.parse(readFileSync(join(wk, 'out', 'weekly-report.json'), 'utf8')) as { runs: { fill_agreement: { status: string; fill_ratio: number; pnl_gap: number; order_level_fill_ratio: number; order_level_pnl_gap: number; events: string; page: string } }[] };
   const a = doc.runs[0]!.fill_agreement;
   assert.equal(a.status, 'measured');
   assert.equal(a.fill_ratio, 1);
   assert.equal(a.pnl_gap, 0);
   assert.equal(a.events, join(wk, 'ledgers', 'paper.arrow'), 'the recording found beside the moved ledger');
   assert.match(readFileSync(join(wk, 'out', a.page), 'utf8'), /against its replay/);
-  assert.match(readFileSync(join(wk, 'out', 'weekly-report.html'), 'utf8'), new RegExp(`href="${a.page}"`));
+  assert.equal(a.order_level_fill_ratio, 1);
+  assert.equal(a.order_level_pnl_gap, 0);
+  const week = readFileSync(join(wk, 'out', 'weekly-report.html'), 'utf8');
+  assert.match(week, new RegExp(`href="${a.page}"`));
+  // Parity per session over time: a chart of each session's share of fills matched, by its start, and the table.
+  assert.match(week, /Share of live fills each replay reproduced, per session[\s\S]*<svg|<svg[\s\S]*Share of live fills each replay reproduced, per session/);
+  assert.match(week, /data-figure="order-level">\d+ of \d+ \(100(\.0)?%\)/);
 
   // A simulator with 10× the latency: the replay's acknowledgements come 10× later, fills stop matching and the PnL moves.
   const slow = join(dir, 'slow.yaml');

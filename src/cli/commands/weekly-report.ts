@@ -7,6 +7,8 @@ import { fillAgreement, findLedgers, ledgerWeek, runFoldersSince, type FillAgree
 import { renderParityReport } from '../../report/parity-report.js';
 import { pct, signed } from '../../report/format.js';
 import { esc, page, table } from '../../report/html.js';
+import { renderSvg } from '../../report/charts.js';
+import { utcTimeX } from '../../report/time-axis.js';
 
 export interface WeeklyReportFlags {
   days: number;
@@ -74,16 +76,8 @@ export async function weeklyReportCommand(f: WeeklyReportFlags): Promise<void> {
         : '<p>none in the period</p>',
     },
     {
-      title: 'Live vs replay agreement (parity)',
-      html: runs.length
-        ? `<table><thead><tr><th>run</th><th>fills matched</th><th>PnL session / replay</th><th>gap</th><th>page</th></tr></thead><tbody>${runs
-            .map((r) => {
-              const a = r.fill_agreement;
-              if (a.status === 'n/a') return `<tr><td>${esc(r.run_id)}</td><td colspan="4" style="text-align:left">n/a: ${esc(a.reason)}</td></tr>`;
-              return `<tr><td>${esc(r.run_id)}</td><td>${a.fills_matched} of ${a.fills_live} (${esc(pct(a.fill_ratio))})</td><td>${esc(`${signed(a.pnl_live, 4)} / ${signed(a.pnl_replay, 4)}`)}</td><td>${esc(signed(a.pnl_gap, 4))}</td><td>${a.page ? `<a href="${esc(a.page)}">${esc(a.page)}</a>` : ''}</td></tr>`;
-            })
-            .join('')}</tbody></table>`
-        : '<p>none in the period</p>',
+      title: 'Live vs replay agreement (parity), session by session',
+      html: runs.length ? await parityOverTime(runs) : '<p>none in the period</p>',
     },
     {
       title: 'Risk events by kind',
@@ -99,7 +93,54 @@ export async function weeklyReportCommand(f: WeeklyReportFlags): Promise<void> {
   if (!ok) process.exitCode = 1;
 }
 
-/** The table's cell: the share of fills matched and the PnL gap, or n/a. */
+/** The table's cell: the share of fills matched (order-level, then strategy-level) and the PnL gap, or n/a. */
 function agreementText(a: FillAgreement): string {
-  return a.status === 'n/a' ? 'n/a' : `${pct(a.fill_ratio)} of fills, gap ${signed(a.pnl_gap, 4)}`;
+  return a.status === 'n/a' ? 'n/a' : `${pct(a.order_level_fill_ratio)} / ${pct(a.fill_ratio)} of fills, gap ${signed(a.order_level_pnl_gap, 4)} / ${signed(a.pnl_gap, 4)}`;
+}
+
+type WeekRun = { run_id: string; mode: string; started_at: string; fill_agreement: FillAgreement };
+
+/**
+ * Parity of each session in the period, by start time: a chart of the share of live fills each replay
+ * reproduced (order-level: the simulator on the session's own orders; strategy-level: the strategy
+ * replayed), so a simulator drifting away from the venue shows as a falling line, and the table beside it.
+ */
+async function parityOverTime(runs: readonly WeekRun[]): Promise<string> {
+  const sorted = [...runs].sort((a, b) => Date.parse(a.started_at) - Date.parse(b.started_at));
+  const points = sorted.flatMap((r) => {
+    const a = r.fill_agreement;
+    if (a.status !== 'measured') return [];
+    const t = Date.parse(r.started_at);
+    return [
+      { t, run: r.run_id, level: 'order-level (the simulator)', v: a.order_level_fill_ratio, gap: a.order_level_pnl_gap_share },
+      { t, run: r.run_id, level: 'strategy-level (the strategy replayed)', v: a.fill_ratio, gap: a.pnl_gap_share },
+    ];
+  });
+  let chart = '';
+  if (points.length > 0) {
+    const [from, to] = [points[0]!.t, points[points.length - 1]!.t];
+    chart = await renderSvg({
+      title: 'Share of live fills each replay reproduced, per session',
+      width: 760,
+      height: 200,
+      data: { values: points },
+      mark: { type: 'line', point: { filled: true, size: 50 } },
+      encoding: {
+        x: utcTimeX(from, to, { title: 'session start (UTC)' }),
+        y: { field: 'v', type: 'quantitative', title: 'fills matched / live fills', scale: { domain: [0, 1] }, axis: { format: '%' } },
+        color: { field: 'level', type: 'nominal', title: null, scale: { domain: ['order-level (the simulator)', 'strategy-level (the strategy replayed)'], range: ['#2ca02c', '#1f77b4'] }, legend: { orient: 'bottom', labelLimit: 400 } },
+      },
+    });
+  }
+  const rows = sorted
+    .map((r) => {
+      const a = r.fill_agreement;
+      const head = `<td>${esc(r.started_at.slice(0, 16).replace('T', ' '))}</td><td>${esc(r.run_id)} (${esc(r.mode)})</td>`;
+      if (a.status === 'n/a') return `<tr>${head}<td colspan="4" style="text-align:left">n/a: ${esc(a.reason)}</td></tr>`;
+      const gap = (g: number, share: number | null): string => `${signed(g, 4)}${share === null ? '' : ` (${pct(share)})`}`;
+      return `<tr>${head}<td data-figure="order-level">${a.order_level_fills_matched} of ${a.fills_live} (${esc(pct(a.order_level_fill_ratio))}), gap ${esc(gap(a.order_level_pnl_gap, a.order_level_pnl_gap_share))}</td><td>${a.fills_matched} of ${a.fills_live} (${esc(pct(a.fill_ratio))}), gap ${esc(gap(a.pnl_gap, a.pnl_gap_share))}</td><td>${esc(`${signed(a.pnl_live, 4)}`)}</td><td>${a.page ? `<a href="${esc(a.page)}">${esc(a.page)}</a>` : ''}</td></tr>`;
+    })
+    .join('');
+  return `${chart}<p class="note">Order-level: the session's own orders replayed as sent on its simulator (the simulator alone); strategy-level: its strategy replayed on the recorded market, deciding for itself (it parts from the session at the first fill that differs). Each parity page says what it compared.</p>
+<table><thead><tr><th>started (UTC)</th><th>run</th><th>order-level: fills matched, PnL gap</th><th>strategy-level: fills matched, PnL gap</th><th>session PnL</th><th>page</th></tr></thead><tbody>${rows}</tbody></table>`;
 }
