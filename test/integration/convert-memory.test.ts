@@ -19,6 +19,8 @@ interface ChildReport {
   samples: number;
   /** Largest live set (heap and array buffers after a full GC) measured while converting. */
   liveMaxMb: number;
+  /** The median of the live-set samples: unlike the largest, it does not rise with the number of samples taken. */
+  liveMedianMb: number;
   /** The live set after the conversion. */
   heldMb: number;
   peakRssMb: number;
@@ -48,13 +50,15 @@ test('a capture in 12 files converts in the memory of 3: every row written, no g
     for (let i = 1; i < events.length; i++) if (events.tsLocal[i]! < events.tsLocal[i - 1]!) assert.fail(`row ${i}: local time goes back`);
     const grownMb = (statSync(join(dir, 'long.arrow')).size - statSync(join(dir, 'short.arrow')).size) / 2 ** 20;
     assert.ok(grownMb > 30, `the output grew by ${grownMb.toFixed(1)} MB`);
-    const figures = `live set at most ${short.liveMaxMb} MB for 3 files, ${long.liveMaxMb} MB for 12 (${short.samples} and ${long.samples} samples); held at the end ${short.heldMb} / ${long.heldMb} MB; peak RSS ${short.peakRssMb} / ${long.peakRssMb} MB; output +${grownMb.toFixed(1)} MB`;
+    const figures = `live set median ${short.liveMedianMb} / ${long.liveMedianMb} MB, at most ${short.liveMaxMb} MB for 3 files, ${long.liveMaxMb} MB for 12 (${short.samples} and ${long.samples} samples); held at the end ${short.heldMb} / ${long.heldMb} MB; peak RSS ${short.peakRssMb} / ${long.peakRssMb} MB; output +${grownMb.toFixed(1)} MB`;
     assert.ok(long.samples >= 1, figures);
     // What the converter keeps reachable does not grow with the capture. Keeping the rows would add the output's
-    // growth (33 MB); keeping a quarter of them still fails here. The live set is sampled on a timer, so the
+    // growth (33 MB, about half of it at the median sample); keeping half of them still fails here. The live set is sampled on a timer, so the
     // largest sample moves by a few MB with the moment it lands on (a half-built batch, a gzip chunk in flight):
-    // a fixed 4 MB bound failed under load at 4.5 MB while 1 MB is typical on a quiet machine.
-    assert.ok(long.liveMaxMb - short.liveMaxMb < grownMb / 4, figures);
+    // a fixed 4 MB bound failed under load at 4.5 MB while 1 MB is typical on a quiet machine. The largest of 13
+    // samples also tends to exceed the largest of 7 by chance alone (seen: 20.6 → 30.0 MB with the same end state),
+    // so growth is judged on the medians, and the largest sample only against a fixed ceiling.
+    assert.ok(long.liveMedianMb - short.liveMedianMb < grownMb / 8, figures);
     assert.ok(long.liveMaxMb < 48, figures);
     assert.ok(long.heldMb - short.heldMb < 2, figures);
   } finally {

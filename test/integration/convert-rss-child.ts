@@ -11,18 +11,17 @@ const live = (): number => {
   return m.heapUsed + m.arrayBuffers;
 };
 // What the converter keeps reachable while it runs: garbage (decompressed chunks already parsed) is collected first.
-let liveMax = 0;
-let samples = 0;
-const timer = setInterval(() => {
-  liveMax = Math.max(liveMax, live());
-  samples++;
-}, 50);
+const seen: number[] = [];
+const timer = setInterval(() => void seen.push(live()), 50);
 const rep = await convertCaptureToArrow(files, out);
 clearInterval(timer);
 // Twice, a turn of the event loop apart: the closed streams' buffers are freed only on the second pass.
 gc();
 await new Promise((r) => setImmediate(r));
 const held = live();
+const samples = seen.length;
+const liveMax = Math.max(0, ...seen);
+const liveMedian = seen.length === 0 ? 0 : [...seen].sort((a, b) => a - b)[Math.floor(seen.length / 2)]!;
 const mb = (x: number): number => Math.round((x / 2 ** 20) * 100) / 100;
 process.stdout.write(
   JSON.stringify({
@@ -33,6 +32,7 @@ process.stdout.write(
     stale: rep.staleDiffs,
     samples,
     liveMaxMb: mb(liveMax),
+    liveMedianMb: mb(liveMedian),
     heldMb: mb(held),
     peakRssMb: mb(process.resourceUsage().maxRSS * 1024),
   }) + '\n',
