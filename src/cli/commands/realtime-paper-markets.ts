@@ -28,6 +28,7 @@ import { Ledger, assertLedgerMode, type MarketJournal } from '../../ledger/index
 import type { ConfigWithFlags } from '../config-flags.js';
 import { announceStandingHalt } from '../standing-halt.js';
 import { DEFAULT_PAPER_LEDGER, loadReplay, parseEnd, withTimeframe, type RealtimeFlags } from './realtime.js';
+import { routeProcessEnd } from './session-end.js';
 
 /** `--symbols A,B`: one market per symbol on the config's exchange, each the config's single market with that symbol and an equal share of the capital. */
 export function marketsOfSymbols(cfg: TradingConfig, list: string): MarketConfig[] {
@@ -199,12 +200,10 @@ export async function paperMarketsCommand(f: RealtimeFlags, c: ConfigWithFlags):
   }
 
   const stop: { requested: boolean; reason?: string } = { requested: false };
-  const onSignal = (sig: NodeJS.Signals): void => {
+  const unroute = routeProcessEnd((sig) => {
     stop.requested = true;
     stop.reason = sig;
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  });
   const loop = setups[0]!.traded.loop;
   let status = 'failed';
   try {
@@ -229,8 +228,7 @@ export async function paperMarketsCommand(f: RealtimeFlags, c: ConfigWithFlags):
     write({ ...summary, run_id: runId, ledger: ledgerPath, jsonl: jsonlPath });
     for (const m of paper) m.session.writeVenueAudit();
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    unroute();
     const endedAt = new Date();
     for (const m of paper) journals.get(m.name)?.endRun(endedAt, status);
     ledger.close();

@@ -28,6 +28,7 @@ import { SessionRecording, checkRecordingPath } from '../../data/index.js';
 import { timeframeSeconds } from '../config-file.js';
 import { COMMON_FLAGS, VENUE_FLAGS, readConfigWithFlags, type ConfigWithFlags } from '../config-flags.js';
 import { announceStandingHalt } from '../standing-halt.js';
+import { routeProcessEnd } from './session-end.js';
 
 export interface RealtimeFlags {
   exchange?: string;
@@ -244,12 +245,10 @@ export async function realtimeCommand(f: RealtimeFlags): Promise<void> {
     write({ resumed: true, ledger: ledgerPath, inventory: resumed.position, cash: resumed.cash, open_orders: resumed.openOrders.length, fills: resumed.fills });
 
   const stop: { requested: boolean; reason?: string } = { requested: false };
-  const onSignal = (sig: NodeJS.Signals): void => {
+  const unroute = routeProcessEnd((sig) => {
     stop.requested = true;
     stop.reason = sig;
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  });
 
   let summary: PaperSummary;
   try {
@@ -272,8 +271,7 @@ export async function realtimeCommand(f: RealtimeFlags): Promise<void> {
       ...(dashboard !== undefined ? { onStep: dashboard.step } : {}),
     });
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    unroute();
     // What was received is kept even when the loop failed: it is the market the session saw.
     if (recording !== undefined) finishRecording(recording, ledger);
   }
