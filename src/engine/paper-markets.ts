@@ -5,7 +5,7 @@ import type { EventColumns } from '../market/index.js';
 import type { MarketFeed } from './market-feed.js';
 import type { PaperSession } from './paper-session.js';
 import type { PaperJournal } from './paper-journal.js';
-import { LatencyWindow, iterationRow, type IterationRow, type PaperSummary } from './paper-loop.js';
+import { LatencyWindow, iterationRow, journalQuote, paperSummary, type IterationRow, type PaperSummary } from './paper-loop.js';
 import { BookLimits, type BookFigures } from './book-limits.js';
 import type { PortfolioLimits } from './markets-config.js';
 
@@ -195,9 +195,7 @@ export async function runPaperMarkets(markets: readonly PaperMarket[], o: Readon
     for (const l of lanes) {
       if (l.m.journal === undefined || now < l.nextQuote) continue;
       l.nextQuote = now + o.quoteSampleMicros;
-      const core = l.m.session.core;
-      const v = core.view;
-      l.m.journal.quote({ ts: now, mid: v.mid, bid: core.restingPrice(1), ask: core.restingPrice(-1), position: v.position, equity: v.equity, tradingState: v.tradingState });
+      journalQuote(l.m.journal, l.m.session, now);
     }
     o.onStep?.(markets, figures);
   }
@@ -216,40 +214,7 @@ export async function runPaperMarkets(markets: readonly PaperMarket[], o: Readon
     ended_by: endedBy,
     iterations: iteration,
     wall_seconds: Math.round((end - started) / 1e3) / 1e3,
-    markets: lanes.map((l) => ({ market: l.m.name, ...marketSummary(l, endedBy, iteration, end - started) })),
+    markets: lanes.map((l) => ({ market: l.m.name, ...paperSummary(l.m, l.m.session, l.m.feed, { iterations: iteration, endedBy, wallMicros: end - started, lat: l.lat, maxBacklog: l.maxBacklog }) })),
     book: { ...figures },
-  };
-}
-
-function marketSummary(l: Lane, endedBy: string, iterations: number, wallMicros: Micros): PaperSummary {
-  const s = l.m.session;
-  const core = s.core;
-  const p = core.portfolio;
-  const mid = core.view.mid;
-  const f = l.m.feed;
-  return {
-    summary: true,
-    exchange: l.m.exchange,
-    symbol: l.m.symbol,
-    iterations,
-    ended_by: endedBy,
-    wall_seconds: Math.round(wallMicros / 1e3) / 1e3,
-    book_updates: s.counters.rows - s.counters.trades,
-    trades: s.counters.trades,
-    decisions: s.counters.decisions,
-    commands: s.counters.commands,
-    fills: s.counters.fills,
-    denials: s.counters.denials,
-    inventory: p.position,
-    cash: roundTo(p.cash, 6) ?? 0,
-    realized_pnl: roundTo(p.realizedPnl, 6) ?? 0,
-    unrealized_pnl: roundTo(mid > 0 ? p.unrealizedPnl(mid) : 0, 6) ?? 0,
-    fees: roundTo(p.fees, 6) ?? 0,
-    trading_state: core.view.tradingState,
-    decision_latency_p99_us: roundTo(l.lat.runP99(), 1),
-    max_backlog_rows: l.maxBacklog,
-    reconnects: f.stats.reconnects,
-    resyncs: f.stats.resyncs,
-    gaps: f.stats.gaps,
   };
 }

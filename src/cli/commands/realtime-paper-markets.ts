@@ -28,7 +28,7 @@ import { Ledger, assertLedgerMode, type MarketJournal } from '../../ledger/index
 import type { ConfigWithFlags } from '../config-flags.js';
 import { announceStandingHalt } from '../standing-halt.js';
 import { DEFAULT_PAPER_LEDGER, loadReplay, parseEnd, withTimeframe, type RealtimeFlags } from './realtime.js';
-import { routeProcessEnd } from './session-end.js';
+import { paperStop } from './session-end.js';
 
 /** `--symbols A,B`: one market per symbol on the config's exchange, each the config's single market with that symbol and an equal share of the capital. */
 export function marketsOfSymbols(cfg: TradingConfig, list: string): MarketConfig[] {
@@ -199,11 +199,7 @@ export async function paperMarketsCommand(f: RealtimeFlags, c: ConfigWithFlags):
     process.stderr.write(`dashboard: ${dashboard.openUrl}\n`);
   }
 
-  const stop: { requested: boolean; reason?: string } = { requested: false };
-  const unroute = routeProcessEnd((sig) => {
-    stop.requested = true;
-    stop.reason = sig;
-  });
+  const { stop, unroute } = paperStop(f.abort);
   const loop = setups[0]!.traded.loop;
   let status = 'failed';
   try {

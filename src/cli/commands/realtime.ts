@@ -28,9 +28,11 @@ import { SessionRecording, checkRecordingPath } from '../../data/index.js';
 import { timeframeSeconds } from '../config-file.js';
 import { COMMON_FLAGS, VENUE_FLAGS, readConfigWithFlags, type ConfigWithFlags } from '../config-flags.js';
 import { announceStandingHalt } from '../standing-halt.js';
-import { routeProcessEnd } from './session-end.js';
+import { paperStop } from './session-end.js';
 
 export interface RealtimeFlags {
+  /** For a program that embeds the command: ends a paper run at its next step, as SIGINT would (ended_by `stopped`). */
+  abort?: AbortSignal;
   exchange?: string;
   symbol?: string;
   /** Several markets on `--exchange`, comma-separated (paper on the wall clock). */
@@ -244,11 +246,7 @@ export async function realtimeCommand(f: RealtimeFlags): Promise<void> {
   if (resumed !== undefined)
     write({ resumed: true, ledger: ledgerPath, inventory: resumed.position, cash: resumed.cash, open_orders: resumed.openOrders.length, fills: resumed.fills });
 
-  const stop: { requested: boolean; reason?: string } = { requested: false };
-  const unroute = routeProcessEnd((sig) => {
-    stop.requested = true;
-    stop.reason = sig;
-  });
+  const { stop, unroute } = paperStop(f.abort);
 
   let summary: PaperSummary;
   try {

@@ -59,3 +59,28 @@ export function concludeLive(ends: readonly LiveEnd[], signal: NodeJS.Signals | 
     process.exitCode = signal === 'SIGINT' ? 130 : 143;
   }
 }
+
+/**
+ * A paper run's stop request: set by SIGINT/SIGTERM (its reason the signal's name) or, for a program
+ * that embeds the command, by `abort` (its reason `stopped`); the loop ends at its next step. Returns
+ * the request and the function that removes the handlers.
+ */
+export function paperStop(abort?: AbortSignal): { stop: { requested: boolean; reason?: string }; unroute: () => void } {
+  const stop: { requested: boolean; reason?: string } = { requested: false };
+  const request = (reason: string): void => {
+    if (stop.requested) return;
+    stop.requested = true;
+    stop.reason = reason;
+  };
+  const onAbort = (): void => request('stopped');
+  if (abort?.aborted === true) onAbort();
+  abort?.addEventListener('abort', onAbort, { once: true });
+  const unrouteSignals = routeProcessEnd(request);
+  return {
+    stop,
+    unroute: () => {
+      unrouteSignals();
+      abort?.removeEventListener('abort', onAbort);
+    },
+  };
+}
