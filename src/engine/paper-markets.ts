@@ -55,6 +55,12 @@ export interface PaperMarketsOptions {
   stop: { requested: boolean; reason?: string };
   /** After every step with new data or a decision (the live dashboard). */
   onStep?: (markets: readonly PaperMarket[], book: Readonly<BookFigures>) => void;
+  /**
+   * `hedge:`: the quoted market's index and its hedge market's (whose session runs `HedgeStrategy`). At
+   * every step the quoted market's view gets the hedge market's position and touch as they stand before
+   * the step, and the hedge market takes its rows and decides after every other market.
+   */
+  hedge?: { quoted: number; hedge: number };
 }
 
 export interface PaperMarketsSummary {
@@ -97,6 +103,17 @@ export async function runPaperMarkets(markets: readonly PaperMarket[], o: Readon
     o.portfolio,
   );
   const lanes: Lane[] = markets.map((m) => ({ m, lat: new LatencyWindow(), prev: { ...m.session.counters }, lastFills: 0, nextQuote: 0, pending: undefined, got: null, ended: false, maxBacklog: 0 }));
+  // The order markets take their rows and decide in: `markets:` order, a hedge market after the others.
+  const h = o.hedge;
+  const stepOrder = h === undefined ? lanes : [...lanes.filter((_, k) => k !== h.hedge), lanes[h.hedge]!];
+  const shareHedge = (): void => {
+    if (h === undefined) return;
+    const qv = markets[h.quoted]!.session.core.view;
+    const hv = markets[h.hedge]!.session.core.view;
+    qv.hedgePosition = hv.position;
+    qv.hedgeBid = hv.bestBid;
+    qv.hedgeAsk = hv.bestAsk;
+  };
   await Promise.all(markets.map((m) => m.feed.start()));
   const started = clock();
   for (const l of lanes) l.nextQuote = started;
@@ -164,7 +181,8 @@ export async function runPaperMarkets(markets: readonly PaperMarket[], o: Readon
     }
     await Promise.race(waiting);
     now = clock();
-    for (const l of lanes) {
+    shareHedge();
+    for (const l of stepOrder) {
       if (l.got === null) continue;
       const rows = l.got;
       l.got = null;
@@ -184,7 +202,8 @@ export async function runPaperMarkets(markets: readonly PaperMarket[], o: Readon
     }
     const nowMs = now / MICROS_PER_MS;
     const all = o.haltFile?.poll(nowMs);
-    for (const l of lanes) {
+    shareHedge();
+    for (const l of stepOrder) {
       const s = l.m.session;
       const own = l.m.haltFile?.poll(nowMs);
       const reason = all ?? (own === undefined ? undefined : `${l.m.name}: ${own}`);

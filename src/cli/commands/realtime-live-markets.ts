@@ -42,6 +42,9 @@ export async function liveMarketsCommand(f: RealtimeLiveFlags, c: ConfigWithFlag
   const names = { flagOf: c.flagOf, source: c.source };
   for (const m of markets) await loadStrategyOf(m.config, names);
   if (f.record !== undefined) throw new UserError('--record: a live session over several markets does not record yet');
+  // A hedge section that live trading would silently ignore is refused: the live order path has no immediate-or-cancel order yet.
+  if (c.trading.hedge !== undefined)
+    throw new UserError(`${c.source}: hedge: live trading does not hedge yet (no immediate-or-cancel orders through the exchange); run the hedged config in backtest or paper, or remove hedge: to quote the markets unhedged`);
   let iterations: number | undefined = 20;
   if (f.iterations === 'forever') iterations = undefined;
   else if (f.iterations !== undefined) {
