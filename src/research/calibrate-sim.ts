@@ -1,9 +1,9 @@
 // The simulator fitted to a live session: latencies from the ledger's times, the queue model from its fills on the captured market, as a strict `sim:` section.
 import { stringify } from 'yaml';
 import { UserError } from '../core/index.js';
-import { existsSync } from 'node:fs';
-import { isEventFile, readEvents } from '../data/index.js';
-import { locateRecording, readOrderHistory, type OrderHistory } from '../ledger/index.js';
+import { readEventFile } from '../data/index.js';
+import { readOrderHistory } from '../ledger/index.js';
+import { sessionEventsPath } from './session-market.js';
 import { SimSection } from '../engine/index.js';
 import type { EventColumns } from '../market/index.js';
 import { fitLatency, type LatencyFit } from './latency-fit.js';
@@ -36,8 +36,10 @@ export function calibrateSim(input: CalibrationInput): Calibration {
   if (h.mode !== 'live') throw new UserError(`--ledger: run ${h.runId} is a ${h.mode} run: its fills come from the simulator itself; calibrate-sim fits the simulator to a live session`);
   if (h.orders.length === 0) throw new UserError(`--ledger: run ${h.runId} has no orders: nothing to calibrate`);
   const latency = fitLatency(h);
-  const events = eventsOf(input, h);
-  const ev = readEvents(events);
+  // `--events`, else the recording linked to the run (as far as it was written when the session did not close it).
+  const src = sessionEventsPath(input.ledger, input.events, h.runId, h.recording);
+  const events = src.path;
+  const ev = readEventFile(events, { partial: src.partial }).events;
   if (ev.length === 0) throw new UserError(`--events: ${events} holds no events`);
   const [from, to] = [ev.tsExchange[0]!, ev.tsExchange[ev.length - 1]!];
   const inside = h.orders.filter((o) => o.sentTs >= from && o.sentTs <= to).length;
@@ -50,21 +52,6 @@ export function calibrateSim(input: CalibrationInput): Calibration {
   const { latency_file: _dropped, ...kept } = base.success ? base.data : SimSection.parse({});
   const sim = SimSection.parse({ ...kept, queue: queue.queue, entry_latency_ms: latency.entry.median_ms, response_latency_ms: latency.response.median_ms });
   return { run_id: h.runId, ledger: input.ledger, events, tick_size: tick, latency, queue, sim };
-}
-
-/** `--events`, else the recording linked to the run: the market the session received. */
-function eventsOf(input: CalibrationInput, h: OrderHistory): string {
-  if (input.events !== undefined) {
-    if (!existsSync(input.events)) throw new UserError(`--events: no file at ${input.events}`);
-    if (!isEventFile(input.events)) throw new UserError(`--events: ${input.events} is not an event file (Arrow, from realtime --record, convert or record)`);
-    return input.events;
-  }
-  const link = h.recording;
-  if (link === undefined) throw new UserError(`--ledger: run ${h.runId} has no linked recording (start the session with realtime --record FILE.arrow, or give --events FILE.arrow)`);
-  if (link.status !== 'written') throw new UserError(`--ledger: the recording of run ${h.runId} was not written (status ${link.status}); give --events FILE.arrow`);
-  const found = locateRecording(input.ledger, link);
-  if (found === undefined) throw new UserError(`--ledger: the recording of run ${h.runId} is missing (${link.pathFromLedger} beside the ledger, or ${link.path}); give --events FILE.arrow`);
-  return found;
 }
 
 /** The price step of a capture: the smallest gap between distinct book prices, to a power of ten or its half. */

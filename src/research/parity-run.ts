@@ -5,8 +5,9 @@ import { resolve } from 'node:path';
 import { UserError, quantileOfSorted, readConfigMapping, roundTo } from '../core/index.js';
 import { eventRows, type EventColumns } from '../market/index.js';
 import { loadStrategyOf, parseTradingConfig, peekEvents, readReplayMeta, resolveTrading, runEventReplay, venueOptionsFor, type TradingConfig } from '../engine/index.js';
-import { fileSha256, isEventFile, partialPathOf, readEventFile } from '../data/index.js';
+import { fileSha256, readEventFile } from '../data/index.js';
 import { Ledger, locateRecording, readRecordingLink, type RecordingLink } from '../ledger/index.js';
+import { sessionEventsPath } from './session-market.js';
 import { compareSides, type ParityComparison } from './parity.js';
 import { compareOrderLevel, divergence, type Divergence, type OrderLevelParity } from './parity-orders.js';
 import { replayOrderStream } from './parity-order-replay.js';
@@ -106,29 +107,6 @@ export function sessionTradingConfig(journaled: Readonly<Record<string, unknown>
   return parseTradingConfig(input, { source: `the config journaled for run ${runId}` });
 }
 
-/**
- * Where the session's market is: `--events`, else the recording the ledger links to the run; a recording its
- * session did not close (still running, or killed) is read from its partial file, as far as it was written.
- */
-function eventsPath(o: ParityOptions, runId: string, link: RecordingLink | undefined): { path: string; partial: boolean } {
-  if (o.events !== undefined) {
-    if (!existsSync(o.events)) throw new UserError(`--events: no file at ${o.events}`);
-    if (!isEventFile(o.events)) throw new UserError(`--events: ${o.events} is not an event file (Arrow, from realtime --record, convert or record)`);
-    return { path: o.events, partial: false };
-  }
-  if (link === undefined) throw new UserError(`--ledger: run ${runId} has no linked recording (start the session with realtime --record FILE.arrow, or give --events FILE.arrow)`);
-  if (link.status === 'recording') {
-    const partial = locateRecording(o.ledger, { ...link, path: partialPathOf(link.path), pathFromLedger: partialPathOf(link.pathFromLedger) });
-    if (partial === undefined || !isEventFile(partial))
-      throw new UserError(`--ledger: the recording of run ${runId} is not complete and its partial file ${partialPathOf(link.pathFromLedger)} is missing or holds nothing; give --events FILE.arrow`);
-    return { path: partial, partial: true };
-  }
-  if (link.status !== 'written') throw new UserError(`--ledger: the recording of run ${runId} was not written (status ${link.status}); give --events FILE.arrow`);
-  const found = locateRecording(o.ledger, link);
-  if (found === undefined) throw new UserError(`--ledger: the recording of run ${runId} is missing (${link.pathFromLedger} beside the ledger, or ${link.path}); give --events FILE.arrow`);
-  return { path: found, partial: false };
-}
-
 /** Local time of the session's last journaled order, answer or fill (−∞: none). */
 function lastActivity(s: SessionSide): number {
   let t = Number.NEGATIVE_INFINITY;
@@ -176,7 +154,7 @@ export async function runParity(o: ParityOptions): Promise<ParityReport> {
   } finally {
     db.close();
   }
-  const src = eventsPath(o, run.runId, link);
+  const src = sessionEventsPath(o.ledger, o.events, run.runId, link);
   const path = src.path;
   const file = readEventFile(path, { partial: src.partial });
   if (file.events.length === 0) throw new UserError(`--events: ${path} holds no market events`);

@@ -3,7 +3,7 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
@@ -105,6 +105,29 @@ test('a different hidden truth moves the fit the right way: FIFO is found as ris
   assert.ok(n >= 5, `steep: ${steep.fit.queue.queue}; ${JSON.stringify(steep.fit.queue.candidates)}`);
   assert.ok(within(steep.fit.latency.entry.median_ms, 60, 0.1), JSON.stringify(steep.fit.latency.entry));
   assert.ok(within(steep.fit.latency.response.median_ms, 40, 0.1), JSON.stringify(steep.fit.latency.response));
+});
+
+test('a session killed while recording: calibrate-sim reads its linked partial recording as far as it was written, as it reads the same file given with --events', async () => {
+  const dir = mkdtempSync(join(tmp, 'partial-'));
+  const ev = sessionMarket(300);
+  const ledger = join(dir, 'ledger.sqlite');
+  await liveOnHiddenEngine(ev, TRUTH, ledger);
+  // What a killed `realtime --record session.arrow` leaves: the ledger's link still says recording, and only the partial file exists.
+  const full = recordingOf(ev, dir);
+  const arrow = join(dir, 'killed.arrow');
+  copyFileSync(full, `${arrow}.partial`);
+  const l = new Ledger(ledger);
+  l.db.prepare("INSERT OR REPLACE INTO recordings(run_id, path, path_from_ledger, status) VALUES ('live_calibration', ?, 'killed.arrow', 'recording')").run(arrow);
+  l.close();
+  const linked = cli('calibrate-sim', '--ledger', ledger);
+  assert.equal(linked.status, 0, linked.stderr);
+  const given = cli('calibrate-sim', '--ledger', ledger, '--events', `${arrow}.partial`);
+  assert.equal(given.status, 0, given.stderr);
+  const a = JSON.parse(linked.stdout) as CliFit & { events: string };
+  const b = JSON.parse(given.stdout) as CliFit & { events: string };
+  assert.equal(a.events, `${arrow}.partial`);
+  assert.deepEqual(a.sim, b.sim);
+  assert.equal(a.queue.orders, b.queue.orders);
 });
 
 test('calibrate-sim refuses, in one line with exit 2 and nothing written, a ledger without what it needs', () => {
