@@ -73,15 +73,17 @@ test('live over two markets in one process: each market preflighted and reconcil
   try {
     // The dashboard of every market, read while the session trades.
     let dashboardRows: { name: string; mid: number | null; trading_state: string }[] = [];
+    let dashboardCharts: { name: string; points: { mid: number | null }[] }[] = [];
     let polling: Promise<void> | undefined;
     const poll = async (url: string): Promise<void> => {
       const u = new URL(url);
-      for (let i = 0; i < 100 && dashboardRows.filter((m) => m.mid !== null).length < 2; i++) {
+      for (let i = 0; i < 100 && (dashboardRows.filter((m) => m.mid !== null).length < 2 || dashboardCharts.filter((c) => c.points.some((p) => p.mid !== null)).length < 2); i++) {
         await new Promise((res) => setTimeout(res, 100));
         try {
           const res = await fetch(new URL('/api/state', u.origin), { headers: { authorization: `Bearer ${u.searchParams.get('token') ?? ''}` } });
-          const body = (await res.json()) as { stats: { markets?: typeof dashboardRows } };
+          const body = (await res.json()) as { stats: { markets?: typeof dashboardRows }; charts?: typeof dashboardCharts };
           dashboardRows = body.stats.markets ?? [];
+          dashboardCharts = body.charts ?? [];
         } catch {
           // not up yet
         }
@@ -99,6 +101,13 @@ test('live over two markets in one process: each market preflighted and reconcil
       'the dashboard has a row per market',
     );
     assert.ok(dashboardRows[0]!.mid! > 50_000 && dashboardRows[1]!.mid! < 5_000, JSON.stringify(dashboardRows));
+    // A chart per market, each at its own market's prices.
+    assert.deepEqual(
+      dashboardCharts.map((c) => c.name),
+      ['btc', 'eth'],
+    );
+    const lastMid = (c: (typeof dashboardCharts)[number]): number => c.points.filter((p) => p.mid !== null).at(-1)!.mid!;
+    assert.ok(lastMid(dashboardCharts[0]!) > 50_000 && lastMid(dashboardCharts[1]!) < 5_000, 'each chart draws its own market');
     const lines = r.stdout
       .trim()
       .split('\n')

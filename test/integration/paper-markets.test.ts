@@ -12,6 +12,7 @@ import { REPO_ROOT } from '../fixtures/shared-data.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = join(REPO_ROOT, 'artifacts', 'test');
+const refresh = process.env['REFRESH_VISUALIZATIONS'] === '1';
 
 interface Line {
   [k: string]: unknown;
@@ -89,6 +90,36 @@ test('two markets in one process: both quote and fill into one ledger; one stall
       const mid = (r: { cells: string[] }): number => Number(r.cells[2]!.replace(/,/g, ''));
       assert.ok(mid(rows[0]!) > 10_000 && mid(rows[1]!) > 1_000 && mid(rows[1]!) < 10_000, `each row shows its own market's mid: ${JSON.stringify(rows)}`);
       assert.ok(Number(rows[0]!.cells[7]) > 0 && Number(rows[1]!.cells[7]) > 0, `each row counts its fills: ${JSON.stringify(rows)}`);
+      // One chart per market, each drawing its own market: mid, our quotes, inventory, fills as markers, on screen.
+      type Chart = { name: string; mid: number; bid: number; ask: number; inv: number; fills: number; width: number; height: number };
+      await page.waitForFunction('(() => { const c = window.__dashboard.charts(); return c.length === 2 && c.every((x) => x.mid > 2 && x.fills > 0 && (x.bid > 0 || x.ask > 0)); })()', undefined, { timeout: 15_000 });
+      const charts = (await page.evaluate('window.__dashboard.charts()')) as Chart[];
+      assert.deepEqual(
+        charts.map((c) => c.name),
+        ['btc', 'eth'],
+      );
+      for (const c of charts) {
+        assert.ok(c.inv > 2, `${c.name}: its inventory is drawn: ${JSON.stringify(c)}`);
+        assert.ok(c.width > 300 && c.height > 200, `${c.name}: its chart is on screen: ${JSON.stringify(c)}`);
+      }
+      assert.equal(await page.locator('#chart').isVisible(), false, 'no single chart of the first market only');
+      assert.equal(await page.locator('.card .mchart canvas').first().isVisible(), true);
+      // Each chart's prices are its own market's (the second market trades at 0.05 × the first's).
+      const ethBox = (await page.locator('.card[data-market="eth"] .mchart').boundingBox())!;
+      // The pointer on the chart first: the chart does not refit under it.
+      await page.mouse.move(ethBox.x + 5, ethBox.y + 5);
+      const ethFill = (await page.evaluate("window.__dashboard.chartFillPoint('eth', 0)")) as { x: number; y: number } | null;
+      assert.ok(ethFill !== null && ethFill.x >= 0 && ethFill.x < ethBox.width && ethFill.y >= 0 && ethFill.y < ethBox.height, `the second market's first fill is on its chart: ${JSON.stringify(ethFill)}`);
+      await page.mouse.move(ethBox.x + ethFill.x, ethBox.y + ethFill.y);
+      const ethTip = page.locator('.card[data-market="eth"] .tip');
+      await page.waitForFunction("document.querySelector('.card[data-market=\"eth\"] .tip').style.display === 'block'", undefined, { timeout: 5_000 });
+      const tipPrice = Number(/@ (\d+\.\d+)/.exec((await ethTip.textContent()) ?? '')?.[1]);
+      assert.ok(tipPrice > 1_000 && tipPrice < 10_000, `the second chart's fill details are its market's: ${await ethTip.textContent()}`);
+      assert.match((await page.locator('.card[data-market="btc"] .card-head').textContent()) ?? '', /^btc · BTC\/USDT(active|reducing|halted)mid [\d,.]+pos -?[\d.]+PnL/);
+      mkdirSync(SHOTS, { recursive: true });
+      if (refresh) await page.screenshot({ path: join(REPO_ROOT, 'docs', 'screenshots', 'dashboard-markets.png') });
+      await page.screenshot({ path: join(SHOTS, 'dashboard-markets-charts.png') });
+      await page.mouse.move(5, 5);
       // The second market's feed goes quiet: it halts on stale data, the first keeps quoting.
       fake.mute('ETHUSDT');
       await page.waitForFunction("(() => { const m = window.__dashboard.markets(); return m[1].state === 'halted' && m[0].state !== 'halted'; })()", undefined, { timeout: 15_000 });

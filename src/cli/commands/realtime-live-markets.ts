@@ -146,6 +146,7 @@ export async function liveMarketsCommand(f: RealtimeLiveFlags, c: ConfigWithFlag
         title: `${exchanges} ${prepared.length} markets live`,
         source: `${exchanges} ${prepared.map((p) => p.symbol).join(', ')} · live orders`,
         lotSize: prepared[0]!.traded.market.lot_size,
+        lots: Object.fromEntries(prepared.map((x) => [x.name, x.traded.market.lot_size])),
         tokenDir: dirname(ledgerPath),
         standing,
       });

@@ -192,6 +192,7 @@ export async function paperMarketsCommand(f: RealtimeFlags, c: ConfigWithFlags):
       title: `${exchanges} ${paper.length} markets paper${replay ? ' (replay)' : ''}`,
       source: `${exchanges} ${list} · ${replay ? 'replay' : 'live feed'}`,
       lotSize: setups[0]!.traded.market.lot_size,
+      lots: Object.fromEntries(setups.map((x) => [x.p.m.name, x.traded.market.lot_size])),
       tokenDir: dirname(ledgerPath),
       standing,
     });
