@@ -277,9 +277,9 @@ program
 
 program
   .command('verify-fills')
-  .description('check every fill of a tick run against the trades of the capture it replayed (independent of the simulator); exit 1 on any violation')
+  .description('check every fill of a tick run against the capture it replayed (independent of the simulator): maker fills against its trades, taker fills against its book at their arrival; exit 1 on any violation')
   .argument('<run_dir>', 'tick run folder (backtest --events): orders.csv and fills.csv')
-  .requiredOption('--capture <files...>', 'raw Binance captures (.gz or text) or event files (.arrow) the run replayed')
+  .requiredOption('--capture <files...>', 'raw Binance captures (.gz or text) or event files (.arrow) the run replayed (taker fills need the raw captures: their books)')
   .action(async (runDir: string, opts) => (await import('./commands/verify-fills.js')).verifyFillsCommand(runDir, opts));
 
 program
