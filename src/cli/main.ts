@@ -257,7 +257,7 @@ program
   .option('--clock <kind>', "wall (default: the replay paced by the wall clock) | event (the recording's own clock, as fast as it goes: the same fills as backtest --events)")
   .option('--speed <x>', 'wall-clock replay speed (with --replay)', num('--speed'))
   .option('--out-dir <dir>', 'folder of the JSONL file (default artifacts/realtime)')
-  .option('--record <file.arrow>', 'also write the market rows the session receives to this new event file, linked from the ledger (for parity)')
+  .option('--record <file.arrow>', 'also write the market rows the session receives to this new event file, linked from the ledger (for parity); several markets: FILE.<market>.arrow each')
   .option('--quiet', 'no JSON lines on stdout (the JSONL file is still written)')
   .option('--feed <kind>', 'ws | rest (default: websockets when ccxt has them for the exchange)')
   .option('--model <name>', 'quoting model: as | glft | rl (quoting.model)')
