@@ -31,6 +31,7 @@ import type { ConfigWithFlags } from '../config-flags.js';
 import { finishRecording, marketRecordingPaths, withTimeframe } from './realtime.js';
 import { marketsOfSymbols } from './realtime-paper-markets.js';
 import type { RealtimeLiveFlags } from './realtime-live.js';
+import { concludeLive, liveStatus, routeProcessEnd } from './session-end.js';
 
 /**
  * Live trading of every market of `markets:` (or `--symbols`) in one process. Each market: the symbol,
@@ -44,6 +45,9 @@ export async function liveMarketsCommand(f: RealtimeLiveFlags, c: ConfigWithFlag
   const markets = f.symbols !== undefined ? marketsOfSymbols(c.trading, f.symbols) : marketConfigs(c.trading, undefined, c.source);
   const names = { flagOf: c.flagOf, source: c.source };
   for (const m of markets) await loadStrategyOf(m.config, names);
+  // A hedge section that live trading would silently ignore is refused: the live order path has no immediate-or-cancel order yet.
+  if (c.trading.hedge !== undefined)
+    throw new UserError(`${c.source}: hedge: live trading does not hedge yet (no immediate-or-cancel orders through the exchange); run the hedged config in backtest or paper, or remove hedge: to quote the markets unhedged`);
   // Each market's recording (FILE.<market>.arrow), checked before anything is opened.
   const recordPaths = f.record === undefined ? undefined : marketRecordingPaths(f.record, markets.map((m) => m.name));
   let iterations: number | undefined = 20;
@@ -261,17 +265,15 @@ export async function liveMarketsCommand(f: RealtimeLiveFlags, c: ConfigWithFlag
   write({ markets: live.map((m) => ({ market: m.name, symbol: m.symbol, run_id: `${runId}_${m.name}`, halt_file: `${haltPath}.${m.name}` })), portfolio: c.trading.portfolio ?? {}, ledger: ledgerPath, mode: 'live' });
 
   let signal: NodeJS.Signals | undefined;
-  const onSignal = (sig: NodeJS.Signals): void => {
-    signal ??= sig;
-    for (const m of live) m.session.stop(sig);
-  };
-  const onCrash = (e: unknown): void => {
-    for (const m of live) m.session.fatal(`uncaught ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  process.on('uncaughtException', onCrash);
-  process.on('unhandledRejection', onCrash);
+  const unroute = routeProcessEnd(
+    (sig) => {
+      signal ??= sig;
+      for (const m of live) m.session.stop(sig);
+    },
+    (reason) => {
+      for (const m of live) m.session.fatal(reason);
+    },
+  );
   const status = new Map<string, string>(live.map((m) => [m.name, 'failed']));
   let recorded = false;
   const finishAll = (): void => {
@@ -281,27 +283,15 @@ export async function liveMarketsCommand(f: RealtimeLiveFlags, c: ConfigWithFlag
   };
   try {
     const r = await runLiveMarkets(live, book);
-    for (const s of r.summaries)
-      status.set(s.market, s.fatal !== undefined ? `failed: ${s.fatal}` : signal !== undefined ? `stopped: ${signal}` : s.cancelVerified ? 'completed' : 'completed-unverified-cancel');
+    for (const s of r.summaries) status.set(s.market, liveStatus(s, signal));
     finishAll();
     write({ summary: true, mode: 'live', run_id: runId, markets: r.summaries, book: r.book, ledger: ledgerPath, jsonl: jsonlPath, ...(recordings.length > 0 ? { recordings: recordings.map((x) => ({ market: x.name, path: x.recording.path, rows: x.recording.length })) } : {}) });
-    const fatal = r.summaries.find((s) => s.fatal !== undefined);
-    const unverified = r.summaries.filter((s) => !s.cancelVerified).map((s) => s.market);
-    const cancel = unverified.length === 0 ? 'every order of every market cancelled, verified with the exchange' : `the cancel-all of ${unverified.join(', ')} could NOT be verified: check open orders at the exchange`;
-    if (fatal !== undefined) throw new UserError(`live stopped: ${fatal.market}: ${fatal.fatal}; ${cancel}`, 1);
-    if (unverified.length > 0) throw new UserError(`live: ${cancel}`, 1);
-    if (signal !== undefined) {
-      process.stderr.write(`stopped by ${signal}: ${cancel}\n`);
-      process.exitCode = signal === 'SIGINT' ? 130 : 143;
-    }
+    concludeLive(r.summaries, signal);
   } catch (e) {
     if (e instanceof Error) e.message = scrub(e.message);
     throw e;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-    process.off('uncaughtException', onCrash);
-    process.off('unhandledRejection', onCrash);
+    unroute();
     // What was received is kept even when the session failed: it is the market each session saw.
     finishAll();
     const endedAt = new Date();

@@ -10,6 +10,8 @@ import {
   ReplayFeed,
   acceleratedClock,
   checkGateAdmitsQuotes,
+  hedgePlan,
+  hedgeStrategyOf,
   loadStrategyOf,
   marketConfigs,
   marketName,
@@ -31,6 +33,7 @@ import type { ConfigWithFlags } from '../config-flags.js';
 import { announceStandingHalt } from '../standing-halt.js';
 import { DEFAULT_PAPER_LEDGER, finishRecording, loadReplay, marketRecordingPaths, parseEnd, withTimeframe, type RealtimeFlags } from './realtime.js';
 import { SessionRecording } from '../../data/index.js';
+import { paperStop } from './session-end.js';
 
 /** `--symbols A,B`: one market per symbol on the config's exchange, each the config's single market with that symbol and an equal share of the capital. */
 export function marketsOfSymbols(cfg: TradingConfig, list: string): MarketConfig[] {
@@ -69,6 +72,9 @@ export async function paperMarketsCommand(f: RealtimeFlags, c: ConfigWithFlags):
   const markets = f.symbols !== undefined ? marketsOfSymbols(c.trading, f.symbols) : marketConfigs(c.trading, replay ? f.replay : undefined, c.source);
   const names = { flagOf: c.flagOf, source: c.source };
   for (const m of markets) await loadStrategyOf(m.config, names);
+  // hedge: as in a backtest: the hedge market trades by the hedge's strategy in its own session (risk, gate, venue, fees).
+  const hedge = hedgePlan(c.trading, markets, c.source);
+  const hedger = hedge === undefined ? undefined : hedgeStrategyOf(hedge, markets);
   const pollSeconds = f.pollSeconds ?? 1;
   if (!(pollSeconds > 0) || pollSeconds > 3600) throw new UserError(`--poll-seconds: expected a number of seconds in (0, 3600], got ${pollSeconds}`);
   // Each market's recording (FILE.<market>.arrow), checked before anything is opened.
@@ -134,13 +140,13 @@ export async function paperMarketsCommand(f: RealtimeFlags, c: ConfigWithFlags):
   }
 
   // Each market resolved at its own first price (sizes from its capital share), before anything is written.
-  const setups = guarded(closers, () => prepared.map((p) => {
+  const setups = guarded(closers, () => prepared.map((p, k) => {
     const cfg0 = withTimeframe(p.m.config, f.timeframe);
     const traded: TradingConfig = { ...cfg0, market: { ...cfg0.market, symbol: p.symbol, ...(p.tickLot !== undefined ? { tick_size: p.tickLot.tick, lot_size: p.tickLot.lot } : {}) } };
     const at = names;
     const r = resolveTrading(traded, p.refPrice, at);
     checkGateAdmitsQuotes(r, p.refPrice, at);
-    return { p, traded, strategy: strategyFor(r, at), options: paperOptionsFor(r, at) };
+    return { p, traded, strategy: hedger !== undefined && k === hedge!.hedgeIndex ? hedger : strategyFor(r, at), options: paperOptionsFor(r, at) };
   }));
 
   const ledger = new Ledger(ledgerPath);
@@ -181,6 +187,8 @@ export async function paperMarketsCommand(f: RealtimeFlags, c: ConfigWithFlags):
     paper.push({ name, exchange: traded.market.exchange, symbol: p.symbol, feed, session, journal, haltFile: new HaltFile(`${haltPath}.${name}`, 200) });
   }
 
+  if (hedger !== undefined) hedger.source = paper[hedge!.quotedIndex]!.session.core;
+
   const outDir = f.outDir ?? join('artifacts', 'realtime');
   const exchanges = [...new Set(paper.map((m) => m.exchange))].join('-');
   const jsonlPath = join(outDir, `${utcStamp(started)}_${exchanges}_markets.jsonl`);
@@ -212,13 +220,7 @@ export async function paperMarketsCommand(f: RealtimeFlags, c: ConfigWithFlags):
     process.stderr.write(`dashboard: ${dashboard.openUrl}\n`);
   }
 
-  const stop: { requested: boolean; reason?: string } = { requested: false };
-  const onSignal = (sig: NodeJS.Signals): void => {
-    stop.requested = true;
-    stop.reason = sig;
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const { stop, unroute } = paperStop(f.abort);
   const loop = setups[0]!.traded.loop;
   let status = 'failed';
   let recorded = false;
@@ -244,14 +246,14 @@ export async function paperMarketsCommand(f: RealtimeFlags, c: ConfigWithFlags):
       haltFile: new HaltFile(haltPath, 200),
       stop,
       ...(dashboard !== undefined ? { onStep: dashboard.step } : {}),
+      ...(hedge !== undefined ? { hedge: { quoted: hedge.quotedIndex, hedge: hedge.hedgeIndex } } : {}),
     });
     status = summary.ended_by;
     finishAll();
     write({ ...summary, run_id: runId, ledger: ledgerPath, jsonl: jsonlPath, ...(recordings.length > 0 ? { recordings: recordings.map((r) => ({ market: r.name, path: r.recording.path, rows: r.recording.length })) } : {}) });
     for (const m of paper) m.session.writeVenueAudit();
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    unroute();
     // What was received is kept even when the loop failed: it is the market each session saw.
     finishAll();
     const endedAt = new Date();
