@@ -257,7 +257,7 @@ program
   .option('--clock <kind>', "wall (default: the replay paced by the wall clock) | event (the recording's own clock, as fast as it goes: the same fills as backtest --events)")
   .option('--speed <x>', 'wall-clock replay speed (with --replay)', num('--speed'))
   .option('--out-dir <dir>', 'folder of the JSONL file (default artifacts/realtime)')
-  .option('--record <file.arrow>', 'also write the market rows the session receives to this new event file, linked from the ledger (for parity)')
+  .option('--record <file.arrow>', 'also write the market rows the session receives to this new event file, linked from the ledger (for parity); several markets: FILE.<market>.arrow each')
   .option('--quiet', 'no JSON lines on stdout (the JSONL file is still written)')
   .option('--feed <kind>', 'ws | rest (default: websockets when ccxt has them for the exchange)')
   .option('--model <name>', 'quoting model: as | glft | rl (quoting.model)')
@@ -277,9 +277,9 @@ program
 
 program
   .command('verify-fills')
-  .description('check every fill of a tick run against the trades of the capture it replayed (independent of the simulator); exit 1 on any violation')
+  .description('check every fill of a tick run against the capture it replayed (independent of the simulator): maker fills against its trades, taker fills against its book at their arrival; exit 1 on any violation')
   .argument('<run_dir>', 'tick run folder (backtest --events): orders.csv and fills.csv')
-  .requiredOption('--capture <files...>', 'raw Binance captures (.gz or text) or event files (.arrow) the run replayed')
+  .requiredOption('--capture <files...>', 'raw Binance captures (.gz or text) or event files (.arrow) the run replayed (taker fills need the raw captures: their books)')
   .action(async (runDir: string, opts) => (await import('./commands/verify-fills.js')).verifyFillsCommand(runDir, opts));
 
 program

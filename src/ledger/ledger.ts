@@ -391,6 +391,16 @@ export class MarketJournal implements PaperJournal {
   venueAudit(audit: OrderAudit, fills: readonly VenueFill[]): void {
     this.on(() => this.ledger.venueAudit(audit, fills));
   }
+  /** This market's run is about to record the market it receives at `path`. */
+  linkRecording(path: string): void {
+    this.on(() => this.ledger.linkRecording(path));
+  }
+  recordingWritten(info: { rows: number; firstLocalUs: number | null; lastLocalUs: number | null; bytes: number; sha256: string }): void {
+    this.on(() => this.ledger.recordingWritten(info));
+  }
+  recordingFailed(): void {
+    this.on(() => this.ledger.recordingFailed());
+  }
   /** Position, cash and open orders this market left in the ledger (undefined: a new ledger). */
   resume(o: { canceling?: boolean } = {}): ResumeState | undefined {
     return this.ledger.resume(this.symbol, o);

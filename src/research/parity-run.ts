@@ -70,8 +70,8 @@ export interface ParityReport {
   notes: string[];
 }
 
-/** Keys a session's journaled config carries beside the trading config (the command's own). */
-const RUN_ONLY_KEYS = ['timeframe', 'poll_seconds', 'clock'];
+/** Keys a session's journaled config carries beside the trading config (the command's own; a market's name when it was one of several). */
+const RUN_ONLY_KEYS = ['timeframe', 'poll_seconds', 'clock', 'market_name'];
 
 /** Open a ledger read-only (never written, never locked: a running writer may hold it). */
 export function openLedgerReadOnly(path: string): Database.Database {

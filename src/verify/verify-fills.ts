@@ -1,9 +1,10 @@
-// An independent check of a tick run's fills against the trades of the market it replayed: reads only files, never the simulator.
+// An independent check of a tick run's fills against the trades and books of the market it replayed: reads only files, never the simulator.
 import { readFileSync, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { gunzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { UserError } from '../core/index.js';
+import { booksAt } from './capture-books.js';
 
 /** One trade as the exchange printed it. */
 export interface CheckedTrade {
@@ -22,8 +23,12 @@ export interface VerifyFillsReport {
   orders: number;
   fills: number;
   maker_fills_checked: number;
-  /** Fills of crossing orders against the displayed book (no trade behind them): not checked here. */
+  /** Taker fills (an immediate-or-cancel order, or a crossing limit order) checked against the book the raw capture showed at the order's arrival. */
+  taker_fills_checked: number;
+  /** Taker fills with no book to check them against: only event files given, or the capture's book unknown at that time (before its snapshot, after a break). */
   taker_fills_unchecked: number;
+  /** The entry latency a taker order's arrival is held to (config.json's constant order latency), µs; null: no floor known (a latency series), arrival only not before the decision. */
+  taker_entry_latency_us: number | null;
   filled_qty: number;
   violations: Record<ViolationKind, number>;
   violations_total: number;
@@ -44,6 +49,10 @@ export const VIOLATION_KINDS = [
   'trade_volume',
   'order_quantity',
   'order_volume',
+  'taker_latency',
+  'taker_time',
+  'taker_price',
+  'taker_size',
 ] as const;
 export type ViolationKind = (typeof VIOLATION_KINDS)[number];
 
@@ -51,6 +60,7 @@ interface OrderRow {
   side: number;
   price: number;
   qty: number;
+  sent: number;
   arrived: number;
   ended: number;
 }
@@ -162,7 +172,7 @@ export function verifyFills(runDir: string, captures: readonly string[], loaded?
   const trades = loaded ?? loadTrades(captures);
   const orders = new Map<number, OrderRow>();
   for (const r of readCsv(join(runDir, 'orders.csv'), ['order_id', 'side', 'price', 'qty', 'arrived_us', 'ended_us']).rows) {
-    orders.set(Number(r['order_id']), { side: sideOf(r['side']), price: Number(r['price']), qty: Number(r['qty']), arrived: numOr(r['arrived_us']), ended: numOr(r['ended_us']) });
+    orders.set(Number(r['order_id']), { side: sideOf(r['side']), price: Number(r['price']), qty: Number(r['qty']), sent: numOr(r['sent_us']), arrived: numOr(r['arrived_us']), ended: numOr(r['ended_us']) });
   }
   const fills: FillRow[] = readCsv(join(runDir, 'fills.csv'), ['side', 'price', 'qty', 'liquidity', 'order_id', 'ts_exchange_us', 'trade_id']).rows.map((r, k) => ({
     line: k + 2,
@@ -186,7 +196,7 @@ export function verifyFills(runDir: string, captures: readonly string[], loaded?
   const perOrder = new Map<number, number>();
   const perOrderMaker = new Map<number, number>();
   let checked = 0;
-  let taker = 0;
+  const takers: FillRow[] = [];
   let filledQty = 0;
   for (const f of fills) {
     filledQty += f.qty;
@@ -198,7 +208,7 @@ export function verifyFills(runDir: string, captures: readonly string[], loaded?
     }
     if (f.side !== o.side) flag('side', f, f.orderId, `fill side ${f.side} but the order's is ${o.side}`);
     if (f.taker) {
-      taker++;
+      takers.push(f);
       continue;
     }
     checked++;
@@ -254,6 +264,8 @@ export function verifyFills(runDir: string, captures: readonly string[], loaded?
     const makerQty = perOrderMaker.get(id) ?? 0;
     if (makerQty > reach * (1 + REL) + 1e-12) flag('order_volume', null, id, `order ${id}: ${makerQty} filled, trades reaching it after arrival carried ${reach}`);
   }
+  const latency = entryLatencyOf(runDir);
+  const taker = checkTakerFills(takers, orders, captures, latency ?? 0, flag);
   let total = 0;
   for (const k of VIOLATION_KINDS) total += violations[k];
   return {
@@ -263,10 +275,80 @@ export function verifyFills(runDir: string, captures: readonly string[], loaded?
     orders: orders.size,
     fills: fills.length,
     maker_fills_checked: checked,
-    taker_fills_unchecked: taker,
+    taker_fills_checked: taker.checked,
+    taker_fills_unchecked: takers.length - taker.checked,
+    taker_entry_latency_us: latency,
     filled_qty: filledQty,
     violations,
     violations_total: total,
     examples,
   };
+}
+
+/** The constant entry latency of the run's config.json (`order_latency: constant(<entry>us,<response>us)`), µs; undefined: none stated. */
+function entryLatencyOf(runDir: string): number | null {
+  const path = join(runDir, 'config.json');
+  if (!existsSync(path)) return null;
+  let cfg: unknown;
+  try {
+    cfg = JSON.parse(readFileSync(path, 'utf8'));
+  } catch {
+    throw new UserError(`${path}: not JSON`);
+  }
+  const name = (cfg as Record<string, unknown>)['order_latency'];
+  const m = typeof name === 'string' ? /^constant\((\d+(?:\.\d+)?)us,/.exec(name) : null;
+  return m === null ? null : Number(m[1]);
+}
+
+/**
+ * Taker fills against the book the raw capture showed when their order arrived: the order reached the
+ * venue no sooner than its decision plus the entry latency, each fill is stamped with that arrival, at a
+ * price within the order's limit where the book showed size on the other side (so never better than the
+ * touch), and the order took no more at a price than was shown there.
+ */
+function checkTakerFills(
+  takers: readonly FillRow[],
+  orders: ReadonlyMap<number, OrderRow>,
+  captures: readonly string[],
+  latencyUs: number,
+  flag: (kind: ViolationKind, f: FillRow | null, orderId: number, detail: string) => void,
+): { checked: number } {
+  const byOrder = new Map<number, FillRow[]>();
+  for (const f of takers) {
+    const o = orders.get(f.orderId);
+    if (o === undefined) continue;
+    let list = byOrder.get(f.orderId);
+    if (list === undefined) byOrder.set(f.orderId, (list = []));
+    list.push(f);
+    if (!(o.arrived >= o.sent + latencyUs - 1)) flag('taker_latency', f, f.orderId, `order ${f.orderId} arrived at ${o.arrived} µs, decided at ${o.sent} µs: sooner than the entry latency of ${latencyUs} µs`);
+    if (!(Math.abs(f.tsExchange - o.arrived) <= 1)) flag('taker_time', f, f.orderId, `taker fill stamped ${f.tsExchange} µs, its order met the book at ${o.arrived} µs`);
+  }
+  const raw = captures.filter((c) => !c.endsWith('.arrow'));
+  const ids = [...byOrder.keys()].filter((id) => Number.isFinite(orders.get(id)!.arrived)).sort((a, b) => orders.get(a)!.arrived - orders.get(b)!.arrived);
+  if (raw.length === 0 || ids.length === 0) return { checked: 0 };
+  let checked = 0;
+  booksAt(
+    raw,
+    ids.map((id) => orders.get(id)!.arrived),
+    (k, book) => {
+      if (book === undefined) return;
+      const id = ids[k]!;
+      const o = orders.get(id)!;
+      const fills = byOrder.get(id)!;
+      checked += fills.length;
+      const taken = new Map<number, number>();
+      for (const f of fills) {
+        if (o.side > 0 ? f.price > o.price * (1 + REL) : f.price < o.price * (1 - REL)) flag('taker_price', f, id, `taker ${o.side > 0 ? 'buy' : 'sell'} filled at ${f.price}, beyond its limit ${o.price}`);
+        const shown = book.shownQty(-o.side, f.price);
+        if (!(shown > 0)) {
+          flag('taker_price', f, id, `taker ${o.side > 0 ? 'buy' : 'sell'} filled at ${f.price}: the book showed nothing there at ${o.arrived} µs (best ${o.side > 0 ? 'ask' : 'bid'} ${book.best(-o.side)})`);
+          continue;
+        }
+        taken.set(f.price, (taken.get(f.price) ?? 0) + f.qty);
+        const q = taken.get(f.price)!;
+        if (q > shown * (1 + REL) + 1e-12) flag('taker_size', f, id, `order ${id} took ${q} at ${f.price}, the book showed ${shown} there at ${o.arrived} µs`);
+      }
+    },
+  );
+  return { checked };
 }

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { checkLedgerInvariants } from '../../src/ledger/index.js';
+import { readEvents } from '../../src/data/index.js';
 import { FakeAccount, ETHUSDT_RULES, startFakePrivateExchange, type FakePrivateExchange } from '../fake-exchange/private/index.js';
 import { TEST_KEY, TEST_SECRET } from './live-helpers.js';
 
@@ -73,21 +74,23 @@ test('live over two markets in one process: each market preflighted and reconcil
   try {
     // The dashboard of every market, read while the session trades.
     let dashboardRows: { name: string; mid: number | null; trading_state: string }[] = [];
+    let dashboardCharts: { name: string; points: { mid: number | null }[] }[] = [];
     let polling: Promise<void> | undefined;
     const poll = async (url: string): Promise<void> => {
       const u = new URL(url);
-      for (let i = 0; i < 100 && dashboardRows.filter((m) => m.mid !== null).length < 2; i++) {
+      for (let i = 0; i < 100 && (dashboardRows.filter((m) => m.mid !== null).length < 2 || dashboardCharts.filter((c) => c.points.some((p) => p.mid !== null)).length < 2); i++) {
         await new Promise((res) => setTimeout(res, 100));
         try {
           const res = await fetch(new URL('/api/state', u.origin), { headers: { authorization: `Bearer ${u.searchParams.get('token') ?? ''}` } });
-          const body = (await res.json()) as { stats: { markets?: typeof dashboardRows } };
+          const body = (await res.json()) as { stats: { markets?: typeof dashboardRows }; charts?: typeof dashboardCharts };
           dashboardRows = body.stats.markets ?? [];
+          dashboardCharts = body.charts ?? [];
         } catch {
           // not up yet
         }
       }
     };
-    const r = await runCli(['--exchange-url', fake.restUrl.replace(/\/api\/v3$/, ''), '--feed', 'rest', '--poll-seconds', '0.2', '--iterations', '30', '--config', join(dir, 'live.yaml'), '--ledger', join(dir, 'ledger.sqlite'), '--out-dir', dir, '--halt-file', join(dir, 'HALT'), '--dashboard-port', '0'], (all) => {
+    const r = await runCli(['--exchange-url', fake.restUrl.replace(/\/api\/v3$/, ''), '--feed', 'rest', '--poll-seconds', '0.2', '--iterations', '30', '--config', join(dir, 'live.yaml'), '--ledger', join(dir, 'ledger.sqlite'), '--out-dir', dir, '--halt-file', join(dir, 'HALT'), '--dashboard-port', '0', '--record', join(dir, 'live.arrow')], (all) => {
       const m = /dashboard: (http:\/\/\S+)/.exec(all);
       if (m !== null) polling ??= poll(m[1]!);
     });
@@ -99,6 +102,13 @@ test('live over two markets in one process: each market preflighted and reconcil
       'the dashboard has a row per market',
     );
     assert.ok(dashboardRows[0]!.mid! > 50_000 && dashboardRows[1]!.mid! < 5_000, JSON.stringify(dashboardRows));
+    // A chart per market, each at its own market's prices.
+    assert.deepEqual(
+      dashboardCharts.map((c) => c.name),
+      ['btc', 'eth'],
+    );
+    const lastMid = (c: (typeof dashboardCharts)[number]): number => c.points.filter((p) => p.mid !== null).at(-1)!.mid!;
+    assert.ok(lastMid(dashboardCharts[0]!) > 50_000 && lastMid(dashboardCharts[1]!) < 5_000, 'each chart draws its own market');
     const lines = r.stdout
       .trim()
       .split('\n')
@@ -131,6 +141,22 @@ test('live over two markets in one process: each market preflighted and reconcil
 
     const db = new Database(join(dir, 'ledger.sqlite'), { readonly: true });
     try {
+      // --record: one recording per market, each linked from its own run, each holding its own market's rows.
+      const recs = db.prepare<[], { run_id: string; path: string; status: string; rows: number }>('SELECT run_id, path, status, rows FROM recordings ORDER BY run_id').all();
+      assert.deepEqual(
+        recs.map((x) => [x.run_id.replace(/^.*_/, ''), x.path, x.status]),
+        [
+          ['btc', join(dir, 'live.btc.arrow'), 'written'],
+          ['eth', join(dir, 'live.eth.arrow'), 'written'],
+        ],
+      );
+      for (const x of recs) {
+        const ev = readEvents(x.path);
+        assert.ok(ev.length > 0 && ev.length === x.rows, `${x.path}: ${ev.length} rows`);
+        let price = 0;
+        for (let i = 0; i < ev.length && !(price > 0); i++) price = ev.price[i]!;
+        assert.ok(x.run_id.endsWith('_btc') ? price > 50_000 : price < 5_000, `${x.path}: its own market (${price})`);
+      }
       const runs = db.prepare<[], { symbol: string; mode: string; status: string }>('SELECT symbol, mode, status FROM runs ORDER BY run_id').all();
       assert.deepEqual(
         runs.map((x) => [x.symbol, x.mode, x.status]),

@@ -83,6 +83,8 @@ test('several markets: bad input is one line, exit 2', () => {
     [['realtime', '--symbols', 'BTC/USDT,BTC/USDT'], /^error: --symbols: a symbol is listed twice in 'BTC\/USDT,BTC\/USDT'/],
     [['realtime', '--config', config, '--replay', spot], /^error: --events: 1 event file for 2 markets/],
     [['realtime', '--config', config, '--replay', spot, spot, '--clock', 'event', '--ledger', join(dir, 'l.sqlite')], /^error: --ledger: several markets keep one ledger each/],
+    [['realtime', '--config', config, '--replay', spot, spot, '--clock', 'event', '--record', join(dir, 'r.arrow')], /^error: --record: an event-clock replay of several markets receives exactly its recordings/],
+    [['realtime', '--config', config, '--replay', spot, spot, '--record', join(dir, 'r.txt')], /^error: --record: expected an event file name ending in \.arrow/],
     [['analyze', '--config', config, '--events', spot, '--out', join(dir, 'an')], /^error: .*markets: the analysis sweeps one market/],
     [['run', '--config', config], /^error: .*markets: the runtime trades one market/],
   ];

@@ -1,4 +1,4 @@
-// Two markets paper-traded in one process against the fake Binance through the real ccxt client: both quote and fill, one ledger, a stalled feed halts its market only, the book's loss halts all, one dashboard shows both.
+// Two markets paper-traded in one process against the fake Binance through the real ccxt client: both quote and fill, one ledger, a stalled feed halts its market only, the book's loss halts all, one dashboard shows both (a chart each); --record writes one recording per market, each replayed by parity.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -9,9 +9,15 @@ import { FakeBinance } from '../fake-exchange/index.js';
 import { checkLedgerInvariants } from '../../src/ledger/index.js';
 import { realtimeCommand } from '../../src/cli/commands/realtime.js';
 import { REPO_ROOT } from '../fixtures/shared-data.js';
+import { CLI_CWD, cliArgs } from '../fixtures/cli-source.js';
+import { readEventMeta, readEvents } from '../../src/data/index.js';
+import { spawnSync } from 'node:child_process';
+import { ensureSharedSpot0808Arrow } from '../fixtures/spot-0808-capture.js';
+import { ensureSharedUsdmArrow } from '../fixtures/usdm-capture.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = join(REPO_ROOT, 'artifacts', 'test');
+const refresh = process.env['REFRESH_VISUALIZATIONS'] === '1';
 
 interface Line {
   [k: string]: unknown;
@@ -97,7 +103,35 @@ test('two markets in one process: both quote and fill into one ledger; one stall
       await page.waitForFunction("(() => { const m = window.__dashboard.markets(); return m[1].state === 'halted' && m[0].state !== 'halted'; })()", undefined, { timeout: 120_000 });
       assert.match((await page.locator('#markets-book').textContent()) ?? '', /book PnL/);
       mkdirSync(SHOTS, { recursive: true });
+      // One chart per market, each drawing its own market (the halted one keeps what it drew): mid, our quotes, inventory, fills as markers, on screen.
+      type Chart = { name: string; mid: number; bid: number; ask: number; inv: number; fills: number; width: number; height: number };
+      await page.waitForFunction('(() => { const c = window.__dashboard.charts(); return c.length === 2 && c.every((x) => x.mid > 2 && x.fills > 0 && (x.bid > 0 || x.ask > 0)); })()', undefined, { timeout: 15_000 });
+      const charts = (await page.evaluate('window.__dashboard.charts()')) as Chart[];
+      assert.deepEqual(
+        charts.map((c) => c.name),
+        ['btc', 'eth'],
+      );
+      for (const c of charts) {
+        assert.ok(c.inv > 2, `${c.name}: its inventory is drawn: ${JSON.stringify(c)}`);
+        assert.ok(c.width > 300 && c.height > 200, `${c.name}: its chart is on screen: ${JSON.stringify(c)}`);
+      }
+      assert.equal(await page.locator('#chart').isVisible(), false, 'no single chart of the first market only');
+      assert.equal(await page.locator('.card .mchart canvas').first().isVisible(), true);
+      // Each chart's prices are its own market's (the second market trades at 0.05 × the first's).
+      const ethBox = (await page.locator('.card[data-market="eth"] .mchart').boundingBox())!;
+      // The pointer on the chart first: the chart does not refit under it.
+      await page.mouse.move(ethBox.x + 5, ethBox.y + 5);
+      const ethFill = (await page.evaluate("window.__dashboard.chartFillPoint('eth', 0)")) as { x: number; y: number } | null;
+      assert.ok(ethFill !== null && ethFill.x >= 0 && ethFill.x < ethBox.width && ethFill.y >= 0 && ethFill.y < ethBox.height, `the second market's first fill is on its chart: ${JSON.stringify(ethFill)}`);
+      await page.mouse.move(ethBox.x + ethFill.x, ethBox.y + ethFill.y);
+      const ethTip = page.locator('.card[data-market="eth"] .tip');
+      await page.waitForFunction("document.querySelector('.card[data-market=\"eth\"] .tip').style.display === 'block'", undefined, { timeout: 5_000 });
+      const tipPrice = Number(/@ (\d+\.\d+)/.exec((await ethTip.textContent()) ?? '')?.[1]);
+      assert.ok(tipPrice > 1_000 && tipPrice < 10_000, `the second chart's fill details are its market's: ${await ethTip.textContent()}`);
+      assert.match((await page.locator('.card[data-market="btc"] .card-head').textContent()) ?? '', /^btc · BTC\/USDT(active|reducing|halted)mid [\d,.]+pos -?[\d.]+PnL/);
+      if (refresh) await page.screenshot({ path: join(REPO_ROOT, 'docs', 'screenshots', 'dashboard-markets.png') });
       await page.screenshot({ path: join(SHOTS, 'dashboard-markets.png') });
+      await page.mouse.move(5, 5);
       assert.deepEqual(errors, []);
     } else {
       fake.mute('ETHUSDT');
@@ -201,6 +235,79 @@ test("the book's loss limit halts every market: no market places an order after 
     }
   } finally {
     await fake.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('--record with two markets: one recording per market, linked from its own run, each replays (parity of each market)', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'paper-markets-record-'));
+  try {
+    // Spot and the USD-M perpetual of the same minutes, replayed at 20× on one wall clock (their own exchange
+    // and local times kept, so a replay of what was recorded meets the market as the session did).
+    const cfg = join(dir, 'markets.yaml');
+    writeFileSync(
+      cfg,
+      `capital: 20000
+quoting: { gamma: 0.01, k: 10, calibrate: false, horizon_seconds: 2, requote_ticks: 20 }
+risk: { max_orders_per_window: 1000, stale_after_ms: 3000, daily_loss_limit: 100, max_drawdown: 150 }
+sim: { entry_latency_ms: 2, response_latency_ms: 2, maker_fee_bps: 1 }
+features: { sigma_sample_ms: 100, sigma_window: 10, intensity_window_s: 60 }
+loop: { idle_decision_ms: 20, quote_sample_ms: 50 }
+markets:
+  - { exchange: binance, symbol: BTC/USDT, name: spot, tick_size: 0.01, lot_size: 0.00001, quoting: { order_qty: 0.001, max_inventory_qty: 0.05 }, risk: { max_order_qty: 0.01, max_inventory_qty: 0.06, max_order_notional: 2000 } }
+  - { exchange: binanceusdm, symbol: BTC/USDT:USDT, name: usdm, instrument: linear_perp, contract_size: 1, tick_size: 0.1, lot_size: 0.001, quoting: { order_qty: 0.001, max_inventory_qty: 0.05 }, risk: { max_order_qty: 0.01, max_inventory_qty: 0.06, max_order_notional: 2000 } }
+`,
+    );
+    const replay = [ensureSharedSpot0808Arrow(), ensureSharedUsdmArrow()];
+    const ledgerPath = join(dir, 'ledger.sqlite');
+    const record = join(dir, 'session.arrow');
+    // A market's file that exists refuses the run before anything is written.
+    writeFileSync(join(dir, 'taken.usdm.arrow'), '');
+    await assert.rejects(realtimeCommand({ config: cfg, replay, speed: 20, iterations: '2', pollSeconds: 0.25, ledger: join(dir, 'refused.sqlite'), outDir: dir, record: join(dir, 'taken.arrow'), quiet: true }), /--record: '.*taken\.usdm\.arrow' is a file that exists/);
+    assert.ok(!existsSync(join(dir, 'refused.sqlite')), 'nothing written');
+
+    await realtimeCommand({ config: cfg, replay, speed: 20, iterations: '40', pollSeconds: 0.25, ledger: ledgerPath, outDir: dir, haltFile: join(dir, 'HALT'), record, quiet: true });
+    const summary = readLines(dir).find((l) => l['summary'] === true) as { recordings: { market: string; path: string; rows: number }[]; markets: { market: string; fills: number }[] };
+    assert.deepEqual(
+      summary.recordings.map((r) => [r.market, r.path]),
+      [
+        ['spot', join(dir, 'session.spot.arrow')],
+        ['usdm', join(dir, 'session.usdm.arrow')],
+      ],
+    );
+    assert.ok(!existsSync(record), 'no file under the name given: one per market beside it');
+    const db = new Database(ledgerPath, { readonly: true });
+    const links = db.prepare<[], { run_id: string; path: string; status: string; rows: number }>('SELECT run_id, path, status, rows FROM recordings ORDER BY run_id').all();
+    db.close();
+    assert.deepEqual(
+      links.map((l) => [l.run_id.replace(/^.*_/, ''), l.path, l.status]),
+      [
+        ['spot', join(dir, 'session.spot.arrow'), 'written'],
+        ['usdm', join(dir, 'session.usdm.arrow'), 'written'],
+      ],
+      'each market run links its own recording',
+    );
+    for (const [k, r] of summary.recordings.entries()) {
+      const ev = readEvents(r.path);
+      assert.ok(ev.length > 1000 && ev.length === r.rows && links[k]!.rows === r.rows, `${r.market}: ${ev.length} rows`);
+      const meta = readEventMeta(r.path);
+      assert.equal(meta['run_id'], links[k]!.run_id);
+      assert.equal(meta['symbol'], r.market === 'spot' ? 'BTC/USDT' : 'BTC/USDT:USDT');
+      assert.ok(summary.markets[k]!.fills > 0, `${r.market} filled in the session`);
+      // The market's run replayed on its own recording: the session's orders meet the same fills there, and
+      // its strategy, replayed on the recording's clock, trades too.
+      const p = spawnSync(process.execPath, cliArgs('parity', '--ledger', ledgerPath, '--session', links[k]!.run_id, '--out', join(dir, `parity-${r.market}`)), { cwd: CLI_CWD, encoding: 'utf8' });
+      assert.equal(p.status, 0, p.stderr);
+      const line = JSON.parse(p.stdout) as { session: string; events: string; fills_live: number; fills_replay: number; order_level_fills_replay: number; order_level_fill_ratio: number; fill_ratio: number };
+      t.diagnostic(`${r.market}: ${r.rows} rows recorded; parity: fills live ${line.fills_live}, replay ${line.fills_replay} (ratio ${line.fill_ratio}); order level ${line.order_level_fills_replay} (ratio ${line.order_level_fill_ratio})`);
+      assert.equal(line.session, links[k]!.run_id);
+      assert.equal(line.events, r.path, 'parity found the market’s own recording through its run');
+      assert.equal(line.fills_live, summary.markets[k]!.fills);
+      assert.equal(line.order_level_fill_ratio, 1, `${r.market}: the session's own orders fill on its recording as they did in the session`);
+      assert.equal(line.order_level_fills_replay, line.fills_live);
+      assert.ok(line.fills_replay > 0, `${r.market}: the strategy replayed on the recording trades`);
+    }
+  } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -1,16 +1,19 @@
-// verify-fills on the shared capture: AS and GLFT at three order sizes and two latencies pass; doctored fills are caught.
+// verify-fills on the shared captures: AS and GLFT at three order sizes and two latencies pass, and the taker hedge of a hedged run; doctored fills are caught.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync, cpSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { iterateEventBatches } from '../../src/data/index.js';
 import { runTickJob, writeTickRunFolder } from '../../src/engine/index.js';
 import { flatConfig } from '../fixtures/trading-config.js';
 import { loadTrades, verifyFills } from '../../src/verify/index.js';
 import { ensureSharedCaptureArrow, sharedCaptureFiles } from '../fixtures/capture.js';
-import { CLI } from '../fixtures/shared-data.js';
+import { CLI, REPO_ROOT } from '../fixtures/shared-data.js';
+import { CLI_CWD, cliArgs } from '../fixtures/cli-source.js';
+import { ensureSharedSpot0808Arrow } from '../fixtures/spot-0808-capture.js';
+import { ensureSharedUsdmArrow, sharedUsdmFiles } from '../fixtures/usdm-capture.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'verify-fills-'));
 process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
@@ -115,4 +118,75 @@ test('doctored fills are caught: a trade before arrival, a fill larger than its 
   assert.equal(missing.status, 2);
   assert.equal(missing.stderr.trim().split('\n').length, 1, missing.stderr);
   assert.doesNotMatch(missing.stderr, /at .*\.js:\d+/);
+});
+
+test('taker fills of a hedged run are checked against the book the raw capture showed at their arrival; a better price, a larger size, an earlier time are caught', () => {
+  const spot = ensureSharedSpot0808Arrow();
+  const usdm = ensureSharedUsdmArrow();
+  const rawUsdm = sharedUsdmFiles();
+  const out = join(dir, 'hedged');
+  execFileSync(process.execPath, cliArgs('backtest', '--config', join(REPO_ROOT, 'config', 'examples', 'hedged.yaml'), '--events', spot, usdm, '--out', out, '--json'), { cwd: CLI_CWD, encoding: 'utf8' });
+  const hedge = join(out, 'usdm');
+  const v = verifyFills(hedge, rawUsdm);
+  assert.equal(v.violations_total, 0, JSON.stringify(v.examples.slice(0, 3)));
+  assert.ok(v.taker_fills_checked > 10, `the hedge's taker fills are checked: ${JSON.stringify(v)}`);
+  assert.equal(v.taker_fills_unchecked, 0);
+  assert.equal(v.taker_fills_checked, v.fills, 'every fill of the taker hedge is a taker fill');
+  assert.equal(v.taker_entry_latency_us, 8000, "the hedge market's own entry latency (config/examples/hedged.yaml: 8 ms)");
+  // With only the event file there is no raw book: the taker fills are reported unchecked, not passed.
+  const fromEvents = verifyFills(hedge, [usdm]);
+  assert.equal(fromEvents.taker_fills_checked, 0);
+  assert.equal(fromEvents.taker_fills_unchecked, v.fills);
+
+  const fillLines = readFileSync(join(hedge, 'fills.csv'), 'utf8').trimEnd().split('\n');
+  const orderLines = readFileSync(join(hedge, 'orders.csv'), 'utf8').trimEnd().split('\n');
+  const fHead = fillLines[0]!.split(',');
+  const oHead = orderLines[0]!.split(',');
+  const fc = (name: string): number => fHead.indexOf(name);
+  const oc = (name: string): number => oHead.indexOf(name);
+  const doctor = (name: string, edit: (fill: string[], order: string[]) => void): string => {
+    const d = join(dir, `hedged-${name}`);
+    cpSync(hedge, d, { recursive: true });
+    const fills = fillLines.map((l) => l.split(','));
+    const orders = orderLines.map((l) => l.split(','));
+    const fill = fills[1]!;
+    edit(fill, orders.find((o) => o[oc('order_id')] === fill[fc('order_id')])!);
+    writeFileSync(join(d, 'fills.csv'), fills.map((c) => c.join(',')).join('\n') + '\n');
+    writeFileSync(join(d, 'orders.csv'), orders.map((c) => c.join(',')).join('\n') + '\n');
+    return d;
+  };
+  const tick = 0.1;
+  const cases: [string, keyof typeof v.violations, (f: string[], o: string[]) => void][] = [
+    // One tick better than the touch it took: the book showed nothing there.
+    ['better-price', 'taker_price', (f) => {
+      const side = f[fc('side')] === 'buy' ? 1 : -1;
+      f[fc('price')] = (Number(f[fc('price')]) - side * tick).toFixed(1);
+    }],
+    // More than the level showed (the order's own quantity raised with it, so only the depth can tell).
+    ['larger-size', 'taker_size', (f, o) => {
+      f[fc('qty')] = '500';
+      o[oc('qty')] = '500';
+    }],
+    // Stamped before its order reached the book.
+    ['earlier-fill', 'taker_time', (f) => {
+      f[fc('ts_exchange_us')] = String(Number(f[fc('ts_exchange_us')]) - 3000);
+    }],
+    // Its order met the book sooner than the decision plus the entry latency allows (the fill moved with it).
+    ['earlier-arrival', 'taker_latency', (f, o) => {
+      const t = String(Number(o[oc('sent_us')]) + 2000);
+      o[oc('arrived_us')] = t;
+      o[oc('ended_us')] = t;
+      f[fc('ts_exchange_us')] = t;
+    }],
+  ];
+  for (const [name, kind, edit] of cases) {
+    const d = doctor(name, edit);
+    const r = verifyFills(d, rawUsdm);
+    assert.ok(r.violations[kind] >= 1, `${name}: expected a ${kind} violation, got ${JSON.stringify(r.violations)}`);
+    if (name === 'larger-size') assert.equal(r.violations.order_quantity, 0, 'the order was as large as the fill: only the depth shown catches it');
+  }
+  // The command: exit 1 on the doctored run.
+  const bad = spawnSync(process.execPath, cliArgs('verify-fills', join(dir, 'hedged-better-price'), '--capture', ...rawUsdm), { cwd: CLI_CWD, encoding: 'utf8' });
+  assert.equal(bad.status, 1, bad.stderr);
+  assert.match(bad.stderr, /taker_price 1/);
 });

@@ -8,23 +8,27 @@ import {
   ClientIdSequence,
   LiveBook,
   LiveSession,
+  RecordingFeed,
   TickLocal,
   checkGateAdmitsQuotes,
   loadStrategyOf,
   marketConfigs,
   paperOptionsFor,
+  replayMetaOf,
   resolveTrading,
   runLiveMarkets,
   strategyFor,
   wallClock,
   type LiveMarket,
+  type MarketFeed,
   type TradingConfig,
 } from '../../engine/index.js';
+import { SessionRecording } from '../../data/index.js';
 import { Ledger, assertLedgerMode, type MarketJournal } from '../../ledger/index.js';
 import type { LiveExchange } from '../../venues/index.js';
 import type { DashboardMarket, MarketsDashboard } from '../../report/dashboard/live-markets.js';
 import type { ConfigWithFlags } from '../config-flags.js';
-import { withTimeframe } from './realtime.js';
+import { finishRecording, marketRecordingPaths, withTimeframe } from './realtime.js';
 import { marketsOfSymbols } from './realtime-paper-markets.js';
 import type { RealtimeLiveFlags } from './realtime-live.js';
 import { concludeLive, liveStatus, routeProcessEnd } from './session-end.js';
@@ -41,10 +45,11 @@ export async function liveMarketsCommand(f: RealtimeLiveFlags, c: ConfigWithFlag
   const markets = f.symbols !== undefined ? marketsOfSymbols(c.trading, f.symbols) : marketConfigs(c.trading, undefined, c.source);
   const names = { flagOf: c.flagOf, source: c.source };
   for (const m of markets) await loadStrategyOf(m.config, names);
-  if (f.record !== undefined) throw new UserError('--record: a live session over several markets does not record yet');
   // A hedge section that live trading would silently ignore is refused: the live order path has no immediate-or-cancel order yet.
   if (c.trading.hedge !== undefined)
     throw new UserError(`${c.source}: hedge: live trading does not hedge yet (no immediate-or-cancel orders through the exchange); run the hedged config in backtest or paper, or remove hedge: to quote the markets unhedged`);
+  // Each market's recording (FILE.<market>.arrow), checked before anything is opened.
+  const recordPaths = f.record === undefined ? undefined : marketRecordingPaths(f.record, markets.map((m) => m.name));
   let iterations: number | undefined = 20;
   if (f.iterations === 'forever') iterations = undefined;
   else if (f.iterations !== undefined) {
@@ -150,6 +155,7 @@ export async function liveMarketsCommand(f: RealtimeLiveFlags, c: ConfigWithFlag
         title: `${exchanges} ${prepared.length} markets live`,
         source: `${exchanges} ${prepared.map((p) => p.symbol).join(', ')} · live orders`,
         lotSize: prepared[0]!.traded.market.lot_size,
+        lots: Object.fromEntries(prepared.map((x) => [x.name, x.traded.market.lot_size])),
         tokenDir: dirname(ledgerPath),
         standing,
       });
@@ -165,6 +171,7 @@ export async function liveMarketsCommand(f: RealtimeLiveFlags, c: ConfigWithFlag
   const book = new LiveBook(c.trading.portfolio ?? {});
   const journals: MarketJournal[] = [];
   const live: LiveMarket[] = [];
+  const recordings: { name: string; recording: SessionRecording; journal: MarketJournal }[] = [];
   for (const s of setups) {
     const { p } = s;
     const exchangeId = p.traded.market.exchange;
@@ -173,6 +180,14 @@ export async function liveMarketsCommand(f: RealtimeLiveFlags, c: ConfigWithFlag
       started,
     );
     journals.push(journal);
+    // The market as this market's session received it, for parity and replay: its own file, linked from its own run.
+    let feed: MarketFeed = p.feed;
+    if (recordPaths !== undefined) {
+      const recording = new SessionRecording(recordPaths[setups.indexOf(s)]!, { venue: exchangeId, symbol: p.symbol, run_id: `${runId}_${p.name}`, market: p.name, mode: 'live', clock: 'wall', ...replayMetaOf(p.traded, p.refPrice) });
+      journal.linkRecording(recording.path);
+      recordings.push({ name: p.name, recording, journal });
+      feed = new RecordingFeed(feed, recording);
+    }
     const resumed = continuing ? journal.resume({ canceling: true }) : undefined;
     const initialCash = resumed === undefined ? p.traded.capital : (journal.initialCash() ?? p.traded.capital);
     // Client order ids are namespaced by the ledger's first run: they stay the same across restarts, and the markets share the one id sequence.
@@ -216,7 +231,7 @@ export async function liveMarketsCommand(f: RealtimeLiveFlags, c: ConfigWithFlag
       iterations,
       reconcileEveryMs: liveCfg.reconcile_every_s * 1000,
       haltFile: [haltPath, `${haltPath}.${p.name}`],
-      market: { feed: p.feed, local: new TickLocal(s.options.local) },
+      market: { feed, local: new TickLocal(s.options.local) },
       adapter: {
         poll: liveCfg.order_updates === 'poll',
         pollMs: liveCfg.order_poll_ms,
@@ -260,16 +275,25 @@ export async function liveMarketsCommand(f: RealtimeLiveFlags, c: ConfigWithFlag
     },
   );
   const status = new Map<string, string>(live.map((m) => [m.name, 'failed']));
+  let recorded = false;
+  const finishAll = (): void => {
+    if (recorded) return;
+    recorded = true;
+    for (const x of recordings) finishRecording(x.recording, x.journal);
+  };
   try {
     const r = await runLiveMarkets(live, book);
     for (const s of r.summaries) status.set(s.market, liveStatus(s, signal));
-    write({ summary: true, mode: 'live', run_id: runId, markets: r.summaries, book: r.book, ledger: ledgerPath, jsonl: jsonlPath });
+    finishAll();
+    write({ summary: true, mode: 'live', run_id: runId, markets: r.summaries, book: r.book, ledger: ledgerPath, jsonl: jsonlPath, ...(recordings.length > 0 ? { recordings: recordings.map((x) => ({ market: x.name, path: x.recording.path, rows: x.recording.length })) } : {}) });
     concludeLive(r.summaries, signal);
   } catch (e) {
     if (e instanceof Error) e.message = scrub(e.message);
     throw e;
   } finally {
     unroute();
+    // What was received is kept even when the session failed: it is the market each session saw.
+    finishAll();
     const endedAt = new Date();
     journals.forEach((j, k) => j.endRun(endedAt, status.get(live[k]?.name ?? '') ?? 'failed'));
     ledger.close();

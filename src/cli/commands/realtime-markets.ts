@@ -20,6 +20,7 @@ export async function marketsReplayCommand(f: RealtimeFlags, c: ConfigWithFlags,
     if (v !== undefined) throw new UserError(`${flag}: not used with --clock event (the replay runs on the recording's clock, as fast as it can)`);
   }
   if (f.ledger !== undefined) throw new UserError('--ledger: several markets keep one ledger each, <run id>_<market>_ledger.sqlite under --out-dir');
+  if (f.record !== undefined) throw new UserError('--record: an event-clock replay of several markets receives exactly its recordings (--replay A B): replay them again instead');
   const hedge = hedgePlan(c.trading, markets, c.source); // hedge: as in backtest --events (its orders journaled in the hedge market's ledger)
   const missing = markets.findIndex((m) => m.config.data.events === undefined);
   if (missing >= 0) throw new UserError(`--replay: no recording for markets[${missing}] (${markets[missing]!.name}); give one file per market (--replay A B) or events: in each market`);

@@ -6,6 +6,7 @@ import { DEFAULT_HALT_FILE, HaltFile } from '../../risk/index.js';
 import {
   ClientIdSequence,
   PaperSession,
+  RecordingFeed,
   ReplayFeed,
   acceleratedClock,
   checkGateAdmitsQuotes,
@@ -16,6 +17,7 @@ import {
   marketName,
   paperOptionsFor,
   peekEvents,
+  replayMetaOf,
   resolveTrading,
   runPaperMarkets,
   strategyFor,
@@ -29,7 +31,8 @@ import type { EventColumns } from '../../market/index.js';
 import { Ledger, assertLedgerMode, type MarketJournal } from '../../ledger/index.js';
 import type { ConfigWithFlags } from '../config-flags.js';
 import { announceStandingHalt } from '../standing-halt.js';
-import { DEFAULT_PAPER_LEDGER, loadReplay, parseEnd, withTimeframe, type RealtimeFlags } from './realtime.js';
+import { DEFAULT_PAPER_LEDGER, finishRecording, loadReplay, marketRecordingPaths, parseEnd, withTimeframe, type RealtimeFlags } from './realtime.js';
+import { SessionRecording } from '../../data/index.js';
 import { paperStop } from './session-end.js';
 
 /** `--symbols A,B`: one market per symbol on the config's exchange, each the config's single market with that symbol and an equal share of the capital. */
@@ -74,7 +77,8 @@ export async function paperMarketsCommand(f: RealtimeFlags, c: ConfigWithFlags):
   const hedger = hedge === undefined ? undefined : hedgeStrategyOf(hedge, markets);
   const pollSeconds = f.pollSeconds ?? 1;
   if (!(pollSeconds > 0) || pollSeconds > 3600) throw new UserError(`--poll-seconds: expected a number of seconds in (0, 3600], got ${pollSeconds}`);
-  if (f.record !== undefined) throw new UserError('--record: a session over several markets does not record yet; record each market with record, or trade one market');
+  // Each market's recording (FILE.<market>.arrow), checked before anything is opened.
+  const recordPaths = f.record === undefined ? undefined : marketRecordingPaths(f.record, markets.map((m) => m.name));
   const end = parseEnd(f);
   const ledgerPath = f.ledger ?? DEFAULT_PAPER_LEDGER;
   assertLedgerMode(ledgerPath, 'paper');
@@ -154,6 +158,7 @@ export async function paperMarketsCommand(f: RealtimeFlags, c: ConfigWithFlags):
   const paper: PaperMarket[] = [];
   const journals = new Map<string, MarketJournal>();
   const resumedAny: Record<string, unknown>[] = [];
+  const recordings: { name: string; recording: SessionRecording; journal: MarketJournal }[] = [];
   for (const s of setups) {
     const { p, traded } = s;
     const name = p.m.name;
@@ -171,7 +176,15 @@ export async function paperMarketsCommand(f: RealtimeFlags, c: ConfigWithFlags):
       session.resume(resumed);
       resumedAny.push({ market: name, inventory: resumed.position, cash: resumed.cash, open_orders: resumed.openOrders.length, fills: resumed.fills });
     }
-    paper.push({ name, exchange: traded.market.exchange, symbol: p.symbol, feed: p.feed, session, journal, haltFile: new HaltFile(`${haltPath}.${name}`, 200) });
+    // The market as this market's session received it, for parity and replay: its own file, linked from its own run.
+    let feed: MarketFeed = p.feed;
+    if (recordPaths !== undefined) {
+      const recording = new SessionRecording(recordPaths[setups.indexOf(s)]!, { venue: traded.market.exchange, symbol: p.symbol, run_id: `${runId}_${name}`, market: name, mode: 'paper', clock: 'wall', ...replayMetaOf(traded, p.refPrice) });
+      journal.linkRecording(recording.path);
+      recordings.push({ name, recording, journal });
+      feed = new RecordingFeed(feed, recording);
+    }
+    paper.push({ name, exchange: traded.market.exchange, symbol: p.symbol, feed, session, journal, haltFile: new HaltFile(`${haltPath}.${name}`, 200) });
   }
 
   if (hedger !== undefined) hedger.source = paper[hedge!.quotedIndex]!.session.core;
@@ -200,6 +213,7 @@ export async function paperMarketsCommand(f: RealtimeFlags, c: ConfigWithFlags):
       title: `${exchanges} ${paper.length} markets paper${replay ? ' (replay)' : ''}`,
       source: `${exchanges} ${list} · ${replay ? 'replay' : 'live feed'}`,
       lotSize: setups[0]!.traded.market.lot_size,
+      lots: Object.fromEntries(setups.map((x) => [x.p.m.name, x.traded.market.lot_size])),
       tokenDir: dirname(ledgerPath),
       standing,
     });
@@ -209,6 +223,12 @@ export async function paperMarketsCommand(f: RealtimeFlags, c: ConfigWithFlags):
   const { stop, unroute } = paperStop(f.abort);
   const loop = setups[0]!.traded.loop;
   let status = 'failed';
+  let recorded = false;
+  const finishAll = (): void => {
+    if (recorded) return;
+    recorded = true;
+    for (const r of recordings) finishRecording(r.recording, r.journal);
+  };
   try {
     const summary = await runPaperMarkets(paper, {
       iterations: end.iterations,
@@ -229,10 +249,13 @@ export async function paperMarketsCommand(f: RealtimeFlags, c: ConfigWithFlags):
       ...(hedge !== undefined ? { hedge: { quoted: hedge.quotedIndex, hedge: hedge.hedgeIndex } } : {}),
     });
     status = summary.ended_by;
-    write({ ...summary, run_id: runId, ledger: ledgerPath, jsonl: jsonlPath });
+    finishAll();
+    write({ ...summary, run_id: runId, ledger: ledgerPath, jsonl: jsonlPath, ...(recordings.length > 0 ? { recordings: recordings.map((r) => ({ market: r.name, path: r.recording.path, rows: r.recording.length })) } : {}) });
     for (const m of paper) m.session.writeVenueAudit();
   } finally {
     unroute();
+    // What was received is kept even when the loop failed: it is the market each session saw.
+    finishAll();
     const endedAt = new Date();
     for (const m of paper) journals.get(m.name)?.endRun(endedAt, status);
     ledger.close();

@@ -104,8 +104,19 @@ export async function loadReplay(files: readonly string[]): Promise<EventColumns
   return events;
 }
 
+/**
+ * Several markets record one file each: `FILE.arrow` names `FILE.<market>.arrow` per market (each a new
+ * file, as one market's recording), so `--replay` and `backtest --events` take them in the markets' order.
+ */
+export function marketRecordingPaths(path: string, markets: readonly string[]): string[] {
+  checkRecordingPath(path);
+  const paths = markets.map((m) => path.replace(/\.arrow$/, `.${m}.arrow`));
+  for (const p of paths) checkRecordingPath(p);
+  return paths;
+}
+
 /** Close a session's recording and tell its ledger (written, or failed with the reason on stderr). */
-export function finishRecording(recording: SessionRecording, ledger: Ledger): void {
+export function finishRecording(recording: SessionRecording, ledger: Pick<Ledger, 'recordingWritten' | 'recordingFailed'>): void {
   try {
     ledger.recordingWritten(recording.close());
   } catch (e) {

@@ -61,6 +61,16 @@ export interface DashboardStats {
   [extra: string]: unknown;
 }
 
+/** One market's chart of a loop over several markets: its points and fills (the page draws one small chart each). */
+export interface MarketChart {
+  name: string;
+  points: ChartPoint[];
+  fills: ChartFill[];
+  /** Decimals of the market's tick and lot: its chart's prices and sizes are shown at them. */
+  price_decimals: number;
+  qty_decimals: number;
+}
+
 /** A full state (first message and /api/state) or an update (new points, fills and risk lines, latest stats). */
 export interface DashboardMessage {
   type: 'snapshot' | 'update';
@@ -68,44 +78,20 @@ export interface DashboardMessage {
   points: ChartPoint[];
   fills: ChartFill[];
   risk: RiskLine[];
+  /** Several markets: every market's chart (a snapshot: all of it; an update: what is new), in the markets' order. */
+  charts?: MarketChart[];
 }
 
-/** Bounded history with a cursor of what was already sent. */
-export class DashboardState {
+/** A bounded series of chart points and fills with a cursor of what was already sent. */
+export class ChartSeries {
   readonly points: ChartPoint[] = [];
   readonly fills: ChartFill[] = [];
-  readonly risk: RiskLine[] = [];
-  stats: DashboardStats;
   private sentPoints = 0;
   private sentFills = 0;
-  private sentRisk = 0;
+  priceDecimals = 2;
+  qtyDecimals = 5;
 
-  /** `source`: 'live' (a loop trading now), 'ledger' or 'runs'; the kind is refined by whoever feeds the state. */
-  constructor(
-    source: string,
-    title: string,
-    private readonly maxPoints = 20_000,
-  ) {
-    this.stats = {
-      source,
-      source_kind: kindOf(source, title),
-      title,
-      trading_state: 'unknown',
-      inventory: 0,
-      cash: null,
-      equity: null,
-      realized_pnl: null,
-      unrealized_pnl: null,
-      open_orders: 0,
-      fills: 0,
-      mid: null,
-      pnl: null,
-      fees: null,
-      price_decimals: 2,
-      qty_decimals: 5,
-      updated_utc: '',
-    };
-  }
+  constructor(private readonly maxPoints = 20_000) {}
 
   addPoint(p: ChartPoint): void {
     const last = this.points[this.points.length - 1];
@@ -131,6 +117,84 @@ export class DashboardState {
     }
   }
 
+  /** Everything held. */
+  all(): { points: ChartPoint[]; fills: ChartFill[] } {
+    return { points: this.points.slice(), fills: this.fills.slice() };
+  }
+
+  /** What is new since the last call. */
+  fresh(): { points: ChartPoint[]; fills: ChartFill[] } {
+    const m = { points: this.points.slice(this.sentPoints), fills: this.fills.slice(this.sentFills) };
+    this.sentPoints = this.points.length;
+    this.sentFills = this.fills.length;
+    return m;
+  }
+}
+
+/** Bounded history with a cursor of what was already sent. */
+export class DashboardState {
+  readonly risk: RiskLine[] = [];
+  stats: DashboardStats;
+  /** The one chart of a single market. */
+  private readonly main: ChartSeries;
+  /** Several markets: one chart each, in the markets' order. */
+  private readonly charts = new Map<string, ChartSeries>();
+  private sentRisk = 0;
+
+  /** `source`: 'live' (a loop trading now), 'ledger' or 'runs'; the kind is refined by whoever feeds the state. */
+  constructor(
+    source: string,
+    title: string,
+    private readonly maxPoints = 20_000,
+  ) {
+    this.main = new ChartSeries(maxPoints);
+    this.stats = {
+      source,
+      source_kind: kindOf(source, title),
+      title,
+      trading_state: 'unknown',
+      inventory: 0,
+      cash: null,
+      equity: null,
+      realized_pnl: null,
+      unrealized_pnl: null,
+      open_orders: 0,
+      fills: 0,
+      mid: null,
+      pnl: null,
+      fees: null,
+      price_decimals: 2,
+      qty_decimals: 5,
+      updated_utc: '',
+    };
+  }
+
+  get points(): readonly ChartPoint[] {
+    return this.main.points;
+  }
+
+  get fills(): readonly ChartFill[] {
+    return this.main.fills;
+  }
+
+  addPoint(p: ChartPoint): void {
+    this.main.addPoint(p);
+  }
+
+  addFill(f: ChartFill): void {
+    this.main.addFill(f);
+  }
+
+  /** A market's own chart (created at its first use; the page draws them in this order). */
+  chart(market: string): ChartSeries {
+    let c = this.charts.get(market);
+    if (c === undefined) {
+      c = new ChartSeries(this.maxPoints);
+      this.charts.set(market, c);
+    }
+    return c;
+  }
+
   addRisk(r: RiskLine): void {
     this.risk.push(r);
     if (this.risk.length > 200) {
@@ -139,21 +203,18 @@ export class DashboardState {
     }
   }
 
+  private chartsOf(pick: (c: ChartSeries) => { points: ChartPoint[]; fills: ChartFill[] }): { charts?: MarketChart[] } {
+    if (this.charts.size === 0) return {};
+    return { charts: [...this.charts].map(([name, c]) => ({ name, ...pick(c), price_decimals: c.priceDecimals, qty_decimals: c.qtyDecimals })) };
+  }
+
   snapshot(): DashboardMessage {
-    return { type: 'snapshot', stats: this.stats, points: this.points.slice(), fills: this.fills.slice(), risk: this.risk.slice(-50) };
+    return { type: 'snapshot', stats: this.stats, ...this.main.all(), risk: this.risk.slice(-50), ...this.chartsOf((c) => c.all()) };
   }
 
   /** What is new since the last call, or undefined when nothing is. */
   update(): DashboardMessage | undefined {
-    const m: DashboardMessage = {
-      type: 'update',
-      stats: this.stats,
-      points: this.points.slice(this.sentPoints),
-      fills: this.fills.slice(this.sentFills),
-      risk: this.risk.slice(this.sentRisk),
-    };
-    this.sentPoints = this.points.length;
-    this.sentFills = this.fills.length;
+    const m: DashboardMessage = { type: 'update', stats: this.stats, ...this.main.fresh(), risk: this.risk.slice(this.sentRisk), ...this.chartsOf((c) => c.fresh()) };
     this.sentRisk = this.risk.length;
     return m;
   }

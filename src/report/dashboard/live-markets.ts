@@ -1,7 +1,7 @@
-// The live dashboard of a loop over several markets: every market's row (mid, quotes, position, PnL, state), the book's figures, the first market's chart.
+// The live dashboard of a loop over several markets: every market's row (mid, quotes, position, PnL, state) and chart, the book's figures.
 import type { BookFigures } from '../../engine/index.js';
 import { numOrNull } from './dashboard-state.js';
-import { decimalsOfStep, startLiveDashboard, type DashboardSession, type LiveDashboard, type LiveDashboardOptions } from './live.js';
+import { SessionSampler, decimalsOfStep, startLiveDashboard, type DashboardSession, type LiveDashboard, type LiveDashboardOptions } from './live.js';
 
 /** One market as the page shows it: a paper market (`PaperMarket`), or a live one through a view of its session. */
 export interface DashboardMarket {
@@ -53,7 +53,7 @@ export interface MarketsDashboard {
   openUrl: string;
   /** Every market's iteration line. */
   publish: (row: DashboardMarketLine) => void;
-  /** Every loop step, throttled: the rows, the book, the first market's chart points, every market's fills and risk events. */
+  /** Every loop step, throttled: the rows, the book, every market's chart points, fills and risk events. */
   step: (markets: readonly DashboardMarket[], book: Readonly<BookFigures>) => void;
   close: () => Promise<void>;
 }
@@ -63,23 +63,23 @@ const RANK: Readonly<Record<string, number>> = { active: 0, reducing: 1, halted:
 /**
  * The single-market dashboard, with the book in the header and the totals panel (Σ over the markets;
  * the header's state is the most restrictive market's) and `stats.markets`, which the page shows as a
- * table of every market. The chart draws the first market (mid, its quotes, inventory, PnL); fills and
- * risk events of every market reach the risk list with the market's name.
+ * table of every market, and one chart per market (mid, its quotes, fills, inventory, PnL, state: the page
+ * draws them side by side); risk events of every market reach the risk list with the market's name.
  */
-export async function startMarketsDashboard(o: Readonly<LiveDashboardOptions>): Promise<MarketsDashboard> {
+export async function startMarketsDashboard(o: Readonly<LiveDashboardOptions & { lots?: Readonly<Record<string, number>> }>): Promise<MarketsDashboard> {
   const d: LiveDashboard = await startLiveDashboard(o);
   const state = d.state;
   const sampleMs = o.sampleMs ?? 200;
   let nextSample = 0;
-  const riskSeen = new Map<string, number>();
   const feeds = new Map<string, { connected: boolean; gaps: number }>();
   const decimals = new Map<string, number>();
+  const samplers = new Map<string, SessionSampler>();
 
   let first: string | undefined;
   const publish = (row: DashboardMarketLine): void => {
     feeds.set(row.market, { connected: row.connected, gaps: row.gaps ?? 0 });
     first ??= row.market;
-    // The feed-health panel: every feed connected or not; latency, skew and faults of the chart's market, faults summed.
+    // The feed-health panel: every feed connected or not; latency, skew and faults of the first market, faults summed.
     const all = [...feeds.values()];
     state.stats = {
       ...state.stats,
@@ -97,33 +97,41 @@ export async function startMarketsDashboard(o: Readonly<LiveDashboardOptions>): 
     const wall = performance.now();
     if (wall < nextSample || markets.length === 0) return;
     nextSample = wall + sampleMs;
-    d.step(markets[0]!.session, true);
-    riskSeen.set(markets[0]!.name, markets[0]!.session.counters.riskEvents);
     const rows: MarketRow[] = [];
     let worst = 'active';
     let open = 0;
     let fills = 0;
     let realized = 0;
     let fees = 0;
-    for (const [k, m] of markets.entries()) {
+    let commands = 0;
+    let denials = 0;
+    let now = 0;
+    for (const m of markets) {
       const s = m.session;
       const core = s.core;
       const v = core.view;
       const p = core.portfolio;
-      if (k > 0) {
-        // The first market's risk lines come with its chart; the others' are named.
-        const total = s.counters.riskEvents;
-        const fresh = Math.min(total - (riskSeen.get(m.name) ?? 0), s.recentRisk.length);
-        for (const r of s.recentRisk.slice(s.recentRisk.length - fresh)) state.addRisk({ t: Math.floor(r.ts / 1e6), kind: `${m.name} ${r.kind}`, reason: r.reason, state: r.state });
-        riskSeen.set(m.name, total);
-      }
-      if ((RANK[v.tradingState] ?? 0) > (RANK[worst] ?? 0)) worst = v.tradingState;
-      const equity = numOrNull(v.equity);
       let dec = decimals.get(m.name);
       if (dec === undefined) {
         dec = decimalsOfStep(s.opts.exchange.tickSize);
         decimals.set(m.name, dec);
+        const chart = state.chart(m.name);
+        chart.priceDecimals = dec;
+        chart.qtyDecimals = o.lots?.[m.name] !== undefined ? decimalsOfStep(o.lots[m.name]!) : state.stats.qty_decimals;
       }
+      // Each market's chart, on its session's clock; its risk lines named.
+      let sampler = samplers.get(m.name);
+      if (sampler === undefined) {
+        sampler = new SessionSampler(state.chart(m.name));
+        samplers.set(m.name, sampler);
+      }
+      sampler.sample(s);
+      for (const r of sampler.freshRisk(s)) state.addRisk({ ...r, kind: `${m.name} ${r.kind}` });
+      now = Math.max(now, v.now);
+      commands += s.counters.commands;
+      denials += s.counters.denials;
+      if ((RANK[v.tradingState] ?? 0) > (RANK[worst] ?? 0)) worst = v.tradingState;
+      const equity = numOrNull(v.equity);
       const feed = feeds.get(m.name);
       rows.push({
         name: m.name,
@@ -166,7 +174,10 @@ export async function startMarketsDashboard(o: Readonly<LiveDashboardOptions>): 
       // Positions of different instruments do not add up: each is in the markets table, the panel shows none.
       inventory: null as unknown as number,
       mid: rows[0]?.mid ?? null,
-      chart_market: markets[0]!.name,
+      commands_total: commands,
+      denials_total: denials,
+      price_decimals: decimals.get(markets[0]!.name) ?? state.stats.price_decimals,
+      ...(now > 0 ? { updated_utc: new Date(now / 1000).toISOString() } : {}),
     };
   };
 

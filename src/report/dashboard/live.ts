@@ -12,7 +12,7 @@ export interface DashboardSession {
   readonly recentRisk: readonly { ts: Micros; kind: string; reason: string; state: string }[];
   readonly opts: { readonly exchange: { readonly tickSize: number } };
 }
-import { DashboardState, numOrNull, type SourceKind } from './dashboard-state.js';
+import { DashboardState, numOrNull, type ChartFill, type ChartPoint, type RiskLine, type SourceKind } from './dashboard-state.js';
 import { startDashboardServer } from './server.js';
 
 export interface LiveDashboardOptions {
@@ -77,8 +77,7 @@ export async function startLiveDashboard(o: Readonly<LiveDashboardOptions>): Pro
   });
   const sampleMs = o.sampleMs ?? 200;
   let nextSample = 0;
-  let fillsSeen = 0;
-  let riskSeen = 0;
+  const sampler = new SessionSampler(state);
 
   const step = (s: DashboardSession, force = false): void => {
     const wall = performance.now();
@@ -87,26 +86,9 @@ export async function startLiveDashboard(o: Readonly<LiveDashboardOptions>): Pro
     const core = s.core;
     const v = core.view;
     const p = core.portfolio;
-    // The session's clock: the data's own time when it replays a capture, the wall clock when it trades live.
-    const t = Math.floor(v.now / 1e6);
     const equity = numOrNull(v.equity);
-    state.addPoint({
-      t,
-      mid: numOrNull(v.mid),
-      bid: numOrNull(core.restingPrice(1)),
-      ask: numOrNull(core.restingPrice(-1)),
-      inv: p.position,
-      pnl: equity === null ? null : equity - p.initialCash,
-      ...(STATES.has(v.tradingState) ? { state: v.tradingState } : {}),
-    });
-    const f = core.fills;
-    for (; fillsSeen < f.length; fillsSeen++) {
-      state.addFill({ t: Math.floor(f.ts[fillsSeen]! / 1e6), side: f.side[fillsSeen]!, price: f.price[fillsSeen]!, qty: f.qty[fillsSeen]!, fee: f.fee[fillsSeen]!, liquidity: f.taker[fillsSeen] ? 'taker' : 'maker' });
-    }
-    const total = s.counters.riskEvents;
-    const fresh = Math.min(total - riskSeen, s.recentRisk.length);
-    for (const r of s.recentRisk.slice(s.recentRisk.length - fresh)) state.addRisk({ t: Math.floor(r.ts / 1e6), kind: r.kind, reason: r.reason, state: r.state });
-    riskSeen = total;
+    sampler.sample(s);
+    for (const r of sampler.freshRisk(s)) state.addRisk(r);
     const unrealized = v.mid > 0 ? p.unrealizedPnl(v.mid) : null;
     state.stats = {
       ...state.stats,
@@ -158,4 +140,47 @@ export async function startLiveDashboard(o: Readonly<LiveDashboardOptions>): Pro
   };
 
   return { url: server.url, openUrl: server.openUrl, token: server.token, publish, step, close: server.close, state };
+}
+
+/**
+ * Samples one session into a chart: a point at the session's clock (the data's own time when it replays a
+ * capture, the wall clock when it trades live: mid, its resting quotes, inventory, PnL, state), its new fills,
+ * and its risk events not yet taken.
+ */
+export class SessionSampler {
+  private fillsSeen = 0;
+  private riskSeen = 0;
+
+  constructor(private readonly chart: { addPoint: (p: ChartPoint) => void; addFill: (f: ChartFill) => void }) {}
+
+  sample(s: DashboardSession): void {
+    const core = s.core;
+    const v = core.view;
+    const p = core.portfolio;
+    // Before its first row a session has no clock yet: nothing to draw.
+    if (!(v.now > 0)) return;
+    const equity = numOrNull(v.equity);
+    this.chart.addPoint({
+      t: Math.floor(v.now / 1e6),
+      mid: numOrNull(v.mid),
+      bid: numOrNull(core.restingPrice(1)),
+      ask: numOrNull(core.restingPrice(-1)),
+      inv: p.position,
+      pnl: equity === null ? null : equity - p.initialCash,
+      ...(STATES.has(v.tradingState) ? { state: v.tradingState } : {}),
+    });
+    const f = core.fills;
+    for (; this.fillsSeen < f.length; this.fillsSeen++) {
+      const i = this.fillsSeen;
+      this.chart.addFill({ t: Math.floor(f.ts[i]! / 1e6), side: f.side[i]!, price: f.price[i]!, qty: f.qty[i]!, fee: f.fee[i]!, liquidity: f.taker[i] ? 'taker' : 'maker' });
+    }
+  }
+
+  /** The session's risk events since the last call (at most those it still holds). */
+  freshRisk(s: DashboardSession): RiskLine[] {
+    const total = s.counters.riskEvents;
+    const fresh = Math.min(total - this.riskSeen, s.recentRisk.length);
+    this.riskSeen = total;
+    return s.recentRisk.slice(s.recentRisk.length - fresh).map((r) => ({ t: Math.floor(r.ts / 1e6), kind: r.kind, reason: r.reason, state: r.state }));
+  }
 }

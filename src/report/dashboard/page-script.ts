@@ -1,4 +1,4 @@
-// The dashboard page's script (browser JavaScript, kept as text): chart panes, fills with hover details, figures, feed health, risk events.
+// The dashboard page's script (browser JavaScript, kept as text): chart panes (one chart, or one per market), fills with hover details, figures, feed health, risk events.
 
 /** Plain ES2020 for the browser; it reads window.LightweightCharts and talks to the server the page came from. */
 export function dashboardScript(): string {
@@ -20,62 +20,174 @@ export function dashboardScript(): string {
     if (type === 3) return p2(d.getUTCHours()) + ':' + p2(d.getUTCMinutes());
     return p2(d.getUTCHours()) + ':' + p2(d.getUTCMinutes()) + ':' + p2(d.getUTCSeconds());
   }
-  const el = $('chart');
-  const chart = LC.createChart(el, {
-    autoSize: true,
-    layout: { background: { color: '#ffffff' }, textColor: '#1d232b', panes: { separatorColor: '#dde1e6' } },
-    localization: { timeFormatter: (t) => utc(t, true) + ' UTC' },
-    timeScale: { timeVisible: true, secondsVisible: true, tickMarkFormatter: tickMark },
-    rightPriceScale: { borderVisible: false },
-  });
-  let priceDec = 2;
-  let qtyDec = 5;
-  const fmtPrice = (x) => Number(x).toFixed(priceDec);
-  const mid = chart.addSeries(LC.LineSeries, { color: '#718096', lineWidth: 1, title: 'mid', priceLineVisible: false }, 0);
-  const bid = chart.addSeries(LC.LineSeries, { color: '#1f9d55', lineWidth: 2, title: 'bid', lineType: 1, priceLineVisible: false }, 0);
-  const ask = chart.addSeries(LC.LineSeries, { color: '#c53030', lineWidth: 2, title: 'ask', lineType: 1, priceLineVisible: false }, 0);
-  const inv = chart.addSeries(LC.LineSeries, { color: '#6b46c1', lineWidth: 2, lineType: 1, title: 'inventory', priceLineVisible: false }, 1);
-  const pnl = chart.addSeries(LC.BaselineSeries, { baseValue: { type: 'price', price: 0 }, lineWidth: 2, title: 'PnL', priceLineVisible: false }, 2);
-  const state = chart.addSeries(LC.HistogramSeries, { title: 'state', priceLineVisible: false, lastValueVisible: false, base: 0, priceFormat: { type: 'price', precision: 0, minMove: 1 } }, 3);
-  // Price on top; inventory and PnL below it; the state band last, thin (shares of the chart's height).
-  [0.58, 0.17, 0.17, 0.05].forEach((f, i) => { const p = chart.panes()[i]; if (p) p.setStretchFactor(f); });
-  const markers = LC.createSeriesMarkers(mid, []);
   const STATE_COLOR = { active: '#1f9d55', reducing: '#d69e2e', halted: '#c53030' };
-  let fills = [];
-  let points = 0;
-  let lastT = 0;
-  let lastBid = null;
-  let lastAsk = null;
-  let mode = 'live';
-  window.__dashboard = {
-    points: () => points,
-    fills: () => fills.length,
-    state: () => $('state').textContent,
-    markets: () => Array.from(document.querySelectorAll('#markets-rows tr')).map((tr) => ({ name: tr.dataset.market, state: tr.querySelector('.st-badge').textContent, cells: Array.from(tr.children).map((td) => td.textContent) })),
-    lastQuotes: () => ({ bid: lastBid, ask: lastAsk }),
-    // Where fill i is drawn, in the chart's pixels (null when off screen): for tests and tools.
-    fillPoint: (i) => {
-      const f = fills[i];
-      if (!f) return null;
-      const x = chart.timeScale().timeToCoordinate(f.t);
-      const y = mid.priceToCoordinate(f.price);
-      return x === null || y === null ? null : { x, y };
-    },
-  };
   const fmt = (x, d) => (x === null || x === undefined || !isFinite(x) ? '–' : Number(x).toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d }));
   const signed = (x, d) => (x === null || x === undefined || !isFinite(x) ? '–' : (x > 0 ? '+' : '') + fmt(x, d));
   function setSigned(id, x, d) { const e = $(id); e.textContent = signed(x, d); e.className = 'v' + (x > 0 ? ' pos' : x < 0 ? ' neg' : ''); }
   // A missing quote is whitespace: the line stops there instead of staying at the last price.
   const val = (p, key) => (p[key] === null || p[key] === undefined ? { time: p.t } : { time: p.t, value: p[key] });
   const stateBar = (p) => ({ time: p.t, value: 1, color: STATE_COLOR[p.state] || '#a0aec0' });
-  function markersOf() {
-    return fills.map((f) => ({ time: f.t, position: 'atPriceMiddle', price: f.price, color: f.side > 0 ? '#1f9d55' : '#c53030', shape: f.side > 0 ? 'arrowUp' : 'arrowDown', size: 0.6 }));
+  // One chart: the price pane (mid, our bid and ask, fills as markers), inventory, PnL (o.pnl), the state band;
+  // a fill's details under the pointer. The page has one (a single market) or one per market.
+  function makeChart(el, tip, o) {
+    const chart = LC.createChart(el, {
+      autoSize: true,
+      layout: { background: { color: '#ffffff' }, textColor: '#1d232b', fontSize: o.small ? 11 : 12, panes: { separatorColor: '#dde1e6' } },
+      localization: { timeFormatter: (t) => utc(t, true) + ' UTC' },
+      timeScale: { timeVisible: true, secondsVisible: true, tickMarkFormatter: tickMark },
+      rightPriceScale: { borderVisible: false },
+    });
+    const c = { chart, priceDec: 2, qtyDec: 5, fills: [], points: 0, lastT: 0, lastBid: null, lastAsk: null };
+    c.mid = chart.addSeries(LC.LineSeries, { color: '#718096', lineWidth: 1, title: o.small ? '' : 'mid', priceLineVisible: false }, 0);
+    c.bid = chart.addSeries(LC.LineSeries, { color: '#1f9d55', lineWidth: 2, title: 'bid', lineType: 1, priceLineVisible: false }, 0);
+    c.ask = chart.addSeries(LC.LineSeries, { color: '#c53030', lineWidth: 2, title: 'ask', lineType: 1, priceLineVisible: false }, 0);
+    c.inv = chart.addSeries(LC.LineSeries, { color: '#6b46c1', lineWidth: 2, lineType: 1, title: o.small ? 'inv' : 'inventory', priceLineVisible: false }, 1);
+    c.pnl = o.pnl ? chart.addSeries(LC.BaselineSeries, { baseValue: { type: 'price', price: 0 }, lineWidth: 2, title: 'PnL', priceLineVisible: false }, 2) : null;
+    c.state = chart.addSeries(LC.HistogramSeries, { title: o.small ? '' : 'state', priceLineVisible: false, lastValueVisible: false, base: 0, priceFormat: { type: 'price', precision: 0, minMove: 1 } }, o.pnl ? 3 : 2);
+    // Price on top; inventory (and PnL) below it; the state band last, thin (shares of the chart's height).
+    (o.pnl ? [0.58, 0.17, 0.17, 0.05] : [0.7, 0.24, 0.06]).forEach((f, i) => { const p = chart.panes()[i]; if (p) p.setStretchFactor(f); });
+    const markers = LC.createSeriesMarkers(c.mid, []);
+    let pointerIn = false;
+    el.addEventListener('mouseenter', () => { pointerIn = true; });
+    el.addEventListener('mouseleave', () => { pointerIn = false; });
+    c.decimals = (priceDec, qtyDec) => {
+      c.priceDec = priceDec; c.qtyDec = qtyDec;
+      c.mid.applyOptions({ priceFormat: { type: 'price', precision: priceDec, minMove: Math.pow(10, -priceDec) } });
+      c.inv.applyOptions({ priceFormat: { type: 'price', precision: qtyDec, minMove: Math.pow(10, -qtyDec) } });
+    };
+    function redraw() {
+      markers.setMarkers(c.fills.map((f) => ({ time: f.t, position: 'atPriceMiddle', price: f.price, color: f.side > 0 ? '#1f9d55' : '#c53030', shape: f.side > 0 ? 'arrowUp' : 'arrowDown', size: 0.6 })));
+      // The axis label of a series shows its last value: hide it when no order rests on that side.
+      c.bid.applyOptions({ lastValueVisible: c.lastBid !== null, title: c.lastBid !== null ? 'bid' : '' });
+      c.ask.applyOptions({ lastValueVisible: c.lastAsk !== null, title: c.lastAsk !== null ? 'ask' : '' });
+    }
+    // Everything (a snapshot): the series replaced.
+    c.load = (points, fills) => {
+      c.mid.setData(points.filter((p) => p.mid !== null).map((p) => val(p, 'mid')));
+      c.bid.setData(points.map((p) => val(p, 'bid')));
+      c.ask.setData(points.map((p) => val(p, 'ask')));
+      c.inv.setData(points.map((p) => val(p, 'inv')));
+      if (c.pnl) c.pnl.setData(points.map((p) => val(p, 'pnl')));
+      c.state.setData(points.map(stateBar));
+      c.fills = fills.slice(); c.points = points.length;
+      const last = points[points.length - 1];
+      c.lastT = last ? last.t : 0;
+      c.lastBid = last ? last.bid : null; c.lastAsk = last ? last.ask : null;
+      chart.timeScale().fitContent();
+      redraw();
+    };
+    // What is new (an update).
+    c.extend = (points, fills) => {
+      for (const p of points) {
+        // An update may repeat points this page already has (it joined between two pushes): skip older ones.
+        if (p.t < c.lastT) continue;
+        c.lastT = p.t;
+        if (p.mid !== null) c.mid.update(val(p, 'mid'));
+        c.bid.update(val(p, 'bid')); c.ask.update(val(p, 'ask'));
+        c.inv.update(val(p, 'inv'));
+        if (c.pnl) c.pnl.update(val(p, 'pnl'));
+        c.state.update(stateBar(p));
+        c.lastBid = p.bid; c.lastAsk = p.ask;
+      }
+      c.points += points.length;
+      const lastFill = c.fills.length > 0 ? c.fills[c.fills.length - 1].t : 0;
+      c.fills = c.fills.concat(fills.filter((f) => f.t >= lastFill));
+      // While the whole run fits at a readable spacing it stays in view; past that the chart scrolls with the data.
+      // Never under the pointer: what it hovers stays where it is.
+      if (!pointerIn && points.length > 0 && c.mid.data().length * 3 <= el.clientWidth) chart.timeScale().fitContent();
+      redraw();
+    };
+    // Where fill i is drawn, in the chart's pixels (null when off screen).
+    c.fillPoint = (i) => {
+      const f = c.fills[i];
+      if (!f) return null;
+      const x = chart.timeScale().timeToCoordinate(f.t);
+      const y = c.mid.priceToCoordinate(f.price);
+      return x === null || y === null ? null : { x, y };
+    };
+    // How many points each series holds (whitespace not counted): what the chart actually draws.
+    c.counts = () => {
+      const n = (s) => s.data().filter((d) => d.value !== undefined).length;
+      return { mid: n(c.mid), bid: n(c.bid), ask: n(c.ask), inv: n(c.inv), fills: c.fills.length, width: el.clientWidth, height: el.clientHeight };
+    };
+    // Fill details on hover: the fills drawn at the hovered point (between the midpoints to its neighbours).
+    chart.subscribeCrosshairMove((param) => {
+      if (!param || param.time === undefined || !param.point || param.logical === undefined) { tip.style.display = 'none'; return; }
+      const T = param.time;
+      const prev = c.mid.dataByIndex(param.logical - 1);
+      const next = c.mid.dataByIndex(param.logical + 1);
+      const lo = prev && prev.time < T ? (prev.time + T) / 2 : T - 0.5;
+      const hi = next && next.time > T ? (T + next.time) / 2 : T + 0.5;
+      const here = c.fills.filter((f) => f.t > lo && f.t <= hi);
+      if (here.length === 0) { tip.style.display = 'none'; return; }
+      tip.textContent = here.slice(-6).map((f) => utc(f.t, false) + '  ' + (f.side > 0 ? 'BUY ' : 'SELL') + ' ' + Number(f.qty).toFixed(c.qtyDec) + ' @ ' + Number(f.price).toFixed(c.priceDec) + (f.fee !== undefined && f.fee !== null ? '  fee ' + Number(f.fee).toFixed(4) : '') + (f.liquidity ? ' ' + f.liquidity : '')).join('\n') + (here.length > 6 ? '\n… ' + (here.length - 6) + ' more' : '');
+      tip.style.display = 'block';
+      const x = Math.min(param.point.x + 14, el.clientWidth - tip.offsetWidth - 4);
+      tip.style.left = x + 'px';
+      tip.style.top = Math.max(4, param.point.y - 10) + 'px';
+    });
+    return c;
   }
-  function quotesShown() {
-    // The axis label of a series shows its last value: hide it when no order rests on that side.
-    bid.applyOptions({ lastValueVisible: lastBid !== null, title: lastBid !== null ? 'bid' : '' });
-    ask.applyOptions({ lastValueVisible: lastAsk !== null, title: lastAsk !== null ? 'ask' : '' });
+  const main = makeChart($('chart'), $('tip'), { pnl: true });
+  let priceDec = 2;
+  let qtyDec = 5;
+  // Several markets: one small chart each, side by side, under a line of its own figures.
+  const cards = new Map();
+  function layoutCards() {
+    const box = $('charts');
+    const n = Math.max(1, cards.size);
+    const cols = Math.max(1, Math.min(n, Math.floor((box.clientWidth || 900) / 400)));
+    box.style.setProperty('--rows', String(Math.ceil(n / cols)));
   }
+  window.addEventListener('resize', layoutCards);
+  function card(name) {
+    let k = cards.get(name);
+    if (k) return k;
+    const div = document.createElement('div');
+    div.className = 'card'; div.dataset.market = name;
+    const head = document.createElement('div'); head.className = 'card-head';
+    const title = document.createElement('span'); title.className = 'name'; title.textContent = name;
+    const badge = document.createElement('span'); badge.className = 'st-badge unknown'; badge.textContent = '…';
+    const figs = document.createElement('span'); figs.className = 'figs';
+    head.append(title, badge, figs);
+    const box = document.createElement('div'); box.className = 'mchart';
+    const tip = document.createElement('div'); tip.className = 'tip'; box.appendChild(tip);
+    div.append(head, box);
+    $('charts').appendChild(div);
+    k = { div, title, badge, figs, c: makeChart(box, tip, { small: true }) };
+    cards.set(name, k);
+    layoutCards();
+    return k;
+  }
+  function marketCharts(list, full) {
+    const multi = Array.isArray(list);
+    document.querySelector('main').classList.toggle('multi', multi);
+    $('legend-one').hidden = multi; $('legend-many').hidden = !multi;
+    if (full) {
+      const keep = new Set(multi ? list.map((x) => x.name) : []);
+      for (const [name, k] of cards) if (!keep.has(name)) { k.c.chart.remove(); k.div.remove(); cards.delete(name); }
+      layoutCards();
+    }
+    if (!multi) return;
+    for (const x of list) {
+      const k = card(x.name);
+      k.c.decimals(x.price_decimals, x.qty_decimals);
+      if (full) k.c.load(x.points, x.fills); else k.c.extend(x.points, x.fills);
+    }
+  }
+  let mode = 'live';
+  window.__dashboard = {
+    points: () => main.points,
+    fills: () => main.fills.length,
+    state: () => $('state').textContent,
+    markets: () => Array.from(document.querySelectorAll('#markets-rows tr')).map((tr) => ({ name: tr.dataset.market, state: tr.querySelector('.st-badge').textContent, cells: Array.from(tr.children).map((td) => td.textContent) })),
+    lastQuotes: () => ({ bid: main.lastBid, ask: main.lastAsk }),
+    // Where fill i is drawn, in the chart's pixels (null when off screen): for tests and tools.
+    fillPoint: (i) => main.fillPoint(i),
+    // Several markets: each market's chart, in the page's order, with what its series hold.
+    charts: () => Array.from(cards).map(([name, k]) => ({ name, ...k.c.counts() })),
+    chartFillPoint: (name, i) => (cards.has(name) ? cards.get(name).c.fillPoint(i) : null),
+  };
   function header(s) {
     $('title').textContent = s.title;
     document.title = s.title + ' — marketmakerl';
@@ -92,7 +204,7 @@ export function dashboardScript(): string {
     document.querySelector('main').classList.toggle('with-markets', rows !== null);
     if (rows === null) return;
     const b = s.book || {};
-    $('markets-book').textContent = '· book PnL ' + signed(b.pnl, 2) + ' · notional ' + fmt(b.notional, 2) + ' · drawdown ' + fmt(b.drawdown, 2) + (s.chart_market ? ' · chart: ' + s.chart_market : '');
+    $('markets-book').textContent = '· book PnL ' + signed(b.pnl, 2) + ' · notional ' + fmt(b.notional, 2) + ' · drawdown ' + fmt(b.drawdown, 2);
     const tb = $('markets-rows');
     tb.innerHTML = '';
     for (const r of rows) {
@@ -109,13 +221,27 @@ export function dashboardScript(): string {
       cell(String(r.fills), 'v'); cell(String(r.open_orders), 'v');
       cell(r.connected === null || r.connected === undefined ? '–' : (r.connected ? 'ok' : 'DOWN') + (r.gaps ? ' · ' + r.gaps + ' gaps' : ''));
       tb.appendChild(tr);
+      // The market's chart: its figures in its head line; a click on the row brings it into view.
+      const k = cards.get(r.name);
+      if (k) {
+        k.title.textContent = r.name + (r.symbol && r.symbol !== r.name ? ' · ' + r.symbol : '');
+        k.badge.textContent = r.trading_state; k.badge.className = 'st-badge ' + r.trading_state; k.badge.title = (r.reasons || []).join('\n');
+        k.figs.innerHTML = '';
+        const fig = (label, text, cls) => { const e = document.createElement('span'); e.textContent = label + ' ' + text; if (cls) e.className = cls; k.figs.appendChild(e); };
+        fig('mid', fmt(r.mid, r.price_decimals));
+        fig('pos', fmt(r.inventory, k.c.qtyDec));
+        fig('PnL', signed(r.pnl, 2), r.pnl > 0 ? 'pos' : r.pnl < 0 ? 'neg' : '');
+        fig('fills', String(r.fills));
+        fig('open', String(r.open_orders));
+        tr.style.cursor = 'pointer';
+        tr.onclick = () => k.div.scrollIntoView({ behavior: 'smooth', block: 'nearest' });
+      }
     }
   }
   function stats(s) {
     if (typeof s.price_decimals === 'number') priceDec = s.price_decimals;
     if (typeof s.qty_decimals === 'number') qtyDec = s.qty_decimals;
-    mid.applyOptions({ priceFormat: { type: 'price', precision: priceDec, minMove: Math.pow(10, -priceDec) } });
-    inv.applyOptions({ priceFormat: { type: 'price', precision: qtyDec, minMove: Math.pow(10, -qtyDec) } });
+    main.decimals(priceDec, qtyDec);
     header(s);
     $('s-mid').textContent = fmt(s.mid, priceDec);
     $('s-inventory').textContent = fmt(s.inventory, qtyDec);
@@ -149,55 +275,15 @@ export function dashboardScript(): string {
   }
   function apply(m) {
     if (m.type === 'snapshot') {
-      mid.setData(m.points.filter((p) => p.mid !== null).map((p) => val(p, 'mid')));
-      bid.setData(m.points.map((p) => val(p, 'bid')));
-      ask.setData(m.points.map((p) => val(p, 'ask')));
-      inv.setData(m.points.map((p) => val(p, 'inv')));
-      pnl.setData(m.points.map((p) => val(p, 'pnl')));
-      state.setData(m.points.map(stateBar));
-      fills = m.fills.slice(); points = m.points.length;
-      const last = m.points[m.points.length - 1];
-      lastT = last ? last.t : 0;
-      lastBid = last ? last.bid : null; lastAsk = last ? last.ask : null;
+      main.load(m.points, m.fills);
       risk(m.risk, true);
-      chart.timeScale().fitContent();
     } else {
-      for (const p of m.points) {
-        // An update may repeat points this page already has (it joined between two pushes): skip older ones.
-        if (p.t < lastT) continue;
-        lastT = p.t;
-        if (p.mid !== null) mid.update(val(p, 'mid'));
-        bid.update(val(p, 'bid')); ask.update(val(p, 'ask'));
-        inv.update(val(p, 'inv')); pnl.update(val(p, 'pnl'));
-        state.update(stateBar(p));
-        lastBid = p.bid; lastAsk = p.ask;
-      }
-      points += m.points.length;
-      const lastFill = fills.length > 0 ? fills[fills.length - 1].t : 0;
-      fills = fills.concat(m.fills.filter((f) => f.t >= lastFill));
+      main.extend(m.points, m.fills);
       risk(m.risk, false);
     }
-    markers.setMarkers(markersOf());
-    quotesShown();
+    marketCharts(m.charts, m.type === 'snapshot');
     stats(m.stats);
   }
-  // Fill details on hover: the fills drawn at the hovered point (between the midpoints to its neighbours).
-  const tip = $('tip');
-  chart.subscribeCrosshairMove((param) => {
-    if (!param || param.time === undefined || !param.point || param.logical === undefined) { tip.style.display = 'none'; return; }
-    const T = param.time;
-    const prev = mid.dataByIndex(param.logical - 1);
-    const next = mid.dataByIndex(param.logical + 1);
-    const lo = prev && prev.time < T ? (prev.time + T) / 2 : T - 0.5;
-    const hi = next && next.time > T ? (T + next.time) / 2 : T + 0.5;
-    const here = fills.filter((f) => f.t > lo && f.t <= hi);
-    if (here.length === 0) { tip.style.display = 'none'; return; }
-    tip.textContent = here.slice(-6).map((f) => utc(f.t, false) + '  ' + (f.side > 0 ? 'BUY ' : 'SELL') + ' ' + Number(f.qty).toFixed(qtyDec) + ' @ ' + fmtPrice(f.price) + (f.fee !== undefined && f.fee !== null ? '  fee ' + Number(f.fee).toFixed(4) : '') + (f.liquidity ? ' ' + f.liquidity : '')).join('\n') + (here.length > 6 ? '\n… ' + (here.length - 6) + ' more' : '');
-    tip.style.display = 'block';
-    const x = Math.min(param.point.x + 14, el.clientWidth - tip.offsetWidth - 4);
-    tip.style.left = x + 'px';
-    tip.style.top = Math.max(4, param.point.y - 10) + 'px';
-  });
   function connect() {
     const ws = new WebSocket((location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/ws');
     ws.onmessage = (e) => { if (mode === 'live') apply(JSON.parse(e.data)); };

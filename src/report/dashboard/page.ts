@@ -20,7 +20,7 @@ export function dashboardPage(title: string, opts: { statusLink?: boolean } = {}
   .active { background: #1f9d55; } .reducing { background: #d69e2e; } .halted { background: #c53030; } .unknown, .finished { background: #718096; }
   main { display: grid; grid-template-columns: minmax(0, 1fr) 330px; gap: 12px; padding: 12px; }
   #chart { height: calc(100vh - 110px); min-height: 520px; background: #fff; border: 1px solid #dde1e6; position: relative; }
-  #tip { position: absolute; z-index: 5; pointer-events: none; display: none; background: rgba(29,35,43,.92); color: #fff; font-size: 12px; padding: 6px 8px; border-radius: 4px; white-space: pre; font-variant-numeric: tabular-nums; }
+  #tip, .tip { position: absolute; z-index: 5; pointer-events: none; display: none; background: rgba(29,35,43,.92); color: #fff; font-size: 12px; padding: 6px 8px; border-radius: 4px; white-space: pre; font-variant-numeric: tabular-nums; }
   .panel { background: #fff; border: 1px solid #dde1e6; padding: 8px 12px; margin-bottom: 12px; }
   .panel h2 { font-size: 13px; margin: 0 0 6px; text-transform: uppercase; letter-spacing: .04em; color: #4a5568; }
   table { border-collapse: collapse; width: 100%; font-size: 13px; }
@@ -29,6 +29,14 @@ export function dashboardPage(title: string, opts: { statusLink?: boolean } = {}
   #markets td { padding: 3px 6px 3px 0; border-top: 1px solid #edf0f3; } #markets td.st { font-size: 11px; font-weight: 700; text-transform: uppercase; color: #fff; border-radius: 8px; padding: 1px 8px; }
   #markets-panel[hidden] { display: none; }
   main.with-markets #chart { height: calc(100vh - 260px); min-height: 420px; }
+  #charts { display: none; gap: 10px; grid-template-columns: repeat(auto-fit, minmax(400px, 1fr)); }
+  main.multi #charts { display: grid; } main.multi #chart { display: none; }
+  .card { background: #fff; border: 1px solid #dde1e6; min-width: 0; }
+  .card-head { display: flex; gap: 10px; align-items: center; padding: 4px 8px; font-size: 12px; border-bottom: 1px solid #edf0f3; flex-wrap: wrap; font-variant-numeric: tabular-nums; }
+  .card-head .name { font-weight: 700; font-size: 13px; }
+  .card-head .figs { display: flex; gap: 10px; color: #4a5568; }
+  .st-badge { color: #fff; border-radius: 8px; padding: 1px 8px; font-size: 11px; font-weight: 700; text-transform: uppercase; }
+  .mchart { position: relative; height: max(240px, calc((100vh - 300px) / var(--rows, 1) - 40px)); }
   .pos { color: #1a7f37; } .neg { color: #c62828; }
   #risk { font-size: 12px; max-height: 220px; overflow: auto; margin: 0; padding-left: 0; list-style: none; }
   #risk li { margin-bottom: 4px; border-left: 3px solid #a0aec0; padding-left: 6px; }
@@ -55,7 +63,9 @@ export function dashboardPage(title: string, opts: { statusLink?: boolean } = {}
       <thead><tr><th>market</th><th>state</th><th class="v">mid</th><th class="v">our bid</th><th class="v">our ask</th><th class="v">position</th><th class="v">PnL</th><th class="v">fills</th><th class="v">open</th><th>feed</th></tr></thead>
       <tbody id="markets-rows"></tbody></table></div>
     <div id="chart"><div id="tip"></div></div>
-    <div class="legend">price: <b style="background:#718096"></b>mid <b style="background:#1f9d55"></b>our bid <b style="background:#c53030"></b>our ask (cleared when no order rests) · fills: ▲ buy ▼ sell, hover for details · panes below: inventory, PnL, trading state (<b style="background:#1f9d55"></b>active <b style="background:#d69e2e"></b>reducing <b style="background:#c53030"></b>halted) · times UTC</div>
+    <div id="charts"></div>
+    <div class="legend" id="legend-many" hidden>each market: price (<b style="background:#718096"></b>mid <b style="background:#1f9d55"></b>our bid <b style="background:#c53030"></b>our ask, fills ▲ buy ▼ sell, hover for details) · inventory · trading state (<b style="background:#1f9d55"></b>active <b style="background:#d69e2e"></b>reducing <b style="background:#c53030"></b>halted) · a row of the table brings its chart into view · times UTC</div>
+    <div class="legend" id="legend-one">price: <b style="background:#718096"></b>mid <b style="background:#1f9d55"></b>our bid <b style="background:#c53030"></b>our ask (cleared when no order rests) · fills: ▲ buy ▼ sell, hover for details · panes below: inventory, PnL, trading state (<b style="background:#1f9d55"></b>active <b style="background:#d69e2e"></b>reducing <b style="background:#c53030"></b>halted) · times UTC</div>
   </div>
   <div>
     <div class="panel"><h2>Position and PnL</h2><table>

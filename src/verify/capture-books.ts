@@ -1,0 +1,163 @@
+// The order book a raw Binance capture showed at given exchange times, rebuilt from its messages alone (for verify-fills: never the simulator's book).
+import { readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
+import { UserError } from '../core/index.js';
+
+/** Prices as integer keys (1e-8 steps): the capture's decimal strings and a run's printed prices meet there. */
+export const priceKey = (p: number): number => Math.round(p * 1e8);
+
+/** The book as shown at one time: the depth ladder, with the last bookTicker as the touch while it is newer. */
+export interface ShownBook {
+  /** Size shown at `price` on `side` (+1 bids, −1 asks). */
+  shownQty(side: number, price: number): number;
+  /** Best price shown on `side` (NaN: none). */
+  best(side: number): number;
+}
+
+interface Bbo {
+  bid: number;
+  bidQty: number;
+  ask: number;
+  askQty: number;
+  u: number;
+}
+
+/**
+ * Replays the capture's depth snapshot, depth diffs and bookTickers in file order (Binance's local-book
+ * rules: diffs before the snapshot buffered, those at or below its `lastUpdateId` dropped; spot diffs
+ * continue with `U = previous u + 1`, futures diffs with `pu = previous u`; a break leaves the book
+ * unknown until the next snapshot). A bookTicker is the touch while its update id is at least the last
+ * depth message's and its bid is below its ask: nothing better than it is shown on its side, its size
+ * at its price. Each message's exchange time: `T`, else `E` (depth, snapshot), `E`, else `T`
+ * (bookTicker); without either, the local receive time plus the last depth message's E − local offset.
+ *
+ * `times` (ascending, exchange µs) are answered in order: the book after every message before the first
+ * one stamped later than the time (a command at time t meets the rows up to t, not those after).
+ * `answer` gets `undefined` where the book is not known (before the snapshot, after a break).
+ */
+export function booksAt(captures: readonly string[], times: readonly number[], answer: (k: number, book: ShownBook | undefined) => void): { messages: number; breaks: number } {
+  const bids = new Map<number, number>();
+  const asks = new Map<number, number>();
+  let bbo: Bbo | undefined;
+  let lastU = Number.NaN;
+  let synced = false;
+  let fresh = false;
+  let offset = Number.NaN;
+  let buffered: { U: number; u: number; pu: number; b: [string, string][]; a: [string, string][] }[] = [];
+  let messages = 0;
+  let breaks = 0;
+  let q = 0;
+
+  const bboActive = (): boolean => bbo !== undefined && bbo.u >= lastU && bbo.bid < bbo.ask;
+  const ladderBest = (side: number): number => {
+    let best = Number.NaN;
+    for (const [k, v] of side > 0 ? bids : asks) if (v > 0 && (best !== best || (side > 0 ? k > best : k < best))) best = k;
+    return best;
+  };
+  const view: ShownBook = {
+    shownQty(side, price) {
+      const k = priceKey(price);
+      if (bboActive()) {
+        const b = bbo!;
+        if (side > 0 && k === b.bid) return b.bidQty;
+        if (side > 0 && k > b.bid) return 0;
+        if (side < 0 && k === b.ask) return b.askQty;
+        if (side < 0 && k < b.ask) return 0;
+      }
+      return (side > 0 ? bids : asks).get(k) ?? 0;
+    },
+    best(side) {
+      if (bboActive()) return (side > 0 ? bbo!.bid : bbo!.ask) / 1e8;
+      const k = ladderBest(side);
+      return k === k ? k / 1e8 : Number.NaN;
+    },
+  };
+  const until = (t: number): void => {
+    while (q < times.length && times[q]! < t) answer(q++, synced ? view : undefined);
+  };
+  const levels = (into: Map<number, number>, rows: readonly [string, string][]): void => {
+    for (const [p, s] of rows) {
+      const qty = Number(s);
+      if (qty > 0) into.set(priceKey(Number(p)), qty);
+      else into.delete(priceKey(Number(p)));
+    }
+  };
+  const applyDiff = (d: { U: number; u: number; pu: number; b: [string, string][]; a: [string, string][] }): void => {
+    const futures = d.pu === d.pu;
+    if (futures && fresh ? d.u < lastU : d.u <= lastU) return;
+    const continues = futures ? d.pu === lastU || (fresh && d.U <= lastU) : fresh ? d.U <= lastU + 1 : d.U === lastU + 1;
+    if (!continues) {
+      breaks++;
+      synced = false;
+      return;
+    }
+    levels(bids, d.b);
+    levels(asks, d.a);
+    lastU = d.u;
+    fresh = false;
+  };
+
+  for (const path of captures) {
+    let buf = readFileSync(path);
+    if (buf.length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b) buf = gunzipSync(buf);
+    const text = buf.toString('utf8');
+    let start = 0;
+    let line = 0;
+    while (start < text.length) {
+      let end = text.indexOf('\n', start);
+      if (end < 0) end = text.length;
+      line++;
+      const sp = text.indexOf(' ', start);
+      if (sp > start && sp < end) {
+        const local = Number(text.slice(start, sp)) / 1000;
+        const body = text.slice(sp + 1, end);
+        // Trades do not change the book: skip them unparsed.
+        if (!body.includes('"e":"trade"')) {
+          let msg: Record<string, unknown>;
+          try {
+            msg = JSON.parse(body) as Record<string, unknown>;
+          } catch {
+            throw new UserError(`${path}:${line}: not a capture line (<local_ns> <json>)`);
+          }
+          const d = (msg['data'] ?? msg) as Record<string, unknown>;
+          const num = (k: string): number => (typeof d[k] === 'number' ? (d[k] as number) : Number.NaN);
+          const at = (first: string, second: string): number => {
+            const ms = num(first) === num(first) ? num(first) : num(second);
+            return ms === ms ? ms * 1000 : offset === offset ? local + offset : local;
+          };
+          if (d['e'] === 'depthUpdate') {
+            messages++;
+            if (num('E') === num('E')) offset = num('E') * 1000 - local;
+            until(at('T', 'E'));
+            const diff = { U: num('U'), u: num('u'), pu: num('pu'), b: d['b'] as [string, string][], a: d['a'] as [string, string][] };
+            if (synced) applyDiff(diff);
+            else {
+              buffered.push(diff);
+              if (buffered.length > 10_000) buffered.shift();
+            }
+          } else if (d['e'] === 'bookTicker' || (d['e'] === undefined && typeof d['b'] === 'string' && typeof d['u'] === 'number')) {
+            messages++;
+            until(at('E', 'T'));
+            bbo = { bid: priceKey(Number(d['b'])), bidQty: Number(d['B']), ask: priceKey(Number(d['a'])), askQty: Number(d['A']), u: num('u') };
+          } else if (Array.isArray(d['bids']) && typeof d['lastUpdateId'] === 'number') {
+            messages++;
+            until(at('T', 'E'));
+            bids.clear();
+            asks.clear();
+            levels(bids, d['bids'] as [string, string][]);
+            levels(asks, d['asks'] as [string, string][]);
+            lastU = d['lastUpdateId'] as number;
+            synced = true;
+            fresh = true;
+            const pending = buffered;
+            buffered = [];
+            for (const x of pending) if (synced) applyDiff(x);
+          }
+        }
+      }
+      start = end + 1;
+    }
+  }
+  while (q < times.length) answer(q++, synced ? view : undefined);
+  return { messages, breaks };
+}
