@@ -50,6 +50,7 @@ export class TradingSession {
   onTransition: ((t: RiskTransition) => void) | undefined;
   onDenied: ((ts: Micros, clientId: number, reason: string) => void) | undefined;
   private readonly health: FeedHealth = { lastDataLocal: Number.NaN, connected: true };
+  private readonly band: Float64Array;
   private readonly haltAction: (now: Micros) => void;
 
   constructor(
@@ -70,6 +71,7 @@ export class TradingSession {
     this.core = new TradingCore(strategy, options);
     options.rules = riskRules(risk, this.core.open, settings.contract);
     this.risk = new RiskEngine(risk, this.core.view);
+    this.band = this.risk.band;
     // Durable: a write the ledger refuses is held and retried in order, never dropped; an order it cannot
     // record is denied instead of sent.
     const j = ports.journal === undefined ? undefined : durableJournal(ports.journal);
@@ -94,16 +96,27 @@ export class TradingSession {
   decide(now: Micros, lastDataLocal: Micros, connected: boolean, live?: Readonly<Pick<FeedHealth, 'orderStream' | 'ledgerFault'>>, quote = true): number {
     // Kept small (the rare paths are methods of their own): a bar backtest calls this at every bar, and
     // V8 inlines by bytecode size.
-    this.core.view.now = now;
+    const v = this.core.view;
+    v.now = now;
+    // Inside the risk engine's band nothing can change (`RiskEngine.inBand`, tested here on its numbers:
+    // no call, no boxed arguments); outside it, or with live health, the monitors evaluate.
+    const b = this.band;
+    const e = v.equity;
+    const a = Math.abs(v.position);
+    if (live !== undefined || !connected || !(now < b[0]! && e > b[1]! && e <= b[2]! && a >= b[3]! && a < b[4]! && now - lastDataLocal <= b[5]!)) this.monitor(now, lastDataLocal, connected, live);
+    this.record.advance(now, this.stateCode);
+    if (this.stateCode === 2 || !quote) return 0;
+    return this.quote(now);
+  }
+
+  /** The risk monitors at `now`, and what their transitions do. */
+  private monitor(now: Micros, lastDataLocal: Micros, connected: boolean, live: Readonly<Pick<FeedHealth, 'orderStream' | 'ledgerFault'>> | undefined): void {
     const h = this.health;
     h.lastDataLocal = lastDataLocal;
     h.connected = connected;
     if (live !== undefined) this.liveHealth(live);
     const ts = this.risk.evaluate(now, h);
     if (ts.length > 0) this.apply(now, ts);
-    this.record.advance(now, this.stateCode);
-    if (this.stateCode === 2 || !quote) return 0;
-    return this.quote(now);
   }
 
   private liveHealth(live: Readonly<Pick<FeedHealth, 'orderStream' | 'ledgerFault'>>): void {

@@ -272,3 +272,59 @@ for (const [label, contract, cap, maxOpen] of [
     assert.ok(expected.some((r) => r?.includes('resting on its side filled')), 'the side inventory of a ladder denies');
   });
 }
+
+test('the band: a decision that skips evaluate inside it sees the same transitions, marks and states as one that always evaluates', () => {
+  const config = parseRiskConfig({}, BASE); // daily loss 500 (warning 400), drawdown 1000 (800), inventory 0.05, stale 5 s
+  const va = liveView();
+  const vb = liveView();
+  const a = new RiskEngine(config, va);
+  const b = new RiskEngine(config, vb);
+  const seen: { a: unknown[]; b: unknown[] } = { a: [], b: [] };
+  let seed = 7;
+  const rnd = (): number => ((seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648) / 2_147_483_648);
+  let now = 1_700_000_000 * S;
+  let walk = 10_000;
+  const DAILY_STEPS = [400, 400 - 1e-6, 400, 400 * (1 - 1e-16), 400 - 1e-4, 399, 500 - 1e-6, 500 * (1 - 1e-16), 500];
+  const PEAK_STEPS = [800, 800 - 1e-6, 800 * (1 - 1e-16), 800, 800 - 1e-4, 799, 1000 - 1e-6, 1000 * (1 - 1e-16), 1000];
+  let dailyAt = -1;
+  let peakAt = -1;
+  let position = 0;
+  let skipped = 0;
+  let peaks = 0;
+  for (let i = 0; i < 20_000; i++) {
+    const r = rnd();
+    now += r < 0.002 ? 20 * 3_600 * S : 60 * S; // now and then a jump into the next UTC day
+    const lag = rnd() < 0.01 ? 6 * S : 0; // now and then stale data
+    walk += (rnd() - 0.45) * 60; // drifting up: new peaks
+    let equity = walk;
+    // Now and then a few decisions on and around the thresholds (a rounding or a micro-unit either side).
+    if (dailyAt < 0 && peakAt < 0 && rnd() < 0.01) (i % 2 === 0 ? (dailyAt = 0) : (peakAt = 0));
+    if (dailyAt >= 0) {
+      if (a.marks.dayStartEquity === a.marks.dayStartEquity) equity = a.marks.dayStartEquity - DAILY_STEPS[dailyAt]!;
+      if (++dailyAt === DAILY_STEPS.length) dailyAt = -1;
+    } else if (peakAt >= 0) {
+      if (a.marks.peakEquity === a.marks.peakEquity) equity = a.marks.peakEquity - PEAK_STEPS[peakAt]!;
+      if (++peakAt === PEAK_STEPS.length) peakAt = -1;
+    }
+    if (rnd() < 0.005) walk -= 300; // and falls
+    position = Math.round((position + (rnd() - 0.5) * 0.02) * 1e4) / 1e4;
+    if (rnd() < 0.01) position = 0.05 * (i % 2 === 0 ? 1 : -1);
+    const mid = rnd() < 0.005 ? Number.NaN : 100;
+    for (const v of [va, vb]) (v.now = now), (v.equity = equity), (v.position = position), (v.mid = mid);
+    const health = { lastDataLocal: now - lag, connected: rnd() > 0.003 };
+    seen.a.push(...a.evaluate(now, health));
+    if (health.connected && b.inBand(now, health.lastDataLocal)) skipped++;
+    else seen.b.push(...b.evaluate(now, health));
+    if (a.machine.isRaised('daily-loss') && rnd() < 0.05) (seen.a.push(...a.resume(now, 'daily-loss', 'operator')), seen.b.push(...b.resume(now, 'daily-loss', 'operator')));
+    if (a.machine.isRaised('drawdown') && rnd() < 0.05) (seen.a.push(...a.resume(now, 'drawdown', 'operator')), seen.b.push(...b.resume(now, 'drawdown', 'operator')));
+    if (a.marks.peakEquity === equity) peaks++;
+    assert.deepEqual(b.marks, a.marks, `marks at step ${i}`);
+    assert.equal(b.machine.mask, a.machine.mask, `conditions at step ${i}`);
+    assert.equal(vb.tradingState, va.tradingState, `state at step ${i}`);
+  }
+  assert.deepEqual(seen.b, seen.a);
+  const conditions = new Set(seen.a.map((t) => (t as { condition: string }).condition));
+  for (const c of ['daily-loss', 'drawdown', 'daily-loss-warning', 'drawdown-warning', 'inventory', 'stale-data', 'disconnected']) assert.ok(conditions.has(c), `the walk raises ${c}`);
+  assert.ok(skipped > 5_000, `most decisions fall inside the band (${skipped} of 20000)`);
+  assert.ok(peaks > 100, `the walk makes new peaks (${peaks})`);
+});

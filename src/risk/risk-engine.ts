@@ -75,6 +75,14 @@ export class RiskEngine {
   private readonly lossWarnAt: number;
   private readonly drawdownWarnAt: number;
   private readonly inventoryAt: number;
+  /**
+   * Where no monitor can change anything, as of the last `evaluate` (the drivers' decision tests it at every
+   * decision and calls `evaluate` only outside it; `inBand` is the test): [0] the end of the day's marks (time
+   * before it), [1, 2] equity in (lo, hi], [3, 4] |position| in [lo, hi), [5] the stale limit (data age at or
+   * under it). Valid only while the feed is connected and the health conditions are clear; otherwise it
+   * holds no time (−∞), and every decision evaluates.
+   */
+  readonly band = new Float64Array([Number.NEGATIVE_INFINITY, Number.NaN, Number.NaN, Number.NaN, Number.NaN, Number.NaN]);
 
   constructor(
     readonly config: Readonly<RiskConfig>,
@@ -95,12 +103,14 @@ export class RiskEngine {
 
   /** Restore equity marks from a previous run of the same ledger (same UTC day only for the daily mark). */
   restore(marks: Readonly<RiskMarks>): void {
+    this.band[0] = Number.NEGATIVE_INFINITY;
     this.marks = { ...marks };
     this.dayEnd = (marks.dayIndex + 1) * DAY_MICROS;
   }
 
   /** The manual kill switch: halted until a restart or `resume`. */
   halt(now: Micros, reason: string): RiskTransition[] {
+    this.band[0] = Number.NEGATIVE_INFINITY;
     this.out.length = 0;
     this.push(this.machine.raise(now, 'kill-switch', reason));
     this.view.tradingState = this.machine.state;
@@ -109,6 +119,7 @@ export class RiskEngine {
 
   /** The strategy failed while trading (threw, or answered an invalid quote): halted until a restart. */
   strategyError(now: Micros, reason: string): RiskTransition[] {
+    this.band[0] = Number.NEGATIVE_INFINITY;
     this.out.length = 0;
     this.push(this.machine.raise(now, 'strategy-error', reason));
     this.view.tradingState = this.machine.state;
@@ -117,6 +128,7 @@ export class RiskEngine {
 
   /** A condition over several markets (the book's limits), raised or cleared by the driver of the markets. */
   portfolio(now: Micros, c: 'portfolio-loss' | 'portfolio-drawdown' | 'portfolio-notional', on: boolean, reason: string): RiskTransition[] {
+    this.band[0] = Number.NEGATIVE_INFINITY;
     this.out.length = 0;
     this.flip(now, c, on, reason, reason);
     this.view.tradingState = this.machine.state;
@@ -125,6 +137,7 @@ export class RiskEngine {
 
   /** An operator lifts a latched condition. */
   resume(now: Micros, condition: RiskCondition, reason: string): RiskTransition[] {
+    this.band[0] = Number.NEGATIVE_INFINITY;
     this.out.length = 0;
     this.push(this.machine.reset(now, condition, reason));
     this.view.tradingState = this.machine.state;
@@ -175,7 +188,51 @@ export class RiskEngine {
     const cur = m.mask;
     if (((cur ^ want) & watched) !== 0 || (want & raiseOnly & ~cur) !== 0) this.transitions(now, want, raiseOnly !== 0, age, loss, drawdown, health);
     if (v.tradingState !== m.state) v.tradingState = m.state; // written on a change only: the view is read at every step
+    this.setBand(health);
     return this.out;
+  }
+
+  /**
+   * True when `evaluate(now, { lastDataLocal, connected: true })` (with the health of the last evaluation)
+   * would change nothing: no transition, no new day, no new peak. The drivers' decision makes this test
+   * itself, on the band's numbers (`TradingSession.decide`, where a call would cost more than the test).
+   */
+  inBand(now: Micros, lastDataLocal: Micros): boolean {
+    const b = this.band;
+    const e = this.view.equity;
+    const a = Math.abs(this.view.position);
+    return now < b[0]! && e > b[1]! && e <= b[2]! && a >= b[3]! && a < b[4]! && now - lastDataLocal <= b[5]!;
+  }
+
+  /**
+   * The band after an evaluation. Each loss test (`marks − equity ≥ limit`) is monotone in equity, so one
+   * bound on the safe side of its threshold, checked with the test itself, keeps the whole half-line on that
+   * side: inside the band every test gives what it gives now, bit for bit.
+   */
+  private setBand(health: Readonly<FeedHealth>): void {
+    const b = this.band;
+    const cur = this.machine.mask;
+    if (!health.connected || health.orderStream === false || health.ledgerFault !== undefined || (cur & (DISCONNECTED | ORDER_STREAM | LEDGER | STALE)) !== 0) {
+      b[0] = Number.NEGATIVE_INFINITY;
+      return;
+    }
+    const d = this.marks.dayStartEquity;
+    const p = this.marks.peakEquity;
+    let lo = Number.NEGATIVE_INFINITY;
+    let hi = p; // above the peak, a new peak is marked
+    if ((cur & DAILY_LOSS) === 0) lo = Math.max(lo, above(d, this.dailyLossLimit));
+    if ((cur & DRAWDOWN) === 0) lo = Math.max(lo, above(p, this.maxDrawdown));
+    if ((cur & DAILY_LOSS_WARNING) !== 0) hi = Math.min(hi, below(d, this.lossWarnAt));
+    else lo = Math.max(lo, above(d, this.lossWarnAt));
+    if ((cur & DRAWDOWN_WARNING) !== 0) hi = Math.min(hi, below(p, this.drawdownWarnAt));
+    else lo = Math.max(lo, above(p, this.drawdownWarnAt));
+    const inventory = (cur & INVENTORY) !== 0;
+    b[0] = this.dayEnd;
+    b[1] = lo;
+    b[2] = hi;
+    b[3] = inventory ? this.inventoryAt : Number.NEGATIVE_INFINITY;
+    b[4] = inventory ? Number.POSITIVE_INFINITY : this.inventoryAt;
+    b[5] = this.staleMicros;
   }
 
   /** The changes `evaluate` found (bits in `want`), in a fixed order, each with its reason. */
@@ -211,6 +268,18 @@ export class RiskEngine {
   private push(t: RiskTransition | undefined): void {
     if (t !== undefined) this.out.push(t);
   }
+}
+
+/** A bound `lo` with `x − e < t` for every e > lo (NaN when the check fails: no band). */
+function above(x: number, t: number): number {
+  const lo = x - t + 1e-9 * (Math.abs(x) + Math.abs(t));
+  return x - lo < t ? lo : Number.NaN;
+}
+
+/** A bound `hi` with `x − e ≥ t` for every e ≤ hi (NaN when the check fails: no band). */
+function below(x: number, t: number): number {
+  const hi = x - t - 1e-9 * (Math.abs(x) + Math.abs(t));
+  return x - hi >= t ? hi : Number.NaN;
 }
 
 function round2(x: number): number {
