@@ -2,7 +2,7 @@
 import { UserError, type Micros } from '../core/index.js';
 import { allocEvents, EventFlag, EventType, type EventColumns } from '../market/index.js';
 import { BinanceMessageScanner, KIND_AGG_TRADE, KIND_BOOK_TICKER, KIND_DEPTH, KIND_NONE, KIND_TRADE } from './binance-message-scan.js';
-import { ns19Micros } from './binance-compact-scan.js';
+import { ns19Micros, scanned } from './binance-compact-scan.js';
 import * as scan from './json-scan.js';
 import { ScanError } from './json-scan.js';
 
@@ -238,7 +238,8 @@ export class BinanceCaptureParser {
   /** µs of the 19-digit nanosecond time at b[start] followed by a space (every line of today's captures); NaN: read it the general way. */
   private ns19(b: Uint8Array, start: number): number {
     if (b[start + 19] !== 32) return Number.NaN;
-    const v = ns19Micros(this.msg, b, start);
+    if (!ns19Micros(this.msg, b, start)) return Number.NaN;
+    const v = scanned[0]!;
     return v <= Number.MAX_SAFE_INTEGER ? v : Number.NaN;
   }
 

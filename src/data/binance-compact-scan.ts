@@ -58,6 +58,12 @@ const BACKSLASH = 92;
 /** Position just after the last number read (a closing quote for decimals). */
 let at = 0;
 
+/**
+ * The last number read. Readers return true/false and leave the number here: a double returned from a
+ * call the compiler does not inline is boxed on the heap, one allocation per number.
+ */
+export const scanned = new Float64Array(1);
+
 const NO_BYTES = new DataView(new ArrayBuffer(0));
 /** The bytes being scanned (set for the length of one `scanCompact` call; 4-byte loads), and their length. */
 let dv: DataView = NO_BYTES;
@@ -104,80 +110,84 @@ function digitRun(i: number): number {
   return value4(lo) * 10000 + value4(hi);
 }
 
-/** The 19-digit decimal integer at b[start] without its last three digits (ns → µs), or NaN if any of the 19 bytes is not a digit or the bytes end first. */
-export function ns19Micros(m: CompactFields, b: Uint8Array, start: number): number {
-  if (start + 20 > b.length) return Number.NaN;
+/** The 19-digit decimal integer at b[start] without its last three digits (ns → µs) into `scanned[0]`; false if any of the 19 bytes is not a digit or the bytes end first. */
+export function ns19Micros(m: CompactFields, b: Uint8Array, start: number): boolean {
+  if (start + 20 > b.length) return false;
   const v = viewOf(m, b);
   const a0 = v.getInt32(start, true);
   const a1 = v.getInt32(start + 4, true);
   const a2 = v.getInt32(start + 8, true);
   const a3 = v.getInt32(start + 12, true);
-  if (!digits4(a0) || !digits4(a1) || !digits4(a2) || !digits4(a3)) return Number.NaN;
+  if (!digits4(a0) || !digits4(a1) || !digits4(a2) || !digits4(a3)) return false;
   const c16 = b[start + 16]! - 48;
   const c17 = b[start + 17]! - 48;
   const c18 = b[start + 18]! - 48;
-  if (!(c16 >= 0 && c16 <= 9 && c17 >= 0 && c17 <= 9 && c18 >= 0 && c18 <= 9)) return Number.NaN;
-  return (value4(a0) * 10000 + value4(a1)) * 1e8 + (value4(a2) * 10000 + value4(a3));
+  if (!(c16 >= 0 && c16 <= 9 && c17 >= 0 && c17 <= 9 && c18 >= 0 && c18 <= 9)) return false;
+  scanned[0] = (value4(a0) * 10000 + value4(a1)) * 1e8 + (value4(a2) * 10000 + value4(a3));
+  return true;
 }
 
 /**
- * Unsigned integer of 1 to 15 digits starting at p (exact); NaN if there is no digit or more than 15.
+ * Unsigned integer of 1 to 15 digits starting at p (exact) into `scanned[0]`; false if there is no digit or more than 15.
  * `at` = the first byte after the digits.
  */
-function uint(b: Uint8Array, p: number): number {
+function uint(b: Uint8Array, p: number): boolean {
   let v = digitRun(p);
   let n = runDigits;
   let i = at;
   let c = b[i]! - 48;
   while (c >= 0 && c <= 9) {
-    if (n === 15) return Number.NaN; // 16 digits or more: the full scanner decides
+    if (n === 15) return false; // 16 digits or more: the full scanner decides
     v = v * 10 + c;
     n++;
     c = b[++i]! - 48;
   }
-  if (n === 0) return Number.NaN;
+  if (n === 0) return false;
   at = i;
-  return v;
+  scanned[0] = v;
+  return true;
 }
 
 /**
  * The decimal in the JSON string whose opening quote is at p: digits, optionally '.' and digits, then the
- * closing quote; at most 9 integer and 9 fraction digits and 15 in all. NaN for anything else. `at` = the
+ * closing quote; at most 9 integer and 9 fraction digits and 15 in all, into `scanned[0]`. false for anything else. `at` = the
  * closing quote.
  */
-function decimal(b: Uint8Array, p: number): number {
+function decimal(b: Uint8Array, p: number): boolean {
   let ip = digitRun(p + 1);
   let n = runDigits;
   let i = at;
   let c = b[i]! - 48;
   while (c >= 0 && c <= 9) {
-    if (n === 9) return Number.NaN;
+    if (n === 9) return false;
     ip = ip * 10 + c;
     n++;
     c = b[++i]! - 48;
   }
-  if (n === 0) return Number.NaN;
+  if (n === 0) return false;
   if (c === QUOTE - 48) {
     at = i;
-    return ip;
+    scanned[0] = ip;
+    return true;
   }
-  if (c !== 46 - 48) return Number.NaN;
+  if (c !== 46 - 48) return false;
   let fp = digitRun(i + 1);
   let k = runDigits;
   i = at;
   c = b[i]! - 48;
   while (c >= 0 && c <= 9) {
-    if (k === 9) return Number.NaN;
+    if (k === 9) return false;
     fp = fp * 10 + c;
     k++;
     c = b[++i]! - 48;
   }
-  if (k === 0 || c !== QUOTE - 48 || n + k > 15) return Number.NaN;
+  if (k === 0 || c !== QUOTE - 48 || n + k > 15) return false;
   at = i;
-  if (fp === 0) return ip; // (ip·10^k + 0) / 10^k, exactly
   const scale = POW10[k]!;
-  // ip·10^k + fp is the exact mantissa (below 10^15): the same division the full scanner makes.
-  return (ip * scale + fp) / scale;
+  // ip·10^k + fp is the exact mantissa (below 10^15): the same division the full scanner makes
+  // (and exactly ip when fp is 0).
+  scanned[0] = fp === 0 ? ip : (ip * scale + fp) / scale;
+  return true;
 }
 
 /** Position of the closing quote of the string opening at p, or -1 if it holds an escape or runs past end. */
@@ -235,10 +245,12 @@ function levels(m: CompactFields, b: Uint8Array, p: number, side: number): numbe
   if (b[i] === RBRACKET) return i + 1;
   for (;;) {
     if (b[i] !== LBRACKET || b[i + 1] !== QUOTE) return -1;
-    const price = decimal(b, i + 1);
+    if (!decimal(b, i + 1)) return -1;
+    const price = scanned[0]!;
     i = at;
     if (b[i + 1] !== COMMA || b[i + 2] !== QUOTE) return -1;
-    const size = decimal(b, i + 2);
+    if (!decimal(b, i + 2)) return -1;
+    const size = scanned[0]!;
     i = at;
     if (b[i + 1] !== RBRACKET || !(price > 0) || !(size >= 0)) return -1;
     const n = m.nLevels;
@@ -294,9 +306,8 @@ function body(m: CompactFields, b: Uint8Array, p: number, end: number): number {
       // pu
       if ((seen & K_PU) !== 0) return -1;
       seen |= K_PU;
-      const x = uint(b, i + 5);
-      if (x !== x) return -1;
-      m.mpu = x;
+      if (!uint(b, i + 5)) return -1;
+      m.mpu = scanned[0]!;
       i = at;
       const d = b[i];
       if (d === COMMA) {
@@ -320,36 +331,36 @@ function body(m: CompactFields, b: Uint8Array, p: number, end: number): number {
         break;
       case 69: // E
         bit = K_BIG_E;
-        x = uint(b, v);
-        if (x !== x) return -1;
+        if (!uint(b, v)) return -1;
+        x = scanned[0]!;
         m.mE = x;
         i = at;
         break;
       case 84: // T
         bit = K_BIG_T;
-        x = uint(b, v);
-        if (x !== x) return -1;
+        if (!uint(b, v)) return -1;
+        x = scanned[0]!;
         m.mT = x;
         i = at;
         break;
       case 85: // U
         bit = K_BIG_U;
-        x = uint(b, v);
-        if (x !== x) return -1;
+        if (!uint(b, v)) return -1;
+        x = scanned[0]!;
         m.mU = x;
         i = at;
         break;
       case 117: // u
         bit = K_U;
-        x = uint(b, v);
-        if (x !== x) return -1;
+        if (!uint(b, v)) return -1;
+        x = scanned[0]!;
         m.mu = x;
         i = at;
         break;
       case 116: // t
         bit = K_T;
-        x = uint(b, v);
-        if (x !== x) return -1;
+        if (!uint(b, v)) return -1;
+        x = scanned[0]!;
         m.mt = x;
         i = at;
         break;
@@ -367,16 +378,16 @@ function body(m: CompactFields, b: Uint8Array, p: number, end: number): number {
       case 112: // p
         bit = K_P;
         if (c !== QUOTE) return -1;
-        x = decimal(b, v);
-        if (x !== x) return -1;
+        if (!decimal(b, v)) return -1;
+        x = scanned[0]!;
         m.mp = x;
         i = at + 1;
         break;
       case 113: // q
         bit = K_Q;
         if (c !== QUOTE) return -1;
-        x = decimal(b, v);
-        if (x !== x) return -1;
+        if (!decimal(b, v)) return -1;
+        x = scanned[0]!;
         m.mq = x;
         i = at + 1;
         break;
@@ -404,8 +415,8 @@ function body(m: CompactFields, b: Uint8Array, p: number, end: number): number {
         bit = K_B;
         if (c === LBRACKET) i = levels(m, b, v, 1);
         else if (c === QUOTE) {
-          x = decimal(b, v);
-          if (x !== x) return -1;
+          if (!decimal(b, v)) return -1;
+          x = scanned[0]!;
           m.bidP = x;
           i = at + 1;
         } else return -1;
@@ -415,8 +426,8 @@ function body(m: CompactFields, b: Uint8Array, p: number, end: number): number {
         bit = K_A;
         if (c === LBRACKET) i = levels(m, b, v, -1);
         else if (c === QUOTE) {
-          x = decimal(b, v);
-          if (x !== x) return -1;
+          if (!decimal(b, v)) return -1;
+          x = scanned[0]!;
           m.askP = x;
           i = at + 1;
         } else return -1;
@@ -425,16 +436,16 @@ function body(m: CompactFields, b: Uint8Array, p: number, end: number): number {
       case 66: // B
         bit = K_BIG_B;
         if (c !== QUOTE) return -1;
-        x = decimal(b, v);
-        if (x !== x) return -1;
+        if (!decimal(b, v)) return -1;
+        x = scanned[0]!;
         m.bidQ = x;
         i = at + 1;
         break;
       case 65: // A
         bit = K_BIG_A;
         if (c !== QUOTE) return -1;
-        x = decimal(b, v);
-        if (x !== x) return -1;
+        if (!decimal(b, v)) return -1;
+        x = scanned[0]!;
         m.askQ = x;
         i = at + 1;
         break;
