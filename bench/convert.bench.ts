@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { convertCaptureToArrow, loadCaptureSync } from '../src/data/index.js';
+import { BinanceCaptureParser, convertCaptureToArrow, forEachLine, loadCaptureSync } from '../src/data/index.js';
 import { spawnSync } from 'node:child_process';
 import { sharedCaptureFiles } from '../test/fixtures/capture.js';
 import { writeLongCapture } from '../test/fixtures/long-capture.js';
@@ -26,6 +26,33 @@ try {
     // All threads of the process (zlib inflates in the thread pool).
     streamedCpu.push(rep.lines / ((cpu.user + cpu.system) / 1e6));
   }
+  // Where the CPU goes: the streamed reading alone (gunzip in the thread pool, lines split, nothing parsed),
+  // and the parser alone on lines decompressed beforehand (no reading, no output). Interleaved, per CPU-second.
+  const texts = files.map((f) => gunzipSync(readFileSync(f)));
+  const readingCpu: number[] = [];
+  const parserCpu: number[] = [];
+  for (let r = 0; r < reps; r++) {
+    let c = process.cpuUsage();
+    let n = 0;
+    for (const f of files) await forEachLine(f, () => void n++);
+    let cpu = process.cpuUsage(c);
+    readingCpu.push(n / ((cpu.user + cpu.system) / 1e6));
+    c = process.cpuUsage();
+    const p = new BinanceCaptureParser(() => {});
+    for (const b of texts) {
+      p.beginFile('capture');
+      let pos = 0;
+      for (;;) {
+        const nl = b.indexOf(10, pos);
+        if (nl < 0) break;
+        p.line(b, pos, nl);
+        pos = nl + 1;
+      }
+    }
+    n = p.finish().lines;
+    cpu = process.cpuUsage(c);
+    parserCpu.push(n / ((cpu.user + cpu.system) / 1e6));
+  }
   const inMemory: number[] = [];
   for (let r = 0; r < reps; r++) {
     const t = performance.now();
@@ -33,12 +60,12 @@ try {
     inMemory.push(report.lines / ((performance.now() - t) / 1000));
   }
   // Reference: V8's JSON.parse alone on the same lines (no gunzip, no output).
-  const texts = files.map((f) => gunzipSync(readFileSync(f)).toString('latin1'));
+  const strings = texts.map((b) => b.toString('latin1'));
   const jsonRate: number[] = [];
   for (let r = 0; r < reps; r++) {
     let n = 0;
     const t = performance.now();
-    for (const s of texts) {
+    for (const s of strings) {
       let p = 0;
       for (;;) {
         const nl = s.indexOf('\n', p);
@@ -67,6 +94,8 @@ try {
   console.log(`long capture, ${longFiles} files × ${k(longLines)} lines (${(all['rows']! / 1e6).toFixed(2)} M rows), 1 file → all: live set at most ${one['liveMaxMb']} → ${all['liveMaxMb']} MB, held at the end ${one['heldMb']} → ${all['heldMb']} MB, peak RSS ${one['peakRssMb']} → ${all['peakRssMb']} MB`);
   console.log(`convert (streamed gunzip → parse → Arrow file), lines/s: median ${k(median(streamed))}, best ${k(Math.max(...streamed))} over ${reps} runs`);
   console.log(`  same, lines per CPU-second (all threads):      median ${k(median(streamedCpu))}, best ${k(Math.max(...streamedCpu))}`);
+  console.log(`  of which: reading alone (streamed gunzip, lines split), per CPU-s: median ${k(median(readingCpu))}, best ${k(Math.max(...readingCpu))}`);
+  console.log(`            the parser alone (lines in memory), per CPU-s: median ${k(median(parserCpu))}, best ${k(Math.max(...parserCpu))}`);
   console.log(`convert (in memory, sync gunzip), lines/s:          median ${k(median(inMemory))}, best ${k(Math.max(...inMemory))}`);
   console.log(`reference: JSON.parse alone, lines/s:              median ${k(median(jsonRate))}, best ${k(Math.max(...jsonRate))}`);
 } finally {

@@ -161,3 +161,28 @@ test('futures diffs (pu): stale only when u < lastUpdateId, the first covers U �
   const late = withCapture([snapshot(1100 * MS, 100), fdepth(1200 * MS, 2200, 104, 109, 102, [], [['103.00', '4']])], (p) => loadCaptureSync([p]));
   assert.deepEqual(late.report.gaps.map((g) => [g.kind, g.expected, g.got]), [['sync', 100, 104]]);
 });
+
+test('the local time: nanoseconds to µs by dropping the last three digits, whatever its length; a non-digit anywhere in it refused', () => {
+  const body = JSON.stringify({ stream: 'btcusdt@bookTicker', data: { u: 7, s: 'BTCUSDT', b: '100.5', B: '1', a: '101', A: '2' } });
+  // 19 digits (every line of today's captures, read eight digits at a time), 18 and 20 digits (read one by one).
+  for (const [ns, us] of [
+    ['1723161254087891268', 1723161254087891],
+    ['9007199254740991999', 9007199254740991],
+    ['172316125408789126', 172316125408789],
+    ['01723161254087891268', 1723161254087891],
+  ] as const) {
+    withCapture([`${ns} ${body}`], (p) => {
+      const { events } = loadCaptureSync([p]);
+      assert.equal(events.length, 2);
+      assert.equal(events.tsLocal[0], us, ns);
+    }, false);
+  }
+  // Beyond 2^53 µs a double would round it: refused, not rounded.
+  withCapture([`9007199254740993000 ${body}`], (p) => assert.throws(() => loadCaptureSync([p]), /:1: malformed or truncated capture line \(local time is not an integer/), false);
+  for (let i = 0; i < 19; i++) {
+    const ns = '1723161254087891268'.slice(0, i) + 'x' + '1723161254087891268'.slice(i + 1);
+    withCapture([`${ns} ${body}`], (p) => {
+      assert.throws(() => loadCaptureSync([p]), (e: unknown) => e instanceof UserError && /c\.txt:1: malformed or truncated capture line \(local time is not an integer/.test(e.message), ns);
+    }, false);
+  }
+});

@@ -2,6 +2,7 @@
 import { UserError, type Micros } from '../core/index.js';
 import { allocEvents, EventFlag, EventType, type EventColumns } from '../market/index.js';
 import { BinanceMessageScanner, KIND_AGG_TRADE, KIND_BOOK_TICKER, KIND_DEPTH, KIND_NONE, KIND_TRADE } from './binance-message-scan.js';
+import { ns19Micros, scanned } from './binance-compact-scan.js';
 import * as scan from './json-scan.js';
 import { ScanError } from './json-scan.js';
 
@@ -235,27 +236,16 @@ export class BinanceCaptureParser {
   }
 
   /** µs of the 19-digit nanosecond time at b[start] followed by a space (every line of today's captures); NaN: read it the general way. */
-  private static ns19(b: Uint8Array, start: number): number {
+  private ns19(b: Uint8Array, start: number): number {
     if (b[start + 19] !== 32) return Number.NaN;
-    let hi = 0;
-    let lo = 0;
-    for (let i = start; i < start + 8; i++) {
-      const c = b[i]! - 48;
-      if (c < 0 || c > 9) return Number.NaN;
-      hi = hi * 10 + c;
-    }
-    for (let i = start + 8; i < start + 19; i++) {
-      const c = b[i]! - 48;
-      if (c < 0 || c > 9) return Number.NaN;
-      if (i < start + 16) lo = lo * 10 + c;
-    }
-    const v = hi * 1e8 + lo;
+    if (!ns19Micros(this.msg, b, start)) return Number.NaN;
+    const v = scanned[0]!;
     return v <= Number.MAX_SAFE_INTEGER ? v : Number.NaN;
   }
 
   private parseLine(b: Uint8Array, start: number, end: number): void {
     let p = start + 19;
-    let tsLocal = end - start > 20 ? BinanceCaptureParser.ns19(b, start) : Number.NaN;
+    let tsLocal = end - start > 20 ? this.ns19(b, start) : Number.NaN;
     if (Number.isNaN(tsLocal)) {
       p = start;
       while (p < end && b[p] !== 32) p++;

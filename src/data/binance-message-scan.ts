@@ -84,6 +84,8 @@ export class BinanceMessageScanner {
   lvSide = new Int8Array(4096);
   lvPrice = new Float64Array(4096);
   lvSize = new Float64Array(4096);
+  view: DataView | null = null;
+  viewOf: Uint8Array | null = null;
 
   /** Scan the JSON object starting at or after p (whitespace allowed) and ending exactly at end. */
   scan(b: Uint8Array, p: number, end: number): void {
