@@ -66,7 +66,8 @@ test('a wall-clock paper session records what its feed handed it, local times in
   const dir = mkdtempSync(join(tmpdir(), 'mm-rec-wall-'));
   const rec = join(dir, 'wall.arrow');
   const ledger = join(dir, 'paper.sqlite');
-  const r = cli(['realtime', '--replay', ensureSharedCaptureArrow(), '--speed', '50', '--poll-seconds', '0.2', '--iterations', '3', '--ledger', ledger, '--halt-file', join(dir, 'HALT'), '--out-dir', dir, '--record', rec, '--quiet']);
+  // Ten 0.2 s iterations at 100× (200 s of market): a loaded machine that stalls the process for a while still leaves it rows to record.
+  const r = cli(['realtime', '--replay', ensureSharedCaptureArrow(), '--speed', '100', '--poll-seconds', '0.2', '--iterations', '10', '--ledger', ledger, '--halt-file', join(dir, 'HALT'), '--out-dir', dir, '--record', rec, '--quiet']);
   assert.equal(r.status, 0, r.stderr);
   const got = readEventFile(rec);
   assert.ok(got.events.length > 100, `rows recorded: ${got.events.length}`);
