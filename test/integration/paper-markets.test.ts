@@ -129,6 +129,10 @@ test('two markets in one process: both quote and fill into one ledger; one stall
       const tipPrice = Number(/@ (\d+\.\d+)/.exec((await ethTip.textContent()) ?? '')?.[1]);
       assert.ok(tipPrice > 1_000 && tipPrice < 10_000, `the second chart's fill details are its market's: ${await ethTip.textContent()}`);
       assert.match((await page.locator('.card[data-market="btc"] .card-head').textContent()) ?? '', /^btc · BTC\/USDT(active|reducing|halted)mid [\d,.]+pos -?[\d.]+PnL/);
+      // The side panel is the whole book's: no one market's mid or inventory under the book's title.
+      assert.match((await page.locator('#s-title').textContent()) ?? '', /^The book/);
+      assert.equal(await page.locator('#s-mid').isVisible(), false);
+      assert.equal(await page.locator('#s-inventory').isVisible(), false);
       if (refresh) await page.screenshot({ path: join(REPO_ROOT, 'docs', 'screenshots', 'dashboard-markets.png') });
       await page.screenshot({ path: join(SHOTS, 'dashboard-markets.png') });
       await page.mouse.move(5, 5);

@@ -47,6 +47,18 @@ export function dashboardScript(): string {
     // Price on top; inventory (and PnL) below it; the state band last, thin (shares of the chart's height).
     (o.pnl ? [0.58, 0.17, 0.17, 0.05] : [0.7, 0.24, 0.06]).forEach((f, i) => { const p = chart.panes()[i]; if (p) p.setStretchFactor(f); });
     const markers = LC.createSeriesMarkers(c.mid, []);
+    // The price scale covers our fills in view too: a fill between two quote samples may lie outside every line.
+    c.mid.applyOptions({
+      autoscaleInfoProvider: (original) => {
+        const r = original();
+        const vr = chart.timeScale().getVisibleRange();
+        if (vr === null) return r;
+        let lo = r ? r.priceRange.minValue : Infinity;
+        let hi = r ? r.priceRange.maxValue : -Infinity;
+        for (const f of c.fills) if (f.t >= vr.from && f.t <= vr.to) { if (f.price < lo) lo = f.price; if (f.price > hi) hi = f.price; }
+        return lo <= hi ? { priceRange: { minValue: lo, maxValue: hi }, margins: r ? r.margins : undefined } : r;
+      },
+    });
     let pointerIn = false;
     el.addEventListener('mouseenter', () => { pointerIn = true; });
     el.addEventListener('mouseleave', () => { pointerIn = false; });
@@ -163,6 +175,9 @@ export function dashboardScript(): string {
     const multi = Array.isArray(list);
     document.querySelector('main').classList.toggle('multi', multi);
     $('legend-one').hidden = multi; $('legend-many').hidden = !multi;
+    // Several markets: the panel is the whole book's; a mid or an inventory of one market has no place there.
+    $('s-title').textContent = multi ? 'The book: PnL of every market' : 'Position and PnL';
+    $('s-mid-row').hidden = multi; $('s-inventory-row').hidden = multi;
     if (full) {
       const keep = new Set(multi ? list.map((x) => x.name) : []);
       for (const [name, k] of cards) if (!keep.has(name)) { k.c.chart.remove(); k.div.remove(); cards.delete(name); }

@@ -68,9 +68,9 @@ export function dashboardPage(title: string, opts: { statusLink?: boolean } = {}
     <div class="legend" id="legend-one">price: <b style="background:#718096"></b>mid <b style="background:#1f9d55"></b>our bid <b style="background:#c53030"></b>our ask (cleared when no order rests) · fills: ▲ buy ▼ sell, hover for details · panes below: inventory, PnL, trading state (<b style="background:#1f9d55"></b>active <b style="background:#d69e2e"></b>reducing <b style="background:#c53030"></b>halted) · times UTC</div>
   </div>
   <div>
-    <div class="panel"><h2>Position and PnL</h2><table>
-      <tr><td>mid</td><td class="v" id="s-mid">–</td></tr>
-      <tr><td>inventory</td><td class="v" id="s-inventory">–</td></tr>
+    <div class="panel"><h2 id="s-title">Position and PnL</h2><table>
+      <tr id="s-mid-row"><td>mid</td><td class="v" id="s-mid">–</td></tr>
+      <tr id="s-inventory-row"><td>inventory</td><td class="v" id="s-inventory">–</td></tr>
       <tr><td><b>PnL</b></td><td class="v" id="s-pnl">–</td></tr>
       <tr><td>&nbsp;&nbsp;realized</td><td class="v" id="s-realized">–</td></tr>
       <tr><td>&nbsp;&nbsp;unrealized</td><td class="v" id="s-unrealized">–</td></tr>
