@@ -123,10 +123,11 @@ export async function startPerpRig(fake: FakePrivateExchange, dir: string, over:
   };
   const resume = ledger.resume(PERP_SYMBOL, { canceling: true });
   const runId = `live_perp_${Date.now()}_${Math.random().toString(36).slice(2, 6)}`;
-  ledger.startRun({ runId, mode: 'live', exchange: 'binanceusdm', symbol: PERP_SYMBOL, config: { test: true }, initialCash: PERP_WALLET }, new Date());
+  const { options, resolved } = perpSetup(fake.perp!.markPrice);
+  // The run's config says what it trades (the ledger's invariants judge a perpetual's cash by it), as the CLI writes it.
+  ledger.startRun({ runId, mode: 'live', exchange: 'binanceusdm', symbol: PERP_SYMBOL, config: resolved.config, initialCash: PERP_WALLET }, new Date());
   const key = `live_base_offset:${PERP_SYMBOL}`;
   const stored = ledger.db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?').get(key);
-  const { options, resolved } = perpSetup(fake.perp!.markPrice);
   const session = new LiveSession({
     exchange,
     symbol: PERP_SYMBOL,
