@@ -1,4 +1,4 @@
-// The book's limits over sessions trading at once on the wall clock (paper and live): Σ equity, its drawdown and Σ notional against `portfolio:`.
+// The book's limits over sessions trading at once (paper and live on the wall clock, `TickMarkets` in a replay): Σ equity, its drawdown and Σ notional against `portfolio:`.
 import type { Micros } from '../core/index.js';
 import { notionalQuote } from '../market/index.js';
 import type { PortfolioLimits } from './markets-config.js';
@@ -23,11 +23,14 @@ export interface BookFigures {
  * Σ |notional of the position at mid| computed; a breach raises the book's condition in every market's
  * session — `portfolio-loss` and `portfolio-drawdown` halt every market (latched: every order
  * cancelled, a restart clears them), `portfolio-notional` puts every market in reducing while over.
- * The same rules as `TickMarkets` in a replay, on the wall clock.
+ * One rule set for every mode: paper and live call `check` after each step of the wall-clock loop,
+ * `TickMarkets` at each grid time of a replay.
  */
 export class BookLimits {
   private peak = Number.NEGATIVE_INFINITY;
   readonly figures: BookFigures;
+  /** Checks that found the book at or above `portfolio.max_notional` (each put every market in reducing). */
+  notionalReducingChecks = 0;
 
   constructor(
     private readonly sessions: readonly TradingSession[],
@@ -68,6 +71,7 @@ export class BookLimits {
     }
     if (L.max_notional !== undefined) {
       const over = notional >= L.max_notional;
+      if (over) this.notionalReducingChecks++;
       const reason = over ? `book notional ${sig(notional)} at or above portfolio.max_notional ${L.max_notional}: every market reducing only` : 'book notional back under portfolio.max_notional';
       for (const s of this.sessions) s.portfolio(now, 'portfolio-notional', over, reason);
     }

@@ -2,6 +2,7 @@
 import { UserError } from '../core/index.js';
 import { MarketSection, TradingConfigSchema, defaultTradingConfig, type TradingConfig } from './trading-config.js';
 import { marketName, type HedgeConfig, type MarketEntry } from './markets-config.js';
+import { HedgeStrategy, type HedgeLeg } from '../strategy/index.js';
 
 /** One market of a config as a single-market config of its own. */
 export interface MarketConfig {
@@ -73,4 +74,18 @@ export function hedgePlan(cfg: TradingConfig, markets: readonly MarketConfig[], 
     if (markets[i]!.config.market.instrument === 'inverse_perp') throw new UserError(`${source}: hedge.${k}: '${names[i]}' is an inverse perpetual; hedging covers spot and linear perpetuals (PnL in quote)`);
   }
   return { ...h, quotedIndex, hedgeIndex };
+}
+
+/** A market's terms as a hedge leg. */
+function legOf(m: MarketConfig): HedgeLeg {
+  const mk = m.config.market;
+  return { spec: { kind: mk.instrument, contractSize: mk.contract_size }, tickSize: mk.tick_size, lotSize: mk.lot_size };
+}
+
+/**
+ * The hedge market's strategy for a plan (every mode: tick backtest, event-clock and wall-clock paper);
+ * its `source` (the quoted market's core) is set once the quoted market's session exists.
+ */
+export function hedgeStrategyOf(plan: HedgePlan, markets: readonly MarketConfig[]): HedgeStrategy {
+  return new HedgeStrategy({ mode: plan.mode, band: plan.band, ratio: plan.ratio, slippageTicks: plan.slippage_ticks, quoted: legOf(markets[plan.quotedIndex]!), hedge: legOf(markets[plan.hedgeIndex]!) });
 }

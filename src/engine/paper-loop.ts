@@ -195,9 +195,7 @@ export async function runPaperLoop(feed: MarketFeed, session: PaperSession, o: R
     if (rows.length > 0) lat.push((performance.now() - t0) * 1000);
     if (o.journal !== undefined && now >= nextQuote) {
       nextQuote = now + o.quoteSampleMicros;
-      const core = session.core;
-      const v = core.view;
-      o.journal.quote({ ts: now, mid: v.mid, bid: core.restingPrice(1), ask: core.restingPrice(-1), position: v.position, equity: v.equity, tradingState: v.tradingState });
+      journalQuote(o.journal, session, now);
     }
     o.onStep?.(session);
   }
@@ -207,6 +205,23 @@ export async function runPaperLoop(feed: MarketFeed, session: PaperSession, o: R
   session.cancelAll(end);
   session.pump(end + 10_000_000);
   await feed.close();
+  return paperSummary(o, session, feed, { iterations: iteration, endedBy, wallMicros: end - started, lat, maxBacklog });
+}
+
+/** A market's quote sample in its journal: the mid, our resting prices, position, equity and trading state at `now`. */
+export function journalQuote(journal: PaperJournal, session: PaperSession, now: Micros): void {
+  const core = session.core;
+  const v = core.view;
+  journal.quote({ ts: now, mid: v.mid, bid: core.restingPrice(1), ask: core.restingPrice(-1), position: v.position, equity: v.equity, tradingState: v.tradingState });
+}
+
+/** A market's end-of-run summary (one market's loop, or one market of several). */
+export function paperSummary(
+  o: Readonly<Pick<PaperLoopOptions, 'exchange' | 'symbol'>>,
+  session: PaperSession,
+  feed: MarketFeed,
+  run: { iterations: number; endedBy: string; wallMicros: Micros; lat: LatencyWindow; maxBacklog: number },
+): PaperSummary {
   const core = session.core;
   const p = core.portfolio;
   const mid = core.view.mid;
@@ -214,9 +229,9 @@ export async function runPaperLoop(feed: MarketFeed, session: PaperSession, o: R
     summary: true,
     exchange: o.exchange,
     symbol: o.symbol,
-    iterations: iteration,
-    ended_by: endedBy,
-    wall_seconds: Math.round((end - started) / 1e3) / 1e3,
+    iterations: run.iterations,
+    ended_by: run.endedBy,
+    wall_seconds: Math.round(run.wallMicros / 1e3) / 1e3,
     book_updates: session.counters.rows - session.counters.trades,
     trades: session.counters.trades,
     decisions: session.counters.decisions,
@@ -229,8 +244,8 @@ export async function runPaperLoop(feed: MarketFeed, session: PaperSession, o: R
     unrealized_pnl: roundTo(mid > 0 ? p.unrealizedPnl(mid) : 0, 6) ?? 0,
     fees: roundTo(p.fees, 6) ?? 0,
     trading_state: core.view.tradingState,
-    decision_latency_p99_us: roundTo(lat.runP99(), 1),
-    max_backlog_rows: maxBacklog,
+    decision_latency_p99_us: roundTo(run.lat.runP99(), 1),
+    max_backlog_rows: run.maxBacklog,
     reconnects: feed.stats.reconnects,
     resyncs: feed.stats.resyncs,
     gaps: feed.stats.gaps,

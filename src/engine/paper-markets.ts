@@ -5,7 +5,7 @@ import type { EventColumns } from '../market/index.js';
 import type { MarketFeed } from './market-feed.js';
 import type { PaperSession } from './paper-session.js';
 import type { PaperJournal } from './paper-journal.js';
-import { LatencyWindow, iterationRow, type IterationRow, type PaperSummary } from './paper-loop.js';
+import { LatencyWindow, iterationRow, journalQuote, paperSummary, type IterationRow, type PaperSummary } from './paper-loop.js';
 import { BookLimits, type BookFigures } from './book-limits.js';
 import type { PortfolioLimits } from './markets-config.js';
 
@@ -55,6 +55,12 @@ export interface PaperMarketsOptions {
   stop: { requested: boolean; reason?: string };
   /** After every step with new data or a decision (the live dashboard). */
   onStep?: (markets: readonly PaperMarket[], book: Readonly<BookFigures>) => void;
+  /**
+   * `hedge:`: the quoted market's index and its hedge market's (whose session runs `HedgeStrategy`). At
+   * every step the quoted market's view gets the hedge market's position and touch as they stand before
+   * the step, and the hedge market takes its rows and decides after every other market.
+   */
+  hedge?: { quoted: number; hedge: number };
 }
 
 export interface PaperMarketsSummary {
@@ -97,6 +103,17 @@ export async function runPaperMarkets(markets: readonly PaperMarket[], o: Readon
     o.portfolio,
   );
   const lanes: Lane[] = markets.map((m) => ({ m, lat: new LatencyWindow(), prev: { ...m.session.counters }, lastFills: 0, nextQuote: 0, pending: undefined, got: null, ended: false, maxBacklog: 0 }));
+  // The order markets take their rows and decide in: `markets:` order, a hedge market after the others.
+  const h = o.hedge;
+  const stepOrder = h === undefined ? lanes : [...lanes.filter((_, k) => k !== h.hedge), lanes[h.hedge]!];
+  const shareHedge = (): void => {
+    if (h === undefined) return;
+    const qv = markets[h.quoted]!.session.core.view;
+    const hv = markets[h.hedge]!.session.core.view;
+    qv.hedgePosition = hv.position;
+    qv.hedgeBid = hv.bestBid;
+    qv.hedgeAsk = hv.bestAsk;
+  };
   await Promise.all(markets.map((m) => m.feed.start()));
   const started = clock();
   for (const l of lanes) l.nextQuote = started;
@@ -164,7 +181,8 @@ export async function runPaperMarkets(markets: readonly PaperMarket[], o: Readon
     }
     await Promise.race(waiting);
     now = clock();
-    for (const l of lanes) {
+    shareHedge();
+    for (const l of stepOrder) {
       if (l.got === null) continue;
       const rows = l.got;
       l.got = null;
@@ -184,7 +202,8 @@ export async function runPaperMarkets(markets: readonly PaperMarket[], o: Readon
     }
     const nowMs = now / MICROS_PER_MS;
     const all = o.haltFile?.poll(nowMs);
-    for (const l of lanes) {
+    shareHedge();
+    for (const l of stepOrder) {
       const s = l.m.session;
       const own = l.m.haltFile?.poll(nowMs);
       const reason = all ?? (own === undefined ? undefined : `${l.m.name}: ${own}`);
@@ -195,9 +214,7 @@ export async function runPaperMarkets(markets: readonly PaperMarket[], o: Readon
     for (const l of lanes) {
       if (l.m.journal === undefined || now < l.nextQuote) continue;
       l.nextQuote = now + o.quoteSampleMicros;
-      const core = l.m.session.core;
-      const v = core.view;
-      l.m.journal.quote({ ts: now, mid: v.mid, bid: core.restingPrice(1), ask: core.restingPrice(-1), position: v.position, equity: v.equity, tradingState: v.tradingState });
+      journalQuote(l.m.journal, l.m.session, now);
     }
     o.onStep?.(markets, figures);
   }
@@ -216,40 +233,7 @@ export async function runPaperMarkets(markets: readonly PaperMarket[], o: Readon
     ended_by: endedBy,
     iterations: iteration,
     wall_seconds: Math.round((end - started) / 1e3) / 1e3,
-    markets: lanes.map((l) => ({ market: l.m.name, ...marketSummary(l, endedBy, iteration, end - started) })),
+    markets: lanes.map((l) => ({ market: l.m.name, ...paperSummary(l.m, l.m.session, l.m.feed, { iterations: iteration, endedBy, wallMicros: end - started, lat: l.lat, maxBacklog: l.maxBacklog }) })),
     book: { ...figures },
-  };
-}
-
-function marketSummary(l: Lane, endedBy: string, iterations: number, wallMicros: Micros): PaperSummary {
-  const s = l.m.session;
-  const core = s.core;
-  const p = core.portfolio;
-  const mid = core.view.mid;
-  const f = l.m.feed;
-  return {
-    summary: true,
-    exchange: l.m.exchange,
-    symbol: l.m.symbol,
-    iterations,
-    ended_by: endedBy,
-    wall_seconds: Math.round(wallMicros / 1e3) / 1e3,
-    book_updates: s.counters.rows - s.counters.trades,
-    trades: s.counters.trades,
-    decisions: s.counters.decisions,
-    commands: s.counters.commands,
-    fills: s.counters.fills,
-    denials: s.counters.denials,
-    inventory: p.position,
-    cash: roundTo(p.cash, 6) ?? 0,
-    realized_pnl: roundTo(p.realizedPnl, 6) ?? 0,
-    unrealized_pnl: roundTo(mid > 0 ? p.unrealizedPnl(mid) : 0, 6) ?? 0,
-    fees: roundTo(p.fees, 6) ?? 0,
-    trading_state: core.view.tradingState,
-    decision_latency_p99_us: roundTo(l.lat.runP99(), 1),
-    max_backlog_rows: l.maxBacklog,
-    reconnects: f.stats.reconnects,
-    resyncs: f.stats.resyncs,
-    gaps: f.stats.gaps,
   };
 }

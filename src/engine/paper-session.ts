@@ -97,7 +97,6 @@ export class PaperSession {
     this.session.onTransition = (t) => this.note(t.ts, `${t.condition} ${t.raised ? 'raised' : 'cleared'}`, t.reason, t.to);
     const interval = opts.session.decisionIntervalMicros;
     if (!(interval > 0)) this.nextDecision = Number.POSITIVE_INFINITY;
-    const answers = this.session.answers;
     this.stepped = {
       exchange: this.exchange,
       local: this.local,

@@ -7,10 +7,10 @@ import { TickMetricsSchema, fillTickRunFolder } from './tick-metrics.js';
 import { TickBacktest } from './tick-backtest.js';
 import { TickMarkets, type BookRecord } from './tick-markets.js';
 import { openEvents, prepareTickJob, type TickJobOptions, type TickJobResult } from './tick-job.js';
-import type { HedgePlan, MarketConfig } from './market-configs.js';
+import { hedgeStrategyOf, type HedgePlan, type MarketConfig } from './market-configs.js';
 import type { PortfolioLimits } from './markets-config.js';
 import type { FillLog } from './fill-log.js';
-import { HedgeStrategy, type HedgeLeg } from '../strategy/index.js';
+import type { HedgeStrategy } from '../strategy/index.js';
 import { inventoriesOverlap, inventoryRisk, pnlSplit, type SplitMarket } from './hedge-metrics.js';
 
 export interface MarketJobResult extends TickJobResult {
@@ -27,12 +27,6 @@ export interface TickMarketsJobResult {
   hedge?: { plan: HedgePlan; strategy: HedgeStrategy };
 }
 
-/** A market's terms as a hedge leg. */
-function legOf(m: MarketConfig): HedgeLeg {
-  const mk = m.config.market;
-  return { spec: { kind: mk.instrument, contractSize: mk.contract_size }, tickSize: mk.tick_size, lotSize: mk.lot_size };
-}
-
 /**
  * Run every market of a config on one clock. `batches[k]`: market k's stream (default: its event
  * file, streamed); `each[k]`: its options (a journal for the paper replay, a strategy of a test's).
@@ -43,7 +37,7 @@ export function runTickMarketsJob(markets: readonly MarketConfig[], portfolio: R
   const hs =
     hedge === undefined
       ? undefined
-      : new HedgeStrategy({ mode: hedge.mode, band: hedge.band, ratio: hedge.ratio, slippageTicks: hedge.slippage_ticks, quoted: legOf(markets[hedge.quotedIndex]!), hedge: legOf(markets[hedge.hedgeIndex]!) });
+      : hedgeStrategyOf(hedge, markets);
   const runs = markets.map((m, k) => {
     const ok: TickJobOptions = { ...o, ...each[k], ...(hs !== undefined && k === hedge!.hedgeIndex ? { strategy: hs } : {}), source: `${o.source ?? 'config'}: markets[${k}] (${m.name})` };
     const { head, rest } = openEvents(m.config, batches?.[k], ok);

@@ -1,6 +1,7 @@
 // Several markets in one tick replay: one clock over their event streams, each market its own venue, session and strategy, risk over the whole book.
 import type { Micros } from '../core/index.js';
 import { notionalQuote, type EventColumns } from '../market/index.js';
+import { BookLimits } from './book-limits.js';
 import type { TickBacktest, TickBacktestResult } from './tick-backtest.js';
 import type { PortfolioLimits } from './markets-config.js';
 
@@ -53,11 +54,12 @@ export interface TickMarketsResult {
  * one market or of all.
  */
 export class TickMarkets {
-  private peak = Number.NEGATIVE_INFINITY;
-  private readonly book: BookRecord;
-  private readonly capital: number[];
+  /** The book's limits: the same rules as paper and live (`BookLimits`), checked at each grid time. */
+  private readonly bookLimits: BookLimits;
   /** The order markets decide in at a grid time: `markets:` order, a hedge market after the market it hedges. */
   private readonly fireOrder: number[];
+  /** Each market's cash at the start. */
+  private readonly capital: number[];
 
   /**
    * `hedge`: the quoted market's index and its hedge market's. Before the quoted market decides, its view
@@ -73,18 +75,11 @@ export class TickMarkets {
     this.fireOrder = markets.map((_, k) => k).filter((k) => k !== hedge?.hedge);
     if (hedge !== undefined) this.fireOrder.push(hedge.hedge);
     this.capital = markets.map((m) => m.driver.core.portfolio.cash);
-    this.book = {
-      markets: markets.length,
-      capital: this.capital.reduce((a, b) => a + b, 0),
-      total_pnl: 0,
-      max_drawdown: 0,
-      max_notional: 0,
-      final_notional: 0,
-      limits: { max_notional: limits.max_notional ?? null, max_loss: limits.max_loss ?? null, max_drawdown: limits.max_drawdown ?? null },
-      loss_halt_ts: null,
-      drawdown_halt_ts: null,
-      notional_reducing_decisions: 0,
-    };
+    this.bookLimits = new BookLimits(
+      markets.map((m) => m.driver.session),
+      limits,
+      this.capital.reduce((a, b) => a + b, 0),
+    );
   }
 
   run(): TickMarketsResult {
@@ -109,7 +104,7 @@ export class TickMarkets {
         due[k] = any = true;
       }
       if (!any) continue;
-      this.checkBook(T);
+      this.bookLimits.check(T);
       const h = this.hedge;
       if (h !== undefined && due[h.quoted]) {
         const qv = ms[h.quoted]!.driver.core.view;
@@ -121,9 +116,7 @@ export class TickMarkets {
       for (const k of this.fireOrder) if (due[k]) ms[k]!.driver.fire();
     }
     const results = ms.map((m) => m.driver.finish(t0));
-    this.book.total_pnl = ms.reduce((a, m, k) => a + m.driver.core.view.equity - this.capital[k]!, 0);
-    this.book.final_notional = this.notional();
-    return { results, book: { ...this.book, limits: { ...this.book.limits } }, engineSeconds: (performance.now() - t0) / 1000 };
+    return { results, book: this.record(), engineSeconds: (performance.now() - t0) / 1000 };
   }
 
   /** The kill switch of one market (by name), or of every market: halted until a restart. */
@@ -131,47 +124,30 @@ export class TickMarkets {
     for (const m of this.markets) if (market === undefined || m.name === market) m.driver.session.halt(now, reason);
   }
 
-  /** Σ |quote notional of the position at mid| over the markets (contracts by their terms; a market without a mid yet counts 0). */
-  private notional(): number {
-    let s = 0;
-    for (const m of this.markets) {
-      const v = m.driver.core.view;
-      const x = Math.abs(notionalQuote(m.driver.core.portfolio.spec, v.mid, v.position));
-      if (x === x) s += x;
-    }
-    return s;
-  }
-
-  /** The book's figures at grid time T on each market's latest marks, and its limits. */
-  private checkBook(T: Micros): void {
-    const ms = this.markets;
-    let equity = 0;
-    for (let k = 0; k < ms.length; k++) equity += ms[k]!.driver.core.view.equity;
-    if (equity > this.peak) this.peak = equity;
-    const b = this.book;
-    const pnl = equity - b.capital;
-    const dd = this.peak - equity;
-    if (dd > b.max_drawdown) b.max_drawdown = dd;
-    const notional = this.notional();
-    if (notional > b.max_notional) b.max_notional = notional;
+  /** The run's book record from the limits' figures, with the end state on each market's last marks. */
+  private record(): BookRecord {
+    const f = this.bookLimits.figures;
     const L = this.limits;
-    if (L.max_loss !== undefined && -pnl >= L.max_loss && b.loss_halt_ts === null) {
-      b.loss_halt_ts = T;
-      for (const m of ms) m.driver.session.portfolio(T, 'portfolio-loss', true, `book loss ${sig(-pnl)} at or above portfolio.max_loss ${L.max_loss}: every market halted`);
+    let pnl = 0;
+    let notional = 0;
+    for (let k = 0; k < this.markets.length; k++) {
+      const m = this.markets[k]!;
+      const v = m.driver.core.view;
+      pnl += v.equity - this.capital[k]!;
+      const x = Math.abs(notionalQuote(m.driver.core.portfolio.spec, v.mid, v.position));
+      if (x === x) notional += x;
     }
-    if (L.max_drawdown !== undefined && dd >= L.max_drawdown && b.drawdown_halt_ts === null) {
-      b.drawdown_halt_ts = T;
-      for (const m of ms) m.driver.session.portfolio(T, 'portfolio-drawdown', true, `book drawdown ${sig(dd)} at or above portfolio.max_drawdown ${L.max_drawdown}: every market halted`);
-    }
-    if (L.max_notional !== undefined) {
-      const over = notional >= L.max_notional;
-      if (over) b.notional_reducing_decisions++;
-      const reason = over ? `book notional ${sig(notional)} at or above portfolio.max_notional ${L.max_notional}: every market reducing only` : 'book notional back under portfolio.max_notional';
-      for (const m of ms) m.driver.session.portfolio(T, 'portfolio-notional', over, reason);
-    }
+    return {
+      markets: this.markets.length,
+      capital: f.capital,
+      total_pnl: pnl,
+      max_drawdown: f.max_drawdown,
+      max_notional: f.max_notional,
+      final_notional: notional,
+      limits: { max_notional: L.max_notional ?? null, max_loss: L.max_loss ?? null, max_drawdown: L.max_drawdown ?? null },
+      loss_halt_ts: f.loss_halt_ts,
+      drawdown_halt_ts: f.drawdown_halt_ts,
+      notional_reducing_decisions: this.bookLimits.notionalReducingChecks,
+    };
   }
-}
-
-function sig(x: number): number {
-  return Number(x.toPrecision(8));
 }

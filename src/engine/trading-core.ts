@@ -23,6 +23,8 @@ export interface CoreOptions {
   reconcile: ReconcileOptions;
   limits: RiskLimits;
   rules?: readonly PlaceRule[];
+  /** The gate's `max_open_orders`: the open-order table holds at least this many (and 256). */
+  maxOpenOrders?: number;
 }
 
 /** Counters of order events, for metrics and tests. */
@@ -44,8 +46,9 @@ export interface OrderCounters {
 export class TradingCore implements OrderEventHandler {
   readonly view: MarketView = emptyView();
   readonly target: QuoteTarget = emptyTarget();
-  // Room for full ladders on both sides with their replaced orders still pending cancel under latency.
-  readonly open = new OpenOrders(256);
+  // Room for full ladders on both sides with their replaced orders still pending cancel under latency,
+  // and for every order the gate's max_open_orders admits (it counts orders open or in flight).
+  readonly open: OpenOrders;
   readonly portfolio: Portfolio;
   readonly fills = new FillLog();
   readonly counters: OrderCounters = { placed: 0, canceled: 0, amended: 0, accepted: 0, rejected: 0, denied: 0 };
@@ -62,6 +65,7 @@ export class TradingCore implements OrderEventHandler {
     readonly strategy: Strategy,
     readonly options: Readonly<CoreOptions>,
   ) {
+    this.open = new OpenOrders(Math.max(256, (options.maxOpenOrders ?? 0) + 1));
     this.portfolio = new Portfolio(options.initialCash, options.contract);
     this.view.cash = options.initialCash;
     this.view.equity = options.initialCash;

@@ -65,6 +65,7 @@ export class TradingSession {
       ...(settings.contract ? { contract: settings.contract } : {}),
       reconcile: settings.reconcile,
       limits: gateLimitsOf(risk),
+      maxOpenOrders: risk.max_open_orders,
     };
     this.core = new TradingCore(strategy, options);
     options.rules = riskRules(risk, this.core.open, settings.contract);

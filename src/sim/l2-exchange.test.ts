@@ -310,3 +310,20 @@ test('an immediate-or-cancel order takes the book as it is when it arrives (afte
   assert.deepEqual(h.rec.events.slice(3).map((e) => e.type), ['accepted', 'canceled']);
   assert.equal(h.ex.resting, 0);
 });
+
+test('more than 256 resting orders (a replay of a session\'s own orders has no gate): the venue makes room, keeps every order and fills them in time priority', () => {
+  // 600 bids at 99.99..94.00 (one per tick), then a sell sweeping down to 99.00 through the displayed 10 at 99.99.
+  const ev = book().trade(50, -1, 99, 200).build();
+  const h = harness(ev);
+  h.run(1);
+  for (let k = 0; k < 600; k++) h.ex.place(1, k + 1, 1, Math.round((99.99 - k * 0.01) * 100) / 100, 0.1);
+  h.run(10);
+  assert.equal(h.ex.resting, 600);
+  h.run(100);
+  const f = h.rec.fills();
+  // A trade at 99 reaches the bids at 99.00 and above: 100 levels, each filled at its own price behind its queue.
+  const ids = f.map((x) => x.clientId).sort((a, b) => a - b);
+  assert.deepEqual(ids, Array.from({ length: 100 }, (_, k) => k + 1));
+  for (const x of f) assert.equal(x.price, Math.round((99.99 - (x.clientId - 1) * 0.01) * 100) / 100);
+  assert.equal(h.ex.resting, 500);
+});

@@ -41,7 +41,7 @@ const IN_PLACE = 1;
 const IN_CANCEL = 2;
 const IN_TAKE = 3;
 const RING = 1 << 12;
-const MAX_RESTING = 256; // full ladders on both sides, with replaced orders until their cancels arrive
+const RESTING = 256; // full ladders on both sides, with replaced orders until their cancels arrive; grown by doubling beyond
 
 /**
  * Messages travel with latency: a command sent at local time t reaches the venue at
@@ -83,23 +83,51 @@ export class L2Exchange implements OrderSink {
 
   // Resting orders (struct of arrays).
   private nRest = 0;
-  private readonly rId = new Float64Array(MAX_RESTING);
-  private readonly rSide = new Int8Array(MAX_RESTING);
-  private readonly rTick = new Float64Array(MAX_RESTING);
-  private readonly rPrice = new Float64Array(MAX_RESTING);
-  private readonly rRem = new Float64Array(MAX_RESTING);
-  private readonly rAhead = new Float64Array(MAX_RESTING);
+  private rId = new Float64Array(RESTING);
+  private rSide = new Int8Array(RESTING);
+  private rTick = new Float64Array(RESTING);
+  private rPrice = new Float64Array(RESTING);
+  private rRem = new Float64Array(RESTING);
+  private rAhead = new Float64Array(RESTING);
   /** Depth size of the order's level at its last reading (join, or a depth row naming it). */
-  private readonly rRef = new Float64Array(MAX_RESTING);
+  private rRef = new Float64Array(RESTING);
   /** Volume traded at the order's level since that reading, within depth message `rEpoch` (stale after it). */
-  private readonly rTraded = new Float64Array(MAX_RESTING);
-  private readonly rEpoch = new Float64Array(MAX_RESTING);
-  private readonly rJoinAhead = new Float64Array(MAX_RESTING);
-  private readonly rSent = new Float64Array(MAX_RESTING);
-  private readonly rArrived = new Float64Array(MAX_RESTING);
-  private readonly rAudit = new Int32Array(MAX_RESTING);
+  private rTraded = new Float64Array(RESTING);
+  private rEpoch = new Float64Array(RESTING);
+  private rJoinAhead = new Float64Array(RESTING);
+  private rSent = new Float64Array(RESTING);
+  private rArrived = new Float64Array(RESTING);
+  private rAudit = new Int32Array(RESTING);
   /** Scratch: resting orders a trade reaches, in allocation order. */
-  private readonly order = new Int32Array(MAX_RESTING);
+  private order = new Int32Array(RESTING);
+
+  /** Twice the room for resting orders (a replay of a session's own orders is not bounded by a gate). */
+  private growResting(): void {
+    const n = this.rId.length * 2;
+    const f64 = (a: Float64Array<ArrayBuffer>): Float64Array<ArrayBuffer> => {
+      const b = new Float64Array(n);
+      b.set(a);
+      return b;
+    };
+    this.rId = f64(this.rId);
+    this.rTick = f64(this.rTick);
+    this.rPrice = f64(this.rPrice);
+    this.rRem = f64(this.rRem);
+    this.rAhead = f64(this.rAhead);
+    this.rRef = f64(this.rRef);
+    this.rTraded = f64(this.rTraded);
+    this.rEpoch = f64(this.rEpoch);
+    this.rJoinAhead = f64(this.rJoinAhead);
+    this.rSent = f64(this.rSent);
+    this.rArrived = f64(this.rArrived);
+    const side = new Int8Array(n);
+    side.set(this.rSide);
+    this.rSide = side;
+    const audit = new Int32Array(n);
+    audit.set(this.rAudit);
+    this.rAudit = audit;
+    this.order = new Int32Array(n);
+  }
 
   // Inbound ring: commands on their way to the venue.
   private inHead = 0;
@@ -274,7 +302,7 @@ export class L2Exchange implements OrderSink {
       this.stats.placedQty += qty;
       this.pushOut(VenueMsg.Accepted, id, side, price, 0, 0, 0, 0, 0, t);
     }
-    if (this.nRest === MAX_RESTING) throw new InvariantError(`more than ${MAX_RESTING} resting orders`);
+    if (this.nRest === this.rId.length) this.growResting();
     const r = this.nRest++;
     // The depth level less what traded there since; where a BBO row shows the level differently (fresher
     // but of uncertain time), the larger of the two: an uncertain queue is taken as the longer one.

@@ -27,6 +27,7 @@ import type { ConfigWithFlags } from '../config-flags.js';
 import { withTimeframe } from './realtime.js';
 import { marketsOfSymbols } from './realtime-paper-markets.js';
 import type { RealtimeLiveFlags } from './realtime-live.js';
+import { concludeLive, liveStatus, routeProcessEnd } from './session-end.js';
 
 /**
  * Live trading of every market of `markets:` (or `--symbols`) in one process. Each market: the symbol,
@@ -41,6 +42,9 @@ export async function liveMarketsCommand(f: RealtimeLiveFlags, c: ConfigWithFlag
   const names = { flagOf: c.flagOf, source: c.source };
   for (const m of markets) await loadStrategyOf(m.config, names);
   if (f.record !== undefined) throw new UserError('--record: a live session over several markets does not record yet');
+  // A hedge section that live trading would silently ignore is refused: the live order path has no immediate-or-cancel order yet.
+  if (c.trading.hedge !== undefined)
+    throw new UserError(`${c.source}: hedge: live trading does not hedge yet (no immediate-or-cancel orders through the exchange); run the hedged config in backtest or paper, or remove hedge: to quote the markets unhedged`);
   let iterations: number | undefined = 20;
   if (f.iterations === 'forever') iterations = undefined;
   else if (f.iterations !== undefined) {
@@ -246,40 +250,26 @@ export async function liveMarketsCommand(f: RealtimeLiveFlags, c: ConfigWithFlag
   write({ markets: live.map((m) => ({ market: m.name, symbol: m.symbol, run_id: `${runId}_${m.name}`, halt_file: `${haltPath}.${m.name}` })), portfolio: c.trading.portfolio ?? {}, ledger: ledgerPath, mode: 'live' });
 
   let signal: NodeJS.Signals | undefined;
-  const onSignal = (sig: NodeJS.Signals): void => {
-    signal ??= sig;
-    for (const m of live) m.session.stop(sig);
-  };
-  const onCrash = (e: unknown): void => {
-    for (const m of live) m.session.fatal(`uncaught ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  process.on('uncaughtException', onCrash);
-  process.on('unhandledRejection', onCrash);
+  const unroute = routeProcessEnd(
+    (sig) => {
+      signal ??= sig;
+      for (const m of live) m.session.stop(sig);
+    },
+    (reason) => {
+      for (const m of live) m.session.fatal(reason);
+    },
+  );
   const status = new Map<string, string>(live.map((m) => [m.name, 'failed']));
   try {
     const r = await runLiveMarkets(live, book);
-    for (const s of r.summaries)
-      status.set(s.market, s.fatal !== undefined ? `failed: ${s.fatal}` : signal !== undefined ? `stopped: ${signal}` : s.cancelVerified ? 'completed' : 'completed-unverified-cancel');
+    for (const s of r.summaries) status.set(s.market, liveStatus(s, signal));
     write({ summary: true, mode: 'live', run_id: runId, markets: r.summaries, book: r.book, ledger: ledgerPath, jsonl: jsonlPath });
-    const fatal = r.summaries.find((s) => s.fatal !== undefined);
-    const unverified = r.summaries.filter((s) => !s.cancelVerified).map((s) => s.market);
-    const cancel = unverified.length === 0 ? 'every order of every market cancelled, verified with the exchange' : `the cancel-all of ${unverified.join(', ')} could NOT be verified: check open orders at the exchange`;
-    if (fatal !== undefined) throw new UserError(`live stopped: ${fatal.market}: ${fatal.fatal}; ${cancel}`, 1);
-    if (unverified.length > 0) throw new UserError(`live: ${cancel}`, 1);
-    if (signal !== undefined) {
-      process.stderr.write(`stopped by ${signal}: ${cancel}\n`);
-      process.exitCode = signal === 'SIGINT' ? 130 : 143;
-    }
+    concludeLive(r.summaries, signal);
   } catch (e) {
     if (e instanceof Error) e.message = scrub(e.message);
     throw e;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-    process.off('uncaughtException', onCrash);
-    process.off('unhandledRejection', onCrash);
+    unroute();
     const endedAt = new Date();
     journals.forEach((j, k) => j.endRun(endedAt, status.get(live[k]?.name ?? '') ?? 'failed'));
     ledger.close();

@@ -9,6 +9,7 @@ import { SessionRecording, checkRecordingPath } from '../../data/index.js';
 import { LiveSession, RecordingFeed, TickLocal, checkGateAdmitsQuotes, paperOptionsFor, replayMetaOf, resolveTrading, strategyFor, loadStrategyOf, wallClock, type LiveConfig } from '../../engine/index.js';
 import { Ledger, assertLedgerMode } from '../../ledger/index.js';
 import { finishRecording, realtimeConfig, withTimeframe, type RealtimeFlags } from './realtime.js';
+import { concludeLive, liveStatus, routeProcessEnd } from './session-end.js';
 
 export interface RealtimeLiveFlags extends RealtimeFlags {
   confirmLive?: boolean;
@@ -192,36 +193,24 @@ export async function realtimeLiveCommand(f: RealtimeLiveFlags, env: NodeJS.Proc
   });
   // Every way this process can end goes through the session's end: cancel everything, verify, say why.
   let signal: NodeJS.Signals | undefined;
-  const onSignal = (sig: NodeJS.Signals): void => {
-    signal ??= sig;
-    session.stop(sig);
-  };
-  const onCrash = (e: unknown): void => session.fatal(`uncaught ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  process.on('uncaughtException', onCrash);
-  process.on('unhandledRejection', onCrash);
+  const unroute = routeProcessEnd(
+    (sig) => {
+      signal ??= sig;
+      session.stop(sig);
+    },
+    (reason) => session.fatal(reason),
+  );
   let status = 'failed';
   try {
     const summary = await session.run();
-    const cancel = summary.cancelVerified ? 'every order cancelled, verified with the exchange' : 'the cancel-all could NOT be verified: check open orders at the exchange';
-    status = summary.fatal !== undefined ? `failed: ${summary.fatal}` : signal !== undefined ? `stopped: ${signal}` : summary.cancelVerified ? 'completed' : 'completed-unverified-cancel';
+    status = liveStatus(summary, signal);
     write({ summary: true, mode: 'live', run_id: runId, exchange: exchangeId, symbol, ...summary, ledger: ledgerPath, jsonl: jsonlPath });
-    if (summary.fatal !== undefined) throw new UserError(`live stopped: ${summary.fatal}; ${cancel}`, 1);
-    if (!summary.cancelVerified) throw new UserError(`live: ${cancel}`, 1);
-    if (signal !== undefined) {
-      // Stopped from outside: not a failure of ours, but not a finished run either (128 + the signal's number).
-      process.stderr.write(`stopped by ${signal}: ${cancel}\n`);
-      process.exitCode = signal === 'SIGINT' ? 130 : 143;
-    }
+    concludeLive([summary], signal);
   } catch (e) {
     if (e instanceof Error) e.message = scrub(e.message);
     throw e;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-    process.off('uncaughtException', onCrash);
-    process.off('unhandledRejection', onCrash);
+    unroute();
     if (recording !== undefined) finishRecording(recording, ledger);
     ledger.endRun(new Date(), status);
     ledger.close();

@@ -9,6 +9,8 @@ import {
   ReplayFeed,
   acceleratedClock,
   checkGateAdmitsQuotes,
+  hedgePlan,
+  hedgeStrategyOf,
   loadStrategyOf,
   marketConfigs,
   marketName,
@@ -28,6 +30,7 @@ import { Ledger, assertLedgerMode, type MarketJournal } from '../../ledger/index
 import type { ConfigWithFlags } from '../config-flags.js';
 import { announceStandingHalt } from '../standing-halt.js';
 import { DEFAULT_PAPER_LEDGER, loadReplay, parseEnd, withTimeframe, type RealtimeFlags } from './realtime.js';
+import { paperStop } from './session-end.js';
 
 /** `--symbols A,B`: one market per symbol on the config's exchange, each the config's single market with that symbol and an equal share of the capital. */
 export function marketsOfSymbols(cfg: TradingConfig, list: string): MarketConfig[] {
@@ -66,6 +69,9 @@ export async function paperMarketsCommand(f: RealtimeFlags, c: ConfigWithFlags):
   const markets = f.symbols !== undefined ? marketsOfSymbols(c.trading, f.symbols) : marketConfigs(c.trading, replay ? f.replay : undefined, c.source);
   const names = { flagOf: c.flagOf, source: c.source };
   for (const m of markets) await loadStrategyOf(m.config, names);
+  // hedge: as in a backtest: the hedge market trades by the hedge's strategy in its own session (risk, gate, venue, fees).
+  const hedge = hedgePlan(c.trading, markets, c.source);
+  const hedger = hedge === undefined ? undefined : hedgeStrategyOf(hedge, markets);
   const pollSeconds = f.pollSeconds ?? 1;
   if (!(pollSeconds > 0) || pollSeconds > 3600) throw new UserError(`--poll-seconds: expected a number of seconds in (0, 3600], got ${pollSeconds}`);
   if (f.record !== undefined) throw new UserError('--record: a session over several markets does not record yet; record each market with record, or trade one market');
@@ -130,13 +136,13 @@ export async function paperMarketsCommand(f: RealtimeFlags, c: ConfigWithFlags):
   }
 
   // Each market resolved at its own first price (sizes from its capital share), before anything is written.
-  const setups = guarded(closers, () => prepared.map((p) => {
+  const setups = guarded(closers, () => prepared.map((p, k) => {
     const cfg0 = withTimeframe(p.m.config, f.timeframe);
     const traded: TradingConfig = { ...cfg0, market: { ...cfg0.market, symbol: p.symbol, ...(p.tickLot !== undefined ? { tick_size: p.tickLot.tick, lot_size: p.tickLot.lot } : {}) } };
     const at = names;
     const r = resolveTrading(traded, p.refPrice, at);
     checkGateAdmitsQuotes(r, p.refPrice, at);
-    return { p, traded, strategy: strategyFor(r, at), options: paperOptionsFor(r, at) };
+    return { p, traded, strategy: hedger !== undefined && k === hedge!.hedgeIndex ? hedger : strategyFor(r, at), options: paperOptionsFor(r, at) };
   }));
 
   const ledger = new Ledger(ledgerPath);
@@ -168,6 +174,8 @@ export async function paperMarketsCommand(f: RealtimeFlags, c: ConfigWithFlags):
     paper.push({ name, exchange: traded.market.exchange, symbol: p.symbol, feed: p.feed, session, journal, haltFile: new HaltFile(`${haltPath}.${name}`, 200) });
   }
 
+  if (hedger !== undefined) hedger.source = paper[hedge!.quotedIndex]!.session.core;
+
   const outDir = f.outDir ?? join('artifacts', 'realtime');
   const exchanges = [...new Set(paper.map((m) => m.exchange))].join('-');
   const jsonlPath = join(outDir, `${utcStamp(started)}_${exchanges}_markets.jsonl`);
@@ -198,13 +206,7 @@ export async function paperMarketsCommand(f: RealtimeFlags, c: ConfigWithFlags):
     process.stderr.write(`dashboard: ${dashboard.openUrl}\n`);
   }
 
-  const stop: { requested: boolean; reason?: string } = { requested: false };
-  const onSignal = (sig: NodeJS.Signals): void => {
-    stop.requested = true;
-    stop.reason = sig;
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const { stop, unroute } = paperStop(f.abort);
   const loop = setups[0]!.traded.loop;
   let status = 'failed';
   try {
@@ -224,13 +226,13 @@ export async function paperMarketsCommand(f: RealtimeFlags, c: ConfigWithFlags):
       haltFile: new HaltFile(haltPath, 200),
       stop,
       ...(dashboard !== undefined ? { onStep: dashboard.step } : {}),
+      ...(hedge !== undefined ? { hedge: { quoted: hedge.quotedIndex, hedge: hedge.hedgeIndex } } : {}),
     });
     status = summary.ended_by;
     write({ ...summary, run_id: runId, ledger: ledgerPath, jsonl: jsonlPath });
     for (const m of paper) m.session.writeVenueAudit();
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    unroute();
     const endedAt = new Date();
     for (const m of paper) journals.get(m.name)?.endRun(endedAt, status);
     ledger.close();

@@ -28,8 +28,11 @@ import { SessionRecording, checkRecordingPath } from '../../data/index.js';
 import { timeframeSeconds } from '../config-file.js';
 import { COMMON_FLAGS, VENUE_FLAGS, readConfigWithFlags, type ConfigWithFlags } from '../config-flags.js';
 import { announceStandingHalt } from '../standing-halt.js';
+import { paperStop } from './session-end.js';
 
 export interface RealtimeFlags {
+  /** For a program that embeds the command: ends a paper run at its next step, as SIGINT would (ended_by `stopped`). */
+  abort?: AbortSignal;
   exchange?: string;
   symbol?: string;
   /** Several markets on `--exchange`, comma-separated (paper on the wall clock). */
@@ -243,13 +246,7 @@ export async function realtimeCommand(f: RealtimeFlags): Promise<void> {
   if (resumed !== undefined)
     write({ resumed: true, ledger: ledgerPath, inventory: resumed.position, cash: resumed.cash, open_orders: resumed.openOrders.length, fills: resumed.fills });
 
-  const stop: { requested: boolean; reason?: string } = { requested: false };
-  const onSignal = (sig: NodeJS.Signals): void => {
-    stop.requested = true;
-    stop.reason = sig;
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const { stop, unroute } = paperStop(f.abort);
 
   let summary: PaperSummary;
   try {
@@ -272,8 +269,7 @@ export async function realtimeCommand(f: RealtimeFlags): Promise<void> {
       ...(dashboard !== undefined ? { onStep: dashboard.step } : {}),
     });
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    unroute();
     // What was received is kept even when the loop failed: it is the market the session saw.
     if (recording !== undefined) finishRecording(recording, ledger);
   }
