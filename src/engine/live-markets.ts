@@ -1,7 +1,7 @@
 // Several markets traded live in one process: every market's preflight before any order, one live session per market, the book's limits over them.
 import { UserError, type Micros } from '../core/index.js';
 import { BookLimits, type BookFigures } from './book-limits.js';
-import type { LiveSession, LiveSummary } from './live-session.js';
+import type { LiveSession, LiveSummary, MarketCommitment } from './live-session.js';
 import type { PortfolioLimits } from './markets-config.js';
 import type { PreflightReport } from '../venues/index.js';
 
@@ -60,6 +60,8 @@ export async function runLiveMarkets(markets: readonly LiveMarket[], book: LiveB
       throw e;
     }
   }
+  const funds = fundsRefusal(markets.map((m) => ({ name: m.name, commitment: m.session.commitment() })));
+  if (funds !== undefined) throw new UserError(`live preflight refused: ${funds}`);
   const summaries = await Promise.all(
     markets.map(async (m) => {
       const s = await m.session.run();
@@ -68,4 +70,36 @@ export async function runLiveMarkets(markets: readonly LiveMarket[], book: LiveB
     }),
   );
   return { preflights, summaries, book: { ...book.figures! } };
+}
+
+/**
+ * Each market's preflight checks its own funds; together, markets drawing on one balance (the same
+ * exchange wallet and asset) may commit more than it holds. The sum of their commitments must fit the
+ * free balance: otherwise one line naming the markets, each one's figure and how it follows from its
+ * config, and the balance. Undefined when every wallet suffices.
+ */
+export function fundsRefusal(markets: readonly { name: string; commitment: MarketCommitment | undefined }[]): string | undefined {
+  const groups = new Map<string, { wallet: string; asset: string; free: number; items: { name: string; c: MarketCommitment }[] }>();
+  for (const m of markets) {
+    const c = m.commitment;
+    if (c === undefined) continue;
+    const key = `${c.wallet}\u0000${c.asset}`;
+    let g = groups.get(key);
+    if (g === undefined) groups.set(key, (g = { wallet: c.wallet, asset: c.asset, free: c.free, items: [] }));
+    g.free = Math.min(g.free, c.free);
+    g.items.push({ name: m.name, c });
+  }
+  const lines: string[] = [];
+  for (const g of groups.values()) {
+    const total = g.items.reduce((s, x) => s + x.c.amount, 0);
+    if (total <= g.free * (1 + 1e-9)) continue;
+    const names = g.items.map((x) => x.name).join(', ');
+    const each = g.items.map((x) => `${x.name} ${fig(x.c.amount)} (${x.c.how})`).join(', ');
+    lines.push(`${g.items.length > 1 ? `markets ${names} together` : `market ${names}`} may commit ${fig(total)} ${g.asset} of ${g.wallet}, which has ${fig(g.free)} ${g.asset} free: ${each}`);
+  }
+  return lines.length === 0 ? undefined : lines.join('; ');
+}
+
+function fig(x: number): string {
+  return String(Math.round(x * 100) / 100);
 }

@@ -11,6 +11,7 @@ import type { MarketFeed } from './market-feed.js';
 import { regimeOf } from './paper-loop.js';
 import type { TickLocal } from './tick-local.js';
 import { HaltFile, type RiskEngine } from '../risk/index.js';
+import { SPOT, notionalSettle } from '../market/index.js';
 import type { Strategy } from '../strategy/index.js';
 import {
   ClientOrderIds,
@@ -73,6 +74,18 @@ export interface LiveSessionOptions {
   onStep?: (now: Micros) => void;
   /** The session's clock, µs (default the wall clock; an event clock in parity tests, with a feed that moves it). */
   clock?: () => Micros;
+}
+
+/** What one market may commit of its account's free balance at most, by its limits (see `LiveSession.commitment`). */
+export interface MarketCommitment {
+  /** The balance it draws on: the exchange and its wallet (spot, or the derivatives margin). */
+  wallet: string;
+  asset: string;
+  /** The account's free balance of `asset` as the preflight read it. */
+  free: number;
+  amount: number;
+  /** How `amount` follows from the config, e.g. `max_inventory_qty 0.01 × 60000 / leverage 5`. */
+  how: string;
 }
 
 export interface LiveSummary {
@@ -236,6 +249,35 @@ export class LiveSession {
     assertPreflight(pf);
     this.base = pf.market?.base ?? '';
     return pf;
+  }
+
+  /**
+   * The most this market may commit of its account's free balance, by its config, at the preflight's
+   * price: spot, the quote its longest holding (`risk.max_inventory_qty`) costs; a perpetual, that
+   * position's margin (its notional in the settlement currency / the account's leverage on the symbol;
+   * 1 when unsaid). Undefined before a passed preflight.
+   */
+  commitment(): MarketCommitment | undefined {
+    const pf = this.lastPreflight;
+    const m = pf?.market;
+    if (pf === undefined || m === undefined) return undefined;
+    const price = pf.ask > 0 ? pf.ask : pf.bid;
+    const qty = this.o.session.risk.max_inventory_qty;
+    const spec = this.o.session.contract ?? SPOT;
+    const notional = notionalSettle(spec, price, qty);
+    const r = (x: number): number => Math.round(x * 1e8) / 1e8;
+    if (this.o.perp === undefined || spec.kind === 'spot')
+      return { wallet: `${this.o.exchange.id} spot`, asset: m.quote, free: pf.quote.free, amount: r(notional), how: `max_inventory_qty ${qty} × ${price}` };
+    const leverage = pf.perp?.leverage !== undefined && pf.perp.leverage > 0 ? pf.perp.leverage : 1;
+    const inverse = spec.kind === 'inverse_perp';
+    const size = spec.contractSize !== 1 ? ` × contract ${spec.contractSize}` : '';
+    return {
+      wallet: `${this.o.exchange.id} margin`,
+      asset: inverse ? m.base : m.quote,
+      free: inverse ? pf.base.free : pf.quote.free,
+      amount: r(notional / leverage),
+      how: inverse ? `max_inventory_qty ${qty}${size} / ${price} / leverage ${leverage}` : `max_inventory_qty ${qty}${size} × ${price} / leverage ${leverage}`,
+    };
   }
 
   async run(): Promise<LiveSummary> {

@@ -127,3 +127,26 @@ test('one writer per ledger: a second writer is refused with who holds it; a kil
   live.close();
   rmSync(dir, { recursive: true, force: true });
 });
+
+test("a perpetual's ledger is judged by contract accounting: cash = initial + the fills' realized PnL − fees (no notional changes hands); a wrong cash is reported", () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ledger-'));
+  try {
+    const l = new Ledger(join(dir, 'l.sqlite'));
+    l.startRun({ runId: 'p1', mode: 'live', exchange: 'binanceusdm', symbol: 'BTC/USDT:USDT', config: { market: { instrument: 'linear_perp', contract_size: 1 } }, initialCash: 1000 }, new Date(0));
+    const pf = new Portfolio(1000, { kind: 'linear_perp', contractSize: 1 });
+    l.placed(1, 1, 1, 60_000, 0.002);
+    pf.apply(1, 60_000, 0.002, 0.024);
+    l.fill(2, 1, 1, 60_000, 0.002, 0.024, 'maker', pf);
+    l.placed(3, 2, -1, 60_010, 0.003);
+    pf.apply(-1, 60_010, 0.003, 0.036);
+    l.fill(4, 2, -1, 60_010, 0.003, 0.036, 'maker', pf);
+    // A spot reading (cash − notional flows) would be 1000 − 120 + 180.03 − 0.06; the margin balance is 1000 + 0.02 − 0.06.
+    assert.ok(Math.abs(pf.cash - (1000 + 0.02 - 0.06)) < 1e-9);
+    assert.deepEqual(checkLedgerInvariants(l.db), []);
+    l.db.prepare('UPDATE positions SET cash = cash + 60').run();
+    assert.match(checkLedgerInvariants(l.db).join('\n'), /BTC\/USDT:USDT: cash 1059\.96 != initial cash \+ realised PnL − fees of its fills 999\.96/);
+    l.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -21,6 +21,7 @@ export class FixedSpreadStrategy implements Strategy {
   constructor(
     private readonly qty: number,
     private readonly offset: number,
+    private readonly tick = 0.01,
   ) {}
   decide(v: Readonly<MarketView>, out: QuoteTarget): void {
     if (!(v.bestBid > 0) || !(v.bestAsk > 0)) {
@@ -29,8 +30,8 @@ export class FixedSpreadStrategy implements Strategy {
       out.bidQty = out.askQty = 0;
       return;
     }
-    out.bidPrice = roundDown(v.bestBid - this.offset, 0.01);
-    out.askPrice = roundUp(v.bestAsk + this.offset, 0.01);
+    out.bidPrice = roundDown(v.bestBid - this.offset, this.tick);
+    out.askPrice = roundUp(v.bestAsk + this.offset, this.tick);
     out.bidQty = out.askQty = this.qty;
   }
 }

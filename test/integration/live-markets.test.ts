@@ -30,8 +30,8 @@ markets:
 `;
 }
 
-async function twoMarkets(): Promise<{ fake: FakePrivateExchange; btc: FakeAccount; eth: FakeAccount }> {
-  const btc = new FakeAccount(undefined, { BTC: 0.5, ETH: 5, USDT: 50_000 });
+async function twoMarkets(usdt = 50_000): Promise<{ fake: FakePrivateExchange; btc: FakeAccount; eth: FakeAccount }> {
+  const btc = new FakeAccount(undefined, { BTC: 0.5, ETH: 5, USDT: usdt });
   const eth = new FakeAccount(ETHUSDT_RULES, {}, btc);
   btc.setMarket(60_000, 60_000.5);
   eth.setMarket(3_000, 3_000.05);
@@ -211,6 +211,25 @@ test('live refuses a hedge: section (the live order path has no immediate-or-can
     assert.equal(r.code, 2, r.stderr);
     assert.match(r.stderr.trim(), /^error: .*live\.yaml: hedge: live trading does not hedge yet/);
     assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    assert.equal(btc.createdByClientId.size + eth.createdByClientId.size, 0, 'no order on either market');
+  } finally {
+    await fake.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('live over two markets on one account: each fits its funds alone, together they may commit more than the free balance; refused in one line before any order', async () => {
+  // 1,000 USDT free: btc may hold 0.01 BTC (600 USDT at 60,000.5), eth 0.2 ETH (600 USDT at 3,000.05); each alone fits.
+  const { fake, btc, eth } = await twoMarkets(1_000);
+  const dir = mkdtempSync(join(tmpdir(), 'mm-live-markets-'));
+  writeFileSync(join(dir, 'live.yaml'), config(0.02));
+  try {
+    const r = await runCli(['--exchange-url', fake.restUrl.replace(/\/api\/v3$/, ''), '--feed', 'rest', '--poll-seconds', '0.2', '--iterations', '5', '--config', join(dir, 'live.yaml'), '--ledger', join(dir, 'ledger.sqlite'), '--out-dir', dir, '--halt-file', join(dir, 'HALT'), '--quiet']);
+    assert.equal(r.code, 2, r.stderr);
+    assert.equal(
+      r.stderr.trim(),
+      'error: live preflight refused: markets btc, eth together may commit 1200.01 USDT of binance spot, which has 1000 USDT free: btc 600.01 (max_inventory_qty 0.01 × 60000.5), eth 600.01 (max_inventory_qty 0.2 × 3000.05)',
+    );
     assert.equal(btc.createdByClientId.size + eth.createdByClientId.size, 0, 'no order on either market');
   } finally {
     await fake.close();

@@ -9,7 +9,7 @@ import { TEST_KEY, TEST_SECRET } from './live-helpers.js';
 
 async function check(perp: FakePerp, marginMode: 'cross' | 'isolated') {
   const fake = await startFakePrivateExchange({ apiKey: TEST_KEY, secret: TEST_SECRET, perp });
-  fake.account.setMarket(60_000, 60_000.5);
+  fake.perp!.setMarket(60_000, 60_000.5);
   const ex = await openLiveExchange({ exchange: 'binanceusdm', apiKey: TEST_KEY, secret: TEST_SECRET, url: fake.restUrl.replace(/\/api\/v3$/, ''), rateLimit: false, timeoutMs: 2000, perpetuals: true });
   try {
     const account = await ex.perpAccount!('BTC/USDT:USDT');
@@ -49,7 +49,7 @@ test('hedge position mode and another margin mode than live.margin_mode are refu
 
 test('a perpetual below the market minimum notional is refused like a spot market', async () => {
   const fake = await startFakePrivateExchange({ apiKey: TEST_KEY, secret: TEST_SECRET, perp: ONE_WAY_CROSS });
-  fake.account.setMarket(60_000, 60_000.5);
+  fake.perp!.setMarket(60_000, 60_000.5);
   const ex = await openLiveExchange({ exchange: 'binanceusdm', apiKey: TEST_KEY, secret: TEST_SECRET, url: fake.restUrl.replace(/\/api\/v3$/, ''), rateLimit: false, timeoutMs: 2000, perpetuals: true });
   try {
     const r = await preflight(ex, { symbol: 'BTC/USDT:USDT', orderQty: 0.001, maxInventoryQty: 0.02, tickSize: 0.1, unknownOrders: 'cancel', ids: new ClientOrderIds('perp_test'), perp: { marginMode: 'cross' } });

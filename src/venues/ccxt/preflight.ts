@@ -34,6 +34,8 @@ export interface PreflightReport {
   quote: LiveBalance;
   openOrders: LiveOrder[];
   capabilities: LiveCapabilities;
+  /** A perpetual: the account's modes, position and leverage on the symbol, as read. */
+  perp?: LivePerpAccount;
 }
 
 const ZERO: LiveBalance = { free: 0, used: 0, total: 0 };
@@ -97,8 +99,8 @@ export async function preflight(ex: LiveExchange, cfg: Readonly<PreflightConfig>
     const ours = openOrders.length - foreign.length;
     if (ours > 0) notes.push(`${ours} open order(s) of this ledger from an earlier run: reconciled on start`);
   }
-  if (cfg.perp !== undefined) await checkPerpAccount(ex, cfg.symbol, cfg.perp.marginMode, call, refusals, notes);
-  return { ok: refusals.length === 0, refusals, notes, market, bid, ask, base, quote, openOrders, capabilities: caps };
+  const perp = cfg.perp !== undefined ? await checkPerpAccount(ex, cfg.symbol, cfg.perp.marginMode, call, refusals, notes) : undefined;
+  return { ok: refusals.length === 0, refusals, notes, market, bid, ask, base, quote, openOrders, capabilities: caps, ...(perp !== undefined ? { perp } : {}) };
 }
 
 /**
@@ -113,24 +115,25 @@ async function checkPerpAccount(
   call: <T>(what: string, fn: () => Promise<T>) => Promise<T>,
   refusals: string[],
   notes: string[],
-): Promise<void> {
+): Promise<LivePerpAccount | undefined> {
   const perpAccount = ex.perpAccount?.bind(ex);
   if (perpAccount === undefined) {
     refusals.push(`${ex.id} reports no positions: the margin and position mode of ${symbol} cannot be checked`);
-    return;
+    return undefined;
   }
   let a: LivePerpAccount;
   try {
     a = await call('positions', () => perpAccount(symbol));
   } catch (e) {
     refusals.push(`${symbol}: positions could not be read: ${e instanceof Error ? e.message : String(e)}`);
-    return;
+    return undefined;
   }
   if (a.hedged === true) refusals.push(`${ex.id} is in hedge position mode (long and short apart): switch the account to one-way mode to quote ${symbol}`);
   else if (a.hedged === undefined) notes.push(`${ex.id} did not say its position mode: one-way assumed`);
   if (a.marginMode === undefined) notes.push(`${symbol}: the exchange did not say its margin mode; ${marginMode} expected (live.margin_mode)`);
   else if (a.marginMode !== marginMode) refusals.push(`${symbol} is in ${a.marginMode} margin mode, live.margin_mode is ${marginMode}: change one of them`);
   notes.push(`${symbol}: position ${a.position} contracts${a.leverage !== undefined ? `, leverage ${a.leverage}` : ''}, ${a.marginMode ?? 'unknown'} margin`);
+  return a;
 }
 
 /** Throw a one-line UserError naming every reason when the preflight refused. */

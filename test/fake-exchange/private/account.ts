@@ -39,6 +39,9 @@ export interface FakeOrder {
   status: FakeStatus;
   time: number;
   updateTime: number;
+  /** Futures: the order's time in force (GTX: post-only) and whether it may only reduce the position. */
+  timeInForce?: string;
+  reduceOnly?: boolean;
 }
 
 export interface FakeTrade {
@@ -51,6 +54,8 @@ export interface FakeTrade {
   commission: number;
   commissionAsset: string;
   time: number;
+  /** Futures: the profit this fill realised on the position, quote asset (before the commission). */
+  realizedPnl?: number;
 }
 
 /** One user-data event: the order after the change, and the trade when it was a fill. */
@@ -68,6 +73,9 @@ export interface CreateRequest {
   price: number;
   quantity: number;
   clientOrderId: string | undefined;
+  /** Futures: GTC or GTX (post-only: rejected when it would take). */
+  timeInForce?: string;
+  reduceOnly?: boolean;
 }
 
 interface Balance {
@@ -75,7 +83,7 @@ interface Balance {
   locked: number;
 }
 
-const round = (x: number): number => Math.round(x * 1e10) / 1e10;
+export const round = (x: number): number => Math.round(x * 1e10) / 1e10;
 
 export const ETHUSDT_RULES: FakeMarketRules = {
   symbol: 'ETHUSDT',
@@ -98,8 +106,8 @@ export class FakeAccount {
   readonly createdByClientId = new Map<string, number>();
   bestBid = 100_000;
   bestAsk = 100_000.01;
-  private nextOrderId = 1_000;
-  private nextTradeId = 50_000;
+  protected nextOrderId = 1_000;
+  protected nextTradeId = 50_000;
   private readonly listeners = new Set<(e: ExecutionEvent) => void>();
 
   constructor(
@@ -147,26 +155,50 @@ export class FakeAccount {
   }
 
   create(r: CreateRequest): FakeOrder | ApiError {
+    const refused = this.duplicate(r) ?? this.validate(r) ?? this.reserve(r);
+    return refused ?? this.insert(r);
+  }
+
+  /** Binance refuses a client order id that an open order of the symbol already has. */
+  protected duplicate(r: CreateRequest): ApiError | undefined {
+    if (r.clientOrderId === undefined) return undefined;
+    const prior = this.findByClientId(r.clientOrderId);
+    return prior !== undefined && (prior.status === 'NEW' || prior.status === 'PARTIALLY_FILLED') ? { status: 400, code: -2010, msg: 'Duplicate order sent.' } : undefined;
+  }
+
+  /** Whether a limit order at this price would take liquidity now. */
+  protected crosses(side: FakeSide, price: number): boolean {
+    return side === 'BUY' ? price >= this.bestAsk : price <= this.bestBid;
+  }
+
+  /** The spot filters and the maker-only rule. */
+  protected validate(r: CreateRequest): ApiError | undefined {
     const rules = this.rules;
-    if (r.clientOrderId !== undefined) {
-      const prior = this.findByClientId(r.clientOrderId);
-      if (prior !== undefined && (prior.status === 'NEW' || prior.status === 'PARTIALLY_FILLED'))
-        return { status: 400, code: -2010, msg: 'Duplicate order sent.' };
-    }
     if (!(r.price > 0) || !(r.quantity > 0)) return { status: 400, code: -1013, msg: 'Invalid quantity.' };
     if (Math.abs(r.price / rules.tickSize - Math.round(r.price / rules.tickSize)) > 1e-6)
       return { status: 400, code: -1013, msg: 'Filter failure: PRICE_FILTER' };
     if (r.quantity < rules.minQty || Math.abs(r.quantity / rules.stepSize - Math.round(r.quantity / rules.stepSize)) > 1e-6)
       return { status: 400, code: -1013, msg: 'Filter failure: LOT_SIZE' };
     if (r.price * r.quantity < rules.minNotional) return { status: 400, code: -1013, msg: 'Filter failure: NOTIONAL' };
-    const crosses = r.side === 'BUY' ? r.price >= this.bestAsk : r.price <= this.bestBid;
+    const crosses = this.crosses(r.side, r.price);
     if (r.type === 'LIMIT_MAKER' && crosses) return { status: 400, code: -2010, msg: 'Order would immediately match and take.' };
     if (crosses) return { status: 400, code: -1013, msg: 'only maker orders are supported by this fake' };
+    return undefined;
+  }
+
+  /** Spot: what the order may spend is locked (quote for a bid, base for an ask). */
+  protected reserve(r: CreateRequest): ApiError | undefined {
+    const rules = this.rules;
     const [asset, need] = r.side === 'BUY' ? [rules.quote, r.price * r.quantity] : [rules.base, r.quantity];
     const b = this.balance(asset);
     if (b.free + 1e-12 < need) return { status: 400, code: -2010, msg: 'Account has insufficient balance for requested action.' };
     b.free = round(b.free - need);
     b.locked = round(b.locked + need);
+    return undefined;
+  }
+
+  /** The order rests in the book. */
+  protected insert(r: CreateRequest): FakeOrder {
     const now = Date.now();
     const order: FakeOrder = {
       orderId: this.nextOrderId++,
@@ -180,6 +212,8 @@ export class FakeAccount {
       status: 'NEW',
       time: now,
       updateTime: now,
+      ...(r.timeInForce !== undefined ? { timeInForce: r.timeInForce } : {}),
+      ...(r.reduceOnly !== undefined ? { reduceOnly: r.reduceOnly } : {}),
     };
     this.orders.set(order.orderId, order);
     this.createdByClientId.set(order.clientOrderId, (this.createdByClientId.get(order.clientOrderId) ?? 0) + 1);
@@ -227,6 +261,32 @@ export class FakeAccount {
   }
 
   private fill(o: FakeOrder, qty: number): FakeTrade {
+    const { commission, commissionAsset, realizedPnl } = this.settle(o, qty);
+    const notional = o.price * qty;
+    o.executedQty = round(o.executedQty + qty);
+    o.cumQuote = round(o.cumQuote + notional);
+    o.status = o.executedQty >= o.origQty - 1e-12 ? 'FILLED' : 'PARTIALLY_FILLED';
+    const now = Date.now();
+    o.updateTime = now;
+    const trade: FakeTrade = {
+      id: this.nextTradeId++,
+      orderId: o.orderId,
+      clientOrderId: o.clientOrderId,
+      side: o.side,
+      price: o.price,
+      qty,
+      commission,
+      commissionAsset,
+      time: now,
+      ...(realizedPnl !== undefined ? { realizedPnl } : {}),
+    };
+    this.trades.push(trade);
+    this.emit({ order: o, execType: 'TRADE', trade });
+    return trade;
+  }
+
+  /** Spot: the bought asset is credited, the paid one leaves its lock, the fee is charged. */
+  protected settle(o: FakeOrder, qty: number): { commission: number; commissionAsset: string; realizedPnl?: number } {
     const r = this.rules;
     const notional = o.price * qty;
     const feeInBase = o.side === 'BUY' && r.buyFeeInBase === true;
@@ -243,18 +303,10 @@ export class FakeAccount {
     }
     const payer = this.balance(commissionAsset);
     payer.free = round(payer.free - commission);
-    o.executedQty = round(o.executedQty + qty);
-    o.cumQuote = round(o.cumQuote + notional);
-    o.status = o.executedQty >= o.origQty - 1e-12 ? 'FILLED' : 'PARTIALLY_FILLED';
-    const now = Date.now();
-    o.updateTime = now;
-    const trade: FakeTrade = { id: this.nextTradeId++, orderId: o.orderId, clientOrderId: o.clientOrderId, side: o.side, price: o.price, qty, commission, commissionAsset, time: now };
-    this.trades.push(trade);
-    this.emit({ order: o, execType: 'TRADE', trade });
-    return trade;
+    return { commission, commissionAsset };
   }
 
-  private release(o: FakeOrder): void {
+  protected release(o: FakeOrder): void {
     const r = this.rules;
     const left = o.origQty - o.executedQty;
     if (o.side === 'BUY') {
@@ -268,7 +320,7 @@ export class FakeAccount {
     }
   }
 
-  private emit(e: ExecutionEvent): void {
+  protected emit(e: ExecutionEvent): void {
     for (const fn of this.listeners) fn(e);
   }
 }

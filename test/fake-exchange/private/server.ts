@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { FakeAccount, type ApiError, type ExecutionEvent, type FakeOrder, type FakeSide, type FakeTrade } from './account.js';
+import { FakePerpAccount, type FakePerp } from './perp-account.js';
 import { verifySignedPayload, verifyWsParams } from './signature.js';
 import { futuresExchangeInfo } from '../exchange-info.js';
 
@@ -12,20 +13,11 @@ export interface FakePrivateOptions {
   account?: FakeAccount;
   /** More markets of the same exchange account (their balances shared with `account`: `new FakeAccount(rules, {}, account)`). */
   more?: readonly FakeAccount[];
-  /** The account's USD-M side (`/fapi`): the BTCUSDT perpetual's position and the account's modes, as a test sets them. */
+  /** The account's USD-M side (`/fapi`): the BTCUSDT perpetual's starting position, wallet and the account's modes. */
   perp?: FakePerp;
 }
 
-/** A USD-M account on the BTCUSDT perpetual: what positionRisk and positionSide/dual report. */
-export interface FakePerp {
-  positionAmt: number;
-  entryPrice: number;
-  markPrice: number;
-  marginType: 'cross' | 'isolated';
-  /** Hedge mode (Binance's dualSidePosition). */
-  dualSide: boolean;
-  leverage: number;
-}
+export type { FakePerp };
 
 /** Fault switches a test flips; each counts down as it fires. */
 export interface PrivateFaults {
@@ -60,9 +52,11 @@ export interface FakePrivateExchange {
   /** ws://127.0.0.1:PORT/ws-api/v3 */
   readonly wsApiUrl: string;
   readonly account: FakeAccount;
+  /** The USD-M account (orders, position, wallet) when the fake was started with `perp`. */
+  readonly perp: FakePerpAccount | undefined;
   readonly faults: PrivateFaults;
   readonly requests: LoggedRequest[];
-  /** Drop every user-stream connection (the client sees a disconnect). */
+  /** Drop every user-stream connection, spot and USD-M (the client sees a disconnect). */
   dropUserStreams(): void;
   /** Open user-stream connections that completed a signed subscription. */
   subscribedStreams(): number;
@@ -82,6 +76,10 @@ export async function startFakePrivateExchange(opts: FakePrivateOptions): Promis
   /** Answers held back by `hangAfterAccept` (given a 503 at close, so that no client sees a torn socket). */
   const hung = new Set<ServerResponse>();
   const streams = new Map<WebSocket, boolean>();
+  const perp = opts.perp !== undefined ? new FakePerpAccount(opts.perp) : undefined;
+  /** USD-M user-data streams (a listenKey each), and the keys handed out. */
+  const futuresStreams = new Set<WebSocket>();
+  const listenKeys = new Set<string>();
 
   const server: Server = createServer((req, res) => {
     void readBody(req).then((body) => handle(req, res, body));
@@ -93,6 +91,15 @@ export async function startFakePrivateExchange(opts: FakePrivateOptions): Promis
 
   const wss = new WebSocketServer({ noServer: true });
   server.on('upgrade', (req, socket, head) => {
+    const u = new URL(req.url ?? '/', 'http://127.0.0.1');
+    if (u.pathname === '/private/ws' && !faults.userStreamDown && listenKeys.has(u.searchParams.get('listenKey') ?? '')) {
+      // The USD-M user-data stream: its listenKey is its authentication.
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        futuresStreams.add(ws);
+        ws.on('close', () => futuresStreams.delete(ws));
+      });
+      return;
+    }
     if (!(req.url ?? '').startsWith('/ws-api/v3') || faults.userStreamDown) {
       socket.destroy();
       return;
@@ -109,6 +116,11 @@ export async function startFakePrivateExchange(opts: FakePrivateOptions): Promis
       const text = JSON.stringify({ subscriptionId: 0, event: executionReport(a, e) });
       for (const [ws, subscribed] of streams) if (subscribed) ws.send(text);
     });
+
+  perp?.onExecution((e) => {
+    const text = JSON.stringify(orderTradeUpdate(perp, e));
+    for (const ws of futuresStreams) ws.send(text);
+  });
 
   function onWsMessage(ws: WebSocket, text: string): void {
     let msg: { id?: unknown; method?: unknown; params?: unknown };
@@ -133,7 +145,7 @@ export async function startFakePrivateExchange(opts: FakePrivateOptions): Promis
 
   function handle(req: IncomingMessage, res: ServerResponse, body: string): void {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    if (url.pathname.startsWith('/fapi/')) return handleFapi(req, res, url);
+    if (url.pathname.startsWith('/fapi/')) return handleFapi(req, res, url, body);
     const path = url.pathname.replace(/^\/api\/v3\//, '');
     const method = req.method ?? 'GET';
     const rawQuery = url.search.slice(1);
@@ -242,37 +254,130 @@ export async function startFakePrivateExchange(opts: FakePrivateOptions): Promis
     }
   }
 
-  /** The USD-M endpoints ccxt's binanceusdm calls for markets, position mode and positions (fetchPositions: positionRisk, with the leverage brackets first). */
-  function handleFapi(req: IncomingMessage, res: ServerResponse, url: URL): void {
+  /**
+   * The USD-M endpoints ccxt's binanceusdm calls: markets, book, position mode and positions (fetchPositions:
+   * positionRisk, with the leverage brackets first), the account (fetchBalance), orders (create with
+   * newClientOrderId and GTX for post-only, cancel, cancel all, lookup, open and all orders), own trades
+   * (userTrades) and the listenKey of the user-data stream; the same fault switches as the spot side.
+   */
+  function handleFapi(req: IncomingMessage, res: ServerResponse, url: URL, body: string): void {
     const method = req.method ?? 'GET';
-    const raw = url.search.slice(1);
+    const raw = method === 'POST' || method === 'PUT' ? body : url.search.slice(1);
     const params: Record<string, string> = Object.fromEntries(new URLSearchParams(raw));
     const path = url.pathname;
-    const send = (status: number, payload: unknown): void => {
+    const log = (status: number): void => {
       requests.push({ method, path, params, status });
+    };
+    const send = (status: number, payload: unknown): void => {
+      log(status);
       res.writeHead(status, { 'content-type': 'application/json' });
       res.end(JSON.stringify(payload));
     };
-    const p = opts.perp;
+    const fail = (e: ApiError): void => send(e.status, { code: e.code, msg: e.msg });
+    const p = perp;
+    const market = p ?? account;
     if (path === '/fapi/v1/exchangeInfo') return send(200, futuresExchangeInfo(Date.now()));
     if (path === '/fapi/v1/ping') return send(200, {});
     if (path === '/fapi/v1/time') return send(200, { serverTime: Date.now() });
-    if (path === '/fapi/v1/depth') return send(200, { lastUpdateId: 1, E: Date.now(), T: Date.now(), bids: [[fmt(account.bestBid), '1.000']], asks: [[fmt(account.bestAsk), '1.000']] });
+    if (path === '/fapi/v1/depth') return send(200, { lastUpdateId: 1, E: Date.now(), T: Date.now(), bids: [[fmt(market.bestBid), '1.000']], asks: [[fmt(market.bestAsk), '1.000']] });
     if (p === undefined) return send(404, { code: -1, msg: `no USD-M account on this fake: ${path}` });
-    if (req.headers['x-mbx-apikey'] !== opts.apiKey) return send(401, { code: -2015, msg: 'Invalid API-key, IP, or permissions for action.' });
-    if (!verifySignedPayload(raw, opts.secret)) return send(400, { code: -1022, msg: 'Signature for this request is not valid.' });
-    if (params['symbol'] !== undefined && params['symbol'] !== 'BTCUSDT') return send(400, { code: -1121, msg: 'Invalid symbol.' });
+    if (faults.rateLimit > 0) {
+      faults.rateLimit--;
+      return fail({ status: 429, code: -1003, msg: 'Too many requests; current limit is 2400 request weight per 1 MINUTE.' });
+    }
+    if (req.headers['x-mbx-apikey'] !== opts.apiKey) return fail({ status: 401, code: -2015, msg: 'Invalid API-key, IP, or permissions for action.' });
+    if (path === '/fapi/v1/listenKey') {
+      // Keyed, not signed (Binance: the API key header only).
+      if (method === 'POST') {
+        const key = `lk${listenKeys.size + 1}x${Math.random().toString(36).slice(2, 12)}`;
+        listenKeys.add(key);
+        return send(200, { listenKey: key });
+      }
+      return send(200, {});
+    }
+    if (!verifySignedPayload(raw, opts.secret)) return fail({ status: 400, code: -1022, msg: 'Signature for this request is not valid.' });
+    if (faults.serverError > 0) {
+      faults.serverError--;
+      if (method === 'POST' && path === '/fapi/v1/order' && faults.createOn5xx) createPerpOrder(p, params);
+      return fail({ status: 503, code: -1000, msg: 'An unknown error occured while processing the request.' });
+    }
+    if (params['symbol'] !== undefined && params['symbol'] !== p.rules.symbol) return fail({ status: 400, code: -1121, msg: 'Invalid symbol.' });
+    const visible = (time: number): boolean => Date.now() - time >= faults.lookupLagMs;
     switch (`${method} ${path}`) {
+      case 'POST /fapi/v1/order': {
+        if (faults.rejectEchoingKey > 0) {
+          faults.rejectEchoingKey--;
+          return fail({ status: 400, code: -2019, msg: `Margin is insufficient for API key ${opts.apiKey} (${encodeURIComponent(opts.apiKey)}).` });
+        }
+        const r = createPerpOrder(p, params);
+        if (!('orderId' in r)) return fail(r);
+        if (faults.hangAfterAccept > 0) {
+          faults.hangAfterAccept--;
+          log(0); // accepted, never answered
+          hung.add(res);
+          return;
+        }
+        return send(200, futuresOrderJson(p, r));
+      }
+      case 'DELETE /fapi/v1/order': {
+        const r = p.cancel(params['origClientOrderId'], params['orderId'] !== undefined ? Number(params['orderId']) : undefined);
+        return 'orderId' in r ? send(200, futuresOrderJson(p, r)) : fail(r);
+      }
+      case 'GET /fapi/v1/order': {
+        const id = params['orderId'];
+        const o = id !== undefined ? p.orders.get(Number(id)) : p.findByClientId(params['origClientOrderId'] ?? '', faults.lookupLagMs);
+        return o !== undefined && visible(o.time) ? send(200, futuresOrderJson(p, o)) : fail({ status: 400, code: -2013, msg: 'Order does not exist.' });
+      }
       case 'GET /fapi/v1/openOrders':
-        return send(200, []);
+        return send(200, p.openOrders().filter((o) => visible(o.time)).map((o) => futuresOrderJson(p, o)));
+      case 'GET /fapi/v1/allOrders': {
+        const start = Number(params['startTime'] ?? 0);
+        const all = [...p.orders.values()].filter((o) => o.time >= start && visible(o.time)).sort((a, b) => a.orderId - b.orderId);
+        return send(200, all.slice(-Number(params['limit'] ?? 500)).map((o) => futuresOrderJson(p, o)));
+      }
+      case 'DELETE /fapi/v1/allOpenOrders':
+        p.cancelAll();
+        return send(200, { code: 200, msg: 'The operation of cancel all open order is done.' });
+      case 'GET /fapi/v1/userTrades': {
+        const start = Number(params['startTime'] ?? 0);
+        const fromId = Number(params['fromId'] ?? 0);
+        const mine = p.trades.filter((t) => t.time >= start && t.id >= fromId && visible(t.time));
+        return send(200, mine.slice(0, Number(params['limit'] ?? 500)).map((t) => futuresTradeJson(p, t)));
+      }
       case 'GET /fapi/v2/account':
       case 'GET /fapi/v3/account': {
-        const usdt = account.balance('USDT');
-        const wallet = fmt(usdt.free + usdt.locked);
+        const now = Date.now();
+        const upnl = fmt(p.unrealizedPnl);
+        const im = fmt(p.positionInitialMargin + p.openOrderInitialMargin());
         return send(200, {
-          totalWalletBalance: wallet,
-          availableBalance: fmt(usdt.free),
-          assets: [{ asset: 'USDT', walletBalance: wallet, unrealizedProfit: '0', marginBalance: wallet, maintMargin: '0', initialMargin: '0', positionInitialMargin: '0', openOrderInitialMargin: '0', crossWalletBalance: wallet, crossUnPnl: '0', availableBalance: fmt(usdt.free), maxWithdrawAmount: fmt(usdt.free), updateTime: Date.now() }],
+          totalInitialMargin: im,
+          totalMaintMargin: fmt(Math.abs(p.position) * p.markPrice * 0.004),
+          totalWalletBalance: fmt(p.wallet),
+          totalUnrealizedProfit: upnl,
+          totalMarginBalance: fmt(p.marginBalance),
+          totalPositionInitialMargin: fmt(p.positionInitialMargin),
+          totalOpenOrderInitialMargin: fmt(p.openOrderInitialMargin()),
+          totalCrossWalletBalance: fmt(p.wallet),
+          totalCrossUnPnl: upnl,
+          availableBalance: fmt(p.availableBalance),
+          maxWithdrawAmount: fmt(p.availableBalance),
+          assets: [
+            {
+              asset: 'USDT',
+              walletBalance: fmt(p.wallet),
+              unrealizedProfit: upnl,
+              marginBalance: fmt(p.marginBalance),
+              maintMargin: fmt(Math.abs(p.position) * p.markPrice * 0.004),
+              initialMargin: im,
+              positionInitialMargin: fmt(p.positionInitialMargin),
+              openOrderInitialMargin: fmt(p.openOrderInitialMargin()),
+              crossWalletBalance: fmt(p.wallet),
+              crossUnPnl: upnl,
+              availableBalance: fmt(p.availableBalance),
+              maxWithdrawAmount: fmt(p.availableBalance),
+              updateTime: now,
+            },
+          ],
           positions: [],
         });
       }
@@ -282,25 +387,27 @@ export async function startFakePrivateExchange(opts: FakePrivateOptions): Promis
         return send(200, [{ symbol: 'BTCUSDT', notionalCoef: 1, brackets: [{ bracket: 1, initialLeverage: 125, notionalCap: 50_000, notionalFloor: 0, maintMarginRatio: 0.004, cum: 0 }] }]);
       case 'GET /fapi/v2/positionRisk':
       case 'GET /fapi/v3/positionRisk': {
-        const notional = p.positionAmt * p.markPrice;
+        const mark = p.markPrice;
+        const notional = p.position * mark;
+        const margin = Math.abs(notional) / p.leverage;
         return send(200, [
           {
             symbol: 'BTCUSDT',
             positionSide: 'BOTH',
-            positionAmt: p.positionAmt.toFixed(3),
+            positionAmt: p.position.toFixed(3),
             entryPrice: p.entryPrice.toFixed(2),
             breakEvenPrice: p.entryPrice.toFixed(2),
-            markPrice: p.markPrice.toFixed(8),
-            unRealizedProfit: ((p.markPrice - p.entryPrice) * p.positionAmt).toFixed(8),
+            markPrice: mark.toFixed(8),
+            unRealizedProfit: p.unrealizedPnl.toFixed(8),
             liquidationPrice: '0',
-            isolatedMargin: p.marginType === 'isolated' ? (Math.abs(notional) / p.leverage).toFixed(8) : '0',
+            isolatedMargin: p.marginType === 'isolated' ? margin.toFixed(8) : '0',
             notional: notional.toFixed(8),
             marginAsset: 'USDT',
-            isolatedWallet: p.marginType === 'isolated' ? (Math.abs(notional) / p.leverage).toFixed(8) : '0',
-            initialMargin: (Math.abs(notional) / p.leverage).toFixed(8),
+            isolatedWallet: p.marginType === 'isolated' ? margin.toFixed(8) : '0',
+            initialMargin: margin.toFixed(8),
             maintMargin: (Math.abs(notional) * 0.004).toFixed(8),
-            positionInitialMargin: (Math.abs(notional) / p.leverage).toFixed(8),
-            openOrderInitialMargin: '0',
+            positionInitialMargin: margin.toFixed(8),
+            openOrderInitialMargin: p.openOrderInitialMargin().toFixed(8),
             adl: 0,
             bidNotional: '0',
             askNotional: '0',
@@ -311,8 +418,27 @@ export async function startFakePrivateExchange(opts: FakePrivateOptions): Promis
         ]);
       }
       default:
-        return send(404, { code: -1100, msg: `no route ${method} ${path}` });
+        return fail({ status: 404, code: -1100, msg: `no route ${method} ${path}` });
     }
+  }
+
+  function createPerpOrder(p: FakePerpAccount, params: Record<string, string>): FakeOrder | ApiError {
+    if (params['positionSide'] !== undefined && params['positionSide'] !== 'BOTH' && !p.dualSide)
+      return { status: 400, code: -4061, msg: "Order's position side does not match user's setting." };
+    const r = p.create({
+      side: (params['side'] ?? 'BUY') as FakeSide,
+      type: params['type'] ?? 'LIMIT',
+      price: Number(params['price']),
+      quantity: Number(params['quantity']),
+      clientOrderId: params['newClientOrderId'],
+      ...(params['timeInForce'] !== undefined ? { timeInForce: params['timeInForce'] } : {}),
+      ...(params['reduceOnly'] !== undefined ? { reduceOnly: params['reduceOnly'] === 'true' } : {}),
+    });
+    if ('orderId' in r && faults.fillOnAccept > 0) {
+      faults.fillOnAccept--;
+      p.marketTrade(r.side === 'BUY' ? 'SELL' : 'BUY', r.price, r.origQty);
+    }
+    return r;
   }
 
   function createOrder(params: Record<string, string>): FakeOrder | ApiError {
@@ -338,14 +464,17 @@ export async function startFakePrivateExchange(opts: FakePrivateOptions): Promis
     restUrl: `http://127.0.0.1:${port}/api/v3`,
     wsApiUrl: `ws://127.0.0.1:${port}/ws-api/v3`,
     account,
+    perp,
     faults,
     requests,
     dropUserStreams: () => {
       for (const ws of streams.keys()) ws.terminate();
+      for (const ws of futuresStreams) ws.terminate();
     },
-    subscribedStreams: () => [...streams.values()].filter(Boolean).length,
+    subscribedStreams: () => [...streams.values()].filter(Boolean).length + futuresStreams.size,
     close: async () => {
       for (const ws of streams.keys()) ws.terminate();
+      for (const ws of futuresStreams) ws.terminate();
       wss.close();
       for (const res of hung) {
         res.writeHead(503, { 'content-type': 'application/json', connection: 'close' });
@@ -449,6 +578,107 @@ function executionReport(account: FakeAccount, e: ExecutionEvent): Record<string
     Q: '0.00000000',
   };
 }
+
+/** A USD-M order as /fapi/v1/order returns it (positionSide and closePosition mark it a contract order). */
+function futuresOrderJson(p: FakePerpAccount, o: FakeOrder): Record<string, unknown> {
+  return {
+    orderId: o.orderId,
+    symbol: p.rules.symbol,
+    status: o.status,
+    clientOrderId: o.clientOrderId,
+    price: num(o.price),
+    avgPrice: o.executedQty > 0 ? num(o.cumQuote / o.executedQty) : '0',
+    origQty: num(o.origQty),
+    executedQty: num(o.executedQty),
+    cumQty: num(o.executedQty),
+    cumQuote: num(o.cumQuote),
+    timeInForce: o.timeInForce ?? 'GTC',
+    type: o.type,
+    reduceOnly: o.reduceOnly === true,
+    closePosition: false,
+    side: o.side,
+    positionSide: 'BOTH',
+    stopPrice: '0',
+    workingType: 'CONTRACT_PRICE',
+    priceProtect: false,
+    origType: o.type,
+    priceMatch: 'NONE',
+    selfTradePreventionMode: 'EXPIRE_MAKER',
+    goodTillDate: 0,
+    time: o.time,
+    updateTime: o.updateTime,
+  };
+}
+
+/** A USD-M own trade as /fapi/v1/userTrades lists it: the commission (positive: paid) and the PnL it realised. */
+function futuresTradeJson(p: FakePerpAccount, t: FakeTrade): Record<string, unknown> {
+  return {
+    buyer: t.side === 'BUY',
+    commission: num(t.commission),
+    commissionAsset: t.commissionAsset,
+    id: t.id,
+    maker: true,
+    orderId: t.orderId,
+    price: num(t.price),
+    qty: num(t.qty),
+    quoteQty: num(t.price * t.qty),
+    realizedPnl: num(t.realizedPnl ?? 0),
+    side: t.side,
+    positionSide: 'BOTH',
+    symbol: p.rules.symbol,
+    time: t.time,
+  };
+}
+
+/** The USD-M user-data stream's ORDER_TRADE_UPDATE of one execution. */
+function orderTradeUpdate(p: FakePerpAccount, e: ExecutionEvent): Record<string, unknown> {
+  const o = e.order;
+  const t = e.trade;
+  const now = Date.now();
+  return {
+    e: 'ORDER_TRADE_UPDATE',
+    E: now,
+    T: t?.time ?? o.updateTime,
+    o: {
+      s: p.rules.symbol,
+      c: o.clientOrderId,
+      S: o.side,
+      o: o.type,
+      f: o.timeInForce ?? 'GTC',
+      q: num(o.origQty),
+      p: num(o.price),
+      ap: o.executedQty > 0 ? num(o.cumQuote / o.executedQty) : '0',
+      sp: '0',
+      x: e.execType,
+      X: o.status,
+      i: o.orderId,
+      l: num(t?.qty ?? 0),
+      z: num(o.executedQty),
+      L: num(t?.price ?? 0),
+      ...(t !== undefined ? { N: t.commissionAsset, n: num(t.commission) } : {}),
+      T: t?.time ?? o.updateTime,
+      t: t?.id ?? 0,
+      b: '0',
+      a: '0',
+      m: t !== undefined,
+      R: o.reduceOnly === true,
+      wt: 'CONTRACT_PRICE',
+      ot: o.type,
+      ps: 'BOTH',
+      cp: false,
+      rp: num(t?.realizedPnl ?? 0),
+      pP: false,
+      si: 0,
+      ss: 0,
+      V: 'EXPIRE_MAKER',
+      pm: 'NONE',
+      gtd: 0,
+    },
+  };
+}
+
+/** A USD-M figure as Binance writes it: a decimal string without trailing noise. */
+const num = (x: number): string => String(Math.round(x * 1e8) / 1e8);
 
 function exchangeInfo(accounts: readonly FakeAccount[]): Record<string, unknown> {
   return {

@@ -1,0 +1,98 @@
+// Live perpetual faults and restarts through the real ccxt client against the fake USD-M account: a create whose answer is lost, resolved by client id; a restart that reconciles resting orders by client id, a fill made while down and the position from positionRisk.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
+import { checkLedgerInvariants } from '../../src/ledger/index.js';
+import { waitFor } from './live-helpers.js';
+import { CaptureReplay, PERP_WALLET, startPerpFake, startPerpRig, tempDir, usdmEvents, type PerpRig } from './live-perp-helpers.js';
+
+interface LedgerPosition {
+  position: number;
+  cash: number;
+}
+
+const near = (a: number, b: number, eps: number): boolean => Math.abs(a - b) <= eps;
+
+/** Both quotes acknowledged at the exchange and open in the session. */
+function bothOpen(rig: PerpRig): boolean {
+  const open = rig.fake.perp!.openOrders();
+  return open.length === 2 && open.some((o) => o.side === 'BUY') && open.some((o) => o.side === 'SELL') && rig.session.adapter.live().filter((t) => t.state === 'open').length === 2;
+}
+
+test('a perpetual order whose create answer is lost (the exchange accepted it) is found by its client order id: no second order, nothing left at the end', async () => {
+  const fake = await startPerpFake();
+  new CaptureReplay(fake.perp!, usdmEvents(), 1).primeTouch();
+  fake.faults.hangAfterAccept = 1;
+  const dir = tempDir();
+  // A request timeout long enough for a loaded machine's other calls, short enough to see the hung create time out.
+  const rig = await startPerpRig(fake, dir, {}, 1_500);
+  try {
+    await waitFor('both quotes open', () => bothOpen(rig), 60_000);
+    await waitFor('the lookup after the timeout', () => rig.lines.some((l) => l.includes('"event":"live_order_found"')), 30_000);
+    assert.equal(fake.faults.hangAfterAccept, 0, 'the fault fired');
+    assert.ok(rig.lines.some((l) => l.includes('RequestTimeout')), 'the create timed out');
+    const lookups = fake.requests.filter((r) => r.method === 'GET' && r.path === '/fapi/v1/order' && r.params['origClientOrderId'] !== undefined);
+    assert.ok(lookups.length >= 1, 'looked up by origClientOrderId');
+    assert.equal(fake.perp!.orders.size, 2, 'exactly two orders exist at the exchange');
+    assert.ok([...fake.perp!.createdByClientId.values()].every((n) => n === 1));
+    assert.equal(rig.session.core.counters.rejected, 0);
+    rig.session.stop();
+    const s = await rig.run;
+    assert.equal(s.cancelVerified, true);
+    assert.equal(fake.perp!.openOrders().length, 0);
+  } finally {
+    await rig.close();
+    await fake.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a restart on the perpetual: resting orders reconciled by client id, the fill made while down booked, the position compared with positionRisk; ledger = account at the end', async () => {
+  const fake = await startPerpFake();
+  const p = fake.perp!;
+  new CaptureReplay(p, usdmEvents(), 1).primeTouch();
+  const dir = tempDir();
+  // The first run leaves its orders resting (how a crash leaves them).
+  const first = await startPerpRig(fake, dir, { cancelOnStop: false });
+  let second: PerpRig | undefined;
+  try {
+    await waitFor('both quotes open', () => bothOpen(first), 60_000);
+    first.session.stop();
+    await first.run;
+    await first.close();
+    const resting = p.openOrders().map((o) => o.clientOrderId).sort();
+    assert.equal(resting.length, 2);
+    // While down: the bid fills whole; the exchange now holds a long the ledger has not seen.
+    const bid = p.openOrders().find((o) => o.side === 'BUY')!;
+    p.marketTrade('SELL', bid.price, bid.origQty);
+    assert.ok(p.position > 0);
+    const before = fake.requests.length;
+
+    second = await startPerpRig(fake, dir);
+    const rig = second;
+    await waitFor('the start reconciliation', () => rig.lines.some((l) => l.includes('"event":"live_reconcile"') && l.includes('"reason":"start"')), 60_000);
+    const start = JSON.parse(rig.lines.find((l) => l.includes('"event":"live_reconcile"') && l.includes('"reason":"start"'))!) as { fillsRecovered: number; canceledUnknown: string[]; exchangeBase: number; corePosition: number; mismatch?: string };
+    assert.equal(start.fillsRecovered, 1, 'the fill made while down was booked');
+    assert.deepEqual(start.canceledUnknown, [], 'our resting ask is ours: tracked again, not cancelled as unknown');
+    assert.equal(start.exchangeBase, p.position, 'the holding compared is the position positionRisk reports');
+    assert.equal(start.corePosition, p.position);
+    assert.equal(start.mismatch, undefined);
+    const asked = fake.requests.slice(before);
+    assert.ok(asked.some((r) => r.path === '/fapi/v1/openOrders') && asked.some((r) => r.path === '/fapi/v3/positionRisk'));
+    assert.ok(!asked.some((r) => r.path === 'account'), 'no spot balance was read');
+    rig.session.stop();
+    const s = await rig.run;
+    assert.equal(s.cancelVerified, true);
+    assert.equal(s.mismatches, 0);
+    assert.equal(p.openOrders().length, 0, 'nothing left resting');
+    assert.ok([...p.createdByClientId.values()].every((n) => n === 1), 'no client order id sent twice');
+    const row = rig.ledger.db.prepare<[], LedgerPosition>('SELECT position, cash FROM positions').get()!;
+    assert.ok(near(row.position, p.position, 1e-9), `ledger position ${row.position} = exchange ${p.position}`);
+    assert.ok(near(row.cash - PERP_WALLET, p.wallet - PERP_WALLET, 1e-6), `ledger cash change ${row.cash - PERP_WALLET} = wallet change ${p.wallet - PERP_WALLET}`);
+    assert.deepEqual(checkLedgerInvariants(rig.ledger.db), []);
+  } finally {
+    await second?.close();
+    await fake.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
