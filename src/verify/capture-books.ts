@@ -98,66 +98,72 @@ export function booksAt(captures: readonly string[], times: readonly number[], a
   };
 
   for (const path of captures) {
-    let buf = readFileSync(path);
-    if (buf.length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b) buf = gunzipSync(buf);
-    const text = buf.toString('utf8');
-    let start = 0;
-    let line = 0;
-    while (start < text.length) {
-      let end = text.indexOf('\n', start);
-      if (end < 0) end = text.length;
-      line++;
-      const sp = text.indexOf(' ', start);
-      if (sp > start && sp < end) {
-        const local = Number(text.slice(start, sp)) / 1000;
-        const body = text.slice(sp + 1, end);
-        // Trades do not change the book: skip them unparsed.
-        if (!body.includes('"e":"trade"')) {
-          let msg: Record<string, unknown>;
-          try {
-            msg = JSON.parse(body) as Record<string, unknown>;
-          } catch {
-            throw new UserError(`${path}:${line}: not a capture line (<local_ns> <json>)`);
+    forEachCaptureLine(path, (local, body, line) => {
+      // Trades do not change the book: skip them unparsed.
+      if (!body.includes('"e":"trade"')) {
+        let msg: Record<string, unknown>;
+        try {
+          msg = JSON.parse(body) as Record<string, unknown>;
+        } catch {
+          throw new UserError(`${path}:${line}: not a capture line (<local_ns> <json>)`);
+        }
+        const d = (msg['data'] ?? msg) as Record<string, unknown>;
+        const num = (k: string): number => (typeof d[k] === 'number' ? (d[k] as number) : Number.NaN);
+        const at = (first: string, second: string): number => {
+          const ms = num(first) === num(first) ? num(first) : num(second);
+          return ms === ms ? ms * 1000 : offset === offset ? local + offset : local;
+        };
+        if (d['e'] === 'depthUpdate') {
+          messages++;
+          if (num('E') === num('E')) offset = num('E') * 1000 - local;
+          until(at('T', 'E'));
+          const diff = { U: num('U'), u: num('u'), pu: num('pu'), b: d['b'] as [string, string][], a: d['a'] as [string, string][] };
+          if (synced) applyDiff(diff);
+          else {
+            buffered.push(diff);
+            if (buffered.length > 10_000) buffered.shift();
           }
-          const d = (msg['data'] ?? msg) as Record<string, unknown>;
-          const num = (k: string): number => (typeof d[k] === 'number' ? (d[k] as number) : Number.NaN);
-          const at = (first: string, second: string): number => {
-            const ms = num(first) === num(first) ? num(first) : num(second);
-            return ms === ms ? ms * 1000 : offset === offset ? local + offset : local;
-          };
-          if (d['e'] === 'depthUpdate') {
-            messages++;
-            if (num('E') === num('E')) offset = num('E') * 1000 - local;
-            until(at('T', 'E'));
-            const diff = { U: num('U'), u: num('u'), pu: num('pu'), b: d['b'] as [string, string][], a: d['a'] as [string, string][] };
-            if (synced) applyDiff(diff);
-            else {
-              buffered.push(diff);
-              if (buffered.length > 10_000) buffered.shift();
-            }
-          } else if (d['e'] === 'bookTicker' || (d['e'] === undefined && typeof d['b'] === 'string' && typeof d['u'] === 'number')) {
-            messages++;
-            until(at('E', 'T'));
-            bbo = { bid: priceKey(Number(d['b'])), bidQty: Number(d['B']), ask: priceKey(Number(d['a'])), askQty: Number(d['A']), u: num('u') };
-          } else if (Array.isArray(d['bids']) && typeof d['lastUpdateId'] === 'number') {
-            messages++;
-            until(at('T', 'E'));
-            bids.clear();
-            asks.clear();
-            levels(bids, d['bids'] as [string, string][]);
-            levels(asks, d['asks'] as [string, string][]);
-            lastU = d['lastUpdateId'] as number;
-            synced = true;
-            fresh = true;
-            const pending = buffered;
-            buffered = [];
-            for (const x of pending) if (synced) applyDiff(x);
-          }
+        } else if (d['e'] === 'bookTicker' || (d['e'] === undefined && typeof d['b'] === 'string' && typeof d['u'] === 'number')) {
+          messages++;
+          until(at('E', 'T'));
+          bbo = { bid: priceKey(Number(d['b'])), bidQty: Number(d['B']), ask: priceKey(Number(d['a'])), askQty: Number(d['A']), u: num('u') };
+        } else if (Array.isArray(d['bids']) && typeof d['lastUpdateId'] === 'number') {
+          messages++;
+          until(at('T', 'E'));
+          bids.clear();
+          asks.clear();
+          levels(bids, d['bids'] as [string, string][]);
+          levels(asks, d['asks'] as [string, string][]);
+          lastU = d['lastUpdateId'] as number;
+          synced = true;
+          fresh = true;
+          const pending = buffered;
+          buffered = [];
+          for (const x of pending) if (synced) applyDiff(x);
         }
       }
-      start = end + 1;
-    }
+    });
   }
   while (q < times.length) answer(q++, synced ? view : undefined);
   return { messages, breaks };
+}
+
+/**
+ * Each line of a Binance capture (`<local_ns> <json>`, gzip or plain): its local time in µs, the JSON text and
+ * its line number (for messages). Lines without the two fields are passed over.
+ */
+export function forEachCaptureLine(path: string, each: (localUs: number, body: string, line: number) => void): void {
+  let buf = readFileSync(path);
+  if (buf.length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b) buf = gunzipSync(buf);
+  const text = buf.toString('utf8');
+  let start = 0;
+  let line = 0;
+  while (start < text.length) {
+    let end = text.indexOf('\n', start);
+    if (end < 0) end = text.length;
+    line++;
+    const sp = text.indexOf(' ', start);
+    if (sp > start && sp < end) each(Number(text.slice(start, sp)) / 1000, text.slice(sp + 1, end), line);
+    start = end + 1;
+  }
 }

@@ -1,10 +1,9 @@
 // An independent check of a tick run's fills against the trades and books of the market it replayed: reads only files, never the simulator.
 import { readFileSync, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { gunzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { UserError } from '../core/index.js';
-import { booksAt } from './capture-books.js';
+import { booksAt, forEachCaptureLine } from './capture-books.js';
 
 /** One trade as the exchange printed it. */
 export interface CheckedTrade {
@@ -102,31 +101,19 @@ const sideOf = (s: string | undefined): number => (s === 'buy' ? 1 : s === 'sell
  * maker: the seller aggressed).
  */
 export function tradesOfCapture(path: string, into: Map<number, CheckedTrade>): void {
-  let buf = readFileSync(path);
-  if (buf.length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b) buf = gunzipSync(buf);
-  const text = buf.toString('utf8');
-  let start = 0;
-  let line = 0;
-  while (start < text.length) {
-    let end = text.indexOf('\n', start);
-    if (end < 0) end = text.length;
-    line++;
-    const sp = text.indexOf(' ', start);
-    if (sp > start && sp < end) {
-      let msg: unknown;
-      try {
-        msg = JSON.parse(text.slice(sp + 1, end));
-      } catch {
-        throw new UserError(`${path}:${line}: not a capture line (<local_ns> <json>)`);
-      }
-      const m = msg as { data?: Record<string, unknown> } & Record<string, unknown>;
-      const d = (m.data ?? m) as Record<string, unknown>;
-      if (d['e'] === 'trade' && typeof d['t'] === 'number') {
-        into.set(d['t'], { ts: Number(d['T']) * 1000, price: Number(d['p']), qty: Number(d['q']), aggressor: d['m'] === true ? -1 : 1 });
-      }
+  forEachCaptureLine(path, (_local, body, line) => {
+    let msg: unknown;
+    try {
+      msg = JSON.parse(body);
+    } catch {
+      throw new UserError(`${path}:${line}: not a capture line (<local_ns> <json>)`);
     }
-    start = end + 1;
-  }
+    const m = msg as { data?: Record<string, unknown> } & Record<string, unknown>;
+    const d = (m.data ?? m) as Record<string, unknown>;
+    if (d['e'] === 'trade' && typeof d['t'] === 'number') {
+      into.set(d['t'], { ts: Number(d['T']) * 1000, price: Number(d['p']), qty: Number(d['q']), aggressor: d['m'] === true ? -1 : 1 });
+    }
+  });
 }
 
 /** Trades of a normalized event file (marketmakerl.events/1, Arrow IPC): rows of type 3; `side` is the aggressor. */
