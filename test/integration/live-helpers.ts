@@ -81,6 +81,16 @@ export function sessionOptions(exchange: LiveExchange, ledger: Ledger, log: Live
   };
 }
 
+/** The session's stored baseline offset for `symbol` in the ledger, and how it saves a new one (as the CLI keeps it). */
+export function storedBaseline(ledger: Ledger, symbol: string): Pick<LiveSessionOptions, 'baseline' | 'saveBaseline'> {
+  const key = `live_base_offset:${symbol}`;
+  const stored = ledger.db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?').get(key);
+  return {
+    baseline: stored === undefined ? undefined : { offset: Number(stored.value) },
+    saveBaseline: (b) => ledger.db.prepare('INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)').run(key, String(b.offset)),
+  };
+}
+
 /** Start the fake, the client, a ledger in a temp dir, and a running session. */
 export async function startRig(over: Partial<LiveSessionOptions> = {}, existing?: { fake: FakePrivateExchange; dir: string }): Promise<LiveRig> {
   const fake = existing?.fake ?? (await startFakePrivateExchange({ apiKey: TEST_KEY, secret: TEST_SECRET }));
@@ -97,12 +107,10 @@ export async function startRig(over: Partial<LiveSessionOptions> = {}, existing?
   const resume = ledger.resume('BTC/USDT', { canceling: true });
   const runId = `live_test_${Date.now()}_${Math.random().toString(36).slice(2, 6)}`;
   ledger.startRun({ runId, mode: 'live', exchange: 'binance', symbol: 'BTC/USDT', config: { test: true }, initialCash: 10_000 }, new Date());
-  const stored = ledger.db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?').get('live_base_offset:BTC/USDT');
   const session = new LiveSession(
     sessionOptions(exchange, ledger, log, {
       resume,
-      baseline: stored === undefined ? undefined : { offset: Number(stored.value) },
-      saveBaseline: (b) => ledger.db.prepare('INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)').run('live_base_offset:BTC/USDT', String(b.offset)),
+      ...storedBaseline(ledger, 'BTC/USDT'),
       ...over,
     }),
   );

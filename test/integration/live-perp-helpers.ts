@@ -11,7 +11,7 @@ import { openLiveExchange } from '../../src/venues/ccxt/live-ccxt.js';
 import type { LiveExchange } from '../../src/venues/ccxt/live-types.js';
 import { startFakePrivateExchange, type FakeAccount, type FakePerp, type FakePrivateExchange } from '../fake-exchange/private/index.js';
 import { ensureSharedUsdmArrow } from '../fixtures/usdm-capture.js';
-import { FixedSpreadStrategy, TEST_KEY, TEST_SECRET } from './live-helpers.js';
+import { FixedSpreadStrategy, TEST_KEY, TEST_SECRET, storedBaseline } from './live-helpers.js';
 
 export const PERP_SYMBOL = 'BTC/USDT:USDT';
 export const PERP_WALLET = 10_000;
@@ -126,8 +126,6 @@ export async function startPerpRig(fake: FakePrivateExchange, dir: string, over:
   const { options, resolved } = perpSetup(fake.perp!.markPrice);
   // The run's config says what it trades (the ledger's invariants judge a perpetual's cash by it), as the CLI writes it.
   ledger.startRun({ runId, mode: 'live', exchange: 'binanceusdm', symbol: PERP_SYMBOL, config: resolved.config, initialCash: PERP_WALLET }, new Date());
-  const key = `live_base_offset:${PERP_SYMBOL}`;
-  const stored = ledger.db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?').get(key);
   const session = new LiveSession({
     exchange,
     symbol: PERP_SYMBOL,
@@ -142,8 +140,7 @@ export async function startPerpRig(fake: FakePrivateExchange, dir: string, over:
     perp: { marginMode: 'cross' },
     positionTolerance: 1e-9,
     haltOnMismatch: true,
-    baseline: stored === undefined ? undefined : { offset: Number(stored.value) },
-    saveBaseline: (b) => ledger.db.prepare('INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)').run(key, String(b.offset)),
+    ...storedBaseline(ledger, PERP_SYMBOL),
     resume,
     journal: ledger,
     log,
