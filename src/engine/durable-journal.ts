@@ -3,7 +3,7 @@ import type { Micros } from '../core/index.js';
 import type { Side } from '../market/index.js';
 import type { Liquidity } from '../orders/index.js';
 import type { RiskMarks, RiskTransition } from '../risk/index.js';
-import type { JournalOrderEvent, PaperJournal, PositionState, QuoteRow } from './paper-journal.js';
+import type { FundingEntry, JournalOrderEvent, PaperJournal, PositionState, QuoteRow } from './paper-journal.js';
 
 /** An order could not be journaled, so it must not be sent (after a crash nobody would know it exists). */
 export class JournalUnavailable extends Error {
@@ -90,8 +90,16 @@ export class DurableJournal implements PaperJournal {
 
   fill(ts: Micros, clientId: number, side: Side, price: number, qty: number, fee: number, liquidity: Liquidity, after: Readonly<PositionState>): void {
     // The position as it is now: a held fill is written later, when the portfolio has moved on.
-    const at: PositionState = { position: after.position, cash: after.cash, avgCost: after.avgCost, realizedPnl: after.realizedPnl, fees: after.fees };
+    const at = positionCopy(after);
     this.write(() => this.inner.fill(ts, clientId, side, price, qty, fee, liquidity, at));
+  }
+
+  funding(f: Readonly<FundingEntry>, after: Readonly<PositionState>): void {
+    const inner = this.inner;
+    if (inner.funding === undefined) return;
+    const copy = { ...f };
+    const at = positionCopy(after);
+    this.write(() => inner.funding!(copy, at));
   }
 
   quote(row: Readonly<QuoteRow>): void {
@@ -138,4 +146,9 @@ export class DurableJournal implements PaperJournal {
       this.o.onChange?.(true, this.lastError);
     }
   }
+}
+
+/** The position as it is now (a held write is made later, when the portfolio has moved on). */
+function positionCopy(p: Readonly<PositionState>): PositionState {
+  return { position: p.position, cash: p.cash, avgCost: p.avgCost, realizedPnl: p.realizedPnl, fees: p.fees, funding: p.funding ?? 0 };
 }

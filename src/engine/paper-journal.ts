@@ -16,6 +16,25 @@ export interface PositionState {
   avgCost: number;
   realizedPnl: number;
   fees: number;
+  /** Funding received so far (negative: paid), settlement currency (perpetuals; absent: 0). */
+  funding?: number;
+}
+
+/**
+ * A funding payment of a perpetual: simulated (paper: the schedule's rate on the venue's position at its
+ * mid, `source` 'sim') or paid by the exchange (live: read from its income history, `source` 'exchange',
+ * with the exchange's id). `rate`, `position`, `mark`: NaN when the exchange does not say.
+ */
+export interface FundingEntry {
+  ts: Micros;
+  rate: number;
+  position: number;
+  mark: number;
+  /** Received (negative: paid), settlement currency. */
+  amount: number;
+  source: 'sim' | 'exchange';
+  /** The exchange's id of the payment (Binance: tranId); with `ts`, what makes it once in the ledger. */
+  exchangeId?: string;
 }
 
 /** One decision's quote and state, for charts. */
@@ -49,6 +68,8 @@ export interface ResumeState extends PositionState {
   lastClientId: number;
   openOrders: ResumedOrder[];
   riskMarks: RiskMarks | undefined;
+  /** Live: the newest exchange funding payment the ledger holds (its time and the ids at that time), or the ledger's first start when it holds none. */
+  exchangeFunding?: { since: Micros; ids: string[] };
 }
 
 /**
@@ -64,6 +85,8 @@ export interface PaperJournal {
   riskMarks(marks: Readonly<RiskMarks>): void;
   /** A feed or loop event that is not a state change (reconnect, resync, gap, backoff, clock skew). */
   note(ts: Micros, kind: string, reason: string): void;
+  /** A funding payment and the cash it leaves (`after`), committed together; one with the same time and exchange id as a recorded one is ignored. */
+  funding?(f: Readonly<FundingEntry>, after: Readonly<PositionState>): void;
   /** The simulated venue's audit trail of a paper run, at its stop (the ledger's `venue_orders`, `venue_fills`). */
   venueAudit?(audit: OrderAudit, fills: readonly VenueFill[]): void;
 }

@@ -90,6 +90,10 @@ export interface PaperSummary {
   realized_pnl: number;
   unrealized_pnl: number;
   fees: number;
+  /** Perpetuals: funding received (negative: paid), quote currency at the last mid (0 for spot), as the tick backtest's metrics. */
+  pnl_funding: number;
+  /** Funding times the session crossed (perpetuals with `market.funding`). */
+  funding_payments: number;
   trading_state: string;
   decision_latency_p99_us: number | null;
   max_backlog_rows: number;
@@ -243,6 +247,8 @@ export function paperSummary(
     realized_pnl: roundTo(p.realizedPnl, 6) ?? 0,
     unrealized_pnl: roundTo(mid > 0 ? p.unrealizedPnl(mid) : 0, 6) ?? 0,
     fees: roundTo(p.fees, 6) ?? 0,
+    pnl_funding: roundTo(p.funding === 0 ? 0 : p.toQuote(p.funding, mid), 6) ?? 0,
+    funding_payments: session.fundingPaid.length,
     trading_state: core.view.tradingState,
     decision_latency_p99_us: roundTo(run.lat.runP99(), 1),
     max_backlog_rows: run.maxBacklog,

@@ -1,6 +1,6 @@
 // The paper-trading session: live market rows into a simulated L2 venue and the trading session, journaled.
 import type { Micros } from '../core/index.js';
-import { EventType, type EventColumns } from '../market/index.js';
+import { EventType, type EventColumns, type FundingPayment, type FundingSchedule } from '../market/index.js';
 import type { FeedHealth } from '../risk/index.js';
 import { L2Exchange, VenueMsg, type VenueFill, type FeeModel, type L2ExchangeParams, type LatencyModel, type QueueModel } from '../sim/index.js';
 import type { Strategy } from '../strategy/index.js';
@@ -20,6 +20,8 @@ export interface PaperSessionOptions {
   queue: QueueModel;
   latency: LatencyModel;
   fees: FeeModel;
+  /** Perpetuals: funding payments, applied on the venue's position at their times on the venue's (local) clock. */
+  funding?: FundingSchedule;
 }
 
 /** Counters since the start of the session (the loop reports differences per iteration). */
@@ -64,6 +66,10 @@ export class PaperSession {
   readonly exchange: L2Exchange;
   /** Every fill with the trade behind it (the ledger's `venue_fills` at the stop). */
   readonly venueFills: VenueFill[] = [];
+  /** Funding payments applied, in time order (perpetuals with `funding`). */
+  readonly fundingPaid: FundingPayment[] = [];
+  /** Time of the next funding payment (+∞: none, or the session has stopped paying; NaN: not started). */
+  private nextFunding = Number.NaN;
   readonly local: TickLocal;
   readonly risk: RiskEngine;
   readonly counters: PaperCounters = { rows: 0, trades: 0, decisions: 0, commands: 0, fills: 0, denials: 0, riskEvents: 0 };
@@ -101,6 +107,9 @@ export class PaperSession {
       exchange: this.exchange,
       local: this.local,
       deliver: () => this.deliverOne(),
+      beforeVenue: (t) => {
+        if (t > this.nextFunding) this.payFunding(t, false);
+      },
       nextTimer: () => this.nextDecision,
       fireTimers: (t) => {
         this.nextDecision = t + interval;
@@ -132,6 +141,7 @@ export class PaperSession {
     while (i < to) {
       const t = tsLocal[i]!;
       if (this.nextDecision !== this.nextDecision) this.startTimer(t);
+      if (this.nextFunding !== this.nextFunding) this.startFunding(t);
       let end = i + 1;
       while (end < to && tsLocal[end] === t) end++;
       handleInstant(s, ev, i, end, t);
@@ -161,14 +171,57 @@ export class PaperSession {
     this.nextDecision = Math.ceil(t / d) * d;
   }
 
+  /** Funding from the first row on: payments before it concern no position of this session. */
+  private startFunding(t: Micros): void {
+    const f = this.opts.funding;
+    if (f === undefined) {
+      this.nextFunding = Number.POSITIVE_INFINITY;
+      return;
+    }
+    f.seek(t);
+    this.nextFunding = f.nextTs();
+  }
+
+  /**
+   * The tick backtest's rule on the venue's clock: every payment due before `t` (at or before it when
+   * `inclusive`) on the venue's position (fills at or before its time) at the venue's mid, once, before
+   * the venue takes anything after it; journaled with the cash it leaves.
+   */
+  private payFunding(t: Micros, inclusive: boolean): void {
+    const f = this.opts.funding!;
+    const ex = this.exchange;
+    const p = this.core.portfolio;
+    for (let ts = f.nextTs(); ts < t || (inclusive && ts === t); ts = f.nextTs()) {
+      const rate = f.take();
+      let mark = ex.book.mid();
+      if (!(mark > 0)) mark = p.avgCost; // no two-sided book at that instant: the entry price (the position's own value)
+      const position = ex.position;
+      const amount = p.applyFunding(rate, mark, position);
+      this.fundingPaid.push({ ts, rate, position, mark, amount });
+      this.journal.funding?.({ ts, rate, position, mark, amount, source: 'sim' }, p);
+    }
+    this.nextFunding = f.nextTs();
+  }
+
+  /**
+   * The end of funding (the session's stop): the payments due at or before the venue's last event, as
+   * the tick backtest ends; none after (the stop's cancels do not move the clock of the market).
+   */
+  finishFunding(): void {
+    if (this.opts.funding !== undefined && this.nextFunding === this.nextFunding && this.nextFunding <= this.exchange.now) this.payFunding(this.exchange.now, true);
+    this.nextFunding = Number.POSITIVE_INFINITY;
+  }
+
   /** Deliver whatever the venue and our commands have in flight up to `now`. */
   pump(now: Micros): void {
     const ex = this.exchange;
     for (;;) {
       const tin = ex.nextInboundTs();
       const tout = ex.nextOutboundTs();
-      if (tin <= tout && tin <= now) ex.processInbound();
-      else if (tout <= now) this.deliverOne();
+      if (tin <= tout && tin <= now) {
+        this.stepped.beforeVenue?.(tin);
+        ex.processInbound();
+      } else if (tout <= now) this.deliverOne();
       else break;
     }
   }
@@ -208,8 +261,9 @@ export class PaperSession {
     this.session.halt(now, reason);
   }
 
-  /** Cancel every paper order (end of run, signal). */
+  /** Cancel every paper order (end of run, signal); funding ends with the market's last event. */
   cancelAll(now: Micros): void {
+    this.finishFunding();
     this.core.cancelAll(now);
   }
 

@@ -462,6 +462,7 @@ export class TickBacktest {
       const position = ex.position;
       const amount = p.applyFunding(rate, mark, position);
       this.fundingPaid.push({ ts, rate, position, mark, amount });
+      this.session.journal?.funding?.({ ts, rate, position, mark, amount, source: 'sim' }, p);
     }
     return f.nextTs();
   }

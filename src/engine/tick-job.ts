@@ -1,13 +1,13 @@
 // A tick backtest as one job: the one trading config and an event file in, results out. Used by the CLI, the paper replay, tests and bench.
 import { UserError, MICROS_PER_MS, type StrictParseOptions } from '../core/index.js';
-import { ConstantFunding, type EventColumns, type FundingSchedule } from '../market/index.js';
-import { eventBatchesOf, loadFundingSeries } from '../data/index.js';
+import type { EventColumns } from '../market/index.js';
+import { eventBatchesOf } from '../data/index.js';
 import type { Strategy } from '../strategy/index.js';
 import type { RlPolicy } from '../models/index.js';
 import { TickBacktest, type TickBacktestOptions, type TickBacktestResult } from './tick-backtest.js';
 import { TickSharedPass } from './tick-shared-pass.js';
 import type { SessionPorts } from './trading-session.js';
-import { venueOptionsFor } from './venue-options.js';
+import { fundingOf, venueOptionsFor } from './venue-options.js';
 import type { TradingConfig } from './trading-config.js';
 import { checkGateAdmitsQuotes, resolveTrading, resolvedRecord, strategyFor, type ResolvedTrading } from './trading-resolve.js';
 import type { JobOptions } from './backtest-job.js';
@@ -48,11 +48,6 @@ export function tickOptionsFor(r: ResolvedTrading, feedMs: number | undefined, o
     markoutSeconds: r.config.metrics.markout_seconds,
     ...(r.config.market.funding ? { funding: fundingOf(r.config.market.funding, name('market.funding.path')) } : {}),
   };
-}
-
-/** The funding schedule of a `market.funding` section: a series file or a constant rate per interval. */
-export function fundingOf(f: NonNullable<TradingConfig['market']['funding']>, flag = 'market.funding.path'): FundingSchedule {
-  return f.path !== undefined ? loadFundingSeries(f.path, flag) : new ConstantFunding(f.rate!, f.interval_hours * 3.6e9);
 }
 
 export interface TickJobOptions extends JobOptions {

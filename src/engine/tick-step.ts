@@ -10,6 +10,8 @@ export interface SteppedSession {
   readonly local: TickLocal;
   /** Hand the venue's next answer to the core. */
   deliver(): void;
+  /** Called before the venue takes anything at time `t` (a command's arrival, market rows): what is due before it (funding). */
+  beforeVenue?(t: Micros): void;
   /** Local time of the next timer (decision, sampler); +∞ if none. */
   nextTimer(): Micros;
   /** Fire the timers due at `t` (the time `nextTimer` gave). */
@@ -39,7 +41,10 @@ function runDue(s: SteppedSession, t: Micros, inclusive: boolean, onTime: ((m: M
     const m = Math.min(tT, tIn, tOut);
     if (inclusive ? !(m <= t) : !(m < t)) return;
     onTime?.(m);
-    if (tIn === m) ex.processInbound();
+    if (tIn === m) {
+      s.beforeVenue?.(m);
+      ex.processInbound();
+    }
     else if (tOut === m) s.deliver();
     else s.fireTimers(m);
   }
@@ -56,6 +61,7 @@ export function handleInstant(s: SteppedSession, ev: EventColumns, from: number,
   runDueBefore(s, t, onTime);
   onTime?.(t);
   const ex = s.exchange;
+  s.beforeVenue?.(t);
   for (let i = from; i < to; i++) ex.onMarket(ev, i, t);
   while (ex.nextInboundTs() <= t) ex.processInbound();
   while (ex.nextOutboundTs() <= t) s.deliver();

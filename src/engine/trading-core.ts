@@ -100,6 +100,9 @@ export class TradingCore implements OrderEventHandler {
     p.avgCost = s.avgCost;
     p.realizedPnl = s.realizedPnl;
     p.fees = s.fees;
+    p.funding = s.funding ?? 0;
+    // A perpetual's cash follows its margin balance: realised PnL − fees + funding (settlement currency).
+    if (p.perp) p.balance = s.realizedPnl - s.fees + p.funding;
     this.view.position = s.position;
     this.view.cash = s.cash;
     this.continueIds(s.lastClientId);

@@ -4,7 +4,10 @@ import { feesFor, constantLatency, loadLatencySeries, parseQueueModel, type FeeM
 import { defaultTickLocalParams, type TickLocalParams } from './tick-local.js';
 import { parseTradingConfig, resolveTrading, strategyFor, type ResolvedTrading } from './trading-resolve.js';
 import type { Strategy } from '../strategy/index.js';
+import { ConstantFunding, type FundingSchedule } from '../market/index.js';
+import { loadFundingSeries } from '../data/index.js';
 import type { PaperSessionOptions } from './paper-session.js';
+import type { TradingConfig } from './trading-config.js';
 
 export interface VenueOptions {
   local: TickLocalParams;
@@ -45,9 +48,16 @@ export function venueOptionsFor(r: ResolvedTrading, opts: StrictParseOptions = {
   };
 }
 
-/** A paper session's options: the resolved session and the simulated venue (it learns of the market when we do). */
+/** The funding schedule of a `market.funding` section: a series file or a constant rate per interval. */
+export function fundingOf(f: NonNullable<TradingConfig['market']['funding']>, flag = 'market.funding.path'): FundingSchedule {
+  return f.path !== undefined ? loadFundingSeries(f.path, flag) : new ConstantFunding(f.rate!, f.interval_hours * 3.6e9);
+}
+
+/** A paper session's options: the resolved session, the simulated venue (it learns of the market when we do) and a perpetual's funding. */
 export function paperOptionsFor(r: ResolvedTrading, opts: StrictParseOptions = {}): PaperSessionOptions {
-  return { session: r.session, ...venueOptionsFor(r, opts) };
+  const name = (p: string): string => opts.flagOf?.(p) ?? (opts.source ? `${opts.source}: ${p}` : p);
+  const f = r.config.market.funding;
+  return { session: r.session, ...venueOptionsFor(r, opts), ...(f !== undefined ? { funding: fundingOf(f, name('market.funding.path')) } : {}) };
 }
 
 /** A paper session's strategy and options from a config's fields, parsed strictly and resolved at `refPrice` (tests and tools). */

@@ -1,4 +1,4 @@
-// Ledger invariants: the file is sound, positions and cash equal what the fills say (spot: cash flows; linear perpetuals: realised PnL and fees), no order is overfilled.
+// Ledger invariants: the file is sound, positions and cash equal what the fills and funding payments say (spot: cash flows; linear perpetuals: realised PnL, fees and funding), no order is overfilled.
 import type Database from 'better-sqlite3';
 
 const close = (a: number, b: number): boolean => Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(a), Math.abs(b));
@@ -13,13 +13,23 @@ export function checkLedgerInvariants(db: Database.Database): string[] {
 
   const sums = db
     .prepare<[], { symbol: string; pos: number; flow: number; fees: number; n: number; last: number }>(
-      'SELECT symbol, sum(side * qty) AS pos, sum(side * price * qty + fee) AS flow, sum(fee) AS fees, count(*) AS n, max(id) AS last FROM fills GROUP BY symbol',
+      // Every symbol with fills or funding payments (a payment's row alone: no fills, nothing held by fills).
+      `SELECT s.symbol AS symbol, ifnull(f.pos, 0) AS pos, ifnull(f.flow, 0) AS flow, ifnull(f.fees, 0) AS fees, ifnull(f.n, 0) AS n, ifnull(f.last, 0) AS last
+       FROM (SELECT symbol FROM fills UNION SELECT symbol FROM funding) s
+       LEFT JOIN (SELECT symbol, sum(side * qty) AS pos, sum(side * price * qty + fee) AS flow, sum(fee) AS fees, count(*) AS n, max(id) AS last FROM fills GROUP BY symbol) f
+         ON f.symbol = s.symbol`,
     )
     .all();
+  const funding = new Map(
+    db
+      .prepare<[], { symbol: string; amount: number; n: number }>('SELECT symbol, sum(amount) AS amount, count(*) AS n FROM funding GROUP BY symbol')
+      .all()
+      .map((f) => [f.symbol, f]),
+  );
   const positions = new Map(
     db
-      .prepare<[], { symbol: string; position: number; cash: number; fill_count: number; last_fill_id: number }>(
-        'SELECT symbol, position, cash, fill_count, last_fill_id FROM positions',
+      .prepare<[], { symbol: string; position: number; cash: number; funding: number; fill_count: number; last_fill_id: number }>(
+        'SELECT symbol, position, cash, funding, fill_count, last_fill_id FROM positions',
       )
       .all()
       .map((p) => [p.symbol, p]),
@@ -27,7 +37,7 @@ export function checkLedgerInvariants(db: Database.Database): string[] {
   for (const s of sums) {
     const p = positions.get(s.symbol);
     if (p === undefined) {
-      problems.push(`${s.symbol}: ${s.n} fills but no position row`);
+      problems.push(`${s.symbol}: ${s.n} fills and ${funding.get(s.symbol)?.n ?? 0} funding payments but no position row`);
       continue;
     }
     positions.delete(s.symbol);
@@ -35,13 +45,18 @@ export function checkLedgerInvariants(db: Database.Database): string[] {
     const own = db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?').get(`initial_cash:${s.symbol}`);
     const init = own === undefined ? initialCash : Number(own.value);
     const terms = instrumentOf(db, s.symbol);
+    const fund = funding.get(s.symbol);
+    const paid = fund?.amount ?? 0;
     if (terms.kind === 'spot') {
+      if (fund !== undefined) problems.push(`${s.symbol}: ${fund.n} funding payments on a spot market`);
       if (!close(p.cash, init - s.flow)) problems.push(`${s.symbol}: cash ${p.cash} != initial cash minus fill flows ${init - s.flow}`);
     } else if (terms.kind === 'linear_perp') {
-      // No notional changes hands: the margin balance moves by realised PnL (average entry) and fees.
-      const want = init + linearRealised(db, s.symbol, terms.contractSize) - s.fees;
-      if (!close(p.cash, want)) problems.push(`${s.symbol}: cash ${p.cash} != initial cash + realised PnL − fees of its fills ${want}`);
+      // No notional changes hands: the margin balance moves by realised PnL (average entry), fees and funding.
+      const want = init + linearRealised(db, s.symbol, terms.contractSize) - s.fees + paid;
+      if (!close(p.cash, want)) problems.push(`${s.symbol}: cash ${p.cash} != initial cash + realised PnL − fees of its fills + funding ${want}`);
     }
+    if (!close(p.funding, paid)) problems.push(`${s.symbol}: funding ${p.funding} != sum of funding payments ${paid}`);
+    if (terms.kind !== 'spot') problems.push(...simulatedFundingFaults(db, s.symbol, terms));
     // An inverse perpetual's balance is in the base coin, shown in quote at the last mark, which the ledger does not hold: its position and counts are checked, not its cash.
     if (p.fill_count !== s.n) problems.push(`${s.symbol}: fill_count ${p.fill_count} != ${s.n} fills`);
     if (p.last_fill_id !== s.last) problems.push(`${s.symbol}: last_fill_id ${p.last_fill_id} != last fill ${s.last}`);
@@ -55,6 +70,29 @@ export function checkLedgerInvariants(db: Database.Database): string[] {
     .all();
   for (const o of over) problems.push(`order ${o.client_id}: filled ${o.filled} > qty ${o.qty}`);
   return problems;
+}
+
+/**
+ * A simulated payment is what its rate, position and mark say: −rate × position × contract size × mark
+ * (linear), −rate × position × contract size / mark (inverse). The exchange's own are taken as paid.
+ */
+function simulatedFundingFaults(db: Database.Database, symbol: string, terms: { kind: string; contractSize: number }): string[] {
+  const out: string[] = [];
+  const rows = db
+    .prepare<[string], { id: number; ts: number; rate: number | null; position: number | null; mark: number | null; amount: number }>(
+      "SELECT id, ts, rate, position, mark, amount FROM funding WHERE symbol = ? AND source = 'sim' ORDER BY id",
+    )
+    .iterate(symbol);
+  for (const f of rows) {
+    if (f.rate === null || f.position === null || f.mark === null || !(f.mark > 0)) {
+      out.push(`${symbol}: simulated funding payment ${f.id} at ${f.ts} without its rate, position or mark`);
+      continue;
+    }
+    const notional = terms.kind === 'inverse_perp' ? (f.position * terms.contractSize) / f.mark : f.position * terms.contractSize * f.mark;
+    const want = f.position === 0 ? 0 : -f.rate * notional;
+    if (!close(f.amount, want)) out.push(`${symbol}: funding payment ${f.id} at ${f.ts}: amount ${f.amount} != −rate × notional ${want}`);
+  }
+  return out;
 }
 
 /** The instrument a symbol was traded as (its latest run's config; spot when the config does not say). */

@@ -144,7 +144,94 @@ test("a perpetual's ledger is judged by contract accounting: cash = initial + th
     assert.ok(Math.abs(pf.cash - (1000 + 0.02 - 0.06)) < 1e-9);
     assert.deepEqual(checkLedgerInvariants(l.db), []);
     l.db.prepare('UPDATE positions SET cash = cash + 60').run();
-    assert.match(checkLedgerInvariants(l.db).join('\n'), /BTC\/USDT:USDT: cash 1059\.96 != initial cash \+ realised PnL − fees of its fills 999\.96/);
+    assert.match(checkLedgerInvariants(l.db).join('\n'), /BTC\/USDT:USDT: cash 1059\.96 != initial cash \+ realised PnL − fees of its fills \+ funding 999\.96/);
+    l.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("a perpetual's funding payments are journaled once each with the cash they leave; resume restores them; the invariants replay them and fail when one is dropped or altered", () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ledger-'));
+  try {
+    const path = join(dir, 'l.sqlite');
+    const l = new Ledger(path);
+    l.startRun({ runId: 'p1', mode: 'paper', exchange: 'binanceusdm', symbol: 'BTC/USDT:USDT', config: { market: { instrument: 'linear_perp', contract_size: 1 } }, initialCash: 1000 }, new Date(0));
+    const pf = new Portfolio(1000, { kind: 'linear_perp', contractSize: 1 });
+    // Flat at the first payment (journaled, nothing paid); long 0.002 at the second (a positive rate: the long pays).
+    const flat = pf.applyFunding(0.0001, 60_000, 0);
+    assert.equal(l.funding({ ts: 1, rate: 0.0001, position: 0, mark: 60_000, amount: flat, source: 'sim' }, pf), true);
+    l.placed(2, 1, 1, 60_000, 0.002);
+    pf.apply(1, 60_000, 0.002, 0.024);
+    l.fill(3, 1, 1, 60_000, 0.002, 0.024, 'maker', pf);
+    const paid = pf.applyFunding(0.0001, 60_100, 0.002);
+    assert.ok(Math.abs(paid - -0.002 * 60_100 * 0.0001) < 1e-15);
+    assert.equal(l.funding({ ts: 4, rate: 0.0001, position: 0.002, mark: 60_100, amount: paid, source: 'sim' }, pf), true);
+    assert.equal(l.funding({ ts: 4, rate: 0.0001, position: 0.002, mark: 60_100, amount: paid, source: 'sim' }, pf), false, 'the same payment again is not booked twice');
+    // The exchange's own payment (live): its id and time make it once; rate and mark unknown.
+    pf.balance += 0.05;
+    pf.funding += 0.05;
+    pf.cash += 0.05;
+    assert.equal(l.funding({ ts: 5, rate: Number.NaN, position: 0.002, mark: Number.NaN, amount: 0.05, source: 'exchange', exchangeId: '991' }, pf), true);
+    assert.equal(l.funding({ ts: 5, rate: Number.NaN, position: 0.002, mark: Number.NaN, amount: 0.05, source: 'exchange', exchangeId: '991' }, pf), false);
+    assert.equal(l.db.prepare<[], { n: number }>('SELECT count(*) AS n FROM funding').get()!.n, 3);
+    assert.deepEqual(checkLedgerInvariants(l.db), []);
+    l.close();
+
+    const again = new Ledger(path);
+    const r = again.resume('BTC/USDT:USDT')!;
+    assert.ok(Math.abs(r.funding! - pf.funding) < 1e-15 && Math.abs(r.cash - pf.cash) < 1e-9);
+    assert.deepEqual(r.exchangeFunding, { since: 5, ids: ['991'] });
+    const db = again.db;
+    // Altered: an amount that its rate, position and mark do not give, or a rate changed under it.
+    db.prepare('UPDATE funding SET amount = amount * 2 WHERE ts = 4').run();
+    assert.match(checkLedgerInvariants(db).join('\n'), /funding payment 2 at 4: amount .* != −rate × notional/);
+    assert.match(checkLedgerInvariants(db).join('\n'), /funding .* != sum of funding payments/);
+    db.prepare('UPDATE funding SET amount = amount / 2 WHERE ts = 4').run();
+    assert.deepEqual(checkLedgerInvariants(db), []);
+    db.prepare('UPDATE funding SET rate = 0.0002 WHERE ts = 4').run();
+    assert.match(checkLedgerInvariants(db).join('\n'), /funding payment 2 at 4/);
+    db.prepare('UPDATE funding SET rate = 0.0001 WHERE ts = 4').run();
+    // Dropped: the cash no longer follows from the fills and the payments.
+    db.prepare("DELETE FROM funding WHERE source = 'exchange'").run();
+    const faults = checkLedgerInvariants(db).join('\n');
+    assert.match(faults, /cash .* != initial cash \+ realised PnL − fees of its fills \+ funding/);
+    assert.match(faults, /funding .* != sum of funding payments/);
+    again.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a ledger of schema 2 (no funding table, positions without funding) opens and upgrades: its fills and positions kept, funding journaled after', async () => {
+  const Database = (await import('better-sqlite3')).default;
+  const { SCHEMA_VERSION } = await import('./schema.js');
+  const dir = mkdtempSync(join(tmpdir(), 'ledger-'));
+  try {
+    const path = join(dir, 'old.sqlite');
+    const old = new Database(path);
+    old.exec(`CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+      CREATE TABLE runs (run_id TEXT PRIMARY KEY, started_at TEXT NOT NULL, ended_at TEXT, mode TEXT NOT NULL, exchange TEXT NOT NULL, symbol TEXT NOT NULL, status TEXT NOT NULL, config TEXT NOT NULL);
+      CREATE TABLE fills (id INTEGER PRIMARY KEY, run_id TEXT NOT NULL, ts INTEGER NOT NULL, client_id INTEGER NOT NULL, symbol TEXT NOT NULL, side INTEGER NOT NULL, price REAL NOT NULL, qty REAL NOT NULL, fee REAL NOT NULL, liquidity TEXT NOT NULL);
+      CREATE TABLE positions (symbol TEXT PRIMARY KEY, position REAL NOT NULL, cash REAL NOT NULL, avg_cost REAL NOT NULL, realized_pnl REAL NOT NULL, fees REAL NOT NULL, fill_count INTEGER NOT NULL, last_fill_id INTEGER NOT NULL, updated_ts INTEGER NOT NULL);
+      INSERT INTO meta VALUES ('schema_version', '2'), ('initial_cash', '1000');
+      INSERT INTO runs VALUES ('old', '2026-01-01T00:00:00.000Z', '2026-01-01T01:00:00.000Z', 'paper', 'binanceusdm', 'BTC/USDT:USDT', 'completed', '{"market":{"instrument":"linear_perp","contract_size":1}}');
+      INSERT INTO fills VALUES (1, 'old', 10, 1, 'BTC/USDT:USDT', 1, 60000, 0.002, 0.024, 'maker');
+      INSERT INTO positions VALUES ('BTC/USDT:USDT', 0.002, 999.976, 60000, 0, 0.024, 1, 1, 10);`);
+    old.close();
+    const l = new Ledger(path);
+    assert.equal(l.db.prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'schema_version'").get()!.value, String(SCHEMA_VERSION));
+    assert.equal(SCHEMA_VERSION, 3);
+    assert.deepEqual(checkLedgerInvariants(l.db), [], 'the old file is consistent as it stands');
+    const r = l.resume('BTC/USDT:USDT')!;
+    assert.deepEqual([r.position, r.cash, r.funding], [0.002, 999.976, 0]);
+    l.startRun({ runId: 'new', mode: 'paper', exchange: 'binanceusdm', symbol: 'BTC/USDT:USDT', config: { market: { instrument: 'linear_perp', contract_size: 1 } }, initialCash: 1000 }, new Date());
+    const pf = new Portfolio(1000, { kind: 'linear_perp', contractSize: 1 });
+    pf.apply(1, 60_000, 0.002, 0.024);
+    const amount = pf.applyFunding(-0.0002, 60_000);
+    l.funding({ ts: 20, rate: -0.0002, position: 0.002, mark: 60_000, amount, source: 'sim' }, pf);
+    assert.ok(amount > 0, 'a negative rate: the long receives');
+    assert.deepEqual(checkLedgerInvariants(l.db), []);
     l.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });

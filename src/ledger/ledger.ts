@@ -6,8 +6,8 @@ import { UserError, scrubSecrets, scrubValue, type Micros } from '../core/index.
 import type { Side } from '../market/index.js';
 import type { Liquidity } from '../orders/index.js';
 import type { RiskMarks, RiskTransition } from '../risk/index.js';
-import type { JournalOrderEvent, PaperJournal, PositionState, QuoteRow, ResumeState, ResumedOrder } from '../engine/index.js';
-import { SCHEMA_SQL, SCHEMA_VERSION } from './schema.js';
+import type { FundingEntry, JournalOrderEvent, PaperJournal, PositionState, QuoteRow, ResumeState, ResumedOrder } from '../engine/index.js';
+import { SCHEMA_SQL, SCHEMA_VERSION, migrateSchema } from './schema.js';
 import { writeVenueAudit } from './venue-audit.js';
 import { linkRecording, recordingFailed, recordingWritten } from './recordings.js';
 import type { OrderAudit, VenueFill } from '../sim/index.js';
@@ -55,6 +55,7 @@ export class Ledger implements PaperJournal {
   private readonly lock: WriterLock | undefined;
   private readonly st: ReturnType<Ledger['prepare']>;
   private readonly fillTx: (ts: Micros, clientId: number, side: Side, price: number, qty: number, fee: number, liq: Liquidity, after: Readonly<PositionState>) => void;
+  private readonly fundingTx: (f: Readonly<FundingEntry>, after: Readonly<PositionState>) => boolean;
 
   constructor(readonly path: string, o: LedgerOptions = {}) {
     if (path !== ':memory:') {
@@ -68,6 +69,7 @@ export class Ledger implements PaperJournal {
       this.db.pragma('synchronous = NORMAL');
       this.db.pragma(`busy_timeout = ${Math.max(0, Math.round(o.busyTimeoutMs ?? 1000))}`);
       this.db.exec(SCHEMA_SQL);
+      migrateSchema(this.db);
     } catch (e) {
       this.lock?.release();
       const code = (e as { code?: string }).code;
@@ -88,7 +90,13 @@ export class Ledger implements PaperJournal {
     this.fillTx = this.db.transaction((ts, clientId, side, price, qty, fee, liq, after) => {
       const { lastInsertRowid } = this.st.insFill.run(this.runId, ts, clientId, this.symbol, side, price, qty, fee, liq);
       this.st.fillOrder.run(qty, qty, ts, clientId);
-      this.st.upsertPos.run(this.symbol, after.position, after.cash, after.avgCost, after.realizedPnl, after.fees, Number(lastInsertRowid), ts);
+      this.st.upsertPos.run(this.symbol, after.position, after.cash, after.avgCost, after.realizedPnl, after.fees, after.funding ?? 0, Number(lastInsertRowid), ts);
+    });
+    this.fundingTx = this.db.transaction((f: Readonly<FundingEntry>, after: Readonly<PositionState>): boolean => {
+      const { changes } = this.st.insFunding.run(this.runId, f.ts, this.symbol, nullable(f.rate), nullable(f.position), nullable(f.mark), f.amount, f.source, f.exchangeId ?? null);
+      if (changes === 0) return false; // recorded before (the same payment read again)
+      this.st.fundPos.run(this.symbol, after.position, after.cash, after.avgCost, after.realizedPnl, after.fees, after.funding ?? 0, f.ts);
+      return true;
     });
   }
 
@@ -109,11 +117,18 @@ export class Ledger implements PaperJournal {
         "UPDATE orders SET remaining = max(remaining - ?, 0), status = CASE WHEN remaining - ? <= 1e-12 THEN 'filled' ELSE status END, updated_ts = ? WHERE client_id = ?",
       ),
       upsertPos: d.prepare(
-        `INSERT INTO positions(symbol, position, cash, avg_cost, realized_pnl, fees, fill_count, last_fill_id, updated_ts)
-         VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?)
+        `INSERT INTO positions(symbol, position, cash, avg_cost, realized_pnl, fees, funding, fill_count, last_fill_id, updated_ts)
+         VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?)
          ON CONFLICT(symbol) DO UPDATE SET position = excluded.position, cash = excluded.cash, avg_cost = excluded.avg_cost,
-           realized_pnl = excluded.realized_pnl, fees = excluded.fees, fill_count = fill_count + 1,
+           realized_pnl = excluded.realized_pnl, fees = excluded.fees, funding = excluded.funding, fill_count = fill_count + 1,
            last_fill_id = excluded.last_fill_id, updated_ts = excluded.updated_ts`,
+      ),
+      insFunding: d.prepare('INSERT OR IGNORE INTO funding(run_id, ts, symbol, rate, position, mark, amount, source, exchange_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)'),
+      // A payment moves the cash (the margin balance) and the funding sum; the position and the fill counts stay the fills'.
+      fundPos: d.prepare(
+        `INSERT INTO positions(symbol, position, cash, avg_cost, realized_pnl, fees, funding, fill_count, last_fill_id, updated_ts)
+         VALUES (?, ?, ?, ?, ?, ?, ?, 0, 0, ?)
+         ON CONFLICT(symbol) DO UPDATE SET cash = excluded.cash, funding = excluded.funding, updated_ts = excluded.updated_ts`,
       ),
       insQuote: d.prepare('INSERT INTO quotes(run_id, ts, mid, bid, ask, position, equity, trading_state) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
       insRisk: d.prepare('INSERT INTO risk_events(run_id, ts, kind, condition, from_state, to_state, reason) VALUES (?, ?, ?, ?, ?, ?, ?)'),
@@ -199,8 +214,8 @@ export class Ledger implements PaperJournal {
     const init = this.initialCash(symbol);
     if (init === undefined) return undefined;
     const pos = this.db
-      .prepare<[string], { position: number; cash: number; avg_cost: number; realized_pnl: number; fees: number; fill_count: number }>(
-        'SELECT position, cash, avg_cost, realized_pnl, fees, fill_count FROM positions WHERE symbol = ?',
+      .prepare<[string], { position: number; cash: number; avg_cost: number; realized_pnl: number; fees: number; funding: number; fill_count: number }>(
+        'SELECT position, cash, avg_cost, realized_pnl, fees, funding, fill_count FROM positions WHERE symbol = ?',
       )
       .get(symbol);
     const last = this.db.prepare<[], { m: number | null }>('SELECT max(client_id) AS m FROM order_events').get();
@@ -212,6 +227,8 @@ export class Ledger implements PaperJournal {
       .all(symbol);
     const marks = this.st.getMeta.get(`risk_marks:${symbol}`);
     return {
+      funding: pos?.funding ?? 0,
+      exchangeFunding: this.exchangeFunding(symbol),
       position: pos?.position ?? 0,
       cash: pos?.cash ?? init,
       avgCost: pos?.avg_cost ?? 0,
@@ -234,6 +251,24 @@ export class Ledger implements PaperJournal {
     };
   }
 
+  /**
+   * Where a live session's reading of the exchange's funding payments on `symbol` starts: the newest one
+   * recorded (its time, µs, and the ids recorded at that time, so it is not booked again), or the
+   * ledger's first start when none is.
+   */
+  exchangeFunding(symbol: string): { since: Micros; ids: string[] } {
+    const last = this.db.prepare<[string], { ts: number | null }>("SELECT max(ts) AS ts FROM funding WHERE symbol = ? AND source = 'exchange'").get(symbol)?.ts ?? null;
+    if (last !== null) {
+      const ids = this.db
+        .prepare<[string, number], { exchange_id: string | null }>("SELECT exchange_id FROM funding WHERE symbol = ? AND source = 'exchange' AND ts = ?")
+        .all(symbol, last)
+        .map((r) => r.exchange_id ?? '');
+      return { since: last, ids };
+    }
+    const first = this.db.prepare<[], { t: string | null }>('SELECT min(started_at) AS t FROM runs').get()?.t ?? null;
+    return { since: first === null ? 0 : Date.parse(first) * 1000, ids: [] };
+  }
+
   // PaperJournal
 
   placed(ts: Micros, clientId: number, side: Side, price: number, qty: number): void {
@@ -253,6 +288,11 @@ export class Ledger implements PaperJournal {
 
   fill(ts: Micros, clientId: number, side: Side, price: number, qty: number, fee: number, liquidity: Liquidity, after: Readonly<PositionState>): void {
     this.fillTx(ts, clientId, side, price, qty, fee, liquidity, after);
+  }
+
+  /** A funding payment and the cash it leaves, in one transaction; false when it was recorded before (same time, source and exchange id). */
+  funding(f: Readonly<FundingEntry>, after: Readonly<PositionState>): boolean {
+    return this.fundingTx(f, after);
   }
 
   quote(r: Readonly<QuoteRow>): void {
@@ -375,6 +415,9 @@ export class MarketJournal implements PaperJournal {
   }
   fill(ts: Micros, clientId: number, side: Side, price: number, qty: number, fee: number, liquidity: Liquidity, after: Readonly<PositionState>): void {
     this.on(() => this.ledger.fill(ts, clientId, side, price, qty, fee, liquidity, after));
+  }
+  funding(f: Readonly<FundingEntry>, after: Readonly<PositionState>): boolean {
+    return this.on(() => this.ledger.funding(f, after));
   }
   quote(r: Readonly<QuoteRow>): void {
     this.on(() => this.ledger.quote(r));

@@ -1,8 +1,11 @@
-// The ledger's SQLite schema: runs, orders, order events, fills, positions, quotes, risk events, recordings.
+// The ledger's SQLite schema: runs, orders, order events, fills, funding, positions, quotes, risk events, recordings.
 import { RECORDINGS_SQL } from './recordings.js';
 
-/** 1: the first schema; 2: `recordings` (a run's market recording). A writer's open migrates an older ledger. */
-export const SCHEMA_VERSION = 2;
+/**
+ * 1: the first schema; 2: `recordings` (a run's market recording); 3: `funding` (a perpetual's funding
+ * payments) and `positions.funding`. A writer's open migrates an older ledger (`migrateSchema`).
+ */
+export const SCHEMA_VERSION = 3;
 
 /**
  * Client ids are unique across the runs of one ledger (a restart continues the sequence), so
@@ -62,10 +65,24 @@ CREATE TABLE IF NOT EXISTS positions (
   avg_cost REAL NOT NULL,
   realized_pnl REAL NOT NULL,
   fees REAL NOT NULL,
+  funding REAL NOT NULL DEFAULT 0,
   fill_count INTEGER NOT NULL,
   last_fill_id INTEGER NOT NULL,
   updated_ts INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS funding (
+  id INTEGER PRIMARY KEY,
+  run_id TEXT NOT NULL,
+  ts INTEGER NOT NULL,
+  symbol TEXT NOT NULL,
+  rate REAL,
+  position REAL,
+  mark REAL,
+  amount REAL NOT NULL,
+  source TEXT NOT NULL CHECK (source IN ('sim', 'exchange')),
+  exchange_id TEXT
+);
+CREATE UNIQUE INDEX IF NOT EXISTS funding_once ON funding(symbol, source, ts, ifnull(exchange_id, ''));
 CREATE TABLE IF NOT EXISTS quotes (
   id INTEGER PRIMARY KEY,
   run_id TEXT NOT NULL,
@@ -88,3 +105,12 @@ CREATE TABLE IF NOT EXISTS risk_events (
   reason TEXT NOT NULL
 );
 ${RECORDINGS_SQL}`;
+
+/**
+ * What `CREATE TABLE IF NOT EXISTS` cannot do for a ledger of an older schema: columns added to existing
+ * tables (schema 3: `positions.funding`, 0 for what was booked before funding was journaled).
+ */
+export function migrateSchema(db: { prepare(sql: string): { all(): unknown[]; run(): unknown } }): void {
+  const cols = (db.prepare('PRAGMA table_info(positions)').all() as { name: string }[]).map((c) => c.name);
+  if (!cols.includes('funding')) db.prepare('ALTER TABLE positions ADD COLUMN funding REAL NOT NULL DEFAULT 0').run();
+}

@@ -2,10 +2,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readEvents } from '../../src/data/index.js';
-import { EventFlag, EventType, inVenueOrder, makeInstrument, type EventColumns } from '../../src/market/index.js';
+import { ConstantFunding, EventFlag, EventType, inVenueOrder, makeInstrument, type ContractSpec, type EventColumns, type FundingPayment } from '../../src/market/index.js';
 import { CommandLog, type OrderCommand } from '../../src/orders/index.js';
 import { watchCommands } from '../fixtures/command-watch.js';
-import { BpsFees, constantLatency, powerQueue } from '../../src/sim/index.js';
+import { BpsFees, ContractFees, constantLatency, powerQueue } from '../../src/sim/index.js';
+import { Ledger, checkLedgerInvariants } from '../../src/ledger/index.js';
 import { PluginStrategy, QuotingStrategy, defaultQuotingParams, loadStrategyModule, type Strategy } from '../../src/strategy/index.js';
 import { PaperSession, TickBacktest, defaultTickLocalParams, runPaperLoop, type TickBacktestOptions, type TradingCore } from '../../src/engine/index.js';
 import { join } from 'node:path';
@@ -43,20 +44,25 @@ function fixture(feedUs: number): EventColumns {
 interface Setup {
   entryUs: number;
   responseUs: number;
+  /** A linear perpetual paying a constant rate every `everyUs` (each run gets its own schedule). */
+  funding?: { rate: number; everyUs: number };
 }
+
+const LINEAR: ContractSpec = { kind: 'linear_perp', contractSize: 1 };
 
 function btOptions(s: Setup, feedUs: number): TickBacktestOptions {
   return {
-    session: CORE(DECISION_US),
+    session: s.funding ? { ...CORE(DECISION_US), contract: LINEAR } : CORE(DECISION_US),
     local: { ...defaultTickLocalParams, intensityWindowMicros: 30e6, intensityRecalibrateMicros: 5e6, sigmaWindow: 30 },
     exchange: { tickSize: 0.01, partialFills: true },
     queue: powerQueue(2),
     latency: constantLatency(s.entryUs, s.responseUs),
-    fees: new BpsFees(-0.5, 2),
+    fees: s.funding ? new ContractFees(LINEAR, -0.5, 2) : new BpsFees(-0.5, 2),
     feedLatencyMicros: feedUs,
     decisionIntervalMicros: DECISION_US,
     sampleIntervalMicros: 500_000,
     markoutSeconds: [1, 10],
+    ...(s.funding ? { funding: new ConstantFunding(s.funding.rate, s.funding.everyUs) } : {}),
   };
 }
 
@@ -64,16 +70,22 @@ function btOptions(s: Setup, feedUs: number): TickBacktestOptions {
 const CORE = (decisionUs: number) =>
   looseSession({ initialCash: 100_000, reconcile: { priceTolerance: 0, qtyTolerance: 0 }, limits: { maxOrderQty: 0.01, maxInventoryQty: 0.05, priceBandFraction: 0.05 } }, decisionUs);
 
-function paperSession(make: () => Strategy, s: Setup, timer: boolean): PaperSession {
+function paperSession(make: () => Strategy, s: Setup, timer: boolean, journal?: Ledger): PaperSession {
   const o = btOptions(s, 0);
-  return new PaperSession(make(), {
-    session: CORE(timer ? DECISION_US : 0),
-    local: o.local,
-    exchange: o.exchange,
-    queue: powerQueue(2),
-    latency: constantLatency(s.entryUs, s.responseUs),
-    fees: new BpsFees(-0.5, 2),
-  });
+  const session = CORE(timer ? DECISION_US : 0);
+  return new PaperSession(
+    make(),
+    {
+      session: s.funding ? { ...session, contract: LINEAR } : session,
+      local: o.local,
+      exchange: o.exchange,
+      queue: powerQueue(2),
+      latency: constantLatency(s.entryUs, s.responseUs),
+      fees: o.fees,
+      ...(o.funding ? { funding: o.funding } : {}),
+    },
+    journal,
+  );
 }
 
 interface PaperRun {
@@ -85,8 +97,8 @@ interface PaperRun {
 }
 
 /** The paper loop as the CLI runs it, on the jumping clock, until the recording ends. */
-async function runPaper(ev: EventColumns, make: () => Strategy, s: Setup, timer: boolean): Promise<PaperRun> {
-  const session = paperSession(make, s, timer);
+async function runPaper(ev: EventColumns, make: () => Strategy, s: Setup, timer: boolean, journal?: Ledger): Promise<PaperRun> {
+  const session = paperSession(make, s, timer, journal);
   // Watch the commands the gate approved on their way to the venue, after the journal.
   const log = watchCommands(session.exchange);
   const feed = new JumpingFeed(ev);
@@ -202,6 +214,46 @@ for (const [name, make] of strategies) {
     if (name.includes('ladder')) assert.ok(a.bt.core.maxOrdersPerSide >= 3, `${name}: ${a.bt.core.maxOrdersPerSide} orders on a side at most`);
   });
 }
+
+/*
+ * Funding on: the capture traded as a linear perpetual paying 0.05 % every 7 s (payments inside the
+ * 60 s span, on long, short and flat positions). A payment at T is made on the venue's position (fills
+ * at or before T) at the venue's mid, once, before the venue takes anything after T: the paper loop
+ * pays exactly the backtest's payments, its journal records each with the cash it leaves, and the
+ * ledger's invariants replay them.
+ */
+test('funding on a perpetual, zero feed latency: the paper loop pays the backtest\'s funding payments (times, positions, marks, amounts) and ends with its cash; the ledger journals each', async () => {
+  const ev = fixture(0);
+  const [name, make] = strategies[0]!;
+  const s: Setup = { entryUs: 7_000, responseUs: 4_000, funding: { rate: 0.0005, everyUs: 7_000_000 } };
+  const ledger = new Ledger(':memory:');
+  ledger.startRun({ runId: 'paper_funding', mode: 'paper', exchange: 'binanceusdm', symbol: 'BTC/USDT:USDT', config: { market: { instrument: 'linear_perp', contract_size: 1 } }, initialCash: 100_000 }, new Date(0));
+  try {
+    const p = await runPaper(ev, make, s, true, ledger);
+    const a = runBacktest(ev, make, s, 0, p.end);
+    assertSame(a, p, `${name} (perpetual, funding)`);
+    const paid = (x: readonly FundingPayment[]): number[][] => x.map((f) => [f.ts, f.rate, f.position, f.mark, f.amount]);
+    const bt = a.bt.fundingPaid;
+    // Every 7 s of a 60 s span: 8 or 9 payments, on the venue's position (not flat at every one), marked at its mid.
+    assert.ok(bt.length >= 8, `payments ${bt.length}`);
+    assert.ok(bt.some((f) => f.position > 0) && bt.some((f) => f.position < 0) && bt.some((f) => f.amount !== 0), `positions ${bt.map((f) => f.position).join(' ')}`);
+    assert.ok(bt.every((f) => f.ts % 7_000_000 === 0 && f.ts >= ev.tsExchange[0]! && f.ts <= ev.tsExchange[ev.length - 1]!));
+    assert.deepEqual(paid(p.session.fundingPaid), paid(bt), 'the same payments');
+    const pp = p.session.core.portfolio;
+    const bp = a.bt.core.portfolio;
+    assert.deepEqual([pp.funding, pp.balance, pp.cash], [bp.funding, bp.balance, bp.cash], 'the same funding, margin balance and cash');
+    assert.ok(pp.funding !== 0);
+    // The journal: one row per payment, the position row's cash and funding those of the portfolio; the invariants replay them.
+    const rows = ledger.db.prepare<[], { ts: number; rate: number; position: number; mark: number; amount: number; source: string }>('SELECT ts, rate, position, mark, amount, source FROM funding ORDER BY id').all();
+    assert.deepEqual(rows.map((r) => [r.ts, r.rate, r.position, r.mark, r.amount]), paid(bt));
+    assert.ok(rows.every((r) => r.source === 'sim'));
+    const pos = ledger.db.prepare<[], { cash: number; funding: number }>('SELECT cash, funding FROM positions').get()!;
+    assert.ok(Math.abs(pos.funding - pp.funding) < 1e-12 && Math.abs(pos.cash - pp.cash) < 1e-9, `ledger ${JSON.stringify(pos)}`);
+    assert.deepEqual(checkLedgerInvariants(ledger.db), []);
+  } finally {
+    ledger.close();
+  }
+});
 
 /*
  * Feed latency f > 0. The backtest's venue has each row at its exchange time, f before we do; the

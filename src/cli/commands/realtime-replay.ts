@@ -72,7 +72,7 @@ export async function eventReplayCommand(f: RealtimeFlags, c: ConfigWithFlags): 
     }
     if (recording !== undefined) finishRecording(recording, ledger);
     const dir = join(outDir, runId);
-    writeTickRunFolder(dir, { config: { run_id: runId, clock: 'event', ...job.resolved }, metrics: job.metrics, trace: job.trace, fills: job.replayFills, stats: job.stats, audit: job.exchange.audit, tickSize: cfg.market.tick_size });
+    writeTickRunFolder(dir, { config: { run_id: runId, clock: 'event', ...job.resolved }, metrics: job.metrics, trace: job.trace, fills: job.replayFills, stats: job.stats, audit: job.exchange.audit, tickSize: cfg.market.tick_size, ...(job.funding !== undefined ? { funding: job.funding } : {}) });
     const m = job.metrics;
     const p = job.core.portfolio;
     status = 'replay ended';
@@ -91,6 +91,8 @@ export async function eventReplayCommand(f: RealtimeFlags, c: ConfigWithFlags): 
       total_pnl: roundTo(m.total_pnl, 6),
       realized_pnl: roundTo(m.realized_pnl, 6),
       fees: roundTo(m.fees, 6),
+      pnl_funding: roundTo(m.pnl_funding, 6),
+      funding_payments: m.funding_payments,
       trading_state: m.risk.final_state,
       risk_transitions: m.risk.transitions_total,
       denials: m.orders_denied,
