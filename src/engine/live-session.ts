@@ -61,6 +61,8 @@ export interface LiveSessionOptions {
   /** Stop after this many iterations (undefined: until `stop()`/signal). */
   iterations?: number | undefined;
   reconcileEveryMs: number;
+  /** A perpetual: how often the exchange's funding payments are read (besides every reconciliation), ms (default 60 s). */
+  fundingEveryMs?: number;
   /** Kill-switch files polled by the loop (several markets: the book's and this market's own). */
   haltFile?: string | readonly string[];
   adapter?: { attempts?: number; backoffMs?: number; poll?: boolean; pollMs?: number; settleMs?: number; lookupRounds?: number; streamBudgetMs?: number; forgetAfterMs?: number };
@@ -98,6 +100,9 @@ export interface LiveSummary {
   cancelVerified: boolean;
   reconciliations: number;
   mismatches: number;
+  /** A perpetual: the exchange's funding payments booked by this session, and their sum (settlement currency). */
+  fundingPayments: number;
+  funding: number;
   /** Why the session ended: `iterations`, `stop` (or the signal), or the fatal reason. */
   stoppedBy: string;
   /** Set when the session ended on a fatal path (orders cancelled, verified or not). */
@@ -142,6 +147,12 @@ export class LiveSession {
   private mismatches = 0;
   private base = '';
   lastPreflight: PreflightReport | undefined;
+  /** The exchange's funding payments are read from this time on (exchange time, ms, inclusive)... */
+  private fundingSinceMs: number;
+  /** ...and those already booked at or after it (`id@µs`) are skipped. */
+  private fundingSeen: Set<string>;
+  private fundingBooked = 0;
+  private fundingSum = 0;
 
   /** Local time, µs, and the same in ms. */
   private readonly clock: () => Micros;
@@ -186,6 +197,10 @@ export class LiveSession {
       ...(o.adapter ?? {}),
     });
     this.session.onTransition = (t) => this.o.log('live_risk', { condition: t.condition, raised: t.raised, from: t.from, to: t.to, reason: t.reason });
+    // Funding: from the newest payment the ledger holds (or its first start); a new ledger, from now.
+    const ef = o.resume?.exchangeFunding;
+    this.fundingSinceMs = ef !== undefined ? Math.floor(ef.since / MICROS_PER_MS) : Math.floor(this.ms());
+    this.fundingSeen = new Set(ef !== undefined ? ef.ids.map((id) => `${id}@${ef.since}`) : []);
   }
 
   /** The session moved to halted: mark what is open, then cancel everything at the exchange and verify (beside the loop). */
@@ -327,6 +342,7 @@ export class LiveSession {
     if (feed !== undefined) await feed.start();
     const interval = o.session.decisionIntervalMicros;
     let lastReconcile = this.ms();
+    let lastFunding = this.ms();
     let iteration = 0;
     let nextLine = this.ms();
     // The decision timer of every mode: grid times of the interval, from the first one after the start.
@@ -385,6 +401,10 @@ export class LiveSession {
           } catch (e) {
             o.log('live_reconcile_failed', { reason: e instanceof Error ? e.message : String(e) });
           }
+        }
+        if (this.o.perp !== undefined && this.ms() - lastFunding >= (o.fundingEveryMs ?? 60_000)) {
+          lastFunding = this.ms();
+          await this.syncFunding('periodic');
         }
         if (this.core.view.start === 0) this.core.view.start = now;
         // The decision timer of every mode: grid times of the interval (0: every step; polled bid/ask: every step).
@@ -461,6 +481,8 @@ export class LiveSession {
         cancelVerified: verified,
         reconciliations: this.reconciliations,
         mismatches: this.mismatches,
+        fundingPayments: this.fundingBooked,
+        funding: this.fundingSum,
         stoppedBy,
         ...(this.fatalReason !== undefined ? { fatal: this.fatalReason } : {}),
         unjournaled: this.journal.pending,
@@ -491,8 +513,50 @@ export class LiveSession {
   private pendingBaseFees = 0;
   private cancelUnverified = false;
 
+  /**
+   * A perpetual: the funding the exchange paid on the account's position since the last one booked
+   * (ccxt fetchFundingHistory), each booked once — into the margin balance (the portfolio's cash) and the
+   * ledger with the exchange's id — in time order. The exchange pays on its whole position on the symbol
+   * (an offset held before the ledger's first start included). Returns the payments booked.
+   */
+  async syncFunding(why: string): Promise<number> {
+    const o = this.o;
+    const ex = o.exchange;
+    if (o.perp === undefined || ex.fundingPayments === undefined) return 0;
+    let list;
+    try {
+      list = await this.adapter.retry('funding history', () => ex.fundingPayments!(o.symbol, this.fundingSinceMs));
+    } catch (e) {
+      o.log('live_funding_failed', { reason: e instanceof Error ? e.message : String(e) });
+      return 0;
+    }
+    let booked = 0;
+    const p = this.core.portfolio;
+    for (const f of list) {
+      const key = `${f.id}@${f.ts}`;
+      const ms = f.ts / MICROS_PER_MS;
+      if (this.fundingSeen.has(key) || ms < this.fundingSinceMs) continue;
+      if (ms > this.fundingSinceMs) {
+        this.fundingSinceMs = ms;
+        this.fundingSeen.clear();
+      }
+      this.fundingSeen.add(key);
+      const mark = this.core.view.mid > 0 ? this.core.view.mid : p.avgCost;
+      p.receiveFunding(f.amount, mark);
+      this.core.view.cash = p.cash;
+      this.journal.funding({ ts: f.ts, rate: Number.NaN, position: Number.NaN, mark: Number.NaN, amount: f.amount, source: 'exchange', exchangeId: f.id }, p);
+      this.fundingBooked++;
+      this.fundingSum += f.amount;
+      booked++;
+      o.log('live_funding', { why, id: f.id, ts_utc: new Date(ms).toISOString(), amount: f.amount, asset: f.asset, funding_total: p.funding, cash: p.cash });
+    }
+    return booked;
+  }
+
   private async reconcile(why: string): Promise<ReconcileReport> {
     this.reconciliations++;
+    // The funding paid since the last reading first: the balance reconciled includes it.
+    await this.syncFunding(why);
     const r = await reconcilePositions(
       {
         adapter: this.adapter,

@@ -94,10 +94,19 @@ export class Portfolio {
   applyFunding(rate: number, mark: number, position = this.position): number {
     if (!this.perp || position === 0) return 0;
     const received = -rate * notionalSettle(this.spec, mark, position);
-    this.funding += received;
-    this.balance += received;
-    this.cash = this.initialCash + settleToQuote(this.spec, this.balance, mark);
+    this.receiveFunding(received, mark);
     return received;
+  }
+
+  /**
+   * A funding payment of `amount` (settlement currency, negative: paid) as the exchange booked it (live:
+   * its income history); `mark` values an inverse perpetual's balance in quote (the last mid; linear: unused).
+   */
+  receiveFunding(amount: number, mark: number): void {
+    if (!this.perp) return;
+    this.funding += amount;
+    this.balance += amount;
+    this.cash = this.initialCash + settleToQuote(this.spec, this.balance, mark);
   }
 
   /** Inventory PnL of the open position at `mark`, settlement currency. */

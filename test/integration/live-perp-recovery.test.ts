@@ -96,3 +96,74 @@ test('a restart on the perpetual: resting orders reconciled by client id, the fi
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+interface FundingRow {
+  ts: number;
+  amount: number;
+  source: string;
+  exchange_id: string;
+  rate: number | null;
+}
+
+test('funding on the perpetual: the exchange pays at a funding time, the session reads it from /fapi/v1/income and books it once (ledger, cash); a restart does not book it again; reconciliation agrees', async () => {
+  const fake = await startPerpFake();
+  const p = fake.perp!;
+  new CaptureReplay(p, usdmEvents(), 1).primeTouch();
+  const dir = tempDir();
+  const rate = 0.0001;
+  let second: PerpRig | undefined;
+  const first = await startPerpRig(fake, dir, { fundingEveryMs: 100 });
+  const rows = (rig: PerpRig): FundingRow[] => rig.ledger.db.prepare<[], FundingRow>('SELECT ts, amount, source, exchange_id, rate FROM funding ORDER BY id').all();
+  try {
+    await waitFor('both quotes open', () => bothOpen(first), 60_000);
+    // Our bid fills: the account is long, and the session knows it.
+    const bid = p.openOrders().find((o) => o.side === 'BUY')!;
+    p.marketTrade('SELL', bid.price, bid.origQty);
+    await waitFor('the fill booked', () => first.session.core.portfolio.position === p.position && p.position > 0, 30_000);
+    const walletBefore = p.wallet;
+    // A funding time at the exchange: a positive rate, the long pays rate × position × mark.
+    const paid = p.payFunding(rate)!;
+    const amount = Number(paid.income);
+    assert.ok(Math.abs(amount - -rate * p.position * p.markPrice) < 1e-8 && amount < 0, `income ${paid.income}`);
+    assert.ok(Math.abs(p.wallet - (walletBefore + amount)) < 1e-9);
+    await waitFor('the payment journaled', () => rows(first).length === 1, 30_000);
+    const asked = fake.requests.filter((r) => r.path === '/fapi/v1/income');
+    assert.ok(asked.length >= 2 && asked.every((r) => r.params['incomeType'] === 'FUNDING_FEE' && r.params['symbol'] === 'BTCUSDT' && r.status === 200), 'read through ccxt fetchFundingHistory');
+    // More readings (periodic and reconciliations) book nothing more.
+    const n = fake.requests.filter((r) => r.path === '/fapi/v1/income').length;
+    await waitFor('two more readings', () => fake.requests.filter((r) => r.path === '/fapi/v1/income').length >= n + 2, 30_000);
+    assert.equal(rows(first).length, 1);
+    first.session.stop();
+    const s1 = await first.run;
+    assert.deepEqual([s1.fundingPayments, s1.funding, s1.mismatches], [1, amount, 0]);
+    const [row] = rows(first);
+    assert.deepEqual([row!.ts, row!.amount, row!.source, row!.exchange_id, row!.rate], [paid.time * 1000, amount, 'exchange', String(paid.tranId), null]);
+    await first.close();
+
+    // A restart: the same payment is listed again by the exchange, and not booked again.
+    const before = fake.requests.length;
+    second = await startPerpRig(fake, dir, { fundingEveryMs: 100 });
+    const rig = second;
+    await waitFor('the start reconciliation', () => rig.lines.some((l) => l.includes('"event":"live_reconcile"') && l.includes('"reason":"start"')), 60_000);
+    await waitFor('readings of the income history', () => fake.requests.slice(before).filter((r) => r.path === '/fapi/v1/income').length >= 3, 30_000);
+    const since = fake.requests.slice(before).find((r) => r.path === '/fapi/v1/income')!;
+    assert.equal(since.params['startTime'], String(paid.time), 'read from the newest payment the ledger holds');
+    assert.equal(rows(rig).length, 1, 'booked once across the restart');
+    assert.ok(Math.abs(rig.session.core.portfolio.funding - amount) < 1e-12, 'the resumed portfolio carries it');
+    rig.session.stop();
+    const s2 = await rig.run;
+    assert.equal(s2.fundingPayments, 0);
+    assert.equal(s2.mismatches, 0, 'reconciliations agree with the exchange');
+    assert.equal(s2.cancelVerified, true);
+    // Ledger = account: the position, and the wallet change (realised PnL − commissions + funding) in the cash.
+    const pos = rig.ledger.db.prepare<[], LedgerPosition & { funding: number }>('SELECT position, cash, funding FROM positions').get()!;
+    assert.ok(near(pos.position, p.position, 1e-9));
+    assert.ok(near(pos.funding, p.funding, 1e-9), `ledger funding ${pos.funding} = exchange ${p.funding}`);
+    assert.ok(near(pos.cash - PERP_WALLET, p.wallet - PERP_WALLET, 1e-6), `ledger cash change ${pos.cash - PERP_WALLET} = wallet change ${p.wallet - PERP_WALLET}`);
+    assert.deepEqual(checkLedgerInvariants(rig.ledger.db), []);
+  } finally {
+    await second?.close();
+    await fake.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

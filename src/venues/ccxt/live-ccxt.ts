@@ -8,6 +8,7 @@ import {
   type LiveCapabilities,
   type LiveExchange,
   type LiveMarket,
+  type LiveFunding,
   type LivePerpAccount,
   type LiveOrder,
   type LiveOrderStatus,
@@ -51,6 +52,7 @@ interface CcxtLike {
   watchMyTrades(symbol: string): Promise<unknown>;
   fetchPositions?(symbols: string[]): Promise<unknown>;
   fetchPositionMode?(symbol: string): Promise<unknown>;
+  fetchFundingHistory?(symbol: string, since?: number, limit?: number): Promise<unknown>;
   close(): Promise<unknown>;
 }
 
@@ -188,6 +190,35 @@ class CcxtLiveExchange implements LiveExchange {
     });
   }
 
+  /**
+   * The account's funding payments on `symbol` since `sinceMs` through ccxt's fetchFundingHistory
+   * (binanceusdm: GET /fapi/v1/income, incomeType FUNDING_FEE), paged by time until a page is short.
+   */
+  async fundingPayments(symbol: string, sinceMs: number): Promise<LiveFunding[]> {
+    return this.call('fetchFundingHistory', async () => {
+      const ex = this.ex;
+      if (typeof ex.fetchFundingHistory !== 'function' || ex.has['fetchFundingHistory'] !== true)
+        throw new VenueFault('rejected', `${ex.id} lists no funding history in ccxt: the exchange's funding payments cannot be read`);
+      const out: LiveFunding[] = [];
+      const seen = new Set<string>();
+      let since = sinceMs;
+      for (let page = 0; page < 100; page++) {
+        const rows = list(await ex.fetchFundingHistory(symbol, since, FUNDING_PAGE)).map(parseLiveFunding);
+        let last = since;
+        for (const f of rows) {
+          const key = `${f.id}@${f.ts}`;
+          if (seen.has(key)) continue;
+          seen.add(key);
+          out.push(f);
+          if (f.ts / 1000 > last) last = f.ts / 1000;
+        }
+        if (rows.length < FUNDING_PAGE || last === since) break;
+        since = last;
+      }
+      return out.sort((a, b) => a.ts - b.ts);
+    });
+  }
+
   async bidAsk(symbol: string): Promise<{ bid: number; ask: number }> {
     return this.call('fetchOrderBook', async () => {
       const book = rec(await this.ex.fetchOrderBook(symbol, 5)) ?? {};
@@ -311,6 +342,19 @@ export function parseLiveOrder(x: unknown): LiveOrder {
   let status = STATUS[str(o['status']) ?? ''] ?? 'open';
   if (status === 'open' && amount > 0 && filled >= amount - 1e-12) status = 'closed';
   return { id, clientOrderId: str(o['clientOrderId']), side: sideOf(o['side']), price: num(o['price']), amount, filled, status };
+}
+
+/** Funding records per page (Binance's income endpoint returns at most 1000). */
+const FUNDING_PAGE = 1000;
+
+/** One of ccxt's funding history entries (`{ id, timestamp, amount, code, info }`). */
+export function parseLiveFunding(x: unknown): LiveFunding {
+  const f = rec(x);
+  const id = str(f?.['id']);
+  const ts = num(f?.['timestamp']);
+  const amount = num(f?.['amount']);
+  if (f === undefined || id === undefined || !Number.isFinite(ts) || !Number.isFinite(amount)) throw new VenueFault('fatal', 'funding payment without id, time or amount in exchange response');
+  return { id, ts: ts * 1000, amount, asset: str(f['code']) ?? '' };
 }
 
 export function parseLiveTrade(x: unknown): LiveTrade {

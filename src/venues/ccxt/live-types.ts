@@ -88,6 +88,17 @@ export interface LivePerpAccount {
   leverage: number | undefined;
 }
 
+/** A funding payment the exchange made on the account's position (Binance: an income record of type FUNDING_FEE). */
+export interface LiveFunding {
+  /** The exchange's id of the payment (Binance: tranId). */
+  id: string;
+  /** Exchange time, µs. */
+  ts: Micros;
+  /** Received (negative: paid), in `asset` (the settlement currency). */
+  amount: number;
+  asset: string;
+}
+
 export interface LiveExchange {
   readonly id: string;
   readonly capabilities: LiveCapabilities;
@@ -113,5 +124,7 @@ export interface LiveExchange {
   watchMyTrades(symbol: string): Promise<LiveTrade[]>;
   /** Position mode, margin mode and net position of a perpetual (ccxt fetchPositionMode, fetchPositions); absent on spot-only exchanges. */
   perpAccount?(symbol: string): Promise<LivePerpAccount>;
+  /** The account's funding payments on a perpetual since `sinceMs` (exchange time, ms, inclusive), oldest first (ccxt fetchFundingHistory). */
+  fundingPayments?(symbol: string, sinceMs: number): Promise<LiveFunding[]>;
   close(): Promise<void>;
 }

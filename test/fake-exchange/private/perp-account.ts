@@ -13,6 +13,18 @@ export const BTCUSDT_PERP_RULES: FakeMarketRules = {
   makerFee: 0.0002,
 };
 
+/** One record of the account's income history (Binance's GET /fapi/v1/income shape, numbers as strings). */
+export interface FakeIncome {
+  symbol: string;
+  incomeType: 'FUNDING_FEE';
+  income: string;
+  asset: string;
+  info: string;
+  time: number;
+  tranId: number;
+  tradeId: string;
+}
+
 /** A USD-M account's settings and starting state, as a test sets them. */
 export interface FakePerp {
   /** Net position, contracts of 1 BTC (positive long). */
@@ -43,9 +55,13 @@ export class FakePerpAccount extends FakeAccount {
   entryPrice: number;
   wallet: number;
   readonly initialWallet: number;
-  /** Sum of realised PnL and of commissions since the start, USDT. */
+  /** Sum of realised PnL, of commissions and of funding received (negative: paid) since the start, USDT. */
   realizedPnl = 0;
   commissions = 0;
+  funding = 0;
+  /** The income history: funding payments, oldest first. */
+  readonly income: FakeIncome[] = [];
+  private nextTranId = 7_700_000_000;
   markOverride: number | undefined;
   marginType: 'cross' | 'isolated';
   dualSide: boolean;
@@ -100,6 +116,21 @@ export class FakePerpAccount extends FakeAccount {
 
   get availableBalance(): number {
     return Math.max(0, this.marginBalance - this.positionInitialMargin - this.openOrderInitialMargin());
+  }
+
+  /**
+   * A funding time at `timeMs` (default now): the position pays rate × position × mark to the other side
+   * (a long pays when the rate is positive), from or into the wallet, recorded in the income history
+   * with its own tranId. Flat: nothing is paid and nothing recorded (as Binance).
+   */
+  payFunding(rate: number, timeMs = Date.now()): FakeIncome | undefined {
+    if (this.position === 0) return undefined;
+    const amount = Math.round(-rate * this.position * this.markPrice * 1e8) / 1e8; // Binance's income: 8 decimals
+    this.wallet = round(this.wallet + amount);
+    this.funding = round(this.funding + amount);
+    const r: FakeIncome = { symbol: this.rules.symbol, incomeType: 'FUNDING_FEE', income: amount.toFixed(8), asset: this.rules.quote, info: 'FUNDING_FEE', time: timeMs, tranId: this.nextTranId++, tradeId: '' };
+    this.income.push(r);
+    return r;
   }
 
   /** Binance USD-M's checks of a new order, in its order and with its codes. */

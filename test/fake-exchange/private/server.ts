@@ -344,6 +344,14 @@ export async function startFakePrivateExchange(opts: FakePrivateOptions): Promis
         const mine = p.trades.filter((t) => t.time >= start && t.id >= fromId && visible(t.time));
         return send(200, mine.slice(0, Number(params['limit'] ?? 500)).map((t) => futuresTradeJson(p, t)));
       }
+      case 'GET /fapi/v1/income': {
+        // Binance: by incomeType and symbol, startTime / endTime inclusive, oldest first, at most `limit` (default 100, max 1000).
+        const start = Number(params['startTime'] ?? 0);
+        const end = params['endTime'] !== undefined ? Number(params['endTime']) : Number.POSITIVE_INFINITY;
+        const type = params['incomeType'];
+        const mine = p.income.filter((r) => (type === undefined || r.incomeType === type) && (params['symbol'] === undefined || r.symbol === params['symbol']) && r.time >= start && r.time <= end);
+        return send(200, mine.slice(0, Math.min(1000, Number(params['limit'] ?? 100))));
+      }
       case 'GET /fapi/v2/account':
       case 'GET /fapi/v3/account': {
         const now = Date.now();
