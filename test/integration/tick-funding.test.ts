@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { ConstantFunding, SeriesFunding, type ContractSpec, type EventColumns } from '../../src/market/index.js';
 import { ContractFees, constantLatency, riskAverseQueue } from '../../src/sim/index.js';
 import type { MarketView, QuoteTarget, Strategy } from '../../src/strategy/index.js';
-import { TickBacktest, TickSharedPass, runTickBacktest, runTickJob, writeTickRunFolder, defaultTickLocalParams, type TickBacktestOptions } from '../../src/engine/index.js';
+import { TickBacktest, TickSharedPass, runEventReplay, runTickBacktest, runTickJob, writeTickRunFolder, defaultTickLocalParams, type TickBacktestOptions } from '../../src/engine/index.js';
+import { Ledger, checkLedgerInvariants } from '../../src/ledger/index.js';
 import { loadFundingSeries } from '../../src/data/index.js';
 import { EventBuilder } from '../fixtures/tick-events.js';
 import { looseSession, flatConfig } from '../fixtures/trading-config.js';
@@ -144,6 +145,28 @@ test('market.funding from a config: a constant rate every interval, or a series 
   const cf = new ConstantFunding(RATE, 8 * 3.6e9);
   cf.seek(at(1));
   assert.equal(new Date(cf.nextTs() / 1000).toISOString().slice(11), '00:00:00.000Z', 'every 8 h from midnight UTC');
+});
+
+test('paper on the event clock pays the backtest\'s funding and journals every payment with the cash it leaves; the ledger\'s invariants replay them', () => {
+  const base = { market: { instrument: 'linear_perp', contract_size: 1, tick_size: 0.01, lot_size: 0.001 }, order_qty: 2, max_inventory_qty: 10, decision_interval_ms: 10, sample_interval_ms: 10, feed_latency_ms: 0 };
+  const dir = mkdtempSync(join(tmpdir(), 'mm-funding-'));
+  const file = join(dir, 'funding.csv');
+  writeFileSync(file, 'ts,rate\n' + TIMES.map((t, k) => `${at(t) / MS},${RATES[k]}`).join('\n') + '\n');
+  const cfg = flatConfig({ ...base, market: { ...base.market, funding: { path: file } } });
+  const ledger = new Ledger(':memory:');
+  try {
+    ledger.startRun({ runId: 'paper_event', mode: 'paper', exchange: 'binanceusdm', symbol: cfg.market.symbol, config: cfg, initialCash: cfg.capital }, new Date(0));
+    const r = runEventReplay(cfg, market(), ledger, { strategy: new Scripted() });
+    checkPayments(r.funding!);
+    assert.equal(r.metrics.funding_payments, 5);
+    const rows = ledger.db.prepare<[], { ts: number; rate: number; position: number; mark: number; amount: number; source: string }>('SELECT ts, rate, position, mark, amount, source FROM funding ORDER BY id').all();
+    assert.deepEqual(rows, r.funding!.map((f) => ({ ts: f.ts, rate: f.rate, position: f.position, mark: f.mark, amount: f.amount, source: 'sim' })));
+    const pos = ledger.db.prepare<[], { cash: number; funding: number }>('SELECT cash, funding FROM positions').get()!;
+    assert.ok(Math.abs(pos.funding - r.core.portfolio.funding) < 1e-12 && Math.abs(pos.cash - r.core.portfolio.cash) < 1e-9);
+    assert.deepEqual(checkLedgerInvariants(ledger.db), []);
+  } finally {
+    ledger.close();
+  }
 });
 
 test('the market section refuses funding on spot, contracts on spot, and a funding section with both or neither source', () => {
