@@ -1,9 +1,10 @@
-// Live perpetual faults and restarts through the real ccxt client against the fake USD-M account: a create whose answer is lost, resolved by client id; a restart that reconciles resting orders by client id, a fill made while down and the position from positionRisk.
+// Live perpetual faults and restarts through the real ccxt client against the fake USD-M account: a create whose answer is lost, resolved by client id; a restart that reconciles resting orders by client id, a fill made while down and the position from positionRisk; funding paid by the exchange, booked once across a restart.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
+import { readFileSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { checkLedgerInvariants } from '../../src/ledger/index.js';
-import { waitFor } from './live-helpers.js';
+import { TEST_KEY, TEST_SECRET, waitFor } from './live-helpers.js';
 import { CaptureReplay, PERP_WALLET, startPerpFake, startPerpRig, tempDir, usdmEvents, type PerpRig } from './live-perp-helpers.js';
 
 interface LedgerPosition {
@@ -161,6 +162,12 @@ test('funding on the perpetual: the exchange pays at a funding time, the session
     assert.ok(near(pos.funding, p.funding, 1e-9), `ledger funding ${pos.funding} = exchange ${p.funding}`);
     assert.ok(near(pos.cash - PERP_WALLET, p.wallet - PERP_WALLET, 1e-6), `ledger cash change ${pos.cash - PERP_WALLET} = wallet change ${p.wallet - PERP_WALLET}`);
     assert.deepEqual(checkLedgerInvariants(rig.ledger.db), []);
+    // Secrets: nowhere in the log or the ledger.
+    rig.ledger.close();
+    for (const f of readdirSync(dir)) {
+      const text = readFileSync(join(dir, f)).toString('latin1');
+      assert.ok(!text.includes(TEST_KEY) && !text.includes(TEST_SECRET), `a secret in ${f}`);
+    }
   } finally {
     await second?.close();
     await fake.close();

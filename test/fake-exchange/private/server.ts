@@ -258,7 +258,8 @@ export async function startFakePrivateExchange(opts: FakePrivateOptions): Promis
    * The USD-M endpoints ccxt's binanceusdm calls: markets, book, position mode and positions (fetchPositions:
    * positionRisk, with the leverage brackets first), the account (fetchBalance), orders (create with
    * newClientOrderId and GTX for post-only, cancel, cancel all, lookup, open and all orders), own trades
-   * (userTrades) and the listenKey of the user-data stream; the same fault switches as the spot side.
+   * (userTrades), the income history (fetchFundingHistory: funding payments) and the listenKey of the
+   * user-data stream; the same fault switches as the spot side.
    */
   function handleFapi(req: IncomingMessage, res: ServerResponse, url: URL, body: string): void {
     const method = req.method ?? 'GET';
