@@ -198,7 +198,7 @@ export class PaperSession {
       const position = ex.position;
       const amount = p.applyFunding(rate, mark, position);
       this.fundingPaid.push({ ts, rate, position, mark, amount });
-      this.journal.funding?.({ ts, rate, position, mark, amount, source: 'sim' }, p);
+      this.session.journal?.funding?.({ ts, rate, position, mark, amount, source: 'sim' }, p);
     }
     this.nextFunding = f.nextTs();
   }
