@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { ConstantFunding, SeriesFunding, type ContractSpec, type EventColumns } from '../../src/market/index.js';
 import { ContractFees, constantLatency, riskAverseQueue } from '../../src/sim/index.js';
 import type { MarketView, QuoteTarget, Strategy } from '../../src/strategy/index.js';
-import { TickBacktest, TickSharedPass, runEventReplay, runTickBacktest, runTickJob, writeTickRunFolder, defaultTickLocalParams, type TickBacktestOptions } from '../../src/engine/index.js';
+import { TickBacktest, TickSharedPass, paperOptionsFor, resolveTrading, runEventReplay, runTickBacktest, runTickJob, writeTickRunFolder, defaultTickLocalParams, type TickBacktestOptions } from '../../src/engine/index.js';
 import { Ledger, checkLedgerInvariants } from '../../src/ledger/index.js';
 import { loadFundingSeries } from '../../src/data/index.js';
 import { EventBuilder } from '../fixtures/tick-events.js';
@@ -164,6 +164,9 @@ test('paper on the event clock pays the backtest\'s funding and journals every p
     const pos = ledger.db.prepare<[], { cash: number; funding: number }>('SELECT cash, funding FROM positions').get()!;
     assert.ok(Math.abs(pos.funding - r.core.portfolio.funding) < 1e-12 && Math.abs(pos.cash - r.core.portfolio.cash) < 1e-9);
     assert.deepEqual(checkLedgerInvariants(ledger.db), []);
+    // Paper on the wall clock takes the same schedule from the config.
+    const paper = paperOptionsFor(resolveTrading(cfg, 100));
+    assert.deepEqual([paper.funding?.describe, paper.funding?.nextTs()], [`series(${file})`, at(-50)]);
   } finally {
     ledger.close();
   }
