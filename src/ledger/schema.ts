@@ -82,7 +82,9 @@ CREATE TABLE IF NOT EXISTS funding (
   source TEXT NOT NULL CHECK (source IN ('sim', 'exchange')),
   exchange_id TEXT
 );
-CREATE UNIQUE INDEX IF NOT EXISTS funding_once ON funding(symbol, source, ts, ifnull(exchange_id, ''));
+-- Once per payment: an exchange's by its id (across runs: a restart reads the income history again), a
+-- simulated one by its run (a replay run again into the same ledger is another run, paid again).
+CREATE UNIQUE INDEX IF NOT EXISTS funding_once ON funding(symbol, source, ts, ifnull(exchange_id, run_id));
 CREATE TABLE IF NOT EXISTS quotes (
   id INTEGER PRIMARY KEY,
   run_id TEXT NOT NULL,
