@@ -532,7 +532,8 @@ export class LiveSession {
     }
     let booked = 0;
     const p = this.core.portfolio;
-    for (const f of list) {
+    // In time order whatever order the exchange answers in: the cursor below moves forward only.
+    for (const f of [...list].sort((a, b) => a.ts - b.ts)) {
       const key = `${f.id}@${f.ts}`;
       const ms = f.ts / MICROS_PER_MS;
       if (this.fundingSeen.has(key) || ms < this.fundingSinceMs) continue;
