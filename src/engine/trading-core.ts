@@ -168,9 +168,16 @@ export class TradingCore implements OrderEventHandler {
   mark(mid: number): void {
     const v = this.view;
     v.mid = mid;
-    v.position = this.portfolio.position;
-    v.cash = this.portfolio.cashAt(mid);
-    v.equity = this.portfolio.equity(mid);
+    const p = this.portfolio;
+    v.position = p.position;
+    // Spot written out (`cashAt`, `equity`: the same arithmetic): this runs at every bar.
+    if (p.perp) {
+      v.cash = p.cashAt(mid);
+      v.equity = p.equity(mid);
+    } else {
+      v.cash = p.cash;
+      v.equity = p.cash + p.position * mid;
+    }
   }
 
   /** Prices of our best live bid and ask (NaN where none; the inside level of a ladder) in one pass, written to `out`. */
@@ -227,8 +234,9 @@ export class TradingCore implements OrderEventHandler {
     this.open.fill(clientId, qty);
     this.portfolio.apply(side, price, qty, fee);
     this.fills.push(ts, clientId, side, price, qty, fee, liquidity, this.sampleIndex);
-    this.view.position = this.portfolio.position;
-    this.view.cash = this.portfolio.cashAt(price);
+    const p = this.portfolio;
+    this.view.position = p.position;
+    this.view.cash = p.perp ? p.cashAt(price) : p.cash;
   }
 }
 

@@ -52,6 +52,12 @@ export function reconcile(
 let scratch = new Float64Array(16);
 const NO_LEVELS: readonly QuoteLevel[] = [];
 
+/**
+ * One quote on a side: keep or move the order resting there (the usual case, kept small enough for V8 to
+ * inline into `reconcile`: it runs twice per decision), else `replaceSide`; several live orders go to
+ * the ladder rule, which keeps the one on the target and cancels the others (a ladder that shrank,
+ * orders found at a restart).
+ */
 function reconcileSide(
   ts: Micros,
   side: Side,
@@ -62,7 +68,6 @@ function reconcileSide(
   ids: IdSource,
   sink: OrderSink,
 ): number {
-  const want = price === price && qty > 0;
   let live = 0;
   let at = -1; // the last live order seen
   for (let i = 0; i < open.count; i++) {
@@ -70,10 +75,7 @@ function reconcileSide(
     live++;
     at = i;
   }
-  // Several live orders on a one-level side (a ladder that shrank, orders found at a restart): the
-  // ladder rule keeps the one on the target and cancels the others.
-  if (live > 1) return reconcileLadder(ts, side, price, qty, NO_LEVELS, open, opts, ids, sink);
-  if (want && live === 1) {
+  if (live === 1 && price === price && qty > 0) {
     // The common case: one order rests on this side. Keep it, or move it if the venue can amend.
     if (
       Math.abs(open.price[at]! - price) <= opts.priceTolerance + 1e-12 &&
@@ -88,9 +90,16 @@ function reconcileSide(
       return 1;
     }
   }
+  return live > 1 ? reconcileLadder(ts, side, price, qty, NO_LEVELS, open, opts, ids, sink) : replaceSide(ts, side, price, qty, live, open, ids, sink);
+}
+
+/**
+ * Cancel every live order on this side (`live` of them, at most one), then place the target if there is
+ * one. Ids are copied first: a synchronous venue may answer inside `cancel` and shrink the table while
+ * we walk it.
+ */
+function replaceSide(ts: Micros, side: Side, price: number, qty: number, live: number, open: OpenOrders, ids: IdSource, sink: OrderSink): number {
   let n = 0;
-  // Cancel every live order on this side. Ids are copied first: a synchronous venue may answer
-  // inside `cancel` and shrink the table while we walk it.
   if (live > 0) {
     if (scratch.length < live) scratch = new Float64Array(live * 2);
     let m = 0;
@@ -105,7 +114,7 @@ function reconcileSide(
       n++;
     }
   }
-  if (want) {
+  if (price === price && qty > 0) {
     const id = ids.nextId();
     open.add(id, side, price, qty);
     sink.place(ts, id, side, price, qty);
