@@ -41,10 +41,10 @@ export function reconcile(
   const asks = target.asks;
   return (
     (bids === undefined || bids.length === 0
-      ? reconcileSide(ts, 1, target.bidPrice, target.bidQty, open, opts, ids, sink)
+      ? reconcileSide(ts, 1, target, open, opts, ids, sink)
       : reconcileLadder(ts, 1, target.bidPrice, target.bidQty, bids, open, opts, ids, sink)) +
     (asks === undefined || asks.length === 0
-      ? reconcileSide(ts, -1, target.askPrice, target.askQty, open, opts, ids, sink)
+      ? reconcileSide(ts, -1, target, open, opts, ids, sink)
       : reconcileLadder(ts, -1, target.askPrice, target.askQty, asks, open, opts, ids, sink))
   );
 }
@@ -53,21 +53,15 @@ let scratch = new Float64Array(16);
 const NO_LEVELS: readonly QuoteLevel[] = [];
 
 /**
- * One quote on a side: keep or move the order resting there (the usual case, kept small enough for V8 to
+ * One quote on a side (the target's level 0): keep or move the order resting there (the usual case, kept small enough for V8 to
  * inline into `reconcile`: it runs twice per decision), else `replaceSide`; several live orders go to
  * the ladder rule, which keeps the one on the target and cancels the others (a ladder that shrank,
  * orders found at a restart).
  */
-function reconcileSide(
-  ts: Micros,
-  side: Side,
-  price: number,
-  qty: number,
-  open: OpenOrders,
-  opts: Readonly<ReconcileOptions>,
-  ids: IdSource,
-  sink: OrderSink,
-): number {
+function reconcileSide(ts: Micros, side: Side, target: Readonly<QuoteTarget>, open: OpenOrders, opts: Readonly<ReconcileOptions>, ids: IdSource, sink: OrderSink): number {
+  // The side's price and quantity read here, not passed: a call V8 does not inline boxes its number arguments.
+  const price = side > 0 ? target.bidPrice : target.askPrice;
+  const qty = side > 0 ? target.bidQty : target.askQty;
   let live = 0;
   let at = -1; // the last live order seen
   for (let i = 0; i < open.count; i++) {
