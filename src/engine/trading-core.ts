@@ -123,8 +123,9 @@ export class TradingCore implements OrderEventHandler {
       this.take(now, tk.side, tk.price, tk.qty);
       n++;
     }
-    // Orders on a side only grow when commands go out: count then (a few rows, no allocation).
-    if (n > 0) this.countPerSide();
+    // Orders on a side only grow when an order is added (`open.adds`): count then (a few rows, no allocation);
+    // a decision that only moved or cancelled orders cannot raise the maximum.
+    if (n > 0 && this.open.adds !== this.addsCounted) this.countPerSide();
     return n;
   }
 
@@ -142,8 +143,12 @@ export class TradingCore implements OrderEventHandler {
   /** Most of our orders live (resting or in flight, not being cancelled) on one side at once, after a decision. */
   maxOrdersPerSide = 0;
 
+  /** `open.adds` at the last count. */
+  private addsCounted = 0;
+
   private countPerSide(): void {
     const o = this.open;
+    this.addsCounted = o.adds;
     let bids = 0;
     let asks = 0;
     for (let i = 0; i < o.count; i++) {
