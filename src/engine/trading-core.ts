@@ -126,8 +126,9 @@ export class TradingCore implements OrderEventHandler {
       this.take(now, tk.side, tk.price, tk.qty);
       n++;
     }
-    // Orders on a side only grow when commands go out: count then (a few rows, no allocation).
-    if (n > 0) this.countPerSide();
+    // Orders on a side only grow when an order is added (`open.adds`): count then (a few rows, no allocation);
+    // a decision that only moved or cancelled orders cannot raise the maximum.
+    if (n > 0 && this.open.adds !== this.addsCounted) this.countPerSide();
     return n;
   }
 
@@ -145,8 +146,12 @@ export class TradingCore implements OrderEventHandler {
   /** Most of our orders live (resting or in flight, not being cancelled) on one side at once, after a decision. */
   maxOrdersPerSide = 0;
 
+  /** `open.adds` at the last count. */
+  private addsCounted = 0;
+
   private countPerSide(): void {
     const o = this.open;
+    this.addsCounted = o.adds;
     let bids = 0;
     let asks = 0;
     for (let i = 0; i < o.count; i++) {
@@ -171,9 +176,16 @@ export class TradingCore implements OrderEventHandler {
   mark(mid: number): void {
     const v = this.view;
     v.mid = mid;
-    v.position = this.portfolio.position;
-    v.cash = this.portfolio.cashAt(mid);
-    v.equity = this.portfolio.equity(mid);
+    const p = this.portfolio;
+    v.position = p.position;
+    // Spot written out (`cashAt`, `equity`: the same arithmetic): this runs at every bar.
+    if (p.perp) {
+      v.cash = p.cashAt(mid);
+      v.equity = p.equity(mid);
+    } else {
+      v.cash = p.cash;
+      v.equity = p.cash + p.position * mid;
+    }
   }
 
   /** Prices of our best live bid and ask (NaN where none; the inside level of a ladder) in one pass, written to `out`. */
@@ -230,8 +242,9 @@ export class TradingCore implements OrderEventHandler {
     this.open.fill(clientId, qty);
     this.portfolio.apply(side, price, qty, fee);
     this.fills.push(ts, clientId, side, price, qty, fee, liquidity, this.sampleIndex);
-    this.view.position = this.portfolio.position;
-    this.view.cash = this.portfolio.cashAt(price);
+    const p = this.portfolio;
+    this.view.position = p.position;
+    this.view.cash = p.perp ? p.cashAt(price) : p.cash;
   }
 }
 

@@ -19,6 +19,8 @@ export class OpenOrders {
   /** 1 for an immediate-or-cancel order in flight: never a resting quote, so `reconcile` leaves it alone. */
   readonly ioc: Uint8Array;
   count = 0;
+  /** Orders added since the table was made (never reset): a change here is the only way a side gains a live order. */
+  adds = 0;
 
   constructor(readonly capacity = 64) {
     // One allocation for the six columns (a run builds two tables: the core's and the venue's).
@@ -34,6 +36,7 @@ export class OpenOrders {
   add(clientId: number, side: Side, price: number, qty: number, ioc = false): void {
     if (this.count === this.capacity) throw new InvariantError(`more than ${this.capacity} open orders`);
     const i = this.count++;
+    this.adds++;
     this.clientId[i] = clientId;
     this.side[i] = side;
     this.price[i] = price;

@@ -41,10 +41,10 @@ export function reconcile(
   const asks = target.asks;
   return (
     (bids === undefined || bids.length === 0
-      ? reconcileSide(ts, 1, target.bidPrice, target.bidQty, open, opts, ids, sink)
+      ? reconcileSide(ts, 1, target, open, opts, ids, sink)
       : reconcileLadder(ts, 1, target.bidPrice, target.bidQty, bids, open, opts, ids, sink)) +
     (asks === undefined || asks.length === 0
-      ? reconcileSide(ts, -1, target.askPrice, target.askQty, open, opts, ids, sink)
+      ? reconcileSide(ts, -1, target, open, opts, ids, sink)
       : reconcileLadder(ts, -1, target.askPrice, target.askQty, asks, open, opts, ids, sink))
   );
 }
@@ -52,17 +52,16 @@ export function reconcile(
 let scratch = new Float64Array(16);
 const NO_LEVELS: readonly QuoteLevel[] = [];
 
-function reconcileSide(
-  ts: Micros,
-  side: Side,
-  price: number,
-  qty: number,
-  open: OpenOrders,
-  opts: Readonly<ReconcileOptions>,
-  ids: IdSource,
-  sink: OrderSink,
-): number {
-  const want = price === price && qty > 0;
+/**
+ * One quote on a side (the target's level 0): keep or move the order resting there (the usual case, kept small enough for V8 to
+ * inline into `reconcile`: it runs twice per decision), else `replaceSide`; several live orders go to
+ * the ladder rule, which keeps the one on the target and cancels the others (a ladder that shrank,
+ * orders found at a restart).
+ */
+function reconcileSide(ts: Micros, side: Side, target: Readonly<QuoteTarget>, open: OpenOrders, opts: Readonly<ReconcileOptions>, ids: IdSource, sink: OrderSink): number {
+  // The side's price and quantity read here, not passed: a call V8 does not inline boxes its number arguments.
+  const price = side > 0 ? target.bidPrice : target.askPrice;
+  const qty = side > 0 ? target.bidQty : target.askQty;
   let live = 0;
   let at = -1; // the last live order seen
   for (let i = 0; i < open.count; i++) {
@@ -70,10 +69,7 @@ function reconcileSide(
     live++;
     at = i;
   }
-  // Several live orders on a one-level side (a ladder that shrank, orders found at a restart): the
-  // ladder rule keeps the one on the target and cancels the others.
-  if (live > 1) return reconcileLadder(ts, side, price, qty, NO_LEVELS, open, opts, ids, sink);
-  if (want && live === 1) {
+  if (live === 1 && price === price && qty > 0) {
     // The common case: one order rests on this side. Keep it, or move it if the venue can amend.
     if (
       Math.abs(open.price[at]! - price) <= opts.priceTolerance + 1e-12 &&
@@ -88,9 +84,16 @@ function reconcileSide(
       return 1;
     }
   }
+  return live > 1 ? reconcileLadder(ts, side, price, qty, NO_LEVELS, open, opts, ids, sink) : replaceSide(ts, side, price, qty, live, open, ids, sink);
+}
+
+/**
+ * Cancel every live order on this side (`live` of them, at most one), then place the target if there is
+ * one. Ids are copied first: a synchronous venue may answer inside `cancel` and shrink the table while
+ * we walk it.
+ */
+function replaceSide(ts: Micros, side: Side, price: number, qty: number, live: number, open: OpenOrders, ids: IdSource, sink: OrderSink): number {
   let n = 0;
-  // Cancel every live order on this side. Ids are copied first: a synchronous venue may answer
-  // inside `cancel` and shrink the table while we walk it.
   if (live > 0) {
     if (scratch.length < live) scratch = new Float64Array(live * 2);
     let m = 0;
@@ -105,7 +108,7 @@ function reconcileSide(
       n++;
     }
   }
-  if (want) {
+  if (price === price && qty > 0) {
     const id = ids.nextId();
     open.add(id, side, price, qty);
     sink.place(ts, id, side, price, qty);
