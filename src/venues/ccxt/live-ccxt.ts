@@ -36,6 +36,7 @@ export const RECV_WINDOW_MS = 5_000;
 interface CcxtLike {
   id: string;
   has: Record<string, unknown>;
+  features?: unknown;
   markets: Record<string, unknown> | undefined;
   loadMarkets(): Promise<unknown>;
   fetchBalance(): Promise<unknown>;
@@ -122,6 +123,7 @@ class CcxtLiveExchange implements LiveExchange {
       fetchMyTrades: has('fetchMyTrades'),
       watchOrders: has('watchOrders'),
       watchMyTrades: has('watchMyTrades'),
+      ioc: iocFeature(ex.features),
     };
   }
 
@@ -214,6 +216,12 @@ class CcxtLiveExchange implements LiveExchange {
     );
   }
 
+  async createIoc(symbol: string, side: Side, qty: number, price: number, clientOrderId: string): Promise<LiveOrder> {
+    return this.call('createOrder', async () =>
+      parseLiveOrder(await this.ex.createOrder(symbol, 'limit', side > 0 ? 'buy' : 'sell', qty, price, { timeInForce: 'IOC', clientOrderId })),
+    );
+  }
+
   async cancel(symbol: string, clientOrderId: string): Promise<LiveOrder | undefined> {
     return this.notFoundAsUndefined('cancelOrder', async () => parseLiveOrder(await this.ex.cancelOrder('', symbol, { clientOrderId })));
   }
@@ -277,6 +285,16 @@ function classify(what: string, e: unknown): VenueFault {
   if (/"code":-1022|"code":-2015|"code":-2014/.test(f.message)) return new VenueFault('fatal', text);
   if (/"code":-1003/.test(f.message)) return new VenueFault('transient', text, true);
   return new VenueFault(f.fault, text, f.rateLimited);
+}
+
+/**
+ * Whether ccxt says the exchange takes immediate-or-cancel limit orders: `features` (resolved per market
+ * type) of spot or linear swaps, createOrder's timeInForce IOC.
+ */
+function iocFeature(features: unknown): boolean {
+  const f = rec(features);
+  const ioc = (x: unknown): boolean => rec(rec(rec(x)?.['createOrder'])?.['timeInForce'])?.['IOC'] === true;
+  return ioc(f?.['spot']) || ioc(rec(f?.['swap'])?.['linear']);
 }
 
 // Parsing at the edge.
