@@ -75,7 +75,21 @@ export async function openLiveExchange(o: Readonly<LiveCcxtOptions>): Promise<Li
   // whose answer was lost can still take effect (the settle window of the duplicate-order protocol).
   ex.options = { ...ex.options, warnOnFetchOpenOrdersWithoutSymbol: false, recvWindow: RECV_WINDOW_MS };
   markWsFuturesHandled(ex);
+  unrefDelays(ex);
   return new CcxtLiveExchange(ex as unknown as CcxtLike);
+}
+
+/**
+ * ccxt schedules chores with `delay` (Binance USD-M: the user stream's listenKey kept alive every 20
+ * minutes). While a session runs, its own sockets and timers keep the process up and the chores run;
+ * once it has closed they must not hold the process for the next 20 minutes: they are unref'd.
+ */
+function unrefDelays(ex: CcxtExchange): void {
+  const target = ex as unknown as { delay?: (timeout: number, method: unknown, ...args: unknown[]) => void; spawn: (method: unknown, ...args: unknown[]) => unknown };
+  if (typeof target.delay !== 'function') return;
+  target.delay = function (this: typeof target, timeout: number, method: unknown, ...args: unknown[]): void {
+    setTimeout(() => this.spawn(method, ...args), timeout).unref();
+  };
 }
 
 interface WsClientLike {
