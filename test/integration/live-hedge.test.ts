@@ -166,3 +166,63 @@ test('live hedged market making: spot fills push the inventory past the band, th
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('live passive hedge: post-only orders resting at the perpetual\'s touch, moved or cancelled as the touch and the deviation change, filled as maker; the short follows the spot inventory', { timeout: 240_000 }, async () => {
+  const { fake, spot } = await startFake();
+  const p = fake.perp!;
+  const dir = mkdtempSync(join(tmpdir(), 'mm-live-hedge-passive-'));
+  writeFileSync(join(dir, 'live.yaml'), config('passive'));
+  // Now and then a market buy reaches whatever rests on the perpetual.
+  const stop = driveMarkets(fake, spot, 0.007, (k) => {
+    if (k % 10 !== 0) return;
+    const o = p.openOrders().find((x) => x.clientOrderId.startsWith('mm'));
+    if (o !== undefined) p.marketTrade(o.side === 'BUY' ? 'SELL' : 'BUY', o.price, o.origQty - o.executedQty);
+  });
+  try {
+    const r = await runCli(['--exchange-url', fake.restUrl.replace(/\/api\/v3$/, ''), '--feed', 'rest', '--poll-seconds', '0.2', '--iterations', '60', '--config', join(dir, 'live.yaml'), '--ledger', join(dir, 'ledger.sqlite'), '--out-dir', dir, '--halt-file', join(dir, 'HALT'), '--quiet']);
+    stop();
+    assert.equal(r.code, 0, r.stderr);
+    const summary = linesOf(readFileSync(join(dir, readdirSync(dir).find((n) => n.endsWith('_markets_live.jsonl'))!), 'utf8')).at(-1) as unknown as Summary;
+    const [s, u] = summary.markets;
+    for (const m of summary.markets) assert.deepEqual([m.fatal, m.cancelVerified, m.mismatches], [undefined, true, 0], JSON.stringify(m));
+    assert.ok(Math.abs(s!.position - 0.007) < 1e-9, `spot inventory ${s!.position}`);
+    assert.ok(u!.fills > 0 && Math.abs(u!.position + s!.position) <= BAND + 1e-9, `perp ${u!.position} vs spot ${s!.position}`);
+    assert.equal(summary.hedge.mode, 'passive');
+    assert.equal(summary.hedge.taker_fills, 0, 'a passive hedge never takes');
+    const creates = fake.requests.filter((x) => x.method === 'POST' && x.path === '/fapi/v1/order');
+    for (const c of creates) assert.equal(c.params['timeInForce'], 'GTX', 'post-only at the touch');
+    assert.equal(p.openOrders().length, 0, 'nothing left resting');
+    assert.ok([...p.createdByClientId.values()].every((n) => n === 1), 'no client order id sent twice');
+    const db = new Database(join(dir, 'ledger.sqlite'), { readonly: true });
+    try {
+      const liq = db.prepare<[], { liquidity: string }>("SELECT DISTINCT liquidity FROM fills WHERE symbol = 'BTC/USDT:USDT'").all();
+      assert.deepEqual(liq.map((x) => x.liquidity), ['maker']);
+      // The strategy's own cancels (the touch moved, or the deviation came back inside the band), before the end's cancel-all.
+      const moved = db.prepare<[], { n: number }>("SELECT count(*) AS n FROM order_events WHERE run_id LIKE '%_usdm' AND type = 'cancel-requested' AND reason IS NULL").get();
+      assert.ok((moved?.n ?? 0) > 0, 'resting hedges were cancelled by the strategy while trading');
+      assert.deepEqual(checkLedgerInvariants(db), []);
+    } finally {
+      db.close();
+    }
+  } finally {
+    stop();
+    await fake.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("live hedge: the hedge market is preflighted like the others — a band whose smallest hedge order is below the perpetual's minimum notional is refused in one line before any order", async () => {
+  const { fake, spot } = await startFake();
+  const dir = mkdtempSync(join(tmpdir(), 'mm-live-hedge-refused-'));
+  // 0.001 BTC × 60,010 = 60 USDT, below the USD-M minimum notional of 100.
+  writeFileSync(join(dir, 'live.yaml'), config('taker', 0.001));
+  try {
+    const r = await runCli(['--exchange-url', fake.restUrl.replace(/\/api\/v3$/, ''), '--feed', 'rest', '--poll-seconds', '0.2', '--iterations', '5', '--config', join(dir, 'live.yaml'), '--ledger', join(dir, 'ledger.sqlite'), '--out-dir', dir, '--halt-file', join(dir, 'HALT'), '--quiet']);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr.trim(), /^error: markets\[usdm\] \(BTC\/USDT:USDT\): live preflight refused: smallest hedge order notional 60\.01 USDT \(qty 0\.001 × bid 60010\) is below the market's minimum notional 100$/);
+    assert.equal(spot.createdByClientId.size + fake.perp!.createdByClientId.size, 0, 'no order on either market');
+  } finally {
+    await fake.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
