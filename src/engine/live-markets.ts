@@ -5,6 +5,7 @@ import type { LiveSession, LiveSummary, MarketCommitment } from './live-session.
 import type { HedgeConfig, PortfolioLimits } from './markets-config.js';
 import { pnlSplitOf, type InventoryRisk, type PnlSplit } from './hedge-metrics.js';
 import type { HedgeStrategy } from '../strategy/index.js';
+import { baseExposure } from '../market/index.js';
 import type { PreflightReport } from '../venues/index.js';
 
 export interface LiveMarket {
@@ -129,20 +130,21 @@ export class LiveBook {
     qv.hedgeBid = hv.bestBid;
     qv.hedgeAsk = hv.bestAsk;
     const f = b.fills;
-    const size = b.portfolio.spec.contractSize;
+    const spec = b.portfolio.spec;
     const basis = hv.mid - qv.mid;
     for (; this.seenFills < f.length; this.seenFills++) {
       const i = this.seenFills;
-      const w = f.side[i]! * f.qty[i]! * size;
+      // The fill's base coin (contracts × size; an inverse perpetual's at the fill's price).
+      const w = f.side[i]! * baseExposure(spec, f.price[i]!, f.qty[i]!);
       if (!(basis === basis)) continue;
       this.hedgeW += w;
       this.hedgeWB += w * basis;
     }
     if (now >= this.nextSample || !(this.nextSample === this.nextSample)) {
       this.nextSample = now + h.sampleMicros;
-      const x = q.portfolio.position * q.portfolio.spec.contractSize;
+      const x = baseExposure(q.portfolio.spec, qv.mid, q.portfolio.position);
       this.alone.push(x);
-      this.net.push(x + b.portfolio.position * size);
+      this.net.push(x + baseExposure(spec, hv.mid, b.portfolio.position));
     }
   }
 
@@ -177,7 +179,7 @@ export class LiveBook {
     let qty = 0;
     for (let i = 0; i < f.length; i++) {
       taker += f.taker[i]!;
-      qty += f.qty[i]! * c.portfolio.spec.contractSize;
+      qty += baseExposure(c.portfolio.spec, f.price[i]!, f.qty[i]!);
     }
     return {
       quoted: this.markets[h.quoted]!.name,

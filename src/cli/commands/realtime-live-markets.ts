@@ -27,6 +27,7 @@ import {
 } from '../../engine/index.js';
 import { SessionRecording } from '../../data/index.js';
 import { Ledger, assertLedgerMode, type MarketJournal } from '../../ledger/index.js';
+import { baseExposure } from '../../market/index.js';
 import type { LiveExchange } from '../../venues/index.js';
 import type { DashboardMarket, MarketsDashboard } from '../../report/dashboard/live-markets.js';
 import type { ConfigWithFlags } from '../config-flags.js';
@@ -213,7 +214,7 @@ export async function liveMarketsCommand(f: RealtimeLiveFlags, c: ConfigWithFlag
       strategy: s.strategy,
       session: { ...s.options.session, initialCash },
       idNamespace: firstRun,
-      ...(s.hedging ? { orderQty: smallestHedgeOrder(hedge!.band, p.traded), hedge: { takes: hedge!.mode === 'taker' } } : { orderQty: s.resolved.quoting.orderQty }),
+      ...(s.hedging ? { orderQty: smallestHedgeOrder(hedge!.band, p.traded, p.refPrice), hedge: { takes: hedge!.mode === 'taker' } } : { orderQty: s.resolved.quoting.orderQty }),
       tickSize: p.tick,
       unknownOrders: liveCfg.unknown_orders,
       ...(p.traded.market.instrument !== 'spot' ? { perp: { marginMode: liveCfg.margin_mode } } : {}),
@@ -310,12 +311,13 @@ export async function liveMarketsCommand(f: RealtimeLiveFlags, c: ConfigWithFlag
 
 /**
  * The smallest order the hedge sends: it trades once |deviation| passes the band, so about the band in the
- * hedge market's unit (contracts of a linear perpetual: base / contract size), rounded up to its lot — what
- * its preflight checks against the market's minimum quantity and notional.
+ * hedge market's unit (contracts of a perpetual: the base coin one contract is worth at `price`), rounded
+ * up to its lot — what its preflight checks against the market's minimum quantity and notional.
  */
-function smallestHedgeOrder(band: number, cfg: TradingConfig): number {
+function smallestHedgeOrder(band: number, cfg: TradingConfig, price: number): number {
   const m = cfg.market;
-  const units = m.instrument === 'linear_perp' ? band / m.contract_size : band;
+  const unit = baseExposure({ kind: m.instrument, contractSize: m.contract_size }, price, 1);
+  const units = unit > 0 ? band / unit : band;
   const lot = m.lot_size;
   return Math.round(Math.ceil(units / lot - 1e-9) * lot * 1e12) / 1e12;
 }
