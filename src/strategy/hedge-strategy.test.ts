@@ -3,7 +3,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SPOT } from '../market/index.js';
 import { HedgeStrategy } from './hedge-strategy.js';
-import { emptyTarget, emptyView } from './strategy.js';
+import { emptyTarget, emptyView, type QuoteTarget, type TakeOrder } from './strategy.js';
+
+/** The take of a decision (read afresh: assertions narrow the field). */
+const takeOf = (out: QuoteTarget): TakeOrder | undefined => out.take;
 
 function setup(requestOnce: boolean) {
   const h = new HedgeStrategy({ mode: 'taker', band: 0.002, ratio: 1, slippageTicks: 0, quoted: { spec: SPOT, tickSize: 0.01, lotSize: 0.00001 }, hedge: { spec: { kind: 'linear_perp', contractSize: 1 }, tickSize: 0.1, lotSize: 0.001 } });
@@ -28,20 +31,20 @@ test('a quoted request is acted on at the same decision time only (replays), and
     // The hedge decides later than the quoted decision that wrote the request.
     hv.now = 1_050;
     h.decide(hv, out);
-    assert.equal(out.take?.qty, once ? 0.003 : undefined, `requestOnce ${once}: first decision`);
-    if (once) assert.deepEqual([out.take!.side, out.take!.price], [-1, 60_010]);
+    assert.equal(takeOf(out)?.qty, once ? 0.003 : undefined, `requestOnce ${once}: first decision`);
+    if (once) assert.deepEqual([takeOf(out)!.side, takeOf(out)!.price], [-1, 60_010]);
     // The same request still stands at the next decision: never acted on twice.
     hv.now = 1_100;
     h.decide(hv, out);
-    assert.equal(out.take, undefined, `requestOnce ${once}: second decision`);
+    assert.equal(takeOf(out), undefined, `requestOnce ${once}: second decision`);
     // A new quoted decision with a request: acted on (live) once more.
     qv.now = 1_200;
     hv.now = 1_200;
     h.decide(hv, out);
-    assert.equal(out.take?.qty, 0.003, `requestOnce ${once}: a request of the same time`);
+    assert.equal(takeOf(out)?.qty, 0.003, `requestOnce ${once}: a request of the same time`);
     hv.now = 1_250;
     h.decide(hv, out);
-    assert.equal(out.take, undefined);
+    assert.equal(takeOf(out), undefined);
   }
 });
 
@@ -51,11 +54,11 @@ test('without a request, the band rule: beyond the band it trades back to −rat
   qv.position = 0.002;
   hv.now = 10;
   h.decide(hv, out);
-  assert.equal(out.take, undefined, 'at the band: nothing');
+  assert.equal(takeOf(out), undefined, 'at the band: nothing');
   qv.position = 0.0071;
   h.decide(hv, out);
-  assert.deepEqual([out.take?.side, out.take?.qty], [-1, 0.007]);
+  assert.deepEqual([takeOf(out)?.side, takeOf(out)?.qty], [-1, 0.007]);
   hv.position = -0.006;
   h.decide(hv, out);
-  assert.equal(out.take, undefined, 'back inside the band');
+  assert.equal(takeOf(out), undefined, 'back inside the band');
 });
