@@ -125,8 +125,7 @@ export async function liveMarketsCommand(f: RealtimeLiveFlags, c: ConfigWithFlag
     setups = prepared.map((p, k) => {
       const r = resolveTrading(p.traded, p.refPrice, names);
       const hedging = hedge !== undefined && k === hedge.hedgeIndex;
-      // The hedge market quotes nothing: its quotes' sizes are not its orders' (see smallestHedgeOrder).
-      if (!hedging) checkGateAdmitsQuotes(r, p.refPrice, names);
+      checkGateAdmitsQuotes(r, p.refPrice, names);
       return { p, resolved: r, strategy: hedging ? hedger! : strategyFor(r, names), options: paperOptionsFor(r, names), hedging };
     });
   } catch (e) {
