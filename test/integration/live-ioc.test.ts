@@ -1,8 +1,11 @@
 // Immediate-or-cancel orders on the live order path: the real ccxt client against the fake (spot and USD-M), and a live session's IOC from decision to ledger.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
-import { checkLedgerInvariants } from '../../src/ledger/index.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Ledger, checkLedgerInvariants } from '../../src/ledger/index.js';
+import { ClientOrderIds } from '../../src/venues/ccxt/client-order-id.js';
 import type { MarketView, QuoteTarget, Strategy, TakeOrder } from '../../src/strategy/index.js';
 import { startFakePrivateExchange } from '../fake-exchange/private/index.js';
 import { TEST_KEY, TEST_SECRET, ledgerCount, noDuplicateOrders, openExchange, startRig, waitFor } from './live-helpers.js';
@@ -115,5 +118,39 @@ test('a live session sends an IOC: the partial fill is booked once, the order en
     await rig.close();
     await rig.fake.close();
     rmSync(rig.dir, { recursive: true, force: true });
+  }
+});
+
+test('a restart after a crash with an IOC in flight: the ledger has it pending, the exchange expired it with a fill; the start reconciliation books the fill once and ends the order', async () => {
+  const fake = await startFakePrivateExchange({ apiKey: TEST_KEY, secret: TEST_SECRET });
+  const dir = mkdtempSync(join(tmpdir(), 'mm-live-ioc-restart-'));
+  const a = fake.account;
+  a.setMarket(60_000, 60_000.5, 1, 0.0004);
+  // The crashed run: the order journaled (pending-new), then sent; the process died before any answer.
+  const coid = new ClientOrderIds('run_live_test').of(1);
+  const before = new Ledger(join(dir, 'ledger.sqlite'));
+  before.startRun({ runId: 'live_crashed', mode: 'live', exchange: 'binance', symbol: 'BTC/USDT', config: { test: true }, initialCash: 10_000 }, new Date());
+  before.placed(1, 1, 1, 60_000.5, 0.001);
+  before.close();
+  const sent = a.create({ side: 'BUY', type: 'LIMIT', price: 60_000.5, quantity: 0.001, clientOrderId: coid, timeInForce: 'IOC' });
+  assert.ok('orderId' in sent && sent.status === 'EXPIRED' && sent.executedQty === 0.0004);
+  const rig = await startRig({ strategy: new TakeQueue() }, { fake, dir });
+  try {
+    await waitFor('the start reconciliation', () => rig.lines.some((l) => l.includes('"event":"live_reconcile"') && l.includes('"reason":"start"')));
+    rig.session.stop();
+    const summary = await rig.run;
+    assert.equal(summary.mismatches, 0);
+    assert.ok(near(rig.session.core.portfolio.position, 0.0004), 'the fill made while down is booked');
+    const o = rig.ledger.db.prepare<[], { status: string; remaining: number }>('SELECT status, remaining FROM orders WHERE client_id = 1').get()!;
+    assert.deepEqual([o.status, Math.round(o.remaining * 1e9) / 1e9], ['canceled', 0.0006], 'ended, not left open');
+    assert.equal(ledgerCount(rig.ledger, 'SELECT count(*) AS n FROM fills'), 1);
+    assert.equal(a.createdByClientId.get(coid), 1, 'never sent again');
+    assert.deepEqual(checkLedgerInvariants(rig.ledger.db), []);
+  } finally {
+    rig.session.stop();
+    await rig.run.catch(() => undefined);
+    await rig.close();
+    await fake.close();
+    rmSync(dir, { recursive: true, force: true });
   }
 });
