@@ -86,7 +86,7 @@ function linesOf(stdout: string): Record<string, unknown>[] {
     .map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
-test('live hedged market making: spot fills push the inventory past the band, the perpetual hedges by IOC orders through its own session; ledger, reconciliation and the PnL split hold', { timeout: 240_000 }, async () => {
+test('live hedged market making: spot fills push the inventory past the band, the perpetual hedges by IOC orders through its own session; ledger, reconciliation and the PnL split hold', { timeout: 240_000 }, async (t) => {
   const { fake, spot } = await startFake();
   const p = fake.perp!;
   const dir = mkdtempSync(join(tmpdir(), 'mm-live-hedge-'));
@@ -135,6 +135,7 @@ test('live hedged market making: spot fills push the inventory past the band, th
     assert.ok(Math.abs(sp.quoting + sp.hedging + sp.basis + sp.fees + sp.funding - sp.total) < 1e-6, JSON.stringify(sp));
     assert.ok(sp.fees < 0 && sp.hedging !== 0, JSON.stringify(sp));
     const h = summary.hedge;
+    t.diagnostic(`spot ${s!.fills} fills, inventory ${s!.position}; hedge ${creates.length} IOC orders, ${u!.fills} fills, position ${u!.position}; net max ${h.net_inventory.max_abs} vs spot alone ${h.quoted_alone.inventory.max_abs}; split ${JSON.stringify(sp)}`);
     assert.deepEqual([h.quoted, h.market, h.mode], ['spot', 'usdm', 'taker']);
     assert.equal(h.fills, u!.fills);
     assert.equal(h.taker_fills, h.fills, 'every hedge fill took liquidity');
