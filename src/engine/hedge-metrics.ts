@@ -32,6 +32,11 @@ export type InventoryRisk = z.infer<typeof InventoryRiskSchema>;
 
 /** The split of a run of several markets; `hedge`: the quoted and hedge markets' indices, when hedged. */
 export function pnlSplit(ms: readonly SplitMarket[], hedge?: { quoted: number; hedge: number }): PnlSplit {
+  return pnlSplitOf(ms, hedge, hedge === undefined ? 0 : basisPnl(ms[hedge.hedge]!, ms[hedge.quoted]!));
+}
+
+/** The split from each market's PnL figures and the hedge's basis PnL (computed by the caller: from traces, or live as the fills arrive). */
+export function pnlSplitOf(ms: readonly Pick<SplitMarket, 'total_pnl' | 'fees' | 'pnl_funding'>[], hedge: { quoted: number; hedge: number } | undefined, basis: number): PnlSplit {
   let fees = 0;
   let funding = 0;
   let total = 0;
@@ -45,7 +50,6 @@ export function pnlSplit(ms: readonly SplitMarket[], hedge?: { quoted: number; h
     if (k === hedge?.hedge) hedgeGross = gross;
     else quoting += gross;
   });
-  const basis = hedge === undefined ? 0 : basisPnl(ms[hedge.hedge]!, ms[hedge.quoted]!);
   return { quoting, hedging: hedgeGross - basis, basis, fees, funding, total };
 }
 

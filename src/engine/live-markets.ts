@@ -2,7 +2,10 @@
 import { UserError, type Micros } from '../core/index.js';
 import { BookLimits, type BookFigures } from './book-limits.js';
 import type { LiveSession, LiveSummary, MarketCommitment } from './live-session.js';
-import type { PortfolioLimits } from './markets-config.js';
+import type { HedgeConfig, PortfolioLimits } from './markets-config.js';
+import { pnlSplitOf, type InventoryRisk, type PnlSplit } from './hedge-metrics.js';
+import type { HedgeStrategy } from '../strategy/index.js';
+import { baseExposure } from '../market/index.js';
 import type { PreflightReport } from '../venues/index.js';
 
 export interface LiveMarket {
@@ -15,27 +18,185 @@ export interface LiveMarketsResult {
   preflights: PreflightReport[];
   summaries: (LiveSummary & { market: string })[];
   book: BookFigures;
+  /** The PnL split of the book (see `PnlSplitSchema`), quote currency, at each market's last mid. */
+  pnl_split: PnlSplit;
+  /** With `hedge:`: the hedge's record. */
+  hedge?: LiveHedgeRecord;
+}
+
+/** `hedge:` in live trading: which markets, the plan, and the hedge market's strategy (its `source` is set by `LiveBook.attach`). */
+export interface LiveHedge {
+  quoted: number;
+  hedge: number;
+  plan: Readonly<HedgeConfig>;
+  strategy: HedgeStrategy;
+  /** How often the inventories are sampled for their risk figures, µs. */
+  sampleMicros: Micros;
+}
+
+export interface LiveHedgeRecord {
+  quoted: string;
+  market: string;
+  mode: string;
+  band: number;
+  ratio: number;
+  slippage_ticks: number;
+  /** Decisions at which the hedge asked for an order. */
+  triggers: number;
+  orders: number;
+  fills: number;
+  taker_fills: number;
+  /** Σ |hedge fills| in the base coin. */
+  filled_base_qty: number;
+  /** The quoted inventory net of the hedge, base coin, sampled over the session. */
+  net_inventory: InventoryRisk & { last: number };
+  /** The quoted market's inventory alone, base coin, sampled at the same times. */
+  quoted_alone: { inventory: InventoryRisk & { last: number } };
+  samples: number;
+}
+
+/** Running max |x| and standard deviation (Welford). */
+class RunningRisk {
+  n = 0;
+  private mean = 0;
+  private m2 = 0;
+  maxAbs = 0;
+  last = 0;
+  push(x: number): void {
+    this.n++;
+    const d = x - this.mean;
+    this.mean += d / this.n;
+    this.m2 += d * (x - this.mean);
+    if (Math.abs(x) > this.maxAbs) this.maxAbs = Math.abs(x);
+    this.last = x;
+  }
+  get risk(): InventoryRisk & { last: number } {
+    return { max_abs: this.maxAbs, std: this.n > 0 ? Math.sqrt(Math.max(0, this.m2 / this.n)) : 0, last: this.last };
+  }
 }
 
 /**
  * The book over live sessions: `BookLimits` on their trading sessions. Each session calls `step(now)`
  * after each of its loop steps (its `onStep`); a breach halts every market (each session's halt cancels
  * its orders at the exchange, verified) or puts every market in reducing.
+ *
+ * With a hedge, at every step of any session the quoted market's view gets the hedge market's position
+ * and touch as they stand (what its next decision reads, as on the paper loop), and the hedge's fills
+ * are valued against the basis (hedge mid − quoted mid) at the step that first sees them — the live form
+ * of the split's basis term, which replays read from their traces.
  */
 export class LiveBook {
   private limits: BookLimits | undefined;
-  constructor(private readonly portfolio: Readonly<PortfolioLimits>) {}
+  private markets: readonly LiveMarket[] = [];
+  private seenFills = 0;
+  /** Σ w and Σ w × basis at the fill over the hedge's fills (w = side × qty × contract size). */
+  private hedgeW = 0;
+  private hedgeWB = 0;
+  private nextSample = Number.NaN;
+  private readonly net = new RunningRisk();
+  private readonly alone = new RunningRisk();
+  constructor(
+    private readonly portfolio: Readonly<PortfolioLimits>,
+    readonly hedge?: LiveHedge,
+  ) {}
   attach(markets: readonly LiveMarket[]): void {
+    this.markets = markets;
     this.limits = new BookLimits(
       markets.map((m) => m.session.session),
       this.portfolio,
     );
+    const h = this.hedge;
+    if (h !== undefined) {
+      h.strategy.source = markets[h.quoted]!.session.core;
+      h.strategy.requestOnce = true;
+      this.seenFills = markets[h.hedge]!.session.core.fills.length;
+    }
   }
   step(now: Micros): void {
+    if (this.hedge !== undefined) this.hedgeStep(now);
     this.limits?.check(now);
   }
   get figures(): BookFigures | undefined {
     return this.limits?.figures;
+  }
+
+  private hedgeStep(now: Micros): void {
+    const h = this.hedge!;
+    const q = this.markets[h.quoted]!.session.core;
+    const b = this.markets[h.hedge]!.session.core;
+    const qv = q.view;
+    const hv = b.view;
+    qv.hedgePosition = hv.position;
+    qv.hedgeBid = hv.bestBid;
+    qv.hedgeAsk = hv.bestAsk;
+    const f = b.fills;
+    const spec = b.portfolio.spec;
+    const basis = hv.mid - qv.mid;
+    for (; this.seenFills < f.length; this.seenFills++) {
+      const i = this.seenFills;
+      // The fill's base coin (contracts × size; an inverse perpetual's at the fill's price).
+      const w = f.side[i]! * baseExposure(spec, f.price[i]!, f.qty[i]!);
+      if (!(basis === basis)) continue;
+      this.hedgeW += w;
+      this.hedgeWB += w * basis;
+    }
+    if (now >= this.nextSample || !(this.nextSample === this.nextSample)) {
+      this.nextSample = now + h.sampleMicros;
+      const x = baseExposure(q.portfolio.spec, qv.mid, q.portfolio.position);
+      this.alone.push(x);
+      this.net.push(x + baseExposure(spec, hv.mid, b.portfolio.position));
+    }
+  }
+
+  /** Σ over the hedge's fills of w × (basis at the end − basis at the fill). */
+  basisPnl(): number {
+    const h = this.hedge;
+    if (h === undefined) return 0;
+    const end = this.markets[h.hedge]!.session.core.view.mid - this.markets[h.quoted]!.session.core.view.mid;
+    return end === end ? this.hedgeW * end - this.hedgeWB : 0;
+  }
+
+  /** The PnL split of the book now (each market at its last mid). */
+  split(): PnlSplit {
+    const h = this.hedge;
+    const figures = this.markets.map((m) => {
+      const c = m.session.core;
+      const p = c.portfolio;
+      const mid = c.view.mid;
+      return { total_pnl: mid > 0 ? p.totalPnl(mid) : p.cash - p.initialCash, fees: p.fees, pnl_funding: p.funding };
+    });
+    return pnlSplitOf(figures, h === undefined ? undefined : { quoted: h.quoted, hedge: h.hedge }, this.basisPnl());
+  }
+
+  /** The hedge's record (undefined without a hedge). */
+  record(): LiveHedgeRecord | undefined {
+    const h = this.hedge;
+    if (h === undefined) return undefined;
+    const m = this.markets[h.hedge]!;
+    const c = m.session.core;
+    const f = c.fills;
+    let taker = 0;
+    let qty = 0;
+    for (let i = 0; i < f.length; i++) {
+      taker += f.taker[i]!;
+      qty += baseExposure(c.portfolio.spec, f.price[i]!, f.qty[i]!);
+    }
+    return {
+      quoted: this.markets[h.quoted]!.name,
+      market: m.name,
+      mode: h.plan.mode,
+      band: h.plan.band,
+      ratio: h.plan.ratio,
+      slippage_ticks: h.plan.slippage_ticks,
+      triggers: h.strategy.triggers,
+      orders: c.gate.counters.placed,
+      fills: f.length,
+      taker_fills: taker,
+      filled_base_qty: qty,
+      net_inventory: this.net.risk,
+      quoted_alone: { inventory: this.alone.risk },
+      samples: this.net.n,
+    };
   }
 }
 
@@ -69,7 +230,8 @@ export async function runLiveMarkets(markets: readonly LiveMarket[], book: LiveB
       return { market: m.name, ...s };
     }),
   );
-  return { preflights, summaries, book: { ...book.figures! } };
+  const hedge = book.record();
+  return { preflights, summaries, book: { ...book.figures! }, pnl_split: book.split(), ...(hedge !== undefined ? { hedge } : {}) };
 }
 
 /**

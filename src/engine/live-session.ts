@@ -3,7 +3,7 @@ import { MICROS_PER_MS, type Micros } from '../core/index.js';
 import type { TradingCore } from './trading-core.js';
 import { TradingSession } from './trading-session.js';
 import type { SessionSettings } from './trading-resolve.js';
-import { OrderState, type OrderEventHandler } from '../orders/index.js';
+import { OrderState, type OrderEventHandler, type OrderSink } from '../orders/index.js';
 import { DurableJournal } from './durable-journal.js';
 import { stampFillReceipts } from './journaled-orders.js';
 import type { PaperJournal, ResumeState } from './paper-journal.js';
@@ -42,6 +42,8 @@ export interface LiveSessionOptions {
   /** Namespace of client order ids: fixed for a ledger (its first run id). */
   idNamespace: string;
   orderQty: number;
+  /** A hedge market: `orderQty` is its smallest hedge order, and `takes` when it hedges by immediate-or-cancel orders (the preflight checks both). */
+  hedge?: { takes: boolean };
   tickSize: number;
   unknownOrders: UnknownOrderRule;
   /** A perpetual: the preflight checks the account's margin mode on the symbol and one-way position mode. */
@@ -168,7 +170,9 @@ export class LiveSession {
     });
     this.ids = new ClientOrderIds(o.idNamespace);
     // The adapter is the venue; it exists before the session only as a forward reference.
-    const venue = { place: (...a: Parameters<LiveAdapter['place']>) => this.adapter.place(...a), cancel: (...a: Parameters<LiveAdapter['cancel']>) => this.adapter.cancel(...a) };
+    const venue: OrderSink = { place: (...a: Parameters<LiveAdapter['place']>) => this.adapter.place(...a), cancel: (...a: Parameters<LiveAdapter['cancel']>) => this.adapter.cancel(...a) };
+    // Immediate-or-cancel orders where the exchange takes them; elsewhere the gate denies them.
+    if (o.exchange.capabilities.ioc === true && o.exchange.createIoc !== undefined) venue.take = (...a: Parameters<LiveAdapter['take']>) => this.adapter.take(...a);
     this.session = new TradingSession(o.strategy, o.session, {
       venue,
       journal: this.journal,
@@ -252,6 +256,7 @@ export class LiveSession {
     const pf = await preflight(o.exchange, {
       symbol: o.symbol,
       orderQty: o.orderQty,
+      ...(o.hedge !== undefined ? { qtyName: 'smallest hedge order', takes: o.hedge.takes } : {}),
       maxInventoryQty: o.session.risk.max_inventory_qty,
       tickSize: o.tickSize,
       unknownOrders: o.unknownOrders,

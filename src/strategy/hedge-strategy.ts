@@ -45,6 +45,13 @@ export class HedgeStrategy implements Strategy {
   /** Decisions at which the hedge asked for an order (band crossed or requested). */
   triggers = 0;
   private readonly take: TakeOrder = { side: 1, price: Number.NaN, qty: 0 };
+  /**
+   * Live: the markets decide on loops of their own, so a request of the quoted strategy is acted on once,
+   * at the hedge's next decision after the quoted decision that wrote it (replays: at the same decision
+   * time only, the quoted market deciding first).
+   */
+  requestOnce = false;
+  private requestAt = Number.NaN;
 
   constructor(readonly params: Readonly<HedgeParams>) {}
 
@@ -54,7 +61,11 @@ export class HedgeStrategy implements Strategy {
     if (src === undefined) return;
     const p = this.params;
     const a = src.view;
-    const req = a.now === view.now ? src.target.hedge : undefined;
+    let req = a.now === view.now ? src.target.hedge : undefined;
+    if (this.requestOnce) {
+      req = src.target.hedge !== undefined && a.now !== this.requestAt ? src.target.hedge : undefined;
+      if (req !== undefined) this.requestAt = a.now;
+    }
     let q: number;
     let mode = p.mode;
     let price = Number.NaN;

@@ -202,22 +202,6 @@ test("live over two markets: one market's preflight refusal refuses the run befo
   }
 });
 
-test('live refuses a hedge: section (the live order path has no immediate-or-cancel order yet) instead of quoting unhedged, before any order', async () => {
-  const { fake, btc, eth } = await twoMarkets();
-  const dir = mkdtempSync(join(tmpdir(), 'mm-live-markets-hedge-'));
-  writeFileSync(join(dir, 'live.yaml'), `${config(0.01)}hedge: { market: eth, quoted: btc, band: 0.002 }\n`);
-  try {
-    const r = await runCli(['--exchange-url', fake.restUrl.replace(/\/api\/v3$/, ''), '--feed', 'rest', '--poll-seconds', '0.2', '--iterations', '5', '--config', join(dir, 'live.yaml'), '--ledger', join(dir, 'ledger.sqlite'), '--out-dir', dir, '--halt-file', join(dir, 'HALT'), '--quiet']);
-    assert.equal(r.code, 2, r.stderr);
-    assert.match(r.stderr.trim(), /^error: .*live\.yaml: hedge: live trading does not hedge yet/);
-    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
-    assert.equal(btc.createdByClientId.size + eth.createdByClientId.size, 0, 'no order on either market');
-  } finally {
-    await fake.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
-
 test('live over two markets on one account: each fits its funds alone, together they may commit more than the free balance; refused in one line before any order', async () => {
   // 1,000 USDT free: btc may hold 0.01 BTC (600 USDT at 60,000.5), eth 0.2 ETH (600 USDT at 3,000.05); each alone fits.
   const { fake, btc, eth } = await twoMarkets(1_000);

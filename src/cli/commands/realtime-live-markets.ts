@@ -11,6 +11,8 @@ import {
   RecordingFeed,
   TickLocal,
   checkGateAdmitsQuotes,
+  hedgePlan,
+  hedgeStrategyOf,
   loadStrategyOf,
   marketConfigs,
   paperOptionsFor,
@@ -25,6 +27,7 @@ import {
 } from '../../engine/index.js';
 import { SessionRecording } from '../../data/index.js';
 import { Ledger, assertLedgerMode, type MarketJournal } from '../../ledger/index.js';
+import { baseExposure } from '../../market/index.js';
 import type { LiveExchange } from '../../venues/index.js';
 import type { DashboardMarket, MarketsDashboard } from '../../report/dashboard/live-markets.js';
 import type { ConfigWithFlags } from '../config-flags.js';
@@ -45,9 +48,8 @@ export async function liveMarketsCommand(f: RealtimeLiveFlags, c: ConfigWithFlag
   const markets = f.symbols !== undefined ? marketsOfSymbols(c.trading, f.symbols) : marketConfigs(c.trading, undefined, c.source);
   const names = { flagOf: c.flagOf, source: c.source };
   for (const m of markets) await loadStrategyOf(m.config, names);
-  // A hedge section that live trading would silently ignore is refused: the live order path has no immediate-or-cancel order yet.
-  if (c.trading.hedge !== undefined)
-    throw new UserError(`${c.source}: hedge: live trading does not hedge yet (no immediate-or-cancel orders through the exchange); run the hedged config in backtest or paper, or remove hedge: to quote the markets unhedged`);
+  // hedge: as in paper: the hedge market trades by the hedge's strategy in its own session (preflight, risk, gate, its exchange's orders).
+  const hedge = hedgePlan(c.trading, markets, c.source);
   // Each market's recording (FILE.<market>.arrow), checked before anything is opened.
   const recordPaths = f.record === undefined ? undefined : marketRecordingPaths(f.record, markets.map((m) => m.name));
   let iterations: number | undefined = 20;
@@ -117,11 +119,14 @@ export async function liveMarketsCommand(f: RealtimeLiveFlags, c: ConfigWithFlag
   }
 
   let setups;
+  // The hedge's legs at the steps the exchange publishes (the strategy rounds its orders to them).
+  const hedger = hedge === undefined ? undefined : hedgeStrategyOf(hedge, prepared.map((p, k) => ({ ...markets[k]!, config: p.traded })));
   try {
-    setups = prepared.map((p) => {
+    setups = prepared.map((p, k) => {
       const r = resolveTrading(p.traded, p.refPrice, names);
+      const hedging = hedge !== undefined && k === hedge.hedgeIndex;
       checkGateAdmitsQuotes(r, p.refPrice, names);
-      return { p, resolved: r, strategy: strategyFor(r, names), options: paperOptionsFor(r, names) };
+      return { p, resolved: r, strategy: hedging ? hedger! : strategyFor(r, names), options: paperOptionsFor(r, names), hedging };
     });
   } catch (e) {
     await closeAll();
@@ -168,7 +173,7 @@ export async function liveMarketsCommand(f: RealtimeLiveFlags, c: ConfigWithFlag
     process.stderr.write(`dashboard: ${dashboard.openUrl}\n`);
   }
   const ids = new ClientIdSequence();
-  const book = new LiveBook(c.trading.portfolio ?? {});
+  const book = new LiveBook(c.trading.portfolio ?? {}, hedge === undefined ? undefined : { quoted: hedge.quotedIndex, hedge: hedge.hedgeIndex, plan: hedge, strategy: hedger!, sampleMicros: pollSeconds * 1_000_000 });
   const journals: MarketJournal[] = [];
   const live: LiveMarket[] = [];
   const recordings: { name: string; recording: SessionRecording; journal: MarketJournal }[] = [];
@@ -208,7 +213,7 @@ export async function liveMarketsCommand(f: RealtimeLiveFlags, c: ConfigWithFlag
       strategy: s.strategy,
       session: { ...s.options.session, initialCash },
       idNamespace: firstRun,
-      orderQty: s.resolved.quoting.orderQty,
+      ...(s.hedging ? { orderQty: smallestHedgeOrder(hedge!.band, p.traded, p.refPrice), hedge: { takes: hedge!.mode === 'taker' } } : { orderQty: s.resolved.quoting.orderQty }),
       tickSize: p.tick,
       unknownOrders: liveCfg.unknown_orders,
       ...(p.traded.market.instrument !== 'spot' ? { perp: { marginMode: liveCfg.margin_mode } } : {}),
@@ -285,7 +290,7 @@ export async function liveMarketsCommand(f: RealtimeLiveFlags, c: ConfigWithFlag
     const r = await runLiveMarkets(live, book);
     for (const s of r.summaries) status.set(s.market, liveStatus(s, signal));
     finishAll();
-    write({ summary: true, mode: 'live', run_id: runId, markets: r.summaries, book: r.book, ledger: ledgerPath, jsonl: jsonlPath, ...(recordings.length > 0 ? { recordings: recordings.map((x) => ({ market: x.name, path: x.recording.path, rows: x.recording.length })) } : {}) });
+    write({ summary: true, mode: 'live', run_id: runId, markets: r.summaries, book: r.book, pnl_split: r.pnl_split, ...(r.hedge !== undefined ? { hedge: r.hedge } : {}), ledger: ledgerPath, jsonl: jsonlPath, ...(recordings.length > 0 ? { recordings: recordings.map((x) => ({ market: x.name, path: x.recording.path, rows: x.recording.length })) } : {}) });
     concludeLive(r.summaries, signal);
   } catch (e) {
     if (e instanceof Error) e.message = scrub(e.message);
@@ -301,4 +306,17 @@ export async function liveMarketsCommand(f: RealtimeLiveFlags, c: ConfigWithFlag
     await dashboard?.close();
     await closeAll();
   }
+}
+
+/**
+ * The smallest order the hedge sends: it trades once |deviation| passes the band, so about the band in the
+ * hedge market's unit (contracts of a perpetual: the base coin one contract is worth at `price`), rounded
+ * up to its lot — what its preflight checks against the market's minimum quantity and notional.
+ */
+function smallestHedgeOrder(band: number, cfg: TradingConfig, price: number): number {
+  const m = cfg.market;
+  const unit = baseExposure({ kind: m.instrument, contractSize: m.contract_size }, price, 1);
+  const units = unit > 0 ? band / unit : band;
+  const lot = m.lot_size;
+  return Math.round(Math.ceil(units / lot - 1e-9) * lot * 1e12) / 1e12;
 }

@@ -111,6 +111,19 @@ export class LiveAdapter implements OrderSink {
     this.enqueue(clientId, () => this.doCancel(clientId));
   }
 
+  /**
+   * An immediate-or-cancel limit order under our client order id, on the place's path (the same
+   * duplicate-order protocol on a lost answer: looked up by its id, sent again only when proven absent).
+   * The exchange ends it at once: its fills are applied (by trade id, once), then the rest is cancelled
+   * for the core (`onCanceled`), or nothing when it filled whole.
+   */
+  take(_ts: Micros, clientId: number, side: Side, price: number, qty: number): void {
+    const t = this.tracker.track(clientId, this.o.ids.of(clientId), side, price, qty, 0, this.nowMs());
+    t.ioc = true;
+    this.tracker.prune(this.nowMs());
+    this.enqueue(clientId, () => this.doPlace(t));
+  }
+
   // Streams
 
   /** Start following order updates and fills: private websocket where the exchange has one, else polling. */
@@ -366,10 +379,14 @@ export class LiveAdapter implements OrderSink {
     for (let attempt = 0; attempt < this.attempts; attempt++) {
       t.sentMs = this.lastSendMs = this.nowMs();
       try {
-        const x = await ex.createPostOnly(this.o.symbol, t.side, t.qty, t.price, t.clientOrderId);
+        let x: LiveOrder;
+        if (t.ioc === true) {
+          if (ex.createIoc === undefined || ex.capabilities.ioc !== true) return this.reject(t, `${ex.id} takes no immediate-or-cancel orders`);
+          x = await ex.createIoc(this.o.symbol, t.side, t.qty, t.price, t.clientOrderId);
+        } else x = await ex.createPostOnly(this.o.symbol, t.side, t.qty, t.price, t.clientOrderId);
         this.applyOrder(x);
         if (t.state === 'pending') t.state = 'open';
-        this.o.log?.('live_order_placed', { clientId: t.clientId, clientOrderId: t.clientOrderId, orderId: x.id, side: t.side, price: t.price, qty: t.qty, attempt });
+        this.o.log?.('live_order_placed', { clientId: t.clientId, clientOrderId: t.clientOrderId, orderId: x.id, side: t.side, price: t.price, qty: t.qty, attempt, ...(t.ioc === true ? { ioc: true, status: x.status, filled: x.filled } : {}) });
         return;
       } catch (e) {
         const f = asFault(e);

@@ -37,6 +37,7 @@ export const RECV_WINDOW_MS = 5_000;
 interface CcxtLike {
   id: string;
   has: Record<string, unknown>;
+  features?: unknown;
   markets: Record<string, unknown> | undefined;
   loadMarkets(): Promise<unknown>;
   fetchBalance(): Promise<unknown>;
@@ -76,7 +77,21 @@ export async function openLiveExchange(o: Readonly<LiveCcxtOptions>): Promise<Li
   // whose answer was lost can still take effect (the settle window of the duplicate-order protocol).
   ex.options = { ...ex.options, warnOnFetchOpenOrdersWithoutSymbol: false, recvWindow: RECV_WINDOW_MS };
   markWsFuturesHandled(ex);
+  unrefDelays(ex);
   return new CcxtLiveExchange(ex as unknown as CcxtLike);
+}
+
+/**
+ * ccxt schedules chores with `delay` (Binance USD-M: the user stream's listenKey kept alive every 20
+ * minutes). While a session runs, its own sockets and timers keep the process up and the chores run;
+ * once it has closed they must not hold the process for the next 20 minutes: they are unref'd.
+ */
+function unrefDelays(ex: CcxtExchange): void {
+  const target = ex as unknown as { delay?: (timeout: number, method: unknown, ...args: unknown[]) => void; spawn: (method: unknown, ...args: unknown[]) => unknown };
+  if (typeof target.delay !== 'function') return;
+  target.delay = function (this: typeof target, timeout: number, method: unknown, ...args: unknown[]): void {
+    setTimeout(() => this.spawn(method, ...args), timeout).unref();
+  };
 }
 
 interface WsClientLike {
@@ -124,6 +139,7 @@ class CcxtLiveExchange implements LiveExchange {
       fetchMyTrades: has('fetchMyTrades'),
       watchOrders: has('watchOrders'),
       watchMyTrades: has('watchMyTrades'),
+      ioc: iocFeature(ex.features),
     };
   }
 
@@ -245,6 +261,12 @@ class CcxtLiveExchange implements LiveExchange {
     );
   }
 
+  async createIoc(symbol: string, side: Side, qty: number, price: number, clientOrderId: string): Promise<LiveOrder> {
+    return this.call('createOrder', async () =>
+      parseLiveOrder(await this.ex.createOrder(symbol, 'limit', side > 0 ? 'buy' : 'sell', qty, price, { timeInForce: 'IOC', clientOrderId })),
+    );
+  }
+
   async cancel(symbol: string, clientOrderId: string): Promise<LiveOrder | undefined> {
     return this.notFoundAsUndefined('cancelOrder', async () => parseLiveOrder(await this.ex.cancelOrder('', symbol, { clientOrderId })));
   }
@@ -308,6 +330,16 @@ function classify(what: string, e: unknown): VenueFault {
   if (/"code":-1022|"code":-2015|"code":-2014/.test(f.message)) return new VenueFault('fatal', text);
   if (/"code":-1003/.test(f.message)) return new VenueFault('transient', text, true);
   return new VenueFault(f.fault, text, f.rateLimited);
+}
+
+/**
+ * Whether ccxt says the exchange takes immediate-or-cancel limit orders: `features` (resolved per market
+ * type) of spot or linear swaps, createOrder's timeInForce IOC.
+ */
+function iocFeature(features: unknown): boolean {
+  const f = rec(features);
+  const ioc = (x: unknown): boolean => rec(rec(rec(x)?.['createOrder'])?.['timeInForce'])?.['IOC'] === true;
+  return ioc(f?.['spot']) || ioc(rec(f?.['swap'])?.['linear']);
 }
 
 // Parsing at the edge.

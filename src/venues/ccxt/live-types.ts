@@ -59,6 +59,8 @@ export interface LiveCapabilities {
   fetchMyTrades: boolean;
   watchOrders: boolean;
   watchMyTrades: boolean;
+  /** Immediate-or-cancel limit orders (ccxt `features`: createOrder timeInForce IOC); absent: none. */
+  ioc?: boolean;
 }
 
 /** A classified fault of a call: `transient` may be retried, `rejected` is the venue's no, `fatal` stops. */
@@ -107,6 +109,12 @@ export interface LiveExchange {
   bidAsk(symbol: string): Promise<{ bid: number; ask: number }>;
   balances(): Promise<Record<string, LiveBalance>>;
   createPostOnly(symbol: string, side: Side, qty: number, price: number, clientOrderId: string): Promise<LiveOrder>;
+  /**
+   * An immediate-or-cancel limit order (only when `capabilities.ioc`): it takes what the book holds up to
+   * `price` at once and the exchange expires the rest. The answer is the order as it ended: `closed`
+   * when filled whole, else `expired` (or `canceled`) with what filled; it never rests.
+   */
+  createIoc?(symbol: string, side: Side, qty: number, price: number, clientOrderId: string): Promise<LiveOrder>;
   /** Cancel by client order id; undefined when the exchange no longer has it open. */
   cancel(symbol: string, clientOrderId: string): Promise<LiveOrder | undefined>;
   cancelAll(symbol: string): Promise<void>;

@@ -21,6 +21,8 @@ export interface TrackedOrder {
   doneMs: number;
   /** Trade ids applied to it (forgotten with it). */
   tradeIds: string[];
+  /** An immediate-or-cancel order: it never rests; the exchange ends it at once (filled, or expired with what filled). */
+  ioc?: boolean;
 }
 
 /**

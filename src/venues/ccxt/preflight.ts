@@ -7,8 +7,12 @@ export type UnknownOrderRule = 'cancel' | 'adopt' | 'refuse';
 
 export interface PreflightConfig {
   symbol: string;
-  /** Quote size, base units. */
+  /** Quote size, base units (a hedge market: its smallest hedge order, see `qtyName`). */
   orderQty: number;
+  /** How `orderQty` is named in refusals (default `order qty`; a hedge market: `smallest hedge order`). */
+  qtyName?: string;
+  /** The session sends immediate-or-cancel orders (a taker hedge): the exchange must take them. */
+  takes?: boolean;
   maxInventoryQty: number;
   /** The strategy's tick; must be a multiple of the market's. NaN: use the market's. */
   tickSize: number;
@@ -47,6 +51,7 @@ export async function preflight(ex: LiveExchange, cfg: Readonly<PreflightConfig>
   const caps = ex.capabilities;
   if (!caps.postOnly) refusals.push(`${ex.id} has no post-only orders: a quote could take liquidity`);
   if (!caps.cancelAll && !caps.fetchOpenOrders) refusals.push(`${ex.id} can neither cancel all orders nor list open orders: the kill switch could not be verified`);
+  if (cfg.takes === true && caps.ioc !== true) refusals.push(`${ex.id} takes no immediate-or-cancel orders in ccxt: a taker hedge could not trade (hedge.mode: passive rests at the touch instead)`);
   if (!caps.fetchOrder) refusals.push(`${ex.id} cannot look an order up by client order id: a timed-out order could not be resolved safely`);
 
   let market: LiveMarket | undefined;
@@ -63,16 +68,17 @@ export async function preflight(ex: LiveExchange, cfg: Readonly<PreflightConfig>
   if (market !== undefined) {
     if (!market.active) refusals.push(`${cfg.symbol} is not trading on ${ex.id}`);
     const q = cfg.orderQty;
+    const qn = cfg.qtyName ?? 'order qty';
     if (!(market.tickSize > 0) || !(market.lotSize > 0)) refusals.push(`${cfg.symbol}: the exchange publishes no tick or lot size`);
-    if (q < market.minQty - 1e-12) refusals.push(`order qty ${q} is below the market's minimum quantity ${market.minQty}`);
-    if (market.lotSize > 0 && !isMultiple(q, market.lotSize)) refusals.push(`order qty ${q} is not a multiple of the lot size ${market.lotSize}`);
+    if (q < market.minQty - 1e-12) refusals.push(`${qn} ${q} is below the market's minimum quantity ${market.minQty}`);
+    if (market.lotSize > 0 && !isMultiple(q, market.lotSize)) refusals.push(`${qn} ${q} is not a multiple of the lot size ${market.lotSize}`);
     if (Number.isFinite(cfg.tickSize) && market.tickSize > 0 && !isMultiple(cfg.tickSize, market.tickSize))
       refusals.push(`tick size ${cfg.tickSize} is not a multiple of the market's tick ${market.tickSize}`);
     ({ bid, ask } = await call('best bid/ask', () => ex.bidAsk(cfg.symbol)));
     if (!(bid > 0) || !(ask > 0)) refusals.push(`${cfg.symbol}: no bid/ask in the order book`);
     else if (market.minNotional > 0 && q * bid < market.minNotional)
-      refusals.push(`order notional ${round(q * bid)} ${market.quote} (qty ${q} × bid ${bid}) is below the market's minimum notional ${market.minNotional}`);
-    if (cfg.orderQty > cfg.maxInventoryQty) refusals.push(`order qty ${q} is above max_inventory_qty ${cfg.maxInventoryQty}`);
+      refusals.push(`${qn === 'order qty' ? 'order' : qn} notional ${round(q * bid)} ${market.quote} (qty ${q} × bid ${bid}) is below the market's minimum notional ${market.minNotional}`);
+    if (cfg.orderQty > cfg.maxInventoryQty) refusals.push(`${qn} ${q} is above max_inventory_qty ${cfg.maxInventoryQty}`);
 
     const balances = await call('balances', () => ex.balances());
     base = balances[market.base] ?? ZERO;

@@ -12,6 +12,8 @@ export interface FakeMarketRules {
   minQty: number;
   minNotional: number;
   makerFee: number; // fraction of notional
+  /** Fee of an order that takes (immediate-or-cancel), fraction of notional (default: the maker fee). */
+  takerFee?: number;
   /** Charge a buy's fee in the base asset (Binance without BNB); otherwise every fee is in the quote asset. */
   buyFeeInBase?: boolean;
 }
@@ -56,12 +58,14 @@ export interface FakeTrade {
   time: number;
   /** Futures: the profit this fill realised on the position, quote asset (before the commission). */
   realizedPnl?: number;
+  /** The order rested and was reached (maker), or it took the touch (an immediate-or-cancel order: taker). */
+  maker: boolean;
 }
 
 /** One user-data event: the order after the change, and the trade when it was a fill. */
 export interface ExecutionEvent {
   order: FakeOrder;
-  execType: 'NEW' | 'CANCELED' | 'TRADE' | 'REJECTED';
+  execType: 'NEW' | 'CANCELED' | 'TRADE' | 'REJECTED' | 'EXPIRED';
   trade?: FakeTrade;
 }
 
@@ -73,7 +77,7 @@ export interface CreateRequest {
   price: number;
   quantity: number;
   clientOrderId: string | undefined;
-  /** Futures: GTC or GTX (post-only: rejected when it would take). */
+  /** GTC, GTX (futures post-only: rejected when it would take) or IOC (takes the touch up to its price, the rest expires). */
   timeInForce?: string;
   reduceOnly?: boolean;
 }
@@ -106,6 +110,9 @@ export class FakeAccount {
   readonly createdByClientId = new Map<string, number>();
   bestBid = 100_000;
   bestAsk = 100_000.01;
+  /** What the touch shows (base units): an immediate-or-cancel order takes up to this much, then the rest expires. */
+  bidQty = 1;
+  askQty = 1;
   protected nextOrderId = 1_000;
   protected nextTradeId = 50_000;
   private readonly listeners = new Set<(e: ExecutionEvent) => void>();
@@ -131,9 +138,12 @@ export class FakeAccount {
     return () => this.listeners.delete(fn);
   }
 
-  setMarket(bid: number, ask: number): void {
+  /** A new touch: its prices and the quantity each side shows (taken by immediate-or-cancel orders until the next touch). */
+  setMarket(bid: number, ask: number, bidQty = 1, askQty = 1): void {
     this.bestBid = bid;
     this.bestAsk = ask;
+    this.bidQty = bidQty;
+    this.askQty = askQty;
   }
 
   balance(asset: string): Balance {
@@ -156,7 +166,33 @@ export class FakeAccount {
 
   create(r: CreateRequest): FakeOrder | ApiError {
     const refused = this.duplicate(r) ?? this.validate(r) ?? this.reserve(r);
-    return refused ?? this.insert(r);
+    if (refused !== undefined) return refused;
+    const o = this.insert(r);
+    if (r.timeInForce === 'IOC') this.takeTouch(o);
+    return o;
+  }
+
+  /**
+   * Immediate-or-cancel: the order takes what the touch shows on the other side, at the touch's price,
+   * when its limit reaches it (taker fee), and the rest expires (Binance: status EXPIRED with its
+   * executedQty; FILLED when it took everything). It never rests.
+   */
+  protected takeTouch(o: FakeOrder): void {
+    const buy = o.side === 'BUY';
+    const px = buy ? this.bestAsk : this.bestBid;
+    const shown = buy ? this.askQty : this.bidQty;
+    const reaches = buy ? o.price >= px : o.price <= px;
+    const q = reaches ? round(Math.min(o.origQty, shown)) : 0;
+    if (q > 0) {
+      if (buy) this.askQty = round(this.askQty - q);
+      else this.bidQty = round(this.bidQty - q);
+      this.fill(o, q, px, false);
+    }
+    if (o.status === 'FILLED') return;
+    this.release(o);
+    o.status = 'EXPIRED';
+    o.updateTime = Date.now();
+    this.emit({ order: o, execType: 'EXPIRED' });
   }
 
   /** Binance refuses a client order id that an open order of the symbol already has. */
@@ -182,7 +218,8 @@ export class FakeAccount {
     if (r.price * r.quantity < rules.minNotional) return { status: 400, code: -1013, msg: 'Filter failure: NOTIONAL' };
     const crosses = this.crosses(r.side, r.price);
     if (r.type === 'LIMIT_MAKER' && crosses) return { status: 400, code: -2010, msg: 'Order would immediately match and take.' };
-    if (crosses) return { status: 400, code: -1013, msg: 'only maker orders are supported by this fake' };
+    if (r.timeInForce !== undefined && !['GTC', 'IOC', 'FOK'].includes(r.timeInForce)) return { status: 400, code: -1115, msg: 'Invalid timeInForce.' };
+    if (crosses && r.timeInForce !== 'IOC') return { status: 400, code: -1013, msg: 'only maker orders and immediate-or-cancel orders are supported by this fake' };
     return undefined;
   }
 
@@ -260,9 +297,9 @@ export class FakeAccount {
     return fills;
   }
 
-  private fill(o: FakeOrder, qty: number): FakeTrade {
-    const { commission, commissionAsset, realizedPnl } = this.settle(o, qty);
-    const notional = o.price * qty;
+  private fill(o: FakeOrder, qty: number, price = o.price, maker = true): FakeTrade {
+    const { commission, commissionAsset, realizedPnl } = this.settle(o, qty, price, maker);
+    const notional = price * qty;
     o.executedQty = round(o.executedQty + qty);
     o.cumQuote = round(o.cumQuote + notional);
     o.status = o.executedQty >= o.origQty - 1e-12 ? 'FILLED' : 'PARTIALLY_FILLED';
@@ -273,29 +310,32 @@ export class FakeAccount {
       orderId: o.orderId,
       clientOrderId: o.clientOrderId,
       side: o.side,
-      price: o.price,
+      price,
       qty,
       commission,
       commissionAsset,
       time: now,
       ...(realizedPnl !== undefined ? { realizedPnl } : {}),
+      maker,
     };
     this.trades.push(trade);
     this.emit({ order: o, execType: 'TRADE', trade });
     return trade;
   }
 
-  /** Spot: the bought asset is credited, the paid one leaves its lock, the fee is charged. */
-  protected settle(o: FakeOrder, qty: number): { commission: number; commissionAsset: string; realizedPnl?: number } {
+  /** Spot: the bought asset is credited, the paid one leaves its lock (a buy below its limit gets the difference back), the fee is charged. */
+  protected settle(o: FakeOrder, qty: number, price: number, maker: boolean): { commission: number; commissionAsset: string; realizedPnl?: number } {
     const r = this.rules;
-    const notional = o.price * qty;
+    const notional = price * qty;
+    const rate = maker ? r.makerFee : (r.takerFee ?? r.makerFee);
     const feeInBase = o.side === 'BUY' && r.buyFeeInBase === true;
-    const commission = feeInBase ? round(qty * r.makerFee) : round(notional * r.makerFee);
+    const commission = feeInBase ? round(qty * rate) : round(notional * rate);
     const commissionAsset = feeInBase ? r.base : r.quote;
     const base = this.balance(r.base);
     const quote = this.balance(r.quote);
     if (o.side === 'BUY') {
-      quote.locked = round(quote.locked - notional);
+      quote.locked = round(quote.locked - o.price * qty);
+      quote.free = round(quote.free + (o.price - price) * qty);
       base.free = round(base.free + qty);
     } else {
       base.locked = round(base.locked - qty);

@@ -11,6 +11,7 @@ export const BTCUSDT_PERP_RULES: FakeMarketRules = {
   minQty: 0.001,
   minNotional: 100,
   makerFee: 0.0002,
+  takerFee: 0.0005,
 };
 
 /** One record of the account's income history (Binance's GET /fapi/v1/income shape, numbers as strings). */
@@ -138,7 +139,7 @@ export class FakePerpAccount extends FakeAccount {
     const rules = this.rules;
     if (r.type !== 'LIMIT') return { status: 400, code: -1116, msg: 'Invalid orderType.' };
     if (r.timeInForce === undefined) return { status: 400, code: -1102, msg: "Mandatory parameter 'timeInForce' was not sent, was empty/null, or malformed." };
-    if (r.timeInForce !== 'GTC' && r.timeInForce !== 'GTX') return { status: 400, code: -1115, msg: 'Invalid timeInForce.' };
+    if (r.timeInForce !== 'GTC' && r.timeInForce !== 'GTX' && r.timeInForce !== 'IOC') return { status: 400, code: -1115, msg: 'Invalid timeInForce.' };
     if (this.dualSide) return { status: 400, code: -4061, msg: "Order's position side does not match user's setting." };
     if (!(r.quantity > 0)) return { status: 400, code: -4003, msg: 'Quantity less than or equal to zero.' };
     if (!(r.price > 0)) return { status: 400, code: -4001, msg: 'Price less than 0.' };
@@ -154,7 +155,7 @@ export class FakePerpAccount extends FakeAccount {
       if (this.position === 0 || Math.sign(this.position) === s || pending + r.quantity > Math.abs(this.position) + 1e-12) return { status: 400, code: -2022, msg: 'ReduceOnly Order is rejected.' };
     } else if (r.price * r.quantity < rules.minNotional - 1e-9)
       return { status: 400, code: -4164, msg: `Order's notional must be no smaller than ${rules.minNotional} (unless you choose reduce only).` };
-    if (this.crosses(r.side, r.price)) {
+    if (this.crosses(r.side, r.price) && r.timeInForce !== 'IOC') {
       if (r.timeInForce === 'GTX')
         return { status: 400, code: -5022, msg: 'Due to the order could not be executed as maker, the Post Only order will be rejected. The order will not be recorded in the order history' };
       return { status: 400, code: -1013, msg: 'only maker orders are supported by this fake' };
@@ -175,10 +176,9 @@ export class FakePerpAccount extends FakeAccount {
   }
 
   /** Linear contracts: the position and its entry move, the reduced part realises PnL, the commission leaves the wallet. */
-  protected override settle(o: FakeOrder, qty: number): { commission: number; commissionAsset: string; realizedPnl: number } {
-    const price = o.price;
+  protected override settle(o: FakeOrder, qty: number, price: number, maker: boolean): { commission: number; commissionAsset: string; realizedPnl: number } {
     const s = o.side === 'BUY' ? 1 : -1;
-    const commission = round(price * qty * this.rules.makerFee);
+    const commission = round(price * qty * (maker ? this.rules.makerFee : (this.rules.takerFee ?? this.rules.makerFee)));
     let realized = 0;
     const pos = this.position;
     if (pos === 0 || Math.sign(pos) === s) {

@@ -189,13 +189,13 @@ export async function startFakePrivateExchange(opts: FakePrivateOptions): Promis
       case 'GET exchangeInfo':
         return send(200, exchangeInfo(accounts));
       case 'GET ticker/bookTicker':
-        return send(200, { symbol: rules.symbol, bidPrice: fmt(account.bestBid), bidQty: '1.00000000', askPrice: fmt(account.bestAsk), askQty: '1.00000000' });
+        return send(200, { symbol: rules.symbol, bidPrice: fmt(account.bestBid), bidQty: fmt(account.bidQty), askPrice: fmt(account.bestAsk), askQty: fmt(account.askQty) });
       case 'GET trades':
         return send(200, account.tape.slice(-Number(params['limit'] ?? 500)).map((t) => ({ id: t.id, price: fmt(t.price), qty: fmt(t.qty), quoteQty: fmt(t.price * t.qty), time: t.time, isBuyerMaker: t.buyerMaker, isBestMatch: true })));
       case 'GET aggTrades':
         return send(200, account.tape.slice(-Number(params['limit'] ?? 500)).map((t) => ({ a: t.id, p: fmt(t.price), q: fmt(t.qty), f: t.id, l: t.id, T: t.time, m: t.buyerMaker, M: true })));
       case 'GET depth':
-        return send(200, { lastUpdateId: 1, bids: [[fmt(account.bestBid), '1.00000000']], asks: [[fmt(account.bestAsk), '1.00000000']] });
+        return send(200, { lastUpdateId: 1, bids: [[fmt(account.bestBid), fmt(account.bidQty)]], asks: [[fmt(account.bestAsk), fmt(account.askQty)]] });
       case 'GET account':
         return send(200, {
           makerCommission: 10,
@@ -221,7 +221,9 @@ export async function startFakePrivateExchange(opts: FakePrivateOptions): Promis
           hung.add(res);
           return;
         }
-        return send(200, { ...orderJson(account, r), transactTime: r.time, fills: [] });
+        // newOrderRespType FULL: the order as it stands after matching, with the fills it made at once.
+        const fills = account.trades.filter((t) => t.orderId === r.orderId).map((t) => ({ price: fmt(t.price), qty: fmt(t.qty), commission: fmt(t.commission), commissionAsset: t.commissionAsset, tradeId: t.id }));
+        return send(200, { ...orderJson(account, r), transactTime: r.time, fills });
       }
       case 'DELETE order': {
         const r = account.cancel(params['origClientOrderId'], params['orderId'] !== undefined ? Number(params['orderId']) : undefined);
@@ -280,7 +282,9 @@ export async function startFakePrivateExchange(opts: FakePrivateOptions): Promis
     if (path === '/fapi/v1/exchangeInfo') return send(200, futuresExchangeInfo(Date.now()));
     if (path === '/fapi/v1/ping') return send(200, {});
     if (path === '/fapi/v1/time') return send(200, { serverTime: Date.now() });
-    if (path === '/fapi/v1/depth') return send(200, { lastUpdateId: 1, E: Date.now(), T: Date.now(), bids: [[fmt(market.bestBid), '1.000']], asks: [[fmt(market.bestAsk), '1.000']] });
+    if (path === '/fapi/v1/depth') return send(200, { lastUpdateId: 1, E: Date.now(), T: Date.now(), bids: [[fmt(market.bestBid), num(market.bidQty)]], asks: [[fmt(market.bestAsk), num(market.askQty)]] });
+    if (path === '/fapi/v1/trades') return send(200, market.tape.slice(-Number(params['limit'] ?? 500)).map((t) => ({ id: t.id, price: num(t.price), qty: num(t.qty), quoteQty: num(t.price * t.qty), time: t.time, isBuyerMaker: t.buyerMaker })));
+    if (path === '/fapi/v1/aggTrades') return send(200, market.tape.slice(-Number(params['limit'] ?? 500)).map((t) => ({ a: t.id, p: num(t.price), q: num(t.qty), f: t.id, l: t.id, T: t.time, m: t.buyerMaker })));
     if (p === undefined) return send(404, { code: -1, msg: `no USD-M account on this fake: ${path}` });
     if (faults.rateLimit > 0) {
       faults.rateLimit--;
@@ -459,6 +463,7 @@ export async function startFakePrivateExchange(opts: FakePrivateOptions): Promis
       price: Number(params['price']),
       quantity: Number(params['quantity']),
       clientOrderId: params['newClientOrderId'],
+      ...(params['timeInForce'] !== undefined ? { timeInForce: params['timeInForce'] } : {}),
     });
     if ('orderId' in r && faults.fillOnAccept > 0) {
       faults.fillOnAccept--;
@@ -519,7 +524,7 @@ function orderJson(account: FakeAccount, o: FakeOrder): Record<string, unknown> 
     executedQty: fmt(o.executedQty),
     cummulativeQuoteQty: fmt(o.cumQuote),
     status: o.status,
-    timeInForce: 'GTC',
+    timeInForce: o.timeInForce ?? 'GTC',
     type: o.type,
     side: o.side,
     stopPrice: '0.00000000',
@@ -544,7 +549,7 @@ function tradeJson(account: FakeAccount, t: FakeTrade): Record<string, unknown> 
     commissionAsset: t.commissionAsset,
     time: t.time,
     isBuyer: t.side === 'BUY',
-    isMaker: true,
+    isMaker: t.maker,
     isBestMatch: true,
   };
 }
@@ -559,7 +564,7 @@ function executionReport(account: FakeAccount, e: ExecutionEvent): Record<string
     c: o.clientOrderId,
     S: o.side,
     o: o.type,
-    f: 'GTC',
+    f: o.timeInForce ?? 'GTC',
     q: fmt(o.origQty),
     p: fmt(o.price),
     P: '0.00000000',
@@ -579,7 +584,7 @@ function executionReport(account: FakeAccount, e: ExecutionEvent): Record<string
     t: t?.id ?? -1,
     I: 1,
     w: o.status === 'NEW' || o.status === 'PARTIALLY_FILLED',
-    m: t !== undefined,
+    m: t?.maker === true,
     M: false,
     O: o.time,
     Z: fmt(o.cumQuote),
@@ -626,7 +631,7 @@ function futuresTradeJson(p: FakePerpAccount, t: FakeTrade): Record<string, unkn
     commission: num(t.commission),
     commissionAsset: t.commissionAsset,
     id: t.id,
-    maker: true,
+    maker: t.maker,
     orderId: t.orderId,
     price: num(t.price),
     qty: num(t.qty),
@@ -669,7 +674,7 @@ function orderTradeUpdate(p: FakePerpAccount, e: ExecutionEvent): Record<string,
       t: t?.id ?? 0,
       b: '0',
       a: '0',
-      m: t !== undefined,
+      m: t?.maker === true,
       R: o.reduceOnly === true,
       wt: 'CONTRACT_PRICE',
       ot: o.type,
