@@ -18,7 +18,8 @@ COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
-RUN npx tsc -p tsconfig.build.json
+COPY scripts/bundle-vendor.mjs ./scripts/
+RUN npx tsc -p tsconfig.build.json && node scripts/bundle-vendor.mjs
 
 # 3. Runtime: no compiler, no dev dependencies, no secrets (they come from the environment at run time).
 # Runs read-only (docker-compose.server.yml): only the mounted artifacts/, ledger/, data/ and /tmp are written.

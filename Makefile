@@ -38,6 +38,7 @@ deps: $(NODE_STAMP)
 $(BUILD_STAMP): $(NODE_STAMP) $(SRC) tsconfig.json tsconfig.build.json
 	@rm -rf dist
 	@npx tsc -p tsconfig.build.json
+	@node scripts/bundle-vendor.mjs
 	@touch $(BUILD_STAMP)
 
 build: $(BUILD_STAMP)

@@ -1,6 +1,6 @@
 // The PnL of several markets split into quoting, hedging, basis, fees and funding, and the inventory risk of the quoted market alone and hedged.
 import { z } from 'zod';
-import type { ContractSpec } from '../market/index.js';
+import { baseExposure, type ContractSpec } from '../market/index.js';
 import type { FillLog } from './fill-log.js';
 import type { Trace } from './trace.js';
 
@@ -62,20 +62,20 @@ function sampleAt(tr: Trace, t: number): number {
   return lo;
 }
 
-/** Σ over the hedge's fills of side × base qty × the change of the basis (hedge mid − quoted mid) from the fill to the end. */
+/** Σ over the hedge's fills of side × base qty (at the fill's price) × the change of the basis (hedge mid − quoted mid) from the fill to the end. */
 export function basisPnl(h: SplitMarket, q: SplitMarket): number {
   const ht = h.trace;
   const qt = q.trace;
   if (ht.length === 0 || qt.length === 0) return 0;
   const end = ht.mid[ht.length - 1]! - qt.mid[qt.length - 1]!;
   const f = h.fills;
-  const size = h.spec.contractSize;
   let s = 0;
   for (let i = 0; i < f.length; i++) {
     const t = f.ts[i]!;
     const at = ht.mid[sampleAt(ht, t)]! - qt.mid[sampleAt(qt, t)]!;
     const d = end - at;
-    if (d === d) s += f.side[i]! * f.qty[i]! * size * d;
+    // The fill's base coin: contracts × size (linear), × size / price (inverse: contracts worth `size` quote each).
+    if (d === d) s += f.side[i]! * baseExposure(h.spec, f.price[i]!, f.qty[i]!) * d;
   }
   return s;
 }
@@ -96,7 +96,8 @@ export function inventoryRisk(x: ArrayLike<number>, n: number): InventoryRisk {
 }
 
 /**
- * The quoted market's inventory alone and net of the hedge (base coin) at each of its trace samples
+ * The quoted market's inventory alone and net of the hedge (base coin; an inverse perpetual's contracts at
+ * its own mid of the sample) at each of its trace samples
  * within the span both markets have data (from the later first sample of the two traces to the earlier
  * last one: outside it the hedge cannot trade): its own inventory, and that plus the hedge market's
  * inventory at its last sample at or before.
@@ -114,9 +115,9 @@ export function inventoriesOverlap(q: SplitMarket, h: SplitMarket): { quoted: Fl
     const t = qt.ts[i]!;
     if (t < from || t > to) continue;
     while (j + 1 < ht.length && ht.ts[j + 1]! <= t) j++;
-    const a = qt.inventory[i]! * q.spec.contractSize;
+    const a = baseExposure(q.spec, qt.mid[i]!, qt.inventory[i]!);
     quoted.push(a);
-    net.push(a + ht.inventory[j]! * h.spec.contractSize);
+    net.push(a + baseExposure(h.spec, ht.mid[j]!, ht.inventory[j]!));
   }
   return { quoted: Float64Array.from(quoted), net: Float64Array.from(net), from, to };
 }

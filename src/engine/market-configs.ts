@@ -70,9 +70,6 @@ export function hedgePlan(cfg: TradingConfig, markets: readonly MarketConfig[], 
   const quotedIndex = h.quoted === undefined ? names.findIndex((_, i) => i !== hedgeIndex) : names.indexOf(h.quoted);
   if (quotedIndex < 0) throw new UserError(h.quoted === undefined ? `${source}: hedge: markets: needs a second market to quote besides the hedge market '${h.market}'` : `${source}: hedge.quoted: no market named '${h.quoted}' in markets: (${names.join(', ')})`);
   if (quotedIndex === hedgeIndex) throw new UserError(`${source}: hedge.quoted: '${h.quoted}' is the hedge market itself; name the market whose inventory is hedged`);
-  for (const [k, i] of [['market', hedgeIndex], ['quoted', quotedIndex]] as const) {
-    if (markets[i]!.config.market.instrument === 'inverse_perp') throw new UserError(`${source}: hedge.${k}: '${names[i]}' is an inverse perpetual; hedging covers spot and linear perpetuals (PnL in quote)`);
-  }
   return { ...h, quotedIndex, hedgeIndex };
 }
 

@@ -2,7 +2,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeDirAtomic, type DirWriteOptions } from '../core/index.js';
-import type { EventColumns } from '../market/index.js';
+import { baseExposure, type EventColumns } from '../market/index.js';
 import { TickMetricsSchema, fillTickRunFolder } from './tick-metrics.js';
 import { TickBacktest } from './tick-backtest.js';
 import { TickMarkets, type BookRecord } from './tick-markets.js';
@@ -76,7 +76,7 @@ export function hedgeRecord(r: TickMarketsJobResult): { pnl_split: ReturnType<ty
   const bm = r.markets[plan.hedgeIndex]!;
   const inv = inventoriesOverlap(q, b);
   let qty = 0;
-  for (let i = 0; i < b.fills.length; i++) qty += b.fills.qty[i]! * b.spec.contractSize;
+  for (let i = 0; i < b.fills.length; i++) qty += baseExposure(b.spec, b.fills.price[i]!, b.fills.qty[i]!);
   return {
     pnl_split: pnlSplit(sm, { quoted: plan.quotedIndex, hedge: plan.hedgeIndex }),
     hedge: {

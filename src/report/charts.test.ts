@@ -19,3 +19,16 @@ test('a line chart renders to a standalone SVG', async () => {
   assert.match(svg, /^<svg[^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
   assert.match(svg, /Equity/);
 });
+
+test('the build’s one-file vega bundle draws the same SVG as the packages', async (t) => {
+  // `make test` builds first; a bare `node --test` from the sources may run without dist/.
+  const built = new URL('../../dist/report/charts.js', import.meta.url);
+  const bundle = new URL('../../dist/vendor/vega.mjs', import.meta.url);
+  const { existsSync } = await import('node:fs');
+  if (!existsSync(built) || !existsSync(bundle)) return t.skip('no build (run make build)');
+  const fromDist = (await import(built.href)) as typeof import('./charts.js');
+  const spec = lineChart('Equity', Array.from({ length: 200 }, (_, i) => ({ t: i * 60_000, v: Math.sin(i / 9) * 100 + i })), 'USDT');
+  const [viaPackages, viaBundle] = await Promise.all([renderSvg(spec), fromDist.renderSvg(spec)]);
+  assert.ok(viaBundle.length > 1000);
+  assert.equal(viaBundle, viaPackages);
+});

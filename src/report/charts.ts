@@ -1,4 +1,6 @@
 // Charts without a browser: vega-lite specs compiled to vega, rendered to SVG, and to PNG through resvg.
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { spanOf, utcTimeX } from './time-axis.js';
 
 /** A vega-lite spec as plain data (the parts we build are objects and arrays of JSON values). */
@@ -6,8 +8,30 @@ export type VlSpec = Record<string, unknown>;
 
 const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
 
-export async function renderSvg(spec: VlSpec): Promise<string> {
+interface VegaLibs {
+  vega: typeof import('vega');
+  vl: typeof import('vega-lite');
+}
+let vegaLoaded: Promise<VegaLibs> | undefined;
+
+/**
+ * vega and vega-lite, loaded once: the build's one-file bundle of both (`dist/vendor/vega.mjs`, made by
+ * `scripts/bundle-vendor.mjs`; it loads several times faster than the packages' hundreds of modules), or the
+ * packages themselves when running from the sources. Calling it early lets the load overlap other work.
+ */
+export function vegaLibs(): Promise<VegaLibs> {
+  return (vegaLoaded ??= loadVega());
+}
+
+async function loadVega(): Promise<VegaLibs> {
+  const bundled = new URL('../vendor/vega.mjs', import.meta.url);
+  if (existsSync(fileURLToPath(bundled))) return (await import(bundled.href)) as VegaLibs;
   const [vega, vl] = await Promise.all([import('vega'), import('vega-lite')]);
+  return { vega, vl };
+}
+
+export async function renderSvg(spec: VlSpec): Promise<string> {
+  const { vega, vl } = await vegaLibs();
   const compiled = vl.compile({ $schema: SCHEMA, ...spec } as Parameters<typeof vl.compile>[0]).spec;
   const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
   try {

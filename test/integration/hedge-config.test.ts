@@ -28,7 +28,9 @@ test('hedge: is checked against the markets, each fault one line naming its fiel
   assert.throws(() => marketConfigs(one), /hedge: hedges one market of markets: on another; this config trades one market/);
   refused({ markets: MARKETS, hedge: { market: 'perp', band: 0.01 } }, /^config: hedge\.market: no market named 'perp' in markets: \(spot, usdm\)$/);
   refused({ markets: MARKETS, hedge: { market: 'usdm', quoted: 'usdm', band: 0.01 } }, /hedge\.quoted: 'usdm' is the hedge market itself/);
-  refused({ markets: [MARKETS[0]!, { ...MARKETS[1]!, instrument: 'inverse_perp', contract_size: 100 }], hedge: { market: 'usdm', band: 0.01 } }, /hedge\.market: 'usdm' is an inverse perpetual/);
+  // An inverse perpetual hedges too (its contracts' base coin is size / price each).
+  const inv = TradingConfigSchema.parse({ markets: [MARKETS[0]!, { ...MARKETS[1]!, instrument: 'inverse_perp', contract_size: 100 }], hedge: { market: 'usdm', band: 0.01 } });
+  assert.equal(hedgePlan(inv, marketConfigs(inv))!.hedgeIndex, 1);
   const ok = TradingConfigSchema.parse({ markets: MARKETS, hedge: { market: 'usdm', band: 0.01 } });
   const plan = hedgePlan(ok, marketConfigs(ok))!;
   assert.deepEqual([plan.quotedIndex, plan.hedgeIndex, plan.mode, plan.ratio, plan.slippage_ticks], [0, 1, 'taker', 1, 0]);

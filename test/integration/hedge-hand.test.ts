@@ -4,6 +4,10 @@ import assert from 'node:assert/strict';
 import { TradingConfigSchema, hedgePlan, hedgeRecord, marketConfigs, runTickMarketsJob } from '../../src/engine/index.js';
 import { clearTarget, type MarketView, type QuoteTarget, type Strategy } from '../../src/strategy/index.js';
 import { EventBuilder } from '../fixtures/tick-events.js';
+import { inventoriesOverlap, type SplitMarket } from '../../src/engine/hedge-metrics.js';
+import type { MarketJobResult } from '../../src/engine/index.js';
+
+const splitOf = (m: MarketJobResult): SplitMarket => ({ total_pnl: m.metrics.total_pnl, fees: m.metrics.fees, pnl_funding: m.metrics.pnl_funding, spec: m.core.portfolio.spec, trace: m.trace, fills: m.core.fills });
 
 const T0 = 1_700_000_000_000_000; // µs, on the 100 ms grid
 const MS = 1000;
@@ -152,4 +156,72 @@ test('passive hedge: a post-only order rests at the perpetual touch behind its q
   const s = rec.pnl_split;
   close(s.quoting + s.hedging + s.basis + s.fees + s.funding, s.total, 'split sums');
   close(s.total, r.book.total_pnl, "the book's PnL");
+});
+
+test('an inverse perpetual as the hedge leg: contracts worth 10 USD each, fees and PnL in the coin, reported in quote; every figure by hand', () => {
+  const spot = new EventBuilder()
+    .snapshot(T0, [[99.99, 1]], [[100.01, 1]])
+    .trade(T0 + 50 * MS, -1, 100, 1)
+    .delta(T0 + 500 * MS, [[1, 99.99, 0], [-1, 100.01, 0], [1, 100.09, 1], [-1, 100.11, 1]])
+    .delta(T0 + 1000 * MS, [[1, 90, 1]])
+    .build();
+  // Sizes in contracts (10 USD each): bids 100.6 × 3, 100.5 × 10; ask 100.7 × 10; at T0 + 500 ms 100.7 / 100.9.
+  const perp = new EventBuilder()
+    .snapshot(T0, [[100.6, 3], [100.5, 10]], [[100.7, 10]])
+    .delta(T0 + 500 * MS, [[1, 100.6, 0], [1, 100.5, 0], [-1, 100.7, 0], [1, 100.7, 10], [-1, 100.9, 10]])
+    .delta(T0 + 1000 * MS, [[1, 90, 1]])
+    .build();
+  const cfg = TradingConfigSchema.parse({
+    capital: 20_000,
+    quoting: { order_qty: 0.4, max_inventory_qty: 1 },
+    risk: { max_order_qty: 10 },
+    sim: { feed_latency_ms: 0, maker_fee_bps: 0, taker_fee_bps: 5, entry_latency_ms: 1, response_latency_ms: 1 },
+    loop: { decision_interval_ms: 100, sample_interval_ms: 100 },
+    hedge: { market: 'coinm', quoted: 'spot', band: 0.05, ratio: 1, slippage_ticks: 2 },
+    markets: [
+      { name: 'spot', symbol: 'BTC/USDT', tick_size: 0.01, lot_size: 0.00001 },
+      { name: 'coinm', symbol: 'BTC/USD:BTC', instrument: 'inverse_perp', contract_size: 10, tick_size: 0.1, lot_size: 1, quoting: { max_inventory_qty: 10 }, sim: { entry_latency_ms: 10, response_latency_ms: 10 } },
+    ],
+  });
+  const ms = marketConfigs(cfg);
+  const r = runTickMarketsJob(ms, {}, {}, [[spot], [perp]], [{ strategy: new BidOnce() }], hedgePlan(cfg, ms));
+  const rec = hedgeRecord(r);
+  const [a, b] = r.markets;
+  close(a!.core.portfolio.position, 0.4, 'spot long 0.4');
+  // At T0 + 100 ms the inverse mid is 100.65: a contract is 10 / 100.65 BTC, so −0.4 BTC is −4.0258 → −4
+  // contracts (lot 1); limit 2 ticks under the bid, 100.4. It reaches the book at T0 + 110 ms: 3 at 100.6, 1 at 100.5.
+  const au = b!.exchange.audit;
+  assert.equal(au.length, 1, 'one hedge order');
+  assert.equal(au.price[0], 100.4);
+  assert.equal(au.qty[0], 4);
+  const f = b!.core.fills;
+  assert.deepEqual(Array.from(f.price.subarray(0, f.length)), [100.6, 100.5]);
+  assert.deepEqual(Array.from(f.qty.subarray(0, f.length)), [3, 1]);
+  // Fees in the coin: 5 bps of contracts × 10 / price; PnL in the coin: −contracts × 10 × (1/entry − 1/exit).
+  const feeCoin = 0.0005 * ((3 * 10) / 100.6 + (1 * 10) / 100.5);
+  const end = 100.8; // the inverse mid at the last sample
+  const pnlCoin = -3 * 10 * (1 / 100.6 - 1 / end) - 1 * 10 * (1 / 100.5 - 1 / end);
+  close(b!.core.portfolio.fees, feeCoin, 'fees in the coin');
+  close(b!.metrics.fees, feeCoin * end, 'fees in quote at the last mid');
+  close(b!.metrics.total_pnl, (pnlCoin - feeCoin) * end, 'the inverse leg in quote');
+  const s = rec.pnl_split;
+  close(s.fees, -feeCoin * end, 'split fees');
+  // Basis: side × the fill's base coin (contracts × 10 / fill price) × (β_end − β_fill); β at T0 + 100 ms is
+  // 100.65 − 100.00, at the end 100.80 − 100.10.
+  const baseQty = (3 * 10) / 100.6 + (1 * 10) / 100.5;
+  close(s.basis, -baseQty * (100.8 - 100.1 - (100.65 - 100)), 'basis');
+  close(s.quoting, 0.4 * (100.1 - 100), 'quoting');
+  close(s.quoting + s.hedging + s.basis + s.fees + s.funding, s.total, 'the parts sum to the total');
+  close(s.total, r.book.total_pnl, "the book's PnL");
+  const h = rec.hedge as { filled_base_qty: number; net_inventory: { max_abs: number } };
+  close(h.filled_base_qty, baseQty, 'hedged base coin');
+  // Net inventory (samples every 100 ms from T0): 0.4 from the spot fill until the hedge's fills are known (T0 + 120 ms), then 0.4 − 4 contracts × 10 / the
+  // inverse mid of the sample (100.65, then 100.8 from T0 + 500 ms).
+  const inv = inventoriesOverlap(splitOf(a!), splitOf(b!));
+  const net = Array.from(inv.net);
+  close(net[0]!, 0, 'before the spot fill');
+  close(net[1]!, 0.4, 'at T0 + 100 ms, before the hedge');
+  close(net[2]!, 0.4 - 40 / 100.65, 'hedged, at T0 + 200 ms');
+  close(net[net.length - 1]!, 0.4 - 40 / end, 'hedged, at the end');
+  close(h.net_inventory.max_abs, 0.4, 'the largest is before the hedge');
 });
