@@ -172,19 +172,28 @@ export async function recordMarket(ex: CcxtExchange, opts: RecorderOptions): Pro
   /** Run one watch loop with reconnect backoff; `onFault` forgets state that a resync replaces. */
   const loop = async (stream: 'book' | 'trades', step: () => Promise<void>, onFault: () => void): Promise<void> => {
     let failures = 0;
+    /** Sequence breaks since the last state the stream gave: one gap, however often ccxt repeats it. */
+    let breaks = 0;
     while (!stopping) {
       try {
         await step();
         failures = 0;
+        breaks = 0;
       } catch (e) {
         if (stopping) return;
         const f = classifyCcxtError(e);
         if (f.fault !== 'transient') throw e;
         onFault();
         if (f.kind === 'ChecksumError' || f.kind === 'InvalidNonce') {
-          report.gaps++;
-          opts.onEvent?.({ kind: 'gap', stream, detail: f.message });
-          continue; // resubscribe at once: ccxt fetches a fresh snapshot
+          if (breaks++ === 0) {
+            report.gaps++;
+            opts.onEvent?.({ kind: 'gap', stream, detail: f.message });
+          }
+          // Resubscribe: ccxt fetches a fresh snapshot. A break it saw while no watch was pending is handed
+          // back again on every call until that snapshot arrives; waiting on a timer (never a bare retry,
+          // which would starve the event loop the snapshot needs) lets it in.
+          await pause(Math.min(250, 5 * 2 ** Math.min(breaks - 1, 6)));
+          continue;
         }
         failures++;
         if (failures >= retry.maxAttempts) throw new NetworkFault(`${md.id} ${opts.symbol} ${stream} stream: ${f.kind} after ${failures} attempt(s): ${f.message}`);

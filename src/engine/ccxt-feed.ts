@@ -144,11 +144,16 @@ export class CcxtFeed implements MarketFeed {
     const f = classifyCcxtError(e);
     h.failures++;
     if (f.kind === 'InvalidNonce' || f.kind === 'ChecksumError') {
-      // ccxt drops its book and resubscribes from a fresh snapshot on the next watch call.
-      this.stats.gaps++;
-      this.stats.resyncs++;
+      // ccxt drops its book and resubscribes from a fresh snapshot on the next watch call. A break it saw
+      // while no watch was pending is handed back on every call until that snapshot arrives: one gap,
+      // and a timer between the calls (a bare retry would starve the event loop the snapshot needs).
+      if (h.failures === 1) {
+        this.stats.gaps++;
+        this.stats.resyncs++;
+        this.note('gap', `${name}: ${f.kind}: ${f.message}; resyncing from a snapshot`);
+      }
       this.needSnapshot = true;
-      this.note('gap', `${name}: ${f.kind}: ${f.message}; resyncing from a snapshot`);
+      await sleep(Math.min(250, 5 * 2 ** Math.min(h.failures - 1, 6)));
       return;
     }
     // Every fault is retried here: the loop must outlive the venue's bad moments (a 5xx that ccxt

@@ -1,8 +1,9 @@
-// A fake Binance spot venue on 127.0.0.1: REST and websocket streams replaying real captured data, with fault-injection hooks.
+// A fake Binance on 127.0.0.1: spot (and, with `usdm`, the USD-M perpetual) REST and websocket streams replaying real captured data, with fault-injection hooks.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { WebSocketServer, type WebSocket } from 'ws';
-import { captureData, klineRows, type CaptureData, type KlineRow, type Level } from './market-data.js';
+import { WebSocketServer } from 'ws';
+import { captureData, klineRows, type FakeVenue, type KlineRow } from './market-data.js';
+import { VenueReplay, type Replica, type StreamHub } from './streams.js';
 import { DEFAULT_SYMBOLS, exchangeInfo, futuresExchangeInfo, type FakeSymbol } from './exchange-info.js';
 
 /** A logged request. */
@@ -40,12 +41,16 @@ export interface FakeBinanceOptions {
    * with its own book, trades and stream, e.g. `{ symbol: 'ETHUSDT', priceFactor: 0.05 }`.
    */
   replicas?: readonly Replica[];
+  /**
+   * Also replay the USD-M BTCUSDT perpetual capture of the same minutes, kept level with spot by exchange time, on the
+   * futures endpoints: websocket streams at `/public/ws` and `/public/stream` (where ccxt's binanceusdm
+   * connects for depth, trade and bookTicker) and REST under `/fapi/v1` (depth with `lastUpdateId`, `E`,
+   * `T`; trades; bookTicker).
+   */
+  usdm?: boolean;
 }
 
-export interface Replica {
-  symbol: string;
-  priceFactor: number;
-}
+export type { Replica };
 
 const CAPTURED_SYMBOL = 'BTCUSDT';
 
@@ -56,38 +61,28 @@ export class FakeBinance {
   readonly requests: FakeRequest[] = [];
   /** Kline ranges [fromMs, toMs) left out of kline answers, to create gaps. */
   readonly klineGaps: [number, number][] = [];
+  /** The spot capture's replay: its book, its streams (`/ws`, `/stream`). */
+  readonly spot: VenueReplay;
+  /** The USD-M perpetual's replay (`usdm: true`): its book, its streams (`/public/ws`, `/public/stream`). */
+  readonly usdm: VenueReplay | undefined;
   private readonly faults: RestFault[] = [];
   private readonly routes = new Map<string, RouteHandler>();
-  private readonly data: CaptureData;
   private readonly symbols: readonly FakeSymbol[];
-  private readonly replicas: readonly Replica[];
   /** Symbols whose streams are silent (their books and trades still move): a stalled feed of one market. */
   private readonly muted = new Set<string>();
   private server: Server | null = null;
   private wss: WebSocketServer | null = null;
   private readonly sockets = new Set<Socket>();
-  private readonly clients = new Map<WebSocket, Set<string>>();
   private timer: NodeJS.Timeout | null = null;
   private stepMs: number;
   private readonly autoStart: boolean;
   private port = 0;
 
-  // Replay state.
-  private pos = 0; // depth messages applied
-  private tradePos = 0; // trades released
-  private bids = new Map<string, string>();
-  private asks = new Map<string, string>();
-  private lastUpdateId: number;
-  private dropDepthCount = 0;
-  /** Depth messages sent, and dropped by `dropDepth`. */
-  readonly sent = { depth: 0, trades: 0, droppedDepth: 0, disconnects: 0 };
-
   constructor(options: FakeBinanceOptions = {}) {
-    this.data = captureData();
-    this.replicas = options.replicas ?? [];
+    const replicas = options.replicas ?? [];
     const base = options.symbols ?? DEFAULT_SYMBOLS;
     const btc = base.find((x) => x.symbol === CAPTURED_SYMBOL) ?? DEFAULT_SYMBOLS[0]!;
-    const scaled = this.replicas.map((r): FakeSymbol => {
+    const scaled = replicas.map((r): FakeSymbol => {
       const known = base.find((x) => x.symbol === r.symbol);
       return {
         symbol: r.symbol,
@@ -97,12 +92,16 @@ export class FakeBinance {
         stepSize: (Number(btc.stepSize) / r.priceFactor).toFixed(8),
       };
     });
-    this.symbols = [...base.filter((x) => !this.replicas.some((r) => r.symbol === x.symbol)), ...scaled];
+    this.symbols = [...base.filter((x) => !replicas.some((r) => r.symbol === x.symbol)), ...scaled];
     this.stepMs = options.stepMs ?? 10;
     this.autoStart = options.autoStart ?? true;
-    for (const [p, q] of this.data.snapshot.bids) this.bids.set(p, q);
-    for (const [p, q] of this.data.snapshot.asks) this.asks.set(p, q);
-    this.lastUpdateId = this.data.snapshot.lastUpdateId;
+    this.spot = new VenueReplay(captureData('spot'), replicas, this.muted);
+    this.usdm = options.usdm === true ? new VenueReplay(captureData('usdm'), [], this.muted) : undefined;
+  }
+
+  /** Spot messages sent, and dropped by `dropDepth`. */
+  get sent(): VenueReplay['sent'] {
+    return this.spot.sent;
   }
 
   /** Base URL (http://127.0.0.1:PORT) once started. */
@@ -118,11 +117,12 @@ export class FakeBinance {
     });
     const wss = new WebSocketServer({ noServer: true });
     server.on('upgrade', (req, socket, head) => {
-      if (!req.url?.startsWith('/ws') && !req.url?.startsWith('/stream')) {
+      const hub = this.hubOf(req.url ?? '/');
+      if (hub === undefined) {
         socket.destroy();
         return;
       }
-      wss.handleUpgrade(req, socket, head, (ws) => this.onWebsocket(ws, req.url ?? '/ws'));
+      wss.handleUpgrade(req, socket, head, (ws) => hub.attach(ws, req.url ?? '/ws'));
     });
     this.server = server;
     this.wss = wss;
@@ -132,10 +132,20 @@ export class FakeBinance {
     return this.url;
   }
 
+  /** The stream endpoint of a websocket path: spot `/ws`, `/stream`; USD-M `/public/…` and `/market/…` (ccxt's futures categories). */
+  private hubOf(url: string): StreamHub | undefined {
+    if (/^\/(public|market)\/(ws|stream)\b/.test(url)) return this.usdm?.hub;
+    if (/^\/(ws|stream)\b/.test(url)) return this.spot.hub;
+    return undefined;
+  }
+
+  private replays(): VenueReplay[] {
+    return this.usdm === undefined ? [this.spot] : [this.spot, this.usdm];
+  }
+
   async stop(): Promise<void> {
     this.pause();
-    for (const ws of this.clients.keys()) ws.terminate();
-    this.clients.clear();
+    for (const r of this.replays()) r.hub.terminateAll();
     this.wss?.close();
     for (const s of this.sockets) s.destroy();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
@@ -154,9 +164,11 @@ export class FakeBinance {
     this.faults.length = 0;
   }
 
-  /** Skip sending the next `n` depth messages (the fake's own book still applies them): a sequence gap for clients. */
-  dropDepth(n = 1): void {
-    this.dropDepthCount += n;
+  /** Skip sending the next `n` depth messages of a venue (the fake's own book still applies them): a sequence gap for clients. */
+  dropDepth(n = 1, venue: FakeVenue = 'spot'): void {
+    const r = venue === 'spot' ? this.spot : this.usdm;
+    if (r === undefined) throw new Error('this fake replays no USD-M capture (start it with usdm: true)');
+    r.dropDepth(n);
   }
 
   /** Silence (or restore) one symbol's depth and trade streams; the replay goes on underneath. */
@@ -167,9 +179,10 @@ export class FakeBinance {
 
   /** Close every websocket connection abruptly, as a network drop would. */
   disconnectWebsockets(): void {
-    this.sent.disconnects++;
-    for (const ws of this.clients.keys()) ws.terminate();
-    this.clients.clear();
+    for (const r of this.replays()) {
+      r.sent.disconnects++;
+      r.hub.terminateAll();
+    }
   }
 
   /** Add or replace a REST route (e.g. private endpoints in later tests): key `GET /api/v3/order`. */
@@ -189,93 +202,36 @@ export class FakeBinance {
     this.timer.unref();
   }
 
-  /** Advance the replay by `n` depth messages now (for deterministic tests). */
+  /** Advance the replay by `n` spot depth messages now (for deterministic tests). */
   advance(n = 1): void {
     for (let i = 0; i < n; i++) this.step();
   }
 
   /** Number of websocket clients connected. */
   get websocketClients(): number {
-    return this.clients.size;
+    return this.replays().reduce((n, r) => n + r.hub.size, 0);
   }
 
-  /** Current book update id (what a REST snapshot reports). */
+  /** Current spot book update id (what a REST snapshot reports). */
   get updateId(): number {
-    return this.lastUpdateId;
+    return this.spot.lastUpdateId;
   }
 
   // ---- replay --------------------------------------------------------------------------
 
+  /** One spot depth message; the USD-M replay follows up to the same exchange time (alone once spot has ended). */
   private step(): void {
-    const d = this.data.depth[this.pos];
-    if (!d) {
-      this.pause();
-      return;
-    }
-    this.pos++;
-    for (const [p, q] of d.b) this.setLevel(this.bids, p, q);
-    for (const [p, q] of d.a) this.setLevel(this.asks, p, q);
-    this.lastUpdateId = d.u;
-    if (this.dropDepthCount > 0) {
-      this.dropDepthCount--;
-      this.sent.droppedDepth++;
-    } else {
-      if (!this.muted.has(d.s)) this.broadcast(`${d.s.toLowerCase()}@depth`, d);
-      this.sent.depth++;
-      for (const r of this.replicas) if (!this.muted.has(r.symbol)) this.broadcast(`${r.symbol.toLowerCase()}@depth`, { ...d, s: r.symbol, b: scaleLevels(d.b, r), a: scaleLevels(d.a, r) });
-    }
-    while (this.tradePos < this.data.trades.length && this.data.afterDepth[this.tradePos]! <= this.pos) {
-      const t = this.data.trades[this.tradePos]!;
-      this.tradePos++;
-      if (!this.muted.has(t.s)) this.broadcast(`${t.s.toLowerCase()}@trade`, t);
-      this.sent.trades++;
-      for (const r of this.replicas) if (!this.muted.has(r.symbol)) this.broadcast(`${r.symbol.toLowerCase()}@trade`, { ...t, s: r.symbol, p: scalePrice(t.p, r), q: scaleQty(t.q, r) });
-    }
-  }
-
-  private setLevel(side: Map<string, string>, p: string, q: string): void {
-    if (Number(q) === 0) side.delete(p);
-    else side.set(p, q);
-  }
-
-  private broadcast(streamPrefix: string, payload: unknown): void {
-    let text: string | null = null;
-    let combinedText: string | null = null;
-    for (const [ws, subs] of this.clients) {
-      for (const s of subs) {
-        if (!s.startsWith(streamPrefix)) continue;
-        if ((ws as WebSocket & { combined?: boolean }).combined) {
-          combinedText ??= JSON.stringify({ stream: s, data: payload });
-          ws.send(combinedText);
-        } else {
-          text ??= JSON.stringify(payload);
-          ws.send(text);
-        }
-        break;
+    const spotMoved = this.spot.step();
+    const u = this.usdm;
+    let usdmMoved = false;
+    if (u !== undefined) {
+      const until = spotMoved ? this.spot.nowMs() : Infinity;
+      while (!u.done && (u.data.depth[u.pos]!.E <= until || !spotMoved)) {
+        usdmMoved = u.step() || usdmMoved;
+        if (!spotMoved) break;
       }
     }
-  }
-
-  private onWebsocket(ws: WebSocket, url: string): void {
-    const subs = new Set<string>();
-    (ws as WebSocket & { combined?: boolean }).combined = url.startsWith('/stream');
-    const m = /streams=([^&]+)/.exec(url);
-    if (m) for (const s of decodeURIComponent(m[1]!).split('/')) subs.add(s);
-    this.clients.set(ws, subs);
-    ws.on('message', (raw) => {
-      let msg: { method?: string; params?: string[]; id?: number | string };
-      try {
-        msg = JSON.parse(String(raw)) as typeof msg;
-      } catch {
-        ws.send(JSON.stringify({ error: { code: 3, msg: 'Invalid JSON' } }));
-        return;
-      }
-      if (msg.method === 'SUBSCRIBE') for (const s of msg.params ?? []) subs.add(s);
-      else if (msg.method === 'UNSUBSCRIBE') for (const s of msg.params ?? []) subs.delete(s);
-      ws.send(JSON.stringify({ result: msg.method === 'LIST_SUBSCRIPTIONS' ? [...subs] : null, id: msg.id ?? null }));
-    });
-    ws.on('close', () => this.clients.delete(ws));
-    ws.on('error', () => this.clients.delete(ws));
+    if (!spotMoved && !usdmMoved) this.pause();
   }
 
   // ---- REST ----------------------------------------------------------------------------
@@ -308,16 +264,12 @@ export class FakeBinance {
     let out: { status: number; body: unknown };
     try {
       const custom = this.routes.get(`${req.method} ${path}`);
-      out = custom ? await custom(req, query, body) : this.publicRoute(path, query);
+      out = custom ? await custom(req, query, body) : path.startsWith('/fapi/') ? this.futuresRoute(path, query) : this.publicRoute(path, query);
     } catch (e) {
       out = { status: 500, body: { code: -1000, msg: (e as Error).message } };
     }
     res.writeHead(out.status, { 'content-type': 'application/json' });
     res.end(JSON.stringify(out.body));
-  }
-
-  private replicaOf(s: string | undefined): Replica | undefined {
-    return this.replicas.find((r) => r.symbol === s);
   }
 
   private knownSymbol(s: string | undefined): boolean {
@@ -327,6 +279,7 @@ export class FakeBinance {
   private publicRoute(path: string, q: Record<string, string>): { status: number; body: unknown } {
     const ok = (body: unknown) => ({ status: 200, body });
     const nowMs = this.nowMs();
+    const spot = this.spot;
     switch (path) {
       case '/api/v3/ping':
         return ok({});
@@ -338,20 +291,15 @@ export class FakeBinance {
         return this.klines(q);
       case '/api/v3/depth': {
         if (!this.knownSymbol(q['symbol'])) return INVALID_SYMBOL;
-        const rep = this.replicaOf(q['symbol']);
-        if (q['symbol'] !== CAPTURED_SYMBOL && rep === undefined) return ok({ lastUpdateId: 1, bids: [], asks: [] });
+        if (!spot.serves(q['symbol'])) return ok({ lastUpdateId: 1, bids: [], asks: [] });
         const limit = Math.min(Number(q['limit'] ?? 100), 5000);
-        const bids = this.levels(this.bids, -1, limit);
-        const asks = this.levels(this.asks, 1, limit);
-        return ok({ lastUpdateId: this.lastUpdateId, bids: rep ? scaleLevels(bids, rep) : bids, asks: rep ? scaleLevels(asks, rep) : asks });
+        return ok({ lastUpdateId: spot.lastUpdateId, bids: spot.levels('bids', limit, q['symbol']), asks: spot.levels('asks', limit, q['symbol']) });
       }
       case '/api/v3/trades':
       case '/api/v3/aggTrades': {
         if (!this.knownSymbol(q['symbol'])) return INVALID_SYMBOL;
         const limit = Math.min(Number(q['limit'] ?? 500), 1000);
-        const rep = this.replicaOf(q['symbol']);
-        const raw = q['symbol'] === CAPTURED_SYMBOL || rep !== undefined ? this.data.trades.slice(Math.max(0, this.tradePos - limit), this.tradePos) : [];
-        const released = rep === undefined ? raw : raw.map((t) => ({ ...t, p: scalePrice(t.p, rep), q: scaleQty(t.q, rep) }));
+        const released = spot.serves(q['symbol']) ? spot.released(limit, q['symbol']) : [];
         if (path === '/api/v3/trades') {
           return ok(released.map((t) => ({ id: t.t, price: t.p, qty: t.q, quoteQty: (Number(t.p) * Number(t.q)).toFixed(8), time: t.T, isBuyerMaker: t.m, isBestMatch: true })));
         }
@@ -361,12 +309,9 @@ export class FakeBinance {
       case '/api/v3/ticker/bookTicker':
       case '/api/v3/ticker/price': {
         if (!this.knownSymbol(q['symbol'])) return INVALID_SYMBOL;
-        const rep = this.replicaOf(q['symbol']);
-        const scaleL = (l: Level): Level => (rep === undefined ? l : scaleLevels([l], rep)[0]!);
-        const bid = scaleL(this.levels(this.bids, -1, 1)[0] ?? ['0', '0']);
-        const ask = scaleL(this.levels(this.asks, 1, 1)[0] ?? ['0', '0']);
-        const raw = this.data.trades[Math.max(0, this.tradePos - 1)]!;
-        const last = rep === undefined ? raw : { ...raw, p: scalePrice(raw.p, rep), q: scaleQty(raw.q, rep) };
+        const bid = spot.levels('bids', 1, q['symbol'])[0] ?? ['0', '0'];
+        const ask = spot.levels('asks', 1, q['symbol'])[0] ?? ['0', '0'];
+        const last = spot.lastTrade(q['symbol']);
         if (path.endsWith('bookTicker')) return ok({ symbol: q['symbol'], bidPrice: bid[0], bidQty: bid[1], askPrice: ask[0], askQty: ask[1] });
         if (path.endsWith('price')) return ok({ symbol: q['symbol'], price: last.p });
         return ok({
@@ -375,10 +320,47 @@ export class FakeBinance {
           openTime: nowMs - 86_400_000, closeTime: nowMs, firstId: last.t, lastId: last.t, count: 1,
         });
       }
+      default:
+        return { status: 404, body: { code: -1, msg: `no route ${path}` } };
+    }
+  }
+
+  /**
+   * USD-M (`/fapi/v1`): the perpetual's listing and funding history always; with `usdm`, its replayed
+   * market: the depth snapshot (`lastUpdateId` = the `u` of the last diff applied, `E`, `T`), trades and
+   * bookTicker, as Binance's futures API writes them.
+   */
+  private futuresRoute(path: string, q: Record<string, string>): { status: number; body: unknown } {
+    const ok = (body: unknown) => ({ status: 200, body });
+    const u = this.usdm;
+    const nowMs = u?.nowMs() ?? this.nowMs();
+    switch (path) {
+      case '/fapi/v1/ping':
+        return ok({});
+      case '/fapi/v1/time':
+        return ok({ serverTime: nowMs });
       case '/fapi/v1/exchangeInfo':
         return ok(futuresExchangeInfo(nowMs));
       case '/fapi/v1/fundingRate':
-        return this.fundingRateRoute(q, nowMs);
+        return this.fundingRateRoute(q, this.nowMs());
+    }
+    if (u === undefined || q['symbol'] !== u.symbol) return INVALID_SYMBOL;
+    switch (path) {
+      case '/fapi/v1/depth': {
+        // Binance USD-M: limit 5, 10, 20, 50, 100, 500 (default) or 1000.
+        const limit = Number(q['limit'] ?? 500);
+        if (![5, 10, 20, 50, 100, 500, 1000].includes(limit)) return { status: 400, body: { code: -1130, msg: 'Data sent for parameter \'limit\' is not valid.' } };
+        return ok({ lastUpdateId: u.lastUpdateId, E: nowMs, T: nowMs, bids: u.levels('bids', limit), asks: u.levels('asks', limit) });
+      }
+      case '/fapi/v1/trades': {
+        const limit = Math.min(Number(q['limit'] ?? 500), 1000);
+        return ok(u.released(limit).map((t) => ({ id: t.t, price: t.p, qty: t.q, quoteQty: (Number(t.p) * Number(t.q)).toFixed(4), time: t.T, isBuyerMaker: t.m })));
+      }
+      case '/fapi/v1/ticker/bookTicker': {
+        const bid = u.levels('bids', 1)[0] ?? ['0', '0'];
+        const ask = u.levels('asks', 1)[0] ?? ['0', '0'];
+        return ok({ symbol: u.symbol, bidPrice: bid[0], bidQty: bid[1], askPrice: ask[0], askQty: ask[1], time: nowMs, lastUpdateId: u.lastUpdateId });
+      }
       default:
         return { status: 404, body: { code: -1, msg: `no route ${path}` } };
     }
@@ -409,15 +391,9 @@ export class FakeBinance {
     return { status: 200, body: page.map((r) => ({ symbol: 'BTCUSDT', fundingTime: r.fundingTime, fundingRate: r.fundingRate, markPrice: '60000.00000000' })) };
   }
 
-  /** The fake's clock: the exchange time of the replay position. */
+  /** The fake's clock: the exchange time of the spot replay position. */
   private nowMs(): number {
-    const d = this.data.depth[Math.max(0, this.pos - 1)];
-    return d ? d.E : Date.now();
-  }
-
-  private levels(side: Map<string, string>, dir: 1 | -1, limit: number): Level[] {
-    const keys = [...side.keys()].sort((a, b) => dir * (Number(a) - Number(b)));
-    return keys.slice(0, limit).map((p) => [p, side.get(p)!]);
+    return this.spot.nowMs();
   }
 
   private klines(q: Record<string, string>): { status: number; body: unknown } {
@@ -434,21 +410,4 @@ export class FakeBinance {
     const sel = rows.filter((r) => r[0] >= start && r[0] <= end && !inGap(r[0]));
     return { status: 200, body: q['startTime'] !== undefined ? sel.slice(0, limit) : sel.slice(-limit) };
   }
-}
-
-/** Decimals enough for a scaled price or quantity (the capture's have at most 8). */
-function fixed(x: number): string {
-  return x.toFixed(10).replace(/\.?0+$/, '');
-}
-
-function scalePrice(p: string, r: Replica): string {
-  return fixed(Number(p) * r.priceFactor);
-}
-
-function scaleQty(q: string, r: Replica): string {
-  return fixed(Number(q) / r.priceFactor);
-}
-
-function scaleLevels(levels: readonly Level[], r: Replica): Level[] {
-  return levels.map(([p, q]) => [scalePrice(p, r), scaleQty(q, r)]);
 }

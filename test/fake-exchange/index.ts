@@ -1,4 +1,5 @@
-// Public face of the fake venues used by tests: a Binance spot fake replaying real data.
+// Public face of the fake venues used by tests: a Binance fake replaying real data (spot, and the USD-M perpetual with `usdm`).
 export * from './fake-binance.js';
 export * from './exchange-info.js';
-export { captureData, klineRows } from './market-data.js';
+export { captureData, klineRows, CAPTURE_FILES, type FakeVenue, type BookTickerMsg, type DepthMsg, type TradeMsg } from './market-data.js';
+export { StreamHub, VenueReplay } from './streams.js';

@@ -11,8 +11,82 @@ import { parseRiskConfig } from '../../src/risk/index.js';
 import { ClientOrderIds } from '../../src/venues/ccxt/client-order-id.js';
 import { openLiveExchange } from '../../src/venues/ccxt/live-ccxt.js';
 import { VenueFault, type LiveExchange } from '../../src/venues/ccxt/live-types.js';
-import { startFakePrivateExchange, type FakePrivateExchange } from '../fake-exchange/private/index.js';
+import { paperSetup, type SessionSettings } from '../../src/engine/index.js';
+import { startFakePrivateExchange, type FakeAccount, type FakePrivateExchange } from '../fake-exchange/private/index.js';
 import { FixedSpreadStrategy, TEST_KEY, TEST_SECRET } from './live-helpers.js';
+
+/**
+ * What a scenario trades, on the same fake and under the same faults: spot BTC/USDT (holding = the BTC
+ * balance) or the USD-M BTCUSDT perpetual (holding = the net position in contracts, GTX post-only orders
+ * on /fapi, the listenKey user stream). Sizes keep each market's rules: the perpetual's lot is 0.001 and
+ * its minimum notional 100 USDT.
+ */
+export interface FaultVenue {
+  name: 'spot' | 'perp';
+  exchange: 'binance' | 'binanceusdm';
+  symbol: string;
+  tick: number;
+  orderQty: number;
+  /** Sizes of the partial fills the faults inject: a fill, a fill while the stream is down, one while the ledger is locked. */
+  partial: { fill: number; streamDown: number; ledgerLock: number };
+  /** The account the session trades on the fake. */
+  account(fake: FakePrivateExchange): FakeAccount;
+  /** The exchange's holding change since the start (spot: BTC balance; perpetual: position). */
+  holdingDelta(fake: FakePrivateExchange): number;
+  startFake(): Promise<FakePrivateExchange>;
+  /** The run's config as the ledger keeps it (its invariants judge a perpetual's cash by the instrument). */
+  runConfig(seed: number): Record<string, unknown>;
+  settings(refPrice: number): SessionSettings;
+  perpetuals: boolean;
+}
+
+const RISK = { max_order_notional: 1_000, stale_after_ms: 5_000, max_orders_per_window: 10_000, daily_loss_limit: 1e9, max_drawdown: 1e9 };
+
+export const SPOT_VENUE: FaultVenue = {
+  name: 'spot',
+  exchange: 'binance',
+  symbol: 'BTC/USDT',
+  tick: 0.01,
+  orderQty: 0.001,
+  partial: { fill: 0.0004, streamDown: 0.0003, ledgerLock: 0.0002 },
+  account: (fake) => fake.account,
+  holdingDelta: (fake) => {
+    const b = fake.account.balance('BTC');
+    return Math.round((b.free + b.locked - 0.5) * 1e9) / 1e9;
+  },
+  startFake: () => startFakePrivateExchange({ apiKey: TEST_KEY, secret: TEST_SECRET }),
+  runConfig: (seed) => ({ seed }),
+  settings: () => ({
+    initialCash: 10_000,
+    reconcile: { priceTolerance: 0.5, qtyTolerance: 0.1 },
+    risk: parseRiskConfig({ max_order_qty: 0.001, max_inventory_qty: 0.05, ...RISK }, { orderQty: 0.001, maxInventoryQty: 0.05, capital: 10_000 }),
+    // Every step decides, as the other live tests against the fake.
+    decisionIntervalMicros: 0,
+  }),
+  perpetuals: false,
+};
+
+const PERP_MARKET = { exchange: 'binanceusdm', symbol: 'BTC/USDT:USDT', instrument: 'linear_perp', contract_size: 1, tick_size: 0.1, lot_size: 0.001 } as const;
+
+export const PERP_VENUE: FaultVenue = {
+  name: 'perp',
+  exchange: 'binanceusdm',
+  symbol: 'BTC/USDT:USDT',
+  tick: 0.1,
+  orderQty: 0.003,
+  partial: { fill: 0.001, streamDown: 0.001, ledgerLock: 0.002 },
+  account: (fake) => fake.perp!,
+  holdingDelta: (fake) => fake.perp!.position,
+  startFake: () => startFakePrivateExchange({ apiKey: TEST_KEY, secret: TEST_SECRET, perp: { positionAmt: 0, entryPrice: 0, marginType: 'cross', dualSide: false, leverage: 5, wallet: 10_000 } }),
+  runConfig: (seed) => ({ seed, market: PERP_MARKET }),
+  settings: (refPrice) => ({
+    ...paperSetup({ capital: 10_000, market: { ...PERP_MARKET }, quoting: { order_qty: 0.003, max_inventory_qty: 0.05, calibrate: false }, risk: RISK }, refPrice).options.session,
+    decisionIntervalMicros: 0,
+  }),
+  perpetuals: true,
+};
+
+export const FAULT_VENUES: Readonly<Record<FaultVenue['name'], FaultVenue>> = { spot: SPOT_VENUE, perp: PERP_VENUE };
 
 /** What the suite counts; every count but `scenarios` and `faults` must end at zero. */
 export interface FaultFigures {
@@ -100,47 +174,41 @@ export function setScenarioLog(fn: ((seed: number, line: string) => void) | unde
  * Start a session that gets past its preflight (a loaded machine can time its requests out; the operator
  * would start it again): a refused start is ended like the CLI ends it, and tried again.
  */
-async function startTrading(fake: FakePrivateExchange, ledgerPath: string, seed: number, counter: { n: number }, fig: FaultFigures, timeoutMs = T.requestTimeoutMs): Promise<Running> {
+async function startTrading(venue: FaultVenue, fake: FakePrivateExchange, ledgerPath: string, seed: number, counter: { n: number }, fig: FaultFigures, timeoutMs = T.requestTimeoutMs): Promise<Running> {
   for (let attempt = 0; ; attempt++) {
-    const r = await startSession(fake, ledgerPath, seed, counter.n++, attempt === 0 ? timeoutMs : 2_000);
+    const r = await startSession(venue, fake, ledgerPath, seed, counter.n++, attempt === 0 ? timeoutMs : 2_000);
     await until(() => r.session.lastPreflight?.ok === true || r.ended, 60_000);
     if (!r.ended || r.error === undefined || attempt >= 5) return r;
     await finish(r, fig);
   }
 }
 
-async function startSession(fake: FakePrivateExchange, ledgerPath: string, seed: number, n: number, timeoutMs: number): Promise<Running> {
-  const raw = await openLiveExchange({ exchange: 'binance', apiKey: TEST_KEY, secret: TEST_SECRET, url: fake.restUrl.replace(/\/api\/v3$/, ''), rateLimit: false, timeoutMs });
+async function startSession(venue: FaultVenue, fake: FakePrivateExchange, ledgerPath: string, seed: number, n: number, timeoutMs: number): Promise<Running> {
+  const raw = await openLiveExchange({ exchange: venue.exchange, apiKey: TEST_KEY, secret: TEST_SECRET, url: fake.restUrl.replace(/\/api\/v3$/, ''), rateLimit: false, timeoutMs, ...(venue.perpetuals ? { perpetuals: true } : {}) });
   const killable = new Killable(raw);
   const ledger = new Ledger(ledgerPath, { busyTimeoutMs: 5 });
-  const resume = ledger.resume('BTC/USDT', { canceling: true });
+  const resume = ledger.resume(venue.symbol, { canceling: true });
   const runId = `live_fault_${seed}_${n}`;
-  ledger.startRun({ runId, mode: 'live', exchange: 'binance', symbol: 'BTC/USDT', config: { seed }, initialCash: 10_000 }, new Date());
-  const stored = ledger.db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?').get('live_base_offset:BTC/USDT');
+  ledger.startRun({ runId, mode: 'live', exchange: venue.exchange, symbol: venue.symbol, config: venue.runConfig(seed), initialCash: 10_000 }, new Date());
+  const baselineKey = `live_base_offset:${venue.symbol}`;
+  const stored = ledger.db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?').get(baselineKey);
+  const account = venue.account(fake);
   const r: Running = { session: undefined as unknown as LiveSession, ledger, killable, raw, run: Promise.resolve(undefined), ended: false, killed: false, runId };
   r.session = new LiveSession({
     exchange: killable.exchange,
-    symbol: 'BTC/USDT',
-    strategy: new FixedSpreadStrategy(0.001, 5),
-    session: {
-      initialCash: 10_000,
-      reconcile: { priceTolerance: 0.5, qtyTolerance: 0.1 },
-      risk: parseRiskConfig(
-        { max_order_qty: 0.001, max_inventory_qty: 0.05, max_order_notional: 1_000, stale_after_ms: 5_000, max_orders_per_window: 10_000, daily_loss_limit: 1e9, max_drawdown: 1e9 },
-        { orderQty: 0.001, maxInventoryQty: 0.05, capital: 10_000 },
-      ),
-      // Every step decides, as the other live tests against the fake.
-      decisionIntervalMicros: 0,
-    },
+    symbol: venue.symbol,
+    strategy: new FixedSpreadStrategy(venue.orderQty, 5, venue.tick),
+    session: venue.settings((account.bestBid + account.bestAsk) / 2),
     idNamespace: NAMESPACE,
-    orderQty: 0.001,
-    tickSize: 0.01,
+    orderQty: venue.orderQty,
+    tickSize: venue.tick,
     unknownOrders: 'cancel',
+    ...(venue.perpetuals ? { perp: { marginMode: 'cross' as const } } : {}),
     positionTolerance: 1e-9,
     haltOnMismatch: true,
     baseline: stored === undefined ? undefined : { offset: Number(stored.value) },
     saveBaseline: (b) => {
-      if (!r.killed) ledger.db.prepare('INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)').run('live_base_offset:BTC/USDT', String(b.offset));
+      if (!r.killed) ledger.db.prepare('INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)').run(baselineKey, String(b.offset));
     },
     resume,
     journal: killableJournal(ledger, () => r.killed),
@@ -213,42 +281,43 @@ async function until(pred: () => boolean, ms: number): Promise<boolean> {
 }
 
 /** Load ccxt and build one client before the clock matters (the first one costs seconds of compiling). */
-export async function warmUp(): Promise<void> {
-  const fake = await startFakePrivateExchange({ apiKey: TEST_KEY, secret: TEST_SECRET });
-  const ex = await openLiveExchange({ exchange: 'binance', apiKey: TEST_KEY, secret: TEST_SECRET, url: fake.restUrl.replace(/\/api\/v3$/, ''), rateLimit: false });
-  await ex.market('BTC/USDT');
+export async function warmUp(venue: FaultVenue = SPOT_VENUE): Promise<void> {
+  const fake = await venue.startFake();
+  const ex = await openLiveExchange({ exchange: venue.exchange, apiKey: TEST_KEY, secret: TEST_SECRET, url: fake.restUrl.replace(/\/api\/v3$/, ''), rateLimit: false, ...(venue.perpetuals ? { perpetuals: true } : {}) });
+  await ex.market(venue.symbol);
   await ex.close();
   await fake.close();
 }
 
-/** Run scenario `seed`: a random sequence of faults against a live session, a recovery, then the checks. */
-export async function runFaultScenario(seed: number, fig: FaultFigures): Promise<void> {
+/** Run scenario `seed` on `venue`: a random sequence of faults against a live session, a recovery, then the checks. */
+export async function runFaultScenario(seed: number, fig: FaultFigures, venue: FaultVenue = SPOT_VENUE): Promise<void> {
   const rng = new Rng(seed);
-  const fake = await startFakePrivateExchange({ apiKey: TEST_KEY, secret: TEST_SECRET });
+  const fake = await venue.startFake();
+  const account = venue.account(fake);
   const dir = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'mm-fault-'));
   const ledgerPath = join(dir, 'ledger.sqlite');
   const sessions = { n: 0 };
   let kills = 0;
-  let cur = await startTrading(fake, ledgerPath, seed, sessions, fig);
+  let cur = await startTrading(venue, fake, ledgerPath, seed, sessions, fig);
   const locks: Database.Database[] = [];
   try {
-    await until(() => fake.account.openOrders().length > 0 || cur.ended, 3_000);
+    await until(() => account.openOrders().length > 0 || cur.ended, 3_000);
     const steps = 2 + rng.int(5);
     for (let i = 0; i < steps && !cur.ended; i++) {
       const f: Fault = FAULTS[rng.int(FAULTS.length)]!;
       bump(fig, f);
       scenarioLog?.(seed, `${Date.now() % 100000} STEP ${f}`);
-      const open = fake.account.openOrders();
+      const open = account.openOrders();
       switch (f) {
         case 'lost-create':
           fake.faults.hangAfterAccept++;
-          fake.account.setMarket(fake.account.bestBid + 0.5, fake.account.bestAsk + 0.5); // makes it re-quote: new creates
+          account.setMarket(account.bestBid + 0.5, account.bestAsk + 0.5); // makes it re-quote: new creates
           break;
         case 'lost-filled-create':
           // The order fills before its answer is lost (the duplicate this protocol exists for).
           fake.faults.hangAfterAccept++;
           fake.faults.fillOnAccept++;
-          fake.account.setMarket(fake.account.bestBid - 0.5, fake.account.bestAsk - 0.5);
+          account.setMarket(account.bestBid - 0.5, account.bestAsk - 0.5);
           break;
         case 'lag':
           fake.faults.lookupLagMs = rng.int(T.maxLagMs + 1);
@@ -256,19 +325,19 @@ export async function runFaultScenario(seed: number, fig: FaultFigures): Promise
         case 'burst-5xx':
           fake.faults.serverError += 1 + rng.int(3);
           fake.faults.createOn5xx = rng.next() < 0.5;
-          fake.account.setMarket(fake.account.bestBid + 0.3, fake.account.bestAsk + 0.3);
+          account.setMarket(account.bestBid + 0.3, account.bestAsk + 0.3);
           break;
         case 'burst-429':
           fake.faults.rateLimit += 1 + rng.int(4);
           break;
         case 'fill': {
           const o = open[rng.int(Math.max(1, open.length))];
-          if (o !== undefined) fake.account.marketTrade(o.side === 'BUY' ? 'SELL' : 'BUY', o.price, rng.next() < 0.5 ? o.origQty - o.executedQty : 0.0004);
+          if (o !== undefined) account.marketTrade(o.side === 'BUY' ? 'SELL' : 'BUY', o.price, rng.next() < 0.5 ? o.origQty - o.executedQty : venue.partial.fill);
           break;
         }
         case 'move': {
           const d = (rng.int(40) - 20) * 0.25;
-          fake.account.setMarket(fake.account.bestBid + d, fake.account.bestAsk + d);
+          account.setMarket(account.bestBid + d, account.bestAsk + d);
           break;
         }
         case 'stream-drop':
@@ -278,8 +347,8 @@ export async function runFaultScenario(seed: number, fig: FaultFigures): Promise
           // Down past the retry budget: the session must take its fatal path (cancel, verify) by itself.
           fake.faults.userStreamDown = true;
           fake.dropUserStreams();
-          const o = fake.account.openOrders()[0];
-          if (o !== undefined && rng.next() < 0.5) fake.account.marketTrade(o.side === 'BUY' ? 'SELL' : 'BUY', o.price, 0.0003);
+          const o = account.openOrders()[0];
+          if (o !== undefined && rng.next() < 0.5) account.marketTrade(o.side === 'BUY' ? 'SELL' : 'BUY', o.price, venue.partial.streamDown);
           await until(() => cur.ended, T.streamBudgetMs * 20);
           fake.faults.userStreamDown = false;
           break;
@@ -288,8 +357,8 @@ export async function runFaultScenario(seed: number, fig: FaultFigures): Promise
           const db = new Database(ledgerPath);
           db.exec('BEGIN EXCLUSIVE');
           locks.push(db);
-          const o = fake.account.openOrders()[0];
-          if (o !== undefined) fake.account.marketTrade(o.side === 'BUY' ? 'SELL' : 'BUY', o.price, 0.0002); // a fill while unwritable
+          const o = account.openOrders()[0];
+          if (o !== undefined) account.marketTrade(o.side === 'BUY' ? 'SELL' : 'BUY', o.price, venue.partial.ledgerLock); // a fill while unwritable
           await sleep(50 + rng.int(2 * T.ledgerBudgetMs));
           db.exec('COMMIT');
           db.close();
@@ -300,8 +369,8 @@ export async function runFaultScenario(seed: number, fig: FaultFigures): Promise
           await sleep(rng.int(60));
           await kill(cur);
           kills++;
-          cur = await startTrading(fake, ledgerPath, seed, sessions, fig);
-          await until(() => fake.account.openOrders().length > 0 || cur.ended, 3_000);
+          cur = await startTrading(venue, fake, ledgerPath, seed, sessions, fig);
+          await until(() => account.openOrders().length > 0 || cur.ended, 3_000);
           break;
       }
       await sleep(20 + rng.int(120));
@@ -312,11 +381,11 @@ export async function runFaultScenario(seed: number, fig: FaultFigures): Promise
     if (kills > 0 || last === undefined || last.fatal !== undefined || !last.cancelVerified || cur.error !== undefined) {
       bump(fig, 'recovery');
       fake.faults.lookupLagMs = 0;
-      cur = await startTrading(fake, ledgerPath, seed, sessions, fig, 2_000);
+      cur = await startTrading(venue, fake, ledgerPath, seed, sessions, fig, 2_000);
       await until(() => cur.ended || cur.session.core.view.start > 0, 5_000);
       await finish(cur, fig);
     }
-    check(fake, ledgerPath, seed, fig);
+    check(venue, fake, ledgerPath, seed, fig);
   } catch (e) {
     fig.failures.push(`seed ${seed}: ${e instanceof Error ? e.message : String(e)}`);
   } finally {
@@ -328,14 +397,15 @@ export async function runFaultScenario(seed: number, fig: FaultFigures): Promise
 }
 
 /** Ledger against exchange: no order left open, no id created twice, every fill once on each side. */
-function check(fake: FakePrivateExchange, ledgerPath: string, seed: number, fig: FaultFigures): void {
+function check(venue: FaultVenue, fake: FakePrivateExchange, ledgerPath: string, seed: number, fig: FaultFigures): void {
+  const account = venue.account(fake);
   const fail = (what: string): void => {
     fig.failures.push(`seed ${seed}: ${what}`);
   };
-  const open = fake.account.openOrders().length;
+  const open = account.openOrders().length;
   if (open > 0) fail(`${open} order(s) left open at the exchange`);
   fig.orphanOrders += open;
-  const dups = [...fake.account.createdByClientId.entries()].filter(([, n]) => n > 1);
+  const dups = [...account.createdByClientId.entries()].filter(([, n]) => n > 1);
   if (dups.length > 0) fail(`client order ids created twice: ${dups.map(([c]) => c).join(', ')}`);
   fig.duplicates += dups.length;
 
@@ -346,7 +416,7 @@ function check(fake: FakePrivateExchange, ledgerPath: string, seed: number, fig:
     const pool = new Map<string, number>();
     const key = (clientId: number, price: number, qty: number): string => `${clientId}|${price.toFixed(2)}|${qty.toFixed(8)}`;
     for (const f of ledgerFills) pool.set(key(f.client_id, f.price, f.qty), (pool.get(key(f.client_id, f.price, f.qty)) ?? 0) + 1);
-    for (const t of fake.account.trades) {
+    for (const t of account.trades) {
       fig.fillsChecked++;
       const k = key(ids.parse(t.clientOrderId) ?? -1, t.price, t.qty);
       const n = pool.get(k) ?? 0;
@@ -361,8 +431,7 @@ function check(fake: FakePrivateExchange, ledgerPath: string, seed: number, fig:
         fail(`ledger fill ${k} has no exchange fill`);
       }
     const pos = db.prepare<[], { position: number }>('SELECT position FROM positions').get()?.position ?? 0;
-    const b = fake.account.balance('BTC');
-    const delta = Math.round((b.free + b.locked - 0.5) * 1e9) / 1e9;
+    const delta = venue.holdingDelta(fake);
     if (Math.abs(pos - delta) > 1e-9) {
       fig.positionMismatches++;
       fail(`ledger position ${pos} != exchange holding change ${delta}`);

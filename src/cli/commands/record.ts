@@ -23,7 +23,8 @@ export async function recordCommand(flags: RecordFlags): Promise<void> {
   checkCollectionFolder(flags.out, '--out');
   const exchangeUrl = exchangeUrlFrom(flags.exchangeUrl);
   const retry = retryPolicyFromEnv();
-  const ex = await createExchange({ exchange: flags.exchange, ...(exchangeUrl ? { exchangeUrl } : {}), sandbox: flags.sandbox === true, websocket: true });
+  // Perpetuals listed too (a loopback or proxy lists spot only otherwise): `--symbol BTC/USDT:USDT` on binanceusdm.
+  const ex = await createExchange({ exchange: flags.exchange, ...(exchangeUrl ? { exchangeUrl } : {}), sandbox: flags.sandbox === true, websocket: true, perpetuals: true });
   const stop = new AbortController();
   const onSignal = (): void => stop.abort();
   process.once('SIGINT', onSignal);

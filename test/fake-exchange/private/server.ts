@@ -283,6 +283,7 @@ export async function startFakePrivateExchange(opts: FakePrivateOptions): Promis
     if (path === '/fapi/v1/ping') return send(200, {});
     if (path === '/fapi/v1/time') return send(200, { serverTime: Date.now() });
     if (path === '/fapi/v1/depth') return send(200, { lastUpdateId: 1, E: Date.now(), T: Date.now(), bids: [[fmt(market.bestBid), num(market.bidQty)]], asks: [[fmt(market.bestAsk), num(market.askQty)]] });
+    // The public tape of the market (a REST feed polls it): trades and aggregate trades as Binance USD-M lists them.
     if (path === '/fapi/v1/trades') return send(200, market.tape.slice(-Number(params['limit'] ?? 500)).map((t) => ({ id: t.id, price: num(t.price), qty: num(t.qty), quoteQty: num(t.price * t.qty), time: t.time, isBuyerMaker: t.buyerMaker })));
     if (path === '/fapi/v1/aggTrades') return send(200, market.tape.slice(-Number(params['limit'] ?? 500)).map((t) => ({ a: t.id, p: num(t.price), q: num(t.qty), f: t.id, l: t.id, T: t.time, m: t.buyerMaker })));
     if (p === undefined) return send(404, { code: -1, msg: `no USD-M account on this fake: ${path}` });
