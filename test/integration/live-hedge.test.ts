@@ -39,14 +39,42 @@ async function startFake(): Promise<{ fake: FakePrivateExchange; spot: FakeAccou
   return { fake, spot };
 }
 
-async function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+/**
+ * The CLI in a child process. With `until`: the run is bounded by its iterations only as a backstop; the
+ * test stops it (SIGINT: the session's own stop, orders cancelled and verified) once `until` has held on
+ * three polls in a row, so a loaded machine that is slow to reach the state waits for it instead of failing.
+ */
+async function runCli(args: string[], until?: () => boolean): Promise<{ code: number | null; stdout: string; stderr: string; stopped: boolean }> {
   const child = spawn(process.execPath, [...cli, ...args], { cwd: root, env: env() });
   let stdout = '';
   let stderr = '';
+  let stopped = false;
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  let held = 0;
+  const watch =
+    until === undefined
+      ? undefined
+      : setInterval(() => {
+          held = until() ? held + 1 : 0;
+          if (held >= 3 && !stopped) {
+            stopped = true;
+            child.kill('SIGINT');
+          }
+        }, 100);
   const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-  return { code, stdout, stderr };
+  if (watch !== undefined) clearInterval(watch);
+  return { code, stdout, stderr, stopped };
+}
+
+/** The spot inventory the fake account holds beyond its starting 0.5 BTC. */
+const spotHeld = (spot: FakeAccount): number => spot.balance('BTC').free + spot.balance('BTC').locked - 0.5;
+
+/** A run's end: stopped by the test once the state was reached (SIGINT, exit 130), cancel-all verified. */
+function assertStopped(r: { code: number | null; stderr: string; stopped: boolean }): void {
+  assert.ok(r.stopped, `the run ended before the state was reached (exit ${r.code}): ${r.stderr.slice(-2000)}`);
+  assert.equal(r.code, 130, r.stderr);
+  assert.match(r.stderr, /stopped by SIGINT: every order of every market cancelled, verified with the exchange/);
 }
 
 interface Summary {
@@ -93,9 +121,15 @@ test('live hedged market making: spot fills push the inventory past the band, th
   writeFileSync(join(dir, 'live.yaml'), config('taker'));
   const stop = driveMarkets(fake, spot, 0.007);
   try {
-    const r = await runCli(['--exchange-url', fake.restUrl.replace(/\/api\/v3$/, ''), '--feed', 'rest', '--poll-seconds', '0.2', '--iterations', '60', '--config', join(dir, 'live.yaml'), '--ledger', join(dir, 'ledger.sqlite'), '--out-dir', dir, '--halt-file', join(dir, 'HALT')]);
+    // Until the spot inventory is complete, hedged within the band, after a hedge that took part of the touch.
+    const hedged = (): boolean =>
+      Math.abs(spotHeld(spot) - 0.007) < 1e-9 &&
+      Math.abs(p.position + 0.007) <= BAND + 1e-9 &&
+      [...p.orders.values()].some((o) => o.status === 'EXPIRED' && o.executedQty > 0) &&
+      p.openOrders().length === 0;
+    const r = await runCli(['--exchange-url', fake.restUrl.replace(/\/api\/v3$/, ''), '--feed', 'rest', '--poll-seconds', '0.2', '--iterations', '900', '--config', join(dir, 'live.yaml'), '--ledger', join(dir, 'ledger.sqlite'), '--out-dir', dir, '--halt-file', join(dir, 'HALT')], hedged);
     stop();
-    assert.equal(r.code, 0, r.stderr);
+    assertStopped(r);
     const lines = linesOf(r.stdout);
     const pre = lines.filter((l) => l['event'] === 'live_preflight');
     assert.deepEqual(
@@ -180,9 +214,15 @@ test('live passive hedge: post-only orders resting at the perpetual\'s touch, mo
     if (o !== undefined) p.marketTrade(o.side === 'BUY' ? 'SELL' : 'BUY', o.price, o.origQty - o.executedQty);
   });
   try {
-    const r = await runCli(['--exchange-url', fake.restUrl.replace(/\/api\/v3$/, ''), '--feed', 'rest', '--poll-seconds', '0.2', '--iterations', '60', '--config', join(dir, 'live.yaml'), '--ledger', join(dir, 'ledger.sqlite'), '--out-dir', dir, '--halt-file', join(dir, 'HALT'), '--quiet']);
+    // Until the spot inventory is complete and the short follows it within the band, after the strategy moved or cancelled a resting hedge.
+    const hedged = (): boolean =>
+      Math.abs(spotHeld(spot) - 0.007) < 1e-9 &&
+      p.position !== 0 &&
+      Math.abs(p.position + 0.007) <= BAND + 1e-9 &&
+      fake.requests.some((x) => x.method === 'DELETE' && x.path === '/fapi/v1/order');
+    const r = await runCli(['--exchange-url', fake.restUrl.replace(/\/api\/v3$/, ''), '--feed', 'rest', '--poll-seconds', '0.2', '--iterations', '900', '--config', join(dir, 'live.yaml'), '--ledger', join(dir, 'ledger.sqlite'), '--out-dir', dir, '--halt-file', join(dir, 'HALT'), '--quiet'], hedged);
     stop();
-    assert.equal(r.code, 0, r.stderr);
+    assertStopped(r);
     const summary = linesOf(readFileSync(join(dir, readdirSync(dir).find((n) => n.endsWith('_markets_live.jsonl'))!), 'utf8')).at(-1) as unknown as Summary;
     const [s, u] = summary.markets;
     for (const m of summary.markets) assert.deepEqual([m.fatal, m.cancelVerified, m.mismatches], [undefined, true, 0], JSON.stringify(m));
