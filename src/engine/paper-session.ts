@@ -9,7 +9,7 @@ import { TradingSession } from './trading-session.js';
 import type { SessionSettings } from './trading-resolve.js';
 import type { RiskEngine } from '../risk/index.js';
 import { TickLocal, type TickLocalParams } from './tick-local.js';
-import { handleInstant, runDueUpTo, type SteppedSession } from './tick-step.js';
+import { handleInstant, payVenueFunding, runDueUpTo, type SteppedSession } from './tick-step.js';
 import type { PaperJournal, ResumeState } from './paper-journal.js';
 
 export interface PaperSessionOptions {
@@ -188,19 +188,7 @@ export class PaperSession {
    * the venue takes anything after it; journaled with the cash it leaves.
    */
   private payFunding(t: Micros, inclusive: boolean): void {
-    const f = this.opts.funding!;
-    const ex = this.exchange;
-    const p = this.core.portfolio;
-    for (let ts = f.nextTs(); ts < t || (inclusive && ts === t); ts = f.nextTs()) {
-      const rate = f.take();
-      let mark = ex.book.mid();
-      if (!(mark > 0)) mark = p.avgCost; // no two-sided book at that instant: the entry price (the position's own value)
-      const position = ex.position;
-      const amount = p.applyFunding(rate, mark, position);
-      this.fundingPaid.push({ ts, rate, position, mark, amount });
-      this.session.journal?.funding?.({ ts, rate, position, mark, amount, source: 'sim' }, p);
-    }
-    this.nextFunding = f.nextTs();
+    this.nextFunding = payVenueFunding(this.opts.funding!, this.exchange, this.core.portfolio, this.session.journal, this.fundingPaid, t, inclusive);
   }
 
   /**

@@ -12,6 +12,7 @@ import { Trace } from './trace.js';
 import { TickLocal, type TickLocalParams } from './tick-local.js';
 import { TickFillStats, computeTickMetrics, type TickMetrics } from './tick-metrics.js';
 import { BatchWindow, type BatchCursor } from './batch-window.js';
+import { payVenueFunding } from './tick-step.js';
 
 export interface TickBacktestOptions {
   /** The session's settings (capital, reconcile, risk limits); the decision timer is `decisionIntervalMicros`. */
@@ -452,19 +453,7 @@ export class TickBacktest {
    * venue's position, marked at the venue's mid. Returns the next payment's time.
    */
   payFunding(t: Micros, inclusive = false): Micros {
-    const f = this.opts.funding!;
-    const ex = this.exchange;
-    const p = this.core.portfolio;
-    for (let ts = f.nextTs(); ts < t || (inclusive && ts === t); ts = f.nextTs()) {
-      const rate = f.take();
-      let mark = ex.book.mid();
-      if (!(mark > 0)) mark = p.avgCost; // no two-sided book at that instant: the entry price (the position's own value)
-      const position = ex.position;
-      const amount = p.applyFunding(rate, mark, position);
-      this.fundingPaid.push({ ts, rate, position, mark, amount });
-      this.session.journal?.funding?.({ ts, rate, position, mark, amount, source: 'sim' }, p);
-    }
-    return f.nextTs();
+    return payVenueFunding(this.opts.funding!, this.exchange, this.core.portfolio, this.session.journal, this.fundingPaid, t, inclusive);
   }
 
   /** The decision timer at local time t: estimators and view, markouts due, then the session (risk, strategy). */

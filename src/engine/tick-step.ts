@@ -1,8 +1,10 @@
 // One definition of "advance the simulated venue and the local side to local time t" for drivers fed row by row (realtime, paper).
 import type { Micros } from '../core/index.js';
-import type { EventColumns } from '../market/index.js';
+import type { EventColumns, FundingPayment, FundingSchedule } from '../market/index.js';
+import type { Portfolio } from '../portfolio/index.js';
 import type { L2Exchange } from '../sim/index.js';
 import type { TickLocal } from './tick-local.js';
+import type { PaperJournal } from './paper-journal.js';
 
 /** What a row-fed driver steps: the venue, the local side, the venue's answers and its own timers. */
 export interface SteppedSession {
@@ -67,4 +69,24 @@ export function handleInstant(s: SteppedSession, ev: EventColumns, from: number,
   while (ex.nextOutboundTs() <= t) s.deliver();
   const local = s.local;
   for (let i = from; i < to; i++) local.onEvent(ev, i, t);
+}
+
+/**
+ * A simulated venue's funding, the same in the tick backtest and in paper: every payment of `f` due before
+ * exchange time `t` (at or before it when `inclusive`) on the venue's own position (fills at or before its
+ * time) at the venue's mid — the position's entry price when the book is not two-sided at that instant —
+ * applied once to the portfolio, listed in `paid` and journaled with the cash it leaves. Returns the next
+ * payment's time (+∞: none left).
+ */
+export function payVenueFunding(f: FundingSchedule, ex: L2Exchange, p: Portfolio, journal: PaperJournal | undefined, paid: FundingPayment[], t: Micros, inclusive: boolean): Micros {
+  for (let ts = f.nextTs(); ts < t || (inclusive && ts === t); ts = f.nextTs()) {
+    const rate = f.take();
+    let mark = ex.book.mid();
+    if (!(mark > 0)) mark = p.avgCost;
+    const position = ex.position;
+    const amount = p.applyFunding(rate, mark, position);
+    paid.push({ ts, rate, position, mark, amount });
+    journal?.funding?.({ ts, rate, position, mark, amount, source: 'sim' }, p);
+  }
+  return f.nextTs();
 }
