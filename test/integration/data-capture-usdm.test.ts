@@ -1,4 +1,4 @@
-// The Binance USD-M perpetual capture: an independent rebuild from the raw lines (futures rules) equals bookTicker, the converter equals it, gaps are reported.
+// The Binance USD-M perpetual capture (and the same messages in COIN-M form): an independent rebuild from the raw lines (futures rules) equals bookTicker, the converter equals it, gaps are reported.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -153,6 +153,86 @@ test('USD-M capture with one depth message removed: the break is reported (expec
     assert.equal(g.got, removed.u, "the next message's pu names the lost one's u");
     assert.equal(g.line, depthAt[3001]!, 'the next depth message, one line up from where it was (1-based: its old 0-based index)');
     assert.equal(report.unappliedDiffs, depthAt.length - 3001, 'no snapshot follows: the rest waits, unapplied');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+/**
+ * The USD-M capture rewritten as Binance COIN-M (inverse) messages of BTCUSD_PERP: the same ids, times and
+ * prices; streams `btcusd_perp@…`, symbol `BTCUSD_PERP` with its pair (`ps`: `BTCUSD`) on depth and
+ * bookTicker, and sizes in whole contracts (COIN-M quantities are contracts: here 1 per 0.001 BTC of the
+ * original). The futures sync rules are the same (U, u, pu), so the same checks must hold.
+ */
+function asCoinM(lines: string[]): string[] {
+  const contracts = (q: string): string => String(Math.round(Number(q) * 1000));
+  const levels = (xs: [string, string][]): [string, string][] => xs.map(([p, q]) => [p, contracts(q)]);
+  return lines.map((line) => {
+    if (line === '') return line;
+    const at = line.indexOf(' ');
+    const msg = JSON.parse(line.slice(at + 1));
+    if ('lastUpdateId' in msg) {
+      msg.bids = levels(msg.bids);
+      msg.asks = levels(msg.asks);
+      msg.symbol = 'BTCUSD_PERP';
+      msg.pair = 'BTCUSD';
+    } else {
+      msg.stream = String(msg.stream).replace(/^btcusdt@/, 'btcusd_perp@');
+      const d = msg.data;
+      const { s, ...rest } = d;
+      assert.equal(s, 'BTCUSDT');
+      if (d.e === 'depthUpdate') msg.data = { ...rest, s: 'BTCUSD_PERP', ps: 'BTCUSD', b: levels(d.b), a: levels(d.a) };
+      else if (d.e === 'bookTicker') msg.data = { ...rest, s: 'BTCUSD_PERP', ps: 'BTCUSD', B: contracts(d.B), A: contracts(d.A) };
+      else msg.data = { ...rest, s: 'BTCUSD_PERP', q: contracts(d.q) };
+    }
+    return `${line.slice(0, at)} ${JSON.stringify(msg)}`;
+  });
+}
+
+test('COIN-M (inverse) messages: the same futures sync — the raw rebuild equals bookTicker, the converter equals the rebuild, sizes in contracts; a lost diff is a pu break', async () => {
+  const lines = asCoinM(gunzipSync(readFileSync(USDM)).toString('utf8').split('\n'));
+  assert.match(lines.find((l) => l.includes('depthUpdate'))!, /"stream":"btcusd_perp@depth@0ms".*"s":"BTCUSD_PERP","ps":"BTCUSD"/);
+  const raw = rebuildFromRaw(lines);
+  assert.equal(raw.breaks, 0);
+  let compared = 0;
+  for (const [u, t] of raw.tickers) {
+    const top = raw.topAt.get(u);
+    if (top === undefined) continue;
+    assert.equal(top, t, `rebuilt book vs bookTicker at update ${u}`);
+    compared++;
+  }
+  assert.ok(compared > 500, `comparable updates: ${compared}`);
+  const dir = mkdtempSync(join(tmpdir(), 'mm-coinm-'));
+  try {
+    const path = join(dir, 'btcusd_perp_20240808.gz');
+    writeFileSync(path, gzipSync(lines.join('\n')));
+    const report = await convertCaptureToArrow([path], join(dir, 'coinm.arrow'));
+    assert.equal(report.gaps.length, 0);
+    assert.deepEqual(report.messages, { depth: 6551, trade: 21313, bookTicker: 66089, snapshot: 1, ignored: 0 });
+    const ev = readEventFile(join(dir, 'coinm.arrow')).events;
+    const book = new Book();
+    let checked = 0;
+    for (let i = 0; i < ev.length; i++) {
+      const type = ev.type[i]!;
+      if (type !== EventType.Snapshot && type !== EventType.Delta) continue;
+      if (type === EventType.Snapshot && ev.flags[i]! & EventFlag.SnapshotStart) (book.bids.clear(), book.asks.clear());
+      assert.equal(ev.size[i], Math.round(ev.size[i]!), 'whole contracts');
+      book.set(ev.side[i] === 1 ? 'b' : 'a', ev.price[i]!, ev.size[i]!);
+      if (type === EventType.Delta && ev.flags[i]! & EventFlag.EndOfMessage) {
+        assert.equal(book.top(), raw.topAt.get(ev.id[i]!), `converted book at update ${ev.id[i]}`);
+        checked++;
+      }
+    }
+    assert.equal(checked, raw.topAt.size, 'every applied diff, once');
+    // One depth message lost: the next one's pu names it.
+    const depthAt = lines.map((l, i) => (l.includes('"depthUpdate"') ? i : -1)).filter((i) => i >= 0);
+    const cut = depthAt[3000]!;
+    const gapPath = join(dir, 'btcusd_perp_gap.gz');
+    writeFileSync(gapPath, gzipSync(lines.filter((_, i) => i !== cut).join('\n')));
+    const gap = await convertCaptureToArrow([gapPath], join(dir, 'gap.arrow'));
+    assert.equal(gap.gaps.length, 1);
+    assert.equal(gap.gaps[0]!.kind, 'sequence');
+    assert.equal(gap.gaps[0]!.got, JSON.parse(lines[cut]!.slice(lines[cut]!.indexOf(' ') + 1)).data.u);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
