@@ -70,14 +70,12 @@ export class Portfolio {
     }
   }
 
-  /** `apply` for a perpetual (linear or inverse). */
+  /** `apply` for a perpetual (linear or inverse): PnL, fees and the margin balance in the settlement currency. */
   private applyContract(side: Side, price: number, qty: number, fee: number): void {
     const signed = side * qty;
     const spec = this.spec;
-    const perp = this.perp;
-    const notional = perp ? notionalQuote(spec, price, qty) : price * qty;
-    if (perp) this.balance -= fee;
-    else this.cash -= side * notional + fee;
+    const notional = notionalQuote(spec, price, qty);
+    this.balance -= fee;
     this.fees += fee;
     this.turnover += notional;
     this.fills++;
@@ -85,7 +83,7 @@ export class Portfolio {
     else this.sellQty += qty;
     const pos = this.position;
     if (pos === 0 || Math.sign(pos) === side) {
-      // Opening or adding: new average entry.
+      // Opening or adding: new average entry (inverse: harmonic).
       const newPos = pos + signed;
       const n = Math.abs(pos);
       this.avgCost =
@@ -93,14 +91,13 @@ export class Portfolio {
           ? Math.abs(newPos) / ((pos === 0 ? 0 : n / this.avgCost) + qty / price)
           : (this.avgCost * n + price * qty) / Math.abs(newPos);
       this.position = newPos;
-      if (perp) this.cash = this.initialCash + settleToQuote(spec, this.balance, price);
+      this.cash = this.initialCash + settleToQuote(spec, this.balance, price);
       return;
     }
     // Reducing, closing or flipping.
-    const closing = Math.min(qty, Math.abs(pos));
-    const realized = perp ? contractPnl(spec, closing * Math.sign(pos), this.avgCost, price) : closing * (price - this.avgCost) * Math.sign(pos);
+    const realized = contractPnl(spec, Math.min(qty, Math.abs(pos)) * Math.sign(pos), this.avgCost, price);
     this.realizedPnl += realized;
-    if (perp) this.balance += realized;
+    this.balance += realized;
     const newPos = pos + signed;
     if (Math.abs(newPos) < 1e-12) {
       this.position = 0;
@@ -111,7 +108,7 @@ export class Portfolio {
     } else {
       this.position = newPos;
     }
-    if (perp) this.cash = this.initialCash + settleToQuote(spec, this.balance, price);
+    this.cash = this.initialCash + settleToQuote(spec, this.balance, price);
   }
 
   /**

@@ -89,6 +89,24 @@ function rebuildFromRaw(lines: string[]): { topAt: Map<number, string>; tickers:
   return { topAt, tickers, breaks, stale };
 }
 
+/** The converter's rows replayed into a plain book: after each depth message, the raw rebuild's top; returns how many were compared. */
+function assertConvertedEqualsRebuild(ev: ReturnType<typeof readEventFile>['events'], topAt: Map<number, string>, wholeContracts = false): number {
+  const book = new Book();
+  let checked = 0;
+  for (let i = 0; i < ev.length; i++) {
+    const type = ev.type[i]!;
+    if (type !== EventType.Snapshot && type !== EventType.Delta) continue;
+    if (type === EventType.Snapshot && ev.flags[i]! & EventFlag.SnapshotStart) (book.bids.clear(), book.asks.clear());
+    if (wholeContracts) assert.equal(ev.size[i], Math.round(ev.size[i]!), 'whole contracts');
+    book.set(ev.side[i] === 1 ? 'b' : 'a', ev.price[i]!, ev.size[i]!);
+    if (type === EventType.Delta && ev.flags[i]! & EventFlag.EndOfMessage) {
+      assert.equal(book.top(), topAt.get(ev.id[i]!), `converted book at update ${ev.id[i]}`);
+      checked++;
+    }
+  }
+  return checked;
+}
+
 test('USD-M capture: the book rebuilt from the raw lines by the futures rules equals bookTicker at every update id both carry; the converter equals that book', async () => {
   const lines = gunzipSync(readFileSync(USDM)).toString('utf8').split('\n');
   const raw = rebuildFromRaw(lines);
@@ -112,20 +130,7 @@ test('USD-M capture: the book rebuilt from the raw lines by the futures rules eq
     assert.equal(report.staleDiffs, 4);
     assert.deepEqual(report.messages, { depth: 6551, trade: 21313, bookTicker: 66089, snapshot: 1, ignored: 0 });
     const ev = readEventFile(out).events;
-    // The converter's rows replayed into a plain book: after each depth message, the raw rebuild's top.
-    const book = new Book();
-    let checked = 0;
-    for (let i = 0; i < ev.length; i++) {
-      const type = ev.type[i]!;
-      if (type !== EventType.Snapshot && type !== EventType.Delta) continue;
-      if (type === EventType.Snapshot && ev.flags[i]! & EventFlag.SnapshotStart) (book.bids.clear(), book.asks.clear());
-      book.set(ev.side[i] === 1 ? 'b' : 'a', ev.price[i]!, ev.size[i]!);
-      if (type === EventType.Delta && ev.flags[i]! & EventFlag.EndOfMessage) {
-        assert.equal(book.top(), raw.topAt.get(ev.id[i]!), `converted book at update ${ev.id[i]}`);
-        checked++;
-      }
-    }
-    assert.equal(checked, raw.topAt.size, 'every applied diff, once');
+    assert.equal(assertConvertedEqualsRebuild(ev, raw.topAt), raw.topAt.size, 'every applied diff, once');
     // Perpetual trades keep their exchange trade time T; the tick is 0.1 and the lot 0.001.
     let trades = 0;
     for (let i = 0; i < ev.length; i++) if (ev.type[i] === EventType.Trade) (trades++, assert.ok(Math.abs(ev.price[i]! * 10 - Math.round(ev.price[i]! * 10)) < 1e-6));
@@ -210,20 +215,7 @@ test('COIN-M (inverse) messages: the same futures sync — the raw rebuild equal
     assert.equal(report.gaps.length, 0);
     assert.deepEqual(report.messages, { depth: 6551, trade: 21313, bookTicker: 66089, snapshot: 1, ignored: 0 });
     const ev = readEventFile(join(dir, 'coinm.arrow')).events;
-    const book = new Book();
-    let checked = 0;
-    for (let i = 0; i < ev.length; i++) {
-      const type = ev.type[i]!;
-      if (type !== EventType.Snapshot && type !== EventType.Delta) continue;
-      if (type === EventType.Snapshot && ev.flags[i]! & EventFlag.SnapshotStart) (book.bids.clear(), book.asks.clear());
-      assert.equal(ev.size[i], Math.round(ev.size[i]!), 'whole contracts');
-      book.set(ev.side[i] === 1 ? 'b' : 'a', ev.price[i]!, ev.size[i]!);
-      if (type === EventType.Delta && ev.flags[i]! & EventFlag.EndOfMessage) {
-        assert.equal(book.top(), raw.topAt.get(ev.id[i]!), `converted book at update ${ev.id[i]}`);
-        checked++;
-      }
-    }
-    assert.equal(checked, raw.topAt.size, 'every applied diff, once');
+    assert.equal(assertConvertedEqualsRebuild(ev, raw.topAt, true), raw.topAt.size, 'every applied diff, once');
     // One depth message lost: the next one's pu names it.
     const depthAt = lines.map((l, i) => (l.includes('"depthUpdate"') ? i : -1)).filter((i) => i >= 0);
     const cut = depthAt[3000]!;
