@@ -8,26 +8,9 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { EventFlag, EventType } from '../../src/market/index.js';
 import { convertCaptureToArrow, readEventFile } from '../../src/data/index.js';
 import { SHARED_DATA } from '../fixtures/shared-data.js';
+import { PlainBook as Book, topOf } from '../fixtures/plain-book.js';
 
 const USDM = join(SHARED_DATA, 'binance-l2-trades-hftbacktest-20240808', 'usdm', 'btcusdt_20240808.gz');
-
-/** A plain L2 book in maps: clarity over speed. */
-class Book {
-  bids = new Map<number, number>();
-  asks = new Map<number, number>();
-  set(side: 'b' | 'a', price: number, size: number): void {
-    const m = side === 'b' ? this.bids : this.asks;
-    if (size === 0) m.delete(price);
-    else m.set(price, size);
-  }
-  top(): string {
-    let b = -Infinity;
-    let a = Infinity;
-    for (const p of this.bids.keys()) if (p > b) b = p;
-    for (const p of this.asks.keys()) if (p < a) a = p;
-    return `${b}x${this.bids.get(b)} / ${a}x${this.asks.get(a)}`;
-  }
-}
 
 interface Depth {
   U: number;
@@ -84,9 +67,21 @@ function rebuildFromRaw(lines: string[]): { topAt: Map<number, string>; tickers:
       if (!synced) pending.push(d);
       else if (d.pu === last) apply(d);
       else breaks++;
-    } else if (d.e === 'bookTicker') tickers.push([d.u, `${Number(d.b)}x${Number(d.B)} / ${Number(d.a)}x${Number(d.A)}`]);
+    } else if (d.e === 'bookTicker') tickers.push([d.u, topOf(Number(d.b), Number(d.B), Number(d.a), Number(d.A))]);
   }
   return { topAt, tickers, breaks, stale };
+}
+
+/** The raw rebuild against bookTicker at every update id both carry (a ticker at a depth message's final id); returns how many. */
+function tickersMatched(raw: { topAt: Map<number, string>; tickers: [number, string][] }): number {
+  let compared = 0;
+  for (const [u, t] of raw.tickers) {
+    const top = raw.topAt.get(u);
+    if (top === undefined) continue;
+    assert.equal(top, t, `rebuilt book vs bookTicker at update ${u}`);
+    compared++;
+  }
+  return compared;
 }
 
 /** The converter's rows replayed into a plain book: after each depth message, the raw rebuild's top; returns how many were compared. */
@@ -112,13 +107,7 @@ test('USD-M capture: the book rebuilt from the raw lines by the futures rules eq
   const raw = rebuildFromRaw(lines);
   assert.equal(raw.breaks, 0, 'pu continuity holds through the capture');
   assert.equal(raw.stale, 4, 'four diffs end before the snapshot');
-  let compared = 0;
-  for (const [u, t] of raw.tickers) {
-    const top = raw.topAt.get(u);
-    if (top === undefined) continue;
-    assert.equal(top, t, `rebuilt book vs bookTicker at update ${u}`);
-    compared++;
-  }
+  const compared = tickersMatched(raw);
   console.log(`# compared ${compared} of ${raw.tickers.length} bookTicker updates (those at a depth message's final id) with the raw rebuild`);
   assert.ok(compared > 500, `comparable updates: ${compared}`);
 
@@ -199,13 +188,7 @@ test('COIN-M (inverse) messages: the same futures sync — the raw rebuild equal
   assert.match(lines.find((l) => l.includes('depthUpdate'))!, /"stream":"btcusd_perp@depth@0ms".*"s":"BTCUSD_PERP","ps":"BTCUSD"/);
   const raw = rebuildFromRaw(lines);
   assert.equal(raw.breaks, 0);
-  let compared = 0;
-  for (const [u, t] of raw.tickers) {
-    const top = raw.topAt.get(u);
-    if (top === undefined) continue;
-    assert.equal(top, t, `rebuilt book vs bookTicker at update ${u}`);
-    compared++;
-  }
+  const compared = tickersMatched(raw);
   assert.ok(compared > 500, `comparable updates: ${compared}`);
   const dir = mkdtempSync(join(tmpdir(), 'mm-coinm-'));
   try {

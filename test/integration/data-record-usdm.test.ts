@@ -10,31 +10,7 @@ import { EventFlag, EventType, type EventColumns } from '../../src/market/index.
 import { readEventFile } from '../../src/data/index.js';
 import { FakeBinance, captureData } from '../fake-exchange/index.js';
 import { CLI_CWD, cliArgs } from '../fixtures/cli-source.js';
-
-/** Top of book as `bid x qty / ask x qty` (numbers, so "61800.20" and 61800.2 agree). */
-const topOf = (bp: number, bq: number, ap: number, aq: number): string => `${bp}x${bq} / ${ap}x${aq}`;
-
-/** A plain L2 book in maps: clarity over speed. */
-class Book {
-  bids = new Map<number, number>();
-  asks = new Map<number, number>();
-  set(side: 'b' | 'a', price: number, size: number): void {
-    const m = side === 'b' ? this.bids : this.asks;
-    if (size === 0) m.delete(price);
-    else m.set(price, size);
-  }
-  top(): string {
-    const b = Math.max(...this.bids.keys());
-    const a = Math.min(...this.asks.keys());
-    return topOf(b, this.bids.get(b)!, a, this.asks.get(a)!);
-  }
-  /** The best `n` levels a side. */
-  levels(n: number): string {
-    const b = [...this.bids].sort((x, y) => y[0] - x[0]).slice(0, n);
-    const a = [...this.asks].sort((x, y) => x[0] - y[0]).slice(0, n);
-    return JSON.stringify([b, a]);
-  }
-}
+import { PlainBook as Book, topOf } from '../fixtures/plain-book.js';
 
 /** The book an event file describes, after each complete book message, by its update id (`top` and the best 20 levels). */
 function booksOf(ev: EventColumns, into: Map<number, { top: string; levels: string }>): { crossed: number; snapshots: number } {

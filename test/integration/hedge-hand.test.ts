@@ -159,12 +159,7 @@ test('passive hedge: a post-only order rests at the perpetual touch behind its q
 });
 
 test('an inverse perpetual as the hedge leg: contracts worth 10 USD each, fees and PnL in the coin, reported in quote; every figure by hand', () => {
-  const spot = new EventBuilder()
-    .snapshot(T0, [[99.99, 1]], [[100.01, 1]])
-    .trade(T0 + 50 * MS, -1, 100, 1)
-    .delta(T0 + 500 * MS, [[1, 99.99, 0], [-1, 100.01, 0], [1, 100.09, 1], [-1, 100.11, 1]])
-    .delta(T0 + 1000 * MS, [[1, 90, 1]])
-    .build();
+  const { spot } = events(); // the spot market of the tests above
   // Sizes in contracts (10 USD each): bids 100.6 × 3, 100.5 × 10; ask 100.7 × 10; at T0 + 500 ms 100.7 / 100.9.
   const perp = new EventBuilder()
     .snapshot(T0, [[100.6, 3], [100.5, 10]], [[100.7, 10]])
