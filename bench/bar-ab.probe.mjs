@@ -2,8 +2,9 @@
 // CPU time (process.cpuUsage) of `new BarSession` + `runUntil` on the 1m klines, the bench job of
 // bar-engine.bench.mjs. Usage: node bench/bar-ab.probe.mjs DIR_A DIR_B (each a checkout with dist/ built;
 // an older checkout's bar config, without parseTradingConfig, is read as it was then). Prints figures only.
-import { join, dirname, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { abRounds, distModule, med, quantile as q, sorted } from './ab-rounds.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const file = join(root, '..', 'shared', 'data', 'binance-spot-btcusdt-1m-klines-2024-12', 'BTCUSDT_1m.csv');
@@ -16,7 +17,7 @@ const ROUNDS = Number(process.env.ROUNDS ?? 40);
 const model = process.env.MODEL ?? 'as';
 
 async function load(dir) {
-  const url = (m) => pathToFileURL(join(resolve(dir), 'dist', m, 'index.js')).href;
+  const url = (m) => distModule(dir, m);
   const eng = await import(url('engine'));
   const { bars } = (await import(url('data'))).loadKlines(file);
   const cfg = eng.parseTradingConfig
@@ -37,22 +38,7 @@ async function load(dir) {
 
 const A = await load(a);
 const B = await load(b);
-for (let i = 0; i < 5; i++) A.run(), B.run();
-const ta = [];
-const tb = [];
-const ratios = [];
-for (let r = 0; r < ROUNDS; r++) {
-  const a1 = A.run();
-  const b1 = B.run();
-  const b2 = B.run();
-  const a2 = A.run();
-  ta.push(a1, a2);
-  tb.push(b1, b2);
-  ratios.push((b1 + b2) / (a1 + a2));
-}
-const sorted = (x) => [...x].sort((p, q) => p - q);
-const med = (x) => sorted(x)[x.length >> 1];
-const q = (x, f) => sorted(x)[Math.floor(f * x.length)];
+const { ta, tb, ratios } = abRounds(A, B, ROUNDS, 5);
 console.log(
   `${model}: A ${a} min ${sorted(ta)[0].toFixed(1)} median ${med(ta).toFixed(1)} ms CPU (${A.fills()} fills) | ` +
     `B ${b} min ${sorted(tb)[0].toFixed(1)} median ${med(tb).toFixed(1)} ms CPU (${B.fills()} fills) | ` +

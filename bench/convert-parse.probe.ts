@@ -3,24 +3,13 @@
 //      valgrind --tool=callgrind node --no-concurrent-recompilation probe.mjs N   (for N = 1 and 3: the difference / 2 / lines = instructions per line)
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
-import { BinanceCaptureParser } from '../src/data/binance-capture.js';
+import { parseInMemory } from './parse-lines.js';
 import { sharedCaptureFiles } from '../test/fixtures/capture.js';
 
 const texts = sharedCaptureFiles().map((f) => gunzipSync(readFileSync(f)));
 const n = Number(process.argv[2] ?? 1);
 let lines = 0;
 for (let r = 0; r < n; r++) {
-  const p = new BinanceCaptureParser(() => {});
-  for (const b of texts) {
-    p.beginFile('capture');
-    let pos = 0;
-    for (;;) {
-      const nl = b.indexOf(10, pos);
-      if (nl < 0) break;
-      p.line(b, pos, nl);
-      pos = nl + 1;
-    }
-  }
-  lines += p.finish().lines;
+  lines += parseInMemory(texts);
 }
 console.log(JSON.stringify({ passes: n, lines }));

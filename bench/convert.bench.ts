@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync, readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BinanceCaptureParser, convertCaptureToArrow, forEachLine, loadCaptureSync } from '../src/data/index.js';
+import { convertCaptureToArrow, forEachLine, loadCaptureSync } from '../src/data/index.js';
+import { parseInMemory } from './parse-lines.js';
 import { spawnSync } from 'node:child_process';
 import { sharedCaptureFiles } from '../test/fixtures/capture.js';
 import { writeLongCapture } from '../test/fixtures/long-capture.js';
@@ -38,18 +39,7 @@ try {
     let cpu = process.cpuUsage(c);
     readingCpu.push(n / ((cpu.user + cpu.system) / 1e6));
     c = process.cpuUsage();
-    const p = new BinanceCaptureParser(() => {});
-    for (const b of texts) {
-      p.beginFile('capture');
-      let pos = 0;
-      for (;;) {
-        const nl = b.indexOf(10, pos);
-        if (nl < 0) break;
-        p.line(b, pos, nl);
-        pos = nl + 1;
-      }
-    }
-    n = p.finish().lines;
+    n = parseInMemory(texts);
     cpu = process.cpuUsage(c);
     parserCpu.push(n / ((cpu.user + cpu.system) / 1e6));
   }

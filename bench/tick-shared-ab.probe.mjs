@@ -5,8 +5,7 @@
 // capture as tick-shared-pass.bench.ts converts it, test/fixtures/capture.ts). SEPARATE=1: the K replays
 // one by one (`runTickJob`) instead of the shared pass; K=1 SEPARATE=1 is a single tick replay (AS every
 // DECISION_MS, power:2, 5 ms latencies). Prints figures only.
-import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { abRounds, distModule, med, sorted } from './ab-rounds.mjs';
 
 const [path, a, b] = process.argv.slice(2);
 if (path === undefined || a === undefined || b === undefined) {
@@ -19,7 +18,7 @@ const decisionMs = Number(process.env.DECISION_MS ?? 100);
 const separate = process.env.SEPARATE === '1';
 
 async function load(dir) {
-  const url = (m) => pathToFileURL(join(resolve(dir), 'dist', m, 'index.js')).href;
+  const url = (m) => distModule(dir, m);
   const eng = await import(url('engine'));
   const events = (await import(url('data'))).readEvents(path);
   const cfgs = [];
@@ -44,21 +43,7 @@ async function load(dir) {
 
 const A = await load(a);
 const B = await load(b);
-A.run(), B.run();
-const ta = [];
-const tb = [];
-const ratios = [];
-for (let r = 0; r < ROUNDS; r++) {
-  const a1 = A.run();
-  const b1 = B.run();
-  const b2 = B.run();
-  const a2 = A.run();
-  ta.push(a1, a2);
-  tb.push(b1, b2);
-  ratios.push((b1 + b2) / (a1 + a2));
-}
-const sorted = (x) => [...x].sort((p, q) => p - q);
-const med = (x) => sorted(x)[x.length >> 1];
+const { ta, tb, ratios } = abRounds(A, B, ROUNDS);
 console.log(
   `K ${K}${separate ? ' separate replays' : ' shared pass'}, decisions every ${decisionMs} ms: A ${a} min ${sorted(ta)[0].toFixed(0)} median ${med(ta).toFixed(0)} ms CPU | B ${b} min ${sorted(tb)[0].toFixed(0)} median ${med(tb).toFixed(0)} ms CPU | ` +
     `B/A per round: median ${med(ratios).toFixed(2)}, range ${sorted(ratios)[0].toFixed(2)}–${sorted(ratios)[ratios.length - 1].toFixed(2)}; min/min ${(sorted(tb)[0] / sorted(ta)[0]).toFixed(2)}; metrics identical: ${A.out() === B.out()}`,
