@@ -119,11 +119,15 @@ export interface TickMetricsInput extends MetricsInput {
   fundingPayments?: number;
 }
 
-function summary(values: number[]): { mean: number; median: number; p90: number } | null {
-  if (values.length === 0) return null;
-  const s = values.slice().sort((a, b) => a - b);
-  const at = (q: number): number => s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
-  return { mean: s.reduce((a, b) => a + b, 0) / s.length, median: at(0.5), p90: at(0.9) };
+/** Mean, median and 90th percentile; sorts `values` in place (a typed array sorts numerically without a comparator). */
+function summary(values: Float64Array): { mean: number; median: number; p90: number } | null {
+  const n = values.length;
+  if (n === 0) return null;
+  const s = values.sort();
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += s[i]!;
+  const at = (q: number): number => s[Math.min(n - 1, Math.floor(q * n))]!;
+  return { mean: sum / n, median: at(0.5), p90: at(0.9) };
 }
 
 /** AR(1) half-life of a sampled series: ρ = Σxₜxₜ₋₁ / Σxₜ₋₁², half-life = ln ½ / ln ρ samples. */
@@ -147,15 +151,15 @@ export function computeTickMetrics(m: TickMetricsInput): TickMetrics {
   const toQuote = (x: number): number => (spec.kind === 'inverse_perp' && Number.isFinite(lastMid) ? x * lastMid : x);
   let capture = 0;
   let filledQty = 0;
-  const lat: number[] = [];
-  const queue: number[] = [];
+  const lat = new Float64Array(fills.length);
+  const queue = new Float64Array(fills.length);
   for (let i = 0; i < fills.length; i++) {
     const mid = stats.mid[i]!;
     // Perpetuals: the fill's PnL against the mid in contract terms (settlement currency).
     if (mid === mid) capture += perp ? contractPnl(spec, fills.side[i]! * fills.qty[i]!, fills.price[i]!, mid) : fills.side[i]! * fills.qty[i]! * (mid - fills.price[i]!);
     filledQty += fills.qty[i]!;
-    lat.push((fills.ts[i]! - stats.sentTs[i]!) / 1000);
-    queue.push(stats.joinAhead[i]!);
+    lat[i] = (fills.ts[i]! - stats.sentTs[i]!) / 1000;
+    queue[i] = stats.joinAhead[i]!;
   }
   const markouts = stats.markoutSeconds.map((h, k) => {
     const arr = stats.markMid[k]!;

@@ -327,3 +327,22 @@ test('more than 256 resting orders (a replay of a session\'s own orders has no g
   for (const x of f) assert.equal(x.price, Math.round((99.99 - (x.clientId - 1) * 0.01) * 100) / 100);
   assert.equal(h.ex.resting, 500);
 });
+
+test('commands and answers in flight beyond the rings’ first size keep their order (the rings grow while wrapped)', () => {
+  const ev = book().build();
+  const ex = new L2Exchange({ tickSize: 0.01, partialFills: true, ladderTicks: 4096 }, riskAverseQueue, constantLatency(10, 10), new BpsFees(0, 5));
+  const rec = new Recorder();
+  for (let i = 0; i < ev.length; i++) ex.onMarket(ev, i, 0);
+  const place = (id: number): void => ex.place(id, id, 1, 99, 0.01);
+  let id = 1;
+  for (; id <= 40; id++) place(id);
+  for (let k = 0; k < 30; k++) ex.processInbound(); // the inbound ring's head moves on
+  for (let k = 0; k < 20; k++) ex.deliver(rec); // and the outbound ring's
+  for (; id <= 5000; id++) place(id); // thousands in flight at once: both rings wrap, then grow
+  while (ex.nextInboundTs() < Infinity) ex.processInbound();
+  while (ex.nextOutboundTs() < Infinity) ex.deliver(rec);
+  assert.equal(ex.resting, 5000);
+  const accepted = rec.events.map((e) => (e.type === 'accepted' ? e.clientId : -1));
+  assert.deepEqual(accepted, Array.from({ length: 5000 }, (_, i) => i + 1), 'every order accepted once, in the order sent');
+  assert.ok(rec.events.every((e, i) => i === 0 || e.ts >= rec.events[i - 1]!.ts), 'answers in time order');
+});

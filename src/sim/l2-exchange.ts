@@ -40,7 +40,7 @@ const REASONS = ['', 'post-only order would cross the book', 'quantity must be p
 const IN_PLACE = 1;
 const IN_CANCEL = 2;
 const IN_TAKE = 3;
-const RING = 1 << 12;
+const RING = 64; // commands / answers in flight: rings start small (one venue per member of a shared pass) and double when full
 const RESTING = 256; // full ladders on both sides, with replaced orders until their cancels arrive; grown by doubling beyond
 
 /**
@@ -132,35 +132,37 @@ export class L2Exchange implements OrderSink {
   // Inbound ring: commands on their way to the venue.
   private inHead = 0;
   private inCount = 0;
+  private inMask = RING - 1;
   private lastIn = Number.NEGATIVE_INFINITY;
-  private readonly inKind = new Uint8Array(RING);
-  private readonly inTs = new Float64Array(RING);
-  private readonly inSent = new Float64Array(RING);
-  private readonly inId = new Float64Array(RING);
-  private readonly inSide = new Int8Array(RING);
-  private readonly inPrice = new Float64Array(RING);
-  private readonly inQty = new Float64Array(RING);
-  private readonly inAudit = new Int32Array(RING);
+  private inKind = new Uint8Array(RING);
+  private inTs = new Float64Array(RING);
+  private inSent = new Float64Array(RING);
+  private inId = new Float64Array(RING);
+  private inSide = new Int8Array(RING);
+  private inPrice = new Float64Array(RING);
+  private inQty = new Float64Array(RING);
+  private inAudit = new Int32Array(RING);
 
   // Outbound ring: answers on their way back.
   private outHead = 0;
   private outCount = 0;
+  private outMask = RING - 1;
   private lastOut = Number.NEGATIVE_INFINITY;
-  private readonly oKind = new Uint8Array(RING);
-  private readonly oTs = new Float64Array(RING);
-  private readonly oExTs = new Float64Array(RING);
-  private readonly oId = new Float64Array(RING);
-  private readonly oSide = new Int8Array(RING);
-  private readonly oPrice = new Float64Array(RING);
-  private readonly oQty = new Float64Array(RING);
-  private readonly oFee = new Float64Array(RING);
-  private readonly oReason = new Uint8Array(RING);
-  private readonly oJoinAhead = new Float64Array(RING);
-  private readonly oMid = new Float64Array(RING);
-  private readonly oSent = new Float64Array(RING);
-  private readonly oThrough = new Uint8Array(RING);
-  private readonly oTaker = new Uint8Array(RING);
-  private readonly oTrade = new Float64Array(RING);
+  private oKind = new Uint8Array(RING);
+  private oTs = new Float64Array(RING);
+  private oExTs = new Float64Array(RING);
+  private oId = new Float64Array(RING);
+  private oSide = new Int8Array(RING);
+  private oPrice = new Float64Array(RING);
+  private oQty = new Float64Array(RING);
+  private oFee = new Float64Array(RING);
+  private oReason = new Uint8Array(RING);
+  private oJoinAhead = new Float64Array(RING);
+  private oMid = new Float64Array(RING);
+  private oSent = new Float64Array(RING);
+  private oThrough = new Uint8Array(RING);
+  private oTaker = new Uint8Array(RING);
+  private oTrade = new Float64Array(RING);
 
   /** Details of the last message `deliver` handed over (fills: for tick metrics and the audit trail). */
   readonly last = { kind: 0, exchangeTs: 0, joinAhead: 0, mid: 0, sentTs: 0, tradeThrough: false, tradeId: Number.NaN };
@@ -203,7 +205,7 @@ export class L2Exchange implements OrderSink {
    */
   take(ts: Micros, clientId: number, side: Side, price: number, qty: number): void {
     this.place(ts, clientId, side, price, qty);
-    this.inKind[(this.inHead + this.inCount - 1) & (RING - 1)] = IN_TAKE;
+    this.inKind[(this.inHead + this.inCount - 1) & this.inMask] = IN_TAKE;
   }
 
   cancel(ts: Micros, clientId: number): void {
@@ -213,14 +215,53 @@ export class L2Exchange implements OrderSink {
   }
 
   private pushIn(ts: Micros): number {
-    if (this.inCount === RING) throw new InvariantError('more than 4096 commands in flight');
+    if (this.inCount > this.inMask) this.growIn();
     let at = ts + this.latency.entry(ts);
     if (at < this.lastIn) at = this.lastIn;
     this.lastIn = at;
-    const j = (this.inHead + this.inCount++) & (RING - 1);
+    const j = (this.inHead + this.inCount++) & this.inMask;
     this.inTs[j] = at;
     this.inSent[j] = ts;
     return j;
+  }
+
+  /** Twice the room for commands in flight, oldest first from slot 0. */
+  private growIn(): void {
+    const h = this.inHead;
+    const c = this.inCount;
+    this.inKind = unwrapRing(this.inKind, h, c);
+    this.inTs = unwrapRing(this.inTs, h, c);
+    this.inSent = unwrapRing(this.inSent, h, c);
+    this.inId = unwrapRing(this.inId, h, c);
+    this.inSide = unwrapRing(this.inSide, h, c);
+    this.inPrice = unwrapRing(this.inPrice, h, c);
+    this.inQty = unwrapRing(this.inQty, h, c);
+    this.inAudit = unwrapRing(this.inAudit, h, c);
+    this.inHead = 0;
+    this.inMask = this.inMask * 2 + 1;
+  }
+
+  /** Twice the room for answers in flight, oldest first from slot 0. */
+  private growOut(): void {
+    const h = this.outHead;
+    const c = this.outCount;
+    this.oKind = unwrapRing(this.oKind, h, c);
+    this.oTs = unwrapRing(this.oTs, h, c);
+    this.oExTs = unwrapRing(this.oExTs, h, c);
+    this.oId = unwrapRing(this.oId, h, c);
+    this.oSide = unwrapRing(this.oSide, h, c);
+    this.oPrice = unwrapRing(this.oPrice, h, c);
+    this.oQty = unwrapRing(this.oQty, h, c);
+    this.oFee = unwrapRing(this.oFee, h, c);
+    this.oReason = unwrapRing(this.oReason, h, c);
+    this.oJoinAhead = unwrapRing(this.oJoinAhead, h, c);
+    this.oMid = unwrapRing(this.oMid, h, c);
+    this.oSent = unwrapRing(this.oSent, h, c);
+    this.oThrough = unwrapRing(this.oThrough, h, c);
+    this.oTaker = unwrapRing(this.oTaker, h, c);
+    this.oTrade = unwrapRing(this.oTrade, h, c);
+    this.outHead = 0;
+    this.outMask = this.outMask * 2 + 1;
   }
 
   /** Venue arrival time of the next command in flight (+∞ if none). */
@@ -240,7 +281,7 @@ export class L2Exchange implements OrderSink {
   /** Process the next command in flight at its venue arrival time. */
   processInbound(): void {
     const j = this.inHead;
-    this.inHead = (j + 1) & (RING - 1);
+    this.inHead = (j + 1) & this.inMask;
     this.inCount--;
     const t = this.inTs[j]!;
     if (t > this.clock) this.clock = t;
@@ -344,7 +385,7 @@ export class L2Exchange implements OrderSink {
       this.stats.fills++;
       this.stats.takerFills++;
       this.pushOut(VenueMsg.Filled, id, side, px, q, this.fees.fee(px, q, 'taker'), 0, 0, sent, this.now);
-      const o = (this.outHead + this.outCount - 1) & (RING - 1);
+      const o = (this.outHead + this.outCount - 1) & this.outMask;
       this.oTaker[o] = 1;
       this.oThrough[o] = 0;
       this.oTrade[o] = Number.NaN;
@@ -497,7 +538,7 @@ export class L2Exchange implements OrderSink {
     this.stats.fills++;
     if (through) this.stats.tradeThroughFills++;
     this.pushOut(VenueMsg.Filled, this.rId[r]!, side, price, qty, fee, 0, this.rJoinAhead[r]!, this.rSent[r]!, t);
-    const o = (this.outHead + this.outCount - 1) & (RING - 1);
+    const o = (this.outHead + this.outCount - 1) & this.outMask;
     this.oThrough[o] = through ? 1 : 0;
     this.oTaker[o] = 0;
     this.oTrade[o] = tradeId;
@@ -536,13 +577,13 @@ export class L2Exchange implements OrderSink {
   }
 
   private pushOut(kind: number, id: number, side: number, price: number, qty: number, fee: number, reason: number, joinAhead: number, sent: number, exTs: Micros): void {
-    if (this.outCount === RING) throw new InvariantError('more than 4096 venue messages in flight');
+    if (this.outCount > this.outMask) this.growOut();
     if (kind === VenueMsg.Filled) this.position += side * qty;
     const x = this.now;
     let at = x + this.latency.response(x);
     if (at < this.lastOut) at = this.lastOut;
     this.lastOut = at;
-    const j = (this.outHead + this.outCount++) & (RING - 1);
+    const j = (this.outHead + this.outCount++) & this.outMask;
     this.oKind[j] = kind;
     this.oTs[j] = at;
     this.oExTs[j] = exTs;
@@ -560,7 +601,7 @@ export class L2Exchange implements OrderSink {
   /** Hand the next answer to `handler`, stamped with its local arrival time. Returns its kind. */
   deliver(handler: OrderEventHandler): number {
     const j = this.outHead;
-    this.outHead = (j + 1) & (RING - 1);
+    this.outHead = (j + 1) & this.outMask;
     this.outCount--;
     const ts = this.oTs[j]!;
     const id = this.oId[j]!;
@@ -594,4 +635,15 @@ export class L2Exchange implements OrderSink {
     const r = this.find(clientId);
     return r < 0 ? Number.NaN : this.rAhead[r]!;
   }
+}
+
+type RingColumn = Float64Array<ArrayBuffer> | Int32Array<ArrayBuffer> | Int8Array<ArrayBuffer> | Uint8Array<ArrayBuffer>;
+
+/** A full ring column (`count` entries from `head`, wrapping) copied into one twice its length, oldest at 0. */
+function unwrapRing<T extends RingColumn>(a: T, head: number, count: number): T {
+  const b = new (a.constructor as new (n: number) => T)(a.length * 2);
+  const first = Math.min(count, a.length - head);
+  b.set(a.subarray(head, head + first));
+  if (count > first) b.set(a.subarray(0, count - first), first);
+  return b;
 }
