@@ -55,7 +55,7 @@ export class VenueBook {
   private readonly tradedTick = new Float64Array(TRADED_SLOTS);
   private readonly tradedQty = new Float64Array(TRADED_SLOTS);
   /** Resting orders of the venues on this market, by level (key = tick·2 + side bit) and by side. */
-  private readonly resting = new Map<number, number>();
+  private readonly resting = new LevelCounts();
   private restingBids = 0;
   private restingAsks = 0;
 
@@ -136,17 +136,13 @@ export class VenueBook {
 
   /** A venue's order starts / stops resting at a level. */
   addResting(side: number, tick: number): void {
-    const key = tick * 2 + (side > 0 ? 1 : 0);
-    this.resting.set(key, (this.resting.get(key) ?? 0) + 1);
+    this.resting.add(tick * 2 + (side > 0 ? 1 : 0), 1);
     if (side > 0) this.restingBids++;
     else this.restingAsks++;
   }
 
   removeResting(side: number, tick: number): void {
-    const key = tick * 2 + (side > 0 ? 1 : 0);
-    const n = (this.resting.get(key) ?? 0) - 1;
-    if (n > 0) this.resting.set(key, n);
-    else this.resting.delete(key);
+    this.resting.add(tick * 2 + (side > 0 ? 1 : 0), -1);
     if (side > 0) this.restingBids--;
     else this.restingAsks--;
   }
@@ -154,11 +150,89 @@ export class VenueBook {
   /** Orders of the venues resting at a level. */
   restingAt(side: number, tick: number): number {
     if ((side > 0 ? this.restingBids : this.restingAsks) === 0) return 0;
-    return this.resting.get(tick * 2 + (side > 0 ? 1 : 0)) ?? 0;
+    return this.resting.get(tick * 2 + (side > 0 ? 1 : 0));
   }
 
   /** Orders of the venues resting on a side. */
   restingOn(side: number): number {
     return side > 0 ? this.restingBids : this.restingAsks;
+  }
+}
+
+/**
+ * Counts by integer key (a level: tick·2 + side bit), in typed arrays: open addressing with linear probing,
+ * a key removed when its count reaches zero (the entries after it shifted back, so no tombstones), twice
+ * the room when half full. Every book row of a shared pass asks it, and orders come and go at every
+ * decision: a `Map` churned its hash table (and the collector) for the same answers.
+ */
+export class LevelCounts {
+  private keys = new Float64Array(64).fill(Number.NaN);
+  private counts = new Int32Array(64);
+  private size = 0;
+  private shift = 26; // 32 − log2(capacity)
+
+  private slot(key: number): number {
+    return Math.imul(key | 0, -1640531535) >>> this.shift;
+  }
+
+  /** The count at `key` (0 when absent). */
+  get(key: number): number {
+    const keys = this.keys;
+    const mask = keys.length - 1;
+    for (let i = this.slot(key); ; i = (i + 1) & mask) {
+      const k = keys[i]!;
+      if (k === key) return this.counts[i]!;
+      if (k !== k) return 0;
+    }
+  }
+
+  /** Add `d` to the count at `key`; a count that reaches zero removes the key. */
+  add(key: number, d: number): void {
+    const keys = this.keys;
+    const mask = keys.length - 1;
+    let i = this.slot(key);
+    for (;;) {
+      const k = keys[i]!;
+      if (k === key) break;
+      if (k !== k) {
+        if (d <= 0) return; // nothing to take from
+        keys[i] = key;
+        this.counts[i] = d;
+        if (++this.size * 2 > keys.length) this.grow();
+        return;
+      }
+      i = (i + 1) & mask;
+    }
+    const n = this.counts[i]! + d;
+    if (n > 0) {
+      this.counts[i] = n;
+      return;
+    }
+    this.size--;
+    // Remove slot i: shift back each following entry of the cluster whose home slot lies at or before the gap.
+    let gap = i;
+    for (let j = (i + 1) & mask; ; j = (j + 1) & mask) {
+      const k = keys[j]!;
+      if (k !== k) break;
+      const home = this.slot(k);
+      // Entry j may move to the gap when its home is not cyclically within (gap, j].
+      if (((j - home) & mask) >= ((j - gap) & mask)) {
+        keys[gap] = k;
+        this.counts[gap] = this.counts[j]!;
+        gap = j;
+      }
+    }
+    keys[gap] = Number.NaN;
+    this.counts[gap] = 0;
+  }
+
+  private grow(): void {
+    const keys = this.keys;
+    const counts = this.counts;
+    this.keys = new Float64Array(keys.length * 2).fill(Number.NaN);
+    this.counts = new Int32Array(keys.length * 2);
+    this.shift--;
+    this.size = 0;
+    for (let i = 0; i < keys.length; i++) if (keys[i] === keys[i]) this.add(keys[i]!, counts[i]!);
   }
 }
