@@ -59,8 +59,13 @@ export class TickFillStats {
   private readonly cursor: number[];
   private readonly horizonsMicros: number[];
 
+  /** No markout is due before this local time (a lower bound: `mark` returns at once before it). */
+  private nextDue = Number.POSITIVE_INFINITY;
+  private readonly minHorizonMicros: number;
+
   constructor(readonly markoutSeconds: readonly number[]) {
     this.horizonsMicros = markoutSeconds.map((s) => s * 1e6);
+    this.minHorizonMicros = Math.min(...this.horizonsMicros);
     this.markMid = markoutSeconds.map(() => new Float64Array(256).fill(Number.NaN));
     this.cursor = markoutSeconds.map(() => 0);
   }
@@ -75,17 +80,23 @@ export class TickFillStats {
     this.mid[i] = mid;
     this.joinAhead[i] = joinAhead;
     this.sentTs[i] = sentTs;
+    const due = localTs + this.minHorizonMicros;
+    if (due < this.nextDue) this.nextDue = due;
   }
 
   /** Record the local mid for every fill whose markout horizon has come by `now`. */
   mark(now: Micros, mid: number): void {
+    if (now < this.nextDue) return; // called at every decision; a markout falls due far less often
+    let next = Number.POSITIVE_INFINITY;
     for (let h = 0; h < this.cursor.length; h++) {
       let c = this.cursor[h]!;
       const hz = this.horizonsMicros[h]!;
       const arr = this.markMid[h]!;
       while (c < this.length && this.localTs[c]! + hz <= now) arr[c++] = mid;
       this.cursor[h] = c;
+      if (c < this.length && this.localTs[c]! + hz < next) next = this.localTs[c]! + hz;
     }
+    this.nextDue = next;
   }
 
   private grow(): void {
