@@ -13,16 +13,20 @@ export type OrderEndName = (typeof ORDER_END_NAMES)[number];
  */
 export class OrderAudit {
   length = 0;
-  id = new Float64Array(64);
-  side = new Int8Array(64);
-  price = new Float64Array(64);
-  qty = new Float64Array(64);
-  sent = new Float64Array(64);
-  arrived = new Float64Array(64);
-  ended = new Float64Array(64);
-  reason = new Uint8Array(64);
-  queueAhead = new Float64Array(64);
-  filled = new Float64Array(64);
+  id!: Float64Array;
+  side!: Int8Array;
+  price!: Float64Array;
+  qty!: Float64Array;
+  sent!: Float64Array;
+  arrived!: Float64Array;
+  ended!: Float64Array;
+  reason!: Uint8Array;
+  queueAhead!: Float64Array;
+  filled!: Float64Array;
+
+  constructor(capacity = 64) {
+    this.allocate(capacity);
+  }
 
   /** A new order sent at local time `sent`; returns its row. */
   open(id: number, side: number, price: number, qty: number, sent: Micros): number {
@@ -46,27 +50,34 @@ export class OrderAudit {
     this.reason[r] = reason;
   }
 
+  /** All ten columns in one ArrayBuffer (the eight 8-byte columns first, then the two 1-byte ones). */
+  private allocate(n: number): void {
+    const buf = new ArrayBuffer(n * 66);
+    this.id = new Float64Array(buf, 0, n);
+    this.price = new Float64Array(buf, n * 8, n);
+    this.qty = new Float64Array(buf, n * 16, n);
+    this.sent = new Float64Array(buf, n * 24, n);
+    this.arrived = new Float64Array(buf, n * 32, n);
+    this.ended = new Float64Array(buf, n * 40, n);
+    this.queueAhead = new Float64Array(buf, n * 48, n);
+    this.filled = new Float64Array(buf, n * 56, n);
+    this.side = new Int8Array(buf, n * 64, n);
+    this.reason = new Uint8Array(buf, n * 65, n);
+  }
+
   private grow(): void {
-    const n = this.id.length * 2;
-    const f = (a: Float64Array): Float64Array<ArrayBuffer> => {
-      const b = new Float64Array(n);
-      b.set(a);
-      return b;
-    };
-    this.id = f(this.id);
-    this.price = f(this.price);
-    this.qty = f(this.qty);
-    this.sent = f(this.sent);
-    this.arrived = f(this.arrived);
-    this.ended = f(this.ended);
-    this.queueAhead = f(this.queueAhead);
-    this.filled = f(this.filled);
-    const side = new Int8Array(n);
-    side.set(this.side);
-    this.side = side;
-    const reason = new Uint8Array(n);
-    reason.set(this.reason);
-    this.reason = reason;
+    const { id, price, qty, sent, arrived, ended, queueAhead, filled, side, reason } = this;
+    this.allocate(id.length * 2);
+    this.id.set(id);
+    this.price.set(price);
+    this.qty.set(qty);
+    this.sent.set(sent);
+    this.arrived.set(arrived);
+    this.ended.set(ended);
+    this.queueAhead.set(queueAhead);
+    this.filled.set(filled);
+    this.side.set(side);
+    this.reason.set(reason);
   }
 }
 
