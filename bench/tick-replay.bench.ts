@@ -5,6 +5,8 @@ import { ensureSharedCaptureArrow } from '../test/fixtures/capture.js';
 
 // The capture is converted here (test fixture, cached); the measurement runs the built code (`make build`
 // first) in a plain `node` child, so neither tsx's loader nor its getters on re-exports are measured.
+// PARTIAL=0: whole-order fills only (the job as measured before partial fills became the default: 406 fills
+// instead of 2,201). BENCH_DIR: the checkout whose dist/ is measured (another build, same job).
 const path = ensureSharedCaptureArrow();
 const reps = Number(process.env['REPS'] ?? 21);
 
@@ -18,7 +20,7 @@ const events = readEvents(path);
 const cfg = parseTradingConfig({
   data: { events: path },
   quoting: { model: 'as', gamma: 0.0001, horizon_seconds: 60 },
-  sim: { queue: 'power:2', feed_latency_ms: 5, entry_latency_ms: 5, response_latency_ms: 5, maker_fee_bps: 0, taker_fee_bps: 0 },
+  sim: { queue: 'power:2', feed_latency_ms: 5, entry_latency_ms: 5, response_latency_ms: 5, maker_fee_bps: 0, taker_fee_bps: 0, partial_fills: process.env.PARTIAL !== '0' },
   loop: { decision_interval_ms: 100 },
 });
 const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
@@ -72,7 +74,7 @@ const mem = process.memoryUsage();
 console.log('heap ' + (mem.heapUsed / 1e6).toFixed(0) + ' MB, rss ' + (mem.rss / 1e6).toFixed(0) + ' MB');
 `;
 
-const r = spawnSync(process.execPath, ['--input-type=module', '-e', child, path, String(reps)], { cwd: new URL('..', import.meta.url).pathname, encoding: 'utf8' });
+const r = spawnSync(process.execPath, ['--input-type=module', '-e', child, path, String(reps)], { cwd: process.env['BENCH_DIR'] ?? new URL('..', import.meta.url).pathname, encoding: 'utf8' });
 process.stdout.write(r.stdout);
 if (r.status !== 0) {
   process.stderr.write(r.stderr);
