@@ -23,22 +23,21 @@ export const RiskMetricsSchema = z.object({
 export type RiskMetrics = z.infer<typeof RiskMetricsSchema>;
 
 export class RiskRecord {
-  /** Seconds in each state, by `STATE_CODE` (a typed array: `advance` runs at every decision). */
-  private readonly secondsByCode = new Float64Array(3);
+  /**
+   * Microseconds in each state, by `STATE_CODE`, up to `lastTs`. The session calls `advance` at its first
+   * decision and at each transition only: the time between is one state's, and whole microseconds sum
+   * exactly, so this is the same as adding every decision's interval.
+   */
+  private readonly microsByCode = new Float64Array(3);
   readonly transitions: RiskTransition[] = [];
   private lastTs = Number.NaN;
   private code = 0;
 
   /** Time up to `now` was spent in the state held since the last call; from `now` on, the state of `code` (`STATE_CODE`). */
   advance(now: Micros, code: number): void {
-    if (this.lastTs === this.lastTs && now > this.lastTs) this.secondsByCode[this.code]! += (now - this.lastTs) / 1e6;
+    if (this.lastTs === this.lastTs && now > this.lastTs) this.microsByCode[this.code]! += now - this.lastTs;
     if (!(now < this.lastTs)) this.lastTs = now;
     this.code = code;
-  }
-
-  get seconds(): Record<TradingState, number> {
-    const s = this.secondsByCode;
-    return { active: s[0]!, reducing: s[1]!, halted: s[2]! };
   }
 
   push(t: RiskTransition): void {
@@ -48,8 +47,9 @@ export class RiskRecord {
   /** The record at the end of the run (`end`: the run's last time). */
   metrics(end: Micros, denials: ReadonlyMap<string, number>): RiskMetrics {
     const state = STATE_NAMES[this.code]!;
-    const seconds = this.seconds;
-    if (this.lastTs === this.lastTs && end > this.lastTs) seconds[state] += (end - this.lastTs) / 1e6;
+    const m = Float64Array.from(this.microsByCode);
+    if (this.lastTs === this.lastTs && end > this.lastTs) m[this.code]! += end - this.lastTs;
+    const seconds = { active: m[0]! / 1e6, reducing: m[1]! / 1e6, halted: m[2]! / 1e6 };
     const byRule: Record<string, number> = {};
     for (const [k, n] of [...denials].sort((a, b) => a[0].localeCompare(b[0]))) byRule[k] = n;
     return {

@@ -50,6 +50,8 @@ export class TradingSession {
   onTransition: ((t: RiskTransition) => void) | undefined;
   onDenied: ((ts: Micros, clientId: number, reason: string) => void) | undefined;
   private readonly health: FeedHealth = { lastDataLocal: Number.NaN, connected: true };
+  /** The risk record has its start (the first decision, or a transition before it). */
+  private recordStarted = false;
   private readonly band: Float64Array;
   private readonly haltAction: (now: Micros) => void;
 
@@ -104,7 +106,8 @@ export class TradingSession {
     const e = v.equity;
     const a = Math.abs(v.position);
     if (live !== undefined || !connected || !(now < b[0]! && e > b[1]! && e <= b[2]! && a >= b[3]! && a < b[4]! && now - lastDataLocal <= b[5]!)) this.monitor(now, lastDataLocal, connected, live);
-    this.record.advance(now, this.stateCode);
+    // Time in each state starts at the first decision; after that the record moves at transitions only (`apply`).
+    if (!this.recordStarted) this.startRecord(now);
     if (this.stateCode === 2 || !quote) return 0;
     return this.quote(now);
   }
@@ -140,14 +143,12 @@ export class TradingSession {
   private strategyFault(now: Micros, message: string): void {
     this.strategyError ??= message;
     this.apply(now, this.risk.strategyError(now, message));
-    this.record.advance(now, this.stateCode);
   }
 
   /** The kill switch (halt file, dashboard, a venue's fatal fault): halted until a restart. */
   halt(now: Micros, reason: string): void {
     if (this.risk.machine.isRaised('kill-switch')) return;
     this.apply(now, this.risk.halt(now, reason));
-    this.record.advance(now, this.stateCode);
   }
 
   /** A limit over the whole book (several markets) raised or cleared for this market (halted or reducing like its own). */
@@ -156,7 +157,6 @@ export class TradingSession {
     const ts = this.risk.portfolio(now, condition, on, reason);
     if (ts.length === 0) return;
     this.apply(now, ts);
-    this.record.advance(now, this.stateCode);
   }
 
   /** Cancel every open order (halt, end of run, signal). */
@@ -184,7 +184,14 @@ export class TradingSession {
       if (t.to === 'halted' && t.from !== 'halted') halt = true;
     }
     this.stateCode = STATE_CODE[this.core.view.tradingState];
+    this.record.advance(now, this.stateCode);
+    this.recordStarted = true;
     if (halt) this.haltAction(now);
+  }
+
+  private startRecord(now: Micros): void {
+    this.recordStarted = true;
+    this.record.advance(now, this.stateCode);
   }
 }
 
