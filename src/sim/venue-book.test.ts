@@ -38,3 +38,17 @@ test('LevelCounts gives the counts a Map gives, through growth and removals that
     for (const kk of live.slice(0, 50)) assert.ok(counts.get(kk) > 0);
   }
 });
+
+test('LevelCounts: a NaN key (an order without a level) is neither counted nor breaks the table', () => {
+  const c = new LevelCounts();
+  c.add(Number.NaN, 1);
+  c.add(10, 1);
+  assert.equal(c.get(Number.NaN), 0);
+  assert.equal(c.get(10), 1);
+  for (let k = 0; k < 200; k++) c.add(1000 + k, 1); // growth re-inserts what is there
+  assert.equal(c.get(10), 1);
+  assert.equal(c.get(1199), 1);
+  c.add(Number.NaN, -1);
+  c.add(10, -1);
+  assert.equal(c.get(10), 0);
+});

@@ -186,8 +186,9 @@ export class LevelCounts {
     }
   }
 
-  /** Add `d` to the count at `key`; a count that reaches zero removes the key. */
+  /** Add `d` to the count at `key`; a count that reaches zero removes the key. A NaN key (no level) is not counted. */
   add(key: number, d: number): void {
+    if (key !== key) return; // NaN marks an empty slot
     const keys = this.keys;
     const mask = keys.length - 1;
     let i = this.slot(key);
