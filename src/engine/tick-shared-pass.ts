@@ -142,13 +142,16 @@ export class TickSharedPass {
     while (this.venue.length > 0) {
       // The earliest timer of any member (a draining member's is where its venue stops).
       let tT = INF;
-      for (const m of this.venue) {
+      const venue = this.venue;
+      for (let k = 0; k < venue.length; k++) {
+        const m = venue[k]!;
         const t = m.drainUntil !== INF ? m.drainUntil : m.g.nextDecision < m.nextSample ? m.g.nextDecision : m.nextSample;
         if (t < tT) tT = t;
       }
       v.runTo(tT);
       let ended = false;
-      for (const g of this.groups) {
+      for (let gi = 0; gi < this.groups.length; gi++) {
+        const g = this.groups[gi]!;
         if (g.exhausted) continue;
         this.localTo(g, win, tT);
         if (g.exhausted) {
@@ -159,16 +162,19 @@ export class TickSharedPass {
         if (g.nextDecision === tT) {
           this.syncTouch(g, g.lc.row0 + g.lc.i);
           g.leader.advance(tT);
-          for (const m of g.members) m.d.decide(tT, g.lastLocal);
+          const ms = g.members;
+          for (let k = 0; k < ms.length; k++) ms[k]!.d.decide(tT, g.lastLocal);
           g.nextDecision += g.decisionInterval;
         }
-        for (const m of g.members) {
+        for (let k = 0; k < g.members.length; k++) {
+          const m = g.members[k]!;
           if (m.nextSample !== tT) continue;
           m.d.sample(tT);
           m.nextSample += m.d.opts.sampleIntervalMicros;
         }
       }
-      for (const m of this.venue) {
+      for (let k = 0; k < venue.length; k++) {
+        const m = venue[k]!;
         if (m.drainUntil !== tT) continue;
         m.done = true;
         m.d.maxHeld = win.maxHeld;
@@ -179,13 +185,6 @@ export class TickSharedPass {
       this.trimTouch();
     }
     return this.members.map((m) => m.result!);
-  }
-
-  private end(m: Member, win: BatchWindow, t0: number): boolean {
-    m.done = true;
-    m.d.maxHeld = win.maxHeld;
-    m.result = m.d.finish(t0);
-    return true;
   }
 
   /** The earliest funding payment of any member (+∞: none). */
@@ -296,9 +295,10 @@ export class TickSharedPass {
     lc.i = il;
     g.lastLocal = lastLocal;
     const limit = g.exhausted ? lastLocal : tT;
-    for (const m of g.members) {
-      const ex = m.d.exchange;
-      while (ex.nextOutboundTs() <= limit) m.d.deliver();
+    for (let k = 0; k < g.members.length; k++) {
+      const d = g.members[k]!.d;
+      const ex = d.exchange;
+      while (ex.nextOutboundTs() <= limit) d.deliver();
     }
   }
 }
@@ -328,8 +328,8 @@ class VenuePhase {
   /** Every member's earliest command in flight. */
   private static minInbound(ms: readonly Member[]): number {
     let t = INF;
-    for (const m of ms) {
-      const x = m.d.exchange.nextInboundTs();
+    for (let k = 0; k < ms.length; k++) {
+      const x = ms[k]!.d.exchange.nextInboundTs();
       if (x < t) t = x;
     }
     return t;
@@ -338,7 +338,8 @@ class VenuePhase {
   /** Commands arriving before `before` (strictly) and at or before `tT`, for every member. */
   private static inbound(pass: TickSharedPass, ms: readonly Member[], before: number, tT: number): void {
     let funded = false;
-    for (const m of ms) {
+    for (let k = 0; k < ms.length; k++) {
+      const m = ms[k]!;
       const ex = m.d.exchange;
       const f = m.d.opts.funding;
       for (let x = ex.nextInboundTs(); x < before && x <= tT; x = ex.nextInboundTs()) {
@@ -421,7 +422,10 @@ class VenuePhase {
         market.onTrade(aggressor, tick, size, tNext);
         if (market.restingOn(-aggressor) > 0) {
           const id = tb.id[ti]!;
-          for (const m of ms) if (m.d.exchange.resting > 0) m.d.exchange.matchTrade(aggressor, tick, size, tNext, id);
+          for (let k = 0; k < ms.length; k++) {
+            const ex = ms[k]!.d.exchange;
+            if (ex.resting > 0) ex.matchTrade(aggressor, tick, size, tNext, id);
+          }
         }
         ti++;
         if (!this.tDone) tNext = Number.NaN;
@@ -430,7 +434,10 @@ class VenuePhase {
         if (action !== QueueAction.None) {
           const named = action === QueueAction.ReadNamed;
           if (named ? market.restingAt(market.lastSide, market.lastTick) > 0 : market.restingOn(1) + market.restingOn(-1) > 0)
-            for (const m of ms) if (m.d.exchange.resting > 0) m.d.exchange.afterBookRow(action);
+            for (let k = 0; k < ms.length; k++) {
+              const ex = ms[k]!.d.exchange;
+              if (ex.resting > 0) ex.afterBookRow(action);
+            }
         }
         market.finishRow();
         const nb = book.touchBid;
