@@ -97,7 +97,9 @@ export class TickBacktest {
     this.core = this.session.core;
     this.local = new TickLocal(opts.local);
     this.stats = new TickFillStats(opts.markoutSeconds);
-    this.trace = new Trace(4096);
+    // Grown by doubling as rows come (`grown`): at the default one row a second, 512 rows hold eight and a half
+    // minutes, and a shared pass builds one trace per member.
+    this.trace = new Trace(512);
   }
 
   // Touch history: the venue's best bid / ask ticks after row `row` (global row number), in row order.
