@@ -13,8 +13,9 @@ import type { Micros } from '../core/index.js';
  * `recalibrateMicros` of market time, so the values are step functions of time, known at t.
  */
 export class TradeIntensity {
-  private ts = new Float64Array(8192);
-  private dist = new Float64Array(8192);
+  // The window's trades, a ring grown by doubling (every member of a shared pass builds one, followers included).
+  private ts = new Float64Array(1024);
+  private dist = new Float64Array(1024);
   private head = 0;
   private count = 0;
   private firstTs = Number.NaN;
