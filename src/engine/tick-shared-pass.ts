@@ -424,7 +424,7 @@ class VenuePhase {
           const id = tb.id[ti]!;
           for (let k = 0; k < ms.length; k++) {
             const ex = ms[k]!.d.exchange;
-            if (ex.resting > 0) ex.matchTrade(aggressor, tick, size, tNext, id);
+            if (ex.reaches(aggressor, tick)) ex.matchTrade(aggressor, tick, size, tNext, id);
           }
         }
         ti++;

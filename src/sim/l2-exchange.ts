@@ -98,6 +98,9 @@ export class L2Exchange implements OrderSink {
   private rSent = new Float64Array(RESTING);
   private rArrived = new Float64Array(RESTING);
   private rAudit = new Int32Array(RESTING);
+  /** Best tick among our resting bids / asks (−∞ / +∞: none): a trade beyond both reaches no order. */
+  private restBidMax = Number.NEGATIVE_INFINITY;
+  private restAskMin = Number.POSITIVE_INFINITY;
   /** Scratch: resting orders a trade reaches, in allocation order. */
   private order = new Int32Array(RESTING);
 
@@ -367,6 +370,9 @@ export class L2Exchange implements OrderSink {
     this.rAudit[r] = a;
     this.audit.queueAhead[a] = ahead;
     this.market.addResting(side, tick);
+    if (side > 0) {
+      if (tick > this.restBidMax) this.restBidMax = tick;
+    } else if (tick < this.restAskMin) this.restAskMin = tick;
   }
 
   /**
@@ -457,7 +463,13 @@ export class L2Exchange implements OrderSink {
    * Allocate one trade's quantity to the resting orders it reaches (see the class comment). The market
    * has taken the trade first (`VenueBook.onTrade`).
    */
+  /** True when a trade at `tick` by `aggressor` reaches one of our resting orders (at its price or through it). */
+  reaches(aggressor: number, tick: number): boolean {
+    return aggressor < 0 ? this.restBidMax >= tick : this.restAskMin <= tick;
+  }
+
   matchTrade(aggressor: number, tick: number, size: number, t: Micros, tradeId: number): void {
+    if (!this.reaches(aggressor, tick)) return; // nothing at or through the trade's price: the loop below would find nothing
     const passive = -aggressor;
     const order = this.order;
     const epoch = this.market.epoch;
@@ -558,9 +570,28 @@ export class L2Exchange implements OrderSink {
   }
 
   private removeAt(r: number): void {
-    this.market.removeResting(this.rSide[r]!, this.rTick[r]!);
+    const side = this.rSide[r]!;
+    const tick = this.rTick[r]!;
+    this.market.removeResting(side, tick);
     const l = --this.nRest;
-    if (r === l) return;
+    if (r !== l) this.moveRow(l, r);
+    if (side > 0 ? tick === this.restBidMax : tick === this.restAskMin) this.rescanBest(side);
+  }
+
+  /** The best resting tick of a side again, after its holder left. */
+  private rescanBest(side: number): void {
+    let best = side > 0 ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY;
+    for (let k = 0; k < this.nRest; k++) {
+      if (this.rSide[k] !== side) continue;
+      const t = this.rTick[k]!;
+      if (side > 0 ? t > best : t < best) best = t;
+    }
+    if (side > 0) this.restBidMax = best;
+    else this.restAskMin = best;
+  }
+
+  /** Row `l` of the resting table into row `r`. */
+  private moveRow(l: number, r: number): void {
     this.rId[r] = this.rId[l]!;
     this.rSide[r] = this.rSide[l]!;
     this.rTick[r] = this.rTick[l]!;
