@@ -25,7 +25,7 @@ export function captureMeta(paths: readonly string[], symbol: string | null): Re
 export async function convertCaptureToArrow(paths: readonly string[], out: string, options: CaptureOptions = {}): Promise<CaptureReport> {
   let writer: EventFileWriter | null = null;
   let parser: BinanceCaptureParser | null = null;
-  const open = (): EventFileWriter => (writer ??= new EventFileWriter(out, { meta: captureMeta(paths, options.symbol ?? parser?.currentSymbol ?? null) }));
+  const open = (): EventFileWriter => (writer ??= new EventFileWriter(out, { meta: captureMeta(paths, options.symbol ?? parser?.currentSymbol ?? null), syncAhead: true }));
   // The events a capture turns into are checked before they are written (a bad price never reaches a file).
   const check = eventCheck(`capture ${paths.join(', ')}`, 'event');
   try {

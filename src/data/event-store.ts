@@ -1,5 +1,5 @@
 // Normalized events as Apache Arrow IPC files: atomic writes, reads straight into typed arrays, streaming reads by record batch.
-import { closeSync, fsyncSync, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { close, closeSync, fdatasync, fsyncSync, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { DataType, RecordBatch, Schema, Uint8 } from 'apache-arrow';
 import { arrowLib } from './arrow-lib.js';
@@ -102,6 +102,12 @@ export class EventFileWriter {
   private readonly batchRows: number;
   private rows = 0;
   private open = true;
+  /**
+   * A second descriptor on the temp file for flushes to disk in the background (thread pool) while rows are
+   * still coming, so the fsync in `close()` finds little left to write; null without `syncAhead`.
+   */
+  private syncFd: number | null = null;
+  private syncing = false;
   /** Folders this writer had to create: removed again if the file is abandoned. */
   private readonly createdDirs: string[];
 
@@ -110,13 +116,14 @@ export class EventFileWriter {
    * so what a killed writer had flushed stays readable (`EventFileReader` with `partial: true`). It must
    * not exist (opened exclusively).
    */
-  constructor(path: string, options: { meta?: Readonly<Record<string, string>>; batchRows?: number; partialAt?: string } = {}) {
+  constructor(path: string, options: { meta?: Readonly<Record<string, string>>; batchRows?: number; partialAt?: string; syncAhead?: boolean } = {}) {
     this.path = path;
     this.tmp = options.partialAt ?? tmpNameFor(path);
     try {
       this.createdDirs = mkdirTracked(dirname(path));
       sweepOrphanTemps(dirname(path));
       this.fd = openSync(this.tmp, options.partialAt !== undefined ? 'wx' : 'w');
+      if (options.syncAhead === true) this.syncFd = openSync(this.tmp, 'r+');
     } catch (e) {
       throw new UserError(`cannot write ${path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
     }
@@ -138,7 +145,7 @@ export class EventFileWriter {
     let i = from;
     while (i < to) {
       if (this.buf.length === 0 && to - i >= this.batchRows) {
-        this.writer.write(batchOf(this.schema, cols, i, i + this.batchRows));
+        this.write(batchOf(this.schema, cols, i, i + this.batchRows));
         i += this.batchRows;
         this.rows += this.batchRows;
         continue;
@@ -161,8 +168,27 @@ export class EventFileWriter {
   /** Write buffered rows as one record batch. */
   flush(): void {
     if (this.buf.length === 0) return;
-    this.writer.write(batchOf(this.schema, this.buf, 0, this.buf.length));
+    this.write(batchOf(this.schema, this.buf, 0, this.buf.length));
     this.buf.length = 0;
+  }
+
+  private write(batch: RecordBatch): void {
+    this.writer.write(batch);
+    if (this.syncFd === null || this.syncing) return;
+    // One flush at a time. Its outcome is not needed: the fsync in close() reports any write error
+    // (the kernel reports it to each descriptor open on the file), so this one only does the work earlier.
+    this.syncing = true;
+    fdatasync(this.syncFd, () => {
+      this.syncing = false;
+      if (!this.open) this.dropSyncFd();
+    });
+  }
+
+  /** Close the background descriptor now, or when its flush in flight returns. */
+  private dropSyncFd(): void {
+    if (this.syncFd === null || this.syncing) return;
+    close(this.syncFd, () => {});
+    this.syncFd = null;
   }
 
   /** Finish the file (footer), fsync and rename it into place. */
@@ -174,6 +200,7 @@ export class EventFileWriter {
       fsyncSync(this.fd);
       closeSync(this.fd);
       this.open = false;
+      this.dropSyncFd();
       renameSync(this.tmp, this.path);
       fsyncPath(dirname(this.path));
     } catch (e) {
@@ -191,6 +218,7 @@ export class EventFileWriter {
       } catch {
         // already closed
       }
+      this.dropSyncFd();
     }
     rmSync(this.tmp, { force: true });
     removeCreatedDirs(this.createdDirs);
