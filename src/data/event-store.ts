@@ -1,5 +1,5 @@
 // Normalized events as Apache Arrow IPC files: atomic writes, reads straight into typed arrays, streaming reads by record batch.
-import { close, closeSync, fdatasync, fsyncSync, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { close, closeSync, constants, fdatasync, fsyncSync, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { DataType, RecordBatch, Schema, Uint8 } from 'apache-arrow';
 import { arrowLib } from './arrow-lib.js';
@@ -86,6 +86,29 @@ function newFdFileWriter(fd: number): FdWriter {
     FdFileWriterClass = FdFileWriter as unknown as new (fd: number) => FdWriter;
   }
   return new FdFileWriterClass(fd);
+}
+
+/**
+ * Rename `from` over `to`. A file it replaces loses its last name in the rename, and the file system frees its
+ * blocks there and then (milliseconds for a large file) unless the file is still open: so it is held open across
+ * the rename and let go by a close in the thread pool, where the freeing happens instead. (Not on Windows,
+ * where an open file may refuse to be replaced.)
+ */
+function replaceWith(from: string, to: string): void {
+  let old = -1;
+  if (process.platform !== 'win32') {
+    try {
+      // Non-blocking: a FIFO at `to` must not wait for a writer.
+      old = openSync(to, constants.O_RDONLY | constants.O_NONBLOCK);
+    } catch {
+      // nothing there yet (or not readable): a plain rename
+    }
+  }
+  try {
+    renameSync(from, to);
+  } finally {
+    if (old >= 0) close(old, () => {});
+  }
 }
 
 /**
@@ -201,7 +224,7 @@ export class EventFileWriter {
       closeSync(this.fd);
       this.open = false;
       this.dropSyncFd();
-      renameSync(this.tmp, this.path);
+      replaceWith(this.tmp, this.path);
       fsyncPath(dirname(this.path));
     } catch (e) {
       this.abort();
