@@ -89,6 +89,35 @@ function newFdFileWriter(fd: number): FdWriter {
 }
 
 /**
+ * A second descriptor on a file being written, flushed to disk in the thread pool, one flush at a time, until
+ * dropped. The flushes' outcome is not needed: the writer's own fsync reports any write error (the kernel
+ * reports it to each descriptor open on the file), so they only do that work earlier. The callbacks hold
+ * this small object only, never the writer and its buffers.
+ */
+class BackgroundSync {
+  private busy = false;
+  private dropped = false;
+
+  constructor(private readonly fd: number) {}
+
+  start(): void {
+    if (this.busy || this.dropped) return;
+    this.busy = true;
+    fdatasync(this.fd, () => {
+      this.busy = false;
+      if (this.dropped) close(this.fd, () => {});
+    });
+  }
+
+  /** Close the descriptor now, or when the flush in flight returns. */
+  drop(): void {
+    if (this.dropped) return;
+    this.dropped = true;
+    if (!this.busy) close(this.fd, () => {});
+  }
+}
+
+/**
  * Rename `from` over `to`. A file it replaces loses its last name in the rename, and the file system frees its
  * blocks there and then (milliseconds for a large file) unless the file is still open: so it is held open across
  * the rename and let go by a close in the thread pool, where the freeing happens instead. (Not on Windows,
@@ -125,12 +154,8 @@ export class EventFileWriter {
   private readonly batchRows: number;
   private rows = 0;
   private open = true;
-  /**
-   * A second descriptor on the temp file for flushes to disk in the background (thread pool) while rows are
-   * still coming, so the fsync in `close()` finds little left to write; null without `syncAhead`.
-   */
-  private syncFd: number | null = null;
-  private syncing = false;
+  /** Flushes to disk while rows are still coming (`syncAhead`), so the fsync in `close()` finds little left to write. */
+  private syncAhead: BackgroundSync | null = null;
   /** Folders this writer had to create: removed again if the file is abandoned. */
   private readonly createdDirs: string[];
 
@@ -146,7 +171,7 @@ export class EventFileWriter {
       this.createdDirs = mkdirTracked(dirname(path));
       sweepOrphanTemps(dirname(path));
       this.fd = openSync(this.tmp, options.partialAt !== undefined ? 'wx' : 'w');
-      if (options.syncAhead === true) this.syncFd = openSync(this.tmp, 'r+');
+      if (options.syncAhead === true) this.syncAhead = new BackgroundSync(openSync(this.tmp, 'r+'));
     } catch (e) {
       throw new UserError(`cannot write ${path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
     }
@@ -197,21 +222,7 @@ export class EventFileWriter {
 
   private write(batch: RecordBatch): void {
     this.writer.write(batch);
-    if (this.syncFd === null || this.syncing) return;
-    // One flush at a time. Its outcome is not needed: the fsync in close() reports any write error
-    // (the kernel reports it to each descriptor open on the file), so this one only does the work earlier.
-    this.syncing = true;
-    fdatasync(this.syncFd, () => {
-      this.syncing = false;
-      if (!this.open) this.dropSyncFd();
-    });
-  }
-
-  /** Close the background descriptor now, or when its flush in flight returns. */
-  private dropSyncFd(): void {
-    if (this.syncFd === null || this.syncing) return;
-    close(this.syncFd, () => {});
-    this.syncFd = null;
+    this.syncAhead?.start();
   }
 
   /** Finish the file (footer), fsync and rename it into place. */
@@ -223,7 +234,7 @@ export class EventFileWriter {
       fsyncSync(this.fd);
       closeSync(this.fd);
       this.open = false;
-      this.dropSyncFd();
+      this.syncAhead?.drop();
       replaceWith(this.tmp, this.path);
       fsyncPath(dirname(this.path));
     } catch (e) {
@@ -241,7 +252,7 @@ export class EventFileWriter {
       } catch {
         // already closed
       }
-      this.dropSyncFd();
+      this.syncAhead?.drop();
     }
     rmSync(this.tmp, { force: true });
     removeCreatedDirs(this.createdDirs);
