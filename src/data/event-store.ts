@@ -155,14 +155,15 @@ export class EventFileWriter {
   private rows = 0;
   private open = true;
   /** Flushes to disk while rows are still coming (`syncAhead`), so the fsync in `close()` finds little left to write. */
-  private syncAhead: BackgroundSync | null = null;
+  private readonly syncAhead: BackgroundSync | null = null;
   /** Folders this writer had to create: removed again if the file is abandoned. */
   private readonly createdDirs: string[];
 
   /**
    * `partialAt`: build the file there instead of under a temp name: a name the orphan sweep leaves alone,
    * so what a killed writer had flushed stays readable (`EventFileReader` with `partial: true`). It must
-   * not exist (opened exclusively).
+   * not exist (opened exclusively). `syncAhead`: after each batch, start a flush to disk in the thread pool
+   * (one at a time), for a writer that runs alongside other work and closes right after its last batch.
    */
   constructor(path: string, options: { meta?: Readonly<Record<string, string>>; batchRows?: number; partialAt?: string; syncAhead?: boolean } = {}) {
     this.path = path;
@@ -171,9 +172,15 @@ export class EventFileWriter {
       this.createdDirs = mkdirTracked(dirname(path));
       sweepOrphanTemps(dirname(path));
       this.fd = openSync(this.tmp, options.partialAt !== undefined ? 'wx' : 'w');
-      if (options.syncAhead === true) this.syncAhead = new BackgroundSync(openSync(this.tmp, 'r+'));
     } catch (e) {
       throw new UserError(`cannot write ${path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    }
+    if (options.syncAhead === true) {
+      try {
+        this.syncAhead = new BackgroundSync(openSync(this.tmp, 'r+'));
+      } catch {
+        // no second descriptor: everything is flushed by the fsync at close, as without `syncAhead`
+      }
     }
     this.batchRows = Math.max(1, options.batchRows ?? DEFAULT_BATCH_ROWS);
     this.schema = eventSchema(options.meta ?? {});
