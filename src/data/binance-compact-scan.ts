@@ -186,7 +186,8 @@ function decimal(b: Uint8Array, p: number): boolean {
   const scale = POW10[k]!;
   // ip·10^k + fp is the exact mantissa (below 10^15): the same division the full scanner makes
   // (and exactly ip when fp is 0).
-  scanned[0] = fp === 0 ? ip : (ip * scale + fp) / scale;
+  if (fp === 0) scanned[0] = ip;
+  else scanned[0] = (ip * scale + fp) / scale;
   return true;
 }
 

@@ -3,7 +3,7 @@ import { basename } from 'node:path';
 import { UserError } from '../core/index.js';
 import type { EventColumns } from '../market/index.js';
 import { BinanceCaptureParser, CAPTURE_CONVERTER_VERSION, type CaptureOptions, type CaptureReport } from './binance-capture.js';
-import { forEachLine, forEachLineSync } from './capture-lines.js';
+import { forEachLineOfFiles, forEachLineSync } from './capture-lines.js';
 import { EventBuffer } from './event-buffer.js';
 import { EventFileWriter } from './event-store.js';
 import { checkEventRows, eventCheck } from './event-checks.js';
@@ -25,7 +25,7 @@ export function captureMeta(paths: readonly string[], symbol: string | null): Re
 export async function convertCaptureToArrow(paths: readonly string[], out: string, options: CaptureOptions = {}): Promise<CaptureReport> {
   let writer: EventFileWriter | null = null;
   let parser: BinanceCaptureParser | null = null;
-  const open = (): EventFileWriter => (writer ??= new EventFileWriter(out, { meta: captureMeta(paths, options.symbol ?? parser?.currentSymbol ?? null) }));
+  const open = (): EventFileWriter => (writer ??= new EventFileWriter(out, { meta: captureMeta(paths, options.symbol ?? parser?.currentSymbol ?? null), syncAhead: true }));
   // The events a capture turns into are checked before they are written (a bad price never reaches a file).
   const check = eventCheck(`capture ${paths.join(', ')}`, 'event');
   try {
@@ -33,10 +33,8 @@ export async function convertCaptureToArrow(paths: readonly string[], out: strin
       checkEventRows(chunk, check);
       open().append(chunk);
     }, options);
-    for (const p of paths) {
-      parser.beginFile(p);
-      await forEachLine(p, (b, s, e) => parser!.line(b, s, e));
-    }
+    const lines = parser;
+    await forEachLineOfFiles(paths, (p) => lines.beginFile(p), (b, s, e) => lines.line(b, s, e));
     const report = parser.finish();
     // Nothing to replay: an empty event file would only pass the problem on.
     if (report.rows === 0) throw new UserError(`convert: no market events in ${paths.join(', ')} (${report.lines} line(s) read)`);

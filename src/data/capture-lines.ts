@@ -1,5 +1,6 @@
 // Lines of capture files, gzip or plain text, read whole (sync) or streamed in chunks (async).
 import { createReadStream, readFileSync, statSync, openSync, readSync, closeSync } from 'node:fs';
+import type { Readable } from 'node:stream';
 import { createGunzip, gunzipSync, type ZlibOptions } from 'node:zlib';
 import { UserError } from '../core/index.js';
 
@@ -59,14 +60,43 @@ export function forEachLineSync(path: string, fn: LineFn): void {
   splitLines(b, fn, true);
 }
 
-/** Stream a file in chunks (gunzipping if needed) and call fn per line; memory stays bounded. */
-export async function forEachLine(path: string, fn: LineFn): Promise<void> {
-  checkReadable(path);
-  const gz = isGzip(path);
-  const raw = createReadStream(path, { highWaterMark: 1 << 20 });
-  // A deep output buffer lets zlib (in the thread pool) inflate ahead while this thread parses.
-  const source = gz ? raw.pipe(createGunzip({ chunkSize: 1 << 20, highWaterMark: 1 << 23 } as ZlibOptions)) : raw;
-  if (gz) raw.on('error', (e) => source.destroy(e));
+/** A file opened for streaming: already reading (and inflating) ahead; a failure to open is held until its lines are wanted. */
+interface LineSource {
+  path: string;
+  gz: boolean;
+  /** The file's bytes as read, and the lines' bytes (the same stream for a plain file). */
+  input: Readable | null;
+  stream: Readable | null;
+  failure: unknown;
+}
+
+/** Bytes per read and per inflated chunk. */
+const CHUNK = 1 << 20;
+
+function openLines(path: string): LineSource {
+  const src: LineSource = { path, gz: false, input: null, stream: null, failure: null };
+  try {
+    checkReadable(path);
+    src.gz = isGzip(path);
+  } catch (e) {
+    src.failure = e;
+    return src;
+  }
+  const raw = createReadStream(path, { highWaterMark: CHUNK });
+  // zlib inflates in the thread pool, the next chunk while this thread splits and parses the last one: it
+  // goes on from a callback on this thread, so it never gets further ahead, and one chunk of buffer is enough.
+  const stream = src.gz ? raw.pipe(createGunzip({ chunkSize: CHUNK, highWaterMark: CHUNK } as ZlibOptions)) : raw;
+  if (src.gz) raw.on('error', (e) => stream.destroy(e));
+  // An error before the lines are read comes out of the reading below; this only keeps it from going unhandled meanwhile.
+  stream.on('error', () => {});
+  src.input = raw;
+  src.stream = stream;
+  return src;
+}
+
+async function readLines(src: LineSource, fn: LineFn): Promise<void> {
+  if (src.failure !== null) throw src.failure;
+  const { path, gz } = src;
   // A line split across chunks is joined in a reused carry buffer: chunks themselves are never copied.
   let carry = Buffer.allocUnsafe(1 << 16);
   let carried = 0;
@@ -81,7 +111,7 @@ export async function forEachLine(path: string, fn: LineFn): Promise<void> {
     carried = need;
   };
   try {
-    for await (const chunk of source as AsyncIterable<Buffer>) {
+    for await (const chunk of src.stream as AsyncIterable<Buffer>) {
       let start = 0;
       if (carried > 0) {
         const nl = chunk.indexOf(10);
@@ -104,4 +134,43 @@ export async function forEachLine(path: string, fn: LineFn): Promise<void> {
     throw new UserError(`cannot read capture file ${path} (${(e as Error).message})`);
   }
   if (carried > 0) fn(carry, 0, carried);
+}
+
+/** Stream a file in chunks (gunzipping if needed) and call fn per line; memory stays bounded. */
+export async function forEachLine(path: string, fn: LineFn): Promise<void> {
+  await readLines(openLines(path), fn);
+}
+
+/**
+ * Stream several files in order as `forEachLine` does; `begin(path)` is called before a file's first line.
+ * Once a gzip file's compressed bytes have all been read (what is left is being inflated) the next file is
+ * opened, so that its first chunk is read and inflated by the time its lines are wanted, instead of the
+ * parser waiting for it; it then waits with that one chunk. At most two files are open at once. Errors come
+ * in line order: one in the next file surfaces only after the current file's lines.
+ */
+export async function forEachLineOfFiles(paths: readonly string[], begin: (path: string) => void, fn: LineFn): Promise<void> {
+  let next: LineSource | null = null;
+  let current = -1;
+  try {
+    for (let i = 0; i < paths.length; i++) {
+      const src = next ?? openLines(paths[i]!);
+      next = null;
+      current = i;
+      if (i + 1 < paths.length && src.gz) {
+        const openNext = (): void => {
+          if (current === i) next ??= openLines(paths[i + 1]!);
+        };
+        if (src.input!.readableEnded) openNext();
+        else src.input!.once('end', openNext);
+      }
+      begin(paths[i]!);
+      await readLines(src, fn);
+    }
+  } finally {
+    current = paths.length;
+    // A file opened ahead and never read (an error came first): close it.
+    const unread = next as LineSource | null;
+    unread?.stream?.destroy();
+    unread?.input?.destroy();
+  }
 }

@@ -1,5 +1,5 @@
 // Normalized events as Apache Arrow IPC files: atomic writes, reads straight into typed arrays, streaming reads by record batch.
-import { closeSync, fsyncSync, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { close, closeSync, constants, fdatasync, fsyncSync, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { DataType, RecordBatch, Schema, Uint8 } from 'apache-arrow';
 import { arrowLib } from './arrow-lib.js';
@@ -89,6 +89,58 @@ function newFdFileWriter(fd: number): FdWriter {
 }
 
 /**
+ * A second descriptor on a file being written, flushed to disk in the thread pool, one flush at a time, until
+ * dropped. The flushes' outcome is not needed: the writer's own fsync reports any write error (the kernel
+ * reports it to each descriptor open on the file), so they only do that work earlier. The callbacks hold
+ * this small object only, never the writer and its buffers.
+ */
+class BackgroundSync {
+  private busy = false;
+  private dropped = false;
+
+  constructor(private readonly fd: number) {}
+
+  start(): void {
+    if (this.busy || this.dropped) return;
+    this.busy = true;
+    fdatasync(this.fd, () => {
+      this.busy = false;
+      if (this.dropped) close(this.fd, () => {});
+    });
+  }
+
+  /** Close the descriptor now, or when the flush in flight returns. */
+  drop(): void {
+    if (this.dropped) return;
+    this.dropped = true;
+    if (!this.busy) close(this.fd, () => {});
+  }
+}
+
+/**
+ * Rename `from` over `to`. A file it replaces loses its last name in the rename, and the file system frees its
+ * blocks there and then (milliseconds for a large file) unless the file is still open: so it is held open across
+ * the rename and let go by a close in the thread pool, where the freeing happens instead. (Not on Windows,
+ * where an open file may refuse to be replaced.)
+ */
+function replaceWith(from: string, to: string): void {
+  let old = -1;
+  if (process.platform !== 'win32') {
+    try {
+      // Non-blocking: a FIFO at `to` must not wait for a writer.
+      old = openSync(to, constants.O_RDONLY | constants.O_NONBLOCK);
+    } catch {
+      // nothing there yet (or not readable): a plain rename
+    }
+  }
+  try {
+    renameSync(from, to);
+  } finally {
+    if (old >= 0) close(old, () => {});
+  }
+}
+
+/**
  * Appends events to an Arrow IPC file in record batches. The file is built under a temp name in the
  * same folder and renamed into place by `close()`, so a reader never sees a half-written file.
  */
@@ -102,15 +154,18 @@ export class EventFileWriter {
   private readonly batchRows: number;
   private rows = 0;
   private open = true;
+  /** Flushes to disk while rows are still coming (`syncAhead`), so the fsync in `close()` finds little left to write. */
+  private readonly syncAhead: BackgroundSync | null = null;
   /** Folders this writer had to create: removed again if the file is abandoned. */
   private readonly createdDirs: string[];
 
   /**
    * `partialAt`: build the file there instead of under a temp name: a name the orphan sweep leaves alone,
    * so what a killed writer had flushed stays readable (`EventFileReader` with `partial: true`). It must
-   * not exist (opened exclusively).
+   * not exist (opened exclusively). `syncAhead`: after each batch, start a flush to disk in the thread pool
+   * (one at a time), for a writer that runs alongside other work and closes right after its last batch.
    */
-  constructor(path: string, options: { meta?: Readonly<Record<string, string>>; batchRows?: number; partialAt?: string } = {}) {
+  constructor(path: string, options: { meta?: Readonly<Record<string, string>>; batchRows?: number; partialAt?: string; syncAhead?: boolean } = {}) {
     this.path = path;
     this.tmp = options.partialAt ?? tmpNameFor(path);
     try {
@@ -119,6 +174,13 @@ export class EventFileWriter {
       this.fd = openSync(this.tmp, options.partialAt !== undefined ? 'wx' : 'w');
     } catch (e) {
       throw new UserError(`cannot write ${path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    }
+    if (options.syncAhead === true) {
+      try {
+        this.syncAhead = new BackgroundSync(openSync(this.tmp, 'r+'));
+      } catch {
+        // no second descriptor: everything is flushed by the fsync at close, as without `syncAhead`
+      }
     }
     this.batchRows = Math.max(1, options.batchRows ?? DEFAULT_BATCH_ROWS);
     this.schema = eventSchema(options.meta ?? {});
@@ -138,7 +200,7 @@ export class EventFileWriter {
     let i = from;
     while (i < to) {
       if (this.buf.length === 0 && to - i >= this.batchRows) {
-        this.writer.write(batchOf(this.schema, cols, i, i + this.batchRows));
+        this.write(batchOf(this.schema, cols, i, i + this.batchRows));
         i += this.batchRows;
         this.rows += this.batchRows;
         continue;
@@ -161,8 +223,13 @@ export class EventFileWriter {
   /** Write buffered rows as one record batch. */
   flush(): void {
     if (this.buf.length === 0) return;
-    this.writer.write(batchOf(this.schema, this.buf, 0, this.buf.length));
+    this.write(batchOf(this.schema, this.buf, 0, this.buf.length));
     this.buf.length = 0;
+  }
+
+  private write(batch: RecordBatch): void {
+    this.writer.write(batch);
+    this.syncAhead?.start();
   }
 
   /** Finish the file (footer), fsync and rename it into place. */
@@ -174,7 +241,8 @@ export class EventFileWriter {
       fsyncSync(this.fd);
       closeSync(this.fd);
       this.open = false;
-      renameSync(this.tmp, this.path);
+      this.syncAhead?.drop();
+      replaceWith(this.tmp, this.path);
       fsyncPath(dirname(this.path));
     } catch (e) {
       this.abort();
@@ -191,6 +259,7 @@ export class EventFileWriter {
       } catch {
         // already closed
       }
+      this.syncAhead?.drop();
     }
     rmSync(this.tmp, { force: true });
     removeCreatedDirs(this.createdDirs);
