@@ -52,15 +52,16 @@ export class TradeIntensity {
     }
   }
 
+  /** Twice the room, the oldest trade at 0 (called when full: the ring's two runs are copied whole). */
   private grow(): void {
-    const n = this.ts.length * 2;
-    const ts = new Float64Array(n);
-    const dist = new Float64Array(n);
-    for (let i = 0; i < this.count; i++) {
-      const j = (this.head + i) % this.ts.length;
-      ts[i] = this.ts[j]!;
-      dist[i] = this.dist[j]!;
-    }
+    const cap = this.ts.length;
+    const ts = new Float64Array(cap * 2);
+    const dist = new Float64Array(cap * 2);
+    const first = cap - this.head;
+    ts.set(this.ts.subarray(this.head));
+    ts.set(this.ts.subarray(0, this.head), first);
+    dist.set(this.dist.subarray(this.head));
+    dist.set(this.dist.subarray(0, this.head), first);
     this.ts = ts;
     this.dist = dist;
     this.head = 0;
