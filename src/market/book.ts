@@ -198,18 +198,32 @@ export class L2Book {
     if (this.base !== this.base) this.base = tick - (this.capacity >> 1);
     let s = tick - this.base;
     if (s < 0 || s >= this.capacity) {
-      if (qty === 0) return;
-      // A level beyond the ladder: re-centre only if it would become the touch (the market moved).
-      const becomesBest = side > 0 ? s > this.bestBidSlot : s < this.bestAskSlot;
-      if (!becomesBest) {
-        this.dropped++;
-        return;
-      }
-      this.recenter(tick);
-      s = tick - this.base;
+      s = this.outside(side, tick, qty);
+      if (s < 0) return;
     }
     if (side > 0) this.setBid(s, qty);
     else this.setAsk(s, qty);
+  }
+
+  /** A depth row's level (`apply`): its size read from the row here, not passed, so no number is boxed on the way. */
+  private setTickOfRow(ev: EventColumns, i: number, tick: number): void {
+    this.setTick(ev.side[i]!, tick, ev.size[i]!);
+  }
+
+  /**
+   * A level beyond the ladder: re-centre only if it would become the touch (the market moved). Returns its
+   * slot after re-centring, or −1 when it is dropped (or removes nothing).
+   */
+  private outside(side: number, tick: number, qty: number): number {
+    if (qty === 0) return -1;
+    const s = tick - this.base;
+    const becomesBest = side > 0 ? s > this.bestBidSlot : s < this.bestAskSlot;
+    if (!becomesBest) {
+      this.dropped++;
+      return -1;
+    }
+    this.recenter(tick);
+    return tick - this.base;
   }
 
   private setBid(s: number, qty: number): void {
@@ -336,7 +350,7 @@ export class L2Book {
       if (id <= this.snapshotId) return false;
       const tick = Math.round(ev.price[i]! * this.invTick);
       this.lastTick = tick;
-      this.setTick(ev.side[i]!, tick, ev.size[i]!);
+      this.setTickOfRow(ev, i, tick);
       if ((ev.flags[i]! & END) !== 0) this.lastUpdateId = id;
       this.updateTouch();
       return true;
