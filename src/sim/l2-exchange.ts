@@ -425,6 +425,7 @@ export class L2Exchange implements OrderSink {
     if (action === QueueAction.ReadNamed) {
       const tick = this.market.lastTick;
       const side = this.market.lastSide;
+      if (side > 0 ? tick > this.restBidMax : tick < this.restAskMin) return; // better than all our orders on that side: none there
       for (let r = 0; r < this.nRest; r++) if (this.rTick[r] === tick && this.rSide[r] === side) this.read(r);
     } else if (action !== QueueAction.None) for (let r = 0; r < this.nRest; r++) this.read(r);
   }
