@@ -101,12 +101,16 @@ export class TradeIntensity {
   }
 
   private resum(): void {
-    const cap = this.ts.length;
+    // Rare (once every 64 fits) but over the whole window, so mostly run unoptimised: the column in a local,
+    // the ring's two runs as plain index ranges. The same order of additions as the running sums'.
+    const dist = this.dist;
     const d0 = this.thresholdDistance;
+    const cap = dist.length;
+    const end = this.head + this.count;
     let n = 0;
     let excess = 0;
-    for (let i = 0, j = this.head; i < this.count; i++, j = j + 1 === cap ? 0 : j + 1) {
-      const d = this.dist[j]!;
+    for (let j = this.head; j < end; j++) {
+      const d = dist[j < cap ? j : j - cap]!;
       if (d >= d0) {
         n++;
         excess += d - d0;
