@@ -96,6 +96,8 @@ export class BinanceCaptureParser {
   private symbol: string | null = null;
 
   private readonly msg: BinanceMessageScanner;
+  /** The local time of the line being read (see `parseLine`). */
+  private readonly lineTs = new Float64Array(1);
 
   // Book sync state.
   private synced = false;
@@ -235,17 +237,15 @@ export class BinanceCaptureParser {
     return tsLocal;
   }
 
-  /** µs of the 19-digit nanosecond time at b[start] followed by a space (every line of today's captures); NaN: read it the general way. */
-  private ns19(b: Uint8Array, start: number): number {
-    if (b[start + 19] !== 32) return Number.NaN;
-    if (!ns19Micros(this.msg, b, start)) return Number.NaN;
-    const v = scanned[0]!;
-    return v <= Number.MAX_SAFE_INTEGER ? v : Number.NaN;
-  }
-
   private parseLine(b: Uint8Array, start: number, end: number): void {
     let p = start + 19;
-    let tsLocal = end - start > 20 ? this.ns19(b, start) : Number.NaN;
+    // The 19-digit nanosecond time followed by a space (every line of today's captures), read here rather than
+    // returned by a helper: a double returned from a call V8 does not inline is boxed, once per line.
+    let tsLocal = Number.NaN;
+    if (end - start > 20 && b[start + 19] === 32 && ns19Micros(this.msg, b, start)) {
+      const v = scanned[0]!;
+      if (v <= Number.MAX_SAFE_INTEGER) tsLocal = v;
+    }
     if (Number.isNaN(tsLocal)) {
       p = start;
       while (p < end && b[p] !== 32) p++;
@@ -254,6 +254,8 @@ export class BinanceCaptureParser {
       tsLocal = parseIntRange(b, start, p - 3);
       if (Number.isNaN(tsLocal) || Number.isNaN(parseIntRange(b, p - 3, p))) throw new ScanError('local time is not an integer', start);
     }
+    // The line's local time reaches the message handlers through a typed slot, not as an argument (boxed per call).
+    this.lineTs[0] = tsLocal;
     if (Number.isNaN(this.report.firstTsLocal)) this.report.firstTsLocal = tsLocal;
     this.report.lastTsLocal = tsLocal;
 
@@ -264,17 +266,17 @@ export class BinanceCaptureParser {
       this.report.messages.ignored++;
       return;
     }
-    if (!Number.isNaN(m.mLast)) return this.onSnapshot(tsLocal);
+    if (!Number.isNaN(m.mLast)) return this.onSnapshot();
     switch (m.kind) {
       case KIND_DEPTH:
-        return this.onDepth(tsLocal);
+        return this.onDepth();
       case KIND_TRADE:
       case KIND_AGG_TRADE:
-        return this.onTrade(tsLocal);
+        return this.onTrade();
       case KIND_BOOK_TICKER:
-        return this.onBookTicker(tsLocal);
+        return this.onBookTicker();
       case KIND_NONE:
-        if (!Number.isNaN(m.mu) && !Number.isNaN(m.bidP) && !Number.isNaN(m.askP)) return this.onBookTicker(tsLocal);
+        if (!Number.isNaN(m.mu) && !Number.isNaN(m.bidP) && !Number.isNaN(m.askP)) return this.onBookTicker();
         this.report.messages.ignored++;
         return;
       default:
@@ -306,7 +308,8 @@ export class BinanceCaptureParser {
     throw new UserError(`${this.file}:${this.lineNo}: capture mixes symbols ${this.symbol} and ${other}; choose one with --symbol`);
   }
 
-  private onTrade(tsLocal: Micros): void {
+  private onTrade(): void {
+    const tsLocal = this.lineTs[0]!;
     this.report.messages.trade++;
     if (Number.isNaN(this.msg.mt) || Number.isNaN(this.msg.mp) || Number.isNaN(this.msg.mq)) throw new ScanError('trade lacks t, p or q', 0);
     if (!Number.isNaN(this.msg.mE)) this.noteOffset(this.msg.mE * 1000, tsLocal);
@@ -327,7 +330,8 @@ export class BinanceCaptureParser {
     if (Number.isNaN(tsEx)) this.out.tsExchange[row] = this.estimateExchange(tsLocal, row, 1);
   }
 
-  private onBookTicker(tsLocal: Micros): void {
+  private onBookTicker(): void {
+    const tsLocal = this.lineTs[0]!;
     this.report.messages.bookTicker++;
     if (Number.isNaN(this.msg.bidQ) || Number.isNaN(this.msg.askQ)) throw new ScanError('bookTicker lacks B or A', 0);
     this.room(2);
@@ -338,7 +342,8 @@ export class BinanceCaptureParser {
     this.row(BBO, -1, END, tsEx, tsLocal, this.msg.askP, this.msg.askQ, this.msg.mu);
   }
 
-  private onSnapshot(tsLocal: Micros): void {
+  private onSnapshot(): void {
+    const tsLocal = this.lineTs[0]!;
     this.report.messages.snapshot++;
     const L = this.msg.mLast;
     if (this.synced && L <= this.lastU) {
@@ -371,7 +376,8 @@ export class BinanceCaptureParser {
     }
   }
 
-  private onDepth(tsLocal: Micros): void {
+  private onDepth(): void {
+    const tsLocal = this.lineTs[0]!;
     this.report.messages.depth++;
     if (Number.isNaN(this.msg.mU) || Number.isNaN(this.msg.mu) || Number.isNaN(this.msg.mE)) throw new ScanError('depthUpdate lacks U, u or E', 0);
     this.noteOffset(this.msg.mE * 1000, tsLocal);
