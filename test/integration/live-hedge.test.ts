@@ -70,9 +70,12 @@ async function runCli(args: string[], until?: () => boolean): Promise<{ code: nu
 /** The spot inventory the fake account holds beyond its starting 0.5 BTC. */
 const spotHeld = (spot: FakeAccount): number => spot.balance('BTC').free + spot.balance('BTC').locked - 0.5;
 
-/** A run's end: stopped by the test once the state was reached (SIGINT, exit 130), cancel-all verified. */
-function assertStopped(r: { code: number | null; stderr: string; stopped: boolean }): void {
-  assert.ok(r.stopped, `the run ended before the state was reached (exit ${r.code}): ${r.stderr.slice(-2000)}`);
+/**
+ * A run's end: stopped by the test once the state was reached (SIGINT, exit 130), cancel-all verified.
+ * `state`: what the test sees at the exchange, told when the state was never reached.
+ */
+function assertStopped(r: { code: number | null; stdout: string; stderr: string; stopped: boolean }, state: () => string = () => ''): void {
+  assert.ok(r.stopped, `the run ended before the state was reached (exit ${r.code}); ${state()}; ${r.stdout.slice(-3000)} ${r.stderr.slice(-2000)}`);
   assert.equal(r.code, 130, r.stderr);
   assert.match(r.stderr, /stopped by SIGINT: every order of every market cancelled, verified with the exchange/);
 }
@@ -207,11 +210,20 @@ test('live passive hedge: post-only orders resting at the perpetual\'s touch, mo
   const p = fake.perp!;
   const dir = mkdtempSync(join(tmpdir(), 'mm-live-hedge-passive-'));
   writeFileSync(join(dir, 'live.yaml'), config('passive'));
-  // Now and then a market buy reaches whatever rests on the perpetual.
+  // Now and then a market order reaches whatever rests on the perpetual. Until the hedge has cancelled an order
+  // once, an order is left to rest a second first: its touch moves under it meanwhile, so the strategy must move
+  // it (a hedge filled within a poll or two of its placing might otherwise never need a cancel, and the state
+  // below would never be reached).
+  const firstSeen = new Map<string, number>();
+  const cancelled = (): boolean => fake.requests.some((x) => x.method === 'DELETE' && x.path === '/fapi/v1/order');
   const stop = driveMarkets(fake, spot, 0.007, (k) => {
     if (k % 10 !== 0) return;
     const o = p.openOrders().find((x) => x.clientOrderId.startsWith('mm'));
-    if (o !== undefined) p.marketTrade(o.side === 'BUY' ? 'SELL' : 'BUY', o.price, o.origQty - o.executedQty);
+    if (o === undefined) return;
+    const first = firstSeen.get(o.clientOrderId) ?? k;
+    firstSeen.set(o.clientOrderId, first);
+    if (!cancelled() && k - first < 20) return;
+    p.marketTrade(o.side === 'BUY' ? 'SELL' : 'BUY', o.price, o.origQty - o.executedQty);
   });
   try {
     // Until the spot inventory is complete and the short follows it within the band, after the strategy moved or cancelled a resting hedge.
@@ -219,10 +231,14 @@ test('live passive hedge: post-only orders resting at the perpetual\'s touch, mo
       Math.abs(spotHeld(spot) - 0.007) < 1e-9 &&
       p.position !== 0 &&
       Math.abs(p.position + 0.007) <= BAND + 1e-9 &&
-      fake.requests.some((x) => x.method === 'DELETE' && x.path === '/fapi/v1/order');
+      cancelled();
     const r = await runCli(['--exchange-url', fake.restUrl.replace(/\/api\/v3$/, ''), '--feed', 'rest', '--poll-seconds', '0.2', '--iterations', '900', '--config', join(dir, 'live.yaml'), '--ledger', join(dir, 'ledger.sqlite'), '--out-dir', dir, '--halt-file', join(dir, 'HALT'), '--quiet'], hedged);
     stop();
-    assertStopped(r);
+    assertStopped(r, () => {
+      const summary = readdirSync(dir).find((n) => n.endsWith('_markets_live.jsonl'));
+      const perpOrders = fake.requests.filter((x) => x.path === '/fapi/v1/order').map((x) => x.method);
+      return `spot held ${spotHeld(spot)}, perpetual position ${p.position}, its order requests ${JSON.stringify(perpOrders.slice(-40))} (${perpOrders.length}), open ${p.openOrders().length}; summary ${summary === undefined ? 'none' : readFileSync(join(dir, summary), 'utf8').slice(-3000)}`;
+    });
     const summary = linesOf(readFileSync(join(dir, readdirSync(dir).find((n) => n.endsWith('_markets_live.jsonl'))!), 'utf8')).at(-1) as unknown as Summary;
     const [s, u] = summary.markets;
     for (const m of summary.markets) assert.deepEqual([m.fatal, m.cancelVerified, m.mismatches], [undefined, true, 0], JSON.stringify(m));
