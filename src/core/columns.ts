@@ -12,3 +12,18 @@ export function float64Columns(count: number, length: number): Float64Array[] {
   for (let i = 0; i < count; i++) out.push(new Float64Array(buf, i * length * 8, length));
   return out;
 }
+
+/** A typed column that can hold a ring of values. */
+export type RingColumn = Float64Array<ArrayBuffer> | Int32Array<ArrayBuffer> | Int8Array<ArrayBuffer> | Uint8Array<ArrayBuffer>;
+
+/**
+ * A ring column holding `count` entries from `head` (wrapping at its end) copied into a new column twice its
+ * length, oldest entry at 0: how a full ring grows.
+ */
+export function unwrapRing<T extends RingColumn>(a: T, head: number, count: number): T {
+  const b = new (a.constructor as new (n: number) => T)(a.length * 2);
+  const first = Math.min(count, a.length - head);
+  b.set(a.subarray(head, head + first));
+  if (count > first) b.set(a.subarray(0, count - first), first);
+  return b;
+}

@@ -40,6 +40,11 @@ export class RiskRecord {
     this.code = code;
   }
 
+  /** True once `advance` has been called (the record's start). */
+  get started(): boolean {
+    return this.lastTs === this.lastTs;
+  }
+
   push(t: RiskTransition): void {
     this.transitions.push(t);
   }

@@ -50,8 +50,6 @@ export class TradingSession {
   onTransition: ((t: RiskTransition) => void) | undefined;
   onDenied: ((ts: Micros, clientId: number, reason: string) => void) | undefined;
   private readonly health: FeedHealth = { lastDataLocal: Number.NaN, connected: true };
-  /** The risk record has its start (the first decision, or a transition before it). */
-  private recordStarted = false;
   private readonly band: Float64Array;
   private readonly haltAction: (now: Micros) => void;
 
@@ -107,7 +105,7 @@ export class TradingSession {
     const a = Math.abs(v.position);
     if (live !== undefined || !connected || !(now < b[0]! && e > b[1]! && e <= b[2]! && a >= b[3]! && a < b[4]! && now - lastDataLocal <= b[5]!)) this.monitor(now, lastDataLocal, connected, live);
     // Time in each state starts at the first decision; after that the record moves at transitions only (`apply`).
-    if (!this.recordStarted) this.startRecord(now);
+    if (!this.record.started) this.record.advance(now, this.stateCode);
     if (this.stateCode === 2 || !quote) return 0;
     return this.quote(now);
   }
@@ -185,13 +183,7 @@ export class TradingSession {
     }
     this.stateCode = STATE_CODE[this.core.view.tradingState];
     this.record.advance(now, this.stateCode);
-    this.recordStarted = true;
     if (halt) this.haltAction(now);
-  }
-
-  private startRecord(now: Micros): void {
-    this.recordStarted = true;
-    this.record.advance(now, this.stateCode);
   }
 }
 

@@ -1,5 +1,5 @@
 // Order-arrival intensity λ(δ) = A·e^{−kδ} fitted from trade arrivals at distance δ from the mid, rolling window, scheduled recalibration.
-import type { Micros } from '../core/index.js';
+import { unwrapRing, type Micros } from '../core/index.js';
 
 /**
  * Avellaneda & Stoikov (2008) model the rate at which market orders reach a quote δ away from the mid
@@ -52,18 +52,10 @@ export class TradeIntensity {
     }
   }
 
-  /** Twice the room, the oldest trade at 0 (called when full: the ring's two runs are copied whole). */
+  /** Twice the room, the oldest trade at 0 (called when full). */
   private grow(): void {
-    const cap = this.ts.length;
-    const ts = new Float64Array(cap * 2);
-    const dist = new Float64Array(cap * 2);
-    const first = cap - this.head;
-    ts.set(this.ts.subarray(this.head));
-    ts.set(this.ts.subarray(0, this.head), first);
-    dist.set(this.dist.subarray(this.head));
-    dist.set(this.dist.subarray(0, this.head), first);
-    this.ts = ts;
-    this.dist = dist;
+    this.ts = unwrapRing(this.ts, this.head, this.count);
+    this.dist = unwrapRing(this.dist, this.head, this.count);
     this.head = 0;
   }
 

@@ -1,5 +1,5 @@
 // The simulated L2 venue: replayed book at exchange time, our orders with queue position, latency, partial fills, fees.
-import { InvariantError, type Micros } from '../core/index.js';
+import { InvariantError, unwrapRing, type Micros } from '../core/index.js';
 import { EventFlag, EventType, type EventColumns, type Side } from '../market/index.js';
 import type { OrderEventHandler, OrderSink } from '../orders/index.js';
 import type { FeeModel } from './fees.js';
@@ -457,20 +457,20 @@ export class L2Exchange implements OrderSink {
     const size = ev.size[i]!;
     const tick = this.market.book.tickOf(ev.price[i]!);
     this.market.onTrade(aggressor, tick, size, t);
-    if (this.nRest > 0) this.matchTrade(aggressor, tick, size, t, ev.id[i]!);
+    if (this.reaches(aggressor, tick)) this.matchTrade(aggressor, tick, size, t, ev.id[i]!);
   }
 
-  /**
-   * Allocate one trade's quantity to the resting orders it reaches (see the class comment). The market
-   * has taken the trade first (`VenueBook.onTrade`).
-   */
   /** True when a trade at `tick` by `aggressor` reaches one of our resting orders (at its price or through it). */
   reaches(aggressor: number, tick: number): boolean {
     return aggressor < 0 ? this.restBidMax >= tick : this.restAskMin <= tick;
   }
 
+  /**
+   * Allocate one trade's quantity to the resting orders it reaches (see the class comment). The market
+   * has taken the trade first (`VenueBook.onTrade`). Callers ask `reaches` first: a trade that reaches no
+   * order changes nothing here.
+   */
   matchTrade(aggressor: number, tick: number, size: number, t: Micros, tradeId: number): void {
-    if (!this.reaches(aggressor, tick)) return; // nothing at or through the trade's price: the loop below would find nothing
     const passive = -aggressor;
     const order = this.order;
     const epoch = this.market.epoch;
@@ -667,15 +667,4 @@ export class L2Exchange implements OrderSink {
     const r = this.find(clientId);
     return r < 0 ? Number.NaN : this.rAhead[r]!;
   }
-}
-
-type RingColumn = Float64Array<ArrayBuffer> | Int32Array<ArrayBuffer> | Int8Array<ArrayBuffer> | Uint8Array<ArrayBuffer>;
-
-/** A full ring column (`count` entries from `head`, wrapping) copied into one twice its length, oldest at 0. */
-function unwrapRing<T extends RingColumn>(a: T, head: number, count: number): T {
-  const b = new (a.constructor as new (n: number) => T)(a.length * 2);
-  const first = Math.min(count, a.length - head);
-  b.set(a.subarray(head, head + first));
-  if (count > first) b.set(a.subarray(0, count - first), first);
-  return b;
 }
