@@ -3,6 +3,7 @@ import type { Micros } from '../core/index.js';
 import { EventType, type EventColumns, type FundingPayment, type FundingSchedule } from '../market/index.js';
 
 const TRADE = EventType.Trade;
+const NO_ROWS = new Float64Array(0);
 import { L2Exchange, VenueMsg, type VenueBook, type L2ExchangeParams, type QueueModel, type LatencyModel, type FeeModel } from '../sim/index.js';
 import type { Strategy } from '../strategy/index.js';
 import type { TradingCore } from './trading-core.js';
@@ -91,11 +92,12 @@ export class TickBacktest {
     readonly opts: Readonly<TickBacktestOptions>,
     ports: Readonly<Omit<SessionPorts, 'venue'>> = {},
     market?: VenueBook,
+    leader?: TickLocal,
   ) {
     this.exchange = new L2Exchange(opts.exchange, opts.queue, opts.latency, opts.fees, market);
     this.session = new TradingSession(strategy, opts.session, { ...ports, venue: this.exchange });
     this.core = this.session.core;
-    this.local = new TickLocal(opts.local);
+    this.local = new TickLocal(opts.local, leader);
     this.stats = new TickFillStats(opts.markoutSeconds);
     // Grown by doubling as rows come (`grown`): at the default one row a second, 512 rows hold eight and a half
     // minutes, and a shared pass builds one trace per member.
@@ -103,9 +105,10 @@ export class TickBacktest {
   }
 
   // Touch history: the venue's best bid / ask ticks after row `row` (global row number), in row order.
-  private thRow = new Float64Array(1024);
-  private thBid = new Float64Array(1024);
-  private thAsk = new Float64Array(1024);
+  // Allocated at the first touch (`run`; a member of a shared pass reads the pass's history instead).
+  private thRow = NO_ROWS;
+  private thBid = NO_ROWS;
+  private thAsk = NO_ROWS;
   private thHead = 0;
   private thCount = 0;
 
@@ -120,9 +123,10 @@ export class TickBacktest {
 
   private growTouch(): void {
     const n = this.thRow.length;
-    const row = new Float64Array(n * 2);
-    const bid = new Float64Array(n * 2);
-    const ask = new Float64Array(n * 2);
+    const m = Math.max(1024, n * 2);
+    const row = new Float64Array(m);
+    const bid = new Float64Array(m);
+    const ask = new Float64Array(m);
     for (let k = 0; k < this.thCount; k++) {
       const j = (this.thHead + k) & (n - 1);
       row[k] = this.thRow[j]!;

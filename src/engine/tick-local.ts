@@ -92,16 +92,36 @@ export class TickLocal {
   private burstValue = 0;
   private bookImbalanceValue = Number.NaN;
   private micropriceValue = Number.NaN;
-  /** Where the market side comes from: this object, or the leader of a group that shares it (`follow`). */
+  /** Where the market side comes from: this object, or the leader of a group that shares it. */
   private src: TickLocal = this;
 
-  constructor(readonly params: Readonly<TickLocalParams>) {
-    this.vol = new MidVolatility(params.sigmaSampleMicros, params.sigmaWindow);
-    this.intensity = new TradeIntensity(params.intensityWindowMicros, params.intensityRecalibrateMicros, params.intensityMinTrades);
-    this.flow = new TradeFlowImbalance(params.flowHalfLifeMicros);
-    this.windowFlow = new WindowTradeFlow(params.flowWindowMicros);
-    this.sweeps = new SweepDetector(params.sweepHoldMicros);
-    this.bursts = new VolatilityBurst(params.burstWindowMicros, params.burstSigmas);
+  /**
+   * With `leader`, a follower: in a shared pass, members with the same local clock, decision timer and
+   * estimator settings would compute the same estimators, so one leader takes the rows and `advance`s
+   * once per decision, and each member only writes its own view from the leader's touch and estimators.
+   * A follower builds no estimators of its own: its estimator fields are the leader's, never fed through it.
+   */
+  constructor(
+    readonly params: Readonly<TickLocalParams>,
+    leader?: TickLocal,
+  ) {
+    if (leader !== undefined) {
+      this.vol = leader.vol;
+      this.intensity = leader.intensity;
+      this.flow = leader.flow;
+      this.windowFlow = leader.windowFlow;
+      this.sweeps = leader.sweeps;
+      this.bursts = leader.bursts;
+      this.src = leader;
+      this.fromVenue = true;
+    } else {
+      this.vol = new MidVolatility(params.sigmaSampleMicros, params.sigmaWindow);
+      this.intensity = new TradeIntensity(params.intensityWindowMicros, params.intensityRecalibrateMicros, params.intensityMinTrades);
+      this.flow = new TradeFlowImbalance(params.flowHalfLifeMicros);
+      this.windowFlow = new WindowTradeFlow(params.flowWindowMicros);
+      this.sweeps = new SweepDetector(params.sweepHoldMicros);
+      this.bursts = new VolatilityBurst(params.burstWindowMicros, params.burstSigmas);
+    }
     this.tick = params.tickSize;
     this.scale = 10 ** decimalsOf(params.tickSize);
   }
@@ -138,15 +158,6 @@ export class TickLocal {
   private priceOf(tick: number): number {
     const scale = this.scale;
     return tick === tick ? Math.round(tick * this.tick * scale) / scale : Number.NaN;
-  }
-
-  /**
-   * Read the market side (touch and estimators) from `leader` instead: in a shared pass, members with
-   * the same local clock, decision timer and estimator settings would compute the same estimators, so
-   * one leader takes the rows and `advance`s once per decision; each member only writes its own view.
-   */
-  follow(leader: TickLocal): void {
-    this.src = leader;
   }
 
   /** Estimators and view at local time `now` (a follower's leader has advanced already). */

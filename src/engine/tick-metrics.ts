@@ -46,17 +46,18 @@ export type TickMetrics = z.infer<typeof TickMetricsSchema>;
 /** Per-fill details the venue knows (exchange time, mid, queue at join, send time) and online markouts. */
 export class TickFillStats {
   length = 0;
-  exchangeTs = new Float64Array(256);
-  mid = new Float64Array(256);
-  joinAhead = new Float64Array(256);
-  sentTs = new Float64Array(256);
-  localTs = new Float64Array(256);
+  exchangeTs!: Float64Array;
+  mid!: Float64Array;
+  joinAhead!: Float64Array;
+  sentTs!: Float64Array;
+  localTs!: Float64Array;
   /** 1 when a trade beyond the order's price filled it (the market traded through it). */
-  through = new Uint8Array(256);
+  through!: Uint8Array;
   /** The exchange's id of the trade behind each fill (NaN: a taker fill against the displayed book). */
-  tradeId = new Float64Array(256);
+  tradeId!: Float64Array;
+  /** Per markout horizon, the local mid once the horizon has come (NaN until then). */
   readonly markMid: Float64Array[];
-  private readonly cursor: number[];
+  private cursor: number[];
   private readonly horizonsMicros: number[];
 
   /** No markout is due before this local time (a lower bound: `mark` returns at once before it). */
@@ -66,12 +67,13 @@ export class TickFillStats {
   constructor(readonly markoutSeconds: readonly number[]) {
     this.horizonsMicros = markoutSeconds.map((s) => s * 1e6);
     this.minHorizonMicros = Math.min(...this.horizonsMicros);
-    this.markMid = markoutSeconds.map(() => new Float64Array(256).fill(Number.NaN));
+    this.markMid = markoutSeconds.map(() => EMPTY);
     this.cursor = markoutSeconds.map(() => 0);
+    this.allocate(256);
   }
 
   push(localTs: Micros, exchangeTs: Micros, mid: number, joinAhead: number, sentTs: Micros, through: boolean, tradeId: number): void {
-    if (this.length === this.mid.length) this.grow();
+    if (this.length === this.mid.length) this.allocate(this.mid.length * 2);
     const i = this.length++;
     this.tradeId[i] = tradeId;
     this.through[i] = through ? 1 : 0;
@@ -99,25 +101,38 @@ export class TickFillStats {
     this.nextDue = next;
   }
 
-  private grow(): void {
-    const n = this.mid.length * 2;
-    const g = (a: Float64Array, fill = 0): Float64Array<ArrayBuffer> => {
-      const b = new Float64Array(n).fill(fill);
-      b.set(a);
-      return b;
+  /**
+   * Every column in one ArrayBuffer of `n` rows (the 8-byte columns first), the first `length` rows
+   * carried over: one allocation per growth, and the new memory is zeroed already, so only the markout
+   * columns' new rows are set (to NaN, "not yet due").
+   */
+  private allocate(n: number): void {
+    const old = this.length;
+    const h = this.markMid.length;
+    const buf = new ArrayBuffer(n * (8 * (6 + h) + 1));
+    const f64 = (k: number, prev: Float64Array | undefined): Float64Array => {
+      const a = new Float64Array(buf, k * n * 8, n);
+      if (prev !== undefined && old > 0) a.set(prev.subarray(0, old));
+      return a;
     };
-    this.exchangeTs = g(this.exchangeTs);
-    this.mid = g(this.mid);
-    this.joinAhead = g(this.joinAhead);
-    this.sentTs = g(this.sentTs);
-    this.localTs = g(this.localTs);
-    this.tradeId = g(this.tradeId);
-    const th = new Uint8Array(n);
-    th.set(this.through);
+    this.exchangeTs = f64(0, this.exchangeTs);
+    this.mid = f64(1, this.mid);
+    this.joinAhead = f64(2, this.joinAhead);
+    this.sentTs = f64(3, this.sentTs);
+    this.localTs = f64(4, this.localTs);
+    this.tradeId = f64(5, this.tradeId);
+    for (let k = 0; k < h; k++) {
+      const a = f64(6 + k, this.markMid[k]);
+      a.fill(Number.NaN, old);
+      this.markMid[k] = a;
+    }
+    const th = new Uint8Array(buf, (6 + h) * n * 8, n);
+    if (this.through !== undefined && old > 0) th.set(this.through.subarray(0, old));
     this.through = th;
-    for (let h = 0; h < this.markMid.length; h++) this.markMid[h] = g(this.markMid[h]!, Number.NaN);
   }
 }
+
+const EMPTY = new Float64Array(0);
 
 export interface TickMetricsInput extends MetricsInput {
   stats: TickFillStats;

@@ -94,7 +94,6 @@ export class TickSharedPass {
     this.market = new VenueBook(ex0.tickSize, ladder);
     const byKey = new Map<string, LocalGroup>();
     for (const s of specs) {
-      const d = new TickBacktest(s.strategy, s.opts, s.ports ?? {}, this.market);
       const key = JSON.stringify([s.opts.local, s.opts.feedLatencyMicros ?? null, s.opts.decisionIntervalMicros]);
       let g = byKey.get(key);
       if (g === undefined) {
@@ -105,8 +104,7 @@ export class TickSharedPass {
         byKey.set(key, g);
         this.groups.push(g);
       }
-      d.local.fromVenue = true;
-      d.local.follow(g.leader);
+      const d = new TickBacktest(s.strategy, s.opts, s.ports ?? {}, this.market, g.leader);
       // A strategy reading the book features: the group's leader keeps a local book fed at local time.
       if (d.core.strategy.usesBook === true) g.leader.keepsBook = true;
       const m: Member = { d, g, nextSample: 0, drainUntil: INF, done: false, result: undefined };
