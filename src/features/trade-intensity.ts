@@ -13,7 +13,7 @@ import { unwrapRing, type Micros } from '../core/index.js';
  * `recalibrateMicros` of market time, so the values are step functions of time, known at t.
  */
 export class TradeIntensity {
-  // The window's trades, a ring grown by doubling (every member of a shared pass builds one, followers included).
+  // The window's trades, a ring grown by doubling (one per trading side; a follower in a shared pass reads its leader's).
   private ts = new Float64Array(1024);
   private dist = new Float64Array(1024);
   private head = 0;
