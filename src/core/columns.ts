@@ -18,10 +18,10 @@ export type RingColumn = Float64Array<ArrayBuffer> | Int32Array<ArrayBuffer> | I
 
 /**
  * A ring column holding `count` entries from `head` (wrapping at its end) copied into a new column twice its
- * length, oldest entry at 0: how a full ring grows.
+ * length (at least `minLength`: a ring that starts empty), oldest entry at 0: how a full ring grows.
  */
-export function unwrapRing<T extends RingColumn>(a: T, head: number, count: number): T {
-  const b = new (a.constructor as new (n: number) => T)(a.length * 2);
+export function unwrapRing<T extends RingColumn>(a: T, head: number, count: number, minLength = 0): T {
+  const b = new (a.constructor as new (n: number) => T)(Math.max(minLength, a.length * 2));
   const first = Math.min(count, a.length - head);
   b.set(a.subarray(head, head + first));
   if (count > first) b.set(a.subarray(0, count - first), first);

@@ -1,5 +1,5 @@
 // The tick backtest driver: normalized events through a simulated L2 venue at exchange time and the trading core at local time.
-import type { Micros } from '../core/index.js';
+import { unwrapRing, type Micros } from '../core/index.js';
 import { EventType, type EventColumns, type FundingPayment, type FundingSchedule } from '../market/index.js';
 
 const TRADE = EventType.Trade;
@@ -121,21 +121,13 @@ export class TickBacktest {
     this.thAsk[j] = book.touchAsk;
   }
 
+  /** Twice the room (1,024 rows at the first touch), oldest first from slot 0. */
   private growTouch(): void {
-    const n = this.thRow.length;
-    const m = Math.max(1024, n * 2);
-    const row = new Float64Array(m);
-    const bid = new Float64Array(m);
-    const ask = new Float64Array(m);
-    for (let k = 0; k < this.thCount; k++) {
-      const j = (this.thHead + k) & (n - 1);
-      row[k] = this.thRow[j]!;
-      bid[k] = this.thBid[j]!;
-      ask[k] = this.thAsk[j]!;
-    }
-    this.thRow = row;
-    this.thBid = bid;
-    this.thAsk = ask;
+    const h = this.thHead;
+    const c = this.thCount;
+    this.thRow = unwrapRing(this.thRow, h, c, 1024);
+    this.thBid = unwrapRing(this.thBid, h, c, 1024);
+    this.thAsk = unwrapRing(this.thAsk, h, c, 1024);
     this.thHead = 0;
   }
 
