@@ -8,7 +8,7 @@ import { traceCsv, fillsCsv } from './run-folder.js';
 import type { Trace } from './trace.js';
 import type { FillLog } from './fill-log.js';
 import { ordersCsv, type OrderAudit } from '../sim/index.js';
-import { contractPnl, decimalsOf, type FundingPayment } from '../market/index.js';
+import { contractPnl, decimalsOf, type ContractSpec, type FundingPayment } from '../market/index.js';
 
 const stat = z.object({ mean: z.number(), median: z.number(), p90: z.number() }).nullable();
 
@@ -168,13 +168,9 @@ export function halfLifeSamples(x: Float64Array, n: number): number {
   return rho > 0 && rho < 1 ? Math.log(0.5) / Math.log(rho) : Number.NaN;
 }
 
-export function computeTickMetrics(m: TickMetricsInput): TickMetrics {
-  const base = computeMetrics(m);
-  const { fills, stats, trace, portfolio } = m;
-  const spec = portfolio.spec;
+/** Per fill: the edge against the venue's mid, the quantity, and the latency and queue columns (loops apart: see `traceSums` in metrics.ts). */
+function fillSums(fills: FillLog, stats: TickFillStats, spec: ContractSpec): { capture: number; filledQty: number; lat: Float64Array; queue: Float64Array } {
   const perp = spec.kind !== 'spot';
-  const lastMid = trace.length > 0 ? trace.mid[trace.length - 1]! : Number.NaN;
-  const toQuote = (x: number): number => (spec.kind === 'inverse_perp' && Number.isFinite(lastMid) ? x * lastMid : x);
   let capture = 0;
   let filledQty = 0;
   const lat = new Float64Array(fills.length);
@@ -187,27 +183,45 @@ export function computeTickMetrics(m: TickMetricsInput): TickMetrics {
     lat[i] = (fills.ts[i]! - stats.sentTs[i]!) / 1000;
     queue[i] = stats.joinAhead[i]!;
   }
-  const markouts = stats.markoutSeconds.map((h, k) => {
-    const arr = stats.markMid[k]!;
-    let count = 0;
-    let s = 0;
-    let sBps = 0;
-    let pnl = 0;
-    for (let i = 0; i < fills.length; i++) {
-      const mid = arr[i]!;
-      if (mid !== mid) continue;
-      const d = fills.side[i]! * (mid - fills.price[i]!);
-      count++;
-      s += d;
-      sBps += (d / fills.price[i]!) * 1e4;
-      pnl += d * fills.qty[i]!;
-    }
-    return { horizon_seconds: h, fills: count, mean_price: count ? s / count : null, mean_bps: count ? sBps / count : null, pnl };
-  });
+  return { capture, filledQty, lat, queue };
+}
+
+/** The markout at horizon `h` seconds: each fill against the local mid recorded once the horizon had come (`markMid`, NaN: never). */
+function timeMarkout(fills: FillLog, markMid: Float64Array, h: number): TickMetrics['markouts_seconds'][number] {
+  let count = 0;
+  let s = 0;
+  let sBps = 0;
+  let pnl = 0;
+  for (let i = 0; i < fills.length; i++) {
+    const mid = markMid[i]!;
+    if (mid !== mid) continue;
+    const d = fills.side[i]! * (mid - fills.price[i]!);
+    count++;
+    s += d;
+    sBps += (d / fills.price[i]!) * 1e4;
+    pnl += d * fills.qty[i]!;
+  }
+  return { horizon_seconds: h, fills: count, mean_price: count ? s / count : null, mean_bps: count ? sBps / count : null, pnl };
+}
+
+function twoSidedSamples(trace: Trace): number {
   let twoSided = 0;
   for (let i = 0; i < trace.length; i++) if (trace.bid[i] === trace.bid[i] && trace.ask[i] === trace.ask[i]) twoSided++;
+  return twoSided;
+}
+
+export function computeTickMetrics(m: TickMetricsInput): TickMetrics {
+  const base = computeMetrics(m);
+  const { fills, stats, trace, portfolio } = m;
+  const spec = portfolio.spec;
+  const lastMid = trace.length > 0 ? trace.mid[trace.length - 1]! : Number.NaN;
+  const toQuote = (x: number): number => (spec.kind === 'inverse_perp' && Number.isFinite(lastMid) ? x * lastMid : x);
+  const sums = fillSums(fills, stats, spec);
+  const { filledQty, lat, queue } = sums;
+  const markouts = stats.markoutSeconds.map((h, k) => timeMarkout(fills, stats.markMid[k]!, h));
+  const twoSided = twoSidedSamples(trace);
   const hl = halfLifeSamples(trace.inventory, trace.length) * m.sampleSeconds;
-  capture = toQuote(capture);
+  const capture = toQuote(sums.capture);
   const funding = toQuote(portfolio.funding);
   return {
     ...base,
