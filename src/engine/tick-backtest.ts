@@ -353,7 +353,7 @@ export class TickBacktest {
         lastLocal = t;
         if (lType[il] === TRADE) {
           this.syncTouch(lc.row0 + il);
-          local.onTrade(t, lb.price[il]!, lb.side[il]!, lb.size[il]!);
+          local.onTradeRow(lb, il, t);
         } else if (keepsBook) local.book.apply(lb, il);
         il++;
       }

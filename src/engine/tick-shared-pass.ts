@@ -274,7 +274,7 @@ export class TickSharedPass {
         lastLocal = t;
         if (lType[il] === TRADE) {
           this.syncTouch(g, lc.row0 + il);
-          local.onTrade(t, lb.price[il]!, lb.side[il]!, lb.size[il]!);
+          local.onTradeRow(lb, il, t);
         } else if (local.keepsBook) local.book.apply(lb, il);
         il++;
       }
