@@ -1,4 +1,5 @@
 // Tick replay speed: book + queue + latency models + an AS strategy deciding every 100 ms, on the shared capture converted.
+// PROCS (default 3): fresh processes the job runs in; the last line gives the medians across them.
 import { spawnSync } from 'node:child_process';
 import { cpus } from 'node:os';
 import { ensureSharedCaptureArrow } from '../test/fixtures/capture.js';
@@ -46,6 +47,7 @@ for (const stream of [false, true]) {
   console.log((stream ? 'streamed from the Arrow file (64k-row batches, at most ' + held + ' held)' : 'in memory (one batch)') + ': ' + events.length + ' events, ' + reps + ' runs; ' +
     'replay loop ' + m(median(wall)) + ' events/s wall median (best ' + m(best(wall)) + '); whole job incl. ' + (stream ? 'reading, ' : '') + 'setup and metrics ' +
     m(median(job)) + ' wall, ' + m(median(cpu)) + ' per CPU-second (best ' + m(best(cpu)) + '); ' + fills + ' fills, ' + orders + ' orders');
+  if (!stream) console.log('@figure inMemory ' + median(cpu));
 }
 // A longer replay, where per-run setup is amortised: the capture 10 times back to back (times shifted).
 {
@@ -68,16 +70,35 @@ for (const stream of [false, true]) {
     cpu.push(r.events / ((c.user + c.system) / 1e6));
     wall.push(r.events / r.engineSeconds);
   }
+  console.log('@figure tenTimes ' + median(cpu));
   console.log('the capture 10 times back to back (' + big.length + ' events), 5 runs: whole job ' + m(median(cpu)) + ' events per CPU-second (best ' + m(best(cpu)) + '), replay loop ' + m(median(wall)) + ' wall (best ' + m(best(wall)) + ')');
 }
 const mem = process.memoryUsage();
 console.log('heap ' + (mem.heapUsed / 1e6).toFixed(0) + ' MB, rss ' + (mem.rss / 1e6).toFixed(0) + ' MB');
 `;
 
-const r = spawnSync(process.execPath, ['--input-type=module', '-e', child, path, String(reps)], { cwd: process.env['BENCH_DIR'] ?? new URL('..', import.meta.url).pathname, encoding: 'utf8' });
-process.stdout.write(r.stdout);
-if (r.status !== 0) {
-  process.stderr.write(r.stderr);
-  process.exit(1);
+// The same build varies by about ±6 % from one process to the next (which calls V8 inlines into the replay loop
+// depends on the feedback it had when it compiled it: bench/RESULTS.md), so the job runs in PROCS fresh processes
+// and the figures to read are the medians across them.
+const procs = Number(process.env['PROCS'] ?? 3);
+const figures: Record<string, number[]> = { inMemory: [], tenTimes: [] };
+for (let k = 0; k < procs; k++) {
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', child, path, String(reps)], { cwd: process.env['BENCH_DIR'] ?? new URL('..', import.meta.url).pathname, encoding: 'utf8' });
+  if (r.status !== 0) {
+    process.stdout.write(r.stdout);
+    process.stderr.write(r.stderr);
+    process.exit(1);
+  }
+  console.log(`process ${k + 1} of ${procs}:`);
+  for (const line of r.stdout.split('\n')) {
+    const f = /^@figure (\w+) ([\d.]+)/.exec(line);
+    if (f !== null) figures[f[1]!]!.push(Number(f[2]));
+    else if (line !== '') console.log('  ' + line);
+  }
 }
+const across = (xs: number[]): string => {
+  const s = [...xs].sort((a, b) => a - b);
+  return `${(s[s.length >> 1]! / 1e6).toFixed(1)} M (processes: ${xs.map((x) => (x / 1e6).toFixed(1)).join(', ')})`;
+};
+console.log(`median across ${procs} processes, whole job per CPU-second: in memory ${across(figures['inMemory']!)}; the capture 10 times back to back ${across(figures['tenTimes']!)}`);
 console.log(`${cpus().length} cores ${cpus()[0]?.model ?? '?'}; node ${process.version}`);
