@@ -72,7 +72,7 @@ export interface MetricsInput {
 const finiteOrNull = (x: number): number | null => (Number.isFinite(x) ? x : null);
 
 /** What one pass over the trace sums: drawdown, inventory, quoted sides and the per-sample returns. */
-interface TraceSums extends ReturnSums {
+export interface TraceSums extends ReturnSums {
   maxDd: number;
   maxInv: number;
   quotedSides: number;
@@ -86,7 +86,7 @@ interface TraceSums extends ReturnSums {
  * whole function with everything inlined into it (12–19 ms of compiler time per tier-up, paid again
  * after each deoptimization, in every process that replays many runs: sweeps, shared passes).
  */
-function traceSums(trace: Trace, n: number, initial: number): TraceSums {
+export function traceSums(trace: Trace, n: number, initial: number): TraceSums {
   let peak = initial;
   let maxDd = 0;
   let maxInv = 0;
@@ -148,7 +148,8 @@ function sampleMarkout(fills: FillLog, mid: Float64Array, n: number, h: number):
   return { horizon: h, fills: count, mean_price: count ? s / count : null, mean_bps: count ? sBps / count : null, pnl };
 }
 
-export function computeMetrics(m: MetricsInput): Metrics {
+/** `returns`: the trace's sums when the caller needs them too (the tick metrics): one pass over the trace. */
+export function computeMetrics(m: MetricsInput, returns: TraceSums = traceSums(m.trace, m.trace.length, m.portfolio.initialCash)): Metrics {
   const { trace, fills, portfolio } = m;
   const n = trace.length;
   const initial = portfolio.initialCash;
@@ -157,7 +158,6 @@ export function computeMetrics(m: MetricsInput): Metrics {
   // An inverse perpetual's PnL and fees are in the base coin: reported in quote at the last mid.
   const quote = (x: number): number => (portfolio.spec.kind === 'inverse_perp' && Number.isFinite(lastMid) ? portfolio.toQuote(x, lastMid) : x);
 
-  const returns = traceSums(trace, n, initial);
   const { maxDd, maxInv, quotedSides, twoSided } = returns;
   const periodsPerYear = SECONDS_PER_YEAR / m.sampleSeconds;
   const mean = n > 0 ? returns.sum / n : Number.NaN;

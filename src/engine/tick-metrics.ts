@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { writeDirAtomic, type DirWriteOptions, type Micros } from '../core/index.js';
-import { MetricsSchema, computeMetrics, type MetricsInput } from './metrics.js';
+import { MetricsSchema, computeMetrics, traceSums, type MetricsInput } from './metrics.js';
 import { traceCsv, fillsCsv } from './run-folder.js';
 import type { Trace } from './trace.js';
 import type { FillLog } from './fill-log.js';
@@ -57,7 +57,7 @@ export class TickFillStats {
   tradeId!: Float64Array;
   /** Per markout horizon, the local mid once the horizon has come (NaN until then). */
   readonly markMid: Float64Array[];
-  private cursor: number[];
+  private readonly cursor: number[];
   private readonly horizonsMicros: number[];
 
   /** No markout is due before this local time (a lower bound: `mark` returns at once before it). */
@@ -204,24 +204,18 @@ function timeMarkout(fills: FillLog, markMid: Float64Array, h: number): TickMetr
   return { horizon_seconds: h, fills: count, mean_price: count ? s / count : null, mean_bps: count ? sBps / count : null, pnl };
 }
 
-function twoSidedSamples(trace: Trace): number {
-  let twoSided = 0;
-  for (let i = 0; i < trace.length; i++) if (trace.bid[i] === trace.bid[i] && trace.ask[i] === trace.ask[i]) twoSided++;
-  return twoSided;
-}
-
 export function computeTickMetrics(m: TickMetricsInput): TickMetrics {
-  const base = computeMetrics(m);
   const { fills, stats, trace, portfolio } = m;
+  const sampled = traceSums(trace, trace.length, portfolio.initialCash);
+  const base = computeMetrics(m, sampled);
   const spec = portfolio.spec;
   const lastMid = trace.length > 0 ? trace.mid[trace.length - 1]! : Number.NaN;
   const toQuote = (x: number): number => (spec.kind === 'inverse_perp' && Number.isFinite(lastMid) ? x * lastMid : x);
-  const sums = fillSums(fills, stats, spec);
-  const { filledQty, lat, queue } = sums;
+  const perFill = fillSums(fills, stats, spec);
+  const { filledQty, lat, queue } = perFill;
   const markouts = stats.markoutSeconds.map((h, k) => timeMarkout(fills, stats.markMid[k]!, h));
-  const twoSided = twoSidedSamples(trace);
   const hl = halfLifeSamples(trace.inventory, trace.length) * m.sampleSeconds;
-  const capture = toQuote(sums.capture);
+  const capture = toQuote(perFill.capture);
   const funding = toQuote(portfolio.funding);
   return {
     ...base,
@@ -240,7 +234,7 @@ export function computeTickMetrics(m: TickMetricsInput): TickMetrics {
     order_to_fill_latency_ms: summary(lat),
     queue_position_at_fill: summary(queue),
     inventory_half_life_seconds: Number.isFinite(hl) ? hl : null,
-    time_two_sided_seconds: twoSided * m.sampleSeconds,
+    time_two_sided_seconds: sampled.twoSided * m.sampleSeconds,
     post_only_rejects: m.postOnlyRejects,
     taker_fills: m.takerFills,
     trade_through_fills: m.tradeThroughFills,
