@@ -38,5 +38,6 @@ RUN mkdir -p artifacts ledger data \
  && chown -R node:node artifacts ledger data
 # The image's `node` user, uid 1000 (compose runs it as 1000:1000 whoever deploys).
 USER node
-ENTRYPOINT ["node", "dist/cli/main.js"]
+# V8 flags as bin/marketmakerl sets them (see there).
+ENTRYPOINT ["node", "--no-concurrent-recompilation", "dist/cli/main.js"]
 CMD ["--help"]

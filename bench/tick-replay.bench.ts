@@ -77,13 +77,14 @@ const mem = process.memoryUsage();
 console.log('heap ' + (mem.heapUsed / 1e6).toFixed(0) + ' MB, rss ' + (mem.rss / 1e6).toFixed(0) + ' MB');
 `;
 
-// The same build varies by about ±6 % from one process to the next (which calls V8 inlines into the replay loop
-// depends on the feedback it had when it compiled it: bench/RESULTS.md), so the job runs in PROCS fresh processes
-// and the figures to read are the medians across them.
+// The child runs with V8's flags as bin/marketmakerl sets them (optimizing on the main thread). The same build
+// varies from one process to the next (which calls V8 inlines into the replay loop depends on the feedback it had
+// when it compiled it: bench/RESULTS.md), so the job runs in PROCS fresh processes and the figures to read are the
+// medians across them.
 const procs = Number(process.env['PROCS'] ?? 3);
 const figures: Record<string, number[]> = { inMemory: [], tenTimes: [] };
 for (let k = 0; k < procs; k++) {
-  const r = spawnSync(process.execPath, ['--input-type=module', '-e', child, path, String(reps)], { cwd: process.env['BENCH_DIR'] ?? new URL('..', import.meta.url).pathname, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, ['--no-concurrent-recompilation', '--input-type=module', '-e', child, path, String(reps)], { cwd: process.env['BENCH_DIR'] ?? new URL('..', import.meta.url).pathname, encoding: 'utf8' });
   if (r.status !== 0) {
     process.stdout.write(r.stdout);
     process.stderr.write(r.stderr);

@@ -20,4 +20,5 @@ if [ -n "${MM_CONFIG:-}" ]; then set -- "$@" --config "$MM_CONFIG"; fi
 if [ -n "${MM_EXCHANGE_URL:-}" ]; then set -- "$@" --exchange-url "$MM_EXCHANGE_URL"; fi
 # Live trading needs the explicit confirmation on top of PAPER_ONLY=0 and the keys (checked by the CLI).
 if [ "$mode" = "live" ] && [ "${MM_CONFIRM_LIVE:-}" = "yes" ]; then set -- "$@" --confirm-live; fi
-exec node dist/cli/main.js "$@"
+# V8 flags as bin/marketmakerl sets them (see there).
+exec node --no-concurrent-recompilation dist/cli/main.js "$@"

@@ -89,7 +89,7 @@ export function dockerfileProblems(context: string, dockerfile = 'Dockerfile'): 
   const entry = steps.filter((s) => s.op === 'ENTRYPOINT').pop();
   if (entry !== undefined && entry.rest.startsWith('[')) {
     const argv = JSON.parse(entry.rest) as string[];
-    const script = argv[0] === 'node' ? argv[1] : undefined;
+    const script = argv[0] === 'node' ? argv.slice(1).find((a) => !a.startsWith('-')) : undefined;
     const m = script !== undefined ? /^dist\/(.+)\.js$/.exec(script) : null;
     if (m !== null && !existsSync(join(context, 'src', `${m[1]!}.ts`))) problems.push(`${dockerfile}:${entry.line}: ENTRYPOINT runs ${script}, but src/${m[1]!}.ts does not exist to compile it`);
   }
