@@ -3,6 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import { cpus } from 'node:os';
 import { ensureSharedCaptureArrow } from '../test/fixtures/capture.js';
+import { cliNodeFlags } from './cli-node-flags.mjs';
 
 // The capture is converted here (test fixture, cached); the measurement runs the built code (`make build`
 // first) in a plain `node` child, so neither tsx's loader nor its getters on re-exports are measured.
@@ -36,6 +37,11 @@ for (const stream of [false, true]) {
     const r = runTickJob(cfg, stream ? iterateEventBatches(path) : [events]);
     const jobSeconds = (performance.now() - t0) / 1000;
     const c = process.cpuUsage(c0);
+    // The first run of a fresh process is what a single CLI run pays: V8 compiles the replay while it runs.
+    if (i === 0 && !stream) {
+      console.log('@figure firstRun ' + r.events / ((c.user + c.system) / 1e6));
+      console.log('@figure firstRunWall ' + r.events / jobSeconds);
+    }
     if (i === 0) continue;
     wall.push(r.events / r.engineSeconds);
     cpu.push(r.events / ((c.user + c.system) / 1e6));
@@ -77,14 +83,16 @@ const mem = process.memoryUsage();
 console.log('heap ' + (mem.heapUsed / 1e6).toFixed(0) + ' MB, rss ' + (mem.rss / 1e6).toFixed(0) + ' MB');
 `;
 
-// The child runs with V8's flags as bin/marketmakerl sets them (optimizing on the main thread). The same build
-// varies from one process to the next (which calls V8 inlines into the replay loop depends on the feedback it had
-// when it compiled it: bench/RESULTS.md), so the job runs in PROCS fresh processes and the figures to read are the
-// medians across them.
+// The child runs with V8's flags as bin/marketmakerl sets them (`cliNodeFlags`; NODE_FLAGS= measures plain node).
+// The same build varies from one process to the next (which calls V8 inlines into the replay loop depends on the
+// feedback it had when it compiled it: bench/RESULTS.md), so the job runs in PROCS fresh processes and the figures
+// to read are the medians across them.
 const procs = Number(process.env['PROCS'] ?? 3);
-const figures: Record<string, number[]> = { inMemory: [], tenTimes: [] };
+const flags = cliNodeFlags();
+console.log(`node flags: ${flags.length > 0 ? flags.join(' ') : '(none)'}`);
+const figures: Record<string, number[]> = { inMemory: [], tenTimes: [], firstRun: [], firstRunWall: [] };
 for (let k = 0; k < procs; k++) {
-  const r = spawnSync(process.execPath, ['--no-concurrent-recompilation', '--input-type=module', '-e', child, path, String(reps)], { cwd: process.env['BENCH_DIR'] ?? new URL('..', import.meta.url).pathname, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [...flags, '--input-type=module', '-e', child, path, String(reps)], { cwd: process.env['BENCH_DIR'] ?? new URL('..', import.meta.url).pathname, encoding: 'utf8' });
   if (r.status !== 0) {
     process.stdout.write(r.stdout);
     process.stderr.write(r.stderr);
@@ -102,4 +110,5 @@ const across = (xs: number[]): string => {
   return `${(s[s.length >> 1]! / 1e6).toFixed(1)} M (processes: ${xs.map((x) => (x / 1e6).toFixed(1)).join(', ')})`;
 };
 console.log(`median across ${procs} processes, whole job per CPU-second: in memory ${across(figures['inMemory']!)}; the capture 10 times back to back ${across(figures['tenTimes']!)}`);
+console.log(`the first run of each process (compiling as it goes, as a single CLI run does): per CPU-second ${across(figures['firstRun']!)}; wall ${across(figures['firstRunWall']!)}`);
 console.log(`${cpus().length} cores ${cpus()[0]?.model ?? '?'}; node ${process.version}`);
