@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { writeDirAtomic, type DirWriteOptions, type Micros } from '../core/index.js';
 import { MetricsSchema, computeMetrics, traceSums, type MetricsInput } from './metrics.js';
-import { traceCsv, fillsCsv } from './run-folder.js';
+import { fillsCsv, writeTraceCsv } from './run-folder.js';
 import type { Trace } from './trace.js';
 import type { FillLog } from './fill-log.js';
 import { ordersCsv, type OrderAudit } from '../sim/index.js';
@@ -287,7 +287,7 @@ export function fillTickRunFolder(tmp: string, out: TickRunOutputs, metrics: Tic
   writeFileSync(join(tmp, 'config.json'), JSON.stringify(out.config, null, 2) + '\n');
   writeFileSync(join(tmp, 'metrics.json'), JSON.stringify(metrics, null, 2) + '\n');
   writeFileSync(join(tmp, 'metrics.schema.json'), JSON.stringify(z.toJSONSchema(TickMetricsSchema), null, 2) + '\n');
-  writeFileSync(join(tmp, 'trace.csv'), traceCsv(out.trace, out.tickSize));
+  writeTraceCsv(join(tmp, 'trace.csv'), out.trace, out.tickSize);
   writeFileSync(join(tmp, 'fills.csv'), tickFillsCsv(out.fills, out.stats, out.tickSize));
   writeFileSync(join(tmp, 'orders.csv'), ordersCsv(out.audit, decimalsOf(out.tickSize)));
   if (out.funding !== undefined) writeFileSync(join(tmp, 'funding.csv'), fundingPaymentsCsv(out.funding, out.tickSize));
