@@ -1,7 +1,7 @@
 // The one config file with flags on top: every command reads the same file, each flag overrides one field.
 import { UserError, parseStrict, readConfigMapping } from '../core/index.js';
 import { parseQueueModel } from '../sim/index.js';
-import { ConfigFileSchema, tradingOf, type ConfigFile } from '../runtime/index.js';
+import { ConfigFileSchema, tradingOf, type ConfigFile } from '../runtime/config.js';
 import type { TradingConfig } from '../engine/index.js';
 
 /** A flag (commander's camelCase key) → the config paths it sets, and its name for messages. */
