@@ -1,7 +1,7 @@
 // The run folder's CSVs written chunk by chunk hold exactly the text the in-memory builders give.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Rng } from '../core/index.js';
@@ -40,4 +40,5 @@ test('trace.csv and fills.csv written in chunks equal traceCsv / fillsCsv: empty
     assert.equal(f, fillsCsv(fills, 0.01), `fills of ${n} rows`);
     assert.equal(t.split('\n').length, n + 2, 'header, n rows, a final newline');
   }
+  rmSync(dir, { recursive: true, force: true });
 });
