@@ -35,7 +35,7 @@ $(NODE_STAMP): package.json package-lock.json
 
 deps: $(NODE_STAMP)
 
-$(BUILD_STAMP): $(NODE_STAMP) $(SRC) tsconfig.json tsconfig.build.json
+$(BUILD_STAMP): $(NODE_STAMP) $(SRC) tsconfig.json tsconfig.build.json scripts/bundle-vendor.mjs
 	@rm -rf dist
 	@npx tsc -p tsconfig.build.json
 	@node scripts/bundle-vendor.mjs
