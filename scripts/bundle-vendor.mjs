@@ -4,6 +4,7 @@
 // not its size, is what a command waits for at start (bench/RESULTS.md).
 // - vega and vega-lite → `dist/vendor/vega.mjs`: `src/report/charts.ts` reads the bundle when it is there and the
 //   packages otherwise (runs from the sources). They made every report wait 0.5–0.7 s for its charts' libraries.
+// - apache-arrow → `dist/vendor/arrow.cjs`: `src/data/arrow-lib.ts` requires it when it is there (event files).
 // - zod (99 files) and yaml (84) → `dist/vendor/zod.mjs`, `dist/vendor/yaml.mjs`: every command that reads a config
 //   loads both. The compiled code in `dist/` imports the bundles instead of the packages (its `from 'zod'` and
 //   `from 'yaml'` are rewritten here, and the build fails if one is left); the sources and the tests keep importing
@@ -37,6 +38,15 @@ await build({
   stdin: { contents: `export { ${yamlNames.join(', ')} } from 'yaml';\n`, resolveDir: root, sourcefile: 'yaml-vendor.js', loader: 'js' },
   outfile: join(vendor, 'yaml.mjs'),
   banner: { js: "import { createRequire as __vendorRequire } from 'node:module';\nconst require = __vendorRequire(import.meta.url);" },
+});
+
+// apache-arrow (160 files), which reading or writing an event file loads: one CommonJS module, `dist/vendor/arrow.cjs`,
+// that `src/data/arrow-lib.ts` requires when it is there (the package otherwise, as when running from the sources).
+await build({
+  ...common,
+  format: 'cjs',
+  entryPoints: [createRequire(join(root, 'package.json')).resolve('apache-arrow')],
+  outfile: join(vendor, 'arrow.cjs'),
 });
 
 // The compiled code imports the bundles.
