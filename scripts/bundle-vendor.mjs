@@ -18,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = join(root, 'dist');
 const vendor = join(dist, 'vendor');
+const requireRoot = createRequire(join(root, 'package.json'));
 const common = { bundle: true, platform: 'node', format: 'esm', target: 'node20', logLevel: 'error', legalComments: 'linked' };
 
 await build({
@@ -32,7 +33,7 @@ await build({
 });
 // yaml's Node build is CommonJS: its exports are named one by one (an ES module cannot re-export a CommonJS one's
 // names with `*`), and it requires Node's `process` module, so the bundle gets a `require` of its own.
-const yamlNames = Object.keys(createRequire(join(root, 'package.json'))('yaml')).filter((k) => /^[A-Za-z_$][\w$]*$/.test(k) && k !== 'default');
+const yamlNames = Object.keys(requireRoot('yaml')).filter((k) => /^[A-Za-z_$][\w$]*$/.test(k) && k !== 'default');
 await build({
   ...common,
   stdin: { contents: `export { ${yamlNames.join(', ')} } from 'yaml';\n`, resolveDir: root, sourcefile: 'yaml-vendor.js', loader: 'js' },
@@ -45,7 +46,7 @@ await build({
 await build({
   ...common,
   format: 'cjs',
-  entryPoints: [createRequire(join(root, 'package.json')).resolve('apache-arrow')],
+  entryPoints: [requireRoot.resolve('apache-arrow')],
   outfile: join(vendor, 'arrow.cjs'),
 });
 

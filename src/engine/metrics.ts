@@ -130,22 +130,45 @@ function buyFills(fills: FillLog): number {
   return buys;
 }
 
-/** The markout `h` samples after each fill, against the trace's mid (n samples). */
-function sampleMarkout(fills: FillLog, mid: Float64Array, n: number, h: number): Metrics['markouts'][number] {
+/** Fills' markouts summed: count, mean edge in price and in bps, and PnL over their quantities. */
+export interface MarkoutSums {
+  fills: number;
+  mean_price: number | null;
+  mean_bps: number | null;
+  pnl: number;
+}
+
+/**
+ * Each fill against `midAfter(i)`, the mid its horizon found (NaN: the horizon never came, the fill is left
+ * out): the one markout arithmetic of the bar metrics (a number of samples after the fill) and the tick
+ * metrics (seconds after it).
+ */
+export function markoutSums(fills: FillLog, midAfter: (i: number) => number): MarkoutSums {
   let count = 0;
   let s = 0;
   let sBps = 0;
   let pnl = 0;
   for (let i = 0; i < fills.length; i++) {
-    const j = fills.sample[i]! + h;
-    if (j >= n) continue;
-    const d = fills.side[i]! * (mid[j]! - fills.price[i]!);
+    const mid = midAfter(i);
+    if (mid !== mid) continue;
+    const d = fills.side[i]! * (mid - fills.price[i]!);
     count++;
     s += d;
     sBps += (d / fills.price[i]!) * 1e4;
     pnl += d * fills.qty[i]!;
   }
-  return { horizon: h, fills: count, mean_price: count ? s / count : null, mean_bps: count ? sBps / count : null, pnl };
+  return { fills: count, mean_price: count ? s / count : null, mean_bps: count ? sBps / count : null, pnl };
+}
+
+/** The markout `h` samples after each fill, against the trace's mid (n samples). */
+function sampleMarkout(fills: FillLog, mid: Float64Array, n: number, h: number): Metrics['markouts'][number] {
+  return {
+    horizon: h,
+    ...markoutSums(fills, (i) => {
+      const j = fills.sample[i]! + h;
+      return j < n ? mid[j]! : Number.NaN;
+    }),
+  };
 }
 
 /** `returns`: the trace's sums when the caller needs them too (the tick metrics): one pass over the trace. */

@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { writeDirAtomic, type DirWriteOptions, type Micros } from '../core/index.js';
-import { MetricsSchema, computeMetrics, traceSums, type MetricsInput } from './metrics.js';
+import { MetricsSchema, computeMetrics, markoutSums, traceSums, type MetricsInput } from './metrics.js';
 import { fillsCsv, writeTraceCsv } from './run-folder.js';
 import type { Trace } from './trace.js';
 import type { FillLog } from './fill-log.js';
@@ -188,20 +188,7 @@ function fillSums(fills: FillLog, stats: TickFillStats, spec: ContractSpec): { c
 
 /** The markout at horizon `h` seconds: each fill against the local mid recorded once the horizon had come (`markMid`, NaN: never). */
 function timeMarkout(fills: FillLog, markMid: Float64Array, h: number): TickMetrics['markouts_seconds'][number] {
-  let count = 0;
-  let s = 0;
-  let sBps = 0;
-  let pnl = 0;
-  for (let i = 0; i < fills.length; i++) {
-    const mid = markMid[i]!;
-    if (mid !== mid) continue;
-    const d = fills.side[i]! * (mid - fills.price[i]!);
-    count++;
-    s += d;
-    sBps += (d / fills.price[i]!) * 1e4;
-    pnl += d * fills.qty[i]!;
-  }
-  return { horizon_seconds: h, fills: count, mean_price: count ? s / count : null, mean_bps: count ? sBps / count : null, pnl };
+  return { horizon_seconds: h, ...markoutSums(fills, (i) => markMid[i]!) };
 }
 
 export function computeTickMetrics(m: TickMetricsInput): TickMetrics {
