@@ -125,6 +125,8 @@ class Killable {
       get(target, prop, receiver) {
         const v = Reflect.get(target, prop, receiver) as unknown;
         if (typeof v !== 'function' || prop === 'close') return v;
+        // The one synchronous question: a dead process's sockets are closed.
+        if (prop === 'privateStreamOpen') return () => (self.dead ? false : (v as () => boolean | undefined).call(target));
         return (...args: unknown[]) => (self.dead ? Promise.reject(new VenueFault('fatal', 'process killed')) : (v as (...a: unknown[]) => unknown).apply(target, args));
       },
     });

@@ -183,3 +183,43 @@ test('a venue rejection is reported once and not retried', async () => {
   assert.match(h.events[0]!, /^rejected 1 .*NOTIONAL/);
   assert.deepEqual(ex.calls, ['createPostOnly']);
 });
+
+test('a private stream is back after a drop only once its socket is open: a reconnect still connecting does not resume quoting', async () => {
+  let open = true;
+  let calls = 0;
+  const never = new Promise<never>(() => {});
+  const ex = scripted({
+    watchOrders: async () => {
+      calls++;
+      if (calls === 1) throw new VenueFault('transient', 'connection closed by remote server');
+      // The reconnect: its socket connects slowly (ccxt would fail it only at its connection timeout).
+      open = false;
+      return never;
+    },
+    watchMyTrades: async () => never,
+  });
+  (ex as { capabilities: { watchOrders: boolean; watchMyTrades: boolean } }).capabilities = { ...ex.capabilities, watchOrders: true, watchMyTrades: true };
+  ex.privateStreamOpen = () => open;
+  const signals: string[] = [];
+  const a = new LiveAdapter({ exchange: ex, symbol: 'X/Y', ids, handler: recorder(), now: () => 0, backoffMs: 1, onSignal: (s: LiveSignal) => signals.push(s.kind) });
+  a.start();
+  try {
+    await waitUntil(() => signals.includes('disconnected'));
+    await new Promise((r) => setTimeout(r, 400)); // four holds of 100 ms: the socket is still not open
+    assert.deepEqual(signals, ['disconnected'], 'not back while the socket is connecting');
+    open = true;
+    await waitUntil(() => signals.includes('reconnected'));
+    assert.deepEqual(signals, ['disconnected', 'reconnected']);
+    assert.equal(calls, 2, 'the reconnect was not given up and started again');
+  } finally {
+    await a.stop();
+  }
+});
+
+async function waitUntil(pred: () => boolean, ms = 5_000): Promise<void> {
+  const until = Date.now() + ms;
+  while (!pred()) {
+    if (Date.now() > until) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}

@@ -51,6 +51,8 @@ interface CcxtLike {
   fetchMyTrades(symbol: string, since?: number, limit?: number): Promise<unknown>;
   watchOrders(symbol: string): Promise<unknown>;
   watchMyTrades(symbol: string): Promise<unknown>;
+  /** ccxt pro's websocket clients by URL (a failed one is removed; a new one is open once `isConnected`). */
+  clients?: Record<string, { isConnected?: boolean }>;
   fetchPositions?(symbols: string[]): Promise<unknown>;
   fetchPositionMode?(symbol: string): Promise<unknown>;
   fetchFundingHistory?(symbol: string, since?: number, limit?: number): Promise<unknown>;
@@ -301,6 +303,12 @@ class CcxtLiveExchange implements LiveExchange {
 
   async watchMyTrades(symbol: string): Promise<LiveTrade[]> {
     return this.call('watchMyTrades', async () => list(await this.ex.watchMyTrades(symbol)).map((t) => parseLiveTrade(t)));
+  }
+
+  /** Every websocket of this client open (it opens no public stream: each is a private one); none at all is not open. */
+  privateStreamOpen(): boolean {
+    const clients = Object.values(this.ex.clients ?? {});
+    return clients.length > 0 && clients.every((c) => c.isConnected === true);
   }
 
   async close(): Promise<void> {

@@ -130,6 +130,12 @@ export interface LiveExchange {
   watchOrders(symbol: string): Promise<LiveOrder[]>;
   /** Resolve with the next own trades (private websocket). Only when `capabilities.watchMyTrades`. */
   watchMyTrades(symbol: string): Promise<LiveTrade[]>;
+  /**
+   * Whether the private websocket is open now: false while a reconnect's socket is still connecting (a
+   * connect can hang for the client's whole connection timeout before it fails). Absent or undefined:
+   * the client cannot tell. A stream back after a drop counts as back only once this is not false.
+   */
+  privateStreamOpen?(): boolean | undefined;
   /** Position mode, margin mode and net position of a perpetual (ccxt fetchPositionMode, fetchPositions); absent on spot-only exchanges. */
   perpAccount?(symbol: string): Promise<LivePerpAccount>;
   /** The account's funding payments on a perpetual since `sinceMs` (exchange time, ms, inclusive), oldest first (ccxt fetchFundingHistory). */
