@@ -43,6 +43,32 @@ test('fills during a private-stream disconnect are recovered by reconciliation',
   }
 });
 
+test('a reconnect whose socket hangs is not back: halted, nothing quoted, until the connection opens; then quoting again', async () => {
+  const rig = await startRig();
+  const { fake } = rig;
+  try {
+    await waitFor('both quotes open', () => bothQuotesOpen(rig));
+    fake.faults.userStreamHang = true;
+    fake.dropUserStreams();
+    await waitFor('the drop noticed', () => rig.lines.some((l) => l.includes('"event":"live_stream_dropped"')));
+    await waitFor('halted, every order cancelled', () => rig.session.risk.state === 'halted' && fake.account.openOrders().length === 0);
+    // The reconnect's upgrade is held: the new subscription has not failed, and is not back either.
+    await new Promise((r) => setTimeout(r, 1_000));
+    assert.equal(rig.session.risk.state, 'halted', 'not back while the socket is still connecting');
+    assert.equal(fake.account.openOrders().length, 0, 'nothing quoted without an order stream');
+    assert.ok(!rig.lines.some((l) => l.includes('"event":"live_stream_reconnected"')));
+    fake.releaseUserStreams();
+    await waitFor('back and quoting', () => rig.lines.some((l) => l.includes('"event":"live_stream_reconnected"')) && rig.session.risk.state === 'active' && bothQuotesOpen(rig));
+    rig.session.stop();
+    const summary = await rig.run;
+    assert.equal(summary.cancelVerified, true);
+    assert.equal(summary.mismatches, 0);
+  } finally {
+    await rig.close();
+    await fake.close();
+  }
+});
+
 test('the kill switch halts, cancels every order at the exchange and verifies it', async () => {
   const haltFile = join(tempDir(), 'HALT');
   const rig = await startRig({ haltFile });

@@ -1,6 +1,7 @@
 // A fake Binance spot API for private trading on 127.0.0.1: signed REST endpoints, a websocket-API user stream, faults.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { FakeAccount, type ApiError, type ExecutionEvent, type FakeOrder, type FakeSide, type FakeTrade } from './account.js';
 import { FakePerpAccount, type FakePerp } from './perp-account.js';
@@ -27,6 +28,8 @@ export interface PrivateFaults {
   hangAfterAccept: number;
   /** While true, user-stream websocket connections are refused. */
   userStreamDown: boolean;
+  /** While true, user-stream websocket upgrades are held unanswered (a connect that hangs); `releaseUserStreams` answers them. */
+  userStreamHang: boolean;
   /** REST lookups (order, allOrders, openOrders, myTrades) do not see orders and trades younger than this, ms: a query service behind the matching engine. */
   lookupLagMs: number;
   /** The next N signed requests answer 503 (Binance: "execution status unknown"). */
@@ -58,6 +61,8 @@ export interface FakePrivateExchange {
   readonly requests: LoggedRequest[];
   /** Drop every user-stream connection, spot and USD-M (the client sees a disconnect). */
   dropUserStreams(): void;
+  /** Clear `userStreamHang` and answer the upgrades it held (as the fault switches say now). */
+  releaseUserStreams(): void;
   /** Open user-stream connections that completed a signed subscription. */
   subscribedStreams(): number;
   close(): Promise<void>;
@@ -70,7 +75,7 @@ export async function startFakePrivateExchange(opts: FakePrivateOptions): Promis
   const accounts = [account, ...(opts.more ?? [])];
   /** The market a request names (`symbol=`), or the first market when it names none. */
   const accountOf = (symbol: string | undefined): FakeAccount | undefined => (symbol === undefined ? account : accounts.find((a) => a.rules.symbol === symbol));
-  const faults: PrivateFaults = { rateLimit: 0, hangAfterAccept: 0, userStreamDown: false, lookupLagMs: 0, serverError: 0, createOn5xx: false, fillOnAccept: 0, rejectEchoingKey: 0 };
+  const faults: PrivateFaults = { rateLimit: 0, hangAfterAccept: 0, userStreamDown: false, userStreamHang: false, lookupLagMs: 0, serverError: 0, createOn5xx: false, fillOnAccept: 0, rejectEchoingKey: 0 };
   const requests: LoggedRequest[] = [];
   const sockets = new Set<Socket>();
   /** Answers held back by `hangAfterAccept` (given a 503 at close, so that no client sees a torn socket). */
@@ -90,7 +95,12 @@ export async function startFakePrivateExchange(opts: FakePrivateOptions): Promis
   });
 
   const wss = new WebSocketServer({ noServer: true });
+  const held: [IncomingMessage, Duplex, Buffer][] = [];
   server.on('upgrade', (req, socket, head) => {
+    if (faults.userStreamHang) held.push([req, socket, head]);
+    else upgrade(req, socket, head);
+  });
+  function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const u = new URL(req.url ?? '/', 'http://127.0.0.1');
     if (u.pathname === '/private/ws' && !faults.userStreamDown && listenKeys.has(u.searchParams.get('listenKey') ?? '')) {
       // The USD-M user-data stream: its listenKey is its authentication.
@@ -109,7 +119,7 @@ export async function startFakePrivateExchange(opts: FakePrivateOptions): Promis
       ws.on('close', () => streams.delete(ws));
       ws.on('message', (data) => onWsMessage(ws, String(data)));
     });
-  });
+  }
 
   for (const a of accounts)
     a.onExecution((e) => {
@@ -485,6 +495,10 @@ export async function startFakePrivateExchange(opts: FakePrivateOptions): Promis
     dropUserStreams: () => {
       for (const ws of streams.keys()) ws.terminate();
       for (const ws of futuresStreams) ws.terminate();
+    },
+    releaseUserStreams: () => {
+      faults.userStreamHang = false;
+      for (const [req, socket, head] of held.splice(0)) if (!socket.destroyed) upgrade(req, socket, head);
     },
     subscribedStreams: () => [...streams.values()].filter(Boolean).length + futuresStreams.size,
     close: async () => {
