@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { writeDirAtomic, type DirWriteOptions } from '../core/index.js';
 import { decimalsOf } from '../market/index.js';
-import { closeSync, openSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, openSync, writeFileSync } from 'node:fs';
 import { MetricsSchema, type Metrics } from './metrics.js';
 import type { Trace } from './trace.js';
 import { STATE_NAMES } from './risk-record.js';
@@ -55,19 +55,14 @@ function writeCsv(path: string, header: string, n: number, row: (i: number) => s
     for (let i = 0; i < n; i++) {
       chunk.push(row(i));
       if (chunk.length === CSV_CHUNK_ROWS) {
-        writeAll(fd, chunk.join('\n') + '\n');
+        writeFileSync(fd, chunk.join('\n') + '\n');
         chunk = [];
       }
     }
-    if (chunk.length > 0) writeAll(fd, chunk.join('\n') + '\n');
+    if (chunk.length > 0) writeFileSync(fd, chunk.join('\n') + '\n');
   } finally {
     closeSync(fd);
   }
-}
-
-function writeAll(fd: number, text: string): void {
-  const b = Buffer.from(text, 'utf8');
-  for (let off = 0; off < b.length; ) off += writeSync(fd, b, off, b.length - off);
 }
 
 /** Trace CSV: `ts,bid,ask,inventory,cash,equity,mid,reservation,trading_state`; ts in epoch ms (the sample's time). */

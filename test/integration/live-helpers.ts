@@ -132,13 +132,7 @@ export async function startRig(over: Partial<LiveSessionOptions> = {}, existing?
   };
 }
 
-export async function waitFor(what: string, pred: () => boolean, timeoutMs = 15_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!pred()) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+export { waitFor } from '../wait-for.js';
 
 /** Both quotes acknowledged by the exchange and open in the core. */
 export function bothQuotesOpen(rig: LiveRig): boolean {

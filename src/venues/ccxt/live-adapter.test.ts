@@ -5,6 +5,7 @@ import type { OrderEventHandler } from '../../orders/index.js';
 import { ClientOrderIds } from './client-order-id.js';
 import { LiveAdapter, type LiveSignal } from './live-adapter.js';
 import { VenueFault, type LiveExchange, type LiveOrder, type LiveTrade } from './live-types.js';
+import { waitFor } from '../../../test/wait-for.js';
 
 type Script = Partial<Record<keyof LiveExchange, (...args: never[]) => Promise<unknown>>>;
 
@@ -204,22 +205,14 @@ test('a private stream is back after a drop only once its socket is open: a reco
   const a = new LiveAdapter({ exchange: ex, symbol: 'X/Y', ids, handler: recorder(), now: () => 0, backoffMs: 1, onSignal: (s: LiveSignal) => signals.push(s.kind) });
   a.start();
   try {
-    await waitUntil(() => signals.includes('disconnected'));
+    await waitFor('the drop', () => signals.includes('disconnected'), 5_000);
     await new Promise((r) => setTimeout(r, 400)); // four holds of 100 ms: the socket is still not open
     assert.deepEqual(signals, ['disconnected'], 'not back while the socket is connecting');
     open = true;
-    await waitUntil(() => signals.includes('reconnected'));
+    await waitFor('the stream back', () => signals.includes('reconnected'), 5_000);
     assert.deepEqual(signals, ['disconnected', 'reconnected']);
     assert.equal(calls, 2, 'the reconnect was not given up and started again');
   } finally {
     await a.stop();
   }
 });
-
-async function waitUntil(pred: () => boolean, ms = 5_000): Promise<void> {
-  const until = Date.now() + ms;
-  while (!pred()) {
-    if (Date.now() > until) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}

@@ -465,10 +465,10 @@ export class LiveAdapter implements OrderSink {
         // Back after a drop: once the new subscription holds for a moment with its socket open, tell the
         // driver to reconcile. A subscription still pending on a socket not yet open is not back: a hanging
         // connect would otherwise resume quoting with no order stream until it times out.
-        const hold = Math.max(100, this.backoffMs);
+        const hold = (): Promise<unknown> => Promise.race([p, sleep(Math.max(100, this.backoffMs)).then(() => 'waiting' as const)]);
         const open = (): boolean => this.o.exchange.privateStreamOpen?.() !== false;
-        let first = await Promise.race([p, sleep(hold).then(() => 'waiting' as const)]);
-        while (first === 'waiting' && this.running && !open()) first = await Promise.race([p, sleep(hold).then(() => 'waiting' as const)]);
+        let first = await hold();
+        while (first === 'waiting' && this.running && !open()) first = await hold();
         if (first === 'ok' || (first === 'waiting' && open())) {
           failures = 0;
           this.o.log?.('live_stream_reconnected', { stream: name });
