@@ -134,10 +134,10 @@ paper-multisymbol-offline: build
 
 # Cross-module tests; also refreshes the PNGs in visualizations/ and the page screenshots in docs/screenshots/.
 test-integration: build
-	@REFRESH_VISUALIZATIONS=1 node --import tsx --test --test-concurrency=2 --test-timeout=300000 --test-force-exit $$(find test/integration -name '*.test.ts' | sort)
+	@REFRESH_VISUALIZATIONS=1 node --import tsx --import ./test/report-blocking.mjs --test --test-concurrency=2 --test-timeout=300000 --test-force-exit $$(find test/integration -name '*.test.ts' | sort)
 
 test: build
-	@node --import tsx --test --test-concurrency=2 --test-timeout=300000 --test-force-exit $$(find src test -name '*.test.ts' | sort)
+	@node --import tsx --import ./test/report-blocking.mjs --test --test-concurrency=2 --test-timeout=300000 --test-force-exit $$(find src test -name '*.test.ts' | sort)
 
 bench: build
 	@for f in $$(find bench -name '*.bench.mjs' | sort); do echo "== $$f"; node $$f; done
