@@ -98,6 +98,41 @@ test('a restart on the perpetual: resting orders reconciled by client id, the fi
   }
 });
 
+test('a perpetual user-data stream outage: the fills made in the gap are recovered, and the session is back and quoting once the stream is', async () => {
+  const fake = await startPerpFake();
+  const p = fake.perp!;
+  new CaptureReplay(p, usdmEvents(), 1).primeTouch();
+  const dir = tempDir();
+  const rig = await startPerpRig(fake, dir);
+  try {
+    await waitFor('both quotes open', () => bothOpen(rig), 60_000);
+    const bid = p.openOrders().find((o) => o.side === 'BUY')!;
+    fake.faults.userStreamDown = true;
+    fake.dropUserStreams();
+    // The bid fills whole in the instant the stream goes (after the drop is noticed the session cancels everything).
+    p.marketTrade('SELL', bid.price, bid.origQty);
+    assert.ok(p.position > 0);
+    await waitFor('the drop noticed', () => rig.lines.some((l) => l.includes('"event":"live_stream_dropped"')), 30_000);
+    await waitFor('halted, the ask cancelled', () => rig.session.risk.state === 'halted' && p.openOrders().length === 0, 30_000);
+    // The stream comes back with nothing to say (no order of ours moves): back all the same, once its socket is open.
+    fake.faults.userStreamDown = false;
+    await waitFor('the gap fill recovered', () => rig.session.core.fills.length === 1 && rig.session.core.portfolio.position === p.position, 30_000);
+    await waitFor('back and quoting', () => rig.lines.some((l) => l.includes('"event":"live_stream_reconnected"')) && rig.session.risk.state === 'active' && bothOpen(rig), 30_000);
+    assert.equal(rig.exchange.privateStreamOpen?.(), true);
+    rig.session.stop();
+    const s = await rig.run;
+    assert.equal(s.cancelVerified, true);
+    assert.equal(s.mismatches, 0);
+    assert.equal(p.openOrders().length, 0, 'nothing left resting');
+    assert.ok([...p.createdByClientId.values()].every((n) => n === 1), 'no client order id sent twice');
+    assert.deepEqual(checkLedgerInvariants(rig.ledger.db), []);
+  } finally {
+    await rig.close();
+    await fake.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 interface FundingRow {
   ts: number;
   amount: number;

@@ -69,6 +69,36 @@ test('a reconnect whose socket hangs is not back: halted, nothing quoted, until 
   }
 });
 
+test('a reconnect whose socket opens but whose user-data subscription is never answered is not back: halted, nothing quoted, until the subscription is confirmed', async () => {
+  const rig = await startRig();
+  const { fake } = rig;
+  try {
+    await waitFor('both quotes open', () => bothQuotesOpen(rig));
+    fake.faults.userStreamSubscribeHang = true;
+    fake.dropUserStreams();
+    await waitFor('the drop noticed', () => rig.lines.some((l) => l.includes('"event":"live_stream_dropped"')));
+    await waitFor('halted, every order cancelled', () => rig.session.risk.state === 'halted' && fake.account.openOrders().length === 0);
+    // The new socket is open (the upgrade was answered) but Binance has not confirmed the subscription: no order update can come.
+    await waitFor('the new socket open, its subscription held', () => fake.heldSubscriptions() >= 1);
+    assert.equal(rig.exchange.privateStreamOpen?.(), false, 'an unconfirmed subscription is not an open stream');
+    assert.equal(fake.subscribedStreams(), 0);
+    await new Promise((r) => setTimeout(r, 1_000));
+    assert.equal(rig.session.risk.state, 'halted', 'not back while the subscription is unanswered');
+    assert.equal(fake.account.openOrders().length, 0, 'nothing quoted without an order stream');
+    assert.ok(!rig.lines.some((l) => l.includes('"event":"live_stream_reconnected"')));
+    fake.releaseUserStreams();
+    await waitFor('back and quoting', () => rig.lines.some((l) => l.includes('"event":"live_stream_reconnected"')) && rig.session.risk.state === 'active' && bothQuotesOpen(rig));
+    assert.ok(fake.subscribedStreams() >= 1, 'subscribed again');
+    rig.session.stop();
+    const summary = await rig.run;
+    assert.equal(summary.cancelVerified, true);
+    assert.equal(summary.mismatches, 0);
+  } finally {
+    await rig.close();
+    await fake.close();
+  }
+});
+
 test('the kill switch halts, cancels every order at the exchange and verifies it', async () => {
   const haltFile = join(tempDir(), 'HALT');
   const rig = await startRig({ haltFile });

@@ -52,7 +52,7 @@ interface CcxtLike {
   watchOrders(symbol: string): Promise<unknown>;
   watchMyTrades(symbol: string): Promise<unknown>;
   /** ccxt pro's websocket clients by URL (a failed one is removed; a new one is open once `isConnected`). */
-  clients?: Record<string, { isConnected?: boolean }>;
+  clients?: Record<string, { isConnected?: boolean; futures?: Record<string, unknown> }>;
   fetchPositions?(symbols: string[]): Promise<unknown>;
   fetchPositionMode?(symbol: string): Promise<unknown>;
   fetchFundingHistory?(symbol: string, since?: number, limit?: number): Promise<unknown>;
@@ -305,10 +305,17 @@ class CcxtLiveExchange implements LiveExchange {
     return this.call('watchMyTrades', async () => list(await this.ex.watchMyTrades(symbol)).map((t) => parseLiveTrade(t)));
   }
 
-  /** Every websocket of this client open (it opens no public stream: each is a private one); none at all is not open. */
+  /**
+   * Every websocket of this client open and subscribed (it opens no public stream: each is a private one);
+   * none at all is not open. ccxt files other things among its clients too: binanceusdm's
+   * `authenticationFlights` is the listen-key fetch's bookkeeping, never dialled, so only websocket URLs
+   * count. A socket whose user-data subscription is not answered yet (Binance spot subscribes on the ws-api
+   * socket, `userDataStream.subscribe.signature`; ccxt holds the future `authenticate:…` until the answer) is
+   * not open either: the socket is up, but no order update can come through it.
+   */
   privateStreamOpen(): boolean {
-    const clients = Object.values(this.ex.clients ?? {});
-    return clients.length > 0 && clients.every((c) => c.isConnected === true);
+    const sockets = Object.entries(this.ex.clients ?? {}).filter(([url]) => /^wss?:\/\//.test(url));
+    return sockets.length > 0 && sockets.every(([, c]) => c.isConnected === true && !Object.keys(c.futures ?? {}).some((k) => k.startsWith('authenticate')));
   }
 
   async close(): Promise<void> {

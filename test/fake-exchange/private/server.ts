@@ -30,6 +30,8 @@ export interface PrivateFaults {
   userStreamDown: boolean;
   /** While true, user-stream websocket upgrades are held unanswered (a connect that hangs); `releaseUserStreams` answers them. */
   userStreamHang: boolean;
+  /** While true, spot user-data subscriptions (`userDataStream.subscribe.signature`) are held unanswered on an open socket; `releaseUserStreams` answers them. */
+  userStreamSubscribeHang: boolean;
   /** REST lookups (order, allOrders, openOrders, myTrades) do not see orders and trades younger than this, ms: a query service behind the matching engine. */
   lookupLagMs: number;
   /** The next N signed requests answer 503 (Binance: "execution status unknown"). */
@@ -61,10 +63,12 @@ export interface FakePrivateExchange {
   readonly requests: LoggedRequest[];
   /** Drop every user-stream connection, spot and USD-M (the client sees a disconnect). */
   dropUserStreams(): void;
-  /** Clear `userStreamHang` and answer the upgrades it held (as the fault switches say now). */
+  /** Clear `userStreamHang` and `userStreamSubscribeHang`, and answer the upgrades and subscriptions they held (as the fault switches say now). */
   releaseUserStreams(): void;
   /** Open user-stream connections that completed a signed subscription. */
   subscribedStreams(): number;
+  /** Subscriptions held unanswered by `userStreamSubscribeHang` (each on an open socket). */
+  heldSubscriptions(): number;
   close(): Promise<void>;
 }
 
@@ -75,7 +79,7 @@ export async function startFakePrivateExchange(opts: FakePrivateOptions): Promis
   const accounts = [account, ...(opts.more ?? [])];
   /** The market a request names (`symbol=`), or the first market when it names none. */
   const accountOf = (symbol: string | undefined): FakeAccount | undefined => (symbol === undefined ? account : accounts.find((a) => a.rules.symbol === symbol));
-  const faults: PrivateFaults = { rateLimit: 0, hangAfterAccept: 0, userStreamDown: false, userStreamHang: false, lookupLagMs: 0, serverError: 0, createOn5xx: false, fillOnAccept: 0, rejectEchoingKey: 0 };
+  const faults: PrivateFaults = { rateLimit: 0, hangAfterAccept: 0, userStreamDown: false, userStreamHang: false, userStreamSubscribeHang: false, lookupLagMs: 0, serverError: 0, createOn5xx: false, fillOnAccept: 0, rejectEchoingKey: 0 };
   const requests: LoggedRequest[] = [];
   const sockets = new Set<Socket>();
   /** Answers held back by `hangAfterAccept` (given a 503 at close, so that no client sees a torn socket). */
@@ -96,6 +100,8 @@ export async function startFakePrivateExchange(opts: FakePrivateOptions): Promis
 
   const wss = new WebSocketServer({ noServer: true });
   const held: [IncomingMessage, Duplex, Buffer][] = [];
+  /** Subscriptions held by `userStreamSubscribeHang`: the socket and the request as sent. */
+  const heldSubscribes: [WebSocket, string][] = [];
   server.on('upgrade', (req, socket, head) => {
     if (faults.userStreamHang) held.push([req, socket, head]);
     else upgrade(req, socket, head);
@@ -133,6 +139,10 @@ export async function startFakePrivateExchange(opts: FakePrivateOptions): Promis
   });
 
   function onWsMessage(ws: WebSocket, text: string): void {
+    if (faults.userStreamSubscribeHang && text.includes('userDataStream.subscribe')) {
+      heldSubscribes.push([ws, text]);
+      return;
+    }
     let msg: { id?: unknown; method?: unknown; params?: unknown };
     try {
       msg = JSON.parse(text) as typeof msg;
@@ -498,9 +508,12 @@ export async function startFakePrivateExchange(opts: FakePrivateOptions): Promis
     },
     releaseUserStreams: () => {
       faults.userStreamHang = false;
+      faults.userStreamSubscribeHang = false;
       for (const [req, socket, head] of held.splice(0)) if (!socket.destroyed) upgrade(req, socket, head);
+      for (const [ws, text] of heldSubscribes.splice(0)) if (ws.readyState === ws.OPEN) onWsMessage(ws, text);
     },
     subscribedStreams: () => [...streams.values()].filter(Boolean).length + futuresStreams.size,
+    heldSubscriptions: () => heldSubscribes.filter(([ws]) => ws.readyState === ws.OPEN).length,
     close: async () => {
       for (const ws of streams.keys()) ws.terminate();
       for (const ws of futuresStreams) ws.terminate();
