@@ -98,6 +98,8 @@ export interface FaultFigures {
   positionMismatches: number;
   invariantViolations: number;
   runsLeftRunning: number;
+  /** Sessions still running but not quoting a while after the last fault (halted past its cause). */
+  stuckHalted: number;
   /** Faults injected, by kind; fatal ends and kills seen. */
   faults: Record<string, number>;
   /** Exchange fills checked against the ledger. */
@@ -106,11 +108,11 @@ export interface FaultFigures {
 }
 
 export function emptyFigures(): FaultFigures {
-  return { scenarios: 0, orphanOrders: 0, duplicates: 0, inventedFills: 0, lostFills: 0, positionMismatches: 0, invariantViolations: 0, runsLeftRunning: 0, faults: {}, fillsChecked: 0, failures: [] };
+  return { scenarios: 0, orphanOrders: 0, duplicates: 0, inventedFills: 0, lostFills: 0, positionMismatches: 0, invariantViolations: 0, runsLeftRunning: 0, stuckHalted: 0, faults: {}, fillsChecked: 0, failures: [] };
 }
 
 /** Timings of the suite: small, so that 200 scenarios fit in CI; the protocol's invariants do not depend on them. */
-const T = { requestTimeoutMs: 300, settleMs: 250, maxLagMs: 120, streamBudgetMs: 300, ledgerBudgetMs: 400, pollMs: 60 };
+const T = { requestTimeoutMs: 300, settleMs: 250, maxLagMs: 120, streamBudgetMs: 300, ledgerBudgetMs: 400, pollMs: 60, backMs: 10_000 };
 
 const FAULTS = ['lost-create', 'lost-filled-create', 'lag', 'burst-5xx', 'burst-429', 'fill', 'move', 'stream-drop', 'stream-down', 'ledger-lock', 'kill'] as const;
 type Fault = (typeof FAULTS)[number];
@@ -376,6 +378,15 @@ export async function runFaultScenario(seed: number, fig: FaultFigures, venue: F
           break;
       }
       await sleep(20 + rng.int(120));
+    }
+    // Liveness: with the faults over, a session still running is back to quoting (a halt that outlives its
+    // cause is safe but trades nothing: a dropped stream that never counts as back, a cancel-all never verified).
+    if (!cur.ended) {
+      const back = await until(() => cur.ended || (cur.session.risk.state !== 'halted' && account.openOrders().length > 0), T.backMs);
+      if (!back) {
+        fig.stuckHalted++;
+        fig.failures.push(`seed ${seed}: still ${cur.session.risk.state} ${T.backMs} ms after the last fault (${account.openOrders().length} orders open)`);
+      }
     }
     const last = await finish(cur, fig);
     // Recovery after a kill, a fatal end or an unverified cancel: a clean session on the same ledger

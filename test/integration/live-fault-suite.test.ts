@@ -38,13 +38,13 @@ for (const venue of VENUES) {
     process.stdout.write(
       `# live fault suite (${venue.name}): ${fig.scenarios} scenarios (seeds ${FIRST_SEED}-${FIRST_SEED + n - 1}) in ${seconds.toFixed(1)} s; ` +
         `orphan orders ${fig.orphanOrders}, duplicates ${fig.duplicates}, invented fills ${fig.inventedFills}, lost fills ${fig.lostFills} ` +
-        `(of ${fig.fillsChecked} exchange fills), position mismatches ${fig.positionMismatches}, invariant violations ${fig.invariantViolations}, runs left running ${fig.runsLeftRunning}\n` +
+        `(of ${fig.fillsChecked} exchange fills), position mismatches ${fig.positionMismatches}, invariant violations ${fig.invariantViolations}, runs left running ${fig.runsLeftRunning}, stuck halted ${fig.stuckHalted}\n` +
         `# faults injected: ${faults}\n`,
     );
     if (fig.failures.length > 0) process.stdout.write(`# failures:\n${fig.failures.slice(0, 40).map((f) => `#   ${f}`).join('\n')}\n`);
     assert.deepEqual(fig.failures.slice(0, 20), []);
     assert.equal(fig.scenarios, n);
-    for (const k of ['orphanOrders', 'duplicates', 'inventedFills', 'lostFills', 'positionMismatches', 'invariantViolations', 'runsLeftRunning'] as const) assert.equal(fig[k], 0, k);
+    for (const k of ['orphanOrders', 'duplicates', 'inventedFills', 'lostFills', 'positionMismatches', 'invariantViolations', 'runsLeftRunning', 'stuckHalted'] as const) assert.equal(fig[k], 0, k);
     assert.ok(fig.fillsChecked > n / 2, 'the scenarios produced fills to check');
   });
 }
