@@ -102,6 +102,29 @@ test('the private stream lost past its retry budget: halted meanwhile, then canc
   }
 });
 
+test('a reconnect whose user-data subscription is never confirmed: halted meanwhile, then past the budget the fatal path (cancel, verify, exit 1)', { timeout: 120_000 }, async () => {
+  const fake = await startFakePrivateExchange({ apiKey: TEST_KEY, secret: TEST_SECRET });
+  const dir = tempDir();
+  const timer = moving(fake);
+  try {
+    const c = startLive(fake, dir, '  stream_retry_budget_s: 1\n');
+    await waitFor('quotes at the exchange', () => fake.account.openOrders().length === 2, 60_000);
+    // The socket comes back at once; Binance never answers its subscription (ccxt would wait for ever).
+    fake.faults.userStreamSubscribeHang = true;
+    fake.dropUserStreams();
+    assert.equal(await c.code, 1, c.stderr());
+    const last = c.stderr().trim().split('\n').at(-1)!;
+    assert.match(last, /^error: live stopped: exchange: private (orders|trades) stream not back for \d+ s, past its retry budget of 1 s: its socket is not open or its subscription not confirmed; every order cancelled, verified with the exchange$/);
+    assert.doesNotMatch(c.stderr(), /\n\s+at /, 'no stack trace');
+    assert.equal(fake.account.openOrders().length, 0, 'nothing left resting unmanaged');
+    const r = runsOf(dir);
+    assert.match(r.status, /^failed: exchange: private (orders|trades) stream not back/);
+  } finally {
+    clearInterval(timer);
+    await fake.close();
+  }
+});
+
 /** Quotes like FixedSpreadStrategy, then throws at its `failAt`-th decision. */
 class ThrowingStrategy implements Strategy {
   readonly name = 'throwing';

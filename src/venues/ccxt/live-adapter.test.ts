@@ -216,3 +216,34 @@ test('a private stream is back after a drop only once its socket is open: a reco
     await a.stop();
   }
 });
+
+test('a private stream that never counts as back (its socket or subscription never confirmed) takes the fatal path once its budget is spent', async () => {
+  let calls = 0;
+  const never = new Promise<never>(() => {});
+  const ex = scripted({
+    watchOrders: async () => {
+      calls++;
+      if (calls === 1) throw new VenueFault('transient', 'connection closed by remote server');
+      return never;
+    },
+    watchMyTrades: async () => never,
+  });
+  (ex as { capabilities: { watchOrders: boolean; watchMyTrades: boolean } }).capabilities = { ...ex.capabilities, watchOrders: true, watchMyTrades: true };
+  ex.privateStreamOpen = () => false;
+  const c = clock();
+  const signals: LiveSignal[] = [];
+  const a = new LiveAdapter({ exchange: ex, symbol: 'X/Y', ids, handler: recorder(), now: c.now, backoffMs: 1, streamBudgetMs: 60_000, onSignal: (s: LiveSignal) => signals.push(s) });
+  a.start();
+  try {
+    await waitFor('the drop', () => signals.some((s) => s.kind === 'disconnected'), 5_000);
+    await new Promise((r) => setTimeout(r, 300));
+    assert.deepEqual(signals.map((s) => s.kind), ['disconnected'], 'within its budget: halted, waiting');
+    c.advance(60_000);
+    await waitFor('the fatal path', () => signals.some((s) => s.kind === 'fatal'), 5_000);
+    const fatal = signals.find((s) => s.kind === 'fatal') as { reason: string };
+    assert.match(fatal.reason, /private orders stream not back for 60 s, past its retry budget of 60 s/);
+    assert.ok(!signals.some((s) => s.kind === 'reconnected'));
+  } finally {
+    await a.stop();
+  }
+});

@@ -463,12 +463,24 @@ export class LiveAdapter implements OrderSink {
       );
       if (failures > 0) {
         // Back after a drop: once the new subscription holds for a moment with its socket open, tell the
-        // driver to reconcile. A subscription still pending on a socket not yet open is not back: a hanging
-        // connect would otherwise resume quoting with no order stream until it times out.
+        // driver to reconcile. A subscription still pending on a socket not yet open (or not yet confirmed)
+        // is not back: a hanging connect would otherwise resume quoting with no order stream until it times
+        // out. The wait counts against the stream's budget like the failures before it: a subscription
+        // that is never confirmed (ccxt has no timeout for that answer) takes the fatal path, not a halt
+        // that lasts for ever.
         const hold = (): Promise<unknown> => Promise.race([p, sleep(Math.max(100, this.backoffMs)).then(() => 'waiting' as const)]);
         const open = (): boolean => this.o.exchange.privateStreamOpen?.() !== false;
         let first = await hold();
-        while (first === 'waiting' && this.running && !open()) first = await hold();
+        while (first === 'waiting' && this.running && !open()) {
+          const downMs = this.nowMs() - downSince;
+          if (downMs >= this.streamBudgetMs) {
+            const reason = 'its socket is not open or its subscription not confirmed';
+            this.o.log?.('live_stream_not_back', { stream: name, down_ms: Math.round(downMs) });
+            this.o.onSignal?.({ kind: 'fatal', reason: `private ${name} stream not back for ${Math.round(downMs / 1000)} s, past its retry budget of ${Math.round(this.streamBudgetMs / 1000)} s: ${reason}` });
+            return;
+          }
+          first = await hold();
+        }
         if (first === 'ok' || (first === 'waiting' && open())) {
           failures = 0;
           this.o.log?.('live_stream_reconnected', { stream: name });
