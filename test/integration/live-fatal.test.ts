@@ -79,51 +79,45 @@ test('SIGTERM: every order cancelled and verified, the stop recorded, exit 143',
   }
 });
 
-test('the private stream lost past its retry budget: halted meanwhile, then cancel, verify, record why, exit 1', { timeout: 120_000 }, async () => {
-  const fake = await startFakePrivateExchange({ apiKey: TEST_KEY, secret: TEST_SECRET });
-  const dir = tempDir();
-  const timer = moving(fake);
-  try {
-    const c = startLive(fake, dir, '  stream_retry_budget_s: 1\n');
-    await waitFor('quotes at the exchange', () => fake.account.openOrders().length === 2, 60_000);
-    fake.faults.userStreamDown = true;
-    fake.dropUserStreams();
-    assert.equal(await c.code, 1, c.stderr());
-    const last = c.stderr().trim().split('\n').at(-1)!;
-    assert.match(last, /^error: live stopped: exchange: private (orders|trades) stream down for \d+ s, past its retry budget of 1 s: .*; every order cancelled, verified with the exchange$/);
-    assert.doesNotMatch(c.stderr(), /\n\s+at /, 'no stack trace');
-    assert.equal(fake.account.openOrders().length, 0, 'nothing left resting unmanaged');
-    const r = runsOf(dir);
-    assert.match(r.status, /^failed: exchange: private (orders|trades) stream down/);
-    assert.ok(r.notes.some((n) => n.kind === 'fatal' && /past its retry budget/.test(n.reason)));
-  } finally {
-    clearInterval(timer);
-    await fake.close();
-  }
-});
-
-test('a reconnect whose user-data subscription is never confirmed: halted meanwhile, then past the budget the fatal path (cancel, verify, exit 1)', { timeout: 120_000 }, async () => {
-  const fake = await startFakePrivateExchange({ apiKey: TEST_KEY, secret: TEST_SECRET });
-  const dir = tempDir();
-  const timer = moving(fake);
-  try {
-    const c = startLive(fake, dir, '  stream_retry_budget_s: 1\n');
-    await waitFor('quotes at the exchange', () => fake.account.openOrders().length === 2, 60_000);
+/** The private stream kept from coming back past its budget: refused outright, or (socket open) its subscription never answered. */
+const STREAM_PAST_BUDGET = [
+  {
+    name: 'the private stream lost past its retry budget: halted meanwhile, then cancel, verify, record why, exit 1',
+    fault: (fake: FakePrivateExchange) => (fake.faults.userStreamDown = true),
+    why: 'stream down for \\d+ s, past its retry budget of 1 s: .*',
+  },
+  {
+    name: 'a reconnect whose user-data subscription is never confirmed: halted meanwhile, then past the budget the fatal path (cancel, verify, exit 1)',
     // The socket comes back at once; Binance never answers its subscription (ccxt would wait for ever).
-    fake.faults.userStreamSubscribeHang = true;
-    fake.dropUserStreams();
-    assert.equal(await c.code, 1, c.stderr());
-    const last = c.stderr().trim().split('\n').at(-1)!;
-    assert.match(last, /^error: live stopped: exchange: private (orders|trades) stream not back for \d+ s, past its retry budget of 1 s: its socket is not open or its subscription not confirmed; every order cancelled, verified with the exchange$/);
-    assert.doesNotMatch(c.stderr(), /\n\s+at /, 'no stack trace');
-    assert.equal(fake.account.openOrders().length, 0, 'nothing left resting unmanaged');
-    const r = runsOf(dir);
-    assert.match(r.status, /^failed: exchange: private (orders|trades) stream not back/);
-  } finally {
-    clearInterval(timer);
-    await fake.close();
-  }
-});
+    fault: (fake: FakePrivateExchange) => (fake.faults.userStreamSubscribeHang = true),
+    why: 'stream not back for \\d+ s, past its retry budget of 1 s: its socket is not open or its subscription not confirmed',
+  },
+];
+
+for (const c of STREAM_PAST_BUDGET) {
+  test(c.name, { timeout: 120_000 }, async () => {
+    const fake = await startFakePrivateExchange({ apiKey: TEST_KEY, secret: TEST_SECRET });
+    const dir = tempDir();
+    const timer = moving(fake);
+    try {
+      const run = startLive(fake, dir, '  stream_retry_budget_s: 1\n');
+      await waitFor('quotes at the exchange', () => fake.account.openOrders().length === 2, 60_000);
+      c.fault(fake);
+      fake.dropUserStreams();
+      assert.equal(await run.code, 1, run.stderr());
+      const last = run.stderr().trim().split('\n').at(-1)!;
+      assert.match(last, new RegExp(`^error: live stopped: exchange: private (orders|trades) ${c.why}; every order cancelled, verified with the exchange$`));
+      assert.doesNotMatch(run.stderr(), /\n\s+at /, 'no stack trace');
+      assert.equal(fake.account.openOrders().length, 0, 'nothing left resting unmanaged');
+      const r = runsOf(dir);
+      assert.match(r.status, new RegExp(`^failed: exchange: private (orders|trades) ${c.why.split(' for ')[0]}`));
+      assert.ok(r.notes.some((n) => n.kind === 'fatal' && /past its retry budget/.test(n.reason)));
+    } finally {
+      clearInterval(timer);
+      await fake.close();
+    }
+  });
+}
 
 /** Quotes like FixedSpreadStrategy, then throws at its `failAt`-th decision. */
 class ThrowingStrategy implements Strategy {

@@ -20,6 +20,20 @@ function bothOpen(rig: PerpRig): boolean {
   return open.length === 2 && open.some((o) => o.side === 'BUY') && open.some((o) => o.side === 'SELL') && rig.session.adapter.live().filter((t) => t.state === 'open').length === 2;
 }
 
+/** Stop the session: every order cancelled and verified, no mismatch, nothing resting, no client id sent twice, the ledger's position and cash change equal to the account's. */
+async function stopAgreeing(rig: PerpRig): Promise<void> {
+  const p = rig.fake.perp!;
+  rig.session.stop();
+  const s = await rig.run;
+  assert.equal(s.cancelVerified, true);
+  assert.equal(s.mismatches, 0);
+  assert.equal(p.openOrders().length, 0, 'nothing left resting');
+  assert.ok([...p.createdByClientId.values()].every((n) => n === 1), 'no client order id sent twice');
+  const row = rig.ledger.db.prepare<[], LedgerPosition>('SELECT position, cash FROM positions').get()!;
+  assert.ok(near(row.position, p.position, 1e-9), `ledger position ${row.position} = exchange ${p.position}`);
+  assert.ok(near(row.cash - PERP_WALLET, p.wallet - PERP_WALLET, 1e-6), `ledger cash change ${row.cash - PERP_WALLET} = wallet change ${p.wallet - PERP_WALLET}`);
+}
+
 test('a perpetual order whose create answer is lost (the exchange accepted it) is found by its client order id: no second order, nothing left at the end', async () => {
   const fake = await startPerpFake();
   new CaptureReplay(fake.perp!, usdmEvents(), 1).primeTouch();
@@ -81,15 +95,7 @@ test('a restart on the perpetual: resting orders reconciled by client id, the fi
     const asked = fake.requests.slice(before);
     assert.ok(asked.some((r) => r.path === '/fapi/v1/openOrders') && asked.some((r) => r.path === '/fapi/v3/positionRisk'));
     assert.ok(!asked.some((r) => r.path === 'account'), 'no spot balance was read');
-    rig.session.stop();
-    const s = await rig.run;
-    assert.equal(s.cancelVerified, true);
-    assert.equal(s.mismatches, 0);
-    assert.equal(p.openOrders().length, 0, 'nothing left resting');
-    assert.ok([...p.createdByClientId.values()].every((n) => n === 1), 'no client order id sent twice');
-    const row = rig.ledger.db.prepare<[], LedgerPosition>('SELECT position, cash FROM positions').get()!;
-    assert.ok(near(row.position, p.position, 1e-9), `ledger position ${row.position} = exchange ${p.position}`);
-    assert.ok(near(row.cash - PERP_WALLET, p.wallet - PERP_WALLET, 1e-6), `ledger cash change ${row.cash - PERP_WALLET} = wallet change ${p.wallet - PERP_WALLET}`);
+    await stopAgreeing(rig);
     assert.deepEqual(checkLedgerInvariants(rig.ledger.db), []);
   } finally {
     await second?.close();
@@ -119,12 +125,7 @@ test('a perpetual user-data stream outage: the fills made in the gap are recover
     await waitFor('the gap fill recovered', () => rig.session.core.fills.length === 1 && rig.session.core.portfolio.position === p.position, 30_000);
     await waitFor('back and quoting', () => rig.lines.some((l) => l.includes('"event":"live_stream_reconnected"')) && rig.session.risk.state === 'active' && bothOpen(rig), 30_000);
     assert.equal(rig.exchange.privateStreamOpen?.(), true);
-    rig.session.stop();
-    const s = await rig.run;
-    assert.equal(s.cancelVerified, true);
-    assert.equal(s.mismatches, 0);
-    assert.equal(p.openOrders().length, 0, 'nothing left resting');
-    assert.ok([...p.createdByClientId.values()].every((n) => n === 1), 'no client order id sent twice');
+    await stopAgreeing(rig);
     assert.deepEqual(checkLedgerInvariants(rig.ledger.db), []);
   } finally {
     await rig.close();

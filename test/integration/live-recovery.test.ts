@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeHaltFile } from '../../src/risk/index.js';
 import { checkLedgerInvariants } from '../../src/ledger/index.js';
-import { startFakePrivateExchange } from '../fake-exchange/private/index.js';
+import { startFakePrivateExchange, type FakePrivateExchange } from '../fake-exchange/private/index.js';
+import type { LiveExchange } from '../../src/venues/ccxt/live-types.js';
 import { TEST_KEY, TEST_SECRET, bothQuotesOpen, exchangeBaseDelta, ledgerCount, ledgerPosition, noDuplicateOrders, restingPrice, startRig, waitFor } from './live-helpers.js';
 
 const tempDir = (): string => mkdtempSync(join(tmpdir(), 'mm-live-'));
@@ -43,61 +44,54 @@ test('fills during a private-stream disconnect are recovered by reconciliation',
   }
 });
 
-test('a reconnect whose socket hangs is not back: halted, nothing quoted, until the connection opens; then quoting again', async () => {
-  const rig = await startRig();
-  const { fake } = rig;
-  try {
-    await waitFor('both quotes open', () => bothQuotesOpen(rig));
-    fake.faults.userStreamHang = true;
-    fake.dropUserStreams();
-    await waitFor('the drop noticed', () => rig.lines.some((l) => l.includes('"event":"live_stream_dropped"')));
-    await waitFor('halted, every order cancelled', () => rig.session.risk.state === 'halted' && fake.account.openOrders().length === 0);
-    // The reconnect's upgrade is held: the new subscription has not failed, and is not back either.
-    await new Promise((r) => setTimeout(r, 1_000));
-    assert.equal(rig.session.risk.state, 'halted', 'not back while the socket is still connecting');
-    assert.equal(fake.account.openOrders().length, 0, 'nothing quoted without an order stream');
-    assert.ok(!rig.lines.some((l) => l.includes('"event":"live_stream_reconnected"')));
-    fake.releaseUserStreams();
-    await waitFor('back and quoting', () => rig.lines.some((l) => l.includes('"event":"live_stream_reconnected"')) && rig.session.risk.state === 'active' && bothQuotesOpen(rig));
-    rig.session.stop();
-    const summary = await rig.run;
-    assert.equal(summary.cancelVerified, true);
-    assert.equal(summary.mismatches, 0);
-  } finally {
-    await rig.close();
-    await fake.close();
-  }
-});
+/** A reconnect held back by the fake in one of two ways: the websocket upgrade, or (socket open) the user-data subscription's answer. */
+const HELD_RECONNECTS = [
+  {
+    name: 'a reconnect whose socket hangs is not back: halted, nothing quoted, until the connection opens; then quoting again',
+    hold: (fake: FakePrivateExchange) => (fake.faults.userStreamHang = true),
+    held: async () => {},
+  },
+  {
+    name: 'a reconnect whose socket opens but whose user-data subscription is never answered is not back: halted, nothing quoted, until the subscription is confirmed',
+    hold: (fake: FakePrivateExchange) => (fake.faults.userStreamSubscribeHang = true),
+    held: async (fake: FakePrivateExchange, exchange: LiveExchange) => {
+      // The new socket is open (the upgrade was answered) but Binance has not confirmed the subscription: no order update can come.
+      await waitFor('the new socket open, its subscription held', () => fake.heldSubscriptions() >= 1);
+      assert.equal(exchange.privateStreamOpen?.(), false, 'an unconfirmed subscription is not an open stream');
+      assert.equal(fake.subscribedStreams(), 0);
+    },
+  },
+];
 
-test('a reconnect whose socket opens but whose user-data subscription is never answered is not back: halted, nothing quoted, until the subscription is confirmed', async () => {
-  const rig = await startRig();
-  const { fake } = rig;
-  try {
-    await waitFor('both quotes open', () => bothQuotesOpen(rig));
-    fake.faults.userStreamSubscribeHang = true;
-    fake.dropUserStreams();
-    await waitFor('the drop noticed', () => rig.lines.some((l) => l.includes('"event":"live_stream_dropped"')));
-    await waitFor('halted, every order cancelled', () => rig.session.risk.state === 'halted' && fake.account.openOrders().length === 0);
-    // The new socket is open (the upgrade was answered) but Binance has not confirmed the subscription: no order update can come.
-    await waitFor('the new socket open, its subscription held', () => fake.heldSubscriptions() >= 1);
-    assert.equal(rig.exchange.privateStreamOpen?.(), false, 'an unconfirmed subscription is not an open stream');
-    assert.equal(fake.subscribedStreams(), 0);
-    await new Promise((r) => setTimeout(r, 1_000));
-    assert.equal(rig.session.risk.state, 'halted', 'not back while the subscription is unanswered');
-    assert.equal(fake.account.openOrders().length, 0, 'nothing quoted without an order stream');
-    assert.ok(!rig.lines.some((l) => l.includes('"event":"live_stream_reconnected"')));
-    fake.releaseUserStreams();
-    await waitFor('back and quoting', () => rig.lines.some((l) => l.includes('"event":"live_stream_reconnected"')) && rig.session.risk.state === 'active' && bothQuotesOpen(rig));
-    assert.ok(fake.subscribedStreams() >= 1, 'subscribed again');
-    rig.session.stop();
-    const summary = await rig.run;
-    assert.equal(summary.cancelVerified, true);
-    assert.equal(summary.mismatches, 0);
-  } finally {
-    await rig.close();
-    await fake.close();
-  }
-});
+for (const c of HELD_RECONNECTS) {
+  test(c.name, async () => {
+    const rig = await startRig();
+    const { fake } = rig;
+    try {
+      await waitFor('both quotes open', () => bothQuotesOpen(rig));
+      c.hold(fake);
+      fake.dropUserStreams();
+      await waitFor('the drop noticed', () => rig.lines.some((l) => l.includes('"event":"live_stream_dropped"')));
+      await waitFor('halted, every order cancelled', () => rig.session.risk.state === 'halted' && fake.account.openOrders().length === 0);
+      await c.held(fake, rig.exchange);
+      // The new subscription has not failed, and is not back either.
+      await new Promise((r) => setTimeout(r, 1_000));
+      assert.equal(rig.session.risk.state, 'halted', 'not back while the reconnect is held');
+      assert.equal(fake.account.openOrders().length, 0, 'nothing quoted without an order stream');
+      assert.ok(!rig.lines.some((l) => l.includes('"event":"live_stream_reconnected"')));
+      fake.releaseUserStreams();
+      await waitFor('back and quoting', () => rig.lines.some((l) => l.includes('"event":"live_stream_reconnected"')) && rig.session.risk.state === 'active' && bothQuotesOpen(rig));
+      assert.ok(fake.subscribedStreams() >= 1, 'subscribed again');
+      rig.session.stop();
+      const summary = await rig.run;
+      assert.equal(summary.cancelVerified, true);
+      assert.equal(summary.mismatches, 0);
+    } finally {
+      await rig.close();
+      await fake.close();
+    }
+  });
+}
 
 test('the kill switch halts, cancels every order at the exchange and verifies it', async () => {
   const haltFile = join(tempDir(), 'HALT');

@@ -185,21 +185,27 @@ test('a venue rejection is reported once and not retried', async () => {
   assert.deepEqual(ex.calls, ['createPostOnly']);
 });
 
-test('a private stream is back after a drop only once its socket is open: a reconnect still connecting does not resume quoting', async () => {
-  let open = true;
-  let calls = 0;
+/** Private streams over the websocket: the order stream drops once, then its reconnect (`reconnecting` called) never resolves; the trade stream never does. */
+function streamsDroppedOnce(reconnecting: () => void): { ex: ReturnType<typeof scripted>; calls: { n: number } } {
+  const calls = { n: 0 };
   const never = new Promise<never>(() => {});
   const ex = scripted({
     watchOrders: async () => {
-      calls++;
-      if (calls === 1) throw new VenueFault('transient', 'connection closed by remote server');
-      // The reconnect: its socket connects slowly (ccxt would fail it only at its connection timeout).
-      open = false;
+      calls.n++;
+      if (calls.n === 1) throw new VenueFault('transient', 'connection closed by remote server');
+      reconnecting();
       return never;
     },
     watchMyTrades: async () => never,
   });
   (ex as { capabilities: { watchOrders: boolean; watchMyTrades: boolean } }).capabilities = { ...ex.capabilities, watchOrders: true, watchMyTrades: true };
+  return { ex, calls };
+}
+
+test('a private stream is back after a drop only once its socket is open: a reconnect still connecting does not resume quoting', async () => {
+  let open = true;
+  // The reconnect: its socket connects slowly (ccxt would fail it only at its connection timeout).
+  const { ex, calls } = streamsDroppedOnce(() => (open = false));
   ex.privateStreamOpen = () => open;
   const signals: string[] = [];
   const a = new LiveAdapter({ exchange: ex, symbol: 'X/Y', ids, handler: recorder(), now: () => 0, backoffMs: 1, onSignal: (s: LiveSignal) => signals.push(s.kind) });
@@ -211,24 +217,14 @@ test('a private stream is back after a drop only once its socket is open: a reco
     open = true;
     await waitFor('the stream back', () => signals.includes('reconnected'), 5_000);
     assert.deepEqual(signals, ['disconnected', 'reconnected']);
-    assert.equal(calls, 2, 'the reconnect was not given up and started again');
+    assert.equal(calls.n, 2, 'the reconnect was not given up and started again');
   } finally {
     await a.stop();
   }
 });
 
 test('a private stream that never counts as back (its socket or subscription never confirmed) takes the fatal path once its budget is spent', async () => {
-  let calls = 0;
-  const never = new Promise<never>(() => {});
-  const ex = scripted({
-    watchOrders: async () => {
-      calls++;
-      if (calls === 1) throw new VenueFault('transient', 'connection closed by remote server');
-      return never;
-    },
-    watchMyTrades: async () => never,
-  });
-  (ex as { capabilities: { watchOrders: boolean; watchMyTrades: boolean } }).capabilities = { ...ex.capabilities, watchOrders: true, watchMyTrades: true };
+  const { ex } = streamsDroppedOnce(() => {});
   ex.privateStreamOpen = () => false;
   const c = clock();
   const signals: LiveSignal[] = [];
