@@ -114,7 +114,7 @@ export function emptyFigures(): FaultFigures {
 /** Timings of the suite: small, so that 200 scenarios fit in CI; the protocol's invariants do not depend on them. */
 const T = { requestTimeoutMs: 300, settleMs: 250, maxLagMs: 120, streamBudgetMs: 300, ledgerBudgetMs: 400, pollMs: 60, backMs: 10_000 };
 
-const FAULTS = ['lost-create', 'lost-filled-create', 'lag', 'burst-5xx', 'burst-429', 'fill', 'move', 'stream-drop', 'stream-down', 'ledger-lock', 'kill'] as const;
+const FAULTS = ['lost-create', 'lost-filled-create', 'lag', 'burst-5xx', 'burst-429', 'fill', 'move', 'stream-drop', 'stream-down', 'stream-hang', 'ledger-lock', 'kill'] as const;
 type Fault = (typeof FAULTS)[number];
 
 /** A LiveExchange that dies with its process: after `kill()` nothing more reaches the exchange. */
@@ -355,6 +355,19 @@ export async function runFaultScenario(seed: number, fig: FaultFigures, venue: F
           if (o !== undefined && rng.next() < 0.5) account.marketTrade(o.side === 'BUY' ? 'SELL' : 'BUY', o.price, venue.partial.streamDown);
           await until(() => cur.ended, T.streamBudgetMs * 20);
           fake.faults.userStreamDown = false;
+          break;
+        }
+        case 'stream-hang': {
+          // The reconnect is held — its upgrade, or on spot (socket open) its user-data subscription's answer —
+          // for up to twice the budget: back within it, or the fatal path past it (the checks below and the
+          // liveness figure; that nothing is quoted while it is held is asserted in live-recovery.test.ts).
+          if (venue.name === 'spot' && rng.next() < 0.5) fake.faults.userStreamSubscribeHang = true;
+          else fake.faults.userStreamHang = true;
+          fake.dropUserStreams();
+          const o = account.openOrders()[0];
+          if (o !== undefined && rng.next() < 0.5) account.marketTrade(o.side === 'BUY' ? 'SELL' : 'BUY', o.price, venue.partial.streamDown);
+          await sleep(rng.int(2 * T.streamBudgetMs));
+          fake.releaseUserStreams();
           break;
         }
         case 'ledger-lock': {
