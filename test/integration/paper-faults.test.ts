@@ -30,27 +30,30 @@ const backToActive = (rig: PaperRig): boolean => {
 /** Iterations at most: the scenarios end when recovered, in a few seconds on a quiet machine. */
 const BOUND = 160;
 
-test('websocket drop: halted while disconnected, reconnect with backoff, book resynced, trading again', async () => {
-  const rig = await paperRig();
-  try {
-    let fired = false;
-    when(live(rig), () => {
-      fired = true;
-      rig.fake.disconnectWebsockets();
-    });
-    const s = await rig.run(BOUND, 250, () => fired && riskRows(rig).some((r) => r.condition === 'disconnected' && r.kind === 'cleared') && backToActive(rig));
-    const risk = riskRows(rig);
-    assert.ok(risk.some((r) => r.condition === 'disconnected' && r.kind === 'raised' && r.to_state === 'halted'), JSON.stringify(risk));
-    assert.ok(risk.some((r) => r.condition === 'disconnected' && r.kind === 'cleared'));
-    assert.ok(risk.some((r) => r.kind === 'reconnect'));
-    assert.ok(s.reconnects >= 1 && s.resyncs >= 1, JSON.stringify(s));
-    assert.equal(rig.rows.at(-1)?.trading_state, 'active');
-    assert.equal(rig.rows.at(-1)?.connected, true);
-    assert.deepEqual(checkLedgerInvariants(rig.ledger.db), []);
-  } finally {
-    await rig.close();
-  }
-});
+for (const market of ['spot', 'usdm'] as const) {
+  test(`websocket drop (${market === 'spot' ? 'spot BTC/USDT' : 'USD-M perpetual BTC/USDT:USDT'}): halted while disconnected, reconnect with backoff, book resynced, trading again`, async () => {
+    const rig = await paperRig({ usdm: market === 'usdm' });
+    try {
+      let fired = false;
+      when(live(rig), () => {
+        fired = true;
+        rig.fake.disconnectWebsockets();
+      });
+      const s = await rig.run(BOUND, 250, () => fired && riskRows(rig).some((r) => r.condition === 'disconnected' && r.kind === 'cleared') && backToActive(rig));
+      const risk = riskRows(rig);
+      assert.ok(risk.some((r) => r.condition === 'disconnected' && r.kind === 'raised' && r.to_state === 'halted'), JSON.stringify(risk));
+      assert.ok(risk.some((r) => r.condition === 'disconnected' && r.kind === 'cleared'));
+      assert.ok(risk.some((r) => r.kind === 'reconnect'));
+      assert.ok(s.reconnects >= 1 && s.resyncs >= 1, JSON.stringify(s));
+      assert.equal(rig.rows.at(-1)?.trading_state, 'active');
+      assert.equal(rig.rows.at(-1)?.connected, true);
+      assert.ok(rig.rows.every((r) => r.best_bid === null || r.best_ask === null || r.best_bid < r.best_ask), 'the book never crossed');
+      assert.deepEqual(checkLedgerInvariants(rig.ledger.db), []);
+    } finally {
+      await rig.close();
+    }
+  });
+}
 
 test('sequence gap: detected, resynced from a snapshot, the book stays uncrossed', async () => {
   const rig = await paperRig();
