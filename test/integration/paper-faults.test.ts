@@ -55,23 +55,26 @@ for (const market of ['spot', 'usdm'] as const) {
   });
 }
 
-test('sequence gap: detected, resynced from a snapshot, the book stays uncrossed', async () => {
-  const rig = await paperRig();
-  try {
-    let fired = false;
-    when(live(rig), () => {
-      fired = true;
-      rig.fake.dropDepth(1);
-    });
-    const s = await rig.run(BOUND, 250, () => fired && riskRows(rig).some((r) => r.kind === 'gap') && backToActive(rig));
-    assert.ok(s.gaps >= 1 && s.resyncs >= 1, JSON.stringify(s));
-    assert.ok(riskRows(rig).some((r) => r.kind === 'gap'));
-    for (const r of rig.rows) if (r.best_bid !== null && r.best_ask !== null) assert.ok(r.best_bid < r.best_ask, `crossed book in ${JSON.stringify(r)}`);
-    assert.equal(rig.rows.at(-1)?.trading_state, 'active');
-  } finally {
-    await rig.close();
-  }
-});
+for (const market of ['spot', 'usdm'] as const) {
+  // Spot diffs chain by update ids (U = last u + 1); the perpetual's by pu = the previous message's u.
+  test(`sequence gap (${market === 'spot' ? 'spot BTC/USDT' : 'USD-M perpetual BTC/USDT:USDT'}): detected, resynced from a snapshot, the book stays uncrossed`, async () => {
+    const rig = await paperRig({ usdm: market === 'usdm' });
+    try {
+      let fired = false;
+      when(live(rig), () => {
+        fired = true;
+        rig.fake.dropDepth(1, market);
+      });
+      const s = await rig.run(BOUND, 250, () => fired && riskRows(rig).some((r) => r.kind === 'gap') && backToActive(rig));
+      assert.ok(s.gaps >= 1 && s.resyncs >= 1, JSON.stringify(s));
+      assert.ok(riskRows(rig).some((r) => r.kind === 'gap'));
+      for (const r of rig.rows) if (r.best_bid !== null && r.best_ask !== null) assert.ok(r.best_bid < r.best_ask, `crossed book in ${JSON.stringify(r)}`);
+      assert.equal(rig.rows.at(-1)?.trading_state, 'active');
+    } finally {
+      await rig.close();
+    }
+  });
+}
 
 test('REST 5xx burst (polling feed): retried with backoff, the loop goes on', async () => {
   const rig = await paperRig({ mode: 'rest' });
