@@ -327,8 +327,8 @@ export class FakeBinance {
 
   /**
    * USD-M (`/fapi/v1`): the perpetual's listing and funding history always; with `usdm`, its replayed
-   * market: the depth snapshot (`lastUpdateId` = the `u` of the last diff applied, `E`, `T`), trades and
-   * bookTicker, as Binance's futures API writes them.
+   * market: the depth snapshot (`lastUpdateId` = the `u` of the last diff applied, `E`, `T`), trades, aggregate
+   * trades and bookTicker, as Binance's futures API writes them.
    */
   private futuresRoute(path: string, q: Record<string, string>): { status: number; body: unknown } {
     const ok = (body: unknown) => ({ status: 200, body });
@@ -352,9 +352,13 @@ export class FakeBinance {
         if (![5, 10, 20, 50, 100, 500, 1000].includes(limit)) return { status: 400, body: { code: -1130, msg: 'Data sent for parameter \'limit\' is not valid.' } };
         return ok({ lastUpdateId: u.lastUpdateId, E: nowMs, T: nowMs, bids: u.levels('bids', limit), asks: u.levels('asks', limit) });
       }
-      case '/fapi/v1/trades': {
+      case '/fapi/v1/trades':
+      case '/fapi/v1/aggTrades': {
+        // ccxt's binanceusdm polls aggTrades (fetchTrades); each replayed trade is its own aggregate (USD-M writes no `M`).
         const limit = Math.min(Number(q['limit'] ?? 500), 1000);
-        return ok(u.released(limit).map((t) => ({ id: t.t, price: t.p, qty: t.q, quoteQty: (Number(t.p) * Number(t.q)).toFixed(4), time: t.T, isBuyerMaker: t.m })));
+        const released = u.released(limit);
+        if (path === '/fapi/v1/trades') return ok(released.map((t) => ({ id: t.t, price: t.p, qty: t.q, quoteQty: (Number(t.p) * Number(t.q)).toFixed(4), time: t.T, isBuyerMaker: t.m })));
+        return ok(released.map((t) => ({ a: t.t, p: t.p, q: t.q, f: t.t, l: t.t, T: t.T, m: t.m })));
       }
       case '/fapi/v1/ticker/bookTicker': {
         const bid = u.levels('bids', 1)[0] ?? ['0', '0'];
