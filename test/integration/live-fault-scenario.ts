@@ -14,6 +14,7 @@ import { VenueFault, type LiveExchange } from '../../src/venues/ccxt/live-types.
 import { paperSetup, type SessionSettings } from '../../src/engine/index.js';
 import { startFakePrivateExchange, type FakeAccount, type FakePrivateExchange } from '../fake-exchange/private/index.js';
 import { FixedSpreadStrategy, TEST_KEY, TEST_SECRET } from './live-helpers.js';
+import { USDM_MARKET } from '../fixtures/usdm-capture.js';
 
 /**
  * What a scenario trades, on the same fake and under the same faults: spot BTC/USDT (holding = the BTC
@@ -66,7 +67,7 @@ export const SPOT_VENUE: FaultVenue = {
   perpetuals: false,
 };
 
-const PERP_MARKET = { exchange: 'binanceusdm', symbol: 'BTC/USDT:USDT', instrument: 'linear_perp', contract_size: 1, tick_size: 0.1, lot_size: 0.001 } as const;
+const PERP_MARKET = USDM_MARKET;
 
 export const PERP_VENUE: FaultVenue = {
   name: 'perp',

@@ -10,10 +10,10 @@ import { Ledger } from '../../src/ledger/index.js';
 import { openLiveExchange } from '../../src/venues/ccxt/live-ccxt.js';
 import type { LiveExchange } from '../../src/venues/ccxt/live-types.js';
 import { startFakePrivateExchange, type FakeAccount, type FakePerp, type FakePrivateExchange } from '../fake-exchange/private/index.js';
-import { ensureSharedUsdmArrow } from '../fixtures/usdm-capture.js';
+import { USDM_MARKET, ensureSharedUsdmArrow } from '../fixtures/usdm-capture.js';
 import { FixedSpreadStrategy, TEST_KEY, TEST_SECRET, storedBaseline } from './live-helpers.js';
 
-export const PERP_SYMBOL = 'BTC/USDT:USDT';
+export const PERP_SYMBOL = USDM_MARKET.symbol;
 export const PERP_WALLET = 10_000;
 /** One-way, cross margin, leverage 5, flat, 10,000 USDT. */
 export const FLAT_PERP: FakePerp = { positionAmt: 0, entryPrice: 0, marginType: 'cross', dualSide: false, leverage: 5, wallet: PERP_WALLET };
@@ -92,7 +92,7 @@ export function perpSetup(refPrice: number) {
   return paperSetup(
     {
       capital: PERP_WALLET,
-      market: { exchange: 'binanceusdm', symbol: PERP_SYMBOL, instrument: 'linear_perp', contract_size: 1, tick_size: 0.1, lot_size: 0.001 },
+      market: { ...USDM_MARKET },
       quoting: { order_qty: 0.002, max_inventory_qty: 0.02, calibrate: false },
       risk: { max_order_notional: 1_000, stale_after_ms: 5_000, max_orders_per_window: 100_000, daily_loss_limit: 1_000, max_drawdown: 1_000 },
     },

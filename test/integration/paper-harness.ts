@@ -6,6 +6,7 @@ import { CcxtFeed, defaultCcxtFeedOptions } from '../../src/engine/ccxt-feed.js'
 import { PaperSession, paperSetup, runPaperLoop, wallClock, type IterationRow, type PaperSummary } from '../../src/engine/index.js';
 import { Ledger } from '../../src/ledger/index.js';
 import { EventType, type EventColumns } from '../../src/market/index.js';
+import { USDM_MARKET } from '../fixtures/usdm-capture.js';
 
 export interface PaperRig {
   fake: FakeBinance;
@@ -23,22 +24,20 @@ export interface PaperRig {
   close: () => Promise<void>;
 }
 
-/** The USD-M perpetual as a config names it (the fake replays its capture with `usdm: true`). */
-const USDM_MARKET = { exchange: 'binanceusdm', symbol: 'BTC/USDT:USDT', instrument: 'linear_perp', contract_size: 1, tick_size: 0.1, lot_size: 0.001 };
-
 /** A paper session on the fake's spot BTC/USDT, or with `usdm` on its USD-M perpetual BTC/USDT:USDT. */
 export async function paperRig(o: { mode?: 'ws' | 'rest'; stepMs?: number; config?: Record<string, unknown>; ledgerPath?: string; usdm?: boolean } = {}): Promise<PaperRig> {
-  const fake = new FakeBinance({ stepMs: o.stepMs ?? 10, usdm: o.usdm === true });
+  const usdm = o.usdm === true;
+  const fake = new FakeBinance({ stepMs: o.stepMs ?? 10, usdm });
   const url = await fake.start();
-  const exchange = o.usdm === true ? 'binanceusdm' : 'binance';
-  const ex = await createExchange({ exchange, exchangeUrl: url, websocket: true, ...(o.usdm === true ? { perpetuals: true } : {}) });
+  const exchange = usdm ? USDM_MARKET.exchange : 'binance';
+  const ex = await createExchange({ exchange, exchangeUrl: url, websocket: true, perpetuals: usdm });
   await loadMarkets(ex);
-  const symbol = resolveSymbol(ex, o.usdm === true ? USDM_MARKET.symbol : 'BTC/USDT');
+  const symbol = resolveSymbol(ex, usdm ? USDM_MARKET.symbol : 'BTC/USDT');
   const clock = wallClock();
   const feed = new CcxtFeed(marketData(ex), { ...defaultCcxtFeedOptions, symbol, clock, mode: o.mode ?? 'ws', pollMs: 50, backoffBaseMs: 50, backoffMaxMs: 500, rateLimitMs: 300, random: () => 0.5 });
   const input = {
     capital: 10_000,
-    ...(o.usdm === true ? { market: USDM_MARKET } : {}),
+    ...(usdm ? { market: { ...USDM_MARKET } } : {}),
     // Quotes a few ticks from the mid (k = 10 per USDT, no calibration), so that the replayed trades reach them often.
     quoting: { gamma: 0.01, k: 10, calibrate: false, horizon_seconds: 2, order_qty: 0.001, max_inventory_qty: 0.05, requote_ticks: 20 },
     risk: { max_order_qty: 0.01, max_inventory_qty: 0.06, max_orders_per_window: 1000, stale_after_ms: 600, max_order_notional: 2_000, daily_loss_limit: 100, max_drawdown: 150 },

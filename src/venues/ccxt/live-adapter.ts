@@ -476,7 +476,7 @@ export class LiveAdapter implements OrderSink {
           if (downMs >= this.streamBudgetMs) {
             const reason = 'its socket is not open or its subscription not confirmed';
             this.o.log?.('live_stream_not_back', { stream: name, down_ms: Math.round(downMs) });
-            this.o.onSignal?.({ kind: 'fatal', reason: `private ${name} stream not back for ${Math.round(downMs / 1000)} s, past its retry budget of ${Math.round(this.streamBudgetMs / 1000)} s: ${reason}` });
+            this.streamPastBudget(name, 'not back', downMs, reason);
             return;
           }
           first = await hold();
@@ -497,11 +497,16 @@ export class LiveAdapter implements OrderSink {
       this.o.log?.('live_stream_dropped', { stream: name, reason, failures, down_ms: Math.round(downMs) });
       if (failures === 1) this.o.onSignal?.({ kind: 'disconnected', reason: `private ${name} stream: ${reason}` });
       if (downMs >= this.streamBudgetMs) {
-        this.o.onSignal?.({ kind: 'fatal', reason: `private ${name} stream down for ${Math.round(downMs / 1000)} s, past its retry budget of ${Math.round(this.streamBudgetMs / 1000)} s: ${reason}` });
+        this.streamPastBudget(name, 'down', downMs, reason);
         return;
       }
       await sleep(Math.min(this.delay(Math.min(failures - 1, 6), false), Math.max(1, this.streamBudgetMs - downMs)));
     }
+  }
+
+  /** A private stream down (or not back) past its budget: the fatal path. */
+  private streamPastBudget(name: string, how: 'down' | 'not back', downMs: number, reason: string): void {
+    this.o.onSignal?.({ kind: 'fatal', reason: `private ${name} stream ${how} for ${Math.round(downMs / 1000)} s, past its retry budget of ${Math.round(this.streamBudgetMs / 1000)} s: ${reason}` });
   }
 
   private async pollLoop(): Promise<void> {
