@@ -157,13 +157,10 @@ export async function runPaperLoop(feed: MarketFeed, session: PaperSession, o: R
 
   await feed.start();
   for (;;) {
-    if (o.stop.requested) {
-      endedBy = o.stop.reason ?? 'signal';
-      break;
-    }
     let now = clock();
-    if (o.durationMicros !== undefined && now - started >= o.durationMicros) {
-      endedBy = 'duration';
+    const end = loopEnd(o, now, started);
+    if (end !== undefined) {
+      endedBy = end;
       break;
     }
     if (now >= nextIteration) {
@@ -213,6 +210,13 @@ export async function runPaperLoop(feed: MarketFeed, session: PaperSession, o: R
 }
 
 /** A market's quote sample in its journal: the mid, our resting prices, position, equity and trading state at `now`. */
+/** Why a paper loop stops before its next step (a stop request, or its duration reached at `now`), or undefined. */
+export function loopEnd(o: { stop: { requested: boolean; reason?: string }; durationMicros: Micros | undefined }, now: Micros, started: Micros): string | undefined {
+  if (o.stop.requested) return o.stop.reason ?? 'signal';
+  if (o.durationMicros !== undefined && now - started >= o.durationMicros) return 'duration';
+  return undefined;
+}
+
 export function journalQuote(journal: PaperJournal, session: PaperSession, now: Micros): void {
   const core = session.core;
   const v = core.view;

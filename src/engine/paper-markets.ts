@@ -5,7 +5,7 @@ import type { EventColumns } from '../market/index.js';
 import type { MarketFeed } from './market-feed.js';
 import type { PaperSession } from './paper-session.js';
 import type { PaperJournal } from './paper-journal.js';
-import { LatencyWindow, iterationRow, journalQuote, paperSummary, type IterationRow, type PaperSummary } from './paper-loop.js';
+import { LatencyWindow, iterationRow, journalQuote, loopEnd, paperSummary, type IterationRow, type PaperSummary } from './paper-loop.js';
 import { BookLimits, type BookFigures } from './book-limits.js';
 import type { PortfolioLimits } from './markets-config.js';
 
@@ -121,13 +121,10 @@ export async function runPaperMarkets(markets: readonly PaperMarket[], o: Readon
   let nextIteration = started + o.iterationMicros;
   let endedBy = 'iterations';
   for (;;) {
-    if (o.stop.requested) {
-      endedBy = o.stop.reason ?? 'signal';
-      break;
-    }
     let now = clock();
-    if (o.durationMicros !== undefined && now - started >= o.durationMicros) {
-      endedBy = 'duration';
+    const end = loopEnd(o, now, started);
+    if (end !== undefined) {
+      endedBy = end;
       break;
     }
     if (now >= nextIteration) {
