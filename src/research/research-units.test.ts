@@ -1,10 +1,10 @@
 // Sampling bounds, walk-forward planning and the readiness gate's rules, on known inputs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { UserError } from '../core/index.js';
+import { Rng, UserError, expectedMaxSharpe, returnSumsOf, sharpeStats } from '../core/index.js';
 import { sampleSpace } from './sampling.js';
 import { comboKey, defaultParamSpace, gridSize, type ParamSpace } from './param-space.js';
-import { planWalkForward } from './walk-forward.js';
+import { deflate, planWalkForward, type Pooled } from './walk-forward.js';
 import { assessReadiness, defaultReadinessRules, type OosEvidence } from './readiness.js';
 
 const small: ParamSpace = { ...defaultParamSpace, model: ['as'], gamma_s: [10, 30], k_mode: ['calibrated'], spread_floor_bps: [0, 5], order_pct: [1], inventory_lots: [10], requote_bps: [0, 2] };
@@ -158,4 +158,45 @@ test('lastDays selects by time, so a gap does not shorten the span, and refuses 
   assert.equal(two.ts[two.length - 1]! + step - two.ts[0]!, 2 * 86_400e6);
   assert.equal(two.length, 2 * 288 - 12);
   assert.throws(() => lastDays(b, 4), /--days: 4 days requested, the data spans 3\.04 days/);
+});
+
+/** `count` skill-less candidates whose returns are AR(1) with coefficient `rho` (inventory carried from sample to sample). */
+function arCandidates(rng: Rng, count: number, n: number, rho: number): Pooled[] {
+  return Array.from({ length: count }, () => {
+    const r = new Float64Array(n);
+    let e = 0;
+    for (let i = 0; i < n; i++) {
+      e = rho * e + rng.normal();
+      r[i] = e * 1e-4;
+    }
+    return { returns: returnSumsOf(r) } as Pooled;
+  });
+}
+
+test('deflation: each candidate is judged against the best-of-N hurdle at its own effective sample count', () => {
+  const cands = [...arCandidates(new Rng(3), 16, 2000, 0.6), ...arCandidates(new Rng(4), 16, 2000, 0)];
+  const d = deflate(cands, 8);
+  assert.equal(d.trials, 40);
+  const hurdle = expectedMaxSharpe(40, 1);
+  d.confidence.forEach((c, i) => {
+    const s = sharpeStats(cands[i]!.returns);
+    assert.ok(s.effectiveSamples < (i < 16 ? 700 : 2001), `candidate ${i}: n_eff ${s.effectiveSamples}`);
+    assert.equal(c, sharpeStats(cands[i]!.returns, hurdle / Math.sqrt(s.effectiveSamples - 1)).confidence);
+  });
+});
+
+test('deflation: the winner of skill-less autocorrelated candidates rarely passes a 0.95 gate', () => {
+  // Autocorrelation 0.6 leaves a quarter of the samples independent. Against a hurdle taken at the raw
+  // sample count (half as high in standard deviations), about one selection in nine would pass.
+  const rng = new Rng(11);
+  let passed = 0;
+  const selections = 60;
+  for (let k = 0; k < selections; k++) {
+    const cands = arCandidates(rng, 32, 1000, 0.6);
+    const d = deflate(cands);
+    let best = 0;
+    for (let i = 1; i < cands.length; i++) if (sharpeStats(cands[i]!.returns).perPeriod! > sharpeStats(cands[best]!.returns).perPeriod!) best = i;
+    if (d.confidence[best]! >= 0.95) passed++;
+  }
+  assert.ok(passed <= 2, `${passed} of ${selections} skill-less winners passed`);
 });

@@ -110,17 +110,23 @@ export function pool(blocks: readonly BlockResult[], periodsPerYear: number): Po
 export interface Deflation {
   /** Candidates with a defined Sharpe (the trials of the selection). */
   trials: number;
-  /** Per-sample Sharpe the best of `trials` skill-less candidates would reach by chance over this many samples. */
+  /**
+   * Per-sample Sharpe the best of `trials` skill-less candidates would reach by chance, at the median
+   * candidate's effective sample count (each candidate is judged at its own: see `deflate`).
+   */
   benchmark: number;
-  /** Per candidate: the probability its true Sharpe is above `benchmark` (the deflated Sharpe ratio); null when undefined. */
+  /** Per candidate: the probability its true Sharpe is above its benchmark (the deflated Sharpe ratio); null when undefined. */
   confidence: Array<number | null>;
 }
 
 /**
  * The deflated Sharpe ratio of every candidate of one selection (Bailey & López de Prado, 2014): picking
  * the best of N parameter sets inflates its Sharpe, and the benchmark is what the best of N would reach by
- * luck. Luck is measured by the sampling variance of a Sharpe estimate when the true Sharpe is 0, 1/(n − 1)
- * per sample for n samples (the median over candidates). The paper plugs in the variance of the candidates'
+ * luck. Luck is measured by the sampling variance of a Sharpe estimate when the true Sharpe is 0:
+ * 1/(n − 1) per sample for n independent samples. A candidate is scored on its effective sample count
+ * (`sharpeStats`: autocorrelated returns are worth fewer samples), so its benchmark is taken at that same
+ * count, 1/(n_eff − 1): taken at the raw count, the hurdle would shrink by √(n_eff / n) exactly where
+ * returns carry inventory from one sample to the next. The paper plugs in the variance of the candidates'
  * estimated Sharpe ratios instead; in a sweep where some combos lose steadily (to fees, say) that variance
  * measures real differences, not luck, and would deflate every candidate to nothing. The trials are counted
  * as independent, which overstates their number and so errs on the strict side. In-sample figures of a
@@ -128,16 +134,19 @@ export interface Deflation {
  * ledger of trials): they count as trials too.
  */
 export function deflate(candidates: readonly Pooled[], earlierTrials = 0): Deflation {
-  const ns: number[] = [];
-  for (const c of candidates) if (sharpeStats(c.returns).perPeriod !== null) ns.push(c.returns.n);
-  const trials = ns.length + earlierTrials;
-  let benchmark = 0;
-  if (trials > 1 && ns.length > 0) {
-    ns.sort((a, b) => a - b);
-    const n = ns[ns.length >> 1]!;
-    benchmark = n > 1 ? expectedMaxSharpe(trials, 1 / (n - 1)) : 0;
-  }
-  return { trials, benchmark, confidence: candidates.map((c) => sharpeStats(c.returns, benchmark).confidence) };
+  const stats = candidates.map((c) => sharpeStats(c.returns));
+  const defined = stats.filter((s) => s.perPeriod !== null);
+  const trials = defined.length + earlierTrials;
+  // The best of `trials` standard normals, in standard deviations of a Sharpe estimate.
+  const hurdle = trials > 1 && defined.length > 0 ? expectedMaxSharpe(trials, 1) : 0;
+  const benchmarkAt = (nEff: number): number => (hurdle > 0 && nEff > 1 ? hurdle / Math.sqrt(nEff - 1) : 0);
+  const effective = defined.map((s) => s.effectiveSamples).sort((a, b) => a - b);
+  const benchmark = effective.length > 0 ? benchmarkAt(effective[effective.length >> 1]!) : 0;
+  return {
+    trials,
+    benchmark,
+    confidence: candidates.map((c, i) => sharpeStats(c.returns, benchmarkAt(stats[i]!.effectiveSamples)).confidence),
+  };
 }
 
 export type Objective = 'sharpe' | 'pnl';
