@@ -8,7 +8,7 @@ import type { TradingCore } from './trading-core.js';
 import { TradingSession } from './trading-session.js';
 import type { SessionSettings } from './trading-resolve.js';
 import { Trace } from './trace.js';
-import { computeMetrics, type Metrics } from './metrics.js';
+import { barPnlSplit, computeMetrics, type Metrics } from './metrics.js';
 
 export interface BarBacktestOptions {
   /** The session's settings (capital, reconcile, risk limits); a bar backtest decides once per bar whatever the timer says. */
@@ -126,7 +126,7 @@ export class BarSession {
   }
 
   metrics(): Metrics {
-    return computeMetrics({
+    const m = computeMetrics({
       trace: this.trace,
       fills: this.core.fills,
       portfolio: this.core.portfolio,
@@ -137,6 +137,7 @@ export class BarSession {
       markoutHorizons: this.opts.markoutHorizons,
       risk: this.session.riskMetrics(this.t > 0 ? this.bars.ts[this.t - 1]! + this.bars.intervalMicros : this.core.view.start),
     });
+    return { ...m, ...barPnlSplit(this.core.fills, this.trace.mid, this.trace.length, this.core.portfolio.spec, m) };
   }
 }
 

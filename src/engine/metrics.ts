@@ -4,6 +4,7 @@ import { SECONDS_PER_YEAR, sharpeStats, type ReturnSums } from '../core/index.js
 import type { FillLog } from './fill-log.js';
 import type { Trace } from './trace.js';
 import type { Portfolio } from '../portfolio/index.js';
+import { contractPnl, settleToQuote, type ContractSpec } from '../market/index.js';
 import { RiskMetricsSchema, type RiskMetrics } from './risk-record.js';
 
 const markout = z.object({
@@ -25,6 +26,11 @@ export const MetricsSchema = z.object({
   realized_pnl: z.number().describe('gross of fees, average-cost method (inverse perpetuals: earned in the base coin, valued at the last mid)'),
   inventory_pnl: z.number().describe('unrealized PnL of the final position at the last mid'),
   fees: z.number().describe('fees paid (negative: net rebates)'),
+  pnl_spread_capture: z
+    .number()
+    .optional()
+    .describe('bar runs: Σ side × qty × (previous close − fill price), the edge earned against the mid the quote was decided on (tick runs: against the venue mid at the fill)'),
+  pnl_inventory: z.number().optional().describe('what the inventory made as the mid moved: total_pnl − spread capture + fees (− funding); not inventory_pnl, the final position\'s unrealised mark'),
   return_pct: z.number(),
   fills: z.number().int().nonnegative(),
   buy_fills: z.number().int().nonnegative(),
@@ -169,6 +175,23 @@ function sampleMarkout(fills: FillLog, mid: Float64Array, n: number, h: number):
       return j < n ? mid[j]! : Number.NaN;
     }),
   };
+}
+
+/**
+ * A bar run's PnL split: spread capture against the previous close (the mid known when the quote was
+ * decided; a fill in the first bar has none and counts 0), and inventory, what the rest leaves:
+ * total = spread capture + inventory − fees. Perpetuals: contract PnL, in quote at the last mid (inverse).
+ */
+export function barPnlSplit(fills: FillLog, mid: Float64Array, n: number, spec: ContractSpec, m: Readonly<Pick<Metrics, 'total_pnl' | 'fees'>>): { pnl_spread_capture: number; pnl_inventory: number } {
+  let capture = 0;
+  for (let i = 0; i < fills.length; i++) {
+    const j = fills.sample[i]!;
+    if (j < 1) continue;
+    const q = fills.side[i]! * fills.qty[i]!;
+    capture += spec.kind === 'spot' ? q * (mid[j - 1]! - fills.price[i]!) : contractPnl(spec, q, fills.price[i]!, mid[j - 1]!);
+  }
+  if (spec.kind === 'inverse_perp' && n > 0) capture = settleToQuote(spec, capture, mid[n - 1]!);
+  return { pnl_spread_capture: capture, pnl_inventory: m.total_pnl - capture + m.fees };
 }
 
 /** `returns`: the trace's sums when the caller needs them too (the tick metrics): one pass over the trace. */

@@ -83,10 +83,12 @@ export function pnlSplit(m: Record<string, unknown>, trace: TraceColumns, fills:
   const { paid, rebates } = feeSplit(fills);
   let capture: number;
   let basis: string;
+  const tick = m['engine'] === 'tick';
   if (num(m, 'pnl_spread_capture') !== null) {
     capture = num(m, 'pnl_spread_capture')!;
-    basis = 'the venue mid at each fill';
+    basis = tick ? 'the venue mid at each fill' : 'the mid the quote was decided on (the previous close)';
   } else {
+    // A bar run folder written before metrics.json carried the split: the same arithmetic (`barPnlSplit`), spot.
     // Bar runs quote around the previous close (the mid known at the bar's open): capture is measured against it.
     capture = 0;
     for (const f of fills) {

@@ -75,6 +75,12 @@ for (const input of configs) {
     const m = r.metrics;
     assert.ok(Math.abs(m.realized_pnl + m.inventory_pnl - m.fees - m.total_pnl) < 1e-6);
     assert.ok(Math.abs(fees - m.fees) < 1e-9);
+    // The split a market maker reads first, recomputed from the fills and the closes: the edge against the
+    // previous close (the mid the quote was decided on), and what the inventory made as the mid moved.
+    let capture = 0;
+    for (let i = 0; i < f.length; i++) if (f.sample[i]! >= 1) capture += f.side[i]! * f.qty[i]! * (real.close[f.sample[i]! - 1]! - f.price[i]!);
+    assert.ok(Math.abs(capture - m.pnl_spread_capture!) < 1e-6, `capture ${capture} against ${m.pnl_spread_capture}`);
+    assert.ok(Math.abs(m.pnl_spread_capture! + m.pnl_inventory! - m.fees - m.total_pnl) < 1e-6);
     assert.ok(m.max_abs_inventory <= (r.resolved['quoting'] as { max_inventory_qty: number }).max_inventory_qty + 1e-9, 'inventory limit holds');
   });
 }

@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CLI, KLINES_1M, REPO_ROOT } from '../fixtures/shared-data.js';
+import { CAPTURE_DIR, CLI, KLINES_1M, REPO_ROOT } from '../fixtures/shared-data.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'mm-cli-'));
 const cli = (...args: string[]) => spawnSync(CLI, args, { cwd: REPO_ROOT, encoding: 'utf8' });
@@ -53,6 +53,23 @@ test('backtest reads the real 1m klines with GLFT', () => {
   assert.equal(m.samples, 41_761);
   assert.equal(m.sample_seconds, 60);
   assert.ok(m.fills > 100);
+  sameSplit(JSON.parse(r.stdout), m);
+});
+
+/** The command's line names the PnL split as metrics.json does (never the final position's unrealised mark as "inventory"). */
+function sameSplit(line: Record<string, unknown>, m: Record<string, number>): void {
+  for (const k of ['total_pnl', 'pnl_spread_capture', 'pnl_inventory', 'fees']) assert.ok(Math.abs((line[k] as number) - m[k]!) < 1e-6, `${k}: line ${line[k]}, metrics.json ${m[k]}`);
+  assert.equal(line['inventory_pnl'], undefined);
+  assert.ok(Math.abs(m['pnl_spread_capture']! + m['pnl_inventory']! - m['fees']! - m['total_pnl']!) < 1e-6);
+}
+
+test('a tick backtest prints the PnL split of its metrics.json', () => {
+  const out = join(tmp, 'tick');
+  const r = cli('backtest', '--events', join(CAPTURE_DIR, readdirSync(CAPTURE_DIR).find((f) => f.endsWith('.gz'))!), '--model', 'glft', '--gamma', '0.0001', '--maker-fee-bps', '-0.5', '--out', out, '--json');
+  assert.equal(r.status, 0, r.stderr);
+  const m = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8'));
+  assert.ok(m.fills > 10);
+  sameSplit(JSON.parse(r.stdout), m);
 });
 
 test('simulate as2008 prints one JSON object with both strategies', () => {

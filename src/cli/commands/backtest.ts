@@ -152,6 +152,8 @@ export async function backtestCommand(raw: BacktestFlags & { events?: string | s
     ...strategyFields(cfg.quoting.strategy, m.risk.transitions),
     bars: m.samples,
     total_pnl: roundTo(m.total_pnl, 6),
+    pnl_spread_capture: roundTo(m.pnl_spread_capture, 6),
+    pnl_inventory: roundTo(m.pnl_inventory, 6),
     return_pct: roundTo(m.return_pct, 6),
     sharpe: roundTo(m.sharpe, 4),
     sharpe_confidence: roundTo(m.sharpe_confidence, 4),
