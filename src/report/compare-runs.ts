@@ -18,6 +18,9 @@ export interface RunSide {
   max_drawdown_pct: number;
   fills: number;
   fees: number;
+  /** total = spread capture + inventory − fees (metrics.json's split; null: a run folder written before bar runs carried it). */
+  pnl_spread_capture: number | null;
+  pnl_inventory: number | null;
   /** What the session's risk engine did (null: a run folder written before backtests recorded it). */
   final_state: string | null;
   halted_seconds: number | null;
@@ -43,6 +46,12 @@ export interface RunComparison {
   };
   /** Config fields whose values differ (run ids and output folders left out). */
   config_differences: Record<string, [unknown, unknown]>;
+  /**
+   * Samples whose mid differs between the runs, and the largest difference (bps of A's mid). Bar runs over
+   * the same data share their closes, so any difference is refused; tick runs see the local mid, which
+   * moves with the feed latency, so it is reported: a paired test over two markets means nothing.
+   */
+  prices: { samples_differing: number; max_diff_bps: number } | null;
 }
 
 interface RunFolder {
@@ -51,6 +60,7 @@ interface RunFolder {
   metrics: Record<string, unknown>;
   ts: string[];
   equity: number[];
+  mid: number[] | undefined;
 }
 
 function readRun(dir: string, label: string): RunFolder {
@@ -64,7 +74,8 @@ function readRun(dir: string, label: string): RunFolder {
   const equity = eq.map(Number);
   const bad = equity.findIndex((x) => !Number.isFinite(x));
   if (bad >= 0) throw new UserError(`${label} ${dir}/trace.csv: row ${bad + 2}: equity is not a number`);
-  return { dir, config: readJson(join(dir, 'config.json')), metrics: readJson(join(dir, 'metrics.json')), ts, equity };
+  const mid = cols.get('mid')?.map(Number);
+  return { dir, config: readJson(join(dir, 'config.json')), metrics: readJson(join(dir, 'metrics.json')), ts, equity, mid };
 }
 
 const numOr = (v: unknown, d: number): number => (typeof v === 'number' ? v : d);
@@ -83,6 +94,8 @@ function side(r: RunFolder): RunSide {
     max_drawdown_pct: numOr(m['max_drawdown_pct'], Number.NaN),
     fills: numOr(m['fills'], 0),
     fees: numOr(m['fees'], Number.NaN),
+    pnl_spread_capture: numOrNull(m['pnl_spread_capture']),
+    pnl_inventory: numOrNull(m['pnl_inventory']),
     ...riskOf(m),
   };
 }
@@ -121,6 +134,7 @@ export function compareRunsWithPath(dirA: string, dirB: string): { comparison: R
   }
   const diff = a.ts.findIndex((t, i) => t !== b.ts[i]);
   if (diff >= 0) throw new UserError(`B ${dirB}: sample ${diff + 1} is at ts ${b.ts[diff]}, A's at ${a.ts[diff]}; compare needs two runs over the same samples`);
+  const prices = priceDifferences(a, b, dirB);
   const ra = returnsOf(a);
   const rb = returnsOf(b);
   const { sums, stats: st } = pairedDifference(rb, ra);
@@ -152,8 +166,31 @@ export function compareRunsWithPath(dirA: string, dirB: string): { comparison: R
       b_better_confidence: st.confidence,
     },
     config_differences,
+    prices,
   };
   return { comparison, path };
+}
+
+/** Where the two runs' mids differ (see `RunComparison.prices`); bar runs that differ are refused. */
+function priceDifferences(a: RunFolder, b: RunFolder, dirB: string): RunComparison['prices'] {
+  if (a.mid === undefined || b.mid === undefined) return null;
+  let differing = 0;
+  let maxBps = 0;
+  let first = -1;
+  for (let i = 0; i < a.mid.length; i++) {
+    const x = a.mid[i]!;
+    const y = b.mid[i]!;
+    if (x === y || (x !== x && y !== y)) continue;
+    if (first < 0) first = i;
+    differing++;
+    const bps = (Math.abs(y - x) / Math.abs(x)) * 1e4;
+    if (bps > maxBps || bps !== bps) maxBps = bps;
+  }
+  const tick = a.metrics['engine'] === 'tick' || b.metrics['engine'] === 'tick';
+  if (differing > 0 && !tick) {
+    throw new UserError(`B ${dirB}: sample ${first + 1}'s mid is ${b.mid[first]}, A's ${a.mid[first]}: the runs saw different prices (bar runs over the same data share their closes); compare needs two runs over the same market`);
+  }
+  return { samples_differing: differing, max_diff_bps: maxBps };
 }
 
 /** The comparison as a self-contained page: both runs' cumulative returns and B − A over the samples. */
@@ -180,13 +217,17 @@ export async function renderComparisonReport(c: RunComparison, path: ComparisonP
       ['Sharpe (annualised)', f(c.a.sharpe, 2), f(c.b.sharpe, 2)],
       ['Sharpe confidence', f(c.a.sharpe_confidence, 3), f(c.b.sharpe_confidence, 3)],
       ['max drawdown %', f(c.a.max_drawdown_pct, 4), f(c.b.max_drawdown_pct, 4)],
+      ['spread capture', f(c.a.pnl_spread_capture, 2), f(c.b.pnl_spread_capture, 2)],
+      ['inventory', f(c.a.pnl_inventory, 2), f(c.b.pnl_inventory, 2)],
+      ['fees', f(c.a.fees, 2), f(c.b.fees, 2)],
       ['fills', c.a.fills, c.b.fills],
       ['final trading state', c.a.final_state, c.b.final_state],
       ['time halted, s', f(c.a.halted_seconds, 1), f(c.b.halted_seconds, 1)],
       ['orders denied', c.a.orders_denied, c.b.orders_denied],
     ],
   );
-  const verdict = `<p>${esc(
+  const warning = priceWarning(c);
+  const verdict = (warning !== undefined ? `<p><strong>${esc(warning)}</strong></p>` : '') + `<p>${esc(
     `Paired over ${c.samples} samples: B − A = ${f(c.paired.return_diff_pct, 4)}% of capital; probability that B's expected return per sample is above A's: ${f(c.paired.b_better_confidence, 3)} (lag-1 autocorrelation of the differences ${f(c.paired.autocorrelation, 3)}).`,
   )}</p>`;
   const diffs = Object.entries(c.config_differences);
@@ -195,6 +236,13 @@ export async function renderComparisonReport(c: RunComparison, path: ComparisonP
     { title: 'Cumulative returns', html: curves + diff },
     { title: 'Config differences', html: cfg },
   ]);
+}
+
+/** What a reader must see before the verdict when the runs' mids differ (tick runs), else undefined. */
+export function priceWarning(c: RunComparison): string | undefined {
+  const p = c.prices;
+  if (p === null || p.samples_differing === 0) return undefined;
+  return `The runs' mids differ at ${p.samples_differing} of ${c.samples} samples (largest ${p.max_diff_bps.toFixed(2)} bps): expected from different feed latencies; from different data, the paired test means nothing.`;
 }
 
 /** A run's model: `quoting.model` of the one config (or `model` of older run folders). */

@@ -2,10 +2,10 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CLI, KLINES_1M, REPO_ROOT } from '../fixtures/shared-data.js';
+import { CAPTURE_DIR, CLI, KLINES_1M, REPO_ROOT } from '../fixtures/shared-data.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'mm-compare-'));
 const cli = (...args: string[]) => spawnSync(CLI, args, { cwd: REPO_ROOT, encoding: 'utf8' });
@@ -27,6 +27,7 @@ interface Comparison {
   samples: number;
   paired: { return_diff_pct: number; mean_return_diff_bps_per_sample: number; b_better_confidence: number | null };
   config_differences: Record<string, [unknown, unknown]>;
+  prices: { samples_differing: number; max_diff_bps: number } | null;
 }
 
 test('AS against GLFT on the 1m file: the paired difference adds up to the difference of their PnL', () => {
@@ -78,4 +79,40 @@ test('runs over other samples, or a folder that is not a run: one line, exit cod
     assert.match(r.stderr, message);
     assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
   }
+});
+
+test('bar runs over the same bar times but other prices: refused, one line, exit code 2', () => {
+  // The 1m file with every close from bar 5,000 on moved by 1 % (highs and lows with it): the same samples, another market.
+  const lines = readFileSync(KLINES_1M, 'utf8').split('\n');
+  const header = lines[0]!.split(',');
+  const cols = ['open', 'high', 'low', 'close'].map((c) => header.indexOf(c));
+  assert.ok(cols.every((c) => c >= 0), header.join(','));
+  const moved = lines.map((l, i) => (i <= 5000 || l === '' ? l : l.split(',').map((v, j) => (cols.includes(j) ? String(Number(v) * 1.01) : v)).join(',')));
+  const file = join(tmp, 'moved.csv');
+  writeFileSync(file, moved.join('\n'));
+  const other = join(tmp, 'as-moved');
+  const bt = cli('backtest', '--data', file, '--model', 'as', '--gamma', '0.0005', '--A', '0.0166667', '--out', other);
+  assert.equal(bt.status, 0, bt.stderr);
+  const r = cli('compare', A, other);
+  assert.equal(r.status, 2, r.stdout);
+  assert.match(r.stderr, /sample 5001's mid is .*the runs saw different prices/);
+  assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+  assert.equal((JSON.parse(cli('compare', A, B).stdout) as Comparison).prices!.samples_differing, 0);
+});
+
+test('tick runs whose feed latencies differ: compared, with the samples where the mids differ stated', () => {
+  const capture = join(CAPTURE_DIR, readdirSync(CAPTURE_DIR).find((f) => f.endsWith('.gz'))!);
+  const runs = [0, 200].map((ms) => {
+    const dir = join(tmp, `tick-${ms}`);
+    const r = cli('backtest', '--events', capture, '--model', 'glft', '--gamma', '0.0001', '--feed-latency-ms', String(ms), '--out', dir);
+    assert.equal(r.status, 0, r.stderr);
+    return dir;
+  });
+  const html = join(tmp, 'tick.html');
+  const r = cli('compare', runs[0]!, runs[1]!, '--html', html);
+  assert.equal(r.status, 0, r.stderr);
+  const c = JSON.parse(r.stdout) as Comparison;
+  assert.ok(c.prices!.samples_differing > 0 && c.prices!.max_diff_bps > 0 && c.prices!.max_diff_bps < 50, JSON.stringify(c.prices));
+  assert.match(readFileSync(html, 'utf8'), /mids differ at \d+ of \d+ samples/);
+  assert.equal((JSON.parse(cli('compare', runs[0]!, runs[0]!).stdout) as Comparison).prices!.samples_differing, 0);
 });

@@ -1,6 +1,6 @@
 // `marketmakerl compare RUN_A RUN_B`: one JSON line (and optionally a JSON file and an HTML page) comparing two run folders over the same samples.
 import { checkOutputFile, writeFileAtomic } from '../../core/index.js';
-import { compareRunsWithPath, renderComparisonReport, type RunComparison } from '../../report/compare-runs.js';
+import { compareRunsWithPath, priceWarning, renderComparisonReport, type RunComparison } from '../../report/compare-runs.js';
 import { fixed, signed } from '../../report/format.js';
 import { printResult, type SummaryRow } from '../output.js';
 
@@ -8,13 +8,18 @@ import { printResult, type SummaryRow } from '../output.js';
 function comparisonRows(c: RunComparison): SummaryRow[] {
   const ab = (x: number | null, y: number | null, d: number, f = fixed): string => `${f(x, d)} / ${f(y, d)}`;
   const diffs = Object.keys(c.config_differences);
+  const warning = priceWarning(c);
   return [
+    ...(warning !== undefined ? [['prices', warning] as SummaryRow] : []),
     ['PnL  A / B', ab(c.a.total_pnl, c.b.total_pnl, 2, signed)],
     ['B − A', `${signed(c.paired.return_diff_pct, 4)}% of capital`],
     ['P(B better than A)', `${fixed(c.paired.b_better_confidence, 3)} (paired, ${c.samples} samples)`],
     ['return %  A / B', ab(c.a.return_pct, c.b.return_pct, 4, signed)],
     ['Sharpe  A / B', ab(c.a.sharpe, c.b.sharpe, 2)],
     ['max drawdown %  A / B', ab(c.a.max_drawdown_pct, c.b.max_drawdown_pct, 4)],
+    ['spread capture  A / B', ab(c.a.pnl_spread_capture, c.b.pnl_spread_capture, 2, signed)],
+    ['inventory  A / B', ab(c.a.pnl_inventory, c.b.pnl_inventory, 2, signed)],
+    ['fees  A / B', ab(c.a.fees, c.b.fees, 2)],
     ['fills  A / B', `${c.a.fills} / ${c.b.fills}`],
     ...(c.a.final_state !== null || c.b.final_state !== null ? [['trading state  A / B', `${c.a.final_state ?? '—'} / ${c.b.final_state ?? '—'} (halted ${ab(c.a.halted_seconds, c.b.halted_seconds, 0)} s)`] as SummaryRow] : []),
     ['config differences', diffs.length === 0 ? 'none' : diffs.join(', ')],
