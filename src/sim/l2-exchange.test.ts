@@ -87,6 +87,40 @@ test('a new order joins behind the displayed size; trades at its price move it a
   assert.deepEqual(w.rec.fills().map((x) => x.qty), [1]);
 });
 
+test('an order that joined where only the BBO showed its level keeps that queue through a depth message re-read midway', () => {
+  // The depth book has no bid at 100.01; a bookTicker shows 6 there. The next depth message first sets a bid
+  // at 100.05 (clearing the stale ask there: every level is re-read, ours still 0 in the depth book), then
+  // states our level at 6. The 6 in front of us never traded: a sell of 1 at our price cannot fill us.
+  const ev = new EventBuilder()
+    .snapshot(0, [[100, 5], [99.99, 10]], [[100.05, 4], [100.06, 8]])
+    .bbo(5, [100.01, 6], [100.05, 4])
+    .delta(20, [[1, 100.05, 1], [1, 100.01, 6], [-1, 100.05, 0], [1, 100.05, 0]])
+    .trade(30, -1, 100.01, 1)
+    .build();
+  const h = harness(ev);
+  h.run(6);
+  h.ex.place(6, 1, 1, 100.01, 1);
+  h.run(10);
+  assert.equal(h.ex.queueAhead(1), 6, "the BBO's size: the longer of two uncertain queues");
+  h.run(25);
+  assert.equal(h.ex.queueAhead(1), 6);
+  h.run(40);
+  assert.equal(h.rec.fills().length, 0);
+  assert.equal(h.ex.queueAhead(1), 5);
+});
+
+test('a trade that only just clears the queue fills nothing: no fill of a floating-point remainder', () => {
+  // 0.3 − 0.1 is 0.19999999999999998: a trade of 0.2 then leaves 3e-17 beyond the queue.
+  const ev = new EventBuilder().snapshot(0, [[100, 0.3]], [[100.01, 4]]).trade(20, -1, 100, 0.1).trade(30, -1, 100, 0.2).trade(40, -1, 100, 0.25).build();
+  const h = harness(ev);
+  h.run(1);
+  h.ex.place(1, 1, 1, 100, 1);
+  h.run(35);
+  assert.deepEqual(h.rec.fills().map((f) => f.qty), []);
+  h.run(45);
+  assert.deepEqual(h.rec.fills().map((f) => f.qty), [0.25]);
+});
+
 test('partial fills: only the traded quantity beyond the queue fills', () => {
   const ev = book().trade(20, -1, 100, 5.25).trade(30, -1, 100, 2).build();
   const h = harness(ev, { partial: true });

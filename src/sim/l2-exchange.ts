@@ -426,15 +426,27 @@ export class L2Exchange implements OrderSink {
       const tick = this.market.lastTick;
       const side = this.market.lastSide;
       if (side > 0 ? tick > this.restBidMax : tick < this.restAskMin) return; // better than all our orders on that side: none there
-      for (let r = 0; r < this.nRest; r++) if (this.rTick[r] === tick && this.rSide[r] === side) this.read(r);
-    } else if (action !== QueueAction.None) for (let r = 0; r < this.nRest; r++) this.read(r);
+      for (let r = 0; r < this.nRest; r++) if (this.rTick[r] === tick && this.rSide[r] === side) this.read(r, true);
+    } else if (action === QueueAction.ReadAllSnapshot) for (let r = 0; r < this.nRest; r++) this.read(r, true);
+    else if (action !== QueueAction.None) {
+      const tick = this.market.lastTick;
+      const side = this.market.lastSide;
+      for (let r = 0; r < this.nRest; r++) this.read(r, this.rTick[r] === tick && this.rSide[r] === side);
+    }
   }
 
   /**
    * Re-read an order's level in the depth book. A decrease beyond the volume traded there since the
    * last reading is a cancellation, placed by the queue model; an increase joins behind us.
+   *
+   * The level bounds the queue in front of the order only when the depth book states it afresh (`stated`:
+   * a row named it, or a whole snapshot) or its size moved since the last reading. A re-read of every level
+   * in the middle of a depth message (a row that cleared crossed levels) finds the order's level as it was
+   * before the message; for an order that joined where only a BBO row showed the level (the depth book
+   * had nothing there yet), that is 0, and bounding by it would put the order at the front of a queue the
+   * rest of the message is about to state.
    */
-  private read(r: number): void {
+  private read(r: number, stated: boolean): void {
     const q = this.market.depthQtyAt(this.rSide[r]!, this.rTick[r]!);
     const ref = this.rRef[r]!;
     if (q < ref) {
@@ -446,7 +458,7 @@ export class L2Exchange implements OrderSink {
       const cancels = dec - explained;
       if (cancels > 0) this.rAhead[r] = this.queue.afterCancel(this.rAhead[r]!, ref - explained, cancels);
     }
-    if (this.rAhead[r]! > q) this.rAhead[r] = q;
+    if ((stated || q !== ref) && this.rAhead[r]! > q) this.rAhead[r] = q;
     this.rRef[r] = q;
   }
 
@@ -535,7 +547,8 @@ export class L2Exchange implements OrderSink {
         q = !reached ? 0 : whole ? rem : rem < budget ? rem : budget;
         this.rAhead[r] = ahead > size ? ahead - size : 0;
       }
-      if (!(q > 0)) continue;
+      // What a trade leaves after the queue in front can be a floating-point remainder (1e-17): no fill.
+      if (!(q > size * 1e-9)) continue;
       budget -= q;
       if (budget < 0) budget = 0;
       this.fill(r, q, k < nThrough, t, tradeId);

@@ -155,6 +155,7 @@ test('random streams with late trades: no fill before arrival, no volume created
       let pos = 0;
       let cash = 100_000;
       for (let i = 0; i < f.length; i++) {
+        assert.ok(f.qty[i]! > 1e-9, `seed ${seed}: a fill of ${f.qty[i]} (a floating-point remainder, not a trade)`);
         pos += f.side[i]! * f.qty[i]!;
         cash -= f.side[i]! * f.qty[i]! * f.price[i]! + f.fee[i]!;
       }
