@@ -2,6 +2,7 @@
 // The marketmakerl CLI: parses flags and hands over to a command module, loaded only when it runs.
 import { Command, CommanderError, Option } from 'commander';
 import { exitWithError } from './errors.js';
+import { scrubSecrets } from '../core/secrets.js';
 import { registerOpsCommands } from './ops-program.js';
 
 const program = new Command();
@@ -11,8 +12,9 @@ program
   .version('0.1.0')
   .showHelpAfterError(false)
   .exitOverride()
-  // Help goes to stdout; errors keep commander's whole message, so "(Did you mean --gamma?)" reaches the user.
-  .configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: (s) => process.stderr.write(s) })
+  // Help goes to stdout; errors keep commander's whole message, so "(Did you mean --gamma?)" reaches the user,
+  // scrubbed like every other error: commander quotes the argument it refused, which may be a key.
+  .configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: (s) => process.stderr.write(scrubSecrets(s)) })
   .addHelpText('after', `
 Every command has its own help: marketmakerl help <command> (or <command> --help).
 Results: the research commands print a short table on a terminal and one JSON line in a pipe or with --json;
@@ -385,7 +387,7 @@ async function main(): Promise<void> {
   } catch (e) {
     if (e instanceof CommanderError) {
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') process.exit(0);
-      if (e instanceof CommanderErrorFor) process.stderr.write(`error: ${e.message}\n`);
+      if (e instanceof CommanderErrorFor) process.stderr.write(`error: ${scrubSecrets(e.message)}\n`);
       process.exit(2);
     }
     exitWithError(e);

@@ -1,7 +1,7 @@
 // An exchange whose error texts quote the API key: the key reaches no log line, file, ledger row or message.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -52,5 +52,16 @@ test('rejections that echo the API key are stored and logged with the key redact
   } finally {
     clearInterval(timer);
     await fake.close();
+  }
+});
+
+test('a flag the command refuses is quoted with the key redacted (commander echoes the argument it refused)', () => {
+  const key = 'k3y-SHOULD-NEVER-PRINT';
+  const env = { ...process.env, EXCHANGE_API_KEY: key };
+  for (const args of [['realtime', `--api-key=${key}`], ['backtest', '--gamma', key], ['backtest', '--model', key], [key]]) {
+    const r = spawnSync(join(root, 'bin', 'marketmakerl'), args, { cwd: root, encoding: 'utf8', env });
+    assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.ok(!r.stderr.includes(key) && !r.stdout.includes(key), `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, /\[redacted\]/, args.join(' '));
   }
 });
