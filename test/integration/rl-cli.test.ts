@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CLI, REPO_ROOT } from '../fixtures/shared-data.js';
+import { CLI, KLINES_1M, REPO_ROOT } from '../fixtures/shared-data.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'mm-rl-cli-'));
 const cli = (...args: string[]) => spawnSync(CLI, args, { cwd: REPO_ROOT, encoding: 'utf8' });
@@ -95,4 +95,20 @@ test('corrupted or incompatible policies and bad flags: one line on stderr, exit
     assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
     assert.match(r.stderr, /^error: /);
   }
+});
+
+test('a tuned base that does not trade, and a policy that learned nothing, are said (stderr, the summary, policy.json)', () => {
+  // The 1m klines at the default 10 bps maker fee: every γ that trades scores below not trading, so tuning picks one that never fills.
+  const small = join(tmp, 'small.json');
+  writeFileSync(small, JSON.stringify({ episode_bars: 500, cem: { population: 8, windows: 2 } }));
+  const out = join(tmp, 'flat');
+  const r = cli('train-rl', '--data', KLINES_1M, '--config', small, '--episodes', '32', '--seed', '1', '--out', out, '--quiet');
+  assert.equal(r.status, 0, r.stderr);
+  const summary = JSON.parse(r.stdout.trim()) as { warnings: string[]; kept_generation: number };
+  assert.ok(summary.warnings.some((w) => /made no fills on the training period/.test(w)), JSON.stringify(summary.warnings));
+  assert.match(r.stderr, /^warning: the tuned base .* made no fills/m);
+  const policy = JSON.parse(readFileSync(join(out, 'policy.json'), 'utf8')) as { training: { warnings: string[] } };
+  assert.deepEqual(policy.training.warnings, summary.warnings);
+  // A γ that trades (the runs above): no warning about the base.
+  assert.ok(!(JSON.parse(train(join(tmp, 'plain')).stdout.trim()) as { warnings: string[] }).warnings.some((w) => /no fills/.test(w)));
 });

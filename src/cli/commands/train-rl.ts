@@ -89,8 +89,10 @@ export async function trainRlCommand(flags: TrainRlFlags): Promise<void> {
     untrained_eval_reward: round(r.untrainedEvalReward),
     best_eval_reward: round(r.bestEvalReward),
     kept_generation: r.policy.training['kept_generation'],
+    warnings: r.warnings,
     seconds: round(r.seconds),
   };
+  for (const w of r.warnings) process.stderr.write(`warning: ${w}\n`);
   process.stdout.write(JSON.stringify(summary) + '\n');
 }
 

@@ -47,8 +47,10 @@ export const GAMMA_GRID: readonly number[] = Array.from({ length: 15 }, (_, i) =
 export interface TunedBaseline {
   model: 'as' | 'glft';
   gamma: number;
+  /** Fills of the chosen γ on the tuning period (0: the base that won does not trade). */
+  fills: number;
   /** Reward of each γ of the grid on the tuning period. */
-  grid: { gamma: number; reward: number; pnl: number }[];
+  grid: { gamma: number; reward: number; pnl: number; fills: number }[];
 }
 
 /** The γ of `model` with the highest RL reward on bars [from, to) (ties: the smaller γ). */
@@ -64,9 +66,9 @@ export function tuneGamma(
   const instrument = makeInstrument(cfg.market.symbol, cfg.market.tick_size, cfg.market.lot_size);
   const rows = grid.map((gamma) => {
     const r = scoredRun(bars, from, to, cfg, inventoryPenalty, (q) => new QuotingStrategy({ ...q, model, gamma }, instrument));
-    return { gamma, reward: r.reward, pnl: r.metrics.total_pnl };
+    return { gamma, reward: r.reward, pnl: r.metrics.total_pnl, fills: r.metrics.fills };
   });
   let best = rows[0]!;
   for (const r of rows) if (r.reward > best.reward) best = r;
-  return { model, gamma: best.gamma, grid: rows };
+  return { model, gamma: best.gamma, fills: best.fills, grid: rows };
 }

@@ -30,6 +30,8 @@ export interface TrainResult {
   /** Validation reward of the untrained policy (the plain base model) and of the kept one. */
   untrainedEvalReward: number;
   bestEvalReward: number;
+  /** What makes the policy doubtful, in words (a base that does not trade, nothing learned); also in policy.json. */
+  warnings: string[];
   seconds: number;
 }
 
@@ -53,7 +55,14 @@ export async function trainRl(c: Readonly<RlTrainConfig>, progress: Progress = s
   const split = splitBars(bars.length, c);
   const backtest = envBacktestConfig(c);
   const model = backtest.quoting.model === 'glft' ? 'glft' : 'as';
-  const gamma = c.base_gamma === 'tune' ? tuneGamma(bars, 0, split.validationStart, backtest, model, c.inventory_penalty).gamma : c.base_gamma;
+  const tuned = c.base_gamma === 'tune' ? tuneGamma(bars, 0, split.validationStart, backtest, model, c.inventory_penalty) : undefined;
+  const gamma = tuned !== undefined ? tuned.gamma : (c.base_gamma as number);
+  const warnings: string[] = [];
+  if (tuned !== undefined && tuned.fills === 0) {
+    warnings.push(
+      `the tuned base (${model.toUpperCase()}, γ ${gamma}) made no fills on the training period: every γ that traded scored below not trading (fees, inventory penalty), so the policy learns around a base that does not trade; set base_gamma (--gamma) to a γ that trades, or revisit the fees and the inventory penalty`,
+    );
+  }
   const barSeconds = bars.intervalMicros / 1e6;
   const env: EnvSpec = {
     backtest,
@@ -118,6 +127,7 @@ export async function trainRl(c: Readonly<RlTrainConfig>, progress: Progress = s
   } finally {
     await pool.close();
   }
+  if (bestGen === 0) warnings.push('no generation beat the untrained policy on the validation period: the kept policy is the plain base model, nothing was learned');
   const ts = bars.ts;
   const period = (a: number, b: number) => ({ start: isoOf(ts[a]!), end: isoOf(ts[b - 1]! + bars.intervalMicros), bars: b - a });
   const policy: RlPolicy = {
@@ -143,9 +153,10 @@ export async function trainRl(c: Readonly<RlTrainConfig>, progress: Progress = s
       kept_generation: bestGen,
       untrained_eval_reward: untrained,
       best_eval_reward: bestEval,
+      warnings,
     },
   };
-  return { policy, rows, split, untrainedEvalReward: untrained, bestEvalReward: bestEval, seconds: (performance.now() - t0) / 1000 };
+  return { policy, rows, split, untrainedEvalReward: untrained, bestEvalReward: bestEval, warnings, seconds: (performance.now() - t0) / 1000 };
 }
 
 export function trainingCsv(rows: readonly TrainingRow[]): string {
