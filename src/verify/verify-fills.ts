@@ -48,6 +48,7 @@ export const VIOLATION_KINDS = [
   'trade_volume',
   'order_quantity',
   'order_volume',
+  'maker_latency',
   'taker_latency',
   'taker_time',
   'taker_price',
@@ -252,6 +253,13 @@ export function verifyFills(runDir: string, captures: readonly string[], loaded?
     if (makerQty > reach * (1 + REL) + 1e-12) flag('order_volume', null, id, `order ${id}: ${makerQty} filled, trades reaching it after arrival carried ${reach}`);
   }
   const latency = entryLatencyOf(runDir);
+  // A resting order too reached the venue no sooner than its decision plus the entry latency.
+  if (latency !== null) {
+    for (const id of perOrderMaker.keys()) {
+      const o = orders.get(id)!;
+      if (!(o.arrived >= o.sent + latency - 1)) flag('maker_latency', null, id, `order ${id} arrived at ${o.arrived} µs, decided at ${o.sent} µs: sooner than the entry latency of ${latency} µs`);
+    }
+  }
   const taker = checkTakerFills(takers, orders, captures, latency ?? 0, flag);
   let total = 0;
   for (const k of VIOLATION_KINDS) total += violations[k];

@@ -106,6 +106,17 @@ test('doctored fills are caught: a trade before arrival, a fill larger than its 
   writeFileSync(join(wrongSide, 'fills.csv'), copy.map((x) => x.join(',')).join('\n') + '\n');
   assert.ok(verifyFills(wrongSide, [events], trades).violations.aggressor >= 1);
 
+  // The filled order's arrival moved back to its decision: sooner than the entry latency of config.json (5 ms).
+  const early = join(dir, 'doctored-maker-latency');
+  cpSync(base, early, { recursive: true });
+  const orderLines = readFileSync(join(base, 'orders.csv'), 'utf8').trimEnd().split('\n').map((l) => l.split(','));
+  const oh = orderLines[0]!;
+  const row = orderLines.find((o) => o[oh.indexOf('order_id')] === c[col('order_id')])!;
+  row[oh.indexOf('arrived_us')] = row[oh.indexOf('sent_us')]!;
+  writeFileSync(join(early, 'orders.csv'), orderLines.map((x) => x.join(',')).join('\n') + '\n');
+  assert.equal(verifyFills(early, [events], trades).violations.maker_latency, 1);
+  assert.equal(verifyFills(base, [events], trades).violations.maker_latency, 0);
+
   // The command: one JSON line; exit 0 when clean, 1 on a violation, 2 on bad input (one line, no stack).
   const ok = spawnSync(CLI, ['verify-fills', base, '--capture', events], { encoding: 'utf8' });
   assert.equal(ok.status, 0, ok.stderr);
