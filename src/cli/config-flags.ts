@@ -77,6 +77,7 @@ function setPath(obj: Record<string, unknown>, path: string, v: unknown): void {
  */
 export function readConfigWithFlags(configPath: string | undefined, flags: Readonly<Record<string, unknown>>, tables: readonly FlagTable[], extra: Readonly<Record<string, { path: string; flag: string; value: unknown }>> = {}): ConfigWithFlags {
   const doc: Record<string, unknown> = configPath === undefined ? {} : readConfigMapping(configPath, { allowEmpty: true });
+  if (configPath !== undefined) refuseAgentsOnly(configPath, doc);
   const byPath = new Map<string, string>();
   // Without a file every field is the flags' or a default: a fault names the flag that would set it.
   const known = new Map<string, string>();
@@ -111,6 +112,21 @@ export function readConfigWithFlags(configPath: string | undefined, flags: Reado
   const file = parseStrict(ConfigFileSchema, doc, { source, flagOf });
   parseQueueModel(file.sim.queue, flagOf('sim.queue') ?? `${source}: sim.queue`);
   return { file, trading: tradingOf(file), flagOf, source };
+}
+
+/**
+ * A runtime pipeline whose agents carry the trading parameters (`agents:` with params, and no `quoting:`
+ * section) read by a command other than `run`: that command reads the trading sections only, so it would
+ * trade defaults on whatever data it finds, silently. Refused (one line, exit 2).
+ */
+function refuseAgentsOnly(configPath: string, doc: Readonly<Record<string, unknown>>): void {
+  const agents = doc['agents'];
+  if (!Array.isArray(agents) || doc['quoting'] !== undefined) return;
+  const inline = agents.some((a) => a !== null && typeof a === 'object' && Object.keys(((a as Record<string, unknown>)['params'] ?? {}) as object).length > 0);
+  if (!inline) return;
+  throw new UserError(
+    `--config ${configPath}: its trading parameters are in agents: (a pipeline for \`marketmakerl run\`) and it has no quoting: section; this command reads the trading sections (data:, quoting:, risk:, sim:), not the agents' params: run it with \`marketmakerl run --config ${configPath}\`, or give it those sections`,
+  );
 }
 
 /** Refuse a flag that the command reads from elsewhere (one line, exit 2). */

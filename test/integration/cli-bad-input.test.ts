@@ -107,6 +107,8 @@ const CASES: readonly Case[] = [
   ['backtest --events: time going back', ['backtest', '--events', f('time-back.arrow')], /row 205: local time goes back 3600\.\d+ s/],
   ['backtest --events: unknown type', ['backtest', '--events', f('bad-type.arrow')], /row 206: type 9/],
   ['backtest --events: klines as a latency file', ['backtest', '--events', f('good.arrow'), '--order-latency-file', f('nan-close.csv')], /--order-latency-file: .* line \d+: expected ts_ms,entry_ms\[,response_ms\]/],
+  ['backtest: a runtime pipeline whose agents carry the trading parameters', ['backtest', '--config', join(REPO_ROOT, 'config', 'examples', 'two-pipelines.yaml')], /its trading parameters are in agents: .* run it with `marketmakerl run --config/],
+  ['realtime: a runtime pipeline whose agents carry the trading parameters', ['realtime', '--config', join(REPO_ROOT, 'config', 'examples', 'two-pipelines.yaml')], /its trading parameters are in agents:/],
   ['run: missing config', ['run', '--config', f('missing.yaml')], /--config|config/],
   ['run: truncated config', ['run', '--config', f('truncated.yaml')], /config/],
   ['run: empty config', ['run', '--config', f('empty.yaml')], /config/],
