@@ -187,6 +187,21 @@ function fillSums(fills: FillLog, stats: TickFillStats, spec: ContractSpec): { c
 }
 
 /** The markout at horizon `h` seconds: each fill against the local mid recorded once the horizon had come (`markMid`, NaN: never). */
+/**
+ * The largest |position| the run held: the sampled trace's, or the fills' running position if larger (the
+ * trace samples once a second; a fill and its unwinding inside one second would be missed). `end` is the
+ * final position: the path is rebuilt backwards from it, so a run that started with a position counts it.
+ */
+function maxAbsInventory(fills: FillLog, end: number, sampled: number): number {
+  let pos = end;
+  let max = Math.max(sampled, Math.abs(end));
+  for (let i = fills.length - 1; i >= 0; i--) {
+    pos -= fills.side[i]! * fills.qty[i]!;
+    if (Math.abs(pos) > max) max = Math.abs(pos);
+  }
+  return max;
+}
+
 function timeMarkout(fills: FillLog, markMid: Float64Array, h: number): TickMetrics['markouts_seconds'][number] {
   return { horizon_seconds: h, ...markoutSums(fills, (i) => markMid[i]!) };
 }
@@ -206,6 +221,7 @@ export function computeTickMetrics(m: TickMetricsInput): TickMetrics {
   const funding = toQuote(portfolio.funding);
   return {
     ...base,
+    max_abs_inventory: maxAbsInventory(fills, portfolio.position, base.max_abs_inventory),
     engine: 'tick',
     events: m.events,
     pnl_spread_capture: capture,

@@ -113,6 +113,10 @@ test('partial fills, fees and rebates, and conservation of cash and position', (
   assert.ok(fees < 0 && Math.abs(p.fees - fees) < 1e-12);
   const m = r.metrics;
   assert.ok(Math.abs(m.pnl_spread_capture + m.pnl_inventory - m.pnl_fees - m.total_pnl) < 1e-9);
+  assert.equal(m.max_abs_inventory, 0.75);
+  // Sampled every second, the trace never sees the 0.75 held between 400 and 500 ms: the fills do.
+  const coarse = runTickBacktest(ev, new Scripted(100, 100.5, 1, 100 * MS), options({ exchange: { tickSize: 0.01, partialFills: true, ladderTicks: 4096 }, fees: new BpsFees(-2, 5), sampleIntervalMicros: 1000 * MS }));
+  assert.equal(coarse.metrics.max_abs_inventory, 0.75);
 });
 
 test('no trade, no fill, however far the book moves through a resting quote', () => {
