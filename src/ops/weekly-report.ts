@@ -52,7 +52,10 @@ export interface RunFolderWeek {
 
 const r4 = (x: number): number => Math.round(x * 1e4) / 1e4;
 
-/** Ledger files (`*.sqlite`) under a folder, one level down included (artifacts/realtime, artifacts/live/...). */
+/**
+ * Ledger files (`*.sqlite` holding a ledger's runs, quotes and fills) under a folder, one level down included
+ * (artifacts/realtime, artifacts/live/...). Other SQLite files there (an analysis's results store) are not ledgers.
+ */
 export function findLedgers(dir: string): string[] {
   const out: string[] = [];
   if (!existsSync(dir)) return out;
@@ -62,7 +65,22 @@ export function findLedgers(dir: string): string[] {
     if (s.isFile() && f.endsWith('.sqlite')) out.push(p);
     else if (s.isDirectory()) for (const g of readdirSync(p).sort()) if (g.endsWith('.sqlite')) out.push(join(p, g));
   }
-  return out;
+  return out.filter(isLedgerFile);
+}
+
+const LEDGER_TABLES = ['runs', 'quotes', 'fills'];
+
+function isLedgerFile(path: string): boolean {
+  let db: Database.Database | undefined;
+  try {
+    db = new Database(path, { readonly: true, fileMustExist: true });
+    const names = new Set(db.prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'table'").all().map((r) => r.name));
+    return LEDGER_TABLES.every((t) => names.has(t));
+  } catch {
+    return false;
+  } finally {
+    db?.close();
+  }
 }
 
 /** Runs of one ledger started at or after `sinceUs` (read-only: safe beside a running writer). */

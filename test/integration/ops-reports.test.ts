@@ -21,6 +21,11 @@ before(() => {
 });
 
 test('weekly-report: fills, fees and PnL as the ledger has them; a JSON file and a self-contained page (exit 0)', () => {
+  // An analysis's results store under artifacts/ is a SQLite file too, not a ledger: it is passed over.
+  mkdirSync(join(dir, 'artifacts', 'last_month_analysis'), { recursive: true });
+  const store = new Database(join(dir, 'artifacts', 'last_month_analysis', 'results.sqlite'));
+  store.exec('CREATE TABLE cases (key TEXT PRIMARY KEY, figures TEXT)');
+  store.close();
   const r = runOps(['weekly-report', '--out', 'artifacts/weekly/w1'], { cwd: dir });
   assert.equal(r.status, 0, r.stderr);
   const db = new Database(ledger, { readonly: true });
