@@ -2,7 +2,7 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readEvents } from '../../src/data/index.js';
@@ -75,4 +75,26 @@ test('bad input: one line, exit code 2, nothing written', () => {
     assert.equal(existsSync(out), false);
     assert.equal(existsSync(join(tmp, 'bad.html')), false);
   }
+});
+
+test('the default output: a study of another file with the same name does not replace the first; the same file again does', () => {
+  const cwd = mkdtempSync(join(tmpdir(), 'mm-study-cwd-'));
+  const csv = readFileSync(KLINES_5M, 'utf8').split('\n');
+  for (const d of ['a', 'b']) {
+    mkdirSync(join(cwd, d));
+    // Two different files, both named k.csv (the second a shorter span).
+    writeFileSync(join(cwd, d, 'k.csv'), (d === 'a' ? csv : csv.slice(0, 3000)).join('\n'));
+  }
+  const run = (file: string) => {
+    const r = spawnSync(CLI, ['study', '--data', file], { cwd, encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    return JSON.parse(r.stdout) as { out: string; bars: number };
+  };
+  const a = run('a/k.csv');
+  const b = run('b/k.csv');
+  assert.equal(a.out, join('artifacts', 'study', 'k.study.json'));
+  assert.equal(b.out, join('artifacts', 'study', 'k-2.study.json'));
+  assert.notEqual(a.bars, b.bars);
+  assert.equal(JSON.parse(readFileSync(join(cwd, a.out), 'utf8')).bars, a.bars, 'the first study is still there');
+  assert.equal(run('a/k.csv').out, a.out, 'the same source: its study is refreshed in place');
 });

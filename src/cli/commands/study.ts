@@ -1,5 +1,6 @@
 // `marketmakerl study`: a market profile (src/research/study.ts) from klines, an event file or simulated bars, to JSON.
 import { basename, join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
 import { UserError, checkOutputFile, roundTo, writeFileAtomic } from '../../core/index.js';
 import { readEvents, simulateBars, defaultSimulateParams } from '../../data/index.js';
 import { HISTORY_DEFAULTS, fetchBarsFor } from '../../engine/index.js';
@@ -61,7 +62,7 @@ export async function studyCommand(f: StudyFlags): Promise<void> {
     source = { kind: 'simulated', seed: p.seed, bars: p.bars, bar_seconds: p.barSeconds, vol_per_bar: p.volPerBar, mean_reversion: p.meanReversion, process: p.process };
     name = `simulated-seed${f.seed}-mr${f.meanReversion}`;
   }
-  const out = f.out ?? join('artifacts', 'study', `${name}.study.json`);
+  const out = f.out ?? defaultStudyPath(name, source);
   const html = out.replace(/\.json$/, '') + '.html';
   const { renderStudyReport } = await import('../../report/study-report.js');
   const page = await renderStudyReport(study, `Source: ${Object.entries(source).map(([k, v]) => `${k} ${String(v)}`).join(', ')}`);
@@ -120,4 +121,21 @@ export async function studyCommand(f: StudyFlags): Promise<void> {
           ['exponential shape', `${fixed(study.intensity.beyond_mean_share, 3)} of trades beyond the mean distance (exponential: 0.368)`],
         ];
   printResult({ json: line, title: `study ${name}`, rows, files: { study: out, report: html } }, f);
+}
+
+/**
+ * `artifacts/study/<name>.study.json`, or `<name>-2`, `-3`, … when that file holds the study of another
+ * source (two captures both named capture.arrow): a study is replaced only by a new study of the same source.
+ */
+function defaultStudyPath(name: string, source: Record<string, unknown>): string {
+  const want = JSON.stringify(source);
+  for (let k = 1; ; k++) {
+    const p = join('artifacts', 'study', `${name}${k === 1 ? '' : `-${k}`}.study.json`);
+    if (!existsSync(p)) return p;
+    try {
+      if (JSON.stringify((JSON.parse(readFileSync(p, 'utf8')) as { source?: unknown }).source) === want) return p;
+    } catch {
+      // Not a study we can read: leave it, take the next name.
+    }
+  }
 }
