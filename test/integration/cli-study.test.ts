@@ -5,9 +5,9 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readEvents } from '../../src/data/index.js';
+import { loadCaptureSync, readEvents } from '../../src/data/index.js';
 import { EventType } from '../../src/market/index.js';
-import { CLI, KLINES_5M, REPO_ROOT } from '../fixtures/shared-data.js';
+import { CAPTURE_DIR, CLI, KLINES_5M, REPO_ROOT } from '../fixtures/shared-data.js';
 import { ensureSharedCaptureArrow } from '../fixtures/capture.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'mm-study-'));
@@ -51,6 +51,17 @@ test('the shared capture: every trade counted, a book each second, a one-tick ma
   assert.equal(s.spread_ticks.quantiles.p50, 1);
   assert.ok(s.trades.buy_share > 0 && s.trades.buy_share < 1);
   assert.ok(s.intensity.k_per_price_unit > 0 && s.intensity.A_per_second > 0);
+});
+
+test('a raw capture file: studied as its conversion would be (one line, not an Arrow parse error)', () => {
+  const raw = join(CAPTURE_DIR, 'btcusdt_20240808.gz');
+  const r = cli('study', '--events', raw, '--out', join(tmp, 'raw.json'));
+  assert.equal(r.status, 0, r.stderr);
+  const s = JSON.parse(readFileSync(join(tmp, 'raw.json'), 'utf8'));
+  const { events } = loadCaptureSync([raw]);
+  let trades = 0;
+  for (let i = 0; i < events.length; i++) if (events.type[i] === EventType.Trade) trades++;
+  assert.equal(s.trades.count, trades);
 });
 
 test('simulated bars with mean reversion: the memory shows in the headline', () => {

@@ -2,7 +2,7 @@
 import { basename, join } from 'node:path';
 import { existsSync, readFileSync } from 'node:fs';
 import { UserError, checkOutputFile, roundTo, writeFileAtomic } from '../../core/index.js';
-import { readEvents, simulateBars, defaultSimulateParams } from '../../data/index.js';
+import { readEventSource, simulateBars, defaultSimulateParams } from '../../data/index.js';
 import { HISTORY_DEFAULTS, fetchBarsFor } from '../../engine/index.js';
 import { studyBars, studyEvents, type BarStudy, type EventStudy } from '../../research/study.js';
 import { BAR_SOURCE_FLAGS } from './backtest.js';
@@ -53,7 +53,7 @@ export async function studyCommand(f: StudyFlags): Promise<void> {
         ? `${f.exchange}-${f.symbol!.replace(/[^A-Za-z0-9]+/g, '')}-${f.timeframe ?? HISTORY_DEFAULTS.timeframe}-${f.days ?? HISTORY_DEFAULTS.days}d`
         : basename(f.data!).replace(/\.[^.]*$/, '');
   } else if (f.events !== undefined) {
-    study = studyEvents(readEvents(f.events), f.tickSize);
+    study = studyEvents(readEventSource(f.events), f.tickSize);
     source = { kind: 'events', path: f.events, tick_size: f.tickSize };
     name = basename(f.events).replace(/\.[^.]*$/, '');
   } else {
