@@ -76,7 +76,7 @@ backtest-sim: build
 	$(CLI) backtest --seed $(SEED)
 
 backtest-real: build
-	$(CLI) backtest --data ../shared/data/binance-spot-btcusdt-1m-klines-2024-12/BTCUSDT_1m.csv --seed $(SEED)
+	$(CLI) backtest --data ../shared/data/binance-spot-btcusdt-1m-klines-2024-12/BTCUSDT_1m.csv --gamma 0.0005 --seed $(SEED)
 
 train-rl: build
 	$(CLI) train-rl --data ../shared/data/binance-spot-btcusdt-1m-klines-2024-12/BTCUSDT_1m.csv --seed $(SEED) --out artifacts/rl/btcusdt-1m
