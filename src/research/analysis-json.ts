@@ -16,7 +16,9 @@ function trialsJson(t: TrialTally, inPbo: number | null): Record<string, unknown
     this_run: t.thisRun,
     earlier: t.counted - t.thisRun,
     in_pbo: inPbo,
-    ledger: t.ledger ? 'every distinct strategy configuration tried on this data (this digest) in the results store since the count started' : 'this run only (no results store)',
+    ledger: t.ledger
+      ? "every distinct strategy configuration tried on this data (this digest) in this output folder's results store (results.sqlite) since the count started; trials run into another --out are not counted"
+      : 'this run only (no results store)',
     fresh_trials_reason: t.freshReason,
   };
 }
