@@ -177,6 +177,9 @@ test('deflation: each candidate is judged against the best-of-N hurdle at its ow
   const cands = [...arCandidates(new Rng(3), 16, 2000, 0.6), ...arCandidates(new Rng(4), 16, 2000, 0)];
   const d = deflate(cands, 8);
   assert.equal(d.trials, 40);
+  // A candidate that never traded (no Sharpe) was tried all the same: it counts.
+  const flat = { returns: returnSumsOf(new Float64Array(2000)) } as Pooled;
+  assert.equal(deflate([...cands, flat], 8).trials, 41);
   const hurdle = expectedMaxSharpe(40, 1);
   d.confidence.forEach((c, i) => {
     const s = sharpeStats(cands[i]!.returns);

@@ -108,7 +108,7 @@ export function pool(blocks: readonly BlockResult[], periodsPerYear: number): Po
 
 /** How much of a selection's Sharpe luck explains: see `deflate`. */
 export interface Deflation {
-  /** Candidates with a defined Sharpe (the trials of the selection). */
+  /** The candidates of the selection (those without a Sharpe, that never traded, included) and the earlier trials. */
   trials: number;
   /**
    * Per-sample Sharpe the best of `trials` skill-less candidates would reach by chance, at the median
@@ -136,7 +136,8 @@ export interface Deflation {
 export function deflate(candidates: readonly Pooled[], earlierTrials = 0): Deflation {
   const stats = candidates.map((c) => sharpeStats(c.returns));
   const defined = stats.filter((s) => s.perPeriod !== null);
-  const trials = defined.length + earlierTrials;
+  // Every candidate is a trial, one that never traded (no Sharpe) included: it was tried.
+  const trials = candidates.length + earlierTrials;
   // The best of `trials` standard normals, in standard deviations of a Sharpe estimate.
   const hurdle = trials > 1 && defined.length > 0 ? expectedMaxSharpe(trials, 1) : 0;
   const benchmarkAt = (nEff: number): number => (hurdle > 0 && nEff > 1 ? hurdle / Math.sqrt(nEff - 1) : 0);
