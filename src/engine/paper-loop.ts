@@ -78,7 +78,10 @@ export interface PaperSummary {
   symbol: string;
   iterations: number;
   ended_by: string;
+  /** Seconds of real time the loop ran. */
   wall_seconds: number;
+  /** Seconds on the session's clock: market time in a replay (at --speed 10, ten times the wall's), the wall's live. */
+  session_seconds: number;
   book_updates: number;
   trades: number;
   decisions: number;
@@ -145,6 +148,7 @@ export function regimeOf(sigmaPerSqrtSecond: number, mid: number, warm: boolean)
 export async function runPaperLoop(feed: MarketFeed, session: PaperSession, o: Readonly<PaperLoopOptions>): Promise<PaperSummary> {
   const clock = o.clock;
   const started = clock();
+  const wall0 = performance.now();
   const lat = new LatencyWindow();
   let iteration = 0;
   let nextIteration = started + o.iterationMicros;
@@ -206,7 +210,7 @@ export async function runPaperLoop(feed: MarketFeed, session: PaperSession, o: R
   session.cancelAll(end);
   session.pump(end + 10_000_000);
   await feed.close();
-  return paperSummary(o, session, feed, { iterations: iteration, endedBy, wallMicros: end - started, lat, maxBacklog });
+  return paperSummary(o, session, feed, { iterations: iteration, endedBy, sessionMicros: end - started, wallMs: performance.now() - wall0, lat, maxBacklog });
 }
 
 /** A market's quote sample in its journal: the mid, our resting prices, position, equity and trading state at `now`. */
@@ -228,7 +232,7 @@ export function paperSummary(
   o: Readonly<Pick<PaperLoopOptions, 'exchange' | 'symbol'>>,
   session: PaperSession,
   feed: MarketFeed,
-  run: { iterations: number; endedBy: string; wallMicros: Micros; lat: LatencyWindow; maxBacklog: number },
+  run: { iterations: number; endedBy: string; sessionMicros: Micros; wallMs: number; lat: LatencyWindow; maxBacklog: number },
 ): PaperSummary {
   const core = session.core;
   const p = core.portfolio;
@@ -239,7 +243,8 @@ export function paperSummary(
     symbol: o.symbol,
     iterations: run.iterations,
     ended_by: run.endedBy,
-    wall_seconds: Math.round(run.wallMicros / 1e3) / 1e3,
+    wall_seconds: Math.round(run.wallMs) / 1e3,
+    session_seconds: Math.round(run.sessionMicros / 1e3) / 1e3,
     book_updates: session.counters.rows - session.counters.trades,
     trades: session.counters.trades,
     decisions: session.counters.decisions,

@@ -67,7 +67,9 @@ export interface PaperMarketsSummary {
   summary: true;
   ended_by: string;
   iterations: number;
+  /** Seconds of real time, and on the session's clock (market time in a replay). */
   wall_seconds: number;
+  session_seconds: number;
   markets: (PaperSummary & { market: string })[];
   book: BookFigures;
 }
@@ -116,6 +118,7 @@ export async function runPaperMarkets(markets: readonly PaperMarket[], o: Readon
   };
   await Promise.all(markets.map((m) => m.feed.start()));
   const started = clock();
+  const wall0 = performance.now();
   for (const l of lanes) l.nextQuote = started;
   let iteration = 0;
   let nextIteration = started + o.iterationMicros;
@@ -229,8 +232,9 @@ export async function runPaperMarkets(markets: readonly PaperMarket[], o: Readon
     summary: true,
     ended_by: endedBy,
     iterations: iteration,
-    wall_seconds: Math.round((end - started) / 1e3) / 1e3,
-    markets: lanes.map((l) => ({ market: l.m.name, ...paperSummary(l.m, l.m.session, l.m.feed, { iterations: iteration, endedBy, wallMicros: end - started, lat: l.lat, maxBacklog: l.maxBacklog }) })),
+    wall_seconds: Math.round(performance.now() - wall0) / 1e3,
+    session_seconds: Math.round((end - started) / 1e3) / 1e3,
+    markets: lanes.map((l) => ({ market: l.m.name, ...paperSummary(l.m, l.m.session, l.m.feed, { iterations: iteration, endedBy, sessionMicros: end - started, wallMs: performance.now() - wall0, lat: l.lat, maxBacklog: l.maxBacklog }) })),
     book: { ...figures },
   };
 }

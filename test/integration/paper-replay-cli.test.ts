@@ -85,10 +85,14 @@ test('a wall-clock replay runs on the recording’s own times: its lines say 202
   const run = () => {
     const r = cli(['realtime', '--replay', events, '--speed', '50', '--poll-seconds', '0.2', '--iterations', '3', '--ledger', join(dir, 'paper.sqlite'), '--halt-file', join(dir, 'HALT'), '--out-dir', dir]);
     assert.equal(r.status, 0, r.stderr);
-    return r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { ts_utc?: string; resumed?: boolean });
+    return r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { ts_utc?: string; resumed?: boolean; summary?: boolean; wall_seconds?: number; session_seconds?: number });
   };
-  const first = run().filter((l) => l.ts_utc !== undefined);
+  const lines = run();
+  const first = lines.filter((l) => l.ts_utc !== undefined);
   assert.equal(first.length, 3);
+  // The summary tells real time from the replay's: at 50× the market clock runs ahead of the wall (by construction; by how much depends on the load).
+  const summary = lines.find((l) => l.summary === true)!;
+  assert.ok(summary.session_seconds! >= 0.6 && summary.session_seconds! > summary.wall_seconds!, JSON.stringify(summary));
   for (const l of first) assert.match(l.ts_utc!, /^2024-08-0[89]T/, 'the capture’s own clock');
   const again = run();
   assert.equal(again[0]!.resumed, true);
