@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { checkOrigin, cookieName, newToken, presentedToken, tokenMatches } from './access.js';
 import { createRequire } from 'node:module';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { scrubSecrets } from '../../core/index.js';
+import { UserError, scrubSecrets } from '../../core/index.js';
 import { writeHaltFile } from '../../risk/index.js';
 import { dashboardPage } from './page.js';
 import type { DashboardMessage, DashboardState } from './dashboard-state.js';
@@ -153,7 +153,7 @@ export async function startDashboardServer(o: Readonly<DashboardServerOptions>):
               writeHaltFile(haltPath, `dashboard: ${why !== '' ? why : `request from ${req.socket.remoteAddress ?? 'unknown'}`}`);
               json(res, 200, { halted: true, halt_file: haltPath });
             } catch (e) {
-              json(res, 500, { error: `cannot write the halt file: ${(e as Error).message}` });
+              json(res, e instanceof UserError ? 409 : 500, { error: `cannot write the halt file: ${(e as Error).message}` });
             }
           });
           return;
