@@ -14,7 +14,7 @@ import {
 } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { UserError } from './errors.js';
-import { assertSafeOutput, isOurs, writeMarker } from './out-paths.js';
+import { assertFolderNotInput, assertSafeOutput, isOurs, writeMarker, type CommandInputs } from './out-paths.js';
 import { scrubSecrets } from './secrets.js';
 
 let tmpCounter = 0;
@@ -186,10 +186,12 @@ export function writeDirAtomic(path: string, fill: (tmpDir: string) => void, o: 
 
 /**
  * A run folder about to be written: refused when it is a forbidden place, a file, a non-empty folder that
- * is not ours, or ours without `force`. Call it before the work, so that a refusal costs nothing.
+ * is not ours, ours without `force`, or it is, holds or lies in one of the command's `inputs`. Call it
+ * before the work, so that a refusal costs nothing.
  */
-export function checkRunFolderTarget(path: string, flag: string, force: boolean): void {
+export function checkRunFolderTarget(path: string, flag: string, force: boolean, inputs: CommandInputs = {}): void {
   assertSafeOutput(path, flag);
+  assertFolderNotInput(path, flag, inputs);
   if (!existsSync(path)) return;
   const st = lstatSync(path);
   if (!st.isDirectory()) throw new UserError(`${flag}: '${path}' is a file, not a folder; choose a new folder`);

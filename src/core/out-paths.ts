@@ -1,7 +1,7 @@
 // Where a command may write: never the root, the home folder, the working folder or its parents; never over what is not ours.
-import { existsSync, lstatSync, mkdirSync, readdirSync, realpathSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, realpathSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { dirname, join, resolve, sep } from 'node:path';
+import { basename, dirname, join, resolve, sep } from 'node:path';
 import { UserError } from './errors.js';
 
 /** The file that marks a folder as written by marketmakerl (a run folder, an artifact or recording folder). */
@@ -28,6 +28,74 @@ export function assertSafeOutput(path: string, flag: string): void {
   if (target === home) throw new UserError(`${flag}: '${path}' is the home folder; choose a new folder`);
   if (cwd === target || cwd.startsWith(target.endsWith(sep) ? target : target + sep))
     throw new UserError(`${flag}: '${path}' is the working folder or one of its parents; choose a new folder`);
+}
+
+/** A path with every existing part resolved (symlinks too), whether or not it exists itself. */
+function realish(p: string): string {
+  const abs = resolve(p);
+  try {
+    return realpathSync(abs);
+  } catch {
+    const parent = dirname(abs);
+    return parent === abs ? abs : join(realish(parent), basename(abs));
+  }
+}
+
+/** Whether `p` is `dir` or lies under it (both real paths). */
+function within(p: string, dir: string): boolean {
+  return p === dir || p.startsWith(dir.endsWith(sep) ? dir : dir + sep);
+}
+
+/** Both name one file: the same real path, or the same inode (a hard link). */
+export function sameFile(a: string, b: string): boolean {
+  if (realish(a) === realish(b)) return true;
+  try {
+    const x = statSync(a);
+    const y = statSync(b);
+    return x.dev === y.dev && x.ino === y.ino;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * What a command reads: its input files, and the run folders it reads from (every file in them counts as
+ * an input). Undefined entries (flags not given) are skipped.
+ */
+export interface CommandInputs {
+  files?: readonly (string | undefined)[];
+  folders?: readonly (string | undefined)[];
+}
+
+/**
+ * Refuse an output file that is one of the command's inputs (also through a symlink or a hard link) or
+ * lies inside an input run folder: writing it would replace what the command reads. `--force` does not
+ * lift this.
+ */
+export function assertNotInput(path: string, flag: string, inputs: CommandInputs): void {
+  for (const f of inputs.files ?? []) {
+    if (f !== undefined && sameFile(path, f)) throw new UserError(`${flag}: '${path}' is the input file '${f}' of this command; choose another name`);
+  }
+  const target = realish(path);
+  for (const d of inputs.folders ?? []) {
+    if (d !== undefined && within(target, realish(d))) throw new UserError(`${flag}: '${path}' is inside the input run folder '${d}' of this command; choose a path outside it`);
+  }
+}
+
+/**
+ * Refuse an output folder (replaced as a whole) that is, holds or lies inside one of the command's
+ * inputs: replacing it would remove what the command reads.
+ */
+export function assertFolderNotInput(path: string, flag: string, inputs: CommandInputs): void {
+  const target = realish(path);
+  for (const f of [...(inputs.files ?? []), ...(inputs.folders ?? [])]) {
+    if (f === undefined) continue;
+    const r = realish(f);
+    if (within(r, target)) throw new UserError(`${flag}: '${path}' holds the input '${f}' of this command; choose a folder that holds none of its inputs`);
+  }
+  for (const d of inputs.folders ?? []) {
+    if (d !== undefined && within(target, realish(d))) throw new UserError(`${flag}: '${path}' is inside the input run folder '${d}' of this command; choose a path outside it`);
+  }
 }
 
 /** Whether `dir` carries our marker. */
@@ -78,12 +146,14 @@ export function ensureCollectionFolder(path: string, flag: string, kind: string,
 }
 
 /**
- * A file that a command writes: refused when it is a folder or a forbidden place; an existing file is
- * replaced only with `force` (unless `ours`: a default path inside our own folders).
+ * A file that a command writes: refused when it is a folder, a forbidden place or one of the command's
+ * `inputs` (whatever `force` says); an existing file is replaced only with `force` (unless `ours`: a
+ * default path inside our own folders).
  */
-export function checkOutputFile(path: string, flag: string, force: boolean, ours = false): void {
+export function checkOutputFile(path: string, flag: string, force: boolean, ours = false, inputs: CommandInputs = {}): void {
   assertSafeOutput(path, flag);
   if (path.endsWith('/') || path.endsWith(sep)) throw new UserError(`${flag}: expected a file name, got the folder '${path}'`);
+  assertNotInput(path, flag, inputs);
   if (!existsSync(path)) return;
   const st = lstatSync(path);
   if (st.isDirectory()) throw new UserError(`${flag}: '${path}' is a folder; expected a file name`);

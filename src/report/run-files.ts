@@ -16,6 +16,8 @@ export interface RunFiles {
   fillsPath: string;
   /** The venue's order log of a tick run (when the engine wrote one). */
   ordersPath?: string;
+  /** What the run is, for the output rules: its run folder, or the runtime's files of this agent. */
+  inputs: { folders?: string[]; files?: string[] };
 }
 
 /** A JSON object file of a run; anything else is one UserError line naming the file. */
@@ -54,6 +56,7 @@ function runFolder(dir: string): RunFiles {
     tracePath: join(dir, 'trace.csv'),
     fillsPath: join(dir, 'fills.csv'),
     ...(existsSync(orders) ? { ordersPath: orders } : {}),
+    inputs: { folders: [dir] },
   };
 }
 
@@ -70,7 +73,8 @@ export function configField(config: Record<string, unknown>, path: string): unkn
 /** The runtime's execution agent: `<prefix>metrics.json`, `trace.csv`, `fills.csv` and its config (`backtest_config.json`, or `paper_config.json` of a replay). */
 function runtimeAgent(prefix: string): RunFiles {
   const what = `${basename(prefix)}*`;
-  const config = readJson(need(existsSync(`${prefix}paper_config.json`) ? `${prefix}paper_config.json` : `${prefix}backtest_config.json`, what));
+  const configPath = need(existsSync(`${prefix}paper_config.json`) ? `${prefix}paper_config.json` : `${prefix}backtest_config.json`, what);
+  const config = readJson(configPath);
   const runId = typeof config['run_id'] === 'string' ? config['run_id'] : '';
   const agent = basename(prefix).slice(runId.length + 1, -1);
   return {
@@ -81,6 +85,7 @@ function runtimeAgent(prefix: string): RunFiles {
     metrics: readJson(need(`${prefix}metrics.json`, what)),
     tracePath: need(`${prefix}trace.csv`, what),
     fillsPath: need(`${prefix}fills.csv`, what),
+    inputs: { files: [configPath, `${prefix}metrics.json`, `${prefix}trace.csv`, `${prefix}fills.csv`] },
   };
 }
 

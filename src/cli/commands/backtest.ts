@@ -1,9 +1,9 @@
 // `marketmakerl backtest`: a bar backtest from flags (and an optional config file) to a run folder.
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
-import { UserError, checkRunFolderTarget, roundTo, utcStamp } from '../../core/index.js';
+import { UserError, checkRunFolderTarget, roundTo, utcStamp, type CommandInputs } from '../../core/index.js';
 import { decimalsOf } from '../../market/index.js';
-import { defaultTradingConfig, fetchBarsFor, hedgePlan, loadStrategyOf, marketConfigs, runBarJob, writeRunFolder } from '../../engine/index.js';
+import { defaultTradingConfig, fetchBarsFor, hedgePlan, loadStrategyOf, marketConfigs, runBarJob, writeRunFolder, type MarketConfig } from '../../engine/index.js';
 import { COMMON_FLAGS, HEDGE_FLAGS, VENUE_FLAGS, readConfigWithFlags, type ConfigWithFlags, type FlagTable } from '../config-flags.js';
 
 export interface BacktestFlags {
@@ -100,10 +100,20 @@ export function runFolderOf(flags: { runId?: string; out?: string }, resolved: R
   return { runId, dir: flags.out ?? join('artifacts', 'runs', runId) };
 }
 
-/** Refuse a run folder that cannot be written before any work is done (`--out`, or the folder of `--run-id`). */
-export function checkRunFolderEarly(flags: { runId?: string; out?: string; force?: boolean }): void {
+/**
+ * Refuse a run folder that cannot be written before any work is done (`--out`, or the folder of
+ * `--run-id`): among them one that is, holds or lies in an input of the run (`inputs`).
+ */
+export function checkRunFolderEarly(flags: { runId?: string; out?: string; force?: boolean }, inputs: CommandInputs = {}): void {
   const dir = flags.out ?? (flags.runId !== undefined ? join('artifacts', 'runs', flags.runId) : undefined);
-  if (dir !== undefined) checkRunFolderTarget(dir, flags.out !== undefined ? '--out' : '--run-id', flags.force === true);
+  if (dir !== undefined) checkRunFolderTarget(dir, flags.out !== undefined ? '--out' : '--run-id', flags.force === true, inputs);
+}
+
+/** The files a backtest reads: its config, and each market's klines or event file, strategy module and latency file. */
+function backtestInputs(configPath: string | undefined, markets: readonly MarketConfig[]): CommandInputs {
+  const files: (string | undefined)[] = [configPath];
+  for (const m of markets) files.push(m.config.data.path, m.config.data.events, m.config.quoting.strategy, m.config.sim.latency_file);
+  return { files };
 }
 
 export async function backtestCommand(raw: BacktestFlags & { events?: string | string[]; engine?: string }): Promise<void> {
@@ -121,6 +131,7 @@ export async function backtestCommand(raw: BacktestFlags & { events?: string | s
     wholeFills: { path: 'sim.partial_fills', flag: '--whole-fills', value: whole ? false : undefined },
   });
   const markets = marketConfigs(c.trading, files, c.source);
+  checkRunFolderEarly(flags, backtestInputs(flags.config, markets));
   hedgePlan(c.trading, markets, c.source); // a bad hedge: is refused before anything loads
   for (const m of markets) await loadStrategyOf(m.config, { flagOf: c.flagOf, source: c.source });
   if (markets.length > 1) {

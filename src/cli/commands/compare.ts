@@ -27,8 +27,9 @@ function comparisonRows(c: RunComparison): SummaryRow[] {
 }
 
 export async function compareCommand(a: string, b: string, flags: { out?: string; html?: string; force?: boolean; json?: boolean }): Promise<void> {
-  if (flags.out !== undefined) checkOutputFile(flags.out, '--out', flags.force === true);
-  if (flags.html !== undefined) checkOutputFile(flags.html, '--html', flags.force === true);
+  // Nothing is written into either run: a file there would replace part of the run it was computed from.
+  if (flags.out !== undefined) checkOutputFile(flags.out, '--out', flags.force === true, false, { folders: [a, b] });
+  if (flags.html !== undefined) checkOutputFile(flags.html, '--html', flags.force === true, false, { folders: [a, b] });
   const { comparison: c, path } = compareRunsWithPath(a, b);
   const page = flags.html !== undefined ? await renderComparisonReport(c, path) : undefined;
   if (flags.out !== undefined) writeFileAtomic(flags.out, JSON.stringify(c, null, 2) + '\n');

@@ -11,7 +11,7 @@ export interface ConvertFlags {
 export async function convertCommand(files: string[], flags: ConvertFlags): Promise<void> {
   if (files.length === 0) throw new UserError('convert: expected one or more capture files');
   if (!flags.out) throw new UserError('--out: expected the Arrow file to write, e.g. --out events.arrow');
-  checkOutputFile(flags.out, '--out', flags.force === true);
+  checkOutputFile(flags.out, '--out', flags.force === true, false, { files });
   const t0 = performance.now();
   const report = await convertCaptureToArrow(files, flags.out, flags.symbol ? { symbol: flags.symbol.replace('/', '').toUpperCase() } : {});
 

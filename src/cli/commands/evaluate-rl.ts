@@ -1,6 +1,6 @@
 // `marketmakerl evaluate-rl`: the RL policy against tuned AS and GLFT on held-out data; writes a JSON table.
 import { dirname, join } from 'node:path';
-import { UserError, checkOutputFile, writeFileAtomic } from '../../core/index.js';
+import { UserError, checkOutputFile, isOurs, sameFile, writeFileAtomic } from '../../core/index.js';
 import { loadKlines } from '../../data/index.js';
 import { loadPolicyFile } from '../../models/index.js';
 import { dataSpecOf, evaluateRl, evaluationMarkdown, loadSpec, trainConfigOf } from '../../research/rl/index.js';
@@ -16,8 +16,11 @@ export interface EvaluateRlFlags {
 }
 
 export async function evaluateRlCommand(f: EvaluateRlFlags): Promise<void> {
-  const out = f.out ?? join(dirname(f.policy), 'evaluation.json');
-  checkOutputFile(out, '--out', f.force === true, f.out === undefined);
+  const byDefault = join(dirname(f.policy), 'evaluation.json');
+  const out = f.out ?? byDefault;
+  // The policy's training folder (ours) takes evaluation.json and nothing else of this command.
+  const policyRun = isOurs(dirname(f.policy)) && !sameFile(out, byDefault) ? dirname(f.policy) : undefined;
+  checkOutputFile(out, '--out', f.force === true, f.out === undefined, { files: [f.policy, f.data, f.trainData], folders: [policyRun] });
   const policy = loadPolicyFile(f.policy);
   const c = trainConfigOf(policy, `--policy ${f.policy}`);
   if (f.data !== undefined && f.simulate) throw new UserError('--data and --simulate: choose one');

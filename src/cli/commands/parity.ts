@@ -75,7 +75,7 @@ export function parityHeadline(r: ParityReport): Record<string, unknown> {
 export async function parityCommand(f: ParityFlags): Promise<void> {
   const gap = f.maxPnlGap === undefined ? undefined : parsePnlGap(f.maxPnlGap);
   const outDir = f.out ?? join('artifacts', 'parity', `parity_${utcStamp(new Date())}`);
-  checkRunFolderTarget(outDir, '--out', false);
+  checkRunFolderTarget(outDir, '--out', false, { files: [f.ledger, f.events, f.simConfig] });
   const r = await runParity({ ledger: f.ledger, ...(f.session !== undefined ? { session: f.session } : {}), ...(f.events !== undefined ? { events: f.events } : {}), ...(f.simConfig !== undefined ? { simConfig: f.simConfig } : {}), ...(f.toleranceMs !== undefined ? { toleranceMs: f.toleranceMs } : {}), ...(f.allowStrategyChange === true ? { allowStrategyChange: true } : {}) });
   const exceeded = gap === undefined ? undefined : pnlGapExceeded(r, gap);
   const verdict: ParityVerdict = gap === undefined ? {} : { maxPnlGap: { ...gap, exceeded: exceeded! } };

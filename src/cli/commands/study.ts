@@ -35,8 +35,9 @@ export async function studyCommand(f: StudyFlags): Promise<void> {
   if (!(f.meanReversion >= 0 && f.meanReversion < 1)) throw new UserError(`--mean-reversion: expected a number in [0, 1), got ${f.meanReversion}`);
   if (!(Number.isInteger(f.bars) && f.bars >= 100)) throw new UserError(`--bars: expected a whole number ≥ 100, got ${f.bars}`);
   if (f.out !== undefined) {
-    checkOutputFile(f.out, '--out', f.force === true);
-    checkOutputFile(f.out.replace(/\.json$/, '') + '.html', '--out', f.force === true);
+    const inputs = { files: [f.data, f.events] };
+    checkOutputFile(f.out, '--out', f.force === true, false, inputs);
+    checkOutputFile(f.out.replace(/\.json$/, '') + '.html', '--out', f.force === true, false, inputs);
   }
   let study: BarStudy | EventStudy;
   let source: Record<string, unknown>;

@@ -62,7 +62,7 @@ export function trainConfigFromFlags(f: TrainRlFlags): Record<string, unknown> {
 }
 
 export async function trainRlCommand(flags: TrainRlFlags): Promise<void> {
-  if (flags.out !== undefined) checkRunFolderTarget(flags.out, '--out', flags.force === true);
+  if (flags.out !== undefined) checkRunFolderTarget(flags.out, '--out', flags.force === true, { files: [flags.data, flags.config] });
   const c = parseRlTrainConfig(trainConfigFromFlags(flags), (p) => FLAG_OF[p] ?? p);
   const out = flags.out ?? join('artifacts', 'rl', `train_${utcStamp(new Date())}`);
   const { silentProgress, streamProgress } = await import('../../core/progress.js');
