@@ -59,7 +59,7 @@ program
   .option('--seed <n>', 'seed of simulated data and of every random draw (default 7)', num('--seed'))
   .option('--out <dir>', 'run folder (default artifacts/runs/<run_id>)')
   .option('--force', 'replace an earlier run folder of ours at --out (never a folder marketmakerl did not write)')
-  .option('--run-id <id>', 'run id (default run_<UTC stamp>_<config hash>)')
+  .option('--run-id <id>', 'run id: a letter or digit, then letters, digits, . _ - (default run_<UTC stamp>_<config hash>)')
   .option('--config <file>', 'the one config file (YAML or JSON; see config/examples/); flags override it')
   .option('--gamma <x>', 'risk aversion γ per (price unit × order size)', num('--gamma'))
   .option('--k <x>', 'order-arrival decay k per price unit (fallback when not calibrated)', num('--k'))

@@ -83,6 +83,19 @@ test('a run folder of ours is replaced only with --force', () => {
   assert.deepEqual(readdirSync(join(work, 'runs')), ['a'], 'no temp folder left beside it');
 });
 
+test('backtest --run-id: . and .. (artifacts/runs itself, or artifacts) and ids not starting with a letter or digit are refused', () => {
+  const r = cli('backtest', '--bars', '500', '--run-id', 'first');
+  assert.equal(r.status, 0, r.stderr);
+  const before = snapshot(base);
+  for (const id of ['.', '..', '.hidden', '-x', '_x']) {
+    for (const force of [[], ['--force']]) {
+      assertRefused(cli('backtest', '--bars', '500', '--run-id', id, ...force), new RegExp(`^error: --run-id: expected a letter or digit, then letters, digits, '\\.', '_' or '-', got '${id.replace(/\./g, '\\.')}'$`));
+    }
+  }
+  assert.deepEqual(snapshot(base), before, 'artifacts/runs and the run in it untouched');
+  assert.ok(existsSync(join(work, 'artifacts', 'runs', 'first', 'metrics.json')));
+});
+
 test('convert: a failed conversion leaves neither a file nor the folders it would have created', () => {
   const capture = join(base, 'bad-capture.txt');
   writeFileSync(capture, 'this is not a capture\n');

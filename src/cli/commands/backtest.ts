@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { UserError, checkRunFolderTarget, roundTo, utcStamp, type CommandInputs } from '../../core/index.js';
 import { decimalsOf } from '../../market/index.js';
 import { defaultTradingConfig, fetchBarsFor, hedgePlan, loadStrategyOf, marketConfigs, runBarJob, writeRunFolder, type MarketConfig } from '../../engine/index.js';
+import { RUN_ID } from '../../runtime/config.js';
 import { COMMON_FLAGS, HEDGE_FLAGS, VENUE_FLAGS, readConfigWithFlags, type ConfigWithFlags, type FlagTable } from '../config-flags.js';
 
 export interface BacktestFlags {
@@ -96,8 +97,13 @@ export function strategyFields(file: string | undefined, transitions: readonly {
 export function runFolderOf(flags: { runId?: string; out?: string }, resolved: Record<string, unknown>): { runId: string; dir: string } {
   const hash = createHash('sha256').update(JSON.stringify(resolved)).digest('hex').slice(0, 8);
   const runId = flags.runId ?? `run_${utcStamp(new Date())}_${hash}`;
-  if (!/^[A-Za-z0-9._-]+$/.test(runId)) throw new UserError(`--run-id: expected letters, digits, '.', '_' or '-', got '${runId}'`);
+  checkRunId(runId);
   return { runId, dir: flags.out ?? join('artifacts', 'runs', runId) };
+}
+
+/** A run id names a folder under artifacts/runs: it starts with a letter or digit (never `.` or `..`), as the runtime's. */
+function checkRunId(runId: string): void {
+  if (!RUN_ID.test(runId)) throw new UserError(`--run-id: expected a letter or digit, then letters, digits, '.', '_' or '-', got '${runId}'`);
 }
 
 /**
@@ -105,6 +111,7 @@ export function runFolderOf(flags: { runId?: string; out?: string }, resolved: R
  * `--run-id`): among them one that is, holds or lies in an input of the run (`inputs`).
  */
 export function checkRunFolderEarly(flags: { runId?: string; out?: string; force?: boolean }, inputs: CommandInputs = {}): void {
+  if (flags.runId !== undefined) checkRunId(flags.runId);
   const dir = flags.out ?? (flags.runId !== undefined ? join('artifacts', 'runs', flags.runId) : undefined);
   if (dir !== undefined) checkRunFolderTarget(dir, flags.out !== undefined ? '--out' : '--run-id', flags.force === true, inputs);
 }
