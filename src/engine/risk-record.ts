@@ -1,7 +1,7 @@
 // What the risk engine did over a run: time in each trading state, the transitions, the denials by rule (metrics.json).
 import { z } from 'zod';
 import { isoOf, type Micros } from '../core/index.js';
-import type { RiskTransition } from '../risk/index.js';
+import { CONDITIONS, type RiskTransition } from '../risk/index.js';
 import type { TradingState } from '../strategy/index.js';
 
 /** Trace code of a trading state (a numeric column; the CSV writes the name). */
@@ -19,6 +19,9 @@ export const RiskMetricsSchema = z.object({
     .array(z.object({ ts: z.string(), condition: z.string(), raised: z.boolean(), from: z.string(), to: z.string(), reason: z.string() }))
     .describe(`the first ${MAX_LISTED} condition changes, in order`),
   denials_by_rule: z.record(z.string(), z.number().int().nonnegative()).describe('orders the pre-trade gate refused, by rule'),
+  halts: z
+    .array(z.object({ ts: z.string(), condition: z.string(), reason: z.string() }))
+    .describe('every halt that lasts until a restart (a loss or drawdown limit, a kill switch, a strategy error, the book limits of several markets), in order; complete even when transitions is cut'),
 });
 export type RiskMetrics = z.infer<typeof RiskMetricsSchema>;
 
@@ -63,6 +66,9 @@ export class RiskRecord {
       transitions_total: this.transitions.length,
       transitions: this.transitions.slice(0, MAX_LISTED).map((t) => ({ ts: isoOf(t.ts), condition: t.condition, raised: t.raised, from: t.from, to: t.to, reason: t.reason })),
       denials_by_rule: byRule,
+      halts: this.transitions
+        .filter((t) => t.raised && CONDITIONS[t.condition].latched && CONDITIONS[t.condition].state === 'halted')
+        .map((t) => ({ ts: isoOf(t.ts), condition: t.condition, reason: t.reason })),
     };
   }
 }

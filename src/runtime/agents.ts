@@ -65,13 +65,14 @@ export const DEFAULT_PIPELINE: readonly AgentInput[] = [
   { name: 'data', role: 'data', inputs: [], params: {} },
   { name: 'model', role: 'ml', inputs: ['data'], params: { train_fraction: 0.5, online_calibration: false } },
   { name: 'exec', role: 'execution', inputs: ['model'], params: { window: 'test', duration: '5m' } },
-  { name: 'risk', role: 'risk', inputs: ['exec'], params: { max_drawdown_pct: 2, min_fills: 10, max_daily_return_pct: 5, max_fee_share: 0.5, min_total_pnl: 0, max_halted_share: 1 } },
+  { name: 'risk', role: 'risk', inputs: ['exec'], params: { min_fills: 10, max_daily_return_pct: 5, max_fee_share: 0.5, min_total_pnl: 0, max_halted_share: 1, allow_halt: false } },
 ];
 
 /** Every agent with complete params: its own fields first, the file's sections for the rest. */
 export function resolveAgents(file: ConfigFile): AgentConfig[] {
   const t = tradingOf(file);
-  return (file.agents ?? DEFAULT_PIPELINE).map((a, i): AgentConfig => {
+  const agents = file.agents ?? DEFAULT_PIPELINE;
+  const resolved = agents.map((a, i): AgentConfig => {
     const base = { name: a.name, inputs: a.inputs };
     switch (a.role) {
       case 'data': {
@@ -148,5 +149,12 @@ export function resolveAgents(file: ConfigFile): AgentConfig[] {
       case 'risk':
         return { ...base, role: 'risk', params: a.params };
     }
+  });
+  // A risk agent without its own drawdown limit checks the one its execution traded under (risk.max_drawdown), when the file sets it.
+  return resolved.map((a) => {
+    if (a.role !== 'risk' || a.params.max_drawdown_pct !== undefined || a.params.max_drawdown !== undefined) return a;
+    const ex = resolved.find((x) => x.name === a.inputs[0]);
+    const limit = ex?.role === 'execution' ? ex.params.trading.risk.max_drawdown : undefined;
+    return limit === undefined ? a : { ...a, params: { ...a.params, max_drawdown: limit } };
   });
 }

@@ -81,13 +81,20 @@ export const ExecutionParamsSchema = z
 
 export const RiskParamsSchema = z
   .object({
-    max_drawdown_pct: positive.default(2).describe('largest allowed fall of equity from a peak, % of capital'),
+    max_drawdown_pct: positive
+      .optional()
+      .describe("largest allowed fall of equity from a peak, % of capital; default: the execution's risk.max_drawdown when the file sets it (checked as max_drawdown), else 2"),
+    max_drawdown: positive.optional().describe("largest allowed fall of equity from a peak, quote currency; default: the execution's risk.max_drawdown when the file sets it"),
     max_abs_inventory: positive.optional().describe("base units; default: the execution agent's max_inventory_qty"),
     min_fills: z.number().int().nonnegative().default(10).describe('fewer fills than this is too little evidence'),
     max_daily_return_pct: positive.default(5).describe('|return| per day above this is implausible for a market maker'),
     max_fee_share: z.number().min(0).default(0.5).describe('fees / gross PnL above this means fees eat the edge'),
     min_total_pnl: z.number().default(0).describe('PnL of the run below this is a breach (a losing run is not ok unless this allows it)'),
     max_halted_share: z.number().min(0).max(1).default(1).describe('share of the run the risk engine held trading halted, at most this'),
+    allow_halt: z
+      .boolean()
+      .default(false)
+      .describe('true: a run the risk engine halted until a restart (a loss or drawdown limit, a kill switch, a strategy error) may pass; default: such a run is a breach'),
   })
   .strict();
 export type RiskParams = z.output<typeof RiskParamsSchema>;

@@ -53,7 +53,7 @@ test('the shipped config runs end to end: every artifact, schema-valid metrics, 
   assert.ok(risk.status === 'ok' || risk.status === 'breach');
   assert.deepEqual(
     risk.checks.map((c) => c.check),
-    ['max_drawdown_pct', 'max_abs_inventory', 'min_fills', 'max_daily_return_pct', 'max_fee_share', 'min_total_pnl', 'max_halted_share'],
+    ['risk_halt', 'max_drawdown_pct', 'max_abs_inventory', 'min_fills', 'max_daily_return_pct', 'max_fee_share', 'min_total_pnl', 'max_halted_share'],
   );
   assert.equal(risk.status, risk.checks.some((c) => c.verdict === 'breach') ? 'breach' : 'ok');
   for (const c of risk.checks) assert.ok(['pass', 'breach', 'n/a'].includes(c.verdict) && typeof c.limit === 'number');
@@ -232,6 +232,26 @@ test('risk breach: the summary names it; exit 0 by default, 4 with --fail-on-bre
   const r = cli(['run', '--config', ok, '--run-id', 'ok-strict', '--max-workers', '1', '--fail-on-breach'], dir);
   assert.equal(r.code, 0, r.stderr);
   assert.equal((JSON.parse(r.stdout.trimEnd().split('\n').at(-1)!) as { risk_status: string }).risk_status, 'ok');
+});
+
+test("a run its session halted for drawdown is a risk breach naming the reason, and the drawdown is checked against the file's risk.max_drawdown; allow_halt lets the halt pass", async () => {
+  const dir = tmp('halted');
+  const risk = { max_drawdown: 0.05, daily_loss_limit: 0.1, warn_fraction: 0.99 };
+  const { summary } = await runIn(dir, { configPath: writeConfig(dir, { ...smallConfig(), risk }), runId: 'h' });
+  assert.equal(summary.agents.find((a) => a.agent === 'exec')!.trading_state, 'halted');
+  const metrics = MetricsSchema.parse(JSON.parse(read(join(dir, 'out'), 'h_exec_metrics.json')));
+  const halt = metrics.risk.halts[0]!;
+  assert.match(halt.reason, /reached (max_drawdown 0\.05|daily_loss_limit 0\.1)/);
+  assert.equal(summary.risk_status, 'breach');
+  assert.ok(summary.risk_breaches.some((b) => b.startsWith('risk: risk_halt (') && b.includes(`${halt.condition} at ${halt.ts}: ${halt.reason}`)), JSON.stringify(summary.risk_breaches));
+  const report = JSON.parse(read(join(dir, 'out'), 'h_risk_risk_report.json')) as RiskReport;
+  const dd = report.checks.find((c) => c.check === 'max_drawdown')!;
+  assert.deepEqual([dd.value, dd.limit, dd.verdict], [metrics.max_drawdown, 0.05, 'breach']);
+  assert.equal(report.checks.find((c) => c.check === 'max_drawdown_pct'), undefined, 'the file states the limit: no second, looser one');
+
+  const agents = pipeline('').map((a) => (a['role'] === 'risk' ? { ...a, params: { allow_halt: true, max_drawdown: 1e9, min_fills: 0, max_daily_return_pct: 1e6, max_fee_share: 1e6, min_total_pnl: -1e12 } } : a));
+  const allowed = await runIn(dir, { configPath: writeConfig(dir, { ...smallConfig(agents), risk }, 'allowed.yaml'), runId: 'h-allowed' });
+  assert.equal(allowed.summary.risk_status, 'ok', JSON.stringify(allowed.summary.risk_breaches));
 });
 
 test('model rl in the ml agent: a trained policy file runs in the execution agent; a missing or absent policy is refused before anything runs', async () => {

@@ -1,4 +1,4 @@
-// The risk agent: checks an execution agent's results against limits and writes a report with every check's verdict.
+// The risk agent: checks an execution agent's results (its metrics and what its risk engine did) against limits and writes a report with every check's verdict.
 import type { RiskParams } from '../config.js';
 import type { AgentResult, AgentTask, ExecutionValue } from '../agent-task.js';
 import { writeArtifact, jsonText } from '../artifacts.js';
@@ -12,6 +12,8 @@ export interface RiskCheck {
   verdict: Verdict;
   /** How the value is measured and compared. */
   rule: string;
+  /** What the value stands for, when a number alone does not say it (the halt's condition, time and reason). */
+  reason?: string;
 }
 
 export interface RiskReport {
@@ -30,19 +32,55 @@ export interface RiskReport {
 
 const atMost = (value: number | null, limit: number): Verdict => (value === null ? 'n/a' : value <= limit ? 'pass' : 'breach');
 
+/** The agent's drawdown limit when neither max_drawdown_pct nor max_drawdown is set (nor the file's risk.max_drawdown). */
+export const DEFAULT_MAX_DRAWDOWN_PCT = 2;
+
+function drawdownChecks(m: ExecutionValue['metrics'], p: RiskParams): RiskCheck[] {
+  const out: RiskCheck[] = [];
+  if (p.max_drawdown !== undefined) {
+    out.push({
+      check: 'max_drawdown',
+      value: m.max_drawdown,
+      limit: p.max_drawdown,
+      verdict: atMost(m.max_drawdown, p.max_drawdown),
+      rule: 'largest fall of equity from a peak, quote currency, <= limit (default: the risk.max_drawdown the run traded under)',
+    });
+  }
+  const pct = p.max_drawdown_pct ?? (p.max_drawdown === undefined ? DEFAULT_MAX_DRAWDOWN_PCT : undefined);
+  if (pct !== undefined) {
+    out.push({ check: 'max_drawdown_pct', value: m.max_drawdown_pct, limit: pct, verdict: atMost(m.max_drawdown_pct, pct), rule: 'largest fall of equity from a peak, % of capital, <= limit' });
+  }
+  return out;
+}
+
+/** The halts of a run that last until a restart, as one line each: condition, time and the engine's reason. */
+function haltLines(m: ExecutionValue['metrics']): string[] {
+  return m.risk.halts.map((h) => `${h.condition} at ${h.ts}: ${h.reason}`);
+}
+
 /** Every check of a report. Pure: same results and limits give the same checks. */
 export function riskChecks(ex: ExecutionValue, p: RiskParams): RiskCheck[] {
   const m = ex.metrics;
   const days = (m.samples * m.sample_seconds) / 86_400;
-  const dailyReturn = days > 0 ? Math.abs(m.return_pct) / days : null;
+  // Pro rata from a day up; a shorter run is held to the daily limit with its own return (never projected to a day).
+  const dailyReturn = days > 0 ? Math.abs(m.return_pct) / Math.max(days, 1) : null;
   const gross = m.realized_pnl + m.inventory_pnl; // before fees
   const feeShare = gross > 0 ? m.fees / gross : null;
   const invLimit = p.max_abs_inventory ?? ex.maxInventoryQty;
   const st = m.risk.seconds_in_state;
   const total = st.active + st.reducing + st.halted;
   const haltedShare = total > 0 ? st.halted / total : null;
+  const halts = haltLines(m);
   return [
-    { check: 'max_drawdown_pct', value: m.max_drawdown_pct, limit: p.max_drawdown_pct, verdict: atMost(m.max_drawdown_pct, p.max_drawdown_pct), rule: 'largest fall of equity from a peak, % of capital, <= limit' },
+    {
+      check: 'risk_halt',
+      value: halts.length,
+      limit: 0,
+      verdict: halts.length === 0 || p.allow_halt ? 'pass' : 'breach',
+      rule: 'halts of the trading session that last until a restart (a loss or drawdown limit of risk:, a kill switch, a strategy error) <= limit; allow_halt: true lets them pass',
+      ...(halts.length > 0 ? { reason: halts.join('; ') } : {}),
+    },
+    ...drawdownChecks(m, p),
     {
       check: 'max_abs_inventory',
       value: m.max_abs_inventory,
@@ -56,7 +94,7 @@ export function riskChecks(ex: ExecutionValue, p: RiskParams): RiskCheck[] {
       value: dailyReturn,
       limit: p.max_daily_return_pct,
       verdict: atMost(dailyReturn, p.max_daily_return_pct),
-      rule: '|return| % per day of backtested time <= limit (above it the result is implausible)',
+      rule: "|return| % per day of the run's time <= limit (above it the result is implausible); a run shorter than a day: its own |return| %, not projected to a day",
     },
     {
       check: 'max_fee_share',
@@ -86,7 +124,7 @@ export function runRiskAgent(task: AgentTask, params: RiskParams): AgentResult {
   const input = task.inputs[0];
   if (input?.role !== 'execution') return { ok: false, error: 'expected the value of an execution agent as input' };
   const checks = riskChecks(input, params);
-  const breaches = checks.filter((c) => c.verdict === 'breach').map((c) => c.check);
+  const breaches = checks.filter((c) => c.verdict === 'breach').map((c) => (c.reason !== undefined ? `${c.check} (${c.reason})` : c.check));
   const report: RiskReport = {
     run_id: task.runId,
     agent: task.agent.name,
