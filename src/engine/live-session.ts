@@ -268,6 +268,7 @@ export class LiveSession {
     o.log('live_preflight', { ok: pf.ok, refusals: pf.refusals, notes: pf.notes, bid: pf.bid, ask: pf.ask, capabilities: pf.capabilities });
     assertPreflight(pf);
     this.base = pf.market?.base ?? '';
+    if (pf.market !== undefined) this.session.core.orderMinimums(pf.market.lotSize, pf.market.minNotional, pf.market.minQty);
     return pf;
   }
 

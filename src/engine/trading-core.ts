@@ -1,11 +1,12 @@
 // The trading core: one per run and mode. Keeps the view, open orders and portfolio; runs strategy → reconcile → gate.
 import type { Micros } from '../core/index.js';
-import type { ContractSpec, Side } from '../market/index.js';
+import { type ContractSpec, type Side, SPOT, notionalQuote, roundDown } from '../market/index.js';
 import { OpenOrders, OrderState, type Liquidity, type OrderEventHandler, type OrderSink } from '../orders/index.js';
 import { Portfolio } from '../portfolio/index.js';
 import { type RiskGate, type RiskLimits, type PlaceRule, defaultRules, riskGate } from '../risk/index.js';
 import {
   type MarketView,
+  type QuoteLevel,
   type QuoteTarget,
   type ReconcileOptions,
   type Strategy,
@@ -25,6 +26,10 @@ export interface CoreOptions {
   rules?: readonly PlaceRule[];
   /** The gate's `max_open_orders`: the open-order table holds at least this many (and 256). */
   maxOpenOrders?: number;
+  /** Quantity increment of the market: while reducing, a quote is cut to whole lots of what is left to close. */
+  lotSize?: number;
+  /** Smallest order the venue takes, quote currency (0: none): a cut quote below it is not sent. */
+  minNotional?: number;
 }
 
 /** Counters of order events, for metrics and tests. */
@@ -69,6 +74,7 @@ export class TradingCore implements OrderEventHandler {
     this.portfolio = new Portfolio(options.initialCash, options.contract);
     this.view.cash = options.initialCash;
     this.view.equity = options.initialCash;
+    this.orderMinimums(options.lotSize ?? 0, options.minNotional ?? 0);
   }
 
   /** Attach the venue (simulated or real). Commands reach it through the risk gate. */
@@ -118,6 +124,7 @@ export class TradingCore implements OrderEventHandler {
   decide(now: Micros): number {
     this.view.now = now;
     this.strategy.decide(this.view, this.target);
+    if (this.view.tradingState === 'reducing') this.reduceOnly();
     let n = reconcile(now, this.target, this.open, this.options.reconcile, this, this.gate);
     const tk = this.target.take;
     // One immediate-or-cancel order in flight at a time: the next is sent once the last has ended (its
@@ -141,6 +148,69 @@ export class TradingCore implements OrderEventHandler {
     this.open.add(id, side, price, qty, true);
     this.gate.take(now, id, side, price, qty);
     return id;
+  }
+
+  /** The market's quantity increment and the venue's smallest order (`CoreOptions`; live: the exchange's, `orderMinimums`). */
+  private lotSize = 0;
+  private minQty = 0;
+  private minNotional = 0;
+
+  /** The venue's own lot, minimum quantity and minimum notional (live: read by the preflight), for `reduceOnly`. */
+  orderMinimums(lotSize: number, minNotional: number, minQty = lotSize): void {
+    if (lotSize > 0) this.lotSize = lotSize;
+    if (minNotional >= 0) this.minNotional = minNotional;
+    this.minQty = Math.max(this.lotSize, minQty > 0 ? minQty : 0);
+  }
+
+  /** The levels of a ladder cut by `reduceOnly` (the strategy's own stay untouched). */
+  private readonly reduceLevels: QuoteLevel[] = [];
+
+  /**
+   * The reducing state, for every strategy: the side that brings the position toward zero quotes, all its
+   * levels together, no more than |position| rounded down to whole lots (what the gate's reducing rule
+   * admits); a level cut below one lot or the venue's minimum notional is not quoted. Without this a
+   * leftover smaller than one order could never close: the strategy's full-size quote would be denied at
+   * every decision. The other side is the gate's to refuse.
+   */
+  private reduceOnly(): void {
+    const t = this.target;
+    const pos = this.view.position;
+    const lot = this.lotSize;
+    const minQty = this.minQty;
+    const minNotional = this.minNotional;
+    const contract = this.options.contract ?? SPOT;
+    if (pos === 0) return;
+    const side: Side = pos > 0 ? -1 : 1;
+    let room = lot > 0 ? roundDown(Math.abs(pos), lot) : Math.abs(pos);
+    // An immediate-or-cancel order in flight on that side closes part of it already.
+    const o = this.open;
+    for (let i = 0; i < o.count; i++) if (o.ioc[i] === 1 && o.side[i] === side && o.state[i] !== OrderState.PendingCancel) room -= o.remaining[i]!;
+    const fit = (price: number, qty: number): number => {
+      if (!(price === price && qty > 0)) return 0;
+      const q = lot > 0 ? roundDown(Math.min(qty, room), lot) : Math.min(qty, room);
+      if (!(q > 0) || q < minQty * (1 - 1e-9) || (minNotional > 0 && notionalQuote(contract, price, q) < minNotional)) return 0;
+      room -= q;
+      return q;
+    };
+    const q0 = fit(side > 0 ? t.bidPrice : t.askPrice, side > 0 ? t.bidQty : t.askQty);
+    if (side > 0) {
+      if (q0 === 0) t.bidPrice = Number.NaN;
+      t.bidQty = q0;
+    } else {
+      if (q0 === 0) t.askPrice = Number.NaN;
+      t.askQty = q0;
+    }
+    const more = side > 0 ? t.bids : t.asks;
+    if (more === undefined || more.length === 0) return;
+    const out = this.reduceLevels;
+    const levels = more === out ? out.slice() : more;
+    out.length = 0;
+    for (const l of levels) {
+      const q = q0 > 0 ? fit(l.price, l.qty) : 0;
+      out.push({ price: q > 0 ? l.price : Number.NaN, qty: q });
+    }
+    if (side > 0) t.bids = out;
+    else t.asks = out;
   }
 
   /** Most of our orders live (resting or in flight, not being cancelled) on one side at once, after a decision. */

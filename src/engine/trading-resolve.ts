@@ -27,6 +27,10 @@ export interface SessionSettings {
   decisionIntervalMicros: Micros;
   /** What a unit of quantity is and which currency settles it (default spot). */
   contract?: ContractSpec;
+  /** The market's quantity increment: a reducing quote is cut to whole lots of the position. */
+  lotSize?: number;
+  /** The venue's smallest order, quote currency (live: the exchange's; 0 or absent: none). */
+  minNotional?: number;
 }
 
 export interface ResolvedTrading {
@@ -95,6 +99,7 @@ export function resolveTrading(cfg: TradingConfig, refPrice: number, opts: Stric
       reconcile: { priceTolerance: q.requote_ticks * cfg.market.tick_size, qtyTolerance: 0 },
       risk,
       decisionIntervalMicros: cfg.loop.decision_interval_ms * MICROS_PER_MS,
+      lotSize: lot,
       ...(contract.kind === 'spot' ? {} : { contract }),
     },
   };

@@ -67,6 +67,8 @@ export class TradingSession {
       reconcile: settings.reconcile,
       limits: gateLimitsOf(risk),
       maxOpenOrders: risk.max_open_orders,
+      ...(settings.lotSize !== undefined ? { lotSize: settings.lotSize } : {}),
+      ...(settings.minNotional !== undefined ? { minNotional: settings.minNotional } : {}),
     };
     this.core = new TradingCore(strategy, options);
     options.rules = riskRules(risk, this.core.open, settings.contract);
