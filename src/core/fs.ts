@@ -18,27 +18,31 @@ import { assertFolderNotInput, assertSafeOutput, isOurs, writeMarker, type Comma
 import { scrubSecrets } from './secrets.js';
 
 let tmpCounter = 0;
-/** `.<name>.<pid>.<n>.tmp` beside the target: recognisable as ours, and whose process made it. */
+/**
+ * `.<name>.marketmakerl-<pid>-<n>.tmp` beside the target: the product's name in it, so the sweep can
+ * never take a user's file for ours, and the pid of the process that made it.
+ */
 export function tmpNameFor(target: string): string {
   tmpCounter += 1;
-  return join(dirname(target), `.${basename(target)}.${process.pid}.${tmpCounter}.tmp`);
+  return join(dirname(target), `.${basename(target)}.marketmakerl-${process.pid}-${tmpCounter}.tmp`);
 }
 
-const TMP_NAME = /^\.(?:.+?)\.(\d+)(?:\.\d+)?\.tmp$/;
+const TMP_NAME = /^\..+\.marketmakerl-([1-9]\d{0,9})-[1-9]\d*\.tmp$/;
 
+/** Whether `pid` may still run: only a definite "no such process" counts as dead. */
 function alive(pid: number): boolean {
-  if (pid === process.pid) return true;
+  if (pid === process.pid || pid > 0x7fffffff) return true;
   try {
     process.kill(pid, 0);
     return true;
   } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
+    return (e as NodeJS.ErrnoException).code !== 'ESRCH';
   }
 }
 
 /**
- * Remove temp files and folders that a killed process of ours left in `dir` (named by `tmpNameFor` or
- * the same scheme; their process is gone). Anything else is left alone.
+ * Remove temp files and folders that a killed process of ours left in `dir`: names in exactly the
+ * `tmpNameFor` format whose process is gone. Anything else is left alone.
  */
 export function sweepOrphanTemps(dir: string): string[] {
   let names: string[];

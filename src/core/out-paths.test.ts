@@ -95,20 +95,23 @@ test('ensureCollectionFolder: new or empty folders become ours; a foreign one is
   ensureCollectionFolder(foreign, '--out', 'recording', true);
 });
 
-test('temp leftovers of a dead process are swept; those of live processes and other files stay', () => {
+test('temp leftovers of a dead process are swept; those of live processes and user files stay', () => {
   const base = tmp();
   const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
   const deadPid = Number(dead.stdout);
-  mkdirSync(join(base, `.run_x.${deadPid}.3.tmp`));
-  writeFileSync(join(base, `.run_x.${deadPid}.3.tmp`, 'trace.csv'), 'half');
-  writeFileSync(join(base, `.metrics.json.${deadPid}.1.tmp`), 'half');
-  writeFileSync(join(base, `.mine.${process.pid}.1.tmp`), 'in use');
-  writeFileSync(join(base, '.notes.tmp'), 'not ours');
+  mkdirSync(join(base, `.run_x.marketmakerl-${deadPid}-3.tmp`));
+  writeFileSync(join(base, `.run_x.marketmakerl-${deadPid}-3.tmp`, 'trace.csv'), 'half');
+  writeFileSync(join(base, `.metrics.json.marketmakerl-${deadPid}-1.tmp`), 'half');
+  writeFileSync(join(base, `.mine.marketmakerl-${process.pid}-1.tmp`), 'in use');
+  // A user's own files, whatever digits their names hold, are never taken for leftovers.
+  const users = ['.notes.tmp', '.notes.2024.tmp', '.backup.3999999.tmp', `.draft.${deadPid}.1.tmp`, `.x.marketmakerl-${deadPid}.tmp`, `marketmakerl-${deadPid}-1.tmp`];
+  for (const n of users) writeFileSync(join(base, n), 'mine');
   writeFileSync(join(base, 'data.csv'), 'x');
-  assert.deepEqual(sweepOrphanTemps(base).sort(), [`.metrics.json.${deadPid}.1.tmp`, `.run_x.${deadPid}.3.tmp`]);
-  assert.deepEqual(readdirSync(base).sort(), [`.mine.${process.pid}.1.tmp`, '.notes.tmp', 'data.csv']);
-  // The next atomic write into the folder sweeps too.
-  writeFileSync(join(base, `.late.${deadPid}.9.tmp`), 'half');
+  assert.deepEqual(sweepOrphanTemps(base).sort(), [`.metrics.json.marketmakerl-${deadPid}-1.tmp`, `.run_x.marketmakerl-${deadPid}-3.tmp`]);
+  assert.deepEqual(readdirSync(base).sort(), [`.mine.marketmakerl-${process.pid}-1.tmp`, ...users, 'data.csv'].sort());
+  // The next atomic write into the folder sweeps too, and leaves the user's files.
+  writeFileSync(join(base, `.late.marketmakerl-${deadPid}-9.tmp`), 'half');
   writeFileAtomic(join(base, 'out.txt'), 'ok');
-  assert.equal(existsSync(join(base, `.late.${deadPid}.9.tmp`)), false);
+  assert.equal(existsSync(join(base, `.late.marketmakerl-${deadPid}-9.tmp`)), false);
+  for (const n of users) assert.equal(readFileSync(join(base, n), 'utf8'), 'mine', n);
 });

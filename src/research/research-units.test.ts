@@ -136,7 +136,7 @@ test('analysis files: all renamed into place, or none when one cannot be written
   assert.deepEqual(readdirSync(dir).sort(), ['S1_a.csv', 'S1_analysis.json', 'S2_b.csv']);
   // A temp folder a killed run left (its pid is gone) is swept at the next write; a folder the failed
   // write created is removed again.
-  mkdirSync(join(dir, '.S0.999999999.1.tmp'));
+  mkdirSync(join(dir, '.S0.marketmakerl-999999999-1.tmp'));
   writeAnalysisFiles(dir, 'S3', { 'analysis.json': '{}\n' });
   assert.deepEqual(readdirSync(dir).filter((n) => n.startsWith('.')), [], 'no temp left behind');
   const nested = join(dir, 'new', 'deeper');

@@ -96,6 +96,17 @@ test('backtest --run-id: . and .. (artifacts/runs itself, or artifacts) and ids 
   assert.ok(existsSync(join(work, 'artifacts', 'runs', 'first', 'metrics.json')));
 });
 
+test('writing a run folder leaves the user\'s hidden .tmp files beside it alone', () => {
+  const dir = join(work, 'with-temps');
+  mkdirSync(dir);
+  const users = ['.notes.2024.tmp', '.backup.3999999.tmp', '.draft.3999999.1.tmp'];
+  for (const n of users) writeFileSync(join(dir, n), 'mine');
+  const r = cli('backtest', '--bars', '600', '--seed', '1', '--out', 'with-temps/newrun');
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual(readdirSync(dir).sort(), [...users, 'newrun'].sort());
+  for (const n of users) assert.equal(readFileSync(join(dir, n), 'utf8'), 'mine', n);
+});
+
 test('convert: a failed conversion leaves neither a file nor the folders it would have created', () => {
   const capture = join(base, 'bad-capture.txt');
   writeFileSync(capture, 'this is not a capture\n');
