@@ -19,10 +19,10 @@ function real(p: string): string {
  * Refuse `/`, the home folder, the working folder and every folder above it, whatever the spelling
  * (`.`, `..`, a symlink): a command writing there could shadow or replace what holds the user's work.
  */
-export function assertSafeOutput(path: string, flag: string): void {
+export function assertSafeOutput(path: string, flag: string, workDir = process.cwd()): void {
   if (path.trim() === '') throw new UserError(`${flag}: expected a path, got an empty string`);
-  const target = real(path);
-  const cwd = real(process.cwd());
+  const target = real(resolve(workDir, path));
+  const cwd = real(workDir);
   const home = real(homedir());
   if (target === sep || target === resolve(sep)) throw new UserError(`${flag}: '${path}' is the root folder; choose a new folder`);
   if (target === home) throw new UserError(`${flag}: '${path}' is the home folder; choose a new folder`);
@@ -115,21 +115,24 @@ export function writeMarker(dir: string, kind: string): void {
 /**
  * Check a folder that a command adds files to (stamped names, never replacing anything): it must be new,
  * empty or ours. `ours`: a default path of the command (folders of earlier versions carry no marker).
+ * `workDir`: what a relative `path` is relative to (default the working folder).
  */
-export function checkCollectionFolder(path: string, flag: string, ours = false): void {
-  assertSafeOutput(path, flag);
-  if (!existsSync(path)) return;
-  if (!lstatSync(path).isDirectory()) throw new UserError(`${flag}: '${path}' is a file, not a folder; choose a new folder`);
-  if (ours || isOurs(path)) return;
-  if (readdirSync(path).length > 0) throw new UserError(`${flag}: '${path}' is a folder that is not empty and was not written by marketmakerl; choose a new folder`);
+export function checkCollectionFolder(path: string, flag: string, ours = false, workDir = process.cwd()): void {
+  assertSafeOutput(path, flag, workDir);
+  const abs = resolve(workDir, path);
+  if (!existsSync(abs)) return;
+  if (!lstatSync(abs).isDirectory()) throw new UserError(`${flag}: '${path}' is a file, not a folder; choose a new folder`);
+  if (ours || isOurs(abs)) return;
+  if (readdirSync(abs).length > 0) throw new UserError(`${flag}: '${path}' is a folder that is not empty and was not written by marketmakerl; choose a new folder`);
 }
 
 /**
  * `checkCollectionFolder`, then create the folder (with the marker) when it is new or empty. Returns an
  * undo for a command that fails before writing anything: what this call created goes, if still empty.
  */
-export function ensureCollectionFolder(path: string, flag: string, kind: string, ours = false): () => void {
-  checkCollectionFolder(path, flag, ours);
+export function ensureCollectionFolder(path: string, flag: string, kind: string, ours = false, workDir = process.cwd()): () => void {
+  checkCollectionFolder(path, flag, ours, workDir);
+  path = resolve(workDir, path);
   const created: string[] = [];
   for (let d = resolve(path); !existsSync(d); d = dirname(d)) created.unshift(d);
   if (created.length > 0) mkdirSync(path, { recursive: true });

@@ -10,6 +10,9 @@ export type Role = (typeof ROLES)[number];
 
 const positive = z.number().positive();
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
+/** The runtime's own artifacts folder: ours even without the marker (earlier versions wrote none). */
+export const DEFAULT_ARTIFACTS_DIR = 'artifacts';
+
 export const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 const agentName = z.string().regex(NAME, "expected letters, digits, '_' or '-' (it becomes part of file names)");
@@ -130,7 +133,7 @@ export const ConfigFileSchema = z
     paths: z
       .object({
         data_dir: z.string().min(1).default('data').describe('where agent data files are looked up (relative to the working directory)'),
-        artifacts_dir: z.string().min(1).default('artifacts').describe('where every artifact of a run is written'),
+        artifacts_dir: z.string().min(1).default(DEFAULT_ARTIFACTS_DIR).describe('where every artifact of a run is written'),
       })
       .strict()
       .prefault({}),

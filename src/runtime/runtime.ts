@@ -2,8 +2,8 @@
 import { availableParallelism } from 'node:os';
 import { existsSync, readdirSync } from 'node:fs';
 import { isAbsolute, relative, resolve } from 'node:path';
-import { UserError, utcStamp, writeFileAtomic } from '../core/index.js';
-import { RUN_ID, type Mode } from './config.js';
+import { UserError, checkCollectionFolder, ensureCollectionFolder, utcStamp, writeFileAtomic } from '../core/index.js';
+import { DEFAULT_ARTIFACTS_DIR, RUN_ID, type Mode } from './config.js';
 import type { AgentConfig } from './agents.js';
 import { loadConfig, agentDataPath } from './load-config.js';
 import { loadStrategyModule, resolveParams } from '../strategy/index.js';
@@ -89,6 +89,10 @@ export async function runRuntime(o: RunOptions): Promise<RunSummary> {
   const cfg = loadConfig(o.configPath, cwd);
   const mode = o.mode ?? cfg.mode;
   liveGuard(mode, env);
+  // The artifacts folder follows every output folder's rules: never a forbidden place, a file, or a
+  // folder of someone else's; refused here, before any work.
+  const artifactsOurs = cfg.paths.artifacts_dir === DEFAULT_ARTIFACTS_DIR;
+  checkCollectionFolder(cfg.paths.artifacts_dir, 'paths.artifacts_dir', artifactsOurs, cwd);
   // A strategy module is loaded and checked here, before anything is written (a bad one: exit 2 naming
   // it); the agents then name it by its absolute path, which every worker thread loads again.
   for (const a of cfg.agents) {
@@ -101,6 +105,7 @@ export async function runRuntime(o: RunOptions): Promise<RunSummary> {
   }
 
   const artifactsAbs = resolve(cwd, cfg.paths.artifacts_dir);
+  ensureCollectionFolder(cfg.paths.artifacts_dir, 'paths.artifacts_dir', 'runtime-artifacts', artifactsOurs, cwd);
   const runId = chooseRunId(o.runId ?? cfg.run_id, artifactsAbs, now());
   const seed = o.seed ?? cfg.seed;
   const workers = Math.min(o.maxWorkers ?? availableParallelism(), cfg.agents.length);

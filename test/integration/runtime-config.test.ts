@@ -1,7 +1,7 @@
 // Runtime config: every kind of bad config is one line naming the path, exit 2, nothing written; the JSON Schema is current.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../../src/core/index.js';
 import { loadConfig, validateConfig, configJsonSchemaText } from '../../src/runtime/index.js';
@@ -95,6 +95,41 @@ test('CLI: unreadable config and bad flags are one-line errors with exit 2', () 
   assert.equal(cli(['run', '--config', 'config.yaml', '--mode', 'sim'], dir).stderr, "error: --mode: expected one of backtest, paper, live, got 'sim'\n");
   assert.equal(cli(['run', '--config', 'config.yaml', '--max-workers', '0'], dir).stderr, "error: --max-workers: expected an integer >= 1, got '0'\n");
   assert.deepEqual(files(dir), ['config.yaml']);
+});
+
+test('CLI: paths.artifacts_dir follows the output folder rules: the root, the working folder, a file or a user folder are refused before any work', () => {
+  const dir = tmp('artdir');
+  mkdirSync(join(dir, 'src'));
+  writeFileSync(join(dir, 'src', 'main.ts'), 'mine');
+  writeFileSync(join(dir, 'plain'), 'a file');
+  mkdirSync(join(dir, 'empty'));
+  const before = files(dir);
+  for (const [at, re] of [
+    ['/', /^error: paths\.artifacts_dir: '\/' is the root folder/],
+    ['.', /^error: paths\.artifacts_dir: '\.' is the working folder or one of its parents/],
+    ['..', /^error: paths\.artifacts_dir: '\.\.' is the working folder or one of its parents/],
+    ['src', /^error: paths\.artifacts_dir: 'src' is a folder that is not empty and was not written by marketmakerl/],
+    ['plain', /^error: paths\.artifacts_dir: 'plain' is a file, not a folder/],
+  ] as const) {
+    writeConfig(dir, { ...smallConfig(), paths: { artifacts_dir: at, data_dir: '.' } }, 'art.yaml');
+    const r = cli(['run', '--config', 'art.yaml', '--run-id', 'refusedrun'], dir);
+    assert.equal(r.code, 2, r.stderr);
+    assert.equal(r.stderr.split('\n').filter(Boolean).length, 1, r.stderr);
+    assert.match(r.stderr, re);
+    assert.equal(r.stdout, '');
+  }
+  assert.equal(existsSync('/refusedrun_summary.json'), false);
+  assert.deepEqual(files(dir), [...before, 'art.yaml'].sort());
+  assert.deepEqual(files(join(dir, 'src')), ['main.ts']);
+  // A new or empty folder becomes the runtime's; later runs add to it.
+  for (const at of ['empty', 'new/art']) {
+    writeConfig(dir, { ...smallConfig(), paths: { artifacts_dir: at, data_dir: '.' } }, 'art.yaml');
+    for (const id of ['r1', 'r2']) {
+      const r = cli(['run', '--config', 'art.yaml', '--run-id', id], dir);
+      assert.equal(r.code, 0, r.stderr);
+    }
+    assert.ok(files(join(dir, at)).includes('r2_summary.json'), at);
+  }
 });
 
 test('schemas/config.schema.json is generated from the zod schema and up to date (make config-schema)', () => {

@@ -22,6 +22,7 @@ test('the shipped config runs end to end: every artifact, schema-valid metrics, 
   assert.deepEqual([summary.successes, summary.failures, summary.skipped, summary.total], [4, 0, 0, 4]);
   const out = join(dir, 'artifacts');
   assert.deepEqual(files(out), [
+    '.marketmakerl',
     'e2e_exec_backtest_config.json',
     'e2e_exec_fills.csv',
     'e2e_exec_metrics.json',
@@ -86,7 +87,7 @@ test('artifacts are byte-identical with 1 and 4 workers', async () => {
     return join(dir, 'artifacts');
   };
   const [one, four] = [await run(1), await run(4)];
-  const names = files(one).filter((f) => !f.endsWith('_runtime_log.jsonl') && !f.endsWith('_summary.json'));
+  const names = files(one).filter((f) => !f.endsWith('_runtime_log.jsonl') && !f.endsWith('_summary.json') && f !== '.marketmakerl');
   assert.deepEqual(files(four).filter((f) => names.includes(f)), names);
   assert.equal(names.length, 13);
   for (const f of names) assert.ok(readFileSync(join(one, f)).equals(readFileSync(join(four, f))), `${f} differs`);
