@@ -7,6 +7,7 @@ import {
   mkdirSync,
   openSync,
   readdirSync,
+  readFileSync,
   renameSync,
   rmdirSync,
   rmSync,
@@ -14,7 +15,7 @@ import {
 } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { UserError } from './errors.js';
-import { assertFolderNotInput, assertSafeOutput, isOurs, writeMarker, type CommandInputs } from './out-paths.js';
+import { RUN_MARKER, assertFolderNotInput, assertSafeOutput, isOurs, writeMarker, type CommandInputs } from './out-paths.js';
 import { scrubSecrets } from './secrets.js';
 
 let tmpCounter = 0;
@@ -168,7 +169,7 @@ export function writeDirAtomic(path: string, fill: (tmpDir: string) => void, o: 
   let old: string | undefined;
   try {
     fill(tmp);
-    writeMarker(tmp, o.kind ?? 'run');
+    writeMarker(tmp, o.kind ?? 'run', pathsUnder(tmp));
     for (const n of readdirSync(tmp)) if (lstatSync(join(tmp, n)).isFile()) fsyncPath(join(tmp, n));
     fsyncPath(tmp);
     if (existsSync(path)) {
@@ -190,8 +191,9 @@ export function writeDirAtomic(path: string, fill: (tmpDir: string) => void, o: 
 
 /**
  * A run folder about to be written: refused when it is a forbidden place, a file, a non-empty folder that
- * is not ours, ours without `force`, or it is, holds or lies in one of the command's `inputs`. Call it
- * before the work, so that a refusal costs nothing.
+ * is not ours, ours without `force`, ours holding anything marketmakerl did not write there (`--force`
+ * replaces the whole folder), or it is, holds or lies in one of the command's `inputs`. Call it before the
+ * work, so that a refusal costs nothing.
  */
 export function checkRunFolderTarget(path: string, flag: string, force: boolean, inputs: CommandInputs = {}): void {
   assertSafeOutput(path, flag);
@@ -202,6 +204,45 @@ export function checkRunFolderTarget(path: string, flag: string, force: boolean,
   if (readdirSync(path).length === 0) return;
   if (!isOurs(path)) throw new UserError(`${flag}: '${path}' is a folder that is not empty and was not written by marketmakerl; choose a new folder`);
   if (!force) throw new UserError(`${flag}: '${path}' holds an earlier run; add --force to replace it, or choose a new folder`);
+  const foreign = foreignEntry(path);
+  if (foreign !== undefined) {
+    throw new UserError(`${flag}: '${path}' holds '${foreign}', which marketmakerl did not write; --force replaces only a folder of its own files: move it out, or choose a new folder`);
+  }
 }
 
+/** The files a run folder of an earlier version (whose marker lists nothing) may hold. */
+const EARLIER_RUN_FILES = [
+  'config.json', 'metrics.json', 'metrics.schema.json', 'trace.csv', 'fills.csv', 'orders.csv', 'funding.csv',
+  'policy.json', 'training.csv', 'learning-curve.png', 'parity.json', 'parity.html',
+];
+/** Written into a run folder after the run, by `report`. */
+const REPORT_FILE = 'report.html';
 
+/** Every path below `dir` (`a/b` form), sorted. */
+function pathsUnder(dir: string, prefix = ''): string[] {
+  const out: string[] = [];
+  for (const n of readdirSync(join(dir, prefix)).sort()) {
+    const rel = prefix === '' ? n : `${prefix}/${n}`;
+    if (rel === RUN_MARKER) continue;
+    out.push(rel);
+    if (lstatSync(join(dir, rel)).isDirectory()) out.push(...pathsUnder(dir, rel));
+  }
+  return out;
+}
+
+/** The first path in a run folder of ours that its marker does not list (nor a report beside the run's files). */
+function foreignEntry(dir: string): string | undefined {
+  let listed: unknown;
+  try {
+    listed = (JSON.parse(readFileSync(join(dir, RUN_MARKER), 'utf8')) as { entries?: unknown }).entries;
+  } catch {
+    listed = undefined;
+  }
+  const ours = new Set(Array.isArray(listed) && listed.every((e) => typeof e === 'string') ? (listed as string[]) : EARLIER_RUN_FILES);
+  const isFolder = (rel: string): boolean => lstatSync(join(dir, rel)).isDirectory();
+  return pathsUnder(dir).find((rel) => {
+    if (ours.has(rel)) return false;
+    const up = rel.includes('/') ? rel.slice(0, rel.lastIndexOf('/')) : '';
+    return !(basename(rel) === REPORT_FILE && !isFolder(rel) && (up === '' || ours.has(up)));
+  });
+}

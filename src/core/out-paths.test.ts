@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { UserError } from './errors.js';
@@ -54,6 +54,48 @@ test('writeDirAtomic: a new folder gets the marker; a foreign or non-empty folde
   }, { force: true }), /boom/);
   assert.deepEqual(readdirSync(run).sort(), [RUN_MARKER, 'b.txt']);
   assert.deepEqual(readdirSync(base).filter((n) => n.endsWith('.tmp')), []);
+});
+
+test('writeDirAtomic --force: replaces only a folder holding nothing but what marketmakerl wrote there', () => {
+  const base = tmp();
+  const run = join(base, 'run');
+  writeDirAtomic(run, (d) => {
+    writeFileSync(join(d, 'a.txt'), 'one');
+    mkdirSync(join(d, 'BTC'));
+    writeFileSync(join(d, 'BTC', 'trace.csv'), 'x');
+  });
+  writeFileSync(join(run, 'report.html'), 'a report of the run');
+  writeFileSync(join(run, 'BTC', 'report.html'), 'a report of the market');
+  writeDirAtomic(run, (d) => writeFileSync(join(d, 'b.txt'), 'two'), { force: true });
+  assert.deepEqual(readdirSync(run).sort(), [RUN_MARKER, 'b.txt'], 'its files and the reports beside them replaced');
+
+  for (const user of ['NOTES.md', 'BTC/NOTES.md', 'b.txt/inside', 'mine/report.html']) {
+    writeDirAtomic(run, (d) => {
+      writeFileSync(join(d, 'b.txt'), 'two');
+      mkdirSync(join(d, 'BTC'));
+    }, { force: true });
+    if (user === 'b.txt/inside') {
+      rmSync(join(run, 'b.txt'));
+      mkdirSync(join(run, 'b.txt'));
+    }
+    mkdirSync(dirname(join(run, user)), { recursive: true });
+    writeFileSync(join(run, user), 'mine');
+    const first = user.split('/')[0]!;
+    refused(() => writeDirAtomic(run, () => {}, { force: true }), new RegExp(`^--out: '.*run' holds '${user === 'mine/report.html' ? first : user}', which marketmakerl did not write`));
+    assert.equal(readFileSync(join(run, user), 'utf8'), 'mine', `${user} kept`);
+    rmSync(join(run, first), { recursive: true });
+  }
+
+  // A run folder of an earlier version (its marker lists nothing): only the files run folders hold.
+  const old = join(base, 'old');
+  mkdirSync(old);
+  writeFileSync(join(old, RUN_MARKER), '{"written_by":"marketmakerl","kind":"run"}\n');
+  for (const n of ['config.json', 'metrics.json', 'trace.csv', 'fills.csv', 'report.html']) writeFileSync(join(old, n), 'x');
+  writeFileSync(join(old, 'thesis.tex'), 'years of work');
+  refused(() => writeDirAtomic(old, () => {}, { force: true }), /holds 'thesis\.tex', which marketmakerl did not write/);
+  rmSync(join(old, 'thesis.tex'));
+  writeDirAtomic(old, (d) => writeFileSync(join(d, 'config.json'), 'new'), { force: true });
+  assert.deepEqual(readdirSync(old).sort(), [RUN_MARKER, 'config.json']);
 });
 
 test('writeFileAtomic leaves no temp file and removes the folders it created when the write fails', () => {

@@ -107,9 +107,12 @@ export function isOurs(dir: string): boolean {
   }
 }
 
-export function writeMarker(dir: string, kind: string): void {
-  // No time in it: a rerun with the same inputs gives a byte-identical folder.
-  writeFileSync(join(dir, RUN_MARKER), `${JSON.stringify({ written_by: 'marketmakerl', kind })}\n`);
+/**
+ * `entries`: a run folder's paths as written (`a/b` below its top), the only ones `--force` may remove.
+ * No time in it: a rerun with the same inputs gives a byte-identical folder.
+ */
+export function writeMarker(dir: string, kind: string, entries?: readonly string[]): void {
+  writeFileSync(join(dir, RUN_MARKER), `${JSON.stringify({ written_by: 'marketmakerl', kind, ...(entries !== undefined ? { entries } : {}) })}\n`);
 }
 
 /**

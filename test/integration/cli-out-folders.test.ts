@@ -2,7 +2,7 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { CLI, REPO_ROOT } from '../fixtures/shared-data.js';
@@ -94,6 +94,20 @@ test('backtest --run-id: . and .. (artifacts/runs itself, or artifacts) and ids 
   }
   assert.deepEqual(snapshot(base), before, 'artifacts/runs and the run in it untouched');
   assert.ok(existsSync(join(work, 'artifacts', 'runs', 'first', 'metrics.json')));
+});
+
+test('--force never removes a file the user put in a run folder', () => {
+  const r1 = cli('backtest', '--bars', '600', '--seed', '1', '--out', 'forced/n');
+  assert.equal(r1.status, 0, r1.stderr);
+  assert.equal(cli('report', 'forced/n').status, 0);
+  writeFileSync(join(work, 'forced/n/NOTES.md'), 'my notes');
+  const before = snapshot(join(work, 'forced/n'));
+  assertRefused(cli('backtest', '--bars', '600', '--seed', '2', '--out', 'forced/n', '--force'), /^error: --out: 'forced\/n' holds 'NOTES\.md', which marketmakerl did not write/);
+  assert.deepEqual(snapshot(join(work, 'forced/n')), before);
+  rmSync(join(work, 'forced/n/NOTES.md'));
+  const r2 = cli('backtest', '--bars', '600', '--seed', '2', '--out', 'forced/n', '--force');
+  assert.equal(r2.status, 0, r2.stderr);
+  assert.match(readFileSync(join(work, 'forced/n/config.json'), 'utf8'), /"seed": 2/);
 });
 
 test('writing a run folder leaves the user\'s hidden .tmp files beside it alone', () => {
