@@ -68,6 +68,10 @@ test('backtest --out: ., .., the home folder, a foreign folder and a file are re
   assertRefused(cli('convert', 'missing.gz', '--out', 'notes.md'), /--out: 'notes\.md' exists; add --force to replace it/);
   assertRefused(cli('study', '--simulate', '--bars', '500', '--out', 'notes.md'), /--out: 'notes\.md' exists; add --force/);
   assertRefused(cli('realtime', '--replay', 'missing.gz', '--out-dir', '..'), /--out-dir: '\.\.' is the working folder/);
+  assertRefused(cli('realtime', '--replay', 'missing.gz', '--out-dir', 'thesis'), /^error: --out-dir: 'thesis' is a folder that is not empty and was not written by marketmakerl/);
+  assertRefused(cli('realtime', '--replay', 'missing.gz', '--out-dir', 'plain-file'), /^error: --out-dir: 'plain-file' is a file, not a folder/);
+  assertRefused(cli('realtime', '--replay', 'missing.gz', '--out-dir', 'new/realtime'), /cannot read capture file missing\.gz/);
+  assert.equal(existsSync(join(work, 'new')), false, 'a folder made for a failed command is removed again');
   assert.deepEqual(snapshot(base), before, 'no file changed anywhere under the home folder');
 });
 

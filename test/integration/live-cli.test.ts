@@ -59,7 +59,7 @@ test('realtime --mode live --confirm-live trades against the fake, ends with eve
     const child = spawn(
       process.execPath,
       [...cli, '--confirm-live', '--exchange-url', fake.restUrl.replace(/\/api\/v3$/, ''), '--feed', 'rest', '--timeframe', '1s', '--poll-seconds', '0.2', '--iterations', '25',
-        '--config', config, '--ledger', join(dir, 'ledger.sqlite'), '--out-dir', dir, '--halt-file', join(dir, 'HALT'), '--dashboard-port', '0', '--record', join(dir, 'live.arrow')],
+        '--config', config, '--ledger', join(dir, 'ledger.sqlite'), '--out-dir', join(dir, 'out'), '--halt-file', join(dir, 'HALT'), '--dashboard-port', '0', '--record', join(dir, 'live.arrow')],
       { cwd: root, env: { ...bareEnv(), PAPER_ONLY: '0', EXCHANGE_API_KEY: TEST_KEY, EXCHANGE_API_SECRET: TEST_SECRET } },
     );
     let stdout = '';
@@ -95,7 +95,7 @@ test('realtime --mode live --confirm-live trades against the fake, ends with eve
     const pl = JSON.parse(par.stdout) as { mode: string; fills_live: number; orders_matched_share: number };
     assert.equal(pl.mode, 'live');
     assert.ok(readFileSync(join(parityDir, 'p', 'parity.html'), 'utf8').includes('live'));
-    const texts = [stdout, stderr, ...readdirSync(dir).map((f) => readFileSync(join(dir, f)).toString('latin1'))];
+    const texts = [stdout, stderr, ...[dir, join(dir, 'out')].flatMap((d) => readdirSync(d).filter((f) => f !== 'out').map((f) => readFileSync(join(d, f)).toString('latin1')))];
     for (const t of texts) assert.ok(!t.includes(TEST_KEY) && !t.includes(TEST_SECRET), 'a secret leaked');
   } finally {
     clearInterval(timer);

@@ -28,7 +28,7 @@ function startLive(fake: FakePrivateExchange, dir: string, liveYaml: string): Ch
   const child = spawn(
     process.execPath,
     ['--import', 'tsx', join(root, 'src/cli/main.ts'), 'realtime', '--mode', 'live', '--confirm-live', '--exchange-url', fake.restUrl.replace(/\/api\/v3$/, ''), '--feed', 'rest',
-      '--timeframe', '1s', '--poll-seconds', '0.2', '--iterations', 'forever', '--config', config, '--ledger', join(dir, 'ledger.sqlite'), '--out-dir', dir, '--halt-file', join(dir, 'HALT'), '--quiet'],
+      '--timeframe', '1s', '--poll-seconds', '0.2', '--iterations', 'forever', '--config', config, '--ledger', join(dir, 'ledger.sqlite'), '--out-dir', join(dir, 'out'), '--halt-file', join(dir, 'HALT'), '--quiet'],
     { cwd: root, env },
   );
   let stdout = '';

@@ -130,7 +130,7 @@ test('live hedged market making: spot fills push the inventory past the band, th
       Math.abs(p.position + 0.007) <= BAND + 1e-9 &&
       [...p.orders.values()].some((o) => o.status === 'EXPIRED' && o.executedQty > 0) &&
       p.openOrders().length === 0;
-    const r = await runCli(['--exchange-url', fake.restUrl.replace(/\/api\/v3$/, ''), '--feed', 'rest', '--poll-seconds', '0.2', '--iterations', '900', '--config', join(dir, 'live.yaml'), '--ledger', join(dir, 'ledger.sqlite'), '--out-dir', dir, '--halt-file', join(dir, 'HALT')], hedged);
+    const r = await runCli(['--exchange-url', fake.restUrl.replace(/\/api\/v3$/, ''), '--feed', 'rest', '--poll-seconds', '0.2', '--iterations', '900', '--config', join(dir, 'live.yaml'), '--ledger', join(dir, 'ledger.sqlite'), '--out-dir', join(dir, 'out'), '--halt-file', join(dir, 'HALT')], hedged);
     stop();
     assertStopped(r);
     const lines = linesOf(r.stdout);
@@ -196,7 +196,7 @@ test('live hedged market making: spot fills push the inventory past the band, th
     } finally {
       db.close();
     }
-    const texts = [r.stdout, r.stderr, ...readdirSync(dir).map((f) => readFileSync(join(dir, f)).toString('latin1'))];
+    const texts = [r.stdout, r.stderr, ...[dir, join(dir, 'out')].flatMap((d) => readdirSync(d).filter((f) => f !== 'out').map((f) => readFileSync(join(d, f)).toString('latin1')))];
     for (const t of texts) assert.ok(!t.includes(TEST_KEY) && !t.includes(TEST_SECRET), 'a secret leaked');
   } finally {
     stop();
@@ -232,14 +232,14 @@ test('live passive hedge: post-only orders resting at the perpetual\'s touch, mo
       p.position !== 0 &&
       Math.abs(p.position + 0.007) <= BAND + 1e-9 &&
       cancelled();
-    const r = await runCli(['--exchange-url', fake.restUrl.replace(/\/api\/v3$/, ''), '--feed', 'rest', '--poll-seconds', '0.2', '--iterations', '900', '--config', join(dir, 'live.yaml'), '--ledger', join(dir, 'ledger.sqlite'), '--out-dir', dir, '--halt-file', join(dir, 'HALT'), '--quiet'], hedged);
+    const r = await runCli(['--exchange-url', fake.restUrl.replace(/\/api\/v3$/, ''), '--feed', 'rest', '--poll-seconds', '0.2', '--iterations', '900', '--config', join(dir, 'live.yaml'), '--ledger', join(dir, 'ledger.sqlite'), '--out-dir', join(dir, 'out'), '--halt-file', join(dir, 'HALT'), '--quiet'], hedged);
     stop();
     assertStopped(r, () => {
-      const summary = readdirSync(dir).find((n) => n.endsWith('_markets_live.jsonl'));
+      const summary = readdirSync(join(dir, 'out')).find((n) => n.endsWith('_markets_live.jsonl'));
       const perpOrders = fake.requests.filter((x) => x.path === '/fapi/v1/order').map((x) => x.method);
-      return `spot held ${spotHeld(spot)}, perpetual position ${p.position}, its order requests ${JSON.stringify(perpOrders.slice(-40))} (${perpOrders.length}), open ${p.openOrders().length}; summary ${summary === undefined ? 'none' : readFileSync(join(dir, summary), 'utf8').slice(-3000)}`;
+      return `spot held ${spotHeld(spot)}, perpetual position ${p.position}, its order requests ${JSON.stringify(perpOrders.slice(-40))} (${perpOrders.length}), open ${p.openOrders().length}; summary ${summary === undefined ? 'none' : readFileSync(join(dir, 'out', summary), 'utf8').slice(-3000)}`;
     });
-    const summary = linesOf(readFileSync(join(dir, readdirSync(dir).find((n) => n.endsWith('_markets_live.jsonl'))!), 'utf8')).at(-1) as unknown as Summary;
+    const summary = linesOf(readFileSync(join(dir, 'out', readdirSync(join(dir, 'out')).find((n) => n.endsWith('_markets_live.jsonl'))!), 'utf8')).at(-1) as unknown as Summary;
     const [s, u] = summary.markets;
     for (const m of summary.markets) assert.deepEqual([m.fatal, m.cancelVerified, m.mismatches], [undefined, true, 0], JSON.stringify(m));
     assert.ok(Math.abs(s!.position - 0.007) < 1e-9, `spot inventory ${s!.position}`);
@@ -274,7 +274,7 @@ test("live hedge: the hedge market is preflighted like the others — a band who
   // 0.001 BTC × 60,010 = 60 USDT, below the USD-M minimum notional of 100.
   writeFileSync(join(dir, 'live.yaml'), config('taker', 0.001));
   try {
-    const r = await runCli(['--exchange-url', fake.restUrl.replace(/\/api\/v3$/, ''), '--feed', 'rest', '--poll-seconds', '0.2', '--iterations', '5', '--config', join(dir, 'live.yaml'), '--ledger', join(dir, 'ledger.sqlite'), '--out-dir', dir, '--halt-file', join(dir, 'HALT'), '--quiet']);
+    const r = await runCli(['--exchange-url', fake.restUrl.replace(/\/api\/v3$/, ''), '--feed', 'rest', '--poll-seconds', '0.2', '--iterations', '5', '--config', join(dir, 'live.yaml'), '--ledger', join(dir, 'ledger.sqlite'), '--out-dir', join(dir, 'out'), '--halt-file', join(dir, 'HALT'), '--quiet']);
     assert.equal(r.code, 2, r.stderr);
     assert.match(r.stderr.trim(), /^error: markets\[usdm\] \(BTC\/USDT:USDT\): live preflight refused: smallest hedge order notional 60\.01 USDT \(qty 0\.001 × bid 60010\) is below the market's minimum notional 100$/);
     assert.equal(spot.createdByClientId.size + fake.perp!.createdByClientId.size, 0, 'no order on either market');

@@ -90,7 +90,7 @@ test('live over two markets in one process: each market preflighted and reconcil
         }
       }
     };
-    const r = await runCli(['--exchange-url', fake.restUrl.replace(/\/api\/v3$/, ''), '--feed', 'rest', '--poll-seconds', '0.2', '--iterations', '30', '--config', join(dir, 'live.yaml'), '--ledger', join(dir, 'ledger.sqlite'), '--out-dir', dir, '--halt-file', join(dir, 'HALT'), '--dashboard-port', '0', '--record', join(dir, 'live.arrow')], (all) => {
+    const r = await runCli(['--exchange-url', fake.restUrl.replace(/\/api\/v3$/, ''), '--feed', 'rest', '--poll-seconds', '0.2', '--iterations', '30', '--config', join(dir, 'live.yaml'), '--ledger', join(dir, 'ledger.sqlite'), '--out-dir', join(dir, 'out'), '--halt-file', join(dir, 'HALT'), '--dashboard-port', '0', '--record', join(dir, 'live.arrow')], (all) => {
       const m = /dashboard: (http:\/\/\S+)/.exec(all);
       if (m !== null) polling ??= poll(m[1]!);
     });
@@ -177,7 +177,7 @@ test('live over two markets in one process: each market preflighted and reconcil
     } finally {
       db.close();
     }
-    const texts = [r.stdout, r.stderr, ...readdirSync(dir).map((f) => readFileSync(join(dir, f)).toString('latin1'))];
+    const texts = [r.stdout, r.stderr, ...[dir, join(dir, 'out')].flatMap((d) => readdirSync(d).filter((f) => f !== 'out').map((f) => readFileSync(join(d, f)).toString('latin1')))];
     for (const t of texts) assert.ok(!t.includes(TEST_KEY) && !t.includes(TEST_SECRET), 'a secret leaked');
   } finally {
     clearInterval(timer);
@@ -192,7 +192,7 @@ test("live over two markets: one market's preflight refusal refuses the run befo
   // 0.001 ETH at 3,000 is 3 USDT, below the market's minimum notional of 5.
   writeFileSync(join(dir, 'live.yaml'), config(0.001));
   try {
-    const r = await runCli(['--exchange-url', fake.restUrl.replace(/\/api\/v3$/, ''), '--feed', 'rest', '--poll-seconds', '0.2', '--iterations', '5', '--config', join(dir, 'live.yaml'), '--ledger', join(dir, 'ledger.sqlite'), '--out-dir', dir, '--halt-file', join(dir, 'HALT'), '--quiet']);
+    const r = await runCli(['--exchange-url', fake.restUrl.replace(/\/api\/v3$/, ''), '--feed', 'rest', '--poll-seconds', '0.2', '--iterations', '5', '--config', join(dir, 'live.yaml'), '--ledger', join(dir, 'ledger.sqlite'), '--out-dir', join(dir, 'out'), '--halt-file', join(dir, 'HALT'), '--quiet']);
     assert.equal(r.code, 2, r.stderr);
     assert.match(r.stderr.trim(), /^error: markets\[eth\] \(ETH\/USDT\): live preflight refused: order notional 3 USDT \(qty 0\.001 × bid 3000\) is below the market's minimum notional 5$/);
     assert.equal(btc.createdByClientId.size + eth.createdByClientId.size, 0, 'no order on either market');
@@ -208,7 +208,7 @@ test('live over two markets on one account: each fits its funds alone, together 
   const dir = mkdtempSync(join(tmpdir(), 'mm-live-markets-'));
   writeFileSync(join(dir, 'live.yaml'), config(0.02));
   try {
-    const r = await runCli(['--exchange-url', fake.restUrl.replace(/\/api\/v3$/, ''), '--feed', 'rest', '--poll-seconds', '0.2', '--iterations', '5', '--config', join(dir, 'live.yaml'), '--ledger', join(dir, 'ledger.sqlite'), '--out-dir', dir, '--halt-file', join(dir, 'HALT'), '--quiet']);
+    const r = await runCli(['--exchange-url', fake.restUrl.replace(/\/api\/v3$/, ''), '--feed', 'rest', '--poll-seconds', '0.2', '--iterations', '5', '--config', join(dir, 'live.yaml'), '--ledger', join(dir, 'ledger.sqlite'), '--out-dir', join(dir, 'out'), '--halt-file', join(dir, 'HALT'), '--quiet']);
     assert.equal(r.code, 2, r.stderr);
     assert.equal(
       r.stderr.trim(),

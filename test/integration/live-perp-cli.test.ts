@@ -42,7 +42,7 @@ live: { reconcile_every_s: 1, request_timeout_ms: 2000, margin_mode: cross }
       process.execPath,
       ['--import', 'tsx', join(root, 'src/cli/main.ts'), 'realtime', '--mode', 'live', '--confirm-live', '--exchange', 'binanceusdm', '--symbol', 'BTC/USDT:USDT',
         '--exchange-url', fake.restUrl.replace(/\/api\/v3$/, ''), '--feed', 'rest', '--poll-seconds', '0.2', '--iterations', '25',
-        '--config', config, '--ledger', join(dir, 'ledger.sqlite'), '--out-dir', dir, '--halt-file', join(dir, 'HALT')],
+        '--config', config, '--ledger', join(dir, 'ledger.sqlite'), '--out-dir', join(dir, 'out'), '--halt-file', join(dir, 'HALT')],
       { cwd: root, env: { ...process.env, PAPER_ONLY: '0', EXCHANGE_API_KEY: TEST_KEY, EXCHANGE_API_SECRET: TEST_SECRET } },
     );
     let stdout = '';
@@ -85,7 +85,7 @@ live: { reconcile_every_s: 1, request_timeout_ms: 2000, margin_mode: cross }
     } finally {
       db.close();
     }
-    const texts = [stdout, stderr, ...readdirSync(dir).map((f) => readFileSync(join(dir, f)).toString('latin1'))];
+    const texts = [stdout, stderr, ...[dir, join(dir, 'out')].flatMap((d) => readdirSync(d).filter((f) => f !== 'out').map((f) => readFileSync(join(d, f)).toString('latin1')))];
     for (const t of texts) assert.ok(!t.includes(TEST_KEY) && !t.includes(TEST_SECRET), 'a secret leaked');
   } finally {
     clearInterval(timer);

@@ -27,7 +27,7 @@ test('rejections that echo the API key are stored and logged with the key redact
     const child = spawn(
       process.execPath,
       ['--import', 'tsx', join(root, 'src/cli/main.ts'), 'realtime', '--mode', 'live', '--confirm-live', '--exchange-url', fake.restUrl.replace(/\/api\/v3$/, ''), '--feed', 'rest',
-        '--timeframe', '1s', '--poll-seconds', '0.2', '--iterations', '30', '--config', config, '--ledger', join(dir, 'ledger.sqlite'), '--out-dir', dir, '--halt-file', join(dir, 'HALT')],
+        '--timeframe', '1s', '--poll-seconds', '0.2', '--iterations', '30', '--config', config, '--ledger', join(dir, 'ledger.sqlite'), '--out-dir', join(dir, 'out'), '--halt-file', join(dir, 'HALT')],
       { cwd: root, env: { ...process.env, PAPER_ONLY: '0', EXCHANGE_API_KEY: TEST_KEY, EXCHANGE_API_SECRET: TEST_SECRET } },
     );
     let stdout = '';
@@ -44,7 +44,7 @@ test('rejections that echo the API key are stored and logged with the key redact
     assert.equal(echoed.length, 4, JSON.stringify(reasons));
     assert.ok(echoed.every((r) => /API key \[redacted\] \(\[redacted\]\)/.test(r.reason)), JSON.stringify(echoed));
     assert.match(stdout, /"event":"live_order_rejected".*\[redacted\]/);
-    const texts = [stdout, stderr, ...readdirSync(dir).map((f) => readFileSync(join(dir, f)).toString('latin1'))];
+    const texts = [stdout, stderr, ...[dir, join(dir, 'out')].flatMap((d) => readdirSync(d).filter((f) => f !== 'out').map((f) => readFileSync(join(d, f)).toString('latin1')))];
     for (const t of texts) {
       assert.ok(!t.includes(TEST_KEY), 'the API key leaked');
       assert.ok(!t.includes(TEST_SECRET), 'the API secret leaked');

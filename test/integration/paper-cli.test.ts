@@ -80,7 +80,7 @@ test('realtime: lines on stdout and in the JSONL file, halt → halted, SIGTERM 
     );
     const ledger = join(dir, 'ledger.sqlite');
     const halt = join(dir, 'HALT');
-    const common = ['--exchange', 'binance', '--symbol', 'BTC/USDT', '--exchange-url', url, '--config', cfg, '--ledger', ledger, '--halt-file', halt, '--out-dir', dir, '--poll-seconds', '0.25'];
+    const common = ['--exchange', 'binance', '--symbol', 'BTC/USDT', '--exchange-url', url, '--config', cfg, '--ledger', ledger, '--halt-file', halt, '--out-dir', join(dir, 'out'), '--poll-seconds', '0.25'];
 
     const recording = join(dir, 'paper-live-feed.arrow');
     const a = start([...common, '--iterations', 'forever', '--dashboard-port', '0', '--record', recording]);
@@ -104,9 +104,9 @@ test('realtime: lines on stdout and in the JSONL file, halt → halted, SIGTERM 
     const summary = a.lines.at(-1)!;
     assert.equal(summary['summary'], true);
     assert.equal(summary['ended_by'], 'SIGTERM');
-    const jsonl = readdirSync(dir).filter((f) => f.endsWith('_binance_BTC_USDT.jsonl'));
+    const jsonl = readdirSync(join(dir, 'out')).filter((f) => f.endsWith('_binance_BTC_USDT.jsonl'));
     assert.equal(jsonl.length, 1);
-    const fileLines = readFileSync(join(dir, jsonl[0]!), 'utf8').trim().split('\n');
+    const fileLines = readFileSync(join(dir, 'out', jsonl[0]!), 'utf8').trim().split('\n');
     assert.equal(fileLines.length, a.lines.length, 'the file holds what stdout showed');
 
     const l1 = new Ledger(ledger);

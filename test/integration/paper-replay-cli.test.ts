@@ -26,7 +26,7 @@ test('paper on the event clock gives backtest --events its fills byte for byte (
     const out = join(dir, name);
     const r = cli(['realtime', '--config', config, '--replay', ...files, '--clock', 'event', '--out-dir', out, '--quiet']);
     assert.equal(r.status, 0, r.stderr);
-    const run = readdirSync(out).find((f) => !f.endsWith('.sqlite'))!;
+    const run = readdirSync(out).find((f) => f !== '.marketmakerl' && !f.endsWith('.sqlite'))!;
     return { dir: join(out, run), ledger: join(out, readdirSync(out).find((f) => f.endsWith('.sqlite'))!) };
   };
   const fromFile = replay([events], 'file');
@@ -83,7 +83,7 @@ test('a wall-clock replay runs on the recording’s own times: its lines say 202
   const dir = mkdtempSync(join(tmpdir(), 'mm-replay-clock-'));
   const events = ensureSharedCaptureArrow();
   const run = () => {
-    const r = cli(['realtime', '--replay', events, '--speed', '50', '--poll-seconds', '0.2', '--iterations', '3', '--ledger', join(dir, 'paper.sqlite'), '--halt-file', join(dir, 'HALT'), '--out-dir', dir]);
+    const r = cli(['realtime', '--replay', events, '--speed', '50', '--poll-seconds', '0.2', '--iterations', '3', '--ledger', join(dir, 'paper.sqlite'), '--halt-file', join(dir, 'HALT'), '--out-dir', join(dir, 'out')]);
     assert.equal(r.status, 0, r.stderr);
     return r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { ts_utc?: string; resumed?: boolean; summary?: boolean; wall_seconds?: number; session_seconds?: number });
   };

@@ -21,7 +21,7 @@ test('a standing halt: one line on stderr with how to clear it, halted in the fi
   const child = spawn(
     process.execPath,
     ['--import', 'tsx', MAIN, 'realtime', '--replay', events, '--speed', '20', '--poll-seconds', '0.2', '--iterations', 'forever', '--config', config,
-      '--ledger', join(dir, 'ledger.sqlite'), '--halt-file', halt, '--out-dir', dir, '--dashboard-port', '0'],
+      '--ledger', join(dir, 'ledger.sqlite'), '--halt-file', halt, '--out-dir', join(dir, 'out'), '--dashboard-port', '0'],
     { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let out = '';

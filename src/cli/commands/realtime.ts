@@ -1,7 +1,7 @@
 // `marketmakerl realtime`: paper trading on the live market (ccxt), on a replay paced by the wall clock, or on a replay's own clock.
 import { closeSync, openSync, writeSync, mkdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { UserError, assertSafeOutput, scrubSecrets, parseDuration, utcStamp, MICROS_PER_SECOND, Rng, type Micros } from '../../core/index.js';
+import { UserError, ensureCollectionFolder, scrubSecrets, parseDuration, utcStamp, MICROS_PER_SECOND, Rng, type Micros } from '../../core/index.js';
 import { DEFAULT_HALT_FILE, HaltFile } from '../../risk/index.js';
 import {
   PaperSession,
@@ -126,8 +126,20 @@ export function finishRecording(recording: SessionRecording, ledger: Pick<Ledger
 }
 
 export async function realtimeCommand(f: RealtimeFlags): Promise<void> {
+  if (f.outDir === undefined) return realtimeIn(f);
+  // A folder named by --out-dir is new, empty or ours (the default, artifacts/realtime, is ours); one that
+  // is marked here and stays empty because the command failed is removed again.
+  const undo = ensureCollectionFolder(f.outDir, '--out-dir', 'realtime');
+  try {
+    return await realtimeIn(f);
+  } catch (e) {
+    undo();
+    throw e;
+  }
+}
+
+async function realtimeIn(f: RealtimeFlags): Promise<void> {
   const mode = f.mode ?? 'paper';
-  if (f.outDir !== undefined) assertSafeOutput(f.outDir, '--out-dir');
   if (f.feed !== undefined && f.feed !== 'ws' && f.feed !== 'rest') throw new UserError(`--feed: expected ws or rest, got '${f.feed}'`);
   if (mode === 'live') return (await import('./realtime-live.js')).realtimeLiveCommand(f);
   if (mode !== 'paper') throw new UserError(`--mode: expected paper or live, got '${mode}'`);
