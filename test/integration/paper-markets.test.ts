@@ -67,7 +67,7 @@ test('two markets in one process: both quote and fill into one ledger; one stall
   // The run lasts until the test has seen what it looks for, then is stopped (the iteration count is only a bound):
   // on a loaded machine the first fills can take many iterations.
   const ctl = new AbortController();
-  const run = realtimeCommand({ config: cfg, exchangeUrl: url, iterations: '2000', pollSeconds: 0.25, ledger: ledgerPath, outDir: dir, haltFile: join(dir, 'HALT'), dashboardPort: 0, quiet: true, abort: ctl.signal });
+  const run = realtimeCommand({ config: cfg, exchangeUrl: url, iterations: '2000', pollSeconds: 0.25, ledger: ledgerPath, outDir: join(dir, 'out'), haltFile: join(dir, 'HALT'), dashboardPort: 0, quiet: true, abort: ctl.signal });
   let failed: unknown;
   run.catch((e: unknown) => (failed = e));
   const { chromium } = await import('playwright-core');
@@ -76,7 +76,7 @@ test('two markets in one process: both quote and fill into one ledger; one stall
     : undefined;
   try {
     // Both markets fill before one of them goes quiet.
-    const filled = (m: string): boolean => Number(lastOf(readLines(dir), m)?.['fills_total'] ?? 0) > 0;
+    const filled = (m: string): boolean => Number(lastOf(readLines(join(dir, 'out')), m)?.['fills_total'] ?? 0) > 0;
     await until('fills in both markets', () => failed !== undefined || (filled('btc') && filled('eth')), 180_000);
     assert.equal(failed, undefined);
 
@@ -140,10 +140,10 @@ test('two markets in one process: both quote and fill into one ledger; one stall
     } else {
       fake.mute('ETHUSDT');
     }
-    await until('the stalled market halted', () => failed !== undefined || lastOf(readLines(dir), 'eth')?.['trading_state'] === 'halted', 120_000);
+    await until('the stalled market halted', () => failed !== undefined || lastOf(readLines(join(dir, 'out')), 'eth')?.['trading_state'] === 'halted', 120_000);
     ctl.abort();
     await run;
-    const lines = readLines(dir);
+    const lines = readLines(join(dir, 'out'));
     const summary = lines.find((l) => l['summary'] === true) as { ended_by: string; iterations: number; markets: { market: string; fills: number; trading_state: string; commands: number }[]; book: { loss_halt_ts: number | null } } | undefined;
     assert.ok(summary, 'a summary line');
     assert.equal(summary.ended_by, 'stopped', 'the run ended when stopped, not at its bound');
@@ -211,16 +211,16 @@ test("the book's loss limit halts every market: no market places an order after 
     // Bounded, not fixed: stopped once both markets' lines say the book's loss halted them.
     const ctl = new AbortController();
     let failed: unknown;
-    const run = realtimeCommand({ config: cfg, exchangeUrl: url, iterations: '2000', pollSeconds: 0.25, ledger: ledgerPath, outDir: dir, haltFile: join(dir, 'HALT'), quiet: true, abort: ctl.signal });
+    const run = realtimeCommand({ config: cfg, exchangeUrl: url, iterations: '2000', pollSeconds: 0.25, ledger: ledgerPath, outDir: join(dir, 'out'), haltFile: join(dir, 'HALT'), quiet: true, abort: ctl.signal });
     run.catch((e: unknown) => (failed = e));
     const haltedByBook = (m: string): boolean => {
-      const l = lastOf(readLines(dir), m);
+      const l = lastOf(readLines(join(dir, 'out')), m);
       return l?.['trading_state'] === 'halted' && (l['risk_reasons'] as string[]).some((r) => r.startsWith('portfolio-loss'));
     };
     await until("the book's loss halting both markets", () => failed !== undefined || (haltedByBook('btc') && haltedByBook('eth')), 240_000);
     ctl.abort();
     await run;
-    const lines = readLines(dir);
+    const lines = readLines(join(dir, 'out'));
     const summary = lines.find((l) => l['summary'] === true) as { markets: { market: string; trading_state: string; fills: number }[]; book: { loss_halt_ts: number | null; pnl: number } };
     const haltTs = summary.book.loss_halt_ts;
     assert.ok(haltTs !== null, `the book's loss reached portfolio.max_loss: ${JSON.stringify(summary.book)}`);
@@ -267,11 +267,11 @@ markets:
     const record = join(dir, 'session.arrow');
     // A market's file that exists refuses the run before anything is written.
     writeFileSync(join(dir, 'taken.usdm.arrow'), '');
-    await assert.rejects(realtimeCommand({ config: cfg, replay, speed: 20, iterations: '2', pollSeconds: 0.25, ledger: join(dir, 'refused.sqlite'), outDir: dir, record: join(dir, 'taken.arrow'), quiet: true }), /--record: '.*taken\.usdm\.arrow' is a file that exists/);
+    await assert.rejects(realtimeCommand({ config: cfg, replay, speed: 20, iterations: '2', pollSeconds: 0.25, ledger: join(dir, 'refused.sqlite'), outDir: join(dir, 'out'), record: join(dir, 'taken.arrow'), quiet: true }), /--record: '.*taken\.usdm\.arrow' is a file that exists/);
     assert.ok(!existsSync(join(dir, 'refused.sqlite')), 'nothing written');
 
-    await realtimeCommand({ config: cfg, replay, speed: 20, iterations: '40', pollSeconds: 0.25, ledger: ledgerPath, outDir: dir, haltFile: join(dir, 'HALT'), record, quiet: true });
-    const summary = readLines(dir).find((l) => l['summary'] === true) as { recordings: { market: string; path: string; rows: number }[]; markets: { market: string; fills: number }[] };
+    await realtimeCommand({ config: cfg, replay, speed: 20, iterations: '40', pollSeconds: 0.25, ledger: ledgerPath, outDir: join(dir, 'out'), haltFile: join(dir, 'HALT'), record, quiet: true });
+    const summary = readLines(join(dir, 'out')).find((l) => l['summary'] === true) as { recordings: { market: string; path: string; rows: number }[]; markets: { market: string; fills: number }[] };
     assert.deepEqual(
       summary.recordings.map((r) => [r.market, r.path]),
       [

@@ -130,7 +130,8 @@ export async function backtestCommand(raw: BacktestFlags & { events?: string | s
   const flags: BacktestFlags & { events?: string; engine?: string } = files?.[0] !== undefined ? { ...rest, events: files[0] } : rest;
   if (flags.events !== undefined && flags.data !== undefined) throw new UserError('--events: give either --data (bars) or --events (tick), not both');
   if (flags.events !== undefined && flags.exchange !== undefined) throw new UserError('--events: give either --exchange (bars from the history cache) or --events (tick), not both');
-  checkRunFolderEarly(flags);
+  // The inputs the flags name are known already (the config's own once it is read, below).
+  checkRunFolderEarly(flags, { files: [flags.config, flags.data, ...(files ?? [])] });
   const whole = (flags as { wholeFills?: boolean }).wholeFills === true;
   if (whole && (flags as { partialFills?: boolean }).partialFills === true) throw new UserError('--whole-fills: give either --partial-fills or --whole-fills, not both');
   const c = readConfigWithFlags(flags.config, flags as Record<string, unknown>, [COMMON_FLAGS, BAR_DATA_FLAGS, VENUE_FLAGS, HEDGE_FLAGS], {
