@@ -7,16 +7,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HaltFile } from '../../src/risk/index.js';
 import { CLI } from '../fixtures/shared-data.js';
+import { assertOneLineRefusal } from '../fixtures/cli-refusal.js';
 
 const base = mkdtempSync(join(tmpdir(), 'mm-halt-'));
 const cli = (...args: string[]) => spawnSync(CLI, args, { cwd: base, encoding: 'utf8', env: { ...process.env, HOME: base } });
 
 function assertRefused(r: ReturnType<typeof cli>, re: RegExp): void {
-  assert.equal(r.status, 2, `${r.stderr}${r.stdout}`);
-  const lines = r.stderr.trim().split('\n');
-  assert.equal(lines.length, 1, r.stderr);
-  assert.match(lines[0]!, re);
-  assert.doesNotMatch(r.stderr, /internal error|\n\s+at /);
+  assertOneLineRefusal(r, re);
   assert.equal(r.stdout, '');
 }
 

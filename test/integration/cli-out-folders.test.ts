@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { CLI, REPO_ROOT } from '../fixtures/shared-data.js';
+import { assertOneLineRefusal } from '../fixtures/cli-refusal.js';
 
 const base = mkdtempSync(join(tmpdir(), 'mm-outdirs-'));
 const home = join(base, 'home');
@@ -34,13 +35,7 @@ function snapshot(dir: string): string[] {
   return out;
 }
 
-function assertRefused(r: ReturnType<typeof cli>, re: RegExp): void {
-  assert.equal(r.status, 2, `${r.stderr}${r.stdout}`);
-  const lines = r.stderr.trim().split('\n');
-  assert.equal(lines.length, 1, r.stderr);
-  assert.match(lines[0]!, re);
-  assert.doesNotMatch(r.stderr, /internal error|\n\s+at /);
-}
+const assertRefused = (r: ReturnType<typeof cli>, re: RegExp): void => assertOneLineRefusal(r, re);
 
 before(() => {
   const b = spawnSync('make', ['-s', 'build'], { cwd: REPO_ROOT, encoding: 'utf8' });

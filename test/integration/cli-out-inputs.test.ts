@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { CAPTURE_DIR, CLI, KLINES_5M, REPO_ROOT } from '../fixtures/shared-data.js';
+import { assertOneLineRefusal } from '../fixtures/cli-refusal.js';
 
 const base = mkdtempSync(join(tmpdir(), 'mm-out-inputs-'));
 const cli = (...args: string[]) => spawnSync(CLI, args, { cwd: base, encoding: 'utf8', env: { ...process.env, HOME: base } });
@@ -31,11 +32,7 @@ function snapshot(): string[] {
 function assertRefused(args: string[], re: RegExp): void {
   const before = snapshot();
   const r = cli(...args);
-  assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}${r.stdout}`);
-  const lines = r.stderr.trim().split('\n');
-  assert.equal(lines.length, 1, r.stderr);
-  assert.match(lines[0]!, re);
-  assert.doesNotMatch(r.stderr, /internal error|\n\s+at /);
+  assertOneLineRefusal(r, re, `${args.join(' ')}: `);
   assert.deepEqual(snapshot(), before, `${args.join(' ')}: nothing is written, nothing replaced`);
 }
 
