@@ -28,6 +28,32 @@ export function assertSafeOutput(path: string, flag: string, workDir = process.c
   if (target === home) throw new UserError(`${flag}: '${path}' is the home folder; choose a new folder`);
   if (cwd === target || cwd.startsWith(target.endsWith(sep) ? target : target + sep))
     throw new UserError(`${flag}: '${path}' is the working folder or one of its parents; choose a new folder`);
+  if (within(target, '/proc') || within(target, '/sys')) throw new UserError(`${flag}: '${path}' is in a system folder (/proc, /sys); choose a new folder`);
+  assertWritablePath(resolve(workDir, path), path, flag);
+}
+
+/**
+ * What the file system would refuse later, after the work (an internal error then): a name longer than
+ * 255 bytes, a file or a dangling symlink where a folder is needed, a dangling symlink as the target itself.
+ */
+function assertWritablePath(abs: string, path: string, flag: string): void {
+  for (const part of abs.split(sep)) {
+    if (Buffer.byteLength(part) > 255) throw new UserError(`${flag}: '${path}' has a name longer than 255 bytes; choose a shorter one`);
+  }
+  for (let p = abs, first = true; ; first = false) {
+    let st;
+    try {
+      st = lstatSync(p);
+    } catch {
+      const parent = dirname(p);
+      if (parent === p) return;
+      p = parent;
+      continue;
+    }
+    if (st.isSymbolicLink() && !existsSync(p)) throw new UserError(`${flag}: '${first ? path : p}' is a symlink to nothing; choose another path`);
+    if (!first && !statSync(p).isDirectory()) throw new UserError(`${flag}: '${p}' is a file, not a folder, so '${path}' cannot be written; choose another path`);
+    return;
+  }
 }
 
 /** A path with every existing part resolved (symlinks too), whether or not it exists itself. */

@@ -2,7 +2,7 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, lstatSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { CLI, REPO_ROOT } from '../fixtures/shared-data.js';
@@ -26,7 +26,7 @@ function snapshot(dir: string): string[] {
   const walk = (d: string): void => {
     for (const n of readdirSync(d).sort()) {
       const p = join(d, n);
-      const st = statSync(p);
+      const st = lstatSync(p);
       if (st.isDirectory()) walk(p);
       else out.push(`${relative(base, p)} ${st.size} ${st.mtimeMs}`);
     }
@@ -68,6 +68,21 @@ test('backtest --out: ., .., the home folder, a foreign folder and a file are re
   assertRefused(cli('realtime', '--replay', 'missing.gz', '--out-dir', 'new/realtime'), /cannot read capture file missing\.gz/);
   assert.equal(existsSync(join(work, 'new')), false, 'a folder made for a failed command is removed again');
   assert.deepEqual(snapshot(base), before, 'no file changed anywhere under the home folder');
+});
+
+test('paths the file system would refuse after the work are refused before it: one line, exit 2, nothing written', () => {
+  symlinkSync(join(work, 'nowhere'), join(work, 'dangling'));
+  const before = snapshot(base);
+  for (const [out, re] of [
+    ['dangling', /^error: --out: 'dangling' is a symlink to nothing/],
+    ['plain-file/sub', /^error: --out: '.*plain-file' is a file, not a folder, so 'plain-file\/sub' cannot be written/],
+    ['x'.repeat(300), /has a name longer than 255 bytes/],
+    ['/proc/mm-out', /is in a system folder/],
+  ] as const) {
+    assertRefused(cli('backtest', '--bars', '500', '--out', out), re);
+    assertRefused(cli('study', '--simulate', '--out', out), re);
+  }
+  assert.deepEqual(snapshot(base), before);
 });
 
 test('a run folder of ours is replaced only with --force', () => {
