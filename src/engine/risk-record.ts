@@ -15,6 +15,7 @@ export const RiskMetricsSchema = z.object({
   final_state: z.enum(['active', 'reducing', 'halted']),
   seconds_in_state: z.object({ active: z.number(), reducing: z.number(), halted: z.number() }).describe('time between the first decision and the end in each trading state'),
   transitions_total: z.number().int().nonnegative().describe('condition changes (raised or cleared), whether or not the state moved'),
+  state_changes_total: z.number().int().nonnegative().describe('the condition changes that moved the trading state (from ≠ to)'),
   transitions: z
     .array(z.object({ ts: z.string(), condition: z.string(), raised: z.boolean(), from: z.string(), to: z.string(), reason: z.string() }))
     .describe(`the first ${MAX_LISTED} condition changes, in order`),
@@ -64,6 +65,7 @@ export class RiskRecord {
       final_state: state,
       seconds_in_state: { active: r6(seconds.active), reducing: r6(seconds.reducing), halted: r6(seconds.halted) },
       transitions_total: this.transitions.length,
+      state_changes_total: this.transitions.reduce((n, t) => n + (t.from !== t.to ? 1 : 0), 0),
       transitions: this.transitions.slice(0, MAX_LISTED).map((t) => ({ ts: isoOf(t.ts), condition: t.condition, raised: t.raised, from: t.from, to: t.to, reason: t.reason })),
       denials_by_rule: byRule,
       halts: this.transitions

@@ -87,6 +87,7 @@ test('bar and tick backtests on one falling market: the same risk transitions, d
   ] as const) {
     const m = r.metrics;
     assert.equal(m.risk.final_state, 'halted', name);
+    assert.equal(m.risk.state_changes_total, expected.length, `${name}: two moves of the state, whatever the conditions did (${m.risk.transitions_total} changes)`);
     assert.ok((m.risk.denials_by_rule['reducing'] ?? 0) > 0, `${name}: bids refused while reducing ${JSON.stringify(m.risk.denials_by_rule)}`);
     assert.equal(m.final_inventory, 5, `${name}: the position stopped at the limit`);
     assert.ok(m.max_drawdown >= 50, `${name}: the drawdown reached the limit`);

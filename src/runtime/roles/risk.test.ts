@@ -17,7 +17,7 @@ function execution(over: Partial<ExecutionValue['metrics']>): ExecutionValue {
     inventory_pnl: 0,
     fees: 10,
     total_pnl: 90,
-    risk: { final_state: 'active', seconds_in_state: { active: 86_400, reducing: 0, halted: 0 }, transitions_total: 0, transitions: [], denials_by_rule: {}, halts: [] },
+    risk: { final_state: 'active', seconds_in_state: { active: 86_400, reducing: 0, halted: 0 }, transitions_total: 0, state_changes_total: 0, transitions: [], denials_by_rule: {}, halts: [] },
     ...over,
   } as ExecutionValue['metrics'];
   return { role: 'execution', agent: 'e', metrics, window: { kind: 'test', from: 0, to: 1440, out_of_sample: true }, orderQty: 0.1, maxInventoryQty: 1 };
@@ -45,7 +45,7 @@ test('a losing run is a breach unless the limit allows the loss; the report stat
 });
 
 test('a run the risk engine held halted longer than allowed is a breach', () => {
-  const risk = { final_state: 'halted' as const, seconds_in_state: { active: 3_600, reducing: 0, halted: 3_600 }, transitions_total: 1, transitions: [], denials_by_rule: {}, halts: [] };
+  const risk = { final_state: 'halted' as const, seconds_in_state: { active: 3_600, reducing: 0, halted: 3_600 }, transitions_total: 1, state_changes_total: 1, transitions: [], denials_by_rule: {}, halts: [] };
   const c = riskChecks(execution({ risk }), RiskParamsSchema.parse({ max_halted_share: 0.25 })).find((x) => x.check === 'max_halted_share')!;
   assert.deepEqual([c.value, c.verdict], [0.5, 'breach']);
 });
@@ -69,6 +69,7 @@ const halted = (condition: string, reason: string): ExecutionValue['metrics']['r
   final_state: 'halted',
   seconds_in_state: { active: 240, reducing: 0, halted: 86_160 },
   transitions_total: 1,
+  state_changes_total: 1,
   transitions: [{ ts: '2024-12-15T12:04:00.000Z', condition, raised: true, from: 'active', to: 'halted', reason }],
   denials_by_rule: {},
   halts: [{ ts: '2024-12-15T12:04:00.000Z', condition, reason }],
