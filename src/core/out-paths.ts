@@ -7,23 +7,15 @@ import { UserError } from './errors.js';
 /** The file that marks a folder as written by marketmakerl (a run folder, an artifact or recording folder). */
 export const RUN_MARKER = '.marketmakerl';
 
-function real(p: string): string {
-  try {
-    return realpathSync(p);
-  } catch {
-    return resolve(p);
-  }
-}
-
 /**
  * Refuse `/`, the home folder, the working folder and every folder above it, whatever the spelling
  * (`.`, `..`, a symlink): a command writing there could shadow or replace what holds the user's work.
  */
 export function assertSafeOutput(path: string, flag: string, workDir = process.cwd()): void {
   if (path.trim() === '') throw new UserError(`${flag}: expected a path, got an empty string`);
-  const target = real(resolve(workDir, path));
-  const cwd = real(workDir);
-  const home = real(homedir());
+  const target = realish(resolve(workDir, path));
+  const cwd = realish(workDir);
+  const home = realish(homedir());
   if (target === sep || target === resolve(sep)) throw new UserError(`${flag}: '${path}' is the root folder; choose a new folder`);
   if (target === home) throw new UserError(`${flag}: '${path}' is the home folder; choose a new folder`);
   if (cwd === target || cwd.startsWith(target.endsWith(sep) ? target : target + sep))
@@ -102,10 +94,7 @@ export function assertNotInput(path: string, flag: string, inputs: CommandInputs
   for (const f of inputs.files ?? []) {
     if (f !== undefined && sameFile(path, f)) throw new UserError(`${flag}: '${path}' is the input file '${f}' of this command; choose another name`);
   }
-  const target = realish(path);
-  for (const d of inputs.folders ?? []) {
-    if (d !== undefined && within(target, realish(d))) throw new UserError(`${flag}: '${path}' is inside the input run folder '${d}' of this command; choose a path outside it`);
-  }
+  assertOutsideInputFolders(path, flag, inputs);
 }
 
 /**
@@ -119,6 +108,12 @@ export function assertFolderNotInput(path: string, flag: string, inputs: Command
     const r = realish(f);
     if (within(r, target)) throw new UserError(`${flag}: '${path}' holds the input '${f}' of this command; choose a folder that holds none of its inputs`);
   }
+  assertOutsideInputFolders(path, flag, inputs);
+}
+
+/** Refuse an output that lies inside one of the command's input run folders. */
+function assertOutsideInputFolders(path: string, flag: string, inputs: CommandInputs): void {
+  const target = realish(path);
   for (const d of inputs.folders ?? []) {
     if (d !== undefined && within(target, realish(d))) throw new UserError(`${flag}: '${path}' is inside the input run folder '${d}' of this command; choose a path outside it`);
   }

@@ -213,7 +213,6 @@ export async function runPaperLoop(feed: MarketFeed, session: PaperSession, o: R
   return paperSummary(o, session, feed, { iterations: iteration, endedBy, sessionMicros: end - started, wallMs: performance.now() - wall0, lat, maxBacklog });
 }
 
-/** A market's quote sample in its journal: the mid, our resting prices, position, equity and trading state at `now`. */
 /** Why a paper loop stops before its next step (a stop request, or its duration reached at `now`), or undefined. */
 export function loopEnd(o: { stop: { requested: boolean; reason?: string }; durationMicros: Micros | undefined }, now: Micros, started: Micros): string | undefined {
   if (o.stop.requested) return o.stop.reason ?? 'signal';
@@ -221,6 +220,7 @@ export function loopEnd(o: { stop: { requested: boolean; reason?: string }; dura
   return undefined;
 }
 
+/** A market's quote sample in its journal: the mid, our resting prices, position, equity and trading state at `now`. */
 export function journalQuote(journal: PaperJournal, session: PaperSession, now: Micros): void {
   const core = session.core;
   const v = core.view;

@@ -228,13 +228,14 @@ export async function runPaperMarkets(markets: readonly PaperMarket[], o: Readon
   // A read still pending on a closed feed settles at once; its rows are no longer wanted.
   await Promise.all(lanes.map((l) => l.pending));
   const figures = book.check(end);
+  const wallMs = performance.now() - wall0;
   return {
     summary: true,
     ended_by: endedBy,
     iterations: iteration,
-    wall_seconds: Math.round(performance.now() - wall0) / 1e3,
+    wall_seconds: Math.round(wallMs) / 1e3,
     session_seconds: Math.round((end - started) / 1e3) / 1e3,
-    markets: lanes.map((l) => ({ market: l.m.name, ...paperSummary(l.m, l.m.session, l.m.feed, { iterations: iteration, endedBy, sessionMicros: end - started, wallMs: performance.now() - wall0, lat: l.lat, maxBacklog: l.maxBacklog }) })),
+    markets: lanes.map((l) => ({ market: l.m.name, ...paperSummary(l.m, l.m.session, l.m.feed, { iterations: iteration, endedBy, sessionMicros: end - started, wallMs, lat: l.lat, maxBacklog: l.maxBacklog }) })),
     book: { ...figures },
   };
 }

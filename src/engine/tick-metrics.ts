@@ -186,7 +186,6 @@ function fillSums(fills: FillLog, stats: TickFillStats, spec: ContractSpec): { c
   return { capture, filledQty, lat, queue };
 }
 
-/** The markout at horizon `h` seconds: each fill against the local mid recorded once the horizon had come (`markMid`, NaN: never). */
 /**
  * The largest |position| the run held: the sampled trace's, or the fills' running position if larger (the
  * trace samples once a second; a fill and its unwinding inside one second would be missed). `end` is the
@@ -202,6 +201,7 @@ function maxAbsInventory(fills: FillLog, end: number, sampled: number): number {
   return max;
 }
 
+/** The markout at horizon `h` seconds: each fill against the local mid recorded once the horizon had come (`markMid`, NaN: never). */
 function timeMarkout(fills: FillLog, markMid: Float64Array, h: number): TickMetrics['markouts_seconds'][number] {
   return { horizon_seconds: h, ...markoutSums(fills, (i) => markMid[i]!) };
 }

@@ -2,12 +2,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { allocBars, EventType, type Bars } from '../../src/market/index.js';
-import { BpsFees, constantLatency, riskAverseQueue } from '../../src/sim/index.js';
 import type { MarketView, QuoteTarget, Strategy } from '../../src/strategy/index.js';
 import { defaultBarFeatureParams } from '../../src/features/index.js';
-import { TickBacktest, defaultTickLocalParams, runBarBacktest, type BarBacktestResult, type TickBacktestResult } from '../../src/engine/index.js';
+import { TickBacktest, runBarBacktest, type BarBacktestResult, type TickBacktestResult } from '../../src/engine/index.js';
 import { EventBuilder } from '../fixtures/tick-events.js';
-import { looseSession } from '../fixtures/trading-config.js';
+import { looseSession, plainTickOptions } from '../fixtures/trading-config.js';
 
 const S = 1_000_000;
 const T0 = 1_723_161_300 * S;
@@ -65,18 +64,7 @@ function stateChanges(r: BarBacktestResult | TickBacktestResult): string[] {
 
 test('bar and tick backtests on one falling market: the same risk transitions, denials by the same rule, a halt at about the same time, nothing traded after', () => {
   const bar = runBarBacktest(bars(), new BidOnly(), { session: session(0), features: defaultBarFeatureParams, makerFeeBps: 0, touchFillProbability: 0, seed: 1, markoutHorizons: [1] });
-  const tick = new TickBacktest(new BidOnly(), {
-    session: session(STEP),
-    local: defaultTickLocalParams,
-    exchange: { tickSize: 0.01, partialFills: true },
-    queue: riskAverseQueue,
-    latency: constantLatency(5_000, 5_000),
-    fees: new BpsFees(0, 0),
-    feedLatencyMicros: 0,
-    decisionIntervalMicros: STEP,
-    sampleIntervalMicros: S,
-    markoutSeconds: [1],
-  }).run([events()]);
+  const tick = new TickBacktest(new BidOnly(), plainTickOptions(session(STEP), STEP)).run([events()]);
 
   const expected = ['inventory:active->reducing', 'drawdown:reducing->halted'];
   assert.deepEqual(stateChanges(bar), expected, 'bar');

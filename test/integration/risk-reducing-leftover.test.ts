@@ -4,12 +4,11 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { BpsFees, constantLatency, riskAverseQueue } from '../../src/sim/index.js';
 import type { MarketView, QuoteTarget, Strategy } from '../../src/strategy/index.js';
-import { TickBacktest, TradingCore, defaultTickLocalParams } from '../../src/engine/index.js';
+import { TickBacktest, TradingCore } from '../../src/engine/index.js';
 import type { OrderSink } from '../../src/orders/index.js';
 import { EventBuilder } from '../fixtures/tick-events.js';
-import { looseSession } from '../fixtures/trading-config.js';
+import { looseSession, plainTickOptions } from '../fixtures/trading-config.js';
 import { CAPTURE_DIR, KLINES_1M } from '../fixtures/shared-data.js';
 import { REPO_ROOT, cli, tmp, writeConfig } from './runtime-helpers.js';
 
@@ -54,18 +53,7 @@ function run(lotSize: number) {
     ...looseSession({ initialCash: 10_000, reconcile: { priceTolerance: 0, qtyTolerance: 0 }, limits: { maxOrderQty: 1, maxInventoryQty: 2, priceBandFraction: 0.5 } }, STEP, { reduce_at_inventory_fraction: 0.1 }),
     lotSize,
   };
-  return new TickBacktest(new FullSizeReducer(), {
-    session,
-    local: defaultTickLocalParams,
-    exchange: { tickSize: 0.01, partialFills: true },
-    queue: riskAverseQueue,
-    latency: constantLatency(5_000, 5_000),
-    fees: new BpsFees(0, 0),
-    feedLatencyMicros: 0,
-    decisionIntervalMicros: STEP,
-    sampleIntervalMicros: S,
-    markoutSeconds: [1],
-  }).run([events()]);
+  return new TickBacktest(new FullSizeReducer(), plainTickOptions(session, STEP)).run([events()]);
 }
 
 test('tick backtest: a leftover under one order is offered at its own size and closed; the gate does not refuse it at every decision', () => {

@@ -47,8 +47,6 @@ export const GAMMA_GRID: readonly number[] = Array.from({ length: 15 }, (_, i) =
 export interface TunedBaseline {
   model: 'as' | 'glft';
   gamma: number;
-  /** Fills of the chosen γ on the tuning period (0: the base that won does not trade). */
-  fills: number;
   /** Reward of each γ of the grid on the tuning period. */
   grid: { gamma: number; reward: number; pnl: number; fills: number }[];
 }
@@ -70,5 +68,5 @@ export function tuneGamma(
   });
   let best = rows[0]!;
   for (const r of rows) if (r.reward > best.reward) best = r;
-  return { model, gamma: best.gamma, fills: best.fills, grid: rows };
+  return { model, gamma: best.gamma, grid: rows };
 }

@@ -58,7 +58,7 @@ export async function trainRl(c: Readonly<RlTrainConfig>, progress: Progress = s
   const tuned = c.base_gamma === 'tune' ? tuneGamma(bars, 0, split.validationStart, backtest, model, c.inventory_penalty) : undefined;
   const gamma = tuned !== undefined ? tuned.gamma : (c.base_gamma as number);
   const warnings: string[] = [];
-  if (tuned !== undefined && tuned.fills === 0) {
+  if (tuned !== undefined && tuned.grid.find((g) => g.gamma === gamma)!.fills === 0) {
     warnings.push(
       `the tuned base (${model.toUpperCase()}, γ ${gamma}) made no fills on the training period: every γ that traded scored below not trading (fees, inventory penalty), so the policy learns around a base that does not trade; set base_gamma (--gamma) to a γ that trades, or revisit the fees and the inventory penalty`,
     );
