@@ -1,10 +1,12 @@
 // The analysis report: verdict and checks, out-of-sample path, per-window bars, PnL decomposition, parameter heatmap.
-import type { AnalysisResult } from '../research/analysis.js';
+import type { AnalysisResult, BudgetOutcome } from '../research/analysis.js';
 import type { TrialTally } from '../research/trial-ledger.js';
 import { heatmap, renderSvg } from './charts.js';
 import { utcTimeX } from './time-axis.js';
-import { esc, page, table } from './html.js';
+import { fixed, money, pct } from './format.js';
+import { esc, page, richTable, table, type Cell } from './html.js';
 import { pathSections } from './path-charts.js';
+import { signCell } from './run-report.js';
 
 export async function renderAnalysisReport(r: AnalysisResult): Promise<string> {
   const b = r.budgets[0]!;
@@ -110,7 +112,38 @@ export async function renderAnalysisReport(r: AnalysisResult): Promise<string> {
         : ''
     }${trialsLine(b.trials)}`,
   });
-  return page('Last-month analysis', verdict + meta + checks, sections);
+  return page('Last-month analysis', verdict + meta + oosHeadline(b, tick ? 'samples' : 'bars') + checks, sections);
+}
+
+/**
+ * What a market maker reads first, out of sample (the test windows back to back, each traded with the
+ * parameters chosen before it): the PnL and its parts, the fills and their markouts, the time quoted on both
+ * sides, the inventory carried and the drawdown.
+ */
+function oosHeadline(b: BudgetOutcome, unit: string): string {
+  const o = b.oos;
+  const p = b.path;
+  let both = 0;
+  for (let i = 0; i < p.ts.length; i++) if (Number.isFinite(p.bid[i]) && Number.isFinite(p.ask[i])) both++;
+  const scale = Math.max(Math.abs(o.pnl), Math.abs(o.realized_pnl), Math.abs(o.inventory_pnl), Math.abs(o.fees));
+  const d = scale > 0 && scale < 1 ? 4 : 2;
+  const part = (x: number, label: string, key = false): Cell => {
+    const c = signCell(x, d) as Exclude<Cell, string>;
+    return { text: c.text, cls: key ? `key ${c.cls ?? ''}`.trim() : (c.cls ?? ''), attr: { 'data-part': label } };
+  };
+  const rows: Array<[Cell, Cell, Cell]> = [
+    [{ text: 'PnL out of sample', cls: 'key' }, part(o.pnl, 'total PnL', true), `${fixed((o.pnl / b.budget) * 100, 4)}% of the budget ${b.budget}, ${o.windows} test windows`],
+    [{ text: '  realized', cls: 'sub' }, part(o.realized_pnl, 'realized'), 'closed round trips at our fill prices'],
+    [{ text: '  inventory', cls: 'sub' }, part(o.inventory_pnl, 'inventory'), 'what the mid did to the position held'],
+    [{ text: '  fees paid', cls: 'sub' }, part(-o.fees, 'fees paid'), o.fees < 0 ? 'a net rebate' : 'exchange fees on our fills'],
+    ['fills', String(o.fills), `${o.buy_fills} buys, ${o.sell_fills} sells; volume traded ${money(o.turnover)}`],
+    ...o.markouts.map((m): [Cell, Cell, Cell] => [`markout at ${m.horizon} ${m.horizon === 1 ? unit.replace(/s$/, '') : unit}`, signCell(m.mean_bps, 2, ' bps'), m.mean_bps === null ? 'no fill that far from a window end' : `${m.mean_bps >= 0 ? 'price moved our way' : 'adverse: price moved against the fill'} (${m.fills} fills)`]),
+    ['time two-sided', pct(p.ts.length > 0 ? both / p.ts.length : null, 1), `of ${p.ts.length} ${unit} with a bid and an ask resting`],
+    ['max |inventory|', fixed(o.max_abs_inventory, 6), 'base units, largest in any window'],
+    ['max drawdown', money(-o.max_drawdown), `${fixed((o.max_drawdown / b.budget) * 100, 4)}% of the budget, over the windows back to back`],
+    ['Sharpe (annualised)', fixed(o.sharpe, 2), o.sharpe_confidence === null ? '' : `probability the true Sharpe is above 0: ${fixed(o.sharpe_confidence, 3)}`],
+  ];
+  return richTable(['', 'value', ''], rows, 'headline');
 }
 
 /** The ledger's count of trials on this data, and the reason it was last started afresh. */

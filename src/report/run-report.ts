@@ -64,7 +64,8 @@ function decimals(config: Record<string, unknown>): { price: number; qty: number
   return { price: stepDecimals(tick), qty: stepDecimals(lot), symbol: typeof market['symbol'] === 'string' ? market['symbol'] : '' };
 }
 
-const signCell = (x: number | null, d: number, suffix = ''): Cell => ({ text: x === null ? '—' : signed(x, d) + suffix, cls: x === null || Math.round(x * 10 ** d) === 0 ? '' : x > 0 ? 'pos' : 'neg' });
+/** A signed figure coloured by its sign (PnL parts, markouts). */
+export const signCell = (x: number | null, d: number, suffix = ''): Cell => ({ text: x === null ? '—' : signed(x, d) + suffix, cls: x === null || Math.round(x * 10 ** d) === 0 ? '' : x > 0 ? 'pos' : 'neg' });
 
 /** The PnL parts as the table and the decomposition chart both print them. */
 export function pnlParts(h: Headline): Array<{ label: string; v: number; text: string; emphasis?: boolean }> {

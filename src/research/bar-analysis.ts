@@ -21,7 +21,7 @@ export function lastDays(bars: Bars, days: number): Bars {
   const end = bars.ts[bars.length - 1]! + bars.intervalMicros;
   const start = end - days * DAY_SECONDS * 1e6;
   const haveDays = (end - bars.ts[0]!) / (DAY_SECONDS * 1e6);
-  if (bars.ts[0]! > start) throw new UserError(`--days: ${days} days requested, the data spans ${haveDays.toFixed(2)} days (${bars.length} bars of ${barSeconds} s)`);
+  if (bars.ts[0]! > start) throw new UserError(`--days: ${days} days requested, the data spans ${haveDays.toFixed(2)} days (${bars.length} bars of ${barSeconds} s)${haveDays >= 1 ? `: pass --days ${Math.floor(haveDays)} or fewer` : ''}`);
   let from = 0;
   while (bars.ts[from]! < start) from++;
   return sliceBars(bars, from, bars.length);

@@ -14,6 +14,7 @@ import { serialEvaluator } from '../../src/research/evaluator.js';
 import { silentProgress } from '../../src/research/progress.js';
 import { renderAnalysisReport } from '../../src/report/analysis-report.js';
 import { renderRunReport } from '../../src/report/run-report.js';
+import { parseFigure } from '../../src/report/format.js';
 import { KLINES_5M } from '../fixtures/shared-data.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -59,6 +60,18 @@ test('analysis and run reports render offline in Chromium', { skip: existsSync(C
       assert.ok(sizes.every((a) => a > 10_000), 'every chart has a visible size');
       assert.ok((await page.locator('svg path').count()) > charts, 'charts hold drawn marks');
       assert.deepEqual(fetched, [], 'nothing fetched from the network');
+      if (file === analysisHtml) {
+        // The out-of-sample headline: its PnL parts are analysis.json's aggregate and add up to the total.
+        const parts = new Map(await page.$$eval('table.headline td[data-part]', (tds) => tds.map((td) => [td.getAttribute('data-part') ?? '', td.textContent ?? ''] as [string, string])));
+        assert.deepEqual([...parts.keys()], ['total PnL', 'realized', 'inventory', 'fees paid']);
+        const fig = (p: string): number => parseFigure(parts.get(p)!);
+        const o = result.budgets[0]!.oos;
+        const d = Math.max(Math.abs(o.pnl), Math.abs(o.fees)) < 1 ? 0.00006 : 0.006;
+        assert.ok(Math.abs(fig('total PnL') - o.pnl) < d, `total ${parts.get('total PnL')} against ${o.pnl}`);
+        assert.ok(Math.abs(fig('fees paid') + o.fees) < d, `fees ${parts.get('fees paid')} against ${o.fees}`);
+        assert.ok(Math.abs(fig('realized') + fig('inventory') + fig('fees paid') - fig('total PnL')) < 3 * d, 'the parts add up to the total');
+        assert.ok(o.fills > 0, 'the fixture trades out of sample');
+      }
       assert.deepEqual(errors, []);
       await page.close();
     }

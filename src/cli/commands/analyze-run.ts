@@ -197,6 +197,8 @@ async function finishAnalysis(result: AnalysisResult, flags: AnalyzeFlags, now: 
       sampling: result.samplingMethod,
       windows: wf.windows.length,
       oos_pnl: Math.round(wf.oos.pnl * 1e6) / 1e6,
+      oos_fees: Math.round(wf.oos.fees * 1e6) / 1e6,
+      oos_fills: wf.oos.fills,
       oos_sharpe: roundTo(wf.oos.sharpe, 4),
       oos_sharpe_confidence: roundTo(wf.oos.sharpe_confidence, 4),
       best_strategy: result.json['best_strategy'] ? wf.best.params : null,
@@ -216,7 +218,8 @@ async function finishAnalysis(result: AnalysisResult, flags: AnalyzeFlags, now: 
       json: line,
       title: `analyze: ${rd.ready_for_live_keys ? 'READY for live keys' : 'NOT ready for live keys'} (budget ${wf.budget})`,
       rows: [
-        ['out-of-sample PnL', signed(wf.oos.pnl, 2)],
+        ['out-of-sample PnL', `${signed(wf.oos.pnl, 2)} (realized ${signed(wf.oos.realized_pnl, 2)}, inventory ${signed(wf.oos.inventory_pnl, 2)}, fees ${signed(-wf.oos.fees, 2)})`],
+        ['out-of-sample fills', `${wf.oos.fills} (${wf.oos.buy_fills} buys, ${wf.oos.sell_fills} sells)`],
         ['out-of-sample Sharpe', `${fixed(wf.oos.sharpe, 2)} (P(true Sharpe > 0) ${fixed(wf.oos.sharpe_confidence, 3)})`],
         ['failed checks', line.failed_checks.length === 0 ? 'none' : line.failed_checks.join(', ')],
         ['walk-forward windows', String(wf.windows.length)],
