@@ -21,7 +21,7 @@ export function durableJournal(journal: PaperJournal): DurableJournal {
  * crash, the journal knows every order that may have reached the venue. An order the journal cannot
  * record is not sent: it comes back denied through `refused` ("ledger unwritable"). `onPlace` counts.
  */
-export function journaledSink(journal: PaperJournal, venue: OrderSink, onPlace?: () => void, refused?: OrderEventHandler): OrderSink {
+export function journaledSink(journal: PaperJournal, venue: OrderSink, onPlace?: () => void, refused?: Pick<OrderEventHandler, 'onDenied'>): OrderSink {
   const j = durableJournal(journal);
   const journaled = (ts: Micros, id: number, side: Side, price: number, qty: number): boolean => {
     try {

@@ -69,6 +69,35 @@ test('quotes rest once warm; the kill switch halts, cancels every order and jour
   assert.equal(s.core.view.tradingState, 'halted');
 });
 
+test('a place the ledger cannot record never leaves: counted as denied (rule ledger), not as placed; the venue sees nothing', () => {
+  const { strategy, options } = paperSetup(
+    { market: { symbol: BTCUSDT.symbol }, features: { sigma_sample_ms: 100, sigma_window: 10 }, quoting: { gamma: 0.01, order_qty: 0.01, max_inventory_qty: 1 }, risk: { max_order_qty: 1, max_inventory_qty: 1 }, loop: { decision_interval_ms: 0 } },
+    100,
+  );
+  const j = recordingJournal();
+  j.placed = () => {
+    throw new Error('disk full');
+  };
+  const s = new PaperSession(strategy, options, j);
+  const ev = market(3);
+  let from = 0;
+  for (let i = 0; i < ev.length; i++) {
+    if ((ev.flags[i]! & EventFlag.EndOfMessage) === 0) continue;
+    s.onRows(ev, from, i + 1);
+    s.decide(ev.tsLocal[i]!, { lastDataLocal: ev.tsLocal[i]!, connected: true });
+    from = i + 1;
+  }
+  s.pump(ev.tsLocal[ev.length - 1]! + S);
+  const c = s.core.counters;
+  assert.ok(c.denied > 0, 'the strategy tried to quote');
+  assert.equal(c.placed, 0, 'nothing was placed');
+  assert.equal(s.exchange.audit.length, 0, 'the venue saw no order');
+  const byRule = Object.fromEntries(s.core.gate.denialsByRule);
+  assert.ok((byRule['ledger'] ?? 0) > 0, `refusals of the ledger counted under its name: ${JSON.stringify(byRule)}`);
+  assert.equal(Object.values(byRule).reduce((a, b) => a + b, 0), c.denied, 'every denial counted by its rule');
+  assert.equal(j.log.filter((l) => l.startsWith('denied')).length, c.denied, 'each denial journaled');
+});
+
 test('resume: position, cash and the id sequence continue; open orders are placed again once a book exists', () => {
   const { strategy, options } = paperSetup({ features: { sigma_sample_ms: 100, sigma_window: 10 }, quoting: { order_qty: 0.001 }, loop: { decision_interval_ms: 0 } }, 100);
   const j = recordingJournal();

@@ -19,7 +19,7 @@ export const RiskMetricsSchema = z.object({
   transitions: z
     .array(z.object({ ts: z.string(), condition: z.string(), raised: z.boolean(), from: z.string(), to: z.string(), reason: z.string() }))
     .describe(`the first ${MAX_LISTED} condition changes, in order`),
-  denials_by_rule: z.record(z.string(), z.number().int().nonnegative()).describe('orders the pre-trade gate refused, by rule'),
+  denials_by_rule: z.record(z.string(), z.number().int().nonnegative()).describe('orders refused before they left, by rule: the pre-trade gate\'s rules, and ledger for a journal that could not record them'),
   halts: z
     .array(z.object({ ts: z.string(), condition: z.string(), reason: z.string() }))
     .describe('every halt that lasts until a restart (a loss or drawdown limit, a kill switch, a strategy error, the book limits of several markets), in order; complete even when transitions is cut'),

@@ -80,7 +80,10 @@ export class TradingSession {
     this.journal = j;
     this.haltAction = ports.onHalt ?? ((now) => this.core.cancelAll(now));
     this.answers = j === undefined ? (ports.onFill === undefined ? this.core : countingFills(this.core, ports.onFill)) : new JournaledOrderEvents(this.core, j, ports.onFill);
-    this.core.connect(j === undefined ? ports.venue : journaledSink(j, ports.venue, ports.onPlace, this.answers));
+    // A place the journal cannot record never leaves: the gate takes it back from its places and counts
+    // it as denied (rule `ledger`), so orders_placed is what reached the venue.
+    const unsent = { onDenied: (ts: Micros, id: number, reason: string) => this.core.gate.unsent(ts, id, 'ledger', reason) };
+    this.core.connect(j === undefined ? ports.venue : journaledSink(j, ports.venue, ports.onPlace, unsent));
     this.core.onOrderEvent = (kind, id, reason) => {
       if (kind !== 'denied') return; // venue rejections are journaled with the answers
       const now = this.core.view.now;

@@ -97,9 +97,14 @@ export const defaultRules: readonly PlaceRule[] = [maxOrderQtyRule, maxInventory
 
 const NO_ORDERS: OpenCount = { count: 0 };
 
-/** Commands that reached the gate, by kind (denied ones included). */
+/**
+ * Commands the gate let through to the venue, by kind: a denied place or amend is not counted here (it
+ * is a denial: `RiskGate.denials`, the handler's `onDenied`).
+ */
 export interface CommandCounters {
+  /** Places and immediate-or-cancel orders sent on (a place the next sink could not send is taken back: `unsent`). */
   placed: number;
+  /** Cancels sent on, the cancel of a denied amend included. */
   canceled: number;
   /** Cancel-replaces in one command (venues that can amend). */
   amended: number;
@@ -107,8 +112,8 @@ export interface CommandCounters {
 
 /**
  * Passes approved commands to `next`; a denied place never leaves and comes back to the handler as
- * `onDenied`. Cancels always pass: reducing exposure is never blocked. Counts the commands it sees
- * and the denials.
+ * `onDenied`. Cancels always pass: reducing exposure is never blocked. Counts the commands it lets
+ * through (`counters`) and, apart, the denials (`denials`, `denialsByRule`).
  *
  * `riskGate` builds the right class for the venue: `AmendingRiskGate` (with `amend`) when the venue
  * can amend, this one otherwise, so `reconcile` sees whether amending is possible from the sink alone.
@@ -173,9 +178,9 @@ export class RiskGate implements OrderSink {
   }
 
   place(ts: Micros, clientId: number, side: Side, price: number, qty: number): void {
-    this.counters.placed++;
     const reason = this.check(clientId, side, price, qty);
     if (reason !== undefined) return this.deny(ts, clientId, reason);
+    this.counters.placed++;
     this.next.place(ts, clientId, side, price, qty);
   }
 
@@ -184,7 +189,6 @@ export class RiskGate implements OrderSink {
    * denied when the venue cannot take one.
    */
   take(ts: Micros, clientId: number, side: Side, price: number, qty: number): void {
-    this.counters.placed++;
     const next = this.next;
     if (next.take === undefined) {
       this.lastRule = 'venue';
@@ -192,7 +196,18 @@ export class RiskGate implements OrderSink {
     }
     const reason = this.check(clientId, side, price, qty);
     if (reason !== undefined) return this.deny(ts, clientId, reason);
+    this.counters.placed++;
     next.take(ts, clientId, side, price, qty);
+  }
+
+  /**
+   * A place this gate approved that the next sink could not send (the journal could not record it): not
+   * placed after all, but denied, counted under `rule`.
+   */
+  unsent(ts: Micros, clientId: number, rule: string, reason: string): void {
+    this.counters.placed--;
+    this.lastRule = rule;
+    this.deny(ts, clientId, reason);
   }
 
   /** Our other live orders on `side` (see SideResting), into `this.resting`. */
@@ -324,13 +339,14 @@ export class RiskGate implements OrderSink {
 /** The gate in front of a venue that can amend. A denied amend cancels the order instead of leaving it stale. */
 export class AmendingRiskGate extends RiskGate {
   amend(ts: Micros, clientId: number, side: Side, price: number, qty: number): void {
-    this.counters.amended++;
     const reason = this.check(clientId, side, price, qty);
     if (reason !== undefined) {
       this.deny(ts, clientId, reason);
+      this.counters.canceled++;
       this.next.cancel(ts, clientId);
       return;
     }
+    this.counters.amended++;
     this.next.amend!(ts, clientId, side, price, qty);
   }
 }

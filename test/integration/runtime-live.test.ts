@@ -21,7 +21,7 @@ function moving(fake: FakePrivateExchange): () => void {
   return () => clearInterval(timer);
 }
 
-function config(dir: string, loop: Record<string, unknown> = { market_data: 'rest', poll_ms: 200 }): string {
+function config(dir: string, loop: Record<string, unknown> = { market_data: 'rest', poll_ms: 200 }, risk: Record<string, unknown> = {}): string {
   const agents = pipeline('');
   agents[1] = { ...agents[1]!, params: { gamma: 0.0001, horizon_seconds: 60 } };
   agents[2] = { ...agents[2]!, params: { duration: '3s', feed: 'exchange' } };
@@ -34,6 +34,7 @@ function config(dir: string, loop: Record<string, unknown> = { market_data: 'res
     features: { sigma_sample_ms: 100, sigma_window: 10 },
     loop,
     live: { reconcile_every_s: 1, request_timeout_ms: 2_000 },
+    risk,
   });
 }
 
@@ -45,7 +46,8 @@ test('run --mode live: the live guard, the preflight, orders through ccxt to the
   try {
     const dir = tmp('live');
     const env = { PAPER_ONLY: '0', EXCHANGE_API_KEY: TEST_KEY, EXCHANGE_API_SECRET: TEST_SECRET, MARKETMAKERL_EXCHANGE_URL: fake.restUrl.replace(/\/api\/v3$/, '') };
-    const { summary } = await runIn(dir, { configPath: config(dir), runId: 'l', mode: 'live', env });
+    // An order rate tight enough that the gate denies some places: they are orders denied, not placed.
+    const { summary } = await runIn(dir, { configPath: config(dir, undefined, { max_orders_per_window: 2, order_rate_window_ms: 2_000 }), runId: 'l', mode: 'live', env });
     assert.deepEqual(
       summary.agents.map((a) => [a.agent, a.status, a.error]),
       [['data', 'completed', undefined], ['model', 'completed', undefined], ['exec', 'completed', undefined], ['risk', 'completed', undefined]],
@@ -65,7 +67,10 @@ test('run --mode live: the live guard, the preflight, orders through ccxt to the
     try {
       assert.deepEqual(checkLedgerInvariants(ledger.db), []);
       assert.equal(count(ledger, "SELECT count(*) AS n FROM runs WHERE mode = 'live'"), 1);
-      assert.equal(count(ledger, 'SELECT count(*) AS n FROM orders'), metrics.orders_placed - metrics.orders_denied, 'every approved order is in the ledger');
+      assert.ok(metrics.orders_denied > 0, `the order rate denied some places (${JSON.stringify(metrics.risk.denials_by_rule)})`);
+      assert.equal(count(ledger, 'SELECT count(*) AS n FROM orders'), metrics.orders_placed, 'orders_placed: the orders sent to the exchange, each in the ledger');
+      assert.equal(count(ledger, "SELECT count(*) AS n FROM order_events WHERE type = 'denied'"), metrics.orders_denied, 'orders_denied: each denial journaled');
+      assert.equal(fake.requests.filter((r) => r.method === 'POST' && r.path === 'order').length, metrics.orders_placed, 'the exchange was sent orders_placed orders');
     } finally {
       ledger.close();
     }

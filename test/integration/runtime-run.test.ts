@@ -145,7 +145,9 @@ test('paper mode offline: the execution agent replays data.events on its own clo
   agents[1] = { ...agents[1]!, params: { gamma: 0.0001, horizon_seconds: 60 } };
   agents[2] = { ...agents[2]!, params: { duration: '90s' } };
   const capture = join(CAPTURE_DIR, 'btcusdt_20240808.gz');
-  const path = writeConfig(dir, { ...smallConfig(agents), market: { symbol: 'BTC/USDT' }, capital: 10_000, quoting: { order_qty: 0.001, max_inventory_qty: 0.01 }, data: { events: capture } });
+  // An order rate tight enough that the gate denies some places: they are orders denied, not placed.
+  const tightRate = { max_orders_per_window: 2, order_rate_window_ms: 5_000 };
+  const path = writeConfig(dir, { ...smallConfig(agents), market: { symbol: 'BTC/USDT' }, capital: 10_000, quoting: { order_qty: 0.001, max_inventory_qty: 0.01 }, risk: tightRate, data: { events: capture } });
   const { summary, events } = await runIn(dir, { configPath: path, runId: 'p', mode: 'paper' });
   assert.equal(summary.mode, 'paper');
   assert.deepEqual(
@@ -163,7 +165,10 @@ test('paper mode offline: the execution agent replays data.events on its own clo
   try {
     assert.deepEqual(checkLedgerInvariants(ledger.db), []);
     const placed = (ledger.db.prepare('SELECT count(*) AS n FROM orders').get() as { n: number }).n;
-    assert.equal(placed, metrics.orders_placed - metrics.orders_denied, 'every approved order is in the ledger');
+    const denied = (ledger.db.prepare("SELECT count(*) AS n FROM order_events WHERE type = 'denied'").get() as { n: number }).n;
+    assert.ok(metrics.orders_denied > 0, `the order rate denied some places (${JSON.stringify(metrics.risk.denials_by_rule)})`);
+    assert.equal(placed, metrics.orders_placed, 'orders_placed: the orders sent to the venue, each in the ledger');
+    assert.equal(denied, metrics.orders_denied, 'orders_denied: each denial journaled');
     const fills = (ledger.db.prepare('SELECT count(*) AS n FROM fills').get() as { n: number }).n;
     assert.ok(fills >= metrics.fills, 'every fill of the replay is in the ledger (and those in flight at the stop)');
   } finally {
