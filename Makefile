@@ -170,7 +170,7 @@ help-ops:
 	@echo "operations (one JSON line each; exit 0 only when what it checks holds):"
 	@echo "make consistency-check   every make / marketmakerl line of README.md and docs/ names a real target or command with valid flags"
 	@echo "make data-freshness      cached markets and recordings: last closed bar vs now, missing ranges, silences [CACHE_DIR= RECORDINGS= DATA= EVENTS= MAX_AGE=6h MAX_MISSING_BARS=0 NOW=]"
-	@echo "make campaign N=5        the runtime pipeline N times with seeds SEED.., then SEED again: PnL spread; fails if a run fails or the repeat differs [CONFIG= MODE= BASELINE=]"
+	@echo "make campaign N=5        the runtime pipeline N times with seeds SEED.., then SEED again, into artifacts/campaigns/<id>/: PnL spread; fails if a run fails or the repeat differs [CONFIG= MODE= BASELINE=]"
 	@echo "make weekly-report       paper/live ledgers and run folders of the last DAYS_BACK=7 days: PnL, fills, uptime, reconnects, risk events, halts (JSON + HTML)"
 	@echo "make status-page         one page of the newest results under artifacts/ with go / no-go (dashboard-serve: the dashboard server on 127.0.0.1:STATUS_PORT=8788 serves it at /status/; dashboard-open: prints its address)"
 	@echo "make walk-forward        analyze under three walk-forward schemes + robustness table (EXP_DATA= EXP_DAYS=14 EXP_COMBINATIONS=12); research-budgets: three budgets; quant-experiments: three seeds"

@@ -36,8 +36,9 @@ export function registerOpsCommands(program: Command): void {
     .option('--mode <mode>', 'backtest | paper (default: the config mode)')
     .option('--seed <n>', 'first seed (default 7)', num('--seed'))
     .option('--max-workers <n>', 'worker threads per run', num('--max-workers'))
-    .option('--baseline <file>', "an earlier campaign's JSON: every seed in both must give the same results")
-    .option('--out <file>', 'campaign JSON (default <artifacts_dir>/<campaign_id>.json; never replaced)')
+    .option('--baseline <path>', "an earlier campaign (its folder or its campaign.json): every seed in both must give the same results")
+    .option('--out <dir>', 'campaign folder: every run\'s files and campaign.json (default <artifacts_dir>/campaigns/<campaign_id>); new, or with --force an earlier campaign folder holding only its own files')
+    .option('--force', 'replace an earlier campaign folder (only one holding nothing but the files marketmakerl wrote there)')
     .action(async (opts) => (await import('./commands/campaign.js')).campaignCommand(opts));
 
   program

@@ -190,6 +190,98 @@ export function writeDirAtomic(path: string, fill: (tmpDir: string) => void, o: 
 }
 
 /**
+ * A run folder filled in place by a long job whose files must keep their final paths (a campaign: each
+ * run's summary names its files where they stay). The target is checked as `writeDirAtomic` checks it
+ * (with the job's `inputs`); an earlier folder of ours is moved aside with `force` and removed only at
+ * `commit`; the folder is created anew (one that appears meanwhile is refused), with a marker from the
+ * start. `owned` says which top-level names are the job's (its id in them): `mark` lists those written so
+ * far in the marker, so a folder a killed job left can be replaced with `--force` as far as it lists;
+ * `commit` lists them all; `abort` removes exactly those, the marker and the folders it created, and
+ * puts the earlier folder back. Nothing else in the folder is ever listed or removed.
+ */
+export class InPlaceRunFolder {
+  readonly path: string;
+  private readonly created: string[];
+  private old: string | undefined;
+  private done = false;
+
+  constructor(
+    path: string,
+    private readonly kind: string,
+    private readonly owned: (name: string) => boolean,
+    o: { force?: boolean; flag?: string; inputs?: CommandInputs } = {},
+  ) {
+    const flag = o.flag ?? '--out';
+    checkRunFolderTarget(path, flag, o.force === true, o.inputs);
+    this.path = resolve(path);
+    const parent = dirname(this.path);
+    this.created = mkdirTracked(parent);
+    sweepOrphanTemps(parent);
+    if (existsSync(this.path) && readdirSync(this.path).length > 0) {
+      // Ours, --force given, nothing in it that we did not write (checkRunFolderTarget): set aside until the commit.
+      this.old = tmpNameFor(this.path);
+      renameSync(this.path, this.old);
+    }
+    if (!existsSync(this.path)) {
+      try {
+        mkdirSync(this.path);
+      } catch (e) {
+        this.restore();
+        removeCreatedDirs(this.created);
+        if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new UserError(`${flag}: '${path}' was created by someone else meanwhile; choose a new folder`);
+        throw e;
+      }
+      this.created.push(this.path);
+    }
+    writeMarker(this.path, kind, []);
+  }
+
+  /** The job's paths in the folder now (`a/b` form), sorted. */
+  private entries(): string[] {
+    return pathsUnder(this.path).filter((rel) => this.owned(rel.split('/')[0]!));
+  }
+
+  /** List in the marker what the job has written so far. */
+  mark(): void {
+    writeMarker(this.path, this.kind, this.entries());
+  }
+
+  /** The job is complete: the marker lists its files, the earlier folder goes. */
+  commit(): void {
+    this.mark();
+    fsyncPath(join(this.path, RUN_MARKER));
+    fsyncPath(this.path);
+    this.done = true;
+    if (this.old !== undefined) rmSync(this.old, { recursive: true, force: true });
+    this.old = undefined;
+  }
+
+  /** The job failed: what it wrote goes (nothing else), and the earlier folder is back. */
+  abort(): void {
+    if (this.done) return;
+    this.done = true;
+    for (const rel of this.entries().reverse()) {
+      const p = join(this.path, rel);
+      try {
+        if (lstatSync(p).isDirectory()) rmdirSync(p);
+        else rmSync(p, { force: true });
+      } catch {
+        // A folder someone added to: it stays.
+      }
+    }
+    rmSync(join(this.path, RUN_MARKER), { force: true });
+    removeCreatedDirs(this.created);
+    this.restore();
+  }
+
+  private restore(): void {
+    if (this.old === undefined) return;
+    if (!existsSync(this.path)) renameSync(this.old, this.path);
+    this.old = undefined;
+  }
+}
+
+/**
  * A run folder about to be written: refused when it is a forbidden place, a file, a non-empty folder that
  * is not ours, ours without `force`, ours holding anything marketmakerl did not write there (`--force`
  * replaces the whole folder), or it is, holds or lies in one of the command's `inputs`. Call it before the

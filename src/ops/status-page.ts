@@ -43,6 +43,12 @@ function newestIn(dir: string, sub: string): string | undefined {
   return best?.p;
 }
 
+/** The later-modified of two files found (either may be missing). */
+function newestOf(a: string | undefined, b: string | undefined): string | undefined {
+  if (a === undefined || b === undefined) return a ?? b;
+  return statSync(a).mtimeMs >= statSync(b).mtimeMs ? a : b;
+}
+
 function readJson(path: string): Record<string, any> | undefined {
   try {
     return JSON.parse(readFileSync(path, 'utf8')) as Record<string, any>;
@@ -75,7 +81,8 @@ export function collectStatus(artifacts: string): StatusItem[] {
     }
   }
 
-  const camp = newest(artifacts, (f) => /^campaign_.*\.json$/.test(f));
+  // A campaign's folder (campaigns/<id>/campaign.json), or the loose campaign_<stamp>.json of earlier versions.
+  const camp = newestOf(newestIn(join(artifacts, 'campaigns'), 'campaign.json'), newest(artifacts, (f) => /^campaign_[^_]*\.json$/.test(f)));
   if (camp) {
     const c = readJson(camp);
     if (!c) items.push(unreadable('campaign', camp));

@@ -25,6 +25,11 @@ export interface RunOptions {
   runId?: string;
   /** Overrides the config's seed. */
   seed?: number;
+  /**
+   * Where the run writes instead of `paths.artifacts_dir` (a campaign's folder), relative to `cwd`: the
+   * same rules (new, empty or marketmakerl's own).
+   */
+  artifactsDir?: string;
   cwd?: string;
   env?: Env;
   /** Clock of the default run id and of log timestamps. */
@@ -91,8 +96,10 @@ export async function runRuntime(o: RunOptions): Promise<RunSummary> {
   liveGuard(mode, env);
   // The artifacts folder follows every output folder's rules: never a forbidden place, a file, or a
   // folder of someone else's; refused here, before any work.
-  const artifactsOurs = cfg.paths.artifacts_dir === DEFAULT_ARTIFACTS_DIR;
-  checkCollectionFolder(cfg.paths.artifacts_dir, 'paths.artifacts_dir', artifactsOurs, cwd);
+  const artifactsDir = o.artifactsDir ?? cfg.paths.artifacts_dir;
+  const artifactsFlag = o.artifactsDir !== undefined ? '--out' : 'paths.artifacts_dir';
+  const artifactsOurs = o.artifactsDir === undefined && cfg.paths.artifacts_dir === DEFAULT_ARTIFACTS_DIR;
+  checkCollectionFolder(artifactsDir, artifactsFlag, artifactsOurs, cwd);
   // A strategy module is loaded and checked here, before anything is written (a bad one: exit 2 naming
   // it); the agents then name it by its absolute path, which every worker thread loads again.
   for (const a of cfg.agents) {
@@ -104,8 +111,8 @@ export async function runRuntime(o: RunOptions): Promise<RunSummary> {
     a.params.trading = { ...a.params.trading, quoting: { ...q, strategy: l.path } };
   }
 
-  const artifactsAbs = resolve(cwd, cfg.paths.artifacts_dir);
-  ensureCollectionFolder(cfg.paths.artifacts_dir, 'paths.artifacts_dir', 'runtime-artifacts', artifactsOurs, cwd);
+  const artifactsAbs = resolve(cwd, artifactsDir);
+  ensureCollectionFolder(artifactsDir, artifactsFlag, 'runtime-artifacts', artifactsOurs, cwd);
   const runId = chooseRunId(o.runId ?? cfg.run_id, artifactsAbs, now());
   const seed = o.seed ?? cfg.seed;
   const workers = Math.min(o.maxWorkers ?? availableParallelism(), cfg.agents.length);

@@ -54,7 +54,7 @@ export function mvpLaunchCommand(f: MvpLaunchFlags): void {
   if (existsSync(out)) throw new UserError(`--out: ${out} exists; a launch writes into a new folder only`);
   const steps: Step[] = [
     { step: 'consistency-check', args: ['consistency-check'] },
-    { step: 'campaign', args: ['campaign', '--n', String(f.seeds), '--config', f.config, '--max-workers', '1', '--out', join(out, 'campaign.json')] },
+    { step: 'campaign', args: ['campaign', '--n', String(f.seeds), '--config', f.config, '--max-workers', '1', '--out', join(out, 'campaign')] },
     {
       step: 'analysis',
       args: ['analyze', ...analysisConfig, '--data', f.data, '--days', String(f.days), '--max-combinations', String(f.maxCombinations), '--workers', '1', '--quiet', '--out', join(out, 'analysis')],
