@@ -28,6 +28,7 @@ help:
 	@echo "make analyze-last-month  sweep + walk-forward + readiness gate: DATA=FILE or EXCHANGE= SYMBOL= TIMEFRAME= DAYS=, or EVENTS=FILE (tick engine); MAX_COMBINATIONS="
 	@echo "make test-integration    cross-module tests; refreshes visualizations/*.png and the screenshots in docs/screenshots/"
 	@echo "make bench          benchmarks; figures go to bench/RESULTS.md by hand"
+	@echo "make clean          removes dist/, test/.cache/ and the run, campaign, parity and training folders under artifacts/ that hold only what their marker lists; a folder holding a file of yours is named and kept, and nothing else is touched (analyses, studies, the runtime's files, ledgers, logs, recordings, captures, halt files, data/)"
 
 $(NODE_STAMP): package.json package-lock.json
 	@npm ci --no-audit --no-fund --loglevel=error
@@ -156,7 +157,8 @@ SERVER_DIR ?= /opt/marketmakerl
 deploy-server:
 	@SERVER='$(SERVER)' SERVER_DIR='$(SERVER_DIR)' scripts/deploy-server.sh
 
-# Never removes ledgers, recordings, realtime logs, the history cache (data/) or a standing halt file.
+# dist/, test/.cache/ and, under artifacts/, the folders whose .marketmakerl marker lists all they hold (run, campaign,
+# parity and training folders; a report.html beside their files allowed): nothing else (scripts/clean.mjs).
 clean:
 	@node scripts/clean.mjs
 

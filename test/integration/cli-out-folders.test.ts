@@ -143,32 +143,55 @@ test('convert: a failed conversion leaves neither a file nor the folders it woul
   assert.equal(existsSync(join(work, 'new')), false);
 });
 
-test('make clean removes rebuildable outputs only: ledgers, recordings, realtime logs, the history cache and a halt file stay', () => {
+test('make clean removes what the build and the tests make and the folders of marketmakerl\'s whose marker lists all they hold; nothing of yours, nothing it cannot tell from yours', () => {
   const root = mkdtempSync(join(tmpdir(), 'mm-clean-'));
   const put = (p: string, text = 'x'): void => {
     mkdirSync(join(root, p, '..'), { recursive: true });
     writeFileSync(join(root, p), text);
   };
+  const marker = (entries?: string[], kind = 'run'): string => JSON.stringify({ written_by: 'marketmakerl', kind, ...(entries !== undefined ? { entries } : {}) });
+  // A run folder as written (its marker lists it), with a report beside it; a campaign folder; an earlier version's run folder.
+  put('artifacts/runs/a/.marketmakerl', marker(['config.json', 'metrics.json', 'm1', 'm1/trace.csv']));
+  for (const f of ['config.json', 'metrics.json', 'm1/trace.csv', 'report.html']) put(`artifacts/runs/a/${f}`);
+  put('artifacts/campaigns/c1/.marketmakerl', marker(['c1_seed7_summary.json', 'campaign.json'], 'campaign'));
+  put('artifacts/campaigns/c1/c1_seed7_summary.json');
+  put('artifacts/campaigns/c1/campaign.json');
+  put('artifacts/runs/old/.marketmakerl', marker());
+  put('artifacts/runs/old/metrics.json');
+  put('dist/cli/main.js');
+  put('test/.cache/capture.arrow');
+  const removed = ['dist', 'test/.cache', 'artifacts/runs/a', 'artifacts/runs/old', 'artifacts/runs/evil', 'artifacts/campaigns'];
   const kept = [
+    // Yours: beside run folders, in one, in a folder without a marker, in the artifacts folder itself.
+    'artifacts/runs/b/metrics.json',
+    'artifacts/runs/b/.marketmakerl',
+    'artifacts/runs/b/my-analysis.ipynb',
+    'artifacts/runs/mine/metrics.json',
+    'artifacts/notes.md',
+    'artifacts/test/dashboard.png',
+    // Results marketmakerl cannot tell from yours by a marker: stamped files of collection folders, loose runtime outputs.
+    'artifacts/last_month_analysis/.marketmakerl',
+    'artifacts/last_month_analysis/S_report.html',
+    'artifacts/study/x.study.json',
+    'artifacts/run_20240101T000000Z_exec_metrics.json',
     'artifacts/realtime/ledger.sqlite',
     'artifacts/realtime/ledger.sqlite-wal',
     'artifacts/realtime/HALT',
     'artifacts/realtime/20240101T000000Z_binance_BTC_USDT.jsonl',
-    'artifacts/realtime/anything-else.json',
-    'artifacts/live/live-ledger.sqlite',
-    'artifacts/live/live-ledger.sqlite.lock',
-    'artifacts/recordings/.marketmakerl',
     'artifacts/recordings/binance_BTCUSDT_x_000.arrow',
-    'artifacts/captures/btcusdt.gz',
     'data/history/binance/BTC-USDT/5m.csv',
-    'ledger/live.sqlite',
   ];
-  const removed = ['dist/cli/main.js', 'artifacts/runs/run_a/metrics.json', 'artifacts/runs/run_a/.marketmakerl', 'artifacts/last_month_analysis/S_report.html', 'artifacts/test/dashboard.png', 'artifacts/study/x.study.json'];
-  for (const p of [...kept, ...removed]) put(p);
+  for (const p of kept) put(p, p.endsWith('.marketmakerl') ? (p.includes('runs/b') ? marker(['metrics.json']) : marker(undefined, 'analysis')) : 'x');
+  // A run folder's marker naming paths outside it removes nothing there.
+  put('outside/keep.txt');
+  put('artifacts/runs/evil/.marketmakerl', marker(['../../outside/keep.txt', 'metrics.json']));
+  put('artifacts/runs/evil/metrics.json');
   const r = spawnSync(process.execPath, [join(REPO_ROOT, 'scripts', 'clean.mjs'), root], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
   for (const p of kept) assert.ok(existsSync(join(root, p)), `${p} kept`);
   for (const p of removed) assert.equal(existsSync(join(root, p)), false, `${p} removed`);
-  assert.equal(existsSync(join(root, 'artifacts/runs')), false, 'emptied folders go');
+  assert.ok(existsSync(join(root, 'outside/keep.txt')));
+  assert.match(r.stdout, /^make clean: removed dist\/, test\/\.cache\/, 4 folder\(s\) of marketmakerl's under artifacts\/\n/);
+  assert.match(r.stdout, /make clean: kept artifacts\/runs\/b \(it holds 'my-analysis\.ipynb', which marketmakerl did not write\)/);
   assert.match(readFileSync(join(REPO_ROOT, 'Makefile'), 'utf8'), /^clean:\n(?:#.*\n)?\t@node scripts\/clean\.mjs$/m);
 });
