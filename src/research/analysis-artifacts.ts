@@ -1,5 +1,5 @@
 // The analysis' files: CSV tables and analysis.json under one UTC stamp, all written or none.
-import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { constants as fsConstants, copyFileSync, linkSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { fsyncPath, mkdirTracked, removeCreatedDirs, sweepOrphanTemps, tmpNameFor, writeFileDurable } from '../core/index.js';
 import { join } from 'node:path';
 import { EventType, decimalsOf } from '../market/index.js';
@@ -181,23 +181,37 @@ export function analysisFiles(r: AnalysisResult): Record<string, string> {
 
 /**
  * Write `<dir>/<stamp>_<name>` for every file: all are built (text scrubbed of secrets, each fsynced) in a
- * hidden temp folder first, then renamed into place with analysis.json last and the folder fsynced, so a
+ * hidden temp folder first, then put into place with analysis.json last and the folder fsynced, so a
  * failure leaves no partial set behind (nor a folder it created). Temp folders a killed run left are
- * swept first.
+ * swept first. A file is never put over an existing one: each is linked into place exclusively, and when
+ * one of the set's names is taken (another analysis into this folder in the same second, or any file
+ * there), what this set placed is taken back and the whole set goes under `<stamp>_2`, `<stamp>_3`, ...:
+ * two analyses never mix or replace each other's files. Returns the paths written.
  */
 export function writeAnalysisFiles(dir: string, stamp: string, files: Record<string, string | Uint8Array>): string[] {
   const created = mkdirTracked(dir);
   sweepOrphanTemps(dir);
   const tmp = tmpNameFor(join(dir, stamp));
   const names = Object.keys(files).sort((a, b) => (a === 'analysis.json' ? 1 : b === 'analysis.json' ? -1 : a.localeCompare(b)));
-  const done: string[] = [];
+  let done: string[] = [];
   try {
     mkdirSync(tmp);
     for (const n of names) writeFileDurable(join(tmp, n), files[n]!);
-    for (const n of names) {
-      const target = join(dir, `${stamp}_${n}`);
-      renameSync(join(tmp, n), target);
-      done.push(target);
+    for (let k = 1; ; k++) {
+      if (k > MAX_STAMP_SUFFIX) throw new Error(`${dir}: every name from ${stamp}_ to ${stamp}_${MAX_STAMP_SUFFIX}_ is taken`);
+      const prefix = k === 1 ? stamp : `${stamp}_${k}`;
+      done = [];
+      let taken = false;
+      for (const n of names) {
+        const target = join(dir, `${prefix}_${n}`);
+        if (!placeNew(join(tmp, n), target)) {
+          taken = true;
+          break;
+        }
+        done.push(target);
+      }
+      if (!taken) break;
+      for (const t of done) rmSync(t, { force: true });
     }
     fsyncPath(dir);
   } catch (e) {
@@ -208,6 +222,31 @@ export function writeAnalysisFiles(dir: string, stamp: string, files: Record<str
   }
   rmSync(tmp, { recursive: true, force: true });
   return done;
+}
+
+const MAX_STAMP_SUFFIX = 10_000;
+
+/**
+ * Put the finished file `src` at `target` unless something is there already (false then): a hard link,
+ * which fails rather than replace; on a file system without hard links, an exclusive copy.
+ */
+function placeNew(src: string, target: string): boolean {
+  try {
+    linkSync(src, target);
+    return true;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return false;
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'EXDEV' && code !== 'EMLINK') throw e;
+  }
+  try {
+    copyFileSync(src, target, fsConstants.COPYFILE_EXCL);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw e;
+  }
+  fsyncPath(target);
+  return true;
 }
 
 /** Leftover temp folders of interrupted runs (for tests and cleanup). */

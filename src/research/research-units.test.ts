@@ -122,18 +122,22 @@ test('progress: a redrawn bar with rate and ETA on a terminal, JSON lines otherw
   assert.equal(lines[1]!.eta_s, 0.6);
 });
 
-test('analysis files: all renamed into place, or none when one cannot be written', async () => {
-  const { mkdtempSync, mkdirSync, readdirSync } = await import('node:fs');
+test('analysis files: all put into place, or none when one cannot be written; a name in the way moves the whole set to the next stamp', async () => {
+  const { mkdtempSync, mkdirSync, readdirSync, rmSync } = await import('node:fs');
   const { join } = await import('node:path');
   const { tmpdir } = await import('node:os');
   const { writeAnalysisFiles } = await import('./analysis-artifacts.js');
   const dir = mkdtempSync(join(tmpdir(), 'mm-art-'));
   const ok = writeAnalysisFiles(dir, 'S1', { 'a.csv': 'x\n', 'analysis.json': '{}\n' });
   assert.equal(ok.length, 2);
-  assert.ok(ok[1]!.endsWith('S1_analysis.json'), 'analysis.json is renamed last');
-  mkdirSync(join(dir, 'S2_b.csv')); // a folder in the way of the second rename
-  assert.throws(() => writeAnalysisFiles(dir, 'S2', { 'a.csv': 'x\n', 'b.csv': 'y\n', 'analysis.json': '{}\n' }));
-  assert.deepEqual(readdirSync(dir).sort(), ['S1_a.csv', 'S1_analysis.json', 'S2_b.csv']);
+  assert.ok(ok[1]!.endsWith('S1_analysis.json'), 'analysis.json is placed last');
+  mkdirSync(join(dir, 'S2_b.csv')); // a folder in the way of the second file: the set goes under S2_2, the folder is left alone
+  const s2 = writeAnalysisFiles(dir, 'S2', { 'a.csv': 'x\n', 'b.csv': 'y\n', 'analysis.json': '{}\n' });
+  assert.deepEqual(s2.map((p) => p.slice(dir.length + 1)), ['S2_2_a.csv', 'S2_2_b.csv', 'S2_2_analysis.json']);
+  rmSync(join(dir, 'S2_b.csv'), { recursive: true });
+  for (const p of s2) rmSync(p);
+  assert.deepEqual(readdirSync(dir).sort(), ['S1_a.csv', 'S1_analysis.json'], 'nothing left under S2 but what it placed');
+  mkdirSync(join(dir, 'S2_b.csv'));
   // A temp folder a killed run left (its pid is gone) is swept at the next write; a folder the failed
   // write created is removed again.
   mkdirSync(join(dir, '.S0.marketmakerl-999999999-1.tmp'));
@@ -142,6 +146,33 @@ test('analysis files: all renamed into place, or none when one cannot be written
   const nested = join(dir, 'new', 'deeper');
   assert.throws(() => writeAnalysisFiles(nested, 'S4', { 'a/b.csv': 'x\n' }));
   assert.deepEqual(readdirSync(dir).sort(), ['S1_a.csv', 'S1_analysis.json', 'S2_b.csv', 'S3_analysis.json'], 'the folders it created are gone');
+});
+
+test('two analyses into one folder under the same stamp never mix or replace each other\'s files: the second set goes whole under <stamp>_2', async () => {
+  const { mkdtempSync, readdirSync, readFileSync, writeFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { tmpdir } = await import('node:os');
+  const { writeAnalysisFiles } = await import('./analysis-artifacts.js');
+  const dir = mkdtempSync(join(tmpdir(), 'mm-art-'));
+  const set = (who: string, first: string) => ({ [first]: `${who}\n`, 'budget_summary.csv': `${who}\n`, 'report.html': `${who}\n`, 'analysis.json': `{"who":"${who}"}\n` });
+  const a = writeAnalysisFiles(dir, 'T', set('a', 'klines.csv'));
+  // Another engine's set (blocks.csv, not klines.csv): its first file is placed, then budget_summary.csv is taken.
+  const b = writeAnalysisFiles(dir, 'T', set('b', 'blocks.csv'));
+  const c = writeAnalysisFiles(dir, 'T', set('c', 'klines.csv'));
+  const rel = (ps: string[]) => ps.map((p) => p.slice(dir.length + 1));
+  assert.deepEqual(rel(a), ['T_budget_summary.csv', 'T_klines.csv', 'T_report.html', 'T_analysis.json']);
+  assert.deepEqual(rel(b), ['T_2_blocks.csv', 'T_2_budget_summary.csv', 'T_2_report.html', 'T_2_analysis.json']);
+  assert.deepEqual(rel(c), ['T_3_budget_summary.csv', 'T_3_klines.csv', 'T_3_report.html', 'T_3_analysis.json']);
+  for (const [who, paths] of [['a', a], ['b', b], ['c', c]] as const) {
+    for (const p of paths) assert.ok(readFileSync(p, 'utf8').includes(who), `${p} is ${who}'s`);
+  }
+  assert.equal(readdirSync(dir).filter((n) => n.startsWith('T_blocks')).length, 0, 'the file b placed under T before the clash was taken back');
+  // A file of yours under the stamp's names is never replaced either.
+  writeFileSync(join(dir, 'U_analysis.json'), 'mine');
+  const u = writeAnalysisFiles(dir, 'U', { 'analysis.json': '{}\n' });
+  assert.deepEqual(rel(u), ['U_2_analysis.json']);
+  assert.equal(readFileSync(join(dir, 'U_analysis.json'), 'utf8'), 'mine');
+  assert.deepEqual(readdirSync(dir).filter((n) => n.startsWith('.')), [], 'no temp left behind');
 });
 
 test('lastDays selects by time, so a gap does not shorten the span, and refuses more days than the data spans', async () => {

@@ -51,6 +51,36 @@ test('analyze writes every artifact under one stamp, JSON progress lines on a pi
   assert.doesNotMatch(html, /<script|<link|src="http/);
 });
 
+test('two analyses started together into one --out never share a stamp: each its own complete set of files, its own analysis.json', async () => {
+  const out = join(tmp, 'together');
+  const run = (seed: string): Promise<{ code: number | null; stdout: string; stderr: string }> =>
+    new Promise((done) => {
+      const p = spawn(CLI, ['analyze', ...SMALL.slice(0, -2), '--seed', seed, '--workers', '1', '--quiet', '--out', out], { cwd: REPO_ROOT, env: FAST_RETRY });
+      let stdout = '';
+      let stderr = '';
+      p.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
+      p.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+      p.on('close', (code) => done({ code, stdout, stderr }));
+    });
+  const [a, b] = await Promise.all([run('3'), run('4')]);
+  const lines = [a, b].map((r) => {
+    assert.equal(r.code, 0, r.stderr);
+    return JSON.parse(r.stdout.trim()) as { analysis_json: string; report: string };
+  });
+  assert.notEqual(lines[0]!.analysis_json, lines[1]!.analysis_json, 'one analysis.json each');
+  const names = readdirSync(out).filter((n) => n !== '.marketmakerl' && n !== 'results.sqlite' && !n.startsWith('results.sqlite-'));
+  assert.equal(names.length, 2 * 9, names.join(' '));
+  for (const [i, seed] of [3, 4].entries()) {
+    const l = lines[i]!;
+    const prefix = l.analysis_json.slice(0, -'analysis.json'.length);
+    assert.equal(l.report, `${prefix}report.html`);
+    assert.equal((JSON.parse(readFileSync(l.analysis_json, 'utf8')) as { meta: { seed: number } }).meta.seed, seed, 'each analysis.json is its own run\'s');
+    for (const f of ['klines.csv', 'strategy_runs.csv', 'budget_summary.csv', 'format_summary.csv', 'walk_forward.csv', 'oos_trace.csv', 'oos_fills.csv', 'analysis.json', 'report.html']) {
+      assert.ok(existsSync(`${prefix}${f}`), `${prefix}${f}: a whole set under each stamp`);
+    }
+  }
+});
+
 test('bad input: one line, exit 2 (3 for an unreachable Redis), nothing written', async () => {
   const empty = join(tmp, 'empty.csv');
   writeFileSync(empty, '');
