@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The marketmakerl CLI: parses flags and hands over to a command module, loaded only when it runs.
 import { Command, CommanderError, Option } from 'commander';
+import { FlagValueError, num, param } from './flag-values.js';
 import { exitWithError } from './errors.js';
 import { scrubSecrets } from '../core/secrets.js';
 import { registerOpsCommands } from './ops-program.js';
@@ -20,25 +21,8 @@ Every command has its own help: marketmakerl help <command> (or <command> --help
 Results: the research commands print a short table on a terminal and one JSON line in a pipe or with --json;
 bad input is one line on stderr and exit code 2.`);
 
-const num = (flag: string) => (v: string): number => {
-  const x = Number(v);
-  if (v.trim() === '' || !Number.isFinite(x)) throw new CommanderErrorFor(flag, v, 'a number');
-  return x;
-};
-/** `--param name=value`, repeatable: the values of a strategy module's declared parameters. */
-const param = (v: string, prev: Record<string, number> | undefined): Record<string, number> => {
-  const m = /^([A-Za-z_][A-Za-z0-9_]*)=(.+)$/.exec(v);
-  const x = m ? Number(m[2]) : Number.NaN;
-  if (!m || m[2]!.trim() === '' || !Number.isFinite(x)) throw new CommanderErrorFor('--param', v, 'name=number');
-  return { ...prev, [m[1]!]: x };
-};
 const STRATEGY_HELP = 'a strategy module of your own (.ts or .js exporting defineStrategy(...); quoting.strategy), instead of --model';
 const PARAM_HELP = "a value of the strategy module's declared parameter (quoting.params), repeatable";
-class CommanderErrorFor extends CommanderError {
-  constructor(flag: string, value: string, expected: string) {
-    super(2, 'marketmakerl.invalidArgument', `${flag}: expected ${expected}, got '${value}'`);
-  }
-}
 
 program
   .command('backtest')
@@ -387,7 +371,7 @@ async function main(): Promise<void> {
   } catch (e) {
     if (e instanceof CommanderError) {
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') process.exit(0);
-      if (e instanceof CommanderErrorFor) process.stderr.write(`error: ${scrubSecrets(e.message)}\n`);
+      if (e instanceof FlagValueError) process.stderr.write(`error: ${scrubSecrets(e.message)}\n`);
       process.exit(2);
     }
     exitWithError(e);

@@ -1,11 +1,6 @@
 // The operations commands (one per operational make target), registered on the CLI; each ends with one JSON line and an honest exit code.
-import { Command, InvalidArgumentError } from 'commander';
-
-const num = (flag: string) => (v: string): number => {
-  const x = Number(v);
-  if (v.trim() === '' || !Number.isFinite(x)) throw new InvalidArgumentError(`${flag}: expected a number, got '${v}'`);
-  return x;
-};
+import type { Command } from 'commander';
+import { num } from './flag-values.js';
 
 export function registerOpsCommands(program: Command): void {
   program

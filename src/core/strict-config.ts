@@ -119,13 +119,22 @@ export function describeIssue(schema: z.ZodType, issue: z.core.$ZodIssue, opts: 
       return `${where(path)}: expected one of ${issue.values.map(String).join(', ')}${got === undefined ? '' : `, got ${JSON.stringify(got)}`}`;
     }
     case 'invalid_union': {
+      const input = (issue as { input?: unknown }).input;
+      if (typeof input === 'number' && !Number.isFinite(input)) {
+        const words = ((issue as { errors?: z.core.$ZodIssue[][] }).errors ?? []).flat().flatMap((e) => (e.code === 'invalid_value' ? e.values.map((v) => JSON.stringify(v)) : []));
+        return `${where(path)}: expected a finite number${words.length > 0 ? ` or ${words.join(', ')}` : ''}, got ${String(input)}`;
+      }
       const options = (issue as { options?: unknown[] }).options;
       if (Array.isArray(options) && options.length > 0) return `${where(path)}: expected one of ${options.map(String).join(', ')}`;
       break;
     }
-    case 'invalid_type':
+    case 'invalid_type': {
       if (/received undefined$/.test(issue.message)) return `${where(path)}: required (${issue.expected})`;
-      return `${where(path)}: expected ${issue.expected}, got ${describeInput((issue as { input?: unknown }).input)}`;
+      // YAML's .nan and .inf (or 1e999) arrive as numbers that no field takes: say so, not "got number null".
+      const input = (issue as { input?: unknown }).input;
+      if (issue.expected === 'number' && typeof input === 'number' && !Number.isFinite(input)) return `${where(path)}: expected a finite number, got ${String(input)}`;
+      return `${where(path)}: expected ${issue.expected}, got ${describeInput(input)}`;
+    }
     default:
       break;
   }
@@ -138,7 +147,7 @@ function describeInput(x: unknown): string {
   if (x === null) return 'null';
   if (Array.isArray(x)) return 'a list';
   if (typeof x === 'object') return 'a mapping';
-  return `${typeof x} ${JSON.stringify(x)}`;
+  return typeof x === 'number' && !Number.isFinite(x) ? `number ${String(x)}` : `${typeof x} ${JSON.stringify(x)}`;
 }
 
 /** Parse `input` with `schema`; the first fault is a UserError (exit 2) of one line. */

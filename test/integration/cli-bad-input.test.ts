@@ -68,6 +68,11 @@ function fixtures(): void {
   writeFileSync(f('truncated.yaml'), 'quoting:\n  gamma: [0.1, 0.2\n');
   writeFileSync(f('not-a-mapping.yaml'), '- 1\n- 2\n');
   writeFileSync(f('nan.yaml'), 'gamma: .nan\n');
+  writeFileSync(f('nan-gamma.yaml'), 'quoting:\n  gamma: .nan\n');
+  writeFileSync(f('inf-limit.yaml'), 'risk:\n  max_drawdown: .inf\n');
+  writeFileSync(f('huge-capital.yaml'), 'capital: 1e999\n');
+  writeFileSync(f('nan-k-mode.yaml'), 'analysis:\n  space:\n    k_mode: [calibrated, .nan]\n');
+  writeFileSync(f('nan-rl.yaml'), 'base_gamma: .nan\n');
   writeFileSync(f('empty.json'), '');
   writeFileSync(f('truncated.json'), '{"kind": "linear", "weights": [1, 2');
   writeFileSync(f('not-sqlite.sqlite'), 'this is not a database');
@@ -91,8 +96,18 @@ const CASES: readonly Case[] = [
   ['backtest: infinite high', ['backtest', '--data', f('inf-high.csv')], /line|row|high/],
   ['backtest: missing file', ['backtest', '--data', f('missing.csv')], /--data/],
   ['backtest: a folder as data', ['backtest', '--data', f('a-folder')], /--data/],
-  ['backtest: NaN seed', ['backtest', '--seed', 'NaN'], /--seed: expected a number/],
-  ['backtest: Infinity gamma', ['backtest', '--gamma', 'Infinity'], /--gamma: expected a number/],
+  ['backtest: NaN seed', ['backtest', '--seed', 'NaN'], /^error: --seed: expected a finite number, got 'NaN'$/],
+  ['backtest: Infinity gamma', ['backtest', '--gamma', 'Infinity'], /^error: --gamma: expected a finite number, got 'Infinity'$/],
+  ['backtest: nan gamma', ['backtest', '--gamma', 'nan'], /^error: --gamma: expected a finite number, got 'nan'$/],
+  ['backtest: a gamma past the largest number', ['backtest', '--gamma', '1e999'], /^error: --gamma: expected a finite number, got '1e999'$/],
+  ['backtest: an infinite parameter', ['backtest', '--param', 'x=Infinity'], /^error: --param: expected name=number \(a finite number\), got 'x=Infinity'$/],
+  ['backtest: .nan in the config', ['backtest', '--config', f('nan-gamma.yaml')], /^error: --config .*nan-gamma\.yaml: quoting\.gamma: expected a finite number, got NaN$/],
+  ['backtest: .inf in the config', ['backtest', '--config', f('inf-limit.yaml')], /^error: --config .*inf-limit\.yaml: risk\.max_drawdown: expected a finite number, got Infinity$/],
+  ['backtest: 1e999 in the config', ['backtest', '--config', f('huge-capital.yaml')], /^error: --config .*huge-capital\.yaml: capital: expected a finite number, got Infinity$/],
+  ['realtime: .nan in the config', ['realtime', '--config', f('nan-gamma.yaml')], /quoting\.gamma: expected a finite number, got NaN$/],
+  ['analyze: .nan among the k levels', ['analyze', '--data', KLINES_5M, '--config', f('nan-k-mode.yaml')], /analysis\.space\.k_mode\[1\]: expected a finite number or "calibrated", got NaN$/],
+  ['train-rl: .nan in its config', ['train-rl', '--simulate', '--config', f('nan-rl.yaml')], /^error: --config .*nan-rl\.yaml: base_gamma: expected a finite number or "tune", got NaN$/],
+  ['campaign: an infinite seed', ['campaign', '--n', '1', '--seed', 'Infinity'], /^error: --seed: expected a finite number, got 'Infinity'$/],
   ['backtest: negative bars', ['backtest', '--bars', '-5'], /--bars|bars/],
   ['backtest: absurd bars', ['backtest', '--bars', '1e12'], /bars/],
   ['backtest: truncated config', ['backtest', '--config', f('truncated.yaml')], /--config/],

@@ -23,17 +23,27 @@ export interface TrainRlFlags {
   quiet?: boolean;
 }
 
-const FLAG_OF: Record<string, string> = {
-  'data.path': '--data',
-  episodes: '--episodes',
-  seed: '--seed',
-  workers: '--workers',
-  'backtest.model': '--model',
-  base_gamma: '--gamma',
-  'policy.kind': '--policy-kind',
-  episode_bars: '--episode-bars',
-  inventory_penalty: '--inventory-penalty',
+/** A training config field → the flag (commander's key and its name) that sets it. */
+const FLAG_OF: Record<string, readonly [keyof TrainRlFlags, string]> = {
+  'data.path': ['data', '--data'],
+  episodes: ['episodes', '--episodes'],
+  seed: ['seed', '--seed'],
+  workers: ['workers', '--workers'],
+  'backtest.model': ['model', '--model'],
+  base_gamma: ['gamma', '--gamma'],
+  'policy.kind': ['policyKind', '--policy-kind'],
+  episode_bars: ['episodeBars', '--episode-bars'],
+  inventory_penalty: ['inventoryPenalty', '--inventory-penalty'],
 };
+
+/** What a message calls a field: the flag that set it, else the config file's field, else the field. */
+function fieldOf(f: TrainRlFlags): (path: string) => string {
+  return (p) => {
+    const flag = FLAG_OF[p];
+    if (flag !== undefined && f[flag[0]] !== undefined) return flag[1];
+    return f.config !== undefined ? `--config ${f.config}: ${p}` : (flag?.[1] ?? p);
+  };
+}
 
 export function trainConfigFromFlags(f: TrainRlFlags): Record<string, unknown> {
   if (f.data !== undefined && f.simulate) throw new UserError('--data and --simulate: choose one');
@@ -63,7 +73,7 @@ export function trainConfigFromFlags(f: TrainRlFlags): Record<string, unknown> {
 
 export async function trainRlCommand(flags: TrainRlFlags): Promise<void> {
   if (flags.out !== undefined) checkRunFolderTarget(flags.out, '--out', flags.force === true, { files: [flags.data, flags.config] });
-  const c = parseRlTrainConfig(trainConfigFromFlags(flags), (p) => FLAG_OF[p] ?? p);
+  const c = parseRlTrainConfig(trainConfigFromFlags(flags), fieldOf(flags));
   const out = flags.out ?? join('artifacts', 'rl', `train_${utcStamp(new Date())}`);
   const { silentProgress, streamProgress } = await import('../../core/progress.js');
   const r = await trainRl(c, flags.quiet ? silentProgress : streamProgress(process.stderr));
