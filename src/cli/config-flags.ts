@@ -76,7 +76,7 @@ function setPath(obj: Record<string, unknown>, path: string, v: unknown): void {
  * command reads it, so a typo never falls back to a default.
  */
 export function readConfigWithFlags(configPath: string | undefined, flags: Readonly<Record<string, unknown>>, tables: readonly FlagTable[], extra: Readonly<Record<string, { path: string; flag: string; value: unknown }>> = {}): ConfigWithFlags {
-  const doc: Record<string, unknown> = configPath === undefined ? {} : readConfigMapping(configPath, { allowEmpty: true });
+  const doc: Record<string, unknown> = configPath === undefined ? {} : readConfigMapping(configPath);
   if (configPath !== undefined) refuseAgentsOnly(configPath, doc);
   const byPath = new Map<string, string>();
   // Without a file every field is the flags' or a default: a fault names the flag that would set it.

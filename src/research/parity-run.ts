@@ -91,7 +91,7 @@ export function openLedgerReadOnly(path: string): Database.Database {
 
 /** The `sim:` section of a file (what `calibrate-sim` writes), strictly. */
 export function readSimOverride(path: string): TradingConfig['sim'] {
-  const m = readConfigMapping(path);
+  const m = readConfigMapping(path, { flag: '--sim-config', empty: 'expected a sim: section' });
   const extra = Object.keys(m).filter((k) => k !== 'sim');
   if (extra.length > 0) throw new UserError(`--sim-config: ${path}: expected only a sim: section, found ${extra.join(', ')}`);
   if (m['sim'] === undefined) throw new UserError(`--sim-config: ${path}: expected a sim: section`);

@@ -65,6 +65,7 @@ function fixtures(): void {
   writeFileSync(f('nan-trade.txt'), capture.map((l, i) => (i === badTrade ? l.replace(/"q":"[0-9.]+"/, '"q":"NaN"') : l)).join('\n') + '\n');
   writeFileSync(f('garbage.txt'), 'hello world\nthis is not a capture\n');
   writeFileSync(f('empty.yaml'), '');
+  writeFileSync(f('comments.yaml'), '# settings to come\n\n# quoting:\n#   gamma: 0.1\n');
   writeFileSync(f('truncated.yaml'), 'quoting:\n  gamma: [0.1, 0.2\n');
   writeFileSync(f('not-a-mapping.yaml'), '- 1\n- 2\n');
   writeFileSync(f('nan.yaml'), 'gamma: .nan\n');
@@ -85,6 +86,22 @@ function fixtures(): void {
 }
 
 type Case = readonly [name: string, args: readonly string[], expected: RegExp, opts?: { todo?: string }];
+
+/** A config file with no settings (empty, or only comments): every command that reads one refuses it alike. */
+const NO_SETTINGS = (flag: string, file: string): RegExp => new RegExp(`^error: ${flag}: .*${file.replace('.', '\\.')} holds no settings \\(it is empty or only comments\\)`);
+const EMPTY_CONFIG_CASES: readonly Case[] = (['empty.yaml', 'comments.yaml'] as const).flatMap((file): Case[] => [
+  [`backtest: ${file} as the config`, ['backtest', '--bars', '500', '--config', f(file)], NO_SETTINGS('--config', file)],
+  [`analyze: ${file} as the config`, ['analyze', '--data', KLINES_5M, '--config', f(file)], NO_SETTINGS('--config', file)],
+  [`realtime: ${file} as the config`, ['realtime', '--config', f(file)], NO_SETTINGS('--config', file)],
+  [`run: ${file} as the config`, ['run', '--config', f(file)], NO_SETTINGS('--config', file)],
+  [`train-rl: ${file} as the config`, ['train-rl', '--simulate', '--config', f(file)], NO_SETTINGS('--config', file)],
+  [`risk-calibration: ${file} as the config`, ['risk-calibration', '--config', f(file)], NO_SETTINGS('--config', file)],
+  [`campaign: ${file} as the config`, ['campaign', '--n', '1', '--config', f(file)], NO_SETTINGS('--config', file)],
+  [`experiments: ${file} as the config`, ['experiments', '--preset', 'walk-forward', '--config', f(file)], NO_SETTINGS('--config', file)],
+  [`daily-smoke: ${file} as the config`, ['daily-smoke', '--exchange', 'binance', '--symbol', 'BTC/USDT', '--config', f(file)], NO_SETTINGS('--config', file)],
+  [`mvp-launch: ${file} as the analysis config`, ['mvp-launch', '--config', join(REPO_ROOT, 'config', 'config.yaml'), '--analysis-config', f(file)], NO_SETTINGS('--analysis-config', file)],
+  [`parity: ${file} as the sim config`, ['parity', '--ledger', f('not-sqlite.sqlite'), '--sim-config', f(file)], NO_SETTINGS('--sim-config', file)],
+]);
 
 /** [name, arguments, what the one line must say]. Absurd values and config typos that the strict configs refuse are marked. */
 const CASES: readonly Case[] = [
@@ -126,7 +143,8 @@ const CASES: readonly Case[] = [
   ['realtime: a runtime pipeline whose agents carry the trading parameters', ['realtime', '--config', join(REPO_ROOT, 'config', 'examples', 'two-pipelines.yaml')], /its trading parameters are in agents:/],
   ['run: missing config', ['run', '--config', f('missing.yaml')], /--config|config/],
   ['run: truncated config', ['run', '--config', f('truncated.yaml')], /config/],
-  ['run: empty config', ['run', '--config', f('empty.yaml')], /config/],
+  ['run: empty config', ['run', '--config', f('empty.yaml')], /^error: --config: .*empty\.yaml holds no settings \(it is empty or only comments\); give its settings, or \{\} for every default$/],
+  ...EMPTY_CONFIG_CASES,
   ['run: zero workers', ['run', '--max-workers', '0'], /--max-workers/],
   ['run: fractional workers', ['run', '--config', join(REPO_ROOT, 'config', 'config.yaml'), '--max-workers', '2.5'], /--max-workers/],
   ['train-rl: negative episodes', ['train-rl', '--simulate', '--episodes', '-1'], /episodes/],

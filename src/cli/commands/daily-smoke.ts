@@ -27,7 +27,7 @@ export function dailySmokeCommand(f: DailySmokeFlags): void {
   // The config's trading sections, with the exchange as the only data source (a data path would conflict with --exchange).
   let cfg: string[] = [];
   if (f.config !== undefined) {
-    const doc = readConfigMapping(f.config, { allowEmpty: true });
+    const doc = readConfigMapping(f.config);
     delete doc['data'];
     const derived = join(out, 'smoke-config.yaml');
     writeFileAtomic(derived, `# ${f.config} without its data section: the smoke check reads the exchange\n${stringify(doc)}`);

@@ -3,7 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { UserError, utcStamp, writeFileAtomic } from '../../core/index.js';
+import { UserError, readConfigMapping, utcStamp, writeFileAtomic } from '../../core/index.js';
 import { PRESETS, robustness, type VariantResult } from '../../ops/index.js';
 
 export interface ExperimentsFlags {
@@ -20,6 +20,8 @@ export function experimentsCommand(f: ExperimentsFlags): void {
   if (!preset) throw new UserError(`--preset: expected one of ${Object.keys(PRESETS).join(', ')}, got '${f.preset}'`);
   if (f.data === undefined && f.config === undefined) throw new UserError('--data: expected a kline CSV file (or --config naming data.path)');
   if (f.data !== undefined && !existsSync(f.data)) throw new UserError(`--data: cannot read file ${f.data}`);
+  // Read as each variant reads it: an empty or unreadable file is refused here, not three times over.
+  if (f.config !== undefined) readConfigMapping(f.config);
   const out = f.out ?? join('artifacts', 'experiments', `${f.preset}_${utcStamp(new Date())}`);
   if (existsSync(join(out, 'experiments.json'))) throw new UserError(`--out: ${out} holds an earlier experiment; it is never replaced`);
   const rows: VariantResult[] = [];

@@ -2,7 +2,7 @@
 // one JSON line with each step's verdict, time and summary (the figures of its own JSON line); exit 1 when a step fails.
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { UserError, utcStamp } from '../../core/index.js';
+import { UserError, readConfigMapping, utcStamp } from '../../core/index.js';
 import { runChain, type Step } from '../../ops/index.js';
 
 export interface MvpLaunchFlags {
@@ -40,6 +40,8 @@ const SUMMARY: Readonly<Record<string, (r: Record<string, any>) => Record<string
 };
 
 export function mvpLaunchCommand(f: MvpLaunchFlags): void {
+  // The config files its steps read, as each of them would read it (an empty one is refused here, before any step).
+  for (const [flag, p] of [['--config', f.config], ['--paper-config', f.paperConfig], ['--analysis-config', f.analysisConfig]] as const) if (p !== undefined) readConfigMapping(p, { flag });
   for (const p of [f.config, f.data, ...f.events, ...(f.paperConfig ? [f.paperConfig] : []), ...(f.analysisConfig ? [f.analysisConfig] : [])]) if (!existsSync(p)) throw new UserError(`cannot read file ${p}`);
   const whole = (flag: string, x: number | undefined, lo: number, hi: number): void => {
     if (x !== undefined && (!Number.isInteger(x) || x < lo || x > hi)) throw new UserError(`${flag}: expected a whole number in [${lo}, ${hi}], got ${x}`);
