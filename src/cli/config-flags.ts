@@ -4,10 +4,13 @@ import { parseQueueModel } from '../sim/index.js';
 import { ConfigFileSchema, tradingOf, type ConfigFile } from '../runtime/config.js';
 import type { TradingConfig } from '../engine/index.js';
 
-/** A flag (commander's camelCase key) → the config paths it sets, and its name for messages. */
-export type FlagTable = Readonly<Record<string, { path: string | readonly string[]; flag: string }>>;
+/**
+ * A flag (commander's camelCase key) → the config paths it sets, and its name for messages; `section`:
+ * the flag tunes a section the config must have (it cannot make one alone).
+ */
+export type FlagTable = Readonly<Record<string, { path: string | readonly string[]; flag: string; section?: string }>>;
 
-const f = (path: string | readonly string[], flag: string) => ({ path, flag });
+const f = (path: string | readonly string[], flag: string, section?: string) => ({ path, flag, ...(section !== undefined ? { section } : {}) });
 
 /** Quoting, sizing, fees and the market: the flags shared by backtest, analyze and realtime. */
 export const COMMON_FLAGS: FlagTable = {
@@ -45,7 +48,7 @@ export const VENUE_FLAGS: FlagTable = {
 
 /** With `hedge:` in the config (several markets): how the hedge market trades. */
 export const HEDGE_FLAGS: FlagTable = {
-  hedgeMode: f('hedge.mode', '--hedge-mode'),
+  hedgeMode: f('hedge.mode', '--hedge-mode', 'hedge'),
 };
 
 export interface ConfigWithFlags {
@@ -88,6 +91,9 @@ export function readConfigWithFlags(configPath: string | undefined, flags: Reado
       const v = flags[key];
       // commander gives a `--no-x` flag the value true when it is absent: only its false is the user's.
       if (v === undefined || (spec.flag.startsWith('--no-') && v !== false)) continue;
+      if (spec.section !== undefined && doc[spec.section] === undefined) {
+        refuse(spec.flag, `applies to a config with a ${spec.section}: section; ${configPath === undefined ? 'no --config was given' : `--config ${configPath} has none`}`);
+      }
       for (const p of typeof spec.path === 'string' ? [spec.path] : spec.path) {
         setPath(doc, p, v);
         byPath.set(p, spec.flag);
@@ -132,4 +138,27 @@ function refuseAgentsOnly(configPath: string, doc: Readonly<Record<string, unkno
 /** Refuse a flag that the command reads from elsewhere (one line, exit 2). */
 export function refuse(flag: string, why: string): never {
   throw new UserError(`${flag}: ${why}`);
+}
+
+/** Commander's key → a flag's name: flags that apply to one kind of run only. */
+export type FlagNames = Readonly<Record<string, string>>;
+
+/** The names of a flag table's flags. */
+export function flagNames(table: FlagTable): FlagNames {
+  return Object.fromEntries(Object.entries(table).map(([k, spec]) => [k, spec.flag]));
+}
+
+/** Whether a flag was given on the command line (commander sets a `--no-x` flag to true when it is absent). */
+export function wasGiven(flags: Readonly<Record<string, unknown>>, key: string, flag: string): boolean {
+  const v = flags[key];
+  return v !== undefined && !(flag.startsWith('--no-') && v !== false);
+}
+
+/**
+ * A flag that cannot have any effect on the run the other flags (and the config) chose is refused, not
+ * ignored: the first of `names` given, with why it does not apply (one line, exit 2). Config keys of other
+ * modes are not refused (one file runs in every mode); only what was typed on the command line is.
+ */
+export function refuseGiven(flags: Readonly<Record<string, unknown>>, names: FlagNames, why: string): void {
+  for (const [key, flag] of Object.entries(names)) if (wasGiven(flags, key, flag)) refuse(flag, why);
 }

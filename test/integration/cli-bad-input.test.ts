@@ -87,6 +87,33 @@ function fixtures(): void {
 
 type Case = readonly [name: string, args: readonly string[], expected: RegExp, opts?: { todo?: string }];
 
+/** A flag that cannot act on the run the other flags chose: refused naming the flag and why, never ignored. */
+const BARS_ONLY = /applies to simulated bars only \(no --data, --exchange or --events\)/;
+const TICK_ONLY = /applies to the tick backtest only \(--events FILE, or --engine tick\); this run is on bars$/;
+const MODE_FLAG_CASES: readonly Case[] = [
+  ['backtest --data: --bars', ['backtest', '--data', KLINES_5M, '--bars', '500'], new RegExp(`^error: --bars: ${BARS_ONLY.source}; this run reads klines \\(--data\\)$`)],
+  ['backtest --exchange: --bars', ['backtest', '--exchange', 'binance', '--symbol', 'BTC/USDT', '--bars', '500'], new RegExp(`^error: --bars: ${BARS_ONLY.source}; this run reads klines \\(--exchange\\)$`)],
+  ['backtest, klines in the config: --bars', ['backtest', '--config', f('klines.yaml'), '--bars', '500'], /^error: --bars: .*this run reads klines \(data\.path of --config .*klines\.yaml\)$/],
+  ['backtest --events: --bars', ['backtest', '--events', f('good.arrow'), '--bars', '500'], new RegExp(`^error: --bars: ${BARS_ONLY.source}; this run replays an event file$`)],
+  ['backtest --events: --touch-fill-prob', ['backtest', '--events', f('good.arrow'), '--touch-fill-prob', '0.3'], /^error: --touch-fill-prob: a bar-fill setting .*; the tick backtest fills from the event file's trades/],
+  ['backtest --engine tick: --touch-fill-prob', ['backtest', '--config', f('klines.yaml'), '--engine', 'tick', '--touch-fill-prob', '0.3'], /^error: --touch-fill-prob: a bar-fill setting/],
+  ['backtest --events: --vol-estimator', ['backtest', '--events', f('good.arrow'), '--vol-estimator', 'ewma'], /^error: --vol-estimator: a bar-feature setting; the tick backtest estimates σ from the mid/],
+  ['backtest --events: --exchange-url', ['backtest', '--events', f('good.arrow'), '--exchange-url', 'http://127.0.0.1:9'], /^error: --exchange-url: with --exchange only \(klines from the history cache\); this run replays an event file$/],
+  ['backtest --events, an exchange in the config: --days', ['backtest', '--config', f('history.yaml'), '--events', f('good.arrow'), '--days', '3'], /^error: --days: with --exchange only \(klines from the history cache\); this run replays an event file$/],
+  ['backtest --data: --queue', ['backtest', '--data', KLINES_5M, '--queue', 'power:2'], new RegExp(`^error: --queue: ${TICK_ONLY.source}`)],
+  ['backtest (simulated bars): --order-latency-ms', ['backtest', '--order-latency-ms', '5'], new RegExp(`^error: --order-latency-ms: ${TICK_ONLY.source}`)],
+  ['backtest --data: --feed-latency-ms', ['backtest', '--data', KLINES_5M, '--feed-latency-ms', '5'], new RegExp(`^error: --feed-latency-ms: ${TICK_ONLY.source}`)],
+  ['backtest --data: --order-latency-file', ['backtest', '--data', KLINES_5M, '--order-latency-file', f('nan-close.csv')], new RegExp(`^error: --order-latency-file: ${TICK_ONLY.source}`)],
+  ['backtest --data: --taker-fee-bps', ['backtest', '--data', KLINES_5M, '--taker-fee-bps', '4'], new RegExp(`^error: --taker-fee-bps: ${TICK_ONLY.source}`)],
+  ['backtest --data: --whole-fills', ['backtest', '--data', KLINES_5M, '--whole-fills'], new RegExp(`^error: --whole-fills: ${TICK_ONLY.source}`)],
+  ['backtest --data: --partial-fills', ['backtest', '--data', KLINES_5M, '--partial-fills'], new RegExp(`^error: --partial-fills: ${TICK_ONLY.source}`)],
+  ['backtest --data: --no-post-only', ['backtest', '--data', KLINES_5M, '--no-post-only'], new RegExp(`^error: --no-post-only: ${TICK_ONLY.source}`)],
+  ['backtest --data: --decision-interval-ms', ['backtest', '--data', KLINES_5M, '--decision-interval-ms', '50'], new RegExp(`^error: --decision-interval-ms: ${TICK_ONLY.source}`)],
+  ['backtest, klines in the config: --sample-interval-ms', ['backtest', '--config', f('klines.yaml'), '--sample-interval-ms', '50'], new RegExp(`^error: --sample-interval-ms: ${TICK_ONLY.source}`)],
+  ['backtest: --hedge-mode without a hedge', ['backtest', '--events', f('good.arrow'), '--hedge-mode', 'passive'], /^error: --hedge-mode: applies to a config with a hedge: section; no --config was given$/],
+  ['backtest: --hedge-mode, a config without a hedge', ['backtest', '--config', f('klines.yaml'), '--hedge-mode', 'passive'], /^error: --hedge-mode: applies to a config with a hedge: section; --config .*klines\.yaml has none$/],
+];
+
 /** A config file with no settings (empty, or only comments): every command that reads one refuses it alike. */
 const NO_SETTINGS = (flag: string, file: string): RegExp => new RegExp(`^error: ${flag}: .*${file.replace('.', '\\.')} holds no settings \\(it is empty or only comments\\)`);
 const EMPTY_CONFIG_CASES: readonly Case[] = (['empty.yaml', 'comments.yaml'] as const).flatMap((file): Case[] => [
@@ -205,6 +232,7 @@ const CASES: readonly Case[] = [
   ['verify-fills: missing run folder', ['verify-fills', f('missing-run'), '--capture', f('good.arrow')], /missing-run/],
   ['verify-fills: NaN capture', ['verify-fills', f('run-truncated'), '--capture', f('nan-price.arrow')], /run-truncated|row 201/],
   ['backtest: a typo in the config', ['backtest', '--config', f('typo.yaml')], /gama.*did you mean.*gamma/],
+  ...MODE_FLAG_CASES,
 ];
 
 /** Every file under a folder, with size and mtime. */
@@ -254,6 +282,8 @@ before(() => {
   assert.equal(b.status, 0, b.stderr);
   fixtures();
   writeFileSync(f('typo.yaml'), 'gama: 0.1\n');
+  writeFileSync(f('klines.yaml'), `data:\n  path: ${JSON.stringify(KLINES_5M)}\n  events: ${JSON.stringify(f('good.arrow'))}\n`);
+  writeFileSync(f('history.yaml'), 'data:\n  exchange: binance\n  symbol: BTC/USDT\n');
 });
 
 test(`bad input to every command (${CASES.length} cases): exit 2, one line naming the input, no stack trace, nothing written`, { timeout: 600_000 }, async (t) => {

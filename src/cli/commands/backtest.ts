@@ -5,7 +5,7 @@ import { UserError, checkRunFolderTarget, roundTo, utcStamp, type CommandInputs 
 import { decimalsOf } from '../../market/index.js';
 import { defaultTradingConfig, fetchBarsFor, hedgePlan, loadStrategyOf, marketConfigs, runBarJob, writeRunFolder, type MarketConfig } from '../../engine/index.js';
 import { RUN_ID } from '../../runtime/config.js';
-import { COMMON_FLAGS, HEDGE_FLAGS, VENUE_FLAGS, readConfigWithFlags, type ConfigWithFlags, type FlagTable } from '../config-flags.js';
+import { COMMON_FLAGS, HEDGE_FLAGS, VENUE_FLAGS, flagNames, readConfigWithFlags, refuseGiven, type ConfigWithFlags, type FlagNames, type FlagTable } from '../config-flags.js';
 
 export interface BacktestFlags {
   data?: string;
@@ -81,6 +81,31 @@ export function backtestEngine(flags: BacktestFlags & { events?: string; engine?
   return d.events !== undefined && d.path === undefined && d.exchange === undefined ? 'tick' : 'bar';
 }
 
+/** The flags of the tick backtest only (the L2 venue: queue, latencies, fills, taker fee; the decision and trace timers). */
+const TICK_ONLY: FlagNames = { ...flagNames(VENUE_FLAGS), takerFeeBps: '--taker-fee-bps', wholeFills: '--whole-fills' };
+
+/** The flags that pick klines from the history cache besides --exchange itself. */
+const HISTORY_ONLY: FlagNames = { symbol: '--symbol', timeframe: '--timeframe', days: '--days', end: '--end', cacheDir: '--cache-dir', exchangeUrl: '--exchange-url' };
+
+/**
+ * Refuse a flag that cannot act on the run the other flags and the config chose (one line, exit 2): the
+ * bar settings and the history-cache flags on a tick run, the tick venue's flags on bars, `--bars` with
+ * klines. The same fields in the config file are left alone: one file serves every mode.
+ */
+export function checkBacktestFlags(flags: Readonly<Record<string, unknown>>, engine: 'bar' | 'tick', c: ConfigWithFlags): void {
+  if (engine === 'tick') {
+    refuseGiven(flags, { bars: '--bars' }, 'applies to simulated bars only (no --data, --exchange or --events); this run replays an event file');
+    refuseGiven(flags, { touchFillProb: '--touch-fill-prob' }, "a bar-fill setting (the chance that a bar touching a quote fills it); the tick backtest fills from the event file's trades and the queue model (--queue)");
+    refuseGiven(flags, { volEstimator: '--vol-estimator' }, 'a bar-feature setting; the tick backtest estimates σ from the mid on its own grid (features.sigma_sample_ms, features.sigma_window)');
+    refuseGiven(flags, HISTORY_ONLY, 'with --exchange only (klines from the history cache); this run replays an event file');
+    return;
+  }
+  refuseGiven(flags, TICK_ONLY, 'applies to the tick backtest only (--events FILE, or --engine tick); this run is on bars');
+  const d = c.trading.data;
+  const klines = d.path !== undefined ? (flags['data'] !== undefined ? '--data' : `data.path of ${c.source}`) : d.exchange !== undefined ? (flags['exchange'] !== undefined ? '--exchange' : `data.exchange of ${c.source}`) : undefined;
+  if (klines !== undefined) refuseGiven(flags, { bars: '--bars' }, `applies to simulated bars only (no --data, --exchange or --events); this run reads klines (${klines})`);
+}
+
 /** A strategy module's summary fields: its file, and the reason it halted the run if it failed while trading (also on stderr). */
 export function strategyFields(file: string | undefined, transitions: readonly { condition: string; reason: string }[]): Record<string, string> {
   if (file === undefined) return {};
@@ -141,14 +166,14 @@ export async function backtestCommand(raw: BacktestFlags & { events?: string | s
   const markets = marketConfigs(c.trading, files, c.source);
   checkRunFolderEarly(flags, backtestInputs(flags.config, markets));
   hedgePlan(c.trading, markets, c.source); // a bad hedge: is refused before anything loads
-  for (const m of markets) await loadStrategyOf(m.config, { flagOf: c.flagOf, source: c.source });
-  if (markets.length > 1) {
-    if (flags.engine === 'bar' || flags.data !== undefined || flags.exchange !== undefined) throw new UserError('markets: several markets run on event files only (backtest --events A B ...)');
-    return (await import('./backtest-markets.js')).marketsBacktestCommand(flags, c, markets);
-  }
+  if (markets.length > 1 && (flags.engine === 'bar' || flags.data !== undefined || flags.exchange !== undefined)) throw new UserError('markets: several markets run on event files only (backtest --events A B ...)');
   // One market (with or without markets:) is the single-market run, unchanged.
+  const engine = markets.length > 1 ? 'tick' : backtestEngine(flags, { ...c, trading: markets[0]!.config });
+  checkBacktestFlags(flags as Record<string, unknown>, engine, markets.length > 1 ? c : { ...c, trading: markets[0]!.config });
+  for (const m of markets) await loadStrategyOf(m.config, { flagOf: c.flagOf, source: c.source });
+  if (markets.length > 1) return (await import('./backtest-markets.js')).marketsBacktestCommand(flags, c, markets);
   c.trading = markets[0]!.config;
-  if (backtestEngine(flags, c) === 'tick') return (await import('./backtest-tick.js')).tickBacktestCommand(flags, c);
+  if (engine === 'tick') return (await import('./backtest-tick.js')).tickBacktestCommand(flags, c);
   let cfg = c.trading;
   // Klines of one market are traded as that market unless the config names the instrument.
   if (cfg.data.exchange !== undefined && cfg.data.symbol !== undefined && cfg.market.symbol === defaultTradingConfig.market.symbol) cfg = { ...cfg, market: { ...cfg.market, symbol: cfg.data.symbol } };
