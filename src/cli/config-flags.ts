@@ -140,6 +140,26 @@ export function refuse(flag: string, why: string): never {
   throw new UserError(`${flag}: ${why}`);
 }
 
+/** The quoting each market of a config trades: the top-level section with a market's own fields over it. */
+function quotingsOf(t: TradingConfig): TradingConfig['quoting'][] {
+  const markets = t.markets as readonly { quoting?: Partial<TradingConfig['quoting']> }[] | undefined;
+  return markets === undefined ? [t.quoting] : markets.map((m) => ({ ...t.quoting, ...m.quoting }));
+}
+
+/**
+ * `--model` where a strategy module quotes instead, and `--policy` where no market quotes with model rl:
+ * neither could act on the run (one line, exit 2).
+ */
+export function checkModelFlags(flags: Readonly<Record<string, unknown>>, c: ConfigWithFlags): void {
+  const qs = quotingsOf(c.trading);
+  const module = flags['strategy'] !== undefined ? 'a strategy module (--strategy)' : `the strategy module that ${c.source} names (quoting.strategy)`;
+  if (flags['model'] !== undefined && qs.every((q) => q.strategy !== undefined)) refuse('--model', `${module} quotes instead of the built-in model; ${flags['strategy'] !== undefined ? 'give one of them' : 'drop --model, or the strategy from the file'}`);
+  if (flags['policy'] !== undefined && !qs.some((q) => q.strategy === undefined && q.model === 'rl')) {
+    const q = qs[0]!;
+    refuse('--policy', q.strategy !== undefined ? `${module} quotes instead of a model; a policy retunes model rl only` : `applies to --model rl only (a policy retunes AS or GLFT as it quotes); this run quotes with ${q.model}`);
+  }
+}
+
 /** Commander's key → a flag's name: flags that apply to one kind of run only. */
 export type FlagNames = Readonly<Record<string, string>>;
 

@@ -87,6 +87,8 @@ function fixtures(): void {
 
 type Case = readonly [name: string, args: readonly string[], expected: RegExp, opts?: { todo?: string }];
 
+const LADDER = join(REPO_ROOT, 'examples', 'strategies', 'ladder.ts');
+
 /** A flag that cannot act on the run the other flags chose: refused naming the flag and why, never ignored. */
 const BARS_ONLY = /applies to simulated bars only \(no --data, --exchange or --events\)/;
 const TICK_ONLY = /applies to the tick backtest only \(--events FILE, or --engine tick\); this run is on bars$/;
@@ -110,6 +112,14 @@ const MODE_FLAG_CASES: readonly Case[] = [
   ['backtest --data: --no-post-only', ['backtest', '--data', KLINES_5M, '--no-post-only'], new RegExp(`^error: --no-post-only: ${TICK_ONLY.source}`)],
   ['backtest --data: --decision-interval-ms', ['backtest', '--data', KLINES_5M, '--decision-interval-ms', '50'], new RegExp(`^error: --decision-interval-ms: ${TICK_ONLY.source}`)],
   ['backtest, klines in the config: --sample-interval-ms', ['backtest', '--config', f('klines.yaml'), '--sample-interval-ms', '50'], new RegExp(`^error: --sample-interval-ms: ${TICK_ONLY.source}`)],
+  ['backtest: --model beside --strategy', ['backtest', '--strategy', LADDER, '--model', 'glft'], /^error: --model: a strategy module \(--strategy\) quotes instead of the built-in model; give one of them$/],
+  ['backtest: --model, a strategy in the config', ['backtest', '--config', f('strategy.yaml'), '--model', 'glft'], /^error: --model: the strategy module that --config .*strategy\.yaml names \(quoting\.strategy\) quotes instead of the built-in model/],
+  ['backtest: --policy without --model rl', ['backtest', '--policy', f('missing.json')], /^error: --policy: applies to --model rl only \(a policy retunes AS or GLFT as it quotes\); this run quotes with as$/],
+  ['backtest: --policy beside --strategy', ['backtest', '--strategy', LADDER, '--model', 'rl', '--policy', f('missing.json')], /^error: --model: a strategy module \(--strategy\) quotes instead/],
+  ['realtime: --policy without --model rl', ['realtime', '--model', 'glft', '--policy', f('missing.json')], /^error: --policy: applies to --model rl only .*; this run quotes with glft$/],
+  ['realtime: --model, a strategy in the config', ['realtime', '--config', f('strategy.yaml'), '--model', 'as'], /^error: --model: the strategy module that --config .*strategy\.yaml names/],
+  ['analyze: --policy beside --strategy', ['analyze', '--data', KLINES_5M, '--strategy', LADDER, '--policy', f('missing.json')], /^error: --policy: a strategy module \(--strategy\) replaces the models of the sweep; the policy \(model rl\) would never run$/],
+  ['analyze: --policy, rl left out of the space', ['analyze', '--data', KLINES_5M, '--config', f('space-as-glft.yaml'), '--policy', f('missing.json')], /^error: --policy: adds model rl to the sweep, but analysis\.space\.model of --config .*space-as-glft\.yaml leaves it out \(as, glft\)$/],
   ['backtest: --hedge-mode without a hedge', ['backtest', '--events', f('good.arrow'), '--hedge-mode', 'passive'], /^error: --hedge-mode: applies to a config with a hedge: section; no --config was given$/],
   ['backtest: --hedge-mode, a config without a hedge', ['backtest', '--config', f('klines.yaml'), '--hedge-mode', 'passive'], /^error: --hedge-mode: applies to a config with a hedge: section; --config .*klines\.yaml has none$/],
 ];
@@ -284,6 +294,8 @@ before(() => {
   writeFileSync(f('typo.yaml'), 'gama: 0.1\n');
   writeFileSync(f('klines.yaml'), `data:\n  path: ${JSON.stringify(KLINES_5M)}\n  events: ${JSON.stringify(f('good.arrow'))}\n`);
   writeFileSync(f('history.yaml'), 'data:\n  exchange: binance\n  symbol: BTC/USDT\n');
+  writeFileSync(f('strategy.yaml'), `quoting:\n  strategy: ${JSON.stringify(LADDER)}\n`);
+  writeFileSync(f('space-as-glft.yaml'), 'analysis:\n  space:\n    model: [as, glft]\n');
 });
 
 test(`bad input to every command (${CASES.length} cases): exit 2, one line naming the input, no stack trace, nothing written`, { timeout: 600_000 }, async (t) => {

@@ -5,7 +5,7 @@ import { historyBars, loadKlines, readEventSource } from '../../data/index.js';
 import { HISTORY_DEFAULTS, loadStrategyOf } from '../../engine/index.js';
 import type { Bars, EventColumns } from '../../market/index.js';
 import { analysisConfigOf, type AnalysisConfig } from '../../research/analysis-config.js';
-import { COMMON_FLAGS, readConfigWithFlags, type FlagTable } from '../config-flags.js';
+import { COMMON_FLAGS, readConfigWithFlags, refuse, type FlagTable } from '../config-flags.js';
 import type { AnalysisResult } from '../../research/analysis.js';
 import { analysisFiles, writeAnalysisFiles } from '../../research/analysis-artifacts.js';
 import { DEFAULT_ANALYSIS_DIR, checkSweepFlags, runSweep, type SweepFlags } from './analyze-sweep.js';
@@ -39,6 +39,7 @@ export interface AnalyzeFlags extends SweepFlags {
   out?: string;
   queue?: string;
   policy?: string;
+  strategy?: string;
   end?: string;
   exchangeUrl?: string;
   cacheDir?: string;
@@ -85,6 +86,12 @@ export function analysisConfigFromFlags(f: AnalyzeFlags): AnalysisConfig {
   if (f.data !== undefined || f.exchange !== undefined) trading = { ...trading, data: withoutEvents(trading.data) };
   if (f.events !== undefined) trading = { ...trading, data: { ...trading.data, path: undefined, exchange: undefined } as typeof trading.data };
   const settings = c.file.analysis;
+  if (f.policy !== undefined) {
+    // The policy joins the sweep as model rl; where the sweep cannot run that model, it would never trade.
+    if (trading.quoting.strategy !== undefined) refuse('--policy', `${f.strategy !== undefined ? 'a strategy module (--strategy)' : `the strategy module that ${c.source} names (quoting.strategy)`} replaces the models of the sweep; the policy (model rl) would never run`);
+    const models = settings.space.model;
+    if (models !== undefined && !models.includes('rl')) refuse('--policy', `adds model rl to the sweep, but analysis.space.model of ${c.source} leaves it out (${models.join(', ')})`);
+  }
   const engine = f.engine !== undefined ? settings.engine : f.events !== undefined ? 'tick' : f.data !== undefined || f.exchange !== undefined ? 'bar' : settings.engine;
   return analysisConfigOf(trading, { ...settings, ...(engine !== undefined ? { engine } : {}) });
 }

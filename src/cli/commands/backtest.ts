@@ -5,7 +5,7 @@ import { UserError, checkRunFolderTarget, roundTo, utcStamp, type CommandInputs 
 import { decimalsOf } from '../../market/index.js';
 import { defaultTradingConfig, fetchBarsFor, hedgePlan, loadStrategyOf, marketConfigs, runBarJob, writeRunFolder, type MarketConfig } from '../../engine/index.js';
 import { RUN_ID } from '../../runtime/config.js';
-import { COMMON_FLAGS, HEDGE_FLAGS, VENUE_FLAGS, flagNames, readConfigWithFlags, refuseGiven, type ConfigWithFlags, type FlagNames, type FlagTable } from '../config-flags.js';
+import { COMMON_FLAGS, HEDGE_FLAGS, VENUE_FLAGS, checkModelFlags, flagNames, readConfigWithFlags, refuseGiven, type ConfigWithFlags, type FlagNames, type FlagTable } from '../config-flags.js';
 
 export interface BacktestFlags {
   data?: string;
@@ -163,6 +163,7 @@ export async function backtestCommand(raw: BacktestFlags & { events?: string | s
     events: { path: 'data.events', flag: '--events', value: files?.length === 1 ? files[0] : undefined },
     wholeFills: { path: 'sim.partial_fills', flag: '--whole-fills', value: whole ? false : undefined },
   });
+  checkModelFlags(flags as Record<string, unknown>, c);
   const markets = marketConfigs(c.trading, files, c.source);
   checkRunFolderEarly(flags, backtestInputs(flags.config, markets));
   hedgePlan(c.trading, markets, c.source); // a bad hedge: is refused before anything loads

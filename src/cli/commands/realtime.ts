@@ -26,7 +26,7 @@ import type { EventColumns } from '../../market/index.js';
 import { Ledger, assertLedgerMode } from '../../ledger/index.js';
 import { SessionRecording, checkRecordingPath } from '../../data/index.js';
 import { timeframeSeconds } from '../config-file.js';
-import { COMMON_FLAGS, VENUE_FLAGS, readConfigWithFlags, type ConfigWithFlags } from '../config-flags.js';
+import { COMMON_FLAGS, VENUE_FLAGS, checkModelFlags, readConfigWithFlags, type ConfigWithFlags } from '../config-flags.js';
 import { announceStandingHalt } from '../standing-halt.js';
 import { paperStop } from './session-end.js';
 
@@ -78,11 +78,13 @@ export function parseEnd(f: RealtimeFlags): { iterations: number | undefined; du
 
 /** The one config under a realtime command: `--exchange` and `--symbol` name the market; the venue and quoting flags as in backtests. */
 export function realtimeConfig(f: RealtimeFlags): ConfigWithFlags {
-  return readConfigWithFlags(f.config, f, [COMMON_FLAGS, VENUE_FLAGS], {
+  const c = readConfigWithFlags(f.config, f, [COMMON_FLAGS, VENUE_FLAGS], {
     exchange: { path: 'market.exchange', flag: '--exchange', value: f.exchange?.trim() },
     symbol: { path: 'market.symbol', flag: '--symbol', value: f.symbol },
     feed: { path: 'loop.market_data', flag: '--feed', value: f.feed },
   });
+  checkModelFlags(f, c);
+  return c;
 }
 
 /** σ window from `--timeframe` when given (the estimator window of a live feed); else the config's. */
