@@ -120,6 +120,13 @@ const MODE_FLAG_CASES: readonly Case[] = [
   ['realtime: --model, a strategy in the config', ['realtime', '--config', f('strategy.yaml'), '--model', 'as'], /^error: --model: the strategy module that --config .*strategy\.yaml names/],
   ['analyze: --policy beside --strategy', ['analyze', '--data', KLINES_5M, '--strategy', LADDER, '--policy', f('missing.json')], /^error: --policy: a strategy module \(--strategy\) replaces the models of the sweep; the policy \(model rl\) would never run$/],
   ['analyze: --policy, rl left out of the space', ['analyze', '--data', KLINES_5M, '--config', f('space-as-glft.yaml'), '--policy', f('missing.json')], /^error: --policy: adds model rl to the sweep, but analysis\.space\.model of --config .*space-as-glft\.yaml leaves it out \(as, glft\)$/],
+  ['analyze --data: --exchange-url', ['analyze', '--data', KLINES_5M, '--exchange-url', 'http://127.0.0.1:9'], /^error: --exchange-url: only with --exchange \(klines from the history cache\)$/],
+  ['analyze --events: --end', ['analyze', '--events', f('good.arrow'), '--end', '2024-08-31T00:00:00Z'], /^error: --end: only with --exchange/],
+  ['analyze --events, an exchange in the config: --symbol', ['analyze', '--config', f('history.yaml'), '--events', f('good.arrow'), '--symbol', 'BTC/USDT'], /^error: --symbol: with --exchange only \(klines from the history cache\); --engine tick reads an event file$/],
+  ['analyze --events, an exchange in the config: --exchange-url', ['analyze', '--config', f('history.yaml'), '--events', f('good.arrow'), '--exchange-url', 'http://127.0.0.1:9'], /^error: --exchange-url: with --exchange only .*; --engine tick reads an event file$/],
+  ['analyze --merge: --workers', ['analyze', '--data', KLINES_5M, '--merge', f('a-folder'), '--workers', '2'], /^error: --workers: a merge runs no case \(the shards hold every result\); give it to the analyze --shard runs$/],
+  ['analyze --merge: --no-shared-pass', ['analyze', '--data', KLINES_5M, '--merge', f('a-folder'), '--no-shared-pass'], /^error: --no-shared-pass: a merge runs no case/],
+  ['analyze --queue: --workers', ['analyze', '--data', KLINES_5M, '--queue', 'redis://127.0.0.1:9', '--workers', '2'], /^error: --workers: with --queue the cases run on the queue's workers \(marketmakerl worker --concurrency N\), not in this process$/],
   ['backtest: --hedge-mode without a hedge', ['backtest', '--events', f('good.arrow'), '--hedge-mode', 'passive'], /^error: --hedge-mode: applies to a config with a hedge: section; no --config was given$/],
   ['backtest: --hedge-mode, a config without a hedge', ['backtest', '--config', f('klines.yaml'), '--hedge-mode', 'passive'], /^error: --hedge-mode: applies to a config with a hedge: section; --config .*klines\.yaml has none$/],
 ];

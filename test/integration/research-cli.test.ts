@@ -125,6 +125,15 @@ test('analyze --exchange reads the history cache, fetching what is missing throu
     assert.equal(a.meta.data.bars, 4 * 288);
     assert.equal(a.meta.data.last_bar, '2024-08-30T23:55:00.000Z');
     assert.ok(existsSync(a.meta.data.cache));
+    // The exchange named by the config instead of --exchange: --timeframe picks its bars all the same (it read 1m bars).
+    const cfg = join(tmp, 'hist.yaml');
+    writeFileSync(cfg, 'data:\n  exchange: binance\n  symbol: BTC/USDT\n');
+    const viaConfig = ['analyze', '--config', cfg, ...args.slice(args.indexOf('--timeframe'), args.indexOf('--out')), '--out', join(tmp, 'hist-config')];
+    assert.ok(!viaConfig.includes('--exchange'));
+    const r2 = await run(CLI, viaConfig);
+    assert.equal(r2.code, 0, r2.stderr);
+    const a2 = JSON.parse(readFileSync(JSON.parse(r2.stdout).analysis_json, 'utf8'));
+    assert.deepEqual([a2.meta.data.kind, a2.meta.data.bars, a2.meta.data.last_bar], ['history', 4 * 288, '2024-08-30T23:55:00.000Z']);
   } finally {
     await fake.stop();
   }

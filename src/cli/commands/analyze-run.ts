@@ -85,6 +85,8 @@ export function analysisConfigFromFlags(f: AnalyzeFlags): AnalysisConfig {
   let trading = c.trading;
   if (f.data !== undefined || f.exchange !== undefined) trading = { ...trading, data: withoutEvents(trading.data) };
   if (f.events !== undefined) trading = { ...trading, data: { ...trading.data, path: undefined, exchange: undefined } as typeof trading.data };
+  // The config's exchange is the source: --timeframe picks its bars, as with --exchange on the command line.
+  if (f.timeframe !== undefined && f.exchange === undefined && f.data === undefined && f.events === undefined && trading.data.exchange !== undefined) trading = { ...trading, data: { ...trading.data, timeframe: f.timeframe as typeof trading.data.timeframe } };
   const settings = c.file.analysis;
   if (f.policy !== undefined) {
     // The policy joins the sweep as model rl; where the sweep cannot run that model, it would never trade.
@@ -152,6 +154,7 @@ export async function runAnalyzeCommand(flags: AnalyzeFlags, pool: EvalPool | nu
   const d = cfg.trading.data;
   if (cfg.engine === 'tick') checkTickFlags(flags, cfg);
   else if (flags.events !== undefined) throw new UserError('--events: an event file is analysed with --engine tick, not --engine bar');
+  else if (flags.exchangeUrl !== undefined && d.exchange === undefined) throw new UserError('--exchange-url: only with --exchange (klines from the history cache)');
   else if (flags.trainMinutes !== undefined || flags.testMinutes !== undefined) throw new UserError(`${flags.trainMinutes !== undefined ? '--train-minutes' : '--test-minutes'}: window lengths in minutes are for --engine tick; use --train-days/--test-days with bars`);
   else if (d.path === undefined && d.exchange === undefined) throw new UserError('--data: expected a kline CSV file, or --exchange and --symbol (with --timeframe) to read the history cache (or data.path / data.exchange in --config)');
   const endMs = d.end !== undefined ? Date.parse(d.end) : undefined;
@@ -246,6 +249,9 @@ function checkTickFlags(flags: AnalyzeFlags, cfg: AnalysisConfig): void {
   if (cfg.events_path === undefined) throw new UserError('--events: --engine tick needs an event file (Arrow IPC; marketmakerl convert writes one from a capture)');
   for (const [flag, v] of [['--days', flags.days], ['--train-days', flags.trainDays], ['--test-days', flags.testDays], ['--timeframe', flags.timeframe]] as const) {
     if (v !== undefined) throw new UserError(`${flag}: not used with --engine tick (the whole event file is analysed; window lengths are --train-minutes and --test-minutes)`);
+  }
+  for (const [flag, v] of [['--symbol', flags.symbol], ['--end', flags.end], ['--cache-dir', flags.cacheDir], ['--exchange-url', flags.exchangeUrl]] as const) {
+    if (v !== undefined) throw new UserError(`${flag}: with --exchange only (klines from the history cache); --engine tick reads an event file`);
   }
 }
 

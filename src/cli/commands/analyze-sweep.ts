@@ -19,6 +19,8 @@ export interface SweepFlags {
   freshTrials?: string;
   /** false with --no-shared-pass. */
   sharedPass?: boolean;
+  /** Evaluation threads of this process. */
+  workers?: number;
 }
 
 const MIN_REASON = 10;
@@ -34,7 +36,10 @@ export function checkSweepFlags(f: SweepFlags): void {
   if (f.merge !== undefined) {
     if (f.merge.length === 0) throw new UserError('--merge: expected one or more folders of analyze --shard runs');
     if (f.queue !== undefined) throw new UserError('--merge: the shards hold every case, nothing runs on a queue; drop --queue');
+    if (f.workers !== undefined) throw new UserError('--workers: a merge runs no case (the shards hold every result); give it to the analyze --shard runs');
+    if (f.sharedPass === false) throw new UserError('--no-shared-pass: a merge runs no case (the shards hold every result); give it to the analyze --shard runs');
   }
+  if (f.queue !== undefined && f.workers !== undefined) throw new UserError('--workers: with --queue the cases run on the queue\'s workers (marketmakerl worker --concurrency N), not in this process');
   if (f.freshTrials !== undefined) {
     const r = f.freshTrials.trim();
     if (r.length < MIN_REASON || !/\p{L}/u.test(r)) throw new UserError(`--fresh-trials: state why the trial count on this data starts afresh (at least ${MIN_REASON} characters), e.g. --fresh-trials 'fees changed: earlier trials priced the old schedule'`);
