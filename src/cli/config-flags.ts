@@ -168,10 +168,13 @@ export function flagNames(table: FlagTable): FlagNames {
   return Object.fromEntries(Object.entries(table).map(([k, spec]) => [k, spec.flag]));
 }
 
-/** Whether a flag was given on the command line (commander sets a `--no-x` flag to true when it is absent). */
+/**
+ * Whether a flag was given on the command line: commander sets a `--no-x` flag to true when it is absent;
+ * a switch passed as false (a program calling a command) is one not given.
+ */
 export function wasGiven(flags: Readonly<Record<string, unknown>>, key: string, flag: string): boolean {
   const v = flags[key];
-  return v !== undefined && !(flag.startsWith('--no-') && v !== false);
+  return flag.startsWith('--no-') ? v === false : v !== undefined && v !== false;
 }
 
 /**

@@ -26,7 +26,7 @@ import type { EventColumns } from '../../market/index.js';
 import { Ledger, assertLedgerMode } from '../../ledger/index.js';
 import { SessionRecording, checkRecordingPath } from '../../data/index.js';
 import { timeframeSeconds } from '../config-file.js';
-import { COMMON_FLAGS, VENUE_FLAGS, checkModelFlags, readConfigWithFlags, type ConfigWithFlags } from '../config-flags.js';
+import { COMMON_FLAGS, VENUE_FLAGS, checkModelFlags, readConfigWithFlags, refuseGiven, type ConfigWithFlags } from '../config-flags.js';
 import { announceStandingHalt } from '../standing-halt.js';
 import { paperStop } from './session-end.js';
 
@@ -140,9 +140,23 @@ export async function realtimeCommand(f: RealtimeFlags): Promise<void> {
   }
 }
 
+/**
+ * Refuse a flag that cannot act on the session the other flags chose (one line, exit 2): the live flags
+ * on paper, the paper venue's on real orders, the replay's pace without a replay, the exchange feed's flags
+ * on a replay. The event clock refuses its own (realtime-replay.ts, realtime-markets.ts).
+ */
+export function checkRealtimeFlags(f: RealtimeFlags, mode: string): void {
+  if (mode === 'live') refuseGiven(f, { queue: '--queue', orderLatencyMs: '--order-latency-ms', makerFeeBps: '--maker-fee-bps' }, 'a paper-venue setting; with --mode live the exchange fills the orders and charges its own fees');
+  else refuseGiven(f, { sandbox: '--sandbox', confirmLive: '--confirm-live' }, 'with --mode live only (paper trading sends no order to an exchange)');
+  if (f.clock === 'event') return;
+  if (f.replay === undefined || f.replay.length === 0) refuseGiven(f, { speed: '--speed' }, 'with --replay only (the pace of a replayed recording)');
+  else if (mode !== 'live') refuseGiven(f, { exchangeUrl: '--exchange-url', feed: '--feed' }, 'not used with --replay (the recording is the market feed)');
+}
+
 async function realtimeIn(f: RealtimeFlags): Promise<void> {
   const mode = f.mode ?? 'paper';
   if (f.feed !== undefined && f.feed !== 'ws' && f.feed !== 'rest') throw new UserError(`--feed: expected ws or rest, got '${f.feed}'`);
+  if (mode === 'live' || mode === 'paper') checkRealtimeFlags(f, mode);
   if (mode === 'live') return (await import('./realtime-live.js')).realtimeLiveCommand(f);
   if (mode !== 'paper') throw new UserError(`--mode: expected paper or live, got '${mode}'`);
   const clockKind = f.clock ?? 'wall';
