@@ -6,7 +6,7 @@ import { readEventSource, simulateBars, defaultSimulateParams } from '../../data
 import { HISTORY_DEFAULTS, fetchBarsFor } from '../../engine/index.js';
 import { studyBars, studyEvents, type BarStudy, type EventStudy } from '../../research/study.js';
 import { BAR_SOURCE_FLAGS } from './backtest.js';
-import { readConfigWithFlags } from '../config-flags.js';
+import { readConfigWithFlags, refuseGiven, type FlagNames } from '../config-flags.js';
 
 export interface StudyFlags {
   data?: string;
@@ -18,19 +18,29 @@ export interface StudyFlags {
   cacheDir?: string;
   exchangeUrl?: string;
   events?: string;
-  tickSize: number;
+  tickSize?: number;
   simulate?: boolean;
-  bars: number;
-  seed: number;
-  meanReversion: number;
+  bars?: number;
+  seed?: number;
+  meanReversion?: number;
   out?: string;
   force?: boolean;
   json?: boolean;
 }
 
-export async function studyCommand(f: StudyFlags): Promise<void> {
-  const sources = [f.data !== undefined, f.exchange !== undefined, f.events !== undefined, f.simulate === true].filter(Boolean).length;
+/** The flags of one source only: a study of another source is refused them (one line, exit 2), not run without them. */
+const EVENTS_ONLY: FlagNames = { tickSize: '--tick-size' };
+const SIMULATE_ONLY: FlagNames = { bars: '--bars', seed: '--seed', meanReversion: '--mean-reversion' };
+const EXCHANGE_ONLY: FlagNames = { symbol: '--symbol', timeframe: '--timeframe', days: '--days', end: '--end', cacheDir: '--cache-dir', exchangeUrl: '--exchange-url' };
+
+export async function studyCommand(flags: StudyFlags): Promise<void> {
+  const sources = [flags.data !== undefined, flags.exchange !== undefined, flags.events !== undefined, flags.simulate === true].filter(Boolean).length;
   if (sources !== 1) throw new UserError('study: give exactly one of --data FILE, --exchange ID, --events FILE or --simulate');
+  const given = flags as unknown as Record<string, unknown>;
+  if (flags.events === undefined) refuseGiven(given, EVENTS_ONLY, 'with --events only (the price step of the order book it reads)');
+  if (flags.simulate !== true) refuseGiven(given, SIMULATE_ONLY, 'with --simulate only (the simulated bars)');
+  if (flags.exchange === undefined) refuseGiven(given, EXCHANGE_ONLY, 'with --exchange only (klines from the history cache)');
+  const f = { ...flags, tickSize: flags.tickSize ?? 0.01, bars: flags.bars ?? 20_000, seed: flags.seed ?? 7, meanReversion: flags.meanReversion ?? 0 };
   if (!(f.tickSize > 0)) throw new UserError(`--tick-size: expected a positive number, got ${f.tickSize}`);
   if (!(f.meanReversion >= 0 && f.meanReversion < 1)) throw new UserError(`--mean-reversion: expected a number in [0, 1), got ${f.meanReversion}`);
   if (!(Number.isInteger(f.bars) && f.bars >= 100)) throw new UserError(`--bars: expected a whole number ≥ 100, got ${f.bars}`);
@@ -45,7 +55,6 @@ export async function studyCommand(f: StudyFlags): Promise<void> {
   if (f.exchange !== undefined || f.data !== undefined) {
     // The kline source as the backtest reads it: the same checks, the same file and history-cache loaders.
     const cfg = readConfigWithFlags(undefined, f as unknown as Record<string, unknown>, [BAR_SOURCE_FLAGS]).trading;
-    if (f.exchangeUrl !== undefined && f.exchange === undefined) throw new UserError('--exchange-url: only with --exchange (klines from the history cache)');
     const loaded = await fetchBarsFor(cfg, f.exchangeUrl !== undefined ? { exchangeUrl: f.exchangeUrl } : {});
     study = studyBars(loaded.bars);
     source = loaded.source;
