@@ -64,7 +64,7 @@ export function registerOpsCommands(program: Command): void {
     .option('--out <file>', 'page to write (default <artifacts>/status/index.html; only a status page of ours is replaced)')
     .option('--serve', 'then serve it with the dashboard server on 127.0.0.1 until stopped: the page at /status/ (rebuilt at each load) and the files it links to, behind the dashboard token (the address printed carries it)')
     .option('--open', 'print where to open the page (the served address when a dashboard serves it on --port, else the file); no browser is started')
-    .option('--port <p>', 'with --serve or --open: port (0 with --serve: any free port)', num('--port'), 8788)
+    .option('--port <p>', 'with --serve or --open: port (default 8788; 0 with --serve: any free port)', num('--port'))
     .action(async (opts) => (await import('./commands/status-page.js')).statusPageCommand(opts));
 
   program

@@ -137,6 +137,13 @@ const MODE_FLAG_CASES: readonly Case[] = [
   ['realtime --mode live: --maker-fee-bps', ['realtime', '--mode', 'live', '--confirm-live', '--maker-fee-bps', '0'], /^error: --maker-fee-bps: a paper-venue setting/],
   ['realtime --mode live: --order-latency-ms', ['realtime', '--mode', 'live', '--confirm-live', '--order-latency-ms', '5'], /^error: --order-latency-ms: a paper-venue setting/],
   ['realtime --mode live: --speed', ['realtime', '--mode', 'live', '--confirm-live', '--speed', '5'], /^error: --speed: with --replay only/],
+  ['study --data: --tick-size', ['study', '--data', KLINES_5M, '--tick-size', '0.1'], /^error: --tick-size: with --events only/],
+  ['halt --clear: --reason', ['halt', '--halt-file', join('nowhere', 'HALT'), '--clear', '--reason', 'maintenance'], /^error: --reason: not used with --clear \(it removes the halt file; a dashboard's halt is lifted the same way\)$/],
+  ['halt --clear: --url', ['halt', '--clear', '--url', 'http://127.0.0.1:9'], /^error: --url: not used with --clear/],
+  ['halt: --token-file without --url', ['halt', '--halt-file', join('nowhere', 'HALT'), '--token-file', f('empty.json')], /^error: --token-file: with --url only \(where the dashboard's token is found\)$/],
+  ['halt: --ledger without --url', ['halt', '--halt-file', join('nowhere', 'HALT'), '--ledger', f('not-sqlite.sqlite')], /^error: --ledger: with --url only/],
+  ['evaluate-rl --simulate: --train-data', ['evaluate-rl', '--policy', f('missing.json'), '--simulate', '--train-data', KLINES_5M], /^error: --train-data: with --data only \(--simulate evaluates on the simulated market the policy was trained on/],
+  ['status-page: --port without --serve or --open', ['status-page', '--port', '9999'], /^error: --port: with --serve or --open only \(without them the page is only written\)$/],
   ['backtest: --hedge-mode without a hedge', ['backtest', '--events', f('good.arrow'), '--hedge-mode', 'passive'], /^error: --hedge-mode: applies to a config with a hedge: section; no --config was given$/],
   ['backtest: --hedge-mode, a config without a hedge', ['backtest', '--config', f('klines.yaml'), '--hedge-mode', 'passive'], /^error: --hedge-mode: applies to a config with a hedge: section; --config .*klines\.yaml has none$/],
 ];

@@ -16,6 +16,7 @@ export interface EvaluateRlFlags {
 }
 
 export async function evaluateRlCommand(f: EvaluateRlFlags): Promise<void> {
+  if (f.simulate === true && f.data === undefined && f.trainData !== undefined) throw new UserError('--train-data: with --data only (--simulate evaluates on the simulated market the policy was trained on, its training period included)');
   const byDefault = join(dirname(f.policy), 'evaluation.json');
   const out = f.out ?? byDefault;
   // The policy's training folder (ours) takes evaluation.json and nothing else of this command.

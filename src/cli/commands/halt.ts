@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { UserError, NetworkFault } from '../../core/index.js';
 import { DEFAULT_HALT_FILE, clearHaltFile, writeHaltFile } from '../../risk/index.js';
+import { refuseGiven } from '../config-flags.js';
 
 export interface HaltFlags {
   haltFile?: string;
@@ -36,6 +37,10 @@ function tokenFor(u: URL, f: HaltFlags, env: NodeJS.ProcessEnv): string {
 
 export async function haltCommand(f: HaltFlags, env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const path = f.haltFile ?? DEFAULT_HALT_FILE;
+  // What cannot act on this halt is refused, not ignored: --clear only removes the file, the token is the dashboard's.
+  const given = f as Record<string, unknown>;
+  if (f.clear) refuseGiven(given, { url: '--url', reason: '--reason', tokenFile: '--token-file', ledger: '--ledger' }, 'not used with --clear (it removes the halt file; a dashboard\'s halt is lifted the same way)');
+  if (f.url === undefined) refuseGiven(given, { tokenFile: '--token-file', ledger: '--ledger' }, "with --url only (where the dashboard's token is found)");
   if (f.clear) {
     const removed = clearHaltFile(path);
     process.stdout.write(`${JSON.stringify({ cleared: removed, halt_file: path })}\n`);
