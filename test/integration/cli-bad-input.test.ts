@@ -144,6 +144,11 @@ const MODE_FLAG_CASES: readonly Case[] = [
   ['halt: --ledger without --url', ['halt', '--halt-file', join('nowhere', 'HALT'), '--ledger', f('not-sqlite.sqlite')], /^error: --ledger: with --url only/],
   ['evaluate-rl --simulate: --train-data', ['evaluate-rl', '--policy', f('missing.json'), '--simulate', '--train-data', KLINES_5M], /^error: --train-data: with --data only \(--simulate evaluates on the simulated market the policy was trained on/],
   ['status-page: --port without --serve or --open', ['status-page', '--port', '9999'], /^error: --port: with --serve or --open only \(without them the page is only written\)$/],
+  ['compare: --force without --out or --html', ['compare', f('run-truncated'), f('run-truncated'), '--force'], /^error: --force: replaces an existing --out or --html file; without them compare writes no file$/],
+  ['report: --force without --out', ['report', f('run-truncated'), '--force'], /^error: --force: replaces an existing --out file; the default report beside the run's files is replaced without it$/],
+  ['study: --force without --out', ['study', '--simulate', '--bars', '500', '--force'], /^error: --force: replaces an existing --out file; the default path is a new file/],
+  ['evaluate-rl: --force without --out', ['evaluate-rl', '--policy', f('missing.json'), '--simulate', '--force'], /^error: --force: replaces an existing --out file; the default evaluation\.json beside the policy is replaced without it$/],
+  ['calibrate-sim: --force without --out', ['calibrate-sim', '--ledger', f('not-sqlite.sqlite'), '--force'], /^error: --force: replaces an existing --out file; without --out the fit is only printed$/],
   ['backtest: --hedge-mode without a hedge', ['backtest', '--events', f('good.arrow'), '--hedge-mode', 'passive'], /^error: --hedge-mode: applies to a config with a hedge: section; no --config was given$/],
   ['backtest: --hedge-mode, a config without a hedge', ['backtest', '--config', f('klines.yaml'), '--hedge-mode', 'passive'], /^error: --hedge-mode: applies to a config with a hedge: section; --config .*klines\.yaml has none$/],
 ];

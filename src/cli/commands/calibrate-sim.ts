@@ -12,6 +12,7 @@ export interface CalibrateSimFlags {
 
 export function calibrateSimCommand(f: CalibrateSimFlags): void {
   if (!f.ledger) throw new UserError('--ledger: expected the ledger of a live session, e.g. --ledger artifacts/live/ledger.sqlite');
+  if (f.force === true && f.out === undefined) throw new UserError('--force: replaces an existing --out file; without --out the fit is only printed');
   if (f.out !== undefined) checkOutputFile(f.out, '--out', f.force === true, false, { files: [f.ledger, f.events] });
   const c = calibrateSim({ ledger: f.ledger, events: f.events, session: f.session });
   if (f.out !== undefined) writeFileAtomic(f.out, calibrationYaml(c));

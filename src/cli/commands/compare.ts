@@ -1,5 +1,5 @@
 // `marketmakerl compare RUN_A RUN_B`: one JSON line (and optionally a JSON file and an HTML page) comparing two run folders over the same samples.
-import { checkOutputFile, writeFileAtomic } from '../../core/index.js';
+import { UserError, checkOutputFile, writeFileAtomic } from '../../core/index.js';
 import { compareRunsWithPath, priceWarning, renderComparisonReport, type RunComparison } from '../../report/compare-runs.js';
 import { fixed, signed } from '../../report/format.js';
 import { printResult, type SummaryRow } from '../output.js';
@@ -27,6 +27,7 @@ function comparisonRows(c: RunComparison): SummaryRow[] {
 }
 
 export async function compareCommand(a: string, b: string, flags: { out?: string; html?: string; force?: boolean; json?: boolean }): Promise<void> {
+  if (flags.force === true && flags.out === undefined && flags.html === undefined) throw new UserError('--force: replaces an existing --out or --html file; without them compare writes no file');
   // Nothing is written into either run: a file there would replace part of the run it was computed from.
   if (flags.out !== undefined) checkOutputFile(flags.out, '--out', flags.force === true, false, { folders: [a, b] });
   if (flags.html !== undefined) checkOutputFile(flags.html, '--html', flags.force === true, false, { folders: [a, b] });

@@ -4,6 +4,7 @@ import { resolveRuns } from '../../report/run-files.js';
 import { renderRunFiles } from '../../report/run-report.js';
 
 export async function reportCommand(path: string, flags: { out?: string; force?: boolean }): Promise<void> {
+  if (flags.force === true && flags.out === undefined) throw new UserError("--force: replaces an existing --out file; the default report beside the run's files is replaced without it");
   const runs = resolveRuns(path);
   if (flags.out !== undefined && runs.length > 1) {
     throw new UserError(`--out: ${path} holds ${runs.length} runs (${runs.map((r) => r.label).join(', ')}); give one agent's <run_id>_<agent>_metrics.json, or no --out`);

@@ -36,6 +36,7 @@ const EXCHANGE_ONLY: FlagNames = { symbol: '--symbol', timeframe: '--timeframe',
 export async function studyCommand(flags: StudyFlags): Promise<void> {
   const sources = [flags.data !== undefined, flags.exchange !== undefined, flags.events !== undefined, flags.simulate === true].filter(Boolean).length;
   if (sources !== 1) throw new UserError('study: give exactly one of --data FILE, --exchange ID, --events FILE or --simulate');
+  if (flags.force === true && flags.out === undefined) throw new UserError("--force: replaces an existing --out file; the default path is a new file, or this source's own earlier study, replaced without it");
   const given = flags as unknown as Record<string, unknown>;
   if (flags.events === undefined) refuseGiven(given, EVENTS_ONLY, 'with --events only (the price step of the order book it reads)');
   if (flags.simulate !== true) refuseGiven(given, SIMULATE_ONLY, 'with --simulate only (the simulated bars)');
