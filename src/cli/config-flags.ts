@@ -146,13 +146,17 @@ function quotingsOf(t: TradingConfig): TradingConfig['quoting'][] {
   return markets === undefined ? [t.quoting] : markets.map((m) => ({ ...t.quoting, ...m.quoting }));
 }
 
+/** Why `--param` without a strategy module is refused. */
+export const PARAM_WITHOUT_MODULE = "sets a strategy module's declared parameter; give the module (--strategy FILE or quoting.strategy), the built-in models have none";
+
 /**
- * `--model` where a strategy module quotes instead, and `--policy` where no market quotes with model rl:
+ * `--param` without a strategy module, `--model` where a strategy module quotes instead, and `--policy` where no market quotes with model rl:
  * neither could act on the run (one line, exit 2).
  */
 export function checkModelFlags(flags: Readonly<Record<string, unknown>>, c: ConfigWithFlags): void {
   const qs = quotingsOf(c.trading);
   const module = flags['strategy'] !== undefined ? 'a strategy module (--strategy)' : `the strategy module that ${c.source} names (quoting.strategy)`;
+  if (flags['param'] !== undefined && qs.every((q) => q.strategy === undefined)) refuse('--param', PARAM_WITHOUT_MODULE);
   if (flags['model'] !== undefined && qs.every((q) => q.strategy !== undefined)) refuse('--model', `${module} quotes instead of the built-in model; ${flags['strategy'] !== undefined ? 'give one of them' : 'drop --model, or the strategy from the file'}`);
   if (flags['policy'] !== undefined && !qs.some((q) => q.strategy === undefined && q.model === 'rl')) {
     const q = qs[0]!;

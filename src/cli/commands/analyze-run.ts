@@ -5,7 +5,7 @@ import { historyBars, loadKlines, readEventSource } from '../../data/index.js';
 import { HISTORY_DEFAULTS, loadStrategyOf } from '../../engine/index.js';
 import type { Bars, EventColumns } from '../../market/index.js';
 import { analysisConfigOf, type AnalysisConfig } from '../../research/analysis-config.js';
-import { COMMON_FLAGS, readConfigWithFlags, refuse, type FlagTable } from '../config-flags.js';
+import { COMMON_FLAGS, PARAM_WITHOUT_MODULE, readConfigWithFlags, refuse, type FlagTable } from '../config-flags.js';
 import type { AnalysisResult } from '../../research/analysis.js';
 import { analysisFiles, writeAnalysisFiles } from '../../research/analysis-artifacts.js';
 import { DEFAULT_ANALYSIS_DIR, checkSweepFlags, runSweep, type SweepFlags } from './analyze-sweep.js';
@@ -88,6 +88,7 @@ export function analysisConfigFromFlags(f: AnalyzeFlags): AnalysisConfig {
   // The config's exchange is the source: --timeframe picks its bars, as with --exchange on the command line.
   if (f.timeframe !== undefined && f.exchange === undefined && f.data === undefined && f.events === undefined && trading.data.exchange !== undefined) trading = { ...trading, data: { ...trading.data, timeframe: f.timeframe as typeof trading.data.timeframe } };
   const settings = c.file.analysis;
+  if ((f as { param?: unknown }).param !== undefined && trading.quoting.strategy === undefined) refuse('--param', PARAM_WITHOUT_MODULE);
   if (f.policy !== undefined) {
     // The policy joins the sweep as model rl; where the sweep cannot run that model, it would never trade.
     if (trading.quoting.strategy !== undefined) refuse('--policy', `${f.strategy !== undefined ? 'a strategy module (--strategy)' : `the strategy module that ${c.source} names (quoting.strategy)`} replaces the models of the sweep; the policy (model rl) would never run`);

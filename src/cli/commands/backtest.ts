@@ -96,6 +96,7 @@ export function checkBacktestFlags(flags: Readonly<Record<string, unknown>>, eng
   if (engine === 'tick') {
     refuseGiven(flags, { bars: '--bars' }, 'applies to simulated bars only (no --data, --exchange or --events); this run replays an event file');
     refuseGiven(flags, { touchFillProb: '--touch-fill-prob' }, "a bar-fill setting (the chance that a bar touching a quote fills it); the tick backtest fills from the event file's trades and the queue model (--queue)");
+    refuseGiven(flags, { seed: '--seed' }, 'the tick backtest draws nothing at random (the seed drives simulated bars and bar touch fills)');
     refuseGiven(flags, { volEstimator: '--vol-estimator' }, 'a bar-feature setting; the tick backtest estimates σ from the mid on its own grid (features.sigma_sample_ms, features.sigma_window)');
     refuseGiven(flags, HISTORY_ONLY, 'with --exchange only (klines from the history cache); this run replays an event file');
     return;
