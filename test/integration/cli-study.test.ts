@@ -78,13 +78,13 @@ test('bad input: one line, exit code 2, nothing written', () => {
     [['--simulate', '--mean-reversion', '2'], /--mean-reversion: expected a number in \[0, 1\)/],
     [['--data', join(tmp, 'missing.csv')], /--data: cannot read file/],
     // A flag of another source is refused, not ignored.
-    [['--data', KLINES_5M, '--tick-size', '0.1'], /^error: --tick-size: with --events only \(the price step of the order book it reads\)\n$/],
-    [['--data', KLINES_5M, '--bars', '5000'], /^error: --bars: with --simulate only \(the simulated bars\)\n$/],
-    [['--events', ensureSharedCaptureArrow(), '--seed', '3'], /^error: --seed: with --simulate only/],
-    [['--data', KLINES_5M, '--mean-reversion', '0.05'], /^error: --mean-reversion: with --simulate only/],
-    [['--events', ensureSharedCaptureArrow(), '--days', '3'], /^error: --days: with --exchange only \(klines from the history cache\)\n$/],
-    [['--simulate', '--symbol', 'BTC/USDT'], /^error: --symbol: with --exchange only/],
-    [['--simulate', '--exchange-url', 'http://127.0.0.1:9'], /^error: --exchange-url: with --exchange only/],
+    [['--data', KLINES_5M, '--tick-size', '0.1'], /^error: --tick-size: only with --events \(the price step of the order book it reads\)\n$/],
+    [['--data', KLINES_5M, '--bars', '5000'], /^error: --bars: only with --simulate \(the simulated bars\)\n$/],
+    [['--events', ensureSharedCaptureArrow(), '--seed', '3'], /^error: --seed: only with --simulate/],
+    [['--data', KLINES_5M, '--mean-reversion', '0.05'], /^error: --mean-reversion: only with --simulate/],
+    [['--events', ensureSharedCaptureArrow(), '--days', '3'], /^error: --days: only with --exchange \(klines from the history cache\)\n$/],
+    [['--simulate', '--symbol', 'BTC/USDT'], /^error: --symbol: only with --exchange/],
+    [['--simulate', '--exchange-url', 'http://127.0.0.1:9'], /^error: --exchange-url: only with --exchange/],
   ] as const) {
     const out = join(tmp, 'bad.json');
     const r = cli('study', ...args, '--out', out);

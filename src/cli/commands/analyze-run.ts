@@ -252,7 +252,7 @@ function checkTickFlags(flags: AnalyzeFlags, cfg: AnalysisConfig): void {
     if (v !== undefined) throw new UserError(`${flag}: not used with --engine tick (the whole event file is analysed; window lengths are --train-minutes and --test-minutes)`);
   }
   for (const [flag, v] of [['--symbol', flags.symbol], ['--end', flags.end], ['--cache-dir', flags.cacheDir], ['--exchange-url', flags.exchangeUrl]] as const) {
-    if (v !== undefined) throw new UserError(`${flag}: with --exchange only (klines from the history cache); --engine tick reads an event file`);
+    if (v !== undefined) throw new UserError(`${flag}: only with --exchange (klines from the history cache); --engine tick reads an event file`);
   }
 }
 

@@ -98,7 +98,7 @@ export function checkBacktestFlags(flags: Readonly<Record<string, unknown>>, eng
     refuseGiven(flags, { touchFillProb: '--touch-fill-prob' }, "a bar-fill setting (the chance that a bar touching a quote fills it); the tick backtest fills from the event file's trades and the queue model (--queue)");
     refuseGiven(flags, { seed: '--seed' }, 'the tick backtest draws nothing at random (the seed drives simulated bars and bar touch fills)');
     refuseGiven(flags, { volEstimator: '--vol-estimator' }, 'a bar-feature setting; the tick backtest estimates σ from the mid on its own grid (features.sigma_sample_ms, features.sigma_window)');
-    refuseGiven(flags, HISTORY_ONLY, 'with --exchange only (klines from the history cache); this run replays an event file');
+    refuseGiven(flags, HISTORY_ONLY, 'only with --exchange (klines from the history cache); this run replays an event file');
     return;
   }
   refuseGiven(flags, TICK_ONLY, 'applies to the tick backtest only (--events FILE, or --engine tick); this run is on bars');

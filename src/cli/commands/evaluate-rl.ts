@@ -16,7 +16,7 @@ export interface EvaluateRlFlags {
 }
 
 export async function evaluateRlCommand(f: EvaluateRlFlags): Promise<void> {
-  if (f.simulate === true && f.data === undefined && f.trainData !== undefined) throw new UserError('--train-data: with --data only (--simulate evaluates on the simulated market the policy was trained on, its training period included)');
+  if (f.simulate === true && f.data === undefined && f.trainData !== undefined) throw new UserError('--train-data: only with --data (--simulate evaluates on the simulated market the policy was trained on, its training period included)');
   if (f.force === true && f.out === undefined) throw new UserError('--force: replaces an existing --out file; the default evaluation.json beside the policy is replaced without it');
   const byDefault = join(dirname(f.policy), 'evaluation.json');
   const out = f.out ?? byDefault;

@@ -40,7 +40,7 @@ export async function haltCommand(f: HaltFlags, env: NodeJS.ProcessEnv = process
   // What cannot act on this halt is refused, not ignored: --clear only removes the file, the token is the dashboard's.
   const given = f as Record<string, unknown>;
   if (f.clear) refuseGiven(given, { url: '--url', reason: '--reason', tokenFile: '--token-file', ledger: '--ledger' }, 'not used with --clear (it removes the halt file; a dashboard\'s halt is lifted the same way)');
-  if (f.url === undefined) refuseGiven(given, { tokenFile: '--token-file', ledger: '--ledger' }, "with --url only (where the dashboard's token is found)");
+  if (f.url === undefined) refuseGiven(given, { tokenFile: '--token-file', ledger: '--ledger' }, "only with --url (where the dashboard's token is found)");
   if (f.clear) {
     const removed = clearHaltFile(path);
     process.stdout.write(`${JSON.stringify({ cleared: removed, halt_file: path })}\n`);

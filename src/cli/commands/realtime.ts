@@ -147,9 +147,9 @@ export async function realtimeCommand(f: RealtimeFlags): Promise<void> {
  */
 export function checkRealtimeFlags(f: RealtimeFlags, mode: string): void {
   if (mode === 'live') refuseGiven(f, { queue: '--queue', orderLatencyMs: '--order-latency-ms', makerFeeBps: '--maker-fee-bps' }, 'a paper-venue setting; with --mode live the exchange fills the orders and charges its own fees');
-  else refuseGiven(f, { sandbox: '--sandbox', confirmLive: '--confirm-live' }, 'with --mode live only (paper trading sends no order to an exchange)');
+  else refuseGiven(f, { sandbox: '--sandbox', confirmLive: '--confirm-live' }, 'only with --mode live (paper trading sends no order to an exchange)');
   if (f.clock === 'event') return;
-  if (f.replay === undefined || f.replay.length === 0) refuseGiven(f, { speed: '--speed' }, 'with --replay only (the pace of a replayed recording)');
+  if (f.replay === undefined || f.replay.length === 0) refuseGiven(f, { speed: '--speed' }, 'only with --replay (the pace of a replayed recording)');
   else if (mode !== 'live') refuseGiven(f, { exchangeUrl: '--exchange-url', feed: '--feed' }, 'not used with --replay (the recording is the market feed)');
 }
 

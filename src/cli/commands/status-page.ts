@@ -34,7 +34,7 @@ async function servedUrl(tokenDir: string, port: number): Promise<string | undef
 }
 
 export async function statusPageCommand(flags: StatusPageFlags): Promise<void> {
-  if (flags.port !== undefined && flags.serve !== true && flags.open !== true) throw new UserError('--port: with --serve or --open only (without them the page is only written)');
+  if (flags.port !== undefined && flags.serve !== true && flags.open !== true) throw new UserError('--port: only with --serve or --open (without them the page is only written)');
   const f = { ...flags, port: flags.port ?? 8788 };
   if (!Number.isInteger(f.port) || f.port < 0 || f.port > 65535) throw new UserError(`--port: expected a port in [0, 65535], got ${f.port}`);
   if (f.serve === true && f.open === true) throw new UserError('--open: prints where a serving dashboard shows the page; it does not go with --serve (which prints its own address)');

@@ -38,9 +38,9 @@ export async function studyCommand(flags: StudyFlags): Promise<void> {
   if (sources !== 1) throw new UserError('study: give exactly one of --data FILE, --exchange ID, --events FILE or --simulate');
   if (flags.force === true && flags.out === undefined) throw new UserError("--force: replaces an existing --out file; the default path is a new file, or this source's own earlier study, replaced without it");
   const given = flags as unknown as Record<string, unknown>;
-  if (flags.events === undefined) refuseGiven(given, EVENTS_ONLY, 'with --events only (the price step of the order book it reads)');
-  if (flags.simulate !== true) refuseGiven(given, SIMULATE_ONLY, 'with --simulate only (the simulated bars)');
-  if (flags.exchange === undefined) refuseGiven(given, EXCHANGE_ONLY, 'with --exchange only (klines from the history cache)');
+  if (flags.events === undefined) refuseGiven(given, EVENTS_ONLY, 'only with --events (the price step of the order book it reads)');
+  if (flags.simulate !== true) refuseGiven(given, SIMULATE_ONLY, 'only with --simulate (the simulated bars)');
+  if (flags.exchange === undefined) refuseGiven(given, EXCHANGE_ONLY, 'only with --exchange (klines from the history cache)');
   const f = { ...flags, tickSize: flags.tickSize ?? 0.01, bars: flags.bars ?? 20_000, seed: flags.seed ?? 7, meanReversion: flags.meanReversion ?? 0 };
   if (!(f.tickSize > 0)) throw new UserError(`--tick-size: expected a positive number, got ${f.tickSize}`);
   if (!(f.meanReversion >= 0 && f.meanReversion < 1)) throw new UserError(`--mean-reversion: expected a number in [0, 1), got ${f.meanReversion}`);
