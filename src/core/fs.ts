@@ -108,6 +108,32 @@ export function removeCreatedDirs(created: readonly string[]): void {
   }
 }
 
+/** The most names a stamped output tries: `<stamp>`, then `<stamp>_2` up to `<stamp>_<MAX_STAMP_SUFFIX>`. */
+export const MAX_STAMP_SUFFIX = 10_000;
+
+/** The `k`-th name a stamped output tries (k from 1): `stamp`, then `stamp_2`, `stamp_3`, ... */
+export function stampVariant(stamp: string, k: number): string {
+  return k === 1 ? stamp : `${stamp}_${k}`;
+}
+
+/**
+ * Create the file `<dir>/<stamp><rest>` for writing, exclusively (O_EXCL: never a file that exists, never
+ * appended to), or, when that name is taken (another command into this folder in the same second, or any
+ * file there), `<stamp>_2<rest>`, `<stamp>_3<rest>`, ...: two sessions never share a file, and a file
+ * this one did not create is never written. `dir` must exist. Returns the open descriptor and the path.
+ */
+export function openNewStampedFile(dir: string, stamp: string, rest: string): { fd: number; path: string } {
+  for (let k = 1; k <= MAX_STAMP_SUFFIX; k++) {
+    const path = join(dir, `${stampVariant(stamp, k)}${rest}`);
+    try {
+      return { fd: openSync(path, 'wx', 0o644), path };
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+  }
+  throw new Error(`${dir}: every name from ${stamp}${rest} to ${stampVariant(stamp, MAX_STAMP_SUFFIX)}${rest} is taken`);
+}
+
 /** Write a file and fsync it (no rename: for files inside a temp folder that is renamed or moved later). */
 export function writeFileDurable(path: string, data: string | Uint8Array): void {
   writeDurable(path, typeof data === 'string' ? scrubSecrets(data) : data);

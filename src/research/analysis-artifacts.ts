@@ -1,6 +1,6 @@
 // The analysis' files: CSV tables and analysis.json under one UTC stamp, all written or none.
 import { constants as fsConstants, copyFileSync, linkSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { fsyncPath, mkdirTracked, removeCreatedDirs, sweepOrphanTemps, tmpNameFor, writeFileDurable } from '../core/index.js';
+import { MAX_STAMP_SUFFIX, fsyncPath, mkdirTracked, removeCreatedDirs, stampVariant, sweepOrphanTemps, tmpNameFor, writeFileDurable } from '../core/index.js';
 import { join } from 'node:path';
 import { EventType, decimalsOf } from '../market/index.js';
 import { DIM_NAMES, type Combo } from './param-space.js';
@@ -199,7 +199,7 @@ export function writeAnalysisFiles(dir: string, stamp: string, files: Record<str
     for (const n of names) writeFileDurable(join(tmp, n), files[n]!);
     for (let k = 1; ; k++) {
       if (k > MAX_STAMP_SUFFIX) throw new Error(`${dir}: every name from ${stamp}_ to ${stamp}_${MAX_STAMP_SUFFIX}_ is taken`);
-      const prefix = k === 1 ? stamp : `${stamp}_${k}`;
+      const prefix = stampVariant(stamp, k);
       done = [];
       let taken = false;
       for (const n of names) {
@@ -223,8 +223,6 @@ export function writeAnalysisFiles(dir: string, stamp: string, files: Record<str
   rmSync(tmp, { recursive: true, force: true });
   return done;
 }
-
-const MAX_STAMP_SUFFIX = 10_000;
 
 /**
  * Put the finished file `src` at `target` unless something is there already (false then): a hard link,

@@ -2,14 +2,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { Ledger, readRecordingLink } from '../../src/ledger/index.js';
 import { readEventFile } from '../../src/data/index.js';
 import { startFakePrivateExchange } from '../fake-exchange/private/index.js';
 import { TEST_KEY, TEST_SECRET } from './live-helpers.js';
+import { stampsFromNow } from '../fixtures/stamps.js';
+import { writeMarker } from '../../src/core/index.js';
 
 const root = join(dirname(new URL(import.meta.url).pathname), '..', '..');
 const cli = ['--import', 'tsx', join(root, 'src/cli/main.ts'), 'realtime', '--mode', 'live'];
@@ -43,9 +45,14 @@ test('realtime --mode live is refused with the runtime guard messages, and witho
   assert.match(r.stderr, /holds paper runs; live trading needs a ledger of its own/);
 });
 
-test('realtime --mode live --confirm-live trades against the fake, ends with every order cancelled, writes no secret', async () => {
+test('realtime --mode live --confirm-live trades against the fake, ends with every order cancelled, writes no secret, and never writes into a log it did not create', async () => {
   const fake = await startFakePrivateExchange({ apiKey: TEST_KEY, secret: TEST_SECRET });
   const dir = mkdtempSync(join(tmpdir(), 'mm-live-cli-'));
+  // Another session's log under every stamp this one could take: its own goes under <stamp>_2.
+  mkdirSync(join(dir, 'out'));
+  writeMarker(join(dir, 'out'), 'realtime');
+  const theirs = stampsFromNow().map((s) => join(dir, 'out', `${s}_binance_BTC_USDT_live.jsonl`));
+  for (const p of theirs) writeFileSync(p, '{"theirs":true}\n');
   const config = join(dir, 'live.yaml');
   writeFileSync(config, 'features:\n  sigma_sample_ms: 100\nlive:\n  reconcile_every_s: 1\n  request_timeout_ms: 2000\n');
   // A moving market so that the volatility estimate warms up within a second.
@@ -76,6 +83,9 @@ test('realtime --mode live --confirm-live trades against the fake, ends with eve
     assert.ok((summary['placed'] as number) > 0, 'quotes went out');
     assert.equal(fake.account.openOrders().length, 0, 'nothing left resting');
     assert.match(stderr, /dashboard: http:\/\/127\.0\.0\.1:\d+\//);
+    assert.match(basename(String(summary['jsonl'])), /^\d{8}T\d{6}Z_2_binance_BTC_USDT_live\.jsonl$/);
+    assert.equal(readFileSync(String(summary['jsonl']), 'utf8'), stdout, "the log holds this session's lines and nothing else");
+    for (const p of theirs) assert.equal(readFileSync(p, 'utf8'), '{"theirs":true}\n', `${p} untouched`);
     // The market the session received, recorded and linked from its run.
     const rec = readEventFile(join(dir, 'live.arrow'));
     assert.ok(rec.events.length > 0, 'rows recorded');

@@ -2,14 +2,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { checkLedgerInvariants } from '../../src/ledger/index.js';
 import { readEvents } from '../../src/data/index.js';
 import { FakeAccount, ETHUSDT_RULES, startFakePrivateExchange, type FakePrivateExchange } from '../fake-exchange/private/index.js';
 import { TEST_KEY, TEST_SECRET } from './live-helpers.js';
+import { stampsFromNow } from '../fixtures/stamps.js';
+import { writeMarker } from '../../src/core/index.js';
 
 const root = join(dirname(new URL(import.meta.url).pathname), '..', '..');
 const cli = ['--import', 'tsx', join(root, 'src/cli/main.ts'), 'realtime', '--mode', 'live', '--confirm-live'];
@@ -56,6 +58,11 @@ test('live over two markets in one process: each market preflighted and reconcil
   const { fake, btc, eth } = await twoMarkets();
   const dir = mkdtempSync(join(tmpdir(), 'mm-live-markets-'));
   writeFileSync(join(dir, 'live.yaml'), config(0.02));
+  // Another session's log under every stamp this one could take: its own goes whole under <stamp>_2.
+  mkdirSync(join(dir, 'out'));
+  writeMarker(join(dir, 'out'), 'realtime');
+  const theirs = stampsFromNow().map((s) => join(dir, 'out', `${s}_binance_markets_live.jsonl`));
+  for (const p of theirs) writeFileSync(p, '{"theirs":true}\n');
   // An order this ledger did not place rests on the second market: unknown_orders: cancel.
   const foreign = eth.create({ side: 'BUY', type: 'LIMIT_MAKER', price: 2_900, quantity: 0.01, clientOrderId: 'manual-eth-1' });
   assert.ok('orderId' in foreign);
@@ -124,8 +131,11 @@ test('live over two markets in one process: each market preflighted and reconcil
     );
     assert.ok((pre[1]!['notes'] as string[]).some((n) => /1 open order\(s\) on ETH\/USDT not placed by this ledger: they will be cancelled/.test(n)), JSON.stringify(pre[1]));
     for (const m of ['btc', 'eth']) assert.equal(lines.filter((l) => l['market'] === m && typeof l['iteration'] === 'number').length, 30, `${m}: 30 iterations`);
-    const summary = lines.at(-1) as { summary: boolean; markets: { market: string; placed: number; fills: number; cancelVerified: boolean; reconciliations: number; mismatches: number }[] };
+    const summary = lines.at(-1) as { summary: boolean; jsonl: string; markets: { market: string; placed: number; fills: number; cancelVerified: boolean; reconciliations: number; mismatches: number }[] };
     assert.equal(summary.summary, true);
+    assert.match(basename(summary.jsonl), /^\d{8}T\d{6}Z_2_binance_markets_live\.jsonl$/);
+    assert.equal(readFileSync(summary.jsonl, 'utf8'), r.stdout, "the log holds this session's lines and nothing else");
+    for (const p of theirs) assert.equal(readFileSync(p, 'utf8'), '{"theirs":true}\n', `${p} untouched`);
     for (const m of summary.markets) {
       assert.ok(m.placed > 0 && m.fills > 0, `${m.market} quoted and filled: ${JSON.stringify(m)}`);
       assert.equal(m.cancelVerified, true);

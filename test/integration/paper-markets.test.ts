@@ -14,6 +14,8 @@ import { readEventMeta, readEvents } from '../../src/data/index.js';
 import { spawnSync } from 'node:child_process';
 import { ensureSharedSpot0808Arrow } from '../fixtures/spot-0808-capture.js';
 import { ensureSharedUsdmArrow } from '../fixtures/usdm-capture.js';
+import { stampsFromNow } from '../fixtures/stamps.js';
+import { writeMarker } from '../../src/core/index.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = join(REPO_ROOT, 'artifacts', 'test');
@@ -38,8 +40,8 @@ ${o.portfolio ?? ''}
 `;
 }
 
-function readLines(dir: string): Line[] {
-  const f = readdirSync(dir).find((n) => n.endsWith('_markets.jsonl'));
+function readLines(dir: string, log: RegExp = /_markets\.jsonl$/): Line[] {
+  const f = readdirSync(dir).find((n) => log.test(n));
   if (f === undefined) return [];
   return readFileSync(join(dir, f), 'utf8')
     .split('\n')
@@ -270,8 +272,17 @@ markets:
     await assert.rejects(realtimeCommand({ config: cfg, replay, speed: 20, iterations: '2', pollSeconds: 0.25, ledger: join(dir, 'refused.sqlite'), outDir: join(dir, 'out'), record: join(dir, 'taken.arrow'), quiet: true }), /--record: '.*taken\.usdm\.arrow' is a file that exists/);
     assert.ok(!existsSync(join(dir, 'refused.sqlite')), 'nothing written');
 
+    // Another session's log under every stamp this one could take: its own goes whole under <stamp>_2.
+    mkdirSync(join(dir, 'out'));
+    writeMarker(join(dir, 'out'), 'realtime');
+    const theirs = stampsFromNow().map((s) => join(dir, 'out', `${s}_binance-binanceusdm_markets.jsonl`));
+    for (const p of theirs) writeFileSync(p, '{"theirs":true}\n');
     await realtimeCommand({ config: cfg, replay, speed: 20, iterations: '40', pollSeconds: 0.25, ledger: ledgerPath, outDir: join(dir, 'out'), haltFile: join(dir, 'HALT'), record, quiet: true });
-    const summary = readLines(join(dir, 'out')).find((l) => l['summary'] === true) as { recordings: { market: string; path: string; rows: number }[]; markets: { market: string; fills: number }[] };
+    const lines = readLines(join(dir, 'out'), /^\d{8}T\d{6}Z_2_binance-binanceusdm_markets\.jsonl$/);
+    const summary = lines.find((l) => l['summary'] === true) as { jsonl: string; recordings: { market: string; path: string; rows: number }[]; markets: { market: string; fills: number }[] };
+    assert.ok(summary !== undefined && lines[0]!['markets'] !== undefined, 'the session\'s own log, from its first line to its summary');
+    assert.match(summary.jsonl, /_2_binance-binanceusdm_markets\.jsonl$/);
+    for (const p of theirs) assert.equal(readFileSync(p, 'utf8'), '{"theirs":true}\n', `${p} untouched`);
     assert.deepEqual(
       summary.recordings.map((r) => [r.market, r.path]),
       [

@@ -2,12 +2,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { Ledger, checkLedgerInvariants } from '../../src/ledger/index.js';
 import { ensureSharedCaptureArrow, sharedCaptureFiles } from '../fixtures/capture.js';
 import { REPO_ROOT } from '../fixtures/shared-data.js';
+import { stampsFromNow } from '../fixtures/stamps.js';
+import { writeMarker } from '../../src/core/index.js';
 
 const cli = (args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'src', 'cli', 'main.ts'), ...args], { cwd: REPO_ROOT, encoding: 'utf8' });
 
@@ -98,4 +100,21 @@ test('a wall-clock replay runs on the recording’s own times: its lines say 202
   assert.equal(again[0]!.resumed, true);
   const year = new Date().getUTCFullYear();
   for (const l of again.filter((x) => x.ts_utc !== undefined)) assert.ok(new Date(l.ts_utc!).getUTCFullYear() >= year, `resumed on today’s clock: ${l.ts_utc}`);
+});
+
+test('a session never writes into a log it did not create: with its name taken, its lines go whole into <stamp>_2_…jsonl and the file there is left as it was', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mm-replay-log-'));
+  const out = join(dir, 'out');
+  mkdirSync(out);
+  writeMarker(out, 'realtime');
+  // Another session's log under every stamp this one could take: the name it would take is certainly taken.
+  const theirs = stampsFromNow().map((s) => join(out, `${s}_binance_BTC_USDT.jsonl`));
+  for (const p of theirs) writeFileSync(p, '{"theirs":true}\n');
+  const r = cli(['realtime', '--replay', ensureSharedCaptureArrow(), '--speed', '50', '--poll-seconds', '0.2', '--iterations', '2', '--ledger', join(dir, 'paper.sqlite'), '--halt-file', join(dir, 'HALT'), '--out-dir', out]);
+  assert.equal(r.status, 0, r.stderr);
+  const summary = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { summary: boolean; jsonl: string };
+  assert.equal(summary.summary, true);
+  assert.match(basename(summary.jsonl), /^\d{8}T\d{6}Z_2_binance_BTC_USDT\.jsonl$/);
+  assert.equal(readFileSync(summary.jsonl, 'utf8'), r.stdout, 'the log holds this session\'s lines and nothing else');
+  for (const p of theirs) assert.equal(readFileSync(p, 'utf8'), '{"theirs":true}\n', `${p} untouched`);
 });

@@ -1,7 +1,7 @@
 // `realtime --mode live` with several markets: every market's preflight, then one live session per market in one process, one ledger, the book's limits.
-import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { Rng, UserError, utcStamp } from '../../core/index.js';
+import { Rng, UserError, openNewStampedFile, utcStamp } from '../../core/index.js';
 import { DEFAULT_HALT_FILE } from '../../risk/index.js';
 import { announceStandingHalt } from '../standing-halt.js';
 import {
@@ -139,9 +139,9 @@ export async function liveMarketsCommand(f: RealtimeLiveFlags, c: ConfigWithFlag
   const continuing = ledger.initialCash() !== undefined;
   const outDir = f.outDir ?? join('artifacts', 'realtime');
   const exchanges = [...new Set(prepared.map((p) => p.traded.market.exchange))].join('-');
-  const jsonlPath = join(outDir, `${utcStamp(started)}_${exchanges}_markets_live.jsonl`);
-  mkdirSync(dirname(jsonlPath), { recursive: true });
-  const fd = openSync(jsonlPath, 'a');
+  mkdirSync(outDir, { recursive: true });
+  // A log of its own: created anew (two sessions into one folder in the same second: the second's under <stamp>_2).
+  const { fd, path: jsonlPath } = openNewStampedFile(outDir, utcStamp(started), `_${exchanges}_markets_live.jsonl`);
   const write = (obj: Record<string, unknown>): void => {
     const line = `${scrub(JSON.stringify(obj))}\n`;
     writeSync(fd, line);

@@ -1,7 +1,7 @@
 // `marketmakerl realtime --mode live --confirm-live`: the live guard, the preflight, then real orders through ccxt under the risk engine.
-import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { Rng, UserError, utcStamp } from '../../core/index.js';
+import { Rng, UserError, openNewStampedFile, utcStamp } from '../../core/index.js';
 import { DEFAULT_HALT_FILE } from '../../risk/index.js';
 import { announceStandingHalt } from '../standing-halt.js';
 import { liveGuard, scrubber, secretValues } from '../../runtime/index.js';
@@ -99,9 +99,9 @@ export async function realtimeLiveCommand(f: RealtimeLiveFlags, env: NodeJS.Proc
 
   const [base, quote] = symbol.split(/[/:]/);
   const outDir = f.outDir ?? join('artifacts', 'realtime');
-  const jsonlPath = join(outDir, `${utcStamp(started)}_${exchangeId}_${base ?? 'BASE'}_${quote ?? 'QUOTE'}_live.jsonl`);
-  mkdirSync(dirname(jsonlPath), { recursive: true });
-  const fd = openSync(jsonlPath, 'a');
+  mkdirSync(outDir, { recursive: true });
+  // A log of its own: created anew (two sessions into one folder in the same second: the second's under <stamp>_2).
+  const { fd, path: jsonlPath } = openNewStampedFile(outDir, utcStamp(started), `_${exchangeId}_${base ?? 'BASE'}_${quote ?? 'QUOTE'}_live.jsonl`);
   const haltPath = f.haltFile ?? DEFAULT_HALT_FILE;
   const standing = announceStandingHalt(haltPath, (line) => writeSync(fd, `${scrub(JSON.stringify(line))}\n`), f.quiet === true);
 

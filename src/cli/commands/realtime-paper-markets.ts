@@ -1,7 +1,7 @@
 // `realtime` with several markets on the wall clock: one process, a feed and a paper session per market, one ledger, the book's limits, one dashboard.
-import { closeSync, openSync, writeSync, mkdirSync } from 'node:fs';
+import { closeSync, writeSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { UserError, scrubSecrets, utcStamp, MICROS_PER_SECOND, Rng, type Micros } from '../../core/index.js';
+import { UserError, openNewStampedFile, scrubSecrets, utcStamp, MICROS_PER_SECOND, Rng, type Micros } from '../../core/index.js';
 import { DEFAULT_HALT_FILE, HaltFile } from '../../risk/index.js';
 import {
   ClientIdSequence,
@@ -191,9 +191,9 @@ export async function paperMarketsCommand(f: RealtimeFlags, c: ConfigWithFlags):
 
   const outDir = f.outDir ?? join('artifacts', 'realtime');
   const exchanges = [...new Set(paper.map((m) => m.exchange))].join('-');
-  const jsonlPath = join(outDir, `${utcStamp(started)}_${exchanges}_markets.jsonl`);
-  mkdirSync(dirname(jsonlPath), { recursive: true });
-  const fd = openSync(jsonlPath, 'a');
+  mkdirSync(outDir, { recursive: true });
+  // A log of its own: created anew (two sessions into one folder in the same second: the second's under <stamp>_2).
+  const { fd, path: jsonlPath } = openNewStampedFile(outDir, utcStamp(started), `_${exchanges}_markets.jsonl`);
   const write = (obj: unknown): void => {
     const line = `${scrubSecrets(JSON.stringify(obj))}\n`;
     writeSync(fd, line);

@@ -1,7 +1,7 @@
 // `marketmakerl realtime`: paper trading on the live market (ccxt), on a replay paced by the wall clock, or on a replay's own clock.
-import { closeSync, openSync, writeSync, mkdirSync } from 'node:fs';
+import { closeSync, writeSync, mkdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { UserError, ensureCollectionFolder, scrubSecrets, parseDuration, utcStamp, MICROS_PER_SECOND, Rng, type Micros } from '../../core/index.js';
+import { UserError, ensureCollectionFolder, openNewStampedFile, scrubSecrets, parseDuration, utcStamp, MICROS_PER_SECOND, Rng, type Micros } from '../../core/index.js';
 import { DEFAULT_HALT_FILE, HaltFile } from '../../risk/index.js';
 import {
   PaperSession,
@@ -251,9 +251,9 @@ async function realtimeIn(f: RealtimeFlags): Promise<void> {
 
   const [base, quote] = symbol.split(/[/:]/);
   const outDir = f.outDir ?? join('artifacts', 'realtime');
-  const jsonlPath = join(outDir, `${utcStamp(started)}_${exchangeId}_${base ?? 'BASE'}_${quote ?? 'QUOTE'}.jsonl`);
-  mkdirSync(dirname(jsonlPath), { recursive: true });
-  const fd = openSync(jsonlPath, 'a');
+  mkdirSync(outDir, { recursive: true });
+  // A log of its own: created anew (two sessions into one folder in the same second: the second's under <stamp>_2).
+  const { fd, path: jsonlPath } = openNewStampedFile(outDir, utcStamp(started), `_${exchangeId}_${base ?? 'BASE'}_${quote ?? 'QUOTE'}.jsonl`);
   const write = (obj: IterationRow | PaperSummary | Record<string, unknown>): void => {
     const line = `${scrubSecrets(JSON.stringify(obj))}\n`;
     writeSync(fd, line);
