@@ -134,6 +134,30 @@ export function openNewStampedFile(dir: string, stamp: string, rest: string): { 
   throw new Error(`${dir}: every name from ${stamp}${rest} to ${stampVariant(stamp, MAX_STAMP_SUFFIX)}${rest} is taken`);
 }
 
+/**
+ * Create a new, empty folder for a command's default output: `base` (e.g. `artifacts/smoke/smoke_<stamp>`),
+ * or `base_2`, `base_3`, ... when that name is taken. Its parents are made as needed; the folder itself
+ * exclusively (mkdir without `recursive`: it fails on a folder that exists), so two commands started in
+ * the same second never share one, and a folder another command made (empty or not) is never taken.
+ * Returns its path and the folders this call created, outermost first (`removeCreatedDirs` undoes them).
+ */
+export function mkdirNewStamped(base: string): { path: string; created: string[] } {
+  const created = mkdirTracked(dirname(resolve(base)));
+  for (let k = 1; k <= MAX_STAMP_SUFFIX; k++) {
+    const path = stampVariant(base, k);
+    try {
+      mkdirSync(path);
+      return { path, created: [...created, resolve(path)] };
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EEXIST') continue;
+      removeCreatedDirs(created);
+      throw e;
+    }
+  }
+  removeCreatedDirs(created);
+  throw new Error(`every name from ${base} to ${stampVariant(base, MAX_STAMP_SUFFIX)} is taken`);
+}
+
 /** Write a file and fsync it (no rename: for files inside a temp folder that is renamed or moved later). */
 export function writeFileDurable(path: string, data: string | Uint8Array): void {
   writeDurable(path, typeof data === 'string' ? scrubSecrets(data) : data);
@@ -177,6 +201,11 @@ export interface DirWriteOptions {
   flag?: string;
   /** What the marker says the folder holds. */
   kind?: string;
+  /**
+   * The target is the empty folder the command created for this write (`mkdirNewStamped`): the new folder
+   * takes its place in one rename (never set aside first, so its name is never free for another command).
+   */
+  reserved?: boolean;
 }
 
 /**
@@ -198,10 +227,11 @@ export function writeDirAtomic(path: string, fill: (tmpDir: string) => void, o: 
     writeMarker(tmp, o.kind ?? 'run', pathsUnder(tmp));
     for (const n of readdirSync(tmp)) if (lstatSync(join(tmp, n)).isFile()) fsyncPath(join(tmp, n));
     fsyncPath(tmp);
-    if (existsSync(path)) {
+    if (existsSync(path) && o.reserved !== true) {
       old = tmpNameFor(path);
       renameSync(path, old);
     }
+    // A reserved folder is empty: rename(2) replaces an empty folder (and refuses one something was put in).
     renameSync(tmp, path);
     fsyncPath(parent);
   } catch (e) {

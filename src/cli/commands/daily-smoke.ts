@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
-import { UserError, readConfigMapping, utcStamp, writeFileAtomic } from '../../core/index.js';
+import { UserError, mkdirNewStamped, readConfigMapping, removeCreatedDirs, utcStamp, writeFileAtomic } from '../../core/index.js';
 import { runChain, type Step } from '../../ops/index.js';
 
 export interface DailySmokeFlags {
@@ -22,8 +22,10 @@ export function dailySmokeCommand(f: DailySmokeFlags): void {
   if (!Number.isInteger(f.iterations) || f.iterations < 1 || f.iterations > 1000) throw new UserError(`--iterations: expected a whole number in [1, 1000], got ${f.iterations}`);
   if (f.end !== undefined && !Number.isFinite(Date.parse(f.end))) throw new UserError(`--end: expected an ISO-8601 time, got '${f.end}'`);
   if (f.config !== undefined && !existsSync(f.config)) throw new UserError(`--config: cannot read file ${f.config}`);
-  const out = resolve(f.out ?? join('artifacts', 'smoke', `smoke_${utcStamp(new Date())}`));
-  if (existsSync(out)) throw new UserError(`--out: ${out} exists; a smoke check writes into a new folder only`);
+  if (f.out !== undefined && existsSync(f.out)) throw new UserError(`--out: ${resolve(f.out)} exists; a smoke check writes into a new folder only`);
+  // The default folder is created now, exclusively: two checks started in the same second get one each (the second <stamp>_2).
+  const reserved = f.out === undefined ? mkdirNewStamped(resolve('artifacts', 'smoke', `smoke_${utcStamp(new Date())}`)) : undefined;
+  const out = reserved?.path ?? resolve(f.out!);
   // The config's trading sections, with the exchange as the only data source (a data path would conflict with --exchange).
   let cfg: string[] = [];
   if (f.config !== undefined) {
@@ -75,5 +77,7 @@ export function dailySmokeCommand(f: DailySmokeFlags): void {
     seconds: Math.round(chain.results.reduce((s, r) => s + r.seconds, 0) * 100) / 100,
   };
   process.stdout.write(JSON.stringify(line) + '\n');
+  // A check that wrote nothing (its first step failed) leaves no empty folder behind.
+  if (reserved !== undefined) removeCreatedDirs(reserved.created);
   if (!chain.ok) process.exitCode = 1;
 }

@@ -3,7 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { UserError, readConfigMapping, utcStamp, writeFileAtomic } from '../../core/index.js';
+import { UserError, mkdirNewStamped, readConfigMapping, removeCreatedDirs, utcStamp, writeFileAtomic } from '../../core/index.js';
 import { PRESETS, robustness, type VariantResult } from '../../ops/index.js';
 
 export interface ExperimentsFlags {
@@ -22,8 +22,18 @@ export function experimentsCommand(f: ExperimentsFlags): void {
   if (f.data !== undefined && !existsSync(f.data)) throw new UserError(`--data: cannot read file ${f.data}`);
   // Read as each variant reads it: an empty or unreadable file is refused here, not three times over.
   if (f.config !== undefined) readConfigMapping(f.config);
-  const out = f.out ?? join('artifacts', 'experiments', `${f.preset}_${utcStamp(new Date())}`);
-  if (existsSync(join(out, 'experiments.json'))) throw new UserError(`--out: ${out} holds an earlier experiment; it is never replaced`);
+  if (f.out !== undefined && existsSync(join(f.out, 'experiments.json'))) throw new UserError(`--out: ${f.out} holds an earlier experiment; it is never replaced`);
+  // The default folder is created now, exclusively: two experiments started in the same second get one each (the second <stamp>_2).
+  const reserved = f.out === undefined ? mkdirNewStamped(join('artifacts', 'experiments', `${f.preset}_${utcStamp(new Date())}`)) : undefined;
+  try {
+    experimentsInto(f, preset, reserved?.path ?? f.out!);
+  } catch (e) {
+    if (reserved !== undefined) removeCreatedDirs(reserved.created);
+    throw e;
+  }
+}
+
+function experimentsInto(f: ExperimentsFlags, preset: NonNullable<(typeof PRESETS)[string]>, out: string): void {
   const rows: VariantResult[] = [];
   for (const v of preset.variants) {
     // Each variant is the analyze command itself, in a child process: the same code path a user runs.

@@ -2,7 +2,7 @@
 // one JSON line with each step's verdict, time and summary (the figures of its own JSON line); exit 1 when a step fails.
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { UserError, readConfigMapping, utcStamp } from '../../core/index.js';
+import { UserError, mkdirNewStamped, readConfigMapping, removeCreatedDirs, utcStamp } from '../../core/index.js';
 import { runChain, type Step } from '../../ops/index.js';
 
 export interface MvpLaunchFlags {
@@ -52,8 +52,10 @@ export function mvpLaunchCommand(f: MvpLaunchFlags): void {
   whole('--wf-combinations', f.wfCombinations, 1, 100_000);
   const wfCombinations = f.wfCombinations ?? Math.max(1, Math.floor(f.maxCombinations / 2));
   const analysisConfig = f.analysisConfig !== undefined ? ['--config', f.analysisConfig] : [];
-  const out = resolve(f.out ?? join('artifacts', 'launch', `mvp_${utcStamp(new Date())}`));
-  if (existsSync(out)) throw new UserError(`--out: ${out} exists; a launch writes into a new folder only`);
+  if (f.out !== undefined && existsSync(f.out)) throw new UserError(`--out: ${resolve(f.out)} exists; a launch writes into a new folder only`);
+  // The default folder is created now, exclusively: two launches started in the same second get one each (the second <stamp>_2).
+  const reserved = f.out === undefined ? mkdirNewStamped(resolve('artifacts', 'launch', `mvp_${utcStamp(new Date())}`)) : undefined;
+  const out = reserved?.path ?? resolve(f.out!);
   const steps: Step[] = [
     { step: 'consistency-check', args: ['consistency-check'] },
     { step: 'campaign', args: ['campaign', '--n', String(f.seeds), '--config', f.config, '--max-workers', '1', '--out', join(out, 'campaign')] },
@@ -83,5 +85,7 @@ export function mvpLaunchCommand(f: MvpLaunchFlags): void {
       not_run: chain.not_run,
     }) + '\n',
   );
+  // A launch that wrote nothing (its first step failed) leaves no empty folder behind.
+  if (reserved !== undefined) removeCreatedDirs(reserved.created);
   if (!chain.ok) process.exitCode = 1;
 }

@@ -1,7 +1,7 @@
 // `marketmakerl parity`: a session of a ledger replayed through the tick backtest on the market it recorded; JSON and an HTML page of how far they agree.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { UserError, checkRunFolderTarget, utcStamp, writeDirAtomic } from '../../core/index.js';
+import { UserError, checkRunFolderTarget, mkdirNewStamped, removeCreatedDirs, utcStamp, writeDirAtomic } from '../../core/index.js';
 import { runParity, type ParityReport } from '../../research/parity-run.js';
 import { renderParityReport, type ParityVerdict } from '../../report/parity-report.js';
 import { fixed, pct, signed } from '../../report/format.js';
@@ -74,8 +74,19 @@ export function parityHeadline(r: ParityReport): Record<string, unknown> {
 
 export async function parityCommand(f: ParityFlags): Promise<void> {
   const gap = f.maxPnlGap === undefined ? undefined : parsePnlGap(f.maxPnlGap);
-  const outDir = f.out ?? join('artifacts', 'parity', `parity_${utcStamp(new Date())}`);
-  checkRunFolderTarget(outDir, '--out', false, { files: [f.ledger, f.events, f.simConfig] });
+  if (f.out !== undefined) checkRunFolderTarget(f.out, '--out', false, { files: [f.ledger, f.events, f.simConfig] });
+  // The default folder is created now, exclusively: two runs started in the same second get one each (the second <stamp>_2).
+  const reserved = f.out === undefined ? mkdirNewStamped(join('artifacts', 'parity', `parity_${utcStamp(new Date())}`)) : undefined;
+  const outDir = reserved?.path ?? f.out!;
+  try {
+    await parityInto(f, outDir, gap, reserved !== undefined);
+  } catch (e) {
+    if (reserved !== undefined) removeCreatedDirs(reserved.created);
+    throw e;
+  }
+}
+
+async function parityInto(f: ParityFlags, outDir: string, gap: ReturnType<typeof parsePnlGap> | undefined, reserved: boolean): Promise<void> {
   const r = await runParity({ ledger: f.ledger, ...(f.session !== undefined ? { session: f.session } : {}), ...(f.events !== undefined ? { events: f.events } : {}), ...(f.simConfig !== undefined ? { simConfig: f.simConfig } : {}), ...(f.toleranceMs !== undefined ? { toleranceMs: f.toleranceMs } : {}), ...(f.allowStrategyChange === true ? { allowStrategyChange: true } : {}) });
   const exceeded = gap === undefined ? undefined : pnlGapExceeded(r, gap);
   const verdict: ParityVerdict = gap === undefined ? {} : { maxPnlGap: { ...gap, exceeded: exceeded! } };
@@ -84,7 +95,7 @@ export async function parityCommand(f: ParityFlags): Promise<void> {
   writeDirAtomic(outDir, (tmp) => {
     writeFileSync(join(tmp, 'parity.json'), JSON.stringify(json, null, 2) + '\n');
     writeFileSync(join(tmp, 'parity.html'), html);
-  }, { flag: '--out', kind: 'parity' });
+  }, { flag: '--out', kind: 'parity', reserved });
   const c = r.comparison;
   const o = r.order_level;
   printResult(

@@ -1,7 +1,7 @@
 // `marketmakerl train-rl`: train an RL policy that tunes AS / GLFT; writes policy.json, training.csv and the learning curve.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { UserError, checkRunFolderTarget, readConfigMapping, utcStamp, writeDirAtomic } from '../../core/index.js';
+import { UserError, checkRunFolderTarget, mkdirNewStamped, readConfigMapping, removeCreatedDirs, utcStamp, writeDirAtomic } from '../../core/index.js';
 import { serializePolicy } from '../../models/index.js';
 import { parseRlTrainConfig, trainRl, trainingCsv, learningCurveSpec } from '../../research/rl/index.js';
 import { renderSvg, svgToPng } from '../../report/charts.js';
@@ -74,7 +74,18 @@ export function trainConfigFromFlags(f: TrainRlFlags): Record<string, unknown> {
 export async function trainRlCommand(flags: TrainRlFlags): Promise<void> {
   if (flags.out !== undefined) checkRunFolderTarget(flags.out, '--out', flags.force === true, { files: [flags.data, flags.config] });
   const c = parseRlTrainConfig(trainConfigFromFlags(flags), fieldOf(flags));
-  const out = flags.out ?? join('artifacts', 'rl', `train_${utcStamp(new Date())}`);
+  // The default folder is created now, exclusively: two trainings started in the same second get one each (the second <stamp>_2).
+  const reserved = flags.out === undefined ? mkdirNewStamped(join('artifacts', 'rl', `train_${utcStamp(new Date())}`)) : undefined;
+  const out = reserved?.path ?? flags.out!;
+  try {
+    await trainInto(flags, c, out, reserved !== undefined);
+  } catch (e) {
+    if (reserved !== undefined) removeCreatedDirs(reserved.created);
+    throw e;
+  }
+}
+
+async function trainInto(flags: TrainRlFlags, c: ReturnType<typeof parseRlTrainConfig>, out: string, reserved: boolean): Promise<void> {
   const { silentProgress, streamProgress } = await import('../../core/progress.js');
   const r = await trainRl(c, flags.quiet ? silentProgress : streamProgress(process.stderr));
   const source = c.data.path ?? 'simulated market';
@@ -88,7 +99,7 @@ export async function trainRlCommand(flags: TrainRlFlags): Promise<void> {
       writeFileSync(join(tmp, 'training.csv'), trainingCsv(r.rows));
       writeFileSync(join(tmp, 'learning-curve.png'), png);
     },
-    { force: flags.force === true, kind: 'rl-training' },
+    { force: flags.force === true, kind: 'rl-training', reserved },
   );
   const summary = {
     out,

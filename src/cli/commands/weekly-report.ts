@@ -2,7 +2,7 @@
 // reconnects, risk events, halts; a JSON file and a self-contained HTML page; exit 1 when there is nothing to report or a ledger is unsound.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { UserError, isoOf, utcStamp, writeFileAtomic } from '../../core/index.js';
+import { UserError, isoOf, mkdirNewStamped, removeCreatedDirs, utcStamp, writeFileAtomic } from '../../core/index.js';
 import { fillAgreement, findLedgers, ledgerWeek, runFoldersSince, type FillAgreement } from '../../ops/index.js';
 import { renderParityReport } from '../../report/parity-report.js';
 import { pct, signed } from '../../report/format.js';
@@ -27,11 +27,23 @@ export async function weeklyReportCommand(f: WeeklyReportFlags): Promise<void> {
     nowMs = Date.parse(f.now);
     if (!Number.isFinite(nowMs)) throw new UserError(`--now: expected an ISO-8601 time, got '${f.now}'`);
   }
+  if (f.out !== undefined) {
+    for (const p of [join(f.out, 'weekly-report.json'), join(f.out, 'weekly-report.html')]) if (existsSync(p)) throw new UserError(`--out: ${p} exists; a report is never replaced`);
+  }
+  // The default folder is created now, exclusively: two reports of the same time get one each (the second <stamp>_2).
+  const reserved = f.out === undefined ? mkdirNewStamped(join('artifacts', 'weekly', `weekly_${utcStamp(new Date(nowMs))}`)) : undefined;
+  try {
+    await reportInto(f, reserved?.path ?? f.out!, nowMs);
+  } catch (e) {
+    if (reserved !== undefined) removeCreatedDirs(reserved.created);
+    throw e;
+  }
+}
+
+async function reportInto(f: WeeklyReportFlags, out: string, nowMs: number): Promise<void> {
   const sinceUs = (nowMs - f.days * 86_400_000) * 1000;
-  const out = f.out ?? join('artifacts', 'weekly', `weekly_${utcStamp(new Date(nowMs))}`);
   const jsonPath = join(out, 'weekly-report.json');
   const htmlPath = join(out, 'weekly-report.html');
-  for (const p of [jsonPath, htmlPath]) if (existsSync(p)) throw new UserError(`--out: ${p} exists; a report is never replaced`);
   const ledgers = findLedgers(f.ledgers).map((p) => ledgerWeek(p, sinceUs, f.gapSeconds * 1e6));
   const runs = ledgers.flatMap((l) => l.runs);
   // Live against replay: each run with a recording of its market replayed by parity, its page beside the report.
