@@ -158,6 +158,29 @@ export function mkdirNewStamped(base: string): { path: string; created: string[]
   throw new Error(`every name from ${base} to ${stampVariant(base, MAX_STAMP_SUFFIX)} is taken`);
 }
 
+/**
+ * Create the folder `path` a command fills, named by its user (its parents as needed): refused in one line
+ * before any work when it is a forbidden place (`assertSafeOutput`), is, holds or lies in one of the
+ * command's `inputs`, or exists (`why` says what the command writes instead). The folder itself is created
+ * exclusively, so one that appears meanwhile (the same command started twice) is refused too. Returns the
+ * folders this call created, outermost first (`removeCreatedDirs` undoes them).
+ */
+export function mkdirNewFolder(path: string, flag: string, why: string, inputs: CommandInputs = {}): string[] {
+  assertSafeOutput(path, flag);
+  assertFolderNotInput(path, flag, inputs);
+  const taken = (): UserError => new UserError(`${flag}: '${path}' exists; ${why}`);
+  if (existsSync(path)) throw taken();
+  const created = mkdirTracked(dirname(resolve(path)));
+  try {
+    mkdirSync(path);
+  } catch (e) {
+    removeCreatedDirs(created);
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw taken();
+    throw e;
+  }
+  return [...created, resolve(path)];
+}
+
 /** Write a file and fsync it (no rename: for files inside a temp folder that is renamed or moved later). */
 export function writeFileDurable(path: string, data: string | Uint8Array): void {
   writeDurable(path, typeof data === 'string' ? scrubSecrets(data) : data);

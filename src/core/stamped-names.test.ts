@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { mkdirNewStamped, openNewStampedFile, removeCreatedDirs, writeDirAtomic } from './fs.js';
+import { mkdirNewFolder, mkdirNewStamped, openNewStampedFile, removeCreatedDirs, writeDirAtomic } from './fs.js';
 
 test('openNewStampedFile: a new name is created; a taken one is left as it is and the next free <stamp>_k is created', () => {
   const dir = mkdtempSync(join(tmpdir(), 'mm-stamped-'));
@@ -63,4 +63,15 @@ test('writeDirAtomic into a reserved folder: the run takes its place in one rena
   assert.throws(() => writeDirAtomic(s.path, (tmp) => writeFileSync(join(tmp, 'parity.json'), '{}\n'), { kind: 'parity', reserved: true }));
   assert.deepEqual(readdirSync(s.path), ['notes.md']);
   assert.deepEqual(readdirSync(root).sort(), ['parity_20240808T000000Z', 'parity_20240808T000000Z_2'], 'no temp folder left');
+});
+
+test('mkdirNewFolder: a new folder named by its user, with its parents; one that exists (or appears meanwhile), a file in the way, or one holding an input is refused', () => {
+  const root = mkdtempSync(join(tmpdir(), 'mm-stamped-'));
+  const out = join(root, 'a', 'launch');
+  assert.deepEqual(mkdirNewFolder(out, '--out', 'a launch writes into a new folder only'), [join(root, 'a'), out]);
+  assert.throws(() => mkdirNewFolder(out, '--out', 'a launch writes into a new folder only'), /^UserError: --out: '.*launch' exists; a launch writes into a new folder only$/);
+  writeFileSync(join(root, 'f'), 'x');
+  assert.throws(() => mkdirNewFolder(join(root, 'f', 'sub'), '--out', 'new only'), /is a file, not a folder/);
+  assert.throws(() => mkdirNewFolder(root, '--out', 'new only', { files: [join(root, 'f')] }), /holds the input/);
+  assert.deepEqual(readdirSync(root).sort(), ['a', 'f']);
 });

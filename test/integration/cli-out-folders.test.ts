@@ -85,6 +85,30 @@ test('paths the file system would refuse after the work are refused before it: o
   assert.deepEqual(snapshot(base), before);
 });
 
+test('mvp-launch, daily-smoke, experiments and weekly-report --out: forbidden places and paths the file system would refuse are refused before any step, one line, exit 2', () => {
+  if (!readdirSync(work).includes('dangling')) symlinkSync(join(work, 'nowhere'), join(work, 'dangling'));
+  const before = snapshot(base);
+  const launch = ['mvp-launch', '--config', 'notes.md', '--data', 'notes.md', '--events', 'notes.md'];
+  const smoke = ['daily-smoke', '--exchange', 'nope', '--symbol', 'BTC/USDT'];
+  const experiments = ['experiments', '--preset', 'walk-forward', '--data', 'notes.md'];
+  const weekly = ['weekly-report', '--ledgers', 'thesis', '--runs', 'thesis'];
+  for (const [out, re] of [
+    ['/proc/mm-out', /^error: --out: '\/proc\/mm-out' is in a system folder/],
+    ['dangling', /^error: --out: 'dangling' is a symlink to nothing/],
+    ['plain-file/sub', /^error: --out: '.*plain-file' is a file, not a folder, so 'plain-file\/sub' cannot be written/],
+    ['x'.repeat(300), /has a name longer than 255 bytes/],
+  ] as const) {
+    for (const args of [launch, smoke, experiments, weekly]) assertRefused(cli(...args, '--out', out), re);
+  }
+  for (const args of [experiments, weekly]) {
+    assertRefused(cli(...args, '--out', '.'), /^error: --out: '\.' is the working folder or one of its parents/);
+    assertRefused(cli(...args, '--out', home), /is the working folder or one of its parents|is the home folder/);
+    assertRefused(cli(...args, '--out', 'plain-file'), /^error: --out: 'plain-file' is a file, not a folder/);
+  }
+  for (const args of [launch, smoke]) assertRefused(cli(...args, '--out', 'thesis'), /^error: --out: 'thesis' exists; a (launch|smoke check) writes into a new folder only/);
+  assert.deepEqual(snapshot(base), before, 'nothing written anywhere under the home folder');
+});
+
 test('a run folder of ours is replaced only with --force', () => {
   const r1 = cli('backtest', '--bars', '600', '--seed', '1', '--out', 'runs/a');
   assert.equal(r1.status, 0, r1.stderr);

@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
-import { UserError, mkdirNewStamped, readConfigMapping, removeCreatedDirs, utcStamp, writeFileAtomic } from '../../core/index.js';
+import { UserError, mkdirNewFolder, mkdirNewStamped, readConfigMapping, removeCreatedDirs, utcStamp, writeFileAtomic } from '../../core/index.js';
 import { runChain, type Step } from '../../ops/index.js';
 
 export interface DailySmokeFlags {
@@ -22,15 +22,18 @@ export function dailySmokeCommand(f: DailySmokeFlags): void {
   if (!Number.isInteger(f.iterations) || f.iterations < 1 || f.iterations > 1000) throw new UserError(`--iterations: expected a whole number in [1, 1000], got ${f.iterations}`);
   if (f.end !== undefined && !Number.isFinite(Date.parse(f.end))) throw new UserError(`--end: expected an ISO-8601 time, got '${f.end}'`);
   if (f.config !== undefined && !existsSync(f.config)) throw new UserError(`--config: cannot read file ${f.config}`);
-  if (f.out !== undefined && existsSync(f.out)) throw new UserError(`--out: ${resolve(f.out)} exists; a smoke check writes into a new folder only`);
-  // The default folder is created now, exclusively: two checks started in the same second get one each (the second <stamp>_2).
-  const reserved = f.out === undefined ? mkdirNewStamped(resolve('artifacts', 'smoke', `smoke_${utcStamp(new Date())}`)) : undefined;
-  const out = reserved?.path ?? resolve(f.out!);
   // The config's trading sections, with the exchange as the only data source (a data path would conflict with --exchange).
+  const doc = f.config === undefined ? undefined : readConfigMapping(f.config);
+  if (doc !== undefined) delete doc['data'];
+  // The folder is created now, exclusively, under the output rules (refused in one line before any step); the
+  // default one is new by its name: two checks started in the same second get one each (the second <stamp>_2).
+  const folder =
+    f.out === undefined
+      ? mkdirNewStamped(resolve('artifacts', 'smoke', `smoke_${utcStamp(new Date())}`))
+      : { path: resolve(f.out), created: mkdirNewFolder(f.out, '--out', 'a smoke check writes into a new folder only', { files: [f.config] }) };
+  const out = folder.path;
   let cfg: string[] = [];
-  if (f.config !== undefined) {
-    const doc = readConfigMapping(f.config);
-    delete doc['data'];
+  if (doc !== undefined) {
     const derived = join(out, 'smoke-config.yaml');
     writeFileAtomic(derived, `# ${f.config} without its data section: the smoke check reads the exchange\n${stringify(doc)}`);
     cfg = ['--config', derived];
@@ -78,6 +81,6 @@ export function dailySmokeCommand(f: DailySmokeFlags): void {
   };
   process.stdout.write(JSON.stringify(line) + '\n');
   // A check that wrote nothing (its first step failed) leaves no empty folder behind.
-  if (reserved !== undefined) removeCreatedDirs(reserved.created);
+  removeCreatedDirs(folder.created);
   if (!chain.ok) process.exitCode = 1;
 }

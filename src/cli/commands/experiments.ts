@@ -1,9 +1,9 @@
 // `marketmakerl experiments --preset NAME`: `analyze` over the preset's variants (walk-forward windows, budgets, seeds), then a robustness
 // table across them; exit 1 when a variant fails or the conclusion changes with the variant.
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { UserError, mkdirNewStamped, readConfigMapping, removeCreatedDirs, utcStamp, writeFileAtomic } from '../../core/index.js';
+import { UserError, assertSafeOutput, mkdirNewStamped, readConfigMapping, removeCreatedDirs, utcStamp, writeFileAtomic } from '../../core/index.js';
 import { PRESETS, robustness, type VariantResult } from '../../ops/index.js';
 
 export interface ExperimentsFlags {
@@ -22,7 +22,12 @@ export function experimentsCommand(f: ExperimentsFlags): void {
   if (f.data !== undefined && !existsSync(f.data)) throw new UserError(`--data: cannot read file ${f.data}`);
   // Read as each variant reads it: an empty or unreadable file is refused here, not three times over.
   if (f.config !== undefined) readConfigMapping(f.config);
-  if (f.out !== undefined && existsSync(join(f.out, 'experiments.json'))) throw new UserError(`--out: ${f.out} holds an earlier experiment; it is never replaced`);
+  if (f.out !== undefined) {
+    // Under the output rules, refused in one line before the first variant runs.
+    assertSafeOutput(f.out, '--out');
+    if (existsSync(f.out) && !statSync(f.out).isDirectory()) throw new UserError(`--out: '${f.out}' is a file, not a folder; choose a new folder`);
+    if (existsSync(join(f.out, 'experiments.json'))) throw new UserError(`--out: ${f.out} holds an earlier experiment; it is never replaced`);
+  }
   // The default folder is created now, exclusively: two experiments started in the same second get one each (the second <stamp>_2).
   const reserved = f.out === undefined ? mkdirNewStamped(join('artifacts', 'experiments', `${f.preset}_${utcStamp(new Date())}`)) : undefined;
   try {

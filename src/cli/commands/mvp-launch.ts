@@ -2,7 +2,7 @@
 // one JSON line with each step's verdict, time and summary (the figures of its own JSON line); exit 1 when a step fails.
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { UserError, mkdirNewStamped, readConfigMapping, removeCreatedDirs, utcStamp } from '../../core/index.js';
+import { UserError, mkdirNewFolder, mkdirNewStamped, readConfigMapping, removeCreatedDirs, utcStamp } from '../../core/index.js';
 import { runChain, type Step } from '../../ops/index.js';
 
 export interface MvpLaunchFlags {
@@ -42,7 +42,8 @@ const SUMMARY: Readonly<Record<string, (r: Record<string, any>) => Record<string
 export function mvpLaunchCommand(f: MvpLaunchFlags): void {
   // The config files its steps read, as each of them would read it (an empty one is refused here, before any step).
   for (const [flag, p] of [['--config', f.config], ['--paper-config', f.paperConfig], ['--analysis-config', f.analysisConfig]] as const) if (p !== undefined) readConfigMapping(p, { flag });
-  for (const p of [f.config, f.data, ...f.events, ...(f.paperConfig ? [f.paperConfig] : []), ...(f.analysisConfig ? [f.analysisConfig] : [])]) if (!existsSync(p)) throw new UserError(`cannot read file ${p}`);
+  const inputs = [f.config, f.data, ...f.events, ...(f.paperConfig ? [f.paperConfig] : []), ...(f.analysisConfig ? [f.analysisConfig] : [])];
+  for (const p of inputs) if (!existsSync(p)) throw new UserError(`cannot read file ${p}`);
   const whole = (flag: string, x: number | undefined, lo: number, hi: number): void => {
     if (x !== undefined && (!Number.isInteger(x) || x < lo || x > hi)) throw new UserError(`${flag}: expected a whole number in [${lo}, ${hi}], got ${x}`);
   };
@@ -52,10 +53,13 @@ export function mvpLaunchCommand(f: MvpLaunchFlags): void {
   whole('--wf-combinations', f.wfCombinations, 1, 100_000);
   const wfCombinations = f.wfCombinations ?? Math.max(1, Math.floor(f.maxCombinations / 2));
   const analysisConfig = f.analysisConfig !== undefined ? ['--config', f.analysisConfig] : [];
-  if (f.out !== undefined && existsSync(f.out)) throw new UserError(`--out: ${resolve(f.out)} exists; a launch writes into a new folder only`);
-  // The default folder is created now, exclusively: two launches started in the same second get one each (the second <stamp>_2).
-  const reserved = f.out === undefined ? mkdirNewStamped(resolve('artifacts', 'launch', `mvp_${utcStamp(new Date())}`)) : undefined;
-  const out = reserved?.path ?? resolve(f.out!);
+  // The folder is created now, exclusively, under the output rules (refused in one line before any step); the
+  // default one is new by its name: two launches started in the same second get one each (the second <stamp>_2).
+  const folder =
+    f.out === undefined
+      ? mkdirNewStamped(resolve('artifacts', 'launch', `mvp_${utcStamp(new Date())}`))
+      : { path: resolve(f.out), created: mkdirNewFolder(f.out, '--out', 'a launch writes into a new folder only', { files: inputs }) };
+  const out = folder.path;
   const steps: Step[] = [
     { step: 'consistency-check', args: ['consistency-check'] },
     { step: 'campaign', args: ['campaign', '--n', String(f.seeds), '--config', f.config, '--max-workers', '1', '--out', join(out, 'campaign')] },
@@ -86,6 +90,6 @@ export function mvpLaunchCommand(f: MvpLaunchFlags): void {
     }) + '\n',
   );
   // A launch that wrote nothing (its first step failed) leaves no empty folder behind.
-  if (reserved !== undefined) removeCreatedDirs(reserved.created);
+  removeCreatedDirs(folder.created);
   if (!chain.ok) process.exitCode = 1;
 }

@@ -1,8 +1,8 @@
 // `marketmakerl weekly-report`: the paper and live runs of the last N days (ledgers) and the backtest run folders: PnL, fills, uptime,
 // reconnects, risk events, halts; a JSON file and a self-contained HTML page; exit 1 when there is nothing to report or a ledger is unsound.
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { UserError, isoOf, mkdirNewStamped, removeCreatedDirs, utcStamp, writeFileAtomic } from '../../core/index.js';
+import { UserError, assertSafeOutput, isoOf, mkdirNewStamped, removeCreatedDirs, utcStamp, writeFileAtomic } from '../../core/index.js';
 import { fillAgreement, findLedgers, ledgerWeek, runFoldersSince, type FillAgreement } from '../../ops/index.js';
 import { renderParityReport } from '../../report/parity-report.js';
 import { pct, signed } from '../../report/format.js';
@@ -28,6 +28,9 @@ export async function weeklyReportCommand(f: WeeklyReportFlags): Promise<void> {
     if (!Number.isFinite(nowMs)) throw new UserError(`--now: expected an ISO-8601 time, got '${f.now}'`);
   }
   if (f.out !== undefined) {
+    // Under the output rules, refused in one line before any ledger is read.
+    assertSafeOutput(f.out, '--out');
+    if (existsSync(f.out) && !statSync(f.out).isDirectory()) throw new UserError(`--out: '${f.out}' is a file, not a folder; choose a new folder`);
     for (const p of [join(f.out, 'weekly-report.json'), join(f.out, 'weekly-report.html')]) if (existsSync(p)) throw new UserError(`--out: ${p} exists; a report is never replaced`);
   }
   // The default folder is created now, exclusively: two reports of the same time get one each (the second <stamp>_2).
