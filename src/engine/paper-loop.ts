@@ -35,7 +35,9 @@ export interface IterationRow {
   book_updates: number;
   trades: number;
   decisions: number;
+  /** Commands sent to the venue since the last line: places, cancels, amends. */
   commands: number;
+  /** Places refused before they left since the last line: by the risk gate, or a ledger that could not record them. */
   denials: number;
   decision_latency_p50_us: number | null;
   decision_latency_p99_us: number | null;
@@ -85,6 +87,7 @@ export interface PaperSummary {
   book_updates: number;
   trades: number;
   decisions: number;
+  /** Commands sent to the venue (places, cancels, amends); a refused place is in `denials`. */
   commands: number;
   fills: number;
   denials: number;

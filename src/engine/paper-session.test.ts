@@ -5,6 +5,8 @@ import { EventFlag, EventType, BTCUSDT, type EventColumns } from '../market/inde
 import { EventBuffer } from '../data/index.js';
 import { paperSetup } from './venue-options.js';
 import { PaperSession } from './paper-session.js';
+import { LatencyWindow, iterationRow } from './paper-loop.js';
+import type { MarketFeed } from './market-feed.js';
 import { ReplayFeed } from './replay-feed.js';
 import type { PaperJournal } from './paper-journal.js';
 
@@ -96,6 +98,41 @@ test('a place the ledger cannot record never leaves: counted as denied (rule led
   assert.ok((byRule['ledger'] ?? 0) > 0, `refusals of the ledger counted under its name: ${JSON.stringify(byRule)}`);
   assert.equal(Object.values(byRule).reduce((a, b) => a + b, 0), c.denied, 'every denial counted by its rule');
   assert.equal(j.log.filter((l) => l.startsWith('denied')).length, c.denied, 'each denial journaled');
+});
+
+test('the iteration line counts the commands that reached the venue; a place the gate or the ledger refused is in its denials only', () => {
+  // Three new orders a minute: the quotes that move every 100 ms are mostly refused by the order rate; the ledger refuses one too.
+  const { strategy, options } = paperSetup(
+    { market: { symbol: BTCUSDT.symbol }, features: { sigma_sample_ms: 100, sigma_window: 10 }, quoting: { gamma: 0.01, order_qty: 0.01, max_inventory_qty: 1 }, risk: { max_order_qty: 1, max_inventory_qty: 1, max_orders_per_window: 3, order_rate_window_ms: 60_000 }, loop: { decision_interval_ms: 0 } },
+    100,
+  );
+  const j = recordingJournal();
+  let refusals = 1;
+  const placed = j.placed;
+  j.placed = (...a) => {
+    if (refusals-- > 0) throw new Error('disk full');
+    placed(...a);
+  };
+  const s = new PaperSession(strategy, options, j);
+  const ev = market(3);
+  let from = 0;
+  for (let i = 0; i < ev.length; i++) {
+    if ((ev.flags[i]! & EventFlag.EndOfMessage) === 0) continue;
+    s.onRows(ev, from, i + 1);
+    s.decide(ev.tsLocal[i]!, { lastDataLocal: ev.tsLocal[i]!, connected: true });
+    from = i + 1;
+  }
+  const end = ev.tsLocal[ev.length - 1]!;
+  const feed = { kind: 'replay', connected: true, stats: { reconnects: 0, resyncs: 0, gaps: 0, retries: 0, rateLimited: 0 } } as unknown as MarketFeed;
+  const zero = { rows: 0, trades: 0, decisions: 0, commands: 0, fills: 0, denials: 0, riskEvents: 0 };
+  const row = iterationRow({ exchange: 'binance', symbol: BTCUSDT.symbol }, s, feed, 1, end, new LatencyWindow(), 0, zero);
+  const c = s.core.counters;
+  const byRule = Object.fromEntries(s.core.gate.denialsByRule);
+  assert.ok((byRule['order_rate'] ?? 0) > 0 && byRule['ledger'] === 1, `refused by the gate and by the ledger: ${JSON.stringify(byRule)}`);
+  assert.equal(c.placed, s.exchange.audit.length, 'every place counted reached the venue');
+  assert.equal(row.commands, c.placed + c.canceled + c.amended, 'commands: places, cancels and amends sent');
+  assert.equal(row.denials, c.denied, 'denials: every refusal, the gate\'s and the ledger\'s');
+  assert.ok(row.commands < row.denials, `most quotes were refused: ${row.commands} sent, ${row.denials} refused`);
 });
 
 test('resume: position, cash and the id sequence continue; open orders are placed again once a book exists', () => {

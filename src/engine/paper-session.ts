@@ -29,8 +29,10 @@ export interface PaperCounters {
   rows: number;
   trades: number;
   decisions: number;
+  /** Commands sent to the venue: places, cancels, amends (a place refused before it left is a denial, not a command). */
   commands: number;
   fills: number;
+  /** Places refused before they left: by the risk gate, or a ledger that could not record them. */
   denials: number;
   riskEvents: number;
 }
@@ -155,7 +157,7 @@ export class PaperSession {
 
   /**
    * What the loop calls at each step, at local time `now`: one decision (no timer), or every timed
-   * decision due by `now` with what is due before each. Returns the commands sent.
+   * decision due by `now` with what is due before each. Returns the commands sent to the venue.
    */
   step(now: Micros, health: Readonly<FeedHealth>): number {
     if (!(this.opts.session.decisionIntervalMicros > 0)) return this.decide(now, health);
@@ -229,7 +231,10 @@ export class PaperSession {
     this.journal.venueAudit?.(this.exchange.audit, this.venueFills);
   }
 
-  /** One decision at `now`: answers due, estimators and view, then the session (risk monitors, strategy → reconcile → gate → venue). */
+  /**
+   * One decision at `now`: answers due, estimators and view, then the session (risk monitors, strategy →
+   * reconcile → gate → venue). Returns the commands sent to the venue.
+   */
   decide(now: Micros, health: Readonly<FeedHealth>): number {
     const core = this.core;
     this.connected = health.connected;
@@ -239,20 +244,33 @@ export class PaperSession {
     core.view.now = now;
     if (this.pendingResume.length > 0 && core.view.mid > 0) this.replaceResumed(now);
     this.counters.decisions++;
-    const n = this.session.decide(now, health.lastDataLocal, health.connected);
-    this.counters.commands += n;
+    this.session.decide(now, health.lastDataLocal, health.connected);
+    return this.countCommands();
+  }
+
+  /**
+   * `counters.commands` from what the gate sent on (places, cancels, amends: the core's counters, which
+   * leave out a place the gate denied or the ledger could not record); returns how many since the last count.
+   */
+  private countCommands(): number {
+    const c = this.core.counters;
+    const sent = c.placed + c.canceled + c.amended;
+    const n = sent - this.counters.commands;
+    this.counters.commands = sent;
     return n;
   }
 
   /** The kill switch. */
   halt(now: Micros, reason: string): void {
     this.session.halt(now, reason);
+    this.countCommands();
   }
 
   /** Cancel every paper order (end of run, signal); funding ends with the market's last event. */
   cancelAll(now: Micros): void {
     this.finishFunding();
     this.core.cancelAll(now);
+    this.countCommands();
   }
 
   /** A note for logs, the journal's risk events and the dashboard (reconnects, resyncs, skew). */

@@ -64,8 +64,8 @@ export class DashboardMetrics {
     const c = (name: string, help: string): Counter => new Counter({ name, help, registers: r });
     this.counters = {
       fills: c('marketmakerl_fills_total', 'fills of our orders'),
-      commands: c('marketmakerl_order_commands_total', 'order commands of the strategy (places, cancels, amends), those refused before they left included'),
-      denials: c('marketmakerl_orders_denied_total', 'orders the pre-trade risk gate refused'),
+      commands: c('marketmakerl_order_commands_total', 'orders placed, canceled or amended (sent to the venue; a place refused before it left is a denial)'),
+      denials: c('marketmakerl_orders_denied_total', 'orders refused before they left: by the pre-trade risk gate, or a ledger that could not record them'),
       reconnects: c('marketmakerl_feed_reconnects_total', 'market feed reconnections'),
       gaps: c('marketmakerl_feed_gaps_total', 'sequence gaps detected in the market feed'),
     };
