@@ -130,6 +130,7 @@ test('the iteration line counts the commands that reached the venue; a place the
   const byRule = Object.fromEntries(s.core.gate.denialsByRule);
   assert.ok((byRule['order_rate'] ?? 0) > 0 && byRule['ledger'] === 1, `refused by the gate and by the ledger: ${JSON.stringify(byRule)}`);
   assert.equal(c.placed, s.exchange.audit.length, 'every place counted reached the venue');
+  assert.equal(c.placed, 3, 'the place the ledger refused did not use up the order rate: three sent in the minute');
   assert.equal(row.commands, c.placed + c.canceled + c.amended, 'commands: places, cancels and amends sent');
   assert.equal(row.denials, c.denied, 'denials: every refusal, the gate\'s and the ledger\'s');
   assert.ok(row.commands < row.denials, `most quotes were refused: ${row.commands} sent, ${row.denials} refused`);

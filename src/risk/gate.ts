@@ -141,6 +141,8 @@ export class RiskGate implements OrderSink {
   /** When the order rate is the only rule the inline test does not cover: its window, its name (else undefined). */
   private readonly rateOnly: RateWindow | undefined;
   private readonly rateRule: string;
+  /** Every order-rate window among the rules: a place taken back (`unsent`) is taken out of each. */
+  private readonly rates: readonly RateWindow[];
 
   constructor(
     protected readonly next: OrderSink,
@@ -175,6 +177,7 @@ export class RiskGate implements OrderSink {
     const only = uncovered.length === 1 ? uncovered[0]! : undefined;
     this.rateOnly = only?.rate;
     this.rateRule = only?.rule ?? 'rule';
+    this.rates = rules.flatMap((r) => (r.rate !== undefined ? [r.rate] : []));
   }
 
   place(ts: Micros, clientId: number, side: Side, price: number, qty: number): void {
@@ -202,10 +205,12 @@ export class RiskGate implements OrderSink {
 
   /**
    * A place this gate approved that the next sink could not send (the journal could not record it): not
-   * placed after all, but denied, counted under `rule`.
+   * placed after all, but denied, counted under `rule`, and out of the order-rate window again (each rate
+   * rule counted it when it was approved, just before: an unwritable ledger never uses up the rate).
    */
   unsent(ts: Micros, clientId: number, rule: string, reason: string): void {
     this.counters.placed--;
+    for (const r of this.rates) r.takeBack();
     this.lastRule = rule;
     this.deny(ts, clientId, reason);
   }

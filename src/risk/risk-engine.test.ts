@@ -12,6 +12,7 @@ import { RiskEngine, riskRules } from './risk-engine.js';
 import { parseRiskConfig } from './risk-config.js';
 import { orderRateRule, maxOrderNotionalRule, reducingOnlyRule } from './place-rules.js';
 import { NOTHING_RESTING } from './gate.js';
+import { RateWindow } from './rate-window.js';
 import { HaltFile, clearHaltFile, writeHaltFile } from './kill-switch.js';
 
 const S = 1_000_000;
@@ -162,6 +163,42 @@ test('order rate rule: a sliding window of view time', () => {
   assert.equal(at(1_000_000), undefined, 'the first order left the window');
   assert.match(at(1_050_000) ?? '', /order rate/);
   assert.equal(maxOrderNotionalRule(10)(1, 5, 2, v, { maxOrderQty: 1, maxInventoryQty: 1, priceBandFraction: 1 }, NOTHING_RESTING), undefined);
+});
+
+test('order rate window: takeBack takes the last admitted place out again, as if it had never been counted', () => {
+  const w = new RateWindow(3, 1 * S);
+  for (const t of [0, 100_000, 200_000]) assert.equal(w.admit(t), true);
+  assert.equal(w.admit(1_000_000), true, 'the first left the window: this one takes its slot');
+  w.takeBack();
+  w.takeBack(); // only the last, once
+  assert.equal(w.admit(900_000), false, 'the window holds 0, 0.1 and 0.2 s again');
+  assert.equal(w.admit(1_000_000), true);
+  assert.equal(w.admit(1_050_000), false, '0.1 s is still in the window');
+  assert.equal(w.admit(1_100_000), true);
+  const fresh = new RateWindow(2, 1 * S);
+  assert.equal(fresh.admit(0), true);
+  fresh.takeBack();
+  assert.deepEqual([fresh.admit(10), fresh.admit(20), fresh.admit(30)], [true, true, false], 'a free slot is free again');
+});
+
+test('order rate: a place the next sink could not send (the ledger refused it) does not use up the rate', () => {
+  const v = liveView(100);
+  const rec = recorder();
+  const rules = riskRules(parseRiskConfig({ max_orders_per_window: 2, order_rate_window_ms: 1_000, max_inventory_qty: 10, max_order_qty: 10, max_order_notional: 1e9 }, BASE));
+  let refusals = 2;
+  const sink: OrderSink = {
+    place: (t, id) => {
+      if (refusals-- > 0) gate.unsent(t, id, 'ledger', 'ledger unwritable: disk full');
+      else rec.placed.push(id);
+    },
+    cancel: () => {},
+  };
+  const gate: RiskGate = new RiskGate(sink, rec.handler, v, { maxOrderQty: 10, maxInventoryQty: 10, priceBandFraction: 0.5 }, rules);
+  for (let id = 1; id <= 5; id++) gate.place(v.now, id, 1, 99, 0.01);
+  assert.deepEqual(rec.placed, [3, 4], 'the two places after the refused ones are sent');
+  assert.deepEqual(rec.denied.map(([id]) => id), [1, 2, 5]);
+  assert.deepEqual(Object.fromEntries(gate.denialsByRule), { ledger: 2, order_rate: 1 });
+  assert.equal(gate.counters.placed, 2);
 });
 
 test('halt file: absent → nothing; present → its reason; polled at most once per interval', () => {
