@@ -186,3 +186,77 @@ test('the local time: nanoseconds to µs by dropping the last three digits, what
     }, false);
   }
 });
+
+/** Rows of a converted capture as [type, side, flags, tsExchange, tsLocal, price, size, id] (tests read them whole). */
+const rowsOf = (e: ReturnType<typeof loadCaptureSync>['events']): number[][] =>
+  Array.from({ length: e.length }, (_, i) => [e.type[i]!, e.side[i]!, e.flags[i]!, e.tsExchange[i]!, e.tsLocal[i]!, e.price[i]!, e.size[i]!, e.id[i]!]);
+
+test('a spot break is a gap row in the file at the breaking message (the book unknown), and the next snapshot is the resync', async () => {
+  const lines = [
+    snapshot(1000 * MS, 100),
+    depth(1100 * MS, 2100, 101, 105, [['100.00', '2']], []),
+    trade(1150 * MS, 1, '100.00', '0.1', true),
+    depth(1200 * MS, 2200, 108, 110, [['100.00', '3']], []), // U 108 ≠ 105 + 1: the break
+    trade(1250 * MS, 2, '100.00', '0.1', true),
+    depth(1300 * MS, 2300, 111, 115, [['100.00', '4']], []),
+    snapshot(1350 * MS, 112),
+    depth(1400 * MS, 2400, 116, 118, [['100.00', '5']], []),
+  ];
+  const { events: e, report } = withCapture(lines, (p) => loadCaptureSync([p]));
+  const gaps = [...e.type.keys()].filter((i) => e.type[i] === EventType.Gap);
+  assert.equal(gaps.length, 1, 'one gap row');
+  const g = gaps[0]!;
+  // At the breaking message's times; the book was known up to update id 105.
+  assert.deepEqual(rowsOf(e)[g], [EventType.Gap, 0, EventFlag.EndOfMessage, 2200 * 1000, 1200 * 1000, 0, 0, 105]);
+  // In arrival order: after the first trade, before the second; nothing of the book until the snapshot that follows.
+  assert.deepEqual(Array.from(e.type.subarray(g - 2, g + 3)), [EventType.Delta, EventType.Trade, EventType.Gap, EventType.Trade, EventType.Snapshot]);
+  assert.equal(e.flags[g + 2]! & EventFlag.SnapshotStart, EventFlag.SnapshotStart, 'the resync: a whole snapshot');
+  assert.equal(report.resyncs, 1);
+  assert.equal(report.redundantSnapshots, 0);
+  // Through the Arrow file: format 2, the gap row read back as written.
+  const dir = mkdtempSync(join(tmpdir(), 'cap-'));
+  try {
+    const p = join(dir, 'c.gz');
+    writeFileSync(p, gzipSync(lines.join('\n')));
+    await convertCaptureToArrow([p], join(dir, 'o.arrow'));
+    const f = readEventFile(join(dir, 'o.arrow'));
+    assert.equal(f.meta['marketmakerl.format'], 'marketmakerl.events/2');
+    assert.equal(f.meta['converter_version'], '2');
+    assert.deepEqual(rowsOf(f.events), rowsOf(e));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('futures: a break is pu ≠ the previous u, whatever U says; spot-style continuity (U = u + 1) with a wrong pu is a gap row, skipped ids with the right pu are not', () => {
+  const lines = [
+    snapshot(1100 * MS, 100),
+    fdepth(1200 * MS, 2200, 98, 104, 97, [], [['103.00', '4']]), // the first: U ≤ 100 ≤ u
+    fdepth(1300 * MS, 2300, 109, 112, 104, [['98.00', '1']], []), // ids skip, pu continues: applied
+    fdepth(1400 * MS, 2400, 113, 120, 111, [['97.00', '1']], []), // U = 112 + 1 (spot would go on) but pu 111 ≠ 112: a break
+  ];
+  const { events: e, report } = withCapture(lines, (p) => loadCaptureSync([p]));
+  assert.deepEqual(report.gaps.map((g) => [g.kind, g.expected, g.got]), [['sequence', 112, 111]]);
+  const r = rowsOf(e);
+  assert.deepEqual(r.map((x) => x[0]), [1, 1, 1, 1, 2, 2, EventType.Gap]);
+  // Futures messages carry T: the gap row's exchange time is the breaking message's T (E − 1 here).
+  assert.deepEqual(r[6], [EventType.Gap, 0, EventFlag.EndOfMessage, 2399 * 1000, 1400 * 1000, 0, 0, 112]);
+  assert.equal(report.resyncs, 0, 'no snapshot follows: the gap lasts to the end of the capture');
+});
+
+test('a snapshot whose first diff does not cover it (a sync break) is followed by a gap row; a later snapshot resyncs', () => {
+  const lines = [
+    snapshot(1000 * MS, 100),
+    depth(1100 * MS, 2100, 103, 105, [['100.00', '2']], []), // must cover 101: it does not
+    depth(1200 * MS, 2200, 106, 110, [['100.00', '3']], []),
+    snapshot(1300 * MS, 108),
+    depth(1400 * MS, 2400, 111, 111, [['100.00', '5']], []),
+  ];
+  const { events: e, report } = withCapture(lines, (p) => loadCaptureSync([p]));
+  assert.deepEqual(report.gaps.map((g) => [g.kind, g.expected, g.got]), [['sync', 101, 103]]);
+  const types = Array.from(e.type);
+  // snapshot, gap, snapshot (resync), the buffered diff covering 109, then 111.
+  assert.deepEqual(types, [1, 1, 1, 1, EventType.Gap, 1, 1, 1, 1, 2, 2]);
+  assert.equal(e.id[4], 100);
+  assert.equal(report.resyncs, 1);
+});

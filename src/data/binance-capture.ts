@@ -12,11 +12,15 @@ const SNAPSHOT = EventType.Snapshot;
 const DELTA = EventType.Delta;
 const TRADE = EventType.Trade;
 const BBO = EventType.Bbo;
+const GAP = EventType.Gap;
 const END = EventFlag.EndOfMessage;
 const START = EventFlag.SnapshotStart;
 
-/** Bump when the conversion's output changes, so caches of converted captures are rebuilt. */
-export const CAPTURE_CONVERTER_VERSION = 1;
+/**
+ * Bump when the conversion's output changes, so caches of converted captures are rebuilt. 2: a gap row at each
+ * break of the depth stream (files of version 1 carry none: convert their captures again).
+ */
+export const CAPTURE_CONVERTER_VERSION = 2;
 
 /** A break in a sequence, reported instead of silently applied. */
 export interface CaptureGap {
@@ -48,6 +52,8 @@ export interface CaptureReport {
   unappliedDiffs: number;
   /** Snapshots older than the book already built from diffs, skipped. */
   redundantSnapshots: number;
+  /** Snapshots that ended a gap of the depth stream (the book known again from them). */
+  resyncs: number;
   duplicateTrades: number;
   /** Median of exchange time − local time over depth and trade messages, µs (NaN if none). */
   medianExchangeMinusLocalMicros: number;
@@ -86,6 +92,9 @@ const OFFSET_SAMPLES = 4096;
  * (a chunk is reused after the call returns: copy what you keep).
  * Output rows are in arrival order, except that diffs buffered before a snapshot are emitted right
  * after it with tsLocal raised to the snapshot's (the moment they could first be applied).
+ * A diff that does not continue the book (Binance's rules, spot and futures: `applyDiff`) is a break: a gap
+ * row (`EventType.Gap`) at that message's times says the book is unknown from there, and the next snapshot,
+ * if the capture has one, is the resync; the diffs between are not applied.
  * Venue messages without an exchange time (spot bookTicker, REST snapshots) get tsExchange = tsLocal +
  * the latest exchange−local offset seen on depth or trade messages.
  */
@@ -101,6 +110,8 @@ export class BinanceCaptureParser {
 
   // Book sync state.
   private synced = false;
+  /** A gap row was written and no snapshot has followed it yet. */
+  private gapOpen = false;
   private fresh = false;
   private lastU = Number.NaN;
   private buffered: BufferedDiff[] = [];
@@ -129,6 +140,7 @@ export class BinanceCaptureParser {
       staleDiffs: 0,
       unappliedDiffs: 0,
       redundantSnapshots: 0,
+      resyncs: 0,
       duplicateTrades: 0,
       medianExchangeMinusLocalMicros: Number.NaN,
       firstTsLocal: Number.NaN,
@@ -364,6 +376,10 @@ export class BinanceCaptureParser {
     this.synced = true;
     this.fresh = true;
     this.lastU = L;
+    if (this.gapOpen) {
+      this.gapOpen = false;
+      this.report.resyncs++;
+    }
     const pending = this.buffered;
     this.buffered = [];
     for (const d of pending) {
@@ -415,6 +431,10 @@ export class BinanceCaptureParser {
       // Futures: the previous id this message names (pu) against the last one applied.
       if (futures) this.gapAt(this.fresh ? 'sync' : 'sequence', file, line, tsLocal, last, this.fresh ? U : pu);
       else this.gapAt(this.fresh ? 'sync' : 'sequence', file, line, tsLocal, last + 1, U);
+      // In the file: the book is unknown from this message on, until the next snapshot.
+      this.room(1);
+      this.row(GAP, 0, END, tsEx, tsLocal, 0, 0, last);
+      this.gapOpen = true;
       this.synced = false;
       this.bufferDiff(U, u, pu, tsEx, tsLocal, side, price, size, n, file, line);
       return;

@@ -70,3 +70,27 @@ test('reading a file: the whole file and batch by batch refuse the same row, num
     for (const b of iterateEventBatches(p2)) void b;
   }, /back\.arrow: row 2001: local time goes back/);
 });
+
+test('a gap row (type 5: side, price and size 0) passes; one with a side, price or size is refused by its row', () => {
+  const gapAt = (e: EventColumns, i: number): void => {
+    e.type[i] = EventType.Gap;
+    e.side[i] = 0;
+    e.price[i] = 0;
+    e.size[i] = 0;
+  };
+  const ok = rows(20);
+  gapAt(ok, 7);
+  checkEventRows(ok, eventCheck('f'));
+  const cases: [(e: EventColumns) => void, RegExp][] = [
+    [(e) => (e.side[7] = 1), /^f: row 8: a gap row has side, price and size 0, got 1, 0, 0$/],
+    [(e) => (e.price[7] = 100), /^f: row 8: a gap row has side, price and size 0, got 0, 100, 0$/],
+    [(e) => (e.tsLocal[7] = Number.NaN), /^f: row 8: local time NaN /],
+    [(e) => (e.type[7] = 6), /^f: row 8: type 6 is not an event type \(1 snapshot, 2 delta, 3 trade, 4 BBO, 5 gap\)$/],
+  ];
+  for (const [mutate, re] of cases) {
+    const e = rows(20);
+    gapAt(e, 7);
+    mutate(e);
+    refused(() => checkEventRows(e, eventCheck('f')), re);
+  }
+});

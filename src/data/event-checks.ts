@@ -1,6 +1,8 @@
 // Event rows are checked as they are read: a bad price, size, side, type or time is one line naming the row, never a quiet PnL change.
 import { UserError } from '../core/index.js';
-import type { EventColumns } from '../market/index.js';
+import { EventType, type EventColumns } from '../market/index.js';
+
+const GAP = EventType.Gap;
 
 /**
  * How far a row's local time may go back, µs. Local times are stamped on receipt and order the replay:
@@ -32,7 +34,8 @@ function bad(c: EventCheck, i: number, what: string): UserError {
 /**
  * Check every row of `ev`: a known type (1 snapshot, 2 delta, 3 trade, 4 BBO) and side (+1/−1), a finite
  * positive price, a finite size ≥ 0 (0: a level removed), finite times, the local one not going back
- * beyond `EVENT_TIME_TOLERANCE`. Throws a `UserError` naming the first bad row (1-based, counted across batches).
+ * beyond `EVENT_TIME_TOLERANCE`; or a gap row (type 5: side, price and size 0, finite times). Throws a
+ * `UserError` naming the first bad row (1-based, counted across batches).
  */
 export function checkEventRows(ev: EventColumns, c: EventCheck): void {
   const n = ev.length;
@@ -49,10 +52,20 @@ export function checkEventRows(ev: EventColumns, c: EventCheck): void {
       if (l > maxLocal) maxLocal = l;
       continue;
     }
-    if (!(t >= 1 && t <= 4)) throw bad(c, i, `type ${t} is not an event type (1 snapshot, 2 delta, 3 trade, 4 BBO)`);
-    if (side[i] !== 1 && side[i] !== -1) throw bad(c, i, `side ${side[i]} is not +1 or -1`);
-    if (!(p > 0 && p < Infinity)) throw bad(c, i, `price ${p} is not a finite positive number`);
-    if (!(q >= 0 && q < Infinity)) throw bad(c, i, `size ${q} is not a finite number ≥ 0`);
+    // A gap row (rare): no side, price or size; its times are checked as any row's.
+    const gap = t === GAP;
+    if (gap && side[i] === 0 && p === 0 && q === 0 && l > -Infinity && l < Infinity && x > -Infinity && x < Infinity && l >= maxLocal - EVENT_TIME_TOLERANCE.localMicros) {
+      if (l > maxLocal) maxLocal = l;
+      continue;
+    }
+    if (!(t >= 1 && t <= 5)) throw bad(c, i, `type ${t} is not an event type (1 snapshot, 2 delta, 3 trade, 4 BBO, 5 gap)`);
+    if (gap) {
+      if (side[i] !== 0 || p !== 0 || q !== 0) throw bad(c, i, `a gap row has side, price and size 0, got ${side[i]}, ${p}, ${q}`);
+    } else {
+      if (side[i] !== 1 && side[i] !== -1) throw bad(c, i, `side ${side[i]} is not +1 or -1`);
+      if (!(p > 0 && p < Infinity)) throw bad(c, i, `price ${p} is not a finite positive number`);
+      if (!(q >= 0 && q < Infinity)) throw bad(c, i, `size ${q} is not a finite number ≥ 0`);
+    }
     if (!(l > -Infinity && l < Infinity)) throw bad(c, i, `local time ${l} is not a finite time`);
     if (!(x > -Infinity && x < Infinity)) throw bad(c, i, `exchange time ${x} is not a finite time`);
     throw bad(c, i, `local time goes back ${((maxLocal - l) / 1e6).toFixed(3)} s (more than the ${EVENT_TIME_TOLERANCE.localMicros / 1e6} s tolerated)`);

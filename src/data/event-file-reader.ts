@@ -87,7 +87,28 @@ function layoutOf(schema: Schema, path: string): Layout | null {
     buf += nb;
   }
   for (let w = 0; w < WANT.length; w++) if (node[w]! < 0) throw new UserError(`${path}: not a normalized event file (no column '${WANT[w]![0]}')`);
-  return { dataBuffer, node, meta: Object.fromEntries(schema.metadata) };
+  const meta = Object.fromEntries(schema.metadata);
+  checkFormat(meta, path);
+  return { dataBuffer, node, meta };
+}
+
+/** The newest event format this reader knows: 1 (snapshots, deltas, trades, BBO) and 2 (plus gap rows). */
+const EVENT_FORMAT_VERSION = 2;
+
+/**
+ * An event file of a newer format than this reader knows is refused in one line: its rows may mean what this
+ * version cannot honour. Files without the key (written by other tools) are read by their columns.
+ */
+function checkFormat(meta: Readonly<Record<string, string>>, path: string): void {
+  const f = meta['marketmakerl.format'];
+  if (f === undefined) return;
+  const m = /^marketmakerl\.events\/(\d+)$/.exec(f);
+  if (m === null) {
+    if (f.startsWith('marketmakerl.events/')) throw new UserError(`${path}: unknown event file format '${f}'`);
+    return;
+  }
+  const v = Number(m[1]);
+  if (v > EVENT_FORMAT_VERSION) throw new UserError(`${path}: event file format ${f} was written by a newer marketmakerl; this version reads marketmakerl.events/1 to /${EVENT_FORMAT_VERSION}: upgrade, or convert the capture again with this version`);
 }
 
 const MAGIC = [65, 82, 82, 79, 87, 49]; // ARROW1
@@ -334,6 +355,8 @@ function readWithArrow(path: string): EventFile {
   } catch (e) {
     throw new UserError(`${path}: not a readable Arrow IPC file (${(e as Error).message.split('\n')[0]})`);
   }
+  const meta = Object.fromEntries(table.schema.metadata);
+  checkFormat(meta, path);
   const out = allocEvents(table.numRows);
   for (const [name, typeName] of WANT) {
     const col = table.getChild(name);
@@ -344,5 +367,5 @@ function readWithArrow(path: string): EventFile {
   }
   out.length = table.numRows;
   checkEventRows(out, eventCheck(path));
-  return { events: out, meta: Object.fromEntries(table.schema.metadata), batches: table.batches.length };
+  return { events: out, meta, batches: table.batches.length };
 }

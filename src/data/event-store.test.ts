@@ -42,7 +42,7 @@ test('writeEvents/readEvents round-trip every column exactly, with metadata', ()
     for (const k of ['type', 'side', 'price', 'id'] as const) assert.equal(f.events[k].length, 1001, `${k} has exactly length rows`);
     assertSame(c, f.events);
     assert.equal(f.meta['symbol'], 'BTC/USDT');
-    assert.equal(f.meta['marketmakerl.format'], 'marketmakerl.events/1');
+    assert.equal(f.meta['marketmakerl.format'], 'marketmakerl.events/2');
     assert.equal(readEventMeta(p)['venue'], 'binance');
     assert.deepEqual(readdirSync(dir), ['a.arrow'], 'no temp file left behind');
     assert.ok(readFileSync(p).subarray(0, 6).toString() === 'ARROW1');
@@ -117,6 +117,40 @@ test('empty file, aborted writer and truncated file', () => {
     assert.throws(() => [...iterateEventBatches(q)], UserError);
     assert.throws(() => readEvents(join(dir, 'missing.arrow')), UserError);
     assert.equal(EventType.Trade, 3);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('format 2: gap rows round-trip; a format-1 file reads as before; a file of a newer format is refused by name', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'evs-'));
+  try {
+    const c = sample(40);
+    // A gap row: no side, price or size; the id is the last update id applied.
+    c.type[20] = EventType.Gap;
+    c.side[20] = 0;
+    c.price[20] = 0;
+    c.size[20] = 0;
+    c.flags[20] = EventFlag.EndOfMessage;
+    const p = join(dir, 'g.arrow');
+    writeEvents(p, c, { batchRows: 16 });
+    assertSame(c, readEvents(p));
+    let at = 0;
+    for (const b of iterateEventBatches(p)) (assertSame(c, b, at), (at += b.length));
+    const bytes = readFileSync(p);
+    const as = (version: string): Buffer => Buffer.from(bytes.toString('latin1').replaceAll('marketmakerl.events/2', `marketmakerl.events/${version}`), 'latin1');
+    // Format 1 (files written before gap rows): read by their rows.
+    const one = join(dir, 'one.arrow');
+    writeEvents(one, sample(30));
+    writeFileSync(one, Buffer.from(readFileSync(one).toString('latin1').replaceAll('marketmakerl.events/2', 'marketmakerl.events/1'), 'latin1'));
+    assert.equal(readEventMeta(one)['marketmakerl.format'], 'marketmakerl.events/1');
+    assertSame(sample(30), readEvents(one));
+    // A newer format: refused, whole and streamed, in one line naming it.
+    const three = join(dir, 'three.arrow');
+    writeFileSync(three, as('3'));
+    const newer = (e: unknown): boolean => e instanceof UserError && /three\.arrow: event file format marketmakerl\.events\/3 was written by a newer marketmakerl; this version reads marketmakerl\.events\/1 to \/2/.test(e.message);
+    assert.throws(() => readEvents(three), newer);
+    assert.throws(() => [...iterateEventBatches(three)], newer);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

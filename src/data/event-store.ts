@@ -10,8 +10,11 @@ import { EventFileReader, type EventFile } from './event-file-reader.js';
 
 export { EventFileReader, type EventFile };
 
-/** Value of the `marketmakerl.format` schema metadata key in every event file we write. */
-export const EVENT_FILE_FORMAT = 'marketmakerl.events/1';
+/**
+ * Value of the `marketmakerl.format` schema metadata key in every event file we write. Format 2 adds gap rows
+ * (`EventType.Gap`: the book unknown until the next snapshot); a format-1 file holds none and reads as before.
+ */
+export const EVENT_FILE_FORMAT = 'marketmakerl.events/2';
 
 /** Rows per record batch when writing: large enough for fast reads, small enough to stream. */
 export const DEFAULT_BATCH_ROWS = 1 << 20;
@@ -19,8 +22,8 @@ export const DEFAULT_BATCH_ROWS = 1 << 20;
 type ColumnName = 'type' | 'side' | 'flags' | 'tsExchange' | 'tsLocal' | 'price' | 'size' | 'id';
 
 const COLUMNS: readonly { name: ColumnName; make: () => DataType; doc: string }[] = [
-  { name: 'type', make: () => new (arrowLib().Uint8)(), doc: '1 snapshot level, 2 delta, 3 trade, 4 bbo side' },
-  { name: 'side', make: () => new (arrowLib().Int8)(), doc: '+1 bid/buy, -1 ask/sell (trades: aggressor)' },
+  { name: 'type', make: () => new (arrowLib().Uint8)(), doc: '1 snapshot level, 2 delta, 3 trade, 4 bbo side, 5 gap (the book unknown until the next snapshot)' },
+  { name: 'side', make: () => new (arrowLib().Int8)(), doc: '+1 bid/buy, -1 ask/sell (trades: aggressor; gap: 0)' },
   { name: 'flags', make: () => new (arrowLib().Uint8)(), doc: 'bit 1 end of message, bit 2 snapshot start' },
   { name: 'tsExchange', make: () => new (arrowLib().Float64)(), doc: 'exchange time, epoch microseconds' },
   { name: 'tsLocal', make: () => new (arrowLib().Float64)(), doc: 'local receive time, epoch microseconds' },

@@ -16,6 +16,14 @@ export const EventType = {
   Trade: 3,
   /** Best bid or best offer as published by the venue (two rows per update, one per side); `id` = book update id. */
   Bbo: 4,
+  /**
+   * The depth stream broke (a diff did not continue the last one applied, or a recording lost its book): from
+   * this row on the book is unknown, until the next snapshot (`SnapshotStart` … `EndOfMessage`), the resync.
+   * One row, `side` 0, `price` and `size` 0, `id` the last update id applied (the book was known up to it);
+   * its times are those of the message that showed the break. Written by event format 2
+   * (`marketmakerl.events/2`); readers of format 1 refuse it as an unknown type.
+   */
+  Gap: 5,
 } as const;
 export type EventTypeCode = (typeof EventType)[keyof typeof EventType];
 

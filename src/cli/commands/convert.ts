@@ -27,6 +27,9 @@ export async function convertCommand(files: string[], flags: ConvertFlags): Prom
     rows: report.rows,
     messages: report.messages,
     gaps: report.gaps.length,
+    // Breaks of the depth stream, each a gap row in the file (the book unknown until a snapshot resyncs it).
+    book_gaps: report.gaps.filter((g) => g.kind !== 'trade').length,
+    resyncs: report.resyncs,
     stale_diffs: report.staleDiffs,
     unapplied_diffs: report.unappliedDiffs,
     duplicate_trades: report.duplicateTrades,
