@@ -380,3 +380,63 @@ test('commands and answers in flight beyond the rings’ first size keep their o
   assert.deepEqual(accepted, Array.from({ length: 5000 }, (_, i) => i + 1), 'every order accepted once, in the order sent');
   assert.ok(rec.events.every((e, i) => i === 0 || e.ts >= rec.events[i - 1]!.ts), 'answers in time order');
 });
+
+test('a gap in the depth stream: no trade fills a resting order until the resync, which puts it at the back of its level', () => {
+  // Our bid joins behind 5 at 100; a gap at 20; trades at 30 and 40 would fill it (through and at its price);
+  // the snapshot at 50 resyncs with 7 at 100; a trade of 6 at 60 then leaves 1 ahead; 2 more at 70 fill it.
+  const ev = book()
+    .gap(20)
+    .trade(30, -1, 99.99, 4)
+    .trade(40, -1, 100, 9)
+    .snapshot(50, [[100, 7], [99.99, 10]], [[100.01, 4]])
+    .trade(60, -1, 100, 6)
+    .trade(70, -1, 100, 2)
+    .build();
+  const h = harness(ev);
+  h.run(1);
+  h.ex.place(1, 1, 1, 100, 1);
+  h.run(10);
+  assert.equal(h.ex.queueAhead(1), 5);
+  h.run(45);
+  assert.equal(h.rec.fills().length, 0, 'nothing filled while the book is unknown');
+  assert.equal(h.ex.stats.fillsSuppressed, 2, 'the two trades that reached it');
+  assert.equal(h.ex.market.known, false);
+  assert.equal(h.ex.market.gaps, 1);
+  h.run(55);
+  assert.equal(h.ex.market.known, true);
+  assert.equal(h.ex.queueAhead(1), 7, 'at the back of the level the snapshot states');
+  assert.equal(h.ex.stats.requeued, 1);
+  assert.equal(h.ex.market.unknownMicrosAt(1000), 30, 'unknown from 20 to 50');
+  h.run(65);
+  assert.equal(h.ex.queueAhead(1), 1);
+  assert.equal(h.rec.fills().length, 0);
+  h.run(80);
+  const f = h.rec.fills();
+  assert.equal(f.length, 1);
+  assert.deepEqual([f[0]!.price, f[0]!.qty], [100, 1]);
+});
+
+test('in a gap a place or an immediate-or-cancel order is rejected (the book is unknown); cancels still work; after the resync places rest again', () => {
+  const ev = book().gap(20).trade(40, 1, 100.01, 1).snapshot(50, [[100, 5]], [[100.01, 4]]).build();
+  const h = harness(ev);
+  h.run(1);
+  h.ex.place(1, 1, -1, 100.02, 1); // rests before the gap
+  h.run(25);
+  h.ex.place(25, 2, 1, 99.99, 1); // arrives in the gap
+  h.ex.take(25, 3, 1, 100.01, 1); // would take the stale ask
+  h.ex.cancel(26, 1);
+  h.run(45);
+  const rejected = h.rec.events.filter((e) => e.type === 'rejected');
+  assert.deepEqual(rejected.map((e) => [e.clientId, (e as { reason: string }).reason]), [
+    [2, 'the book is unknown (a gap in the depth stream, no snapshot since)'],
+    [3, 'the book is unknown (a gap in the depth stream, no snapshot since)'],
+  ]);
+  assert.deepEqual(h.rec.events.filter((e) => e.type === 'canceled').map((e) => e.clientId), [1]);
+  assert.equal(h.ex.stats.rejectedBookUnknown, 2);
+  assert.equal(h.rec.fills().length, 0);
+  h.run(55);
+  h.ex.place(55, 4, 1, 100, 1);
+  h.run(60);
+  assert.equal(h.ex.queueAhead(4), 5);
+  assert.equal(h.ex.audit.reason[1], 3, 'orders.csv: rejected');
+});

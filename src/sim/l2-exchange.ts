@@ -36,7 +36,7 @@ export const VenueMsg = { Accepted: 1, Rejected: 2, Canceled: 3, Filled: 4 } as 
 const TRADE = EventType.Trade;
 const SNAPSHOT = EventType.Snapshot;
 const END = EventFlag.EndOfMessage;
-const REASONS = ['', 'post-only order would cross the book', 'quantity must be positive'] as const;
+const REASONS = ['', 'post-only order would cross the book', 'quantity must be positive', 'the book is unknown (a gap in the depth stream, no snapshot since)'] as const;
 const IN_PLACE = 1;
 const IN_CANCEL = 2;
 const IN_TAKE = 3;
@@ -60,7 +60,10 @@ const RESTING = 256; // full ladders on both sides, with replaced orders until t
  *   each behind the real volume ahead of it. Orders at the trade's price see their queue shrink by the
  *   whole trade (the replayed market is not changed by our orders);
  * - a depth decrease at an order's level that the trades since its last reading do not explain is a
- *   cancellation, placed in the queue as the `QueueModel` says; BBO rows never move a queue.
+ *   cancellation, placed in the queue as the `QueueModel` says; BBO rows never move a queue;
+ * - from a gap row until the snapshot that resyncs the book (`VenueBook.known` false), no trade fills an
+ *   order (`stats.fillsSuppressed` counts those that reached one) and an arriving place or take is rejected;
+ *   at the resync every resting order goes to the back of its level.
  * Fills are at the order's own price and carry the exchange time and id of the trade behind them.
  */
 export class L2Exchange implements OrderSink {
@@ -170,7 +173,22 @@ export class L2Exchange implements OrderSink {
   /** Details of the last message `deliver` handed over (fills: for tick metrics and the audit trail). */
   readonly last = { kind: 0, exchangeTs: 0, joinAhead: 0, mid: 0, sentTs: 0, tradeThrough: false, tradeId: Number.NaN };
   /** Counters for metrics and tests. */
-  readonly stats = { arrived: 0, placedQty: 0, rejectedPostOnly: 0, fills: 0, takerFills: 0, tradeThroughFills: 0, cancelsLate: 0, tradesBeforeArrival: 0 };
+  readonly stats = {
+    arrived: 0,
+    placedQty: 0,
+    rejectedPostOnly: 0,
+    fills: 0,
+    takerFills: 0,
+    tradeThroughFills: 0,
+    cancelsLate: 0,
+    tradesBeforeArrival: 0,
+    /** Trades that reached a resting order while the book was unknown (a gap): not matched. */
+    fillsSuppressed: 0,
+    /** Places and immediate-or-cancel orders that arrived while the book was unknown: rejected. */
+    rejectedBookUnknown: 0,
+    /** Resting orders put at the back of their level when a snapshot ended a gap. */
+    requeued: 0,
+  };
 
   constructor(
     readonly params: Readonly<L2ExchangeParams>,
@@ -311,6 +329,14 @@ export class L2Exchange implements OrderSink {
       this.pushOut(VenueMsg.Rejected, id, side, price, 0, 0, 2, 0, 0, t);
       return;
     }
+    if (!this.market.known) {
+      // In a gap of the depth stream the venue's book is unknown: nothing can be checked against it, taken
+      // from it or queued in it, so the order is refused (it never rests, so no fill can come of it).
+      this.stats.rejectedBookUnknown++;
+      this.audit.end(a, t, OrderEnd.Rejected);
+      this.pushOut(VenueMsg.Rejected, id, side, price, 0, 0, 3, 0, 0, t);
+      return;
+    }
     const book = this.market.book;
     const tick = book.tickOf(price);
     const opposite = side > 0 ? book.bestAskTick() : book.bestBidTick();
@@ -428,6 +454,7 @@ export class L2Exchange implements OrderSink {
       if (side > 0 ? tick > this.restBidMax : tick < this.restAskMin) return; // better than all our orders on that side: none there
       for (let r = 0; r < this.nRest; r++) if (this.rTick[r] === tick && this.rSide[r] === side) this.read(r, true);
     } else if (action === QueueAction.ReadAllSnapshot) for (let r = 0; r < this.nRest; r++) this.read(r, true);
+    else if (action === QueueAction.Resync) for (let r = 0; r < this.nRest; r++) this.requeue(r);
     else if (action !== QueueAction.None) {
       const tick = this.market.lastTick;
       const side = this.market.lastSide;
@@ -462,6 +489,19 @@ export class L2Exchange implements OrderSink {
     this.rRef[r] = q;
   }
 
+  /**
+   * After a gap, at the snapshot that resyncs the book: what happened in the queue meanwhile is unknown, so
+   * the order is put at the back of its level as the snapshot states it (the longest queue it can have).
+   */
+  private requeue(r: number): void {
+    const q = this.market.depthQtyAt(this.rSide[r]!, this.rTick[r]!);
+    this.rAhead[r] = q;
+    this.rRef[r] = q;
+    this.rTraded[r] = 0;
+    this.rEpoch[r] = this.market.epoch;
+    this.stats.requeued++;
+  }
+
   /** A trade row at its exchange (trade) time `t`. */
   onTradeRow(ev: EventColumns, i: number, t: Micros): void {
     if (!this.ownsMarket) throw new InvariantError('a venue on a shared market takes trades through matchTrade');
@@ -483,6 +523,8 @@ export class L2Exchange implements OrderSink {
    * order changes nothing here.
    */
   matchTrade(aggressor: number, tick: number, size: number, t: Micros, tradeId: number): void {
+    // The book is unknown (a gap): no queue can be read, so no fill is computed (counted, not matched).
+    if (!this.market.known) return this.unmatched(aggressor, tick, t);
     const passive = -aggressor;
     const order = this.order;
     const epoch = this.market.epoch;
@@ -555,6 +597,19 @@ export class L2Exchange implements OrderSink {
     }
     // Remove filled orders (highest index first keeps the others' indices valid).
     for (let r = this.nRest - 1; r >= 0; r--) if (this.rRem[r]! <= 0) this.removeAt(r);
+  }
+
+  /** A trade in a gap that reached a resting order (at or through its price, printed after its arrival): counted. */
+  private unmatched(aggressor: number, tick: number, t: Micros): void {
+    const passive = -aggressor;
+    for (let r = 0; r < this.nRest; r++) {
+      if (this.rSide[r] !== passive || this.rArrived[r]! > t) continue;
+      const ot = this.rTick[r]!;
+      if (ot === tick || (passive > 0 ? ot > tick : ot < tick)) {
+        this.stats.fillsSuppressed++;
+        return;
+      }
+    }
   }
 
   private fill(r: number, qty: number, through: boolean, t: Micros, tradeId: number): void {

@@ -3,6 +3,7 @@ import { L2Book, EventFlag, EventType, type EventColumns } from '../market/index
 
 const SNAPSHOT = EventType.Snapshot;
 const DELTA = EventType.Delta;
+const GAP = EventType.Gap;
 const END = EventFlag.EndOfMessage;
 const TRADED_SLOTS = 64;
 
@@ -16,6 +17,8 @@ export const QueueAction = {
   ReadAll: 2,
   /** A snapshot is whole: re-read every level, as one change of the book. */
   ReadAllSnapshot: 3,
+  /** A snapshot is whole after a gap (the resync): every order goes to the back of its level. */
+  Resync: 4,
 } as const;
 
 /**
@@ -46,6 +49,16 @@ export class VenueBook {
   lastSide = 0;
   /** Depth messages completed (snapshots included). */
   epoch = 0;
+  /**
+   * False from a gap row (the capture's depth stream broke) until the next snapshot is whole: the book is
+   * unknown, so no trade is matched against our orders and no order joins it (`L2Exchange`).
+   */
+  known = true;
+  /** Gaps met: gap rows while the book was known. */
+  gaps = 0;
+  /** Exchange time since which the book is unknown (NaN: known), and the µs spent unknown in gaps closed. */
+  unknownSince = Number.NaN;
+  private unknownClosed = 0;
   /** The last row ended a depth message: call `finishRow` once the venues have read their queues. */
   private endPending = false;
   private snapshotOpen = false;
@@ -73,10 +86,11 @@ export class VenueBook {
       // A snapshot whose last row was not marked: it ends where other rows begin.
       this.snapshotOpen = false;
       this.endPending = true;
-      action = QueueAction.ReadAllSnapshot;
+      action = this.snapshotWhole();
     }
     if (type !== DELTA && type !== SNAPSHOT) {
-      book.apply(ev, i);
+      if (type === GAP) this.gap();
+      else book.apply(ev, i);
       return action;
     }
     const serial = book.serial;
@@ -87,7 +101,7 @@ export class VenueBook {
       this.snapshotOpen = !ended;
       if (!ended) return action;
       this.endPending = true;
-      return QueueAction.ReadAllSnapshot;
+      return this.snapshotWhole();
     }
     if (ended) this.endPending = true;
     const tick = book.lastTick;
@@ -96,6 +110,29 @@ export class VenueBook {
     this.lastSide = side;
     if (action !== QueueAction.None) return action;
     return book.serial !== serial ? QueueAction.ReadAll : QueueAction.ReadNamed;
+  }
+
+  /** A gap row: the book is unknown from now until a snapshot is whole. */
+  private gap(): void {
+    if (!this.known) return;
+    this.known = false;
+    this.gaps++;
+    this.unknownSince = this.now;
+  }
+
+  /** A snapshot is whole: after a gap it is the resync (the book known again), else one change of the book. */
+  private snapshotWhole(): number {
+    if (this.known) return QueueAction.ReadAllSnapshot;
+    this.known = true;
+    this.unknownClosed += this.now - this.unknownSince;
+    this.unknownSince = Number.NaN;
+    return QueueAction.Resync;
+  }
+
+  /** Exchange µs with the book unknown up to exchange time `t` (a gap still open counts up to `t`). */
+  unknownMicrosAt(t: number): number {
+    const open = this.unknownSince;
+    return this.unknownClosed + (open === open && t > open ? t - open : 0);
   }
 
   /** A level's size as the depth messages state it (BBO rows left out): where queues are read. */
