@@ -218,3 +218,46 @@ test('an order reaching the paper venue at the instant a trade prints misses it;
   assert.equal(s.core.fills.length, 1, 'a trade after the arrival fills it');
   assert.equal(s.core.fills.price[0], 99.99);
 });
+
+test('a gap row in the feed halts the paper session (every order cancelled) until a snapshot resyncs the book, and its venue fills nothing meanwhile', () => {
+  const { strategy, options } = paperSetup(
+    { market: { symbol: BTCUSDT.symbol }, features: { sigma_sample_ms: 100, sigma_window: 10 }, quoting: { gamma: 0.01, order_qty: 0.01, max_inventory_qty: 1 }, risk: { max_order_qty: 1, max_inventory_qty: 1 }, loop: { decision_interval_ms: 0 } },
+    100,
+  );
+  const j = recordingJournal();
+  const s = new PaperSession(strategy, options, j);
+  const ev = market(4);
+  // From 2 s: the depth stream breaks (a gap row), sells sweep down to 99 (they would fill any bid), then at
+  // 3 s a snapshot resyncs the book.
+  const gapAt = T0 + 2 * S;
+  const cut = ev.tsLocal.findIndex((t) => t > gapAt);
+  const b = new EventBuffer(1024);
+  const rows = (from: number, to: number): void => {
+    for (let i = from; i < to; i++) b.push(ev.type[i]!, ev.side[i]!, ev.flags[i]!, ev.tsExchange[i]!, ev.tsLocal[i]!, ev.price[i]!, ev.size[i]!, ev.id[i]!);
+  };
+  rows(0, cut);
+  b.push(EventType.Gap, 0, EventFlag.EndOfMessage, gapAt + 1, gapAt + 1, 0, 0, 0);
+  for (let k = 1; k <= 9; k++) b.push(EventType.Trade, -1, EventFlag.EndOfMessage, gapAt + k * 100_000, gapAt + k * 100_000, 99, 5, 1000 + k);
+  b.push(EventType.Snapshot, 1, EventFlag.SnapshotStart, T0 + 3 * S, T0 + 3 * S, 99.99, 5, 10_000);
+  b.push(EventType.Snapshot, -1, EventFlag.EndOfMessage, T0 + 3 * S, T0 + 3 * S, 100.01, 5, 10_000);
+  const all = b.view();
+  let from = 0;
+  let before = -1;
+  for (let i = 0; i < all.length; i++) {
+    if ((all.flags[i]! & EventFlag.EndOfMessage) === 0) continue;
+    s.onRows(all, from, i + 1);
+    s.decide(all.tsLocal[i]!, { lastDataLocal: all.tsLocal[i]!, connected: true });
+    if (all.type[i] === EventType.Gap) before = s.core.fills.length;
+    from = i + 1;
+  }
+  assert.ok(before >= 0);
+  assert.ok(j.log.includes('risk book-gap raised halted'), j.log.filter((l) => l.startsWith('risk')).join('; '));
+  assert.ok(j.log.includes('risk book-gap cleared active'));
+  assert.equal(s.core.fills.length, before, 'the sweep in the gap filled nothing');
+  assert.equal(s.exchange.market.gaps, 1, 'the venue met the gap');
+  assert.equal(s.exchange.market.known, true, 'and the resync');
+  const raised = j.log.indexOf('risk book-gap raised halted');
+  const cleared = j.log.indexOf('risk book-gap cleared active');
+  assert.ok(!j.log.slice(raised, cleared).some((l) => l.startsWith('placed')), 'nothing placed while the book is unknown');
+  assert.ok(j.log.slice(cleared).some((l) => l.startsWith('placed')), 'quoting again after the resync');
+});

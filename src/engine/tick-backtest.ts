@@ -3,6 +3,8 @@ import { unwrapRing, type Micros } from '../core/index.js';
 import { EventType, type EventColumns, type FundingPayment, type FundingSchedule } from '../market/index.js';
 
 const TRADE = EventType.Trade;
+const SNAPSHOT = EventType.Snapshot;
+const GAP = EventType.Gap;
 const NO_ROWS = new Float64Array(0);
 import { L2Exchange, VenueMsg, type VenueBook, type L2ExchangeParams, type QueueModel, type LatencyModel, type FeeModel } from '../sim/index.js';
 import type { Strategy } from '../strategy/index.js';
@@ -351,10 +353,15 @@ export class TickBacktest {
         const t = fixedFeed ? lTs[il]! + feed : lTs[il]!;
         if (!(t < tOut && t <= tT)) break;
         lastLocal = t;
-        if (lType[il] === TRADE) {
+        const ty = lType[il];
+        if (ty === TRADE) {
           this.syncTouch(lc.row0 + il);
           local.onTradeRow(lb, il, t);
-        } else if (keepsBook) local.book.apply(lb, il);
+        } else {
+          // A gap row (the book unknown from here) or a snapshot (the resync): the session learns at its next decision.
+          if (ty === GAP || ty === SNAPSHOT) local.bookState(ty === GAP, t);
+          if (keepsBook) local.book.apply(lb, il);
+        }
         il++;
       }
       if (il === lN) {
@@ -421,6 +428,7 @@ export class TickBacktest {
     const st = this.st!;
     const tT = st.nextDecision < st.nextSample ? st.nextDecision : st.nextSample;
     if (st.nextDecision === tT) {
+      this.syncGap(tT);
       this.session.decide(tT, st.lastLocal, true);
       st.nextDecision += this.opts.decisionIntervalMicros;
     }
@@ -458,7 +466,18 @@ export class TickBacktest {
   decide(t: Micros, lastDataLocal: Micros): void {
     this.local.refresh(this.core, t);
     this.stats.mark(t, this.core.view.mid);
+    this.syncGap(t);
     this.session.decide(t, lastDataLocal, true);
+  }
+
+  /** The session's `book-gap` condition raised or cleared as the trading side's rows say (a gap row, a snapshot). */
+  private gapOn = false;
+
+  private syncGap(t: Micros): void {
+    const since = this.local.bookUnknownSince;
+    if ((since === since) === this.gapOn) return;
+    this.gapOn = !this.gapOn;
+    this.session.bookGap(t, since);
   }
 
   /** Hand the venue's next answer to the core (at its local arrival time). */
@@ -504,6 +523,7 @@ export class TickBacktest {
       tradeThroughFills: this.exchange.stats.tradeThroughFills,
       risk: this.session.riskMetrics(core.view.now),
       fundingPayments: this.fundingPaid.length,
+      bookGaps: bookGapsOf(this.exchange),
     });
     return {
       core,
@@ -517,6 +537,19 @@ export class TickBacktest {
       ...(this.opts.funding ? { funding: this.fundingPaid } : {}),
     };
   }
+}
+
+/** What a venue met of gaps in the depth stream, and what it did about them (metrics.json `book_gaps`). */
+export function bookGapsOf(ex: L2Exchange): TickMetrics['book_gaps'] {
+  const m = ex.market;
+  return {
+    count: m.gaps,
+    seconds: m.unknownMicrosAt(ex.now) / 1e6,
+    open_at_end: !m.known,
+    fills_suppressed: ex.stats.fillsSuppressed,
+    orders_rejected: ex.stats.rejectedBookUnknown,
+    orders_requeued: ex.stats.requeued,
+  };
 }
 
 /** A run between two timers: the window and its cursors, the next rows' times, the timers. */

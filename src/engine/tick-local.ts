@@ -94,6 +94,8 @@ export class TickLocal {
   private micropriceValue = Number.NaN;
   /** Where the market side comes from: this object, or the leader of a group that shares it. */
   private src: TickLocal = this;
+  /** Local time since which the book is unknown (a gap row arrived: the depth stream broke); NaN while it is known. */
+  private unknownSince = Number.NaN;
 
   /**
    * With `leader`, a follower: in a shared pass, members with the same local clock, decision timer and
@@ -133,8 +135,26 @@ export class TickLocal {
 
   /** Row `i` arrives locally at time `t` (book mode). */
   onEvent(ev: EventColumns, i: number, t: Micros): void {
-    if (ev.type[i] === EventType.Trade) this.onTradeRow(ev, i, t);
-    else this.book.apply(ev, i);
+    const type = ev.type[i]!;
+    if (type === EventType.Trade) this.onTradeRow(ev, i, t);
+    else {
+      if (type === EventType.Gap || type === EventType.Snapshot) this.bookState(type === EventType.Gap, t);
+      this.book.apply(ev, i);
+    }
+  }
+
+  /**
+   * A gap row (`gap`: the book is unknown from local time `t`) or a snapshot row (known again: the resync)
+   * has arrived. Drivers that read rows themselves call it for those two types only.
+   */
+  bookState(gap: boolean, t: Micros): void {
+    if (!gap) this.unknownSince = Number.NaN;
+    else if (this.unknownSince !== this.unknownSince) this.unknownSince = t;
+  }
+
+  /** Local time since which the book is unknown (NaN: known), as the market side (this, or the leader) has it. */
+  get bookUnknownSince(): Micros {
+    return this.src.unknownSince;
   }
 
   /**

@@ -40,6 +40,16 @@ export const TickMetricsSchema = MetricsSchema.extend({
   post_only_rejects: z.number().int().nonnegative(),
   taker_fills: z.number().int().nonnegative().describe('fills of crossing orders (only without post-only)'),
   trade_through_fills: z.number().int().nonnegative().describe('fills caused by a trade beyond the order price'),
+  book_gaps: z
+    .object({
+      count: z.number().int().nonnegative().describe('breaks of the depth stream the venue met (gap rows of the event file)'),
+      seconds: z.number().nonnegative().describe("exchange time with the book unknown, each gap to the snapshot that resynced it (one still open at the end: to the venue's last event)"),
+      open_at_end: z.boolean().describe('the run ended inside a gap (no snapshot after the last break)'),
+      fills_suppressed: z.number().int().nonnegative().describe('trades that reached a resting order while the book was unknown: not matched, no fill computed'),
+      orders_rejected: z.number().int().nonnegative().describe('places and immediate-or-cancel orders that reached the venue while the book was unknown: rejected'),
+      orders_requeued: z.number().int().nonnegative().describe('resting orders put at the back of their level at a resync'),
+    })
+    .describe("gaps in the replayed capture's depth stream: the book unknown from each break until a snapshot (the session halted meanwhile: risk condition book-gap)"),
 });
 export type TickMetrics = z.infer<typeof TickMetricsSchema>;
 
@@ -143,6 +153,7 @@ export interface TickMetricsInput extends MetricsInput {
   tradeThroughFills: number;
   /** Funding payments applied (perpetuals). */
   fundingPayments?: number;
+  bookGaps: TickMetrics['book_gaps'];
 }
 
 /** Mean, median and 90th percentile; sorts `values` in place (a typed array sorts numerically without a comparator). */
@@ -241,6 +252,22 @@ export function computeTickMetrics(m: TickMetricsInput): TickMetrics {
     post_only_rejects: m.postOnlyRejects,
     taker_fills: m.takerFills,
     trade_through_fills: m.tradeThroughFills,
+    book_gaps: { ...m.bookGaps, seconds: Math.round(m.bookGaps.seconds * 1e6) / 1e6 },
+  };
+}
+
+/**
+ * A summary line's figures of the gaps a run met (`book_gaps`, `book_gap_seconds`, `fills_suppressed`,
+ * `orders_rejected_in_gaps`, `gap_open_at_end`); nothing when it met none.
+ */
+export function bookGapFields(g: TickMetrics['book_gaps']): Record<string, number | boolean> {
+  if (g.count === 0) return {};
+  return {
+    book_gaps: g.count,
+    book_gap_seconds: Math.round(g.seconds * 1000) / 1000,
+    fills_suppressed: g.fills_suppressed,
+    orders_rejected_in_gaps: g.orders_rejected,
+    gap_open_at_end: g.open_at_end,
   };
 }
 

@@ -9,6 +9,8 @@ import { BatchWindow, type BatchCursor } from './batch-window.js';
 import { TickLocal } from './tick-local.js';
 
 const TRADE = EventType.Trade;
+const SNAPSHOT = EventType.Snapshot;
+const GAP = EventType.Gap;
 const INF = Number.POSITIVE_INFINITY;
 
 /** One strategy instance of a shared pass: its own venue orders, latencies, session, local side and trace. */
@@ -272,10 +274,14 @@ export class TickSharedPass {
         const t = fixedFeed ? lTs[il]! + feed : lTs[il]!;
         if (!(t <= tT)) break;
         lastLocal = t;
-        if (lType[il] === TRADE) {
+        const ty = lType[il];
+        if (ty === TRADE) {
           this.syncTouch(g, lc.row0 + il);
           local.onTradeRow(lb, il, t);
-        } else if (local.keepsBook) local.book.apply(lb, il);
+        } else {
+          if (ty === GAP || ty === SNAPSHOT) local.bookState(ty === GAP, t);
+          if (local.keepsBook) local.book.apply(lb, il);
+        }
         il++;
       }
       if (il < lN) break;

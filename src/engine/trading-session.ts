@@ -1,5 +1,5 @@
 // The trading session: core, risk engine, the gate's one rule set, the decision timer and the journal, the same in every mode.
-import type { Micros } from '../core/index.js';
+import { isoOf, type Micros } from '../core/index.js';
 import type { OrderEventHandler, OrderSink } from '../orders/index.js';
 import { RiskEngine, gateLimitsOf, riskRules, type FeedHealth, type RiskTransition } from '../risk/index.js';
 import { StrategyFault, type Strategy } from '../strategy/index.js';
@@ -160,6 +160,19 @@ export class TradingSession {
     const ts = this.risk.portfolio(now, condition, on, reason);
     if (ts.length === 0) return;
     this.apply(now, ts);
+  }
+
+  /**
+   * The replayed book as the trading side knows it: unknown since local time `since` (a gap row arrived: the
+   * capture's depth stream broke; NaN: known, a snapshot has resynced it). While unknown the `book-gap`
+   * condition holds the session halted: every order cancelled, nothing quoted. Called at decisions; a no-op
+   * unless the state changed.
+   */
+  bookGap(now: Micros, since: Micros): void {
+    const on = since === since;
+    if (this.risk.machine.isRaised('book-gap') === on) return;
+    const reason = on ? `the depth stream broke at ${isoOf(since)}: the book is unknown until a snapshot resyncs it` : 'the book resynced from a snapshot';
+    this.apply(now, this.risk.bookGap(now, on, reason));
   }
 
   /** Cancel every open order (halt, end of run, signal). */

@@ -135,6 +135,18 @@ export class RiskEngine {
     return this.out.slice();
   }
 
+  /**
+   * The replayed book is unknown (a gap row: the depth stream broke) or known again (a snapshot resynced it),
+   * raised and cleared by the driver that reads the rows. Halted meanwhile: nothing is quoted on a book nobody knows.
+   */
+  bookGap(now: Micros, on: boolean, reason: string): RiskTransition[] {
+    this.band[0] = Number.NEGATIVE_INFINITY;
+    this.out.length = 0;
+    this.flip(now, 'book-gap', on, reason, reason);
+    this.view.tradingState = this.machine.state;
+    return this.out.slice();
+  }
+
   /** An operator lifts a latched condition. */
   resume(now: Micros, condition: RiskCondition, reason: string): RiskTransition[] {
     this.band[0] = Number.NEGATIVE_INFINITY;

@@ -21,7 +21,8 @@ export type RiskCondition =
   | 'ledger'
   | 'portfolio-loss'
   | 'portfolio-drawdown'
-  | 'portfolio-notional';
+  | 'portfolio-notional'
+  | 'book-gap';
 
 interface ConditionSpec {
   readonly state: Exclude<TradingState, 'active'>;
@@ -49,6 +50,8 @@ export const CONDITIONS: Readonly<Record<RiskCondition, ConditionSpec>> = {
   'portfolio-drawdown': { state: 'halted', latched: true },
   /** Several markets: Σ |position × mid| at or above `portfolio.max_notional`: every market only reduces. */
   'portfolio-notional': { state: 'reducing', latched: false },
+  /** A replayed capture's depth stream broke: the book is unknown until a snapshot resyncs it (nothing is quoted on it). */
+  'book-gap': { state: 'halted', latched: false },
 };
 
 const RANK: Readonly<Record<TradingState, number>> = { active: 0, reducing: 1, halted: 2 };
@@ -69,6 +72,7 @@ export const CONDITION_BIT: Readonly<Record<RiskCondition, number>> = {
   'portfolio-loss': 2048,
   'portfolio-drawdown': 4096,
   'portfolio-notional': 8192,
+  'book-gap': 16384,
 };
 
 /** One change of a condition, and the state change it caused (from === to when the state held). */

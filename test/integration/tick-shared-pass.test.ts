@@ -7,6 +7,8 @@ import { ordersCsv } from '../../src/sim/index.js';
 import type { EventColumns } from '../../src/market/index.js';
 import { flatConfig } from '../fixtures/trading-config.js';
 import { ensureSharedCaptureArrow } from '../fixtures/capture.js';
+import { withBookGap } from '../fixtures/book-gaps.js';
+import { EventFlag } from '../../src/market/index.js';
 
 const events = readEvents(ensureSharedCaptureArrow());
 
@@ -87,11 +89,11 @@ function fingerprint(r: TickJobResult): string {
   ].join('\n');
 }
 
-function sameAsSingle(cfgs: TradingConfig[], from: number, to: number, batch: number): TickJobResult[] {
-  const shared = runTickJobsShared(cfgs, batches(events, from, to, batch));
+function sameAsSingle(cfgs: TradingConfig[], from: number, to: number, batch: number, ev: EventColumns = events): TickJobResult[] {
+  const shared = runTickJobsShared(cfgs, batches(ev, from, to, batch));
   assert.equal(shared.length, cfgs.length);
   cfgs.forEach((c, k) => {
-    const single = runTickJob(c, batches(events, from, to, batch));
+    const single = runTickJob(c, batches(ev, from, to, batch));
     assert.equal(fingerprint(shared[k]!), fingerprint(single), `member ${k} of ${cfgs.length} differs from its own run`);
   });
   return shared;
@@ -141,4 +143,22 @@ test('runs that end anywhere (40 short windows of the capture, answers in flight
     const to = from + 2_000 + Math.floor(rnd() * 30_000);
     sameAsSingle(cfgs, from, to, 1_000 + Math.floor(rnd() * 9_000));
   }
+});
+
+test('gaps in the depth stream (one resynced by a snapshot, one open to the end): each member is its own run, and each met them', () => {
+  // The first row of a message at or after `i`.
+  const boundary = (ev: EventColumns, i: number): number => {
+    while (i > 0 && (ev.flags[i - 1]! & EventFlag.EndOfMessage) === 0) i++;
+    return i;
+  };
+  const once = withBookGap(events, boundary(events, 100_000), boundary(events, 160_000));
+  const gapped = withBookGap(once, boundary(once, 330_000), undefined);
+  const cfgs = mixedConfigs().slice(0, 6);
+  const shared = sameAsSingle(cfgs, 0, gapped.length, 8192, gapped);
+  for (const r of shared) {
+    assert.equal(r.metrics.book_gaps.count, 2);
+    assert.equal(r.metrics.book_gaps.open_at_end, true);
+  }
+  assert.ok(shared.some((r) => r.metrics.book_gaps.orders_requeued > 0 || r.metrics.book_gaps.fills_suppressed > 0), 'the gaps met resting orders');
+  assert.ok(shared.every((r) => r.metrics.risk.transitions.some((t) => t.condition === 'book-gap')), 'every member halted for them');
 });

@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError, roundTo, utcStamp, MICROS_PER_SECOND } from '../../core/index.js';
-import { firstSpan, loadStrategyOf, marketConfigs, peekEvents, replayMetaOf, runEventReplay, writeTickRunFolder } from '../../engine/index.js';
+import { bookGapFields, firstSpan, loadStrategyOf, marketConfigs, peekEvents, replayMetaOf, runEventReplay, writeTickRunFolder } from '../../engine/index.js';
 import { Ledger, assertLedgerMode } from '../../ledger/index.js';
 import type { ConfigWithFlags } from '../config-flags.js';
 import { SessionRecording, checkRecordingPath } from '../../data/index.js';
@@ -95,6 +95,7 @@ export async function eventReplayCommand(f: RealtimeFlags, c: ConfigWithFlags): 
       funding_payments: m.funding_payments,
       trading_state: m.risk.final_state,
       risk_transitions: m.risk.transitions_total,
+      ...bookGapFields(m.book_gaps),
       denials: m.orders_denied,
       engine_seconds: roundTo(job.engineSeconds, 3),
       ...(f.record !== undefined ? { recording: f.record } : {}),
