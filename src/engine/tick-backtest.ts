@@ -3,8 +3,6 @@ import { unwrapRing, type Micros } from '../core/index.js';
 import { EventType, type EventColumns, type FundingPayment, type FundingSchedule } from '../market/index.js';
 
 const TRADE = EventType.Trade;
-const SNAPSHOT = EventType.Snapshot;
-const GAP = EventType.Gap;
 const NO_ROWS = new Float64Array(0);
 import { L2Exchange, VenueMsg, type VenueBook, type L2ExchangeParams, type QueueModel, type LatencyModel, type FeeModel } from '../sim/index.js';
 import type { Strategy } from '../strategy/index.js';
@@ -346,22 +344,21 @@ export class TickBacktest {
     }
 
     // 2. The trading side: answers and local market data up to the timer. Book rows need nothing
-    // here (the touch comes from the venue's history); trades feed the intensity fit.
+    // here (the touch comes from the venue's history); trades feed the intensity fit. Book rows go to the
+    // trading side when its strategy reads the book, and once the venue has met a gap (`L2Book.gaps`, its
+    // rows read above: the venue reads ahead of the trading side, so no gap row reaches the trading side
+    // before it): it must then see gap rows and snapshots. A stream without gaps pays nothing for them here.
+    const bookRows = keepsBook || book.gaps !== 0;
     for (;;) {
       const tOut = ex.nextOutboundTs();
       while (il < lN) {
         const t = fixedFeed ? lTs[il]! + feed : lTs[il]!;
         if (!(t < tOut && t <= tT)) break;
         lastLocal = t;
-        const ty = lType[il];
-        if (ty === TRADE) {
+        if (lType[il] === TRADE) {
           this.syncTouch(lc.row0 + il);
           local.onTradeRow(lb, il, t);
-        } else {
-          // A gap row (the book unknown from here) or a snapshot (the resync): the session learns at its next decision.
-          if (ty === GAP || ty === SNAPSHOT) local.bookState(ty === GAP, t);
-          if (keepsBook) local.book.apply(lb, il);
-        }
+        } else if (bookRows) local.onBookRow(lb, il, t);
         il++;
       }
       if (il === lN) {
@@ -428,7 +425,7 @@ export class TickBacktest {
     const st = this.st!;
     const tT = st.nextDecision < st.nextSample ? st.nextDecision : st.nextSample;
     if (st.nextDecision === tT) {
-      this.syncGap(tT);
+      this.syncGap(tT, this.local.bookUnknownSince);
       this.session.decide(tT, st.lastLocal, true);
       st.nextDecision += this.opts.decisionIntervalMicros;
     }
@@ -466,15 +463,15 @@ export class TickBacktest {
   decide(t: Micros, lastDataLocal: Micros): void {
     this.local.refresh(this.core, t);
     this.stats.mark(t, this.core.view.mid);
-    this.syncGap(t);
+    this.syncGap(t, this.local.bookUnknownSince);
     this.session.decide(t, lastDataLocal, true);
   }
 
-  /** The session's `book-gap` condition raised or cleared as the trading side's rows say (a gap row, a snapshot). */
+  /** The session's `book-gap` condition is raised. */
   private gapOn = false;
 
-  private syncGap(t: Micros): void {
-    const since = this.local.bookUnknownSince;
+  /** Raise or clear the session's `book-gap` condition as the trading side's rows say (a gap row, a snapshot). */
+  private syncGap(t: Micros, since: Micros): void {
     if ((since === since) === this.gapOn) return;
     this.gapOn = !this.gapOn;
     this.session.bookGap(t, since);

@@ -135,21 +135,25 @@ export class TickLocal {
 
   /** Row `i` arrives locally at time `t` (book mode). */
   onEvent(ev: EventColumns, i: number, t: Micros): void {
-    const type = ev.type[i]!;
-    if (type === EventType.Trade) this.onTradeRow(ev, i, t);
+    if (ev.type[i] === EventType.Trade) this.onTradeRow(ev, i, t);
     else {
-      if (type === EventType.Gap || type === EventType.Snapshot) this.bookState(type === EventType.Gap, t);
+      this.bookState(ev, i, t);
       this.book.apply(ev, i);
     }
   }
 
-  /**
-   * A gap row (`gap`: the book is unknown from local time `t`) or a snapshot row (known again: the resync)
-   * has arrived. Drivers that read rows themselves call it for those two types only.
-   */
-  bookState(gap: boolean, t: Micros): void {
-    if (!gap) this.unknownSince = Number.NaN;
-    else if (this.unknownSince !== this.unknownSince) this.unknownSince = t;
+  /** Book row `i` arrives locally at time `t` (touch mode): the local book when kept, the book's state (a gap, a resync). */
+  onBookRow(ev: EventColumns, i: number, t: Micros): void {
+    this.bookState(ev, i, t);
+    if (this.keepsBook) this.book.apply(ev, i);
+  }
+
+  /** A gap row: the book is unknown from local time `t`; a snapshot row: known again (the resync). */
+  private bookState(ev: EventColumns, i: number, t: Micros): void {
+    const type = ev.type[i]!;
+    if (type === EventType.Gap) {
+      if (this.unknownSince !== this.unknownSince) this.unknownSince = t;
+    } else if (type === EventType.Snapshot) this.unknownSince = Number.NaN;
   }
 
   /** Local time since which the book is unknown (NaN: known), as the market side (this, or the leader) has it. */

@@ -9,8 +9,6 @@ import { BatchWindow, type BatchCursor } from './batch-window.js';
 import { TickLocal } from './tick-local.js';
 
 const TRADE = EventType.Trade;
-const SNAPSHOT = EventType.Snapshot;
-const GAP = EventType.Gap;
 const INF = Number.POSITIVE_INFINITY;
 
 /** One strategy instance of a shared pass: its own venue orders, latencies, session, local side and trace. */
@@ -269,19 +267,17 @@ export class TickSharedPass {
     let lN = lb.length;
     let il = lc.i;
     let lastLocal = g.lastLocal;
+    // Book rows for a strategy reading the book, and for gap rows once the shared venue has met one (`TickBacktest.advance`).
+    const bookRows = local.keepsBook || this.market.book.gaps !== 0;
     for (;;) {
       while (il < lN) {
         const t = fixedFeed ? lTs[il]! + feed : lTs[il]!;
         if (!(t <= tT)) break;
         lastLocal = t;
-        const ty = lType[il];
-        if (ty === TRADE) {
+        if (lType[il] === TRADE) {
           this.syncTouch(g, lc.row0 + il);
           local.onTradeRow(lb, il, t);
-        } else {
-          if (ty === GAP || ty === SNAPSHOT) local.bookState(ty === GAP, t);
-          if (local.keepsBook) local.book.apply(lb, il);
-        }
+        } else if (bookRows) local.onBookRow(lb, il, t);
         il++;
       }
       if (il < lN) break;

@@ -329,14 +329,7 @@ export class L2Exchange implements OrderSink {
       this.pushOut(VenueMsg.Rejected, id, side, price, 0, 0, 2, 0, 0, t);
       return;
     }
-    if (!this.market.known) {
-      // In a gap of the depth stream the venue's book is unknown: nothing can be checked against it, taken
-      // from it or queued in it, so the order is refused (it never rests, so no fill can come of it).
-      this.stats.rejectedBookUnknown++;
-      this.audit.end(a, t, OrderEnd.Rejected);
-      this.pushOut(VenueMsg.Rejected, id, side, price, 0, 0, 3, 0, 0, t);
-      return;
-    }
+    if (this.market.book.gapOpen) return this.rejectUnknownBook(j);
     const book = this.market.book;
     const tick = book.tickOf(price);
     const opposite = side > 0 ? book.bestAskTick() : book.bestBidTick();
@@ -402,6 +395,18 @@ export class L2Exchange implements OrderSink {
   }
 
   /**
+   * A place or take arriving in a gap of the depth stream: the venue's book is unknown, so nothing can be
+   * checked against it, taken from it or queued in it, and the order is refused (it never rests, so no fill
+   * can come of it). A method of its own: `processInbound` stays small.
+   */
+  private rejectUnknownBook(j: number): void {
+    const t = this.inTs[j]!;
+    this.stats.rejectedBookUnknown++;
+    this.audit.end(this.inAudit[j]!, t, OrderEnd.Rejected);
+    this.pushOut(VenueMsg.Rejected, this.inId[j]!, this.inSide[j]!, this.inPrice[j]!, 0, 0, 3, 0, 0, t);
+  }
+
+  /**
    * A crossing limit order takes the displayed levels from the touch up to its price, as taker.
    * The replayed book is not changed (no market impact). Returns the quantity left to rest.
    */
@@ -453,8 +458,7 @@ export class L2Exchange implements OrderSink {
       const side = this.market.lastSide;
       if (side > 0 ? tick > this.restBidMax : tick < this.restAskMin) return; // better than all our orders on that side: none there
       for (let r = 0; r < this.nRest; r++) if (this.rTick[r] === tick && this.rSide[r] === side) this.read(r, true);
-    } else if (action === QueueAction.ReadAllSnapshot) for (let r = 0; r < this.nRest; r++) this.read(r, true);
-    else if (action === QueueAction.Resync) for (let r = 0; r < this.nRest; r++) this.requeue(r);
+    } else if (action === QueueAction.ReadAllSnapshot) this.readAll();
     else if (action !== QueueAction.None) {
       const tick = this.market.lastTick;
       const side = this.market.lastSide;
@@ -487,6 +491,15 @@ export class L2Exchange implements OrderSink {
     }
     if ((stated || q !== ref) && this.rAhead[r]! > q) this.rAhead[r] = q;
     this.rRef[r] = q;
+  }
+
+  /**
+   * A whole snapshot: every order's level re-read. After a gap (the snapshot resyncs the book) what happened in
+   * the queues meanwhile is unknown, so each order goes to the back of its level instead (`requeue`).
+   */
+  private readAll(): void {
+    if (this.market.book.resyncing) for (let r = 0; r < this.nRest; r++) this.requeue(r);
+    else for (let r = 0; r < this.nRest; r++) this.read(r, true);
   }
 
   /**
@@ -524,7 +537,7 @@ export class L2Exchange implements OrderSink {
    */
   matchTrade(aggressor: number, tick: number, size: number, t: Micros, tradeId: number): void {
     // The book is unknown (a gap): no queue can be read, so no fill is computed (counted, not matched).
-    if (!this.market.known) return this.unmatched(aggressor, tick, t);
+    if (this.market.book.gapOpen) return this.unmatched(aggressor, tick, t);
     const passive = -aggressor;
     const order = this.order;
     const epoch = this.market.epoch;

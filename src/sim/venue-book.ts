@@ -3,7 +3,6 @@ import { L2Book, EventFlag, EventType, type EventColumns } from '../market/index
 
 const SNAPSHOT = EventType.Snapshot;
 const DELTA = EventType.Delta;
-const GAP = EventType.Gap;
 const END = EventFlag.EndOfMessage;
 const TRADED_SLOTS = 64;
 
@@ -17,8 +16,6 @@ export const QueueAction = {
   ReadAll: 2,
   /** A snapshot is whole: re-read every level, as one change of the book. */
   ReadAllSnapshot: 3,
-  /** A snapshot is whole after a gap (the resync): every order goes to the back of its level. */
-  Resync: 4,
 } as const;
 
 /**
@@ -49,16 +46,6 @@ export class VenueBook {
   lastSide = 0;
   /** Depth messages completed (snapshots included). */
   epoch = 0;
-  /**
-   * False from a gap row (the capture's depth stream broke) until the next snapshot is whole: the book is
-   * unknown, so no trade is matched against our orders and no order joins it (`L2Exchange`).
-   */
-  known = true;
-  /** Gaps met: gap rows while the book was known. */
-  gaps = 0;
-  /** Exchange time since which the book is unknown (NaN: known), and the µs spent unknown in gaps closed. */
-  unknownSince = Number.NaN;
-  private unknownClosed = 0;
   /** The last row ended a depth message: call `finishRow` once the venues have read their queues. */
   private endPending = false;
   private snapshotOpen = false;
@@ -86,11 +73,10 @@ export class VenueBook {
       // A snapshot whose last row was not marked: it ends where other rows begin.
       this.snapshotOpen = false;
       this.endPending = true;
-      action = this.snapshotWhole();
+      action = QueueAction.ReadAllSnapshot;
     }
     if (type !== DELTA && type !== SNAPSHOT) {
-      if (type === GAP) this.gap();
-      else book.apply(ev, i);
+      book.apply(ev, i);
       return action;
     }
     const serial = book.serial;
@@ -101,7 +87,7 @@ export class VenueBook {
       this.snapshotOpen = !ended;
       if (!ended) return action;
       this.endPending = true;
-      return this.snapshotWhole();
+      return QueueAction.ReadAllSnapshot;
     }
     if (ended) this.endPending = true;
     const tick = book.lastTick;
@@ -112,27 +98,25 @@ export class VenueBook {
     return book.serial !== serial ? QueueAction.ReadAll : QueueAction.ReadNamed;
   }
 
-  /** A gap row: the book is unknown from now until a snapshot is whole. */
-  private gap(): void {
-    if (!this.known) return;
-    this.known = false;
-    this.gaps++;
-    this.unknownSince = this.now;
+  /**
+   * False from a gap row (the capture's depth stream broke) until the next snapshot (`L2Book.gapOpen`): the
+   * book is unknown, so no trade is matched against our orders and no order joins it (`L2Exchange`). When the
+   * snapshot that ends a gap (the resync, `L2Book.resyncing`) is whole, the orders go to the back of their
+   * levels (`L2Exchange.afterBookRow` on `ReadAllSnapshot`). Gap rows are handled by `L2Book.apply`, so this
+   * replay's hot path carries none of it.
+   */
+  get known(): boolean {
+    return !this.book.gapOpen;
   }
 
-  /** A snapshot is whole: after a gap it is the resync (the book known again), else one change of the book. */
-  private snapshotWhole(): number {
-    if (this.known) return QueueAction.ReadAllSnapshot;
-    this.known = true;
-    this.unknownClosed += this.now - this.unknownSince;
-    this.unknownSince = Number.NaN;
-    return QueueAction.Resync;
+  /** Gaps met (gap rows while the book was known). */
+  get gaps(): number {
+    return this.book.gaps;
   }
 
   /** Exchange µs with the book unknown up to exchange time `t` (a gap still open counts up to `t`). */
   unknownMicrosAt(t: number): number {
-    const open = this.unknownSince;
-    return this.unknownClosed + (open === open && t > open ? t - open : 0);
+    return this.book.unknownMicrosAt(t);
   }
 
   /** A level's size as the depth messages state it (BBO rows left out): where queues are read. */
