@@ -3,7 +3,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { UserError } from '../core/index.js';
-import { booksAt, forEachCaptureLine } from './capture-books.js';
+import { bookGapsOf, booksAt, forEachCaptureLine, type GapWindow } from './capture-books.js';
 
 /** One trade as the exchange printed it. */
 export interface CheckedTrade {
@@ -29,6 +29,10 @@ export interface VerifyFillsReport {
   /** The entry latency a taker order's arrival is held to (config.json's constant order latency), µs; null: no floor known (a latency series), arrival only not before the decision. */
   taker_entry_latency_us: number | null;
   filled_qty: number;
+  /** Breaks of the depth stream found in the captures (raw: by Binance's sync rules; event files: their gap rows). */
+  book_gaps: number;
+  /** Exchange seconds with the book unknown (from each break to the snapshot that resynced it, or to the last book message). */
+  book_gap_seconds: number;
   violations: Record<ViolationKind, number>;
   violations_total: number;
   /** The first few violations, for a reader to look up. */
@@ -53,6 +57,7 @@ export const VIOLATION_KINDS = [
   'taker_time',
   'taker_price',
   'taker_size',
+  'book_unknown',
 ] as const;
 export type ViolationKind = (typeof VIOLATION_KINDS)[number];
 
@@ -117,7 +122,7 @@ export function tradesOfCapture(path: string, into: Map<number, CheckedTrade>): 
   });
 }
 
-/** Trades of a normalized event file (marketmakerl.events/1, Arrow IPC): rows of type 3; `side` is the aggressor. */
+/** Trades of a normalized event file (marketmakerl.events/1 or /2, Arrow IPC): rows of type 3; `side` is the aggressor. */
 export function tradesOfEventFile(path: string, into: Map<number, CheckedTrade>): void {
   const arrow = createRequire(import.meta.url)('apache-arrow') as typeof import('apache-arrow');
   let table;
@@ -180,6 +185,9 @@ export function verifyFills(runDir: string, captures: readonly string[], loaded?
     if (examples.length < 20) examples.push({ kind, order_id: orderId, trade_id: f && Number.isFinite(f.tradeId) ? f.tradeId : null, detail: f ? `fills.csv line ${f.line}: ${detail}` : detail });
   };
 
+  // Where the book was unknown (a break of the depth stream, no snapshot since): no fill can be computed there.
+  const gaps = bookGapsOf(captures);
+  const gapOfTrade = (ts: number): GapWindow | undefined => gaps.windows.find((w) => ts > w.from && ts <= w.to);
   const perTrade = new Map<number, number>();
   const perOrder = new Map<number, number>();
   const perOrderMaker = new Map<number, number>();
@@ -218,6 +226,8 @@ export function verifyFills(runDir: string, captures: readonly string[], loaded?
     if (!(t.ts >= o.arrived)) flag('before_arrival', f, f.orderId, `trade at ${t.ts} µs, the order arrived at ${o.arrived} µs`);
     if (Number.isFinite(o.ended) && t.ts > o.ended) flag('after_end', f, f.orderId, `trade at ${t.ts} µs, the order ended at ${o.ended} µs`);
     if (!(Math.abs(f.tsExchange - t.ts) <= 1)) flag('exchange_time', f, f.orderId, `fill stamped ${f.tsExchange} µs, the trade printed at ${t.ts} µs`);
+    const g = gapOfTrade(t.ts);
+    if (g !== undefined) flag('book_unknown', f, f.orderId, `trade ${f.tradeId} printed at ${t.ts} µs while the book was unknown: the depth stream broke at ${g.at} and ${g.to === Number.POSITIVE_INFINITY ? 'no snapshot resynced it' : `no snapshot resynced it before ${g.to} µs`}`);
   }
   for (const [id, q] of perTrade) {
     const t = trades.get(id)!;
@@ -261,6 +271,12 @@ export function verifyFills(runDir: string, captures: readonly string[], loaded?
     }
   }
   const taker = checkTakerFills(takers, orders, captures, latency ?? 0, flag);
+  for (const f of takers) {
+    const o = orders.get(f.orderId);
+    if (o === undefined) continue;
+    const g = gaps.windows.find((w) => o.arrived >= w.from && o.arrived < w.to);
+    if (g !== undefined) flag('book_unknown', f, f.orderId, `taker fill of order ${f.orderId}, which met the book at ${o.arrived} µs while it was unknown: the depth stream broke at ${g.at}`);
+  }
   let total = 0;
   for (const k of VIOLATION_KINDS) total += violations[k];
   return {
@@ -274,6 +290,8 @@ export function verifyFills(runDir: string, captures: readonly string[], loaded?
     taker_fills_unchecked: takers.length - taker.checked,
     taker_entry_latency_us: latency,
     filled_qty: filledQty,
+    book_gaps: gaps.windows.length,
+    book_gap_seconds: Math.round(gaps.windows.reduce((s, w) => s + Math.max(0, Math.min(w.to, gaps.lastBookTs) - w.from), 0)) / 1e6,
     violations,
     violations_total: total,
     examples,
