@@ -56,6 +56,11 @@ export function orderFlowPower(ev: EventColumns, tickSize: number): FeaturePower
     }
     book.apply(ev, i);
     if ((ev.flags[i]! & EventFlag.EndOfMessage) === 0) continue;
+    if (book.gapOpen) {
+      // A gap of the depth stream: the book is unknown until the next snapshot; no second is sampled in it.
+      mid = now[0] = now[1] = now[2] = Number.NaN;
+      continue;
+    }
     const bb = book.bestBid();
     const ba = book.bestAsk();
     if (!(bb > 0 && ba > bb)) continue;

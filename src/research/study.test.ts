@@ -6,6 +6,7 @@ import { loadKlines, readEvents, simulateBars, defaultSimulateParams } from '../
 import { EventFlag, EventType, L2Book, eventRows } from '../market/index.js';
 import { bookAtSeconds, studyBars, varianceRatio } from './study.js';
 import { KLINES_1M } from '../../test/fixtures/shared-data.js';
+import { EventBuilder } from '../../test/fixtures/tick-events.js';
 import { ensureSharedCaptureArrow } from '../../test/fixtures/capture.js';
 
 test('variance ratio: 0 for a perfect bounce, about 1 for independent returns', () => {
@@ -82,4 +83,18 @@ test('the book at each second of the capture: the state before the boundary, unc
     }
     assert.equal(full.mid[b], mid, `boundary ${b}`);
   }
+});
+
+test('the event study samples no second inside a gap of the depth stream (the book unknown until the snapshot that resyncs it)', () => {
+  const S = 1_000_000;
+  const b = new EventBuilder().snapshot(0, [[100, 1]], [[100.02, 1]]);
+  for (let s = 1; s <= 9; s++) {
+    if (s === 3) b.gap(3 * S);
+    if (s === 6) b.snapshot(6.5 * S, [[100, 2]], [[100.02, 2]]);
+    b.delta(s * S + 100_000, [[1, 100, 1 + s]]).trade(s * S + 200_000, 1, 100.02, 0.1);
+  }
+  const bs = bookAtSeconds(b.build(), 0.01);
+  const known = Array.from(bs.mid, (m) => m === m);
+  // Seconds 4..6 stand inside the gap (each takes the book as it was before the second's first row).
+  assert.deepEqual(known.slice(1, 9), [true, true, true, false, false, false, true, true]);
 });

@@ -381,6 +381,11 @@ export function bookAtSeconds(ev: EventColumns, tickSize: number): BookSeconds {
     }
     book.apply(ev, i);
     if ((ev.flags[i]! & EventFlag.EndOfMessage) === 0) continue;
+    if (book.gapOpen) {
+      // A gap of the depth stream: the book is unknown until the next snapshot, so no second is sampled in it.
+      mid = spreadNow = bidNow = askNow = Number.NaN;
+      continue;
+    }
     const b = book.bestBid();
     const a = book.bestAsk();
     if (!(b > 0 && a > b)) continue;

@@ -70,3 +70,40 @@ test('too short a file, too short a window, no trades: one UserError naming the 
   const quiet = new EventBuilder().snapshot(0, [[100, 1]], [[100.01, 1]]).delta(20 * S, [[1, 100, 2]]).build();
   assert.throws(() => planTickBlocks('q', quiet, 3 * S, 2, 0.01, 3, S, FLAGS), /--events: q holds no trades/);
 });
+
+test('a block that starts inside a gap of the depth stream opens with the book unknown (a gap row after its snapshot); one after the resync opens known', () => {
+  // A gap from 2.2 s to the snapshot at 8.2 s: block 1 (4.5–7.5 s) starts in it, block 2 (7.5–10.5 s) too (the
+  // resync comes inside it); with the resync at 4.2 s instead, neither starts in a gap.
+  const gapped = (resyncAt: number): ReturnType<EventBuilder['build']> => {
+    const b = new EventBuilder().snapshot(0, [[100, 1], [99.99, 2]], [[100.01, 1], [100.02, 3]]);
+    for (let s = 1; s <= 10; s++) {
+      if (s === 2) b.gap(2.2 * S);
+      if (s === Math.floor(resyncAt)) b.snapshot(resyncAt * S, [[100, 4]], [[100.01, 4]]);
+      if (s < 2 || s > Math.floor(resyncAt)) b.delta(s * S, [[1, 100, 1 + s], [-1, 100.01, 1 + s / 10]]);
+      b.trade(s * S + 500_000, s % 2 ? 1 : -1, 100 + (s % 2 ? 0.01 : 0), 0.5);
+    }
+    return b.build();
+  };
+  const opening = (ev: ReturnType<EventBuilder['build']>, k: number): number[] => {
+    const { data } = planTickBlocks('m', ev, 3 * S, 2, 0.01, 3, S, FLAGS);
+    const blk = data.blocks[k]!;
+    return Array.from(data.events.type.subarray(blk.bookFrom, blk.bookTo));
+  };
+  const late = gapped(8.2);
+  assert.equal(opening(late, 1).at(-1), EventType.Gap, 'block 1 starts in the gap');
+  assert.equal(opening(late, 2).at(-1), EventType.Gap, 'block 2 too: its resync comes inside it');
+  assert.ok(!opening(late, 0).includes(EventType.Gap), 'block 0 starts before the break');
+  const early = gapped(4.2);
+  for (const k of [0, 1, 2]) assert.ok(!opening(early, k).includes(EventType.Gap), `block ${k} after the resync opens known`);
+  // Replayed, block 2's venue book is unknown from its first rows until the resync at 8.2 s.
+  const { data } = planTickBlocks('m', late, 3 * S, 2, 0.01, 3, S, FLAGS);
+  const blk = data.blocks[2]!;
+  const book = new L2Book(0.01, 1 << 14);
+  const rows = eventRows(data.events, blk.bookFrom, blk.bookTo);
+  for (let i = 0; i < rows.length; i++) book.apply(rows, i);
+  assert.equal(book.gapOpen, true);
+  for (let i = blk.from; i < blk.to && data.events.tsExchange[i]! < 8.2 * S; i++) book.apply(data.events, i);
+  assert.equal(book.gapOpen, true);
+  for (let i = blk.from; i < blk.to; i++) if (data.events.type[i] === EventType.Snapshot) book.apply(data.events, i);
+  assert.equal(book.gapOpen, false, 'known again at the resync');
+});

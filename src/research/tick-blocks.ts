@@ -103,7 +103,7 @@ export function planTickBlocks(path: string, ev: EventColumns, blockMicros: numb
   for (let i = 0, b = 0; b < nBlocks; ) {
     if (i === cut[b]) {
       const at = Math.min(i, n - 1);
-      opens.push(bookSnapshot(book, ev.tsExchange[at]!, ev.tsLocal[at]!));
+      opens.push(bookSnapshot(book, ev.tsExchange[at]!, ev.tsLocal[at]!, book.gapOpen));
       const mid = book.mid();
       prices.push(lastTrade > 0 ? lastTrade : mid > 0 ? mid : refPrice);
       b++;
@@ -135,18 +135,19 @@ const round3 = (x: number): number => Math.round(x * 1000) / 1000;
 
 /**
  * The book's levels as one snapshot message (bids from the touch down, then asks up), followed by its
- * BBO overlay as one bookTicker when that is the touch. Its first row is an empty level at the centre of
+ * BBO overlay as one bookTicker when that is the touch, and by a gap row when the prefix ended in a gap
+ * (`unknown`: the book is not known at the block's start either). Its first row is an empty level at the centre of
  * the book's ladder: a book rebuilt from the snapshot then has the same ladder window as the replayed
  * one, so it keeps and drops the same far levels as the replay goes on (a ladder keeps only levels
  * within its window) and the two books stay equal row for row, touch included.
  */
-function bookSnapshot(book: L2Book, tsExchange: number, tsLocal: number): EventColumns {
+function bookSnapshot(book: L2Book, tsExchange: number, tsLocal: number, unknown = false): EventColumns {
   const bids: number[] = [];
   const asks: number[] = [];
   if (book.base !== book.base) return allocEvents(0);
   for (let s = book.bestBidSlot; s >= 0; s--) if (book.bidQty[s]! > 0) bids.push(s);
   for (let s = book.bestAskSlot; s < book.capacity; s++) if (book.askQty[s]! > 0) asks.push(s);
-  const out = allocEvents(3 + bids.length + asks.length);
+  const out = allocEvents(4 + bids.length + asks.length);
   const put = (side: 1 | -1, slot: number, size: number): void => {
     const i = out.length++;
     out.type[i] = EventType.Snapshot;
@@ -174,6 +175,19 @@ function bookSnapshot(book: L2Book, tsExchange: number, tsLocal: number): EventC
       out.size[i] = side > 0 ? book.bboBidQty : book.bboAskQty;
       out.id[i] = book.bboId;
     }
+  }
+  if (unknown) {
+    // The block starts inside a gap of the depth stream: its replay must not take the prefix's last book for a
+    // known one. A gap row right after the snapshot leaves it unknown until the block's own resync.
+    const i = out.length++;
+    out.type[i] = EventType.Gap;
+    out.side[i] = 0;
+    out.flags[i] = EventFlag.EndOfMessage;
+    out.tsExchange[i] = tsExchange;
+    out.tsLocal[i] = tsLocal;
+    out.price[i] = 0;
+    out.size[i] = 0;
+    out.id[i] = book.lastUpdateId;
   }
   return out;
 }
