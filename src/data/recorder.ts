@@ -47,7 +47,9 @@ const defaultNow = (): Micros => Math.round((performance.timeOrigin + performanc
  * Record one market until the duration ends or the signal aborts. Book states from ccxt become a
  * snapshot (first state, after every resync and at the start of every file) and then per-update
  * level changes (size = new total, 0 removes), each message ending with EndOfMessage; trades
- * become Trade rows with the aggressor's side. Files are complete and readable when this resolves.
+ * become Trade rows with the aggressor's side; a break of the book stream (a sequence gap, a lost
+ * connection) becomes a gap row, the book unknown until the snapshot of the resync. Files are complete
+ * and readable when this resolves.
  */
 export async function recordMarket(ex: CcxtExchange, opts: RecorderOptions): Promise<RecordReport> {
   const md = marketData(ex);
@@ -115,6 +117,17 @@ export async function recordMarket(ex: CcxtExchange, opts: RecorderOptions): Pro
   const bids = new Map<number, number>();
   const asks = new Map<number, number>();
   let lastNonce: number | null = null;
+  // Exchange − local time of the last book state (for the exchange time of a gap row, which has none of its own).
+  let bookOffset = 0;
+
+  /**
+   * The book stream broke (a sequence gap or a lost connection) while the file had a book: a gap row says the
+   * book is unknown from now until the next snapshot, which the resync writes.
+   */
+  const writeGap = (): void => {
+    const tsLocal = now();
+    rows.push(EventType.Gap, 0, EventFlag.EndOfMessage, tsLocal + bookOffset, tsLocal, 0, 0, lastNonce ?? 0);
+  };
 
   const writeSnapshot = (tsEx: Micros, tsLocal: Micros, id: number, b: BookLevel[], a: BookLevel[]): void => {
     bids.clear();
@@ -212,6 +225,7 @@ export async function recordMarket(ex: CcxtExchange, opts: RecorderOptions): Pro
     rotateIfDue();
     const id = v.nonce ?? Number.NaN;
     const tsEx = v.tsExchange ?? tsLocal;
+    bookOffset = tsEx - tsLocal;
     if (needSnapshot) {
       writeSnapshot(tsEx, tsLocal, id, v.bids, v.asks);
       needSnapshot = false;
@@ -256,7 +270,8 @@ export async function recordMarket(ex: CcxtExchange, opts: RecorderOptions): Pro
     await Promise.all([
       guarded(
         loop('book', bookStep, () => {
-          // The venue's book is gone (gap or disconnect): the next state is a fresh snapshot.
+          // The venue's book is gone (gap or disconnect): unknown until the next state, a fresh snapshot.
+          if (!needSnapshot) writeGap();
           needSnapshot = true;
           lastNonce = null;
         }),

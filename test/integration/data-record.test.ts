@@ -114,6 +114,20 @@ test('recording survives a forced disconnect and a sequence gap; the recorded bo
     assert.ok(report.files.length >= 2, `rotation: ${report.files.length} files`);
     assert.deepEqual(readdirSync(dir).filter((f) => f.endsWith('.tmp')), [], 'no temp files left');
 
+    // The disconnect and the gap each left a gap row in the file they fell in (the book unknown from there), each
+    // followed by the snapshot of the resync.
+    let gapRows = 0;
+    for (const f of report.files) {
+      const ev = readEventFile(f).events;
+      for (let i = 0; i < ev.length; i++) {
+        if (ev.type[i] !== EventType.Gap) continue;
+        gapRows++;
+        const next = [...ev.type.subarray(i + 1)].findIndex((t) => t === EventType.Snapshot || t === EventType.Delta || t === EventType.Gap);
+        if (next >= 0) assert.equal(ev.type[i + 1 + next], EventType.Snapshot, 'after a gap row the book comes back by a snapshot');
+      }
+    }
+    assert.ok(gapRows >= 2, `gap rows (the disconnect, the gap): ${gapRows}`);
+
     const recorded = new Map<number, string>();
     let compared = 0;
     let lastTrade = 0;
