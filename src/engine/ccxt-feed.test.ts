@@ -42,7 +42,7 @@ async function rowsOf(feed: CcxtFeed, messages: number): Promise<{ type: number;
 
 const book = (bids: [number, number][], asks: [number, number][], n: number): Book => ({ bids, asks, timestamp: 1_700_000_000_000 + n, nonce: n });
 
-test('first book is a snapshot; later books are deltas of what changed; a sequence gap resyncs with a snapshot', async () => {
+test('first book is a snapshot; later books are deltas of what changed; a sequence gap is a gap row, then a snapshot resyncs', async () => {
   const ex = standIn([
     book([[100, 1], [99, 2]], [[101, 1]], 1),
     book([[100, 1], [99, 3]], [[101, 1], [102, 5]], 2),
@@ -52,7 +52,7 @@ test('first book is a snapshot; later books are deltas of what changed; a sequen
   let t = 1e15;
   const feed = new CcxtFeed(marketData(ex), { ...defaultCcxtFeedOptions, symbol: 'BTC/USDT', clock: () => (t += 1000), mode: 'ws', backoffBaseMs: 1, random: () => 0 });
   await feed.start();
-  const rows = await rowsOf(feed, 3);
+  const rows = await rowsOf(feed, 4);
   await feed.close();
   const snap = rows.slice(0, 3);
   assert.deepEqual(snap.map((r) => r.type), [EventType.Snapshot, EventType.Snapshot, EventType.Snapshot]);
@@ -63,7 +63,8 @@ test('first book is a snapshot; later books are deltas of what changed; a sequen
     [EventType.Delta, 1, 99, 3],
     [EventType.Delta, -1, 102, 5],
   ]);
-  const resync = rows.slice(5);
+  assert.deepEqual([rows[5]!.type, rows[5]!.side, rows[5]!.price, rows[5]!.flags], [EventType.Gap, 0, 0, EventFlag.EndOfMessage], 'the book unknown from the break');
+  const resync = rows.slice(6);
   assert.equal(resync[0]!.type, EventType.Snapshot);
   assert.equal(resync[0]!.flags & EventFlag.SnapshotStart, EventFlag.SnapshotStart);
   assert.deepEqual(resync.map((r) => [r.side, r.price, r.size]), [[1, 100, 2], [-1, 101, 1]]);
@@ -72,15 +73,16 @@ test('first book is a snapshot; later books are deltas of what changed; a sequen
   assert.ok(feed.drainNotes().some((n) => n.kind === 'gap'));
 });
 
-test('a network error marks the feed down, backs off, and the next book after it is a snapshot and a reconnect', async () => {
+test('a network error marks the feed down, backs off, and the next book after it is a gap row, a snapshot and a reconnect', async () => {
   const ex = standIn([book([[100, 1]], [[101, 1]], 1), new NetworkError('socket closed'), new NetworkError('refused'), book([[100, 1]], [[101, 2]], 2)]);
   let t = 1e15;
   const feed = new CcxtFeed(marketData(ex), { ...defaultCcxtFeedOptions, symbol: 'BTC/USDT', clock: () => (t += 1000), mode: 'ws', backoffBaseMs: 1, random: () => 0.5 });
   await feed.start();
-  const rows = await rowsOf(feed, 2);
+  const rows = await rowsOf(feed, 3);
   await feed.close();
-  assert.equal(rows.length, 4);
-  assert.equal(rows[2]!.flags & EventFlag.SnapshotStart, EventFlag.SnapshotStart, 'resynced after the drop');
+  assert.equal(rows.length, 5);
+  assert.equal(rows[2]!.type, EventType.Gap, 'the book unknown from the drop');
+  assert.equal(rows[3]!.flags & EventFlag.SnapshotStart, EventFlag.SnapshotStart, 'resynced after the drop');
   assert.equal(feed.stats.retries, 2);
   assert.equal(feed.stats.reconnects, 1);
   assert.equal(feed.connected, true);

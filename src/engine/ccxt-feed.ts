@@ -31,7 +31,8 @@ export const defaultCcxtFeedOptions = { depthLevels: 100, pollMs: 1_000, backoff
  * The venue's book arrives as whole states (ccxt keeps it in sync from a snapshot and the diffs); we
  * turn consecutive states of the best `depthLevels` levels into delta rows, so that queue positions
  * on the paper venue move only where the book really changed. The first state and every state after a
- * reconnect or a sequence gap go out as a snapshot instead. Faults never escape: network errors and
+ * reconnect or a sequence gap go out as a snapshot instead, after a gap row (the book unknown until then).
+ * Faults never escape: network errors and
  * timeouts are retried with exponential backoff and jitter, rate limits back off longer, a sequence gap
  * (ccxt's InvalidNonce) makes ccxt resubscribe from a fresh snapshot; all are counted and noted.
  */
@@ -152,7 +153,7 @@ export class CcxtFeed implements MarketFeed {
         this.stats.resyncs++;
         this.note('gap', `${name}: ${f.kind}: ${f.message}; resyncing from a snapshot`);
       }
-      this.needSnapshot = true;
+      this.bookLost(name);
       await sleep(Math.min(250, 5 * 2 ** Math.min(h.failures - 1, 6)));
       return;
     }
@@ -164,11 +165,25 @@ export class CcxtFeed implements MarketFeed {
     if (this.connected) this.note('disconnect', `${name}: ${f.kind}: ${f.message}`);
     this.connected = false;
     h.down = true;
-    this.needSnapshot = true;
+    this.bookLost(name);
     const base = Math.min(this.o.backoffMaxMs, this.o.backoffBaseMs * 2 ** Math.min(h.failures - 1, 10));
     const delay = Math.max(f.rateLimited ? this.o.rateLimitMs : 0, base * (0.5 + this.o.random() / 2));
     this.note(f.rateLimited ? 'rate-limited' : 'retry', `${name}: ${f.kind} (${f.fault}); retry ${h.failures} in ${Math.round(delay)} ms`);
     await sleep(delay);
+  }
+
+  /**
+   * The next book state goes out as a snapshot. When the book stream itself broke (a sequence gap, a lost
+   * connection) while a book was known, a gap row first: the book is unknown until that snapshot (the
+   * session halts meanwhile, a recording keeps the mark).
+   */
+  private bookLost(name: string): void {
+    if (!this.needSnapshot && name !== 'trades') {
+      const now = this.o.clock();
+      this.buf.push(EventType.Gap, 0, EventFlag.EndOfMessage, now, now, 0, 0, this.seq);
+      this.wake?.();
+    }
+    this.needSnapshot = true;
   }
 
   private note(kind: string, reason: string): void {
