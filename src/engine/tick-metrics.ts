@@ -186,15 +186,18 @@ function fillSums(fills: FillLog, stats: TickFillStats, spec: ContractSpec): { c
   let filledQty = 0;
   const lat = new Float64Array(fills.length);
   const queue = new Float64Array(fills.length);
+  let queued = 0;
   for (let i = 0; i < fills.length; i++) {
     const mid = stats.mid[i]!;
     // Perpetuals: the fill's PnL against the mid in contract terms (settlement currency).
     if (mid === mid) capture += perp ? contractPnl(spec, fills.side[i]! * fills.qty[i]!, fills.price[i]!, mid) : fills.side[i]! * fills.qty[i]! * (mid - fills.price[i]!);
     filledQty += fills.qty[i]!;
     lat[i] = (fills.ts[i]! - stats.sentTs[i]!) / 1000;
-    queue[i] = stats.joinAhead[i]!;
+    // An order whose level no depth message had stated (filled by a trade through it) has no queue at join.
+    const q = stats.joinAhead[i]!;
+    if (q === q) queue[queued++] = q;
   }
-  return { capture, filledQty, lat, queue };
+  return { capture, filledQty, lat, queue: queue.subarray(0, queued) };
 }
 
 /**

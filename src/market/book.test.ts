@@ -144,3 +144,89 @@ test('BBO overlay: a bookTicker newer than the last depth message is the touch; 
   assert.equal(b.apply(stale, 0), false);
   assert.equal(b.bestBid(), 99.99);
 });
+
+test('levels outside the window are kept: read by qtyAt, listed, and back in the window when it moves over them', () => {
+  const b = new L2Book(1, 64); // a window of 64 ticks around the touch
+  b.set(1, 1000, 1);
+  b.set(-1, 1001, 1);
+  b.set(1, 900, 7); // 100 ticks below: outside
+  b.set(-1, 1200, 3);
+  assert.deepEqual([b.qtyAt(1, 900), b.qtyAt(-1, 1200)], [7, 3]);
+  assert.deepEqual(b.levels(1), [[1000, 1], [900, 7]]);
+  assert.deepEqual(b.levels(-1), [[1001, 1], [1200, 3]]);
+  // The market walks down to 900: each new touch re-centres the window, the level at 900 comes into it.
+  for (let p = 999; p > 900; p--) {
+    b.set(1, p + 1, 0);
+    b.set(-1, p + 2, 0);
+    b.set(1, p, 1);
+    b.set(-1, p + 1, 1);
+  }
+  assert.equal(b.qtyAt(1, 900), 7);
+  const s = b.tickOf(900) - b.base;
+  assert.ok(s >= 0 && s < b.capacity, 'in the window');
+  assert.equal(b.bidQty[s], 7);
+  assert.equal(b.qtyAt(-1, 1200), 3, 'and the far ask, now further away, is still there');
+  // A side emptied in the window takes its touch from the levels kept outside it.
+  const c = new L2Book(1, 64);
+  c.set(-1, 1001, 1); // the window: 969..1032
+  c.set(1, 1000, 1);
+  c.set(1, 968, 2); // just below it
+  c.set(-1, 990, 1); // an ask through the bid at 1000: that bid is stale, the best bid left is 968
+  assert.deepEqual([c.bestBid(), c.bestAsk(), c.bestBidQty()], [968, 990, 2]);
+  assert.ok(!c.isCrossed());
+  // Unless the spread is wider than half the window: the side then reads empty, its levels still kept.
+  c.set(1, 900, 3);
+  c.set(1, 968, 0);
+  assert.ok(Number.isNaN(c.bestBid()));
+  assert.equal(c.qtyAt(1, 900), 3);
+});
+
+test('random updates over a range far wider than the window: every level equals a full book, and the touch its best levels', () => {
+  const rng = new Rng(11);
+  const b = new L2Book(1, 64);
+  const bids = new Map<number, number>();
+  const asks = new Map<number, number>();
+  let mid = 10_000;
+  for (let n = 0; n < 30_000; n++) {
+    mid += Math.round(rng.normal() * 2);
+    const side = rng.next() < 0.5 ? 1 : -1;
+    const price = mid - side * (1 + rng.int(rng.next() < 0.1 ? 400 : 20));
+    const qty = rng.next() < 0.3 ? 0 : 1 + rng.int(5);
+    b.set(side, price, qty);
+    // The full book: a level that crosses the other side clears the crossed levels there.
+    (side > 0 ? bids : asks).set(price, qty);
+    if (qty > 0) for (const [p] of side > 0 ? asks : bids) if (side > 0 ? p <= price : p >= price) (side > 0 ? asks : bids).delete(p);
+    assert.ok(!b.isCrossed(), `crossed after update ${n}`);
+    if (n % 100 === 0) {
+      const full = (m: Map<number, number>, s: number) => [...m].filter(([, q]) => q > 0).sort((x, y) => (s > 0 ? y[0] - x[0] : x[0] - y[0]));
+      assert.deepEqual(b.levels(1, Infinity), full(bids, 1), `bids after update ${n}`);
+      assert.deepEqual(b.levels(-1, Infinity), full(asks, -1), `asks after update ${n}`);
+      const bb = full(bids, 1)[0];
+      const ba = full(asks, -1)[0];
+      // The touch is the best levels unless the spread is wider than half the window (one side then stays outside).
+      if (bb !== undefined && ba !== undefined && ba[0] - bb[0] < b.capacity / 2) assert.deepEqual([b.bestBid(), b.bestAsk()], [bb[0], ba[0]], `touch after update ${n}`);
+    }
+  }
+});
+
+test('what the depth messages state: a snapshot its range on each side, a diff the levels it names; the rest is unknown', () => {
+  const ev = new EventBuilder()
+    .snapshot(0, [[100, 5], [99.9, 1]], [[100.01, 4], [100.2, 1]])
+    .delta(10, [[1, 99.5, 2], [-1, 101, 0]])
+    .build();
+  const b = new L2Book(0.01, 1024);
+  for (let i = 0; i < ev.length; i++) b.apply(ev, i);
+  const known = (side: number, p: number) => b.depthKnownAt(side, b.tickOf(p));
+  assert.deepEqual([known(1, 100.5), known(1, 99.95), known(1, 99.9), known(1, 99.89), known(1, 99.5), known(1, 99.49)], [true, true, true, false, true, false]);
+  assert.deepEqual([known(-1, 99), known(-1, 100.2), known(-1, 100.21), known(-1, 101), known(-1, 100.5)], [true, true, false, true, false]);
+  assert.deepEqual(b.statedBeyond(1), [b.tickOf(99.5)]);
+  assert.deepEqual(b.statedBeyond(-1), [b.tickOf(101)]);
+  // A new snapshot starts over.
+  const again = new EventBuilder().snapshot(20, [[100, 5]], [[100.01, 4]]).build();
+  for (let i = 0; i < again.length; i++) b.apply(again, i);
+  assert.deepEqual([known(1, 99.5), known(-1, 101), known(1, 100)], [false, false, true]);
+  // Rows without a snapshot (hand-made) are taken as the whole book.
+  const bare = new L2Book(0.01, 1024);
+  bare.set(1, 100, 1);
+  assert.ok(bare.depthKnownAt(1, bare.tickOf(50)) && bare.depthKnownAt(-1, bare.tickOf(150)));
+});

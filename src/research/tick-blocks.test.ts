@@ -6,6 +6,7 @@ import { EventType, L2Book, eventRows } from '../market/index.js';
 import { EventBuilder } from '../../test/fixtures/tick-events.js';
 import { planTickBlocks } from './tick-blocks.js';
 import { fromSharedEvents } from './shared-events.js';
+import { DEFAULT_LADDER_TICKS } from '../sim/index.js';
 
 const S = 1_000_000; // µs per second
 const FLAGS = { train: '--train-minutes', test: '--test-minutes', events: '--events' };
@@ -48,12 +49,12 @@ test('an opening snapshot is the book as replayed up to the block, and depends o
   const ev = market().build();
   const { data } = planTickBlocks('m', ev, 3 * S, 2, 0.01, 3, S, FLAGS);
   const blk = data.blocks[2]!;
-  const replayed = new L2Book(0.01, 1 << 14);
+  const replayed = new L2Book(0.01, DEFAULT_LADDER_TICKS);
   for (let i = 0; i < blk.from; i++) replayed.apply(ev, i);
-  const opened = new L2Book(0.01, 1 << 14);
+  const opened = new L2Book(0.01, DEFAULT_LADDER_TICKS);
   const snap = eventRows(data.events, blk.bookFrom, blk.bookTo);
   for (let i = 0; i < snap.length; i++) opened.apply(snap, i);
-  assert.deepEqual([opened.levels(1), opened.levels(-1)], [replayed.levels(1), replayed.levels(-1)]);
+  assert.deepEqual([opened.levels(1, Infinity), opened.levels(-1, Infinity)], [replayed.levels(1, Infinity), replayed.levels(-1, Infinity)]);
   assert.equal(snap.tsExchange[0], ev.tsExchange[blk.from]);
   // Change everything from the block on: the opening snapshot stays the same.
   const other = market().build();
@@ -106,4 +107,36 @@ test('a block that starts inside a gap of the depth stream opens with the book u
   assert.equal(book.gapOpen, true);
   for (let i = blk.from; i < blk.to; i++) if (data.events.type[i] === EventType.Snapshot) book.apply(data.events, i);
   assert.equal(book.gapOpen, false, 'known again at the resync');
+});
+
+test('an opening book keeps the levels outside the window and knows exactly what the replayed book knows', () => {
+  // The snapshot reaches down to a level at 50 (far outside the window of 16384 ticks) and up to 100.02; diffs
+  // then name levels (99.5, 99.4 emptied, 50 resized, 101 beyond the asks' range): 101 is known, 100.5 and 49.99 not.
+  const b = new EventBuilder().snapshot(0, [[100, 1], [99.99, 2], [50, 4]], [[100.01, 1], [100.02, 3]]);
+  b.delta(S / 2, [[1, 99.5, 2], [1, 99.4, 1], [-1, 101, 5]]);
+  b.delta(S / 2 + 1, [[1, 99.4, 0], [1, 50, 6], [1, 99.99, 0]]);
+  for (let s = 1; s <= 10; s++) {
+    b.delta(s * S, [[1, 100, 1 + s], [-1, 100.01, 1 + s / 10]]);
+    b.trade(s * S + 500_000, s % 2 ? 1 : -1, 100 + (s % 2 ? 0.01 : 0), 0.5);
+  }
+  const ev = b.build();
+  const { data } = planTickBlocks('m', ev, 3 * S, 2, 0.01, 3, S, FLAGS);
+  for (const blk of data.blocks) {
+    const replayed = new L2Book(0.01, DEFAULT_LADDER_TICKS);
+    for (let i = 0; i < blk.from; i++) replayed.apply(ev, i);
+    const opened = new L2Book(0.01, DEFAULT_LADDER_TICKS);
+    const snap = eventRows(data.events, blk.bookFrom, blk.bookTo);
+    for (let i = 0; i < snap.length; i++) opened.apply(snap, i);
+    assert.deepEqual([opened.levels(1, Infinity), opened.levels(-1, Infinity)], [replayed.levels(1, Infinity), replayed.levels(-1, Infinity)]);
+    assert.equal(opened.base, replayed.base);
+    assert.equal(opened.lastUpdateId, replayed.lastUpdateId);
+    for (const p of [100.5, 100, 99.99, 99.6, 99.5, 99.4, 99.3, 50, 49.99, 20]) assert.equal(opened.depthKnownAt(1, opened.tickOf(p)), replayed.depthKnownAt(1, replayed.tickOf(p)), `bid ${p}`);
+    for (const p of [99, 100.01, 100.02, 100.03, 100.5, 101]) assert.equal(opened.depthKnownAt(-1, opened.tickOf(p)), replayed.depthKnownAt(-1, replayed.tickOf(p)), `ask ${p}`);
+  }
+  const last = data.blocks[2]!;
+  const opened = new L2Book(0.01, DEFAULT_LADDER_TICKS);
+  const snap = eventRows(data.events, last.bookFrom, last.bookTo);
+  for (let i = 0; i < snap.length; i++) opened.apply(snap, i);
+  assert.deepEqual([opened.depthKnownAt(1, opened.tickOf(99.6)), opened.depthKnownAt(1, opened.tickOf(49.99)), opened.depthKnownAt(-1, opened.tickOf(100.5)), opened.depthKnownAt(-1, opened.tickOf(101))], [true, false, false, true]);
+  assert.deepEqual([opened.qtyAt(-1, 101), opened.qtyAt(1, 50)], [5, 6]);
 });

@@ -134,35 +134,56 @@ export function planTickBlocks(path: string, ev: EventColumns, blockMicros: numb
 const round3 = (x: number): number => Math.round(x * 1000) / 1000;
 
 /**
- * The book's levels as one snapshot message (bids from the touch down, then asks up), followed by its
- * BBO overlay as one bookTicker when that is the touch, and by a gap row when the prefix ended in a gap
- * (`unknown`: the book is not known at the block's start either). Its first row is an empty level at the centre of
- * the book's ladder: a book rebuilt from the snapshot then has the same ladder window as the replayed
- * one, so it keeps and drops the same far levels as the replay goes on (a ladder keeps only levels
- * within its window) and the two books stay equal row for row, touch included.
+ * The book's levels as one snapshot message (bids from the touch down, then asks up), then the levels it
+ * knows beyond its snapshot's range as one depth message, then its BBO overlay as one bookTicker when that
+ * is the touch, and a gap row when the prefix ended in a gap (`unknown`: the book is not known at the block's
+ * start either). Its first row is an empty level at the centre of the book's window: a book rebuilt from it
+ * then has the same window as the replayed one and the two stay equal row for row, touch included. It
+ * knows what the replayed book knows (`L2Book.depthKnownAt`): the snapshot holds the levels within the
+ * replayed book's snapshot range and an empty row at each end of that range; the levels a diff named
+ * beyond it go in the depth message, whose id is the book's last update id (the snapshot's is one less).
+ * A book that never had a snapshot (hand-made rows, taken as whole) reopens as known down to its deepest
+ * levels only.
  */
 function bookSnapshot(book: L2Book, tsExchange: number, tsLocal: number, unknown = false): EventColumns {
-  const bids: number[] = [];
-  const asks: number[] = [];
   if (book.base !== book.base) return allocEvents(0);
-  for (let s = book.bestBidSlot; s >= 0; s--) if (book.bidQty[s]! > 0) bids.push(s);
-  for (let s = book.bestAskSlot; s < book.capacity; s++) if (book.askQty[s]! > 0) asks.push(s);
-  const out = allocEvents(4 + bids.length + asks.length);
-  const put = (side: 1 | -1, slot: number, size: number): void => {
+  const floor = book.bidFloor;
+  const ceiling = book.askCeiling;
+  const bids = book.depthLevels(1).filter(([t]) => t >= floor);
+  const asks = book.depthLevels(-1).filter(([t]) => t <= ceiling);
+  // Best first, as the snapshot's rows: a level that becomes the touch where the replayed book had it moves no window.
+  const beyondBids = book.statedBeyond(1).reverse();
+  const beyondAsks = book.statedBeyond(-1);
+  const beyond = beyondBids.length + beyondAsks.length;
+  const centre = book.base + (book.capacity >> 1);
+  // The centre row on a side whose known range holds it, so that it does not widen that range.
+  const centreSide = centre >= floor || !(centre <= ceiling) ? 1 : -1;
+  const floorRow = Number.isFinite(floor) && book.qtyAtTick(1, floor) === 0 && !(centreSide > 0 && centre === floor);
+  const ceilingRow = Number.isFinite(ceiling) && book.qtyAtTick(-1, ceiling) === 0 && !(centreSide < 0 && centre === ceiling);
+  const out = allocEvents(4 + bids.length + asks.length + beyond + 2);
+  const snapshotId = beyond > 0 ? book.lastUpdateId - 1 : book.lastUpdateId;
+  const put = (type: number, side: 1 | -1, tick: number, size: number, id: number): void => {
     const i = out.length++;
-    out.type[i] = EventType.Snapshot;
+    out.type[i] = type;
     out.side[i] = side;
     out.flags[i] = i === 0 ? EventFlag.SnapshotStart : 0;
     out.tsExchange[i] = tsExchange;
     out.tsLocal[i] = tsLocal;
-    out.price[i] = book.priceOf(book.base + slot);
+    out.price[i] = book.priceOf(tick);
     out.size[i] = size;
-    out.id[i] = book.lastUpdateId;
+    out.id[i] = id;
   };
-  put(1, book.capacity >> 1, 0);
-  for (const s of bids) put(1, s, book.bidQty[s]!);
-  for (const s of asks) put(-1, s, book.askQty[s]!);
+  put(EventType.Snapshot, centreSide, centre, 0, snapshotId);
+  for (const [t, q] of bids) put(EventType.Snapshot, 1, t, q, snapshotId);
+  if (floorRow) put(EventType.Snapshot, 1, floor, 0, snapshotId);
+  for (const [t, q] of asks) put(EventType.Snapshot, -1, t, q, snapshotId);
+  if (ceilingRow) put(EventType.Snapshot, -1, ceiling, 0, snapshotId);
   out.flags[out.length - 1]! |= EventFlag.EndOfMessage;
+  if (beyond > 0) {
+    for (const t of beyondBids) put(EventType.Delta, 1, t, book.qtyAtTick(1, t), book.lastUpdateId);
+    for (const t of beyondAsks) put(EventType.Delta, -1, t, book.qtyAtTick(-1, t), book.lastUpdateId);
+    out.flags[out.length - 1]! |= EventFlag.EndOfMessage;
+  }
   if (book.bboActive) {
     for (const side of [1, -1] as const) {
       const i = out.length++;

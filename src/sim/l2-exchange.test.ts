@@ -347,7 +347,8 @@ test('an immediate-or-cancel order takes the book as it is when it arrives (afte
 
 test('more than 256 resting orders (a replay of a session\'s own orders has no gate): the venue makes room, keeps every order and fills them in time priority', () => {
   // 600 bids at 99.99..94.00 (one per tick), then a sell sweeping down to 99.00 through the displayed 10 at 99.99.
-  const ev = book().trade(50, -1, 99, 200).build();
+  // The snapshot reaches 94 (a level of 1 there): every level of ours is stated, empty above it.
+  const ev = new EventBuilder().snapshot(0, [[100, 5], [99.99, 10], [94, 1]], [[100.01, 4], [100.02, 8]]).trade(50, -1, 99, 200).build();
   const h = harness(ev);
   h.run(1);
   for (let k = 0; k < 600; k++) h.ex.place(1, k + 1, 1, Math.round((99.99 - k * 0.01) * 100) / 100, 0.1);
@@ -439,4 +440,121 @@ test('in a gap a place or an immediate-or-cancel order is rejected (the book is 
   h.run(60);
   assert.equal(h.ex.queueAhead(4), 5);
   assert.equal(h.ex.audit.reason[1], 3, 'orders.csv: rejected');
+});
+
+// The venue's book keeps a window of ticks around the touch as a dense ladder (here 4096 ticks: ±20.48 at a
+// 0.01 tick); the levels beyond it are kept too, and a level no depth message has stated is unknown.
+
+test('an order resting beyond the ladder window joins behind the size the snapshot showed there', () => {
+  // The snapshot shows 7 at 70, 3000 ticks below the touch: far outside the window, still part of the book.
+  const ev = new EventBuilder().snapshot(0, [[100, 5], [99.99, 10], [70, 7]], [[100.01, 4]]).trade(20, -1, 70, 3).trade(30, -1, 70, 5).build();
+  const h = harness(ev);
+  h.run(1);
+  h.ex.place(1, 1, 1, 70, 1);
+  h.run(10);
+  assert.equal(h.ex.queueAhead(1), 7);
+  h.run(25);
+  assert.deepEqual(h.rec.fills(), [], 'a sell of 3 at 70 goes to the 7 in front of us');
+  h.run(40);
+  assert.deepEqual(h.rec.fills().map((f) => f.qty), [1], 'the next 5: 4 to the queue, then us');
+});
+
+test('a level the window leaves when the market jumps, and comes back to, keeps its size and our place behind it', () => {
+  // Our bid rests at 95 behind 7. The market jumps 30 (3000 ticks: the window re-centres there, 95 falls out of
+  // it), then comes back. Nothing at 95 was cancelled: we are still behind the 7.
+  const ev = new EventBuilder()
+    .snapshot(0, [[100, 5], [95, 7]], [[100.01, 4]])
+    .delta(20, [[-1, 100.01, 0], [1, 130, 1], [-1, 130.01, 1]])
+    .delta(30, [[1, 130, 0], [-1, 130.01, 0], [1, 100, 5], [-1, 100.01, 4]])
+    .trade(40, -1, 95, 3)
+    .build();
+  const h = harness(ev);
+  h.run(1);
+  h.ex.place(1, 1, 1, 95, 1);
+  h.run(25);
+  assert.equal(h.ex.queueAhead(1), 7, 'out of the window: the level is still there');
+  h.run(35);
+  assert.equal(h.ex.book.qtyAt(1, 95), 7, 'back in the window with its size');
+  assert.equal(h.ex.book.bestBid(), 100);
+  h.run(100);
+  assert.deepEqual(h.rec.fills(), [], 'a sell of 3 at 95 goes to the 7 in front of us');
+  assert.equal(h.ex.queueAhead(1), 4);
+});
+
+test('an order at a level no depth message has stated has an unknown queue: only a trade through its price fills it, until its level is stated', () => {
+  // The snapshot lists bids down to 99.99 only: what rests at 99.50 is unknown (Binance's snapshot holds the
+  // best N levels). Sells at 99.50 may all have gone to orders in front of ours.
+  const ev = new EventBuilder()
+    .snapshot(0, [[100, 5], [99.99, 10]], [[100.01, 4]])
+    .trade(20, -1, 99.5, 3)
+    .delta(30, [[1, 99.5, 2]])
+    .trade(40, -1, 99.5, 2.5)
+    .trade(50, -1, 99.5, 1)
+    .build();
+  const h = harness(ev);
+  h.run(1);
+  h.ex.place(1, 1, 1, 99.5, 1);
+  h.run(10);
+  assert.equal(h.ex.queueAhead(1), Infinity);
+  assert.ok(Number.isNaN(h.ex.audit.queueAhead[0]!), 'orders.csv leaves the queue at join empty while unknown');
+  h.run(25);
+  assert.deepEqual(h.rec.fills(), []);
+  h.run(35);
+  assert.equal(h.ex.queueAhead(1), 2, 'the diff states the level: at most its 2 are in front of us');
+  assert.equal(h.ex.audit.queueAhead[0], 2, 'the first queue known is recorded');
+  h.run(60);
+  assert.deepEqual(h.rec.fills().map((f) => f.qty), [0.5, 0.5]);
+  // A trade through the price of an order with an unknown queue fills it: everything at its price was taken.
+  const through = new EventBuilder().snapshot(0, [[100, 5], [99.99, 10]], [[100.01, 4]]).trade(20, -1, 99.4, 0.3).build();
+  const t = harness(through);
+  t.run(1);
+  t.ex.place(1, 1, 1, 99.5, 1);
+  t.run(100);
+  assert.deepEqual(t.rec.fills().map((f) => f.qty), [0.3]);
+});
+
+test('a resync snapshot that no longer reaches our level leaves our queue as it was', () => {
+  // We rest at 99 behind 7; the resync snapshot lists bids down to 99.5 only: 99 is not stated, not emptied.
+  const ev = new EventBuilder()
+    .snapshot(0, [[100, 5], [99, 7]], [[100.01, 4]])
+    .snapshot(20, [[100, 5], [99.5, 1]], [[100.01, 4]])
+    .trade(30, -1, 99, 3)
+    .build();
+  const h = harness(ev);
+  h.run(1);
+  h.ex.place(1, 1, 1, 99, 1);
+  h.run(25);
+  assert.equal(h.ex.queueAhead(1), 7);
+  h.run(100);
+  assert.deepEqual(h.rec.fills(), []);
+  assert.equal(h.ex.queueAhead(1), 4);
+});
+
+test('beyond the snapshot range, a price better than the touch is an empty level and the bookTicker shows its own', () => {
+  // The market falls below the snapshot's bids (down to 99.99): the best bid is 99.00, named by a diff.
+  const ev = new EventBuilder()
+    .snapshot(0, [[100, 5], [99.99, 10]], [[100.01, 4]])
+    .delta(10, [[1, 100, 0], [1, 99.99, 0], [-1, 100.01, 0], [1, 99, 3], [-1, 99.2, 1]])
+    .trade(30, -1, 99.1, 0.5)
+    .build();
+  const h = harness(ev);
+  h.run(15);
+  h.ex.place(15, 1, 1, 99.1, 1); // improves the touch: nobody can be in front
+  h.ex.place(15, 2, 1, 99, 1); // the best bid, stated: behind its 3
+  h.ex.place(15, 3, 1, 98.5, 1); // never stated: unknown
+  h.run(20);
+  assert.deepEqual([h.ex.queueAhead(1), h.ex.queueAhead(2), h.ex.queueAhead(3)], [0, 3, Infinity]);
+  h.run(100);
+  assert.deepEqual(h.rec.fills().map((f) => [f.clientId, f.qty]), [[1, 0.5]]);
+  // A bookTicker newer than the depth shows 2 at 99.05: an order there joins behind those 2.
+  const b = new EventBuilder()
+    .snapshot(0, [[100, 5], [99.99, 10]], [[100.01, 4]])
+    .delta(10, [[1, 100, 0], [1, 99.99, 0], [-1, 100.01, 0], [1, 99, 3], [-1, 99.2, 1]])
+    .bbo(12, [99.05, 2], [99.2, 1])
+    .build();
+  const k = harness(b);
+  k.run(15);
+  k.ex.place(15, 1, 1, 99.05, 1);
+  k.run(20);
+  assert.equal(k.ex.queueAhead(1), 2);
 });

@@ -8,8 +8,12 @@ import type { LatencyModel } from './latency/index.js';
 import { QueueAction, VenueBook } from './venue-book.js';
 import { OrderAudit, OrderEnd } from './order-audit.js';
 
-/** Width of the simulated venue's book ladder, in ticks, unless `ladderTicks` says otherwise. */
-export const DEFAULT_LADDER_TICKS = 1 << 14;
+/**
+ * Width of the simulated venue's book window, in ticks, unless `ladderTicks` says otherwise: ±32768 ticks around
+ * the touch (±$328 on BTCUSDT spot at a 0.01 tick) hold the levels a replay updates most, the book keeps the
+ * others beside it (`L2Book`).
+ */
+export const DEFAULT_LADDER_TICKS = 1 << 16;
 
 export interface L2ExchangeParams {
   tickSize: number;
@@ -368,12 +372,16 @@ export class L2Exchange implements OrderSink {
     if (this.nRest === this.rId.length) this.growResting();
     const r = this.nRest++;
     // The depth level less what traded there since; where a BBO row shows the level differently (fresher
-    // but of uncertain time), the larger of the two: an uncertain queue is taken as the longer one.
+    // but of uncertain time), the larger of the two: an uncertain queue is taken as the longer one. A level
+    // no depth message has stated (beyond the snapshot's levels, never named since) may hold any volume: the
+    // queue is unknown (+∞) until one states it — unless the touch shows it: better than the touch it is
+    // empty, at the bookTicker's price it holds the bookTicker's size.
     const level = this.market.depthQtyAt(side, tick);
     const traded = this.market.tradedAt(side, tick);
     let ahead = level > traded ? level - traded : 0;
     const shown = book.shownQtyAt(side, tick);
     if (shown !== level && shown > ahead) ahead = shown;
+    if (!this.market.depthKnownAt(side, tick) && !this.touchShows(side, tick)) ahead = Number.POSITIVE_INFINITY;
     this.rId[r] = id;
     this.rSide[r] = side;
     this.rTick[r] = tick;
@@ -383,15 +391,23 @@ export class L2Exchange implements OrderSink {
     this.rRef[r] = level;
     this.rTraded[r] = traded;
     this.rEpoch[r] = this.market.epoch;
-    this.rJoinAhead[r] = ahead;
+    const known = ahead !== Number.POSITIVE_INFINITY;
+    this.rJoinAhead[r] = known ? ahead : Number.NaN;
     this.rSent[r] = this.inSent[j]!;
     this.rArrived[r] = t;
     this.rAudit[r] = a;
-    this.audit.queueAhead[a] = ahead;
+    if (known) this.audit.queueAhead[a] = ahead;
     this.market.addResting(side, tick);
     if (side > 0) {
       if (tick > this.restBidMax) this.restBidMax = tick;
     } else if (tick < this.restAskMin) this.restAskMin = tick;
+  }
+
+  /** True when the venue's touch tells a level's size: a price better than the best on its side (empty), or the bookTicker's. */
+  private touchShows(side: number, tick: number): boolean {
+    const book = this.market.book;
+    if (side > 0 ? tick > book.touchBid : tick < book.touchAsk) return true;
+    return book.bboActive && tick === (side > 0 ? book.bboBidTick : book.bboAskTick);
   }
 
   /**
@@ -479,6 +495,10 @@ export class L2Exchange implements OrderSink {
    */
   private read(r: number, stated: boolean): void {
     const q = this.market.depthQtyAt(this.rSide[r]!, this.rTick[r]!);
+    if (this.rAhead[r] === Number.POSITIVE_INFINITY) {
+      this.readUnknown(r, stated, q);
+      return;
+    }
     const ref = this.rRef[r]!;
     if (q < ref) {
       const dec = ref - q;
@@ -494,25 +514,49 @@ export class L2Exchange implements OrderSink {
   }
 
   /**
-   * A whole snapshot: every order's level re-read. After a gap (the snapshot resyncs the book) what happened in
-   * the queues meanwhile is unknown, so each order goes to the back of its level instead (`requeue`).
+   * A whole snapshot. A snapshot states the levels within its range: each order there has its level re-read;
+   * an order beyond it keeps the queue it had (what was in front of it can only have left since, never grown).
+   * After a gap (the snapshot resyncs the book) what happened in the queues meanwhile is unknown, so each
+   * order goes to the back of its level instead (`requeue`).
    */
   private readAll(): void {
-    if (this.market.book.resyncing) for (let r = 0; r < this.nRest; r++) this.requeue(r);
-    else for (let r = 0; r < this.nRest; r++) this.read(r, true);
+    const market = this.market;
+    if (market.book.resyncing) for (let r = 0; r < this.nRest; r++) this.requeue(r);
+    else for (let r = 0; r < this.nRest; r++) if (market.depthKnownAt(this.rSide[r]!, this.rTick[r]!)) this.read(r, true);
   }
 
   /**
    * After a gap, at the snapshot that resyncs the book: what happened in the queue meanwhile is unknown, so
-   * the order is put at the back of its level as the snapshot states it (the longest queue it can have).
+   * the order is put at the back of its level as the snapshot states it (the longest queue it can have), or,
+   * beyond the snapshot's range, gets an unknown queue (only a trade through its price fills it until a depth
+   * row states its level).
    */
   private requeue(r: number): void {
+    this.stats.requeued++;
+    if (!this.market.depthKnownAt(this.rSide[r]!, this.rTick[r]!)) {
+      this.rAhead[r] = Number.POSITIVE_INFINITY;
+      return;
+    }
     const q = this.market.depthQtyAt(this.rSide[r]!, this.rTick[r]!);
     this.rAhead[r] = q;
     this.rRef[r] = q;
     this.rTraded[r] = 0;
     this.rEpoch[r] = this.market.epoch;
-    this.stats.requeued++;
+  }
+
+  /**
+   * An order whose level no depth message had stated when it joined: the first statement (`stated`: a row
+   * named it, or a snapshot reaching it) bounds its queue by the level's size then (everything in front of it
+   * is in that level), which becomes its queue at join in the audit trail. Until then nothing moves it.
+   */
+  private readUnknown(r: number, stated: boolean, q: number): void {
+    if (!stated || !this.market.depthKnownAt(this.rSide[r]!, this.rTick[r]!)) return;
+    this.rAhead[r] = q;
+    this.rRef[r] = q;
+    this.rTraded[r] = 0;
+    this.rEpoch[r] = this.market.epoch;
+    this.rJoinAhead[r] = q;
+    this.audit.queueAhead[this.rAudit[r]!] = q;
   }
 
   /** A trade row at its exchange (trade) time `t`. */

@@ -124,6 +124,11 @@ export class VenueBook {
     return this.book.qtyAtTick(side, tick);
   }
 
+  /** True when the depth messages state a level's size (`L2Book.depthKnownAt`); elsewhere any volume may rest. */
+  depthKnownAt(side: number, tick: number): boolean {
+    return this.book.depthKnownAt(side, tick);
+  }
+
   /** After the venues read their queues for a row: a depth message that ended takes in every trade before it. */
   finishRow(): void {
     if (!this.endPending) return;

@@ -11,6 +11,7 @@ import { eventRows } from '../../src/market/index.js';
 import { ensureSharedCaptureArrow } from '../fixtures/capture.js';
 import { writeLinearPolicy } from '../fixtures/policy.js';
 import { analyseWith, stableAnalysisJson } from '../fixtures/analysis.js';
+import { DEFAULT_LADDER_TICKS } from '../../src/sim/index.js';
 
 const path = ensureSharedCaptureArrow();
 const events = readEvents(path);
@@ -49,12 +50,13 @@ test('blocks are equal spans of exchange time ending at the last event; windows 
 
 test('each block opens with the book as replayed from the start of the file, and stays equal to it row for row', () => {
   const t = base.tick!;
-  const all = (b: L2Book): string => JSON.stringify([b.base, b.levels(1, 1e6), b.levels(-1, 1e6), b.touchBid, b.touchAsk, b.bestBidQty(), b.bestAskQty()]);
-  const continuous = new L2Book(0.01, 1 << 14);
+  // Levels, window, touch, and what the book knows (the snapshot's range and the levels named beyond it).
+  const all = (b: L2Book): string => JSON.stringify([b.base, b.levels(1, 1e6), b.levels(-1, 1e6), b.touchBid, b.touchAsk, b.bestBidQty(), b.bestAskQty(), b.bidFloor, b.askCeiling, b.statedBeyond(1), b.statedBeyond(-1)]);
+  const continuous = new L2Book(0.01, DEFAULT_LADDER_TICKS);
   let i = 0;
   for (const blk of t.blocks) {
     for (; i < blk.from; i++) if (events.type[i] !== EventType.Trade) continuous.apply(events, i);
-    const opened = new L2Book(0.01, 1 << 14);
+    const opened = new L2Book(0.01, DEFAULT_LADDER_TICKS);
     const own = eventRows(t.events, blk.bookFrom, blk.bookTo);
     for (let k = 0; k < own.length; k++) opened.apply(own, k);
     assert.equal(all(opened), all(continuous), `block at row ${blk.from} opens with the replayed book`);

@@ -93,8 +93,9 @@ test('a cancel in flight can lose the race against a fill', () => {
 });
 
 test('partial fills, fees and rebates, and conservation of cash and position', () => {
-  // Our bid joins behind 1 at 100.00; sells of 1.25 and 0.5 at 100.00 fill 0.25 then 0.5 of our 1.
-  const ev = market((b) => b.trade(300 * MS, -1, 100, 1.25).trade(400 * MS, -1, 100, 0.5).trade(500 * MS, 1, 100.5, 3));
+  // Our bid joins behind 1 at 100.00; sells of 1.25 and 0.5 at 100.00 fill 0.25 then 0.5 of our 1. Our ask at
+  // 100.50 lies beyond the snapshot's asks (its queue is unknown): a buy through it fills it.
+  const ev = market((b) => b.trade(300 * MS, -1, 100, 1.25).trade(400 * MS, -1, 100, 0.5).trade(500 * MS, 1, 100.51, 3));
   const r = runTickBacktest(ev, new Scripted(100, 100.5, 1, 100 * MS), options({ exchange: { tickSize: 0.01, partialFills: true, ladderTicks: 4096 }, fees: new BpsFees(-2, 5) }));
   const f = r.core.fills;
   assert.deepEqual(Array.from(f.qty.subarray(0, f.length)), [0.25, 0.5, 1]);
