@@ -220,8 +220,11 @@ export class L2Book {
   /** Remove every level and the overlay (a book with no snapshot: what its rows build is the whole book). */
   clear(): void {
     this.serial++;
-    this.bidQty.fill(0);
-    this.askQty.fill(0);
+    if (this.base === this.base) {
+      // Nothing was written since the last clear while there is no base (a fresh book's arrays are zeroed).
+      this.bidQty.fill(0);
+      this.askQty.fill(0);
+    }
     this.base = Number.NaN;
     this.bestBidSlot = -1;
     this.bestAskSlot = this.capacity;

@@ -9,11 +9,11 @@ import { QueueAction, VenueBook } from './venue-book.js';
 import { OrderAudit, OrderEnd } from './order-audit.js';
 
 /**
- * Width of the simulated venue's book window, in ticks, unless `ladderTicks` says otherwise: ±32768 ticks around
- * the touch (±$328 on BTCUSDT spot at a 0.01 tick) hold the levels a replay updates most, the book keeps the
- * others beside it (`L2Book`).
+ * Width of the simulated venue's book window, in ticks, unless `ladderTicks` says otherwise: ±65,536 ticks around
+ * the touch (±655 USDT on BTCUSDT spot at a 0.01 tick) hold the levels a replay updates most, and the window
+ * seldom has to move; the book keeps the others beside it (`L2Book`).
  */
-export const DEFAULT_LADDER_TICKS = 1 << 16;
+export const DEFAULT_LADDER_TICKS = 1 << 17;
 
 export interface L2ExchangeParams {
   tickSize: number;
