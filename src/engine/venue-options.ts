@@ -39,7 +39,7 @@ export function venueOptionsFor(r: ResolvedTrading, opts: StrictParseOptions = {
       burstWindowMicros: f.burst_window_ms * MICROS_PER_MS,
       burstSigmas: f.burst_sigmas,
     },
-    exchange: { tickSize: cfg.market.tick_size, partialFills: s.partial_fills, postOnly: s.post_only },
+    exchange: { tickSize: cfg.market.tick_size, lotSize: cfg.market.lot_size, partialFills: s.partial_fills, postOnly: s.post_only },
     queue: parseQueueModel(s.queue, name('sim.queue')),
     latency: s.latency_file
       ? loadLatencySeries(s.latency_file, name('sim.latency_file'))

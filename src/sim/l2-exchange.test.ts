@@ -35,10 +35,10 @@ interface Harness {
   run(until: number): void;
 }
 
-function harness(ev: EventColumns, opts: { queue?: QueueModel; latencyUs?: number; partial?: boolean; makerBps?: number } = {}): Harness {
+function harness(ev: EventColumns, opts: { queue?: QueueModel; latencyUs?: number; partial?: boolean; makerBps?: number; lot?: number } = {}): Harness {
   const lat = opts.latencyUs ?? 0;
   const ex = new L2Exchange(
-    { tickSize: 0.01, partialFills: opts.partial ?? true, ladderTicks: 4096 },
+    { tickSize: 0.01, partialFills: opts.partial ?? true, ladderTicks: 4096, ...(opts.lot !== undefined ? { lotSize: opts.lot } : {}) },
     opts.queue ?? riskAverseQueue,
     constantLatency(lat, lat),
     new BpsFees(opts.makerBps ?? 0, 5),
@@ -557,4 +557,49 @@ test('beyond the snapshot range, a price better than the touch is an empty level
   k.ex.place(15, 1, 1, 99.05, 1);
   k.run(20);
   assert.equal(k.ex.queueAhead(1), 2);
+});
+
+// With the market's lot size the venue fills whole lots only, as an exchange does.
+
+test('a probabilistic queue fills whole lots: the fraction of a lot beyond the queue is carried to the next fill', () => {
+  // Lot 1. We join behind 5 at 100; 10 join behind us, then 3 cancel: power:2 puts 0.6 of them ahead (p = 5² /
+  // (5² + 10²)), 4.4 ahead. A sell of 4, then one of 1 leaves 0.6 beyond the queue: less than a lot, no fill
+  // (it is carried). A sell of 2 reaches us whole: 2.6, 2 lots and 0.6 carried; a sell of 1 gives the last lot.
+  const ev = book()
+    .delta(20, [[1, 100, 15]])
+    .delta(30, [[1, 100, 12]])
+    .trade(40, -1, 100, 4)
+    .trade(50, -1, 100, 1)
+    .trade(60, -1, 100, 2)
+    .trade(70, -1, 100, 1)
+    .build();
+  const h = harness(ev, { queue: powerQueue(2), lot: 1 });
+  h.run(1);
+  h.ex.place(1, 1, 1, 100, 3);
+  h.run(35);
+  assert.ok(Math.abs(h.ex.queueAhead(1) - 4.4) < 1e-9, `ahead ${h.ex.queueAhead(1)}`);
+  h.run(55);
+  assert.deepEqual(h.rec.fills(), [], 'less than a lot beyond the queue');
+  h.run(100);
+  assert.deepEqual(h.rec.fills().map((f) => f.qty), [2, 1]);
+  assert.equal(h.ex.resting, 0);
+  // Without the lot the same trades fill fractions of it: 0.6, 2, 0.4.
+  const free = harness(ev, { queue: powerQueue(2) });
+  free.run(1);
+  free.ex.place(1, 1, 1, 100, 3);
+  free.run(100);
+  assert.deepEqual(free.rec.fills().map((f) => Math.round(f.qty * 1e9) / 1e9), [0.6, 2, 0.4]);
+});
+
+test('fills of a lot-sized market are exact decimals of the lot, and an order that is not a whole number of lots is rejected', () => {
+  // Lot 0.00001: 0.3 − 0.1 in floating point is 0.19999999999999998; the fill prints as 0.2 nonetheless.
+  const ev = new EventBuilder().snapshot(0, [[100, 0.1]], [[100.01, 4]]).trade(20, -1, 100, 0.3).build();
+  const h = harness(ev, { lot: 0.00001 });
+  h.run(1);
+  h.ex.place(1, 1, 1, 100, 0.5);
+  h.ex.place(1, 2, 1, 100, 0.000015);
+  h.run(100);
+  assert.deepEqual(h.rec.fills().map((f) => String(f.qty)), ['0.2']);
+  const rejected = h.rec.events.find((e) => e.type === 'rejected');
+  assert.deepEqual(rejected, { type: 'rejected', ts: 1, clientId: 2, reason: 'quantity is not a whole number of lots' });
 });

@@ -1,6 +1,6 @@
 // The simulated L2 venue: replayed book at exchange time, our orders with queue position, latency, partial fills, fees.
 import { InvariantError, unwrapRing, type Micros } from '../core/index.js';
-import { EventFlag, EventType, type EventColumns, type Side } from '../market/index.js';
+import { EventFlag, EventType, decimalsOf, type EventColumns, type Side } from '../market/index.js';
 import type { OrderEventHandler, OrderSink } from '../orders/index.js';
 import type { FeeModel } from './fees.js';
 import type { QueueModel } from './queue/index.js';
@@ -27,6 +27,13 @@ export interface L2ExchangeParams {
   /** Ladder width of the venue's book, ticks. */
   ladderTicks?: number;
   /**
+   * The market's quantity step (base units or contracts). When set, an order must be a whole number of lots
+   * (else it is rejected, as an exchange's lot filter does) and every fill is a whole number of lots: what a
+   * trade leaves beyond the queue in front of an order is filled in whole lots, and the fraction of a lot
+   * left over is carried to the order's next fill (see `matchTrade`). Unset: quantities are not stepped.
+   */
+  lotSize?: number;
+  /**
    * Reject a place that would cross the book (default true). When false it is a plain limit order: it
    * takes the displayed liquidity up to its price as taker (at the levels' prices, taker fee), and the
    * rest of it rests.
@@ -40,7 +47,7 @@ export const VenueMsg = { Accepted: 1, Rejected: 2, Canceled: 3, Filled: 4 } as 
 const TRADE = EventType.Trade;
 const SNAPSHOT = EventType.Snapshot;
 const END = EventFlag.EndOfMessage;
-const REASONS = ['', 'post-only order would cross the book', 'quantity must be positive', 'the book is unknown (a gap in the depth stream, no snapshot since)'] as const;
+const REASONS = ['', 'post-only order would cross the book', 'quantity must be positive', 'the book is unknown (a gap in the depth stream, no snapshot since)', 'quantity is not a whole number of lots'] as const;
 const IN_PLACE = 1;
 const IN_CANCEL = 2;
 const IN_TAKE = 3;
@@ -81,6 +88,9 @@ export class L2Exchange implements OrderSink {
 
   private readonly ownsMarket: boolean;
   private readonly partial: boolean;
+  /** Quantity step (0: none) and 10^its decimals, so that a number of lots prints as the exact decimal. */
+  private readonly lot: number;
+  private readonly lotScale: number;
 
   /** Exchange clock: the latest exchange time processed, market rows or our commands (never goes back). */
   get now(): number {
@@ -102,6 +112,8 @@ export class L2Exchange implements OrderSink {
   private rTraded = new Float64Array(RESTING);
   private rEpoch = new Float64Array(RESTING);
   private rJoinAhead = new Float64Array(RESTING);
+  /** What reached the order beyond its queue but was less than a lot: carried to its next fill (< one lot). */
+  private rCarry = new Float64Array(RESTING);
   private rSent = new Float64Array(RESTING);
   private rArrived = new Float64Array(RESTING);
   private rAudit = new Int32Array(RESTING);
@@ -128,6 +140,7 @@ export class L2Exchange implements OrderSink {
     this.rTraded = f64(this.rTraded);
     this.rEpoch = f64(this.rEpoch);
     this.rJoinAhead = f64(this.rJoinAhead);
+    this.rCarry = f64(this.rCarry);
     this.rSent = f64(this.rSent);
     this.rArrived = f64(this.rArrived);
     const side = new Int8Array(n);
@@ -205,6 +218,18 @@ export class L2Exchange implements OrderSink {
     this.ownsMarket = market === undefined;
     this.market = market ?? new VenueBook(params.tickSize, params.ladderTicks ?? DEFAULT_LADDER_TICKS);
     this.partial = params.partialFills;
+    this.lot = params.lotSize !== undefined && params.lotSize > 0 ? params.lotSize : 0;
+    this.lotScale = this.lot > 0 ? 10 ** decimalsOf(this.lot) : 1;
+  }
+
+  /** Whole lots in `q` (a hair under a whole number counts as it: 0.3 − 0.1 is 0.19999999999999998). */
+  private lotsIn(q: number): number {
+    return Math.floor(q / this.lot + 1e-9);
+  }
+
+  /** `n` lots as the exact decimal quantity. */
+  private lotsQty(n: number): number {
+    return Math.round(n * this.lot * this.lotScale) / this.lotScale;
   }
 
   /** The book with every row applied (BBO included): the venue's touch. */
@@ -327,13 +352,23 @@ export class L2Exchange implements OrderSink {
     this.audit.arrived[a] = t;
     const side = this.inSide[j]! as Side;
     const price = this.inPrice[j]!;
-    const qty = this.inQty[j]!;
+    let qty = this.inQty[j]!;
     if (!(qty > 0)) {
       this.audit.end(a, t, OrderEnd.Rejected);
       this.pushOut(VenueMsg.Rejected, id, side, price, 0, 0, 2, 0, 0, t);
       return;
     }
     if (this.market.book.gapOpen) return this.rejectUnknownBook(j);
+    if (this.lot > 0) {
+      // A whole number of lots (up to the float noise of a computed size), kept as its exact decimal.
+      const n = Math.round(qty / this.lot);
+      if (!(n >= 1 && Math.abs(qty / this.lot - n) <= 1e-6)) {
+        this.audit.end(a, t, OrderEnd.Rejected);
+        this.pushOut(VenueMsg.Rejected, id, side, price, 0, 0, 4, 0, 0, t);
+        return;
+      }
+      qty = this.lotsQty(n);
+    }
     const book = this.market.book;
     const tick = book.tickOf(price);
     const opposite = side > 0 ? book.bestAskTick() : book.bestBidTick();
@@ -393,6 +428,7 @@ export class L2Exchange implements OrderSink {
     this.rEpoch[r] = this.market.epoch;
     const known = ahead !== Number.POSITIVE_INFINITY;
     this.rJoinAhead[r] = known ? ahead : Number.NaN;
+    this.rCarry[r] = 0;
     this.rSent[r] = this.inSent[j]!;
     this.rArrived[r] = t;
     this.rAudit[r] = a;
@@ -433,7 +469,11 @@ export class L2Exchange implements OrderSink {
     for (let lvl = from, n = 0; left > qty * 1e-9 && (side > 0 ? lvl <= limit : lvl >= limit) && n < book.capacity; lvl += side, n++) {
       const avail = book.shownQtyAt(-side, lvl);
       if (!(avail > 0)) continue;
-      const q = avail < left ? avail : left;
+      let q = avail < left ? avail : left;
+      if (this.lot > 0) {
+        q = this.lotsQty(this.lotsIn(q));
+        if (!(q > 0)) continue;
+      }
       const px = book.priceOf(lvl);
       this.stats.fills++;
       this.stats.takerFills++;
@@ -443,7 +483,7 @@ export class L2Exchange implements OrderSink {
       this.oThrough[o] = 0;
       this.oTrade[o] = Number.NaN;
       this.audit.filled[a] = this.audit.filled[a]! + q;
-      left -= q;
+      left = this.lot > 0 ? this.lotsQty(Math.round((left - q) / this.lot)) : left - q;
     }
     return left;
   }
@@ -625,6 +665,9 @@ export class L2Exchange implements OrderSink {
     let budget = size;
     let realTaken = 0;
     const whole = !this.partial;
+    const lot = whole ? 0 : this.lot;
+    // Whole lots of the trade not yet given to our orders: our fills from one trade never exceed it.
+    let tradeLots = lot > 0 ? this.lotsIn(size) : 0;
     // Fill in priority order first, remove filled orders afterwards.
     for (let k = 0; k < n; k++) {
       const r = order[k]!;
@@ -646,8 +689,19 @@ export class L2Exchange implements OrderSink {
         q = !reached ? 0 : whole ? rem : rem < budget ? rem : budget;
         this.rAhead[r] = ahead > size ? ahead - size : 0;
       }
-      // What a trade leaves after the queue in front can be a floating-point remainder (1e-17): no fill.
-      if (!(q > size * 1e-9)) continue;
+      if (lot > 0) {
+        // Whole lots only: what reached the order (a probabilistic queue makes it fractional) plus the
+        // fraction carried from before, floored to lots; the fraction left is carried to its next fill.
+        const credit = q + this.rCarry[r]!;
+        const lots = this.lotsIn(credit);
+        this.rCarry[r] = lots > 0 ? Math.max(0, credit - lots * lot) : credit;
+        let fillLots = lots < tradeLots ? lots : tradeLots;
+        const remLots = Math.round(rem / lot);
+        if (remLots < fillLots) fillLots = remLots;
+        if (fillLots <= 0) continue;
+        tradeLots -= fillLots;
+        q = this.lotsQty(fillLots);
+      } else if (!(q > size * 1e-9)) continue; // what a trade leaves after the queue in front can be a floating-point remainder (1e-17): no fill
       budget -= q;
       if (budget < 0) budget = 0;
       this.fill(r, q, k < nThrough, t, tradeId);
@@ -682,7 +736,7 @@ export class L2Exchange implements OrderSink {
     this.oTrade[o] = tradeId;
     const a = this.rAudit[r]!;
     this.audit.filled[a] = this.audit.filled[a]! + qty;
-    const left = this.rRem[r]! - qty;
+    const left = this.lot > 0 ? this.lotsQty(Math.round((this.rRem[r]! - qty) / this.lot)) : this.rRem[r]! - qty;
     if (left <= qty * 1e-9) {
       this.rRem[r] = 0;
       // At the venue's clock: a trade replayed late (t < now) may complete an order another trade began.
@@ -728,6 +782,7 @@ export class L2Exchange implements OrderSink {
     this.rTraded[r] = this.rTraded[l]!;
     this.rEpoch[r] = this.rEpoch[l]!;
     this.rJoinAhead[r] = this.rJoinAhead[l]!;
+    this.rCarry[r] = this.rCarry[l]!;
     this.rSent[r] = this.rSent[l]!;
     this.rArrived[r] = this.rArrived[l]!;
     this.rAudit[r] = this.rAudit[l]!;
