@@ -52,6 +52,7 @@ export const VIOLATION_KINDS = [
   'trade_volume',
   'order_quantity',
   'order_volume',
+  'lot_size',
   'maker_latency',
   'taker_latency',
   'taker_time',
@@ -262,6 +263,17 @@ export function verifyFills(runDir: string, captures: readonly string[], loaded?
     const makerQty = perOrderMaker.get(id) ?? 0;
     if (makerQty > reach * (1 + REL) + 1e-12) flag('order_volume', null, id, `order ${id}: ${makerQty} filled, trades reaching it after arrival carried ${reach}`);
   }
+  // Quantities an exchange could produce: whole lots of the market of config.json, as their exact decimals.
+  const lot = lotSizeOf(runDir);
+  if (lot !== null) {
+    const decimals = Math.max(0, Math.ceil(-Math.log10(lot) - 1e-9));
+    const whole = (q: number): boolean => {
+      const n = Math.round(q / lot);
+      return n >= 1 && q === Number((n * lot).toFixed(decimals));
+    };
+    for (const f of fills) if (!whole(f.qty)) flag('lot_size', f, f.orderId, `${f.qty} is not a whole number of lots of ${lot}`);
+    for (const [id, o] of orders) if (!whole(o.qty)) flag('lot_size', null, id, `order ${id}: ${o.qty} is not a whole number of lots of ${lot}`);
+  }
   const latency = entryLatencyOf(runDir);
   // A resting order too reached the venue no sooner than its decision plus the entry latency.
   if (latency !== null) {
@@ -298,16 +310,29 @@ export function verifyFills(runDir: string, captures: readonly string[], loaded?
   };
 }
 
-/** The constant entry latency of the run's config.json (`order_latency: constant(<entry>us,<response>us)`), µs; undefined: none stated. */
-function entryLatencyOf(runDir: string): number | null {
+/** The market's lot size of the run's config.json (`market.lot_size`); null: none stated. */
+function lotSizeOf(runDir: string): number | null {
+  const cfg = configOf(runDir);
+  const market = cfg === null ? undefined : (cfg as Record<string, unknown>)['market'];
+  const lot = market !== null && typeof market === 'object' ? (market as Record<string, unknown>)['lot_size'] : undefined;
+  return typeof lot === 'number' && lot > 0 ? lot : null;
+}
+
+/** The run's config.json as parsed (null: none). */
+function configOf(runDir: string): unknown {
   const path = join(runDir, 'config.json');
   if (!existsSync(path)) return null;
-  let cfg: unknown;
   try {
-    cfg = JSON.parse(readFileSync(path, 'utf8'));
+    return JSON.parse(readFileSync(path, 'utf8'));
   } catch {
     throw new UserError(`${path}: not JSON`);
   }
+}
+
+/** The constant entry latency of the run's config.json (`order_latency: constant(<entry>us,<response>us)`), µs; undefined: none stated. */
+function entryLatencyOf(runDir: string): number | null {
+  const cfg = configOf(runDir);
+  if (cfg === null) return null;
   const name = (cfg as Record<string, unknown>)['order_latency'];
   const m = typeof name === 'string' ? /^constant\((\d+(?:\.\d+)?)us,/.exec(name) : null;
   return m === null ? null : Number(m[1]);

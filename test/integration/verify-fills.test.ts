@@ -88,11 +88,19 @@ test('doctored fills are caught: a trade before arrival, a fill larger than its 
     ['no-trade', 'no_trade_id', (c) => {
       c[col('trade_id')] = '';
     }],
+    // A third of a lot (config.json: 0.00001) less: a quantity no exchange fills; so is float noise on a whole one.
+    ['off-lot', 'lot_size', (c) => {
+      c[col('qty')] = String(Number(c[col('qty')]) - 0.00001 / 3);
+    }],
+    ['float-noise', 'lot_size', (c) => {
+      c[col('qty')] = String(Number(c[col('qty')]) * (1 + 1e-15));
+    }],
   ];
   for (const [name, kind, edit] of cases) {
     const v = verifyFills(doctor(name, edit), [events], trades);
     assert.ok(v.violations[kind as keyof typeof v.violations] >= 1, `${name}: expected a ${kind} violation, got ${JSON.stringify(v.violations)}`);
   }
+  assert.equal(verifyFills(base, [events], trades).violations.lot_size, 0, 'every fill of the run is whole lots');
   // A fill moved onto a trade whose aggressor was on the same side as the order.
   const wrongSide = join(dir, 'doctored-aggressor');
   cpSync(base, wrongSide, { recursive: true });
