@@ -107,13 +107,17 @@ export function resolveTrading(cfg: TradingConfig, refPrice: number, opts: Stric
 
 /**
  * A single run's check that the gate lets the strategy's orders through at all (explicit risk limits
- * below the quote size would deny every order). A sweep does not call it: there a combo whose orders
- * the limits refuse simply does not trade, as it would not live.
+ * below the quote size would deny every order), and that the quote size is whole lots of the market (the
+ * simulated venue, as the exchange, rejects any other). A sweep does not call it: there a combo whose
+ * orders the limits refuse simply does not trade, as it would not live.
  */
 export function checkGateAdmitsQuotes(r: ResolvedTrading, refPrice: number, opts: StrictParseOptions = {}): void {
   const name = (p: string): string => fieldName(p, opts);
   const risk = r.session.risk;
   const q = r.quoting.orderQty;
+  const lot = r.instrument.lotSize;
+  if (lot > 0 && Math.abs(q / lot - Math.round(q / lot)) > 1e-6)
+    throw new UserError(`${name('quoting.order_qty')}: ${q} is not a whole number of lots of market.lot_size ${lot}: the venue would reject every order`);
   if (risk.max_order_qty < q * (1 - 1e-9)) throw new UserError(`${name('risk.max_order_qty')}: ${risk.max_order_qty} is below quoting.order_qty ${q}: every order would be denied`);
   const notional = r.session.contract ? notionalQuote(r.session.contract, refPrice, q) : q * refPrice;
   if (risk.max_order_notional < notional * (1 - 1e-9))

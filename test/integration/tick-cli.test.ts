@@ -55,6 +55,8 @@ test('bad tick flags are one line and exit code 2', () => {
     [['--events', join(tmp, 'missing.arrow')], /cannot read event file/],
     [['--events', events, '--data', 'x.csv'], /--events/],
     [['--events', events, '--order-latency-ms', '-3'], /--order-latency-ms/],
+    // A quote size the venue (as the exchange) rejects: not a whole number of the market's 0.00001 lots.
+    [['--events', events, '--order-qty', '0.0012345'], /^error: --order-qty: 0\.0012345 is not a whole number of lots of market\.lot_size 0\.00001/],
   ] as const) {
     const r = cli('backtest', ...args);
     assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
