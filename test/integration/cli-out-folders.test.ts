@@ -14,6 +14,7 @@ const work = join(home, 'projects', 'work');
 mkdirSync(work, { recursive: true });
 writeFileSync(join(home, 'diary.txt'), 'private');
 writeFileSync(join(work, 'notes.md'), 'my notes');
+writeFileSync(join(work, 'launch.yaml'), '{}\n');
 mkdirSync(join(work, 'thesis'));
 writeFileSync(join(work, 'thesis', 'chapter1.tex'), 'years of work');
 writeFileSync(join(work, 'plain-file'), 'a file');
@@ -88,7 +89,7 @@ test('paths the file system would refuse after the work are refused before it: o
 test('mvp-launch, daily-smoke, experiments and weekly-report --out: forbidden places and paths the file system would refuse are refused before any step, one line, exit 2', () => {
   if (!readdirSync(work).includes('dangling')) symlinkSync(join(work, 'nowhere'), join(work, 'dangling'));
   const before = snapshot(base);
-  const launch = ['mvp-launch', '--config', 'notes.md', '--data', 'notes.md', '--events', 'notes.md'];
+  const launch = ['mvp-launch', '--config', 'launch.yaml', '--data', 'notes.md', '--events', 'notes.md'];
   const smoke = ['daily-smoke', '--exchange', 'nope', '--symbol', 'BTC/USDT'];
   const experiments = ['experiments', '--preset', 'walk-forward', '--data', 'notes.md'];
   const weekly = ['weekly-report', '--ledgers', 'thesis', '--runs', 'thesis'];

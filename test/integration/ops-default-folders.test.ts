@@ -76,7 +76,9 @@ test('daily-smoke: the second check of a second goes under smoke_<stamp>_2 (remo
 
 test('mvp-launch: the second launch of a second goes under mvp_<stamp>_2 (removed again when nothing was written in it)', () => {
   const launch = taken('artifacts/launch', 'mvp_');
-  for (const f of ['c.yaml', 'k.csv', 'e.gz']) writeFileSync(join(launch.cwd, f), '');
+  for (const f of ['k.csv', 'e.gz']) writeFileSync(join(launch.cwd, f), '');
+  // A config every step reads and the campaign refuses (its first step that writes): nothing is written.
+  writeFileSync(join(launch.cwd, 'c.yaml'), 'quoting:\n  gamma: -1\n');
   const l = runOps(['mvp-launch', '--config', 'c.yaml', '--data', 'k.csv', '--events', 'e.gz'], { cwd: launch.cwd });
   assert.equal(l.status, 1, l.stderr);
   secondOf(l.json.out, launch.theirs, 'artifacts/launch', 'mvp_');
