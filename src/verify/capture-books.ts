@@ -151,9 +151,10 @@ export function booksAt(captures: readonly string[], times: readonly number[], a
 
 /**
  * Each line of a Binance capture (`<local_ns> <json>`, gzip or plain): its local time in µs, the JSON text and
- * its line number (for messages). Lines without the two fields are passed over.
+ * its line number (for messages). Lines without the two fields are passed over. `wholeMicros`: the local time in
+ * whole µs as a converter reads it (the nanoseconds' last three digits dropped), not the nanoseconds / 1000.
  */
-export function forEachCaptureLine(path: string, each: (localUs: number, body: string, line: number) => void): void {
+export function forEachCaptureLine(path: string, each: (localUs: number, body: string, line: number) => void, wholeMicros = false): void {
   let buf = readFileSync(path);
   if (buf.length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b) buf = gunzipSync(buf);
   const text = buf.toString('utf8');
@@ -164,7 +165,9 @@ export function forEachCaptureLine(path: string, each: (localUs: number, body: s
     if (end < 0) end = text.length;
     line++;
     const sp = text.indexOf(' ', start);
-    if (sp > start && sp < end) each(Number(text.slice(start, sp)) / 1000, text.slice(sp + 1, end), line);
+    if (wholeMicros) {
+      if (sp > start + 3 && sp < end) each(Number(text.slice(start, sp - 3)), text.slice(sp + 1, end), line);
+    } else if (sp > start && sp < end) each(Number(text.slice(start, sp)) / 1000, text.slice(sp + 1, end), line);
     start = end + 1;
   }
 }
@@ -255,7 +258,7 @@ function gapsOfRawCaptures(paths: readonly string[]): BookGaps {
     if (d.rows > 0) book(d.ts);
   };
   for (const path of paths) {
-    forEachRawLine(path, (local, body, line) => {
+    forEachCaptureLine(path, (local, body, line) => {
       if (body.includes('"e":"trade"') || body.includes('"e":"aggTrade"')) {
         // A trade is no book row; its E moves the offset estimated times are made with.
         const m = /"E":(\d+)/.exec(body);
@@ -302,28 +305,33 @@ function gapsOfRawCaptures(paths: readonly string[]): BookGaps {
           else buffered.push(x);
         }
       }
-    });
+    }, true);
   }
   return { windows, lastBookTs: top };
 }
 
-function gapsOfEventFiles(paths: readonly string[]): BookGaps {
+/** The columns of a normalized event file (Arrow IPC), read by name; a file that is not one is a one-line refusal. */
+export function eventFileColumns(path: string): (name: string) => ArrayLike<number> {
   const arrow = createRequire(import.meta.url)('apache-arrow') as typeof import('apache-arrow');
+  let table: import('apache-arrow').Table;
+  try {
+    table = arrow.tableFromIPC(readFileSync(path));
+  } catch (e) {
+    throw new UserError(`${path}: not an Arrow event file (${e instanceof Error ? e.message : String(e)})`);
+  }
+  return (name) => {
+    const c = table.getChild(name);
+    if (c === null) throw new UserError(`${path}: column ${name} missing (not a marketmakerl event file)`);
+    return c.toArray() as ArrayLike<number>;
+  };
+}
+
+function gapsOfEventFiles(paths: readonly string[]): BookGaps {
   const windows: GapWindow[] = [];
   let open: GapWindow | undefined;
   let top = Number.NEGATIVE_INFINITY;
   for (const path of paths) {
-    let table;
-    try {
-      table = arrow.tableFromIPC(readFileSync(path));
-    } catch (e) {
-      throw new UserError(`${path}: not an Arrow event file (${e instanceof Error ? e.message : String(e)})`);
-    }
-    const col = (name: string): ArrayLike<number> => {
-      const c = table.getChild(name);
-      if (c === null) throw new UserError(`${path}: column ${name} missing (not a marketmakerl event file)`);
-      return c.toArray() as ArrayLike<number>;
-    };
+    const col = eventFileColumns(path);
     const type = col('type');
     const flags = col('flags');
     const ts = col('tsExchange');
@@ -341,21 +349,4 @@ function gapsOfEventFiles(paths: readonly string[]): BookGaps {
     }
   }
   return { windows, lastBookTs: top };
-}
-
-/** As `forEachCaptureLine`, with the local time in whole µs as a converter reads it (the nanoseconds' last three digits dropped). */
-function forEachRawLine(path: string, each: (localUs: number, body: string, line: number) => void): void {
-  let buf = readFileSync(path);
-  if (buf.length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b) buf = gunzipSync(buf);
-  const text = buf.toString('utf8');
-  let start = 0;
-  let line = 0;
-  while (start < text.length) {
-    let end = text.indexOf('\n', start);
-    if (end < 0) end = text.length;
-    line++;
-    const sp = text.indexOf(' ', start);
-    if (sp > start + 3 && sp < end) each(Number(text.slice(start, sp - 3)), text.slice(sp + 1, end), line);
-    start = end + 1;
-  }
 }

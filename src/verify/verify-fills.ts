@@ -1,9 +1,8 @@
 // An independent check of a tick run's fills against the trades and books of the market it replayed: reads only files, never the simulator.
 import { readFileSync, existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { UserError } from '../core/index.js';
-import { bookGapsOf, booksAt, forEachCaptureLine, type GapWindow } from './capture-books.js';
+import { bookGapsOf, booksAt, eventFileColumns, forEachCaptureLine, type GapWindow } from './capture-books.js';
 
 /** One trade as the exchange printed it. */
 export interface CheckedTrade {
@@ -125,18 +124,7 @@ export function tradesOfCapture(path: string, into: Map<number, CheckedTrade>): 
 
 /** Trades of a normalized event file (marketmakerl.events/1 or /2, Arrow IPC): rows of type 3; `side` is the aggressor. */
 export function tradesOfEventFile(path: string, into: Map<number, CheckedTrade>): void {
-  const arrow = createRequire(import.meta.url)('apache-arrow') as typeof import('apache-arrow');
-  let table;
-  try {
-    table = arrow.tableFromIPC(readFileSync(path));
-  } catch (e) {
-    throw new UserError(`${path}: not an Arrow event file (${e instanceof Error ? e.message : String(e)})`);
-  }
-  const col = (name: string): ArrayLike<number> => {
-    const c = table.getChild(name);
-    if (c === null) throw new UserError(`${path}: column ${name} missing (not a marketmakerl event file)`);
-    return c.toArray() as ArrayLike<number>;
-  };
+  const col = eventFileColumns(path);
   const type = col('type');
   const side = col('side');
   const ts = col('tsExchange');
