@@ -231,9 +231,6 @@ export class PaperSession {
     this.journal.venueAudit?.(this.exchange.audit, this.venueFills);
   }
 
-  /** The session's `book-gap` condition is raised (the local side's book unknown since a gap row). */
-  private gapOn = false;
-
   /**
    * One decision at `now`: answers due, estimators and view, then the session (risk monitors, strategy →
    * reconcile → gate → venue). Returns the commands sent to the venue.
@@ -248,11 +245,7 @@ export class PaperSession {
     if (this.pendingResume.length > 0 && core.view.mid > 0) this.replaceResumed(now);
     this.counters.decisions++;
     // A gap row of the feed (a recording's broken depth stream) holds the session halted until a snapshot.
-    const since = this.local.bookUnknownSince;
-    if ((since === since) !== this.gapOn) {
-      this.gapOn = !this.gapOn;
-      this.session.bookGap(now, since);
-    }
+    this.session.bookGap(now, this.local.bookUnknownSince);
     this.session.decide(now, health.lastDataLocal, health.connected);
     return this.countCommands();
   }

@@ -425,7 +425,7 @@ export class TickBacktest {
     const st = this.st!;
     const tT = st.nextDecision < st.nextSample ? st.nextDecision : st.nextSample;
     if (st.nextDecision === tT) {
-      this.syncGap(tT, this.local.bookUnknownSince);
+      this.session.bookGap(tT, this.local.bookUnknownSince);
       this.session.decide(tT, st.lastLocal, true);
       st.nextDecision += this.opts.decisionIntervalMicros;
     }
@@ -463,18 +463,8 @@ export class TickBacktest {
   decide(t: Micros, lastDataLocal: Micros): void {
     this.local.refresh(this.core, t);
     this.stats.mark(t, this.core.view.mid);
-    this.syncGap(t, this.local.bookUnknownSince);
+    this.session.bookGap(t, this.local.bookUnknownSince);
     this.session.decide(t, lastDataLocal, true);
-  }
-
-  /** The session's `book-gap` condition is raised. */
-  private gapOn = false;
-
-  /** Raise or clear the session's `book-gap` condition as the trading side's rows say (a gap row, a snapshot). */
-  private syncGap(t: Micros, since: Micros): void {
-    if ((since === since) === this.gapOn) return;
-    this.gapOn = !this.gapOn;
-    this.session.bookGap(t, since);
   }
 
   /** Hand the venue's next answer to the core (at its local arrival time). */
