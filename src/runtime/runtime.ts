@@ -2,7 +2,7 @@
 import { availableParallelism } from 'node:os';
 import { existsSync, readdirSync } from 'node:fs';
 import { isAbsolute, relative, resolve } from 'node:path';
-import { UserError, checkCollectionFolder, ensureCollectionFolder, utcStamp, writeFileAtomic } from '../core/index.js';
+import { UserError, roundTo, checkCollectionFolder, ensureCollectionFolder, utcStamp, writeFileAtomic } from '../core/index.js';
 import { DEFAULT_ARTIFACTS_DIR, RUN_ID, type Mode } from './config.js';
 import type { AgentConfig } from './agents.js';
 import { loadConfig, agentDataPath } from './load-config.js';
@@ -194,7 +194,7 @@ export async function runRuntime(o: RunOptions): Promise<RunSummary> {
     ...(signal !== undefined ? { stopped_by: signal } : {}),
     risk_status: risk.length === 0 ? 'n/a' : risk.some((r) => r.status === 'breach') ? 'breach' : 'ok',
     risk_breaches: risk.flatMap((r) => r.breaches.map((b) => `${r.agent}: ${b}`)),
-    pnl: Object.fromEntries(outcomes.filter((x) => x.value?.role === 'execution').map((x) => [x.agent, (x.value as { metrics: { total_pnl: number } }).metrics.total_pnl])),
+    pnl: Object.fromEntries(outcomes.filter((x) => x.value?.role === 'execution').map((x) => [x.agent, roundTo((x.value as { metrics: { total_pnl: number } }).metrics.total_pnl, 6) ?? Number.NaN])),
     workers,
     successes,
     failures,
@@ -229,8 +229,8 @@ function agentSummary(x: AgentOutcome, show: (p: string) => string, scrub: (text
     s.risk_breaches = x.value.breaches;
   }
   if (x.value?.role === 'execution') {
-    s.total_pnl = x.value.metrics.total_pnl;
-    s.return_pct = x.value.metrics.return_pct;
+    s.total_pnl = roundTo(x.value.metrics.total_pnl, 6) ?? Number.NaN;
+    s.return_pct = roundTo(x.value.metrics.return_pct, 6) ?? Number.NaN;
     s.trading_state = x.value.metrics.risk.final_state;
   }
   return s;

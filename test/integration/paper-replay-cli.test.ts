@@ -123,3 +123,18 @@ test('a session never writes into a log it did not create: with its name taken, 
   assert.equal(readFileSync(summary.jsonl, 'utf8'), r.stdout, 'the log holds this session\'s lines and nothing else');
   for (const p of theirs) assert.equal(readFileSync(p, 'utf8'), '{"theirs":true}\n', `${p} untouched`);
 });
+
+test('the event-clock summary states the inventory as the lots it holds, not with floating-point residue', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mm-replay-inv-'));
+  const r = cli(['realtime', '--config', 'config/examples/btcusdt.yaml', '--clock', 'event', '--out-dir', join(dir, 'out')]);
+  assert.equal(r.status, 0, r.stderr);
+  const line = r.stdout.trim().split('\n').at(-1)!;
+  const summary = JSON.parse(line) as { summary: boolean; inventory: number; run_dir: string };
+  assert.equal(summary.summary, true);
+  const metrics = JSON.parse(readFileSync(join(summary.run_dir, 'metrics.json'), 'utf8')) as { final_inventory: number };
+  assert.ok(metrics.final_inventory !== 0, 'the run ends holding something');
+  // Sums of lot-sized fills carry binary residue (0.00022 comes out as 0.0002199999999999997): the line rounds it away.
+  assert.equal(summary.inventory, Math.round(metrics.final_inventory * 1e10) / 1e10);
+  const text = /"inventory":(-?[0-9.e-]+)/.exec(line)![1]!;
+  assert.ok(text.replace(/^-?0?\./, '').length <= 10, `inventory as printed: ${text}`);
+});

@@ -56,7 +56,7 @@ test('run --mode live: the live guard, the preflight, orders through ccxt to the
     const metrics = MetricsSchema.parse(JSON.parse(readFileSync(join(out, 'l_exec_metrics.json'), 'utf8')));
     assert.ok(metrics.orders_placed > 0, 'quotes went out');
     assert.ok(['active', 'reducing', 'halted'].includes(metrics.risk.final_state));
-    assert.equal(summary.pnl['exec'], metrics.total_pnl, 'the summary states the PnL');
+    assert.equal(summary.pnl['exec'], Math.round(metrics.total_pnl * 1e6) / 1e6, 'the summary states the PnL');
     assert.equal(fake.account.openOrders().length, 0, 'the verified cancel-all left nothing resting');
     // The preflight asked for the account before the first order.
     const firstOrder = fake.requests.findIndex((r) => r.method === 'POST' && r.path === 'order');
@@ -99,7 +99,7 @@ test('run --mode paper with feed exchange: a paper session on the live market (w
     const metrics = MetricsSchema.parse(JSON.parse(readFileSync(join(out, 'p_exec_metrics.json'), 'utf8')));
     assert.ok(metrics.orders_placed > 0, 'paper quotes were placed on the simulated venue');
     assert.ok(metrics.samples >= 2, `samples ${metrics.samples}`);
-    assert.equal(summary.pnl['exec'], metrics.total_pnl, 'the summary states the PnL');
+    assert.equal(summary.pnl['exec'], Math.round(metrics.total_pnl * 1e6) / 1e6, 'the summary states the PnL');
     assert.match(readFileSync(join(out, 'p_exec_trace.csv'), 'utf8').split('\n')[0]!, /,trading_state$/);
     const ledger = new Ledger(join(out, 'p_exec_ledger.sqlite'));
     try {

@@ -48,7 +48,7 @@ test('the shipped config runs end to end: every artifact, schema-valid metrics, 
   assert.equal(metrics.samples, 2500, 'execution tests only the bars after the fit');
   assert.ok(metrics.fills > 0);
   assert.equal(read(out, 'e2e_exec_trace.csv').split('\n')[0], 'ts,bid,ask,inventory,cash,equity,mid,reservation,trading_state');
-  assert.equal(summary.pnl['exec'], metrics.total_pnl, 'the summary states the PnL');
+  assert.equal(summary.pnl['exec'], Math.round(metrics.total_pnl * 1e6) / 1e6, 'the summary states the PnL');
 
   const risk = JSON.parse(read(out, 'e2e_risk_risk_report.json')) as RiskReport;
   assert.ok(risk.status === 'ok' || risk.status === 'breach');
@@ -159,8 +159,8 @@ test('paper mode offline: the execution agent replays data.events on its own clo
   const metrics = MetricsSchema.parse(JSON.parse(read(out, 'p_exec_metrics.json')));
   assert.ok(metrics.samples >= 85 && metrics.samples <= 91, `90 s of market time in 1 s samples, got ${metrics.samples}`);
   assert.ok(metrics.orders_placed > 0);
-  assert.equal(summary.pnl['exec'], metrics.total_pnl);
-  assert.equal(summary.agents[2]!.total_pnl, metrics.total_pnl);
+  assert.equal(summary.pnl['exec'], Math.round(metrics.total_pnl * 1e6) / 1e6);
+  assert.equal(summary.agents[2]!.total_pnl, Math.round(metrics.total_pnl * 1e6) / 1e6);
   const ledger = new Ledger(join(out, 'p_exec_ledger.sqlite'));
   try {
     assert.deepEqual(checkLedgerInvariants(ledger.db), []);
@@ -313,5 +313,5 @@ test('make run MODE=paper: the shipped config, offline, replays the shared captu
   const quoted = rows.filter((r) => r[1]! > 0 && r[2]! > 0);
   assert.ok(quoted.length > 100, `${quoted.length} quoted samples`);
   for (const [, bid, ask, , , , mid] of quoted) assert.ok(mid! - bid! < 0.001 * mid! && ask! - mid! < 0.001 * mid!, `bid ${bid} ask ${ask} around ${mid}`);
-  assert.equal(summary.pnl['exec'], metrics.total_pnl, 'the summary states the PnL');
+  assert.equal(summary.pnl['exec'], Math.round(metrics.total_pnl * 1e6) / 1e6, 'the summary states the PnL');
 });

@@ -86,7 +86,7 @@ export async function eventReplayCommand(f: RealtimeFlags, c: ConfigWithFlags): 
       decisions_seconds: roundTo((events.tsLocal[events.length - 1]! - events.tsLocal[0]!) / 1e6, 3),
       fills: m.fills,
       fills_in_flight_at_stop: job.core.fills.length - job.replayFills.length,
-      inventory: p.position,
+      inventory: roundTo(p.position, 10) ?? 0,
       cash: roundTo(p.cash, 6),
       total_pnl: roundTo(m.total_pnl, 6),
       realized_pnl: roundTo(m.realized_pnl, 6),
