@@ -97,18 +97,27 @@ test('corrupted or incompatible policies and bad flags: one line on stderr, exit
   }
 });
 
-test('a tuned base that does not trade, and a policy that learned nothing, are said (stderr, the summary, policy.json)', () => {
-  // The 1m klines at the default 10 bps maker fee: every γ that trades scores below not trading, so tuning picks one that never fills.
+test('the tuned base is a γ that trades; when every such γ loses to not trading, that is said (stderr, the summary, policy.json)', () => {
+  // The 1m klines at the default 10 bps maker fee: every γ that trades scores below not trading, and the best γ
+  // of the whole grid never fills. The base is the best γ that fills on at least 1% of the training bars: a
+  // policy can only learn to tune quotes that trade.
   const small = join(tmp, 'small.json');
   writeFileSync(small, JSON.stringify({ episode_bars: 500, cem: { population: 8, windows: 2 } }));
   const out = join(tmp, 'flat');
   const r = cli('train-rl', '--data', KLINES_1M, '--config', small, '--episodes', '32', '--seed', '1', '--out', out, '--quiet');
   assert.equal(r.status, 0, r.stderr);
-  const summary = JSON.parse(r.stdout.trim()) as { warnings: string[]; kept_generation: number };
-  assert.ok(summary.warnings.some((w) => /made no fills on the training period/.test(w)), JSON.stringify(summary.warnings));
-  assert.match(r.stderr, /^warning: the tuned base .* made no fills/m);
-  const policy = JSON.parse(readFileSync(join(out, 'policy.json'), 'utf8')) as { training: { warnings: string[] } };
+  const summary = JSON.parse(r.stdout.trim()) as { warnings: string[]; base: { gamma: number } };
+  assert.ok(summary.warnings.some((w) => /^the best γ of AS on the training period \(γ [0-9.]+: 0 fills, reward 0\) fills on fewer than 1% of its bars; the base is the best γ that trades/.test(w)), JSON.stringify(summary.warnings));
+  assert.match(r.stderr, /^warning: the best γ of AS on the training period .* stays the line to beat/m);
+  const policy = JSON.parse(readFileSync(join(out, 'policy.json'), 'utf8')) as { training: { warnings: string[]; base_tuning?: unknown } };
   assert.deepEqual(policy.training.warnings, summary.warnings);
-  // A γ that trades (the runs above): no warning about the base.
-  assert.ok(!(JSON.parse(train(join(tmp, 'plain')).stdout.trim()) as { warnings: string[] }).warnings.some((w) => /no fills/.test(w)));
+  // The base trades: its own backtest on the training period fills on at least 1% of the bars.
+  const ev = cli('evaluate-rl', '--policy', join(out, 'policy.json'), '--data', KLINES_1M);
+  assert.equal(ev.status, 0, ev.stderr);
+  const rows = (JSON.parse(ev.stdout.trim().split('\n').at(-1)!) as { rows: { model: string; gamma: number; fills: number }[] }).rows;
+  const base = rows.find((x) => x.model === 'base')!;
+  assert.equal(base.gamma, summary.base.gamma);
+  assert.ok(base.fills > 0, `the base fills on the held-out period too (${base.fills})`);
+  // A γ given by the user: no warning about the base.
+  assert.ok(!(JSON.parse(train(join(tmp, 'plain')).stdout.trim()) as { warnings: string[] }).warnings.some((w) => /γ of AS/.test(w)));
 });

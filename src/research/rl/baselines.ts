@@ -51,7 +51,11 @@ export interface TunedBaseline {
   grid: { gamma: number; reward: number; pnl: number; fills: number }[];
 }
 
-/** The γ of `model` with the highest RL reward on bars [from, to) (ties: the smaller γ). */
+/**
+ * The γ of `model` with the highest RL reward on bars [from, to) (ties: the smaller γ). With `minFills`, only
+ * among the γ whose run filled at least that often (an RL base must trade to be tuned), when any did; the
+ * best of the whole grid otherwise.
+ */
 export function tuneGamma(
   bars: Bars,
   from: number,
@@ -60,13 +64,16 @@ export function tuneGamma(
   model: 'as' | 'glft',
   inventoryPenalty: number,
   grid: readonly number[] = GAMMA_GRID,
+  minFills = 0,
 ): TunedBaseline {
   const instrument = makeInstrument(cfg.market.symbol, cfg.market.tick_size, cfg.market.lot_size);
   const rows = grid.map((gamma) => {
     const r = scoredRun(bars, from, to, cfg, inventoryPenalty, (q) => new QuotingStrategy({ ...q, model, gamma }, instrument));
     return { gamma, reward: r.reward, pnl: r.metrics.total_pnl, fills: r.metrics.fills };
   });
-  let best = rows[0]!;
-  for (const r of rows) if (r.reward > best.reward) best = r;
+  const active = rows.filter((r) => r.fills >= minFills);
+  const pool = active.length > 0 ? active : rows;
+  let best = pool[0]!;
+  for (const r of pool) if (r.reward > best.reward) best = r;
   return { model, gamma: best.gamma, grid: rows };
 }

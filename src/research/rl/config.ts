@@ -41,7 +41,7 @@ export const RlTrainConfigSchema = z.object({
     }),
   /** Bar backtest parameters of the environment (fill model, fees, sizes, model, γ): the backtest config's fields. */
   backtest: z.record(z.string(), z.unknown()).default({}),
-  /** γ of the wrapped model: a number, or 'tune' = the best of a grid on the training part (as evaluate-rl's baselines). */
+  /** γ of the wrapped model: a number, or 'tune' = the best of a grid on the training part among the γ that fill on at least 1% of its bars (a base that never trades leaves a policy nothing to learn; evaluate-rl's baselines tune over the whole grid). */
   base_gamma: z.union([positive, z.literal('tune')]).default('tune'),
   episode_bars: z.number().int().min(10).default(1440),
   warmup_bars: z.number().int().min(40).default(300),

@@ -48,6 +48,11 @@ export function envBacktestConfig(c: Readonly<RlTrainConfig>): TradingConfig {
  * validation is a later period than every training window, and the held-out period after it is not
  * touched here at all.
  */
+/** Share of the training bars the tuned base must fill on (`tuneGamma`'s `minFills`): at least one fill per 100 bars. */
+export const BASE_MIN_FILL_SHARE = 0.01;
+
+const round = (x: number): number => Math.round(x * 100) / 100;
+
 export async function trainRl(c: Readonly<RlTrainConfig>, progress: Progress = silentProgress): Promise<TrainResult> {
   const t0 = performance.now();
   const data = dataSpecOf(c);
@@ -55,13 +60,25 @@ export async function trainRl(c: Readonly<RlTrainConfig>, progress: Progress = s
   const split = splitBars(bars.length, c);
   const backtest = envBacktestConfig(c);
   const model = backtest.quoting.model === 'glft' ? 'glft' : 'as';
-  const tuned = c.base_gamma === 'tune' ? tuneGamma(bars, 0, split.validationStart, backtest, model, c.inventory_penalty) : undefined;
+  // The base is tuned among the γ that trade: a policy can only learn to tune quotes that fill. A base that
+  // never fills (the best γ where every trading one loses) would leave it nothing to learn from.
+  const minFills = Math.ceil(BASE_MIN_FILL_SHARE * split.validationStart);
+  const tuned = c.base_gamma === 'tune' ? tuneGamma(bars, 0, split.validationStart, backtest, model, c.inventory_penalty, undefined, minFills) : undefined;
   const gamma = tuned !== undefined ? tuned.gamma : (c.base_gamma as number);
   const warnings: string[] = [];
-  if (tuned !== undefined && tuned.grid.find((g) => g.gamma === gamma)!.fills === 0) {
-    warnings.push(
-      `the tuned base (${model.toUpperCase()}, γ ${gamma}) made no fills on the training period: every γ that traded scored below not trading (fees, inventory penalty), so the policy learns around a base that does not trade; set base_gamma (--gamma) to a γ that trades, or revisit the fees and the inventory penalty`,
-    );
+  if (tuned !== undefined) {
+    const row = tuned.grid.find((g) => g.gamma === gamma)!;
+    const idle = tuned.grid.reduce((a, g) => (g.reward > a.reward ? g : a));
+    if (row.fills < minFills) {
+      warnings.push(
+        `no γ of ${model.toUpperCase()} filled on ${BASE_MIN_FILL_SHARE * 100}% of the training bars (the tuned base, γ ${gamma}, made ${row.fills} fills): the policy learns around a base that hardly trades; set base_gamma (--gamma) to a γ that trades, or revisit the fees`,
+      );
+    } else if (idle.reward > row.reward && idle.fills < minFills) {
+      warnings.push(
+        `the best γ of ${model.toUpperCase()} on the training period (γ ${idle.gamma}: ${idle.fills} fills, reward ${round(idle.reward)}) fills on fewer than ${BASE_MIN_FILL_SHARE * 100}% of its bars; the base is the best γ that trades (γ ${gamma}: ${row.fills} fills, reward ${round(row.reward)}, PnL ${round(row.pnl)}), and it scores below that: the policy learns to cut the base's losses, and quoting so wide that it hardly trades stays the line to beat (evaluate-rl's AS and GLFT rows, γ tuned over the whole grid)`,
+
+      );
+    }
   }
   const barSeconds = bars.intervalMicros / 1e6;
   const env: EnvSpec = {
