@@ -42,3 +42,17 @@ test('trace.csv and fills.csv written in chunks equal traceCsv / fillsCsv: empty
   }
   rmSync(dir, { recursive: true, force: true });
 });
+
+test("trace.csv keeps the mid's half tick: a one-tick spread's mid is not rounded to a tick", () => {
+  // BTCUSDT perpetual (tick 0.1), a one-tick spread: the mid sits between two ticks.
+  const perp = new Trace(2);
+  perp.push(1_723_161_257_000_000, 61800.05, 61800.0, 61800.1, 61800.05, 0, 1e4, 1e4, 0);
+  perp.push(1_723_161_258_000_000, 61807.95, 61807.9, 61808.0, 61807.95, 0, 1e4, 1e4, 0);
+  const rows = traceCsv(perp, 0.1).trim().split('\n').slice(1).map((r) => r.split(','));
+  assert.deepEqual(rows.map((r) => Number(r[6])), [61800.05, 61807.95]);
+  assert.deepEqual(rows.map((r) => [r[1], r[2]]), [['61800.0', '61800.1'], ['61807.9', '61808.0']], 'quotes stay on the tick');
+  // Spot (tick 0.01).
+  const spot = new Trace(1);
+  spot.push(1_723_161_259_000_000, 61000.005, 61000.0, 61000.01, 61000.005, 0, 1e4, 1e4, 0);
+  assert.equal(Number(traceCsv(spot, 0.01).trim().split('\n')[1]!.split(',')[6]), 61000.005);
+});

@@ -23,9 +23,12 @@ const fixed = (x: number, d: number): string => (Number.isFinite(x) ? x.toFixed(
 const TRACE_HEADER = 'ts,bid,ask,inventory,cash,equity,mid,reservation,trading_state';
 const FILLS_HEADER = 'ts,side,price,qty,fee,liquidity,order_id,sample';
 
-/** Row i of the trace CSV; `pd`: the price decimals of the tick size. */
+/**
+ * Row i of the trace CSV; `pd`: the price decimals of the tick size. Quotes are on the tick; the mid of a
+ * one-tick spread is half a tick off it, so it (and the reservation price) keeps one decimal more.
+ */
 function traceRow(trace: Trace, i: number, pd: number): string {
-  return `${Math.floor(trace.ts[i]! / 1000)},${fixed(trace.bid[i]!, pd)},${fixed(trace.ask[i]!, pd)},${num(trace.inventory[i]!)},${fixed(trace.cash[i]!, 8)},${fixed(trace.equity[i]!, 8)},${fixed(trace.mid[i]!, pd)},${fixed(trace.reservation[i]!, pd + 4)},${STATE_NAMES[trace.state[i]!] ?? ''}`;
+  return `${Math.floor(trace.ts[i]! / 1000)},${fixed(trace.bid[i]!, pd)},${fixed(trace.ask[i]!, pd)},${num(trace.inventory[i]!)},${fixed(trace.cash[i]!, 8)},${fixed(trace.equity[i]!, 8)},${fixed(trace.mid[i]!, pd + 1)},${fixed(trace.reservation[i]!, pd + 4)},${STATE_NAMES[trace.state[i]!] ?? ''}`;
 }
 
 /** Row i of the fills CSV. */
