@@ -120,7 +120,7 @@ export function bookTotals(r: TickMarketsJobResult): Record<string, unknown> {
 /**
  * The run folder of several markets: `metrics.json` (`book`: the whole book; `markets`: each market's
  * metrics), `config.json` (the book's limits, each market's resolved config), and one folder per market
- * with the files of a single-market tick run (trace, fills, orders, its metrics and config), which
+ * with the files of a single-market tick run (trace, fills, orders, a perpetual's funding, its metrics and config), which
  * `report`, `verify-fills` and `compare` read as any run folder.
  */
 export function writeMarketsRunFolder(dir: string, runId: string, r: TickMarketsJobResult, portfolio: Readonly<PortfolioLimits>, o: DirWriteOptions & { fills?: readonly FillLog[]; extra?: Record<string, unknown> } = {}): void {
@@ -133,7 +133,7 @@ export function writeMarketsRunFolder(dir: string, runId: string, r: TickMarkets
       const sub = join(tmp, m.name);
       mkdirSync(sub);
       const tickSize = (m.resolved['market'] as { tick_size: number }).tick_size;
-      fillTickRunFolder(sub, { config: { run_id: `${runId}_${m.name}`, ...o.extra, ...m.resolved }, metrics: m.metrics, trace: m.trace, fills: o.fills?.[k] ?? m.core.fills, stats: m.stats, audit: m.exchange.audit, tickSize });
+      fillTickRunFolder(sub, { config: { run_id: `${runId}_${m.name}`, ...o.extra, ...m.resolved }, metrics: m.metrics, trace: m.trace, fills: o.fills?.[k] ?? m.core.fills, stats: m.stats, audit: m.exchange.audit, tickSize, ...(m.funding ? { funding: m.funding } : {}) });
     }
   }, o);
 }

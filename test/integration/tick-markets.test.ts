@@ -2,7 +2,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readEvents } from '../../src/data/index.js';
-import { TradingConfigSchema, marketConfigs, runTickJob, runTickMarketsJob, type TickJobResult } from '../../src/engine/index.js';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { TradingConfigSchema, fundingPaymentsCsv, marketConfigs, runTickJob, runTickMarketsJob, writeMarketsRunFolder, type TickJobResult } from '../../src/engine/index.js';
 import { ordersCsv } from '../../src/sim/index.js';
 import { allocEvents, type EventColumns } from '../../src/market/index.js';
 import { ensureSharedCaptureArrow } from '../fixtures/capture.js';
@@ -128,4 +131,15 @@ test('a perpetual among the markets (linear, with funding) is its own single run
   assert.equal(digest(m, 0.1), digest(alone, 0.1));
   assert.deepEqual(m.funding ?? [], alone.funding ?? []);
   assert.ok(both.book.max_notional > 0);
+  // The perpetual's folder in the run folder holds its funding.csv, as its single run's folder does.
+  assert.equal(m.funding?.length, 1, 'the capture crosses 00:00 UTC, a funding time');
+  const dir = join(mkdtempSync(join(tmpdir(), 'mm-markets-')), 'run');
+  try {
+    writeMarketsRunFolder(dir, 'r', both, {});
+    assert.ok(readdirSync(join(dir, 'usdm')).includes('funding.csv'), 'usdm/funding.csv');
+    assert.equal(readFileSync(join(dir, 'usdm', 'funding.csv'), 'utf8'), fundingPaymentsCsv(alone.funding!, 0.1));
+    assert.ok(!readdirSync(join(dir, 'spot')).includes('funding.csv'), 'spot pays no funding');
+  } finally {
+    rmSync(join(dir, '..'), { recursive: true, force: true });
+  }
 });
