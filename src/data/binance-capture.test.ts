@@ -221,7 +221,7 @@ test('a spot break is a gap row in the file at the breaking message (the book un
     await convertCaptureToArrow([p], join(dir, 'o.arrow'));
     const f = readEventFile(join(dir, 'o.arrow'));
     assert.equal(f.meta['marketmakerl.format'], 'marketmakerl.events/2');
-    assert.equal(f.meta['converter_version'], '2');
+    assert.equal(f.meta['converter_version'], '3');
     assert.deepEqual(rowsOf(f.events), rowsOf(e));
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -259,4 +259,25 @@ test('a snapshot whose first diff does not cover it (a sync break) is followed b
   assert.deepEqual(types, [1, 1, 1, 1, EventType.Gap, 1, 1, 1, 1, 2, 2]);
   assert.equal(e.id[4], 100);
   assert.equal(report.resyncs, 1);
+});
+
+test("futures bookTicker rows are stamped with the transaction time T, as the depth message of the same update: the exchange's publication time E can be tens of ms later", () => {
+  // The shared USD-M capture at 2024-08-08 23:58:39.672: a sweep of the asks; the depth message and the
+  // bookTicker of update 5123128533400 both carry T = …672 and E = …732 (published 60 ms later).
+  const T = 1_723_161_519_672;
+  const E = T + 60;
+  const fticker = (ns: number, u: number, b: string, a: string): string =>
+    `${ns} ${JSON.stringify({ stream: 'btcusdt@bookTicker', data: { e: 'bookTicker', u, s: 'BTCUSDT', b, B: '1.476', a, A: '0.721', T, E } })}`;
+  const lines = [
+    snapshot(1000 * MS, 100),
+    fdepth(1100 * MS, 2000, 95, 105, 90, [], []),
+    fticker(1200 * MS, 110, '100.00', '101.00'),
+    `${1300 * MS} ${JSON.stringify({ stream: 'btcusdt@depth@0ms', data: { e: 'depthUpdate', E, T, s: 'BTCUSDT', U: 106, u: 110, pu: 105, b: [], a: [['101.00', '0.721']] } })}`,
+  ];
+  const { events: e } = withCapture(lines, (p) => loadCaptureSync([p]));
+  const rows = Array.from({ length: e.length }, (_, i) => [e.type[i], e.tsExchange[i]] as const);
+  const bbo = rows.filter(([t]) => t === EventType.Bbo).map(([, ts]) => ts);
+  const diff = rows.filter(([t]) => t === EventType.Delta).map(([, ts]) => ts);
+  assert.deepEqual(bbo, [T * 1000, T * 1000], 'the bookTicker at its T');
+  assert.equal(diff.at(-1), T * 1000, 'the depth message of the same update at its T');
 });

@@ -18,9 +18,10 @@ const START = EventFlag.SnapshotStart;
 
 /**
  * Bump when the conversion's output changes, so caches of converted captures are rebuilt. 2: a gap row at each
- * break of the depth stream (files of version 1 carry none: convert their captures again).
+ * break of the depth stream (files of version 1 carry none: convert their captures again). 3: futures
+ * bookTicker rows at their transaction time T, as depth messages (E before).
  */
-export const CAPTURE_CONVERTER_VERSION = 2;
+export const CAPTURE_CONVERTER_VERSION = 3;
 
 /** A break in a sequence, reported instead of silently applied. */
 export interface CaptureGap {
@@ -348,7 +349,10 @@ export class BinanceCaptureParser {
     if (Number.isNaN(this.msg.bidQ) || Number.isNaN(this.msg.askQ)) throw new ScanError('bookTicker lacks B or A', 0);
     this.room(2);
     const row = this.out.length;
-    const known = !Number.isNaN(this.msg.mE) ? this.msg.mE * 1000 : !Number.isNaN(this.msg.mT) ? this.msg.mT * 1000 : Number.NaN;
+    // The transaction time T (futures), as depth messages and trades: the touch as of the update it names.
+    // E, when it is publication time, comes as much as ~110 ms later on USD-M while the matching engine is busy,
+    // and a BBO row stamped with it would hold back the book rows logged after it.
+    const known = !Number.isNaN(this.msg.mT) ? this.msg.mT * 1000 : !Number.isNaN(this.msg.mE) ? this.msg.mE * 1000 : Number.NaN;
     const tsEx = Number.isNaN(known) ? this.estimateExchange(tsLocal, row, 2) : known;
     this.row(BBO, 1, 0, tsEx, tsLocal, this.msg.bidP, this.msg.bidQ, this.msg.mu);
     this.row(BBO, -1, END, tsEx, tsLocal, this.msg.askP, this.msg.askQ, this.msg.mu);

@@ -126,7 +126,7 @@ export function booksAt(captures: readonly string[], times: readonly number[], a
           }
         } else if (d['e'] === 'bookTicker' || (d['e'] === undefined && typeof d['b'] === 'string' && typeof d['u'] === 'number')) {
           messages++;
-          until(at('E', 'T'));
+          until(at('T', 'E')); // its transaction time T (futures), as a depth message's; E can be ~110 ms later
           bbo = { bid: priceKey(Number(d['b'])), bidQty: Number(d['B']), ask: priceKey(Number(d['a'])), askQty: Number(d['A']), u: num('u') };
         } else if (Array.isArray(d['bids']) && typeof d['lastUpdateId'] === 'number') {
           messages++;
@@ -284,7 +284,7 @@ function gapsOfRawCaptures(paths: readonly string[]): BookGaps {
           if (buffered.length > 10_000) buffered.shift();
         }
       } else if (d['e'] === 'bookTicker' || (d['e'] === undefined && typeof d['b'] === 'string' && typeof d['u'] === 'number')) {
-        const ts = first('E', 'T');
+        const ts = first('T', 'E'); // the transaction time (futures), as a depth message's
         book(ts === ts ? ts : estimate(local));
       } else if (Array.isArray(d['bids']) && typeof d['lastUpdateId'] === 'number') {
         const L = d['lastUpdateId'] as number;
