@@ -111,6 +111,11 @@ export interface LiveSummary {
   fatal?: string;
   /** Journal writes still held in memory at the end (the ledger stayed unwritable). */
   unjournaled: number;
+  /** The market feed's faults over the session, as paper's summary has them (0 without a feed: the touch polled). */
+  reconnects: number;
+  resyncs: number;
+  /** Sequence breaks of the feed's book stream. Each, and each reconnect of it, is a gap row: the session halted by `book-gap` until the resync. */
+  gaps: number;
 }
 
 const NO_JOURNAL: LiveJournal = { placed: () => {}, orderEvent: () => {}, fill: () => {}, quote: () => {}, risk: () => {}, riskMarks: () => {}, note: () => {} };
@@ -419,7 +424,12 @@ export class LiveSession {
         // quoted (a reconnect does not race it; the cancel-all's verification may take its settle window).
         if (due && !this.stopping) {
           if (interval > 0) nextDecision = (Math.floor(now / interval) + 1) * interval;
-          if (feed !== undefined && o.market !== undefined) o.market.local.refresh(this.core, now);
+          if (feed !== undefined && o.market !== undefined) {
+            o.market.local.refresh(this.core, now);
+            // A gap row of the feed (its depth stream broke, or reconnected) holds the session halted until
+            // the snapshot that resyncs the book: the halt cancels every order at the exchange, as any halt.
+            this.session.bookGap(now, o.market.local.bookUnknownSince);
+          }
           const health = { orderStream: this.streamUp, ledgerFault: failingSince !== undefined ? this.journal.reason : undefined };
           this.session.decide(now, lastData, connected, health, this.halting === undefined);
         }
@@ -475,6 +485,7 @@ export class LiveSession {
   private async end(iteration: number): Promise<LiveSummary> {
     const o = this.o;
     const stoppedBy = this.fatalReason ?? this.stopReason ?? (this.stopping ? 'stop' : 'iterations');
+    const feedStats = o.market?.feed.stats;
     const summary = (verified: boolean): LiveSummary => {
       const p = this.core.portfolio;
       return {
@@ -492,6 +503,9 @@ export class LiveSession {
         stoppedBy,
         ...(this.fatalReason !== undefined ? { fatal: this.fatalReason } : {}),
         unjournaled: this.journal.pending,
+        reconnects: feedStats?.reconnects ?? 0,
+        resyncs: feedStats?.resyncs ?? 0,
+        gaps: feedStats?.gaps ?? 0,
       };
     };
     if (o.cancelOnStop === false && this.fatalReason === undefined) {
