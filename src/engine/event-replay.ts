@@ -7,6 +7,7 @@ import type { VenueFill } from '../sim/index.js';
 import type { TickBacktest } from './tick-backtest.js';
 import { runTickJob, type TickJobOptions, type TickJobResult } from './tick-job.js';
 import type { TradingConfig } from './trading-config.js';
+import type { HaltFile } from '../risk/index.js';
 
 /** The first `micros` of local time of a recording (a bounded replay). */
 export function firstSpan(ev: EventColumns, micros: number): EventColumns {
@@ -23,11 +24,35 @@ export function firstSpan(ev: EventColumns, micros: number): EventColumns {
  * the end, as a paper run's clean stop: every resting order is cancelled and the venue's answers in
  * flight are delivered (into the journal; the metrics are those of the replay itself).
  */
-export function runEventReplay(cfg: TradingConfig, events: EventColumns, journal: PaperJournal, o: Omit<TickJobOptions, 'ports' | 'onDriver'> = {}): EventReplayResult {
+export function runEventReplay(cfg: TradingConfig, events: EventColumns, journal: PaperJournal, o: Omit<TickJobOptions, 'ports' | 'onDriver'> & { haltFiles?: readonly HaltFile[] } = {}): EventReplayResult {
   let driver: TickBacktest | undefined;
-  const job = runTickJob(cfg, [events], { ...o, ports: { journal }, onDriver: (d) => (driver = d) });
+  const { haltFiles, ...tickOptions } = o;
+  const job = runTickJob(cfg, [events], {
+    ...tickOptions,
+    ports: { journal },
+    onDriver: (d) => {
+      driver = d;
+      pollHaltFiles(d, haltFiles ?? []);
+    },
+  });
   const replayFills = stopReplay(driver!, events.tsLocal[events.length - 1]!, journal);
   return { ...job, replayFills };
+}
+
+/**
+ * The kill switch of paper on the event clock: before each decision the halt files are polled, each at
+ * most once per its interval of the wall clock (`HaltFile`: a replay runs faster than the wall, so the
+ * file is checked on wall time, between decisions); one that exists halts the session at that decision's
+ * local time (the kill switch: latched, every order cancelled, nothing quoted for the rest of the replay).
+ */
+export function pollHaltFiles(d: TickBacktest, files: readonly HaltFile[], wallMs: () => number = Date.now): void {
+  if (files.length === 0) return;
+  d.beforeDecision = (t) => {
+    for (const h of files) {
+      const reason = h.poll(wallMs());
+      if (reason !== undefined) d.session.halt(t, reason);
+    }
+  };
 }
 
 /**

@@ -81,6 +81,11 @@ export class TickBacktest {
   private st: RunState | undefined;
   /** Funding payments applied, in time order. */
   readonly fundingPaid: FundingPayment[] = [];
+  /**
+   * Called at each decision's local time before the session decides (paper on the event clock polls its
+   * halt files here: `pollHaltFiles`); undefined in backtests.
+   */
+  beforeDecision: ((t: Micros) => void) | undefined = undefined;
 
   /**
    * `ports`: a journal (the paper ledger of an event-clock replay) and observers; the venue is always
@@ -425,6 +430,7 @@ export class TickBacktest {
     const st = this.st!;
     const tT = st.nextDecision < st.nextSample ? st.nextDecision : st.nextSample;
     if (st.nextDecision === tT) {
+      this.beforeDecision?.(tT);
       this.session.bookGap(tT, this.local.bookUnknownSince);
       this.session.decide(tT, st.lastLocal, true);
       st.nextDecision += this.opts.decisionIntervalMicros;
@@ -463,6 +469,7 @@ export class TickBacktest {
   decide(t: Micros, lastDataLocal: Micros): void {
     this.local.refresh(this.core, t);
     this.stats.mark(t, this.core.view.mid);
+    this.beforeDecision?.(t);
     this.session.bookGap(t, this.local.bookUnknownSince);
     this.session.decide(t, lastDataLocal, true);
   }

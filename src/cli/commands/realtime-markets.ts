@@ -2,7 +2,10 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError, roundTo, utcStamp, MICROS_PER_SECOND } from '../../core/index.js';
-import { firstSpan, hedgePlan, runTickMarketsJob, stopReplay, writeMarketsRunFolder, bookTotals, type MarketConfig } from '../../engine/index.js';
+import { firstSpan, hedgePlan, pollHaltFiles, runTickMarketsJob, stopReplay, writeMarketsRunFolder, bookTotals, type MarketConfig } from '../../engine/index.js';
+import { DEFAULT_HALT_FILE, HaltFile } from '../../risk/index.js';
+import { announceStandingHalt } from '../standing-halt.js';
+import { haltedBy } from './realtime-replay.js';
 import { Ledger, assertLedgerMode } from '../../ledger/index.js';
 import type { EventColumns } from '../../market/index.js';
 import type { ConfigWithFlags } from '../config-flags.js';
@@ -33,6 +36,10 @@ export async function marketsReplayCommand(f: RealtimeFlags, c: ConfigWithFlags,
     const all = await loadReplay([m.config.data.events!]);
     events.push(span === undefined ? all : firstSpan(all, span));
   }
+  // The kill switch as on the wall clock: the halt file halts every market, `<halt file>.<market>` that
+  // market alone; polled on the wall clock between decisions (every 200 ms of it).
+  const haltPath = f.haltFile ?? DEFAULT_HALT_FILE;
+  announceStandingHalt(haltPath, () => {}, f.quiet === true);
   const started = new Date();
   const runId = `paper_${utcStamp(started)}_${process.pid}`;
   const outDir = f.outDir ?? join('artifacts', 'realtime');
@@ -50,7 +57,7 @@ export async function marketsReplayCommand(f: RealtimeFlags, c: ConfigWithFlags,
       l.startRun({ runId: `${runId}_${m.name}`, mode: 'paper', exchange: m.config.market.exchange, symbol: m.config.market.symbol, config: { ...m.config, market_name: m.name, clock: 'event' }, initialCash: m.config.capital }, started);
     });
     const portfolio = c.trading.portfolio ?? {};
-    const job = runTickMarketsJob(markets, portfolio, { flagOf: c.flagOf, source: c.source, checkGate: true }, events.map((e) => [e]), ledgers.map((l) => ({ ports: { journal: l } })), hedge);
+    const job = runTickMarketsJob(markets, portfolio, { flagOf: c.flagOf, source: c.source, checkGate: true }, events.map((e) => [e]), ledgers.map((l, k) => ({ ports: { journal: l }, onDriver: (d) => pollHaltFiles(d, [new HaltFile(haltPath, 200), new HaltFile(`${haltPath}.${markets[k]!.name}`, 200)]) })), hedge);
     const fills = job.markets.map((m, k) => stopReplay(m.driver, events[k]!.tsLocal[events[k]!.length - 1]!, ledgers[k]!));
     const dir = join(outDir, runId);
     writeMarketsRunFolder(dir, runId, job, portfolio, { fills, extra: { clock: 'event' } });
@@ -70,6 +77,7 @@ export async function marketsReplayCommand(f: RealtimeFlags, c: ConfigWithFlags,
         inventory: roundTo(m.core.portfolio.position, 10) ?? 0,
         total_pnl: roundTo(m.metrics.total_pnl, 6),
         trading_state: m.metrics.risk.final_state,
+        ...haltedBy(m.metrics.risk.halts),
       })),
       total_pnl: roundTo(job.book.total_pnl, 6),
       fills: book['fills'],

@@ -6,6 +6,8 @@ import { bookGapFields, firstSpan, loadStrategyOf, marketConfigs, peekEvents, re
 import { Ledger, assertLedgerMode } from '../../ledger/index.js';
 import type { ConfigWithFlags } from '../config-flags.js';
 import { SessionRecording, checkRecordingPath } from '../../data/index.js';
+import { DEFAULT_HALT_FILE, HaltFile } from '../../risk/index.js';
+import { announceStandingHalt } from '../standing-halt.js';
 import { finishRecording, loadReplay, parseEnd, type RealtimeFlags } from './realtime.js';
 
 /** Where an event-clock replay keeps its ledger unless told: a file of its own per run (a replay starts flat). */
@@ -41,6 +43,10 @@ export async function eventReplayCommand(f: RealtimeFlags, c: ConfigWithFlags): 
   const span = end.durationMicros ?? (end.iterations !== undefined ? end.iterations * pollSeconds * MICROS_PER_SECOND : undefined);
   const events = span === undefined ? all : firstSpan(all, span);
   const cfg = { ...c.trading, data: { ...c.trading.data, events: files.join(',') } };
+  // The kill switch as on the wall clock: a halt standing at the start is announced, and the file is polled
+  // on the wall clock between decisions (every 200 ms of it); once found, the replay goes on halted.
+  const haltPath = f.haltFile ?? DEFAULT_HALT_FILE;
+  announceStandingHalt(haltPath, () => {}, f.quiet === true);
   const started = new Date();
   const runId = `paper_${utcStamp(started)}_${process.pid}`;
   const outDir = f.outDir ?? join('artifacts', 'realtime');
@@ -64,7 +70,7 @@ export async function eventReplayCommand(f: RealtimeFlags, c: ConfigWithFlags): 
     }
     let job: ReturnType<typeof runEventReplay>;
     try {
-      job = runEventReplay(cfg, events, ledger, { flagOf: c.flagOf, source: c.source, checkGate: true });
+      job = runEventReplay(cfg, events, ledger, { flagOf: c.flagOf, source: c.source, checkGate: true, haltFiles: [new HaltFile(haltPath, 200)] });
     } catch (e) {
       recording?.abort();
       if (recording !== undefined) ledger.recordingFailed();
@@ -95,6 +101,7 @@ export async function eventReplayCommand(f: RealtimeFlags, c: ConfigWithFlags): 
       funding_payments: m.funding_payments,
       trading_state: m.risk.final_state,
       risk_transitions: m.risk.transitions_total,
+      ...haltedBy(m.risk.halts),
       ...bookGapFields(m.book_gaps),
       denials: m.orders_denied,
       engine_seconds: roundTo(job.engineSeconds, 3),
@@ -105,4 +112,10 @@ export async function eventReplayCommand(f: RealtimeFlags, c: ConfigWithFlags): 
     if (started_) ledger.endRun(new Date(), status);
     ledger.close();
   }
+}
+
+/** When a halt file halted the replay: its reason and the local time of the decision that met it (the summary's `halted_by`, `halted_utc`). */
+export function haltedBy(halts: readonly { ts: string; condition: string; reason: string }[]): { halted_by?: string; halted_utc?: string } {
+  const h = halts.find((x) => x.condition === 'kill-switch');
+  return h === undefined ? {} : { halted_by: h.reason, halted_utc: h.ts };
 }
