@@ -258,7 +258,8 @@ program
   .option('--queue <model>', 'paper venue queue model (sim.queue)')
   .option('--order-latency-ms <x>', 'paper venue entry and response latency, ms', num('--order-latency-ms'))
   .option('--decision-interval-ms <x>', 'decide every this many ms of local time (loop.decision_interval_ms; 0: every feed step)', num('--decision-interval-ms'))
-  .option('--seed <n>', 'seed (the config seed)', num('--seed'))
+  // Refused with its reason (realtime draws nothing a seed could fix), so not offered in the help.
+  .addOption(new Option('--seed <n>').argParser(num('--seed')).hideHelp())
   .action(async (opts) => (await import('./commands/realtime.js')).realtimeCommand(opts));
 
 program

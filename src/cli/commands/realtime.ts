@@ -143,9 +143,10 @@ export async function realtimeCommand(f: RealtimeFlags): Promise<void> {
 /**
  * Refuse a flag that cannot act on the session the other flags chose (one line, exit 2): the live flags
  * on paper, the paper venue's on real orders, the replay's pace without a replay, the exchange feed's flags
- * on a replay. The event clock refuses its own (realtime-replay.ts, realtime-markets.ts).
+ * on a replay, and `--seed` in every mode. The event clock refuses its own (realtime-replay.ts, realtime-markets.ts).
  */
 export function checkRealtimeFlags(f: RealtimeFlags, mode: string): void {
+  refuseGiven(f, { seed: '--seed' }, "realtime draws nothing at random: the paper venue fills from the market's trades by its queue model (the seed drives simulated bars and bar touch fills; retry and reconnect jitter differs per process on purpose)");
   if (mode === 'live') refuseGiven(f, { queue: '--queue', orderLatencyMs: '--order-latency-ms', makerFeeBps: '--maker-fee-bps' }, 'a paper-venue setting; with --mode live the exchange fills the orders and charges its own fees');
   else refuseGiven(f, { sandbox: '--sandbox', confirmLive: '--confirm-live' }, 'only with --mode live (paper trading sends no order to an exchange)');
   if (f.clock === 'event') return;
