@@ -32,6 +32,17 @@ export interface VerifyFillsReport {
   book_gaps: number;
   /** Exchange seconds with the book unknown (from each break to the snapshot that resynced it, or to the last book message). */
   book_gap_seconds: number;
+  /**
+   * Jumps in the trade ids of the captures (a trade stream numbers its trades one by one): the capture missed
+   * trades there, so what reached a resting order (its queue, its fills) is not known. Not a violation of a
+   * fill (each is still checked against its own trade), but a maker-fill simulation over such a stretch
+   * saw less of the market than there was.
+   */
+  trade_gaps: number;
+  /** Trades the captures missed (the ids skipped). */
+  trades_missed: number;
+  /** Orders resting (arrived, not ended) across a trade gap: from the print before it to the print after it. */
+  orders_in_trade_gaps: number;
   violations: Record<ViolationKind, number>;
   violations_total: number;
   /** The first few violations, for a reader to look up. */
@@ -137,6 +148,32 @@ export function tradesOfEventFile(path: string, into: Map<number, CheckedTrade>)
   }
 }
 
+/** A jump in the trade ids: the trades after `afterId` up to `beforeId` (exclusive) are missing. */
+export interface TradeGap {
+  afterId: number;
+  beforeId: number;
+  /** Exchange times of the prints on either side, µs. */
+  from: number;
+  to: number;
+  missed: number;
+}
+
+/**
+ * The trade-id gaps of one market's trades (the ids of its trade stream, consecutive when nothing was
+ * missed; captures of several files read together are one stream), in id order.
+ */
+export function tradeGapsOf(trades: ReadonlyMap<number, CheckedTrade>): TradeGap[] {
+  const ids = Float64Array.from(trades.keys()).sort();
+  const out: TradeGap[] = [];
+  for (let k = 1; k < ids.length; k++) {
+    const a = ids[k - 1]!;
+    const b = ids[k]!;
+    if (b === a + 1) continue;
+    out.push({ afterId: a, beforeId: b, from: trades.get(a)!.ts, to: trades.get(b)!.ts, missed: b - a - 1 });
+  }
+  return out;
+}
+
 /** The trades of raw captures and event files, by trade id. */
 export function loadTrades(captures: readonly string[]): Map<number, CheckedTrade> {
   if (captures.length === 0) throw new UserError('--capture: give the raw captures or event files the run replayed');
@@ -177,6 +214,8 @@ export function verifyFills(runDir: string, captures: readonly string[], loaded?
   // Where the book was unknown (a break of the depth stream, no snapshot since): no fill can be computed there.
   const gaps = bookGapsOf(captures);
   const gapOfTrade = (ts: number): GapWindow | undefined => gaps.windows.find((w) => ts > w.from && ts <= w.to);
+  // Where trades went missing (their ids jump): reported, not a violation.
+  const tradeGaps = tradeGapsOf(trades);
   const perTrade = new Map<number, number>();
   const perOrder = new Map<number, number>();
   const perOrderMaker = new Map<number, number>();
@@ -292,6 +331,9 @@ export function verifyFills(runDir: string, captures: readonly string[], loaded?
     filled_qty: filledQty,
     book_gaps: gaps.windows.length,
     book_gap_seconds: Math.round(gaps.windows.reduce((s, w) => s + Math.max(0, Math.min(w.to, gaps.lastBookTs) - w.from), 0)) / 1e6,
+    trade_gaps: tradeGaps.length,
+    trades_missed: tradeGaps.reduce((s, g) => s + g.missed, 0),
+    orders_in_trade_gaps: [...orders.values()].filter((o) => o.arrived === o.arrived && tradeGaps.some((g) => o.arrived <= g.to && !(o.ended < g.from))).length,
     violations,
     violations_total: total,
     examples,

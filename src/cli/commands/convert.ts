@@ -29,6 +29,10 @@ export async function convertCommand(files: string[], flags: ConvertFlags): Prom
     gaps: report.gaps.length,
     // Breaks of the depth stream, each a gap row in the file (the book unknown until a snapshot resyncs it).
     book_gaps: report.gaps.filter((g) => g.kind !== 'trade').length,
+    // Jumps in the trade ids (trades the capture missed; no row marks them): a maker-fill replay over such a
+    // stretch saw less of the market than there was (verify-fills counts the orders resting across them).
+    trade_gaps: report.gaps.filter((g) => g.kind === 'trade').length,
+    trades_missed: report.gaps.reduce((n, g) => n + (g.kind === 'trade' ? g.got - g.expected : 0), 0),
     resyncs: report.resyncs,
     stale_diffs: report.staleDiffs,
     unapplied_diffs: report.unappliedDiffs,
