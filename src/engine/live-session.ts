@@ -67,7 +67,7 @@ export interface LiveSessionOptions {
   fundingEveryMs?: number;
   /** Kill-switch files polled by the loop (several markets: the book's and this market's own). */
   haltFile?: string | readonly string[];
-  adapter?: { attempts?: number; backoffMs?: number; poll?: boolean; pollMs?: number; settleMs?: number; lookupRounds?: number; streamBudgetMs?: number; forgetAfterMs?: number };
+  adapter?: { attempts?: number; backoffMs?: number; poll?: boolean; pollMs?: number; settleMs?: number; lookupRounds?: number; streamBudgetMs?: number; forgetAfterMs?: number; sleep?: (ms: number) => Promise<void> };
   /** How long the ledger may stay unwritable (halted meanwhile) before the session stops, ms (default 30 s). */
   ledgerBudgetMs?: number;
   /** Market data through the paper loop's feed and local estimators (else: the exchange's best bid/ask, polled). */

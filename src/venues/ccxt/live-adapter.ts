@@ -23,8 +23,10 @@ export interface LiveAdapterOptions {
   symbol: string;
   ids: ClientOrderIds;
   handler: OrderEventHandler;
-  /** Wall clock, µs. */
+  /** The session's clock, µs (the wall clock, or an event clock in parity tests). */
   now: () => Micros;
+  /** Wait `ms` on the clock `now` reads (default: a wall-clock timer): backoffs, the settle window, polling. */
+  sleep?: (ms: number) => Promise<void>;
   log?: LiveLog;
   onSignal?: (s: LiveSignal) => void;
   /** A fill paid part of its fee in the base currency (the exchange holding moves by less than the fill). */
@@ -68,6 +70,7 @@ export class LiveAdapter implements OrderSink {
   readonly settleMs: number;
   private readonly lookupRounds: number;
   private readonly streamBudgetMs: number;
+  private readonly sleep: (ms: number) => Promise<void>;
   /** Last time any create was sent, ms: open-order listings are trusted only `settleMs` after it. */
   private lastSendMs = 0;
   /** When this adapter was made, ms: own trades before it belong to earlier runs (the ledger has them). */
@@ -80,6 +83,7 @@ export class LiveAdapter implements OrderSink {
     this.settleMs = o.settleMs ?? 8_000;
     this.lookupRounds = o.lookupRounds ?? 6;
     this.streamBudgetMs = o.streamBudgetMs ?? 60_000;
+    this.sleep = o.sleep ?? wallSleep;
     this.tracker = new OrderTracker(o.forgetAfterMs ?? 3_600_000, (event, fields) => o.log?.(event, fields));
     this.startedMs = this.nowMs();
   }
@@ -229,6 +233,7 @@ export class LiveAdapter implements OrderSink {
         knownOrderIds: (id) => this.tracker.byOrderId(id) !== undefined,
         nowMs: () => this.nowMs(),
         retry: (what, fn) => this.retry(what, fn),
+        sleep: this.sleep,
       },
       this.lookupRounds,
       this.backoffMs,
@@ -318,7 +323,7 @@ export class LiveAdapter implements OrderSink {
     for (let round = 0; round < rounds; round++) {
       try {
         const wait = this.lastSendMs + this.settleMs - this.nowMs();
-        if (round > 0 && wait > 0) await sleep(wait);
+        if (round > 0 && wait > 0) await this.sleep(wait);
         if (ex.capabilities.cancelAll) await this.retry('cancel all', () => ex.cancelAll(sym));
         else for (const x of await this.retry('open orders', () => ex.openOrders(sym))) if (x.clientOrderId !== undefined) await this.retry('cancel', () => ex.cancel(sym, x.clientOrderId!));
         const left = await this.retry('open orders', () => ex.openOrders(sym));
@@ -333,7 +338,7 @@ export class LiveAdapter implements OrderSink {
       } catch (e) {
         this.o.log?.('live_cancel_all_retry', { reason: messageOf(e), round: round + 1 });
       }
-      await sleep(this.delay(round, false));
+      await this.sleep(this.delay(round, false));
     }
     let left = -1;
     try {
@@ -406,7 +411,7 @@ export class LiveAdapter implements OrderSink {
         const a = await this.resolve(t, duplicate ? 'duplicate id' : f.message, false);
         if (a.kind !== 'absent') return;
         // Proven absent: the same id may go out again.
-        await sleep(this.delay(attempt, f.rateLimited));
+        await this.sleep(this.delay(attempt, f.rateLimited));
       }
     }
     this.reject(t, `not placed after ${this.attempts} attempts: ${lastReason}`);
@@ -443,7 +448,7 @@ export class LiveAdapter implements OrderSink {
         const f = asFault(e);
         if (f.kind !== 'transient' || attempt + 1 >= this.attempts) throw f;
         this.o.log?.('live_retry', { what, attempt, reason: f.message, rateLimited: f.rateLimited });
-        await sleep(this.delay(attempt, f.rateLimited));
+        await this.sleep(this.delay(attempt, f.rateLimited));
       }
     }
   }
@@ -468,7 +473,7 @@ export class LiveAdapter implements OrderSink {
         // out. The wait counts against the stream's budget like the failures before it: a subscription
         // that is never confirmed (ccxt has no timeout for that answer) takes the fatal path, not a halt
         // that lasts for ever.
-        const hold = (): Promise<unknown> => Promise.race([p, sleep(Math.max(100, this.backoffMs)).then(() => 'waiting' as const)]);
+        const hold = (): Promise<unknown> => Promise.race([p, this.sleep(Math.max(100, this.backoffMs)).then(() => 'waiting' as const)]);
         const open = (): boolean => this.o.exchange.privateStreamOpen?.() !== false;
         let first = await hold();
         while (first === 'waiting' && this.running && !open()) {
@@ -500,7 +505,7 @@ export class LiveAdapter implements OrderSink {
         this.streamPastBudget(name, 'down', downMs, reason);
         return;
       }
-      await sleep(Math.min(this.delay(Math.min(failures - 1, 6), false), Math.max(1, this.streamBudgetMs - downMs)));
+      await this.sleep(Math.min(this.delay(Math.min(failures - 1, 6), false), Math.max(1, this.streamBudgetMs - downMs)));
     }
   }
 
@@ -531,7 +536,7 @@ export class LiveAdapter implements OrderSink {
           return;
         }
       }
-      await sleep(every);
+      await this.sleep(every);
     }
   }
 }
@@ -544,6 +549,6 @@ function messageOf(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-function sleep(ms: number): Promise<void> {
+function wallSleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -22,6 +22,8 @@ export interface LookupOptions {
   nowMs: () => number;
   /** Transient-fault retry around each call. */
   retry: <T>(what: string, fn: () => Promise<T>) => Promise<T>;
+  /** Wait `ms` on the clock `nowMs` reads (default: a wall-clock timer). */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 /**
@@ -65,7 +67,8 @@ export async function lookupOrder(ex: LiveExchange, o: Readonly<LookupOptions>, 
     last = await lookupOnce(ex, o);
     if (last.kind !== 'unknown') return last;
     const untilSettled = o.sentMs + o.settleMs - o.nowMs();
-    await new Promise((r) => setTimeout(r, Math.max(pauseMs, untilSettled)));
+    const ms = Math.max(pauseMs, untilSettled);
+    await (o.sleep !== undefined ? o.sleep(ms) : new Promise((r) => setTimeout(r, ms)));
   }
   return last;
 }
