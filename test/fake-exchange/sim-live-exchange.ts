@@ -15,6 +15,51 @@ export interface EventClock {
   t: Micros;
 }
 
+/**
+ * Timers on the event clock: what the live adapter waits on in a replay (its backoffs, the settle window
+ * of a verified cancel-all) instead of the wall clock's. The replay fires each one when its clock reaches
+ * it, in the order they were set, so a wait lasts the same event time on every run, however fast the
+ * machine is.
+ */
+export class EventTimers {
+  private due: { at: Micros; seq: number; resolve: () => void }[] = [];
+  private seq = 0;
+
+  constructor(
+    private readonly clock: EventClock,
+    /** Told of every timer set (a replay whose feed has ended plays its timers out too). */
+    private readonly onSet: () => void = () => {},
+  ) {}
+
+  /** Resolves once the clock has reached now + `ms`. */
+  readonly sleep = (ms: number): Promise<void> =>
+    new Promise((resolve) => {
+      const at = this.clock.t + Math.max(0, Math.round(ms * 1000));
+      this.due.push({ at, seq: this.seq++, resolve });
+      this.due.sort((a, b) => a.at - b.at || a.seq - b.seq);
+      this.onSet();
+    });
+
+  /** When the next timer is due (+∞ if none). */
+  next(): Micros {
+    return this.due.length > 0 ? this.due[0]!.at : Number.POSITIVE_INFINITY;
+  }
+
+  /** Fire the timers due by the clock's time. */
+  fire(): void {
+    while (this.due.length > 0 && this.due[0]!.at <= this.clock.t) this.due.shift()!.resolve();
+  }
+}
+
+/** An order as the fake shows it: the port's view, with the times it was created and last changed (event clock). */
+export interface SimOrderView extends LiveOrder {
+  time: Micros;
+  updateTime: Micros;
+}
+
+/** What changed for an order, as the venue's answers reach us (a Binance user stream's execution report). */
+export type SimExecution = { kind: 'NEW' | 'CANCELED'; order: SimOrderView } | { kind: 'TRADE'; order: SimOrderView; trade: LiveTrade };
+
 interface SimOrder {
   num: number;
   clientOrderId: string;
@@ -23,6 +68,8 @@ interface SimOrder {
   amount: number;
   filled: number;
   status: LiveOrder['status'];
+  time: Micros;
+  updateTime: Micros;
   /** Waiting on the venue's answer to the create, and to a cancel. */
   created?: { resolve: (o: LiveOrder) => void; reject: (e: unknown) => void } | undefined;
   canceled?: Array<(o: LiveOrder | undefined) => void> | undefined;
@@ -35,8 +82,10 @@ interface SimOrder {
  * run at exchange time by the replay: a create or cancel is a command that reaches it after the entry latency; its answers come
  * back after the response latency, and only then does the call's promise settle (a create resolves at
  * the acceptance, rejects at a post-only refusal; a cancel resolves at its answer). Fills are own trades
- * on the private stream, stamped with the venue's exchange time. Every command the venue receives is
- * logged (`commands`), as a backtest's command log records them.
+ * on the private stream, stamped with the venue's exchange time; order updates and fills also go to
+ * `onExecution` listeners (what `replay-binance.ts` sends on its user stream when it serves this exchange to
+ * the ccxt client over HTTP). Every command the venue receives is logged (`commands`), as a backtest's
+ * command log records them.
  */
 export class SimLiveExchange implements LiveExchange, OrderEventHandler {
   readonly id = 'sim';
@@ -51,6 +100,16 @@ export class SimLiveExchange implements LiveExchange, OrderEventHandler {
   private readonly balance: Record<string, LiveBalance>;
   /** Set by the replay at its end: from then on every command is played out at once, time moving to each answer. */
   draining = false;
+  /**
+   * How the fake waits, before time moves, for its client to have reacted to what it was told; by default
+   * a few turns of the event loop, enough for an in-process client. A client over HTTP and websockets needs
+   * a real account of what is in flight (`replay-binance.ts`, `quiescence`).
+   */
+  settle: () => Promise<void> = settle;
+  /** Timers on the event clock (`sleep` for the live adapter), fired by the replay. */
+  readonly timers: EventTimers;
+  private readonly listeners = new Set<(e: SimExecution) => void>();
+  private playing: Promise<void> | undefined;
 
   constructor(
     readonly venue: ReplayVenue,
@@ -61,6 +120,17 @@ export class SimLiveExchange implements LiveExchange, OrderEventHandler {
     balances: Record<string, number>,
   ) {
     this.balance = Object.fromEntries(Object.entries(balances).map(([k, v]) => [k, { free: v, used: 0, total: v }]));
+    this.timers = new EventTimers(clock, () => this.playIfDraining());
+  }
+
+  /** Follow order updates and fills as they reach us (what a user-data stream carries). */
+  onExecution(fn: (e: SimExecution) => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  private emit(e: SimExecution): void {
+    for (const fn of this.listeners) fn(e);
   }
 
   async market(): Promise<LiveMarket> {
@@ -85,7 +155,7 @@ export class SimLiveExchange implements LiveExchange, OrderEventHandler {
   createPostOnly(_symbol: string, side: Side, qty: number, price: number, clientOrderId: string): Promise<LiveOrder> {
     if (this.byClient.has(clientOrderId)) return Promise.reject(new VenueFault('rejected', 'Duplicate order sent.'));
     // The venue knows the order by our client id (the number after the namespace), as in a backtest.
-    const o: SimOrder = { num: Number(clientOrderId.slice(clientOrderId.lastIndexOf('-') + 1)), clientOrderId, side, price, amount: qty, filled: 0, status: 'open', cancelSent: false };
+    const o: SimOrder = { num: Number(clientOrderId.slice(clientOrderId.lastIndexOf('-') + 1)), clientOrderId, side, price, amount: qty, filled: 0, status: 'open', time: this.clock.t, updateTime: this.clock.t, cancelSent: false };
     this.byNum.set(o.num, o);
     this.byClient.set(clientOrderId, o);
     const p = new Promise<LiveOrder>((resolve, reject) => (o.created = { resolve, reject }));
@@ -114,23 +184,34 @@ export class SimLiveExchange implements LiveExchange, OrderEventHandler {
     await Promise.all(open.map((o) => this.cancel('', o.clientOrderId)));
   }
 
-  async orderByClientId(_symbol: string, clientOrderId: string): Promise<LiveOrder | undefined> {
+  async orderByClientId(_symbol: string, clientOrderId: string): Promise<SimOrderView | undefined> {
     const o = this.byClient.get(clientOrderId);
     return o === undefined ? undefined : view(o);
   }
 
-  async orderById(_symbol: string, orderId: string): Promise<LiveOrder | undefined> {
+  async orderById(_symbol: string, orderId: string): Promise<SimOrderView | undefined> {
     const o = this.byNum.get(Number(orderId));
     return o === undefined ? undefined : view(o);
   }
 
   /** Every order of the replay, open and closed (it is short: no time filter needed). */
-  async ordersSince(): Promise<LiveOrder[]> {
+  async ordersSince(): Promise<SimOrderView[]> {
     return [...this.byNum.values()].map(view);
   }
 
-  async openOrders(): Promise<LiveOrder[]> {
+  async openOrders(): Promise<SimOrderView[]> {
+    return this.openNow();
+  }
+
+  /** The open orders as they stand (synchronously: a caller may act on them in the same step). */
+  openNow(): SimOrderView[] {
     return [...this.byNum.values()].filter((o) => o.status === 'open').map(view);
+  }
+
+  /** An order by client order id as it stands, synchronously. */
+  orderNow(clientOrderId: string): SimOrderView | undefined {
+    const o = this.byClient.get(clientOrderId);
+    return o === undefined ? undefined : view(o);
   }
 
   async myTrades(): Promise<LiveTrade[]> {
@@ -157,6 +238,8 @@ export class SimLiveExchange implements LiveExchange, OrderEventHandler {
 
   onAccepted(_ts: Micros, num: number): void {
     const o = this.byNum.get(num)!;
+    o.updateTime = this.clock.t;
+    this.emit({ kind: 'NEW', order: view(o) });
     const c = o.created;
     o.created = undefined;
     c?.resolve(view(o));
@@ -165,6 +248,7 @@ export class SimLiveExchange implements LiveExchange, OrderEventHandler {
   onRejected(_ts: Micros, num: number, reason: string): void {
     const o = this.byNum.get(num)!;
     o.status = 'rejected';
+    o.updateTime = this.clock.t;
     const c = o.created;
     o.created = undefined;
     c?.reject(new VenueFault('rejected', `Order would immediately match and take (${reason})`));
@@ -175,7 +259,11 @@ export class SimLiveExchange implements LiveExchange, OrderEventHandler {
 
   onCanceled(_ts: Micros, num: number): void {
     const o = this.byNum.get(num)!;
-    if (o.status === 'open') o.status = 'canceled';
+    if (o.status === 'open') {
+      o.status = 'canceled';
+      o.updateTime = this.clock.t;
+      this.emit({ kind: 'CANCELED', order: view(o) });
+    }
     this.settleCancels(o);
   }
 
@@ -183,6 +271,7 @@ export class SimLiveExchange implements LiveExchange, OrderEventHandler {
     const o = this.byNum.get(num)!;
     o.filled += qty;
     if (o.filled >= o.amount - 1e-12) o.status = 'closed';
+    o.updateTime = this.clock.t;
     const base = this.balance[this.marketInfo.base]!;
     const quote = this.balance[this.marketInfo.quote]!;
     base.free += side * qty;
@@ -191,6 +280,7 @@ export class SimLiveExchange implements LiveExchange, OrderEventHandler {
     quote.total -= side * price * qty + fee;
     const trade: LiveTrade = { id: String(this.nextTrade++), orderId: String(num), side, price, qty, fee, feeBase: 0, liquidity, ts: this.venue.last.exchangeTs };
     this.trades.push(trade);
+    this.emit({ kind: 'TRADE', order: view(o), trade });
     const waiters = this.tradeWaiters;
     this.tradeWaiters = [];
     if (waiters.length === 0) this.pendingTrades.push(trade);
@@ -211,26 +301,38 @@ export class SimLiveExchange implements LiveExchange, OrderEventHandler {
     queueMicrotask(() => void this.drain());
   }
 
-  async drain(): Promise<void> {
+  /**
+   * Play out what is in flight, the clock moving to each event of the venue or timer, once the client has
+   * settled; one loop at a time (a call while it runs waits for it). It ends, and says so at once, when
+   * nothing is left: a later command or timer starts it again.
+   */
+  drain(): Promise<void> {
+    return (this.playing ??= this.playOut());
+  }
+
+  private async playOut(): Promise<void> {
     const ex = this.venue;
-    for (;;) {
-      const tin = ex.nextInboundTs();
-      const tout = ex.nextOutboundTs();
-      if (tin === Number.POSITIVE_INFINITY && tout === Number.POSITIVE_INFINITY) return;
-      if (tin <= tout) {
-        if (tin > this.clock.t) this.clock.t = tin;
-        ex.processInbound();
-      } else {
-        if (tout > this.clock.t) this.clock.t = tout;
-        ex.deliver(this);
-        await settle();
+    try {
+      for (;;) {
+        await this.settle();
+        const tin = ex.nextInboundTs();
+        const tout = ex.nextOutboundTs();
+        const ttm = this.timers.next();
+        const m = Math.min(tin, tout, ttm);
+        if (m === Number.POSITIVE_INFINITY) return;
+        if (m > this.clock.t) this.clock.t = m;
+        if (tin === m) ex.processInbound();
+        else if (tout === m) ex.deliver(this);
+        else this.timers.fire();
       }
+    } finally {
+      this.playing = undefined;
     }
   }
 }
 
-function view(o: SimOrder): LiveOrder {
-  return { id: String(o.num), clientOrderId: o.clientOrderId, side: o.side, price: o.price, amount: o.amount, filled: o.filled, status: o.status };
+function view(o: SimOrder): SimOrderView {
+  return { id: String(o.num), clientOrderId: o.clientOrderId, side: o.side, price: o.price, amount: o.amount, filled: o.filled, status: o.status, time: o.time, updateTime: o.updateTime };
 }
 
 /** Let every promise reaction queued so far run (the adapter's `then` chains), before time moves on. */
@@ -241,11 +343,13 @@ export async function settle(): Promise<void> {
 /**
  * The capture as the live session's market feed, and the clock that moves through it. `next(timeout)`
  * moves time to the end of the wait, in the tick backtest's order at each instant: market rows at the
- * venue (at their exchange time), commands reaching it, answers reaching us (each one settled before
- * time moves on); then it hands the session the rows that have reached it: those `feedUs` (the feed
- * latency, constant) or more older than now, stamped with that local time. When no row is left to reach
- * the session after the wait's end it says the feed has ended (the backtest's last decision is the last
- * timer with rows still to come), and the exchange plays out what is in flight from then on.
+ * venue (at their exchange time), commands reaching it, answers reaching us, the adapter's timers. Time
+ * moves only once the exchange's client has settled (`SimLiveExchange.settle`: it has taken in what it
+ * was told and reacted), and each answer or timer is settled before anything else happens. Then it hands
+ * the session the rows that have reached it: those `feedUs` (the feed latency, constant) or more older
+ * than now, stamped with that local time. When no row is left to reach the session after the wait's end
+ * it says the feed has ended (the backtest's last decision is the last timer with rows still to come),
+ * and the exchange plays out what is in flight from then on.
  */
 export class ReplayVenueFeed implements MarketFeed {
   readonly kind = 'replay';
@@ -266,24 +370,30 @@ export class ReplayVenueFeed implements MarketFeed {
 
   async next(timeoutMs: number): Promise<EventColumns | undefined> {
     // What the session started at this instant (a halt's cancel-all) reaches the exchange before time moves.
-    await settle();
+    const ex = this.ex;
+    await ex.settle();
     const ev = this.ev;
-    const venue = this.ex.venue;
+    const venue = ex.venue;
     const target = this.clock.t + Math.round(timeoutMs * 1000);
     for (;;) {
       const tRow = this.i < ev.length ? ev.tsExchange[this.i]! : Number.POSITIVE_INFINITY;
       const tIn = venue.nextInboundTs();
       const tOut = venue.nextOutboundTs();
-      const m = Math.min(tRow, tIn, tOut);
+      const tTimer = ex.timers.next();
+      const m = Math.min(tRow, tIn, tOut, tTimer);
       if (m > target) break;
       if (m > this.clock.t) this.clock.t = m;
       if (tRow === m) {
         // Rows of one instant reach the venue before commands arriving then.
         while (this.i < ev.length && ev.tsExchange[this.i] === m) venue.onMarket(ev, this.i++, m);
       } else if (tIn === m) venue.processInbound();
-      else {
-        venue.deliver(this.ex);
-        await settle();
+      else if (tOut === m) {
+        // One answer at a time, each taken in by the client before the next (or before time moves).
+        venue.deliver(ex);
+        await ex.settle();
+      } else {
+        ex.timers.fire();
+        await ex.settle();
       }
     }
     // The rows that reached us by now: the venue had each one `feedUs` earlier.

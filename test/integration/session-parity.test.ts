@@ -1,4 +1,4 @@
-// Parity with risk on: one config and strategy through the tick backtest, the paper replay on the event clock and live trading against a fake exchange replaying the same capture, at zero feed latency and at 5 ms (where the paper loop on a live feed needs the latency shift).
+// Parity with risk on: one config and strategy through the tick backtest, the paper replay on the event clock and live trading against a fake exchange replaying the same capture (in process, and through the real ccxt client over HTTP and websocket to it on 127.0.0.1), at zero feed latency and at 5 ms (where the paper loop on a live feed needs the latency shift).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readEvents } from '../../src/data/index.js';
@@ -9,11 +9,13 @@ import { BpsFees, L2Exchange, constantLatency, powerQueue } from '../../src/sim/
 import type { RiskTransition } from '../../src/risk/index.js';
 import { Ledger, checkLedgerInvariants } from '../../src/ledger/index.js';
 import { LiveSession, PaperSession, TickBacktest, TickLocal, defaultTickLocalParams, runPaperLoop, type TickBacktestOptions, type TradingCore, type TradingSession } from '../../src/engine/index.js';
-import { ClientOrderIds } from '../../src/venues/index.js';
+import { ClientOrderIds, type LiveExchange } from '../../src/venues/index.js';
 import { ensureSharedCaptureArrow } from '../fixtures/capture.js';
 import { TouchQuotes } from '../fixtures/tick-strategies.js';
 import { looseSession } from '../fixtures/trading-config.js';
 import { ReplayVenueFeed, SimLiveExchange, type EventClock } from '../fake-exchange/sim-live-exchange.js';
+import { startReplayBinance, watchCcxtTraffic, type ReplayBinance } from '../fake-exchange/replay-binance.js';
+import { openLiveExchange } from '../../src/venues/ccxt/live-ccxt.js';
 import { JumpingFeed } from '../fixtures/jumping-feed.js';
 
 const SECONDS = 120;
@@ -82,15 +84,43 @@ function backtest(ev: EventColumns, feedUs: number, journal?: Ledger): Run {
   return { core: bt.core, session: bt.session, commands: log.commands, fills: fillsOf(bt.core) };
 }
 
-/** Live trading: the live session, its adapter and client ids, against the fake exchange replaying the capture on its clock. */
-async function live(ev: EventColumns, feedUs: number, ledger: Ledger): Promise<Run & { exchange: SimLiveExchange; summary: Awaited<ReturnType<LiveSession['run']>> }> {
+const KEY = 'tk-PARITY-3c9e0b7a';
+const SECRET = 'ts-PARITY-51d2f8e6';
+
+/** What the live leg's session reported besides its core: the fake's record and the session's log. */
+interface LiveRun extends Run {
+  exchange: SimLiveExchange;
+  summary: Awaited<ReturnType<LiveSession['run']>>;
+  /** The session's log lines' event names. */
+  events: string[];
+  /** Over ccxt: the fake's requests. */
+  server?: ReplayBinance;
+}
+
+/**
+ * Live trading: the live session, its adapter and client ids, against the fake exchange replaying the
+ * capture on its clock — `port`: the fake behind the `LiveExchange` port in this process; `ccxt`: the
+ * real ccxt client of the live path (`openLiveExchange` with `--exchange-url`'s rewrite) over HTTP and the
+ * websocket user stream to the fake served on 127.0.0.1, time moving only once nothing is in flight.
+ */
+async function live(ev: EventColumns, feedUs: number, ledger: Ledger, via: 'port' | 'ccxt'): Promise<LiveRun> {
   const o = options(feedUs);
   const clock: EventClock = { t: ev.tsExchange[0]! };
   const venue = new L2Exchange(o.exchange, o.queue, o.latency, o.fees);
   const market = { symbol: 'BTC/USDT', base: 'BTC', quote: 'USDT', active: true, tickSize: 0.01, lotSize: 0.00001, minQty: 0.00001, minNotional: 5 };
-  const exchange = new SimLiveExchange(venue, clock, market, { bid: ev.price[0]! - 0.01, ask: ev.price[0]! + 0.01 }, { BTC: 1, USDT: 100_000 });
+  const sim = new SimLiveExchange(venue, clock, market, { bid: ev.price[0]! - 0.01, ask: ev.price[0]! + 0.01 }, { BTC: 1, USDT: 100_000 });
+  let exchange: LiveExchange = sim;
+  let server: ReplayBinance | undefined;
+  if (via === 'ccxt') {
+    server = await startReplayBinance({ apiKey: KEY, secret: SECRET, exchange: sim, makerFee: 0.0001 });
+    // As the live CLI opens it against --exchange-url: ccxt's rate limiter off on a loopback URL, the
+    // request timeout of live.request_timeout_ms (10 s), recvWindow 5 s, requests stamped by the wall clock.
+    exchange = await openLiveExchange({ exchange: 'binance', apiKey: KEY, secret: SECRET, url: server.url, timeoutMs: 10_000 });
+    sim.settle = server.settleWith(watchCcxtTraffic(exchange));
+  }
   // The exchange holds each row at its exchange time; it reaches the session feedUs later.
-  const feed = new ReplayVenueFeed(ev, exchange, clock, feedUs);
+  const feed = new ReplayVenueFeed(ev, sim, clock, feedUs);
+  const events: string[] = [];
   const session = new LiveSession({
     exchange,
     symbol: 'BTC/USDT',
@@ -104,19 +134,41 @@ async function live(ev: EventColumns, feedUs: number, ledger: Ledger): Promise<R
     haltOnMismatch: true,
     baseline: undefined,
     journal: ledger,
-    log: () => {},
+    log: (event) => events.push(event),
     pollMs: 1_000,
     reconcileEveryMs: 1e12,
     market: { feed, local: new TickLocal(o.local) },
     clock: () => clock.t,
+    // The adapter's waits (a halt's settle window, backoffs) on the replay's clock too.
+    adapter: { sleep: sim.timers.sleep },
   });
-  const summary = await session.run();
+  let summary: LiveRun['summary'];
+  try {
+    summary = await session.run();
+  } finally {
+    if (via === 'ccxt') {
+      await exchange.close();
+      await server!.close();
+    }
+  }
   const ids = new ClientOrderIds(NAMESPACE);
-  const commands: OrderCommand[] = exchange.commands.map((c) =>
+  const commands: OrderCommand[] = sim.commands.map((c) =>
     c.type === 'place' ? { type: 'place', ts: c.ts, clientId: ids.parse(c.clientOrderId)!, side: c.side!, price: c.price!, qty: c.qty! } : { type: 'cancel', ts: c.ts, clientId: ids.parse(c.clientOrderId)! },
   );
   // A real exchange stamps a fill with its own time; the backtest books it when the answer arrives, R later.
-  return { core: session.core, session: session.session, commands, fills: fillsOf(session.core, RESPONSE_US), exchange, summary };
+  return { core: session.core, session: session.session, commands, fills: fillsOf(session.core, RESPONSE_US), exchange: sim, summary, events, ...(server !== undefined ? { server } : {}) };
+}
+
+/**
+ * A fill as it comes through ccxt: Binance writes a trade's time in whole milliseconds and ccxt's trade
+ * `timestamp` is an integer of them, while the replay venue stamps a fill with its row's exchange time in
+ * µs (rows without an exchange time of their own carry an estimated one, and the fixture keeps exchange
+ * time non-decreasing, so a trade may take a µs time). The fill's exchange time, truncated to the
+ * millisecond, then R later; every other field is exact.
+ */
+function wholeMs(f: (number | string)[]): (number | string)[] {
+  const ex = (f[0] as number) - RESPONSE_US;
+  return [Math.floor(ex / 1000) * 1000 + RESPONSE_US, ...f.slice(1)];
 }
 
 /** Commands of one instant reach the venue in one step: compare them as a set per instant. */
@@ -135,7 +187,10 @@ async function threeModes(feedUs: number): Promise<void> {
   const p = backtest(ev, feedUs, paperLedger);
   const liveLedger = new Ledger(':memory:');
   liveLedger.startRun({ runId: 'live', mode: 'live', exchange: 'sim', symbol: 'BTC/USDT', config: {}, initialCash: 10_000 }, new Date(0));
-  const l = await live(ev, feedUs, liveLedger);
+  const l = await live(ev, feedUs, liveLedger, 'port');
+  const ccxtLedger = new Ledger(':memory:');
+  ccxtLedger.startRun({ runId: 'live-ccxt', mode: 'live', exchange: 'binance', symbol: 'BTC/USDT', config: {}, initialCash: 10_000 }, new Date(0));
+  const cx = await live(ev, feedUs, ccxtLedger, 'ccxt');
 
   // The scenario happened: reducing at the inventory limit, denials by rule, then a latched halt.
   const states = a.session.record.transitions.map((t) => `${t.condition}:${t.to}`);
@@ -152,10 +207,11 @@ async function threeModes(feedUs: number): Promise<void> {
 
   for (const [name, r] of [
     ['paper replay (event clock)', p],
-    ['live (fake exchange)', l],
+    ['live (fake exchange, in process)', l],
+    ['live (ccxt over HTTP and websocket to the fake exchange)', cx],
   ] as const) {
     assert.deepEqual(canonical(r.commands.filter((c) => c.ts <= last)), canonical(a.commands), `${name}: commands`);
-    assert.deepEqual(r.fills, a.fills, `${name}: fills`);
+    assert.deepEqual(r.fills, r === cx ? a.fills.map(wholeMs) : a.fills, `${name}: fills`);
     assert.deepEqual(transitions(r.session), transitions(a.session), `${name}: trading-state transitions`);
     assert.deepEqual(Object.fromEntries(r.core.gate.denialsByRule), denials, `${name}: denials by rule`);
     const [x, y] = [r.core.portfolio, a.core.portfolio];
@@ -164,26 +220,42 @@ async function threeModes(feedUs: number): Promise<void> {
 
   // The journals hold the same story: every approved order, every fill, every transition.
   const count = (led: Ledger, sql: string): number => (led.db.prepare(sql).get() as { n: number }).n;
-  for (const led of [paperLedger, liveLedger]) {
+  const riskEvents = "SELECT count(*) AS n FROM risk_events WHERE kind = 'raised' OR kind = 'cleared'";
+  for (const led of [paperLedger, liveLedger, ccxtLedger]) {
     assert.deepEqual(checkLedgerInvariants(led.db), []);
     assert.equal(count(led, 'SELECT count(*) AS n FROM fills'), a.fills.length);
     assert.equal(count(led, 'SELECT count(*) AS n FROM orders'), a.commands.filter((c) => c.type === 'place').length);
+    assert.equal(count(led, riskEvents), count(paperLedger, riskEvents));
   }
-  assert.equal(count(liveLedger, "SELECT count(*) AS n FROM risk_events WHERE kind = 'raised' OR kind = 'cleared'"), count(paperLedger, "SELECT count(*) AS n FROM risk_events WHERE kind = 'raised' OR kind = 'cleared'"));
 
-  // Live ended as live ends: every order cancelled at the exchange and verified; its holding equals the ledger's.
-  assert.equal(l.summary.cancelVerified, true);
-  assert.equal((await l.exchange.openOrders()).length, 0);
-  assert.equal(l.summary.mismatches, 0);
+  for (const [name, r] of [
+    ['in process', l],
+    ['over ccxt', cx],
+  ] as const) {
+    // Live ended as live ends: every order cancelled at the exchange and verified; its holding equals the ledger's.
+    assert.equal(r.summary.cancelVerified, true, `${name}: cancel-all verified`);
+    assert.equal((await r.exchange.openOrders()).length, 0, `${name}: nothing open at the exchange`);
+    assert.equal(r.summary.mismatches, 0, `${name}: no mismatch`);
+    // Nothing went the fault paths: no retry, lost answer, timeout, dropped stream or unattributed fill.
+    const faults = r.events.filter((e) => /retry|failed|error|uncertain|dropped|fatal|ignored|recovered|absent|unattributed/.test(e));
+    assert.deepEqual(faults, [], `${name}: fault paths taken`);
+  }
+  // Over ccxt every order went out as a create on the REST API and every fill came on the user stream; every
+  // request the live path made is one the fake serves.
+  const routes = cx.server!.requests;
+  assert.equal(routes.filter((q) => q.route === 'POST order').length, a.commands.filter((x) => x.type === 'place').length);
+  assert.equal(cx.server!.reports.TRADE, a.fills.length);
+  assert.deepEqual(routes.filter((q) => q.status === 404), []);
   paperLedger.close();
   liveLedger.close();
+  ccxtLedger.close();
 }
 
-test('tick backtest, paper replay on the event clock and live against the fake exchange: the same commands, fills, risk transitions, position and cash, through reducing and a halt', async () => {
+test('tick backtest, paper replay on the event clock and live against the fake exchange (in process, and through ccxt over HTTP: fill times to the millisecond): the same commands, fills, risk transitions, position and cash, through reducing and a halt', async () => {
   await threeModes(0);
 });
 
-test('feed latency 5 ms, the same order latencies: the three modes still agree exactly, through reducing and a halt (the exchange holds the market at exchange time in all three)', async () => {
+test('feed latency 5 ms, the same order latencies: the three modes still agree exactly (live through ccxt too, its fill times to the millisecond as Binance writes them), through reducing and a halt (the exchange holds the market at exchange time in all three)', async () => {
   await threeModes(5_000);
 });
 

@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { FakeAccount, type ApiError, type ExecutionEvent, type FakeOrder, type FakeSide, type FakeTrade } from './account.js';
+import { FakeAccount, type ApiError, type ExecutionEvent, type FakeMarketRules, type FakeOrder, type FakeSide, type FakeTrade } from './account.js';
 import { FakePerpAccount, type FakePerp } from './perp-account.js';
 import { verifySignedPayload, verifyWsParams } from './signature.js';
 import { futuresExchangeInfo } from '../exchange-info.js';
@@ -207,7 +207,7 @@ export async function startFakePrivateExchange(opts: FakePrivateOptions): Promis
       case 'GET time':
         return send(200, { serverTime: Date.now() });
       case 'GET exchangeInfo':
-        return send(200, exchangeInfo(accounts));
+        return send(200, spotExchangeInfo(accounts.map((a) => a.rules)));
       case 'GET ticker/bookTicker':
         return send(200, { symbol: rules.symbol, bidPrice: fmt(account.bestBid), bidQty: fmt(account.bidQty), askPrice: fmt(account.bestAsk), askQty: fmt(account.askQty) });
       case 'GET trades':
@@ -722,13 +722,14 @@ function orderTradeUpdate(p: FakePerpAccount, e: ExecutionEvent): Record<string,
 /** A USD-M figure as Binance writes it: a decimal string without trailing noise. */
 const num = (x: number): string => String(Math.round(x * 1e8) / 1e8);
 
-function exchangeInfo(accounts: readonly FakeAccount[]): Record<string, unknown> {
+/** Binance spot's exchangeInfo listing these markets (also what the replay fake serves, at its own server time). */
+export function spotExchangeInfo(markets: readonly FakeMarketRules[], serverTime = Date.now()): Record<string, unknown> {
   return {
     timezone: 'UTC',
-    serverTime: Date.now(),
+    serverTime,
     rateLimits: [],
     exchangeFilters: [],
-    symbols: accounts.map(({ rules: r }) => (
+    symbols: markets.map((r) => (
       {
         symbol: r.symbol,
         status: 'TRADING',
