@@ -146,7 +146,7 @@ export const SimSection = z
 
 export const LoopSection = z
   .object({
-    decision_interval_ms: ms(3_600_000).default(100).describe('decide every this many ms of local time (0: at every feed step)'),
+    decision_interval_ms: ms(3_600_000).default(100).describe('decide every this many ms of local time (0: at every feed step, paper and live on a feed only; a replay or a backtest refuses it)'),
     sample_interval_ms: upTo(3_600_000).default(1_000).describe('tick trace rows every this many ms'),
     idle_decision_ms: upTo(60_000).default(100).describe('paper and live: decide at least this often without market data'),
     quote_sample_ms: upTo(3_600_000).default(250).describe('paper and live: quote rows to the ledger at most this often'),
