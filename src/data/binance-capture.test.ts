@@ -220,8 +220,8 @@ test('a spot break is a gap row in the file at the breaking message (the book un
     writeFileSync(p, gzipSync(lines.join('\n')));
     await convertCaptureToArrow([p], join(dir, 'o.arrow'));
     const f = readEventFile(join(dir, 'o.arrow'));
-    assert.equal(f.meta['marketmakerl.format'], 'marketmakerl.events/2');
-    assert.equal(f.meta['converter_version'], '3');
+    assert.equal(f.meta['marketmakerl.format'], 'marketmakerl.events/3');
+    assert.equal(f.meta['converter_version'], '4');
     assert.deepEqual(rowsOf(f.events), rowsOf(e));
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -280,4 +280,44 @@ test("futures bookTicker rows are stamped with the transaction time T, as the de
   const diff = rows.filter(([t]) => t === EventType.Delta).map(([, ts]) => ts);
   assert.deepEqual(bbo, [T * 1000, T * 1000], 'the bookTicker at its T');
   assert.equal(diff.at(-1), T * 1000, 'the depth message of the same update at its T');
+});
+
+test('each row keeps its publication delay E − T: futures depth, bookTicker and trades, spot trades; 0 without both (spot depth and bookTicker, REST snapshots); through the Arrow file too', async () => {
+  // Futures messages of the shared USD-M capture's kind: the matching engine's transaction time T, and Binance's
+  // event time E, when it published the message (here 37, 60 and 2 ms later).
+  const T = 1_723_161_519_672;
+  const futures = [
+    snapshot(1000 * MS, 100),
+    fdepth(1100 * MS, 2000, 95, 105, 90, [], []),
+    `${1200 * MS} ${JSON.stringify({ stream: 'btcusdt@depth@0ms', data: { e: 'depthUpdate', E: T + 37, T, s: 'BTCUSDT', U: 106, u: 110, pu: 105, b: [['100.00', '0.5']], a: [] } })}`,
+    `${1300 * MS} ${JSON.stringify({ stream: 'btcusdt@bookTicker', data: { e: 'bookTicker', u: 110, s: 'BTCUSDT', b: '100.00', B: '0.5', a: '101.00', A: '1.5', T, E: T + 60 } })}`,
+    `${1400 * MS} ${JSON.stringify({ stream: 'btcusdt@trade', data: { e: 'trade', E: T + 2, T, s: 'BTCUSDT', t: 7, p: '100.00', q: '0.1', X: 'MARKET', m: true } })}`,
+  ];
+  for (const compactFastPath of [true, false]) {
+    const { events: e } = withCapture(futures, (p) => loadCaptureSync([p], { compactFastPath }));
+    const by = (type: number): [number, number][] => Array.from({ length: e.length }, (_, i) => i).filter((i) => e.type[i] === type).map((i) => [e.tsExchange[i]!, e.publishDelay[i]!]);
+    assert.deepEqual(by(EventType.Delta), [[T * 1000, 37_000]], 'the depth message: exchange time T, published at E');
+    assert.deepEqual(by(EventType.Bbo), [[T * 1000, 60_000], [T * 1000, 60_000]], 'the bookTicker: T, published at E');
+    assert.deepEqual(by(EventType.Trade), [[T * 1000, 2000]], 'the trade: T, published at E');
+    assert.ok(by(EventType.Snapshot).every(([, d]) => d === 0), 'the REST snapshot (no T): 0');
+  }
+  // Spot: depth and bookTicker carry no T (0); a trade carries T and E (here E = T + 1 ms).
+  const spot = [snapshot(1000 * MS, 100), depth(1100 * MS, 2000, 101, 102, [['100.00', '0.7']], []), ticker(1200 * MS, 102, '100.00', '0.7', '101.00', '1.5'), trade(1300 * MS, 1, '100.00', '0.1', false)];
+  const { events: s } = withCapture(spot, (p) => loadCaptureSync([p]));
+  const delays = Array.from({ length: s.length }, (_, i) => [s.type[i], s.publishDelay[i]]);
+  assert.deepEqual(delays.filter(([t]) => t === EventType.Trade), [[EventType.Trade, 1000]]);
+  assert.ok(delays.filter(([t]) => t !== EventType.Trade).every(([, d]) => d === 0));
+  // Written to and read back from the event file.
+  const dir = mkdtempSync(join(tmpdir(), 'cap-'));
+  try {
+    const p = join(dir, 'f.gz');
+    writeFileSync(p, gzipSync(futures.join('\n')));
+    await convertCaptureToArrow([p], join(dir, 'f.arrow'));
+    const f = readEventFile(join(dir, 'f.arrow'));
+    const { events: e } = withCapture(futures, (q) => loadCaptureSync([q]));
+    assert.deepEqual(Array.from(f.events.publishDelay), Array.from(e.publishDelay));
+    assert.ok(f.events.publishDelay.some((d) => d === 60_000));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

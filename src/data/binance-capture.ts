@@ -19,9 +19,10 @@ const START = EventFlag.SnapshotStart;
 /**
  * Bump when the conversion's output changes, so caches of converted captures are rebuilt. 2: a gap row at each
  * break of the depth stream (files of version 1 carry none: convert their captures again). 3: futures
- * bookTicker rows at their transaction time T, as depth messages (E before).
+ * bookTicker rows at their transaction time T, as depth messages (E before). 4: each row's publication delay
+ * (`publishDelay`, E − T where a message carries both; event format 3).
  */
-export const CAPTURE_CONVERTER_VERSION = 3;
+export const CAPTURE_CONVERTER_VERSION = 4;
 
 /** A break in a sequence, reported instead of silently applied. */
 export interface CaptureGap {
@@ -77,6 +78,7 @@ interface BufferedDiff {
   pu: number;
   tsExchange: Micros;
   tsLocal: Micros;
+  publishDelay: Micros;
   file: string;
   line: number;
   side: Int8Array;
@@ -98,6 +100,10 @@ const OFFSET_SAMPLES = 4096;
  * if the capture has one, is the resync; the diffs between are not applied.
  * Venue messages without an exchange time (spot bookTicker, REST snapshots) get tsExchange = tsLocal +
  * the latest exchange−local offset seen on depth or trade messages.
+ * Exchange time is the transaction time T where a message carries one (futures depth, bookTicker, trades;
+ * spot trades), else its event time E. Binance publishes a message at E, which may come well after T (up
+ * to ~110 ms on USD-M while the matching engine is busy): each row keeps E − T as its `publishDelay`
+ * (0 where the message has no T, or no E).
  */
 export class BinanceCaptureParser {
   private readonly sink: (chunk: EventColumns) => void;
@@ -203,6 +209,7 @@ export class BinanceCaptureParser {
       flags: o.flags.subarray(0, o.length),
       tsExchange: o.tsExchange.subarray(0, o.length),
       tsLocal: o.tsLocal.subarray(0, o.length),
+      publishDelay: o.publishDelay.subarray(0, o.length),
       price: o.price.subarray(0, o.length),
       size: o.size.subarray(0, o.length),
       id: o.id.subarray(0, o.length),
@@ -217,7 +224,7 @@ export class BinanceCaptureParser {
     if (rows > this.out.type.length) this.out = allocEvents(rows);
   }
 
-  private row(type: number, side: number, flags: number, tsEx: number, tsLocal: number, price: number, size: number, id: number): void {
+  private row(type: number, side: number, flags: number, tsEx: number, tsLocal: number, price: number, size: number, id: number, publishDelay: number): void {
     const o = this.out;
     const i = o.length;
     o.type[i] = type;
@@ -225,6 +232,7 @@ export class BinanceCaptureParser {
     o.flags[i] = flags;
     o.tsExchange[i] = tsEx;
     o.tsLocal[i] = tsLocal;
+    o.publishDelay[i] = publishDelay;
     o.price[i] = price;
     o.size[i] = size;
     o.id[i] = id;
@@ -241,6 +249,13 @@ export class BinanceCaptureParser {
     this.offset = d;
     this.offsetSamples[this.offsetCount % OFFSET_SAMPLES] = d;
     this.offsetCount++;
+  }
+
+  /** E − T of the message read, µs: how long after its exchange time Binance published it (0 without both). */
+  private publishDelay(): Micros {
+    const E = this.msg.mE;
+    const T = this.msg.mT;
+    return E > T ? (E - T) * 1000 : 0;
   }
 
   /** Exchange time for a message without one; remembers rows to patch if no offset is known yet. */
@@ -339,7 +354,7 @@ export class BinanceCaptureParser {
     this.room(1);
     const row = this.out.length;
     // Binance's m = buyer is maker: the aggressor sold.
-    this.row(TRADE, this.msg.mm ? -1 : 1, END, tsEx, tsLocal, this.msg.mp, this.msg.mq, id);
+    this.row(TRADE, this.msg.mm ? -1 : 1, END, tsEx, tsLocal, this.msg.mp, this.msg.mq, id, this.publishDelay());
     if (Number.isNaN(tsEx)) this.out.tsExchange[row] = this.estimateExchange(tsLocal, row, 1);
   }
 
@@ -354,8 +369,9 @@ export class BinanceCaptureParser {
     // and a BBO row stamped with it would hold back the book rows logged after it.
     const known = !Number.isNaN(this.msg.mT) ? this.msg.mT * 1000 : !Number.isNaN(this.msg.mE) ? this.msg.mE * 1000 : Number.NaN;
     const tsEx = Number.isNaN(known) ? this.estimateExchange(tsLocal, row, 2) : known;
-    this.row(BBO, 1, 0, tsEx, tsLocal, this.msg.bidP, this.msg.bidQ, this.msg.mu);
-    this.row(BBO, -1, END, tsEx, tsLocal, this.msg.askP, this.msg.askQ, this.msg.mu);
+    const pub = this.publishDelay();
+    this.row(BBO, 1, 0, tsEx, tsLocal, this.msg.bidP, this.msg.bidQ, this.msg.mu, pub);
+    this.row(BBO, -1, END, tsEx, tsLocal, this.msg.askP, this.msg.askQ, this.msg.mu, pub);
   }
 
   private onSnapshot(): void {
@@ -371,11 +387,12 @@ export class BinanceCaptureParser {
     const row = this.out.length;
     const known = !Number.isNaN(this.msg.mT) ? this.msg.mT * 1000 : !Number.isNaN(this.msg.mE) ? this.msg.mE * 1000 : Number.NaN;
     const tsEx = Number.isNaN(known) ? this.estimateExchange(tsLocal, row, n) : known;
+    const pub = this.publishDelay();
     for (let i = 0; i < n; i++) {
       let flags = 0;
       if (i === 0) flags |= START;
       if (i === n - 1) flags |= END;
-      this.row(SNAPSHOT, this.msg.lvSide[i]!, flags, tsEx, tsLocal, this.msg.lvPrice[i]!, this.msg.lvSize[i]!, L);
+      this.row(SNAPSHOT, this.msg.lvSide[i]!, flags, tsEx, tsLocal, this.msg.lvPrice[i]!, this.msg.lvSize[i]!, L, pub);
     }
     this.synced = true;
     this.fresh = true;
@@ -392,7 +409,7 @@ export class BinanceCaptureParser {
         this.buffered.push(d);
         continue;
       }
-      this.applyDiff(d.U, d.u, d.pu, d.tsExchange, Math.max(d.tsLocal, tsLocal), d.side, d.price, d.size, d.side.length, d.file, d.line);
+      this.applyDiff(d.U, d.u, d.pu, d.tsExchange, Math.max(d.tsLocal, tsLocal), d.publishDelay, d.side, d.price, d.size, d.side.length, d.file, d.line);
     }
   }
 
@@ -402,19 +419,20 @@ export class BinanceCaptureParser {
     if (Number.isNaN(this.msg.mU) || Number.isNaN(this.msg.mu) || Number.isNaN(this.msg.mE)) throw new ScanError('depthUpdate lacks U, u or E', 0);
     this.noteOffset(this.msg.mE * 1000, tsLocal);
     const tsEx = !Number.isNaN(this.msg.mT) ? this.msg.mT * 1000 : this.msg.mE * 1000;
+    const pub = this.publishDelay();
     if (this.synced) {
-      this.applyDiff(this.msg.mU, this.msg.mu, this.msg.mpu, tsEx, tsLocal, this.msg.lvSide, this.msg.lvPrice, this.msg.lvSize, this.msg.nLevels, this.file, this.lineNo);
+      this.applyDiff(this.msg.mU, this.msg.mu, this.msg.mpu, tsEx, tsLocal, pub, this.msg.lvSide, this.msg.lvPrice, this.msg.lvSize, this.msg.nLevels, this.file, this.lineNo);
     } else {
-      this.bufferDiff(this.msg.mU, this.msg.mu, this.msg.mpu, tsEx, tsLocal, this.msg.lvSide, this.msg.lvPrice, this.msg.lvSize, this.msg.nLevels, this.file, this.lineNo);
+      this.bufferDiff(this.msg.mU, this.msg.mu, this.msg.mpu, tsEx, tsLocal, pub, this.msg.lvSide, this.msg.lvPrice, this.msg.lvSize, this.msg.nLevels, this.file, this.lineNo);
     }
   }
 
-  private bufferDiff(U: number, u: number, pu: number, tsEx: number, tsLocal: number, side: Int8Array, price: Float64Array, size: Float64Array, n: number, file: string, line: number): void {
+  private bufferDiff(U: number, u: number, pu: number, tsEx: number, tsLocal: number, pub: number, side: Int8Array, price: Float64Array, size: Float64Array, n: number, file: string, line: number): void {
     if (this.buffered.length >= MAX_BUFFERED_DIFFS) {
       this.buffered.shift();
       this.report.unappliedDiffs++;
     }
-    this.buffered.push({ U, u, pu, tsExchange: tsEx, tsLocal, file, line, side: side.slice(0, n), price: price.slice(0, n), size: size.slice(0, n) });
+    this.buffered.push({ U, u, pu, tsExchange: tsEx, tsLocal, publishDelay: pub, file, line, side: side.slice(0, n), price: price.slice(0, n), size: size.slice(0, n) });
   }
 
   /**
@@ -423,7 +441,7 @@ export class BinanceCaptureParser {
    * previous message's u; their ids are not contiguous): drop diffs with u < lastUpdateId; the first
    * applied one has U ≤ lastUpdateId ≤ u (or continues it: pu = lastUpdateId); then each pu = previous u.
    */
-  private applyDiff(U: number, u: number, pu: number, tsEx: number, tsLocal: number, side: Int8Array, price: Float64Array, size: Float64Array, n: number, file: string, line: number): void {
+  private applyDiff(U: number, u: number, pu: number, tsEx: number, tsLocal: number, pub: number, side: Int8Array, price: Float64Array, size: Float64Array, n: number, file: string, line: number): void {
     const last = this.lastU;
     const futures = !Number.isNaN(pu);
     if (futures && this.fresh ? u < last : u <= last) {
@@ -437,10 +455,10 @@ export class BinanceCaptureParser {
       else this.gapAt(this.fresh ? 'sync' : 'sequence', file, line, tsLocal, last + 1, U);
       // In the file: the book is unknown from this message on, until the next snapshot.
       this.room(1);
-      this.row(GAP, 0, END, tsEx, tsLocal, 0, 0, last);
+      this.row(GAP, 0, END, tsEx, tsLocal, 0, 0, last, pub);
       this.gapOpen = true;
       this.synced = false;
-      this.bufferDiff(U, u, pu, tsEx, tsLocal, side, price, size, n, file, line);
+      this.bufferDiff(U, u, pu, tsEx, tsLocal, pub, side, price, size, n, file, line);
       return;
     }
     this.fresh = false;
@@ -448,7 +466,7 @@ export class BinanceCaptureParser {
     if (n === 0) return;
     this.room(n);
     for (let i = 0; i < n; i++) {
-      this.row(DELTA, side[i]!, i === n - 1 ? END : 0, tsEx, tsLocal, price[i]!, size[i]!, u);
+      this.row(DELTA, side[i]!, i === n - 1 ? END : 0, tsEx, tsLocal, price[i]!, size[i]!, u, pub);
     }
   }
 

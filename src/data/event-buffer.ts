@@ -32,7 +32,7 @@ export class EventBuffer {
   }
 
   /** Append one row. */
-  push(type: number, side: number, flags: number, tsExchange: number, tsLocal: number, price: number, size: number, id: number): void {
+  push(type: number, side: number, flags: number, tsExchange: number, tsLocal: number, price: number, size: number, id: number, publishDelay = 0): void {
     if (this.cols.length === this.cols.type.length) this.reserve(1);
     const c = this.cols;
     const i = c.length;
@@ -41,6 +41,7 @@ export class EventBuffer {
     c.flags[i] = flags;
     c.tsExchange[i] = tsExchange;
     c.tsLocal[i] = tsLocal;
+    c.publishDelay[i] = publishDelay;
     c.price[i] = price;
     c.size[i] = size;
     c.id[i] = id;
@@ -65,6 +66,7 @@ export function copyEvents(src: EventColumns, from: number, dst: EventColumns, a
   dst.flags.set(src.flags.subarray(from, to), at);
   dst.tsExchange.set(src.tsExchange.subarray(from, to), at);
   dst.tsLocal.set(src.tsLocal.subarray(from, to), at);
+  dst.publishDelay.set(src.publishDelay.subarray(from, to), at);
   dst.price.set(src.price.subarray(from, to), at);
   dst.size.set(src.size.subarray(from, to), at);
   dst.id.set(src.id.subarray(from, to), at);

@@ -33,13 +33,14 @@ function bad(c: EventCheck, i: number, what: string): UserError {
 
 /**
  * Check every row of `ev`: a known type (1 snapshot, 2 delta, 3 trade, 4 BBO) and side (+1/−1), a finite
- * positive price, a finite size ≥ 0 (0: a level removed), finite times, the local one not going back
+ * positive price, a finite size ≥ 0 (0: a level removed), finite times and a finite publication delay ≥ 0,
+ * the local time not going back
  * beyond `EVENT_TIME_TOLERANCE`; or a gap row (type 5: side, price and size 0, finite times). Throws a
  * `UserError` naming the first bad row (1-based, counted across batches).
  */
 export function checkEventRows(ev: EventColumns, c: EventCheck): void {
   const n = ev.length;
-  const { type, side, price, size, tsLocal, tsExchange } = ev;
+  const { type, side, price, size, tsLocal, tsExchange, publishDelay } = ev;
   let maxLocal = c.maxLocal;
   for (let i = 0; i < n; i++) {
     const t = type[i]!;
@@ -47,14 +48,15 @@ export function checkEventRows(ev: EventColumns, c: EventCheck): void {
     const q = size[i]!;
     const l = tsLocal[i]!;
     const x = tsExchange[i]!;
+    const d = publishDelay[i]!;
     // One branch for the common case; the reasons are worked out only when something is wrong.
-    if (t >= 1 && t <= 4 && (side[i] === 1 || side[i] === -1) && p > 0 && p < Infinity && q >= 0 && q < Infinity && l > -Infinity && l < Infinity && x > -Infinity && x < Infinity && l >= maxLocal - EVENT_TIME_TOLERANCE.localMicros) {
+    if (t >= 1 && t <= 4 && (side[i] === 1 || side[i] === -1) && p > 0 && p < Infinity && q >= 0 && q < Infinity && l > -Infinity && l < Infinity && x > -Infinity && x < Infinity && d >= 0 && d < Infinity && l >= maxLocal - EVENT_TIME_TOLERANCE.localMicros) {
       if (l > maxLocal) maxLocal = l;
       continue;
     }
     // A gap row (rare): no side, price or size; its times are checked as any row's.
     const gap = t === GAP;
-    if (gap && side[i] === 0 && p === 0 && q === 0 && l > -Infinity && l < Infinity && x > -Infinity && x < Infinity && l >= maxLocal - EVENT_TIME_TOLERANCE.localMicros) {
+    if (gap && side[i] === 0 && p === 0 && q === 0 && l > -Infinity && l < Infinity && x > -Infinity && x < Infinity && d >= 0 && d < Infinity && l >= maxLocal - EVENT_TIME_TOLERANCE.localMicros) {
       if (l > maxLocal) maxLocal = l;
       continue;
     }
@@ -68,6 +70,7 @@ export function checkEventRows(ev: EventColumns, c: EventCheck): void {
     }
     if (!(l > -Infinity && l < Infinity)) throw bad(c, i, `local time ${l} is not a finite time`);
     if (!(x > -Infinity && x < Infinity)) throw bad(c, i, `exchange time ${x} is not a finite time`);
+    if (!(d >= 0 && d < Infinity)) throw bad(c, i, `publication delay ${d} is not a finite number of µs ≥ 0`);
     throw bad(c, i, `local time goes back ${((maxLocal - l) / 1e6).toFixed(3)} s (more than the ${EVENT_TIME_TOLERANCE.localMicros / 1e6} s tolerated)`);
   }
   c.maxLocal = maxLocal;

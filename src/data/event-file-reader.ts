@@ -6,18 +6,30 @@ import { UserError } from '../core/index.js';
 import { allocEvents, type EventColumns } from '../market/index.js';
 import { checkEventRows, eventCheck } from './event-checks.js';
 
-type ColumnName = 'type' | 'side' | 'flags' | 'tsExchange' | 'tsLocal' | 'price' | 'size' | 'id';
+type ColumnName = 'type' | 'side' | 'flags' | 'tsExchange' | 'tsLocal' | 'publishDelay' | 'price' | 'size' | 'id';
 
-const WANT: readonly [ColumnName, string, number][] = [
-  ['type', 'Uint8', 1],
-  ['side', 'Int8', 1],
-  ['flags', 'Uint8', 1],
-  ['tsExchange', 'Float64', 8],
-  ['tsLocal', 'Float64', 8],
-  ['price', 'Float64', 8],
-  ['size', 'Float64', 8],
-  ['id', 'Float64', 8],
+/**
+ * Our columns: name, Arrow type, bytes per row, whether a file may lack it. Files of format 2 and older have
+ * no `publishDelay`: they read with 0 there, publication time = exchange time (what they were replayed with).
+ */
+const WANT: readonly [ColumnName, string, number, boolean][] = [
+  ['type', 'Uint8', 1, false],
+  ['side', 'Int8', 1, false],
+  ['flags', 'Uint8', 1, false],
+  ['tsExchange', 'Float64', 8, false],
+  ['tsLocal', 'Float64', 8, false],
+  ['publishDelay', 'Float64', 8, true],
+  ['price', 'Float64', 8, false],
+  ['size', 'Float64', 8, false],
+  ['id', 'Float64', 8, false],
 ];
+
+/** Zeros for a column a file lacks (read-only views of it stand in for the column). */
+let zeros = new Float64Array(0);
+function zeroColumn(n: number): Float64Array {
+  if (zeros.length < n) zeros = new Float64Array(Math.max(n, 2 * zeros.length));
+  return zeros.subarray(0, n);
+}
 
 export interface EventFile {
   events: EventColumns;
@@ -38,8 +50,8 @@ interface ArrowRecordBatch {
 
 /** Where each of our columns' data buffer sits among a record batch's buffers; null if the layout needs Arrow's general reader. */
 interface Layout {
-  dataBuffer: Int32Array; // per WANT column: index into the batch's buffer list
-  node: Int32Array; // per WANT column: index into the batch's field nodes
+  dataBuffer: Int32Array; // per WANT column: index into the batch's buffer list (-1: an optional column the file lacks)
+  node: Int32Array; // per WANT column: index into the batch's field nodes (-1: lacking)
   meta: Record<string, string>;
 }
 
@@ -86,14 +98,17 @@ function layoutOf(schema: Schema, path: string): Layout | null {
     }
     buf += nb;
   }
-  for (let w = 0; w < WANT.length; w++) if (node[w]! < 0) throw new UserError(`${path}: not a normalized event file (no column '${WANT[w]![0]}')`);
+  for (let w = 0; w < WANT.length; w++) if (node[w]! < 0 && !WANT[w]![3]) throw new UserError(`${path}: not a normalized event file (no column '${WANT[w]![0]}')`);
   const meta = Object.fromEntries(schema.metadata);
   checkFormat(meta, path);
   return { dataBuffer, node, meta };
 }
 
-/** The newest event format this reader knows: 1 (snapshots, deltas, trades, BBO) and 2 (plus gap rows). */
-const EVENT_FORMAT_VERSION = 2;
+/**
+ * The newest event format this reader knows: 1 (snapshots, deltas, trades, BBO), 2 (plus gap rows) and 3
+ * (plus the `publishDelay` column).
+ */
+const EVENT_FORMAT_VERSION = 3;
 
 /**
  * An event file of a newer format than this reader knows is refused in one line: its rows may mean what this
@@ -180,6 +195,10 @@ export class EventFileReader {
         const rows = batch.length;
         for (let w = 0; w < WANT.length; w++) {
           const [name, , width] = WANT[w]!;
+          if (layout.node[w]! < 0) {
+            (out[name] as Float64Array).fill(0, at, at + rows);
+            continue;
+          }
           const node = batch.nodes[layout.node[w]!];
           const region = batch.buffers[layout.dataBuffer[w]!];
           if (!node || !region || region.length < rows * width) throw truncated(path);
@@ -301,6 +320,10 @@ function viewBatch(b: Buffer, bodyStart: number, batch: ArrowRecordBatch, layout
   const views: ArrayBufferView[] = [];
   for (let w = 0; w < WANT.length; w++) {
     const [name, , width] = WANT[w]!;
+    if (layout.node[w]! < 0) {
+      views.push(zeroColumn(n));
+      continue;
+    }
     const node = batch.nodes[layout.node[w]!];
     const region = batch.buffers[layout.dataBuffer[w]!];
     if (!node || !region) throw truncated(path);
@@ -314,8 +337,8 @@ function viewBatch(b: Buffer, bodyStart: number, batch: ArrowRecordBatch, layout
     else view = new Uint8Array(b.buffer, at, n);
     views.push(view);
   }
-  const [type, side, flags, tsExchange, tsLocal, price, size, id] = views;
-  return { length: n, type, side, flags, tsExchange, tsLocal, price, size, id } as EventColumns;
+  const [type, side, flags, tsExchange, tsLocal, publishDelay, price, size, id] = views;
+  return { length: n, type, side, flags, tsExchange, tsLocal, publishDelay, price, size, id } as EventColumns;
 }
 
 function trimmed(c: EventColumns): EventColumns {
@@ -327,6 +350,7 @@ function trimmed(c: EventColumns): EventColumns {
     flags: c.flags.subarray(0, n),
     tsExchange: c.tsExchange.subarray(0, n),
     tsLocal: c.tsLocal.subarray(0, n),
+    publishDelay: c.publishDelay.subarray(0, n),
     price: c.price.subarray(0, n),
     size: c.size.subarray(0, n),
     id: c.id.subarray(0, n),
@@ -358,8 +382,9 @@ function readWithArrow(path: string): EventFile {
   const meta = Object.fromEntries(table.schema.metadata);
   checkFormat(meta, path);
   const out = allocEvents(table.numRows);
-  for (const [name, typeName] of WANT) {
+  for (const [name, typeName, , optional] of WANT) {
     const col = table.getChild(name);
+    if (!col && optional) continue; // allocEvents' zeros
     if (!col) throw new UserError(`${path}: not a normalized event file (no column '${name}')`);
     if (String(col.type) !== typeName) throw new UserError(`${path}: column '${name}' must be ${typeName}, found ${String(col.type)}`);
     if (col.nullCount > 0) throw new UserError(`${path}: column '${name}' has nulls`);

@@ -17,6 +17,7 @@ function sample(n: number): EventColumns {
     c.flags[i] = i % 3 === 0 ? EventFlag.EndOfMessage : 0;
     c.tsExchange[i] = 1_723_161_255_208_000 + i * 1000;
     c.tsLocal[i] = 1_723_161_253_937_085.768 + i;
+    c.publishDelay[i] = (i % 5) * 1000;
     c.price[i] = 61837.63 + (i % 100) * 0.01;
     c.size[i] = (i % 7) * 0.00001;
     c.id[i] = 50093239189 + i;
@@ -25,10 +26,13 @@ function sample(n: number): EventColumns {
   return c;
 }
 
-function assertSame(a: EventColumns, b: EventColumns, offset = 0): void {
+function assertSame(a: EventColumns, b: EventColumns, offset = 0, o: { noPublishDelay?: boolean } = {}): void {
   for (const k of ['type', 'side', 'flags', 'tsExchange', 'tsLocal', 'price', 'size', 'id'] as const) {
     assert.deepEqual(Array.from(b[k].subarray(0, b.length)), Array.from(a[k].subarray(offset, offset + b.length)), k);
   }
+  // A file without the column (format 2 and older, other writers): published at exchange time.
+  const want = o.noPublishDelay === true ? new Array<number>(b.length).fill(0) : Array.from(a.publishDelay.subarray(offset, offset + b.length));
+  assert.deepEqual(Array.from(b.publishDelay.subarray(0, b.length)), want, 'publishDelay');
 }
 
 test('writeEvents/readEvents round-trip every column exactly, with metadata', () => {
@@ -42,7 +46,7 @@ test('writeEvents/readEvents round-trip every column exactly, with metadata', ()
     for (const k of ['type', 'side', 'price', 'id'] as const) assert.equal(f.events[k].length, 1001, `${k} has exactly length rows`);
     assertSame(c, f.events);
     assert.equal(f.meta['symbol'], 'BTC/USDT');
-    assert.equal(f.meta['marketmakerl.format'], 'marketmakerl.events/2');
+    assert.equal(f.meta['marketmakerl.format'], 'marketmakerl.events/3');
     assert.equal(readEventMeta(p)['venue'], 'binance');
     assert.deepEqual(readdirSync(dir), ['a.arrow'], 'no temp file left behind');
     assert.ok(readFileSync(p).subarray(0, 6).toString() === 'ARROW1');
@@ -77,7 +81,7 @@ test('multi-batch files read whole and stream batch by batch', () => {
   }
 });
 
-test('files from Arrow\'s own writers (file and stream format) read too', () => {
+test('files from Arrow\'s own writers (file and stream format) read too; without a publishDelay column it reads 0', () => {
   const dir = mkdtempSync(join(tmpdir(), 'evs-'));
   try {
     const c = sample(300);
@@ -87,9 +91,11 @@ test('files from Arrow\'s own writers (file and stream format) read too', () => 
     for (const format of ['file', 'stream'] as const) {
       const p = join(dir, `${format}.arrow`);
       writeFileSync(p, tableToIPC(table, format));
-      assertSame(c, readEvents(p));
+      assertSame(c, readEvents(p), 0, { noPublishDelay: true });
       const streamed = [...iterateEventBatches(p)];
       assert.equal(streamed.reduce((n, b) => n + b.length, 0), 300);
+      let at = 0;
+      for (const b of streamed) (assertSame(c, b, at, { noPublishDelay: true }), (at += b.length));
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -122,7 +128,7 @@ test('empty file, aborted writer and truncated file', () => {
   }
 });
 
-test('format 2: gap rows round-trip; a format-1 file reads as before; a file of a newer format is refused by name', () => {
+test('format 3: gap rows and publication delays round-trip; a format-1 file reads as before; a file of a newer format is refused by name', () => {
   const dir = mkdtempSync(join(tmpdir(), 'evs-'));
   try {
     const c = sample(40);
@@ -138,19 +144,19 @@ test('format 2: gap rows round-trip; a format-1 file reads as before; a file of 
     let at = 0;
     for (const b of iterateEventBatches(p)) (assertSame(c, b, at), (at += b.length));
     const bytes = readFileSync(p);
-    const as = (version: string): Buffer => Buffer.from(bytes.toString('latin1').replaceAll('marketmakerl.events/2', `marketmakerl.events/${version}`), 'latin1');
+    const as = (version: string): Buffer => Buffer.from(bytes.toString('latin1').replaceAll('marketmakerl.events/3', `marketmakerl.events/${version}`), 'latin1');
     // Format 1 (files written before gap rows): read by their rows.
     const one = join(dir, 'one.arrow');
     writeEvents(one, sample(30));
-    writeFileSync(one, Buffer.from(readFileSync(one).toString('latin1').replaceAll('marketmakerl.events/2', 'marketmakerl.events/1'), 'latin1'));
+    writeFileSync(one, Buffer.from(readFileSync(one).toString('latin1').replaceAll('marketmakerl.events/3', 'marketmakerl.events/1'), 'latin1'));
     assert.equal(readEventMeta(one)['marketmakerl.format'], 'marketmakerl.events/1');
     assertSame(sample(30), readEvents(one));
     // A newer format: refused, whole and streamed, in one line naming it.
-    const three = join(dir, 'three.arrow');
-    writeFileSync(three, as('3'));
-    const newer = (e: unknown): boolean => e instanceof UserError && /three\.arrow: event file format marketmakerl\.events\/3 was written by a newer marketmakerl; this version reads marketmakerl\.events\/1 to \/2/.test(e.message);
-    assert.throws(() => readEvents(three), newer);
-    assert.throws(() => [...iterateEventBatches(three)], newer);
+    const four = join(dir, 'four.arrow');
+    writeFileSync(four, as('4'));
+    const newer = (e: unknown): boolean => e instanceof UserError && /four\.arrow: event file format marketmakerl\.events\/4 was written by a newer marketmakerl; this version reads marketmakerl\.events\/1 to \/3/.test(e.message);
+    assert.throws(() => readEvents(four), newer);
+    assert.throws(() => [...iterateEventBatches(four)], newer);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -13,13 +13,15 @@ export { EventFileReader, type EventFile };
 /**
  * Value of the `marketmakerl.format` schema metadata key in every event file we write. Format 2 adds gap rows
  * (`EventType.Gap`: the book unknown until the next snapshot); a format-1 file holds none and reads as before.
+ * Format 3 adds the `publishDelay` column (publication time − exchange time, µs); files of format 2 and
+ * older have none and read with publication time = exchange time.
  */
-export const EVENT_FILE_FORMAT = 'marketmakerl.events/2';
+export const EVENT_FILE_FORMAT = 'marketmakerl.events/3';
 
 /** Rows per record batch when writing: large enough for fast reads, small enough to stream. */
 export const DEFAULT_BATCH_ROWS = 1 << 20;
 
-type ColumnName = 'type' | 'side' | 'flags' | 'tsExchange' | 'tsLocal' | 'price' | 'size' | 'id';
+type ColumnName = 'type' | 'side' | 'flags' | 'tsExchange' | 'tsLocal' | 'publishDelay' | 'price' | 'size' | 'id';
 
 const COLUMNS: readonly { name: ColumnName; make: () => DataType; doc: string }[] = [
   { name: 'type', make: () => new (arrowLib().Uint8)(), doc: '1 snapshot level, 2 delta, 3 trade, 4 bbo side, 5 gap (the book unknown until the next snapshot)' },
@@ -27,6 +29,7 @@ const COLUMNS: readonly { name: ColumnName; make: () => DataType; doc: string }[
   { name: 'flags', make: () => new (arrowLib().Uint8)(), doc: 'bit 1 end of message, bit 2 snapshot start' },
   { name: 'tsExchange', make: () => new (arrowLib().Float64)(), doc: 'exchange time, epoch microseconds' },
   { name: 'tsLocal', make: () => new (arrowLib().Float64)(), doc: 'local receive time, epoch microseconds' },
+  { name: 'publishDelay', make: () => new (arrowLib().Float64)(), doc: 'microseconds from exchange time to publication (Binance event time E); 0: published at exchange time' },
   { name: 'price', make: () => new (arrowLib().Float64)(), doc: 'price, quote currency' },
   { name: 'size', make: () => new (arrowLib().Float64)(), doc: 'size, base units (delta: new level total, 0 removes)' },
   { name: 'id', make: () => new (arrowLib().Float64)(), doc: 'book update id or trade id' },

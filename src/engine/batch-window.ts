@@ -113,6 +113,7 @@ export class BatchWindow {
     o.flags.set(b.flags.subarray(from, to));
     o.tsExchange.set(b.tsExchange.subarray(from, to));
     o.tsLocal.set(b.tsLocal.subarray(from, to));
+    o.publishDelay.set(b.publishDelay.subarray(from, to));
     o.price.set(b.price.subarray(from, to));
     o.size.set(b.size.subarray(from, to));
     o.id.set(b.id.subarray(from, to));

@@ -126,6 +126,7 @@ export class ReplayFeed implements MarketFeed {
       o.flags[at] = ev.flags[i]!;
       o.tsExchange[at] = ev.tsExchange[i]! + this.exShift;
       o.tsLocal[at] = now;
+      o.publishDelay[at] = ev.publishDelay[i]!;
       o.price[at] = ev.price[i]!;
       o.size[at] = ev.size[i]!;
       o.id[at] = ev.id[i]!;

@@ -24,7 +24,10 @@ export interface TickBacktestOptions {
   /** Order entry and response latency. */
   latency: LatencyModel;
   fees: FeeModel;
-  /** Local time = exchange time + this (µs); undefined: the file's own local timestamps. */
+  /**
+   * Local time = publication time (exchange time + the row's `publishDelay`) + this (µs); undefined: the
+   * file's own local timestamps.
+   */
   feedLatencyMicros: Micros | undefined;
   /** The strategy decides every this many µs of local time. */
   decisionIntervalMicros: Micros;
@@ -184,7 +187,7 @@ export class TickBacktest {
     // Funding: a payment at T is made on the position after every venue event at or before T, before
     // the first one after it; payments before the first row concern no position of this run.
     const fTs = this.startFunding(bc.b.tsExchange[0]!);
-    const start = fixedFeed ? bc.b.tsExchange[0]! + feed : bc.b.tsLocal[0]!;
+    const start = fixedFeed ? bc.b.tsExchange[0]! + bc.b.publishDelay[0]! + feed : bc.b.tsLocal[0]!;
     this.core.view.start = start;
     const dInt = this.opts.decisionIntervalMicros;
     const sInt = this.opts.sampleIntervalMicros;
@@ -251,7 +254,9 @@ export class TickBacktest {
     let tN = tb.length;
     let ti = tc.i;
     let lb = st.lb;
+    // With a feed latency the trading side has a row at its publication time + feed: tsExchange + lPd + feed.
     let lTs = fixedFeed ? lb.tsExchange : lb.tsLocal;
+    let lPd = lb.publishDelay;
     let lType = lb.type;
     let lN = lb.length;
     let il = lc.i;
@@ -294,7 +299,7 @@ export class TickBacktest {
             il = lc.i;
             if (bc.b !== undefined) (bb = bc.b), (bTs = bb.tsExchange), (bType = bb.type), (bN = bb.length);
             if (tc.b !== undefined) (tb = tc.b), (tTs = tb.tsExchange), (tType = tb.type), (tN = tb.length);
-            if (lc.b !== undefined) (lb = lc.b), (lTs = fixedFeed ? lb.tsExchange : lb.tsLocal), (lType = lb.type), (lN = lb.length);
+            if (lc.b !== undefined) (lb = lc.b), (lTs = fixedFeed ? lb.tsExchange : lb.tsLocal), (lPd = lb.publishDelay), (lType = lb.type), (lN = lb.length);
             continue;
           }
         }
@@ -315,7 +320,7 @@ export class TickBacktest {
             il = lc.i;
             if (bc.b !== undefined) (bb = bc.b), (bTs = bb.tsExchange), (bType = bb.type), (bN = bb.length);
             if (tc.b !== undefined) (tb = tc.b), (tTs = tb.tsExchange), (tType = tb.type), (tN = tb.length);
-            if (lc.b !== undefined) (lb = lc.b), (lTs = fixedFeed ? lb.tsExchange : lb.tsLocal), (lType = lb.type), (lN = lb.length);
+            if (lc.b !== undefined) (lb = lc.b), (lTs = fixedFeed ? lb.tsExchange : lb.tsLocal), (lPd = lb.publishDelay), (lType = lb.type), (lN = lb.length);
             continue;
           }
         }
@@ -357,7 +362,7 @@ export class TickBacktest {
     for (;;) {
       const tOut = ex.nextOutboundTs();
       while (il < lN) {
-        const t = fixedFeed ? lTs[il]! + feed : lTs[il]!;
+        const t = fixedFeed ? lTs[il]! + lPd[il]! + feed : lTs[il]!;
         if (!(t < tOut && t <= tT)) break;
         lastLocal = t;
         if (lType[il] === TRADE) {
@@ -381,7 +386,7 @@ export class TickBacktest {
           localDone = true;
           break;
         }
-        (lb = lc.b), (lTs = fixedFeed ? lb.tsExchange : lb.tsLocal), (lType = lb.type), (lN = lb.length);
+        (lb = lc.b), (lTs = fixedFeed ? lb.tsExchange : lb.tsLocal), (lPd = lb.publishDelay), (lType = lb.type), (lN = lb.length);
         continue;
       }
       if (tOut <= tT) {

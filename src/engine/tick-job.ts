@@ -16,7 +16,10 @@ export interface TickJobResult extends TickBacktestResult {
   resolved: Record<string, unknown>;
 }
 
-/** First traded or quoted price of a batch (sets the default order size), and whether its local clock is causal (its first 10,000 rows). */
+/**
+ * First traded or quoted price of a batch (sets the default order size), and whether its local clock is causal
+ * (its first 10,000 rows: none received before its publication time).
+ */
 export function peekEvents(b: EventColumns | undefined): { price: number; causal: boolean } {
   if (b === undefined) return { price: Number.NaN, causal: true };
   // Runs once per job, mostly before V8 optimises it: the columns are read into locals, each loop stops when it can.
@@ -24,6 +27,7 @@ export function peekEvents(b: EventColumns | undefined): { price: number; causal
   const px = b.price;
   const local = b.tsLocal;
   const exchange = b.tsExchange;
+  const delay = b.publishDelay;
   let price = Number.NaN;
   for (let i = 0; i < n; i++) {
     if (px[i]! > 0) {
@@ -33,7 +37,8 @@ export function peekEvents(b: EventColumns | undefined): { price: number; causal
   }
   let causal = true;
   for (let i = 0; i < n; i++) {
-    if (local[i]! < exchange[i]!) {
+    // Received before it was published: the local clock runs behind the venue's.
+    if (local[i]! < exchange[i]! + delay[i]!) {
       causal = false;
       break;
     }

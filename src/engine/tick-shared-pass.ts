@@ -126,7 +126,7 @@ export class TickSharedPass {
     for (const g of this.groups) g.lc = win.cursor();
     if (bc.b === undefined) return this.members.map((m) => m.d.finish(t0));
     for (const g of this.groups) {
-      const start = g.fixedFeed ? bc.b.tsExchange[0]! + g.feed : bc.b.tsLocal[0]!;
+      const start = g.fixedFeed ? bc.b.tsExchange[0]! + bc.b.publishDelay[0]! + g.feed : bc.b.tsLocal[0]!;
       g.nextDecision = Math.ceil(start / g.decisionInterval) * g.decisionInterval;
       for (const m of g.members) {
         const sInt = m.d.opts.sampleIntervalMicros;
@@ -262,7 +262,9 @@ export class TickSharedPass {
     const fixedFeed = g.fixedFeed;
     const feed = g.feed;
     let lb = lc.b!;
+    // With a feed latency a row's local time is its publication time + feed: tsExchange + lPd + feed.
     let lTs = fixedFeed ? lb.tsExchange : lb.tsLocal;
+    let lPd = lb.publishDelay;
     let lType = lb.type;
     let lN = lb.length;
     let il = lc.i;
@@ -271,7 +273,7 @@ export class TickSharedPass {
     const bookRows = local.keepsBook || this.market.book.gaps !== 0;
     for (;;) {
       while (il < lN) {
-        const t = fixedFeed ? lTs[il]! + feed : lTs[il]!;
+        const t = fixedFeed ? lTs[il]! + lPd[il]! + feed : lTs[il]!;
         if (!(t <= tT)) break;
         lastLocal = t;
         if (lType[il] === TRADE) {
@@ -290,7 +292,7 @@ export class TickSharedPass {
         g.exhausted = true;
         break;
       }
-      (lb = lc.b), (lTs = fixedFeed ? lb.tsExchange : lb.tsLocal), (lType = lb.type), (lN = lb.length);
+      (lb = lc.b), (lTs = fixedFeed ? lb.tsExchange : lb.tsLocal), (lPd = lb.publishDelay), (lType = lb.type), (lN = lb.length);
     }
     lc.i = il;
     g.lastLocal = lastLocal;

@@ -139,7 +139,7 @@ export const SimSection = z
     entry_latency_ms: ms(60_000).default(20).describe('order entry latency'),
     response_latency_ms: ms(60_000).default(20).describe('venue answer latency'),
     latency_file: z.string().min(1).optional().describe('CSV ts_ms,entry_ms,response_ms (replaces the two latencies)'),
-    feed_latency_ms: ms(60_000).optional().describe("local time = exchange time + this; default: the file's local times when causal, else 5 ms"),
+    feed_latency_ms: ms(60_000).optional().describe("local time = publication time (exchange time + the row's publishDelay) + this; default: the file's local times when causal, else 5 ms"),
     touch_fill_prob: z.number().min(0).max(1).default(0).describe('bar backtest: probability that a touch fills'),
   })
   .strict();

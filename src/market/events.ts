@@ -46,6 +46,14 @@ export interface EventColumns {
   flags: Uint8Array;
   tsExchange: Float64Array; // µs
   tsLocal: Float64Array; // µs
+  /**
+   * µs from `tsExchange` to when the venue published the row's message (Binance: event time `E` minus the
+   * exchange time; ≥ 0). Publication time = `tsExchange` + `publishDelay`: the earliest a feed can deliver
+   * the row, so where the trading side's local time is derived from a feed latency f, it is publication
+   * time + f. 0 where the message carries no separate publication time (the row was published at its
+   * exchange time), in recordings that did not know it, and in event files of format 2 and older.
+   */
+  publishDelay: Float64Array; // µs
   price: Float64Array;
   size: Float64Array;
   id: Float64Array; // update id or trade id (exact up to 2^53)
@@ -59,6 +67,7 @@ export function allocEvents(capacity: number): EventColumns {
     flags: new Uint8Array(capacity),
     tsExchange: new Float64Array(capacity),
     tsLocal: new Float64Array(capacity),
+    publishDelay: new Float64Array(capacity),
     price: new Float64Array(capacity),
     size: new Float64Array(capacity),
     id: new Float64Array(capacity),
@@ -74,6 +83,7 @@ export function eventRows(ev: EventColumns, from: number, to: number): EventColu
     flags: ev.flags.subarray(from, to),
     tsExchange: ev.tsExchange.subarray(from, to),
     tsLocal: ev.tsLocal.subarray(from, to),
+    publishDelay: ev.publishDelay.subarray(from, to),
     price: ev.price.subarray(from, to),
     size: ev.size.subarray(from, to),
     id: ev.id.subarray(from, to),
@@ -136,7 +146,7 @@ export function concatEvents(parts: readonly EventColumns[]): EventColumns {
   const out = allocEvents(n);
   let at = 0;
   for (const p of parts) {
-    for (const k of ['type', 'side', 'flags', 'tsExchange', 'tsLocal', 'price', 'size', 'id'] as const) (out[k] as Float64Array).set((p[k] as Float64Array).subarray(0, p.length), at);
+    for (const k of ['type', 'side', 'flags', 'tsExchange', 'tsLocal', 'publishDelay', 'price', 'size', 'id'] as const) (out[k] as Float64Array).set((p[k] as Float64Array).subarray(0, p.length), at);
     at += p.length;
   }
   out.length = n;

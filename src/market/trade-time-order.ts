@@ -35,6 +35,7 @@ export function inVenueOrder(ev: EventColumns): EventColumns {
     o.flags[k] = ev.flags[i]!;
     o.tsExchange[k] = ev.tsExchange[i]!;
     o.tsLocal[k] = ev.tsLocal[i]!;
+    o.publishDelay[k] = ev.publishDelay[i]!;
     o.price[k] = ev.price[i]!;
     o.size[k] = ev.size[i]!;
     o.id[k] = ev.id[i]!;

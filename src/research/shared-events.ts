@@ -4,13 +4,13 @@ import type { EventColumns } from '../market/index.js';
 export interface SharedEvents {
   length: number;
   /**
-   * tsExchange, tsLocal, price, size, id (doubles), then type, side, flags (bytes): `length` of each, in
+   * tsExchange, tsLocal, publishDelay, price, size, id (doubles), then type, side, flags (bytes): `length` of each, in
    * that order. Shared between threads; a plain ArrayBuffer when the bytes came from elsewhere (Redis).
    */
   buffer: SharedArrayBuffer | ArrayBuffer;
 }
 
-const DOUBLES = ['tsExchange', 'tsLocal', 'price', 'size', 'id'] as const;
+const DOUBLES = ['tsExchange', 'tsLocal', 'publishDelay', 'price', 'size', 'id'] as const;
 
 /** Empty columns for `length` rows in a new SharedArrayBuffer (fill them, then share `handle`). */
 export function allocSharedEvents(length: number): { handle: SharedEvents; events: EventColumns } {
@@ -28,9 +28,10 @@ export function fromSharedEvents(s: SharedEvents): EventColumns {
     length: n,
     tsExchange: f(0),
     tsLocal: f(1),
-    price: f(2),
-    size: f(3),
-    id: f(4),
+    publishDelay: f(2),
+    price: f(3),
+    size: f(4),
+    id: f(5),
     type: new Uint8Array(s.buffer, bytes, n),
     side: new Int8Array(s.buffer, bytes + n, n),
     flags: new Uint8Array(s.buffer, bytes + 2 * n, n),

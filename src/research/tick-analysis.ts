@@ -21,12 +21,12 @@ export interface TickEventsInput {
 
 /**
  * The local clock the blocks share: a fixed feed latency when the file's local times run behind its
- * exchange times anywhere (as the tick backtest decides from the file's first rows), else the file's
+ * publication times anywhere (as the tick backtest decides from the file's first rows), else the file's
  * own local times. Decided once for the whole file so every block replays on the same clocks.
  */
 function feedLatency(ev: EventColumns, configured: number | undefined): { ms: number | undefined; source: string } {
   if (configured !== undefined) return { ms: configured, source: 'config' };
-  for (let i = 0; i < ev.length; i++) if (ev.tsLocal[i]! < ev.tsExchange[i]!) return { ms: 5, source: "default 5 ms (the file's local clock runs behind exchange time)" };
+  for (let i = 0; i < ev.length; i++) if (ev.tsLocal[i]! < ev.tsExchange[i]! + ev.publishDelay[i]!) return { ms: 5, source: "default 5 ms (the file's local clock runs behind exchange time)" };
   return { ms: undefined, source: "the file's local times" };
 }
 

@@ -103,7 +103,7 @@ export function planTickBlocks(path: string, ev: EventColumns, blockMicros: numb
   for (let i = 0, b = 0; b < nBlocks; ) {
     if (i === cut[b]) {
       const at = Math.min(i, n - 1);
-      opens.push(bookSnapshot(book, ev.tsExchange[at]!, ev.tsLocal[at]!, book.gapOpen));
+      opens.push(bookSnapshot(book, ev.tsExchange[at]!, ev.tsLocal[at]!, ev.publishDelay[at]!, book.gapOpen));
       const mid = book.mid();
       prices.push(lastTrade > 0 ? lastTrade : mid > 0 ? mid : refPrice);
       b++;
@@ -145,7 +145,7 @@ const round3 = (x: number): number => Math.round(x * 1000) / 1000;
  * A book that never had a snapshot (hand-made rows, taken as whole) reopens as known down to its deepest
  * levels only.
  */
-function bookSnapshot(book: L2Book, tsExchange: number, tsLocal: number, unknown = false): EventColumns {
+function bookSnapshot(book: L2Book, tsExchange: number, tsLocal: number, publishDelay: number, unknown = false): EventColumns {
   if (book.base !== book.base) return allocEvents(0);
   const floor = book.bidFloor;
   const ceiling = book.askCeiling;
@@ -169,6 +169,7 @@ function bookSnapshot(book: L2Book, tsExchange: number, tsLocal: number, unknown
     out.flags[i] = i === 0 ? EventFlag.SnapshotStart : 0;
     out.tsExchange[i] = tsExchange;
     out.tsLocal[i] = tsLocal;
+    out.publishDelay[i] = publishDelay;
     out.price[i] = book.priceOf(tick);
     out.size[i] = size;
     out.id[i] = id;
@@ -192,6 +193,7 @@ function bookSnapshot(book: L2Book, tsExchange: number, tsLocal: number, unknown
       out.flags[i] = side < 0 ? EventFlag.EndOfMessage : 0;
       out.tsExchange[i] = tsExchange;
       out.tsLocal[i] = tsLocal;
+    out.publishDelay[i] = publishDelay;
       out.price[i] = book.priceOf(side > 0 ? book.bboBidTick : book.bboAskTick);
       out.size[i] = side > 0 ? book.bboBidQty : book.bboAskQty;
       out.id[i] = book.bboId;
@@ -206,6 +208,7 @@ function bookSnapshot(book: L2Book, tsExchange: number, tsLocal: number, unknown
     out.flags[i] = EventFlag.EndOfMessage;
     out.tsExchange[i] = tsExchange;
     out.tsLocal[i] = tsLocal;
+    out.publishDelay[i] = publishDelay;
     out.price[i] = 0;
     out.size[i] = 0;
     out.id[i] = book.lastUpdateId;

@@ -133,7 +133,7 @@ export function tradesOfCapture(path: string, into: Map<number, CheckedTrade>): 
   });
 }
 
-/** Trades of a normalized event file (marketmakerl.events/1 or /2, Arrow IPC): rows of type 3; `side` is the aggressor. */
+/** Trades of a normalized event file (marketmakerl.events/1 to /3, Arrow IPC): rows of type 3; `side` is the aggressor. */
 export function tradesOfEventFile(path: string, into: Map<number, CheckedTrade>): void {
   const col = eventFileColumns(path);
   const type = col('type');

@@ -396,9 +396,10 @@ export class ReplayVenueFeed implements MarketFeed {
         await ex.settle();
       }
     }
-    // The rows that reached us by now: the venue had each one `feedUs` earlier.
+    // The rows that reached us by now: each one `feedUs` after Binance published it (the venue had it at exchange time).
     const from = this.j;
-    while (this.j < ev.length && ev.tsExchange[this.j]! + this.feedUs <= target) this.j++;
+    // Each row reaches the session f after Binance published it (publication time = exchange time + publishDelay).
+    while (this.j < ev.length && ev.tsExchange[this.j]! + ev.publishDelay[this.j]! + this.feedUs <= target) this.j++;
     if (this.j >= ev.length) {
       this.ex.draining = true;
       await this.ex.drain();
@@ -406,8 +407,8 @@ export class ReplayVenueFeed implements MarketFeed {
     }
     this.clock.t = target;
     const to = this.j;
-    const tsLocal = this.feedUs === 0 ? ev.tsExchange.subarray(from, to) : ev.tsExchange.slice(from, to).map((t) => t + this.feedUs);
-    return { length: to - from, type: ev.type.subarray(from, to), side: ev.side.subarray(from, to), flags: ev.flags.subarray(from, to), tsExchange: ev.tsExchange.subarray(from, to), tsLocal, price: ev.price.subarray(from, to), size: ev.size.subarray(from, to), id: ev.id.subarray(from, to) };
+    const tsLocal = ev.tsExchange.slice(from, to).map((t, k) => t + ev.publishDelay[from + k]! + this.feedUs);
+    return { length: to - from, type: ev.type.subarray(from, to), side: ev.side.subarray(from, to), flags: ev.flags.subarray(from, to), tsExchange: ev.tsExchange.subarray(from, to), tsLocal, publishDelay: ev.publishDelay.subarray(from, to), price: ev.price.subarray(from, to), size: ev.size.subarray(from, to), id: ev.id.subarray(from, to) };
   }
 
   drainNotes(): FeedNote[] {

@@ -13,7 +13,7 @@ import { ReplayVenueFeed, SimLiveExchange, type EventClock } from '../fake-excha
 
 /**
  * The shared capture's first `seconds` as a feed at zero latency delivers them (local = exchange time,
- * non-decreasing): what the session sees and what `realtime --record` would have written.
+ * non-decreasing, publication time = exchange time): what the session sees and what `realtime --record` would have written.
  */
 export function sessionMarket(seconds = Number.POSITIVE_INFINITY): EventColumns {
   const all = readEvents(ensureSharedCaptureArrow());
@@ -22,7 +22,7 @@ export function sessionMarket(seconds = Number.POSITIVE_INFINITY): EventColumns 
   while (n > 0 && (all.flags[n - 1]! & EventFlag.EndOfMessage) === 0) n--;
   const ts = all.tsExchange.slice(0, n);
   for (let i = 1; i < n; i++) if (ts[i]! < ts[i - 1]!) ts[i] = ts[i - 1]!;
-  return { ...all, length: n, tsExchange: ts, tsLocal: ts, type: all.type.subarray(0, n), side: all.side.subarray(0, n), flags: all.flags.subarray(0, n), price: all.price.subarray(0, n), size: all.size.subarray(0, n), id: all.id.subarray(0, n) };
+  return { ...all, length: n, tsExchange: ts, tsLocal: ts, publishDelay: new Float64Array(n), type: all.type.subarray(0, n), side: all.side.subarray(0, n), flags: all.flags.subarray(0, n), price: all.price.subarray(0, n), size: all.size.subarray(0, n), id: all.id.subarray(0, n) };
 }
 
 /** `ev` as an event file in `dir` (the session's recording). */

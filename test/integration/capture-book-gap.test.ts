@@ -101,7 +101,7 @@ test('spot, one depth message lost and a snapshot 150 s later: convert marks the
   assert.equal(conv.book_gaps, 1, JSON.stringify(conv));
   assert.equal(conv.resyncs, 1);
   const file = readEventFile(arrow);
-  assert.equal(file.meta['marketmakerl.format'], 'marketmakerl.events/2');
+  assert.equal(file.meta['marketmakerl.format'], 'marketmakerl.events/3');
   const gapRows = [...file.events.type.keys()].filter((i) => file.events.type[i] === EventType.Gap);
   assert.equal(gapRows.length, 1);
   // The break shows at the next depth message: the gap row carries its exchange time.

@@ -84,14 +84,14 @@ test('the order-flow features a tick backtest hands a strategy use only the rows
   const cfg = parseTradingConfig({ capital: CAPITAL, market: { tick_size: 0.01, lot_size: 0.001 }, quoting: { order_qty: 1 }, features: { book_levels: 2, flow_window_ms: 1000 }, sim: { feed_latency_ms: 5 }, loop: { decision_interval_ms: 50 } });
   runTickJob(cfg, [events], { strategy: recorder });
   assert.ok(seen.length > 1000);
-  // Rebuild independently: a book of the rows whose local time (exchange + 5 ms) is at or before each decision.
+  // Rebuild independently: a book of the rows whose local time (publication + 5 ms) is at or before each decision.
   const book = new L2Book(0.01, 1 << 12);
   const trades: [number, number, number][] = [];
   let i = 0;
   let checked = 0;
   for (const s of seen) {
-    while (i < events.length && events.tsExchange[i]! + 5_000 <= s.now) {
-      if (events.type[i] === EventType.Trade) trades.push([events.tsExchange[i]! + 5_000, events.side[i]!, events.size[i]!]);
+    while (i < events.length && events.tsExchange[i]! + events.publishDelay[i]! + 5_000 <= s.now) {
+      if (events.type[i] === EventType.Trade) trades.push([events.tsExchange[i]! + events.publishDelay[i]! + 5_000, events.side[i]!, events.size[i]!]);
       else book.apply(events, i);
       i++;
     }

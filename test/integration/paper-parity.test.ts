@@ -24,7 +24,8 @@ let capture: EventColumns | undefined;
 /**
  * The first 60 s of the shared capture as a feed would deliver them `feedUs` after the exchange: in
  * venue order (trades at their trade time, not where the collector logged them), the few book rows
- * whose exchange time is an estimate raised to keep time non-decreasing, local time = exchange time + `feedUs`.
+ * whose exchange time is an estimate raised to keep time non-decreasing, local time = exchange time + `feedUs`,
+ * publication time = exchange time (as a recording has it).
  */
 function fixture(feedUs: number): EventColumns {
   capture ??= inVenueOrder(readEvents(ensureSharedCaptureArrow()));
@@ -38,7 +39,8 @@ function fixture(feedUs: number): EventColumns {
     if (i > 0 && tsExchange[i]! < tsExchange[i - 1]!) tsExchange[i] = tsExchange[i - 1]!;
     tsLocal[i] = tsExchange[i]! + feedUs;
   }
-  return { ...all, length: n, tsExchange, tsLocal };
+  // A recording: publication time = exchange time (a live feed does not know Binance's E apart from it).
+  return { ...all, length: n, tsExchange, tsLocal, publishDelay: new Float64Array(n) };
 }
 
 interface Setup {

@@ -23,7 +23,10 @@ const ENTRY_US = 20_000;
 const RESPONSE_US = 20_000;
 const NAMESPACE = 'parity';
 
-/** The first two minutes of the shared capture as a feed delivers them `feedUs` after the exchange (exchange time non-decreasing, local = exchange + feedUs). */
+/**
+ * The first two minutes of the shared capture as a feed delivers them `feedUs` after the exchange (exchange time
+ * non-decreasing, local = exchange + feedUs, publication time = exchange time as a recording has it).
+ */
 function fixture(feedUs = 0): EventColumns {
   const all = readEvents(ensureSharedCaptureArrow());
   let n = 0;
@@ -31,7 +34,7 @@ function fixture(feedUs = 0): EventColumns {
   while (n > 0 && (all.flags[n - 1]! & EventFlag.EndOfMessage) === 0) n--;
   const ts = all.tsExchange.slice(0, n);
   for (let i = 1; i < n; i++) if (ts[i]! < ts[i - 1]!) ts[i] = ts[i - 1]!;
-  return { ...all, length: n, tsExchange: ts, tsLocal: feedUs === 0 ? ts : ts.map((t) => t + feedUs) };
+  return { ...all, length: n, tsExchange: ts, tsLocal: feedUs === 0 ? ts : ts.map((t) => t + feedUs), publishDelay: new Float64Array(n) };
 }
 
 /**

@@ -34,7 +34,7 @@ test('--clock event --record writes the rows the session replayed, linked from i
   assert.equal(line.events, n, 'the session handled the rows it recorded');
   for (const c of ['type', 'side', 'flags', 'tsExchange', 'tsLocal', 'price', 'size', 'id'] as const) assert.deepEqual(got.events[c], all[c].subarray(0, n), c);
   assert.equal(got.meta['run_id'], line.run_id);
-  assert.equal(got.meta['marketmakerl.format'], 'marketmakerl.events/2');
+  assert.equal(got.meta['marketmakerl.format'], 'marketmakerl.events/3');
 
   const db = new Database(ledger, { readonly: true });
   try {

@@ -157,6 +157,7 @@ test("the file's own local times: a row is seen from its local time on, and spli
         flags: cols.flags.slice(from, to),
         tsExchange: cols.tsExchange.slice(from, to),
         tsLocal: cols.tsLocal.slice(from, to),
+        publishDelay: cols.publishDelay.slice(from, to),
         price: cols.price.slice(from, to),
         size: cols.size.slice(from, to),
         id: cols.id.slice(from, to),

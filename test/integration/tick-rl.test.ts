@@ -22,7 +22,7 @@ const cut = (ev: EventColumns, micros: number): EventColumns => {
   const end = ev.tsExchange[0]! + micros;
   let n = 0;
   while (n < ev.length && ev.tsExchange[n]! < end) n++;
-  return { length: n, type: ev.type.subarray(0, n), side: ev.side.subarray(0, n), flags: ev.flags.subarray(0, n), tsExchange: ev.tsExchange.subarray(0, n), tsLocal: ev.tsLocal.subarray(0, n), price: ev.price.subarray(0, n), size: ev.size.subarray(0, n), id: ev.id.subarray(0, n) };
+  return { length: n, type: ev.type.subarray(0, n), side: ev.side.subarray(0, n), flags: ev.flags.subarray(0, n), tsExchange: ev.tsExchange.subarray(0, n), tsLocal: ev.tsLocal.subarray(0, n), publishDelay: ev.publishDelay.subarray(0, n), price: ev.price.subarray(0, n), size: ev.size.subarray(0, n), id: ev.id.subarray(0, n) };
 };
 const events = cut(all, 240e6);
 

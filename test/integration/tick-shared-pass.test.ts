@@ -23,6 +23,7 @@ function batches(ev: EventColumns, from: number, to: number, size: number): Iter
           side: ev.side.subarray(i, j),
           flags: ev.flags.subarray(i, j),
           tsExchange: ev.tsExchange.subarray(i, j),
+          publishDelay: ev.publishDelay.subarray(i, j),
           tsLocal: ev.tsLocal.subarray(i, j),
           price: ev.price.subarray(i, j),
           size: ev.size.subarray(i, j),
