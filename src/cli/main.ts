@@ -64,7 +64,7 @@ program
   .option('--events <files...>', 'tick (L2) backtest on an event file (Arrow from convert or record) or a raw capture, instead of bars; several markets (markets: in --config): one file per market, in their order')
   .option('--engine <name>', 'bar | tick (default: --events or --data, else klines in the config when it names them, else its event file)')
   .option('--queue <model>', 'tick: queue position model: risk-averse | power:N | log (default risk-averse)')
-  .option('--feed-latency-ms <x>', "tick: local time = exchange time + this (default: the file's local times)", num('--feed-latency-ms'))
+  .option('--feed-latency-ms <x>', "tick: local time = publication time (Binance E) + this (default: the file's local times when causal, else 5 ms)", num('--feed-latency-ms'))
   .option('--order-latency-ms <x>', 'tick: order entry and response latency, ms (default 20 each: sim.entry_latency_ms, sim.response_latency_ms)', num('--order-latency-ms'))
   .option('--order-latency-file <file>', 'tick: latency series CSV ts_ms,entry_ms,response_ms')
   .option('--taker-fee-bps <x>', 'tick: taker fee in bps', num('--taker-fee-bps'))
