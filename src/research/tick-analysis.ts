@@ -70,7 +70,8 @@ export function tickEngine(cfg: AnalysisConfig, input: TickEventsInput, sharedPa
     dataDigest: () => {
       const ev = input.events;
       const n = ev.length;
-      return (digest ??= digestColumns([ev.type, ev.side, ev.flags, ev.tsExchange, ev.tsLocal, ev.price, ev.size, ev.id].map((c) => c.subarray(0, n)), `events/${n}`));
+      // Publication delays too: the same rows published later give the trading side other times.
+      return (digest ??= digestColumns([ev.type, ev.side, ev.flags, ev.tsExchange, ev.tsLocal, ev.publishDelay, ev.price, ev.size, ev.id].map((c) => c.subarray(0, n)), `events/${n}`));
     },
     blockKey: (b) => {
       const k = data.blocks[b]!;
