@@ -48,8 +48,8 @@ export const defaultTickLocalParams: TickLocalParams = {
 };
 
 /**
- * The local side of the two clocks: every event reaches it at its local time (exchange time + feed
- * latency). Book rows update the local book; trades feed the intensity estimator with their distance
+ * The local side of the two clocks: every event reaches it at its local time (publication time + feed
+ * latency, or the file's own local time). Book rows update the local book; trades feed the intensity estimator with their distance
  * from the local mid at that moment, and the trade-flow imbalance. `refresh(now)` samples σ, runs the
  * intensity schedule and writes the view the strategy reads (mid, best bid/ask, σ, A, k, order-flow
  * imbalance, warm-up), then marks the portfolio. A strategy that reads trend / momentum / mean reversion

@@ -189,7 +189,7 @@ export async function runParity(o: ParityOptions): Promise<ParityReport> {
   const modulePath = named !== undefined && !existsSync(resolve(named)) && meta.strategyModule !== undefined && existsSync(meta.strategyModule) ? meta.strategyModule : named;
   const chosen: TradingConfig = modulePath === named ? chosen0 : { ...chosen0, quoting: { ...chosen0.quoting, strategy: modulePath } };
   // A session on the wall clock saw each row at the local time it was recorded with: its replay's trading
-  // side sees it then too, not at exchange time + sim.feed_latency_ms (an event-clock session applied that
+  // side sees it then too, not at publication time + sim.feed_latency_ms (an event-clock session applied that
   // latency itself, so its replay keeps it).
   const wallClockSession = run.config['clock'] !== 'event';
   const dropFeed = wallClockSession && chosen.sim.feed_latency_ms !== undefined;
@@ -205,8 +205,8 @@ export async function runParity(o: ParityOptions): Promise<ParityReport> {
       notes.push(`the strategy module ${loaded.path} changed since the session ran (sha256 ${loaded.moduleSha256.slice(0, 12)}… now, ${recorded.slice(0, 12)}… in the recording): the strategy-level replay is of the module as it is now (--allow-strategy-change)`);
     }
   }
-  // The recorded receive times, where no row is received before the exchange stamped it (a clock skew of a
-  // fraction of a millisecond would otherwise make the backtest fall back to exchange time + 5 ms).
+  // The recorded receive times, where no row is received before the exchange published it (a clock skew of a
+  // fraction of a millisecond would otherwise make the backtest fall back to publication time + 5 ms).
   const causal = wallClockSession ? receivedNoEarlier(events) : { events, moved: 0, maxUs: 0 };
   const replayed0 = replaySide(cfg, causal.events, run, refPrice);
   // Answers still in flight at the comparison's end are left out on both sides alike.
@@ -224,7 +224,7 @@ export async function runParity(o: ParityOptions): Promise<ParityReport> {
   if (sim !== undefined) notes.push(`the replay ran with the sim: section of ${o.simConfig}, not the session's own`);
   if (causal.moved > 0)
     notes.push(`${causal.moved} recorded rows carry a receive time before their exchange time (by at most ${roundTo(causal.maxUs / 1000, 3)} ms: the two clocks' offset); the strategy-level replay takes them as received at their exchange time`);
-  if (dropFeed) notes.push(`the replay's trading side saw each row at the local time the session received it (the recording's), not at exchange time + sim.feed_latency_ms ${chosen.sim.feed_latency_ms} ms`);
+  if (dropFeed) notes.push(`the replay's trading side saw each row at the local time the session received it (the recording's), not at publication time + sim.feed_latency_ms ${chosen.sim.feed_latency_ms} ms`);
 
   const tick = cfg.market.tick_size;
   const q = (s: SessionSide) => s.orders.map((x) => ({ ts: Number.isFinite(x.acceptedTs) ? x.acceptedTs : x.sentTs, side: x.side, price: x.price }));
@@ -295,12 +295,15 @@ export async function runParity(o: ParityOptions): Promise<ParityReport> {
   };
 }
 
-/** The rows with each receive time at least its exchange time (a copy when any moves), and how many moved by how much. */
+/**
+ * The rows with each receive time at least its publication time (exchange time + `publishDelay`; a copy when
+ * any moves), and how many moved by how much.
+ */
 function receivedNoEarlier(ev: EventColumns): { events: EventColumns; moved: number; maxUs: number } {
   let moved = 0;
   let maxUs = 0;
   for (let i = 0; i < ev.length; i++) {
-    const d = ev.tsExchange[i]! - ev.tsLocal[i]!;
+    const d = ev.tsExchange[i]! + ev.publishDelay[i]! - ev.tsLocal[i]!;
     if (d > 0) {
       moved++;
       if (d > maxUs) maxUs = d;
@@ -308,7 +311,7 @@ function receivedNoEarlier(ev: EventColumns): { events: EventColumns; moved: num
   }
   if (moved === 0) return { events: ev, moved, maxUs };
   const tsLocal = ev.tsLocal.slice();
-  for (let i = 0; i < ev.length; i++) if (tsLocal[i]! < ev.tsExchange[i]!) tsLocal[i] = ev.tsExchange[i]!;
+  for (let i = 0; i < ev.length; i++) if (tsLocal[i]! < ev.tsExchange[i]! + ev.publishDelay[i]!) tsLocal[i] = ev.tsExchange[i]! + ev.publishDelay[i]!;
   // Receive times stay in the order the rows were received.
   for (let i = 1; i < ev.length; i++) if (tsLocal[i]! < tsLocal[i - 1]!) tsLocal[i] = tsLocal[i - 1]!;
   return { events: { ...ev, tsLocal }, moved, maxUs };
