@@ -59,3 +59,18 @@ export function loadCaptureSync(paths: readonly string[], options: CaptureOption
   checkEventRows(events, eventCheck(`capture ${paths.join(', ')}`, 'event'));
   return { events, report };
 }
+
+/**
+ * Why an event file converted from a capture by an older converter does not replay as one converted now
+ * (undefined: it does, or it was not converted from a capture): what each later version added.
+ */
+export function olderConversionOf(meta: Readonly<Record<string, string>>): string | undefined {
+  const v = Number(meta['converter_version']);
+  if (meta['source'] !== 'binance-capture' || !Number.isInteger(v) || v >= CAPTURE_CONVERTER_VERSION) return undefined;
+  const missing = [
+    v < 2 ? 'gap rows at the breaks of the depth stream (the replay takes a broken book as known)' : '',
+    v < 3 ? "futures bookTickers at their transaction time (the venue's book runs behind after a late one)" : '',
+    v < 4 ? 'publication times (the trading side sees each row at its exchange time, before Binance published it: up to ~0.2 s for trades)' : '',
+  ].filter((x) => x !== '');
+  return `converted by converter ${v} (this version converts with ${CAPTURE_CONVERTER_VERSION}): it lacks ${missing.join('; ')}; convert the capture again`;
+}

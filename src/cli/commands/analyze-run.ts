@@ -1,5 +1,6 @@
 // The analyze command's body: flags → config → bars → evaluation → artifacts and report.
 import { availableParallelism } from 'node:os';
+import { warnOlderConversions } from '../event-files.js';
 import { UserError, checkCollectionFolder, ensureCollectionFolder, roundTo, utcStamp } from '../../core/index.js';
 import { historyBars, loadKlines, readEventSource } from '../../data/index.js';
 import { HISTORY_DEFAULTS, loadStrategyOf } from '../../engine/index.js';
@@ -160,7 +161,10 @@ export async function runAnalyzeCommand(flags: AnalyzeFlags, pool: EvalPool | nu
   else if (d.path === undefined && d.exchange === undefined) throw new UserError('--data: expected a kline CSV file, or --exchange and --symbol (with --timeframe) to read the history cache (or data.path / data.exchange in --config)');
   const endMs = d.end !== undefined ? Date.parse(d.end) : undefined;
 
-  if (cfg.engine === 'tick') return runTickAnalyzeCommand(flags, cfg, pool, workers, tStart);
+  if (cfg.engine === 'tick') {
+    if (cfg.trading.data.events !== undefined) warnOlderConversions(cfg.trading.data.events.split(','));
+    return runTickAnalyzeCommand(flags, cfg, pool, workers, tStart);
+  }
 
   // Threads only pay off on large jobs: without --workers the bars' count decides (below).
   // A merge runs no case: no pool to start.

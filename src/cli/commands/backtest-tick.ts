@@ -3,6 +3,7 @@ import { roundTo } from '../../core/index.js';
 import { bookGapFields, runTickJob, writeTickRunFolder } from '../../engine/index.js';
 import { decimalsOf } from '../../market/index.js';
 import type { ConfigWithFlags } from '../config-flags.js';
+import { warnOlderConversions } from '../event-files.js';
 import { printRunResult, runFolderOf, strategyFields, type BacktestFlags } from './backtest.js';
 
 export interface TickBacktestFlags extends BacktestFlags {
@@ -21,6 +22,7 @@ export interface TickBacktestFlags extends BacktestFlags {
 
 export async function tickBacktestCommand(flags: TickBacktestFlags, c: ConfigWithFlags): Promise<void> {
   const cfg = c.trading;
+  if (cfg.data.events !== undefined) warnOlderConversions(cfg.data.events.split(','));
   const job = runTickJob(cfg, undefined, { flagOf: c.flagOf, source: c.source, checkGate: true });
   const { runId, dir } = runFolderOf(flags, job.resolved);
   writeTickRunFolder(dir, {

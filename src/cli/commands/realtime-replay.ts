@@ -8,6 +8,7 @@ import type { ConfigWithFlags } from '../config-flags.js';
 import { SessionRecording, checkRecordingPath } from '../../data/index.js';
 import { DEFAULT_HALT_FILE, HaltFile } from '../../risk/index.js';
 import { announceStandingHalt } from '../standing-halt.js';
+import { warnOlderConversions } from '../event-files.js';
 import { finishRecording, loadReplay, parseEnd, type RealtimeFlags } from './realtime.js';
 
 /** Where an event-clock replay keeps its ledger unless told: a file of its own per run (a replay starts flat). */
@@ -34,6 +35,7 @@ export async function eventReplayCommand(f: RealtimeFlags, c: ConfigWithFlags): 
   }
   const files = f.replay ?? (c.trading.data.events !== undefined ? [c.trading.data.events] : undefined);
   if (files === undefined || files.length === 0) throw new UserError('--clock event: replays a recording; give --replay FILE (an event file from convert or record, or raw captures) or data.events in --config');
+  warnOlderConversions(files);
   if (f.record !== undefined) checkRecordingPath(f.record);
   const all = await loadReplay(files);
   const pollSeconds = f.pollSeconds ?? 1;
