@@ -1,5 +1,5 @@
 // The live trading session: preflight, reconciliation, the trading core and risk engine driving real orders, journaled.
-import { MICROS_PER_MS, type Micros } from '../core/index.js';
+import { MICROS_PER_MS, roundTo, type Micros } from '../core/index.js';
 import type { TradingCore } from './trading-core.js';
 import { TradingSession } from './trading-session.js';
 import type { SessionSettings } from './trading-resolve.js';
@@ -450,7 +450,7 @@ export class LiveSession {
           iteration,
           mid_price: finite(v.mid),
           volatility: finite(v.sigma),
-          inventory: p.position,
+          inventory: roundTo(p.position, 10) ?? 0,
           bid: finite(bidPx),
           ask: finite(askPx),
           spread: finite(askPx - bidPx),
