@@ -1,4 +1,4 @@
-// A halt left standing (the kill-switch file, or a halt from the dashboard) is announced when a session starts.
+// A halt left standing (the kill-switch file, or a halt from the dashboard) is announced when a session starts; a replay's summary names the halt that stopped it.
 import { HaltFile } from '../risk/index.js';
 
 /**
@@ -14,4 +14,10 @@ export function announceStandingHalt(haltPath: string, write: (line: Record<stri
   write(line);
   if (!quiet) process.stdout.write(`${JSON.stringify(line)}\n`);
   return reason;
+}
+
+/** When a halt file halted the replay: its reason and the local time of the decision that met it (the summary's `halted_by`, `halted_utc`). */
+export function haltedBy(halts: readonly { ts: string; condition: string; reason: string }[]): { halted_by?: string; halted_utc?: string } {
+  const h = halts.find((x) => x.condition === 'kill-switch');
+  return h === undefined ? {} : { halted_by: h.reason, halted_utc: h.ts };
 }

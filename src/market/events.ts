@@ -59,6 +59,11 @@ export interface EventColumns {
   id: Float64Array; // update id or trade id (exact up to 2^53)
 }
 
+/** When row `i`'s message was published (exchange time + `publishDelay`, µs): the earliest a feed can deliver it. */
+export function publishedAt(ev: EventColumns, i: number): number {
+  return ev.tsExchange[i]! + ev.publishDelay[i]!;
+}
+
 export function allocEvents(capacity: number): EventColumns {
   return {
     length: 0,

@@ -3,7 +3,7 @@ import Database from 'better-sqlite3';
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { UserError, quantileOfSorted, readConfigMapping, roundTo } from '../core/index.js';
-import { eventRows, type EventColumns } from '../market/index.js';
+import { eventRows, publishedAt, type EventColumns } from '../market/index.js';
 import { loadStrategyOf, parseTradingConfig, peekEvents, readReplayMeta, resolveTrading, runEventReplay, venueOptionsFor, type TradingConfig } from '../engine/index.js';
 import { fileSha256, readEventFile } from '../data/index.js';
 import { Ledger, locateRecording, readRecordingLink, type RecordingLink } from '../ledger/index.js';
@@ -303,7 +303,7 @@ function receivedNoEarlier(ev: EventColumns): { events: EventColumns; moved: num
   let moved = 0;
   let maxUs = 0;
   for (let i = 0; i < ev.length; i++) {
-    const d = ev.tsExchange[i]! + ev.publishDelay[i]! - ev.tsLocal[i]!;
+    const d = publishedAt(ev, i) - ev.tsLocal[i]!;
     if (d > 0) {
       moved++;
       if (d > maxUs) maxUs = d;
@@ -311,7 +311,7 @@ function receivedNoEarlier(ev: EventColumns): { events: EventColumns; moved: num
   }
   if (moved === 0) return { events: ev, moved, maxUs };
   const tsLocal = ev.tsLocal.slice();
-  for (let i = 0; i < ev.length; i++) if (tsLocal[i]! < ev.tsExchange[i]! + ev.publishDelay[i]!) tsLocal[i] = ev.tsExchange[i]! + ev.publishDelay[i]!;
+  for (let i = 0; i < ev.length; i++) tsLocal[i] = Math.max(tsLocal[i]!, publishedAt(ev, i));
   // Receive times stay in the order the rows were received.
   for (let i = 1; i < ev.length; i++) if (tsLocal[i]! < tsLocal[i - 1]!) tsLocal[i] = tsLocal[i - 1]!;
   return { events: { ...ev, tsLocal }, moved, maxUs };

@@ -1,6 +1,6 @@
 // The tick engine of the analysis: an event file cut into blocks, each case a tick backtest from flat on one block.
 import { SECONDS_PER_YEAR, UserError, isoOf } from '../core/index.js';
-import type { EventColumns } from '../market/index.js';
+import { publishedAt, type EventColumns } from '../market/index.js';
 import type { TradingConfig } from '../engine/index.js';
 import type { AnalysisConfig } from './analysis-config.js';
 import { planTickBlocks, type TickData } from './tick-blocks.js';
@@ -26,7 +26,7 @@ export interface TickEventsInput {
  */
 function feedLatency(ev: EventColumns, configured: number | undefined): { ms: number | undefined; source: string } {
   if (configured !== undefined) return { ms: configured, source: 'config' };
-  for (let i = 0; i < ev.length; i++) if (ev.tsLocal[i]! < ev.tsExchange[i]! + ev.publishDelay[i]!) return { ms: 5, source: "default 5 ms (the file's local clock runs behind exchange time)" };
+  for (let i = 0; i < ev.length; i++) if (ev.tsLocal[i]! < publishedAt(ev, i)) return { ms: 5, source: "default 5 ms (the file's local clock runs behind exchange time)" };
   return { ms: undefined, source: "the file's local times" };
 }
 

@@ -7,7 +7,7 @@ import { Ledger, assertLedgerMode } from '../../ledger/index.js';
 import type { ConfigWithFlags } from '../config-flags.js';
 import { SessionRecording, checkRecordingPath } from '../../data/index.js';
 import { DEFAULT_HALT_FILE, HaltFile } from '../../risk/index.js';
-import { announceStandingHalt } from '../standing-halt.js';
+import { announceStandingHalt, haltedBy } from '../standing-halt.js';
 import { warnOlderConversions } from '../event-files.js';
 import { finishRecording, loadReplay, parseEnd, type RealtimeFlags } from './realtime.js';
 
@@ -114,10 +114,4 @@ export async function eventReplayCommand(f: RealtimeFlags, c: ConfigWithFlags): 
     if (started_) ledger.endRun(new Date(), status);
     ledger.close();
   }
-}
-
-/** When a halt file halted the replay: its reason and the local time of the decision that met it (the summary's `halted_by`, `halted_utc`). */
-export function haltedBy(halts: readonly { ts: string; condition: string; reason: string }[]): { halted_by?: string; halted_utc?: string } {
-  const h = halts.find((x) => x.condition === 'kill-switch');
-  return h === undefined ? {} : { halted_by: h.reason, halted_utc: h.ts };
 }
