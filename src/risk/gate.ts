@@ -129,6 +129,15 @@ export class RiskGate implements OrderSink {
   private lastRule = '';
   /** Scratch for the rules' view of the side (no allocation per command). */
   private readonly resting: SideResting = { qty: 0, notional: 0 };
+  /** The default limits as `checkRules` tests them (with their 1e-9 slack), computed once. */
+  private readonly qtyCap: number;
+  private readonly inventoryCap: number;
+  private readonly bandFraction: number;
+  /**
+   * The usual rule set, tested by `check` itself: the order rate is the only rule the inline test does not
+   * cover, and the open-order cap (if any) counts the gate's own table.
+   */
+  private readonly fast: boolean;
   /** The first order-notional cap among the rules, tested inline (none: an infinite cap). */
   private readonly notionalCap: number;
   private readonly notionalSize: number;
@@ -178,6 +187,10 @@ export class RiskGate implements OrderSink {
     this.rateOnly = only?.rate;
     this.rateRule = only?.rule ?? 'rule';
     this.rates = rules.flatMap((r) => (r.rate !== undefined ? [r.rate] : []));
+    this.qtyCap = limits.maxOrderQty * (1 + 1e-9);
+    this.inventoryCap = limits.maxInventoryQty * (1 + 1e-9);
+    this.bandFraction = limits.priceBandFraction;
+    this.fast = this.rateOnly !== undefined && open !== undefined && (counter === NO_ORDERS || counter === open);
   }
 
   place(ts: Micros, clientId: number, side: Side, price: number, qty: number): void {
@@ -231,50 +244,49 @@ export class RiskGate implements OrderSink {
   }
 
   /**
-   * The reason to deny, or undefined. The usual case first, small enough for V8 to inline into the
-   * caller (this runs per command in every backtest): the active state, the default limits, the notional
-   * cap and the open-order count tested inline (as `checkRules` tests them) with the order rate as the only
-   * rule left. Anything else (another state, another rule set, a possible breach) is `checkRules`, from the
-   * start: nothing here has changed a count or a table.
+   * The reason to deny, or undefined. The usual case first, written out here (this runs per command in
+   * every backtest, and V8 inlines it into `reconcile` only while it stays small): the usual rule set
+   * (`fast`) in the active state, every inline-tested limit clear as `checkRules` tests it (the side's
+   * other live orders summed here, the caps computed once), and the order rate, the one rule left. Anything
+   * else (another state, another rule set, a possible breach) is `checkRules`, from the start: nothing
+   * here has changed a count or a table before it.
    */
   protected check(clientId: number, side: Side, price: number, qty: number): string | undefined {
-    const rate = this.rateOnly;
-    if (rate === undefined || !this.clear(clientId, side, price, qty)) return this.checkRules(clientId, side, price, qty);
-    if (rate.admit(this.view.now)) return undefined;
-    this.lastRule = this.rateRule;
-    return rate.reason;
-  }
-
-  /**
-   * True when the state is active and no inline-tested limit can be breached (`checkRules`'s test, the
-   * side's other live orders summed here): then the order rate is the only rule left to ask. No calls,
-   * so that it inlines.
-   */
-  private clear(clientId: number, side: Side, price: number, qty: number): boolean {
     const v = this.view;
     const o = this.open;
-    if (o === undefined || v.tradingState !== 'active') return false;
-    let rq = 0;
-    let rn = 0;
-    for (let i = 0; i < o.count; i++) {
-      if (o.side[i] !== side || o.state[i] === OrderState.PendingCancel || o.clientId[i] === clientId) continue;
-      rq += o.remaining[i]!;
-      rn += o.remaining[i]! * o.price[i]!;
+    if (o !== undefined && this.fast && v.tradingState === 'active') {
+      const count = o.count;
+      let rq = 0;
+      let rn = 0;
+      for (let i = 0; i < count; i++) {
+        if (o.side[i] !== side || o.state[i] === OrderState.PendingCancel || o.clientId[i] === clientId) continue;
+        rq += o.remaining[i]!;
+        rn += o.remaining[i]! * o.price[i]!;
+      }
+      const pos = v.position;
+      const mid = v.mid;
+      const after = pos + side * (qty + rq);
+      const size = this.notionalSize;
+      const inverse = this.notionalInverse;
+      const n = inverse ? qty * size : price * qty * size;
+      const cap = this.notionalCap;
+      if (
+        !(
+          qty > this.qtyCap ||
+          (Math.abs(after) > this.inventoryCap && Math.abs(after) > Math.abs(pos)) ||
+          (mid > 0 && Math.abs(price - mid) > this.bandFraction * mid) ||
+          n > cap ||
+          n + (inverse ? rq * size : rn * size) > cap ||
+          count > this.openCap
+        )
+      ) {
+        const rate = this.rateOnly!;
+        if (rate.admit(v.now)) return undefined;
+        this.lastRule = this.rateRule;
+        return rate.reason;
+      }
     }
-    const l = this.limits;
-    const after = v.position + side * (qty + rq);
-    const size = this.notionalSize;
-    const inverse = this.notionalInverse;
-    const n = inverse ? qty * size : price * qty * size;
-    const cap = this.notionalCap;
-    return !(
-      qty > l.maxOrderQty * (1 + 1e-9) ||
-      (Math.abs(after) > l.maxInventoryQty * (1 + 1e-9) && Math.abs(after) > Math.abs(v.position)) ||
-      (v.mid > 0 && Math.abs(price - v.mid) > l.priceBandFraction * v.mid) ||
-      n > cap ||
-      n + (inverse ? rq * size : rn * size) > cap ||
-      this.openCounter.count > this.openCap
-    );
+    return this.checkRules(clientId, side, price, qty);
   }
 
   /** Every rule the gate has, in order (see `check`). */
@@ -303,9 +315,9 @@ export class RiskGate implements OrderSink {
     const n = this.notionalInverse ? qty * size : price * qty * size;
     const sideNotional = this.notionalInverse ? resting.qty * size : resting.notional * size;
     const suspicious =
-      qty > l.maxOrderQty * (1 + 1e-9) ||
-      (Math.abs(after) > l.maxInventoryQty * (1 + 1e-9) && Math.abs(after) > Math.abs(v.position)) ||
-      (v.mid > 0 && Math.abs(price - v.mid) > l.priceBandFraction * v.mid) ||
+      qty > this.qtyCap ||
+      (Math.abs(after) > this.inventoryCap && Math.abs(after) > Math.abs(v.position)) ||
+      (v.mid > 0 && Math.abs(price - v.mid) > this.bandFraction * v.mid) ||
       n > this.notionalCap ||
       n + sideNotional > this.notionalCap ||
       this.openCounter.count > this.openCap;

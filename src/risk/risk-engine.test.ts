@@ -181,6 +181,34 @@ test('order rate window: takeBack takes the last admitted place out again, as if
   assert.deepEqual([fresh.admit(10), fresh.admit(20), fresh.admit(30)], [true, true, false], 'a free slot is free again');
 });
 
+test('order rate window: admit and takeBack agree with a plain list of send times over random sequences', () => {
+  // The model: every send time kept in a list; a place is admitted when fewer than max fall in the window.
+  let seed = 7;
+  const rand = (): number => ((seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648) / 2_147_483_648);
+  for (let run = 0; run < 200; run++) {
+    const max = 1 + Math.floor(rand() * 5);
+    const window = 1 + Math.floor(rand() * 10);
+    const w = new RateWindow(max, window);
+    const sent: number[] = [];
+    let lastAdmitted = false;
+    let now = 0;
+    for (let step = 0; step < 300; step++) {
+      if (rand() < 0.15) {
+        w.takeBack();
+        if (lastAdmitted) sent.pop();
+        lastAdmitted = false;
+        continue;
+      }
+      now += Math.floor(rand() * 3);
+      const inWindow = sent.filter((t) => now - t < window).length;
+      const expected = inWindow < max;
+      assert.equal(w.admit(now), expected, `run ${run} step ${step}: max ${max} per ${window}, ${inWindow} in the window at ${now}`);
+      if (expected) sent.push(now);
+      lastAdmitted = expected;
+    }
+  }
+});
+
 test('order rate: a place the next sink could not send (the ledger refused it) does not use up the rate', () => {
   const v = liveView(100);
   const rec = recorder();

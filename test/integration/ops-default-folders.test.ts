@@ -85,3 +85,22 @@ test('mvp-launch: the second launch of a second goes under mvp_<stamp>_2 (remove
   assert.equal(l.json.steps.at(-1).step, 'campaign');
   assert.equal(existsSync(l.json.out), false, 'nothing written: the folder it made is gone');
 });
+
+test('realtime: the default folder is ours however it is named, even unmarked; another unmarked folder with files is refused', () => {
+  const cwd = mkdtempSync(join(tmpdir(), 'mm-realtime-dir-'));
+  // An earlier version wrote runs into artifacts/realtime without a marker; the service's start script names it.
+  mkdirSync(join(cwd, 'artifacts', 'realtime', 'paper_20240808T000000Z_1'), { recursive: true });
+  writeFileSync(join(cwd, 'artifacts', 'realtime', 'paper_20240808T000000Z_1_ledger.sqlite'), '');
+  writeFileSync(join(cwd, 'cfg.yaml'), 'quoting: { gamma: 0.0001, horizon_seconds: 60, order_qty: 0.001, max_inventory_qty: 0.01 }\n');
+  const args = ['realtime', '--config', 'cfg.yaml', '--replay', ensureSharedCaptureArrow(), '--clock', 'event', '--duration', '10s', '--quiet'];
+  for (const named of [[], ['--out-dir', 'artifacts/realtime'], ['--out-dir', './artifacts/realtime/']]) {
+    const r = runOps([...args, ...named], { cwd });
+    assert.equal(r.status, 0, `${named.join(' ')}: ${r.stderr}`);
+  }
+  mkdirSync(join(cwd, 'theirs'));
+  writeFileSync(join(cwd, 'theirs', 'notes.txt'), 'mine\n');
+  const r = runOps([...args, '--out-dir', 'theirs'], { cwd });
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /--out-dir: 'theirs' is a folder that is not empty and was not written by marketmakerl/);
+  assert.deepEqual(readdirSync(join(cwd, 'theirs')), ['notes.txt'], 'their folder left as it was');
+});

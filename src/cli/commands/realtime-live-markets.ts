@@ -31,7 +31,7 @@ import { baseExposure } from '../../market/index.js';
 import type { LiveExchange } from '../../venues/index.js';
 import type { DashboardMarket, MarketsDashboard } from '../../report/dashboard/live-markets.js';
 import type { ConfigWithFlags } from '../config-flags.js';
-import { finishRecording, marketRecordingPaths, withTimeframe } from './realtime.js';
+import { DEFAULT_REALTIME_DIR, finishRecording, marketRecordingPaths, withTimeframe } from './realtime.js';
 import { marketsOfSymbols } from './realtime-paper-markets.js';
 import type { RealtimeLiveFlags } from './realtime-live.js';
 import { concludeLive, liveStatus, routeProcessEnd } from './session-end.js';
@@ -137,7 +137,7 @@ export async function liveMarketsCommand(f: RealtimeLiveFlags, c: ConfigWithFlag
   const started = new Date();
   const runId = `live_${utcStamp(started)}_${process.pid}`;
   const continuing = ledger.initialCash() !== undefined;
-  const outDir = f.outDir ?? join('artifacts', 'realtime');
+  const outDir = f.outDir ?? DEFAULT_REALTIME_DIR;
   const exchanges = [...new Set(prepared.map((p) => p.traded.market.exchange))].join('-');
   mkdirSync(outDir, { recursive: true });
   // A log of its own: created anew (two sessions into one folder in the same second: the second's under <stamp>_2).

@@ -8,7 +8,7 @@ import { liveGuard, scrubber, secretValues } from '../../runtime/index.js';
 import { SessionRecording, checkRecordingPath } from '../../data/index.js';
 import { LiveSession, RecordingFeed, TickLocal, checkGateAdmitsQuotes, paperOptionsFor, replayMetaOf, resolveTrading, strategyFor, loadStrategyOf, wallClock, type LiveConfig } from '../../engine/index.js';
 import { Ledger, assertLedgerMode } from '../../ledger/index.js';
-import { finishRecording, realtimeConfig, withTimeframe, type RealtimeFlags } from './realtime.js';
+import { DEFAULT_REALTIME_DIR, finishRecording, realtimeConfig, withTimeframe, type RealtimeFlags } from './realtime.js';
 import { concludeLive, liveStatus, routeProcessEnd } from './session-end.js';
 
 export interface RealtimeLiveFlags extends RealtimeFlags {
@@ -98,7 +98,7 @@ export async function realtimeLiveCommand(f: RealtimeLiveFlags, env: NodeJS.Proc
   const storedBaseline = ledger.db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?').get(baselineKey);
 
   const [base, quote] = symbol.split(/[/:]/);
-  const outDir = f.outDir ?? join('artifacts', 'realtime');
+  const outDir = f.outDir ?? DEFAULT_REALTIME_DIR;
   mkdirSync(outDir, { recursive: true });
   // A log of its own: created anew (two sessions into one folder in the same second: the second's under <stamp>_2).
   const { fd, path: jsonlPath } = openNewStampedFile(outDir, utcStamp(started), `_${exchangeId}_${base ?? 'BASE'}_${quote ?? 'QUOTE'}_live.jsonl`);

@@ -8,7 +8,7 @@ import { announceStandingHalt, haltedBy } from '../standing-halt.js';
 import { Ledger, assertLedgerMode } from '../../ledger/index.js';
 import type { EventColumns } from '../../market/index.js';
 import type { ConfigWithFlags } from '../config-flags.js';
-import { loadReplay, parseEnd, type RealtimeFlags } from './realtime.js';
+import { DEFAULT_REALTIME_DIR, loadReplay, parseEnd, type RealtimeFlags } from './realtime.js';
 
 /**
  * The markets' driver of `backtest --events A B` (one clock, each market its own venue, session and
@@ -41,7 +41,7 @@ export async function marketsReplayCommand(f: RealtimeFlags, c: ConfigWithFlags,
   announceStandingHalt(haltPath, () => {}, f.quiet === true);
   const started = new Date();
   const runId = `paper_${utcStamp(started)}_${process.pid}`;
-  const outDir = f.outDir ?? join('artifacts', 'realtime');
+  const outDir = f.outDir ?? DEFAULT_REALTIME_DIR;
   const ledgerPaths = markets.map((m) => join(outDir, `${runId}_${m.name}_ledger.sqlite`));
   for (const p of ledgerPaths) {
     assertLedgerMode(p, 'paper');

@@ -31,7 +31,7 @@ import type { EventColumns } from '../../market/index.js';
 import { Ledger, assertLedgerMode, type MarketJournal } from '../../ledger/index.js';
 import type { ConfigWithFlags } from '../config-flags.js';
 import { announceStandingHalt } from '../standing-halt.js';
-import { DEFAULT_PAPER_LEDGER, finishRecording, loadReplay, marketRecordingPaths, parseEnd, withTimeframe, type RealtimeFlags } from './realtime.js';
+import { DEFAULT_REALTIME_DIR, DEFAULT_PAPER_LEDGER, finishRecording, loadReplay, marketRecordingPaths, parseEnd, withTimeframe, type RealtimeFlags } from './realtime.js';
 import { SessionRecording } from '../../data/index.js';
 import { paperStop } from './session-end.js';
 
@@ -189,7 +189,7 @@ export async function paperMarketsCommand(f: RealtimeFlags, c: ConfigWithFlags):
 
   if (hedger !== undefined) hedger.source = paper[hedge!.quotedIndex]!.session.core;
 
-  const outDir = f.outDir ?? join('artifacts', 'realtime');
+  const outDir = f.outDir ?? DEFAULT_REALTIME_DIR;
   const exchanges = [...new Set(paper.map((m) => m.exchange))].join('-');
   mkdirSync(outDir, { recursive: true });
   // A log of its own: created anew (two sessions into one folder in the same second: the second's under <stamp>_2).

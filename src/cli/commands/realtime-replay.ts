@@ -9,7 +9,7 @@ import { SessionRecording, checkRecordingPath } from '../../data/index.js';
 import { DEFAULT_HALT_FILE, HaltFile } from '../../risk/index.js';
 import { announceStandingHalt, haltedBy } from '../standing-halt.js';
 import { warnOlderConversions } from '../event-files.js';
-import { finishRecording, loadReplay, parseEnd, type RealtimeFlags } from './realtime.js';
+import { DEFAULT_REALTIME_DIR, finishRecording, loadReplay, parseEnd, type RealtimeFlags } from './realtime.js';
 
 /** Where an event-clock replay keeps its ledger unless told: a file of its own per run (a replay starts flat). */
 function defaultLedger(outDir: string, runId: string): string {
@@ -51,7 +51,7 @@ export async function eventReplayCommand(f: RealtimeFlags, c: ConfigWithFlags): 
   announceStandingHalt(haltPath, () => {}, f.quiet === true);
   const started = new Date();
   const runId = `paper_${utcStamp(started)}_${process.pid}`;
-  const outDir = f.outDir ?? join('artifacts', 'realtime');
+  const outDir = f.outDir ?? DEFAULT_REALTIME_DIR;
   const ledgerPath = f.ledger ?? defaultLedger(outDir, runId);
   assertLedgerMode(ledgerPath, 'paper');
   const fresh = !existsSync(ledgerPath);

@@ -1,6 +1,6 @@
 // `marketmakerl realtime`: paper trading on the live market (ccxt), on a replay paced by the wall clock, or on a replay's own clock.
 import { closeSync, writeSync, mkdirSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { UserError, ensureCollectionFolder, openNewStampedFile, scrubSecrets, parseDuration, utcStamp, MICROS_PER_SECOND, Rng, type Micros } from '../../core/index.js';
 import { DEFAULT_HALT_FILE, HaltFile } from '../../risk/index.js';
 import {
@@ -127,11 +127,15 @@ export function finishRecording(recording: SessionRecording, ledger: Pick<Ledger
   }
 }
 
+/** Where realtime writes when no --out-dir is given. */
+export const DEFAULT_REALTIME_DIR = join('artifacts', 'realtime');
+
 export async function realtimeCommand(f: RealtimeFlags): Promise<void> {
-  if (f.outDir === undefined) return realtimeIn(f);
-  // A folder named by --out-dir is new, empty or ours (the default, artifacts/realtime, is ours); one that
-  // is marked here and stays empty because the command failed is removed again.
-  const undo = ensureCollectionFolder(f.outDir, '--out-dir', 'realtime');
+  // The folder is new, empty or ours: the default, artifacts/realtime, is ours however it is named (the
+  // service's start script names it), even when an earlier version left it without a marker. One that is
+  // created or marked here and stays empty because the command failed is removed again.
+  const dir = f.outDir ?? DEFAULT_REALTIME_DIR;
+  const undo = ensureCollectionFolder(dir, '--out-dir', 'realtime', resolve(dir) === resolve(DEFAULT_REALTIME_DIR));
   try {
     return await realtimeIn(f);
   } catch (e) {
@@ -251,7 +255,7 @@ async function realtimeIn(f: RealtimeFlags): Promise<void> {
   }
 
   const [base, quote] = symbol.split(/[/:]/);
-  const outDir = f.outDir ?? join('artifacts', 'realtime');
+  const outDir = f.outDir ?? DEFAULT_REALTIME_DIR;
   mkdirSync(outDir, { recursive: true });
   // A log of its own: created anew (two sessions into one folder in the same second: the second's under <stamp>_2).
   const { fd, path: jsonlPath } = openNewStampedFile(outDir, utcStamp(started), `_${exchangeId}_${base ?? 'BASE'}_${quote ?? 'QUOTE'}.jsonl`);
