@@ -523,6 +523,7 @@ export class TickBacktest {
       risk: this.session.riskMetrics(core.view.now),
       fundingPayments: this.fundingPaid.length,
       bookGaps: bookGapsOf(this.exchange),
+      tradeGaps: tradeGapsOf(this.exchange),
     });
     return {
       core,
@@ -549,6 +550,31 @@ export function bookGapsOf(ex: L2Exchange): TickMetrics['book_gaps'] {
     orders_rejected: ex.stats.rejectedBookUnknown,
     orders_requeued: ex.stats.requeued,
   };
+}
+
+/**
+ * The jumps in the trade ids the venue's market met (`TradeGaps`), and how many of this run's orders rested
+ * at the venue across one: reached it before the trade after the jump and had not ended (filled, cancelled)
+ * by the trade before it. Orders that ended where they arrived (rejected, immediate-or-cancel) never rested.
+ */
+export function tradeGapsOf(ex: L2Exchange): TickMetrics['trade_gaps'] {
+  const g = ex.market.tradeGaps;
+  const a = ex.audit;
+  let resting = 0;
+  if (g.count > 0) {
+    for (let r = 0; r < a.length; r++) {
+      const arrived = a.arrived[r]!;
+      const ended = a.ended[r]!;
+      if (!(arrived === arrived) || ended === arrived) continue;
+      for (let k = 0; k < g.count; k++) {
+        if (arrived < g.to[k]! && !(ended <= g.from[k]!)) {
+          resting++;
+          break;
+        }
+      }
+    }
+  }
+  return { count: g.count, trades_missed: g.missed, orders_resting: resting };
 }
 
 /** A run between two timers: the window and its cursors, the next rows' times, the timers. */

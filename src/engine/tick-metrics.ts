@@ -50,6 +50,13 @@ export const TickMetricsSchema = MetricsSchema.extend({
       orders_requeued: z.number().int().nonnegative().describe('resting orders put at the back of their level at a resync'),
     })
     .describe("gaps in the replayed capture's depth stream: the book unknown from each break until a snapshot (the session halted meanwhile: risk condition book-gap)"),
+  trade_gaps: z
+    .object({
+      count: z.number().int().nonnegative().describe('jumps in the trade ids of the replayed trades: trades the capture missed (no row marks them)'),
+      trades_missed: z.number().int().nonnegative().describe('trade ids missing in those jumps'),
+      orders_resting: z.number().int().nonnegative().describe('our orders resting at the venue across a jump: the trades that could have filled them there were not replayed'),
+    })
+    .describe("gaps in the replayed capture's trade stream: a maker-fill replay saw less of the market across them than there was (none in a recording without trade ids)"),
 });
 export type TickMetrics = z.infer<typeof TickMetricsSchema>;
 
@@ -154,6 +161,7 @@ export interface TickMetricsInput extends MetricsInput {
   /** Funding payments applied (perpetuals). */
   fundingPayments?: number;
   bookGaps: TickMetrics['book_gaps'];
+  tradeGaps: TickMetrics['trade_gaps'];
 }
 
 /** Mean, median and 90th percentile; sorts `values` in place (a typed array sorts numerically without a comparator). */
@@ -256,21 +264,29 @@ export function computeTickMetrics(m: TickMetricsInput): TickMetrics {
     taker_fills: m.takerFills,
     trade_through_fills: m.tradeThroughFills,
     book_gaps: { ...m.bookGaps, seconds: Math.round(m.bookGaps.seconds * 1e6) / 1e6 },
+    trade_gaps: m.tradeGaps,
   };
 }
 
 /**
- * A summary line's figures of the gaps a run met (`book_gaps`, `book_gap_seconds`, `fills_suppressed`,
- * `orders_rejected_in_gaps`, `gap_open_at_end`); nothing when it met none.
+ * A summary line's figures of the gaps a run met: of the depth stream (`book_gaps`, `book_gap_seconds`,
+ * `fills_suppressed`, `orders_rejected_in_gaps`, `gap_open_at_end`) and of the trade stream (`trade_gaps`,
+ * `trades_missed`, `orders_resting_in_trade_gaps`); nothing of a kind it met none of.
  */
-export function bookGapFields(g: TickMetrics['book_gaps']): Record<string, number | boolean> {
-  if (g.count === 0) return {};
+export function gapFields(m: Pick<TickMetrics, 'book_gaps' | 'trade_gaps'>): Record<string, number | boolean> {
+  const g = m.book_gaps;
+  const t = m.trade_gaps;
   return {
-    book_gaps: g.count,
-    book_gap_seconds: Math.round(g.seconds * 1000) / 1000,
-    fills_suppressed: g.fills_suppressed,
-    orders_rejected_in_gaps: g.orders_rejected,
-    gap_open_at_end: g.open_at_end,
+    ...(g.count > 0
+      ? {
+          book_gaps: g.count,
+          book_gap_seconds: Math.round(g.seconds * 1000) / 1000,
+          fills_suppressed: g.fills_suppressed,
+          orders_rejected_in_gaps: g.orders_rejected,
+          gap_open_at_end: g.open_at_end,
+        }
+      : {}),
+    ...(t.count > 0 ? { trade_gaps: t.count, trades_missed: t.trades_missed, orders_resting_in_trade_gaps: t.orders_resting } : {}),
   };
 }
 

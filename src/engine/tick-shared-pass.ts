@@ -421,9 +421,9 @@ class VenuePhase {
         const aggressor = tb.side[ti]!;
         const size = tb.size[ti]!;
         const tick = book.tickOf(tb.price[ti]!);
-        market.onTrade(aggressor, tick, size, tNext);
+        const id = tb.id[ti]!;
+        market.onTrade(aggressor, tick, size, tNext, id);
         if (market.restingOn(-aggressor) > 0) {
-          const id = tb.id[ti]!;
           for (let k = 0; k < ms.length; k++) {
             const ex = ms[k]!.d.exchange;
             if (ex.reaches(aggressor, tick)) ex.matchTrade(aggressor, tick, size, tNext, id);

@@ -80,13 +80,29 @@ test('max_open_orders counts every resting order of a ladder', () => {
   assert.equal(c.gate.denialsByRule.get('max_open_orders'), 4);
 });
 
-test('one level per side: the gate decides as before (no other order counts against the new one)', () => {
-  // A one-level replace: the old bid is pending cancel while the new one is checked; it is not counted.
+test('one level per side: an order whose cancel is in flight still counts (it can fill until the venue confirms)', () => {
+  // A one-level replace: the old quotes are pending cancel while the new ones are checked. Both could fill, so at
+  // max_inventory_qty 2 a new quote of 2 waits for its cancel; at 4 both fit.
+  const moveBid = (c: TradingCore): void => {
+    (c.strategy as { decide: Strategy['decide'] }).decide = (_v, out) => Object.assign(out, { bidPrice: 98, bidQty: 2, askPrice: 102, askQty: 2, bids: undefined, asks: undefined });
+  };
   const { c } = core(1, 2, { max_inventory_qty: 2 });
   c.decide(1);
   assert.equal(liveOn(c, 1), 1);
-  (c.strategy as { decide: Strategy['decide'] }).decide = (_v, out) => Object.assign(out, { bidPrice: 98, bidQty: 2, askPrice: 102, askQty: 2, bids: undefined, asks: undefined });
+  const before = [c.open.clientId[0]!, c.open.clientId[1]!];
+  moveBid(c);
   c.decide(2);
-  assert.equal(liveOn(c, 1), 1);
-  assert.equal(c.counters.denied, 0);
+  assert.equal(liveOn(c, 1), 0, 'the new bid is denied while the old one may still fill');
+  assert.equal(liveOn(c, -1), 0, 'the ask moved too: the same');
+  assert.equal(c.gate.denialsByRule.get('max_inventory_qty'), 2);
+  for (const id of before) c.onCanceled(3, id);
+  c.decide(4);
+  assert.equal(liveOn(c, 1), 1, 'placed once the cancel is confirmed');
+  assert.equal(liveOn(c, -1), 1);
+  const wide = core(1, 2, { max_inventory_qty: 4 }).c;
+  wide.decide(1);
+  moveBid(wide);
+  wide.decide(2);
+  assert.equal(liveOn(wide, 1), 1);
+  assert.equal(wide.counters.denied, 0);
 });

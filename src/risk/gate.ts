@@ -1,7 +1,7 @@
 // The pre-trade risk gate: every command passes here on its way to the venue; denials come back as events.
 import type { Micros } from '../core/index.js';
 import type { Side } from '../market/index.js';
-import { OrderState, type OpenOrders, type OrderEventHandler, type OrderSink } from '../orders/index.js';
+import { type OpenOrders, type OrderEventHandler, type OrderSink } from '../orders/index.js';
 import type { MarketView } from '../strategy/index.js';
 import { reducingOnlyRule } from './place-rules.js';
 import type { RateWindow } from './rate-window.js';
@@ -16,9 +16,11 @@ export interface RiskLimits {
 }
 
 /**
- * Our other live orders on the side of an order being checked (a ladder rests several): their total
- * remaining quantity and notional. Orders whose cancel is in flight are not counted (they are being
- * replaced), nor the order itself (a place is in the table already, an amend replaces its old size).
+ * Our other orders on the side of an order being checked (a ladder rests several): their total remaining
+ * quantity and notional. Orders whose cancel is in flight are counted: until the venue confirms the cancel
+ * they can still fill (under order latency a replaced quote often does), so the worst case is every one
+ * of them filling as well. The order itself is not counted (a place is in the table already, an amend
+ * replaces its old size).
  */
 export interface SideResting {
   qty: number;
@@ -228,7 +230,7 @@ export class RiskGate implements OrderSink {
     this.deny(ts, clientId, reason);
   }
 
-  /** Our other live orders on `side` (see SideResting), into `this.resting`. */
+  /** Our other orders on `side`, those with a cancel in flight included (see SideResting), into `this.resting`. */
   private sideResting(clientId: number, side: Side): Readonly<SideResting> {
     const o = this.open;
     const r = this.resting;
@@ -236,7 +238,7 @@ export class RiskGate implements OrderSink {
     r.notional = 0;
     if (o === undefined) return r;
     for (let i = 0; i < o.count; i++) {
-      if (o.side[i] !== side || o.state[i] === OrderState.PendingCancel || o.clientId[i] === clientId) continue;
+      if (o.side[i] !== side || o.clientId[i] === clientId) continue;
       r.qty += o.remaining[i]!;
       r.notional += o.remaining[i]! * o.price[i]!;
     }
@@ -259,7 +261,7 @@ export class RiskGate implements OrderSink {
       let rq = 0;
       let rn = 0;
       for (let i = 0; i < count; i++) {
-        if (o.side[i] !== side || o.state[i] === OrderState.PendingCancel || o.clientId[i] === clientId) continue;
+        if (o.side[i] !== side || o.clientId[i] === clientId) continue;
         rq += o.remaining[i]!;
         rn += o.remaining[i]! * o.price[i]!;
       }

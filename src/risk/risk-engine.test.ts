@@ -297,7 +297,7 @@ for (const [label, contract, cap, maxOpen] of [
       const side = rnd() < 0.5 ? 1 : -1;
       const price = Math.round((100 + (rnd() - 0.5) * 6) * 100) / 100;
       const qty = Math.round(rnd() * 30) / 10 + 0.1;
-      // A ladder's other levels on both sides, some with their cancel in flight; the order itself is in the
+      // A ladder's other levels on both sides, some with their cancel in flight (they count: they can still fill); the order itself is in the
       // table (a place: reconcile records it first) or an order already there (an amend).
       table.clear();
       const levels = Math.floor(rnd() * 5);
@@ -313,7 +313,7 @@ for (const [label, contract, cap, maxOpen] of [
       let restingQty = 0;
       let restingNotional = 0;
       for (let k = 0; k < table.count; k++) {
-        if (table.side[k] !== side || table.state[k] === OrderState.PendingCancel || table.clientId[k] === id) continue;
+        if (table.side[k] !== side || table.clientId[k] === id) continue; // a cancel in flight can still fill: counted
         restingQty += table.remaining[k]!;
         restingNotional += table.remaining[k]! * table.price[k]!;
       }

@@ -605,8 +605,9 @@ export class L2Exchange implements OrderSink {
     const aggressor = ev.side[i]!;
     const size = ev.size[i]!;
     const tick = this.market.book.tickOf(ev.price[i]!);
-    this.market.onTrade(aggressor, tick, size, t);
-    if (this.reaches(aggressor, tick)) this.matchTrade(aggressor, tick, size, t, ev.id[i]!);
+    const id = ev.id[i]!;
+    this.market.onTrade(aggressor, tick, size, t, id);
+    if (this.reaches(aggressor, tick)) this.matchTrade(aggressor, tick, size, t, id);
   }
 
   /** True when a trade at `tick` by `aggressor` reaches one of our resting orders (at its price or through it). */

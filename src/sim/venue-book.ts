@@ -1,5 +1,6 @@
 // What a simulated L2 venue knows of the replayed market: the book, its depth-only twin, and trades since the last depth message.
 import { L2Book, EventFlag, EventType, type EventColumns } from '../market/index.js';
+import { TradeGaps } from './trade-gaps.js';
 
 const SNAPSHOT = EventType.Snapshot;
 const DELTA = EventType.Delta;
@@ -54,6 +55,8 @@ export class VenueBook {
   private readonly tradedSide = new Int8Array(TRADED_SLOTS);
   private readonly tradedTick = new Float64Array(TRADED_SLOTS);
   private readonly tradedQty = new Float64Array(TRADED_SLOTS);
+  /** Jumps in the trade ids met: trades the capture missed. */
+  readonly tradeGaps = new TradeGaps();
   /** Resting orders of the venues on this market, by level (key = tick·2 + side bit) and by side. */
   private readonly resting = new LevelCounts();
   private restingBids = 0;
@@ -137,9 +140,10 @@ export class VenueBook {
     this.tradedN = 0;
   }
 
-  /** A trade at exchange time `t`: `size` at tick `tick` by an aggressor on `aggressor`'s side (it took the other side's level). */
-  onTrade(aggressor: number, tick: number, size: number, t: number): void {
+  /** A trade at exchange time `t`: `size` at tick `tick` by an aggressor on `aggressor`'s side (it took the other side's level); `tradeId` its id (`tradeGaps`). */
+  onTrade(aggressor: number, tick: number, size: number, t: number, tradeId: number): void {
     if (t > this.now) this.now = t;
+    this.tradeGaps.onTrade(tradeId, t);
     const side = -aggressor;
     for (let k = 0; k < this.tradedN; k++) {
       if (this.tradedTick[k] === tick && this.tradedSide[k] === side) {

@@ -70,7 +70,7 @@ test('tick backtest on the real capture: three orders rest per side, fills at ev
   const cfg = parseTradingConfig(config({ events }, 0.05));
   const r = runTickJob(cfg, iterateEventBatches(events));
   const m = r.metrics;
-  t.diagnostic(JSON.stringify({ fills: m.fills, placed: m.orders_placed, denied: m.orders_denied, max_orders_per_side: m.max_orders_per_side, pnl: m.total_pnl }));
+  t.diagnostic(JSON.stringify({ fills: m.fills, placed: m.orders_placed, denied: m.orders_denied, by_rule: m.risk.denials_by_rule, max_orders_per_side: m.max_orders_per_side, pnl: m.total_pnl }));
   assert.equal(m.max_orders_per_side, 3);
   const a = r.exchange.audit;
   const sizeOf = new Map<number, number>();

@@ -1,4 +1,4 @@
-// The bar and the tick backtest apply the same risk: on one falling market, both reach the inventory limit (reducing), then halt at the drawdown limit, and trade nothing after.
+// The bar and the tick backtest apply the same risk: on one falling market, both reach the inventory threshold (reducing), then halt at the drawdown limit, and trade nothing after.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { allocBars, EventType, type Bars } from '../../src/market/index.js';
@@ -54,9 +54,14 @@ class BidOnly implements Strategy {
   }
 }
 
-/** Inventory limit 5 units (reducing there), drawdown limit 50 (halted, latched); nothing else acts. */
+/**
+ * Inventory limit 5 units, reducing from 4 (0.8 of it), drawdown limit 50 (halted, latched); nothing else acts.
+ * Reducing starts below the gate's limit because the tick backtest replaces its bid by cancel + place: from
+ * 4 on, the old bid (its cancel in flight: it still counts) and the new one together would pass 5, so the
+ * gate holds every other new bid back, while the bar backtest moves its bid in one amend.
+ */
 const session = (decisionMicros: number) =>
-  looseSession({ initialCash: 10_000, reconcile: { priceTolerance: 0, qtyTolerance: 0 }, limits: { maxOrderQty: 1, maxInventoryQty: 5, priceBandFraction: 0.5 } }, decisionMicros, { max_drawdown: 50, warn_fraction: 1 });
+  looseSession({ initialCash: 10_000, reconcile: { priceTolerance: 0, qtyTolerance: 0 }, limits: { maxOrderQty: 1, maxInventoryQty: 5, priceBandFraction: 0.5 } }, decisionMicros, { max_drawdown: 50, warn_fraction: 1, reduce_at_inventory_fraction: 0.8 });
 
 function stateChanges(r: BarBacktestResult | TickBacktestResult): string[] {
   return r.metrics.risk.transitions.filter((t) => t.from !== t.to).map((t) => `${t.condition}:${t.from}->${t.to}`);
@@ -77,7 +82,7 @@ test('bar and tick backtests on one falling market: the same risk transitions, d
     assert.equal(m.risk.final_state, 'halted', name);
     assert.equal(m.risk.state_changes_total, expected.length, `${name}: two moves of the state, whatever the conditions did (${m.risk.transitions_total} changes)`);
     assert.ok((m.risk.denials_by_rule['reducing'] ?? 0) > 0, `${name}: bids refused while reducing ${JSON.stringify(m.risk.denials_by_rule)}`);
-    assert.equal(m.final_inventory, 5, `${name}: the position stopped at the limit`);
+    assert.equal(m.final_inventory, 4, `${name}: the position stopped at the reducing threshold`);
     assert.ok(m.max_drawdown >= 50, `${name}: the drawdown reached the limit`);
     const halt = Date.parse(m.risk.transitions.find((t) => t.to === 'halted')!.ts) * 1000;
     const f = r.core.fills;

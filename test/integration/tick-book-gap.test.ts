@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import type { EventColumns } from '../../src/market/index.js';
 import { BpsFees, constantLatency, riskAverseQueue } from '../../src/sim/index.js';
 import type { MarketView, QuoteTarget, Strategy } from '../../src/strategy/index.js';
-import { runTickBacktest, runTickJob, runEventReplay, defaultTickLocalParams, TickMetricsSchema, bookGapFields, type TickBacktestOptions } from '../../src/engine/index.js';
+import { runTickBacktest, runTickJob, runEventReplay, defaultTickLocalParams, TickMetricsSchema, gapFields, type TickBacktestOptions } from '../../src/engine/index.js';
 import { Ledger } from '../../src/ledger/index.js';
 import { EventBuilder } from '../fixtures/tick-events.js';
 import { looseSession, flatConfig } from '../fixtures/trading-config.js';
@@ -83,7 +83,7 @@ test('a gap the session decides in: halted (every order cancelled) until the res
   const audit = r.exchange.audit;
   for (let k = 0; k < audit.length; k++) assert.ok(!(audit.sent[k]! >= 200 * MS && audit.sent[k]! < 500 * MS), `order ${audit.id[k]} sent at ${audit.sent[k]}`);
   TickMetricsSchema.parse(r.metrics);
-  assert.deepEqual(bookGapFields(r.metrics.book_gaps), { book_gaps: 1, book_gap_seconds: 0.35, fills_suppressed: 2, orders_rejected_in_gaps: 0, gap_open_at_end: false });
+  assert.deepEqual(gapFields(r.metrics), { book_gaps: 1, book_gap_seconds: 0.35, fills_suppressed: 2, orders_rejected_in_gaps: 0, gap_open_at_end: false });
 });
 
 test('a gap between two decisions: the session never quotes on it, the venue fills nothing in it and puts the resting orders at the back at the resync', () => {
@@ -144,4 +144,28 @@ test('paper on the event clock (the same driver with the ledger): the same gap f
   } finally {
     ledger.close();
   }
+});
+
+test('a jump in the trade ids: counted with the trades missed and our orders resting across it, in metrics.json and the summary line', () => {
+  // The bid rests at 100.01 from 10 ms on; trade ids 3 to 7 were never captured between the trades at 300 and
+  // 400 ms. A file without jumps says nothing (the same market, no skip).
+  const run = (skip: number) =>
+    runTickBacktest(
+      market((b) =>
+        b
+          .trade(200 * MS, 1, 100.02, 0.1)
+          .trade(300 * MS, 1, 100.02, 0.1)
+          .skipTrades(skip)
+          .trade(400 * MS, 1, 100.02, 0.1),
+      ),
+      new Fixed(100.01, 100.5, 1),
+      options(),
+    );
+  const r = run(5);
+  assert.deepEqual(r.metrics.trade_gaps, { count: 1, trades_missed: 5, orders_resting: 2 }, 'the bid and the ask rested across it');
+  TickMetricsSchema.parse(r.metrics);
+  assert.deepEqual(gapFields(r.metrics), { trade_gaps: 1, trades_missed: 5, orders_resting_in_trade_gaps: 2 });
+  const clean = run(0);
+  assert.deepEqual(clean.metrics.trade_gaps, { count: 0, trades_missed: 0, orders_resting: 0 });
+  assert.deepEqual(gapFields(clean.metrics), {});
 });

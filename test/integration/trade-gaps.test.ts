@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -70,6 +70,13 @@ test('trade-id gaps: convert counts them (book gaps apart), verify-fills reports
     const r = cli(['verify-fills', run, '--capture', capture]);
     assert.equal(r.status, 0, r.stderr);
     assert.equal((JSON.parse(r.stdout) as { trade_gaps: number }).trade_gaps, 1);
+    // A tick backtest of the event file meets the same jump: metrics.json and the summary line count it.
+    const b = cli(['backtest', '--events', arrow, '--out', join(dir, 'bt'), '--order-qty', '0.01', '--json']);
+    assert.equal(b.status, 0, b.stderr);
+    const m = JSON.parse(readFileSync(join(dir, 'bt', 'metrics.json'), 'utf8')) as { trade_gaps: { count: number; trades_missed: number } };
+    assert.deepEqual([m.trade_gaps.count, m.trade_gaps.trades_missed], [1, 2]);
+    const line = JSON.parse(b.stdout.trim().split('\n').pop()!) as { trade_gaps?: number; trades_missed?: number };
+    assert.deepEqual([line.trade_gaps, line.trades_missed], [1, 2]);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -1,6 +1,6 @@
 // `marketmakerl backtest --events A.arrow B.arrow --config multi.yaml`: several markets in one tick replay, one run folder.
 import { roundTo } from '../../core/index.js';
-import { runTickMarketsJob, writeMarketsRunFolder, bookTotals, bookGapFields, hedgePlan, type MarketConfig, type PnlSplit } from '../../engine/index.js';
+import { runTickMarketsJob, writeMarketsRunFolder, bookTotals, gapFields, hedgePlan, type MarketConfig, type PnlSplit } from '../../engine/index.js';
 import type { ConfigWithFlags } from '../config-flags.js';
 import { printRunResult, runFolderOf, type BacktestFlags } from './backtest.js';
 
@@ -22,7 +22,7 @@ export async function marketsBacktestCommand(flags: BacktestFlags, c: ConfigWith
       fees: roundTo(m.metrics.fees, 6),
       trading_state: m.metrics.risk.final_state,
       halted_seconds: roundTo(m.metrics.risk.seconds_in_state.halted, 3),
-      ...bookGapFields(m.metrics.book_gaps),
+      ...gapFields(m.metrics),
     })),
     total_pnl: roundTo(job.book.total_pnl, 6),
     pnl_split: Object.fromEntries(Object.entries(book['pnl_split'] as PnlSplit).map(([k, v]) => [k, roundTo(v, 6)])),

@@ -1,6 +1,6 @@
 // `marketmakerl backtest --events FILE.arrow`: a tick (L2) backtest of the one config to the same run folder as the bar backtest.
 import { roundTo } from '../../core/index.js';
-import { bookGapFields, runTickJob, writeTickRunFolder } from '../../engine/index.js';
+import { gapFields, runTickJob, writeTickRunFolder } from '../../engine/index.js';
 import { decimalsOf } from '../../market/index.js';
 import type { ConfigWithFlags } from '../config-flags.js';
 import { warnOlderConversions } from '../event-files.js';
@@ -55,7 +55,7 @@ export async function tickBacktestCommand(flags: TickBacktestFlags, c: ConfigWit
     final_inventory: roundTo(m.final_inventory, decimalsOf(cfg.market.lot_size)),
     trading_state: m.risk.final_state,
     halted_seconds: roundTo(m.risk.seconds_in_state.halted, 3),
-    ...bookGapFields(m.book_gaps),
+    ...gapFields(m),
     denials: m.orders_denied,
     engine_seconds: roundTo(job.engineSeconds, 3),
   };

@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError, roundTo, utcStamp, MICROS_PER_SECOND } from '../../core/index.js';
-import { bookGapFields, firstSpan, loadStrategyOf, marketConfigs, peekEvents, replayMetaOf, runEventReplay, writeTickRunFolder } from '../../engine/index.js';
+import { gapFields, firstSpan, loadStrategyOf, marketConfigs, peekEvents, replayMetaOf, runEventReplay, writeTickRunFolder } from '../../engine/index.js';
 import { Ledger, assertLedgerMode } from '../../ledger/index.js';
 import type { ConfigWithFlags } from '../config-flags.js';
 import { SessionRecording, checkRecordingPath } from '../../data/index.js';
@@ -104,7 +104,7 @@ export async function eventReplayCommand(f: RealtimeFlags, c: ConfigWithFlags): 
       trading_state: m.risk.final_state,
       risk_transitions: m.risk.transitions_total,
       ...haltedBy(m.risk.halts),
-      ...bookGapFields(m.book_gaps),
+      ...gapFields(m),
       denials: m.orders_denied,
       engine_seconds: roundTo(job.engineSeconds, 3),
       ...(f.record !== undefined ? { recording: f.record } : {}),

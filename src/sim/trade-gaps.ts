@@ -1,0 +1,54 @@
+// Jumps in a market's trade ids: trades the capture missed (no row marks them), with the span each one covers.
+import type { Micros } from '../core/index.js';
+
+/**
+ * Trade ids of one market as the replay meets them (exchange-time order). An id more than one past the highest
+ * seen is a gap: the trades between were not captured, so a maker fill replay saw less of the market there
+ * than there was. A late id that falls inside the newest gap (two trades of one instant kept in capture order)
+ * fills it in again. Recordings without trade ids (0 or NaN) have no gaps.
+ */
+export class TradeGaps {
+  /** Gaps met, and the trade ids missing in them. */
+  count = 0;
+  missed = 0;
+  /** Each gap: exchange times of the trades either side (µs), the ids either side, the ids still missing. */
+  readonly from: Micros[] = [];
+  readonly to: Micros[] = [];
+  private readonly lo: number[] = [];
+  private readonly hi: number[] = [];
+  private readonly open: number[] = [];
+  /** The highest trade id seen, and its exchange time. */
+  private last = Number.NaN;
+  private lastT = Number.NaN;
+
+  /** A trade row: id `id` at exchange time `t`. */
+  onTrade(id: number, t: Micros): void {
+    const last = this.last;
+    if (id > last + 1) {
+      this.count++;
+      this.missed += id - last - 1;
+      this.from.push(this.lastT);
+      this.to.push(t);
+      this.lo.push(last);
+      this.hi.push(id);
+      this.open.push(id - last - 1);
+    } else if (id < last && this.count > 0) this.late(id);
+    if (!(id <= last) && id > 0) {
+      this.last = id;
+      this.lastT = t;
+    }
+  }
+
+  private late(id: number): void {
+    const k = this.lo.length - 1;
+    if (!(id > this.lo[k]! && id < this.hi[k]!)) return;
+    this.missed--;
+    if (--this.open[k]! > 0) return;
+    this.count--;
+    this.from.pop();
+    this.to.pop();
+    this.lo.pop();
+    this.hi.pop();
+    this.open.pop();
+  }
+}
