@@ -34,10 +34,9 @@ function market(rng: Rng, lot: number, steps: number): { ev: EventColumns; trade
   const b = new EventBuilder().snapshot(0, bids, asks);
   const trades = new Map<number, Trade>();
   let t = 0;
-  let id = 1; // the builder numbers messages from 1 (the snapshot)
+  let tradeId = 0; // the builder numbers trades from 1, apart from the book's messages
   for (let s = 0; s < steps; s++) {
     t += 1 + rng.int(50);
-    id++;
     const r = rng.next();
     if (r < 0.45) {
       // A few levels near the touch change (some beyond the snapshot's 30: stated only from now on).
@@ -54,7 +53,7 @@ function market(rng: Rng, lot: number, steps: number): { ev: EventColumns; trade
       const tick = aggressor < 0 ? MID - rng.int(6) : MID + 1 + rng.int(6);
       const q = size(rng.next() < 0.7 ? 4 : 30);
       b.trade(t, aggressor, price(tick), q);
-      trades.set(id, { t, aggressor, tick, size: q });
+      trades.set(++tradeId, { t, aggressor, tick, size: q });
     } else {
       b.bbo(t, [price(MID - rng.int(2)), size(10)], [price(MID + 1 + rng.int(2)), size(10)]);
     }
