@@ -249,7 +249,7 @@ export class RiskGate implements OrderSink {
    * The reason to deny, or undefined. The usual case first, written out here (this runs per command in
    * every backtest, and V8 inlines it into `reconcile` only while it stays small): the usual rule set
    * (`fast`) in the active state, every inline-tested limit clear as `checkRules` tests it (the side's
-   * other live orders summed here, the caps computed once), and the order rate, the one rule left. Anything
+   * other orders summed here, the caps computed once), and the order rate, the one rule left. Anything
    * else (another state, another rule set, a possible breach) is `checkRules`, from the start: nothing
    * here has changed a count or a table before it.
    */

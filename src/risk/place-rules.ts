@@ -5,7 +5,7 @@ import { RateWindow } from './rate-window.js';
 
 /**
  * Deny an order whose notional (price × qty) exceeds `maxNotional`, or that would take the notional of our
- * live orders on its side past it (a ladder's worst case: every order on the side fills at once).
+ * orders on its side past it (a ladder's worst case: every order on the side fills at once, a cancel in flight included).
  */
 export function maxOrderNotionalRule(maxNotional: number): PlaceRule {
   return namedRule(

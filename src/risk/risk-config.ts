@@ -13,7 +13,7 @@ const int = z.number().int();
 export const riskSectionSchema = z
   .object({
     max_order_qty: positive.max(1e9).optional().describe('largest quantity of one order, base units; default: quoting.order_qty'),
-    max_order_notional: positive.max(1e12).optional().describe('largest price × qty of one order, and of our live orders on one side together (all of them filling), quote currency; default: capital'),
+    max_order_notional: positive.max(1e12).optional().describe('largest price × qty of one order, and of our orders on one side together (all of them filling, those with a cancel in flight too), quote currency; default: capital'),
     max_inventory_qty: positive.max(1e12).optional().describe('largest |position| a fill may produce, base units; default: quoting.max_inventory_qty'),
     reduce_at_inventory_fraction: positive.max(1).default(1).describe('at |position| ≥ this × max_inventory_qty only inventory-reducing orders go out'),
     price_band_fraction: positive.max(1).default(0.05).describe('largest distance of an order price from mid, fraction (0.01 = 1%)'),
