@@ -80,15 +80,20 @@ export const maxOrderQtyRule: PlaceRule = namedRule(
   { inline: true },
 );
 
-/** The worst case of a ladder: every live order on this side fills, this one included. */
+/** The worst case of a ladder: every order on this side fills (those with a cancel in flight too), this one included. */
 export const maxInventoryRule: PlaceRule = namedRule('max_inventory_qty', (side, _p, qty, v, l, resting) => {
   const after = v.position + side * (qty + resting.qty);
   return Math.abs(after) > l.maxInventoryQty * (1 + 1e-9) && Math.abs(after) > Math.abs(v.position)
     ? resting.qty > 0
-      ? `position would reach ${after} if this order and the ${resting.qty} resting on its side filled, beyond max_inventory_qty ${l.maxInventoryQty}`
-      : `position would reach ${after}, beyond max_inventory_qty ${l.maxInventoryQty}`
+      ? `position would reach ${sig(after)} if this order and our other ${sig(resting.qty)} on its side (resting, or with a cancel in flight) filled, beyond max_inventory_qty ${l.maxInventoryQty}`
+      : `position would reach ${sig(after)}, beyond max_inventory_qty ${l.maxInventoryQty}`
     : undefined;
 }, { inline: true });
+
+/** A size without the float noise of sums (0.005269999999999996 → 0.00527), for reasons. */
+function sig(x: number): number {
+  return Number(x.toPrecision(10));
+}
 
 export const priceBandRule: PlaceRule = namedRule('price_band', (_s, price, _q, v, l) =>
   v.mid > 0 && Math.abs(price - v.mid) > l.priceBandFraction * v.mid
