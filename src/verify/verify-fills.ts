@@ -43,6 +43,15 @@ export interface VerifyFillsReport {
   trades_missed: number;
   /** Orders resting (arrived, not ended) across a trade gap: from the print before it to the print after it. */
   orders_in_trade_gaps: number;
+  /**
+   * The position the run started with: metrics.json's final inventory less the fills (0 for a run that started
+   * flat, as a backtest does; a replay that resumed a ledger's position starts with it); 0 without metrics.json.
+   */
+  start_position: number;
+  /** The largest |position| the fills reach from it, in the order fills.csv lists them. */
+  max_abs_position: number;
+  /** config.json's `risk.max_inventory_qty` the position is held to (an `inventory_limit` violation past it); null: none stated. */
+  max_inventory_qty: number | null;
   violations: Record<ViolationKind, number>;
   violations_total: number;
   /** The first few violations, for a reader to look up. */
@@ -69,6 +78,7 @@ export const VIOLATION_KINDS = [
   'taker_price',
   'taker_size',
   'book_unknown',
+  'inventory_limit',
 ] as const;
 export type ViolationKind = (typeof VIOLATION_KINDS)[number];
 
@@ -316,6 +326,7 @@ export function verifyFills(runDir: string, captures: readonly string[], loaded?
     const g = gaps.windows.find((w) => o.arrived >= w.from && o.arrived < w.to);
     if (g !== undefined) flag('book_unknown', f, f.orderId, `taker fill of order ${f.orderId}, which met the book at ${o.arrived} µs while it was unknown: the depth stream broke at ${g.at}`);
   }
+  const inventory = checkInventory(runDir, fills, flag);
   let total = 0;
   for (const k of VIOLATION_KINDS) total += violations[k];
   return {
@@ -334,10 +345,63 @@ export function verifyFills(runDir: string, captures: readonly string[], loaded?
     trade_gaps: tradeGaps.length,
     trades_missed: tradeGaps.reduce((s, g) => s + g.missed, 0),
     orders_in_trade_gaps: [...orders.values()].filter((o) => o.arrived === o.arrived && tradeGaps.some((g) => o.arrived <= g.to && !(o.ended < g.from))).length,
+    start_position: inventory.start,
+    max_abs_position: inventory.maxAbs,
+    max_inventory_qty: inventory.limit,
     violations,
     violations_total: total,
     examples,
   };
+}
+
+/**
+ * The position the fills build, fill by fill, held to config.json's `risk.max_inventory_qty`: each fill that
+ * takes |position| further past it (with the rule's 1e-9 slack) is an `inventory_limit` violation. The run's
+ * starting position is metrics.json's `final_inventory` less the fills (a run resumed from a ledger starts
+ * with one); 0 without metrics.json.
+ */
+function checkInventory(runDir: string, fills: readonly FillRow[], flag: (kind: ViolationKind, f: FillRow | null, orderId: number, detail: string) => void): { start: number; maxAbs: number; limit: number | null } {
+  let net = 0;
+  let gross = 0;
+  for (const f of fills) {
+    net += f.side * f.qty;
+    gross += f.qty;
+  }
+  const final = finalInventoryOf(runDir);
+  // Sums of fills carry float noise: a difference within it is a flat start.
+  const d = final === null ? 0 : final - net;
+  const start = Math.abs(d) <= 1e-9 * Math.max(1, gross) ? 0 : Number(d.toPrecision(10));
+  let pos = start;
+  let maxAbs = Math.abs(pos);
+  const limit = maxInventoryOf(runDir);
+  for (const f of fills) {
+    const before = Math.abs(pos);
+    pos += f.side * f.qty;
+    const a = Math.abs(pos);
+    if (a > maxAbs) maxAbs = a;
+    if (limit !== null && a > limit * (1 + 1e-9) && a > before) flag('inventory_limit', f, f.orderId, `position ${Number(pos.toPrecision(10))} after this fill, beyond max_inventory_qty ${limit}`);
+  }
+  return { start, maxAbs: Number(maxAbs.toPrecision(12)), limit };
+}
+
+/** config.json's `risk.max_inventory_qty`; null: none stated. */
+function maxInventoryOf(runDir: string): number | null {
+  const cfg = configOf(runDir);
+  const risk = cfg === null ? undefined : (cfg as Record<string, unknown>)['risk'];
+  const v = risk !== null && typeof risk === 'object' ? (risk as Record<string, unknown>)['max_inventory_qty'] : undefined;
+  return typeof v === 'number' && v > 0 ? v : null;
+}
+
+/** metrics.json's `final_inventory`; null: none. */
+function finalInventoryOf(runDir: string): number | null {
+  const path = join(runDir, 'metrics.json');
+  if (!existsSync(path)) return null;
+  try {
+    const v = (JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>)['final_inventory'];
+    return typeof v === 'number' ? v : null;
+  } catch {
+    throw new UserError(`${path}: not JSON`);
+  }
 }
 
 /** The market's lot size of the run's config.json (`market.lot_size`); null: none stated. */

@@ -45,6 +45,40 @@ for (const [name, market, events] of [
       assert.ok(max <= LIMIT * (1 + 1e-9), `levels ${levels}: |position| reached ${max}, beyond max_inventory_qty ${LIMIT}`);
       const metrics = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8'));
       assert.ok((metrics.risk?.denials_by_rule?.max_inventory_qty ?? 0) > 0, `levels ${levels}: the gate held quotes back at the limit`);
+      // verify-fills holds the position to the same limit, and catches a fill repeated past it.
+      const v = runOps(['verify-fills', out, '--capture', events()], { cwd });
+      assert.equal(v.status, 0, v.stderr);
+      assert.equal(v.json.violations.inventory_limit, 0);
+      assert.equal(v.json.max_inventory_qty, LIMIT);
+      assert.equal(v.json.start_position, 0, 'a backtest starts flat');
+      assert.ok(Math.abs(v.json.max_abs_position - max) < 1e-12, `verify-fills' ${v.json.max_abs_position} against ${max}`);
     }
+    // A simulator that gives one more fill at the position's peak, booked as any other: fills.csv has the
+    // fill once more and metrics.json's final inventory counts it.
+    const out = join(cwd, 'run-1');
+    const lines = readFileSync(join(out, 'fills.csv'), 'utf8').trim().split('\n');
+    const qtyCol = lines[0]!.split(',').indexOf('qty');
+    const sideCol = lines[0]!.split(',').indexOf('side');
+    let pos = 0;
+    let peak = 1;
+    for (let k = 1; k < lines.length; k++) {
+      const f = lines[k]!.split(',');
+      pos += (f[sideCol] === 'buy' ? 1 : -1) * Number(f[qtyCol]);
+      if (Math.abs(pos) > LIMIT * 0.999) {
+        peak = k;
+        break;
+      }
+    }
+    const extra = lines[peak]!.split(',');
+    extra[sideCol] = pos > 0 ? 'buy' : 'sell';
+    lines.splice(peak + 1, 0, extra.join(','));
+    writeFileSync(join(out, 'fills.csv'), lines.join('\n') + '\n');
+    const metricsPath = join(out, 'metrics.json');
+    const metrics = JSON.parse(readFileSync(metricsPath, 'utf8'));
+    metrics.final_inventory += (pos > 0 ? 1 : -1) * Number(extra[qtyCol]);
+    writeFileSync(metricsPath, JSON.stringify(metrics));
+    const v = runOps(['verify-fills', out, '--capture', events()], { cwd });
+    assert.equal(v.status, 1, v.stderr);
+    assert.ok(v.json.violations.inventory_limit >= 1, JSON.stringify(v.json.violations));
   });
 }
