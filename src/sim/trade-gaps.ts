@@ -11,12 +11,13 @@ export class TradeGaps {
   /** Gaps met, and the trade ids missing in them. */
   count = 0;
   missed = 0;
-  /** Each gap: exchange times of the trades either side (µs), the ids either side, the ids still missing. */
+  /** Each gap: exchange times of the trades either side (µs). */
   readonly from: Micros[] = [];
   readonly to: Micros[] = [];
-  private readonly lo: number[] = [];
-  private readonly hi: number[] = [];
-  private readonly open: number[] = [];
+  /** The newest gap (the only one a late id may fill in): the ids either side and those still missing. */
+  private lo = Number.NaN;
+  private hi = Number.NaN;
+  private open = 0;
   /** The highest trade id seen, and its exchange time. */
   private last = Number.NaN;
   private lastT = Number.NaN;
@@ -29,26 +30,23 @@ export class TradeGaps {
       this.missed += id - last - 1;
       this.from.push(this.lastT);
       this.to.push(t);
-      this.lo.push(last);
-      this.hi.push(id);
-      this.open.push(id - last - 1);
-    } else if (id < last && this.count > 0) this.late(id);
+      this.lo = last;
+      this.hi = id;
+      this.open = id - last - 1;
+    } else if (id > this.lo && id < this.hi) this.late();
     if (!(id <= last) && id > 0) {
       this.last = id;
       this.lastT = t;
     }
   }
 
-  private late(id: number): void {
-    const k = this.lo.length - 1;
-    if (!(id > this.lo[k]! && id < this.hi[k]!)) return;
+  /** A late id inside the newest gap: one missing less; the gap goes when none is left (a gap before it is not reopened). */
+  private late(): void {
     this.missed--;
-    if (--this.open[k]! > 0) return;
+    if (--this.open > 0) return;
     this.count--;
     this.from.pop();
     this.to.pop();
-    this.lo.pop();
-    this.hi.pop();
-    this.open.pop();
+    this.lo = this.hi = Number.NaN;
   }
 }

@@ -394,14 +394,9 @@ function maxInventoryOf(runDir: string): number | null {
 
 /** metrics.json's `final_inventory`; null: none. */
 function finalInventoryOf(runDir: string): number | null {
-  const path = join(runDir, 'metrics.json');
-  if (!existsSync(path)) return null;
-  try {
-    const v = (JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>)['final_inventory'];
-    return typeof v === 'number' ? v : null;
-  } catch {
-    throw new UserError(`${path}: not JSON`);
-  }
+  const m = runJson(runDir, 'metrics.json');
+  const v = m !== null && typeof m === 'object' ? (m as Record<string, unknown>)['final_inventory'] : undefined;
+  return typeof v === 'number' ? v : null;
 }
 
 /** The market's lot size of the run's config.json (`market.lot_size`); null: none stated. */
@@ -414,7 +409,12 @@ function lotSizeOf(runDir: string): number | null {
 
 /** The run's config.json as parsed (null: none). */
 function configOf(runDir: string): unknown {
-  const path = join(runDir, 'config.json');
+  return runJson(runDir, 'config.json');
+}
+
+/** A JSON file of the run folder as parsed (null: none). */
+function runJson(runDir: string, name: string): unknown {
+  const path = join(runDir, name);
   if (!existsSync(path)) return null;
   try {
     return JSON.parse(readFileSync(path, 'utf8'));

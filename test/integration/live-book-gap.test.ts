@@ -10,7 +10,7 @@ import { LiveBook, LiveSession, TickLocal, defaultTickLocalParams, emptyFeedStat
 import { Ledger, checkLedgerInvariants } from '../../src/ledger/index.js';
 import { parseRiskConfig } from '../../src/risk/index.js';
 import { FakeAccount, ETHUSDT_RULES, startFakePrivateExchange, type FakePrivateExchange } from '../fake-exchange/private/index.js';
-import { FixedSpreadStrategy, TEST_KEY, TEST_SECRET, bothQuotesOpen, openExchange, startRig, waitFor, type LiveRig } from './live-helpers.js';
+import { FixedSpreadStrategy, TEST_KEY, TEST_SECRET, bothQuotesOpen, openExchange, sessionOptions, startRig, waitFor, type LiveRig } from './live-helpers.js';
 
 /**
  * A market feed the test writes: a snapshot around a price, a gap row (the depth stream broke), a book
@@ -164,26 +164,17 @@ test('several live markets: a gap in one market\'s book halts that market alone 
     ledgers.push(ledger);
     ledger.startRun({ runId: `live_gap_${name}`, mode: 'live', exchange: 'binance', symbol, config: { test: true }, initialCash: 10_000 }, new Date());
     const r = parseRiskConfig({ max_order_qty: qty, max_inventory_qty: qty * 10, max_order_notional: 1_000, stale_after_ms: 600_000, max_orders_per_window: 1_000 }, { orderQty: qty, maxInventoryQty: qty * 10, capital: 10_000 });
-    return new LiveSession({
-      exchange: exchanges[i]!,
-      symbol,
-      strategy: new FixedSpreadStrategy(qty, name === 'btc' ? 10 : 1),
-      session: { ...session, risk: r },
-      idNamespace: `run_gap_${name}`,
-      orderQty: qty,
-      tickSize: 0.01,
-      unknownOrders: 'cancel',
-      positionTolerance: 1e-9,
-      haltOnMismatch: true,
-      baseline: undefined,
-      journal: ledger,
-      log: () => {},
-      pollMs: 40,
-      reconcileEveryMs: 60_000,
-      adapter: { attempts: 6, backoffMs: 20, settleMs: 300 },
-      market: { feed: feeds[name], local: new TickLocal(defaultTickLocalParams) },
-      onStep: () => void steps[name]++,
-    });
+    return new LiveSession(
+      sessionOptions(exchanges[i]!, ledger, () => {}, {
+        symbol,
+        strategy: new FixedSpreadStrategy(qty, name === 'btc' ? 10 : 1),
+        session: { ...session, risk: r },
+        idNamespace: `run_gap_${name}`,
+        orderQty: qty,
+        market: { feed: feeds[name], local: new TickLocal(defaultTickLocalParams) },
+        onStep: () => void steps[name]++,
+      }),
+    );
   };
   const markets = [
     { name: 'btc', symbol: 'BTC/USDT', session: sessionOf('btc', 'BTC/USDT', 0.001, 0) },
