@@ -7,22 +7,18 @@ import type { Micros } from '../core/index.js';
  * calls `admit` directly when the order rate is the only rule its inline test does not cover (every
  * command of every backtest), and the rule (`orderRateRule`) calls the same method otherwise.
  *
- * The ring keeps one slot more than the window needs: a place admitted into a full window writes over a
- * send time already out of it, so the oldest one still counted is never lost and `takeBack` only has to
- * step back (nothing is saved per place for it).
+ * The ring keeps one slot more than the window needs and starts filled with −∞ (places sent before time
+ * began: never in the window). The slot after `head` then always holds the `maxOrders`-th newest send time,
+ * the one a new place must find out of the window, and the slot the place is written to holds a time that no
+ * longer counts, so `takeBack` only steps back (nothing is saved per place for it). No count is kept.
  */
 export class RateWindow {
   /** Ring of the last `maxOrders` send times, and one more slot. */
   private readonly sent: Float64Array;
-  private readonly slots: number;
   /** The slot the next place is written to. */
   private head = 0;
-  /** Send times counted (at most `maxOrders`): the newest ones, ending just before `head`. */
-  private count = 0;
   /** Whether the last `admit` counted a place that `takeBack` may still take out. */
   private undoable = false;
-  /** Whether that place raised `count` (the window was not full). */
-  private grew = false;
   /** Why a place is denied (the same text for every denial). */
   readonly reason: string;
 
@@ -30,26 +26,23 @@ export class RateWindow {
     readonly maxOrders: number,
     readonly windowMicros: Micros,
   ) {
-    this.slots = maxOrders + 1;
-    this.sent = new Float64Array(this.slots);
+    if (!(Number.isInteger(maxOrders) && maxOrders >= 1)) throw new RangeError(`order rate: maxOrders must be a positive integer, got ${maxOrders}`);
+    this.sent = new Float64Array(maxOrders + 1).fill(Number.NEGATIVE_INFINITY);
     this.reason = `order rate above ${maxOrders} per ${windowMicros / 1000} ms`;
   }
 
   /** True, and counted as sent at `now`, when a place at `now` keeps the rate; false (not counted) otherwise. */
   admit(now: Micros): boolean {
     const head = this.head;
-    const full = this.count === this.maxOrders;
-    if (full) {
-      const oldest = head >= this.maxOrders ? head - this.maxOrders : head + 1;
-      if (now - this.sent[oldest]! < this.windowMicros) {
-        this.undoable = false;
-        return false;
-      }
-    } else this.count++;
-    this.grew = !full;
-    this.undoable = true;
+    const next = head === this.maxOrders ? 0 : head + 1;
+    // `next` holds the maxOrders-th newest send time: still in the window, the window is full.
+    if (now - this.sent[next]! < this.windowMicros) {
+      this.undoable = false;
+      return false;
+    }
     this.sent[head] = now;
-    this.head = head + 1 === this.slots ? 0 : head + 1;
+    this.head = next;
+    this.undoable = true;
     return true;
   }
 
@@ -60,7 +53,6 @@ export class RateWindow {
   takeBack(): void {
     if (!this.undoable) return;
     this.undoable = false;
-    this.head = this.head === 0 ? this.slots - 1 : this.head - 1;
-    if (this.grew) this.count--;
+    this.head = this.head === 0 ? this.maxOrders : this.head - 1;
   }
 }
