@@ -1,5 +1,5 @@
 // Two builds against each other in one process: rounds of A B B A (so a drift in load cancels within a round),
-// each run timed by its own CPU time. Shared by the A/B probes (bar-ab, tick-shared-ab).
+// each run timed by its own CPU time. Shared by the A/B probes (bar-ab, tick-shared-ab); `barBenchConfig` also by bar-procs.
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
@@ -22,6 +22,16 @@ export function abRounds(A, B, rounds, warm = 1) {
     ratios.push((b1 + b2) / (a1 + a2));
   }
   return { ta, tb, ratios };
+}
+
+/**
+ * The bar-engine bench's job config (the 1m klines `file`, AS or GLFT, γ 0.0005, A 1/60, no maker fee) in a
+ * build's engine module `eng`; an older build without `parseTradingConfig` reads its flat bar config.
+ */
+export function barBenchConfig(eng, file, model) {
+  return eng.parseTradingConfig
+    ? eng.parseTradingConfig({ data: { path: file }, quoting: { model, gamma: 0.0005, A: 1 / 60 }, sim: { maker_fee_bps: 0 } })
+    : eng.parseBarConfig({ data: { path: file }, model, gamma: 0.0005, A: 1 / 60 });
 }
 
 export const sorted = (x) => [...x].sort((p, q) => p - q);

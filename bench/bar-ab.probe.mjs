@@ -4,7 +4,7 @@
 // an older checkout's bar config, without parseTradingConfig, is read as it was then). Prints figures only.
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { abRounds, distModule, med, quantile as q, sorted } from './ab-rounds.mjs';
+import { abRounds, barBenchConfig, distModule, med, quantile as q, sorted } from './ab-rounds.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const file = join(root, '..', 'shared', 'data', 'binance-spot-btcusdt-1m-klines-2024-12', 'BTCUSDT_1m.csv');
@@ -20,9 +20,7 @@ async function load(dir) {
   const url = (m) => distModule(dir, m);
   const eng = await import(url('engine'));
   const { bars } = (await import(url('data'))).loadKlines(file);
-  const cfg = eng.parseTradingConfig
-    ? eng.parseTradingConfig({ data: { path: file }, quoting: { model, gamma: 0.0005, A: 1 / 60 }, sim: { maker_fee_bps: 0 } })
-    : eng.parseBarConfig({ data: { path: file }, model, gamma: 0.0005, A: 1 / 60 });
+  const cfg = barBenchConfig(eng, file, model);
   let fills = 0;
   const run = () => {
     const job = eng.prepareBarJob(cfg, { bars, source: {} });

@@ -10,7 +10,7 @@
 import { execFileSync } from 'node:child_process';
 import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { distModule, med } from './ab-rounds.mjs';
+import { barBenchConfig, distModule, med } from './ab-rounds.mjs';
 
 const here = fileURLToPath(import.meta.url);
 const file = join(dirname(here), '..', '..', 'shared', 'data', 'binance-spot-btcusdt-1m-klines-2024-12', 'BTCUSDT_1m.csv');
@@ -22,9 +22,7 @@ if (process.env.BAR_PROCS_CHILD !== undefined) {
   const dir = process.env.BAR_PROCS_CHILD;
   const eng = await import(distModule(dir, 'engine'));
   const { bars } = (await import(distModule(dir, 'data'))).loadKlines(file);
-  const cfg = eng.parseTradingConfig
-    ? eng.parseTradingConfig({ data: { path: file }, quoting: { model, gamma: 0.0005, A: 1 / 60 }, sim: { maker_fee_bps: 0 } })
-    : eng.parseBarConfig({ data: { path: file }, model, gamma: 0.0005, A: 1 / 60 });
+  const cfg = barBenchConfig(eng, file, model);
   const t = [];
   let fills = 0;
   for (let i = 0; i < RUNS; i++) {
