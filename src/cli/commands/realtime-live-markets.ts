@@ -33,7 +33,7 @@ import type { DashboardMarket, MarketsDashboard } from '../../report/dashboard/l
 import type { ConfigWithFlags } from '../config-flags.js';
 import { DEFAULT_REALTIME_DIR, finishRecording, marketRecordingPaths, withTimeframe } from './realtime.js';
 import { marketsOfSymbols } from './realtime-paper-markets.js';
-import type { RealtimeLiveFlags } from './realtime-live.js';
+import { liveLoopEnd, type RealtimeLiveFlags } from './realtime-live.js';
 import { concludeLive, liveStatus, routeProcessEnd } from './session-end.js';
 
 /**
@@ -52,14 +52,7 @@ export async function liveMarketsCommand(f: RealtimeLiveFlags, c: ConfigWithFlag
   const hedge = hedgePlan(c.trading, markets, c.source);
   // Each market's recording (FILE.<market>.arrow), checked before anything is opened.
   const recordPaths = f.record === undefined ? undefined : marketRecordingPaths(f.record, markets.map((m) => m.name));
-  let iterations: number | undefined = 20;
-  if (f.iterations === 'forever') iterations = undefined;
-  else if (f.iterations !== undefined) {
-    iterations = Number(f.iterations);
-    if (!Number.isInteger(iterations) || iterations <= 0) throw new UserError(`--iterations: expected a positive integer or 'forever', got '${f.iterations}'`);
-  }
-  const pollSeconds = f.pollSeconds ?? 1;
-  if (!(pollSeconds > 0)) throw new UserError(`--poll-seconds: expected a positive number, got ${pollSeconds}`);
+  const { iterations, pollSeconds } = liveLoopEnd(f);
   const ledgerPath = f.ledger ?? ledgerDefault;
   assertLedgerMode(ledgerPath, 'live');
   const haltPath = f.haltFile ?? DEFAULT_HALT_FILE;

@@ -19,6 +19,19 @@ export interface RealtimeLiveFlags extends RealtimeFlags {
 /** Live runs keep their own ledger: paper positions and orders must never be reconciled against an exchange. */
 const DEFAULT_LEDGER = join('artifacts', 'realtime', 'live-ledger.sqlite');
 
+/** `--iterations N | forever` (default 20) and `--poll-seconds` (default 1) of a live run, one market or several. */
+export function liveLoopEnd(f: Pick<RealtimeLiveFlags, 'iterations' | 'pollSeconds'>): { iterations: number | undefined; pollSeconds: number } {
+  let iterations: number | undefined = 20;
+  if (f.iterations === 'forever') iterations = undefined;
+  else if (f.iterations !== undefined) {
+    iterations = Number(f.iterations);
+    if (!Number.isInteger(iterations) || iterations <= 0) throw new UserError(`--iterations: expected a positive integer or 'forever', got '${f.iterations}'`);
+  }
+  const pollSeconds = f.pollSeconds ?? 1;
+  if (!(pollSeconds > 0)) throw new UserError(`--poll-seconds: expected a positive number, got ${pollSeconds}`);
+  return { iterations, pollSeconds };
+}
+
 export async function realtimeLiveCommand(f: RealtimeLiveFlags, env: NodeJS.ProcessEnv = process.env): Promise<void> {
   // The runtime's guard, with its exact messages; then our own explicit confirmation.
   liveGuard('live', env);
@@ -39,14 +52,7 @@ export async function realtimeLiveCommand(f: RealtimeLiveFlags, env: NodeJS.Proc
   const cfg = withTimeframe(c.trading, f.timeframe);
   const liveCfg: LiveConfig = cfg.live;
   if (f.clock !== undefined && f.clock !== 'wall') throw new UserError('--clock: live trading runs on the wall clock');
-  let iterations: number | undefined = 20;
-  if (f.iterations === 'forever') iterations = undefined;
-  else if (f.iterations !== undefined) {
-    iterations = Number(f.iterations);
-    if (!Number.isInteger(iterations) || iterations <= 0) throw new UserError(`--iterations: expected a positive integer or 'forever', got '${f.iterations}'`);
-  }
-  const pollSeconds = f.pollSeconds ?? 1;
-  if (!(pollSeconds > 0)) throw new UserError(`--poll-seconds: expected a positive number, got ${pollSeconds}`);
+  const { iterations, pollSeconds } = liveLoopEnd(f);
   const marketFeed = cfg.loop.market_data;
   const ledgerPath = f.ledger ?? DEFAULT_LEDGER;
   assertLedgerMode(ledgerPath, 'live');
