@@ -51,9 +51,8 @@ export interface IterationRow {
   rate_limited: number;
 }
 
-export interface PaperLoopOptions {
-  exchange: string;
-  symbol: string;
+/** When a paper loop (one market or several) stops, how it is paced, and its clock. */
+export interface LoopTiming {
   /** Stop after this many iterations (undefined: no limit). */
   iterations: number | undefined;
   /** Stop after this much wall time, µs (undefined: no limit). */
@@ -65,6 +64,11 @@ export interface PaperLoopOptions {
   /** A quote row goes to the journal at most this often, µs. */
   quoteSampleMicros: Micros;
   clock: () => Micros;
+}
+
+export interface PaperLoopOptions extends LoopTiming {
+  exchange: string;
+  symbol: string;
   emit: (row: IterationRow) => void;
   journal?: PaperJournal;
   haltFile?: HaltFile;

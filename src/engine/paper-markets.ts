@@ -5,7 +5,7 @@ import type { EventColumns } from '../market/index.js';
 import type { MarketFeed } from './market-feed.js';
 import type { PaperSession } from './paper-session.js';
 import type { PaperJournal } from './paper-journal.js';
-import { LatencyWindow, iterationRow, journalQuote, loopEnd, paperSummary, type IterationRow, type PaperSummary } from './paper-loop.js';
+import { LatencyWindow, iterationRow, journalQuote, loopEnd, paperSummary, type IterationRow, type LoopTiming, type PaperSummary } from './paper-loop.js';
 import { BookLimits, type BookFigures } from './book-limits.js';
 import type { PortfolioLimits } from './markets-config.js';
 
@@ -40,13 +40,7 @@ export interface BookLine {
   drawdown_halt: boolean;
 }
 
-export interface PaperMarketsOptions {
-  iterations: number | undefined;
-  durationMicros: Micros | undefined;
-  iterationMicros: Micros;
-  idleDecisionMicros: Micros;
-  quoteSampleMicros: Micros;
-  clock: () => Micros;
+export interface PaperMarketsOptions extends LoopTiming {
   portfolio: Readonly<PortfolioLimits>;
   emit: (row: MarketIterationRow) => void;
   emitBook?: (line: BookLine) => void;
