@@ -44,11 +44,12 @@ export interface VerifyFillsReport {
   /** Orders resting (arrived, not ended) across a trade gap: from the print before it to the print after it. */
   orders_in_trade_gaps: number;
   /**
-   * The position the run started with: metrics.json's final inventory less the fills (0 for a run that started
-   * flat, as a backtest does; a replay that resumed a ledger's position starts with it); 0 without metrics.json.
+   * The position fills.csv ends at, from flat: every run folder starts flat (a backtest does; an event-clock
+   * replay refuses a ledger that holds a position). metrics.json's `final_inventory` must be it (a
+   * `position_mismatch` violation otherwise).
    */
-  start_position: number;
-  /** The largest |position| the fills reach from it, in the order fills.csv lists them. */
+  end_position: number;
+  /** The largest |position| the fills reach from flat, in the order fills.csv lists them. */
   max_abs_position: number;
   /** config.json's `risk.max_inventory_qty` the position is held to (an `inventory_limit` violation past it); null: none stated. */
   max_inventory_qty: number | null;
@@ -79,6 +80,7 @@ export const VIOLATION_KINDS = [
   'taker_size',
   'book_unknown',
   'inventory_limit',
+  'position_mismatch',
 ] as const;
 export type ViolationKind = (typeof VIOLATION_KINDS)[number];
 
@@ -345,7 +347,7 @@ export function verifyFills(runDir: string, captures: readonly string[], loaded?
     trade_gaps: tradeGaps.length,
     trades_missed: tradeGaps.reduce((s, g) => s + g.missed, 0),
     orders_in_trade_gaps: [...orders.values()].filter((o) => o.arrived === o.arrived && tradeGaps.some((g) => o.arrived <= g.to && !(o.ended < g.from))).length,
-    start_position: inventory.start,
+    end_position: inventory.end,
     max_abs_position: inventory.maxAbs,
     max_inventory_qty: inventory.limit,
     violations,
@@ -355,33 +357,28 @@ export function verifyFills(runDir: string, captures: readonly string[], loaded?
 }
 
 /**
- * The position the fills build, fill by fill, held to config.json's `risk.max_inventory_qty`: each fill that
- * takes |position| further past it (with the rule's 1e-9 slack) is an `inventory_limit` violation. The run's
- * starting position is metrics.json's `final_inventory` less the fills (a run resumed from a ledger starts
- * with one); 0 without metrics.json.
+ * The position the fills build from flat, fill by fill, held to config.json's `risk.max_inventory_qty`: each fill
+ * that takes |position| further past it (with the rule's 1e-9 slack) is an `inventory_limit` violation. Where
+ * the run's position ends must be metrics.json's `final_inventory`, within the float noise of summing the fills:
+ * a fill missing from fills.csv, or one it holds that the run never booked, is a `position_mismatch`.
  */
-function checkInventory(runDir: string, fills: readonly FillRow[], flag: (kind: ViolationKind, f: FillRow | null, orderId: number, detail: string) => void): { start: number; maxAbs: number; limit: number | null } {
-  let net = 0;
+function checkInventory(runDir: string, fills: readonly FillRow[], flag: (kind: ViolationKind, f: FillRow | null, orderId: number, detail: string) => void): { end: number; maxAbs: number; limit: number | null } {
+  let pos = 0;
   let gross = 0;
-  for (const f of fills) {
-    net += f.side * f.qty;
-    gross += f.qty;
-  }
-  const final = finalInventoryOf(runDir);
-  // Sums of fills carry float noise: a difference within it is a flat start.
-  const d = final === null ? 0 : final - net;
-  const start = Math.abs(d) <= 1e-9 * Math.max(1, gross) ? 0 : Number(d.toPrecision(10));
-  let pos = start;
-  let maxAbs = Math.abs(pos);
+  let maxAbs = 0;
   const limit = maxInventoryOf(runDir);
   for (const f of fills) {
     const before = Math.abs(pos);
     pos += f.side * f.qty;
+    gross += f.qty;
     const a = Math.abs(pos);
     if (a > maxAbs) maxAbs = a;
     if (limit !== null && a > limit * (1 + 1e-9) && a > before) flag('inventory_limit', f, f.orderId, `position ${Number(pos.toPrecision(10))} after this fill, beyond max_inventory_qty ${limit}`);
   }
-  return { start, maxAbs: Number(maxAbs.toPrecision(12)), limit };
+  const final = finalInventoryOf(runDir);
+  if (final !== null && Math.abs(final - pos) > 1e-9 * Math.max(1, gross))
+    flag('position_mismatch', null, 0, `the fills of fills.csv end at position ${Number(pos.toPrecision(10))} from flat; metrics.json's final_inventory is ${final}`);
+  return { end: Number(pos.toPrecision(12)), maxAbs: Number(maxAbs.toPrecision(12)), limit };
 }
 
 /** config.json's `risk.max_inventory_qty`; null: none stated. */

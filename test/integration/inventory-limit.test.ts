@@ -50,7 +50,8 @@ for (const [name, market, events] of [
       assert.equal(v.status, 0, v.stderr);
       assert.equal(v.json.violations.inventory_limit, 0);
       assert.equal(v.json.max_inventory_qty, LIMIT);
-      assert.equal(v.json.start_position, 0, 'a backtest starts flat');
+      assert.equal(v.json.violations.position_mismatch, 0);
+      assert.ok(Math.abs(v.json.end_position - metrics.final_inventory) < 1e-12, `verify-fills' end ${v.json.end_position} against metrics.json's ${metrics.final_inventory}`);
       assert.ok(Math.abs(v.json.max_abs_position - max) < 1e-12, `verify-fills' ${v.json.max_abs_position} against ${max}`);
     }
     // A simulator that gives one more fill at the position's peak, booked as any other: fills.csv has the
@@ -80,5 +81,13 @@ for (const [name, market, events] of [
     const v = runOps(['verify-fills', out, '--capture', events()], { cwd });
     assert.equal(v.status, 1, v.stderr);
     assert.ok(v.json.violations.inventory_limit >= 1, JSON.stringify(v.json.violations));
+    assert.equal(v.json.violations.position_mismatch, 0, 'the run booked the extra fill: its position agrees');
+    // The same extra fill in fills.csv only (metrics.json as the run wrote it): the position no longer agrees.
+    metrics.final_inventory -= (pos > 0 ? 1 : -1) * Number(extra[qtyCol]);
+    writeFileSync(metricsPath, JSON.stringify(metrics));
+    const w = runOps(['verify-fills', out, '--capture', events()], { cwd });
+    assert.equal(w.status, 1, w.stderr);
+    assert.equal(w.json.violations.position_mismatch, 1, JSON.stringify(w.json.violations));
+    assert.ok(w.json.violations.inventory_limit >= 1, 'from flat, the extra fill still takes the position past the limit');
   });
 }
