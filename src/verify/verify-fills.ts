@@ -383,30 +383,28 @@ function checkInventory(runDir: string, fills: readonly FillRow[], flag: (kind: 
 
 /** config.json's `risk.max_inventory_qty`; null: none stated. */
 function maxInventoryOf(runDir: string): number | null {
-  const cfg = configOf(runDir);
-  const risk = cfg === null ? undefined : (cfg as Record<string, unknown>)['risk'];
-  const v = risk !== null && typeof risk === 'object' ? (risk as Record<string, unknown>)['max_inventory_qty'] : undefined;
-  return typeof v === 'number' && v > 0 ? v : null;
+  return positive(runNumber(runDir, 'config.json', 'risk', 'max_inventory_qty'));
 }
 
 /** metrics.json's `final_inventory`; null: none. */
 function finalInventoryOf(runDir: string): number | null {
-  const m = runJson(runDir, 'metrics.json');
-  const v = m !== null && typeof m === 'object' ? (m as Record<string, unknown>)['final_inventory'] : undefined;
-  return typeof v === 'number' ? v : null;
+  return runNumber(runDir, 'metrics.json', 'final_inventory');
 }
 
 /** The market's lot size of the run's config.json (`market.lot_size`); null: none stated. */
 function lotSizeOf(runDir: string): number | null {
-  const cfg = configOf(runDir);
-  const market = cfg === null ? undefined : (cfg as Record<string, unknown>)['market'];
-  const lot = market !== null && typeof market === 'object' ? (market as Record<string, unknown>)['lot_size'] : undefined;
-  return typeof lot === 'number' && lot > 0 ? lot : null;
+  return positive(runNumber(runDir, 'config.json', 'market', 'lot_size'));
 }
 
-/** The run's config.json as parsed (null: none). */
-function configOf(runDir: string): unknown {
-  return runJson(runDir, 'config.json');
+/** The number at `path` in a JSON file of the run folder; null: no file, or no number there. */
+function runNumber(runDir: string, name: string, ...path: string[]): number | null {
+  let v = runJson(runDir, name);
+  for (const k of path) v = v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined;
+  return typeof v === 'number' ? v : null;
+}
+
+function positive(x: number | null): number | null {
+  return x !== null && x > 0 ? x : null;
 }
 
 /** A JSON file of the run folder as parsed (null: none). */
@@ -422,8 +420,8 @@ function runJson(runDir: string, name: string): unknown {
 
 /** The constant entry latency of the run's config.json (`order_latency: constant(<entry>us,<response>us)`), µs; undefined: none stated. */
 function entryLatencyOf(runDir: string): number | null {
-  const cfg = configOf(runDir);
-  if (cfg === null) return null;
+  const cfg = runJson(runDir, 'config.json');
+  if (cfg === null || typeof cfg !== 'object') return null;
   const name = (cfg as Record<string, unknown>)['order_latency'];
   const m = typeof name === 'string' ? /^constant\((\d+(?:\.\d+)?)us,/.exec(name) : null;
   return m === null ? null : Number(m[1]);
